@@ -1,0 +1,1 @@
+"""Integration contracts shared by every TripCare service: envelope, events, topology."""

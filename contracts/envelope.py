@@ -1,0 +1,45 @@
+"""The envelope every message on the bus travels in.
+
+The body of each AMQP message is one JSON ``Envelope``; the payload is an
+``Event`` from :mod:`contracts.events`. Consumers ignore unknown fields, so
+adding an optional field is compatible; anything else is a new schema version.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Event(BaseModel):
+    """Base of every integration event payload.
+
+    ``schema_name`` doubles as the routing key on the events exchange.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    schema_name: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+
+P = TypeVar("P", bound=Event)
+
+
+class Envelope(BaseModel, Generic[P]):
+    """Message metadata plus one event payload."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    message_id: str = Field(min_length=1, description="Unique per message; the idempotency key.")
+    correlation_id: str = Field(description="The ticket or conversation the message belongs to.")
+    causation_id: str | None = Field(default=None, description="Message id that caused this one.")
+    tenant_id: str = Field(min_length=1, description="Enterprise customer owning the data.")
+    occurred_at: datetime
+    schema_name: str
+    schema_version: int
+    traceparent: str | None = Field(default=None, description="W3C trace context.")
+    tracestate: str | None = None
+    payload: P

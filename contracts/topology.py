@@ -1,0 +1,73 @@
+"""Exchange, queue and routing-key names: defined here once, used by every service.
+
+A ``namespace`` prefixes every name so that tests (or several environments on
+one broker) stay isolated; production uses the default ``tripcare``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from contracts import events
+from contracts.envelope import Event
+
+# Which events each service consumes. One durable quorum queue per (service, event).
+SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
+    "intake": (
+        events.ContactReceived,
+        events.TicketRouted,
+        events.NotificationDelivered,
+        events.NotificationFailed,
+        events.SurveySent,
+        events.FeedbackReceived,
+    ),
+    "routing": (
+        events.TicketOpened,
+        events.TicketResolved,
+        events.TicketReopened,
+    ),
+    "notify": (
+        events.TicketAcknowledged,
+        events.TicketRouted,
+        events.TicketResolved,
+        events.SurveySent,
+    ),
+    "feedback": (
+        events.TicketOpened,
+        events.TicketResolved,
+        events.TicketReopened,
+        events.FeedbackReceived,
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Topology:
+    """Names derived from one namespace."""
+
+    namespace: str = "tripcare"
+
+    @property
+    def events_exchange(self) -> str:
+        """Topic exchange carrying every domain event, keyed ``<aggregate>.<event>``."""
+        return f"{self.namespace}.events"
+
+    @property
+    def dead_letter_exchange(self) -> str:
+        """Direct exchange receiving rejected and over-delivered messages."""
+        return f"{self.namespace}.dlx"
+
+    @property
+    def unrouted_exchange(self) -> str:
+        """Alternate exchange of the events exchange: nothing is dropped silently."""
+        return f"{self.namespace}.unrouted"
+
+    @property
+    def unrouted_queue(self) -> str:
+        return f"{self.namespace}.unrouted"
+
+    def queue(self, service: str, event: type[Event]) -> str:
+        return f"{self.namespace}.{service}.{event.schema_name}"
+
+    def dead_letter_queue(self, service: str, event: type[Event]) -> str:
+        return f"{self.queue(service, event)}.dlq"

@@ -1,0 +1,1 @@
+"""Deployment: the local stack (``local.py``), compose file and manifests."""

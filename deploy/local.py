@@ -1,0 +1,192 @@
+"""The local stack behind ``make up`` / ``make down`` and the test fixtures.
+
+Starts what is missing and remembers what it started, so ``down`` stops only
+that: RabbitMQ from the OS packages, nx-27017 (MongoDB wire protocol over
+SQLite) with its data under ``.data/``, and the four services.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.error import URLError
+from urllib.parse import urlsplit
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".data"
+SERVICES = {"intake": 8001, "routing": 8002, "notify": 8003, "feedback": 8004}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for(predicate: object, timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if callable(predicate) and predicate():
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} not ready after {timeout_s:.0f}s")
+
+
+def ensure_rabbitmq(amqp_url: str) -> bool:
+    """Make sure a broker answers at ``amqp_url``; returns True if this call started it."""
+    parts = urlsplit(amqp_url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 5672
+    if port_open(host, port):
+        return False
+    if host not in ("127.0.0.1", "localhost"):
+        raise RuntimeError(f"RabbitMQ at {host}:{port} is unreachable")
+    if shutil.which("rabbitmq-server") is None:
+        if os.geteuid() != 0:
+            raise RuntimeError("rabbitmq-server is not installed: apt-get install rabbitmq-server")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-yq", "rabbitmq-server"], check=True, env=env)
+    subprocess.run(["rabbitmq-server", "-detached"], check=True)
+    wait_for(lambda: port_open(host, port), 90, "RabbitMQ")
+    if shutil.which("rabbitmqctl"):
+        subprocess.run(["rabbitmqctl", "await_startup"], check=False, capture_output=True)
+    return True
+
+
+def start_store(port: int, data_dir: Path, log_file: Path) -> subprocess.Popen[bytes]:
+    """Start nx-27017 in the foreground of a child process, one SQLite file per database."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    binary = Path(sys.executable).with_name("nx-27017")
+    process = subprocess.Popen(
+        [str(binary), "--data-dir", str(data_dir), "--port", str(port),
+         "--log-file", str(log_file), "--pid-file", str(data_dir / "nx.pid")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_for(lambda: port_open("127.0.0.1", port), 30, "nx-27017")
+    return process
+
+
+def start_service(
+    name: str, port: int, env: Mapping[str, str], log_file: Path
+) -> subprocess.Popen[bytes]:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}.main"],
+            cwd=ROOT,
+            env={**os.environ, **env, "TRIPCARE_SERVICE": name, "TRIPCARE_PORT": str(port)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def ready(port: int) -> bool:
+    try:
+        with urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
+            return bool(response.status == 200)
+    except (URLError, OSError):
+        return False
+
+
+def stop_pid(pid: int, timeout_s: float = 20.0) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+
+
+def _pidfile(name: str) -> Path:
+    return DATA / "pids" / f"{name}.pid"
+
+
+def _alive(name: str) -> bool:
+    path = _pidfile(name)
+    if not path.exists():
+        return False
+    try:
+        os.kill(int(path.read_text()), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    return True
+
+
+def up() -> None:
+    amqp_url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    mongo_port = int(os.environ.get("MONGO_PORT", "27117"))
+    mongo_url = os.environ.get("MONGO_URL", f"mongodb://127.0.0.1:{mongo_port}/")
+    (DATA / "pids").mkdir(parents=True, exist_ok=True)
+    if ensure_rabbitmq(amqp_url):
+        (DATA / "pids" / "rabbitmq.started").touch()
+        print("started RabbitMQ")
+    if "MONGO_URL" not in os.environ and not _alive("store"):
+        if port_open("127.0.0.1", mongo_port):
+            raise RuntimeError(f"port {mongo_port} is taken: set MONGO_PORT or MONGO_URL")
+        store = start_store(mongo_port, DATA / "mongo", DATA / "logs" / "nx-27017.log")
+        _pidfile("store").write_text(str(store.pid))
+        print(f"started nx-27017 on {mongo_port} (data in .data/mongo)")
+    env = {"AMQP_URL": amqp_url, "MONGO_URL": mongo_url}
+    for name, port in SERVICES.items():
+        if _alive(name):
+            continue
+        process = start_service(name, port, env, DATA / "logs" / f"{name}.log")
+        _pidfile(name).write_text(str(process.pid))
+    started = time.monotonic()
+    for name, port in SERVICES.items():
+        wait_for(lambda port=port: ready(port), 90, f"{name} /readyz")  # type: ignore[misc]
+    print(f"all four services ready in {time.monotonic() - started:.1f}s")
+    for name, port in SERVICES.items():
+        print(f"  {name:<9} http://127.0.0.1:{port}   (docs: /docs, logs: .data/logs/{name}.log)")
+
+
+def down() -> None:
+    for name in (*SERVICES, "store"):
+        path = _pidfile(name)
+        if path.exists():
+            stop_pid(int(path.read_text()))
+            path.unlink()
+            print(f"stopped {name}")
+    marker = DATA / "pids" / "rabbitmq.started"
+    if marker.exists():
+        subprocess.run(["rabbitmqctl", "stop"], check=False, capture_output=True)
+        marker.unlink()
+        print("stopped RabbitMQ")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["up", "down"])
+    args = parser.parse_args()
+    up() if args.command == "up" else down()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Shared runtime plumbing for every TripCare service: settings, bus, store, outbox, telemetry."""

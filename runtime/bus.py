@@ -1,0 +1,225 @@
+"""RabbitMQ through FastStream: topology, consumer policy, publishing with confirms.
+
+- Every consumed event has its own durable quorum queue with a dead-letter
+  exchange, ``x-delivery-limit`` and at-least-once dead-lettering.
+- Messages are persistent and published with confirms; the events exchange has
+  an alternate exchange so an unbound routing key is kept, not dropped.
+- Consumers ack after the state is committed; a malformed message is
+  dead-lettered at once; a failing handler is requeued with back-off until the
+  delivery limit dead-letters it; while the store is unreachable the message is
+  held and retried, not burned through the delivery limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from faststream import BaseMiddleware
+from faststream.exceptions import RejectMessage
+from faststream.message import StreamMessage
+from faststream.middlewares import AckPolicy
+from faststream.rabbit import (
+    Channel,
+    ExchangeType,
+    QueueType,
+    RabbitBroker,
+    RabbitExchange,
+    RabbitQueue,
+)
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
+from opentelemetry.sdk.trace import TracerProvider
+from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure
+
+from contracts.envelope import Event
+from contracts.topology import Topology
+from runtime.aggregate import OutboxMessage
+from runtime.settings import Settings
+from runtime.store import ConcurrencyError
+from runtime.telemetry import attach, context_from, detach
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., Awaitable[Any]]
+H = TypeVar("H", bound=Handler)
+
+CONCURRENCY_RETRIES = 20
+
+
+class ConsumerPolicy:
+    """Builds the per-message middleware that decides ack, retry and dead-lettering."""
+
+    def __init__(self, store_retry_budget_s: float) -> None:
+        self.store_retry_budget_s = store_retry_budget_s
+
+    def __call__(self, msg: Any, /, *, context: Any) -> _ConsumerPolicy:
+        return _ConsumerPolicy(msg, context=context, budget_s=self.store_retry_budget_s)
+
+
+class _ConsumerPolicy(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: Any, budget_s: float) -> None:
+        super().__init__(msg, context=context)
+        self.budget_s = budget_s
+
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        started = time.monotonic()
+        conflicts = 0
+        while True:
+            try:
+                return await call_next(msg)
+            except ValidationError as exc:
+                log.error("malformed message %s dead-lettered: %s", msg.message_id, exc)
+                raise RejectMessage() from exc
+            except ConcurrencyError:
+                conflicts += 1
+                if conflicts > CONCURRENCY_RETRIES:
+                    raise
+            except ConnectionFailure as exc:
+                waited = time.monotonic() - started
+                if waited > self.budget_s:
+                    raise
+                log.warning("store unreachable, holding message %s: %r", msg.message_id, exc)
+                await asyncio.sleep(min(5.0, 0.5 + waited / 4))
+            except Exception:
+                await asyncio.sleep(_redelivery_backoff(msg))
+                raise
+
+
+def _redelivery_backoff(msg: StreamMessage[Any]) -> float:
+    """Exponential back-off before a requeue, from the quorum queue's delivery count."""
+    count = int(msg.headers.get("x-delivery-count", 0) or 0)
+    return float(min(5.0, 0.1 * 2**count))
+
+
+class Bus:
+    """One service's view of the broker: its queues, its subscribers, its publisher."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        topology: Topology,
+        *,
+        registry: CollectorRegistry,
+        tracer_provider: TracerProvider,
+    ) -> None:
+        self.settings = settings
+        self.topology = topology
+        self.service = settings.service
+        self.broker = RabbitBroker(
+            settings.amqp_url,
+            default_channel=Channel(prefetch_count=settings.prefetch, on_return_raises=True),
+            graceful_timeout=settings.graceful_timeout_s,
+            reconnect_interval=1.0,
+            log_level=logging.DEBUG,
+            middlewares=(
+                ConsumerPolicy(settings.store_retry_budget_s),
+                RabbitTelemetryMiddleware(tracer_provider=tracer_provider),
+                RabbitPrometheusMiddleware(registry=registry, app_name=f"tripcare_{self.service}"),
+            ),
+        )
+        self.events_exchange = RabbitExchange(
+            topology.events_exchange,
+            type=ExchangeType.TOPIC,
+            durable=True,
+            arguments={"alternate-exchange": topology.unrouted_exchange},
+        )
+        self._subscribed: list[type[Event]] = []
+
+    def queue(self, event: type[Event]) -> RabbitQueue:
+        name = self.topology.queue(self.service, event)
+        return RabbitQueue(
+            name,
+            queue_type=QueueType.QUORUM,
+            durable=True,
+            routing_key=event.schema_name,
+            arguments={
+                "x-dead-letter-exchange": self.topology.dead_letter_exchange,
+                "x-dead-letter-routing-key": name,
+                "x-dead-letter-strategy": "at-least-once",
+                "x-overflow": "reject-publish",
+                "x-delivery-limit": self.settings.delivery_limit,
+            },
+        )
+
+    def subscriber(self, event: type[Event]) -> Callable[[H], H]:
+        """Register a typed handler for one event on this service's queue for it."""
+        self._subscribed.append(event)
+        register = self.broker.subscriber(
+            self.queue(event), self.events_exchange, ack_policy=AckPolicy.NACK_ON_ERROR
+        )
+
+        def decorate(handler: H) -> H:
+            register(handler)
+            return handler
+
+        return decorate
+
+    async def start(self) -> None:
+        """Connect, declare dead-letter and alternate routes, then start consuming."""
+        await self.broker.connect()
+        await self._declare_support_topology()
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        """Stop consuming; in-flight handlers get ``graceful_timeout`` to finish."""
+        await self.broker.stop()
+
+    async def _declare_support_topology(self) -> None:
+        topology = self.topology
+        dlx = await self.broker.declare_exchange(
+            RabbitExchange(topology.dead_letter_exchange, type=ExchangeType.DIRECT, durable=True)
+        )
+        unrouted = await self.broker.declare_exchange(
+            RabbitExchange(topology.unrouted_exchange, type=ExchangeType.FANOUT, durable=True)
+        )
+        await self.broker.declare_exchange(self.events_exchange)
+        parked = await self.broker.declare_queue(
+            RabbitQueue(topology.unrouted_queue, queue_type=QueueType.QUORUM, durable=True)
+        )
+        await parked.bind(unrouted)
+        for event in self._subscribed:
+            dlq = await self.broker.declare_queue(
+                RabbitQueue(
+                    topology.dead_letter_queue(self.service, event),
+                    queue_type=QueueType.QUORUM,
+                    durable=True,
+                )
+            )
+            await dlq.bind(dlx, routing_key=topology.queue(self.service, event))
+
+    async def publish(self, message: OutboxMessage) -> None:
+        """Publish one outbox message, persistent, and wait for the broker's confirm."""
+        token = (
+            attach(context_from(message.traceparent, message.tracestate))
+            if message.traceparent
+            else None
+        )
+        try:
+            await self.broker.publish(
+                message.body.encode(),
+                exchange=self.events_exchange,
+                routing_key=message.routing_key,
+                persist=True,
+                mandatory=True,
+                message_id=message.message_id,
+                correlation_id=message.correlation_id,
+                content_type="application/json",
+                message_type=message.routing_key,
+            )
+        finally:
+            if token is not None:
+                detach(token)
+
+    async def is_connected(self) -> bool:
+        try:
+            return bool(await self.broker.ping(timeout=2.0))
+        except Exception:
+            return False

@@ -1,0 +1,56 @@
+"""Structured JSON logs carrying trace ids, with personal data masked."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from runtime.telemetry import trace_ids
+
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+_PHONE = re.compile(r"(?<![\w])(\+?\d[\d\s-]{6,}\d)(?![\w])")
+_CN_ID = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+_PASSPORT = re.compile(r"\b([A-Z]{1,2})\d{6,8}\b")
+
+
+def mask_pii(text: str) -> str:
+    """Hide e-mail addresses, phone, Chinese ID and passport numbers."""
+    text = _EMAIL.sub(r"\1***@\2", text)
+    text = _CN_ID.sub(r"\1********\2", text)
+    text = _PHONE.sub(lambda m: "*" * (len(m.group(1)) - 4) + m.group(1)[-4:], text)
+    return _PASSPORT.sub(r"\1******", text)
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "msg": mask_pii(record.getMessage()),
+        }
+        ids = trace_ids()
+        if ids:
+            entry["trace_id"], entry["span_id"] = ids
+        if record.exc_info:
+            entry["exc"] = mask_pii(self.formatException(record.exc_info))
+        return orjson.dumps(entry).decode()
+
+
+def setup_logging(service: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

@@ -1,0 +1,141 @@
+"""Assembles one service process: store, bus, outbox relay, FastAPI app and lifespan.
+
+Start-up order: indexes, broker topology and consumers, relay. Shutdown (on
+SIGTERM uvicorn first finishes in-flight HTTP requests): stop consuming and let
+in-flight handlers finish, drain the relay, close the store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from prometheus_client import CollectorRegistry, Gauge
+from pymongo.asynchronous.database import AsyncDatabase
+
+from contracts.topology import Topology
+from runtime.aggregate import Aggregate
+from runtime.bus import Bus
+from runtime.clock import Clock, SystemClock
+from runtime.logging import setup_logging
+from runtime.ops import instrument_http, ops_router
+from runtime.outbox import OutboxRelay
+from runtime.settings import Settings
+from runtime.signing import Signer
+from runtime.store import Document, Repository, mongo_client
+from runtime.telemetry import setup_tracing
+from runtime.web import install_error_handlers
+
+log = logging.getLogger(__name__)
+A = TypeVar("A", bound=Aggregate)
+IndexSetup = Callable[[AsyncDatabase[Document]], Awaitable[None]]
+
+
+class ServiceRuntime:
+    """The connections and background tasks one service process owns."""
+
+    def __init__(
+        self, settings: Settings, *, outbox_collections: Sequence[str], clock: Clock | None = None
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.topology = Topology(settings.namespace)
+        self.registry = CollectorRegistry()
+        self.tracer_provider = setup_tracing(settings.service, console=settings.otel_console)
+        self.client = mongo_client(settings.mongo_url)
+        self.db: AsyncDatabase[Document] = self.client[settings.database]
+        self.signer = Signer(settings.signing_secret)
+        self.bus = Bus(
+            settings, self.topology, registry=self.registry, tracer_provider=self.tracer_provider
+        )
+        self.outbox_collections = tuple(outbox_collections)
+        self.relay = OutboxRelay(
+            self.db,
+            self.outbox_collections,
+            self.bus.publish,
+            self.clock,
+            sweep_interval_s=settings.outbox_sweep_interval_s,
+            grace_s=settings.outbox_grace_s,
+        )
+        Gauge(
+            "outbox_backlog", "Commits waiting for the relay's fast path", registry=self.registry
+        ).set_function(lambda: self.relay.backlog)
+        self.started = False
+
+    def repository(self, collection: str, model: type[A]) -> Repository[A]:
+        return Repository(self.db, collection, model, self.relay, self.clock)
+
+    async def start(self, ensure_indexes: IndexSetup) -> None:
+        for name in self.outbox_collections:
+            await self.db[name].create_index("pending_since", sparse=True)
+        await ensure_indexes(self.db)
+        await self.bus.start()
+        self.relay.start()
+        self.started = True
+        log.info("%s started", self.settings.service)
+
+    async def stop(self) -> None:
+        self.started = False
+        await self.bus.stop()
+        await self.relay.stop()
+        await self.client.close()
+        log.info("%s stopped", self.settings.service)
+
+    async def readiness(self) -> dict[str, bool]:
+        try:
+            await self.db.command("ping")
+            store = True
+        except Exception:
+            store = False
+        return {"started": self.started, "store": store, "broker": await self.bus.is_connected()}
+
+
+def create_app(
+    runtime: ServiceRuntime,
+    *,
+    title: str,
+    routers: Sequence[APIRouter],
+    ensure_indexes: IndexSetup,
+    description: str = "",
+) -> FastAPI:
+    settings = runtime.settings
+    setup_logging(settings.service, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start(ensure_indexes)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, lifespan=lifespan, version="0.1.0")
+    app.include_router(ops_router(runtime.registry, runtime.readiness))
+    for router in routers:
+        app.include_router(router)
+    install_error_handlers(app)
+    instrument_http(app, runtime.registry)
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz,metrics"
+    )
+    return app
+
+
+def serve(app_path: str, settings: Settings, **kwargs: Any) -> None:
+    """Run one service with uvicorn (uvloop, no access log on the hot path)."""
+    import uvicorn
+
+    uvicorn.run(
+        app_path,
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.graceful_timeout_s),
+        **kwargs,
+    )

@@ -1,0 +1,61 @@
+"""Settings from the environment, one class for every service (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a service reads from its environment.
+
+    ``AMQP_URL`` and ``MONGO_URL`` are read without prefix so that a real
+    RabbitMQ cluster or MongoDB replica set can be pointed at unchanged; the
+    rest use the ``TRIPCARE_`` prefix.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TRIPCARE_", extra="ignore")
+
+    service: str = "intake"
+    amqp_url: str = Field(
+        default="amqp://guest:guest@127.0.0.1:5672/",
+        validation_alias=AliasChoices("AMQP_URL", "TRIPCARE_AMQP_URL"),
+    )
+    mongo_url: str = Field(
+        default="mongodb://127.0.0.1:27117/",
+        validation_alias=AliasChoices("MONGO_URL", "TRIPCARE_MONGO_URL"),
+    )
+    namespace: str = Field(
+        default="tripcare",
+        pattern=r"^[a-z][a-z0-9_-]{0,40}$",
+        description="Prefix of exchange, queue and database names.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8001
+    public_url: str = Field(default="", description="External base URL; defaults to host:port.")
+    signing_secret: str = Field(
+        default="dev-only-signing-secret-change-me",
+        min_length=16,
+        description="HMAC key of tracking and survey links.",
+    )
+    prefetch: int = Field(default=100, ge=1, description="Unacked messages per consumer channel.")
+    delivery_limit: int = Field(default=5, ge=1, description="Redeliveries before dead-lettering.")
+    store_retry_budget_s: float = Field(
+        default=120.0, description="How long a consumer waits for an unreachable store."
+    )
+    outbox_sweep_interval_s: float = 1.0
+    outbox_grace_s: float = Field(
+        default=2.0, description="Age after which the sweeper publishes what the fast path has not."
+    )
+    graceful_timeout_s: float = 15.0
+    log_level: str = "INFO"
+    otel_console: bool = Field(default=False, description="Print spans to stdout (debugging).")
+
+    @property
+    def database(self) -> str:
+        """Each service owns one database."""
+        return f"{self.namespace}_{self.service}".replace("-", "_")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"

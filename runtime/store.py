@@ -1,0 +1,174 @@
+"""MongoDB access: client factory and the aggregate repository.
+
+Every write is one document: insert for a new aggregate, otherwise
+``replace_one({_id, version})`` (optimistic concurrency). Events raised by the
+aggregate become envelopes in its embedded outbox in that same write.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, Protocol, TypeVar
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from contracts.envelope import Envelope, Event
+from runtime.aggregate import Aggregate, OutboxMessage
+from runtime.clock import Clock
+from runtime.telemetry import current_trace_context
+
+Document = dict[str, Any]
+A = TypeVar("A", bound=Aggregate)
+
+
+class ConcurrencyError(Exception):
+    """Someone else changed the aggregate since it was loaded: reload and retry."""
+
+
+class AlreadyExists(Exception):
+    """An aggregate with this id was committed before (a redelivery or a retry)."""
+
+
+class NotFound(Exception):
+    """No such aggregate in this tenant (cross-tenant ids are simply not found)."""
+
+
+class OutboxSink(Protocol):
+    def committed(
+        self, collection: str, doc_id: str, version: int, messages: Sequence[OutboxMessage]
+    ) -> None: ...
+
+
+def mongo_client(url: str) -> AsyncMongoClient[Document]:
+    return AsyncMongoClient(
+        url, tz_aware=True, serverSelectionTimeoutMS=5_000, connectTimeoutMS=3_000
+    )
+
+
+def new_message_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Repository(Generic[A]):
+    """Loads and commits one kind of aggregate; every query is scoped by tenant."""
+
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        collection: str,
+        model: type[A],
+        outbox: OutboxSink,
+        clock: Clock,
+    ) -> None:
+        self.collection: AsyncCollection[Document] = db[collection]
+        self.model = model
+        self._outbox = outbox
+        self._clock = clock
+
+    async def get(self, tenant_id: str, aggregate_id: str) -> A | None:
+        doc = await self.collection.find_one({"_id": aggregate_id, "tenant_id": tenant_id})
+        return None if doc is None else self.model.model_validate(doc)
+
+    async def add(self, aggregate: A, cause: Envelope[Any] | None = None) -> None:
+        """Insert a new aggregate; raises ``AlreadyExists`` if its id was taken."""
+        self._stamp(aggregate, cause)
+        aggregate.version = 1
+        try:
+            await self.collection.insert_one(self._document(aggregate))
+        except DuplicateKeyError as exc:
+            raise AlreadyExists(aggregate.id) from exc
+        self._committed(aggregate)
+
+    async def save(self, aggregate: A, cause: Envelope[Any] | None = None) -> None:
+        """Replace the stored aggregate if nobody changed it since it was loaded."""
+        self._stamp(aggregate, cause)
+        expected = aggregate.version
+        aggregate.version = expected + 1
+        result = await self.collection.replace_one(
+            {"_id": aggregate.id, "version": expected}, self._document(aggregate)
+        )
+        if result.matched_count == 0:
+            raise ConcurrencyError(f"{self.collection.name}/{aggregate.id}@{expected}")
+        self._committed(aggregate)
+
+    async def apply(
+        self, envelope: Envelope[Any], aggregate_id: str, change: Callable[[A], None]
+    ) -> A:
+        """Apply a consumed message to an aggregate exactly once (keyed on its message id)."""
+        aggregate = await self.get(envelope.tenant_id, aggregate_id)
+        if aggregate is None:
+            raise NotFound(f"{self.collection.name}/{aggregate_id}")
+        if not aggregate.has_processed(envelope.message_id):
+            change(aggregate)
+            await self.save(aggregate, envelope)
+        return aggregate
+
+    async def upsert(
+        self,
+        envelope: Envelope[Any],
+        aggregate_id: str,
+        create: Callable[[], A],
+        change: Callable[[A], None],
+    ) -> A:
+        """Like ``apply``, creating the aggregate first if this message is the first to arrive.
+
+        Events from different queues may arrive in any order, so read models
+        and case files are created by whichever event comes first.
+        """
+        aggregate = await self.get(envelope.tenant_id, aggregate_id)
+        if aggregate is None:
+            aggregate = create()
+            change(aggregate)
+            try:
+                await self.add(aggregate, envelope)
+            except AlreadyExists as exc:
+                raise ConcurrencyError(aggregate_id) from exc
+        elif not aggregate.has_processed(envelope.message_id):
+            change(aggregate)
+            await self.save(aggregate, envelope)
+        return aggregate
+
+    def _stamp(self, aggregate: A, cause: Envelope[Any] | None) -> None:
+        if cause is not None:
+            aggregate.mark_processed(cause.message_id)
+        for event in aggregate.take_events():
+            aggregate.outbox.append(self._envelope(aggregate, event, cause))
+
+    def _envelope(self, aggregate: A, event: Event, cause: Envelope[Any] | None) -> OutboxMessage:
+        traceparent, tracestate = current_trace_context()
+        envelope = Envelope[Event](
+            message_id=new_message_id(),
+            correlation_id=cause.correlation_id if cause else aggregate.id,
+            causation_id=cause.message_id if cause else None,
+            tenant_id=aggregate.tenant_id,
+            occurred_at=self._clock.now(),
+            schema_name=event.schema_name,
+            schema_version=event.schema_version,
+            traceparent=traceparent,
+            tracestate=tracestate,
+            payload=event,
+        )
+        return OutboxMessage(
+            message_id=envelope.message_id,
+            correlation_id=envelope.correlation_id,
+            routing_key=event.schema_name,
+            body=envelope.model_dump_json(serialize_as_any=True),
+            traceparent=traceparent,
+            tracestate=tracestate,
+        )
+
+    def _document(self, aggregate: A) -> Document:
+        doc = aggregate.model_dump(by_alias=True, mode="python")
+        if aggregate.outbox:
+            doc["pending_since"] = self._clock.now()
+        return doc
+
+    def _committed(self, aggregate: A) -> None:
+        if aggregate.outbox:
+            self._outbox.committed(
+                self.collection.name, aggregate.id, aggregate.version, list(aggregate.outbox)
+            )

@@ -1,0 +1,1 @@
+"""TripCare's four services; each owns its database and talks to the others only by events."""

@@ -1,0 +1,1 @@
+"""Feedback: surveys after resolution, ratings, and the metrics read model."""

@@ -1,0 +1,1 @@
+"""Intake: contacts become tickets; owns the ticket state machine and timeline."""

@@ -1,0 +1,74 @@
+"""Notify's HTTP API: the traveller's in-app inbox and the per-ticket delivery log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+
+from runtime.store import ConcurrencyError, NotFound
+from runtime.web import TenantId
+from services.notify.domain import IN_APP, Delivery, DeliveryStatus
+from services.notify.handlers import Notifier
+
+PAGE = 100
+
+
+class DeliveryView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    ticket_id: str | None
+    recipient: str
+    channel: str
+    template: str
+    language: str
+    subject: str
+    body: str
+    link: str | None
+    status: DeliveryStatus
+    attempts: int
+    created_at: datetime
+    delivered_at: datetime | None
+    read_at: datetime | None
+
+
+def router(notifier: Notifier) -> APIRouter:
+    api = APIRouter(prefix="/v1", tags=["notifications"])
+    deliveries = notifier.deliveries
+
+    async def find(query: dict[str, object], sort: int) -> list[DeliveryView]:
+        cursor = deliveries.collection.find(query).sort("created_at", sort).limit(PAGE)
+        return [DeliveryView.model_validate(Delivery.model_validate(d)) async for d in cursor]
+
+    @api.get("/inbox/{traveller_id}")
+    async def inbox(traveller_id: str, tenant: TenantId) -> list[DeliveryView]:
+        """The traveller's in-app messages, newest first."""
+        return await find(
+            {"tenant_id": tenant, "recipient": traveller_id, "channel": IN_APP}, sort=-1
+        )
+
+    @api.post("/inbox/{traveller_id}/{notification_id}/read")
+    async def mark_read(traveller_id: str, notification_id: str, tenant: TenantId) -> DeliveryView:
+        for _ in range(5):
+            delivery = await deliveries.get(tenant, notification_id)
+            if delivery is None or delivery.recipient != traveller_id:
+                raise NotFound(notification_id)
+            delivery.mark_read(notifier.clock.now())
+            try:
+                await deliveries.save(delivery)
+            except ConcurrencyError:
+                continue
+            return DeliveryView.model_validate(delivery)
+        raise ConcurrencyError(notification_id)
+
+    @api.get("/notifications")
+    async def delivery_log(
+        tenant: TenantId, ticket_id: Annotated[str, Query(min_length=1)]
+    ) -> list[DeliveryView]:
+        """Every delivery made for one ticket, oldest first."""
+        return await find({"tenant_id": tenant, "ticket_id": ticket_id}, sort=1)
+
+    return api

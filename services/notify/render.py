@@ -1,0 +1,45 @@
+"""Jinja2 templates per language under ``templates/<lang>/<name>.j2``.
+
+Each template sets ``subject`` with ``{% set %}`` and renders the body. A
+missing translation falls back to English.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
+
+from services.notify.domain import FALLBACK_LANGUAGE, Notice, Rendered
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class Renderer:
+    def __init__(self, root: Path = TEMPLATES) -> None:
+        self._env = Environment(
+            loader=FileSystemLoader(root),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(default=False),
+            keep_trailing_newline=False,
+        )
+
+    def render(self, notice: Notice) -> Rendered:
+        language = notice.language
+        try:
+            template = self._env.get_template(f"{language}/{notice.template}.j2")
+        except TemplateNotFound:
+            language = FALLBACK_LANGUAGE
+            template = self._env.get_template(f"{language}/{notice.template}.j2")
+        module = template.make_module(notice.values)
+        return Rendered(
+            language=language,
+            subject=str(getattr(module, "subject", "")).strip(),
+            body=str(module).strip(),
+        )

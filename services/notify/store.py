@@ -1,0 +1,17 @@
+"""Notify's database: one document per delivery (the in-app inbox is a view of it)."""
+
+from __future__ import annotations
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from runtime.store import Document
+
+DELIVERIES = "deliveries"
+
+
+async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
+    deliveries = db[DELIVERIES]
+    await deliveries.create_index(
+        [("tenant_id", 1), ("recipient", 1), ("channel", 1), ("created_at", -1)]
+    )
+    await deliveries.create_index([("tenant_id", 1), ("ticket_id", 1), ("created_at", 1)])

@@ -1,0 +1,1 @@
+"""Routing: decides queue, priority and SLA deadlines for every ticket."""
