@@ -76,8 +76,17 @@ def start_store(port: int, data_dir: Path, log_file: Path) -> subprocess.Popen[b
     log_file.parent.mkdir(parents=True, exist_ok=True)
     binary = Path(sys.executable).with_name("nx-27017")
     process = subprocess.Popen(
-        [str(binary), "--data-dir", str(data_dir), "--port", str(port),
-         "--log-file", str(log_file), "--pid-file", str(data_dir / "nx.pid")],
+        [
+            str(binary),
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            str(port),
+            "--log-file",
+            str(log_file),
+            "--pid-file",
+            str(data_dir / "nx.pid"),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

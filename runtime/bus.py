@@ -133,6 +133,10 @@ class Bus:
         )
         self._subscribed: list[type[Event]] = []
 
+    @property
+    def subscribed(self) -> tuple[type[Event], ...]:
+        return tuple(self._subscribed)
+
     def queue(self, event: type[Event]) -> RabbitQueue:
         name = self.topology.queue(self.service, event)
         return RabbitQueue(

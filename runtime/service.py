@@ -114,6 +114,7 @@ def create_app(
             await runtime.stop()
 
     app = FastAPI(title=title, description=description, lifespan=lifespan, version="0.1.0")
+    app.state.runtime = runtime
     app.include_router(ops_router(runtime.registry, runtime.readiness))
     for router in routers:
         app.include_router(router)

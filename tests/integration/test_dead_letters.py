@@ -1,0 +1,123 @@
+"""Poison messages end in the dead-letter queue; the consumer keeps going."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aio_pika
+import pytest
+from prometheus_client import CollectorRegistry
+
+from contracts import events
+from contracts.envelope import Envelope
+from contracts.topology import Topology
+from runtime.bus import Bus
+from runtime.settings import Settings
+from runtime.telemetry import setup_tracing
+from tests.factories import T0, TRAVELLER, envelope
+from tests.polling import until
+
+pytestmark = pytest.mark.integration
+
+
+def opened(ticket_id: str) -> events.TicketOpened:
+    return events.TicketOpened(
+        ticket_id=ticket_id,
+        channel=events.Channel.EMAIL,
+        traveller=TRAVELLER,
+        text="x",
+        opened_at=T0,
+    )
+
+
+@pytest.fixture
+async def handled(settings: Settings) -> AsyncIterator[tuple[Bus, list[str]]]:
+    """A consumer of ticket.opened that fails for every ticket named ``poison``."""
+    bus = Bus(
+        settings,
+        Topology(settings.namespace),
+        registry=CollectorRegistry(),
+        tracer_provider=setup_tracing("itest"),
+    )
+    seen: list[str] = []
+
+    @bus.subscriber(events.TicketOpened)
+    async def on_opened(envelope: Envelope[events.TicketOpened]) -> None:
+        if envelope.payload.ticket_id == "poison":
+            raise RuntimeError("this handler always fails for poison")
+        seen.append(envelope.payload.ticket_id)
+
+    await bus.start()
+    yield bus, seen
+    await bus.stop()
+
+
+@pytest.fixture
+async def channel(amqp_url: str) -> AsyncIterator[aio_pika.abc.AbstractChannel]:
+    connection = await aio_pika.connect(amqp_url)
+    yield await connection.channel()
+    await connection.close()
+
+
+async def publish(channel: aio_pika.abc.AbstractChannel, bus: Bus, body: bytes) -> None:
+    exchange = await channel.get_exchange(bus.topology.events_exchange)
+    await exchange.publish(
+        aio_pika.Message(
+            body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, content_type="application/json"
+        ),
+        routing_key="ticket.opened",
+    )
+
+
+async def dead_letters(
+    channel: aio_pika.abc.AbstractChannel, bus: Bus, expected: int, timeout_s: float = 15
+) -> list[bytes]:
+    queue = await channel.get_queue(bus.topology.dead_letter_queue("itest", events.TicketOpened))
+    bodies: list[bytes] = []
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while len(bodies) < expected and asyncio.get_running_loop().time() < deadline:
+        message = await queue.get(no_ack=True, fail=False)
+        if message is None:
+            await asyncio.sleep(0.1)
+        else:
+            bodies.append(message.body)
+    return bodies
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    [b"not json at all", b'{"message_id": "m1"}', b'{"payload": {"ticket_id": 5}}'],
+    ids=["not-json", "missing-fields", "wrong-types"],
+)
+async def test_a_malformed_message_is_dead_lettered_at_once_and_traffic_flows_on(
+    handled: tuple[Bus, list[str]], channel: aio_pika.abc.AbstractChannel, malformed: bytes
+) -> None:
+    bus, seen = handled
+    await publish(channel, bus, malformed)
+    await publish(channel, bus, envelope(opened("TC-good")).model_dump_json().encode())
+
+    assert await dead_letters(channel, bus, 1) == [malformed]
+
+    async def good_seen() -> bool:
+        return seen == ["TC-good"]
+
+    assert await until(good_seen)
+
+
+async def test_a_handler_that_always_fails_is_dead_lettered_within_the_delivery_limit(
+    handled: tuple[Bus, list[str]], channel: aio_pika.abc.AbstractChannel
+) -> None:
+    bus, seen = handled
+    poison = envelope(opened("poison")).model_dump_json().encode()
+    await publish(channel, bus, poison)
+    for n in range(5):
+        await publish(channel, bus, envelope(opened(f"TC-{n}")).model_dump_json().encode())
+
+    assert await dead_letters(channel, bus, 1, timeout_s=20) == [poison]
+
+    async def all_five() -> bool:
+        return len(seen) == 5
+
+    await until(all_five)
+    assert sorted(seen) == [f"TC-{n}" for n in range(5)]

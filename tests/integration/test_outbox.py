@@ -1,0 +1,154 @@
+"""The outbox: committed events reach the broker with confirms, even after a crash."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aio_pika
+import pytest
+from prometheus_client import CollectorRegistry
+from pymongo import AsyncMongoClient
+
+from contracts import events
+from contracts.topology import Topology
+from runtime.aggregate import Aggregate, OutboxMessage
+from runtime.bus import Bus
+from runtime.clock import SystemClock
+from runtime.outbox import OutboxRelay
+from runtime.settings import Settings
+from runtime.store import Document, Repository
+from runtime.telemetry import setup_tracing
+from tests.factories import T0, TRAVELLER
+
+pytestmark = pytest.mark.integration
+
+
+class Thing(Aggregate):
+    def happen(self) -> None:
+        self.raise_event(
+            events.TicketOpened(
+                ticket_id=self.id,
+                channel=events.Channel.EMAIL,
+                traveller=TRAVELLER,
+                text="x",
+                opened_at=T0,
+            )
+        )
+
+
+class Forgetful:
+    """An outbox sink of a process that dies right after committing."""
+
+    def committed(self, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+async def bus(settings: Settings) -> AsyncIterator[Bus]:
+    running = Bus(
+        settings,
+        Topology(settings.namespace),
+        registry=CollectorRegistry(),
+        tracer_provider=setup_tracing("itest"),
+    )
+    await running.start()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+async def listener(bus: Bus, amqp_url: str) -> AsyncIterator[aio_pika.abc.AbstractQueue]:
+    connection = await aio_pika.connect(amqp_url)
+    channel = await connection.channel()
+    queue = await channel.declare_queue(f"{bus.topology.namespace}.listener", exclusive=True)
+    await queue.bind(bus.topology.events_exchange, routing_key="#")
+    yield queue
+    await connection.close()
+
+
+async def received(
+    queue: aio_pika.abc.AbstractQueue, count: int, timeout_s: float = 10
+) -> list[str]:
+    ids: list[str] = []
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while len(ids) < count and asyncio.get_running_loop().time() < deadline:
+        message = await queue.get(no_ack=True, fail=False)
+        if message is None:
+            await asyncio.sleep(0.05)
+            continue
+        ids.append(str(message.message_id))
+    return ids
+
+
+async def test_a_committed_event_is_published_and_cleared_from_the_outbox(
+    bus: Bus,
+    listener: aio_pika.abc.AbstractQueue,
+    mongo: AsyncMongoClient[Document],
+    namespace: str,
+) -> None:
+    db = mongo[f"{namespace}_outbox"]
+    relay = OutboxRelay(
+        db, ["things"], bus.publish, SystemClock(), sweep_interval_s=0.2, grace_s=0.5
+    )
+    relay.start()
+    things = Repository(db, "things", Thing, relay, SystemClock())
+    thing = Thing(id="t1", tenant_id="acme")
+    thing.happen()
+
+    await things.add(thing)
+    (published,) = await received(listener, 1)
+    await relay.stop()
+
+    doc = await db["things"].find_one({"_id": "t1"})
+    assert doc is not None
+    assert published == thing.outbox[0].message_id
+    assert doc["outbox"] == []
+    assert "pending_since" not in doc
+
+
+async def test_events_committed_by_a_process_that_died_are_published_by_the_sweeper(
+    bus: Bus,
+    listener: aio_pika.abc.AbstractQueue,
+    mongo: AsyncMongoClient[Document],
+    namespace: str,
+) -> None:
+    db = mongo[f"{namespace}_outbox"]
+    things = Repository(db, "things", Thing, Forgetful(), SystemClock())
+    for n in range(3):
+        thing = Thing(id=f"t{n}", tenant_id="acme")
+        thing.happen()
+        await things.add(thing)
+    await asyncio.sleep(1.6)  # nx-27017 compares dates to the second
+
+    relay = OutboxRelay(db, ["things"], bus.publish, SystemClock(), grace_s=0.5)
+    swept = await relay.sweep()
+
+    assert swept == 3
+    assert len(set(await received(listener, 3))) == 3
+    assert [d["outbox"] async for d in db["things"].find({})] == [[], [], []]
+
+
+async def test_a_publish_that_fails_leaves_the_event_in_the_outbox(
+    mongo: AsyncMongoClient[Document], namespace: str
+) -> None:
+    db = mongo[f"{namespace}_outbox"]
+
+    async def broker_down(message: OutboxMessage) -> None:
+        raise ConnectionError("broker unreachable")
+
+    relay = OutboxRelay(db, ["things"], broker_down, SystemClock(), grace_s=0.0)
+    relay.start()
+    things = Repository(db, "things", Thing, relay, SystemClock())
+    thing = Thing(id="t1", tenant_id="acme")
+    thing.happen()
+    await things.add(thing)
+    await relay.stop()
+
+    doc = await db["things"].find_one({"_id": "t1"})
+    assert doc is not None
+    assert len(doc["outbox"]) == 1
+    assert doc["pending_since"] is not None
+    assert uuid.UUID(doc["outbox"][0]["message_id"])

@@ -1,0 +1,107 @@
+"""Handlers wired to the bus, driven through FastStream's in-memory test broker.
+
+The broker here ignores ack/nack (dead-lettering is tested against the real
+broker in tests/integration); these tests check typed dispatch, idempotency
+and what each handler commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from faststream.rabbit import TestRabbitBroker
+from prometheus_client import CollectorRegistry
+
+from contracts import events
+from contracts.topology import SUBSCRIPTIONS, Topology
+from runtime.bus import Bus
+from runtime.clock import FakeClock
+from runtime.settings import Settings
+from runtime.signing import Signer
+from runtime.store import Repository
+from runtime.telemetry import setup_tracing
+from services.feedback.main import bootstrap as feedback_app
+from services.intake.domain import Ticket, TicketStatus, ticket_id_for
+from services.intake.handlers import Intake
+from services.intake.handlers import register_subscribers as intake_subscribers
+from services.intake.main import bootstrap as intake_app
+from services.notify.domain import Delivery
+from services.notify.handlers import Notifier
+from services.notify.handlers import register_subscribers as notify_subscribers
+from services.notify.main import bootstrap as notify_app
+from services.notify.render import Renderer
+from services.routing.main import bootstrap as routing_app
+from tests.factories import T0, TRAVELLER, contact, envelope
+from tests.fakes import FakeDatabase, RecordingOutbox
+
+
+def make_bus(service: str) -> Bus:
+    settings = Settings(service=service, namespace="unit")
+    return Bus(
+        settings,
+        Topology("unit"),
+        registry=CollectorRegistry(),
+        tracer_provider=setup_tracing(service),
+    )
+
+
+def repository(model: type[Any], outbox: RecordingOutbox) -> Repository[Any]:
+    return Repository(FakeDatabase(), "docs", model, outbox, FakeClock(T0))  # type: ignore[arg-type]
+
+
+def body(payload: events.Event, message_id: str = "m-1") -> bytes:
+    return envelope(payload, message_id=message_id).model_dump_json().encode()
+
+
+async def test_a_contact_on_the_bus_opens_one_ticket_however_often_it_is_delivered() -> None:
+    bus, outbox = make_bus("intake"), RecordingOutbox()
+    tickets = repository(Ticket, outbox)
+    intake_subscribers(bus, Intake(tickets, FakeClock(T0), Signer("s" * 32), "http://intake"))
+
+    async with TestRabbitBroker(bus.broker) as broker:
+        for message_id in ("m-1", "m-1", "m-2"):
+            await broker.publish(
+                body(contact(), message_id),
+                exchange=bus.events_exchange,
+                routing_key="contact.received",
+            )
+
+    ticket = await tickets.get("acme", ticket_id_for("acme", events.Channel.IN_APP, "app-msg-1"))
+    assert ticket is not None
+    assert ticket.status is TicketStatus.ACKNOWLEDGED
+    assert outbox.routing_keys == ["ticket.opened", "ticket.acknowledged"]
+
+
+async def test_a_redelivered_event_is_delivered_to_the_inbox_once() -> None:
+    bus, outbox = make_bus("notify"), RecordingOutbox()
+    deliveries = repository(Delivery, outbox)
+    notify_subscribers(bus, Notifier(deliveries, Renderer(), FakeClock(T0)))
+    acknowledged = events.TicketAcknowledged(
+        ticket_id="TC-1",
+        channel=events.Channel.IN_APP,
+        traveller=TRAVELLER,
+        tracking_url="https://t/x",
+        acknowledged_at=T0,
+    )
+
+    async with TestRabbitBroker(bus.broker) as broker:
+        for _ in range(3):
+            await broker.publish(
+                body(acknowledged, "ack-1"),
+                exchange=bus.events_exchange,
+                routing_key="ticket.acknowledged",
+            )
+
+    assert outbox.routing_keys == ["notification.delivered"]
+
+
+def test_each_service_subscribes_to_exactly_what_the_contracts_say() -> None:
+    apps = {
+        "intake": intake_app,
+        "routing": routing_app,
+        "notify": notify_app,
+        "feedback": feedback_app,
+    }
+    for service, bootstrap in apps.items():
+        app = bootstrap(Settings(service=service, namespace="unit"))
+        assert set(app.state.runtime.bus.subscribed) == set(SUBSCRIPTIONS[service]), service

@@ -1,0 +1,91 @@
+"""Shared runtime pieces: signed links, PII masking, envelopes, topology, aggregates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from contracts import events
+from contracts.envelope import Envelope
+from contracts.topology import SUBSCRIPTIONS, Topology
+from runtime.aggregate import Aggregate
+from runtime.logging import mask_pii
+from runtime.signing import Signer, TokenError, TokenExpired
+from tests.factories import T0, contact, envelope
+
+SIGNER = Signer("a-test-secret-of-enough-length")
+
+
+def test_a_signed_link_verifies_until_it_expires() -> None:
+    token = SIGNER.sign(
+        subject="TC-1", tenant="acme", purpose="track", expires_at=T0 + timedelta(days=1)
+    )
+    claims = SIGNER.verify(token, purpose="track", now=T0)
+    assert (claims.sub, claims.tenant) == ("TC-1", "acme")
+    with pytest.raises(TokenExpired):
+        SIGNER.verify(token, purpose="track", now=T0 + timedelta(days=2))
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [lambda t: t[:-2] + "xx", lambda t: "x" + t, lambda t: t.split(".")[0], lambda t: ""],
+)
+def test_a_tampered_link_is_refused(tamper: object) -> None:
+    token = SIGNER.sign(
+        subject="TC-1", tenant="acme", purpose="track", expires_at=T0 + timedelta(days=1)
+    )
+    with pytest.raises(TokenError):
+        SIGNER.verify(tamper(token), purpose="track", now=T0)  # type: ignore[operator]
+
+
+def test_a_link_signed_for_one_purpose_does_not_open_another() -> None:
+    token = SIGNER.sign(
+        subject="S-1", tenant="acme", purpose="survey", expires_at=T0 + timedelta(days=1)
+    )
+    with pytest.raises(TokenError):
+        SIGNER.verify(token, purpose="track", now=T0)
+    with pytest.raises(TokenError):
+        Signer("another-secret-of-enough-length").verify(token, purpose="survey", now=T0)
+
+
+@pytest.mark.parametrize(
+    ("text", "hidden"),
+    [
+        ("mail li.lei@acme.com now", "li.lei@acme.com"),
+        ("call +86 138 0013 8000 please", "138 0013"),
+        ("ID 110101199003071234 attached", "19900307"),
+        ("passport E12345678", "12345678"),
+    ],
+)
+def test_personal_data_is_masked_in_logs(text: str, hidden: str) -> None:
+    assert hidden not in mask_pii(text)
+
+
+def test_consumers_ignore_unknown_fields_in_envelope_and_payload() -> None:
+    raw = envelope(contact()).model_dump(mode="json")
+    raw["added_in_a_later_version"] = True
+    raw["payload"]["also_new"] = {"x": 1}
+
+    parsed = Envelope[events.ContactReceived].model_validate(raw)
+
+    assert parsed.payload.channel_message_id == "app-msg-1"
+
+
+def test_every_event_has_a_unique_routing_key_and_every_subscription_a_queue() -> None:
+    names = [e.schema_name for e in events.ALL_EVENTS]
+    assert len(names) == len(set(names))
+    topology = Topology("tripcare")
+    queues = [topology.queue(s, e) for s, evs in SUBSCRIPTIONS.items() for e in evs]
+    assert len(queues) == len(set(queues))
+    assert topology.queue("intake", events.TicketRouted) == "tripcare.intake.ticket.routed"
+    assert topology.dead_letter_queue("intake", events.TicketRouted).endswith(".dlq")
+
+
+def test_processed_marks_are_bounded() -> None:
+    aggregate = Aggregate(id="a", tenant_id="acme")
+    for n in range(Aggregate.PROCESSED_MEMORY + 10):
+        aggregate.mark_processed(f"m{n}")
+    assert len(aggregate.processed) == Aggregate.PROCESSED_MEMORY
+    assert aggregate.has_processed(f"m{Aggregate.PROCESSED_MEMORY + 9}")
+    assert not aggregate.has_processed("m0")
