@@ -40,6 +40,22 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
     ),
 }
 
+# Which events each service publishes (documentation and the AsyncAPI export).
+PUBLICATIONS: dict[str, tuple[type[Event], ...]] = {
+    "gateways": (events.ContactReceived,),
+    "intake": (
+        events.TicketOpened,
+        events.TicketAcknowledged,
+        events.TicketResolved,
+        events.TicketReopened,
+    ),
+    "routing": (events.TicketRouted,),
+    "notify": (events.NotificationDelivered, events.NotificationFailed),
+    "feedback": (events.SurveySent, events.FeedbackReceived),
+    "suppliers": (events.SupplierStatusChanged,),
+    "booking-system": (events.BookingUpserted,),
+}
+
 
 @dataclass(frozen=True)
 class Topology:

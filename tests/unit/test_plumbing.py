@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from contracts import events
 from contracts.envelope import Envelope
+from contracts.export import envelope_schema, schema_file
 from contracts.topology import SUBSCRIPTIONS, Topology
 from runtime.aggregate import Aggregate
 from runtime.logging import mask_pii
@@ -89,3 +92,11 @@ def test_processed_marks_are_bounded() -> None:
     assert len(aggregate.processed) == Aggregate.PROCESSED_MEMORY
     assert aggregate.has_processed(f"m{Aggregate.PROCESSED_MEMORY + 9}")
     assert not aggregate.has_processed("m0")
+
+
+def test_the_published_json_schemas_match_the_models() -> None:
+    """docs/schemas is generated (`make contracts`); a model change must regenerate it."""
+    docs = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+    for event in events.ALL_EVENTS:
+        published = json.loads((docs / schema_file(event)).read_text())
+        assert published == json.loads(json.dumps(envelope_schema(event))), event.schema_name
