@@ -107,6 +107,25 @@ class Repository(Generic[A]):
             await self.save(aggregate, envelope)
         return aggregate
 
+    async def change(
+        self, tenant_id: str, aggregate_id: str, command: Callable[[A], None], retries: int = 10
+    ) -> A:
+        """Run a command (an HTTP request's change) on the latest version, retrying conflicts.
+
+        Domain exceptions raised by ``command`` propagate and nothing is written.
+        """
+        for _ in range(retries):
+            aggregate = await self.get(tenant_id, aggregate_id)
+            if aggregate is None:
+                raise NotFound(aggregate_id)
+            command(aggregate)
+            try:
+                await self.save(aggregate)
+            except ConcurrencyError:
+                continue
+            return aggregate
+        raise ConcurrencyError(f"{self.collection.name}/{aggregate_id}: {retries} conflicts")
+
     async def upsert(
         self,
         envelope: Envelope[Any],

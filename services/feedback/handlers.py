@@ -11,7 +11,7 @@ from contracts.envelope import Envelope
 from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.signing import Signer
-from runtime.store import AlreadyExists, ConcurrencyError, NotFound, Repository
+from runtime.store import AlreadyExists, NotFound, Repository
 from services.feedback.domain import (
     SURVEY_TTL,
     Metrics,
@@ -20,8 +20,6 @@ from services.feedback.domain import (
     compute_metrics,
     survey_id_for,
 )
-
-COMMAND_RETRIES = 10
 
 
 class Feedback:
@@ -66,15 +64,12 @@ class Feedback:
         return survey
 
     async def answer(self, token: str, *, csat: int, comment: str | None) -> Survey:
-        for _ in range(COMMAND_RETRIES):
-            survey = await self.survey_for(token)
-            survey.answer(csat=csat, comment=comment, now=self.clock.now())
-            try:
-                await self.surveys.save(survey)
-            except ConcurrencyError:
-                continue
-            return survey
-        raise ConcurrencyError(token)
+        survey = await self.survey_for(token)
+        return await self.surveys.change(
+            survey.tenant_id,
+            survey.id,
+            lambda current: current.answer(csat=csat, comment=comment, now=self.clock.now()),
+        )
 
     async def metrics(self, tenant_id: str, start: datetime, end: datetime) -> Metrics:
         cursor = self.facts.collection.find(

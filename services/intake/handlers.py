@@ -9,11 +9,10 @@ from contracts.envelope import Envelope
 from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.signing import Signer
-from runtime.store import AlreadyExists, ConcurrencyError, NotFound, Repository
+from runtime.store import AlreadyExists, NotFound, Repository
 from services.intake.domain import Ticket, ticket_id_for
 
 TRACKING_LINK_TTL = timedelta(days=90)
-COMMAND_RETRIES = 10
 
 
 class Intake:
@@ -63,17 +62,13 @@ class Intake:
     async def resolve(
         self, tenant_id: str, ticket_id: str, *, code: str, message: str, agent: str
     ) -> Ticket:
-        for _ in range(COMMAND_RETRIES):
-            ticket = await self.tickets.get(tenant_id, ticket_id)
-            if ticket is None:
-                raise NotFound(ticket_id)
-            ticket.resolve(code=code, message=message, agent=agent, now=self.clock.now())
-            try:
-                await self.tickets.save(ticket)
-            except ConcurrencyError:
-                continue
-            return ticket
-        raise ConcurrencyError(ticket_id)
+        return await self.tickets.change(
+            tenant_id,
+            ticket_id,
+            lambda ticket: ticket.resolve(
+                code=code, message=message, agent=agent, now=self.clock.now()
+            ),
+        )
 
     async def get(self, tenant_id: str, ticket_id: str) -> Ticket:
         ticket = await self.tickets.get(tenant_id, ticket_id)

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
-from runtime.store import ConcurrencyError, NotFound
+from runtime.store import NotFound
 from runtime.web import TenantId
 from services.notify.domain import IN_APP, Delivery, DeliveryStatus
 from services.notify.handlers import Notifier
@@ -52,17 +52,13 @@ def router(notifier: Notifier) -> APIRouter:
 
     @api.post("/inbox/{traveller_id}/{notification_id}/read")
     async def mark_read(traveller_id: str, notification_id: str, tenant: TenantId) -> DeliveryView:
-        for _ in range(5):
-            delivery = await deliveries.get(tenant, notification_id)
-            if delivery is None or delivery.recipient != traveller_id:
-                raise NotFound(notification_id)
-            delivery.mark_read(notifier.clock.now())
-            try:
-                await deliveries.save(delivery)
-            except ConcurrencyError:
-                continue
-            return DeliveryView.model_validate(delivery)
-        raise ConcurrencyError(notification_id)
+        delivery = await deliveries.get(tenant, notification_id)
+        if delivery is None or delivery.recipient != traveller_id:
+            raise NotFound(notification_id)
+        read = await deliveries.change(
+            tenant, notification_id, lambda d: d.mark_read(notifier.clock.now())
+        )
+        return DeliveryView.model_validate(read)
 
     @api.get("/notifications")
     async def delivery_log(

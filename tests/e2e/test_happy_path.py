@@ -49,6 +49,11 @@ async def test_contact_to_rating_end_to_end(stack: Stack) -> None:
 
         notices = await until(ack_and_routing_notices)
         assert sorted(notices) == ["ticket_acknowledged", "ticket_routed"]
+        inbox = (await http.get(f"{stack.url('notify')}/v1/inbox/trav-42", headers=ACME)).json()
+        read = await http.post(
+            f"{stack.url('notify')}/v1/inbox/trav-42/{inbox[0]['id']}/read", headers=ACME
+        )
+        assert read.json()["read_at"] is not None
 
         async def routed_ticket() -> dict[str, Any] | None:
             ticket = (
