@@ -5,10 +5,10 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down test test-unit test-integration test-e2e lint contracts clean
+.PHONY: help install up down test test-unit test-integration test-e2e lint contracts clean train-routing eval-routing
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ lint: install ## ruff and mypy
 
 contracts: install ## write JSON Schemas and the AsyncAPI document to docs/
 	$(PY) -m contracts.export docs
+
+train-routing: install ## rebuild the routing corpus, train the triage model, write docs/routing-eval.md
+	$(PY) data/routing/build_corpus.py
+	$(PY) -m services.routing.train
+
+eval-routing: install ## accuracy and macro-F1 of the committed triage model on the held-out split
+	$(PY) -m services.routing.train --eval
 
 clean: down ## stop everything and delete local data
 	rm -rf .data

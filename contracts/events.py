@@ -33,6 +33,18 @@ class Priority(StrEnum):
     LOW = "low"
 
 
+class ReplyChannel(StrEnum):
+    """Where notify can reach a person: the in-app inbox, e-mail, or a gateway's webhook."""
+
+    IN_APP = "in_app"
+    EMAIL = "email"
+    SMS = "sms"
+    WECHAT = "wechat"
+    WECOM = "wecom"
+    DINGTALK = "dingtalk"
+    WEB_CHAT = "web_chat"
+
+
 class Traveller(BaseModel):
     """Who contacted us, and how they want to hear back."""
 
@@ -43,6 +55,53 @@ class Traveller(BaseModel):
     language: str | None = Field(
         default=None, description="Preferred language tag: zh-Hans, zh-Hant, en, ja."
     )
+    detected_language: str | None = Field(
+        default=None, description="Language detected in the contact; used when none is preferred."
+    )
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32, description="E.164, for SMS.")
+    im_user_id: str | None = Field(
+        default=None, max_length=128, description="User id on WeChat, WeCom or DingTalk."
+    )
+    preferred_channel: ReplyChannel | None = Field(
+        default=None, description="Where to tell them first; default: the contact's channel."
+    )
+    fallback_channels: list[ReplyChannel] = Field(
+        default_factory=list,
+        max_length=6,
+        description="Tried in order when the preferred channel fails; the inbox comes last.",
+    )
+    booker: Traveller | None = Field(
+        default=None, description="Who booked the trip for them (a travel arranger), if not them."
+    )
+
+
+class ReferenceKind(StrEnum):
+    FLIGHT = "flight"
+    PNR = "pnr"
+    ORDER = "order"
+    HOTEL_CONFIRMATION = "hotel_confirmation"
+    TRAIN = "train"
+
+
+class BookingReference(BaseModel):
+    """A booking reference found in a contact: the key to the traveller's trip."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    kind: ReferenceKind
+    value: str = Field(min_length=1, max_length=64)
+
+
+class Attachment(BaseModel):
+    """Metadata of a file the traveller sent; the bytes stay with the gateway."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str = Field(min_length=1, max_length=255)
+    content_type: str = Field(max_length=127)
+    size: int = Field(ge=0, le=25 * 1024 * 1024)
+    url: str | None = Field(default=None, max_length=2_048)
 
 
 class ContactReceived(Event):
@@ -57,9 +116,33 @@ class ContactReceived(Event):
     traveller: Traveller
     text: str = Field(min_length=1, max_length=20_000)
     subject: str | None = Field(default=None, max_length=500)
-    conversation_key: str | None = Field(default=None, max_length=256)
+    conversation_key: str | None = Field(
+        default=None,
+        max_length=256,
+        description="Email thread root, chat session, call id…: follow-ups share it.",
+    )
     language_hint: str | None = None
-    booking_refs: list[str] = Field(default_factory=list, max_length=20)
+    references: list[BookingReference] = Field(default_factory=list, max_length=20)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=10)
+    category_hint: str | None = Field(
+        default=None, max_length=64, description="A category the traveller chose (web form)."
+    )
+    metadata: dict[str, str] = Field(
+        default_factory=dict, description="Channel extras: device, app version, IVR path…"
+    )
+    received_at: datetime
+
+
+class ChannelMessageReceived(Event):
+    """A channel's own payload, as its gateway received it; intake normalises it.
+
+    For gateways on the bus that do not build a ``contact.received`` themselves.
+    """
+
+    schema_name: ClassVar[str] = "channel.message"
+
+    channel: Channel
+    body: str = Field(min_length=1, max_length=1_000_000, description="JSON, XML or RFC 5322.")
     received_at: datetime
 
 
@@ -71,8 +154,79 @@ class TicketOpened(Event):
     traveller: Traveller
     subject: str | None = None
     text: str
+    language: str | None = Field(default=None, description="Language the contact is written in.")
     priority: Priority = Priority.NORMAL
+    conversation_key: str | None = None
+    references: list[BookingReference] = Field(default_factory=list)
+    category_hint: str | None = None
+    proactive: bool = Field(default=False, description="Opened by TripCare, not the traveller.")
     opened_at: datetime
+
+
+class TicketFollowedUp(Event):
+    """The traveller wrote again about an open ticket (a repeat contact)."""
+
+    schema_name: ClassVar[str] = "ticket.followed_up"
+
+    ticket_id: str
+    channel: Channel
+    traveller: Traveller
+    text: str
+    repeat_contacts: int = Field(ge=1, description="Follow-ups so far, this one included.")
+    received_at: datetime
+
+
+class TicketReplied(Event):
+    """An agent (or the bot) answered the traveller; notify delivers it on their channel."""
+
+    schema_name: ClassVar[str] = "ticket.replied"
+
+    ticket_id: str
+    channel: Channel
+    traveller: Traveller
+    message: str
+    author: str
+    language: str | None = None
+    first_response: bool
+    replied_at: datetime
+
+
+class TicketTransferred(Event):
+    """An agent moved the ticket; routing learns from it as a correction."""
+
+    schema_name: ClassVar[str] = "ticket.transferred"
+
+    ticket_id: str
+    from_queue: str | None
+    to_queue: str | None
+    from_assignee: str | None
+    to_assignee: str | None
+    by: str
+    reason: str | None = None
+    transferred_at: datetime
+
+
+class TicketStatusChanged(Event):
+    """Any other status move (waiting, resumed, assigned, closed): SLA clocks follow it."""
+
+    schema_name: ClassVar[str] = "ticket.status_changed"
+
+    ticket_id: str
+    from_status: str
+    to_status: str
+    by: str
+    changed_at: datetime
+
+
+class TicketMerged(Event):
+    """A duplicate ticket was folded into another; it is closed and points there."""
+
+    schema_name: ClassVar[str] = "ticket.merged"
+
+    ticket_id: str
+    into_ticket_id: str
+    by: str
+    merged_at: datetime
 
 
 class TicketAcknowledged(Event):
@@ -92,6 +246,7 @@ class TicketRouted(Event):
     traveller: Traveller
     queue: str
     assignee: str | None = None
+    category: str | None = None
     priority: Priority
     first_response_due: datetime
     resolution_due: datetime
@@ -204,7 +359,13 @@ class BookingUpserted(Event):
 
 ALL_EVENTS: tuple[type[Event], ...] = (
     ContactReceived,
+    ChannelMessageReceived,
     TicketOpened,
+    TicketFollowedUp,
+    TicketReplied,
+    TicketTransferred,
+    TicketStatusChanged,
+    TicketMerged,
     TicketAcknowledged,
     TicketRouted,
     TicketResolved,

@@ -15,6 +15,7 @@ from contracts.envelope import Event
 SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
     "intake": (
         events.ContactReceived,
+        events.ChannelMessageReceived,
         events.TicketRouted,
         events.NotificationDelivered,
         events.NotificationFailed,
@@ -29,8 +30,10 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
     "notify": (
         events.TicketAcknowledged,
         events.TicketRouted,
+        events.TicketReplied,
         events.TicketResolved,
         events.SurveySent,
+        events.NotificationFailed,  # its own: a failed channel hands over to the next one
     ),
     "feedback": (
         events.TicketOpened,
@@ -42,10 +45,15 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
 
 # Which events each service publishes (documentation and the AsyncAPI export).
 PUBLICATIONS: dict[str, tuple[type[Event], ...]] = {
-    "gateways": (events.ContactReceived,),
+    "gateways": (events.ContactReceived, events.ChannelMessageReceived),
     "intake": (
         events.TicketOpened,
         events.TicketAcknowledged,
+        events.TicketFollowedUp,
+        events.TicketReplied,
+        events.TicketTransferred,
+        events.TicketStatusChanged,
+        events.TicketMerged,
         events.TicketResolved,
         events.TicketReopened,
     ),

@@ -50,6 +50,8 @@ Handler = Callable[..., Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
 
 CONCURRENCY_RETRIES = 20
+UNROUTED_KEPT = 100_000
+"""Events nobody subscribes to are kept for inspection, the oldest dropped beyond this."""
 
 
 class ConsumerPolicy:
@@ -186,7 +188,12 @@ class Bus:
         )
         await self.broker.declare_exchange(self.events_exchange)
         parked = await self.broker.declare_queue(
-            RabbitQueue(topology.unrouted_queue, queue_type=QueueType.QUORUM, durable=True)
+            RabbitQueue(
+                topology.unrouted_queue,
+                queue_type=QueueType.QUORUM,
+                durable=True,
+                arguments={"x-max-length": UNROUTED_KEPT},
+            )
         )
         await parked.bind(unrouted)
         for event in self._subscribed:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from fastapi import APIRouter, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -28,11 +28,19 @@ from runtime.settings import Settings
 from runtime.signing import Signer
 from runtime.store import Document, Repository, mongo_client
 from runtime.telemetry import setup_tracing
-from runtime.web import install_error_handlers
+from runtime.web import BodySizeLimit, install_error_handlers
 
 log = logging.getLogger(__name__)
 A = TypeVar("A", bound=Aggregate)
 IndexSetup = Callable[[AsyncDatabase[Document]], Awaitable[None]]
+
+
+class Worker(Protocol):
+    """A background loop a service runs besides its consumers (e.g. notify's dispatcher)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self, timeout_s: float) -> None: ...
 
 
 class ServiceRuntime:
@@ -64,6 +72,7 @@ class ServiceRuntime:
         Gauge(
             "outbox_backlog", "Commits waiting for the relay's fast path", registry=self.registry
         ).set_function(lambda: self.relay.backlog)
+        self.workers: list[Worker] = []
         self.started = False
 
     def repository(self, collection: str, model: type[A]) -> Repository[A]:
@@ -75,11 +84,15 @@ class ServiceRuntime:
         await ensure_indexes(self.db)
         await self.bus.start()
         self.relay.start()
+        for worker in self.workers:
+            worker.start()
         self.started = True
         log.info("%s started", self.settings.service)
 
     async def stop(self) -> None:
         self.started = False
+        for worker in self.workers:
+            await worker.stop(self.settings.graceful_timeout_s)
         await self.bus.stop()
         await self.relay.stop()
         await self.client.close()
@@ -120,6 +133,7 @@ def create_app(
         app.include_router(router)
     install_error_handlers(app)
     instrument_http(app, runtime.registry)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz,metrics"
     )

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
         default=2.0, description="Age after which the sweeper publishes what the fast path has not."
     )
     graceful_timeout_s: float = 15.0
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger requests get 413.")
     log_level: str = "INFO"
     otel_console: bool = Field(default=False, description="Print spans to stdout (debugging).")
 

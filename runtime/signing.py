@@ -28,6 +28,8 @@ class TokenClaims(BaseModel):
     tenant: str
     purpose: str
     exp: int
+    role: str | None = None
+    tenants: list[str] = []
 
 
 def _b64(data: bytes) -> str:
@@ -45,11 +47,25 @@ class Signer:
     def _mac(self, body: str) -> str:
         return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
 
-    def sign(self, *, subject: str, tenant: str, purpose: str, expires_at: datetime) -> str:
+    def sign(
+        self,
+        *,
+        subject: str,
+        tenant: str,
+        purpose: str,
+        expires_at: datetime,
+        role: str | None = None,
+        tenants: list[str] | None = None,
+    ) -> str:
         claims = TokenClaims(
-            sub=subject, tenant=tenant, purpose=purpose, exp=int(expires_at.timestamp())
+            sub=subject,
+            tenant=tenant,
+            purpose=purpose,
+            exp=int(expires_at.timestamp()),
+            role=role,
+            tenants=tenants or [tenant],
         )
-        body = _b64(orjson.dumps(claims.model_dump()))
+        body = _b64(orjson.dumps(claims.model_dump(exclude_none=True)))
         return f"{body}.{self._mac(body)}"
 
     def verify(self, token: str, *, purpose: str, now: datetime) -> TokenClaims:

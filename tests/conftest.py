@@ -12,16 +12,20 @@ import os
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import aio_pika
+import httpx
 import pytest
 from pymongo import AsyncMongoClient
 
 from contracts.events import ALL_EVENTS
 from contracts.topology import SUBSCRIPTIONS, Topology
 from deploy import local
+from runtime.auth import Principal, Role, issue_token
 from runtime.settings import Settings
+from runtime.signing import Signer
 from runtime.store import Document, mongo_client
 
 
@@ -52,6 +56,10 @@ async def namespace(amqp_url: str) -> AsyncIterator[str]:
     """A fresh name prefix; its queues and exchanges are deleted after the test."""
     name = "t" + uuid.uuid4().hex[:12]
     yield name
+    await delete_namespace(amqp_url, name)
+
+
+async def delete_namespace(amqp_url: str, name: str) -> None:
     topology = Topology(name)
     connection = await aio_pika.connect(amqp_url)
     channel = await connection.channel()
@@ -89,6 +97,9 @@ async def mongo(mongo_url: str) -> AsyncIterator[AsyncMongoClient[Document]]:
     await client.close()
 
 
+STACK_SECRET = "e2e-signing-secret-0123456789abcdef"
+
+
 class Stack:
     """The four services as separate processes, as `make up` runs them."""
 
@@ -100,6 +111,7 @@ class Stack:
             "TRIPCARE_OUTBOX_GRACE_S": "1.0",
             "TRIPCARE_OUTBOX_SWEEP_INTERVAL_S": "0.5",
             "TRIPCARE_GRACEFUL_TIMEOUT_S": "10",
+            "TRIPCARE_SIGNING_SECRET": STACK_SECRET,
         }
         self.ports = {name: local.free_port() for name in local.SERVICES}
         self.logs = logs
@@ -107,6 +119,27 @@ class Stack:
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
+
+    @staticmethod
+    def token(
+        sub: str, role: str = "agent", tenants: tuple[str, ...] = ("acme",)
+    ) -> dict[str, str]:
+        """Authorization header of a staff member of these tenants."""
+        principal = Principal(id=sub, role=Role(role), tenants=list(tenants))
+        token = issue_token(Signer(STACK_SECRET), principal, timedelta(hours=1))
+        return {"Authorization": f"Bearer {token}"}
+
+    async def api_key(
+        self, http: httpx.AsyncClient, tenant: str = "acme", **body: object
+    ) -> dict[str, str]:
+        """X-Api-Key header of a new gateway of ``tenant``."""
+        created = await http.post(
+            f"{self.url('intake')}/v1/admin/api-keys",
+            json={"name": "test-gateway", **body},
+            headers=self.token("ops", "admin", (tenant,)),
+        )
+        assert created.status_code == 201, created.text
+        return {"X-Api-Key": created.json()["key"]}
 
     def start(self, service: str) -> None:
         self.processes[service] = local.start_service(
@@ -136,3 +169,18 @@ def stack(amqp_url: str, mongo_url: str, namespace: str, tmp_path: Path) -> Iter
         yield running
     finally:
         running.stop_all()
+
+
+@pytest.fixture(scope="module")
+async def intake_only(
+    amqp_url: str, mongo_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    """Intake alone, shared by a module's API tests (each test uses its own tenant)."""
+    name = "t" + uuid.uuid4().hex[:12]
+    running = Stack(amqp_url, mongo_url, name, tmp_path_factory.mktemp("intake"))
+    running.start("intake")
+    try:
+        yield running
+    finally:
+        running.stop_all()
+        await delete_namespace(amqp_url, name)

@@ -1,12 +1,18 @@
 """In-memory stand-ins for unit tests of handlers: a collection and an outbox sink.
 
-Only the collection operations the repository uses are implemented, with the
-same semantics (unique ``_id``, conditional replace).
+Only what the code uses is implemented, with MongoDB's semantics: unique
+``_id``, conditional replace, and ``find`` with equality, ``$in``, ``$ne``,
+``$gte``/``$lt``, ``$regex``, ``$or``/``$and``, dotted paths, sort and limit.
+Each call yields to the event loop (a random number of times when a ``Random``
+is given) so concurrent tasks interleave as they would against a server.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,41 +21,120 @@ from pymongo.errors import DuplicateKeyError
 
 from runtime.aggregate import OutboxMessage
 
+Doc = dict[str, Any]
+
 
 @dataclass
 class _Result:
     matched_count: int
 
 
+def _get(doc: Doc, path: str) -> Any:
+    value: Any = doc
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _values(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _test(value: Any, condition: Any) -> bool:
+    if not isinstance(condition, dict) or not any(k.startswith("$") for k in condition):
+        return condition in _values(value) or value == condition
+    for op, arg in condition.items():
+        if op == "$in" and not any(v in arg for v in _values(value)):
+            return False
+        if op == "$ne" and (arg in _values(value) or value == arg):
+            return False
+        if op == "$gte" and not (value is not None and value >= arg):
+            return False
+        if op == "$lt" and not (value is not None and value < arg):
+            return False
+        if op == "$regex":
+            flags = re.I if "i" in condition.get("$options", "") else 0
+            if not (isinstance(value, str) and re.search(arg, value, flags)):
+                return False
+    return True
+
+
+def matches(doc: Doc, query: Doc) -> bool:
+    for key, condition in query.items():
+        if key == "$or":
+            if not any(matches(doc, sub) for sub in condition):
+                return False
+        elif key == "$and":
+            if not all(matches(doc, sub) for sub in condition):
+                return False
+        elif not _test(_get(doc, key), condition):
+            return False
+    return True
+
+
+class FakeCursor:
+    def __init__(self, docs: list[Doc]) -> None:
+        self._docs = docs
+
+    def sort(self, key: str | list[tuple[str, int]], direction: int = 1) -> FakeCursor:
+        keys = [(key, direction)] if isinstance(key, str) else key
+        for field, order in reversed(keys):
+            self._docs.sort(key=lambda d, f=field: _get(d, f), reverse=order < 0)  # type: ignore[misc]
+        return self
+
+    def limit(self, count: int) -> FakeCursor:
+        self._docs = self._docs[:count]
+        return self
+
+    def __aiter__(self) -> FakeCursor:
+        return self
+
+    async def __anext__(self) -> Doc:
+        if not self._docs:
+            raise StopAsyncIteration
+        return self._docs.pop(0)
+
+
 class FakeCollection:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, chaos: random.Random | None = None) -> None:
         self.name = name
-        self.docs: dict[str, dict[str, Any]] = {}
+        self.docs: dict[str, Doc] = {}
+        self.chaos = chaos
 
-    @staticmethod
-    def _matches(doc: dict[str, Any], query: dict[str, Any]) -> bool:
-        return all(doc.get(key) == value for key, value in query.items())
+    async def _yield(self) -> None:
+        for _ in range(self.chaos.randint(0, 3) if self.chaos else 1):
+            await asyncio.sleep(0)
 
-    async def find_one(self, query: dict[str, Any]) -> dict[str, Any] | None:
-        found = next((d for d in self.docs.values() if self._matches(d, query)), None)
+    def find(self, query: Doc) -> FakeCursor:
+        return FakeCursor([copy.deepcopy(d) for d in self.docs.values() if matches(d, query)])
+
+    async def find_one(self, query: Doc) -> Doc | None:
+        await self._yield()
+        found = next((d for d in self.docs.values() if matches(d, query)), None)
         return copy.deepcopy(found)
 
-    async def insert_one(self, doc: dict[str, Any]) -> None:
+    async def insert_one(self, doc: Doc) -> None:
+        await self._yield()
         if doc["_id"] in self.docs:
             raise DuplicateKeyError("E11000 duplicate key", 11000)
         self.docs[doc["_id"]] = copy.deepcopy(doc)
 
-    async def replace_one(self, query: dict[str, Any], doc: dict[str, Any]) -> _Result:
-        current = await self.find_one(query)
+    async def replace_one(self, query: Doc, doc: Doc) -> _Result:
+        await self._yield()
+        current = next((d for d in self.docs.values() if matches(d, query)), None)
         if current is None:
             return _Result(0)
-        self.docs[current["_id"]] = copy.deepcopy(doc)
+        self.docs[current["_id"]] = {**copy.deepcopy(doc), "_id": current["_id"]}
         return _Result(1)
 
 
 class FakeDatabase(dict[str, FakeCollection]):
+    def __init__(self, chaos: random.Random | None = None) -> None:
+        super().__init__()
+        self.chaos = chaos
+
     def __missing__(self, name: str) -> FakeCollection:
-        self[name] = FakeCollection(name)
+        self[name] = FakeCollection(name, self.chaos)
         return self[name]
 
 

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from runtime.auth import ManagerScope, StaffScope
 from runtime.signing import TokenError, TokenExpired
-from runtime.web import TENANT_PATTERN, TenantId
+from runtime.web import TENANT_PATTERN
 from services.feedback.domain import Metrics, Survey, SurveyClosed
 from services.feedback.handlers import Feedback
 
@@ -70,19 +71,28 @@ def router(feedback: Feedback) -> APIRouter:
 
     @api.get("/surveys")
     async def surveys_of_ticket(
-        tenant: TenantId, ticket_id: Annotated[str, Query(min_length=1)]
+        scope: StaffScope, ticket_id: Annotated[str, Query(min_length=1)]
     ) -> list[SurveyView]:
         """Surveys sent for one ticket (for agents)."""
-        cursor = feedback.surveys.collection.find({"tenant_id": tenant, "ticket_id": ticket_id})
+        cursor = feedback.surveys.collection.find(
+            {"tenant_id": scope.tenant, "ticket_id": ticket_id}
+        )
         return [SurveyView.model_validate(Survey.model_validate(doc)) async for doc in cursor]
 
     @api.get("/metrics", response_model_by_alias=True)
     async def metrics(
-        tenant: Annotated[str, Query(pattern=TENANT_PATTERN)],
+        scope: ManagerScope,
+        tenant: Annotated[str | None, Query(pattern=TENANT_PATTERN)] = None,
         start: Annotated[datetime | None, Query(alias="from")] = None,
         end: Annotated[datetime | None, Query(alias="to")] = None,
     ) -> MetricsView:
-        """First response time, resolution time, FCR and CSAT of tickets opened in [from, to)."""
+        """First response time, resolution time, FCR and CSAT of tickets opened in [from, to).
+
+        For managers; ``tenant`` (default: the caller's) must be one of theirs.
+        """
+        if tenant is not None and tenant not in scope.principal.tenants:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed for this tenant")
+        tenant = tenant or scope.tenant
         end = end or feedback.clock.now() + timedelta(seconds=1)
         start = start or end - DEFAULT_WINDOW
         if start >= end:

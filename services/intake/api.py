@@ -1,31 +1,53 @@
-"""Intake's HTTP API: contacts in, tickets out, agent actions, traveller tracking."""
+"""Intake's HTTP API: contacts in (gateways), tickets and actions (staff), tracking (travellers)."""
 
-from __future__ import annotations
-
+import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import status as http
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import events
-from contracts.events import Channel, Priority, Traveller
+from contracts.events import Attachment, BookingReference, Channel, Priority, Traveller
+from runtime.auth import AdminScope, Scope, StaffScope
+from runtime.idempotency import IdempotencyConflict, IdempotentRequests, fingerprint
+from runtime.ratelimit import RateLimiter
 from runtime.signing import TokenError
-from runtime.web import TENANT_PATTERN, TenantId
-from services.intake.domain import IllegalTransition, Ticket, TicketStatus, TimelineEntry
-from services.intake.handlers import Intake
+from runtime.web import TENANT_PATTERN
+from services.intake.channels import PayloadError, normalise
+from services.intake.domain import (
+    ContactRecord,
+    IllegalTransition,
+    Ticket,
+    TicketStatus,
+    TimelineEntry,
+)
+from services.intake.handlers import Intake, Outcome
+from services.intake.store import (
+    GatewayKey,
+    GatewayKeys,
+    InvalidCursor,
+    TicketFilter,
+    encode_cursor,
+)
+
+PAGE_MAX = 100
+
+# ------------------------------------------------------------------ bodies
 
 
 class ContactIn(BaseModel):
-    """A contact as a channel gateway posts it."""
+    """A contact already normalised by its gateway."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
             "examples": [
                 {
-                    "tenant_id": "acme",
                     "channel": "in_app",
                     "channel_message_id": "app-msg-1001",
                     "traveller": {"id": "trav-42", "name": "Li Lei", "language": "zh-Hans"},
@@ -35,7 +57,9 @@ class ContactIn(BaseModel):
         },
     )
 
-    tenant_id: str = Field(pattern=TENANT_PATTERN)
+    tenant_id: str | None = Field(
+        default=None, pattern=TENANT_PATTERN, description="Must match the key's tenant if given."
+    )
     channel: Channel
     channel_message_id: str | None = Field(
         default=None,
@@ -48,22 +72,74 @@ class ContactIn(BaseModel):
     subject: str | None = Field(default=None, max_length=500)
     conversation_key: str | None = Field(default=None, max_length=256)
     language_hint: str | None = Field(default=None, max_length=16)
-    booking_refs: list[str] = Field(default_factory=list, max_length=20)
+    references: list[BookingReference] = Field(
+        default_factory=list, max_length=20, description="Found in the text when left empty."
+    )
+    attachments: list[Attachment] = Field(default_factory=list, max_length=10)
+    category_hint: str | None = Field(default=None, max_length=64)
 
 
-class TicketCreated(BaseModel):
+class ContactAccepted(BaseModel):
     ticket_id: str
     status: TicketStatus
+    outcome: Outcome
     tracking_url: str
-    created: bool
+
+
+class ReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: str = Field(min_length=1, max_length=20_000, examples=["已为您改签至CA1503，请查收。"])
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = Field(min_length=1, max_length=20_000, examples=["Called the airline, waiting."])
+
+
+class TransferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    queue: str | None = Field(default=None, min_length=1, max_length=64, examples=["disruption"])
+    assignee: str | None = Field(default=None, min_length=1, max_length=128)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class WaitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    on: Literal["traveller", "supplier"]
 
 
 class ResolveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    resolution_code: str = Field(min_length=1, max_length=64, examples=["rebooked"])
+    message: str = Field(min_length=1, max_length=20_000, examples=["已为您改签至CA1503"])
 
-    resolution_code: str = Field(min_length=1, max_length=64, examples=["answered"])
-    message: str = Field(min_length=1, max_length=20_000)
-    agent_id: str = Field(min_length=1, max_length=128)
+
+class ReopenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500, examples=["that did not help"])
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    into: str = Field(min_length=1, max_length=64, description="The ticket that stays open.")
+
+
+class ApiKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, examples=["app-gateway"])
+    channels: list[Channel] = Field(default_factory=list, description="Empty: every channel.")
+    rate_per_s: float = Field(default=50.0, gt=0, le=10_000)
+
+
+class ApiKeyCreated(BaseModel):
+    key: str = Field(description="Shown once; only its hash is stored.")
+    name: str
+    tenant_id: str
+    channels: list[Channel]
+    rate_per_s: float
+
+
+# ------------------------------------------------------------------ views
 
 
 class TicketView(BaseModel):
@@ -77,8 +153,13 @@ class TicketView(BaseModel):
     traveller: Traveller
     subject: str | None
     text: str
+    language: str | None
+    category: str | None
     queue: str | None
     assignee: str | None
+    references: list[BookingReference]
+    repeat_contacts: int
+    contacts: list[ContactRecord]
     opened_at: datetime
     acknowledged_at: datetime | None
     first_response_at: datetime | None
@@ -86,89 +167,398 @@ class TicketView(BaseModel):
     resolution_due: datetime | None
     resolved_at: datetime | None
     resolution_code: str | None
+    merged_into: str | None
     timeline: list[TimelineEntry]
 
 
+class TicketSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    status: TicketStatus
+    priority: Priority
+    channel: Channel
+    subject: str | None
+    text: str
+    category: str | None
+    queue: str | None
+    assignee: str | None
+    opened_at: datetime
+    first_response_due: datetime | None
+
+
+class TicketPage(BaseModel):
+    items: list[TicketSummary]
+    next_cursor: str | None
+
+
 class TrackingView(BaseModel):
-    """What the traveller sees behind the signed link: no internal notes, no agent names."""
+    """What the traveller sees behind the signed link: no internal notes."""
 
     ticket_id: str
     status: TicketStatus
+    handled_by: str | None = Field(description="The team (queue) on it.")
     expected_answer_by: datetime | None
     timeline: list[TimelineEntry]
 
 
-def view(ticket: Ticket) -> TicketView:
-    return TicketView.model_validate(ticket)
+# ------------------------------------------------------------------ router
 
 
-def router(intake: Intake) -> APIRouter:
-    api = APIRouter(prefix="/v1", tags=["tickets"])
+def router(
+    intake: Intake,
+    keys: GatewayKeys,
+    idempotency: IdempotentRequests,
+    limiter: RateLimiter,
+) -> APIRouter:
+    api = APIRouter(prefix="/v1")
 
-    @api.post("/contacts", status_code=status.HTTP_201_CREATED)
-    async def post_contact(
-        contact: ContactIn,
-        response: Response,
-        idempotency_key: Annotated[
-            str | None, Header(alias="Idempotency-Key", max_length=256)
-        ] = None,
-    ) -> TicketCreated:
-        """Open (or find) the ticket for one contact and acknowledge it at once.
+    async def gateway(
+        x_api_key: Annotated[str | None, Header(alias="X-Api-Key")] = None,
+    ) -> GatewayKey:
+        """The calling gateway, by its API key; rate-limited per key (429 + Retry-After)."""
+        record = await keys.resolve(x_api_key) if x_api_key else None
+        if record is None:
+            raise HTTPException(http.HTTP_401_UNAUTHORIZED, "a valid X-Api-Key is required")
+        wait = limiter.acquire(record.id, record.rate_per_s, time.monotonic())
+        if wait:
+            raise HTTPException(
+                http.HTTP_429_TOO_MANY_REQUESTS,
+                "rate limit exceeded",
+                headers={"Retry-After": str(max(1, round(wait)))},
+            )
+        return record
 
-        The same ``channel_message_id`` (or ``Idempotency-Key``) always answers
-        with the ticket it opened first: 201 the first time, 200 afterwards.
-        """
-        message_id = contact.channel_message_id or idempotency_key or uuid.uuid4().hex
-        received = events.ContactReceived(
-            **contact.model_dump(exclude={"tenant_id", "channel_message_id"}),
-            channel_message_id=message_id,
-            received_at=intake.clock.now(),
-        )
-        ticket, created = await intake.receive_contact(contact.tenant_id, received)
-        if not created:
-            response.status_code = status.HTTP_200_OK
-        return TicketCreated(
+    Gateway = Annotated[GatewayKey, Depends(gateway)]
+    IdempotencyKey = Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=256,
+            description="Retries with the same key get the first answer.",
+        ),
+    ]
+
+    async def once(
+        scope: str, key: str | None, request: str, produce: Callable[[], Awaitable[tuple[int, Any]]]
+    ) -> JSONResponse:
+        try:
+            if key is None:
+                code, body = await produce()
+            else:
+                code, body = await idempotency.run(
+                    scope=scope, key=key, request=request, produce=produce
+                )
+        except IdempotencyConflict as exc:
+            raise HTTPException(exc.status, exc.detail) from exc
+        return JSONResponse(body, status_code=code)
+
+    async def accept(tenant: str, contact: events.ContactReceived) -> tuple[int, Any]:
+        ticket, outcome = await intake.receive_contact(tenant, contact)
+        answer = ContactAccepted(
             ticket_id=ticket.id,
             status=ticket.status,
-            tracking_url=intake.tracking_url(ticket.tenant_id, ticket.id),
-            created=created,
+            outcome=outcome,
+            tracking_url=intake.tracking_url(tenant, ticket.id),
+        )
+        code = http.HTTP_201_CREATED if outcome is Outcome.OPENED else http.HTTP_200_OK
+        return code, answer.model_dump(mode="json")
+
+    def allowed(key: GatewayKey, channel: Channel) -> None:
+        if key.channels and channel not in key.channels:
+            raise HTTPException(
+                http.HTTP_403_FORBIDDEN, f"this key may not post {channel} contacts"
+            )
+
+    @api.post(
+        "/contacts",
+        tags=["gateways"],
+        status_code=http.HTTP_201_CREATED,
+        response_model=ContactAccepted,
+        responses={200: {"description": "A duplicate or a follow-up of an existing ticket."}},
+    )
+    async def post_contact(
+        contact: ContactIn, key: Gateway, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """Open a ticket for a normalised contact, or thread it into its conversation.
+
+        201 with ``outcome: opened`` for a new ticket (acknowledged at once);
+        200 with ``followed_up`` or ``duplicate`` otherwise.
+        """
+        if contact.tenant_id not in (None, key.tenant_id):
+            raise HTTPException(http.HTTP_403_FORBIDDEN, "this key belongs to another tenant")
+        allowed(key, contact.channel)
+        received = events.ContactReceived(
+            **contact.model_dump(exclude={"tenant_id", "channel_message_id"}),
+            channel_message_id=contact.channel_message_id or idempotency_key or uuid.uuid4().hex,
+            received_at=intake.clock.now(),
+        )
+        return await once(
+            key.id,
+            idempotency_key,
+            fingerprint("contacts", contact.model_dump_json()),
+            lambda: accept(key.tenant_id, received),
         )
 
-    @api.get("/tickets/{ticket_id}")
-    async def get_ticket(ticket_id: str, tenant: TenantId) -> TicketView:
-        """The whole ticket with its timeline, for agents of the ticket's tenant."""
-        return view(await intake.get(tenant, ticket_id))
-
-    @api.post("/tickets/{ticket_id}/resolve")
-    async def resolve(ticket_id: str, body: ResolveIn, tenant: TenantId) -> TicketView:
-        """Resolve with a resolution code; the message goes to the traveller."""
+    @api.post(
+        "/channels/{channel}/contacts",
+        tags=["gateways"],
+        status_code=http.HTTP_201_CREATED,
+        response_model=ContactAccepted,
+        openapi_extra={
+            "requestBody": {
+                "description": "The channel's own payload: RFC 5322 for email, XML for wechat, "
+                "JSON for the others (see docs/api.md for samples).",
+                "content": {"application/json": {}, "message/rfc822": {}, "text/xml": {}},
+            }
+        },
+    )
+    async def post_channel_contact(
+        channel: Channel, request: Request, key: Gateway, idempotency_key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """A channel's native payload, normalised here (threading as for ``/contacts``)."""
+        allowed(key, channel)
+        body = await request.body()
         try:
-            ticket = await intake.resolve(
-                tenant,
-                ticket_id,
-                code=body.resolution_code,
-                message=body.message,
-                agent=body.agent_id,
+            contact = normalise(channel, body, intake.clock.now())
+        except PayloadError as exc:
+            return JSONResponse(
+                {
+                    "detail": [
+                        {
+                            "loc": ["body", *exc.field.split(".")],
+                            "msg": exc.message,
+                            "type": "payload",
+                        }
+                    ]
+                },
+                status_code=http.HTTP_422_UNPROCESSABLE_CONTENT,
             )
+        return await once(
+            key.id,
+            idempotency_key,
+            fingerprint("channel", channel.value, body),
+            lambda: accept(key.tenant_id, contact),
+        )
+
+    @api.get("/tickets", tags=["tickets"])
+    async def list_tickets(
+        scope: StaffScope,
+        status: TicketStatus | None = None,
+        queue: str | None = None,
+        assignee: str | None = None,
+        category: str | None = None,
+        q: Annotated[str | None, Query(max_length=200, description="Text or ticket id")] = None,
+        cursor: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 25,
+    ) -> TicketPage:
+        """Tickets of the caller's tenant, newest first, a page at a time."""
+        where = TicketFilter(
+            status=status.value if status else None,
+            queue=queue,
+            assignee=assignee,
+            category=category,
+            text=q,
+        )
+        try:
+            found = await intake.tickets.search(scope.tenant, where, cursor, limit + 1)
+        except InvalidCursor as exc:
+            raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        page = found[:limit]
+        return TicketPage(
+            items=[TicketSummary.model_validate(t) for t in page],
+            next_cursor=encode_cursor(page[-1]) if len(found) > limit else None,
+        )
+
+    @api.get("/tickets/{ticket_id}", tags=["tickets"])
+    async def get_ticket(ticket_id: str, scope: StaffScope) -> TicketView:
+        """The whole ticket with its timeline."""
+        return TicketView.model_validate(await intake.get(scope.tenant, ticket_id))
+
+    async def action(
+        scope: Scope,
+        ticket_id: str,
+        key: str | None,
+        body: BaseModel | None,
+        change: Callable[[Ticket], None],
+        name: str,
+    ) -> JSONResponse:
+        async def produce() -> tuple[int, Any]:
+            try:
+                ticket = await intake.act(scope.tenant, ticket_id, change)
+            except IllegalTransition as exc:
+                raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
+            return http.HTTP_200_OK, TicketView.model_validate(ticket).model_dump(mode="json")
+
+        request = fingerprint(name, ticket_id, body.model_dump_json() if body else "")
+        return await once(f"{scope.tenant}:{scope.actor}", key, request, produce)
+
+    ticket_action = {
+        "tags": ["agent actions"],
+        "response_model": TicketView,
+        "responses": {
+            404: {"description": "No such ticket in your tenant."},
+            409: {"description": "Not allowed in the ticket's status."},
+        },
+    }
+
+    @api.post("/tickets/{ticket_id}/reply", **ticket_action)  # type: ignore[arg-type]
+    async def reply(
+        ticket_id: str, body: ReplyIn, scope: StaffScope, key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """Answer the traveller; notify delivers it on their channel and language."""
+        now = intake.clock.now()
+        return await action(
+            scope,
+            ticket_id,
+            key,
+            body,
+            lambda t: t.reply(message=body.message, agent=scope.actor, now=now),
+            "reply",
+        )
+
+    @api.post("/tickets/{ticket_id}/notes", **ticket_action)  # type: ignore[arg-type]
+    async def note(
+        ticket_id: str, body: NoteIn, scope: StaffScope, key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """An internal note: on the timeline, never sent to the traveller."""
+        now = intake.clock.now()
+        return await action(
+            scope,
+            ticket_id,
+            key,
+            body,
+            lambda t: t.note(text=body.text, agent=scope.actor, now=now),
+            "note",
+        )
+
+    @api.post("/tickets/{ticket_id}/transfer", **ticket_action)  # type: ignore[arg-type]
+    async def transfer(
+        ticket_id: str, body: TransferIn, scope: StaffScope, key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """Move the ticket to another queue or agent (routing learns from it)."""
+        if not (body.queue or body.assignee):
+            raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, "give a queue or an assignee")
+        now = intake.clock.now()
+        return await action(
+            scope,
+            ticket_id,
+            key,
+            body,
+            lambda t: t.transfer(
+                queue=body.queue,
+                assignee=body.assignee,
+                reason=body.reason,
+                by=scope.actor,
+                now=now,
+            ),
+            "transfer",
+        )
+
+    @api.post("/tickets/{ticket_id}/wait", **ticket_action)  # type: ignore[arg-type]
+    async def wait(
+        ticket_id: str, body: WaitIn, scope: StaffScope, key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """Waiting on the traveller or a supplier (the SLA clock pauses)."""
+        now = intake.clock.now()
+        return await action(
+            scope,
+            ticket_id,
+            key,
+            body,
+            lambda t: t.wait(on=body.on, by=scope.actor, now=now),
+            "wait",
+        )
+
+    @api.post("/tickets/{ticket_id}/resume", **ticket_action)  # type: ignore[arg-type]
+    async def resume(ticket_id: str, scope: StaffScope, key: IdempotencyKey = None) -> JSONResponse:
+        now = intake.clock.now()
+        return await action(
+            scope, ticket_id, key, None, lambda t: t.resume(by=scope.actor, now=now), "resume"
+        )
+
+    @api.post("/tickets/{ticket_id}/resolve", **ticket_action)  # type: ignore[arg-type]
+    async def resolve(
+        ticket_id: str, body: ResolveIn, scope: StaffScope, key: IdempotencyKey = None
+    ) -> JSONResponse:
+        """Resolve with a resolution code; the message goes to the traveller, then a survey."""
+        now = intake.clock.now()
+        return await action(
+            scope,
+            ticket_id,
+            key,
+            body,
+            lambda t: t.resolve(
+                code=body.resolution_code, message=body.message, agent=scope.actor, now=now
+            ),
+            "resolve",
+        )
+
+    @api.post("/tickets/{ticket_id}/reopen", **ticket_action)  # type: ignore[arg-type]
+    async def reopen(
+        ticket_id: str, body: ReopenIn, scope: StaffScope, key: IdempotencyKey = None
+    ) -> JSONResponse:
+        now = intake.clock.now()
+        return await action(
+            scope,
+            ticket_id,
+            key,
+            body,
+            lambda t: t.reopen(reason=body.reason, by=scope.actor, now=now),
+            "reopen",
+        )
+
+    @api.post("/tickets/{ticket_id}/close", **ticket_action)  # type: ignore[arg-type]
+    async def close(ticket_id: str, scope: StaffScope, key: IdempotencyKey = None) -> JSONResponse:
+        now = intake.clock.now()
+        return await action(
+            scope, ticket_id, key, None, lambda t: t.close(by=scope.actor, now=now), "close"
+        )
+
+    @api.post("/tickets/{ticket_id}/merge", **ticket_action)  # type: ignore[arg-type]
+    async def merge(ticket_id: str, body: MergeIn, scope: StaffScope) -> TicketView:
+        """Close this duplicate into ``into``; its conversations follow."""
+        try:
+            merged = await intake.merge(scope.tenant, ticket_id, body.into, scope.actor)
         except IllegalTransition as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
-        return view(ticket)
+            raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
+        return TicketView.model_validate(merged)
 
     @api.get("/track/{token}", tags=["travellers"])
     async def track(token: str) -> TrackingView:
-        """The traveller's view through the signed, expiring link from the acknowledgement."""
+        """The traveller's view through the signed, expiring link in the acknowledgement."""
         try:
             claims = intake.signer.verify(token, purpose="track", now=intake.clock.now())
         except TokenError as exc:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, "unknown or expired link") from exc
+            raise HTTPException(http.HTTP_404_NOT_FOUND, "unknown or expired link") from exc
         ticket = await intake.get(claims.tenant, claims.sub)
         return TrackingView(
             ticket_id=ticket.id,
             status=ticket.status,
+            handled_by=ticket.queue,
             expected_answer_by=ticket.first_response_due
             if ticket.first_response_at is None
             else ticket.resolution_due,
             timeline=[e for e in ticket.timeline if e.kind != "note"],
+        )
+
+    @api.post("/admin/api-keys", tags=["admin"], status_code=http.HTTP_201_CREATED)
+    async def create_api_key(body: ApiKeyIn, scope: AdminScope) -> ApiKeyCreated:
+        """A gateway key for the caller's tenant; the key is shown once."""
+        key, record = await keys.create(
+            tenant_id=scope.tenant,
+            name=body.name,
+            channels=body.channels,
+            rate_per_s=body.rate_per_s,
+            by=scope.actor,
+        )
+        return ApiKeyCreated(
+            key=key,
+            name=record.name,
+            tenant_id=record.tenant_id,
+            channels=record.channels,
+            rate_per_s=record.rate_per_s,
         )
 
     return api

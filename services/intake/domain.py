@@ -1,16 +1,20 @@
-"""The ticket: its state machine and its timeline. Pure: no I/O, time is passed in."""
+"""The ticket: its state machine, threading of follow-ups, agent actions and timeline.
+
+Pure: no I/O, time is passed in. Every change raises the integration events the
+other services react to and appends a time-stamped timeline entry.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from contracts import events
-from contracts.events import Channel, Priority, Traveller
+from contracts.events import BookingReference, Channel, Priority, Traveller
 from runtime.aggregate import Aggregate
 
 
@@ -28,27 +32,35 @@ class TicketStatus(StrEnum):
 
 
 S = TicketStatus
+WAITING = frozenset({S.WAITING_ON_TRAVELLER, S.WAITING_ON_SUPPLIER})
 TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     S.NEW: frozenset({S.ACKNOWLEDGED}),
-    S.ACKNOWLEDGED: frozenset({S.ROUTED, S.BOT_ANSWERED, S.ASSIGNED, S.RESOLVED}),
-    S.ROUTED: frozenset({S.ASSIGNED, S.BOT_ANSWERED, S.RESOLVED, S.ROUTED}),
-    S.BOT_ANSWERED: frozenset({S.RESOLVED, S.REOPENED}),
-    S.ASSIGNED: frozenset(
-        {S.WAITING_ON_TRAVELLER, S.WAITING_ON_SUPPLIER, S.RESOLVED, S.ROUTED, S.ASSIGNED}
-    ),
-    S.WAITING_ON_TRAVELLER: frozenset({S.ASSIGNED, S.RESOLVED}),
-    S.WAITING_ON_SUPPLIER: frozenset({S.ASSIGNED, S.RESOLVED}),
+    S.ACKNOWLEDGED: frozenset({S.ROUTED, S.BOT_ANSWERED, S.ASSIGNED, S.RESOLVED, S.CLOSED}),
+    S.ROUTED: frozenset({S.ROUTED, S.ASSIGNED, S.BOT_ANSWERED, S.RESOLVED, S.CLOSED}),
+    S.BOT_ANSWERED: frozenset({S.RESOLVED, S.REOPENED, S.CLOSED}),
+    S.ASSIGNED: frozenset({S.ROUTED, S.ASSIGNED, *WAITING, S.RESOLVED, S.CLOSED}),
+    S.WAITING_ON_TRAVELLER: frozenset({S.ASSIGNED, S.ROUTED, S.RESOLVED, S.CLOSED}),
+    S.WAITING_ON_SUPPLIER: frozenset({S.ASSIGNED, S.ROUTED, S.RESOLVED, S.CLOSED}),
     S.RESOLVED: frozenset({S.REOPENED, S.CLOSED}),
-    S.REOPENED: frozenset({S.ROUTED, S.ASSIGNED, S.RESOLVED}),
+    S.REOPENED: frozenset({S.ROUTED, S.ASSIGNED, S.RESOLVED, S.CLOSED}),
     S.CLOSED: frozenset(),
 }
+"""Allowed moves; anything else is an ``IllegalTransition`` (HTTP 409) and changes nothing."""
+
+ANSWERABLE = frozenset({S.ACKNOWLEDGED, S.ROUTED, S.BOT_ANSWERED, S.ASSIGNED, *WAITING, S.REOPENED})
+REOPEN_PRIORITY = {
+    Priority.LOW: Priority.NORMAL,
+    Priority.NORMAL: Priority.HIGH,
+    Priority.HIGH: Priority.CRITICAL,
+    Priority.CRITICAL: Priority.CRITICAL,
+}
+MAX_TEXT_KEPT = 4_000
 
 
 class IllegalTransition(Exception):
-    def __init__(self, current: TicketStatus, wanted: TicketStatus) -> None:
-        super().__init__(f"a {current.value} ticket cannot become {wanted.value}")
+    def __init__(self, current: TicketStatus, wanted: str) -> None:
+        super().__init__(f"a {current.value} ticket cannot {wanted}")
         self.current = current
-        self.wanted = wanted
 
 
 class TimelineEntry(BaseModel):
@@ -62,23 +74,62 @@ class TimelineEntry(BaseModel):
     details: dict[str, str] = Field(default_factory=dict)
 
 
-def ticket_id_for(tenant_id: str, channel: Channel, channel_message_id: str) -> str:
-    """Deterministic id: a redelivered contact maps to the ticket it already opened."""
-    digest = hashlib.sha256(f"{tenant_id}\x1f{channel}\x1f{channel_message_id}".encode()).digest()
-    return "TC-" + base64.b32encode(digest[:10]).decode()[:12]
+class ContactRecord(BaseModel):
+    """One message the traveller sent into this ticket."""
+
+    contact_id: str
+    channel: Channel
+    channel_message_id: str
+    text: str
+    received_at: datetime
+
+
+def contact_id_for(tenant_id: str, channel: Channel, channel_message_id: str) -> str:
+    """The identity of one channel message: a redelivery has the same one."""
+    digest = hashlib.sha256(f"{tenant_id}\x1f{channel}\x1f{channel_message_id}".encode())
+    return digest.hexdigest()[:32]
+
+
+def ticket_id_for(tenant_id: str, thread_key: str, generation: int = 1) -> str:
+    """Deterministic ticket id of the ``generation``-th ticket of one conversation.
+
+    Two deliveries racing to open the same conversation compute the same id, so
+    only one insert can win: one ticket per conversation, whatever the order.
+    """
+    raw = f"{tenant_id}\x1f{thread_key}\x1f{generation}".encode()
+    return "TC-" + base64.b32encode(hashlib.sha256(raw).digest()[:10]).decode()[:12]
+
+
+def thread_key_for(contact: events.ContactReceived) -> str:
+    """The conversation a contact belongs to; a contact without one is its own."""
+    if contact.conversation_key:
+        return f"{contact.channel.value}:{contact.conversation_key}"
+    return f"{contact.channel.value}:msg:{contact.channel_message_id}"
 
 
 class Ticket(Aggregate):
     channel: Channel
-    channel_message_id: str
     traveller: Traveller
     subject: str | None = None
     text: str
+    language: str | None = None
     status: TicketStatus = TicketStatus.NEW
     priority: Priority = Priority.NORMAL
+    category: str | None = None
+    category_hint: str | None = None
     queue: str | None = None
     assignee: str | None = None
+    thread_key: str
+    generation: int = 1
+    conversation_keys: list[str] = Field(default_factory=list)
+    contact_ids: list[str] = Field(default_factory=list)
+    contacts: list[ContactRecord] = Field(default_factory=list)
+    references: list[BookingReference] = Field(default_factory=list)
+    reference_values: list[str] = Field(default_factory=list)
+    repeat_contacts: int = 0
     opened_at: datetime
+    opened_us: int = Field(description="Open time in microseconds: exact sort and cursor key.")
+    last_activity_at: datetime
     acknowledged_at: datetime | None = None
     first_response_at: datetime | None = None
     first_response_due: datetime | None = None
@@ -86,28 +137,47 @@ class Ticket(Aggregate):
     resolved_at: datetime | None = None
     resolution_code: str | None = None
     resolution_count: int = 0
+    merged_into: str | None = None
+    absorbed: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
 
     @classmethod
     def open(
-        cls, tenant_id: str, contact: events.ContactReceived, *, tracking_url: str, now: datetime
+        cls,
+        tenant_id: str,
+        contact: events.ContactReceived,
+        *,
+        contact_id: str,
+        generation: int,
+        language: str | None,
+        tracking_url: str,
+        now: datetime,
     ) -> Ticket:
         """A new ticket, acknowledged at once (the traveller hears from us immediately)."""
+        thread_key = thread_key_for(contact)
         ticket = cls(
-            id=ticket_id_for(tenant_id, contact.channel, contact.channel_message_id),
+            id=ticket_id_for(tenant_id, thread_key, generation),
             tenant_id=tenant_id,
             channel=contact.channel,
-            channel_message_id=contact.channel_message_id,
             traveller=contact.traveller,
             subject=contact.subject,
-            text=contact.text,
+            text=contact.text[:MAX_TEXT_KEPT],
+            language=language,
+            category_hint=contact.category_hint,
+            thread_key=thread_key,
+            generation=generation,
+            conversation_keys=[thread_key],
+            references=list(contact.references),
+            reference_values=sorted({r.value for r in contact.references}),
             opened_at=now,
+            opened_us=int(now.timestamp() * 1_000_000),
+            last_activity_at=now,
         )
+        ticket._remember(contact, contact_id)
         ticket._log(
             now,
             "received",
             contact.traveller.id,
-            "intake",
             f"Contact received on {contact.channel.value}",
             channel_message_id=contact.channel_message_id,
         )
@@ -118,13 +188,17 @@ class Ticket(Aggregate):
                 traveller=ticket.traveller,
                 subject=ticket.subject,
                 text=ticket.text,
+                language=language,
                 priority=ticket.priority,
+                conversation_key=thread_key,
+                references=ticket.references,
+                category_hint=ticket.category_hint,
                 opened_at=now,
             )
         )
-        ticket._move(TicketStatus.ACKNOWLEDGED)
+        ticket._move(TicketStatus.ACKNOWLEDGED, "be acknowledged")
         ticket.acknowledged_at = now
-        ticket._log(now, "acknowledged", "intake", "intake", "Acknowledgement sent to traveller")
+        ticket._log(now, "acknowledged", "intake", "Acknowledgement sent to traveller")
         ticket.raise_event(
             events.TicketAcknowledged(
                 ticket_id=ticket.id,
@@ -136,35 +210,152 @@ class Ticket(Aggregate):
         )
         return ticket
 
+    def knows_contact(self, contact_id: str) -> bool:
+        return contact_id in self.contact_ids
+
+    def accepts_follow_up(self, now: datetime, reopen_window: timedelta) -> bool:
+        """Open tickets take follow-ups; resolved ones only within the reopen window."""
+        if self.status is TicketStatus.CLOSED:
+            return False
+        if self.status is TicketStatus.RESOLVED:
+            return self.resolved_at is not None and now - self.resolved_at <= reopen_window
+        return True
+
+    def follow_up(self, contact: events.ContactReceived, contact_id: str, now: datetime) -> None:
+        """The traveller wrote again: a repeat contact; it reopens a resolved ticket."""
+        self._remember(contact, contact_id)
+        self.repeat_contacts += 1
+        key = thread_key_for(contact)
+        if key not in self.conversation_keys:
+            self.conversation_keys.append(key)
+        for reference in contact.references:
+            if reference not in self.references:
+                self.references.append(reference)
+        self.reference_values = sorted({r.value for r in self.references})
+        self._log(
+            now,
+            "follow_up",
+            contact.traveller.id,
+            f"Follow-up on {contact.channel.value} (repeat contact {self.repeat_contacts})",
+            channel_message_id=contact.channel_message_id,
+        )
+        self.raise_event(
+            events.TicketFollowedUp(
+                ticket_id=self.id,
+                channel=contact.channel,
+                traveller=self.traveller,
+                text=contact.text[:MAX_TEXT_KEPT],
+                repeat_contacts=self.repeat_contacts,
+                received_at=now,
+            )
+        )
+        if self.status in (TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED):
+            self.reopen(reason="traveller wrote again", by=contact.traveller.id, now=now)
+        elif self.status is TicketStatus.WAITING_ON_TRAVELLER:
+            self._change_status(TicketStatus.ASSIGNED, by=contact.traveller.id, now=now)
+
     def apply_routing(self, routed: events.TicketRouted) -> None:
         """Take routing's decision; a late decision for a closed-out ticket is only logged."""
         self.queue = routed.queue
         self.assignee = routed.assignee
         self.priority = routed.priority
+        self.category = routed.category or self.category
         self.first_response_due = routed.first_response_due
         self.resolution_due = routed.resolution_due
         target = TicketStatus.ASSIGNED if routed.assignee else TicketStatus.ROUTED
-        if target in TRANSITIONS[self.status]:
-            self._move(target)
+        if target in TRANSITIONS[self.status] and self.status not in WAITING:
+            self.status = target
         self._log(
             routed.routed_at,
             "routed",
             "routing",
-            "routing",
             f"Routed to {routed.queue} ({routed.priority.value})",
+            service="routing",
             reason=routed.reason,
             first_response_due=routed.first_response_due.isoformat(),
             resolution_due=routed.resolution_due.isoformat(),
         )
 
+    def reply(self, *, message: str, agent: str, now: datetime) -> None:
+        """An agent answers the traveller on their channel; the first answer stops FRT."""
+        if self.status not in ANSWERABLE:
+            raise IllegalTransition(self.status, "be replied to")
+        first = self.first_response_at is None
+        if first:
+            self.first_response_at = now
+        if self.status in (TicketStatus.ROUTED, TicketStatus.ACKNOWLEDGED, TicketStatus.REOPENED):
+            self.assignee = self.assignee or agent
+            self._move(TicketStatus.ASSIGNED, "be replied to")
+        self.last_activity_at = now
+        self._log(now, "replied", agent, "Agent replied to traveller", message=message[:500])
+        self.raise_event(
+            events.TicketReplied(
+                ticket_id=self.id,
+                channel=self.channel,
+                traveller=self.traveller,
+                message=message,
+                author=agent,
+                language=self.language,
+                first_response=first,
+                replied_at=now,
+            )
+        )
+
+    def note(self, *, text: str, agent: str, now: datetime) -> None:
+        """An internal note: on the timeline for agents, never sent to the traveller."""
+        if self.status is TicketStatus.CLOSED:
+            raise IllegalTransition(self.status, "take notes")
+        self._log(now, "note", agent, "Internal note", text=text)
+
+    def transfer(
+        self, *, queue: str | None, assignee: str | None, reason: str | None, by: str, now: datetime
+    ) -> None:
+        target = TicketStatus.ASSIGNED if assignee else TicketStatus.ROUTED
+        self._move(target, f"be transferred (it is {self.status.value})")
+        event = events.TicketTransferred(
+            ticket_id=self.id,
+            from_queue=self.queue,
+            to_queue=queue or self.queue,
+            from_assignee=self.assignee,
+            to_assignee=assignee,
+            by=by,
+            reason=reason,
+            transferred_at=now,
+        )
+        self.queue = event.to_queue
+        self.assignee = assignee
+        self.last_activity_at = now
+        self._log(
+            now,
+            "transferred",
+            by,
+            f"Transferred to {assignee or self.queue}",
+            **({"reason": reason} if reason else {}),
+        )
+        self.raise_event(event)
+
+    def wait(self, *, on: str, by: str, now: datetime) -> None:
+        """Park the ticket waiting on the traveller or a supplier (SLA clocks follow)."""
+        target = {
+            "traveller": TicketStatus.WAITING_ON_TRAVELLER,
+            "supplier": TicketStatus.WAITING_ON_SUPPLIER,
+        }[on]
+        self._change_status(target, by=by, now=now)
+
+    def resume(self, *, by: str, now: datetime) -> None:
+        if self.status not in WAITING:
+            raise IllegalTransition(self.status, "resume (it is not waiting)")
+        self._change_status(TicketStatus.ASSIGNED, by=by, now=now)
+
     def resolve(self, *, code: str, message: str, agent: str, now: datetime) -> None:
-        self._move(TicketStatus.RESOLVED)
+        self._move(TicketStatus.RESOLVED, "be resolved")
         self.resolved_at = now
         self.resolution_code = code
         self.resolution_count += 1
+        self.last_activity_at = now
         if self.first_response_at is None:
             self.first_response_at = now
-        self._log(now, "resolved", agent, "intake", f"Resolved: {code}", message=message)
+        self._log(now, "resolved", agent, f"Resolved: {code}", message=message)
         self.raise_event(
             events.TicketResolved(
                 ticket_id=self.id,
@@ -180,13 +371,55 @@ class Ticket(Aggregate):
             )
         )
 
+    def reopen(self, *, reason: str, by: str, now: datetime) -> None:
+        """Back to a human with a raised priority (a follow-up, "did not help", an appeal)."""
+        self._move(TicketStatus.REOPENED, "be reopened")
+        self.priority = REOPEN_PRIORITY[self.priority]
+        self.assignee = None
+        self.last_activity_at = now
+        self._log(now, "reopened", by, f"Reopened: {reason}")
+        self.raise_event(
+            events.TicketReopened(
+                ticket_id=self.id,
+                traveller=self.traveller,
+                reason=reason,
+                priority=self.priority,
+                reopened_at=now,
+            )
+        )
+
+    def close(self, *, by: str, now: datetime) -> None:
+        self._change_status(TicketStatus.CLOSED, by=by, now=now)
+
+    def merge_into(self, target: Ticket, *, by: str, now: datetime) -> None:
+        """Fold this duplicate into ``target``: it closes and points there."""
+        if target.id == self.id or target.status is TicketStatus.CLOSED:
+            raise IllegalTransition(self.status, f"be merged into {target.id}")
+        self._change_status(TicketStatus.CLOSED, by=by, now=now)
+        self.merged_into = target.id
+        self._log(now, "merged", by, f"Merged into {target.id}")
+        self.raise_event(
+            events.TicketMerged(ticket_id=self.id, into_ticket_id=target.id, by=by, merged_at=now)
+        )
+
+    def absorb(self, duplicate: Ticket, *, by: str, now: datetime) -> None:
+        """Take over a duplicate's conversations, so its follow-ups land here."""
+        for key in duplicate.conversation_keys:
+            if key not in self.conversation_keys:
+                self.conversation_keys.append(key)
+        self.contact_ids.extend(c for c in duplicate.contact_ids if c not in self.contact_ids)
+        self.contacts.extend(duplicate.contacts)
+        self.repeat_contacts += len(duplicate.contacts)
+        self.absorbed.append(duplicate.id)
+        self._log(now, "merged", by, f"Absorbed duplicate {duplicate.id}")
+
     def record_notification(self, delivered: events.NotificationDelivered) -> None:
         self._log(
             delivered.delivered_at,
             "notified",
             "notify",
-            "notify",
             f"{delivered.template} delivered via {delivered.channel}",
+            service="notify",
             recipient=delivered.recipient,
             language=delivered.language,
         )
@@ -196,13 +429,15 @@ class Ticket(Aggregate):
             failed.failed_at,
             "notification_failed",
             "notify",
-            "notify",
             f"{failed.template} failed via {failed.channel} after {failed.attempts} attempts",
+            service="notify",
             error=failed.error,
         )
 
     def record_survey(self, sent: events.SurveySent) -> None:
-        self._log(sent.sent_at, "survey_sent", "feedback", "feedback", "Satisfaction survey sent")
+        self._log(
+            sent.sent_at, "survey_sent", "feedback", "Satisfaction survey sent", service="feedback"
+        )
 
     def record_feedback(self, received: events.FeedbackReceived) -> None:
         scores = {
@@ -215,18 +450,52 @@ class Ticket(Aggregate):
             received.received_at,
             "rated",
             self.traveller.id,
-            "feedback",
             f"Traveller rated: {summary}",
+            service="feedback",
             **scores,
         )
 
-    def _move(self, to: TicketStatus) -> None:
+    def _remember(self, contact: events.ContactReceived, contact_id: str) -> None:
+        self.contact_ids.append(contact_id)
+        self.contacts.append(
+            ContactRecord(
+                contact_id=contact_id,
+                channel=contact.channel,
+                channel_message_id=contact.channel_message_id,
+                text=contact.text[:MAX_TEXT_KEPT],
+                received_at=contact.received_at,
+            )
+        )
+
+    def _change_status(self, to: TicketStatus, *, by: str, now: datetime) -> None:
+        before = self.status
+        self._move(to, f"become {to.value}")
+        self.last_activity_at = now
+        self._log(now, "status", by, f"{before.value} → {to.value}")
+        self.raise_event(
+            events.TicketStatusChanged(
+                ticket_id=self.id,
+                from_status=before.value,
+                to_status=to.value,
+                by=by,
+                changed_at=now,
+            )
+        )
+
+    def _move(self, to: TicketStatus, wanted: str) -> None:
         if to not in TRANSITIONS[self.status]:
-            raise IllegalTransition(self.status, to)
+            raise IllegalTransition(self.status, wanted)
         self.status = to
 
     def _log(
-        self, at: datetime, kind: str, actor: str, service: str, summary: str, **details: str
+        self,
+        at: datetime,
+        kind: str,
+        actor: str,
+        summary: str,
+        *,
+        service: str = "intake",
+        **details: str,
     ) -> None:
         self.timeline.append(
             TimelineEntry(

@@ -2,27 +2,55 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from contracts import events
 from contracts.envelope import Envelope
 from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.signing import Signer
-from runtime.store import AlreadyExists, NotFound, Repository
-from services.intake.domain import Ticket, ticket_id_for
+from runtime.store import AlreadyExists, ConcurrencyError, NotFound
+from services.intake.channels import extract_references, guess_language, normalise
+from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
+from services.intake.store import TicketStore
 
 TRACKING_LINK_TTL = timedelta(days=90)
+RACE_RETRIES = 10
+
+
+@dataclass(frozen=True)
+class ThreadingPolicy:
+    """How follow-ups find their ticket."""
+
+    reopen_window: timedelta = timedelta(days=7)
+    """A resolved ticket is reopened by a follow-up within this; later, a new ticket opens."""
+    reference_window: timedelta = timedelta(hours=72)
+    """Same traveller + same booking reference within this joins their recent ticket."""
+
+
+class Outcome(StrEnum):
+    OPENED = "opened"
+    FOLLOWED_UP = "followed_up"
+    DUPLICATE = "duplicate"
 
 
 class Intake:
     def __init__(
-        self, tickets: Repository[Ticket], clock: Clock, signer: Signer, public_url: str
+        self,
+        tickets: TicketStore,
+        clock: Clock,
+        signer: Signer,
+        public_url: str,
+        policy: ThreadingPolicy | None = None,
     ) -> None:
         self.tickets = tickets
         self.clock = clock
         self.signer = signer
         self.public_url = public_url.rstrip("/")
+        self.policy = policy or ThreadingPolicy()
 
     def tracking_url(self, tenant_id: str, ticket_id: str) -> str:
         token = self.signer.sign(
@@ -37,52 +65,115 @@ class Intake:
         self,
         tenant_id: str,
         contact: events.ContactReceived,
-        cause: Envelope[events.ContactReceived] | None = None,
-    ) -> tuple[Ticket, bool]:
-        """Open a ticket for a contact; a redelivered contact returns the ticket it opened."""
-        ticket_id = ticket_id_for(tenant_id, contact.channel, contact.channel_message_id)
-        existing = await self.tickets.get(tenant_id, ticket_id)
-        if existing is not None:
-            return existing, False
+        cause: Envelope[events.ContactReceived]
+        | Envelope[events.ChannelMessageReceived]
+        | None = None,
+    ) -> tuple[Ticket, Outcome]:
+        """Open a ticket, or thread the contact into its conversation's ticket, exactly once.
+
+        Races (two deliveries of one message, two messages opening one
+        conversation) end in a unique-id or version conflict; the loser retries
+        and finds what the winner wrote.
+        """
+        contact_id = contact_id_for(tenant_id, contact.channel, contact.channel_message_id)
+        if not contact.references:
+            found = extract_references(f"{contact.subject or ''} {contact.text}")
+            contact = contact.model_copy(update={"references": found})
+        for _ in range(RACE_RETRIES):
+            try:
+                return await self._receive(tenant_id, contact, contact_id, cause)
+            except (AlreadyExists, ConcurrencyError):
+                continue
+        raise ConcurrencyError(f"contact {contact_id}: too many concurrent writers")
+
+    async def _receive(
+        self,
+        tenant_id: str,
+        contact: events.ContactReceived,
+        contact_id: str,
+        cause: Envelope[events.ContactReceived] | Envelope[events.ChannelMessageReceived] | None,
+    ) -> tuple[Ticket, Outcome]:
+        known = await self.tickets.by_contact(tenant_id, contact_id)
+        if known is not None:
+            return known, Outcome.DUPLICATE
+        now = self.clock.now()
+        thread_key = thread_key_for(contact)
+        thread = await self.tickets.open_thread(tenant_id, thread_key)
+        if thread is None:
+            thread = await self.tickets.recent_by_reference(
+                tenant_id,
+                contact.traveller.id,
+                [r.value for r in contact.references],
+                now - self.policy.reference_window,
+            )
+        if thread is not None and thread.accepts_follow_up(now, self.policy.reopen_window):
+            thread.follow_up(contact, contact_id, now)
+            await self.tickets.repo.save(thread, cause)
+            return thread, Outcome.FOLLOWED_UP
+        generation = await self.tickets.last_generation(tenant_id, thread_key) + 1
+        language = (
+            contact.language_hint or contact.traveller.language or guess_language(contact.text)
+        )
         ticket = Ticket.open(
             tenant_id,
             contact,
-            tracking_url=self.tracking_url(tenant_id, ticket_id),
-            now=self.clock.now(),
-        )
-        try:
-            await self.tickets.add(ticket, cause)
-        except AlreadyExists:
-            raced = await self.tickets.get(tenant_id, ticket_id)
-            if raced is None:
-                raise
-            return raced, False
-        return ticket, True
-
-    async def resolve(
-        self, tenant_id: str, ticket_id: str, *, code: str, message: str, agent: str
-    ) -> Ticket:
-        return await self.tickets.change(
-            tenant_id,
-            ticket_id,
-            lambda ticket: ticket.resolve(
-                code=code, message=message, agent=agent, now=self.clock.now()
+            contact_id=contact_id,
+            generation=generation,
+            language=language,
+            tracking_url=self.tracking_url(
+                tenant_id, ticket_id_for(tenant_id, thread_key, generation)
             ),
+            now=now,
         )
+        await self.tickets.repo.add(ticket, cause)
+        return ticket, Outcome.OPENED
 
     async def get(self, tenant_id: str, ticket_id: str) -> Ticket:
-        ticket = await self.tickets.get(tenant_id, ticket_id)
+        ticket = await self.tickets.repo.get(tenant_id, ticket_id)
         if ticket is None:
             raise NotFound(ticket_id)
         return ticket
 
+    async def act(self, tenant_id: str, ticket_id: str, action: Callable[[Ticket], None]) -> Ticket:
+        """Run an agent action on the latest version of the ticket (409 if illegal)."""
+        return await self.tickets.repo.change(tenant_id, ticket_id, action)
+
+    async def merge(self, tenant_id: str, duplicate_id: str, into_id: str, by: str) -> Ticket:
+        """Fold a duplicate into another ticket; safe to repeat after a crash half-way.
+
+        The target absorbs first, then the duplicate closes: a retry finds the
+        target already holding it and only finishes the second step.
+        """
+        duplicate = await self.get(tenant_id, duplicate_id)
+        if duplicate.merged_into == into_id:
+            return duplicate
+        target = await self.get(tenant_id, into_id)
+        duplicate.model_copy(deep=True).merge_into(target, by=by, now=self.clock.now())
+
+        def absorb(ticket: Ticket) -> None:
+            if duplicate.id not in ticket.absorbed:
+                ticket.absorb(duplicate, by=by, now=self.clock.now())
+
+        def close_duplicate(ticket: Ticket) -> None:
+            if ticket.merged_into is None:
+                ticket.merge_into(target, by=by, now=self.clock.now())
+
+        await self.tickets.repo.change(tenant_id, into_id, absorb)
+        return await self.tickets.repo.change(tenant_id, duplicate_id, close_duplicate)
+
 
 def register_subscribers(bus: Bus, intake: Intake) -> None:
-    tickets = intake.tickets
+    tickets = intake.tickets.repo
 
     @bus.subscriber(events.ContactReceived)
     async def contact_received(envelope: Envelope[events.ContactReceived]) -> None:
         await intake.receive_contact(envelope.tenant_id, envelope.payload, envelope)
+
+    @bus.subscriber(events.ChannelMessageReceived)
+    async def channel_message(envelope: Envelope[events.ChannelMessageReceived]) -> None:
+        payload = envelope.payload
+        contact = normalise(payload.channel, payload.body.encode(), payload.received_at)
+        await intake.receive_contact(envelope.tenant_id, contact, envelope)
 
     @bus.subscriber(events.TicketRouted)
     async def ticket_routed(envelope: Envelope[events.TicketRouted]) -> None:

@@ -8,8 +8,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from contracts.events import Priority
+from runtime.auth import StaffScope
 from runtime.store import NotFound, Repository
-from runtime.web import TenantId
 from services.routing.domain import CaseStatus, RoutingCase
 
 
@@ -30,9 +30,9 @@ def router(cases: Repository[RoutingCase]) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["routing"])
 
     @api.get("/cases/{ticket_id}")
-    async def get_case(ticket_id: str, tenant: TenantId) -> CaseView:
+    async def get_case(ticket_id: str, scope: StaffScope) -> CaseView:
         """Queue, priority, SLA deadlines and whether they were met, for one ticket."""
-        case = await cases.get(tenant, ticket_id)
+        case = await cases.get(scope.tenant, ticket_id)
         if case is None:
             raise NotFound(ticket_id)
         return CaseView.model_validate(case)

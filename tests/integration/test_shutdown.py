@@ -19,22 +19,30 @@ CONTACTS = 40
 RATE_PER_S = 10
 
 
-async def post_until_accepted(http: httpx.AsyncClient, stack: Stack, n: int) -> str:
+async def post_until_accepted(
+    http: httpx.AsyncClient, stack: Stack, gateway: dict[str, str], n: int
+) -> str:
+    """A gateway's retry loop: until intake answers, for at most a minute."""
     body = {
-        "tenant_id": "acme",
         "channel": "web_chat",
         "channel_message_id": f"chat-{n}",
         "traveller": {"id": f"trav-{n}", "language": "en"},
         "text": f"Where is my refund for order {1000 + n}?",
     }
-    while True:
+    deadline = asyncio.get_running_loop().time() + 60
+    while asyncio.get_running_loop().time() < deadline:
         try:
-            response = await http.post(f"{stack.url('intake')}/v1/contacts", json=body)
-            if response.status_code in (200, 201):
-                return str(response.json()["ticket_id"])
+            response = await http.post(
+                f"{stack.url('intake')}/v1/contacts", json=body, headers=gateway
+            )
         except httpx.TransportError:
-            pass
+            await asyncio.sleep(0.2)
+            continue
+        if response.status_code < 500:
+            assert response.status_code in (200, 201), response.text
+            return str(response.json()["ticket_id"])
         await asyncio.sleep(0.2)
+    raise AssertionError(f"contact {n} was never accepted")
 
 
 async def restart(stack: Stack, service: str) -> bool:
@@ -47,7 +55,7 @@ async def restart(stack: Stack, service: str) -> bool:
 
 async def settled(http: httpx.AsyncClient, stack: Stack, ticket_id: str, n: int) -> Counter[str]:
     """Wait until the ticket is routed and both notices are delivered; return what was sent."""
-    headers = {"X-Tenant-Id": "acme"}
+    headers = {"X-Tenant-Id": "acme", **Stack.token("agent-7")}
     deadline = asyncio.get_running_loop().time() + 60
     while True:
         log = await http.get(
@@ -72,11 +80,12 @@ async def test_sigterm_while_contacts_flow_loses_and_doubles_nothing(
     stack: Stack, victim: str
 ) -> None:
     async with httpx.AsyncClient(timeout=5) as http:
+        key = await stack.api_key(http)
 
         async def gateway() -> list[str]:
             tickets = []
             for n in range(CONTACTS):
-                tickets.append(await post_until_accepted(http, stack, n))
+                tickets.append(await post_until_accepted(http, stack, key, n))
                 await asyncio.sleep(1 / RATE_PER_S)
             return tickets
 

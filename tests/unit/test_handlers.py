@@ -21,10 +21,12 @@ from runtime.signing import Signer
 from runtime.store import Repository
 from runtime.telemetry import setup_tracing
 from services.feedback.main import bootstrap as feedback_app
-from services.intake.domain import Ticket, TicketStatus, ticket_id_for
+from services.intake.domain import Ticket, TicketStatus, thread_key_for, ticket_id_for
 from services.intake.handlers import Intake
 from services.intake.handlers import register_subscribers as intake_subscribers
+from services.intake.main import IntakeSettings
 from services.intake.main import bootstrap as intake_app
+from services.intake.store import TicketStore
 from services.notify.domain import Delivery
 from services.notify.handlers import Notifier
 from services.notify.handlers import register_subscribers as notify_subscribers
@@ -56,7 +58,9 @@ def body(payload: events.Event, message_id: str = "m-1") -> bytes:
 async def test_a_contact_on_the_bus_opens_one_ticket_however_often_it_is_delivered() -> None:
     bus, outbox = make_bus("intake"), RecordingOutbox()
     tickets = repository(Ticket, outbox)
-    intake_subscribers(bus, Intake(tickets, FakeClock(T0), Signer("s" * 32), "http://intake"))
+    intake_subscribers(
+        bus, Intake(TicketStore(tickets), FakeClock(T0), Signer("s" * 32), "http://intake")
+    )
 
     async with TestRabbitBroker(bus.broker) as broker:
         for message_id in ("m-1", "m-1", "m-2"):
@@ -66,7 +70,7 @@ async def test_a_contact_on_the_bus_opens_one_ticket_however_often_it_is_deliver
                 routing_key="contact.received",
             )
 
-    ticket = await tickets.get("acme", ticket_id_for("acme", events.Channel.IN_APP, "app-msg-1"))
+    ticket = await tickets.get("acme", ticket_id_for("acme", thread_key_for(contact())))
     assert ticket is not None
     assert ticket.status is TicketStatus.ACKNOWLEDGED
     assert outbox.routing_keys == ["ticket.opened", "ticket.acknowledged"]
@@ -103,5 +107,6 @@ def test_each_service_subscribes_to_exactly_what_the_contracts_say() -> None:
         "feedback": feedback_app,
     }
     for service, bootstrap in apps.items():
-        app = bootstrap(Settings(service=service, namespace="unit"))
+        settings = IntakeSettings if service == "intake" else Settings
+        app = bootstrap(settings(service=service, namespace="unit"))  # type: ignore[arg-type]
         assert set(app.state.runtime.bus.subscribed) == set(SUBSCRIPTIONS[service]), service

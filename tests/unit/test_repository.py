@@ -23,7 +23,15 @@ def resolve(code: str) -> Callable[[Ticket], None]:
 
 
 def new_ticket() -> Ticket:
-    return Ticket.open("acme", contact(), tracking_url="https://t/x", now=T0)
+    return Ticket.open(
+        "acme",
+        contact(),
+        contact_id="c1",
+        generation=1,
+        language="en",
+        tracking_url="https://t/x",
+        now=T0,
+    )
 
 
 async def test_a_second_insert_of_the_same_id_is_refused() -> None:

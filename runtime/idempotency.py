@@ -1,0 +1,90 @@
+"""The first answer to a POST carrying ``Idempotency-Key`` is stored and replayed.
+
+A retried request (same key, same body) gets the stored status and body; the
+same key with a different body is refused (422); a retry that overlaps the
+first attempt is told to come back (409). Answers are kept for a day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from runtime.clock import Clock
+from runtime.store import Document
+
+COLLECTION = "idempotency"
+KEEP = timedelta(days=1)
+IN_FLIGHT = timedelta(seconds=30)
+
+Answer = tuple[int, Any]
+
+
+class IdempotencyConflict(Exception):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def fingerprint(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode())
+        digest.update(b"\x1f")
+    return digest.hexdigest()
+
+
+class IdempotentRequests:
+    def __init__(self, db: AsyncDatabase[Document], clock: Clock) -> None:
+        self.collection = db[COLLECTION]
+        self.clock = clock
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_index(
+            "created_at", expireAfterSeconds=int(KEEP.total_seconds())
+        )
+
+    async def run(
+        self, *, scope: str, key: str, request: str, produce: Callable[[], Awaitable[Answer]]
+    ) -> Answer:
+        """Answer once per (scope, key): ``scope`` is the caller, ``request`` the body's hash."""
+        doc_id = fingerprint(scope, key)
+        now = self.clock.now()
+        try:
+            await self.collection.insert_one(
+                {"_id": doc_id, "request": request, "state": "pending", "created_at": now}
+            )
+        except DuplicateKeyError:
+            stored = await self.collection.find_one({"_id": doc_id})
+            if stored is None:
+                raise IdempotencyConflict(409, "request in progress, retry shortly") from None
+            if stored["request"] != request:
+                raise IdempotencyConflict(
+                    422, "Idempotency-Key was already used for a different request"
+                ) from None
+            if stored["state"] == "done":
+                return int(stored["status"]), stored["body"]
+            if now - stored["created_at"] < IN_FLIGHT:
+                raise IdempotencyConflict(409, "request in progress, retry shortly") from None
+        try:
+            status, body = await produce()
+        except BaseException:
+            await self.collection.delete_one({"_id": doc_id, "state": "pending"})
+            raise
+        await self.collection.replace_one(
+            {"_id": doc_id},
+            {
+                "request": request,
+                "state": "done",
+                "status": status,
+                "body": body,
+                "created_at": now,
+            },
+        )
+        return status, body

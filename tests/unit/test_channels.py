@@ -1,0 +1,184 @@
+"""Each channel's real payload shape, normalised into one contact (fixtures in tests/fixtures)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from contracts.events import BookingReference, Channel, ReferenceKind
+from services.intake.channels import (
+    PayloadError,
+    extract_references,
+    guess_language,
+    normalise,
+    strip_quoted_reply,
+)
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+def load(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+def ref(kind: ReferenceKind, value: str) -> BookingReference:
+    return BookingReference(kind=kind, value=value)
+
+
+def test_an_email_reply_joins_its_thread_without_the_quoted_text() -> None:
+    contact = normalise(Channel.EMAIL, load("email_reply.eml"), NOW)
+
+    assert contact.channel_message_id == "<CAF=r2+msg-0002@mail.acme-corp.com>"
+    assert contact.conversation_key == "<CAF=r2+msg-0001@mail.acme-corp.com>"
+    assert contact.traveller.id == "email:li.lei@acme-corp.com"
+    assert contact.traveller.name == "Li Lei"
+    assert contact.subject == "Re: [TC-7XK2M9] 改签 CA1501"
+    assert contact.text.startswith("您好，航班CA1501还是显示取消")
+    assert "我们已收到" not in contact.text
+    assert contact.attachments[0].name == "itinerary.pdf"
+    assert contact.attachments[0].content_type == "application/pdf"
+    assert ref(ReferenceKind.FLIGHT, "CA1501") in contact.references
+    assert ref(ReferenceKind.ORDER, "20261125004411") in contact.references
+    assert contact.metadata["cc"] == "wang.fang@acme-corp.com"
+
+
+def test_an_html_only_email_is_read_as_text_and_starts_its_own_thread() -> None:
+    contact = normalise(Channel.EMAIL, load("email_html_only.eml"), NOW)
+
+    assert contact.conversation_key == contact.channel_message_id
+    assert "予約が見つからない" in contact.text
+    assert "<p>" not in contact.text
+    assert ref(ReferenceKind.HOTEL_CONFIRMATION, "88331234") in contact.references
+    assert guess_language(contact.text) == "ja"
+
+
+def test_a_phone_call_carries_transcript_caller_and_ivr_path() -> None:
+    contact = normalise(Channel.PHONE, load("phone.json"), NOW)
+
+    assert (contact.channel_message_id, contact.conversation_key) == (
+        "ivr-20261125-0312-88a1",
+        "ivr-20261125-0312-88a1",
+    )
+    assert contact.traveller.id == "phone:+86 138 0013 8000"
+    assert contact.metadata["ivr_path"] == "zh > flights > disruption"
+    assert contact.language_hint == "zh-Hans"
+    assert contact.received_at == datetime(2026, 11, 25, 3, 12, 44, tzinfo=UTC)
+    assert ref(ReferenceKind.FLIGHT, "MU5137") in contact.references
+
+
+def test_web_chat_threads_by_session() -> None:
+    contact = normalise(Channel.WEB_CHAT, load("web_chat.json"), NOW)
+
+    assert (contact.conversation_key, contact.channel_message_id) == ("chat-s-5521", "chat-m-99017")
+    assert contact.traveller.name == "Emma Clark"
+    assert contact.metadata == {"device": "Chrome 142 / macOS"}
+    assert ref(ReferenceKind.HOTEL_CONFIRMATION, "HX55120") in contact.references
+
+
+def test_in_app_keeps_device_app_version_and_attachment_metadata() -> None:
+    contact = normalise(Channel.IN_APP, load("in_app.json"), NOW)
+
+    assert contact.traveller.id == "trav-42"
+    assert contact.traveller.language == "zh-Hant"
+    assert contact.metadata == {"device": "iPhone 16", "app_version": "6.12.0"}
+    assert contact.attachments[0].size == 183204
+    assert guess_language(contact.text) == "zh-Hant"
+
+
+def test_a_wechat_xml_message_becomes_a_contact_of_its_openid() -> None:
+    contact = normalise(Channel.WECHAT, load("wechat_text.xml"), NOW)
+
+    assert contact.channel_message_id == "24816327431286491"
+    assert contact.traveller.id == "wechat:oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+    assert contact.conversation_key == "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+    assert contact.text.startswith("报销单一直在审批中")
+    assert contact.received_at == datetime.fromtimestamp(1795837200, UTC)
+    assert contact.metadata == {"official_account": "gh_3f1a2b7c9d01"}
+
+
+def test_wecom_and_dingtalk_callbacks() -> None:
+    wecom = normalise(Channel.WECOM, load("wecom.json"), NOW)
+    dingtalk = normalise(Channel.DINGTALK, load("dingtalk.json"), NOW)
+
+    assert wecom.traveller.id == "wecom:wmAJ2GCAAAme1XQRC-NI-q0_ZM9ukoAw"
+    assert wecom.text == "invoice 验真失败，税号是不是填错了？"
+    assert dingtalk.traveller.id == "dingtalk:0221504436782394"
+    assert dingtalk.traveller.name == "张伟"
+    assert dingtalk.text == "我的账号登录不了，一直提示密码错误"
+    assert dingtalk.conversation_key == "cidCq1m2MNsQ+1y4cJQZMp0Gw=="
+    assert dingtalk.received_at == datetime.fromtimestamp(1795830012.345, UTC)
+
+
+def test_a_web_form_keeps_the_chosen_category_and_order_number() -> None:
+    contact = normalise(Channel.WEB_FORM, load("web_form.json"), NOW)
+
+    assert contact.category_hint == "cancel_refund"
+    assert contact.traveller.id == "email:maria.lopez@globex.example"
+    assert contact.references[0] == ref(ReferenceKind.ORDER, "ORD-77812345")
+    assert ref(ReferenceKind.PNR, "K9LX2P") in contact.references
+    assert contact.conversation_key is None
+
+
+@pytest.mark.parametrize(
+    ("channel", "body", "field"),
+    [
+        (Channel.PHONE, b'{"call_id": "c1", "caller_number": "+1555"}', "transcript"),
+        (Channel.WEB_CHAT, b"[1, 2]", "body"),
+        (Channel.IN_APP, b"{not json", "body"),
+        (Channel.WECHAT, b"<xml><MsgType>text</MsgType></xml>", "Content"),
+        (Channel.WECHAT, b"<!DOCTYPE x [<!ENTITY a 'b'>]><xml>&a;</xml>", "body"),
+        (Channel.WECHAT, b"<xml><MsgType>shortvideo</MsgType></xml>", "MsgType"),
+        (Channel.WEB_FORM, b'{"submission_id": "f1", "message": "hi"}', "email"),
+        (Channel.EMAIL, b"From: a@b.c\r\nSubject: x\r\n\r\nhello", "Message-ID"),
+        (Channel.EMAIL, b"Message-ID: <x@y>\r\nFrom: nobody\r\n\r\nhello", "From"),
+        (Channel.DINGTALK, b'{"msgId": "m", "text": {"content": "x"}}', "conversationId"),
+    ],
+)
+def test_a_bad_payload_names_the_wrong_field(channel: Channel, body: bytes, field: str) -> None:
+    with pytest.raises(PayloadError) as caught:
+        normalise(channel, body, NOW)
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("航班 CA 1501 取消", [ref(ReferenceKind.FLIGHT, "CA1501")]),
+        (
+            "NH920 and 3U8881 delayed",
+            [ref(ReferenceKind.FLIGHT, "NH920"), ref(ReferenceKind.FLIGHT, "3U8881")],
+        ),
+        ("G1234次列车晚点", [ref(ReferenceKind.TRAIN, "G1234")]),
+        ("PNR: ab12cd", [ref(ReferenceKind.PNR, "AB12CD")]),
+        ("訂單編號：TW20261125", [ref(ReferenceKind.ORDER, "TW20261125")]),
+        ("please call me at 10 am", []),
+    ],
+)
+def test_booking_references_are_found_in_free_text(
+    text: str, expected: list[BookingReference]
+) -> None:
+    assert extract_references(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("我的航班被取消了", "zh-Hans"),
+        ("我的機票被取消了，點算？", "zh-Hant"),
+        ("フライトが欠航になりました", "ja"),
+        ("My flight was cancelled", "en"),
+        ("invoice 验真失败", "zh-Hans"),
+    ],
+)
+def test_the_acknowledgement_language_is_guessed_from_the_script(text: str, language: str) -> None:
+    assert guess_language(text) == language
+
+
+def test_quoted_replies_in_english_and_chinese_clients_are_cut() -> None:
+    english = "Thanks!\n\nOn Tue, 24 Nov 2026 at 10:00, TripCare <s@t> wrote:\n> old"
+    chinese = "好的\n------------------ 原始邮件 ------------------\n发件人: TripCare"
+    assert strip_quoted_reply(english) == "Thanks!"
+    assert strip_quoted_reply(chinese) == "好的"

@@ -1,0 +1,166 @@
+"""Threading and idempotency of contacts, on an in-memory store that interleaves writers."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contracts import events
+from contracts.events import BookingReference, ReferenceKind
+from runtime.clock import FakeClock
+from runtime.signing import Signer
+from runtime.store import Repository
+from services.intake.domain import Ticket, TicketStatus
+from services.intake.handlers import Intake, Outcome
+from services.intake.store import TicketStore
+from tests.factories import T0, contact
+from tests.fakes import FakeDatabase, RecordingOutbox
+
+
+def intake(chaos: random.Random | None = None) -> tuple[Intake, FakeClock, FakeDatabase]:
+    clock = FakeClock(T0)
+    db = FakeDatabase(chaos)
+    repo: Repository[Ticket] = Repository(db, "tickets", Ticket, RecordingOutbox(), clock)  # type: ignore[arg-type]
+    return Intake(TicketStore(repo), clock, Signer("s" * 32), "http://intake"), clock, db
+
+
+def tickets_in(db: FakeDatabase) -> list[dict[str, Any]]:
+    return list(db["tickets"].docs.values())
+
+
+async def test_messages_of_one_chat_session_make_one_ticket_with_repeat_contacts() -> None:
+    desk, clock, db = intake()
+    first, _ = await desk.receive_contact("acme", contact(conversation_key="s1"))
+    clock.advance(timedelta(minutes=2))
+    second, outcome = await desk.receive_contact(
+        "acme", contact(conversation_key="s1", channel_message_id="app-msg-2")
+    )
+
+    assert outcome is Outcome.FOLLOWED_UP
+    assert second.id == first.id
+    assert second.repeat_contacts == 1
+    assert len(tickets_in(db)) == 1
+
+
+async def test_the_same_traveller_and_booking_on_another_channel_joins_the_ticket() -> None:
+    desk, clock, _ = intake()
+    flight = [BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501")]
+    first, _ = await desk.receive_contact("acme", contact(references=flight))
+    clock.advance(timedelta(hours=5))
+    by_phone = contact(
+        channel=events.Channel.PHONE,
+        channel_message_id="call-1",
+        conversation_key="call-1",
+        references=flight,
+    )
+
+    joined, outcome = await desk.receive_contact("acme", by_phone)
+
+    assert (outcome, joined.id) == (Outcome.FOLLOWED_UP, first.id)
+    assert "phone:call-1" in joined.conversation_keys
+
+
+async def test_the_same_booking_after_the_reference_window_opens_a_new_ticket() -> None:
+    desk, clock, _ = intake()
+    flight = [BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501")]
+    first, _ = await desk.receive_contact("acme", contact(references=flight))
+    clock.advance(desk.policy.reference_window + timedelta(minutes=1))
+
+    later, outcome = await desk.receive_contact(
+        "acme", contact(channel_message_id="m9", references=flight)
+    )
+
+    assert outcome is Outcome.OPENED
+    assert later.id != first.id
+
+
+async def test_a_follow_up_after_closing_opens_the_conversations_next_ticket() -> None:
+    desk, _, _ = intake()
+    first, _ = await desk.receive_contact("acme", contact(conversation_key="s1"))
+    await desk.act("acme", first.id, lambda t: t.resolve(code="a", message="m", agent="x", now=T0))
+    await desk.act("acme", first.id, lambda t: t.close(by="x", now=T0))
+
+    second, outcome = await desk.receive_contact(
+        "acme", contact(conversation_key="s1", channel_message_id="m2")
+    )
+
+    assert outcome is Outcome.OPENED
+    assert (second.id != first.id, second.generation) == (True, 2)
+
+
+async def test_a_follow_up_within_the_window_reopens_the_resolved_ticket() -> None:
+    desk, clock, _ = intake()
+    first, _ = await desk.receive_contact("acme", contact(conversation_key="s1"))
+    await desk.act("acme", first.id, lambda t: t.resolve(code="a", message="m", agent="x", now=T0))
+    clock.advance(timedelta(days=1))
+
+    again, outcome = await desk.receive_contact(
+        "acme", contact(conversation_key="s1", channel_message_id="m2")
+    )
+
+    assert (outcome, again.id, again.status) == (
+        Outcome.FOLLOWED_UP,
+        first.id,
+        TicketStatus.REOPENED,
+    )
+
+
+async def test_tenants_never_share_a_thread() -> None:
+    desk, _, db = intake()
+    acme, _ = await desk.receive_contact("acme", contact(conversation_key="s1"))
+    globex, outcome = await desk.receive_contact("globex", contact(conversation_key="s1"))
+
+    assert outcome is Outcome.OPENED
+    assert acme.id != globex.id
+    assert len(tickets_in(db)) == 2
+
+
+conversation = st.tuples(
+    st.integers(min_value=1, max_value=4),  # messages in the conversation
+    st.lists(st.integers(min_value=1, max_value=3), min_size=4, max_size=4),  # deliveries each
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    conversations=st.lists(conversation, min_size=1, max_size=3),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_any_interleaving_of_duplicates_and_retries_yields_one_ticket_per_conversation(
+    conversations: list[tuple[int, list[int]]], seed: int
+) -> None:
+    """Every delivery of every message runs concurrently, in a random order, with random
+    yields inside each store call; the result is always one ticket per conversation,
+    each message counted once. (Each conversation has its own traveller: the same
+    traveller writing about the same booking is threaded into one ticket on purpose.)"""
+    chaos = random.Random(seed)
+    desk, _, db = intake(chaos)
+    deliveries = [
+        contact(
+            conversation_key=f"conv-{c}",
+            channel_message_id=f"conv-{c}-msg-{m}",
+            traveller=events.Traveller(id=f"trav-{c}"),
+        )
+        for c, (messages, copies) in enumerate(conversations)
+        for m in range(messages)
+        for _ in range(copies[m])
+    ]
+    chaos.shuffle(deliveries)
+
+    async def deliver_all() -> None:
+        await asyncio.gather(*(desk.receive_contact("acme", d) for d in deliveries))
+
+    asyncio.run(deliver_all())
+
+    tickets = tickets_in(db)
+    assert len(tickets) == len(conversations)
+    for ticket in tickets:
+        c = int(ticket["thread_key"].split("-")[1])
+        messages = conversations[c][0]
+        assert len(ticket["contact_ids"]) == messages
+        assert ticket["repeat_contacts"] == messages - 1
