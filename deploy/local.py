@@ -2,7 +2,8 @@
 
 Starts what is missing and remembers what it started, so ``down`` stops only
 that: RabbitMQ from the OS packages, nx-27017 (MongoDB wire protocol over
-SQLite) with its data under ``.data/``, and the four services.
+SQLite) with its data under ``.data/``, an SMTP sink (aiosmtpd) that keeps
+notify's e-mail in the maildir ``.data/mail``, and the four services.
 """
 
 from __future__ import annotations
@@ -95,6 +96,31 @@ def start_store(port: int, data_dir: Path, log_file: Path) -> subprocess.Popen[b
     return process
 
 
+def start_smtp_sink(port: int, maildir: Path, log_file: Path) -> subprocess.Popen[bytes]:
+    """aiosmtpd accepting any mail on 127.0.0.1 and keeping it in a maildir, to read locally."""
+    maildir.parent.mkdir(parents=True, exist_ok=True)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with log_file.open("ab") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{port}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(maildir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    wait_for(lambda: port_open("127.0.0.1", port), 30, "SMTP sink")
+    return process
+
+
 def start_service(
     name: str, port: int, env: Mapping[str, str], log_file: Path
 ) -> subprocess.Popen[bytes]:
@@ -162,6 +188,11 @@ def up() -> None:
         store = start_store(mongo_port, DATA / "mongo", DATA / "logs" / "nx-27017.log")
         _pidfile("store").write_text(str(store.pid))
         print(f"started nx-27017 on {mongo_port} (data in .data/mongo)")
+    smtp_port = int(os.environ.get("TRIPCARE_NOTIFY_SMTP_PORT", "8025"))
+    if not _alive("smtp") and not port_open("127.0.0.1", smtp_port):
+        sink = start_smtp_sink(smtp_port, DATA / "mail", DATA / "logs" / "smtp.log")
+        _pidfile("smtp").write_text(str(sink.pid))
+        print(f"started the SMTP sink on {smtp_port} (mail in .data/mail/new)")
     env = {"AMQP_URL": amqp_url, "MONGO_URL": mongo_url}
     for name, port in SERVICES.items():
         if _alive(name):
@@ -177,7 +208,7 @@ def up() -> None:
 
 
 def down() -> None:
-    for name in (*SERVICES, "store"):
+    for name in (*SERVICES, "smtp", "store"):
         path = _pidfile(name)
         if path.exists():
             stop_pid(int(path.read_text()))

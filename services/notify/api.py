@@ -10,18 +10,21 @@ from pydantic import BaseModel, ConfigDict
 
 from runtime.store import NotFound
 from runtime.web import TenantId
-from services.notify.domain import IN_APP, Delivery, DeliveryStatus
+from services.notify.domain import IN_APP, Attempt, Delivery, DeliveryStatus, Role
 from services.notify.handlers import Notifier
 
 PAGE = 100
 
 
 class DeliveryView(BaseModel):
+    """A delivery as the inbox and the log show it (the address stays inside notify)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: str
     ticket_id: str | None
     recipient: str
+    role: Role
     channel: str
     template: str
     language: str
@@ -30,8 +33,14 @@ class DeliveryView(BaseModel):
     link: str | None
     status: DeliveryStatus
     attempts: int
+    history: list[Attempt]
+    error: str | None
+    fallback_of: str | None
+    digested_into: str | None
     created_at: datetime
+    next_attempt_at: datetime | None
     delivered_at: datetime | None
+    failed_at: datetime | None
     read_at: datetime | None
 
 
@@ -64,7 +73,7 @@ def router(notifier: Notifier) -> APIRouter:
     async def delivery_log(
         tenant: TenantId, ticket_id: Annotated[str, Query(min_length=1)]
     ) -> list[DeliveryView]:
-        """Every delivery made for one ticket, oldest first."""
+        """Every delivery for one ticket, oldest first: status, attempts, channel, times."""
         return await find({"tenant_id": tenant, "ticket_id": ticket_id}, sort=1)
 
     return api

@@ -1,39 +1,131 @@
-"""What to tell whom, and the record of each delivery. Pure: no I/O, time passed in.
+"""What to tell whom, on which channel, when to retry, and the record of each delivery.
 
-The walking skeleton delivers everything to the traveller's in-app inbox; the
-channel adapters, fallback chains and retries come with issue #5.
+Pure: no I/O, time and randomness passed in. The adapters that actually send
+live in ``channels.py``; the use cases that load and save in ``handlers.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import events
 from contracts.envelope import Event
-from contracts.events import Traveller
+from contracts.events import REPLY_CHANNEL_OF, Channel, Priority, ReplyChannel, Traveller
 from runtime.aggregate import Aggregate
 
 LANGUAGES = ("zh-Hans", "zh-Hant", "en", "ja")
 FALLBACK_LANGUAGE = "en"
-IN_APP = "in_app"
+IN_APP = ReplyChannel.IN_APP
+
+ACKNOWLEDGED = "ticket_acknowledged"
+ROUTED = "ticket_routed"
+REPLIED = "ticket_replied"
+RESOLVED = "ticket_resolved"
+RESOLVED_FOR_BOOKER = "ticket_resolved_booker"
+SURVEY = "survey"
+ASSIGNED = "ticket_assigned"
+ESCALATED = "ticket_escalated"
+DIGEST = "digest"
+TEMPLATE_NAMES = (
+    ACKNOWLEDGED,
+    ROUTED,
+    REPLIED,
+    RESOLVED,
+    RESOLVED_FOR_BOOKER,
+    SURVEY,
+    ASSIGNED,
+    ESCALATED,
+    DIGEST,
+)
+
+_LANGUAGE_ALIASES = {
+    "zh": "zh-Hans",
+    "zh-cn": "zh-Hans",
+    "zh-sg": "zh-Hans",
+    "zh-hans": "zh-Hans",
+    "zh-tw": "zh-Hant",
+    "zh-hk": "zh-Hant",
+    "zh-mo": "zh-Hant",
+    "zh-hant": "zh-Hant",
+}
+
+
+def supported_language(tag: str | None) -> str | None:
+    """Map a language tag (``zh-TW``, ``ja-JP``, ``zh-Hant-HK``…) to a template language."""
+    if not tag:
+        return None
+    lowered = tag.strip().replace("_", "-").lower()
+    parts = lowered.split("-")
+    for candidate in ("-".join(parts[:2]), parts[0]):
+        if candidate in _LANGUAGE_ALIASES:
+            return _LANGUAGE_ALIASES[candidate]
+    return parts[0] if parts[0] in ("en", "ja") else None
+
+
+class Role(StrEnum):
+    TRAVELLER = "traveller"
+    BOOKER = "booker"
+    AGENT = "agent"
+    ACCOUNT_MANAGER = "account_manager"
+    SUPPORT_MANAGER = "support_manager"
+
+
+class TenantStaff(BaseModel):
+    """The people of one tenant's account who hear of escalations."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    account_manager: Traveller | None = None
+    support_manager: Traveller | None = None
+
+
+class Directory(BaseModel):
+    """How to reach staff; entries have a traveller's shape. Unknown agents get the inbox."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    agents: dict[str, Traveller] = Field(default_factory=dict)
+    tenants: dict[str, TenantStaff] = Field(default_factory=dict)
+
+    def agent(self, agent_id: str) -> Traveller:
+        return self.agents.get(agent_id) or Traveller(id=agent_id)
+
+    def staff(self, tenant_id: str) -> TenantStaff:
+        return self.tenants.get(tenant_id) or TenantStaff()
 
 
 @dataclass(frozen=True)
 class Notice:
-    """A message to send: to whom, which template, with what values."""
+    """A message to send: to whom (in which role), which template, with what values."""
 
     ticket_id: str | None
     recipient: Traveller
     template: str
-    values: dict[str, str] = field(default_factory=dict)
+    values: Mapping[str, str] = field(default_factory=dict)
+    role: Role = Role.TRAVELLER
+    origin: Channel | None = None
+    detected_language: str | None = None
 
     @property
     def language(self) -> str:
-        preferred = self.recipient.language
-        return preferred if preferred in LANGUAGES else FALLBACK_LANGUAGE
+        """Their preference, else the language of the contact, else English."""
+        for tag in (
+            self.recipient.language,
+            self.detected_language,
+            self.recipient.detected_language,
+        ):
+            if language := supported_language(tag):
+                return language
+        return FALLBACK_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -47,46 +139,201 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def notice_for(event: Event) -> Notice | None:
-    """The traveller-facing notice an event calls for, if any."""
+def _traveller(event: events.TicketRouted | events.TicketResolved) -> str:
+    return event.traveller.name or event.traveller.id
+
+
+def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Notice]:
+    """Everyone an event calls for telling, each with their own template."""
     match event:
         case events.TicketAcknowledged():
-            return Notice(
-                event.ticket_id,
-                event.traveller,
-                "ticket_acknowledged",
-                {
-                    "ticket_id": event.ticket_id,
-                    "name": event.traveller.name or "",
-                    "link": event.tracking_url,
-                },
-            )
+            values = {
+                "ticket_id": event.ticket_id,
+                "name": event.traveller.name or "",
+                "link": event.tracking_url,
+            }
+            return [
+                Notice(event.ticket_id, event.traveller, ACKNOWLEDGED, values, origin=event.channel)
+            ]
         case events.TicketRouted():
-            return Notice(
-                event.ticket_id,
-                event.traveller,
-                "ticket_routed",
-                {
-                    "ticket_id": event.ticket_id,
-                    "queue": event.queue,
-                    "due": _when(event.first_response_due),
-                },
-            )
+            return _routed(event, tenant_id, directory)
+        case events.TicketReplied():
+            values = {"ticket_id": event.ticket_id, "message": event.message}
+            return [
+                Notice(
+                    event.ticket_id,
+                    event.traveller,
+                    REPLIED,
+                    values,
+                    origin=event.channel,
+                    detected_language=event.language,
+                )
+            ]
         case events.TicketResolved():
-            return Notice(
-                event.ticket_id,
-                event.traveller,
-                "ticket_resolved",
-                {"ticket_id": event.ticket_id, "message": event.message},
-            )
+            values = {"ticket_id": event.ticket_id, "message": event.message}
+            notices = [
+                Notice(event.ticket_id, event.traveller, RESOLVED, values, origin=event.channel)
+            ]
+            if booker := event.traveller.booker:
+                for_booker = {**values, "traveller": _traveller(event)}
+                notices.append(
+                    Notice(event.ticket_id, booker, RESOLVED_FOR_BOOKER, for_booker, Role.BOOKER)
+                )
+            return notices
         case events.SurveySent():
-            return Notice(
-                event.ticket_id,
-                event.traveller,
-                "survey",
-                {"ticket_id": event.ticket_id, "link": event.survey_url},
-            )
-    return None
+            values = {"ticket_id": event.ticket_id, "link": event.survey_url}
+            return [Notice(event.ticket_id, event.traveller, SURVEY, values)]
+    return []
+
+
+def _routed(event: events.TicketRouted, tenant_id: str, directory: Directory) -> list[Notice]:
+    due = _when(event.first_response_due)
+    values = {"ticket_id": event.ticket_id, "queue": event.queue, "due": due}
+    notices = [Notice(event.ticket_id, event.traveller, ROUTED, values)]
+    staff_values = {
+        **values,
+        "priority": event.priority.value,
+        "traveller": _traveller(event),
+        "reason": event.reason,
+    }
+    if event.assignee:
+        agent = directory.agent(event.assignee)
+        notices.append(Notice(event.ticket_id, agent, ASSIGNED, staff_values, Role.AGENT))
+    if event.priority is Priority.CRITICAL:
+        staff = directory.staff(tenant_id)
+        for role, person in (
+            (Role.ACCOUNT_MANAGER, staff.account_manager),
+            (Role.SUPPORT_MANAGER, staff.support_manager),
+        ):
+            if person is not None:
+                notices.append(Notice(event.ticket_id, person, ESCALATED, staff_values, role))
+    return notices
+
+
+# --- channels and addresses -------------------------------------------------
+
+
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_PHONE = re.compile(r"^\+?[0-9]{6,15}$")
+
+
+def valid_email(address: str) -> bool:
+    return bool(_EMAIL.match(address))
+
+
+def address_for(person: Traveller, channel: ReplyChannel) -> str | None:
+    """The person's address on a channel, or None if we cannot reach them there."""
+    match channel:
+        case ReplyChannel.EMAIL:
+            return person.email
+        case ReplyChannel.SMS:
+            phone = (person.phone or "").replace(" ", "").replace("-", "")
+            return phone if _PHONE.match(phone) else None
+        case ReplyChannel.WECHAT | ReplyChannel.WECOM | ReplyChannel.DINGTALK:
+            return person.im_user_id
+    return person.id  # the inbox and web chat know people by their id
+
+
+class Hop(BaseModel):
+    """One step of a fallback chain: a channel and the person's address on it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: ReplyChannel
+    address: str
+
+
+def route_for(
+    person: Traveller, origin: Channel | None, available: frozenset[ReplyChannel]
+) -> list[Hop]:
+    """The fallback chain: their preference and fallbacks (else the contact's channel), then
+    the in-app inbox; only channels that are configured and where we have an address.
+    """
+    if person.preferred_channel or person.fallback_channels:
+        wanted = [c for c in (person.preferred_channel, *person.fallback_channels) if c]
+    else:
+        wanted = [REPLY_CHANNEL_OF[origin]] if origin else []
+    route: list[Hop] = []
+    for channel in (*wanted, IN_APP):
+        address = address_for(person, channel)
+        usable = channel is IN_APP or channel in available
+        if usable and address and all(hop.channel is not channel for hop in route):
+            route.append(Hop(channel=channel, address=address))
+    return route
+
+
+# --- retries, rate limits, signatures --------------------------------------
+
+
+class Outcome(StrEnum):
+    DELIVERED = "delivered"
+    TEMPORARY = "temporary"
+    PERMANENT = "permanent"
+
+
+TEMPORARY_HTTP = frozenset({408, 425, 429})
+
+
+def http_outcome(status: int) -> Outcome:
+    """2xx delivered; 5xx, 408, 425 and 429 worth retrying; any other answer is final."""
+    if 200 <= status < 300:
+        return Outcome.DELIVERED
+    if status >= 500 or status in TEMPORARY_HTTP:
+        return Outcome.TEMPORARY
+    return Outcome.PERMANENT
+
+
+def smtp_outcome(code: int) -> Outcome:
+    """SMTP 4xx are transient by RFC 5321; 5xx (unknown mailbox, refused) are final."""
+    return Outcome.TEMPORARY if 400 <= code < 500 else Outcome.PERMANENT
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential back-off with equal jitter: the n-th retry waits between half and all of
+    ``min(cap, base · 2ⁿ⁻¹)``, so retries of many deliveries spread out but never bunch at 0.
+    """
+
+    max_attempts: int = 5
+    base: timedelta = timedelta(seconds=3)
+    cap: timedelta = timedelta(minutes=5)
+
+    def delay(self, attempt: int, jitter: float) -> timedelta:
+        """Wait after the ``attempt``-th failed attempt; ``jitter`` is uniform in [0, 1)."""
+        ceiling: timedelta = min(self.cap, self.base * 2 ** (attempt - 1))
+        return ceiling * (0.5 + jitter / 2)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``limit`` messages per recipient and channel in any sliding ``window``."""
+
+    limit: int = 3
+    window: timedelta = timedelta(minutes=5)
+
+    def next_slot(self, sent: Sequence[datetime], now: datetime) -> datetime:
+        """When the next message may go: ``now``, or when enough recent ones leave the window."""
+        recent = sorted(t for t in sent if t > now - self.window)
+        if len(recent) < self.limit:
+            return now
+        return recent[len(recent) - self.limit] + self.window
+
+
+SIGNATURE_HEADER = "X-TripCare-Signature"
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """``t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`` (see docs/notify.md)."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Due times are stored as integers: nx-27017 compares dates only to the second."""
+    return int(moment.timestamp() * 1000)
+
+
+# --- the delivery aggregate -------------------------------------------------
 
 
 def delivery_id(source_message_id: str, recipient: str, channel: str) -> str:
@@ -96,67 +343,259 @@ def delivery_id(source_message_id: str, recipient: str, channel: str) -> str:
 
 
 class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # waiting for its first attempt, a retry, or a rate-limit slot
+    SENDING = "sending"  # an attempt is in flight; its lease ends at ``due_ms``
     DELIVERED = "delivered"
-    FAILED = "failed"
+    FAILED = "failed"  # every attempt on this channel failed; the next channel takes over
+    DIGESTED = "digested"  # went out inside another delivery's digest
+
+
+class Attempt(BaseModel):
+    number: int
+    started_at: datetime
+    finished_at: datetime | None = None
+    outcome: Outcome | None = None
+    error: str | None = None
+
+
+class DigestItem(BaseModel):
+    """A notice folded into this delivery's message: announced delivered with it."""
+
+    id: str
+    ticket_id: str | None
+    template: str
+    source_message_id: str
 
 
 class Delivery(Aggregate):
     ticket_id: str | None
     recipient: str
-    channel: str
+    role: Role = Role.TRAVELLER
+    channel: ReplyChannel
+    address: str = ""
+    route: list[Hop] = Field(default_factory=list, description="Channels left to fall back to.")
     template: str
     language: str
     subject: str
     body: str
     link: str | None = None
     status: DeliveryStatus
-    attempts: int = 1
+    attempts: int = 0
+    history: list[Attempt] = Field(default_factory=list)
     source_message_id: str
+    fallback_of: str | None = None
+    digest: list[DigestItem] = Field(default_factory=list)
+    digested_into: str | None = None
+    error: str | None = None
     created_at: datetime
+    due_ms: int | None = None
+    next_attempt_at: datetime | None = None
     delivered_at: datetime | None = None
+    failed_at: datetime | None = None
     read_at: datetime | None = None
 
     @classmethod
-    def to_inbox(
+    def create(
         cls,
         tenant_id: str,
         notice: Notice,
         rendered: Rendered,
+        route: Sequence[Hop],
         *,
         source_message_id: str,
         now: datetime,
     ) -> Delivery:
-        """An in-app message is delivered by being stored: the inbox is this collection."""
+        """A delivery on the first channel of the route; the inbox delivers by storing."""
+        first, *rest = route
         delivery = cls(
-            id=delivery_id(source_message_id, notice.recipient.id, IN_APP),
+            id=delivery_id(source_message_id, notice.recipient.id, first.channel),
             tenant_id=tenant_id,
             ticket_id=notice.ticket_id,
             recipient=notice.recipient.id,
-            channel=IN_APP,
+            role=notice.role,
+            channel=first.channel,
+            address=first.address,
+            route=rest,
             template=notice.template,
             language=rendered.language,
             subject=rendered.subject,
             body=rendered.body,
             link=notice.values.get("link"),
-            status=DeliveryStatus.DELIVERED,
+            status=DeliveryStatus.PENDING,
             source_message_id=source_message_id,
             created_at=now,
-            delivered_at=now,
+            due_ms=epoch_ms(now),
         )
-        delivery.raise_event(
-            events.NotificationDelivered(
-                notification_id=delivery.id,
-                ticket_id=delivery.ticket_id,
-                recipient=delivery.recipient,
-                channel=delivery.channel,
-                template=delivery.template,
-                language=delivery.language,
-                source_message_id=source_message_id,
-                delivered_at=now,
+        delivery._deliver_if_inbox(now)
+        return delivery
+
+    def next_delivery(self, now: datetime) -> Delivery | None:
+        """After this one failed: the same message on the next channel of the route."""
+        if self.status is not DeliveryStatus.FAILED or not self.route:
+            return None
+        first, *rest = self.route
+        data = self.model_dump(exclude={"version", "processed", "outbox", "history", "error"})
+        data.update(
+            id=delivery_id(self.source_message_id, self.recipient, first.channel),
+            channel=first.channel,
+            address=first.address,
+            route=rest,
+            status=DeliveryStatus.PENDING,
+            attempts=0,
+            fallback_of=self.id,
+            created_at=now,
+            due_ms=epoch_ms(now),
+            failed_at=None,
+        )
+        delivery = Delivery.model_validate(data)
+        delivery._deliver_if_inbox(now)
+        return delivery
+
+    def _deliver_if_inbox(self, now: datetime) -> None:
+        if self.channel is IN_APP:
+            self.claim(now, timedelta(0))
+            self.succeed(now)
+
+    def is_due(self, now: datetime) -> bool:
+        return self.due_ms is not None and self.due_ms <= epoch_ms(now)
+
+    def claim(self, now: datetime, lease: timedelta) -> None:
+        """Start an attempt; if this process dies, the lease runs out and it is retried."""
+        if self.status is not DeliveryStatus.PENDING:
+            raise ValueError(f"cannot send a {self.status} delivery")
+        self.attempts += 1
+        self.history.append(Attempt(number=self.attempts, started_at=now))
+        self.status = DeliveryStatus.SENDING
+        self.due_ms = epoch_ms(now + lease)
+        self.next_attempt_at = None
+
+    def fold(self, members: Sequence[Delivery], rendered: Rendered) -> None:
+        """Carry other notices to the same person in this delivery's (digest) message."""
+        self.digest.extend(
+            DigestItem(
+                id=m.id,
+                ticket_id=m.ticket_id,
+                template=m.template,
+                source_message_id=m.source_message_id,
+            )
+            for m in members
+        )
+        self.subject, self.body = rendered.subject, rendered.body
+
+    def fold_into(self, leader_id: str) -> None:
+        self.status = DeliveryStatus.DIGESTED
+        self.digested_into = leader_id
+        self.due_ms = None
+        self.next_attempt_at = None
+
+    def succeed(self, now: datetime) -> None:
+        self._finish_attempt(now, Outcome.DELIVERED, None)
+        self.status = DeliveryStatus.DELIVERED
+        self.delivered_at = now
+        self.due_ms = None
+        delivered = [(self.id, self.ticket_id, self.template, self.source_message_id)]
+        delivered += [(i.id, i.ticket_id, i.template, i.source_message_id) for i in self.digest]
+        for notification_id, ticket_id, template, source in delivered:
+            self.raise_event(
+                events.NotificationDelivered(
+                    notification_id=notification_id,
+                    ticket_id=ticket_id,
+                    recipient=self.recipient,
+                    channel=self.channel,
+                    template=template,
+                    language=self.language,
+                    source_message_id=source,
+                    delivered_at=now,
+                )
+            )
+
+    def attempt_failed(
+        self, now: datetime, error: str, outcome: Outcome, policy: RetryPolicy, jitter: float
+    ) -> None:
+        """Schedule a retry for a temporary failure; give up on a permanent one or the last."""
+        self._finish_attempt(now, outcome, error)
+        if outcome is Outcome.TEMPORARY and self.attempts < policy.max_attempts:
+            retry_at = now + policy.delay(self.attempts, jitter)
+            self.status = DeliveryStatus.PENDING
+            self.due_ms = epoch_ms(retry_at)
+            self.next_attempt_at = retry_at
+            return
+        self.status = DeliveryStatus.FAILED
+        self.failed_at = now
+        self.error = error
+        self.due_ms = None
+        self.raise_event(
+            events.NotificationFailed(
+                notification_id=self.id,
+                ticket_id=self.ticket_id,
+                recipient=self.recipient,
+                channel=self.channel,
+                template=self.template,
+                source_message_id=self.source_message_id,
+                attempts=self.attempts,
+                error=error,
+                failed_at=now,
             )
         )
-        return delivery
+
+    def recover(self, now: datetime, policy: RetryPolicy, jitter: float) -> None:
+        """An attempt whose lease ran out (its process died) counts as a temporary failure."""
+        error = "interrupted: no outcome before the lease ran out"
+        self.attempt_failed(now, error, Outcome.TEMPORARY, policy, jitter)
+
+    def defer(self, until: datetime) -> None:
+        """Hold for a rate-limit slot; not an attempt."""
+        self.due_ms = epoch_ms(until)
+        self.next_attempt_at = until
 
     def mark_read(self, now: datetime) -> None:
         if self.read_at is None:
             self.read_at = now
+
+    def _finish_attempt(self, now: datetime, outcome: Outcome, error: str | None) -> None:
+        current = self.history[-1]
+        current.finished_at, current.outcome, current.error = now, outcome, error
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do now for one recipient on one channel."""
+
+    repairs: list[tuple[Delivery, str]] = field(default_factory=list)
+    alone: list[Delivery] = field(default_factory=list)
+    leader: Delivery | None = None
+    members: list[Delivery] = field(default_factory=list)
+    deferred: list[Delivery] = field(default_factory=list)
+    until: datetime | None = None
+
+
+def plan(group: Sequence[Delivery], now: datetime, limit: RateLimit) -> Plan:
+    """Retries (and digests handed over from a failed channel) go alone; first attempts share
+    the rate limit, and all that are due when a slot opens go out together as one message:
+    a storm of updates becomes one digest.
+
+    ``group`` is the recent deliveries of one recipient on one channel, in any state:
+    notices already folded into a leader (before a crash) are only marked as such.
+    """
+    folded = {item.id: d.id for d in group for item in d.digest}
+    due = [d for d in group if d.status is DeliveryStatus.PENDING and d.is_due(now)]
+    repairs = [(d, folded[d.id]) for d in due if d.id in folded]
+    due = [d for d in due if d.id not in folded]
+    alone = [d for d in due if d.attempts or d.digest]
+    fresh = sorted(
+        (d for d in due if not (d.attempts or d.digest)), key=lambda d: (d.created_at, d.id)
+    )
+    if not fresh:
+        return Plan(repairs, alone)
+    sent = [d.delivered_at or now for d in group if d.status is DeliveryStatus.DELIVERED]
+    sent += [now for d in group if d.status is DeliveryStatus.SENDING]
+    slot = limit.next_slot(sent, now)
+    if slot > now:
+        return Plan(repairs, alone, deferred=fresh, until=slot)
+    return Plan(repairs, alone, leader=fresh[0], members=fresh[1:])
+
+
+def digest_values(leader: Delivery, members: Sequence[Delivery]) -> dict[str, Any]:
+    """What the digest template shows: every folded notice, oldest first."""
+    entries = [{"subject": d.subject, "body": d.body} for d in (leader, *members)]
+    return {"count": len(entries), "items": entries}

@@ -1,41 +1,261 @@
-"""Notify's reactions: every traveller-facing event becomes exactly one delivery."""
+"""Notify's use cases: turn events into deliveries, send them, fall back when a channel fails.
+
+Consumers only write: each event becomes one delivery document per recipient
+(keyed on event id, recipient and channel, so a redelivered event adds
+nothing), and the in-app inbox is delivered by that write. Sending happens in
+the ``Dispatcher``, a loop that picks up whatever is due in the store — first
+attempts, retries after back-off, digests, attempts whose process died — so a
+slow or dead gateway never holds a consumer, and a restart loses nothing.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import timedelta
 from typing import Any
 
 from contracts import events
 from contracts.envelope import Envelope
+from contracts.events import ReplyChannel
 from runtime.bus import Bus
 from runtime.clock import Clock
-from runtime.store import AlreadyExists, Repository
-from services.notify.domain import Delivery, notice_for
+from runtime.store import AlreadyExists, ConcurrencyError, Repository
+from services.notify.channels import Channels, Outgoing, SendFailed
+from services.notify.config import NotifySettings
+from services.notify.domain import (
+    Delivery,
+    DeliveryStatus,
+    Directory,
+    Outcome,
+    digest_values,
+    epoch_ms,
+    notices_for,
+    plan,
+    route_for,
+)
 from services.notify.render import Renderer
+
+log = logging.getLogger(__name__)
+
+GroupKey = tuple[str, str, str]
+"""Tenant, recipient, channel: the unit of rate limiting, digesting and ordering."""
 
 
 class Notifier:
-    def __init__(self, deliveries: Repository[Delivery], renderer: Renderer, clock: Clock) -> None:
+    def __init__(
+        self,
+        deliveries: Repository[Delivery],
+        renderer: Renderer,
+        clock: Clock,
+        *,
+        directory: Directory | None = None,
+        available: frozenset[ReplyChannel] = frozenset(),
+        on_pending: Callable[[], None] = lambda: None,
+    ) -> None:
         self.deliveries = deliveries
         self.renderer = renderer
         self.clock = clock
+        self.directory = directory or Directory()
+        self.available = available
+        self._on_pending = on_pending
 
-    async def notify(self, envelope: Envelope[Any]) -> Delivery | None:
-        """Deliver the notice an event calls for; a redelivered event sends nothing again."""
-        notice = notice_for(envelope.payload)
-        if notice is None:
+    async def notify(self, envelope: Envelope[Any]) -> list[Delivery]:
+        """One delivery per person the event concerns; a redelivered event adds none."""
+        added = []
+        for notice in notices_for(envelope.payload, envelope.tenant_id, self.directory):
+            delivery = Delivery.create(
+                envelope.tenant_id,
+                notice,
+                self.renderer.render(notice),
+                route_for(notice.recipient, notice.origin, self.available),
+                source_message_id=envelope.message_id,
+                now=self.clock.now(),
+            )
+            if await self._add(delivery, envelope):
+                added.append(delivery)
+        return added
+
+    async def fall_back(self, envelope: Envelope[events.NotificationFailed]) -> Delivery | None:
+        """A channel gave up: the same message goes to the next channel of the route."""
+        failed = await self.deliveries.get(envelope.tenant_id, envelope.payload.notification_id)
+        following = failed.next_delivery(self.clock.now()) if failed else None
+        if following is None or not await self._add(following, envelope):
             return None
-        delivery = Delivery.to_inbox(
-            envelope.tenant_id,
-            notice,
-            self.renderer.render(notice),
-            source_message_id=envelope.message_id,
-            now=self.clock.now(),
-        )
+        return following
+
+    async def _add(self, delivery: Delivery, cause: Envelope[Any]) -> bool:
         try:
-            await self.deliveries.add(delivery, envelope)
+            await self.deliveries.add(delivery, cause)
         except AlreadyExists:
-            return await self.deliveries.get(envelope.tenant_id, delivery.id)
-        return delivery
+            return False
+        if delivery.status is DeliveryStatus.PENDING:
+            self._on_pending()
+        return True
+
+
+class Dispatcher:
+    """Sends what is due, one task per recipient and channel, at most ``concurrency`` at once.
+
+    Several notify processes may run: each attempt is claimed with a versioned
+    write, so only one of them sends it.
+    """
+
+    def __init__(
+        self,
+        deliveries: Repository[Delivery],
+        channels: Channels,
+        renderer: Renderer,
+        clock: Clock,
+        settings: NotifySettings,
+        *,
+        jitter: Callable[[], float] = random.random,
+        batch: int = 500,
+    ) -> None:
+        self.deliveries = deliveries
+        self.channels = channels
+        self.renderer = renderer
+        self.clock = clock
+        self.policy = settings.retry_policy
+        self.rate = settings.rate
+        self.lease = timedelta(seconds=settings.lease_s)
+        self.poll_interval_s = settings.poll_interval_s
+        self.concurrency = settings.concurrency
+        self.jitter = jitter
+        self.batch = batch
+        self._wakeup = asyncio.Event()
+        self._busy: dict[GroupKey, asyncio.Task[None]] = {}
+        self._loop: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Look for due work now rather than at the next poll (a delivery was just added)."""
+        self._wakeup.set()
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._run(), name="notify-dispatcher")
+
+    async def stop(self, timeout_s: float = 10.0) -> None:
+        """Stop looking; give in-flight sends ``timeout_s``; an unfinished one is retried
+        by whichever process finds its lease run out.
+        """
+        if self._loop:
+            self._loop.cancel()
+            await asyncio.gather(self._loop, return_exceptions=True)
+        if self._busy:
+            _, pending = await asyncio.wait(list(self._busy.values()), timeout=timeout_s)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self.channels.aclose()
+
+    async def _run(self) -> None:
+        while True:
+            self._wakeup.clear()
+            try:
+                await self.scan()
+            except Exception as exc:
+                log.warning("notify dispatch scan failed: %r", exc)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), self.poll_interval_s)
+
+    async def scan(self) -> None:
+        """Start serving every recipient and channel with due deliveries."""
+        due = {"$in": [DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]}
+        cursor = (
+            self.deliveries.collection.find(
+                {"status": due, "due_ms": {"$lte": epoch_ms(self.clock.now())}},
+                {"tenant_id": 1, "recipient": 1, "channel": 1},
+            )
+            .sort("due_ms", 1)
+            .limit(self.batch)
+        )
+        async for doc in cursor:
+            key: GroupKey = (doc["tenant_id"], doc["recipient"], doc["channel"])
+            if key in self._busy or len(self._busy) >= self.concurrency:
+                continue
+            task = asyncio.create_task(self._serve(key), name=f"notify-{key[2]}")
+            self._busy[key] = task
+            task.add_done_callback(lambda done, key=key: self._served(key, done))  # type: ignore[misc]
+
+    def _served(self, key: GroupKey, task: asyncio.Task[None]) -> None:
+        del self._busy[key]
+        if task.cancelled():
+            return
+        if (exc := task.exception()) is not None:
+            log.warning("notify dispatch for one recipient failed: %r", exc)
+            return  # the next poll tries again; waking now could spin on the same error
+        self.wake()  # what was skipped while this recipient was busy
+
+    async def _serve(self, key: GroupKey) -> None:
+        tenant_id, recipient, channel = key
+        now = self.clock.now()
+        cursor = (
+            self.deliveries.collection.find(
+                {"tenant_id": tenant_id, "recipient": recipient, "channel": channel}
+            )
+            .sort("created_at", -1)
+            .limit(100)
+        )
+        group = [Delivery.model_validate(doc) async for doc in cursor]
+        for delivery in group:
+            if delivery.status is DeliveryStatus.SENDING and delivery.is_due(now):
+                delivery.recover(now, self.policy, self.jitter())
+                await self._save(delivery)
+        todo = plan(group, now, self.rate)
+        for member, leader_id in todo.repairs:
+            member.fold_into(leader_id)
+            await self._save(member)
+        if todo.until is not None:
+            for delivery in todo.deferred:
+                delivery.defer(todo.until)
+                await self._save(delivery)
+        for delivery in todo.alone:
+            await self._attempt(delivery, [])
+        if todo.leader is not None:
+            await self._attempt(todo.leader, todo.members)
+
+    async def _attempt(self, delivery: Delivery, members: list[Delivery]) -> None:
+        """Claim (one write), send, record the outcome (one write); members are folded in."""
+        if members:
+            digest = self.renderer.digest(delivery.language, digest_values(delivery, members))
+            delivery.fold(members, digest)
+        delivery.claim(self.clock.now(), self.lease)
+        if not await self._save(delivery):
+            return
+        for member in members:
+            member.fold_into(delivery.id)
+            await self._save(member)
+        sender = self.channels.senders.get(delivery.channel)
+        try:
+            if sender is None:
+                raise SendFailed(f"no {delivery.channel} channel configured", Outcome.PERMANENT)
+            await sender.send(Outgoing.of(delivery))
+        except SendFailed as failed:
+            delivery.attempt_failed(
+                self.clock.now(), failed.error, failed.outcome, self.policy, self.jitter()
+            )
+            log.info(
+                "delivery %s attempt %d on %s failed (%s): %s",
+                delivery.id,
+                delivery.attempts,
+                delivery.channel,
+                failed.outcome,
+                failed.error,
+            )
+        else:
+            delivery.succeed(self.clock.now())
+        await self._save(delivery)
+
+    async def _save(self, delivery: Delivery) -> bool:
+        """False if another process changed it meanwhile: that process now owns the step."""
+        try:
+            await self.deliveries.save(delivery)
+        except ConcurrencyError:
+            return False
+        return True
 
 
 def register_subscribers(bus: Bus, notifier: Notifier) -> None:
@@ -47,6 +267,10 @@ def register_subscribers(bus: Bus, notifier: Notifier) -> None:
     async def ticket_routed(envelope: Envelope[events.TicketRouted]) -> None:
         await notifier.notify(envelope)
 
+    @bus.subscriber(events.TicketReplied)
+    async def ticket_replied(envelope: Envelope[events.TicketReplied]) -> None:
+        await notifier.notify(envelope)
+
     @bus.subscriber(events.TicketResolved)
     async def ticket_resolved(envelope: Envelope[events.TicketResolved]) -> None:
         await notifier.notify(envelope)
@@ -54,3 +278,7 @@ def register_subscribers(bus: Bus, notifier: Notifier) -> None:
     @bus.subscriber(events.SurveySent)
     async def survey_sent(envelope: Envelope[events.SurveySent]) -> None:
         await notifier.notify(envelope)
+
+    @bus.subscriber(events.NotificationFailed)
+    async def notification_failed(envelope: Envelope[events.NotificationFailed]) -> None:
+        await notifier.fall_back(envelope)

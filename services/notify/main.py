@@ -1,4 +1,4 @@
-"""Bootstrap: wire notify's store, renderer, subscribers and HTTP API into one process."""
+"""Bootstrap: wire notify's store, renderer, channels, dispatcher, subscribers and HTTP API."""
 
 from __future__ import annotations
 
@@ -7,20 +7,36 @@ from fastapi import FastAPI
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from services.notify import api, store
+from services.notify.channels import Channels
+from services.notify.config import NotifySettings
 from services.notify.domain import Delivery
-from services.notify.handlers import Notifier, register_subscribers
+from services.notify.handlers import Dispatcher, Notifier, register_subscribers
 from services.notify.render import Renderer
 
 
-def bootstrap(settings: Settings | None = None) -> FastAPI:
+def bootstrap(settings: Settings | None = None, notify: NotifySettings | None = None) -> FastAPI:
     settings = settings or Settings(service="notify")
+    notify = notify or NotifySettings()
     runtime = ServiceRuntime(settings, outbox_collections=[store.DELIVERIES])
-    notifier = Notifier(runtime.repository(store.DELIVERIES, Delivery), Renderer(), runtime.clock)
+    deliveries = runtime.repository(store.DELIVERIES, Delivery)
+    renderer = Renderer()
+    channels = Channels(notify, runtime.clock)
+    dispatcher = Dispatcher(deliveries, channels, renderer, runtime.clock, notify)
+    notifier = Notifier(
+        deliveries,
+        renderer,
+        runtime.clock,
+        directory=notify.directory,
+        available=channels.available,
+        on_pending=dispatcher.wake,
+    )
     register_subscribers(runtime.bus, notifier)
+    runtime.workers.append(dispatcher)
     return create_app(
         runtime,
         title="TripCare notify",
-        description="In-app inbox and delivery log; every step told to the traveller once.",
+        description="Tells every person on their channel, in their language, once; "
+        "in-app inbox and delivery log.",
         routers=[api.router(notifier)],
         ensure_indexes=store.ensure_indexes,
     )

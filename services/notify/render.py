@@ -6,7 +6,9 @@ missing translation falls back to English.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from jinja2 import (
     Environment,
@@ -16,7 +18,7 @@ from jinja2 import (
     select_autoescape,
 )
 
-from services.notify.domain import FALLBACK_LANGUAGE, Notice, Rendered
+from services.notify.domain import DIGEST, FALLBACK_LANGUAGE, Notice, Rendered
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -31,13 +33,19 @@ class Renderer:
         )
 
     def render(self, notice: Notice) -> Rendered:
-        language = notice.language
+        return self._render(notice.template, notice.language, notice.values)
+
+    def digest(self, language: str, values: Mapping[str, Any]) -> Rendered:
+        """One message standing for several notices to the same person."""
+        return self._render(DIGEST, language, values)
+
+    def _render(self, name: str, language: str, values: Mapping[str, Any]) -> Rendered:
         try:
-            template = self._env.get_template(f"{language}/{notice.template}.j2")
+            template = self._env.get_template(f"{language}/{name}.j2")
         except TemplateNotFound:
             language = FALLBACK_LANGUAGE
-            template = self._env.get_template(f"{language}/{notice.template}.j2")
-        module = template.make_module(notice.values)
+            template = self._env.get_template(f"{language}/{name}.j2")
+        module = template.make_module(dict(values))
         return Rendered(
             language=language,
             subject=str(getattr(module, "subject", "")).strip(),

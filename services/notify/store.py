@@ -15,3 +15,4 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
         [("tenant_id", 1), ("recipient", 1), ("channel", 1), ("created_at", -1)]
     )
     await deliveries.create_index([("tenant_id", 1), ("ticket_id", 1), ("created_at", 1)])
+    await deliveries.create_index([("status", 1), ("due_ms", 1)])  # the dispatcher's scan

@@ -3,32 +3,72 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from contracts import events
-from contracts.events import Priority, Traveller
-from services.notify.domain import LANGUAGES, Delivery, Notice, delivery_id, notice_for
+from contracts.events import Priority, ReplyChannel, Traveller
+from services.notify.domain import (
+    LANGUAGES,
+    TEMPLATE_NAMES,
+    Delivery,
+    DeliveryStatus,
+    Directory,
+    Notice,
+    Role,
+    TenantStaff,
+    delivery_id,
+    notices_for,
+    route_for,
+    supported_language,
+)
 from services.notify.render import TEMPLATES, Renderer
 from tests.factories import T0, TRAVELLER
 
-TEMPLATE_NAMES = ("ticket_acknowledged", "ticket_routed", "ticket_resolved", "survey")
+NO_STAFF = Directory()
 
 
-def acknowledged(language: str | None) -> events.TicketAcknowledged:
+def acknowledged(language: str | None, **traveller: object) -> events.TicketAcknowledged:
     return events.TicketAcknowledged(
         ticket_id="TC-1",
         channel=events.Channel.WECHAT,
-        traveller=Traveller(id="trav-1", name="Aiko", language=language),
+        traveller=Traveller(id="trav-1", name="Aiko", language=language, **traveller),  # type: ignore[arg-type]
         tracking_url="https://track/abc",
         acknowledged_at=T0,
     )
+
+
+def routed(
+    priority: Priority = Priority.NORMAL, assignee: str | None = None
+) -> events.TicketRouted:
+    return events.TicketRouted(
+        ticket_id="TC-1",
+        traveller=TRAVELLER,
+        queue="general",
+        assignee=assignee,
+        priority=priority,
+        first_response_due=T0 + timedelta(minutes=30),
+        resolution_due=T0 + timedelta(hours=24),
+        reason="default",
+        routed_at=T0,
+    )
+
+
+def only(notices: list[Notice]) -> Notice:
+    (notice,) = notices
+    return notice
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("template", TEMPLATE_NAMES)
 def test_every_template_exists_in_every_language(language: str, template: str) -> None:
     assert (TEMPLATES / language / f"{template}.j2").is_file()
+
+
+def test_every_template_file_is_one_the_domain_uses() -> None:
+    for language in LANGUAGES:
+        assert {p.stem for p in (TEMPLATES / language).glob("*.j2")} == set(TEMPLATE_NAMES)
 
 
 @pytest.mark.parametrize(
@@ -41,9 +81,7 @@ def test_every_template_exists_in_every_language(language: str, template: str) -
     ],
 )
 def test_the_acknowledgement_speaks_the_travellers_language(language: str, expected: str) -> None:
-    notice = notice_for(acknowledged(language))
-    assert notice is not None
-    rendered = Renderer().render(notice)
+    rendered = Renderer().render(only(notices_for(acknowledged(language), "acme", NO_STAFF)))
 
     assert rendered.language == language
     assert expected in rendered.subject
@@ -51,43 +89,146 @@ def test_the_acknowledgement_speaks_the_travellers_language(language: str, expec
 
 
 def test_an_unknown_language_falls_back_to_english() -> None:
-    notice = notice_for(acknowledged("ko"))
-    assert notice is not None
+    notice = only(notices_for(acknowledged("ko"), "acme", NO_STAFF))
     assert Renderer().render(notice).language == "en"
 
 
-def test_a_missing_translation_falls_back_to_english(tmp_path: pytest.TempPathFactory) -> None:
-    root = tmp_path  # type: ignore[assignment]
-    (root / "en").mkdir()  # type: ignore[operator]
-    (root / "en" / "hello.j2").write_text("{% set subject %}Hi{% endset %}Hello {{ who }}")  # type: ignore[operator]
+def test_without_a_preference_the_detected_language_is_used() -> None:
+    notice = only(notices_for(acknowledged(None, detected_language="zh-TW"), "acme", NO_STAFF))
+    assert notice.language == "zh-Hant"
+    preferred = only(notices_for(acknowledged("ja", detected_language="en"), "acme", NO_STAFF))
+    assert preferred.language == "ja"
+
+
+@pytest.mark.parametrize(
+    ("tag", "language"),
+    [("zh-CN", "zh-Hans"), ("zh_HK", "zh-Hant"), ("zh-Hant-TW", "zh-Hant"), ("ja-JP", "ja")],
+)
+def test_regional_tags_map_to_a_template_language(tag: str, language: str) -> None:
+    assert supported_language(tag) == language
+
+
+def test_a_missing_translation_falls_back_to_english(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "hello.j2").write_text("{% set subject %}Hi{% endset %}Hello {{ who }}")
     notice = Notice("TC-1", Traveller(id="t", language="ja"), "hello", {"who": "Aiko"})
 
-    rendered = Renderer(root).render(notice)  # type: ignore[arg-type]
+    rendered = Renderer(tmp_path).render(notice)
 
     assert (rendered.language, rendered.subject, rendered.body) == ("en", "Hi", "Hello Aiko")
 
 
 def test_routing_notice_tells_the_expected_answer_time() -> None:
-    routed = events.TicketRouted(
-        ticket_id="TC-1",
-        traveller=TRAVELLER,
-        queue="general",
-        priority=Priority.NORMAL,
-        first_response_due=T0 + timedelta(minutes=30),
-        resolution_due=T0 + timedelta(hours=24),
-        reason="default",
-        routed_at=T0,
-    )
-    notice = notice_for(routed)
-    assert notice is not None
+    notice = only(notices_for(routed(), "acme", NO_STAFF))
     assert "2026-11-25 02:30 UTC" in Renderer().render(notice).body
 
 
-def test_events_travellers_need_not_hear_of_make_no_notice() -> None:
-    assert (
-        notice_for(events.FeedbackReceived(survey_id="s", ticket_id="TC-1", csat=4, received_at=T0))
-        is None
+def test_the_assigned_agent_and_on_critical_tickets_the_managers_are_told() -> None:
+    directory = Directory(
+        agents={"agent-7": Traveller(id="agent-7", language="ja", email="a7@acme.example")},
+        tenants={
+            "acme": TenantStaff(
+                account_manager=Traveller(id="am-1", email="am@acme.example"),
+                support_manager=Traveller(id="sm-1"),
+            )
+        },
     )
+
+    normal = notices_for(routed(assignee="agent-7"), "acme", directory)
+    critical = notices_for(routed(Priority.CRITICAL, "agent-7"), "acme", directory)
+    elsewhere = notices_for(routed(Priority.CRITICAL), "globex", directory)
+
+    assert [(n.role, n.template) for n in normal] == [
+        (Role.TRAVELLER, "ticket_routed"),
+        (Role.AGENT, "ticket_assigned"),
+    ]
+    assert normal[1].language == "ja"
+    assert [(n.role, n.recipient.id) for n in critical[2:]] == [
+        (Role.ACCOUNT_MANAGER, "am-1"),
+        (Role.SUPPORT_MANAGER, "sm-1"),
+    ]
+    assert [n.role for n in elsewhere] == [Role.TRAVELLER]
+
+
+def test_the_booker_hears_of_the_resolution_of_the_trip_they_booked() -> None:
+    booker = Traveller(id="booker-1", language="en", email="pa@acme.example")
+    resolved = events.TicketResolved(
+        ticket_id="TC-1",
+        channel=events.Channel.EMAIL,
+        traveller=Traveller(id="trav-1", name="Aiko", language="ja", booker=booker),
+        resolution_code="rebooked",
+        message="Rebooked on NH 12",
+        resolved_by="agent-7",
+        opened_at=T0,
+        first_response_at=T0,
+        resolved_at=T0,
+        resolution_count=1,
+    )
+
+    traveller, for_booker = notices_for(resolved, "acme", NO_STAFF)
+
+    assert (traveller.recipient.id, traveller.language) == ("trav-1", "ja")
+    assert (for_booker.role, for_booker.recipient.id, for_booker.language) == (
+        Role.BOOKER,
+        "booker-1",
+        "en",
+    )
+    assert "Aiko" in Renderer().render(for_booker).subject
+
+
+def test_events_travellers_need_not_hear_of_make_no_notice() -> None:
+    feedback = events.FeedbackReceived(survey_id="s", ticket_id="TC-1", csat=4, received_at=T0)
+    assert notices_for(feedback, "acme", NO_STAFF) == []
+
+
+EVERYTHING = frozenset(ReplyChannel)
+
+
+def test_the_route_is_the_preference_then_its_fallbacks_then_the_inbox() -> None:
+    person = Traveller(
+        id="trav-1",
+        email="li@acme.example",
+        phone="+86 138-0000-0000",
+        im_user_id="wx-li",
+        preferred_channel=ReplyChannel.WECOM,
+        fallback_channels=[ReplyChannel.SMS, ReplyChannel.EMAIL],
+    )
+
+    route = route_for(person, events.Channel.WEB_CHAT, EVERYTHING)
+
+    assert [(h.channel, h.address) for h in route] == [
+        ("wecom", "wx-li"),
+        ("sms", "+8613800000000"),
+        ("email", "li@acme.example"),
+        ("in_app", "trav-1"),
+    ]
+
+
+def test_channels_without_an_address_or_a_gateway_are_left_out() -> None:
+    person = Traveller(
+        id="trav-1",
+        email="li@acme.example",
+        preferred_channel=ReplyChannel.WECOM,
+        fallback_channels=[ReplyChannel.SMS, ReplyChannel.EMAIL],
+    )
+    no_email = EVERYTHING - {ReplyChannel.EMAIL}
+
+    assert [h.channel for h in route_for(person, None, EVERYTHING)] == ["email", "in_app"]
+    assert [h.channel for h in route_for(person, None, no_email)] == ["in_app"]
+
+
+def test_without_a_preference_the_reply_goes_back_the_way_the_contact_came() -> None:
+    person = Traveller(id="trav-1", im_user_id="wx-li", phone="+8613800000000")
+
+    assert [h.channel for h in route_for(person, events.Channel.WECHAT, EVERYTHING)] == [
+        "wechat",
+        "in_app",
+    ]
+    assert [h.channel for h in route_for(person, events.Channel.PHONE, EVERYTHING)] == [
+        "sms",
+        "in_app",
+    ]
+    assert [h.channel for h in route_for(person, None, EVERYTHING)] == ["in_app"]
 
 
 def test_a_redelivered_event_maps_to_the_same_delivery() -> None:
@@ -97,10 +238,10 @@ def test_a_redelivered_event_maps_to_the_same_delivery() -> None:
 
 
 def test_an_inbox_delivery_is_delivered_on_creation_and_announces_it() -> None:
-    notice = notice_for(acknowledged("en"))
-    assert notice is not None
-    delivery = Delivery.to_inbox(
-        "acme", notice, Renderer().render(notice), source_message_id="m1", now=T0
+    notice = only(notices_for(acknowledged("en"), "acme", NO_STAFF))
+    route = route_for(notice.recipient, notice.origin, frozenset())
+    delivery = Delivery.create(
+        "acme", notice, Renderer().render(notice), route, source_message_id="m1", now=T0
     )
 
     (delivered,) = delivery.take_events()
@@ -110,6 +251,7 @@ def test_an_inbox_delivery_is_delivered_on_creation_and_announces_it() -> None:
         "trav-1",
         "ticket_acknowledged",
     )
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.DELIVERED, 1)
     delivery.mark_read(T0 + timedelta(minutes=1))
     delivery.mark_read(T0 + timedelta(minutes=2))
     assert delivery.read_at == T0 + timedelta(minutes=1)

@@ -1,0 +1,66 @@
+"""Notify's own settings (``TRIPCARE_NOTIFY_*``): gateways, SMTP, retries, rate limit, staff.
+
+Kept apart from ``runtime.settings`` because no other service needs them.
+Structured values (``GATEWAYS``, ``DIRECTORY``) are JSON, as pydantic-settings reads them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contracts.events import ReplyChannel
+from services.notify.domain import Directory, RateLimit, RetryPolicy
+
+
+class Gateway(BaseModel):
+    """A channel gateway's webhook: where notify POSTs a message and the key it signs with."""
+
+    model_config = ConfigDict(frozen=True)
+
+    url: str = Field(pattern=r"^https?://")
+    secret: SecretStr = Field(min_length=16)
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+class NotifySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRIPCARE_NOTIFY_", extra="ignore")
+
+    gateways: dict[ReplyChannel, Gateway] = Field(
+        default_factory=dict,
+        description='Per channel (sms, wechat, wecom, dingtalk, web_chat): {"url", "secret"}.',
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="Empty: no e-mail channel.")
+    smtp_port: int = 8025
+    smtp_sender: str = "TripCare Support <support@tripcare.example>"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = 10.0
+    max_attempts: int = Field(default=5, ge=1, description="Attempts per channel.")
+    backoff_base_s: float = Field(default=3.0, gt=0)
+    backoff_cap_s: float = Field(default=300.0, gt=0)
+    rate_limit: int = Field(default=3, ge=1, description="Messages per recipient and channel…")
+    rate_window_s: float = Field(default=300.0, gt=0, description="…in any window this long.")
+    poll_interval_s: float = Field(
+        default=0.5, gt=0, description="How often due work is looked for."
+    )
+    lease_s: float = Field(
+        default=60.0, gt=0, description="An attempt with no outcome after this is retried."
+    )
+    concurrency: int = Field(default=16, ge=1, description="Recipients served at once.")
+    directory: Directory = Field(default_factory=Directory)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.max_attempts,
+            base=timedelta(seconds=self.backoff_base_s),
+            cap=timedelta(seconds=self.backoff_cap_s),
+        )
+
+    @property
+    def rate(self) -> RateLimit:
+        return RateLimit(limit=self.rate_limit, window=timedelta(seconds=self.rate_window_s))

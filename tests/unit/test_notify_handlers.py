@@ -1,0 +1,77 @@
+"""Notify's consumers through the in-memory broker: deliveries are created once per
+(event, recipient, channel), the dispatcher is woken for push channels, and a failed
+channel hands over to the next one once, however often its failure is delivered.
+"""
+
+from __future__ import annotations
+
+from faststream.rabbit import TestRabbitBroker
+
+from contracts import events
+from contracts.envelope import Envelope, Event
+from contracts.events import ReplyChannel, Traveller
+from runtime.clock import FakeClock
+from services.notify.domain import Delivery, DeliveryStatus, Outcome, RetryPolicy, delivery_id
+from services.notify.handlers import Notifier, register_subscribers
+from services.notify.render import Renderer
+from tests.factories import T0
+from tests.fakes import RecordingOutbox
+from tests.unit.test_handlers import body, make_bus, repository
+
+TRAVELLER = Traveller(
+    id="trav-1",
+    language="ja",
+    im_user_id="wx-1",
+    phone="+8613800000000",
+    preferred_channel=ReplyChannel.WECOM,
+    fallback_channels=[ReplyChannel.SMS],
+)
+
+
+async def test_a_push_delivery_is_created_once_and_falls_back_once() -> None:
+    bus, outbox = make_bus("notify"), RecordingOutbox()
+    deliveries = repository(Delivery, outbox)
+    wakes: list[None] = []
+    notifier = Notifier(
+        deliveries,
+        Renderer(),
+        FakeClock(T0),
+        available=frozenset({ReplyChannel.WECOM, ReplyChannel.SMS}),
+        on_pending=lambda: wakes.append(None),
+    )
+    register_subscribers(bus, notifier)
+    acknowledged = events.TicketAcknowledged(
+        ticket_id="TC-1",
+        channel=events.Channel.WEB_CHAT,
+        traveller=TRAVELLER,
+        tracking_url="https://t/x",
+        acknowledged_at=T0,
+    )
+    wecom_id = delivery_id("ack-1", "trav-1", "wecom")
+
+    async def publish(event: Event, message_id: str) -> None:
+        await broker.publish(
+            body(event, message_id), exchange=bus.events_exchange, routing_key=event.schema_name
+        )
+
+    async with TestRabbitBroker(bus.broker) as broker:
+        for _ in range(2):
+            await publish(acknowledged, "ack-1")
+        wecom = await deliveries.get("acme", wecom_id)
+        assert wecom is not None
+        assert (wecom.status, wecom.language, len(wakes)) == (DeliveryStatus.PENDING, "ja", 1)
+
+        wecom.claim(T0, RetryPolicy().cap)
+        wecom.attempt_failed(T0, "HTTP 404", Outcome.PERMANENT, RetryPolicy(), 0.0)
+        await deliveries.save(wecom)
+        announced = Envelope[events.NotificationFailed].model_validate_json(
+            outbox.messages[-1].body
+        )
+        failed = announced.payload
+        for _ in range(2):
+            await publish(failed, "failed-1")
+
+    sms = await deliveries.get("acme", delivery_id("ack-1", "trav-1", "sms"))
+    assert sms is not None
+    assert (sms.fallback_of, sms.address, sms.status) == (wecom_id, "+8613800000000", "pending")
+    assert len(wakes) == 2
