@@ -1,0 +1,177 @@
+"""Offline validation of everything under deploy/ (`make deploy-check`).
+
+- Kubernetes: each overlay is rendered with ``kubectl kustomize`` (Kustomize built into
+  kubectl, no cluster needed); built-in kinds are validated against the Kubernetes
+  ``KUBERNETES_VERSION`` OpenAPI schemas bundled in the ``kubernetes-validate`` package, strict
+  (unknown fields fail); operator kinds against the CRD subsets vendored in
+  ``deploy/schemas/crds``. Then the rules a schema cannot express: probes wired to
+  ``/readyz`` and ``/healthz``, requests and limits, a shutdown budget longer than the
+  service's own, one PodDisruptionBudget and one ScaledObject per Deployment.
+- Compose: ``deploy/compose.yaml`` against the vendored compose-spec JSON Schema, and every
+  file it mounts exists.
+- RabbitMQ definitions: each entry of ``deploy/rabbitmq/definitions.json`` is declared by the code.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import yaml
+
+from deploy import definitions
+
+DEPLOY = Path(__file__).resolve().parent
+OVERLAYS = ("dev", "prod")
+KUBERNETES_VERSION = "1.32"
+CRD_SCHEMAS = DEPLOY / "schemas" / "crds"
+COMPOSE_SCHEMA = DEPLOY / "schemas" / "compose-spec.json"
+PRESTOP_S = 5
+"""The Deployments' preStop sleep, so endpoints are removed before uvicorn stops accepting."""
+CLOSE_S = 5
+"""Relay drain and store close after the broker has stopped."""
+
+
+def render(overlay: str) -> list[dict[str, Any]]:
+    """The overlay's manifests, as ``kubectl apply -k`` would send them."""
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        raise SystemExit("kubectl (with built-in kustomize) is needed: apt-get install kubectl")
+    out = subprocess.run(
+        [kubectl, "kustomize", str(DEPLOY / "k8s" / "overlays" / overlay)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [doc for doc in yaml.safe_load_all(out) if doc]
+
+
+def crd_schema(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The vendored schema of an operator kind, or None for a built-in kind."""
+    group_version = str(doc["apiVersion"]).replace("/", "-")
+    path = CRD_SCHEMAS / f"{str(doc['kind']).lower()}-{group_version}.json"
+    if not path.exists():
+        return None
+    schema: dict[str, Any] = json.loads(path.read_text())
+    return schema
+
+
+def schema_errors(doc: dict[str, Any]) -> list[str]:
+    schema = crd_schema(doc)
+    if schema is not None:
+        validator = jsonschema.Draft202012Validator(schema)
+        return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(doc)]
+    try:
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+    except kubernetes_validate.ValidationError as exc:
+        return [f"{list(exc.absolute_path)}: {exc.message}"]
+    except kubernetes_validate.SchemaNotFoundError:
+        return [f"no schema for {doc['apiVersion']} {doc['kind']}"]
+    return []
+
+
+def policy_errors(docs: list[dict[str, Any]]) -> list[str]:
+    """The operational rules of docs/operations.md that a schema cannot check."""
+    errors: list[str] = []
+    by_kind: dict[str, dict[str, dict[str, Any]]] = {}
+    for doc in docs:
+        by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
+    config = by_kind.get("ConfigMap", {})
+    graceful = max(float(c["data"].get("TRIPCARE_GRACEFUL_TIMEOUT_S", 15)) for c in config.values())
+    scaled = {s["spec"]["scaleTargetRef"]["name"] for s in by_kind.get("ScaledObject", {}).values()}
+    budgets = {
+        p["spec"]["selector"]["matchLabels"].get("app.kubernetes.io/name")
+        for p in by_kind.get("PodDisruptionBudget", {}).values()
+    }
+    for name, deployment in by_kind.get("Deployment", {}).items():
+        pod = deployment["spec"]["template"]["spec"]
+        needed = PRESTOP_S + 2 * graceful + CLOSE_S
+        if pod.get("terminationGracePeriodSeconds", 30) <= needed:
+            errors.append(f"Deployment {name}: terminationGracePeriodSeconds <= {needed:g}")
+        for container in pod["containers"]:
+            probes = {
+                "readinessProbe": "/readyz",
+                "livenessProbe": "/healthz",
+            }
+            for probe, path in probes.items():
+                if container.get(probe, {}).get("httpGet", {}).get("path") != path:
+                    errors.append(f"Deployment {name}: {probe} must GET {path}")
+            resources = container.get("resources", {})
+            for bound in ("requests", "limits"):
+                if not {"cpu", "memory"} <= set(resources.get(bound, {})):
+                    errors.append(f"Deployment {name}: cpu and memory {bound} needed")
+        if name not in scaled:
+            errors.append(f"Deployment {name}: no ScaledObject")
+        if name not in budgets:
+            errors.append(f"Deployment {name}: no PodDisruptionBudget")
+    return errors
+
+
+def check_kubernetes() -> list[str]:
+    errors: list[str] = []
+    for overlay in OVERLAYS:
+        docs = render(overlay)
+        for doc in docs:
+            where = f"{overlay}: {doc['kind']}/{doc['metadata']['name']}"
+            errors += [f"{where} {e}" for e in schema_errors(doc)]
+        errors += [f"{overlay}: {e}" for e in policy_errors(docs)]
+        print(f"k8s {overlay}: {len(docs)} manifests checked", file=sys.stderr)
+    return errors
+
+
+def check_compose() -> list[str]:
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    schema = json.loads(COMPOSE_SCHEMA.read_text())
+    validator = jsonschema.Draft7Validator(schema)  # its "$schema" names no published draft
+    errors = [
+        f"compose {list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(compose)
+    ]
+    for name, service in compose["services"].items():
+        for volume in service.get("volumes", []):
+            source = str(volume).split(":", 1)[0]
+            if source.startswith(".") and not (DEPLOY / source).exists():
+                errors.append(f"compose {name}: mounts missing {source}")
+    print(f"compose: {len(compose['services'])} services checked", file=sys.stderr)
+    return errors
+
+
+def check_definitions() -> list[str]:
+    """Committed queues must be declared exactly as the services declare them.
+
+    A queue the file lacks is only a warning: the service declares it itself on start.
+    A queue whose arguments differ, or that no service declares any more, is an error,
+    because RabbitMQ refuses a declaration that differs from the existing queue.
+    """
+    committed = json.loads((DEPLOY / "rabbitmq" / "definitions.json").read_text())
+    generated = definitions.definitions()
+    errors: list[str] = []
+    for kind in ("exchanges", "queues", "bindings", "policies"):
+        have = [json.dumps(item, sort_keys=True) for item in committed[kind]]
+        want = {json.dumps(item, sort_keys=True) for item in generated[kind]}
+        errors += [
+            f"definitions.json {kind}: the code declares no {i}" for i in have if i not in want
+        ]
+        missing = len(want - set(have))
+        if missing:
+            print(
+                f"definitions.json lacks {missing} {kind}: make deploy-definitions", file=sys.stderr
+            )
+    return errors
+
+
+def main() -> int:
+    errors = check_kubernetes() + check_compose() + check_definitions()
+    for error in errors:
+        print(error, file=sys.stderr)
+    print(f"deploy-check: {len(errors)} problems", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
