@@ -1,59 +1,120 @@
-"""Feedback's use cases: send a survey on resolution, record ratings, keep the facts."""
+"""Feedback's use cases: surveys, ratings, appeals, the facts read model, metrics, retention."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from pymongo.errors import DuplicateKeyError
 
 from contracts import events
 from contracts.envelope import Envelope
+from contracts.events import Traveller
 from runtime.bus import Bus
 from runtime.clock import Clock
-from runtime.signing import Signer
-from runtime.store import AlreadyExists, NotFound, Repository
+from runtime.signing import Signer, TokenError, TokenExpired
+from runtime.store import AlreadyExists, Document, NotFound, Repository
+from services.feedback import store
+from services.feedback.config import FeedbackSettings
 from services.feedback.domain import (
+    REPEAT_WINDOW,
     SURVEY_TTL,
-    Metrics,
+    Appeal,
+    Appealable,
+    AppealRefused,
+    AppealStatus,
+    MetricsReport,
     Survey,
     TicketFacts,
+    TravellerPulse,
     compute_metrics,
+    epoch_ms,
+    next_appeal,
     survey_id_for,
 )
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AppealTarget:
+    """The ticket a traveller's link points at, and which link it was."""
+
+    tenant_id: str
+    ticket_id: str
+    via: Literal["survey", "tracking"]
+    survey: Survey | None = None
+
+
+@dataclass(frozen=True)
+class AppealCheck:
+    outcome: Appealable | AppealRefused
+    """The next appeal's number and reviewer, or why the ticket cannot be appealed now."""
+    appeals: list[Appeal]
+    traveller: Traveller | None
 
 
 class Feedback:
     def __init__(
         self,
+        *,
         surveys: Repository[Survey],
         facts: Repository[TicketFacts],
+        appeals: Repository[Appeal],
+        pulses: Repository[TravellerPulse],
         clock: Clock,
         signer: Signer,
         public_url: str,
+        settings: FeedbackSettings,
     ) -> None:
         self.surveys = surveys
         self.facts = facts
+        self.appeals = appeals
+        self.pulses = pulses
         self.clock = clock
         self.signer = signer
         self.public_url = public_url.rstrip("/")
+        self.settings = settings
+
+    # ----------------------------------------------------------------- surveys
 
     async def send_survey(self, envelope: Envelope[events.TicketResolved]) -> None:
-        resolved = envelope.payload
+        """One survey per resolution; NPS only when the traveller's cadence says so."""
+        resolved, tenant = envelope.payload, envelope.tenant_id
         now = self.clock.now()
         survey_id = survey_id_for(resolved.ticket_id, resolved.resolution_count)
-        token = self.signer.sign(
-            subject=survey_id,
-            tenant=envelope.tenant_id,
-            purpose="survey",
-            expires_at=now + SURVEY_TTL,
-        )
-        survey = Survey.send(
-            envelope.tenant_id, resolved, url=f"{self.public_url}/v1/surveys/{token}", now=now
-        )
-        try:
-            await self.surveys.add(survey, envelope)
-        except AlreadyExists:
-            return
+        survey = await self.surveys.get(tenant, survey_id)
+        if survey is None:
+            pulse = await self.pulses.get(
+                tenant, TravellerPulse.id_for(tenant, resolved.traveller.id)
+            )
+            token = self.signer.sign(
+                subject=survey_id, tenant=tenant, purpose="survey", expires_at=now + SURVEY_TTL
+            )
+            survey = Survey.send(
+                tenant,
+                resolved,
+                url=f"{self.public_url}/v1/surveys/{token}",
+                now=now,
+                ask_nps=pulse is None or pulse.nps_due(now, self.settings.nps_cadence),
+            )
+            try:
+                await self.surveys.add(survey, envelope)
+            except AlreadyExists:
+                survey = await self.surveys.get(tenant, survey_id)
+        if survey is not None and survey.ask_nps:
+            sent_at = survey.sent_at
+            await self.pulses.upsert(
+                envelope,
+                TravellerPulse.id_for(tenant, resolved.traveller.id),
+                lambda: TravellerPulse.blank(tenant, resolved.traveller.id),
+                lambda pulse: pulse.asked(sent_at),
+            )
 
     async def survey_for(self, token: str) -> Survey:
         """The survey a signed link points at (raises ``TokenError`` for a bad link)."""
@@ -63,50 +124,268 @@ class Feedback:
             raise NotFound(claims.sub)
         return survey
 
-    async def answer(self, token: str, *, csat: int, comment: str | None) -> Survey:
+    async def answer(
+        self, token: str, *, csat: int, nps: int | None, comment: str | None
+    ) -> Survey:
         survey = await self.survey_for(token)
         return await self.surveys.change(
             survey.tenant_id,
             survey.id,
-            lambda current: current.answer(csat=csat, comment=comment, now=self.clock.now()),
+            lambda current: current.answer(
+                csat=csat, nps=nps, comment=comment, now=self.clock.now()
+            ),
         )
 
-    async def metrics(self, tenant_id: str, start: datetime, end: datetime) -> Metrics:
-        cursor = self.facts.collection.find(
-            {"tenant_id": tenant_id, "opened_at": {"$gte": start, "$lt": end}}
-        )
-        return compute_metrics([TicketFacts.model_validate(doc) async for doc in cursor])
+    # ----------------------------------------------------------------- appeals
 
-    async def record(
-        self, envelope: Envelope[Any], ticket_id: str, change: Callable[[TicketFacts], None]
+    async def appeal_target(self, token: str) -> AppealTarget:
+        """Survey links and tracking links both lead to the appeal page of their ticket."""
+        now = self.clock.now()
+        try:
+            survey = await self.survey_for(token)
+            return AppealTarget(survey.tenant_id, survey.ticket_id, "survey", survey)
+        except TokenExpired:
+            raise
+        except (TokenError, NotFound):
+            claims = self.signer.verify(token, purpose="track", now=now)
+            return AppealTarget(claims.tenant, claims.sub, "tracking")
+
+    async def appeals_of(self, tenant_id: str, ticket_id: str) -> list[Appeal]:
+        cursor = self.appeals.collection.find({"tenant_id": tenant_id, "ticket_id": ticket_id})
+        found = [Appeal.model_validate(doc) async for doc in cursor]
+        return sorted(found, key=lambda appeal: appeal.number)
+
+    async def check_appeal(self, target: AppealTarget) -> AppealCheck:
+        """Whether the ticket can be appealed now, and what has been appealed so far."""
+        facts = await self.facts.get(target.tenant_id, target.ticket_id)
+        appeals = await self.appeals_of(target.tenant_id, target.ticket_id)
+        traveller = target.survey.traveller if target.survey else None
+        traveller = traveller or (facts.traveller if facts else None)
+        try:
+            outcome: Appealable | AppealRefused = next_appeal(
+                facts, appeals, now=self.clock.now(), window=self.settings.appeal_window
+            )
+        except AppealRefused as refused:
+            outcome = refused
+        return AppealCheck(outcome, appeals, traveller)
+
+    async def file_appeal(self, target: AppealTarget, reason: str) -> Appeal:
+        """File the appeal; the same appeal submitted again returns the first."""
+        check = await self.check_appeal(target)
+        if isinstance(check.outcome, AppealRefused):
+            resubmitted = next(
+                (a for a in check.appeals if a.status is AppealStatus.FILED and a.reason == reason),
+                None,
+            )
+            if resubmitted is not None:
+                return resubmitted
+            raise check.outcome
+        appeal = Appeal.file(
+            target.tenant_id,
+            target.ticket_id,
+            check.outcome,
+            reason=reason,
+            via=target.via,
+            now=self.clock.now(),
+        )
+        try:
+            await self.appeals.add(appeal)
+        except AlreadyExists:
+            existing = await self.appeals.get(target.tenant_id, appeal.id)
+            if existing is None:
+                raise
+            return existing
+        return appeal
+
+    async def decide_appeals(
+        self, envelope: Envelope[Any], ticket_id: str, decide: Callable[[Appeal], None]
     ) -> None:
+        """Give every open appeal of the ticket its outcome (once per message)."""
+        for appeal in await self.appeals_of(envelope.tenant_id, ticket_id):
+            if appeal.status is AppealStatus.FILED:
+                await self.appeals.apply(envelope, appeal.id, decide)
+
+    # ------------------------------------------------------------------- facts
+
+    async def record(self, envelope: Envelope[Any], ticket_id: str) -> None:
+        """Merge an event into the ticket's facts (bringing them back from the archive)."""
+        tenant = envelope.tenant_id
+        if await self.facts.get(tenant, ticket_id) is None:
+            await self._restore(store.FACTS, tenant, ticket_id)
         await self.facts.upsert(
-            envelope, ticket_id, lambda: TicketFacts.blank(envelope.tenant_id, ticket_id), change
+            envelope,
+            ticket_id,
+            lambda: TicketFacts.blank(tenant, ticket_id),
+            lambda facts: facts.apply(envelope.payload),
         )
+
+    async def facts_between(
+        self, tenant_id: str, start: datetime, end: datetime
+    ) -> list[TicketFacts]:
+        """Tickets opened before ``end`` with a contact since ``start`` less the repeat window.
+
+        That is every ticket opened in the window plus the older ones whose
+        contacts the repeat-contact rate looks back on; live facts win over an
+        archived copy of the same ticket.
+        """
+        query = {
+            "tenant_id": tenant_id,
+            "opened_ms": {"$lt": epoch_ms(end)},
+            "last_contact_ms": {"$gte": epoch_ms(start - REPEAT_WINDOW)},
+        }
+        found: dict[str, TicketFacts] = {}
+        for name in (store.archive_of(store.FACTS), store.FACTS):
+            async for doc in self.facts.collection.database[name].find(query):
+                facts = TicketFacts.model_validate(doc)
+                found[facts.id] = facts
+        return sorted(found.values(), key=lambda f: (f.opened_ms or 0, f.id))
+
+    async def metrics(
+        self, tenant_id: str, start: datetime, end: datetime, by: list[str] | None = None
+    ) -> MetricsReport:
+        facts = await self.facts_between(tenant_id, start, end)
+        return compute_metrics(facts, start=start, end=end, now=self.clock.now(), by=by or [])
+
+    # --------------------------------------------------------------- retention
+
+    async def archive(self, now: datetime, tenant_id: str | None = None) -> dict[str, int]:
+        """Move documents quiet for longer than the retention period to ``*_archive``.
+
+        Copy first, then delete only the version that was copied: a document
+        that changed meanwhile stays live (the metrics prefer the live copy), so
+        nothing is lost whichever step a crash interrupts.
+        """
+        cutoff = now - self.settings.retention
+        scope: Document = {"tenant_id": tenant_id} if tenant_id else {}
+        queries: dict[str, Document] = {
+            store.FACTS: {**scope, "last_event_ms": {"$lt": epoch_ms(cutoff)}},
+            store.SURVEYS: {**scope, "sent_at": {"$lt": cutoff}},
+            store.APPEALS: {
+                **scope,
+                "status": AppealStatus.DECIDED.value,
+                "decided_at": {"$lt": cutoff},
+            },
+        }
+        moved: dict[str, int] = {}
+        db = self.facts.collection.database
+        for name, query in queries.items():
+            moved[name] = 0
+            async for doc in db[name].find(query):
+                if doc.get("outbox"):
+                    continue
+                await db[store.archive_of(name)].replace_one({"_id": doc["_id"]}, doc, upsert=True)
+                deleted = await db[name].delete_one({"_id": doc["_id"], "version": doc["version"]})
+                moved[name] += deleted.deleted_count
+        return moved
+
+    async def _restore(self, name: str, tenant_id: str, doc_id: str) -> None:
+        """An event for an archived ticket: move its facts back before merging it."""
+        db = self.facts.collection.database
+        doc = await db[store.archive_of(name)].find_one({"_id": doc_id, "tenant_id": tenant_id})
+        if doc is None:
+            return
+        with suppress(DuplicateKeyError):
+            await db[name].insert_one(doc)
+        await db[store.archive_of(name)].delete_one({"_id": doc_id})
+
+
+class Archiver:
+    """Runs retention now and then beside the consumers (a ``runtime.service.Worker``)."""
+
+    def __init__(self, feedback: Feedback, interval: timedelta) -> None:
+        self.feedback = feedback
+        self.interval_s = interval.total_seconds()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="feedback-archiver")
+
+    async def stop(self, timeout_s: float) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                moved = await self.feedback.archive(self.feedback.clock.now())
+                if any(moved.values()):
+                    log.info("archived %s", moved)
+            except Exception as exc:
+                log.warning("archiving failed, will retry: %r", exc)
 
 
 def register_subscribers(bus: Bus, feedback: Feedback) -> None:
+    """Every ticket event feeds the facts; some also drive surveys and appeal outcomes."""
+
     @bus.subscriber(events.TicketOpened)
     async def ticket_opened(envelope: Envelope[events.TicketOpened]) -> None:
-        await feedback.record(
-            envelope, envelope.payload.ticket_id, lambda f: f.opened(envelope.payload)
-        )
+        await feedback.record(envelope, envelope.payload.ticket_id)
 
-    @bus.subscriber(events.TicketResolved)
-    async def ticket_resolved(envelope: Envelope[events.TicketResolved]) -> None:
-        await feedback.record(
-            envelope, envelope.payload.ticket_id, lambda f: f.resolved(envelope.payload)
-        )
-        await feedback.send_survey(envelope)
+    @bus.subscriber(events.TicketFollowedUp)
+    async def ticket_followed_up(envelope: Envelope[events.TicketFollowedUp]) -> None:
+        await feedback.record(envelope, envelope.payload.ticket_id)
+
+    @bus.subscriber(events.TicketReplied)
+    async def ticket_replied(envelope: Envelope[events.TicketReplied]) -> None:
+        await feedback.record(envelope, envelope.payload.ticket_id)
+
+    @bus.subscriber(events.TicketRouted)
+    async def ticket_routed(envelope: Envelope[events.TicketRouted]) -> None:
+        await feedback.record(envelope, envelope.payload.ticket_id)
+
+    @bus.subscriber(events.TicketBotAnswered)
+    async def ticket_bot_answered(envelope: Envelope[events.TicketBotAnswered]) -> None:
+        await feedback.record(envelope, envelope.payload.ticket_id)
+
+    @bus.subscriber(events.TicketTransferred)
+    async def ticket_transferred(envelope: Envelope[events.TicketTransferred]) -> None:
+        await feedback.record(envelope, envelope.payload.ticket_id)
 
     @bus.subscriber(events.TicketReopened)
     async def ticket_reopened(envelope: Envelope[events.TicketReopened]) -> None:
-        await feedback.record(
-            envelope, envelope.payload.ticket_id, lambda f: f.reopened(envelope.payload)
-        )
+        await feedback.record(envelope, envelope.payload.ticket_id)
 
     @bus.subscriber(events.FeedbackReceived)
     async def feedback_received(envelope: Envelope[events.FeedbackReceived]) -> None:
-        await feedback.record(
-            envelope, envelope.payload.ticket_id, lambda f: f.rated(envelope.payload)
+        await feedback.record(envelope, envelope.payload.ticket_id)
+
+    @bus.subscriber(events.AppealFiled)
+    async def appeal_filed(envelope: Envelope[events.AppealFiled]) -> None:
+        await feedback.record(envelope, envelope.payload.ticket_id)
+
+    @bus.subscriber(events.AppealResolved)
+    async def appeal_resolved(envelope: Envelope[events.AppealResolved]) -> None:
+        await feedback.record(envelope, envelope.payload.ticket_id)
+
+    @bus.subscriber(events.TicketResolved)
+    async def ticket_resolved(envelope: Envelope[events.TicketResolved]) -> None:
+        resolved = envelope.payload
+        await feedback.record(envelope, resolved.ticket_id)
+        await feedback.send_survey(envelope)
+        await feedback.decide_appeals(
+            envelope, resolved.ticket_id, lambda a: a.decide_by_resolution(resolved)
+        )
+
+    @bus.subscriber(events.TicketStatusChanged)
+    async def status_changed(envelope: Envelope[events.TicketStatusChanged]) -> None:
+        changed = envelope.payload
+        await feedback.record(envelope, changed.ticket_id)
+        if changed.to_status == "closed":
+            await feedback.decide_appeals(
+                envelope,
+                changed.ticket_id,
+                lambda a: a.decide_by_closure("closed", changed.by, changed.changed_at),
+            )
+
+    @bus.subscriber(events.TicketMerged)
+    async def ticket_merged(envelope: Envelope[events.TicketMerged]) -> None:
+        merged = envelope.payload
+        await feedback.record(envelope, merged.ticket_id)
+        await feedback.decide_appeals(
+            envelope,
+            merged.ticket_id,
+            lambda a: a.decide_by_closure("merged", merged.by, merged.merged_at),
         )

@@ -1,4 +1,4 @@
-"""Bootstrap: wire feedback's store, subscribers and HTTP API into one process."""
+"""Bootstrap: wire feedback's store, subscribers, archiver and HTTP API into one process."""
 
 from __future__ import annotations
 
@@ -7,26 +7,34 @@ from fastapi import FastAPI
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from services.feedback import api, store
-from services.feedback.domain import Survey, TicketFacts
-from services.feedback.handlers import Feedback, register_subscribers
+from services.feedback.config import FeedbackSettings
+from services.feedback.domain import Appeal, Survey, TicketFacts, TravellerPulse
+from services.feedback.handlers import Archiver, Feedback, register_subscribers
+from services.feedback.pages import Pages
 
 
-def bootstrap(settings: Settings | None = None) -> FastAPI:
+def bootstrap(settings: Settings | None = None, config: FeedbackSettings | None = None) -> FastAPI:
     settings = settings or Settings(service="feedback")
-    runtime = ServiceRuntime(settings, outbox_collections=[store.SURVEYS, store.FACTS])
+    config = config or FeedbackSettings()
+    runtime = ServiceRuntime(settings, outbox_collections=[store.SURVEYS, store.APPEALS])
     feedback = Feedback(
-        runtime.repository(store.SURVEYS, Survey),
-        runtime.repository(store.FACTS, TicketFacts),
-        runtime.clock,
-        runtime.signer,
-        settings.base_url,
+        surveys=runtime.repository(store.SURVEYS, Survey),
+        facts=runtime.repository(store.FACTS, TicketFacts),
+        appeals=runtime.repository(store.APPEALS, Appeal),
+        pulses=runtime.repository(store.PULSES, TravellerPulse),
+        clock=runtime.clock,
+        signer=runtime.signer,
+        public_url=settings.base_url,
+        settings=config,
     )
     register_subscribers(runtime.bus, feedback)
+    runtime.workers.append(Archiver(feedback, config.archive_interval))
     return create_app(
         runtime,
         title="TripCare feedback",
-        description="Surveys after resolution, ratings, and the desk's metrics.",
-        routers=[api.router(feedback)],
+        description="Surveys and appeals for travellers (signed links, HTML or JSON); "
+        "metrics, CSV and monthly reports for managers (`Authorization: Bearer <token>`).",
+        routers=[api.router(feedback, Pages())],
         ensure_indexes=store.ensure_indexes,
     )
 

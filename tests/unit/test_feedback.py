@@ -1,4 +1,4 @@
-"""Surveys and the metrics computed from per-ticket facts."""
+"""Surveys, the NPS cadence, page language, and the appeal rules of feedback and intake."""
 
 from __future__ import annotations
 
@@ -7,18 +7,29 @@ from datetime import timedelta
 import pytest
 
 from contracts import events
+from contracts.events import AppealLevel, Priority
 from services.feedback.domain import (
     SURVEY_TTL,
+    Appeal,
+    Appealable,
+    AppealRefused,
+    AppealStatus,
     Survey,
     SurveyClosed,
     TicketFacts,
-    compute_metrics,
+    TravellerPulse,
+    next_appeal,
+    page_language,
     survey_id_for,
 )
-from tests.factories import T0, TRAVELLER
+from services.intake.domain import Ticket, TicketStatus
+from tests.factories import T0, TRAVELLER, contact
+from tests.feedback_story import Desk, traveller
+
+WINDOW = timedelta(days=30)
 
 
-def resolved(count: int = 1, minutes: int = 10, first_response: int = 2) -> events.TicketResolved:
+def resolved(count: int = 1, minutes: int = 10) -> events.TicketResolved:
     return events.TicketResolved(
         ticket_id="TC-1",
         channel=events.Channel.EMAIL,
@@ -27,24 +38,13 @@ def resolved(count: int = 1, minutes: int = 10, first_response: int = 2) -> even
         message="done",
         resolved_by="agent-7",
         opened_at=T0,
-        first_response_at=T0 + timedelta(minutes=first_response),
+        first_response_at=T0 + timedelta(minutes=2),
         resolved_at=T0 + timedelta(minutes=minutes),
         resolution_count=count,
     )
 
 
-def facts(
-    ticket: str, *, frt: int | None, ttr: int | None, csat: int | None = None, reopens: int = 0
-) -> TicketFacts:
-    return TicketFacts(
-        id=ticket,
-        tenant_id="acme",
-        opened_at=T0,
-        first_response_at=T0 + timedelta(seconds=frt) if frt is not None else None,
-        resolved_at=T0 + timedelta(seconds=ttr) if ttr is not None else None,
-        csat=csat,
-        reopens=reopens,
-    )
+# ------------------------------------------------------------------ surveys
 
 
 def test_each_resolution_gets_its_own_survey() -> None:
@@ -52,15 +52,17 @@ def test_each_resolution_gets_its_own_survey() -> None:
 
 
 def test_a_survey_takes_one_answer_within_its_lifetime() -> None:
-    survey = Survey.send("acme", resolved(), url="https://s/x", now=T0)
+    survey = Survey.send("acme", resolved(), url="https://s/x", now=T0, ask_nps=True)
     assert isinstance(survey.take_events()[0], events.SurveySent)
+    assert survey.language == "zh-Hans"
 
-    survey.answer(csat=4, comment="ok", now=T0 + timedelta(hours=1))
+    survey.answer(csat=4, nps=9, comment="ok", now=T0 + timedelta(hours=1))
     (received,) = survey.take_events()
     assert isinstance(received, events.FeedbackReceived)
-    assert received.csat == 4
-    with pytest.raises(SurveyClosed, match="already"):
+    assert (received.csat, received.nps) == (4, 9)
+    with pytest.raises(SurveyClosed, match="already") as again:
         survey.answer(csat=5, comment=None, now=T0 + timedelta(hours=2))
+    assert again.value.code == "answered"
 
 
 def test_an_expired_survey_refuses_answers() -> None:
@@ -69,47 +71,218 @@ def test_an_expired_survey_refuses_answers() -> None:
         survey.answer(csat=5, comment=None, now=T0 + SURVEY_TTL + timedelta(seconds=1))
 
 
-def test_facts_merge_events_in_any_order() -> None:
-    fact = TicketFacts.blank("acme", "TC-1")
-    fact.rated(events.FeedbackReceived(survey_id="s", ticket_id="TC-1", csat=2, received_at=T0))
-    fact.resolved(resolved())
-    fact.opened(
-        events.TicketOpened(
-            ticket_id="TC-1",
-            channel=events.Channel.EMAIL,
+def test_nps_is_asked_on_a_cadence_per_traveller() -> None:
+    pulse = TravellerPulse.blank("acme", "trav-42")
+    cadence = timedelta(days=90)
+    assert pulse.nps_due(T0, cadence)
+    pulse.asked(T0)
+    assert not pulse.nps_due(T0 + timedelta(days=89), cadence)
+    assert pulse.nps_due(T0 + timedelta(days=90), cadence)
+    pulse.asked(T0 - timedelta(days=1))
+    assert pulse.last_nps_asked_at == T0, "a late redelivery does not move the clock back"
+
+
+@pytest.mark.parametrize(
+    ("preferred", "detected", "browser", "page"),
+    [
+        ("zh-Hans", None, None, "zh-Hans"),
+        ("zh-TW", None, None, "zh-Hant"),
+        (None, "ja", "en", "ja"),
+        (None, None, "ja-JP,ja;q=0.9,en;q=0.5", "ja"),
+        ("ko", None, "fr", "en"),
+    ],
+)
+def test_pages_speak_the_travellers_language_else_english(
+    preferred: str | None, detected: str | None, browser: str | None, page: str
+) -> None:
+    who = events.Traveller(id="t", language=preferred, detected_language=detected)
+    assert page_language(who, browser) == page
+
+
+# ------------------------------------------------------------------ appeals
+
+
+def resolved_facts() -> TicketFacts:
+    desk = Desk()
+    desk.opened("T1", 0, traveller("A"))
+    desk.resolved("T1", 10)
+    facts = TicketFacts.blank("acme", "T1")
+    for envelope in desk.envelopes:
+        facts.apply(envelope.payload)
+    return facts
+
+
+def appeal(number: int, status: AppealStatus = AppealStatus.DECIDED) -> Appeal:
+    return Appeal(
+        id=f"A-T1-{number}",
+        tenant_id="acme",
+        ticket_id="T1",
+        traveller=traveller("A"),
+        number=number,
+        level=AppealLevel.EXPERT,
+        reason="no",
+        via="survey",
+        appealed_resolution=number,
+        filed_at=T0,
+        status=status,
+    )
+
+
+def test_the_first_appeal_goes_to_an_expert_the_second_to_the_manager() -> None:
+    facts = resolved_facts()
+    now = T0 + timedelta(hours=1)
+    first = next_appeal(facts, [], now=now, window=WINDOW)
+    assert (first.number, first.resolution) == (1, 1)
+
+    filed = Appeal.file("acme", "T1", first, reason="still stranded", via="tracking", now=now)
+    (event,) = filed.take_events()
+    assert isinstance(event, events.AppealFiled)
+    assert (event.appeal_number, event.level, event.via) == (1, AppealLevel.EXPERT, "tracking")
+
+    second = next_appeal(facts, [appeal(1)], now=now, window=WINDOW)
+    assert second.number == 2
+    filed = Appeal.file("acme", "T1", second, reason="no", via="survey", now=now)
+    assert filed.level is AppealLevel.SUPPORT_MANAGER
+
+
+@pytest.mark.parametrize(
+    ("change", "appeals", "code"),
+    [
+        ("unresolved", [], "not_resolved"),
+        ("reopened", [], "not_resolved"),
+        ("merged", [], "closed"),
+        (None, [appeal(1, AppealStatus.FILED)], "pending"),
+        (None, [appeal(1), appeal(2)], "exhausted"),
+        ("late", [], "too_late"),
+    ],
+)
+def test_an_appeal_is_refused_with_a_reason(
+    change: str | None, appeals: list[Appeal], code: str
+) -> None:
+    facts = resolved_facts()
+    now = T0 + timedelta(hours=1)
+    if change == "unresolved":
+        facts.resolutions = []
+    elif change == "reopened":
+        facts.reopens = [T0 + timedelta(minutes=20)]
+    elif change == "merged":
+        facts.merged_into = "T0"
+    elif change == "late":
+        now = T0 + WINDOW + timedelta(hours=1)
+    with pytest.raises(AppealRefused) as refused:
+        next_appeal(facts, appeals, now=now, window=WINDOW)
+    assert refused.value.code == code
+
+
+def test_the_next_resolution_decides_an_appeal_once() -> None:
+    filed = appeal(1, AppealStatus.FILED)
+    filed.decide_by_resolution(resolved(count=1))
+    assert filed.status is AppealStatus.FILED, "the appealed resolution itself decides nothing"
+
+    filed.decide_by_resolution(resolved(count=2, minutes=300))
+    filed.decide_by_resolution(resolved(count=3, minutes=400))
+    (decision,) = filed.take_events()
+    assert isinstance(decision, events.AppealResolved)
+    assert (decision.outcome, filed.decided_at) == ("answered", T0 + timedelta(minutes=300))
+
+
+def test_a_closed_ticket_closes_its_open_appeal() -> None:
+    filed = appeal(1, AppealStatus.FILED)
+    filed.decide_by_closure("merged", "agent-7", T0)
+    assert (filed.status, filed.outcome) == (AppealStatus.DECIDED, "merged")
+
+
+# ------------------------------------------------------------------ intake
+
+
+def ticket() -> Ticket:
+    opened = Ticket.open(
+        "acme",
+        contact(),
+        contact_id="c1",
+        generation=1,
+        language="zh-Hans",
+        tracking_url="https://t/x",
+        now=T0,
+    )
+    opened.take_events()
+    return opened
+
+
+def filed(number: int = 1) -> events.AppealFiled:
+    return events.AppealFiled(
+        appeal_id=f"A-x-{number}",
+        ticket_id="x",
+        traveller=TRAVELLER,
+        reason="改签后的航班仍然延误",
+        appeal_number=number,
+        level=AppealLevel.EXPERT if number == 1 else AppealLevel.SUPPORT_MANAGER,
+        appealed_resolution=number,
+        via="survey",
+        filed_at=T0 + timedelta(hours=1),
+    )
+
+
+def test_an_appeal_reopens_a_resolved_ticket_with_raised_priority_for_its_reviewer() -> None:
+    appealed = ticket()
+    appealed.resolve(code="rebooked", message="ok", agent="agent-7", now=T0)
+    appealed.take_events()
+
+    appealed.appeal(filed(), now=T0 + timedelta(hours=1, seconds=1))
+
+    (reopened,) = appealed.take_events()
+    assert isinstance(reopened, events.TicketReopened)
+    assert (appealed.status, appealed.priority) == (TicketStatus.REOPENED, Priority.HIGH)
+    assert (reopened.appeal_id, reopened.appeal_number, reopened.appeal_level) == (
+        "A-x-1",
+        1,
+        AppealLevel.EXPERT,
+    )
+    assert reopened.reason.startswith("appeal: ")
+    assert [e.kind for e in appealed.timeline][-2:] == ["appealed", "reopened"]
+
+
+def test_an_appeal_of_a_ticket_a_follow_up_reopened_still_escalates_it() -> None:
+    appealed = ticket()
+    appealed.resolve(code="rebooked", message="ok", agent="agent-7", now=T0)
+    appealed.reopen(reason="traveller wrote again", by="trav-42", now=T0)
+    appealed.take_events()
+
+    appealed.appeal(filed(), now=T0 + timedelta(hours=1))
+
+    (escalated,) = appealed.take_events()
+    assert isinstance(escalated, events.TicketReopened)
+    assert (appealed.status, appealed.priority) == (TicketStatus.REOPENED, Priority.CRITICAL)
+
+
+def test_an_appeal_of_a_closed_ticket_is_only_logged() -> None:
+    closed = ticket()
+    closed.close(by="agent-7", now=T0)
+    closed.take_events()
+
+    closed.appeal(filed(2), now=T0 + timedelta(hours=1))
+
+    assert closed.take_events() == []
+    assert closed.timeline[-1].kind == "appealed"
+
+
+def test_the_appeals_outcome_goes_on_the_timeline() -> None:
+    decided = ticket()
+    decided.record_appeal_decision(
+        events.AppealResolved(
+            appeal_id="A-x-1",
+            ticket_id="x",
             traveller=TRAVELLER,
-            text="x",
-            opened_at=T0,
+            appeal_number=1,
+            level=AppealLevel.EXPERT,
+            outcome="refunded",
+            decided_by="expert-1",
+            decided_at=T0 + timedelta(hours=3),
         )
     )
-
-    assert (fact.opened_at, fact.csat, fact.resolutions) == (T0, 2, 1)
-    assert fact.first_response_at == T0 + timedelta(minutes=2)
+    assert decided.timeline[-1].summary == "Appeal 1 decided: refunded"
 
 
-def test_metrics_on_a_known_set_of_tickets() -> None:
-    metrics = compute_metrics(
-        [
-            facts("a", frt=60, ttr=600, csat=5),
-            facts("b", frt=120, ttr=1200, csat=2, reopens=1),
-            facts("c", frt=30, ttr=None),
-            facts("d", frt=None, ttr=None),
-        ]
-    )
-
-    assert (metrics.tickets, metrics.resolved) == (4, 2)
-    assert metrics.first_contact_resolution_rate == 0.5
-    assert metrics.first_response_time_s.count == 3
-    assert metrics.first_response_time_s.avg == 70.0
-    assert metrics.first_response_time_s.p50 == 60.0
-    assert metrics.first_response_time_s.p90 == 120.0
-    assert metrics.resolution_time_s.avg == 900.0
-    assert (metrics.csat.count, metrics.csat.avg, metrics.csat.satisfied_share) == (2, 3.5, 0.5)
-
-
-def test_metrics_of_nothing_are_empty_not_zero() -> None:
-    metrics = compute_metrics([])
-    assert metrics.tickets == 0
-    assert metrics.first_response_time_s.avg is None
-    assert metrics.csat.avg is None
-    assert metrics.first_contact_resolution_rate is None
+def test_appealable_carries_what_the_appeal_needs() -> None:
+    grounds = next_appeal(resolved_facts(), [], now=T0 + timedelta(hours=1), window=WINDOW)
+    assert grounds == Appealable(1, traveller("A"), 1)

@@ -1,0 +1,216 @@
+"""Every metric computed from hand-made event sequences with known answers."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from contracts.envelope import Envelope
+from contracts.events import Channel, Priority, TicketStatusChanged
+from services.feedback.domain import (
+    TicketFacts,
+    category_trends,
+    compute_metrics,
+    day_key,
+    hour_key,
+    repeat_flags,
+    week_key,
+)
+from tests.factories import T0
+from tests.feedback_story import END, EXPECTED, NOW, START, Desk, a_day_at_the_desk, traveller
+
+
+def fold(envelopes: Iterable[Envelope[Any]]) -> dict[str, TicketFacts]:
+    facts: dict[str, TicketFacts] = {}
+    for envelope in envelopes:
+        ticket = envelope.payload.ticket_id
+        facts.setdefault(ticket, TicketFacts.blank(envelope.tenant_id, ticket)).apply(
+            envelope.payload
+        )
+    return facts
+
+
+def metrics_of(desk: Desk, now: Any = NOW, **kwargs: Any) -> Any:
+    return compute_metrics(fold(desk.envelopes).values(), start=START, end=END, now=now, **kwargs)
+
+
+def test_a_day_at_the_desk_gives_the_known_numbers() -> None:
+    got = metrics_of(a_day_at_the_desk()).model_dump()
+    assert {k: got[k] for k in EXPECTED} == EXPECTED
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_any_order_and_any_number_of_deliveries_give_the_same_facts(seed: int) -> None:
+    envelopes = a_day_at_the_desk().envelopes
+    shuffled = envelopes * 2 + envelopes[: seed + 3]
+    random.Random(seed).shuffle(shuffled)
+
+    once, scrambled = fold(envelopes), fold(shuffled)
+
+    assert {k: f.model_dump() for k, f in scrambled.items()} == {
+        k: f.model_dump() for k, f in once.items()
+    }
+
+
+def test_ratings_count_for_the_agent_whose_resolution_was_rated() -> None:
+    groups = {
+        g.key["agent"]: g.metrics for g in metrics_of(a_day_at_the_desk(), by=["agent"]).groups
+    }
+
+    assert (groups["agent-7"].tickets, groups["agent-7"].csat.avg) == (2, 3.5)
+    assert (groups["expert-1"].tickets, groups["expert-1"].csat.avg) == (1, 5.0)
+    assert groups["unassigned"].tickets == 2
+
+
+def test_slices_by_channel_supplier_category_language_and_queue() -> None:
+    desk = a_day_at_the_desk()
+    by_channel = {g.key["channel"]: g.metrics for g in metrics_of(desk, by=["channel"]).groups}
+    assert (by_channel["email"].tickets, by_channel["email"].merged) == (2, 1)
+    assert by_channel["web_chat"].contacts == 2
+    assert by_channel["phone"].critical_resolved_in_10m.rate == 1.0
+
+    by_supplier = {g.key["supplier"]: g.metrics for g in metrics_of(desk, by=["supplier"]).groups}
+    assert by_supplier["CA"].tickets == 2
+    assert by_supplier["CA"].repeat_contacts == 2
+
+    keyed = metrics_of(desk, by=["category", "language", "queue"])
+    keys = {tuple(g.key.values()): g.metrics.tickets for g in keyed.groups}
+    assert keys[("hotel_issue", "zh-Hans", "expert")] == 1
+    assert keys[("baggage", "ja", "general")] == 1
+
+
+def test_time_buckets_are_utc_hour_day_and_iso_week_keys() -> None:
+    assert (hour_key(T0), day_key(T0), week_key(T0)) == ("2026-11-25T02", "2026-11-25", "2026-W48")
+    by_hour = metrics_of(a_day_at_the_desk(), by=["hour"])
+    assert [g.key["hour"] for g in by_hour.groups][:2] == ["2026-11-25T02", "2026-11-25T03"]
+    assert sum(g.metrics.tickets for g in by_hour.groups) == EXPECTED["tickets"]
+    by_week = metrics_of(a_day_at_the_desk(), by=["week"])
+    assert [g.key["week"] for g in by_week.groups] == ["2026-W48"]
+
+
+def test_a_ticket_still_open_counts_as_open_with_no_resolution_time() -> None:
+    desk = Desk()
+    desk.opened("T1", 0, traveller("A"))
+    desk.routed("T1", 1, first_response_in=30, resolution_in=60)
+    metrics = metrics_of(desk, now=T0 + timedelta(minutes=20))
+
+    assert (metrics.tickets, metrics.resolved, metrics.open) == (1, 0, 1)
+    assert metrics.resolution_time_s.count == 0
+    assert metrics.first_contact_resolution_rate is None
+    assert metrics.sla.attainment.of == 0, "no clock has run out yet: nothing decided"
+
+    late = metrics_of(desk, now=T0 + timedelta(hours=2))
+    assert (late.sla.first_response.rate, late.sla.resolution.rate) == (0.0, 0.0)
+
+
+def test_a_reopened_ticket_is_resolved_only_by_its_last_resolution() -> None:
+    desk = Desk()
+    desk.opened("T1", 0, traveller("A"))
+    desk.resolved("T1", 10)
+    desk.reopened("T1", 20)
+    reopened = metrics_of(desk)
+    assert (reopened.resolved, reopened.open) == (0, 1)
+
+    desk.resolved("T1", 90, count=2)
+    resolved = metrics_of(desk)
+    assert resolved.resolved == 1
+    assert resolved.resolution_time_s.avg == 90 * 60.0
+    assert resolved.first_contact_resolution_rate == 0.0
+
+
+def test_a_merged_duplicate_is_not_a_ticket_but_its_contact_counts() -> None:
+    desk = Desk()
+    desk.opened("T1", 0, traveller("A"))
+    desk.opened("T2", 5, traveller("A"), Channel.PHONE)
+    desk.merged("T2", "T1", 6)
+    metrics = metrics_of(desk)
+
+    assert (metrics.tickets, metrics.merged) == (1, 1)
+    assert (metrics.contacts, metrics.repeat_contacts) == (2, 1)
+
+
+def test_a_ticket_closed_without_resolution_is_neither_resolved_nor_open() -> None:
+    desk = Desk()
+    desk.opened("T1", 0, traveller("A"))
+    desk.routed("T1", 1, resolution_in=5)
+    desk.emit(
+        TicketStatusChanged(
+            ticket_id="T1", from_status="routed", to_status="closed", by="a", changed_at=T0
+        )
+    )
+    metrics = metrics_of(desk)
+    assert (metrics.resolved, metrics.open, metrics.closed_unresolved) == (0, 0, 1)
+    assert metrics.sla.resolution.of == 0, "a closed, unresolved ticket has no resolution clock"
+
+
+def test_a_bot_answer_that_held_is_not_a_reopen() -> None:
+    desk = Desk()
+    desk.opened("T1", 0, traveller("A"), Channel.WEB_CHAT)
+    desk.bot_answered("T1", 1)
+    desk.resolved("T1", 30, by="bot")
+    metrics = metrics_of(desk)
+
+    assert (metrics.bot.answered, metrics.bot.reopened, metrics.bot.reopen_rate) == (1, 0, 0.0)
+    assert metrics.first_response_time_s.avg == 60.0
+    assert metrics.first_contact_resolution_rate == 1.0
+
+
+def test_critical_tickets_are_judged_once_resolved_or_past_ten_minutes() -> None:
+    desk = Desk()
+    for ticket, minute in (("T1", 0), ("T2", 100), ("T3", 200)):
+        desk.opened(ticket, minute, traveller(ticket), priority=Priority.CRITICAL)
+    desk.resolved("T1", 11)
+    metrics = metrics_of(desk, now=T0 + timedelta(minutes=205))
+
+    assert metrics.critical_resolved_in_10m.model_dump() == {"part": 0, "of": 2, "rate": 0.0}
+
+
+def test_nps_is_promoters_minus_detractors() -> None:
+    desk = Desk()
+    for n, score in enumerate((10, 9, 8, 6, 0)):
+        ticket = f"T{n}"
+        desk.opened(ticket, n, traveller(ticket))
+        desk.resolved(ticket, n + 1)
+        desk.rated(ticket, 1, n + 2, csat=4, nps=score)
+    nps = metrics_of(desk).nps
+
+    assert (nps.promoters, nps.passives, nps.detractors, nps.score) == (2, 1, 2, 0.0)
+
+
+def test_repeat_contacts_match_traveller_or_booking_within_72_hours() -> None:
+    hour = timedelta(hours=1)
+    contacts = [
+        (T0, "a", ["CA1501"]),
+        (T0 + 1 * hour, "b", []),
+        (T0 + 2 * hour, "c", ["CA1501"]),  # same booking, other traveller
+        (T0 + 80 * hour, "b", []),  # same traveller, but 79 h later
+        (T0 + 81 * hour, "b", []),  # and again an hour later
+    ]
+    assert repeat_flags(contacts) == [False, False, True, False, True]
+
+
+def test_category_trends_compare_with_the_previous_period() -> None:
+    trends = category_trends(
+        Counter({"hotel_issue": 23, "baggage": 5, "invoice": 2}),
+        Counter({"hotel_issue": 20, "invoice": 4}),
+        top=2,
+    )
+    assert [(t.category, t.count, t.previous, t.change) for t in trends] == [
+        ("hotel_issue", 23, 20, 0.15),
+        ("baggage", 5, 0, None),
+    ]
+
+
+def test_metrics_of_nothing_are_empty_not_zero() -> None:
+    metrics = compute_metrics([], start=START, end=END, now=NOW)
+    assert metrics.tickets == 0
+    assert metrics.first_response_time_s.avg is None
+    assert metrics.csat.avg is None
+    assert metrics.first_contact_resolution_rate is None
+    assert metrics.repeat_contact_rate is None
+    assert metrics.sla.attainment.rate is None

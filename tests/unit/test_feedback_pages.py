@@ -1,0 +1,248 @@
+"""Survey and appeal pages over HTTP (in-memory store): HTML for browsers, JSON for clients."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from contracts.events import AppealLevel
+from runtime.clock import FakeClock
+from runtime.signing import Signer
+from runtime.store import Repository
+from runtime.web import install_error_handlers
+from services.feedback import api
+from services.feedback.config import FeedbackSettings
+from services.feedback.domain import (
+    LANGUAGES,
+    Appeal,
+    Survey,
+    TicketFacts,
+    TravellerPulse,
+)
+from services.feedback.handlers import Feedback
+from services.feedback.pages import Pages, wants_html
+from tests.factories import T0
+from tests.fakes import FakeDatabase, RecordingOutbox
+from tests.feedback_story import Desk, traveller
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+SIGNER = Signer("pages-test-secret-0123456789")
+
+
+@dataclass
+class Site:
+    http: httpx.AsyncClient
+    feedback: Feedback
+    outbox: RecordingOutbox
+    clock: FakeClock
+
+    def token(self, subject: str, purpose: str, ttl: timedelta = timedelta(days=14)) -> str:
+        return SIGNER.sign(subject=subject, tenant="acme", purpose=purpose, expires_at=T0 + ttl)
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    db, outbox, clock = FakeDatabase(), RecordingOutbox(), FakeClock(T0)
+
+    def repository(name: str, model: type[Any]) -> Repository[Any]:
+        return Repository(db, name, model, outbox, clock)  # type: ignore[arg-type]
+
+    feedback = Feedback(
+        surveys=repository("surveys", Survey),
+        facts=repository("facts", TicketFacts),
+        appeals=repository("appeals", Appeal),
+        pulses=repository("pulses", TravellerPulse),
+        clock=clock,
+        signer=SIGNER,
+        public_url="https://care.example",
+        settings=FeedbackSettings(),
+    )
+    desk = Desk()
+    desk.opened("TC-1", 0, traveller("Li", "zh-Hans"))
+    desk.resolved("TC-1", 30)
+    facts = TicketFacts.blank("acme", "TC-1")
+    for envelope in desk.envelopes:
+        facts.apply(envelope.payload)
+    await feedback.facts.add(facts)
+    resolved = desk.envelopes[-1].payload
+    await feedback.surveys.add(
+        Survey.send("acme", resolved, url="https://s", now=T0 + timedelta(minutes=31), ask_nps=True)
+    )
+    clock.advance(timedelta(hours=1))
+    outbox.messages.clear()
+    app = FastAPI()
+    app.include_router(api.router(feedback, Pages()))
+    install_error_handlers(app)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://care.example") as http:
+        yield Site(http, feedback, outbox, clock)
+
+
+def survey_url(site: Site) -> str:
+    return f"/v1/surveys/{site.token('S-TC-1-1', 'survey')}"
+
+
+async def test_a_browser_gets_the_survey_form_in_the_travellers_language(site: Site) -> None:
+    page = await site.http.get(survey_url(site), headers=BROWSER)
+
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert '<html lang="zh-Hans">' in page.text
+    assert "您对本次获得的帮助满意吗" in page.text
+    assert '<form method="post"' in page.text
+    assert page.text.count('name="csat"') == 5
+    assert page.text.count('name="nps"') == 11, "this traveller is due for NPS"
+    assert "<script" not in page.text
+    assert "/v1/appeals/" in page.text
+
+
+async def test_api_clients_keep_getting_json(site: Site) -> None:
+    survey = await site.http.get(survey_url(site))
+    assert survey.headers["content-type"] == "application/json"
+    assert (survey.json()["ticket_id"], survey.json()["ask_nps"]) == ("TC-1", True)
+    assert survey.json()["appeal_url"].startswith("https://care.example/v1/appeals/")
+
+    rated = await site.http.post(survey_url(site), json={"csat": 4, "nps": 8})
+    assert (rated.status_code, rated.json()["csat"], rated.json()["nps"]) == (200, 4, 8)
+    assert site.outbox.routing_keys.count("feedback.received") == 1
+    again = await site.http.post(survey_url(site), json={"csat": 1})
+    assert again.status_code == 409
+
+
+async def test_a_form_post_records_the_rating_once_and_offers_an_appeal(site: Site) -> None:
+    form = {"csat": "2", "nps": "", "comment": "没有解决"}
+    thanks = await site.http.post(survey_url(site), data=form, headers=BROWSER)
+
+    assert thanks.status_code == 200
+    assert "谢谢" in thanks.text
+    assert "对结果提出申诉" in thanks.text
+    survey = await site.feedback.surveys.get("acme", "S-TC-1-1")
+    assert survey is not None
+    assert (survey.csat, survey.nps, survey.comment) == (2, None, "没有解决")
+
+    reused = await site.http.post(survey_url(site), data=form, headers=BROWSER)
+    assert reused.status_code == 409
+    assert "您已完成此问卷" in reused.text
+    shown = await site.http.get(survey_url(site), headers=BROWSER)
+    assert "您已完成此问卷" in shown.text
+
+
+async def test_a_wrong_form_is_shown_again_with_the_error_and_what_was_typed(site: Site) -> None:
+    page = await site.http.post(
+        survey_url(site), data={"csat": "9", "comment": "hmm"}, headers=BROWSER
+    )
+    assert page.status_code == 422
+    assert "请选择 1 到 5 分的评分" in page.text
+    assert ">hmm</textarea>" in page.text
+    assert site.outbox.messages == []
+
+
+async def test_a_wrong_json_body_gets_fastapis_422(site: Site) -> None:
+    bad = await site.http.post(survey_url(site), json={"csat": 9})
+    assert (bad.status_code, bad.json()["detail"][0]["loc"]) == (422, ["body", "csat"])
+
+
+async def test_expired_and_forged_links_answer_clearly(site: Site) -> None:
+    expired = f"/v1/surveys/{site.token('S-TC-1-1', 'survey', timedelta(minutes=30))}"
+    page = await site.http.get(expired, headers={**BROWSER, "Accept-Language": "ja"})
+    assert (page.status_code, "リンクの有効期限が切れています" in page.text) == (410, True)
+    assert (await site.http.get(expired)).status_code == 410
+    forged = await site.http.post("/v1/surveys/forged.token", data={"csat": "3"})
+    assert (forged.status_code, "Link not found" in forged.text) == (404, True)
+
+
+async def test_an_appeal_from_the_tracking_link_is_filed_once(site: Site) -> None:
+    url = f"/v1/appeals/{site.token('TC-1', 'track', timedelta(days=90))}"
+    form = await site.http.get(url, headers=BROWSER)
+    assert form.status_code == 200
+    assert "资深专家" in form.text
+    assert 'name="reason"' in form.text
+
+    empty = await site.http.post(url, data={"reason": " "}, headers=BROWSER)
+    assert (empty.status_code, "请填写申诉理由" in empty.text) == (422, True)
+
+    filed = await site.http.post(url, data={"reason": "航班仍然延误"}, headers=BROWSER)
+    assert (filed.status_code, "已收到您的申诉" in filed.text) == (200, True)
+    assert site.outbox.routing_keys == ["appeal.filed"]
+    appeal = await site.feedback.appeals.get("acme", "A-TC-1-1")
+    assert appeal is not None
+    assert (appeal.via, appeal.level, appeal.reason) == (
+        "tracking",
+        AppealLevel.EXPERT,
+        "航班仍然延误",
+    )
+
+    resubmitted = await site.http.post(url, data={"reason": "航班仍然延误"}, headers=BROWSER)
+    assert resubmitted.status_code == 200
+    assert site.outbox.routing_keys == ["appeal.filed"], "a double submit files nothing more"
+
+    pending = await site.http.get(url)
+    assert pending.json()["can_appeal"] is False
+    assert pending.json()["refused"]["code"] == "pending"
+    assert [a["number"] for a in pending.json()["appeals"]] == [1]
+    refused = await site.http.post(url, data={"reason": "another"}, headers=BROWSER)
+    assert (refused.status_code, "您的申诉正在审核中" in refused.text) == (409, True)
+
+
+async def test_an_appeal_from_the_survey_link_over_json(site: Site) -> None:
+    url = f"/v1/appeals/{site.token('S-TC-1-1', 'survey')}"
+    state = await site.http.get(url)
+    assert state.json()["reviewer"] == "expert"
+    filed = await site.http.post(url, json={"reason": "not solved"})
+    assert filed.status_code == 201
+    assert (filed.json()["via"], filed.json()["number"]) == ("survey", 1)
+    again = await site.http.post(url, json={"reason": "other words"})
+    assert (again.status_code, again.json()["code"]) == (409, "pending")
+
+
+def test_every_language_has_every_message_and_renders_every_page() -> None:
+    pages = Pages()
+    keys = set(pages.catalogs["en"])
+    for language in LANGUAGES:
+        assert set(pages.catalogs[language]) == keys, language
+        survey = Survey(
+            id="S-1-1",
+            tenant_id="acme",
+            ticket_id="T1",
+            traveller=traveller("A"),
+            url="u",
+            sent_at=T0,
+            expires_at=T0,
+            ask_nps=True,
+        )
+        values = {"csat": "", "nps": "", "comment": ""}
+        assert "<form" in pages.render(
+            "survey", language, survey=survey, action="/", appeal_url="/a", errors=[], values=values
+        )
+        pages.render("thanks", language, unhappy=True, appeal_url="/a")
+        pages.render("notice", language, heading="h", text="t", link=None, link_label=None)
+        for level in AppealLevel:
+            pages.render(
+                "appeal",
+                language,
+                ticket_id="T1",
+                level=level.value,
+                action="/",
+                errors=[],
+                reason="",
+            )
+
+
+@pytest.mark.parametrize(
+    ("accept", "html"),
+    [
+        ("text/html,application/xhtml+xml,*/*;q=0.8", True),
+        ("*/*", False),
+        (None, False),
+        ("application/json", False),
+        ("application/json, text/html;q=0.5", False),
+    ],
+)
+def test_content_negotiation(accept: str | None, html: bool) -> None:
+    assert wants_html(accept) is html

@@ -1,0 +1,92 @@
+"""Manager reports: the CSV export and the monthly HTML report with its charts and trends."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from services.feedback.domain import TicketFacts, compute_metrics
+from services.feedback.report import (
+    add_months,
+    build_monthly,
+    metrics_csv,
+    render_monthly,
+    report_span,
+)
+from tests.factories import T0
+from tests.feedback_story import END, NOW, START, Desk, a_day_at_the_desk, traveller
+
+
+def fold(desk: Desk) -> list[TicketFacts]:
+    facts: dict[str, TicketFacts] = {}
+    for envelope in desk.envelopes:
+        ticket = envelope.payload.ticket_id
+        facts.setdefault(ticket, TicketFacts.blank("acme", ticket)).apply(envelope.payload)
+    return list(facts.values())
+
+
+def test_the_csv_has_one_row_per_slice_and_a_column_per_metric() -> None:
+    report = compute_metrics(
+        fold(a_day_at_the_desk()), start=START, end=END, now=NOW, by=["channel"]
+    )
+    rows = list(csv.DictReader(io.StringIO(metrics_csv(report))))
+
+    assert [r["channel"] for r in rows] == ["email", "in_app", "phone", "web_chat"]
+    email = rows[0]
+    assert (email["tickets"], email["merged"], email["sla_first_response_rate"]) == (
+        "2",
+        "1",
+        "0.5",
+    )
+    assert email["csat_avg"] == "5.0"
+    assert rows[2]["critical_resolved_in_10m_rate"] == "1.0"
+    assert rows[3]["first_contact_resolution_rate"] == "", "no resolved web-chat ticket"
+
+
+def test_months_and_the_span_a_report_reads() -> None:
+    assert add_months(date(2026, 11, 1), 2) == date(2027, 1, 1)
+    assert add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
+    start, end = report_span(date(2026, 11, 1))
+    assert (start.date(), end.date()) == (date(2026, 6, 1), date(2026, 12, 1))
+
+
+def test_the_monthly_report_draws_its_charts_and_names_the_quarters_trends() -> None:
+    desk = a_day_at_the_desk()
+    # Hotel complaints: 20 in the quarter before (June–August), 23 in this one: 22 in
+    # October and TB. The story adds TG (23 Nov) and TH (26 Nov) to the month.
+    for n in range(20):
+        ticket = f"H{n}"
+        desk.opened(ticket, -120 * 24 * 60 + n, traveller(ticket))
+        desk.routed(ticket, -120 * 24 * 60 + n + 1, category="hotel_issue")
+    for n in range(22):
+        ticket = f"N{n}"
+        desk.opened(ticket, -40 * 24 * 60 + n, traveller(ticket))
+        desk.routed(ticket, -40 * 24 * 60 + n + 1, category="hotel_issue")
+    month = date(2026, 11, 1)
+
+    report = build_monthly(fold(desk), tenant="acme", month=month, now=NOW)
+
+    assert (report.current.tickets, report.previous.tickets) == (7, 22)
+    hotel = next(t for t in report.categories_quarter if t.category == "hotel_issue")
+    assert (hotel.count, hotel.previous, hotel.change) == (23, 20, 0.15)
+    assert [(h.category, h.change) for h in report.headlines] == [("hotel_issue", 0.15)]
+    assert [g.key["day"] for g in report.by_day.groups] == [
+        "2026-11-23",
+        "2026-11-25",
+        "2026-11-26",
+    ]
+
+    html = render_monthly(report, month)
+    assert html.count("<svg") == 4
+    assert "hotel_issue</strong> complaints +15 % this quarter (23 vs 20" in html
+    assert "<?xml" not in html
+    assert "Support report · acme · 2026-11" in html
+
+
+def test_an_empty_month_still_renders() -> None:
+    month = date(2026, 11, 1)
+    report = build_monthly([], tenant="acme", month=month, now=T0 + timedelta(days=1))
+    html = render_monthly(report, month)
+    assert html.count("<svg") == 4
+    assert report.headlines == []
