@@ -1,27 +1,57 @@
-"""Bootstrap: wire routing's store, subscribers and HTTP API into one process."""
+"""Bootstrap: wire routing's store, models, subscribers and HTTP API into one process.
+
+The triage model is loaded and the seeded articles embedded once, at start-up,
+before the consumers start (a few seconds); ``/readyz`` answers 200 after that.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
+from runtime.store import Document
 from services.routing import api, store
-from services.routing.domain import RoutingCase
-from services.routing.handlers import register_subscribers
+from services.routing.domain import Agent, RoutingCase, RoutingPolicy, TenantQueue
+from services.routing.handlers import Router, register_subscribers
+from services.routing.knowledge import (
+    Article,
+    E5Embedder,
+    KnowledgeBase,
+    load_seed,
+    load_threshold,
+)
 
 
 def bootstrap(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings(service="routing")
     runtime = ServiceRuntime(settings, outbox_collections=[store.CASES])
-    cases = runtime.repository(store.CASES, RoutingCase)
-    register_subscribers(runtime.bus, cases, runtime.clock)
+    routing_store = store.RoutingStore(
+        runtime.db,
+        cases=runtime.repository(store.CASES, RoutingCase),
+        agents=runtime.repository(store.AGENTS, Agent),
+        queues=runtime.repository(store.QUEUES, TenantQueue),
+        policies=runtime.repository(store.POLICIES, RoutingPolicy),
+    )
+    articles = runtime.repository(store.ARTICLES, Article)
+    kb = KnowledgeBase(articles.collection, E5Embedder(), load_seed())
+    router = Router(routing_store, kb, runtime.clock, threshold=load_threshold())
+    register_subscribers(runtime.bus, router)
+
+    async def start_up(db: AsyncDatabase[Document]) -> None:
+        await store.ensure_indexes(db)
+        await router.start()
+
     return create_app(
         runtime,
         title="TripCare routing",
-        description="Queue, priority and SLA deadlines for every ticket.",
-        routers=[api.router(cases)],
-        ensure_indexes=store.ensure_indexes,
+        description="Reads every ticket (language, category, urgency, sentiment), answers "
+        "standard questions from the knowledge base, otherwise picks the queue, the agent, the "
+        "priority and the SLA deadlines, and explains each decision. Staff endpoints take "
+        "`Authorization: Bearer <token>`.",
+        routers=[api.router(router, kb, articles, runtime.clock)],
+        ensure_indexes=start_up,
     )
 
 

@@ -1,15 +1,86 @@
-"""Routing's database: one case file per ticket."""
+"""Routing's database: case files, agents, queues, tenant policies, articles, corrections."""
 
 from __future__ import annotations
 
-from pymongo.asynchronous.database import AsyncDatabase
+from datetime import datetime
+from typing import Any
 
-from runtime.store import Document
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from runtime.store import Document, Repository
+from services.routing.domain import (
+    Agent,
+    Correction,
+    QueueDef,
+    RoutingCase,
+    RoutingPolicy,
+    TenantQueue,
+    catalogue,
+)
 
 CASES = "cases"
+AGENTS = "agents"
+QUEUES = "queues"
+POLICIES = "policies"
+ARTICLES = "articles"
+CORRECTIONS = "corrections"
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     cases = db[CASES]
     await cases.create_index([("tenant_id", 1), ("status", 1), ("first_response_due", 1)])
     await cases.create_index([("tenant_id", 1), ("queue", 1), ("status", 1)])
+    await db[AGENTS].create_index([("tenant_id", 1), ("agent_id", 1)])
+    await db[QUEUES].create_index([("tenant_id", 1), ("queue_id", 1)])
+    await db[ARTICLES].create_index([("tenant_id", 1), ("article_id", 1)])
+    await db[CORRECTIONS].create_index([("tenant_id", 1), ("at", 1)])
+
+
+class RoutingStore:
+    """The repositories and the lookups routing's use cases need; every query is tenant-scoped."""
+
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        cases: Repository[RoutingCase],
+        agents: Repository[Agent],
+        queues: Repository[TenantQueue],
+        policies: Repository[RoutingPolicy],
+    ) -> None:
+        self.db = db
+        self.cases = cases
+        self.agents = agents
+        self.queues = queues
+        self.policies = policies
+
+    async def agents_of(self, tenant_id: str) -> list[Agent]:
+        cursor = self.agents.collection.find({"tenant_id": tenant_id}).sort("agent_id", 1)
+        return [Agent.model_validate(doc) async for doc in cursor]
+
+    async def tenant_queues(self, tenant_id: str) -> list[TenantQueue]:
+        cursor = self.queues.collection.find({"tenant_id": tenant_id}).sort("queue_id", 1)
+        return [TenantQueue.model_validate(doc) async for doc in cursor]
+
+    async def catalogue(self, tenant_id: str) -> dict[str, QueueDef]:
+        return catalogue(q.definition() for q in await self.tenant_queues(tenant_id))
+
+    async def policy(self, tenant_id: str) -> RoutingPolicy:
+        return await self.policies.get(tenant_id, tenant_id) or RoutingPolicy.default(tenant_id)
+
+    async def add_correction(self, correction: Correction) -> None:
+        """Keep a correction once (its id is the id of the message or request that made it)."""
+        try:
+            await self.db[CORRECTIONS].insert_one(correction.model_dump(by_alias=True))
+        except DuplicateKeyError:
+            return
+
+    async def corrections(
+        self, tenant_id: str | None, since: datetime | None = None
+    ) -> list[Correction]:
+        """Oldest first; every tenant's when ``tenant_id`` is None (the export command)."""
+        query: dict[str, Any] = {} if tenant_id is None else {"tenant_id": tenant_id}
+        if since is not None:
+            query["at"] = {"$gte": since}
+        cursor = self.db[CORRECTIONS].find(query).sort("at", 1)
+        return [Correction.model_validate(doc) async for doc in cursor]

