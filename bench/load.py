@@ -1,0 +1,458 @@
+"""``make bench``: contact → acknowledgement latency, the sustained rate, and the machine's ceiling.
+
+Starts its own stack in a fresh namespace (its own nx-27017 unless MONGO_URL is set;
+RabbitMQ from AMQP_URL), plays channel gateways against intake on 127.0.0.1 and taps
+``notification.delivered`` on the bus. Phases, each bounded in count and time:
+
+1. ceiling: a raw aio-pika hop (consume → publish with confirm → ack) and raw single
+   inserts with PyMongo async — what this machine can do without TripCare;
+2. fixed rate (``--rate``/s for ``--duration`` s): p50/p95/p99 ack latency, lost,
+   duplicated, CPU ms per contact per service (optionally profiled with py-spy);
+3. step search (``--steps``, ``--step-s`` each): the highest rate whose p99 ack stays
+   under ``--p99-limit-ms`` with nothing lost; stops at the first failing step;
+4. soak (``--soak-s``): RSS of each service before and after.
+
+Writes ``bench/results/latest.json`` (+ ``history/<timestamp>.json``) and, with
+``--record``, appends a section to ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aio_pika
+import httpx
+
+from bench.harness import (
+    ROOT,
+    ROUTED,
+    BenchStack,
+    Contact,
+    Gateways,
+    Tap,
+    cpu_s,
+    make_key,
+    percentiles,
+    post_contact,
+    queue_depths,
+    rss_mb,
+    wait_until,
+)
+from runtime.store import mongo_client
+
+RESULTS = ROOT / "bench" / "results"
+
+
+# ------------------------------------------------------------------ ceiling
+
+
+async def hop_ceiling(amqp_url: str, namespace: str, seconds: float, in_flight: int = 50) -> float:
+    """Hops/s of consume → publish (persistent, confirmed) → ack on one quorum queue."""
+    name = f"{namespace}.bench.hop"
+    connection = await aio_pika.connect(amqp_url)
+    hops = 0
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        await channel.set_qos(prefetch_count=100)
+        queue = await channel.declare_queue(
+            name, durable=True, arguments={"x-queue-type": "quorum"}
+        )
+        body = b'{"payload": "' + b"x" * 400 + b'"}'
+        for _ in range(in_flight):
+            await channel.default_exchange.publish(
+                aio_pika.Message(body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT), name
+            )
+        stop_at = time.monotonic() + seconds
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            nonlocal hops
+            if time.monotonic() >= stop_at:
+                return  # left unacked: returned to the queue, which is deleted below
+            await channel.default_exchange.publish(
+                aio_pika.Message(message.body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                name,
+            )
+            await message.ack()
+            hops += 1
+
+        started = time.monotonic()
+        tag = await queue.consume(on_message)
+        await asyncio.sleep(seconds)
+        elapsed = time.monotonic() - started
+        await queue.cancel(tag)
+        await channel.queue_delete(name)
+    finally:
+        await connection.close()
+    return hops / elapsed
+
+
+async def insert_ceiling(mongo_url: str, namespace: str, seconds: float) -> float:
+    """Single sequential ``insert_one`` calls per second into a fresh collection."""
+    client = mongo_client(mongo_url)
+    database = f"{namespace}_bench"
+    try:
+        collection = client[database]["inserts"]
+        count, started = 0, time.monotonic()
+        while time.monotonic() - started < seconds and count < 100_000:
+            await collection.insert_one(
+                {"_id": f"d{count}", "tenant_id": "acme", "text": "x" * 200, "n": count}
+            )
+            count += 1
+        rate = count / (time.monotonic() - started)
+        await client.drop_database(database)
+    finally:
+        await client.close()
+    return rate
+
+
+# ------------------------------------------------------------------ load
+
+
+async def play(
+    http: httpx.AsyncClient,
+    url: str,
+    key: dict[str, str],
+    gateways: Gateways,
+    rate: float,
+    seconds: float,
+) -> list[Contact]:
+    """Open loop: one contact every 1/rate s, whatever the answers take (bounded count)."""
+    total = int(rate * seconds)
+    contacts: list[Contact] = []
+    tasks = []
+    started = time.monotonic()
+    for i in range(total):
+        delay = started + i / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        contact = gateways.next()
+        contacts.append(contact)
+        tasks.append(asyncio.create_task(post_contact(http, url, key, contact, gateways)))
+    _, pending = await asyncio.wait(tasks, timeout=60)
+    for task in pending:  # no answer within 60 s: counted as not accepted (status 0)
+        task.cancel()
+    return contacts
+
+
+async def measure(tap: Tap, contacts: list[Contact], ack_deadline_s: float) -> dict[str, Any]:
+    """Wait for every accepted new contact's ack (bounded), then count and time them."""
+    new = [c for c in contacts if c.kind == "new" and 200 <= c.status < 300]
+    await wait_until(lambda: all(tap.first(c.traveller) for c in new), ack_deadline_s)
+    await wait_until(lambda: all(tap.first(c.traveller, ROUTED) for c in new), 5)
+    await asyncio.sleep(1)  # let a late duplicate show itself
+    acked = [c for c in new if tap.first(c.traveller)]
+    latencies = [((tap.first(c.traveller) or 0) - c.sent) * 1000 for c in acked]
+    return {
+        "sent": len(contacts),
+        "accepted": sum(1 for c in contacts if 200 <= c.status < 300),
+        "rejected": dict(Counter(str(c.status) for c in contacts if not 200 <= c.status < 300)),
+        "outcomes": dict(Counter(c.outcome for c in contacts if c.outcome)),
+        "new_tickets": len(new),
+        "acknowledged": len(acked),
+        "routed": sum(1 for c in new if tap.first(c.traveller, ROUTED)),
+        "lost": len(new) - len(acked),
+        "duplicated": sum(
+            1 for c in new if tap.count(c.traveller) > 1 or tap.count(c.traveller, ROUTED) > 1
+        ),
+        "ack_ms": {k: round(v, 1) for k, v in percentiles(latencies).items()},
+    }
+
+
+def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes] | None:
+    spy = Path(sys.executable).with_name("py-spy")
+    if not spy.exists():
+        print("py-spy not installed: no profile", file=sys.stderr)
+        return None
+    return subprocess.Popen(
+        [
+            str(spy),
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(seconds),
+            "--rate",
+            "50",
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _area(frame: str) -> str:
+    """The package a py-spy frame ``func (path:line)`` belongs to (paths are sys.path-relative)."""
+    path = frame.rsplit(" (", 1)[-1].rstrip(")")
+    if "site-packages/" in path:
+        path = path.split("site-packages/", 1)[1]
+    top = path.split("/", 1)[0].split(".", 1)[0].split(":", 1)[0]
+    if top in sys.stdlib_module_names or top.startswith("<"):
+        return f"stdlib {top}"
+    return top
+
+
+def top_frames(raw: Path, n: int = 10) -> dict[str, Any]:
+    """Share of busy samples per library (leaf frame, and anywhere on the stack) and per leaf."""
+    leaf: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        frames = stack.split(";")
+        if not frames:
+            continue
+        count = int(count_text)
+        total += count
+        name, _, path = frames[-1].rpartition(" (")
+        leaf[f"{name} ({path.rsplit('/', 1)[-1]}" if name else path] += count
+        own[_area(frames[-1])] += count
+        for area in {_area(f) for f in frames}:
+            inclusive[area] += count
+
+    def share(counter: Counter[str]) -> list[tuple[str, float]]:
+        return [(f, round(100 * c / max(total, 1), 1)) for f, c in counter.most_common(n)]
+
+    return {
+        "samples": total,
+        "self_pct_by_library": share(own),
+        "on_stack_pct_by_library": share(inclusive),
+        "self_pct_by_function": share(leaf),
+    }
+
+
+# ------------------------------------------------------------------ main
+
+
+def machine() -> dict[str, str]:
+    model = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip()
+    load1 = os.getloadavg()[0]
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": model,
+        "python": platform.python_version(),
+        "commit": commit + ("-dirty" if dirty else ""),
+        "loadavg_at_start": f"{load1:.2f}",
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    amqp_url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+    result: dict[str, Any] = {"machine": machine(), "command": " ".join(["python", *sys.argv])}
+    stack = BenchStack(amqp_url)
+    tap: Tap | None = None
+    started = time.monotonic()
+    try:
+        print(f"namespace {stack.namespace}; ceiling …", flush=True)
+        result["ceiling_hops_per_s"] = round(
+            await hop_ceiling(amqp_url, stack.namespace, args.ceiling_s)
+        )
+        result["ceiling_inserts_per_s"] = round(
+            await insert_ceiling(stack.mongo_url, stack.namespace, args.ceiling_s)
+        )
+        print(
+            f"  hops/s {result['ceiling_hops_per_s']}, inserts/s {result['ceiling_inserts_per_s']}",
+            flush=True,
+        )
+        await asyncio.to_thread(stack.start_all)
+        result["services_not_started"] = stack.missing
+        tap = Tap(amqp_url, stack.topology)
+        await tap.start()
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+        async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+            key = await make_key(stack, http)
+            url = stack.url("intake")
+            gateways = Gateways(stack.namespace)
+            warm = await play(http, url, key, gateways, 10, 2)
+            await measure(tap, warm, 30)
+
+            # fixed rate, with CPU per contact and (optionally) a profile
+            print(f"fixed rate {args.rate}/s for {args.duration}s …", flush=True)
+            pids = {s: stack.pid(s) for s in stack.processes}
+            cpu_before = {s: cpu_s(p) for s, p in pids.items()}
+            spies = []
+            if args.profile:
+                seconds = min(20, int(args.duration))
+                for service in ("intake", "notify"):
+                    out = RESULTS / f"profile-{service}.txt"
+                    spy = profile(pids[service], seconds, out)
+                    if spy:
+                        spies.append((service, out, spy))
+            contacts = await play(http, url, key, gateways, args.rate, args.duration)
+            cpu_after = {s: cpu_s(p) for s, p in pids.items()}
+            fixed = await measure(tap, contacts, args.ack_deadline_s)
+            fixed["rate"] = args.rate
+            fixed["seconds"] = args.duration
+            fixed["cpu_ms_per_contact"] = {
+                s: round(1000 * (cpu_after[s] - cpu_before[s]) / len(contacts), 2) for s in pids
+            }
+            result["fixed"] = fixed
+            print(f"  {json.dumps(fixed)}", flush=True)
+            for service, out, spy in spies:
+                spy.wait(60)
+                if out.exists():
+                    result.setdefault("profile", {})[service] = top_frames(out)
+
+            # step search
+            steps: list[dict[str, Any]] = []
+            sustained = 0.0
+            for rate in args.steps:
+                print(f"step {rate}/s for {args.step_s}s …", flush=True)
+                contacts = await play(http, url, key, gateways, rate, args.step_s)
+                step = await measure(tap, contacts, args.ack_deadline_s)
+                step["rate"] = rate
+                steps.append(step)
+                ok = (
+                    step["lost"] == 0
+                    and step["duplicated"] == 0
+                    and step["accepted"] == step["sent"]
+                    and step["ack_ms"]["p99"] < args.p99_limit_ms
+                )
+                print(f"  {'ok' if ok else 'FAIL'} {json.dumps(step)}", flush=True)
+                if not ok:
+                    break
+                sustained = rate
+            result["steps"] = steps
+            result["sustained_contacts_per_s"] = sustained
+
+            # soak: memory growth
+            if args.soak_s > 0:
+                print(f"soak {args.soak_rate}/s for {args.soak_s}s …", flush=True)
+                rss_before = {s: round(rss_mb(p), 1) for s, p in pids.items()}
+                contacts = await play(http, url, key, gateways, args.soak_rate, args.soak_s)
+                soak = await measure(tap, contacts, args.ack_deadline_s)
+                soak["rss_mb_before"] = rss_before
+                soak["rss_mb_after"] = {s: round(rss_mb(p), 1) for s, p in pids.items()}
+                soak["rate"], soak["seconds"] = args.soak_rate, args.soak_s
+                result["soak"] = soak
+                print(f"  {json.dumps(soak)}", flush=True)
+
+        result["queue_depths_at_end"] = await queue_depths(
+            amqp_url, stack.topology, tuple(stack.missing)
+        )
+        result["p50_ack_ms"] = result["fixed"]["ack_ms"]["p50"]
+        result["p95_ack_ms"] = result["fixed"]["ack_ms"]["p95"]
+        result["p99_ack_ms"] = result["fixed"]["ack_ms"]["p99"]
+        result["lost"] = result["fixed"]["lost"] + sum(s["lost"] for s in result["steps"])
+        result["duplicated"] = result["fixed"]["duplicated"] + sum(
+            s["duplicated"] for s in result["steps"]
+        )
+        result["commit"] = result["machine"]["commit"]
+        result["pipeline_share_of_hop_ceiling"] = round(
+            4 * result["sustained_contacts_per_s"] / max(result["ceiling_hops_per_s"], 1), 3
+        )
+    finally:
+        if tap is not None:
+            await tap.close()
+        await stack.close()
+    result["wall_s"] = round(time.monotonic() - started)
+    result["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return result
+
+
+def write(result: dict[str, Any], record: Path | None) -> None:
+    (RESULTS / "history").mkdir(parents=True, exist_ok=True)
+    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    (RESULTS / "latest.json").write_text(text)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / "history" / f"{stamp}.json").write_text(text)
+    if record is None:
+        return
+    f, m = result["fixed"], result["machine"]
+    lines = [
+        "",
+        f"## Pipeline load (bench/load.py), {result['date']}",
+        "",
+        f"- command: `{result['command']}` (wall {result['wall_s']} s)",
+        f"- machine: {m['nproc']} cores ({m['cpu']}), Python {m['python']}, commit "
+        f"`{m['commit']}`, load average at start {m['loadavg_at_start']}",
+        f"- results: `bench/results/latest.json` (copy in `bench/results/history/{stamp}.json`)",
+        "",
+        "| measure | value | target |",
+        "| --- | --: | --: |",
+        f"| ack latency p50 at {f['rate']}/s × {f['seconds']} s | {f['ack_ms']['p50']:.0f} ms | |",
+        f"| ack latency p95 | {f['ack_ms']['p95']:.0f} ms | |",
+        f"| ack latency p99 | {f['ack_ms']['p99']:.0f} ms | ≤ 300 ms |",
+        f"| lost / duplicated (all phases) | {result['lost']} / {result['duplicated']} | 0 / 0 |",
+        f"| sustained rate (p99 ack < 1 s) | {result['sustained_contacts_per_s']:.0f} "
+        "contacts/s | ≥ 200 |",
+        f"| raw aio-pika hop ceiling | {result['ceiling_hops_per_s']} hops/s | |",
+        f"| raw nx-27017 single inserts | {result['ceiling_inserts_per_s']} inserts/s | |",
+        "",
+        "CPU per contact (ms): "
+        + ", ".join(f"{s} {v}" for s, v in f["cpu_ms_per_contact"].items()),
+        "",
+        "| step rate | sent | accepted | p50 | p99 | lost | dup |",
+        "| --: | --: | --: | --: | --: | --: | --: |",
+        *(
+            f"| {s['rate']}/s | {s['sent']} | {s['accepted']} | {s['ack_ms']['p50']:.0f} ms "
+            f"| {s['ack_ms']['p99']:.0f} ms | {s['lost']} | {s['duplicated']} |"
+            for s in result["steps"]
+        ),
+        "",
+        f"Queue depths at the end: {result['queue_depths_at_end'] or 'all empty'}.",
+    ]
+    if soak := result.get("soak"):
+        lines.append(
+            f"Soak {soak['rate']}/s × {soak['seconds']} s, RSS MB before → after: "
+            + ", ".join(
+                f"{s} {soak['rss_mb_before'][s]} → {soak['rss_mb_after'][s]}"
+                for s in soak["rss_mb_before"]
+            )
+            + "."
+        )
+    with record.open("a", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=50.0, help="contacts/s of the fixed run")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of the fixed run")
+    parser.add_argument("--steps", type=float, nargs="*", default=[25, 50, 100, 150, 200])
+    parser.add_argument("--step-s", type=float, default=30.0)
+    parser.add_argument("--p99-limit-ms", type=float, default=1000.0)
+    parser.add_argument("--ack-deadline-s", type=float, default=60.0)
+    parser.add_argument("--ceiling-s", type=float, default=10.0)
+    parser.add_argument("--soak-s", type=float, default=0.0, help="the issue asks for 600")
+    parser.add_argument("--soak-rate", type=float, default=25.0)
+    parser.add_argument("--profile", action="store_true", help="py-spy intake and notify")
+    parser.add_argument("--record", type=Path, help="append a section to this Markdown file")
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    write(result, args.record)
+    print(json.dumps({k: v for k, v in result.items() if not isinstance(v, dict | list)}))
+
+
+if __name__ == "__main__":
+    main()
