@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down test test-unit test-integration test-e2e lint contracts clean train-routing eval-routing
+.PHONY: help install up down test test-unit test-integration test-e2e lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions dlq-replay bench chaos chaos-short
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -41,8 +41,27 @@ lint: install ## ruff and mypy
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-contracts: install ## write JSON Schemas and the AsyncAPI document to docs/
+deploy-check: install ## validate k8s overlays (K8s 1.32 + CRD schemas), compose.yaml and RabbitMQ definitions offline
+	$(PY) -m deploy.check
+
+deploy-definitions: install ## regenerate deploy/rabbitmq/definitions.json from contracts/topology.py
+	$(PY) -m deploy.definitions > deploy/rabbitmq/definitions.json
+
+dlq-replay: install ## replay a dead-letter queue: make dlq-replay QUEUE=tripcare.routing.ticket.opened [ARGS=--dry-run]
+	$(PY) -m runtime.dlq replay --queue $(QUEUE) $(ARGS)
+
+contracts: install ## write JSON Schemas, the AsyncAPI document and the OpenAPI documents to docs/
 	$(PY) -m contracts.export docs
+	$(PY) -m services.openapi docs/openapi
+
+bench: install ## load the pipeline (own stack, fresh namespace): latency, sustained rate, ceiling; writes bench/results/latest.json and appends to docs/benchmarks.md
+	$(PY) bench/load.py --profile --record docs/benchmarks.md $(ARGS)
+
+chaos: install ## kill -9, duplicate delivery and poison scenarios under load (add ARGS=--broker to also restart the shared RabbitMQ)
+	$(PY) bench/chaos.py --out bench/results/chaos.json $(ARGS)
+
+chaos-short: install ## the chaos suite in under 3 minutes, no broker restart (CI)
+	$(PY) bench/chaos.py --short
 
 train-routing: install ## rebuild the routing corpus, train the triage model, write docs/routing-eval.md
 	$(PY) data/routing/build_corpus.py
@@ -50,6 +69,12 @@ train-routing: install ## rebuild the routing corpus, train the triage model, wr
 
 eval-routing: install ## accuracy and macro-F1 of the committed triage model on the held-out split
 	$(PY) -m services.routing.train --eval
+
+calibrate-kb: install ## calibrate the knowledge-base bot's threshold, write docs/routing-kb-eval.md
+	$(PY) -m services.routing.kb_eval
+
+export-corrections: install ## append agents' stored corrections to data/routing/corrections.jsonl
+	$(PY) -m services.routing.corrections
 
 clean: down ## stop everything and delete local data
 	rm -rf .data

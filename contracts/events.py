@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,6 +45,19 @@ class ReplyChannel(StrEnum):
     WEB_CHAT = "web_chat"
 
 
+REPLY_CHANNEL_OF: dict[Channel, ReplyChannel] = {
+    Channel.PHONE: ReplyChannel.SMS,
+    Channel.EMAIL: ReplyChannel.EMAIL,
+    Channel.WEB_CHAT: ReplyChannel.WEB_CHAT,
+    Channel.IN_APP: ReplyChannel.IN_APP,
+    Channel.WECHAT: ReplyChannel.WECHAT,
+    Channel.WECOM: ReplyChannel.WECOM,
+    Channel.DINGTALK: ReplyChannel.DINGTALK,
+    Channel.WEB_FORM: ReplyChannel.EMAIL,
+}
+"""Where a reply to a contact goes by default: back through the gateway it came from."""
+
+
 class Traveller(BaseModel):
     """Who contacted us, and how they want to hear back."""
 
@@ -66,8 +79,8 @@ class Traveller(BaseModel):
     preferred_channel: ReplyChannel | None = Field(
         default=None, description="Where to tell them first; default: the contact's channel."
     )
-    fallback_channels: list[ReplyChannel] = Field(
-        default_factory=list,
+    fallback_channels: tuple[ReplyChannel, ...] = Field(
+        default=(),
         max_length=6,
         description="Tried in order when the preferred channel fails; the inbox comes last.",
     )
@@ -229,6 +242,15 @@ class TicketMerged(Event):
     merged_at: datetime
 
 
+class CategoryConfidence(BaseModel):
+    """One category the classifier considered, with its probability."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    category: str
+    confidence: float = Field(ge=0.0, le=1.0)
+
+
 class TicketAcknowledged(Event):
     schema_name: ClassVar[str] = "ticket.acknowledged"
 
@@ -252,6 +274,42 @@ class TicketRouted(Event):
     resolution_due: datetime
     reason: str = Field(description="Why this queue and priority: shown on the timeline.")
     routed_at: datetime
+    language: str | None = Field(default=None, description="Language detected in the contact.")
+    urgency: str | None = Field(default=None, description="Urgency the classifier read.")
+    sentiment: str | None = Field(default=None, description="negative, neutral or positive.")
+    top_categories: list[CategoryConfidence] = Field(
+        default_factory=list, description="The classifier's best categories, most likely first."
+    )
+    rule: str | None = Field(
+        default=None, description="The routing rule that picked the queue (see docs/routing.md)."
+    )
+    bot_decision: str | None = Field(
+        default=None, description="Why the knowledge-base bot did not answer this time."
+    )
+
+
+class TicketBotAnswered(Event):
+    """Routing's bot answered the contact from the knowledge base; notify delivers the answer.
+
+    The ticket waits as ``bot_answered``; a traveller who says it did not help
+    (or writes again) reopens it to a human.
+    """
+
+    schema_name: ClassVar[str] = "ticket.bot_answered"
+
+    ticket_id: str
+    channel: Channel
+    traveller: Traveller
+    article_id: str
+    title: str = Field(description="The article's title, in ``language``.")
+    answer: str = Field(description="The answer text sent to the traveller, in ``language``.")
+    language: str = Field(description="zh-Hans, zh-Hant, en or ja.")
+    confidence: float = Field(ge=-1.0, le=1.0, description="Similarity of contact and article.")
+    threshold: float = Field(description="The calibrated similarity the answer had to clear.")
+    category: str | None = None
+    top_categories: list[CategoryConfidence] = Field(default_factory=list)
+    reason: str = Field(description="Why the bot answered: shown on the timeline.")
+    answered_at: datetime
 
 
 class TicketResolved(Event):
@@ -269,6 +327,13 @@ class TicketResolved(Event):
     resolution_count: int = Field(ge=1, description="1 for the first resolution, 2 after a reopen…")
 
 
+class AppealLevel(StrEnum):
+    """Who reviews an appeal: an expert the first time, the support manager the second."""
+
+    EXPERT = "expert"
+    SUPPORT_MANAGER = "support_manager"
+
+
 class TicketReopened(Event):
     schema_name: ClassVar[str] = "ticket.reopened"
 
@@ -277,6 +342,13 @@ class TicketReopened(Event):
     reason: str
     priority: Priority
     reopened_at: datetime
+    appeal_id: str | None = Field(
+        default=None, description="Set when an appeal reopened the ticket: route it as one."
+    )
+    appeal_number: int | None = Field(default=None, ge=1, le=2)
+    appeal_level: AppealLevel | None = Field(
+        default=None, description="expert: the expert queue; support_manager: the manager."
+    )
 
 
 class NotificationDelivered(Event):
@@ -327,6 +399,38 @@ class FeedbackReceived(Event):
     received_at: datetime
 
 
+class AppealFiled(Event):
+    """A traveller appealed a resolution (申诉); intake reopens the ticket, routing escalates it."""
+
+    schema_name: ClassVar[str] = "appeal.filed"
+
+    appeal_id: str
+    ticket_id: str
+    traveller: Traveller
+    reason: str = Field(max_length=5_000)
+    appeal_number: int = Field(ge=1, le=2, description="1: first appeal, 2: the last one.")
+    level: AppealLevel
+    appealed_resolution: int = Field(ge=1, description="resolution_count of the appealed result.")
+    via: Literal["survey", "tracking"] = Field(description="The link the traveller used.")
+    filed_at: datetime
+
+
+class AppealResolved(Event):
+    """The appeal's outcome: the resolution (or closure) that followed it."""
+
+    schema_name: ClassVar[str] = "appeal.resolved"
+
+    appeal_id: str
+    ticket_id: str
+    traveller: Traveller
+    appeal_number: int = Field(ge=1, le=2)
+    level: AppealLevel
+    outcome: str = Field(description="The resolution code, or closed / merged.")
+    message: str | None = None
+    decided_by: str
+    decided_at: datetime
+
+
 class SupplierStatusChanged(Event):
     schema_name: ClassVar[str] = "supplier.status"
 
@@ -368,12 +472,15 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     TicketMerged,
     TicketAcknowledged,
     TicketRouted,
+    TicketBotAnswered,
     TicketResolved,
     TicketReopened,
     NotificationDelivered,
     NotificationFailed,
     SurveySent,
     FeedbackReceived,
+    AppealFiled,
+    AppealResolved,
     SupplierStatusChanged,
     BookingUpserted,
 )

@@ -9,6 +9,7 @@ notify's e-mail in the maildir ``.data/mail``, and the four services.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -50,14 +51,22 @@ def wait_for(predicate: object, timeout_s: float, what: str) -> None:
     raise TimeoutError(f"{what} not ready after {timeout_s:.0f}s")
 
 
-def ensure_rabbitmq(amqp_url: str) -> bool:
-    """Make sure a broker answers at ``amqp_url``; returns True if this call started it."""
-    parts = urlsplit(amqp_url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 5672
-    if port_open(host, port):
+def amqp_answers(host: str, port: int, timeout_s: float = 5.0) -> bool:
+    """True if the broker completes the first step of the AMQP 0-9-1 handshake.
+
+    An open port is not enough: a wedged RabbitMQ 3.10 (seen here after heavy
+    quorum-queue churn) accepts TCP connections and never answers them.
+    """
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s) as sock:
+            sock.settimeout(timeout_s)
+            sock.sendall(b"AMQP\x00\x00\x09\x01")
+            return sock.recv(1) == b"\x01"
+    except OSError:
         return False
-    if host not in ("127.0.0.1", "localhost"):
-        raise RuntimeError(f"RabbitMQ at {host}:{port} is unreachable")
+
+
+def _start_local_rabbitmq(host: str, port: int) -> None:
     if shutil.which("rabbitmq-server") is None:
         if os.geteuid() != 0:
             raise RuntimeError("rabbitmq-server is not installed: apt-get install rabbitmq-server")
@@ -65,9 +74,34 @@ def ensure_rabbitmq(amqp_url: str) -> bool:
         subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
         subprocess.run(["apt-get", "install", "-yq", "rabbitmq-server"], check=True, env=env)
     subprocess.run(["rabbitmq-server", "-detached"], check=True)
-    wait_for(lambda: port_open(host, port), 90, "RabbitMQ")
-    if shutil.which("rabbitmqctl"):
-        subprocess.run(["rabbitmqctl", "await_startup"], check=False, capture_output=True)
+    wait_for(lambda: amqp_answers(host, port, 2.0), 120, "RabbitMQ")
+
+
+def _restart_local_rabbitmq(host: str, port: int) -> None:
+    """Stop a wedged local broker (forcibly if it will not stop) and start it again."""
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        subprocess.run(["rabbitmqctl", "stop"], check=False, capture_output=True, timeout=30)
+    subprocess.run(["pkill", "-9", "-f", "beam.smp.*rabbit"], check=False)
+    wait_for(lambda: not port_open(host, port), 30, "RabbitMQ to stop")
+    _start_local_rabbitmq(host, port)
+
+
+def ensure_rabbitmq(amqp_url: str) -> bool:
+    """Make sure a broker answers at ``amqp_url``; returns True if this call started it."""
+    parts = urlsplit(amqp_url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 5672
+    local = host in ("127.0.0.1", "localhost")
+    if port_open(host, port):
+        if amqp_answers(host, port):
+            return False
+        if not (local and shutil.which("rabbitmqctl")):
+            raise RuntimeError(f"RabbitMQ at {host}:{port} accepts TCP but does not answer AMQP")
+        print("local RabbitMQ does not answer AMQP: restarting it", file=sys.stderr)
+        _restart_local_rabbitmq(host, port)
+        return True
+    if not local:
+        raise RuntimeError(f"RabbitMQ at {host}:{port} is unreachable")
+    _start_local_rabbitmq(host, port)
     return True
 
 

@@ -73,8 +73,9 @@ def matches(doc: Doc, query: Doc) -> bool:
 
 
 class FakeCursor:
-    def __init__(self, docs: list[Doc]) -> None:
+    def __init__(self, docs: list[Doc], collection: FakeCollection) -> None:
         self._docs = docs
+        self._collection = collection
 
     def sort(self, key: str | list[tuple[str, int]], direction: int = 1) -> FakeCursor:
         keys = [(key, direction)] if isinstance(key, str) else key
@@ -90,6 +91,7 @@ class FakeCursor:
         return self
 
     async def __anext__(self) -> Doc:
+        await self._collection._yield()
         if not self._docs:
             raise StopAsyncIteration
         return self._docs.pop(0)
@@ -106,7 +108,7 @@ class FakeCollection:
             await asyncio.sleep(0)
 
     def find(self, query: Doc) -> FakeCursor:
-        return FakeCursor([copy.deepcopy(d) for d in self.docs.values() if matches(d, query)])
+        return FakeCursor([copy.deepcopy(d) for d in self.docs.values() if matches(d, query)], self)
 
     async def find_one(self, query: Doc) -> Doc | None:
         await self._yield()

@@ -525,14 +525,15 @@ def router(
             raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
         return TicketView.model_validate(merged)
 
-    @api.get("/track/{token}", tags=["travellers"])
-    async def track(token: str) -> TrackingView:
-        """The traveller's view through the signed, expiring link in the acknowledgement."""
+    def tracked(token: str) -> tuple[str, str]:
+        """Tenant and ticket id of a tracking link; 404 for a forged or expired one."""
         try:
             claims = intake.signer.verify(token, purpose="track", now=intake.clock.now())
         except TokenError as exc:
             raise HTTPException(http.HTTP_404_NOT_FOUND, "unknown or expired link") from exc
-        ticket = await intake.get(claims.tenant, claims.sub)
+        return claims.tenant, claims.sub
+
+    def tracking_view(ticket: Ticket) -> TrackingView:
         return TrackingView(
             ticket_id=ticket.id,
             status=ticket.status,
@@ -542,6 +543,35 @@ def router(
             else ticket.resolution_due,
             timeline=[e for e in ticket.timeline if e.kind != "note"],
         )
+
+    @api.get("/track/{token}", tags=["travellers"])
+    async def track(token: str) -> TrackingView:
+        """The traveller's view through the signed, expiring link in the acknowledgement."""
+        tenant, ticket_id = tracked(token)
+        return tracking_view(await intake.get(tenant, ticket_id))
+
+    @api.post(
+        "/track/{token}/not-helped",
+        tags=["travellers"],
+        responses={409: {"description": "Nothing to reopen: the ticket is open or closed."}},
+    )
+    async def not_helped(token: str) -> TrackingView:
+        """ "That did not help": the answer (the bot's or an agent's) did not solve it.
+
+        The ticket reopens at once, with raised priority, and routing hands it to
+        a person; the bot never answers it again.
+        """
+        tenant, ticket_id = tracked(token)
+        now = intake.clock.now()
+        try:
+            ticket = await intake.act(
+                tenant,
+                ticket_id,
+                lambda t: t.reopen(reason="that did not help", by=t.traveller.id, now=now),
+            )
+        except IllegalTransition as exc:
+            raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
+        return tracking_view(ticket)
 
     @api.post("/admin/api-keys", tags=["admin"], status_code=http.HTTP_201_CREATED)
     async def create_api_key(body: ApiKeyIn, scope: AdminScope) -> ApiKeyCreated:

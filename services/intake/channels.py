@@ -243,7 +243,9 @@ def from_phone(body: dict[str, Any], now: datetime) -> ContactReceived:
         channel_message_id=call.call_id,
         conversation_key=call.call_id,
         traveller=Traveller(
-            id=call.traveller_id or f"phone:{call.caller_number}", language=call.language
+            id=call.traveller_id or f"phone:{call.caller_number}",
+            language=call.language,
+            phone=call.caller_number,
         ),
         text=call.transcript,
         language_hint=call.language,
@@ -320,7 +322,7 @@ def from_wechat(body: str, now: datetime) -> ContactReceived:
         channel=Channel.WECHAT,
         channel_message_id=field("MsgId"),
         conversation_key=openid,
-        traveller=Traveller(id=f"wechat:{openid}"),
+        traveller=Traveller(id=f"wechat:{openid}", im_user_id=openid),
         text=text,
         attachments=attachments,
         metadata={"official_account": field("ToUserName")},
@@ -334,7 +336,9 @@ def from_wecom(body: dict[str, Any], now: datetime) -> ContactReceived:
         channel=Channel.WECOM,
         channel_message_id=message.msgid,
         conversation_key=message.external_userid,
-        traveller=Traveller(id=f"wecom:{message.external_userid}"),
+        traveller=Traveller(
+            id=f"wecom:{message.external_userid}", im_user_id=message.external_userid
+        ),
         text=message.text.content,
         metadata={"open_kfid": message.open_kfid},
         received_at=_epoch(message.send_time),
@@ -348,7 +352,7 @@ def from_dingtalk(body: dict[str, Any], now: datetime) -> ContactReceived:
         channel=Channel.DINGTALK,
         channel_message_id=message.msgId,
         conversation_key=message.conversationId,
-        traveller=Traveller(id=f"dingtalk:{sender}", name=message.senderNick),
+        traveller=Traveller(id=f"dingtalk:{sender}", name=message.senderNick, im_user_id=sender),
         text=message.text.content.strip(),
         received_at=_epoch(message.createAt / 1000),
     )
@@ -367,7 +371,9 @@ def from_web_form(body: dict[str, Any], now: datetime) -> ContactReceived:
     return _contact(
         channel=Channel.WEB_FORM,
         channel_message_id=form.submission_id,
-        traveller=Traveller(id=who, name=form.name, language=form.language),
+        traveller=Traveller(
+            id=who, name=form.name, language=form.language, email=form.email, phone=form.phone
+        ),
         subject=form.subject,
         text=form.message,
         language_hint=form.language,
@@ -448,7 +454,7 @@ def from_email(body: bytes, now: datetime) -> ContactReceived:
         channel=Channel.EMAIL,
         channel_message_id=message_id,
         conversation_key=thread_root or message_id,
-        traveller=Traveller(id=f"email:{address.lower()}", name=name or None),
+        traveller=Traveller(id=f"email:{address.lower()}", name=name or None, email=address),
         subject=str(message["Subject"] or "") or None,
         text=text,
         attachments=attachments,

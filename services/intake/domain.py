@@ -14,7 +14,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from contracts import events
-from contracts.events import BookingReference, Channel, Priority, Traveller
+from contracts.events import REPLY_CHANNEL_OF, BookingReference, Channel, Priority, Traveller
 from runtime.aggregate import Aggregate
 
 
@@ -155,11 +155,17 @@ class Ticket(Aggregate):
     ) -> Ticket:
         """A new ticket, acknowledged at once (the traveller hears from us immediately)."""
         thread_key = thread_key_for(contact)
+        traveller = contact.traveller
+        if language and traveller.detected_language is None:
+            traveller = traveller.model_copy(update={"detected_language": language})
+        if traveller.preferred_channel is None and not traveller.fallback_channels:
+            reply_channel = REPLY_CHANNEL_OF[contact.channel]
+            traveller = traveller.model_copy(update={"preferred_channel": reply_channel})
         ticket = cls(
             id=ticket_id_for(tenant_id, thread_key, generation),
             tenant_id=tenant_id,
             channel=contact.channel,
-            traveller=contact.traveller,
+            traveller=traveller,
             subject=contact.subject,
             text=contact.text[:MAX_TEXT_KEPT],
             language=language,
@@ -276,6 +282,30 @@ class Ticket(Aggregate):
             resolution_due=routed.resolution_due.isoformat(),
         )
 
+    def bot_answer(self, answered: events.TicketBotAnswered) -> None:
+        """Routing's bot answered from the knowledge base: that is the first response, and
+        the ticket waits as bot-answered until the traveller says it did not help.
+
+        An answer that arrives after a person took the ticket over is only logged.
+        """
+        self.category = answered.category or self.category
+        if self.status in (TicketStatus.ACKNOWLEDGED, TicketStatus.ROUTED):
+            self._move(TicketStatus.BOT_ANSWERED, "be answered by the bot")
+            self.first_response_at = self.first_response_at or answered.answered_at
+            self.last_activity_at = max(self.last_activity_at, answered.answered_at)
+        self._log(
+            answered.answered_at,
+            "bot_answered",
+            "routing",
+            f"Bot answered with article {answered.article_id}: {answered.title}",
+            service="routing",
+            article_id=answered.article_id,
+            language=answered.language,
+            confidence=f"{answered.confidence:.3f}",
+            reason=answered.reason,
+            message=answered.answer[:500],
+        )
+
     def reply(self, *, message: str, agent: str, now: datetime) -> None:
         """An agent answers the traveller on their channel; the first answer stops FRT."""
         if self.status not in ANSWERABLE:
@@ -371,13 +401,61 @@ class Ticket(Aggregate):
             )
         )
 
-    def reopen(self, *, reason: str, by: str, now: datetime) -> None:
+    def reopen(
+        self, *, reason: str, by: str, now: datetime, appeal: events.AppealFiled | None = None
+    ) -> None:
         """Back to a human with a raised priority (a follow-up, "did not help", an appeal)."""
         self._move(TicketStatus.REOPENED, "be reopened")
+        self._escalate(f"Reopened: {reason}", reason=reason, by=by, now=now, appeal=appeal)
+
+    def appeal(self, filed: events.AppealFiled, *, now: datetime) -> None:
+        """The traveller appealed the result: reopen it, raised, for the appeal's reviewer.
+
+        Feedback only accepts appeals of resolved tickets, but a follow-up may
+        have reopened the ticket meanwhile: then it is escalated where it is, so
+        routing still hands it to the reviewer. A closed ticket cannot reopen;
+        the appeal is only logged (feedback refuses those up front).
+        """
+        self._log(
+            filed.filed_at,
+            "appealed",
+            filed.traveller.id,
+            f"Appeal {filed.appeal_number} filed ({filed.level.value}): {filed.reason[:200]}",
+            service="feedback",
+            appeal_id=filed.appeal_id,
+            reason=filed.reason[:500],
+        )
+        reason = f"appeal: {filed.reason[:200]}"
+        if self.status in (TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED):
+            self.reopen(reason=reason, by=filed.traveller.id, now=now, appeal=filed)
+        elif self.status is not TicketStatus.CLOSED:
+            summary = f"Escalated while open: {reason}"
+            self._escalate(summary, reason=reason, by=filed.traveller.id, now=now, appeal=filed)
+
+    def record_appeal_decision(self, decided: events.AppealResolved) -> None:
+        self._log(
+            decided.decided_at,
+            "appeal_decided",
+            decided.decided_by,
+            f"Appeal {decided.appeal_number} decided: {decided.outcome}",
+            service="feedback",
+            appeal_id=decided.appeal_id,
+        )
+
+    def _escalate(
+        self,
+        summary: str,
+        *,
+        reason: str,
+        by: str,
+        now: datetime,
+        appeal: events.AppealFiled | None,
+    ) -> None:
+        """Raise the priority, free the ticket for routing and tell everyone it is back."""
         self.priority = REOPEN_PRIORITY[self.priority]
         self.assignee = None
         self.last_activity_at = now
-        self._log(now, "reopened", by, f"Reopened: {reason}")
+        self._log(now, "reopened", by, summary)
         self.raise_event(
             events.TicketReopened(
                 ticket_id=self.id,
@@ -385,6 +463,9 @@ class Ticket(Aggregate):
                 reason=reason,
                 priority=self.priority,
                 reopened_at=now,
+                appeal_id=appeal.appeal_id if appeal else None,
+                appeal_number=appeal.appeal_number if appeal else None,
+                appeal_level=appeal.level if appeal else None,
             )
         )
 

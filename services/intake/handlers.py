@@ -106,11 +106,16 @@ class Intake:
                 [r.value for r in contact.references],
                 now - self.policy.reference_window,
             )
+        if thread is not None and thread.knows_contact(contact_id):
+            return thread, Outcome.DUPLICATE
         if thread is not None and thread.accepts_follow_up(now, self.policy.reopen_window):
             thread.follow_up(contact, contact_id, now)
             await self.tickets.repo.save(thread, cause)
             return thread, Outcome.FOLLOWED_UP
-        generation = await self.tickets.last_generation(tenant_id, thread_key) + 1
+        latest = await self.tickets.latest_of_thread(tenant_id, thread_key)
+        if latest is not None and latest.accepts_follow_up(now, self.policy.reopen_window):
+            raise ConcurrencyError(f"{latest.id} was opened meanwhile: thread into it instead")
+        generation = (latest.generation if latest else 0) + 1
         language = (
             contact.language_hint or contact.traveller.language or guess_language(contact.text)
         )
@@ -181,6 +186,12 @@ def register_subscribers(bus: Bus, intake: Intake) -> None:
             envelope, envelope.payload.ticket_id, lambda t: t.apply_routing(envelope.payload)
         )
 
+    @bus.subscriber(events.TicketBotAnswered)
+    async def ticket_bot_answered(envelope: Envelope[events.TicketBotAnswered]) -> None:
+        await tickets.apply(
+            envelope, envelope.payload.ticket_id, lambda t: t.bot_answer(envelope.payload)
+        )
+
     @bus.subscriber(events.NotificationDelivered)
     async def notification_delivered(envelope: Envelope[events.NotificationDelivered]) -> None:
         if envelope.payload.ticket_id:
@@ -209,4 +220,20 @@ def register_subscribers(bus: Bus, intake: Intake) -> None:
     async def feedback_received(envelope: Envelope[events.FeedbackReceived]) -> None:
         await tickets.apply(
             envelope, envelope.payload.ticket_id, lambda t: t.record_feedback(envelope.payload)
+        )
+
+    @bus.subscriber(events.AppealFiled)
+    async def appeal_filed(envelope: Envelope[events.AppealFiled]) -> None:
+        await tickets.apply(
+            envelope,
+            envelope.payload.ticket_id,
+            lambda t: t.appeal(envelope.payload, now=intake.clock.now()),
+        )
+
+    @bus.subscriber(events.AppealResolved)
+    async def appeal_resolved(envelope: Envelope[events.AppealResolved]) -> None:
+        await tickets.apply(
+            envelope,
+            envelope.payload.ticket_id,
+            lambda t: t.record_appeal_decision(envelope.payload),
         )

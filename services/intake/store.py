@@ -83,11 +83,11 @@ class TicketStore:
             sort=[("generation", -1)],
         )
 
-    async def last_generation(self, tenant_id: str, thread_key: str) -> int:
-        latest = await self._one(
+    async def latest_of_thread(self, tenant_id: str, thread_key: str) -> Ticket | None:
+        """The conversation's newest ticket, closed or not (its generation numbers the next)."""
+        return await self._one(
             {"tenant_id": tenant_id, "thread_key": thread_key}, sort=[("generation", -1)]
         )
-        return latest.generation if latest else 0
 
     async def recent_by_reference(
         self, tenant_id: str, traveller_id: str, references: Sequence[str], since: datetime

@@ -29,6 +29,7 @@ IN_APP = ReplyChannel.IN_APP
 ACKNOWLEDGED = "ticket_acknowledged"
 ROUTED = "ticket_routed"
 REPLIED = "ticket_replied"
+BOT_ANSWERED = "ticket_bot_answered"
 RESOLVED = "ticket_resolved"
 RESOLVED_FOR_BOOKER = "ticket_resolved_booker"
 SURVEY = "survey"
@@ -36,6 +37,7 @@ ASSIGNED = "ticket_assigned"
 ESCALATED = "ticket_escalated"
 DIGEST = "digest"
 TEMPLATE_NAMES = (
+    BOT_ANSWERED,
     ACKNOWLEDGED,
     ROUTED,
     REPLIED,
@@ -157,6 +159,17 @@ def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Noti
             ]
         case events.TicketRouted():
             return _routed(event, tenant_id, directory)
+        case events.TicketBotAnswered():
+            values = {"ticket_id": event.ticket_id, "title": event.title, "answer": event.answer}
+            return [
+                Notice(
+                    event.ticket_id,
+                    event.traveller.model_copy(update={"language": event.language}),
+                    BOT_ANSWERED,
+                    values,
+                    origin=event.channel,
+                )
+            ]
         case events.TicketReplied():
             values = {"ticket_id": event.ticket_id, "message": event.message}
             return [

@@ -267,6 +267,10 @@ def register_subscribers(bus: Bus, notifier: Notifier) -> None:
     async def ticket_routed(envelope: Envelope[events.TicketRouted]) -> None:
         await notifier.notify(envelope)
 
+    @bus.subscriber(events.TicketBotAnswered)
+    async def ticket_bot_answered(envelope: Envelope[events.TicketBotAnswered]) -> None:
+        await notifier.notify(envelope)
+
     @bus.subscriber(events.TicketReplied)
     async def ticket_replied(envelope: Envelope[events.TicketReplied]) -> None:
         await notifier.notify(envelope)

@@ -69,7 +69,7 @@ async def test_contact_to_rating_end_to_end(stack: Stack) -> None:
             return ticket if ticket["status"] == "routed" else None
 
         ticket = await until(routed_ticket)
-        assert ticket["queue"] == "general"
+        assert ticket["queue"] == "disruption"  # the classifier read a cancelled flight
         assert ticket["first_response_due"] is not None
         assert ticket["references"] == [{"kind": "flight", "value": "CA1501"}]
 
@@ -115,7 +115,10 @@ async def test_contact_to_rating_end_to_end(stack: Stack) -> None:
 
         tracking = await http.get(created.json()["tracking_url"])
         assert tracking.status_code == 200
-        assert (tracking.json()["status"], tracking.json()["handled_by"]) == ("resolved", "general")
+        assert (tracking.json()["status"], tracking.json()["handled_by"]) == (
+            "resolved",
+            "disruption",
+        )
 
 
 async def test_bad_input_answers_422_naming_the_field_and_writes_nothing(stack: Stack) -> None:

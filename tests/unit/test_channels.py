@@ -35,6 +35,7 @@ def test_an_email_reply_joins_its_thread_without_the_quoted_text() -> None:
     assert contact.conversation_key == "<CAF=r2+msg-0001@mail.acme-corp.com>"
     assert contact.traveller.id == "email:li.lei@acme-corp.com"
     assert contact.traveller.name == "Li Lei"
+    assert contact.traveller.email == "Li.Lei@acme-corp.com"
     assert contact.subject == "Re: [TC-7XK2M9] 改签 CA1501"
     assert contact.text.startswith("您好，航班CA1501还是显示取消")
     assert "我们已收到" not in contact.text
@@ -63,6 +64,7 @@ def test_a_phone_call_carries_transcript_caller_and_ivr_path() -> None:
         "ivr-20261125-0312-88a1",
     )
     assert contact.traveller.id == "phone:+86 138 0013 8000"
+    assert contact.traveller.phone == "+86 138 0013 8000"
     assert contact.metadata["ivr_path"] == "zh > flights > disruption"
     assert contact.language_hint == "zh-Hans"
     assert contact.received_at == datetime(2026, 11, 25, 3, 12, 44, tzinfo=UTC)
@@ -93,6 +95,7 @@ def test_a_wechat_xml_message_becomes_a_contact_of_its_openid() -> None:
 
     assert contact.channel_message_id == "24816327431286491"
     assert contact.traveller.id == "wechat:oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+    assert contact.traveller.im_user_id == "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
     assert contact.conversation_key == "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
     assert contact.text.startswith("报销单一直在审批中")
     assert contact.received_at == datetime.fromtimestamp(1795837200, UTC)

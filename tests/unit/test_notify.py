@@ -255,3 +255,25 @@ def test_an_inbox_delivery_is_delivered_on_creation_and_announces_it() -> None:
     delivery.mark_read(T0 + timedelta(minutes=1))
     delivery.mark_read(T0 + timedelta(minutes=2))
     assert delivery.read_at == T0 + timedelta(minutes=1)
+
+
+def test_a_bot_answer_reaches_the_traveller_in_the_answers_language() -> None:
+    answered = events.TicketBotAnswered(
+        ticket_id="TC-1",
+        channel=events.Channel.IN_APP,
+        traveller=Traveller(id="trav-1", language="en"),
+        article_id="password-reset",
+        title="重置密码",
+        answer="在登录页点击“忘记密码”。",
+        language="zh-Hans",
+        confidence=0.95,
+        threshold=0.93,
+        reason="knowledge base match",
+        answered_at=T0,
+    )
+    (notice,) = notices_for(answered, "acme", Directory())
+    rendered = Renderer().render(notice)
+
+    assert rendered.language == "zh-Hans"
+    assert "忘记密码" in rendered.body
+    assert "没有帮助" in rendered.body

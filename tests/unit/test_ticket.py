@@ -270,3 +270,18 @@ def test_the_timeline_stays_in_time_order_whatever_order_events_arrive_in() -> N
     times = [entry.at for entry in ticket.timeline]
     assert times == sorted(times)
     assert ticket.timeline[-1].summary == "Traveller rated: CSAT 5"
+
+
+def test_the_detected_language_travels_with_the_traveller_for_notices() -> None:
+    ticket = opened_ticket(traveller=events.Traveller(id="t-9"))
+    assert ticket.traveller.detected_language == "zh-Hans"
+    assert ticket.traveller.language is None
+
+
+def test_replies_go_back_to_the_channel_the_traveller_used_unless_they_chose_one() -> None:
+    by_wechat = opened_ticket(channel=events.Channel.WECHAT)
+    chosen = opened_ticket(
+        traveller=events.Traveller(id="t", preferred_channel=events.ReplyChannel.EMAIL)
+    )
+    assert by_wechat.traveller.preferred_channel is events.ReplyChannel.WECHAT
+    assert chosen.traveller.preferred_channel is events.ReplyChannel.EMAIL
