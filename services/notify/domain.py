@@ -199,17 +199,22 @@ def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Noti
     return []
 
 
+QUIET_REROUTES = frozenset({"urgency-raised"})
+"""Re-routes that keep the team and agent: only tighter deadlines, nothing to tell anew."""
+
+
 def _routed(event: events.TicketRouted, tenant_id: str, directory: Directory) -> list[Notice]:
     due = _when(event.first_response_due)
     values = {"ticket_id": event.ticket_id, "queue": event.queue, "due": due}
-    notices = [Notice(event.ticket_id, event.traveller, ROUTED, values)]
+    quiet = event.rule in QUIET_REROUTES
+    notices = [] if quiet else [Notice(event.ticket_id, event.traveller, ROUTED, values)]
     staff_values = {
         **values,
         "priority": event.priority.value,
         "traveller": _traveller(event),
         "reason": event.reason,
     }
-    if event.assignee:
+    if event.assignee and not quiet:
         agent = directory.agent(event.assignee)
         notices.append(Notice(event.ticket_id, agent, ASSIGNED, staff_values, Role.AGENT))
     if event.priority is Priority.CRITICAL:

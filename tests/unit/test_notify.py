@@ -277,3 +277,19 @@ def test_a_bot_answer_reaches_the_traveller_in_the_answers_language() -> None:
     assert rendered.language == "zh-Hans"
     assert "忘记密码" in rendered.body
     assert "没有帮助" in rendered.body
+
+
+def test_a_reroute_that_only_raises_urgency_tells_the_traveller_nothing_new() -> None:
+    raised = events.TicketRouted(
+        ticket_id="TC-1",
+        traveller=TRAVELLER,
+        queue="disruption",
+        assignee="agent-7",
+        priority=Priority.HIGH,
+        first_response_due=T0,
+        resolution_due=T0,
+        reason="repeat contact raised urgency",
+        rule="urgency-raised",
+        routed_at=T0,
+    )
+    assert [n.template for n in notices_for(raised, "acme", Directory())] == []
