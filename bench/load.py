@@ -6,10 +6,11 @@ RabbitMQ from AMQP_URL), plays channel gateways against intake on 127.0.0.1 and 
 
 1. ceiling: a raw aio-pika hop (consume → publish with confirm → ack) and raw single
    inserts with PyMongo async — what this machine can do without TripCare;
-2. fixed rate (``--rate``/s for ``--duration`` s): p50/p95/p99 ack latency, lost,
-   duplicated, CPU ms per contact per service (optionally profiled with py-spy);
-3. step search (``--steps``, ``--step-s`` each): the highest rate whose p99 ack stays
+2. step search (``--steps``, ``--step-s`` each): the highest rate whose p99 ack stays
    under ``--p99-limit-ms`` with nothing lost; stops at the first failing step;
+3. fixed rate (``--rate``/s for ``--duration`` s): p50/p95/p99 ack latency, lost,
+   duplicated, CPU ms per contact per service (optionally profiled with py-spy);
+   every phase waits for the queues to drain, so no backlog leaks into the next;
 4. soak (``--soak-s``): RSS of each service before and after.
 
 Writes ``bench/results/latest.json`` (+ ``history/<timestamp>.json``) and, with
@@ -266,6 +267,25 @@ def machine() -> dict[str, str]:
     }
 
 
+async def drain(
+    amqp_url: str, topology: Any, skip: tuple[str, ...], timeout_s: float = 180.0
+) -> float:
+    """Wait until the namespace's work queues are empty, so one phase's backlog is not
+    measured as the next phase's latency; returns the seconds it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        depths = await queue_depths(amqp_url, topology, skip)
+        busy = sum(
+            count
+            for name, count in depths.items()
+            if not name.endswith(".dlq") and name != topology.unrouted_queue
+        )
+        if busy == 0:
+            break
+        await asyncio.sleep(2)
+    return round(time.monotonic() - started, 1)
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     amqp_url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     result: dict[str, Any] = {"machine": machine(), "command": " ".join(["python", *sys.argv])}
@@ -296,6 +316,29 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             warm = await play(http, url, key, gateways, 10, 2)
             await measure(tap, warm, 30)
 
+            # step search
+            steps: list[dict[str, Any]] = []
+            sustained = 0.0
+            for rate in args.steps:
+                print(f"step {rate}/s for {args.step_s}s …", flush=True)
+                contacts = await play(http, url, key, gateways, rate, args.step_s)
+                step = await measure(tap, contacts, args.ack_deadline_s)
+                step["rate"] = rate
+                steps.append(step)
+                ok = (
+                    step["lost"] == 0
+                    and step["duplicated"] == 0
+                    and step["accepted"] == step["sent"]
+                    and step["ack_ms"]["p99"] < args.p99_limit_ms
+                )
+                print(f"  {'ok' if ok else 'FAIL'} {json.dumps(step)}", flush=True)
+                step["drain_s"] = await drain(amqp_url, stack.topology, tuple(stack.missing))
+                if not ok:
+                    break
+                sustained = rate
+            result["steps"] = steps
+            result["sustained_contacts_per_s"] = sustained
+
             # fixed rate, with CPU per contact and (optionally) a profile
             print(f"fixed rate {args.rate}/s for {args.duration}s …", flush=True)
             pids = {s: stack.pid(s) for s in stack.processes}
@@ -316,34 +359,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             fixed["cpu_ms_per_contact"] = {
                 s: round(1000 * (cpu_after[s] - cpu_before[s]) / len(contacts), 2) for s in pids
             }
+            fixed["drain_s"] = await drain(amqp_url, stack.topology, tuple(stack.missing))
             result["fixed"] = fixed
             print(f"  {json.dumps(fixed)}", flush=True)
             for service, out, spy in spies:
                 spy.wait(60)
                 if out.exists():
                     result.setdefault("profile", {})[service] = top_frames(out)
-
-            # step search
-            steps: list[dict[str, Any]] = []
-            sustained = 0.0
-            for rate in args.steps:
-                print(f"step {rate}/s for {args.step_s}s …", flush=True)
-                contacts = await play(http, url, key, gateways, rate, args.step_s)
-                step = await measure(tap, contacts, args.ack_deadline_s)
-                step["rate"] = rate
-                steps.append(step)
-                ok = (
-                    step["lost"] == 0
-                    and step["duplicated"] == 0
-                    and step["accepted"] == step["sent"]
-                    and step["ack_ms"]["p99"] < args.p99_limit_ms
-                )
-                print(f"  {'ok' if ok else 'FAIL'} {json.dumps(step)}", flush=True)
-                if not ok:
-                    break
-                sustained = rate
-            result["steps"] = steps
-            result["sustained_contacts_per_s"] = sustained
 
             # soak: memory growth
             if args.soak_s > 0:
@@ -439,8 +461,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=50.0, help="contacts/s of the fixed run")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of the fixed run")
-    parser.add_argument("--steps", type=float, nargs="*", default=[25, 50, 100, 150, 200])
-    parser.add_argument("--step-s", type=float, default=30.0)
+    parser.add_argument(
+        "--steps", type=float, nargs="*", default=[10, 20, 30, 40, 50, 75, 100, 150, 200]
+    )
+    parser.add_argument("--step-s", type=float, default=20.0)
     parser.add_argument("--p99-limit-ms", type=float, default=1000.0)
     parser.add_argument("--ack-deadline-s", type=float, default=60.0)
     parser.add_argument("--ceiling-s", type=float, default=10.0)
