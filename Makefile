@@ -54,7 +54,8 @@ contracts: install ## write JSON Schemas, the AsyncAPI document and the OpenAPI 
 	$(PY) -m contracts.export docs
 	$(PY) -m services.openapi docs/openapi
 
-bench: install ## load the pipeline (own stack, fresh namespace): latency, sustained rate, ceiling; writes bench/results/latest.json and appends to docs/benchmarks.md
+bench: install ## triage speed, then load the pipeline (own stack): latency, sustained rate, ceiling; writes bench/results/latest.json and appends to docs/benchmarks.md
+	$(PY) bench/triage_bench.py --record docs/benchmarks.md
 	$(PY) bench/load.py --profile --record docs/benchmarks.md $(ARGS)
 
 chaos: install ## kill -9, duplicate delivery and poison scenarios under load (add ARGS=--broker to also restart the shared RabbitMQ)
