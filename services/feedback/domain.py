@@ -23,39 +23,14 @@ from pydantic import BaseModel, Field
 from contracts import events
 from contracts.envelope import Event
 from contracts.events import AppealLevel, BookingReference, Channel, Priority, Traveller
+from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from runtime.aggregate import Aggregate
 
 SURVEY_TTL = timedelta(days=14)
-LANGUAGES = ("zh-Hans", "zh-Hant", "en", "ja")
-FALLBACK_LANGUAGE = "en"
 REPEAT_WINDOW = timedelta(hours=72)
 CRITICAL_TARGET = timedelta(minutes=10)
 
 # --------------------------------------------------------------------- language
-
-_LANGUAGE_ALIASES = {
-    "zh": "zh-Hans",
-    "zh-cn": "zh-Hans",
-    "zh-sg": "zh-Hans",
-    "zh-hans": "zh-Hans",
-    "zh-tw": "zh-Hant",
-    "zh-hk": "zh-Hant",
-    "zh-mo": "zh-Hant",
-    "zh-hant": "zh-Hant",
-    "en": "en",
-    "ja": "ja",
-}
-
-
-def supported_language(tag: str | None) -> str | None:
-    """Map a tag (``zh-TW``, ``ja-JP``, ``zh-Hant-HK``…) to a page language, or None."""
-    if not tag:
-        return None
-    parts = tag.strip().replace("_", "-").lower().split("-")
-    for candidate in ("-".join(parts[:2]), parts[0]):
-        if candidate in _LANGUAGE_ALIASES:
-            return _LANGUAGE_ALIASES[candidate]
-    return None
 
 
 def page_language(traveller: Traveller | None, accept_language: str | None = None) -> str:

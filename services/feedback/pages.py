@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from services.feedback.domain import FALLBACK_LANGUAGE, LANGUAGES
+from contracts.languages import FALLBACK_LANGUAGE, LANGUAGES
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

@@ -20,10 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts import events
 from contracts.envelope import Event
 from contracts.events import REPLY_CHANNEL_OF, Channel, Priority, ReplyChannel, Traveller
+from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from runtime.aggregate import Aggregate
 
-LANGUAGES = ("zh-Hans", "zh-Hant", "en", "ja")
-FALLBACK_LANGUAGE = "en"
 IN_APP = ReplyChannel.IN_APP
 
 ACKNOWLEDGED = "ticket_acknowledged"
@@ -48,29 +47,6 @@ TEMPLATE_NAMES = (
     ESCALATED,
     DIGEST,
 )
-
-_LANGUAGE_ALIASES = {
-    "zh": "zh-Hans",
-    "zh-cn": "zh-Hans",
-    "zh-sg": "zh-Hans",
-    "zh-hans": "zh-Hans",
-    "zh-tw": "zh-Hant",
-    "zh-hk": "zh-Hant",
-    "zh-mo": "zh-Hant",
-    "zh-hant": "zh-Hant",
-}
-
-
-def supported_language(tag: str | None) -> str | None:
-    """Map a language tag (``zh-TW``, ``ja-JP``, ``zh-Hant-HK``…) to a template language."""
-    if not tag:
-        return None
-    lowered = tag.strip().replace("_", "-").lower()
-    parts = lowered.split("-")
-    for candidate in ("-".join(parts[:2]), parts[0]):
-        if candidate in _LANGUAGE_ALIASES:
-            return _LANGUAGE_ALIASES[candidate]
-    return parts[0] if parts[0] in ("en", "ja") else None
 
 
 class Role(StrEnum):

@@ -18,7 +18,8 @@ from jinja2 import (
     select_autoescape,
 )
 
-from services.notify.domain import DIGEST, FALLBACK_LANGUAGE, Notice, Rendered
+from contracts.languages import FALLBACK_LANGUAGE
+from services.notify.domain import DIGEST, Notice, Rendered
 
 TEMPLATES = Path(__file__).parent / "templates"
 

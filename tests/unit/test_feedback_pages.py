@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from contracts.events import AppealLevel
+from contracts.languages import LANGUAGES
 from runtime.clock import FakeClock
 from runtime.signing import Signer
 from runtime.store import Repository
@@ -19,7 +20,6 @@ from runtime.web import install_error_handlers
 from services.feedback import api
 from services.feedback.config import FeedbackSettings
 from services.feedback.domain import (
-    LANGUAGES,
     Appeal,
     Survey,
     TicketFacts,

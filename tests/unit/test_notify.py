@@ -9,8 +9,8 @@ import pytest
 
 from contracts import events
 from contracts.events import Priority, ReplyChannel, Traveller
+from contracts.languages import LANGUAGES, supported_language
 from services.notify.domain import (
-    LANGUAGES,
     TEMPLATE_NAMES,
     Delivery,
     DeliveryStatus,
@@ -21,7 +21,6 @@ from services.notify.domain import (
     delivery_id,
     notices_for,
     route_for,
-    supported_language,
 )
 from services.notify.render import TEMPLATES, Renderer
 from tests.factories import T0, TRAVELLER
