@@ -33,25 +33,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from contracts.taxonomy import CATEGORIES
+
 HERE = Path(__file__).resolve().parent
 LANGS = ("en", "zh-Hans", "zh-Hant", "ja")
-CATEGORIES = (
-    "booking_failure",
-    "change_rebook",
-    "cancel_refund",
-    "flight_disruption",
-    "hotel_issue",
-    "ground_transport",
-    "baggage",
-    "invoice",
-    "reimbursement",
-    "approval",
-    "account_access",
-    "policy_question",
-    "billing",
-    "service_complaint",
-    "other",
-)
 # Categories where "I fly in two hours" makes the case critical; an invoice question
 # does not become critical because the traveller is at the airport.
 TRAVEL_NOW = {

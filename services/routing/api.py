@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.events import CategoryConfidence, Priority
+from contracts.taxonomy import Category
 from runtime.aggregate import Aggregate
 from runtime.auth import RANK, AdminScope, ManagerScope, Role, StaffScope
 from runtime.clock import Clock
@@ -32,7 +33,6 @@ from services.routing.domain import (
 )
 from services.routing.handlers import NotClassified, Router
 from services.routing.knowledge import Article, KnowledgeBase, Translation
-from services.routing.triage import Category
 
 A = TypeVar("A", bound=Aggregate)
 Language = Literal["zh-Hans", "zh-Hant", "en", "ja"]

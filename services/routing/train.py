@@ -35,8 +35,8 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from sklearn.model_selection import GroupKFold
 from sklearn.svm import LinearSVC
 
+from contracts.taxonomy import CATEGORIES
 from services.routing.triage import (
-    CATEGORIES,
     DEFAULT_ARTIFACT,
     FIELDS,
     MODEL_DIR,

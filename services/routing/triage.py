@@ -34,32 +34,16 @@ from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.taxonomy import Category
+
 MODEL_VERSION = "triage-v1"
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_ARTIFACT = MODEL_DIR / f"{MODEL_VERSION}.joblib"
 
 Lang = Literal["zh-Hans", "zh-Hant", "en", "ja", "other"]
-Category = Literal[
-    "booking_failure",
-    "change_rebook",
-    "cancel_refund",
-    "flight_disruption",
-    "hotel_issue",
-    "ground_transport",
-    "baggage",
-    "invoice",
-    "reimbursement",
-    "approval",
-    "account_access",
-    "policy_question",
-    "billing",
-    "service_complaint",
-    "other",
-]
 Urgency = Literal["critical", "high", "normal", "low"]
 Sentiment = Literal["negative", "neutral", "positive"]
 FIELDS = ("category", "urgency", "sentiment")
-CATEGORIES: tuple[str, ...] = get_args(Category)
 URGENCIES: tuple[str, ...] = get_args(Urgency)
 SENTIMENTS: tuple[str, ...] = get_args(Sentiment)
 
