@@ -73,7 +73,13 @@ PUBLICATIONS: dict[str, tuple[type[Event], ...]] = {
         events.TicketResolved,
         events.TicketReopened,
     ),
-    "routing": (events.TicketRouted, events.TicketBotAnswered),
+    "routing": (
+        events.TicketRouted,
+        events.TicketBotAnswered,
+        events.SlaWarning,
+        events.SlaBreached,
+        events.SlaClockStopped,
+    ),
     "notify": (events.NotificationDelivered, events.NotificationFailed),
     "feedback": (
         events.SurveySent,
