@@ -58,10 +58,10 @@ bench: install ## triage speed, then load the pipeline (own stack): latency, sus
 	$(PY) bench/triage_bench.py --record docs/benchmarks.md
 	$(PY) bench/load.py --profile --record docs/benchmarks.md $(ARGS)
 
-chaos: install ## kill -9, duplicate delivery and poison scenarios under load (add ARGS=--broker to also restart the shared RabbitMQ)
+chaos: install ## kill -9, duplicates, poison, store outage and out-of-order scenarios under load (add ARGS=--broker to also restart the shared RabbitMQ)
 	$(PY) bench/chaos.py --out bench/results/chaos.json $(ARGS)
 
-chaos-short: install ## the chaos suite in under 3 minutes, no broker restart (CI)
+chaos-short: install ## the chaos suite in under 3 minutes: 10 s store outage, no broker restart (CI)
 	$(PY) bench/chaos.py --short
 
 train-routing: install ## rebuild the routing corpus, train the triage model, write docs/routing-eval.md

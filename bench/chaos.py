@@ -10,9 +10,14 @@ within the deadline. "Duplicated": a traveller with two acknowledgement deliveri
 - ``broker``: ``rabbitmqctl stop_app`` / ``start_app`` during load; services must
   reconnect unattended within 30 s. The broker is shared: only with ``--broker``;
 - ``double``: every ``contact.received`` published on the bus twice, same message id;
-- ``poison``: a contact that does not validate lands in the DLQ while traffic flows.
+- ``poison``: a contact that does not validate lands in the DLQ while traffic flows;
+- ``store``: the store unreachable for 30 s behind a TCP proxy (``bench/faultproxy.py``),
+  once with connections reset and once black-holed; nothing accepted may be lost;
+- ``order``: each conversation's three messages published last-first: one ticket
+  holding all three contacts, one acknowledgement.
 
-``--short`` (CI): fewer contacts, two kills, no broker restart; under 3 minutes.
+``--short`` (CI): fewer contacts, two kills, a 10 s store outage, no broker restart;
+under 3 minutes.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -36,6 +42,7 @@ import aio_pika
 import httpx
 import orjson
 
+from bench.faultproxy import FaultProxy
 from bench.harness import (
     ACK,
     TENANT,
@@ -60,8 +67,15 @@ CHAOS_ENV = {
 
 
 class Scenario:
-    def __init__(self, stack: BenchStack, tap: Tap, http: httpx.AsyncClient, key: dict[str, str]):
-        self.stack, self.tap, self.http, self.key = stack, tap, http, key
+    def __init__(
+        self,
+        stack: BenchStack,
+        tap: Tap,
+        http: httpx.AsyncClient,
+        key: dict[str, str],
+        proxy: FaultProxy,
+    ):
+        self.stack, self.tap, self.http, self.key, self.proxy = stack, tap, http, key, proxy
         self.gateways = Gateways(stack.namespace + "-" + os.urandom(3).hex())
         self.accepted: list[Contact] = []
 
@@ -99,7 +113,7 @@ class Scenario:
         for traveller in missing:
             response = await self.http.get(
                 f"{self.stack.url('notify')}/v1/inbox/{traveller}",
-                headers={"X-Tenant-Id": TENANT},
+                headers=self.stack.token("chaos", tenants=(TENANT,)),
             )
             delivered = (
                 [d for d in response.json() if d["template"] == ACK and d["status"] == "delivered"]
@@ -231,12 +245,71 @@ async def scenario_poison(s: Scenario, contacts: int, rate: float) -> dict[str, 
     return result
 
 
+async def scenario_store(
+    s: Scenario, contacts: int, rate: float, outage_s: float, mode: Literal["reset", "blackhole"]
+) -> dict[str, Any]:
+    log: list[str] = []
+
+    async def outage() -> None:
+        await asyncio.sleep(contacts / rate / 4)
+        started = time.monotonic()
+        s.proxy.cut(mode)
+        log.append(f"store cut ({mode})")
+        await asyncio.sleep(outage_s)
+        s.proxy.heal()
+        log.append(f"store back after {time.monotonic() - started:.1f}s")
+
+    await asyncio.gather(s.gateway_load(contacts, rate, retry_for_s=outage_s + 60), outage())
+    return await s.verdict(f"store unreachable {outage_s:.0f}s ({mode})", 120, events=log)
+
+
+async def scenario_order(s: Scenario, conversations: int, rate: float) -> dict[str, Any]:
+    connection = await aio_pika.connect(s.stack.amqp_url)
+    try:
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        for _ in range(conversations):
+            first = Contact(s.gateways.new_body(), "", "new")
+            first.traveller = first.body["traveller"]["id"]
+            s.gateways.counter += 1
+            later = [
+                {**first.body, "channel_message_id": f"{first.body['channel_message_id']}-{n}"}
+                for n in (2, 3)
+            ]
+            first.sent = time.monotonic()
+            for body in (*reversed(later), first.body):  # the opening message arrives last
+                await publish(
+                    channel, s.stack.topology.events_exchange, envelope(Contact(body, "", "new"))
+                )
+            first.status = 202
+            s.accepted.append(first)
+            await asyncio.sleep(1 / rate)
+    finally:
+        await connection.close()
+    result = await s.verdict("out of order", 60, published=3 * conversations)
+    staff = s.stack.token("chaos", "manager")
+    incomplete = []
+    for contact in s.accepted:
+        ticket_id = s.tap.tickets.get(contact.traveller)
+        answer = await s.http.get(f"{s.stack.url('intake')}/v1/tickets/{ticket_id}", headers=staff)
+        held = len(answer.json().get("contacts", [])) if answer.status_code == 200 else 0
+        if held != 3:
+            incomplete.append(f"{ticket_id}: {held} contacts")
+    result["tickets_missing_contacts"] = incomplete[:5]
+    result["passed"] = result["passed"] and not incomplete
+    return result
+
+
 async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     amqp_url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     stack = BenchStack(amqp_url, CHAOS_ENV)
+    store = urlsplit(stack.mongo_url)
+    proxy = FaultProxy(store.hostname or "127.0.0.1", store.port or 27017, local.free_port())
+    await proxy.start()
+    stack.env["MONGO_URL"] = proxy.url
     tap: Tap | None = None
     results: list[dict[str, Any]] = []
     n = 120 if args.short else args.contacts
+    outage_s = 10.0 if args.short else 30.0
     try:
         await asyncio.to_thread(stack.start_all)
         tap = Tap(amqp_url, stack.topology)
@@ -247,7 +320,13 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 ("kill", lambda s: scenario_kill(s, n, args.rate, 2 if args.short else 3)),
                 ("double", lambda s: scenario_double(s, n // 2, args.rate)),
                 ("poison", lambda s: scenario_poison(s, n // 2, args.rate)),
+                ("store", lambda s: scenario_store(s, n, args.rate, outage_s, "reset")),
+                ("order", lambda s: scenario_order(s, n // 4, args.rate)),
             ]
+            if not args.short:
+                plan.append(
+                    ("store", lambda s: scenario_store(s, n, args.rate, outage_s, "blackhole"))
+                )
             if args.broker and not args.short:
                 plan.append(("broker", lambda s: scenario_broker(s, n, args.rate)))
             for name, scenario in plan:
@@ -255,7 +334,7 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                     continue
                 print(f"scenario {name} …", flush=True)
                 started = time.monotonic()
-                result = await scenario(Scenario(stack, tap, http, key))
+                result = await scenario(Scenario(stack, tap, http, key, proxy))
                 result["seconds"] = round(time.monotonic() - started, 1)
                 print("  " + json.dumps(result, ensure_ascii=False), flush=True)
                 results.append(result)
@@ -263,6 +342,7 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         if tap is not None:
             await tap.close()
         await stack.close()
+        await proxy.close()
     return results
 
 
@@ -272,7 +352,9 @@ def main() -> None:
     parser.add_argument("--broker", action="store_true", help="also stop/start RabbitMQ (shared!)")
     parser.add_argument("--contacts", type=int, default=400)
     parser.add_argument("--rate", type=float, default=20.0)
-    parser.add_argument("--only", nargs="*", choices=["kill", "double", "poison", "broker"])
+    parser.add_argument(
+        "--only", nargs="*", choices=["kill", "double", "poison", "store", "order", "broker"]
+    )
     parser.add_argument("--out", type=Path, help="write the results as JSON here")
     args = parser.parse_args()
     started = time.monotonic()
