@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down test test-unit test-integration test-e2e lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions dlq-replay bench chaos chaos-short
+.PHONY: help install up down test test-unit test-integration test-e2e lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions dlq-replay bench soak chaos chaos-short
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench: install ## triage speed, then load the pipeline (own stack): latency, sus
 
 chaos: install ## kill -9, duplicates, poison, store outage and out-of-order scenarios under load (add ARGS=--broker to also restart the shared RabbitMQ)
 	$(PY) bench/chaos.py --out bench/results/chaos.json $(ARGS)
+
+soak: install ## ten minutes at a steady 10 contacts/s: RSS of every service per minute (bench/results/soak.json, docs/benchmarks.md)
+	$(PY) bench/soak.py --record docs/benchmarks.md $(ARGS)
 
 chaos-short: install ## the chaos suite in under 3 minutes: 10 s store outage, no broker restart (CI)
 	$(PY) bench/chaos.py --short
