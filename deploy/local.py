@@ -92,7 +92,9 @@ def ensure_rabbitmq(amqp_url: str) -> bool:
     host, port = parts.hostname or "127.0.0.1", parts.port or 5672
     local = host in ("127.0.0.1", "localhost")
     if port_open(host, port):
-        if amqp_answers(host, port):
+        # A busy broker (2 cores, many test runs) can take seconds to answer: only three
+        # silent handshakes in a row mean wedged; restarting a slow one breaks every client.
+        if any(amqp_answers(host, port, timeout_s=10.0) for _ in range(3)):
             return False
         if not (local and shutil.which("rabbitmqctl")):
             raise RuntimeError(f"RabbitMQ at {host}:{port} accepts TCP but does not answer AMQP")
