@@ -73,8 +73,35 @@ def _start_local_rabbitmq(host: str, port: int) -> None:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
         subprocess.run(["apt-get", "install", "-yq", "rabbitmq-server"], check=True, env=env)
-    subprocess.run(["rabbitmq-server", "-detached"], check=True)
+    if os.geteuid() == 0 and Path(DEBIAN_RABBITMQ).exists():
+        # Debian's wrapper `su`s to rabbitmq, which resets the open-files limit to 1024; each
+        # quorum queue holds file handles, and at that limit new AMQP connections hang forever.
+        command = f"ulimit -n $(ulimit -Hn) && {DEBIAN_RABBITMQ} -detached"
+        subprocess.run(
+            ["su", "rabbitmq", "-s", "/bin/sh", "-c", command], check=True, cwd="/var/lib/rabbitmq"
+        )
+    else:
+        subprocess.run(["rabbitmq-server", "-detached"], check=True)
     wait_for(lambda: amqp_answers(host, port, 2.0), 120, "RabbitMQ")
+
+
+DEBIAN_RABBITMQ = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+MIN_BROKER_FILES = 4096
+
+
+def local_broker_file_limit() -> int | None:
+    """The soft open-files limit of the local RabbitMQ node, if one runs and we may look."""
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            if b"beam.smp" not in cmdline or b"rabbit" not in cmdline:
+                continue
+            for line in (proc / "limits").read_text().splitlines():
+                if line.startswith("Max open files"):
+                    return int(line.split()[3])
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def _restart_local_rabbitmq(host: str, port: int) -> None:
@@ -94,6 +121,11 @@ def ensure_rabbitmq(amqp_url: str) -> bool:
     if port_open(host, port):
         # A busy broker (2 cores, many test runs) can take seconds to answer: only three
         # silent handshakes in a row mean wedged; restarting a slow one breaks every client.
+        limit = local_broker_file_limit() if local and os.geteuid() == 0 else None
+        if limit is not None and limit < MIN_BROKER_FILES and shutil.which("rabbitmqctl"):
+            print(f"local RabbitMQ may open only {limit} files: restarting it", file=sys.stderr)
+            _restart_local_rabbitmq(host, port)
+            return True
         if any(amqp_answers(host, port, timeout_s=10.0) for _ in range(3)):
             return False
         if not (local and shutil.which("rabbitmqctl")):
@@ -229,7 +261,10 @@ def up() -> None:
         sink = start_smtp_sink(smtp_port, DATA / "mail", DATA / "logs" / "smtp.log")
         _pidfile("smtp").write_text(str(sink.pid))
         print(f"started the SMTP sink on {smtp_port} (mail in .data/mail/new)")
-    env = {"AMQP_URL": amqp_url, "MONGO_URL": mongo_url}
+    env = {
+        "AMQP_URL": amqp_url,
+        "MONGO_URL": mongo_url,
+    }
     for name, port in SERVICES.items():
         if _alive(name):
             continue
