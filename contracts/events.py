@@ -174,6 +174,9 @@ class TicketOpened(Event):
     category_hint: str | None = None
     proactive: bool = Field(default=False, description="Opened by TripCare, not the traveller.")
     opened_at: datetime
+    incident_id: str | None = Field(
+        default=None, description="The supplier disruption a proactive ticket was opened for."
+    )
 
 
 class TicketFollowedUp(Event):
@@ -285,6 +288,9 @@ class TicketRouted(Event):
     )
     bot_decision: str | None = Field(
         default=None, description="Why the knowledge-base bot did not answer this time."
+    )
+    proactive: bool = Field(
+        default=False, description="A proactive ticket: its notice already told the traveller."
     )
 
 
@@ -440,6 +446,9 @@ class SupplierStatusChanged(Event):
     service_date: date
     details: dict[str, str] = Field(default_factory=dict)
     reported_at: datetime
+    event_id: str | None = Field(
+        default=None, max_length=128, description="The partner's id: a re-sent event repeats it."
+    )
 
 
 class BookingSegment(BaseModel):
@@ -459,6 +468,127 @@ class BookingUpserted(Event):
     channel: Channel
     segments: list[BookingSegment]
     updated_at: datetime
+
+
+class BookingCancelled(Event):
+    """The booking system cancelled a whole booking: its segments no longer put anyone on board."""
+
+    schema_name: ClassVar[str] = "booking.cancelled"
+
+    booking_id: str
+    cancelled_at: datetime
+
+
+class NextStep(StrEnum):
+    """What happens after a proactive notice (docs/suppliers.md)."""
+
+    REBOOKING = "rebooking"
+    """An agent is already rebooking or rehousing the traveller."""
+    OPTIONS = "options"
+    """Nothing is needed; the traveller may ask for alternatives."""
+
+
+class DisruptionRevised(Event):
+    """Routing's record of one supplier disruption changed (all tenants; scope ``_suppliers``).
+
+    Routing consumes it itself to find the affected travellers of every tenant.
+    """
+
+    schema_name: ClassVar[str] = "disruption.revised"
+
+    incident_id: str
+    partner: str
+    kind: str = Field(description="Normalised kind: flight_cancelled, hotel_overbooked, …")
+    resource: str = Field(description="flight, hotel, train or car")
+    reference: str
+    service_date: date
+    revision: int = Field(ge=1, description="Counts material changes; travellers hear of each.")
+    material: bool = Field(description="False: details changed, nobody is told again.")
+    next_step: NextStep
+    details: dict[str, str] = Field(default_factory=dict)
+    summary: str
+    reported_at: datetime
+
+
+class IncidentOpened(Event):
+    """One tenant's view of a disruption opened: it has travellers affected or contacts about it."""
+
+    schema_name: ClassVar[str] = "incident.opened"
+
+    incident_id: str
+    kind: str
+    reference: str
+    service_date: date
+    affected: int = Field(ge=0, description="This tenant's affected booking segments.")
+    opened_at: datetime
+
+
+class IncidentUpdated(Event):
+    """A tenant's incident changed: a new revision of the disruption, or more travellers."""
+
+    schema_name: ClassVar[str] = "incident.updated"
+
+    incident_id: str
+    kind: str
+    revision: int = Field(ge=1)
+    material: bool
+    affected: int = Field(ge=0)
+    linked_tickets: int = Field(ge=0)
+    closed: bool = Field(default=False, description="The tenant closed it: no more clustering.")
+    updated_at: datetime
+
+
+class ProactiveContactRequested(Event):
+    """Routing asks intake to open (or update) a proactive ticket for one affected traveller."""
+
+    schema_name: ClassVar[str] = "proactive.contact"
+
+    incident_id: str
+    revision: int = Field(ge=1)
+    traveller: Traveller
+    channel: Channel = Field(description="The booking's channel: where the traveller is reached.")
+    booking_id: str
+    kind: str
+    resource: str
+    reference: str
+    service_date: date
+    departs_at: datetime = Field(description="Start of the affected segment (itinerary).")
+    priority: Priority = Field(description="critical when the segment starts within 6 h.")
+    next_step: NextStep
+    details: dict[str, str] = Field(default_factory=dict)
+    summary: str = Field(description="One line for the ticket's text and the agent.")
+    requested_at: datetime
+
+
+class DisruptionNotice(Event):
+    """Intake tells a traveller of a disruption on their trip; notify delivers it."""
+
+    schema_name: ClassVar[str] = "ticket.disruption_notice"
+
+    ticket_id: str
+    incident_id: str
+    revision: int = Field(ge=1)
+    channel: Channel
+    traveller: Traveller
+    kind: str
+    reference: str
+    service_date: date
+    departs_at: datetime
+    next_step: NextStep
+    details: dict[str, str] = Field(default_factory=dict)
+    tracking_url: str
+    sent_at: datetime
+
+
+class IncidentLinked(Event):
+    """Routing clustered a traveller's contact into an open incident; intake marks the ticket."""
+
+    schema_name: ClassVar[str] = "incident.linked"
+
+    incident_id: str
+    ticket_id: str
+    reference: str
+    linked_at: datetime
 
 
 class SlaClock(StrEnum):
@@ -561,6 +691,13 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     AppealResolved,
     SupplierStatusChanged,
     BookingUpserted,
+    BookingCancelled,
+    DisruptionRevised,
+    IncidentOpened,
+    IncidentUpdated,
+    ProactiveContactRequested,
+    DisruptionNotice,
+    IncidentLinked,
     SlaWarning,
     SlaBreached,
     SlaClockStopped,

@@ -24,14 +24,23 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
         events.FeedbackReceived,
         events.AppealFiled,
         events.AppealResolved,
+        events.SlaWarning,
+        events.SlaBreached,
+        events.ProactiveContactRequested,
+        events.IncidentLinked,
     ),
     "routing": (
         events.TicketOpened,
         events.TicketFollowedUp,
+        events.TicketReplied,  # first and next response stop SLA clocks (docs/sla.md)
         events.TicketTransferred,
         events.TicketStatusChanged,
         events.TicketResolved,
         events.TicketReopened,
+        events.SupplierStatusChanged,
+        events.BookingUpserted,
+        events.BookingCancelled,
+        events.DisruptionRevised,  # its own: the fan-out to every tenant's travellers
     ),
     "notify": (
         events.TicketAcknowledged,
@@ -40,6 +49,11 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
         events.TicketReplied,
         events.TicketResolved,
         events.SurveySent,
+        events.DisruptionNotice,
+        events.AppealFiled,
+        events.AppealResolved,
+        events.SlaWarning,
+        events.SlaBreached,
         events.NotificationFailed,  # its own: a failed channel hands over to the next one
     ),
     "feedback": (
@@ -56,6 +70,8 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
         events.FeedbackReceived,  # its own, like the two below: the facts are built from events
         events.AppealFiled,
         events.AppealResolved,
+        events.SlaBreached,
+        events.SlaClockStopped,
     ),
 }
 
@@ -72,6 +88,7 @@ PUBLICATIONS: dict[str, tuple[type[Event], ...]] = {
         events.TicketMerged,
         events.TicketResolved,
         events.TicketReopened,
+        events.DisruptionNotice,
     ),
     "routing": (
         events.TicketRouted,
@@ -79,6 +96,11 @@ PUBLICATIONS: dict[str, tuple[type[Event], ...]] = {
         events.SlaWarning,
         events.SlaBreached,
         events.SlaClockStopped,
+        events.DisruptionRevised,
+        events.IncidentOpened,
+        events.IncidentUpdated,
+        events.ProactiveContactRequested,
+        events.IncidentLinked,
     ),
     "notify": (events.NotificationDelivered, events.NotificationFailed),
     "feedback": (
@@ -88,7 +110,7 @@ PUBLICATIONS: dict[str, tuple[type[Event], ...]] = {
         events.AppealResolved,
     ),
     "suppliers": (events.SupplierStatusChanged,),
-    "booking-system": (events.BookingUpserted,),
+    "booking-system": (events.BookingUpserted, events.BookingCancelled),
 }
 
 

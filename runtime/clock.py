@@ -10,6 +10,12 @@ class Clock(Protocol):
     def now(self) -> datetime: ...
 
 
+def epoch_ms(moment: datetime) -> int:
+    """Integer epoch milliseconds, rounded down: stored due times are compared on these
+    (nx-27017 compares dates only to the second)."""
+    return int(moment.timestamp() * 1000)
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)

@@ -68,6 +68,7 @@ class ServiceRuntime:
             self.clock,
             sweep_interval_s=settings.outbox_sweep_interval_s,
             grace_s=settings.outbox_grace_s,
+            workers=settings.outbox_workers,
         )
         Gauge(
             "outbox_backlog", "Commits waiting for the relay's fast path", registry=self.registry

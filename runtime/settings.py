@@ -47,10 +47,16 @@ class Settings(BaseSettings):
     outbox_grace_s: float = Field(
         default=2.0, description="Age after which the sweeper publishes what the fast path has not."
     )
+    outbox_workers: int = Field(
+        default=4, ge=1, description="Commits the relay's fast path publishes at once."
+    )
     graceful_timeout_s: float = 15.0
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger requests get 413.")
     log_level: str = "INFO"
     otel_console: bool = Field(default=False, description="Print spans to stdout (debugging).")
+    dev_login: bool = Field(
+        default=False, description="Consoles offer a sign-in minting any staff token (local only)."
+    )
 
     @property
     def database(self) -> str:

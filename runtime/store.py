@@ -132,13 +132,16 @@ class Repository(Generic[A]):
         aggregate_id: str,
         create: Callable[[], A],
         change: Callable[[A], None],
+        tenant_id: str | None = None,
     ) -> A:
         """Like ``apply``, creating the aggregate first if this message is the first to arrive.
 
         Events from different queues may arrive in any order, so read models
-        and case files are created by whichever event comes first.
+        and case files are created by whichever event comes first. ``tenant_id``
+        names the aggregate's tenant when it is not the message's (a supplier
+        event fanned out to the tenants it affects).
         """
-        aggregate = await self.get(envelope.tenant_id, aggregate_id)
+        aggregate = await self.get(tenant_id or envelope.tenant_id, aggregate_id)
         if aggregate is None:
             aggregate = create()
             change(aggregate)

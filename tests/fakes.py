@@ -2,7 +2,8 @@
 
 Only what the code uses is implemented, with MongoDB's semantics: unique
 ``_id``, conditional replace, and ``find`` with equality, ``$in``, ``$ne``,
-``$gte``/``$lt``, ``$regex``, ``$or``/``$and``, dotted paths, sort and limit.
+``$gte``/``$lt``/``$lte``, ``$regex``, ``$or``/``$and``, dotted paths, sort and limit;
+``$set`` updates (one, many, upsert) and deletes.
 Each call yields to the event loop (a random number of times when a ``Random``
 is given) so concurrent tasks interleave as they would against a server.
 """
@@ -27,6 +28,7 @@ Doc = dict[str, Any]
 @dataclass
 class _Result:
     matched_count: int
+    deleted_count: int = 0
 
 
 def _get(doc: Doc, path: str) -> Any:
@@ -51,6 +53,8 @@ def _test(value: Any, condition: Any) -> bool:
         if op == "$gte" and not (value is not None and value >= arg):
             return False
         if op == "$lt" and not (value is not None and value < arg):
+            return False
+        if op == "$lte" and not (value is not None and value <= arg):
             return False
         if op == "$regex":
             flags = re.I if "i" in condition.get("$options", "") else 0
@@ -107,7 +111,8 @@ class FakeCollection:
         for _ in range(self.chaos.randint(0, 3) if self.chaos else 1):
             await asyncio.sleep(0)
 
-    def find(self, query: Doc) -> FakeCursor:
+    def find(self, query: Doc, projection: Doc | None = None) -> FakeCursor:
+        """Whole documents: a projection only trims what the caller reads anyway."""
         return FakeCursor([copy.deepcopy(d) for d in self.docs.values() if matches(d, query)], self)
 
     async def find_one(self, query: Doc) -> Doc | None:
@@ -128,6 +133,38 @@ class FakeCollection:
             return _Result(0)
         self.docs[current["_id"]] = {**copy.deepcopy(doc), "_id": current["_id"]}
         return _Result(1)
+
+    async def update_one(self, query: Doc, update: Doc, upsert: bool = False) -> _Result:
+        """``$set`` only; an upsert takes its ``_id`` from an equality filter."""
+        await self._yield()
+        current = next((d for d in self.docs.values() if matches(d, query)), None)
+        if current is None:
+            if upsert:
+                self.docs[query["_id"]] = {"_id": query["_id"], **copy.deepcopy(update["$set"])}
+            return _Result(0)
+        current.update(copy.deepcopy(update["$set"]))
+        return _Result(1)
+
+    async def update_many(self, query: Doc, update: Doc) -> _Result:
+        await self._yield()
+        found = [d for d in self.docs.values() if matches(d, query)]
+        for doc in found:
+            doc.update(copy.deepcopy(update["$set"]))
+        return _Result(len(found))
+
+    async def delete_one(self, query: Doc) -> _Result:
+        await self._yield()
+        found = next((d for d in self.docs.values() if matches(d, query)), None)
+        if found is not None:
+            del self.docs[found["_id"]]
+        return _Result(0, int(found is not None))
+
+    async def delete_many(self, query: Doc) -> _Result:
+        await self._yield()
+        found = [d["_id"] for d in self.docs.values() if matches(d, query)]
+        for key in found:
+            del self.docs[key]
+        return _Result(0, len(found))
 
 
 class FakeDatabase(dict[str, FakeCollection]):
