@@ -11,13 +11,23 @@ from typing import Any
 
 from contracts import events
 from contracts.envelope import Envelope, Event
-from contracts.events import AppealLevel, BookingReference, Channel, Priority, ReferenceKind
+from contracts.events import (
+    AppealLevel,
+    BookingReference,
+    Channel,
+    EscalationLevel,
+    Priority,
+    ReferenceKind,
+    SlaClock,
+)
 from services.feedback.domain import appeal_id_for, survey_id_for
 from tests.factories import T0
 
 FLIGHT = BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501")
 HOTEL = BookingReference(kind=ReferenceKind.HOTEL_CONFIRMATION, value="HB12345")
 PNR = BookingReference(kind=ReferenceKind.PNR, value="ABC123")
+FR, NR, RES = SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE, SlaClock.RESOLUTION
+HIGH, CRITICAL, EXPERT = Priority.HIGH, Priority.CRITICAL, EscalationLevel.EXPERT_TEAM
 START, END = T0, T0 + timedelta(days=1)
 NOW = T0 + timedelta(hours=12)
 
@@ -227,6 +237,58 @@ class Desk:
             )
         )
 
+    def clock_stopped(
+        self,
+        ticket: str,
+        clock: SlaClock,
+        started: float,
+        stopped: float,
+        *,
+        target: float,
+        priority: Priority = Priority.NORMAL,
+        category: str | None = "other",
+    ) -> None:
+        """Routing's ``sla.stopped``; met when it stopped within ``target`` minutes."""
+        self.emit(
+            events.SlaClockStopped(
+                ticket_id=ticket,
+                clock=clock,
+                priority=priority,
+                category=category,
+                met=stopped - started <= target,
+                target_seconds=int(target * 60),
+                elapsed_seconds=int((stopped - started) * 60),
+                started_at=at(started),
+                stopped_at=at(stopped),
+            )
+        )
+
+    def breached(
+        self,
+        ticket: str,
+        clock: SlaClock,
+        minute: float,
+        *,
+        level: EscalationLevel = EscalationLevel.SENIOR_AGENT,
+        previous: Priority = Priority.NORMAL,
+        priority: Priority = Priority.HIGH,
+        category: str | None = "other",
+        deadline: float | None = None,
+    ) -> None:
+        """Routing's ``sla.breached``: the clock ran out at ``deadline`` (default: ``minute``)."""
+        self.emit(
+            events.SlaBreached(
+                ticket_id=ticket,
+                clock=clock,
+                priority=priority,
+                previous_priority=previous,
+                category=category,
+                level=level,
+                deadline=at(minute if deadline is None else deadline),
+                breached_at=at(minute),
+            )
+        )
+
 
 def a_day_at_the_desk(tenant: str = "acme", prefix: str = "m") -> Desk:
     """Eight tickets covering the edge cases; ``EXPECTED`` holds what they must give."""
@@ -238,6 +300,8 @@ def a_day_at_the_desk(tenant: str = "acme", prefix: str = "m") -> Desk:
     desk.replied("TA", 10)
     desk.resolved("TA", 60, first=10)
     desk.rated("TA", 1, 120, csat=5, nps=10)
+    desk.clock_stopped("TA", FR, 0, 10, target=30, category="flight_disruption")
+    desk.clock_stopped("TA", RES, 0, 60, target=24 * 60, category="flight_disruption")
     # B: rated 2, appealed, reopened for an expert, resolved again, rated 5 / NPS 9.
     desk.opened("TB", 60, b, Channel.IN_APP, references=(HOTEL,))
     desk.routed("TB", 61, category="hotel_issue")
@@ -250,6 +314,12 @@ def a_day_at_the_desk(tenant: str = "acme", prefix: str = "m") -> Desk:
         "TB", 187, queue="expert", category="hotel_issue", priority=Priority.HIGH, resolution_in=240
     )
     desk.resolved("TB", 300, count=2, by="expert-1", first=80)
+    # B's clocks: met at normal; after the appeal (high) the next response breached, missed.
+    desk.clock_stopped("TB", FR, 60, 80, target=30, category="hotel_issue")
+    desk.clock_stopped("TB", RES, 60, 120, target=24 * 60, category="hotel_issue")
+    desk.breached("TB", NR, 246, previous=HIGH, priority=CRITICAL, category="hotel_issue")
+    desk.clock_stopped("TB", NR, 186, 300, target=60, priority=HIGH, category="hotel_issue")
+    desk.clock_stopped("TB", RES, 186, 300, target=240, priority=HIGH, category="hotel_issue")
     desk.appeal_decided("TB", 1, 300, "expert-1")
     desk.rated("TB", 2, 360, csat=5, nps=9)
     # C: A calls about the same flight (a repeat contact); critical, resolved in 8 minutes.
@@ -264,21 +334,42 @@ def a_day_at_the_desk(tenant: str = "acme", prefix: str = "m") -> Desk:
     )
     desk.replied("TC", 303)
     desk.resolved("TC", 308, first=303)
+    desk.clock_stopped(
+        "TC", FR, 300, 303, target=4, priority=CRITICAL, category="flight_disruption"
+    )
+    desk.clock_stopped(
+        "TC", RES, 300, 308, target=59, priority=CRITICAL, category="flight_disruption"
+    )
     # D: the bot answers in a minute; D writes again (repeat), the ticket reopens, still open.
     desk.opened("TD", 360, d, Channel.WEB_CHAT)
     desk.bot_answered("TD", 361)
     desk.followed_up("TD", 420)
     desk.reopened("TD", 420)
     desk.routed("TD", 421, category="baggage", priority=Priority.HIGH)
+    desk.clock_stopped("TD", FR, 360, 361, target=30, category="baggage")
+    desk.breached("TD", NR, 451, previous=HIGH, priority=CRITICAL, category="baggage")
     # E: someone else writes about A's flight (a repeat by booking); merged into A.
     desk.opened("TE", 480, traveller("E"), references=(FLIGHT,))
     desk.merged("TE", "TA", 510)
-    # F: nobody answers within 30 minutes: a first-response breach; still open.
+    desk.clock_stopped("TE", FR, 480, 510, target=20)  # a merged duplicate's clock: not counted
+    # F: nobody answers within 30 minutes: escalated to a senior agent, then the experts; open.
     desk.opened("TF", 540, traveller("F"))
     desk.routed("TF", 540, category="invoice")
+    desk.breached("TF", FR, 570, category="invoice")
+    desk.breached(
+        "TF",
+        FR,
+        600,
+        level=EXPERT,
+        previous=HIGH,
+        priority=CRITICAL,
+        category="invoice",
+        deadline=570,
+    )
     # G: opened two days before the window; its follow-up inside it is a repeat contact.
     desk.opened("TG", -48 * 60, traveller("G"), references=(PNR,))
     desk.followed_up("TG", 600, Channel.EMAIL)
+    desk.clock_stopped("TG", NR, 600, 700, target=60)  # opened before the window: not counted
     # H: opened after the window: not counted.
     desk.opened("TH", 30 * 60, traveller("H"))
     return desk
@@ -300,9 +391,13 @@ EXPECTED: dict[str, Any] = {
     "repeat_contact_rate": 0.5,
     "bot": {"answered": 1, "answer_rate": 0.2, "reopened": 1, "reopen_rate": 1.0},
     "sla": {
-        "first_response": {"part": 4, "of": 5, "rate": 0.8},
-        "resolution": {"part": 3, "of": 3, "rate": 1.0},
-        "attainment": {"part": 4, "of": 5, "rate": 0.8},
+        "attainment": {"part": 8, "of": 9, "rate": 0.8889},
+        "first_response": {"part": 4, "of": 4, "rate": 1.0},
+        "next_response": {"part": 0, "of": 1, "rate": 0.0},
+        "resolution": {"part": 4, "of": 4, "rate": 1.0},
+        "supplier": {"part": 0, "of": 0, "rate": None},
+        "breaches": 4,
+        "breached_tickets": 3,
     },
     "appeals": {"filed": 1, "second": 0, "decided": 1, "tickets": 1, "rate": 0.3333},
     "critical_resolved_in_10m": {"part": 1, "of": 1, "rate": 1.0},

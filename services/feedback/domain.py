@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Literal, NamedTuple
@@ -25,6 +25,15 @@ from contracts.envelope import Event
 from contracts.events import AppealLevel, BookingReference, Channel, Priority, Traveller
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from runtime.aggregate import Aggregate
+from services.feedback.sla import (
+    BreachFact,
+    ClockFact,
+    Share,
+    Sla,
+    SlaTally,
+    merge_breach,
+    merge_clock,
+)
 
 SURVEY_TTL = timedelta(days=14)
 REPEAT_WINDOW = timedelta(hours=72)
@@ -398,9 +407,7 @@ class TicketFacts(Aggregate):
     opened_priority: Priority | None = None
     first_routed_at: datetime | None = None
     first_routed_priority: Priority | None = None
-    first_response_due: datetime | None = None
     last_routed_at: datetime | None = None
-    resolution_due: datetime | None = None
     queue: str | None = None
     assignee: str | None = None
     placed_at: datetime | None = None
@@ -415,6 +422,8 @@ class TicketFacts(Aggregate):
     merged_into: str | None = None
     ratings: list[RatingFact] = Field(default_factory=list)
     appeals: list[AppealFact] = Field(default_factory=list)
+    sla_clocks: list[ClockFact] = Field(default_factory=list)
+    sla_breaches: list[BreachFact] = Field(default_factory=list)
     last_event_ms: int = 0
     """Newest event time seen: retention archives facts that have been quiet long enough."""
 
@@ -485,6 +494,12 @@ class TicketFacts(Aggregate):
                     outcome=event.outcome,
                     decided_at=event.decided_at,
                 )
+            case events.SlaClockStopped():
+                self._touch(event.stopped_at)
+                self.sla_clocks = merge_clock(self.sla_clocks, event)
+            case events.SlaBreached():
+                self._touch(event.breached_at)
+                self.sla_breaches = merge_breach(self.sla_breaches, event)
 
     def _appeal(self, appeal_id: str, number: int, **known: Any) -> None:
         """Filing and decision may arrive in either order: each fills in its own fields."""
@@ -516,10 +531,8 @@ class TicketFacts(Aggregate):
         if self.first_routed_at is None or event.routed_at < self.first_routed_at:
             self.first_routed_at = event.routed_at
             self.first_routed_priority = event.priority
-            self.first_response_due = event.first_response_due
         if self.last_routed_at is None or event.routed_at >= self.last_routed_at:
             self.last_routed_at = event.routed_at
-            self.resolution_due = event.resolution_due
             self.category = event.category or self.category
             self.language = supported_language(event.language) or self.language
         self._place(event.queue, event.assignee, event.routed_at)
@@ -651,30 +664,11 @@ class Nps(BaseModel):
     """% promoters (9–10) minus % detractors (0–6), from −100 to 100."""
 
 
-class Share(BaseModel):
-    """``part`` of ``of`` — e.g. SLA clocks met of those decided."""
-
-    part: int
-    of: int
-    rate: float | None
-
-    @classmethod
-    def of_counts(cls, part: int, whole: int) -> Share:
-        return cls(part=part, of=whole, rate=_rate(part, whole))
-
-
 class Bot(BaseModel):
     answered: int
     answer_rate: float | None
     reopened: int
     reopen_rate: float | None
-
-
-class Sla(BaseModel):
-    first_response: Share
-    resolution: Share
-    attainment: Share
-    """Tickets that met every decided target, of tickets with at least one decided target."""
 
 
 class Appeals(BaseModel):
@@ -708,6 +702,7 @@ class Metrics(BaseModel):
 
 DIMENSIONS = (
     "channel",
+    "priority",
     "category",
     "language",
     "queue",
@@ -742,8 +737,7 @@ class _Accumulator:
         self.nps: list[int] = []
         self.contacts = self.repeats = 0
         self.bot = self.bot_reopened = 0
-        self.frt_met = self.frt_decided = self.ttr_met = self.ttr_decided = 0
-        self.all_met = self.any_decided = 0
+        self.sla = SlaTally()
         self.appeals_filed = self.appeals_second = self.appeals_decided = 0
         self.appealed = self.ever_resolved = 0
         self.critical_in_time = self.critical_decided = 0
@@ -767,7 +761,6 @@ class _Accumulator:
         if fact.bot_answered_at is not None:
             self.bot += 1
             self.bot_reopened += any(at >= fact.bot_answered_at for at in fact.reopens)
-        self._sla(fact, resolved_at, now)
         if fact.resolutions:
             self.ever_resolved += 1
         if fact.appeals:
@@ -782,24 +775,6 @@ class _Accumulator:
                 self.critical_decided += 1
             elif resolved_at is not None or now > deadline:
                 self.critical_decided += 1
-
-    def _sla(self, fact: TicketFacts, resolved_at: datetime | None, now: datetime) -> None:
-        verdicts: list[bool] = []
-        if (due := fact.first_response_due) is not None:
-            answered = fact.first_response_at
-            if answered is not None or now > due:
-                verdicts.append(answered is not None and answered <= due)
-                self.frt_decided += 1
-                self.frt_met += verdicts[-1]
-        closed_unresolved = resolved_at is None and fact.closed_at is not None
-        due = fact.resolution_due
-        if due is not None and not closed_unresolved and (resolved_at is not None or now > due):
-            verdicts.append(resolved_at is not None and resolved_at <= due)
-            self.ttr_decided += 1
-            self.ttr_met += verdicts[-1]
-        if verdicts:
-            self.any_decided += 1
-            self.all_met += all(verdicts)
 
     def rating(self, rating: RatingFact) -> None:
         if rating.csat is not None:
@@ -846,11 +821,7 @@ class _Accumulator:
                 reopened=self.bot_reopened,
                 reopen_rate=_rate(self.bot_reopened, self.bot),
             ),
-            sla=Sla(
-                first_response=Share.of_counts(self.frt_met, self.frt_decided),
-                resolution=Share.of_counts(self.ttr_met, self.ttr_decided),
-                attainment=Share.of_counts(self.all_met, self.any_decided),
-            ),
+            sla=self.sla.result(),
             appeals=Appeals(
                 filed=self.appeals_filed,
                 second=self.appeals_second,
@@ -869,12 +840,15 @@ def _slice(
     buckets: Buckets | None = None,
     channel: Channel | None = None,
     agent: str | None = None,
+    priority: Priority | None = None,
+    category: str | None = None,
 ) -> tuple[str, ...]:
-    """The slice a ticket (or one of its contacts or ratings) falls in."""
+    """The slice a ticket (or one of its contacts, ratings or SLA clocks) falls in."""
     when = buckets or fact.buckets
     values = {
         "channel": (channel or fact.channel or "unknown"),
-        "category": fact.category or fact.category_hint or "unknown",
+        "priority": priority or fact.initial_priority or "unknown",
+        "category": category or fact.category or fact.category_hint or "unknown",
         "language": fact.language or "unknown",
         "queue": fact.queue or "unrouted",
         "agent": agent or fact.agent or "unassigned",
@@ -884,6 +858,22 @@ def _slice(
         "week": when.week if when else "unknown",
     }
     return tuple(str(values[dimension]) for dimension in by)
+
+
+def _add_sla(
+    fact: TicketFacts,
+    by: Sequence[str],
+    add: Callable[[tuple[str, ...]], list[_Accumulator]],
+) -> None:
+    """Each stopped clock counts at its own priority and category, each breach at the
+    priority whose target it missed."""
+    for clock in fact.sla_clocks:
+        for acc in add(_slice(fact, by, priority=clock.priority, category=clock.category)):
+            acc.sla.clock(clock)
+    for breach in fact.sla_breaches:
+        key = _slice(fact, by, priority=breach.previous_priority, category=breach.category)
+        for acc in add(key):
+            acc.sla.breach(fact.id)
 
 
 def repeat_flags(
@@ -934,6 +924,8 @@ def compute_metrics(
                 agent = fact.resolver_of(rating.resolution)
                 for acc in add(_slice(fact, by, agent=agent)):
                     acc.rating(rating)
+            if not fact.merged_into:
+                _add_sla(fact, by, add)
         for contact in fact.contacts:
             contacts.append((contact.at, fact.id, fact, contact))
     contacts.sort(key=lambda c: (c[0], c[1], c[3].channel))

@@ -389,3 +389,11 @@ def register_subscribers(bus: Bus, feedback: Feedback) -> None:
             merged.ticket_id,
             lambda a: a.decide_by_closure("merged", merged.by, merged.merged_at),
         )
+
+    @bus.subscriber(events.SlaClockStopped)
+    async def sla_stopped(envelope: Envelope[events.SlaClockStopped]) -> None:
+        await feedback.record(envelope, envelope.payload.ticket_id)
+
+    @bus.subscriber(events.SlaBreached)
+    async def sla_breached(envelope: Envelope[events.SlaBreached]) -> None:
+        await feedback.record(envelope, envelope.payload.ticket_id)

@@ -19,7 +19,9 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 from pydantic import BaseModel
 
+from contracts.events import Priority
 from services.feedback.domain import (
+    Group,
     Metrics,
     MetricsReport,
     TicketFacts,
@@ -105,10 +107,19 @@ class MonthlyReport(BaseModel):
     categories_month: list[Trend]
     categories_quarter: list[Trend]
     headlines: list[Headline]
+    sla_by_priority: list[Group]
+    """The month's SLA clocks and breaches per priority, most urgent first."""
 
 
 def _category_counts(report: MetricsReport) -> Counter[str]:
     return Counter({group.key["category"]: group.metrics.tickets for group in report.groups})
+
+
+def _by_urgency(report: MetricsReport) -> list[Group]:
+    """Priority groups with an SLA clock or breach, critical first (``unknown`` last)."""
+    rank = {priority.value: n for n, priority in enumerate(Priority)}
+    groups = [g for g in report.groups if g.metrics.sla.attainment.of or g.metrics.sla.breaches]
+    return sorted(groups, key=lambda g: rank.get(g.key["priority"], len(rank)))
 
 
 def build_monthly(
@@ -147,6 +158,7 @@ def build_monthly(
         ),
         categories_quarter=quarter_trends,
         headlines=headlines,
+        sla_by_priority=_by_urgency(metrics(this_month, next_month, ["priority"])),
     )
 
 

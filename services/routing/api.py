@@ -15,7 +15,7 @@ import orjson
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from contracts.events import CategoryConfidence, Priority
+from contracts.events import CategoryConfidence, EscalationLevel, Priority, SlaClock
 from contracts.taxonomy import Category
 from runtime.aggregate import Aggregate
 from runtime.auth import RANK, AdminScope, ManagerScope, Role, StaffScope
@@ -28,6 +28,7 @@ from services.routing.domain import (
     BotAnswer,
     CaseStatus,
     Presence,
+    RoutingCase,
     RoutingPolicy,
     TenantQueue,
 )
@@ -40,6 +41,22 @@ NAME = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
 WRITE_RETRIES = 10
 
 # ------------------------------------------------------------------ views and bodies
+
+
+class ClockView(BaseModel):
+    """One SLA clock of the current run: its deadline (none while paused or stopped)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    clock: SlaClock
+    target_s: int
+    started_at: datetime
+    deadline: datetime | None
+    paused: bool
+    stopped_at: datetime | None
+    met: bool | None
+    warned: bool
+    breached: bool
 
 
 class CaseView(BaseModel):
@@ -64,6 +81,8 @@ class CaseView(BaseModel):
     resolution_due: datetime | None
     first_response_met: bool | None
     resolution_met: bool | None
+    escalation: EscalationLevel | None = None
+    clocks: list[ClockView] = Field(default_factory=list, description="SLA clocks (docs/sla.md).")
 
 
 class CategoryIn(BaseModel):
@@ -79,6 +98,7 @@ class AgentIn(BaseModel):
     languages: list[Language] = Field(min_length=1)
     capacity: int = Field(default=5, ge=0, le=100, description="Open tickets at once.")
     expert: bool = Field(default=False, description="May take the expert and complaint queues.")
+    senior: bool = Field(default=False, description="Takes first SLA escalations (docs/sla.md).")
     presence: Presence | None = Field(default=None, description="Unchanged when omitted.")
 
 
@@ -91,6 +111,7 @@ class AgentView(BaseModel):
     languages: list[str]
     capacity: int
     expert: bool
+    senior: bool
     presence: Presence
     load: int
     tickets: list[str]
@@ -162,9 +183,10 @@ class PolicyView(PolicyIn):
     model_config = ConfigDict(from_attributes=True)
 
 
-def case_view(case: object) -> CaseView:
+def case_view(case: RoutingCase) -> CaseView:
     view = CaseView.model_validate(case)
-    triage = getattr(case, "triage", None)
+    view.clocks = [ClockView.model_validate(run) for run in case.sla.clocks.values()]
+    triage = case.triage
     if triage is None:
         return view
     return view.model_copy(
@@ -282,6 +304,7 @@ def router(
             agent.languages = list(body.languages)
             agent.capacity = body.capacity
             agent.expert = body.expert
+            agent.senior = body.senior
             if body.presence is not None:
                 agent.presence = body.presence
 

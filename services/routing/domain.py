@@ -12,34 +12,30 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import events
-from contracts.events import AppealLevel, CategoryConfidence, Channel, Priority, Traveller
+from contracts.events import (
+    AppealLevel,
+    CategoryConfidence,
+    Channel,
+    EscalationLevel,
+    Priority,
+    SlaClock,
+    Traveller,
+)
 from runtime.aggregate import Aggregate
+from services.routing.sla import DEFAULT_SLA, CaseSla, ClockRun, SlaPolicy, Tier, TimerKind
+
+if TYPE_CHECKING:
+    from services.routing.escalation import Escalation
 
 MAX_TEXT_KEPT = 4_000
 """Characters of the contact a case keeps: enough to learn from a correction."""
 
-# ---------------------------------------------------------------- SLA targets (issue #7)
-
-
-class SlaTargets(BaseModel):
-    first_response: timedelta
-    resolution: timedelta
-
-
-DEFAULT_POLICY: dict[Priority, SlaTargets] = {
-    Priority.CRITICAL: SlaTargets(
-        first_response=timedelta(minutes=5), resolution=timedelta(hours=1)
-    ),
-    Priority.HIGH: SlaTargets(first_response=timedelta(minutes=15), resolution=timedelta(hours=4)),
-    Priority.NORMAL: SlaTargets(
-        first_response=timedelta(minutes=30), resolution=timedelta(hours=24)
-    ),
-    Priority.LOW: SlaTargets(first_response=timedelta(hours=4), resolution=timedelta(hours=72)),
-}
+# ---------------------------------------------------------------- priority levels
 
 RAISED = {
     Priority.LOW: Priority.NORMAL,
@@ -232,6 +228,7 @@ class Rule(StrEnum):
     LOW_CONFIDENCE = "low-confidence"
     RECATEGORISED = "recategorised"
     URGENCY_RAISED = "urgency-raised"
+    SLA_ESCALATED = "sla-escalated"
 
 
 def select_queue(
@@ -332,6 +329,8 @@ class Agent(Aggregate):
     languages: list[str] = Field(default_factory=list)
     capacity: int = Field(default=5, ge=0)
     expert: bool = False
+    senior: bool = False
+    """Takes the first escalation of a breached SLA in the queues they work (docs/sla.md)."""
     presence: Presence = Presence.OFFLINE
     tickets: list[str] = Field(default_factory=list)
     last_assigned_at: datetime | None = None
@@ -630,6 +629,10 @@ class Route:
     priority: Priority
     priority_note: str
     bot_why: str | None
+    sla: SlaPolicy = DEFAULT_SLA
+    """The tenant's SLA policy, for clocks that start with this decision."""
+    on_trip: bool = False
+    """The traveller is travelling now: clocks count 24/7 (the trips read model's seam, #8)."""
 
 
 class RoutingCase(Aggregate):
@@ -644,6 +647,7 @@ class RoutingCase(Aggregate):
     repeat_contacts: int = 0
     human_only: str | None = None
     """Set once the bot must never answer this ticket again, with the reason."""
+    proactive: bool = False
     queue: str | None = None
     assignee: str | None = None
     rule: Rule | None = None
@@ -658,6 +662,9 @@ class RoutingCase(Aggregate):
     resolved_at: datetime | None = None
     first_response_met: bool | None = None
     resolution_met: bool | None = None
+    sla: CaseSla = Field(default_factory=CaseSla)
+    escalation: EscalationLevel | None = None
+    """How far a breached SLA has escalated the current run (docs/sla.md)."""
 
     @classmethod
     def blank(cls, tenant_id: str, ticket_id: str) -> RoutingCase:
@@ -680,16 +687,18 @@ class RoutingCase(Aggregate):
         self.channel = opened.channel
         self.text = self.contact_text(opened)
         self.names_booking = bool(opened.references)
+        self.proactive = opened.proactive
         self.opened_at = opened.opened_at
         self.triage = triage
         self.base_priority = triage_priority(triage.urgency, opened.priority)
         self._score()
 
-    def signals(self, vip: str | None) -> UrgencySignals:
+    def signals(self, vip: str | None, departs_in: timedelta | None = None) -> UrgencySignals:
         return UrgencySignals(
             vip=vip,
             negative_sentiment=is_negative(self.triage),
             repeat_contacts=self.repeat_contacts,
+            departs_in=departs_in,
         )
 
     def answer_by_bot(self, decision: BotDecision, threshold: float, now: datetime) -> None:
@@ -735,14 +744,32 @@ class RoutingCase(Aggregate):
             )
         )
 
-    def route(self, route: Route, clock_start: datetime, now: datetime, *, why: str = "") -> None:
-        """Hand the case to a queue (and an agent, if one is free) with fresh SLA targets."""
+    def route(
+        self,
+        route: Route,
+        clock_start: datetime,
+        now: datetime,
+        *,
+        why: str = "",
+        tier: Tier = Tier.NEW,
+    ) -> None:
+        """Hand the case to a queue (and an agent, if one is free) with SLA clocks from
+        ``clock_start``: fresh ones when it is a new start, else retargeted to the priority."""
         self.status = CaseStatus.OPEN
         self.priority = route.priority
         self.queue = route.queue.id
         self.assignee = route.assignment.assignee
         self.rule = route.rule
         self.bot_decision = route.bot_why or self.human_only
+        if clock_start != self.clock_started_at:
+            respond = tier is not Tier.NEW or self.first_response_at is None
+            stopped = self.sla.start_run(
+                route.sla, self.priority, tier, clock_start, respond=respond, on_trip=route.on_trip
+            )
+            self._clocks_stopped(stopped)
+            self.escalation = None
+        else:
+            self.sla.retarget(self.priority)
         self.clock_started_at = clock_start
         self._publish(why + self._explain(route), now)
 
@@ -752,10 +779,12 @@ class RoutingCase(Aggregate):
         self.repeat_contacts = max(self.repeat_contacts, followed.repeat_contacts)
         if self.status is not CaseStatus.OPEN or self.queue is None:
             return
+        self.sla.traveller_wrote(self.priority, followed.received_at)
         adjusted, reasons = adjust_priority(self.base_priority, self.signals(vip))
         if _rank(adjusted) <= _rank(self.priority):
             return
         self.priority = adjusted
+        self.sla.retarget(adjusted)
         self.rule = Rule.URGENCY_RAISED
         self._publish(f"priority raised to {adjusted.value}: {', '.join(reasons)}", now)
 
@@ -773,7 +802,9 @@ class RoutingCase(Aggregate):
             self.human_only = REOPENED_AFTER_BOT if self.bot else "reopened: a person answers"
         self.resolved_at = None
         self.resolution_met = None
-        self.route(route, reopened.reopened_at, now, why=f"reopened ({reopened.reason}); ")
+        tier = Tier.APPEAL if reopened.appeal_level else Tier.REOPENED
+        why = f"reopened ({reopened.reason}); "
+        self.route(route, reopened.reopened_at, now, why=why, tier=tier)
 
     def recategorise(self, category: str, route: Route, *, by: str, now: datetime) -> None:
         """An agent set the category; the route was decided by it."""
@@ -796,18 +827,129 @@ class RoutingCase(Aggregate):
         self.resolved_at = resolved.resolved_at
         self.assignee = None
         self._score()
+        self._clocks_stopped(self.sla.responded(resolved.first_response_at))
+        self._clocks_stopped(self.sla.stop_all(resolved.resolved_at))
 
     def close(self, changed: events.TicketStatusChanged) -> None:
         self.status = CaseStatus.CLOSED
         self.assignee = None
         self.resolved_at = self.resolved_at or changed.changed_at
+        self._clocks_stopped(self.sla.stop_all(changed.changed_at))
+
+    # ------------------------------------------------------------ SLA clocks (docs/sla.md)
+
+    def respond(self, replied: events.TicketReplied) -> None:
+        """An agent answered: the first (or next) response clock stops."""
+        self.first_response_at = self.first_response_at or replied.replied_at
+        self._clocks_stopped(self.sla.responded(replied.replied_at))
+
+    def wait_on(self, changed: events.TicketStatusChanged, *, supplier: bool) -> None:
+        """The ticket waits: customer clocks pause; on a supplier, the supplier chase runs."""
+        self._clocks_stopped(self.sla.wait(supplier, self.priority, changed.changed_at))
+
+    def end_wait(self, changed: events.TicketStatusChanged) -> None:
+        self._clocks_stopped(self.sla.resume(changed.changed_at))
+
+    def warn(self, clock: SlaClock, now: datetime) -> None:
+        """A clock used its warning share: tell whoever holds the ticket.
+
+        A warning whose deadline has passed too (routing was down) is dropped: the
+        breach follows at once and says more.
+        """
+        run = self.sla.clocks[clock]
+        assert run.deadline is not None
+        run.warned = True
+        if run.deadline <= now:
+            return
+        self.raise_event(
+            events.SlaWarning(
+                ticket_id=self.id,
+                clock=clock,
+                priority=self.priority,
+                category=self.triage.category if self.triage else None,
+                queue=self.queue,
+                assignee=self.assignee,
+                deadline=run.deadline,
+                target_seconds=run.target_s,
+                warned_at=now,
+            )
+        )
+
+    def breach(self, clock: SlaClock, step: Escalation, now: datetime) -> None:
+        """A clock passed its deadline: one level up the ladder, one priority level up.
+
+        The running clocks keep their targets: raising them now would breach them at once.
+        """
+        run = self.sla.clocks[clock]
+        assert run.deadline is not None
+        run.breached = True
+        previous_priority, previous_assignee = self.priority, self.assignee
+        self.priority = RAISED[self.priority]
+        self.escalation = step.level
+        self.queue = step.queue
+        self.assignee = step.assignment.assignee
+        self.rule = Rule.SLA_ESCALATED
+        self.raise_event(
+            events.SlaBreached(
+                ticket_id=self.id,
+                clock=clock,
+                priority=self.priority,
+                previous_priority=previous_priority,
+                category=self.triage.category if self.triage else None,
+                queue=self.queue,
+                assignee=self.assignee,
+                previous_assignee=previous_assignee,
+                level=step.level,
+                account_manager=step.account_manager,
+                support_manager=step.support_manager,
+                deadline=run.deadline,
+                breached_at=now,
+            )
+        )
+        self._publish(
+            f"SLA {clock.value} breached: escalated to {step.level.value} "
+            f"({step.assignment.note}); priority {previous_priority.value} → {self.priority.value}",
+            now,
+        )
+
+    def timer_due(self, clock: SlaClock, kind: TimerKind, generation: int, now: datetime) -> bool:
+        """Whether a stored timer still stands for this case and its moment has come."""
+        return self.status is CaseStatus.OPEN and self.sla.pending(clock, kind, generation, now)
+
+    def _clocks_stopped(self, runs: Sequence[ClockRun]) -> None:
+        """Publish each clock that ended, met or not: feedback's SLA attainment."""
+        for run in runs:
+            assert run.stopped_at is not None
+            assert run.met is not None
+            if run.clock is SlaClock.FIRST_RESPONSE:
+                self.first_response_met = run.met
+            elif run.clock is SlaClock.RESOLUTION:
+                self.resolution_met = run.met
+            self.raise_event(
+                events.SlaClockStopped(
+                    ticket_id=self.id,
+                    clock=run.clock,
+                    priority=self.priority,
+                    category=self.triage.category if self.triage else None,
+                    met=run.met,
+                    target_seconds=run.target_s,
+                    elapsed_seconds=round(run.elapsed_s or 0.0),
+                    started_at=run.started_at,
+                    stopped_at=run.stopped_at,
+                )
+            )
 
     def _publish(self, reason: str, now: datetime) -> None:
         assert self.traveller is not None
         assert self.clock_started_at is not None
-        targets = DEFAULT_POLICY[self.priority]
-        self.first_response_due = self.clock_started_at + targets.first_response
-        self.resolution_due = self.clock_started_at + targets.resolution
+        self.first_response_due = (
+            self.sla.due(SlaClock.FIRST_RESPONSE)
+            or self.first_response_due
+            or self.clock_started_at
+        )
+        self.resolution_due = (
+            self.sla.due(SlaClock.RESOLUTION) or self.resolution_due or self.clock_started_at
+        )
         self.reason = reason
         triage = self.triage
         self.raise_event(
@@ -828,6 +970,7 @@ class RoutingCase(Aggregate):
                 top_categories=triage.top_categories if triage else [],
                 rule=self.rule.value if self.rule else None,
                 bot_decision=self.bot_decision,
+                proactive=self.proactive,
             )
         )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 from contracts import events
@@ -20,6 +21,7 @@ from contracts.events import AppealLevel, CategoryConfidence, Priority
 from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
+from services.routing.care import ProactiveCare
 from services.routing.domain import (
     ANSWER_LANGUAGES,
     Agent,
@@ -75,12 +77,19 @@ def _warm_model() -> TriageModel:
 
 class Router:
     def __init__(
-        self, store: RoutingStore, kb: KnowledgeBase, clock: Clock, *, threshold: float
+        self,
+        store: RoutingStore,
+        kb: KnowledgeBase,
+        clock: Clock,
+        *,
+        threshold: float,
+        care: ProactiveCare | None = None,
     ) -> None:
         self.store = store
         self.kb = kb
         self.clock = clock
         self.threshold = threshold
+        self.care = care
         self._model: TriageModel | None = None
 
     async def start(self) -> None:
@@ -107,7 +116,12 @@ class Router:
         if case.routable:
             now = self.clock.now()
             policy = await self.store.policy(case.tenant_id)
-            priority, note = self._priority(case, policy)
+            departs_in = (
+                await self.care.departs_in(case.tenant_id, opened.traveller.id)
+                if self.care
+                else None
+            )
+            priority, note = self._priority(case, policy, departs_in)
             articles = await self.kb.articles_for(case.tenant_id)
             refusal = bot_refusal(
                 triage,
@@ -133,6 +147,8 @@ class Router:
                 route = await self._route(case, policy, priority, note, bot_why=decision.why)
                 await self._reserve(case, route.assignment)
                 case.route(route, opened.opened_at, now)
+        if self.care:  # before the case commits: a redelivery after a crash still links it
+            await self.care.cluster(envelope)
         await self._commit(case, envelope, fresh)
 
     async def ticket_followed_up(self, envelope: Envelope[events.TicketFollowedUp]) -> None:
@@ -271,10 +287,12 @@ class Router:
         else:
             await self.store.cases.save(case, envelope)
 
-    def _priority(self, case: RoutingCase, policy: RoutingPolicy) -> tuple[Priority, str]:
+    def _priority(
+        self, case: RoutingCase, policy: RoutingPolicy, departs_in: timedelta | None = None
+    ) -> tuple[Priority, str]:
         traveller = case.traveller.id if case.traveller else None
         priority, reasons = adjust_priority(
-            case.base_priority, case.signals(policy.vip_reason(traveller))
+            case.base_priority, case.signals(policy.vip_reason(traveller), departs_in)
         )
         note = f"classifier {case.base_priority.value}"
         return priority, note + (f", raised: {', '.join(reasons)}" if reasons else "")

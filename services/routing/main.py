@@ -12,9 +12,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from runtime.store import Document
-from services.routing import api, store
+from services.routing import api, care_store, sla_api, sla_store, store
+from services.routing.care import build_care, register_care_subscribers
+from services.routing.care_api import care_router
 from services.routing.domain import Agent, RoutingCase, RoutingPolicy, TenantQueue
-from services.routing.handlers import Router, register_subscribers
+from services.routing.handlers import register_subscribers
 from services.routing.knowledge import (
     Article,
     E5Embedder,
@@ -22,11 +24,15 @@ from services.routing.knowledge import (
     load_seed,
     load_threshold,
 )
+from services.routing.scheduler import SlaScheduler, SlaSettings
+from services.routing.sla_router import SlaRouter, register_sla_subscribers
 
 
 def bootstrap(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings(service="routing")
-    runtime = ServiceRuntime(settings, outbox_collections=[store.CASES])
+    runtime = ServiceRuntime(
+        settings, outbox_collections=[store.CASES, *care_store.OUTBOX_COLLECTIONS]
+    )
     routing_store = store.RoutingStore(
         runtime.db,
         cases=runtime.repository(store.CASES, RoutingCase),
@@ -36,11 +42,22 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
     )
     articles = runtime.repository(store.ARTICLES, Article)
     kb = KnowledgeBase(articles.collection, E5Embedder(), load_seed())
-    router = Router(routing_store, kb, runtime.clock, threshold=load_threshold())
+    care = build_care(runtime)
+    slas = sla_store.SlaStore(runtime.db)
+    router = SlaRouter(
+        routing_store, slas, kb, runtime.clock, threshold=load_threshold(), care=care
+    )
     register_subscribers(runtime.bus, router)
+    register_sla_subscribers(runtime.bus, router)
+    runtime.workers.append(
+        SlaScheduler(slas, router, runtime.clock, SlaSettings(), runtime.registry)
+    )
+    register_care_subscribers(runtime.bus, care)
 
     async def start_up(db: AsyncDatabase[Document]) -> None:
         await store.ensure_indexes(db)
+        await care_store.ensure_indexes(db)
+        await sla_store.ensure_indexes(db)
         await router.start()
 
     return create_app(
@@ -50,7 +67,14 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
         "standard questions from the knowledge base, otherwise picks the queue, the agent, the "
         "priority and the SLA deadlines, and explains each decision. Staff endpoints take "
         "`Authorization: Bearer <token>`.",
-        routers=[api.router(router, kb, articles, runtime.clock)],
+        routers=[
+            api.router(router, kb, articles, runtime.clock),
+            care_router(care),
+            sla_api.router(
+                runtime.repository(sla_store.SLA_POLICIES, sla_store.TenantSlaPolicy),
+                runtime.clock,
+            ),
+        ],
         ensure_indexes=start_up,
     )
 

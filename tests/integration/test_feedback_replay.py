@@ -53,7 +53,7 @@ class Running:
         await until(lambda: _true(acked(self.runtime.registry) >= self.published), 30)
 
     async def metrics(self) -> dict[str, Any]:
-        report = await self.feedback.metrics("acme", START, END, ["channel", "agent"])
+        report = await self.feedback.metrics("acme", START, END, ["channel", "priority", "agent"])
         return report.model_dump()
 
 

@@ -37,8 +37,10 @@ def test_the_csv_has_one_row_per_slice_and_a_column_per_metric() -> None:
     assert (email["tickets"], email["merged"], email["sla_first_response_rate"]) == (
         "2",
         "1",
-        "0.5",
+        "1.0",
     )
+    assert (email["sla_breaches"], email["sla_breached_tickets"]) == ("2", "1")
+    assert email["sla_next_response_of"] == "0"
     assert email["csat_avg"] == "5.0"
     assert rows[2]["critical_resolved_in_10m_rate"] == "1.0"
     assert rows[3]["first_contact_resolution_rate"] == "", "no resolved web-chat ticket"

@@ -7,7 +7,6 @@ from datetime import timedelta
 from contracts import events
 from contracts.events import CategoryConfidence, Priority
 from services.routing.domain import (
-    DEFAULT_POLICY,
     DEFAULT_QUEUES,
     Assignment,
     BotDecision,
@@ -18,6 +17,7 @@ from services.routing.domain import (
     Rule,
     TriageView,
 )
+from services.routing.sla import DEFAULT_SLA
 from tests.factories import T0, TRAVELLER
 
 QUEUES = {q.id: q for q in DEFAULT_QUEUES}
@@ -111,8 +111,9 @@ def test_an_opened_ticket_is_routed_with_deadlines_counted_from_when_it_opened()
         "agent-7",
         "invoice",
     )
-    assert decision.first_response_due == T0 + DEFAULT_POLICY[Priority.HIGH].first_response
-    assert decision.resolution_due == T0 + DEFAULT_POLICY[Priority.HIGH].resolution
+    targets = DEFAULT_SLA.terms(Priority.HIGH).targets
+    assert decision.first_response_due == T0 + timedelta(seconds=targets.first_response_s)
+    assert decision.resolution_due == T0 + timedelta(seconds=targets.resolution_s)
     assert decision.routed_at == T0 + timedelta(seconds=3)
 
 
@@ -156,6 +157,7 @@ def test_a_ticket_resolved_before_routing_heard_it_opened_is_not_routed() -> Non
 def test_a_reopened_ticket_gets_raised_priority_and_fresh_targets_once() -> None:
     case = routed_case(Priority.NORMAL)
     case.resolve(resolved(at=timedelta(hours=1), first_response=timedelta(minutes=5)))
+    case.take_events()  # the clocks that stopped (tests/unit/test_sla_case.py)
     # intake raised it already (normal → high): routing must not raise it twice
     event = reopened(Priority.HIGH)
     priority = case.reopened_priority(event)

@@ -1,0 +1,145 @@
+"""SLA attainment and breaches in feedback's read model, built from routing's SLA events. Pure.
+
+Routing owns the clocks (issue #7): ``sla.stopped`` says whether a clock met
+its target, ``sla.breached`` that one ran out and the ticket was escalated.
+Feedback keeps both on the ticket's facts, keyed on what the events carry, so
+any order and any number of deliveries give the same facts, and counts them
+per slice (priority and category are the clock's own, see docs/feedback.md).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from contracts import events
+from contracts.events import EscalationLevel, Priority, SlaClock
+
+DESK_CLOCKS = (SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE, SlaClock.RESOLUTION)
+"""The clocks the desk answers for; the supplier clock measures a partner and is kept apart."""
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+class Share(BaseModel):
+    """``part`` of ``of`` — e.g. SLA clocks met of those stopped."""
+
+    part: int
+    of: int
+    rate: float | None
+
+    @classmethod
+    def of_counts(cls, part: int, whole: int) -> Share:
+        return cls(part=part, of=whole, rate=_rate(part, whole))
+
+
+class ClockFact(BaseModel):
+    """One clock that stopped: met or not, at the priority and category it ran under."""
+
+    clock: SlaClock
+    priority: Priority
+    category: str | None
+    met: bool
+    target_seconds: int
+    elapsed_seconds: int
+    started_at: datetime
+    stopped_at: datetime
+
+    @classmethod
+    def of(cls, event: events.SlaClockStopped) -> ClockFact:
+        return cls.model_validate(event.model_dump(include=set(cls.model_fields)))
+
+    @property
+    def key(self) -> tuple[str, datetime]:
+        """A clock runs once from a start: a second stop of the same run is the same fact."""
+        return self.clock.value, self.started_at
+
+
+class BreachFact(BaseModel):
+    """One escalation after a clock ran out; it missed the target of ``previous_priority``."""
+
+    clock: SlaClock
+    level: EscalationLevel
+    priority: Priority
+    previous_priority: Priority
+    category: str | None
+    deadline: datetime
+    breached_at: datetime
+
+    @classmethod
+    def of(cls, event: events.SlaBreached) -> BreachFact:
+        return cls.model_validate(event.model_dump(include=set(cls.model_fields)))
+
+    @property
+    def key(self) -> tuple[str, datetime, str]:
+        return self.clock.value, self.deadline, self.level.value
+
+
+def merge_clock(known: Sequence[ClockFact], stopped: events.SlaClockStopped) -> list[ClockFact]:
+    """Add a stopped clock; of two stops of one run the later one stands, whatever the order."""
+    fact = ClockFact.of(stopped)
+    same = [c for c in known if c.key == fact.key]
+    winner = max([*same, fact], key=lambda c: (c.stopped_at, c.elapsed_seconds, c.met))
+    others = [c for c in known if c.key != fact.key]
+    return sorted([*others, winner], key=lambda c: c.key)
+
+
+def merge_breach(known: Sequence[BreachFact], breached: events.SlaBreached) -> list[BreachFact]:
+    """Add a breach once: the same clock, deadline and escalation level is the same breach."""
+    fact = BreachFact.of(breached)
+    if any(b.key == fact.key for b in known):
+        return list(known)
+    return sorted([*known, fact], key=lambda b: (b.breached_at, *b.key))
+
+
+class Sla(BaseModel):
+    attainment: Share
+    """Desk clocks (first response, next response, resolution) met ÷ stopped."""
+    first_response: Share
+    next_response: Share
+    resolution: Share
+    supplier: Share
+    """Waits on a supplier that stayed within their target: the partner's SLA, not the desk's."""
+    breaches: int
+    """Escalations after a clock ran out (one clock may escalate level after level)."""
+    breached_tickets: int
+    """Tickets with at least one breach."""
+
+
+class SlaTally:
+    """SLA counts for one slice of the metrics."""
+
+    def __init__(self) -> None:
+        self.met: Counter[SlaClock] = Counter()
+        self.stopped: Counter[SlaClock] = Counter()
+        self.breaches = 0
+        self.breached_tickets: set[str] = set()
+
+    def clock(self, fact: ClockFact) -> None:
+        self.stopped[fact.clock] += 1
+        self.met[fact.clock] += fact.met
+
+    def breach(self, ticket_id: str) -> None:
+        self.breaches += 1
+        self.breached_tickets.add(ticket_id)
+
+    def result(self) -> Sla:
+        def share(*clocks: SlaClock) -> Share:
+            return Share.of_counts(
+                sum(self.met[c] for c in clocks), sum(self.stopped[c] for c in clocks)
+            )
+
+        return Sla(
+            attainment=share(*DESK_CLOCKS),
+            first_response=share(SlaClock.FIRST_RESPONSE),
+            next_response=share(SlaClock.NEXT_RESPONSE),
+            resolution=share(SlaClock.RESOLUTION),
+            supplier=share(SlaClock.SUPPLIER),
+            breaches=self.breaches,
+            breached_tickets=len(self.breached_tickets),
+        )

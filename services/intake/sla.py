@@ -1,0 +1,57 @@
+"""How routing's SLA warnings and breaches read on a ticket's timeline (issue #7). Pure.
+
+Routing owns the clocks and decides warnings and escalations; intake only
+shows them to agents and travellers' trackers and keeps the ticket's priority
+in step (see ``Ticket.record_sla_warning`` and ``Ticket.escalate_on_breach``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from contracts import events
+from contracts.events import EscalationLevel, Priority, SlaClock
+
+CLOCK_NAMES = {
+    SlaClock.FIRST_RESPONSE: "First response",
+    SlaClock.NEXT_RESPONSE: "Next response",
+    SlaClock.RESOLUTION: "Resolution",
+    SlaClock.SUPPLIER: "Supplier",
+}
+LEVEL_NAMES = {
+    EscalationLevel.SENIOR_AGENT: "a senior agent",
+    EscalationLevel.EXPERT_TEAM: "the expert team",
+    EscalationLevel.MANAGEMENT: "management",
+}
+STAFF_ONLY = frozenset({"sla_warning", "sla_breached"})
+"""Timeline kinds for the desk only: the tracking link does not show the desk's SLA alarms."""
+SEVERITY = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.CRITICAL: 3}
+
+
+def higher(current: Priority, proposed: Priority) -> Priority:
+    """The more urgent of two priorities: a breach raises a ticket, never lowers it."""
+    return proposed if SEVERITY[proposed] > SEVERITY[current] else current
+
+
+def due_text(deadline: datetime, at: datetime) -> str:
+    """A deadline in UTC: the time alone when it falls on the day of ``at``, else with the date."""
+    due, now = deadline.astimezone(UTC), at.astimezone(UTC)
+    return due.strftime("%H:%M UTC" if due.date() == now.date() else "%Y-%m-%d %H:%M UTC")
+
+
+def warning_summary(warning: events.SlaWarning) -> str:
+    """E.g. "First response SLA warning: due 14:05 UTC"."""
+    due = due_text(warning.deadline, warning.warned_at)
+    return f"{CLOCK_NAMES[warning.clock]} SLA warning: due {due}"
+
+
+def breach_summary(breached: events.SlaBreached) -> str:
+    """E.g. "Resolution SLA breached: escalated to the expert team, priority raised to critical"."""
+    holder = breached.assignee or breached.queue
+    summary = (
+        f"{CLOCK_NAMES[breached.clock]} SLA breached: escalated to {LEVEL_NAMES[breached.level]}"
+        + (f" ({holder})" if holder else "")
+    )
+    if breached.priority != breached.previous_priority:
+        summary += f", priority raised to {breached.priority.value}"
+    return summary

@@ -1,0 +1,172 @@
+"""Routing's SLA warnings and breaches on intake's ticket: timeline, priority, escalation (#7)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from faststream.rabbit import TestRabbitBroker
+
+from contracts import events
+from contracts.events import EscalationLevel, Priority, SlaClock
+from runtime.clock import FakeClock
+from runtime.signing import Signer
+from services.intake.domain import Ticket, TicketStatus
+from services.intake.handlers import Intake, register_subscribers
+from services.intake.sla import due_text
+from services.intake.store import TicketStore
+from tests.factories import T0
+from tests.fakes import RecordingOutbox
+from tests.unit.test_handlers import body, make_bus, repository
+from tests.unit.test_ticket import kinds, opened_ticket, routed
+
+
+def warning(ticket: Ticket, minutes: float = 12) -> events.SlaWarning:
+    return events.SlaWarning(
+        ticket_id=ticket.id,
+        clock=SlaClock.FIRST_RESPONSE,
+        priority=Priority.HIGH,
+        queue="general",
+        deadline=T0 + timedelta(minutes=16),
+        target_seconds=15 * 60,
+        warned_at=T0 + timedelta(minutes=minutes),
+    )
+
+
+def breach(
+    ticket: Ticket,
+    minutes: float = 16,
+    *,
+    priority: Priority = Priority.CRITICAL,
+    queue: str | None = "expert",
+    assignee: str | None = None,
+) -> events.SlaBreached:
+    return events.SlaBreached(
+        ticket_id=ticket.id,
+        clock=SlaClock.FIRST_RESPONSE,
+        priority=priority,
+        previous_priority=Priority.HIGH,
+        queue=queue,
+        assignee=assignee,
+        level=EscalationLevel.EXPERT_TEAM,
+        deadline=T0 + timedelta(minutes=16),
+        breached_at=T0 + timedelta(minutes=minutes),
+    )
+
+
+def routed_ticket() -> Ticket:
+    ticket = opened_ticket()
+    ticket.apply_routing(routed(ticket))
+    ticket.take_events()
+    return ticket
+
+
+def test_a_warning_goes_on_the_timeline_with_its_deadline_and_changes_nothing_else() -> None:
+    ticket = routed_ticket()
+    before = (ticket.status, ticket.priority, ticket.queue)
+
+    ticket.record_sla_warning(warning(ticket))
+
+    entry = ticket.timeline[-1]
+    assert (entry.kind, entry.service, entry.at) == (
+        "sla_warning",
+        "routing",
+        T0 + timedelta(minutes=12),
+    )
+    assert entry.summary == "First response SLA warning: due 02:16 UTC"
+    assert entry.details["deadline"] == (T0 + timedelta(minutes=16)).isoformat()
+    assert (ticket.status, ticket.priority, ticket.queue) == before
+    assert ticket.take_events() == []
+
+
+def test_a_deadline_on_another_day_shows_its_date() -> None:
+    assert due_text(T0 + timedelta(days=1), T0) == "2026-11-26 02:00 UTC"
+
+
+def test_a_breach_escalates_the_ticket_and_raises_its_priority() -> None:
+    ticket = routed_ticket()
+
+    ticket.escalate_on_breach(breach(ticket))
+
+    assert (ticket.priority, ticket.queue, ticket.assignee) == (Priority.CRITICAL, "expert", None)
+    assert ticket.status is TicketStatus.ROUTED
+    assert ticket.timeline[-1].summary == (
+        "First response SLA breached: escalated to the expert team (expert), "
+        "priority raised to critical"
+    )
+    assert ticket.take_events() == [], "routing owns the escalation; intake only follows it"
+
+
+def test_a_breach_naming_a_senior_agent_assigns_the_ticket() -> None:
+    ticket = routed_ticket()
+    ticket.escalate_on_breach(breach(ticket, queue=None, assignee="senior-1"))
+    assert (ticket.queue, ticket.assignee, ticket.status) == (
+        "general",
+        "senior-1",
+        TicketStatus.ASSIGNED,
+    )
+
+
+def test_a_breach_never_lowers_a_priority_raised_meanwhile() -> None:
+    ticket = routed_ticket()
+    ticket.priority = Priority.CRITICAL
+
+    ticket.escalate_on_breach(breach(ticket, priority=Priority.HIGH))
+
+    assert ticket.priority is Priority.CRITICAL
+
+
+def test_a_routing_decision_older_than_the_escalation_does_not_undo_it() -> None:
+    ticket = opened_ticket()
+    ticket.escalate_on_breach(breach(ticket))
+
+    ticket.apply_routing(routed(ticket, at_minutes=1))
+
+    assert (ticket.priority, ticket.queue) == (Priority.CRITICAL, "expert")
+    assert ticket.first_response_due == T0 + timedelta(minutes=15), "deadlines still recorded"
+    assert kinds(ticket)[-2:] == ["routed", "sla_breached"], "the timeline stays in time order"
+
+    ticket.apply_routing(routed(ticket, at_minutes=30))
+    assert (ticket.priority, ticket.queue) == (Priority.HIGH, "general"), "a newer one applies"
+
+
+def test_an_older_breach_or_one_after_resolution_is_only_logged() -> None:
+    ticket = routed_ticket()
+    ticket.escalate_on_breach(breach(ticket, 40, queue="management", priority=Priority.CRITICAL))
+    ticket.escalate_on_breach(breach(ticket, 16, queue="expert", priority=Priority.HIGH))
+    assert ticket.queue == "management"
+
+    ticket.resolve(code="rebooked", message="done", agent="a", now=T0 + timedelta(minutes=50))
+    ticket.escalate_on_breach(breach(ticket, 45, queue="expert"))
+
+    assert (ticket.status, ticket.queue) == (TicketStatus.RESOLVED, "management")
+    assert kinds(ticket).count("sla_breached") == 3
+
+
+async def test_sla_events_on_the_bus_reach_the_timeline_once_however_often_delivered() -> None:
+    bus, outbox = make_bus("intake"), RecordingOutbox()
+    tickets = repository(Ticket, outbox)
+    register_subscribers(
+        bus, Intake(TicketStore(tickets), FakeClock(T0), Signer("s" * 32), "http://intake")
+    )
+    ticket = routed_ticket()
+    await tickets.add(ticket)
+
+    async with TestRabbitBroker(bus.broker) as broker:
+        for message_id, payload in (
+            ("w-1", warning(ticket)),
+            ("w-1", warning(ticket)),
+            ("b-1", breach(ticket)),
+            ("b-1", breach(ticket)),
+        ):
+            await broker.publish(
+                body(payload, message_id),
+                exchange=bus.events_exchange,
+                routing_key=payload.schema_name,
+            )
+
+    stored = await tickets.get("acme", ticket.id)
+    assert stored is not None
+    assert kinds(stored).count("sla_warning") == 1
+    assert kinds(stored).count("sla_breached") == 1
+    assert (stored.priority, stored.queue) == (Priority.CRITICAL, "expert")
+    assert outbox.routing_keys == []
