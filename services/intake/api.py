@@ -8,16 +8,18 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi import status as http
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import events
 from contracts.events import Attachment, BookingReference, Channel, Priority, Traveller
 from runtime.auth import AdminScope, Scope, StaffScope
 from runtime.idempotency import IdempotencyConflict, IdempotentRequests, fingerprint
+from runtime.pages import wants_html
 from runtime.ratelimit import RateLimiter
 from runtime.signing import TokenError
 from runtime.web import TENANT_PATTERN
+from services.intake import sla
 from services.intake.channels import PayloadError, normalise
 from services.intake.domain import (
     ContactRecord,
@@ -169,6 +171,8 @@ class TicketView(BaseModel):
     resolution_code: str | None
     merged_into: str | None
     timeline: list[TimelineEntry]
+    origin: str = "contact"
+    incident_id: str | None = None
 
 
 class TicketSummary(BaseModel):
@@ -541,12 +545,19 @@ def router(
             expected_answer_by=ticket.first_response_due
             if ticket.first_response_at is None
             else ticket.resolution_due,
-            timeline=[e for e in ticket.timeline if e.kind != "note"],
+            timeline=[
+                e for e in ticket.timeline if e.kind != "note" and e.kind not in sla.STAFF_ONLY
+            ],
         )
 
-    @api.get("/track/{token}", tags=["travellers"])
-    async def track(token: str) -> TrackingView:
-        """The traveller's view through the signed, expiring link in the acknowledgement."""
+    @api.get("/track/{token}", tags=["travellers"], response_model=TrackingView)
+    async def track(token: str, request: Request) -> TrackingView | RedirectResponse:
+        """The traveller's view through the signed, expiring link in the acknowledgement.
+
+        A browser is sent on to the same link's HTML page (``/track/{token}``).
+        """
+        if wants_html(request.headers.get("accept")):
+            return RedirectResponse(f"/track/{token}", status_code=http.HTTP_303_SEE_OTHER)
         tenant, ticket_id = tracked(token)
         return tracking_view(await intake.get(tenant, ticket_id))
 

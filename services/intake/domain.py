@@ -14,8 +14,16 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from contracts import events
-from contracts.events import REPLY_CHANNEL_OF, BookingReference, Channel, Priority, Traveller
+from contracts.events import (
+    REPLY_CHANNEL_OF,
+    BookingReference,
+    Channel,
+    Priority,
+    ReferenceKind,
+    Traveller,
+)
 from runtime.aggregate import Aggregate
+from services.intake import sla
 
 
 class TicketStatus(StrEnum):
@@ -107,6 +115,14 @@ def thread_key_for(contact: events.ContactReceived) -> str:
     return f"{contact.channel.value}:msg:{contact.channel_message_id}"
 
 
+PROACTIVE_REFERENCE_KINDS = {"flight": ReferenceKind.FLIGHT, "train": ReferenceKind.TRAIN}
+
+
+def proactive_thread_key(incident_id: str, traveller_id: str) -> str:
+    """One proactive ticket per traveller and incident, however many bookings it hits."""
+    return f"proactive:{incident_id}:{traveller_id}"
+
+
 class Ticket(Aggregate):
     channel: Channel
     traveller: Traveller
@@ -117,6 +133,7 @@ class Ticket(Aggregate):
     priority: Priority = Priority.NORMAL
     category: str | None = None
     category_hint: str | None = None
+    urgency: str | None = Field(default=None, description="As routing's classifier read it.")
     queue: str | None = None
     assignee: str | None = None
     thread_key: str
@@ -134,12 +151,18 @@ class Ticket(Aggregate):
     first_response_at: datetime | None = None
     first_response_due: datetime | None = None
     resolution_due: datetime | None = None
+    escalated_at: datetime | None = Field(
+        default=None, description="Last SLA escalation applied: older routing decisions yield."
+    )
     resolved_at: datetime | None = None
     resolution_code: str | None = None
     resolution_count: int = 0
     merged_into: str | None = None
     absorbed: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
+    origin: str = Field(default="contact", description="contact, or proactive (a disruption).")
+    incident_id: str | None = None
+    incident_revision: int = 0
 
     @classmethod
     def open(
@@ -216,6 +239,128 @@ class Ticket(Aggregate):
         )
         return ticket
 
+    @classmethod
+    def open_proactive(
+        cls,
+        tenant_id: str,
+        request: events.ProactiveContactRequested,
+        *,
+        tracking_url: str,
+        now: datetime,
+    ) -> Ticket:
+        """A ticket TripCare opens for a traveller a disruption hits: they hear from us first.
+
+        One per traveller and incident (deterministic id); the proactive notice
+        stands in for the acknowledgement.
+        """
+        thread_key = proactive_thread_key(request.incident_id, request.traveller.id)
+        traveller = request.traveller
+        if traveller.preferred_channel is None and not traveller.fallback_channels:
+            reply_channel = REPLY_CHANNEL_OF[request.channel]
+            traveller = traveller.model_copy(update={"preferred_channel": reply_channel})
+        references = [BookingReference(kind=ReferenceKind.ORDER, value=request.booking_id)]
+        if kind := PROACTIVE_REFERENCE_KINDS.get(request.resource):
+            references.insert(0, BookingReference(kind=kind, value=request.reference))
+        ticket = cls(
+            id=ticket_id_for(tenant_id, thread_key),
+            tenant_id=tenant_id,
+            channel=request.channel,
+            traveller=traveller,
+            subject=request.summary,
+            text=request.summary,
+            language=traveller.language,
+            priority=request.priority,
+            thread_key=thread_key,
+            conversation_keys=[thread_key],
+            references=references,
+            reference_values=sorted({r.value for r in references}),
+            opened_at=now,
+            opened_us=int(now.timestamp() * 1_000_000),
+            last_activity_at=now,
+            origin="proactive",
+            incident_id=request.incident_id,
+        )
+        ticket._log(
+            now,
+            "proactive",
+            "routing",
+            f"Opened proactively: {request.summary}",
+            service="routing",
+            incident_id=request.incident_id,
+            booking_id=request.booking_id,
+        )
+        ticket.raise_event(
+            events.TicketOpened(
+                ticket_id=ticket.id,
+                channel=ticket.channel,
+                traveller=ticket.traveller,
+                subject=ticket.subject,
+                text=ticket.text,
+                language=ticket.language,
+                priority=ticket.priority,
+                conversation_key=thread_key,
+                references=ticket.references,
+                proactive=True,
+                opened_at=now,
+                incident_id=request.incident_id,
+            )
+        )
+        ticket._move(TicketStatus.ACKNOWLEDGED, "be acknowledged")
+        ticket.acknowledged_at = now
+        ticket._tell_disruption(request, tracking_url, now)
+        return ticket
+
+    def disruption_changed(
+        self, request: events.ProactiveContactRequested, *, tracking_url: str, now: datetime
+    ) -> None:
+        """A material change of the disruption: the traveller hears again, once per revision."""
+        if request.revision <= self.incident_revision:
+            return
+        self._log(
+            now,
+            "disruption_changed",
+            "routing",
+            f"Disruption changed: {request.summary}",
+            service="routing",
+            revision=str(request.revision),
+        )
+        self._tell_disruption(request, tracking_url, now)
+
+    def link_incident(self, linked: events.IncidentLinked) -> None:
+        """Routing clustered this contact into an open incident (bulk replies reach it)."""
+        self.incident_id = self.incident_id or linked.incident_id
+        self._log(
+            linked.linked_at,
+            "incident_linked",
+            "routing",
+            f"Linked to incident {linked.incident_id} ({linked.reference})",
+            service="routing",
+        )
+
+    def _tell_disruption(
+        self, request: events.ProactiveContactRequested, tracking_url: str, now: datetime
+    ) -> None:
+        self.incident_revision = request.revision
+        self.last_activity_at = now
+        self._log(now, "proactive_notice", "intake", f"Proactive notice {request.revision} sent")
+        self.raise_event(
+            events.DisruptionNotice(
+                ticket_id=self.id,
+                incident_id=request.incident_id,
+                revision=request.revision,
+                channel=self.channel,
+                traveller=self.traveller,
+                kind=request.kind,
+                reference=request.reference,
+                service_date=request.service_date,
+                departs_at=request.departs_at,
+                next_step=request.next_step,
+                details=request.details,
+                tracking_url=tracking_url,
+                sent_at=now,
+            )
+        )
+
     def knows_contact(self, contact_id: str) -> bool:
         return contact_id in self.contact_ids
 
@@ -261,16 +406,18 @@ class Ticket(Aggregate):
             self._change_status(TicketStatus.ASSIGNED, by=contact.traveller.id, now=now)
 
     def apply_routing(self, routed: events.TicketRouted) -> None:
-        """Take routing's decision; a late decision for a closed-out ticket is only logged."""
-        self.queue = routed.queue
-        self.assignee = routed.assignee
-        self.priority = routed.priority
+        """Take routing's decision; a late decision for a closed-out ticket is only logged.
+
+        A decision older than the last SLA escalation (it arrived late, on its
+        own queue) does not move the ticket back to its old queue and priority.
+        """
+        if self.escalated_at is None or routed.routed_at >= self.escalated_at:
+            self.priority = routed.priority
+            self._place(routed.queue, routed.assignee)
         self.category = routed.category or self.category
+        self.urgency = routed.urgency or self.urgency
         self.first_response_due = routed.first_response_due
         self.resolution_due = routed.resolution_due
-        target = TicketStatus.ASSIGNED if routed.assignee else TicketStatus.ROUTED
-        if target in TRANSITIONS[self.status] and self.status not in WAITING:
-            self.status = target
         self._log(
             routed.routed_at,
             "routed",
@@ -432,6 +579,44 @@ class Ticket(Aggregate):
             summary = f"Escalated while open: {reason}"
             self._escalate(summary, reason=reason, by=filed.traveller.id, now=now, appeal=filed)
 
+    def record_sla_warning(self, warning: events.SlaWarning) -> None:
+        """Routing's warning that a clock is running out: on the timeline, nothing else."""
+        self._log(
+            warning.warned_at,
+            "sla_warning",
+            "routing",
+            sla.warning_summary(warning),
+            service="routing",
+            clock=warning.clock.value,
+            deadline=warning.deadline.isoformat(),
+            target_seconds=str(warning.target_seconds),
+        )
+
+    def escalate_on_breach(self, breached: events.SlaBreached) -> None:
+        """Routing escalated a breached clock: follow its priority, queue and assignee.
+
+        The priority only ever rises (an agent's or an appeal's raise stands);
+        a breach older than the last one applied, or one arriving after the
+        ticket was resolved or closed, is only logged.
+        """
+        newer = self.escalated_at is None or breached.breached_at >= self.escalated_at
+        if newer and self.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+            self.escalated_at = breached.breached_at
+            self.priority = sla.higher(self.priority, breached.priority)
+            if breached.queue or breached.assignee:
+                self._place(breached.queue or self.queue, breached.assignee)
+        self._log(
+            breached.breached_at,
+            "sla_breached",
+            "routing",
+            sla.breach_summary(breached),
+            service="routing",
+            clock=breached.clock.value,
+            level=breached.level.value,
+            priority=breached.priority.value,
+            deadline=breached.deadline.isoformat(),
+        )
+
     def record_appeal_decision(self, decided: events.AppealResolved) -> None:
         self._log(
             decided.decided_at,
@@ -562,6 +747,14 @@ class Ticket(Aggregate):
                 changed_at=now,
             )
         )
+
+    def _place(self, queue: str | None, assignee: str | None) -> None:
+        """Where routing put the ticket; a waiting or closed-out ticket keeps its status."""
+        self.queue = queue
+        self.assignee = assignee
+        target = TicketStatus.ASSIGNED if assignee else TicketStatus.ROUTED
+        if target in TRANSITIONS[self.status] and self.status not in WAITING:
+            self.status = target
 
     def _move(self, to: TicketStatus, wanted: str) -> None:
         if to not in TRANSITIONS[self.status]:

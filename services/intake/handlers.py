@@ -237,3 +237,15 @@ def register_subscribers(bus: Bus, intake: Intake) -> None:
             envelope.payload.ticket_id,
             lambda t: t.record_appeal_decision(envelope.payload),
         )
+
+    @bus.subscriber(events.SlaWarning)
+    async def sla_warning(envelope: Envelope[events.SlaWarning]) -> None:
+        await tickets.apply(
+            envelope, envelope.payload.ticket_id, lambda t: t.record_sla_warning(envelope.payload)
+        )
+
+    @bus.subscriber(events.SlaBreached)
+    async def sla_breached(envelope: Envelope[events.SlaBreached]) -> None:
+        await tickets.apply(
+            envelope, envelope.payload.ticket_id, lambda t: t.escalate_on_breach(envelope.payload)
+        )

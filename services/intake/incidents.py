@@ -1,0 +1,174 @@
+"""Intake's side of proactive care: proactive tickets, incident links and the bulk reply.
+
+- ``proactive.contact`` (routing) opens one ticket per affected traveller and
+  incident, or tells them of a material change on the ticket they have.
+- ``incident.linked`` (routing) marks a traveller's own ticket as part of an incident.
+- ``POST /v1/incidents/{id}/reply`` answers every open ticket of the incident in
+  the agent's tenant at once: one ``ticket.replied`` per ticket.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from pymongo.asynchronous.database import AsyncDatabase
+
+from contracts import events
+from contracts.envelope import Envelope
+from runtime.auth import StaffScope
+from runtime.bus import Bus
+from runtime.idempotency import IdempotencyConflict, IdempotentRequests, fingerprint
+from runtime.store import AlreadyExists, ConcurrencyError, Document, NotFound
+from services.intake.domain import (
+    ANSWERABLE,
+    IllegalTransition,
+    Ticket,
+    proactive_thread_key,
+    ticket_id_for,
+)
+from services.intake.handlers import Intake
+from services.intake.store import TICKETS
+
+MAX_LINKED = 5_000
+"""Tickets one bulk reply may reach (a full wide-body flight, twice over)."""
+
+
+async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
+    await db[TICKETS].create_index([("tenant_id", 1), ("incident_id", 1)])
+
+
+class IncidentDesk:
+    def __init__(self, intake: Intake) -> None:
+        self.intake = intake
+        self.tickets = intake.tickets.repo
+
+    async def proactive_contact(
+        self, envelope: Envelope[events.ProactiveContactRequested]
+    ) -> Ticket:
+        """Open the traveller's proactive ticket, or tell them of the change on it (once)."""
+        tenant_id, request = envelope.tenant_id, envelope.payload
+        ticket_id = ticket_id_for(
+            tenant_id, proactive_thread_key(request.incident_id, request.traveller.id)
+        )
+        tracking_url = self.intake.tracking_url(tenant_id, ticket_id)
+        now = self.intake.clock.now()
+        if await self.tickets.get(tenant_id, ticket_id) is None:
+            ticket = Ticket.open_proactive(tenant_id, request, tracking_url=tracking_url, now=now)
+            try:
+                await self.tickets.add(ticket, envelope)
+                return ticket
+            except AlreadyExists as exc:  # a concurrent delivery opened it: apply to that one
+                raise ConcurrencyError(ticket_id) from exc
+        return await self.tickets.apply(
+            envelope,
+            ticket_id,
+            lambda t: t.disruption_changed(request, tracking_url=tracking_url, now=now),
+        )
+
+    async def incident_linked(self, envelope: Envelope[events.IncidentLinked]) -> None:
+        await self.tickets.apply(
+            envelope, envelope.payload.ticket_id, lambda t: t.link_incident(envelope.payload)
+        )
+
+    async def linked(self, tenant_id: str, incident_id: str) -> list[Ticket]:
+        cursor = (
+            self.tickets.collection.find({"tenant_id": tenant_id, "incident_id": incident_id})
+            .sort("opened_us", 1)
+            .limit(MAX_LINKED)
+        )
+        return [Ticket.model_validate(doc) async for doc in cursor]
+
+    async def reply_all(
+        self, tenant_id: str, incident_id: str, message: str, agent: str
+    ) -> BulkReplied:
+        """Reply on every answerable ticket of the incident; the others are listed, untouched.
+
+        Each ticket is its own write: a retry (same Idempotency-Key) replays the
+        answer; without a key, a retry would answer again.
+        """
+        tickets = await self.linked(tenant_id, incident_id)
+        if not tickets:
+            raise NotFound(incident_id)
+        replied: list[str] = []
+        skipped: list[SkippedTicket] = []
+        for ticket in tickets:
+            if ticket.status not in ANSWERABLE:
+                skipped.append(SkippedTicket(ticket_id=ticket.id, status=ticket.status.value))
+                continue
+            try:
+                await self.tickets.change(
+                    tenant_id,
+                    ticket.id,
+                    lambda t: t.reply(message=message, agent=agent, now=self.intake.clock.now()),
+                )
+            except IllegalTransition as exc:
+                skipped.append(SkippedTicket(ticket_id=ticket.id, status=exc.current.value))
+                continue
+            replied.append(ticket.id)
+        return BulkReplied(incident_id=incident_id, replied=replied, skipped=skipped)
+
+
+class BulkReplyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=5_000)
+
+
+class SkippedTicket(BaseModel):
+    ticket_id: str
+    status: str
+
+
+class BulkReplied(BaseModel):
+    incident_id: str
+    replied: list[str]
+    skipped: list[SkippedTicket]
+
+
+def register_incident_subscribers(bus: Bus, desk: IncidentDesk) -> None:
+    bus.subscriber(events.ProactiveContactRequested)(desk.proactive_contact)
+    bus.subscriber(events.IncidentLinked)(desk.incident_linked)
+
+
+def incident_router(desk: IncidentDesk, idempotency: IdempotentRequests) -> APIRouter:
+    api = APIRouter(prefix="/v1", tags=["incidents"])
+
+    @api.post(
+        "/incidents/{incident_id}/reply",
+        response_model=BulkReplied,
+        responses={404: {"description": "No ticket of this incident in your tenant."}},
+    )
+    async def bulk_reply(
+        incident_id: str,
+        body: BulkReplyIn,
+        scope: StaffScope,
+        key: Annotated[
+            str | None,
+            Header(alias="Idempotency-Key", min_length=1, max_length=256),
+        ] = None,
+    ) -> JSONResponse:
+        """Answer every open ticket of an incident — proactive ones and contacts clustered
+        into it — in your tenant only; closed or resolved ones are listed as skipped."""
+
+        async def produce() -> tuple[int, object]:
+            done = await desk.reply_all(scope.tenant, incident_id, body.message, scope.actor)
+            return 200, done.model_dump(mode="json")
+
+        if key is None:
+            code, answer = await produce()
+            return JSONResponse(answer, status_code=code)
+        try:
+            code, answer = await idempotency.run(
+                scope=f"{scope.tenant}:{scope.actor}",
+                key=key,
+                request=fingerprint("incident-reply", incident_id, body.model_dump_json()),
+                produce=produce,
+            )
+        except IdempotencyConflict as exc:
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+        return JSONResponse(answer, status_code=code)
+
+    return api

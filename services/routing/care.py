@@ -1,0 +1,337 @@
+"""Proactive care: the trips read model, supplier events, disruptions fanned out to every
+affected traveller, and contacts clustered into open incidents (docs/suppliers.md).
+
+The chain, one committed step per hop (each idempotent on the message id):
+
+    HTTP or bus ─▶ supplier.status ─▶ Disruption ─disruption.revised─▶ per tenant:
+    TenantIncident (incident.opened/updated) + AffectedTraveller ─proactive.contact─▶ intake
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from contracts import events
+from contracts.envelope import Envelope
+from contracts.events import ReferenceKind
+from runtime import webhook_signature
+from runtime.bus import Bus
+from runtime.clock import Clock
+from runtime.service import ServiceRuntime
+from runtime.store import AlreadyExists, Repository
+from services.routing.care_store import (
+    AFFECTED,
+    DISRUPTIONS,
+    INCIDENTS,
+    SUPPLIER_REPORTS,
+    TRIPS,
+    CareStore,
+    Replayed,
+)
+from services.routing.incidents import (
+    AffectedTraveller,
+    Candidate,
+    Disruption,
+    TenantIncident,
+    choose_incident,
+)
+from services.routing.suppliers import (
+    SUPPLIER_SCOPE,
+    SupplierReport,
+    SupplierSettings,
+    normalise_kind,
+)
+from services.routing.trips import Trip, TripSegment, next_departure, normal_reference
+
+log = logging.getLogger(__name__)
+FAN_OUT_CONCURRENCY = 16
+CLUSTERED_REFERENCES = frozenset({ReferenceKind.FLIGHT, ReferenceKind.TRAIN})
+
+
+class SupplierEventIn(BaseModel):
+    """What a partner POSTs (JSON); its signature covers these exact bytes."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    event_id: str | None = Field(
+        default=None, min_length=1, max_length=128, description="Re-sends repeat it."
+    )
+    kind: str = Field(min_length=1, max_length=64, description="flight_cancelled, …")
+    reference: str = Field(min_length=1, max_length=64, description="CA1501, a hotel id, …")
+    service_date: date
+    details: dict[str, str] = Field(default_factory=dict, max_length=50)
+    reported_at: datetime | None = None
+
+
+class Ingress(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+
+
+class Refused(Exception):
+    """A supplier request refused before anything was written: HTTP status and why."""
+
+    def __init__(self, status: int, detail: Any) -> None:
+        super().__init__(str(detail))
+        self.status = status
+        self.detail = detail
+
+
+class ProactiveCare:
+    def __init__(
+        self,
+        store: CareStore,
+        reports: Repository[SupplierReport],
+        clock: Clock,
+        settings: SupplierSettings,
+    ) -> None:
+        self.store = store
+        self.reports = reports
+        self.clock = clock
+        self.settings = settings
+
+    # ------------------------------------------------------------------ ingress (HTTP)
+
+    async def receive_signed(
+        self, partner: str, body: bytes, signature: str | None
+    ) -> tuple[Ingress, SupplierReport]:
+        """Verify, de-duplicate and put one partner event on the bus; nothing is written for
+        a refused request (401 unsigned/forged/stale, 409 replayed, 422 invalid body)."""
+        now = self.clock.now()
+        known = self.settings.partners.get(partner)
+        if known is None:
+            raise Refused(401, "unknown partner")
+        try:
+            webhook_signature.verify(signature, body, known.secrets, now)
+        except webhook_signature.SignatureError as exc:
+            raise Refused(401, str(exc)) from exc
+        try:
+            event = SupplierEventIn.model_validate_json(body)
+        except ValidationError as exc:
+            raise Refused(422, exc.errors(include_url=False, include_context=False)) from exc
+        nonce = hashlib.sha256(f"{partner}\x1f{signature}".encode()).hexdigest()
+        try:
+            await self.store.use_nonce(nonce, now)
+        except Replayed as exc:
+            raise Refused(409, "replayed: this signature was already used") from exc
+        status = events.SupplierStatusChanged(
+            partner=partner,
+            kind=event.kind,
+            reference=event.reference,
+            service_date=event.service_date,
+            details=event.details,
+            reported_at=event.reported_at or now,
+            event_id=event.event_id,
+        )
+        event_id = event.event_id or hashlib.sha256(body).hexdigest()[:32]
+        report = SupplierReport.receive(status, event_id)
+        try:
+            await self.reports.add(report)
+        except AlreadyExists:
+            stored = await self.reports.get(SUPPLIER_SCOPE, report.id)
+            return Ingress.DUPLICATE, stored or report
+        return Ingress.ACCEPTED, report
+
+    # ------------------------------------------------------------------ trips read model
+
+    async def booking_upserted(self, envelope: Envelope[events.BookingUpserted]) -> None:
+        booking = envelope.payload
+        await self.store.trips.upsert(
+            envelope,
+            Trip.key(envelope.tenant_id, booking.booking_id),
+            lambda: Trip.blank(envelope.tenant_id, booking),
+            lambda trip: trip.upsert(booking),
+        )
+
+    async def booking_cancelled(self, envelope: Envelope[events.BookingCancelled]) -> None:
+        cancelled = envelope.payload
+        await self.store.trips.upsert(
+            envelope,
+            Trip.key(envelope.tenant_id, cancelled.booking_id),
+            lambda: Trip.cancelled_first(envelope.tenant_id, cancelled.booking_id),
+            lambda trip: trip.cancel(cancelled),
+        )
+
+    async def departs_in(self, tenant_id: str, traveller_id: str | None) -> timedelta | None:
+        """Time to the traveller's next departure, from the itinerary (urgency, issue #8)."""
+        if traveller_id is None:
+            return None
+        now = self.clock.now()
+        departure = next_departure(await self.store.trips_of(tenant_id, traveller_id, now), now)
+        return None if departure is None else departure - now
+
+    # ------------------------------------------------------------------ supplier events
+
+    async def supplier_status(self, envelope: Envelope[events.SupplierStatusChanged]) -> None:
+        """Every report of a disruption lands on its one ``Disruption``; unknown kinds are
+        kept for the report and acknowledged (a partner's new kind never blocks the queue)."""
+        status = envelope.payload
+        kind = normalise_kind(status.kind)
+        if kind is None:
+            log.warning("supplier %s sent unknown kind %r", status.partner, status.kind)
+            await self.store.keep_unknown(
+                envelope.message_id,
+                {
+                    "partner": status.partner,
+                    "kind": status.kind,
+                    "reference": status.reference,
+                    "service_date": status.service_date.isoformat(),
+                    "details": status.details,
+                    "event_id": status.event_id,
+                    "received_at": self.clock.now(),
+                },
+            )
+            return
+        await self.store.disruptions.upsert(
+            envelope,
+            Disruption.blank(status, kind).id,
+            lambda: Disruption.blank(status, kind),
+            lambda d: d.report(status, kind, self.clock.now()),
+            tenant_id=SUPPLIER_SCOPE,
+        )
+
+    async def disruption_revised(self, envelope: Envelope[events.DisruptionRevised]) -> None:
+        """Find every affected booking of every tenant; per tenant, refresh its incident view
+        and ask intake to tell each traveller (once per revision)."""
+        revised = envelope.payload
+        disruption = await self.store.disruptions.get(SUPPLIER_SCOPE, revised.incident_id)
+        open_until_ms = disruption.open_until_ms if disruption else 0
+        trips = await self.store.trips_on(revised.resource, revised.reference, revised.service_date)
+        by_tenant: dict[str, list[tuple[Trip, TripSegment]]] = defaultdict(list)
+        for trip in trips:
+            segments = trip.affected(revised.resource, revised.reference, revised.service_date)
+            if segments:
+                by_tenant[trip.tenant_id].append((trip, segments[0]))
+        gate = asyncio.Semaphore(FAN_OUT_CONCURRENCY)
+
+        async def tell(tenant_id: str, trip: Trip, segment: TripSegment) -> None:
+            async with gate:
+                await self._tell(envelope, tenant_id, trip, segment)
+
+        await asyncio.gather(
+            *(tell(t, trip, seg) for t, hits in by_tenant.items() for trip, seg in hits)
+        )
+        now = self.clock.now()
+        for tenant_id, affected in by_tenant.items():
+            await self._refresh_view(envelope, tenant_id, len(affected), open_until_ms, now)
+
+    async def _refresh_view(
+        self,
+        envelope: Envelope[events.DisruptionRevised],
+        tenant_id: str,
+        affected: int,
+        open_until_ms: int,
+        now: datetime,
+    ) -> None:
+        revised = envelope.payload
+
+        def create() -> TenantIncident:
+            return TenantIncident.open(tenant_id, revised, open_until_ms, now)
+
+        def revise(view: TenantIncident) -> None:
+            view.revise(revised, affected, now)
+
+        key = TenantIncident.key(revised.incident_id, tenant_id)
+        await self.store.incidents.upsert(envelope, key, create, revise, tenant_id=tenant_id)
+
+    async def _tell(
+        self,
+        envelope: Envelope[events.DisruptionRevised],
+        tenant_id: str,
+        trip: Trip,
+        seg: TripSegment,
+    ) -> None:
+        revised = envelope.payload
+
+        def create() -> AffectedTraveller:
+            return AffectedTraveller(
+                id=AffectedTraveller.key(revised.incident_id, tenant_id, trip.booking_id),
+                tenant_id=tenant_id,
+                incident_id=revised.incident_id,
+                booking_id=trip.booking_id,
+                traveller=trip.traveller,
+                channel=trip.channel,
+                reference=revised.reference,
+                departs_at=seg.starts_at,
+            )
+
+        await self.store.affected.upsert(
+            envelope,
+            AffectedTraveller.key(revised.incident_id, tenant_id, trip.booking_id),
+            create,
+            lambda affected: affected.tell(revised, self.clock.now()),
+            tenant_id=tenant_id,
+        )
+
+    # ------------------------------------------------------------------ clustering
+
+    async def cluster(self, envelope: Envelope[events.TicketOpened]) -> str | None:
+        """Link a traveller's new ticket to the open incident about the flight or train it
+        names; returns the incident id. Proactive tickets are linked at birth."""
+        opened = envelope.payload
+        if opened.proactive or opened.incident_id:
+            return opened.incident_id
+        references = sorted(
+            {normal_reference(r.value) for r in opened.references if r.kind in CLUSTERED_REFERENCES}
+        )
+        if not references:
+            return None
+        now = self.clock.now()
+        open_ones = await self.store.open_disruptions(references, now)
+        if not open_ones:
+            return None
+        tenant_id = envelope.tenant_id
+        own = await self.store.trips_of(tenant_id, opened.traveller.id, now)
+        chosen = choose_incident(
+            [
+                Candidate(
+                    incident_id=d.id, key=d.key, reference=d.reference, service_date=d.service_date
+                )
+                for d in open_ones
+            ],
+            {key for trip in own for key in trip.keys},
+            now.astimezone(UTC).date(),
+        )
+        if chosen is None:
+            return None
+        disruption = next(d for d in open_ones if d.id == chosen.incident_id)
+
+        def view() -> TenantIncident:
+            return TenantIncident.open(
+                tenant_id, disruption.as_revised(), disruption.open_until_ms, now
+            )
+
+        def link(incident: TenantIncident) -> None:
+            incident.link(opened.ticket_id, now)
+
+        key = TenantIncident.key(chosen.incident_id, tenant_id)
+        await self.store.incidents.upsert(envelope, key, view, link, tenant_id=tenant_id)
+        return chosen.incident_id
+
+
+def register_care_subscribers(bus: Bus, care: ProactiveCare) -> None:
+    bus.subscriber(events.BookingUpserted)(care.booking_upserted)
+    bus.subscriber(events.BookingCancelled)(care.booking_cancelled)
+    bus.subscriber(events.SupplierStatusChanged)(care.supplier_status)
+    bus.subscriber(events.DisruptionRevised)(care.disruption_revised)
+
+
+def build_care(runtime: ServiceRuntime, settings: SupplierSettings | None = None) -> ProactiveCare:
+    """Proactive care's repositories on routing's database (wired by ``main``)."""
+    store = CareStore(
+        runtime.db,
+        trips=runtime.repository(TRIPS, Trip),
+        disruptions=runtime.repository(DISRUPTIONS, Disruption),
+        incidents=runtime.repository(INCIDENTS, TenantIncident),
+        affected=runtime.repository(AFFECTED, AffectedTraveller),
+    )
+    reports = runtime.repository(SUPPLIER_REPORTS, SupplierReport)
+    return ProactiveCare(store, reports, runtime.clock, settings or SupplierSettings())

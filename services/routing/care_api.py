@@ -1,0 +1,211 @@
+"""Routing's HTTP API for proactive care: the signed supplier ingress and incident views.
+
+- ``POST /v1/suppliers/{partner}/events``: a partner pushes one status event,
+  signed over the raw body (``X-TripCare-Signature``, docs/suppliers.md).
+- ``GET /v1/suppliers/unknown-events``: kinds TripCare did not understand (admins).
+- ``GET /v1/incidents`` and ``/v1/incidents/{id}``: a tenant's view of disruptions —
+  its own affected travellers and clustered tickets only; other tenants' are 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from contracts.events import Channel, NextStep, Priority
+from runtime.auth import AdminScope, ManagerScope, StaffScope
+from runtime.store import NotFound
+from runtime.webhook_signature import HEADER
+from services.routing.care import Ingress, ProactiveCare, Refused
+from services.routing.incidents import TenantIncident, incident_id_for
+from services.routing.suppliers import KINDS, normalise_kind
+from services.routing.trips import normal_reference, segment_key
+
+PARTNER = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+class AffectedView(BaseModel):
+    booking_id: str
+    traveller_id: str
+    reference: str
+    departs_at: datetime
+    priority: Priority
+    notified_revision: int
+
+
+class TripView(BaseModel):
+    booking_id: str
+    traveller_id: str
+    channel: Channel
+    language: str | None
+    starts_at: datetime
+
+
+class IncidentView(BaseModel):
+    id: str
+    kind: str
+    resource: str
+    reference: str
+    service_date: date
+    summary: str
+    next_step: NextStep
+    details: dict[str, str]
+    revision: int
+    affected: int
+    linked_tickets: list[str]
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    closed_by: str | None
+    travellers: list[AffectedView] | None = None
+
+
+def incident_view(incident: TenantIncident) -> IncidentView:
+    return IncidentView(
+        id=incident.incident_id,
+        kind=incident.kind,
+        resource=incident.resource,
+        reference=incident.reference,
+        service_date=incident.service_date,
+        summary=incident.summary,
+        next_step=incident.next_step,
+        details=incident.details,
+        revision=incident.revision,
+        affected=incident.affected,
+        linked_tickets=incident.linked_tickets,
+        opened_at=incident.opened_at,
+        updated_at=incident.updated_at,
+        closed_at=incident.closed_at,
+        closed_by=incident.closed_by,
+    )
+
+
+def care_router(care: ProactiveCare) -> APIRouter:
+    api = APIRouter(prefix="/v1")
+    store = care.store
+
+    @api.post(
+        "/suppliers/{partner}/events",
+        tags=["suppliers"],
+        status_code=202,
+        responses={
+            200: {"description": "A re-send of an event already accepted: nothing changes."},
+            401: {"description": "Unknown partner, missing, forged or stale signature."},
+            409: {"description": "This exact signature was used before (a replay)."},
+            422: {"description": "The body is not a supplier event."},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            }
+        },
+    )
+    async def supplier_event(
+        partner: Annotated[str, Path(pattern=PARTNER)],
+        request: Request,
+        signature: Annotated[
+            str | None,
+            Header(alias=HEADER, description="t=<unix seconds>,v1=<hex HMAC-SHA256>"),
+        ] = None,
+    ) -> JSONResponse:
+        """One status event of a partner airline, hotel, rail or car supplier.
+
+        The body (JSON: ``event_id``, ``kind``, ``reference``, ``service_date``,
+        ``details``) is signed with one of the partner's active secrets over
+        ``"<t>." + raw body``; the timestamp must be within 5 minutes. Unknown
+        kinds are accepted and reported, never refused.
+        """
+        body = await request.body()
+        try:
+            outcome, report = await care.receive_signed(partner, body, signature)
+        except Refused as refused:
+            return JSONResponse({"detail": refused.detail}, status_code=refused.status)
+        kind = normalise_kind(report.kind)
+        answer: dict[str, Any] = {
+            "outcome": outcome.value,
+            "event_id": report.event_id,
+            "kind": kind,
+            "known_kind": kind is not None,
+        }
+        if kind is not None:
+            answer["incident_id"] = incident_id_for(
+                KINDS[kind].resource, normal_reference(report.reference), report.service_date
+            )
+        return JSONResponse(answer, status_code=202 if outcome is Ingress.ACCEPTED else 200)
+
+    @api.get("/trips", tags=["trips"])
+    async def trips_on(
+        scope: StaffScope,
+        resource: Annotated[Literal["flight", "hotel", "train", "car"], Query()],
+        reference: Annotated[str, Query(min_length=1, max_length=64)],
+        day: Annotated[date, Query(alias="date")],
+        limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    ) -> list[TripView]:
+        """Who of this tenant holds this flight, train, car or hotel night on that date."""
+        key = segment_key(resource, reference, day)
+        found = await store.tenant_trips_on(scope.tenant, key, limit)
+        return [
+            TripView(
+                booking_id=trip.booking_id,
+                traveller_id=trip.traveller.id,
+                channel=trip.channel,
+                language=trip.traveller.language,
+                starts_at=segment.starts_at,
+            )
+            for trip in found
+            for segment in trip.affected(resource, reference, day)[:1]
+        ]
+
+    @api.get("/suppliers/unknown-events", tags=["suppliers"])
+    async def unknown_events(
+        _: AdminScope, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    ) -> list[dict[str, Any]]:
+        """Supplier events of kinds TripCare does not know yet, newest first (to map them)."""
+        found = await store.unknown_events(limit)
+        return [{**doc, "id": doc.pop("_id")} for doc in found]
+
+    @api.get("/incidents", tags=["incidents"])
+    async def list_incidents(
+        scope: StaffScope, limit: Annotated[int, Query(ge=1, le=200)] = 50
+    ) -> list[IncidentView]:
+        """This tenant's incidents, most recently changed first."""
+        return [incident_view(i) for i in await store.incidents_of(scope.tenant, limit)]
+
+    @api.get("/incidents/{incident_id}", tags=["incidents"])
+    async def get_incident(incident_id: str, scope: StaffScope) -> IncidentView:
+        """One incident as this tenant sees it, with its affected travellers."""
+        incident = await store.incidents.get(
+            scope.tenant, TenantIncident.key(incident_id, scope.tenant)
+        )
+        if incident is None:
+            raise NotFound(incident_id)
+        view = incident_view(incident)
+        view.travellers = [
+            AffectedView(
+                booking_id=a.booking_id,
+                traveller_id=a.traveller.id,
+                reference=a.reference,
+                departs_at=a.departs_at,
+                priority=a.priority,
+                notified_revision=a.notified_revision,
+            )
+            for a in await store.affected_of(scope.tenant, incident_id)
+        ]
+        return view
+
+    @api.post("/incidents/{incident_id}/close", tags=["incidents"])
+    async def close_incident(incident_id: str, scope: ManagerScope) -> IncidentView:
+        """Close this tenant's incident (managers): later contacts are no longer clustered."""
+        closed = await store.incidents.change(
+            scope.tenant,
+            TenantIncident.key(incident_id, scope.tenant),
+            lambda incident: incident.close(scope.actor, care.clock.now()),
+        )
+        return incident_view(closed)
+
+    return api

@@ -1,0 +1,369 @@
+"""Disruptions and incidents: correlation, storm handling, urgency. Pure, time passed in.
+
+- ``Disruption``: one per supplier disruption (resource + reference + service
+  date), across tenants, in the ``_suppliers`` scope. Every report of it lands
+  here; a *material* change (docs/suppliers.md) raises a new revision, which is
+  what travellers hear about. Repeats and small changes only update it.
+- ``TenantIncident``: one tenant's view of a disruption (same incident id): its
+  affected travellers' count and the contacts clustered into it. A tenant sees
+  only its own view.
+- ``AffectedTraveller``: one affected booking; asks intake for a proactive
+  ticket once per revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts import events
+from contracts.events import Channel, NextStep, Priority, Traveller
+from runtime.aggregate import Aggregate
+from services.routing.suppliers import KINDS, SUPPLIER_SCOPE
+from services.routing.trips import IsoDate, epoch_ms, normal_reference, segment_key
+
+DELAY_STEP_MIN = 60
+"""A delay (or a departure time) that moves by this much is news to the traveller."""
+CRITICAL_WITHIN = timedelta(hours=6)
+"""A proactive ticket whose segment starts within this is critical, else high."""
+OPEN_AFTER_SERVICE = timedelta(days=2)
+"""Contacts are clustered into an incident until two days after its service date."""
+EVENT_IDS_KEPT = 64
+MATERIAL_DETAILS = ("gate", "terminal", "new_departure", "new_date", "diverted_to")
+
+
+def incident_id_for(resource: str, reference: str, service_date: date) -> str:
+    """Deterministic: every report of one disruption, from any partner, finds the same one."""
+    key = segment_key(resource, reference, service_date)
+    return "INC-" + hashlib.sha256(key.encode()).hexdigest()[:12].upper()
+
+
+def proactive_priority(departs_at: datetime, now: datetime) -> Priority:
+    """The itinerary decides: the segment starts within 6 h (or has started) → critical."""
+    return Priority.CRITICAL if departs_at - now <= CRITICAL_WITHIN else Priority.HIGH
+
+
+def _minutes(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _moment(value: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+class Snapshot(BaseModel):
+    """What travellers were last told: the kind and the details that matter."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    details: dict[str, str] = Field(default_factory=dict)
+
+
+def material_change(before: Snapshot | None, after: Snapshot) -> str | None:
+    """Why ``after`` is news compared with what travellers were told, or None if it is not.
+
+    Material: the first report; another kind (delayed → cancelled); a delay or a
+    new departure time moved by ≥ 60 min; a new gate, terminal, date or diversion
+    airport. A delay growing 60 → 90 min is not; 60 → 120 is.
+    """
+    if before is None:
+        return "first report"
+    if before.kind != after.kind:
+        return f"{before.kind} → {after.kind}"
+    old_delay = _minutes(before.details.get("delay_minutes"))
+    new_delay = _minutes(after.details.get("delay_minutes"))
+    if new_delay is not None and abs(new_delay - (old_delay or 0)) >= DELAY_STEP_MIN:
+        return f"delay {old_delay or 0} → {new_delay} min"
+    old_dep = _moment(before.details.get("new_departure"))
+    new_dep = _moment(after.details.get("new_departure"))
+    if new_dep is not None and (
+        old_dep is None or abs(new_dep - old_dep) >= timedelta(minutes=DELAY_STEP_MIN)
+    ):
+        return f"departure now {new_dep.isoformat()}"
+    for name in MATERIAL_DETAILS:
+        value = after.details.get(name, "")
+        if name != "new_departure" and value and value != before.details.get(name, ""):
+            return f"{name} now {value}"
+    return None
+
+
+def summary_of(kind: str, reference: str, service_date: date, details: dict[str, str]) -> str:
+    """One line for the ticket and the agent: ``flight delayed: CA1501 on 2026-11-26 (+240 min)``"""
+    text = f"{KINDS[kind].label}: {reference} on {service_date.isoformat()}"
+    extras = []
+    if delay := details.get("delay_minutes"):
+        extras.append(f"+{delay} min")
+    for name in MATERIAL_DETAILS:
+        if value := details.get(name):
+            extras.append(f"{name.replace('_', ' ')} {value}")
+    return text + (f" ({', '.join(extras)})" if extras else "")
+
+
+class Disruption(Aggregate):
+    """Every report of one disruption, across partners and tenants."""
+
+    resource: str
+    reference: str
+    service_date: IsoDate
+    partner: str
+    kind: str
+    details: dict[str, str] = Field(default_factory=dict)
+    revision: int = 0
+    told: Snapshot | None = None
+    """What the last revision told travellers."""
+    reports: int = 0
+    event_ids: list[str] = Field(default_factory=list)
+    history: list[str] = Field(default_factory=list)
+    opened_at: datetime | None = None
+    updated_at: datetime | None = None
+    open_until_ms: int = 0
+
+    @classmethod
+    def blank(cls, status: events.SupplierStatusChanged, kind: str) -> Disruption:
+        resource = KINDS[kind].resource
+        reference = normal_reference(status.reference)
+        return cls(
+            id=incident_id_for(resource, reference, status.service_date),
+            tenant_id=SUPPLIER_SCOPE,
+            resource=resource,
+            reference=reference,
+            service_date=status.service_date,
+            partner=status.partner,
+            kind=kind,
+        )
+
+    @property
+    def key(self) -> str:
+        return segment_key(self.resource, self.reference, self.service_date)
+
+    def report(self, status: events.SupplierStatusChanged, kind: str, now: datetime) -> None:
+        """Take one report: a new revision if it is material, else only an update.
+
+        A partner re-sending the same event (same ``event_id``) changes nothing
+        but the report count; identical content under a new id neither.
+        """
+        self.reports += 1
+        if status.event_id is not None:
+            if status.event_id in self.event_ids:
+                return
+            self.event_ids = [*self.event_ids, status.event_id][-EVENT_IDS_KEPT:]
+        if self.opened_at is not None and (kind, status.details) == (self.kind, self.details):
+            return
+        after = Snapshot(kind=kind, details=status.details)
+        why = material_change(self.told, after)
+        self.kind, self.details, self.partner = kind, dict(status.details), status.partner
+        self.opened_at = self.opened_at or now
+        self.updated_at = now
+        end_of_day = datetime.combine(self.service_date, datetime.min.time(), tzinfo=now.tzinfo)
+        self.open_until_ms = epoch_ms(end_of_day + timedelta(days=1) + OPEN_AFTER_SERVICE)
+        if why is not None:
+            self.revision += 1
+            self.told = after
+            self.history.append(f"{now.isoformat()} revision {self.revision}: {why}")
+        else:
+            self.history.append(f"{now.isoformat()} updated, not material")
+        self.raise_event(self.as_revised(material=why is not None))
+
+    def as_revised(self, *, material: bool = False) -> events.DisruptionRevised:
+        """The disruption as it stands, in the shape tenant views are built from."""
+        return events.DisruptionRevised(
+            incident_id=self.id,
+            partner=self.partner,
+            kind=self.kind,
+            resource=self.resource,
+            reference=self.reference,
+            service_date=self.service_date,
+            revision=max(self.revision, 1),
+            material=material,
+            next_step=KINDS[self.kind].next_step,
+            details=self.details,
+            summary=summary_of(self.kind, self.reference, self.service_date, self.details),
+            reported_at=self.updated_at or self.opened_at or datetime.min.replace(tzinfo=UTC),
+        )
+
+
+class TenantIncident(Aggregate):
+    """One tenant's view of a disruption: same incident id, only its own travellers."""
+
+    incident_id: str
+    resource: str
+    reference: str
+    service_date: IsoDate
+    kind: str
+    summary: str
+    next_step: NextStep
+    details: dict[str, str] = Field(default_factory=dict)
+    revision: int = 0
+    affected: int = 0
+    linked_tickets: list[str] = Field(default_factory=list)
+    opened_at: datetime
+    updated_at: datetime
+    open_until_ms: int = 0
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+
+    @staticmethod
+    def key(incident_id: str, tenant_id: str) -> str:
+        return f"{incident_id}@{tenant_id}"
+
+    @classmethod
+    def open(
+        cls, tenant_id: str, revised: events.DisruptionRevised, open_until_ms: int, now: datetime
+    ) -> TenantIncident:
+        incident = cls(
+            id=cls.key(revised.incident_id, tenant_id),
+            tenant_id=tenant_id,
+            incident_id=revised.incident_id,
+            resource=revised.resource,
+            reference=revised.reference,
+            service_date=revised.service_date,
+            kind=revised.kind,
+            summary=revised.summary,
+            next_step=revised.next_step,
+            details=revised.details,
+            opened_at=now,
+            updated_at=now,
+            open_until_ms=open_until_ms,
+        )
+        incident.raise_event(
+            events.IncidentOpened(
+                incident_id=incident.incident_id,
+                kind=incident.kind,
+                reference=incident.reference,
+                service_date=incident.service_date,
+                affected=0,
+                opened_at=now,
+            )
+        )
+        return incident
+
+    def revise(self, revised: events.DisruptionRevised, affected: int, now: datetime) -> None:
+        """The disruption changed (or this is its first revision): refresh the view."""
+        self.kind, self.summary, self.details = revised.kind, revised.summary, revised.details
+        self.next_step = revised.next_step
+        self.revision = max(self.revision, revised.revision)
+        self.affected = max(self.affected, affected)
+        self.updated_at = now
+        self._updated(revised.material, now)
+
+    def link(self, ticket_id: str, now: datetime) -> bool:
+        """Cluster a traveller's contact into this incident; False if it already is, or if
+        the tenant closed the incident."""
+        if ticket_id in self.linked_tickets or self.closed_at is not None:
+            return False
+        self.linked_tickets.append(ticket_id)
+        self.updated_at = now
+        self.raise_event(
+            events.IncidentLinked(
+                incident_id=self.incident_id,
+                ticket_id=ticket_id,
+                reference=self.reference,
+                linked_at=now,
+            )
+        )
+        return True
+
+    def close(self, by: str, now: datetime) -> None:
+        """The tenant's desk is done with it: new contacts are no longer clustered here."""
+        if self.closed_at is not None:
+            return
+        self.closed_at, self.closed_by, self.updated_at = now, by, now
+        self._updated(False, now)
+
+    def _updated(self, material: bool, now: datetime) -> None:
+        self.raise_event(
+            events.IncidentUpdated(
+                incident_id=self.incident_id,
+                kind=self.kind,
+                revision=max(self.revision, 1),
+                material=material,
+                affected=self.affected,
+                linked_tickets=len(self.linked_tickets),
+                closed=self.closed_at is not None,
+                updated_at=now,
+            )
+        )
+
+
+class AffectedTraveller(Aggregate):
+    """One booking a disruption hits; told once per revision."""
+
+    incident_id: str
+    booking_id: str
+    traveller: Traveller
+    channel: Channel
+    reference: str
+    departs_at: datetime
+    notified_revision: int = 0
+    priority: Priority = Priority.HIGH
+
+    @staticmethod
+    def key(incident_id: str, tenant_id: str, booking_id: str) -> str:
+        raw = f"{incident_id}\x1f{tenant_id}\x1f{booking_id}".encode()
+        return "AFF-" + hashlib.sha256(raw).hexdigest()[:20]
+
+    def tell(self, revised: events.DisruptionRevised, now: datetime) -> None:
+        """Ask intake for the proactive ticket (or its update) if this revision is news."""
+        if not revised.material or revised.revision <= self.notified_revision:
+            return
+        self.notified_revision = revised.revision
+        self.priority = proactive_priority(self.departs_at, now)
+        self.raise_event(
+            events.ProactiveContactRequested(
+                incident_id=self.incident_id,
+                revision=revised.revision,
+                traveller=self.traveller,
+                channel=self.channel,
+                booking_id=self.booking_id,
+                kind=revised.kind,
+                resource=revised.resource,
+                reference=revised.reference,
+                service_date=revised.service_date,
+                departs_at=self.departs_at,
+                priority=self.priority,
+                next_step=revised.next_step,
+                details=revised.details,
+                summary=revised.summary,
+                requested_at=now,
+            )
+        )
+
+
+class Candidate(BaseModel):
+    """An open disruption a contact might be about."""
+
+    model_config = ConfigDict(frozen=True)
+
+    incident_id: str
+    key: str
+    reference: str
+    service_date: IsoDate
+
+
+CLUSTER_DAYS = 2
+
+
+def choose_incident(
+    candidates: list[Candidate], traveller_keys: set[str], today: date
+) -> Candidate | None:
+    """The incident a contact naming these references belongs to.
+
+    The traveller's own booking on that flight/train decides first; otherwise
+    the disruption whose date is nearest today, within two days.
+    """
+    own = [c for c in candidates if c.key in traveller_keys]
+    if own:
+        return min(own, key=lambda c: abs((c.service_date - today).days))
+    near = [c for c in candidates if abs((c.service_date - today).days) <= CLUSTER_DAYS]
+    return min(
+        near, key=lambda c: (abs((c.service_date - today).days), c.incident_id), default=None
+    )

@@ -1,0 +1,125 @@
+"""Supplier events: which kinds TripCare understands, and which partners may send them.
+
+Pure. Partners spell kinds their own way (``FLIGHT_CANCELED``, ``gate-change``);
+``normalise_kind`` maps them onto one vocabulary or says it does not know the
+kind — an unknown kind is stored and reported, never a crash (docs/suppliers.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from contracts import events
+from contracts.events import NextStep
+from runtime.aggregate import Aggregate
+from services.routing.trips import IsoDate
+
+SUPPLIER_SCOPE = "_suppliers"
+"""The tenant id of supplier events and disruptions: they belong to no customer, and no
+customer tenant can be named so (tenant ids start with a letter or digit)."""
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    resource: str
+    next_step: NextStep
+    label: str
+
+
+KINDS: dict[str, KindInfo] = {
+    "flight_delayed": KindInfo("flight", NextStep.OPTIONS, "flight delayed"),
+    "flight_cancelled": KindInfo("flight", NextStep.REBOOKING, "flight cancelled"),
+    "flight_schedule_change": KindInfo("flight", NextStep.OPTIONS, "gate or schedule change"),
+    "flight_diverted": KindInfo("flight", NextStep.REBOOKING, "flight diverted"),
+    "hotel_overbooked": KindInfo("hotel", NextStep.REBOOKING, "hotel overbooked"),
+    "hotel_closed": KindInfo("hotel", NextStep.REBOOKING, "hotel closed"),
+    "hotel_reservation_not_found": KindInfo(
+        "hotel", NextStep.REBOOKING, "hotel reservation not found"
+    ),
+    "train_delayed": KindInfo("train", NextStep.OPTIONS, "train delayed"),
+    "train_cancelled": KindInfo("train", NextStep.REBOOKING, "train cancelled"),
+    "car_no_show": KindInfo("car", NextStep.REBOOKING, "car did not show up"),
+}
+
+ALIASES: dict[str, str] = {
+    "flight_delay": "flight_delayed",
+    "delayed": "flight_delayed",
+    "flight_cancellation": "flight_cancelled",
+    "cancelled": "flight_cancelled",
+    "gate_change": "flight_schedule_change",
+    "flight_gate_change": "flight_schedule_change",
+    "schedule_change": "flight_schedule_change",
+    "flight_time_change": "flight_schedule_change",
+    "diverted": "flight_diverted",
+    "flight_diversion": "flight_diverted",
+    "overbooked": "hotel_overbooked",
+    "hotel_overbooking": "hotel_overbooked",
+    "reservation_not_found": "hotel_reservation_not_found",
+    "hotel_no_reservation": "hotel_reservation_not_found",
+    "train_delay": "train_delayed",
+    "train_cancellation": "train_cancelled",
+    "car_noshow": "car_no_show",
+    "no_show": "car_no_show",
+}
+
+
+def normalise_kind(kind: str) -> str | None:
+    """The kind in TripCare's vocabulary, or None when it is unknown."""
+    word = "_".join(kind.strip().lower().replace("-", " ").replace(".", " ").split())
+    word = word.replace("canceled", "cancelled")
+    word = ALIASES.get(word, word)
+    return word if word in KINDS else None
+
+
+class Partner(BaseModel):
+    """One supplier allowed to push events; two secrets are active while it rotates."""
+
+    model_config = ConfigDict(frozen=True)
+
+    secrets: list[str] = Field(min_length=1, max_length=2)
+    name: str | None = None
+
+
+class SupplierSettings(BaseSettings):
+    """``TRIPCARE_SUPPLIER_PARTNERS``: ``{"ca": {"secrets": ["new", "old"]}, …}`` (JSON)."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIPCARE_SUPPLIER_", extra="ignore")
+
+    partners: dict[str, Partner] = Field(default_factory=dict)
+
+
+class SupplierReport(Aggregate):
+    """One event a partner pushed over HTTP: its id de-duplicates re-sends, and its outbox
+    puts it on the bus as ``supplier.status`` (the same path as partners on the bus)."""
+
+    partner: str
+    event_id: str
+    kind: str
+    known: bool
+    reference: str
+    service_date: IsoDate
+    received_at: datetime
+
+    @staticmethod
+    def key(partner: str, event_id: str) -> str:
+        return f"{partner}:{event_id}"
+
+    @classmethod
+    def receive(cls, status: events.SupplierStatusChanged, event_id: str) -> SupplierReport:
+        report = cls(
+            id=cls.key(status.partner, event_id),
+            tenant_id=SUPPLIER_SCOPE,
+            partner=status.partner,
+            event_id=event_id,
+            kind=status.kind,
+            known=normalise_kind(status.kind) is not None,
+            reference=status.reference,
+            service_date=status.service_date,
+            received_at=status.reported_at,
+        )
+        report.raise_event(status.model_copy(update={"event_id": event_id}))
+        return report

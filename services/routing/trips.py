@@ -1,0 +1,156 @@
+"""The trips read model: who holds which flight, hotel stay, train or car on which date.
+
+Built from the booking system's ``booking.upserted`` / ``booking.cancelled``.
+Pure: no I/O. Each segment is indexed by keys ``<resource>:<REFERENCE>:<date>``
+(a hotel stay by one key per night), so a supplier event finds every affected
+booking with one ``$in`` query on ``keys``. Dates are the segment's local date
+(the offset the booking system sent), which is how airlines and hotels name them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from contracts import events
+from contracts.events import Channel, Traveller
+from runtime.aggregate import Aggregate
+
+RESOURCES = ("flight", "hotel", "train", "car")
+IsoDate = Annotated[date, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
+"""A date stored as ``YYYY-MM-DD``: BSON has datetimes only, and strings sort the same."""
+MAX_NIGHTS = 60
+"""A longer stay is indexed for its first 60 nights only (keeps the document small)."""
+
+
+def normal_reference(reference: str) -> str:
+    """``ca 1501`` and ``CA1501`` are the same flight."""
+    return "".join(reference.split()).upper()
+
+
+def segment_key(resource: str, reference: str, day: date) -> str:
+    return f"{resource}:{normal_reference(reference)}:{day.isoformat()}"
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Times compared in queries are integers: nx-27017 compares dates only to the second."""
+    return int(moment.timestamp() * 1000)
+
+
+class TripSegment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    resource: str
+    reference: str
+    starts_at: datetime
+    ends_at: datetime | None = None
+
+    @property
+    def service_date(self) -> date:
+        return self.starts_at.date()
+
+    def days(self) -> list[date]:
+        """The dates a supplier event names for this segment: each night of a hotel stay."""
+        first = self.starts_at.date()
+        if self.resource != "hotel" or self.ends_at is None:
+            return [first]
+        nights = max(1, min((self.ends_at.date() - first).days, MAX_NIGHTS))
+        return [first + timedelta(days=n) for n in range(nights)]
+
+    def index_keys(self) -> list[str]:
+        return [segment_key(self.resource, self.reference, day) for day in self.days()]
+
+
+class TripStatus:
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+class Trip(Aggregate):
+    """One booking of one traveller, as the booking system last described it."""
+
+    booking_id: str
+    traveller: Traveller
+    channel: Channel
+    segments: list[TripSegment] = Field(default_factory=list)
+    keys: list[str] = Field(default_factory=list)
+    starts_ms: list[int] = Field(default_factory=list)
+    ends_ms: int = 0
+    status: str = TripStatus.ACTIVE
+    updated_at: datetime | None = None
+
+    @staticmethod
+    def key(tenant_id: str, booking_id: str) -> str:
+        return f"{tenant_id}/{booking_id}"
+
+    @classmethod
+    def blank(cls, tenant_id: str, booking: events.BookingUpserted) -> Trip:
+        return cls(
+            id=cls.key(tenant_id, booking.booking_id),
+            tenant_id=tenant_id,
+            booking_id=booking.booking_id,
+            traveller=booking.traveller,
+            channel=booking.channel,
+        )
+
+    @classmethod
+    def cancelled_first(cls, tenant_id: str, booking_id: str) -> Trip:
+        """A cancellation that overtook its booking: kept, so the late booking stays cancelled."""
+        return cls(
+            id=cls.key(tenant_id, booking_id),
+            tenant_id=tenant_id,
+            booking_id=booking_id,
+            traveller=Traveller(id=booking_id),
+            channel=Channel.IN_APP,
+            status=TripStatus.CANCELLED,
+        )
+
+    def upsert(self, booking: events.BookingUpserted) -> None:
+        """Take the booking's latest state; an older update arriving late changes nothing."""
+        if self.updated_at is not None and booking.updated_at < self.updated_at:
+            return
+        self.traveller = booking.traveller
+        self.channel = booking.channel
+        self.segments = [
+            TripSegment(
+                resource=s.kind.lower(),
+                reference=normal_reference(s.reference),
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+            )
+            for s in booking.segments
+            if s.kind.lower() in RESOURCES
+        ]
+        self.keys = sorted({key for s in self.segments for key in s.index_keys()})
+        self.starts_ms = sorted(epoch_ms(s.starts_at) for s in self.segments)
+        self.ends_ms = max((epoch_ms(s.ends_at or s.starts_at) for s in self.segments), default=0)
+        self.status = TripStatus.ACTIVE
+        self.updated_at = booking.updated_at
+
+    def cancel(self, cancelled: events.BookingCancelled) -> None:
+        if self.updated_at is not None and cancelled.cancelled_at < self.updated_at:
+            return
+        self.status = TripStatus.CANCELLED
+        self.updated_at = cancelled.cancelled_at
+
+    def affected(self, resource: str, reference: str, day: date) -> list[TripSegment]:
+        """This trip's segments a supplier event about ``reference`` on ``day`` hits."""
+        if self.status != TripStatus.ACTIVE:
+            return []
+        wanted = segment_key(resource, reference, day)
+        return [s for s in self.segments if wanted in s.index_keys()]
+
+    def next_departure(self, now: datetime) -> datetime | None:
+        """The start of the traveller's next segment of this trip, if any is ahead."""
+        if self.status != TripStatus.ACTIVE:
+            return None
+        ahead = [s.starts_at for s in self.segments if s.starts_at >= now]
+        return min(ahead, default=None)
+
+
+def next_departure(trips: list[Trip], now: datetime) -> datetime | None:
+    """The traveller's next departure over all their bookings (issue #8: urgency)."""
+    found = [d for t in trips if (d := t.next_departure(now)) is not None]
+    return min(found, default=None)

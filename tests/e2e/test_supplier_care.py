@@ -1,0 +1,276 @@
+"""Issue #8's acceptance, through HTTP and the bus only: a cancelled flight with 50 booked
+travellers in two tenants → 1 incident, 50 proactive tickets, 50 notices, each tenant seeing
+only its own; the event three times changes nothing more; 20 follow-up contacts are linked,
+and one bulk reply answers a tenant's tickets of the incident."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import httpx
+import orjson
+import pytest
+
+from contracts import events
+from contracts.envelope import Envelope
+from contracts.events import Channel, Traveller
+from contracts.topology import Topology
+from runtime import webhook_signature
+from tests.conftest import Stack
+from tests.polling import until
+
+pytestmark = pytest.mark.e2e
+SECRET, OLD_SECRET = "e2e-ca-secret-2026-11", "e2e-ca-secret-2026-05"
+LANGUAGES = ("zh-Hans", "zh-Hant", "en", "ja")
+TENANTS = {"acme": 30, "globex": 20}
+
+
+@pytest.fixture
+def supplier_stack(
+    amqp_url: str, mongo_url: str, namespace: str, tmp_path: Path
+) -> Iterator[Stack]:
+    running = Stack(amqp_url, mongo_url, namespace, tmp_path)
+    running.env["TRIPCARE_SUPPLIER_PARTNERS"] = orjson.dumps(
+        {"ca": {"secrets": [SECRET, OLD_SECRET]}}
+    ).decode()
+    running.start_all()
+    try:
+        yield running
+    finally:
+        running.stop_all()
+
+
+@pytest.fixture
+async def exchange(
+    supplier_stack: Stack, amqp_url: str, namespace: str
+) -> AsyncIterator[aio_pika.abc.AbstractExchange]:
+    """The events exchange, as the booking system publishes to it."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        yield await channel.get_exchange(Topology(namespace).events_exchange)
+
+
+async def publish(exchange: aio_pika.abc.AbstractExchange, tenant: str, event: Any) -> None:
+    message = Envelope[Any](
+        message_id=uuid.uuid4().hex,
+        correlation_id=getattr(event, "booking_id", "booking"),
+        tenant_id=tenant,
+        occurred_at=datetime.now(UTC),
+        schema_name=event.schema_name,
+        schema_version=event.schema_version,
+        payload=event,
+    )
+    await exchange.publish(
+        aio_pika.Message(
+            message.model_dump_json().encode(),
+            message_id=message.message_id,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        ),
+        routing_key=event.schema_name,
+    )
+
+
+def traveller(tenant: str, i: int) -> Traveller:
+    return Traveller(id=f"{tenant}-trav-{i}", name=f"T{i}", language=LANGUAGES[i % 4])
+
+
+def signed_post(
+    body: dict[str, Any], secret: str = SECRET, skew_s: int = 0
+) -> tuple[bytes, dict[str, str]]:
+    raw = orjson.dumps(body)
+    header = webhook_signature.sign(secret, int(time.time()) + skew_s, raw)
+    return raw, {"X-TripCare-Signature": header, "content-type": "application/json"}
+
+
+async def test_a_cancelled_flight_with_50_travellers_in_two_tenants(
+    supplier_stack: Stack, exchange: aio_pika.abc.AbstractExchange
+) -> None:
+    stack = supplier_stack
+    departs = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=3)
+    for tenant, count in TENANTS.items():
+        for i in range(count):
+            await publish(
+                exchange,
+                tenant,
+                events.BookingUpserted(
+                    booking_id=f"{tenant}-bk-{i}",
+                    traveller=traveller(tenant, i),
+                    channel=Channel.IN_APP,
+                    segments=[
+                        events.BookingSegment(kind="flight", reference="CA1501", starts_at=departs),
+                        events.BookingSegment(
+                            kind="hotel",
+                            reference="SH-PUDONG-01",
+                            starts_at=departs + timedelta(hours=4),
+                            ends_at=departs + timedelta(days=2),
+                        ),
+                    ],
+                    updated_at=datetime.now(UTC),
+                ),
+            )
+    agents = {t: Stack.token(f"agent-{t}", tenants=(t,)) for t in TENANTS}
+    routing, intake, notify = stack.url("routing"), stack.url("intake"), stack.url("notify")
+    flight = {"resource": "flight", "reference": "CA1501", "date": departs.date().isoformat()}
+
+    async with httpx.AsyncClient(timeout=30) as http:
+
+        async def all_booked() -> bool:
+            for tenant, count in TENANTS.items():
+                found = await http.get(f"{routing}/v1/trips", params=flight, headers=agents[tenant])
+                if len(found.json()) != count:
+                    return False
+            return True
+
+        await until(all_booked, 60)
+
+        event = {
+            "event_id": "ca-2026-ops-77",
+            "kind": "FLIGHT_CANCELED",
+            "reference": "CA 1501",
+            "service_date": departs.date().isoformat(),
+            "details": {"reason": "typhoon"},
+        }
+        raw, headers = signed_post(event)
+        first = await http.post(f"{routing}/v1/suppliers/ca/events", content=raw, headers=headers)
+        assert first.status_code == 202, first.text
+        incident_id = first.json()["incident_id"]
+        replayed = await http.post(
+            f"{routing}/v1/suppliers/ca/events", content=raw, headers=headers
+        )
+        assert replayed.status_code == 409
+        tampered = raw.replace(b"typhoon", b"tycoon")
+        forged = await http.post(
+            f"{routing}/v1/suppliers/ca/events", content=tampered, headers=headers
+        )
+        assert forged.status_code == 401
+        raw_bad, bad_headers = signed_post({"kind": "flight_cancelled"})
+        invalid = await http.post(
+            f"{routing}/v1/suppliers/ca/events", content=raw_bad, headers=bad_headers
+        )
+        assert invalid.status_code == 422
+        assert {e["loc"][0] for e in invalid.json()["detail"]} == {"reference", "service_date"}
+        raw_odd, odd_headers = signed_post({**event, "event_id": "odd-1", "kind": "ash_cloud"})
+        odd = await http.post(
+            f"{routing}/v1/suppliers/ca/events", content=raw_odd, headers=odd_headers
+        )
+        assert (odd.status_code, odd.json()["known_kind"]) == (202, False)
+        admin = Stack.token("ops", "admin")
+
+        async def reported() -> list[Any]:
+            got = await http.get(f"{routing}/v1/suppliers/unknown-events", headers=admin)
+            return [e for e in got.json() if e["kind"] == "ash_cloud"]
+
+        await until(reported)
+
+        async def incident(tenant: str) -> dict[str, Any] | None:
+            got = await http.get(f"{routing}/v1/incidents/{incident_id}", headers=agents[tenant])
+            if got.status_code != 200:
+                return None
+            view = got.json()
+            told = [t for t in view["travellers"] if t["notified_revision"] == 1]
+            return view if len(told) == TENANTS[tenant] else None
+
+        views = {t: await until(lambda t=t: incident(t), 60) for t in TENANTS}  # type: ignore[misc]
+        for tenant, view in views.items():
+            assert view["affected"] == TENANTS[tenant]
+            assert {t["traveller_id"].split("-trav-")[0] for t in view["travellers"]} == {tenant}
+            assert {t["priority"] for t in view["travellers"]} == {"critical"}  # leaves in 3 h
+        for tenant in TENANTS:
+            listed = await http.get(f"{routing}/v1/incidents", headers=agents[tenant])
+            assert [i["id"] for i in listed.json()] == [incident_id]
+
+        async def notices(
+            tenant: str, i: int, as_tenant: str | None = None
+        ) -> list[dict[str, Any]]:
+            inbox = await http.get(
+                f"{notify}/v1/inbox/{tenant}-trav-{i}", headers=agents[as_tenant or tenant]
+            )
+            assert inbox.status_code == 200, inbox.text
+            return [n for n in inbox.json() if n["template"] == "disruption_notice"]
+
+        async def everyone_told() -> bool:
+            for tenant, count in TENANTS.items():
+                for i in range(count):
+                    if len(await notices(tenant, i)) != 1:
+                        return False
+            return True
+
+        await until(everyone_told, 90)
+        ja = (await notices("acme", 3))[0]
+        assert ja["language"] == "ja"
+        assert "CA1501" in ja["body"]
+        assert "欠航" in ja["body"]
+        assert await notices("globex", 0, as_tenant="acme") == []
+
+        for secret, skew in ((SECRET, 1), (OLD_SECRET, 2)):  # delivered three times in all
+            raw, headers = signed_post(event, secret, skew)
+            again = await http.post(
+                f"{routing}/v1/suppliers/ca/events", content=raw, headers=headers
+            )
+            assert (again.status_code, again.json()["outcome"]) == (200, "duplicate")
+
+        contacts: dict[str, list[str]] = {t: [] for t in TENANTS}
+        for tenant, count in (("acme", 12), ("globex", 8)):
+            gateway = await stack.api_key(http, tenant)
+            for i in range(count):
+                sent = await http.post(
+                    f"{intake}/v1/contacts",
+                    headers=gateway,
+                    json={
+                        "channel": "in_app",
+                        "channel_message_id": f"{tenant}-follow-{i}",
+                        "traveller": {"id": f"{tenant}-colleague-{i}", "language": "en"},
+                        "text": "Flight CA1501 was cancelled, how do I get home tonight?",
+                    },
+                )
+                assert sent.status_code == 201, sent.text
+                contacts[tenant].append(sent.json()["ticket_id"])
+
+        async def linked(tenant: str) -> bool:
+            for ticket_id in contacts[tenant]:
+                got = await http.get(f"{intake}/v1/tickets/{ticket_id}", headers=agents[tenant])
+                if got.json()["incident_id"] != incident_id:
+                    return False
+            return True
+
+        for tenant in TENANTS:
+            await until(lambda t=tenant: linked(t), 60)  # type: ignore[misc]
+        acme_view = await http.get(f"{routing}/v1/incidents/{incident_id}", headers=agents["acme"])
+        assert sorted(acme_view.json()["linked_tickets"]) == sorted(contacts["acme"])
+
+        await asyncio.sleep(2)  # the duplicates had every chance to do something
+        assert await everyone_told()
+        for tenant in TENANTS:
+            view = (
+                await http.get(f"{routing}/v1/incidents/{incident_id}", headers=agents[tenant])
+            ).json()
+            assert view["revision"] == 1
+
+        replied = await http.post(
+            f"{intake}/v1/incidents/{incident_id}/reply",
+            headers=agents["globex"],
+            json={"message": "We have rebooked you on CA1503; details follow."},
+        )
+        assert replied.status_code == 200, replied.text
+        answer = replied.json()
+        assert len(answer["replied"]) == TENANTS["globex"] + len(contacts["globex"])
+        assert set(contacts["globex"]) <= set(answer["replied"])
+        assert not set(contacts["acme"]) & set(answer["replied"])
+        empty = await http.post(
+            f"{intake}/v1/incidents/INC-NOTHING/reply",
+            headers=agents["globex"],
+            json={"message": "x"},
+        )
+        assert empty.status_code == 404
+        blank = await http.post(
+            f"{intake}/v1/incidents/{incident_id}/reply", headers=agents["acme"], json={}
+        )
+        assert blank.status_code == 422

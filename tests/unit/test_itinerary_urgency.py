@@ -1,0 +1,85 @@
+"""Routing reads the itinerary: the same words are more urgent three hours before departure
+than a week ahead, and a contact naming a disrupted flight joins its incident."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from contracts import events
+from contracts.events import BookingReference, Channel, ReferenceKind, Traveller
+from runtime.store import Repository
+from services.routing.care import ProactiveCare
+from services.routing.care_store import AFFECTED, DISRUPTIONS, INCIDENTS, TRIPS, CareStore
+from services.routing.incidents import AffectedTraveller, Disruption, TenantIncident
+from services.routing.suppliers import SupplierReport, SupplierSettings
+from services.routing.trips import Trip
+from tests.factories import T0, envelope
+from tests.unit.test_routing_handlers import Desk, desk, seed  # noqa: F401 (fixtures)
+
+TEXT = "Please change my hotel booking to another hotel near the office"
+
+
+def with_care(desk: Desk) -> ProactiveCare:  # noqa: F811
+    def repo(name: str, model: type[Any]) -> Repository[Any]:
+        return Repository(desk.db, name, model, desk.outbox, desk.clock)  # type: ignore[arg-type]
+
+    store = CareStore(
+        desk.db,  # type: ignore[arg-type]
+        trips=repo(TRIPS, Trip),
+        disruptions=repo(DISRUPTIONS, Disruption),
+        incidents=repo(INCIDENTS, TenantIncident),
+        affected=repo(AFFECTED, AffectedTraveller),
+    )
+    care = ProactiveCare(store, repo("reports", SupplierReport), desk.clock, SupplierSettings())
+    desk.router.care = care
+    return care
+
+
+async def book(care: ProactiveCare, traveller: str, departs_in: timedelta) -> None:
+    booking = events.BookingUpserted(
+        booking_id=f"bk-{traveller}",
+        traveller=Traveller(id=traveller, language="en"),
+        channel=Channel.IN_APP,
+        segments=[
+            events.BookingSegment(kind="flight", reference="CA1501", starts_at=T0 + departs_in)
+        ],
+        updated_at=T0,
+    )
+    await care.booking_upserted(envelope(booking))
+
+
+async def test_a_departure_in_3_hours_raises_the_same_words_above_a_week_ahead(
+    desk: Desk,  # noqa: F811
+) -> None:
+    care = with_care(desk)
+    await book(care, "soon", timedelta(hours=3))
+    await book(care, "later", timedelta(days=7))
+    soon = await desk.open(TEXT, traveller=Traveller(id="soon", language="en"))
+    later = await desk.open(TEXT, traveller=Traveller(id="later", language="en"))
+    routed_soon, routed_later = desk.last("ticket.routed", soon), desk.last("ticket.routed", later)
+    ranks = ["low", "normal", "high", "critical"]
+    assert ranks.index(routed_soon["priority"]) > ranks.index(routed_later["priority"])
+    assert "departs within 24 h" in routed_soon["reason"]
+
+
+async def test_a_contact_naming_a_disrupted_flight_is_linked_to_its_incident(
+    desk: Desk,  # noqa: F811
+) -> None:
+    care = with_care(desk)
+    await book(care, "booked", timedelta(hours=5))
+    status = events.SupplierStatusChanged(
+        partner="ca",
+        kind="flight_cancelled",
+        reference="CA1501",
+        service_date=(T0 + timedelta(hours=5)).date(),
+        reported_at=T0,
+    )
+    await care.supplier_status(envelope(status, tenant="_suppliers"))
+    ticket = await desk.open(
+        "My colleague's flight CA1501 is cancelled, can you help?",
+        references=[BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501")],
+    )
+    [linked] = desk.published("incident.linked")
+    assert linked["ticket_id"] == ticket
+    assert desk.last("ticket.routed", ticket)["queue"]

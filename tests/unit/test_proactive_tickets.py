@@ -1,0 +1,139 @@
+"""Intake's proactive tickets, incident links and the bulk reply, through FastStream's test
+broker and on in-memory stores."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from faststream.rabbit import TestRabbitBroker
+
+from contracts import events
+from contracts.events import Channel, NextStep, Priority, ReferenceKind, Traveller
+from runtime.clock import FakeClock
+from runtime.signing import Signer
+from runtime.store import NotFound, Repository
+from services.intake.domain import Ticket, TicketStatus
+from services.intake.handlers import Intake
+from services.intake.incidents import IncidentDesk, register_incident_subscribers
+from services.intake.store import TicketStore
+from services.notify.domain import Directory, Role, notices_for
+from tests.factories import T0, contact, envelope
+from tests.fakes import FakeDatabase, RecordingOutbox
+from tests.unit.test_handlers import make_bus
+
+AIKO = Traveller(id="trav-7", name="Aiko", language="ja")
+
+
+def request(revision: int = 1, traveller: Traveller = AIKO) -> events.ProactiveContactRequested:
+    return events.ProactiveContactRequested(
+        incident_id="INC-1",
+        revision=revision,
+        traveller=traveller,
+        channel=Channel.IN_APP,
+        booking_id="bk-7",
+        kind="flight_cancelled",
+        resource="flight",
+        reference="CA1501",
+        service_date=date(2026, 11, 25),
+        departs_at=T0 + timedelta(hours=3),
+        priority=Priority.CRITICAL,
+        next_step=NextStep.REBOOKING,
+        summary="flight cancelled: CA1501 on 2026-11-25",
+        requested_at=T0,
+    )
+
+
+class Desk:
+    def __init__(self) -> None:
+        self.outbox = RecordingOutbox()
+        self.clock = FakeClock(T0)
+        self.db = FakeDatabase()
+        self.repo: Repository[Ticket] = Repository(
+            self.db,  # type: ignore[arg-type]
+            "tickets",
+            Ticket,
+            self.outbox,
+            self.clock,
+        )
+        self.intake = Intake(TicketStore(self.repo), self.clock, Signer("s" * 32), "http://i")
+        self.desk = IncidentDesk(self.intake)
+
+    def sent(self, schema: str) -> list[str]:
+        return sorted({m.message_id for m in self.outbox.messages if m.routing_key == schema})
+
+
+async def test_a_proactive_request_opens_one_ticket_and_one_notice_per_revision() -> None:
+    desk = Desk()
+    bus = make_bus("intake")
+    register_incident_subscribers(bus, desk.desk)
+    async with TestRabbitBroker(bus.broker) as broker:
+        for message_id, revision in (("m-1", 1), ("m-1", 1), ("m-2", 1), ("m-3", 2)):
+            await broker.publish(
+                envelope(request(revision), message_id=message_id).model_dump_json().encode(),
+                exchange=bus.events_exchange,
+                routing_key="proactive.contact",
+            )
+    [doc] = desk.db["tickets"].docs.values()
+    ticket = Ticket.model_validate(doc)
+    assert (ticket.origin, ticket.incident_id, ticket.incident_revision) == (
+        "proactive",
+        "INC-1",
+        2,
+    )
+    assert (ticket.status, ticket.priority) == (TicketStatus.ACKNOWLEDGED, Priority.CRITICAL)
+    assert [r.kind for r in ticket.references] == [ReferenceKind.FLIGHT, ReferenceKind.ORDER]
+    assert len(desk.sent("ticket.opened")) == 1
+    assert len(desk.sent("ticket.disruption_notice")) == 2
+    assert desk.sent("ticket.acknowledged") == []
+    opened = next(m for m in desk.outbox.messages if m.routing_key == "ticket.opened")
+    assert '"proactive":true' in opened.body
+    assert '"incident_id":"INC-1"' in opened.body
+
+
+async def test_the_travellers_own_follow_up_threads_into_the_proactive_ticket() -> None:
+    desk = Desk()
+    ticket = await desk.desk.proactive_contact(envelope(request()))
+    desk.clock.advance(timedelta(minutes=10))
+    followed, _ = await desk.intake.receive_contact(
+        "acme",
+        contact(traveller=AIKO, channel_message_id="app-9", text="CA1501 欠航、どうすれば？"),
+    )
+    assert followed.id == ticket.id
+
+
+async def test_a_linked_contact_carries_the_incident_and_bulk_reply_answers_the_open_ones() -> None:
+    desk = Desk()
+    proactive = await desk.desk.proactive_contact(envelope(request()))
+    other = await desk.desk.proactive_contact(envelope(request(traveller=Traveller(id="trav-8"))))
+    own, _ = await desk.intake.receive_contact("acme", contact(channel_message_id="app-1"))
+    linked = events.IncidentLinked(
+        incident_id="INC-1", ticket_id=own.id, reference="CA1501", linked_at=T0
+    )
+    await desk.desk.incident_linked(envelope(linked))
+    await desk.intake.act(
+        "acme", other.id, lambda t: t.resolve(code="rebooked", message="ok", agent="a", now=T0)
+    )
+    done = await desk.desk.reply_all("acme", "INC-1", "Rebooked on CA1503.", "agent-7")
+    assert sorted(done.replied) == sorted([proactive.id, own.id])
+    assert [(s.ticket_id, s.status) for s in done.skipped] == [(other.id, "resolved")]
+    assert len(desk.sent("ticket.replied")) == 2
+    with pytest.raises(NotFound):
+        await desk.desk.reply_all("globex", "INC-1", "x", "agent-9")
+
+
+def test_a_proactive_ticket_is_not_told_its_routing_again() -> None:
+    routed = events.TicketRouted(
+        ticket_id="TC-1",
+        traveller=AIKO,
+        queue="disruption",
+        assignee="agent-7",
+        priority=Priority.CRITICAL,
+        first_response_due=T0,
+        resolution_due=T0,
+        reason="r",
+        routed_at=T0,
+        proactive=True,
+    )
+    notices = notices_for(routed, "acme", Directory())
+    assert [n.role for n in notices] == [Role.AGENT]

@@ -1,0 +1,339 @@
+"""Supplier ingress and proactive care on in-memory stores: signatures (each refusal),
+correlation across tenants, redeliveries, and clustering of contacts."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import bson
+import orjson
+import pytest
+
+from contracts import events
+from contracts.envelope import Envelope, Event
+from contracts.events import BookingReference, Channel, Priority, ReferenceKind, Traveller
+from runtime import webhook_signature
+from runtime.clock import FakeClock
+from runtime.store import Repository
+from services.routing.care import Ingress, ProactiveCare, Refused
+from services.routing.care_store import (
+    AFFECTED,
+    DISRUPTIONS,
+    INCIDENTS,
+    NONCES,
+    SUPPLIER_REPORTS,
+    TRIPS,
+    UNKNOWN_EVENTS,
+    CareStore,
+)
+from services.routing.incidents import AffectedTraveller, Disruption, TenantIncident
+from services.routing.suppliers import SupplierReport, SupplierSettings
+from services.routing.trips import Trip
+from tests.factories import T0, envelope
+from tests.fakes import FakeDatabase, RecordingOutbox
+
+SECRET, OLD_SECRET = "ca-secret-2026-11", "ca-secret-2026-05"
+DAY = date(2026, 11, 26)
+BY_NAME = {e.schema_name: e for e in events.ALL_EVENTS}
+
+
+class Care:
+    def __init__(self) -> None:
+        self.db = FakeDatabase()
+        self.outbox = RecordingOutbox()
+        self.clock = FakeClock(T0)
+
+        def repo(name: str, model: type[Any]) -> Repository[Any]:
+            return Repository(self.db, name, model, self.outbox, self.clock)  # type: ignore[arg-type]
+
+        store = CareStore(
+            self.db,  # type: ignore[arg-type]
+            trips=repo(TRIPS, Trip),
+            disruptions=repo(DISRUPTIONS, Disruption),
+            incidents=repo(INCIDENTS, TenantIncident),
+            affected=repo(AFFECTED, AffectedTraveller),
+        )
+        settings = SupplierSettings.model_validate(
+            {"partners": {"ca": {"secrets": [SECRET, OLD_SECRET]}}}
+        )
+        self.care = ProactiveCare(
+            store, repo(SUPPLIER_REPORTS, SupplierReport), self.clock, settings
+        )
+
+    def published(self, schema: str) -> list[Envelope[Any]]:
+        """Outbox messages of one schema, once each (nothing clears the fake's outboxes)."""
+        model = BY_NAME[schema]
+        unique = {m.message_id: m for m in self.outbox.messages if m.routing_key == schema}
+        return [
+            Envelope[model].model_validate_json(m.body)  # type: ignore[valid-type]
+            for m in unique.values()
+        ]
+
+    async def book(self, tenant: str, n: int, hours: float = 30) -> None:
+        for i in range(n):
+            booking = events.BookingUpserted(
+                booking_id=f"{tenant}-bk-{i}",
+                traveller=Traveller(id=f"{tenant}-trav-{i}", language="en"),
+                channel=Channel.IN_APP,
+                segments=[
+                    events.BookingSegment(
+                        kind="flight", reference="CA1501", starts_at=T0 + timedelta(hours=hours)
+                    )
+                ],
+                updated_at=T0,
+            )
+            await self.care.booking_upserted(envelope(booking, tenant=tenant))
+
+
+def body(**overrides: Any) -> bytes:
+    event = {
+        "event_id": "ca-ev-1",
+        "kind": "FLIGHT_CANCELED",
+        "reference": "CA1501",
+        "service_date": DAY.isoformat(),
+        "details": {"reason": "weather"},
+        **overrides,
+    }
+    return orjson.dumps(event)
+
+
+def signed(raw: bytes, secret: str = SECRET, at: int | None = None) -> str:
+    return webhook_signature.sign(secret, at if at is not None else int(T0.timestamp()), raw)
+
+
+# ---------------------------------------------------------------- signatures
+
+
+async def test_a_validly_signed_event_is_accepted_and_put_on_the_bus() -> None:
+    desk = Care()
+    outcome, report = await desk.care.receive_signed("ca", body(), signed(body()))
+    assert (outcome, report.id) == (Ingress.ACCEPTED, "ca:ca-ev-1")
+    [status] = desk.published("supplier.status")
+    assert (status.tenant_id, status.payload.kind, status.payload.event_id) == (
+        "_suppliers",
+        "FLIGHT_CANCELED",
+        "ca-ev-1",
+    )
+
+
+async def test_the_previous_secret_still_verifies_during_rotation() -> None:
+    desk = Care()
+    outcome, _ = await desk.care.receive_signed("ca", body(), signed(body(), OLD_SECRET))
+    assert outcome is Ingress.ACCEPTED
+
+
+@pytest.mark.parametrize(
+    ("case", "status"),
+    [
+        ("wrong secret", 401),
+        ("old timestamp", 401),
+        ("tampered body", 401),
+        ("no signature", 401),
+        ("unknown partner", 401),
+        ("not an event", 422),
+    ],
+)
+async def test_refused_requests_write_nothing(case: str, status: int) -> None:
+    desk = Care()
+    raw, partner = body(), "ca"
+    header: str | None = signed(raw)
+    if case == "wrong secret":
+        header = signed(raw, "someone-elses-secret")
+    elif case == "old timestamp":
+        header = signed(raw, at=int((T0 - timedelta(minutes=6)).timestamp()))
+    elif case == "tampered body":
+        raw = body(reference="CA9999")
+    elif case == "no signature":
+        header = None
+    elif case == "unknown partner":
+        partner = "zz"
+    elif case == "not an event":
+        raw = b'{"kind": "flight_cancelled"}'
+        header = signed(raw)
+    with pytest.raises(Refused) as refused:
+        await desk.care.receive_signed(partner, raw, header)
+    assert refused.value.status == status
+    assert not desk.db[SUPPLIER_REPORTS].docs
+    assert not desk.db[NONCES].docs
+    assert desk.outbox.messages == []
+
+
+async def test_a_replayed_signature_is_refused() -> None:
+    desk = Care()
+    header = signed(body())
+    await desk.care.receive_signed("ca", body(), header)
+    with pytest.raises(Refused) as refused:
+        await desk.care.receive_signed("ca", body(), header)
+    assert refused.value.status == 409
+    assert len(desk.published("supplier.status")) == 1
+
+
+async def test_a_re_signed_resend_is_a_duplicate() -> None:
+    desk = Care()
+    await desk.care.receive_signed("ca", body(), signed(body()))
+    desk.clock.advance(timedelta(seconds=30))
+    later = signed(body(), at=int(desk.clock.now().timestamp()))
+    outcome, _ = await desk.care.receive_signed("ca", body(), later)
+    assert outcome is Ingress.DUPLICATE
+    assert len(desk.published("supplier.status")) == 1
+
+
+# ---------------------------------------------------------------- correlation
+
+
+async def run_disruption(desk: Care, raw: bytes, at: int = 0) -> None:
+    """Ingress → supplier.status → disruption.revised, as the bus would deliver them."""
+    seen = {m.message_id for m in desk.outbox.messages}
+    header = signed(raw, at=int(T0.timestamp()) + at)
+    try:
+        await desk.care.receive_signed("ca", raw, header)
+    except Refused:
+        return
+    for status in desk.published("supplier.status"):
+        if status.message_id not in seen:
+            await desk.care.supplier_status(status)
+    for revised in desk.published("disruption.revised"):
+        if revised.message_id not in seen:
+            await desk.care.disruption_revised(revised)
+
+
+async def test_a_cancelled_flight_reaches_every_booked_traveller_in_their_own_tenant() -> None:
+    desk = Care()
+    await desk.book("acme", 30)
+    await desk.book("globex", 20)
+    await run_disruption(desk, body())
+    requests = desk.published("proactive.contact")
+    assert len(requests) == 50
+    assert {r.payload.incident_id for r in requests} == {
+        r.payload.incident_id for r in desk.published("incident.opened")
+    }
+    assert len({r.payload.incident_id for r in requests}) == 1
+    for request in requests:
+        assert request.payload.traveller.id.startswith(request.tenant_id + "-")
+        assert request.payload.priority is Priority.HIGH  # departs in 30 h
+    opened = desk.published("incident.opened")
+    assert sorted(o.tenant_id for o in opened) == ["acme", "globex"]
+    views = {d["tenant_id"]: d["affected"] for d in desk.db[INCIDENTS].docs.values()}
+    assert views == {"acme": 30, "globex": 20}
+    for collection in desk.db.values():  # what the fake keeps, a real server must take
+        for doc in collection.docs.values():
+            bson.encode(doc)
+
+
+async def test_three_deliveries_of_the_same_event_change_nothing_more() -> None:
+    desk = Care()
+    await desk.book("acme", 5)
+    await run_disruption(desk, body())
+    await run_disruption(desk, body(), at=1)  # re-sent by the partner, signed anew
+    revised = desk.published("disruption.revised")
+    status = desk.published("supplier.status")
+    for message in (*status, *revised):  # and the bus redelivering everything
+        if message.schema_name == "supplier.status":
+            await desk.care.supplier_status(message)
+        else:
+            await desk.care.disruption_revised(message)
+    assert len(desk.published("proactive.contact")) == 5
+    assert len(revised) == 1
+
+
+async def test_a_growing_delay_tells_travellers_only_of_material_changes() -> None:
+    desk = Care()
+    await desk.book("acme", 2, hours=4)
+    for i, minutes in enumerate((60, 90, 120, 150, 240)):
+        raw = body(
+            event_id=f"ev-{minutes}",
+            kind="flight_delayed",
+            service_date=T0.date().isoformat(),  # departs in 4 h: today
+            details={"delay_minutes": str(minutes)},
+        )
+        await run_disruption(desk, raw, at=i)
+    requests = desk.published("proactive.contact")
+    assert sorted({r.payload.details["delay_minutes"] for r in requests}) == ["120", "240", "60"]
+    assert len(requests) == 6
+    assert {r.payload.priority for r in requests} == {Priority.CRITICAL}  # departs within 4 h
+    assert len(desk.db[DISRUPTIONS].docs) == 1
+
+
+async def test_unknown_kinds_are_stored_and_reported_not_crashed_on() -> None:
+    desk = Care()
+    await run_disruption(desk, body(kind="volcanic_ash_advisory"))
+    assert [d["kind"] for d in desk.db[UNKNOWN_EVENTS].docs.values()] == ["volcanic_ash_advisory"]
+    assert desk.published("disruption.revised") == []
+
+
+# ---------------------------------------------------------------- clustering
+
+
+def opened(ticket_id: str, tenant: str, *refs: str, proactive: bool = False) -> Envelope[Any]:
+    return envelope(
+        events.TicketOpened(
+            ticket_id=ticket_id,
+            channel=Channel.IN_APP,
+            traveller=Traveller(id=f"{tenant}-colleague-{ticket_id}"),
+            text="CA1501 取消了怎么办",
+            references=[BookingReference(kind=ReferenceKind.FLIGHT, value=r) for r in refs],
+            proactive=proactive,
+            opened_at=T0,
+        ),
+        tenant=tenant,
+    )
+
+
+async def test_contacts_naming_the_flight_are_linked_to_the_open_incident() -> None:
+    desk = Care()
+    await desk.book("acme", 3)
+    await run_disruption(desk, body(service_date=T0.date().isoformat()))
+    incident = desk.published("disruption.revised")[0].payload.incident_id
+    first = opened("TC-1", "acme", "CA1501")
+    assert await desk.care.cluster(first) == incident
+    assert await desk.care.cluster(first) == incident  # redelivered
+    assert await desk.care.cluster(opened("TC-2", "initech", "ca1501")) == incident
+    assert await desk.care.cluster(opened("TC-3", "acme", "MU5101")) is None
+    linked = desk.published("incident.linked")
+    assert sorted((m.tenant_id, m.payload.ticket_id) for m in linked) == [
+        ("acme", "TC-1"),
+        ("initech", "TC-2"),
+    ]
+    acme = desk.db[INCIDENTS].docs[TenantIncident.key(incident, "acme")]
+    assert acme["linked_tickets"] == ["TC-1"]
+
+
+async def test_departs_in_reads_the_itinerary() -> None:
+    desk = Care()
+    await desk.book("acme", 1, hours=3)
+    assert await desk.care.departs_in("acme", "acme-trav-0") == timedelta(hours=3)
+    assert await desk.care.departs_in("globex", "acme-trav-0") is None
+
+
+def test_the_event_list_knows_every_new_schema() -> None:
+    names = {e.schema_name for e in events.ALL_EVENTS}
+    assert {
+        "booking.cancelled",
+        "disruption.revised",
+        "incident.opened",
+        "incident.updated",
+        "proactive.contact",
+        "ticket.disruption_notice",
+        "incident.linked",
+    } <= names
+    assert json.loads(body())["kind"] == "FLIGHT_CANCELED"
+    assert issubclass(events.DisruptionNotice, Event)
+
+
+async def test_a_partner_on_the_bus_is_handled_like_one_over_http() -> None:
+    desk = Care()
+    await desk.book("acme", 2)
+    status = events.SupplierStatusChanged(
+        partner="ca",
+        kind="flight-cancelled",
+        reference="ca1501",
+        service_date=DAY,
+        reported_at=T0,
+    )
+    await desk.care.supplier_status(envelope(status, tenant="ca-ops"))  # any tenant id
+    for revised in desk.published("disruption.revised"):
+        assert revised.tenant_id == "_suppliers"
+        await desk.care.disruption_revised(revised)
+    assert len(desk.published("proactive.contact")) == 2
