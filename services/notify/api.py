@@ -1,4 +1,10 @@
-"""Notify's HTTP API: the traveller's in-app inbox and the per-ticket delivery log."""
+"""Notify's HTTP API: the in-app inbox and the per-ticket delivery log.
+
+Callers authenticate like on every other service (``runtime.auth``): a staff
+bearer token whose tenant scopes every read. The in-app gateway's backend holds
+such a token for its tenant; gateway API keys live in intake's database, which
+notify does not read (docs/notify.md, "The inbox API").
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
+from runtime.auth import StaffScope
 from runtime.store import NotFound
-from runtime.web import TenantId
 from services.notify.domain import IN_APP, Attempt, Delivery, DeliveryStatus, Role
 from services.notify.handlers import Notifier
 
@@ -53,27 +59,28 @@ def router(notifier: Notifier) -> APIRouter:
         return [DeliveryView.model_validate(Delivery.model_validate(d)) async for d in cursor]
 
     @api.get("/inbox/{traveller_id}")
-    async def inbox(traveller_id: str, tenant: TenantId) -> list[DeliveryView]:
-        """The traveller's in-app messages, newest first."""
+    async def inbox(traveller_id: str, scope: StaffScope) -> list[DeliveryView]:
+        """A person's in-app messages (traveller, or staff: ``team:<queue>``), newest first."""
         return await find(
-            {"tenant_id": tenant, "recipient": traveller_id, "channel": IN_APP}, sort=-1
+            {"tenant_id": scope.tenant, "recipient": traveller_id, "channel": IN_APP}, sort=-1
         )
 
     @api.post("/inbox/{traveller_id}/{notification_id}/read")
-    async def mark_read(traveller_id: str, notification_id: str, tenant: TenantId) -> DeliveryView:
-        delivery = await deliveries.get(tenant, notification_id)
-        if delivery is None or delivery.recipient != traveller_id:
+    async def mark_read(traveller_id: str, notification_id: str, scope: StaffScope) -> DeliveryView:
+        """Another tenant's message, or one of another person, is 404 and stays unread."""
+        delivery = await deliveries.get(scope.tenant, notification_id)
+        if delivery is None or delivery.recipient != traveller_id or delivery.channel != IN_APP:
             raise NotFound(notification_id)
         read = await deliveries.change(
-            tenant, notification_id, lambda d: d.mark_read(notifier.clock.now())
+            scope.tenant, notification_id, lambda d: d.mark_read(notifier.clock.now())
         )
         return DeliveryView.model_validate(read)
 
     @api.get("/notifications")
     async def delivery_log(
-        tenant: TenantId, ticket_id: Annotated[str, Query(min_length=1)]
+        scope: StaffScope, ticket_id: Annotated[str, Query(min_length=1)]
     ) -> list[DeliveryView]:
         """Every delivery for one ticket, oldest first: status, attempts, channel, times."""
-        return await find({"tenant_id": tenant, "ticket_id": ticket_id}, sort=1)
+        return await find({"tenant_id": scope.tenant, "ticket_id": ticket_id}, sort=1)
 
     return api

@@ -18,14 +18,13 @@ import httpx
 import orjson
 
 from contracts.events import ReplyChannel
+from runtime import webhook_signature
 from runtime.clock import Clock
 from services.notify.config import Gateway, NotifySettings
 from services.notify.domain import (
-    SIGNATURE_HEADER,
     Delivery,
     Outcome,
     http_outcome,
-    signature,
     smtp_outcome,
     valid_email,
 )
@@ -105,7 +104,9 @@ class WebhookSender:
         headers = {
             "content-type": "application/json",
             "idempotency-key": message.delivery_id,
-            SIGNATURE_HEADER: signature(self._gateway.secret.get_secret_value(), timestamp, body),
+            webhook_signature.HEADER: webhook_signature.sign(
+                self._gateway.secret.get_secret_value(), timestamp, body
+            ),
         }
         try:
             response = await self._client.post(

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts.events import ReplyChannel
 from services.notify.domain import Directory, RateLimit, RetryPolicy
+from services.notify.teams import DEFAULT_TEAM_NAMES, TeamNames
 
 
 class Gateway(BaseModel):
@@ -52,6 +53,15 @@ class NotifySettings(BaseSettings):
     )
     concurrency: int = Field(default=16, ge=1, description="Recipients served at once.")
     directory: Directory = Field(default_factory=Directory)
+    team_names: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description='Queue id → {"en": "booking team", "zh-Hans": …}; over the defaults.',
+    )
+
+    @property
+    def teams(self) -> TeamNames:
+        """The default queues' names, with the configured ones added or replacing them."""
+        return {**DEFAULT_TEAM_NAMES, **self.team_names}
 
     @property
     def retry_policy(self) -> RetryPolicy:

@@ -7,7 +7,7 @@ live in ``channels.py``; the use cases that load and save in ``handlers.py``.
 from __future__ import annotations
 
 import hashlib
-import hmac
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import events
 from contracts.envelope import Event
-from contracts.events import REPLY_CHANNEL_OF, Channel, Priority, ReplyChannel, Traveller
+from contracts.events import (
+    REPLY_CHANNEL_OF,
+    Channel,
+    EscalationLevel,
+    Priority,
+    ReplyChannel,
+    Traveller,
+)
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from runtime.aggregate import Aggregate
 
@@ -34,8 +41,15 @@ RESOLVED_FOR_BOOKER = "ticket_resolved_booker"
 SURVEY = "survey"
 ASSIGNED = "ticket_assigned"
 ESCALATED = "ticket_escalated"
+APPEAL_FILED = "appeal_filed"
+APPEAL_RESOLVED = "appeal_resolved"
+SLA_WARNING = "sla_warning"
+SLA_BREACHED = "sla_breached"
+SLA_BREACHED_FOR_MANAGEMENT = "sla_breached_management"
 DIGEST = "digest"
+DISRUPTION = "disruption_notice"
 TEMPLATE_NAMES = (
+    DISRUPTION,
     BOT_ANSWERED,
     ACKNOWLEDGED,
     ROUTED,
@@ -46,6 +60,11 @@ TEMPLATE_NAMES = (
     ASSIGNED,
     ESCALATED,
     DIGEST,
+    APPEAL_FILED,
+    APPEAL_RESOLVED,
+    SLA_WARNING,
+    SLA_BREACHED,
+    SLA_BREACHED_FOR_MANAGEMENT,
 )
 
 
@@ -55,6 +74,7 @@ class Role(StrEnum):
     AGENT = "agent"
     ACCOUNT_MANAGER = "account_manager"
     SUPPORT_MANAGER = "support_manager"
+    TEAM = "team"  # a queue's team, when a ticket has no assignee
 
 
 class TenantStaff(BaseModel):
@@ -67,18 +87,36 @@ class TenantStaff(BaseModel):
 
 
 class Directory(BaseModel):
-    """How to reach staff; entries have a traveller's shape. Unknown agents get the inbox."""
+    """How to reach staff; entries have a traveller's shape. Unknown agents get the inbox;
+    a queue's team without an entry gets the inbox ``team:<queue id>``.
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     agents: dict[str, Traveller] = Field(default_factory=dict)
     tenants: dict[str, TenantStaff] = Field(default_factory=dict)
+    teams: dict[str, Traveller] = Field(
+        default_factory=dict, description="Queue id → the team's shared address (a group chat)."
+    )
 
     def agent(self, agent_id: str) -> Traveller:
         return self.agents.get(agent_id) or Traveller(id=agent_id)
 
     def staff(self, tenant_id: str) -> TenantStaff:
         return self.tenants.get(tenant_id) or TenantStaff()
+
+    def team(self, queue: str) -> Traveller:
+        return self.teams.get(queue) or Traveller(id=f"team:{queue}")
+
+    def manager(self, tenant_id: str, person_id: str) -> Traveller:
+        """A manager named by an event: the tenant's entry of that id, else an agent entry,
+        else the inbox of that id.
+        """
+        staff = self.staff(tenant_id)
+        for known in (staff.account_manager, staff.support_manager):
+            if known is not None and known.id == person_id:
+                return known
+        return self.agent(person_id)
 
 
 @dataclass(frozen=True)
@@ -172,6 +210,42 @@ def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Noti
         case events.SurveySent():
             values = {"ticket_id": event.ticket_id, "link": event.survey_url}
             return [Notice(event.ticket_id, event.traveller, SURVEY, values)]
+        case events.AppealFiled():
+            values = {
+                "ticket_id": event.ticket_id,
+                "level": event.level.value,
+                "appeal_number": str(event.appeal_number),
+            }
+            return [Notice(event.ticket_id, event.traveller, APPEAL_FILED, values)]
+        case events.AppealResolved():
+            values = {
+                "ticket_id": event.ticket_id,
+                "level": event.level.value,
+                "outcome": event.outcome,
+                "message": event.message or "",
+            }
+            return [Notice(event.ticket_id, event.traveller, APPEAL_RESOLVED, values)]
+        case events.SlaWarning():
+            return _sla_warning(event, tenant_id, directory)
+        case events.SlaBreached():
+            return _sla_breached(event, tenant_id, directory)
+        case events.DisruptionNotice():
+            values = {
+                "ticket_id": event.ticket_id,
+                "name": event.traveller.name or "",
+                "kind": event.kind,
+                "reference": event.reference,
+                "service_date": event.service_date.isoformat(),
+                "departs": _when(event.departs_at),
+                "delay": event.details.get("delay_minutes", ""),
+                "gate": event.details.get("gate", ""),
+                "new_departure": event.details.get("new_departure", ""),
+                "next_step": event.next_step.value,
+                "link": event.tracking_url,
+            }
+            return [
+                Notice(event.ticket_id, event.traveller, DISRUPTION, values, origin=event.channel)
+            ]
     return []
 
 
@@ -183,7 +257,8 @@ def _routed(event: events.TicketRouted, tenant_id: str, directory: Directory) ->
     due = _when(event.first_response_due)
     values = {"ticket_id": event.ticket_id, "queue": event.queue, "due": due}
     quiet = event.rule in QUIET_REROUTES
-    notices = [] if quiet else [Notice(event.ticket_id, event.traveller, ROUTED, values)]
+    told = quiet or event.proactive  # a proactive notice already said what happens next
+    notices = [] if told else [Notice(event.ticket_id, event.traveller, ROUTED, values)]
     staff_values = {
         **values,
         "priority": event.priority.value,
@@ -201,6 +276,69 @@ def _routed(event: events.TicketRouted, tenant_id: str, directory: Directory) ->
         ):
             if person is not None:
                 notices.append(Notice(event.ticket_id, person, ESCALATED, staff_values, role))
+    return notices
+
+
+def _holder(
+    event: events.SlaWarning | events.SlaBreached, tenant_id: str, directory: Directory
+) -> tuple[Traveller, Role] | None:
+    """Who answers for a ticket: its assignee, else its queue's team, else the support manager."""
+    if event.assignee:
+        return directory.agent(event.assignee), Role.AGENT
+    if event.queue:
+        return directory.team(event.queue), Role.TEAM
+    manager = directory.staff(tenant_id).support_manager
+    return (manager, Role.SUPPORT_MANAGER) if manager else None
+
+
+def _sla_values(event: events.SlaWarning | events.SlaBreached) -> dict[str, str]:
+    return {
+        "ticket_id": event.ticket_id,
+        "clock": event.clock.value,
+        "priority": event.priority.value,
+        "queue": event.queue or "",
+        "deadline": _when(event.deadline),
+        "assigned": "yes" if event.assignee else "",
+    }
+
+
+def _sla_warning(event: events.SlaWarning, tenant_id: str, directory: Directory) -> list[Notice]:
+    holder = _holder(event, tenant_id, directory)
+    if holder is None:
+        return []
+    left = math.ceil((event.deadline - event.warned_at).total_seconds() / 60)
+    values = {**_sla_values(event), "minutes_left": str(max(0, left))}
+    person, role = holder
+    return [Notice(event.ticket_id, person, SLA_WARNING, values, role)]
+
+
+def _sla_breached(event: events.SlaBreached, tenant_id: str, directory: Directory) -> list[Notice]:
+    """The new holder; at the management level also the managers the event names (else the
+    tenant's configured ones), each told once even if they also hold the ticket.
+    """
+    values = {
+        **_sla_values(event),
+        "level": event.level.value,
+        "previous_priority": event.previous_priority.value,
+        "previous_assignee": event.previous_assignee or "",
+    }
+    notices = []
+    if holder := _holder(event, tenant_id, directory):
+        person, role = holder
+        notices.append(Notice(event.ticket_id, person, SLA_BREACHED, values, role))
+    if event.level is not EscalationLevel.MANAGEMENT:
+        return notices
+    configured = directory.staff(tenant_id)
+    for_management = {**values, "holder": event.assignee or event.queue or ""}
+    for role, named, fallback in (
+        (Role.ACCOUNT_MANAGER, event.account_manager, configured.account_manager),
+        (Role.SUPPORT_MANAGER, event.support_manager, configured.support_manager),
+    ):
+        manager = directory.manager(tenant_id, named) if named else fallback
+        if manager is not None and all(n.recipient.id != manager.id for n in notices):
+            notices.append(
+                Notice(event.ticket_id, manager, SLA_BREACHED_FOR_MANAGEMENT, for_management, role)
+            )
     return notices
 
 
@@ -311,15 +449,6 @@ class RateLimit:
         if len(recent) < self.limit:
             return now
         return recent[len(recent) - self.limit] + self.window
-
-
-SIGNATURE_HEADER = "X-TripCare-Signature"
-
-
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """``t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>." + body)>`` (see docs/notify.md)."""
-    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={mac.hexdigest()}"
 
 
 def epoch_ms(moment: datetime) -> int:

@@ -16,6 +16,7 @@ import random
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
+from itertools import islice
 from typing import Any
 
 from contracts import events
@@ -54,7 +55,7 @@ class Notifier:
         *,
         directory: Directory | None = None,
         available: frozenset[ReplyChannel] = frozenset(),
-        on_pending: Callable[[], None] = lambda: None,
+        on_pending: Callable[[Delivery], None] = lambda _: None,
     ) -> None:
         self.deliveries = deliveries
         self.renderer = renderer
@@ -93,7 +94,7 @@ class Notifier:
         except AlreadyExists:
             return False
         if delivery.status is DeliveryStatus.PENDING:
-            self._on_pending()
+            self._on_pending(delivery)
         return True
 
 
@@ -128,11 +129,22 @@ class Dispatcher:
         self.batch = batch
         self._wakeup = asyncio.Event()
         self._busy: dict[GroupKey, asyncio.Task[None]] = {}
+        self._todo: dict[GroupKey, None] = {}  # due at the last scan, not yet served (in order)
         self._loop: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
-        """Look for due work now rather than at the next poll (a delivery was just added)."""
+        """Look for due work now rather than at the next poll."""
         self._wakeup.set()
+
+    def due(self, delivery: Delivery) -> None:
+        """A delivery was just added: serve its recipient now, without a scan of the store."""
+        self._todo[(delivery.tenant_id, delivery.recipient, delivery.channel)] = None
+        if self.running:
+            self._fill()
+
+    @property
+    def running(self) -> bool:
+        return self._loop is not None and not self._loop.done()
 
     def start(self) -> None:
         self._loop = asyncio.create_task(self._run(), name="notify-dispatcher")
@@ -144,6 +156,7 @@ class Dispatcher:
         if self._loop:
             self._loop.cancel()
             await asyncio.gather(self._loop, return_exceptions=True)
+        self._todo.clear()  # start nothing new while in-flight sends finish
         if self._busy:
             _, pending = await asyncio.wait(list(self._busy.values()), timeout=timeout_s)
             for task in pending:
@@ -152,17 +165,23 @@ class Dispatcher:
         await self.channels.aclose()
 
     async def _run(self) -> None:
+        """Scan only once queued work is handed out. New deliveries are queued by ``due``;
+        scans find retries, rate-limit slots, expired leases and other processes' work.
+        Under a backlog a scan per delivery would cost more store time than sending.
+        """
         while True:
             self._wakeup.clear()
-            try:
-                await self.scan()
-            except Exception as exc:
-                log.warning("notify dispatch scan failed: %r", exc)
+            if not self._todo:
+                try:
+                    await self.scan()
+                except Exception as exc:
+                    log.warning("notify dispatch scan failed: %r", exc)
+            self._fill()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_interval_s)
 
     async def scan(self) -> None:
-        """Start serving every recipient and channel with due deliveries."""
+        """Queue every recipient and channel with due deliveries and start serving them."""
         due = {"$in": [DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value]}
         cursor = (
             self.deliveries.collection.find(
@@ -174,8 +193,18 @@ class Dispatcher:
         )
         async for doc in cursor:
             key: GroupKey = (doc["tenant_id"], doc["recipient"], doc["channel"])
-            if key in self._busy or len(self._busy) >= self.concurrency:
-                continue
+            if key not in self._busy:
+                self._todo[key] = None
+        self._fill()
+
+    def _fill(self) -> None:
+        """Serve queued recipients, at most ``concurrency`` at once; a busy one stays queued.
+        Looks only as far into the queue as there are free slots: it may hold thousands.
+        """
+        free = self.concurrency - len(self._busy)
+        idle = (key for key in self._todo if key not in self._busy)
+        for key in list(islice(idle, max(free, 0))):
+            del self._todo[key]
             task = asyncio.create_task(self._serve(key), name=f"notify-{key[2]}")
             self._busy[key] = task
             task.add_done_callback(lambda done, key=key: self._served(key, done))  # type: ignore[misc]
@@ -187,7 +216,8 @@ class Dispatcher:
         if (exc := task.exception()) is not None:
             log.warning("notify dispatch for one recipient failed: %r", exc)
             return  # the next poll tries again; waking now could spin on the same error
-        self.wake()  # what was skipped while this recipient was busy
+        if self.running:
+            self._fill()
 
     async def _serve(self, key: GroupKey) -> None:
         tenant_id, recipient, channel = key
@@ -281,6 +311,26 @@ def register_subscribers(bus: Bus, notifier: Notifier) -> None:
 
     @bus.subscriber(events.SurveySent)
     async def survey_sent(envelope: Envelope[events.SurveySent]) -> None:
+        await notifier.notify(envelope)
+
+    @bus.subscriber(events.AppealFiled)
+    async def appeal_filed(envelope: Envelope[events.AppealFiled]) -> None:
+        await notifier.notify(envelope)
+
+    @bus.subscriber(events.AppealResolved)
+    async def appeal_resolved(envelope: Envelope[events.AppealResolved]) -> None:
+        await notifier.notify(envelope)
+
+    @bus.subscriber(events.SlaWarning)
+    async def sla_warning(envelope: Envelope[events.SlaWarning]) -> None:
+        await notifier.notify(envelope)
+
+    @bus.subscriber(events.SlaBreached)
+    async def sla_breached(envelope: Envelope[events.SlaBreached]) -> None:
+        await notifier.notify(envelope)
+
+    @bus.subscriber(events.DisruptionNotice)
+    async def disruption_notice(envelope: Envelope[events.DisruptionNotice]) -> None:
         await notifier.notify(envelope)
 
     @bus.subscriber(events.NotificationFailed)

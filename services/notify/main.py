@@ -19,7 +19,7 @@ def bootstrap(settings: Settings | None = None, notify: NotifySettings | None = 
     notify = notify or NotifySettings()
     runtime = ServiceRuntime(settings, outbox_collections=[store.DELIVERIES])
     deliveries = runtime.repository(store.DELIVERIES, Delivery)
-    renderer = Renderer()
+    renderer = Renderer(team_names=notify.teams)
     channels = Channels(notify, runtime.clock)
     dispatcher = Dispatcher(deliveries, channels, renderer, runtime.clock, notify)
     notifier = Notifier(
@@ -28,7 +28,7 @@ def bootstrap(settings: Settings | None = None, notify: NotifySettings | None = 
         runtime.clock,
         directory=notify.directory,
         available=channels.available,
-        on_pending=dispatcher.wake,
+        on_pending=dispatcher.due,
     )
     register_subscribers(runtime.bus, notifier)
     runtime.workers.append(dispatcher)

@@ -1,7 +1,8 @@
 """Jinja2 templates per language under ``templates/<lang>/<name>.j2``.
 
 Each template sets ``subject`` with ``{% set %}`` and renders the body. A
-missing translation falls back to English.
+missing translation falls back to English. A notice naming a ``queue`` also gets
+``team``: that queue's team as travellers should read it, in the template's language.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from jinja2 import (
 
 from contracts.languages import FALLBACK_LANGUAGE
 from services.notify.domain import DIGEST, Notice, Rendered
+from services.notify.teams import DEFAULT_TEAM_NAMES, TeamNames, team_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 class Renderer:
-    def __init__(self, root: Path = TEMPLATES) -> None:
+    def __init__(self, root: Path = TEMPLATES, team_names: TeamNames = DEFAULT_TEAM_NAMES) -> None:
+        self._team_names = team_names
         self._env = Environment(
             loader=FileSystemLoader(root),
             undefined=StrictUndefined,
@@ -46,7 +49,10 @@ class Renderer:
         except TemplateNotFound:
             language = FALLBACK_LANGUAGE
             template = self._env.get_template(f"{language}/{name}.j2")
-        module = template.make_module(dict(values))
+        context = dict(values)
+        if "queue" in context:
+            context["team"] = team_name(context["queue"], language, self._team_names)
+        module = template.make_module(context)
         return Rendered(
             language=language,
             subject=str(getattr(module, "subject", "")).strip(),

@@ -15,7 +15,6 @@ from tests.conftest import Stack
 from tests.polling import until
 
 pytestmark = pytest.mark.e2e
-ACME = {"X-Tenant-Id": "acme"}
 AGENT = Stack.token("agent-7")
 MANAGER = Stack.token("mgr-1", "manager")
 
@@ -47,7 +46,7 @@ async def test_contact_to_rating_end_to_end(stack: Stack) -> None:
         assert again.json()["outcome"] == "duplicate"
 
         async def inbox() -> list[dict[str, Any]]:
-            response = await http.get(f"{stack.url('notify')}/v1/inbox/trav-42", headers=ACME)
+            response = await http.get(f"{stack.url('notify')}/v1/inbox/trav-42", headers=AGENT)
             return list(response.json())
 
         async def ack_and_routing_notices() -> list[str] | None:
@@ -58,7 +57,7 @@ async def test_contact_to_rating_end_to_end(stack: Stack) -> None:
         assert sorted(notices) == ["ticket_acknowledged", "ticket_routed"]
         first = (await inbox())[0]
         read = await http.post(
-            f"{stack.url('notify')}/v1/inbox/trav-42/{first['id']}/read", headers=ACME
+            f"{stack.url('notify')}/v1/inbox/trav-42/{first['id']}/read", headers=AGENT
         )
         assert read.json()["read_at"] is not None
 

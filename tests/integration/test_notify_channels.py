@@ -35,19 +35,25 @@ from contracts.envelope import Envelope
 from contracts.events import Priority, ReplyChannel, Traveller
 from contracts.topology import Topology
 from deploy import local
+from runtime.auth import Principal, Role, issue_token
 from runtime.clock import SystemClock
 from runtime.settings import Settings
+from runtime.signing import Signer
 from runtime.store import Document
 from services.notify import store
 from services.notify.config import Gateway, NotifySettings
-from services.notify.domain import Delivery, Hop, Notice, Rendered
+from services.notify.domain import Delivery, Directory, Hop, Notice, Rendered, TenantStaff
 from services.notify.main import bootstrap
 from tests.factories import T0, envelope
 from tests.polling import until
 
 pytestmark = pytest.mark.integration
 SECRET = "wecom-gateway-secret-for-tests"
-ACME = {"X-Tenant-Id": "acme"}
+AGENT = Principal(id="agent-7", role=Role.AGENT, tenants=["acme"])
+ACME = {
+    "Authorization": "Bearer "
+    + issue_token(Signer(Settings().signing_secret), AGENT, timedelta(hours=1))
+}
 
 
 # --- the channels --------------------------------------------------------------
@@ -131,7 +137,7 @@ class Mailbox:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: SmtpEnvelope) -> str:
         content = envelope.content if isinstance(envelope.content, bytes) else b""
         parsed = email.message_from_bytes(content, policy=email.policy.default)
-        self.messages.append(parsed)  # type: ignore[arg-type]
+        self.messages.append(parsed)
         return "250 Message accepted"
 
 
@@ -459,7 +465,7 @@ async def test_a_storm_of_updates_becomes_one_digest(
     first, digest = gateway.to("/wecom")
     assert "We have your request" in first.payload["subject"]
     assert digest.payload["subject"] == "4 updates on your requests"
-    assert digest.payload["body"].count("TC-STORM is now with our air team") == 4
+    assert digest.payload["body"].count("TC-STORM is now with our support team") == 4
     assert [d["status"] for d in log].count("digested") == 3
     assert {a["notification_id"] for a in announced} == {d["id"] for d in log}
 
@@ -467,3 +473,55 @@ async def test_a_storm_of_updates_becomes_one_digest(
 async def _at_least(count: int, probe: Awaitable[list[Any]]) -> list[Any] | None:
     found = await probe
     return found if len(found) >= count else None
+
+
+async def test_appeals_reach_the_traveller_and_sla_breaches_the_staff(
+    start_notify: StartNotify, gateway: GatewayStub
+) -> None:
+    traveller = person("trav-8", language="zh-Hant", im_user_id="wx-8", preferred_channel="wecom")
+    directory = Directory(
+        agents={"agent-9": Traveller(id="agent-9", im_user_id="wx-a9", preferred_channel="wecom")},
+        tenants={"acme": TenantStaff(support_manager=Traveller(id="sm-1"))},
+    )
+    appeal = events.AppealFiled(
+        appeal_id="AP-1",
+        ticket_id="TC-APPEAL",
+        traveller=traveller,
+        reason="退款金額不對",
+        appeal_number=1,
+        level=events.AppealLevel.EXPERT,
+        appealed_resolution=1,
+        via="survey",
+        filed_at=T0,
+    )
+    breach = events.SlaBreached(
+        ticket_id="TC-APPEAL",
+        clock=events.SlaClock.FIRST_RESPONSE,
+        priority=Priority.CRITICAL,
+        previous_priority=Priority.HIGH,
+        queue="expert",
+        assignee="agent-9",
+        level=events.EscalationLevel.MANAGEMENT,
+        support_manager="sm-1",
+        deadline=T0,
+        breached_at=T0,
+    )
+    async with start_notify(directory=directory) as notify:
+        await notify.publish(envelope(appeal))
+        await notify.publish(envelope(breach))
+
+        async def three_told() -> list[dict[str, Any]] | None:
+            log = await _delivered(notify, "TC-APPEAL")
+            return log if log and len(log) == 3 else None
+
+        log = await until(three_told)
+
+    told = {(d["recipient"], d["channel"], d["template"], d["language"]) for d in log}
+    assert told == {
+        ("trav-8", "wecom", "appeal_filed", "zh-Hant"),
+        ("agent-9", "wecom", "sla_breached", "en"),
+        ("sm-1", "in_app", "sla_breached_management", "en"),
+    }
+    by_address = {c.payload["address"]: c.payload for c in gateway.to("/wecom")}
+    assert "專家團隊" in by_address["wx-8"]["body"]
+    assert by_address["wx-a9"]["subject"].startswith("[critical] SLA breached: TC-APPEAL")

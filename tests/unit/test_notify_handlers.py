@@ -37,7 +37,7 @@ async def test_a_push_delivery_is_created_once_and_falls_back_once() -> None:
         Renderer(),
         FakeClock(T0),
         available=frozenset({ReplyChannel.WECOM, ReplyChannel.SMS}),
-        on_pending=lambda: wakes.append(None),
+        on_pending=lambda _: wakes.append(None),
     )
     register_subscribers(bus, notifier)
     acknowledged = events.TicketAcknowledged(

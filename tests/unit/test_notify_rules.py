@@ -12,6 +12,7 @@ import pytest
 
 from contracts import events
 from contracts.events import ReplyChannel, Traveller
+from runtime.webhook_signature import sign as signature
 from services.notify.domain import (
     Delivery,
     DeliveryStatus,
@@ -25,7 +26,6 @@ from services.notify.domain import (
     epoch_ms,
     http_outcome,
     plan,
-    signature,
     smtp_outcome,
 )
 from tests.factories import T0

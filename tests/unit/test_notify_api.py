@@ -1,0 +1,143 @@
+"""Notify's HTTP API authenticates like the other services: a staff bearer token scopes
+every read and write to its tenant; no token, a forged one, or a bare X-Tenant-Id is 401.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from contracts import events
+from runtime.auth import Principal, Role, issue_token
+from runtime.clock import FakeClock
+from runtime.signing import Signer
+from runtime.web import install_error_handlers
+from services.notify import api
+from services.notify.domain import Delivery
+from services.notify.handlers import Notifier
+from services.notify.render import Renderer
+from tests.factories import T0, TRAVELLER, envelope
+from tests.fakes import RecordingOutbox
+from tests.unit.test_handlers import repository
+
+SIGNER = Signer("notify-api-test-secret-0123456789")
+
+
+def token(*tenants: str, signer: Signer = SIGNER) -> dict[str, str]:
+    principal = Principal(id="agent-7", role=Role.AGENT, tenants=list(tenants))
+    return {"Authorization": f"Bearer {issue_token(signer, principal, timedelta(hours=1))}"}
+
+
+ACME = token("acme")
+
+
+@dataclass
+class Site:
+    http: httpx.AsyncClient
+    notifier: Notifier
+    message_id: str
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[Site]:
+    clock = FakeClock(T0)
+    notifier = Notifier(repository(Delivery, RecordingOutbox()), Renderer(), clock)
+    acknowledged = events.TicketAcknowledged(
+        ticket_id="TC-1",
+        channel=events.Channel.IN_APP,
+        traveller=TRAVELLER,
+        tracking_url="https://track/x",
+        acknowledged_at=T0,
+    )
+    (delivery,) = await notifier.notify(envelope(acknowledged))
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(signer=SIGNER, clock=clock)
+    app.include_router(api.router(notifier))
+    install_error_handlers(app)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://notify") as http:
+        yield Site(http, notifier, delivery.id)
+
+
+async def read_at(site: Site, tenant: str = "acme") -> object:
+    delivery = await site.notifier.deliveries.get(tenant, site.message_id)
+    assert delivery is not None
+    return delivery.read_at
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Tenant-Id": "acme"},
+        {"Authorization": "Bearer not-a-token"},
+        token("acme", signer=Signer("someone-elses-secret-0123456789")),
+    ],
+    ids=["none", "tenant-header-only", "garbage", "forged"],
+)
+async def test_without_a_valid_staff_token_every_endpoint_is_401(
+    site: Site, headers: dict[str, str]
+) -> None:
+    calls = [
+        site.http.get("/v1/inbox/trav-42", headers=headers),
+        site.http.post(f"/v1/inbox/trav-42/{site.message_id}/read", headers=headers),
+        site.http.get("/v1/notifications", params={"ticket_id": "TC-1"}, headers=headers),
+    ]
+    for call in calls:
+        assert (await call).status_code == 401
+    assert await read_at(site) is None
+
+
+async def test_a_staff_token_reads_the_inbox_and_marks_a_message_read(site: Site) -> None:
+    inbox = await site.http.get("/v1/inbox/trav-42", headers=ACME)
+    read = await site.http.post(f"/v1/inbox/trav-42/{site.message_id}/read", headers=ACME)
+    log = await site.http.get("/v1/notifications", params={"ticket_id": "TC-1"}, headers=ACME)
+
+    assert inbox.status_code == 200
+    assert [m["template"] for m in inbox.json()] == ["ticket_acknowledged"]
+    assert read.status_code == 200
+    assert read.json()["read_at"] is not None
+    assert [d["id"] for d in log.json()] == [site.message_id]
+
+
+async def test_another_tenants_inbox_is_empty_and_its_messages_are_404(site: Site) -> None:
+    globex = token("globex")
+    inbox = await site.http.get("/v1/inbox/trav-42", headers=globex)
+    read = await site.http.post(f"/v1/inbox/trav-42/{site.message_id}/read", headers=globex)
+    log = await site.http.get("/v1/notifications", params={"ticket_id": "TC-1"}, headers=globex)
+
+    assert (inbox.status_code, inbox.json()) == (200, [])
+    assert read.status_code == 404
+    assert log.json() == []
+    assert await read_at(site) is None
+
+
+async def test_a_message_of_another_person_is_404_and_stays_unread(site: Site) -> None:
+    read = await site.http.post(f"/v1/inbox/trav-99/{site.message_id}/read", headers=ACME)
+
+    assert read.status_code == 404
+    assert await read_at(site) is None
+
+
+async def test_a_token_of_several_tenants_must_name_one_it_holds(site: Site) -> None:
+    both = token("acme", "globex")
+    unnamed = await site.http.get("/v1/inbox/trav-42", headers=both)
+    named = await site.http.get("/v1/inbox/trav-42", headers={**both, "X-Tenant-Id": "acme"})
+    foreign = await site.http.get("/v1/inbox/trav-42", headers={**ACME, "X-Tenant-Id": "globex"})
+
+    assert unnamed.status_code == 400
+    assert [m["ticket_id"] for m in named.json()] == ["TC-1"]
+    assert foreign.status_code == 403
+
+
+async def test_a_ticket_id_is_required_for_the_delivery_log(site: Site) -> None:
+    missing = await site.http.get("/v1/notifications", headers=ACME)
+
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["query", "ticket_id"]
