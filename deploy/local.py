@@ -264,6 +264,7 @@ def up() -> None:
     env = {
         "AMQP_URL": amqp_url,
         "MONGO_URL": mongo_url,
+        "TRIPCARE_DEV_LOGIN": os.environ.get("TRIPCARE_DEV_LOGIN", "1"),
     }
     for name, port in SERVICES.items():
         if _alive(name):
@@ -276,6 +277,8 @@ def up() -> None:
     print(f"all four services ready in {time.monotonic() - started:.1f}s")
     for name, port in SERVICES.items():
         print(f"  {name:<9} http://127.0.0.1:{port}   (docs: /docs, logs: .data/logs/{name}.log)")
+    print(f"  agent console http://127.0.0.1:{SERVICES['intake']}/console")
+    print(f"  ops dashboard http://127.0.0.1:{SERVICES['feedback']}/dashboard")
 
 
 def down() -> None:

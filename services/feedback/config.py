@@ -25,6 +25,10 @@ class FeedbackSettings(BaseSettings):
     archive_interval_s: float = Field(
         default=3600, gt=0, description="How often the archiver looks for old documents."
     )
+    routing_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="Routing's API: open incidents on the dashboard.",
+    )
 
     @model_validator(mode="after")
     def _keeps_what_is_still_live(self) -> FeedbackSettings:

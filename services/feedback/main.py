@@ -6,10 +6,12 @@ from fastapi import FastAPI
 
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
-from services.feedback import api, store
+from runtime.staff_session import StaffSession
+from services.feedback import api, dashboard, store
 from services.feedback.config import FeedbackSettings
 from services.feedback.domain import Appeal, Survey, TicketFacts, TravellerPulse
 from services.feedback.handlers import Archiver, Feedback, register_subscribers
+from services.feedback.incidents_reader import IncidentsReader
 from services.feedback.pages import Pages
 
 
@@ -29,12 +31,19 @@ def bootstrap(settings: Settings | None = None, config: FeedbackSettings | None 
     )
     register_subscribers(runtime.bus, feedback)
     runtime.workers.append(Archiver(feedback, config.archive_interval))
+    session = StaffSession(
+        runtime.signer, runtime.clock, dev_login=settings.dev_login, home="/dashboard"
+    )
     return create_app(
         runtime,
         title="TripCare feedback",
         description="Surveys and appeals for travellers (signed links, HTML or JSON); "
         "metrics, CSV and monthly reports for managers (`Authorization: Bearer <token>`).",
-        routers=[api.router(feedback, Pages())],
+        routers=[
+            api.router(feedback, Pages()),
+            session.router(),
+            dashboard.router(feedback, session, IncidentsReader(config.routing_url)),
+        ],
         ensure_indexes=store.ensure_indexes,
     )
 

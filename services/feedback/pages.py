@@ -15,9 +15,11 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from contracts.languages import FALLBACK_LANGUAGE, LANGUAGES
+from runtime.pages import is_form, wants_html
+
+__all__ = ["TEMPLATES", "Pages", "is_form", "wants_html"]
 
 TEMPLATES = Path(__file__).parent / "templates"
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class Pages:
@@ -40,27 +42,3 @@ class Pages:
             language = FALLBACK_LANGUAGE
         template = self._env.get_template(f"{name}.html")
         return template.render(lang=language, t=self.words(language), **values)
-
-
-def _quality(part: str) -> tuple[str, float]:
-    kind, _, params = part.strip().partition(";")
-    quality = 1.0
-    for param in params.split(";"):
-        name, _, value = param.strip().partition("=")
-        if name == "q":
-            try:
-                quality = float(value)
-            except ValueError:
-                quality = 0.0
-    return kind.strip().lower(), quality
-
-
-def wants_html(accept: str | None) -> bool:
-    """A browser (text/html preferred over JSON) gets the page; API clients keep JSON."""
-    offered = dict(_quality(part) for part in (accept or "").split(",") if part.strip())
-    html = offered.get("text/html", 0.0)
-    return html > 0 and html > offered.get("application/json", 0.0)
-
-
-def is_form(content_type: str | None) -> bool:
-    return (content_type or "").split(";")[0].strip().lower() in FORM_TYPES

@@ -12,10 +12,13 @@ from runtime.idempotency import IdempotentRequests
 from runtime.ratelimit import RateLimiter
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
+from runtime.staff_session import StaffSession
 from runtime.store import Document
-from services.intake import api, store
+from services.intake import api, console, console_store, incidents, store, tracking_page
 from services.intake.domain import Ticket
 from services.intake.handlers import Intake, ThreadingPolicy, register_subscribers
+from services.intake.live_feed import LiveFeed, subscribe_feed
+from services.intake.routing_reader import RoutingReader
 
 
 class IntakeSettings(Settings):
@@ -26,6 +29,9 @@ class IntakeSettings(Settings):
     )
     reference_window_h: float = Field(
         default=72, gt=0, description="Same traveller + booking reference within this threads."
+    )
+    console_routing_url: str = Field(
+        default="http://127.0.0.1:8002", description="Routing's API, read by the agent console."
     )
 
 
@@ -41,9 +47,22 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     idempotency = IdempotentRequests(runtime.db, runtime.clock)
     keys = store.GatewayKeys(runtime.db, runtime.clock)
     register_subscribers(runtime.bus, intake)
+    desk = incidents.IncidentDesk(intake)
+    incidents.register_incident_subscribers(runtime.bus, desk)
+    feed = LiveFeed()
+    subscribe_feed(runtime.bus, feed, console_store.applied(tickets))
+    session = StaffSession(
+        runtime.signer, runtime.clock, dev_login=settings.dev_login, home="/console"
+    )
+    pages = [
+        session.router(),
+        console.router(intake, session, feed, RoutingReader(settings.console_routing_url), desk),
+        tracking_page.router(intake),
+    ]
 
     async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
         await store.ensure_indexes(db)
+        await incidents.ensure_indexes(db)
         await idempotency.ensure_indexes()
 
     return create_app(
@@ -52,7 +71,11 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         description="Contacts become tickets: channels, threading, the ticket lifecycle, "
         "tracking and agent actions. Staff endpoints take `Authorization: Bearer <token>` "
         "(issue one with `python -m runtime.auth`); gateways take `X-Api-Key`.",
-        routers=[api.router(intake, keys, idempotency, RateLimiter())],
+        routers=[
+            api.router(intake, keys, idempotency, RateLimiter()),
+            incidents.incident_router(desk, idempotency),
+            *pages,
+        ],
         ensure_indexes=ensure_indexes,
     )
 

@@ -1,0 +1,274 @@
+"""The agent console: queues sorted by SLA deadline, a ticket's whole story, and the actions.
+
+Server-rendered HTML forms (post, then redirect back), so every action works
+without JavaScript; ``static/console.js`` adds the live SLA clocks, live queue
+updates over server-sent events and the one-click suggested answer. Actions run
+the same domain methods as the JSON API, on the latest version of the ticket.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from pydantic import BaseModel, ValidationError
+
+from runtime.auth import Scope
+from runtime.pages import LANGUAGE_COOKIE, WordTable, reader_language, render, template_environment
+from runtime.staff_session import COOKIE, TENANT_COOKIE, StaffSession
+from runtime.store import NotFound
+from services.intake.api import NoteIn, ReplyIn, ResolveIn, TransferIn, WaitIn
+from services.intake.console_store import open_tickets
+from services.intake.domain import IllegalTransition, Ticket
+from services.intake.handlers import Intake
+from services.intake.incidents import BulkReplyIn, IncidentDesk
+from services.intake.live_feed import LiveFeed
+from services.intake.routing_reader import RoutingReader
+from services.intake.sla_clock import SlaClock, clock_of, deadline_ms
+
+ROOT = Path(__file__).parent
+TEMPLATES = ROOT / "templates"
+STATIC = {
+    "console.js": ("static/console.js", "text/javascript"),
+    "console.css": ("static/console.css", "text/css"),
+}
+ACTIONS = ("reply", "note", "transfer", "wait", "resume", "resolve")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One ticket in a queue list."""
+
+    ticket: Ticket
+    clock: SlaClock | None
+
+
+@dataclass(frozen=True)
+class Queue:
+    name: str
+    rows: list[Row]
+
+
+def _now_ms(intake: Intake) -> int:
+    return int(intake.clock.now().timestamp() * 1000)
+
+
+def queues_of(tickets: list[Ticket], me: str, intake: Intake) -> list[Queue]:
+    """Mine first, then every queue by name; each sorted by its running deadline."""
+    now = intake.clock.now()
+    ordered = sorted(tickets, key=lambda t: (deadline_ms(t), t.id))
+    rows = [Row(t, clock_of(t, now)) for t in ordered]
+    by_queue: dict[str, list[Row]] = {}
+    for row in rows:
+        by_queue.setdefault(row.ticket.queue or "", []).append(row)
+    mine = Queue(name="@mine", rows=[r for r in rows if r.ticket.assignee == me])
+    return [mine, *(Queue(name=name, rows=found) for name, found in sorted(by_queue.items()))]
+
+
+def _body(action: str, form: dict[str, str]) -> BaseModel | None:
+    """The action's body, validated by the API's own models (same limits, same messages)."""
+    fields = {k: v for k, v in form.items() if v.strip()}
+    models: dict[str, type[BaseModel]] = {
+        "reply": ReplyIn,
+        "note": NoteIn,
+        "transfer": TransferIn,
+        "wait": WaitIn,
+        "resolve": ResolveIn,
+    }
+    model = models.get(action)
+    if model is None:
+        return None
+    allowed = set(model.model_fields)
+    return model.model_validate({k: v for k, v in fields.items() if k in allowed})
+
+
+def _change(
+    action: str, body: BaseModel | None, actor: str, intake: Intake
+) -> Callable[[Ticket], None]:
+    now = intake.clock.now()
+    if isinstance(body, ReplyIn):
+        return lambda t: t.reply(message=body.message, agent=actor, now=now)
+    if isinstance(body, NoteIn):
+        return lambda t: t.note(text=body.text, agent=actor, now=now)
+    if isinstance(body, TransferIn):
+        if not (body.queue or body.assignee):
+            raise ValueError("queue")
+        return lambda t: t.transfer(
+            queue=body.queue, assignee=body.assignee, reason=body.reason, by=actor, now=now
+        )
+    if isinstance(body, WaitIn):
+        return lambda t: t.wait(on=body.on, by=actor, now=now)
+    if isinstance(body, ResolveIn):
+        return lambda t: t.resolve(
+            code=body.resolution_code, message=body.message, agent=actor, now=now
+        )
+    return lambda t: t.resume(by=actor, now=now)
+
+
+def router(
+    intake: Intake,
+    session: StaffSession,
+    feed: LiveFeed,
+    routing: RoutingReader,
+    desk: IncidentDesk,
+) -> APIRouter:
+    api = APIRouter(prefix="/console", include_in_schema=False)
+    env = template_environment(TEMPLATES)
+    words = WordTable(TEMPLATES / "console" / "messages.json")
+
+    def page(
+        request: Request, scope: Scope, name: str, code: int = 200, **values: Any
+    ) -> HTMLResponse:
+        language = reader_language(request)
+        body = render(
+            env,
+            f"console/{name}.html",
+            words,
+            language,
+            me=scope.actor,
+            role=scope.principal.role.value,
+            tenant=scope.tenant,
+            tenants=scope.principal.tenants,
+            server_now_ms=_now_ms(intake),
+            **values,
+        )
+        response = HTMLResponse(body, status_code=code)
+        if request.query_params.get("lang") == language:
+            response.set_cookie(LANGUAGE_COOKIE, language, samesite="strict", path="/")
+        if request.query_params.get("tenant") == scope.tenant:
+            response.set_cookie(TENANT_COOKIE, scope.tenant, samesite="strict", path="/")
+        return response
+
+    async def lists(scope: Scope) -> list[Queue]:
+        return queues_of(await open_tickets(intake.tickets, scope.tenant), scope.actor, intake)
+
+    @api.get("")
+    async def console(request: Request) -> Response:
+        """The signed-in person's queues."""
+        scope = session.scope(request)
+        if scope is None:
+            return session.login_redirect(request)
+        return page(request, scope, "queues", queues=await lists(scope))
+
+    @api.get("/queues")
+    async def queue_fragment(request: Request) -> Response:
+        """Just the lists: what the live update swaps in without a reload."""
+        scope = session.scope(request)
+        if scope is None:
+            return Response(status_code=401)
+        return page(request, scope, "queue_lists", queues=await lists(scope))
+
+    @api.get("/events")
+    async def events(request: Request) -> Response:
+        """Server-sent events: a ``ticket`` event whenever one of the tenant's tickets changes."""
+        scope = session.scope(request)
+        if scope is None:
+            return Response(status_code=401)
+        return StreamingResponse(
+            feed.stream(scope.tenant),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    async def ticket_page(
+        request: Request, scope: Scope, ticket: Ticket, code: int = 200, error: str | None = None
+    ) -> HTMLResponse:
+        language = ticket.language or ticket.traveller.language or "en"
+        incident_id = ticket.incident_id
+        info = await routing.case_info(
+            request.cookies.get(COOKIE, ""), ticket.id, ticket.text, language, incident_id
+        )
+        return page(
+            request,
+            scope,
+            "ticket",
+            code,
+            ticket=ticket,
+            clock=clock_of(ticket, intake.clock.now()),
+            info=info,
+            reply_language=language,
+            error=error,
+            done=request.query_params.get("done"),
+            incident_id=incident_id,
+            bulk={k: request.query_params.get(k) for k in ("replied", "skipped")},
+        )
+
+    @api.get("/tickets/{ticket_id}")
+    async def ticket_detail(ticket_id: str, request: Request) -> Response:
+        scope = session.scope(request)
+        if scope is None:
+            return session.login_redirect(request)
+        try:
+            ticket = await intake.get(scope.tenant, ticket_id)
+        except NotFound:
+            return page(request, scope, "missing", 404, ticket_id=ticket_id)
+        return await ticket_page(request, scope, ticket)
+
+    @api.post("/tickets/{ticket_id}/{action}")
+    async def act(ticket_id: str, action: str, request: Request) -> Response:
+        """One agent action from a form; errors re-show the ticket with the reason, unchanged."""
+        scope = session.scope(request)
+        if scope is None:
+            return session.login_redirect(request)
+        if action not in ACTIONS:
+            return page(request, scope, "missing", 404, ticket_id=ticket_id)
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        t = words(reader_language(request))
+        try:
+            ticket = await intake.get(scope.tenant, ticket_id)
+        except NotFound:
+            return page(request, scope, "missing", 404, ticket_id=ticket_id)
+        try:
+            change = _change(action, _body(action, form), scope.actor, intake)
+            await intake.act(scope.tenant, ticket_id, change)
+        except (ValidationError, ValueError) as exc:
+            fields = (
+                ", ".join(str(e["loc"][-1]) for e in exc.errors())
+                if isinstance(exc, ValidationError)
+                else str(exc)
+            )
+            error = f"{t['error_invalid']} ({fields})"
+            return await ticket_page(request, scope, ticket, 422, error)
+        except IllegalTransition as exc:
+            return await ticket_page(request, scope, ticket, 409, f"{t['error_illegal']} {exc}")
+        return Response(
+            status_code=303, headers={"Location": f"/console/tickets/{ticket_id}?done={action}"}
+        )
+
+    @api.post("/incidents/{incident_id}/reply")
+    async def bulk_reply(incident_id: str, request: Request) -> Response:
+        """One answer to every open ticket of a disruption; back to the ticket it was sent from."""
+        scope = session.scope(request)
+        if scope is None:
+            return session.login_redirect(request)
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        try:
+            ticket = await intake.get(scope.tenant, form.get("ticket_id", ""))
+        except NotFound:
+            return page(request, scope, "missing", 404, ticket_id=form.get("ticket_id", ""))
+        t = words(reader_language(request))
+        try:
+            body = BulkReplyIn.model_validate({"message": form.get("message", "").strip()})
+            done = await desk.reply_all(scope.tenant, incident_id, body.message, scope.actor)
+        except ValidationError:
+            return await ticket_page(request, scope, ticket, 422, f"{t['error_invalid']} (message)")
+        except NotFound:
+            return page(request, scope, "missing", 404, ticket_id=incident_id)
+        counts = f"replied={len(done.replied)}&skipped={len(done.skipped)}"
+        return Response(
+            status_code=303,
+            headers={"Location": f"/console/tickets/{ticket.id}?done=bulk_reply&{counts}"},
+        )
+
+    @api.get("/static/{name}")
+    async def static(name: str) -> Response:
+        if name not in STATIC:
+            return Response(status_code=404)
+        path, media_type = STATIC[name]
+        return FileResponse(ROOT / path, media_type=media_type)
+
+    return api

@@ -1,0 +1,109 @@
+"""Live updates for open consoles: ticket events from the bus, fanned out as server-sent events.
+
+Every intake process binds its own exclusive, auto-deleted queue to ``ticket.#``,
+so each replica sees every ticket event (the work queues are competing
+consumers, which would show each event to one replica only). The queue holds
+no state worth keeping: a console that misses an event reloads its list on the
+next one, and on reconnect.
+
+An event intake itself consumes (``ticket.routed``…) reaches this queue and
+intake's work queue at the same time; consoles are told only once the ticket
+records the message as processed, so the list they reload already shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.rabbit import RabbitQueue
+
+from runtime.bus import Bus
+
+KEEPALIVE_S = 15.0
+STREAM_MAX_S = 300.0
+"""A stream ends after this and the browser reconnects: no request outlives a deploy by much."""
+BACKLOG = 100
+APPLIED_WAIT_S = 5.0
+"""How long an event intake consumes is held back waiting for intake's own commit of it."""
+APPLIED_POLL_S = 0.1
+Applied = Callable[[str, str, str], Awaitable[bool]]
+
+
+class LiveFeed:
+    """Per-tenant fan-out to the event streams of connected consoles."""
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, set[asyncio.Queue[dict[str, str]]]] = defaultdict(set)
+
+    def publish(self, tenant_id: str, item: dict[str, str]) -> None:
+        for listener in self._listeners.get(tenant_id, ()):
+            if listener.qsize() < BACKLOG:
+                listener.put_nowait(item)
+
+    async def stream(
+        self, tenant_id: str, keepalive_s: float = KEEPALIVE_S, max_s: float = STREAM_MAX_S
+    ) -> AsyncGenerator[str, None]:
+        """Event-stream lines: a ``ticket`` event per bus event, comments to keep alive."""
+        listener: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        self._listeners[tenant_id].add(listener)
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + max_s
+        try:
+            yield "retry: 1000\n\n"
+            while (left := ends - loop.time()) > 0:
+                try:
+                    item = await asyncio.wait_for(listener.get(), min(keepalive_s, left))
+                except TimeoutError:
+                    yield ": keepalive\n\n"
+                    continue
+                yield f"event: ticket\ndata: {json.dumps(item)}\n\n"
+        finally:
+            self._listeners[tenant_id].discard(listener)
+
+
+def subscribe_feed(bus: Bus, feed: LiveFeed, applied: Applied) -> None:
+    """Bind this process's private queue to every ticket event and feed what arrives.
+
+    ``applied(tenant, ticket_id, message_id)`` says whether the ticket has
+    taken in a message intake consumes.
+    """
+    consumed = {event.schema_name for event in bus.subscribed}
+    pending: set[asyncio.Task[None]] = set()
+
+    async def when_applied(
+        tenant: str, ticket_id: str, message_id: str, item: dict[str, str]
+    ) -> None:
+        for _ in range(int(APPLIED_WAIT_S / APPLIED_POLL_S)):
+            if await applied(tenant, ticket_id, message_id):
+                break
+            await asyncio.sleep(APPLIED_POLL_S)
+        feed.publish(tenant, item)
+
+    queue = RabbitQueue(
+        f"{bus.topology.events_exchange}.console.{uuid.uuid4().hex[:12]}",
+        exclusive=True,
+        auto_delete=True,
+        durable=False,
+        routing_key="ticket.#",
+    )
+
+    @bus.broker.subscriber(queue, bus.events_exchange, ack_policy=AckPolicy.ACK_FIRST)
+    async def ticket_event(body: dict[str, Any]) -> None:
+        payload = body.get("payload") or {}
+        tenant, ticket_id = body.get("tenant_id"), payload.get("ticket_id")
+        if not (isinstance(tenant, str) and isinstance(ticket_id, str)):
+            return
+        kind, message_id = str(body.get("schema_name")), str(body.get("message_id"))
+        item = {"kind": kind, "ticket_id": ticket_id}
+        if kind not in consumed:
+            feed.publish(tenant, item)
+            return
+        task = asyncio.create_task(when_applied(tenant, ticket_id, message_id, item))
+        pending.add(task)
+        task.add_done_callback(pending.discard)

@@ -1,0 +1,112 @@
+"""What the agent console shows from routing: the case file and suggested knowledge-base answers.
+
+Read-only, over routing's public API with the signed-in person's own token, so
+routing enforces tenant and role exactly as for any API call. The console
+degrades to "no suggestions" when routing is slow or down: a ticket must still
+be workable without the AI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+log = logging.getLogger(__name__)
+SUGGESTIONS = 3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    article_id: str
+    title: str
+    answer: str
+    score: float
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """The classifier's reading of a ticket (empty when routing has not answered)."""
+
+    urgency: str | None = None
+    sentiment: str | None = None
+    rule: str | None = None
+    reason: str | None = None
+    suggestions: list[Suggestion] = field(default_factory=list)
+    queues: list[str] = field(default_factory=list)
+    incident: dict[str, Any] | None = None
+    """Routing's view of the supplier incident the ticket belongs to, if any."""
+
+
+class RoutingReader:
+    def __init__(self, base_url: str, timeout_s: float = 2.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout_s = timeout_s
+
+    async def case_info(
+        self,
+        token: str,
+        ticket_id: str,
+        text: str,
+        language: str,
+        incident_id: str | None = None,
+    ) -> CaseInfo:
+        headers = {"Authorization": f"Bearer {token}"}
+        try:
+            async with httpx.AsyncClient(
+                base_url=self.base_url, headers=headers, timeout=self.timeout_s
+            ) as http:
+                case, hits, queues, incident = await asyncio.gather(
+                    _json(http, f"/v1/cases/{ticket_id}"),
+                    _json(http, "/v1/kb/search", q=text[:2000], language=language),
+                    _json(http, "/v1/queues"),
+                    _json(http, f"/v1/incidents/{incident_id}") if incident_id else _none(),
+                )
+                suggestions = await self._answers(http, hits or [], language)
+        except httpx.HTTPError as exc:
+            log.warning("routing unavailable for the console: %s", exc)
+            return CaseInfo()
+        case = case or {}
+        return CaseInfo(
+            urgency=case.get("urgency"),
+            sentiment=case.get("sentiment"),
+            rule=case.get("rule"),
+            reason=case.get("reason"),
+            suggestions=suggestions,
+            queues=[q["id"] for q in queues or []],
+            incident=incident,
+        )
+
+    async def _answers(
+        self, http: httpx.AsyncClient, hits: list[dict[str, Any]], language: str
+    ) -> list[Suggestion]:
+        top = hits[:SUGGESTIONS]
+        articles = await asyncio.gather(
+            *(_json(http, f"/v1/kb/articles/{hit['article_id']}") for hit in top)
+        )
+        found = []
+        for hit, article in zip(top, articles, strict=True):
+            translations: dict[str, Any] = (article or {}).get("translations", {})
+            chosen = translations.get(language) or next(iter(translations.values()), None)
+            if chosen:
+                found.append(
+                    Suggestion(
+                        article_id=hit["article_id"],
+                        title=chosen["title"],
+                        answer=chosen["answer"],
+                        score=float(hit["score"]),
+                    )
+                )
+        return found
+
+
+async def _none() -> None:
+    return None
+
+
+async def _json(http: httpx.AsyncClient, path: str, **params: str) -> Any:
+    response = await http.get(path, params=params or None)
+    return response.json() if response.status_code == 200 else None

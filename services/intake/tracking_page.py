@@ -1,0 +1,118 @@
+"""The traveller's tracking page behind the signed link: status, who is on it, ETA, timeline.
+
+Plain HTML in the traveller's language, no JavaScript and no cookies, readable
+on a phone. Internal notes and routing's internals never appear; the only
+action is "that did not help", which reopens an answered ticket.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from runtime.pages import WordTable, reader_language, render, template_environment
+from runtime.signing import TokenError
+from services.intake.domain import IllegalTransition, Ticket, TicketStatus, TimelineEntry
+from services.intake.handlers import Intake
+
+TEMPLATES = Path(__file__).parent / "templates"
+SHOWN = frozenset(
+    {
+        "received",
+        "proactive",
+        "disruption_changed",
+        "follow_up",
+        "acknowledged",
+        "routed",
+        "bot_answered",
+        "replied",
+        "resolved",
+        "reopened",
+        "survey_sent",
+        "rated",
+        "appealed",
+        "appeal_decided",
+    }
+)
+"""Timeline steps a traveller sees; notes, notices and routing's reasons stay inside."""
+REOPENABLE = frozenset({TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED})
+
+
+def visible(timeline: list[TimelineEntry]) -> list[TimelineEntry]:
+    return [entry for entry in timeline if entry.kind in SHOWN]
+
+
+def router(intake: Intake) -> APIRouter:
+    api = APIRouter(prefix="/track", include_in_schema=False)
+    env = template_environment(TEMPLATES)
+    words = WordTable(TEMPLATES / "tracking" / "messages.json")
+
+    def page(
+        request: Request, name: str, code: int, ticket: Ticket | None, **values: object
+    ) -> HTMLResponse:
+        preferred = ticket.language or ticket.traveller.language if ticket else None
+        language = reader_language(request, preferred)
+        return HTMLResponse(
+            render(env, f"tracking/{name}.html", words, language, ticket=ticket, **values),
+            status_code=code,
+        )
+
+    async def load(token: str) -> Ticket | None:
+        try:
+            claims = intake.signer.verify(token, purpose="track", now=intake.clock.now())
+        except TokenError:
+            return None
+        return await intake.tickets.repo.get(claims.tenant, claims.sub)
+
+    def tracking(
+        request: Request,
+        token: str,
+        ticket: Ticket,
+        code: int = 200,
+        *,
+        reopened: bool = False,
+        refused: bool = False,
+    ) -> HTMLResponse:
+        expected = (
+            ticket.first_response_due if ticket.first_response_at is None else ticket.resolution_due
+        )
+        return page(
+            request,
+            "track",
+            code,
+            ticket,
+            token=token,
+            timeline=visible(ticket.timeline),
+            expected=expected if ticket.status not in REOPENABLE | {TicketStatus.CLOSED} else None,
+            reopenable=ticket.status in REOPENABLE,
+            reopened=reopened,
+            refused=refused,
+        )
+
+    @api.get("/{token}")
+    async def track_page(token: str, request: Request) -> Response:
+        ticket = await load(token)
+        if ticket is None:
+            return page(request, "unknown", 404, None)
+        return tracking(request, token, ticket)
+
+    @api.post("/{token}/not-helped")
+    async def not_helped(token: str, request: Request) -> Response:
+        """The form twin of ``POST /v1/track/{token}/not-helped``."""
+        ticket = await load(token)
+        if ticket is None:
+            return page(request, "unknown", 404, None)
+        now = intake.clock.now()
+        try:
+            ticket = await intake.act(
+                ticket.tenant_id,
+                ticket.id,
+                lambda t: t.reopen(reason="that did not help", by=t.traveller.id, now=now),
+            )
+        except IllegalTransition:
+            return tracking(request, token, ticket, 409, refused=True)
+        return tracking(request, token, ticket, reopened=True)
+
+    return api

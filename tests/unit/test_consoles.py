@@ -1,0 +1,491 @@
+"""The consoles without a browser: SLA clock rules, sign-in, agent actions, tracking, dashboard.
+
+In-memory store and FastAPI over ASGI; every refused input answers 4xx with
+the reason and leaves the ticket exactly as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from faststream.rabbit import TestRabbitBroker
+from prometheus_client import CollectorRegistry
+from starlette.requests import Request
+
+from contracts import events
+from contracts.topology import Topology
+from runtime.auth import Principal, Role, issue_token
+from runtime.bus import Bus
+from runtime.clock import FakeClock
+from runtime.pages import WordTable, reader_language
+from runtime.settings import Settings
+from runtime.signing import Signer
+from runtime.staff_session import COOKIE, StaffSession
+from runtime.store import Repository
+from runtime.telemetry import setup_tracing
+from services.feedback import dashboard
+from services.feedback.config import FeedbackSettings
+from services.feedback.dashboard import BadFilter, window
+from services.feedback.dashboard_view import Tile, queue_depths
+from services.feedback.domain import Appeal, Survey, TicketFacts, TravellerPulse
+from services.feedback.handlers import Feedback
+from services.feedback.incidents_reader import IncidentsReader, OpenIncident
+from services.intake import console, tracking_page
+from services.intake.domain import Ticket, TicketStatus
+from services.intake.handlers import Intake
+from services.intake.incidents import IncidentDesk
+from services.intake.live_feed import LiveFeed, subscribe_feed
+from services.intake.routing_reader import CaseInfo, RoutingReader
+from services.intake.sla_clock import ClockState, Target, clock_of, state_at
+from services.intake.store import TicketStore
+from tests.factories import T0, contact, envelope
+from tests.fakes import FakeDatabase, RecordingOutbox
+
+SIGNER = Signer("console-test-secret-0123456789")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# ------------------------------------------------------------------ SLA clock
+
+
+def test_the_clock_is_green_then_amber_in_the_last_quarter_then_red_when_due() -> None:
+    started, due = 0, 60_000
+    assert state_at(44_999, started, due) is ClockState.OK
+    assert state_at(45_000, started, due) is ClockState.AMBER
+    assert state_at(59_999, started, due) is ClockState.AMBER
+    assert state_at(60_000, started, due) is ClockState.RED
+
+
+def routed_ticket(status: TicketStatus = TicketStatus.ROUTED) -> Ticket:
+    ticket = Ticket.open(
+        "acme",
+        contact(),
+        contact_id="c-1",
+        generation=1,
+        language="zh-Hans",
+        tracking_url="http://intake/t",
+        now=T0,
+    )
+    ticket.first_response_due = T0 + timedelta(minutes=20)
+    ticket.resolution_due = T0 + timedelta(hours=4)
+    ticket.status = status
+    return ticket
+
+
+def test_first_response_runs_until_answered_then_resolution_and_waiting_pauses() -> None:
+    ticket = routed_ticket()
+    first = clock_of(ticket, T0 + timedelta(minutes=16))
+    assert first is not None
+    assert (first.target, first.state, first.remaining_s) == (
+        Target.FIRST_RESPONSE,
+        ClockState.AMBER,
+        240,
+    )
+    ticket.first_response_at = T0 + timedelta(minutes=1)
+    second = clock_of(ticket, T0 + timedelta(minutes=16))
+    assert second is not None
+    assert (second.target, second.state) == (Target.RESOLUTION, ClockState.OK)
+    ticket.status = TicketStatus.WAITING_ON_SUPPLIER
+    paused = clock_of(ticket, T0 + timedelta(hours=5))
+    assert paused is not None
+    assert paused.state is ClockState.PAUSED
+    ticket.status = TicketStatus.RESOLVED
+    assert clock_of(ticket, T0) is None
+
+
+# ------------------------------------------------------------------ words and languages
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "runtime/templates/login.json",
+        "services/intake/templates/console/messages.json",
+        "services/intake/templates/tracking/messages.json",
+        "services/feedback/templates/dashboard/messages.json",
+    ],
+)
+def test_every_word_table_speaks_all_four_languages(table: str) -> None:
+    words = WordTable(ROOT / table)
+    assert set(words.by_language) == {"zh-Hans", "zh-Hant", "en", "ja"}
+
+
+def test_a_table_missing_a_translation_does_not_load(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"title": {"en": "Title", "ja": "タイトル"}}', "utf-8")
+    with pytest.raises(ValueError, match="title/zh-Hans"):
+        WordTable(broken)
+
+
+def request_with(query: str = "", headers: dict[str, str] | None = None) -> Request:
+    raw = [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    return Request({"type": "http", "query_string": query.encode(), "headers": raw})
+
+
+def test_the_language_is_asked_for_then_remembered_then_the_travellers_then_the_browsers() -> None:
+    assert reader_language(request_with("lang=ja")) == "ja"
+    assert reader_language(request_with(headers={"cookie": "tripcare_lang=zh-Hant"})) == "zh-Hant"
+    assert reader_language(request_with(), "zh-Hans") == "zh-Hans"
+    assert reader_language(request_with(headers={"accept-language": "zh-TW,en;q=0.5"})) == (
+        "zh-Hant"
+    )
+    assert reader_language(request_with(headers={"accept-language": "fr"})) == "en"
+
+
+# ------------------------------------------------------------------ the console over ASGI
+
+
+class NoRouting(RoutingReader):
+    """Routing is down: the console still works, without suggestions."""
+
+    def __init__(self) -> None:
+        super().__init__("http://routing.invalid")
+
+    async def case_info(
+        self,
+        token: str,
+        ticket_id: str,
+        text: str,
+        language: str,
+        incident_id: str | None = None,
+    ) -> CaseInfo:
+        return CaseInfo()
+
+
+@dataclass
+class Desk:
+    http: httpx.AsyncClient
+    intake: Intake
+    ticket_id: str
+    token: str
+
+    async def ticket(self) -> Ticket:
+        return await self.intake.get("acme", self.ticket_id)
+
+
+def staff_token(role: Role = Role.AGENT) -> str:
+    return issue_token(SIGNER, Principal(id="agent-7", role=role, tenants=["acme"]), timedelta(1))
+
+
+@pytest.fixture
+async def desk() -> AsyncIterator[Desk]:
+    db, clock = FakeDatabase(), FakeClock(T0)
+    repo = Repository(db, "tickets", Ticket, RecordingOutbox(), clock)  # type: ignore[arg-type]
+    intake = Intake(TicketStore(repo), clock, SIGNER, "http://intake")
+    ticket, _ = await intake.receive_contact("acme", contact())
+    session = StaffSession(SIGNER, clock, dev_login=False, home="/console")
+    app = FastAPI()
+    app.include_router(session.router())
+    app.include_router(
+        console.router(intake, session, LiveFeed(), NoRouting(), IncidentDesk(intake))
+    )
+    app.include_router(tracking_page.router(intake))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+        yield Desk(http, intake, ticket.id, staff_token())
+
+
+async def test_without_a_session_the_console_sends_you_to_sign_in(desk: Desk) -> None:
+    answer = await desk.http.get("/console")
+    assert (answer.status_code, answer.headers["location"]) == (
+        303,
+        "/console/login?next=/console",
+    )
+    assert (await desk.http.get("/console/events")).status_code == 401
+
+
+async def test_sign_in_refuses_a_bad_token_and_dev_login_when_it_is_off(desk: Desk) -> None:
+    forged = await desk.http.post("/console/login", data={"token": "not-a-token"})
+    assert (forged.status_code, "not valid" in forged.text) == (401, True)
+    dev = await desk.http.post(
+        "/console/login", data={"sub": "x", "role": "admin", "tenant": "acme"}
+    )
+    assert (dev.status_code, COOKIE in dev.headers.get("set-cookie", "")) == (422, False)
+    good = await desk.http.post(
+        "/console/login", data={"token": desk.token, "next": "//evil.example/"}
+    )
+    assert (good.status_code, good.headers["location"]) == (303, "/console")
+    assert "httponly" in good.headers["set-cookie"].lower()
+    assert "samesite=strict" in good.headers["set-cookie"].lower()
+
+
+async def test_the_queue_lists_the_ticket_and_an_agent_replies_from_a_form(desk: Desk) -> None:
+    desk.http.cookies.set(COOKIE, desk.token)
+    page = await desk.http.get("/console?lang=en")
+    assert page.status_code == 200
+    assert f'data-ticket-id="{desk.ticket_id}"' in page.text
+    detail = await desk.http.get(f"/console/tickets/{desk.ticket_id}")
+    assert 'lang="zh-Hans"' in detail.text
+    sent = await desk.http.post(
+        f"/console/tickets/{desk.ticket_id}/reply", data={"message": "已为您改签"}
+    )
+    assert (sent.status_code, sent.headers["location"]) == (
+        303,
+        f"/console/tickets/{desk.ticket_id}?done=reply",
+    )
+    assert (await desk.ticket()).timeline[-1].kind == "replied"
+
+
+async def test_routed_tickets_carry_urgency_and_sort_by_their_running_deadline(
+    desk: Desk,
+) -> None:
+    later, _ = await desk.intake.receive_contact(
+        "acme", contact(channel_message_id="app-msg-2", text="发票抬头错了")
+    )
+    for ticket_id, due_min, urgency in ((desk.ticket_id, 60, "low"), (later.id, 10, "high")):
+        routed = events.TicketRouted(
+            ticket_id=ticket_id,
+            traveller=contact().traveller,
+            queue="disruption",
+            priority=events.Priority.NORMAL,
+            first_response_due=T0 + timedelta(minutes=due_min),
+            resolution_due=T0 + timedelta(hours=4),
+            reason="test",
+            routed_at=T0,
+            urgency=urgency,
+        )
+        await desk.intake.act("acme", ticket_id, partial(Ticket.apply_routing, routed=routed))
+    desk.http.cookies.set(COOKIE, desk.token)
+    page = (await desk.http.get("/console/queues?lang=en")).text
+    assert page.index(later.id) < page.index(desk.ticket_id), "the nearer deadline first"
+    assert "Urgency: high" in page
+
+
+@pytest.mark.parametrize(
+    ("action", "form", "code"),
+    [
+        ("reply", {"message": "   "}, 422),
+        ("resolve", {"message": "done"}, 422),
+        ("transfer", {"reason": "wrong desk"}, 422),
+        ("wait", {"on": "nobody"}, 422),
+        ("resume", {}, 409),
+    ],
+)
+async def test_a_refused_action_says_why_and_changes_nothing(
+    desk: Desk, action: str, form: dict[str, str], code: int
+) -> None:
+    desk.http.cookies.set(COOKIE, desk.token)
+    before = await desk.ticket()
+    answer = await desk.http.post(f"/console/tickets/{desk.ticket_id}/{action}", data=form)
+    assert answer.status_code == code
+    assert 'role="alert"' in answer.text
+    after = await desk.ticket()
+    assert (after.version, after.status, len(after.timeline)) == (
+        before.version,
+        before.status,
+        len(before.timeline),
+    )
+
+
+async def test_staff_of_several_tenants_pick_one_and_it_is_remembered(desk: Desk) -> None:
+    both = Principal(id="mgr-1", role=Role.MANAGER, tenants=["globex", "acme"])
+    desk.http.cookies.set(COOKIE, issue_token(SIGNER, both, timedelta(hours=1)))
+    first = await desk.http.get("/console")
+    assert (first.status_code, desk.ticket_id in first.text) == (200, False)
+    assert 'id="tenant-pick"' in first.text
+    picked = await desk.http.get("/console?tenant=acme")
+    assert desk.ticket_id in picked.text
+    assert "tripcare_tenant=acme" in picked.headers["set-cookie"]
+    desk.http.cookies.set("tripcare_tenant", "acme")
+    assert desk.ticket_id in (await desk.http.get("/console/queues")).text
+    assert (await desk.http.get("/console?tenant=initech")).status_code == 303
+
+
+async def test_an_unknown_ticket_or_action_is_404(desk: Desk) -> None:
+    desk.http.cookies.set(COOKIE, desk.token)
+    assert (await desk.http.get("/console/tickets/TC-NOPE")).status_code == 404
+    assert (await desk.http.post(f"/console/tickets/{desk.ticket_id}/delete")).status_code == 404
+
+
+async def test_a_bulk_reply_answers_the_incidents_open_tickets_or_refuses_blank(
+    desk: Desk,
+) -> None:
+    desk.http.cookies.set(COOKIE, desk.token)
+
+    def link(ticket: Ticket) -> None:
+        ticket.incident_id = "INC-1"
+
+    await desk.intake.act("acme", desk.ticket_id, link)
+    page = await desk.http.get(f"/console/tickets/{desk.ticket_id}")
+    assert 'action="/console/incidents/INC-1/reply"' in page.text
+    before = await desk.ticket()
+    blank = await desk.http.post(
+        "/console/incidents/INC-1/reply", data={"ticket_id": desk.ticket_id, "message": " "}
+    )
+    assert (blank.status_code, (await desk.ticket()).version) == (422, before.version)
+    unknown = await desk.http.post(
+        "/console/incidents/INC-9/reply", data={"ticket_id": desk.ticket_id, "message": "hi"}
+    )
+    assert unknown.status_code == 404
+    sent = await desk.http.post(
+        "/console/incidents/INC-1/reply", data={"ticket_id": desk.ticket_id, "message": "改签中"}
+    )
+    assert sent.status_code == 303
+    assert sent.headers["location"].endswith("?done=bulk_reply&replied=1&skipped=0")
+    assert (await desk.ticket()).timeline[-1].kind == "replied"
+
+
+# ------------------------------------------------------------------ tracking page
+
+
+async def test_the_tracking_page_speaks_the_travellers_language_and_hides_notes(desk: Desk) -> None:
+    await desk.intake.act(
+        "acme", desk.ticket_id, lambda t: t.note(text="internal only", agent="a", now=T0)
+    )
+    token = desk.intake.tracking_url("acme", desk.ticket_id).rsplit("/", 1)[1]
+    page = await desk.http.get(f"/track/{token}")
+    assert page.status_code == 200
+    assert '<html lang="zh-Hans">' in page.text
+    assert "internal only" not in page.text
+    assert (await desk.http.get("/track/forged")).status_code == 404
+    refused = await desk.http.post(f"/track/{token}/not-helped")
+    assert (refused.status_code, 'role="alert"' in refused.text) == (409, True)
+
+
+# ------------------------------------------------------------------ live feed
+
+
+async def test_ticket_events_on_the_bus_reach_the_tenants_open_consoles() -> None:
+    bus = Bus(
+        Settings(service="intake", namespace="unit"),
+        Topology("unit"),
+        registry=CollectorRegistry(),
+        tracer_provider=setup_tracing("intake"),
+    )
+    feed = LiveFeed()
+
+    async def never_applied(tenant: str, ticket_id: str, message_id: str) -> bool:
+        return False
+
+    subscribe_feed(bus, feed, never_applied)
+    stream = feed.stream("acme", keepalive_s=0.05, max_s=5)
+    assert await anext(stream) == "retry: 1000\n\n"
+    waiting = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0)
+    opened = events.TicketOpened(
+        ticket_id="TC-1",
+        channel=events.Channel.IN_APP,
+        traveller=contact().traveller,
+        text="hi",
+        priority=events.Priority.NORMAL,
+        conversation_key="k",
+        opened_at=T0,
+    )
+    async with TestRabbitBroker(bus.broker) as broker:
+        await broker.publish(
+            envelope(opened).model_dump_json().encode(),
+            exchange=bus.events_exchange,
+            routing_key="ticket.opened",
+        )
+    assert (
+        await waiting == 'event: ticket\ndata: {"kind": "ticket.opened", "ticket_id": "TC-1"}\n\n'
+    )
+    assert await anext(stream) == ": keepalive\n\n"
+    await stream.aclose()
+
+
+# ------------------------------------------------------------------ dashboard
+
+
+def test_the_dashboard_window_defaults_to_the_apis_and_refuses_nonsense() -> None:
+    start, end = window(None, None, T0)
+    assert (end - start, end) == (timedelta(days=30), T0 + timedelta(seconds=1))
+    start, end = window("2026-11-01", "2026-11-24", T0)
+    assert (start.isoformat(), end.isoformat()) == (
+        "2026-11-01T00:00:00+00:00",
+        "2026-11-25T00:00:00+00:00",
+    )
+    for start_at, end_at in (
+        ("2026-13-01", None),
+        ("2026-11-20", "2026-11-01"),
+        ("2025-01-01", "2026-11-01"),
+    ):
+        with pytest.raises(BadFilter):
+            window(start_at, end_at, T0)
+
+
+def test_queue_depth_counts_open_tickets_and_the_oldest_wait() -> None:
+    def fact(ticket_id: str, queue: str, minutes_ago: int, closed: bool = False) -> TicketFacts:
+        found = TicketFacts.blank("acme", ticket_id)
+        found.opened_at = T0 - timedelta(minutes=minutes_ago)
+        found.queue = queue
+        found.closed_at = T0 if closed else None
+        return found
+
+    facts = [fact("a", "disruption", 30), fact("b", "disruption", 5), fact("c", "expert", 9)]
+    depths = queue_depths([*facts, fact("d", "expert", 99, closed=True)], T0)
+    assert [(d.queue, d.open, d.oldest_waiting_s) for d in depths] == [
+        ("disruption", 2, 1800),
+        ("expert", 1, 540),
+    ]
+
+
+def test_tiles_show_units_the_way_people_read_them() -> None:
+    assert Tile("fcr", "x", 0.5, "share").shown == "50.0%"
+    assert Tile("frt", "x", 90.0, "seconds").shown == "1.5 min"
+    assert Tile("csat", "x", None, "score").shown == "–"
+
+
+class NoIncidents(IncidentsReader):
+    def __init__(self) -> None:
+        super().__init__("http://routing.invalid")
+
+    async def open_incidents(self, token: str, tenant: str) -> list[OpenIncident] | None:
+        return None
+
+
+class QuietDesk(Feedback):
+    """No tickets yet (the in-memory store does not do the archive lookup)."""
+
+    async def facts_between(self, tenant_id: str, start: Any, end: Any) -> list[TicketFacts]:
+        return []
+
+
+@pytest.fixture
+async def dashboard_http() -> AsyncIterator[httpx.AsyncClient]:
+    db, clock = FakeDatabase(), FakeClock(T0)
+
+    def repository(name: str, model: type[Any]) -> Repository[Any]:
+        return Repository(db, name, model, RecordingOutbox(), clock)  # type: ignore[arg-type]
+
+    feedback = QuietDesk(
+        surveys=repository("surveys", Survey),
+        facts=repository("facts", TicketFacts),
+        appeals=repository("appeals", Appeal),
+        pulses=repository("pulses", TravellerPulse),
+        clock=clock,
+        signer=SIGNER,
+        public_url="http://feedback",
+        settings=FeedbackSettings(),
+    )
+    session = StaffSession(SIGNER, clock, dev_login=False, home="/dashboard")
+    app = FastAPI()
+    app.include_router(dashboard.router(feedback, session, NoIncidents()))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://feedback") as http:
+        yield http
+
+
+async def test_the_dashboard_is_for_managers_and_says_which_filter_is_wrong(
+    dashboard_http: httpx.AsyncClient,
+) -> None:
+    assert (await dashboard_http.get("/dashboard")).status_code == 303
+    dashboard_http.cookies.set(COOKIE, staff_token(Role.AGENT))
+    assert (await dashboard_http.get("/dashboard")).status_code == 403
+    dashboard_http.cookies.set(COOKIE, staff_token(Role.MANAGER))
+    assert (await dashboard_http.get("/dashboard?tenant=globex")).status_code == 403
+    bad = await dashboard_http.get("/dashboard?from=2026-02-30&lang=en")
+    assert (bad.status_code, "YYYY-MM-DD" in bad.text) == (422, True)
+    shown = await dashboard_http.get("/dashboard?lang=ja")
+    assert shown.status_code == 200
+    assert 'data-metric="tickets" data-value="0"' in shown.text
+    assert "ルーティングに接続できない" in shown.text
