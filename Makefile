@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down test test-unit test-integration test-e2e lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions dlq-replay bench soak chaos chaos-short
+.PHONY: help install up down test test-unit test-integration test-e2e test-browser lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions dlq-replay bench soak chaos chaos-short
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ test-integration: install ## tests against the real broker and store
 test-e2e: install ## the happy path over HTTP against four running services
 	$(BIN)/pytest -q tests/e2e
 
+test-browser: install ## consoles, dashboard and traveller pages in Chromium (/usr/bin/chromium); screenshots to docs/screenshots
+	$(BIN)/pytest -q tests/browser
+
 lint: install ## ruff and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -57,6 +60,9 @@ contracts: install ## write JSON Schemas, the AsyncAPI document and the OpenAPI 
 bench: install ## triage speed, then load the pipeline (own stack): latency, sustained rate, ceiling; writes bench/results/latest.json and appends to docs/benchmarks.md
 	$(PY) bench/triage_bench.py --record docs/benchmarks.md
 	$(PY) bench/load.py --profile --record docs/benchmarks.md $(ARGS)
+	$(PY) bench/notify_bench.py --record docs/benchmarks.md
+	$(PY) bench/supplier_bench.py --record docs/benchmarks.md
+	$(PY) bench/sla_bench.py --record docs/benchmarks.md
 
 chaos: install ## kill -9, duplicates, poison, store outage and out-of-order scenarios under load (add ARGS=--broker to also restart the shared RabbitMQ)
 	$(PY) bench/chaos.py --out bench/results/chaos.json $(ARGS)
