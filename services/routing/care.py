@@ -49,7 +49,7 @@ from services.routing.suppliers import (
     SupplierSettings,
     normalise_kind,
 )
-from services.routing.trips import Trip, TripSegment, next_departure, normal_reference
+from services.routing.trips import Trip, TripSegment, next_departure, normal_reference, travelling
 
 log = logging.getLogger(__name__)
 FAN_OUT_CONCURRENCY = 16
@@ -167,6 +167,13 @@ class ProactiveCare:
         now = self.clock.now()
         departure = next_departure(await self.store.trips_of(tenant_id, traveller_id, now), now)
         return None if departure is None else departure - now
+
+    async def on_trip(self, tenant_id: str, traveller_id: str | None) -> bool:
+        """Whether the traveller is travelling now: their SLA clocks then run 24/7 (#7)."""
+        if traveller_id is None:
+            return False
+        now = self.clock.now()
+        return travelling(await self.store.trips_of(tenant_id, traveller_id, now), now)
 
     # ------------------------------------------------------------------ supplier events
 

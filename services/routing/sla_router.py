@@ -170,7 +170,9 @@ class SlaRouter(Router):
         appeal: AppealLevel | None = None,
     ) -> Route:
         route = await super()._route(case, policy, priority, note, bot_why=bot_why, appeal=appeal)
-        return replace(route, sla=await self.sla.policy(case.tenant_id))
+        traveller = case.traveller.id if case.traveller else None
+        on_trip = await self.care.on_trip(case.tenant_id, traveller) if self.care else False
+        return replace(route, sla=await self.sla.policy(case.tenant_id), on_trip=on_trip)
 
     async def _commit(self, case: RoutingCase, envelope: Envelope[Any], fresh: bool) -> None:
         await self.sla.schedule(case)

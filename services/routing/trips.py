@@ -150,6 +150,16 @@ class Trip(Aggregate):
         return min(ahead, default=None)
 
 
+def travelling(trips: list[Trip], now: datetime) -> bool:
+    """Between the first departure and the end of a live booking: SLA clocks run 24/7 (#7)."""
+    return any(
+        t.status == TripStatus.ACTIVE
+        and t.ends_ms >= epoch_ms(now)
+        and any(s.starts_at <= now for s in t.segments)
+        for t in trips
+    )
+
+
 def next_departure(trips: list[Trip], now: datetime) -> datetime | None:
     """The traveller's next departure over all their bookings (issue #8: urgency)."""
     found = [d for t in trips if (d := t.next_departure(now)) is not None]

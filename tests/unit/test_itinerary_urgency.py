@@ -36,13 +36,20 @@ def with_care(desk: Desk) -> ProactiveCare:  # noqa: F811
     return care
 
 
-async def book(care: ProactiveCare, traveller: str, departs_in: timedelta) -> None:
+async def book(
+    care: ProactiveCare, traveller: str, departs_in: timedelta, lasts: timedelta | None = None
+) -> None:
     booking = events.BookingUpserted(
         booking_id=f"bk-{traveller}",
         traveller=Traveller(id=traveller, language="en"),
         channel=Channel.IN_APP,
         segments=[
-            events.BookingSegment(kind="flight", reference="CA1501", starts_at=T0 + departs_in)
+            events.BookingSegment(
+                kind="flight",
+                reference="CA1501",
+                starts_at=T0 + departs_in,
+                ends_at=T0 + departs_in + lasts if lasts else None,
+            )
         ],
         updated_at=T0,
     )
@@ -83,3 +90,18 @@ async def test_a_contact_naming_a_disrupted_flight_is_linked_to_its_incident(
     [linked] = desk.published("incident.linked")
     assert linked["ticket_id"] == ticket
     assert desk.last("ticket.routed", ticket)["queue"]
+
+
+async def test_a_traveller_between_departure_and_the_end_of_the_trip_is_on_a_trip(
+    desk: Desk,  # noqa: F811
+) -> None:
+    care = with_care(desk)
+    await book(care, "flying", -timedelta(hours=1), lasts=timedelta(hours=12))
+    await book(care, "at-home", timedelta(days=2), lasts=timedelta(hours=12))
+    await book(care, "back-home", -timedelta(days=2), lasts=timedelta(hours=12))
+
+    assert await care.on_trip("acme", "flying")
+    assert not await care.on_trip("acme", "at-home")
+    assert not await care.on_trip("acme", "back-home")
+    assert not await care.on_trip("acme", "nobody")
+    assert not await care.on_trip("acme", None)
