@@ -265,6 +265,10 @@ def up() -> None:
         "AMQP_URL": amqp_url,
         "MONGO_URL": mongo_url,
         "TRIPCARE_DEV_LOGIN": os.environ.get("TRIPCARE_DEV_LOGIN", "1"),
+        # One demo airline partner, so the README's signed supplier event works locally.
+        "TRIPCARE_SUPPLIER_PARTNERS": os.environ.get(
+            "TRIPCARE_SUPPLIER_PARTNERS", '{"demo-air": {"secrets": ["local-partner-secret"]}}'
+        ),
     }
     for name, port in SERVICES.items():
         if _alive(name):
