@@ -180,7 +180,12 @@ def router(
         language = ticket.language or ticket.traveller.language or "en"
         incident_id = ticket.incident_id
         info = await routing.case_info(
-            request.cookies.get(COOKIE, ""), ticket.id, ticket.text, language, incident_id
+            request.cookies.get(COOKIE, ""),
+            ticket.id,
+            ticket.text,
+            language,
+            incident_id,
+            ticket.traveller.id,
         )
         return page(
             request,

@@ -12,6 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -39,6 +40,8 @@ class CaseInfo:
     queues: list[str] = field(default_factory=list)
     incident: dict[str, Any] | None = None
     """Routing's view of the supplier incident the ticket belongs to, if any."""
+    next_segment: dict[str, Any] | None = None
+    """The traveller's current or next flight, hotel, train or car, from the trips read model."""
 
 
 class RoutingReader:
@@ -53,17 +56,21 @@ class RoutingReader:
         text: str,
         language: str,
         incident_id: str | None = None,
+        traveller_id: str | None = None,
     ) -> CaseInfo:
         headers = {"Authorization": f"Bearer {token}"}
         try:
             async with httpx.AsyncClient(
                 base_url=self.base_url, headers=headers, timeout=self.timeout_s
             ) as http:
-                case, hits, queues, incident = await asyncio.gather(
+                case, hits, queues, incident, itinerary = await asyncio.gather(
                     _json(http, f"/v1/cases/{ticket_id}"),
                     _json(http, "/v1/kb/search", q=text[:2000], language=language),
                     _json(http, "/v1/queues"),
                     _json(http, f"/v1/incidents/{incident_id}") if incident_id else _none(),
+                    _json(http, f"/v1/travellers/{quote(traveller_id, safe='')}/itinerary")
+                    if traveller_id
+                    else _none(),
                 )
                 suggestions = await self._answers(http, hits or [], language)
         except httpx.HTTPError as exc:
@@ -78,6 +85,7 @@ class RoutingReader:
             suggestions=suggestions,
             queues=[q["id"] for q in queues or []],
             incident=incident,
+            next_segment=(itinerary or [None])[0],
         )
 
     async def _answers(

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from contracts.events import Channel, NextStep, Priority
 from runtime.auth import AdminScope, ManagerScope, StaffScope
@@ -23,7 +23,7 @@ from runtime.webhook_signature import HEADER
 from services.routing.care import Ingress, ProactiveCare, Refused
 from services.routing.incidents import TenantIncident, incident_id_for
 from services.routing.suppliers import KINDS, normalise_kind
-from services.routing.trips import normal_reference, segment_key
+from services.routing.trips import TripStatus, normal_reference, segment_key
 
 PARTNER = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
@@ -43,6 +43,14 @@ class TripView(BaseModel):
     channel: Channel
     language: str | None
     starts_at: datetime
+
+
+class SegmentView(BaseModel):
+    booking_id: str
+    resource: str = Field(description="flight, hotel, train or car")
+    reference: str
+    starts_at: datetime
+    ends_at: datetime | None = None
 
 
 class IncidentView(BaseModel):
@@ -160,6 +168,27 @@ def care_router(care: ProactiveCare) -> APIRouter:
             for trip in found
             for segment in trip.affected(resource, reference, day)[:1]
         ]
+
+    @api.get("/travellers/{traveller_id}/itinerary", tags=["trips"])
+    async def itinerary(
+        scope: StaffScope,
+        traveller_id: Annotated[str, Path(min_length=1, max_length=128)],
+        limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    ) -> list[SegmentView]:
+        """The traveller's segments not yet over, soonest first (the console's trip context)."""
+        now = care.clock.now()
+        trips = await store.trips_of(scope.tenant, traveller_id, now)
+        ahead = sorted(
+            (
+                SegmentView(booking_id=trip.booking_id, **segment.model_dump())
+                for trip in trips
+                if trip.status == TripStatus.ACTIVE
+                for segment in trip.segments
+                if (segment.ends_at or segment.starts_at) >= now
+            ),
+            key=lambda view: view.starts_at,
+        )
+        return ahead[:limit]
 
     @api.get("/suppliers/unknown-events", tags=["suppliers"])
     async def unknown_events(

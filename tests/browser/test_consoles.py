@@ -359,6 +359,7 @@ async def test_an_agent_answers_everyone_in_a_supplier_incident_at_once(
     page = await context.new_page()
     await dev_login(page, intake, "agent-7", "agent", "/console")
     await page.goto(f"{intake}/console/tickets/{ticket_ids[0]}")
+    await expect(page.locator("dl")).to_contain_text("Next: flight MU5101")  # trip context
     form = page.locator("#bulk-reply")
     await form.get_by_label("One message to every open ticket of the incident").fill(
         "Your flight MU5101 is cancelled; we have rebooked you on MU5103."

@@ -157,6 +157,7 @@ class NoRouting(RoutingReader):
         text: str,
         language: str,
         incident_id: str | None = None,
+        traveller_id: str | None = None,
     ) -> CaseInfo:
         return CaseInfo()
 
