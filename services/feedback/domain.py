@@ -25,6 +25,7 @@ from contracts.envelope import Event
 from contracts.events import AppealLevel, BookingReference, Channel, Priority, Traveller
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from runtime.aggregate import Aggregate
+from runtime.clock import epoch_ms
 from services.feedback.sla import (
     BreachFact,
     ClockFact,
@@ -329,11 +330,6 @@ def day_key(at: datetime) -> str:
 def week_key(at: datetime) -> str:
     year, week, _ = at.astimezone(UTC).isocalendar()
     return f"{year}-W{week:02d}"
-
-
-def epoch_ms(at: datetime) -> int:
-    """Exact instants for queries: nx-27017 compares dates only to the second."""
-    return int(at.timestamp() * 1000)
 
 
 def supplier_of(references: Iterable[BookingReference]) -> str | None:

@@ -16,7 +16,7 @@ from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import Traveller
 from runtime.bus import Bus
-from runtime.clock import Clock
+from runtime.clock import Clock, epoch_ms
 from runtime.signing import Signer, TokenError, TokenExpired
 from runtime.store import AlreadyExists, Document, NotFound, Repository
 from services.feedback import store
@@ -33,7 +33,6 @@ from services.feedback.domain import (
     TicketFacts,
     TravellerPulse,
     compute_metrics,
-    epoch_ms,
     next_appeal,
     survey_id_for,
 )

@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingRes
 from pydantic import BaseModel, ValidationError
 
 from runtime.auth import Scope
+from runtime.clock import epoch_ms
 from runtime.pages import LANGUAGE_COOKIE, WordTable, reader_language, render, template_environment
 from runtime.staff_session import COOKIE, TENANT_COOKIE, StaffSession
 from runtime.store import NotFound
@@ -51,10 +52,6 @@ class Row:
 class Queue:
     name: str
     rows: list[Row]
-
-
-def _now_ms(intake: Intake) -> int:
-    return int(intake.clock.now().timestamp() * 1000)
 
 
 def queues_of(tickets: list[Ticket], me: str, intake: Intake) -> list[Queue]:
@@ -133,7 +130,7 @@ def router(
             role=scope.principal.role.value,
             tenant=scope.tenant,
             tenants=scope.principal.tenants,
-            server_now_ms=_now_ms(intake),
+            server_now_ms=epoch_ms(intake.clock.now()),
             **values,
         )
         response = HTMLResponse(body, status_code=code)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from runtime.clock import epoch_ms
 from services.intake.domain import WAITING, Ticket, TicketStatus
 
 AMBER_SHARE = 0.25
@@ -48,10 +49,6 @@ def state_at(now_ms: int, started_ms: int, due_ms: int) -> ClockState:
     return ClockState.AMBER if (due_ms - now_ms) <= AMBER_SHARE * window else ClockState.OK
 
 
-def _ms(at: datetime) -> int:
-    return int(at.timestamp() * 1000)
-
-
 def clock_of(ticket: Ticket, now: datetime) -> SlaClock | None:
     """The running clock: first response until answered, then resolution; none when stopped."""
     if ticket.status in STOPPED:
@@ -62,7 +59,7 @@ def clock_of(ticket: Ticket, now: datetime) -> SlaClock | None:
         target, due = Target.RESOLUTION, ticket.resolution_due
     else:
         return None
-    started, due_ms, now_ms = _ms(ticket.opened_at), _ms(due), _ms(now)
+    started, due_ms, now_ms = epoch_ms(ticket.opened_at), epoch_ms(due), epoch_ms(now)
     state = ClockState.PAUSED if ticket.status in WAITING else state_at(now_ms, started, due_ms)
     return SlaClock(
         target=target,
@@ -76,7 +73,7 @@ def clock_of(ticket: Ticket, now: datetime) -> SlaClock | None:
 def deadline_ms(ticket: Ticket) -> int:
     """Sort key of a queue: the running deadline first, tickets without one last."""
     if ticket.first_response_at is None and ticket.first_response_due is not None:
-        return _ms(ticket.first_response_due)
+        return epoch_ms(ticket.first_response_due)
     if ticket.resolution_due is not None:
-        return _ms(ticket.resolution_due)
+        return epoch_ms(ticket.resolution_due)
     return 2**62

@@ -29,6 +29,7 @@ from contracts.events import (
 )
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from runtime.aggregate import Aggregate
+from runtime.clock import epoch_ms
 
 IN_APP = ReplyChannel.IN_APP
 
@@ -449,11 +450,6 @@ class RateLimit:
         if len(recent) < self.limit:
             return now
         return recent[len(recent) - self.limit] + self.window
-
-
-def epoch_ms(moment: datetime) -> int:
-    """Due times are stored as integers: nx-27017 compares dates only to the second."""
-    return int(moment.timestamp() * 1000)
 
 
 # --- the delivery aggregate -------------------------------------------------

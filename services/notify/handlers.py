@@ -23,7 +23,7 @@ from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import ReplyChannel
 from runtime.bus import Bus
-from runtime.clock import Clock
+from runtime.clock import Clock, epoch_ms
 from runtime.store import AlreadyExists, ConcurrencyError, Repository
 from services.notify.channels import Channels, Outgoing, SendFailed
 from services.notify.config import NotifySettings
@@ -33,7 +33,6 @@ from services.notify.domain import (
     Directory,
     Outcome,
     digest_values,
-    epoch_ms,
     notices_for,
     plan,
     route_for,

@@ -15,10 +15,11 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from runtime.clock import epoch_ms
 from runtime.store import Document, Repository
 from services.routing.incidents import AffectedTraveller, Disruption, TenantIncident
 from services.routing.suppliers import SUPPLIER_SCOPE
-from services.routing.trips import Trip, TripStatus, epoch_ms, segment_key
+from services.routing.trips import Trip, TripStatus, segment_key
 
 TRIPS = "trips"
 DISRUPTIONS = "disruptions"

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from contracts import events
 from contracts.events import Channel, Traveller
 from runtime.aggregate import Aggregate
+from runtime.clock import epoch_ms
 
 RESOURCES = ("flight", "hotel", "train", "car")
 IsoDate = Annotated[date, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
@@ -32,11 +33,6 @@ def normal_reference(reference: str) -> str:
 
 def segment_key(resource: str, reference: str, day: date) -> str:
     return f"{resource}:{normal_reference(reference)}:{day.isoformat()}"
-
-
-def epoch_ms(moment: datetime) -> int:
-    """Times compared in queries are integers: nx-27017 compares dates only to the second."""
-    return int(moment.timestamp() * 1000)
 
 
 class TripSegment(BaseModel):

@@ -12,6 +12,7 @@ import pytest
 
 from contracts import events
 from contracts.events import ReplyChannel, Traveller
+from runtime.clock import epoch_ms
 from runtime.webhook_signature import sign as signature
 from services.notify.domain import (
     Delivery,
@@ -23,7 +24,6 @@ from services.notify.domain import (
     Rendered,
     RetryPolicy,
     digest_values,
-    epoch_ms,
     http_outcome,
     plan,
     smtp_outcome,
