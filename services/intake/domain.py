@@ -123,6 +123,13 @@ def proactive_thread_key(incident_id: str, traveller_id: str) -> str:
     return f"proactive:{incident_id}:{traveller_id}"
 
 
+def _answered_where_they_wrote(traveller: Traveller, channel: Channel) -> Traveller:
+    """Without a stated preference, the reply goes back through the channel they used."""
+    if traveller.preferred_channel is not None or traveller.fallback_channels:
+        return traveller
+    return traveller.model_copy(update={"preferred_channel": REPLY_CHANNEL_OF[channel]})
+
+
 class Ticket(Aggregate):
     channel: Channel
     traveller: Traveller
@@ -181,9 +188,7 @@ class Ticket(Aggregate):
         traveller = contact.traveller
         if language and traveller.detected_language is None:
             traveller = traveller.model_copy(update={"detected_language": language})
-        if traveller.preferred_channel is None and not traveller.fallback_channels:
-            reply_channel = REPLY_CHANNEL_OF[contact.channel]
-            traveller = traveller.model_copy(update={"preferred_channel": reply_channel})
+        traveller = _answered_where_they_wrote(traveller, contact.channel)
         ticket = cls(
             id=ticket_id_for(tenant_id, thread_key, generation),
             tenant_id=tenant_id,
@@ -210,21 +215,7 @@ class Ticket(Aggregate):
             f"Contact received on {contact.channel.value}",
             channel_message_id=contact.channel_message_id,
         )
-        ticket.raise_event(
-            events.TicketOpened(
-                ticket_id=ticket.id,
-                channel=ticket.channel,
-                traveller=ticket.traveller,
-                subject=ticket.subject,
-                text=ticket.text,
-                language=language,
-                priority=ticket.priority,
-                conversation_key=thread_key,
-                references=ticket.references,
-                category_hint=ticket.category_hint,
-                opened_at=now,
-            )
-        )
+        ticket._announce_opening(now)
         ticket._move(TicketStatus.ACKNOWLEDGED, "be acknowledged")
         ticket.acknowledged_at = now
         ticket._log(now, "acknowledged", "intake", "Acknowledgement sent to traveller")
@@ -254,10 +245,7 @@ class Ticket(Aggregate):
         stands in for the acknowledgement.
         """
         thread_key = proactive_thread_key(request.incident_id, request.traveller.id)
-        traveller = request.traveller
-        if traveller.preferred_channel is None and not traveller.fallback_channels:
-            reply_channel = REPLY_CHANNEL_OF[request.channel]
-            traveller = traveller.model_copy(update={"preferred_channel": reply_channel})
+        traveller = _answered_where_they_wrote(request.traveller, request.channel)
         references = [BookingReference(kind=ReferenceKind.ORDER, value=request.booking_id)]
         if kind := PROACTIVE_REFERENCE_KINDS.get(request.resource):
             references.insert(0, BookingReference(kind=kind, value=request.reference))
@@ -289,26 +277,30 @@ class Ticket(Aggregate):
             incident_id=request.incident_id,
             booking_id=request.booking_id,
         )
-        ticket.raise_event(
-            events.TicketOpened(
-                ticket_id=ticket.id,
-                channel=ticket.channel,
-                traveller=ticket.traveller,
-                subject=ticket.subject,
-                text=ticket.text,
-                language=ticket.language,
-                priority=ticket.priority,
-                conversation_key=thread_key,
-                references=ticket.references,
-                proactive=True,
-                opened_at=now,
-                incident_id=request.incident_id,
-            )
-        )
+        ticket._announce_opening(now)
         ticket._move(TicketStatus.ACKNOWLEDGED, "be acknowledged")
         ticket.acknowledged_at = now
         ticket._tell_disruption(request, tracking_url, now)
         return ticket
+
+    def _announce_opening(self, now: datetime) -> None:
+        self.raise_event(
+            events.TicketOpened(
+                ticket_id=self.id,
+                channel=self.channel,
+                traveller=self.traveller,
+                subject=self.subject,
+                text=self.text,
+                language=self.language,
+                priority=self.priority,
+                conversation_key=self.thread_key,
+                references=self.references,
+                category_hint=self.category_hint,
+                proactive=self.origin == "proactive",
+                opened_at=now,
+                incident_id=self.incident_id,
+            )
+        )
 
     def disruption_changed(
         self, request: events.ProactiveContactRequested, *, tracking_url: str, now: datetime
