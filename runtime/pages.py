@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import Request
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from contracts.languages import FALLBACK_LANGUAGE, LANGUAGES, supported_language
@@ -93,3 +94,15 @@ def template_environment(*roots: Path) -> Environment:
 
 def render(env: Environment, name: str, words: WordTable, language: str, **values: Any) -> str:
     return env.get_template(name).render(lang=language, t=words(language), **values)
+
+
+def serve_static(api: APIRouter, root: Path, files: dict[str, tuple[str, str]]) -> None:
+    """``GET /static/{name}`` for a fixed list of files (name → path under ``root``, media
+    type): the pages work offline, and nothing outside the list can be asked for."""
+
+    @api.get("/static/{name}")
+    async def static(name: str) -> Response:
+        if name not in files:
+            return Response(status_code=404)
+        path, media_type = files[name]
+        return FileResponse(root / path, media_type=media_type)

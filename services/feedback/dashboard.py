@@ -14,10 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from runtime.auth import RANK, Principal, Role
-from runtime.pages import LANGUAGE_COOKIE, WordTable, reader_language, render, template_environment
+from runtime.pages import (
+    LANGUAGE_COOKIE,
+    WordTable,
+    reader_language,
+    render,
+    serve_static,
+    template_environment,
+)
 from runtime.staff_session import COOKIE, StaffSession
 from services.feedback import dashboard_view as view
 from services.feedback.handlers import Feedback
@@ -119,11 +126,5 @@ def router(feedback: Feedback, session: StaffSession, incidents: IncidentsReader
             **base,
         )
 
-    @api.get("/static/{name}")
-    async def static(name: str) -> Response:
-        if name not in STATIC:
-            return Response(status_code=404)
-        path, media_type = STATIC[name]
-        return FileResponse(ROOT / path, media_type=media_type)
-
+    serve_static(api, ROOT, STATIC)
     return api

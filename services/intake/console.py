@@ -14,12 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 
 from runtime.auth import Scope
 from runtime.clock import epoch_ms
-from runtime.pages import LANGUAGE_COOKIE, WordTable, reader_language, render, template_environment
+from runtime.pages import (
+    LANGUAGE_COOKIE,
+    WordTable,
+    reader_language,
+    render,
+    serve_static,
+    template_environment,
+)
 from runtime.staff_session import COOKIE, TENANT_COOKIE, StaffSession
 from runtime.store import NotFound
 from services.intake.api import NoteIn, ReplyIn, ResolveIn, TransferIn, WaitIn
@@ -266,11 +273,5 @@ def router(
             headers={"Location": f"/console/tickets/{ticket.id}?done=bulk_reply&{counts}"},
         )
 
-    @api.get("/static/{name}")
-    async def static(name: str) -> Response:
-        if name not in STATIC:
-            return Response(status_code=404)
-        path, media_type = STATIC[name]
-        return FileResponse(ROOT / path, media_type=media_type)
-
+    serve_static(api, ROOT, STATIC)
     return api

@@ -490,3 +490,10 @@ async def test_the_dashboard_is_for_managers_and_says_which_filter_is_wrong(
     assert shown.status_code == 200
     assert 'data-metric="tickets" data-value="0"' in shown.text
     assert "ルーティングに接続できない" in shown.text
+
+
+async def test_the_console_serves_its_own_static_files_and_nothing_else(desk: Desk) -> None:
+    css = await desk.http.get("/console/static/console.css")
+    assert (css.status_code, css.headers["content-type"].split(";")[0]) == (200, "text/css")
+    for name in ("console.py", "..%2Fconsole.py", "messages.json"):
+        assert (await desk.http.get(f"/console/static/{name}")).status_code == 404
