@@ -18,7 +18,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.aggregate import OutboxMessage
-from runtime.clock import Clock
+from runtime.clock import Clock, epoch_ms
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ class OutboxRelay:
         col = self._db[collection]
         cleared = await col.update_one(
             {"_id": doc_id, "version": version},
-            {"$set": {"outbox": []}, "$unset": {"pending_since": ""}, "$inc": {"version": 1}},
+            {"$set": {"outbox": []}, "$unset": {"pending_ms": ""}, "$inc": {"version": 1}},
         )
         if cleared.matched_count == 0:
             await col.update_one(
@@ -122,13 +122,13 @@ class OutboxRelay:
 
     async def sweep(self) -> int:
         """Publish every outbox older than the grace period; returns how many messages."""
-        cutoff = self._clock.now() - self._grace
+        cutoff = epoch_ms(self._clock.now() - self._grace)
         published = 0
         for name in self._collections:
             cursor = (
                 self._db[name]
-                .find({"pending_since": {"$lt": cutoff}}, {"outbox": 1, "version": 1})
-                .sort("pending_since", 1)
+                .find({"pending_ms": {"$lt": cutoff}}, {"outbox": 1, "version": 1})
+                .sort("pending_ms", 1)
                 .limit(self._sweep_batch)
             )
             async for doc in cursor:

@@ -81,7 +81,7 @@ class ServiceRuntime:
 
     async def start(self, ensure_indexes: IndexSetup) -> None:
         for name in self.outbox_collections:
-            await self.db[name].create_index("pending_since", sparse=True)
+            await self.db[name].create_index("pending_ms", sparse=True)
         await ensure_indexes(self.db)
         await self.bus.start()
         self.relay.start()

@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from contracts.envelope import Envelope, Event
 from runtime.aggregate import Aggregate, OutboxMessage
-from runtime.clock import Clock
+from runtime.clock import Clock, epoch_ms
 from runtime.telemetry import current_trace_context
 
 Document = dict[str, Any]
@@ -186,7 +186,7 @@ class Repository(Generic[A]):
     def _document(self, aggregate: A) -> Document:
         doc = aggregate.model_dump(by_alias=True, mode="python")
         if aggregate.outbox:
-            doc["pending_since"] = self._clock.now()
+            doc["pending_ms"] = epoch_ms(self._clock.now())
         return doc
 
     def _committed(self, aggregate: A) -> None:

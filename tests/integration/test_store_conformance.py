@@ -7,7 +7,7 @@ suite pins the subset the code uses, so the same tests pass on a real MongoDB.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -54,7 +54,7 @@ async def test_datetimes_come_back_timezone_aware(col) -> None:  # type: ignore[
 
 async def test_pull_sub_documents_by_field_and_bump_version(col) -> None:  # type: ignore[no-untyped-def]
     outbox = [{"message_id": "m1", "body": "{}"}, {"message_id": "m2", "body": "{}"}]
-    await col.insert_one({"_id": "a", "version": 3, "outbox": outbox, "pending_since": NOW})
+    await col.insert_one({"_id": "a", "version": 3, "outbox": outbox, "pending_ms": 1})
     await col.update_one(
         {"_id": "a"}, {"$pull": {"outbox": {"message_id": {"$in": ["m1"]}}}, "$inc": {"version": 1}}
     )
@@ -65,29 +65,29 @@ async def test_pull_sub_documents_by_field_and_bump_version(col) -> None:  # typ
 
 async def test_conditional_clear_with_unset(col) -> None:  # type: ignore[no-untyped-def]
     await col.insert_one(
-        {"_id": "a", "version": 1, "outbox": [{"message_id": "m"}], "pending_since": NOW}
+        {"_id": "a", "version": 1, "outbox": [{"message_id": "m"}], "pending_ms": 1}
     )
     miss = await col.update_one(
-        {"_id": "a", "version": 9}, {"$set": {"outbox": []}, "$unset": {"pending_since": ""}}
+        {"_id": "a", "version": 9}, {"$set": {"outbox": []}, "$unset": {"pending_ms": ""}}
     )
     hit = await col.update_one(
         {"_id": "a", "version": 1},
-        {"$set": {"outbox": []}, "$unset": {"pending_since": ""}, "$inc": {"version": 1}},
+        {"$set": {"outbox": []}, "$unset": {"pending_ms": ""}, "$inc": {"version": 1}},
     )
     doc = await col.find_one({"_id": "a"})
     assert (miss.matched_count, hit.matched_count) == (0, 1)
-    assert "pending_since" not in doc
+    assert "pending_ms" not in doc
     assert doc["outbox"] == []
 
 
-async def test_range_query_on_dates_sorted_and_limited(col) -> None:  # type: ignore[no-untyped-def]
-    await col.create_index("pending_since", sparse=True)
+async def test_range_query_on_epoch_ms_sorted_and_limited(col) -> None:  # type: ignore[no-untyped-def]
+    await col.create_index("pending_ms", sparse=True)
     for n in range(5):
-        await col.insert_one({"_id": f"d{n}", "pending_since": NOW - timedelta(seconds=n)})
+        await col.insert_one({"_id": f"d{n}", "pending_ms": 10_000 - n})
     await col.insert_one({"_id": "none"})
     found = [
         d["_id"]
-        async for d in col.find({"pending_since": {"$lt": NOW}}).sort("pending_since", 1).limit(3)
+        async for d in col.find({"pending_ms": {"$lt": 10_000}}).sort("pending_ms", 1).limit(3)
     ]
     assert found == ["d4", "d3", "d2"]
 
