@@ -3,7 +3,7 @@
 Only what the code uses is implemented, with MongoDB's semantics: unique
 ``_id``, conditional replace, and ``find`` with equality, ``$in``, ``$ne``,
 ``$gte``/``$lt``/``$lte``, ``$regex``, ``$or``/``$and``, dotted paths, sort and limit;
-``$set`` updates (one, many, upsert) and deletes.
+``$set`` updates (one, many, upsert), ``$addToSet`` upserts in ``bulk_write``, and deletes.
 Each call yields to the event loop (a random number of times when a ``Random``
 is given) so concurrent tasks interleave as they would against a server.
 """
@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from runtime.aggregate import OutboxMessage
@@ -102,10 +103,13 @@ class FakeCursor:
 
 
 class FakeCollection:
-    def __init__(self, name: str, chaos: random.Random | None = None) -> None:
+    def __init__(
+        self, name: str, chaos: random.Random | None = None, database: FakeDatabase | None = None
+    ) -> None:
         self.name = name
         self.docs: dict[str, Doc] = {}
         self.chaos = chaos
+        self.database = database
 
     async def _yield(self) -> None:
         for _ in range(self.chaos.randint(0, 3) if self.chaos else 1):
@@ -145,6 +149,18 @@ class FakeCollection:
         current.update(copy.deepcopy(update["$set"]))
         return _Result(1)
 
+    async def bulk_write(self, requests: list[UpdateOne], ordered: bool = True) -> None:
+        """``UpdateOne`` upserts keyed by ``_id`` with ``$addToSet``: the lookup keys' writes."""
+        await self._yield()
+        for request in requests:
+            key = request._filter["_id"]
+            doc = self.docs.setdefault(key, {"_id": key})
+            update: Doc = dict(request._doc)  # type: ignore[arg-type]
+            for field, value in update["$addToSet"].items():
+                members = doc.setdefault(field, [])
+                if value not in members:
+                    members.append(value)
+
     async def update_many(self, query: Doc, update: Doc) -> _Result:
         await self._yield()
         found = [d for d in self.docs.values() if matches(d, query)]
@@ -173,7 +189,7 @@ class FakeDatabase(dict[str, FakeCollection]):
         self.chaos = chaos
 
     def __missing__(self, name: str) -> FakeCollection:
-        self[name] = FakeCollection(name, self.chaos)
+        self[name] = FakeCollection(name, self.chaos, self)
         return self[name]
 
 

@@ -15,7 +15,7 @@ from runtime.signing import Signer
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
 from services.intake.channels import extract_references, guess_language, normalise
 from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
-from services.intake.store import TicketStore
+from services.intake.store import TicketStore, key_entries
 
 TRACKING_LINK_TTL = timedelta(days=90)
 RACE_RETRIES = 10
@@ -93,26 +93,28 @@ class Intake:
         contact_id: str,
         cause: Envelope[events.ContactReceived] | Envelope[events.ChannelMessageReceived] | None,
     ) -> tuple[Ticket, Outcome]:
-        known = await self.tickets.by_contact(tenant_id, contact_id)
-        if known is not None:
-            return known, Outcome.DUPLICATE
         now = self.clock.now()
         thread_key = thread_key_for(contact)
-        thread = await self.tickets.open_thread(tenant_id, thread_key)
-        if thread is None:
-            thread = await self.tickets.recent_by_reference(
-                tenant_id,
-                contact.traveller.id,
-                [r.value for r in contact.references],
-                now - self.policy.reference_window,
-            )
-        if thread is not None and thread.knows_contact(contact_id):
-            return thread, Outcome.DUPLICATE
+        found = await self.tickets.candidates(
+            tenant_id,
+            contact_id,
+            thread_key,
+            contact.traveller.id,
+            [r.value for r in contact.references],
+        )
+        known = found.knowing_contact()
+        if known is not None:
+            return known, Outcome.DUPLICATE
+        thread = found.open_thread() or found.recent_by_reference(
+            now - self.policy.reference_window
+        )
         if thread is not None and thread.accepts_follow_up(now, self.policy.reopen_window):
+            keyed = key_entries(thread)
             thread.follow_up(contact, contact_id, now)
+            await self.tickets.index(thread, known=keyed)
             await self.tickets.repo.save(thread, cause)
             return thread, Outcome.FOLLOWED_UP
-        latest = await self.tickets.latest_of_thread(tenant_id, thread_key)
+        latest = found.latest_of_thread()
         if latest is not None and latest.accepts_follow_up(now, self.policy.reopen_window):
             raise ConcurrencyError(f"{latest.id} was opened meanwhile: thread into it instead")
         generation = (latest.generation if latest else 0) + 1
@@ -130,6 +132,7 @@ class Intake:
             ),
             now=now,
         )
+        await self.tickets.index(ticket)
         await self.tickets.repo.add(ticket, cause)
         return ticket, Outcome.OPENED
 
@@ -154,6 +157,9 @@ class Intake:
             return duplicate
         target = await self.get(tenant_id, into_id)
         duplicate.model_copy(deep=True).merge_into(target, by=by, now=self.clock.now())
+        merged = target.model_copy(deep=True)
+        merged.absorb(duplicate, by=by, now=self.clock.now())
+        await self.tickets.index(merged, known=key_entries(target))
 
         def absorb(ticket: Ticket) -> None:
             if duplicate.id not in ticket.absorbed:

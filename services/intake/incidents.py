@@ -57,6 +57,7 @@ class IncidentDesk:
         now = self.intake.clock.now()
         if await self.tickets.get(tenant_id, ticket_id) is None:
             ticket = Ticket.open_proactive(tenant_id, request, tracking_url=tracking_url, now=now)
+            await self.intake.tickets.index(ticket)
             try:
                 await self.tickets.add(ticket, envelope)
                 return ticket

@@ -64,6 +64,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         await store.ensure_indexes(db)
         await incidents.ensure_indexes(db)
         await idempotency.ensure_indexes()
+        await tickets.index_history()
 
     return create_app(
         runtime,

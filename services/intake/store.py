@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.events import Channel
@@ -22,14 +24,15 @@ from runtime.store import Document, Repository
 from services.intake.domain import Ticket, TicketStatus
 
 TICKETS = "tickets"
+TICKET_KEYS = "ticket_keys"
 API_KEYS = "api_keys"
+INDEXED_MARK = "meta|indexed"
+NEWEST_PER_KEY = 10
+"""Tickets loaded per conversation or booking key: the newest by generation decide."""
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     tickets = db[TICKETS]
-    await tickets.create_index([("tenant_id", 1), ("contact_ids", 1)])
-    await tickets.create_index([("tenant_id", 1), ("conversation_keys", 1), ("generation", -1)])
-    await tickets.create_index([("tenant_id", 1), ("traveller.id", 1), ("last_activity_at", -1)])
     await tickets.create_index([("tenant_id", 1), ("opened_us", -1)])
     await tickets.create_index([("tenant_id", 1), ("status", 1), ("opened_us", -1)])
 
@@ -59,52 +62,137 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
         raise InvalidCursor("invalid cursor") from exc
 
 
+def contact_key(contact_id: str) -> str:
+    return f"c|{contact_id}"
+
+
+def conversation_key(tenant_id: str, key: str) -> str:
+    return f"k|{tenant_id}|{key}"
+
+
+def reference_key(tenant_id: str, traveller_id: str, reference: str) -> str:
+    return f"r|{tenant_id}|{traveller_id}|{reference}"
+
+
+def key_entries(ticket: Ticket) -> set[tuple[str, str]]:
+    """The lookup keys that lead to this ticket, each with the member it adds there.
+
+    Members sort by generation, so the newest tickets of a conversation come first.
+    """
+    member = f"{ticket.generation:06d}|{ticket.id}"
+    return {
+        *((contact_key(c), member) for c in ticket.contact_ids),
+        *((conversation_key(ticket.tenant_id, k), member) for k in ticket.conversation_keys),
+        *(
+            (reference_key(ticket.tenant_id, ticket.traveller.id, r), member)
+            for r in ticket.reference_values
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The tickets a new contact could belong to, found by key, not by scanning."""
+
+    contact_id: str
+    thread_key: str
+    traveller_id: str
+    references: frozenset[str]
+    tickets: tuple[Ticket, ...]
+
+    def knowing_contact(self) -> Ticket | None:
+        return next((t for t in self.tickets if t.knows_contact(self.contact_id)), None)
+
+    def open_thread(self) -> Ticket | None:
+        """The newest ticket of the conversation that is not closed."""
+        live = [
+            t
+            for t in self.tickets
+            if self.thread_key in t.conversation_keys and t.status is not TicketStatus.CLOSED
+        ]
+        return max(live, key=lambda t: t.generation, default=None)
+
+    def latest_of_thread(self) -> Ticket | None:
+        """The conversation's newest ticket, closed or not (its generation numbers the next)."""
+        own = [t for t in self.tickets if t.thread_key == self.thread_key]
+        return max(own, key=lambda t: t.generation, default=None)
+
+    def recent_by_reference(self, since: datetime) -> Ticket | None:
+        """The traveller's latest active ticket about one of these bookings."""
+        recent = [
+            t
+            for t in self.tickets
+            if t.traveller.id == self.traveller_id
+            and self.references.intersection(t.reference_values)
+            and t.status is not TicketStatus.CLOSED
+            and t.last_activity_at >= since
+        ]
+        return max(recent, key=lambda t: t.last_activity_at, default=None)
+
+
 class TicketStore:
     """The tickets repository plus the lookups intake's use cases need.
 
-    Array membership is queried with ``$in`` (nx-27017 does not match a plain
-    equality on an array field).
+    Threading finds tickets through ``ticket_keys``: documents keyed by contact,
+    conversation or (traveller, booking) that list the tickets holding them. On
+    nx-27017 a query on an array field scans every ticket, so every per-contact
+    lookup here is an ``_id`` read instead. Keys are written before the ticket,
+    so they never miss a stored ticket; a key whose ticket write failed is a
+    harmless hint that the candidates' own state overrules.
     """
 
     def __init__(self, repository: Repository[Ticket]) -> None:
         self.repo = repository
+        self.keys: AsyncCollection[Document] = repository.collection.database[TICKET_KEYS]
 
-    async def by_contact(self, tenant_id: str, contact_id: str) -> Ticket | None:
-        return await self._one({"tenant_id": tenant_id, "contact_ids": {"$in": [contact_id]}})
+    async def candidates(
+        self,
+        tenant_id: str,
+        contact_id: str,
+        thread_key: str,
+        traveller_id: str,
+        references: Sequence[str],
+    ) -> Candidates:
+        """One read of the keys, one of the tickets they name."""
+        wanted = [
+            contact_key(contact_id),
+            conversation_key(tenant_id, thread_key),
+            *(reference_key(tenant_id, traveller_id, r) for r in references),
+        ]
+        ids: set[str] = set()
+        async for doc in self.keys.find({"_id": {"$in": wanted}}):
+            newest = sorted(doc.get("tickets", []), reverse=True)[:NEWEST_PER_KEY]
+            ids.update(member.split("|", 1)[1] for member in newest)
+        found: list[Ticket] = []
+        if ids:
+            cursor = self.repo.collection.find(
+                {"_id": {"$in": sorted(ids)}, "tenant_id": tenant_id}
+            )
+            found = [Ticket.model_validate(doc) async for doc in cursor]
+        return Candidates(contact_id, thread_key, traveller_id, frozenset(references), tuple(found))
 
-    async def open_thread(self, tenant_id: str, conversation_key: str) -> Ticket | None:
-        """The newest ticket of a conversation that is not closed."""
-        return await self._one(
-            {
-                "tenant_id": tenant_id,
-                "conversation_keys": {"$in": [conversation_key]},
-                "status": {"$ne": TicketStatus.CLOSED.value},
-            },
-            sort=[("generation", -1)],
-        )
+    async def index(self, ticket: Ticket, known: set[tuple[str, str]] | None = None) -> None:
+        """Write the ticket's lookup keys (those not in ``known``); idempotent, one round trip."""
+        entries = key_entries(ticket) - (known or set())
+        if entries:
+            await self.keys.bulk_write(
+                [
+                    UpdateOne({"_id": key}, {"$addToSet": {"tickets": member}}, upsert=True)
+                    for key, member in sorted(entries)
+                ],
+                ordered=False,
+            )
 
-    async def latest_of_thread(self, tenant_id: str, thread_key: str) -> Ticket | None:
-        """The conversation's newest ticket, closed or not (its generation numbers the next)."""
-        return await self._one(
-            {"tenant_id": tenant_id, "thread_key": thread_key}, sort=[("generation", -1)]
-        )
-
-    async def recent_by_reference(
-        self, tenant_id: str, traveller_id: str, references: Sequence[str], since: datetime
-    ) -> Ticket | None:
-        """The traveller's latest active ticket about one of these bookings."""
-        if not references:
-            return None
-        return await self._one(
-            {
-                "tenant_id": tenant_id,
-                "traveller.id": traveller_id,
-                "reference_values": {"$in": list(references)},
-                "status": {"$ne": TicketStatus.CLOSED.value},
-                "last_activity_at": {"$gte": since},
-            },
-            sort=[("last_activity_at", -1)],
-        )
+    async def index_history(self) -> int:
+        """Key every stored ticket once: tickets written before ``ticket_keys`` existed."""
+        if await self.keys.find_one({"_id": INDEXED_MARK}) is not None:
+            return 0
+        count = 0
+        async for doc in self.repo.collection.find({}):
+            await self.index(Ticket.model_validate(doc))
+            count += 1
+        await self.keys.update_one({"_id": INDEXED_MARK}, {"$set": {"tickets": []}}, upsert=True)
+        return count
 
     async def search(
         self, tenant_id: str, where: TicketFilter, cursor: str | None, limit: int
@@ -126,16 +214,6 @@ class TicketStore:
             query = {"$and": [query, {"$or": after}]}
         found = self.repo.collection.find(query).sort([("opened_us", -1), ("_id", -1)]).limit(limit)
         return [Ticket.model_validate(doc) async for doc in found]
-
-    async def _one(
-        self, query: dict[str, Any], sort: list[tuple[str, int]] | None = None
-    ) -> Ticket | None:
-        cursor = self.repo.collection.find(query)
-        if sort:
-            cursor = cursor.sort(sort)
-        async for doc in cursor.limit(1):
-            return Ticket.model_validate(doc)
-        return None
 
 
 class GatewayKey(BaseModel):

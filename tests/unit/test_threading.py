@@ -164,3 +164,54 @@ def test_any_interleaving_of_duplicates_and_retries_yields_one_ticket_per_conver
         messages = conversations[c][0]
         assert len(ticket["contact_ids"]) == messages
         assert ticket["repeat_contacts"] == messages - 1
+
+
+async def test_every_lookup_a_contact_makes_is_keyed_by_id() -> None:
+    """On nx-27017 a query on an array field scans every ticket: threading must not make one."""
+    desk, clock, db = intake()
+    flight = [BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501")]
+    await desk.receive_contact("acme", contact(conversation_key="s1", references=flight))
+    queries: list[dict[str, Any]] = []
+    for name in ("tickets", "ticket_keys"):
+        collection = db[name]
+        find = collection.find
+
+        def recording(query: dict[str, Any], *args: Any, find: Any = find) -> Any:
+            queries.append(query)
+            return find(query, *args)
+
+        collection.find = recording  # type: ignore[method-assign,assignment]
+    clock.advance(timedelta(minutes=1))
+
+    await desk.receive_contact(
+        "acme", contact(conversation_key="s2", channel_message_id="m2", references=flight)
+    )
+
+    assert queries
+    assert all("_id" in query for query in queries)
+
+
+async def test_a_key_whose_ticket_was_never_written_is_ignored() -> None:
+    """Keys are written before the ticket: a crash in between leaves a hint, not a ticket."""
+    desk, _, db = intake()
+    first = contact(conversation_key="s1")
+    ticket, _ = await desk.receive_contact("acme", first)
+    db["tickets"].docs.clear()
+
+    again, outcome = await desk.receive_contact("acme", first)
+
+    assert (outcome, again.id) == (Outcome.OPENED, ticket.id)
+
+
+async def test_tickets_stored_before_the_keys_existed_are_keyed_once_at_start() -> None:
+    desk, clock, db = intake()
+    ticket, _ = await desk.receive_contact("acme", contact(conversation_key="s1"))
+    db["ticket_keys"].docs.clear()
+
+    assert await desk.tickets.index_history() == 1
+    assert await desk.tickets.index_history() == 0
+    clock.advance(timedelta(minutes=1))
+    again, outcome = await desk.receive_contact(
+        "acme", contact(conversation_key="s1", channel_message_id="m2")
+    )
+    assert (outcome, again.id) == (Outcome.FOLLOWED_UP, ticket.id)
