@@ -253,6 +253,7 @@ class Contact:
     outcome: str = ""
     ticket_id: str = ""
     attempts: int = 0
+    shed: int = 0  # 503 answers: intake was at capacity
 
 
 class Gateways:
@@ -309,11 +310,15 @@ async def post_contact(
     gateways: Gateways | None = None,
     retry_for_s: float = 0.0,
 ) -> None:
-    """POST once, or, like a real gateway, retry the same body until 2xx for ``retry_for_s``."""
+    """POST once, or, like a real gateway, retry the same body until 2xx for ``retry_for_s``.
+
+    A 503 or 429 is retried after its ``Retry-After`` (at most 2 s), anything else after 0.5 s.
+    """
     contact.sent = time.monotonic()
     deadline = contact.sent + retry_for_s
     while True:
         contact.attempts += 1
+        pause = 0.5
         try:
             response = await http.post(f"{url}/v1/contacts", json=contact.body, headers=key)
             contact.status = response.status_code
@@ -323,11 +328,22 @@ async def post_contact(
                 if gateways is not None and contact.outcome == "opened":
                     gateways.opened.append(contact)
                 return
+            if response.status_code in (429, 503):
+                contact.shed += 1 if response.status_code == 503 else 0
+                pause = retry_after(response)
         except httpx.HTTPError:
             contact.status = -1
         if time.monotonic() >= deadline:
             return
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(pause)
+
+
+def retry_after(response: httpx.Response, cap_s: float = 2.0) -> float:
+    """The server's ``Retry-After`` in seconds, capped so a bench step is not stalled."""
+    try:
+        return min(max(float(response.headers.get("Retry-After", "1")), 0.0), cap_s)
+    except ValueError:
+        return 1.0
 
 
 def envelope(contact: Contact, message_id: str | None = None) -> dict[str, Any]:

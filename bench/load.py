@@ -160,6 +160,7 @@ async def measure(tap: Tap, contacts: list[Contact], ack_deadline_s: float) -> d
         "sent": len(contacts),
         "accepted": sum(1 for c in contacts if 200 <= c.status < 300),
         "rejected": dict(Counter(str(c.status) for c in contacts if not 200 <= c.status < 300)),
+        "shed_503": sum(c.shed for c in contacts),
         "outcomes": dict(Counter(c.outcome for c in contacts if c.outcome)),
         "new_tickets": len(new),
         "acknowledged": len(acked),

@@ -50,6 +50,14 @@ class Settings(BaseSettings):
     outbox_workers: int = Field(
         default=4, ge=1, description="Commits the relay's fast path publishes at once."
     )
+    ingress_max_in_flight: int = Field(
+        default=64, ge=1, description="Contact requests handled at once; more are refused (503)."
+    )
+    ingress_max_outbox_backlog: int = Field(
+        default=1000,
+        ge=0,
+        description="Relay backlog above which contact requests are refused (503).",
+    )
     graceful_timeout_s: float = 15.0
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger requests get 413.")
     log_level: str = "INFO"

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import events
 from contracts.events import Attachment, BookingReference, Channel, Priority, Traveller
+from runtime.admission import Admission, AtCapacity
 from runtime.auth import AdminScope, Scope, StaffScope
 from runtime.idempotency import IdempotencyConflict, IdempotentRequests, fingerprint
 from runtime.pages import wants_html
@@ -38,6 +39,9 @@ from services.intake.store import (
 )
 
 PAGE_MAX = 100
+AT_CAPACITY: dict[str, Any] = {
+    "description": "Intake is saturated and wrote nothing: retry after `Retry-After` seconds."
+}
 
 # ------------------------------------------------------------------ bodies
 
@@ -214,6 +218,7 @@ def router(
     keys: GatewayKeys,
     idempotency: IdempotentRequests,
     limiter: RateLimiter,
+    admission: Admission,
 ) -> APIRouter:
     api = APIRouter(prefix="/v1")
 
@@ -269,6 +274,19 @@ def router(
         code = http.HTTP_201_CREATED if outcome is Outcome.OPENED else http.HTTP_200_OK
         return code, answer.model_dump(mode="json")
 
+    async def admitted(produce: Callable[[], Awaitable[JSONResponse]]) -> JSONResponse:
+        """Shed load with 503 + Retry-After before anything is written, rather than queue
+        requests here until the gateway times out; 429 is the key's own rate, this the desk's."""
+        try:
+            with admission.admit():
+                return await produce()
+        except AtCapacity as exc:
+            raise HTTPException(
+                http.HTTP_503_SERVICE_UNAVAILABLE,
+                f"intake is at capacity: retry after {exc.retry_after_s} s",
+                headers={"Retry-After": str(exc.retry_after_s)},
+            ) from exc
+
     def allowed(key: GatewayKey, channel: Channel) -> None:
         if key.channels and channel not in key.channels:
             raise HTTPException(
@@ -280,7 +298,10 @@ def router(
         tags=["gateways"],
         status_code=http.HTTP_201_CREATED,
         response_model=ContactAccepted,
-        responses={200: {"description": "A duplicate or a follow-up of an existing ticket."}},
+        responses={
+            200: {"description": "A duplicate or a follow-up of an existing ticket."},
+            503: AT_CAPACITY,
+        },
     )
     async def post_contact(
         contact: ContactIn, key: Gateway, idempotency_key: IdempotencyKey = None
@@ -298,11 +319,13 @@ def router(
             channel_message_id=contact.channel_message_id or idempotency_key or uuid.uuid4().hex,
             received_at=intake.clock.now(),
         )
-        return await once(
-            key.id,
-            idempotency_key,
-            fingerprint("contacts", contact.model_dump_json()),
-            lambda: accept(key.tenant_id, received),
+        return await admitted(
+            lambda: once(
+                key.id,
+                idempotency_key,
+                fingerprint("contacts", contact.model_dump_json()),
+                lambda: accept(key.tenant_id, received),
+            )
         )
 
     @api.post(
@@ -310,6 +333,7 @@ def router(
         tags=["gateways"],
         status_code=http.HTTP_201_CREATED,
         response_model=ContactAccepted,
+        responses={503: AT_CAPACITY},
         openapi_extra={
             "requestBody": {
                 "description": "The channel's own payload: RFC 5322 for email, XML for wechat, "
@@ -339,11 +363,13 @@ def router(
                 },
                 status_code=http.HTTP_422_UNPROCESSABLE_CONTENT,
             )
-        return await once(
-            key.id,
-            idempotency_key,
-            fingerprint("channel", channel.value, body),
-            lambda: accept(key.tenant_id, contact),
+        return await admitted(
+            lambda: once(
+                key.id,
+                idempotency_key,
+                fingerprint("channel", channel.value, body),
+                lambda: accept(key.tenant_id, contact),
+            )
         )
 
     @api.get("/tickets", tags=["tickets"])

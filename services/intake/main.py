@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from pydantic import Field
 from pymongo.asynchronous.database import AsyncDatabase
 
+from runtime.admission import Admission
 from runtime.idempotency import IdempotentRequests
 from runtime.ratelimit import RateLimiter
 from runtime.service import ServiceRuntime, create_app, serve
@@ -46,6 +47,12 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     intake = Intake(tickets, runtime.clock, runtime.signer, settings.base_url, policy)
     idempotency = IdempotentRequests(runtime.db, runtime.clock)
     keys = store.GatewayKeys(runtime.db, runtime.clock)
+    admission = Admission(
+        settings.ingress_max_in_flight,
+        registry=runtime.registry,
+        backlog=lambda: runtime.relay.backlog,
+        max_backlog=settings.ingress_max_outbox_backlog,
+    )
     register_subscribers(runtime.bus, intake)
     desk = incidents.IncidentDesk(intake)
     incidents.register_incident_subscribers(runtime.bus, desk)
@@ -73,7 +80,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         "tracking and agent actions. Staff endpoints take `Authorization: Bearer <token>` "
         "(issue one with `python -m runtime.auth`); gateways take `X-Api-Key`.",
         routers=[
-            api.router(intake, keys, idempotency, RateLimiter()),
+            api.router(intake, keys, idempotency, RateLimiter(), admission),
             incidents.incident_router(desk, idempotency),
             *pages,
         ],

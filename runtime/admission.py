@@ -1,0 +1,76 @@
+"""Admission control: refuse work at the door instead of queueing it inside the process.
+
+Under overload, requests that wait in the process only time out at the caller
+after they have taken memory and store capacity; refusing at once (503 +
+Retry-After) lets the caller back off and retry while the desk catches up.
+One event loop runs the guarded section, so a plain counter is exact: the
+check and the increment happen without an ``await`` between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+
+from prometheus_client import CollectorRegistry, Counter
+
+
+class Reason(StrEnum):
+    IN_FLIGHT = "in_flight"
+    OUTBOX_BACKLOG = "outbox_backlog"
+
+
+class AtCapacity(Exception):
+    """Refused without doing anything; the caller may retry after ``retry_after_s``."""
+
+    def __init__(self, reason: Reason, retry_after_s: int) -> None:
+        super().__init__(f"at capacity ({reason}): retry after {retry_after_s} s")
+        self.reason = reason
+        self.retry_after_s = retry_after_s
+
+
+class Admission:
+    """At most ``max_in_flight`` callers inside ``admit()``; none while ``backlog()`` is over
+    ``max_backlog`` (the broker is not keeping up with what is already committed)."""
+
+    def __init__(
+        self,
+        max_in_flight: int,
+        *,
+        registry: CollectorRegistry,
+        backlog: Callable[[], int] | None = None,
+        max_backlog: int = 0,
+        retry_after_s: int = 1,
+    ) -> None:
+        self.max_in_flight = max_in_flight
+        self.backlog = backlog
+        self.max_backlog = max_backlog
+        self.retry_after_s = retry_after_s
+        self.in_flight = 0
+        self._refused = Counter(
+            "admission_refused",
+            "Requests refused at the door, by reason",
+            ("reason",),
+            registry=registry,
+        )
+
+    def _refusal(self) -> Reason | None:
+        if self.in_flight >= self.max_in_flight:
+            return Reason.IN_FLIGHT
+        if self.backlog is not None and self.backlog() > self.max_backlog:
+            return Reason.OUTBOX_BACKLOG
+        return None
+
+    @contextmanager
+    def admit(self) -> Iterator[None]:
+        """Hold one slot for the block, or raise ``AtCapacity`` before it runs."""
+        reason = self._refusal()
+        if reason is not None:
+            self._refused.labels(reason.value).inc()
+            raise AtCapacity(reason, self.retry_after_s)
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1

@@ -1,0 +1,57 @@
+"""The admission limiter: a bounded number in flight, refusals at once, slots always given back."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from runtime.admission import Admission, AtCapacity, Reason
+
+
+def refused(registry: CollectorRegistry, reason: Reason) -> float:
+    value = registry.get_sample_value("admission_refused_total", {"reason": reason.value})
+    return value or 0.0
+
+
+def test_admits_up_to_the_limit_refuses_the_next_and_admits_again_once_one_leaves() -> None:
+    registry = CollectorRegistry()
+    admission = Admission(3, registry=registry)
+    with ExitStack() as held:
+        for _ in range(3):
+            held.enter_context(admission.admit())
+        with pytest.raises(AtCapacity) as refusal, admission.admit():
+            pytest.fail("a fourth caller ran")
+        assert (refusal.value.reason, refusal.value.retry_after_s) == (Reason.IN_FLIGHT, 1)
+        assert admission.in_flight == 3
+    assert admission.in_flight == 0
+    with admission.admit():
+        assert admission.in_flight == 1
+    assert refused(registry, Reason.IN_FLIGHT) == 1
+
+
+def test_a_slot_is_given_back_when_the_guarded_work_fails() -> None:
+    admission = Admission(1, registry=CollectorRegistry())
+    with pytest.raises(RuntimeError), admission.admit():
+        raise RuntimeError("store went away")
+    assert admission.in_flight == 0
+    with admission.admit():
+        pass
+
+
+def test_refuses_while_the_outbox_backlog_is_over_its_limit() -> None:
+    registry = CollectorRegistry()
+    backlog = [1000]
+    admission = Admission(
+        64, registry=registry, backlog=lambda: backlog[0], max_backlog=1000, retry_after_s=2
+    )
+    with admission.admit():
+        pass
+    backlog[0] = 1001
+    with pytest.raises(AtCapacity) as refusal, admission.admit():
+        pytest.fail("admitted over the backlog limit")
+    assert (refusal.value.reason, refusal.value.retry_after_s) == (Reason.OUTBOX_BACKLOG, 2)
+    assert admission.in_flight == 0
+    assert refused(registry, Reason.OUTBOX_BACKLOG) == 1
+    assert refused(registry, Reason.IN_FLIGHT) == 0

@@ -1,0 +1,157 @@
+"""Intake's contact ingress under overload: 503 + Retry-After at once, and nothing written.
+
+The API runs in-process over the in-memory store, so saturation is exact and fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from contracts.events import ContactReceived
+from runtime.admission import Admission
+from runtime.clock import FakeClock
+from runtime.idempotency import IdempotentRequests
+from runtime.ratelimit import RateLimiter
+from runtime.signing import Signer
+from runtime.store import Repository
+from runtime.web import install_error_handlers
+from services.intake import api
+from services.intake.domain import Ticket
+from services.intake.handlers import Intake, Outcome
+from services.intake.store import TICKETS, GatewayKeys, TicketStore
+from tests.factories import T0
+from tests.fakes import FakeDatabase, RecordingOutbox
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
+CONTACT = {
+    "channel": "web_chat",
+    "channel_message_id": "chat-1",
+    "traveller": {"id": "trav-1", "language": "en"},
+    "text": "My flight CA1501 is cancelled",
+}
+AT_CAPACITY = {"detail": "intake is at capacity: retry after 1 s"}
+
+
+@dataclass
+class Ingress:
+    http: httpx.AsyncClient
+    db: FakeDatabase
+    outbox: RecordingOutbox
+    intake: Intake
+    admission: Admission
+    registry: CollectorRegistry
+    gateway: dict[str, str]
+    backlog: list[int]
+
+    def written(self) -> dict[str, dict[str, Any]]:
+        """Every document in the store, to compare before and after a request."""
+        return {name: dict(collection.docs) for name, collection in self.db.items()}
+
+    async def contact(self, **headers: str) -> httpx.Response:
+        return await self.http.post(
+            "/v1/contacts", json=CONTACT, headers={**self.gateway, **headers}
+        )
+
+    async def chat(self, body: bytes) -> httpx.Response:
+        return await self.http.post(
+            "/v1/channels/web_chat/contacts",
+            content=body,
+            headers={**self.gateway, "content-type": "application/json"},
+        )
+
+
+@pytest.fixture
+async def ingress() -> AsyncIterator[Ingress]:
+    db, clock, outbox = FakeDatabase(), FakeClock(T0), RecordingOutbox()
+    repo = Repository(db, TICKETS, Ticket, outbox, clock)  # type: ignore[arg-type]
+    intake = Intake(
+        TicketStore(repo), clock, Signer("intake-admission-test-0123456789"), "http://i"
+    )
+    keys = GatewayKeys(db, clock)  # type: ignore[arg-type]
+    key, _ = await keys.create(
+        tenant_id="acme", name="gw", channels=[], rate_per_s=1000, by="ops-1"
+    )
+    registry, backlog = CollectorRegistry(), [0]
+    admission = Admission(1, registry=registry, backlog=lambda: backlog[0], max_backlog=1000)
+    app = FastAPI()
+    app.include_router(
+        api.router(intake, keys, IdempotentRequests(db, clock), RateLimiter(), admission)  # type: ignore[arg-type]
+    )
+    install_error_handlers(app)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+        yield Ingress(http, db, outbox, intake, admission, registry, {"X-Api-Key": key}, backlog)
+
+
+@pytest.mark.parametrize("saturated_by", ["in_flight", "outbox_backlog"])
+async def test_a_saturated_desk_answers_503_with_retry_after_and_writes_nothing(
+    ingress: Ingress, saturated_by: str
+) -> None:
+    chat = (FIXTURES / "web_chat.json").read_bytes()
+    before = ingress.written()
+    if saturated_by == "outbox_backlog":
+        ingress.backlog[0] = 1001
+    with ingress.admission.admit() if saturated_by == "in_flight" else nullcontext():
+        answers = [
+            await ingress.contact(),
+            await ingress.contact(**{"Idempotency-Key": "retry-me"}),
+            await ingress.chat(chat),
+        ]
+        bad_key = await ingress.http.post(
+            "/v1/contacts", json=CONTACT, headers={"X-Api-Key": "tck_nope"}
+        )
+        bad_body = await ingress.http.post(
+            "/v1/contacts", json={**CONTACT, "channel": "fax"}, headers=ingress.gateway
+        )
+        bad_payload = await ingress.chat(b'{"session_id": "s"}')
+
+    for answer in answers:
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["Retry-After"] == "1"
+        assert answer.json() == AT_CAPACITY
+    assert (bad_key.status_code, bad_body.status_code, bad_payload.status_code) == (401, 422, 422)
+    assert ingress.written() == before
+    assert ingress.outbox.messages == []
+    refused = ingress.registry.get_sample_value("admission_refused_total", {"reason": saturated_by})
+    assert refused == 3
+
+    ingress.backlog[0] = 0
+    assert (await ingress.contact(**{"Idempotency-Key": "retry-me"})).status_code == 201
+    assert (await ingress.chat(chat)).status_code == 201
+    assert ingress.admission.in_flight == 0
+
+
+async def test_a_request_in_flight_holds_its_slot_until_it_has_answered(
+    ingress: Ingress, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entered, gate = asyncio.Event(), asyncio.Event()
+    receive = ingress.intake.receive_contact
+
+    async def slow_store(tenant: str, contact: ContactReceived) -> tuple[Ticket, Outcome]:
+        entered.set()
+        await gate.wait()
+        return await receive(tenant, contact)
+
+    monkeypatch.setattr(ingress.intake, "receive_contact", slow_store)
+    first = asyncio.create_task(ingress.contact())
+    await entered.wait()
+
+    other = await ingress.http.post(
+        "/v1/contacts", json={**CONTACT, "channel_message_id": "chat-2"}, headers=ingress.gateway
+    )
+    gate.set()
+
+    assert other.status_code == 503
+    assert (await first).status_code == 201
+    assert ingress.admission.in_flight == 0
+    assert (await ingress.contact()).json()["outcome"] == "duplicate"
