@@ -3,6 +3,12 @@
 FastAPI, PyMongo and FastStream (``RabbitTelemetryMiddleware``) are instrumented;
 PyMongo must be instrumented before any client is created. An OTLP exporter is
 used when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set and the exporter is installed.
+
+With no exporter, spans are not recorded (parent-based always-off, unless
+``OTEL_TRACES_SAMPLER`` says otherwise) and PyMongo is not instrumented: trace
+ids still flow through envelopes and logs, but nobody pays for spans nobody
+collects. The bench measured PyMongo's command listener alone at 3.6 % of
+routing's samples.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 _propagator = TraceContextTextMapPropagator()
@@ -27,13 +34,19 @@ def setup_tracing(service: str, *, console: bool = False) -> TracerProvider:
     global _provider
     if _provider is not None:
         return _provider
-    provider = TracerProvider(resource=Resource.create({"service.name": f"tripcare-{service}"}))
-    for exporter in _exporters(console):
+    exporters = _exporters(console)
+    unread = not exporters and "OTEL_TRACES_SAMPLER" not in os.environ
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"tripcare-{service}"}),
+        sampler=ParentBased(ALWAYS_OFF) if unread else None,
+    )
+    for exporter in exporters:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
-    from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
+    if not unread:
+        from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
 
-    PymongoInstrumentor().instrument(tracer_provider=provider)
+        PymongoInstrumentor().instrument(tracer_provider=provider)
     _provider = provider
     return provider
 
