@@ -1,9 +1,11 @@
 """The outbox relay: publishes committed events with publisher confirms.
 
 Fast path: the repository hands every commit to ``committed`` and a worker
-publishes it at once. Safety net: a sweeper republishes any outbox older than
-``grace`` (process died after commit, broker was down). Either path may publish
-a message twice; consumers are idempotent on the message id.
+publishes it at once; the published outboxes are then cleared in batches, one
+bulk write per collection for whatever the workers finished meanwhile.
+Safety net: a sweeper republishes any outbox older than ``grace`` (process
+died after commit or before the clear, broker was down). Either path may
+publish a message twice; consumers are idempotent on the message id.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.aggregate import OutboxMessage
@@ -24,6 +27,8 @@ log = logging.getLogger(__name__)
 
 Publish = Callable[[OutboxMessage], Awaitable[None]]
 Commit = tuple[str, str, int, Sequence[OutboxMessage]]
+Published = tuple[str, str, int, list[str]]
+CLEAR_BATCH = 500
 
 
 class OutboxRelay:
@@ -48,6 +53,8 @@ class OutboxRelay:
         self._sweep_batch = sweep_batch
         self._workers = workers
         self._queue: asyncio.Queue[Commit] = asyncio.Queue()
+        self._published: list[Published] = []
+        self._to_clear = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
     def committed(
@@ -63,6 +70,7 @@ class OutboxRelay:
                 asyncio.create_task(self._work(), name=f"outbox-worker-{n}")
                 for n in range(self._workers)
             ),
+            asyncio.create_task(self._clear_forever(), name="outbox-clearer"),
             asyncio.create_task(self._sweep_forever(), name="outbox-sweeper"),
         ]
 
@@ -70,6 +78,8 @@ class OutboxRelay:
         """Publish what is queued, then stop; anything left is the sweeper's next time."""
         with suppress(TimeoutError):
             await asyncio.wait_for(self._queue.join(), timeout_s)
+        with suppress(Exception):
+            await asyncio.wait_for(self._clear(), timeout_s)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -81,9 +91,13 @@ class OutboxRelay:
 
     async def _work(self) -> None:
         while True:
-            commit = await self._queue.get()
+            collection, doc_id, version, messages = await self._queue.get()
             try:
-                await self._relay(*commit)
+                await asyncio.gather(*(self._publish(message) for message in messages))
+                self._published.append(
+                    (collection, doc_id, version, [m.message_id for m in messages])
+                )
+                self._to_clear.set()
             except Exception as exc:
                 log.warning("outbox publish deferred to sweeper: %r", exc)
             finally:
@@ -94,6 +108,46 @@ class OutboxRelay:
     ) -> None:
         await asyncio.gather(*(self._publish(message) for message in messages))
         await self._mark_published(collection, doc_id, version, [m.message_id for m in messages])
+
+    async def _clear_forever(self) -> None:
+        while True:
+            await self._to_clear.wait()
+            try:
+                await self._clear()
+            except Exception as exc:
+                log.warning("outbox clear deferred to sweeper: %r", exc)
+
+    async def _clear(self) -> None:
+        """Clear what was published, one bulk write per collection.
+
+        A version that moved (the aggregate was saved again meanwhile) makes the
+        batch match fewer documents; then each is cleared on its own, by message id.
+        """
+        self._to_clear.clear()
+        batch, self._published = self._published[:CLEAR_BATCH], self._published[CLEAR_BATCH:]
+        if self._published:
+            self._to_clear.set()
+        by_collection: dict[str, list[Published]] = {}
+        for item in batch:
+            by_collection.setdefault(item[0], []).append(item)
+        for collection, items in by_collection.items():
+            result = await self._db[collection].bulk_write(
+                [
+                    UpdateOne(
+                        {"_id": doc_id, "version": version},
+                        {
+                            "$set": {"outbox": []},
+                            "$unset": {"pending_ms": ""},
+                            "$inc": {"version": 1},
+                        },
+                    )
+                    for _, doc_id, version, _ in items
+                ],
+                ordered=False,
+            )
+            if result.matched_count < len(items):
+                for item in items:
+                    await self._mark_published(*item)
 
     async def _mark_published(
         self, collection: str, doc_id: str, version: int, message_ids: list[str]

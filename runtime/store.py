@@ -7,8 +7,10 @@ aggregate become envelopes in its embedded outbox in that same write.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, Generic, Protocol, TypeVar
 
 from pymongo import AsyncMongoClient
@@ -43,6 +45,35 @@ class OutboxSink(Protocol):
     ) -> None: ...
 
 
+class AggregateLocks:
+    """One asyncio lock per aggregate in this process.
+
+    Messages for one aggregate often arrive together (a ticket's routing decision
+    and its acknowledgement's delivery); with a prefetch of 100 they were loaded
+    side by side and all but one lost the version check and started over. Here
+    they wait their turn instead; other replicas still meet the version check.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._holders: dict[str, int] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._holders[key] = self._holders.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._holders[key] -= 1
+            if not self._holders[key]:
+                del self._holders[key], self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
 def mongo_client(url: str) -> AsyncMongoClient[Document]:
     return AsyncMongoClient(
         url, tz_aware=True, serverSelectionTimeoutMS=5_000, connectTimeoutMS=3_000
@@ -68,6 +99,7 @@ class Repository(Generic[A]):
         self.model = model
         self._outbox = outbox
         self._clock = clock
+        self._locks = AggregateLocks()
 
     async def get(self, tenant_id: str, aggregate_id: str) -> A | None:
         doc = await self.collection.find_one({"_id": aggregate_id, "tenant_id": tenant_id})
@@ -99,13 +131,14 @@ class Repository(Generic[A]):
         self, envelope: Envelope[Any], aggregate_id: str, change: Callable[[A], None]
     ) -> A:
         """Apply a consumed message to an aggregate exactly once (keyed on its message id)."""
-        aggregate = await self.get(envelope.tenant_id, aggregate_id)
-        if aggregate is None:
-            raise NotFound(f"{self.collection.name}/{aggregate_id}")
-        if not aggregate.has_processed(envelope.message_id):
-            change(aggregate)
-            await self.save(aggregate, envelope)
-        return aggregate
+        async with self._locks.hold(aggregate_id):
+            aggregate = await self.get(envelope.tenant_id, aggregate_id)
+            if aggregate is None:
+                raise NotFound(f"{self.collection.name}/{aggregate_id}")
+            if not aggregate.has_processed(envelope.message_id):
+                change(aggregate)
+                await self.save(aggregate, envelope)
+            return aggregate
 
     async def change(
         self, tenant_id: str, aggregate_id: str, command: Callable[[A], None], retries: int = 10
@@ -115,15 +148,16 @@ class Repository(Generic[A]):
         Domain exceptions raised by ``command`` propagate and nothing is written.
         """
         for _ in range(retries):
-            aggregate = await self.get(tenant_id, aggregate_id)
-            if aggregate is None:
-                raise NotFound(aggregate_id)
-            command(aggregate)
-            try:
-                await self.save(aggregate)
-            except ConcurrencyError:
-                continue
-            return aggregate
+            async with self._locks.hold(aggregate_id):
+                aggregate = await self.get(tenant_id, aggregate_id)
+                if aggregate is None:
+                    raise NotFound(aggregate_id)
+                command(aggregate)
+                try:
+                    await self.save(aggregate)
+                except ConcurrencyError:
+                    continue
+                return aggregate
         raise ConcurrencyError(f"{self.collection.name}/{aggregate_id}: {retries} conflicts")
 
     async def upsert(
@@ -141,18 +175,19 @@ class Repository(Generic[A]):
         names the aggregate's tenant when it is not the message's (a supplier
         event fanned out to the tenants it affects).
         """
-        aggregate = await self.get(tenant_id or envelope.tenant_id, aggregate_id)
-        if aggregate is None:
-            aggregate = create()
-            change(aggregate)
-            try:
-                await self.add(aggregate, envelope)
-            except AlreadyExists as exc:
-                raise ConcurrencyError(aggregate_id) from exc
-        elif not aggregate.has_processed(envelope.message_id):
-            change(aggregate)
-            await self.save(aggregate, envelope)
-        return aggregate
+        async with self._locks.hold(aggregate_id):
+            aggregate = await self.get(tenant_id or envelope.tenant_id, aggregate_id)
+            if aggregate is None:
+                aggregate = create()
+                change(aggregate)
+                try:
+                    await self.add(aggregate, envelope)
+                except AlreadyExists as exc:
+                    raise ConcurrencyError(aggregate_id) from exc
+            elif not aggregate.has_processed(envelope.message_id):
+                change(aggregate)
+                await self.save(aggregate, envelope)
+            return aggregate
 
     def _stamp(self, aggregate: A, cause: Envelope[Any] | None) -> None:
         if cause is not None:

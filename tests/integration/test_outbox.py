@@ -152,3 +152,36 @@ async def test_a_publish_that_fails_leaves_the_event_in_the_outbox(
     assert len(doc["outbox"]) == 1
     assert doc["pending_ms"] > 0
     assert uuid.UUID(doc["outbox"][0]["message_id"])
+
+
+async def test_commits_published_together_are_cleared_in_one_batch_even_if_one_moved_on(
+    mongo: AsyncMongoClient[Document], namespace: str
+) -> None:
+    """A document saved again between its publish and the clear keeps its new events."""
+    db = mongo[f"{namespace}_outbox"]
+    things: Repository[Thing] = Repository(db, "things", Thing, Forgetful(), SystemClock())
+
+    async def publish(message: OutboxMessage) -> None:
+        if message.message_id == first_of_moved:
+            moved = await things.get("acme", "moved")
+            assert moved is not None
+            moved.happen()
+            await things.save(moved)
+
+    for name in ("a", "b", "moved"):
+        thing = Thing(id=name, tenant_id="acme")
+        thing.happen()
+        await things.add(thing)
+    docs = {d["_id"]: d async for d in db["things"].find({})}
+    first_of_moved = docs["moved"]["outbox"][0]["message_id"]
+    relay = OutboxRelay(db, ["things"], publish, SystemClock(), workers=3)
+    relay.start()
+    for name, doc in docs.items():
+        relay.committed("things", name, doc["version"], [OutboxMessage(**doc["outbox"][0])])
+    await relay.stop()
+
+    after = {d["_id"]: d async for d in db["things"].find({})}
+    assert after["a"]["outbox"] == after["b"]["outbox"] == []
+    assert "pending_ms" not in after["a"]
+    assert [m["message_id"] for m in after["moved"]["outbox"]] != [first_of_moved]
+    assert len(after["moved"]["outbox"]) == 1

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Callable
 
 import pytest
 
+from contracts import events
 from runtime.clock import FakeClock
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound, Repository
 from services.intake.domain import IllegalTransition, Ticket
-from tests.factories import T0, contact
+from tests.factories import T0, TRAVELLER, contact, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
 
 
@@ -89,3 +92,33 @@ async def test_a_refused_command_writes_nothing_and_other_tenants_see_nothing() 
         await repo.change("globex", ticket.id, resolve("b"))
 
     assert db["tickets"].docs[ticket.id] == stored
+
+
+async def test_messages_for_one_aggregate_in_one_process_take_turns_instead_of_conflicting() -> (
+    None
+):
+    db = FakeDatabase(random.Random(3))
+    repo: Repository[Ticket] = Repository(db, "tickets", Ticket, RecordingOutbox(), FakeClock(T0))  # type: ignore[arg-type]
+    ticket = new_ticket()
+    await repo.add(ticket)
+    opened = events.TicketOpened(
+        ticket_id=ticket.id,
+        channel=events.Channel.EMAIL,
+        traveller=TRAVELLER,
+        text="x",
+        opened_at=T0,
+    )
+
+    await asyncio.gather(
+        *(
+            repo.apply(
+                envelope(opened), ticket.id, lambda t: t.note(text="n", agent="agent-7", now=T0)
+            )
+            for _ in range(10)
+        )
+    )
+
+    stored = await repo.get("acme", ticket.id)
+    assert stored is not None
+    assert stored.version == 11
+    assert len(repo._locks) == 0
