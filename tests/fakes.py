@@ -3,7 +3,7 @@
 Only what the code uses is implemented, with MongoDB's semantics: unique
 ``_id``, conditional replace, and ``find`` with equality, ``$in``, ``$ne``,
 ``$gte``/``$lt``/``$lte``, ``$regex``, ``$or``/``$and``, dotted paths, sort and limit;
-``$set`` updates (one, many, upsert), ``$addToSet`` upserts in ``bulk_write``, and deletes.
+``$set`` and ``$addToSet`` updates (one, many, upsert, ``bulk_write``) and deletes.
 Each call yields to the event loop (a random number of times when a ``Random``
 is given) so concurrent tasks interleave as they would against a server.
 """
@@ -139,27 +139,29 @@ class FakeCollection:
         return _Result(1)
 
     async def update_one(self, query: Doc, update: Doc, upsert: bool = False) -> _Result:
-        """``$set`` only; an upsert takes its ``_id`` from an equality filter."""
+        """``$set`` and ``$addToSet``; an upsert takes its ``_id`` from an equality filter."""
         await self._yield()
         current = next((d for d in self.docs.values() if matches(d, query)), None)
+        matched = int(current is not None)
         if current is None:
-            if upsert:
-                self.docs[query["_id"]] = {"_id": query["_id"], **copy.deepcopy(update["$set"])}
-            return _Result(0)
-        current.update(copy.deepcopy(update["$set"]))
-        return _Result(1)
+            if not upsert:
+                return _Result(0)
+            current = self.docs[query["_id"]] = {"_id": query["_id"]}
+        current.update(copy.deepcopy(update.get("$set", {})))
+        for field, value in update.get("$addToSet", {}).items():
+            members = current.setdefault(field, [])
+            if value not in members:
+                members.append(value)
+        return _Result(matched)
 
-    async def bulk_write(self, requests: list[UpdateOne], ordered: bool = True) -> None:
-        """``UpdateOne`` upserts keyed by ``_id`` with ``$addToSet``: the lookup keys' writes."""
-        await self._yield()
+    async def bulk_write(self, requests: list[UpdateOne], ordered: bool = True) -> _Result:
+        """``UpdateOne`` requests, one after another."""
+        matched = 0
         for request in requests:
-            key = request._filter["_id"]
-            doc = self.docs.setdefault(key, {"_id": key})
-            update: Doc = dict(request._doc)  # type: ignore[arg-type]
-            for field, value in update["$addToSet"].items():
-                members = doc.setdefault(field, [])
-                if value not in members:
-                    members.append(value)
+            query, update = dict(request._filter), dict(request._doc)  # type: ignore[arg-type]
+            result = await self.update_one(query, update, bool(request._upsert))
+            matched += result.matched_count
+        return _Result(matched)
 
     async def update_many(self, query: Doc, update: Doc) -> _Result:
         await self._yield()

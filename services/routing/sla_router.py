@@ -175,9 +175,9 @@ class SlaRouter(Router):
         return replace(route, sla=await self.sla.policy(case.tenant_id), on_trip=on_trip)
 
     async def _commit(self, case: RoutingCase, envelope: Envelope[Any], fresh: bool) -> None:
-        await self.sla.schedule(case)
+        gone = await self.sla.schedule(case)
         await super()._commit(case, envelope, fresh)
-        await self.sla.prune(case)
+        await self.sla.prune(gone)
 
 
 def register_sla_subscribers(bus: Bus, router: SlaRouter) -> None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -100,27 +101,28 @@ class SlaStore:
         cursor = self.timers.find({"tenant_id": case.tenant_id, "ticket_id": case.id})
         return {doc["_id"]: StoredTimer.model_validate(doc) async for doc in cursor}
 
-    async def schedule(self, case: RoutingCase) -> None:
-        """Write the timers the case needs that are missing or moved (before its commit)."""
+    async def schedule(self, case: RoutingCase) -> list[str]:
+        """Write the timers the case needs that are missing or moved (before its commit), in
+        one bulk write; returns the stored ones it no longer needs, for ``prune`` after it."""
         stored = await self._stored(case)
-        for key, timer in expected_timers(case).items():
-            known = stored.get(key)
-            if known is None or (known.due_ms, known.generation) != (
-                timer.due_ms,
-                timer.generation,
-            ):
-                await self.timers.update_one({"_id": key}, {"$set": _fields(timer)}, upsert=True)
+        expected = expected_timers(case)
+        moved = [
+            UpdateOne({"_id": key}, {"$set": _fields(timer)}, upsert=True)
+            for key, timer in expected.items()
+            if (known := stored.get(key)) is None
+            or (known.due_ms, known.generation) != (timer.due_ms, timer.generation)
+        ]
+        if moved:
+            await self.timers.bulk_write(moved, ordered=False)
+        return [key for key in stored if key not in expected]
 
-    async def prune(self, case: RoutingCase) -> None:
-        """Delete the timers the committed case no longer needs (after its commit)."""
-        stored = await self._stored(case)
-        gone = [key for key in stored if key not in expected_timers(case)]
+    async def prune(self, gone: list[str]) -> None:
+        """Delete the timers the committed case no longer needs."""
         if gone:
             await self.timers.delete_many({"_id": {"$in": gone}})
 
     async def sync(self, case: RoutingCase) -> None:
-        await self.schedule(case)
-        await self.prune(case)
+        await self.prune(await self.schedule(case))
 
     # ------------------------------------------------------------ the scheduler's side
 

@@ -76,8 +76,7 @@ async def test_timers_are_written_once_and_moved_and_pruned_with_the_case(sla: S
     assert stored["acme:TC-1:first_response:breach"]["due_ms"] == epoch_ms(NOW) + 1000
 
     ticket.sla.wait(True, Priority.NORMAL, NOW + timedelta(milliseconds=300))
-    await sla.schedule(ticket)
-    await sla.prune(ticket)
+    await sla.prune(await sla.schedule(ticket))
     left = sorted([d["_id"] async for d in sla.timers.find({})])
     assert left == ["acme:TC-1:supplier:breach", "acme:TC-1:supplier:warn"]
 
