@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     outbox_grace_s: float = Field(
         default=2.0, description="Age after which the sweeper publishes what the fast path has not."
     )
+    config_cache_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="How long a process serves a tenant's configuration from memory.",
+    )
     outbox_workers: int = Field(
         default=4, ge=1, description="Commits the relay's fast path publishes at once."
     )

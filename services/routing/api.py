@@ -380,6 +380,7 @@ def router(
             lambda: TenantQueue(id=key, tenant_id=scope.tenant, queue_id=queue_id, name=body.name),
             change,
         )
+        store.memo.forget(scope.tenant)
         response.status_code = status.HTTP_201_CREATED if new else status.HTTP_200_OK
         return QueueView(
             id=queue.queue_id,
@@ -393,6 +394,7 @@ def router(
     async def delete_queue(queue_id: str, scope: ManagerScope) -> None:
         """Drop the tenant's definition; a default queue of that id takes over again."""
         await delete(store.queues, scope.tenant, TenantQueue.key(scope.tenant, queue_id))
+        store.memo.forget(scope.tenant)
 
     # --- knowledge base
 
@@ -442,6 +444,7 @@ def router(
             article.updated_at = clock.now()
 
         article, new = await put(articles, scope.tenant, key, lambda: draft, change)
+        kb.memo.forget(scope.tenant)
         response.status_code = status.HTTP_201_CREATED if new else status.HTTP_200_OK
         return article_view(article)
 
@@ -451,6 +454,7 @@ def router(
     async def delete_article(article_id: str, scope: ManagerScope) -> None:
         """Delete the tenant's article (a global one of that id shows again)."""
         await delete(articles, scope.tenant, Article.key(scope.tenant, article_id))
+        kb.memo.forget(scope.tenant)
 
     @api.get("/kb/search", tags=["knowledge base"])
     async def search(
@@ -491,6 +495,7 @@ def router(
             lambda: RoutingPolicy.default(scope.tenant),
             change,
         )
+        store.memo.forget(scope.tenant)
         return PolicyView.model_validate(policy)
 
     @api.get(

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.collection import AsyncCollection
 
 from runtime.aggregate import Aggregate
+from runtime.cache import TenantMemo
 from runtime.store import Document
 from services.routing.domain import ANSWER_LANGUAGES, KbMatch
 
@@ -146,11 +147,13 @@ class KnowledgeBase:
         collection: AsyncCollection[Document] | None,
         embedder: Embedder,
         seed: Sequence[Article] = (),
+        memo: TenantMemo | None = None,
     ) -> None:
         """``collection`` holds the tenants' articles; None: the global ones only."""
         self.collection = collection
         self.embedder = embedder
         self.seed = list(seed)
+        self.memo = memo or TenantMemo(ttl_s=0)
 
     async def start(self) -> None:
         """Embed the global articles once per process (a second or two, in a worker thread)."""
@@ -173,11 +176,17 @@ class KnowledgeBase:
     ) -> list[Article]:
         """The tenant's view: global articles, replaced or hidden by the tenant's own."""
         by_id = {a.article_id: a for a in self.seed}
-        if self.collection is not None:
-            async for doc in self.collection.find({"tenant_id": tenant_id}):
-                own = Article.model_validate(doc)
-                by_id[own.article_id] = own
+        for own in await self.memo.get(tenant_id, "articles", lambda: self._own(tenant_id)):
+            by_id[own.article_id] = own
         return [a for a in by_id.values() if include_inactive or a.active]
+
+    async def _own(self, tenant_id: str) -> list[Article]:
+        if self.collection is None:
+            return []
+        return [
+            Article.model_validate(doc)
+            async for doc in self.collection.find({"tenant_id": tenant_id})
+        ]
 
     async def best_match(
         self, text: str, articles: Sequence[Article], category: str

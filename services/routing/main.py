@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
+from runtime.cache import TenantMemo
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from runtime.store import Document
@@ -33,17 +34,19 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(
         settings, outbox_collections=[store.CASES, *care_store.OUTBOX_COLLECTIONS]
     )
+    memo = TenantMemo(settings.config_cache_s)
     routing_store = store.RoutingStore(
         runtime.db,
         cases=runtime.repository(store.CASES, RoutingCase),
         agents=runtime.repository(store.AGENTS, Agent),
         queues=runtime.repository(store.QUEUES, TenantQueue),
         policies=runtime.repository(store.POLICIES, RoutingPolicy),
+        memo=memo,
     )
     articles = runtime.repository(store.ARTICLES, Article)
-    kb = KnowledgeBase(articles.collection, E5Embedder(), load_seed())
+    kb = KnowledgeBase(articles.collection, E5Embedder(), load_seed(), memo)
     care = build_care(runtime)
-    slas = sla_store.SlaStore(runtime.db)
+    slas = sla_store.SlaStore(runtime.db, memo)
     router = SlaRouter(
         routing_store, slas, kb, runtime.clock, threshold=load_threshold(), care=care
     )
@@ -73,6 +76,7 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
             sla_api.router(
                 runtime.repository(sla_store.SLA_POLICIES, sla_store.TenantSlaPolicy),
                 runtime.clock,
+                memo,
             ),
         ],
         ensure_indexes=start_up,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Priority
 from runtime.auth import ManagerScope, StaffScope
+from runtime.cache import TenantMemo
 from runtime.clock import Clock
 from runtime.store import Repository
 from services.routing.api import put
@@ -55,7 +56,9 @@ def view(stored: TenantSlaPolicy | None) -> SlaPolicyView:
     )
 
 
-def router(policies: Repository[TenantSlaPolicy], clock: Clock) -> APIRouter:
+def router(
+    policies: Repository[TenantSlaPolicy], clock: Clock, memo: TenantMemo | None = None
+) -> APIRouter:
     api = APIRouter(prefix="/v1", tags=["sla"])
 
     @api.get("/sla-policies")
@@ -80,6 +83,8 @@ def router(policies: Repository[TenantSlaPolicy], clock: Clock) -> APIRouter:
             lambda: TenantSlaPolicy(id=scope.tenant, tenant_id=scope.tenant),
             change,
         )
+        if memo is not None:
+            memo.forget(scope.tenant)
         return view(stored)
 
     return api

@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.events import SlaClock
 from runtime.aggregate import Aggregate
+from runtime.cache import TenantMemo
 from runtime.store import Document
 from services.routing.domain import RoutingCase
 from services.routing.sla import DEFAULT_SLA, SlaPolicy, TimerKind
@@ -87,13 +88,17 @@ def expected_timers(case: RoutingCase) -> dict[str, StoredTimer]:
 class SlaStore:
     """Policies and timers; every query is tenant-scoped except the scheduler's due scan."""
 
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], memo: TenantMemo | None = None) -> None:
         self.policies: AsyncCollection[Document] = db[SLA_POLICIES]
         self.timers: AsyncCollection[Document] = db[TIMERS]
+        self.memo = memo or TenantMemo(ttl_s=0)
 
     async def policy(self, tenant_id: str) -> SlaPolicy:
-        doc = await self.policies.find_one({"_id": tenant_id, "tenant_id": tenant_id})
-        return DEFAULT_SLA if doc is None else TenantSlaPolicy.model_validate(doc).policy
+        async def load() -> SlaPolicy:
+            doc = await self.policies.find_one({"_id": tenant_id, "tenant_id": tenant_id})
+            return DEFAULT_SLA if doc is None else TenantSlaPolicy.model_validate(doc).policy
+
+        return await self.memo.get(tenant_id, "sla_policy", load)
 
     # ------------------------------------------------------------ keeping timers in step
 

@@ -8,6 +8,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from runtime.cache import TenantMemo
 from runtime.store import Document, Repository
 from services.routing.domain import (
     Agent,
@@ -47,26 +48,35 @@ class RoutingStore:
         agents: Repository[Agent],
         queues: Repository[TenantQueue],
         policies: Repository[RoutingPolicy],
+        memo: TenantMemo | None = None,
     ) -> None:
         self.db = db
         self.cases = cases
         self.agents = agents
         self.queues = queues
         self.policies = policies
+        self.memo = memo or TenantMemo(ttl_s=0)
 
     async def agents_of(self, tenant_id: str) -> list[Agent]:
         cursor = self.agents.collection.find({"tenant_id": tenant_id}).sort("agent_id", 1)
         return [Agent.model_validate(doc) async for doc in cursor]
 
     async def tenant_queues(self, tenant_id: str) -> list[TenantQueue]:
-        cursor = self.queues.collection.find({"tenant_id": tenant_id}).sort("queue_id", 1)
-        return [TenantQueue.model_validate(doc) async for doc in cursor]
+        async def load() -> list[TenantQueue]:
+            cursor = self.queues.collection.find({"tenant_id": tenant_id}).sort("queue_id", 1)
+            return [TenantQueue.model_validate(doc) async for doc in cursor]
+
+        return await self.memo.get(tenant_id, "queues", load)
 
     async def catalogue(self, tenant_id: str) -> dict[str, QueueDef]:
         return catalogue(q.definition() for q in await self.tenant_queues(tenant_id))
 
     async def policy(self, tenant_id: str) -> RoutingPolicy:
-        return await self.policies.get(tenant_id, tenant_id) or RoutingPolicy.default(tenant_id)
+        async def load() -> RoutingPolicy:
+            stored = await self.policies.get(tenant_id, tenant_id)
+            return stored or RoutingPolicy.default(tenant_id)
+
+        return await self.memo.get(tenant_id, "policy", load)
 
     async def add_correction(self, correction: Correction) -> None:
         """Keep a correction once (its id is the id of the message or request that made it)."""
