@@ -268,11 +268,25 @@ def machine() -> dict[str, str]:
     }
 
 
+def rabbitmq_pid() -> int | None:
+    """The local broker's Erlang VM, when it runs here (its CPU is part of each contact's)."""
+    found = subprocess.run(["pgrep", "-o", "beam.smp"], capture_output=True, text=True)
+    return int(found.stdout.split()[0]) if found.stdout.strip() else None
+
+
 async def drain(
-    amqp_url: str, topology: Any, skip: tuple[str, ...], timeout_s: float = 180.0
+    amqp_url: str,
+    topology: Any,
+    skip: tuple[str, ...],
+    pids: list[int],
+    timeout_s: float = 180.0,
 ) -> float:
-    """Wait until the namespace's work queues are empty, so one phase's backlog is not
-    measured as the next phase's latency; returns the seconds it took."""
+    """Wait until the namespace's work queues are empty and the processes are quiet, so one
+    phase's backlog is not measured as the next phase's latency; returns the seconds it took.
+
+    An empty queue is not enough: each consumer holds up to its prefetch (100) unacked
+    messages, which a passive declare does not count.
+    """
     started = time.monotonic()
     while time.monotonic() - started < timeout_s:
         depths = await queue_depths(amqp_url, topology, skip)
@@ -281,10 +295,17 @@ async def drain(
             for name, count in depths.items()
             if not name.endswith(".dlq") and name != topology.unrouted_queue
         )
-        if busy == 0:
+        if busy == 0 and await quiet(pids):
             break
-        await asyncio.sleep(2)
+        await asyncio.sleep(1)
     return round(time.monotonic() - started, 1)
+
+
+async def quiet(pids: list[int], window_s: float = 1.0, busy_share: float = 0.1) -> bool:
+    """Whether these processes together used less than ``busy_share`` of a core for a while."""
+    before = sum(cpu_s(pid) for pid in pids)
+    await asyncio.sleep(window_s)
+    return sum(cpu_s(pid) for pid in pids) - before < busy_share * window_s
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -317,6 +338,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             warm = await play(http, url, key, gateways, 10, 2)
             await measure(tap, warm, 30)
 
+            pids = {s: stack.pid(s) for s in stack.processes}
+            if stack.store is not None:
+                pids["nx-27017"] = stack.store.pid
+            if broker := rabbitmq_pid():
+                pids["rabbitmq (shared)"] = broker
+
             # step search
             steps: list[dict[str, Any]] = []
             sustained = 0.0
@@ -333,7 +360,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     and step["ack_ms"]["p99"] < args.p99_limit_ms
                 )
                 print(f"  {'ok' if ok else 'FAIL'} {json.dumps(step)}", flush=True)
-                step["drain_s"] = await drain(amqp_url, stack.topology, tuple(stack.missing))
+                step["drain_s"] = await drain(
+                    amqp_url, stack.topology, tuple(stack.missing), list(pids.values())
+                )
                 if not ok:
                     break
                 sustained = rate
@@ -342,7 +371,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
             # fixed rate, with CPU per contact and (optionally) a profile
             print(f"fixed rate {args.rate}/s for {args.duration}s …", flush=True)
-            pids = {s: stack.pid(s) for s in stack.processes}
             cpu_before = {s: cpu_s(p) for s, p in pids.items()}
             spies = []
             if args.profile:
@@ -360,7 +388,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             fixed["cpu_ms_per_contact"] = {
                 s: round(1000 * (cpu_after[s] - cpu_before[s]) / len(contacts), 2) for s in pids
             }
-            fixed["drain_s"] = await drain(amqp_url, stack.topology, tuple(stack.missing))
+            fixed["drain_s"] = await drain(
+                amqp_url, stack.topology, tuple(stack.missing), list(pids.values())
+            )
             result["fixed"] = fixed
             print(f"  {json.dumps(fixed)}", flush=True)
             for service, out, spy in spies:
