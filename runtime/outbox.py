@@ -29,6 +29,8 @@ Publish = Callable[[OutboxMessage], Awaitable[None]]
 Commit = tuple[str, str, int, Sequence[OutboxMessage]]
 Published = tuple[str, str, int, list[str]]
 CLEAR_BATCH = 500
+REMEMBERED = 100_000
+"""Message ids this process has published, kept to skip publishing them again."""
 
 
 class OutboxRelay:
@@ -54,6 +56,8 @@ class OutboxRelay:
         self._workers = workers
         self._queue: asyncio.Queue[Commit] = asyncio.Queue()
         self._published: list[Published] = []
+        self._done: dict[str, None] = {}
+        self._in_flight: dict[str, asyncio.Future[None]] = {}
         self._to_clear = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -93,7 +97,7 @@ class OutboxRelay:
         while True:
             collection, doc_id, version, messages = await self._queue.get()
             try:
-                await asyncio.gather(*(self._publish(message) for message in messages))
+                await asyncio.gather(*(self._publish_once(message) for message in messages))
                 self._published.append(
                     (collection, doc_id, version, [m.message_id for m in messages])
                 )
@@ -103,10 +107,36 @@ class OutboxRelay:
             finally:
                 self._queue.task_done()
 
+    async def _publish_once(self, message: OutboxMessage) -> None:
+        """Publish a message once per process, however many commits hand it over.
+
+        A commit hands over its aggregate's whole outbox, so a save that lands
+        before the previous commit's clear would publish that commit's events
+        again; every subscriber would then load the aggregate only to find the
+        message processed. A message another commit is publishing is awaited,
+        not skipped: its outbox must not be cleared before the broker confirmed it.
+        """
+        if message.message_id in self._done:
+            return
+        publishing = self._in_flight.get(message.message_id)
+        if publishing is None:
+            publishing = asyncio.ensure_future(self._publish(message))
+            self._in_flight[message.message_id] = publishing
+            publishing.add_done_callback(lambda done: self._settle(message.message_id, done))
+        await asyncio.shield(publishing)
+
+    def _settle(self, message_id: str, done: asyncio.Future[None]) -> None:
+        del self._in_flight[message_id]
+        if done.cancelled() or done.exception() is not None:
+            return
+        self._done[message_id] = None
+        if len(self._done) > REMEMBERED:
+            del self._done[next(iter(self._done))]
+
     async def _relay(
         self, collection: str, doc_id: str, version: int, messages: Sequence[OutboxMessage]
     ) -> None:
-        await asyncio.gather(*(self._publish(message) for message in messages))
+        await asyncio.gather(*(self._publish_once(message) for message in messages))
         await self._mark_published(collection, doc_id, version, [m.message_id for m in messages])
 
     async def _clear_forever(self) -> None:

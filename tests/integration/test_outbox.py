@@ -185,3 +185,33 @@ async def test_commits_published_together_are_cleared_in_one_batch_even_if_one_m
     assert "pending_ms" not in after["a"]
     assert [m["message_id"] for m in after["moved"]["outbox"]] != [first_of_moved]
     assert len(after["moved"]["outbox"]) == 1
+
+
+async def test_a_message_handed_over_by_two_commits_is_published_once(
+    mongo: AsyncMongoClient[Document], namespace: str
+) -> None:
+    """A save landing before the previous commit's clear hands the old events over again."""
+    db = mongo[f"{namespace}_outbox"]
+    published: list[str] = []
+
+    async def publish(message: OutboxMessage) -> None:
+        await asyncio.sleep(0.05)
+        published.append(message.message_id)
+
+    things: Repository[Thing] = Repository(db, "things", Thing, Forgetful(), SystemClock())
+    thing = Thing(id="t1", tenant_id="acme")
+    thing.happen()
+    await things.add(thing)
+    first = list(thing.outbox)
+    thing.happen()
+    await things.save(thing)
+    relay = OutboxRelay(db, ["things"], publish, SystemClock(), workers=2)
+    relay.start()
+    relay.committed("things", "t1", 1, first)
+    relay.committed("things", "t1", 2, list(thing.outbox))
+    await relay.stop()
+
+    assert sorted(published) == sorted(m.message_id for m in thing.outbox)
+    doc = await db["things"].find_one({"_id": "t1"})
+    assert doc is not None
+    assert doc["outbox"] == []
