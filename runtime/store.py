@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -167,16 +167,22 @@ class Repository(Generic[A]):
         create: Callable[[], A],
         change: Callable[[A], None],
         tenant_id: str | None = None,
+        restore: Callable[[], Awaitable[bool]] | None = None,
     ) -> A:
         """Like ``apply``, creating the aggregate first if this message is the first to arrive.
 
         Events from different queues may arrive in any order, so read models
         and case files are created by whichever event comes first. ``tenant_id``
         names the aggregate's tenant when it is not the message's (a supplier
-        event fanned out to the tenants it affects).
+        event fanned out to the tenants it affects). ``restore`` brings a missing
+        aggregate back from elsewhere (an archive) before one would be created,
+        and says whether it did.
         """
+        tenant = tenant_id or envelope.tenant_id
         async with self._locks.hold(aggregate_id):
-            aggregate = await self.get(tenant_id or envelope.tenant_id, aggregate_id)
+            aggregate = await self.get(tenant, aggregate_id)
+            if aggregate is None and restore is not None and await restore():
+                aggregate = await self.get(tenant, aggregate_id)
             if aggregate is None:
                 aggregate = create()
                 change(aggregate)

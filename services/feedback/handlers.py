@@ -207,15 +207,16 @@ class Feedback:
     # ------------------------------------------------------------------- facts
 
     async def record(self, envelope: Envelope[Any], ticket_id: str) -> None:
-        """Merge an event into the ticket's facts (bringing them back from the archive)."""
+        """Merge an event into the ticket's facts (bringing them back from the archive; a
+        ticket's opening has nothing archived to bring back)."""
         tenant = envelope.tenant_id
-        if await self.facts.get(tenant, ticket_id) is None:
-            await self._restore(store.FACTS, tenant, ticket_id)
+        opening = isinstance(envelope.payload, events.TicketOpened)
         await self.facts.upsert(
             envelope,
             ticket_id,
             lambda: TicketFacts.blank(tenant, ticket_id),
             lambda facts: facts.apply(envelope.payload),
+            restore=None if opening else lambda: self._restore(store.FACTS, tenant, ticket_id),
         )
 
     async def facts_between(
@@ -277,15 +278,16 @@ class Feedback:
                 moved[name] += deleted.deleted_count
         return moved
 
-    async def _restore(self, name: str, tenant_id: str, doc_id: str) -> None:
+    async def _restore(self, name: str, tenant_id: str, doc_id: str) -> bool:
         """An event for an archived ticket: move its facts back before merging it."""
         db = self.facts.collection.database
         doc = await db[store.archive_of(name)].find_one({"_id": doc_id, "tenant_id": tenant_id})
         if doc is None:
-            return
+            return False
         with suppress(DuplicateKeyError):
             await db[name].insert_one(doc)
         await db[store.archive_of(name)].delete_one({"_id": doc_id})
+        return True
 
 
 class Archiver:
