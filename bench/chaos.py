@@ -5,8 +5,9 @@ every final effect (``notification.delivered`` on the bus, checked against notif
 inbox for anything the tap may have missed). "Lost": accepted, no acknowledgement
 within the deadline. "Duplicated": a traveller with two acknowledgement deliveries.
 
-- ``kill``: ``kill -9`` of a random service at random moments, then a restart;
-  gateways retry the same body until intake answers (as real gateways do);
+- ``kill``: ``kill -9`` of each of the four services three times, in random order at
+  random moments, during 5,000 contacts (``--kill-contacts``), each followed by a
+  restart; gateways retry the same body until intake answers (as real gateways do);
 - ``broker``: ``rabbitmqctl stop_app`` / ``start_app`` during load; services must
   reconnect unattended within 30 s. The broker is shared: only with ``--broker``;
 - ``double``: every ``contact.received`` published on the bus twice, same message id;
@@ -16,8 +17,8 @@ within the deadline. "Duplicated": a traveller with two acknowledgement deliveri
 - ``order``: each conversation's three messages published last-first: one ticket
   holding all three contacts, one acknowledgement.
 
-``--short`` (CI): fewer contacts, two kills, a 10 s store outage, no broker restart;
-under 3 minutes.
+``--short`` (CI): 120 contacts, two kills of random services, a 10 s store outage, no
+broker restart; under 3 minutes.
 """
 
 from __future__ import annotations
@@ -146,17 +147,17 @@ class Scenario:
         return result
 
 
-async def scenario_kill(s: Scenario, contacts: int, rate: float, kills: int) -> dict[str, Any]:
-    rng = random.Random()
+async def scenario_kill(
+    s: Scenario, contacts: int, rate: float, victims: list[str], rng: random.Random
+) -> dict[str, Any]:
     duration = contacts / rate
-    moments = sorted(rng.uniform(0.15, 0.8) * duration for _ in range(kills))
+    moments = sorted(rng.uniform(0.1, 0.85) * duration for _ in victims)
     log: list[str] = []
 
     async def killer() -> None:
         started = time.monotonic()
-        for moment in moments:
+        for moment, service in zip(moments, victims, strict=True):
             await asyncio.sleep(max(0.0, started + moment - time.monotonic()))
-            service = rng.choice(["intake", "routing", "notify"])
             s.stack.kill9(service)
             log.append(f"{time.monotonic() - started:.1f}s kill -9 {service}")
             await asyncio.sleep(rng.uniform(0.5, 2.0))
@@ -322,6 +323,12 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     n = 120 if args.short else args.contacts
     outage_s = 10.0 if args.short else 30.0
+    rng = random.Random()
+    if args.short:
+        kill_contacts, victims = n, rng.sample(["intake", "routing", "notify"], 2)
+    else:
+        kill_contacts, victims = args.kill_contacts, 3 * ["intake", "routing", "notify", "feedback"]
+        rng.shuffle(victims)
     try:
         await asyncio.to_thread(stack.start_all)
         tap = Tap(amqp_url, stack.topology)
@@ -329,7 +336,7 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
         async with httpx.AsyncClient(timeout=10) as http:
             key = await make_key(stack, http)
             plan: list[tuple[str, Callable[[Scenario], Awaitable[dict[str, Any]]]]] = [
-                ("kill", lambda s: scenario_kill(s, n, args.rate, 2 if args.short else 3)),
+                ("kill", lambda s: scenario_kill(s, kill_contacts, args.rate, victims, rng)),
                 ("double", lambda s: scenario_double(s, n // 2, args.rate)),
                 ("poison", lambda s: scenario_poison(s, n // 2, args.rate)),
                 ("store", lambda s: scenario_store(s, n, args.rate, outage_s, "reset")),
@@ -363,6 +370,7 @@ def main() -> None:
     parser.add_argument("--short", action="store_true", help="CI: fewer contacts, no broker")
     parser.add_argument("--broker", action="store_true", help="also stop/start RabbitMQ (shared!)")
     parser.add_argument("--contacts", type=int, default=400)
+    parser.add_argument("--kill-contacts", type=int, default=5_000, help="the kill scenario's")
     parser.add_argument("--rate", type=float, default=20.0)
     parser.add_argument(
         "--only", nargs="*", choices=["kill", "double", "poison", "store", "order", "broker"]
