@@ -357,6 +357,10 @@ class TicketReopened(Event):
     )
 
 
+ACKNOWLEDGEMENT_TEMPLATE = "ticket_acknowledged"
+"""The template of the notice that tells a traveller their contact became a ticket."""
+
+
 class NotificationDelivered(Event):
     schema_name: ClassVar[str] = "notification.delivered"
 

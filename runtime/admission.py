@@ -9,6 +9,8 @@ check and the increment happen without an ``await`` between them.
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -19,6 +21,7 @@ from prometheus_client import CollectorRegistry, Counter
 class Reason(StrEnum):
     IN_FLIGHT = "in_flight"
     OUTBOX_BACKLOG = "outbox_backlog"
+    ACKNOWLEDGEMENT_LAG = "acknowledgement_lag"
 
 
 class AtCapacity(Exception):
@@ -32,7 +35,8 @@ class AtCapacity(Exception):
 
 class Admission:
     """At most ``max_in_flight`` callers inside ``admit()``; none while ``backlog()`` is over
-    ``max_backlog`` (the broker is not keeping up with what is already committed)."""
+    ``max_backlog`` (the broker is not keeping up with what is already committed) or
+    ``lag()`` over ``max_lag_s`` (the services after this one are not)."""
 
     def __init__(
         self,
@@ -41,11 +45,15 @@ class Admission:
         registry: CollectorRegistry,
         backlog: Callable[[], int] | None = None,
         max_backlog: int = 0,
+        lag: Callable[[], float] | None = None,
+        max_lag_s: float = 0.0,
         retry_after_s: int = 1,
     ) -> None:
         self.max_in_flight = max_in_flight
         self.backlog = backlog
         self.max_backlog = max_backlog
+        self.lag = lag
+        self.max_lag_s = max_lag_s
         self.retry_after_s = retry_after_s
         self.in_flight = 0
         self._refused = Counter(
@@ -60,6 +68,8 @@ class Admission:
             return Reason.IN_FLIGHT
         if self.backlog is not None and self.backlog() > self.max_backlog:
             return Reason.OUTBOX_BACKLOG
+        if self.lag is not None and self.lag() > self.max_lag_s:
+            return Reason.ACKNOWLEDGEMENT_LAG
         return None
 
     @contextmanager
@@ -74,3 +84,34 @@ class Admission:
             yield
         finally:
             self.in_flight -= 1
+
+
+class LagWindow:
+    """The worst acknowledgement lag seen in the last ``window_s``.
+
+    Intake's own door (requests in flight, relay backlog) does not see the
+    services after it: at 50 contacts/s it accepted contacts that then waited
+    16 s (p50) for their acknowledgement in notify's and routing's queues. The
+    queues' ready counts do not show it either, since each consumer holds up to
+    its prefetch unacked. The lag itself does: contact opened → acknowledgement
+    delivered, as intake records it on the timeline. With no recent
+    observation the window reads 0, so shedding stops once the backlog has gone.
+    """
+
+    def __init__(self, window_s: float = 5.0, monotonic: Callable[[], float] = time.monotonic):
+        self.window_s = window_s
+        self._monotonic = monotonic
+        self._seen: deque[tuple[float, float]] = deque()
+
+    def observe(self, lag_s: float) -> None:
+        self._seen.append((self._monotonic(), lag_s))
+        self._forget()
+
+    def worst(self) -> float:
+        self._forget()
+        return max((lag for _, lag in self._seen), default=0.0)
+
+    def _forget(self) -> None:
+        horizon = self._monotonic() - self.window_s
+        while self._seen and self._seen[0][0] < horizon:
+            self._seen.popleft()

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Relay backlog above which contact requests are refused (503).",
     )
+    ingress_max_ack_lag_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="Contact → acknowledgement lag (worst of the last 5 s) above which contact "
+        "requests are refused (503); 0 turns the check off.",
+    )
     graceful_timeout_s: float = 15.0
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger requests get 413.")
     log_level: str = "INFO"

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from contracts import events
 from contracts.envelope import Envelope
+from runtime.admission import LagWindow
 from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.signing import Signer
@@ -173,7 +174,10 @@ class Intake:
         return await self.tickets.repo.change(tenant_id, duplicate_id, close_duplicate)
 
 
-def register_subscribers(bus: Bus, intake: Intake) -> None:
+def register_subscribers(
+    bus: Bus, intake: Intake, acknowledgements: LagWindow | None = None
+) -> None:
+    """``acknowledgements`` learns each contact → acknowledgement lag (intake's admission)."""
     tickets = intake.tickets.repo
 
     @bus.subscriber(events.ContactReceived)
@@ -200,11 +204,19 @@ def register_subscribers(bus: Bus, intake: Intake) -> None:
 
     @bus.subscriber(events.NotificationDelivered)
     async def notification_delivered(envelope: Envelope[events.NotificationDelivered]) -> None:
-        if envelope.payload.ticket_id:
-            await tickets.apply(
-                envelope,
-                envelope.payload.ticket_id,
-                lambda t: t.record_notification(envelope.payload),
+        delivered = envelope.payload
+        if not delivered.ticket_id:
+            return
+        ticket = await tickets.apply(
+            envelope, delivered.ticket_id, lambda t: t.record_notification(delivered)
+        )
+        if (
+            acknowledgements is not None
+            and delivered.template == events.ACKNOWLEDGEMENT_TEMPLATE
+            and ticket.acknowledged_at is not None
+        ):
+            acknowledgements.observe(
+                (delivered.delivered_at - ticket.acknowledged_at).total_seconds()
             )
 
     @bus.subscriber(events.NotificationFailed)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import FastAPI
+from prometheus_client import Gauge
 from pydantic import Field
 from pymongo.asynchronous.database import AsyncDatabase
 
-from runtime.admission import Admission
+from runtime.admission import Admission, LagWindow
 from runtime.idempotency import IdempotentRequests
 from runtime.ratelimit import RateLimiter
 from runtime.service import ServiceRuntime, create_app, serve
@@ -47,13 +48,21 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     intake = Intake(tickets, runtime.clock, runtime.signer, settings.base_url, policy)
     idempotency = IdempotentRequests(runtime.db, runtime.clock)
     keys = store.GatewayKeys(runtime.db, runtime.clock)
+    acknowledgements = LagWindow()
+    Gauge(
+        "acknowledgement_lag_seconds",
+        "Worst contact → acknowledgement lag of the last 5 s",
+        registry=runtime.registry,
+    ).set_function(acknowledgements.worst)
     admission = Admission(
         settings.ingress_max_in_flight,
         registry=runtime.registry,
         backlog=lambda: runtime.relay.backlog,
         max_backlog=settings.ingress_max_outbox_backlog,
+        lag=acknowledgements.worst if settings.ingress_max_ack_lag_s else None,
+        max_lag_s=settings.ingress_max_ack_lag_s,
     )
-    register_subscribers(runtime.bus, intake)
+    register_subscribers(runtime.bus, intake, acknowledgements)
     desk = incidents.IncidentDesk(intake)
     incidents.register_incident_subscribers(runtime.bus, desk)
     feed = LiveFeed()

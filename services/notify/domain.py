@@ -33,7 +33,7 @@ from runtime.clock import epoch_ms
 
 IN_APP = ReplyChannel.IN_APP
 
-ACKNOWLEDGED = "ticket_acknowledged"
+ACKNOWLEDGED = events.ACKNOWLEDGEMENT_TEMPLATE
 ROUTED = "ticket_routed"
 REPLIED = "ticket_replied"
 BOT_ANSWERED = "ticket_bot_answered"

@@ -7,7 +7,7 @@ from contextlib import ExitStack
 import pytest
 from prometheus_client import CollectorRegistry
 
-from runtime.admission import Admission, AtCapacity, Reason
+from runtime.admission import Admission, AtCapacity, LagWindow, Reason
 
 
 def refused(registry: CollectorRegistry, reason: Reason) -> float:
@@ -55,3 +55,20 @@ def test_refuses_while_the_outbox_backlog_is_over_its_limit() -> None:
     assert admission.in_flight == 0
     assert refused(registry, Reason.OUTBOX_BACKLOG) == 1
     assert refused(registry, Reason.IN_FLIGHT) == 0
+
+
+def test_refuses_while_acknowledgements_lag_and_admits_once_the_lag_is_forgotten() -> None:
+    registry, now = CollectorRegistry(), [0.0]
+    window = LagWindow(window_s=5.0, monotonic=lambda: now[0])
+    admission = Admission(64, registry=registry, lag=window.worst, max_lag_s=2.0)
+    window.observe(1.9)
+    with admission.admit():
+        pass
+    window.observe(2.5)
+    with pytest.raises(AtCapacity) as refusal, admission.admit():
+        pytest.fail("admitted while acknowledgements were late")
+    assert refusal.value.reason is Reason.ACKNOWLEDGEMENT_LAG
+    assert refused(registry, Reason.ACKNOWLEDGEMENT_LAG) == 1
+    now[0] = 5.1
+    with admission.admit():
+        assert window.worst() == 0.0

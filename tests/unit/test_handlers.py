@@ -7,6 +7,7 @@ and what each handler commits.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from faststream.rabbit import TestRabbitBroker
@@ -14,6 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from contracts import events
 from contracts.topology import SUBSCRIPTIONS, Topology
+from runtime.admission import LagWindow
 from runtime.bus import Bus
 from runtime.clock import FakeClock
 from runtime.settings import Settings
@@ -74,6 +76,44 @@ async def test_a_contact_on_the_bus_opens_one_ticket_however_often_it_is_deliver
     assert ticket is not None
     assert ticket.status is TicketStatus.ACKNOWLEDGED
     assert outbox.routing_keys == ["ticket.opened", "ticket.acknowledged"]
+
+
+async def test_each_delivered_acknowledgement_tells_intake_how_late_it_was() -> None:
+    bus, outbox = make_bus("intake"), RecordingOutbox()
+    tickets = repository(Ticket, outbox)
+    window = LagWindow()
+    intake_subscribers(
+        bus, Intake(TicketStore(tickets), FakeClock(T0), Signer("s" * 32), "http://intake"), window
+    )
+    ticket_id = ticket_id_for("acme", thread_key_for(contact()))
+
+    def delivered(template: str, after: timedelta) -> events.NotificationDelivered:
+        return events.NotificationDelivered(
+            notification_id=f"n-{template}",
+            ticket_id=ticket_id,
+            recipient="trav-42",
+            channel="in_app",
+            template=template,
+            language="zh-Hans",
+            source_message_id="m",
+            delivered_at=T0 + after,
+        )
+
+    async with TestRabbitBroker(bus.broker) as broker:
+        await broker.publish(
+            body(contact()), exchange=bus.events_exchange, routing_key="contact.received"
+        )
+        for template, after, message_id in (
+            ("ticket_routed", timedelta(seconds=9), "d-1"),
+            (events.ACKNOWLEDGEMENT_TEMPLATE, timedelta(seconds=3), "d-2"),
+        ):
+            await broker.publish(
+                body(delivered(template, after), message_id),
+                exchange=bus.events_exchange,
+                routing_key="notification.delivered",
+            )
+
+    assert window.worst() == 3.0
 
 
 async def test_a_redelivered_event_is_delivered_to_the_inbox_once() -> None:
