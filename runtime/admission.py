@@ -9,6 +9,7 @@ check and the increment happen without an ``await`` between them.
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -87,19 +88,27 @@ class Admission:
 
 
 class LagWindow:
-    """The worst acknowledgement lag seen in the last ``window_s``.
+    """The median acknowledgement lag of the last ``window_s``.
 
     Intake's own door (requests in flight, relay backlog) does not see the
     services after it: at 50 contacts/s it accepted contacts that then waited
     16 s (p50) for their acknowledgement in notify's and routing's queues. The
     queues' ready counts do not show it either, since each consumer holds up to
     its prefetch unacked. The lag itself does: contact opened → acknowledgement
-    delivered, as intake records it on the timeline. With no recent
-    observation the window reads 0, so shedding stops once the backlog has gone.
+    delivered, as intake records it on the timeline. The median, not the worst:
+    one traveller whose channel failed over after retries is slow alone, not
+    the desk. With fewer than ``least`` recent observations the window reads 0,
+    so shedding stops once the backlog has gone.
     """
 
-    def __init__(self, window_s: float = 5.0, monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        window_s: float = 5.0,
+        least: int = 3,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.window_s = window_s
+        self.least = least
         self._monotonic = monotonic
         self._seen: deque[tuple[float, float]] = deque()
 
@@ -107,9 +116,11 @@ class LagWindow:
         self._seen.append((self._monotonic(), lag_s))
         self._forget()
 
-    def worst(self) -> float:
+    def median(self) -> float:
         self._forget()
-        return max((lag for _, lag in self._seen), default=0.0)
+        if len(self._seen) < self.least:
+            return 0.0
+        return statistics.median(lag for _, lag in self._seen)
 
     def _forget(self) -> None:
         horizon = self._monotonic() - self.window_s

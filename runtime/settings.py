@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     ingress_max_ack_lag_s: float = Field(
         default=2.0,
         ge=0,
-        description="Contact → acknowledgement lag (worst of the last 5 s) above which contact "
+        description="Contact → acknowledgement lag (median of the last 5 s) above which contact "
         "requests are refused (503); 0 turns the check off.",
     )
     graceful_timeout_s: float = 15.0

@@ -51,15 +51,15 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     acknowledgements = LagWindow()
     Gauge(
         "acknowledgement_lag_seconds",
-        "Worst contact → acknowledgement lag of the last 5 s",
+        "Median contact → acknowledgement lag of the last 5 s",
         registry=runtime.registry,
-    ).set_function(acknowledgements.worst)
+    ).set_function(acknowledgements.median)
     admission = Admission(
         settings.ingress_max_in_flight,
         registry=runtime.registry,
         backlog=lambda: runtime.relay.backlog,
         max_backlog=settings.ingress_max_outbox_backlog,
-        lag=acknowledgements.worst if settings.ingress_max_ack_lag_s else None,
+        lag=acknowledgements.median if settings.ingress_max_ack_lag_s else None,
         max_lag_s=settings.ingress_max_ack_lag_s,
     )
     register_subscribers(runtime.bus, intake, acknowledgements)

@@ -59,16 +59,26 @@ def test_refuses_while_the_outbox_backlog_is_over_its_limit() -> None:
 
 def test_refuses_while_acknowledgements_lag_and_admits_once_the_lag_is_forgotten() -> None:
     registry, now = CollectorRegistry(), [0.0]
-    window = LagWindow(window_s=5.0, monotonic=lambda: now[0])
-    admission = Admission(64, registry=registry, lag=window.worst, max_lag_s=2.0)
-    window.observe(1.9)
-    with admission.admit():
+    window = LagWindow(window_s=5.0, least=3, monotonic=lambda: now[0])
+    admission = Admission(64, registry=registry, lag=window.median, max_lag_s=2.0)
+    for lag in (2.5, 3.0):
+        window.observe(lag)
+    with admission.admit():  # two observations are not yet a trend
         pass
-    window.observe(2.5)
+    window.observe(2.2)
     with pytest.raises(AtCapacity) as refusal, admission.admit():
         pytest.fail("admitted while acknowledgements were late")
     assert refusal.value.reason is Reason.ACKNOWLEDGEMENT_LAG
     assert refused(registry, Reason.ACKNOWLEDGEMENT_LAG) == 1
     now[0] = 5.1
     with admission.admit():
-        assert window.worst() == 0.0
+        assert window.median() == 0.0
+
+
+def test_one_slow_acknowledgement_among_timely_ones_does_not_close_the_door() -> None:
+    window = LagWindow(window_s=5.0, least=3, monotonic=lambda: 0.0)
+    admission = Admission(64, registry=CollectorRegistry(), lag=window.median, max_lag_s=2.0)
+    for lag in (0.05, 0.04, 95.0, 0.06):  # one traveller's channel failed over after retries
+        window.observe(lag)
+    with admission.admit():
+        assert window.median() < 2.0
