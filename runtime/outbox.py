@@ -31,6 +31,9 @@ Published = tuple[str, str, int, list[str]]
 CLEAR_BATCH = 500
 REMEMBERED = 100_000
 """Message ids this process has published, kept to skip publishing them again."""
+CLEARED = {"$set": {"outbox": []}, "$unset": {"pending_ms": ""}, "$inc": {"version": 1}}
+"""The update that empties a published outbox; with ``{_id, version}`` it only hits the
+version that was published, and bumps it so a stale copy cannot write the events back."""
 
 
 class OutboxRelay:
@@ -163,14 +166,7 @@ class OutboxRelay:
         for collection, items in by_collection.items():
             result = await self._db[collection].bulk_write(
                 [
-                    UpdateOne(
-                        {"_id": doc_id, "version": version},
-                        {
-                            "$set": {"outbox": []},
-                            "$unset": {"pending_ms": ""},
-                            "$inc": {"version": 1},
-                        },
-                    )
+                    UpdateOne({"_id": doc_id, "version": version}, CLEARED)
                     for _, doc_id, version, _ in items
                 ],
                 ordered=False,
@@ -183,10 +179,7 @@ class OutboxRelay:
         self, collection: str, doc_id: str, version: int, message_ids: list[str]
     ) -> None:
         col = self._db[collection]
-        cleared = await col.update_one(
-            {"_id": doc_id, "version": version},
-            {"$set": {"outbox": []}, "$unset": {"pending_ms": ""}, "$inc": {"version": 1}},
-        )
+        cleared = await col.update_one({"_id": doc_id, "version": version}, CLEARED)
         if cleared.matched_count == 0:
             await col.update_one(
                 {"_id": doc_id},
