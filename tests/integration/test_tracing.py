@@ -58,3 +58,11 @@ async def test_the_consumer_span_joins_the_trace_the_event_was_raised_in(
     assert trace_id == origin
     assert traceparent is not None
     assert format(origin, "032x") in traceparent
+
+
+def test_with_nothing_exporting_spans_are_not_recorded_but_still_carry_a_trace_id() -> None:
+    """Nobody pays for spans nobody collects; logs and envelopes still get trace ids."""
+    provider = setup_tracing("itest")
+    with provider.get_tracer("test").start_as_current_span("gateway request") as span:
+        assert not span.is_recording()
+        assert span.get_span_context().is_valid

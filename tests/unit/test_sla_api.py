@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from contracts.events import Priority
 from runtime.auth import Principal, Role, issue_token
+from runtime.cache import TenantMemo
 from runtime.clock import FakeClock
 from runtime.signing import Signer
 from runtime.store import Repository
@@ -63,19 +64,20 @@ def terms(**changes: Any) -> dict[str, Any]:
 class Site:
     http: httpx.AsyncClient
     db: FakeDatabase
+    memo: TenantMemo
 
 
 @pytest.fixture
 async def site() -> AsyncIterator[Site]:
-    db, clock = FakeDatabase(), FakeClock(T0)
+    db, clock, memo = FakeDatabase(), FakeClock(T0), TenantMemo(ttl_s=60)
     policies = Repository(db, SLA_POLICIES, TenantSlaPolicy, RecordingOutbox(), clock)  # type: ignore[arg-type]
     app = FastAPI()
     app.state.runtime = SimpleNamespace(signer=SIGNER, clock=clock)
-    app.include_router(sla_api.router(policies, clock))
+    app.include_router(sla_api.router(policies, clock, memo))
     install_error_handlers(app)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://routing") as http:
-        yield Site(http, db)
+        yield Site(http, db, memo)
 
 
 async def test_a_tenant_without_a_policy_reads_the_defaults(site: Site) -> None:
@@ -196,3 +198,17 @@ async def test_each_tenant_sees_only_its_own_policy(site: Site) -> None:
     await site.http.put("/v1/sla-policies", json={"priorities": {"high": terms()}}, headers=MANAGER)
     other = await site.http.get("/v1/sla-policies", headers=token(Role.AGENT, "globex"))
     assert set(other.json()["source"].values()) == {"default"}
+
+
+async def test_a_new_policy_takes_effect_at_once_though_routing_remembers_policies(
+    site: Site,
+) -> None:
+    sla = SlaStore(site.db, site.memo)  # type: ignore[arg-type]
+    assert await sla.policy("acme") == DEFAULT_SLA  # now remembered for 60 s
+
+    response = await site.http.put(
+        "/v1/sla-policies", json={"priorities": {"high": terms()}}, headers=MANAGER
+    )
+
+    assert response.status_code == 200, response.text
+    assert (await sla.policy("acme")).terms(Priority.HIGH).warn_share == 0.75
