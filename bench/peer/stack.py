@@ -102,8 +102,9 @@ class PeerStack:
             capture_output=True,
             text=True,
             timeout=300,
-            check=True,
         )
+        if prepared.returncode != 0:
+            raise RuntimeError(f"peersite.prepare failed:\n{prepared.stderr[-3000:]}")
         setup = json.loads(prepared.stdout.strip().splitlines()[-1])
         self.token, self.queue = setup["token"], int(setup["queue"])
         LOGS.mkdir(parents=True, exist_ok=True)
@@ -126,8 +127,11 @@ class PeerStack:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        local.wait_for(lambda: local.port_open("127.0.0.1", self.port), 60, "gunicorn")
-        local.wait_for(lambda: len(self.workers()) == WORKERS, 60, "gunicorn workers")
+        try:
+            local.wait_for(lambda: local.port_open("127.0.0.1", self.port), 60, "gunicorn")
+            local.wait_for(lambda: len(self.workers()) == WORKERS, 60, "gunicorn workers")
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}; see {LOGS / 'gunicorn.log'}") from exc
 
     def workers(self) -> list[int]:
         return children(self.gunicorn.pid) if self.gunicorn else []
