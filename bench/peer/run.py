@@ -138,6 +138,7 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
         "version": VERSION,
         "setup": SETUP,
         "endpoint": "POST /helpdesk/api/tickets/",
+        "nproc": os.cpu_count(),
         "loadavg_at_start": f"{os.getloadavg()[0]:.2f}",
     }
     started = time.monotonic()
@@ -169,7 +170,7 @@ def write(peer: dict[str, Any], record: Path | None) -> None:
         f"## The peer alone (bench/peer/run.py), {peer['date']}",
         "",
         f"- command: `{peer['command']}` (wall {peer['wall_s']} s)",
-        "- results: `bench/results/peer.json`",
+        f"- machine: {peer['nproc']} cores; results: `bench/results/peer.json`",
         "",
         *report.peer_markdown(peer),
     ]
