@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bench import load
+from bench.peer import run as peer_run
 
 
 def tripcare() -> dict[str, Any]:
@@ -31,7 +32,7 @@ def test_the_peers_result_and_the_ratio_join_tripcares(monkeypatch: pytest.Monke
     async def measured(args: argparse.Namespace) -> dict[str, Any]:
         return peer(40.0)
 
-    monkeypatch.setattr(load.peer_run, "measure", measured)
+    monkeypatch.setattr(peer_run, "measure", measured)
     result = tripcare()
     load.compare_with_peer(result, argparse.Namespace())
     assert (result["peer_best_tickets_per_s"], result["ratio_vs_peer"]) == (40.0, 1.5)
@@ -44,7 +45,7 @@ def test_a_failing_peer_is_reported_and_tripcares_results_stay(
     async def broken(args: argparse.Namespace) -> dict[str, Any]:
         raise RuntimeError("peersite.prepare failed")
 
-    monkeypatch.setattr(load.peer_run, "measure", broken)
+    monkeypatch.setattr(peer_run, "measure", broken)
     result = tripcare()
     load.compare_with_peer(result, argparse.Namespace())
     assert "RuntimeError" in result["peer_error"]
