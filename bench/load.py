@@ -344,6 +344,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 result["profile_run"]["drain_s"] = await drain(
                     amqp_url, stack.topology, tuple(stack.missing), list(pids.values())
                 )
+                result["profile_rate"], result["profile_s"] = args.profile_rate, args.profile_s
+                print(f"  {json.dumps(result['profile_run'])}", flush=True)
 
             # soak: memory growth
             if args.soak_s > 0:
@@ -431,6 +433,8 @@ def write(result: dict[str, Any], record: Path | None) -> None:
             )
             + "."
         )
+    if profile := result.get("profile"):
+        lines += ["", *profiling.markdown(profile, result["profile_rate"], result["profile_s"])]
     if comparison := result.get("vs_peer"):
         lines += peer_report.comparison_markdown(result, result["peer"], comparison)
     with record.open("a", encoding="utf-8") as out:

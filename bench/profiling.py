@@ -103,3 +103,16 @@ def top_frames(raw: Path, n: int = 10) -> dict[str, Any]:
         "on_stack_pct_by_library": share(inclusive),
         "self_pct_by_function": share(leaf),
     }
+
+
+def markdown(summaries: dict[str, Any], rate: float, seconds: float, top: int = 4) -> list[str]:
+    """One line per process: its busy samples and the libraries most of them sat in."""
+    lines = [
+        f"py-spy at {rate:.0f} contacts/s for {seconds:.0f} s (`bench/results/profile-*.txt`), "
+        "share of busy samples by library (self):",
+        "",
+    ]
+    for name, summary in summaries.items():
+        shares = ", ".join(f"{lib} {pct} %" for lib, pct in summary["self_pct_by_library"][:top])
+        lines.append(f"- {name} ({summary['samples']} samples): {shares}")
+    return lines
