@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down test test-unit test-integration test-e2e test-browser lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions dlq-replay bench soak chaos chaos-short
+.PHONY: help install up down test test-unit test-integration test-e2e test-browser lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions dlq-replay bench bench-peer soak chaos chaos-short
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -57,12 +57,15 @@ contracts: install ## write JSON Schemas, the AsyncAPI document and the OpenAPI 
 	$(PY) -m contracts.export docs
 	$(PY) -m services.openapi docs/openapi
 
-bench: install ## triage speed, then load the pipeline (own stack): latency, sustained rate, ceiling; writes bench/results/latest.json and appends to docs/benchmarks.md
+bench: install ## triage speed, then load the pipeline (own stack) and django-helpdesk side by side: latency, sustained rate at p99 <= 300 ms, the ratio; writes bench/results/latest.json and appends to docs/benchmarks.md
 	$(PY) bench/triage_bench.py --record docs/benchmarks.md
-	$(PY) bench/load.py --profile --record docs/benchmarks.md $(ARGS)
+	$(PY) bench/load.py --profile --peer --p99-limit-ms 300 --record docs/benchmarks.md $(ARGS)
 	$(PY) bench/notify_bench.py --record docs/benchmarks.md
 	$(PY) bench/supplier_bench.py --record docs/benchmarks.md
 	$(PY) bench/sla_bench.py --record docs/benchmarks.md
+
+bench-peer: install ## django-helpdesk 2.6.1 alone (own virtualenv in .data/peer): tickets/s, p50/p99, CPU per ticket at concurrency 1, 8, 32; bench/results/peer.json
+	$(PY) bench/peer/run.py --record docs/benchmarks.md $(ARGS)
 
 chaos: install ## kill -9, duplicates, poison, store outage and out-of-order scenarios under load (add ARGS=--broker to also restart the shared RabbitMQ)
 	$(PY) bench/chaos.py --out bench/results/chaos.json $(ARGS)

@@ -9,9 +9,13 @@ RabbitMQ from AMQP_URL), plays channel gateways against intake on 127.0.0.1 and 
 2. step search (``--steps``, ``--step-s`` each): the highest rate whose p99 ack stays
    under ``--p99-limit-ms`` with nothing lost; stops at the first failing step;
 3. fixed rate (``--rate``/s for ``--duration`` s): p50/p95/p99 ack latency, lost,
-   duplicated, CPU ms per contact per service (optionally profiled with py-spy);
+   duplicated, CPU ms per contact per service;
    every phase waits for the queues to drain, so no backlog leaks into the next;
-4. soak (``--soak-s``): RSS of each service before and after.
+4. profile (``--profile``): py-spy on every service and nx-27017 at a modest
+   ``--profile-rate`` for ``--profile-s`` (``bench/results/profile-<process>.txt``);
+5. soak (``--soak-s``): RSS of each service before and after;
+6. peer (``--peer``): once TripCare's stack is down, django-helpdesk alone
+   (``bench/peer/run.py``) and the ratio of TripCare's sustained rate to its best rate.
 
 Writes ``bench/results/latest.json`` (+ ``history/<timestamp>.json``) and, with
 ``--record``, appends a section to ``docs/benchmarks.md``.
@@ -37,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aio_pika
 import httpx
 
+from bench import profiling
 from bench.harness import (
     ROOT,
     ROUTED,
@@ -52,9 +57,13 @@ from bench.harness import (
     rss_mb,
     wait_until,
 )
+from bench.peer import report as peer_report
+from bench.peer import run as peer_run
 from runtime.store import mongo_client
 
 RESULTS = ROOT / "bench" / "results"
+COMPARED_AT_P99_MS = 300.0  # issue #20: TripCare's rate at p99 ack ≤ 300 ms vs the peer's best
+PHASES = ("profile_run", "soak")  # optional phases whose losses count like the others'
 
 
 # ------------------------------------------------------------------ ceiling
@@ -170,73 +179,6 @@ async def measure(tap: Tap, contacts: list[Contact], ack_deadline_s: float) -> d
             1 for c in new if tap.count(c.traveller) > 1 or tap.count(c.traveller, ROUTED) > 1
         ),
         "ack_ms": {k: round(v, 1) for k, v in percentiles(latencies).items()},
-    }
-
-
-def profile(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes] | None:
-    spy = Path(sys.executable).with_name("py-spy")
-    if not spy.exists():
-        print("py-spy not installed: no profile", file=sys.stderr)
-        return None
-    return subprocess.Popen(
-        [
-            str(spy),
-            "record",
-            "--pid",
-            str(pid),
-            "--duration",
-            str(seconds),
-            "--rate",
-            "50",
-            "--format",
-            "raw",
-            "--output",
-            str(out),
-            "--nonblocking",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def _area(frame: str) -> str:
-    """The package a py-spy frame ``func (path:line)`` belongs to (paths are sys.path-relative)."""
-    path = frame.rsplit(" (", 1)[-1].rstrip(")")
-    if "site-packages/" in path:
-        path = path.split("site-packages/", 1)[1]
-    top = path.split("/", 1)[0].split(".", 1)[0].split(":", 1)[0]
-    if top in sys.stdlib_module_names or top.startswith("<"):
-        return f"stdlib {top}"
-    return top
-
-
-def top_frames(raw: Path, n: int = 10) -> dict[str, Any]:
-    """Share of busy samples per library (leaf frame, and anywhere on the stack) and per leaf."""
-    leaf: Counter[str] = Counter()
-    own: Counter[str] = Counter()
-    inclusive: Counter[str] = Counter()
-    total = 0
-    for line in raw.read_text().splitlines():
-        stack, _, count_text = line.rpartition(" ")
-        frames = stack.split(";")
-        if not frames:
-            continue
-        count = int(count_text)
-        total += count
-        name, _, path = frames[-1].rpartition(" (")
-        leaf[f"{name} ({path.rsplit('/', 1)[-1]}" if name else path] += count
-        own[_area(frames[-1])] += count
-        for area in {_area(f) for f in frames}:
-            inclusive[area] += count
-
-    def share(counter: Counter[str]) -> list[tuple[str, float]]:
-        return [(f, round(100 * c / max(total, 1), 1)) for f, c in counter.most_common(n)]
-
-    return {
-        "samples": total,
-        "self_pct_by_library": share(own),
-        "on_stack_pct_by_library": share(inclusive),
-        "self_pct_by_function": share(leaf),
     }
 
 
@@ -372,14 +314,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             # fixed rate, with CPU per contact and (optionally) a profile
             print(f"fixed rate {args.rate}/s for {args.duration}s …", flush=True)
             cpu_before = {s: cpu_s(p) for s, p in pids.items()}
-            spies = []
-            if args.profile:
-                seconds = min(20, int(args.duration))
-                for service in ("intake", "notify"):
-                    out = RESULTS / f"profile-{service}.txt"
-                    spy = profile(pids[service], seconds, out)
-                    if spy:
-                        spies.append((service, out, spy))
             contacts = await play(http, url, key, gateways, args.rate, args.duration)
             cpu_after = {s: cpu_s(p) for s, p in pids.items()}
             fixed = await measure(tap, contacts, args.ack_deadline_s)
@@ -393,10 +327,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             result["fixed"] = fixed
             print(f"  {json.dumps(fixed)}", flush=True)
-            for service, out, spy in spies:
-                spy.wait(60)
-                if out.exists():
-                    result.setdefault("profile", {})[service] = top_frames(out)
+
+            if args.profile:  # after the fixed run, so py-spy never weighs on its CPU figures
+                print(f"profile {args.profile_rate}/s for {args.profile_s}s …", flush=True)
+                python = {s: p for s, p in pids.items() if s != "rabbitmq (shared)"}
+
+                async def modest_load() -> None:
+                    contacts = await play(
+                        http, url, key, gateways, args.profile_rate, args.profile_s
+                    )
+                    result["profile_run"] = await measure(tap, contacts, args.ack_deadline_s)
+
+                result["profile"] = await profiling.record(
+                    python, int(args.profile_s), RESULTS, modest_load
+                )
+                result["profile_run"]["drain_s"] = await drain(
+                    amqp_url, stack.topology, tuple(stack.missing), list(pids.values())
+                )
+                result["profile_rate"], result["profile_s"] = args.profile_rate, args.profile_s
+                print(f"  {json.dumps(result['profile_run'])}", flush=True)
 
             # soak: memory growth
             if args.soak_s > 0:
@@ -416,10 +365,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         result["p50_ack_ms"] = result["fixed"]["ack_ms"]["p50"]
         result["p95_ack_ms"] = result["fixed"]["ack_ms"]["p95"]
         result["p99_ack_ms"] = result["fixed"]["ack_ms"]["p99"]
-        result["lost"] = result["fixed"]["lost"] + sum(s["lost"] for s in result["steps"])
-        result["duplicated"] = result["fixed"]["duplicated"] + sum(
-            s["duplicated"] for s in result["steps"]
-        )
+        phases = [*result["steps"], result["fixed"], *[result[k] for k in PHASES if k in result]]
+        result["lost"] = sum(phase["lost"] for phase in phases)
+        result["duplicated"] = sum(phase["duplicated"] for phase in phases)
+        result["p99_limit_ms"] = args.p99_limit_ms
         result["commit"] = result["machine"]["commit"]
         result["pipeline_share_of_hop_ceiling"] = round(
             4 * result["sustained_contacts_per_s"] / max(result["ceiling_hops_per_s"], 1), 3
@@ -457,8 +406,8 @@ def write(result: dict[str, Any], record: Path | None) -> None:
         f"| ack latency p95 | {f['ack_ms']['p95']:.0f} ms | |",
         f"| ack latency p99 | {f['ack_ms']['p99']:.0f} ms | ≤ 300 ms |",
         f"| lost / duplicated (all phases) | {result['lost']} / {result['duplicated']} | 0 / 0 |",
-        f"| sustained rate (p99 ack < 1 s) | {result['sustained_contacts_per_s']:.0f} "
-        "contacts/s | ≥ 200 |",
+        f"| sustained rate (p99 ack < {result['p99_limit_ms']:.0f} ms) "
+        f"| {result['sustained_contacts_per_s']:.0f} contacts/s | ≥ 200 |",
         f"| raw aio-pika hop ceiling | {result['ceiling_hops_per_s']} hops/s | |",
         f"| raw nx-27017 single inserts | {result['ceiling_inserts_per_s']} inserts/s | |",
         "",
@@ -484,6 +433,10 @@ def write(result: dict[str, Any], record: Path | None) -> None:
             )
             + "."
         )
+    if profile := result.get("profile"):
+        lines += ["", *profiling.markdown(profile, result["profile_rate"], result["profile_s"])]
+    if comparison := result.get("vs_peer"):
+        lines += peer_report.comparison_markdown(result, result["peer"], comparison)
     with record.open("a", encoding="utf-8") as out:
         out.write("\n".join(lines) + "\n")
 
@@ -501,12 +454,40 @@ def main() -> None:
     parser.add_argument("--ceiling-s", type=float, default=10.0)
     parser.add_argument("--soak-s", type=float, default=0.0, help="the issue asks for 600")
     parser.add_argument("--soak-rate", type=float, default=25.0)
-    parser.add_argument("--profile", action="store_true", help="py-spy intake and notify")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy every service and the store, after --rate"
+    )
+    parser.add_argument("--profile-rate", type=float, default=20.0, help="a modest load")
+    parser.add_argument("--profile-s", type=float, default=20.0)
+    parser.add_argument(
+        "--peer", action="store_true", help="then django-helpdesk alone (bench/peer), and the ratio"
+    )
+    peer_run.add_arguments(parser)
     parser.add_argument("--record", type=Path, help="append a section to this Markdown file")
     args = parser.parse_args()
+    if args.peer and args.p99_limit_ms > COMPARED_AT_P99_MS:
+        parser.error(f"--peer compares at --p99-limit-ms {COMPARED_AT_P99_MS:.0f} or less")
     result = asyncio.run(run(args))
+    if args.peer:
+        compare_with_peer(result, args)
     write(result, args.record)
     print(json.dumps({k: v for k, v in result.items() if not isinstance(v, dict | list)}))
+    if "peer_error" in result:
+        sys.exit(1)
+
+
+def compare_with_peer(result: dict[str, Any], args: argparse.Namespace) -> None:
+    """Measure the peer once TripCare's stack is down (each has the machine to itself) and
+    add the ratio; a peer that fails is reported without discarding TripCare's results."""
+    try:
+        result["peer"] = asyncio.run(peer_run.measure(args))
+    except Exception as exc:
+        print(f"peer phase failed: {exc!r}", file=sys.stderr)
+        result["peer_error"] = repr(exc)
+        return
+    result["vs_peer"] = peer_report.compare(result, result["peer"])
+    result["peer_best_tickets_per_s"] = result["peer"]["best_tickets_per_s"]
+    result["ratio_vs_peer"] = result["vs_peer"]["ratio"]
 
 
 if __name__ == "__main__":
