@@ -292,6 +292,14 @@ class TicketRouted(Event):
     proactive: bool = Field(
         default=False, description="A proactive ticket: its notice already told the traveller."
     )
+    account_manager: str | None = Field(
+        default=None,
+        description="The tenant's account manager (routing's policy): alerted of critical tickets.",
+    )
+    support_manager: str | None = Field(
+        default=None,
+        description="The tenant's support manager (routing's policy): alerted of critical tickets.",
+    )
 
 
 class TicketBotAnswered(Event):
@@ -647,6 +655,11 @@ class SlaBreached(Event):
     )
     support_manager: str | None = Field(
         default=None, description="The tenant's support manager, told at the management level."
+    )
+    manager: str | None = Field(
+        default=None,
+        description="The holder's manager (team lead, else the support manager): told of "
+        "every breach.",
     )
     deadline: datetime
     breached_at: datetime

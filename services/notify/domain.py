@@ -47,6 +47,7 @@ APPEAL_RESOLVED = "appeal_resolved"
 SLA_WARNING = "sla_warning"
 SLA_BREACHED = "sla_breached"
 SLA_BREACHED_FOR_MANAGEMENT = "sla_breached_management"
+SLA_HANDED_OVER = "sla_handed_over"
 DIGEST = "digest"
 DISRUPTION = "disruption_notice"
 TEMPLATE_NAMES = (
@@ -66,6 +67,7 @@ TEMPLATE_NAMES = (
     SLA_WARNING,
     SLA_BREACHED,
     SLA_BREACHED_FOR_MANAGEMENT,
+    SLA_HANDED_OVER,
 )
 
 
@@ -75,6 +77,7 @@ class Role(StrEnum):
     AGENT = "agent"
     ACCOUNT_MANAGER = "account_manager"
     SUPPORT_MANAGER = "support_manager"
+    MANAGER = "manager"  # the holder's team lead, told of a breach
     TEAM = "team"  # a queue's team, when a ticket has no assignee
 
 
@@ -270,14 +273,29 @@ def _routed(event: events.TicketRouted, tenant_id: str, directory: Directory) ->
         agent = directory.agent(event.assignee)
         notices.append(Notice(event.ticket_id, agent, ASSIGNED, staff_values, Role.AGENT))
     if event.priority is Priority.CRITICAL:
-        staff = directory.staff(tenant_id)
-        for role, person in (
-            (Role.ACCOUNT_MANAGER, staff.account_manager),
-            (Role.SUPPORT_MANAGER, staff.support_manager),
-        ):
-            if person is not None:
+        for role, person in _alerted(event, tenant_id, directory):
+            if all(n.recipient.id != person.id for n in notices):
                 notices.append(Notice(event.ticket_id, person, ESCALATED, staff_values, role))
     return notices
+
+
+def _alerted(
+    event: events.TicketRouted, tenant_id: str, directory: Directory
+) -> list[tuple[Role, Traveller]]:
+    """The managers routing's policy names on the event (their directory entry, else their
+    inbox); an event naming neither (an older one) falls back to the configured ones."""
+    if event.account_manager or event.support_manager:
+        named = [
+            (Role.ACCOUNT_MANAGER, event.account_manager),
+            (Role.SUPPORT_MANAGER, event.support_manager),
+        ]
+        return [(role, directory.manager(tenant_id, pid)) for role, pid in named if pid]
+    staff = directory.staff(tenant_id)
+    configured = [
+        (Role.ACCOUNT_MANAGER, staff.account_manager),
+        (Role.SUPPORT_MANAGER, staff.support_manager),
+    ]
+    return [(role, person) for role, person in configured if person is not None]
 
 
 def _holder(
@@ -314,31 +332,40 @@ def _sla_warning(event: events.SlaWarning, tenant_id: str, directory: Directory)
 
 
 def _sla_breached(event: events.SlaBreached, tenant_id: str, directory: Directory) -> list[Notice]:
-    """The new holder; at the management level also the managers the event names (else the
-    tenant's configured ones), each told once even if they also hold the ticket.
+    """The holder (kept or new), the previous holder when it changed hands, the holder's
+    manager; at the management level also the managers the event names (else the tenant's
+    configured ones). Each person is told once, by name, not only a team's inbox.
     """
+    kept = event.assignee is not None and event.assignee == event.previous_assignee
     values = {
         **_sla_values(event),
         "level": event.level.value,
         "previous_priority": event.previous_priority.value,
-        "previous_assignee": event.previous_assignee or "",
+        "previous_assignee": "" if kept else event.previous_assignee or "",
+        "kept": "yes" if kept else "",
+        "holder": event.assignee or event.queue or "",
     }
     notices = []
     if holder := _holder(event, tenant_id, directory):
         person, role = holder
         notices.append(Notice(event.ticket_id, person, SLA_BREACHED, values, role))
-    if event.level is not EscalationLevel.MANAGEMENT:
-        return notices
-    configured = directory.staff(tenant_id)
-    for_management = {**values, "holder": event.assignee or event.queue or ""}
-    for role, named, fallback in (
-        (Role.ACCOUNT_MANAGER, event.account_manager, configured.account_manager),
-        (Role.SUPPORT_MANAGER, event.support_manager, configured.support_manager),
-    ):
-        manager = directory.manager(tenant_id, named) if named else fallback
+    if event.previous_assignee and not kept:
+        previous = directory.agent(event.previous_assignee)
+        notices.append(Notice(event.ticket_id, previous, SLA_HANDED_OVER, values, Role.AGENT))
+    managers: list[tuple[Role, Traveller | None]] = []
+    if event.manager:
+        managers.append((Role.MANAGER, directory.manager(tenant_id, event.manager)))
+    if event.level is EscalationLevel.MANAGEMENT:
+        configured = directory.staff(tenant_id)
+        for role, named, fallback in (
+            (Role.ACCOUNT_MANAGER, event.account_manager, configured.account_manager),
+            (Role.SUPPORT_MANAGER, event.support_manager, configured.support_manager),
+        ):
+            managers.append((role, directory.manager(tenant_id, named) if named else fallback))
+    for role, manager in managers:
         if manager is not None and all(n.recipient.id != manager.id for n in notices):
             notices.append(
-                Notice(event.ticket_id, manager, SLA_BREACHED_FOR_MANAGEMENT, for_management, role)
+                Notice(event.ticket_id, manager, SLA_BREACHED_FOR_MANAGEMENT, values, role)
             )
     return notices
 

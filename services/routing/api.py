@@ -99,6 +99,12 @@ class AgentIn(BaseModel):
     capacity: int = Field(default=5, ge=0, le=100, description="Open tickets at once.")
     expert: bool = Field(default=False, description="May take the expert and complaint queues.")
     senior: bool = Field(default=False, description="Takes first SLA escalations (docs/sla.md).")
+    manager: str | None = Field(
+        default=None,
+        pattern=NAME,
+        description="Their team lead, told when a ticket they hold breaches its SLA "
+        "(default: the tenant's support manager).",
+    )
     presence: Presence | None = Field(default=None, description="Unchanged when omitted.")
 
 
@@ -112,6 +118,7 @@ class AgentView(BaseModel):
     capacity: int
     expert: bool
     senior: bool
+    manager: str | None
     presence: Presence
     load: int
     tickets: list[str]
@@ -305,6 +312,7 @@ def router(
             agent.capacity = body.capacity
             agent.expert = body.expert
             agent.senior = body.senior
+            agent.manager = body.manager
             if body.presence is not None:
                 agent.presence = body.presence
 

@@ -331,6 +331,8 @@ class Agent(Aggregate):
     expert: bool = False
     senior: bool = False
     """Takes the first escalation of a breached SLA in the queues they work (docs/sla.md)."""
+    manager: str | None = None
+    """Their team lead: told when a ticket they hold breaches (else the support manager)."""
     presence: Presence = Presence.OFFLINE
     tickets: list[str] = Field(default_factory=list)
     last_assigned_at: datetime | None = None
@@ -665,6 +667,9 @@ class RoutingCase(Aggregate):
     sla: CaseSla = Field(default_factory=CaseSla)
     escalation: EscalationLevel | None = None
     """How far a breached SLA has escalated the current run (docs/sla.md)."""
+    managers: tuple[str | None, str | None] = (None, None)
+    """The tenant's account and support manager as its policy named them when last read:
+    ``ticket.routed`` carries them, so notify alerts them of critical tickets."""
 
     @classmethod
     def blank(cls, tenant_id: str, ticket_id: str) -> RoutingCase:
@@ -692,6 +697,10 @@ class RoutingCase(Aggregate):
         self.triage = triage
         self.base_priority = triage_priority(triage.urgency, opened.priority)
         self._score()
+
+    def know_managers(self, policy: RoutingPolicy) -> None:
+        """Remember who the tenant's policy names to alert (carried on ``ticket.routed``)."""
+        self.managers = (policy.account_manager, policy.support_manager)
 
     def signals(self, vip: str | None, departs_in: timedelta | None = None) -> UrgencySignals:
         return UrgencySignals(
@@ -902,6 +911,7 @@ class RoutingCase(Aggregate):
                 level=step.level,
                 account_manager=step.account_manager,
                 support_manager=step.support_manager,
+                manager=step.manager,
                 deadline=run.deadline,
                 breached_at=now,
             )
@@ -971,6 +981,8 @@ class RoutingCase(Aggregate):
                 rule=self.rule.value if self.rule else None,
                 bot_decision=self.bot_decision,
                 proactive=self.proactive,
+                account_manager=self.managers[0],
+                support_manager=self.managers[1],
             )
         )
 

@@ -157,6 +157,7 @@ class Router:
         if case is None:
             return
         policy = await self.store.policy(case.tenant_id)
+        case.know_managers(policy)
         case.follow_up(followed, policy.vip_reason(followed.traveller.id), self.clock.now())
         await self._commit(case, envelope, fresh)
 
@@ -307,6 +308,7 @@ class Router:
         bot_why: str | None,
         appeal: AppealLevel | None = None,
     ) -> Route:
+        case.know_managers(policy)
         queues = await self.store.catalogue(case.tenant_id)
         queue, rule = select_queue(case.triage, priority, queues, appeal=appeal)
         if appeal is AppealLevel.SUPPORT_MANAGER and policy.support_manager:

@@ -149,6 +149,21 @@ def test_the_assigned_agent_and_on_critical_tickets_the_managers_are_told() -> N
     assert [n.role for n in elsewhere] == [Role.TRAVELLER]
 
 
+def test_critical_alerts_go_to_the_managers_routing_policy_names_with_no_directory() -> None:
+    """Issue #18: with notify's staff list empty (the local setup) no alert reached anyone."""
+    event = routed(Priority.CRITICAL, "agent-7").model_copy(
+        update={"account_manager": "am-9", "support_manager": "agent-7"}
+    )
+
+    notices = notices_for(event, "acme", NO_STAFF)
+
+    assert [(n.role, n.recipient.id, n.template) for n in notices] == [
+        (Role.TRAVELLER, "trav-42", "ticket_routed"),
+        (Role.AGENT, "agent-7", "ticket_assigned"),
+        (Role.ACCOUNT_MANAGER, "am-9", "ticket_escalated"),
+    ]
+
+
 def test_the_booker_hears_of_the_resolution_of_the_trip_they_booked() -> None:
     booker = Traveller(id="booker-1", language="en", email="pa@acme.example")
     resolved = events.TicketResolved(
