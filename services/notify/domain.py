@@ -255,13 +255,16 @@ def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Noti
 
 QUIET_REROUTES = frozenset({"urgency-raised"})
 """Re-routes that keep the team and agent: only tighter deadlines, nothing to tell anew."""
+AGENT_ONLY_REROUTES = frozenset({"dispatched"})
+"""A waiting ticket pushed to an agent with room: the traveller already knows its team."""
 
 
 def _routed(event: events.TicketRouted, tenant_id: str, directory: Directory) -> list[Notice]:
     due = _when(event.first_response_due)
     values = {"ticket_id": event.ticket_id, "queue": event.queue, "due": due}
     quiet = event.rule in QUIET_REROUTES
-    told = quiet or event.proactive  # a proactive notice already said what happens next
+    # a proactive notice already said what happens next; a push only names the agent
+    told = quiet or event.proactive or event.rule in AGENT_ONLY_REROUTES
     notices = [] if told else [Notice(event.ticket_id, event.traveller, ROUTED, values)]
     staff_values = {
         **values,

@@ -25,6 +25,7 @@ from services.routing.corrections import training_rows
 from services.routing.domain import (
     RESERVED_QUEUES,
     Agent,
+    AssignmentMode,
     BotAnswer,
     CaseStatus,
     Presence,
@@ -184,6 +185,10 @@ class PolicyIn(BaseModel):
     account_manager: str | None = Field(default=None, pattern=NAME)
     support_manager: str | None = Field(default=None, pattern=NAME)
     bot_enabled: bool = True
+    assignment: AssignmentMode = Field(
+        default=AssignmentMode.LEAST_LOADED,
+        description="How a ticket picks among free agents: least_loaded or round_robin.",
+    )
 
 
 class PolicyView(PolicyIn):
@@ -325,6 +330,7 @@ def router(
             ),
             change,
         )
+        routing.wake_dispatch(scope.tenant)  # online, or more capacity: waiting cases go out
         response.status_code = status.HTTP_201_CREATED if new else status.HTTP_200_OK
         return agent_view(agent)
 
@@ -338,6 +344,7 @@ def router(
             agent.presence = body.presence
 
         agent = await store.agents.change(scope.tenant, Agent.key(scope.tenant, agent_id), change)
+        routing.wake_dispatch(scope.tenant)
         return agent_view(agent)
 
     @api.delete("/agents/{agent_id}", tags=["agents"], status_code=status.HTTP_204_NO_CONTENT)

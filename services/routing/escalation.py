@@ -98,6 +98,7 @@ def _climb(
                 queue=queue,
                 category=category,
                 language=language,
+                mode=policy.assignment,
             )
             if senior.assignee is not None:
                 return Escalation(level, queue.id, _noted(senior, "senior agent"))
@@ -109,6 +110,7 @@ def _climb(
                 queue=queues[EXPERT_QUEUE],
                 category=category,
                 language=language,
+                mode=policy.assignment,
             )
             if expert.assignee is not None:
                 return Escalation(level, EXPERT_QUEUE, _noted(expert, "expert team"))

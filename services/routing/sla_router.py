@@ -157,6 +157,7 @@ class SlaRouter(Router):
             )
         except NotFound:
             return
+        self.wake_dispatch(tenant_id)
 
     # ------------------------------------------------------------------ steps
 
