@@ -25,11 +25,13 @@ from contracts.events import (
     EscalationLevel,
     Priority,
     ReplyChannel,
+    SkippedChannel,
     Traveller,
 )
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from runtime.aggregate import Aggregate
 from runtime.clock import epoch_ms
+from services.notify.phones import e164
 
 IN_APP = ReplyChannel.IN_APP
 
@@ -377,21 +379,20 @@ def _sla_breached(event: events.SlaBreached, tenant_id: str, directory: Director
 
 
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-_PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
 def valid_email(address: str) -> bool:
     return bool(_EMAIL.match(address))
 
 
-def address_for(person: Traveller, channel: ReplyChannel) -> str | None:
-    """The person's address on a channel, or None if we cannot reach them there."""
+def address_for(person: Traveller, channel: ReplyChannel, region: str | None = None) -> str | None:
+    """The person's address on a channel, or None if we cannot reach them there. A phone
+    number is E.164, read in ``region`` when it has no country code (``phones.e164``)."""
     match channel:
         case ReplyChannel.EMAIL:
             return person.email
         case ReplyChannel.SMS:
-            phone = (person.phone or "").replace(" ", "").replace("-", "")
-            return phone if _PHONE.match(phone) else None
+            return e164(person.phone, person.region or region)
         case ReplyChannel.WECHAT | ReplyChannel.WECOM | ReplyChannel.DINGTALK:
             return person.im_user_id
     return person.id  # the inbox and web chat know people by their id
@@ -406,23 +407,55 @@ class Hop(BaseModel):
     address: str
 
 
-def route_for(
-    person: Traveller, origin: Channel | None, available: frozenset[ReplyChannel]
-) -> list[Hop]:
+@dataclass(frozen=True)
+class RoutePlan:
+    hops: list[Hop]
+    skipped: list[SkippedChannel]
+    """Wanted channels that could not be used, and why: kept in the delivery history."""
+
+
+def plan_route(
+    person: Traveller,
+    origin: Channel | None,
+    available: frozenset[ReplyChannel],
+    region: str | None = None,
+) -> RoutePlan:
     """The fallback chain: their preference and fallbacks (else the contact's channel), then
-    the in-app inbox; only channels that are configured and where we have an address.
+    the in-app inbox; only channels that are configured and where we have an address. The
+    others are recorded as skipped, never dropped without a trace.
     """
     if person.preferred_channel or person.fallback_channels:
         wanted = [c for c in (person.preferred_channel, *person.fallback_channels) if c]
     else:
         wanted = [REPLY_CHANNEL_OF[origin]] if origin else []
-    route: list[Hop] = []
+    hops: list[Hop] = []
+    skipped: list[SkippedChannel] = []
     for channel in (*wanted, IN_APP):
-        address = address_for(person, channel)
-        usable = channel is IN_APP or channel in available
-        if usable and address and all(hop.channel is not channel for hop in route):
-            route.append(Hop(channel=channel, address=address))
-    return route
+        if any(hop.channel is channel for hop in hops):
+            continue
+        address = address_for(person, channel, region)
+        why = _unusable(person, channel, available, address)
+        if why is None and address:
+            hops.append(Hop(channel=channel, address=address))
+        elif why is not None and all(s.channel != channel for s in skipped):
+            skipped.append(SkippedChannel(channel=channel, reason=why))
+    return RoutePlan(hops, skipped)
+
+
+def _unusable(
+    person: Traveller,
+    channel: ReplyChannel,
+    available: frozenset[ReplyChannel],
+    address: str | None,
+) -> str | None:
+    if channel is not IN_APP and channel not in available:
+        what = "SMS provider" if channel is ReplyChannel.SMS else f"{channel.value} gateway"
+        return f"no {what} configured"
+    if address:
+        return None
+    if channel is ReplyChannel.SMS and person.phone:
+        return "invalid phone number"
+    return "no address"
 
 
 # --- retries, rate limits, signatures --------------------------------------
@@ -523,6 +556,9 @@ class Delivery(Aggregate):
     channel: ReplyChannel
     address: str = ""
     route: list[Hop] = Field(default_factory=list, description="Channels left to fall back to.")
+    skipped: list[SkippedChannel] = Field(
+        default_factory=list, description="Wanted channels passed over before this one, and why."
+    )
     template: str
     language: str
     subject: str
@@ -553,6 +589,7 @@ class Delivery(Aggregate):
         *,
         source_message_id: str,
         now: datetime,
+        skipped: Sequence[SkippedChannel] = (),
     ) -> Delivery:
         """A delivery on the first channel of the route; the inbox delivers by storing."""
         first, *rest = route
@@ -565,6 +602,7 @@ class Delivery(Aggregate):
             channel=first.channel,
             address=first.address,
             route=rest,
+            skipped=list(skipped),
             template=notice.template,
             language=rendered.language,
             subject=rendered.subject,
@@ -583,7 +621,8 @@ class Delivery(Aggregate):
         if self.status is not DeliveryStatus.FAILED or not self.route:
             return None
         first, *rest = self.route
-        data = self.model_dump(exclude={"version", "processed", "outbox", "history", "error"})
+        excluded = {"version", "processed", "outbox", "history", "error", "skipped"}
+        data = self.model_dump(exclude=excluded)
         data.update(
             id=delivery_id(self.source_message_id, self.recipient, first.channel),
             channel=first.channel,
@@ -655,6 +694,7 @@ class Delivery(Aggregate):
                     language=self.language,
                     source_message_id=source,
                     delivered_at=now,
+                    skipped=self.skipped if notification_id == self.id else [],
                 )
             )
 
@@ -684,6 +724,7 @@ class Delivery(Aggregate):
                 attempts=self.attempts,
                 error=error,
                 failed_at=now,
+                skipped=self.skipped,
             )
         )
 
