@@ -26,6 +26,7 @@ from services.routing.knowledge import (
     load_seed,
     load_threshold,
 )
+from services.routing.partners_api import partners_router
 from services.routing.scheduler import SlaScheduler, SlaSettings
 from services.routing.sla_router import SlaRouter, register_sla_subscribers
 
@@ -77,6 +78,7 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
         routers=[
             api.router(router, kb, articles, runtime.clock),
             care_router(care),
+            partners_router(care),
             sla_api.router(
                 runtime.repository(sla_store.SLA_POLICIES, sla_store.TenantSlaPolicy),
                 runtime.clock,

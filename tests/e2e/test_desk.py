@@ -4,8 +4,11 @@ by name; a waiting ticket is pushed to an agent the moment they have room."""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +16,14 @@ import httpx
 import pytest
 
 from contracts.taxonomy import CATEGORIES
+from runtime.webhook_signature import HEADER, sign
 from tests.conftest import Stack, delete_namespace
 from tests.polling import until
 
 pytestmark = pytest.mark.e2e
 INVOICE = "I was charged twice on my invoice for order {n}, please refund the duplicate payment"
+ENV_SECRET = "demo-air-bootstrap-secret-0123"
+OPERATOR = Stack.token("ops-1", "admin", ("tripcare",))
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +33,7 @@ async def desk(
     """The four services, shared by this module's tests (each uses its own tenant)."""
     name = "t" + uuid.uuid4().hex[:12]
     running = Stack(amqp_url, mongo_url, name, Path(tmp_path_factory.mktemp("desk")))
+    running.env["TRIPCARE_SUPPLIER_PARTNERS"] = json.dumps({"demo-air": {"secrets": [ENV_SECRET]}})
     running.start_all()
     try:
         yield running
@@ -176,3 +183,89 @@ async def test_a_freed_agent_receives_the_waiting_ticket_within_seconds(desk: St
         inbox = await http.get(f"{desk.url('notify')}/v1/inbox/trav-2", headers=tenant.staff)
         routed_notices = [d for d in inbox.json() if d["template"] == "ticket_routed"]
         assert len(routed_notices) == 1, "the push does not tell the traveller again"
+
+
+async def supplier_event(
+    http: httpx.AsyncClient, stack: Stack, secret: str, event_id: str, day: str
+) -> httpx.Response:
+    body = json.dumps(
+        {
+            "event_id": event_id,
+            "kind": "flight_cancelled",
+            "reference": "CA1501",
+            "service_date": day,
+        }
+    ).encode()
+    return await http.post(
+        f"{stack.url('routing')}/v1/suppliers/demo-air/events",
+        content=body,
+        headers={"content-type": "application/json", HEADER: sign(secret, int(time.time()), body)},
+    )
+
+
+async def test_partner_secrets_rotate_without_a_restart_and_bookings_come_over_http(
+    desk: Stack,
+) -> None:
+    routing = f"{desk.url('routing')}/v1"
+    async with httpx.AsyncClient(timeout=10) as http:
+        tenant = Tenant(desk, http)
+        departs = datetime.now(UTC) + timedelta(hours=3)
+        day = departs.date().isoformat()
+        booking = {
+            "traveller": {"id": "trav-b", "language": "en"},
+            "channel": "in_app",
+            "segments": [
+                {
+                    "kind": "flight",
+                    "reference": "CA 1501",
+                    "starts_at": departs.isoformat(),
+                    "ends_at": (departs + timedelta(hours=3)).isoformat(),
+                }
+            ],
+            "updated_at": datetime.now(UTC).isoformat(),
+        }
+        created = await http.put(f"{routing}/bookings/BK-1", json=booking, headers=tenant.admin)
+        assert created.status_code == 201, created.text
+        again = await http.put(f"{routing}/bookings/BK-1", json=booking, headers=tenant.admin)
+        assert again.status_code == 200
+        assert created.json()["segments"][0]["reference"] == "CA1501"
+        trips = await http.get(
+            f"{routing}/trips",
+            params={"resource": "flight", "reference": "CA1501", "date": day},
+            headers=tenant.staff,
+        )
+        assert [t["booking_id"] for t in trips.json()] == ["BK-1"]
+        bad = await http.put(
+            f"{routing}/bookings/BK-2", json={"segments": []}, headers=tenant.admin
+        )
+        assert bad.status_code == 422
+
+        assert (await supplier_event(http, desk, ENV_SECRET, "e-1", day)).status_code == 202
+        refused = await http.post(f"{routing}/partners/demo-air/secrets", headers=tenant.admin)
+        assert refused.status_code == 403, "a customer's admin does not manage partners"
+        added = await http.post(f"{routing}/partners/demo-air/secrets", headers=OPERATOR)
+        assert added.status_code == 201, added.text
+        secret = added.json()["secret"]
+        full = await http.post(f"{routing}/partners/demo-air/secrets", headers=OPERATOR)
+        assert full.status_code == 409
+
+        shown = await http.get(f"{routing}/partners/demo-air", headers=OPERATOR)
+        assert [s["id"] for s in shown.json()["secrets"]] == ["env-1", added.json()["id"]]
+        assert secret not in shown.text
+        assert ENV_SECRET not in shown.text
+
+        accepted = await supplier_event(http, desk, secret, "e-2", day)
+        assert accepted.status_code == 202, "the new secret works at once, no restart"
+        revoked = await http.delete(f"{routing}/partners/demo-air/secrets/env-1", headers=OPERATOR)
+        assert revoked.status_code == 204
+        assert (await supplier_event(http, desk, ENV_SECRET, "e-3", day)).status_code == 401
+
+        async def affected() -> list[dict[str, Any]] | None:
+            found = (await http.get(f"{routing}/incidents", headers=tenant.staff)).json()
+            return found if found and found[0]["affected"] == 1 else None
+
+        (incident,) = await until(affected, timeout_s=20)
+        assert incident["reference"] == "CA1501"
+
+        cancelled = await http.delete(f"{routing}/bookings/BK-1", headers=tenant.admin)
+        assert cancelled.json()["status"] == "cancelled"
