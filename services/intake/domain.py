@@ -421,6 +421,7 @@ class Ticket(Aggregate):
             "routing",
             f"Routed to {routed.queue} ({routed.priority.value})",
             service="routing",
+            queue=routed.queue,
             reason=routed.reason,
             first_response_due=routed.first_response_due.isoformat(),
             resolution_due=routed.resolution_due.isoformat(),

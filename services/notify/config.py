@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts.events import ReplyChannel
+from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames
 from services.notify.domain import Directory, RateLimit, RetryPolicy
-from services.notify.teams import DEFAULT_TEAM_NAMES, TeamNames
 
 
 class Gateway(BaseModel):

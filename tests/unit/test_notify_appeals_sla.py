@@ -14,6 +14,7 @@ from faststream.rabbit import TestRabbitBroker
 from contracts import events
 from contracts.events import AppealLevel, EscalationLevel, Priority, SlaClock, Traveller
 from contracts.languages import LANGUAGES
+from contracts.teams import DEFAULT_TEAM_NAMES, team_name
 from contracts.topology import SUBSCRIPTIONS
 from runtime.clock import FakeClock
 from services.notify.domain import (
@@ -27,7 +28,6 @@ from services.notify.domain import (
 )
 from services.notify.handlers import Notifier, register_subscribers
 from services.notify.render import Renderer
-from services.notify.teams import DEFAULT_TEAM_NAMES, team_name
 from tests.factories import T0, TRAVELLER
 from tests.fakes import RecordingOutbox
 from tests.unit.test_handlers import body, make_bus, repository
