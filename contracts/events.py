@@ -72,7 +72,16 @@ class Traveller(BaseModel):
         default=None, description="Language detected in the contact; used when none is preferred."
     )
     email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=32, description="E.164, for SMS.")
+    phone: str | None = Field(
+        default=None,
+        max_length=32,
+        description="For SMS: E.164, or a national number read in ``region``.",
+    )
+    region: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z]{2}$",
+        description="ISO 3166 region (CN, HK, JP…) of a phone number without a country code.",
+    )
     im_user_id: str | None = Field(
         default=None, max_length=128, description="User id on WeChat, WeCom or DingTalk."
     )
@@ -292,6 +301,14 @@ class TicketRouted(Event):
     proactive: bool = Field(
         default=False, description="A proactive ticket: its notice already told the traveller."
     )
+    account_manager: str | None = Field(
+        default=None,
+        description="The tenant's account manager (routing's policy): alerted of critical tickets.",
+    )
+    support_manager: str | None = Field(
+        default=None,
+        description="The tenant's support manager (routing's policy): alerted of critical tickets.",
+    )
 
 
 class TicketBotAnswered(Event):
@@ -361,6 +378,15 @@ ACKNOWLEDGEMENT_TEMPLATE = "ticket_acknowledged"
 """The template of the notice that tells a traveller their contact became a ticket."""
 
 
+class SkippedChannel(BaseModel):
+    """A channel of the person's route notify could not use, and why."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    channel: str
+    reason: str = Field(description="no gateway configured, no address, invalid phone number…")
+
+
 class NotificationDelivered(Event):
     schema_name: ClassVar[str] = "notification.delivered"
 
@@ -372,6 +398,10 @@ class NotificationDelivered(Event):
     language: str
     source_message_id: str
     delivered_at: datetime
+    skipped: list[SkippedChannel] = Field(
+        default_factory=list,
+        description="Preferred channels passed over before this one (first delivery only).",
+    )
 
 
 class NotificationFailed(Event):
@@ -386,6 +416,10 @@ class NotificationFailed(Event):
     attempts: int
     error: str
     failed_at: datetime
+    skipped: list[SkippedChannel] = Field(
+        default_factory=list,
+        description="Preferred channels passed over before this one (first delivery only).",
+    )
 
 
 class SurveySent(Event):
@@ -647,6 +681,11 @@ class SlaBreached(Event):
     )
     support_manager: str | None = Field(
         default=None, description="The tenant's support manager, told at the management level."
+    )
+    manager: str | None = Field(
+        default=None,
+        description="The holder's manager (team lead, else the support manager): told of "
+        "every breach.",
     )
     deadline: datetime
     breached_at: datetime

@@ -16,11 +16,11 @@ from contracts.events import Attachment, BookingReference, Channel, Priority, Tr
 from runtime.admission import Admission, AtCapacity
 from runtime.auth import AdminScope, Scope, StaffScope
 from runtime.idempotency import IdempotencyConflict, IdempotentRequests, fingerprint
-from runtime.pages import wants_html
+from runtime.pages import reader_language, wants_html
 from runtime.ratelimit import RateLimiter
 from runtime.signing import TokenError
 from runtime.web import TENANT_PATTERN
-from services.intake import sla
+from services.intake import traveller_view
 from services.intake.channels import PayloadError, normalise
 from services.intake.domain import (
     ContactRecord,
@@ -37,6 +37,7 @@ from services.intake.store import (
     TicketFilter,
     encode_cursor,
 )
+from services.intake.traveller_view import TrackingStep
 
 PAGE_MAX = 100
 AT_CAPACITY: dict[str, Any] = {
@@ -201,13 +202,16 @@ class TicketPage(BaseModel):
 
 
 class TrackingView(BaseModel):
-    """What the traveller sees behind the signed link: no internal notes."""
+    """What the traveller sees behind the signed link, in their language: no internal notes,
+    no SLA alarms, no routing reasons, no queue ids."""
 
     ticket_id: str
+    language: str = Field(description="The language of every text below.")
     status: TicketStatus
-    handled_by: str | None = Field(description="The team (queue) on it.")
+    status_text: str = Field(description="The status in words.")
+    handled_by: str = Field(description="Who is on it: a member of our team, or the team.")
     expected_answer_by: datetime | None
-    timeline: list[TimelineEntry]
+    timeline: list[TrackingStep]
 
 
 # ------------------------------------------------------------------ router
@@ -563,17 +567,19 @@ def router(
             raise HTTPException(http.HTTP_404_NOT_FOUND, "unknown or expired link") from exc
         return claims.tenant, claims.sub
 
-    def tracking_view(ticket: Ticket) -> TrackingView:
+    def tracking_view(ticket: Ticket, request: Request) -> TrackingView:
+        language = reader_language(request, ticket.traveller.language or ticket.language)
+        words = traveller_view.WORDS(language)
         return TrackingView(
             ticket_id=ticket.id,
+            language=language,
             status=ticket.status,
-            handled_by=ticket.queue,
+            status_text=words[f"status_{ticket.status.value}"],
+            handled_by=traveller_view.handled_by(ticket, words, language),
             expected_answer_by=ticket.first_response_due
             if ticket.first_response_at is None
             else ticket.resolution_due,
-            timeline=[
-                e for e in ticket.timeline if e.kind != "note" and e.kind not in sla.STAFF_ONLY
-            ],
+            timeline=traveller_view.steps(ticket, words, language),
         )
 
     @api.get("/track/{token}", tags=["travellers"], response_model=TrackingView)
@@ -585,14 +591,14 @@ def router(
         if wants_html(request.headers.get("accept")):
             return RedirectResponse(f"/track/{token}", status_code=http.HTTP_303_SEE_OTHER)
         tenant, ticket_id = tracked(token)
-        return tracking_view(await intake.get(tenant, ticket_id))
+        return tracking_view(await intake.get(tenant, ticket_id), request)
 
     @api.post(
         "/track/{token}/not-helped",
         tags=["travellers"],
         responses={409: {"description": "Nothing to reopen: the ticket is open or closed."}},
     )
-    async def not_helped(token: str) -> TrackingView:
+    async def not_helped(token: str, request: Request) -> TrackingView:
         """ "That did not help": the answer (the bot's or an agent's) did not solve it.
 
         The ticket reopens at once, with raised priority, and routing hands it to
@@ -608,7 +614,7 @@ def router(
             )
         except IllegalTransition as exc:
             raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
-        return tracking_view(ticket)
+        return tracking_view(ticket, request)
 
     @api.post("/admin/api-keys", tags=["admin"], status_code=http.HTTP_201_CREATED)
     async def create_api_key(body: ApiKeyIn, scope: AdminScope) -> ApiKeyCreated:

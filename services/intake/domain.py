@@ -130,6 +130,11 @@ def _answered_where_they_wrote(traveller: Traveller, channel: Channel) -> Travel
     return traveller.model_copy(update={"preferred_channel": REPLY_CHANNEL_OF[channel]})
 
 
+def _skipped(channels: list[events.SkippedChannel]) -> str:
+    """``wecom skipped: no wecom gateway configured``: channels notify could not use."""
+    return "; ".join(f"{c.channel} skipped: {c.reason}" for c in channels)
+
+
 class Ticket(Aggregate):
     channel: Channel
     traveller: Traveller
@@ -416,6 +421,7 @@ class Ticket(Aggregate):
             "routing",
             f"Routed to {routed.queue} ({routed.priority.value})",
             service="routing",
+            queue=routed.queue,
             reason=routed.reason,
             first_response_due=routed.first_response_due.isoformat(),
             resolution_due=routed.resolution_due.isoformat(),
@@ -672,24 +678,30 @@ class Ticket(Aggregate):
         self._log(now, "merged", by, f"Absorbed duplicate {duplicate.id}")
 
     def record_notification(self, delivered: events.NotificationDelivered) -> None:
+        skipped = _skipped(delivered.skipped)
         self._log(
             delivered.delivered_at,
             "notified",
             "notify",
-            f"{delivered.template} delivered via {delivered.channel}",
+            f"{delivered.template} delivered via {delivered.channel}"
+            + (f" ({skipped}; fell back to {delivered.channel})" if skipped else ""),
             service="notify",
             recipient=delivered.recipient,
             language=delivered.language,
+            **({"skipped": skipped} if skipped else {}),
         )
 
     def record_notification_failure(self, failed: events.NotificationFailed) -> None:
+        skipped = _skipped(failed.skipped)
         self._log(
             failed.failed_at,
             "notification_failed",
             "notify",
-            f"{failed.template} failed via {failed.channel} after {failed.attempts} attempts",
+            f"{failed.template} failed via {failed.channel} after {failed.attempts} attempts"
+            + (f" ({skipped})" if skipped else ""),
             service="notify",
             error=failed.error,
+            **({"skipped": skipped} if skipped else {}),
         )
 
     def record_survey(self, sent: events.SurveySent) -> None:

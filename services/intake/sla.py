@@ -23,8 +23,6 @@ LEVEL_NAMES = {
     EscalationLevel.EXPERT_TEAM: "the expert team",
     EscalationLevel.MANAGEMENT: "management",
 }
-STAFF_ONLY = frozenset({"sla_warning", "sla_breached"})
-"""Timeline kinds for the desk only: the tracking link does not show the desk's SLA alarms."""
 SEVERITY = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.CRITICAL: 3}
 
 

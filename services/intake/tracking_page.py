@@ -12,48 +12,29 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from runtime.pages import WordTable, reader_language, render, template_environment
+from runtime.pages import reader_language, render, template_environment
 from runtime.signing import TokenError
-from services.intake.domain import IllegalTransition, Ticket, TicketStatus, TimelineEntry
+from services.intake.domain import IllegalTransition, Ticket, TicketStatus
 from services.intake.handlers import Intake
+from services.intake.traveller_view import WORDS, handled_by, steps
 
 TEMPLATES = Path(__file__).parent / "templates"
-SHOWN = frozenset(
-    {
-        "received",
-        "proactive",
-        "disruption_changed",
-        "follow_up",
-        "acknowledged",
-        "routed",
-        "bot_answered",
-        "replied",
-        "resolved",
-        "reopened",
-        "survey_sent",
-        "rated",
-        "appealed",
-        "appeal_decided",
-    }
-)
-"""Timeline steps a traveller sees; notes, notices and routing's reasons stay inside."""
 REOPENABLE = frozenset({TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED})
-
-
-def visible(timeline: list[TimelineEntry]) -> list[TimelineEntry]:
-    return [entry for entry in timeline if entry.kind in SHOWN]
 
 
 def router(intake: Intake) -> APIRouter:
     api = APIRouter(prefix="/track", include_in_schema=False)
     env = template_environment(TEMPLATES)
-    words = WordTable(TEMPLATES / "tracking" / "messages.json")
+    words = WORDS
 
     def page(
         request: Request, name: str, code: int, ticket: Ticket | None, **values: object
     ) -> HTMLResponse:
-        preferred = ticket.language or ticket.traveller.language if ticket else None
+        preferred = ticket.traveller.language or ticket.language if ticket else None
         language = reader_language(request, preferred)
+        if ticket is not None:
+            values["timeline"] = steps(ticket, words(language), language)
+            values["handled_by"] = handled_by(ticket, words(language), language)
         return HTMLResponse(
             render(env, f"tracking/{name}.html", words, language, ticket=ticket, **values),
             status_code=code,
@@ -84,7 +65,6 @@ def router(intake: Intake) -> APIRouter:
             code,
             ticket,
             token=token,
-            timeline=visible(ticket.timeline),
             expected=expected if ticket.status not in REOPENABLE | {TicketStatus.CLOSED} else None,
             reopenable=ticket.status in REOPENABLE,
             reopened=reopened,

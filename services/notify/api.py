@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from contracts.events import SkippedChannel
 from runtime.auth import StaffScope
 from runtime.store import NotFound
 from services.notify.domain import IN_APP, Attempt, Delivery, DeliveryStatus, Role
@@ -40,6 +41,9 @@ class DeliveryView(BaseModel):
     status: DeliveryStatus
     attempts: int
     history: list[Attempt]
+    skipped: list[SkippedChannel] = Field(
+        default_factory=list, description="Wanted channels passed over before this one, and why."
+    )
     error: str | None
     fallback_of: str | None
     digested_into: str | None

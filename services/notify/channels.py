@@ -172,6 +172,14 @@ class Channels:
             self._senders[ReplyChannel.EMAIL] = SmtpSender(settings)
 
     @property
+    def client(self) -> httpx.AsyncClient:
+        return self._client
+
+    def use(self, channel: ReplyChannel, sender: Sender) -> None:
+        """Send ``channel`` through this adapter (a provider's API rather than a gateway)."""
+        self._senders[channel] = sender
+
+    @property
     def available(self) -> frozenset[ReplyChannel]:
         return frozenset(self._senders)
 

@@ -7,13 +7,14 @@ Structured values (``GATEWAYS``, ``DIRECTORY``) are JSON, as pydantic-settings r
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts.events import ReplyChannel
+from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames
 from services.notify.domain import Directory, RateLimit, RetryPolicy
-from services.notify.teams import DEFAULT_TEAM_NAMES, TeamNames
 
 
 class Gateway(BaseModel):
@@ -23,6 +24,19 @@ class Gateway(BaseModel):
 
     url: str = Field(pattern=r"^https?://")
     secret: SecretStr = Field(min_length=16)
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+class SmsProvider(BaseModel):
+    """An SMS provider's HTTP API (Twilio's Messages API, or a service speaking it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: Literal["twilio"] = "twilio"
+    url: str = Field(default="https://api.twilio.com", pattern=r"^https?://")
+    account: str = Field(min_length=1, description="Account SID: the path and the user name.")
+    token: SecretStr = Field(min_length=1, description="Auth token: the password.")
+    sender: str = Field(min_length=1, description="From: an E.164 number or a sender id.")
     timeout_s: float = Field(default=10.0, gt=0)
 
 
@@ -52,6 +66,19 @@ class NotifySettings(BaseSettings):
         default=60.0, gt=0, description="An attempt with no outcome after this is retried."
     )
     concurrency: int = Field(default=16, ge=1, description="Recipients served at once.")
+    sms: SmsProvider | None = Field(
+        default=None,
+        description="SMS over a provider's API; takes precedence over an sms gateway webhook.",
+    )
+    phone_region: str = Field(
+        default="CN",
+        pattern=r"^[A-Za-z]{2}$",
+        description="Region of phone numbers without a country code (after the traveller's "
+        "and the tenant's).",
+    )
+    phone_regions: dict[str, str] = Field(
+        default_factory=dict, description="Tenant id → its travellers' default phone region."
+    )
     directory: Directory = Field(default_factory=Directory)
     team_names: dict[str, dict[str, str]] = Field(
         default_factory=dict,
@@ -62,6 +89,10 @@ class NotifySettings(BaseSettings):
     def teams(self) -> TeamNames:
         """The default queues' names, with the configured ones added or replacing them."""
         return {**DEFAULT_TEAM_NAMES, **self.team_names}
+
+    def region_of(self, tenant_id: str) -> str:
+        """Where a tenant's travellers' national phone numbers are read."""
+        return self.phone_regions.get(tenant_id) or self.phone_region
 
     @property
     def retry_policy(self) -> RetryPolicy:

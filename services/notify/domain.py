@@ -25,11 +25,13 @@ from contracts.events import (
     EscalationLevel,
     Priority,
     ReplyChannel,
+    SkippedChannel,
     Traveller,
 )
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from runtime.aggregate import Aggregate
 from runtime.clock import epoch_ms
+from services.notify.phones import e164
 
 IN_APP = ReplyChannel.IN_APP
 
@@ -47,6 +49,7 @@ APPEAL_RESOLVED = "appeal_resolved"
 SLA_WARNING = "sla_warning"
 SLA_BREACHED = "sla_breached"
 SLA_BREACHED_FOR_MANAGEMENT = "sla_breached_management"
+SLA_HANDED_OVER = "sla_handed_over"
 DIGEST = "digest"
 DISRUPTION = "disruption_notice"
 TEMPLATE_NAMES = (
@@ -66,6 +69,7 @@ TEMPLATE_NAMES = (
     SLA_WARNING,
     SLA_BREACHED,
     SLA_BREACHED_FOR_MANAGEMENT,
+    SLA_HANDED_OVER,
 )
 
 
@@ -75,6 +79,7 @@ class Role(StrEnum):
     AGENT = "agent"
     ACCOUNT_MANAGER = "account_manager"
     SUPPORT_MANAGER = "support_manager"
+    MANAGER = "manager"  # the holder's team lead, told of a breach
     TEAM = "team"  # a queue's team, when a ticket has no assignee
 
 
@@ -252,13 +257,16 @@ def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Noti
 
 QUIET_REROUTES = frozenset({"urgency-raised"})
 """Re-routes that keep the team and agent: only tighter deadlines, nothing to tell anew."""
+AGENT_ONLY_REROUTES = frozenset({"dispatched"})
+"""A waiting ticket pushed to an agent with room: the traveller already knows its team."""
 
 
 def _routed(event: events.TicketRouted, tenant_id: str, directory: Directory) -> list[Notice]:
     due = _when(event.first_response_due)
     values = {"ticket_id": event.ticket_id, "queue": event.queue, "due": due}
     quiet = event.rule in QUIET_REROUTES
-    told = quiet or event.proactive  # a proactive notice already said what happens next
+    # a proactive notice already said what happens next; a push only names the agent
+    told = quiet or event.proactive or event.rule in AGENT_ONLY_REROUTES
     notices = [] if told else [Notice(event.ticket_id, event.traveller, ROUTED, values)]
     staff_values = {
         **values,
@@ -270,14 +278,29 @@ def _routed(event: events.TicketRouted, tenant_id: str, directory: Directory) ->
         agent = directory.agent(event.assignee)
         notices.append(Notice(event.ticket_id, agent, ASSIGNED, staff_values, Role.AGENT))
     if event.priority is Priority.CRITICAL:
-        staff = directory.staff(tenant_id)
-        for role, person in (
-            (Role.ACCOUNT_MANAGER, staff.account_manager),
-            (Role.SUPPORT_MANAGER, staff.support_manager),
-        ):
-            if person is not None:
+        for role, person in _alerted(event, tenant_id, directory):
+            if all(n.recipient.id != person.id for n in notices):
                 notices.append(Notice(event.ticket_id, person, ESCALATED, staff_values, role))
     return notices
+
+
+def _alerted(
+    event: events.TicketRouted, tenant_id: str, directory: Directory
+) -> list[tuple[Role, Traveller]]:
+    """The managers routing's policy names on the event (their directory entry, else their
+    inbox); an event naming neither (an older one) falls back to the configured ones."""
+    if event.account_manager or event.support_manager:
+        named = [
+            (Role.ACCOUNT_MANAGER, event.account_manager),
+            (Role.SUPPORT_MANAGER, event.support_manager),
+        ]
+        return [(role, directory.manager(tenant_id, pid)) for role, pid in named if pid]
+    staff = directory.staff(tenant_id)
+    configured = [
+        (Role.ACCOUNT_MANAGER, staff.account_manager),
+        (Role.SUPPORT_MANAGER, staff.support_manager),
+    ]
+    return [(role, person) for role, person in configured if person is not None]
 
 
 def _holder(
@@ -314,31 +337,40 @@ def _sla_warning(event: events.SlaWarning, tenant_id: str, directory: Directory)
 
 
 def _sla_breached(event: events.SlaBreached, tenant_id: str, directory: Directory) -> list[Notice]:
-    """The new holder; at the management level also the managers the event names (else the
-    tenant's configured ones), each told once even if they also hold the ticket.
+    """The holder (kept or new), the previous holder when it changed hands, the holder's
+    manager; at the management level also the managers the event names (else the tenant's
+    configured ones). Each person is told once, by name, not only a team's inbox.
     """
+    kept = event.assignee is not None and event.assignee == event.previous_assignee
     values = {
         **_sla_values(event),
         "level": event.level.value,
         "previous_priority": event.previous_priority.value,
-        "previous_assignee": event.previous_assignee or "",
+        "previous_assignee": "" if kept else event.previous_assignee or "",
+        "kept": "yes" if kept else "",
+        "holder": event.assignee or event.queue or "",
     }
     notices = []
     if holder := _holder(event, tenant_id, directory):
         person, role = holder
         notices.append(Notice(event.ticket_id, person, SLA_BREACHED, values, role))
-    if event.level is not EscalationLevel.MANAGEMENT:
-        return notices
-    configured = directory.staff(tenant_id)
-    for_management = {**values, "holder": event.assignee or event.queue or ""}
-    for role, named, fallback in (
-        (Role.ACCOUNT_MANAGER, event.account_manager, configured.account_manager),
-        (Role.SUPPORT_MANAGER, event.support_manager, configured.support_manager),
-    ):
-        manager = directory.manager(tenant_id, named) if named else fallback
+    if event.previous_assignee and not kept:
+        previous = directory.agent(event.previous_assignee)
+        notices.append(Notice(event.ticket_id, previous, SLA_HANDED_OVER, values, Role.AGENT))
+    managers: list[tuple[Role, Traveller | None]] = []
+    if event.manager:
+        managers.append((Role.MANAGER, directory.manager(tenant_id, event.manager)))
+    if event.level is EscalationLevel.MANAGEMENT:
+        configured = directory.staff(tenant_id)
+        for role, named, fallback in (
+            (Role.ACCOUNT_MANAGER, event.account_manager, configured.account_manager),
+            (Role.SUPPORT_MANAGER, event.support_manager, configured.support_manager),
+        ):
+            managers.append((role, directory.manager(tenant_id, named) if named else fallback))
+    for role, manager in managers:
         if manager is not None and all(n.recipient.id != manager.id for n in notices):
             notices.append(
-                Notice(event.ticket_id, manager, SLA_BREACHED_FOR_MANAGEMENT, for_management, role)
+                Notice(event.ticket_id, manager, SLA_BREACHED_FOR_MANAGEMENT, values, role)
             )
     return notices
 
@@ -347,21 +379,20 @@ def _sla_breached(event: events.SlaBreached, tenant_id: str, directory: Director
 
 
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-_PHONE = re.compile(r"^\+?[0-9]{6,15}$")
 
 
 def valid_email(address: str) -> bool:
     return bool(_EMAIL.match(address))
 
 
-def address_for(person: Traveller, channel: ReplyChannel) -> str | None:
-    """The person's address on a channel, or None if we cannot reach them there."""
+def address_for(person: Traveller, channel: ReplyChannel, region: str | None = None) -> str | None:
+    """The person's address on a channel, or None if we cannot reach them there. A phone
+    number is E.164, read in ``region`` when it has no country code (``phones.e164``)."""
     match channel:
         case ReplyChannel.EMAIL:
             return person.email
         case ReplyChannel.SMS:
-            phone = (person.phone or "").replace(" ", "").replace("-", "")
-            return phone if _PHONE.match(phone) else None
+            return e164(person.phone, person.region or region)
         case ReplyChannel.WECHAT | ReplyChannel.WECOM | ReplyChannel.DINGTALK:
             return person.im_user_id
     return person.id  # the inbox and web chat know people by their id
@@ -376,23 +407,55 @@ class Hop(BaseModel):
     address: str
 
 
-def route_for(
-    person: Traveller, origin: Channel | None, available: frozenset[ReplyChannel]
-) -> list[Hop]:
+@dataclass(frozen=True)
+class RoutePlan:
+    hops: list[Hop]
+    skipped: list[SkippedChannel]
+    """Wanted channels that could not be used, and why: kept in the delivery history."""
+
+
+def plan_route(
+    person: Traveller,
+    origin: Channel | None,
+    available: frozenset[ReplyChannel],
+    region: str | None = None,
+) -> RoutePlan:
     """The fallback chain: their preference and fallbacks (else the contact's channel), then
-    the in-app inbox; only channels that are configured and where we have an address.
+    the in-app inbox; only channels that are configured and where we have an address. The
+    others are recorded as skipped, never dropped without a trace.
     """
     if person.preferred_channel or person.fallback_channels:
         wanted = [c for c in (person.preferred_channel, *person.fallback_channels) if c]
     else:
         wanted = [REPLY_CHANNEL_OF[origin]] if origin else []
-    route: list[Hop] = []
+    hops: list[Hop] = []
+    skipped: list[SkippedChannel] = []
     for channel in (*wanted, IN_APP):
-        address = address_for(person, channel)
-        usable = channel is IN_APP or channel in available
-        if usable and address and all(hop.channel is not channel for hop in route):
-            route.append(Hop(channel=channel, address=address))
-    return route
+        if any(hop.channel is channel for hop in hops):
+            continue
+        address = address_for(person, channel, region)
+        why = _unusable(person, channel, available, address)
+        if why is None and address:
+            hops.append(Hop(channel=channel, address=address))
+        elif why is not None and all(s.channel != channel for s in skipped):
+            skipped.append(SkippedChannel(channel=channel, reason=why))
+    return RoutePlan(hops, skipped)
+
+
+def _unusable(
+    person: Traveller,
+    channel: ReplyChannel,
+    available: frozenset[ReplyChannel],
+    address: str | None,
+) -> str | None:
+    if channel is not IN_APP and channel not in available:
+        what = "SMS provider" if channel is ReplyChannel.SMS else f"{channel.value} gateway"
+        return f"no {what} configured"
+    if address:
+        return None
+    if channel is ReplyChannel.SMS and person.phone:
+        return "invalid phone number"
+    return "no address"
 
 
 # --- retries, rate limits, signatures --------------------------------------
@@ -493,6 +556,9 @@ class Delivery(Aggregate):
     channel: ReplyChannel
     address: str = ""
     route: list[Hop] = Field(default_factory=list, description="Channels left to fall back to.")
+    skipped: list[SkippedChannel] = Field(
+        default_factory=list, description="Wanted channels passed over before this one, and why."
+    )
     template: str
     language: str
     subject: str
@@ -523,6 +589,7 @@ class Delivery(Aggregate):
         *,
         source_message_id: str,
         now: datetime,
+        skipped: Sequence[SkippedChannel] = (),
     ) -> Delivery:
         """A delivery on the first channel of the route; the inbox delivers by storing."""
         first, *rest = route
@@ -535,6 +602,7 @@ class Delivery(Aggregate):
             channel=first.channel,
             address=first.address,
             route=rest,
+            skipped=list(skipped),
             template=notice.template,
             language=rendered.language,
             subject=rendered.subject,
@@ -553,7 +621,8 @@ class Delivery(Aggregate):
         if self.status is not DeliveryStatus.FAILED or not self.route:
             return None
         first, *rest = self.route
-        data = self.model_dump(exclude={"version", "processed", "outbox", "history", "error"})
+        excluded = {"version", "processed", "outbox", "history", "error", "skipped"}
+        data = self.model_dump(exclude=excluded)
         data.update(
             id=delivery_id(self.source_message_id, self.recipient, first.channel),
             channel=first.channel,
@@ -625,6 +694,7 @@ class Delivery(Aggregate):
                     language=self.language,
                     source_message_id=source,
                     delivered_at=now,
+                    skipped=self.skipped if notification_id == self.id else [],
                 )
             )
 
@@ -654,6 +724,7 @@ class Delivery(Aggregate):
                 attempts=self.attempts,
                 error=error,
                 failed_at=now,
+                skipped=self.skipped,
             )
         )
 

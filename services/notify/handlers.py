@@ -35,7 +35,7 @@ from services.notify.domain import (
     digest_values,
     notices_for,
     plan,
-    route_for,
+    plan_route,
 )
 from services.notify.render import Renderer
 
@@ -55,6 +55,7 @@ class Notifier:
         directory: Directory | None = None,
         available: frozenset[ReplyChannel] = frozenset(),
         on_pending: Callable[[Delivery], None] = lambda _: None,
+        phone_region: Callable[[str], str | None] = lambda _tenant: None,
     ) -> None:
         self.deliveries = deliveries
         self.renderer = renderer
@@ -62,18 +63,22 @@ class Notifier:
         self.directory = directory or Directory()
         self.available = available
         self._on_pending = on_pending
+        self._phone_region = phone_region
 
     async def notify(self, envelope: Envelope[Any]) -> list[Delivery]:
         """One delivery per person the event concerns; a redelivered event adds none."""
         added = []
+        region = self._phone_region(envelope.tenant_id)
         for notice in notices_for(envelope.payload, envelope.tenant_id, self.directory):
+            route = plan_route(notice.recipient, notice.origin, self.available, region)
             delivery = Delivery.create(
                 envelope.tenant_id,
                 notice,
                 self.renderer.render(notice),
-                route_for(notice.recipient, notice.origin, self.available),
+                route.hops,
                 source_message_id=envelope.message_id,
                 now=self.clock.now(),
+                skipped=route.skipped,
             )
             if await self._add(delivery, envelope):
                 added.append(delivery)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
-from services.notify import api, store
+from services.notify import api, sms, store
 from services.notify.channels import Channels
 from services.notify.config import NotifySettings
 from services.notify.domain import Delivery
@@ -21,6 +21,7 @@ def bootstrap(settings: Settings | None = None, notify: NotifySettings | None = 
     deliveries = runtime.repository(store.DELIVERIES, Delivery)
     renderer = Renderer(team_names=notify.teams)
     channels = Channels(notify, runtime.clock)
+    sms.install(channels, notify.sms)
     dispatcher = Dispatcher(deliveries, channels, renderer, runtime.clock, notify)
     notifier = Notifier(
         deliveries,
@@ -29,6 +30,7 @@ def bootstrap(settings: Settings | None = None, notify: NotifySettings | None = 
         directory=notify.directory,
         available=channels.available,
         on_pending=dispatcher.due,
+        phone_region=notify.region_of,
     )
     register_subscribers(runtime.bus, notifier)
     runtime.workers.append(dispatcher)

@@ -20,8 +20,8 @@ from jinja2 import (
 )
 
 from contracts.languages import FALLBACK_LANGUAGE
+from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames, team_name
 from services.notify.domain import DIGEST, Notice, Rendered
-from services.notify.teams import DEFAULT_TEAM_NAMES, TeamNames, team_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -25,6 +25,7 @@ from services.routing.corrections import training_rows
 from services.routing.domain import (
     RESERVED_QUEUES,
     Agent,
+    AssignmentMode,
     BotAnswer,
     CaseStatus,
     Presence,
@@ -99,6 +100,12 @@ class AgentIn(BaseModel):
     capacity: int = Field(default=5, ge=0, le=100, description="Open tickets at once.")
     expert: bool = Field(default=False, description="May take the expert and complaint queues.")
     senior: bool = Field(default=False, description="Takes first SLA escalations (docs/sla.md).")
+    manager: str | None = Field(
+        default=None,
+        pattern=NAME,
+        description="Their team lead, told when a ticket they hold breaches its SLA "
+        "(default: the tenant's support manager).",
+    )
     presence: Presence | None = Field(default=None, description="Unchanged when omitted.")
 
 
@@ -112,6 +119,7 @@ class AgentView(BaseModel):
     capacity: int
     expert: bool
     senior: bool
+    manager: str | None
     presence: Presence
     load: int
     tickets: list[str]
@@ -177,6 +185,10 @@ class PolicyIn(BaseModel):
     account_manager: str | None = Field(default=None, pattern=NAME)
     support_manager: str | None = Field(default=None, pattern=NAME)
     bot_enabled: bool = True
+    assignment: AssignmentMode = Field(
+        default=AssignmentMode.LEAST_LOADED,
+        description="How a ticket picks among free agents: least_loaded or round_robin.",
+    )
 
 
 class PolicyView(PolicyIn):
@@ -305,6 +317,7 @@ def router(
             agent.capacity = body.capacity
             agent.expert = body.expert
             agent.senior = body.senior
+            agent.manager = body.manager
             if body.presence is not None:
                 agent.presence = body.presence
 
@@ -317,6 +330,7 @@ def router(
             ),
             change,
         )
+        routing.wake_dispatch(scope.tenant)  # online, or more capacity: waiting cases go out
         response.status_code = status.HTTP_201_CREATED if new else status.HTTP_200_OK
         return agent_view(agent)
 
@@ -330,6 +344,7 @@ def router(
             agent.presence = body.presence
 
         agent = await store.agents.change(scope.tenant, Agent.key(scope.tenant, agent_id), change)
+        routing.wake_dispatch(scope.tenant)
         return agent_view(agent)
 
     @api.delete("/agents/{agent_id}", tags=["agents"], status_code=status.HTTP_204_NO_CONTENT)

@@ -31,6 +31,7 @@ from services.routing.care_store import (
     AFFECTED,
     DISRUPTIONS,
     INCIDENTS,
+    PARTNERS,
     SUPPLIER_REPORTS,
     TRIPS,
     CareStore,
@@ -43,6 +44,7 @@ from services.routing.incidents import (
     TenantIncident,
     choose_incident,
 )
+from services.routing.partners import PartnerRegistration, PartnerSecrets
 from services.routing.suppliers import (
     SUPPLIER_SCOPE,
     SupplierReport,
@@ -92,11 +94,13 @@ class ProactiveCare:
         reports: Repository[SupplierReport],
         clock: Clock,
         settings: SupplierSettings,
+        partners: PartnerSecrets | None = None,
     ) -> None:
         self.store = store
         self.reports = reports
         self.clock = clock
         self.settings = settings
+        self.partners = partners or PartnerSecrets(None, settings)
 
     # ------------------------------------------------------------------ ingress (HTTP)
 
@@ -106,11 +110,11 @@ class ProactiveCare:
         """Verify, de-duplicate and put one partner event on the bus; nothing is written for
         a refused request (401 unsigned/forged/stale, 409 replayed, 422 invalid body)."""
         now = self.clock.now()
-        known = self.settings.partners.get(partner)
-        if known is None:
+        secrets = await self.partners.active(partner)
+        if secrets is None:
             raise Refused(401, "unknown partner")
         try:
-            webhook_signature.verify(signature, body, known.secrets, now)
+            webhook_signature.verify(signature, body, secrets, now)
         except webhook_signature.SignatureError as exc:
             raise Refused(401, str(exc)) from exc
         try:
@@ -341,4 +345,6 @@ def build_care(runtime: ServiceRuntime, settings: SupplierSettings | None = None
         affected=runtime.repository(AFFECTED, AffectedTraveller),
     )
     reports = runtime.repository(SUPPLIER_REPORTS, SupplierReport)
-    return ProactiveCare(store, reports, runtime.clock, settings or SupplierSettings())
+    settings = settings or SupplierSettings()
+    partners = PartnerSecrets(runtime.repository(PARTNERS, PartnerRegistration), settings)
+    return ProactiveCare(store, reports, runtime.clock, settings, partners)

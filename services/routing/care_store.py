@@ -28,6 +28,7 @@ AFFECTED = "affected_travellers"
 SUPPLIER_REPORTS = "supplier_reports"
 UNKNOWN_EVENTS = "supplier_unknown_events"
 NONCES = "supplier_nonces"
+PARTNERS = "supplier_partners"
 NONCE_KEEP = timedelta(minutes=15)
 """Longer than the replay window, so a replay is caught for as long as it could verify."""
 OUTBOX_COLLECTIONS = (DISRUPTIONS, INCIDENTS, AFFECTED, SUPPLIER_REPORTS)

@@ -229,6 +229,8 @@ class Rule(StrEnum):
     RECATEGORISED = "recategorised"
     URGENCY_RAISED = "urgency-raised"
     SLA_ESCALATED = "sla-escalated"
+    DISPATCHED = "dispatched"
+    """A waiting case pushed to an agent who freed capacity (``services.routing.dispatch``)."""
 
 
 def select_queue(
@@ -281,6 +283,15 @@ class TenantQueue(Aggregate):
         )
 
 
+class AssignmentMode(StrEnum):
+    """How a ticket picks among the free agents able to take it (a tenant setting)."""
+
+    LEAST_LOADED = "least_loaded"
+    """The lowest share of capacity in use; ties to whoever waited longest."""
+    ROUND_ROBIN = "round_robin"
+    """Whoever waited longest since their last assignment, whatever their load."""
+
+
 class RoutingPolicy(Aggregate):
     """A tenant's routing settings: VIP status, who serves VIPs and appeals, the bot."""
 
@@ -292,6 +303,7 @@ class RoutingPolicy(Aggregate):
     support_manager: str | None = None
     """Reviews second appeals."""
     bot_enabled: bool = True
+    assignment: AssignmentMode = AssignmentMode.LEAST_LOADED
 
     @classmethod
     def default(cls, tenant_id: str) -> RoutingPolicy:
@@ -331,6 +343,8 @@ class Agent(Aggregate):
     expert: bool = False
     senior: bool = False
     """Takes the first escalation of a breached SLA in the queues they work (docs/sla.md)."""
+    manager: str | None = None
+    """Their team lead: told when a ticket they hold breaches (else the support manager)."""
     presence: Presence = Presence.OFFLINE
     tickets: list[str] = Field(default_factory=list)
     last_assigned_at: datetime | None = None
@@ -399,8 +413,10 @@ def choose_agent(
     category: str | None,
     language: str | None,
     account_manager: str | None = None,
+    mode: AssignmentMode = AssignmentMode.LEAST_LOADED,
 ) -> Assignment:
-    """The least-loaded qualified agent of this tenant who is online with a free slot.
+    """The least-loaded (or, round robin, the longest-waiting) qualified agent of this
+    tenant who is online with a free slot.
 
     Load is the share of capacity in use; ties go to the fewest tickets, then to
     whoever has waited longest since their last assignment. An agent who
@@ -429,15 +445,23 @@ def choose_agent(
         shown = "; ".join(f"{k} {v}" for k, v in sorted(refusals.items())[:4])
         detail = f" ({shown})" if shown else ""
         return Assignment(None, f"{skipped}no qualified agent available{detail}: left in queue")
-    best = min(
-        qualified,
-        key=lambda a: (a.load / a.capacity, a.load, a.last_assigned_at or _NEVER, a.agent_id),
-    )
+    best = pick_agent(qualified, mode)
+    how = "least loaded" if mode is AssignmentMode.LEAST_LOADED else "next in turn"
     return Assignment(
         best.agent_id,
-        f"{skipped}{best.agent_id}: least loaded of {len(qualified)} qualified "
+        f"{skipped}{best.agent_id}: {how} of {len(qualified)} qualified "
         f"({best.load}/{best.capacity})",
         best,
+    )
+
+
+def pick_agent(able: Sequence[Agent], mode: AssignmentMode) -> Agent:
+    """Of agents who may all take a ticket, the one the tenant's assignment mode prefers."""
+    if mode is AssignmentMode.ROUND_ROBIN:
+        return min(able, key=lambda a: (a.last_assigned_at or _NEVER, a.agent_id))
+    return min(
+        able,
+        key=lambda a: (a.load / a.capacity, a.load, a.last_assigned_at or _NEVER, a.agent_id),
     )
 
 
@@ -665,6 +689,9 @@ class RoutingCase(Aggregate):
     sla: CaseSla = Field(default_factory=CaseSla)
     escalation: EscalationLevel | None = None
     """How far a breached SLA has escalated the current run (docs/sla.md)."""
+    managers: tuple[str | None, str | None] = (None, None)
+    """The tenant's account and support manager as its policy named them when last read:
+    ``ticket.routed`` carries them, so notify alerts them of critical tickets."""
 
     @classmethod
     def blank(cls, tenant_id: str, ticket_id: str) -> RoutingCase:
@@ -692,6 +719,21 @@ class RoutingCase(Aggregate):
         self.triage = triage
         self.base_priority = triage_priority(triage.urgency, opened.priority)
         self._score()
+
+    @property
+    def waiting_for_agent(self) -> bool:
+        """Open in a queue with nobody on it: what dispatch hands out."""
+        return self.status is CaseStatus.OPEN and self.queue is not None and self.assignee is None
+
+    def hand_to(self, assignment: Assignment, now: datetime) -> None:
+        """An agent with room takes this waiting case; its queue, priority and clocks stay."""
+        self.assignee = assignment.assignee
+        self.rule = Rule.DISPATCHED
+        self._publish(f"queue {self.queue}: {assignment.note}", now)
+
+    def know_managers(self, policy: RoutingPolicy) -> None:
+        """Remember who the tenant's policy names to alert (carried on ``ticket.routed``)."""
+        self.managers = (policy.account_manager, policy.support_manager)
 
     def signals(self, vip: str | None, departs_in: timedelta | None = None) -> UrgencySignals:
         return UrgencySignals(
@@ -902,6 +944,7 @@ class RoutingCase(Aggregate):
                 level=step.level,
                 account_manager=step.account_manager,
                 support_manager=step.support_manager,
+                manager=step.manager,
                 deadline=run.deadline,
                 breached_at=now,
             )
@@ -971,6 +1014,8 @@ class RoutingCase(Aggregate):
                 rule=self.rule.value if self.rule else None,
                 bot_decision=self.bot_decision,
                 proactive=self.proactive,
+                account_manager=self.managers[0],
+                support_manager=self.managers[1],
             )
         )
 

@@ -1,10 +1,14 @@
 """Who a breached ticket goes to next: a senior agent of its queue, then the expert team,
 then management (the tenant's support manager and account manager). Pure.
 
-A rung with nobody free to take the ticket is skipped, so a breach always moves
-the ticket on; the expert queue always takes it (a queue is a team, even when
-no expert is free this minute). Past the top, a ticket stays with management
-and every further breach tells them again.
+A breach never leaves a ticket with nobody (issue #18). A rung either hands the
+ticket over to a named person who is free to take it, or — when nobody else is
+free — the owner keeps it and the rung watches: the expert rung moves it to the
+expert queue with its owner, the management rung tells management. Only a ticket
+nobody held goes to a manager by name (else to whoever is online, beyond
+capacity). The owner's slot is freed only when a named person takes over.
+Everyone told of a breach is named on the event: the holder, the previous
+holder, and the holder's manager (their team lead, else the support manager).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from services.routing.domain import (
     GENERAL_QUEUE,
     Agent,
     Assignment,
+    Presence,
     QueueDef,
     RoutingCase,
     RoutingPolicy,
@@ -38,6 +43,8 @@ class Escalation:
     assignment: Assignment
     account_manager: str | None = None
     support_manager: str | None = None
+    manager: str | None = None
+    """The holder's manager, told of the breach: their team lead, else the support manager."""
 
 
 def next_rungs(current: EscalationLevel | None) -> tuple[EscalationLevel, ...]:
@@ -55,8 +62,31 @@ def escalate(
     policy: RoutingPolicy,
     language: str | None,
 ) -> Escalation:
-    """The next rung that can take the case, with whom."""
-    others = [a for a in agents if not a.holds(case.id) and a.agent_id != case.assignee]
+    """The next rung that can take the case, with whom (never nobody while anyone is there)."""
+    step = _climb(case, agents, queues, policy, language)
+    holder = next((a for a in agents if a.agent_id == step.assignment.assignee), None)
+    manager = (holder.manager if holder else None) or policy.support_manager
+    if manager == step.assignment.assignee:
+        manager = None
+    return Escalation(
+        step.level,
+        step.queue,
+        step.assignment,
+        account_manager=step.account_manager,
+        support_manager=step.support_manager,
+        manager=manager,
+    )
+
+
+def _climb(
+    case: RoutingCase,
+    agents: Sequence[Agent],
+    queues: Mapping[str, QueueDef],
+    policy: RoutingPolicy,
+    language: str | None,
+) -> Escalation:
+    owner = case.assignee
+    others = [a for a in agents if not a.holds(case.id) and a.agent_id != owner]
     category = case.triage.category if case.triage else None
     for level in next_rungs(case.escalation):
         if level is EscalationLevel.SENIOR_AGENT:
@@ -68,6 +98,7 @@ def escalate(
                 queue=queue,
                 category=category,
                 language=language,
+                mode=policy.assignment,
             )
             if senior.assignee is not None:
                 return Escalation(level, queue.id, _noted(senior, "senior agent"))
@@ -79,13 +110,28 @@ def escalate(
                 queue=queues[EXPERT_QUEUE],
                 category=category,
                 language=language,
+                mode=policy.assignment,
             )
-            return Escalation(level, EXPERT_QUEUE, _noted(expert, "expert team"))
+            if expert.assignee is not None:
+                return Escalation(level, EXPERT_QUEUE, _noted(expert, "expert team"))
+            if owner is not None:
+                kept = Assignment(owner, f"expert team: no other expert free; {owner} keeps it")
+                return Escalation(level, EXPERT_QUEUE, kept)
+    return _management(case, agents, policy, language)
+
+
+def _management(
+    case: RoutingCase, agents: Sequence[Agent], policy: RoutingPolicy, language: str | None
+) -> Escalation:
+    """Management is told; the owner keeps the ticket, else a manager takes it by name."""
+    owner = case.assignee
     manager = policy.support_manager or policy.account_manager
-    if manager is not None:
+    if owner is not None:
+        assignment = Assignment(owner, f"management told; {owner} keeps it")
+    elif manager is not None:
         assignment = Assignment(manager, f"{manager}: management")
     else:
-        assignment = Assignment(case.assignee, "no support or account manager named: kept")
+        assignment = _anyone_online(case, agents, language)
     return Escalation(
         EscalationLevel.MANAGEMENT,
         case.queue or EXPERT_QUEUE,
@@ -93,6 +139,22 @@ def escalate(
         account_manager=policy.account_manager,
         support_manager=policy.support_manager,
     )
+
+
+def _anyone_online(case: RoutingCase, agents: Sequence[Agent], language: str | None) -> Assignment:
+    """No owner and no manager named: the least-loaded online agent who reads the language,
+    experts first, beyond capacity (a breached ticket must have a person)."""
+    online = [
+        a
+        for a in agents
+        if a.tenant_id == case.tenant_id
+        and a.presence is Presence.ONLINE
+        and (not language or language in a.languages)
+    ]
+    if not online:
+        return Assignment(None, "nobody online and no manager named: left with its team")
+    best = min(online, key=lambda a: (not a.expert, a.load / max(a.capacity, 1), a.agent_id))
+    return Assignment(best.agent_id, f"{best.agent_id}: online, beyond capacity", best)
 
 
 def _noted(assignment: Assignment, rung: str) -> Assignment:

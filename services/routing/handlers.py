@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -91,6 +92,8 @@ class Router:
         self.threshold = threshold
         self.care = care
         self._model: TriageModel | None = None
+        self.wake_dispatch: Callable[[str], None] = lambda _tenant: None
+        """Tells push assignment (``dispatch.Dispatcher.wake``) an agent may have room."""
 
     async def start(self) -> None:
         """Load the triage model and embed the seeded articles, once, before consuming."""
@@ -150,6 +153,8 @@ class Router:
         if self.care:  # before the case commits: a redelivery after a crash still links it
             await self.care.cluster(envelope)
         await self._commit(case, envelope, fresh)
+        if case.waiting_for_agent:  # an agent may have freed a slot while it was routed
+            self.wake_dispatch(case.tenant_id)
 
     async def ticket_followed_up(self, envelope: Envelope[events.TicketFollowedUp]) -> None:
         followed = envelope.payload
@@ -157,6 +162,7 @@ class Router:
         if case is None:
             return
         policy = await self.store.policy(case.tenant_id)
+        case.know_managers(policy)
         case.follow_up(followed, policy.vip_reason(followed.traveller.id), self.clock.now())
         await self._commit(case, envelope, fresh)
 
@@ -307,6 +313,7 @@ class Router:
         bot_why: str | None,
         appeal: AppealLevel | None = None,
     ) -> Route:
+        case.know_managers(policy)
         queues = await self.store.catalogue(case.tenant_id)
         queue, rule = select_queue(case.triage, priority, queues, appeal=appeal)
         if appeal is AppealLevel.SUPPORT_MANAGER and policy.support_manager:
@@ -324,6 +331,7 @@ class Router:
                 account_manager=policy.account_manager_for(traveller)
                 if rule is Rule.CATEGORY
                 else None,
+                mode=policy.assignment,
             )
         return Route(queue, rule, assignment, priority, note, bot_why)
 
@@ -389,6 +397,7 @@ class Router:
         if agent is not None and agent.holds(case.id):
             agent.release(case.id)
             await self.store.agents.save(agent)
+            self.wake_dispatch(case.tenant_id)
 
     def _correction(
         self,

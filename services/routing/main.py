@@ -16,6 +16,7 @@ from runtime.store import Document
 from services.routing import api, care_store, sla_api, sla_store, store
 from services.routing.care import build_care, register_care_subscribers
 from services.routing.care_api import care_router
+from services.routing.dispatch import Dispatch, Dispatcher, DispatchSettings
 from services.routing.domain import Agent, RoutingCase, RoutingPolicy, TenantQueue
 from services.routing.handlers import register_subscribers
 from services.routing.knowledge import (
@@ -25,6 +26,7 @@ from services.routing.knowledge import (
     load_seed,
     load_threshold,
 )
+from services.routing.partners_api import partners_router
 from services.routing.scheduler import SlaScheduler, SlaSettings
 from services.routing.sla_router import SlaRouter, register_sla_subscribers
 
@@ -52,6 +54,9 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
     )
     register_subscribers(runtime.bus, router)
     register_sla_subscribers(runtime.bus, router)
+    dispatcher = Dispatcher(Dispatch(routing_store, runtime.clock), DispatchSettings())
+    router.wake_dispatch = dispatcher.wake
+    runtime.workers.append(dispatcher)
     runtime.workers.append(
         SlaScheduler(slas, router, runtime.clock, SlaSettings(), runtime.registry)
     )
@@ -73,6 +78,7 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
         routers=[
             api.router(router, kb, articles, runtime.clock),
             care_router(care),
+            partners_router(care),
             sla_api.router(
                 runtime.repository(sla_store.SLA_POLICIES, sla_store.TenantSlaPolicy),
                 runtime.clock,

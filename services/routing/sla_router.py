@@ -141,6 +141,7 @@ class SlaRouter(Router):
                 await self.store.catalogue(case.tenant_id),
                 await self.store.policy(case.tenant_id),
             )
+        case.know_managers(desk.policy)
         step = escalate(case, desk.agents, desk.queues, desk.policy, self._language(case))
         await self._reserve(case, step.assignment)
         case.breach(timer.clock, step, now)
@@ -156,6 +157,7 @@ class SlaRouter(Router):
             )
         except NotFound:
             return
+        self.wake_dispatch(tenant_id)
 
     # ------------------------------------------------------------------ steps
 

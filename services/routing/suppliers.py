@@ -90,6 +90,10 @@ class SupplierSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRIPCARE_SUPPLIER_", extra="ignore")
 
     partners: dict[str, Partner] = Field(default_factory=dict)
+    admin_tenant: str = Field(
+        default="tripcare",
+        description="Admins of this tenant (the operator's own) manage partners' secrets.",
+    )
 
 
 class SupplierReport(Aggregate):

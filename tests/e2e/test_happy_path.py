@@ -114,10 +114,16 @@ async def test_contact_to_rating_end_to_end(stack: Stack) -> None:
 
         tracking = await http.get(created.json()["tracking_url"])
         assert tracking.status_code == 200
-        assert (tracking.json()["status"], tracking.json()["handled_by"]) == (
-            "resolved",
-            "disruption",
-        )
+        tracked = tracking.json()
+        assert (tracked["status"], tracked["language"]) == ("resolved", "zh-Hans")
+        assert tracked["handled_by"] == "航班异常处理团队"  # the team, not the queue id
+        assert tracked["status_text"] == "已解决"
+        summaries = [step["summary"] for step in tracked["timeline"]]
+        assert "已转交航班异常处理团队" in summaries  # the team, not "disruption 团队"
+        assert not [s for s in summaries if "disruption" in s or "Routed" in s]
+        english = await http.get(created.json()["tracking_url"], params={"lang": "en"})
+        steps = [step["summary"] for step in english.json()["timeline"]]
+        assert "Passed to our travel disruption team" in steps
 
 
 async def test_bad_input_answers_422_naming_the_field_and_writes_nothing(stack: Stack) -> None:

@@ -103,5 +103,5 @@ async def test_warning_and_breach_reach_the_timeline_once_and_raise_the_priority
         ]
 
         tracked = (await http.get(created.json()["tracking_url"])).json()
-        assert tracked["handled_by"] == "expert"
+        assert tracked["handled_by"] == "Our senior specialist team"
         assert "sla_breached" not in {e["kind"] for e in tracked["timeline"]}, "desk-only alarms"

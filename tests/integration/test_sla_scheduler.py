@@ -219,7 +219,8 @@ async def test_breaches_fire_once_on_time_across_replicas_restarts_and_downtime(
     first = heard.of("sla.breached", "first_response")
     assert sorted(h.payload["ticket_id"] for h in first) == tickets
     assert all(0 <= lateness(h) <= LATE_LIMIT_S for h in first), [lateness(h) for h in first]
-    assert {h.payload["level"] for h in first} == {"expert_team"}  # no senior registered
+    # Nobody holds them and no agent is registered: straight to management (#18), never nobody.
+    assert {h.payload["level"] for h in first} == {"management"}
     warnings = heard.of("sla.warning", "first_response")
     assert sorted(h.payload["ticket_id"] for h in warnings) == tickets
 

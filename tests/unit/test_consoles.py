@@ -347,6 +347,7 @@ async def test_the_tracking_page_speaks_the_travellers_language_and_hides_notes(
     assert page.status_code == 200
     assert '<html lang="zh-Hans">' in page.text
     assert "internal only" not in page.text
+    assert "Routed to" not in page.text
     assert (await desk.http.get("/track/forged")).status_code == 404
     refused = await desk.http.post(f"/track/{token}/not-helped")
     assert (refused.status_code, 'role="alert"' in refused.text) == (409, True)

@@ -20,7 +20,7 @@ from services.notify.domain import (
     TenantStaff,
     delivery_id,
     notices_for,
-    route_for,
+    plan_route,
 )
 from services.notify.render import TEMPLATES, Renderer
 from tests.factories import T0, TRAVELLER
@@ -149,6 +149,21 @@ def test_the_assigned_agent_and_on_critical_tickets_the_managers_are_told() -> N
     assert [n.role for n in elsewhere] == [Role.TRAVELLER]
 
 
+def test_critical_alerts_go_to_the_managers_routing_policy_names_with_no_directory() -> None:
+    """Issue #18: with notify's staff list empty (the local setup) no alert reached anyone."""
+    event = routed(Priority.CRITICAL, "agent-7").model_copy(
+        update={"account_manager": "am-9", "support_manager": "agent-7"}
+    )
+
+    notices = notices_for(event, "acme", NO_STAFF)
+
+    assert [(n.role, n.recipient.id, n.template) for n in notices] == [
+        (Role.TRAVELLER, "trav-42", "ticket_routed"),
+        (Role.AGENT, "agent-7", "ticket_assigned"),
+        (Role.ACCOUNT_MANAGER, "am-9", "ticket_escalated"),
+    ]
+
+
 def test_the_booker_hears_of_the_resolution_of_the_trip_they_booked() -> None:
     booker = Traveller(id="booker-1", language="en", email="pa@acme.example")
     resolved = events.TicketResolved(
@@ -193,7 +208,7 @@ def test_the_route_is_the_preference_then_its_fallbacks_then_the_inbox() -> None
         fallback_channels=[ReplyChannel.SMS, ReplyChannel.EMAIL],
     )
 
-    route = route_for(person, events.Channel.WEB_CHAT, EVERYTHING)
+    route = plan_route(person, events.Channel.WEB_CHAT, EVERYTHING).hops
 
     assert [(h.channel, h.address) for h in route] == [
         ("wecom", "wx-li"),
@@ -212,22 +227,85 @@ def test_channels_without_an_address_or_a_gateway_are_left_out() -> None:
     )
     no_email = EVERYTHING - {ReplyChannel.EMAIL}
 
-    assert [h.channel for h in route_for(person, None, EVERYTHING)] == ["email", "in_app"]
-    assert [h.channel for h in route_for(person, None, no_email)] == ["in_app"]
+    assert [h.channel for h in plan_route(person, None, EVERYTHING).hops] == ["email", "in_app"]
+    assert [h.channel for h in plan_route(person, None, no_email).hops] == ["in_app"]
 
 
 def test_without_a_preference_the_reply_goes_back_the_way_the_contact_came() -> None:
     person = Traveller(id="trav-1", im_user_id="wx-li", phone="+8613800000000")
 
-    assert [h.channel for h in route_for(person, events.Channel.WECHAT, EVERYTHING)] == [
+    assert [h.channel for h in plan_route(person, events.Channel.WECHAT, EVERYTHING).hops] == [
         "wechat",
         "in_app",
     ]
-    assert [h.channel for h in route_for(person, events.Channel.PHONE, EVERYTHING)] == [
+    assert [h.channel for h in plan_route(person, events.Channel.PHONE, EVERYTHING).hops] == [
         "sms",
         "in_app",
     ]
-    assert [h.channel for h in route_for(person, None, EVERYTHING)] == ["in_app"]
+    assert [h.channel for h in plan_route(person, None, EVERYTHING).hops] == ["in_app"]
+
+
+def test_a_wanted_channel_without_a_gateway_is_recorded_as_skipped_with_the_fallback() -> None:
+    person = Traveller(
+        id="trav-1",
+        im_user_id="wx-li",
+        phone="12345",
+        preferred_channel=ReplyChannel.WECOM,
+        fallback_channels=[ReplyChannel.SMS, ReplyChannel.EMAIL],
+    )
+
+    route = plan_route(person, None, frozenset({ReplyChannel.SMS, ReplyChannel.EMAIL}), "CN")
+
+    assert [h.channel for h in route.hops] == ["in_app"]
+    assert [(s.channel, s.reason) for s in route.skipped] == [
+        ("wecom", "no wecom gateway configured"),
+        ("sms", "invalid phone number"),
+        ("email", "no address"),
+    ]
+    notice = Notice("TC-1", person, "ticket_replied", {"ticket_id": "TC-1", "message": "hi"})
+    delivery = Delivery.create(
+        "acme",
+        notice,
+        Renderer().render(notice),
+        route.hops,
+        source_message_id="m1",
+        now=T0,
+        skipped=route.skipped,
+    )
+    (delivered,) = delivery.take_events()
+    assert isinstance(delivered, events.NotificationDelivered)
+    assert [s.channel for s in delivered.skipped] == ["wecom", "sms", "email"]
+
+
+@pytest.mark.parametrize(
+    ("phone", "region", "expected"),
+    [
+        ("13800138000", "CN", "+8613800138000"),
+        ("138 0013 8000", "CN", "+8613800138000"),
+        ("0086 138-0013-8000", "CN", "+8613800138000"),
+        ("+86 138 0013 8000", "JP", "+8613800138000"),
+        ("090-1234-5678", "JP", "+819012345678"),
+        ("13800138000", "JP", None),
+        ("12345", "CN", None),
+        ("13800138000", None, None),
+    ],
+)
+def test_phone_numbers_go_out_in_e164_or_not_at_all(
+    phone: str, region: str | None, expected: str | None
+) -> None:
+    person = Traveller(id="t", phone=phone, preferred_channel=ReplyChannel.SMS)
+    route = plan_route(person, None, EVERYTHING, region)
+    sms = [h.address for h in route.hops if h.channel is ReplyChannel.SMS]
+    assert sms == ([expected] if expected else [])
+    if expected is None:
+        assert [(s.channel, s.reason) for s in route.skipped] == [("sms", "invalid phone number")]
+
+
+def test_the_travellers_own_region_wins_over_the_tenants() -> None:
+    person = Traveller(id="t", phone="0912 345 678", region="tw", preferred_channel="sms")
+    assert [h.address for h in plan_route(person, None, EVERYTHING, "CN").hops][:1] == [
+        "+886912345678"
+    ]
 
 
 def test_a_redelivered_event_maps_to_the_same_delivery() -> None:
@@ -238,7 +316,7 @@ def test_a_redelivered_event_maps_to_the_same_delivery() -> None:
 
 def test_an_inbox_delivery_is_delivered_on_creation_and_announces_it() -> None:
     notice = only(notices_for(acknowledged("en"), "acme", NO_STAFF))
-    route = route_for(notice.recipient, notice.origin, frozenset())
+    route = plan_route(notice.recipient, notice.origin, frozenset()).hops
     delivery = Delivery.create(
         "acme", notice, Renderer().render(notice), route, source_message_id="m1", now=T0
     )

@@ -14,6 +14,7 @@ from faststream.rabbit import TestRabbitBroker
 from contracts import events
 from contracts.events import AppealLevel, EscalationLevel, Priority, SlaClock, Traveller
 from contracts.languages import LANGUAGES
+from contracts.teams import DEFAULT_TEAM_NAMES, team_name
 from contracts.topology import SUBSCRIPTIONS
 from runtime.clock import FakeClock
 from services.notify.domain import (
@@ -27,7 +28,6 @@ from services.notify.domain import (
 )
 from services.notify.handlers import Notifier, register_subscribers
 from services.notify.render import Renderer
-from services.notify.teams import DEFAULT_TEAM_NAMES, team_name
 from tests.factories import T0, TRAVELLER
 from tests.fakes import RecordingOutbox
 from tests.unit.test_handlers import body, make_bus, repository
@@ -211,39 +211,71 @@ def test_a_breach_tells_the_new_assignee_and_at_management_level_the_named_manag
 
     assert told(notices) == [
         (Role.AGENT, "agent-9", "sla_breached"),
+        (Role.AGENT, "agent-7", "sla_handed_over"),
         (Role.ACCOUNT_MANAGER, "am-1", "sla_breached_management"),
         (Role.SUPPORT_MANAGER, "sm-2", "sla_breached_management"),
     ]
-    assert notices[1].recipient.email == "am@desk.example"  # the directory's entry for am-1
+    assert notices[2].recipient.email == "am@desk.example"  # the directory's entry for am-1
     agent = RENDERER.render(notices[0])
     assert "from high to critical" in agent.body
     assert "from agent-7" in agent.body
-    assert "held by agent-9" in RENDERER.render(notices[2]).body
+    handed_over = RENDERER.render(in_language(notices[1], "en")).body
+    assert "agent-9 holds it now and your slot is free again" in handed_over
+    assert "held by agent-9" in RENDERER.render(notices[3]).body
 
 
-def test_a_breach_below_management_level_tells_only_the_new_holder() -> None:
+def test_a_breach_below_management_level_tells_the_holder_and_the_previous_one() -> None:
     notices = notices_for(
         breached(EscalationLevel.EXPERT_TEAM, assignee=None, account_manager="am-1"),
         "acme",
         MANAGERS,
     )
 
-    assert told(notices) == [(Role.TEAM, "team:expert", "sla_breached")]
+    assert told(notices) == [
+        (Role.TEAM, "team:expert", "sla_breached"),
+        (Role.AGENT, "agent-7", "sla_handed_over"),
+    ]
     assert "the expert team" in RENDERER.render(notices[0]).body
 
 
+def test_an_owner_who_keeps_a_breached_ticket_and_their_manager_are_told_by_name() -> None:
+    kept = breached(EscalationLevel.EXPERT_TEAM, assignee="agent-7", manager="lead-1")
+    kept = kept.model_copy(update={"assignee": "agent-5", "previous_assignee": "agent-5"})
+
+    notices = notices_for(kept, "acme", MANAGERS)
+
+    assert told(notices) == [
+        (Role.AGENT, "agent-5", "sla_breached"),
+        (Role.MANAGER, "lead-1", "sla_breached_management"),
+    ]
+    owner = RENDERER.render(notices[0]).body
+    assert "It stays with you" in owner
+    assert "from agent-5" not in owner
+    manager = RENDERER.render(notices[1])
+    assert manager.subject.startswith("[critical] SLA breached")
+    assert "escalated to the expert team" in manager.body
+    assert "held by agent-5" in manager.body
+
+
 def test_unnamed_managers_are_the_tenants_own_and_nobody_is_told_twice() -> None:
-    notices = notices_for(breached(assignee="sm-1"), "acme", MANAGERS)
+    notices = notices_for(breached(assignee="sm-1", manager="sm-1"), "acme", MANAGERS)
 
     assert told(notices) == [
         (Role.AGENT, "sm-1", "sla_breached"),
+        (Role.AGENT, "agent-7", "sla_handed_over"),
         (Role.ACCOUNT_MANAGER, "am-1", "sla_breached_management"),
     ]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_sla_notices_render_in_every_language(language: str) -> None:
-    cases = [warning(), warning(assignee=None), breached(), breached(EscalationLevel.SENIOR_AGENT)]
+    cases = [
+        warning(),
+        warning(assignee=None),
+        breached(),
+        breached(EscalationLevel.SENIOR_AGENT, manager="lead-1"),
+        breached(EscalationLevel.EXPERT_TEAM, assignee="agent-7"),
+    ]
     for event in cases:
         for notice in notices_for(event, "acme", MANAGERS):
             rendered = RENDERER.render(in_language(notice, language))
@@ -327,4 +359,5 @@ async def test_appeal_and_sla_events_on_the_bus_become_deliveries_once() -> None
         delivery = await deliveries.get("acme", delivery_id(message_id, recipient, "in_app"))
         assert delivery is not None, (message_id, recipient)
         assert delivery.status == "delivered"
-    assert outbox.routing_keys.count("notification.delivered") == 4  # traveller, agent, 2 managers
+    # traveller; the new and the previous holder; 2 managers
+    assert outbox.routing_keys.count("notification.delivered") == 5

@@ -288,11 +288,69 @@ async def test_breaches_climb_the_ladder_with_raised_priority(desk: SlaDesk) -> 
     third = desk.published("sla.breached")[-1]
     assert (third["level"], third["assignee"], third["priority"]) == (
         "management",
-        "sm-1",
+        "expert-1",
         "critical",
     )
     assert (third["support_manager"], third["account_manager"]) == ("sm-1", "am-1")
+    assert await desk.holder() == ["expert-1"], "management is told; the owner keeps it"
+
+
+async def test_the_only_expert_keeps_a_breached_ticket_and_their_slot(desk: SlaDesk) -> None:
+    """Issue #18: the tenant's only expert held a critical ticket; the breach escalated it
+    "to the expert team", passed the expert over and left it with nobody."""
+    for other in ("agent-1", "senior-1"):
+        await desk.store.agents.change(
+            "acme", Agent.key("acme", other), lambda a: setattr(a, "presence", Presence.OFFLINE)
+        )
+    await desk.open()
+    assert await desk.holder() == ["expert-1"]
+    desk.clock.advance(timedelta(minutes=1))
+    await desk.router.fire(desk.timer(SlaClock.FIRST_RESPONSE, TimerKind.BREACH))
+
+    (breach,) = desk.published("sla.breached")
+    assert (breach["level"], breach["queue"], breach["assignee"]) == (
+        "expert_team",
+        "expert",
+        "expert-1",
+    )
+    assert breach["previous_assignee"] == "expert-1"
+    assert breach["manager"] == "sm-1", "the holder's manager is named on the event"
+    assert await desk.holder() == ["expert-1"], "the expert's slot is not freed"
+    case = await desk.case()
+    assert case.assignee == "expert-1"
+    assert "expert-1 keeps it" in (case.reason or "")
+
+
+async def test_an_agents_own_team_lead_hears_of_their_breach(desk: SlaDesk) -> None:
+    await desk.store.agents.change(
+        "acme", Agent.key("acme", "senior-1"), lambda a: setattr(a, "manager", "lead-7")
+    )
+    await desk.open()
+    desk.clock.advance(timedelta(minutes=1))
+    await desk.router.fire(desk.timer(SlaClock.FIRST_RESPONSE, TimerKind.BREACH))
+    (breach,) = desk.published("sla.breached")
+    assert (breach["assignee"], breach["manager"]) == ("senior-1", "lead-7")
+
+
+async def test_an_unowned_ticket_nobody_can_take_goes_to_the_support_manager(
+    desk: SlaDesk,
+) -> None:
+    for agent in await desk.store.agents_of("acme"):
+        await desk.store.agents.change(
+            "acme", agent.id, lambda a: setattr(a, "presence", Presence.OFFLINE)
+        )
+    await desk.open()
     assert await desk.holder() == []
+    desk.clock.advance(timedelta(minutes=1))
+    await desk.router.fire(desk.timer(SlaClock.FIRST_RESPONSE, TimerKind.BREACH))
+    (breach,) = desk.published("sla.breached")
+    assert (breach["level"], breach["assignee"]) == ("management", "sm-1")
+
+
+async def test_critical_tickets_name_the_policys_managers_for_notify(desk: SlaDesk) -> None:
+    await desk.open()
+    routed = desk.published("ticket.routed")[-1]
+    assert (routed["account_manager"], routed["support_manager"]) == ("am-1", "sm-1")
 
 
 async def test_with_no_senior_free_the_first_breach_goes_to_the_expert_team(

@@ -1,10 +1,11 @@
 """What a queue is called in a sentence to a traveller, in each language.
 
 Routing's events name queues by id (``disruption``); a traveller must read
-"our flight disruption team", never "disruption 团队". The names of routing's
-default queues are here; ``TRIPCARE_NOTIFY_TEAM_NAMES`` adds a tenant's own queues
-or renames these. A queue without a name in the reader's language is "our
-support team" in that language — a generic phrase, never the raw id.
+"our flight disruption team", never "disruption 团队". Shared vocabulary: notify's
+messages and intake's tracking page and JSON use the same names. The names of
+routing's default queues are here; notify's ``TRIPCARE_NOTIFY_TEAM_NAMES`` adds a
+tenant's own queues or renames these. A queue without a name in the reader's
+language is "our support team" in that language — a generic phrase, never the raw id.
 """
 
 from __future__ import annotations
