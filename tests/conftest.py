@@ -8,6 +8,7 @@ namespace, so queue, exchange and database names never collide.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import uuid
@@ -97,7 +98,12 @@ async def mongo(mongo_url: str) -> AsyncIterator[AsyncMongoClient[Document]]:
     await client.close()
 
 
-STACK_SECRET = "e2e-signing-secret-0123456789abcdef"
+STACK_STAFF_KEYS = {"e2e-staff": "e2e-staff-key-0123456789abcdef0123"}
+STACK_LINK_KEYS = {"e2e-links": "e2e-link-key-0123456789abcdef01234"}
+STACK_KEYS_ENV = {
+    "TRIPCARE_STAFF_KEYS": json.dumps(STACK_STAFF_KEYS),
+    "TRIPCARE_LINK_KEYS": json.dumps(STACK_LINK_KEYS),
+}
 
 
 class Stack:
@@ -111,7 +117,7 @@ class Stack:
             "TRIPCARE_OUTBOX_GRACE_S": "1.0",
             "TRIPCARE_OUTBOX_SWEEP_INTERVAL_S": "0.5",
             "TRIPCARE_GRACEFUL_TIMEOUT_S": "10",
-            "TRIPCARE_SIGNING_SECRET": STACK_SECRET,
+            **STACK_KEYS_ENV,
         }
         self.ports = {name: local.free_port() for name in local.SERVICES}
         self.logs = logs
@@ -126,7 +132,7 @@ class Stack:
     ) -> dict[str, str]:
         """Authorization header of a staff member of these tenants."""
         principal = Principal(id=sub, role=Role(role), tenants=list(tenants))
-        token = issue_token(Signer(STACK_SECRET), principal, timedelta(hours=1))
+        token = issue_token(Signer(STACK_STAFF_KEYS), principal, timedelta(hours=1))
         return {"Authorization": f"Bearer {token}"}
 
     async def api_key(
