@@ -20,6 +20,7 @@ from services.intake import (
     api,
     console,
     console_store,
+    gateway_api,
     incidents,
     store,
     tracking_page,
@@ -101,6 +102,9 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         "(issue one with `python -m runtime.auth`); gateways take `X-Api-Key`.",
         routers=[
             api.router(intake, keys, idempotency, RateLimiter(), admission),
+            gateway_api.router(
+                keys, runtime.staff_signer, runtime.clock, settings.gateway_token_ttl_s
+            ),
             incidents.incident_router(desk, idempotency),
             *pages,
         ],
