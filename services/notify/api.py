@@ -68,7 +68,7 @@ def router(notifier: Notifier) -> APIRouter:
         if caller.gateway and person.startswith(TEAM_INBOX):
             raise HTTPException(status.HTTP_403_FORBIDDEN, "a gateway reads travellers' inboxes")
 
-    @api.get("/inbox/{traveller_id}", responses=GATEWAY_REFUSED)
+    @api.get("/inbox/{traveller_id}", tags=["gateways"], responses=GATEWAY_REFUSED)
     async def inbox(traveller_id: str, scope: InboxReader) -> list[DeliveryView]:
         """A person's in-app messages (traveller, or staff: ``team:<queue>``), newest first."""
         readable(scope, traveller_id)
@@ -76,7 +76,9 @@ def router(notifier: Notifier) -> APIRouter:
             {"tenant_id": scope.tenant, "recipient": traveller_id, "channel": IN_APP}, sort=-1
         )
 
-    @api.post("/inbox/{traveller_id}/{notification_id}/read", responses=GATEWAY_REFUSED)
+    @api.post(
+        "/inbox/{traveller_id}/{notification_id}/read", tags=["gateways"], responses=GATEWAY_REFUSED
+    )
     async def mark_read(
         traveller_id: str, notification_id: str, scope: InboxReader
     ) -> DeliveryView:
