@@ -94,6 +94,8 @@ def policy_errors(docs: list[dict[str, Any]]) -> list[str]:
     for doc in docs:
         by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
     config = by_kind.get("ConfigMap", {})
+    if any(c["data"].get("TRIPCARE_ENV") != "production" for c in config.values()):
+        errors.append("ConfigMap: TRIPCARE_ENV must be production (development keys refused)")
     graceful = max(float(c["data"].get("TRIPCARE_GRACEFUL_TIMEOUT_S", 15)) for c in config.values())
     scaled = {s["spec"]["scaleTargetRef"]["name"] for s in by_kind.get("ScaledObject", {}).values()}
     budgets = {
