@@ -178,28 +178,39 @@ def ensure_rabbitmq(amqp_url: str) -> bool:
     return True
 
 
-def start_store(port: int, data_dir: Path, log_file: Path) -> subprocess.Popen[bytes]:
-    """Start nx-27017 in the foreground of a child process, one SQLite file per database."""
+STORES = ("nx", "secantus")
+"""MongoDB wire-protocol servers from PyPI: nx-27017 (SQLite, the default) and SecantusDB
+(WiredTiger, a single-node replica set: sessions, retryable writes, change streams)."""
+
+
+def store_command(kind: str, port: int, data_dir: Path, log_file: Path) -> list[str]:
+    binaries = Path(sys.executable).parent
+    if kind == "nx":
+        return [
+            str(binaries / "nx-27017"),
+            *("--data-dir", str(data_dir), "--port", str(port)),
+            *("--log-file", str(log_file), "--pid-file", str(data_dir / "nx.pid")),
+        ]
+    if kind == "secantus":
+        return [
+            str(binaries / "secantusd-py"),
+            *("--host", "127.0.0.1", "--port", str(port), "--storage-path", str(data_dir)),
+            *("--cache-size", "256M", "--log-level", "WARNING"),
+        ]
+    raise ValueError(f"unknown store {kind!r}: one of {', '.join(STORES)}")
+
+
+def start_store(
+    port: int, data_dir: Path, log_file: Path, kind: str = "nx"
+) -> subprocess.Popen[bytes]:
+    """Start a store server (``STORES``) in the foreground of a child process."""
+    command = store_command(kind, port, data_dir, log_file)
     data_dir.mkdir(parents=True, exist_ok=True)
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    binary = Path(sys.executable).with_name("nx-27017")
-    process = subprocess.Popen(
-        [
-            str(binary),
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            str(port),
-            "--log-file",
-            str(log_file),
-            "--pid-file",
-            str(data_dir / "nx.pid"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    wait_for(lambda: port_open("127.0.0.1", port), 30, "nx-27017")
+    with log_file.open("ab") as log:  # nx-27017 writes its own (--log-file)
+        output = subprocess.DEVNULL if kind == "nx" else log
+        process = subprocess.Popen(command, stdout=output, stderr=output, start_new_session=True)
+    wait_for(lambda: port_open("127.0.0.1", port), 60, kind)
     return process
 
 

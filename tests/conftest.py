@@ -2,7 +2,8 @@
 
 RabbitMQ comes from ``AMQP_URL`` (started with ``rabbitmq-server -detached``
 when it is local and down). The store comes from ``MONGO_URL``, or else an
-nx-27017 started on a free port for this session. Every test gets its own
+nx-27017 (or, with ``TRIPCARE_TEST_STORE=secantus``, a SecantusDB) started on a
+free port for this session. Every test gets its own
 namespace, so queue, exchange and database names never collide.
 """
 
@@ -39,12 +40,15 @@ def amqp_url() -> str:
 
 @pytest.fixture(scope="session")
 def mongo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``MONGO_URL``, or a store of ``TRIPCARE_TEST_STORE`` (nx: nx-27017, the default;
+    secantus: SecantusDB) started on a free port for this session (``make test STORE=…``)."""
     if url := os.environ.get("MONGO_URL"):
         yield url
         return
+    kind = os.environ.get("TRIPCARE_TEST_STORE") or "nx"
     port = local.free_port()
-    data = tmp_path_factory.mktemp("nx")
-    process = local.start_store(port, data, data / "nx.log")
+    data = tmp_path_factory.mktemp(kind)
+    process = local.start_store(port, data / "data", data / f"{kind}.log", kind)
     try:
         yield f"mongodb://127.0.0.1:{port}/"
     finally:
