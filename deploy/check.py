@@ -6,7 +6,11 @@
   (unknown fields fail); operator kinds against the CRD subsets vendored in
   ``deploy/schemas/crds``. Then the rules a schema cannot express: probes wired to
   ``/readyz`` and ``/healthz``, requests and limits, a shutdown budget longer than the
-  service's own, one PodDisruptionBudget and one ScaledObject per Deployment.
+  service's own, one PodDisruptionBudget and one ScaledObject per Deployment; and the public
+  Ingress: every operation the four OpenAPI documents (``docs/openapi``) tag ``travellers``,
+  ``gateways`` or ``partners`` is routed to its own service by Kubernetes' matching rules
+  (Exact, then the longest Prefix), its pods are open to the ingress controller, and nothing
+  else is routed that answers without a staff token (no ``/metrics``, no ``/healthz``).
 - Compose: ``deploy/compose.yaml`` against the vendored compose-spec JSON Schema, and every
   file it mounts exists.
 - RabbitMQ definitions: each entry of ``deploy/rabbitmq/definitions.json`` is declared by the code.
@@ -15,9 +19,11 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +42,11 @@ PRESTOP_S = 5
 """The Deployments' preStop sleep, so endpoints are removed before uvicorn stops accepting."""
 CLOSE_S = 5
 """Relay drain and store close after the broker has stopped."""
+OPENAPI = DEPLOY.parent / "docs" / "openapi"
+SERVICES = ("intake", "routing", "notify", "feedback")
+PUBLIC_TAGS = frozenset({"travellers", "gateways", "partners"})
+"""Operations called from outside the desk: travellers' links, gateways, partners."""
+PUBLIC_LABEL = "tripcare.io/public"
 
 
 def render(overlay: str) -> list[dict[str, Any]]:
@@ -83,6 +94,8 @@ def policy_errors(docs: list[dict[str, Any]]) -> list[str]:
     for doc in docs:
         by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
     config = by_kind.get("ConfigMap", {})
+    if any(c["data"].get("TRIPCARE_ENV") != "production" for c in config.values()):
+        errors.append("ConfigMap: TRIPCARE_ENV must be production (development keys refused)")
     graceful = max(float(c["data"].get("TRIPCARE_GRACEFUL_TIMEOUT_S", 15)) for c in config.values())
     scaled = {s["spec"]["scaleTargetRef"]["name"] for s in by_kind.get("ScaledObject", {}).values()}
     budgets = {
@@ -113,6 +126,84 @@ def policy_errors(docs: list[dict[str, Any]]) -> list[str]:
     return errors
 
 
+@dataclass(frozen=True)
+class Operation:
+    service: str
+    method: str
+    path: str
+    public: bool
+    staff: bool
+    """Takes a staff bearer token (an ``authorization`` header)."""
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.path} ({self.service})"
+
+
+def operations(folder: Path = OPENAPI) -> list[Operation]:
+    found = []
+    for service in SERVICES:
+        document = json.loads((folder / f"{service}.json").read_text())
+        for path, methods in document["paths"].items():
+            for method, operation in methods.items():
+                headers = {
+                    p["name"].lower()
+                    for p in operation.get("parameters", [])
+                    if p["in"] == "header"
+                }
+                found.append(
+                    Operation(
+                        service,
+                        method,
+                        path,
+                        public=bool(PUBLIC_TAGS & set(operation.get("tags", []))),
+                        staff="authorization" in headers,
+                    )
+                )
+    return found
+
+
+def routed_to(paths: list[dict[str, Any]], request_path: str) -> str | None:
+    """The backend service Kubernetes picks: an Exact match, else the longest Prefix match
+    (element-wise: ``/v1/track`` matches ``/v1/track/x`` but not ``/v1/tracks``)."""
+    best: tuple[int, int, str] | None = None
+    for rule in paths:
+        path, kind = rule["path"], rule.get("pathType", "Prefix")
+        prefix = path.rstrip("/")
+        if kind == "Exact":
+            hit = request_path == path
+        else:
+            hit = request_path == prefix or request_path.startswith(prefix + "/")
+        candidate = (len(prefix), int(kind == "Exact"), rule["backend"]["service"]["name"])
+        if hit and (best is None or candidate[:2] > best[:2]):
+            best = candidate
+    return best[2] if best else None
+
+
+def ingress_errors(docs: list[dict[str, Any]], folder: Path = OPENAPI) -> list[str]:
+    """The public Ingress against the OpenAPI documents (see the module docstring)."""
+    paths = [
+        rule
+        for doc in docs
+        if doc["kind"] == "Ingress"
+        for host in doc["spec"]["rules"]
+        for rule in host["http"]["paths"]
+    ]
+    errors = []
+    for operation in operations(folder):
+        sample = re.sub(r"\{[^}]+\}", "x1", operation.path)
+        service = routed_to(paths, sample)
+        if operation.public and service != operation.service:
+            errors.append(f"Ingress: {operation} is routed to {service or 'nothing'}")
+        elif not operation.public and service is not None and not operation.staff:
+            errors.append(f"Ingress: {operation} answers without a token and is routed")
+    deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+    for backend in sorted({rule["backend"]["service"]["name"] for rule in paths}):
+        labels = deployments.get(backend, {}).get("spec", {}).get("template", {})
+        if labels.get("metadata", {}).get("labels", {}).get(PUBLIC_LABEL) != "true":
+            errors.append(f'Ingress: {backend}\'s pods lack {PUBLIC_LABEL}: "true"')
+    return errors
+
+
 def check_kubernetes() -> list[str]:
     errors: list[str] = []
     for overlay in OVERLAYS:
@@ -120,7 +211,7 @@ def check_kubernetes() -> list[str]:
         for doc in docs:
             where = f"{overlay}: {doc['kind']}/{doc['metadata']['name']}"
             errors += [f"{where} {e}" for e in schema_errors(doc)]
-        errors += [f"{overlay}: {e}" for e in policy_errors(docs)]
+        errors += [f"{overlay}: {e}" for e in policy_errors(docs) + ingress_errors(docs)]
         print(f"k8s {overlay}: {len(docs)} manifests checked", file=sys.stderr)
     return errors
 

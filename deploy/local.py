@@ -1,7 +1,8 @@
 """The local stack behind ``make up`` / ``make down`` and the test fixtures.
 
-Starts what is missing and remembers what it started, so ``down`` stops only
-that: RabbitMQ from the OS packages, nx-27017 (MongoDB wire protocol over
+Starts what is missing and remembers what it started (by pid), so ``down`` stops
+only that, and nothing here stops or kills a process it did not start: RabbitMQ
+from the OS packages, nx-27017 (MongoDB wire protocol over
 SQLite) with its data under ``.data/``, an SMTP sink (aiosmtpd) that keeps
 notify's e-mail in the maildir ``.data/mail``, and the four services.
 """
@@ -16,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -67,26 +69,57 @@ def amqp_answers(host: str, port: int, timeout_s: float = 5.0) -> bool:
 
 
 def _start_local_rabbitmq(host: str, port: int) -> None:
+    """Start the OS's RabbitMQ and record its pid: the only broker this checkout may stop."""
     if shutil.which("rabbitmq-server") is None:
         if os.geteuid() != 0:
             raise RuntimeError("rabbitmq-server is not installed: apt-get install rabbitmq-server")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
         subprocess.run(["apt-get", "install", "-yq", "rabbitmq-server"], check=True, env=env)
+    pid_file = Path(tempfile.gettempdir()) / f"tripcare-rabbitmq-{os.getpid()}.pid"
     if os.geteuid() == 0 and Path(DEBIAN_RABBITMQ).exists():
         # Debian's wrapper `su`s to rabbitmq, which resets the open-files limit to 1024; each
         # quorum queue holds file handles, and at that limit new AMQP connections hang forever.
-        command = f"ulimit -n $(ulimit -Hn) && {DEBIAN_RABBITMQ} -detached"
+        command = (
+            f"ulimit -n $(ulimit -Hn) && RABBITMQ_PID_FILE={pid_file} {DEBIAN_RABBITMQ} -detached"
+        )
         subprocess.run(
             ["su", "rabbitmq", "-s", "/bin/sh", "-c", command], check=True, cwd="/var/lib/rabbitmq"
         )
     else:
-        subprocess.run(["rabbitmq-server", "-detached"], check=True)
+        env = {**os.environ, "RABBITMQ_PID_FILE": str(pid_file)}
+        subprocess.run(["rabbitmq-server", "-detached"], check=True, env=env)
     wait_for(lambda: amqp_answers(host, port, 2.0), 120, "RabbitMQ")
+    wait_for(lambda: _read_pid(pid_file) is not None, 30, "RabbitMQ's pid file")
+    BROKER_PID.parent.mkdir(parents=True, exist_ok=True)
+    BROKER_PID.write_text(str(_read_pid(pid_file)))
+    with contextlib.suppress(OSError):
+        pid_file.unlink()
+
+
+def _read_pid(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def started_broker() -> int | None:
+    """The pid of the RabbitMQ this checkout started (``make up`` or a test session), if it
+    still runs; None for a broker someone else started, which is never stopped from here."""
+    pid = _read_pid(BROKER_PID)
+    if pid is None:
+        return None
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return pid if b"beam.smp" in cmdline else None
 
 
 DEBIAN_RABBITMQ = "/usr/lib/rabbitmq/bin/rabbitmq-server"
 MIN_BROKER_FILES = 4096
+BROKER_PID = DATA / "pids" / "rabbitmq.pid"
 
 
 def local_broker_file_limit() -> int | None:
@@ -104,11 +137,17 @@ def local_broker_file_limit() -> int | None:
     return None
 
 
-def _restart_local_rabbitmq(host: str, port: int) -> None:
-    """Stop a wedged local broker (forcibly if it will not stop) and start it again."""
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        subprocess.run(["rabbitmqctl", "stop"], check=False, capture_output=True, timeout=30)
-    subprocess.run(["pkill", "-9", "-f", "beam.smp.*rabbit"], check=False)
+def _restart_local_rabbitmq(host: str, port: int, why: str) -> None:
+    """Restart a local broker this checkout started (by its pid: SIGTERM, SIGKILL after 30 s);
+    one started by anyone else may serve others too, so it is left alone."""
+    pid = started_broker()
+    if pid is None:
+        raise RuntimeError(
+            f"the local RabbitMQ {why}, and this checkout did not start it: restart it "
+            "yourself (rabbitmqctl stop; rabbitmq-server -detached)"
+        )
+    print(f"the local RabbitMQ {why}: restarting it (pid {pid})", file=sys.stderr)
+    stop_pid(pid, timeout_s=30)
     wait_for(lambda: not port_open(host, port), 30, "RabbitMQ to stop")
     _start_local_rabbitmq(host, port)
 
@@ -122,16 +161,16 @@ def ensure_rabbitmq(amqp_url: str) -> bool:
         # A busy broker (2 cores, many test runs) can take seconds to answer: only three
         # silent handshakes in a row mean wedged; restarting a slow one breaks every client.
         limit = local_broker_file_limit() if local and os.geteuid() == 0 else None
-        if limit is not None and limit < MIN_BROKER_FILES and shutil.which("rabbitmqctl"):
-            print(f"local RabbitMQ may open only {limit} files: restarting it", file=sys.stderr)
-            _restart_local_rabbitmq(host, port)
-            return True
+        if limit is not None and limit < MIN_BROKER_FILES:
+            if started_broker() is not None:
+                _restart_local_rabbitmq(host, port, f"may open only {limit} files")
+                return True
+            print(f"warning: the local RabbitMQ may open only {limit} files", file=sys.stderr)
         if any(amqp_answers(host, port, timeout_s=10.0) for _ in range(3)):
             return False
-        if not (local and shutil.which("rabbitmqctl")):
+        if not local:
             raise RuntimeError(f"RabbitMQ at {host}:{port} accepts TCP but does not answer AMQP")
-        print("local RabbitMQ does not answer AMQP: restarting it", file=sys.stderr)
-        _restart_local_rabbitmq(host, port)
+        _restart_local_rabbitmq(host, port, "does not answer AMQP")
         return True
     if not local:
         raise RuntimeError(f"RabbitMQ at {host}:{port} is unreachable")
@@ -139,28 +178,39 @@ def ensure_rabbitmq(amqp_url: str) -> bool:
     return True
 
 
-def start_store(port: int, data_dir: Path, log_file: Path) -> subprocess.Popen[bytes]:
-    """Start nx-27017 in the foreground of a child process, one SQLite file per database."""
+STORES = ("nx", "secantus")
+"""MongoDB wire-protocol servers from PyPI: nx-27017 (SQLite, the default) and SecantusDB
+(WiredTiger, a single-node replica set: sessions, retryable writes, change streams)."""
+
+
+def store_command(kind: str, port: int, data_dir: Path, log_file: Path) -> list[str]:
+    binaries = Path(sys.executable).parent
+    if kind == "nx":
+        return [
+            str(binaries / "nx-27017"),
+            *("--data-dir", str(data_dir), "--port", str(port)),
+            *("--log-file", str(log_file), "--pid-file", str(data_dir / "nx.pid")),
+        ]
+    if kind == "secantus":
+        return [
+            str(binaries / "secantusd-py"),
+            *("--host", "127.0.0.1", "--port", str(port), "--storage-path", str(data_dir)),
+            *("--cache-size", "256M", "--log-level", "WARNING"),
+        ]
+    raise ValueError(f"unknown store {kind!r}: one of {', '.join(STORES)}")
+
+
+def start_store(
+    port: int, data_dir: Path, log_file: Path, kind: str = "nx"
+) -> subprocess.Popen[bytes]:
+    """Start a store server (``STORES``) in the foreground of a child process."""
+    command = store_command(kind, port, data_dir, log_file)
     data_dir.mkdir(parents=True, exist_ok=True)
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    binary = Path(sys.executable).with_name("nx-27017")
-    process = subprocess.Popen(
-        [
-            str(binary),
-            "--data-dir",
-            str(data_dir),
-            "--port",
-            str(port),
-            "--log-file",
-            str(log_file),
-            "--pid-file",
-            str(data_dir / "nx.pid"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    wait_for(lambda: port_open("127.0.0.1", port), 30, "nx-27017")
+    with log_file.open("ab") as log:  # nx-27017 writes its own (--log-file)
+        output = subprocess.DEVNULL if kind == "nx" else log
+        process = subprocess.Popen(command, stdout=output, stderr=output, start_new_session=True)
+    wait_for(lambda: port_open("127.0.0.1", port), 60, kind)
     return process
 
 
@@ -248,8 +298,7 @@ def up() -> None:
     mongo_url = os.environ.get("MONGO_URL", f"mongodb://127.0.0.1:{mongo_port}/")
     (DATA / "pids").mkdir(parents=True, exist_ok=True)
     if ensure_rabbitmq(amqp_url):
-        (DATA / "pids" / "rabbitmq.started").touch()
-        print("started RabbitMQ")
+        print(f"started RabbitMQ (pid {started_broker()})")
     if "MONGO_URL" not in os.environ and not _alive("store"):
         if port_open("127.0.0.1", mongo_port):
             raise RuntimeError(f"port {mongo_port} is taken: set MONGO_PORT or MONGO_URL")
@@ -292,11 +341,11 @@ def down() -> None:
             stop_pid(int(path.read_text()))
             path.unlink()
             print(f"stopped {name}")
-    marker = DATA / "pids" / "rabbitmq.started"
-    if marker.exists():
-        subprocess.run(["rabbitmqctl", "stop"], check=False, capture_output=True)
-        marker.unlink()
+    broker = started_broker()
+    if broker is not None:
+        stop_pid(broker, timeout_s=30)
         print("stopped RabbitMQ")
+    BROKER_PID.unlink(missing_ok=True)
 
 
 def main() -> None:

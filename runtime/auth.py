@@ -4,7 +4,8 @@ A token names the person, their role and the tenants they work for. A request
 acts for one tenant: the only one in the token, or the one named in
 ``X-Tenant-Id``. Resources of other tenants are simply not found (404).
 
-Issue a token from the command line (uses ``TRIPCARE_SIGNING_SECRET``)::
+Issue a token from the command line (signed with the first of ``TRIPCARE_STAFF_KEYS``;
+with ``TRIPCARE_ENV=production`` it refuses the development keys)::
 
     python -m runtime.auth --sub agent-7 --role agent --tenant acme
 """
@@ -17,7 +18,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from runtime.clock import SystemClock
 from runtime.settings import Settings
@@ -70,16 +71,21 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
+def bearer_token(authorization: str | None) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("a bearer token is required")
+    return token.strip()
+
+
 def current_principal(
     request: Request,
     authorization: Annotated[str | None, Header(description="Bearer <staff token>")] = None,
 ) -> Principal:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise _unauthorized("a bearer token is required")
+    token = bearer_token(authorization)
     runtime = request.app.state.runtime
     try:
-        claims = runtime.signer.verify(token.strip(), purpose=PURPOSE, now=runtime.clock.now())
+        claims = runtime.staff_signer.verify(token, purpose=PURPOSE, now=runtime.clock.now())
         return Principal(id=claims.sub, role=Role(claims.role), tenants=claims.tenants)
     except (TokenError, ValueError) as exc:
         raise _unauthorized(f"invalid token: {exc}") from exc
@@ -124,7 +130,11 @@ def main() -> None:
     parser.add_argument("--ttl-hours", type=float, default=12.0)
     args = parser.parse_args()
     principal = Principal(id=args.sub, role=Role(args.role), tenants=args.tenant)
-    signer = Signer(Settings().signing_secret)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        parser.exit(2, f"refused: {'; '.join(str(e['msg']) for e in exc.errors())}\n")
+    signer = Signer(settings.staff_ring())
     print(issue_token(signer, principal, timedelta(hours=args.ttl_hours)))
 
 

@@ -62,6 +62,8 @@ class OutboxRelay:
         self._done: dict[str, None] = {}
         self._in_flight: dict[str, asyncio.Future[None]] = {}
         self._to_clear = asyncio.Event()
+        self._clearing = asyncio.Lock()
+        """One clear at a time, so ``stop`` waits for the one in flight instead of cutting it."""
         self._tasks: list[asyncio.Task[None]] = []
 
     def committed(
@@ -82,11 +84,12 @@ class OutboxRelay:
         ]
 
     async def stop(self, timeout_s: float = 10.0) -> None:
-        """Publish what is queued, then stop; anything left is the sweeper's next time."""
+        """Publish what is queued, finish the clear in flight and clear the rest, then stop;
+        anything left is the sweeper's next time."""
         with suppress(TimeoutError):
             await asyncio.wait_for(self._queue.join(), timeout_s)
         with suppress(Exception):
-            await asyncio.wait_for(self._clear(), timeout_s)
+            await asyncio.wait_for(self._clear(drain=True), timeout_s)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -150,8 +153,15 @@ class OutboxRelay:
             except Exception as exc:
                 log.warning("outbox clear deferred to sweeper: %r", exc)
 
-    async def _clear(self) -> None:
-        """Clear what was published, one bulk write per collection.
+    async def _clear(self, *, drain: bool = False) -> None:
+        """Clear what was published (one batch, or everything with ``drain``)."""
+        async with self._clearing:
+            await self._clear_batch()
+            while drain and self._published:
+                await self._clear_batch()
+
+    async def _clear_batch(self) -> None:
+        """One bulk write per collection.
 
         A version that moved (the aggregate was saved again meanwhile) makes the
         batch match fewer documents; then each is cleared on its own, by message id.

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from contracts.languages import FALLBACK_LANGUAGE, LANGUAGES, supported_language
+from runtime.headers import csp_nonce
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 LANGUAGE_COOKIE = "tripcare_lang"
@@ -85,11 +86,13 @@ class WordTable:
 
 
 def template_environment(*roots: Path) -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader([str(root) for root in roots]),
         undefined=StrictUndefined,
         autoescape=select_autoescape(["html"]),
     )
+    env.globals["csp_nonce"] = csp_nonce
+    return env
 
 
 def render(env: Environment, name: str, words: WordTable, language: str, **values: Any) -> str:

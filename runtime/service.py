@@ -21,6 +21,7 @@ from contracts.topology import Topology
 from runtime.aggregate import Aggregate
 from runtime.bus import Bus
 from runtime.clock import Clock, SystemClock
+from runtime.headers import SecurityHeaders
 from runtime.logging import setup_logging
 from runtime.ops import instrument_http, ops_router
 from runtime.outbox import OutboxRelay
@@ -56,7 +57,10 @@ class ServiceRuntime:
         self.tracer_provider = setup_tracing(settings.service, console=settings.otel_console)
         self.client = mongo_client(settings.mongo_url)
         self.db: AsyncDatabase[Document] = self.client[settings.database]
-        self.signer = Signer(settings.signing_secret)
+        self.staff_signer = Signer(settings.staff_ring())
+        """Staff and gateway tokens."""
+        self.link_signer = Signer(settings.link_ring())
+        """Travellers' tracking, survey and appeal links."""
         self.bus = Bus(
             settings, self.topology, registry=self.registry, tracer_provider=self.tracer_provider
         )
@@ -135,6 +139,7 @@ def create_app(
     install_error_handlers(app)
     instrument_http(app, runtime.registry)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, hsts=not settings.development)
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz,metrics"
     )

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+import re
+from typing import Literal, Self
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from runtime.signing import KID_PATTERN, MIN_SECRET_BYTES
+
+Environment = Literal["development", "production"]
+DEV_STAFF_KEYS = {"dev-staff": "dev-only-staff-key-not-for-production-0001"}
+DEV_LINK_KEYS = {"dev-links": "dev-only-link-key-not-for-production-00001"}
+"""Public values, so ``make up`` and the tests need no configuration; production refuses them."""
 
 
 class Settings(BaseSettings):
@@ -33,10 +43,23 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8001
     public_url: str = Field(default="", description="External base URL; defaults to host:port.")
-    signing_secret: str = Field(
-        default="dev-only-signing-secret-change-me",
-        min_length=16,
-        description="HMAC key of tracking and survey links.",
+    env: Environment = Field(
+        default="development",
+        description="production refuses development keys and dev sign-in, and marks cookies "
+        "Secure and pages HSTS; the images set it (deploy/Dockerfile).",
+    )
+    staff_keys: dict[str, SecretStr] = Field(
+        default_factory=lambda: {k: SecretStr(v) for k, v in DEV_STAFF_KEYS.items()},
+        min_length=1,
+        description="JSON {kid: secret}: the first signs staff and gateway tokens, all verify.",
+    )
+    link_keys: dict[str, SecretStr] = Field(
+        default_factory=lambda: {k: SecretStr(v) for k, v in DEV_LINK_KEYS.items()},
+        min_length=1,
+        description="JSON {kid: secret}: the first signs travellers' links, all verify.",
+    )
+    gateway_token_ttl_s: int = Field(
+        default=300, ge=30, le=3600, description="Lifetime of a gateway's inbox token."
     )
     prefetch: int = Field(default=100, ge=1, description="Unacked messages per consumer channel.")
     delivery_limit: int = Field(default=5, ge=1, description="Redeliveries before dead-lettering.")
@@ -77,6 +100,45 @@ class Settings(BaseSettings):
     dev_login: bool = Field(
         default=False, description="Consoles offer a sign-in minting any staff token (local only)."
     )
+
+    @field_validator("staff_keys", "link_keys")
+    @classmethod
+    def _keys_well_formed(cls, ring: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for kid, secret in ring.items():
+            if not re.fullmatch(KID_PATTERN, kid):
+                raise ValueError(f"key id {kid!r} must match {KID_PATTERN}")
+            if len(secret.get_secret_value().encode()) < MIN_SECRET_BYTES:
+                raise ValueError(f"key {kid!r} is shorter than {MIN_SECRET_BYTES} bytes")
+        return ring
+
+    @model_validator(mode="after")
+    def _production_guard(self) -> Self:
+        """Outside development, refuse what only a local run may use: start-up fails."""
+        if self.env == "development":
+            return self
+        development = {*DEV_STAFF_KEYS.values(), *DEV_LINK_KEYS.values()}
+        staff, links = set(self.staff_ring().values()), set(self.link_ring().values())
+        if staff & development:
+            raise ValueError(f"TRIPCARE_ENV={self.env}: set TRIPCARE_STAFF_KEYS, not the dev key")
+        if links & development:
+            raise ValueError(f"TRIPCARE_ENV={self.env}: set TRIPCARE_LINK_KEYS, not the dev key")
+        if staff & links:
+            raise ValueError(
+                "staff and link keys must differ (a link key must mint no staff token)"
+            )
+        if self.dev_login:
+            raise ValueError(f"TRIPCARE_ENV={self.env}: TRIPCARE_DEV_LOGIN is for local runs only")
+        return self
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    def staff_ring(self) -> dict[str, str]:
+        return {kid: secret.get_secret_value() for kid, secret in self.staff_keys.items()}
+
+    def link_ring(self) -> dict[str, str]:
+        return {kid: secret.get_secret_value() for kid, secret in self.link_keys.items()}
 
     @property
     def database(self) -> str:

@@ -1,22 +1,34 @@
-"""Signed, expiring tokens for links handed to travellers (tracking, surveys).
+"""Signed, expiring tokens: JSON Web Tokens (HS256, PyJWT) with a key id.
 
-Format: ``base64url(json payload).base64url(HMAC-SHA256)``; the payload holds
-the subject, the tenant and the expiry. Nothing needs storing to verify one.
+One ``Signer`` holds a key ring, ``{kid: secret}``: the first key signs, every key
+verifies, so a key rotates by putting the new one first and dropping the old one
+once the tokens it signed have expired. The header names the key (``kid``); the
+audience (``aud``) is the token's purpose (``staff``, ``gateway``, ``track``,
+``survey``), so a token made for one purpose opens nothing else. Staff and gateway
+tokens and travellers' links are signed by different rings (``runtime/settings.py``).
+
+Whatever a caller sends — truncated, forged, not ASCII, a header that is not
+JSON — ends in ``TokenError``, never in another exception.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-import orjson
+import jwt
 from pydantic import BaseModel, ValidationError
+
+ISSUER = "tripcare"
+ALGORITHM = "HS256"
+MIN_SECRET_BYTES = 32
+"""HS256 keys shorter than the hash (RFC 7518 §3.2) are refused everywhere."""
+KID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 
 class TokenError(Exception):
-    """The token is malformed, forged or expired."""
+    """The token is malformed, forged, for another purpose or expired."""
 
 
 class TokenExpired(TokenError):
@@ -30,22 +42,21 @@ class TokenClaims(BaseModel):
     exp: int
     role: str | None = None
     tenants: list[str] = []
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    scopes: list[str] = []
 
 
 class Signer:
-    def __init__(self, secret: str) -> None:
-        self._key = secret.encode()
+    """Signs with the first key of its ring, verifies with any of them."""
 
-    def _mac(self, body: str) -> str:
-        return _b64(hmac.new(self._key, body.encode(), hashlib.sha256).digest())
+    def __init__(self, keys: Mapping[str, str] | str) -> None:
+        ring = {"default": keys} if isinstance(keys, str) else dict(keys)
+        if not ring:
+            raise ValueError("a signer needs at least one key")
+        short = [kid for kid, secret in ring.items() if len(secret.encode()) < MIN_SECRET_BYTES]
+        if short:
+            raise ValueError(f"keys shorter than {MIN_SECRET_BYTES} bytes: {', '.join(short)}")
+        self._ring = {kid: secret.encode() for kid, secret in ring.items()}
+        self.signing_kid = next(iter(self._ring))
 
     def sign(
         self,
@@ -56,28 +67,60 @@ class Signer:
         expires_at: datetime,
         role: str | None = None,
         tenants: list[str] | None = None,
+        scopes: list[str] | None = None,
     ) -> str:
-        claims = TokenClaims(
-            sub=subject,
-            tenant=tenant,
-            purpose=purpose,
-            exp=int(expires_at.timestamp()),
-            role=role,
-            tenants=tenants or [tenant],
-        )
-        body = _b64(orjson.dumps(claims.model_dump(exclude_none=True)))
-        return f"{body}.{self._mac(body)}"
+        payload: dict[str, Any] = {
+            "iss": ISSUER,
+            "aud": purpose,
+            "sub": subject,
+            "tenant": tenant,
+            "tenants": tenants or [tenant],
+            "exp": int(expires_at.timestamp()),
+        }
+        if role is not None:
+            payload["role"] = role
+        if scopes:
+            payload["scopes"] = scopes
+        key = self._ring[self.signing_kid]
+        return jwt.encode(payload, key, algorithm=ALGORITHM, headers={"kid": self.signing_kid})
 
     def verify(self, token: str, *, purpose: str, now: datetime) -> TokenClaims:
-        body, _, mac = token.partition(".")
-        if not body or not hmac.compare_digest(mac, self._mac(body)):
-            raise TokenError("invalid signature")
+        """The claims of a genuine, unexpired token made for ``purpose``; else ``TokenError``.
+
+        Expiry is checked against ``now`` (the service's clock), not PyJWT's own.
+        """
+        key = self._key_of(token)
         try:
-            claims = TokenClaims.model_validate_json(_unb64(body))
-        except (ValidationError, ValueError) as exc:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=purpose,
+                issuer=ISSUER,
+                options={
+                    "verify_exp": False,
+                    "strict_aud": True,
+                    "require": ["iss", "aud", "sub", "exp"],
+                },
+            )
+            claims = TokenClaims.model_validate({**payload, "purpose": purpose})
+        except jwt.InvalidAudienceError as exc:
+            raise TokenError("wrong purpose") from exc
+        except jwt.InvalidSignatureError as exc:
+            raise TokenError("invalid signature") from exc
+        except (jwt.InvalidTokenError, ValidationError, ValueError, TypeError) as exc:
             raise TokenError("malformed token") from exc
-        if claims.purpose != purpose:
-            raise TokenError("wrong purpose")
         if claims.exp < now.timestamp():
             raise TokenExpired("expired")
         return claims
+
+    def _key_of(self, token: str) -> bytes:
+        try:
+            header = jwt.get_unverified_header(token)
+        except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+            raise TokenError("malformed token") from exc
+        kid = header.get("kid")
+        key = self._ring.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise TokenError("unknown signing key")
+        return key

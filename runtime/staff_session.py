@@ -1,10 +1,11 @@
 """Staff sign-in for the browser consoles: the API's signed staff token, kept in a cookie.
 
-The cookie holds the same HMAC-signed token ``python -m runtime.auth`` issues,
-so role, tenants and expiry are checked exactly as for bearer calls. It is
+The cookie holds the same signed token ``python -m runtime.auth`` issues, so
+role, tenants and expiry are checked exactly as for bearer calls. It is
 HttpOnly and SameSite=Strict: another site can neither read it nor make the
-browser send it with a forged form post. ``TRIPCARE_DEV_LOGIN`` adds a form that
-mints a token for any id, role and tenant — for local runs and browser tests only.
+browser send it with a forged form post; outside development it is also Secure.
+``TRIPCARE_DEV_LOGIN`` adds a form that mints a token for any id, role and tenant —
+for local runs and browser tests only (refused outside development).
 """
 
 from __future__ import annotations
@@ -35,11 +36,15 @@ TEMPLATES = Path(__file__).parent / "templates"
 class StaffSession:
     """Reads and writes the staff cookie; serves the sign-in page of one service."""
 
-    def __init__(self, signer: Signer, clock: Clock, *, dev_login: bool, home: str) -> None:
+    def __init__(
+        self, signer: Signer, clock: Clock, *, dev_login: bool, home: str, secure: bool = False
+    ) -> None:
         self.signer = signer
         self.clock = clock
         self.dev_login = dev_login
         self.home = home
+        self.secure = secure
+        """Cookies only over HTTPS: every environment but development."""
         self._env = template_environment(TEMPLATES)
         self._words = WordTable(TEMPLATES / "login.json")
 
@@ -85,6 +90,10 @@ class StaffSession:
         )
         return HTMLResponse(body, status_code=code)
 
+    def remember(self, response: Response, name: str, value: str) -> None:
+        """A preference cookie (language, tenant), Secure like the session."""
+        response.set_cookie(name, value, samesite="strict", path="/", secure=self.secure)
+
     def _signed_in(self, token: str, next_url: str) -> Response:
         response = RedirectResponse(next_url, status_code=303)
         response.set_cookie(
@@ -92,6 +101,7 @@ class StaffSession:
             token,
             max_age=int(SESSION_TTL.total_seconds()),
             httponly=True,
+            secure=self.secure,
             samesite="strict",
             path="/",
         )
@@ -131,7 +141,9 @@ class StaffSession:
         @api.post("/console/logout")
         async def logout() -> Response:
             response = RedirectResponse(LOGIN_PATH, status_code=303)
-            response.delete_cookie(COOKIE, path="/")
+            response.delete_cookie(
+                COOKIE, path="/", secure=self.secure, httponly=True, samesite="strict"
+            )
             return response
 
         return api

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 HEADER = "X-TripCare-Signature"
 REPLAY_WINDOW = timedelta(minutes=5)
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+HEX_MAC = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class SignatureError(Exception):
@@ -47,17 +50,22 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def parse(header: str) -> tuple[int, list[str]]:
-    """``(timestamp, [v1 macs])``; raises ``MalformedSignature``."""
+    """``(timestamp, [v1 macs])``; raises ``MalformedSignature``.
+
+    Only ASCII digits (at most 12: unix seconds until the year 33658) and 64 hex
+    digits are read; anything else is ignored, so no value reaches ``int`` or
+    ``compare_digest`` in a shape they refuse.
+    """
     timestamp: int | None = None
     macs: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        if key == "t" and TIMESTAMP.fullmatch(value):
             timestamp = int(value)
-        elif key == "v1" and value:
+        elif key == "v1" and HEX_MAC.fullmatch(value):
             macs.append(value.lower())
     if timestamp is None or not macs:
-        raise MalformedSignature("expected t=<unix seconds>,v1=<hex>")
+        raise MalformedSignature("expected t=<unix seconds>,v1=<64 hex digits>")
     return timestamp, macs
 
 

@@ -2,12 +2,14 @@
 
 RabbitMQ comes from ``AMQP_URL`` (started with ``rabbitmq-server -detached``
 when it is local and down). The store comes from ``MONGO_URL``, or else an
-nx-27017 started on a free port for this session. Every test gets its own
+nx-27017 (or, with ``TRIPCARE_TEST_STORE=secantus``, a SecantusDB) started on a
+free port for this session. Every test gets its own
 namespace, so queue, exchange and database names never collide.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import uuid
@@ -38,12 +40,15 @@ def amqp_url() -> str:
 
 @pytest.fixture(scope="session")
 def mongo_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``MONGO_URL``, or a store of ``TRIPCARE_TEST_STORE`` (nx: nx-27017, the default;
+    secantus: SecantusDB) started on a free port for this session (``make test STORE=…``)."""
     if url := os.environ.get("MONGO_URL"):
         yield url
         return
+    kind = os.environ.get("TRIPCARE_TEST_STORE") or "nx"
     port = local.free_port()
-    data = tmp_path_factory.mktemp("nx")
-    process = local.start_store(port, data, data / "nx.log")
+    data = tmp_path_factory.mktemp(kind)
+    process = local.start_store(port, data / "data", data / f"{kind}.log", kind)
     try:
         yield f"mongodb://127.0.0.1:{port}/"
     finally:
@@ -97,7 +102,12 @@ async def mongo(mongo_url: str) -> AsyncIterator[AsyncMongoClient[Document]]:
     await client.close()
 
 
-STACK_SECRET = "e2e-signing-secret-0123456789abcdef"
+STACK_STAFF_KEYS = {"e2e-staff": "e2e-staff-key-0123456789abcdef0123"}
+STACK_LINK_KEYS = {"e2e-links": "e2e-link-key-0123456789abcdef01234"}
+STACK_KEYS_ENV = {
+    "TRIPCARE_STAFF_KEYS": json.dumps(STACK_STAFF_KEYS),
+    "TRIPCARE_LINK_KEYS": json.dumps(STACK_LINK_KEYS),
+}
 
 
 class Stack:
@@ -111,7 +121,7 @@ class Stack:
             "TRIPCARE_OUTBOX_GRACE_S": "1.0",
             "TRIPCARE_OUTBOX_SWEEP_INTERVAL_S": "0.5",
             "TRIPCARE_GRACEFUL_TIMEOUT_S": "10",
-            "TRIPCARE_SIGNING_SECRET": STACK_SECRET,
+            **STACK_KEYS_ENV,
         }
         self.ports = {name: local.free_port() for name in local.SERVICES}
         self.logs = logs
@@ -126,7 +136,7 @@ class Stack:
     ) -> dict[str, str]:
         """Authorization header of a staff member of these tenants."""
         principal = Principal(id=sub, role=Role(role), tenants=list(tenants))
-        token = issue_token(Signer(STACK_SECRET), principal, timedelta(hours=1))
+        token = issue_token(Signer(STACK_STAFF_KEYS), principal, timedelta(hours=1))
         return {"Authorization": f"Bearer {token}"}
 
     async def api_key(

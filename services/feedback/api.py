@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.events import AppealLevel
 from runtime.auth import AdminScope, ManagerScope, Scope, StaffScope
+from runtime.headers import CSP, DOCUMENT_POLICY
 from runtime.signing import TokenError, TokenExpired
 from runtime.store import NotFound
 from runtime.web import TENANT_PATTERN
@@ -523,7 +524,7 @@ def router(feedback: Feedback, pages: Pages) -> APIRouter:
             built = report.build_monthly(facts, tenant=tenant, month=first, now=now)
             return report.render_monthly(built, first)
 
-        return HTMLResponse(await asyncio.to_thread(render))
+        return HTMLResponse(await asyncio.to_thread(render), headers={CSP: DOCUMENT_POLICY})
 
     @api.post("/admin/archive", tags=["admin"])
     async def archive_now(scope: AdminScope) -> dict[str, dict[str, int]]:

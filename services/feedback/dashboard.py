@@ -74,7 +74,7 @@ def router(feedback: Feedback, session: StaffSession, incidents: IncidentsReader
         body = render(env, "dashboard/dashboard.html", words, language, me=principal.id, **values)
         response = HTMLResponse(body, status_code=code)
         if request.query_params.get("lang") == language:
-            response.set_cookie(LANGUAGE_COOKIE, language, samesite="strict", path="/")
+            session.remember(response, LANGUAGE_COOKIE, language)
         return response
 
     @api.get("")

@@ -25,14 +25,18 @@ def bootstrap(settings: Settings | None = None, config: FeedbackSettings | None 
         appeals=runtime.repository(store.APPEALS, Appeal),
         pulses=runtime.repository(store.PULSES, TravellerPulse),
         clock=runtime.clock,
-        signer=runtime.signer,
+        signer=runtime.link_signer,
         public_url=settings.base_url,
         settings=config,
     )
     register_subscribers(runtime.bus, feedback)
     runtime.workers.append(Archiver(feedback, config.archive_interval))
     session = StaffSession(
-        runtime.signer, runtime.clock, dev_login=settings.dev_login, home="/dashboard"
+        runtime.staff_signer,
+        runtime.clock,
+        dev_login=settings.dev_login,
+        home="/dashboard",
+        secure=not settings.development,
     )
     return create_app(
         runtime,

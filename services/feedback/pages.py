@@ -12,10 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from contracts.languages import FALLBACK_LANGUAGE, LANGUAGES
-from runtime.pages import is_form, wants_html
+from runtime.pages import is_form, template_environment, wants_html
 
 __all__ = ["TEMPLATES", "Pages", "is_form", "wants_html"]
 
@@ -24,11 +22,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 class Pages:
     def __init__(self, root: Path = TEMPLATES) -> None:
-        self._env = Environment(
-            loader=FileSystemLoader(root),
-            undefined=StrictUndefined,
-            autoescape=select_autoescape(["html"]),
-        )
+        self._env = template_environment(root)
         self.catalogs: dict[str, dict[str, str]] = {
             language: json.loads((root / "messages" / f"{language}.json").read_text("utf-8"))
             for language in LANGUAGES

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts import events
 from contracts.events import Attachment, BookingReference, Channel, Priority, Traveller
 from runtime.admission import Admission, AtCapacity
-from runtime.auth import AdminScope, Scope, StaffScope
+from runtime.auth import Scope, StaffScope
+from runtime.gateway_auth import GatewayScope
 from runtime.idempotency import IdempotencyConflict, IdempotentRequests, fingerprint
 from runtime.pages import reader_language, wants_html
 from runtime.ratelimit import RateLimiter
@@ -129,21 +130,6 @@ class ReopenIn(BaseModel):
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     into: str = Field(min_length=1, max_length=64, description="The ticket that stays open.")
-
-
-class ApiKeyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100, examples=["app-gateway"])
-    channels: list[Channel] = Field(default_factory=list, description="Empty: every channel.")
-    rate_per_s: float = Field(default=50.0, gt=0, le=10_000)
-
-
-class ApiKeyCreated(BaseModel):
-    key: str = Field(description="Shown once; only its hash is stored.")
-    name: str
-    tenant_id: str
-    channels: list[Channel]
-    rate_per_s: float
 
 
 # ------------------------------------------------------------------ views
@@ -292,6 +278,8 @@ def router(
             ) from exc
 
     def allowed(key: GatewayKey, channel: Channel) -> None:
+        if GatewayScope.CONTACTS_WRITE not in key.scopes:
+            raise HTTPException(http.HTTP_403_FORBIDDEN, "this key may not post contacts")
         if key.channels and channel not in key.channels:
             raise HTTPException(
                 http.HTTP_403_FORBIDDEN, f"this key may not post {channel} contacts"
@@ -615,23 +603,5 @@ def router(
         except IllegalTransition as exc:
             raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
         return tracking_view(ticket, request)
-
-    @api.post("/admin/api-keys", tags=["admin"], status_code=http.HTTP_201_CREATED)
-    async def create_api_key(body: ApiKeyIn, scope: AdminScope) -> ApiKeyCreated:
-        """A gateway key for the caller's tenant; the key is shown once."""
-        key, record = await keys.create(
-            tenant_id=scope.tenant,
-            name=body.name,
-            channels=body.channels,
-            rate_per_s=body.rate_per_s,
-            by=scope.actor,
-        )
-        return ApiKeyCreated(
-            key=key,
-            name=record.name,
-            tenant_id=record.tenant_id,
-            channels=record.channels,
-            rate_per_s=record.rate_per_s,
-        )
 
     return api

@@ -142,9 +142,9 @@ def router(
         )
         response = HTMLResponse(body, status_code=code)
         if request.query_params.get("lang") == language:
-            response.set_cookie(LANGUAGE_COOKIE, language, samesite="strict", path="/")
+            session.remember(response, LANGUAGE_COOKIE, language)
         if request.query_params.get("tenant") == scope.tenant:
-            response.set_cookie(TENANT_COOKIE, scope.tenant, samesite="strict", path="/")
+            session.remember(response, TENANT_COOKIE, scope.tenant)
         return response
 
     async def lists(scope: Scope) -> list[Queue]:

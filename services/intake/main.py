@@ -16,7 +16,15 @@ from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from runtime.staff_session import StaffSession
 from runtime.store import Document
-from services.intake import api, console, console_store, incidents, store, tracking_page
+from services.intake import (
+    api,
+    console,
+    console_store,
+    gateway_api,
+    incidents,
+    store,
+    tracking_page,
+)
 from services.intake.domain import Ticket
 from services.intake.handlers import Intake, ThreadingPolicy, register_subscribers
 from services.intake.live_feed import LiveFeed, subscribe_feed
@@ -45,7 +53,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         reopen_window=timedelta(hours=settings.reopen_window_h),
         reference_window=timedelta(hours=settings.reference_window_h),
     )
-    intake = Intake(tickets, runtime.clock, runtime.signer, settings.base_url, policy)
+    intake = Intake(tickets, runtime.clock, runtime.link_signer, settings.base_url, policy)
     idempotency = IdempotentRequests(runtime.db, runtime.clock)
     keys = store.GatewayKeys(runtime.db, runtime.clock)
     acknowledgements = LagWindow()
@@ -68,7 +76,11 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     feed = LiveFeed()
     subscribe_feed(runtime.bus, feed, console_store.applied(tickets))
     session = StaffSession(
-        runtime.signer, runtime.clock, dev_login=settings.dev_login, home="/console"
+        runtime.staff_signer,
+        runtime.clock,
+        dev_login=settings.dev_login,
+        home="/console",
+        secure=not settings.development,
     )
     pages = [
         session.router(),
@@ -90,6 +102,9 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         "(issue one with `python -m runtime.auth`); gateways take `X-Api-Key`.",
         routers=[
             api.router(intake, keys, idempotency, RateLimiter(), admission),
+            gateway_api.router(
+                keys, runtime.staff_signer, runtime.clock, settings.gateway_token_ttl_s
+            ),
             incidents.incident_router(desk, idempotency),
             *pages,
         ],

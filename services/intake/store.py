@@ -6,7 +6,6 @@ import base64
 import hashlib
 import re
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.events import Channel
 from runtime.clock import Clock
+from runtime.gateway_auth import GatewayScope
 from runtime.store import Document, Repository
 from services.intake.domain import Ticket, TicketStatus
 
@@ -216,6 +216,10 @@ class TicketStore:
         return [Ticket.model_validate(doc) async for doc in found]
 
 
+KEY_ID_LENGTH = 16
+"""A key's public id: the first hex digits of its hash (64 bits; keys are per tenant)."""
+
+
 class GatewayKey(BaseModel):
     """A channel gateway's credential: only its SHA-256 is stored."""
 
@@ -225,10 +229,16 @@ class GatewayKey(BaseModel):
     tenant_id: str
     name: str
     channels: list[Channel] = Field(default_factory=list)
+    scopes: list[GatewayScope] = Field(default_factory=lambda: [GatewayScope.CONTACTS_WRITE])
     rate_per_s: float
     created_at: datetime
     created_by: str
     revoked_at: datetime | None = None
+    revoked_by: str | None = None
+
+    @property
+    def key_id(self) -> str:
+        return self.id[:KEY_ID_LENGTH]
 
 
 def hash_key(key: str) -> str:
@@ -237,15 +247,22 @@ def hash_key(key: str) -> str:
 
 
 class GatewayKeys:
-    CACHE_S = 30.0
+    """Keys are read from the store on every request, not cached: a key revoked through
+    one replica is refused by every replica at once (one read by ``_id`` per request)."""
 
     def __init__(self, db: AsyncDatabase[Document], clock: Clock) -> None:
         self.collection = db[API_KEYS]
         self.clock = clock
-        self._cache: dict[str, tuple[float, GatewayKey | None]] = {}
 
     async def create(
-        self, *, tenant_id: str, name: str, channels: list[Channel], rate_per_s: float, by: str
+        self,
+        *,
+        tenant_id: str,
+        name: str,
+        channels: list[Channel],
+        rate_per_s: float,
+        by: str,
+        scopes: Sequence[GatewayScope] = (GatewayScope.CONTACTS_WRITE,),
     ) -> tuple[str, GatewayKey]:
         """A new key; the plain text is returned once and never stored."""
         key = "tck_" + secrets.token_urlsafe(32)
@@ -254,6 +271,7 @@ class GatewayKeys:
             tenant_id=tenant_id,
             name=name,
             channels=channels,
+            scopes=list(scopes),
             rate_per_s=rate_per_s,
             created_at=self.clock.now(),
             created_by=by,
@@ -262,14 +280,25 @@ class GatewayKeys:
         return key, record
 
     async def resolve(self, key: str) -> GatewayKey | None:
-        """The live key record, cached briefly so a hot gateway costs no lookup per request."""
-        digest = hash_key(key)
-        cached = self._cache.get(digest)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-        doc = await self.collection.find_one({"_id": digest})
+        """The live (not revoked) key record."""
+        doc = await self.collection.find_one({"_id": hash_key(key)})
         record = GatewayKey.model_validate(doc) if doc else None
-        if record and record.revoked_at is not None:
-            record = None
-        self._cache[digest] = (time.monotonic() + self.CACHE_S, record)
-        return record
+        return record if record and record.revoked_at is None else None
+
+    async def of_tenant(self, tenant_id: str) -> list[GatewayKey]:
+        """Every key of the tenant, revoked ones included, oldest first (a handful per tenant)."""
+        found = self.collection.find({"tenant_id": tenant_id})
+        keys = [GatewayKey.model_validate(doc) async for doc in found]
+        return sorted(keys, key=lambda record: (record.created_at, record.id))
+
+    async def revoke(self, tenant_id: str, key_id: str, *, by: str) -> GatewayKey | None:
+        """Revoke the tenant's key ``key_id`` (once; revoking again changes nothing)."""
+        record = next((k for k in await self.of_tenant(tenant_id) if k.key_id == key_id), None)
+        if record is None or record.revoked_at is not None:
+            return record
+        now = self.clock.now()
+        await self.collection.update_one(
+            {"_id": record.id, "tenant_id": tenant_id, "revoked_at": None},
+            {"$set": {"revoked_at": now, "revoked_by": by}},
+        )
+        return record.model_copy(update={"revoked_at": now, "revoked_by": by})

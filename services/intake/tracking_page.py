@@ -8,6 +8,7 @@ action is "that did not help", which reopens an answered ticket.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,10 +21,13 @@ from services.intake.traveller_view import WORDS, handled_by, steps
 
 TEMPLATES = Path(__file__).parent / "templates"
 REOPENABLE = frozenset({TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED})
+PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"content": {"text/html": {}}, "description": "An unknown, forged or expired link."}
+}
 
 
 def router(intake: Intake) -> APIRouter:
-    api = APIRouter(prefix="/track", include_in_schema=False)
+    api = APIRouter(prefix="/track", tags=["travellers"])
     env = template_environment(TEMPLATES)
     words = WORDS
 
@@ -71,14 +75,19 @@ def router(intake: Intake) -> APIRouter:
             refused=refused,
         )
 
-    @api.get("/{token}")
+    @api.get("/{token}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
     async def track_page(token: str, request: Request) -> Response:
+        """The tracking page a traveller's link opens (HTML)."""
         ticket = await load(token)
         if ticket is None:
             return page(request, "unknown", 404, None)
         return tracking(request, token, ticket)
 
-    @api.post("/{token}/not-helped")
+    @api.post(
+        "/{token}/not-helped",
+        response_class=HTMLResponse,
+        responses={**PAGE_RESPONSES, 409: {"description": "Not answered yet: nothing to reopen."}},
+    )
     async def not_helped(token: str, request: Request) -> Response:
         """The form twin of ``POST /v1/track/{token}/not-helped``."""
         ticket = await load(token)

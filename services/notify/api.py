@@ -1,26 +1,32 @@
 """Notify's HTTP API: the in-app inbox and the per-ticket delivery log.
 
-Callers authenticate like on every other service (``runtime.auth``): a staff
-bearer token whose tenant scopes every read. The in-app gateway's backend holds
-such a token for its tenant; gateway API keys live in intake's database, which
-notify does not read (docs/notify.md, "The inbox API").
+Staff authenticate like on every other service (``runtime.auth``): a bearer
+token whose tenant scopes every read. The inbox also takes a gateway token with
+the ``inbox:read`` scope, which the in-app gateway gets from intake for its API
+key (``runtime.gateway_auth``; docs/notify.md, "The inbox API"): it reads
+travellers' inboxes of its tenant, not a team's, and nothing else.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import SkippedChannel
 from runtime.auth import StaffScope
+from runtime.gateway_auth import Caller, InboxReader
 from runtime.store import NotFound
 from services.notify.domain import IN_APP, Attempt, Delivery, DeliveryStatus, Role
 from services.notify.handlers import Notifier
 
 PAGE = 100
+TEAM_INBOX = "team:"
+GATEWAY_REFUSED: dict[int | str, dict[str, Any]] = {
+    403: {"description": "A tenant not in the token, or a gateway asking for a team's inbox."}
+}
 
 
 class DeliveryView(BaseModel):
@@ -62,16 +68,26 @@ def router(notifier: Notifier) -> APIRouter:
         cursor = deliveries.collection.find(query).sort("created_at", sort).limit(PAGE)
         return [DeliveryView.model_validate(Delivery.model_validate(d)) async for d in cursor]
 
-    @api.get("/inbox/{traveller_id}")
-    async def inbox(traveller_id: str, scope: StaffScope) -> list[DeliveryView]:
+    def readable(caller: Caller, person: str) -> None:
+        if caller.gateway and person.startswith(TEAM_INBOX):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "a gateway reads travellers' inboxes")
+
+    @api.get("/inbox/{traveller_id}", tags=["gateways"], responses=GATEWAY_REFUSED)
+    async def inbox(traveller_id: str, scope: InboxReader) -> list[DeliveryView]:
         """A person's in-app messages (traveller, or staff: ``team:<queue>``), newest first."""
+        readable(scope, traveller_id)
         return await find(
             {"tenant_id": scope.tenant, "recipient": traveller_id, "channel": IN_APP}, sort=-1
         )
 
-    @api.post("/inbox/{traveller_id}/{notification_id}/read")
-    async def mark_read(traveller_id: str, notification_id: str, scope: StaffScope) -> DeliveryView:
+    @api.post(
+        "/inbox/{traveller_id}/{notification_id}/read", tags=["gateways"], responses=GATEWAY_REFUSED
+    )
+    async def mark_read(
+        traveller_id: str, notification_id: str, scope: InboxReader
+    ) -> DeliveryView:
         """Another tenant's message, or one of another person, is 404 and stays unread."""
+        readable(scope, traveller_id)
         delivery = await deliveries.get(scope.tenant, notification_id)
         if delivery is None or delivery.recipient != traveller_id or delivery.channel != IN_APP:
             raise NotFound(notification_id)

@@ -98,7 +98,7 @@ def care_router(care: ProactiveCare) -> APIRouter:
 
     @api.post(
         "/suppliers/{partner}/events",
-        tags=["suppliers"],
+        tags=["partners"],
         status_code=202,
         responses={
             200: {"description": "A re-send of an event already accepted: nothing changes."},

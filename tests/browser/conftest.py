@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import orjson
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import async_playwright
 
-from tests.browser.kit import SUPPLIER_SECRET
+from tests.browser.kit import SUPPLIER_SECRET, WatchedBrowser
 from tests.conftest import Stack, delete_namespace
 
 CHROMIUM = os.environ.get("TRIPCARE_CHROMIUM", "/usr/bin/chromium")
@@ -31,13 +31,22 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-async def browser(chromium: str) -> AsyncIterator[Browser]:
+async def browser(chromium: str) -> AsyncIterator[WatchedBrowser]:
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=chromium, args=FLAGS)
         try:
-            yield launched
+            yield WatchedBrowser(launched)
         finally:
             await launched.close()
+
+
+@pytest.fixture(autouse=True)
+def pages_keep_their_csp(browser: WatchedBrowser) -> Iterator[None]:
+    """Every page a test opens works under its Content Security Policy: no style or script
+    it needs is refused (runtime/headers.py)."""
+    browser.violations.clear()
+    yield
+    assert browser.violations == []
 
 
 @pytest.fixture(scope="module")

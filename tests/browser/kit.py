@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Page, ViewportSize
+from playwright.async_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -42,7 +42,8 @@ async def screenshots(page: Page, name: str) -> None:
 async def accessibility_violations(page: Page) -> list[dict[str, Any]]:
     """axe-core's WCAG 2.1 A/AA findings (labels, contrast, names, landmarks…) on this page."""
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
-        await page.add_script_tag(path=str(AXE))
+        # Evaluated over the DevTools protocol: the pages' CSP refuses an injected <script>.
+        await page.evaluate(f"() => {{\n{AXE.read_text()}\n}}")
     result: dict[str, Any] = await page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
     )
@@ -63,3 +64,20 @@ async def tab_until(page: Page, selector: str, limit: int = 60) -> int:
         if await page.evaluate("s => document.activeElement.matches(s)", selector):
             return presses
     raise AssertionError(f"{selector} is not reachable with the keyboard in {limit} tabs")
+
+
+class WatchedBrowser:
+    """The browser, noting every Content Security Policy violation any of its pages reports."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.violations: list[str] = []
+
+    async def new_context(self, **options: Any) -> BrowserContext:
+        context = await self.browser.new_context(**options)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.violations.append(f"{message.location.get('url')}: {message.text}")

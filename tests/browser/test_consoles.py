@@ -18,7 +18,7 @@ import aio_pika
 import httpx
 import orjson
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 
 from contracts import events
 from contracts.envelope import Envelope
@@ -30,6 +30,7 @@ from tests.browser.kit import (
     DESKTOP,
     PHONE,
     SUPPLIER_SECRET,
+    WatchedBrowser,
     accessibility_violations,
     dev_login,
     screenshots,
@@ -77,7 +78,7 @@ async def no_violations(page: Page) -> None:
 
 
 async def test_agent_sees_a_new_ticket_live_replies_and_the_inbox_gets_it(
-    desk: Stack, browser: Browser
+    desk: Stack, browser: WatchedBrowser
 ) -> None:
     intake = desk.url("intake")
     context = await browser.new_context(viewport=DESKTOP)
@@ -134,7 +135,7 @@ async def test_agent_sees_a_new_ticket_live_replies_and_the_inbox_gets_it(
 
 
 async def test_sla_clock_turns_amber_then_red_under_a_controlled_clock(
-    desk: Stack, browser: Browser
+    desk: Stack, browser: WatchedBrowser
 ) -> None:
     intake = desk.url("intake")
     async with httpx.AsyncClient(timeout=10) as http:
@@ -163,7 +164,7 @@ async def test_sla_clock_turns_amber_then_red_under_a_controlled_clock(
 
 
 async def test_traveller_tracks_rates_2_appeals_and_the_expert_queue_gets_it(
-    desk: Stack, browser: Browser
+    desk: Stack, browser: WatchedBrowser
 ) -> None:
     intake, feedback = desk.url("intake"), desk.url("feedback")
     async with httpx.AsyncClient(timeout=10) as http:
@@ -216,7 +217,7 @@ async def test_traveller_tracks_rates_2_appeals_and_the_expert_queue_gets_it(
     await expert.close()
 
 
-async def no_violations_without_js(browser: Browser, url: str) -> None:
+async def no_violations_without_js(browser: WatchedBrowser, url: str) -> None:
     """axe needs script: check a traveller page in a second, script-enabled phone context."""
     context = await browser.new_context(viewport=PHONE)
     page = await context.new_page()
@@ -225,7 +226,9 @@ async def no_violations_without_js(browser: Browser, url: str) -> None:
     await context.close()
 
 
-async def test_dashboard_numbers_match_the_metrics_api(desk: Stack, browser: Browser) -> None:
+async def test_dashboard_numbers_match_the_metrics_api(
+    desk: Stack, browser: WatchedBrowser
+) -> None:
     feedback = desk.url("feedback")
     context = await browser.new_context(viewport=DESKTOP)
     page = await context.new_page()
@@ -279,7 +282,7 @@ def agrees(numbers: dict[str, Any], path: str, shown: str) -> bool:
 
 
 async def test_an_agent_answers_everyone_in_a_supplier_incident_at_once(
-    desk: Stack, browser: Browser
+    desk: Stack, browser: WatchedBrowser
 ) -> None:
     intake, routing = desk.url("intake"), desk.url("routing")
     departs = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=6)

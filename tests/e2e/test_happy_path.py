@@ -1,6 +1,7 @@
 """The walking skeleton's happy path, driven only through the services' HTTP APIs.
 
-contact → ticket opened and acknowledged → routed → both notices in the inbox →
+contact → ticket opened and acknowledged → routed → both notices in the inbox (read by the
+app's gateway with its gateway token) →
 agent resolves → survey in the inbox → rating → metrics and a complete timeline.
 """
 
@@ -31,7 +32,10 @@ def contact(**overrides: Any) -> dict[str, Any]:
 
 async def test_contact_to_rating_end_to_end(stack: Stack) -> None:
     async with httpx.AsyncClient(timeout=10) as http:
-        gateway = await stack.api_key(http)
+        gateway = await stack.api_key(http, scopes=["contacts:write", "inbox:read"])
+        traded = await http.post(f"{stack.url('intake')}/v1/gateway/token", headers=gateway)
+        assert traded.status_code == 200, traded.text
+        app = {"Authorization": f"Bearer {traded.json()['access_token']}"}
         created = await http.post(
             f"{stack.url('intake')}/v1/contacts", json=contact(), headers=gateway
         )
@@ -46,7 +50,8 @@ async def test_contact_to_rating_end_to_end(stack: Stack) -> None:
         assert again.json()["outcome"] == "duplicate"
 
         async def inbox() -> list[dict[str, Any]]:
-            response = await http.get(f"{stack.url('notify')}/v1/inbox/trav-42", headers=AGENT)
+            """What the app shows: its gateway reads the inbox with its gateway token."""
+            response = await http.get(f"{stack.url('notify')}/v1/inbox/trav-42", headers=app)
             return list(response.json())
 
         async def ack_and_routing_notices() -> list[str] | None:
@@ -57,9 +62,12 @@ async def test_contact_to_rating_end_to_end(stack: Stack) -> None:
         assert sorted(notices) == ["ticket_acknowledged", "ticket_routed"]
         first = (await inbox())[0]
         read = await http.post(
-            f"{stack.url('notify')}/v1/inbox/trav-42/{first['id']}/read", headers=AGENT
+            f"{stack.url('notify')}/v1/inbox/trav-42/{first['id']}/read", headers=app
         )
         assert read.json()["read_at"] is not None
+        for service, path in (("intake", f"/v1/tickets/{ticket_id}"), ("routing", "/v1/queues")):
+            refused = await http.get(f"{stack.url(service)}{path}", headers=app)
+            assert refused.status_code == 401, "a gateway token opens no staff endpoint"
 
         async def routed_ticket() -> dict[str, Any] | None:
             ticket = (

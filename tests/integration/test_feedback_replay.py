@@ -83,7 +83,7 @@ async def running(settings: Settings, mongo: AsyncMongoClient[Document]) -> Asyn
         appeals=runtime.repository(store.APPEALS, Appeal),
         pulses=runtime.repository(store.PULSES, TravellerPulse),
         clock=runtime.clock,
-        signer=runtime.signer,
+        signer=runtime.link_signer,
         public_url="http://feedback",
         settings=FeedbackSettings(),
     )

@@ -52,7 +52,7 @@ SECRET = "wecom-gateway-secret-for-tests"
 AGENT = Principal(id="agent-7", role=Role.AGENT, tenants=["acme"])
 ACME = {
     "Authorization": "Bearer "
-    + issue_token(Signer(Settings().signing_secret), AGENT, timedelta(hours=1))
+    + issue_token(Signer(Settings().staff_ring()), AGENT, timedelta(hours=1))
 }
 
 

@@ -27,7 +27,7 @@ import pytest
 from contracts import events
 from contracts.topology import Topology
 from deploy import local
-from tests.conftest import STACK_SECRET, Stack
+from tests.conftest import STACK_KEYS_ENV, Stack
 from tests.factories import envelope
 
 pytestmark = pytest.mark.integration
@@ -106,7 +106,7 @@ def replicas(amqp_url: str, mongo_url: str, namespace: str, tmp_path: Path) -> I
             "AMQP_URL": amqp_url,
             "MONGO_URL": mongo_url,
             "TRIPCARE_NAMESPACE": namespace,
-            "TRIPCARE_SIGNING_SECRET": STACK_SECRET,
+            **STACK_KEYS_ENV,
             "TRIPCARE_OUTBOX_GRACE_S": "1.0",
             "TRIPCARE_OUTBOX_SWEEP_INTERVAL_S": "0.5",
             "TRIPCARE_GRACEFUL_TIMEOUT_S": "5",

@@ -50,7 +50,7 @@ from services.intake.store import TicketStore
 from tests.factories import T0, contact, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
 
-SIGNER = Signer("console-test-secret-0123456789")
+SIGNER = Signer("console-test-secret-0123456789abcdef")
 ROOT = Path(__file__).resolve().parents[2]
 
 

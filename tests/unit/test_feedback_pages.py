@@ -32,7 +32,7 @@ from tests.fakes import FakeDatabase, RecordingOutbox
 from tests.feedback_story import Desk, traveller
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-SIGNER = Signer("pages-test-secret-0123456789")
+SIGNER = Signer("pages-test-secret-0123456789abcdef")
 
 
 @dataclass

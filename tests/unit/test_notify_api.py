@@ -57,7 +57,7 @@ async def site() -> AsyncIterator[Site]:
     )
     (delivery,) = await notifier.notify(envelope(acknowledged))
     app = FastAPI()
-    app.state.runtime = SimpleNamespace(signer=SIGNER, clock=clock)
+    app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=clock)
     app.include_router(api.router(notifier))
     install_error_handlers(app)
     transport = httpx.ASGITransport(app=app)
@@ -77,7 +77,7 @@ async def read_at(site: Site, tenant: str = "acme") -> object:
         {},
         {"X-Tenant-Id": "acme"},
         {"Authorization": "Bearer not-a-token"},
-        token("acme", signer=Signer("someone-elses-secret-0123456789")),
+        token("acme", signer=Signer("someone-elses-secret-0123456789abc")),
     ],
     ids=["none", "tenant-header-only", "garbage", "forged"],
 )

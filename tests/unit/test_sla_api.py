@@ -72,7 +72,7 @@ async def site() -> AsyncIterator[Site]:
     db, clock, memo = FakeDatabase(), FakeClock(T0), TenantMemo(ttl_s=60)
     policies = Repository(db, SLA_POLICIES, TenantSlaPolicy, RecordingOutbox(), clock)  # type: ignore[arg-type]
     app = FastAPI()
-    app.state.runtime = SimpleNamespace(signer=SIGNER, clock=clock)
+    app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=clock)
     app.include_router(sla_api.router(policies, clock, memo))
     install_error_handlers(app)
     transport = httpx.ASGITransport(app=app)

@@ -1,0 +1,96 @@
+"""Gateway tokens: a channel gateway's short-lived, scoped credential for other services.
+
+A gateway holds an API key, which only intake can check (keys are hashed in
+intake's database). To read travellers' in-app inboxes at notify it trades the
+key at intake (``POST /v1/gateway/token``) for a token signed with the staff key
+ring: audience ``gateway``, the key's id as subject, its tenant, and only the
+scopes the key was given. Notify verifies it with the same keys and reads no
+database of intake's. The token is not a staff token (another audience), so it
+opens no agent endpoint; it lives minutes (``TRIPCARE_GATEWAY_TOKEN_TTL_S``), so
+a revoked key stops reading inboxes when its last token runs out, and at intake
+at once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Request, status
+from pydantic import BaseModel
+
+from runtime.auth import Scope, bearer_token, current_principal, current_scope
+from runtime.clock import Clock
+from runtime.signing import Signer, TokenError
+
+PURPOSE = "gateway"
+
+
+class GatewayScope(StrEnum):
+    CONTACTS_WRITE = "contacts:write"
+    """Post contacts (intake, with the API key itself)."""
+    INBOX_READ = "inbox:read"
+    """Read travellers' in-app inboxes and mark their messages read (notify, with a token)."""
+
+
+TOKEN_SCOPES = frozenset({GatewayScope.INBOX_READ})
+"""What a gateway token can carry; posting contacts takes the key itself."""
+
+
+class Caller(BaseModel):
+    """Whoever reads an inbox: a staff member acting for a tenant, or a tenant's gateway."""
+
+    tenant: str
+    actor: str
+    gateway: bool
+
+
+def issue_gateway_token(
+    signer: Signer,
+    clock: Clock,
+    *,
+    key_id: str,
+    tenant: str,
+    scopes: list[GatewayScope],
+    ttl: timedelta,
+) -> str:
+    return signer.sign(
+        subject=key_id,
+        tenant=tenant,
+        purpose=PURPOSE,
+        expires_at=clock.now() + ttl,
+        scopes=sorted(scope.value for scope in scopes if scope in TOKEN_SCOPES),
+    )
+
+
+def staff_or_gateway(needed: GatewayScope) -> object:
+    """A dependency admitting any staff member, or a gateway token carrying ``needed``."""
+
+    def check(
+        request: Request,
+        authorization: Annotated[
+            str | None, Header(description="Bearer <staff token or gateway token>")
+        ] = None,
+        tenant: Annotated[
+            str | None,
+            Header(alias="X-Tenant-Id", description="Staff tokens of several tenants only."),
+        ] = None,
+    ) -> Caller:
+        runtime = request.app.state.runtime
+        token = bearer_token(authorization)
+        try:
+            claims = runtime.staff_signer.verify(token, purpose=PURPOSE, now=runtime.clock.now())
+        except TokenError:
+            scope: Scope = current_scope(current_principal(request, authorization), tenant)
+            return Caller(tenant=scope.tenant, actor=scope.actor, gateway=False)
+        if needed.value not in claims.scopes:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs the {needed.value} scope")
+        if tenant is not None and tenant != claims.tenant:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed for this tenant")
+        return Caller(tenant=claims.tenant, actor=f"gateway:{claims.sub}", gateway=True)
+
+    return check
+
+
+InboxReader = Annotated[Caller, Depends(staff_or_gateway(GatewayScope.INBOX_READ))]

@@ -1,0 +1,267 @@
+"""Gateway keys: scoped, listed and revoked by admins; a revoked key is refused at once by
+every intake replica; an ``inbox:read`` key trades itself for a gateway token that reads
+travellers' inboxes at notify and opens nothing else.
+
+Two intake replicas share one in-memory store; notify runs beside them with the same
+staff keys, as the services do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+
+from contracts import events
+from runtime.admission import Admission
+from runtime.auth import Principal, Role, issue_token
+from runtime.clock import FakeClock
+from runtime.idempotency import IdempotentRequests
+from runtime.ratelimit import RateLimiter
+from runtime.signing import Signer
+from runtime.store import Repository
+from runtime.web import install_error_handlers
+from services.intake import api, gateway_api
+from services.intake.domain import Ticket
+from services.intake.handlers import Intake
+from services.intake.store import API_KEYS, TICKETS, GatewayKeys, TicketStore
+from services.notify import api as notify_api
+from services.notify.domain import Delivery
+from services.notify.handlers import Notifier
+from services.notify.render import Renderer
+from tests.factories import T0, TRAVELLER, envelope
+from tests.fakes import FakeDatabase, RecordingOutbox
+from tests.unit.test_handlers import repository
+
+STAFF = Signer({"s1": "gateway-keys-test-staff-key-0123456789"})
+LINKS = Signer({"l1": "gateway-keys-test-link-key-01234567890"})
+CONTACT = {
+    "channel": "in_app",
+    "channel_message_id": "app-1",
+    "traveller": {"id": "trav-42", "language": "en"},
+    "text": "My flight CA1501 is cancelled",
+}
+
+
+def staff(role: Role = Role.ADMIN, tenant: str = "acme") -> dict[str, str]:
+    principal = Principal(id=f"{role.value}-1", role=role, tenants=[tenant])
+    return {"Authorization": f"Bearer {issue_token(STAFF, principal, timedelta(hours=1))}"}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Desk:
+    replicas: tuple[httpx.AsyncClient, httpx.AsyncClient]
+    notify: httpx.AsyncClient
+    db: FakeDatabase
+    clock: FakeClock
+
+    async def create(self, *scopes: str, tenant: str = "acme") -> dict[str, Any]:
+        body: dict[str, Any] = {"name": "app-gateway"}
+        if scopes:
+            body["scopes"] = list(scopes)
+        created = await self.replicas[0].post(
+            "/v1/admin/api-keys", json=body, headers=staff(tenant=tenant)
+        )
+        assert created.status_code == 201, created.text
+        return dict(created.json())
+
+    async def trade(self, key: str, replica: int = 0) -> httpx.Response:
+        return await self.replicas[replica].post("/v1/gateway/token", headers={"X-Api-Key": key})
+
+    async def contact(self, key: str, replica: int = 1) -> httpx.Response:
+        return await self.replicas[replica].post(
+            "/v1/contacts", json=CONTACT, headers={"X-Api-Key": key}
+        )
+
+
+def intake_replica(db: FakeDatabase, clock: FakeClock) -> FastAPI:
+    repo = Repository(db, TICKETS, Ticket, RecordingOutbox(), clock)  # type: ignore[arg-type]
+    intake = Intake(TicketStore(repo), clock, LINKS, "http://intake")
+    keys = GatewayKeys(db, clock)  # type: ignore[arg-type]
+    admission = Admission(64, registry=CollectorRegistry(), backlog=lambda: 0, max_backlog=10)
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(staff_signer=STAFF, clock=clock)
+    app.include_router(
+        api.router(intake, keys, IdempotentRequests(db, clock), RateLimiter(), admission)  # type: ignore[arg-type]
+    )
+    app.include_router(gateway_api.router(keys, STAFF, clock, 300))
+    install_error_handlers(app)
+    return app
+
+
+async def notify_app(clock: FakeClock) -> FastAPI:
+    notifier = Notifier(repository(Delivery, RecordingOutbox()), Renderer(), clock)
+    for person in (TRAVELLER, events.Traveller(id="team:disruption")):
+        acknowledged = events.TicketAcknowledged(
+            ticket_id="TC-1",
+            channel=events.Channel.IN_APP,
+            traveller=person,
+            tracking_url="https://track/x",
+            acknowledged_at=T0,
+        )
+        await notifier.notify(envelope(acknowledged))
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(staff_signer=STAFF, clock=clock)
+    app.include_router(notify_api.router(notifier))
+    install_error_handlers(app)
+    return app
+
+
+def client(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+@pytest.fixture
+async def desk() -> AsyncIterator[Desk]:
+    db, clock = FakeDatabase(), FakeClock(T0)
+    a, b = client(intake_replica(db, clock)), client(intake_replica(db, clock))
+    notify = client(await notify_app(clock))
+    yield Desk((a, b), notify, db, clock)
+    for http in (a, b, notify):
+        await http.aclose()
+
+
+# ------------------------------------------------------------------ list and revoke
+
+
+async def test_admins_list_keys_without_the_key_itself(desk: Desk) -> None:
+    created = await desk.create()
+    listed = await desk.replicas[1].get("/v1/admin/api-keys", headers=staff())
+    assert listed.status_code == 200
+    (shown,) = listed.json()
+    assert shown["id"] == created["id"]
+    assert len(shown["id"]) == 16
+    assert (shown["name"], shown["scopes"], shown["revoked_at"]) == (
+        "app-gateway",
+        ["contacts:write"],
+        None,
+    )
+    assert "key" not in shown
+    assert created["key"] not in listed.text
+    stored = desk.db[API_KEYS].docs
+    assert created["key"] not in str(stored)
+
+
+async def test_a_revoked_key_is_refused_at_once_by_every_replica(desk: Desk) -> None:
+    created = await desk.create("contacts:write", "inbox:read")
+    key = created["key"]
+    assert (await desk.contact(key, replica=1)).status_code == 201
+    assert (await desk.trade(key, replica=1)).status_code == 200
+
+    revoked = await desk.replicas[0].delete(f"/v1/admin/api-keys/{created['id']}", headers=staff())
+
+    assert revoked.status_code == 200
+    assert (revoked.json()["revoked_at"], revoked.json()["revoked_by"]) == (
+        T0.isoformat().replace("+00:00", "Z"),
+        "admin-1",
+    )
+    assert (await desk.contact(key, replica=1)).status_code == 401
+    assert (await desk.trade(key, replica=1)).status_code == 401
+    again = await desk.replicas[1].delete(f"/v1/admin/api-keys/{created['id']}", headers=staff())
+    assert (again.status_code, again.json()) == (200, revoked.json())
+    (listed,) = (await desk.replicas[1].get("/v1/admin/api-keys", headers=staff())).json()
+    assert listed["revoked_at"] is not None
+
+
+async def test_only_the_tenants_admins_see_and_revoke_its_keys(desk: Desk) -> None:
+    created = await desk.create()
+    path = f"/v1/admin/api-keys/{created['id']}"
+    globex = staff(tenant="globex")
+    assert (await desk.replicas[0].get("/v1/admin/api-keys", headers=globex)).json() == []
+    assert (await desk.replicas[0].delete(path, headers=globex)).status_code == 404
+    for role in (Role.AGENT, Role.MANAGER):
+        assert (
+            await desk.replicas[0].get("/v1/admin/api-keys", headers=staff(role))
+        ).status_code == 403
+        assert (await desk.replicas[0].delete(path, headers=staff(role))).status_code == 403
+    assert (
+        await desk.replicas[0].delete("/v1/admin/api-keys/0000000000000000", headers=staff())
+    ).status_code == 404
+    assert (
+        await desk.replicas[0].delete("/v1/admin/api-keys/not-an-id", headers=staff())
+    ).status_code == 422
+    assert (await desk.contact(created["key"])).status_code == 201
+
+
+# ------------------------------------------------------------------ scopes and gateway tokens
+
+
+async def test_a_key_does_only_what_its_scopes_allow(desk: Desk) -> None:
+    contacts_only = (await desk.create())["key"]
+    inbox_only = (await desk.create("inbox:read"))["key"]
+    assert (await desk.trade(contacts_only)).status_code == 403
+    assert (await desk.contact(inbox_only)).status_code == 403
+    assert (await desk.trade(inbox_only)).status_code == 200
+    bad = await desk.replicas[0].post(
+        "/v1/admin/api-keys", json={"name": "x", "scopes": ["tickets:resolve"]}, headers=staff()
+    )
+    assert bad.status_code == 422
+
+
+async def test_a_gateway_token_reads_and_marks_travellers_inboxes_of_its_tenant(
+    desk: Desk,
+) -> None:
+    traded = await desk.trade((await desk.create("inbox:read"))["key"])
+    assert traded.status_code == 200
+    body = traded.json()
+    assert (body["token_type"], body["expires_in"], body["scopes"]) == (
+        "Bearer",
+        300,
+        ["inbox:read"],
+    )
+    gateway = bearer(body["access_token"])
+
+    inbox = await desk.notify.get("/v1/inbox/trav-42", headers=gateway)
+    assert inbox.status_code == 200
+    (message,) = inbox.json()
+    read = await desk.notify.post(f"/v1/inbox/trav-42/{message['id']}/read", headers=gateway)
+    assert (read.status_code, read.json()["read_at"] is not None) == (200, True)
+
+
+async def test_a_gateway_token_opens_nothing_else(desk: Desk) -> None:
+    gateway = bearer(
+        (await desk.trade((await desk.create("inbox:read"))["key"])).json()["access_token"]
+    )
+    refused = [
+        await desk.notify.get("/v1/inbox/team:disruption", headers=gateway),
+        await desk.notify.get("/v1/inbox/trav-42", headers={**gateway, "X-Tenant-Id": "globex"}),
+        await desk.notify.get("/v1/notifications", params={"ticket_id": "TC-1"}, headers=gateway),
+        await desk.replicas[0].get("/v1/tickets", headers=gateway),
+        await desk.replicas[0].post(
+            "/v1/tickets/TC-1/resolve",
+            json={"resolution_code": "rebooked", "message": "done"},
+            headers=gateway,
+        ),
+        await desk.replicas[0].get("/v1/admin/api-keys", headers=gateway),
+    ]
+    assert [r.status_code for r in refused] == [403, 403, 401, 401, 401, 401]
+
+
+async def test_a_gateway_token_expires(desk: Desk) -> None:
+    gateway = bearer(
+        (await desk.trade((await desk.create("inbox:read"))["key"])).json()["access_token"]
+    )
+    desk.clock.advance(timedelta(seconds=301))
+    assert (await desk.notify.get("/v1/inbox/trav-42", headers=gateway)).status_code == 401
+
+
+async def test_a_token_signed_with_a_link_key_is_no_gateway_token(desk: Desk) -> None:
+    forged = LINKS.sign(
+        subject="k",
+        tenant="acme",
+        purpose="gateway",
+        expires_at=T0 + timedelta(minutes=5),
+        scopes=["inbox:read"],
+    )
+    assert (await desk.notify.get("/v1/inbox/trav-42", headers=bearer(forged))).status_code == 401
