@@ -121,7 +121,7 @@ def partners_router(care: ProactiveCare) -> APIRouter:
             ],
         )
 
-    @api.get("/partners", tags=["partners"])
+    @api.get("/partners", tags=["partner admin"])
     async def list_partners(scope: AdminScope) -> list[PartnerView]:
         """Every partner, stored or only in the environment, with its active secrets' ids."""
         operator(scope)
@@ -130,14 +130,14 @@ def partners_router(care: ProactiveCare) -> APIRouter:
         names = sorted({*stored, *care.settings.partners})
         return [view(name, stored.get(name)) for name in names]
 
-    @api.get("/partners/{partner}", tags=["partners"])
+    @api.get("/partners/{partner}", tags=["partner admin"])
     async def get_partner(partner: str, scope: AdminScope) -> PartnerView:
         operator(scope)
         return view(partner, await registrations.get(SUPPLIER_SCOPE, partner))
 
     @api.post(
         "/partners/{partner}/secrets",
-        tags=["partners"],
+        tags=["partner admin"],
         status_code=status.HTTP_201_CREATED,
         responses={409: {"description": "Two secrets are active: revoke one first."}},
     )
@@ -174,7 +174,7 @@ def partners_router(care: ProactiveCare) -> APIRouter:
 
     @api.delete(
         "/partners/{partner}/secrets/{secret_id}",
-        tags=["partners"],
+        tags=["partner admin"],
         status_code=status.HTTP_204_NO_CONTENT,
     )
     async def revoke_secret(partner: str, secret_id: str, scope: AdminScope) -> None:
