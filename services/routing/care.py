@@ -110,10 +110,12 @@ class ProactiveCare:
         """Verify, de-duplicate and put one partner event on the bus; nothing is written for
         a refused request (401 unsigned/forged/stale, 409 replayed, 422 invalid body)."""
         now = self.clock.now()
-        secrets = await self.partners.active(partner)
-        if secrets is None:
-            raise Refused(401, "unknown partner")
         try:
+            if signature:
+                webhook_signature.parse(signature)  # malformed: refused before any store read
+            secrets = await self.partners.active(partner)
+            if secrets is None:
+                raise Refused(401, "unknown partner")
             webhook_signature.verify(signature, body, secrets, now)
         except webhook_signature.SignatureError as exc:
             raise Refused(401, str(exc)) from exc
