@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts.mail import DEFAULT_MAIL_DOMAIN
+
 
 class Settings(BaseSettings):
     """Everything a service reads from its environment.
@@ -74,6 +76,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger requests get 413.")
     log_level: str = "INFO"
     otel_console: bool = Field(default=False, description="Print spans to stdout (debugging).")
+    mail_domain: str = Field(
+        default=DEFAULT_MAIL_DOMAIN,
+        pattern=r"^[A-Za-z0-9.-]+$",
+        description="Domain of the Message-IDs notify writes and intake threads replies on.",
+    )
     dev_login: bool = Field(
         default=False, description="Consoles offer a sign-in minting any staff token (local only)."
     )

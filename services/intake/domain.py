@@ -226,6 +226,9 @@ class Ticket(Aggregate):
                 traveller=ticket.traveller,
                 tracking_url=tracking_url,
                 acknowledged_at=now,
+                email_message_id=contact.channel_message_id
+                if contact.channel is Channel.EMAIL
+                else None,
             )
         )
         return ticket

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from contracts import events
 from contracts.envelope import Envelope
+from contracts.mail import DEFAULT_MAIL_DOMAIN
 from runtime.admission import LagWindow
 from runtime.bus import Bus
 from runtime.clock import Clock
@@ -16,7 +17,8 @@ from runtime.signing import Signer
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
 from services.intake.channels import extract_references, guess_language, normalise
 from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
-from services.intake.store import TicketStore, key_entries
+from services.intake.mail_threading import NamedTicket, named_tickets, sender_may_thread
+from services.intake.store import Candidates, TicketStore, key_entries
 
 TRACKING_LINK_TTL = timedelta(days=90)
 RACE_RETRIES = 10
@@ -46,12 +48,14 @@ class Intake:
         signer: Signer,
         public_url: str,
         policy: ThreadingPolicy | None = None,
+        mail_domain: str = DEFAULT_MAIL_DOMAIN,
     ) -> None:
         self.tickets = tickets
         self.clock = clock
         self.signer = signer
         self.public_url = public_url.rstrip("/")
         self.policy = policy or ThreadingPolicy()
+        self.mail_domain = mail_domain
 
     def tracking_url(self, tenant_id: str, ticket_id: str) -> str:
         token = self.signer.sign(
@@ -96,18 +100,22 @@ class Intake:
     ) -> tuple[Ticket, Outcome]:
         now = self.clock.now()
         thread_key = thread_key_for(contact)
+        named = named_tickets(contact, self.mail_domain)
         found = await self.tickets.candidates(
             tenant_id,
             contact_id,
             thread_key,
             contact.traveller.id,
             [r.value for r in contact.references],
+            [n.ticket_id for n in named],
         )
         known = found.knowing_contact()
         if known is not None:
             return known, Outcome.DUPLICATE
-        thread = found.open_thread() or found.recent_by_reference(
-            now - self.policy.reference_window
+        thread = (
+            self._named_thread(found, named, contact, now)
+            or found.open_thread()
+            or found.recent_by_reference(now - self.policy.reference_window)
         )
         if thread is not None and thread.accepts_follow_up(now, self.policy.reopen_window):
             keyed = key_entries(thread)
@@ -136,6 +144,24 @@ class Intake:
         await self.tickets.index(ticket)
         await self.tickets.repo.add(ticket, cause)
         return ticket, Outcome.OPENED
+
+    def _named_thread(
+        self,
+        found: Candidates,
+        named: list[NamedTicket],
+        contact: events.ContactReceived,
+        now: datetime,
+    ) -> Ticket | None:
+        """The first ticket the contact names that is this tenant's and takes the follow-up."""
+        for name in named:
+            ticket = found.named(name.ticket_id)
+            if (
+                ticket is not None
+                and sender_may_thread(name, ticket.traveller, contact.traveller)
+                and ticket.accepts_follow_up(now, self.policy.reopen_window)
+            ):
+                return ticket
+        return None
 
     async def get(self, tenant_id: str, ticket_id: str) -> Ticket:
         ticket = await self.tickets.repo.get(tenant_id, ticket_id)

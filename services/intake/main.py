@@ -45,7 +45,9 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         reopen_window=timedelta(hours=settings.reopen_window_h),
         reference_window=timedelta(hours=settings.reference_window_h),
     )
-    intake = Intake(tickets, runtime.clock, runtime.signer, settings.base_url, policy)
+    intake = Intake(
+        tickets, runtime.clock, runtime.signer, settings.base_url, policy, settings.mail_domain
+    )
     idempotency = IdempotentRequests(runtime.db, runtime.clock)
     keys = store.GatewayKeys(runtime.db, runtime.clock)
     acknowledgements = LagWindow()
