@@ -176,6 +176,10 @@ class TicketStore:
             found = [Ticket.model_validate(doc) async for doc in cursor]
         return Candidates(contact_id, thread_key, traveller_id, frozenset(references), tuple(found))
 
+    async def knows(self, contact_id: str) -> bool:
+        """Whether a ticket holds this contact already (a redelivery): one ``_id`` read."""
+        return await self.keys.find_one({"_id": contact_key(contact_id)}) is not None
+
     async def index(self, ticket: Ticket, known: set[tuple[str, str]] | None = None) -> None:
         """Write the ticket's lookup keys (those not in ``known``); idempotent, one round trip."""
         entries = key_entries(ticket) - (known or set())
