@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts.mail import DEFAULT_MAIL_DOMAIN
@@ -39,6 +39,10 @@ class Settings(BaseSettings):
         default="dev-only-signing-secret-change-me",
         min_length=16,
         description="HMAC key of tracking and survey links.",
+    )
+    secrets_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key of credentials stored in the database; else from signing_secret.",
     )
     prefetch: int = Field(default=100, ge=1, description="Unacked messages per consumer channel.")
     delivery_limit: int = Field(default=5, ge=1, description="Redeliveries before dead-lettering.")

@@ -13,6 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from runtime.admission import Admission, LagWindow
 from runtime.idempotency import IdempotentRequests
 from runtime.ratelimit import RateLimiter
+from runtime.secret_box import SecretBox
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from runtime.staff_session import StaffSession
@@ -23,6 +24,7 @@ from services.intake import (
     console,
     console_store,
     incidents,
+    mailbox_api,
     store,
     tracking_page,
 )
@@ -31,6 +33,7 @@ from services.intake.attachments import MB, AttachmentPolicy
 from services.intake.domain import Ticket
 from services.intake.handlers import Intake, ThreadingPolicy, register_subscribers
 from services.intake.live_feed import LiveFeed, subscribe_feed
+from services.intake.mailbox import Mailboxes, MailboxReader
 from services.intake.routing_reader import RoutingReader
 
 
@@ -49,6 +52,9 @@ class IntakeSettings(Settings):
     attachment_max_mb: float = Field(default=10, gt=0, description="Largest file kept.")
     attachments_max_total_mb: float = Field(
         default=25, gt=0, description="Files of one message or reply, in all."
+    )
+    mailbox_scan_s: float = Field(
+        default=5, gt=0, description="How soon a new or changed mailbox is picked up."
     )
     attachment_sweep_grace_s: float = Field(
         default=600, gt=0, description="Age at which a file no ticket took is settled."
@@ -81,6 +87,12 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     runtime.workers.append(
         AttachmentSweeper(files, timedelta(seconds=settings.attachment_sweep_grace_s))
     )
+    box = SecretBox(
+        settings.secrets_key.get_secret_value() if settings.secrets_key else None,
+        settings.signing_secret,
+    )
+    mailboxes = Mailboxes(runtime.db, runtime.clock, box)
+    runtime.workers.append(MailboxReader(mailboxes, intake, settings.mailbox_scan_s))
     idempotency = IdempotentRequests(runtime.db, runtime.clock)
     keys = store.GatewayKeys(runtime.db, runtime.clock)
     acknowledgements = LagWindow()
@@ -128,6 +140,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
             api.router(intake, keys, idempotency, RateLimiter(), admission),
             incidents.incident_router(desk, idempotency),
             attachments_api.router(intake),
+            mailbox_api.router(mailboxes),
             *pages,
         ],
         ensure_indexes=ensure_indexes,
