@@ -94,6 +94,7 @@ class Mailboxes:
             "received": current.get("received", 0),
             "rejected": current.get("rejected", 0),
             "last_error": None,
+            "last_skipped": current.get("last_skipped"),
             "last_checked_at": current.get("last_checked_at"),
             "lease_owner": None,
             "lease_until_ms": 0,
@@ -261,16 +262,16 @@ class MailboxReader:
         for uid in uids:
             raw = await fetch(client, uid)
             outcome = await self.take(config, raw) if raw else "empty"
-            counter = "received" if outcome == "taken" else "rejected"
             doc = await self.mailboxes.collection.find_one({"_id": config.id}) or {}
-            await self.mailboxes.record(
-                config,
-                last_uid=uid,
-                **{counter: int(doc.get(counter) or 0) + 1},
-                last_error=None if outcome == "taken" else f"UID {uid} skipped: {outcome}",
-            )
-        if not uids:
-            await self.mailboxes.record(config)
+            if outcome == "taken":
+                counts: dict[str, Any] = {"received": int(doc.get("received") or 0) + 1}
+            else:
+                counts = {
+                    "rejected": int(doc.get("rejected") or 0) + 1,
+                    "last_skipped": f"UID {uid}: {outcome}",
+                }
+            await self.mailboxes.record(config, last_uid=uid, **counts)
+        await self.mailboxes.record(config, last_error=None)
         return len(uids)
 
     async def take(self, config: MailboxConfig, raw: bytes) -> str:

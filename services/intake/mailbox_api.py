@@ -58,7 +58,8 @@ class MailboxView(BaseModel):
     received: int = Field(description="Mails that became contacts.")
     rejected: int = Field(description="Mails skipped: no sender, no text…")
     last_checked_at: datetime | None
-    last_error: str | None
+    last_error: str | None = Field(description="Why the last round failed (login, network…).")
+    last_skipped: str | None = Field(default=None, description="The last mail skipped, and why.")
 
     @classmethod
     def of(cls, doc: dict[str, Any]) -> MailboxView:
