@@ -21,6 +21,8 @@ from runtime.store import Document
 from services.intake import (
     api,
     attachments_api,
+    callbacks,
+    channel_config,
     console,
     console_store,
     incidents,
@@ -30,6 +32,7 @@ from services.intake import (
 )
 from services.intake.attachment_store import AttachmentStore, AttachmentSweeper
 from services.intake.attachments import MB, AttachmentPolicy
+from services.intake.channel_config import ChannelConfigs
 from services.intake.domain import Ticket
 from services.intake.handlers import Intake, ThreadingPolicy, register_subscribers
 from services.intake.live_feed import LiveFeed, subscribe_feed
@@ -92,6 +95,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         settings.signing_secret,
     )
     mailboxes = Mailboxes(runtime.db, runtime.clock, box)
+    channel_configs = ChannelConfigs(runtime.db, runtime.clock, box)
     runtime.workers.append(MailboxReader(mailboxes, intake, settings.mailbox_scan_s))
     idempotency = IdempotentRequests(runtime.db, runtime.clock)
     keys = store.GatewayKeys(runtime.db, runtime.clock)
@@ -141,6 +145,8 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
             incidents.incident_router(desk, idempotency),
             attachments_api.router(intake),
             mailbox_api.router(mailboxes),
+            channel_config.router(channel_configs),
+            callbacks.router(intake, channel_configs),
             *pages,
         ],
         ensure_indexes=ensure_indexes,
