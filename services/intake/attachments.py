@@ -181,10 +181,12 @@ def files_of_json(body: dict[str, Any]) -> list[IncomingFile]:
 
 
 def files_of_channel(channel: Channel, body: bytes) -> list[IncomingFile]:
-    """The files in a channel's own payload (an e-mail's parts, a JSON gateway's inline ones)."""
+    """The files in a channel's own payload: an e-mail's parts, an in-app message's inline
+    ones. Other channels' gateways link their files (``url``) or send none.
+    """
     if channel is Channel.EMAIL:
         return files_of_email(body)
-    if channel is Channel.WECHAT:
+    if channel is not Channel.IN_APP:
         return []
     import orjson
 

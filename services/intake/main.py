@@ -155,11 +155,15 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
 
 
 def upload_limits(policy: AttachmentPolicy, base: int) -> list[tuple[re.Pattern[str], int]]:
-    """Contacts and replies may carry files: their bodies may hold the files' total,
-    base64 or MIME encoded (a third larger), on top of the usual limit.
+    """E-mail, in-app contacts and replies may carry files: their bodies may hold the files'
+    total, base64 or MIME encoded (a third larger), on top of the usual limit.
     """
     size = base + policy.max_total_bytes * 4 // 3 + 64 * 1024
-    paths = (r"/v1/channels/[a-z_]+/contacts$", r"/v1/tickets/[^/]+/reply$", r"/console/tickets/")
+    paths = (
+        r"/v1/channels/(email|in_app)/contacts$",
+        r"/v1/tickets/[^/]+/reply$",
+        r"/console/tickets/[^/]+/reply$",
+    )
     return [(re.compile(path), size) for path in paths]
 
 
