@@ -116,7 +116,12 @@ class BookingReference(BaseModel):
 
 
 class Attachment(BaseModel):
-    """Metadata of a file the traveller sent; the bytes stay with the gateway."""
+    """Metadata of a file: one a traveller sent, or one an agent attached to a reply.
+
+    ``id`` is set once intake stored the bytes (staff download them from the
+    ticket); ``url`` is where the bytes are otherwise: the gateway's copy, or a
+    signed link for the traveller to an agent's file.
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -124,6 +129,7 @@ class Attachment(BaseModel):
     content_type: str = Field(max_length=127)
     size: int = Field(ge=0, le=25 * 1024 * 1024)
     url: str | None = Field(default=None, max_length=2_048)
+    id: str | None = Field(default=None, max_length=64, description="Intake's stored file.")
 
 
 class ContactReceived(Event):
@@ -214,6 +220,11 @@ class TicketReplied(Event):
     language: str | None = None
     first_response: bool
     replied_at: datetime
+    attachments: list[Attachment] = Field(
+        default_factory=list,
+        max_length=10,
+        description="Files the agent attached; ``url`` is a signed link the traveller may open.",
+    )
 
 
 class TicketTransferred(Event):
@@ -271,6 +282,11 @@ class TicketAcknowledged(Event):
     traveller: Traveller
     tracking_url: str
     acknowledged_at: datetime
+    email_message_id: str | None = Field(
+        default=None,
+        max_length=256,
+        description="The e-mail that opened the ticket: notify's acknowledgement answers it.",
+    )
 
 
 class TicketRouted(Event):

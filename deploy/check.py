@@ -8,7 +8,7 @@
   ``/readyz`` and ``/healthz``, requests and limits, a shutdown budget longer than the
   service's own, one PodDisruptionBudget and one ScaledObject per Deployment; and the public
   Ingress: every operation the four OpenAPI documents (``docs/openapi``) tag ``travellers``,
-  ``gateways`` or ``partners`` is routed to its own service by Kubernetes' matching rules
+  ``gateways``, ``channel callbacks`` or ``partners`` is routed to its own service by Kubernetes' matching rules
   (Exact, then the longest Prefix), its pods are open to the ingress controller, and nothing
   else is routed that answers without a staff token (no ``/metrics``, no ``/healthz``).
 - Compose: ``deploy/compose.yaml`` against the vendored compose-spec JSON Schema, and every
@@ -44,8 +44,9 @@ CLOSE_S = 5
 """Relay drain and store close after the broker has stopped."""
 OPENAPI = DEPLOY.parent / "docs" / "openapi"
 SERVICES = ("intake", "routing", "notify", "feedback")
-PUBLIC_TAGS = frozenset({"travellers", "gateways", "partners"})
-"""Operations called from outside the desk: travellers' links, gateways, partners."""
+PUBLIC_TAGS = frozenset({"travellers", "gateways", "channel callbacks", "partners"})
+"""Operations called from outside the desk: travellers' links, gateways, the messaging
+platforms' callbacks, partners."""
 PUBLIC_LABEL = "tripcare.io/public"
 
 

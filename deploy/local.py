@@ -4,7 +4,8 @@ Starts what is missing and remembers what it started (by pid), so ``down`` stops
 only that, and nothing here stops or kills a process it did not start: RabbitMQ
 from the OS packages, nx-27017 (MongoDB wire protocol over
 SQLite) with its data under ``.data/``, an SMTP sink (aiosmtpd) that keeps
-notify's e-mail in the maildir ``.data/mail``, and the four services.
+notify's e-mail in the maildir ``.data/mail``, a Dovecot IMAP server holding the
+demo support mailbox (when ``dovecot-imapd`` is installed), and the four services.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pathlib import Path
 from urllib.error import URLError
 from urllib.parse import urlsplit
 from urllib.request import urlopen
+
+from deploy import dovecot
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
@@ -310,6 +313,7 @@ def up() -> None:
         sink = start_smtp_sink(smtp_port, DATA / "mail", DATA / "logs" / "smtp.log")
         _pidfile("smtp").write_text(str(sink.pid))
         print(f"started the SMTP sink on {smtp_port} (mail in .data/mail/new)")
+    start_demo_mailbox()
     env = {
         "AMQP_URL": amqp_url,
         "MONGO_URL": mongo_url,
@@ -334,6 +338,24 @@ def up() -> None:
     print(f"  ops dashboard http://127.0.0.1:{SERVICES['feedback']}/dashboard")
 
 
+DEMO_IMAP_USER = ("support", "support-demo")
+
+
+def start_demo_mailbox() -> None:
+    """A local Dovecot holding the demo tenant's support mailbox, when dovecot-imapd is there."""
+    port = int(os.environ.get("TRIPCARE_DEMO_IMAP_PORT", "8143"))
+    if _alive("imap") or port_open("127.0.0.1", port):
+        return
+    if not dovecot.available():
+        print("no dovecot: the README's mail demo needs `apt-get install dovecot-imapd`")
+        return
+    pid = dovecot.start(DATA / "imap", port, dict([DEMO_IMAP_USER]))
+    _pidfile("imap").write_text(str(pid))
+    wait_for(lambda: port_open("127.0.0.1", port), 30, "dovecot")
+    user, password = DEMO_IMAP_USER
+    print(f"started dovecot on {port} (IMAP user {user}, password {password})")
+
+
 def down() -> None:
     for name in (*SERVICES, "smtp", "store"):
         path = _pidfile(name)
@@ -341,6 +363,10 @@ def down() -> None:
             stop_pid(int(path.read_text()))
             path.unlink()
             print(f"stopped {name}")
+    if _pidfile("imap").exists():
+        dovecot.stop(DATA / "imap")
+        _pidfile("imap").unlink()
+        print("stopped dovecot")
     broker = started_broker()
     if broker is not None:
         stop_pid(broker, timeout_s=30)

@@ -8,6 +8,7 @@ in-flight handlers finish, drain the relay, close the store.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
@@ -119,6 +120,7 @@ def create_app(
     routers: Sequence[APIRouter],
     ensure_indexes: IndexSetup,
     description: str = "",
+    larger_bodies: Sequence[tuple[re.Pattern[str], int]] = (),
 ) -> FastAPI:
     settings = runtime.settings
     setup_logging(settings.service, settings.log_level)
@@ -138,7 +140,7 @@ def create_app(
         app.include_router(router)
     install_error_handlers(app)
     instrument_http(app, runtime.registry)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=larger_bodies)
     app.add_middleware(SecurityHeaders, hsts=not settings.development)
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz,metrics"

@@ -8,11 +8,13 @@ from typing import Literal, Self
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from contracts.mail import DEFAULT_MAIL_DOMAIN
 from runtime.signing import KID_PATTERN, MIN_SECRET_BYTES
 
 Environment = Literal["development", "production"]
 DEV_STAFF_KEYS = {"dev-staff": "dev-only-staff-key-not-for-production-0001"}
 DEV_LINK_KEYS = {"dev-links": "dev-only-link-key-not-for-production-00001"}
+DEV_SECRETS_KEY = "ZGV2LW9ubHktc2VjcmV0cy1rZXktbm90LWZvci1wcm8="
 """Public values, so ``make up`` and the tests need no configuration; production refuses them."""
 
 
@@ -61,6 +63,11 @@ class Settings(BaseSettings):
     gateway_token_ttl_s: int = Field(
         default=300, ge=30, le=3600, description="Lifetime of a gateway's inbox token."
     )
+    secrets_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key (32 url-safe base64 bytes) of credentials stored in the database; "
+        "required in production, a public development key otherwise.",
+    )
     prefetch: int = Field(default=100, ge=1, description="Unacked messages per consumer channel.")
     delivery_limit: int = Field(default=5, ge=1, description="Redeliveries before dead-lettering.")
     store_retry_budget_s: float = Field(
@@ -97,6 +104,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger requests get 413.")
     log_level: str = "INFO"
     otel_console: bool = Field(default=False, description="Print spans to stdout (debugging).")
+    mail_domain: str = Field(
+        default=DEFAULT_MAIL_DOMAIN,
+        pattern=r"^[A-Za-z0-9.-]+$",
+        description="Domain of the Message-IDs notify writes and intake threads replies on.",
+    )
     dev_login: bool = Field(
         default=False, description="Consoles offer a sign-in minting any staff token (local only)."
     )
@@ -126,6 +138,8 @@ class Settings(BaseSettings):
             raise ValueError(
                 "staff and link keys must differ (a link key must mint no staff token)"
             )
+        if self.secrets_key is None or self.secrets_box_key() == DEV_SECRETS_KEY:
+            raise ValueError(f"TRIPCARE_ENV={self.env}: set TRIPCARE_SECRETS_KEY (a Fernet key)")
         if self.dev_login:
             raise ValueError(f"TRIPCARE_ENV={self.env}: TRIPCARE_DEV_LOGIN is for local runs only")
         return self
@@ -136,6 +150,9 @@ class Settings(BaseSettings):
 
     def staff_ring(self) -> dict[str, str]:
         return {kid: secret.get_secret_value() for kid, secret in self.staff_keys.items()}
+
+    def secrets_box_key(self) -> str:
+        return self.secrets_key.get_secret_value() if self.secrets_key else DEV_SECRETS_KEY
 
     def link_ring(self) -> dict[str, str]:
         return {kid: secret.get_secret_value() for kid, secret in self.link_keys.items()}

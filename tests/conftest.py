@@ -9,11 +9,15 @@ namespace, so queue, exchange and database names never collide.
 
 from __future__ import annotations
 
+import imaplib
 import json
 import os
+import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +28,7 @@ from pymongo import AsyncMongoClient
 
 from contracts.events import ALL_EVENTS
 from contracts.topology import SUBSCRIPTIONS, Topology
-from deploy import local
+from deploy import dovecot, local
 from runtime.auth import Principal, Role, issue_token
 from runtime.settings import Settings
 from runtime.signing import Signer
@@ -80,6 +84,41 @@ async def delete_namespace(amqp_url: str, name: str) -> None:
     ):
         await channel.exchange_delete(exchange)
     await connection.close()
+
+
+@dataclass(frozen=True)
+class ImapServer:
+    """A Dovecot of this test's own: one mailbox user, plain IMAP on 127.0.0.1."""
+
+    host: str
+    port: int
+    username: str
+    password: str
+
+    def append(self, raw: bytes, folder: str = "INBOX") -> None:
+        """Deliver a mail the way a mail server would put it in the mailbox (IMAP APPEND)."""
+        with imaplib.IMAP4(self.host, self.port) as client:
+            client.login(self.username, self.password)
+            status, detail = client.append(folder, "", None, raw)
+            assert status == "OK", detail
+
+
+@pytest.fixture
+def imap_server() -> Iterator[ImapServer]:
+    """Debian's dovecot-imapd with a throw-away configuration (``deploy/dovecot.py``), in a
+    directory of /tmp (pytest's own are closed to the ``dovecot`` user when run as root).
+    """
+    if not dovecot.available():
+        pytest.skip("dovecot is not installed: apt-get install dovecot-imapd (.ci/run does)")
+    port = local.free_port()
+    root = Path(tempfile.mkdtemp(prefix="tripcare-dovecot-"))
+    try:
+        dovecot.start(root, port, {"support": "imap-secret"})
+        local.wait_for(lambda: local.port_open("127.0.0.1", port), 20, "dovecot")
+        yield ImapServer("127.0.0.1", port, "support", "imap-secret")
+    finally:
+        dovecot.stop(root)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -1,15 +1,17 @@
 """Intake's HTTP API: contacts in (gateways), tickets and actions (staff), tracking (travellers)."""
 
+import hashlib
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi import status as http
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from contracts import events
 from contracts.events import Attachment, BookingReference, Channel, Priority, Traveller
@@ -22,6 +24,14 @@ from runtime.ratelimit import RateLimiter
 from runtime.signing import TokenError
 from runtime.web import TENANT_PATTERN
 from services.intake import traveller_view
+from services.intake.attachments import IncomingFile, files_of_channel
+from services.intake.attachments_api import (
+    AttachmentView,
+    FilesRefused,
+    attachment_views,
+    reply_with_files,
+    uploaded_files,
+)
 from services.intake.channels import PayloadError, normalise
 from services.intake.domain import (
     ContactRecord,
@@ -164,6 +174,12 @@ class TicketView(BaseModel):
     timeline: list[TimelineEntry]
     origin: str = "contact"
     incident_id: str | None = None
+    attachments: list[AttachmentView] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _downloads(self) -> Self:
+        self.attachments = attachment_views(self.id, self.attachments)
+        return self
 
 
 class TicketSummary(BaseModel):
@@ -198,6 +214,41 @@ class TrackingView(BaseModel):
     handled_by: str = Field(description="Who is on it: a member of our team, or the team.")
     expected_answer_by: datetime | None
     timeline: list[TrackingStep]
+
+
+REPLY_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": ReplyIn.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["message"],
+                    "properties": {
+                        "message": {"type": "string", "maxLength": 20_000},
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+async def reply_body(request: Request) -> tuple[ReplyIn, list[IncomingFile]]:
+    """A reply as JSON, or as a multipart form with files; 422 names what is wrong."""
+    try:
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            form = await request.form()
+            message = form.get("message")
+            body = ReplyIn.model_validate({"message": message if isinstance(message, str) else ""})
+            return body, await uploaded_files(form)
+        return ReplyIn.model_validate_json(await request.body()), []
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        ) from exc
 
 
 # ------------------------------------------------------------------ router
@@ -253,8 +304,10 @@ def router(
             raise HTTPException(exc.status, exc.detail) from exc
         return JSONResponse(body, status_code=code)
 
-    async def accept(tenant: str, contact: events.ContactReceived) -> tuple[int, Any]:
-        ticket, outcome = await intake.receive_contact(tenant, contact)
+    async def accept(
+        tenant: str, contact: events.ContactReceived, files: Sequence[IncomingFile] = ()
+    ) -> tuple[int, Any]:
+        ticket, outcome = await intake.receive_contact(tenant, contact, files=files)
         answer = ContactAccepted(
             ticket_id=ticket.id,
             status=ticket.status,
@@ -342,6 +395,7 @@ def router(
         body = await request.body()
         try:
             contact = normalise(channel, body, intake.clock.now())
+            files = files_of_channel(channel, body)
         except PayloadError as exc:
             return JSONResponse(
                 {
@@ -360,7 +414,7 @@ def router(
                 key.id,
                 idempotency_key,
                 fingerprint("channel", channel.value, body),
-                lambda: accept(key.tenant_id, contact),
+                lambda: accept(key.tenant_id, contact, files),
             )
         )
 
@@ -425,20 +479,42 @@ def router(
         },
     }
 
-    @api.post("/tickets/{ticket_id}/reply", **ticket_action)  # type: ignore[arg-type]
+    @api.post(
+        "/tickets/{ticket_id}/reply",
+        **ticket_action,  # type: ignore[arg-type]
+        openapi_extra=REPLY_BODY,
+    )
     async def reply(
-        ticket_id: str, body: ReplyIn, scope: StaffScope, key: IdempotencyKey = None
+        ticket_id: str, request: Request, scope: StaffScope, key: IdempotencyKey = None
     ) -> JSONResponse:
-        """Answer the traveller; notify delivers it on their channel and language."""
+        """Answer the traveller; notify delivers it on their channel and language.
+
+        JSON ``{"message"}``, or ``multipart/form-data`` with ``message`` and one or more
+        ``files`` (the traveller gets them as e-mail attachments, elsewhere as links).
+        """
+        body, files = await reply_body(request)
         now = intake.clock.now()
-        return await action(
-            scope,
-            ticket_id,
-            key,
-            body,
-            lambda t: t.reply(message=body.message, agent=scope.actor, now=now),
-            "reply",
-        )
+
+        def change(attachments: Sequence[Attachment] = ()) -> Callable[[Ticket], None]:
+            return lambda t: t.reply(
+                message=body.message, agent=scope.actor, now=now, attachments=attachments
+            )
+
+        if not files:
+            return await action(scope, ticket_id, key, body, change(), "reply")
+
+        async def produce() -> tuple[int, Any]:
+            try:
+                ticket = await reply_with_files(intake, scope.tenant, ticket_id, change, files)
+            except FilesRefused as exc:
+                raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+            except IllegalTransition as exc:
+                raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
+            return http.HTTP_200_OK, TicketView.model_validate(ticket).model_dump(mode="json")
+
+        digests = [hashlib.sha256(f.content).hexdigest() for f in files]
+        request_id = fingerprint("reply", ticket_id, body.model_dump_json(), *digests)
+        return await once(f"{scope.tenant}:{scope.actor}", key, request_id, produce)
 
     @api.post("/tickets/{ticket_id}/notes", **ticket_action)  # type: ignore[arg-type]
     async def note(

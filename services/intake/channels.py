@@ -30,6 +30,7 @@ from contracts.events import (
     ReferenceKind,
     Traveller,
 )
+from services.intake.mail_threading import thread_headers
 
 
 class PayloadError(ValueError):
@@ -450,6 +451,9 @@ def from_email(body: bytes, now: datetime) -> ContactReceived:
     if not text:
         raise PayloadError("body", "the e-mail has no text")
     cc = [addr for _, addr in getaddresses([str(v) for v in message.get_all("Cc", [])])]
+    metadata = thread_headers(str(message["In-Reply-To"] or ""), " ".join(references))
+    if cc:
+        metadata["cc"] = ", ".join(cc)
     return _contact(
         channel=Channel.EMAIL,
         channel_message_id=message_id,
@@ -458,7 +462,7 @@ def from_email(body: bytes, now: datetime) -> ContactReceived:
         subject=str(message["Subject"] or "") or None,
         text=text,
         attachments=attachments,
-        metadata={"cc": ", ".join(cc)} if cc else {},
+        metadata=metadata,
         received_at=now,
     )
 

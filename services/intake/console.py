@@ -8,7 +8,7 @@ the same domain methods as the JSON API, on the latest version of the ticket.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 
+from contracts.events import Attachment
 from runtime.auth import Scope
 from runtime.clock import epoch_ms
 from runtime.pages import (
@@ -30,6 +31,11 @@ from runtime.pages import (
 from runtime.staff_session import COOKIE, TENANT_COOKIE, StaffSession
 from runtime.store import NotFound
 from services.intake.api import NoteIn, ReplyIn, ResolveIn, TransferIn, WaitIn
+from services.intake.attachments_api import (
+    download,
+    reply_with_files,
+    uploaded_files,
+)
 from services.intake.console_store import open_tickets
 from services.intake.domain import IllegalTransition, Ticket
 from services.intake.handlers import Intake
@@ -88,6 +94,15 @@ def _body(action: str, form: dict[str, str]) -> BaseModel | None:
         return None
     allowed = set(model.model_fields)
     return model.model_validate({k: v for k, v in fields.items() if k in allowed})
+
+
+def _reply_with(
+    body: ReplyIn, actor: str, intake: Intake
+) -> Callable[[Sequence[Attachment]], Callable[[Ticket], None]]:
+    now = intake.clock.now()
+    return lambda files: (
+        lambda t: t.reply(message=body.message, agent=actor, now=now, attachments=files)
+    )
 
 
 def _change(
@@ -225,15 +240,24 @@ def router(
             return session.login_redirect(request)
         if action not in ACTIONS:
             return page(request, scope, "missing", 404, ticket_id=ticket_id)
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        submitted = await request.form()
+        form = {k: v for k, v in submitted.items() if isinstance(v, str)}
+        files = await uploaded_files(submitted) if action == "reply" else []
         t = words(reader_language(request))
         try:
             ticket = await intake.get(scope.tenant, ticket_id)
         except NotFound:
             return page(request, scope, "missing", 404, ticket_id=ticket_id)
         try:
-            change = _change(action, _body(action, form), scope.actor, intake)
-            await intake.act(scope.tenant, ticket_id, change)
+            body = _body(action, form)
+            if isinstance(body, ReplyIn) and files:
+                await reply_with_files(
+                    intake, scope.tenant, ticket_id, _reply_with(body, scope.actor, intake), files
+                )
+            else:
+                await intake.act(
+                    scope.tenant, ticket_id, _change(action, body, scope.actor, intake)
+                )
         except (ValidationError, ValueError) as exc:
             fields = (
                 ", ".join(str(e["loc"][-1]) for e in exc.errors())
@@ -247,6 +271,21 @@ def router(
         return Response(
             status_code=303, headers={"Location": f"/console/tickets/{ticket_id}?done={action}"}
         )
+
+    @api.get("/tickets/{ticket_id}/attachments/{file_id}")
+    async def attachment(ticket_id: str, file_id: str, request: Request) -> Response:
+        """A file of the ticket, for the signed-in staff of its tenant (404 otherwise)."""
+        scope = session.scope(request)
+        if scope is None:
+            return session.login_redirect(request)
+        try:
+            ticket = await intake.get(scope.tenant, ticket_id)
+        except NotFound:
+            return Response(status_code=404)
+        stored = None
+        if intake.files is not None and any(a.id == file_id for a in ticket.attachments):
+            stored = await intake.files.open(scope.tenant, file_id)
+        return download(stored) if stored else Response(status_code=404)
 
     @api.post("/incidents/{incident_id}/reply")
     async def bulk_reply(incident_id: str, request: Request) -> Response:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -92,6 +93,26 @@ class ContactRecord(BaseModel):
     received_at: datetime
 
 
+class TicketAttachment(BaseModel):
+    """A file on the ticket: stored by intake (``id``: staff download it), only linked
+    (``url``: the gateway keeps it), or refused (neither: the type or size was not accepted).
+    """
+
+    id: str | None = None
+    name: str
+    content_type: str
+    size: int
+    url: str | None = None
+    source: str = Field(description="traveller or agent")
+    by: str
+    added_at: datetime
+    contact_id: str | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.id is None and self.url is None
+
+
 def contact_id_for(tenant_id: str, channel: Channel, channel_message_id: str) -> str:
     """The identity of one channel message: a redelivery has the same one."""
     digest = hashlib.sha256(f"{tenant_id}\x1f{channel}\x1f{channel_message_id}".encode())
@@ -172,6 +193,7 @@ class Ticket(Aggregate):
     merged_into: str | None = None
     absorbed: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
+    attachments: list[TicketAttachment] = Field(default_factory=list)
     origin: str = Field(default="contact", description="contact, or proactive (a disruption).")
     incident_id: str | None = None
     incident_revision: int = 0
@@ -231,6 +253,9 @@ class Ticket(Aggregate):
                 traveller=ticket.traveller,
                 tracking_url=tracking_url,
                 acknowledged_at=now,
+                email_message_id=contact.channel_message_id
+                if contact.channel is Channel.EMAIL
+                else None,
             )
         )
         return ticket
@@ -451,8 +476,18 @@ class Ticket(Aggregate):
             message=answered.answer[:500],
         )
 
-    def reply(self, *, message: str, agent: str, now: datetime) -> None:
-        """An agent answers the traveller on their channel; the first answer stops FRT."""
+    def reply(
+        self,
+        *,
+        message: str,
+        agent: str,
+        now: datetime,
+        attachments: Sequence[events.Attachment] = (),
+    ) -> None:
+        """An agent answers the traveller on their channel; the first answer stops FRT.
+
+        ``attachments`` are stored files with the traveller's signed links.
+        """
         if self.status not in ANSWERABLE:
             raise IllegalTransition(self.status, "be replied to")
         first = self.first_response_at is None
@@ -462,7 +497,11 @@ class Ticket(Aggregate):
             self.assignee = self.assignee or agent
             self._move(TicketStatus.ASSIGNED, "be replied to")
         self.last_activity_at = now
-        self._log(now, "replied", agent, "Agent replied to traveller", message=message[:500])
+        files = {"files": ", ".join(a.name for a in attachments)} if attachments else {}
+        self._log(
+            now, "replied", agent, "Agent replied to traveller", message=message[:500], **files
+        )
+        self._attach(attachments, source="agent", by=agent, now=now)
         self.raise_event(
             events.TicketReplied(
                 ticket_id=self.id,
@@ -473,6 +512,7 @@ class Ticket(Aggregate):
                 language=self.language,
                 first_response=first,
                 replied_at=now,
+                attachments=list(attachments),
             )
         )
 
@@ -725,7 +765,37 @@ class Ticket(Aggregate):
             **scores,
         )
 
+    def _attach(
+        self,
+        attachments: Sequence[events.Attachment],
+        *,
+        source: str,
+        by: str,
+        now: datetime,
+        contact_id: str | None = None,
+    ) -> None:
+        for attachment in attachments:
+            kept = TicketAttachment(
+                **attachment.model_dump(exclude={"url"}),
+                url=attachment.url if attachment.id is None else None,
+                source=source,
+                by=by,
+                added_at=now,
+                contact_id=contact_id,
+            )
+            self.attachments.append(kept)
+            if kept.refused:
+                summary = f"Attachment not kept: {kept.name} ({kept.content_type}, {kept.size} B)"
+                self._log(now, "attachment_refused", by, summary)
+
     def _remember(self, contact: events.ContactReceived, contact_id: str) -> None:
+        self._attach(
+            contact.attachments,
+            source="traveller",
+            by=contact.traveller.id,
+            now=contact.received_at,
+            contact_id=contact_id,
+        )
         self.contact_ids.append(contact_id)
         self.contacts.append(
             ContactRecord(

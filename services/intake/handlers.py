@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from contracts import events
 from contracts.envelope import Envelope
+from contracts.mail import DEFAULT_MAIL_DOMAIN
 from runtime.admission import LagWindow
 from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.signing import Signer
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
+from services.intake.attachment_store import AttachmentStore
+from services.intake.attachments import (
+    AttachmentPolicy,
+    IncomingFile,
+    check,
+    files_of_channel,
+    with_stored,
+)
 from services.intake.channels import extract_references, guess_language, normalise
 from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
-from services.intake.store import TicketStore, key_entries
+from services.intake.mail_threading import NamedTicket, named_tickets, sender_may_thread
+from services.intake.store import Candidates, TicketStore, key_entries
 
 TRACKING_LINK_TTL = timedelta(days=90)
 RACE_RETRIES = 10
@@ -46,12 +56,18 @@ class Intake:
         signer: Signer,
         public_url: str,
         policy: ThreadingPolicy | None = None,
+        mail_domain: str = DEFAULT_MAIL_DOMAIN,
+        files: AttachmentStore | None = None,
+        file_policy: AttachmentPolicy | None = None,
     ) -> None:
         self.tickets = tickets
         self.clock = clock
         self.signer = signer
         self.public_url = public_url.rstrip("/")
         self.policy = policy or ThreadingPolicy()
+        self.mail_domain = mail_domain
+        self.files = files
+        self.file_policy = file_policy or AttachmentPolicy()
 
     def tracking_url(self, tenant_id: str, ticket_id: str) -> str:
         token = self.signer.sign(
@@ -69,17 +85,37 @@ class Intake:
         cause: Envelope[events.ContactReceived]
         | Envelope[events.ChannelMessageReceived]
         | None = None,
+        files: Sequence[IncomingFile] = (),
     ) -> tuple[Ticket, Outcome]:
         """Open a ticket, or thread the contact into its conversation's ticket, exactly once.
 
         Races (two deliveries of one message, two messages opening one
         conversation) end in a unique-id or version conflict; the loser retries
-        and finds what the winner wrote.
+        and finds what the winner wrote. ``files`` (the payload's attachments)
+        are stored first and kept once the ticket refers to them; a duplicate's
+        are discarded, and a failure's are left to the sweeper.
         """
         contact_id = contact_id_for(tenant_id, contact.channel, contact.channel_message_id)
         if not contact.references:
             found = extract_references(f"{contact.subject or ''} {contact.text}")
             contact = contact.model_copy(update={"references": found})
+        stored: list[events.Attachment] = []
+        if files and self.files is not None and not await self.tickets.knows(contact_id):
+            stored = await self.files.put(tenant_id, check(files, self.file_policy), "traveller")
+            contact = contact.model_copy(update={"attachments": with_stored(contact, stored)})
+        ticket, outcome = await self._receive_retrying(tenant_id, contact, contact_id, cause)
+        if self.files is not None and stored:
+            settle = self.files.discard if outcome is Outcome.DUPLICATE else self.files.keep
+            await settle(stored)
+        return ticket, outcome
+
+    async def _receive_retrying(
+        self,
+        tenant_id: str,
+        contact: events.ContactReceived,
+        contact_id: str,
+        cause: Envelope[events.ContactReceived] | Envelope[events.ChannelMessageReceived] | None,
+    ) -> tuple[Ticket, Outcome]:
         for _ in range(RACE_RETRIES):
             try:
                 return await self._receive(tenant_id, contact, contact_id, cause)
@@ -96,18 +132,22 @@ class Intake:
     ) -> tuple[Ticket, Outcome]:
         now = self.clock.now()
         thread_key = thread_key_for(contact)
+        named = named_tickets(contact, self.mail_domain)
         found = await self.tickets.candidates(
             tenant_id,
             contact_id,
             thread_key,
             contact.traveller.id,
             [r.value for r in contact.references],
+            [n.ticket_id for n in named],
         )
         known = found.knowing_contact()
         if known is not None:
             return known, Outcome.DUPLICATE
-        thread = found.open_thread() or found.recent_by_reference(
-            now - self.policy.reference_window
+        thread = (
+            self._named_thread(found, named, contact, now)
+            or found.open_thread()
+            or found.recent_by_reference(now - self.policy.reference_window)
         )
         if thread is not None and thread.accepts_follow_up(now, self.policy.reopen_window):
             keyed = key_entries(thread)
@@ -136,6 +176,24 @@ class Intake:
         await self.tickets.index(ticket)
         await self.tickets.repo.add(ticket, cause)
         return ticket, Outcome.OPENED
+
+    def _named_thread(
+        self,
+        found: Candidates,
+        named: list[NamedTicket],
+        contact: events.ContactReceived,
+        now: datetime,
+    ) -> Ticket | None:
+        """The first ticket the contact names that is this tenant's and takes the follow-up."""
+        for name in named:
+            ticket = found.named(name.ticket_id)
+            if (
+                ticket is not None
+                and sender_may_thread(name, ticket.traveller, contact.traveller)
+                and ticket.accepts_follow_up(now, self.policy.reopen_window)
+            ):
+                return ticket
+        return None
 
     async def get(self, tenant_id: str, ticket_id: str) -> Ticket:
         ticket = await self.tickets.repo.get(tenant_id, ticket_id)
@@ -187,8 +245,10 @@ def register_subscribers(
     @bus.subscriber(events.ChannelMessageReceived)
     async def channel_message(envelope: Envelope[events.ChannelMessageReceived]) -> None:
         payload = envelope.payload
-        contact = normalise(payload.channel, payload.body.encode(), payload.received_at)
-        await intake.receive_contact(envelope.tenant_id, contact, envelope)
+        body = payload.body.encode()
+        contact = normalise(payload.channel, body, payload.received_at)
+        files = files_of_channel(payload.channel, body)
+        await intake.receive_contact(envelope.tenant_id, contact, envelope, files)
 
     @bus.subscriber(events.TicketRouted)
     async def ticket_routed(envelope: Envelope[events.TicketRouted]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -12,22 +13,31 @@ from pymongo.asynchronous.database import AsyncDatabase
 from runtime.admission import Admission, LagWindow
 from runtime.idempotency import IdempotentRequests
 from runtime.ratelimit import RateLimiter
+from runtime.secret_box import SecretBox
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from runtime.staff_session import StaffSession
 from runtime.store import Document
 from services.intake import (
     api,
+    attachments_api,
+    callbacks,
+    channel_config,
     console,
     console_store,
     gateway_api,
     incidents,
+    mailbox_api,
     store,
     tracking_page,
 )
+from services.intake.attachment_store import AttachmentStore, AttachmentSweeper
+from services.intake.attachments import MB, AttachmentPolicy
+from services.intake.channel_config import ChannelConfigs
 from services.intake.domain import Ticket
 from services.intake.handlers import Intake, ThreadingPolicy, register_subscribers
 from services.intake.live_feed import LiveFeed, subscribe_feed
+from services.intake.mailbox import Mailboxes, MailboxReader
 from services.intake.routing_reader import RoutingReader
 
 
@@ -43,6 +53,16 @@ class IntakeSettings(Settings):
     console_routing_url: str = Field(
         default="http://127.0.0.1:8002", description="Routing's API, read by the agent console."
     )
+    attachment_max_mb: float = Field(default=10, gt=0, description="Largest file kept.")
+    attachments_max_total_mb: float = Field(
+        default=25, gt=0, description="Files of one message or reply, in all."
+    )
+    mailbox_scan_s: float = Field(
+        default=5, gt=0, description="How soon a new or changed mailbox is picked up."
+    )
+    attachment_sweep_grace_s: float = Field(
+        default=600, gt=0, description="Age at which a file no ticket took is settled."
+    )
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
@@ -53,7 +73,28 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         reopen_window=timedelta(hours=settings.reopen_window_h),
         reference_window=timedelta(hours=settings.reference_window_h),
     )
-    intake = Intake(tickets, runtime.clock, runtime.link_signer, settings.base_url, policy)
+    files = AttachmentStore(runtime.db, runtime.clock)
+    file_policy = AttachmentPolicy(
+        max_file_bytes=int(settings.attachment_max_mb * MB),
+        max_total_bytes=int(settings.attachments_max_total_mb * MB),
+    )
+    intake = Intake(
+        tickets,
+        runtime.clock,
+        runtime.link_signer,
+        settings.base_url,
+        policy,
+        settings.mail_domain,
+        files,
+        file_policy,
+    )
+    runtime.workers.append(
+        AttachmentSweeper(files, timedelta(seconds=settings.attachment_sweep_grace_s))
+    )
+    box = SecretBox(settings.secrets_box_key())
+    mailboxes = Mailboxes(runtime.db, runtime.clock, box)
+    channel_configs = ChannelConfigs(runtime.db, runtime.clock, box)
+    runtime.workers.append(MailboxReader(mailboxes, intake, settings.mailbox_scan_s))
     idempotency = IdempotentRequests(runtime.db, runtime.clock)
     keys = store.GatewayKeys(runtime.db, runtime.clock)
     acknowledgements = LagWindow()
@@ -92,6 +133,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         await store.ensure_indexes(db)
         await incidents.ensure_indexes(db)
         await idempotency.ensure_indexes()
+        await files.ensure_indexes()
         await tickets.index_history()
 
     return create_app(
@@ -106,10 +148,28 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
                 keys, runtime.staff_signer, runtime.clock, settings.gateway_token_ttl_s
             ),
             incidents.incident_router(desk, idempotency),
+            attachments_api.router(intake),
+            mailbox_api.router(mailboxes),
+            channel_config.router(channel_configs),
+            callbacks.router(intake, channel_configs),
             *pages,
         ],
         ensure_indexes=ensure_indexes,
+        larger_bodies=upload_limits(file_policy, settings.max_body_bytes),
     )
+
+
+def upload_limits(policy: AttachmentPolicy, base: int) -> list[tuple[re.Pattern[str], int]]:
+    """E-mail, in-app contacts and replies may carry files: their bodies may hold the files'
+    total, base64 or MIME encoded (a third larger), on top of the usual limit.
+    """
+    size = base + policy.max_total_bytes * 4 // 3 + 64 * 1024
+    paths = (
+        r"/v1/channels/(email|in_app)/contacts$",
+        r"/v1/tickets/[^/]+/reply$",
+        r"/console/tickets/[^/]+/reply$",
+    )
+    return [(re.compile(path), size) for path in paths]
 
 
 if __name__ == "__main__":

@@ -103,6 +103,10 @@ class Candidates:
     def knowing_contact(self) -> Ticket | None:
         return next((t for t in self.tickets if t.knows_contact(self.contact_id)), None)
 
+    def named(self, ticket_id: str) -> Ticket | None:
+        """A ticket the contact names itself (e-mail headers, subject tag), if in this tenant."""
+        return next((t for t in self.tickets if t.id == ticket_id), None)
+
     def open_thread(self) -> Ticket | None:
         """The newest ticket of the conversation that is not closed."""
         live = [
@@ -152,14 +156,15 @@ class TicketStore:
         thread_key: str,
         traveller_id: str,
         references: Sequence[str],
+        named: Sequence[str] = (),
     ) -> Candidates:
-        """One read of the keys, one of the tickets they name."""
+        """One read of the keys, one of the tickets they (and ``named``) lead to."""
         wanted = [
             contact_key(contact_id),
             conversation_key(tenant_id, thread_key),
             *(reference_key(tenant_id, traveller_id, r) for r in references),
         ]
-        ids: set[str] = set()
+        ids: set[str] = set(named)
         async for doc in self.keys.find({"_id": {"$in": wanted}}):
             newest = sorted(doc.get("tickets", []), reverse=True)[:NEWEST_PER_KEY]
             ids.update(member.split("|", 1)[1] for member in newest)
@@ -170,6 +175,10 @@ class TicketStore:
             )
             found = [Ticket.model_validate(doc) async for doc in cursor]
         return Candidates(contact_id, thread_key, traveller_id, frozenset(references), tuple(found))
+
+    async def knows(self, contact_id: str) -> bool:
+        """Whether a ticket holds this contact already (a redelivery): one ``_id`` read."""
+        return await self.keys.find_one({"_id": contact_key(contact_id)}) is not None
 
     async def index(self, ticket: Ticket, known: set[tuple[str, str]] | None = None) -> None:
         """Write the ticket's lookup keys (those not in ``known``); idempotent, one round trip."""

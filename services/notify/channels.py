@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Protocol
 
 import aiosmtplib
 import httpx
 import orjson
 
-from contracts.events import ReplyChannel
+from contracts.events import Attachment, ReplyChannel
+from contracts.mail import DEFAULT_MAIL_DOMAIN
 from runtime import webhook_signature
 from runtime.clock import Clock
 from services.notify.config import Gateway, NotifySettings
@@ -28,6 +28,7 @@ from services.notify.domain import (
     smtp_outcome,
     valid_email,
 )
+from services.notify.mail_thread import FetchFailed, FileFetcher, compose
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Outgoing:
     subject: str
     body: str
     link: str | None
+    answers: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @classmethod
     def of(cls, delivery: Delivery) -> Outgoing:
@@ -62,6 +65,8 @@ class Outgoing:
             subject=delivery.subject,
             body=delivery.body,
             link=delivery.link,
+            answers=delivery.answers,
+            attachments=tuple(delivery.attachments),
         )
 
 
@@ -120,23 +125,38 @@ class WebhookSender:
 
 
 class SmtpSender:
-    """Plain-text e-mail over SMTP; the Message-ID is derived from the delivery id."""
+    """Plain-text e-mail over SMTP, threaded per ticket (``mail_thread``), with the files an
+    agent attached fetched from intake's signed links.
+    """
 
-    def __init__(self, settings: NotifySettings) -> None:
+    def __init__(
+        self,
+        settings: NotifySettings,
+        mail_domain: str = DEFAULT_MAIL_DOMAIN,
+        files: FileFetcher | None = None,
+    ) -> None:
         self._settings = settings
+        self._mail_domain = mail_domain
+        self._files = files
 
     async def send(self, message: Outgoing) -> None:
         if not valid_email(message.address):
             raise SendFailed("invalid e-mail address", Outcome.PERMANENT)
         settings = self._settings
-        mail = EmailMessage()
-        mail["From"] = settings.smtp_sender
-        mail["To"] = message.address
-        mail["Subject"] = message.subject
-        mail["Message-ID"] = f"<{message.delivery_id}@tripcare.notify>"
-        mail["Content-Language"] = message.language
-        mail["X-TripCare-Delivery-Id"] = message.delivery_id
-        mail.set_content(message.body)
+        mail = compose(message, settings.smtp_sender, self._mail_domain)
+        if message.attachments and self._files is not None:
+            try:
+                files = await self._files.fetch(message.attachments)
+            except FetchFailed as exc:
+                raise SendFailed(f"attachment: {exc}", Outcome.TEMPORARY) from exc
+            for attachment, content in files:
+                maintype, _, subtype = attachment.content_type.partition("/")
+                mail.add_attachment(
+                    content,
+                    maintype=maintype,
+                    subtype=subtype or "octet-stream",
+                    filename=attachment.name,
+                )
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
         try:
             await aiosmtplib.send(
@@ -161,7 +181,9 @@ class SmtpSender:
 class Channels:
     """The configured adapters; a channel without one is not offered in any route."""
 
-    def __init__(self, settings: NotifySettings, clock: Clock) -> None:
+    def __init__(
+        self, settings: NotifySettings, clock: Clock, mail_domain: str = DEFAULT_MAIL_DOMAIN
+    ) -> None:
         self._client = httpx.AsyncClient(follow_redirects=False)
         self._senders: dict[ReplyChannel, Sender] = {
             channel: WebhookSender(gateway, self._client, clock)
@@ -169,7 +191,8 @@ class Channels:
             if channel not in (ReplyChannel.IN_APP, ReplyChannel.EMAIL)
         }
         if settings.smtp_host:
-            self._senders[ReplyChannel.EMAIL] = SmtpSender(settings)
+            files = FileFetcher(self._client, settings.attachment_max_bytes)
+            self._senders[ReplyChannel.EMAIL] = SmtpSender(settings, mail_domain, files)
 
     @property
     def client(self) -> httpx.AsyncClient:

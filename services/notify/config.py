@@ -54,6 +54,11 @@ class NotifySettings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_starttls: bool = False
     smtp_timeout_s: float = 10.0
+    attachment_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=0,
+        description="Files of one e-mail, fetched from intake; larger ones go as links only.",
+    )
     max_attempts: int = Field(default=5, ge=1, description="Attempts per channel.")
     backoff_base_s: float = Field(default=3.0, gt=0)
     backoff_cap_s: float = Field(default=300.0, gt=0)

@@ -136,6 +136,9 @@ class Notice:
     role: Role = Role.TRAVELLER
     origin: Channel | None = None
     detected_language: str | None = None
+    answers: str | None = None
+    """The traveller's e-mail (Message-ID) this notice answers: the one that opened the ticket."""
+    attachments: tuple[events.Attachment, ...] = ()
 
     @property
     def language(self) -> str:
@@ -175,7 +178,14 @@ def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Noti
                 "link": event.tracking_url,
             }
             return [
-                Notice(event.ticket_id, event.traveller, ACKNOWLEDGED, values, origin=event.channel)
+                Notice(
+                    event.ticket_id,
+                    event.traveller,
+                    ACKNOWLEDGED,
+                    values,
+                    origin=event.channel,
+                    answers=event.email_message_id,
+                )
             ]
         case events.TicketRouted():
             return _routed(event, tenant_id, directory)
@@ -191,7 +201,8 @@ def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Noti
                 )
             ]
         case events.TicketReplied():
-            values = {"ticket_id": event.ticket_id, "message": event.message}
+            files = "\n".join(f"{a.name}: {a.url}" for a in event.attachments if a.url)
+            values = {"ticket_id": event.ticket_id, "message": event.message, "files": files}
             return [
                 Notice(
                     event.ticket_id,
@@ -200,6 +211,7 @@ def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Noti
                     values,
                     origin=event.channel,
                     detected_language=event.language,
+                    attachments=tuple(a for a in event.attachments if a.url),
                 )
             ]
         case events.TicketResolved():
@@ -564,6 +576,8 @@ class Delivery(Aggregate):
     subject: str
     body: str
     link: str | None = None
+    answers: str | None = Field(default=None, description="The traveller's Message-ID it answers.")
+    attachments: list[events.Attachment] = Field(default_factory=list)
     status: DeliveryStatus
     attempts: int = 0
     history: list[Attempt] = Field(default_factory=list)
@@ -608,6 +622,8 @@ class Delivery(Aggregate):
             subject=rendered.subject,
             body=rendered.body,
             link=notice.values.get("link"),
+            answers=notice.answers,
+            attachments=list(notice.attachments),
             status=DeliveryStatus.PENDING,
             source_message_id=source_message_id,
             created_at=now,

@@ -20,7 +20,7 @@ def bootstrap(settings: Settings | None = None, notify: NotifySettings | None = 
     runtime = ServiceRuntime(settings, outbox_collections=[store.DELIVERIES])
     deliveries = runtime.repository(store.DELIVERIES, Delivery)
     renderer = Renderer(team_names=notify.teams)
-    channels = Channels(notify, runtime.clock)
+    channels = Channels(notify, runtime.clock, mail_domain=settings.mail_domain)
     sms.install(channels, notify.sms)
     dispatcher = Dispatcher(deliveries, channels, renderer, runtime.clock, notify)
     notifier = Notifier(

@@ -280,7 +280,8 @@ async def test_each_person_hears_on_their_channel_in_their_language(
     assert mail["To"] == "aiko@acme.example"
     assert "お問い合わせを受け付けました" in mail["Subject"]
     assert "https://track.example/TC-JA" in mail.get_content()
-    assert mail["Message-ID"] == f"<{mail_log[0]['id']}@tripcare.notify>"
+    assert mail["Message-ID"] == "<TC-JA@tripcare.mail>"
+    assert mail["Subject"].endswith("[TC-JA]")
 
     (call,) = gateway.to("/wecom")
     assert call.payload["address"] == "wx-mei"

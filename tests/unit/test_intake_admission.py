@@ -137,10 +137,12 @@ async def test_a_request_in_flight_holds_its_slot_until_it_has_answered(
     entered, gate = asyncio.Event(), asyncio.Event()
     receive = ingress.intake.receive_contact
 
-    async def slow_store(tenant: str, contact: ContactReceived) -> tuple[Ticket, Outcome]:
+    async def slow_store(
+        tenant: str, contact: ContactReceived, *args: Any, **kwargs: Any
+    ) -> tuple[Ticket, Outcome]:
         entered.set()
         await gate.wait()
-        return await receive(tenant, contact)
+        return await receive(tenant, contact, *args, **kwargs)
 
     monkeypatch.setattr(ingress.intake, "receive_contact", slow_store)
     first = asyncio.create_task(ingress.contact())

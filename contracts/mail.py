@@ -1,0 +1,53 @@
+"""How TripCare's e-mail names its tickets: Message-IDs and the ``[TC-…]`` subject tag.
+
+Shared vocabulary: notify writes these headers, intake reads them back when a
+traveller replies, so a reply to any of our mails joins its ticket.
+
+Every mail about a ticket has the Message-ID ``<TC-XXXXXXXXXXXX.<unique>@<domain>>``;
+the acknowledgement, the first mail of the ticket's thread, has
+``<TC-XXXXXXXXXXXX@<domain>>`` (the thread's anchor), and every later mail
+answers it (``In-Reply-To``/``References``). The domain is
+``TRIPCARE_MAIL_DOMAIN``: only ids of that domain are ours.
+"""
+
+from __future__ import annotations
+
+import re
+
+TICKET_ID = r"TC-[A-Z2-7]{12}"
+SUBJECT_TAG = re.compile(rf"\[({TICKET_ID})\]")
+_MESSAGE_ID = re.compile(r"<([^<>\s@]+)@([^<>\s@]+)>")
+_OURS = re.compile(rf"^({TICKET_ID})(?:\.[A-Za-z0-9._-]+)?$")
+DEFAULT_MAIL_DOMAIN = "tripcare.mail"
+
+
+def anchor_message_id(ticket_id: str, domain: str) -> str:
+    """The Message-ID of a ticket's thread: its acknowledgement's, and what later mails answer."""
+    return f"<{ticket_id}@{domain}>"
+
+
+def ticket_message_id(ticket_id: str | None, unique: str, domain: str) -> str:
+    """A stable Message-ID for one mail (``unique``: its delivery id), naming its ticket."""
+    local = f"{ticket_id}.{unique}" if ticket_id else unique
+    return f"<{local}@{domain}>"
+
+
+def tickets_named_by(header: str, domain: str) -> list[str]:
+    """Ticket ids of our own Message-IDs in a header (``In-Reply-To``, ``References``), in order."""
+    found: list[str] = []
+    for local, host in _MESSAGE_ID.findall(header):
+        match = _OURS.match(local)
+        if match and host.lower() == domain.lower() and match.group(1) not in found:
+            found.append(match.group(1))
+    return found
+
+
+def tagged_subject(subject: str, ticket_id: str) -> str:
+    """The subject with the ticket's ``[TC-…]`` tag, once."""
+    tag = f"[{ticket_id}]"
+    return subject if tag in subject else f"{subject} {tag}".strip()
+
+
+def subject_tags(subject: str | None) -> list[str]:
+    """Ticket ids tagged ``[TC-…]`` in a subject, in order."""
+    return list(dict.fromkeys(SUBJECT_TAG.findall(subject or "")))

@@ -1,0 +1,206 @@
+"""Files that come with a contact or a reply: what is kept, under which name and type.
+
+Pure. A file is kept when its bytes match an allowed type (sniffed, not taken
+from the sender's word) and it is within the size limit; it gets a file name
+safe to show and to offer as a download. Everything else is refused with a
+reason; a refused file never refuses the message it came with.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from typing import Any
+
+from contracts.events import Attachment, Channel, ContactReceived
+
+MB = 1024 * 1024
+OFFICE = {
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+TEXT = {".txt": "text/plain", ".csv": "text/csv"}
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f"*/:<>?\\|;]+')
+MAX_NAME = 120
+
+
+@dataclass(frozen=True)
+class AttachmentPolicy:
+    """What intake keeps: per file, per message, and how many files."""
+
+    max_file_bytes: int = 10 * MB
+    max_total_bytes: int = 25 * MB
+    max_files: int = 10
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file's bytes as it arrived, with the name and type its sender claimed."""
+
+    name: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A file after the checks: kept (``reason`` None) under a safe name and its real type."""
+
+    file: IncomingFile
+    name: str
+    content_type: str
+    reason: str | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.reason is None
+
+    def metadata(self, file_id: str | None = None) -> Attachment:
+        return Attachment(
+            name=self.name, content_type=self.content_type, size=len(self.file.content), id=file_id
+        )
+
+
+def safe_filename(name: str | None) -> str:
+    """A name without directories, control or shell-special characters, at most 120 long,
+    keeping its extension and any script (行程单.pdf stays 行程单.pdf).
+    """
+    base = re.split(r"[/\\]", unicodedata.normalize("NFC", name or ""))[-1]
+    cleaned = " ".join(_UNSAFE.sub("_", base).split()).lstrip(".").strip("_ ")
+    if not cleaned:
+        return "attachment"
+    stem, dot, extension = cleaned.rpartition(".")
+    if not dot or len(extension) > 10:
+        return cleaned[:MAX_NAME]
+    return f"{stem[: MAX_NAME - len(extension) - 1]}.{extension}"
+
+
+def _extension(name: str) -> str:
+    _, dot, extension = name.rpartition(".")
+    return f".{extension.lower()}" if dot else ""
+
+
+def sniffed_type(content: bytes, name: str) -> str | None:
+    """The allowed type the bytes really are, or None: PDF, PNG, JPEG, GIF, WebP, HEIC,
+    Office documents (by their zip signature and extension), plain text and CSV (UTF-8).
+    """
+    for signature, content_type in _SIGNATURES:
+        if content.startswith(signature):
+            return content_type
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    if content[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
+        return "image/heic"
+    extension = _extension(name)
+    if content.startswith(b"PK\x03\x04") and extension in OFFICE:
+        return OFFICE[extension]
+    if extension in TEXT and b"\x00" not in content:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return TEXT[extension]
+    return None
+
+
+def check(files: Sequence[IncomingFile], limits: AttachmentPolicy) -> list[Checked]:
+    """Each file kept or refused, in order; past the count or total limit, refused."""
+    checked: list[Checked] = []
+    total = 0
+    for file in files:
+        name = safe_filename(file.name)
+        found = sniffed_type(file.content, name)
+        reason = None
+        if len(checked) >= limits.max_files:
+            reason = f"more than {limits.max_files} files"
+        elif not file.content:
+            reason = "empty"
+        elif len(file.content) > limits.max_file_bytes:
+            reason = f"larger than {limits.max_file_bytes // MB} MB"
+        elif total + len(file.content) > limits.max_total_bytes:
+            reason = f"more than {limits.max_total_bytes // MB} MB in all"
+        elif found is None:
+            reason = "type not accepted"
+        if reason is None:
+            total += len(file.content)
+        claimed = (file.content_type or "application/octet-stream")[:127]
+        checked.append(Checked(file, name, found or claimed, reason))
+    return checked
+
+
+def files_of_email(raw: bytes) -> list[IncomingFile]:
+    """The attachments of an RFC 5322 message, decoded."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    found: list[IncomingFile] = []
+    for part in message.iter_attachments():
+        payload = part.get_payload(decode=True)
+        found.append(
+            IncomingFile(
+                name=part.get_filename() or "attachment",
+                content_type=part.get_content_type(),
+                content=payload if isinstance(payload, bytes) else b"",
+            )
+        )
+    return found
+
+
+def files_of_json(body: dict[str, Any]) -> list[IncomingFile]:
+    """Files a JSON gateway sent inline: ``attachments[].content`` in base64."""
+    found: list[IncomingFile] = []
+    for item in body.get("attachments") or []:
+        if not isinstance(item, dict) or not isinstance(item.get("content"), str):
+            continue
+        try:
+            content = base64.b64decode(item["content"], validate=True)
+        except (binascii.Error, ValueError):
+            content = b""
+        found.append(
+            IncomingFile(
+                name=str(item.get("name") or "attachment"),
+                content_type=str(item.get("content_type") or ""),
+                content=content,
+            )
+        )
+    return found
+
+
+def files_of_channel(channel: Channel, body: bytes) -> list[IncomingFile]:
+    """The files in a channel's own payload: an e-mail's parts, an in-app message's inline
+    ones. Other channels' gateways link their files (``url``) or send none.
+    """
+    if channel is Channel.EMAIL:
+        return files_of_email(body)
+    if channel is not Channel.IN_APP:
+        return []
+    import orjson
+
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return []
+    return files_of_json(data) if isinstance(data, dict) else []
+
+
+def with_stored(contact: ContactReceived, stored: Sequence[Attachment]) -> list[Attachment]:
+    """The contact's attachments once its files are stored: an e-mail's parts are all in
+    ``stored``; a JSON gateway's linked files (``url``, no bytes sent) stay beside them.
+    """
+    if contact.channel is Channel.EMAIL:
+        return list(stored)
+    return [a for a in contact.attachments if a.url and not a.id][: 10 - len(stored)] + list(stored)

@@ -1,0 +1,151 @@
+"""Per-tenant credentials of the WeChat Official Account, WeCom and DingTalk callbacks.
+
+Set by a tenant admin (``PUT /v1/admin/channels/{channel}``), effective on the
+next callback (no restart); token, AES key and app secret are stored sealed and
+never answered. The platform is told the callback URL
+``/v1/callbacks/{channel}/{tenant}`` (docs/api.md).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path
+from fastapi import status as http
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from runtime.auth import AdminScope
+from runtime.clock import Clock
+from runtime.secret_box import SecretBox
+from runtime.store import Document
+from services.intake.wechat_crypto import ChannelKeys
+
+CHANNEL_CONFIGS = "channel_configs"
+ImChannel = Literal["wechat", "wecom", "dingtalk"]
+SEALED = ("token", "encoding_aes_key", "app_secret")
+ChannelName = Annotated[ImChannel, Path(description="wechat, wecom or dingtalk")]
+
+
+class ChannelConfigIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": "callback-token",
+                    "encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+                    "receiver_id": "wx1234567890abcdef",
+                }
+            ]
+        },
+    )
+
+    token: SecretStr = Field(min_length=3, max_length=64, description="The callback Token.")
+    encoding_aes_key: SecretStr = Field(
+        min_length=43, max_length=43, description="EncodingAESKey (43 characters)."
+    )
+    receiver_id: str = Field(
+        min_length=1,
+        max_length=128,
+        description="WeChat: the AppID; WeCom: the CorpID; DingTalk: the AppKey (or suite key).",
+    )
+    app_secret: SecretStr | None = Field(
+        default=None, max_length=256, description="DingTalk: the AppSecret robots sign with."
+    )
+    passive_reply: bool = Field(
+        default=True,
+        description="Answer each message at once in the callback's response (the "
+        "acknowledgement); turn off when a gateway already sends customer-service messages.",
+    )
+
+
+class ChannelConfigView(BaseModel):
+    channel: ImChannel
+    receiver_id: str
+    passive_reply: bool
+    robot_signing: bool = Field(description="DingTalk: an AppSecret is set for robot callbacks.")
+    callback_path: str
+    updated_at: datetime
+    updated_by: str
+
+
+class ChannelConfigs:
+    def __init__(self, db: AsyncDatabase[Document], clock: Clock, box: SecretBox) -> None:
+        self.collection: AsyncCollection[Document] = db[CHANNEL_CONFIGS]
+        self.clock = clock
+        self.box = box
+
+    async def put(
+        self, tenant_id: str, channel: ImChannel, body: ChannelConfigIn, by: str
+    ) -> Document:
+        doc: Document = {
+            "_id": f"{tenant_id}|{channel}",
+            "tenant_id": tenant_id,
+            "channel": channel,
+            "receiver_id": body.receiver_id,
+            "passive_reply": body.passive_reply,
+            "updated_at": self.clock.now(),
+            "updated_by": by,
+        }
+        for name in SEALED:
+            secret = getattr(body, name)
+            doc[name] = self.box.seal(secret.get_secret_value()) if secret else None
+        await self.collection.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        return doc
+
+    async def get(self, tenant_id: str, channel: str) -> Document | None:
+        return await self.collection.find_one({"_id": f"{tenant_id}|{channel}"})
+
+    def keys(self, doc: Document) -> ChannelKeys:
+        opened = {name: self.box.open(doc[name]) if doc.get(name) else "" for name in SEALED}
+        return ChannelKeys(
+            token=opened["token"],
+            encoding_aes_key=opened["encoding_aes_key"],
+            receiver_id=doc["receiver_id"],
+            app_secret=opened["app_secret"],
+        )
+
+    async def list(self, tenant_id: str) -> list[Document]:
+        return [d async for d in self.collection.find({"tenant_id": tenant_id}).sort("_id", 1)]
+
+    async def delete(self, tenant_id: str, channel: str) -> bool:
+        result = await self.collection.delete_one({"_id": f"{tenant_id}|{channel}"})
+        return bool(result.deleted_count)
+
+
+def view(doc: Document) -> ChannelConfigView:
+    return ChannelConfigView(
+        channel=doc["channel"],
+        receiver_id=doc["receiver_id"],
+        passive_reply=doc["passive_reply"],
+        robot_signing=bool(doc.get("app_secret")),
+        callback_path=f"/v1/callbacks/{doc['channel']}/{doc['tenant_id']}",
+        updated_at=doc["updated_at"],
+        updated_by=doc["updated_by"],
+    )
+
+
+def router(configs: ChannelConfigs) -> APIRouter:
+    api = APIRouter(prefix="/v1/admin/channels", tags=["admin"])
+
+    @api.put("/{channel}")
+    async def put_channel(
+        channel: ChannelName, body: ChannelConfigIn, scope: AdminScope
+    ) -> ChannelConfigView:
+        """Set (or rotate) the tenant's callback credentials on one platform."""
+        return view(await configs.put(scope.tenant, channel, body, scope.actor))
+
+    @api.get("")
+    async def list_channels(scope: AdminScope) -> list[ChannelConfigView]:
+        return [view(doc) for doc in await configs.list(scope.tenant)]
+
+    @api.delete("/{channel}", status_code=http.HTTP_204_NO_CONTENT)
+    async def delete_channel(channel: ChannelName, scope: AdminScope) -> None:
+        """Callbacks of this platform are refused from now on."""
+        if not await configs.delete(scope.tenant, channel):
+            raise HTTPException(http.HTTP_404_NOT_FOUND, "not configured")
+
+    return api

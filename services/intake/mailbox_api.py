@@ -1,0 +1,90 @@
+"""Admin API of a tenant's support mailboxes (IMAP): set, list with their reading status, remove.
+
+The password is write-only: stored sealed (``runtime.secret_box``), never answered.
+A change takes effect within a few seconds, without a restart.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path
+from fastapi import status as http
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from runtime.auth import AdminScope
+from services.intake.mailbox import Mailboxes
+
+MailboxName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["support"])]
+
+
+class MailboxIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "host": "imap.acme-travel.example",
+                    "port": 993,
+                    "tls": True,
+                    "username": "support@acme-travel.example",
+                    "password": "app-password",
+                }
+            ]
+        },
+    )
+
+    host: str = Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.-]+$")
+    port: int = Field(default=993, ge=1, le=65535)
+    tls: bool = Field(default=True, description="IMAP over TLS (993); false: plain (143, local).")
+    username: str = Field(min_length=1, max_length=320)
+    password: SecretStr = Field(min_length=1, max_length=1024)
+    folder: str = Field(default="INBOX", min_length=1, max_length=200)
+    poll_interval_s: float = Field(
+        default=60, ge=1, le=1800, description="Longest wait; IDLE servers wake it at once."
+    )
+
+
+class MailboxView(BaseModel):
+    name: str
+    host: str
+    port: int
+    tls: bool
+    username: str
+    folder: str
+    poll_interval_s: float
+    last_uid: int = Field(description="The last mail taken (IMAP UID).")
+    received: int = Field(description="Mails that became contacts.")
+    rejected: int = Field(description="Mails skipped: no sender, no text…")
+    last_checked_at: datetime | None
+    last_error: str | None = Field(description="Why the last round failed (login, network…).")
+    last_skipped: str | None = Field(default=None, description="The last mail skipped, and why.")
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> MailboxView:
+        return cls.model_validate({**doc, "last_uid": doc.get("last_uid") or 0})
+
+
+def router(mailboxes: Mailboxes) -> APIRouter:
+    api = APIRouter(prefix="/v1/admin/mailboxes", tags=["admin"])
+
+    @api.put("/{name}")
+    async def put_mailbox(name: MailboxName, body: MailboxIn, scope: AdminScope) -> MailboxView:
+        """Read this mailbox for the caller's tenant (create or change)."""
+        settings = body.model_dump()
+        settings["password"] = body.password.get_secret_value()
+        return MailboxView.of(await mailboxes.put(scope.tenant, name, settings))
+
+    @api.get("")
+    async def list_mailboxes(scope: AdminScope) -> list[MailboxView]:
+        """The tenant's mailboxes and how reading them goes."""
+        return [MailboxView.of(doc) for doc in await mailboxes.list(scope.tenant)]
+
+    @api.delete("/{name}", status_code=http.HTTP_204_NO_CONTENT)
+    async def delete_mailbox(name: MailboxName, scope: AdminScope) -> None:
+        """Stop reading it (mails already taken stay tickets)."""
+        if not await mailboxes.delete(scope.tenant, name):
+            raise HTTPException(http.HTTP_404_NOT_FOUND, "no such mailbox")
+
+    return api

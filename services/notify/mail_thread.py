@@ -1,0 +1,85 @@
+"""One e-mail thread per ticket, and the agent's files attached to the mail.
+
+The acknowledgement is the thread's first mail (``contracts.mail``'s anchor id)
+and answers the traveller's own e-mail when the ticket began as one; every
+later mail about the ticket answers the anchor. Subjects carry ``[TC-…]``. So a
+traveller's reply to any of them names the ticket, and their mail client shows
+one conversation. Staff notices name no ticket in their ids: a colleague
+replying to an assignment mail must not land in the ticket as the traveller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from email.message import EmailMessage
+from typing import TYPE_CHECKING
+
+import httpx
+
+from contracts.events import Attachment
+from contracts.mail import anchor_message_id, tagged_subject, ticket_message_id
+from services.notify.domain import ACKNOWLEDGED, Role
+
+if TYPE_CHECKING:
+    from services.notify.channels import Outgoing
+
+TRAVELLER_ROLES = frozenset({Role.TRAVELLER.value, Role.BOOKER.value})
+
+
+class FetchFailed(Exception):
+    """An attachment could not be fetched now: the mail waits for a retry."""
+
+
+def compose(message: Outgoing, sender: str, domain: str) -> EmailMessage:
+    """The plain-text mail with its Message-ID, thread headers and tagged subject."""
+    mail = EmailMessage()
+    mail["From"] = sender
+    mail["To"] = message.address
+    ticket_id = message.ticket_id if message.role in TRAVELLER_ROLES else None
+    if ticket_id is None:
+        mail["Subject"] = message.subject
+        mail["Message-ID"] = ticket_message_id(None, message.delivery_id, domain)
+    else:
+        anchor = anchor_message_id(ticket_id, domain)
+        mail["Subject"] = tagged_subject(message.subject, ticket_id)
+        if message.template == ACKNOWLEDGED:
+            mail["Message-ID"] = anchor
+            parent = message.answers
+        else:
+            mail["Message-ID"] = ticket_message_id(ticket_id, message.delivery_id, domain)
+            parent = anchor
+        if parent:
+            mail["In-Reply-To"] = parent
+            mail["References"] = parent
+    mail["Content-Language"] = message.language
+    mail["X-TripCare-Delivery-Id"] = message.delivery_id
+    mail.set_content(message.body)
+    return mail
+
+
+class FileFetcher:
+    """Downloads the files of one mail from their signed links, up to ``max_bytes`` in all;
+    those past the budget (or gone) stay links in the body.
+    """
+
+    def __init__(self, client: httpx.AsyncClient, max_bytes: int) -> None:
+        self._client = client
+        self._max_bytes = max_bytes
+
+    async def fetch(self, attachments: Sequence[Attachment]) -> list[tuple[Attachment, bytes]]:
+        budget = self._max_bytes
+        fetched: list[tuple[Attachment, bytes]] = []
+        for attachment in attachments:
+            if not attachment.url or attachment.size > budget:
+                continue
+            try:
+                response = await self._client.get(attachment.url, timeout=30.0)
+            except httpx.TransportError as exc:
+                raise FetchFailed(f"{attachment.name}: {type(exc).__name__}") from exc
+            if response.status_code >= 500:
+                raise FetchFailed(f"{attachment.name}: HTTP {response.status_code}")
+            if response.status_code != 200 or len(response.content) > budget:
+                continue
+            budget -= len(response.content)
+            fetched.append((attachment, response.content))
+        return fetched

@@ -1,0 +1,88 @@
+"""Which files are kept, under which name and type: the checks before anything is stored."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.intake.attachments import (
+    MB,
+    AttachmentPolicy,
+    IncomingFile,
+    check,
+    safe_filename,
+    sniffed_type,
+)
+
+PDF = b"%PDF-1.7\n..."
+
+
+@pytest.mark.parametrize(
+    ("given", "safe"),
+    [
+        ("itinerary.pdf", "itinerary.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\li\\行程单.pdf", "行程单.pdf"),
+        ('in"voice<1>.pdf', "in_voice_1_.pdf"),
+        ("\x00\x1b[31mred.txt", "[31mred.txt"),
+        (".htaccess", "htaccess"),
+        ("", "attachment"),
+        (None, "attachment"),
+        ("a" * 300 + ".pdf", "a" * 116 + ".pdf"),
+    ],
+)
+def test_file_names_are_safe_to_show_and_to_download(given: str | None, safe: str) -> None:
+    assert safe_filename(given) == safe
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "found"),
+    [
+        (PDF, "x.bin", "application/pdf"),
+        (b"\xff\xd8\xff\xe0JFIF", "photo", "image/jpeg"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "a.webp", "image/webp"),
+        (b"PK\x03\x04rest", "report.xlsx", None),
+        (b"PK\x03\x04rest", "archive.zip", None),
+        ("行程 CA1501".encode(), "notes.txt", "text/plain"),
+        (b"\xff\xfe bad utf8", "notes.txt", None),
+        (b"MZ\x90\x00", "invoice.pdf", None),
+        (b"<html><script>", "page.html", None),
+    ],
+)
+def test_the_type_is_read_from_the_bytes_not_the_senders_word(
+    content: bytes, name: str, found: str | None
+) -> None:
+    expected = found
+    if name == "report.xlsx":
+        expected = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert sniffed_type(content, name) == expected
+
+
+def test_limits_refuse_a_file_with_a_reason_and_keep_the_others() -> None:
+    limits = AttachmentPolicy(max_file_bytes=1 * MB, max_total_bytes=2 * MB, max_files=4)
+    big = PDF + b"x" * MB
+    files = [
+        IncomingFile("a.pdf", "application/pdf", PDF + b"a" * (MB - 100)),
+        IncomingFile("big.pdf", "application/pdf", big),
+        IncomingFile("b.pdf", "application/pdf", PDF + b"b" * (MB - 100)),
+        IncomingFile("c.pdf", "application/pdf", PDF + b"c" * 200),
+        IncomingFile("d.pdf", "application/pdf", PDF),
+        IncomingFile("empty.pdf", "application/pdf", b""),
+    ]
+
+    checked = check(files, limits)
+
+    assert [c.reason for c in checked] == [
+        None,
+        "larger than 1 MB",
+        None,
+        "more than 2 MB in all",
+        "more than 4 files",
+        "more than 4 files",
+    ]
+    assert checked[0].metadata("f1").id == "f1"
+    assert checked[1].metadata().id is None
+
+
+def test_an_empty_file_is_refused() -> None:
+    (checked,) = check([IncomingFile("x.pdf", "application/pdf", b"")], AttachmentPolicy())
+    assert checked.reason == "empty"

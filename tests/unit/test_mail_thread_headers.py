@@ -1,0 +1,72 @@
+"""Notify's outgoing mail keeps one thread per ticket and names it in the subject."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from contracts.events import ReplyChannel
+from services.notify.channels import Outgoing
+from services.notify.mail_thread import compose
+
+DOMAIN = "mail.tripcare.test"
+SENDER = "Support <support@tripcare.example>"
+
+ACK = Outgoing(
+    delivery_id="N-aaaaaaaaaaaaaaaaaaaa",
+    tenant_id="acme",
+    ticket_id="TC-ABCDEFGHIJKL",
+    recipient="email:li@acme.example",
+    role="traveller",
+    channel=ReplyChannel.EMAIL,
+    address="li@acme.example",
+    language="en",
+    template="ticket_acknowledged",
+    subject="We received your request TC-ABCDEFGHIJKL",
+    body="Thank you.",
+    link=None,
+    answers="<first@acme.example>",
+)
+
+
+def test_the_acknowledgement_opens_the_thread_under_the_travellers_mail() -> None:
+    mail = compose(ACK, SENDER, DOMAIN)
+
+    assert mail["Message-ID"] == "<TC-ABCDEFGHIJKL@mail.tripcare.test>"
+    assert mail["In-Reply-To"] == "<first@acme.example>"
+    assert mail["References"] == "<first@acme.example>"
+    assert mail["Subject"] == "We received your request TC-ABCDEFGHIJKL [TC-ABCDEFGHIJKL]"
+
+
+def test_later_mails_answer_the_acknowledgement_each_with_its_own_stable_id() -> None:
+    reply = replace(
+        ACK,
+        delivery_id="N-bbbbbbbbbbbbbbbbbbbb",
+        template="ticket_replied",
+        subject="New reply",
+        answers=None,
+    )
+
+    mail = compose(reply, SENDER, DOMAIN)
+
+    assert mail["Message-ID"] == "<TC-ABCDEFGHIJKL.N-bbbbbbbbbbbbbbbbbbbb@mail.tripcare.test>"
+    assert mail["In-Reply-To"] == "<TC-ABCDEFGHIJKL@mail.tripcare.test>"
+    assert mail["References"] == "<TC-ABCDEFGHIJKL@mail.tripcare.test>"
+    assert mail["Subject"] == "New reply [TC-ABCDEFGHIJKL]"
+    assert compose(reply, SENDER, DOMAIN)["Message-ID"] == mail["Message-ID"]
+
+
+def test_an_acknowledgement_of_a_ticket_not_opened_by_mail_starts_the_thread() -> None:
+    mail = compose(replace(ACK, answers=None), SENDER, DOMAIN)
+
+    assert mail["Message-ID"] == "<TC-ABCDEFGHIJKL@mail.tripcare.test>"
+    assert mail["In-Reply-To"] is None
+
+
+def test_staff_notices_name_no_ticket_so_a_colleagues_reply_never_joins_it() -> None:
+    assigned = replace(ACK, role="agent", template="ticket_assigned", subject="Assigned to you")
+
+    mail = compose(assigned, SENDER, DOMAIN)
+
+    assert mail["Message-ID"] == "<N-aaaaaaaaaaaaaaaaaaaa@mail.tripcare.test>"
+    assert mail["In-Reply-To"] is None
+    assert mail["Subject"] == "Assigned to you"
