@@ -8,8 +8,8 @@
   ``/readyz`` and ``/healthz``, requests and limits, a shutdown budget longer than the
   service's own, one PodDisruptionBudget and one ScaledObject per Deployment; and the public
   Ingress: every operation the four OpenAPI documents (``docs/openapi``) tag ``travellers``,
-  ``gateways``, ``channel callbacks`` or ``partners`` is routed to its own service by Kubernetes' matching rules
-  (Exact, then the longest Prefix), its pods are open to the ingress controller, and nothing
+  ``gateways``, ``channel callbacks`` or ``partners`` is routed to its own service by
+  Kubernetes' matching rules (Exact, then the longest Prefix), its pods are open to the ingress controller, and nothing
   else is routed that answers without a staff token (no ``/metrics``, no ``/healthz``).
 - Compose: ``deploy/compose.yaml`` against the vendored compose-spec JSON Schema, and every
   file it mounts exists.
