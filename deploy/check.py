@@ -10,7 +10,8 @@
   Ingress: every operation the four OpenAPI documents (``docs/openapi``) tag ``travellers``,
   ``gateways``, ``channel callbacks`` or ``partners`` is routed to its own service by
   Kubernetes' matching rules (Exact, then the longest Prefix), its pods are open to the
-  ingress controller, and nothing else is routed that answers without a staff token (no ``/metrics``, no ``/healthz``).
+  ingress controller, and nothing else is routed that answers without a staff token (no
+  ``/metrics``, no ``/healthz``).
 - Compose: ``deploy/compose.yaml`` against the vendored compose-spec JSON Schema, and every
   file it mounts exists.
 - RabbitMQ definitions: each entry of ``deploy/rabbitmq/definitions.json`` is declared by the code.
