@@ -8,6 +8,7 @@ from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runtime.errors import MAX_MESSAGE, install_validation_handlers, printable
 from runtime.store import NotFound
 
 TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -23,10 +24,14 @@ TenantId = Annotated[
 
 
 def problem(status: int, title: str, detail: str) -> JSONResponse:
-    return JSONResponse({"title": title, "detail": detail}, status_code=status)
+    return JSONResponse(
+        {"title": title, "detail": printable(detail, MAX_MESSAGE)}, status_code=status
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    install_validation_handlers(app)
+
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return problem(404, "not found", str(exc))

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.events import AppealLevel
 from runtime.auth import AdminScope, ManagerScope, Scope, StaffScope
+from runtime.errors import StrictJsonRoute
 from runtime.signing import TokenError, TokenExpired
 from runtime.store import NotFound
 from runtime.web import TENANT_PATTERN
@@ -160,7 +161,7 @@ def _body_doc(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def router(feedback: Feedback, pages: Pages) -> APIRouter:
-    api = APIRouter(prefix="/v1")
+    api = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
     public = feedback.public_url
 
     def html(name: str, language: str, code: int = 200, **values: Any) -> HTMLResponse:

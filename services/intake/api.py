@@ -15,6 +15,7 @@ from contracts import events
 from contracts.events import Attachment, BookingReference, Channel, Priority, Traveller
 from runtime.admission import Admission, AtCapacity
 from runtime.auth import AdminScope, Scope, StaffScope
+from runtime.errors import StrictJsonRoute
 from runtime.idempotency import IdempotencyConflict, IdempotentRequests, fingerprint
 from runtime.pages import wants_html
 from runtime.ratelimit import RateLimiter
@@ -220,7 +221,7 @@ def router(
     limiter: RateLimiter,
     admission: Admission,
 ) -> APIRouter:
-    api = APIRouter(prefix="/v1")
+    api = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
 
     async def gateway(
         x_api_key: Annotated[str | None, Header(alias="X-Api-Key")] = None,

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from runtime.auth import Scope
 from runtime.clock import epoch_ms
+from runtime.errors import StrictJsonRoute
 from runtime.pages import (
     LANGUAGE_COOKIE,
     WordTable,
@@ -120,7 +121,7 @@ def router(
     routing: RoutingReader,
     desk: IncidentDesk,
 ) -> APIRouter:
-    api = APIRouter(prefix="/console", include_in_schema=False)
+    api = APIRouter(prefix="/console", include_in_schema=False, route_class=StrictJsonRoute)
     env = template_environment(TEMPLATES)
     words = WordTable(TEMPLATES / "console" / "messages.json")
 

@@ -20,6 +20,7 @@ from contracts import events
 from contracts.envelope import Envelope
 from runtime.auth import StaffScope
 from runtime.bus import Bus
+from runtime.errors import StrictJsonRoute
 from runtime.idempotency import IdempotencyConflict, IdempotentRequests, fingerprint
 from runtime.store import AlreadyExists, ConcurrencyError, Document, NotFound
 from services.intake.domain import (
@@ -135,7 +136,7 @@ def register_incident_subscribers(bus: Bus, desk: IncidentDesk) -> None:
 
 
 def incident_router(desk: IncidentDesk, idempotency: IdempotentRequests) -> APIRouter:
-    api = APIRouter(prefix="/v1", tags=["incidents"])
+    api = APIRouter(prefix="/v1", tags=["incidents"], route_class=StrictJsonRoute)
 
     @api.post(
         "/incidents/{incident_id}/reply",

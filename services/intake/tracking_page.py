@@ -12,6 +12,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from runtime.errors import StrictJsonRoute
 from runtime.pages import WordTable, reader_language, render, template_environment
 from runtime.signing import TokenError
 from services.intake.domain import IllegalTransition, Ticket, TicketStatus, TimelineEntry
@@ -45,7 +46,7 @@ def visible(timeline: list[TimelineEntry]) -> list[TimelineEntry]:
 
 
 def router(intake: Intake) -> APIRouter:
-    api = APIRouter(prefix="/track", include_in_schema=False)
+    api = APIRouter(prefix="/track", include_in_schema=False, route_class=StrictJsonRoute)
     env = template_environment(TEMPLATES)
     words = WordTable(TEMPLATES / "tracking" / "messages.json")
 

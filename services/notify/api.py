@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
 from runtime.auth import StaffScope
+from runtime.errors import StrictJsonRoute
 from runtime.store import NotFound
 from services.notify.domain import IN_APP, Attempt, Delivery, DeliveryStatus, Role
 from services.notify.handlers import Notifier
@@ -51,7 +52,7 @@ class DeliveryView(BaseModel):
 
 
 def router(notifier: Notifier) -> APIRouter:
-    api = APIRouter(prefix="/v1", tags=["notifications"])
+    api = APIRouter(prefix="/v1", tags=["notifications"], route_class=StrictJsonRoute)
     deliveries = notifier.deliveries
 
     async def find(query: dict[str, object], sort: int) -> list[DeliveryView]:

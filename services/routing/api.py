@@ -20,6 +20,7 @@ from contracts.taxonomy import Category
 from runtime.aggregate import Aggregate
 from runtime.auth import RANK, AdminScope, ManagerScope, Role, StaffScope
 from runtime.clock import Clock
+from runtime.errors import StrictJsonRoute
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound, Repository
 from services.routing.corrections import training_rows
 from services.routing.domain import (
@@ -252,7 +253,7 @@ async def delete(repo: Repository[A], tenant_id: str, key: str) -> None:
 def router(
     routing: Router, kb: KnowledgeBase, articles: Repository[Article], clock: Clock
 ) -> APIRouter:
-    api = APIRouter(prefix="/v1")
+    api = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
     store = routing.store
     created: dict[int | str, dict[str, Any]] = {201: {"description": "Created."}}
 

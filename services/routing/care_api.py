@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from contracts.events import Channel, NextStep, Priority
 from runtime.auth import AdminScope, ManagerScope, StaffScope
+from runtime.errors import StrictJsonRoute
 from runtime.store import NotFound
 from runtime.webhook_signature import HEADER
 from services.routing.care import Ingress, ProactiveCare, Refused
@@ -93,7 +94,7 @@ def incident_view(incident: TenantIncident) -> IncidentView:
 
 
 def care_router(care: ProactiveCare) -> APIRouter:
-    api = APIRouter(prefix="/v1")
+    api = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
     store = care.store
 
     @api.post(

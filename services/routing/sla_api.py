@@ -18,6 +18,7 @@ from contracts.events import Priority
 from runtime.auth import ManagerScope, StaffScope
 from runtime.cache import TenantMemo
 from runtime.clock import Clock
+from runtime.errors import StrictJsonRoute
 from runtime.store import Repository
 from services.routing.api import put
 from services.routing.sla import DEFAULT_SLA, PriorityTerms, SlaPolicy
@@ -59,7 +60,7 @@ def view(stored: TenantSlaPolicy | None) -> SlaPolicyView:
 def router(
     policies: Repository[TenantSlaPolicy], clock: Clock, memo: TenantMemo | None = None
 ) -> APIRouter:
-    api = APIRouter(prefix="/v1", tags=["sla"])
+    api = APIRouter(prefix="/v1", tags=["sla"], route_class=StrictJsonRoute)
 
     @api.get("/sla-policies")
     async def get_sla_policies(scope: StaffScope) -> SlaPolicyView:
