@@ -70,7 +70,8 @@ class Signer:
 
     def verify(self, token: str, *, purpose: str, now: datetime) -> TokenClaims:
         body, _, mac = token.partition(".")
-        if not body or not hmac.compare_digest(mac, self._mac(body)):
+        # compare_digest raises TypeError on non-ASCII str (#17; i17-auth rewrites this module).
+        if not body or not mac.isascii() or not hmac.compare_digest(mac, self._mac(body)):
             raise TokenError("invalid signature")
         try:
             claims = TokenClaims.model_validate_json(_unb64(body))
