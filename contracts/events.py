@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.envelope import Event
+from contracts.text import Email, Instant, LanguageTag, Line, Phone, Text
 
 
 class Channel(StrEnum):
@@ -63,17 +64,17 @@ class Traveller(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    id: str = Field(min_length=1, max_length=128)
-    name: str | None = Field(default=None, max_length=200)
-    language: str | None = Field(
+    id: Line = Field(min_length=1, max_length=128)
+    name: Line | None = Field(default=None, max_length=200)
+    language: LanguageTag | None = Field(
         default=None, description="Preferred language tag: zh-Hans, zh-Hant, en, ja."
     )
-    detected_language: str | None = Field(
+    detected_language: LanguageTag | None = Field(
         default=None, description="Language detected in the contact; used when none is preferred."
     )
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=32, description="E.164, for SMS.")
-    im_user_id: str | None = Field(
+    email: Email | None = None
+    phone: Phone | None = Field(default=None, description="E.164, for SMS.")
+    im_user_id: Line | None = Field(
         default=None, max_length=128, description="User id on WeChat, WeCom or DingTalk."
     )
     preferred_channel: ReplyChannel | None = Field(
@@ -103,7 +104,7 @@ class BookingReference(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     kind: ReferenceKind
-    value: str = Field(min_length=1, max_length=64)
+    value: Line = Field(min_length=1, max_length=64)
 
 
 class Attachment(BaseModel):
@@ -111,10 +112,10 @@ class Attachment(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    name: str = Field(min_length=1, max_length=255)
-    content_type: str = Field(max_length=127)
+    name: Line = Field(min_length=1, max_length=255)
+    content_type: str = Field(max_length=127, pattern=r"^[\w.+-]+/[\w.+-]+$")
     size: int = Field(ge=0, le=25 * 1024 * 1024)
-    url: str | None = Field(default=None, max_length=2_048)
+    url: Line | None = Field(default=None, max_length=2_048)
 
 
 class ContactReceived(Event):
@@ -123,27 +124,31 @@ class ContactReceived(Event):
     schema_name: ClassVar[str] = "contact.received"
 
     channel: Channel
-    channel_message_id: str = Field(
+    channel_message_id: Line = Field(
         min_length=1, max_length=256, description="The gateway's id; redeliveries repeat it."
     )
     traveller: Traveller
-    text: str = Field(min_length=1, max_length=20_000)
-    subject: str | None = Field(default=None, max_length=500)
-    conversation_key: str | None = Field(
+    text: Text = Field(min_length=1, max_length=20_000)
+    subject: Line | None = Field(default=None, max_length=500)
+    conversation_key: Line | None = Field(
         default=None,
         max_length=256,
         description="Email thread root, chat session, call id…: follow-ups share it.",
     )
-    language_hint: str | None = None
+    language_hint: LanguageTag | None = None
     references: list[BookingReference] = Field(default_factory=list, max_length=20)
     attachments: list[Attachment] = Field(default_factory=list, max_length=10)
-    category_hint: str | None = Field(
+    category_hint: Line | None = Field(
         default=None, max_length=64, description="A category the traveller chose (web form)."
     )
-    metadata: dict[str, str] = Field(
-        default_factory=dict, description="Channel extras: device, app version, IVR path…"
+    metadata: dict[
+        Annotated[Line, Field(max_length=64)], Annotated[Line, Field(max_length=2_000)]
+    ] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="Channel extras: device, app version, IVR path…",
     )
-    received_at: datetime
+    received_at: Instant
 
 
 class ChannelMessageReceived(Event):
