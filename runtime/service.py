@@ -15,6 +15,7 @@ from typing import Any, Protocol, TypeVar
 from fastapi import APIRouter, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CollectorRegistry, Gauge
+from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.topology import Topology
@@ -28,7 +29,7 @@ from runtime.settings import Settings
 from runtime.signing import Signer
 from runtime.store import Document, Repository, mongo_client
 from runtime.telemetry import setup_tracing
-from runtime.web import BodySizeLimit, install_error_handlers
+from runtime.web import BodySizeLimit, install_error_handlers, publish_schemas
 
 log = logging.getLogger(__name__)
 A = TypeVar("A", bound=Aggregate)
@@ -115,7 +116,9 @@ def create_app(
     routers: Sequence[APIRouter],
     ensure_indexes: IndexSetup,
     description: str = "",
+    schemas: Sequence[type[BaseModel]] = (),
 ) -> FastAPI:
+    """``schemas``: request-body models that routes read themselves and document by reference."""
     settings = runtime.settings
     setup_logging(settings.service, settings.log_level)
 
@@ -133,6 +136,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     install_error_handlers(app)
+    publish_schemas(app, schemas)
     instrument_http(app, runtime.registry)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     FastAPIInstrumentor.instrument_app(

@@ -17,6 +17,7 @@ from runtime.settings import Settings
 from runtime.staff_session import StaffSession
 from runtime.store import Document
 from services.intake import api, console, console_store, incidents, store, tracking_page
+from services.intake.channels import JSON_PAYLOADS
 from services.intake.domain import Ticket
 from services.intake.handlers import Intake, ThreadingPolicy, register_subscribers
 from services.intake.live_feed import LiveFeed, subscribe_feed
@@ -94,6 +95,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
             *pages,
         ],
         ensure_indexes=ensure_indexes,
+        schemas=list(JSON_PAYLOADS.values()),
     )
 
 
