@@ -1,8 +1,8 @@
 """The traveller's tracking page behind the signed link: status, who is on it, ETA, timeline.
 
 Plain HTML in the traveller's language, no JavaScript and no cookies, readable
-on a phone. Internal notes and routing's internals never appear; the only
-action is "that did not help", which reopens an answered ticket.
+on a phone. It shows what ``tracking_view`` lets through, as the JSON form does;
+the only action is "that did not help", which reopens an answered ticket.
 """
 
 from __future__ import annotations
@@ -15,34 +15,11 @@ from fastapi.responses import HTMLResponse, Response
 from runtime.errors import StrictJsonRoute
 from runtime.pages import WordTable, reader_language, render, template_environment
 from runtime.signing import TokenError
-from services.intake.domain import IllegalTransition, Ticket, TicketStatus, TimelineEntry
+from services.intake.domain import IllegalTransition, Ticket
 from services.intake.handlers import Intake
+from services.intake.tracking_view import tracking_view
 
 TEMPLATES = Path(__file__).parent / "templates"
-SHOWN = frozenset(
-    {
-        "received",
-        "proactive",
-        "disruption_changed",
-        "follow_up",
-        "acknowledged",
-        "routed",
-        "bot_answered",
-        "replied",
-        "resolved",
-        "reopened",
-        "survey_sent",
-        "rated",
-        "appealed",
-        "appeal_decided",
-    }
-)
-"""Timeline steps a traveller sees; notes, notices and routing's reasons stay inside."""
-REOPENABLE = frozenset({TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED})
-
-
-def visible(timeline: list[TimelineEntry]) -> list[TimelineEntry]:
-    return [entry for entry in timeline if entry.kind in SHOWN]
 
 
 def router(intake: Intake) -> APIRouter:
@@ -76,18 +53,16 @@ def router(intake: Intake) -> APIRouter:
         reopened: bool = False,
         refused: bool = False,
     ) -> HTMLResponse:
-        expected = (
-            ticket.first_response_due if ticket.first_response_at is None else ticket.resolution_due
-        )
+        view = tracking_view(ticket)
         return page(
             request,
             "track",
             code,
             ticket,
             token=token,
-            timeline=visible(ticket.timeline),
-            expected=expected if ticket.status not in REOPENABLE | {TicketStatus.CLOSED} else None,
-            reopenable=ticket.status in REOPENABLE,
+            timeline=view.timeline,
+            expected=view.expected_answer_by,
+            reopenable=view.can_say_not_helped,
             reopened=reopened,
             refused=refused,
         )
