@@ -29,7 +29,9 @@ class SlaPolicyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     priorities: dict[Priority, PriorityTerms] = Field(
-        min_length=1, description="Terms per priority; a priority left out keeps the default."
+        min_length=1,
+        max_length=len(Priority),
+        description="Terms per priority; a priority left out keeps the default.",
     )
 
 

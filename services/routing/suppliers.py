@@ -90,6 +90,11 @@ class SupplierSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRIPCARE_SUPPLIER_", extra="ignore")
 
     partners: dict[str, Partner] = Field(default_factory=dict)
+    operator_tenant: str = Field(
+        default="tripcare",
+        description="``TRIPCARE_SUPPLIER_OPERATOR_TENANT``: the platform operator's own tenant; "
+        "only its admins see partners' unknown events (partners serve every tenant).",
+    )
 
 
 class SupplierReport(Aggregate):
