@@ -79,7 +79,7 @@ def router(notifier: Notifier) -> APIRouter:
 
     @api.get("/notifications")
     async def delivery_log(
-        scope: StaffScope, ticket_id: Annotated[str, Query(min_length=1)]
+        scope: StaffScope, ticket_id: Annotated[str, Query(min_length=1, max_length=64)]
     ) -> list[DeliveryView]:
         """Every delivery for one ticket, oldest first: status, attempts, channel, times."""
         return await find({"tenant_id": scope.tenant, "ticket_id": ticket_id}, sort=1)
