@@ -64,7 +64,9 @@ class Traveller(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    id: Line = Field(min_length=1, max_length=128)
+    id: Line = Field(
+        min_length=1, max_length=260, description="Up to 260: `email:` and a 254-long address."
+    )
     name: Line | None = Field(default=None, max_length=200)
     language: LanguageTag | None = Field(
         default=None, description="Preferred language tag: zh-Hans, zh-Hant, en, ja."
