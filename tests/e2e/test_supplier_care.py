@@ -162,7 +162,11 @@ async def test_a_cancelled_flight_with_50_travellers_in_two_tenants(
             f"{routing}/v1/suppliers/ca/events", content=raw_odd, headers=odd_headers
         )
         assert (odd.status_code, odd.json()["known_kind"]) == (202, False)
-        admin = Stack.token("ops", "admin")
+        admin = Stack.token("ops", "admin", ("tripcare",))
+        tenant_admin = await http.get(
+            f"{routing}/v1/suppliers/unknown-events", headers=Stack.token("ops", "admin")
+        )
+        assert tenant_admin.status_code == 403, "partners' events are the platform operator's"
 
         async def reported() -> list[Any]:
             got = await http.get(f"{routing}/v1/suppliers/unknown-events", headers=admin)
