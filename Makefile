@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install up down test test-unit test-integration test-e2e test-browser lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions dlq-replay bench soak chaos chaos-short
+.PHONY: help install up down test test-unit test-integration test-e2e test-browser fuzz lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions dlq-replay bench soak chaos chaos-short
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -24,7 +24,7 @@ up: install ## start RabbitMQ (if needed), nx-27017 and the four services; wait 
 down: ## stop what `make up` started
 	$(PY) -m deploy.local down
 
-test: install ## unit, integration (real RabbitMQ + nx-27017) and end-to-end tests
+test: install ## unit, integration (real RabbitMQ + nx-27017), end-to-end tests and a bounded fuzz run (30 s per service)
 	$(BIN)/pytest -q
 
 test-unit: install ## domain and in-memory-broker tests only
@@ -38,6 +38,9 @@ test-e2e: install ## the happy path over HTTP against four running services
 
 test-browser: install ## consoles, dashboard and traveller pages in Chromium (/usr/bin/chromium); screenshots to docs/screenshots
 	$(BIN)/pytest -q tests/browser
+
+fuzz: install ## schemathesis against the four services (own stack, free ports), 300 s each: FUZZ_SECONDS=…
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(BIN)/pytest -q -s tests/fuzz
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check .
