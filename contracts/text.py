@@ -77,9 +77,17 @@ def _instant(value: datetime) -> datetime:
     return moment
 
 
-Text = Annotated[str, AfterValidator(_text)]
+TEXT_PATTERN = (
+    r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F]"
+    r"[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
+)
+LINE_PATTERN = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+"""The rules as JSON Schema patterns, for the published schemas (and schema-driven clients);
+the validators above enforce them with messages that say what is wrong."""
+
+Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
 """Free text (a message, a reason): tabs and line breaks allowed, something visible required."""
-Line = Annotated[str, AfterValidator(_line)]
+Line = Annotated[str, AfterValidator(_line), Field(json_schema_extra={"pattern": LINE_PATTERN})]
 """A one-line value (a name, an id): no control characters, something visible required."""
 LanguageTag = Annotated[str, Field(max_length=35, pattern=LANGUAGE_TAG)]
 """zh-Hans, en, ja-JP…: a BCP 47 tag (or its underscore spelling)."""
