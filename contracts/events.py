@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.envelope import Event
-from contracts.text import Email, Instant, LanguageTag, Line, Phone, Text
+from contracts.text import EARLIEST, LATEST, Email, Instant, LanguageTag, Line, Phone, Text
 
 
 class Channel(StrEnum):
@@ -451,13 +451,17 @@ class AppealResolved(Event):
 class SupplierStatusChanged(Event):
     schema_name: ClassVar[str] = "supplier.status"
 
-    partner: str
-    kind: str = Field(description="flight_cancelled, flight_delayed, hotel_overbooked, …")
-    reference: str = Field(description="Flight number, hotel id, train number…")
-    service_date: date
-    details: dict[str, str] = Field(default_factory=dict)
-    reported_at: datetime
-    event_id: str | None = Field(
+    partner: Line = Field(max_length=64)
+    kind: Line = Field(
+        max_length=64, description="flight_cancelled, flight_delayed, hotel_overbooked, …"
+    )
+    reference: Line = Field(max_length=64, description="Flight number, hotel id, train number…")
+    service_date: date = Field(ge=EARLIEST.date(), lt=LATEST.date())
+    details: dict[Annotated[Line, Field(max_length=64)], Annotated[Text, Field(max_length=500)]] = (
+        Field(default_factory=dict, max_length=50)
+    )
+    reported_at: Instant
+    event_id: Line | None = Field(
         default=None, max_length=128, description="The partner's id: a re-sent event repeats it."
     )
 
@@ -465,20 +469,20 @@ class SupplierStatusChanged(Event):
 class BookingSegment(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    kind: str = Field(description="flight, hotel, train, car")
-    reference: str
-    starts_at: datetime
-    ends_at: datetime | None = None
+    kind: Line = Field(max_length=32, description="flight, hotel, train, car")
+    reference: Line = Field(max_length=64)
+    starts_at: Instant
+    ends_at: Instant | None = None
 
 
 class BookingUpserted(Event):
     schema_name: ClassVar[str] = "booking.upserted"
 
-    booking_id: str
+    booking_id: Line = Field(max_length=128)
     traveller: Traveller
     channel: Channel
-    segments: list[BookingSegment]
-    updated_at: datetime
+    segments: list[BookingSegment] = Field(max_length=100)
+    updated_at: Instant
 
 
 class BookingCancelled(Event):
@@ -486,8 +490,8 @@ class BookingCancelled(Event):
 
     schema_name: ClassVar[str] = "booking.cancelled"
 
-    booking_id: str
-    cancelled_at: datetime
+    booking_id: Line = Field(max_length=128)
+    cancelled_at: Instant
 
 
 class NextStep(StrEnum):

@@ -13,7 +13,9 @@ from typing import Any
 
 import orjson
 import pytest
+from pydantic import ValidationError
 
+from contracts import events
 from contracts.events import Channel
 from services.intake.channels import PayloadError, normalise
 
@@ -249,3 +251,37 @@ def test_a_blank_optional_field_of_a_web_form_counts_as_left_out() -> None:
     )
 
     assert (contact.traveller.phone, contact.traveller.name, contact.subject) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("event", "fields"),
+    [
+        (
+            "BookingSegment",
+            {"kind": "flight", "reference": "CA1", "starts_at": "9999-12-31T00:00Z"},
+        ),
+        (
+            "BookingSegment",
+            {"kind": "flight", "reference": "CA1\x00", "starts_at": "2026-12-24T08:00Z"},
+        ),
+        (
+            "SupplierStatusChanged",
+            {
+                "partner": "ca",
+                "kind": "flight_cancelled",
+                "reference": "CA1501",
+                "service_date": "9999-12-31",
+                "reported_at": "2026-12-24T08:00Z",
+            },
+        ),
+    ],
+)
+def test_what_the_booking_system_and_partners_put_on_the_bus_is_bounded_too(
+    event: str, fields: dict[str, Any]
+) -> None:
+    """Year-9999 segments or disruptions would overflow the itinerary's and the SLA's
+    arithmetic downstream: the contract refuses them, so they are dead-lettered."""
+    model = getattr(events, event)
+
+    with pytest.raises(ValidationError):
+        model.model_validate(fields)
