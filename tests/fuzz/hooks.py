@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import schemathesis
+from schemathesis.core import NotSet
 
 from runtime import webhook_signature
 
@@ -28,8 +29,10 @@ def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     if not (partner and secret):
         return
     body = case.body
-    if not isinstance(body, bytes):
-        body = json.dumps(body).encode() if body is not None else b""
+    if isinstance(body, NotSet):
+        body = b""
+    elif not isinstance(body, bytes):
+        body = json.dumps(body).encode()
     case.body = body
     case.path_parameters = {**(case.path_parameters or {}), "partner": partner}
     case.headers = {
