@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock up down test test-unit test-integration test-e2e test-secantus test-browser lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions dlq-replay bench bench-peer soak chaos chaos-short
+.PHONY: help install lock up down test test-unit test-integration test-e2e test-secantus test-browser fuzz lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions dlq-replay bench bench-peer soak chaos chaos-short
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -35,7 +35,7 @@ down: ## stop what `make up` started
 STORE ?= $(or $(TRIPCARE_TEST_STORE),nx)
 export TRIPCARE_TEST_STORE := $(STORE)
 
-test: install ## unit, integration (real RabbitMQ + nx-27017; STORE=secantus: SecantusDB) and end-to-end tests
+test: install ## unit, integration (real RabbitMQ + nx-27017; STORE=secantus: SecantusDB), end-to-end tests and a bounded fuzz run (30 s per service)
 	$(BIN)/pytest -q
 
 test-unit: install ## domain and in-memory-broker tests only
@@ -57,6 +57,9 @@ test-secantus: install ## CI: the store-bound integration tests on SecantusDB (a
 
 test-browser: install ## consoles, dashboard and traveller pages in Chromium (/usr/bin/chromium); screenshots to docs/screenshots
 	$(BIN)/pytest -q tests/browser
+
+fuzz: install ## schemathesis against the four services (own stack, free ports), 300 s each: FUZZ_SECONDS=…
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(BIN)/pytest -q -s tests/fuzz
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check .

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.envelope import Event
+from contracts.text import EARLIEST, LATEST, Email, Instant, LanguageTag, Line, Phone, Text
 
 
 class Channel(StrEnum):
@@ -63,26 +64,26 @@ class Traveller(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    id: str = Field(min_length=1, max_length=128)
-    name: str | None = Field(default=None, max_length=200)
-    language: str | None = Field(
+    id: Line = Field(
+        min_length=1, max_length=260, description="Up to 260: `email:` and a 254-long address."
+    )
+    name: Line | None = Field(default=None, max_length=200)
+    language: LanguageTag | None = Field(
         default=None, description="Preferred language tag: zh-Hans, zh-Hant, en, ja."
     )
-    detected_language: str | None = Field(
+    detected_language: LanguageTag | None = Field(
         default=None, description="Language detected in the contact; used when none is preferred."
     )
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(
-        default=None,
-        max_length=32,
-        description="For SMS: E.164, or a national number read in ``region``.",
+    email: Email | None = None
+    phone: Phone | None = Field(
+        default=None, description="For SMS: E.164, or a national number read in ``region``."
     )
     region: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z]{2}$",
         description="ISO 3166 region (CN, HK, JP…) of a phone number without a country code.",
     )
-    im_user_id: str | None = Field(
+    im_user_id: Line | None = Field(
         default=None, max_length=128, description="User id on WeChat, WeCom or DingTalk."
     )
     preferred_channel: ReplyChannel | None = Field(
@@ -112,7 +113,7 @@ class BookingReference(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     kind: ReferenceKind
-    value: str = Field(min_length=1, max_length=64)
+    value: Line = Field(min_length=1, max_length=64)
 
 
 class Attachment(BaseModel):
@@ -125,10 +126,10 @@ class Attachment(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    name: str = Field(min_length=1, max_length=255)
-    content_type: str = Field(max_length=127)
+    name: Line = Field(min_length=1, max_length=255)
+    content_type: str = Field(max_length=127, pattern=r"^[\w.+-]+/[\w.+-]+$")
     size: int = Field(ge=0, le=25 * 1024 * 1024)
-    url: str | None = Field(default=None, max_length=2_048)
+    url: Line | None = Field(default=None, max_length=2_048)
     id: str | None = Field(default=None, max_length=64, description="Intake's stored file.")
 
 
@@ -138,27 +139,31 @@ class ContactReceived(Event):
     schema_name: ClassVar[str] = "contact.received"
 
     channel: Channel
-    channel_message_id: str = Field(
+    channel_message_id: Line = Field(
         min_length=1, max_length=256, description="The gateway's id; redeliveries repeat it."
     )
     traveller: Traveller
-    text: str = Field(min_length=1, max_length=20_000)
-    subject: str | None = Field(default=None, max_length=500)
-    conversation_key: str | None = Field(
+    text: Text = Field(min_length=1, max_length=20_000)
+    subject: Line | None = Field(default=None, max_length=500)
+    conversation_key: Line | None = Field(
         default=None,
         max_length=256,
         description="Email thread root, chat session, call id…: follow-ups share it.",
     )
-    language_hint: str | None = None
+    language_hint: LanguageTag | None = None
     references: list[BookingReference] = Field(default_factory=list, max_length=20)
     attachments: list[Attachment] = Field(default_factory=list, max_length=10)
-    category_hint: str | None = Field(
+    category_hint: Line | None = Field(
         default=None, max_length=64, description="A category the traveller chose (web form)."
     )
-    metadata: dict[str, str] = Field(
-        default_factory=dict, description="Channel extras: device, app version, IVR path…"
+    metadata: dict[
+        Annotated[Line, Field(max_length=64)], Annotated[Line, Field(max_length=2_000)]
+    ] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="Channel extras: device, app version, IVR path…",
     )
-    received_at: datetime
+    received_at: Instant
 
 
 class ChannelMessageReceived(Event):
@@ -494,13 +499,17 @@ class AppealResolved(Event):
 class SupplierStatusChanged(Event):
     schema_name: ClassVar[str] = "supplier.status"
 
-    partner: str
-    kind: str = Field(description="flight_cancelled, flight_delayed, hotel_overbooked, …")
-    reference: str = Field(description="Flight number, hotel id, train number…")
-    service_date: date
-    details: dict[str, str] = Field(default_factory=dict)
-    reported_at: datetime
-    event_id: str | None = Field(
+    partner: Line = Field(max_length=64)
+    kind: Line = Field(
+        max_length=64, description="flight_cancelled, flight_delayed, hotel_overbooked, …"
+    )
+    reference: Line = Field(max_length=64, description="Flight number, hotel id, train number…")
+    service_date: date = Field(ge=EARLIEST.date(), lt=LATEST.date())
+    details: dict[Annotated[Line, Field(max_length=64)], Annotated[Text, Field(max_length=500)]] = (
+        Field(default_factory=dict, max_length=50)
+    )
+    reported_at: Instant
+    event_id: Line | None = Field(
         default=None, max_length=128, description="The partner's id: a re-sent event repeats it."
     )
 
@@ -508,20 +517,20 @@ class SupplierStatusChanged(Event):
 class BookingSegment(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    kind: str = Field(description="flight, hotel, train, car")
-    reference: str
-    starts_at: datetime
-    ends_at: datetime | None = None
+    kind: Line = Field(max_length=32, description="flight, hotel, train, car")
+    reference: Line = Field(max_length=64)
+    starts_at: Instant
+    ends_at: Instant | None = None
 
 
 class BookingUpserted(Event):
     schema_name: ClassVar[str] = "booking.upserted"
 
-    booking_id: str
+    booking_id: Line = Field(max_length=128)
     traveller: Traveller
     channel: Channel
-    segments: list[BookingSegment]
-    updated_at: datetime
+    segments: list[BookingSegment] = Field(max_length=100)
+    updated_at: Instant
 
 
 class BookingCancelled(Event):
@@ -529,8 +538,8 @@ class BookingCancelled(Event):
 
     schema_name: ClassVar[str] = "booking.cancelled"
 
-    booking_id: str
-    cancelled_at: datetime
+    booking_id: Line = Field(max_length=128)
+    cancelled_at: Instant
 
 
 class NextStep(StrEnum):

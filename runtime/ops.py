@@ -10,11 +10,13 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runtime.errors import StrictJsonRoute
+
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
 
 def ops_router(registry: CollectorRegistry, readiness: ReadinessCheck) -> APIRouter:
-    router = APIRouter(tags=["ops"])
+    router = APIRouter(tags=["ops"], route_class=StrictJsonRoute)
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:

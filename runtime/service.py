@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar
 from fastapi import APIRouter, FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CollectorRegistry, Gauge
+from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.topology import Topology
@@ -30,7 +31,7 @@ from runtime.settings import Settings
 from runtime.signing import Signer
 from runtime.store import Document, Repository, mongo_client
 from runtime.telemetry import setup_tracing
-from runtime.web import BodySizeLimit, install_error_handlers
+from runtime.web import BodySizeLimit, install_error_handlers, publish_schemas
 
 log = logging.getLogger(__name__)
 A = TypeVar("A", bound=Aggregate)
@@ -121,7 +122,9 @@ def create_app(
     ensure_indexes: IndexSetup,
     description: str = "",
     larger_bodies: Sequence[tuple[re.Pattern[str], int]] = (),
+    schemas: Sequence[type[BaseModel]] = (),
 ) -> FastAPI:
+    """``schemas``: request-body models that routes read themselves and document by reference."""
     settings = runtime.settings
     setup_logging(settings.service, settings.log_level)
 
@@ -139,6 +142,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     install_error_handlers(app)
+    publish_schemas(app, schemas)
     instrument_http(app, runtime.registry)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=larger_bodies)
     app.add_middleware(SecurityHeaders, hsts=not settings.development)

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from runtime.auth import PURPOSE, Principal, Role, Scope, issue_token
 from runtime.clock import Clock
+from runtime.errors import StrictJsonRoute
 from runtime.pages import WordTable, reader_language, render, template_environment
 from runtime.signing import Signer, TokenError
 from runtime.web import TENANT_PATTERN
@@ -108,7 +109,7 @@ class StaffSession:
         return response
 
     def router(self) -> APIRouter:
-        api = APIRouter(include_in_schema=False)
+        api = APIRouter(include_in_schema=False, route_class=StrictJsonRoute)
 
         @api.get(LOGIN_PATH)
         async def login_page(request: Request) -> HTMLResponse:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from runtime.errors import MAX_MESSAGE, install_validation_handlers, printable
 from runtime.store import NotFound
 
 TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -25,13 +28,43 @@ TenantId = Annotated[
 
 
 def problem(status: int, title: str, detail: str) -> JSONResponse:
-    return JSONResponse({"title": title, "detail": detail}, status_code=status)
+    return JSONResponse(
+        {"title": title, "detail": printable(detail, MAX_MESSAGE)}, status_code=status
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    install_validation_handlers(app)
+
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return problem(404, "not found", str(exc))
+
+
+def publish_schemas(app: FastAPI, models: Sequence[type[BaseModel]]) -> None:
+    """Add ``models`` to the OpenAPI document's ``components/schemas``, for request bodies a
+    route reads itself and documents with ``openapi_extra`` (``#/components/schemas/Name``)."""
+    if not models:
+        return
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            _, found = models_json_schema(
+                [(model, "validation") for model in models],
+                ref_template="#/components/schemas/{model}",
+            )
+            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+            for name, schema in found.get("$defs", {}).items():
+                schemas.setdefault(name, schema)
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def schema_ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
 class BodyTooLarge(Exception):

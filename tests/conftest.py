@@ -233,3 +233,25 @@ async def intake_only(
     finally:
         running.stop_all()
         await delete_namespace(amqp_url, name)
+
+
+EDGE_PARTNER, EDGE_PARTNER_SECRET = "edge-air", "edge-air-secret-2026-12"
+"""A supplier partner the shared four-service stack knows (bad-input suite, fuzzing)."""
+
+
+@pytest.fixture(scope="module")
+async def four_services(
+    amqp_url: str, mongo_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    """The four services, shared by a module's tests (each test uses its own tenant)."""
+    name = "t" + uuid.uuid4().hex[:12]
+    running = Stack(amqp_url, mongo_url, name, tmp_path_factory.mktemp("services"))
+    running.env["TRIPCARE_SUPPLIER_PARTNERS"] = (
+        f'{{"{EDGE_PARTNER}": {{"secrets": ["{EDGE_PARTNER_SECRET}"]}}}}'
+    )
+    try:
+        running.start_all()
+        yield running
+    finally:
+        running.stop_all()
+        await delete_namespace(amqp_url, name)

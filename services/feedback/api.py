@@ -17,7 +17,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts.events import AppealLevel
+from contracts.text import Text
 from runtime.auth import AdminScope, ManagerScope, Scope, StaffScope
+from runtime.errors import StrictJsonRoute, invalid
 from runtime.headers import CSP, DOCUMENT_POLICY
 from runtime.signing import TokenError, TokenExpired
 from runtime.store import NotFound
@@ -47,7 +49,10 @@ From = Annotated[datetime | None, Query(alias="from", description="Default: 30 d
 To = Annotated[datetime | None, Query(alias="to", description="Default: now.")]
 By = Annotated[
     str | None,
-    Query(description=f"Comma-separated slices: {', '.join(DIMENSIONS)} (UTC buckets)."),
+    Query(
+        max_length=200,
+        description=f"Comma-separated slices: {', '.join(DIMENSIONS)} (UTC buckets).",
+    ),
 ]
 
 
@@ -73,13 +78,13 @@ class RatingIn(BaseModel):
 
     csat: int = Field(ge=1, le=5, description="1 (very unhappy) to 5 (very happy).")
     nps: int | None = Field(default=None, ge=0, le=10, description="Only when the survey asks.")
-    comment: str | None = Field(default=None, max_length=5_000)
+    comment: Text | None = Field(default=None, max_length=5_000)
 
 
 class AppealIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=5_000, examples=["改签后的航班仍然延误，未解决"])
+    reason: Text = Field(min_length=1, max_length=5_000, examples=["改签后的航班仍然延误，未解决"])
 
 
 class AppealView(BaseModel):
@@ -161,7 +166,7 @@ def _body_doc(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def router(feedback: Feedback, pages: Pages) -> APIRouter:
-    api = APIRouter(prefix="/v1")
+    api = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
     public = feedback.public_url
 
     def html(name: str, language: str, code: int = 200, **values: Any) -> HTMLResponse:
@@ -257,13 +262,16 @@ def router(feedback: Feedback, pages: Pages) -> APIRouter:
         },
     )
     async def rate(token: str, request: Request) -> Response:
-        """Record the rating: a form post gets a thank-you page, a JSON post the survey."""
+        """Record the rating: a form post gets a thank-you page, a JSON post the survey.
+
+        The link is checked before the body is read: without a valid one, nothing is parsed.
+        """
         form = is_form(request.headers.get("content-type"))
-        rating = None if form else await _parsed(RatingIn, request)
         try:
             survey = await feedback.survey_for(token)
         except (TokenError, NotFound) as exc:
             return bad_link(request, exc, "survey")
+        rating = None if form else await _parsed(RatingIn, request)
         if rating is None:
             data = await request.form()
             values = {k: _form_value(data, k) or "" for k in ("csat", "nps", "comment")}
@@ -294,7 +302,7 @@ def router(feedback: Feedback, pages: Pages) -> APIRouter:
 
     @api.get("/surveys", tags=["staff"])
     async def surveys_of_ticket(
-        scope: StaffScope, ticket_id: Annotated[str, Query(min_length=1)]
+        scope: StaffScope, ticket_id: Annotated[str, Query(min_length=1, max_length=64)]
     ) -> list[SurveyView]:
         """Surveys sent for one ticket (for agents)."""
         cursor = feedback.surveys.collection.find(
@@ -389,13 +397,16 @@ def router(feedback: Feedback, pages: Pages) -> APIRouter:
         },
     )
     async def file_appeal(token: str, request: Request) -> Response:
-        """File an appeal: the ticket reopens with a raised priority for an expert (or manager)."""
+        """File an appeal: the ticket reopens with a raised priority for an expert (or manager).
+
+        The link is checked before the body is read: without a valid one, nothing is parsed.
+        """
         form = is_form(request.headers.get("content-type"))
-        body = None if form else await _parsed(AppealIn, request)
         try:
             target = await feedback.appeal_target(token)
         except (TokenError, NotFound) as exc:
             return bad_link(request, exc, "appeal")
+        body = None if form else await _parsed(AppealIn, request)
         language = await appeal_language(request, target)
         if body is None:
             reason = _form_value(await request.form(), "reason") or ""
@@ -431,7 +442,7 @@ def router(feedback: Feedback, pages: Pages) -> APIRouter:
 
     @api.get("/appeals", tags=["staff"])
     async def appeals_of_ticket(
-        scope: StaffScope, ticket_id: Annotated[str, Query(min_length=1)]
+        scope: StaffScope, ticket_id: Annotated[str, Query(min_length=1, max_length=64)]
     ) -> list[AppealView]:
         """A ticket's appeals with their reviewers and outcomes."""
         found: list[Appeal] = await feedback.appeals_of(scope.tenant, ticket_id)
@@ -448,25 +459,24 @@ def router(feedback: Feedback, pages: Pages) -> APIRouter:
         end = end or feedback.clock.now() + timedelta(seconds=1)
         start = start or end - DEFAULT_WINDOW
         if start >= end:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "'from' must be before 'to'")
+            raise invalid("'from' must be before 'to'", ("query", "from"))
         if end - start > MAX_WINDOW:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "at most 400 days at once")
+            raise invalid("at most 400 days at once", ("query", "from"))
         return start, end
 
     def dimensions(by: str | None) -> list[str]:
         names = [name.strip() for name in (by or "").split(",") if name.strip()]
         unknown = [name for name in names if name not in DIMENSIONS]
         if unknown or len(set(names)) != len(names):
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                f"'by' takes distinct names among {', '.join(DIMENSIONS)}",
+            raise invalid(
+                f"'by' takes distinct names among {', '.join(DIMENSIONS)}", ("query", "by")
             )
         return names
 
     @api.get("/metrics", tags=["managers"], response_model_by_alias=True)
     async def metrics(
         scope: ManagerScope,
-        tenant: Annotated[str | None, Query(pattern=TENANT_PATTERN)] = None,
+        tenant: Annotated[str | None, Query(max_length=64, pattern=TENANT_PATTERN)] = None,
         start: From = None,
         end: To = None,
         by: By = None,

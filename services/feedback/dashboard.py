@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from runtime.auth import RANK, Principal, Role
+from runtime.errors import StrictJsonRoute
 from runtime.pages import (
     LANGUAGE_COOKIE,
     WordTable,
@@ -65,7 +66,7 @@ def window(start: str | None, end: str | None, now: datetime) -> tuple[datetime,
 
 
 def router(feedback: Feedback, session: StaffSession, incidents: IncidentsReader) -> APIRouter:
-    api = APIRouter(prefix="/dashboard", include_in_schema=False)
+    api = APIRouter(prefix="/dashboard", include_in_schema=False, route_class=StrictJsonRoute)
     env = template_environment(TEMPLATES)
     words = WordTable(TEMPLATES / "dashboard" / "messages.json")
 

@@ -71,8 +71,21 @@ def metrics_row(metrics: Metrics) -> dict[str, Any]:
     return row
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet runs a cell starting so as a formula (CSV injection)."""
+
+
+def safe_cell(value: Any) -> Any:
+    """Free text that a spreadsheet would run as a formula, quoted to stay text; numbers as
+    they are (a negative number is a number)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def metrics_csv(report: MetricsReport) -> str:
-    """One row per group (or one for the whole window when not sliced)."""
+    """One row per group (or one for the whole window when not sliced); text cells are
+    neutralised against CSV injection (``safe_cell``)."""
     rows = (
         [{**group.key, **metrics_row(group.metrics)} for group in report.groups]
         if report.by
@@ -82,7 +95,7 @@ def metrics_csv(report: MetricsReport) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: safe_cell(value) for key, value in row.items()} for row in rows)
     return out.getvalue()
 
 

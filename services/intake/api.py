@@ -15,15 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from contracts import events
 from contracts.events import Attachment, BookingReference, Channel, Priority, Traveller
+from contracts.text import LanguageTag, Line, Text
 from runtime.admission import Admission, AtCapacity
 from runtime.auth import Scope, StaffScope
+from runtime.errors import StrictJsonRoute, invalid, unprocessable, validation_detail
 from runtime.gateway_auth import GatewayScope
 from runtime.idempotency import IdempotencyConflict, IdempotentRequests, fingerprint
 from runtime.pages import reader_language, wants_html
 from runtime.ratelimit import RateLimiter
 from runtime.signing import TokenError
-from runtime.web import TENANT_PATTERN
-from services.intake import traveller_view
+from runtime.web import TENANT_PATTERN, schema_ref
 from services.intake.attachments import IncomingFile, files_of_channel
 from services.intake.attachments_api import (
     AttachmentView,
@@ -32,7 +33,7 @@ from services.intake.attachments_api import (
     reply_with_files,
     uploaded_files,
 )
-from services.intake.channels import PayloadError, normalise
+from services.intake.channels import JSON_PAYLOADS, PayloadError, normalise
 from services.intake.domain import (
     ContactRecord,
     IllegalTransition,
@@ -48,9 +49,21 @@ from services.intake.store import (
     TicketFilter,
     encode_cursor,
 )
-from services.intake.traveller_view import TrackingStep
+from services.intake.tracking_view import TrackingView, tracking_view
 
 PAGE_MAX = 100
+CHANNEL_BODY_MAX = 1_000_000
+"""As on the bus (``channel.message``)."""
+CHANNEL_BODIES: dict[str, Any] = {
+    "required": True,
+    "description": "The channel's own payload: RFC 5322 for email, XML for wechat, JSON for "
+    "the others (see docs/api.md for samples).",
+    "content": {
+        "application/json": {"schema": {"anyOf": [schema_ref(m) for m in JSON_PAYLOADS.values()]}},
+        "message/rfc822": {"schema": {"type": "string", "maxLength": CHANNEL_BODY_MAX}},
+        "text/xml": {"schema": {"type": "string", "maxLength": CHANNEL_BODY_MAX}},
+    },
+}
 AT_CAPACITY: dict[str, Any] = {
     "description": "Intake is saturated and wrote nothing: retry after `Retry-After` seconds."
 }
@@ -76,25 +89,28 @@ class ContactIn(BaseModel):
     )
 
     tenant_id: str | None = Field(
-        default=None, pattern=TENANT_PATTERN, description="Must match the key's tenant if given."
+        default=None,
+        max_length=64,
+        pattern=TENANT_PATTERN,
+        description="Must match the key's tenant if given.",
     )
     channel: Channel
-    channel_message_id: str | None = Field(
+    channel_message_id: Line | None = Field(
         default=None,
         min_length=1,
         max_length=256,
         description="The gateway's message id; without one, Idempotency-Key is used.",
     )
     traveller: Traveller
-    text: str = Field(min_length=1, max_length=20_000)
-    subject: str | None = Field(default=None, max_length=500)
-    conversation_key: str | None = Field(default=None, max_length=256)
-    language_hint: str | None = Field(default=None, max_length=16)
+    text: Text = Field(min_length=1, max_length=20_000)
+    subject: Line | None = Field(default=None, max_length=500)
+    conversation_key: Line | None = Field(default=None, max_length=256)
+    language_hint: LanguageTag | None = None
     references: list[BookingReference] = Field(
         default_factory=list, max_length=20, description="Found in the text when left empty."
     )
     attachments: list[Attachment] = Field(default_factory=list, max_length=10)
-    category_hint: str | None = Field(default=None, max_length=64)
+    category_hint: Line | None = Field(default=None, max_length=64)
 
 
 class ContactAccepted(BaseModel):
@@ -106,19 +122,21 @@ class ContactAccepted(BaseModel):
 
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    message: str = Field(min_length=1, max_length=20_000, examples=["已为您改签至CA1503，请查收。"])
+    message: Text = Field(
+        min_length=1, max_length=20_000, examples=["已为您改签至CA1503，请查收。"]
+    )
 
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: str = Field(min_length=1, max_length=20_000, examples=["Called the airline, waiting."])
+    text: Text = Field(min_length=1, max_length=20_000, examples=["Called the airline, waiting."])
 
 
 class TransferIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    queue: str | None = Field(default=None, min_length=1, max_length=64, examples=["disruption"])
-    assignee: str | None = Field(default=None, min_length=1, max_length=128)
-    reason: str | None = Field(default=None, max_length=500)
+    queue: Line | None = Field(default=None, min_length=1, max_length=64, examples=["disruption"])
+    assignee: Line | None = Field(default=None, min_length=1, max_length=128)
+    reason: Text | None = Field(default=None, max_length=500)
 
 
 class WaitIn(BaseModel):
@@ -128,18 +146,18 @@ class WaitIn(BaseModel):
 
 class ResolveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    resolution_code: str = Field(min_length=1, max_length=64, examples=["rebooked"])
-    message: str = Field(min_length=1, max_length=20_000, examples=["已为您改签至CA1503"])
+    resolution_code: Line = Field(min_length=1, max_length=64, examples=["rebooked"])
+    message: Text = Field(min_length=1, max_length=20_000, examples=["已为您改签至CA1503"])
 
 
 class ReopenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=500, examples=["that did not help"])
+    reason: Text = Field(min_length=1, max_length=500, examples=["that did not help"])
 
 
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    into: str = Field(min_length=1, max_length=64, description="The ticket that stays open.")
+    into: Line = Field(min_length=1, max_length=64, description="The ticket that stays open.")
 
 
 # ------------------------------------------------------------------ views
@@ -203,19 +221,6 @@ class TicketPage(BaseModel):
     next_cursor: str | None
 
 
-class TrackingView(BaseModel):
-    """What the traveller sees behind the signed link, in their language: no internal notes,
-    no SLA alarms, no routing reasons, no queue ids."""
-
-    ticket_id: str
-    language: str = Field(description="The language of every text below.")
-    status: TicketStatus
-    status_text: str = Field(description="The status in words.")
-    handled_by: str = Field(description="Who is on it: a member of our team, or the team.")
-    expected_answer_by: datetime | None
-    timeline: list[TrackingStep]
-
-
 REPLY_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -261,7 +266,7 @@ def router(
     limiter: RateLimiter,
     admission: Admission,
 ) -> APIRouter:
-    api = APIRouter(prefix="/v1")
+    api = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
 
     async def gateway(
         x_api_key: Annotated[str | None, Header(alias="X-Api-Key")] = None,
@@ -301,6 +306,8 @@ def router(
                     scope=scope, key=key, request=request, produce=produce
                 )
         except IdempotencyConflict as exc:
+            if exc.status == http.HTTP_422_UNPROCESSABLE_CONTENT:
+                raise invalid(exc.detail, ("header", "Idempotency-Key")) from exc
             raise HTTPException(exc.status, exc.detail) from exc
         return JSONResponse(body, status_code=code)
 
@@ -379,13 +386,7 @@ def router(
         status_code=http.HTTP_201_CREATED,
         response_model=ContactAccepted,
         responses={503: AT_CAPACITY},
-        openapi_extra={
-            "requestBody": {
-                "description": "The channel's own payload: RFC 5322 for email, XML for wechat, "
-                "JSON for the others (see docs/api.md for samples).",
-                "content": {"application/json": {}, "message/rfc822": {}, "text/xml": {}},
-            }
-        },
+        openapi_extra={"requestBody": CHANNEL_BODIES},
     )
     async def post_channel_contact(
         channel: Channel, request: Request, key: Gateway, idempotency_key: IdempotencyKey = None
@@ -394,20 +395,14 @@ def router(
         allowed(key, channel)
         body = await request.body()
         try:
+            if len(body) > CHANNEL_BODY_MAX:
+                raise PayloadError("body", f"longer than {CHANNEL_BODY_MAX:,} bytes")
             contact = normalise(channel, body, intake.clock.now())
             files = files_of_channel(channel, body)
         except PayloadError as exc:
-            return JSONResponse(
-                {
-                    "detail": [
-                        {
-                            "loc": ["body", *exc.field.split(".")],
-                            "msg": exc.message,
-                            "type": "payload",
-                        }
-                    ]
-                },
-                status_code=http.HTTP_422_UNPROCESSABLE_CONTENT,
+            loc = ("body", *exc.field.split("."))
+            return unprocessable(
+                validation_detail([{"loc": loc, "msg": exc.message, "type": "payload"}])
             )
         return await admitted(
             lambda: once(
@@ -422,11 +417,11 @@ def router(
     async def list_tickets(
         scope: StaffScope,
         status: TicketStatus | None = None,
-        queue: str | None = None,
-        assignee: str | None = None,
-        category: str | None = None,
+        queue: Annotated[str | None, Query(max_length=64)] = None,
+        assignee: Annotated[str | None, Query(max_length=128)] = None,
+        category: Annotated[str | None, Query(max_length=64)] = None,
         q: Annotated[str | None, Query(max_length=200, description="Text or ticket id")] = None,
-        cursor: str | None = None,
+        cursor: Annotated[str | None, Query(max_length=512)] = None,
         limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 25,
     ) -> TicketPage:
         """Tickets of the caller's tenant, newest first, a page at a time."""
@@ -440,7 +435,7 @@ def router(
         try:
             found = await intake.tickets.search(scope.tenant, where, cursor, limit + 1)
         except InvalidCursor as exc:
-            raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+            raise invalid(str(exc), ("query", "cursor")) from exc
         page = found[:limit]
         return TicketPage(
             items=[TicketSummary.model_validate(t) for t in page],
@@ -537,7 +532,7 @@ def router(
     ) -> JSONResponse:
         """Move the ticket to another queue or agent (routing learns from it)."""
         if not (body.queue or body.assignee):
-            raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, "give a queue or an assignee")
+            raise invalid("give a queue or an assignee", ("body",))
         now = intake.clock.now()
         return await action(
             scope,
@@ -631,31 +626,23 @@ def router(
             raise HTTPException(http.HTTP_404_NOT_FOUND, "unknown or expired link") from exc
         return claims.tenant, claims.sub
 
-    def tracking_view(ticket: Ticket, request: Request) -> TrackingView:
-        language = reader_language(request, ticket.traveller.language or ticket.language)
-        words = traveller_view.WORDS(language)
-        return TrackingView(
-            ticket_id=ticket.id,
-            language=language,
-            status=ticket.status,
-            status_text=words[f"status_{ticket.status.value}"],
-            handled_by=traveller_view.handled_by(ticket, words, language),
-            expected_answer_by=ticket.first_response_due
-            if ticket.first_response_at is None
-            else ticket.resolution_due,
-            timeline=traveller_view.steps(ticket, words, language),
+    def view_for(ticket: Ticket, request: Request) -> TrackingView:
+        return tracking_view(
+            ticket, reader_language(request, ticket.traveller.language or ticket.language)
         )
 
     @api.get("/track/{token}", tags=["travellers"], response_model=TrackingView)
     async def track(token: str, request: Request) -> TrackingView | RedirectResponse:
-        """The traveller's view through the signed, expiring link in the acknowledgement.
+        """The traveller's view through the signed, expiring link in the acknowledgement:
+        status, team, when to expect an answer, the steps and the words sent to them —
+        never notes, routing's reasons, SLA alarms or agent ids (the page shows the same).
 
         A browser is sent on to the same link's HTML page (``/track/{token}``).
         """
         if wants_html(request.headers.get("accept")):
             return RedirectResponse(f"/track/{token}", status_code=http.HTTP_303_SEE_OTHER)
         tenant, ticket_id = tracked(token)
-        return tracking_view(await intake.get(tenant, ticket_id), request)
+        return view_for(await intake.get(tenant, ticket_id), request)
 
     @api.post(
         "/track/{token}/not-helped",
@@ -678,6 +665,6 @@ def router(
             )
         except IllegalTransition as exc:
             raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
-        return tracking_view(ticket, request)
+        return view_for(ticket, request)
 
     return api

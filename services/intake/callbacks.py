@@ -145,9 +145,9 @@ def router(intake: Intake, configs: ChannelConfigs) -> APIRouter:
             fresh(timestamp, intake.clock.now().timestamp())
             aes = encrypt_type == "aes"
             xml = (
-                wechat_decrypt(keys, body, msg_signature or "", timestamp, nonce)
+                wechat_decrypt(keys, body, msg_signature or "", timestamp, nonce).encode()
                 if aes
-                else body.decode("utf-8", errors="replace")
+                else body
             )
         except CallbackRefused as exc:
             raise refused(exc) from exc

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email import policy
+from datetime import datetime
 from email.message import EmailMessage
-from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
-from typing import Any
+from typing import Annotated, Any
 from xml.etree.ElementTree import ParseError
 
 import opencc
 from defusedxml import ElementTree
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from contracts.events import (
     Attachment,
@@ -28,107 +26,156 @@ from contracts.events import (
     Channel,
     ContactReceived,
     ReferenceKind,
-    Traveller,
 )
+from contracts.text import LATEST, Email, LanguageTag, Line, Phone, Text
 from services.intake.mail_threading import thread_headers
+from services.intake.payload_checks import (
+    PayloadError,
+    all_headers,
+    content,
+    epoch_digits,
+    filename,
+    from_epoch,
+    header,
+    parse_email,
+    sent_at,
+)
 
-
-class PayloadError(ValueError):
-    """The payload is not what the channel sends; ``field`` names the culprit."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+__all__ = ["PayloadError", "extract_references", "guess_language", "normalise"]
+EPOCH_S_MAX = int(LATEST.timestamp())
 
 
 class _Payload(BaseModel):
+    """A channel's payload: every field bounded (contracts.text); gateways' blank optional
+    fields count as left out."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_optional_is_absent(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        optional = {name for name, field in cls.model_fields.items() if not field.is_required()}
+        return {
+            key: value
+            for key, value in data.items()
+            if not (key in optional and isinstance(value, str) and not value.strip())
+        }
 
 
 class PhonePayload(_Payload):
     """An IVR call with its speech-to-text transcript."""
 
-    call_id: str = Field(min_length=1, max_length=128)
-    caller_number: str = Field(min_length=3, max_length=32)
-    transcript: str = Field(min_length=1, max_length=20_000)
-    ivr_path: list[str] = Field(default_factory=list, max_length=20)
-    language: str | None = None
-    traveller_id: str | None = Field(default=None, description="Set when the IVR identified them.")
+    call_id: Line = Field(min_length=1, max_length=128)
+    caller_number: Phone
+    transcript: Text = Field(min_length=1, max_length=20_000)
+    ivr_path: list[Annotated[Line, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=20
+    )
+    language: LanguageTag | None = None
+    traveller_id: Line | None = Field(
+        default=None, max_length=128, description="Set when the IVR identified them."
+    )
     started_at: datetime | None = None
 
 
 class ChatVisitor(_Payload):
-    id: str = Field(min_length=1, max_length=128)
-    name: str | None = None
-    language: str | None = None
+    id: Line = Field(min_length=1, max_length=128)
+    name: Line | None = Field(default=None, max_length=200)
+    language: LanguageTag | None = None
 
 
 class WebChatPayload(_Payload):
-    session_id: str = Field(min_length=1, max_length=128)
-    message_id: str = Field(min_length=1, max_length=128)
+    session_id: Line = Field(min_length=1, max_length=128)
+    message_id: Line = Field(min_length=1, max_length=128)
     visitor: ChatVisitor
-    text: str = Field(min_length=1, max_length=20_000)
-    device: str | None = None
+    text: Text = Field(min_length=1, max_length=20_000)
+    device: Line | None = Field(default=None, max_length=200)
     sent_at: datetime | None = None
 
 
 class InAppPayload(_Payload):
-    message_id: str = Field(min_length=1, max_length=128)
-    user_id: str = Field(min_length=1, max_length=128)
-    user_name: str | None = None
-    language: str | None = None
-    session_id: str | None = None
-    text: str = Field(min_length=1, max_length=20_000)
-    device: str | None = None
-    app_version: str | None = None
+    message_id: Line = Field(min_length=1, max_length=128)
+    user_id: Line = Field(min_length=1, max_length=128)
+    user_name: Line | None = Field(default=None, max_length=200)
+    language: LanguageTag | None = None
+    session_id: Line | None = Field(default=None, max_length=256)
+    text: Text = Field(min_length=1, max_length=20_000)
+    device: Line | None = Field(default=None, max_length=200)
+    app_version: Line | None = Field(default=None, max_length=64)
     attachments: list[Attachment] = Field(default_factory=list, max_length=10)
     sent_at: datetime | None = None
 
 
-class _WeComText(_Payload):
-    content: str = Field(min_length=1, max_length=20_000)
+class WeComText(_Payload):
+    content: Text = Field(min_length=1, max_length=20_000)
 
 
 class WeComPayload(_Payload):
     """WeCom customer service (微信客服) message, as ``sync_msg`` returns it."""
 
-    msgid: str = Field(min_length=1)
-    open_kfid: str
-    external_userid: str = Field(min_length=1)
-    send_time: int
-    msgtype: str
-    text: _WeComText
+    msgid: Line = Field(min_length=1, max_length=256)
+    open_kfid: Line = Field(max_length=128)
+    external_userid: Line = Field(min_length=1, max_length=128)
+    send_time: int = Field(ge=0, le=EPOCH_S_MAX, description="Epoch seconds.")
+    msgtype: Line = Field(max_length=32)
+    text: WeComText
 
 
-class _DingTalkText(_Payload):
-    content: str = Field(min_length=1, max_length=20_000)
+class DingTalkText(_Payload):
+    content: Text = Field(min_length=1, max_length=20_000)
 
 
 class DingTalkPayload(_Payload):
     """DingTalk robot callback (机器人接收消息)."""
 
-    msgId: str = Field(min_length=1)
-    conversationId: str = Field(min_length=1)
-    senderId: str = Field(min_length=1)
-    senderNick: str | None = None
-    senderStaffId: str | None = None
-    createAt: int
-    msgtype: str
-    text: _DingTalkText
+    msgId: Line = Field(min_length=1, max_length=256)
+    conversationId: Line = Field(min_length=1, max_length=256)
+    senderId: Line = Field(min_length=1, max_length=128)
+    senderNick: Line | None = Field(default=None, max_length=200)
+    senderStaffId: Line | None = Field(default=None, max_length=128)
+    createAt: int = Field(ge=0, le=EPOCH_S_MAX * 1000, description="Epoch milliseconds.")
+    msgtype: Line = Field(max_length=32)
+    text: DingTalkText
+
+
+class WeChatPayload(_Payload):
+    """The fields of a WeChat official account (公众号) message XML."""
+
+    ToUserName: Line = Field(max_length=128)
+    FromUserName: Line = Field(max_length=128)
+    CreateTime: str = Field(max_length=12, description="Epoch seconds.")
+    MsgType: Line = Field(max_length=32)
+    MsgId: Line = Field(max_length=64)
+    Content: Text | None = Field(default=None, max_length=20_000)
+    MediaId: Line | None = Field(default=None, max_length=255)
+    PicUrl: Line | None = Field(default=None, max_length=2_048)
+    Recognition: Text | None = Field(default=None, max_length=20_000)
 
 
 class WebFormPayload(_Payload):
-    submission_id: str = Field(min_length=1, max_length=128)
-    name: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=32)
-    traveller_id: str | None = None
-    order_number: str | None = Field(default=None, max_length=64)
-    category: str | None = Field(default=None, max_length=64)
-    subject: str | None = Field(default=None, max_length=500)
-    message: str = Field(min_length=1, max_length=20_000)
-    language: str | None = None
+    submission_id: Line = Field(min_length=1, max_length=128)
+    name: Line | None = Field(default=None, max_length=200)
+    email: Email | None = None
+    phone: Phone | None = None
+    traveller_id: Line | None = Field(default=None, max_length=128)
+    order_number: Line | None = Field(default=None, max_length=64)
+    category: Line | None = Field(default=None, max_length=64)
+    subject: Line | None = Field(default=None, max_length=500)
+    message: Text = Field(min_length=1, max_length=20_000)
+    language: LanguageTag | None = None
+
+
+JSON_PAYLOADS: dict[Channel, type[_Payload]] = {
+    Channel.PHONE: PhonePayload,
+    Channel.WEB_CHAT: WebChatPayload,
+    Channel.IN_APP: InAppPayload,
+    Channel.WECOM: WeComPayload,
+    Channel.DINGTALK: DingTalkPayload,
+    Channel.WEB_FORM: WebFormPayload,
+}
+"""The JSON body each channel's gateway posts (published in intake's OpenAPI document)."""
 
 
 # ----------------------------------------------------------------- references
@@ -212,10 +259,6 @@ def guess_language(text: str) -> str:
 # --------------------------------------------------------------- normalisers
 
 
-def _epoch(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
-
-
 def _validated(model: type[_Payload], data: Any) -> Any:
     try:
         return model.model_validate(data)
@@ -226,6 +269,8 @@ def _validated(model: type[_Payload], data: Any) -> Any:
 
 
 def _contact(**fields: Any) -> ContactReceived:
+    """The contact, validated whole (traveller and attachments included): any field the
+    contract refuses is a ``PayloadError``."""
     text: str = fields["text"]
     fields.setdefault(
         "references", extract_references(" ".join([fields.get("subject") or "", text]))
@@ -243,15 +288,15 @@ def from_phone(body: dict[str, Any], now: datetime) -> ContactReceived:
         channel=Channel.PHONE,
         channel_message_id=call.call_id,
         conversation_key=call.call_id,
-        traveller=Traveller(
-            id=call.traveller_id or f"phone:{call.caller_number}",
-            language=call.language,
-            phone=call.caller_number,
-        ),
+        traveller={
+            "id": call.traveller_id or f"phone:{call.caller_number}",
+            "language": call.language,
+            "phone": call.caller_number,
+        },
         text=call.transcript,
         language_hint=call.language,
         metadata={"caller_number": call.caller_number, "ivr_path": " > ".join(call.ivr_path)},
-        received_at=call.started_at or now,
+        received_at=sent_at(call.started_at, now, "started_at") if call.started_at else now,
     )
 
 
@@ -261,13 +306,15 @@ def from_web_chat(body: dict[str, Any], now: datetime) -> ContactReceived:
         channel=Channel.WEB_CHAT,
         channel_message_id=chat.message_id,
         conversation_key=chat.session_id,
-        traveller=Traveller(
-            id=chat.visitor.id, name=chat.visitor.name, language=chat.visitor.language
-        ),
+        traveller={
+            "id": chat.visitor.id,
+            "name": chat.visitor.name,
+            "language": chat.visitor.language,
+        },
         text=chat.text,
         language_hint=chat.visitor.language,
         metadata={k: v for k, v in {"device": chat.device}.items() if v},
-        received_at=chat.sent_at or now,
+        received_at=sent_at(chat.sent_at, now, "sent_at") if chat.sent_at else now,
     )
 
 
@@ -278,56 +325,56 @@ def from_in_app(body: dict[str, Any], now: datetime) -> ContactReceived:
         channel=Channel.IN_APP,
         channel_message_id=message.message_id,
         conversation_key=message.session_id,
-        traveller=Traveller(id=message.user_id, name=message.user_name, language=message.language),
+        traveller={"id": message.user_id, "name": message.user_name, "language": message.language},
         text=message.text,
         language_hint=message.language,
         attachments=message.attachments,
         metadata={k: v for k, v in extras.items() if v},
-        received_at=message.sent_at or now,
+        received_at=sent_at(message.sent_at, now, "sent_at") if message.sent_at else now,
     )
 
 
-def from_wechat(body: str, now: datetime) -> ContactReceived:
-    """WeChat official account (公众号) message XML; entities and DTDs are refused."""
+_WECHAT_TEXT = {"text": "", "image": "[image]", "voice": "[voice message]"}
+"""The message types taken, with the text of one that carries none."""
+
+
+def from_wechat(body: bytes, now: datetime) -> ContactReceived:
+    """WeChat official account (公众号) message XML; DTDs and entities are refused."""
     try:
-        root = ElementTree.fromstring(body)
+        root = ElementTree.fromstring(body, forbid_dtd=True)
     except (ParseError, ValueError) as exc:
         raise PayloadError("body", f"not WeChat XML: {exc}") from exc
-
-    def field(name: str, required: bool = True) -> str:
-        value = (root.findtext(name) or "").strip()
-        if required and not value:
-            raise PayloadError(name, "missing")
-        return value
-
-    kind = field("MsgType")
-    attachments: list[Attachment] = []
-    if kind == "text":
-        text = field("Content")
-    elif kind == "image":
-        text = "[image]"
-        attachments.append(
-            Attachment(
-                name=field("MediaId"),
-                content_type="image/jpeg",
-                size=0,
-                url=field("PicUrl", required=False) or None,
-            )
-        )
-    elif kind == "voice":
-        text = field("Recognition", required=False) or "[voice message]"
-    else:
+    fields = {child.tag: (child.text or "").strip() for child in root if isinstance(child.tag, str)}
+    kind = fields.get("MsgType")
+    if not kind:
+        raise PayloadError("MsgType", "missing")
+    if kind not in _WECHAT_TEXT:
         raise PayloadError("MsgType", f"unsupported message type {kind!r}")
-    openid = field("FromUserName")
+    needed = {"text": "Content", "image": "MediaId"}.get(kind)
+    if needed and not fields.get(needed):
+        raise PayloadError(needed, "missing")
+    message: WeChatPayload = _validated(WeChatPayload, fields)
+    attachments: list[dict[str, Any]] = []
+    if kind == "image":
+        attachments.append(
+            {
+                "name": message.MediaId,
+                "content_type": "image/jpeg",
+                "size": 0,
+                "url": message.PicUrl,
+            }
+        )
+    text = {"text": message.Content, "voice": message.Recognition}.get(kind) or _WECHAT_TEXT[kind]
+    openid = message.FromUserName
     return _contact(
         channel=Channel.WECHAT,
-        channel_message_id=field("MsgId"),
+        channel_message_id=message.MsgId,
         conversation_key=openid,
-        traveller=Traveller(id=f"wechat:{openid}", im_user_id=openid),
+        traveller={"id": f"wechat:{openid}", "im_user_id": openid},
         text=text,
         attachments=attachments,
-        metadata={"official_account": field("ToUserName")},
-        received_at=_epoch(int(field("CreateTime"))),
+        metadata={"official_account": message.ToUserName},
+        received_at=from_epoch(epoch_digits(message.CreateTime, "CreateTime"), now, "CreateTime"),
     )
 
 
@@ -337,12 +384,13 @@ def from_wecom(body: dict[str, Any], now: datetime) -> ContactReceived:
         channel=Channel.WECOM,
         channel_message_id=message.msgid,
         conversation_key=message.external_userid,
-        traveller=Traveller(
-            id=f"wecom:{message.external_userid}", im_user_id=message.external_userid
-        ),
+        traveller={
+            "id": f"wecom:{message.external_userid}",
+            "im_user_id": message.external_userid,
+        },
         text=message.text.content,
         metadata={"open_kfid": message.open_kfid},
-        received_at=_epoch(message.send_time),
+        received_at=from_epoch(message.send_time, now, "send_time"),
     )
 
 
@@ -353,9 +401,9 @@ def from_dingtalk(body: dict[str, Any], now: datetime) -> ContactReceived:
         channel=Channel.DINGTALK,
         channel_message_id=message.msgId,
         conversation_key=message.conversationId,
-        traveller=Traveller(id=f"dingtalk:{sender}", name=message.senderNick, im_user_id=sender),
+        traveller={"id": f"dingtalk:{sender}", "name": message.senderNick, "im_user_id": sender},
         text=message.text.content.strip(),
-        received_at=_epoch(message.createAt / 1000),
+        received_at=from_epoch(message.createAt, now, "createAt", per_second=1000),
     )
 
 
@@ -372,9 +420,13 @@ def from_web_form(body: dict[str, Any], now: datetime) -> ContactReceived:
     return _contact(
         channel=Channel.WEB_FORM,
         channel_message_id=form.submission_id,
-        traveller=Traveller(
-            id=who, name=form.name, language=form.language, email=form.email, phone=form.phone
-        ),
+        traveller={
+            "id": who,
+            "name": form.name,
+            "language": form.language,
+            "email": form.email,
+            "phone": form.phone,
+        },
         subject=form.subject,
         text=form.message,
         language_hint=form.language,
@@ -419,47 +471,48 @@ def _email_text(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
-    content = part.get_content()
+    text = content(part)
     if part.get_content_type() == "text/html":
         parser = _TextOfHtml()
-        parser.feed(content)
-        content = "".join(parser.parts)
-    return strip_quoted_reply(str(content))
+        parser.feed(text)
+        text = "".join(parser.parts)
+    return strip_quoted_reply(text)
 
 
 def from_email(body: bytes, now: datetime) -> ContactReceived:
     """An RFC 5322 message; the thread is the first of References, else In-Reply-To."""
-    message = BytesParser(policy=policy.default).parsebytes(body)
-    assert isinstance(message, EmailMessage)
-    message_id = (message["Message-ID"] or "").strip()
+    message = parse_email(body)
+    message_id = header(message, "Message-ID")
     if not message_id:
         raise PayloadError("Message-ID", "missing")
-    name, address = parseaddr(str(message["From"] or ""))
+    name, address = parseaddr(header(message, "From"))
     if "@" not in address:
         raise PayloadError("From", "no sender address")
-    references = str(message["References"] or "").split()
-    thread_root = references[0] if references else str(message["In-Reply-To"] or "").strip()
+    references = header(message, "References").split()
+    thread_root = references[0] if references else header(message, "In-Reply-To")
     attachments = [
-        Attachment(
-            name=part.get_filename() or "attachment",
-            content_type=part.get_content_type(),
-            size=len(part.get_payload(decode=True) or b""),
-        )
+        {
+            "name": filename(part) or "attachment",
+            "content_type": part.get_content_type(),
+            "size": len(part.get_payload(decode=True) or b""),
+        }
         for part in message.iter_attachments()
+        if isinstance(part, EmailMessage)
     ][:10]
-    text = _email_text(message) or str(message["Subject"] or "").strip()
+    subject = header(message, "Subject")
+    text = _email_text(message) or subject
     if not text:
         raise PayloadError("body", "the e-mail has no text")
-    cc = [addr for _, addr in getaddresses([str(v) for v in message.get_all("Cc", [])])]
-    metadata = thread_headers(str(message["In-Reply-To"] or ""), " ".join(references))
+    cc = [addr for _, addr in getaddresses(all_headers(message, "Cc"))][:20]
+    metadata = thread_headers(header(message, "In-Reply-To"), " ".join(references))
     if cc:
         metadata["cc"] = ", ".join(cc)
     return _contact(
         channel=Channel.EMAIL,
         channel_message_id=message_id,
         conversation_key=thread_root or message_id,
-        traveller=Traveller(id=f"email:{address.lower()}", name=name or None, email=address),
-        subject=str(message["Subject"] or "") or None,
+        traveller={"id": f"email:{address.lower()}", "name": name or None, "email": address},
+        subject=subject or None,
         text=text,
         attachments=attachments,
         metadata=metadata,
@@ -483,7 +536,7 @@ def normalise(channel: Channel, body: bytes, now: datetime) -> ContactReceived:
     if channel is Channel.EMAIL:
         return from_email(body, now)
     if channel is Channel.WECHAT:
-        return from_wechat(body.decode("utf-8", errors="replace"), now)
+        return from_wechat(body, now)
     import orjson
 
     try:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from contracts.events import Attachment
 from runtime.auth import Scope
 from runtime.clock import epoch_ms
+from runtime.errors import StrictJsonRoute
 from runtime.pages import (
     LANGUAGE_COOKIE,
     WordTable,
@@ -135,7 +136,7 @@ def router(
     routing: RoutingReader,
     desk: IncidentDesk,
 ) -> APIRouter:
-    api = APIRouter(prefix="/console", include_in_schema=False)
+    api = APIRouter(prefix="/console", include_in_schema=False, route_class=StrictJsonRoute)
     env = template_environment(TEMPLATES)
     words = WordTable(TEMPLATES / "console" / "messages.json")
 

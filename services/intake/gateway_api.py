@@ -17,6 +17,7 @@ from fastapi import status as http
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Channel
+from contracts.text import Line
 from runtime.auth import AdminScope
 from runtime.clock import Clock
 from runtime.gateway_auth import GatewayScope, issue_gateway_token
@@ -33,11 +34,14 @@ UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
 
 class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=100, examples=["app-gateway"])
-    channels: list[Channel] = Field(default_factory=list, description="Empty: every channel.")
+    name: Line = Field(min_length=1, max_length=100, examples=["app-gateway"])
+    channels: list[Channel] = Field(
+        default_factory=list, max_length=len(Channel), description="Empty: every channel."
+    )
     scopes: list[GatewayScope] = Field(
         default_factory=lambda: [GatewayScope.CONTACTS_WRITE],
         min_length=1,
+        max_length=len(GatewayScope),
         description="`contacts:write` posts contacts; `inbox:read` gets gateway tokens for "
         "travellers' in-app inboxes (notify).",
     )

@@ -18,8 +18,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import events
 from contracts.envelope import Envelope
+from contracts.text import Text
 from runtime.auth import StaffScope
 from runtime.bus import Bus
+from runtime.errors import StrictJsonRoute, invalid
 from runtime.idempotency import IdempotencyConflict, IdempotentRequests, fingerprint
 from runtime.store import AlreadyExists, ConcurrencyError, Document, NotFound
 from services.intake.domain import (
@@ -115,7 +117,7 @@ class IncidentDesk:
 class BulkReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(min_length=1, max_length=5_000)
+    message: Text = Field(min_length=1, max_length=5_000)
 
 
 class SkippedTicket(BaseModel):
@@ -135,7 +137,7 @@ def register_incident_subscribers(bus: Bus, desk: IncidentDesk) -> None:
 
 
 def incident_router(desk: IncidentDesk, idempotency: IdempotentRequests) -> APIRouter:
-    api = APIRouter(prefix="/v1", tags=["incidents"])
+    api = APIRouter(prefix="/v1", tags=["incidents"], route_class=StrictJsonRoute)
 
     @api.post(
         "/incidents/{incident_id}/reply",
@@ -169,6 +171,8 @@ def incident_router(desk: IncidentDesk, idempotency: IdempotentRequests) -> APIR
                 produce=produce,
             )
         except IdempotencyConflict as exc:
+            if exc.status == 422:
+                raise invalid(exc.detail, ("header", "Idempotency-Key")) from exc
             return JSONResponse({"detail": exc.detail}, status_code=exc.status)
         return JSONResponse(answer, status_code=code)
 

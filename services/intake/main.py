@@ -34,6 +34,7 @@ from services.intake import (
 from services.intake.attachment_store import AttachmentStore, AttachmentSweeper
 from services.intake.attachments import MB, AttachmentPolicy
 from services.intake.channel_config import ChannelConfigs
+from services.intake.channels import JSON_PAYLOADS
 from services.intake.domain import Ticket
 from services.intake.handlers import Intake, ThreadingPolicy, register_subscribers
 from services.intake.live_feed import LiveFeed, subscribe_feed
@@ -156,6 +157,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         ],
         ensure_indexes=ensure_indexes,
         larger_bodies=upload_limits(file_policy, settings.max_body_bytes),
+        schemas=list(JSON_PAYLOADS.values()),
     )
 
 

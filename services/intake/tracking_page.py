@@ -1,8 +1,8 @@
 """The traveller's tracking page behind the signed link: status, who is on it, ETA, timeline.
 
 Plain HTML in the traveller's language, no JavaScript and no cookies, readable
-on a phone. Internal notes and routing's internals never appear; the only
-action is "that did not help", which reopens an answered ticket.
+on a phone. It shows what ``tracking_view`` lets through, as the JSON form does;
+the only action is "that did not help", which reopens an answered ticket.
 """
 
 from __future__ import annotations
@@ -13,21 +13,21 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from runtime.errors import StrictJsonRoute
 from runtime.pages import reader_language, render, template_environment
 from runtime.signing import TokenError
-from services.intake.domain import IllegalTransition, Ticket, TicketStatus
+from services.intake.domain import IllegalTransition, Ticket
 from services.intake.handlers import Intake
-from services.intake.traveller_view import WORDS, handled_by, steps
+from services.intake.tracking_view import WORDS, tracking_view
 
 TEMPLATES = Path(__file__).parent / "templates"
-REOPENABLE = frozenset({TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED})
 PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"content": {"text/html": {}}, "description": "An unknown, forged or expired link."}
 }
 
 
 def router(intake: Intake) -> APIRouter:
-    api = APIRouter(prefix="/track", tags=["travellers"])
+    api = APIRouter(prefix="/track", tags=["travellers"], route_class=StrictJsonRoute)
     env = template_environment(TEMPLATES)
     words = WORDS
 
@@ -37,8 +37,13 @@ def router(intake: Intake) -> APIRouter:
         preferred = ticket.traveller.language or ticket.language if ticket else None
         language = reader_language(request, preferred)
         if ticket is not None:
-            values["timeline"] = steps(ticket, words(language), language)
-            values["handled_by"] = handled_by(ticket, words(language), language)
+            view = tracking_view(ticket, language)
+            values.update(
+                timeline=view.timeline,
+                handled_by=view.handled_by,
+                expected=view.expected_answer_by,
+                reopenable=view.can_say_not_helped,
+            )
         return HTMLResponse(
             render(env, f"tracking/{name}.html", words, language, ticket=ticket, **values),
             status_code=code,
@@ -60,20 +65,7 @@ def router(intake: Intake) -> APIRouter:
         reopened: bool = False,
         refused: bool = False,
     ) -> HTMLResponse:
-        expected = (
-            ticket.first_response_due if ticket.first_response_at is None else ticket.resolution_due
-        )
-        return page(
-            request,
-            "track",
-            code,
-            ticket,
-            token=token,
-            expected=expected if ticket.status not in REOPENABLE | {TicketStatus.CLOSED} else None,
-            reopenable=ticket.status in REOPENABLE,
-            reopened=reopened,
-            refused=refused,
-        )
+        return page(request, "track", code, ticket, token=token, reopened=reopened, refused=refused)
 
     @api.get("/{token}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
     async def track_page(token: str, request: Request) -> Response:

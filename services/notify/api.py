@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import SkippedChannel
 from runtime.auth import StaffScope
+from runtime.errors import StrictJsonRoute
 from runtime.gateway_auth import Caller, InboxReader
 from runtime.store import NotFound
 from services.notify.domain import IN_APP, Attempt, Delivery, DeliveryStatus, Role
@@ -61,7 +62,7 @@ class DeliveryView(BaseModel):
 
 
 def router(notifier: Notifier) -> APIRouter:
-    api = APIRouter(prefix="/v1", tags=["notifications"])
+    api = APIRouter(prefix="/v1", tags=["notifications"], route_class=StrictJsonRoute)
     deliveries = notifier.deliveries
 
     async def find(query: dict[str, object], sort: int) -> list[DeliveryView]:
@@ -98,7 +99,7 @@ def router(notifier: Notifier) -> APIRouter:
 
     @api.get("/notifications")
     async def delivery_log(
-        scope: StaffScope, ticket_id: Annotated[str, Query(min_length=1)]
+        scope: StaffScope, ticket_id: Annotated[str, Query(min_length=1, max_length=64)]
     ) -> list[DeliveryView]:
         """Every delivery for one ticket, oldest first: status, attempts, channel, times."""
         return await find({"tenant_id": scope.tenant, "ticket_id": ticket_id}, sort=1)

@@ -16,10 +16,13 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.events import CategoryConfidence, EscalationLevel, Priority, SlaClock
-from contracts.taxonomy import Category
+from contracts.languages import LANGUAGES
+from contracts.taxonomy import CATEGORIES, Category
+from contracts.text import Line
 from runtime.aggregate import Aggregate
 from runtime.auth import RANK, AdminScope, ManagerScope, Role, StaffScope
 from runtime.clock import Clock
+from runtime.errors import StrictJsonRoute, invalid
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound, Repository
 from services.routing.corrections import training_rows
 from services.routing.domain import (
@@ -94,9 +97,11 @@ class CategoryIn(BaseModel):
 class AgentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=200)
-    categories: list[Category] = Field(default_factory=list, description="Skills.")
-    languages: list[Language] = Field(min_length=1)
+    name: Line | None = Field(default=None, max_length=200)
+    categories: list[Category] = Field(
+        default_factory=list, max_length=len(CATEGORIES), description="Skills."
+    )
+    languages: list[Language] = Field(min_length=1, max_length=len(LANGUAGES))
     capacity: int = Field(default=5, ge=0, le=100, description="Open tickets at once.")
     expert: bool = Field(default=False, description="May take the expert and complaint queues.")
     senior: bool = Field(default=False, description="Takes first SLA escalations (docs/sla.md).")
@@ -133,8 +138,10 @@ class PresenceIn(BaseModel):
 class QueueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200)
-    categories: list[Category] = Field(default_factory=list, description="None: a catch-all desk.")
+    name: Line = Field(min_length=1, max_length=200)
+    categories: list[Category] = Field(
+        default_factory=list, max_length=len(CATEGORIES), description="None: a catch-all desk."
+    )
     expert_only: bool = False
 
 
@@ -149,8 +156,8 @@ class QueueView(BaseModel):
 class ArticleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    categories: list[Category] = Field(min_length=1)
-    translations: dict[Language, Translation] = Field(min_length=1)
+    categories: list[Category] = Field(min_length=1, max_length=len(CATEGORIES))
+    translations: dict[Language, Translation] = Field(min_length=1, max_length=len(LANGUAGES))
     active: bool = Field(default=True, description="False hides it (a global one too).")
 
     @field_validator("translations")
@@ -181,9 +188,11 @@ class PolicyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     vip: bool = False
-    vip_travellers: list[str] = Field(default_factory=list, max_length=10_000)
-    account_manager: str | None = Field(default=None, pattern=NAME)
-    support_manager: str | None = Field(default=None, pattern=NAME)
+    vip_travellers: list[Annotated[Line, Field(max_length=260)]] = Field(
+        default_factory=list, max_length=10_000
+    )
+    account_manager: str | None = Field(default=None, max_length=128, pattern=NAME)
+    support_manager: str | None = Field(default=None, max_length=128, pattern=NAME)
     bot_enabled: bool = True
     assignment: AssignmentMode = Field(
         default=AssignmentMode.LEAST_LOADED,
@@ -264,7 +273,7 @@ async def delete(repo: Repository[A], tenant_id: str, key: str) -> None:
 def router(
     routing: Router, kb: KnowledgeBase, articles: Repository[Article], clock: Clock
 ) -> APIRouter:
-    api = APIRouter(prefix="/v1")
+    api = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
     store = routing.store
     created: dict[int | str, dict[str, Any]] = {201: {"description": "Created."}}
 
@@ -378,9 +387,7 @@ def router(
     ) -> QueueView:
         """Define a queue, or redefine a default one, for this tenant."""
         if queue_id in RESERVED_QUEUES and body.categories:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT, f"{queue_id} is a catch-all desk"
-            )
+            raise invalid(f"{queue_id} is a catch-all desk", ("body", "categories"))
 
         def change(queue: TenantQueue) -> None:
             queue.name = body.name

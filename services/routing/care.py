@@ -15,16 +15,18 @@ import logging
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import ReferenceKind
+from contracts.text import EARLIEST, LATEST, Instant, Line, Text
 from runtime import webhook_signature
 from runtime.bus import Bus
 from runtime.clock import Clock
+from runtime.errors import validation_detail
 from runtime.service import ServiceRuntime
 from runtime.store import AlreadyExists, Repository
 from services.routing.care_store import (
@@ -63,14 +65,16 @@ class SupplierEventIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    event_id: str | None = Field(
+    event_id: Line | None = Field(
         default=None, min_length=1, max_length=128, description="Re-sends repeat it."
     )
-    kind: str = Field(min_length=1, max_length=64, description="flight_cancelled, …")
-    reference: str = Field(min_length=1, max_length=64, description="CA1501, a hotel id, …")
-    service_date: date
-    details: dict[str, str] = Field(default_factory=dict, max_length=50)
-    reported_at: datetime | None = None
+    kind: Line = Field(min_length=1, max_length=64, description="flight_cancelled, …")
+    reference: Line = Field(min_length=1, max_length=64, description="CA1501, a hotel id, …")
+    service_date: date = Field(ge=EARLIEST.date(), lt=LATEST.date())
+    details: dict[Annotated[Line, Field(max_length=64)], Annotated[Text, Field(max_length=500)]] = (
+        Field(default_factory=dict, max_length=50)
+    )
+    reported_at: Instant | None = None
 
 
 class Ingress(StrEnum):
@@ -122,7 +126,7 @@ class ProactiveCare:
         try:
             event = SupplierEventIn.model_validate_json(body)
         except ValidationError as exc:
-            raise Refused(422, exc.errors(include_url=False, include_context=False)) from exc
+            raise Refused(422, validation_detail(exc.errors(), prefix=("body",))) from exc
         nonce = hashlib.sha256(f"{partner}\x1f{signature}".encode()).hexdigest()
         try:
             await self.store.use_nonce(nonce, now)

@@ -2,7 +2,8 @@
 
 - ``POST /v1/suppliers/{partner}/events``: a partner pushes one status event,
   signed over the raw body (``X-TripCare-Signature``, docs/suppliers.md).
-- ``GET /v1/suppliers/unknown-events``: kinds TripCare did not understand (admins).
+- ``GET /v1/suppliers/unknown-events``: kinds TripCare did not understand (the platform
+  operator's admins).
 - ``GET /v1/incidents`` and ``/v1/incidents/{id}``: a tenant's view of disruptions —
   its own affected travellers and clustered tickets only; other tenants' are 404.
 """
@@ -12,20 +13,35 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from contracts.events import Channel, NextStep, Priority
 from runtime.auth import AdminScope, ManagerScope, StaffScope
+from runtime.errors import StrictJsonRoute
 from runtime.store import NotFound
+from runtime.web import schema_ref
 from runtime.webhook_signature import HEADER
-from services.routing.care import Ingress, ProactiveCare, Refused
+from services.routing.care import Ingress, ProactiveCare, Refused, SupplierEventIn
 from services.routing.incidents import TenantIncident, incident_id_for
 from services.routing.suppliers import KINDS, normalise_kind
 from services.routing.trips import TripStatus, normal_reference, segment_key
 
 PARTNER = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+class UnknownEventView(BaseModel):
+    """A partner's event of a kind TripCare does not map yet."""
+
+    id: str
+    partner: str
+    kind: str
+    reference: str
+    service_date: str
+    details: dict[str, str]
+    event_id: str | None
+    received_at: datetime
 
 
 class AffectedView(BaseModel):
@@ -93,7 +109,7 @@ def incident_view(incident: TenantIncident) -> IncidentView:
 
 
 def care_router(care: ProactiveCare) -> APIRouter:
-    api = APIRouter(prefix="/v1")
+    api = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
     store = care.store
 
     @api.post(
@@ -109,7 +125,7 @@ def care_router(care: ProactiveCare) -> APIRouter:
         openapi_extra={
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": {"type": "object"}}},
+                "content": {"application/json": {"schema": schema_ref(SupplierEventIn)}},
             }
         },
     )
@@ -190,13 +206,25 @@ def care_router(care: ProactiveCare) -> APIRouter:
         )
         return ahead[:limit]
 
-    @api.get("/suppliers/unknown-events", tags=["suppliers"])
+    @api.get(
+        "/suppliers/unknown-events",
+        tags=["suppliers"],
+        responses={403: {"description": "Not an admin of the platform operator's tenant."}},
+    )
     async def unknown_events(
-        _: AdminScope, limit: Annotated[int, Query(ge=1, le=500)] = 100
-    ) -> list[dict[str, Any]]:
-        """Supplier events of kinds TripCare does not know yet, newest first (to map them)."""
+        scope: AdminScope, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    ) -> list[UnknownEventView]:
+        """Supplier events of kinds TripCare does not know yet, newest first (to map them).
+
+        Partners serve every tenant, so their events belong to none: this list is for the
+        admins of the platform operator's tenant (``TRIPCARE_SUPPLIER_OPERATOR_TENANT``).
+        """
+        if scope.tenant != care.settings.operator_tenant:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, "partners' unknown events are for the platform operator"
+            )
         found = await store.unknown_events(limit)
-        return [{**doc, "id": doc.pop("_id")} for doc in found]
+        return [UnknownEventView.model_validate({**doc, "id": doc["_id"]}) for doc in found]
 
     @api.get("/incidents", tags=["incidents"])
     async def list_incidents(

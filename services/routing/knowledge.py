@@ -19,13 +19,14 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.collection import AsyncCollection
 
+from contracts.text import Line, Text
 from runtime.aggregate import Aggregate
 from runtime.cache import TenantMemo
 from runtime.store import Document
@@ -42,11 +43,11 @@ GLOBAL_TENANT = "*"
 class Translation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(min_length=1, max_length=200)
-    questions: list[str] = Field(
+    title: Line = Field(min_length=1, max_length=200)
+    questions: list[Annotated[Text, Field(max_length=1_000)]] = Field(
         default_factory=list, max_length=20, description="How travellers ask it; what is matched."
     )
-    answer: str = Field(min_length=1, max_length=5_000, description="Sent to the traveller.")
+    answer: Text = Field(min_length=1, max_length=5_000, description="Sent to the traveller.")
 
 
 class Article(Aggregate):

@@ -14,7 +14,7 @@ from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from runtime.store import Document
 from services.routing import api, care_store, sla_api, sla_store, store
-from services.routing.care import build_care, register_care_subscribers
+from services.routing.care import SupplierEventIn, build_care, register_care_subscribers
 from services.routing.care_api import care_router
 from services.routing.dispatch import Dispatch, Dispatcher, DispatchSettings
 from services.routing.domain import Agent, RoutingCase, RoutingPolicy, TenantQueue
@@ -86,6 +86,7 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
             ),
         ],
         ensure_indexes=start_up,
+        schemas=[SupplierEventIn],
     )
 
 

@@ -1,6 +1,6 @@
 """Admin API for supplier partners' webhook secrets and the booking system's bookings (#18).
 
-- ``/v1/partners``: the operator's admins (``TRIPCARE_SUPPLIER_ADMIN_TENANT``) register
+- ``/v1/partners``: the operator's admins (``TRIPCARE_SUPPLIER_OPERATOR_TENANT``) register
   and rotate a partner's secrets without a restart (``services.routing.partners``). A
   secret is shown once, in the answer that creates it.
 - ``/v1/bookings/{booking_id}``: a tenant's admin (the booking system's token) upserts or
@@ -93,7 +93,7 @@ def partners_router(care: ProactiveCare) -> APIRouter:
     assert registrations is not None
 
     def operator(scope: AdminScope) -> str:
-        if scope.tenant != care.settings.admin_tenant:
+        if scope.tenant != care.settings.operator_tenant:
             raise HTTPException(status.HTTP_403_FORBIDDEN, "partners are managed by the operator")
         return scope.actor
 

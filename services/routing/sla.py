@@ -14,14 +14,23 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Annotated, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 from contracts.events import Priority, SlaClock
 
 MAX_CALENDAR_DAYS = 3 * 366
+MAX_TARGET_S = 366 * 24 * 3600
+"""A target of more than a year is a typo (2**63 seconds overflowed the clock arithmetic)."""
 """How far a deadline may be looked for: holidays are capped at a year's worth of days."""
 CUSTOMER_CLOCKS = (SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE, SlaClock.RESOLUTION)
 
@@ -39,13 +48,31 @@ class BusinessHours(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    time_zone: str = Field(default="UTC", description="IANA name, e.g. Asia/Shanghai.")
-    days: tuple[int, ...] = Field(
-        default=(1, 2, 3, 4, 5), min_length=1, description="ISO weekdays, 1 = Monday."
+    time_zone: str = Field(
+        default="UTC", max_length=64, description="IANA name, e.g. Asia/Shanghai."
+    )
+    days: tuple[Annotated[int, Field(ge=1, le=7)], ...] = Field(
+        default=(1, 2, 3, 4, 5), min_length=1, max_length=7, description="ISO weekdays, 1 = Monday."
     )
     opens: time = time(9)
     closes: time = time(18)
     holidays: tuple[date, ...] = Field(default=(), max_length=366)
+
+    @field_serializer("opens", "closes")
+    def _time_text(self, value: time) -> str:
+        """ISO text, also in the store: BSON has no time-of-day (nor date) type."""
+        return value.isoformat()
+
+    @field_serializer("holidays")
+    def _dates_text(self, value: tuple[date, ...]) -> tuple[str, ...]:
+        return tuple(day.isoformat() for day in value)
+
+    def yearly_seconds(self) -> float:
+        """Working seconds in a year at most (holidays off): what a target may ask for."""
+        window = (
+            datetime.combine(date.min, self.closes) - datetime.combine(date.min, self.opens)
+        ).total_seconds()
+        return (52 * len(self.days) - len(self.holidays)) * window
 
     @field_validator("time_zone")
     @classmethod
@@ -178,10 +205,12 @@ class Targets(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    first_response_s: int = Field(gt=0)
-    next_response_s: int = Field(gt=0)
-    resolution_s: int = Field(gt=0)
-    supplier_s: int = Field(gt=0, description="How long a supplier may keep us waiting.")
+    first_response_s: int = Field(gt=0, le=MAX_TARGET_S)
+    next_response_s: int = Field(gt=0, le=MAX_TARGET_S)
+    resolution_s: int = Field(gt=0, le=MAX_TARGET_S)
+    supplier_s: int = Field(
+        gt=0, le=MAX_TARGET_S, description="How long a supplier may keep us waiting."
+    )
 
     @model_validator(mode="after")
     def responses_within_resolution(self) -> Targets:
@@ -218,6 +247,18 @@ class PriorityTerms(BaseModel):
     appeal: Targets | None = Field(default=None, description="Default: ``reopened``.")
     calendar: Calendar = ALWAYS
     warn_share: float = Field(default=0.8, gt=0.0, lt=1.0)
+
+    @model_validator(mode="after")
+    def targets_fit_the_calendar(self) -> PriorityTerms:
+        """A deadline is looked for within ``MAX_CALENDAR_DAYS``: a target needs working time
+        the calendar has in a year."""
+        hours = self.calendar.business_hours
+        if hours is None:
+            return self
+        longest = max(t.resolution_s for t in (self.targets, self.reopened, self.appeal) if t)
+        if longest > hours.yearly_seconds():
+            raise ValueError("a target exceeds a year of the calendar's business hours")
+        return self
 
     def for_tier(self, tier: Tier) -> Targets:
         if tier is Tier.APPEAL:

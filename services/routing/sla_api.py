@@ -18,6 +18,7 @@ from contracts.events import Priority
 from runtime.auth import ManagerScope, StaffScope
 from runtime.cache import TenantMemo
 from runtime.clock import Clock
+from runtime.errors import StrictJsonRoute
 from runtime.store import Repository
 from services.routing.api import put
 from services.routing.sla import DEFAULT_SLA, PriorityTerms, SlaPolicy
@@ -28,7 +29,9 @@ class SlaPolicyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     priorities: dict[Priority, PriorityTerms] = Field(
-        min_length=1, description="Terms per priority; a priority left out keeps the default."
+        min_length=1,
+        max_length=len(Priority),
+        description="Terms per priority; a priority left out keeps the default.",
     )
 
 
@@ -59,7 +62,7 @@ def view(stored: TenantSlaPolicy | None) -> SlaPolicyView:
 def router(
     policies: Repository[TenantSlaPolicy], clock: Clock, memo: TenantMemo | None = None
 ) -> APIRouter:
-    api = APIRouter(prefix="/v1", tags=["sla"])
+    api = APIRouter(prefix="/v1", tags=["sla"], route_class=StrictJsonRoute)
 
     @api.get("/sla-policies")
     async def get_sla_policies(scope: StaffScope) -> SlaPolicyView:

@@ -90,9 +90,11 @@ class SupplierSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRIPCARE_SUPPLIER_", extra="ignore")
 
     partners: dict[str, Partner] = Field(default_factory=dict)
-    admin_tenant: str = Field(
+    operator_tenant: str = Field(
         default="tripcare",
-        description="Admins of this tenant (the operator's own) manage partners' secrets.",
+        description="``TRIPCARE_SUPPLIER_OPERATOR_TENANT``: the platform operator's own tenant; "
+        "only its admins manage partners' secrets and see their unknown events (partners "
+        "serve every tenant).",
     )
 
 

@@ -17,7 +17,8 @@ from services.intake.channels import (
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+"""After every fixture was sent: a timestamp ahead of the clock is refused."""
 
 
 def load(name: str) -> bytes:

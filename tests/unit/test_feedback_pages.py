@@ -148,6 +148,43 @@ async def test_a_wrong_json_body_gets_fastapis_422(site: Site) -> None:
     assert (bad.status_code, bad.json()["detail"][0]["loc"]) == (422, ["body", "csat"])
 
 
+@pytest.mark.parametrize("kind", ["surveys", "appeals"])
+@pytest.mark.parametrize(
+    "raw", [b"[" * 10_000, b'{"csat": NaN}', b'{"reason": "\\ud800"}', b"x" * 1_100_000]
+)
+async def test_the_link_is_checked_before_the_body_is_read(
+    site: Site, kind: str, raw: bytes
+) -> None:
+    forged = await site.http.post(
+        f"/v1/{kind}/anything", content=raw, headers={"content-type": "application/json"}
+    )
+
+    assert forged.status_code == 404
+    assert forged.json()["detail"] in ("unknown survey link", "unknown appeal link")
+    assert site.outbox.messages == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "loc"),
+    [
+        (b"[" * 10_000, ["body"]),
+        (b'{"csat": 1e400}', ["body"]),
+        (b'{"csat": 3, "comment": "\\ud800"}', ["body"]),
+        (b'{"csat": 3, "comment": "ok\\u0000"}', ["body"]),
+        (b'{"csat": 3, "comment": " \\t "}', ["body", "comment"]),
+    ],
+)
+async def test_a_bad_json_rating_behind_a_good_link_is_a_422(
+    site: Site, raw: bytes, loc: list[str]
+) -> None:
+    bad = await site.http.post(
+        survey_url(site), content=raw, headers={"content-type": "application/json"}
+    )
+
+    assert (bad.status_code, bad.json()["detail"][0]["loc"]) == (422, loc)
+    assert site.outbox.messages == []
+
+
 async def test_expired_and_forged_links_answer_clearly(site: Site) -> None:
     expired = f"/v1/surveys/{site.token('S-TC-1-1', 'survey', timedelta(minutes=30))}"
     page = await site.http.get(expired, headers={**BROWSER, "Accept-Language": "ja"})

@@ -92,3 +92,21 @@ def test_an_empty_month_still_renders() -> None:
     html = render_monthly(report, month)
     assert html.count("<svg") == 4
     assert report.headlines == []
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_stay_text() -> None:
+    report = compute_metrics(
+        fold(a_day_at_the_desk()), start=START, end=END, now=NOW, by=["channel"]
+    )
+    hostile = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
+    groups = [
+        group.model_copy(update={"key": {"channel": text}})
+        for group, text in zip(report.groups, hostile, strict=False)
+    ]
+
+    rows = list(
+        csv.DictReader(io.StringIO(metrics_csv(report.model_copy(update={"groups": groups}))))
+    )
+
+    assert [r["channel"] for r in rows] == ["'" + text for text in hostile[: len(groups)]]
+    assert rows[0]["tickets"] == str(groups[0].metrics.tickets)

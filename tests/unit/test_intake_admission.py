@@ -97,7 +97,10 @@ async def ingress() -> AsyncIterator[Ingress]:
 async def test_a_saturated_desk_answers_503_with_retry_after_and_writes_nothing(
     ingress: Ingress, saturated_by: str
 ) -> None:
-    chat = (FIXTURES / "web_chat.json").read_bytes()
+    sent_before_t0 = b"2026-11-25T01:02:10Z"
+    chat = (
+        (FIXTURES / "web_chat.json").read_bytes().replace(b"2026-11-25T14:02:10Z", sent_before_t0)
+    )
     before = ingress.written()
     if saturated_by == "outbox_backlog":
         ingress.backlog[0] = 1001

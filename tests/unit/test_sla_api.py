@@ -9,6 +9,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import bson
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -153,10 +154,23 @@ async def test_a_manager_sets_the_terms_of_a_priority_and_the_rest_keep_the_defa
         ),
         (
             terms(calendar={"business_hours": {"days": [0, 1]}}),
-            ["body", "priorities", "high", "calendar", "business_hours", "days"],
-            "ISO weekdays",
+            ["body", "priorities", "high", "calendar", "business_hours", "days", 0],
+            "greater than or equal to 1",
         ),
         (terms(deadline="soon"), ["body", "priorities", "high", "deadline"], "Extra inputs"),
+        (
+            terms(targets={**terms()["targets"], "resolution_s": 2**63 + 1}),
+            ["body", "priorities", "high", "targets", "resolution_s"],
+            "less than or equal",
+        ),
+        (
+            terms(
+                targets={**terms()["targets"], "resolution_s": 300 * 86_400},
+                calendar={"business_hours": {"days": [6], "opens": "09:00", "closes": "10:00"}},
+            ),
+            ["body", "priorities", "high"],
+            "exceeds a year of the calendar's business hours",
+        ),
     ],
 )
 async def test_bad_terms_are_refused_with_the_field_and_nothing_is_stored(
@@ -212,3 +226,20 @@ async def test_a_new_policy_takes_effect_at_once_though_routing_remembers_polici
 
     assert response.status_code == 200, response.text
     assert (await sla.policy("acme")).terms(Priority.HIGH).warn_share == 0.75
+
+
+async def test_a_business_hours_calendar_in_the_documented_shape_can_be_stored(
+    site: Site,
+) -> None:
+    """docs/sla.md's shape: BSON has no time-of-day or date type, so these are kept as text."""
+    response = await site.http.put(
+        "/v1/sla-policies", json={"priorities": {"high": terms()}}, headers=MANAGER
+    )
+
+    assert response.status_code == 200, response.text
+    [stored] = site.db[SLA_POLICIES].docs.values()
+    hours = bson.decode(bson.encode(stored))["policy"]["priorities"]["high"]["calendar"]
+    assert hours["business_hours"]["opens"] == "09:00:00"
+    assert hours["business_hours"]["holidays"] == ["2026-10-01"]
+    read = await site.http.get("/v1/sla-policies", headers=AGENT)
+    assert read.json()["priorities"]["high"]["calendar"]["business_hours"]["closes"] == "18:00:00"

@@ -344,7 +344,7 @@ def test_a_timer_is_owed_only_for_its_own_run_and_once_its_moment_has_come() -> 
     [
         ({"time_zone": "Mars/Olympus"}, "unknown time zone"),
         ({"opens": time(18), "closes": time(9)}, "opens must be before closes"),
-        ({"days": (1, 8)}, "ISO weekdays"),
+        ({"days": (1, 8)}, "less than or equal to 7"),
         ({"days": (1, 1)}, "ISO weekdays"),
         ({"days": ()}, "at least 1"),
     ],

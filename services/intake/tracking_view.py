@@ -1,0 +1,124 @@
+"""What a traveller may see of their ticket, in their language: one view for the tracking
+page and its JSON. Pure.
+
+Behind the signed link (no login) a traveller sees the status, who is on it (a
+person, never named, or their team by its name in the traveller's language —
+``contracts.teams`` — never a queue id), when to expect an answer, the steps of
+their ticket summarised in their language and the words sent to them. Internal
+notes, routing's reasons (agent ids, loads, "no qualified agent available"), SLA
+alarms, staff notices and every entry's details stay inside. A step kind is shown
+only if it is listed here: a new kind is hidden until someone decides it is for
+travellers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from contracts.teams import team_name
+from runtime.pages import WordTable
+from services.intake.domain import Ticket, TicketStatus, TimelineEntry
+
+WORDS = WordTable(Path(__file__).parent / "templates" / "tracking" / "messages.json")
+"""The tracking page's words: the page and the JSON say the same."""
+
+SHOWN = frozenset(
+    {
+        "received",
+        "proactive",
+        "disruption_changed",
+        "follow_up",
+        "acknowledged",
+        "routed",
+        "bot_answered",
+        "replied",
+        "resolved",
+        "reopened",
+        "survey_sent",
+        "rated",
+        "appealed",
+        "appeal_decided",
+    }
+)
+"""Timeline steps a traveller sees (by kind); everything else stays inside."""
+QUOTED = frozenset({"replied", "resolved", "bot_answered"})
+"""Steps that carry words written for the traveller (shown as written)."""
+REOPENABLE = frozenset({TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED})
+
+
+class TrackingStep(BaseModel):
+    at: datetime
+    kind: str
+    summary: str = Field(description="In the traveller's language.")
+    message: str | None = Field(default=None, description="What we wrote to them, if anything.")
+
+
+class TrackingView(BaseModel):
+    """What the traveller sees behind the signed link, in their language."""
+
+    ticket_id: str
+    language: str = Field(description="The language of every text below.")
+    status: TicketStatus
+    status_text: str = Field(description="The status in words.")
+    handled_by: str = Field(description="Who is on it: a member of our team, or the team.")
+    agent_assigned: bool = Field(description="A person (never named here) is working on it.")
+    expected_answer_by: datetime | None = Field(
+        description="When to expect the next answer; null once answered or closed."
+    )
+    can_say_not_helped: bool = Field(
+        description='"That did not help" (POST …/not-helped) reopens it now.'
+    )
+    timeline: list[TrackingStep]
+
+
+def visible(timeline: list[TimelineEntry]) -> list[TimelineEntry]:
+    return [entry for entry in timeline if entry.kind in SHOWN]
+
+
+def steps(ticket: Ticket, words: Mapping[str, str], language: str) -> list[TrackingStep]:
+    """Every step the traveller may see, summarised in ``language``."""
+    shown = []
+    for entry in visible(ticket.timeline):
+        summary = words[f"kind_{entry.kind}"]
+        queue = entry.details.get("queue")
+        if entry.kind == "routed" and queue:
+            summary = words["kind_routed_to"].format(team=team_name(queue, language))
+        message = entry.details.get("message") if entry.kind in QUOTED else None
+        shown.append(TrackingStep(at=entry.at, kind=entry.kind, summary=summary, message=message))
+    return shown
+
+
+def handled_by(ticket: Ticket, words: Mapping[str, str], language: str) -> str:
+    """Who is on it: a person (not named), their team, or "finding the right team"."""
+    if ticket.assignee:
+        return words["an_agent"]
+    if ticket.queue:
+        return words["our_team"].format(team=team_name(ticket.queue, language))
+    return words["being_routed"]
+
+
+def expected_answer(ticket: Ticket) -> datetime | None:
+    if ticket.status in REOPENABLE | {TicketStatus.CLOSED}:
+        return None
+    if ticket.first_response_at is None:
+        return ticket.first_response_due
+    return ticket.resolution_due
+
+
+def tracking_view(ticket: Ticket, language: str) -> TrackingView:
+    words = WORDS(language)
+    return TrackingView(
+        ticket_id=ticket.id,
+        language=language,
+        status=ticket.status,
+        status_text=words[f"status_{ticket.status.value}"],
+        handled_by=handled_by(ticket, words, language),
+        agent_assigned=ticket.assignee is not None,
+        expected_answer_by=expected_answer(ticket),
+        can_say_not_helped=ticket.status in REOPENABLE,
+        timeline=steps(ticket, words, language),
+    )

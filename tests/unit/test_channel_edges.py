@@ -1,0 +1,287 @@
+"""Channel payloads at their edges: every way one is malformed is a ``PayloadError`` (422).
+
+Each case used to escape as a pydantic ValidationError, ValueError, OverflowError,
+LookupError, IndexError or RecursionError (a 500), or was accepted as garbage.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from pydantic import ValidationError
+
+from contracts import events
+from contracts.events import Channel
+from services.intake.channels import PayloadError, normalise
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def fixture(file: str, /, **changes: Any) -> bytes:
+    body = orjson.loads((FIXTURES / file).read_bytes())
+    for dotted, value in changes.items():
+        target = body
+        *path, last = dotted.split("__")
+        for part in path:
+            target = target[part]
+        target[last] = value
+    return orjson.dumps(body)
+
+
+def refused(channel: Channel, body: bytes) -> PayloadError:
+    with pytest.raises(PayloadError) as caught:
+        normalise(channel, body, NOW)
+    return caught.value
+
+
+LONG = "x" * 1_000
+
+
+@pytest.mark.parametrize(
+    ("channel", "body", "field", "message"),
+    [
+        (Channel.PHONE, fixture("phone.json", traveller_id="t" * 300), "traveller_id", "at most"),
+        (Channel.PHONE, fixture("phone.json", language=LONG), "language", "at most 35"),
+        (Channel.PHONE, fixture("phone.json", ivr_path=[LONG]), "ivr_path.0", "at most 64"),
+        (Channel.PHONE, fixture("phone.json", caller_number="call me"), "caller_number", "pattern"),
+        (Channel.WEB_CHAT, fixture("web_chat.json", visitor__name=LONG), "visitor.name", "at most"),
+        (Channel.WEB_CHAT, fixture("web_chat.json", device=LONG), "device", "at most 200"),
+        (Channel.IN_APP, fixture("in_app.json", user_name=LONG), "user_name", "at most 200"),
+        (
+            Channel.IN_APP,
+            fixture("in_app.json", attachments=[{"name": LONG, "content_type": "a/b", "size": 1}]),
+            "attachments.0.name",
+            "at most 255",
+        ),
+        (
+            Channel.WECOM,
+            fixture("wecom.json", external_userid="u" * 300),
+            "external_userid",
+            "at most",
+        ),
+        (Channel.DINGTALK, fixture("dingtalk.json", senderNick=LONG), "senderNick", "at most 200"),
+        (Channel.DINGTALK, fixture("dingtalk.json", senderId="s" * 300), "senderId", "at most"),
+        (
+            Channel.DINGTALK,
+            fixture("dingtalk.json", senderStaffId="s" * 300),
+            "senderStaffId",
+            "at most",
+        ),
+        (Channel.WEB_FORM, fixture("web_form.json", email="not-an-email"), "email", "pattern"),
+        (Channel.WEB_FORM, fixture("web_form.json", message=" \t\n "), "message", "visible"),
+    ],
+)
+def test_an_absurd_field_is_refused_by_name(
+    channel: Channel, body: bytes, field: str, message: str
+) -> None:
+    error = refused(channel, body)
+
+    assert (error.field, message in error.message) == (field, True), error
+
+
+@pytest.mark.parametrize(
+    ("channel", "body", "field", "message"),
+    [
+        (
+            Channel.PHONE,
+            fixture("phone.json", started_at="9999-12-31T00:00:00Z"),
+            "started_at",
+            "future",
+        ),
+        (
+            Channel.PHONE,
+            fixture("phone.json", started_at="1970-01-01T00:00:00Z"),
+            "started_at",
+            "before 2000",
+        ),
+        (
+            Channel.WEB_CHAT,
+            fixture("web_chat.json", sent_at="2026-11-28T12:10:00Z"),
+            "sent_at",
+            "future",
+        ),
+        (Channel.WECOM, fixture("wecom.json", send_time=10**12), "send_time", "less than or equal"),
+        (
+            Channel.WECOM,
+            fixture("wecom.json", send_time=-(10**12)),
+            "send_time",
+            "greater than or equal",
+        ),
+        (Channel.WECOM, fixture("wecom.json", send_time=1_900_000_000), "send_time", "future"),
+        (
+            Channel.DINGTALK,
+            fixture("dingtalk.json", createAt=10**18),
+            "createAt",
+            "less than or equal",
+        ),
+    ],
+)
+def test_an_absurd_time_is_refused_by_name(
+    channel: Channel, body: bytes, field: str, message: str
+) -> None:
+    error = refused(channel, body)
+
+    assert (error.field, message in error.message) == (field, True), error
+
+
+def test_a_time_within_the_clock_skew_is_taken_and_a_naive_one_is_utc() -> None:
+    contact = normalise(Channel.PHONE, fixture("phone.json", started_at="2026-11-28T12:03:00"), NOW)
+
+    assert contact.received_at == datetime(2026, 11, 28, 12, 3, tzinfo=UTC)
+
+
+WECHAT = (FIXTURES / "wechat_text.xml").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (WECHAT.replace(b"1795837200", b"yesterday"), "CreateTime", "epoch seconds"),
+        (WECHAT.replace(b"1795837200", b"-5"), "CreateTime", "epoch seconds"),
+        (WECHAT.replace(b"1795837200", b"99999999999"), "CreateTime", "future"),
+        (WECHAT.replace(b"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", b"o" * 300), "FromUserName", "at most"),
+        (b'<!DOCTYPE xml SYSTEM "x.dtd">' + WECHAT, "body", "DTD"),
+        (WECHAT.replace("报销单".encode(), "报销单".encode("gbk")), "body", "not WeChat XML"),
+        (
+            WECHAT.replace("报销单一直在审批中，已经一周了，能帮忙催一下吗".encode(), b" "),
+            "Content",
+            "missing",
+        ),
+    ],
+)
+def test_wechat_xml_at_its_edges(body: bytes, field: str, message: str) -> None:
+    error = refused(Channel.WECHAT, body)
+
+    assert (error.field, message in error.message) == (field, True), error
+
+
+def email(*headers: str, body: bytes = b"hello", content_type: str = "text/plain") -> bytes:
+    lines = ["Message-ID: <m1@mail.example>", "From: Li Lei <li@mail.example>", *headers]
+    head = "\r\n".join(lines).encode()
+    return head + f"\r\nContent-Type: {content_type}\r\n\r\n".encode() + body
+
+
+def nested(depth: int) -> bytes:
+    raw = b"Message-ID: <m2@mail.example>\r\nFrom: li@mail.example\r\n"
+    for level in range(depth):
+        raw += f"Content-Type: multipart/mixed; boundary=b{level}\r\n\r\n--b{level}\r\n".encode()
+    return raw + b"Content-Type: text/plain\r\n\r\nhi\r\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        (
+            email(content_type="text/plain; charset=x-klingon"),
+            "body",
+            "unknown charset 'x-klingon'",
+        ),
+        (email().replace(b"<m1@mail.example>", b"<"), "Message-ID", "malformed"),
+        (email().replace(b"<m1@mail.example>", b"<a@"), "Message-ID", "malformed"),
+        (nested(1_000), "body", "multipart sections"),
+        (email().replace(b"Li Lei", "李雷".encode("gbk")), "From", "does not decode"),
+        (
+            email(
+                "Subject: " + "=?utf-8?B?" + base64.b64encode("退款".encode("gbk")).decode() + "?="
+            ),
+            "Subject",
+            "does not decode",
+        ),
+        (email().replace(b"Li Lei", b"L" * 1_000), "traveller.name", "at most 200"),
+        (email(body=b"\x00\x00"), "text", "NUL"),
+        (email(body=b" \r\n\t "), "body", "no text"),
+    ],
+)
+def test_email_at_its_edges(body: bytes, field: str, message: str) -> None:
+    error = refused(Channel.EMAIL, body)
+
+    assert (error.field, message in error.message) == (field, True), error
+
+
+def test_an_email_from_header_in_utf8_or_rfc2047_is_decoded() -> None:
+    encoded = base64.b64encode("李雷".encode("gb2312")).decode()
+
+    raw_utf8 = normalise(Channel.EMAIL, email().replace(b"Li Lei", "李雷".encode()), NOW)
+    rfc2047 = normalise(
+        Channel.EMAIL, email().replace(b"Li Lei", f"=?GB2312?B?{encoded}?=".encode()), NOW
+    )
+
+    assert raw_utf8.traveller.name == rfc2047.traveller.name == "李雷"
+
+
+def test_an_attachment_with_an_overlong_name_is_refused_by_name() -> None:
+    body = (
+        b"Message-ID: <m3@mail.example>\r\nFrom: li@mail.example\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b"Content-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n"
+        b"Content-Type: application/pdf\r\n"
+        + f'Content-Disposition: attachment; filename="{"f" * 1_000}.pdf"\r\n\r\n'.encode()
+        + b"%PDF\r\n--b--\r\n"
+    )
+
+    error = refused(Channel.EMAIL, body)
+
+    assert (error.field, "at most 255" in error.message) == ("attachments.0.name", True)
+
+
+@pytest.mark.parametrize(
+    "text", ["   ", "\t\n", "\x01\x02\x03", "\u200b\u200b", "hi\x00there", "\x1b[31mred"]
+)
+def test_text_of_only_spaces_or_control_characters_or_with_nul_is_refused(text: str) -> None:
+    error = refused(Channel.IN_APP, fixture("in_app.json", text=text))
+
+    assert error.field == "text"
+
+
+def test_a_nul_in_an_id_is_refused() -> None:
+    error = refused(Channel.IN_APP, fixture("in_app.json", user_id="trav\x0042"))
+
+    assert (error.field, "NUL" in error.message) == ("user_id", True)
+
+
+def test_a_blank_optional_field_of_a_web_form_counts_as_left_out() -> None:
+    contact = normalise(
+        Channel.WEB_FORM, fixture("web_form.json", phone="", name="  ", subject=""), NOW
+    )
+
+    assert (contact.traveller.phone, contact.traveller.name, contact.subject) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("event", "fields"),
+    [
+        (
+            "BookingSegment",
+            {"kind": "flight", "reference": "CA1", "starts_at": "9999-12-31T00:00Z"},
+        ),
+        (
+            "BookingSegment",
+            {"kind": "flight", "reference": "CA1\x00", "starts_at": "2026-12-24T08:00Z"},
+        ),
+        (
+            "SupplierStatusChanged",
+            {
+                "partner": "ca",
+                "kind": "flight_cancelled",
+                "reference": "CA1501",
+                "service_date": "9999-12-31",
+                "reported_at": "2026-12-24T08:00Z",
+            },
+        ),
+    ],
+)
+def test_what_the_booking_system_and_partners_put_on_the_bus_is_bounded_too(
+    event: str, fields: dict[str, Any]
+) -> None:
+    """Year-9999 segments or disruptions would overflow the itinerary's and the SLA's
+    arithmetic downstream: the contract refuses them, so they are dead-lettered."""
+    model = getattr(events, event)
+
+    with pytest.raises(ValidationError):
+        model.model_validate(fields)

@@ -1,0 +1,114 @@
+"""The signed supplier ingress at its edges, and who may read partners' unknown events.
+
+A validly signed body that is not a supplier event used to make the error answer
+itself fail (a 500): now it is a 422 in the documented shape, and nothing is
+written. Partners serve every tenant, so their unknown events are for the
+platform operator's admins only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from runtime.auth import Principal, Role, issue_token
+from runtime.signing import Signer
+from runtime.web import install_error_handlers
+from runtime.webhook_signature import HEADER
+from services.routing.care_api import care_router
+from services.routing.care_store import NONCES, SUPPLIER_REPORTS, UNKNOWN_EVENTS
+from tests.factories import T0
+from tests.unit.test_supplier_care import Care, signed
+
+SIGNER = Signer("routing-care-api-test-secret-0123456789")
+
+
+def admin_of(tenant: str) -> dict[str, str]:
+    principal = Principal(id="ops-1", role=Role.ADMIN, tenants=[tenant])
+    return {"Authorization": f"Bearer {issue_token(SIGNER, principal, timedelta(hours=1))}"}
+
+
+@pytest.fixture
+async def desk() -> AsyncIterator[tuple[Care, httpx.AsyncClient]]:
+    care = Care()
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(signer=SIGNER, clock=care.clock)
+    app.include_router(care_router(care.care))
+    install_error_handlers(app)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://routing") as http:
+        yield care, http
+
+
+@pytest.mark.parametrize(
+    ("raw", "loc"),
+    [
+        (b"{not json", ["body"]),
+        (b"[" * 5_000 + b"]" * 5_000, ["body"]),
+        (b'{"kind": "\xff\xfe"}', ["body"]),
+        (b'{"kind": "\\ud800", "reference": "CA1", "service_date": "2026-11-26"}', ["body"]),
+        (b'{"kind": 1e400, "reference": "CA1", "service_date": "2026-11-26"}', ["body", "kind"]),
+        (
+            b'{"kind": "x\\u0000", "reference": "CA1", "service_date": "2026-11-26"}',
+            ["body", "kind"],
+        ),
+        (
+            b'{"kind": "x", "reference": "CA1", "service_date": "9999-12-31"}',
+            ["body", "service_date"],
+        ),
+        (
+            b'{"kind": "x", "reference": "CA1", "service_date": "2026-11-26", '
+            b'"details": {"a": 1e400}}',
+            ["body", "details", "a"],
+        ),
+    ],
+)
+async def test_a_signed_body_that_is_not_an_event_is_a_422_and_writes_nothing(
+    desk: tuple[Care, httpx.AsyncClient], raw: bytes, loc: list[str]
+) -> None:
+    care, http = desk
+
+    answer = await http.post(
+        "/v1/suppliers/ca/events",
+        content=raw,
+        headers={HEADER: signed(raw), "content-type": "application/json"},
+    )
+
+    assert answer.status_code == 422, answer.text
+    detail = answer.json()["detail"]
+    assert detail[0]["loc"][: len(loc)] == loc
+    assert all(set(item) == {"loc", "msg", "type"} for item in detail)
+    assert len(answer.content) < 2_000
+    assert not care.db[SUPPLIER_REPORTS].docs
+    assert not care.db[NONCES].docs
+    assert care.outbox.messages == []
+
+
+async def test_unknown_events_are_listed_for_the_platform_operators_admins_only(
+    desk: tuple[Care, httpx.AsyncClient],
+) -> None:
+    care, http = desk
+    await care.db[UNKNOWN_EVENTS].insert_one(
+        {
+            "_id": "m1",
+            "partner": "ca",
+            "kind": "ash_cloud",
+            "reference": "CA1501",
+            "service_date": "2026-11-26",
+            "details": {},
+            "event_id": "ca-ev-9",
+            "received_at": T0,
+        }
+    )
+
+    tenant_admin = await http.get("/v1/suppliers/unknown-events", headers=admin_of("acme"))
+    operator = await http.get("/v1/suppliers/unknown-events", headers=admin_of("tripcare"))
+
+    assert tenant_admin.status_code == 403
+    assert operator.status_code == 200
+    assert [(e["id"], e["kind"]) for e in operator.json()] == [("m1", "ash_cloud")]
