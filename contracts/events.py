@@ -80,6 +80,8 @@ class Traveller(BaseModel):
     )
     region: str | None = Field(
         default=None,
+        min_length=2,
+        max_length=2,
         pattern=r"^[A-Za-z]{2}$",
         description="ISO 3166 region (CN, HK, JP…) of a phone number without a country code.",
     )

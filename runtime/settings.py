@@ -65,8 +65,9 @@ class Settings(BaseSettings):
     )
     secrets_key: SecretStr | None = Field(
         default=None,
-        description="Fernet key (32 url-safe base64 bytes) of credentials stored in the database; "
-        "required in production, a public development key otherwise.",
+        description="Fernet key (32 url-safe base64 bytes) of credentials stored in the database "
+        "(intake's mailboxes and channel keys); required in production, a public development "
+        "key otherwise.",
     )
     prefetch: int = Field(default=100, ge=1, description="Unacked messages per consumer channel.")
     delivery_limit: int = Field(default=5, ge=1, description="Redeliveries before dead-lettering.")
@@ -138,8 +139,6 @@ class Settings(BaseSettings):
             raise ValueError(
                 "staff and link keys must differ (a link key must mint no staff token)"
             )
-        if self.secrets_key is None or self.secrets_box_key() == DEV_SECRETS_KEY:
-            raise ValueError(f"TRIPCARE_ENV={self.env}: set TRIPCARE_SECRETS_KEY (a Fernet key)")
         if self.dev_login:
             raise ValueError(f"TRIPCARE_ENV={self.env}: TRIPCARE_DEV_LOGIN is for local runs only")
         return self
@@ -152,7 +151,15 @@ class Settings(BaseSettings):
         return {kid: secret.get_secret_value() for kid, secret in self.staff_keys.items()}
 
     def secrets_box_key(self) -> str:
-        return self.secrets_key.get_secret_value() if self.secrets_key else DEV_SECRETS_KEY
+        """The key of credentials kept at rest; outside development it must be configured
+        (a service that keeps credentials asks for it at start-up)."""
+        if self.secrets_key is not None:
+            key = self.secrets_key.get_secret_value()
+            if key != DEV_SECRETS_KEY or self.development:
+                return key
+        if self.development:
+            return DEV_SECRETS_KEY
+        raise ValueError(f"TRIPCARE_ENV={self.env}: set TRIPCARE_SECRETS_KEY (a Fernet key)")
 
     def link_ring(self) -> dict[str, str]:
         return {kid: secret.get_secret_value() for kid, secret in self.link_keys.items()}

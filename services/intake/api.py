@@ -25,7 +25,7 @@ from runtime.pages import reader_language, wants_html
 from runtime.ratelimit import RateLimiter
 from runtime.signing import TokenError
 from runtime.web import TENANT_PATTERN, schema_ref
-from services.intake.attachments import IncomingFile, files_of_channel
+from services.intake.attachments import MAX_FILES, IncomingFile, files_of_channel
 from services.intake.attachments_api import (
     AttachmentView,
     FilesRefused,
@@ -232,7 +232,11 @@ REPLY_BODY: dict[str, Any] = {
                     "required": ["message"],
                     "properties": {
                         "message": {"type": "string", "maxLength": 20_000},
-                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                        "files": {
+                            "type": "array",
+                            "maxItems": MAX_FILES,
+                            "items": {"type": "string", "format": "binary"},
+                        },
                     },
                 }
             },

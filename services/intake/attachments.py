@@ -39,13 +39,16 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f"*/:<>?\\|;]+')
 MAX_NAME = 120
 
 
+MAX_FILES = 10
+
+
 @dataclass(frozen=True)
 class AttachmentPolicy:
     """What intake keeps: per file, per message, and how many files."""
 
     max_file_bytes: int = 10 * MB
     max_total_bytes: int = 25 * MB
-    max_files: int = 10
+    max_files: int = MAX_FILES
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from contracts.events import Attachment
 from runtime.auth import StaffScope
+from runtime.errors import StrictJsonRoute
 from runtime.signing import TokenError
 from runtime.store import NotFound
 from services.intake.attachment_store import StoredFile
@@ -135,7 +136,7 @@ def download(stored: StoredFile) -> StreamingResponse:
 
 
 def router(intake: Intake) -> APIRouter:
-    api = APIRouter(prefix="/v1")
+    api = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
     not_found = HTTPException(http.HTTP_404_NOT_FOUND, "no such attachment")
 
     async def serve(tenant_id: str, ticket_id: str, file_id: str) -> StreamingResponse:

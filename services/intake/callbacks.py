@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from xml.etree.ElementTree import ParseError
 
 import orjson
@@ -25,6 +25,7 @@ from wechatpy.replies import TextReply
 
 from contracts.events import Channel, ContactReceived, Traveller
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
+from runtime.errors import StrictJsonRoute
 from runtime.store import Document
 from services.intake.channel_config import ChannelConfigs
 from services.intake.channels import PayloadError, from_dingtalk, from_wechat
@@ -97,8 +98,14 @@ def from_wecom_xml(xml: str, now: datetime) -> ContactReceived:
     )
 
 
+Param = Annotated[str, Query(max_length=128)]
+"""A signature, timestamp or nonce: short by protocol."""
+OptionalParam = Annotated[str | None, Query(max_length=128)]
+EchoStr = Annotated[str, Query(max_length=1_024)]
+
+
 def router(intake: Intake, configs: ChannelConfigs) -> APIRouter:
-    api = APIRouter(prefix="/v1/callbacks", tags=["channel callbacks"])
+    api = APIRouter(prefix="/v1/callbacks", tags=["channel callbacks"], route_class=StrictJsonRoute)
 
     async def configured(tenant: str, channel: str) -> tuple[Document, ChannelKeys]:
         doc = await configs.get(tenant, channel)
@@ -117,7 +124,7 @@ def router(intake: Intake, configs: ChannelConfigs) -> APIRouter:
 
     @api.get("/wechat/{tenant}", response_class=PlainTextResponse)
     async def wechat_url(
-        tenant: str, signature: str, timestamp: str, nonce: str, echostr: str
+        tenant: str, signature: Param, timestamp: Param, nonce: Param, echostr: EchoStr
     ) -> PlainTextResponse:
         """WeChat's server-address check: the echostr back when the signature holds."""
         _, keys = await configured(tenant, "wechat")
@@ -131,11 +138,11 @@ def router(intake: Intake, configs: ChannelConfigs) -> APIRouter:
     async def wechat_message(
         tenant: str,
         request: Request,
-        signature: str,
-        timestamp: str,
-        nonce: str,
-        encrypt_type: str = "raw",
-        msg_signature: str | None = None,
+        signature: Param,
+        timestamp: Param,
+        nonce: Param,
+        encrypt_type: Annotated[str, Query(max_length=16)] = "raw",
+        msg_signature: OptionalParam = None,
     ) -> Response:
         """A follower's message; plain or safe (AES) mode, as the account is set."""
         doc, keys = await configured(tenant, "wechat")
@@ -170,7 +177,7 @@ def router(intake: Intake, configs: ChannelConfigs) -> APIRouter:
 
     @api.get("/wecom/{tenant}", response_class=PlainTextResponse)
     async def wecom_url(
-        tenant: str, msg_signature: str, timestamp: str, nonce: str, echostr: str
+        tenant: str, msg_signature: Param, timestamp: Param, nonce: Param, echostr: EchoStr
     ) -> PlainTextResponse:
         """WeCom's URL check: the decrypted echostr when signature and key hold."""
         _, keys = await configured(tenant, "wecom")
@@ -183,7 +190,7 @@ def router(intake: Intake, configs: ChannelConfigs) -> APIRouter:
 
     @api.post("/wecom/{tenant}", response_class=PlainTextResponse)
     async def wecom_message(
-        tenant: str, request: Request, msg_signature: str, timestamp: str, nonce: str
+        tenant: str, request: Request, msg_signature: Param, timestamp: Param, nonce: Param
     ) -> Response:
         """A member's message to the tenant's WeCom app (always encrypted)."""
         doc, keys = await configured(tenant, "wecom")
@@ -210,10 +217,10 @@ def router(intake: Intake, configs: ChannelConfigs) -> APIRouter:
     async def dingtalk_message(
         tenant: str,
         request: Request,
-        signature: str | None = Query(default=None, alias="signature"),
-        msg_signature: str | None = None,
-        timestamp: str | None = None,
-        nonce: str | None = None,
+        signature: OptionalParam = None,
+        msg_signature: OptionalParam = None,
+        timestamp: OptionalParam = None,
+        nonce: OptionalParam = None,
     ) -> JSONResponse:
         """Event subscription (AES, ``check_url`` included) or a robot's signed callback."""
         doc, keys = await configured(tenant, "dingtalk")

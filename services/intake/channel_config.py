@@ -19,6 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.auth import AdminScope
 from runtime.clock import Clock
+from runtime.errors import StrictJsonRoute
 from runtime.secret_box import SecretBox
 from runtime.store import Document
 from services.intake.wechat_crypto import ChannelKeys
@@ -129,7 +130,7 @@ def view(doc: Document) -> ChannelConfigView:
 
 
 def router(configs: ChannelConfigs) -> APIRouter:
-    api = APIRouter(prefix="/v1/admin/channels", tags=["admin"])
+    api = APIRouter(prefix="/v1/admin/channels", tags=["admin"], route_class=StrictJsonRoute)
 
     @api.put("/{channel}")
     async def put_channel(

@@ -20,6 +20,7 @@ from contracts.events import Channel
 from contracts.text import Line
 from runtime.auth import AdminScope
 from runtime.clock import Clock
+from runtime.errors import StrictJsonRoute
 from runtime.gateway_auth import GatewayScope, issue_gateway_token
 from runtime.signing import Signer
 from services.intake.store import KEY_ID_LENGTH, GatewayKey, GatewayKeys
@@ -82,7 +83,7 @@ class GatewayToken(BaseModel):
 
 
 def router(keys: GatewayKeys, signer: Signer, clock: Clock, token_ttl_s: int) -> APIRouter:
-    api = APIRouter(prefix="/v1")
+    api = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
 
     @api.post("/admin/api-keys", tags=["admin"], status_code=http.HTTP_201_CREATED)
     async def create_api_key(body: ApiKeyIn, scope: AdminScope) -> ApiKeyCreated:

@@ -6,14 +6,15 @@ A change takes effect within a few seconds, without a restart.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path
 from fastapi import status as http
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from contracts.text import Instant
 from runtime.auth import AdminScope
+from runtime.errors import StrictJsonRoute
 from services.intake.mailbox import Mailboxes
 
 MailboxName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["support"])]
@@ -57,7 +58,9 @@ class MailboxView(BaseModel):
     last_uid: int = Field(description="The last mail taken (IMAP UID).")
     received: int = Field(description="Mails that became contacts.")
     rejected: int = Field(description="Mails skipped: no sender, no text…")
-    last_checked_at: datetime | None
+    last_checked_at: Instant | None = Field(
+        description="Read as UTC: nx-27017 keeps a `$set` date as text without its zone."
+    )
     last_error: str | None = Field(description="Why the last round failed (login, network…).")
     last_skipped: str | None = Field(default=None, description="The last mail skipped, and why.")
 
@@ -67,7 +70,7 @@ class MailboxView(BaseModel):
 
 
 def router(mailboxes: Mailboxes) -> APIRouter:
-    api = APIRouter(prefix="/v1/admin/mailboxes", tags=["admin"])
+    api = APIRouter(prefix="/v1/admin/mailboxes", tags=["admin"], route_class=StrictJsonRoute)
 
     @api.put("/{name}")
     async def put_mailbox(name: MailboxName, body: MailboxIn, scope: AdminScope) -> MailboxView:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Self
 
 from fastapi import FastAPI
 from prometheus_client import Gauge
-from pydantic import Field
+from pydantic import Field, model_validator
 from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.admission import Admission, LagWindow
@@ -64,6 +65,13 @@ class IntakeSettings(Settings):
     attachment_sweep_grace_s: float = Field(
         default=600, gt=0, description="Age at which a file no ticket took is settled."
     )
+
+    @model_validator(mode="after")
+    def _keeps_credentials(self) -> Self:
+        """Intake keeps tenants' mailbox passwords and channel keys: outside development it
+        refuses to start without their key."""
+        self.secrets_box_key()
+        return self
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:

@@ -18,6 +18,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.events import Channel
+from contracts.text import Instant
 from runtime.clock import Clock
 from runtime.gateway_auth import GatewayScope
 from runtime.store import Document, Repository
@@ -242,7 +243,8 @@ class GatewayKey(BaseModel):
     rate_per_s: float
     created_at: datetime
     created_by: str
-    revoked_at: datetime | None = None
+    revoked_at: Instant | None = None
+    """Naive on nx-27017, which keeps a ``$set`` date as text: read as UTC."""
     revoked_by: str | None = None
 
     @property

@@ -107,6 +107,7 @@ class AgentIn(BaseModel):
     senior: bool = Field(default=False, description="Takes first SLA escalations (docs/sla.md).")
     manager: str | None = Field(
         default=None,
+        max_length=128,
         pattern=NAME,
         description="Their team lead, told when a ticket they hold breaches its SLA "
         "(default: the tenant's support manager).",

@@ -22,6 +22,7 @@ from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import BookingSegment, Channel, Traveller
 from runtime.auth import AdminScope, StaffScope
+from runtime.errors import StrictJsonRoute
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
 from services.routing.care import ProactiveCare
 from services.routing.partners import (
@@ -87,7 +88,7 @@ def booking_view(trip: Trip) -> BookingView:
 
 
 def partners_router(care: ProactiveCare) -> APIRouter:
-    api = APIRouter(prefix="/v1")
+    api = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
     partners = care.partners
     registrations = partners.registrations
     assert registrations is not None

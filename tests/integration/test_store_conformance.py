@@ -10,9 +10,11 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from pydantic import TypeAdapter
 from pymongo import AsyncMongoClient
 from pymongo.errors import DuplicateKeyError
 
+from contracts.text import Instant
 from runtime.store import Document
 
 pytestmark = pytest.mark.integration
@@ -50,6 +52,16 @@ async def test_datetimes_come_back_timezone_aware(col) -> None:  # type: ignore[
     doc = await col.find_one({"_id": "a"})
     assert doc["at"] == NOW
     assert doc["at"].tzinfo is not None
+
+
+async def test_a_date_set_in_place_reads_back_as_the_same_instant(col) -> None:  # type: ignore[no-untyped-def]
+    """nx-27017 0.8.1 keeps a ``$set`` date as text without its zone (MongoDB keeps a date):
+    fields written that way (a key's ``revoked_at``, a mailbox's ``last_checked_at``) are
+    read as ``Instant``, naive meaning UTC, and never compared in a query."""
+    await col.insert_one({"_id": "a", "at": None})
+    await col.update_one({"_id": "a"}, {"$set": {"at": NOW}})
+    doc = await col.find_one({"_id": "a"})
+    assert TypeAdapter(Instant).validate_python(doc["at"]) == NOW
 
 
 async def test_pull_sub_documents_by_field_and_bump_version(col) -> None:  # type: ignore[no-untyped-def]

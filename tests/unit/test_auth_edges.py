@@ -30,6 +30,7 @@ BAD_TOKENS = ["abc.ü", "eyJhbGciOiJIUzI1NiJ9.e30.ü", "ü", "x.y.z", "a" * 5000
 REAL_KEYS = {
     "TRIPCARE_STAFF_KEYS": json.dumps({"s1": "an-edge-test-staff-key-0123456789abc"}),
     "TRIPCARE_LINK_KEYS": json.dumps({"l1": "an-edge-test-link-key-0123456789abcd"}),
+    "TRIPCARE_SECRETS_KEY": "YW4tZWRnZS10ZXN0LXNlY3JldHMta2V5LTAxMjM0NTY=",
 }
 Apps = dict[str, httpx.AsyncClient]
 

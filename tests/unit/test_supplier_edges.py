@@ -37,7 +37,7 @@ def admin_of(tenant: str) -> dict[str, str]:
 async def desk() -> AsyncIterator[tuple[Care, httpx.AsyncClient]]:
     care = Care()
     app = FastAPI()
-    app.state.runtime = SimpleNamespace(signer=SIGNER, clock=care.clock)
+    app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=care.clock)
     app.include_router(care_router(care.care))
     install_error_handlers(app)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from runtime import webhook_signature
-from runtime.settings import DEV_LINK_KEYS, DEV_STAFF_KEYS, Settings
+from runtime.settings import DEV_LINK_KEYS, DEV_SECRETS_KEY, DEV_STAFF_KEYS, Settings
 from runtime.signing import Signer, TokenError, TokenExpired
+from services.intake.main import IntakeSettings
 from tests.factories import T0
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -250,3 +251,21 @@ def test_the_token_command_works_locally_and_refuses_production_without_its_keys
     real = mint(TRIPCARE_ENV="production", TRIPCARE_STAFF_KEYS=STAFF, TRIPCARE_LINK_KEYS=LINKS)
     staff = Signer(json.loads(STAFF))
     assert staff.verify(real.stdout.strip(), purpose="staff", now=T0).role == "admin"
+
+
+def test_production_intake_refuses_to_start_without_the_key_of_its_stored_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in {
+        "TRIPCARE_ENV": "production",
+        "TRIPCARE_STAFF_KEYS": STAFF,
+        "TRIPCARE_LINK_KEYS": LINKS,
+    }.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match="TRIPCARE_SECRETS_KEY"):
+        IntakeSettings()
+    monkeypatch.setenv("TRIPCARE_SECRETS_KEY", DEV_SECRETS_KEY)
+    with pytest.raises(ValidationError, match="TRIPCARE_SECRETS_KEY"):
+        IntakeSettings()
+    monkeypatch.setenv("TRIPCARE_SECRETS_KEY", "YS1yZWFsLXNlY3JldHMta2V5LTAxMjM0NTY3ODlhYmM=")
+    assert IntakeSettings().secrets_box_key().startswith("YS1yZWFs")
