@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import BookingSegment, Channel, Traveller
+from contracts.text import Instant
 from runtime.auth import AdminScope, StaffScope
 from runtime.errors import StrictJsonRoute
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
@@ -64,7 +65,7 @@ class BookingIn(BaseModel):
     traveller: Traveller
     channel: Channel = Field(description="Where the traveller is reached about this trip.")
     segments: list[BookingSegment] = Field(max_length=50)
-    updated_at: datetime | None = Field(
+    updated_at: Instant | None = Field(
         default=None, description="The booking system's version time; default: now."
     )
 

@@ -429,6 +429,27 @@ async def test_a_tenants_admin_does_not_see_partners_unknown_events(tenant: Tena
     assert listed.status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("body", "loc"),
+    [
+        ({"updated_at": 0}, ["body", "updated_at"]),
+        ({"updated_at": "9999-12-31T00:00:00Z"}, ["body", "updated_at"]),
+        ({"traveller": {"id": "   "}}, ["body", "traveller", "id"]),
+    ],
+)
+async def test_a_bad_booking_is_refused_and_stores_nothing(
+    tenant: Tenant, body: dict[str, Any], loc: list[Any]
+) -> None:
+    booking = {"traveller": {"id": "trav-1"}, "channel": "email", "segments": [], **body}
+    admin = Stack.token("ops", "admin", (tenant.name,))
+    url = tenant.url("routing", "/v1/bookings/BK-EDGE-1")
+
+    answer = await tenant.http.put(url, json=booking, headers=admin)
+
+    assert_refused(answer, loc, "")
+    assert (await tenant.http.get(url, headers=admin)).status_code == 404
+
+
 # ------------------------------------------------------------------ feedback
 
 
