@@ -521,7 +521,7 @@ def router(feedback: Feedback, pages: Pages) -> APIRouter:
     async def report_monthly(
         scope: ManagerScope,
         tenant_id: Annotated[str, Path(pattern=TENANT_PATTERN)],
-        month: Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])],
+        month: Annotated[str, Path(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])],
     ) -> HTMLResponse:
         """The monthly report: key figures, charts of volume, FRT and CSAT, category trends."""
         tenant = tenant_of(scope, tenant_id)

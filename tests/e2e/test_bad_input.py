@@ -466,6 +466,15 @@ async def test_a_survey_or_appeal_post_without_a_valid_link_reads_no_body(
     assert answer.json()["detail"].startswith("unknown")
 
 
+@pytest.mark.parametrize("month", ["0000-01", "9999-12", "2026-13"])
+async def test_a_monthly_report_of_an_impossible_month_is_a_422(tenant: Tenant, month: str) -> None:
+    answer = await tenant.http.get(
+        tenant.url("feedback", f"/v1/reports/{tenant.name}/{month}.html"), headers=tenant.manager
+    )
+
+    assert_refused(answer, ["path", "month"], "")
+
+
 async def test_a_422_raised_by_hand_has_the_documented_shape(tenant: Tenant) -> None:
     metrics = await tenant.http.get(
         tenant.url("feedback", "/v1/metrics"), params={"by": "nonsense"}, headers=tenant.manager
