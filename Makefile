@@ -58,8 +58,8 @@ test-secantus: install ## CI: the store-bound integration tests on SecantusDB (a
 test-browser: install ## consoles, dashboard and traveller pages in Chromium (/usr/bin/chromium); screenshots to docs/screenshots
 	$(BIN)/pytest -q tests/browser
 
-fuzz: install ## schemathesis against the four services (own stack, free ports), 300 s each: FUZZ_SECONDS=…
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(BIN)/pytest -q -s tests/fuzz
+fuzz: install ## schemathesis against the four services (own stack, free ports), 300 s each, a new seed each run: FUZZ_SECONDS=… FUZZ_SEED=…
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} FUZZ_SEED=$${FUZZ_SEED:-random} $(BIN)/pytest -q -s tests/fuzz
 
 lint: install ## ruff and mypy
 	$(BIN)/ruff check .
