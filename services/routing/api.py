@@ -23,7 +23,9 @@ from runtime.clock import Clock
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound, Repository
 from services.routing.corrections import training_rows
 from services.routing.domain import (
+    DEFAULT_TRIAGE_THRESHOLD,
     RESERVED_QUEUES,
+    TRIAGE_QUEUE,
     Agent,
     BotAnswer,
     CaseStatus,
@@ -68,10 +70,17 @@ class CaseView(BaseModel):
     queue: str | None
     assignee: str | None
     category: str | None = None
+    category_confidence: float | None = None
     language: str | None = None
+    language_confidence: float | None = None
     urgency: str | None = None
+    urgency_confidence: float | None = None
     sentiment: str | None = None
+    sentiment_confidence: float | None = None
     top_categories: list[CategoryConfidence] = Field(default_factory=list)
+    needs_human_look: bool = Field(
+        default=False, description="In the triage queue: the classifier was unsure of it."
+    )
     rule: str | None
     reason: str | None
     bot: BotAnswer | None
@@ -177,6 +186,13 @@ class PolicyIn(BaseModel):
     account_manager: str | None = Field(default=None, pattern=NAME)
     support_manager: str | None = Field(default=None, pattern=NAME)
     bot_enabled: bool = True
+    triage_threshold: float = Field(
+        default=DEFAULT_TRIAGE_THRESHOLD,
+        ge=0.0,
+        le=1.0,
+        description="Below this category confidence a ticket goes to the triage queue "
+        "(needs a human look) instead of a team.",
+    )
 
 
 class PolicyView(PolicyIn):
@@ -192,10 +208,15 @@ def case_view(case: RoutingCase) -> CaseView:
     return view.model_copy(
         update={
             "category": triage.category,
+            "category_confidence": triage.category_confidence,
             "language": triage.language,
+            "language_confidence": triage.language_confidence,
             "urgency": triage.urgency,
+            "urgency_confidence": triage.urgency_confidence,
             "sentiment": triage.sentiment,
+            "sentiment_confidence": triage.sentiment_confidence,
             "top_categories": triage.top_categories,
+            "needs_human_look": case.queue == TRIAGE_QUEUE,
         }
     )
 
