@@ -112,7 +112,7 @@ BLOCKED = _any(
 )
 
 DISRUPTED = _any(
-    r"\b(?:flights?|trains?|bus(?:es)?|planes?|ferry|ferries)\b[^.!?]{0,30}\b(?:cancell?ed|canceled|grounded|diverted|suspended)",
+    r"\b(?:flights?|trains?|bus(?:es)?|planes?|ferry|ferries)\b[^.!?]{0,40}\b(?:cancell?ed|canceled|grounded|diverted|suspended)",
     r"\b(?:cancell?ed|canceled)\b[^.!?]{0,12}\b(?:flights?|train)\b|\bdiverted\b|\bon the tarmac\b",
     r"\bmy (?:0+:0+ )?(?:flight |train )?to [a-z]+ (?:just )?"
     r"(?:got |was |has been |is )?cancell?ed\b",
@@ -184,7 +184,7 @@ REPEAT = _any(
     r"\b(?:second|third|fourth|fifth|0+(?:st|nd|rd|th)) time\b|\bagain\b|\bonce more\b",
     r"\b(?:called|written|emailed|asked|contacted|chased)\b[^.!?]{0,30}\b(?:0+|two|three|four|five|"
     r"several|many|multiple) times\b|\bhow many times\b|\bstill (?:no|not|waiting|nothing)\b",
-    r"又|再次|第[二三四五0]次|好几次|几次了|多少遍|多少次|还是没|仍然|到现在",
+    r"又|再次|第[二三四五0]次|好几次|几次了|多少遍|多少次|还是没|还没|一直没|仍然|仍未|到现在",
     r"[二三四0]回目|何度|何回|また|まだ",
 )
 
@@ -201,7 +201,7 @@ INFO = _any(
     r"\bwhere (?:can|do|is|are)\b|\bis (?:it|there)\b|\bare (?:we|there)\b|\bdo i need\b",
     r"\bam i allowed\b|\bcan i\b|\bdoes (?:it|the|our)\b|\bwhich\b|\bwhen (?:is|does|do|will)\b",
     r"\ballowance\b|\bper diem\b|\bpolicy\b|\blimit\b|\ballowed\b|\bjust curious\b",
-    r"请问|怎么|如何|能不能|可不可以|可以吗|多少|是否|有没有|吗[？?]?$|呢[？?]?$|哪里|在哪|多久|几点",
+    r"请问|怎么|怎样|如何|哪些|什么时候|能不能|可不可以|可以吗|多少|是否|有没有|吗[？?]?$|呢[？?]?$|哪里|在哪|多久|几点",
     r"教えて|ますか|ですか|でしょうか|可能ですか|いくら|どこ|どのくらい|何時",
 )
 
