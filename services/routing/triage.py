@@ -43,6 +43,7 @@ from scipy import sparse
 from contracts.taxonomy import Category
 from services.routing import triage_rubric
 from services.routing.triage_lang import Lang, detect_language, has_language, warm_up
+from services.routing.triage_ngrams import NgramScorer
 from services.routing.triage_text import normalise
 
 __all__ = ["Lang", "Triage", "TriageModel", "default_model", "detect_language", "normalise"]
@@ -123,6 +124,18 @@ class TriageModel:
             )
             for name, head in artifact["heads"].items()
         }
+        self.slices: dict[str, slice] = {}
+        start = 0
+        for name, head in self.heads.items():
+            self.slices[name] = slice(start, start + len(head.classes))
+            start += len(head.classes)
+        self.scorer = NgramScorer(
+            self.vectorizer,
+            np.ascontiguousarray(np.hstack([h.weights for h in self.heads.values()])),
+            np.concatenate([h.bias for h in self.heads.values()]),
+            triage_rubric.FEATURES,
+            self.rubric_scale,
+        )
         rules = artifact.get("rules", {})
         self.critical_floor = float(rules.get("critical_floor", 0.25))
         self.junk_confidence = float(rules.get("junk_confidence", 0.4))
@@ -152,15 +165,22 @@ class TriageModel:
         return self.classify_batch([text])[0]
 
     def classify_batch(self, texts: Sequence[str]) -> list[Triage]:
-        if not texts:
-            return []
-        normalised = [normalise(t) for t in texts]
-        features, found = self.features(normalised)
-        probs = {name: head.probabilities(features) for name, head in self.heads.items()}
-        return [
-            self._triage(text, found[i], {f: p[i] for f, p in probs.items()})
-            for i, text in enumerate(texts)
-        ]
+        out = []
+        for text in texts:
+            normalised = normalise(text)
+            found = triage_rubric.situations(normalised)
+            out.append(self._triage(text, found, self.scored(normalised, found)))
+        return out
+
+    def scored(self, normalised: str, situations: frozenset[str]) -> dict[str, NDArray[np.float64]]:
+        """Per field, the calibrated probabilities of one text (the fast single-text path)."""
+        scores = self.scorer.scores(normalised, situations)
+        out = {}
+        for name, head in self.heads.items():
+            logits = scores[self.slices[name]] * head.temperature
+            exp = np.exp(logits - logits.max())
+            out[name] = exp / exp.sum()
+        return out
 
     def language(self, text: str) -> tuple[Lang, float]:
         """The detected language with its calibrated confidence."""

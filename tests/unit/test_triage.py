@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pytest
 
 from services.routing import classify
@@ -248,3 +249,19 @@ def test_the_cli_reports_lines_it_cannot_read_and_classifies_the_rest(model: Tri
     assert "line 1" in errors.getvalue()
     assert "line 2" in errors.getvalue()
     assert [json.loads(line)["category"] for line in sink.getvalue().splitlines()] == ["invoice"]
+
+
+def test_the_single_text_path_gives_the_vectorizers_numbers(model: TriageModel) -> None:
+    texts = [
+        "航班取消了，我被困在浦东机场",
+        "Where  is my\n refund?",
+        "ホテルの予約が見つかりません",
+        "ok",
+        "",
+    ]
+    batch = model.probabilities([normalise(t) for t in texts])
+    for i, text in enumerate(texts):
+        norm = normalise(text)
+        single = model.scored(norm, situations(norm))
+        for field, matrix in batch.items():
+            assert np.allclose(single[field], matrix[i], atol=1e-6), (text, field)
