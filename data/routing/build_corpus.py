@@ -500,6 +500,15 @@ CLINC_MAP = {
     "timezone": ("other", "low"),
     "exchange_rate": ("other", "low"),
     "oos": ("other", "low"),
+    # A request to book is the booking desk's (docs/routing.md, category definitions);
+    # restaurant tables are not travel support.
+    "book_hotel": ("hotel_issue", "normal"),
+    "book_flight": ("booking_failure", "normal"),
+    "travel_suggestion": ("other", "low"),
+    "restaurant_reservation": ("other", "low"),
+    "cancel_reservation": ("other", "low"),
+    "confirm_reservation": ("other", "low"),
+    "report_fraud": ("billing", "normal"),
 }
 BITEXT_MAP = {
     "check_invoice": ("invoice", "normal"),

@@ -142,6 +142,8 @@ def sgd(root: Path) -> Iterator[Mapped]:
             elif acts == {"REQUEST"} and SGD_TOPIC.search(text):
                 urgency = "low"
             elif acts <= {"THANK_YOU", "GOODBYE", "NEGATE"} and acts & {"THANK_YOU", "GOODBYE"}:
+                if any(words.search(text) for _, words in SGD_WORDS):
+                    continue  # annotated as thanks but asks for something: not small talk
                 category, urgency = "other", "low"
             else:
                 continue

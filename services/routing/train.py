@@ -40,6 +40,7 @@ from services.routing.triage import (
     MODEL_DIR,
     MODEL_VERSION,
     TriageModel,
+    model_input,
     normalise,
 )
 from services.routing.triage_calibration import fit_platt, fit_temperature
@@ -68,10 +69,10 @@ VECTORIZER = {
     "lowercase": False,
     "dtype": np.float32,
 }
-HEAD_C = {"category": 0.6, "urgency": 0.6, "sentiment": 0.6}
+HEAD_C = {"category": 0.3, "urgency": 0.6, "sentiment": 0.6}
 RUBRIC_SCALE = 1.0
 """Weight of a rubric situation next to the L2-normalised n-grams of a text."""
-WEIGHTS = {"hand-written": 6.0, "corrections": 3.0}
+WEIGHTS = {"hand-written": 10.0, "corrections": 3.0}
 """Training weight by kind of source (others 1): a hand-written message or an agent's
 deliberate fix is worth more than one composed from a template."""
 CALIB_HAND_SHARE = 0.6
@@ -100,15 +101,13 @@ def fit(rows: Sequence[Row]) -> dict[str, Any]:
         "heads": {},
         "rules": dict(RULES),
     }
-    features, _ = TriageModel(artifact | {"heads": {}}).features(normalised)
+    features, _ = model_input(vectorizer, RUBRIC_SCALE, normalised)
     weights = weights_of(rows, WEIGHTS)
     for name in FIELDS:
         labels = np.asarray([r[name] for r in rows])
-        svm = LinearSVC(
-            C=HEAD_C[name],
-            class_weight=None if name == "category" else "balanced",
-            random_state=SEED,
-        ).fit(features, labels, sample_weight=weights)
+        svm = LinearSVC(C=HEAD_C[name], class_weight="balanced", random_state=SEED).fit(
+            features, labels, sample_weight=weights
+        )
         artifact["heads"][name] = {
             "classes": [str(c) for c in svm.classes_],
             "coef": svm.coef_.astype(np.float32),

@@ -106,6 +106,16 @@ class Head:
         return out
 
 
+def model_input(
+    vectorizer: Any, rubric_scale: float, normalised: Sequence[str]
+) -> tuple[Any, list[frozenset[str]]]:
+    """The model's input for many texts: n-gram weights and rubric situations, side by side
+    (a sparse matrix; training and calibration use it, single texts take ``NgramScorer``)."""
+    found = [triage_rubric.situations(text) for text in normalised]
+    rubric = sparse.csr_matrix(triage_rubric.matrix(found) * rubric_scale)
+    return sparse.hstack([vectorizer.transform(normalised), rubric], format="csr"), found
+
+
 class TriageModel:
     """Loads the artifact once; classifies one text or a batch."""
 
@@ -150,11 +160,7 @@ class TriageModel:
         return cls(cast(dict[str, Any], joblib.load(path)))
 
     def features(self, normalised: Sequence[str]) -> tuple[Any, list[frozenset[str]]]:
-        """The model's input: n-gram weights and rubric situations, side by side."""
-        found = [triage_rubric.situations(text) for text in normalised]
-        rubric = sparse.csr_matrix(triage_rubric.matrix(found) * self.rubric_scale)
-        ngrams = self.vectorizer.transform(normalised)
-        return sparse.hstack([ngrams, rubric], format="csr"), found
+        return model_input(self.vectorizer, self.rubric_scale, normalised)
 
     def probabilities(self, normalised: Sequence[str]) -> dict[str, NDArray[np.float64]]:
         """Per field, a (texts × classes) matrix of calibrated probabilities."""
@@ -202,10 +208,10 @@ class TriageModel:
             confidence = {f: self.junk_confidence for f in FIELDS}
         else:
             urgency = dict(zip(self.heads["urgency"].classes, probs["urgency"], strict=True))
-            if "critical" in situations and label["urgency"] != "critical":
+            if "critical" in situations:
+                floored = label["urgency"] != "critical"
                 label["urgency"] = "critical"
                 confidence["urgency"] = max(float(urgency["critical"]), self.critical_rule)
-                floored = True
             elif (
                 label["urgency"] in ("normal", "low") and urgency["critical"] >= self.critical_floor
             ):
