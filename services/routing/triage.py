@@ -203,31 +203,19 @@ class TriageModel:
         label = {f: self.heads[f].classes[int(np.argmax(p))] for f, p in probs.items()}
         confidence = {f: float(np.max(p)) for f, p in probs.items()}
         floored = False
-        if not has_language(text):
-            label = dict(JUNK)
-            confidence = {f: self.junk_confidence for f in FIELDS}
-        else:
-            urgency = dict(zip(self.heads["urgency"].classes, probs["urgency"], strict=True))
-            if "critical" in situations:
-                floored = label["urgency"] != "critical"
-                label["urgency"] = "critical"
-                confidence["urgency"] = max(float(urgency["critical"]), self.critical_rule)
-            elif (
-                label["urgency"] in ("normal", "low") and urgency["critical"] >= self.critical_floor
-            ):
-                label["urgency"] = "critical" if urgency["critical"] > urgency["high"] else "high"
-                confidence["urgency"] = float(urgency[label["urgency"]])
-                floored = True
         classes = self.heads["category"].classes
-        order = np.argsort(-probs["category"])[:3]
         top = [
-            CategoryScore(
-                category=cast(Category, classes[k]), probability=_unit(float(probs["category"][k]))
-            )
-            for k in order
+            CategoryScore(category=cast(Category, classes[k]), probability=_unit(float(p)))
+            for k in np.argsort(-probs["category"])[:3]
+            for p in (probs["category"][k],)
         ]
         if not has_language(text):
+            label, confidence = dict(JUNK), dict.fromkeys(FIELDS, self.junk_confidence)
             top = [CategoryScore(category="other", probability=self.junk_confidence)]
+        else:
+            label["urgency"], confidence["urgency"], floored = self._urgency(
+                label["urgency"], confidence["urgency"], probs["urgency"], situations
+            )
         return Triage(
             lang=lang,
             lang_confidence=_unit(lang_confidence),
@@ -242,6 +230,22 @@ class TriageModel:
             floored=floored,
             model_version=self.version,
         )
+
+    def _urgency(
+        self,
+        label: str,
+        confidence: float,
+        probs: NDArray[np.float64],
+        situations: frozenset[str],
+    ) -> tuple[str, float, bool]:
+        """The rubric's rules over the model's urgency: (urgency, confidence, raised)."""
+        p = dict(zip(self.heads["urgency"].classes, map(float, probs), strict=True))
+        if "critical" in situations:
+            return "critical", max(p["critical"], self.critical_rule), label != "critical"
+        if label in ("normal", "low") and p["critical"] >= self.critical_floor:
+            raised = "critical" if p["critical"] > p["high"] else "high"
+            return raised, p[raised], True
+        return label, confidence, False
 
 
 def _unit(value: float) -> float:

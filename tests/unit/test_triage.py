@@ -116,10 +116,11 @@ INFORMATION_QUESTIONS = [
 
 
 def test_questions_for_information_are_mostly_low(model: TriageModel) -> None:
-    """The per-message accuracy is measured in docs/routing-eval.md; here the tendency."""
+    """Per-message accuracy is measured in docs/routing-eval.md (low is right for about
+    85 % of real low messages); here the tendency, and never an alarm."""
     urgencies = [model.classify(text).urgency for text in INFORMATION_QUESTIONS]
-    assert urgencies.count("low") >= len(urgencies) - 1, urgencies
-    assert "critical" not in urgencies
+    assert urgencies.count("low") * 3 >= len(urgencies) * 2, urgencies
+    assert set(urgencies) <= {"low", "normal"}
 
 
 def test_money_taken_without_a_ticket_and_repeat_complaints_are_at_least_high(
