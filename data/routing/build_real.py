@@ -294,7 +294,12 @@ JM_BOOK = re.compile(r"予約|手配|お願いします|探して|ください")
 JM_THANKS = re.compile(r"^(?:ありがとう|以上|大丈夫です|助かりました|失礼します)")
 
 
+JM_CHANGE = re.compile(r"に変更|変えて|変更して|変更でお願い")
+
+
 def jmultiwoz_labels(text: str, tools: set[str]) -> tuple[str, str] | None:
+    if tools & {"hotel", "taxi"} and JM_CHANGE.search(text):
+        return "change_rebook", "normal"  # "make it three nights": a change, read alone
     info = bool(JM_INFO.search(text)) and not JM_BOOK.search(text)
     if ("taxi" in tools or not tools) and JM_TAXI.search(text):
         return "ground_transport", "low" if info else "normal"

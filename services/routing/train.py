@@ -35,6 +35,7 @@ from sklearn.svm import LinearSVC
 
 from services.routing import triage_report, triage_rubric
 from services.routing.triage import (
+    CATEGORY_URGENCY,
     DEFAULT_ARTIFACT,
     FIELDS,
     MODEL_DIR,
@@ -133,8 +134,21 @@ def calibrate(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, Any]:
     a, b = fit_platt(raw, right)
     artifact["language"] = {"a": a, "b": b}
     critical = [r["urgency"] == "critical" for r in rows if "critical" in situations_of(r)]
-    artifact["rules"]["critical_rule"] = (sum(critical) + 1) / (len(critical) + 2)
+    artifact["rules"]["critical_rule"] = precision(critical)
+    categories = TriageModel(artifact).classify_batch([r["text"] for r in rows])
+    for name, (implied, _) in CATEGORY_URGENCY.items():
+        hits = [
+            r["urgency"] == implied
+            for r, t in zip(rows, categories, strict=True)
+            if t.category == name and "critical" not in t.situations
+        ]
+        artifact["rules"][f"{name}_rule"] = precision(hits)
     return artifact
+
+
+def precision(hits: Sequence[bool]) -> float:
+    """Share of a rule's decisions that were right, with one prior hit and one miss."""
+    return (sum(hits) + 1) / (len(hits) + 2)
 
 
 def calibration_weights(rows: Sequence[Row]) -> NDArray[np.float64]:

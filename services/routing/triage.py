@@ -58,6 +58,12 @@ FIELDS = ("category", "urgency", "sentiment")
 URGENCIES: tuple[str, ...] = get_args(Urgency)
 SENTIMENTS: tuple[str, ...] = get_args(Sentiment)
 JUNK = {"category": "other", "urgency": "low", "sentiment": "neutral"}
+CATEGORY_URGENCY = {
+    "service_complaint": ("high", ("normal", "low")),
+    "other": ("low", ("normal",)),
+}
+"""Urgency the rubric gives a category, and the model's urgencies it replaces: a complaint
+about the service itself is high; greetings, thanks and information (other) are low."""
 
 
 class CategoryScore(BaseModel):
@@ -151,6 +157,10 @@ class TriageModel:
         self.junk_confidence = float(rules.get("junk_confidence", 0.4))
         self.critical_rule = float(rules.get("critical_rule", 0.9))
         """How often the rubric's critical situations were critical on the calibration pool."""
+        self.category_rules = {
+            name: float(rules.get(f"{name}_rule", 0.5)) for name in CATEGORY_URGENCY
+        }
+        """How often each category's implied urgency was right on the calibration pool."""
         language = artifact.get("language", {})
         self.language_map = (float(language.get("a", 1.0)), float(language.get("b", 0.0)))
         self.metadata: dict[str, Any] = dict(artifact.get("metadata", {}))
@@ -214,7 +224,7 @@ class TriageModel:
             top = [CategoryScore(category="other", probability=self.junk_confidence)]
         else:
             label["urgency"], confidence["urgency"], floored = self._urgency(
-                label["urgency"], confidence["urgency"], probs["urgency"], situations
+                label, confidence["urgency"], probs["urgency"], situations
             )
         return Triage(
             lang=lang,
@@ -233,19 +243,29 @@ class TriageModel:
 
     def _urgency(
         self,
-        label: str,
+        label: dict[str, str],
         confidence: float,
         probs: NDArray[np.float64],
         situations: frozenset[str],
     ) -> tuple[str, float, bool]:
-        """The rubric's rules over the model's urgency: (urgency, confidence, raised)."""
+        """The rubric's rules over the model's urgency: (urgency, confidence, changed).
+
+        Critical situations are critical; nothing likely critical is below high; a
+        complaint about the service is high and other (greetings, thanks, information)
+        low, as the rubric defines them — each rule's confidence is its precision on
+        the calibration pool, unless the model is surer.
+        """
+        urgency = label["urgency"]
         p = dict(zip(self.heads["urgency"].classes, map(float, probs), strict=True))
         if "critical" in situations:
-            return "critical", max(p["critical"], self.critical_rule), label != "critical"
-        if label in ("normal", "low") and p["critical"] >= self.critical_floor:
+            return "critical", max(p["critical"], self.critical_rule), urgency != "critical"
+        if urgency in ("normal", "low") and p["critical"] >= self.critical_floor:
             raised = "critical" if p["critical"] > p["high"] else "high"
             return raised, p[raised], True
-        return label, confidence, False
+        implied = CATEGORY_URGENCY.get(label["category"])
+        if implied and urgency in implied[1]:
+            return implied[0], max(p[implied[0]], self.category_rules[label["category"]]), True
+        return urgency, confidence, False
 
 
 def _unit(value: float) -> float:
