@@ -82,12 +82,10 @@ def bucket(group: str) -> str:
     return "calib" if value < EVAL_SHARE + CALIB_SHARE else "train"
 
 
-def shared_root(given: Path | None) -> Path:
+def shared_root(given: Path | None) -> Path | None:
+    """``../shared/data`` next to the checkout (or next to the worktrees' folder)."""
     candidates = [given] if given else [p / "shared" / "data" for p in HERE.parents[1:4]]
-    for candidate in candidates:
-        if candidate is not None and (candidate / "real").is_dir():
-            return candidate
-    raise SystemExit(f"no shared data found (tried {candidates}); pass --shared")
+    return next((c for c in candidates if c is not None and (c / "real").is_dir()), None)
 
 
 # ---------------------------------------------------------------- SGD (en, CC BY-SA 4.0)
@@ -406,6 +404,11 @@ def main() -> None:
     parser.add_argument("--reserved", action="store_true", help="print the unused reserved rows")
     args = parser.parse_args()
     root = shared_root(args.shared)
+    if root is None:
+        print(
+            "warning: no ../shared/data/real: the committed real/*.jsonl are kept", file=sys.stderr
+        )
+        return
     held_out = held_out_keys()
     for name, read in SOURCES.items():
         rows = list(read(root))

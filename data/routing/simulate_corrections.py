@@ -50,6 +50,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=CORRECTIONS)
     args = parser.parse_args()
     root = build_real.shared_root(args.shared)
+    if root is None:
+        raise SystemExit("no ../shared/data/real to draw real messages from; pass --shared")
     held_out = build_real.held_out_keys()
     rows = [
         row
