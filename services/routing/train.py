@@ -82,6 +82,8 @@ CALIB_HAND_SHARE = 0.6
 set): they stand for the hard traffic (stranded travellers, sarcasm, several issues at
 once) that the mapped dialogue turns lack, so they are not outweighed by their number."""
 RULES = {"critical_floor": 0.25, "junk_confidence": 0.4}
+HAND_LABELLED_ONLY = frozenset({"sentiment"})
+"""Fields whose mapped labels are defaults, not annotation: calibrated on hand labels."""
 
 
 def weights_of(rows: Sequence[Row], table: dict[str, float]) -> NDArray[np.float64]:
@@ -124,10 +126,16 @@ def calibrate(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, Any]:
     model = TriageModel(artifact)
     features, _ = model.features([normalise(r["text"]) for r in rows])
     weights = calibration_weights(rows)
+    labelled = np.asarray([r.get("labels") == "hand" for r in rows])
     for name, head in model.heads.items():
         scores = np.asarray(features @ head.weights, dtype=np.float64) + head.bias
         truth = np.asarray([head.classes.index(r[name]) for r in rows], dtype=np.intp)
-        artifact["heads"][name]["temperature"] = fit_temperature(scores, truth, weights)
+        # The sets carry no sentiment annotation: a mapped row's "neutral" is a default,
+        # so sentiment is calibrated on hand-labelled rows only.
+        use = labelled if name in HAND_LABELLED_ONLY else np.ones(len(rows), dtype=bool)
+        artifact["heads"][name]["temperature"] = fit_temperature(
+            scores[use], truth[use], weights[use]
+        )
     worded = [r for r in rows if has_language(r["text"])]
     detected = [detect_language(r["text"]) for r in worded]
     raw = np.asarray([confidence for _, confidence in detected], dtype=np.float64)

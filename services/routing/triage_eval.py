@@ -200,6 +200,24 @@ def calibration_table(s: Slice) -> list[str]:
     return lines
 
 
+def calibration_by_slice(rows: Sequence[Slice]) -> list[str]:
+    """ECE and the share right at confidence ≥ 0.9, per field, one slice a row."""
+    names = ("lang", "category", "urgency", "sentiment")
+    lines = [
+        "| slice | " + " | ".join(f"{n} ECE / right at ≥ 0.9" for n in names) + " |",
+        "| --- |" + " --: |" * len(names),
+    ]
+    for s in rows:
+        cells = [
+            f"{s.fields[n].ece:.3f} / {s.fields[n].confident_accuracy:.2f}"
+            if n in s.fields
+            else "–"
+            for n in names
+        ]
+        lines.append(f"| {s.name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def bands_table(s: Slice) -> list[str]:
     names = list(s.fields)
     header = "| confidence | " + " | ".join(f"{n}: n / mean conf / acc" for n in names) + " |"

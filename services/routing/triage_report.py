@@ -20,6 +20,7 @@ from services.routing.triage_eval import (
     Slice,
     acceptance,
     bands_table,
+    calibration_by_slice,
     calibration_table,
     category_matrix,
     predict,
@@ -110,6 +111,7 @@ def show(report: Report, out: TextIO = sys.stdout) -> None:
     print("\n".join(table([report.real, *report.real_by_lang, *report.real_by_source])), file=out)
     print("\n## Calibration on real text\n", file=out)
     print("\n".join(calibration_table(report.real)), file=out)
+    print("\n".join(calibration_by_slice(report.real_by_lang)), file=out)
     print("\nurgency (rows: true, columns: predicted)", file=out)
     print("\n".join(urgency_matrix(report.real)), file=out)
     if report.fresh:
@@ -162,6 +164,10 @@ def write(path: Path, report: Report, meta: dict[str, Any]) -> None:
         "",
         *calibration_table(real),
         "",
+        "By language and by source:",
+        "",
+        *calibration_by_slice([*report.real_by_lang, *report.real_by_source]),
+        "",
         "Confidence against accuracy, per field (predictions, mean confidence, share right):",
         "",
         *bands_table(real),
@@ -191,7 +197,11 @@ def write(path: Path, report: Report, meta: dict[str, Any]) -> None:
         "",
         *table(report.templates),
         "",
-        *calibration_table(report.templates[0]),
+        *calibration_by_slice(report.templates),
+        "",
+        "Urgency confusion matrix (templates and public sets):",
+        "",
+        *urgency_matrix(report.templates[0]),
         "",
         *_speed_lines(),
     ]
