@@ -98,11 +98,12 @@ soak: install ## ten minutes at a steady 10 contacts/s: RSS of every service per
 chaos-short: install ## the chaos suite in under 3 minutes: 10 s store outage, no broker restart (CI)
 	$(PY) bench/chaos.py --short
 
-train-routing: install ## rebuild the routing corpus, train the triage model, write docs/routing-eval.md
+train-routing: install ## rebuild the template corpus and the real-text pools, train and calibrate the triage model, write docs/routing-eval.md
 	$(PY) data/routing/build_corpus.py
-	$(PY) -m services.routing.train
+	$(PY) data/routing/build_real.py
+	$(PY) -m services.routing.train --fresh
 
-eval-routing: install ## accuracy and macro-F1 of the committed triage model on the held-out split
+eval-routing: install ## the committed triage model on the hand-labelled real-text set first, then on the templates' held-out split
 	$(PY) -m services.routing.train --eval
 
 calibrate-kb: install ## calibrate the knowledge-base bot's threshold, write docs/routing-kb-eval.md

@@ -315,6 +315,18 @@ class TicketRouted(Event):
     top_categories: list[CategoryConfidence] = Field(
         default_factory=list, description="The classifier's best categories, most likely first."
     )
+    category_confidence: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Calibrated probability of ``category``."
+    )
+    urgency_confidence: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Calibrated probability of ``urgency``."
+    )
+    sentiment_confidence: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Calibrated probability of ``sentiment``."
+    )
+    language_confidence: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Calibrated probability of ``language``."
+    )
     rule: str | None = Field(
         default=None, description="The routing rule that picked the queue (see docs/routing.md)."
     )

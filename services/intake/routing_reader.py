@@ -34,6 +34,10 @@ class CaseInfo:
 
     urgency: str | None = None
     sentiment: str | None = None
+    confidences: dict[str, tuple[str, float]] = field(default_factory=dict)
+    """Field → (what the classifier read, its calibrated probability), for every field."""
+    needs_human_look: bool = False
+    """Routing left it in the triage queue: the classifier was unsure of its category."""
     rule: str | None = None
     reason: str | None = None
     suggestions: list[Suggestion] = field(default_factory=list)
@@ -80,6 +84,8 @@ class RoutingReader:
         return CaseInfo(
             urgency=case.get("urgency"),
             sentiment=case.get("sentiment"),
+            confidences=confidences(case),
+            needs_human_look=bool(case.get("needs_human_look")),
             rule=case.get("rule"),
             reason=case.get("reason"),
             suggestions=suggestions,
@@ -109,6 +115,19 @@ class RoutingReader:
                     )
                 )
         return found
+
+
+CLASSIFIED = ("category", "urgency", "sentiment", "language")
+
+
+def confidences(case: dict[str, Any]) -> dict[str, tuple[str, float]]:
+    """Each classified field the case carries with a confidence (older cases lack some)."""
+    found = {}
+    for name in CLASSIFIED:
+        value, confidence = case.get(name), case.get(f"{name}_confidence")
+        if isinstance(value, str) and isinstance(confidence, int | float):
+            found[name] = (value, float(confidence))
+    return found
 
 
 async def _none() -> None:

@@ -26,7 +26,9 @@ from runtime.errors import StrictJsonRoute, invalid
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound, Repository
 from services.routing.corrections import training_rows
 from services.routing.domain import (
+    DEFAULT_TRIAGE_THRESHOLD,
     RESERVED_QUEUES,
+    TRIAGE_QUEUE,
     Agent,
     AssignmentMode,
     BotAnswer,
@@ -72,10 +74,17 @@ class CaseView(BaseModel):
     queue: str | None
     assignee: str | None
     category: str | None = None
+    category_confidence: float | None = None
     language: str | None = None
+    language_confidence: float | None = None
     urgency: str | None = None
+    urgency_confidence: float | None = None
     sentiment: str | None = None
+    sentiment_confidence: float | None = None
     top_categories: list[CategoryConfidence] = Field(default_factory=list)
+    needs_human_look: bool = Field(
+        default=False, description="In the triage queue: the classifier was unsure of it."
+    )
     rule: str | None
     reason: str | None
     bot: BotAnswer | None
@@ -199,6 +208,13 @@ class PolicyIn(BaseModel):
         default=AssignmentMode.LEAST_LOADED,
         description="How a ticket picks among free agents: least_loaded or round_robin.",
     )
+    triage_threshold: float = Field(
+        default=DEFAULT_TRIAGE_THRESHOLD,
+        ge=0.0,
+        le=1.0,
+        description="Below this category confidence a ticket goes to the triage queue "
+        "(needs a human look) instead of a team.",
+    )
 
 
 class PolicyView(PolicyIn):
@@ -214,10 +230,15 @@ def case_view(case: RoutingCase) -> CaseView:
     return view.model_copy(
         update={
             "category": triage.category,
+            "category_confidence": triage.category_confidence,
             "language": triage.language,
+            "language_confidence": triage.language_confidence,
             "urgency": triage.urgency,
+            "urgency_confidence": triage.urgency_confidence,
             "sentiment": triage.sentiment,
+            "sentiment_confidence": triage.sentiment_confidence,
             "top_categories": triage.top_categories,
+            "needs_human_look": case.queue == TRIAGE_QUEUE,
         }
     )
 

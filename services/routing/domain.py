@@ -75,6 +75,9 @@ class TriageView(BaseModel):
     sentiment_confidence: float
     top_categories: list[CategoryConfidence]
     model_version: str
+    urgency_confidence: float | None = None
+    language_confidence: float | None = None
+    """None on case files written before triage-v2."""
 
     def probability(self, category: str) -> float:
         """The category's probability if it is among the top ones, else 0."""
@@ -168,9 +171,11 @@ def adjust_priority(base: Priority, signals: UrgencySignals) -> tuple[Priority, 
 
 EXPERT_QUEUE = "expert"
 GENERAL_QUEUE = "general"
-RESERVED_QUEUES = frozenset({EXPERT_QUEUE, GENERAL_QUEUE})
-LOW_CONFIDENCE = 0.5
-"""Below this category probability the case goes to the general desk to be sorted by hand."""
+TRIAGE_QUEUE = "triage"
+RESERVED_QUEUES = frozenset({EXPERT_QUEUE, GENERAL_QUEUE, TRIAGE_QUEUE})
+DEFAULT_TRIAGE_THRESHOLD = 0.5
+"""Below this calibrated category probability a case goes to the triage queue ("needs a
+human look") instead of a team; a tenant sets its own in its routing policy."""
 
 
 class QueueDef(BaseModel):
@@ -207,6 +212,7 @@ DEFAULT_QUEUES: tuple[QueueDef, ...] = (
     QueueDef(id="complaints", name="Complaints", categories=(COMPLAINT,), expert_only=True),
     QueueDef(id=EXPERT_QUEUE, name="Expert desk: critical cases and appeals", expert_only=True),
     QueueDef(id=GENERAL_QUEUE, name="General desk"),
+    QueueDef(id=TRIAGE_QUEUE, name="Triage: needs a human look"),
 )
 
 
@@ -239,20 +245,24 @@ def select_queue(
     queues: Mapping[str, QueueDef],
     *,
     appeal: AppealLevel | None = None,
+    threshold: float = DEFAULT_TRIAGE_THRESHOLD,
 ) -> tuple[QueueDef, Rule]:
     """Appeals and critical cases to the expert desk; otherwise the category's family queue.
 
-    A complaint goes to the complaints queue (experts only); a case the
-    classifier is unsure of goes to the general desk.
+    A complaint goes to the complaints queue (experts only); a case whose category the
+    classifier is less sure of than the tenant's ``threshold`` goes to the triage queue
+    to be sorted by a person; a confident ``other`` to the general desk.
     """
     if appeal is not None:
         return queues[EXPERT_QUEUE], Rule.APPEAL
     if priority is Priority.CRITICAL:
         return queues[EXPERT_QUEUE], Rule.CRITICAL
-    if triage is None or triage.category == UNSURE_CATEGORY:
-        return queues[GENERAL_QUEUE], Rule.LOW_CONFIDENCE
-    if triage.category != COMPLAINT and triage.category_confidence < LOW_CONFIDENCE:
-        return queues[GENERAL_QUEUE], Rule.LOW_CONFIDENCE
+    if triage is None:
+        return queues[TRIAGE_QUEUE], Rule.LOW_CONFIDENCE
+    if triage.category != COMPLAINT and triage.category_confidence < threshold:
+        return queues[TRIAGE_QUEUE], Rule.LOW_CONFIDENCE
+    if triage.category == UNSURE_CATEGORY:
+        return queues[GENERAL_QUEUE], Rule.CATEGORY
     family = family_queue(triage.category, queues)
     rule = Rule.COMPLAINT if triage.category == COMPLAINT else Rule.CATEGORY
     return family or queues[GENERAL_QUEUE], rule
@@ -304,6 +314,8 @@ class RoutingPolicy(Aggregate):
     """Reviews second appeals."""
     bot_enabled: bool = True
     assignment: AssignmentMode = AssignmentMode.LEAST_LOADED
+    triage_threshold: float = Field(default=DEFAULT_TRIAGE_THRESHOLD, ge=0.0, le=1.0)
+    """Below this category confidence a case waits in the triage queue for a human look."""
 
     @classmethod
     def default(cls, tenant_id: str) -> RoutingPolicy:
@@ -1011,6 +1023,10 @@ class RoutingCase(Aggregate):
                 urgency=triage.urgency if triage else None,
                 sentiment=triage.sentiment if triage else None,
                 top_categories=triage.top_categories if triage else [],
+                category_confidence=triage.category_confidence if triage else None,
+                urgency_confidence=triage.urgency_confidence if triage else None,
+                sentiment_confidence=triage.sentiment_confidence if triage else None,
+                language_confidence=triage.language_confidence if triage else None,
                 rule=self.rule.value if self.rule else None,
                 bot_decision=self.bot_decision,
                 proactive=self.proactive,

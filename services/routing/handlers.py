@@ -60,8 +60,10 @@ def triage_view(triage: Triage) -> TriageView:
         category=triage.category,
         category_confidence=round(triage.category_confidence, 4),
         urgency=triage.urgency,
+        urgency_confidence=round(triage.urgency_confidence, 4),
         sentiment=triage.sentiment,
         sentiment_confidence=round(triage.sentiment_confidence, 4),
+        language_confidence=round(triage.lang_confidence, 4),
         top_categories=[
             CategoryConfidence(category=c.category, confidence=round(c.probability, 4))
             for c in triage.top_categories
@@ -72,7 +74,7 @@ def triage_view(triage: Triage) -> TriageView:
 
 def _warm_model() -> TriageModel:
     model = default_model()
-    model.classify("warm up: 你好 こんにちは")  # builds the language detectors once
+    model.classify("warm up: 你好 こんにちは")  # builds the vectorizer's caches once
     return model
 
 
@@ -315,7 +317,9 @@ class Router:
     ) -> Route:
         case.know_managers(policy)
         queues = await self.store.catalogue(case.tenant_id)
-        queue, rule = select_queue(case.triage, priority, queues, appeal=appeal)
+        queue, rule = select_queue(
+            case.triage, priority, queues, appeal=appeal, threshold=policy.triage_threshold
+        )
         if appeal is AppealLevel.SUPPORT_MANAGER and policy.support_manager:
             manager = policy.support_manager
             assignment = Assignment(manager, f"{manager}: the support manager reviews it")
@@ -338,12 +342,12 @@ class Router:
     async def _reroute(self, case: RoutingCase, corrected: TriageView) -> Route:
         """The route after a re-categorisation: the new family queue, or the same one."""
         queues = await self.store.catalogue(case.tenant_id)
-        queue, _ = select_queue(corrected, case.priority, queues)
+        policy = await self.store.policy(case.tenant_id)
+        queue, _ = select_queue(corrected, case.priority, queues, threshold=policy.triage_threshold)
         if case.rule in (Rule.APPEAL, Rule.CRITICAL) or queue.id == case.queue:
             kept = queues.get(case.queue or "", queue)
             assignment = Assignment(case.assignee, f"assignee kept ({case.assignee or 'none'})")
             return Route(kept, Rule.RECATEGORISED, assignment, case.priority, "", case.bot_decision)
-        policy = await self.store.policy(case.tenant_id)
         route = await self._route(
             case.model_copy(update={"triage": corrected}),
             policy,

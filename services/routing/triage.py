@@ -1,26 +1,33 @@
-"""First-stage triage of a contact's text: language, category, urgency, sentiment.
+"""Triage of a contact's text: language, category, urgency and sentiment, each with a
+calibrated probability.
 
-Pure and importable: no I/O beyond loading the versioned artifact once. The model is
-TF-IDF over character 1–4-grams (no word segmentation needed for Chinese or Japanese)
-with one multinomial logistic-regression head per field, trained by
-``services/routing/train.py`` on ``data/routing/corpus.jsonl``; prediction is one
-sparse matrix product, so a single text takes about a millisecond.
+Pure and importable: no I/O beyond loading the versioned artifact once. The first
+stage is TF-IDF over character 1–4-grams of the normalised text (no word
+segmentation needed for Chinese or Japanese) plus the urgency rubric's situations
+(``triage_rubric``: blocked on the road, a disruption within hours, safety, money
+taken without service, a repeat contact…), with one linear head per field, trained
+by ``services/routing/train.py``; a text costs well under a millisecond.
 
-Language comes from ``lingua`` restricted to English/Chinese/Japanese (a wider Latin
-detector and script checks turn other languages into ``other``); Simplified and
-Traditional Chinese are told apart with the official ``opencc`` package: converting
-Traditional to Simplified changes a Traditional text and leaves a Simplified one alone.
+Each head's scores become probabilities through a softmax whose temperature was
+fitted on real held-out text (the calibration pool, never trained on), so a
+confidence of 0.9 means about nine in ten right on real messages. Language comes
+from ``triage_lang`` (scripts, opencc, lingua) and its confidence through a
+logistic map fitted on the same pool.
 
-Urgency is the model's answer corrected by explicit cues (see ``apply_urgency_signals``):
-an explicit "not urgent" makes it low, "urgent"/"today" at least high, and "I fly in
-two hours"/"stranded" critical when the category is one where that is a travel
-emergency. Precision of each signal on the training split is in ``docs/routing-eval.md``.
+Two rules sit on top, from the rubric (docs/routing.md):
+
+* a message that describes being blocked on the road now or within hours, a
+  departure within a day cancelled or badly delayed, or a safety or health emergency
+  is ``critical`` (with the rule's precision on the calibration pool as confidence,
+  unless the model is surer); one the model finds at least ``critical_floor`` likely
+  critical is never scored below ``high``;
+* a message with no words (empty, digits, punctuation, a bare link) is ``other``,
+  ``low``, ``neutral`` at the low ``junk_confidence``, so it goes to a human look.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -29,36 +36,34 @@ from typing import Any, Literal, cast, get_args
 
 import joblib
 import numpy as np
-import opencc
-from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
+from scipy import sparse
 
 from contracts.taxonomy import Category
+from services.routing import triage_rubric
+from services.routing.triage_lang import Lang, detect_language, has_language, warm_up
+from services.routing.triage_ngrams import NgramScorer
+from services.routing.triage_text import normalise
 
-MODEL_VERSION = "triage-v1"
+__all__ = ["Lang", "Triage", "TriageModel", "default_model", "detect_language", "normalise"]
+
+MODEL_VERSION = "triage-v2"
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 DEFAULT_ARTIFACT = MODEL_DIR / f"{MODEL_VERSION}.joblib"
 
-Lang = Literal["zh-Hans", "zh-Hant", "en", "ja", "other"]
 Urgency = Literal["critical", "high", "normal", "low"]
 Sentiment = Literal["negative", "neutral", "positive"]
 FIELDS = ("category", "urgency", "sentiment")
 URGENCIES: tuple[str, ...] = get_args(Urgency)
 SENTIMENTS: tuple[str, ...] = get_args(Sentiment)
-
-# Categories where "my flight leaves in two hours" makes the case a travel emergency.
-TRAVEL_NOW = frozenset(
-    {
-        "booking_failure",
-        "change_rebook",
-        "flight_disruption",
-        "hotel_issue",
-        "ground_transport",
-        "baggage",
-        "approval",
-    }
-)
+JUNK = {"category": "other", "urgency": "low", "sentiment": "neutral"}
+CATEGORY_URGENCY = {
+    "service_complaint": ("high", ("normal", "low")),
+    "other": ("low", ("normal",)),
+}
+"""Urgency the rubric gives a category, and the model's urgencies it replaces: a complaint
+about the service itself is high; greetings, thanks and information (other) are low."""
 
 
 class CategoryScore(BaseModel):
@@ -69,7 +74,7 @@ class CategoryScore(BaseModel):
 
 
 class Triage(BaseModel):
-    """What routing needs to pick a queue and a priority, with the model's confidence."""
+    """What routing needs to pick a queue and a priority, with calibrated confidences."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -82,224 +87,39 @@ class Triage(BaseModel):
     sentiment: Sentiment
     sentiment_confidence: float = Field(ge=0.0, le=1.0)
     top_categories: list[CategoryScore]
-    urgency_signal: Literal["critical", "high", "low"] | None = None
-    """The explicit urgency cue that overrode the model, if any (for audit)."""
+    situations: tuple[str, ...] = ()
+    """The rubric situations read in the text (``triage_rubric.FEATURES``), for audit."""
+    floored: bool = False
+    """The urgency was raised by the rubric's rules for critical situations."""
     model_version: str = MODEL_VERSION
-
-
-# ---------------------------------------------------------------- text normalisation
-
-_T2S = opencc.OpenCC("t2s.json")
-_S2T = opencc.OpenCC("s2t.json")
-_DIGITS = re.compile(r"\d+")
-# Cantonese characters that a Simplified writer does not use but t2s leaves unchanged.
-_CANTONESE = re.compile(r"[唔咗嘅喺冇啲嗰咁噉囉嘢哋佢乜㗎喎]")
-
-
-def normalise(text: str) -> str:
-    """The model's view of a text: NFKC, Simplified script, lower case, digits as ``0``.
-
-    Folding Traditional into Simplified lets both scripts share what was learnt;
-    folding digit runs keeps order and flight numbers from being memorised.
-    """
-    folded = _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
-    return _DIGITS.sub("0", folded)
-
-
-# ---------------------------------------------------------------- language
-
-_OTHER_SCRIPTS = re.compile(
-    r"[\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f\u1100-\u11ff\uac00-\ud7af]"
-)
-_LETTERS = re.compile(r"[^\W\d_]")
-_HAN = re.compile(r"[\u3400-\u9fff]")
-_OTHER_LATIN = (
-    Language.FRENCH,
-    Language.GERMAN,
-    Language.SPANISH,
-    Language.PORTUGUESE,
-    Language.ITALIAN,
-    Language.DUTCH,
-    Language.INDONESIAN,
-    Language.VIETNAMESE,
-    Language.TURKISH,
-    Language.TAGALOG,
-)
-
-
-@cache
-def _detectors() -> tuple[LanguageDetector, LanguageDetector]:
-    main = LanguageDetectorBuilder.from_languages(
-        Language.ENGLISH, Language.CHINESE, Language.JAPANESE
-    ).build()
-    latin = LanguageDetectorBuilder.from_languages(Language.ENGLISH, *_OTHER_LATIN).build()
-    return main, latin
-
-
-def chinese_script(text: str) -> tuple[Lang, float]:
-    """zh-Hant if converting to Simplified changes more characters than the reverse."""
-    to_simplified = _changed(text, _T2S.convert(text))
-    to_traditional = _changed(text, _S2T.convert(text))
-    if to_simplified == to_traditional:
-        if _CANTONESE.search(text):
-            return "zh-Hant", 0.75
-        return "zh-Hans", 0.5
-    lang: Lang = "zh-Hant" if to_simplified > to_traditional else "zh-Hans"
-    return lang, (max(to_simplified, to_traditional) + 1) / (to_simplified + to_traditional + 2)
-
-
-def _changed(before: str, after: str) -> int:
-    if len(before) != len(after):
-        return abs(len(before) - len(after)) + 1
-    return sum(a != b for a, b in zip(before, after, strict=True))
-
-
-def detect_language(text: str) -> tuple[Lang, float]:
-    """One of zh-Hans, zh-Hant, en, ja, or ``other``, with a confidence in [0, 1]."""
-    letters = _LETTERS.findall(text)
-    if not letters:
-        return "other", 0.0
-    foreign = len(_OTHER_SCRIPTS.findall(text))
-    if foreign * 2 >= len(letters):
-        return "other", foreign / len(letters)
-    main, latin = _detectors()
-    values = main.compute_language_confidence_values(text)
-    if not values or values[0].value <= 0.0:
-        return "other", 0.0
-    best = values[0]
-    confidence = float(best.value)
-    if best.language == Language.JAPANESE:
-        return "ja", confidence
-    if best.language == Language.CHINESE:
-        lang, script_confidence = chinese_script(text)
-        return lang, confidence * script_confidence
-    if len(text.split()) >= 3 and not _HAN.search(text):
-        wide = {v.language: v.value for v in latin.compute_language_confidence_values(text)}
-        top = max(wide, key=wide.__getitem__)
-        if top != Language.ENGLISH and wide[top] >= 0.5 and wide[Language.ENGLISH] <= 0.2:
-            return "other", float(wide[top])
-    return "en", confidence
-
-
-# ---------------------------------------------------------------- urgency signals
-
-_NUM = r"(?:\d+|an?|one|two|three|four|five|few|couple of)"
-_CRITICAL = re.compile(
-    "|".join(
-        [
-            rf"\b(?:in|within|under|less than) {_NUM} ?(?:hours?|hrs?|minutes?|mins?)\b",
-            r"\bstranded\b",
-            r"\bstuck (?:at|in|on|here)\b",
-            r"\b(?:right now|as we speak)\b",
-            r"\bat the (?:airport|gate|counter|terminal|station|front desk)\b",
-            r"\bboarding (?:now|starts|closes|in)\b",
-            r"\bemergency\b",
-            r"\bnowhere to (?:stay|sleep|go)\b",
-            r"\b(?:not|don't feel) safe\b",
-            r"\bimmediately\b",
-            r"\d+ ?[个個]?(?:小时|钟)(?:后|内)",
-            r"\d+ ?分钟后",
-            r"滞留|困在|被困|走不了|去不了|回不去",
-            r"(?:现在|而家|人)就?(?:在|喺)(?:机场|柜台|柜位|登机口|航站楼|航厦|车站)",
-            r"没地方(?:住|去)|冇地方|无处可去",
-            r"紧急|急需|救命",
-            r"马上就?要?登机|登机了",
-            r"\d+ ?時間(?:後|以内)",
-            r"あと\d+分",
-            r"足止め|立ち往生|取り残|動けません|進めません",
-            r"今.{0,6}(?:空港|カウンター|ゲート|駅)",
-            r"緊急|すぐに助け|今すぐ",
-            r"泊まる(?:ところ|場所)が(?:ありません|ない)",
-            r"搭乗(?:が始まって|開始|です)",
-        ]
-    )
-)
-_LOW = re.compile(
-    "|".join(
-        [
-            r"\bnot urgent\b",
-            r"\bno (?:rush|hurry|urgency)\b",
-            r"\bwhenever\b",
-            r"\bnot time[- ]critical\b",
-            r"\bwhen you (?:get a chance|can|have time)\b",
-            r"\bno deadline\b",
-            r"\btake your time\b",
-            r"\bat your convenience\b",
-            r"\bfor future reference\b",
-            r"\bcan wait\b",
-            r"\blow priority\b",
-            r"不急|不着急|不用急|唔急|不赶|慢慢|有空|得闲|方便的时候|没有截止|没有期限|以后参考|之后参考",
-            r"急ぎ(?:ません|ではありません)|急ぎじゃない|ゆっくり|お手すき|時間のある|手が空いた",
-            r"ご都合のよい|期限はありません|参考までに|締め切りのある話では",
-        ]
-    )
-)
-_HIGH = re.compile(
-    "|".join(
-        [
-            r"\burgent\b",
-            r"\basap\b",
-            r"\bas soon as possible\b",
-            r"\b(?:today|tonight|tomorrow)\b",
-            r"\bby end of day\b",
-            r"\bprioriti[sz]e\b",
-            r"\bexpedite\b",
-            r"\bdeadline\b",
-            r"急|尽快|今天|今晚|明天|明早|今日|听日|优先|截止",
-            r"至急|本日|明日|優先|締め切り|今夜|早めに|できるだけ早く",
-        ]
-    )
-)
-
-UrgencySignal = Literal["critical", "high", "low"]
-
-
-def urgency_signals(normalised: str) -> frozenset[UrgencySignal]:
-    """The explicit urgency cues in a normalised text (see ``normalise``)."""
-    found: set[UrgencySignal] = set()
-    if _CRITICAL.search(normalised):
-        found.add("critical")
-    if _LOW.search(normalised):
-        found.add("low")
-    elif _HIGH.search(normalised):  # "not urgent" also contains "urgent"
-        found.add("high")
-    return frozenset(found)
-
-
-def apply_urgency_signals(
-    model_urgency: str, category: str, signals: frozenset[UrgencySignal]
-) -> tuple[str, UrgencySignal | None]:
-    """Combine the model's urgency with explicit cues; returns the cue that decided, if any.
-
-    "Stranded"/"in two hours" makes a travel case critical; otherwise an explicit
-    "not urgent" lowers anything short of critical, and "urgent"/"today" raises
-    normal or low to high.
-    """
-    if "critical" in signals and category in TRAVEL_NOW:
-        return "critical", None if model_urgency == "critical" else "critical"
-    if model_urgency == "critical":
-        return model_urgency, None
-    if "low" in signals and model_urgency != "low":
-        return "low", "low"
-    if "high" in signals and model_urgency in ("normal", "low"):
-        return "high", "high"
-    return model_urgency, None
-
-
-# ---------------------------------------------------------------- the model
-
-# How sure an explicit cue is; the cues' measured precision on the training split is
-# 0.84 (high) to 0.99 (low), so they are reported as this confident, not as certain.
-_SIGNAL_CONFIDENCE = 0.85
 
 
 @dataclass(frozen=True)
 class Head:
-    """One softmax head: the classes and their columns in the stacked weight matrix."""
+    """One softmax head: its classes, weights and fitted temperature."""
 
     classes: tuple[str, ...]
-    start: int
-    stop: int
+    weights: NDArray[np.float32]
+    bias: NDArray[np.float32]
+    temperature: float
+
+    def probabilities(self, features: Any) -> NDArray[np.float64]:
+        scores = np.asarray(features @ self.weights, dtype=np.float64) + self.bias
+        scores *= self.temperature
+        scores -= scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
+        out: NDArray[np.float64] = exp / exp.sum(axis=1, keepdims=True)
+        return out
+
+
+def model_input(
+    vectorizer: Any, rubric_scale: float, normalised: Sequence[str]
+) -> tuple[Any, list[frozenset[str]]]:
+    """The model's input for many texts: n-gram weights and rubric situations, side by side
+    (a sparse matrix; training and calibration use it, single texts take ``NgramScorer``)."""
+    found = [triage_rubric.situations(text) for text in normalised]
+    rubric = sparse.csr_matrix(triage_rubric.matrix(found) * rubric_scale)
+    return sparse.hstack([vectorizer.transform(normalised), rubric], format="csr"), found
 
 
 class TriageModel:
@@ -310,82 +130,142 @@ class TriageModel:
             raise ValueError(f"artifact is {artifact.get('version')!r}, expected {MODEL_VERSION}")
         self.version: str = artifact["version"]
         self.vectorizer = artifact["vectorizer"]
-        blocks: list[NDArray[np.float32]] = []
-        biases: list[NDArray[np.float32]] = []
-        self.heads: dict[str, Head] = {}
+        self.rubric_scale = float(artifact["rubric_scale"])
+        self.heads = {
+            name: Head(
+                tuple(head["classes"]),
+                np.ascontiguousarray(np.asarray(head["coef"], dtype=np.float32).T),
+                np.asarray(head["intercept"], dtype=np.float32),
+                float(head.get("temperature", 1.0)),
+            )
+            for name, head in artifact["heads"].items()
+        }
+        self.slices: dict[str, slice] = {}
         start = 0
-        for field in FIELDS:
-            head = artifact["heads"][field]
-            coef = np.asarray(head["coef"], dtype=np.float32)
-            blocks.append(coef.T)
-            biases.append(np.asarray(head["intercept"], dtype=np.float32))
-            self.heads[field] = Head(tuple(head["classes"]), start, start + coef.shape[0])
-            start += coef.shape[0]
-        self.weights: NDArray[np.float32] = np.ascontiguousarray(np.hstack(blocks))
-        self.bias: NDArray[np.float32] = np.concatenate(biases)
+        for name, head in self.heads.items():
+            self.slices[name] = slice(start, start + len(head.classes))
+            start += len(head.classes)
+        self.scorer = NgramScorer(
+            self.vectorizer,
+            np.ascontiguousarray(np.hstack([h.weights for h in self.heads.values()])),
+            np.concatenate([h.bias for h in self.heads.values()]),
+            triage_rubric.FEATURES,
+            self.rubric_scale,
+        )
+        rules = artifact.get("rules", {})
+        self.critical_floor = float(rules.get("critical_floor", 0.25))
+        self.junk_confidence = float(rules.get("junk_confidence", 0.4))
+        self.critical_rule = float(rules.get("critical_rule", 0.9))
+        """How often the rubric's critical situations were critical on the calibration pool."""
+        self.category_rules = {
+            name: float(rules.get(f"{name}_rule", 0.5)) for name in CATEGORY_URGENCY
+        }
+        """How often each category's implied urgency was right on the calibration pool."""
+        language = artifact.get("language", {})
+        self.language_map = (float(language.get("a", 1.0)), float(language.get("b", 0.0)))
         self.metadata: dict[str, Any] = dict(artifact.get("metadata", {}))
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_ARTIFACT) -> TriageModel:
         return cls(cast(dict[str, Any], joblib.load(path)))
 
+    def features(self, normalised: Sequence[str]) -> tuple[Any, list[frozenset[str]]]:
+        return model_input(self.vectorizer, self.rubric_scale, normalised)
+
     def probabilities(self, normalised: Sequence[str]) -> dict[str, NDArray[np.float64]]:
-        """Per field, a (texts × classes) matrix of probabilities of normalised texts."""
-        features = self.vectorizer.transform(normalised)
-        scores = np.asarray(features @ self.weights, dtype=np.float64) + self.bias
-        out: dict[str, NDArray[np.float64]] = {}
-        for field, head in self.heads.items():
-            block = scores[:, head.start : head.stop]
-            block = np.exp(block - block.max(axis=1, keepdims=True))
-            out[field] = block / block.sum(axis=1, keepdims=True)
-        return out
+        """Per field, a (texts × classes) matrix of calibrated probabilities."""
+        features, _ = self.features(normalised)
+        return {name: head.probabilities(features) for name, head in self.heads.items()}
 
     def classify(self, text: str) -> Triage:
         return self.classify_batch([text])[0]
 
     def classify_batch(self, texts: Sequence[str]) -> list[Triage]:
-        if not texts:
-            return []
-        normalised = [normalise(t) for t in texts]
-        probs = self.probabilities(normalised)
-        return [
-            self._triage(text, norm, {f: p[i] for f, p in probs.items()})
-            for i, (text, norm) in enumerate(zip(texts, normalised, strict=True))
-        ]
+        out = []
+        for text in texts:
+            normalised = normalise(text)
+            found = triage_rubric.situations(normalised)
+            out.append(self._triage(text, found, self.scored(normalised, found)))
+        return out
 
-    def _triage(self, text: str, normalised: str, probs: dict[str, NDArray[np.float64]]) -> Triage:
-        lang, lang_confidence = detect_language(text)
-        best = {f: int(np.argmax(p)) for f, p in probs.items()}
-        label = {f: self.heads[f].classes[best[f]] for f in probs}
-        confidence = {f: float(probs[f][best[f]]) for f in probs}
+    def scored(self, normalised: str, situations: frozenset[str]) -> dict[str, NDArray[np.float64]]:
+        """Per field, the calibrated probabilities of one text (the fast single-text path)."""
+        scores = self.scorer.scores(normalised, situations)
+        out = {}
+        for name, head in self.heads.items():
+            logits = scores[self.slices[name]] * head.temperature
+            exp = np.exp(logits - logits.max())
+            out[name] = exp / exp.sum()
+        return out
 
-        signals = urgency_signals(normalised)
-        urgency, decided = apply_urgency_signals(label["urgency"], label["category"], signals)
-        urgency_confidence = float(probs["urgency"][self.heads["urgency"].classes.index(urgency)])
-        if decided:
-            urgency_confidence = max(urgency_confidence, _SIGNAL_CONFIDENCE)
+    def language(self, text: str) -> tuple[Lang, float]:
+        """The detected language with its calibrated confidence."""
+        lang, raw = detect_language(text)
+        if lang == "other" and raw == 0.0:
+            return lang, 0.0
+        a, b = self.language_map
+        return lang, 1.0 / (1.0 + math.exp(-(a * raw + b)))
 
-        order = np.argsort(-probs["category"])[:3]
+    def _triage(
+        self, text: str, situations: frozenset[str], probs: dict[str, NDArray[np.float64]]
+    ) -> Triage:
+        lang, lang_confidence = self.language(text)
+        label = {f: self.heads[f].classes[int(np.argmax(p))] for f, p in probs.items()}
+        confidence = {f: float(np.max(p)) for f, p in probs.items()}
+        floored = False
+        classes = self.heads["category"].classes
         top = [
-            CategoryScore(
-                category=cast(Category, self.heads["category"].classes[k]),
-                probability=_unit(float(probs["category"][k])),
-            )
-            for k in order
+            CategoryScore(category=cast(Category, classes[k]), probability=_unit(float(p)))
+            for k in np.argsort(-probs["category"])[:3]
+            for p in (probs["category"][k],)
         ]
+        if not has_language(text):
+            label, confidence = dict(JUNK), dict.fromkeys(FIELDS, self.junk_confidence)
+            top = [CategoryScore(category="other", probability=self.junk_confidence)]
+        else:
+            label["urgency"], confidence["urgency"], floored = self._urgency(
+                label, confidence["urgency"], probs["urgency"], situations
+            )
         return Triage(
             lang=lang,
             lang_confidence=_unit(lang_confidence),
             category=cast(Category, label["category"]),
             category_confidence=_unit(confidence["category"]),
-            urgency=cast(Urgency, urgency),
-            urgency_confidence=_unit(urgency_confidence),
+            urgency=cast(Urgency, label["urgency"]),
+            urgency_confidence=_unit(confidence["urgency"]),
             sentiment=cast(Sentiment, label["sentiment"]),
             sentiment_confidence=_unit(confidence["sentiment"]),
             top_categories=top,
-            urgency_signal=decided,
+            situations=tuple(sorted(situations)),
+            floored=floored,
             model_version=self.version,
         )
+
+    def _urgency(
+        self,
+        label: dict[str, str],
+        confidence: float,
+        probs: NDArray[np.float64],
+        situations: frozenset[str],
+    ) -> tuple[str, float, bool]:
+        """The rubric's rules over the model's urgency: (urgency, confidence, changed).
+
+        Critical situations are critical; nothing likely critical is below high; a
+        complaint about the service is high and other (greetings, thanks, information)
+        low, as the rubric defines them — each rule's confidence is its precision on
+        the calibration pool, unless the model is surer.
+        """
+        urgency = label["urgency"]
+        p = dict(zip(self.heads["urgency"].classes, map(float, probs), strict=True))
+        if "critical" in situations:
+            return "critical", max(p["critical"], self.critical_rule), urgency != "critical"
+        if urgency in ("normal", "low") and p["critical"] >= self.critical_floor:
+            raised = "critical" if p["critical"] > p["high"] else "high"
+            return raised, p[raised], True
+        implied = CATEGORY_URGENCY.get(label["category"])
+        if implied and urgency in implied[1]:
+            return implied[0], max(p[implied[0]], self.category_rules[label["category"]]), True
+        return urgency, confidence, False
 
 
 def _unit(value: float) -> float:
@@ -394,5 +274,7 @@ def _unit(value: float) -> float:
 
 @cache
 def default_model() -> TriageModel:
-    """The committed artifact, loaded once per process."""
-    return TriageModel.load(DEFAULT_ARTIFACT)
+    """The committed artifact, loaded once per process (lingua's models too)."""
+    model = TriageModel.load(DEFAULT_ARTIFACT)
+    warm_up()
+    return model

@@ -102,3 +102,26 @@ async def test_bot_answers_only_what_it_may_and_not_helped_goes_to_a_person(stac
         globex = Stack.token("m", "manager", ("globex",))
         other = (await http.get(f"{routing}/agents/agent-globex", headers=globex)).json()
         assert other["tickets"] == []
+
+        # every confidence is on the case; junk goes to the triage queue for a human look
+        for name in ("category", "urgency", "sentiment", "language"):
+            assert 0.0 <= case[f"{name}_confidence"] <= 1.0, case
+        junk = await http.post(
+            f"{intake}/contacts", json=contact("m-3", "1234567890"), headers=gateway
+        )
+
+        async def queued(ticket_id: str) -> dict[str, Any] | None:
+            found = (await http.get(f"{intake}/tickets/{ticket_id}", headers=AGENT)).json()
+            return found if found.get("queue") else None
+
+        unsure = await until(lambda: queued(junk.json()["ticket_id"]))
+        assert unsure["queue"] == "triage"
+        looked = (await http.get(f"{routing}/cases/{unsure['id']}", headers=AGENT)).json()
+        assert (looked["category"], looked["needs_human_look"]) == ("other", True)
+        assert looked["category_confidence"] < 0.5
+        admin = Stack.token("ops", "admin")
+        bad = await http.put(f"{routing}/policy", json={"triage_threshold": 1.5}, headers=admin)
+        assert bad.status_code == 422
+        assert (await http.get(f"{routing}/policy", headers=AGENT)).json()[
+            "triage_threshold"
+        ] == 0.5

@@ -131,9 +131,17 @@ def test_an_imminent_departure_is_a_signal_once_issue_8_supplies_it() -> None:
         (triage("service_complaint"), Priority.HIGH, None, "complaints", Rule.COMPLAINT),
         (triage("flight_disruption"), Priority.CRITICAL, None, "expert", Rule.CRITICAL),
         (triage("invoice"), Priority.NORMAL, AppealLevel.EXPERT, "expert", Rule.APPEAL),
-        (triage("invoice", confidence=0.4), Priority.NORMAL, None, "general", Rule.LOW_CONFIDENCE),
-        (triage("other"), Priority.NORMAL, None, "general", Rule.LOW_CONFIDENCE),
-        (None, Priority.NORMAL, None, "general", Rule.LOW_CONFIDENCE),
+        (triage("invoice", confidence=0.4), Priority.NORMAL, None, "triage", Rule.LOW_CONFIDENCE),
+        (triage("other", confidence=0.3), Priority.NORMAL, None, "triage", Rule.LOW_CONFIDENCE),
+        (triage("other"), Priority.NORMAL, None, "general", Rule.CATEGORY),
+        (None, Priority.NORMAL, None, "triage", Rule.LOW_CONFIDENCE),
+        (
+            triage("service_complaint", confidence=0.3),
+            Priority.HIGH,
+            None,
+            "complaints",
+            (Rule.COMPLAINT),
+        ),
     ],
 )
 def test_queue_selection(
@@ -145,6 +153,18 @@ def test_queue_selection(
 ) -> None:
     chosen, why = select_queue(view, priority, QUEUES, appeal=appeal)
     assert (chosen.id, why) == (queue, rule)
+
+
+def test_the_tenant_sets_how_sure_the_classifier_must_be_to_skip_a_human_look() -> None:
+    view = triage("invoice", confidence=0.7)
+    assert select_queue(view, Priority.NORMAL, QUEUES)[0].id == "finance"
+    strict, rule = select_queue(view, Priority.NORMAL, QUEUES, threshold=0.8)
+    assert (strict.id, strict.name, rule) == (
+        "triage",
+        "Triage: needs a human look",
+        Rule.LOW_CONFIDENCE,
+    )
+    assert select_queue(view, Priority.CRITICAL, QUEUES, threshold=0.8)[0].id == "expert"
 
 
 def test_a_tenant_queue_takes_its_categories_before_the_default_family() -> None:

@@ -1,0 +1,97 @@
+"""The agent console shows what the classifier read, with every confidence, and a ticket that
+needs a human look says so."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from runtime.auth import Principal, Role, issue_token
+from runtime.clock import FakeClock
+from runtime.signing import Signer
+from runtime.staff_session import COOKIE, StaffSession
+from runtime.store import Repository
+from services.intake import console
+from services.intake.domain import Ticket
+from services.intake.handlers import Intake
+from services.intake.incidents import IncidentDesk
+from services.intake.live_feed import LiveFeed
+from services.intake.routing_reader import CaseInfo, RoutingReader, confidences
+from services.intake.store import TicketStore
+from tests.factories import T0, contact
+from tests.fakes import FakeDatabase, RecordingOutbox
+
+SIGNER = Signer("console-confidence-secret-0123456789")
+CASE = {
+    "category": "flight_disruption",
+    "category_confidence": 0.42,
+    "urgency": "critical",
+    "urgency_confidence": 0.96,
+    "sentiment": "negative",
+    "sentiment_confidence": 0.88,
+    "language": "zh-Hans",
+    "language_confidence": 0.99,
+    "needs_human_look": True,
+}
+
+
+class UnsureRouting(RoutingReader):
+    """Routing answers with a case the classifier was unsure of."""
+
+    def __init__(self) -> None:
+        super().__init__("http://routing.invalid")
+
+    async def case_info(self, token: str, ticket_id: str, *args: object, **kw: object) -> CaseInfo:
+        return CaseInfo(
+            urgency="critical",
+            sentiment="negative",
+            confidences=confidences(CASE),
+            needs_human_look=True,
+        )
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[str]:
+    clock = FakeClock(T0)
+    repo = Repository(FakeDatabase(), "tickets", Ticket, RecordingOutbox(), clock)  # type: ignore[arg-type]
+    intake = Intake(TicketStore(repo), clock, SIGNER, "http://intake")
+    ticket, _ = await intake.receive_contact("acme", contact())
+    session = StaffSession(SIGNER, clock, dev_login=False, home="/console")
+    app = FastAPI()
+    app.include_router(session.router())
+    app.include_router(
+        console.router(intake, session, LiveFeed(), UnsureRouting(), IncidentDesk(intake))
+    )
+    agent = Principal(id="a-1", role=Role.AGENT, tenants=["acme"])
+    token = issue_token(SIGNER, agent, timedelta(1))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
+        http.cookies.set(COOKIE, token)
+        answer = await http.get(f"/console/tickets/{ticket.id}?lang=en")
+        assert answer.status_code == 200
+        yield answer.text
+
+
+def test_the_case_confidences_are_read_for_every_classified_field() -> None:
+    assert confidences(CASE) == {
+        "category": ("flight_disruption", 0.42),
+        "urgency": ("critical", 0.96),
+        "sentiment": ("negative", 0.88),
+        "language": ("zh-Hans", 0.99),
+    }
+    assert confidences({"category": "invoice"}) == {}, "a case without confidences shows none"
+
+
+async def test_the_ticket_page_shows_every_confidence_and_the_human_look(page: str) -> None:
+    for shown in (
+        "flight_disruption · 42%",
+        "critical · 96%",
+        "negative · 88%",
+        "zh-Hans · 99%",
+        "Needs a human look",
+    ):
+        assert shown in page
