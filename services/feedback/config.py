@@ -56,7 +56,7 @@ class FeedbackSettings(Settings):
         runtime's values are kept and feedback's own read from the environment."""
         if isinstance(settings, cls):
             return settings
-        return cls(**settings.model_dump()) if settings is not None else cls()
+        return cls(**settings.model_dump(exclude_unset=True)) if settings is not None else cls()
 
     @model_validator(mode="after")
     def _keeps_what_is_still_live(self) -> Self:
