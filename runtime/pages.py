@@ -68,21 +68,32 @@ def reader_language(request: Request, preferred: str | None = None) -> str:
 
 
 class WordTable:
-    """One page set's words: ``{key: {language: text}}``, every key in every language."""
+    """One page set's words: ``{key: {language: text}}``, every key in every language.
 
-    def __init__(self, path: Path) -> None:
-        table: dict[str, dict[str, str]] = json.loads(path.read_text("utf-8"))
-        missing = [
-            f"{key}/{lang}" for key, row in table.items() for lang in LANGUAGES if lang not in row
-        ]
-        if missing:
-            raise ValueError(f"{path.name}: missing translations {', '.join(missing[:10])}")
+    Several tables make one: each later table adds its keys and rewords earlier
+    ones (a page set's own table over the staff bar's shared words).
+    """
+
+    def __init__(self, *paths: Path) -> None:
+        table: dict[str, dict[str, str]] = {}
+        for path in paths:
+            table.update(_load_words(path))
         self.by_language = {
             lang: {key: row[lang] for key, row in table.items()} for lang in LANGUAGES
         }
 
     def __call__(self, language: str) -> dict[str, str]:
         return self.by_language.get(language) or self.by_language[FALLBACK_LANGUAGE]
+
+
+def _load_words(path: Path) -> dict[str, dict[str, str]]:
+    table: dict[str, dict[str, str]] = json.loads(path.read_text("utf-8"))
+    missing = [
+        f"{key}/{lang}" for key, row in table.items() for lang in LANGUAGES if lang not in row
+    ]
+    if missing:
+        raise ValueError(f"{path.name}: missing translations {', '.join(missing[:10])}")
+    return table
 
 
 def template_environment(*roots: Path) -> Environment:

@@ -20,7 +20,8 @@ from contracts.events import (
     ReferenceKind,
     SlaClock,
 )
-from services.feedback.domain import appeal_id_for, survey_id_for
+from services.feedback.domain.appeals import appeal_id_for
+from services.feedback.domain.surveys import survey_id_for
 from tests.factories import T0
 
 FLIGHT = BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501")

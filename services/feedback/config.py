@@ -1,37 +1,65 @@
-"""Feedback's own settings (``TRIPCARE_FEEDBACK_*``): NPS cadence, appeals, retention."""
+"""Everything feedback reads from its environment: the runtime's settings and its own.
+
+Its own keep their ``TRIPCARE_FEEDBACK_*`` names (NPS cadence, appeals,
+retention, routing's address); the rest are ``runtime.settings.Settings``.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Self
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from services.feedback.domain import SURVEY_TTL
+from runtime.settings import Settings
+from services.feedback.domain.surveys import SURVEY_TTL
 
 
-class FeedbackSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TRIPCARE_FEEDBACK_", extra="ignore")
+class FeedbackSettings(Settings):
+    model_config = SettingsConfigDict(env_prefix="TRIPCARE_", extra="ignore", populate_by_name=True)
 
+    service: str = "feedback"
     nps_cadence_days: float = Field(
-        default=90, ge=0, description="Ask a traveller for NPS at most once in this many days."
+        default=90,
+        ge=0,
+        validation_alias="TRIPCARE_FEEDBACK_NPS_CADENCE_DAYS",
+        description="Ask a traveller for NPS at most once in this many days.",
     )
     appeal_window_days: float = Field(
-        default=30, gt=0, description="How long after a resolution it may be appealed."
+        default=30,
+        gt=0,
+        validation_alias="TRIPCARE_FEEDBACK_APPEAL_WINDOW_DAYS",
+        description="How long after a resolution it may be appealed.",
     )
     retention_days: float = Field(
-        default=400, gt=0, description="Facts, surveys and appeals quiet this long are archived."
+        default=400,
+        gt=0,
+        validation_alias="TRIPCARE_FEEDBACK_RETENTION_DAYS",
+        description="Facts, surveys and appeals quiet this long are archived.",
     )
     archive_interval_s: float = Field(
-        default=3600, gt=0, description="How often the archiver looks for old documents."
+        default=3600,
+        gt=0,
+        validation_alias="TRIPCARE_FEEDBACK_ARCHIVE_INTERVAL_S",
+        description="How often the archiver looks for old documents.",
     )
     routing_url: str = Field(
         default="http://127.0.0.1:8002",
+        validation_alias="TRIPCARE_FEEDBACK_ROUTING_URL",
         description="Routing's API: open incidents on the dashboard.",
     )
 
+    @classmethod
+    def of(cls, settings: Settings | None = None) -> FeedbackSettings:
+        """Feedback's settings; from plain ``Settings`` (as tools and tests build them) the
+        runtime's values are kept and feedback's own read from the environment."""
+        if isinstance(settings, cls):
+            return settings
+        return cls(**settings.model_dump(exclude_unset=True)) if settings is not None else cls()
+
     @model_validator(mode="after")
-    def _keeps_what_is_still_live(self) -> FeedbackSettings:
+    def _keeps_what_is_still_live(self) -> Self:
         """Archiving must not take a ticket that can still be rated or appealed."""
         if self.retention < max(self.appeal_window, SURVEY_TTL):
             raise ValueError("retention_days must exceed the appeal window and the survey TTL")

@@ -1,7 +1,8 @@
 """The dashboard's open incidents, read from routing's API with the manager's own token.
 
 Routing owns supplier incidents; the dashboard only shows them. Read-only with
-a short timeout: without routing the dashboard still shows every metric.
+a short timeout (``runtime.readers``): without routing the dashboard still shows
+every metric.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import httpx
+from runtime.readers import ServiceReader, Unavailable
 
 log = logging.getLogger(__name__)
 SHOWN = 20
@@ -24,23 +25,18 @@ class OpenIncident:
     affected: int
 
 
-class IncidentsReader:
-    def __init__(self, base_url: str, timeout_s: float = 2.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout_s = timeout_s
+class IncidentsReader(ServiceReader):
+    service = "routing"
 
     async def open_incidents(self, token: str, tenant: str) -> list[OpenIncident] | None:
         """The tenant's most recently changed incidents; None when routing cannot say."""
-        headers = {"Authorization": f"Bearer {token}", "X-Tenant-Id": tenant}
         try:
-            async with httpx.AsyncClient(timeout=self.timeout_s) as http:
-                answer = await http.get(
-                    f"{self.base_url}/v1/incidents", params={"limit": SHOWN}, headers=headers
-                )
-        except httpx.HTTPError as exc:
+            async with self.session(token, **{"X-Tenant-Id": tenant}) as routing:
+                found = await routing.get("/v1/incidents", limit=SHOWN)
+        except Unavailable as exc:
             log.warning("routing unavailable for the dashboard: %s", exc)
             return None
-        if answer.status_code != 200:
+        if found is None:
             return None
         return [
             OpenIncident(
@@ -50,5 +46,5 @@ class IncidentsReader:
                 summary=i["summary"],
                 affected=int(i["affected"]),
             )
-            for i in answer.json()
+            for i in found
         ]

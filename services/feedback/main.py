@@ -1,4 +1,4 @@
-"""Bootstrap: wire feedback's store, subscribers, archiver and HTTP API into one process."""
+"""Bootstrap: settings, runtime, stores, use cases; then routers, subscribers and the archiver."""
 
 from __future__ import annotations
 
@@ -7,18 +7,23 @@ from fastapi import FastAPI
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from runtime.staff_session import StaffSession
-from services.feedback import api, dashboard, store
+from services.feedback import api, store, subscribers
+from services.feedback.archiver import Archiver
 from services.feedback.config import FeedbackSettings
-from services.feedback.domain import Appeal, Survey, TicketFacts, TravellerPulse
-from services.feedback.handlers import Archiver, Feedback, register_subscribers
+from services.feedback.domain.appeals import Appeal
+from services.feedback.domain.facts import TicketFacts
+from services.feedback.domain.surveys import Survey
+from services.feedback.domain.traveller_pulse import TravellerPulse
 from services.feedback.incidents_reader import IncidentsReader
-from services.feedback.pages import Pages
+from services.feedback.pages import dashboard
+from services.feedback.pages.traveller import Pages
+from services.feedback.service import Feedback
 
 
-def bootstrap(settings: Settings | None = None, config: FeedbackSettings | None = None) -> FastAPI:
-    settings = settings or Settings(service="feedback")
-    config = config or FeedbackSettings()
-    runtime = ServiceRuntime(settings, outbox_collections=[store.SURVEYS, store.APPEALS])
+def bootstrap(settings: Settings | None = None) -> FastAPI:
+    """``settings``: feedback's, or plain ``Settings`` whose values are kept (tools, tests)."""
+    config = FeedbackSettings.of(settings)
+    runtime = ServiceRuntime(config, outbox_collections=[store.SURVEYS, store.APPEALS])
     feedback = Feedback(
         surveys=runtime.repository(store.SURVEYS, Survey),
         facts=runtime.repository(store.FACTS, TicketFacts),
@@ -26,31 +31,33 @@ def bootstrap(settings: Settings | None = None, config: FeedbackSettings | None 
         pulses=runtime.repository(store.PULSES, TravellerPulse),
         clock=runtime.clock,
         signer=runtime.link_signer,
-        public_url=settings.base_url,
+        public_url=config.base_url,
         settings=config,
     )
-    register_subscribers(runtime.bus, feedback)
+    runtime.bus.broker.context.set_global("feedback", feedback)
+    subscribers.register(runtime.bus)
     runtime.workers.append(Archiver(feedback, config.archive_interval))
     session = StaffSession(
         runtime.staff_signer,
         runtime.clock,
-        dev_login=settings.dev_login,
+        dev_login=config.dev_login,
         home="/dashboard",
-        secure=not settings.development,
+        secure=not config.development,
     )
-    return create_app(
+    app = create_app(
         runtime,
         title="TripCare feedback",
         description="Surveys and appeals for travellers (signed links, HTML or JSON); "
         "metrics, CSV and monthly reports for managers (`Authorization: Bearer <token>`).",
-        routers=[
-            api.router(feedback, Pages()),
-            session.router(),
-            dashboard.router(feedback, session, IncidentsReader(config.routing_url)),
-        ],
+        routers=[*api.ROUTERS, session.router(), dashboard.router],
         ensure_indexes=store.ensure_indexes,
     )
+    app.state.feedback = feedback
+    app.state.pages = Pages()
+    app.state.staff_pages = dashboard.staff_pages(session)
+    app.state.incidents = IncidentsReader(config.routing_url)
+    return app
 
 
 if __name__ == "__main__":
-    serve("services.feedback.main:bootstrap", Settings(service="feedback"))
+    serve("services.feedback.main:bootstrap", FeedbackSettings())

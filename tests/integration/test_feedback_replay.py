@@ -22,10 +22,13 @@ from runtime.clock import FakeClock
 from runtime.service import ServiceRuntime
 from runtime.settings import Settings
 from runtime.store import Document
-from services.feedback import store
+from services.feedback import store, subscribers
 from services.feedback.config import FeedbackSettings
-from services.feedback.domain import Appeal, Survey, TicketFacts, TravellerPulse
-from services.feedback.handlers import Feedback, register_subscribers
+from services.feedback.domain.appeals import Appeal
+from services.feedback.domain.facts import TicketFacts
+from services.feedback.domain.surveys import Survey
+from services.feedback.domain.traveller_pulse import TravellerPulse
+from services.feedback.service import Feedback
 from tests.feedback_story import END, EXPECTED, NOW, START, Desk, a_day_at_the_desk
 from tests.polling import until
 
@@ -87,7 +90,8 @@ async def running(settings: Settings, mongo: AsyncMongoClient[Document]) -> Asyn
         public_url="http://feedback",
         settings=FeedbackSettings(),
     )
-    register_subscribers(runtime.bus, feedback)
+    runtime.bus.broker.context.set_global("feedback", feedback)
+    subscribers.register(runtime.bus)
     await runtime.start(store.ensure_indexes)
     try:
         yield Running(runtime, feedback)

@@ -32,13 +32,16 @@ from runtime.signing import Signer
 from runtime.staff_session import COOKIE, StaffSession
 from runtime.store import Repository
 from runtime.telemetry import setup_tracing
-from services.feedback import dashboard
 from services.feedback.config import FeedbackSettings
-from services.feedback.dashboard import BadFilter, window
-from services.feedback.dashboard_view import Tile, queue_depths
-from services.feedback.domain import Appeal, Survey, TicketFacts, TravellerPulse
-from services.feedback.handlers import Feedback
+from services.feedback.domain.appeals import Appeal
+from services.feedback.domain.facts import TicketFacts
+from services.feedback.domain.surveys import Survey
+from services.feedback.domain.traveller_pulse import TravellerPulse
 from services.feedback.incidents_reader import IncidentsReader, OpenIncident
+from services.feedback.pages import dashboard
+from services.feedback.pages.dashboard import BadFilter, window
+from services.feedback.pages.dashboard_view import Tile, queue_depths
+from services.feedback.service import Feedback
 from services.intake import console, tracking_page
 from services.intake.domain import Ticket, TicketStatus
 from services.intake.handlers import Intake
@@ -471,7 +474,9 @@ async def dashboard_http() -> AsyncIterator[httpx.AsyncClient]:
     )
     session = StaffSession(SIGNER, clock, dev_login=False, home="/dashboard")
     app = FastAPI()
-    app.include_router(dashboard.router(feedback, session, NoIncidents()))
+    app.state.feedback, app.state.incidents = feedback, NoIncidents()
+    app.state.staff_pages = dashboard.staff_pages(session)
+    app.include_router(dashboard.router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://feedback") as http:
         yield http

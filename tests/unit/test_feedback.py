@@ -8,20 +8,17 @@ import pytest
 
 from contracts import events
 from contracts.events import AppealLevel, Priority
-from services.feedback.domain import (
-    SURVEY_TTL,
+from services.feedback.domain.appeals import (
     Appeal,
     Appealable,
     AppealRefused,
     AppealStatus,
-    Survey,
-    SurveyClosed,
-    TicketFacts,
-    TravellerPulse,
     next_appeal,
-    page_language,
-    survey_id_for,
 )
+from services.feedback.domain.facts import TicketFacts
+from services.feedback.domain.language import page_language
+from services.feedback.domain.surveys import SURVEY_TTL, Survey, SurveyClosed, survey_id_for
+from services.feedback.domain.traveller_pulse import TravellerPulse
 from services.intake.domain import Ticket, TicketStatus
 from tests.factories import T0, TRAVELLER, contact
 from tests.feedback_story import Desk, traveller

@@ -12,15 +12,10 @@ import pytest
 
 from contracts.envelope import Envelope
 from contracts.events import Channel, Priority, TicketStatusChanged
-from services.feedback.domain import (
-    TicketFacts,
-    category_trends,
-    compute_metrics,
-    day_key,
-    hour_key,
-    repeat_flags,
-    week_key,
-)
+from services.feedback.domain.facts import TicketFacts, day_key, hour_key, week_key
+from services.feedback.domain.metrics import compute_metrics
+from services.feedback.domain.repeat_contacts import repeat_flags
+from services.feedback.domain.trends import category_trends
 from tests.factories import T0
 from tests.feedback_story import END, EXPECTED, NOW, START, Desk, a_day_at_the_desk, traveller
 

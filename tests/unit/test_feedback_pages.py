@@ -14,19 +14,18 @@ from fastapi import FastAPI
 from contracts.events import AppealLevel
 from contracts.languages import LANGUAGES
 from runtime.clock import FakeClock
+from runtime.pages import wants_html
 from runtime.signing import Signer
 from runtime.store import Repository
 from runtime.web import install_error_handlers
 from services.feedback import api
 from services.feedback.config import FeedbackSettings
-from services.feedback.domain import (
-    Appeal,
-    Survey,
-    TicketFacts,
-    TravellerPulse,
-)
-from services.feedback.handlers import Feedback
-from services.feedback.pages import Pages, wants_html
+from services.feedback.domain.appeals import Appeal
+from services.feedback.domain.facts import TicketFacts
+from services.feedback.domain.surveys import Survey
+from services.feedback.domain.traveller_pulse import TravellerPulse
+from services.feedback.pages.traveller import Pages
+from services.feedback.service import Feedback
 from tests.factories import T0
 from tests.fakes import FakeDatabase, RecordingOutbox
 from tests.feedback_story import Desk, traveller
@@ -77,7 +76,9 @@ async def site() -> AsyncIterator[Site]:
     clock.advance(timedelta(hours=1))
     outbox.messages.clear()
     app = FastAPI()
-    app.include_router(api.router(feedback, Pages()))
+    app.state.feedback, app.state.pages = feedback, Pages()
+    for router in api.ROUTERS:
+        app.include_router(router)
     install_error_handlers(app)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://care.example") as http:

@@ -6,14 +6,11 @@ import csv
 import io
 from datetime import date, timedelta
 
-from services.feedback.domain import TicketFacts, compute_metrics
-from services.feedback.report import (
-    add_months,
-    build_monthly,
-    metrics_csv,
-    render_monthly,
-    report_span,
-)
+from services.feedback.domain.facts import TicketFacts
+from services.feedback.domain.metrics import compute_metrics
+from services.feedback.domain.metrics_csv import metrics_csv
+from services.feedback.domain.monthly_report import add_months, build_monthly, report_span
+from services.feedback.pages.monthly_report import render_monthly
 from tests.factories import T0
 from tests.feedback_story import END, NOW, START, Desk, a_day_at_the_desk, traveller
 

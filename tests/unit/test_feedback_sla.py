@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from contracts.events import EscalationLevel, Priority, SlaClock
-from services.feedback.report import build_monthly, metrics_csv, render_monthly
+from services.feedback.domain.metrics_csv import metrics_csv
+from services.feedback.domain.monthly_report import build_monthly
+from services.feedback.pages.monthly_report import render_monthly
 from tests.factories import T0
 from tests.feedback_story import (
     CRITICAL,

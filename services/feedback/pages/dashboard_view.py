@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.feedback.domain import MetricsReport, TicketFacts
+from services.feedback.domain.facts import TicketFacts
+from services.feedback.domain.metrics import MetricsReport
 
 
 @dataclass(frozen=True)

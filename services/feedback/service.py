@@ -1,13 +1,15 @@
-"""Feedback's use cases: surveys, ratings, appeals, the facts read model, metrics, retention."""
+"""Feedback's use cases: surveys, ratings, appeals, the facts read model, metrics, retention.
+
+Each loads what it needs, lets the domain decide (``domain/``) and saves the
+aggregate with its events in the same write (the outbox).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from pymongo.errors import DuplicateKeyError
@@ -15,29 +17,23 @@ from pymongo.errors import DuplicateKeyError
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import Traveller
-from runtime.bus import Bus
 from runtime.clock import Clock, epoch_ms
 from runtime.signing import Signer, TokenError, TokenExpired
 from runtime.store import AlreadyExists, Document, NotFound, Repository
 from services.feedback import store
 from services.feedback.config import FeedbackSettings
-from services.feedback.domain import (
-    REPEAT_WINDOW,
-    SURVEY_TTL,
+from services.feedback.domain.appeals import (
     Appeal,
     Appealable,
     AppealRefused,
     AppealStatus,
-    MetricsReport,
-    Survey,
-    TicketFacts,
-    TravellerPulse,
-    compute_metrics,
     next_appeal,
-    survey_id_for,
 )
-
-log = logging.getLogger(__name__)
+from services.feedback.domain.facts import TicketFacts
+from services.feedback.domain.metrics import MetricsReport, compute_metrics
+from services.feedback.domain.repeat_contacts import REPEAT_WINDOW
+from services.feedback.domain.surveys import SURVEY_TTL, Survey, survey_id_for
+from services.feedback.domain.traveller_pulse import TravellerPulse
 
 
 @dataclass(frozen=True)
@@ -288,113 +284,3 @@ class Feedback:
             await db[name].insert_one(doc)
         await db[store.archive_of(name)].delete_one({"_id": doc_id})
         return True
-
-
-class Archiver:
-    """Runs retention now and then beside the consumers (a ``runtime.service.Worker``)."""
-
-    def __init__(self, feedback: Feedback, interval: timedelta) -> None:
-        self.feedback = feedback
-        self.interval_s = interval.total_seconds()
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="feedback-archiver")
-
-    async def stop(self, timeout_s: float) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval_s)
-            try:
-                moved = await self.feedback.archive(self.feedback.clock.now())
-                if any(moved.values()):
-                    log.info("archived %s", moved)
-            except Exception as exc:
-                log.warning("archiving failed, will retry: %r", exc)
-
-
-def register_subscribers(bus: Bus, feedback: Feedback) -> None:
-    """Every ticket event feeds the facts; some also drive surveys and appeal outcomes."""
-
-    @bus.subscriber(events.TicketOpened)
-    async def ticket_opened(envelope: Envelope[events.TicketOpened]) -> None:
-        await feedback.record(envelope, envelope.payload.ticket_id)
-
-    @bus.subscriber(events.TicketFollowedUp)
-    async def ticket_followed_up(envelope: Envelope[events.TicketFollowedUp]) -> None:
-        await feedback.record(envelope, envelope.payload.ticket_id)
-
-    @bus.subscriber(events.TicketReplied)
-    async def ticket_replied(envelope: Envelope[events.TicketReplied]) -> None:
-        await feedback.record(envelope, envelope.payload.ticket_id)
-
-    @bus.subscriber(events.TicketRouted)
-    async def ticket_routed(envelope: Envelope[events.TicketRouted]) -> None:
-        await feedback.record(envelope, envelope.payload.ticket_id)
-
-    @bus.subscriber(events.TicketBotAnswered)
-    async def ticket_bot_answered(envelope: Envelope[events.TicketBotAnswered]) -> None:
-        await feedback.record(envelope, envelope.payload.ticket_id)
-
-    @bus.subscriber(events.TicketTransferred)
-    async def ticket_transferred(envelope: Envelope[events.TicketTransferred]) -> None:
-        await feedback.record(envelope, envelope.payload.ticket_id)
-
-    @bus.subscriber(events.TicketReopened)
-    async def ticket_reopened(envelope: Envelope[events.TicketReopened]) -> None:
-        await feedback.record(envelope, envelope.payload.ticket_id)
-
-    @bus.subscriber(events.FeedbackReceived)
-    async def feedback_received(envelope: Envelope[events.FeedbackReceived]) -> None:
-        await feedback.record(envelope, envelope.payload.ticket_id)
-
-    @bus.subscriber(events.AppealFiled)
-    async def appeal_filed(envelope: Envelope[events.AppealFiled]) -> None:
-        await feedback.record(envelope, envelope.payload.ticket_id)
-
-    @bus.subscriber(events.AppealResolved)
-    async def appeal_resolved(envelope: Envelope[events.AppealResolved]) -> None:
-        await feedback.record(envelope, envelope.payload.ticket_id)
-
-    @bus.subscriber(events.TicketResolved)
-    async def ticket_resolved(envelope: Envelope[events.TicketResolved]) -> None:
-        resolved = envelope.payload
-        await feedback.record(envelope, resolved.ticket_id)
-        await feedback.send_survey(envelope)
-        await feedback.decide_appeals(
-            envelope, resolved.ticket_id, lambda a: a.decide_by_resolution(resolved)
-        )
-
-    @bus.subscriber(events.TicketStatusChanged)
-    async def status_changed(envelope: Envelope[events.TicketStatusChanged]) -> None:
-        changed = envelope.payload
-        await feedback.record(envelope, changed.ticket_id)
-        if changed.to_status == "closed":
-            await feedback.decide_appeals(
-                envelope,
-                changed.ticket_id,
-                lambda a: a.decide_by_closure("closed", changed.by, changed.changed_at),
-            )
-
-    @bus.subscriber(events.TicketMerged)
-    async def ticket_merged(envelope: Envelope[events.TicketMerged]) -> None:
-        merged = envelope.payload
-        await feedback.record(envelope, merged.ticket_id)
-        await feedback.decide_appeals(
-            envelope,
-            merged.ticket_id,
-            lambda a: a.decide_by_closure("merged", merged.by, merged.merged_at),
-        )
-
-    @bus.subscriber(events.SlaClockStopped)
-    async def sla_stopped(envelope: Envelope[events.SlaClockStopped]) -> None:
-        await feedback.record(envelope, envelope.payload.ticket_id)
-
-    @bus.subscriber(events.SlaBreached)
-    async def sla_breached(envelope: Envelope[events.SlaBreached]) -> None:
-        await feedback.record(envelope, envelope.payload.ticket_id)

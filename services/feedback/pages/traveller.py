@@ -13,11 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from contracts.languages import FALLBACK_LANGUAGE, LANGUAGES
-from runtime.pages import is_form, template_environment, wants_html
+from runtime.pages import template_environment
 
-__all__ = ["TEMPLATES", "Pages", "is_form", "wants_html"]
-
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parents[1] / "templates"
 
 
 class Pages:

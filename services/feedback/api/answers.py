@@ -1,0 +1,92 @@
+"""How the traveller endpoints answer: a page in the traveller's language for browsers, JSON for
+API clients; bodies read only after the link was checked.
+
+Traveller endpoints are reached through signed links and answer in kind: a
+browser (``Accept: text/html``, form posts) gets plain HTML pages in the
+traveller's language; API clients (JSON) keep getting JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from fastapi import Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ValidationError
+
+from runtime.pages import is_form, wants_html
+from runtime.signing import TokenExpired
+from services.feedback.domain.language import page_language
+from services.feedback.pages.traveller import Pages
+
+M = TypeVar("M", bound=BaseModel)
+HTML_OR_JSON: dict[str, Any] = {"content": {"text/html": {}, "application/json": {}}}
+
+
+def _body_error(exc: ValidationError) -> RequestValidationError:
+    """The same 422 FastAPI gives for a declared body (``loc`` starts with ``body``)."""
+    return RequestValidationError(
+        [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
+    )
+
+
+async def parsed(model: type[M], request: Request) -> M:
+    """A JSON body checked before anything else, as FastAPI does for a declared body."""
+    try:
+        raw = await request.json()
+    except ValueError as exc:
+        raise RequestValidationError(
+            [{"type": "json_invalid", "loc": ("body",), "msg": "invalid JSON", "input": None}]
+        ) from exc
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise _body_error(exc) from exc
+
+
+def form_value(form: Any, name: str) -> str | None:
+    value = form.get(name)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def body_doc(model: type[BaseModel]) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": schema},
+                "application/x-www-form-urlencoded": {"schema": schema},
+            },
+        }
+    }
+
+
+def html(pages: Pages, name: str, language: str, code: int = 200, **values: Any) -> HTMLResponse:
+    return HTMLResponse(pages.render(name, language, **values), status_code=code)
+
+
+def notice(pages: Pages, language: str, key: str, code: int, **link: str) -> HTMLResponse:
+    words = pages.words(language)
+    return html(
+        pages,
+        "notice",
+        language,
+        code,
+        heading=words[f"{key}_title"],
+        text=words[f"{key}_text"],
+        link=link.get("href"),
+        link_label=link.get("label"),
+    )
+
+
+def bad_link(pages: Pages, request: Request, exc: Exception, what: str) -> Response:
+    """Expired links answer 410, forged or unknown ones 404 — as a page or as JSON."""
+    expired = isinstance(exc, TokenExpired)
+    code = status.HTTP_410_GONE if expired else status.HTTP_404_NOT_FOUND
+    if wants_html(request.headers.get("accept")) or is_form(request.headers.get("content-type")):
+        language = page_language(None, request.headers.get("accept-language"))
+        return notice(pages, language, "expired" if expired else "unknown", code)
+    detail = f"this {what} link has expired" if expired else f"unknown {what} link"
+    return JSONResponse({"detail": detail}, status_code=code)

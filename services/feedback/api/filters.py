@@ -1,0 +1,51 @@
+"""The managers' filters: which tenant, which window, which slices (metrics and reports)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import HTTPException, Query, status
+
+from runtime.auth import Scope
+from runtime.errors import invalid
+from services.feedback.domain.metrics import DIMENSIONS
+
+DEFAULT_WINDOW = timedelta(days=30)
+MAX_WINDOW = timedelta(days=400)
+
+From = Annotated[datetime | None, Query(alias="from", description="Default: 30 days ago.")]
+To = Annotated[datetime | None, Query(alias="to", description="Default: now.")]
+By = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description=f"Comma-separated slices: {', '.join(DIMENSIONS)} (UTC buckets).",
+    ),
+]
+
+
+def tenant_of(scope: Scope, tenant: str | None) -> str:
+    if tenant is not None and tenant not in scope.principal.tenants:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed for this tenant")
+    return tenant or scope.tenant
+
+
+def window(
+    start: datetime | None, end: datetime | None, now: datetime
+) -> tuple[datetime, datetime]:
+    end = end or now + timedelta(seconds=1)
+    start = start or end - DEFAULT_WINDOW
+    if start >= end:
+        raise invalid("'from' must be before 'to'", ("query", "from"))
+    if end - start > MAX_WINDOW:
+        raise invalid("at most 400 days at once", ("query", "from"))
+    return start, end
+
+
+def dimensions(by: str | None) -> list[str]:
+    names = [name.strip() for name in (by or "").split(",") if name.strip()]
+    unknown = [name for name in names if name not in DIMENSIONS]
+    if unknown or len(set(names)) != len(names):
+        raise invalid(f"'by' takes distinct names among {', '.join(DIMENSIONS)}", ("query", "by"))
+    return names

@@ -1,0 +1,35 @@
+"""The desk's metrics for managers: ``GET /v1/metrics``, overall and per slice."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from runtime.auth import ManagerScope
+from runtime.errors import StrictJsonRoute
+from runtime.web import TENANT_PATTERN
+from services.feedback.api.deps import FeedbackDep
+from services.feedback.api.filters import By, From, To, dimensions, tenant_of, window
+from services.feedback.api.models import MetricsView
+
+router = APIRouter(prefix="/v1/metrics", route_class=StrictJsonRoute)
+
+
+@router.get("", tags=["managers"], response_model_by_alias=True)
+async def metrics(
+    scope: ManagerScope,
+    feedback: FeedbackDep,
+    tenant: Annotated[str | None, Query(max_length=64, pattern=TENANT_PATTERN)] = None,
+    start: From = None,
+    end: To = None,
+    by: By = None,
+) -> MetricsView:
+    """The desk's numbers for tickets opened in [from, to), overall and per slice.
+
+    For managers; ``tenant`` (default: the caller's) must be one of theirs.
+    """
+    tenant = tenant_of(scope, tenant)
+    start, end = window(start, end, feedback.clock.now())
+    computed = await feedback.metrics(tenant, start, end, dimensions(by))
+    return MetricsView(tenant=tenant, start=start, end=end, **computed.model_dump())

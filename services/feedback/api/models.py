@@ -1,0 +1,82 @@
+"""What feedback's API takes and answers: surveys, ratings, appeals and the metrics view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.events import AppealLevel
+from contracts.text import Text
+from services.feedback.domain.appeals import AppealStatus
+from services.feedback.domain.metrics import MetricsReport
+
+
+class SurveyView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    ticket_id: str
+    url: str
+    sent_at: datetime
+    expires_at: datetime
+    language: str
+    ask_nps: bool
+    csat: int | None
+    nps: int | None
+    comment: str | None
+    answered_at: datetime | None
+    appeal_url: str
+
+
+class RatingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    csat: int = Field(ge=1, le=5, description="1 (very unhappy) to 5 (very happy).")
+    nps: int | None = Field(default=None, ge=0, le=10, description="Only when the survey asks.")
+    comment: Text | None = Field(default=None, max_length=5_000)
+
+
+class AppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text = Field(min_length=1, max_length=5_000, examples=["改签后的航班仍然延误，未解决"])
+
+
+class AppealView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    ticket_id: str
+    number: int
+    level: AppealLevel
+    reason: str
+    via: str
+    status: AppealStatus
+    filed_at: datetime
+    outcome: str | None
+    outcome_message: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class Refusal(BaseModel):
+    code: str
+    message: str
+
+
+class AppealPage(BaseModel):
+    """What the appeal link shows: whether an appeal is possible now, and past appeals."""
+
+    ticket_id: str
+    can_appeal: bool
+    next_number: int | None
+    reviewer: AppealLevel | None
+    refused: Refusal | None
+    appeals: list[AppealView]
+
+
+class MetricsView(MetricsReport):
+    tenant: str
+    start: datetime = Field(serialization_alias="from")
+    end: datetime = Field(serialization_alias="to")

@@ -1,0 +1,72 @@
+"""Reports for managers: the metrics as CSV, and the monthly HTML report with charts."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import HTMLResponse, Response
+
+from runtime.auth import ManagerScope
+from runtime.errors import StrictJsonRoute
+from runtime.headers import CSP, DOCUMENT_POLICY
+from runtime.web import TENANT_PATTERN
+from services.feedback.api.deps import FeedbackDep
+from services.feedback.api.filters import By, From, To, dimensions, tenant_of, window
+from services.feedback.domain.metrics_csv import metrics_csv
+from services.feedback.domain.monthly_report import build_monthly, report_span
+from services.feedback.pages.monthly_report import render_monthly
+
+router = APIRouter(prefix="/v1/reports", route_class=StrictJsonRoute)
+
+
+@router.get(
+    "/{tenant_id}.csv",
+    tags=["managers"],
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+async def report_csv(
+    scope: ManagerScope,
+    tenant_id: Annotated[str, Path(pattern=TENANT_PATTERN)],
+    feedback: FeedbackDep,
+    start: From = None,
+    end: To = None,
+    by: By = "day",
+) -> Response:
+    """The metrics as CSV, one row per slice (default: per day)."""
+    tenant = tenant_of(scope, tenant_id)
+    start, end = window(start, end, feedback.clock.now())
+    computed = await feedback.metrics(tenant, start, end, dimensions(by))
+    return Response(
+        metrics_csv(computed),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{tenant}.csv"'},
+    )
+
+
+@router.get(
+    "/{tenant_id}/{month}.html",
+    tags=["managers"],
+    response_class=HTMLResponse,
+)
+async def report_monthly(
+    scope: ManagerScope,
+    tenant_id: Annotated[str, Path(pattern=TENANT_PATTERN)],
+    month: Annotated[str, Path(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])],
+    feedback: FeedbackDep,
+) -> HTMLResponse:
+    """The monthly report: key figures, charts of volume, FRT and CSAT, category trends."""
+    tenant = tenant_of(scope, tenant_id)
+    first = date(int(month[:4]), int(month[5:]), 1)
+    start, end = report_span(first)
+    facts = await feedback.facts_between(tenant, start, end)
+    now = feedback.clock.now()
+
+    def render() -> str:
+        built = build_monthly(facts, tenant=tenant, month=first, now=now)
+        return render_monthly(built, first)
+
+    return HTMLResponse(await asyncio.to_thread(render), headers={CSP: DOCUMENT_POLICY})

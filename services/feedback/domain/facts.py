@@ -1,0 +1,325 @@
+"""Per-ticket facts: the metrics read model, merged from events in any order. Pure: time passed in.
+
+The facts are a read model built only from events: every merge is keyed on
+something the event carries (a resolution number, a survey id, a timestamp),
+so events may come in any order and any number of times and the facts come out
+the same — replaying the event history rebuilds them. Time-bucket keys are
+stored at write time instead of ``$dateTrunc``, which the local store does not
+evaluate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from contracts import events
+from contracts.envelope import Event
+from contracts.events import BookingReference, Channel, Priority, Traveller
+from contracts.languages import supported_language
+from runtime.aggregate import Aggregate
+from runtime.clock import epoch_ms
+from services.feedback.domain.sla import BreachFact, ClockFact, merge_breach, merge_clock
+from services.feedback.domain.surveys import resolution_of_survey
+
+
+def hour_key(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+
+
+def day_key(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def week_key(at: datetime) -> str:
+    year, week, _ = at.astimezone(UTC).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def supplier_of(references: Iterable[BookingReference]) -> str | None:
+    """The airline of the first flight number (its IATA designator), until #8 names suppliers."""
+    for reference in references:
+        if reference.kind is events.ReferenceKind.FLIGHT and len(reference.value) > 2:
+            return reference.value[:2]
+    return None
+
+
+class Buckets(BaseModel):
+    hour: str
+    day: str
+    week: str
+
+    @classmethod
+    def of(cls, at: datetime) -> Buckets:
+        return cls(hour=hour_key(at), day=day_key(at), week=week_key(at))
+
+
+class ContactFact(BaseModel):
+    """One inbound contact: the opening one or a follow-up."""
+
+    at: datetime
+    channel: Channel
+    buckets: Buckets
+
+
+class ResolutionFact(BaseModel):
+    number: int
+    at: datetime
+    by: str
+    code: str
+
+
+class RatingFact(BaseModel):
+    survey_id: str
+    resolution: int | None
+    csat: int | None
+    nps: int | None
+    at: datetime
+
+
+class AppealFact(BaseModel):
+    appeal_id: str
+    number: int
+    filed_at: datetime | None = None
+    outcome: str | None = None
+    decided_at: datetime | None = None
+
+
+def _earliest(current: datetime | None, candidate: datetime | None) -> datetime | None:
+    if current is None:
+        return candidate
+    return current if candidate is None or current <= candidate else candidate
+
+
+class TicketFacts(Aggregate):
+    """What the metrics need to know about one ticket, merged from its events in any order."""
+
+    traveller: Traveller | None = None
+    channel: Channel | None = None
+    language: str | None = None
+    references: list[str] = Field(default_factory=list)
+    supplier: str | None = None
+    category: str | None = None
+    category_hint: str | None = None
+    opened_at: datetime | None = None
+    opened_ms: int | None = None
+    buckets: Buckets | None = None
+    opened_priority: Priority | None = None
+    first_routed_at: datetime | None = None
+    first_routed_priority: Priority | None = None
+    last_routed_at: datetime | None = None
+    queue: str | None = None
+    assignee: str | None = None
+    placed_at: datetime | None = None
+    """When queue/assignee were last set (routing or a transfer): the later one wins."""
+    first_response_at: datetime | None = None
+    bot_answered_at: datetime | None = None
+    contacts: list[ContactFact] = Field(default_factory=list)
+    last_contact_ms: int | None = None
+    resolutions: list[ResolutionFact] = Field(default_factory=list)
+    reopens: list[datetime] = Field(default_factory=list)
+    closed_at: datetime | None = None
+    merged_into: str | None = None
+    ratings: list[RatingFact] = Field(default_factory=list)
+    appeals: list[AppealFact] = Field(default_factory=list)
+    sla_clocks: list[ClockFact] = Field(default_factory=list)
+    sla_breaches: list[BreachFact] = Field(default_factory=list)
+    last_event_ms: int = 0
+    """Newest event time seen: retention archives facts that have been quiet long enough."""
+
+    @classmethod
+    def blank(cls, tenant_id: str, ticket_id: str) -> TicketFacts:
+        return cls(id=ticket_id, tenant_id=tenant_id)
+
+    # -- merging events
+
+    def apply(self, event: Event) -> None:
+        """Merge one event; applying it again, or in another order, changes nothing more."""
+        match event:
+            case events.TicketOpened():
+                self._opened(event)
+            case events.TicketFollowedUp():
+                self._know(event.traveller, event.received_at)
+                self._contact(event.received_at, event.channel)
+            case events.TicketReplied():
+                self._know(event.traveller, event.replied_at)
+                self.first_response_at = _earliest(self.first_response_at, event.replied_at)
+            case events.TicketBotAnswered():
+                self._know(event.traveller, event.answered_at)
+                self.first_response_at = _earliest(self.first_response_at, event.answered_at)
+                self.bot_answered_at = _earliest(self.bot_answered_at, event.answered_at)
+                self.category = self.category or event.category
+                self.language = self.language or supported_language(event.language)
+            case events.TicketRouted():
+                self._routed(event)
+            case events.TicketTransferred():
+                self._place(event.to_queue, event.to_assignee, event.transferred_at)
+            case events.TicketStatusChanged():
+                self._touch(event.changed_at)
+                if event.to_status == "closed":
+                    self.closed_at = _earliest(self.closed_at, event.changed_at)
+                elif event.to_status == "bot_answered":
+                    self.bot_answered_at = _earliest(self.bot_answered_at, event.changed_at)
+            case events.TicketMerged():
+                self._touch(event.merged_at)
+                self.merged_into = event.into_ticket_id
+                self.closed_at = _earliest(self.closed_at, event.merged_at)
+            case events.TicketResolved():
+                self._resolved(event)
+            case events.TicketReopened():
+                self._know(event.traveller, event.reopened_at)
+                if event.reopened_at not in self.reopens:
+                    self.reopens = sorted([*self.reopens, event.reopened_at])
+            case events.FeedbackReceived():
+                self._rated(event)
+            case events.AppealFiled():
+                self._know(event.traveller, event.filed_at)
+                self._appeal(event.appeal_id, event.appeal_number, filed_at=event.filed_at)
+            case events.AppealResolved():
+                self._know(event.traveller, event.decided_at)
+                self._appeal(
+                    event.appeal_id,
+                    event.appeal_number,
+                    outcome=event.outcome,
+                    decided_at=event.decided_at,
+                )
+            case events.SlaClockStopped():
+                self._touch(event.stopped_at)
+                self.sla_clocks = merge_clock(self.sla_clocks, event)
+            case events.SlaBreached():
+                self._touch(event.breached_at)
+                self.sla_breaches = merge_breach(self.sla_breaches, event)
+
+    def _appeal(self, appeal_id: str, number: int, **known: Any) -> None:
+        """Filing and decision may arrive in either order: each fills in its own fields."""
+        current = next((a for a in self.appeals if a.appeal_id == appeal_id), None)
+        merged = (current or AppealFact(appeal_id=appeal_id, number=number)).model_copy(
+            update=known
+        )
+        others = [a for a in self.appeals if a.appeal_id != appeal_id]
+        self.appeals = sorted([*others, merged], key=lambda a: a.number)
+
+    def _rated(self, event: events.FeedbackReceived) -> None:
+        """A survey answered again replaces its rating (one rating per survey)."""
+        self._touch(event.received_at)
+        rating = RatingFact(
+            survey_id=event.survey_id,
+            resolution=resolution_of_survey(event.survey_id),
+            csat=event.csat,
+            nps=event.nps,
+            at=event.received_at,
+        )
+        self.ratings = sorted(
+            [*(r for r in self.ratings if r.survey_id != event.survey_id), rating],
+            key=lambda r: r.survey_id,
+        )
+
+    def _opened(self, event: events.TicketOpened) -> None:
+        self._know(event.traveller, event.opened_at)
+        self.traveller = event.traveller
+        self.channel = event.channel
+        self.language = (
+            supported_language(event.language)
+            or supported_language(event.traveller.language)
+            or self.language
+        )
+        self.references = sorted({r.value for r in event.references})
+        self.supplier = supplier_of(event.references)
+        self.category_hint = event.category_hint
+        self.opened_priority = event.priority
+        self._set_opened(event.opened_at)
+        self._contact(event.opened_at, event.channel)
+
+    def _routed(self, event: events.TicketRouted) -> None:
+        self._know(event.traveller, event.routed_at)
+        if self.first_routed_at is None or event.routed_at < self.first_routed_at:
+            self.first_routed_at = event.routed_at
+            self.first_routed_priority = event.priority
+        if self.last_routed_at is None or event.routed_at >= self.last_routed_at:
+            self.last_routed_at = event.routed_at
+            self.category = event.category or self.category
+            self.language = supported_language(event.language) or self.language
+        self._place(event.queue, event.assignee, event.routed_at)
+
+    def _resolved(self, event: events.TicketResolved) -> None:
+        self._know(event.traveller, event.resolved_at)
+        self.channel = self.channel or event.channel
+        if self.opened_at is None:
+            self._set_opened(event.opened_at)
+        self.first_response_at = _earliest(self.first_response_at, event.first_response_at)
+        resolution = ResolutionFact(
+            number=event.resolution_count,
+            at=event.resolved_at,
+            by=event.resolved_by,
+            code=event.resolution_code,
+        )
+        self.resolutions = sorted(
+            [*(r for r in self.resolutions if r.number != resolution.number), resolution],
+            key=lambda r: r.number,
+        )
+
+    def _place(self, queue: str | None, assignee: str | None, at: datetime) -> None:
+        self._touch(at)
+        if self.placed_at is None or at >= self.placed_at:
+            self.placed_at = at
+            self.queue = queue or self.queue
+            self.assignee = assignee
+
+    def _set_opened(self, at: datetime) -> None:
+        self.opened_at = at
+        self.opened_ms = epoch_ms(at)
+        self.buckets = Buckets.of(at)
+        self._touch(at)
+        self._refresh_last_contact()
+
+    def _contact(self, at: datetime, channel: Channel) -> None:
+        if all(c.at != at or c.channel != channel for c in self.contacts):
+            contact = ContactFact(at=at, channel=channel, buckets=Buckets.of(at))
+            self.contacts = sorted([*self.contacts, contact], key=lambda c: (c.at, c.channel))
+        self._refresh_last_contact()
+
+    def _refresh_last_contact(self) -> None:
+        times = [epoch_ms(c.at) for c in self.contacts]
+        if self.opened_ms is not None:
+            times.append(self.opened_ms)
+        self.last_contact_ms = max(times) if times else None
+
+    def _know(self, traveller: Traveller, at: datetime) -> None:
+        self.traveller = self.traveller or traveller
+        self._touch(at)
+
+    def _touch(self, at: datetime) -> None:
+        self.last_event_ms = max(self.last_event_ms, epoch_ms(at))
+
+    # -- what the facts say
+
+    @property
+    def latest_resolution(self) -> ResolutionFact | None:
+        return max(self.resolutions, key=lambda r: r.at) if self.resolutions else None
+
+    @property
+    def resolved_at(self) -> datetime | None:
+        """When the ticket was resolved for good: None while reopened or if never resolved."""
+        latest = self.latest_resolution
+        if latest is None or self.merged_into:
+            return None
+        if self.reopens and self.reopens[-1] >= latest.at:
+            return None
+        return latest.at
+
+    @property
+    def initial_priority(self) -> Priority | None:
+        return self.first_routed_priority or self.opened_priority
+
+    @property
+    def agent(self) -> str | None:
+        """Who closed the loop: the last resolver, else whoever holds the ticket."""
+        latest = self.latest_resolution
+        return latest.by if latest else self.assignee
+
+    def resolver_of(self, resolution: int | None) -> str | None:
+        found = next((r for r in self.resolutions if r.number == resolution), None)
+        return found.by if found else self.agent

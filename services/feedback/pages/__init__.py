@@ -1,0 +1,1 @@
+"""Feedback's HTML: the traveller pages' renderer, the ops dashboard, the monthly report."""
