@@ -30,6 +30,7 @@ from runtime.outbox import OutboxRelay
 from runtime.settings import Settings
 from runtime.signing import Signer
 from runtime.store import Document, Repository, mongo_client
+from runtime.store_metrics import CommandCounter
 from runtime.telemetry import setup_tracing
 from runtime.web import BodySizeLimit, install_error_handlers, publish_schemas
 
@@ -57,7 +58,10 @@ class ServiceRuntime:
         self.topology = Topology(settings.namespace)
         self.registry = CollectorRegistry()
         self.tracer_provider = setup_tracing(settings.service, console=settings.otel_console)
-        self.client = mongo_client(settings.mongo_url)
+        self.client = mongo_client(
+            settings.mongo_url,
+            [CommandCounter(self.registry)] if settings.store_command_metrics else [],
+        )
         self.db: AsyncDatabase[Document] = self.client[settings.database]
         self.staff_signer = Signer(settings.staff_ring())
         """Staff and gateway tokens."""

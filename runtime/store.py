@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Generic, Protocol, TypeVar
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -74,9 +74,15 @@ class AggregateLocks:
         return len(self._locks)
 
 
-def mongo_client(url: str) -> AsyncMongoClient[Document]:
+def mongo_client(
+    url: str, listeners: Sequence[monitoring.CommandListener] = ()
+) -> AsyncMongoClient[Document]:
     return AsyncMongoClient(
-        url, tz_aware=True, serverSelectionTimeoutMS=5_000, connectTimeoutMS=3_000
+        url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=5_000,
+        connectTimeoutMS=3_000,
+        event_listeners=listeners,
     )
 
 
