@@ -30,7 +30,8 @@ from runtime.outbox import OutboxRelay
 from runtime.settings import Settings
 from runtime.signing import Signer
 from runtime.store import Document, Repository, mongo_client
-from runtime.store_metrics import CommandCounter
+from runtime.store_batches import BatchedCollection
+from runtime.store_metrics import BatchSizes, CommandCounter
 from runtime.telemetry import setup_tracing
 from runtime.web import BodySizeLimit, install_error_handlers, publish_schemas
 
@@ -85,9 +86,17 @@ class ServiceRuntime:
         ).set_function(lambda: self.relay.backlog)
         self.workers: list[Worker] = []
         self.started = False
+        self._batch_sizes = BatchSizes(self.registry)
+        self._batches: dict[str, BatchedCollection] = {}
 
     def repository(self, collection: str, model: type[A]) -> Repository[A]:
-        return Repository(self.db, collection, model, self.relay, self.clock)
+        """Every repository of one collection shares its loads' and writes' batches."""
+        batches = self._batches.get(collection)
+        if batches is None:
+            batches = self._batches[collection] = BatchedCollection(
+                self.db[collection], observers=self._batch_sizes.observer
+            )
+        return Repository(self.db, collection, model, self.relay, self.clock, batches=batches)
 
     async def start(self, ensure_indexes: IndexSetup) -> None:
         for name in self.outbox_collections:

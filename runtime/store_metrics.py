@@ -1,5 +1,7 @@
 """What the store costs, on the service's Prometheus registry.
 
+``store_batch_size`` shows the group commit at work (``runtime/store_batches.py``):
+how many loads or writes each command carried, per collection.
 ``store_commands_total`` counts every command the driver sends. It takes a PyMongo
 command listener, so it is off unless ``TRIPCARE_STORE_COMMAND_METRICS`` is set (the
 load bench sets it to report store commands per contact).
@@ -7,8 +9,28 @@ load bench sets it to report store commands per contact).
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from pymongo import monitoring
+
+BATCH_BUCKETS = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500)
+
+
+class BatchSizes:
+    """Operations per store command, per collection and kind (``load``, ``write``)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._histogram = Histogram(
+            "store_batch_size",
+            "Operations one store command carried (group commit)",
+            ["collection", "kind"],
+            buckets=BATCH_BUCKETS,
+            registry=registry,
+        )
+
+    def observer(self, collection: str, kind: str) -> Callable[[float], None]:
+        return self._histogram.labels(collection=collection, kind=kind).observe
 
 
 class CommandCounter(monitoring.CommandListener):
