@@ -41,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aio_pika
 import httpx
 
-from bench import profiling
+from bench import profiling, store_counts
 from bench.harness import (
     ROOT,
     ROUTED,
@@ -253,7 +253,7 @@ async def quiet(pids: list[int], window_s: float = 1.0, busy_share: float = 0.1)
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     amqp_url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     result: dict[str, Any] = {"machine": machine(), "command": " ".join(["python", *sys.argv])}
-    stack = BenchStack(amqp_url)
+    stack = BenchStack(amqp_url, store_counts.ENV)
     tap: Tap | None = None
     started = time.monotonic()
     try:
@@ -313,6 +313,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
             # fixed rate, with CPU per contact and (optionally) a profile
             print(f"fixed rate {args.rate}/s for {args.duration}s …", flush=True)
+            services = {s: stack.url(s) for s in stack.processes}
+            store_before = await store_counts.snapshot(http, services)
             cpu_before = {s: cpu_s(p) for s, p in pids.items()}
             contacts = await play(http, url, key, gateways, args.rate, args.duration)
             cpu_after = {s: cpu_s(p) for s, p in pids.items()}
@@ -324,6 +326,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             }
             fixed["drain_s"] = await drain(
                 amqp_url, stack.topology, tuple(stack.missing), list(pids.values())
+            )
+            store_after = await store_counts.snapshot(http, services)
+            fixed["store"] = store_counts.per_contact(
+                store_before, store_after, fixed["new_tickets"]
             )
             result["fixed"] = fixed
             print(f"  {json.dumps(fixed)}", flush=True)
@@ -413,6 +419,7 @@ def write(result: dict[str, Any], record: Path | None) -> None:
         "",
         "CPU per contact (ms): "
         + ", ".join(f"{s} {v}" for s, v in f["cpu_ms_per_contact"].items()),
+        *store_counts.markdown(f.get("store", {}), f["new_tickets"]),
         "",
         "| step rate | sent | accepted | p50 | p99 | lost | dup |",
         "| --: | --: | --: | --: | --: | --: | --: |",

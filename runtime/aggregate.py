@@ -9,11 +9,21 @@ writes and slow multi-document transactions).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    PrivateAttr,
+    model_validator,
+)
 
 from contracts.envelope import Event
+
+WRITE_TOKENS = "_w"
+"""Document field of the latest writes' tokens (``runtime/store_batches.py``), no model's."""
 
 
 class OutboxMessage(BaseModel):
@@ -40,6 +50,16 @@ class Aggregate(BaseModel):
     processed: list[str] = Field(default_factory=list)
     outbox: list[OutboxMessage] = Field(default_factory=list)
     _events: list[Event] = PrivateAttr(default_factory=list)
+    _write_tokens: list[str] = PrivateAttr(default_factory=list)
+    """The stored document's write tokens, carried from its load to its next write."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _keep_write_tokens(cls, data: Any, handler: ModelWrapValidatorHandler[Self]) -> Self:
+        aggregate = handler(data)
+        if isinstance(data, dict) and isinstance(tokens := data.get(WRITE_TOKENS), list):
+            aggregate._write_tokens = tokens
+        return aggregate
 
     def raise_event(self, event: Event) -> None:
         self._events.append(event)

@@ -30,6 +30,8 @@ from runtime.outbox import OutboxRelay
 from runtime.settings import Settings
 from runtime.signing import Signer
 from runtime.store import Document, Repository, mongo_client
+from runtime.store_batches import BatchedCollection
+from runtime.store_metrics import BatchSizes, CommandCounter
 from runtime.telemetry import setup_tracing
 from runtime.web import BodySizeLimit, install_error_handlers, publish_schemas
 
@@ -57,7 +59,10 @@ class ServiceRuntime:
         self.topology = Topology(settings.namespace)
         self.registry = CollectorRegistry()
         self.tracer_provider = setup_tracing(settings.service, console=settings.otel_console)
-        self.client = mongo_client(settings.mongo_url)
+        self.client = mongo_client(
+            settings.mongo_url,
+            [CommandCounter(self.registry)] if settings.store_command_metrics else [],
+        )
         self.db: AsyncDatabase[Document] = self.client[settings.database]
         self.staff_signer = Signer(settings.staff_ring())
         """Staff and gateway tokens."""
@@ -81,9 +86,17 @@ class ServiceRuntime:
         ).set_function(lambda: self.relay.backlog)
         self.workers: list[Worker] = []
         self.started = False
+        self._batch_sizes = BatchSizes(self.registry)
+        self._batches: dict[str, BatchedCollection] = {}
 
     def repository(self, collection: str, model: type[A]) -> Repository[A]:
-        return Repository(self.db, collection, model, self.relay, self.clock)
+        """Every repository of one collection shares its loads' and writes' batches."""
+        batches = self._batches.get(collection)
+        if batches is None:
+            batches = self._batches[collection] = BatchedCollection(
+                self.db[collection], observers=self._batch_sizes.observer
+            )
+        return Repository(self.db, collection, model, self.relay, self.clock, batches=batches)
 
     async def start(self, ensure_indexes: IndexSetup) -> None:
         for name in self.outbox_collections:

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a process serves a tenant's configuration from memory.",
     )
+    store_command_metrics: bool = Field(
+        default=False,
+        description="Count store commands in /metrics (store_commands_total); costs a "
+        "PyMongo command listener, so off unless measuring.",
+    )
     outbox_workers: int = Field(
         default=4, ge=1, description="Commits the relay's fast path publishes at once."
     )

@@ -2,7 +2,9 @@
 
 Every write is one document: insert for a new aggregate, otherwise
 ``replace_one({_id, version})`` (optimistic concurrency). Events raised by the
-aggregate become envelopes in its embedded outbox in that same write.
+aggregate become envelopes in its embedded outbox in that same write. Loads and
+writes that run at the same time share store commands (group commit,
+``runtime/store_batches.py``); each caller still gets its own operation's outcome.
 """
 
 from __future__ import annotations
@@ -13,14 +15,15 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Generic, Protocol, TypeVar
 
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from contracts.envelope import Envelope, Event
-from runtime.aggregate import Aggregate, OutboxMessage
+from runtime.aggregate import WRITE_TOKENS, Aggregate, OutboxMessage
 from runtime.clock import Clock, epoch_ms
+from runtime.store_batches import BatchedCollection
 from runtime.telemetry import current_trace_context
 
 Document = dict[str, Any]
@@ -74,9 +77,15 @@ class AggregateLocks:
         return len(self._locks)
 
 
-def mongo_client(url: str) -> AsyncMongoClient[Document]:
+def mongo_client(
+    url: str, listeners: Sequence[monitoring.CommandListener] = ()
+) -> AsyncMongoClient[Document]:
     return AsyncMongoClient(
-        url, tz_aware=True, serverSelectionTimeoutMS=5_000, connectTimeoutMS=3_000
+        url,
+        tz_aware=True,
+        serverSelectionTimeoutMS=5_000,
+        connectTimeoutMS=3_000,
+        event_listeners=listeners,
     )
 
 
@@ -94,38 +103,42 @@ class Repository(Generic[A]):
         model: type[A],
         outbox: OutboxSink,
         clock: Clock,
+        *,
+        batches: BatchedCollection | None = None,
     ) -> None:
+        """``batches``: the collection's shared loader and writer (``ServiceRuntime`` hands
+        every repository of one collection the same one, with batch-size metrics)."""
         self.collection: AsyncCollection[Document] = db[collection]
+        self._batches = batches or BatchedCollection(self.collection)
         self.model = model
         self._outbox = outbox
         self._clock = clock
         self._locks = AggregateLocks()
 
     async def get(self, tenant_id: str, aggregate_id: str) -> A | None:
-        doc = await self.collection.find_one({"_id": aggregate_id, "tenant_id": tenant_id})
+        doc = await self._batches.load(tenant_id, aggregate_id)
         return None if doc is None else self.model.model_validate(doc)
 
     async def add(self, aggregate: A, cause: Envelope[Any] | None = None) -> None:
         """Insert a new aggregate; raises ``AlreadyExists`` if its id was taken."""
         self._stamp(aggregate, cause)
         aggregate.version = 1
+        doc = self._document(aggregate)
         try:
-            await self.collection.insert_one(self._document(aggregate))
+            await self._batches.insert(doc)
         except DuplicateKeyError as exc:
             raise AlreadyExists(aggregate.id) from exc
-        self._committed(aggregate)
+        self._committed(aggregate, doc)
 
     async def save(self, aggregate: A, cause: Envelope[Any] | None = None) -> None:
         """Replace the stored aggregate if nobody changed it since it was loaded."""
         self._stamp(aggregate, cause)
         expected = aggregate.version
         aggregate.version = expected + 1
-        result = await self.collection.replace_one(
-            {"_id": aggregate.id, "version": expected}, self._document(aggregate)
-        )
-        if result.matched_count == 0:
+        doc = self._document(aggregate)
+        if not await self._batches.replace(doc, expected):
             raise ConcurrencyError(f"{self.collection.name}/{aggregate.id}@{expected}")
-        self._committed(aggregate)
+        self._committed(aggregate, doc)
 
     async def apply(
         self, envelope: Envelope[Any], aggregate_id: str, change: Callable[[A], None]
@@ -228,9 +241,11 @@ class Repository(Generic[A]):
         doc = aggregate.model_dump(by_alias=True, mode="python")
         if aggregate.outbox:
             doc["pending_ms"] = epoch_ms(self._clock.now())
+        doc[WRITE_TOKENS] = list(aggregate._write_tokens)
         return doc
 
-    def _committed(self, aggregate: A) -> None:
+    def _committed(self, aggregate: A, doc: Document) -> None:
+        aggregate._write_tokens = doc[WRITE_TOKENS]
         if aggregate.outbox:
             self._outbox.committed(
                 self.collection.name, aggregate.id, aggregate.version, list(aggregate.outbox)

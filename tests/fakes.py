@@ -3,7 +3,8 @@
 Only what the code uses is implemented, with MongoDB's semantics: unique
 ``_id``, conditional replace, and ``find`` with equality, ``$in``, ``$ne``,
 ``$gte``/``$lt``/``$lte``, ``$regex``, ``$or``/``$and``, dotted paths, sort and limit;
-``$set`` and ``$addToSet`` updates (one, many, upsert, ``bulk_write``) and deletes.
+``$set`` and ``$addToSet`` updates (one, many, upsert) and deletes; ``bulk_write`` of
+inserts, replaces and updates, unordered (a ``BulkWriteError`` lists the failed ones).
 Each call yields to the event loop (a random number of times when a ``Random``
 is given) so concurrent tasks interleave as they would against a server.
 """
@@ -18,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo import InsertOne, ReplaceOne, UpdateOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from runtime.aggregate import OutboxMessage
 
@@ -110,14 +111,19 @@ class FakeCollection:
         self.docs: dict[str, Doc] = {}
         self.chaos = chaos
         self.database = database
+        self.bulk_writes: list[int] = []
+        """The size of every ``bulk_write``."""
 
     async def _yield(self) -> None:
         for _ in range(self.chaos.randint(0, 3) if self.chaos else 1):
             await asyncio.sleep(0)
 
-    def find(self, query: Doc, projection: Doc | None = None) -> FakeCursor:
+    def find(
+        self, query: Doc, projection: Doc | None = None, limit: int = 0, batch_size: int = 0
+    ) -> FakeCursor:
         """Whole documents: a projection only trims what the caller reads anyway."""
-        return FakeCursor([copy.deepcopy(d) for d in self.docs.values() if matches(d, query)], self)
+        found = [copy.deepcopy(d) for d in self.docs.values() if matches(d, query)]
+        return FakeCursor(found[:limit] if limit else found, self)
 
     async def find_one(self, query: Doc) -> Doc | None:
         await self._yield()
@@ -154,14 +160,32 @@ class FakeCollection:
                 members.append(value)
         return _Result(matched)
 
-    async def bulk_write(self, requests: list[UpdateOne], ordered: bool = True) -> _Result:
-        """``UpdateOne`` requests, one after another."""
-        matched = 0
-        for request in requests:
-            query, update = dict(request._filter), dict(request._doc)  # type: ignore[arg-type]
-            result = await self.update_one(query, update, bool(request._upsert))
-            matched += result.matched_count
+    async def bulk_write(
+        self, requests: list[InsertOne[Doc] | ReplaceOne[Doc] | UpdateOne], ordered: bool = True
+    ) -> _Result:
+        """One request after another; unordered, a failed one does not stop the rest."""
+        self.bulk_writes.append(len(requests))
+        matched, errors = 0, []
+        for index, request in enumerate(requests):
+            try:
+                matched += await self._one_request(request)
+            except DuplicateKeyError as exc:
+                errors.append({"index": index, "code": exc.code, "errmsg": str(exc)})
+                if ordered:
+                    break
+        if errors:
+            details = {"writeErrors": errors, "writeConcernErrors": [], "nMatched": matched}
+            raise BulkWriteError(details)
         return _Result(matched)
+
+    async def _one_request(self, request: InsertOne[Doc] | ReplaceOne[Doc] | UpdateOne) -> int:
+        if isinstance(request, InsertOne):
+            await self.insert_one(dict(request._doc))
+            return 0
+        query, doc = dict(request._filter), dict(request._doc)  # type: ignore[arg-type]
+        if isinstance(request, ReplaceOne):
+            return (await self.replace_one(query, doc)).matched_count
+        return (await self.update_one(query, doc, bool(request._upsert))).matched_count
 
     async def update_many(self, query: Doc, update: Doc) -> _Result:
         await self._yield()

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 from pydantic import TypeAdapter
-from pymongo import AsyncMongoClient
-from pymongo.errors import DuplicateKeyError
+from pymongo import AsyncMongoClient, InsertOne, ReplaceOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from contracts.text import Instant
 from runtime.store import Document
@@ -110,3 +110,53 @@ async def test_scoped_queries_on_sub_document_fields(col) -> None:  # type: igno
     await col.insert_one({"_id": "b", "tenant_id": "globex", "traveller": {"id": "t1"}})
     found = [d["_id"] async for d in col.find({"tenant_id": "acme", "traveller.id": "t1"})]
     assert found == ["a"]
+
+
+async def test_unordered_bulk_replace_reports_how_many_versions_matched(col) -> None:  # type: ignore[no-untyped-def]
+    """Group commit (runtime/store_batches.py): a batch's replaces report only a count."""
+    await col.insert_many([{"_id": n, "version": 1} for n in "abc"])
+    result = await col.bulk_write(
+        [
+            ReplaceOne({"_id": "a", "version": 1}, {"version": 2, "_w": ["ta"]}),
+            ReplaceOne({"_id": "b", "version": 0}, {"version": 1, "_w": ["tb"]}),
+            ReplaceOne({"_id": "c", "version": 1}, {"version": 2, "_w": ["tc"]}),
+        ],
+        ordered=False,
+    )
+    tokens = {
+        d["_id"]: d.get("_w") async for d in col.find({"_id": {"$in": ["a", "b", "c"]}}, {"_w": 1})
+    }
+    assert result.matched_count == 2
+    assert tokens == {"a": ["ta"], "b": None, "c": ["tc"]}
+
+
+async def test_unordered_bulk_insert_reports_a_duplicate_by_index_and_writes_the_rest(col) -> None:  # type: ignore[no-untyped-def]
+    await col.insert_one({"_id": "b", "version": 1})
+    with pytest.raises(BulkWriteError) as caught:
+        await col.bulk_write(
+            [
+                InsertOne({"_id": "a", "version": 1}),
+                InsertOne({"_id": "b", "version": 1}),
+                ReplaceOne({"_id": "b", "version": 1}, {"version": 2}),
+                InsertOne({"_id": "c", "version": 1}),
+            ],
+            ordered=False,
+        )
+    details = caught.value.details
+    assert [(e["index"], e["code"]) for e in details["writeErrors"]] == [(1, 11000)]
+    assert (details["nInserted"], details["nMatched"]) == (2, 1)
+    assert sorted([d["_id"] async for d in col.find({})]) == ["a", "b", "c"]
+
+
+async def test_a_batched_load_by_ids_and_tenants(col) -> None:  # type: ignore[no-untyped-def]
+    await col.insert_many(
+        [
+            {"_id": "a", "tenant_id": "acme"},
+            {"_id": "b", "tenant_id": "globex"},
+            {"_id": "c", "tenant_id": "initech"},
+        ]
+    )
+    found = col.find(
+        {"_id": {"$in": ["a", "b", "c", "zz"]}, "tenant_id": {"$in": ["acme", "globex"]}}
+    )
+    assert sorted([d["_id"] async for d in found]) == ["a", "b"]
