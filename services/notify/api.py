@@ -20,7 +20,9 @@ from runtime.auth import StaffScope
 from runtime.errors import StrictJsonRoute
 from runtime.gateway_auth import Caller, InboxReader
 from runtime.store import NotFound
-from services.notify.domain import IN_APP, Attempt, Delivery, DeliveryStatus, Role
+from services.notify.domain.delivery import Attempt, Delivery, DeliveryStatus
+from services.notify.domain.recipients import Role
+from services.notify.domain.route import IN_APP
 from services.notify.handlers import Notifier
 
 PAGE = 100

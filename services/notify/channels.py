@@ -21,13 +21,9 @@ from contracts.mail import DEFAULT_MAIL_DOMAIN
 from runtime import webhook_signature
 from runtime.clock import Clock
 from services.notify.config import Gateway, NotifySettings
-from services.notify.domain import (
-    Delivery,
-    Outcome,
-    http_outcome,
-    smtp_outcome,
-    valid_email,
-)
+from services.notify.domain.delivery import Delivery
+from services.notify.domain.outcome import Outcome, http_outcome, smtp_outcome
+from services.notify.domain.route import valid_email
 from services.notify.mail_thread import FetchFailed, FileFetcher, compose
 
 

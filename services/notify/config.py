@@ -14,7 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts.events import ReplyChannel
 from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames
-from services.notify.domain import Directory, RateLimit, RetryPolicy
+from services.notify.domain.rate_limit import RateLimit
+from services.notify.domain.recipients import Directory
+from services.notify.domain.retry import RetryPolicy
 
 
 class Gateway(BaseModel):

@@ -27,16 +27,12 @@ from runtime.clock import Clock, epoch_ms
 from runtime.store import AlreadyExists, ConcurrencyError, Repository
 from services.notify.channels import Channels, Outgoing, SendFailed
 from services.notify.config import NotifySettings
-from services.notify.domain import (
-    Delivery,
-    DeliveryStatus,
-    Directory,
-    Outcome,
-    digest_values,
-    notices_for,
-    plan,
-    plan_route,
-)
+from services.notify.domain.delivery import Delivery, DeliveryStatus
+from services.notify.domain.digest import digest_values, plan
+from services.notify.domain.notices import notices_for
+from services.notify.domain.outcome import Outcome
+from services.notify.domain.recipients import Directory
+from services.notify.domain.route import plan_route
 from services.notify.render import Renderer
 
 log = logging.getLogger(__name__)

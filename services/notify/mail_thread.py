@@ -18,7 +18,8 @@ import httpx
 
 from contracts.events import Attachment
 from contracts.mail import anchor_message_id, tagged_subject, ticket_message_id
-from services.notify.domain import ACKNOWLEDGED, Role
+from services.notify.domain.recipients import Role
+from services.notify.domain.templates import ACKNOWLEDGED
 
 if TYPE_CHECKING:
     from services.notify.channels import Outgoing

@@ -9,7 +9,7 @@ from runtime.settings import Settings
 from services.notify import api, sms, store
 from services.notify.channels import Channels
 from services.notify.config import NotifySettings
-from services.notify.domain import Delivery
+from services.notify.domain.delivery import Delivery
 from services.notify.handlers import Dispatcher, Notifier, register_subscribers
 from services.notify.render import Renderer
 

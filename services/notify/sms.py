@@ -17,7 +17,7 @@ import httpx
 from contracts.events import ReplyChannel
 from services.notify.channels import Channels, Outgoing, SendFailed
 from services.notify.config import SmsProvider
-from services.notify.domain import Outcome, http_outcome
+from services.notify.domain.outcome import Outcome, http_outcome
 
 MAX_BODY = 1_600
 """Twilio's limit for one message (it splits it into segments itself)."""

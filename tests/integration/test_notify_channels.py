@@ -42,7 +42,10 @@ from runtime.signing import Signer
 from runtime.store import Document
 from services.notify import store
 from services.notify.config import Gateway, NotifySettings
-from services.notify.domain import Delivery, Directory, Hop, Notice, Rendered, TenantStaff
+from services.notify.domain.delivery import Delivery
+from services.notify.domain.notice import Notice, Rendered
+from services.notify.domain.recipients import Directory, TenantStaff
+from services.notify.domain.route import Hop
 from services.notify.main import bootstrap
 from tests.factories import T0, envelope
 from tests.polling import until

@@ -33,7 +33,7 @@ from services.intake.domain import Ticket
 from services.intake.handlers import Intake
 from services.intake.store import API_KEYS, TICKETS, GatewayKeys, TicketStore
 from services.notify import api as notify_api
-from services.notify.domain import Delivery
+from services.notify.domain.delivery import Delivery
 from services.notify.handlers import Notifier
 from services.notify.render import Renderer
 from tests.factories import T0, TRAVELLER, envelope

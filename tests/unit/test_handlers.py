@@ -29,7 +29,7 @@ from services.intake.handlers import register_subscribers as intake_subscribers
 from services.intake.main import IntakeSettings
 from services.intake.main import bootstrap as intake_app
 from services.intake.store import TicketStore
-from services.notify.domain import Delivery
+from services.notify.domain.delivery import Delivery
 from services.notify.handlers import Notifier
 from services.notify.handlers import register_subscribers as notify_subscribers
 from services.notify.main import bootstrap as notify_app

@@ -19,7 +19,7 @@ from runtime.clock import FakeClock
 from runtime.signing import Signer
 from runtime.web import install_error_handlers
 from services.notify import api
-from services.notify.domain import Delivery
+from services.notify.domain.delivery import Delivery
 from services.notify.handlers import Notifier
 from services.notify.render import Renderer
 from tests.factories import T0, TRAVELLER, envelope

@@ -17,15 +17,10 @@ from contracts.languages import LANGUAGES
 from contracts.teams import DEFAULT_TEAM_NAMES, team_name
 from contracts.topology import SUBSCRIPTIONS
 from runtime.clock import FakeClock
-from services.notify.domain import (
-    Delivery,
-    Directory,
-    Notice,
-    Role,
-    TenantStaff,
-    delivery_id,
-    notices_for,
-)
+from services.notify.domain.delivery import Delivery, delivery_id
+from services.notify.domain.notice import Notice
+from services.notify.domain.notices import notices_for
+from services.notify.domain.recipients import Directory, Role, TenantStaff
 from services.notify.handlers import Notifier, register_subscribers
 from services.notify.render import Renderer
 from tests.factories import T0, TRAVELLER

@@ -11,7 +11,9 @@ from contracts import events
 from contracts.envelope import Envelope, Event
 from contracts.events import ReplyChannel, Traveller
 from runtime.clock import FakeClock
-from services.notify.domain import Delivery, DeliveryStatus, Outcome, RetryPolicy, delivery_id
+from services.notify.domain.delivery import Delivery, DeliveryStatus, delivery_id
+from services.notify.domain.outcome import Outcome
+from services.notify.domain.retry import RetryPolicy
 from services.notify.handlers import Notifier, register_subscribers
 from services.notify.render import Renderer
 from tests.factories import T0
