@@ -199,6 +199,7 @@ def start_notify(
     @asynccontextmanager
     async def running(**overrides: Any) -> AsyncIterator[Notify]:
         notify = NotifySettings(
+            **settings.model_dump(exclude={"service"}),
             gateways={
                 channel: Gateway(url=f"{gateway.url}/{channel}", secret=SECRET, timeout_s=2)
                 for channel in (ReplyChannel.WECOM, ReplyChannel.SMS, ReplyChannel.WECHAT)
@@ -211,7 +212,7 @@ def start_notify(
             lease_s=5,
             **overrides,
         )
-        app = bootstrap(settings.model_copy(update={"service": "notify"}), notify)
+        app = bootstrap(notify)
         topology = Topology(settings.namespace)
         connection = await aio_pika.connect(amqp_url)
         async with connection, app.router.lifespan_context(app):

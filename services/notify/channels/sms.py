@@ -15,7 +15,8 @@ from __future__ import annotations
 import httpx
 
 from contracts.events import ReplyChannel
-from services.notify.channels import Channels, Outgoing, SendFailed
+from services.notify.channels.registry import Channels
+from services.notify.channels.sender import Outgoing, SendFailed
 from services.notify.config import SmsProvider
 from services.notify.domain.outcome import Outcome, http_outcome
 
