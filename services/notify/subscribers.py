@@ -1,21 +1,20 @@
 """Notify's bus entrypoints: one typed subscriber per event, each handing it to a use case.
 
-The ``Notifier`` comes from FastStream's context, which ``main.bootstrap`` sets
-(``bus.broker.context.set_global("notifier", …)``).
+The ``Notifier`` comes from the broker's context, which ``main.bootstrap`` sets
+(``bus.broker.context.set_global("notifier", …)``; ``runtime.context.Provided``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from faststream import Context
-
 from contracts import events
 from contracts.envelope import Envelope
 from runtime.bus import Bus
+from runtime.context import Provided
 from services.notify.service import Notifier
 
-NotifierDep = Annotated[Notifier, Context("notifier")]
+NotifierDep = Annotated[Notifier, Provided("notifier")]
 
 
 async def ticket_acknowledged(
