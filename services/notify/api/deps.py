@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from services.notify.service import Notifier
 
 
-def get_notifier(request: Request) -> Notifier:
+async def get_notifier(request: Request) -> Notifier:
+    """A coroutine: FastAPI would run a plain function in a worker thread per request."""
     notifier: Notifier = request.app.state.notifier
     return notifier
 
