@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+from fastapi import FastAPI
 
 from services.feedback.main import bootstrap as feedback
 from services.intake.main import bootstrap as intake
@@ -17,12 +20,13 @@ from services.routing.main import bootstrap as routing
 
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    for name, bootstrap in {
+    apps: dict[str, Callable[[], FastAPI]] = {
         "intake": intake,
         "routing": routing,
         "notify": notify,
         "feedback": feedback,
-    }.items():
+    }
+    for name, bootstrap in apps.items():
         document = bootstrap().openapi()
         (out / f"{name}.json").write_text(
             json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"

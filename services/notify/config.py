@@ -1,7 +1,9 @@
-"""Notify's own settings (``TRIPCARE_NOTIFY_*``): gateways, SMTP, retries, rate limit, staff.
+"""Every setting notify reads: the shared ones (``runtime.settings``) and its own
+(``TRIPCARE_NOTIFY_*``): gateways, SMTP, retries, rate limit, staff.
 
-Kept apart from ``runtime.settings`` because no other service needs them.
-Structured values (``GATEWAYS``, ``DIRECTORY``) are JSON, as pydantic-settings reads them.
+Notify's own settings keep their ``TRIPCARE_NOTIFY_`` names: each field's alias is its
+environment variable, and code passes it by field name. Structured values
+(``GATEWAYS``, ``DIRECTORY``) are JSON, as pydantic-settings reads them.
 """
 
 from __future__ import annotations
@@ -10,11 +12,14 @@ from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from contracts.events import ReplyChannel
 from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames
-from services.notify.domain import Directory, RateLimit, RetryPolicy
+from runtime.settings import Settings
+from services.notify.domain.rate_limit import RateLimit
+from services.notify.domain.recipients import Directory
+from services.notify.domain.retry import RetryPolicy
 
 
 class Gateway(BaseModel):
@@ -40,55 +45,123 @@ class SmsProvider(BaseModel):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
-class NotifySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TRIPCARE_NOTIFY_", extra="ignore")
+class NotifySettings(Settings):
+    model_config = SettingsConfigDict(env_prefix="TRIPCARE_", extra="ignore", validate_by_name=True)
+
+    service: str = "notify"
 
     gateways: dict[ReplyChannel, Gateway] = Field(
         default_factory=dict,
+        validation_alias="TRIPCARE_NOTIFY_GATEWAYS",
         description='Per channel (sms, wechat, wecom, dingtalk, web_chat): {"url", "secret"}.',
     )
-    smtp_host: str = Field(default="127.0.0.1", description="Empty: no e-mail channel.")
-    smtp_port: int = 8025
-    smtp_sender: str = "TripCare Support <support@tripcare.example>"
-    smtp_username: str | None = None
-    smtp_password: SecretStr | None = None
-    smtp_starttls: bool = False
-    smtp_timeout_s: float = 10.0
+    smtp_host: str = Field(
+        default="127.0.0.1",
+        validation_alias="TRIPCARE_NOTIFY_SMTP_HOST",
+        description="Empty: no e-mail channel.",
+    )
+    smtp_port: int = Field(default=8025, validation_alias="TRIPCARE_NOTIFY_SMTP_PORT")
+    smtp_sender: str = Field(
+        default="TripCare Support <support@tripcare.example>",
+        validation_alias="TRIPCARE_NOTIFY_SMTP_SENDER",
+    )
+    smtp_username: str | None = Field(
+        default=None, validation_alias="TRIPCARE_NOTIFY_SMTP_USERNAME"
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, validation_alias="TRIPCARE_NOTIFY_SMTP_PASSWORD"
+    )
+    smtp_starttls: bool = Field(default=False, validation_alias="TRIPCARE_NOTIFY_SMTP_STARTTLS")
+    smtp_timeout_s: float = Field(default=10.0, validation_alias="TRIPCARE_NOTIFY_SMTP_TIMEOUT_S")
     attachment_max_bytes: int = Field(
         default=20 * 1024 * 1024,
         ge=0,
+        validation_alias="TRIPCARE_NOTIFY_ATTACHMENT_MAX_BYTES",
         description="Files of one e-mail, fetched from intake; larger ones go as links only.",
     )
-    max_attempts: int = Field(default=5, ge=1, description="Attempts per channel.")
-    backoff_base_s: float = Field(default=3.0, gt=0)
-    backoff_cap_s: float = Field(default=300.0, gt=0)
-    rate_limit: int = Field(default=3, ge=1, description="Messages per recipient and channel…")
-    rate_window_s: float = Field(default=300.0, gt=0, description="…in any window this long.")
+    max_attempts: int = Field(
+        default=5,
+        ge=1,
+        validation_alias="TRIPCARE_NOTIFY_MAX_ATTEMPTS",
+        description="Attempts per channel.",
+    )
+    backoff_base_s: float = Field(
+        default=3.0, gt=0, validation_alias="TRIPCARE_NOTIFY_BACKOFF_BASE_S"
+    )
+    backoff_cap_s: float = Field(
+        default=300.0, gt=0, validation_alias="TRIPCARE_NOTIFY_BACKOFF_CAP_S"
+    )
+    rate_limit: int = Field(
+        default=3,
+        ge=1,
+        validation_alias="TRIPCARE_NOTIFY_RATE_LIMIT",
+        description="Messages per recipient and channel…",
+    )
+    rate_window_s: float = Field(
+        default=300.0,
+        gt=0,
+        validation_alias="TRIPCARE_NOTIFY_RATE_WINDOW_S",
+        description="…in any window this long.",
+    )
     poll_interval_s: float = Field(
-        default=0.5, gt=0, description="How often due work is looked for."
+        default=0.5,
+        gt=0,
+        validation_alias="TRIPCARE_NOTIFY_POLL_INTERVAL_S",
+        description="How often due work is looked for.",
     )
     lease_s: float = Field(
-        default=60.0, gt=0, description="An attempt with no outcome after this is retried."
+        default=60.0,
+        gt=0,
+        validation_alias="TRIPCARE_NOTIFY_LEASE_S",
+        description="An attempt with no outcome after this is retried.",
     )
-    concurrency: int = Field(default=16, ge=1, description="Recipients served at once.")
+    concurrency: int = Field(
+        default=16,
+        ge=1,
+        validation_alias="TRIPCARE_NOTIFY_CONCURRENCY",
+        description="Recipients served at once.",
+    )
     sms: SmsProvider | None = Field(
         default=None,
+        validation_alias="TRIPCARE_NOTIFY_SMS",
         description="SMS over a provider's API; takes precedence over an sms gateway webhook.",
     )
     phone_region: str = Field(
         default="CN",
         pattern=r"^[A-Za-z]{2}$",
+        validation_alias="TRIPCARE_NOTIFY_PHONE_REGION",
         description="Region of phone numbers without a country code (after the traveller's "
         "and the tenant's).",
     )
     phone_regions: dict[str, str] = Field(
-        default_factory=dict, description="Tenant id → its travellers' default phone region."
+        default_factory=dict,
+        validation_alias="TRIPCARE_NOTIFY_PHONE_REGIONS",
+        description="Tenant id → its travellers' default phone region.",
     )
-    directory: Directory = Field(default_factory=Directory)
+    directory: Directory = Field(
+        default_factory=Directory, validation_alias="TRIPCARE_NOTIFY_DIRECTORY"
+    )
     team_names: dict[str, dict[str, str]] = Field(
         default_factory=dict,
+        validation_alias="TRIPCARE_NOTIFY_TEAM_NAMES",
         description='Queue id → {"en": "booking team", "zh-Hans": …}; over the defaults.',
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Code may pass a setting by its field name; the environment names it only by its
+        alias (``TRIPCARE_NOTIFY_CONCURRENCY``), never also ``TRIPCARE_CONCURRENCY``, which a
+        configuration shared by the four services may hold for another one.
+        """
+        env_settings.config = {**env_settings.config, "validate_by_name": False}
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     @property
     def teams(self) -> TeamNames:

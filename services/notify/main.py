@@ -5,44 +5,48 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from runtime.service import ServiceRuntime, create_app, serve
-from runtime.settings import Settings
-from services.notify import api, sms, store
-from services.notify.channels import Channels
+from services.notify import store, subscribers
+from services.notify.api import ROUTERS
+from services.notify.channels import sms
+from services.notify.channels.registry import Channels
 from services.notify.config import NotifySettings
-from services.notify.domain import Delivery
-from services.notify.handlers import Dispatcher, Notifier, register_subscribers
+from services.notify.dispatcher import Dispatcher
+from services.notify.domain.delivery import Delivery
 from services.notify.render import Renderer
+from services.notify.service import Notifier
 
 
-def bootstrap(settings: Settings | None = None, notify: NotifySettings | None = None) -> FastAPI:
-    settings = settings or Settings(service="notify")
-    notify = notify or NotifySettings()
+def bootstrap(settings: NotifySettings | None = None) -> FastAPI:
+    settings = settings or NotifySettings()
     runtime = ServiceRuntime(settings, outbox_collections=[store.DELIVERIES])
     deliveries = runtime.repository(store.DELIVERIES, Delivery)
-    renderer = Renderer(team_names=notify.teams)
-    channels = Channels(notify, runtime.clock, mail_domain=settings.mail_domain)
-    sms.install(channels, notify.sms)
-    dispatcher = Dispatcher(deliveries, channels, renderer, runtime.clock, notify)
+    renderer = Renderer(team_names=settings.teams)
+    channels = Channels(settings, runtime.clock, mail_domain=settings.mail_domain)
+    sms.install(channels, settings.sms)
+    dispatcher = Dispatcher(deliveries, channels, renderer, runtime.clock, settings)
     notifier = Notifier(
         deliveries,
         renderer,
         runtime.clock,
-        directory=notify.directory,
+        directory=settings.directory,
         available=channels.available,
         on_pending=dispatcher.due,
-        phone_region=notify.region_of,
+        phone_region=settings.region_of,
     )
-    register_subscribers(runtime.bus, notifier)
+    runtime.bus.broker.context.set_global("notifier", notifier)
+    subscribers.register(runtime.bus)
     runtime.workers.append(dispatcher)
-    return create_app(
+    app = create_app(
         runtime,
         title="TripCare notify",
         description="Tells every person on their channel, in their language, once; "
         "in-app inbox and delivery log.",
-        routers=[api.router(notifier)],
+        routers=ROUTERS,
         ensure_indexes=store.ensure_indexes,
     )
+    app.state.notifier = notifier
+    return app
 
 
 if __name__ == "__main__":
-    serve("services.notify.main:bootstrap", Settings(service="notify"))
+    serve("services.notify.main:bootstrap", NotifySettings())

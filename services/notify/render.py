@@ -21,7 +21,8 @@ from jinja2 import (
 
 from contracts.languages import FALLBACK_LANGUAGE
 from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames, team_name
-from services.notify.domain import DIGEST, Notice, Rendered
+from services.notify.domain.notice import Notice, Rendered
+from services.notify.domain.templates import DIGEST
 
 TEMPLATES = Path(__file__).parent / "templates"
 

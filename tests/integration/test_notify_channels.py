@@ -42,7 +42,10 @@ from runtime.signing import Signer
 from runtime.store import Document
 from services.notify import store
 from services.notify.config import Gateway, NotifySettings
-from services.notify.domain import Delivery, Directory, Hop, Notice, Rendered, TenantStaff
+from services.notify.domain.delivery import Delivery
+from services.notify.domain.notice import Notice, Rendered
+from services.notify.domain.recipients import Directory, TenantStaff
+from services.notify.domain.route import Hop
 from services.notify.main import bootstrap
 from tests.factories import T0, envelope
 from tests.polling import until
@@ -196,6 +199,7 @@ def start_notify(
     @asynccontextmanager
     async def running(**overrides: Any) -> AsyncIterator[Notify]:
         notify = NotifySettings(
+            **settings.model_dump(exclude={"service"}),
             gateways={
                 channel: Gateway(url=f"{gateway.url}/{channel}", secret=SECRET, timeout_s=2)
                 for channel in (ReplyChannel.WECOM, ReplyChannel.SMS, ReplyChannel.WECHAT)
@@ -208,7 +212,7 @@ def start_notify(
             lease_s=5,
             **overrides,
         )
-        app = bootstrap(settings.model_copy(update={"service": "notify"}), notify)
+        app = bootstrap(notify)
         topology = Topology(settings.namespace)
         connection = await aio_pika.connect(amqp_url)
         async with connection, app.router.lifespan_context(app):

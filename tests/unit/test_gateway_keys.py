@@ -32,10 +32,10 @@ from services.intake import api, gateway_api
 from services.intake.domain import Ticket
 from services.intake.handlers import Intake
 from services.intake.store import API_KEYS, TICKETS, GatewayKeys, TicketStore
-from services.notify import api as notify_api
-from services.notify.domain import Delivery
-from services.notify.handlers import Notifier
+from services.notify.api import ROUTERS as NOTIFY_ROUTERS
+from services.notify.domain.delivery import Delivery
 from services.notify.render import Renderer
+from services.notify.service import Notifier
 from tests.factories import T0, TRAVELLER, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
 from tests.unit.test_handlers import repository
@@ -113,7 +113,9 @@ async def notify_app(clock: FakeClock) -> FastAPI:
         await notifier.notify(envelope(acknowledged))
     app = FastAPI()
     app.state.runtime = SimpleNamespace(staff_signer=STAFF, clock=clock)
-    app.include_router(notify_api.router(notifier))
+    app.state.notifier = notifier
+    for router in NOTIFY_ROUTERS:
+        app.include_router(router)
     install_error_handlers(app)
     return app
 

@@ -29,11 +29,12 @@ from services.intake.handlers import register_subscribers as intake_subscribers
 from services.intake.main import IntakeSettings
 from services.intake.main import bootstrap as intake_app
 from services.intake.store import TicketStore
-from services.notify.domain import Delivery
-from services.notify.handlers import Notifier
-from services.notify.handlers import register_subscribers as notify_subscribers
+from services.notify import subscribers as notify_subscribers
+from services.notify.config import NotifySettings
+from services.notify.domain.delivery import Delivery
 from services.notify.main import bootstrap as notify_app
 from services.notify.render import Renderer
+from services.notify.service import Notifier
 from services.routing.main import bootstrap as routing_app
 from tests.factories import T0, TRAVELLER, contact, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
@@ -119,7 +120,8 @@ async def test_each_delivered_acknowledgement_tells_intake_how_late_it_was() -> 
 async def test_a_redelivered_event_is_delivered_to_the_inbox_once() -> None:
     bus, outbox = make_bus("notify"), RecordingOutbox()
     deliveries = repository(Delivery, outbox)
-    notify_subscribers(bus, Notifier(deliveries, Renderer(), FakeClock(T0)))
+    bus.broker.context.set_global("notifier", Notifier(deliveries, Renderer(), FakeClock(T0)))
+    notify_subscribers.register(bus)
     acknowledged = events.TicketAcknowledged(
         ticket_id="TC-1",
         channel=events.Channel.IN_APP,
@@ -147,6 +149,6 @@ def test_each_service_subscribes_to_exactly_what_the_contracts_say() -> None:
         "feedback": feedback_app,
     }
     for service, bootstrap in apps.items():
-        settings = IntakeSettings if service == "intake" else Settings
+        settings = {"intake": IntakeSettings, "notify": NotifySettings}.get(service, Settings)
         app = bootstrap(settings(service=service, namespace="unit"))  # type: ignore[arg-type]
         assert set(app.state.runtime.bus.subscribed) == set(SUBSCRIPTIONS[service]), service

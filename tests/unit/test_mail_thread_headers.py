@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from contracts.events import ReplyChannel
-from services.notify.channels import Outgoing
-from services.notify.mail_thread import compose
+from services.notify.channels.mail_thread import compose
+from services.notify.channels.sender import Outgoing
 
 DOMAIN = "mail.tripcare.test"
 SENDER = "Support <support@tripcare.example>"

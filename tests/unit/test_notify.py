@@ -10,18 +10,12 @@ import pytest
 from contracts import events
 from contracts.events import Priority, ReplyChannel, Traveller
 from contracts.languages import LANGUAGES, supported_language
-from services.notify.domain import (
-    TEMPLATE_NAMES,
-    Delivery,
-    DeliveryStatus,
-    Directory,
-    Notice,
-    Role,
-    TenantStaff,
-    delivery_id,
-    notices_for,
-    plan_route,
-)
+from services.notify.domain.delivery import Delivery, DeliveryStatus, delivery_id
+from services.notify.domain.notice import Notice
+from services.notify.domain.notices import notices_for
+from services.notify.domain.recipients import Directory, Role, TenantStaff
+from services.notify.domain.route import plan_route
+from services.notify.domain.templates import TEMPLATE_NAMES
 from services.notify.render import TEMPLATES, Renderer
 from tests.factories import T0, TRAVELLER
 

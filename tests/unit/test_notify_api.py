@@ -18,10 +18,10 @@ from runtime.auth import Principal, Role, issue_token
 from runtime.clock import FakeClock
 from runtime.signing import Signer
 from runtime.web import install_error_handlers
-from services.notify import api
-from services.notify.domain import Delivery
-from services.notify.handlers import Notifier
+from services.notify.api import ROUTERS
+from services.notify.domain.delivery import Delivery
 from services.notify.render import Renderer
+from services.notify.service import Notifier
 from tests.factories import T0, TRAVELLER, envelope
 from tests.fakes import RecordingOutbox
 from tests.unit.test_handlers import repository
@@ -58,7 +58,9 @@ async def site() -> AsyncIterator[Site]:
     (delivery,) = await notifier.notify(envelope(acknowledged))
     app = FastAPI()
     app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=clock)
-    app.include_router(api.router(notifier))
+    app.state.notifier = notifier
+    for router in ROUTERS:
+        app.include_router(router)
     install_error_handlers(app)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://notify") as http:

@@ -17,17 +17,13 @@ from contracts.languages import LANGUAGES
 from contracts.teams import DEFAULT_TEAM_NAMES, team_name
 from contracts.topology import SUBSCRIPTIONS
 from runtime.clock import FakeClock
-from services.notify.domain import (
-    Delivery,
-    Directory,
-    Notice,
-    Role,
-    TenantStaff,
-    delivery_id,
-    notices_for,
-)
-from services.notify.handlers import Notifier, register_subscribers
+from services.notify import subscribers
+from services.notify.domain.delivery import Delivery, delivery_id
+from services.notify.domain.notice import Notice
+from services.notify.domain.notices import notices_for
+from services.notify.domain.recipients import Directory, Role, TenantStaff
 from services.notify.render import Renderer
+from services.notify.service import Notifier
 from tests.factories import T0, TRAVELLER
 from tests.fakes import RecordingOutbox
 from tests.unit.test_handlers import body, make_bus, repository
@@ -345,7 +341,9 @@ def test_notify_subscribes_to_appeals_and_sla_notices() -> None:
 async def test_appeal_and_sla_events_on_the_bus_become_deliveries_once() -> None:
     bus, outbox = make_bus("notify"), RecordingOutbox()
     deliveries = repository(Delivery, outbox)
-    register_subscribers(bus, Notifier(deliveries, Renderer(), FakeClock(T0), directory=MANAGERS))
+    notifier = Notifier(deliveries, Renderer(), FakeClock(T0), directory=MANAGERS)
+    bus.broker.context.set_global("notifier", notifier)
+    subscribers.register(bus)
 
     async with TestRabbitBroker(bus.broker) as broker:
         for event, message_id in ((filed(), "ap-1"), (breached(), "br-1"), (breached(), "br-1")):

@@ -11,9 +11,12 @@ from contracts import events
 from contracts.envelope import Envelope, Event
 from contracts.events import ReplyChannel, Traveller
 from runtime.clock import FakeClock
-from services.notify.domain import Delivery, DeliveryStatus, Outcome, RetryPolicy, delivery_id
-from services.notify.handlers import Notifier, register_subscribers
+from services.notify import subscribers
+from services.notify.domain.delivery import Delivery, DeliveryStatus, delivery_id
+from services.notify.domain.outcome import Outcome
+from services.notify.domain.retry import RetryPolicy
 from services.notify.render import Renderer
+from services.notify.service import Notifier
 from tests.factories import T0
 from tests.fakes import RecordingOutbox
 from tests.unit.test_handlers import body, make_bus, repository
@@ -39,7 +42,8 @@ async def test_a_push_delivery_is_created_once_and_falls_back_once() -> None:
         available=frozenset({ReplyChannel.WECOM, ReplyChannel.SMS}),
         on_pending=lambda _: wakes.append(None),
     )
-    register_subscribers(bus, notifier)
+    bus.broker.context.set_global("notifier", notifier)
+    subscribers.register(bus)
     acknowledged = events.TicketAcknowledged(
         ticket_id="TC-1",
         channel=events.Channel.WEB_CHAT,

@@ -7,8 +7,11 @@ import pytest
 
 from contracts import events
 from contracts.events import Attachment, Channel, ReplyChannel, Traveller
-from services.notify.domain import Delivery, Directory, Hop, notices_for
-from services.notify.mail_thread import FetchFailed, FileFetcher
+from services.notify.channels.mail_thread import FetchFailed, FileFetcher
+from services.notify.domain.delivery import Delivery
+from services.notify.domain.notices import notices_for
+from services.notify.domain.recipients import Directory
+from services.notify.domain.route import Hop
 from services.notify.render import Renderer
 from tests.factories import T0
 

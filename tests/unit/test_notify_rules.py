@@ -14,20 +14,13 @@ from contracts import events
 from contracts.events import ReplyChannel, Traveller
 from runtime.clock import epoch_ms
 from runtime.webhook_signature import sign as signature
-from services.notify.domain import (
-    Delivery,
-    DeliveryStatus,
-    Hop,
-    Notice,
-    Outcome,
-    RateLimit,
-    Rendered,
-    RetryPolicy,
-    digest_values,
-    http_outcome,
-    plan,
-    smtp_outcome,
-)
+from services.notify.domain.delivery import Delivery, DeliveryStatus
+from services.notify.domain.digest import digest_values, plan
+from services.notify.domain.notice import Notice, Rendered
+from services.notify.domain.outcome import Outcome, http_outcome, smtp_outcome
+from services.notify.domain.rate_limit import RateLimit
+from services.notify.domain.retry import RetryPolicy
+from services.notify.domain.route import Hop
 from tests.factories import T0
 
 POLICY = RetryPolicy(max_attempts=3, base=timedelta(seconds=2), cap=timedelta(seconds=5))

@@ -17,7 +17,8 @@ from services.intake.domain import Ticket, TicketStatus
 from services.intake.handlers import Intake
 from services.intake.incidents import IncidentDesk, register_incident_subscribers
 from services.intake.store import TicketStore
-from services.notify.domain import Directory, Role, notices_for
+from services.notify.domain.notices import notices_for
+from services.notify.domain.recipients import Directory, Role
 from tests.factories import T0, contact, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
 from tests.unit.test_handlers import make_bus

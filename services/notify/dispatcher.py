@@ -1,11 +1,6 @@
-"""Notify's use cases: turn events into deliveries, send them, fall back when a channel fails.
-
-Consumers only write: each event becomes one delivery document per recipient
-(keyed on event id, recipient and channel, so a redelivered event adds
-nothing), and the in-app inbox is delivered by that write. Sending happens in
-the ``Dispatcher``, a loop that picks up whatever is due in the store — first
-attempts, retries after back-off, digests, attempts whose process died — so a
-slow or dead gateway never holds a consumer, and a restart loses nothing.
+"""The dispatcher: a background loop that sends what is due in the store — first attempts,
+retries after back-off, digests, attempts whose process died — so a slow or dead gateway
+never holds a consumer, and a restart loses nothing.
 """
 
 from __future__ import annotations
@@ -17,89 +12,21 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import timedelta
 from itertools import islice
-from typing import Any
 
-from contracts import events
-from contracts.envelope import Envelope
-from contracts.events import ReplyChannel
-from runtime.bus import Bus
 from runtime.clock import Clock, epoch_ms
-from runtime.store import AlreadyExists, ConcurrencyError, Repository
-from services.notify.channels import Channels, Outgoing, SendFailed
+from runtime.store import ConcurrencyError, Repository
+from services.notify.channels.registry import Channels
+from services.notify.channels.sender import Outgoing, SendFailed
 from services.notify.config import NotifySettings
-from services.notify.domain import (
-    Delivery,
-    DeliveryStatus,
-    Directory,
-    Outcome,
-    digest_values,
-    notices_for,
-    plan,
-    plan_route,
-)
+from services.notify.domain.delivery import Delivery, DeliveryStatus
+from services.notify.domain.digest import digest_values, plan
+from services.notify.domain.outcome import Outcome
 from services.notify.render import Renderer
 
 log = logging.getLogger(__name__)
 
 GroupKey = tuple[str, str, str]
 """Tenant, recipient, channel: the unit of rate limiting, digesting and ordering."""
-
-
-class Notifier:
-    def __init__(
-        self,
-        deliveries: Repository[Delivery],
-        renderer: Renderer,
-        clock: Clock,
-        *,
-        directory: Directory | None = None,
-        available: frozenset[ReplyChannel] = frozenset(),
-        on_pending: Callable[[Delivery], None] = lambda _: None,
-        phone_region: Callable[[str], str | None] = lambda _tenant: None,
-    ) -> None:
-        self.deliveries = deliveries
-        self.renderer = renderer
-        self.clock = clock
-        self.directory = directory or Directory()
-        self.available = available
-        self._on_pending = on_pending
-        self._phone_region = phone_region
-
-    async def notify(self, envelope: Envelope[Any]) -> list[Delivery]:
-        """One delivery per person the event concerns; a redelivered event adds none."""
-        added = []
-        region = self._phone_region(envelope.tenant_id)
-        for notice in notices_for(envelope.payload, envelope.tenant_id, self.directory):
-            route = plan_route(notice.recipient, notice.origin, self.available, region)
-            delivery = Delivery.create(
-                envelope.tenant_id,
-                notice,
-                self.renderer.render(notice),
-                route.hops,
-                source_message_id=envelope.message_id,
-                now=self.clock.now(),
-                skipped=route.skipped,
-            )
-            if await self._add(delivery, envelope):
-                added.append(delivery)
-        return added
-
-    async def fall_back(self, envelope: Envelope[events.NotificationFailed]) -> Delivery | None:
-        """A channel gave up: the same message goes to the next channel of the route."""
-        failed = await self.deliveries.get(envelope.tenant_id, envelope.payload.notification_id)
-        following = failed.next_delivery(self.clock.now()) if failed else None
-        if following is None or not await self._add(following, envelope):
-            return None
-        return following
-
-    async def _add(self, delivery: Delivery, cause: Envelope[Any]) -> bool:
-        try:
-            await self.deliveries.add(delivery, cause)
-        except AlreadyExists:
-            return False
-        if delivery.status is DeliveryStatus.PENDING:
-            self._on_pending(delivery)
-        return True
 
 
 class Dispatcher:
@@ -290,53 +217,3 @@ class Dispatcher:
         except ConcurrencyError:
             return False
         return True
-
-
-def register_subscribers(bus: Bus, notifier: Notifier) -> None:
-    @bus.subscriber(events.TicketAcknowledged)
-    async def ticket_acknowledged(envelope: Envelope[events.TicketAcknowledged]) -> None:
-        await notifier.notify(envelope)
-
-    @bus.subscriber(events.TicketRouted)
-    async def ticket_routed(envelope: Envelope[events.TicketRouted]) -> None:
-        await notifier.notify(envelope)
-
-    @bus.subscriber(events.TicketBotAnswered)
-    async def ticket_bot_answered(envelope: Envelope[events.TicketBotAnswered]) -> None:
-        await notifier.notify(envelope)
-
-    @bus.subscriber(events.TicketReplied)
-    async def ticket_replied(envelope: Envelope[events.TicketReplied]) -> None:
-        await notifier.notify(envelope)
-
-    @bus.subscriber(events.TicketResolved)
-    async def ticket_resolved(envelope: Envelope[events.TicketResolved]) -> None:
-        await notifier.notify(envelope)
-
-    @bus.subscriber(events.SurveySent)
-    async def survey_sent(envelope: Envelope[events.SurveySent]) -> None:
-        await notifier.notify(envelope)
-
-    @bus.subscriber(events.AppealFiled)
-    async def appeal_filed(envelope: Envelope[events.AppealFiled]) -> None:
-        await notifier.notify(envelope)
-
-    @bus.subscriber(events.AppealResolved)
-    async def appeal_resolved(envelope: Envelope[events.AppealResolved]) -> None:
-        await notifier.notify(envelope)
-
-    @bus.subscriber(events.SlaWarning)
-    async def sla_warning(envelope: Envelope[events.SlaWarning]) -> None:
-        await notifier.notify(envelope)
-
-    @bus.subscriber(events.SlaBreached)
-    async def sla_breached(envelope: Envelope[events.SlaBreached]) -> None:
-        await notifier.notify(envelope)
-
-    @bus.subscriber(events.DisruptionNotice)
-    async def disruption_notice(envelope: Envelope[events.DisruptionNotice]) -> None:
-        await notifier.notify(envelope)
-
-    @bus.subscriber(events.NotificationFailed)
-    async def notification_failed(envelope: Envelope[events.NotificationFailed]) -> None:
-        await notifier.fall_back(envelope)

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from email.message import EmailMessage
-from typing import TYPE_CHECKING
 
 import httpx
 
 from contracts.events import Attachment
 from contracts.mail import anchor_message_id, tagged_subject, ticket_message_id
-from services.notify.domain import ACKNOWLEDGED, Role
-
-if TYPE_CHECKING:
-    from services.notify.channels import Outgoing
+from services.notify.channels.sender import Outgoing
+from services.notify.domain.recipients import Role
+from services.notify.domain.templates import ACKNOWLEDGED
 
 TRAVELLER_ROLES = frozenset({Role.TRAVELLER.value, Role.BOOKER.value})
 

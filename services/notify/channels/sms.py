@@ -15,9 +15,10 @@ from __future__ import annotations
 import httpx
 
 from contracts.events import ReplyChannel
-from services.notify.channels import Channels, Outgoing, SendFailed
+from services.notify.channels.registry import Channels
+from services.notify.channels.sender import Outgoing, SendFailed
 from services.notify.config import SmsProvider
-from services.notify.domain import Outcome, http_outcome
+from services.notify.domain.outcome import Outcome, http_outcome
 
 MAX_BODY = 1_600
 """Twilio's limit for one message (it splits it into segments itself)."""

@@ -1,0 +1,57 @@
+"""What goes out now for one recipient on one channel: retries alone, first attempts within
+the rate limit — and all first attempts due together as one digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from services.notify.domain.delivery import Delivery, DeliveryStatus
+from services.notify.domain.rate_limit import RateLimit
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do now for one recipient on one channel."""
+
+    repairs: list[tuple[Delivery, str]] = field(default_factory=list)
+    alone: list[Delivery] = field(default_factory=list)
+    leader: Delivery | None = None
+    members: list[Delivery] = field(default_factory=list)
+    deferred: list[Delivery] = field(default_factory=list)
+    until: datetime | None = None
+
+
+def plan(group: Sequence[Delivery], now: datetime, limit: RateLimit) -> Plan:
+    """Retries (and digests handed over from a failed channel) go alone; first attempts share
+    the rate limit, and all that are due when a slot opens go out together as one message:
+    a storm of updates becomes one digest.
+
+    ``group`` is the recent deliveries of one recipient on one channel, in any state:
+    notices already folded into a leader (before a crash) are only marked as such.
+    """
+    folded = {item.id: d.id for d in group for item in d.digest}
+    due = [d for d in group if d.status is DeliveryStatus.PENDING and d.is_due(now)]
+    repairs = [(d, folded[d.id]) for d in due if d.id in folded]
+    due = [d for d in due if d.id not in folded]
+    alone = [d for d in due if d.attempts or d.digest]
+    fresh = sorted(
+        (d for d in due if not (d.attempts or d.digest)), key=lambda d: (d.created_at, d.id)
+    )
+    if not fresh:
+        return Plan(repairs, alone)
+    sent = [d.delivered_at or now for d in group if d.status is DeliveryStatus.DELIVERED]
+    sent += [now for d in group if d.status is DeliveryStatus.SENDING]
+    slot = limit.next_slot(sent, now)
+    if slot > now:
+        return Plan(repairs, alone, deferred=fresh, until=slot)
+    return Plan(repairs, alone, leader=fresh[0], members=fresh[1:])
+
+
+def digest_values(leader: Delivery, members: Sequence[Delivery]) -> dict[str, Any]:
+    """What the digest template shows: every folded notice, oldest first."""
+    entries = [{"subject": d.subject, "body": d.body} for d in (leader, *members)]
+    return {"count": len(entries), "items": entries}

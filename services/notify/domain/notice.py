@@ -1,0 +1,57 @@
+"""A notice (what to tell one person, with which template) and its rendered text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from contracts import events
+from contracts.events import Channel, Traveller
+from contracts.languages import FALLBACK_LANGUAGE, supported_language
+from services.notify.domain.recipients import Role
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to send: to whom (in which role), which template, with what values."""
+
+    ticket_id: str | None
+    recipient: Traveller
+    template: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    role: Role = Role.TRAVELLER
+    origin: Channel | None = None
+    detected_language: str | None = None
+    answers: str | None = None
+    """The traveller's e-mail (Message-ID) this notice answers: the one that opened the ticket."""
+    attachments: tuple[events.Attachment, ...] = ()
+
+    @property
+    def language(self) -> str:
+        """Their preference, else the language of the contact, else English."""
+        for tag in (
+            self.recipient.language,
+            self.detected_language,
+            self.recipient.detected_language,
+        ):
+            if language := supported_language(tag):
+                return language
+        return FALLBACK_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Rendered:
+    language: str
+    subject: str
+    body: str
+
+
+def when(moment: datetime) -> str:
+    """A time as every template shows it."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def traveller_name(event: events.TicketRouted | events.TicketResolved) -> str:
+    """The traveller as staff and bookers read of them: their name, else their id."""
+    return event.traveller.name or event.traveller.id

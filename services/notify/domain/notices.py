@@ -1,0 +1,149 @@
+"""Who hears of an event, and with which template: one notice per person told.
+
+The traveller (and their booker) hear of their ticket's steps, appeals and
+disruptions here; staff hear of assignments and escalations
+(``routed_notices``) and of SLA warnings and breaches (``sla_notices``).
+"""
+
+from __future__ import annotations
+
+from contracts import events
+from contracts.envelope import Event
+from services.notify.domain.notice import Notice, traveller_name, when
+from services.notify.domain.recipients import Directory, Role
+from services.notify.domain.routed_notices import routed_notices
+from services.notify.domain.sla_notices import sla_breached_notices, sla_warning_notices
+from services.notify.domain.templates import (
+    ACKNOWLEDGED,
+    APPEAL_FILED,
+    APPEAL_RESOLVED,
+    BOT_ANSWERED,
+    DISRUPTION,
+    REPLIED,
+    RESOLVED,
+    RESOLVED_FOR_BOOKER,
+    SURVEY,
+)
+
+
+def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Notice]:
+    """Everyone an event calls for telling, each with their own template."""
+    match event:
+        case events.TicketAcknowledged():
+            return _acknowledged(event)
+        case events.TicketRouted():
+            return routed_notices(event, tenant_id, directory)
+        case events.TicketBotAnswered():
+            return _bot_answered(event)
+        case events.TicketReplied():
+            return _replied(event)
+        case events.TicketResolved():
+            return _resolved(event)
+        case events.SurveySent():
+            values = {"ticket_id": event.ticket_id, "link": event.survey_url}
+            return [Notice(event.ticket_id, event.traveller, SURVEY, values)]
+        case events.AppealFiled():
+            return _appeal_filed(event)
+        case events.AppealResolved():
+            return _appeal_resolved(event)
+        case events.SlaWarning():
+            return sla_warning_notices(event, tenant_id, directory)
+        case events.SlaBreached():
+            return sla_breached_notices(event, tenant_id, directory)
+        case events.DisruptionNotice():
+            return _disruption(event)
+    return []
+
+
+def _acknowledged(event: events.TicketAcknowledged) -> list[Notice]:
+    values = {
+        "ticket_id": event.ticket_id,
+        "name": event.traveller.name or "",
+        "link": event.tracking_url,
+    }
+    return [
+        Notice(
+            event.ticket_id,
+            event.traveller,
+            ACKNOWLEDGED,
+            values,
+            origin=event.channel,
+            answers=event.email_message_id,
+        )
+    ]
+
+
+def _bot_answered(event: events.TicketBotAnswered) -> list[Notice]:
+    values = {"ticket_id": event.ticket_id, "title": event.title, "answer": event.answer}
+    return [
+        Notice(
+            event.ticket_id,
+            event.traveller.model_copy(update={"language": event.language}),
+            BOT_ANSWERED,
+            values,
+            origin=event.channel,
+        )
+    ]
+
+
+def _replied(event: events.TicketReplied) -> list[Notice]:
+    files = "\n".join(f"{a.name}: {a.url}" for a in event.attachments if a.url)
+    values = {"ticket_id": event.ticket_id, "message": event.message, "files": files}
+    return [
+        Notice(
+            event.ticket_id,
+            event.traveller,
+            REPLIED,
+            values,
+            origin=event.channel,
+            detected_language=event.language,
+            attachments=tuple(a for a in event.attachments if a.url),
+        )
+    ]
+
+
+def _resolved(event: events.TicketResolved) -> list[Notice]:
+    values = {"ticket_id": event.ticket_id, "message": event.message}
+    notices = [Notice(event.ticket_id, event.traveller, RESOLVED, values, origin=event.channel)]
+    if booker := event.traveller.booker:
+        for_booker = {**values, "traveller": traveller_name(event)}
+        notices.append(
+            Notice(event.ticket_id, booker, RESOLVED_FOR_BOOKER, for_booker, Role.BOOKER)
+        )
+    return notices
+
+
+def _appeal_filed(event: events.AppealFiled) -> list[Notice]:
+    values = {
+        "ticket_id": event.ticket_id,
+        "level": event.level.value,
+        "appeal_number": str(event.appeal_number),
+    }
+    return [Notice(event.ticket_id, event.traveller, APPEAL_FILED, values)]
+
+
+def _appeal_resolved(event: events.AppealResolved) -> list[Notice]:
+    values = {
+        "ticket_id": event.ticket_id,
+        "level": event.level.value,
+        "outcome": event.outcome,
+        "message": event.message or "",
+    }
+    return [Notice(event.ticket_id, event.traveller, APPEAL_RESOLVED, values)]
+
+
+def _disruption(event: events.DisruptionNotice) -> list[Notice]:
+    values = {
+        "ticket_id": event.ticket_id,
+        "name": event.traveller.name or "",
+        "kind": event.kind,
+        "reference": event.reference,
+        "service_date": event.service_date.isoformat(),
+        "departs": when(event.departs_at),
+        "delay": event.details.get("delay_minutes", ""),
+        "gate": event.details.get("gate", ""),
+        "new_departure": event.details.get("new_departure", ""),
+        "next_step": event.next_step.value,
+        "link": event.tracking_url,
+    }
+    return [Notice(event.ticket_id, event.traveller, DISRUPTION, values, origin=event.channel)]

@@ -1,0 +1,61 @@
+"""Who is told: the role a person is told in, and the directory that reaches staff."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.events import Traveller
+
+
+class Role(StrEnum):
+    TRAVELLER = "traveller"
+    BOOKER = "booker"
+    AGENT = "agent"
+    ACCOUNT_MANAGER = "account_manager"
+    SUPPORT_MANAGER = "support_manager"
+    MANAGER = "manager"  # the holder's team lead, told of a breach
+    TEAM = "team"  # a queue's team, when a ticket has no assignee
+
+
+class TenantStaff(BaseModel):
+    """The people of one tenant's account who hear of escalations."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    account_manager: Traveller | None = None
+    support_manager: Traveller | None = None
+
+
+class Directory(BaseModel):
+    """How to reach staff; entries have a traveller's shape. Unknown agents get the inbox;
+    a queue's team without an entry gets the inbox ``team:<queue id>``.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    agents: dict[str, Traveller] = Field(default_factory=dict)
+    tenants: dict[str, TenantStaff] = Field(default_factory=dict)
+    teams: dict[str, Traveller] = Field(
+        default_factory=dict, description="Queue id → the team's shared address (a group chat)."
+    )
+
+    def agent(self, agent_id: str) -> Traveller:
+        return self.agents.get(agent_id) or Traveller(id=agent_id)
+
+    def staff(self, tenant_id: str) -> TenantStaff:
+        return self.tenants.get(tenant_id) or TenantStaff()
+
+    def team(self, queue: str) -> Traveller:
+        return self.teams.get(queue) or Traveller(id=f"team:{queue}")
+
+    def manager(self, tenant_id: str, person_id: str) -> Traveller:
+        """A manager named by an event: the tenant's entry of that id, else an agent entry,
+        else the inbox of that id.
+        """
+        staff = self.staff(tenant_id)
+        for known in (staff.account_manager, staff.support_manager):
+            if known is not None and known.id == person_id:
+                return known
+        return self.agent(person_id)

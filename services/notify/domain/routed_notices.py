@@ -1,0 +1,60 @@
+"""Who hears that a ticket was routed: the traveller (which team has it), the agent it was
+assigned to, and — for a critical ticket — the managers routing's policy names.
+"""
+
+from __future__ import annotations
+
+from contracts import events
+from contracts.events import Priority, Traveller
+from services.notify.domain.notice import Notice, traveller_name, when
+from services.notify.domain.recipients import Directory, Role
+from services.notify.domain.templates import ASSIGNED, ESCALATED, ROUTED
+
+QUIET_REROUTES = frozenset({"urgency-raised"})
+"""Re-routes that keep the team and agent: only tighter deadlines, nothing to tell anew."""
+AGENT_ONLY_REROUTES = frozenset({"dispatched"})
+"""A waiting ticket pushed to an agent with room: the traveller already knows its team."""
+
+
+def routed_notices(
+    event: events.TicketRouted, tenant_id: str, directory: Directory
+) -> list[Notice]:
+    due = when(event.first_response_due)
+    values = {"ticket_id": event.ticket_id, "queue": event.queue, "due": due}
+    quiet = event.rule in QUIET_REROUTES
+    # a proactive notice already said what happens next; a push only names the agent
+    told = quiet or event.proactive or event.rule in AGENT_ONLY_REROUTES
+    notices = [] if told else [Notice(event.ticket_id, event.traveller, ROUTED, values)]
+    staff_values = {
+        **values,
+        "priority": event.priority.value,
+        "traveller": traveller_name(event),
+        "reason": event.reason,
+    }
+    if event.assignee and not quiet:
+        agent = directory.agent(event.assignee)
+        notices.append(Notice(event.ticket_id, agent, ASSIGNED, staff_values, Role.AGENT))
+    if event.priority is Priority.CRITICAL:
+        for role, person in _alerted(event, tenant_id, directory):
+            if all(n.recipient.id != person.id for n in notices):
+                notices.append(Notice(event.ticket_id, person, ESCALATED, staff_values, role))
+    return notices
+
+
+def _alerted(
+    event: events.TicketRouted, tenant_id: str, directory: Directory
+) -> list[tuple[Role, Traveller]]:
+    """The managers routing's policy names on the event (their directory entry, else their
+    inbox); an event naming neither (an older one) falls back to the configured ones."""
+    if event.account_manager or event.support_manager:
+        named = [
+            (Role.ACCOUNT_MANAGER, event.account_manager),
+            (Role.SUPPORT_MANAGER, event.support_manager),
+        ]
+        return [(role, directory.manager(tenant_id, pid)) for role, pid in named if pid]
+    staff = directory.staff(tenant_id)
+    configured = [
+        (Role.ACCOUNT_MANAGER, staff.account_manager),
+        (Role.SUPPORT_MANAGER, staff.support_manager),
+    ]
+    return [(role, person) for role, person in configured if person is not None]

@@ -1,0 +1,94 @@
+"""Who hears of an SLA warning or breach: whoever holds the ticket, the agent it was taken
+from, the holder's manager and, at the management level, the tenant's managers.
+"""
+
+from __future__ import annotations
+
+import math
+
+from contracts import events
+from contracts.events import EscalationLevel, Traveller
+from services.notify.domain.notice import Notice, when
+from services.notify.domain.recipients import Directory, Role
+from services.notify.domain.templates import (
+    SLA_BREACHED,
+    SLA_BREACHED_FOR_MANAGEMENT,
+    SLA_HANDED_OVER,
+    SLA_WARNING,
+)
+
+
+def _holder(
+    event: events.SlaWarning | events.SlaBreached, tenant_id: str, directory: Directory
+) -> tuple[Traveller, Role] | None:
+    """Who answers for a ticket: its assignee, else its queue's team, else the support manager."""
+    if event.assignee:
+        return directory.agent(event.assignee), Role.AGENT
+    if event.queue:
+        return directory.team(event.queue), Role.TEAM
+    manager = directory.staff(tenant_id).support_manager
+    return (manager, Role.SUPPORT_MANAGER) if manager else None
+
+
+def _sla_values(event: events.SlaWarning | events.SlaBreached) -> dict[str, str]:
+    return {
+        "ticket_id": event.ticket_id,
+        "clock": event.clock.value,
+        "priority": event.priority.value,
+        "queue": event.queue or "",
+        "deadline": when(event.deadline),
+        "assigned": "yes" if event.assignee else "",
+    }
+
+
+def sla_warning_notices(
+    event: events.SlaWarning, tenant_id: str, directory: Directory
+) -> list[Notice]:
+    holder = _holder(event, tenant_id, directory)
+    if holder is None:
+        return []
+    left = math.ceil((event.deadline - event.warned_at).total_seconds() / 60)
+    values = {**_sla_values(event), "minutes_left": str(max(0, left))}
+    person, role = holder
+    return [Notice(event.ticket_id, person, SLA_WARNING, values, role)]
+
+
+def sla_breached_notices(
+    event: events.SlaBreached, tenant_id: str, directory: Directory
+) -> list[Notice]:
+    """The holder (kept or new), the previous holder when it changed hands, the holder's
+    manager; at the management level also the managers the event names (else the tenant's
+    configured ones). Each person is told once, by name, not only a team's inbox.
+    """
+    kept = event.assignee is not None and event.assignee == event.previous_assignee
+    values = {
+        **_sla_values(event),
+        "level": event.level.value,
+        "previous_priority": event.previous_priority.value,
+        "previous_assignee": "" if kept else event.previous_assignee or "",
+        "kept": "yes" if kept else "",
+        "holder": event.assignee or event.queue or "",
+    }
+    notices = []
+    if holder := _holder(event, tenant_id, directory):
+        person, role = holder
+        notices.append(Notice(event.ticket_id, person, SLA_BREACHED, values, role))
+    if event.previous_assignee and not kept:
+        previous = directory.agent(event.previous_assignee)
+        notices.append(Notice(event.ticket_id, previous, SLA_HANDED_OVER, values, Role.AGENT))
+    managers: list[tuple[Role, Traveller | None]] = []
+    if event.manager:
+        managers.append((Role.MANAGER, directory.manager(tenant_id, event.manager)))
+    if event.level is EscalationLevel.MANAGEMENT:
+        configured = directory.staff(tenant_id)
+        for role, named, fallback in (
+            (Role.ACCOUNT_MANAGER, event.account_manager, configured.account_manager),
+            (Role.SUPPORT_MANAGER, event.support_manager, configured.support_manager),
+        ):
+            managers.append((role, directory.manager(tenant_id, named) if named else fallback))
+    for role, manager in managers:
+        if manager is not None and all(n.recipient.id != manager.id for n in notices):
+            notices.append(
+                Notice(event.ticket_id, manager, SLA_BREACHED_FOR_MANAGEMENT, values, role)
+            )
+    return notices

@@ -1,0 +1,81 @@
+"""Notify's use cases: turn events into deliveries, and fall back when a channel fails.
+
+Consumers only write: each event becomes one delivery document per recipient
+(keyed on event id, recipient and channel, so a redelivered event adds
+nothing), and the in-app inbox is delivered by that write. Sending happens in
+the ``Dispatcher`` (``dispatcher.py``), so a slow or dead gateway never holds a
+consumer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from contracts import events
+from contracts.envelope import Envelope
+from contracts.events import ReplyChannel
+from runtime.clock import Clock
+from runtime.store import AlreadyExists, Repository
+from services.notify.domain.delivery import Delivery, DeliveryStatus
+from services.notify.domain.notices import notices_for
+from services.notify.domain.recipients import Directory
+from services.notify.domain.route import plan_route
+from services.notify.render import Renderer
+
+
+class Notifier:
+    def __init__(
+        self,
+        deliveries: Repository[Delivery],
+        renderer: Renderer,
+        clock: Clock,
+        *,
+        directory: Directory | None = None,
+        available: frozenset[ReplyChannel] = frozenset(),
+        on_pending: Callable[[Delivery], None] = lambda _: None,
+        phone_region: Callable[[str], str | None] = lambda _tenant: None,
+    ) -> None:
+        self.deliveries = deliveries
+        self.renderer = renderer
+        self.clock = clock
+        self.directory = directory or Directory()
+        self.available = available
+        self._on_pending = on_pending
+        self._phone_region = phone_region
+
+    async def notify(self, envelope: Envelope[Any]) -> list[Delivery]:
+        """One delivery per person the event concerns; a redelivered event adds none."""
+        added = []
+        region = self._phone_region(envelope.tenant_id)
+        for notice in notices_for(envelope.payload, envelope.tenant_id, self.directory):
+            route = plan_route(notice.recipient, notice.origin, self.available, region)
+            delivery = Delivery.create(
+                envelope.tenant_id,
+                notice,
+                self.renderer.render(notice),
+                route.hops,
+                source_message_id=envelope.message_id,
+                now=self.clock.now(),
+                skipped=route.skipped,
+            )
+            if await self._add(delivery, envelope):
+                added.append(delivery)
+        return added
+
+    async def fall_back(self, envelope: Envelope[events.NotificationFailed]) -> Delivery | None:
+        """A channel gave up: the same message goes to the next channel of the route."""
+        failed = await self.deliveries.get(envelope.tenant_id, envelope.payload.notification_id)
+        following = failed.next_delivery(self.clock.now()) if failed else None
+        if following is None or not await self._add(following, envelope):
+            return None
+        return following
+
+    async def _add(self, delivery: Delivery, cause: Envelope[Any]) -> bool:
+        try:
+            await self.deliveries.add(delivery, cause)
+        except AlreadyExists:
+            return False
+        if delivery.status is DeliveryStatus.PENDING:
+            self._on_pending(delivery)
+        return True

@@ -1,0 +1,89 @@
+"""Notify's bus entrypoints: one typed subscriber per event, each handing it to a use case.
+
+The ``Notifier`` comes from the broker's context, which ``main.bootstrap`` sets
+(``bus.broker.context.set_global("notifier", …)``; ``runtime.context.Provided``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from contracts import events
+from contracts.envelope import Envelope
+from runtime.bus import Bus
+from runtime.context import Provided
+from services.notify.service import Notifier
+
+NotifierDep = Annotated[Notifier, Provided("notifier")]
+
+
+async def ticket_acknowledged(
+    envelope: Envelope[events.TicketAcknowledged], notifier: NotifierDep
+) -> None:
+    await notifier.notify(envelope)
+
+
+async def ticket_routed(envelope: Envelope[events.TicketRouted], notifier: NotifierDep) -> None:
+    await notifier.notify(envelope)
+
+
+async def ticket_bot_answered(
+    envelope: Envelope[events.TicketBotAnswered], notifier: NotifierDep
+) -> None:
+    await notifier.notify(envelope)
+
+
+async def ticket_replied(envelope: Envelope[events.TicketReplied], notifier: NotifierDep) -> None:
+    await notifier.notify(envelope)
+
+
+async def ticket_resolved(envelope: Envelope[events.TicketResolved], notifier: NotifierDep) -> None:
+    await notifier.notify(envelope)
+
+
+async def survey_sent(envelope: Envelope[events.SurveySent], notifier: NotifierDep) -> None:
+    await notifier.notify(envelope)
+
+
+async def appeal_filed(envelope: Envelope[events.AppealFiled], notifier: NotifierDep) -> None:
+    await notifier.notify(envelope)
+
+
+async def appeal_resolved(envelope: Envelope[events.AppealResolved], notifier: NotifierDep) -> None:
+    await notifier.notify(envelope)
+
+
+async def sla_warning(envelope: Envelope[events.SlaWarning], notifier: NotifierDep) -> None:
+    await notifier.notify(envelope)
+
+
+async def sla_breached(envelope: Envelope[events.SlaBreached], notifier: NotifierDep) -> None:
+    await notifier.notify(envelope)
+
+
+async def disruption_notice(
+    envelope: Envelope[events.DisruptionNotice], notifier: NotifierDep
+) -> None:
+    await notifier.notify(envelope)
+
+
+async def notification_failed(
+    envelope: Envelope[events.NotificationFailed], notifier: NotifierDep
+) -> None:
+    await notifier.fall_back(envelope)
+
+
+def register(bus: Bus) -> None:
+    """Subscribe notify to every event it tells people of, and to its own failures."""
+    bus.subscriber(events.TicketAcknowledged)(ticket_acknowledged)
+    bus.subscriber(events.TicketRouted)(ticket_routed)
+    bus.subscriber(events.TicketBotAnswered)(ticket_bot_answered)
+    bus.subscriber(events.TicketReplied)(ticket_replied)
+    bus.subscriber(events.TicketResolved)(ticket_resolved)
+    bus.subscriber(events.SurveySent)(survey_sent)
+    bus.subscriber(events.AppealFiled)(appeal_filed)
+    bus.subscriber(events.AppealResolved)(appeal_resolved)
+    bus.subscriber(events.SlaWarning)(sla_warning)
+    bus.subscriber(events.SlaBreached)(sla_breached)
+    bus.subscriber(events.DisruptionNotice)(disruption_notice)
+    bus.subscriber(events.NotificationFailed)(notification_failed)
