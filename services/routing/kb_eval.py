@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from contracts.events import Priority
-from services.intake.channels import extract_references  # what intake sends on ticket.opened
+from contracts.references import extract_references  # what intake sends on ticket.opened
 from services.routing.domain import (
     KbMatch,
     UrgencySignals,

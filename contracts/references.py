@@ -1,0 +1,63 @@
+"""Booking references in free text: order numbers, PNRs, hotel confirmations, trains, flights.
+
+Intake attaches them to every contact; routing's offline KB evaluation reads the same way, so the
+rule lives here, in the shared vocabulary, once.
+"""
+
+from __future__ import annotations
+
+import re
+
+from contracts.events import BookingReference, ReferenceKind
+
+_REFERENCE_PATTERNS: tuple[tuple[ReferenceKind, re.Pattern[str]], ...] = (
+    (
+        ReferenceKind.ORDER,
+        re.compile(
+            r"(?:订单号?|訂單(?:編號|号)?|注文番号|order\s*(?:no\.?|number|#)?)"
+            r"\s*[:：#]?\s*([A-Z0-9-]{6,24})",
+            re.I,
+        ),
+    ),
+    (
+        ReferenceKind.HOTEL_CONFIRMATION,
+        re.compile(
+            r"(?:确认号|確認(?:號|番号)|confirmation\s*(?:no\.?|number|#)?)"
+            r"\s*[:：#]?\s*([A-Z0-9-]{5,20})",
+            re.I,
+        ),
+    ),
+    (
+        ReferenceKind.PNR,
+        re.compile(
+            r"(?:PNR|预订编号|訂位代號|予約番号|booking\s*ref(?:erence)?)"
+            r"\s*[:：#]?\s*([A-Z0-9]{6})\b",
+            re.I,
+        ),
+    ),
+    (
+        ReferenceKind.TRAIN,
+        re.compile(r"(?<![A-Z0-9])([GDCZTK]\d{1,4})(?:次|号列车|號列車)"),
+    ),
+    (
+        ReferenceKind.FLIGHT,
+        re.compile(r"(?<![A-Z0-9])((?:[A-Z]{2}|[A-Z]\d|\d[A-Z])\s?\d{2,4})(?![0-9])"),
+    ),
+)
+_IATA_NOT_AIRLINES = {"ID", "NO", "TO", "ON", "AT", "IN", "OR", "PM", "AM"}
+
+
+def extract_references(text: str) -> list[BookingReference]:
+    """Order numbers, PNRs, hotel confirmations, train and flight numbers in free text."""
+    found: list[BookingReference] = []
+    taken: set[str] = set()
+    for kind, pattern in _REFERENCE_PATTERNS:
+        for match in pattern.finditer(text):
+            value = re.sub(r"\s", "", match.group(1)).upper()
+            if value in taken:
+                continue
+            if kind is ReferenceKind.FLIGHT and value[:2] in _IATA_NOT_AIRLINES:
+                continue
+            taken.add(value)
+            found.append(BookingReference(kind=kind, value=value))
+    return found[:20]
