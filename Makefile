@@ -61,10 +61,12 @@ test-browser: install ## consoles, dashboard and traveller pages in Chromium (/u
 fuzz: install ## schemathesis against the four services (own stack, free ports), 300 s each, a new seed each run: FUZZ_SECONDS=… FUZZ_SEED=…
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} FUZZ_SEED=$${FUZZ_SEED:-random} $(BIN)/pytest -q -s tests/fuzz
 
-lint: install ## ruff and mypy
+lint: install ## ruff (with complexity limits), ruff format, mypy strict, import contracts (lint-imports), size limits (tools/sizes.py)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
+	$(PY) tools/sizes.py
 
 deploy-check: install ## validate k8s overlays (K8s 1.32 + CRD schemas), compose.yaml and RabbitMQ definitions offline
 	$(PY) -m deploy.check

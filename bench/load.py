@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -250,6 +251,142 @@ async def quiet(pids: list[int], window_s: float = 1.0, busy_share: float = 0.1)
     return sum(cpu_s(pid) for pid in pids) - before < busy_share * window_s
 
 
+@dataclass
+class Pipeline:
+    """What every phase drives: the stack, intake's gateways over HTTP, the tap, the processes."""
+
+    stack: BenchStack
+    amqp_url: str
+    http: httpx.AsyncClient
+    url: str
+    key: dict[str, str]
+    gateways: Gateways
+    tap: Tap
+    pids: dict[str, int]
+
+    async def play(self, rate: float, seconds: float) -> list[Contact]:
+        return await play(self.http, self.url, self.key, self.gateways, rate, seconds)
+
+    async def drain(self) -> float:
+        return await drain(
+            self.amqp_url, self.stack.topology, tuple(self.stack.missing), list(self.pids.values())
+        )
+
+
+def process_pids(stack: BenchStack) -> dict[str, int]:
+    """Every process whose CPU and memory the phases report: services, store, broker."""
+    pids = {s: stack.pid(s) for s in stack.processes}
+    if stack.store is not None:
+        pids["nx-27017"] = stack.store.pid
+    if broker := rabbitmq_pid():
+        pids["rabbitmq (shared)"] = broker
+    return pids
+
+
+async def ceilings(stack: BenchStack, amqp_url: str, args: argparse.Namespace) -> dict[str, int]:
+    """What this machine does without TripCare: raw broker hops and raw store inserts."""
+    print(f"namespace {stack.namespace}; ceiling …", flush=True)
+    hops = round(await hop_ceiling(amqp_url, stack.namespace, args.ceiling_s))
+    inserts = round(await insert_ceiling(stack.mongo_url, stack.namespace, args.ceiling_s))
+    print(f"  hops/s {hops}, inserts/s {inserts}", flush=True)
+    return {"ceiling_hops_per_s": hops, "ceiling_inserts_per_s": inserts}
+
+
+async def step_search(
+    pipeline: Pipeline, args: argparse.Namespace
+) -> tuple[list[dict[str, Any]], float]:
+    """Rising rates until one fails (lost, duplicated, refused or slow); the steps, the best."""
+    steps: list[dict[str, Any]] = []
+    sustained = 0.0
+    for rate in args.steps:
+        print(f"step {rate}/s for {args.step_s}s …", flush=True)
+        contacts = await pipeline.play(rate, args.step_s)
+        step = await measure(pipeline.tap, contacts, args.ack_deadline_s)
+        step["rate"] = rate
+        steps.append(step)
+        ok = (
+            step["lost"] == 0
+            and step["duplicated"] == 0
+            and step["accepted"] == step["sent"]
+            and step["ack_ms"]["p99"] < args.p99_limit_ms
+        )
+        print(f"  {'ok' if ok else 'FAIL'} {json.dumps(step)}", flush=True)
+        step["drain_s"] = await pipeline.drain()
+        if not ok:
+            break
+        sustained = rate
+    return steps, sustained
+
+
+async def fixed_rate(pipeline: Pipeline, args: argparse.Namespace) -> dict[str, Any]:
+    """The fixed rate, with CPU and store commands per contact."""
+    print(f"fixed rate {args.rate}/s for {args.duration}s …", flush=True)
+    pids, http = pipeline.pids, pipeline.http
+    services = {s: pipeline.stack.url(s) for s in pipeline.stack.processes}
+    store_before = await store_counts.snapshot(http, services)
+    cpu_before = {s: cpu_s(p) for s, p in pids.items()}
+    contacts = await pipeline.play(args.rate, args.duration)
+    cpu_after = {s: cpu_s(p) for s, p in pids.items()}
+    fixed = await measure(pipeline.tap, contacts, args.ack_deadline_s)
+    fixed["rate"] = args.rate
+    fixed["seconds"] = args.duration
+    fixed["cpu_ms_per_contact"] = {
+        s: round(1000 * (cpu_after[s] - cpu_before[s]) / len(contacts), 2) for s in pids
+    }
+    fixed["drain_s"] = await pipeline.drain()
+    store_after = await store_counts.snapshot(http, services)
+    fixed["store"] = store_counts.per_contact(store_before, store_after, fixed["new_tickets"])
+    print(f"  {json.dumps(fixed)}", flush=True)
+    return fixed
+
+
+async def profile_phase(
+    pipeline: Pipeline, args: argparse.Namespace, result: dict[str, Any]
+) -> None:
+    """py-spy on every Python process under a modest load; after the fixed run, so py-spy never
+    weighs on its CPU figures."""
+    print(f"profile {args.profile_rate}/s for {args.profile_s}s …", flush=True)
+    python = {s: p for s, p in pipeline.pids.items() if s != "rabbitmq (shared)"}
+
+    async def modest_load() -> None:
+        contacts = await pipeline.play(args.profile_rate, args.profile_s)
+        result["profile_run"] = await measure(pipeline.tap, contacts, args.ack_deadline_s)
+
+    result["profile"] = await profiling.record(python, int(args.profile_s), RESULTS, modest_load)
+    result["profile_run"]["drain_s"] = await pipeline.drain()
+    result["profile_rate"], result["profile_s"] = args.profile_rate, args.profile_s
+    print(f"  {json.dumps(result['profile_run'])}", flush=True)
+
+
+async def soak_phase(pipeline: Pipeline, args: argparse.Namespace) -> dict[str, Any]:
+    """Memory growth: RSS of every process before and after a steady rate."""
+    print(f"soak {args.soak_rate}/s for {args.soak_s}s …", flush=True)
+    pids = pipeline.pids
+    rss_before = {s: round(rss_mb(p), 1) for s, p in pids.items()}
+    contacts = await pipeline.play(args.soak_rate, args.soak_s)
+    soak = await measure(pipeline.tap, contacts, args.ack_deadline_s)
+    soak["rss_mb_before"] = rss_before
+    soak["rss_mb_after"] = {s: round(rss_mb(p), 1) for s, p in pids.items()}
+    soak["rate"], soak["seconds"] = args.soak_rate, args.soak_s
+    print(f"  {json.dumps(soak)}", flush=True)
+    return soak
+
+
+def summarise(result: dict[str, Any], args: argparse.Namespace) -> None:
+    """The headline figures, summed and picked from the phases."""
+    result["p50_ack_ms"] = result["fixed"]["ack_ms"]["p50"]
+    result["p95_ack_ms"] = result["fixed"]["ack_ms"]["p95"]
+    result["p99_ack_ms"] = result["fixed"]["ack_ms"]["p99"]
+    phases = [*result["steps"], result["fixed"], *[result[k] for k in PHASES if k in result]]
+    result["lost"] = sum(phase["lost"] for phase in phases)
+    result["duplicated"] = sum(phase["duplicated"] for phase in phases)
+    result["p99_limit_ms"] = args.p99_limit_ms
+    result["commit"] = result["machine"]["commit"]
+    result["pipeline_share_of_hop_ceiling"] = round(
+        4 * result["sustained_contacts_per_s"] / max(result["ceiling_hops_per_s"], 1), 3
+    )
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     amqp_url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     result: dict[str, Any] = {"machine": machine(), "command": " ".join(["python", *sys.argv])}
@@ -257,17 +394,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     tap: Tap | None = None
     started = time.monotonic()
     try:
-        print(f"namespace {stack.namespace}; ceiling …", flush=True)
-        result["ceiling_hops_per_s"] = round(
-            await hop_ceiling(amqp_url, stack.namespace, args.ceiling_s)
-        )
-        result["ceiling_inserts_per_s"] = round(
-            await insert_ceiling(stack.mongo_url, stack.namespace, args.ceiling_s)
-        )
-        print(
-            f"  hops/s {result['ceiling_hops_per_s']}, inserts/s {result['ceiling_inserts_per_s']}",
-            flush=True,
-        )
+        result |= await ceilings(stack, amqp_url, args)
         await asyncio.to_thread(stack.start_all)
         result["services_not_started"] = stack.missing
         tap = Tap(amqp_url, stack.topology)
@@ -279,106 +406,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             gateways = Gateways(stack.namespace)
             warm = await play(http, url, key, gateways, 10, 2)
             await measure(tap, warm, 30)
-
-            pids = {s: stack.pid(s) for s in stack.processes}
-            if stack.store is not None:
-                pids["nx-27017"] = stack.store.pid
-            if broker := rabbitmq_pid():
-                pids["rabbitmq (shared)"] = broker
-
-            # step search
-            steps: list[dict[str, Any]] = []
-            sustained = 0.0
-            for rate in args.steps:
-                print(f"step {rate}/s for {args.step_s}s …", flush=True)
-                contacts = await play(http, url, key, gateways, rate, args.step_s)
-                step = await measure(tap, contacts, args.ack_deadline_s)
-                step["rate"] = rate
-                steps.append(step)
-                ok = (
-                    step["lost"] == 0
-                    and step["duplicated"] == 0
-                    and step["accepted"] == step["sent"]
-                    and step["ack_ms"]["p99"] < args.p99_limit_ms
-                )
-                print(f"  {'ok' if ok else 'FAIL'} {json.dumps(step)}", flush=True)
-                step["drain_s"] = await drain(
-                    amqp_url, stack.topology, tuple(stack.missing), list(pids.values())
-                )
-                if not ok:
-                    break
-                sustained = rate
-            result["steps"] = steps
-            result["sustained_contacts_per_s"] = sustained
-
-            # fixed rate, with CPU per contact and (optionally) a profile
-            print(f"fixed rate {args.rate}/s for {args.duration}s …", flush=True)
-            services = {s: stack.url(s) for s in stack.processes}
-            store_before = await store_counts.snapshot(http, services)
-            cpu_before = {s: cpu_s(p) for s, p in pids.items()}
-            contacts = await play(http, url, key, gateways, args.rate, args.duration)
-            cpu_after = {s: cpu_s(p) for s, p in pids.items()}
-            fixed = await measure(tap, contacts, args.ack_deadline_s)
-            fixed["rate"] = args.rate
-            fixed["seconds"] = args.duration
-            fixed["cpu_ms_per_contact"] = {
-                s: round(1000 * (cpu_after[s] - cpu_before[s]) / len(contacts), 2) for s in pids
-            }
-            fixed["drain_s"] = await drain(
-                amqp_url, stack.topology, tuple(stack.missing), list(pids.values())
-            )
-            store_after = await store_counts.snapshot(http, services)
-            fixed["store"] = store_counts.per_contact(
-                store_before, store_after, fixed["new_tickets"]
-            )
-            result["fixed"] = fixed
-            print(f"  {json.dumps(fixed)}", flush=True)
-
-            if args.profile:  # after the fixed run, so py-spy never weighs on its CPU figures
-                print(f"profile {args.profile_rate}/s for {args.profile_s}s …", flush=True)
-                python = {s: p for s, p in pids.items() if s != "rabbitmq (shared)"}
-
-                async def modest_load() -> None:
-                    contacts = await play(
-                        http, url, key, gateways, args.profile_rate, args.profile_s
-                    )
-                    result["profile_run"] = await measure(tap, contacts, args.ack_deadline_s)
-
-                result["profile"] = await profiling.record(
-                    python, int(args.profile_s), RESULTS, modest_load
-                )
-                result["profile_run"]["drain_s"] = await drain(
-                    amqp_url, stack.topology, tuple(stack.missing), list(pids.values())
-                )
-                result["profile_rate"], result["profile_s"] = args.profile_rate, args.profile_s
-                print(f"  {json.dumps(result['profile_run'])}", flush=True)
-
-            # soak: memory growth
+            pids = process_pids(stack)
+            pipeline = Pipeline(stack, amqp_url, http, url, key, gateways, tap, pids)
+            result["steps"], result["sustained_contacts_per_s"] = await step_search(pipeline, args)
+            result["fixed"] = await fixed_rate(pipeline, args)
+            if args.profile:
+                await profile_phase(pipeline, args, result)
             if args.soak_s > 0:
-                print(f"soak {args.soak_rate}/s for {args.soak_s}s …", flush=True)
-                rss_before = {s: round(rss_mb(p), 1) for s, p in pids.items()}
-                contacts = await play(http, url, key, gateways, args.soak_rate, args.soak_s)
-                soak = await measure(tap, contacts, args.ack_deadline_s)
-                soak["rss_mb_before"] = rss_before
-                soak["rss_mb_after"] = {s: round(rss_mb(p), 1) for s, p in pids.items()}
-                soak["rate"], soak["seconds"] = args.soak_rate, args.soak_s
-                result["soak"] = soak
-                print(f"  {json.dumps(soak)}", flush=True)
-
+                result["soak"] = await soak_phase(pipeline, args)
         result["queue_depths_at_end"] = await queue_depths(
             amqp_url, stack.topology, tuple(stack.missing)
         )
-        result["p50_ack_ms"] = result["fixed"]["ack_ms"]["p50"]
-        result["p95_ack_ms"] = result["fixed"]["ack_ms"]["p95"]
-        result["p99_ack_ms"] = result["fixed"]["ack_ms"]["p99"]
-        phases = [*result["steps"], result["fixed"], *[result[k] for k in PHASES if k in result]]
-        result["lost"] = sum(phase["lost"] for phase in phases)
-        result["duplicated"] = sum(phase["duplicated"] for phase in phases)
-        result["p99_limit_ms"] = args.p99_limit_ms
-        result["commit"] = result["machine"]["commit"]
-        result["pipeline_share_of_hop_ceiling"] = round(
-            4 * result["sustained_contacts_per_s"] / max(result["ceiling_hops_per_s"], 1), 3
-        )
+        summarise(result, args)
     finally:
         if tap is not None:
             await tap.close()

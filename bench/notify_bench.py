@@ -242,6 +242,52 @@ async def measure(
 # ------------------------------------------------------------------ main
 
 
+async def step_search(
+    stub: GatewayStub, publisher: Publisher, deliveries: Any, args: argparse.Namespace
+) -> tuple[list[dict[str, Any]], float]:
+    """Rising rates until one loses, duplicates or misses the p99 limit; the steps, the best."""
+    steps: list[dict[str, Any]] = []
+    sustained = 0.0
+    for rate in args.steps:
+        print(f"step {rate}/s for {args.step_s}s …", flush=True)
+        tickets = await publisher.at_rate(rate, args.step_s)
+        step = await measure(stub, publisher, tickets, args, deliveries)
+        step["rate"] = rate
+        steps.append(step)
+        ok = (
+            step["lost"] == 0
+            and step["duplicated"] == 0
+            and step["latency_ms"]["p99"] < args.p99_limit_ms
+        )
+        print(f"  {'ok' if ok else 'FAIL'} {json.dumps(step)}", flush=True)
+        if not ok:
+            break
+        sustained = rate
+    return steps, sustained
+
+
+async def burst_phase(
+    stack: BenchStack,
+    stub: GatewayStub,
+    publisher: Publisher,
+    deliveries: Any,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """A burst published at once, with the CPU notify and the store spent per notification."""
+    print(f"burst of {args.burst} …", flush=True)
+    pids = {"notify": stack.pid("notify")}
+    if stack.store is not None:
+        pids["nx-27017"] = stack.store.pid
+    cpu_before = {name: cpu_s(pid) for name, pid in pids.items()}
+    burst = await measure(stub, publisher, await publisher.burst(args.burst), args, deliveries)
+    burst["cpu_ms_per_notification"] = {
+        name: round(1000 * (cpu_s(pid) - cpu_before[name]) / max(burst["delivered"], 1), 2)
+        for name, pid in pids.items()
+    }
+    print(f"  {json.dumps(burst)}", flush=True)
+    return burst
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     amqp_url = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
     result: dict[str, Any] = {"machine": machine(), "command": " ".join(["python", *sys.argv])}
@@ -263,38 +309,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         publisher = Publisher(exchange, stack.namespace)
         await measure(stub, publisher, await publisher.at_rate(10, 1), args)  # warm up
 
-        steps: list[dict[str, Any]] = []
-        sustained = 0.0
-        for rate in args.steps:
-            print(f"step {rate}/s for {args.step_s}s …", flush=True)
-            tickets = await publisher.at_rate(rate, args.step_s)
-            step = await measure(stub, publisher, tickets, args, deliveries)
-            step["rate"] = rate
-            steps.append(step)
-            ok = (
-                step["lost"] == 0
-                and step["duplicated"] == 0
-                and step["latency_ms"]["p99"] < args.p99_limit_ms
-            )
-            print(f"  {'ok' if ok else 'FAIL'} {json.dumps(step)}", flush=True)
-            if not ok:
-                break
-            sustained = rate
+        steps, sustained = await step_search(stub, publisher, deliveries, args)
         result["steps"] = steps
         result["sustained_notifications_per_s"] = sustained
-
-        print(f"burst of {args.burst} …", flush=True)
-        pids = {"notify": stack.pid("notify")}
-        if stack.store is not None:
-            pids["nx-27017"] = stack.store.pid
-        cpu_before = {name: cpu_s(pid) for name, pid in pids.items()}
-        burst = await measure(stub, publisher, await publisher.burst(args.burst), args, deliveries)
-        burst["cpu_ms_per_notification"] = {
-            name: round(1000 * (cpu_s(pid) - cpu_before[name]) / max(burst["delivered"], 1), 2)
-            for name, pid in pids.items()
-        }
+        burst = await burst_phase(stack, stub, publisher, deliveries, args)
         result["burst"] = burst
-        print(f"  {json.dumps(burst)}", flush=True)
 
         every = [*steps, burst]
         result["lost"] = sum(s["lost"] for s in every)

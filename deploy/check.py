@@ -110,21 +110,28 @@ def policy_errors(docs: list[dict[str, Any]]) -> list[str]:
         if pod.get("terminationGracePeriodSeconds", 30) <= needed:
             errors.append(f"Deployment {name}: terminationGracePeriodSeconds <= {needed:g}")
         for container in pod["containers"]:
-            probes = {
-                "readinessProbe": "/readyz",
-                "livenessProbe": "/healthz",
-            }
-            for probe, path in probes.items():
-                if container.get(probe, {}).get("httpGet", {}).get("path") != path:
-                    errors.append(f"Deployment {name}: {probe} must GET {path}")
-            resources = container.get("resources", {})
-            for bound in ("requests", "limits"):
-                if not {"cpu", "memory"} <= set(resources.get(bound, {})):
-                    errors.append(f"Deployment {name}: cpu and memory {bound} needed")
+            errors += _container_errors(name, container)
         if name not in scaled:
             errors.append(f"Deployment {name}: no ScaledObject")
         if name not in budgets:
             errors.append(f"Deployment {name}: no PodDisruptionBudget")
+    return errors
+
+
+def _container_errors(deployment: str, container: dict[str, Any]) -> list[str]:
+    """Probes on the paths the services answer, cpu and memory requests and limits."""
+    errors: list[str] = []
+    probes = {
+        "readinessProbe": "/readyz",
+        "livenessProbe": "/healthz",
+    }
+    for probe, path in probes.items():
+        if container.get(probe, {}).get("httpGet", {}).get("path") != path:
+            errors.append(f"Deployment {deployment}: {probe} must GET {path}")
+    resources = container.get("resources", {})
+    for bound in ("requests", "limits"):
+        if not {"cpu", "memory"} <= set(resources.get(bound, {})):
+            errors.append(f"Deployment {deployment}: cpu and memory {bound} needed")
     return errors
 
 

@@ -376,6 +376,29 @@ def join(parts: list[str], lang: str, rng: random.Random) -> str:
     return out
 
 
+def urgency_modifier(category: str, urgency: str, r: float) -> tuple[str | None, str]:
+    """The urgency sentence to add (if any) for a draw ``r``, and the urgency it leaves."""
+    if urgency == "critical":
+        return None, urgency
+    p_crit = 0.2 if category in TRAVEL_NOW else 0.0
+    if r < p_crit:
+        return "@crit", "critical"
+    if r < p_crit + 0.2:
+        return "@high", max(urgency, "high", key=URGENCY_RANK.__getitem__)
+    if r < p_crit + 0.36 and urgency in ("normal", "low"):
+        return "@low", "low"
+    return None, urgency
+
+
+def sentiment_modifier(sentiment: str, urg_mod: str | None, r: float) -> tuple[str | None, str]:
+    """The sentiment sentence to add (if any) for a draw ``r``, and the sentiment it leaves."""
+    if r < 0.24:
+        return "@neg", "negative"
+    if r < 0.34 and sentiment != "negative" and urg_mod != "@crit":
+        return "@pos", "positive"
+    return None, sentiment
+
+
 class Composer:
     """Composes examples for one language and split from the template sections."""
 
@@ -395,27 +418,12 @@ class Composer:
         urgency, sentiment = core.urgency, core.sentiment
         body = [expand(core.text, rng, self.lang, self.lists)]
 
-        r = rng.random()
-        urg_mod = None
-        if urgency != "critical":
-            p_crit = 0.2 if category in TRAVEL_NOW else 0.0
-            if r < p_crit:
-                urg_mod, urgency = "@crit", "critical"
-            elif r < p_crit + 0.2:
-                urg_mod = "@high"
-                urgency = max(urgency, "high", key=URGENCY_RANK.__getitem__)
-            elif r < p_crit + 0.36 and urgency in ("normal", "low"):
-                urg_mod, urgency = "@low", "low"
+        urg_mod, urgency = urgency_modifier(category, urgency, rng.random())
         if urg_mod:
             mod = expand(rng.choice(self.mods[urg_mod]), rng, self.lang, self.lists)
             body.insert(rng.choice([0, 1]), mod)
 
-        r = rng.random()
-        sent_mod = None
-        if r < 0.24:
-            sent_mod, sentiment = "@neg", "negative"
-        elif r < 0.34 and sentiment != "negative" and urg_mod != "@crit":
-            sent_mod, sentiment = "@pos", "positive"
+        sent_mod, sentiment = sentiment_modifier(sentiment, urg_mod, rng.random())
         if sent_mod:
             mod = expand(rng.choice(self.mods[sent_mod]), rng, self.lang, self.lists)
             body.insert(len(body) if rng.random() < 0.7 else 0, mod)
@@ -530,7 +538,33 @@ BITEXT_MAP = {
 
 def public(shared: Path) -> Iterator[Example]:
     """Up to PUBLIC_PER_CATEGORY English items per category, spread over the intents."""
-    pools: dict[str, list[tuple[str, str, str, str]]] = {}  # intent -> (text, split, src, urg)
+    pools = _clinc_pools(shared) | _bitext_pools(shared)
+    category_of = {f"clinc150:{k}": v[0] for k, v in CLINC_MAP.items()}
+    category_of |= {f"bitext:{k}": v[0] for k, v in BITEXT_MAP.items()}
+    for category in CATEGORIES:
+        intents = sorted(k for k in pools if category_of[k] == category)
+        if not intents:
+            continue
+        per_intent = PUBLIC_PER_CATEGORY // len(intents)
+        for key in intents:
+            for split, (text, _, source, urgency) in _chosen(key, pools[key], per_intent):
+                yield Example(
+                    text=text,
+                    lang="en",
+                    category=category,
+                    urgency=urgency,
+                    sentiment="negative" if category == "service_complaint" else "neutral",
+                    source=f"{source}:{key.split(':', 1)[1]}",
+                    split=split,
+                )
+
+
+Pool = list[tuple[str, str, str, str]]
+"""One intent's items: (text, split, source, urgency); Bitext's split is empty."""
+
+
+def _clinc_pools(shared: Path) -> dict[str, Pool]:
+    pools: dict[str, Pool] = {}
     clinc = shared / "clinc150" / "data_full.json"
     if clinc.exists():
         data = json.loads(clinc.read_text(encoding="utf-8"))
@@ -547,6 +581,11 @@ def public(shared: Path) -> Iterator[Example]:
                     pools.setdefault(f"clinc150:{intent}", []).append(
                         (text, split, "clinc150", CLINC_MAP[intent][1])
                     )
+    return pools
+
+
+def _bitext_pools(shared: Path) -> dict[str, Pool]:
+    pools: dict[str, Pool] = {}
     bitext = shared / "bitext-customer-support" / "utterances.jsonl"
     if bitext.exists():
         for line in bitext.read_text(encoding="utf-8").splitlines():
@@ -555,33 +594,20 @@ def public(shared: Path) -> Iterator[Example]:
                 pools.setdefault(f"bitext:{row['intent']}", []).append(
                     (row["text"], "", "bitext", BITEXT_MAP[row["intent"]][1])
                 )
-    category_of = {f"clinc150:{k}": v[0] for k, v in CLINC_MAP.items()}
-    category_of |= {f"bitext:{k}": v[0] for k, v in BITEXT_MAP.items()}
-    for category in CATEGORIES:
-        intents = sorted(k for k in pools if category_of[k] == category)
-        if not intents:
-            continue
-        per_intent = PUBLIC_PER_CATEGORY // len(intents)
-        for key in intents:
-            rng = random.Random(stable_seed("public", key))
-            items = sorted(set(pools[key]))
-            rng.shuffle(items)
-            n_test = round(per_intent * PUBLIC_TEST_SHARE)
-            tests = [it for it in items if it[1] == "test"][:n_test]
-            trains = [it for it in items if it[1] == "train"][: per_intent - len(tests)]
-            if not tests and not trains:  # Bitext has no split of its own
-                tests, trains = items[:n_test], items[n_test:per_intent]
-            for split, chosen in (("train", trains), ("test", tests)):
-                for text, _, source, urgency in chosen:
-                    yield Example(
-                        text=text,
-                        lang="en",
-                        category=category,
-                        urgency=urgency,
-                        sentiment="negative" if category == "service_complaint" else "neutral",
-                        source=f"{source}:{key.split(':', 1)[1]}",
-                        split=split,
-                    )
+    return pools
+
+
+def _chosen(key: str, pool: Pool, per_intent: int) -> list[tuple[str, tuple[str, str, str, str]]]:
+    """One intent's share, train items first, with its own seeded shuffle."""
+    rng = random.Random(stable_seed("public", key))
+    items = sorted(set(pool))
+    rng.shuffle(items)
+    n_test = round(per_intent * PUBLIC_TEST_SHARE)
+    tests = [it for it in items if it[1] == "test"][:n_test]
+    trains = [it for it in items if it[1] == "train"][: per_intent - len(tests)]
+    if not tests and not trains:  # Bitext has no split of its own
+        tests, trains = items[:n_test], items[n_test:per_intent]
+    return [*(("train", it) for it in trains), *(("test", it) for it in tests)]
 
 
 def default_shared() -> Path:

@@ -63,22 +63,7 @@ async def test_rating_2_appeal_reopen_expert_resolves_rating_5(stack: Stack) -> 
 
         first = await until(lambda: survey(1))
         assert first["ask_nps"] is True
-        form = await http.get(first["url"], headers=BROWSER)
-        assert form.status_code == 200
-        assert "您对本次获得的帮助满意吗" in form.text
-        thanks = await http.post(
-            first["url"], data={"csat": "2", "comment": "没有解决"}, headers=BROWSER
-        )
-        assert thanks.status_code == 200
-        appeal_url = re.search(r'href="([^"]*/v1/appeals/[^"]+)"', thanks.text)
-        assert appeal_url is not None, "an unhappy traveller is offered the appeal"
-
-        appeal_form = await http.get(appeal_url.group(1), headers=BROWSER)
-        assert (appeal_form.status_code, "资深专家" in appeal_form.text) == (200, True)
-        filed = await http.post(
-            appeal_url.group(1), data={"reason": "酒店仍然没有我的预订"}, headers=BROWSER
-        )
-        assert (filed.status_code, "已收到您的申诉" in filed.text) == (200, True)
+        await rate_2_and_appeal(http, first["url"])
 
         reopened = await until(lambda: timeline_has("appealed", "reopened"))
         assert reopened["priority"] in ("high", "critical")
@@ -107,28 +92,7 @@ async def test_rating_2_appeal_reopen_expert_resolves_rating_5(stack: Stack) -> 
         assert (appeal["number"], appeal["level"], appeal["via"]) == (1, "expert", "survey")
         assert (appeal["outcome"], appeal["decided_by"]) == ("refunded", "expert-1")
 
-        async def metrics() -> dict[str, Any] | None:
-            found = (await http.get(f"{feedback}/metrics", headers=MANAGER)).json()
-            return found if found["csat"]["count"] == 2 and found["appeals"]["decided"] else None
-
-        numbers = await until(metrics)
-        assert (numbers["tickets"], numbers["resolved"]) == (1, 1)
-        assert (numbers["csat"]["avg"], numbers["csat"]["satisfied_share"]) == (3.5, 0.5)
-        assert numbers["appeals"] == {
-            "filed": 1,
-            "second": 0,
-            "decided": 1,
-            "tickets": 1,
-            "rate": 1.0,
-        }
-        assert numbers["first_contact_resolution_rate"] == 0.0
-        assert numbers["first_response_time_s"]["count"] == 1
-
-        by_agent = await http.get(f"{feedback}/metrics?by=agent", headers=MANAGER)
-        ratings = {
-            g["key"]["agent"]: g["metrics"]["csat"]["avg"] for g in by_agent.json()["groups"]
-        }
-        assert ratings == {"agent-7": 2.0, "expert-1": 5.0}
+        await metrics_show_the_appeal(http, feedback)
 
         final = await until(
             lambda: timeline_has(
@@ -146,14 +110,61 @@ async def test_rating_2_appeal_reopen_expert_resolves_rating_5(stack: Stack) -> 
         rated_entries = [e["summary"] for e in final["timeline"] if e["kind"] == "rated"]
         assert rated_entries == ["Traveller rated: CSAT 2", "Traveller rated: CSAT 5"]
 
-        csv = await http.get(f"{feedback}/reports/acme.csv", headers=MANAGER)
-        assert csv.status_code == 200
-        assert csv.text.splitlines()[0].startswith("day,tickets,resolved")
-        month = final["opened_at"][:7]
-        monthly = await http.get(f"{feedback}/reports/acme/{month}.html", headers=MANAGER)
-        assert (monthly.status_code, monthly.text.count("<svg")) == (200, 4)
-        denied = await http.get(f"{feedback}/reports/acme.csv", headers=AGENT)
-        assert denied.status_code == 403
+        await reports_include_it(http, feedback, final["opened_at"][:7])
+
+
+async def rate_2_and_appeal(http: httpx.AsyncClient, survey_url: str) -> None:
+    """In a browser: the survey form, a rating of 2, the appeal it offers, the appeal filed."""
+    form = await http.get(survey_url, headers=BROWSER)
+    assert form.status_code == 200
+    assert "您对本次获得的帮助满意吗" in form.text
+    thanks = await http.post(survey_url, data={"csat": "2", "comment": "没有解决"}, headers=BROWSER)
+    assert thanks.status_code == 200
+    appeal_url = re.search(r'href="([^"]*/v1/appeals/[^"]+)"', thanks.text)
+    assert appeal_url is not None, "an unhappy traveller is offered the appeal"
+
+    appeal_form = await http.get(appeal_url.group(1), headers=BROWSER)
+    assert (appeal_form.status_code, "资深专家" in appeal_form.text) == (200, True)
+    filed = await http.post(
+        appeal_url.group(1), data={"reason": "酒店仍然没有我的预订"}, headers=BROWSER
+    )
+    assert (filed.status_code, "已收到您的申诉" in filed.text) == (200, True)
+
+
+async def metrics_show_the_appeal(http: httpx.AsyncClient, feedback: str) -> None:
+    """Both ratings, the decided appeal, each rating counted for the agent who resolved."""
+
+    async def metrics() -> dict[str, Any] | None:
+        found = (await http.get(f"{feedback}/metrics", headers=MANAGER)).json()
+        return found if found["csat"]["count"] == 2 and found["appeals"]["decided"] else None
+
+    numbers = await until(metrics)
+    assert (numbers["tickets"], numbers["resolved"]) == (1, 1)
+    assert (numbers["csat"]["avg"], numbers["csat"]["satisfied_share"]) == (3.5, 0.5)
+    assert numbers["appeals"] == {
+        "filed": 1,
+        "second": 0,
+        "decided": 1,
+        "tickets": 1,
+        "rate": 1.0,
+    }
+    assert numbers["first_contact_resolution_rate"] == 0.0
+    assert numbers["first_response_time_s"]["count"] == 1
+
+    by_agent = await http.get(f"{feedback}/metrics?by=agent", headers=MANAGER)
+    ratings = {g["key"]["agent"]: g["metrics"]["csat"]["avg"] for g in by_agent.json()["groups"]}
+    assert ratings == {"agent-7": 2.0, "expert-1": 5.0}
+
+
+async def reports_include_it(http: httpx.AsyncClient, feedback: str, month: str) -> None:
+    """The daily CSV and the monthly HTML report, for managers only."""
+    csv = await http.get(f"{feedback}/reports/acme.csv", headers=MANAGER)
+    assert csv.status_code == 200
+    assert csv.text.splitlines()[0].startswith("day,tickets,resolved")
+    monthly = await http.get(f"{feedback}/reports/acme/{month}.html", headers=MANAGER)
+    assert (monthly.status_code, monthly.text.count("<svg")) == (200, 4)
+    denied = await http.get(f"{feedback}/reports/acme.csv", headers=AGENT)
+    assert denied.status_code == 403
 
 
 def _counts(kinds: tuple[str, ...]) -> dict[str, int]:

@@ -97,16 +97,7 @@ async def test_contact_to_rating_end_to_end(stack: Stack) -> None:
         twice = await http.post(link, json={"csat": 1})
         assert twice.status_code == 409
 
-        async def rated_metrics() -> dict[str, Any] | None:
-            metrics = (
-                await http.get(f"{stack.url('feedback')}/v1/metrics", headers=MANAGER)
-            ).json()
-            return metrics if metrics["csat"]["count"] == 1 else None
-
-        metrics = await until(rated_metrics)
-        assert (metrics["tickets"], metrics["resolved"], metrics["csat"]["avg"]) == (1, 1, 5.0)
-        assert metrics["first_response_time_s"]["count"] == 1
-        assert metrics["resolution_time_s"]["count"] == 1
+        await metrics_count_the_rated_ticket(http, stack)
 
         async def full_timeline() -> list[str] | None:
             ticket = (
@@ -120,18 +111,36 @@ async def test_contact_to_rating_end_to_end(stack: Stack) -> None:
             assert step in kinds
         assert kinds.index("received") < kinds.index("routed") < kinds.index("resolved")
 
-        tracking = await http.get(created.json()["tracking_url"])
-        assert tracking.status_code == 200
-        tracked = tracking.json()
-        assert (tracked["status"], tracked["language"]) == ("resolved", "zh-Hans")
-        assert tracked["handled_by"] == "航班异常处理团队"  # the team, not the queue id
-        assert tracked["status_text"] == "已解决"
-        summaries = [step["summary"] for step in tracked["timeline"]]
-        assert "已转交航班异常处理团队" in summaries  # the team, not "disruption 团队"
-        assert not [s for s in summaries if "disruption" in s or "Routed" in s]
-        english = await http.get(created.json()["tracking_url"], params={"lang": "en"})
-        steps = [step["summary"] for step in english.json()["timeline"]]
-        assert "Passed to our travel disruption team" in steps
+        await traveller_sees_the_team(http, created.json()["tracking_url"])
+
+
+async def metrics_count_the_rated_ticket(http: httpx.AsyncClient, stack: Stack) -> None:
+    """Feedback's metrics show one ticket, resolved, rated 5, with both times measured."""
+
+    async def rated_metrics() -> dict[str, Any] | None:
+        metrics = (await http.get(f"{stack.url('feedback')}/v1/metrics", headers=MANAGER)).json()
+        return metrics if metrics["csat"]["count"] == 1 else None
+
+    metrics = await until(rated_metrics)
+    assert (metrics["tickets"], metrics["resolved"], metrics["csat"]["avg"]) == (1, 1, 5.0)
+    assert metrics["first_response_time_s"]["count"] == 1
+    assert metrics["resolution_time_s"]["count"] == 1
+
+
+async def traveller_sees_the_team(http: httpx.AsyncClient, tracking_url: str) -> None:
+    """The tracking page names the team that handled it (never a queue id), in both languages."""
+    tracking = await http.get(tracking_url)
+    assert tracking.status_code == 200
+    tracked = tracking.json()
+    assert (tracked["status"], tracked["language"]) == ("resolved", "zh-Hans")
+    assert tracked["handled_by"] == "航班异常处理团队"  # the team, not the queue id
+    assert tracked["status_text"] == "已解决"
+    summaries = [step["summary"] for step in tracked["timeline"]]
+    assert "已转交航班异常处理团队" in summaries  # the team, not "disruption 团队"
+    assert not [s for s in summaries if "disruption" in s or "Routed" in s]
+    english = await http.get(tracking_url, params={"lang": "en"})
+    steps = [step["summary"] for step in english.json()["timeline"]]
+    assert "Passed to our travel disruption team" in steps
 
 
 async def test_bad_input_answers_422_naming_the_field_and_writes_nothing(stack: Stack) -> None:

@@ -26,24 +26,29 @@ def contact(message_id: str, text: str) -> dict[str, Any]:
     }
 
 
+async def register_agents(http: httpx.AsyncClient, routing: str) -> None:
+    """An account-access agent and an expert here, one in globex; agents may not add agents."""
+    accounts = {"categories": ["account_access"], "languages": ["en"], "presence": "online"}
+    for agent_id, body, headers in (
+        ("agent-acc", {**accounts, "capacity": 2}, MANAGER),
+        ("expert-1", {"languages": ["en"], "expert": True, "presence": "online"}, MANAGER),
+        (
+            "agent-globex",
+            {**accounts, "capacity": 50},
+            Stack.token("m", "manager", ("globex",)),
+        ),
+    ):
+        put = await http.put(f"{routing}/agents/{agent_id}", json=body, headers=headers)
+        assert put.status_code == 201, put.text
+    refused = await http.put(f"{routing}/agents/x", json=accounts, headers=AGENT)
+    assert refused.status_code == 403
+
+
 async def test_bot_answers_only_what_it_may_and_not_helped_goes_to_a_person(stack: Stack) -> None:
     intake, routing = f"{stack.url('intake')}/v1", f"{stack.url('routing')}/v1"
     async with httpx.AsyncClient(timeout=10) as http:
         gateway = await stack.api_key(http)
-        accounts = {"categories": ["account_access"], "languages": ["en"], "presence": "online"}
-        for agent_id, body, headers in (
-            ("agent-acc", {**accounts, "capacity": 2}, MANAGER),
-            ("expert-1", {"languages": ["en"], "expert": True, "presence": "online"}, MANAGER),
-            (
-                "agent-globex",
-                {**accounts, "capacity": 50},
-                Stack.token("m", "manager", ("globex",)),
-            ),
-        ):
-            put = await http.put(f"{routing}/agents/{agent_id}", json=body, headers=headers)
-            assert put.status_code == 201, put.text
-        refused = await http.put(f"{routing}/agents/x", json=accounts, headers=AGENT)
-        assert refused.status_code == 403
+        await register_agents(http, routing)
 
         async def ticket(ticket_id: str, status: str) -> dict[str, Any] | None:
             found = (await http.get(f"{intake}/tickets/{ticket_id}", headers=AGENT)).json()

@@ -29,9 +29,7 @@ def unbounded(
     if not isinstance(schema, dict):
         return
     if "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        if name not in seen:
-            yield from unbounded(components[name], f"{where}<{name}>", components, seen | {name})
+        yield from _referenced(schema["$ref"], where, components, seen)
         return
     for key in ("anyOf", "oneOf", "allOf"):
         for branch in schema.get(key, []):
@@ -39,28 +37,57 @@ def unbounded(
     if "enum" in schema or "const" in schema:
         return
     kind = schema.get("type")
-    if kind == "string" and "maxLength" not in schema:
-        if schema.get("format") not in FORMATS_BOUNDED_BY_THEMSELVES:
-            yield f"{where}: a string without maxLength"
+    if kind == "string":
+        yield from _string(schema, where)
     elif kind == "array":
-        if "maxItems" not in schema and "prefixItems" not in schema:
-            yield f"{where}: an array without maxItems"
-        yield from unbounded(schema.get("items", {}), f"{where}[]", components, seen)
-        for n, item in enumerate(schema.get("prefixItems", [])):
-            yield from unbounded(item, f"{where}[{n}]", components, seen)
+        yield from _array(schema, where, components, seen)
     elif kind == "object":
-        values = schema.get("additionalProperties")
-        if isinstance(values, dict):
-            if "maxProperties" not in schema:
-                yield f"{where}: a map without maxProperties"
-            yield from unbounded(values, f"{where}{{}}", components, seen)
-        for name, field in schema.get("properties", {}).items():
-            yield from unbounded(field, f"{where}.{name}", components, seen)
+        yield from _object(schema, where, components, seen)
     elif kind in ("integer", "number"):
-        low = "minimum" in schema or "exclusiveMinimum" in schema
-        high = "maximum" in schema or "exclusiveMaximum" in schema
-        if not (low and high):
-            yield f"{where}: a number without both bounds"
+        yield from _number(schema, where)
+
+
+def _referenced(
+    ref: str, where: str, components: dict[str, Any], seen: frozenset[str]
+) -> Iterator[str]:
+    """A component once per path through it: recursive models end where they loop."""
+    name = ref.rsplit("/", 1)[-1]
+    if name not in seen:
+        yield from unbounded(components[name], f"{where}<{name}>", components, seen | {name})
+
+
+def _string(schema: dict[str, Any], where: str) -> Iterator[str]:
+    if "maxLength" not in schema and schema.get("format") not in FORMATS_BOUNDED_BY_THEMSELVES:
+        yield f"{where}: a string without maxLength"
+
+
+def _array(
+    schema: dict[str, Any], where: str, components: dict[str, Any], seen: frozenset[str]
+) -> Iterator[str]:
+    if "maxItems" not in schema and "prefixItems" not in schema:
+        yield f"{where}: an array without maxItems"
+    yield from unbounded(schema.get("items", {}), f"{where}[]", components, seen)
+    for n, item in enumerate(schema.get("prefixItems", [])):
+        yield from unbounded(item, f"{where}[{n}]", components, seen)
+
+
+def _object(
+    schema: dict[str, Any], where: str, components: dict[str, Any], seen: frozenset[str]
+) -> Iterator[str]:
+    values = schema.get("additionalProperties")
+    if isinstance(values, dict):
+        if "maxProperties" not in schema:
+            yield f"{where}: a map without maxProperties"
+        yield from unbounded(values, f"{where}{{}}", components, seen)
+    for name, field in schema.get("properties", {}).items():
+        yield from unbounded(field, f"{where}.{name}", components, seen)
+
+
+def _number(schema: dict[str, Any], where: str) -> Iterator[str]:
+    low = "minimum" in schema or "exclusiveMinimum" in schema
+    high = "maximum" in schema or "exclusiveMaximum" in schema
+    if not (low and high):
+        yield f"{where}: a number without both bounds"
 
 
 def inbound_fields(document: dict[str, Any]) -> Iterator[str]:

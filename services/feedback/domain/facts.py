@@ -10,7 +10,7 @@ evaluate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -138,60 +138,65 @@ class TicketFacts(Aggregate):
 
     def apply(self, event: Event) -> None:
         """Merge one event; applying it again, or in another order, changes nothing more."""
-        match event:
-            case events.TicketOpened():
-                self._opened(event)
-            case events.TicketFollowedUp():
-                self._know(event.traveller, event.received_at)
-                self._contact(event.received_at, event.channel)
-            case events.TicketReplied():
-                self._know(event.traveller, event.replied_at)
-                self.first_response_at = _earliest(self.first_response_at, event.replied_at)
-            case events.TicketBotAnswered():
-                self._know(event.traveller, event.answered_at)
-                self.first_response_at = _earliest(self.first_response_at, event.answered_at)
-                self.bot_answered_at = _earliest(self.bot_answered_at, event.answered_at)
-                self.category = self.category or event.category
-                self.language = self.language or supported_language(event.language)
-            case events.TicketRouted():
-                self._routed(event)
-            case events.TicketTransferred():
-                self._place(event.to_queue, event.to_assignee, event.transferred_at)
-            case events.TicketStatusChanged():
-                self._touch(event.changed_at)
-                if event.to_status == "closed":
-                    self.closed_at = _earliest(self.closed_at, event.changed_at)
-                elif event.to_status == "bot_answered":
-                    self.bot_answered_at = _earliest(self.bot_answered_at, event.changed_at)
-            case events.TicketMerged():
-                self._touch(event.merged_at)
-                self.merged_into = event.into_ticket_id
-                self.closed_at = _earliest(self.closed_at, event.merged_at)
-            case events.TicketResolved():
-                self._resolved(event)
-            case events.TicketReopened():
-                self._know(event.traveller, event.reopened_at)
-                if event.reopened_at not in self.reopens:
-                    self.reopens = sorted([*self.reopens, event.reopened_at])
-            case events.FeedbackReceived():
-                self._rated(event)
-            case events.AppealFiled():
-                self._know(event.traveller, event.filed_at)
-                self._appeal(event.appeal_id, event.appeal_number, filed_at=event.filed_at)
-            case events.AppealResolved():
-                self._know(event.traveller, event.decided_at)
-                self._appeal(
-                    event.appeal_id,
-                    event.appeal_number,
-                    outcome=event.outcome,
-                    decided_at=event.decided_at,
-                )
-            case events.SlaClockStopped():
-                self._touch(event.stopped_at)
-                self.sla_clocks = merge_clock(self.sla_clocks, event)
-            case events.SlaBreached():
-                self._touch(event.breached_at)
-                self.sla_breaches = merge_breach(self.sla_breaches, event)
+        merge = _MERGES.get(type(event))
+        if merge is not None:
+            merge(self, event)
+
+    def _followed_up(self, event: events.TicketFollowedUp) -> None:
+        self._know(event.traveller, event.received_at)
+        self._contact(event.received_at, event.channel)
+
+    def _replied(self, event: events.TicketReplied) -> None:
+        self._know(event.traveller, event.replied_at)
+        self.first_response_at = _earliest(self.first_response_at, event.replied_at)
+
+    def _bot_answered(self, event: events.TicketBotAnswered) -> None:
+        self._know(event.traveller, event.answered_at)
+        self.first_response_at = _earliest(self.first_response_at, event.answered_at)
+        self.bot_answered_at = _earliest(self.bot_answered_at, event.answered_at)
+        self.category = self.category or event.category
+        self.language = self.language or supported_language(event.language)
+
+    def _transferred(self, event: events.TicketTransferred) -> None:
+        self._place(event.to_queue, event.to_assignee, event.transferred_at)
+
+    def _status_changed(self, event: events.TicketStatusChanged) -> None:
+        self._touch(event.changed_at)
+        if event.to_status == "closed":
+            self.closed_at = _earliest(self.closed_at, event.changed_at)
+        elif event.to_status == "bot_answered":
+            self.bot_answered_at = _earliest(self.bot_answered_at, event.changed_at)
+
+    def _merged(self, event: events.TicketMerged) -> None:
+        self._touch(event.merged_at)
+        self.merged_into = event.into_ticket_id
+        self.closed_at = _earliest(self.closed_at, event.merged_at)
+
+    def _reopened(self, event: events.TicketReopened) -> None:
+        self._know(event.traveller, event.reopened_at)
+        if event.reopened_at not in self.reopens:
+            self.reopens = sorted([*self.reopens, event.reopened_at])
+
+    def _appeal_filed(self, event: events.AppealFiled) -> None:
+        self._know(event.traveller, event.filed_at)
+        self._appeal(event.appeal_id, event.appeal_number, filed_at=event.filed_at)
+
+    def _appeal_resolved(self, event: events.AppealResolved) -> None:
+        self._know(event.traveller, event.decided_at)
+        self._appeal(
+            event.appeal_id,
+            event.appeal_number,
+            outcome=event.outcome,
+            decided_at=event.decided_at,
+        )
+
+    def _clock_stopped(self, event: events.SlaClockStopped) -> None:
+        self._touch(event.stopped_at)
+        self.sla_clocks = merge_clock(self.sla_clocks, event)
+
+    def _breached(self, event: events.SlaBreached) -> None:
+        self._touch(event.breached_at)
+        self.sla_breaches = merge_breach(self.sla_breaches, event)
 
     def _appeal(self, appeal_id: str, number: int, **known: Any) -> None:
         """Filing and decision may arrive in either order: each fills in its own fields."""
@@ -323,3 +328,23 @@ class TicketFacts(Aggregate):
     def resolver_of(self, resolution: int | None) -> str | None:
         found = next((r for r in self.resolutions if r.number == resolution), None)
         return found.by if found else self.agent
+
+
+_MERGES: dict[type[Event], Callable[[TicketFacts, Any], None]] = {
+    events.TicketOpened: TicketFacts._opened,
+    events.TicketFollowedUp: TicketFacts._followed_up,
+    events.TicketReplied: TicketFacts._replied,
+    events.TicketBotAnswered: TicketFacts._bot_answered,
+    events.TicketRouted: TicketFacts._routed,
+    events.TicketTransferred: TicketFacts._transferred,
+    events.TicketStatusChanged: TicketFacts._status_changed,
+    events.TicketMerged: TicketFacts._merged,
+    events.TicketResolved: TicketFacts._resolved,
+    events.TicketReopened: TicketFacts._reopened,
+    events.FeedbackReceived: TicketFacts._rated,
+    events.AppealFiled: TicketFacts._appeal_filed,
+    events.AppealResolved: TicketFacts._appeal_resolved,
+    events.SlaClockStopped: TicketFacts._clock_stopped,
+    events.SlaBreached: TicketFacts._breached,
+}
+"""How each event the facts read merges into them; any other event changes nothing."""

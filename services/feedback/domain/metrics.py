@@ -161,6 +161,11 @@ class _Accumulator:
         if fact.bot_answered_at is not None:
             self.bot += 1
             self.bot_reopened += any(at >= fact.bot_answered_at for at in fact.reopens)
+        self._appeals(fact)
+        if fact.initial_priority is Priority.CRITICAL:
+            self._critical(fact.opened_at, resolved_at, now)
+
+    def _appeals(self, fact: TicketFacts) -> None:
         if fact.resolutions:
             self.ever_resolved += 1
         if fact.appeals:
@@ -168,13 +173,15 @@ class _Accumulator:
             self.appeals_filed += len(fact.appeals)
             self.appeals_second += sum(a.number == 2 for a in fact.appeals)
             self.appeals_decided += sum(a.decided_at is not None for a in fact.appeals)
-        if fact.initial_priority is Priority.CRITICAL:
-            deadline = fact.opened_at + CRITICAL_TARGET
-            if resolved_at is not None and resolved_at <= deadline:
-                self.critical_in_time += 1
-                self.critical_decided += 1
-            elif resolved_at is not None or now > deadline:
-                self.critical_decided += 1
+
+    def _critical(self, opened_at: datetime, resolved_at: datetime | None, now: datetime) -> None:
+        """A critical ticket counts once it is resolved or its 10 minutes are up."""
+        deadline = opened_at + CRITICAL_TARGET
+        if resolved_at is not None and resolved_at <= deadline:
+            self.critical_in_time += 1
+            self.critical_decided += 1
+        elif resolved_at is not None or now > deadline:
+            self.critical_decided += 1
 
     def rating(self, rating: RatingFact) -> None:
         if rating.csat is not None:
@@ -276,6 +283,45 @@ def _add_sla(
             acc.sla.breach(fact.id)
 
 
+def _add_ticket(
+    fact: TicketFacts,
+    by: Sequence[str],
+    now: datetime,
+    add: Callable[[tuple[str, ...]], list[_Accumulator]],
+) -> None:
+    """A ticket opened in the window: its own counts, its ratings (by resolver), its clocks."""
+    for acc in add(_slice(fact, by)):
+        acc.ticket(fact, now)
+    for rating in fact.ratings:
+        agent = fact.resolver_of(rating.resolution)
+        for acc in add(_slice(fact, by, agent=agent)):
+            acc.rating(rating)
+    if not fact.merged_into:
+        _add_sla(fact, by, add)
+
+
+def _add_contacts(
+    facts: list[TicketFacts],
+    by: Sequence[str],
+    start: datetime,
+    end: datetime,
+    add: Callable[[tuple[str, ...]], list[_Accumulator]],
+) -> None:
+    """The contacts made in the window, each a repeat or not given every earlier contact."""
+    contacts: list[tuple[datetime, str, TicketFacts, ContactFact]] = [
+        (contact.at, fact.id, fact, contact) for fact in facts for contact in fact.contacts
+    ]
+    contacts.sort(key=lambda c: (c[0], c[1], c[3].channel))
+    flags = repeat_flags(
+        [(at, f.traveller.id if f.traveller else f.id, f.references) for at, _, f, _ in contacts]
+    )
+    for (at, _, fact, contact), repeat in zip(contacts, flags, strict=True):
+        if start <= at < end:
+            key = _slice(fact, by, buckets=contact.buckets, channel=contact.channel)
+            for acc in add(key):
+                acc.contact(repeat)
+
+
 def compute_metrics(
     facts: Iterable[TicketFacts],
     *,
@@ -295,30 +341,15 @@ def compute_metrics(
     def add(key: tuple[str, ...]) -> list[_Accumulator]:
         return [overall, groups[key]] if by else [overall]
 
-    contacts: list[tuple[datetime, str, TicketFacts, ContactFact]] = []
+    with_contacts: list[TicketFacts] = []
     for fact in facts:
         if fact.opened_at is None:
             continue
         if start <= fact.opened_at < end:
-            for acc in add(_slice(fact, by)):
-                acc.ticket(fact, now)
-            for rating in fact.ratings:
-                agent = fact.resolver_of(rating.resolution)
-                for acc in add(_slice(fact, by, agent=agent)):
-                    acc.rating(rating)
-            if not fact.merged_into:
-                _add_sla(fact, by, add)
-        for contact in fact.contacts:
-            contacts.append((contact.at, fact.id, fact, contact))
-    contacts.sort(key=lambda c: (c[0], c[1], c[3].channel))
-    flags = repeat_flags(
-        [(at, f.traveller.id if f.traveller else f.id, f.references) for at, _, f, _ in contacts]
-    )
-    for (at, _, fact, contact), repeat in zip(contacts, flags, strict=True):
-        if start <= at < end:
-            key = _slice(fact, by, buckets=contact.buckets, channel=contact.channel)
-            for acc in add(key):
-                acc.contact(repeat)
+            _add_ticket(fact, by, now, add)
+        if fact.contacts:
+            with_contacts.append(fact)
+    _add_contacts(with_contacts, by, start, end, add)
     report = MetricsReport(**overall.result().model_dump(), by=list(by))
     report.groups = [
         Group(key=dict(zip(by, key, strict=True)), metrics=acc.result())

@@ -29,10 +29,20 @@ from services.notify.domain.templates import (
 def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Notice]:
     """Everyone an event calls for telling, each with their own template."""
     match event:
-        case events.TicketAcknowledged():
-            return _acknowledged(event)
         case events.TicketRouted():
             return routed_notices(event, tenant_id, directory)
+        case events.SlaWarning():
+            return sla_warning_notices(event, tenant_id, directory)
+        case events.SlaBreached():
+            return sla_breached_notices(event, tenant_id, directory)
+    return _traveller_notices(event)
+
+
+def _traveller_notices(event: Event) -> list[Notice]:
+    """The traveller's (and their booker's) notices: their ticket, appeals and disruptions."""
+    match event:
+        case events.TicketAcknowledged():
+            return _acknowledged(event)
         case events.TicketBotAnswered():
             return _bot_answered(event)
         case events.TicketReplied():
@@ -46,10 +56,6 @@ def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Noti
             return _appeal_filed(event)
         case events.AppealResolved():
             return _appeal_resolved(event)
-        case events.SlaWarning():
-            return sla_warning_notices(event, tenant_id, directory)
-        case events.SlaBreached():
-            return sla_breached_notices(event, tenant_id, directory)
         case events.DisruptionNotice():
             return _disruption(event)
     return []

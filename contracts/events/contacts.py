@@ -1,0 +1,58 @@
+"""What the channel gateways send intake: a normalised contact, or the raw payload."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, ClassVar
+
+from pydantic import Field
+
+from contracts.envelope import Event
+from contracts.events.values import Attachment, BookingReference, Channel, Traveller
+from contracts.text import Instant, LanguageTag, Line, Text
+
+
+class ContactReceived(Event):
+    """One inbound contact from a channel gateway (the normalised ``InboundContact``)."""
+
+    schema_name: ClassVar[str] = "contact.received"
+
+    channel: Channel
+    channel_message_id: Line = Field(
+        min_length=1, max_length=256, description="The gateway's id; redeliveries repeat it."
+    )
+    traveller: Traveller
+    text: Text = Field(min_length=1, max_length=20_000)
+    subject: Line | None = Field(default=None, max_length=500)
+    conversation_key: Line | None = Field(
+        default=None,
+        max_length=256,
+        description="Email thread root, chat session, call id…: follow-ups share it.",
+    )
+    language_hint: LanguageTag | None = None
+    references: list[BookingReference] = Field(default_factory=list, max_length=20)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=10)
+    category_hint: Line | None = Field(
+        default=None, max_length=64, description="A category the traveller chose (web form)."
+    )
+    metadata: dict[
+        Annotated[Line, Field(max_length=64)], Annotated[Line, Field(max_length=2_000)]
+    ] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="Channel extras: device, app version, IVR path…",
+    )
+    received_at: Instant
+
+
+class ChannelMessageReceived(Event):
+    """A channel's own payload, as its gateway received it; intake normalises it.
+
+    For gateways on the bus that do not build a ``contact.received`` themselves.
+    """
+
+    schema_name: ClassVar[str] = "channel.message"
+
+    channel: Channel
+    body: str = Field(min_length=1, max_length=1_000_000, description="JSON, XML or RFC 5322.")
+    received_at: datetime

@@ -1,0 +1,95 @@
+"""SLA clocks: a warning, a breach and its escalation, a clock's end (docs/sla.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from contracts.envelope import Event
+from contracts.events.values import Priority
+
+
+class SlaClock(StrEnum):
+    """The clocks an SLA policy keeps per ticket (see docs/sla.md)."""
+
+    FIRST_RESPONSE = "first_response"
+    NEXT_RESPONSE = "next_response"
+    RESOLUTION = "resolution"
+    SUPPLIER = "supplier"
+
+
+class EscalationLevel(StrEnum):
+    """Who a breached ticket goes to next, in order."""
+
+    SENIOR_AGENT = "senior_agent"
+    EXPERT_TEAM = "expert_team"
+    MANAGEMENT = "management"
+
+
+class SlaWarning(Event):
+    """A clock used its warning share (default 80%) of the target; notify tells the assignee."""
+
+    schema_name: ClassVar[str] = "sla.warning"
+
+    ticket_id: str
+    clock: SlaClock
+    priority: Priority
+    category: str | None = None
+    queue: str | None = None
+    assignee: str | None = None
+    deadline: datetime
+    target_seconds: int = Field(ge=0, description="The target in calendar-counted seconds.")
+    warned_at: datetime
+
+
+class SlaBreached(Event):
+    """A clock passed its deadline: the ticket was escalated and its priority raised."""
+
+    schema_name: ClassVar[str] = "sla.breached"
+
+    ticket_id: str
+    clock: SlaClock
+    priority: Priority = Field(description="The priority after the breach raised it.")
+    previous_priority: Priority
+    category: str | None = None
+    queue: str | None = Field(default=None, description="The queue the ticket escalated to.")
+    assignee: str | None = Field(default=None, description="Who holds it after escalation.")
+    previous_assignee: str | None = None
+    level: EscalationLevel
+    account_manager: str | None = Field(
+        default=None, description="The tenant's account manager, told at the management level."
+    )
+    support_manager: str | None = Field(
+        default=None, description="The tenant's support manager, told at the management level."
+    )
+    manager: str | None = Field(
+        default=None,
+        description="The holder's manager (team lead, else the support manager): told of "
+        "every breach.",
+    )
+    deadline: datetime
+    breached_at: datetime
+
+
+class SlaClockStopped(Event):
+    """A clock reached its end (responded, resolved): whether the target was met.
+
+    Feedback's SLA attainment is built from these alone.
+    """
+
+    schema_name: ClassVar[str] = "sla.stopped"
+
+    ticket_id: str
+    clock: SlaClock
+    priority: Priority
+    category: str | None = None
+    met: bool
+    target_seconds: int = Field(ge=0)
+    elapsed_seconds: int = Field(
+        ge=0, description="Counted by the policy's calendar, minus pauses."
+    )
+    started_at: datetime
+    stopped_at: datetime
