@@ -29,7 +29,7 @@ from contracts.events import (
 )
 from contracts.references import extract_references
 from contracts.text import LATEST, Email, LanguageTag, Line, Phone, Text
-from services.intake.mail_threading import thread_headers
+from services.intake.domain.mail_threading import thread_headers
 from services.intake.payload_checks import (
     PayloadError,
     all_headers,

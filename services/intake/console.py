@@ -39,11 +39,11 @@ from services.intake.attachments_api import (
 )
 from services.intake.console_store import open_tickets
 from services.intake.domain import IllegalTransition, Ticket
+from services.intake.domain.sla_clock import RunningClock, clock_of, deadline_ms
 from services.intake.handlers import Intake
 from services.intake.incidents import BulkReplyIn, IncidentDesk
 from services.intake.live_feed import LiveFeed
 from services.intake.routing_reader import RoutingReader
-from services.intake.sla_clock import SlaClock, clock_of, deadline_ms
 
 ROOT = Path(__file__).parent
 TEMPLATES = ROOT / "templates"
@@ -59,7 +59,7 @@ class Row:
     """One ticket in a queue list."""
 
     ticket: Ticket
-    clock: SlaClock | None
+    clock: RunningClock | None
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from services.intake.attachments import (
 )
 from services.intake.channels import extract_references, guess_language, normalise
 from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
-from services.intake.mail_threading import NamedTicket, named_tickets, sender_may_thread
+from services.intake.domain.mail_threading import NamedTicket, named_tickets, sender_may_thread
 from services.intake.store import Candidates, TicketStore, key_entries
 
 TRACKING_LINK_TTL = timedelta(days=90)

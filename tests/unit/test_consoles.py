@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry
 from starlette.requests import Request
 
 from contracts import events
+from contracts.events import SlaClock as Target
 from contracts.topology import Topology
 from runtime.auth import Principal, Role, issue_token
 from runtime.bus import Bus
@@ -44,11 +45,11 @@ from services.feedback.pages.dashboard_view import Tile, queue_depths
 from services.feedback.service import Feedback
 from services.intake import console, tracking_page
 from services.intake.domain import Ticket, TicketStatus
+from services.intake.domain.sla_clock import ClockState, clock_of, state_at
 from services.intake.handlers import Intake
 from services.intake.incidents import IncidentDesk
 from services.intake.live_feed import LiveFeed, subscribe_feed
 from services.intake.routing_reader import CaseInfo, RoutingReader
-from services.intake.sla_clock import ClockState, Target, clock_of, state_at
 from services.intake.store import TicketStore
 from tests.factories import T0, contact, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
