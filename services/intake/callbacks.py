@@ -28,7 +28,8 @@ from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from runtime.errors import StrictJsonRoute
 from runtime.store import Document
 from services.intake.channel_config import ChannelConfigs
-from services.intake.channels import PayloadError, from_dingtalk, from_wechat
+from services.intake.channels import PayloadError
+from services.intake.channels.im import from_dingtalk, from_wechat
 from services.intake.domain import Ticket
 from services.intake.handlers import Intake, Outcome
 from services.intake.wechat_crypto import (

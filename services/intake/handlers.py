@@ -10,6 +10,7 @@ from enum import StrEnum
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.mail import DEFAULT_MAIL_DOMAIN
+from contracts.references import extract_references
 from runtime.admission import LagWindow
 from runtime.bus import Bus
 from runtime.clock import Clock
@@ -23,7 +24,8 @@ from services.intake.attachments import (
     files_of_channel,
     with_stored,
 )
-from services.intake.channels import extract_references, guess_language, normalise
+from services.intake.channels import normalise
+from services.intake.channels.language import guess_language
 from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
 from services.intake.domain.mail_threading import NamedTicket, named_tickets, sender_may_thread
 from services.intake.store import Candidates, TicketStore, key_entries
