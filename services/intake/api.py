@@ -41,7 +41,7 @@ from services.intake.domain import (
     TicketStatus,
     TimelineEntry,
 )
-from services.intake.handlers import Intake, Outcome
+from services.intake.service import Intake, Outcome
 from services.intake.store import (
     GatewayKey,
     GatewayKeys,

@@ -27,7 +27,7 @@ from runtime.store import NotFound
 from services.intake.attachment_store import StoredFile
 from services.intake.attachments import Checked, IncomingFile, check, safe_filename
 from services.intake.domain import Ticket
-from services.intake.handlers import Intake
+from services.intake.service import Intake
 
 FILE_LINK_TTL = timedelta(days=90)
 FILE_PURPOSE = "file"

@@ -31,7 +31,7 @@ from services.intake.channel_config import ChannelConfigs
 from services.intake.channels import PayloadError
 from services.intake.channels.im import from_dingtalk, from_wechat
 from services.intake.domain import Ticket
-from services.intake.handlers import Intake, Outcome
+from services.intake.service import Intake, Outcome
 from services.intake.wechat_crypto import (
     CallbackRefused,
     ChannelKeys,

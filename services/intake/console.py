@@ -40,10 +40,10 @@ from services.intake.attachments_api import (
 from services.intake.console_store import open_tickets
 from services.intake.domain import IllegalTransition, Ticket
 from services.intake.domain.sla_clock import RunningClock, clock_of, deadline_ms
-from services.intake.handlers import Intake
 from services.intake.incidents import BulkReplyIn, IncidentDesk
 from services.intake.live_feed import LiveFeed
 from services.intake.routing_reader import RoutingReader
+from services.intake.service import Intake
 
 ROOT = Path(__file__).parent
 TEMPLATES = ROOT / "templates"

@@ -20,7 +20,6 @@ from contracts import events
 from contracts.envelope import Envelope
 from contracts.text import Text
 from runtime.auth import StaffScope
-from runtime.bus import Bus
 from runtime.errors import StrictJsonRoute, invalid
 from runtime.idempotency import IdempotencyConflict, IdempotentRequests, fingerprint
 from runtime.store import AlreadyExists, ConcurrencyError, Document, NotFound
@@ -31,7 +30,7 @@ from services.intake.domain import (
     proactive_thread_key,
     ticket_id_for,
 )
-from services.intake.handlers import Intake
+from services.intake.service import Intake
 from services.intake.store import TICKETS
 
 MAX_LINKED = 5_000
@@ -129,11 +128,6 @@ class BulkReplied(BaseModel):
     incident_id: str
     replied: list[str]
     skipped: list[SkippedTicket]
-
-
-def register_incident_subscribers(bus: Bus, desk: IncidentDesk) -> None:
-    bus.subscriber(events.ProactiveContactRequested)(desk.proactive_contact)
-    bus.subscriber(events.IncidentLinked)(desk.incident_linked)
 
 
 def incident_router(desk: IncidentDesk, idempotency: IdempotentRequests) -> APIRouter:

@@ -33,7 +33,7 @@ from runtime.secret_box import SecretBox
 from runtime.store import Document
 from services.intake.attachments import files_of_email
 from services.intake.channels import PayloadError, normalise
-from services.intake.handlers import Intake
+from services.intake.service import Intake
 
 log = logging.getLogger(__name__)
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
-from typing import Self
 
 from fastapi import FastAPI
 from prometheus_client import Gauge
-from pydantic import Field, model_validator
 from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.admission import Admission, LagWindow
@@ -16,7 +13,6 @@ from runtime.idempotency import IdempotentRequests
 from runtime.ratelimit import RateLimiter
 from runtime.secret_box import SecretBox
 from runtime.service import ServiceRuntime, create_app, serve
-from runtime.settings import Settings
 from runtime.staff_session import StaffSession
 from runtime.store import Document
 from services.intake import (
@@ -30,63 +26,28 @@ from services.intake import (
     incidents,
     mailbox_api,
     store,
+    subscribers,
     tracking_page,
 )
 from services.intake.attachment_store import AttachmentStore, AttachmentSweeper
-from services.intake.attachments import MB, AttachmentPolicy
+from services.intake.attachments import AttachmentPolicy
 from services.intake.channel_config import ChannelConfigs
 from services.intake.channels import JSON_PAYLOADS
+from services.intake.config import IntakeSettings
 from services.intake.domain import Ticket
-from services.intake.handlers import Intake, ThreadingPolicy, register_subscribers
 from services.intake.live_feed import LiveFeed, subscribe_feed
 from services.intake.mailbox import Mailboxes, MailboxReader
 from services.intake.routing_reader import RoutingReader
-
-
-class IntakeSettings(Settings):
-    service: str = "intake"
-    port: int = 8001
-    reopen_window_h: float = Field(
-        default=168, gt=0, description="A follow-up within this reopens a resolved ticket."
-    )
-    reference_window_h: float = Field(
-        default=72, gt=0, description="Same traveller + booking reference within this threads."
-    )
-    console_routing_url: str = Field(
-        default="http://127.0.0.1:8002", description="Routing's API, read by the agent console."
-    )
-    attachment_max_mb: float = Field(default=10, gt=0, description="Largest file kept.")
-    attachments_max_total_mb: float = Field(
-        default=25, gt=0, description="Files of one message or reply, in all."
-    )
-    mailbox_scan_s: float = Field(
-        default=5, gt=0, description="How soon a new or changed mailbox is picked up."
-    )
-    attachment_sweep_grace_s: float = Field(
-        default=600, gt=0, description="Age at which a file no ticket took is settled."
-    )
-
-    @model_validator(mode="after")
-    def _keeps_credentials(self) -> Self:
-        """Intake keeps tenants' mailbox passwords and channel keys: outside development it
-        refuses to start without their key."""
-        self.secrets_box_key()
-        return self
+from services.intake.service import Intake
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     runtime = ServiceRuntime(settings, outbox_collections=[store.TICKETS])
     tickets = store.TicketStore(runtime.repository(store.TICKETS, Ticket))
-    policy = ThreadingPolicy(
-        reopen_window=timedelta(hours=settings.reopen_window_h),
-        reference_window=timedelta(hours=settings.reference_window_h),
-    )
+    policy = settings.threading
     files = AttachmentStore(runtime.db, runtime.clock)
-    file_policy = AttachmentPolicy(
-        max_file_bytes=int(settings.attachment_max_mb * MB),
-        max_total_bytes=int(settings.attachments_max_total_mb * MB),
-    )
+    file_policy = settings.attachments
     intake = Intake(
         tickets,
         runtime.clock,
@@ -97,9 +58,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         files,
         file_policy,
     )
-    runtime.workers.append(
-        AttachmentSweeper(files, timedelta(seconds=settings.attachment_sweep_grace_s))
-    )
+    runtime.workers.append(AttachmentSweeper(files, settings.attachment_sweep_grace))
     box = SecretBox(settings.secrets_box_key())
     mailboxes = Mailboxes(runtime.db, runtime.clock, box)
     channel_configs = ChannelConfigs(runtime.db, runtime.clock, box)
@@ -120,9 +79,9 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         lag=acknowledgements.median if settings.ingress_max_ack_lag_s else None,
         max_lag_s=settings.ingress_max_ack_lag_s,
     )
-    register_subscribers(runtime.bus, intake, acknowledgements)
+    subscribers.register(runtime.bus, intake, acknowledgements)
     desk = incidents.IncidentDesk(intake)
-    incidents.register_incident_subscribers(runtime.bus, desk)
+    subscribers.register_incidents(runtime.bus, desk)
     feed = LiveFeed()
     subscribe_feed(runtime.bus, feed, console_store.applied(tickets))
     session = StaffSession(

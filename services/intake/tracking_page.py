@@ -17,7 +17,7 @@ from runtime.errors import StrictJsonRoute
 from runtime.pages import reader_language, render, template_environment
 from runtime.signing import TokenError
 from services.intake.domain import IllegalTransition, Ticket
-from services.intake.handlers import Intake
+from services.intake.service import Intake
 from services.intake.tracking_view import WORDS, tracking_view
 
 TEMPLATES = Path(__file__).parent / "templates"

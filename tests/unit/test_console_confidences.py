@@ -17,10 +17,10 @@ from runtime.staff_session import COOKIE, StaffSession
 from runtime.store import Repository
 from services.intake import console
 from services.intake.domain import Ticket
-from services.intake.handlers import Intake
 from services.intake.incidents import IncidentDesk
 from services.intake.live_feed import LiveFeed
 from services.intake.routing_reader import CaseInfo, RoutingReader, confidences
+from services.intake.service import Intake
 from services.intake.store import TicketStore
 from tests.factories import T0, contact
 from tests.fakes import FakeDatabase, RecordingOutbox

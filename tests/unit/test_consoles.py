@@ -46,10 +46,10 @@ from services.feedback.service import Feedback
 from services.intake import console, tracking_page
 from services.intake.domain import Ticket, TicketStatus
 from services.intake.domain.sla_clock import ClockState, clock_of, state_at
-from services.intake.handlers import Intake
 from services.intake.incidents import IncidentDesk
 from services.intake.live_feed import LiveFeed, subscribe_feed
 from services.intake.routing_reader import CaseInfo, RoutingReader
+from services.intake.service import Intake
 from services.intake.store import TicketStore
 from tests.factories import T0, contact, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox

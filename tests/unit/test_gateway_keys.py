@@ -30,7 +30,7 @@ from runtime.store import Repository
 from runtime.web import install_error_handlers
 from services.intake import api, gateway_api
 from services.intake.domain import Ticket
-from services.intake.handlers import Intake
+from services.intake.service import Intake
 from services.intake.store import API_KEYS, TICKETS, GatewayKeys, TicketStore
 from services.notify.api import ROUTERS as NOTIFY_ROUTERS
 from services.notify.domain.delivery import Delivery

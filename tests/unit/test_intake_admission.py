@@ -27,7 +27,7 @@ from runtime.store import Repository
 from runtime.web import install_error_handlers
 from services.intake import api
 from services.intake.domain import Ticket
-from services.intake.handlers import Intake, Outcome
+from services.intake.service import Intake, Outcome
 from services.intake.store import TICKETS, GatewayKeys, TicketStore
 from tests.factories import T0
 from tests.fakes import FakeDatabase, RecordingOutbox

@@ -1,4 +1,4 @@
-"""Intake's use cases, called by the HTTP API and by bus subscribers alike."""
+"""Intake's use cases, called by the HTTP API, the bus subscribers and the mailbox reader."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.mail import DEFAULT_MAIL_DOMAIN
 from contracts.references import extract_references
 from runtime.admission import LagWindow
-from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.signing import Signer
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
@@ -31,6 +31,8 @@ from services.intake.domain.mail_threading import NamedTicket, named_tickets, se
 from services.intake.store import Candidates, TicketStore, key_entries
 
 TRACKING_LINK_TTL = timedelta(days=90)
+Change = Callable[[Ticket], None]
+"""What an event does to its ticket (a ``Ticket`` method applied to the payload)."""
 RACE_RETRIES = 10
 
 
@@ -197,6 +199,16 @@ class Intake:
                 return ticket
         return None
 
+    async def receive_channel_message(
+        self, envelope: Envelope[events.ChannelMessageReceived]
+    ) -> tuple[Ticket, Outcome]:
+        """A gateway's raw payload from the bus: normalised, its files taken, then received."""
+        payload = envelope.payload
+        body = payload.body.encode()
+        contact = normalise(payload.channel, body, payload.received_at)
+        files = files_of_channel(payload.channel, body)
+        return await self.receive_contact(envelope.tenant_id, contact, envelope, files)
+
     async def get(self, tenant_id: str, ticket_id: str) -> Ticket:
         ticket = await self.tickets.repo.get(tenant_id, ticket_id)
         if ticket is None:
@@ -234,98 +246,37 @@ class Intake:
         return await self.tickets.repo.change(tenant_id, duplicate_id, close_duplicate)
 
 
-def register_subscribers(
-    bus: Bus, intake: Intake, acknowledgements: LagWindow | None = None
-) -> None:
-    """``acknowledgements`` learns each contact → acknowledgement lag (intake's admission)."""
-    tickets = intake.tickets.repo
+class TicketEvents:
+    """Other services' events applied to their ticket, each message once (the repository's
+    inbox); ``acknowledgements`` learns each contact → acknowledgement lag (admission)."""
 
-    @bus.subscriber(events.ContactReceived)
-    async def contact_received(envelope: Envelope[events.ContactReceived]) -> None:
-        await intake.receive_contact(envelope.tenant_id, envelope.payload, envelope)
+    def __init__(self, intake: Intake, acknowledgements: LagWindow | None = None) -> None:
+        self.intake = intake
+        self.tickets = intake.tickets.repo
+        self.acknowledgements = acknowledgements
 
-    @bus.subscriber(events.ChannelMessageReceived)
-    async def channel_message(envelope: Envelope[events.ChannelMessageReceived]) -> None:
-        payload = envelope.payload
-        body = payload.body.encode()
-        contact = normalise(payload.channel, body, payload.received_at)
-        files = files_of_channel(payload.channel, body)
-        await intake.receive_contact(envelope.tenant_id, contact, envelope, files)
+    async def apply(self, envelope: Envelope[Any], ticket_id: str, change: Change) -> Ticket:
+        return await self.tickets.apply(envelope, ticket_id, change)
 
-    @bus.subscriber(events.TicketRouted)
-    async def ticket_routed(envelope: Envelope[events.TicketRouted]) -> None:
-        await tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.apply_routing(envelope.payload)
+    async def appeal_filed(self, envelope: Envelope[events.AppealFiled]) -> None:
+        filed = envelope.payload
+        await self.apply(
+            envelope, filed.ticket_id, lambda t: t.appeal(filed, now=self.intake.clock.now())
         )
 
-    @bus.subscriber(events.TicketBotAnswered)
-    async def ticket_bot_answered(envelope: Envelope[events.TicketBotAnswered]) -> None:
-        await tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.bot_answer(envelope.payload)
-        )
-
-    @bus.subscriber(events.NotificationDelivered)
-    async def notification_delivered(envelope: Envelope[events.NotificationDelivered]) -> None:
+    async def notification_delivered(
+        self, envelope: Envelope[events.NotificationDelivered]
+    ) -> None:
         delivered = envelope.payload
         if not delivered.ticket_id:
             return
-        ticket = await tickets.apply(
+        ticket = await self.apply(
             envelope, delivered.ticket_id, lambda t: t.record_notification(delivered)
         )
         if (
-            acknowledgements is not None
+            self.acknowledgements is not None
             and delivered.template == events.ACKNOWLEDGEMENT_TEMPLATE
             and ticket.acknowledged_at is not None
         ):
-            acknowledgements.observe(
-                (delivered.delivered_at - ticket.acknowledged_at).total_seconds()
-            )
-
-    @bus.subscriber(events.NotificationFailed)
-    async def notification_failed(envelope: Envelope[events.NotificationFailed]) -> None:
-        if envelope.payload.ticket_id:
-            await tickets.apply(
-                envelope,
-                envelope.payload.ticket_id,
-                lambda t: t.record_notification_failure(envelope.payload),
-            )
-
-    @bus.subscriber(events.SurveySent)
-    async def survey_sent(envelope: Envelope[events.SurveySent]) -> None:
-        await tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.record_survey(envelope.payload)
-        )
-
-    @bus.subscriber(events.FeedbackReceived)
-    async def feedback_received(envelope: Envelope[events.FeedbackReceived]) -> None:
-        await tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.record_feedback(envelope.payload)
-        )
-
-    @bus.subscriber(events.AppealFiled)
-    async def appeal_filed(envelope: Envelope[events.AppealFiled]) -> None:
-        await tickets.apply(
-            envelope,
-            envelope.payload.ticket_id,
-            lambda t: t.appeal(envelope.payload, now=intake.clock.now()),
-        )
-
-    @bus.subscriber(events.AppealResolved)
-    async def appeal_resolved(envelope: Envelope[events.AppealResolved]) -> None:
-        await tickets.apply(
-            envelope,
-            envelope.payload.ticket_id,
-            lambda t: t.record_appeal_decision(envelope.payload),
-        )
-
-    @bus.subscriber(events.SlaWarning)
-    async def sla_warning(envelope: Envelope[events.SlaWarning]) -> None:
-        await tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.record_sla_warning(envelope.payload)
-        )
-
-    @bus.subscriber(events.SlaBreached)
-    async def sla_breached(envelope: Envelope[events.SlaBreached]) -> None:
-        await tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.escalate_on_breach(envelope.payload)
-        )
+            lag = delivered.delivered_at - ticket.acknowledged_at
+            self.acknowledgements.observe(lag.total_seconds())
