@@ -1,4 +1,4 @@
-"""Bootstrap: wire intake's store, handlers, subscribers and HTTP API into one process."""
+"""Bootstrap: settings, runtime, stores, use cases; then subscribers, workers, routers and pages."""
 
 from __future__ import annotations
 
@@ -15,20 +15,7 @@ from runtime.secret_box import SecretBox
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.staff_session import StaffSession
 from runtime.store import Document
-from services.intake import (
-    api,
-    attachments_api,
-    callbacks,
-    channel_config,
-    console,
-    console_store,
-    gateway_api,
-    incidents,
-    mailbox_api,
-    store,
-    subscribers,
-    tracking_page,
-)
+from services.intake import api, console_store, incidents, store, subscribers
 from services.intake.attachment_store import AttachmentStore, AttachmentSweeper
 from services.intake.attachments import AttachmentPolicy
 from services.intake.channel_config import ChannelConfigs
@@ -37,48 +24,37 @@ from services.intake.config import IntakeSettings
 from services.intake.domain import Ticket
 from services.intake.live_feed import LiveFeed, subscribe_feed
 from services.intake.mailbox import Mailboxes, MailboxReader
+from services.intake.pages import console, tracking
 from services.intake.routing_reader import RoutingReader
 from services.intake.service import Intake
+
+DESCRIPTION = (
+    "Contacts become tickets: channels, threading, the ticket lifecycle, "
+    "tracking and agent actions. Staff endpoints take `Authorization: Bearer <token>` "
+    "(issue one with `python -m runtime.auth`); gateways take `X-Api-Key`."
+)
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     runtime = ServiceRuntime(settings, outbox_collections=[store.TICKETS])
     tickets = store.TicketStore(runtime.repository(store.TICKETS, Ticket))
-    policy = settings.threading
     files = AttachmentStore(runtime.db, runtime.clock)
-    file_policy = settings.attachments
     intake = Intake(
         tickets,
         runtime.clock,
         runtime.link_signer,
         settings.base_url,
-        policy,
+        settings.threading,
         settings.mail_domain,
         files,
-        file_policy,
+        settings.attachments,
     )
-    runtime.workers.append(AttachmentSweeper(files, settings.attachment_sweep_grace))
     box = SecretBox(settings.secrets_box_key())
     mailboxes = Mailboxes(runtime.db, runtime.clock, box)
-    channel_configs = ChannelConfigs(runtime.db, runtime.clock, box)
+    runtime.workers.append(AttachmentSweeper(files, settings.attachment_sweep_grace))
     runtime.workers.append(MailboxReader(mailboxes, intake, settings.mailbox_scan_s))
-    idempotency = IdempotentRequests(runtime.db, runtime.clock)
-    keys = store.GatewayKeys(runtime.db, runtime.clock)
     acknowledgements = LagWindow()
-    Gauge(
-        "acknowledgement_lag_seconds",
-        "Median contact → acknowledgement lag of the last 5 s",
-        registry=runtime.registry,
-    ).set_function(acknowledgements.median)
-    admission = Admission(
-        settings.ingress_max_in_flight,
-        registry=runtime.registry,
-        backlog=lambda: runtime.relay.backlog,
-        max_backlog=settings.ingress_max_outbox_backlog,
-        lag=acknowledgements.median if settings.ingress_max_ack_lag_s else None,
-        max_lag_s=settings.ingress_max_ack_lag_s,
-    )
     subscribers.register(runtime.bus, intake, acknowledgements)
     desk = incidents.IncidentDesk(intake)
     subscribers.register_incidents(runtime.bus, desk)
@@ -91,11 +67,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         home="/console",
         secure=not settings.development,
     )
-    pages = [
-        session.router(),
-        console.router(intake, session, feed, RoutingReader(settings.console_routing_url), desk),
-        tracking_page.router(intake),
-    ]
+    idempotency = IdempotentRequests(runtime.db, runtime.clock)
 
     async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
         await store.ensure_indexes(db)
@@ -104,27 +76,44 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         await files.ensure_indexes()
         await tickets.index_history()
 
-    return create_app(
+    app = create_app(
         runtime,
         title="TripCare intake",
-        description="Contacts become tickets: channels, threading, the ticket lifecycle, "
-        "tracking and agent actions. Staff endpoints take `Authorization: Bearer <token>` "
-        "(issue one with `python -m runtime.auth`); gateways take `X-Api-Key`.",
-        routers=[
-            api.router(intake, keys, idempotency, RateLimiter(), admission),
-            gateway_api.router(
-                keys, runtime.staff_signer, runtime.clock, settings.gateway_token_ttl_s
-            ),
-            incidents.incident_router(desk, idempotency),
-            attachments_api.router(intake),
-            mailbox_api.router(mailboxes),
-            channel_config.router(channel_configs),
-            callbacks.router(intake, channel_configs),
-            *pages,
-        ],
+        description=DESCRIPTION,
+        routers=[*api.ROUTERS, session.router(), console.router, tracking.router],
         ensure_indexes=ensure_indexes,
-        larger_bodies=upload_limits(file_policy, settings.max_body_bytes),
+        larger_bodies=upload_limits(settings.attachments, settings.max_body_bytes),
         schemas=list(JSON_PAYLOADS.values()),
+    )
+    app.state.intake, app.state.idempotency, app.state.incident_desk = intake, idempotency, desk
+    app.state.keys = store.GatewayKeys(runtime.db, runtime.clock)
+    app.state.limiter = RateLimiter()
+    app.state.admission = admission(runtime, settings, acknowledgements)
+    app.state.mailboxes = mailboxes
+    app.state.channel_configs = ChannelConfigs(runtime.db, runtime.clock, box)
+    app.state.gateway_token_ttl_s = settings.gateway_token_ttl_s
+    routing = RoutingReader(settings.console_routing_url)
+    app.state.console = console.Console(intake, session, feed, routing, desk)
+    return app
+
+
+def admission(
+    runtime: ServiceRuntime, settings: IntakeSettings, acknowledgements: LagWindow
+) -> Admission:
+    """Ingress admission: in-flight requests, the outbox's backlog and, when set, the
+    contact → acknowledgement lag (exported as a gauge) bound what intake takes in."""
+    Gauge(
+        "acknowledgement_lag_seconds",
+        "Median contact → acknowledgement lag of the last 5 s",
+        registry=runtime.registry,
+    ).set_function(acknowledgements.median)
+    return Admission(
+        settings.ingress_max_in_flight,
+        registry=runtime.registry,
+        backlog=lambda: runtime.relay.backlog,
+        max_backlog=settings.ingress_max_outbox_backlog,
+        lag=acknowledgements.median if settings.ingress_max_ack_lag_s else None,
+        max_lag_s=settings.ingress_max_ack_lag_s,
     )
 
 

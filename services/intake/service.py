@@ -10,6 +10,7 @@ from typing import Any
 
 from contracts import events
 from contracts.envelope import Envelope
+from contracts.events import Attachment
 from contracts.mail import DEFAULT_MAIL_DOMAIN
 from contracts.references import extract_references
 from runtime.admission import LagWindow
@@ -19,6 +20,7 @@ from runtime.store import AlreadyExists, ConcurrencyError, NotFound
 from services.intake.attachment_store import AttachmentStore
 from services.intake.attachments import (
     AttachmentPolicy,
+    Checked,
     IncomingFile,
     check,
     files_of_channel,
@@ -31,6 +33,8 @@ from services.intake.domain.mail_threading import NamedTicket, named_tickets, se
 from services.intake.store import Candidates, TicketStore, key_entries
 
 TRACKING_LINK_TTL = timedelta(days=90)
+FILE_LINK_TTL = timedelta(days=90)
+FILE_PURPOSE = "file"
 Change = Callable[[Ticket], None]
 """What an event does to its ticket (a ``Ticket`` method applied to the payload)."""
 RACE_RETRIES = 10
@@ -280,3 +284,52 @@ class TicketEvents:
         ):
             lag = delivered.delivered_at - ticket.acknowledged_at
             self.acknowledgements.observe(lag.total_seconds())
+
+
+class FilesRefused(ValueError):
+    """An agent's file was not accepted: nothing was written."""
+
+    def __init__(self, refused: Sequence[Checked]) -> None:
+        reasons = "; ".join(f"{c.name}: {c.reason}" for c in refused)
+        super().__init__(reasons or "files are not stored by this intake")
+
+
+def file_link(intake: Intake, tenant_id: str, ticket_id: str, file_id: str) -> str:
+    """A signed, expiring link to one file of one ticket, for the traveller."""
+    token = intake.signer.sign(
+        subject=f"{ticket_id}/{file_id}",
+        tenant=tenant_id,
+        purpose=FILE_PURPOSE,
+        expires_at=intake.clock.now() + FILE_LINK_TTL,
+    )
+    return f"{intake.public_url}/v1/files/{token}"
+
+
+async def reply_with_files(
+    intake: Intake,
+    tenant_id: str,
+    ticket_id: str,
+    reply: Callable[[Sequence[Attachment]], Callable[[Ticket], None]],
+    files: Sequence[IncomingFile],
+) -> Ticket:
+    """Store the agent's files, then the reply that refers to them; a refused file or a
+    refused reply (404, 409) writes nothing, or discards what it wrote.
+    """
+    checked = check(files, intake.file_policy)
+    if refused := [c for c in checked if not c.kept]:
+        raise FilesRefused(refused)
+    if intake.files is None:
+        raise FilesRefused([])
+    await intake.get(tenant_id, ticket_id)
+    stored = await intake.files.put(tenant_id, checked, "agent")
+    linked = [
+        a.model_copy(update={"url": file_link(intake, tenant_id, ticket_id, a.id or "")})
+        for a in stored
+    ]
+    try:
+        ticket = await intake.act(tenant_id, ticket_id, reply(linked))
+    except Exception:
+        await intake.files.discard(stored)
+        raise
+    await intake.files.keep(stored)
+    return ticket

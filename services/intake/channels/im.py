@@ -8,7 +8,7 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import ElementTree
 
-from contracts.events import Channel, ContactReceived
+from contracts.events import Channel, ContactReceived, Traveller
 from services.intake.channels.checks import PayloadError, epoch_digits, from_epoch
 from services.intake.channels.payloads import (
     DingTalkPayload,
@@ -88,4 +88,31 @@ def from_dingtalk(body: dict[str, Any], now: datetime) -> ContactReceived:
         traveller={"id": f"dingtalk:{sender}", "name": message.senderNick, "im_user_id": sender},
         text=message.text.content.strip(),
         received_at=from_epoch(message.createAt, now, "createAt", per_second=1000),
+    )
+
+
+def from_wecom_xml(xml: str, now: datetime) -> ContactReceived:
+    """A WeCom app (自建应用) text message, as its callback carries it."""
+    try:
+        root = ElementTree.fromstring(xml)
+    except (ParseError, ValueError) as exc:
+        raise PayloadError("body", f"not WeCom XML: {exc}") from exc
+
+    def field(name: str) -> str:
+        value = (root.findtext(name) or "").strip()
+        if not value:
+            raise PayloadError(name, "missing")
+        return value
+
+    if field("MsgType") != "text":
+        raise PayloadError("MsgType", "only text messages open tickets")
+    user = field("FromUserName")
+    return ContactReceived(
+        channel=Channel.WECOM,
+        channel_message_id=field("MsgId"),
+        conversation_key=user,
+        traveller=Traveller(id=f"wecom:{user}", im_user_id=user),
+        text=field("Content")[:20_000],
+        metadata={"corp_id": field("ToUserName"), "agent_id": root.findtext("AgentID") or ""},
+        received_at=now,
     )
