@@ -22,14 +22,11 @@ from runtime.auth import Scope
 from runtime.clock import epoch_ms
 from runtime.errors import StrictJsonRoute
 from runtime.pages import (
-    LANGUAGE_COOKIE,
-    WordTable,
     reader_language,
-    render,
     serve_static,
-    template_environment,
 )
-from runtime.staff_session import COOKIE, TENANT_COOKIE, StaffSession
+from runtime.staff_pages import StaffPages
+from runtime.staff_session import COOKIE, StaffSession
 from runtime.store import NotFound
 from services.intake.api.files import download, uploaded_files
 from services.intake.api.models import NoteIn, ReplyIn, ResolveIn, TransferIn, WaitIn
@@ -141,18 +138,17 @@ class Console:
         self.feed = feed
         self.routing = routing
         self.desk = desk
-        self.env = template_environment(TEMPLATES)
-        self.words = WordTable(TEMPLATES / "console" / "messages.json")
+        self.pages = StaffPages(session, TEMPLATES, TEMPLATES / "console" / "messages.json")
 
     def page(
         self, request: Request, scope: Scope, name: str, code: int = 200, **values: Any
     ) -> HTMLResponse:
-        language = reader_language(request)
-        body = render(
-            self.env,
+        """A console page on the staff base (``runtime.staff_pages``)."""
+        return self.pages.render(
+            request,
             f"console/{name}.html",
-            self.words,
-            language,
+            code,
+            scope=scope,
             me=scope.actor,
             role=scope.principal.role.value,
             tenant=scope.tenant,
@@ -160,12 +156,6 @@ class Console:
             server_now_ms=epoch_ms(self.intake.clock.now()),
             **values,
         )
-        response = HTMLResponse(body, status_code=code)
-        if request.query_params.get("lang") == language:
-            self.session.remember(response, LANGUAGE_COOKIE, language)
-        if request.query_params.get("tenant") == scope.tenant:
-            self.session.remember(response, TENANT_COOKIE, scope.tenant)
-        return response
 
     def missing(self, request: Request, scope: Scope, ticket_id: str) -> HTMLResponse:
         return self.page(request, scope, "missing", 404, ticket_id=ticket_id)
@@ -283,7 +273,7 @@ async def act(ticket_id: str, action: str, request: Request, console: ConsoleDep
     submitted = await request.form()
     form = {k: v for k, v in submitted.items() if isinstance(v, str)}
     files = await uploaded_files(submitted) if action == "reply" else []
-    t = console.words(reader_language(request))
+    t = console.pages.words(reader_language(request))
     try:
         ticket = await console.intake.get(scope.tenant, ticket_id)
     except NotFound:
@@ -337,7 +327,7 @@ async def bulk_reply(incident_id: str, request: Request, console: ConsoleDep) ->
         ticket = await console.intake.get(scope.tenant, form.get("ticket_id", ""))
     except NotFound:
         return console.missing(request, scope, form.get("ticket_id", ""))
-    t = console.words(reader_language(request))
+    t = console.pages.words(reader_language(request))
     try:
         body = BulkReplyIn.model_validate({"message": form.get("message", "").strip()})
         done = await console.desk.reply_all(scope.tenant, incident_id, body.message, scope.actor)
