@@ -23,7 +23,8 @@ from services.intake.channels import JSON_PAYLOADS
 from services.intake.config import IntakeSettings
 from services.intake.domain import Ticket
 from services.intake.live_feed import LiveFeed, subscribe_feed
-from services.intake.mailbox import Mailboxes, MailboxReader
+from services.intake.mailbox import Mailboxes
+from services.intake.mailbox_reader import MailboxReader
 from services.intake.pages import console, tracking
 from services.intake.routing_reader import RoutingReader
 from services.intake.service import Intake

@@ -19,7 +19,7 @@ from contracts.events import Attachment
 from runtime.auth import Scope, StaffScope
 from runtime.errors import StrictJsonRoute, invalid
 from runtime.idempotency import IdempotentRequests, fingerprint
-from services.intake.api.answers import once
+from services.intake.api.answers import Produce, once
 from services.intake.api.deps import IdempotencyDep, IdempotencyKey, IntakeDep
 from services.intake.api.files import uploaded_files
 from services.intake.api.models import (
@@ -74,7 +74,7 @@ class Actor:
         request = fingerprint(name, ticket_id, body.model_dump_json() if body else "")
         return await self.run(key, request, produce)
 
-    async def run(self, key: str | None, request: str, produce: Any) -> JSONResponse:
+    async def run(self, key: str | None, request: str, produce: Produce) -> JSONResponse:
         scope = f"{self.scope.tenant}:{self.scope.actor}"
         return await once(self.idempotency, scope, key, request, produce)
 

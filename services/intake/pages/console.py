@@ -30,6 +30,7 @@ from runtime.staff_session import COOKIE, StaffSession
 from runtime.store import NotFound
 from services.intake.api.files import download, uploaded_files
 from services.intake.api.models import NoteIn, ReplyIn, ResolveIn, TransferIn, WaitIn
+from services.intake.attachments import IncomingFile
 from services.intake.console_store import open_tickets
 from services.intake.domain import IllegalTransition, Ticket
 from services.intake.domain.sla_clock import RunningClock, clock_of, deadline_ms
@@ -198,7 +199,12 @@ class Console:
         )
 
     async def run(
-        self, scope: Scope, ticket_id: str, action: str, form: dict[str, str], files: Any
+        self,
+        scope: Scope,
+        ticket_id: str,
+        action: str,
+        form: dict[str, str],
+        files: Sequence[IncomingFile],
     ) -> None:
         """The action on the latest version of the ticket (raises what the form shows)."""
         body = _body(action, form)
