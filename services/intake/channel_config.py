@@ -11,15 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path
-from fastapi import status as http
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from runtime.auth import AdminScope
 from runtime.clock import Clock
-from runtime.errors import StrictJsonRoute
 from runtime.secret_box import SecretBox
 from runtime.store import Document
 from services.intake.wechat_crypto import ChannelKeys
@@ -127,26 +124,3 @@ def view(doc: Document) -> ChannelConfigView:
         updated_at=doc["updated_at"],
         updated_by=doc["updated_by"],
     )
-
-
-def router(configs: ChannelConfigs) -> APIRouter:
-    api = APIRouter(prefix="/v1/admin/channels", tags=["admin"], route_class=StrictJsonRoute)
-
-    @api.put("/{channel}")
-    async def put_channel(
-        channel: ChannelName, body: ChannelConfigIn, scope: AdminScope
-    ) -> ChannelConfigView:
-        """Set (or rotate) the tenant's callback credentials on one platform."""
-        return view(await configs.put(scope.tenant, channel, body, scope.actor))
-
-    @api.get("")
-    async def list_channels(scope: AdminScope) -> list[ChannelConfigView]:
-        return [view(doc) for doc in await configs.list(scope.tenant)]
-
-    @api.delete("/{channel}", status_code=http.HTTP_204_NO_CONTENT)
-    async def delete_channel(channel: ChannelName, scope: AdminScope) -> None:
-        """Callbacks of this platform are refused from now on."""
-        if not await configs.delete(scope.tenant, channel):
-            raise HTTPException(http.HTTP_404_NOT_FOUND, "not configured")
-
-    return api

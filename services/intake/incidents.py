@@ -9,20 +9,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.text import Text
-from runtime.auth import StaffScope
-from runtime.bus import Bus
-from runtime.errors import StrictJsonRoute, invalid
-from runtime.idempotency import IdempotencyConflict, IdempotentRequests, fingerprint
 from runtime.store import AlreadyExists, ConcurrencyError, Document, NotFound
 from services.intake.domain import (
     ANSWERABLE,
@@ -31,7 +23,7 @@ from services.intake.domain import (
     proactive_thread_key,
     ticket_id_for,
 )
-from services.intake.handlers import Intake
+from services.intake.service import Intake
 from services.intake.store import TICKETS
 
 MAX_LINKED = 5_000
@@ -129,51 +121,3 @@ class BulkReplied(BaseModel):
     incident_id: str
     replied: list[str]
     skipped: list[SkippedTicket]
-
-
-def register_incident_subscribers(bus: Bus, desk: IncidentDesk) -> None:
-    bus.subscriber(events.ProactiveContactRequested)(desk.proactive_contact)
-    bus.subscriber(events.IncidentLinked)(desk.incident_linked)
-
-
-def incident_router(desk: IncidentDesk, idempotency: IdempotentRequests) -> APIRouter:
-    api = APIRouter(prefix="/v1", tags=["incidents"], route_class=StrictJsonRoute)
-
-    @api.post(
-        "/incidents/{incident_id}/reply",
-        response_model=BulkReplied,
-        responses={404: {"description": "No ticket of this incident in your tenant."}},
-    )
-    async def bulk_reply(
-        incident_id: str,
-        body: BulkReplyIn,
-        scope: StaffScope,
-        key: Annotated[
-            str | None,
-            Header(alias="Idempotency-Key", min_length=1, max_length=256),
-        ] = None,
-    ) -> JSONResponse:
-        """Answer every open ticket of an incident — proactive ones and contacts clustered
-        into it — in your tenant only; closed or resolved ones are listed as skipped."""
-
-        async def produce() -> tuple[int, object]:
-            done = await desk.reply_all(scope.tenant, incident_id, body.message, scope.actor)
-            return 200, done.model_dump(mode="json")
-
-        if key is None:
-            code, answer = await produce()
-            return JSONResponse(answer, status_code=code)
-        try:
-            code, answer = await idempotency.run(
-                scope=f"{scope.tenant}:{scope.actor}",
-                key=key,
-                request=fingerprint("incident-reply", incident_id, body.model_dump_json()),
-                produce=produce,
-            )
-        except IdempotencyConflict as exc:
-            if exc.status == 422:
-                raise invalid(exc.detail, ("header", "Idempotency-Key")) from exc
-            return JSONResponse({"detail": exc.detail}, status_code=exc.status)
-        return JSONResponse(answer, status_code=code)
-
-    return api

@@ -1,14 +1,11 @@
-"""Bootstrap: wire intake's store, handlers, subscribers and HTTP API into one process."""
+"""Bootstrap: settings, runtime, stores, use cases; then subscribers, workers, routers and pages."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
-from typing import Self
 
 from fastapi import FastAPI
 from prometheus_client import Gauge
-from pydantic import Field, model_validator
 from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.admission import Admission, LagWindow
@@ -16,113 +13,52 @@ from runtime.idempotency import IdempotentRequests
 from runtime.ratelimit import RateLimiter
 from runtime.secret_box import SecretBox
 from runtime.service import ServiceRuntime, create_app, serve
-from runtime.settings import Settings
 from runtime.staff_session import StaffSession
 from runtime.store import Document
-from services.intake import (
-    api,
-    attachments_api,
-    callbacks,
-    channel_config,
-    console,
-    console_store,
-    gateway_api,
-    incidents,
-    mailbox_api,
-    store,
-    tracking_page,
-)
+from services.intake import api, console_store, incidents, store, subscribers
 from services.intake.attachment_store import AttachmentStore, AttachmentSweeper
-from services.intake.attachments import MB, AttachmentPolicy
+from services.intake.attachments import AttachmentPolicy
 from services.intake.channel_config import ChannelConfigs
 from services.intake.channels import JSON_PAYLOADS
+from services.intake.config import IntakeSettings
 from services.intake.domain import Ticket
-from services.intake.handlers import Intake, ThreadingPolicy, register_subscribers
 from services.intake.live_feed import LiveFeed, subscribe_feed
-from services.intake.mailbox import Mailboxes, MailboxReader
+from services.intake.mailbox import Mailboxes
+from services.intake.mailbox_reader import MailboxReader
+from services.intake.pages import console, tracking
 from services.intake.routing_reader import RoutingReader
+from services.intake.service import Intake
 
-
-class IntakeSettings(Settings):
-    service: str = "intake"
-    port: int = 8001
-    reopen_window_h: float = Field(
-        default=168, gt=0, description="A follow-up within this reopens a resolved ticket."
-    )
-    reference_window_h: float = Field(
-        default=72, gt=0, description="Same traveller + booking reference within this threads."
-    )
-    console_routing_url: str = Field(
-        default="http://127.0.0.1:8002", description="Routing's API, read by the agent console."
-    )
-    attachment_max_mb: float = Field(default=10, gt=0, description="Largest file kept.")
-    attachments_max_total_mb: float = Field(
-        default=25, gt=0, description="Files of one message or reply, in all."
-    )
-    mailbox_scan_s: float = Field(
-        default=5, gt=0, description="How soon a new or changed mailbox is picked up."
-    )
-    attachment_sweep_grace_s: float = Field(
-        default=600, gt=0, description="Age at which a file no ticket took is settled."
-    )
-
-    @model_validator(mode="after")
-    def _keeps_credentials(self) -> Self:
-        """Intake keeps tenants' mailbox passwords and channel keys: outside development it
-        refuses to start without their key."""
-        self.secrets_box_key()
-        return self
+DESCRIPTION = (
+    "Contacts become tickets: channels, threading, the ticket lifecycle, "
+    "tracking and agent actions. Staff endpoints take `Authorization: Bearer <token>` "
+    "(issue one with `python -m runtime.auth`); gateways take `X-Api-Key`."
+)
 
 
 def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     runtime = ServiceRuntime(settings, outbox_collections=[store.TICKETS])
     tickets = store.TicketStore(runtime.repository(store.TICKETS, Ticket))
-    policy = ThreadingPolicy(
-        reopen_window=timedelta(hours=settings.reopen_window_h),
-        reference_window=timedelta(hours=settings.reference_window_h),
-    )
     files = AttachmentStore(runtime.db, runtime.clock)
-    file_policy = AttachmentPolicy(
-        max_file_bytes=int(settings.attachment_max_mb * MB),
-        max_total_bytes=int(settings.attachments_max_total_mb * MB),
-    )
     intake = Intake(
         tickets,
         runtime.clock,
         runtime.link_signer,
         settings.base_url,
-        policy,
+        settings.threading,
         settings.mail_domain,
         files,
-        file_policy,
-    )
-    runtime.workers.append(
-        AttachmentSweeper(files, timedelta(seconds=settings.attachment_sweep_grace_s))
+        settings.attachments,
     )
     box = SecretBox(settings.secrets_box_key())
     mailboxes = Mailboxes(runtime.db, runtime.clock, box)
-    channel_configs = ChannelConfigs(runtime.db, runtime.clock, box)
+    runtime.workers.append(AttachmentSweeper(files, settings.attachment_sweep_grace))
     runtime.workers.append(MailboxReader(mailboxes, intake, settings.mailbox_scan_s))
-    idempotency = IdempotentRequests(runtime.db, runtime.clock)
-    keys = store.GatewayKeys(runtime.db, runtime.clock)
     acknowledgements = LagWindow()
-    Gauge(
-        "acknowledgement_lag_seconds",
-        "Median contact → acknowledgement lag of the last 5 s",
-        registry=runtime.registry,
-    ).set_function(acknowledgements.median)
-    admission = Admission(
-        settings.ingress_max_in_flight,
-        registry=runtime.registry,
-        backlog=lambda: runtime.relay.backlog,
-        max_backlog=settings.ingress_max_outbox_backlog,
-        lag=acknowledgements.median if settings.ingress_max_ack_lag_s else None,
-        max_lag_s=settings.ingress_max_ack_lag_s,
-    )
-    register_subscribers(runtime.bus, intake, acknowledgements)
+    subscribers.register(runtime.bus, intake, acknowledgements)
     desk = incidents.IncidentDesk(intake)
-    incidents.register_incident_subscribers(runtime.bus, desk)
+    subscribers.register_incidents(runtime.bus, desk)
     feed = LiveFeed()
     subscribe_feed(runtime.bus, feed, console_store.applied(tickets))
     session = StaffSession(
@@ -132,11 +68,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         home="/console",
         secure=not settings.development,
     )
-    pages = [
-        session.router(),
-        console.router(intake, session, feed, RoutingReader(settings.console_routing_url), desk),
-        tracking_page.router(intake),
-    ]
+    idempotency = IdempotentRequests(runtime.db, runtime.clock)
 
     async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
         await store.ensure_indexes(db)
@@ -145,27 +77,44 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         await files.ensure_indexes()
         await tickets.index_history()
 
-    return create_app(
+    app = create_app(
         runtime,
         title="TripCare intake",
-        description="Contacts become tickets: channels, threading, the ticket lifecycle, "
-        "tracking and agent actions. Staff endpoints take `Authorization: Bearer <token>` "
-        "(issue one with `python -m runtime.auth`); gateways take `X-Api-Key`.",
-        routers=[
-            api.router(intake, keys, idempotency, RateLimiter(), admission),
-            gateway_api.router(
-                keys, runtime.staff_signer, runtime.clock, settings.gateway_token_ttl_s
-            ),
-            incidents.incident_router(desk, idempotency),
-            attachments_api.router(intake),
-            mailbox_api.router(mailboxes),
-            channel_config.router(channel_configs),
-            callbacks.router(intake, channel_configs),
-            *pages,
-        ],
+        description=DESCRIPTION,
+        routers=[*api.ROUTERS, session.router(), console.router, tracking.router],
         ensure_indexes=ensure_indexes,
-        larger_bodies=upload_limits(file_policy, settings.max_body_bytes),
+        larger_bodies=upload_limits(settings.attachments, settings.max_body_bytes),
         schemas=list(JSON_PAYLOADS.values()),
+    )
+    app.state.intake, app.state.idempotency, app.state.incident_desk = intake, idempotency, desk
+    app.state.keys = store.GatewayKeys(runtime.db, runtime.clock)
+    app.state.limiter = RateLimiter()
+    app.state.admission = admission(runtime, settings, acknowledgements)
+    app.state.mailboxes = mailboxes
+    app.state.channel_configs = ChannelConfigs(runtime.db, runtime.clock, box)
+    app.state.gateway_token_ttl_s = settings.gateway_token_ttl_s
+    routing = RoutingReader(settings.console_routing_url)
+    app.state.console = console.Console(intake, session, feed, routing, desk)
+    return app
+
+
+def admission(
+    runtime: ServiceRuntime, settings: IntakeSettings, acknowledgements: LagWindow
+) -> Admission:
+    """Ingress admission: in-flight requests, the outbox's backlog and, when set, the
+    contact → acknowledgement lag (exported as a gauge) bound what intake takes in."""
+    Gauge(
+        "acknowledgement_lag_seconds",
+        "Median contact → acknowledgement lag of the last 5 s",
+        registry=runtime.registry,
+    ).set_function(acknowledgements.median)
+    return Admission(
+        settings.ingress_max_in_flight,
+        registry=runtime.registry,
+        backlog=lambda: runtime.relay.backlog,
+        max_backlog=settings.ingress_max_outbox_backlog,
+        lag=acknowledgements.median if settings.ingress_max_ack_lag_s else None,
+        max_lag_s=settings.ingress_max_ack_lag_s,
     )
 
 

@@ -1,7 +1,8 @@
 """What the agent console shows from routing: the case file and suggested knowledge-base answers.
 
 Read-only, over routing's public API with the signed-in person's own token, so
-routing enforces tenant and role exactly as for any API call. The console
+routing enforces tenant and role exactly as for any API call (``runtime.readers``:
+traced, short timeout). The console
 degrades to "no suggestions" when routing is slow or down: a ticket must still
 be workable without the AI.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import httpx
+from runtime.readers import ReaderSession, ServiceReader, Unavailable
 
 log = logging.getLogger(__name__)
 SUGGESTIONS = 3
@@ -48,10 +49,8 @@ class CaseInfo:
     """The traveller's current or next flight, hotel, train or car, from the trips read model."""
 
 
-class RoutingReader:
-    def __init__(self, base_url: str, timeout_s: float = 2.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.timeout_s = timeout_s
+class RoutingReader(ServiceReader):
+    service = "routing"
 
     async def case_info(
         self,
@@ -62,22 +61,19 @@ class RoutingReader:
         incident_id: str | None = None,
         traveller_id: str | None = None,
     ) -> CaseInfo:
-        headers = {"Authorization": f"Bearer {token}"}
         try:
-            async with httpx.AsyncClient(
-                base_url=self.base_url, headers=headers, timeout=self.timeout_s
-            ) as http:
+            async with self.session(token) as routing:
                 case, hits, queues, incident, itinerary = await asyncio.gather(
-                    _json(http, f"/v1/cases/{ticket_id}"),
-                    _json(http, "/v1/kb/search", q=text[:2000], language=language),
-                    _json(http, "/v1/queues"),
-                    _json(http, f"/v1/incidents/{incident_id}") if incident_id else _none(),
-                    _json(http, f"/v1/travellers/{quote(traveller_id, safe='')}/itinerary")
+                    routing.get(f"/v1/cases/{ticket_id}"),
+                    routing.get("/v1/kb/search", q=text[:2000], language=language),
+                    routing.get("/v1/queues"),
+                    routing.get(f"/v1/incidents/{incident_id}") if incident_id else _none(),
+                    routing.get(f"/v1/travellers/{quote(traveller_id, safe='')}/itinerary")
                     if traveller_id
                     else _none(),
                 )
-                suggestions = await self._answers(http, hits or [], language)
-        except httpx.HTTPError as exc:
+                suggestions = await _answers(routing, hits or [], language)
+        except Unavailable as exc:
             log.warning("routing unavailable for the console: %s", exc)
             return CaseInfo()
         case = case or {}
@@ -94,27 +90,28 @@ class RoutingReader:
             next_segment=(itinerary or [None])[0],
         )
 
-    async def _answers(
-        self, http: httpx.AsyncClient, hits: list[dict[str, Any]], language: str
-    ) -> list[Suggestion]:
-        top = hits[:SUGGESTIONS]
-        articles = await asyncio.gather(
-            *(_json(http, f"/v1/kb/articles/{hit['article_id']}") for hit in top)
-        )
-        found = []
-        for hit, article in zip(top, articles, strict=True):
-            translations: dict[str, Any] = (article or {}).get("translations", {})
-            chosen = translations.get(language) or next(iter(translations.values()), None)
-            if chosen:
-                found.append(
-                    Suggestion(
-                        article_id=hit["article_id"],
-                        title=chosen["title"],
-                        answer=chosen["answer"],
-                        score=float(hit["score"]),
-                    )
+
+async def _answers(
+    routing: ReaderSession, hits: list[dict[str, Any]], language: str
+) -> list[Suggestion]:
+    top = hits[:SUGGESTIONS]
+    articles = await asyncio.gather(
+        *(routing.get(f"/v1/kb/articles/{hit['article_id']}") for hit in top)
+    )
+    found = []
+    for hit, article in zip(top, articles, strict=True):
+        translations: dict[str, Any] = (article or {}).get("translations", {})
+        chosen = translations.get(language) or next(iter(translations.values()), None)
+        if chosen:
+            found.append(
+                Suggestion(
+                    article_id=hit["article_id"],
+                    title=chosen["title"],
+                    answer=chosen["answer"],
+                    score=float(hit["score"]),
                 )
-        return found
+            )
+    return found
 
 
 CLASSIFIED = ("category", "urgency", "sentiment", "language")
@@ -132,8 +129,3 @@ def confidences(case: dict[str, Any]) -> dict[str, tuple[str, float]]:
 
 async def _none() -> None:
     return None
-
-
-async def _json(http: httpx.AsyncClient, path: str, **params: str) -> Any:
-    response = await http.get(path, params=params or None)
-    return response.json() if response.status_code == 200 else None

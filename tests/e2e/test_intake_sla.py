@@ -15,7 +15,7 @@ import pytest
 
 from contracts import events
 from contracts.events import EscalationLevel, Priority, SlaClock
-from services.intake.sla import due_text
+from services.intake.domain.sla import due_text
 from tests.conftest import Stack
 from tests.polling import until
 from tests.publishing import publish

@@ -18,8 +18,9 @@ from runtime.signing import Signer
 from runtime.store import Document, Repository
 from services.intake.attachment_store import AttachmentStore
 from services.intake.domain import Ticket
-from services.intake.handlers import Intake
-from services.intake.mailbox import Mailboxes, MailboxReader
+from services.intake.mailbox import Mailboxes
+from services.intake.mailbox_reader import MailboxReader
+from services.intake.service import Intake
 from services.intake.store import TicketStore
 from tests.conftest import ImapServer
 from tests.fakes import RecordingOutbox

@@ -8,13 +8,10 @@ from pathlib import Path
 import pytest
 
 from contracts.events import BookingReference, Channel, ReferenceKind
-from services.intake.channels import (
-    PayloadError,
-    extract_references,
-    guess_language,
-    normalise,
-    strip_quoted_reply,
-)
+from contracts.references import extract_references
+from services.intake.channels import PayloadError, normalise
+from services.intake.channels.email import strip_quoted_reply
+from services.intake.channels.language import guess_language
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -15,12 +15,12 @@ from runtime.clock import FakeClock
 from runtime.signing import Signer
 from runtime.staff_session import COOKIE, StaffSession
 from runtime.store import Repository
-from services.intake import console
 from services.intake.domain import Ticket
-from services.intake.handlers import Intake
 from services.intake.incidents import IncidentDesk
 from services.intake.live_feed import LiveFeed
+from services.intake.pages import console
 from services.intake.routing_reader import CaseInfo, RoutingReader, confidences
+from services.intake.service import Intake
 from services.intake.store import TicketStore
 from tests.factories import T0, contact
 from tests.fakes import FakeDatabase, RecordingOutbox
@@ -63,9 +63,10 @@ async def page() -> AsyncIterator[str]:
     session = StaffSession(SIGNER, clock, dev_login=False, home="/console")
     app = FastAPI()
     app.include_router(session.router())
-    app.include_router(
-        console.router(intake, session, LiveFeed(), UnsureRouting(), IncidentDesk(intake))
+    app.state.console = console.Console(
+        intake, session, LiveFeed(), UnsureRouting(), IncidentDesk(intake)
     )
+    app.include_router(console.router)
     agent = Principal(id="a-1", role=Role.AGENT, tenants=["acme"])
     token = issue_token(SIGNER, agent, timedelta(1))
     transport = httpx.ASGITransport(app=app)

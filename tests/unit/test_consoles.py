@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry
 from starlette.requests import Request
 
 from contracts import events
+from contracts.events import SlaClock as Target
 from contracts.topology import Topology
 from runtime.auth import Principal, Role, issue_token
 from runtime.bus import Bus
@@ -42,13 +43,13 @@ from services.feedback.pages import dashboard
 from services.feedback.pages.dashboard import BadFilter, window
 from services.feedback.pages.dashboard_view import Tile, queue_depths
 from services.feedback.service import Feedback
-from services.intake import console, tracking_page
 from services.intake.domain import Ticket, TicketStatus
-from services.intake.handlers import Intake
+from services.intake.domain.sla_clock import ClockState, clock_of, state_at
 from services.intake.incidents import IncidentDesk
 from services.intake.live_feed import LiveFeed, subscribe_feed
+from services.intake.pages import console, tracking
 from services.intake.routing_reader import CaseInfo, RoutingReader
-from services.intake.sla_clock import ClockState, Target, clock_of, state_at
+from services.intake.service import Intake
 from services.intake.store import TicketStore
 from tests.factories import T0, contact, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
@@ -189,10 +190,12 @@ async def desk() -> AsyncIterator[Desk]:
     session = StaffSession(SIGNER, clock, dev_login=False, home="/console")
     app = FastAPI()
     app.include_router(session.router())
-    app.include_router(
-        console.router(intake, session, LiveFeed(), NoRouting(), IncidentDesk(intake))
+    app.state.intake = intake
+    app.state.console = console.Console(
+        intake, session, LiveFeed(), NoRouting(), IncidentDesk(intake)
     )
-    app.include_router(tracking_page.router(intake))
+    app.include_router(console.router)
+    app.include_router(tracking.router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
         yield Desk(http, intake, ticket.id, staff_token())

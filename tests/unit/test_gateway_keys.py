@@ -28,9 +28,9 @@ from runtime.ratelimit import RateLimiter
 from runtime.signing import Signer
 from runtime.store import Repository
 from runtime.web import install_error_handlers
-from services.intake import api, gateway_api
+from services.intake import api
 from services.intake.domain import Ticket
-from services.intake.handlers import Intake
+from services.intake.service import Intake
 from services.intake.store import API_KEYS, TICKETS, GatewayKeys, TicketStore
 from services.notify.api import ROUTERS as NOTIFY_ROUTERS
 from services.notify.domain.delivery import Delivery
@@ -92,10 +92,11 @@ def intake_replica(db: FakeDatabase, clock: FakeClock) -> FastAPI:
     admission = Admission(64, registry=CollectorRegistry(), backlog=lambda: 0, max_backlog=10)
     app = FastAPI()
     app.state.runtime = SimpleNamespace(staff_signer=STAFF, clock=clock)
-    app.include_router(
-        api.router(intake, keys, IdempotentRequests(db, clock), RateLimiter(), admission)  # type: ignore[arg-type]
-    )
-    app.include_router(gateway_api.router(keys, STAFF, clock, 300))
+    app.state.intake, app.state.keys, app.state.admission = intake, keys, admission
+    app.state.idempotency, app.state.limiter = IdempotentRequests(db, clock), RateLimiter()  # type: ignore[arg-type]
+    app.state.gateway_token_ttl_s = 300
+    for router in api.ROUTERS:
+        app.include_router(router)
     install_error_handlers(app)
     return app
 

@@ -23,12 +23,12 @@ from runtime.signing import Signer
 from runtime.store import Repository
 from runtime.telemetry import setup_tracing
 from services.feedback.main import bootstrap as feedback_app
+from services.intake.config import IntakeSettings
 from services.intake.domain import Ticket, TicketStatus, thread_key_for, ticket_id_for
-from services.intake.handlers import Intake
-from services.intake.handlers import register_subscribers as intake_subscribers
-from services.intake.main import IntakeSettings
 from services.intake.main import bootstrap as intake_app
+from services.intake.service import Intake
 from services.intake.store import TicketStore
+from services.intake.subscribers import register as intake_subscribers
 from services.notify import subscribers as notify_subscribers
 from services.notify.config import NotifySettings
 from services.notify.domain.delivery import Delivery

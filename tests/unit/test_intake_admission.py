@@ -27,7 +27,7 @@ from runtime.store import Repository
 from runtime.web import install_error_handlers
 from services.intake import api
 from services.intake.domain import Ticket
-from services.intake.handlers import Intake, Outcome
+from services.intake.service import Intake, Outcome
 from services.intake.store import TICKETS, GatewayKeys, TicketStore
 from tests.factories import T0
 from tests.fakes import FakeDatabase, RecordingOutbox
@@ -84,9 +84,10 @@ async def ingress() -> AsyncIterator[Ingress]:
     registry, backlog = CollectorRegistry(), [0]
     admission = Admission(1, registry=registry, backlog=lambda: backlog[0], max_backlog=1000)
     app = FastAPI()
-    app.include_router(
-        api.router(intake, keys, IdempotentRequests(db, clock), RateLimiter(), admission)  # type: ignore[arg-type]
-    )
+    app.state.intake, app.state.keys, app.state.admission = intake, keys, admission
+    app.state.idempotency, app.state.limiter = IdempotentRequests(db, clock), RateLimiter()  # type: ignore[arg-type]
+    for router in api.ROUTERS:
+        app.include_router(router)
     install_error_handlers(app)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:

@@ -14,7 +14,7 @@ from runtime.signing import Signer
 from runtime.store import Repository
 from services.intake.channels import normalise
 from services.intake.domain import Ticket
-from services.intake.handlers import Intake, Outcome
+from services.intake.service import Intake, Outcome
 from services.intake.store import TicketStore
 from tests.factories import T0
 from tests.fakes import FakeDatabase, RecordingOutbox

@@ -14,9 +14,10 @@ from runtime.clock import FakeClock
 from runtime.signing import Signer
 from runtime.store import NotFound, Repository
 from services.intake.domain import Ticket, TicketStatus
-from services.intake.handlers import Intake
-from services.intake.incidents import IncidentDesk, register_incident_subscribers
+from services.intake.incidents import IncidentDesk
+from services.intake.service import Intake
 from services.intake.store import TicketStore
+from services.intake.subscribers import register_incidents as register_incident_subscribers
 from services.notify.domain.notices import notices_for
 from services.notify.domain.recipients import Directory, Role
 from tests.factories import T0, contact, envelope

@@ -16,7 +16,7 @@ from runtime.clock import FakeClock
 from runtime.signing import Signer
 from runtime.store import Repository
 from services.intake.domain import Ticket, TicketStatus
-from services.intake.handlers import Intake, Outcome
+from services.intake.service import Intake, Outcome
 from services.intake.store import TicketStore
 from tests.factories import T0, contact
 from tests.fakes import FakeDatabase, RecordingOutbox

@@ -11,9 +11,10 @@ from contracts.events import EscalationLevel, Priority, SlaClock
 from runtime.clock import FakeClock
 from runtime.signing import Signer
 from services.intake.domain import Ticket, TicketStatus
-from services.intake.handlers import Intake, register_subscribers
-from services.intake.sla import due_text
+from services.intake.domain.sla import due_text
+from services.intake.service import Intake
 from services.intake.store import TicketStore
+from services.intake.subscribers import register as register_subscribers
 from tests.factories import T0
 from tests.fakes import RecordingOutbox
 from tests.unit.test_handlers import body, make_bus, repository

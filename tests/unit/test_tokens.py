@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from runtime import webhook_signature
 from runtime.settings import DEV_LINK_KEYS, DEV_SECRETS_KEY, DEV_STAFF_KEYS, Settings
 from runtime.signing import Signer, TokenError, TokenExpired
-from services.intake.main import IntakeSettings
+from services.intake.config import IntakeSettings
 from tests.factories import T0
 
 ROOT = Path(__file__).resolve().parents[2]

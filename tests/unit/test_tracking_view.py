@@ -9,7 +9,7 @@ import orjson
 from contracts import events
 from contracts.events import EscalationLevel, Priority, SlaClock
 from services.intake.domain import Ticket, TicketStatus
-from services.intake.tracking_view import WORDS, tracking_view
+from services.intake.pages.tracking_view import WORDS, tracking_view
 from tests.factories import T0, TRAVELLER
 from tests.unit.test_ticket import opened_ticket
 

@@ -9,7 +9,7 @@ import pytest
 
 from contracts.languages import LANGUAGES
 from contracts.teams import DEFAULT_TEAM_NAMES
-from services.intake.tracking_view import WORDS, handled_by, steps
+from services.intake.pages.tracking_view import WORDS, handled_by, steps
 from tests.factories import T0
 from tests.unit.test_ticket import opened_ticket, routed
 

@@ -1,4 +1,4 @@
-"""Intake's use cases, called by the HTTP API and by bus subscribers alike."""
+"""Intake's use cases, called by the HTTP API, the bus subscribers and the mailbox reader."""
 
 from __future__ import annotations
 
@@ -6,29 +6,37 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from contracts import events
 from contracts.envelope import Envelope
+from contracts.events import Attachment
 from contracts.mail import DEFAULT_MAIL_DOMAIN
+from contracts.references import extract_references
 from runtime.admission import LagWindow
-from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.signing import Signer
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
 from services.intake.attachment_store import AttachmentStore
 from services.intake.attachments import (
     AttachmentPolicy,
+    Checked,
     IncomingFile,
     check,
     files_of_channel,
     with_stored,
 )
-from services.intake.channels import extract_references, guess_language, normalise
+from services.intake.channels import normalise
+from services.intake.channels.language import guess_language
 from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
-from services.intake.mail_threading import NamedTicket, named_tickets, sender_may_thread
+from services.intake.domain.mail_threading import NamedTicket, named_tickets, sender_may_thread
 from services.intake.store import Candidates, TicketStore, key_entries
 
 TRACKING_LINK_TTL = timedelta(days=90)
+FILE_LINK_TTL = timedelta(days=90)
+FILE_PURPOSE = "file"
+Change = Callable[[Ticket], None]
+"""What an event does to its ticket (a ``Ticket`` method applied to the payload)."""
 RACE_RETRIES = 10
 
 
@@ -195,6 +203,16 @@ class Intake:
                 return ticket
         return None
 
+    async def receive_channel_message(
+        self, envelope: Envelope[events.ChannelMessageReceived]
+    ) -> tuple[Ticket, Outcome]:
+        """A gateway's raw payload from the bus: normalised, its files taken, then received."""
+        payload = envelope.payload
+        body = payload.body.encode()
+        contact = normalise(payload.channel, body, payload.received_at)
+        files = files_of_channel(payload.channel, body)
+        return await self.receive_contact(envelope.tenant_id, contact, envelope, files)
+
     async def get(self, tenant_id: str, ticket_id: str) -> Ticket:
         ticket = await self.tickets.repo.get(tenant_id, ticket_id)
         if ticket is None:
@@ -232,98 +250,86 @@ class Intake:
         return await self.tickets.repo.change(tenant_id, duplicate_id, close_duplicate)
 
 
-def register_subscribers(
-    bus: Bus, intake: Intake, acknowledgements: LagWindow | None = None
-) -> None:
-    """``acknowledgements`` learns each contact → acknowledgement lag (intake's admission)."""
-    tickets = intake.tickets.repo
+class TicketEvents:
+    """Other services' events applied to their ticket, each message once (the repository's
+    inbox); ``acknowledgements`` learns each contact → acknowledgement lag (admission)."""
 
-    @bus.subscriber(events.ContactReceived)
-    async def contact_received(envelope: Envelope[events.ContactReceived]) -> None:
-        await intake.receive_contact(envelope.tenant_id, envelope.payload, envelope)
+    def __init__(self, intake: Intake, acknowledgements: LagWindow | None = None) -> None:
+        self.intake = intake
+        self.tickets = intake.tickets.repo
+        self.acknowledgements = acknowledgements
 
-    @bus.subscriber(events.ChannelMessageReceived)
-    async def channel_message(envelope: Envelope[events.ChannelMessageReceived]) -> None:
-        payload = envelope.payload
-        body = payload.body.encode()
-        contact = normalise(payload.channel, body, payload.received_at)
-        files = files_of_channel(payload.channel, body)
-        await intake.receive_contact(envelope.tenant_id, contact, envelope, files)
+    async def apply(self, envelope: Envelope[Any], ticket_id: str, change: Change) -> Ticket:
+        return await self.tickets.apply(envelope, ticket_id, change)
 
-    @bus.subscriber(events.TicketRouted)
-    async def ticket_routed(envelope: Envelope[events.TicketRouted]) -> None:
-        await tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.apply_routing(envelope.payload)
+    async def appeal_filed(self, envelope: Envelope[events.AppealFiled]) -> None:
+        filed = envelope.payload
+        await self.apply(
+            envelope, filed.ticket_id, lambda t: t.appeal(filed, now=self.intake.clock.now())
         )
 
-    @bus.subscriber(events.TicketBotAnswered)
-    async def ticket_bot_answered(envelope: Envelope[events.TicketBotAnswered]) -> None:
-        await tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.bot_answer(envelope.payload)
-        )
-
-    @bus.subscriber(events.NotificationDelivered)
-    async def notification_delivered(envelope: Envelope[events.NotificationDelivered]) -> None:
+    async def notification_delivered(
+        self, envelope: Envelope[events.NotificationDelivered]
+    ) -> None:
         delivered = envelope.payload
         if not delivered.ticket_id:
             return
-        ticket = await tickets.apply(
+        ticket = await self.apply(
             envelope, delivered.ticket_id, lambda t: t.record_notification(delivered)
         )
         if (
-            acknowledgements is not None
+            self.acknowledgements is not None
             and delivered.template == events.ACKNOWLEDGEMENT_TEMPLATE
             and ticket.acknowledged_at is not None
         ):
-            acknowledgements.observe(
-                (delivered.delivered_at - ticket.acknowledged_at).total_seconds()
-            )
+            lag = delivered.delivered_at - ticket.acknowledged_at
+            self.acknowledgements.observe(lag.total_seconds())
 
-    @bus.subscriber(events.NotificationFailed)
-    async def notification_failed(envelope: Envelope[events.NotificationFailed]) -> None:
-        if envelope.payload.ticket_id:
-            await tickets.apply(
-                envelope,
-                envelope.payload.ticket_id,
-                lambda t: t.record_notification_failure(envelope.payload),
-            )
 
-    @bus.subscriber(events.SurveySent)
-    async def survey_sent(envelope: Envelope[events.SurveySent]) -> None:
-        await tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.record_survey(envelope.payload)
-        )
+class FilesRefused(ValueError):
+    """An agent's file was not accepted: nothing was written."""
 
-    @bus.subscriber(events.FeedbackReceived)
-    async def feedback_received(envelope: Envelope[events.FeedbackReceived]) -> None:
-        await tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.record_feedback(envelope.payload)
-        )
+    def __init__(self, refused: Sequence[Checked]) -> None:
+        reasons = "; ".join(f"{c.name}: {c.reason}" for c in refused)
+        super().__init__(reasons or "files are not stored by this intake")
 
-    @bus.subscriber(events.AppealFiled)
-    async def appeal_filed(envelope: Envelope[events.AppealFiled]) -> None:
-        await tickets.apply(
-            envelope,
-            envelope.payload.ticket_id,
-            lambda t: t.appeal(envelope.payload, now=intake.clock.now()),
-        )
 
-    @bus.subscriber(events.AppealResolved)
-    async def appeal_resolved(envelope: Envelope[events.AppealResolved]) -> None:
-        await tickets.apply(
-            envelope,
-            envelope.payload.ticket_id,
-            lambda t: t.record_appeal_decision(envelope.payload),
-        )
+def file_link(intake: Intake, tenant_id: str, ticket_id: str, file_id: str) -> str:
+    """A signed, expiring link to one file of one ticket, for the traveller."""
+    token = intake.signer.sign(
+        subject=f"{ticket_id}/{file_id}",
+        tenant=tenant_id,
+        purpose=FILE_PURPOSE,
+        expires_at=intake.clock.now() + FILE_LINK_TTL,
+    )
+    return f"{intake.public_url}/v1/files/{token}"
 
-    @bus.subscriber(events.SlaWarning)
-    async def sla_warning(envelope: Envelope[events.SlaWarning]) -> None:
-        await tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.record_sla_warning(envelope.payload)
-        )
 
-    @bus.subscriber(events.SlaBreached)
-    async def sla_breached(envelope: Envelope[events.SlaBreached]) -> None:
-        await tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.escalate_on_breach(envelope.payload)
-        )
+async def reply_with_files(
+    intake: Intake,
+    tenant_id: str,
+    ticket_id: str,
+    reply: Callable[[Sequence[Attachment]], Callable[[Ticket], None]],
+    files: Sequence[IncomingFile],
+) -> Ticket:
+    """Store the agent's files, then the reply that refers to them; a refused file or a
+    refused reply (404, 409) writes nothing, or discards what it wrote.
+    """
+    checked = check(files, intake.file_policy)
+    if refused := [c for c in checked if not c.kept]:
+        raise FilesRefused(refused)
+    if intake.files is None:
+        raise FilesRefused([])
+    await intake.get(tenant_id, ticket_id)
+    stored = await intake.files.put(tenant_id, checked, "agent")
+    linked = [
+        a.model_copy(update={"url": file_link(intake, tenant_id, ticket_id, a.id or "")})
+        for a in stored
+    ]
+    try:
+        ticket = await intake.act(tenant_id, ticket_id, reply(linked))
+    except Exception:
+        await intake.files.discard(stored)
+        raise
+    await intake.files.keep(stored)
+    return ticket

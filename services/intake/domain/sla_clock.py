@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from contracts.events import SlaClock
 from runtime.clock import epoch_ms
-from services.intake.domain import WAITING, Ticket, TicketStatus
+from services.intake.domain.status import WAITING, TicketStatus
+from services.intake.domain.ticket import Ticket
 
 AMBER_SHARE = 0.25
 """The clock turns amber when a quarter or less of its window is left."""
@@ -27,14 +29,11 @@ class ClockState(StrEnum):
     PAUSED = "paused"
 
 
-class Target(StrEnum):
-    FIRST_RESPONSE = "first_response"
-    RESOLUTION = "resolution"
-
-
 @dataclass(frozen=True)
-class SlaClock:
-    target: Target
+class RunningClock:
+    """The clock shown: ``target`` is contracts' ``SlaClock`` (first response or resolution)."""
+
+    target: SlaClock
     started_ms: int
     due_ms: int
     state: ClockState
@@ -49,19 +48,19 @@ def state_at(now_ms: int, started_ms: int, due_ms: int) -> ClockState:
     return ClockState.AMBER if (due_ms - now_ms) <= AMBER_SHARE * window else ClockState.OK
 
 
-def clock_of(ticket: Ticket, now: datetime) -> SlaClock | None:
+def clock_of(ticket: Ticket, now: datetime) -> RunningClock | None:
     """The running clock: first response until answered, then resolution; none when stopped."""
     if ticket.status in STOPPED:
         return None
     if ticket.first_response_at is None and ticket.first_response_due is not None:
-        target, due = Target.FIRST_RESPONSE, ticket.first_response_due
+        target, due = SlaClock.FIRST_RESPONSE, ticket.first_response_due
     elif ticket.resolution_due is not None:
-        target, due = Target.RESOLUTION, ticket.resolution_due
+        target, due = SlaClock.RESOLUTION, ticket.resolution_due
     else:
         return None
     started, due_ms, now_ms = epoch_ms(ticket.opened_at), epoch_ms(due), epoch_ms(now)
     state = ClockState.PAUSED if ticket.status in WAITING else state_at(now_ms, started, due_ms)
-    return SlaClock(
+    return RunningClock(
         target=target,
         started_ms=started,
         due_ms=due_ms,

@@ -23,7 +23,7 @@ from contracts.teams import team_name
 from runtime.pages import WordTable
 from services.intake.domain import Ticket, TicketStatus, TimelineEntry
 
-WORDS = WordTable(Path(__file__).parent / "templates" / "tracking" / "messages.json")
+WORDS = WordTable(Path(__file__).parents[1] / "templates" / "tracking" / "messages.json")
 """The tracking page's words: the page and the JSON say the same."""
 
 SHOWN = frozenset(

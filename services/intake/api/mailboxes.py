@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from contracts.text import Instant
 from runtime.auth import AdminScope
 from runtime.errors import StrictJsonRoute
-from services.intake.mailbox import Mailboxes
+from services.intake.api.deps import MailboxesDep
 
 MailboxName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["support"])]
 
@@ -69,25 +69,27 @@ class MailboxView(BaseModel):
         return cls.model_validate({**doc, "last_uid": doc.get("last_uid") or 0})
 
 
-def router(mailboxes: Mailboxes) -> APIRouter:
-    api = APIRouter(prefix="/v1/admin/mailboxes", tags=["admin"], route_class=StrictJsonRoute)
+router = APIRouter(prefix="/v1/admin/mailboxes", tags=["admin"], route_class=StrictJsonRoute)
 
-    @api.put("/{name}")
-    async def put_mailbox(name: MailboxName, body: MailboxIn, scope: AdminScope) -> MailboxView:
-        """Read this mailbox for the caller's tenant (create or change)."""
-        settings = body.model_dump()
-        settings["password"] = body.password.get_secret_value()
-        return MailboxView.of(await mailboxes.put(scope.tenant, name, settings))
 
-    @api.get("")
-    async def list_mailboxes(scope: AdminScope) -> list[MailboxView]:
-        """The tenant's mailboxes and how reading them goes."""
-        return [MailboxView.of(doc) for doc in await mailboxes.list(scope.tenant)]
+@router.put("/{name}")
+async def put_mailbox(
+    name: MailboxName, body: MailboxIn, scope: AdminScope, mailboxes: MailboxesDep
+) -> MailboxView:
+    """Read this mailbox for the caller's tenant (create or change)."""
+    settings = body.model_dump()
+    settings["password"] = body.password.get_secret_value()
+    return MailboxView.of(await mailboxes.put(scope.tenant, name, settings))
 
-    @api.delete("/{name}", status_code=http.HTTP_204_NO_CONTENT)
-    async def delete_mailbox(name: MailboxName, scope: AdminScope) -> None:
-        """Stop reading it (mails already taken stay tickets)."""
-        if not await mailboxes.delete(scope.tenant, name):
-            raise HTTPException(http.HTTP_404_NOT_FOUND, "no such mailbox")
 
-    return api
+@router.get("")
+async def list_mailboxes(scope: AdminScope, mailboxes: MailboxesDep) -> list[MailboxView]:
+    """The tenant's mailboxes and how reading them goes."""
+    return [MailboxView.of(doc) for doc in await mailboxes.list(scope.tenant)]
+
+
+@router.delete("/{name}", status_code=http.HTTP_204_NO_CONTENT)
+async def delete_mailbox(name: MailboxName, scope: AdminScope, mailboxes: MailboxesDep) -> None:
+    """Stop reading it (mails already taken stay tickets)."""
+    if not await mailboxes.delete(scope.tenant, name):
+        raise HTTPException(http.HTTP_404_NOT_FOUND, "no such mailbox")

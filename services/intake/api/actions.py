@@ -1,0 +1,225 @@
+"""Agent actions on one ticket: reply (with files), note, transfer, wait, resume, resolve,
+reopen, close, merge. Each answers the whole ticket; 409 when its status forbids it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import status as http
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from contracts.events import Attachment
+from runtime.auth import Scope, StaffScope
+from runtime.errors import StrictJsonRoute, invalid
+from runtime.idempotency import IdempotentRequests, fingerprint
+from services.intake.api.answers import Produce, once
+from services.intake.api.deps import IdempotencyDep, IdempotencyKey, IntakeDep
+from services.intake.api.files import uploaded_files
+from services.intake.api.models import (
+    REPLY_BODY,
+    MergeIn,
+    NoteIn,
+    ReopenIn,
+    ReplyIn,
+    ResolveIn,
+    TicketView,
+    TransferIn,
+    WaitIn,
+)
+from services.intake.attachments import IncomingFile
+from services.intake.domain import IllegalTransition, Ticket
+from services.intake.service import FilesRefused, Intake, reply_with_files
+
+router = APIRouter(
+    prefix="/v1/tickets",
+    tags=["agent actions"],
+    route_class=StrictJsonRoute,
+    responses={
+        404: {"description": "No such ticket in your tenant."},
+        409: {"description": "Not allowed in the ticket's status."},
+    },
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in agent acting on their tenant's tickets, once per Idempotency-Key."""
+
+    scope: Scope
+    intake: Intake
+    idempotency: IdempotentRequests
+
+    async def act(
+        self,
+        ticket_id: str,
+        key: str | None,
+        body: BaseModel | None,
+        change: Callable[[Ticket], None],
+        name: str,
+    ) -> JSONResponse:
+        async def produce() -> tuple[int, Any]:
+            try:
+                ticket = await self.intake.act(self.scope.tenant, ticket_id, change)
+            except IllegalTransition as exc:
+                raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
+            return http.HTTP_200_OK, TicketView.model_validate(ticket).model_dump(mode="json")
+
+        request = fingerprint(name, ticket_id, body.model_dump_json() if body else "")
+        return await self.run(key, request, produce)
+
+    async def run(self, key: str | None, request: str, produce: Produce) -> JSONResponse:
+        scope = f"{self.scope.tenant}:{self.scope.actor}"
+        return await once(self.idempotency, scope, key, request, produce)
+
+
+async def actor(scope: StaffScope, intake: IntakeDep, idempotency: IdempotencyDep) -> Actor:
+    return Actor(scope, intake, idempotency)
+
+
+ActorDep = Annotated[Actor, Depends(actor)]
+
+
+async def reply_body(request: Request) -> tuple[ReplyIn, list[IncomingFile]]:
+    """A reply as JSON, or as a multipart form with files; 422 names what is wrong."""
+    try:
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            form = await request.form()
+            message = form.get("message")
+            body = ReplyIn.model_validate({"message": message if isinstance(message, str) else ""})
+            return body, await uploaded_files(form)
+        return ReplyIn.model_validate_json(await request.body()), []
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        ) from exc
+
+
+@router.post("/{ticket_id}/reply", response_model=TicketView, openapi_extra=REPLY_BODY)
+async def reply(
+    ticket_id: str, request: Request, agent: ActorDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Answer the traveller; notify delivers it on their channel and language.
+
+    JSON ``{"message"}``, or ``multipart/form-data`` with ``message`` and one or more
+    ``files`` (the traveller gets them as e-mail attachments, elsewhere as links).
+    """
+    body, files = await reply_body(request)
+    intake, scope = agent.intake, agent.scope
+    now = intake.clock.now()
+
+    def change(attachments: Sequence[Attachment] = ()) -> Callable[[Ticket], None]:
+        return lambda t: t.reply(
+            message=body.message, agent=scope.actor, now=now, attachments=attachments
+        )
+
+    if not files:
+        return await agent.act(ticket_id, key, body, change(), "reply")
+
+    async def produce() -> tuple[int, Any]:
+        try:
+            ticket = await reply_with_files(intake, scope.tenant, ticket_id, change, files)
+        except FilesRefused as exc:
+            raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+        except IllegalTransition as exc:
+            raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
+        return http.HTTP_200_OK, TicketView.model_validate(ticket).model_dump(mode="json")
+
+    digests = [hashlib.sha256(f.content).hexdigest() for f in files]
+    return await agent.run(
+        key, fingerprint("reply", ticket_id, body.model_dump_json(), *digests), produce
+    )
+
+
+@router.post("/{ticket_id}/notes", response_model=TicketView)
+async def note(
+    ticket_id: str, body: NoteIn, agent: ActorDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    """An internal note: on the timeline, never sent to the traveller."""
+    by, now = agent.scope.actor, agent.intake.clock.now()
+    return await agent.act(
+        ticket_id, key, body, lambda t: t.note(text=body.text, agent=by, now=now), "note"
+    )
+
+
+@router.post("/{ticket_id}/transfer", response_model=TicketView)
+async def transfer(
+    ticket_id: str, body: TransferIn, agent: ActorDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Move the ticket to another queue or agent (routing learns from it)."""
+    if not (body.queue or body.assignee):
+        raise invalid("give a queue or an assignee", ("body",))
+    by, now = agent.scope.actor, agent.intake.clock.now()
+    return await agent.act(
+        ticket_id,
+        key,
+        body,
+        lambda t: t.transfer(
+            queue=body.queue, assignee=body.assignee, reason=body.reason, by=by, now=now
+        ),
+        "transfer",
+    )
+
+
+@router.post("/{ticket_id}/wait", response_model=TicketView)
+async def wait(
+    ticket_id: str, body: WaitIn, agent: ActorDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Waiting on the traveller or a supplier (the SLA clock pauses)."""
+    by, now = agent.scope.actor, agent.intake.clock.now()
+    return await agent.act(
+        ticket_id, key, body, lambda t: t.wait(on=body.on, by=by, now=now), "wait"
+    )
+
+
+@router.post("/{ticket_id}/resume", response_model=TicketView)
+async def resume(ticket_id: str, agent: ActorDep, key: IdempotencyKey = None) -> JSONResponse:
+    by, now = agent.scope.actor, agent.intake.clock.now()
+    return await agent.act(ticket_id, key, None, lambda t: t.resume(by=by, now=now), "resume")
+
+
+@router.post("/{ticket_id}/resolve", response_model=TicketView)
+async def resolve(
+    ticket_id: str, body: ResolveIn, agent: ActorDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Resolve with a resolution code; the message goes to the traveller, then a survey."""
+    by, now = agent.scope.actor, agent.intake.clock.now()
+    return await agent.act(
+        ticket_id,
+        key,
+        body,
+        lambda t: t.resolve(code=body.resolution_code, message=body.message, agent=by, now=now),
+        "resolve",
+    )
+
+
+@router.post("/{ticket_id}/reopen", response_model=TicketView)
+async def reopen(
+    ticket_id: str, body: ReopenIn, agent: ActorDep, key: IdempotencyKey = None
+) -> JSONResponse:
+    by, now = agent.scope.actor, agent.intake.clock.now()
+    return await agent.act(
+        ticket_id, key, body, lambda t: t.reopen(reason=body.reason, by=by, now=now), "reopen"
+    )
+
+
+@router.post("/{ticket_id}/close", response_model=TicketView)
+async def close(ticket_id: str, agent: ActorDep, key: IdempotencyKey = None) -> JSONResponse:
+    by, now = agent.scope.actor, agent.intake.clock.now()
+    return await agent.act(ticket_id, key, None, lambda t: t.close(by=by, now=now), "close")
+
+
+@router.post("/{ticket_id}/merge", response_model=TicketView)
+async def merge(ticket_id: str, body: MergeIn, scope: StaffScope, intake: IntakeDep) -> TicketView:
+    """Close this duplicate into ``into``; its conversations follow."""
+    try:
+        merged = await intake.merge(scope.tenant, ticket_id, body.into, scope.actor)
+    except IllegalTransition as exc:
+        raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
+    return TicketView.model_validate(merged)

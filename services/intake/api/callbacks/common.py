@@ -1,0 +1,69 @@
+"""What the platforms' callbacks share: the tenant's keys, the refusal, taking the contact
+once, and the passive reply's words."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import HTTPException, Query
+from fastapi import status as http
+
+from contracts.events import ContactReceived
+from contracts.languages import FALLBACK_LANGUAGE, supported_language
+from runtime.store import Document
+from services.intake.channel_config import ChannelConfigs
+from services.intake.domain import Ticket
+from services.intake.service import Intake, Outcome
+from services.intake.wechat_crypto import CallbackRefused, ChannelKeys
+
+PASSIVE_TEXT = {
+    "en": (
+        "We received your message: ticket {ticket}. Follow it here: {link}",
+        "Added to your ticket {ticket}.",
+    ),
+    "zh-Hans": ("已收到您的消息，工单号 {ticket}。查看进度：{link}", "已补充到您的工单 {ticket}。"),
+    "zh-Hant": ("已收到您的訊息，工單號 {ticket}。查看進度：{link}", "已補充到您的工單 {ticket}。"),
+    "ja": (
+        "メッセージを受け付けました（チケット {ticket}）。進捗：{link}",
+        "チケット {ticket} に追加しました。",
+    ),
+}
+"""The passive reply: the acknowledgement of a new ticket, or the follow-up's confirmation."""
+SUCCESS = "success"
+Param = Annotated[str, Query(max_length=128)]
+"""A signature, timestamp or nonce: short by protocol."""
+OptionalParam = Annotated[str | None, Query(max_length=128)]
+EchoStr = Annotated[str, Query(max_length=1_024)]
+
+
+def passive_text(ticket: Ticket, outcome: Outcome, link: str) -> str:
+    """The acknowledgement, or for a follow-up a short confirmation, in the ticket's language."""
+    language = supported_language(ticket.language) or FALLBACK_LANGUAGE
+    opened, added = PASSIVE_TEXT[language]
+    if outcome is Outcome.FOLLOWED_UP:
+        return added.format(ticket=ticket.id)
+    return opened.format(ticket=ticket.id, link=link)
+
+
+def reply_text(intake: Intake, tenant: str, ticket: Ticket, outcome: Outcome) -> str:
+    return passive_text(ticket, outcome, intake.tracking_url(tenant, ticket.id))
+
+
+async def configured(
+    configs: ChannelConfigs, tenant: str, channel: str
+) -> tuple[Document, ChannelKeys]:
+    doc = await configs.get(tenant, channel)
+    if doc is None:
+        raise HTTPException(http.HTTP_404_NOT_FOUND, "this channel is not configured")
+    return doc, configs.keys(doc)
+
+
+def refused(exc: CallbackRefused) -> HTTPException:
+    return HTTPException(http.HTTP_403_FORBIDDEN, f"callback refused: {exc}")
+
+
+async def take(intake: Intake, tenant: str, contact: ContactReceived) -> tuple[Ticket, Outcome]:
+    ticket, outcome = await intake.receive_contact(tenant, contact)
+    if outcome is Outcome.DUPLICATE:  # the platform retried: answer as the first time
+        outcome = Outcome.FOLLOWED_UP if ticket.repeat_contacts else Outcome.OPENED
+    return ticket, outcome

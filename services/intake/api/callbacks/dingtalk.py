@@ -1,0 +1,110 @@
+"""DingTalk (钉钉): event subscriptions (AES, ``check_url`` included) and robots' callbacks."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, HTTPException, Request
+from fastapi import status as http
+from fastapi.responses import JSONResponse
+
+from runtime.errors import StrictJsonRoute
+from services.intake.api.callbacks.common import (
+    SUCCESS,
+    OptionalParam,
+    configured,
+    refused,
+    reply_text,
+    take,
+)
+from services.intake.api.deps import ChannelConfigsDep, IntakeDep
+from services.intake.channels import PayloadError
+from services.intake.channels.im import from_dingtalk
+from services.intake.service import Intake
+from services.intake.wechat_crypto import (
+    CallbackRefused,
+    ChannelKeys,
+    dingtalk_decrypt,
+    dingtalk_encrypt,
+    dingtalk_robot_check,
+    fresh,
+)
+
+router = APIRouter(
+    prefix="/v1/callbacks/dingtalk", tags=["channel callbacks"], route_class=StrictJsonRoute
+)
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    try:
+        data: Any = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, "not JSON") from exc
+    if not isinstance(data, dict):
+        raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, "expected a JSON object")
+    return data
+
+
+async def subscribed_event(
+    intake: Intake,
+    tenant: str,
+    keys: ChannelKeys,
+    encrypted: str,
+    signature: str,
+    timestamp: str,
+    nonce: str,
+) -> JSONResponse:
+    """An event of the subscription: a message becomes a contact; the answer is ``success``,
+    encrypted (which is also how ``check_url`` is answered)."""
+    fresh(timestamp, intake.clock.now().timestamp())
+    plain = dingtalk_decrypt(keys, encrypted, signature, timestamp, nonce)
+    event = orjson.loads(plain) if plain.strip().startswith("{") else {}
+    if isinstance(event, dict) and "msgtype" in event:
+        await take(intake, tenant, from_dingtalk(event, intake.clock.now()))
+    return JSONResponse(dingtalk_encrypt(keys, SUCCESS, secrets.token_hex(8), timestamp))
+
+
+@router.post("/{tenant}")
+async def dingtalk_message(
+    tenant: str,
+    request: Request,
+    intake: IntakeDep,
+    configs: ChannelConfigsDep,
+    signature: OptionalParam = None,
+    msg_signature: OptionalParam = None,
+    timestamp: OptionalParam = None,
+    nonce: OptionalParam = None,
+) -> JSONResponse:
+    """Event subscription (AES, ``check_url`` included) or a robot's signed callback."""
+    doc, keys = await configured(configs, tenant, "dingtalk")
+    data = json_object(await request.body())
+    try:
+        if "encrypt" in data:
+            return await subscribed_event(
+                intake,
+                tenant,
+                keys,
+                str(data["encrypt"]),
+                signature or msg_signature or "",
+                timestamp or "",
+                nonce or "",
+            )
+        dingtalk_robot_check(
+            keys,
+            request.headers.get("timestamp", ""),
+            request.headers.get("sign", ""),
+            intake.clock.now().timestamp(),
+        )
+        contact = from_dingtalk(data, intake.clock.now())
+    except CallbackRefused as exc:
+        raise refused(exc) from exc
+    except PayloadError as exc:
+        raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    ticket, outcome = await take(intake, tenant, contact)
+    if not doc["passive_reply"]:
+        return JSONResponse({})
+    return JSONResponse(
+        {"msgtype": "text", "text": {"content": reply_text(intake, tenant, ticket, outcome)}}
+    )

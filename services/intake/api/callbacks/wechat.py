@@ -1,0 +1,97 @@
+"""WeChat Official Account (公众号): the server-address check and followers' messages."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse, Response
+from wechatpy.replies import TextReply
+
+from runtime.errors import StrictJsonRoute
+from services.intake.api.callbacks.common import (
+    SUCCESS,
+    EchoStr,
+    OptionalParam,
+    Param,
+    configured,
+    refused,
+    reply_text,
+    take,
+)
+from services.intake.api.deps import ChannelConfigsDep, IntakeDep
+from services.intake.channels import PayloadError
+from services.intake.channels.im import from_wechat
+from services.intake.wechat_crypto import (
+    CallbackRefused,
+    fresh,
+    wechat_check,
+    wechat_decrypt,
+    wechat_encrypt,
+)
+
+router = APIRouter(
+    prefix="/v1/callbacks/wechat", tags=["channel callbacks"], route_class=StrictJsonRoute
+)
+
+
+@router.get("/{tenant}", response_class=PlainTextResponse)
+async def wechat_url(
+    tenant: str,
+    signature: Param,
+    timestamp: Param,
+    nonce: Param,
+    echostr: EchoStr,
+    configs: ChannelConfigsDep,
+) -> PlainTextResponse:
+    """WeChat's server-address check: the echostr back when the signature holds."""
+    _, keys = await configured(configs, tenant, "wechat")
+    try:
+        wechat_check(keys, signature, timestamp, nonce)
+    except CallbackRefused as exc:
+        raise refused(exc) from exc
+    return PlainTextResponse(echostr)
+
+
+@router.post("/{tenant}", response_class=PlainTextResponse)
+async def wechat_message(
+    tenant: str,
+    request: Request,
+    signature: Param,
+    timestamp: Param,
+    nonce: Param,
+    intake: IntakeDep,
+    configs: ChannelConfigsDep,
+    encrypt_type: Annotated[str, Query(max_length=16)] = "raw",
+    msg_signature: OptionalParam = None,
+) -> Response:
+    """A follower's message; plain or safe (AES) mode, as the account is set."""
+    doc, keys = await configured(configs, tenant, "wechat")
+    body = await request.body()
+    try:
+        wechat_check(keys, signature, timestamp, nonce)
+        fresh(timestamp, intake.clock.now().timestamp())
+        aes = encrypt_type == "aes"
+        xml = (
+            wechat_decrypt(keys, body, msg_signature or "", timestamp, nonce).encode()
+            if aes
+            else body
+        )
+    except CallbackRefused as exc:
+        raise refused(exc) from exc
+    try:
+        contact = from_wechat(xml, intake.clock.now())
+    except PayloadError:
+        return PlainTextResponse(SUCCESS)  # events (subscribe, menu) open no ticket
+    ticket, outcome = await take(intake, tenant, contact)
+    if not doc["passive_reply"]:
+        return PlainTextResponse(SUCCESS)
+    reply = TextReply(
+        source=contact.metadata["official_account"],
+        target=contact.traveller.im_user_id,
+        content=reply_text(intake, tenant, ticket, outcome),
+    ).render()
+    if aes:
+        reply = wechat_encrypt(keys, reply, secrets.token_hex(8), timestamp)
+    return Response(reply, media_type="application/xml")

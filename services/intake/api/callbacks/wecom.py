@@ -1,0 +1,83 @@
+"""WeCom (企业微信) apps: the URL check and members' messages (always encrypted)."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi import APIRouter, Request
+from fastapi.responses import PlainTextResponse, Response
+from wechatpy.replies import TextReply
+
+from runtime.errors import StrictJsonRoute
+from services.intake.api.callbacks.common import (
+    EchoStr,
+    Param,
+    configured,
+    refused,
+    reply_text,
+    take,
+)
+from services.intake.api.deps import ChannelConfigsDep, IntakeDep
+from services.intake.channels import PayloadError
+from services.intake.channels.im import from_wecom_xml
+from services.intake.wechat_crypto import (
+    CallbackRefused,
+    fresh,
+    wecom_decrypt,
+    wecom_encrypt,
+    wecom_verify_url,
+)
+
+router = APIRouter(
+    prefix="/v1/callbacks/wecom", tags=["channel callbacks"], route_class=StrictJsonRoute
+)
+
+
+@router.get("/{tenant}", response_class=PlainTextResponse)
+async def wecom_url(
+    tenant: str,
+    msg_signature: Param,
+    timestamp: Param,
+    nonce: Param,
+    echostr: EchoStr,
+    configs: ChannelConfigsDep,
+) -> PlainTextResponse:
+    """WeCom's URL check: the decrypted echostr when signature and key hold."""
+    _, keys = await configured(configs, tenant, "wecom")
+    try:
+        return PlainTextResponse(wecom_verify_url(keys, msg_signature, timestamp, nonce, echostr))
+    except CallbackRefused as exc:
+        raise refused(exc) from exc
+
+
+@router.post("/{tenant}", response_class=PlainTextResponse)
+async def wecom_message(
+    tenant: str,
+    request: Request,
+    msg_signature: Param,
+    timestamp: Param,
+    nonce: Param,
+    intake: IntakeDep,
+    configs: ChannelConfigsDep,
+) -> Response:
+    """A member's message to the tenant's WeCom app (always encrypted)."""
+    doc, keys = await configured(configs, tenant, "wecom")
+    try:
+        fresh(timestamp, intake.clock.now().timestamp())
+        xml = wecom_decrypt(keys, await request.body(), msg_signature, timestamp, nonce)
+    except CallbackRefused as exc:
+        raise refused(exc) from exc
+    try:
+        contact = from_wecom_xml(xml, intake.clock.now())
+    except PayloadError:
+        return PlainTextResponse("")  # events open no ticket
+    ticket, outcome = await take(intake, tenant, contact)
+    if not doc["passive_reply"]:
+        return PlainTextResponse("")
+    reply = TextReply(
+        source=contact.metadata["corp_id"],
+        target=contact.traveller.im_user_id,
+        content=reply_text(intake, tenant, ticket, outcome),
+    ).render()
+    encrypted = wecom_encrypt(keys, reply, secrets.token_hex(8), timestamp)
+    return Response(encrypted, media_type="application/xml")

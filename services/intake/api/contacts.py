@@ -1,0 +1,145 @@
+"""Contacts in, from gateways: normalised ones, and each channel's native payload."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi import status as http
+from fastapi.responses import JSONResponse
+
+from contracts import events
+from contracts.events import Channel
+from runtime.errors import StrictJsonRoute, unprocessable, validation_detail
+from runtime.gateway_auth import GatewayScope
+from runtime.idempotency import fingerprint
+from services.intake.api.answers import admitted, once
+from services.intake.api.deps import (
+    AdmissionDep,
+    Gateway,
+    IdempotencyDep,
+    IdempotencyKey,
+    IntakeDep,
+)
+from services.intake.api.models import (
+    AT_CAPACITY,
+    CHANNEL_BODIES,
+    CHANNEL_BODY_MAX,
+    ContactAccepted,
+    ContactIn,
+)
+from services.intake.attachments import IncomingFile, files_of_channel
+from services.intake.channels import PayloadError, normalise
+from services.intake.service import Intake, Outcome
+from services.intake.store import GatewayKey
+
+router = APIRouter(prefix="/v1", tags=["gateways"], route_class=StrictJsonRoute)
+
+
+async def accept(
+    intake: Intake,
+    tenant: str,
+    contact: events.ContactReceived,
+    files: Sequence[IncomingFile] = (),
+) -> tuple[int, Any]:
+    ticket, outcome = await intake.receive_contact(tenant, contact, files=files)
+    answer = ContactAccepted(
+        ticket_id=ticket.id,
+        status=ticket.status,
+        outcome=outcome,
+        tracking_url=intake.tracking_url(tenant, ticket.id),
+    )
+    code = http.HTTP_201_CREATED if outcome is Outcome.OPENED else http.HTTP_200_OK
+    return code, answer.model_dump(mode="json")
+
+
+def allowed(key: GatewayKey, channel: Channel) -> None:
+    if GatewayScope.CONTACTS_WRITE not in key.scopes:
+        raise HTTPException(http.HTTP_403_FORBIDDEN, "this key may not post contacts")
+    if key.channels and channel not in key.channels:
+        raise HTTPException(http.HTTP_403_FORBIDDEN, f"this key may not post {channel} contacts")
+
+
+@router.post(
+    "/contacts",
+    status_code=http.HTTP_201_CREATED,
+    response_model=ContactAccepted,
+    responses={
+        200: {"description": "A duplicate or a follow-up of an existing ticket."},
+        503: AT_CAPACITY,
+    },
+)
+async def post_contact(
+    contact: ContactIn,
+    key: Gateway,
+    intake: IntakeDep,
+    idempotency: IdempotencyDep,
+    admission: AdmissionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Open a ticket for a normalised contact, or thread it into its conversation.
+
+    201 with ``outcome: opened`` for a new ticket (acknowledged at once);
+    200 with ``followed_up`` or ``duplicate`` otherwise.
+    """
+    if contact.tenant_id not in (None, key.tenant_id):
+        raise HTTPException(http.HTTP_403_FORBIDDEN, "this key belongs to another tenant")
+    allowed(key, contact.channel)
+    received = events.ContactReceived(
+        **contact.model_dump(exclude={"tenant_id", "channel_message_id"}),
+        channel_message_id=contact.channel_message_id or idempotency_key or uuid.uuid4().hex,
+        received_at=intake.clock.now(),
+    )
+    return await admitted(
+        admission,
+        lambda: once(
+            idempotency,
+            key.id,
+            idempotency_key,
+            fingerprint("contacts", contact.model_dump_json()),
+            lambda: accept(intake, key.tenant_id, received),
+        ),
+    )
+
+
+@router.post(
+    "/channels/{channel}/contacts",
+    status_code=http.HTTP_201_CREATED,
+    response_model=ContactAccepted,
+    responses={503: AT_CAPACITY},
+    openapi_extra={"requestBody": CHANNEL_BODIES},
+)
+async def post_channel_contact(
+    channel: Channel,
+    request: Request,
+    key: Gateway,
+    intake: IntakeDep,
+    idempotency: IdempotencyDep,
+    admission: AdmissionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A channel's native payload, normalised here (threading as for ``/contacts``)."""
+    allowed(key, channel)
+    body = await request.body()
+    try:
+        if len(body) > CHANNEL_BODY_MAX:
+            raise PayloadError("body", f"longer than {CHANNEL_BODY_MAX:,} bytes")
+        contact = normalise(channel, body, intake.clock.now())
+        files = files_of_channel(channel, body)
+    except PayloadError as exc:
+        loc = ("body", *exc.field.split("."))
+        return unprocessable(
+            validation_detail([{"loc": loc, "msg": exc.message, "type": "payload"}])
+        )
+    return await admitted(
+        admission,
+        lambda: once(
+            idempotency,
+            key.id,
+            idempotency_key,
+            fingerprint("channel", channel.value, body),
+            lambda: accept(intake, key.tenant_id, contact, files),
+        ),
+    )

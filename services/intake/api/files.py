@@ -1,0 +1,41 @@
+"""Files over HTTP, for the API and the console alike: a multipart form's uploads in, and a
+stored file out as a download that never runs as a page of ours.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi.responses import StreamingResponse
+from starlette.datastructures import FormData, UploadFile
+
+from services.intake.attachment_store import StoredFile
+from services.intake.attachments import IncomingFile, safe_filename
+
+
+async def uploaded_files(form: FormData, field: str = "files") -> list[IncomingFile]:
+    """The files of a multipart form (empty file inputs are skipped)."""
+    found: list[IncomingFile] = []
+    for value in form.getlist(field):
+        if isinstance(value, UploadFile) and value.filename:
+            content = await value.read()
+            if content:
+                found.append(IncomingFile(value.filename, value.content_type or "", content))
+    return found
+
+
+def download(stored: StoredFile) -> StreamingResponse:
+    name = safe_filename(stored.name)
+    fallback = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
+    return StreamingResponse(
+        stored.chunks,
+        media_type=stored.content_type,
+        headers={
+            "Content-Disposition": disposition,
+            "Content-Length": str(stored.size),
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )

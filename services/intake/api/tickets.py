@@ -1,0 +1,53 @@
+"""Tickets for staff: the tenant's tickets a page at a time, and one ticket whole."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from runtime.auth import StaffScope
+from runtime.errors import StrictJsonRoute, invalid
+from services.intake.api.deps import IntakeDep
+from services.intake.api.models import PAGE_MAX, TicketPage, TicketSummary, TicketView
+from services.intake.domain import TicketStatus
+from services.intake.store import InvalidCursor, TicketFilter, encode_cursor
+
+router = APIRouter(prefix="/v1/tickets", tags=["tickets"], route_class=StrictJsonRoute)
+
+
+@router.get("")
+async def list_tickets(
+    scope: StaffScope,
+    intake: IntakeDep,
+    status: TicketStatus | None = None,
+    queue: Annotated[str | None, Query(max_length=64)] = None,
+    assignee: Annotated[str | None, Query(max_length=128)] = None,
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text or ticket id")] = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 25,
+) -> TicketPage:
+    """Tickets of the caller's tenant, newest first, a page at a time."""
+    where = TicketFilter(
+        status=status.value if status else None,
+        queue=queue,
+        assignee=assignee,
+        category=category,
+        text=q,
+    )
+    try:
+        found = await intake.tickets.search(scope.tenant, where, cursor, limit + 1)
+    except InvalidCursor as exc:
+        raise invalid(str(exc), ("query", "cursor")) from exc
+    page = found[:limit]
+    return TicketPage(
+        items=[TicketSummary.model_validate(t) for t in page],
+        next_cursor=encode_cursor(page[-1]) if len(found) > limit else None,
+    )
+
+
+@router.get("/{ticket_id}")
+async def get_ticket(ticket_id: str, scope: StaffScope, intake: IntakeDep) -> TicketView:
+    """The whole ticket with its timeline."""
+    return TicketView.model_validate(await intake.get(scope.tenant, ticket_id))

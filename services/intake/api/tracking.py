@@ -1,0 +1,69 @@
+"""The traveller's tracking link: the ticket as they may see it, and "that did not help"."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi import status as http
+from fastapi.responses import RedirectResponse
+
+from runtime.errors import StrictJsonRoute
+from runtime.pages import reader_language, wants_html
+from runtime.signing import TokenError
+from services.intake.api.deps import IntakeDep
+from services.intake.domain import IllegalTransition, Ticket
+from services.intake.pages.tracking_view import TrackingView, tracking_view
+from services.intake.service import Intake
+
+router = APIRouter(prefix="/v1/track", tags=["travellers"], route_class=StrictJsonRoute)
+
+
+def tracked(intake: Intake, token: str) -> tuple[str, str]:
+    """Tenant and ticket id of a tracking link; 404 for a forged or expired one."""
+    try:
+        claims = intake.signer.verify(token, purpose="track", now=intake.clock.now())
+    except TokenError as exc:
+        raise HTTPException(http.HTTP_404_NOT_FOUND, "unknown or expired link") from exc
+    return claims.tenant, claims.sub
+
+
+def view_for(ticket: Ticket, request: Request) -> TrackingView:
+    return tracking_view(
+        ticket, reader_language(request, ticket.traveller.language or ticket.language)
+    )
+
+
+@router.get("/{token}", response_model=TrackingView)
+async def track(token: str, request: Request, intake: IntakeDep) -> TrackingView | RedirectResponse:
+    """The traveller's view through the signed, expiring link in the acknowledgement:
+    status, team, when to expect an answer, the steps and the words sent to them —
+    never notes, routing's reasons, SLA alarms or agent ids (the page shows the same).
+
+    A browser is sent on to the same link's HTML page (``/track/{token}``).
+    """
+    if wants_html(request.headers.get("accept")):
+        return RedirectResponse(f"/track/{token}", status_code=http.HTTP_303_SEE_OTHER)
+    tenant, ticket_id = tracked(intake, token)
+    return view_for(await intake.get(tenant, ticket_id), request)
+
+
+@router.post(
+    "/{token}/not-helped",
+    responses={409: {"description": "Nothing to reopen: the ticket is open or closed."}},
+)
+async def not_helped(token: str, request: Request, intake: IntakeDep) -> TrackingView:
+    """ "That did not help": the answer (the bot's or an agent's) did not solve it.
+
+    The ticket reopens at once, with raised priority, and routing hands it to
+    a person; the bot never answers it again.
+    """
+    tenant, ticket_id = tracked(intake, token)
+    now = intake.clock.now()
+    try:
+        ticket = await intake.act(
+            tenant,
+            ticket_id,
+            lambda t: t.reopen(reason="that did not help", by=t.traveller.id, now=now),
+        )
+    except IllegalTransition as exc:
+        raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
+    return view_for(ticket, request)

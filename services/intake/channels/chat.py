@@ -1,0 +1,44 @@
+"""Chat: the web chat widget and the in-app messenger (JSON, one message a payload)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from contracts.events import Channel, ContactReceived
+from services.intake.channels.checks import sent_at
+from services.intake.channels.payloads import InAppPayload, WebChatPayload, contact, validated
+
+
+def from_web_chat(body: dict[str, Any], now: datetime) -> ContactReceived:
+    chat: WebChatPayload = validated(WebChatPayload, body)
+    return contact(
+        channel=Channel.WEB_CHAT,
+        channel_message_id=chat.message_id,
+        conversation_key=chat.session_id,
+        traveller={
+            "id": chat.visitor.id,
+            "name": chat.visitor.name,
+            "language": chat.visitor.language,
+        },
+        text=chat.text,
+        language_hint=chat.visitor.language,
+        metadata={k: v for k, v in {"device": chat.device}.items() if v},
+        received_at=sent_at(chat.sent_at, now, "sent_at") if chat.sent_at else now,
+    )
+
+
+def from_in_app(body: dict[str, Any], now: datetime) -> ContactReceived:
+    message: InAppPayload = validated(InAppPayload, body)
+    extras = {"device": message.device, "app_version": message.app_version}
+    return contact(
+        channel=Channel.IN_APP,
+        channel_message_id=message.message_id,
+        conversation_key=message.session_id,
+        traveller={"id": message.user_id, "name": message.user_name, "language": message.language},
+        text=message.text,
+        language_hint=message.language,
+        attachments=message.attachments,
+        metadata={k: v for k, v in extras.items() if v},
+        received_at=sent_at(message.sent_at, now, "sent_at") if message.sent_at else now,
+    )

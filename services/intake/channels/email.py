@@ -1,0 +1,104 @@
+"""E-mail: an RFC 5322 message, its text without the quoted thread, its files listed."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
+from html.parser import HTMLParser
+
+from contracts.events import Channel, ContactReceived
+from services.intake.channels.checks import (
+    PayloadError,
+    all_headers,
+    content,
+    filename,
+    header,
+    parse_email,
+)
+from services.intake.channels.payloads import contact
+from services.intake.domain.mail_threading import thread_headers
+
+
+class _TextOfHtml(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("br", "p", "div"):
+            self.parts.append("\n")
+
+
+_QUOTE_HEADER = re.compile(
+    r"^(On .{4,200} wrote:|在.{2,100}写道[:：]?|於.{2,100}寫道[:：]?"
+    r"|-{2,}\s*Original Message\s*-{2,}|-{2,}\s*原始邮件\s*-{2,}"
+    r"|From: .+|发件人[:：].+|寄件者[:：].+)\s*$",
+    re.M,
+)
+
+
+def strip_quoted_reply(text: str) -> str:
+    """Keep what the traveller wrote, not the thread they replied to."""
+    cut = _QUOTE_HEADER.search(text)
+    if cut:
+        text = text[: cut.start()]
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
+    return "\n".join(lines).strip()
+
+
+def _email_text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    text = content(part)
+    if part.get_content_type() == "text/html":
+        parser = _TextOfHtml()
+        parser.feed(text)
+        text = "".join(parser.parts)
+    return strip_quoted_reply(text)
+
+
+def from_email(body: bytes, now: datetime) -> ContactReceived:
+    """An RFC 5322 message; the thread is the first of References, else In-Reply-To."""
+    message = parse_email(body)
+    message_id = header(message, "Message-ID")
+    if not message_id:
+        raise PayloadError("Message-ID", "missing")
+    name, address = parseaddr(header(message, "From"))
+    if "@" not in address:
+        raise PayloadError("From", "no sender address")
+    references = header(message, "References").split()
+    thread_root = references[0] if references else header(message, "In-Reply-To")
+    attachments = [
+        {
+            "name": filename(part) or "attachment",
+            "content_type": part.get_content_type(),
+            "size": len(part.get_payload(decode=True) or b""),
+        }
+        for part in message.iter_attachments()
+        if isinstance(part, EmailMessage)
+    ][:10]
+    subject = header(message, "Subject")
+    text = _email_text(message) or subject
+    if not text:
+        raise PayloadError("body", "the e-mail has no text")
+    cc = [addr for _, addr in getaddresses(all_headers(message, "Cc"))][:20]
+    metadata = thread_headers(header(message, "In-Reply-To"), " ".join(references))
+    if cc:
+        metadata["cc"] = ", ".join(cc)
+    return contact(
+        channel=Channel.EMAIL,
+        channel_message_id=message_id,
+        conversation_key=thread_root or message_id,
+        traveller={"id": f"email:{address.lower()}", "name": name or None, "email": address},
+        subject=subject or None,
+        text=text,
+        attachments=attachments,
+        metadata=metadata,
+        received_at=now,
+    )

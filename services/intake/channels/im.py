@@ -1,0 +1,118 @@
+"""Chinese IM: WeChat official accounts (XML), WeCom customer service and DingTalk robots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import ElementTree
+
+from contracts.events import Channel, ContactReceived, Traveller
+from services.intake.channels.checks import PayloadError, epoch_digits, from_epoch
+from services.intake.channels.payloads import (
+    DingTalkPayload,
+    WeChatPayload,
+    WeComPayload,
+    contact,
+    validated,
+)
+
+_WECHAT_TEXT = {"text": "", "image": "[image]", "voice": "[voice message]"}
+"""The message types taken, with the text of one that carries none."""
+
+
+def from_wechat(body: bytes, now: datetime) -> ContactReceived:
+    """WeChat official account (公众号) message XML; DTDs and entities are refused."""
+    try:
+        root = ElementTree.fromstring(body, forbid_dtd=True)
+    except (ParseError, ValueError) as exc:
+        raise PayloadError("body", f"not WeChat XML: {exc}") from exc
+    fields = {child.tag: (child.text or "").strip() for child in root if isinstance(child.tag, str)}
+    kind = fields.get("MsgType")
+    if not kind:
+        raise PayloadError("MsgType", "missing")
+    if kind not in _WECHAT_TEXT:
+        raise PayloadError("MsgType", f"unsupported message type {kind!r}")
+    needed = {"text": "Content", "image": "MediaId"}.get(kind)
+    if needed and not fields.get(needed):
+        raise PayloadError(needed, "missing")
+    message: WeChatPayload = validated(WeChatPayload, fields)
+    attachments: list[dict[str, Any]] = []
+    if kind == "image":
+        attachments.append(
+            {
+                "name": message.MediaId,
+                "content_type": "image/jpeg",
+                "size": 0,
+                "url": message.PicUrl,
+            }
+        )
+    text = {"text": message.Content, "voice": message.Recognition}.get(kind) or _WECHAT_TEXT[kind]
+    openid = message.FromUserName
+    return contact(
+        channel=Channel.WECHAT,
+        channel_message_id=message.MsgId,
+        conversation_key=openid,
+        traveller={"id": f"wechat:{openid}", "im_user_id": openid},
+        text=text,
+        attachments=attachments,
+        metadata={"official_account": message.ToUserName},
+        received_at=from_epoch(epoch_digits(message.CreateTime, "CreateTime"), now, "CreateTime"),
+    )
+
+
+def from_wecom(body: dict[str, Any], now: datetime) -> ContactReceived:
+    message: WeComPayload = validated(WeComPayload, body)
+    return contact(
+        channel=Channel.WECOM,
+        channel_message_id=message.msgid,
+        conversation_key=message.external_userid,
+        traveller={
+            "id": f"wecom:{message.external_userid}",
+            "im_user_id": message.external_userid,
+        },
+        text=message.text.content,
+        metadata={"open_kfid": message.open_kfid},
+        received_at=from_epoch(message.send_time, now, "send_time"),
+    )
+
+
+def from_dingtalk(body: dict[str, Any], now: datetime) -> ContactReceived:
+    message: DingTalkPayload = validated(DingTalkPayload, body)
+    sender = message.senderStaffId or message.senderId
+    return contact(
+        channel=Channel.DINGTALK,
+        channel_message_id=message.msgId,
+        conversation_key=message.conversationId,
+        traveller={"id": f"dingtalk:{sender}", "name": message.senderNick, "im_user_id": sender},
+        text=message.text.content.strip(),
+        received_at=from_epoch(message.createAt, now, "createAt", per_second=1000),
+    )
+
+
+def from_wecom_xml(xml: str, now: datetime) -> ContactReceived:
+    """A WeCom app (自建应用) text message, as its callback carries it."""
+    try:
+        root = ElementTree.fromstring(xml)
+    except (ParseError, ValueError) as exc:
+        raise PayloadError("body", f"not WeCom XML: {exc}") from exc
+
+    def field(name: str) -> str:
+        value = (root.findtext(name) or "").strip()
+        if not value:
+            raise PayloadError(name, "missing")
+        return value
+
+    if field("MsgType") != "text":
+        raise PayloadError("MsgType", "only text messages open tickets")
+    user = field("FromUserName")
+    return ContactReceived(
+        channel=Channel.WECOM,
+        channel_message_id=field("MsgId"),
+        conversation_key=user,
+        traveller=Traveller(id=f"wecom:{user}", im_user_id=user),
+        text=field("Content")[:20_000],
+        metadata={"corp_id": field("ToUserName"), "agent_id": root.findtext("AgentID") or ""},
+        received_at=now,
+    )

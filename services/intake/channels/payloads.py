@@ -1,0 +1,176 @@
+"""Each channel's JSON payload as its gateway sends it, every field bounded; and the two
+steps every normaliser ends with: validate the payload, validate the contact.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from contracts.events import Attachment, Channel, ContactReceived
+from contracts.references import extract_references
+from contracts.text import LATEST, Email, LanguageTag, Line, Phone, Text
+from services.intake.channels.checks import PayloadError
+
+EPOCH_S_MAX = int(LATEST.timestamp())
+
+
+class _Payload(BaseModel):
+    """A channel's payload: every field bounded (contracts.text); gateways' blank optional
+    fields count as left out."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_optional_is_absent(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        optional = {name for name, field in cls.model_fields.items() if not field.is_required()}
+        return {
+            key: value
+            for key, value in data.items()
+            if not (key in optional and isinstance(value, str) and not value.strip())
+        }
+
+
+class PhonePayload(_Payload):
+    """An IVR call with its speech-to-text transcript."""
+
+    call_id: Line = Field(min_length=1, max_length=128)
+    caller_number: Phone
+    transcript: Text = Field(min_length=1, max_length=20_000)
+    ivr_path: list[Annotated[Line, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=20
+    )
+    language: LanguageTag | None = None
+    traveller_id: Line | None = Field(
+        default=None, max_length=128, description="Set when the IVR identified them."
+    )
+    started_at: datetime | None = None
+
+
+class ChatVisitor(_Payload):
+    id: Line = Field(min_length=1, max_length=128)
+    name: Line | None = Field(default=None, max_length=200)
+    language: LanguageTag | None = None
+
+
+class WebChatPayload(_Payload):
+    session_id: Line = Field(min_length=1, max_length=128)
+    message_id: Line = Field(min_length=1, max_length=128)
+    visitor: ChatVisitor
+    text: Text = Field(min_length=1, max_length=20_000)
+    device: Line | None = Field(default=None, max_length=200)
+    sent_at: datetime | None = None
+
+
+class InAppPayload(_Payload):
+    message_id: Line = Field(min_length=1, max_length=128)
+    user_id: Line = Field(min_length=1, max_length=128)
+    user_name: Line | None = Field(default=None, max_length=200)
+    language: LanguageTag | None = None
+    session_id: Line | None = Field(default=None, max_length=256)
+    text: Text = Field(min_length=1, max_length=20_000)
+    device: Line | None = Field(default=None, max_length=200)
+    app_version: Line | None = Field(default=None, max_length=64)
+    attachments: list[Attachment] = Field(default_factory=list, max_length=10)
+    sent_at: datetime | None = None
+
+
+class WeComText(_Payload):
+    content: Text = Field(min_length=1, max_length=20_000)
+
+
+class WeComPayload(_Payload):
+    """WeCom customer service (微信客服) message, as ``sync_msg`` returns it."""
+
+    msgid: Line = Field(min_length=1, max_length=256)
+    open_kfid: Line = Field(max_length=128)
+    external_userid: Line = Field(min_length=1, max_length=128)
+    send_time: int = Field(ge=0, le=EPOCH_S_MAX, description="Epoch seconds.")
+    msgtype: Line = Field(max_length=32)
+    text: WeComText
+
+
+class DingTalkText(_Payload):
+    content: Text = Field(min_length=1, max_length=20_000)
+
+
+class DingTalkPayload(_Payload):
+    """DingTalk robot callback (机器人接收消息)."""
+
+    msgId: Line = Field(min_length=1, max_length=256)
+    conversationId: Line = Field(min_length=1, max_length=256)
+    senderId: Line = Field(min_length=1, max_length=128)
+    senderNick: Line | None = Field(default=None, max_length=200)
+    senderStaffId: Line | None = Field(default=None, max_length=128)
+    createAt: int = Field(ge=0, le=EPOCH_S_MAX * 1000, description="Epoch milliseconds.")
+    msgtype: Line = Field(max_length=32)
+    text: DingTalkText
+
+
+class WeChatPayload(_Payload):
+    """The fields of a WeChat official account (公众号) message XML."""
+
+    ToUserName: Line = Field(max_length=128)
+    FromUserName: Line = Field(max_length=128)
+    CreateTime: str = Field(max_length=12, description="Epoch seconds.")
+    MsgType: Line = Field(max_length=32)
+    MsgId: Line = Field(max_length=64)
+    Content: Text | None = Field(default=None, max_length=20_000)
+    MediaId: Line | None = Field(default=None, max_length=255)
+    PicUrl: Line | None = Field(default=None, max_length=2_048)
+    Recognition: Text | None = Field(default=None, max_length=20_000)
+
+
+class WebFormPayload(_Payload):
+    submission_id: Line = Field(min_length=1, max_length=128)
+    name: Line | None = Field(default=None, max_length=200)
+    email: Email | None = None
+    phone: Phone | None = None
+    traveller_id: Line | None = Field(default=None, max_length=128)
+    order_number: Line | None = Field(default=None, max_length=64)
+    category: Line | None = Field(default=None, max_length=64)
+    subject: Line | None = Field(default=None, max_length=500)
+    message: Text = Field(min_length=1, max_length=20_000)
+    language: LanguageTag | None = None
+
+
+JSON_PAYLOADS: dict[Channel, type[_Payload]] = {
+    Channel.PHONE: PhonePayload,
+    Channel.WEB_CHAT: WebChatPayload,
+    Channel.IN_APP: InAppPayload,
+    Channel.WECOM: WeComPayload,
+    Channel.DINGTALK: DingTalkPayload,
+    Channel.WEB_FORM: WebFormPayload,
+}
+"""The JSON body each channel's gateway posts (published in intake's OpenAPI document)."""
+
+
+# ------------------------------------------------------------------- language
+
+
+def validated(model: type[_Payload], data: Any) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "body"
+        raise PayloadError(field, error["msg"]) from exc
+
+
+def contact(**fields: Any) -> ContactReceived:
+    """The contact, validated whole (traveller and attachments included): any field the
+    contract refuses is a ``PayloadError``."""
+    text: str = fields["text"]
+    fields.setdefault(
+        "references", extract_references(" ".join([fields.get("subject") or "", text]))
+    )
+    try:
+        return ContactReceived(**fields)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise PayloadError(".".join(str(p) for p in error["loc"]), error["msg"]) from exc

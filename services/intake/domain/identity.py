@@ -1,0 +1,39 @@
+"""Who is who: the ids of contacts, tickets and conversations, and where a reply goes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from contracts import events
+from contracts.events import REPLY_CHANNEL_OF, Channel, Traveller
+
+
+def contact_id_for(tenant_id: str, channel: Channel, channel_message_id: str) -> str:
+    """The identity of one channel message: a redelivery has the same one."""
+    digest = hashlib.sha256(f"{tenant_id}\x1f{channel}\x1f{channel_message_id}".encode())
+    return digest.hexdigest()[:32]
+
+
+def ticket_id_for(tenant_id: str, thread_key: str, generation: int = 1) -> str:
+    """Deterministic ticket id of the ``generation``-th ticket of one conversation.
+
+    Two deliveries racing to open the same conversation compute the same id, so
+    only one insert can win: one ticket per conversation, whatever the order.
+    """
+    raw = f"{tenant_id}\x1f{thread_key}\x1f{generation}".encode()
+    return "TC-" + base64.b32encode(hashlib.sha256(raw).digest()[:10]).decode()[:12]
+
+
+def thread_key_for(contact: events.ContactReceived) -> str:
+    """The conversation a contact belongs to; a contact without one is its own."""
+    if contact.conversation_key:
+        return f"{contact.channel.value}:{contact.conversation_key}"
+    return f"{contact.channel.value}:msg:{contact.channel_message_id}"
+
+
+def answered_where_they_wrote(traveller: Traveller, channel: Channel) -> Traveller:
+    """Without a stated preference, the reply goes back through the channel they used."""
+    if traveller.preferred_channel is not None or traveller.fallback_channels:
+        return traveller
+    return traveller.model_copy(update={"preferred_channel": REPLY_CHANNEL_OF[channel]})

@@ -1,0 +1,130 @@
+"""Proactive care: the ticket TripCare opens for a traveller a disruption hits, and what it
+tells them when the disruption changes. Pure; the ``Ticket`` methods of the same names call these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from contracts import events
+from contracts.events import BookingReference, ReferenceKind
+from services.intake.domain.identity import answered_where_they_wrote, ticket_id_for
+from services.intake.domain.status import TicketStatus
+
+if TYPE_CHECKING:
+    from services.intake.domain.ticket import Ticket
+
+PROACTIVE_REFERENCE_KINDS = {"flight": ReferenceKind.FLIGHT, "train": ReferenceKind.TRAIN}
+
+
+def proactive_thread_key(incident_id: str, traveller_id: str) -> str:
+    """One proactive ticket per traveller and incident, however many bookings it hits."""
+    return f"proactive:{incident_id}:{traveller_id}"
+
+
+def open_ticket(
+    cls: type[Ticket],
+    tenant_id: str,
+    request: events.ProactiveContactRequested,
+    *,
+    tracking_url: str,
+    now: datetime,
+) -> Ticket:
+    """A ticket TripCare opens for a traveller a disruption hits: they hear from us first.
+
+    One per traveller and incident (deterministic id); the proactive notice
+    stands in for the acknowledgement.
+    """
+    thread_key = proactive_thread_key(request.incident_id, request.traveller.id)
+    traveller = answered_where_they_wrote(request.traveller, request.channel)
+    references = [BookingReference(kind=ReferenceKind.ORDER, value=request.booking_id)]
+    if kind := PROACTIVE_REFERENCE_KINDS.get(request.resource):
+        references.insert(0, BookingReference(kind=kind, value=request.reference))
+    ticket = cls(
+        id=ticket_id_for(tenant_id, thread_key),
+        tenant_id=tenant_id,
+        channel=request.channel,
+        traveller=traveller,
+        subject=request.summary,
+        text=request.summary,
+        language=traveller.language,
+        priority=request.priority,
+        thread_key=thread_key,
+        conversation_keys=[thread_key],
+        references=references,
+        reference_values=sorted({r.value for r in references}),
+        opened_at=now,
+        opened_us=int(now.timestamp() * 1_000_000),
+        last_activity_at=now,
+        origin="proactive",
+        incident_id=request.incident_id,
+    )
+    ticket._log(
+        now,
+        "proactive",
+        "routing",
+        f"Opened proactively: {request.summary}",
+        service="routing",
+        incident_id=request.incident_id,
+        booking_id=request.booking_id,
+    )
+    ticket._announce_opening(now)
+    ticket._move(TicketStatus.ACKNOWLEDGED, "be acknowledged")
+    ticket.acknowledged_at = now
+    tell_disruption(ticket, request, tracking_url, now)
+    return ticket
+
+
+def disruption_changed(
+    ticket: Ticket, request: events.ProactiveContactRequested, *, tracking_url: str, now: datetime
+) -> None:
+    """A material change of the disruption: the traveller hears again, once per revision."""
+    if request.revision <= ticket.incident_revision:
+        return
+    ticket._log(
+        now,
+        "disruption_changed",
+        "routing",
+        f"Disruption changed: {request.summary}",
+        service="routing",
+        revision=str(request.revision),
+    )
+    tell_disruption(ticket, request, tracking_url, now)
+
+
+def link_incident(ticket: Ticket, linked: events.IncidentLinked) -> None:
+    """Routing clustered this contact into an open incident (bulk replies reach it)."""
+    ticket.incident_id = ticket.incident_id or linked.incident_id
+    ticket._log(
+        linked.linked_at,
+        "incident_linked",
+        "routing",
+        f"Linked to incident {linked.incident_id} ({linked.reference})",
+        service="routing",
+    )
+
+
+def tell_disruption(
+    ticket: Ticket, request: events.ProactiveContactRequested, tracking_url: str, now: datetime
+) -> None:
+    ticket.incident_revision = request.revision
+    ticket.last_activity_at = now
+    ticket._log(now, "proactive_notice", "intake", f"Proactive notice {request.revision} sent")
+    ticket.raise_event(
+        events.DisruptionNotice(
+            ticket_id=ticket.id,
+            incident_id=request.incident_id,
+            revision=request.revision,
+            channel=ticket.channel,
+            traveller=ticket.traveller,
+            kind=request.kind,
+            reference=request.reference,
+            service_date=request.service_date,
+            departs_at=request.departs_at,
+            next_step=request.next_step,
+            details=request.details,
+            tracking_url=tracking_url,
+            sent_at=now,
+        )
+    )

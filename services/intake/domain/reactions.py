@@ -1,0 +1,175 @@
+"""What other services' events do to a ticket: routing's decisions, the bot's answers, SLA
+warnings and breaches, notify's deliveries, feedback's surveys, ratings and appeal decisions.
+
+Pure; the ``Ticket`` methods of the same names call these.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from contracts import events
+from services.intake.domain import sla
+from services.intake.domain.status import TicketStatus
+
+if TYPE_CHECKING:
+    from services.intake.domain.ticket import Ticket
+
+
+def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
+    """Take routing's decision; a late decision for a closed-out ticket is only logged.
+
+    A decision older than the last SLA escalation (it arrived late, on its
+    own queue) does not move the ticket back to its old queue and priority.
+    """
+    if ticket.escalated_at is None or routed.routed_at >= ticket.escalated_at:
+        ticket.priority = routed.priority
+        ticket._place(routed.queue, routed.assignee)
+    ticket.category = routed.category or ticket.category
+    ticket.urgency = routed.urgency or ticket.urgency
+    ticket.first_response_due = routed.first_response_due
+    ticket.resolution_due = routed.resolution_due
+    ticket._log(
+        routed.routed_at,
+        "routed",
+        "routing",
+        f"Routed to {routed.queue} ({routed.priority.value})",
+        service="routing",
+        queue=routed.queue,
+        reason=routed.reason,
+        first_response_due=routed.first_response_due.isoformat(),
+        resolution_due=routed.resolution_due.isoformat(),
+    )
+
+
+def bot_answer(ticket: Ticket, answered: events.TicketBotAnswered) -> None:
+    """Routing's bot answered from the knowledge base: that is the first response, and
+    the ticket waits as bot-answered until the traveller says it did not help.
+
+    An answer that arrives after a person took the ticket over is only logged.
+    """
+    ticket.category = answered.category or ticket.category
+    if ticket.status in (TicketStatus.ACKNOWLEDGED, TicketStatus.ROUTED):
+        ticket._move(TicketStatus.BOT_ANSWERED, "be answered by the bot")
+        ticket.first_response_at = ticket.first_response_at or answered.answered_at
+        ticket.last_activity_at = max(ticket.last_activity_at, answered.answered_at)
+    ticket._log(
+        answered.answered_at,
+        "bot_answered",
+        "routing",
+        f"Bot answered with article {answered.article_id}: {answered.title}",
+        service="routing",
+        article_id=answered.article_id,
+        language=answered.language,
+        confidence=f"{answered.confidence:.3f}",
+        reason=answered.reason,
+        message=answered.answer[:500],
+    )
+
+
+def record_sla_warning(ticket: Ticket, warning: events.SlaWarning) -> None:
+    """Routing's warning that a clock is running out: on the timeline, nothing else."""
+    ticket._log(
+        warning.warned_at,
+        "sla_warning",
+        "routing",
+        sla.warning_summary(warning),
+        service="routing",
+        clock=warning.clock.value,
+        deadline=warning.deadline.isoformat(),
+        target_seconds=str(warning.target_seconds),
+    )
+
+
+def escalate_on_breach(ticket: Ticket, breached: events.SlaBreached) -> None:
+    """Routing escalated a breached clock: follow its priority, queue and assignee.
+
+    The priority only ever rises (an agent's or an appeal's raise stands);
+    a breach older than the last one applied, or one arriving after the
+    ticket was resolved or closed, is only logged.
+    """
+    newer = ticket.escalated_at is None or breached.breached_at >= ticket.escalated_at
+    if newer and ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        ticket.escalated_at = breached.breached_at
+        ticket.priority = sla.higher(ticket.priority, breached.priority)
+        if breached.queue or breached.assignee:
+            ticket._place(breached.queue or ticket.queue, breached.assignee)
+    ticket._log(
+        breached.breached_at,
+        "sla_breached",
+        "routing",
+        sla.breach_summary(breached),
+        service="routing",
+        clock=breached.clock.value,
+        level=breached.level.value,
+        priority=breached.priority.value,
+        deadline=breached.deadline.isoformat(),
+    )
+
+
+def record_appeal_decision(ticket: Ticket, decided: events.AppealResolved) -> None:
+    ticket._log(
+        decided.decided_at,
+        "appeal_decided",
+        decided.decided_by,
+        f"Appeal {decided.appeal_number} decided: {decided.outcome}",
+        service="feedback",
+        appeal_id=decided.appeal_id,
+    )
+
+
+def record_notification(ticket: Ticket, delivered: events.NotificationDelivered) -> None:
+    passed_over = skipped(delivered.skipped)
+    ticket._log(
+        delivered.delivered_at,
+        "notified",
+        "notify",
+        f"{delivered.template} delivered via {delivered.channel}"
+        + (f" ({passed_over}; fell back to {delivered.channel})" if passed_over else ""),
+        service="notify",
+        recipient=delivered.recipient,
+        language=delivered.language,
+        **({"skipped": passed_over} if passed_over else {}),
+    )
+
+
+def record_notification_failure(ticket: Ticket, failed: events.NotificationFailed) -> None:
+    passed_over = skipped(failed.skipped)
+    ticket._log(
+        failed.failed_at,
+        "notification_failed",
+        "notify",
+        f"{failed.template} failed via {failed.channel} after {failed.attempts} attempts"
+        + (f" ({passed_over})" if passed_over else ""),
+        service="notify",
+        error=failed.error,
+        **({"skipped": passed_over} if passed_over else {}),
+    )
+
+
+def record_survey(ticket: Ticket, sent: events.SurveySent) -> None:
+    ticket._log(
+        sent.sent_at, "survey_sent", "feedback", "Satisfaction survey sent", service="feedback"
+    )
+
+
+def record_feedback(ticket: Ticket, received: events.FeedbackReceived) -> None:
+    scores = {
+        name: str(value)
+        for name, value in (("csat", received.csat), ("nps", received.nps))
+        if value is not None
+    }
+    summary = ", ".join(f"{k.upper()} {v}" for k, v in scores.items()) or "Feedback"
+    ticket._log(
+        received.received_at,
+        "rated",
+        ticket.traveller.id,
+        f"Traveller rated: {summary}",
+        service="feedback",
+        **scores,
+    )
+
+
+def skipped(channels: list[events.SkippedChannel]) -> str:
+    """``wecom skipped: no wecom gateway configured``: channels notify could not use."""
+    return "; ".join(f"{c.channel} skipped: {c.reason}" for c in channels)

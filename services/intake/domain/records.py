@@ -1,0 +1,52 @@
+"""What a ticket keeps besides its status: the timeline, the contacts and the files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from contracts.events import Channel
+
+MAX_TEXT_KEPT = 4_000
+
+
+class TimelineEntry(BaseModel):
+    """One time-stamped step: what happened, who did it, which service saw it."""
+
+    at: datetime
+    kind: str
+    actor: str
+    service: str
+    summary: str
+    details: dict[str, str] = Field(default_factory=dict)
+
+
+class ContactRecord(BaseModel):
+    """One message the traveller sent into this ticket."""
+
+    contact_id: str
+    channel: Channel
+    channel_message_id: str
+    text: str
+    received_at: datetime
+
+
+class TicketAttachment(BaseModel):
+    """A file on the ticket: stored by intake (``id``: staff download it), only linked
+    (``url``: the gateway keeps it), or refused (neither: the type or size was not accepted).
+    """
+
+    id: str | None = None
+    name: str
+    content_type: str
+    size: int
+    url: str | None = None
+    source: str = Field(description="traveller or agent")
+    by: str
+    added_at: datetime
+    contact_id: str | None = None
+
+    @property
+    def refused(self) -> bool:
+        return self.id is None and self.url is None

@@ -1,0 +1,75 @@
+"""Back to a human with a raised priority: a follow-up on a closed-out answer, "did not
+help", an appeal. Pure; ``Ticket.reopen`` and ``Ticket.appeal`` call these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from contracts import events
+from services.intake.domain.status import REOPEN_PRIORITY, TicketStatus
+
+if TYPE_CHECKING:
+    from services.intake.domain.ticket import Ticket
+
+
+def reopen(
+    ticket: Ticket, *, reason: str, by: str, now: datetime, appeal: events.AppealFiled | None = None
+) -> None:
+    """Back to a human with a raised priority (a follow-up, "did not help", an appeal)."""
+    ticket._move(TicketStatus.REOPENED, "be reopened")
+    escalate(ticket, f"Reopened: {reason}", reason=reason, by=by, now=now, appeal=appeal)
+
+
+def appeal(ticket: Ticket, filed: events.AppealFiled, *, now: datetime) -> None:
+    """The traveller appealed the result: reopen it, raised, for the appeal's reviewer.
+
+    Feedback only accepts appeals of resolved tickets, but a follow-up may
+    have reopened the ticket meanwhile: then it is escalated where it is, so
+    routing still hands it to the reviewer. A closed ticket cannot reopen;
+    the appeal is only logged (feedback refuses those up front).
+    """
+    ticket._log(
+        filed.filed_at,
+        "appealed",
+        filed.traveller.id,
+        f"Appeal {filed.appeal_number} filed ({filed.level.value}): {filed.reason[:200]}",
+        service="feedback",
+        appeal_id=filed.appeal_id,
+        reason=filed.reason[:500],
+    )
+    reason = f"appeal: {filed.reason[:200]}"
+    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED):
+        reopen(ticket, reason=reason, by=filed.traveller.id, now=now, appeal=filed)
+    elif ticket.status is not TicketStatus.CLOSED:
+        summary = f"Escalated while open: {reason}"
+        escalate(ticket, summary, reason=reason, by=filed.traveller.id, now=now, appeal=filed)
+
+
+def escalate(
+    ticket: Ticket,
+    summary: str,
+    *,
+    reason: str,
+    by: str,
+    now: datetime,
+    appeal: events.AppealFiled | None,
+) -> None:
+    """Raise the priority, free the ticket for routing and tell everyone it is back."""
+    ticket.priority = REOPEN_PRIORITY[ticket.priority]
+    ticket.assignee = None
+    ticket.last_activity_at = now
+    ticket._log(now, "reopened", by, summary)
+    ticket.raise_event(
+        events.TicketReopened(
+            ticket_id=ticket.id,
+            traveller=ticket.traveller,
+            reason=reason,
+            priority=ticket.priority,
+            reopened_at=now,
+            appeal_id=appeal.appeal_id if appeal else None,
+            appeal_number=appeal.appeal_number if appeal else None,
+            appeal_level=appeal.level if appeal else None,
+        )
+    )

@@ -1,0 +1,51 @@
+"""The ticket's statuses and the moves between them: what an agent or an event may do next."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from contracts.events import Priority
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    ROUTED = "routed"
+    BOT_ANSWERED = "bot_answered"
+    ASSIGNED = "assigned"
+    WAITING_ON_TRAVELLER = "waiting_on_traveller"
+    WAITING_ON_SUPPLIER = "waiting_on_supplier"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CLOSED = "closed"
+
+
+S = TicketStatus
+WAITING = frozenset({S.WAITING_ON_TRAVELLER, S.WAITING_ON_SUPPLIER})
+TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
+    S.NEW: frozenset({S.ACKNOWLEDGED}),
+    S.ACKNOWLEDGED: frozenset({S.ROUTED, S.BOT_ANSWERED, S.ASSIGNED, S.RESOLVED, S.CLOSED}),
+    S.ROUTED: frozenset({S.ROUTED, S.ASSIGNED, S.BOT_ANSWERED, S.RESOLVED, S.CLOSED}),
+    S.BOT_ANSWERED: frozenset({S.RESOLVED, S.REOPENED, S.CLOSED}),
+    S.ASSIGNED: frozenset({S.ROUTED, S.ASSIGNED, *WAITING, S.RESOLVED, S.CLOSED}),
+    S.WAITING_ON_TRAVELLER: frozenset({S.ASSIGNED, S.ROUTED, S.RESOLVED, S.CLOSED}),
+    S.WAITING_ON_SUPPLIER: frozenset({S.ASSIGNED, S.ROUTED, S.RESOLVED, S.CLOSED}),
+    S.RESOLVED: frozenset({S.REOPENED, S.CLOSED}),
+    S.REOPENED: frozenset({S.ROUTED, S.ASSIGNED, S.RESOLVED, S.CLOSED}),
+    S.CLOSED: frozenset(),
+}
+"""Allowed moves; anything else is an ``IllegalTransition`` (HTTP 409) and changes nothing."""
+
+ANSWERABLE = frozenset({S.ACKNOWLEDGED, S.ROUTED, S.BOT_ANSWERED, S.ASSIGNED, *WAITING, S.REOPENED})
+REOPEN_PRIORITY = {
+    Priority.LOW: Priority.NORMAL,
+    Priority.NORMAL: Priority.HIGH,
+    Priority.HIGH: Priority.CRITICAL,
+    Priority.CRITICAL: Priority.CRITICAL,
+}
+
+
+class IllegalTransition(Exception):
+    def __init__(self, current: TicketStatus, wanted: str) -> None:
+        super().__init__(f"a {current.value} ticket cannot {wanted}")
+        self.current = current

@@ -1,0 +1,327 @@
+"""The ticket: its state machine, threading of follow-ups, agent actions and timeline.
+
+Pure: no I/O, time is passed in. Every change raises the integration events the
+other services react to and appends a time-stamped timeline entry. What other
+services' events do to it is in ``reactions``, proactive care in ``proactive``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from contracts import events
+from contracts.events import Channel
+from services.intake.domain import proactive, reactions, reopening
+from services.intake.domain.identity import (
+    answered_where_they_wrote,
+    thread_key_for,
+    ticket_id_for,
+)
+from services.intake.domain.records import MAX_TEXT_KEPT
+from services.intake.domain.status import ANSWERABLE, WAITING, IllegalTransition, TicketStatus
+from services.intake.domain.ticket_record import TicketRecord
+
+
+class Ticket(TicketRecord):
+    """The lifecycle: opened, threaded, answered, moved, resolved, reopened, merged."""
+
+    @classmethod
+    def open(
+        cls,
+        tenant_id: str,
+        contact: events.ContactReceived,
+        *,
+        contact_id: str,
+        generation: int,
+        language: str | None,
+        tracking_url: str,
+        now: datetime,
+    ) -> Ticket:
+        """A new ticket, acknowledged at once (the traveller hears from us immediately)."""
+        thread_key = thread_key_for(contact)
+        traveller = contact.traveller
+        if language and traveller.detected_language is None:
+            traveller = traveller.model_copy(update={"detected_language": language})
+        traveller = answered_where_they_wrote(traveller, contact.channel)
+        ticket = cls(
+            id=ticket_id_for(tenant_id, thread_key, generation),
+            tenant_id=tenant_id,
+            channel=contact.channel,
+            traveller=traveller,
+            subject=contact.subject,
+            text=contact.text[:MAX_TEXT_KEPT],
+            language=language,
+            category_hint=contact.category_hint,
+            thread_key=thread_key,
+            generation=generation,
+            conversation_keys=[thread_key],
+            references=list(contact.references),
+            reference_values=sorted({r.value for r in contact.references}),
+            opened_at=now,
+            opened_us=int(now.timestamp() * 1_000_000),
+            last_activity_at=now,
+        )
+        ticket._remember(contact, contact_id)
+        ticket._log(
+            now,
+            "received",
+            contact.traveller.id,
+            f"Contact received on {contact.channel.value}",
+            channel_message_id=contact.channel_message_id,
+        )
+        ticket._announce_opening(now)
+        ticket._acknowledge(contact, tracking_url, now)
+        return ticket
+
+    def _acknowledge(
+        self, contact: events.ContactReceived, tracking_url: str, now: datetime
+    ) -> None:
+        """The traveller hears from us at once: the acknowledgement with their tracking link."""
+        self._move(TicketStatus.ACKNOWLEDGED, "be acknowledged")
+        self.acknowledged_at = now
+        self._log(now, "acknowledged", "intake", "Acknowledgement sent to traveller")
+        self.raise_event(
+            events.TicketAcknowledged(
+                ticket_id=self.id,
+                channel=self.channel,
+                traveller=self.traveller,
+                tracking_url=tracking_url,
+                acknowledged_at=now,
+                email_message_id=contact.channel_message_id
+                if contact.channel is Channel.EMAIL
+                else None,
+            )
+        )
+
+    def accepts_follow_up(self, now: datetime, reopen_window: timedelta) -> bool:
+        """Open tickets take follow-ups; resolved ones only within the reopen window."""
+        if self.status is TicketStatus.CLOSED:
+            return False
+        if self.status is TicketStatus.RESOLVED:
+            return self.resolved_at is not None and now - self.resolved_at <= reopen_window
+        return True
+
+    def follow_up(self, contact: events.ContactReceived, contact_id: str, now: datetime) -> None:
+        """The traveller wrote again: a repeat contact; it reopens a resolved ticket."""
+        self._remember(contact, contact_id)
+        self.repeat_contacts += 1
+        key = thread_key_for(contact)
+        if key not in self.conversation_keys:
+            self.conversation_keys.append(key)
+        for reference in contact.references:
+            if reference not in self.references:
+                self.references.append(reference)
+        self.reference_values = sorted({r.value for r in self.references})
+        self._log(
+            now,
+            "follow_up",
+            contact.traveller.id,
+            f"Follow-up on {contact.channel.value} (repeat contact {self.repeat_contacts})",
+            channel_message_id=contact.channel_message_id,
+        )
+        self.raise_event(
+            events.TicketFollowedUp(
+                ticket_id=self.id,
+                channel=contact.channel,
+                traveller=self.traveller,
+                text=contact.text[:MAX_TEXT_KEPT],
+                repeat_contacts=self.repeat_contacts,
+                received_at=now,
+            )
+        )
+        if self.status in (TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED):
+            self.reopen(reason="traveller wrote again", by=contact.traveller.id, now=now)
+        elif self.status is TicketStatus.WAITING_ON_TRAVELLER:
+            self._change_status(TicketStatus.ASSIGNED, by=contact.traveller.id, now=now)
+
+    def reply(
+        self,
+        *,
+        message: str,
+        agent: str,
+        now: datetime,
+        attachments: Sequence[events.Attachment] = (),
+    ) -> None:
+        """An agent answers the traveller on their channel; the first answer stops FRT.
+
+        ``attachments`` are stored files with the traveller's signed links.
+        """
+        if self.status not in ANSWERABLE:
+            raise IllegalTransition(self.status, "be replied to")
+        first = self.first_response_at is None
+        if first:
+            self.first_response_at = now
+        if self.status in (TicketStatus.ROUTED, TicketStatus.ACKNOWLEDGED, TicketStatus.REOPENED):
+            self.assignee = self.assignee or agent
+            self._move(TicketStatus.ASSIGNED, "be replied to")
+        self.last_activity_at = now
+        files = {"files": ", ".join(a.name for a in attachments)} if attachments else {}
+        self._log(
+            now, "replied", agent, "Agent replied to traveller", message=message[:500], **files
+        )
+        self._attach(attachments, source="agent", by=agent, now=now)
+        self.raise_event(
+            events.TicketReplied(
+                ticket_id=self.id,
+                channel=self.channel,
+                traveller=self.traveller,
+                message=message,
+                author=agent,
+                language=self.language,
+                first_response=first,
+                replied_at=now,
+                attachments=list(attachments),
+            )
+        )
+
+    def note(self, *, text: str, agent: str, now: datetime) -> None:
+        """An internal note: on the timeline for agents, never sent to the traveller."""
+        if self.status is TicketStatus.CLOSED:
+            raise IllegalTransition(self.status, "take notes")
+        self._log(now, "note", agent, "Internal note", text=text)
+
+    def transfer(
+        self, *, queue: str | None, assignee: str | None, reason: str | None, by: str, now: datetime
+    ) -> None:
+        target = TicketStatus.ASSIGNED if assignee else TicketStatus.ROUTED
+        self._move(target, f"be transferred (it is {self.status.value})")
+        event = events.TicketTransferred(
+            ticket_id=self.id,
+            from_queue=self.queue,
+            to_queue=queue or self.queue,
+            from_assignee=self.assignee,
+            to_assignee=assignee,
+            by=by,
+            reason=reason,
+            transferred_at=now,
+        )
+        self.queue = event.to_queue
+        self.assignee = assignee
+        self.last_activity_at = now
+        self._log(
+            now,
+            "transferred",
+            by,
+            f"Transferred to {assignee or self.queue}",
+            **({"reason": reason} if reason else {}),
+        )
+        self.raise_event(event)
+
+    def wait(self, *, on: str, by: str, now: datetime) -> None:
+        """Park the ticket waiting on the traveller or a supplier (SLA clocks follow)."""
+        target = {
+            "traveller": TicketStatus.WAITING_ON_TRAVELLER,
+            "supplier": TicketStatus.WAITING_ON_SUPPLIER,
+        }[on]
+        self._change_status(target, by=by, now=now)
+
+    def resume(self, *, by: str, now: datetime) -> None:
+        if self.status not in WAITING:
+            raise IllegalTransition(self.status, "resume (it is not waiting)")
+        self._change_status(TicketStatus.ASSIGNED, by=by, now=now)
+
+    def resolve(self, *, code: str, message: str, agent: str, now: datetime) -> None:
+        self._move(TicketStatus.RESOLVED, "be resolved")
+        self.resolved_at = now
+        self.resolution_code = code
+        self.resolution_count += 1
+        self.last_activity_at = now
+        if self.first_response_at is None:
+            self.first_response_at = now
+        self._log(now, "resolved", agent, f"Resolved: {code}", message=message)
+        self.raise_event(
+            events.TicketResolved(
+                ticket_id=self.id,
+                channel=self.channel,
+                traveller=self.traveller,
+                resolution_code=code,
+                message=message,
+                resolved_by=agent,
+                opened_at=self.opened_at,
+                first_response_at=self.first_response_at,
+                resolved_at=now,
+                resolution_count=self.resolution_count,
+            )
+        )
+
+    def reopen(
+        self, *, reason: str, by: str, now: datetime, appeal: events.AppealFiled | None = None
+    ) -> None:
+        """Back to a human with a raised priority (``reopening``)."""
+        reopening.reopen(self, reason=reason, by=by, now=now, appeal=appeal)
+
+    def appeal(self, filed: events.AppealFiled, *, now: datetime) -> None:
+        reopening.appeal(self, filed, now=now)
+
+    def close(self, *, by: str, now: datetime) -> None:
+        self._change_status(TicketStatus.CLOSED, by=by, now=now)
+
+    def merge_into(self, target: Ticket, *, by: str, now: datetime) -> None:
+        """Fold this duplicate into ``target``: it closes and points there."""
+        if target.id == self.id or target.status is TicketStatus.CLOSED:
+            raise IllegalTransition(self.status, f"be merged into {target.id}")
+        self._change_status(TicketStatus.CLOSED, by=by, now=now)
+        self.merged_into = target.id
+        self._log(now, "merged", by, f"Merged into {target.id}")
+        self.raise_event(
+            events.TicketMerged(ticket_id=self.id, into_ticket_id=target.id, by=by, merged_at=now)
+        )
+
+    def absorb(self, duplicate: Ticket, *, by: str, now: datetime) -> None:
+        """Take over a duplicate's conversations, so its follow-ups land here."""
+        for key in duplicate.conversation_keys:
+            if key not in self.conversation_keys:
+                self.conversation_keys.append(key)
+        self.contact_ids.extend(c for c in duplicate.contact_ids if c not in self.contact_ids)
+        self.contacts.extend(duplicate.contacts)
+        self.repeat_contacts += len(duplicate.contacts)
+        self.absorbed.append(duplicate.id)
+        self._log(now, "merged", by, f"Absorbed duplicate {duplicate.id}")
+
+    @classmethod
+    def open_proactive(
+        cls,
+        tenant_id: str,
+        request: events.ProactiveContactRequested,
+        *,
+        tracking_url: str,
+        now: datetime,
+    ) -> Ticket:
+        """A ticket TripCare opens for a traveller a disruption hits (``proactive``)."""
+        return proactive.open_ticket(cls, tenant_id, request, tracking_url=tracking_url, now=now)
+
+    def disruption_changed(
+        self, request: events.ProactiveContactRequested, *, tracking_url: str, now: datetime
+    ) -> None:
+        proactive.disruption_changed(self, request, tracking_url=tracking_url, now=now)
+
+    def link_incident(self, linked: events.IncidentLinked) -> None:
+        proactive.link_incident(self, linked)
+
+    def apply_routing(self, routed: events.TicketRouted) -> None:
+        reactions.apply_routing(self, routed)
+
+    def bot_answer(self, answered: events.TicketBotAnswered) -> None:
+        reactions.bot_answer(self, answered)
+
+    def record_sla_warning(self, warning: events.SlaWarning) -> None:
+        reactions.record_sla_warning(self, warning)
+
+    def escalate_on_breach(self, breached: events.SlaBreached) -> None:
+        reactions.escalate_on_breach(self, breached)
+
+    def record_appeal_decision(self, decided: events.AppealResolved) -> None:
+        reactions.record_appeal_decision(self, decided)
+
+    def record_notification(self, delivered: events.NotificationDelivered) -> None:
+        reactions.record_notification(self, delivered)
+
+    def record_notification_failure(self, failed: events.NotificationFailed) -> None:
+        reactions.record_notification_failure(self, failed)
+
+    def record_survey(self, sent: events.SurveySent) -> None:
+        reactions.record_survey(self, sent)
+
+    def record_feedback(self, received: events.FeedbackReceived) -> None:
+        reactions.record_feedback(self, received)

@@ -1,0 +1,177 @@
+"""A ticket's state and the steps every change is made of (move, place, log, attach).
+
+``Ticket`` (``domain.ticket``) adds the lifecycle on top; the rule modules
+(``reactions``, ``proactive``, ``reopening``) change a ticket through these steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import Field
+
+from contracts import events
+from contracts.events import BookingReference, Channel, Priority, Traveller
+from runtime.aggregate import Aggregate
+from services.intake.domain.records import (
+    MAX_TEXT_KEPT,
+    ContactRecord,
+    TicketAttachment,
+    TimelineEntry,
+)
+from services.intake.domain.status import TRANSITIONS, WAITING, IllegalTransition, TicketStatus
+
+
+class TicketRecord(Aggregate):
+    """What a ticket holds, and the steps every change is made of: move, place, log, attach."""
+
+    channel: Channel
+    traveller: Traveller
+    subject: str | None = None
+    text: str
+    language: str | None = None
+    status: TicketStatus = TicketStatus.NEW
+    priority: Priority = Priority.NORMAL
+    category: str | None = None
+    category_hint: str | None = None
+    urgency: str | None = Field(default=None, description="As routing's classifier read it.")
+    queue: str | None = None
+    assignee: str | None = None
+    thread_key: str
+    generation: int = 1
+    conversation_keys: list[str] = Field(default_factory=list)
+    contact_ids: list[str] = Field(default_factory=list)
+    contacts: list[ContactRecord] = Field(default_factory=list)
+    references: list[BookingReference] = Field(default_factory=list)
+    reference_values: list[str] = Field(default_factory=list)
+    repeat_contacts: int = 0
+    opened_at: datetime
+    opened_us: int = Field(description="Open time in microseconds: exact sort and cursor key.")
+    last_activity_at: datetime
+    acknowledged_at: datetime | None = None
+    first_response_at: datetime | None = None
+    first_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    escalated_at: datetime | None = Field(
+        default=None, description="Last SLA escalation applied: older routing decisions yield."
+    )
+    resolved_at: datetime | None = None
+    resolution_code: str | None = None
+    resolution_count: int = 0
+    merged_into: str | None = None
+    absorbed: list[str] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    attachments: list[TicketAttachment] = Field(default_factory=list)
+    origin: str = Field(default="contact", description="contact, or proactive (a disruption).")
+    incident_id: str | None = None
+    incident_revision: int = 0
+
+    def _announce_opening(self, now: datetime) -> None:
+        self.raise_event(
+            events.TicketOpened(
+                ticket_id=self.id,
+                channel=self.channel,
+                traveller=self.traveller,
+                subject=self.subject,
+                text=self.text,
+                language=self.language,
+                priority=self.priority,
+                conversation_key=self.thread_key,
+                references=self.references,
+                category_hint=self.category_hint,
+                proactive=self.origin == "proactive",
+                opened_at=now,
+                incident_id=self.incident_id,
+            )
+        )
+
+    def knows_contact(self, contact_id: str) -> bool:
+        return contact_id in self.contact_ids
+
+    def _attach(
+        self,
+        attachments: Sequence[events.Attachment],
+        *,
+        source: str,
+        by: str,
+        now: datetime,
+        contact_id: str | None = None,
+    ) -> None:
+        for attachment in attachments:
+            kept = TicketAttachment(
+                **attachment.model_dump(exclude={"url"}),
+                url=attachment.url if attachment.id is None else None,
+                source=source,
+                by=by,
+                added_at=now,
+                contact_id=contact_id,
+            )
+            self.attachments.append(kept)
+            if kept.refused:
+                summary = f"Attachment not kept: {kept.name} ({kept.content_type}, {kept.size} B)"
+                self._log(now, "attachment_refused", by, summary)
+
+    def _remember(self, contact: events.ContactReceived, contact_id: str) -> None:
+        self._attach(
+            contact.attachments,
+            source="traveller",
+            by=contact.traveller.id,
+            now=contact.received_at,
+            contact_id=contact_id,
+        )
+        self.contact_ids.append(contact_id)
+        self.contacts.append(
+            ContactRecord(
+                contact_id=contact_id,
+                channel=contact.channel,
+                channel_message_id=contact.channel_message_id,
+                text=contact.text[:MAX_TEXT_KEPT],
+                received_at=contact.received_at,
+            )
+        )
+
+    def _change_status(self, to: TicketStatus, *, by: str, now: datetime) -> None:
+        before = self.status
+        self._move(to, f"become {to.value}")
+        self.last_activity_at = now
+        self._log(now, "status", by, f"{before.value} → {to.value}")
+        self.raise_event(
+            events.TicketStatusChanged(
+                ticket_id=self.id,
+                from_status=before.value,
+                to_status=to.value,
+                by=by,
+                changed_at=now,
+            )
+        )
+
+    def _place(self, queue: str | None, assignee: str | None) -> None:
+        """Where routing put the ticket; a waiting or closed-out ticket keeps its status."""
+        self.queue = queue
+        self.assignee = assignee
+        target = TicketStatus.ASSIGNED if assignee else TicketStatus.ROUTED
+        if target in TRANSITIONS[self.status] and self.status not in WAITING:
+            self.status = target
+
+    def _move(self, to: TicketStatus, wanted: str) -> None:
+        if to not in TRANSITIONS[self.status]:
+            raise IllegalTransition(self.status, wanted)
+        self.status = to
+
+    def _log(
+        self,
+        at: datetime,
+        kind: str,
+        actor: str,
+        summary: str,
+        *,
+        service: str = "intake",
+        **details: str,
+    ) -> None:
+        self.timeline.append(
+            TimelineEntry(
+                at=at, kind=kind, actor=actor, service=service, summary=summary, details=details
+            )
+        )
+        self.timeline.sort(key=lambda entry: entry.at)

@@ -1,0 +1,1 @@
+"""Intake's HTML: the agent console (staff) and the tracking page behind a traveller's link."""
