@@ -47,8 +47,8 @@ from services.routing.domain import (
     Rule,
     TriageView,
 )
-from services.routing.sla import PriorityTerms, SlaPolicy, Targets, Tier
-from services.routing.sla_store import TIMERS, expected_timers
+from services.routing.sla.domain import PriorityTerms, SlaPolicy, Targets, Tier
+from services.routing.sla.store import TIMERS, expected_timers
 from services.routing.store import CASES
 
 RESULTS = ROOT / "bench" / "results"

@@ -38,8 +38,8 @@ from services.routing.domain import (
     RoutingPolicy,
     TenantQueue,
 )
-from services.routing.handlers import NotClassified, Router
 from services.routing.knowledge import Article, KnowledgeBase, Translation
+from services.routing.service import NotClassified, Router
 
 A = TypeVar("A", bound=Aggregate)
 Language = Literal["zh-Hans", "zh-Hant", "en", "ja"]

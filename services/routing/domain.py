@@ -27,10 +27,10 @@ from contracts.events import (
     Traveller,
 )
 from runtime.aggregate import Aggregate
-from services.routing.sla import DEFAULT_SLA, CaseSla, ClockRun, SlaPolicy, Tier, TimerKind
+from services.routing.sla.domain import DEFAULT_SLA, CaseSla, ClockRun, SlaPolicy, Tier, TimerKind
 
 if TYPE_CHECKING:
-    from services.routing.escalation import Escalation
+    from services.routing.assignment.domain.escalation import Escalation
 
 MAX_TEXT_KEPT = 4_000
 """Characters of the contact a case keeps: enough to learn from a correction."""
@@ -236,7 +236,7 @@ class Rule(StrEnum):
     URGENCY_RAISED = "urgency-raised"
     SLA_ESCALATED = "sla-escalated"
     DISPATCHED = "dispatched"
-    """A waiting case pushed to an agent who freed capacity (``services.routing.dispatch``)."""
+    """A waiting case pushed to an agent who freed capacity (``assignment.dispatch``)."""
 
 
 def select_queue(

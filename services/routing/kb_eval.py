@@ -35,7 +35,6 @@ from services.routing.domain import (
     is_negative,
     triage_priority,
 )
-from services.routing.handlers import triage_view
 from services.routing.knowledge import (
     EMBEDDING_MODEL,
     THRESHOLD_FILE,
@@ -45,6 +44,7 @@ from services.routing.knowledge import (
     best_of,
     load_seed,
 )
+from services.routing.service import triage_view
 from services.routing.triage import default_model
 
 ROOT = Path(__file__).resolve().parents[2]

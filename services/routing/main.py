@@ -13,12 +13,12 @@ from runtime.cache import TenantMemo
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from runtime.store import Document
-from services.routing import api, care_store, sla_api, sla_store, store
-from services.routing.care import SupplierEventIn, build_care, register_care_subscribers
+from services.routing import api, sla_api, store
+from services.routing.assignment.dispatch import Dispatch, Dispatcher, DispatchSettings
+from services.routing.care import store as care_store
+from services.routing.care.service import SupplierEventIn, build_care, register_care_subscribers
 from services.routing.care_api import care_router
-from services.routing.dispatch import Dispatch, Dispatcher, DispatchSettings
 from services.routing.domain import Agent, RoutingCase, RoutingPolicy, TenantQueue
-from services.routing.handlers import register_subscribers
 from services.routing.knowledge import (
     Article,
     E5Embedder,
@@ -27,8 +27,10 @@ from services.routing.knowledge import (
     load_threshold,
 )
 from services.routing.partners_api import partners_router
-from services.routing.scheduler import SlaScheduler, SlaSettings
-from services.routing.sla_router import SlaRouter, register_sla_subscribers
+from services.routing.service import register_subscribers
+from services.routing.sla import store as sla_store
+from services.routing.sla.scheduler import SlaScheduler, SlaSettings
+from services.routing.sla.timers import SlaRouter, register_sla_subscribers
 
 
 def bootstrap(settings: Settings | None = None) -> FastAPI:

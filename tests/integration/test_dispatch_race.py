@@ -20,7 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts.events import Priority
 from runtime.clock import FakeClock
 from runtime.store import Document, Repository
-from services.routing.dispatch import Dispatch
+from services.routing.assignment.dispatch import Dispatch
 from services.routing.domain import (
     Agent,
     Presence,

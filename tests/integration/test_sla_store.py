@@ -17,8 +17,8 @@ from contracts.events import CategoryConfidence, Priority
 from runtime.clock import epoch_ms
 from runtime.store import Document
 from services.routing.domain import DEFAULT_QUEUES, Assignment, Route, RoutingCase, Rule, TriageView
-from services.routing.sla import PriorityTerms, SlaPolicy, Targets
-from services.routing.sla_store import SlaStore, ensure_indexes
+from services.routing.sla.domain import PriorityTerms, SlaPolicy, Targets
+from services.routing.sla.store import SlaStore, ensure_indexes
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)

@@ -10,8 +10,8 @@ from datetime import timedelta
 from contracts import events
 from contracts.events import Priority
 from runtime.clock import FakeClock
-from services.routing.dispatch import Dispatch
-from services.routing.dispatch_rules import Waiting, next_handout
+from services.routing.assignment.dispatch import Dispatch
+from services.routing.assignment.domain.dispatch_rules import Waiting, next_handout
 from services.routing.domain import (
     DEFAULT_QUEUES,
     Agent,

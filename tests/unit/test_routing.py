@@ -17,7 +17,7 @@ from services.routing.domain import (
     Rule,
     TriageView,
 )
-from services.routing.sla import DEFAULT_SLA
+from services.routing.sla.domain import DEFAULT_SLA
 from tests.factories import T0, TRAVELLER
 
 QUEUES = {q.id: q for q in DEFAULT_QUEUES}

@@ -22,7 +22,6 @@ from services.routing.domain import (
     RoutingPolicy,
     TenantQueue,
 )
-from services.routing.handlers import Router
 from services.routing.knowledge import (
     Article,
     E5Embedder,
@@ -30,6 +29,7 @@ from services.routing.knowledge import (
     load_seed,
     load_threshold,
 )
+from services.routing.service import Router
 from services.routing.store import AGENTS, ARTICLES, CASES, POLICIES, QUEUES, RoutingStore
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox

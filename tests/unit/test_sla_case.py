@@ -21,10 +21,10 @@ from runtime.store import Repository
 from services.routing.api import case_view
 from services.routing.domain import Agent, Presence, RoutingCase, RoutingPolicy, TenantQueue
 from services.routing.knowledge import E5Embedder, KnowledgeBase
-from services.routing.scheduler import SlaScheduler, SlaSettings
-from services.routing.sla import PriorityTerms, SlaPolicy, Targets, TimerKind
-from services.routing.sla_router import SlaRouter, register_sla_subscribers
-from services.routing.sla_store import SLA_POLICIES, TIMERS, SlaStore, StoredTimer, TenantSlaPolicy
+from services.routing.sla.domain import PriorityTerms, SlaPolicy, Targets, TimerKind
+from services.routing.sla.scheduler import SlaScheduler, SlaSettings
+from services.routing.sla.store import SLA_POLICIES, TIMERS, SlaStore, StoredTimer, TenantSlaPolicy
+from services.routing.sla.timers import SlaRouter, register_sla_subscribers
 from services.routing.store import AGENTS, CASES, POLICIES, QUEUES, RoutingStore
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox

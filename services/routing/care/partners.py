@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field
 
 from runtime.aggregate import Aggregate
 from runtime.store import Repository
-from services.routing.suppliers import SUPPLIER_SCOPE, SupplierSettings
+from services.routing.care.domain.suppliers import SUPPLIER_SCOPE, SupplierSettings
 
 MAX_ACTIVE = 2
 

@@ -29,7 +29,28 @@ from runtime.clock import Clock
 from runtime.errors import validation_detail
 from runtime.service import ServiceRuntime
 from runtime.store import AlreadyExists, Repository
-from services.routing.care_store import (
+from services.routing.care.domain.incidents import (
+    AffectedTraveller,
+    Candidate,
+    Disruption,
+    TenantIncident,
+    choose_incident,
+)
+from services.routing.care.domain.suppliers import (
+    SUPPLIER_SCOPE,
+    SupplierReport,
+    SupplierSettings,
+    normalise_kind,
+)
+from services.routing.care.domain.trips import (
+    Trip,
+    TripSegment,
+    next_departure,
+    normal_reference,
+    travelling,
+)
+from services.routing.care.partners import PartnerRegistration, PartnerSecrets
+from services.routing.care.store import (
     AFFECTED,
     DISRUPTIONS,
     INCIDENTS,
@@ -39,21 +60,6 @@ from services.routing.care_store import (
     CareStore,
     Replayed,
 )
-from services.routing.incidents import (
-    AffectedTraveller,
-    Candidate,
-    Disruption,
-    TenantIncident,
-    choose_incident,
-)
-from services.routing.partners import PartnerRegistration, PartnerSecrets
-from services.routing.suppliers import (
-    SUPPLIER_SCOPE,
-    SupplierReport,
-    SupplierSettings,
-    normalise_kind,
-)
-from services.routing.trips import Trip, TripSegment, next_departure, normal_reference, travelling
 
 log = logging.getLogger(__name__)
 FAN_OUT_CONCURRENCY = 16

@@ -22,7 +22,7 @@ from contracts.events import AppealLevel, CategoryConfidence, Priority
 from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
-from services.routing.care import ProactiveCare
+from services.routing.care.service import ProactiveCare
 from services.routing.domain import (
     ANSWER_LANGUAGES,
     Agent,

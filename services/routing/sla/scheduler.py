@@ -21,8 +21,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from runtime.clock import Clock, epoch_ms
-from services.routing.sla_router import Desks, SlaRouter
-from services.routing.sla_store import SlaStore, StoredTimer
+from services.routing.sla.store import SlaStore, StoredTimer
+from services.routing.sla.timers import Desks, SlaRouter
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from contracts import events
 from contracts.events import NextStep
 from runtime.aggregate import Aggregate
-from services.routing.trips import IsoDate
+from services.routing.care.domain.trips import IsoDate
 
 SUPPLIER_SCOPE = "_suppliers"
 """The tenant id of supplier events and disruptions: they belong to no customer, and no

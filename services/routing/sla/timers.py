@@ -20,13 +20,13 @@ from contracts.events import AppealLevel, Priority
 from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.store import ConcurrencyError, NotFound
-from services.routing.care import ProactiveCare
+from services.routing.assignment.domain.escalation import escalate
+from services.routing.care.service import ProactiveCare
 from services.routing.domain import Agent, QueueDef, Route, RoutingCase, RoutingPolicy
-from services.routing.escalation import escalate
-from services.routing.handlers import COMMAND_RETRIES, Router
 from services.routing.knowledge import KnowledgeBase
-from services.routing.sla import TimerKind
-from services.routing.sla_store import SlaStore, StoredTimer
+from services.routing.service import COMMAND_RETRIES, Router
+from services.routing.sla.domain import TimerKind
+from services.routing.sla.store import SlaStore, StoredTimer
 from services.routing.store import RoutingStore
 
 log = logging.getLogger(__name__)

@@ -28,7 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from contracts.events import Priority
 from runtime.clock import Clock
 from runtime.store import ConcurrencyError, Document, NotFound
-from services.routing.dispatch_rules import Handout, Waiting, next_handout
+from services.routing.assignment.domain.dispatch_rules import Handout, Waiting, next_handout
 from services.routing.domain import (
     ANSWER_LANGUAGES,
     Agent,
