@@ -15,10 +15,13 @@ from runtime.settings import Settings
 from runtime.store import Document
 from services.routing import api, sla_api, store
 from services.routing.assignment.dispatch import Dispatch, Dispatcher, DispatchSettings
+from services.routing.assignment.domain.agents import Agent
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.assignment.domain.queues import TenantQueue
 from services.routing.care import store as care_store
 from services.routing.care.service import SupplierEventIn, build_care, register_care_subscribers
 from services.routing.care_api import care_router
-from services.routing.domain import Agent, RoutingCase, RoutingPolicy, TenantQueue
+from services.routing.domain.case import RoutingCase
 from services.routing.knowledge import (
     Article,
     E5Embedder,

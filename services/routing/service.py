@@ -22,26 +22,17 @@ from contracts.events import AppealLevel, CategoryConfidence, Priority
 from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
+from services.routing.assignment.domain.agents import Agent, Assignment, choose_agent
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.assignment.domain.queues import Rule, select_queue
 from services.routing.care.service import ProactiveCare
-from services.routing.domain import (
-    ANSWER_LANGUAGES,
-    Agent,
-    Assignment,
-    CaseStatus,
-    Correction,
-    Route,
-    RoutingCase,
-    RoutingPolicy,
-    Rule,
-    TriageView,
-    adjust_priority,
-    answer_language,
-    bot_refusal,
-    choose_agent,
-    corrected_category,
-    decide_bot,
-    select_queue,
-)
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.corrections import Correction, corrected_category
+from services.routing.domain.priority import adjust_priority
+from services.routing.domain.route import Route
+from services.routing.domain.status import CaseStatus
+from services.routing.domain.triage_view import TriageView
+from services.routing.kb.domain import ANSWER_LANGUAGES, answer_language, bot_refusal, decide_bot
 from services.routing.knowledge import KnowledgeBase, answerable
 from services.routing.store import RoutingStore
 from services.routing.triage import Triage, TriageModel, default_model, normalise

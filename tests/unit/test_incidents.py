@@ -21,7 +21,8 @@ from services.routing.care.domain.incidents import (
 )
 from services.routing.care.domain.suppliers import normalise_kind
 from services.routing.care.domain.trips import Trip, next_departure, segment_key
-from services.routing.domain import RoutingCase, adjust_priority
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.priority import adjust_priority
 from tests.factories import T0
 
 DAY = date(2026, 11, 26)

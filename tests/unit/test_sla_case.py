@@ -19,7 +19,10 @@ from contracts.events import Priority, SlaClock, Traveller
 from runtime.clock import FakeClock, epoch_ms
 from runtime.store import Repository
 from services.routing.api import case_view
-from services.routing.domain import Agent, Presence, RoutingCase, RoutingPolicy, TenantQueue
+from services.routing.assignment.domain.agents import Agent, Presence
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.assignment.domain.queues import TenantQueue
+from services.routing.domain.case import RoutingCase
 from services.routing.knowledge import E5Embedder, KnowledgeBase
 from services.routing.sla.domain import PriorityTerms, SlaPolicy, Targets, TimerKind
 from services.routing.sla.scheduler import SlaScheduler, SlaSettings

@@ -28,15 +28,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from contracts.events import Priority
 from runtime.clock import Clock
 from runtime.store import ConcurrencyError, Document, NotFound
+from services.routing.assignment.domain.agents import Agent, Assignment, Presence
 from services.routing.assignment.domain.dispatch_rules import Handout, Waiting, next_handout
-from services.routing.domain import (
-    ANSWER_LANGUAGES,
-    Agent,
-    Assignment,
-    CaseStatus,
-    Presence,
-    answer_language,
-)
+from services.routing.domain.status import CaseStatus
+from services.routing.kb.domain import ANSWER_LANGUAGES, answer_language
 from services.routing.store import RoutingStore
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from contracts.events import SlaClock
 from runtime.aggregate import Aggregate
 from runtime.cache import TenantMemo
 from runtime.store import Document
-from services.routing.domain import RoutingCase
+from services.routing.domain.case import RoutingCase
 from services.routing.sla.domain import DEFAULT_SLA, SlaPolicy, TimerKind
 
 TIMERS = "sla_timers"

@@ -20,9 +20,13 @@ from contracts.events import AppealLevel, Priority
 from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.store import ConcurrencyError, NotFound
+from services.routing.assignment.domain.agents import Agent
 from services.routing.assignment.domain.escalation import escalate
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.assignment.domain.queues import QueueDef
 from services.routing.care.service import ProactiveCare
-from services.routing.domain import Agent, QueueDef, Route, RoutingCase, RoutingPolicy
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.route import Route
 from services.routing.knowledge import KnowledgeBase
 from services.routing.service import COMMAND_RETRIES, Router
 from services.routing.sla.domain import TimerKind
