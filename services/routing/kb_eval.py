@@ -27,6 +27,7 @@ from typing import Any
 
 from contracts.events import Priority
 from contracts.references import extract_references  # what intake sends on ticket.opened
+from services.routing.classifier import triage_view
 from services.routing.domain.priority import (
     UrgencySignals,
     adjust_priority,
@@ -43,7 +44,6 @@ from services.routing.knowledge import (
     best_of,
     load_seed,
 )
-from services.routing.service import triage_view
 from services.routing.triage import default_model
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,6 +22,8 @@ QUEUES = "queues"
 POLICIES = "policies"
 ARTICLES = "articles"
 CORRECTIONS = "corrections"
+COMMAND_RETRIES = 10
+"""Write conflicts a command (or a timer) retries before it gives up."""
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:

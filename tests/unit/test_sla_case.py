@@ -24,11 +24,12 @@ from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import TenantQueue
 from services.routing.domain.case import RoutingCase
 from services.routing.knowledge import E5Embedder, KnowledgeBase
+from services.routing.main import build_router as SlaRouter
 from services.routing.sla.domain import PriorityTerms, SlaPolicy, Targets, TimerKind
 from services.routing.sla.scheduler import SlaScheduler, SlaSettings
 from services.routing.sla.store import SLA_POLICIES, TIMERS, SlaStore, StoredTimer, TenantSlaPolicy
-from services.routing.sla.timers import SlaRouter, register_sla_subscribers
 from services.routing.store import AGENTS, CASES, POLICIES, QUEUES, RoutingStore
+from services.routing.subscribers import register as register_sla_subscribers
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
 from tests.unit.test_handlers import body, make_bus

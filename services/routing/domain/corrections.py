@@ -9,6 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.routing.assignment.domain.queues import QueueDef
+from services.routing.domain.case import RoutingCase
 
 
 class Correction(BaseModel):
@@ -49,3 +50,34 @@ def corrected_category(
     if queue is None or not queue.categories or predicted in queue.categories:
         return None
     return max(queue.categories, key=lambda c: probabilities.get(c, 0.0))
+
+
+def correction_for(
+    case: RoutingCase,
+    category: str,
+    correction_id: str,
+    *,
+    kind: str,
+    by: str,
+    at: datetime,
+    to_queue: str | None = None,
+) -> Correction:
+    """The correction of a classified case: its text and what the classifier read of it."""
+    triage = case.triage
+    assert triage is not None
+    return Correction(
+        id=correction_id,
+        tenant_id=case.tenant_id,
+        ticket_id=case.id,
+        text=case.text,
+        language=triage.language,
+        category=category,
+        predicted=triage.category,
+        urgency=triage.urgency,
+        sentiment=triage.sentiment,
+        kind=kind,
+        by=by,
+        from_queue=case.queue,
+        to_queue=to_queue,
+        at=at,
+    )

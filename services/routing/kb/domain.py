@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from contracts.events import Priority
+from contracts.events import Priority, Traveller
 from services.routing.domain.triage_view import COMPLAINT, TriageView
 
 ANSWER_LANGUAGES = ("zh-Hans", "zh-Hant", "en", "ja")
@@ -40,6 +40,13 @@ def answer_language(tag: str | None) -> str | None:
         if lowered.split("-")[0] == language:
             return language
     return None
+
+
+def reading_language(triage: TriageView | None, traveller: Traveller | None) -> str | None:
+    """The language an agent must read: the contact's, else the traveller's preference."""
+    if triage is not None and triage.language in ANSWER_LANGUAGES:
+        return triage.language
+    return answer_language(traveller.language if traveller else None)
 
 
 def bot_refusal(

@@ -2,7 +2,7 @@
 
 Each loop leases the due timers nobody holds (``SlaStore.claim``, one conditional
 write for the batch), fires them a few at a time through the case aggregate and
-its outbox (``SlaRouter.fire``), then sleeps until the next due timer or the
+its outbox (``Router.fire``: ``SlaClocks.fire``), then sleeps until the next due timer or the
 poll interval, whichever comes first. Several replicas share the work: a timer
 is leased by one of them; if that one dies, its lease runs out and another
 fires it; and even two firings of one timer commit once, because the case
@@ -15,16 +15,23 @@ import asyncio
 import logging
 import uuid
 from contextlib import suppress
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from runtime.clock import Clock, epoch_ms
+from services.routing.sla.service import Desks
 from services.routing.sla.store import SlaStore, StoredTimer
-from services.routing.sla.timers import Desks, SlaRouter
 
 log = logging.getLogger(__name__)
+
+
+class Fires(Protocol):
+    """Who fires a due timer: the router (``service.Router.fire``)."""
+
+    async def fire(self, timer: StoredTimer, desks: Desks | None = None) -> bool: ...
 
 
 class SlaSettings(BaseSettings):
@@ -46,7 +53,7 @@ class SlaScheduler:
     def __init__(
         self,
         sla: SlaStore,
-        router: SlaRouter,
+        router: Fires,
         clock: Clock,
         settings: SlaSettings,
         registry: CollectorRegistry,
