@@ -15,7 +15,7 @@ from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from runtime.store import Document
 from services.routing import api, sla_api, store, subscribers
-from services.routing.assignment.dispatch import Dispatch, Dispatcher, DispatchSettings
+from services.routing.assignment.dispatch import Dispatch, Dispatcher
 from services.routing.assignment.domain.agents import Agent
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import TenantQueue
@@ -27,6 +27,7 @@ from services.routing.care.domain.trips import Trip
 from services.routing.care.partners import PartnerRegistration, PartnerSecrets
 from services.routing.care.service import ProactiveCare, SupplierEventIn
 from services.routing.care_api import care_router
+from services.routing.config import RoutingSettings
 from services.routing.domain.case import RoutingCase
 from services.routing.knowledge import (
     Article,
@@ -38,7 +39,7 @@ from services.routing.knowledge import (
 from services.routing.partners_api import partners_router
 from services.routing.service import Router
 from services.routing.sla import store as sla_store
-from services.routing.sla.scheduler import SlaScheduler, SlaSettings
+from services.routing.sla.scheduler import SlaScheduler
 from services.routing.sla.service import SlaClocks
 
 
@@ -73,8 +74,8 @@ def build_care(runtime: ServiceRuntime, settings: SupplierSettings) -> Proactive
     return ProactiveCare(care, reports, runtime.clock, settings, partners)
 
 
-def bootstrap(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings(service="routing")
+def bootstrap(shared: Settings | None = None) -> FastAPI:
+    settings = RoutingSettings.of(shared)
     runtime = ServiceRuntime(
         settings, outbox_collections=[store.CASES, *care_store.OUTBOX_COLLECTIONS]
     )
@@ -89,18 +90,18 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
     )
     articles = runtime.repository(store.ARTICLES, Article)
     kb = KnowledgeBase(articles.collection, E5Embedder(), load_seed(), memo)
-    care = build_care(runtime, SupplierSettings())
+    care = build_care(runtime, settings.suppliers)
     slas = sla_store.SlaStore(runtime.db, memo)
     router = build_router(
         routing_store, slas, kb, runtime.clock, threshold=load_threshold(), care=care
     )
     subscribers.register(runtime.bus, router)
     subscribers.register_care(runtime.bus, care)
-    dispatcher = Dispatcher(Dispatch(routing_store, runtime.clock), DispatchSettings())
+    dispatcher = Dispatcher(Dispatch(routing_store, runtime.clock), settings.dispatch)
     router.wake_dispatch = dispatcher.wake
     runtime.workers.append(dispatcher)
     runtime.workers.append(
-        SlaScheduler(slas, router, runtime.clock, SlaSettings(), runtime.registry)
+        SlaScheduler(slas, router, runtime.clock, settings.sla, runtime.registry)
     )
 
     async def start_up(db: AsyncDatabase[Document]) -> None:
@@ -132,4 +133,4 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
 
 
 if __name__ == "__main__":
-    serve("services.routing.main:bootstrap", Settings(service="routing"))
+    serve("services.routing.main:bootstrap", RoutingSettings())

@@ -18,8 +18,7 @@ from contextlib import suppress
 from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.clock import Clock, epoch_ms
 from services.routing.sla.service import Desks
@@ -34,10 +33,11 @@ class Fires(Protocol):
     async def fire(self, timer: StoredTimer, desks: Desks | None = None) -> bool: ...
 
 
-class SlaSettings(BaseSettings):
-    """``TRIPCARE_SLA_*``: how often and how much the scheduler looks for due timers."""
+class SlaSettings(BaseModel):
+    """How often and how much the scheduler looks for due timers (``TRIPCARE_SLA_*``,
+    read by ``config.RoutingSettings``)."""
 
-    model_config = SettingsConfigDict(env_prefix="TRIPCARE_SLA_", extra="ignore")
+    model_config = ConfigDict(frozen=True)
 
     poll_interval_s: float = Field(
         default=0.5, gt=0, le=1.0, description="Longest sleep between two looks at the timers."

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts import events
 from contracts.events import NextStep
@@ -84,10 +83,12 @@ class Partner(BaseModel):
     name: str | None = None
 
 
-class SupplierSettings(BaseSettings):
-    """``TRIPCARE_SUPPLIER_PARTNERS``: ``{"ca": {"secrets": ["new", "old"]}, …}`` (JSON)."""
+class SupplierSettings(BaseModel):
+    """Partners allowed by the environment (``TRIPCARE_SUPPLIER_PARTNERS``:
+    ``{"ca": {"secrets": ["new", "old"]}, …}``, JSON) and the operator's tenant, read by
+    ``config.RoutingSettings``."""
 
-    model_config = SettingsConfigDict(env_prefix="TRIPCARE_SUPPLIER_", extra="ignore")
+    model_config = ConfigDict(frozen=True)
 
     partners: dict[str, Partner] = Field(default_factory=dict)
     operator_tenant: str = Field(
