@@ -22,9 +22,10 @@ from services.routing.assignment.domain.queues import TenantQueue
 from services.routing.assignment.slots import AgentSlots
 from services.routing.care import store as care_store
 from services.routing.care.domain.incidents import AffectedTraveller, Disruption, TenantIncident
+from services.routing.care.domain.partners import PartnerRegistration
 from services.routing.care.domain.suppliers import SupplierReport, SupplierSettings
 from services.routing.care.domain.trips import Trip
-from services.routing.care.partners import PartnerRegistration, PartnerSecrets
+from services.routing.care.partners import PartnerSecrets
 from services.routing.care.service import ProactiveCare, SupplierEventIn
 from services.routing.care_api import care_router
 from services.routing.config import RoutingSettings
