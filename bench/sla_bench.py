@@ -39,16 +39,13 @@ from bench.load import machine
 from contracts import events
 from contracts.events import CategoryConfidence, Priority, SlaClock
 from runtime.store import mongo_client
-from services.routing.domain import (
-    DEFAULT_QUEUES,
-    Assignment,
-    Route,
-    RoutingCase,
-    Rule,
-    TriageView,
-)
-from services.routing.sla import PriorityTerms, SlaPolicy, Targets, Tier
-from services.routing.sla_store import TIMERS, expected_timers
+from services.routing.assignment.domain.agents import Assignment
+from services.routing.assignment.domain.queues import DEFAULT_QUEUES, Rule
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.route import Route
+from services.routing.domain.triage_view import TriageView
+from services.routing.sla.domain import PriorityTerms, SlaPolicy, Targets, Tier
+from services.routing.sla.store import TIMERS, expected_timers
 from services.routing.store import CASES
 
 RESULTS = ROOT / "bench" / "results"

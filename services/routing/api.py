@@ -24,22 +24,19 @@ from runtime.auth import RANK, AdminScope, ManagerScope, Role, StaffScope
 from runtime.clock import Clock
 from runtime.errors import StrictJsonRoute, invalid
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound, Repository
-from services.routing.corrections import training_rows
-from services.routing.domain import (
+from services.routing.assignment.domain.agents import Agent, Presence
+from services.routing.assignment.domain.policy import AssignmentMode, RoutingPolicy
+from services.routing.assignment.domain.queues import (
     DEFAULT_TRIAGE_THRESHOLD,
     RESERVED_QUEUES,
     TRIAGE_QUEUE,
-    Agent,
-    AssignmentMode,
-    BotAnswer,
-    CaseStatus,
-    Presence,
-    RoutingCase,
-    RoutingPolicy,
     TenantQueue,
 )
-from services.routing.handlers import NotClassified, Router
+from services.routing.corrections import training_rows
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.status import BotAnswer, CaseStatus
 from services.routing.knowledge import Article, KnowledgeBase, Translation
+from services.routing.service import NotClassified, Router
 
 A = TypeVar("A", bound=Aggregate)
 Language = Literal["zh-Hans", "zh-Hant", "en", "ja"]

@@ -23,10 +23,10 @@ from runtime.errors import StrictJsonRoute
 from runtime.store import NotFound
 from runtime.web import schema_ref
 from runtime.webhook_signature import HEADER
-from services.routing.care import Ingress, ProactiveCare, Refused, SupplierEventIn
-from services.routing.incidents import TenantIncident, incident_id_for
-from services.routing.suppliers import KINDS, normalise_kind
-from services.routing.trips import TripStatus, normal_reference, segment_key
+from services.routing.care.domain.incidents import TenantIncident, incident_id_for
+from services.routing.care.domain.suppliers import KINDS, normalise_kind
+from services.routing.care.domain.trips import TripStatus, normal_reference, segment_key
+from services.routing.care.service import Ingress, ProactiveCare, Refused, SupplierEventIn
 
 PARTNER = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 

@@ -26,7 +26,7 @@ from typing import Any
 from runtime.logging import mask_pii
 from runtime.settings import Settings
 from runtime.store import mongo_client
-from services.routing.domain import Correction
+from services.routing.domain.corrections import Correction
 from services.routing.store import CORRECTIONS
 
 ROOT = Path(__file__).resolve().parents[2]

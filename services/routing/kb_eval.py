@@ -27,15 +27,14 @@ from typing import Any
 
 from contracts.events import Priority
 from contracts.references import extract_references  # what intake sends on ticket.opened
-from services.routing.domain import (
-    KbMatch,
+from services.routing.classifier import triage_view
+from services.routing.domain.priority import (
     UrgencySignals,
     adjust_priority,
-    bot_refusal,
     is_negative,
     triage_priority,
 )
-from services.routing.handlers import triage_view
+from services.routing.kb.domain import KbMatch, bot_refusal
 from services.routing.knowledge import (
     EMBEDDING_MODEL,
     THRESHOLD_FILE,

@@ -30,7 +30,7 @@ from contracts.text import Line, Text
 from runtime.aggregate import Aggregate
 from runtime.cache import TenantMemo
 from runtime.store import Document
-from services.routing.domain import ANSWER_LANGUAGES, KbMatch
+from services.routing.kb.domain import ANSWER_LANGUAGES, KbMatch
 
 SEED_DIR = Path(__file__).resolve().parent / "kb_seed"
 THRESHOLD_FILE = Path(__file__).resolve().parent / "model" / "kb-threshold.json"

@@ -10,15 +10,26 @@ from fastapi import FastAPI
 from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.cache import TenantMemo
+from runtime.clock import Clock
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from runtime.store import Document
-from services.routing import api, care_store, sla_api, sla_store, store
-from services.routing.care import SupplierEventIn, build_care, register_care_subscribers
+from services.routing import api, sla_api, store, subscribers
+from services.routing.assignment.dispatch import Dispatch, Dispatcher
+from services.routing.assignment.domain.agents import Agent
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.assignment.domain.queues import TenantQueue
+from services.routing.assignment.slots import AgentSlots
+from services.routing.care import store as care_store
+from services.routing.care.domain.incidents import AffectedTraveller, Disruption, TenantIncident
+from services.routing.care.domain.partners import PartnerRegistration
+from services.routing.care.domain.suppliers import SupplierReport, SupplierSettings
+from services.routing.care.domain.trips import Trip
+from services.routing.care.partners import PartnerSecrets
+from services.routing.care.service import ProactiveCare, SupplierEventIn
 from services.routing.care_api import care_router
-from services.routing.dispatch import Dispatch, Dispatcher, DispatchSettings
-from services.routing.domain import Agent, RoutingCase, RoutingPolicy, TenantQueue
-from services.routing.handlers import register_subscribers
+from services.routing.config import RoutingSettings
+from services.routing.domain.case import RoutingCase
 from services.routing.knowledge import (
     Article,
     E5Embedder,
@@ -27,12 +38,45 @@ from services.routing.knowledge import (
     load_threshold,
 )
 from services.routing.partners_api import partners_router
-from services.routing.scheduler import SlaScheduler, SlaSettings
-from services.routing.sla_router import SlaRouter, register_sla_subscribers
+from services.routing.service import Router
+from services.routing.sla import store as sla_store
+from services.routing.sla.scheduler import SlaScheduler
+from services.routing.sla.service import SlaClocks
 
 
-def bootstrap(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings(service="routing")
+def build_router(
+    routing: store.RoutingStore,
+    slas: sla_store.SlaStore,
+    kb: KnowledgeBase,
+    clock: Clock,
+    *,
+    threshold: float,
+    care: ProactiveCare | None = None,
+) -> Router:
+    """The router with its SLA clocks: both reserve agents through the same slots."""
+    slots = AgentSlots(routing, clock)
+    clocks = SlaClocks(slas, routing, slots, clock, care=care)
+    return Router(routing, kb, clock, threshold=threshold, care=care, clocks=clocks, slots=slots)
+
+
+def build_care(runtime: ServiceRuntime, settings: SupplierSettings) -> ProactiveCare:
+    """Proactive care's repositories on routing's database."""
+    care = care_store.CareStore(
+        runtime.db,
+        trips=runtime.repository(care_store.TRIPS, Trip),
+        disruptions=runtime.repository(care_store.DISRUPTIONS, Disruption),
+        incidents=runtime.repository(care_store.INCIDENTS, TenantIncident),
+        affected=runtime.repository(care_store.AFFECTED, AffectedTraveller),
+    )
+    reports = runtime.repository(care_store.SUPPLIER_REPORTS, SupplierReport)
+    partners = PartnerSecrets(
+        runtime.repository(care_store.PARTNERS, PartnerRegistration), settings
+    )
+    return ProactiveCare(care, reports, runtime.clock, settings, partners)
+
+
+def bootstrap(shared: Settings | None = None) -> FastAPI:
+    settings = RoutingSettings.of(shared)
     runtime = ServiceRuntime(
         settings, outbox_collections=[store.CASES, *care_store.OUTBOX_COLLECTIONS]
     )
@@ -47,20 +91,19 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
     )
     articles = runtime.repository(store.ARTICLES, Article)
     kb = KnowledgeBase(articles.collection, E5Embedder(), load_seed(), memo)
-    care = build_care(runtime)
+    care = build_care(runtime, settings.suppliers)
     slas = sla_store.SlaStore(runtime.db, memo)
-    router = SlaRouter(
+    router = build_router(
         routing_store, slas, kb, runtime.clock, threshold=load_threshold(), care=care
     )
-    register_subscribers(runtime.bus, router)
-    register_sla_subscribers(runtime.bus, router)
-    dispatcher = Dispatcher(Dispatch(routing_store, runtime.clock), DispatchSettings())
+    subscribers.register(runtime.bus, router)
+    subscribers.register_care(runtime.bus, care)
+    dispatcher = Dispatcher(Dispatch(routing_store, runtime.clock), settings.dispatch)
     router.wake_dispatch = dispatcher.wake
     runtime.workers.append(dispatcher)
     runtime.workers.append(
-        SlaScheduler(slas, router, runtime.clock, SlaSettings(), runtime.registry)
+        SlaScheduler(slas, router, runtime.clock, settings.sla, runtime.registry)
     )
-    register_care_subscribers(runtime.bus, care)
 
     async def start_up(db: AsyncDatabase[Document]) -> None:
         await store.ensure_indexes(db)
@@ -91,4 +134,4 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
 
 
 if __name__ == "__main__":
-    serve("services.routing.main:bootstrap", Settings(service="routing"))
+    serve("services.routing.main:bootstrap", RoutingSettings())

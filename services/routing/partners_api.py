@@ -25,15 +25,15 @@ from contracts.text import Instant
 from runtime.auth import AdminScope, StaffScope
 from runtime.errors import StrictJsonRoute
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
-from services.routing.care import ProactiveCare
-from services.routing.partners import (
+from services.routing.care.domain.partners import (
     PartnerRegistration,
     TooManySecrets,
     UnknownSecret,
     fingerprint,
 )
-from services.routing.suppliers import SUPPLIER_SCOPE
-from services.routing.trips import Trip
+from services.routing.care.domain.suppliers import SUPPLIER_SCOPE
+from services.routing.care.domain.trips import Trip
+from services.routing.care.service import ProactiveCare
 
 PARTNER = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 BOOKING = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"

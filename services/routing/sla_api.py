@@ -21,8 +21,8 @@ from runtime.clock import Clock
 from runtime.errors import StrictJsonRoute
 from runtime.store import Repository
 from services.routing.api import put
-from services.routing.sla import DEFAULT_SLA, PriorityTerms, SlaPolicy
-from services.routing.sla_store import TenantSlaPolicy
+from services.routing.sla.domain import DEFAULT_SLA, PriorityTerms, SlaPolicy
+from services.routing.sla.store import TenantSlaPolicy
 
 
 class SlaPolicyIn(BaseModel):

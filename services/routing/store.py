@@ -10,15 +10,11 @@ from pymongo.errors import DuplicateKeyError
 
 from runtime.cache import TenantMemo
 from runtime.store import Document, Repository
-from services.routing.domain import (
-    Agent,
-    Correction,
-    QueueDef,
-    RoutingCase,
-    RoutingPolicy,
-    TenantQueue,
-    catalogue,
-)
+from services.routing.assignment.domain.agents import Agent
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.assignment.domain.queues import QueueDef, TenantQueue, catalogue
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.corrections import Correction
 
 CASES = "cases"
 AGENTS = "agents"
@@ -26,6 +22,8 @@ QUEUES = "queues"
 POLICIES = "policies"
 ARTICLES = "articles"
 CORRECTIONS = "corrections"
+COMMAND_RETRIES = 10
+"""Write conflicts a command (or a timer) retries before it gives up."""
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:

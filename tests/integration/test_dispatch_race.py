@@ -20,14 +20,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts.events import Priority
 from runtime.clock import FakeClock
 from runtime.store import Document, Repository
-from services.routing.dispatch import Dispatch
-from services.routing.domain import (
-    Agent,
-    Presence,
-    RoutingCase,
-    RoutingPolicy,
-    TenantQueue,
-)
+from services.routing.assignment.dispatch import Dispatch
+from services.routing.assignment.domain.agents import Agent, Presence
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.assignment.domain.queues import TenantQueue
+from services.routing.domain.case import RoutingCase
 from services.routing.store import AGENTS, CASES, POLICIES, QUEUES, RoutingStore, ensure_indexes
 from tests.fakes import RecordingOutbox
 from tests.integration.test_sla_store import case

@@ -16,9 +16,13 @@ from contracts import events
 from contracts.events import CategoryConfidence, Priority
 from runtime.clock import epoch_ms
 from runtime.store import Document
-from services.routing.domain import DEFAULT_QUEUES, Assignment, Route, RoutingCase, Rule, TriageView
-from services.routing.sla import PriorityTerms, SlaPolicy, Targets
-from services.routing.sla_store import SlaStore, ensure_indexes
+from services.routing.assignment.domain.agents import Assignment
+from services.routing.assignment.domain.queues import DEFAULT_QUEUES, Rule
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.route import Route
+from services.routing.domain.triage_view import TriageView
+from services.routing.sla.domain import PriorityTerms, SlaPolicy, Targets
+from services.routing.sla.store import SlaStore, ensure_indexes
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)

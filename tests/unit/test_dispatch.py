@@ -10,15 +10,11 @@ from datetime import timedelta
 from contracts import events
 from contracts.events import Priority
 from runtime.clock import FakeClock
-from services.routing.dispatch import Dispatch
-from services.routing.dispatch_rules import Waiting, next_handout
-from services.routing.domain import (
-    DEFAULT_QUEUES,
-    Agent,
-    AssignmentMode,
-    Presence,
-    catalogue,
-)
+from services.routing.assignment.dispatch import Dispatch
+from services.routing.assignment.domain.agents import Agent, Presence
+from services.routing.assignment.domain.dispatch_rules import Waiting, next_handout
+from services.routing.assignment.domain.policy import AssignmentMode
+from services.routing.assignment.domain.queues import DEFAULT_QUEUES, catalogue
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase
 from tests.unit.test_sla_case import EN, SlaDesk

@@ -8,8 +8,7 @@ import pytest
 
 from contracts import events
 from contracts.events import Channel, NextStep, Priority, Traveller
-from services.routing.domain import RoutingCase, adjust_priority
-from services.routing.incidents import (
+from services.routing.care.domain.incidents import (
     AffectedTraveller,
     Candidate,
     Disruption,
@@ -20,8 +19,10 @@ from services.routing.incidents import (
     material_change,
     proactive_priority,
 )
-from services.routing.suppliers import normalise_kind
-from services.routing.trips import Trip, next_departure, segment_key
+from services.routing.care.domain.suppliers import normalise_kind
+from services.routing.care.domain.trips import Trip, next_departure, segment_key
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.priority import adjust_priority
 from tests.factories import T0
 
 DAY = date(2026, 11, 26)

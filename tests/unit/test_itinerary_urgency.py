@@ -9,11 +9,11 @@ from typing import Any
 from contracts import events
 from contracts.events import BookingReference, Channel, ReferenceKind, Traveller
 from runtime.store import Repository
-from services.routing.care import ProactiveCare
-from services.routing.care_store import AFFECTED, DISRUPTIONS, INCIDENTS, TRIPS, CareStore
-from services.routing.incidents import AffectedTraveller, Disruption, TenantIncident
-from services.routing.suppliers import SupplierReport, SupplierSettings
-from services.routing.trips import Trip
+from services.routing.care.domain.incidents import AffectedTraveller, Disruption, TenantIncident
+from services.routing.care.domain.suppliers import SupplierReport, SupplierSettings
+from services.routing.care.domain.trips import Trip
+from services.routing.care.service import ProactiveCare
+from services.routing.care.store import AFFECTED, DISRUPTIONS, INCIDENTS, TRIPS, CareStore
 from tests.factories import T0, envelope
 from tests.unit.test_routing_handlers import Desk, desk, seed  # noqa: F401 (fixtures)
 

@@ -7,14 +7,14 @@ import pytest
 
 from runtime.clock import FakeClock
 from runtime.store import Repository
-from services.routing.partners import (
+from services.routing.care.domain.partners import (
     PartnerRegistration,
-    PartnerSecrets,
     TooManySecrets,
     UnknownSecret,
     fingerprint,
 )
-from services.routing.suppliers import SupplierSettings
+from services.routing.care.domain.suppliers import SupplierSettings
+from services.routing.care.partners import PartnerSecrets
 from tests.factories import T0
 from tests.fakes import FakeDatabase, RecordingOutbox
 

@@ -6,18 +6,14 @@ from datetime import timedelta
 
 from contracts import events
 from contracts.events import CategoryConfidence, Priority
-from services.routing.domain import (
-    DEFAULT_QUEUES,
-    Assignment,
-    BotDecision,
-    CaseStatus,
-    KbMatch,
-    Route,
-    RoutingCase,
-    Rule,
-    TriageView,
-)
-from services.routing.sla import DEFAULT_SLA
+from services.routing.assignment.domain.agents import Assignment
+from services.routing.assignment.domain.queues import DEFAULT_QUEUES, Rule
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.route import Route
+from services.routing.domain.status import CaseStatus
+from services.routing.domain.triage_view import TriageView
+from services.routing.kb.domain import BotDecision, KbMatch
+from services.routing.sla.domain import DEFAULT_SLA
 from tests.factories import T0, TRAVELLER
 
 QUEUES = {q.id: q for q in DEFAULT_QUEUES}

@@ -13,16 +13,12 @@ from contracts import events
 from contracts.events import Priority, Traveller
 from runtime.clock import FakeClock
 from runtime.store import Repository
+from services.routing.assignment.domain.agents import Agent, Presence
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.assignment.domain.queues import TenantQueue
 from services.routing.corrections import training_rows
-from services.routing.domain import (
-    Agent,
-    CaseStatus,
-    Presence,
-    RoutingCase,
-    RoutingPolicy,
-    TenantQueue,
-)
-from services.routing.handlers import Router
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.status import CaseStatus
 from services.routing.knowledge import (
     Article,
     E5Embedder,
@@ -30,6 +26,7 @@ from services.routing.knowledge import (
     load_seed,
     load_threshold,
 )
+from services.routing.service import Router
 from services.routing.store import AGENTS, ARTICLES, CASES, POLICIES, QUEUES, RoutingStore
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox

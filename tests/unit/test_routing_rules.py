@@ -9,24 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.events import AppealLevel, CategoryConfidence, Priority
-from services.routing.domain import (
-    Agent,
-    KbMatch,
-    Presence,
-    QueueDef,
-    Rule,
-    TriageView,
-    UrgencySignals,
-    adjust_priority,
-    answer_language,
-    bot_refusal,
-    catalogue,
-    choose_agent,
-    corrected_category,
-    decide_bot,
-    select_queue,
-    triage_priority,
-)
+from services.routing.assignment.domain.agents import Agent, Presence, choose_agent
+from services.routing.assignment.domain.queues import QueueDef, Rule, catalogue, select_queue
+from services.routing.domain.corrections import corrected_category
+from services.routing.domain.priority import UrgencySignals, adjust_priority, triage_priority
+from services.routing.domain.triage_view import TriageView
+from services.routing.kb.domain import KbMatch, answer_language, bot_refusal, decide_bot
 from tests.factories import T0
 
 QUEUES = catalogue([])

@@ -22,8 +22,8 @@ from runtime.signing import Signer
 from runtime.store import Repository
 from runtime.web import install_error_handlers
 from services.routing import sla_api
-from services.routing.sla import DEFAULT_SLA
-from services.routing.sla_store import SLA_POLICIES, SlaStore, TenantSlaPolicy
+from services.routing.sla.domain import DEFAULT_SLA
+from services.routing.sla.store import SLA_POLICIES, SlaStore, TenantSlaPolicy
 from tests.factories import T0
 from tests.fakes import FakeDatabase, RecordingOutbox
 

@@ -19,13 +19,17 @@ from contracts.events import Priority, SlaClock, Traveller
 from runtime.clock import FakeClock, epoch_ms
 from runtime.store import Repository
 from services.routing.api import case_view
-from services.routing.domain import Agent, Presence, RoutingCase, RoutingPolicy, TenantQueue
+from services.routing.assignment.domain.agents import Agent, Presence
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.assignment.domain.queues import TenantQueue
+from services.routing.domain.case import RoutingCase
 from services.routing.knowledge import E5Embedder, KnowledgeBase
-from services.routing.scheduler import SlaScheduler, SlaSettings
-from services.routing.sla import PriorityTerms, SlaPolicy, Targets, TimerKind
-from services.routing.sla_router import SlaRouter, register_sla_subscribers
-from services.routing.sla_store import SLA_POLICIES, TIMERS, SlaStore, StoredTimer, TenantSlaPolicy
+from services.routing.main import build_router as SlaRouter
+from services.routing.sla.domain import PriorityTerms, SlaPolicy, Targets, TimerKind
+from services.routing.sla.scheduler import SlaScheduler, SlaSettings
+from services.routing.sla.store import SLA_POLICIES, TIMERS, SlaStore, StoredTimer, TenantSlaPolicy
 from services.routing.store import AGENTS, CASES, POLICIES, QUEUES, RoutingStore
+from services.routing.subscribers import register as register_sla_subscribers
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
 from tests.unit.test_handlers import body, make_bus

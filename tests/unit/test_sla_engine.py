@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from contracts.events import Priority, SlaClock
 from runtime.clock import FakeClock
-from services.routing.sla import (
+from services.routing.sla.domain import (
     ALWAYS,
     DEFAULT_SLA,
     BusinessHours,

@@ -17,8 +17,11 @@ from contracts.events import BookingReference, Channel, Priority, ReferenceKind,
 from runtime import webhook_signature
 from runtime.clock import FakeClock
 from runtime.store import Repository
-from services.routing.care import Ingress, ProactiveCare, Refused
-from services.routing.care_store import (
+from services.routing.care.domain.incidents import AffectedTraveller, Disruption, TenantIncident
+from services.routing.care.domain.suppliers import SupplierReport, SupplierSettings
+from services.routing.care.domain.trips import Trip
+from services.routing.care.service import Ingress, ProactiveCare, Refused
+from services.routing.care.store import (
     AFFECTED,
     DISRUPTIONS,
     INCIDENTS,
@@ -28,9 +31,6 @@ from services.routing.care_store import (
     UNKNOWN_EVENTS,
     CareStore,
 )
-from services.routing.incidents import AffectedTraveller, Disruption, TenantIncident
-from services.routing.suppliers import SupplierReport, SupplierSettings
-from services.routing.trips import Trip
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
 

@@ -20,8 +20,8 @@ from runtime.auth import Principal, Role, issue_token
 from runtime.signing import Signer
 from runtime.web import install_error_handlers
 from runtime.webhook_signature import HEADER
+from services.routing.care.store import NONCES, SUPPLIER_REPORTS, UNKNOWN_EVENTS
 from services.routing.care_api import care_router
-from services.routing.care_store import NONCES, SUPPLIER_REPORTS, UNKNOWN_EVENTS
 from tests.factories import T0
 from tests.unit.test_supplier_care import Care, signed
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from services.routing import classify
-from services.routing.domain import DEFAULT_TRIAGE_THRESHOLD
+from services.routing.assignment.domain.queues import DEFAULT_TRIAGE_THRESHOLD
 from services.routing.triage import (
     DEFAULT_ARTIFACT,
     MODEL_VERSION,

@@ -2,7 +2,7 @@
 
 Each loop leases the due timers nobody holds (``SlaStore.claim``, one conditional
 write for the batch), fires them a few at a time through the case aggregate and
-its outbox (``SlaRouter.fire``), then sleeps until the next due timer or the
+its outbox (``Router.fire``: ``SlaClocks.fire``), then sleeps until the next due timer or the
 poll interval, whichever comes first. Several replicas share the work: a timer
 is leased by one of them; if that one dies, its lease runs out and another
 fires it; and even two firings of one timer commit once, because the case
@@ -15,22 +15,29 @@ import asyncio
 import logging
 import uuid
 from contextlib import suppress
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.clock import Clock, epoch_ms
-from services.routing.sla_router import Desks, SlaRouter
-from services.routing.sla_store import SlaStore, StoredTimer
+from services.routing.sla.service import Desks
+from services.routing.sla.store import SlaStore, StoredTimer
 
 log = logging.getLogger(__name__)
 
 
-class SlaSettings(BaseSettings):
-    """``TRIPCARE_SLA_*``: how often and how much the scheduler looks for due timers."""
+class Fires(Protocol):
+    """Who fires a due timer: the router (``service.Router.fire``)."""
 
-    model_config = SettingsConfigDict(env_prefix="TRIPCARE_SLA_", extra="ignore")
+    async def fire(self, timer: StoredTimer, desks: Desks | None = None) -> bool: ...
+
+
+class SlaSettings(BaseModel):
+    """How often and how much the scheduler looks for due timers (``TRIPCARE_SLA_*``,
+    read by ``config.RoutingSettings``)."""
+
+    model_config = ConfigDict(frozen=True)
 
     poll_interval_s: float = Field(
         default=0.5, gt=0, le=1.0, description="Longest sleep between two looks at the timers."
@@ -46,7 +53,7 @@ class SlaScheduler:
     def __init__(
         self,
         sla: SlaStore,
-        router: SlaRouter,
+        router: Fires,
         clock: Clock,
         settings: SlaSettings,
         registry: CollectorRegistry,

@@ -24,8 +24,8 @@ from contracts.events import SlaClock
 from runtime.aggregate import Aggregate
 from runtime.cache import TenantMemo
 from runtime.store import Document
-from services.routing.domain import RoutingCase
-from services.routing.sla import DEFAULT_SLA, SlaPolicy, TimerKind
+from services.routing.domain.case import RoutingCase
+from services.routing.sla.domain import DEFAULT_SLA, SlaPolicy, TimerKind
 
 TIMERS = "sla_timers"
 SLA_POLICIES = "sla_policies"

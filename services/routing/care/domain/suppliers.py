@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from contracts import events
 from contracts.events import NextStep
 from runtime.aggregate import Aggregate
-from services.routing.trips import IsoDate
+from services.routing.care.domain.trips import IsoDate
 
 SUPPLIER_SCOPE = "_suppliers"
 """The tenant id of supplier events and disruptions: they belong to no customer, and no
@@ -84,10 +83,12 @@ class Partner(BaseModel):
     name: str | None = None
 
 
-class SupplierSettings(BaseSettings):
-    """``TRIPCARE_SUPPLIER_PARTNERS``: ``{"ca": {"secrets": ["new", "old"]}, …}`` (JSON)."""
+class SupplierSettings(BaseModel):
+    """Partners allowed by the environment (``TRIPCARE_SUPPLIER_PARTNERS``:
+    ``{"ca": {"secrets": ["new", "old"]}, …}``, JSON) and the operator's tenant, read by
+    ``config.RoutingSettings``."""
 
-    model_config = SettingsConfigDict(env_prefix="TRIPCARE_SUPPLIER_", extra="ignore")
+    model_config = ConfigDict(frozen=True)
 
     partners: dict[str, Partner] = Field(default_factory=dict)
     operator_tenant: str = Field(

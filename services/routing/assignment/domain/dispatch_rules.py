@@ -14,13 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from contracts.events import Priority
-from services.routing.domain import (
-    GENERAL_QUEUE,
-    Agent,
-    AssignmentMode,
-    QueueDef,
-    pick_agent,
-)
+from services.routing.assignment.domain.agents import Agent, pick_agent
+from services.routing.assignment.domain.policy import AssignmentMode
+from services.routing.assignment.domain.queues import GENERAL_QUEUE, QueueDef
 
 _URGENCY = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 _LAST = datetime.max.replace(tzinfo=UTC)

@@ -17,9 +17,9 @@ from pymongo.errors import DuplicateKeyError
 
 from runtime.clock import epoch_ms
 from runtime.store import Document, Repository
-from services.routing.incidents import AffectedTraveller, Disruption, TenantIncident
-from services.routing.suppliers import SUPPLIER_SCOPE
-from services.routing.trips import Trip, TripStatus, segment_key
+from services.routing.care.domain.incidents import AffectedTraveller, Disruption, TenantIncident
+from services.routing.care.domain.suppliers import SUPPLIER_SCOPE
+from services.routing.care.domain.trips import Trip, TripStatus, segment_key
 
 TRIPS = "trips"
 DISRUPTIONS = "disruptions"

@@ -3,79 +3,54 @@ to a queue and an agent, and keep the case file in step with what agents do.
 
 Every consumer loads the case, takes its decisions in ``domain`` (after the I/O
 they need: tenant policy, queues, agents, articles), reserves the chosen agent
-with a versioned write and then commits the case with its events. A conflict
+(``assignment.slots``) and then commits the case with its events. A conflict
 anywhere retries the whole message; reservations are idempotent per ticket, so a
-retry finds the agent it already holds.
+retry finds the agent it already holds. The SLA clocks are a collaborator
+(``sla.service.SlaClocks``): the router asks it for the tenant's SLA terms when it
+routes, and has it write the case's timers before each commit and prune them after.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from contracts import events
 from contracts.envelope import Envelope
-from contracts.events import AppealLevel, CategoryConfidence, Priority
-from runtime.bus import Bus
+from contracts.events import AppealLevel, Priority
 from runtime.clock import Clock
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
-from services.routing.care import ProactiveCare
-from services.routing.domain import (
-    ANSWER_LANGUAGES,
-    Agent,
-    Assignment,
-    CaseStatus,
-    Correction,
-    Route,
-    RoutingCase,
-    RoutingPolicy,
-    Rule,
-    TriageView,
-    adjust_priority,
-    answer_language,
-    bot_refusal,
-    choose_agent,
-    corrected_category,
-    decide_bot,
-    select_queue,
-)
+from services.routing.assignment.domain.agents import Assignment, choose_agent
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.assignment.domain.queues import Rule, select_queue
+from services.routing.assignment.slots import AgentSlots
+from services.routing.care.service import ProactiveCare
+from services.routing.classifier import triage_view, warm_model
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.corrections import corrected_category, correction_for
+from services.routing.domain.priority import adjust_priority
+from services.routing.domain.route import Route
+from services.routing.domain.status import CaseStatus
+from services.routing.domain.triage_view import TriageView
+from services.routing.kb.domain import bot_refusal, decide_bot, reading_language
 from services.routing.knowledge import KnowledgeBase, answerable
-from services.routing.store import RoutingStore
-from services.routing.triage import Triage, TriageModel, default_model, normalise
+from services.routing.sla.service import Desks, SlaClocks
+from services.routing.sla.store import StoredTimer
+from services.routing.store import COMMAND_RETRIES, RoutingStore
+from services.routing.triage import TriageModel, normalise
 
-log = logging.getLogger(__name__)
-COMMAND_RETRIES = 10
+WAITING_ON_TRAVELLER = "waiting_on_traveller"
+WAITING_ON_SUPPLIER = "waiting_on_supplier"
+WAITING = frozenset({WAITING_ON_TRAVELLER, WAITING_ON_SUPPLIER})
+"""Intake's waiting statuses (``services.intake.domain.WAITING``), as ``ticket.status_changed``
+names them."""
 
 
 class NotClassified(Exception):
     """The case has no classification yet: nothing to correct."""
-
-
-def triage_view(triage: Triage) -> TriageView:
-    return TriageView(
-        language=triage.lang,
-        category=triage.category,
-        category_confidence=round(triage.category_confidence, 4),
-        urgency=triage.urgency,
-        urgency_confidence=round(triage.urgency_confidence, 4),
-        sentiment=triage.sentiment,
-        sentiment_confidence=round(triage.sentiment_confidence, 4),
-        language_confidence=round(triage.lang_confidence, 4),
-        top_categories=[
-            CategoryConfidence(category=c.category, confidence=round(c.probability, 4))
-            for c in triage.top_categories
-        ],
-        model_version=triage.model_version,
-    )
-
-
-def _warm_model() -> TriageModel:
-    model = default_model()
-    model.classify("warm up: 你好 こんにちは")  # builds the vectorizer's caches once
-    return model
 
 
 class Router:
@@ -87,19 +62,26 @@ class Router:
         *,
         threshold: float,
         care: ProactiveCare | None = None,
+        clocks: SlaClocks | None = None,
+        slots: AgentSlots | None = None,
     ) -> None:
+        """Without ``clocks`` the case's clocks run on the default SLA and no timer is kept."""
         self.store = store
         self.kb = kb
         self.clock = clock
         self.threshold = threshold
         self.care = care
-        self._model: TriageModel | None = None
+        self.clocks = clocks
         self.wake_dispatch: Callable[[str], None] = lambda _tenant: None
-        """Tells push assignment (``dispatch.Dispatcher.wake``) an agent may have room."""
+        """Tells push assignment (``assignment.dispatch.Dispatcher.wake``) an agent may have
+        room; bootstrap sets it. A slot the router's ``slots`` (or its clocks) free calls it."""
+        self.slots = slots or AgentSlots(store, clock)
+        self.slots.wake = lambda tenant_id: self.wake_dispatch(tenant_id)
+        self._model: TriageModel | None = None
 
     async def start(self) -> None:
         """Load the triage model and embed the seeded articles, once, before consuming."""
-        self._model = await asyncio.to_thread(_warm_model)
+        self._model = await asyncio.to_thread(warm_model)
         await self.kb.start()
 
     @property
@@ -150,7 +132,7 @@ class Router:
                 case.answer_by_bot(decision, self.threshold, now)
             else:
                 route = await self._route(case, policy, priority, note, bot_why=decision.why)
-                await self._reserve(case, route.assignment)
+                await self.slots.reserve(case, route.assignment)
                 case.route(route, opened.opened_at, now)
         if self.care:  # before the case commits: a redelivery after a crash still links it
             await self.care.cluster(envelope)
@@ -185,7 +167,7 @@ class Router:
             bot_why=None,
             appeal=reopened.appeal_level,
         )
-        await self._reserve(case, route.assignment)
+        await self.slots.reserve(case, route.assignment)
         case.reopen(reopened, route, self.clock.now())
         await self._commit(case, envelope, fresh)
 
@@ -202,19 +184,20 @@ class Router:
             )
             if category is not None:
                 await self.store.add_correction(
-                    self._correction(
+                    correction_for(
                         case,
                         category,
                         envelope.message_id,
                         kind="transfer",
                         by=moved.by,
+                        at=self.clock.now(),
                         to_queue=moved.to_queue,
                     )
                 )
         if moved.to_assignee != case.assignee:
-            await self._release(case)
+            await self.slots.release(case)
             if moved.to_assignee is not None:
-                await self._hold(case.tenant_id, moved.to_assignee, case.id)
+                await self.slots.hold(case.tenant_id, moved.to_assignee, case.id)
         case.transfer(moved)
         await self._commit(case, envelope, fresh)
 
@@ -222,20 +205,46 @@ class Router:
         case, fresh = await self._load(envelope, envelope.payload.ticket_id)
         if case is None:
             return
-        await self._release(case)
+        await self.slots.release(case)
         case.resolve(envelope.payload)
         await self._commit(case, envelope, fresh)
 
-    async def ticket_status_changed(self, envelope: Envelope[events.TicketStatusChanged]) -> None:
-        """Only a closed ticket concerns routing: its agent gets the slot back."""
-        if envelope.payload.to_status != "closed":
-            return
+    async def ticket_replied(self, envelope: Envelope[events.TicketReplied]) -> None:
+        """An agent answered: first or next response stops."""
         case, fresh = await self._load(envelope, envelope.payload.ticket_id)
         if case is None:
             return
-        await self._release(case)
-        case.close(envelope.payload)
+        case.respond(envelope.payload)
         await self._commit(case, envelope, fresh)
+
+    async def ticket_status_changed(self, envelope: Envelope[events.TicketStatusChanged]) -> None:
+        """Closing gives the agent the slot back; waiting pauses the customer clocks (and on a
+        supplier runs the supplier chase); leaving a wait resumes them."""
+        changed = envelope.payload
+        waits, resumes = changed.to_status in WAITING, changed.from_status in WAITING
+        closes = changed.to_status == "closed"
+        if not (closes or waits or resumes):
+            return
+        case, fresh = await self._load(envelope, changed.ticket_id)
+        if case is None:
+            return
+        if closes:
+            await self.slots.release(case)
+            case.close(changed)
+        else:
+            if resumes:
+                case.end_wait(changed)
+            if waits:
+                case.wait_on(changed, supplier=changed.to_status == WAITING_ON_SUPPLIER)
+        await self._commit(case, envelope, fresh)
+
+    # ------------------------------------------------------------------ SLA timers
+
+    async def fire(self, timer: StoredTimer, desks: Desks | None = None) -> bool:
+        """A due SLA timer: warn or breach (``SlaClocks.fire``); True once committed."""
+        if self.clocks is None:
+            raise RuntimeError("this router keeps no SLA clocks")
+        return await self.clocks.fire(timer, desks)
 
     # ------------------------------------------------------------------ commands (HTTP)
 
@@ -252,8 +261,13 @@ class Router:
                 raise NotFound(ticket_id)
             if case.triage is None:
                 raise NotClassified(ticket_id)
-            correction = self._correction(
-                case, category, f"{ticket_id}:{by}:{category}", kind="recategorised", by=by
+            correction = correction_for(
+                case,
+                category,
+                f"{ticket_id}:{by}:{category}",
+                kind="recategorised",
+                by=by,
+                at=self.clock.now(),
             )
             try:
                 if case.status is CaseStatus.OPEN and case.queue is not None:
@@ -262,7 +276,7 @@ class Router:
                     )
                     route = await self._reroute(case, corrected)
                     correction = correction.model_copy(update={"to_queue": route.queue.id})
-                    await self._reserve(case, route.assignment)
+                    await self.slots.reserve(case, route.assignment)
                     case.recategorise(category, route, by=by, now=self.clock.now())
                 else:
                     case.triage = case.triage.model_copy(update={"category": category})
@@ -287,6 +301,8 @@ class Router:
         return case, False
 
     async def _commit(self, case: RoutingCase, envelope: Envelope[Any], fresh: bool) -> None:
+        """Save the case with its events; its SLA timers are written before, pruned after."""
+        gone = await self.clocks.schedule(case) if self.clocks else []
         if fresh:
             try:
                 await self.store.cases.add(case, envelope)
@@ -294,6 +310,8 @@ class Router:
                 raise ConcurrencyError(case.id) from exc
         else:
             await self.store.cases.save(case, envelope)
+        if self.clocks:
+            await self.clocks.prune(gone)
 
     def _priority(
         self, case: RoutingCase, policy: RoutingPolicy, departs_in: timedelta | None = None
@@ -331,13 +349,17 @@ class Router:
                 ticket_id=case.id,
                 queue=queue,
                 category=case.triage.category if case.triage else None,
-                language=self._language(case),
+                language=reading_language(case.triage, case.traveller),
                 account_manager=policy.account_manager_for(traveller)
                 if rule is Rule.CATEGORY
                 else None,
                 mode=policy.assignment,
             )
-        return Route(queue, rule, assignment, priority, note, bot_why)
+        route = Route(queue, rule, assignment, priority, note, bot_why)
+        if self.clocks is None:
+            return route
+        sla, on_trip = await self.clocks.terms(case)
+        return replace(route, sla=sla, on_trip=on_trip)
 
     async def _reroute(self, case: RoutingCase, corrected: TriageView) -> Route:
         """The route after a re-categorisation: the new family queue, or the same one."""
@@ -363,80 +385,3 @@ class Router:
         """Every category's probability for the text (the triage keeps only the top three)."""
         row = self.model.probabilities([normalise(text)])["category"][0]
         return dict(zip(self.model.heads["category"].classes, map(float, row), strict=True))
-
-    @staticmethod
-    def _language(case: RoutingCase) -> str | None:
-        """The language an agent must read: the contact's, else the traveller's preference."""
-        if case.triage is not None and case.triage.language in ANSWER_LANGUAGES:
-            return case.triage.language
-        return answer_language(case.traveller.language if case.traveller else None)
-
-    async def _reserve(self, case: RoutingCase, assignment: Assignment) -> None:
-        """Take a slot of the chosen agent before the case names them (versioned write)."""
-        if case.assignee is not None and case.assignee != assignment.assignee:
-            await self._release(case)
-        agent = assignment.agent
-        if agent is None:
-            return
-        if not agent.holds(case.id):
-            agent.take(case.id, self.clock.now())
-            await self.store.agents.save(agent)
-
-    async def _hold(self, tenant_id: str, agent_id: str, ticket_id: str) -> None:
-        """An agent named by a transfer holds the ticket, beyond capacity if need be."""
-        try:
-            await self.store.agents.change(
-                tenant_id,
-                Agent.key(tenant_id, agent_id),
-                lambda agent: agent.take(ticket_id, self.clock.now()),
-            )
-        except NotFound:
-            log.info("transfer to %s, who is not a registered agent of %s", agent_id, tenant_id)
-
-    async def _release(self, case: RoutingCase) -> None:
-        if case.assignee is None:
-            return
-        key = Agent.key(case.tenant_id, case.assignee)
-        agent = await self.store.agents.get(case.tenant_id, key)
-        if agent is not None and agent.holds(case.id):
-            agent.release(case.id)
-            await self.store.agents.save(agent)
-            self.wake_dispatch(case.tenant_id)
-
-    def _correction(
-        self,
-        case: RoutingCase,
-        category: str,
-        correction_id: str,
-        *,
-        kind: str,
-        by: str,
-        to_queue: str | None = None,
-    ) -> Correction:
-        triage = case.triage
-        assert triage is not None
-        return Correction(
-            id=correction_id,
-            tenant_id=case.tenant_id,
-            ticket_id=case.id,
-            text=case.text,
-            language=triage.language,
-            category=category,
-            predicted=triage.category,
-            urgency=triage.urgency,
-            sentiment=triage.sentiment,
-            kind=kind,
-            by=by,
-            from_queue=case.queue,
-            to_queue=to_queue,
-            at=self.clock.now(),
-        )
-
-
-def register_subscribers(bus: Bus, router: Router) -> None:
-    bus.subscriber(events.TicketOpened)(router.ticket_opened)
-    bus.subscriber(events.TicketFollowedUp)(router.ticket_followed_up)
-    bus.subscriber(events.TicketReopened)(router.ticket_reopened)
-    bus.subscriber(events.TicketTransferred)(router.ticket_transferred)
-    bus.subscriber(events.TicketResolved)(router.ticket_resolved)
-    bus.subscriber(events.TicketStatusChanged)(router.ticket_status_changed)

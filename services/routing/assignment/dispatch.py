@@ -22,21 +22,15 @@ import logging
 from contextlib import suppress
 from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Priority
 from runtime.clock import Clock
 from runtime.store import ConcurrencyError, Document, NotFound
-from services.routing.dispatch_rules import Handout, Waiting, next_handout
-from services.routing.domain import (
-    ANSWER_LANGUAGES,
-    Agent,
-    Assignment,
-    CaseStatus,
-    Presence,
-    answer_language,
-)
+from services.routing.assignment.domain.agents import Agent, Assignment, Presence
+from services.routing.assignment.domain.dispatch_rules import Handout, Waiting, next_handout
+from services.routing.domain.status import CaseStatus
+from services.routing.kb.domain import ANSWER_LANGUAGES, answer_language
 from services.routing.store import RoutingStore
 
 log = logging.getLogger(__name__)
@@ -55,10 +49,11 @@ MAX_WAITING_READ = 2_000
 HANDOUTS_PER_WAKE = 200
 
 
-class DispatchSettings(BaseSettings):
-    """``TRIPCARE_DISPATCH_*``: the safety-net sweep of push assignment."""
+class DispatchSettings(BaseModel):
+    """The safety-net sweep of push assignment (``TRIPCARE_DISPATCH_*``, read by
+    ``config.RoutingSettings``)."""
 
-    model_config = SettingsConfigDict(env_prefix="TRIPCARE_DISPATCH_", extra="ignore")
+    model_config = ConfigDict(frozen=True)
 
     sweep_s: float = Field(
         default=5.0, gt=0, description="Every tenant with a free online agent is looked at."

@@ -22,8 +22,8 @@ from contracts import events
 from contracts.events import Channel, NextStep, Priority, Traveller
 from runtime.aggregate import Aggregate
 from runtime.clock import epoch_ms
-from services.routing.suppliers import KINDS, SUPPLIER_SCOPE
-from services.routing.trips import IsoDate, normal_reference, segment_key
+from services.routing.care.domain.suppliers import KINDS, SUPPLIER_SCOPE
+from services.routing.care.domain.trips import IsoDate, normal_reference, segment_key
 
 DELAY_STEP_MIN = 60
 """A delay (or a departure time) that moves by this much is news to the traveller."""

@@ -24,36 +24,34 @@ from contracts.envelope import Envelope
 from contracts.events import ReferenceKind
 from contracts.text import EARLIEST, LATEST, Instant, Line, Text
 from runtime import webhook_signature
-from runtime.bus import Bus
 from runtime.clock import Clock
 from runtime.errors import validation_detail
-from runtime.service import ServiceRuntime
 from runtime.store import AlreadyExists, Repository
-from services.routing.care_store import (
-    AFFECTED,
-    DISRUPTIONS,
-    INCIDENTS,
-    PARTNERS,
-    SUPPLIER_REPORTS,
-    TRIPS,
-    CareStore,
-    Replayed,
-)
-from services.routing.incidents import (
+from services.routing.care.domain.incidents import (
     AffectedTraveller,
     Candidate,
     Disruption,
     TenantIncident,
     choose_incident,
 )
-from services.routing.partners import PartnerRegistration, PartnerSecrets
-from services.routing.suppliers import (
+from services.routing.care.domain.suppliers import (
     SUPPLIER_SCOPE,
     SupplierReport,
     SupplierSettings,
     normalise_kind,
 )
-from services.routing.trips import Trip, TripSegment, next_departure, normal_reference, travelling
+from services.routing.care.domain.trips import (
+    Trip,
+    TripSegment,
+    next_departure,
+    normal_reference,
+    travelling,
+)
+from services.routing.care.partners import PartnerSecrets
+from services.routing.care.store import (
+    CareStore,
+    Replayed,
+)
 
 log = logging.getLogger(__name__)
 FAN_OUT_CONCURRENCY = 16
@@ -332,25 +330,3 @@ class ProactiveCare:
         key = TenantIncident.key(chosen.incident_id, tenant_id)
         await self.store.incidents.upsert(envelope, key, view, link, tenant_id=tenant_id)
         return chosen.incident_id
-
-
-def register_care_subscribers(bus: Bus, care: ProactiveCare) -> None:
-    bus.subscriber(events.BookingUpserted)(care.booking_upserted)
-    bus.subscriber(events.BookingCancelled)(care.booking_cancelled)
-    bus.subscriber(events.SupplierStatusChanged)(care.supplier_status)
-    bus.subscriber(events.DisruptionRevised)(care.disruption_revised)
-
-
-def build_care(runtime: ServiceRuntime, settings: SupplierSettings | None = None) -> ProactiveCare:
-    """Proactive care's repositories on routing's database (wired by ``main``)."""
-    store = CareStore(
-        runtime.db,
-        trips=runtime.repository(TRIPS, Trip),
-        disruptions=runtime.repository(DISRUPTIONS, Disruption),
-        incidents=runtime.repository(INCIDENTS, TenantIncident),
-        affected=runtime.repository(AFFECTED, AffectedTraveller),
-    )
-    reports = runtime.repository(SUPPLIER_REPORTS, SupplierReport)
-    settings = settings or SupplierSettings()
-    partners = PartnerSecrets(runtime.repository(PARTNERS, PartnerRegistration), settings)
-    return ProactiveCare(store, reports, runtime.clock, settings, partners)

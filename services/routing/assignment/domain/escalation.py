@@ -15,25 +15,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from contracts.events import EscalationLevel
-from services.routing.domain import (
-    EXPERT_QUEUE,
-    GENERAL_QUEUE,
-    Agent,
-    Assignment,
-    Presence,
-    QueueDef,
-    RoutingCase,
-    RoutingPolicy,
-    choose_agent,
-)
+from services.routing.assignment.domain.agents import Agent, Assignment, Presence, choose_agent
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.assignment.domain.queues import EXPERT_QUEUE, GENERAL_QUEUE, QueueDef
+from services.routing.domain.triage_view import TriageView
 
 LADDER = (
     EscalationLevel.SENIOR_AGENT,
     EscalationLevel.EXPERT_TEAM,
     EscalationLevel.MANAGEMENT,
 )
+
+
+class Breached(Protocol):
+    """What the ladder reads of a breached case (``domain.case.RoutingCase``): a protocol, so
+    the case file may name an ``Escalation`` without this module importing the case."""
+
+    id: str
+    tenant_id: str
+    assignee: str | None
+    queue: str | None
+    escalation: EscalationLevel | None
+    triage: TriageView | None
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ def next_rungs(current: EscalationLevel | None) -> tuple[EscalationLevel, ...]:
 
 
 def escalate(
-    case: RoutingCase,
+    case: Breached,
     agents: Sequence[Agent],
     queues: Mapping[str, QueueDef],
     policy: RoutingPolicy,
@@ -79,7 +85,7 @@ def escalate(
 
 
 def _climb(
-    case: RoutingCase,
+    case: Breached,
     agents: Sequence[Agent],
     queues: Mapping[str, QueueDef],
     policy: RoutingPolicy,
@@ -121,7 +127,7 @@ def _climb(
 
 
 def _management(
-    case: RoutingCase, agents: Sequence[Agent], policy: RoutingPolicy, language: str | None
+    case: Breached, agents: Sequence[Agent], policy: RoutingPolicy, language: str | None
 ) -> Escalation:
     """Management is told; the owner keeps the ticket, else a manager takes it by name."""
     owner = case.assignee
@@ -141,7 +147,7 @@ def _management(
     )
 
 
-def _anyone_online(case: RoutingCase, agents: Sequence[Agent], language: str | None) -> Assignment:
+def _anyone_online(case: Breached, agents: Sequence[Agent], language: str | None) -> Assignment:
     """No owner and no manager named: the least-loaded online agent who reads the language,
     experts first, beyond capacity (a breached ticket must have a person)."""
     online = [

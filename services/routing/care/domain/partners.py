@@ -25,8 +25,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from runtime.aggregate import Aggregate
-from runtime.store import Repository
-from services.routing.suppliers import SUPPLIER_SCOPE, SupplierSettings
+from services.routing.care.domain.suppliers import SUPPLIER_SCOPE
 
 MAX_ACTIVE = 2
 
@@ -89,27 +88,3 @@ class PartnerRegistration(Aggregate):
     @property
     def active(self) -> list[str]:
         return [s.secret for s in self.secrets]
-
-
-class PartnerSecrets:
-    """Where the ingress finds a partner's active secrets: the store, else the environment."""
-
-    def __init__(
-        self, registrations: Repository[PartnerRegistration] | None, settings: SupplierSettings
-    ) -> None:
-        self.registrations = registrations
-        self.settings = settings
-
-    def bootstrap(self, partner: str) -> str | None:
-        """The environment's current secret of this partner (the first listed), if any."""
-        known = self.settings.partners.get(partner)
-        return known.secrets[0] if known else None
-
-    async def active(self, partner: str) -> list[str] | None:
-        """The secrets to verify against; None for a partner nobody registered."""
-        if self.registrations is not None:
-            stored = await self.registrations.get(SUPPLIER_SCOPE, partner)
-            if stored is not None:
-                return stored.active
-        bootstrap = self.settings.partners.get(partner)
-        return list(bootstrap.secrets) if bootstrap else None

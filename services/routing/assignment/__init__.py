@@ -1,0 +1,1 @@
+"""Assignment: queues, agents, the tenant policy, escalation and push dispatch."""

@@ -1,0 +1,1 @@
+"""Assignment's rules. Pure: no store, bus or HTTP; every instant passed in."""

@@ -1,0 +1,136 @@
+"""Queues: the defaults, a tenant's own, and which queue a case goes to (and by which rule).
+Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.events import AppealLevel, Priority
+from runtime.aggregate import Aggregate
+from services.routing.domain.triage_view import COMPLAINT, UNSURE_CATEGORY, TriageView
+
+EXPERT_QUEUE = "expert"
+GENERAL_QUEUE = "general"
+TRIAGE_QUEUE = "triage"
+RESERVED_QUEUES = frozenset({EXPERT_QUEUE, GENERAL_QUEUE, TRIAGE_QUEUE})
+DEFAULT_TRIAGE_THRESHOLD = 0.5
+"""Below this calibrated category probability a case goes to the triage queue ("needs a
+human look") instead of a team; a tenant sets its own in its routing policy."""
+
+
+class QueueDef(BaseModel):
+    """A queue: the categories it takes (none: a catch-all desk) and who may work it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    categories: tuple[str, ...] = ()
+    expert_only: bool = False
+
+
+DEFAULT_QUEUES: tuple[QueueDef, ...] = (
+    QueueDef(
+        id="booking",
+        name="Booking & changes",
+        categories=("booking_failure", "change_rebook", "cancel_refund"),
+    ),
+    QueueDef(id="disruption", name="Disruption desk", categories=("flight_disruption", "baggage")),
+    QueueDef(
+        id="hotel_ground", name="Hotel & ground", categories=("hotel_issue", "ground_transport")
+    ),
+    QueueDef(
+        id="finance",
+        name="Finance: invoices, reimbursement, billing",
+        categories=("invoice", "reimbursement", "billing"),
+    ),
+    QueueDef(
+        id="accounts",
+        name="Accounts & approvals",
+        categories=("account_access", "approval", "policy_question"),
+    ),
+    QueueDef(id="complaints", name="Complaints", categories=(COMPLAINT,), expert_only=True),
+    QueueDef(id=EXPERT_QUEUE, name="Expert desk: critical cases and appeals", expert_only=True),
+    QueueDef(id=GENERAL_QUEUE, name="General desk"),
+    QueueDef(id=TRIAGE_QUEUE, name="Triage: needs a human look"),
+)
+
+
+def catalogue(tenant_queues: Iterable[QueueDef]) -> dict[str, QueueDef]:
+    """The tenant's queues, then the defaults they do not redefine (lookup order matters)."""
+    queues = {q.id: q for q in tenant_queues}
+    for default in DEFAULT_QUEUES:
+        queues.setdefault(default.id, default)
+    return queues
+
+
+class Rule(StrEnum):
+    """Why a case went to its queue (``TicketRouted.rule``)."""
+
+    APPEAL = "appeal"
+    CRITICAL = "critical"
+    COMPLAINT = "complaint"
+    CATEGORY = "category"
+    LOW_CONFIDENCE = "low-confidence"
+    RECATEGORISED = "recategorised"
+    URGENCY_RAISED = "urgency-raised"
+    SLA_ESCALATED = "sla-escalated"
+    DISPATCHED = "dispatched"
+    """A waiting case pushed to an agent who freed capacity (``assignment.dispatch``)."""
+
+
+def select_queue(
+    triage: TriageView | None,
+    priority: Priority,
+    queues: Mapping[str, QueueDef],
+    *,
+    appeal: AppealLevel | None = None,
+    threshold: float = DEFAULT_TRIAGE_THRESHOLD,
+) -> tuple[QueueDef, Rule]:
+    """Appeals and critical cases to the expert desk; otherwise the category's family queue.
+
+    A complaint goes to the complaints queue (experts only); a case whose category the
+    classifier is less sure of than the tenant's ``threshold`` goes to the triage queue
+    to be sorted by a person; a confident ``other`` to the general desk.
+    """
+    if appeal is not None:
+        return queues[EXPERT_QUEUE], Rule.APPEAL
+    if priority is Priority.CRITICAL:
+        return queues[EXPERT_QUEUE], Rule.CRITICAL
+    if triage is None:
+        return queues[TRIAGE_QUEUE], Rule.LOW_CONFIDENCE
+    if triage.category != COMPLAINT and triage.category_confidence < threshold:
+        return queues[TRIAGE_QUEUE], Rule.LOW_CONFIDENCE
+    if triage.category == UNSURE_CATEGORY:
+        return queues[GENERAL_QUEUE], Rule.CATEGORY
+    family = family_queue(triage.category, queues)
+    rule = Rule.COMPLAINT if triage.category == COMPLAINT else Rule.CATEGORY
+    return family or queues[GENERAL_QUEUE], rule
+
+
+def family_queue(category: str, queues: Mapping[str, QueueDef]) -> QueueDef | None:
+    return next((q for q in queues.values() if category in q.categories), None)
+
+
+class TenantQueue(Aggregate):
+    """A queue a tenant defined or redefined (``/v1/queues``)."""
+
+    queue_id: str
+    name: str
+    categories: list[str] = Field(default_factory=list)
+    expert_only: bool = False
+
+    @staticmethod
+    def key(tenant_id: str, queue_id: str) -> str:
+        return f"{tenant_id}:{queue_id}"
+
+    def definition(self) -> QueueDef:
+        return QueueDef(
+            id=self.queue_id,
+            name=self.name,
+            categories=tuple(self.categories),
+            expert_only=self.expert_only,
+        )

@@ -1,0 +1,71 @@
+"""Agents' slots: a case takes one of its agent's with a versioned write of the agent
+document before the case names them, and gives it back when it leaves them.
+
+A conflict retries the caller's whole message or command; reservations are
+idempotent per ticket, so a retry finds the slot it already holds. Whenever a
+slot frees up, ``wake`` tells push assignment (``assignment.dispatch.Dispatcher.wake``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from runtime.clock import Clock
+from runtime.store import NotFound
+from services.routing.assignment.domain.agents import Agent, Assignment
+from services.routing.domain.case import RoutingCase
+from services.routing.store import RoutingStore
+
+log = logging.getLogger(__name__)
+
+
+class AgentSlots:
+    def __init__(self, store: RoutingStore, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+        self.wake: Callable[[str], None] = lambda _tenant: None
+        """Tells push assignment an agent of this tenant may have room (``Router`` sets it)."""
+
+    async def reserve(self, case: RoutingCase, assignment: Assignment) -> None:
+        """Take a slot of the chosen agent before the case names them (versioned write)."""
+        if case.assignee is not None and case.assignee != assignment.assignee:
+            await self.release(case)
+        agent = assignment.agent
+        if agent is None:
+            return
+        if not agent.holds(case.id):
+            agent.take(case.id, self.clock.now())
+            await self.store.agents.save(agent)
+
+    async def hold(self, tenant_id: str, agent_id: str, ticket_id: str) -> None:
+        """An agent named by a transfer holds the ticket, beyond capacity if need be."""
+        try:
+            await self.store.agents.change(
+                tenant_id,
+                Agent.key(tenant_id, agent_id),
+                lambda agent: agent.take(ticket_id, self.clock.now()),
+            )
+        except NotFound:
+            log.info("transfer to %s, who is not a registered agent of %s", agent_id, tenant_id)
+
+    async def release(self, case: RoutingCase) -> None:
+        """The case's agent gets its slot back."""
+        if case.assignee is None:
+            return
+        key = Agent.key(case.tenant_id, case.assignee)
+        agent = await self.store.agents.get(case.tenant_id, key)
+        if agent is not None and agent.holds(case.id):
+            agent.release(case.id)
+            await self.store.agents.save(agent)
+            self.wake(case.tenant_id)
+
+    async def give_back(self, tenant_id: str, agent_id: str, ticket_id: str) -> None:
+        """A slot reserved for a commit that lost its race is free again."""
+        try:
+            await self.store.agents.change(
+                tenant_id, Agent.key(tenant_id, agent_id), lambda agent: agent.release(ticket_id)
+            )
+        except NotFound:
+            return
+        self.wake(tenant_id)

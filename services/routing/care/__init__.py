@@ -1,0 +1,1 @@
+"""Proactive care: the trips read model, supplier events, incidents and proactive notices."""

@@ -1,0 +1,1 @@
+"""Proactive care's rules. Pure: no store, bus or HTTP; every instant passed in."""

@@ -1,0 +1,32 @@
+"""Where the supplier ingress finds a partner's active webhook secrets: its registration in
+the store (``domain.partners``), else ``TRIPCARE_SUPPLIER_PARTNERS``."""
+
+from __future__ import annotations
+
+from runtime.store import Repository
+from services.routing.care.domain.partners import PartnerRegistration
+from services.routing.care.domain.suppliers import SUPPLIER_SCOPE, SupplierSettings
+
+
+class PartnerSecrets:
+    """Where the ingress finds a partner's active secrets: the store, else the environment."""
+
+    def __init__(
+        self, registrations: Repository[PartnerRegistration] | None, settings: SupplierSettings
+    ) -> None:
+        self.registrations = registrations
+        self.settings = settings
+
+    def bootstrap(self, partner: str) -> str | None:
+        """The environment's current secret of this partner (the first listed), if any."""
+        known = self.settings.partners.get(partner)
+        return known.secrets[0] if known else None
+
+    async def active(self, partner: str) -> list[str] | None:
+        """The secrets to verify against; None for a partner nobody registered."""
+        if self.registrations is not None:
+            stored = await self.registrations.get(SUPPLIER_SCOPE, partner)
+            if stored is not None:
+                return stored.active
+        bootstrap = self.settings.partners.get(partner)
+        return list(bootstrap.secrets) if bootstrap else None

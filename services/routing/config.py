@@ -1,0 +1,101 @@
+"""Every setting routing reads: the shared ones (``runtime.settings``) and its own, under
+their ``TRIPCARE_SLA_*``, ``TRIPCARE_DISPATCH_*`` and ``TRIPCARE_SUPPLIER_*`` names.
+
+Each of routing's own fields is named by its environment variable (its alias) and is
+None when unset: the defaults and bounds live in the parameter objects the workers
+take (``SlaSettings``, ``DispatchSettings``, ``SupplierSettings``), which ``sla``,
+``dispatch`` and ``suppliers`` build and validate at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from runtime.settings import Settings
+from services.routing.assignment.dispatch import DispatchSettings
+from services.routing.care.domain.suppliers import Partner, SupplierSettings
+from services.routing.sla.scheduler import SlaSettings
+
+
+class RoutingSettings(Settings):
+    model_config = SettingsConfigDict(env_prefix="TRIPCARE_", extra="ignore", validate_by_name=True)
+
+    service: str = "routing"
+
+    sla_poll_interval_s: float | None = Field(
+        default=None,
+        validation_alias="TRIPCARE_SLA_POLL_INTERVAL_S",
+        description="Longest sleep between two looks at the SLA timers (default 0.5, at most 1).",
+    )
+    sla_lease_s: float | None = Field(
+        default=None,
+        validation_alias="TRIPCARE_SLA_LEASE_S",
+        description="A claimed timer not fired within this goes to another replica (10).",
+    )
+    sla_batch: int | None = Field(
+        default=None, validation_alias="TRIPCARE_SLA_BATCH", description="Timers claimed per look."
+    )
+    sla_concurrency: int | None = Field(
+        default=None, validation_alias="TRIPCARE_SLA_CONCURRENCY", description="Fired at once."
+    )
+    dispatch_sweep_s: float | None = Field(
+        default=None,
+        validation_alias="TRIPCARE_DISPATCH_SWEEP_S",
+        description="Every tenant with a free online agent is looked at this often (5).",
+    )
+    supplier_partners: dict[str, Partner] | None = Field(
+        default=None,
+        validation_alias="TRIPCARE_SUPPLIER_PARTNERS",
+        description='Partners\' webhook secrets: {"ca": {"secrets": ["new", "old"]}, …} (JSON).',
+    )
+    supplier_operator_tenant: str | None = Field(
+        default=None,
+        validation_alias="TRIPCARE_SUPPLIER_OPERATOR_TENANT",
+        description="The platform operator's own tenant (``tripcare``).",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment names routing's own settings only by their alias
+        (``TRIPCARE_SLA_BATCH``), never by field name (``TRIPCARE_SLA_BATCH`` happens to be
+        both, but ``TRIPCARE_SUPPLIER_PARTNERS`` must not also be read as a shared setting)."""
+        env_settings.config = {**env_settings.config, "validate_by_name": False}
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
+
+    @classmethod
+    def of(cls, shared: Settings | None) -> RoutingSettings:
+        """Routing's settings from the shared ones a caller passed, the rest from the
+        environment (tests and tools pass ``runtime.settings.Settings``)."""
+        if isinstance(shared, cls):
+            return shared
+        return cls(**(shared.model_dump() if shared else {}))
+
+    @property
+    def sla(self) -> SlaSettings:
+        return SlaSettings.model_validate(self._given("sla_"))
+
+    @property
+    def dispatch(self) -> DispatchSettings:
+        return DispatchSettings.model_validate(self._given("dispatch_"))
+
+    @property
+    def suppliers(self) -> SupplierSettings:
+        return SupplierSettings.model_validate(self._given("supplier_"))
+
+    def _given(self, prefix: str) -> dict[str, Any]:
+        """The settings set under ``prefix``, by the parameter object's field names."""
+        return {
+            name.removeprefix(prefix): value
+            for name, value in self
+            if name.startswith(prefix) and value is not None
+        }

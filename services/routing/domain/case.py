@@ -1,0 +1,398 @@
+"""Routing's rules: priority, queue, agent, and whether the bot may answer. Pure, time passed in.
+
+A case file per ticket keeps what the classifier read and every decision taken
+on it, so that each decision can be explained on the ticket's timeline
+(``TicketRouted.reason``, ``TicketBotAnswered.reason``) and learnt from when an
+agent corrects it. The rules and their order are documented in docs/routing.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from pydantic import Field
+
+from contracts import events
+from contracts.events import Channel, EscalationLevel, Priority, SlaClock, Traveller
+from runtime.aggregate import Aggregate
+from services.routing.assignment.domain.agents import Assignment
+from services.routing.assignment.domain.escalation import Escalation
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.assignment.domain.queues import GENERAL_QUEUE, Rule
+from services.routing.domain.priority import (
+    RAISED,
+    UrgencySignals,
+    adjust_priority,
+    highest,
+    is_negative,
+    rank,
+    triage_priority,
+)
+from services.routing.domain.route import Route
+from services.routing.domain.status import REOPENED_AFTER_BOT, BotAnswer, CaseStatus
+from services.routing.domain.triage_view import TriageView
+from services.routing.kb.domain import BotDecision
+from services.routing.sla.domain import CaseSla, ClockRun, Tier, TimerKind
+
+MAX_TEXT_KEPT = 4_000
+"""Characters of the contact a case keeps: enough to learn from a correction."""
+
+
+class RoutingCase(Aggregate):
+    status: CaseStatus = CaseStatus.PENDING
+    traveller: Traveller | None = None
+    channel: Channel | None = None
+    text: str = ""
+    names_booking: bool = False
+    triage: TriageView | None = None
+    base_priority: Priority = Priority.NORMAL
+    priority: Priority = Priority.NORMAL
+    repeat_contacts: int = 0
+    human_only: str | None = None
+    """Set once the bot must never answer this ticket again, with the reason."""
+    proactive: bool = False
+    queue: str | None = None
+    assignee: str | None = None
+    rule: Rule | None = None
+    reason: str | None = None
+    bot: BotAnswer | None = None
+    bot_decision: str | None = None
+    opened_at: datetime | None = None
+    clock_started_at: datetime | None = None
+    first_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    first_response_met: bool | None = None
+    resolution_met: bool | None = None
+    sla: CaseSla = Field(default_factory=CaseSla)
+    escalation: EscalationLevel | None = None
+    """How far a breached SLA has escalated the current run (docs/sla.md)."""
+    managers: tuple[str | None, str | None] = (None, None)
+    """The tenant's account and support manager as its policy named them when last read:
+    ``ticket.routed`` carries them, so notify alerts them of critical tickets."""
+
+    @classmethod
+    def blank(cls, tenant_id: str, ticket_id: str) -> RoutingCase:
+        return cls(id=ticket_id, tenant_id=tenant_id)
+
+    @staticmethod
+    def contact_text(opened: events.TicketOpened) -> str:
+        """What is classified and learnt from: the subject line and the text."""
+        text = f"{opened.subject}\n{opened.text}" if opened.subject else opened.text
+        return text[:MAX_TEXT_KEPT]
+
+    @property
+    def routable(self) -> bool:
+        """No decision taken yet, and not resolved before we heard the ticket open."""
+        return self.status is CaseStatus.PENDING and self.resolved_at is None
+
+    def take_opening(self, opened: events.TicketOpened, triage: TriageView) -> None:
+        """Remember the contact and what the classifier read; decisions come separately."""
+        self.traveller = opened.traveller
+        self.channel = opened.channel
+        self.text = self.contact_text(opened)
+        self.names_booking = bool(opened.references)
+        self.proactive = opened.proactive
+        self.opened_at = opened.opened_at
+        self.triage = triage
+        self.base_priority = triage_priority(triage.urgency, opened.priority)
+        self._score()
+
+    @property
+    def waiting_for_agent(self) -> bool:
+        """Open in a queue with nobody on it: what dispatch hands out."""
+        return self.status is CaseStatus.OPEN and self.queue is not None and self.assignee is None
+
+    def hand_to(self, assignment: Assignment, now: datetime) -> None:
+        """An agent with room takes this waiting case; its queue, priority and clocks stay."""
+        self.assignee = assignment.assignee
+        self.rule = Rule.DISPATCHED
+        self._publish(f"queue {self.queue}: {assignment.note}", now)
+
+    def know_managers(self, policy: RoutingPolicy) -> None:
+        """Remember who the tenant's policy names to alert (carried on ``ticket.routed``)."""
+        self.managers = (policy.account_manager, policy.support_manager)
+
+    def signals(self, vip: str | None, departs_in: timedelta | None = None) -> UrgencySignals:
+        return UrgencySignals(
+            vip=vip,
+            negative_sentiment=is_negative(self.triage),
+            repeat_contacts=self.repeat_contacts,
+            departs_in=departs_in,
+        )
+
+    def answer_by_bot(self, decision: BotDecision, threshold: float, now: datetime) -> None:
+        """Send the article's answer; the ticket waits as bot-answered."""
+        match, language = decision.match, decision.language
+        assert match is not None
+        assert language is not None
+        assert self.traveller is not None
+        assert self.channel is not None
+        title, answer = match.answers[language]
+        self.status = CaseStatus.BOT_ANSWERED
+        self.queue = None
+        self.assignee = None
+        self.rule = None
+        self.bot = BotAnswer(
+            article_id=match.article_id,
+            title=title,
+            language=language,
+            confidence=match.score,
+            answered_at=now,
+        )
+        self.bot_decision = decision.why
+        self.first_response_at = now
+        triage = self.triage
+        self.reason = (
+            f"category {triage.summary() if triage else 'unknown'}; bot answered: {decision.why}"
+        )
+        self.raise_event(
+            events.TicketBotAnswered(
+                ticket_id=self.id,
+                channel=self.channel,
+                traveller=self.traveller,
+                article_id=match.article_id,
+                title=title,
+                answer=answer,
+                language=language,
+                confidence=round(match.score, 4),
+                threshold=threshold,
+                category=triage.category if triage else None,
+                top_categories=triage.top_categories if triage else [],
+                reason=self.reason,
+                answered_at=now,
+            )
+        )
+
+    def route(
+        self,
+        route: Route,
+        clock_start: datetime,
+        now: datetime,
+        *,
+        why: str = "",
+        tier: Tier = Tier.NEW,
+    ) -> None:
+        """Hand the case to a queue (and an agent, if one is free) with SLA clocks from
+        ``clock_start``: fresh ones when it is a new start, else retargeted to the priority."""
+        self.status = CaseStatus.OPEN
+        self.priority = route.priority
+        self.queue = route.queue.id
+        self.assignee = route.assignment.assignee
+        self.rule = route.rule
+        self.bot_decision = route.bot_why or self.human_only
+        if clock_start != self.clock_started_at:
+            respond = tier is not Tier.NEW or self.first_response_at is None
+            stopped = self.sla.start_run(
+                route.sla, self.priority, tier, clock_start, respond=respond, on_trip=route.on_trip
+            )
+            self._clocks_stopped(stopped)
+            self.escalation = None
+        else:
+            self.sla.retarget(self.priority)
+        self.clock_started_at = clock_start
+        self._publish(why + route.explain(self.triage), now)
+
+    def follow_up(self, followed: events.TicketFollowedUp, vip: str | None, now: datetime) -> None:
+        """Count the repeat contact; an open case chased often enough goes up a level."""
+        self.traveller = self.traveller or followed.traveller
+        self.repeat_contacts = max(self.repeat_contacts, followed.repeat_contacts)
+        if self.status is not CaseStatus.OPEN or self.queue is None:
+            return
+        self.sla.traveller_wrote(self.priority, followed.received_at)
+        adjusted, reasons = adjust_priority(self.base_priority, self.signals(vip))
+        if rank(adjusted) <= rank(self.priority):
+            return
+        self.priority = adjusted
+        self.sla.retarget(adjusted)
+        self.rule = Rule.URGENCY_RAISED
+        self._publish(f"priority raised to {adjusted.value}: {', '.join(reasons)}", now)
+
+    def reopened_priority(self, reopened: events.TicketReopened) -> Priority:
+        """One level above what it was, or intake's raised priority if that is higher."""
+        return highest(RAISED[self.priority], reopened.priority)
+
+    def reopen(self, reopened: events.TicketReopened, route: Route, now: datetime) -> None:
+        """Back to a human with raised priority and fresh targets from the reopen time.
+
+        A reopened ticket is never answered by the bot again.
+        """
+        self.traveller = reopened.traveller
+        if self.human_only is None:
+            self.human_only = REOPENED_AFTER_BOT if self.bot else "reopened: a person answers"
+        self.resolved_at = None
+        self.resolution_met = None
+        tier = Tier.APPEAL if reopened.appeal_level else Tier.REOPENED
+        why = f"reopened ({reopened.reason}); "
+        self.route(route, reopened.reopened_at, now, why=why, tier=tier)
+
+    def recategorise(self, category: str, route: Route, *, by: str, now: datetime) -> None:
+        """An agent set the category; the route was decided by it."""
+        assert self.triage is not None
+        self.triage = self.triage.model_copy(
+            update={"category": category, "category_confidence": 1.0}
+        )
+        self.route(route, self.clock_started_at or now, now, why=f"re-categorised by {by}; ")
+
+    def transfer(self, transferred: events.TicketTransferred) -> None:
+        """An agent moved the ticket: keep the case file in step with intake."""
+        self.queue = transferred.to_queue
+        self.assignee = transferred.to_assignee
+
+    def resolve(self, resolved: events.TicketResolved) -> None:
+        self.status = CaseStatus.RESOLVED
+        self.traveller = resolved.traveller
+        self.opened_at = self.opened_at or resolved.opened_at
+        self.first_response_at = resolved.first_response_at
+        self.resolved_at = resolved.resolved_at
+        self.assignee = None
+        self._score()
+        self._clocks_stopped(self.sla.responded(resolved.first_response_at))
+        self._clocks_stopped(self.sla.stop_all(resolved.resolved_at))
+
+    def close(self, changed: events.TicketStatusChanged) -> None:
+        self.status = CaseStatus.CLOSED
+        self.assignee = None
+        self.resolved_at = self.resolved_at or changed.changed_at
+        self._clocks_stopped(self.sla.stop_all(changed.changed_at))
+
+    # ------------------------------------------------------------ SLA clocks (docs/sla.md)
+
+    def respond(self, replied: events.TicketReplied) -> None:
+        """An agent answered: the first (or next) response clock stops."""
+        self.first_response_at = self.first_response_at or replied.replied_at
+        self._clocks_stopped(self.sla.responded(replied.replied_at))
+
+    def wait_on(self, changed: events.TicketStatusChanged, *, supplier: bool) -> None:
+        """The ticket waits: customer clocks pause; on a supplier, the supplier chase runs."""
+        self._clocks_stopped(self.sla.wait(supplier, self.priority, changed.changed_at))
+
+    def end_wait(self, changed: events.TicketStatusChanged) -> None:
+        self._clocks_stopped(self.sla.resume(changed.changed_at))
+
+    def warn(self, clock: SlaClock, now: datetime) -> None:
+        """A clock used its warning share: tell whoever holds the ticket.
+
+        A warning whose deadline has passed too (routing was down) is dropped: the
+        breach follows at once and says more.
+        """
+        run = self.sla.clocks[clock]
+        assert run.deadline is not None
+        run.warned = True
+        if run.deadline <= now:
+            return
+        self.raise_event(
+            events.SlaWarning(
+                ticket_id=self.id,
+                clock=clock,
+                priority=self.priority,
+                category=self.triage.category if self.triage else None,
+                queue=self.queue,
+                assignee=self.assignee,
+                deadline=run.deadline,
+                target_seconds=run.target_s,
+                warned_at=now,
+            )
+        )
+
+    def breach(self, clock: SlaClock, step: Escalation, now: datetime) -> None:
+        """A clock passed its deadline: one level up the ladder, one priority level up.
+
+        The running clocks keep their targets: raising them now would breach them at once.
+        """
+        run = self.sla.clocks[clock]
+        assert run.deadline is not None
+        run.breached = True
+        previous_priority, previous_assignee = self.priority, self.assignee
+        self.priority = RAISED[self.priority]
+        self.escalation = step.level
+        self.queue = step.queue
+        self.assignee = step.assignment.assignee
+        self.rule = Rule.SLA_ESCALATED
+        self.raise_event(
+            events.SlaBreached(
+                ticket_id=self.id,
+                clock=clock,
+                priority=self.priority,
+                previous_priority=previous_priority,
+                category=self.triage.category if self.triage else None,
+                queue=self.queue,
+                assignee=self.assignee,
+                previous_assignee=previous_assignee,
+                level=step.level,
+                account_manager=step.account_manager,
+                support_manager=step.support_manager,
+                manager=step.manager,
+                deadline=run.deadline,
+                breached_at=now,
+            )
+        )
+        self._publish(
+            f"SLA {clock.value} breached: escalated to {step.level.value} "
+            f"({step.assignment.note}); priority {previous_priority.value} → {self.priority.value}",
+            now,
+        )
+
+    def timer_due(self, clock: SlaClock, kind: TimerKind, generation: int, now: datetime) -> bool:
+        """Whether a stored timer still stands for this case and its moment has come."""
+        return self.status is CaseStatus.OPEN and self.sla.pending(clock, kind, generation, now)
+
+    def _clocks_stopped(self, runs: Sequence[ClockRun]) -> None:
+        """Publish each clock that ended, met or not: feedback's SLA attainment."""
+        category = self.triage.category if self.triage else None
+        for run in runs:
+            if run.clock is SlaClock.FIRST_RESPONSE:
+                self.first_response_met = run.met
+            elif run.clock is SlaClock.RESOLUTION:
+                self.resolution_met = run.met
+            self.raise_event(run.stopped_event(self.id, self.priority, category))
+
+    def _publish(self, reason: str, now: datetime) -> None:
+        assert self.traveller is not None
+        assert self.clock_started_at is not None
+        self.first_response_due = (
+            self.sla.due(SlaClock.FIRST_RESPONSE)
+            or self.first_response_due
+            or self.clock_started_at
+        )
+        self.resolution_due = (
+            self.sla.due(SlaClock.RESOLUTION) or self.resolution_due or self.clock_started_at
+        )
+        self.reason = reason
+        triage = self.triage
+        self.raise_event(
+            events.TicketRouted(
+                ticket_id=self.id,
+                traveller=self.traveller,
+                queue=self.queue or GENERAL_QUEUE,
+                assignee=self.assignee,
+                category=triage.category if triage else None,
+                priority=self.priority,
+                first_response_due=self.first_response_due,
+                resolution_due=self.resolution_due,
+                reason=reason,
+                routed_at=now,
+                language=triage.language if triage else None,
+                urgency=triage.urgency if triage else None,
+                sentiment=triage.sentiment if triage else None,
+                top_categories=triage.top_categories if triage else [],
+                category_confidence=triage.category_confidence if triage else None,
+                urgency_confidence=triage.urgency_confidence if triage else None,
+                sentiment_confidence=triage.sentiment_confidence if triage else None,
+                language_confidence=triage.language_confidence if triage else None,
+                rule=self.rule.value if self.rule else None,
+                bot_decision=self.bot_decision,
+                proactive=self.proactive,
+                account_manager=self.managers[0],
+                support_manager=self.managers[1],
+            )
+        )
+
+    def _score(self) -> None:
+        """Whether the SLA targets were met, once both ends of a clock are known."""
+        if self.first_response_at and self.first_response_due:
+            self.first_response_met = self.first_response_at <= self.first_response_due
+        if self.resolved_at and self.resolution_due:
+            self.resolution_met = self.resolved_at <= self.resolution_due

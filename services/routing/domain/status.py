@@ -1,0 +1,27 @@
+"""Where a case file stands, and the bot's answer when it gave one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+REOPENED_AFTER_BOT = "the bot's answer did not help: a person answers"
+
+
+class CaseStatus(StrEnum):
+    PENDING = "pending"
+    """Created by an event that overtook ``ticket.opened``."""
+    OPEN = "open"
+    BOT_ANSWERED = "bot_answered"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class BotAnswer(BaseModel):
+    article_id: str
+    title: str
+    language: str
+    confidence: float
+    answered_at: datetime

@@ -1,0 +1,1 @@
+"""The knowledge base: its articles and embeddings, and the bot's decision (``domain``)."""

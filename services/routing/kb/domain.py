@@ -1,0 +1,126 @@
+"""The bot's decision: whether it may answer a case from the knowledge base, and in which
+language. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from contracts.events import Priority, Traveller
+from services.routing.domain.triage_view import COMPLAINT, TriageView
+
+ANSWER_LANGUAGES = ("zh-Hans", "zh-Hant", "en", "ja")
+COMPLAINT_SUSPICION = 0.2
+"""A complaint this probable among the top categories already keeps the bot out."""
+BOT_CATEGORY_CONFIDENCE = 0.6
+ACTION_CATEGORIES = frozenset({"change_rebook", "cancel_refund"})
+"""Where a named booking means "do it for me", which an article cannot."""
+
+
+@dataclass(frozen=True)
+class KbMatch:
+    """A knowledge-base article and how similar the contact is to it."""
+
+    article_id: str
+    categories: frozenset[str]
+    score: float
+    answers: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """Language → (title, answer text)."""
+
+
+def answer_language(tag: str | None) -> str | None:
+    """A language tag (``zh-TW``, ``ja-JP``, ``en-GB``…) as one the articles are written in."""
+    if not tag:
+        return None
+    lowered = tag.lower()
+    if lowered.startswith("zh"):
+        traditional = any(m in lowered for m in ("hant", "tw", "hk", "mo"))
+        return "zh-Hant" if traditional else "zh-Hans"
+    for language in ("en", "ja"):
+        if lowered.split("-")[0] == language:
+            return language
+    return None
+
+
+def reading_language(triage: TriageView | None, traveller: Traveller | None) -> str | None:
+    """The language an agent must read: the contact's, else the traveller's preference."""
+    if triage is not None and triage.language in ANSWER_LANGUAGES:
+        return triage.language
+    return answer_language(traveller.language if traveller else None)
+
+
+def bot_refusal(
+    triage: TriageView | None,
+    priority: Priority,
+    *,
+    bot_enabled: bool,
+    human_only: str | None,
+    names_booking: bool,
+    answerable: frozenset[str],
+) -> str | None:
+    """Why the bot must leave this case to a human, or None if it may look for an answer.
+
+    Checked before any embedding is computed, so most cases cost nothing.
+    """
+    if not bot_enabled:
+        return "the bot is off for this tenant"
+    if human_only:
+        return human_only
+    if triage is None:
+        return "not classified"
+    if priority is Priority.CRITICAL or triage.urgency == "critical":
+        return "critical: never auto-answered"
+    if triage.category == COMPLAINT or triage.probability(COMPLAINT) >= COMPLAINT_SUSPICION:
+        return "complaint: never auto-answered"
+    if triage.sentiment == "negative":
+        return "negative sentiment: a person answers"
+    if triage.category not in answerable:
+        return f"no article covers {triage.category}"
+    if triage.category_confidence < BOT_CATEGORY_CONFIDENCE:
+        return f"category unsure ({triage.category_confidence:.2f})"
+    if names_booking and triage.category in ACTION_CATEGORIES:
+        return "names a booking to change or cancel: an agent acts on it"
+    return None
+
+
+@dataclass(frozen=True)
+class BotDecision:
+    answer: bool
+    why: str
+    match: KbMatch | None = None
+    language: str | None = None
+
+
+def decide_bot(
+    refusal: str | None,
+    match: KbMatch | None,
+    *,
+    threshold: float,
+    languages: Sequence[str | None],
+) -> BotDecision:
+    """Answer only when nothing refuses and the best article clears the calibrated threshold.
+
+    The answer is in the first of ``languages`` (the traveller's preference,
+    then the contact's) that the article is written in.
+    """
+    if refusal:
+        return BotDecision(False, refusal)
+    if match is None:
+        return BotDecision(False, "no article matched")
+    if match.score < threshold:
+        return BotDecision(
+            False,
+            f"best article {match.article_id} scored {match.score:.3f}, "
+            f"under the {threshold:.3f} threshold",
+            match,
+        )
+    wanted = [code for code in (answer_language(t) for t in languages) if code]
+    language = next((code for code in wanted if code in match.answers), None)
+    if language is None:
+        return BotDecision(False, f"article {match.article_id} is not written in {wanted}", match)
+    return BotDecision(
+        True,
+        f"article {match.article_id} scored {match.score:.3f} ≥ {threshold:.3f}",
+        match,
+        language,
+    )

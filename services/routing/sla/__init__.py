@@ -1,0 +1,1 @@
+"""SLA: policies, calendars and clocks (``domain``), the durable timers and their scheduler."""

@@ -1,0 +1,248 @@
+"""SLA clocks (issue #7): each run of a clock on a case, its pauses, timers and stop. Pure.
+
+A tenant's policy gives, per priority, the targets of each clock (first response,
+next response, resolution, and the supplier chase), the share of a target at
+which a warning fires, and the calendar that counts time: 24/7, or business
+hours in an IANA time zone with holidays. A case keeps one ``ClockRun`` per
+clock; pauses are kept as intervals, so a deadline is always recomputed from
+the start, the target, the calendar and the pauses (``deadline``), never
+accumulated by hand. The rules are in docs/sla.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import NamedTuple
+
+from pydantic import BaseModel, Field
+
+from contracts import events
+from contracts.events import Priority, SlaClock
+from services.routing.sla.domain.calendars import ALWAYS, Calendar, Pause, deadline, elapsed
+from services.routing.sla.domain.policies import DEFAULT_SLA, SlaPolicy, Tier, calendar_for
+
+CUSTOMER_CLOCKS = (SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE, SlaClock.RESOLUTION)
+
+
+class TimerKind(StrEnum):
+    WARN = "warn"
+    BREACH = "breach"
+
+
+class Timer(NamedTuple):
+    """A moment a clock must be looked at again: its warning or its deadline."""
+
+    clock: SlaClock
+    kind: TimerKind
+    generation: int
+    due: datetime
+
+
+class ClockRun(BaseModel):
+    """One run of one clock: started, maybe paused, stopped once with met true or false."""
+
+    clock: SlaClock
+    generation: int = Field(description="Distinguishes this run's timers from an earlier run's.")
+    target_s: int
+    warn_share: float
+    calendar: Calendar = ALWAYS
+    started_at: datetime
+    pauses: list[Pause] = Field(default_factory=list)
+    stopped_at: datetime | None = None
+    met: bool | None = None
+    elapsed_s: float | None = Field(default=None, description="Counted time, once stopped.")
+    warned: bool = False
+    breached: bool = False
+    deadline: datetime | None = Field(default=None, description="None while paused or stopped.")
+    warn_at: datetime | None = None
+
+    @property
+    def stopped(self) -> bool:
+        return self.stopped_at is not None
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1].end is None
+
+    def refresh(self) -> None:
+        """Recompute the deadline and the warning instant from the terms and the pauses."""
+        if self.stopped or self.paused:
+            self.deadline = self.warn_at = None
+            return
+        self.deadline = deadline(self.started_at, self.target_s, self.calendar, self.pauses)
+        self.warn_at = deadline(
+            self.started_at, self.target_s * self.warn_share, self.calendar, self.pauses
+        )
+
+    def pause(self, now: datetime, reason: str) -> None:
+        if not self.stopped and not self.paused:
+            self.pauses.append(Pause(start=now, reason=reason))
+            self.refresh()
+
+    def resume(self, now: datetime) -> None:
+        if not self.stopped and self.paused:
+            self.pauses[-1].end = max(now, self.pauses[-1].start)
+            self.refresh()
+
+    def elapsed(self, now: datetime) -> float:
+        return elapsed(self.started_at, self.stopped_at or now, self.calendar, self.pauses)
+
+    def stop(self, now: datetime) -> None:
+        """End the run; met if the counted time stayed within the target (a breach never is)."""
+        self.resume(now)
+        self.stopped_at = max(now, self.started_at)
+        self.elapsed_s = self.elapsed(self.stopped_at)
+        self.met = not self.breached and self.elapsed_s <= self.target_s
+        self.refresh()
+
+    def stopped_event(
+        self, ticket_id: str, priority: Priority, category: str | None
+    ) -> events.SlaClockStopped:
+        """This run, once stopped, as feedback's SLA attainment reads it."""
+        assert self.stopped_at is not None
+        assert self.met is not None
+        return events.SlaClockStopped(
+            ticket_id=ticket_id,
+            clock=self.clock,
+            priority=priority,
+            category=category,
+            met=self.met,
+            target_seconds=self.target_s,
+            elapsed_seconds=round(self.elapsed_s or 0.0),
+            started_at=self.started_at,
+            stopped_at=self.stopped_at,
+        )
+
+    def retarget(self, target_s: int, warn_share: float, calendar: Calendar) -> None:
+        self.target_s, self.warn_share, self.calendar = target_s, warn_share, calendar
+        self.refresh()
+
+    def timers(self) -> list[Timer]:
+        found = []
+        if self.warn_at is not None and not self.warned and not self.breached:
+            found.append(Timer(self.clock, TimerKind.WARN, self.generation, self.warn_at))
+        if self.deadline is not None and not self.breached:
+            found.append(Timer(self.clock, TimerKind.BREACH, self.generation, self.deadline))
+        return found
+
+
+class CaseSla(BaseModel):
+    """A ticket's clocks, the terms they run on, and how far a breach escalated it."""
+
+    policy: SlaPolicy = DEFAULT_SLA
+    """The tenant's policy when the current run started: later edits apply from the next run."""
+    tier: Tier = Tier.NEW
+    on_trip: bool = False
+    clocks: dict[SlaClock, ClockRun] = Field(default_factory=dict)
+    generation: int = 0
+
+    def running(self, clock: SlaClock) -> ClockRun | None:
+        run = self.clocks.get(clock)
+        return run if run is not None and not run.stopped else None
+
+    def due(self, clock: SlaClock) -> datetime | None:
+        run = self.running(clock)
+        return run.deadline if run else None
+
+    def start_run(
+        self,
+        policy: SlaPolicy,
+        priority: Priority,
+        tier: Tier,
+        at: datetime,
+        *,
+        respond: bool,
+        on_trip: bool = False,
+    ) -> list[ClockRun]:
+        """Fresh clocks from ``at`` (opened, reopened, appealed); what was running stops."""
+        stopped = self.stop_all(at)
+        self.policy, self.tier, self.on_trip = policy, tier, on_trip
+        self.clocks = {}
+        if respond:
+            self._start(SlaClock.FIRST_RESPONSE, priority, at)
+        self._start(SlaClock.RESOLUTION, priority, at)
+        return stopped
+
+    def retarget(self, priority: Priority) -> None:
+        """The priority changed: running clocks keep their start and take its targets."""
+        terms = self.policy.terms(priority)
+        targets = terms.for_tier(self.tier)
+        for run in self.clocks.values():
+            if not run.stopped:
+                run.retarget(
+                    targets.of(run.clock),
+                    terms.warn_share,
+                    calendar_for(terms, on_trip=self.on_trip),
+                )
+
+    def responded(self, at: datetime) -> list[ClockRun]:
+        """An agent answered: first and next response stop."""
+        return self._stop((SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE), at)
+
+    def traveller_wrote(self, priority: Priority, at: datetime) -> None:
+        """Once the first response is out, the traveller's next message starts next response."""
+        if self.running(SlaClock.FIRST_RESPONSE) or self.running(SlaClock.NEXT_RESPONSE):
+            return
+        if SlaClock.RESOLUTION not in self.clocks:
+            return
+        self._start(SlaClock.NEXT_RESPONSE, priority, at)
+
+    def wait(self, on_supplier: bool, priority: Priority, at: datetime) -> list[ClockRun]:
+        """Customer clocks pause; waiting on a supplier starts the supplier chase."""
+        reason = "waiting on supplier" if on_supplier else "waiting on traveller"
+        for clock in CUSTOMER_CLOCKS:
+            if run := self.running(clock):
+                run.pause(at, reason)
+        stopped = [] if on_supplier else self._stop((SlaClock.SUPPLIER,), at)
+        if on_supplier and not self.running(SlaClock.SUPPLIER):
+            self._start(SlaClock.SUPPLIER, priority, at)
+        return stopped
+
+    def resume(self, at: datetime) -> list[ClockRun]:
+        """The wait is over: customer clocks run on, the supplier chase ends."""
+        for clock in CUSTOMER_CLOCKS:
+            if run := self.running(clock):
+                run.resume(at)
+        return self._stop((SlaClock.SUPPLIER,), at)
+
+    def stop_all(self, at: datetime) -> list[ClockRun]:
+        return self._stop(tuple(self.clocks), at)
+
+    def timers(self) -> list[Timer]:
+        return [timer for run in self.clocks.values() for timer in run.timers()]
+
+    def pending(self, clock: SlaClock, kind: TimerKind, generation: int, now: datetime) -> bool:
+        """Whether this timer is still owed and its moment has come."""
+        timer = next(
+            (
+                t
+                for t in self.timers()
+                if (t.clock, t.kind, t.generation) == (clock, kind, generation)
+            ),
+            None,
+        )
+        return timer is not None and timer.due <= now
+
+    def _start(self, clock: SlaClock, priority: Priority, at: datetime) -> None:
+        terms = self.policy.terms(priority)
+        self.generation += 1
+        run = ClockRun(
+            clock=clock,
+            generation=self.generation,
+            target_s=terms.for_tier(self.tier).of(clock),
+            warn_share=terms.warn_share,
+            calendar=calendar_for(terms, on_trip=self.on_trip),
+            started_at=at,
+        )
+        run.refresh()
+        self.clocks[clock] = run
+
+    def _stop(self, clocks: Sequence[SlaClock], at: datetime) -> list[ClockRun]:
+        stopped = []
+        for clock in clocks:
+            if run := self.running(clock):
+                run.stop(at)
+                stopped.append(run)
+        return stopped
