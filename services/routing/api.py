@@ -24,7 +24,6 @@ from runtime.auth import RANK, AdminScope, ManagerScope, Role, StaffScope
 from runtime.clock import Clock
 from runtime.errors import StrictJsonRoute, invalid
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound, Repository
-from services.routing.corrections import training_rows
 from services.routing.domain import (
     DEFAULT_TRIAGE_THRESHOLD,
     RESERVED_QUEUES,
@@ -39,7 +38,8 @@ from services.routing.domain import (
     TenantQueue,
 )
 from services.routing.handlers import NotClassified, Router
-from services.routing.knowledge import Article, KnowledgeBase, Translation
+from services.routing.kb.articles import Article, KnowledgeBase, Translation
+from services.routing.tools.corrections import training_rows
 
 A = TypeVar("A", bound=Aggregate)
 Language = Literal["zh-Hans", "zh-Hant", "en", "ja"]

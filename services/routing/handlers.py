@@ -42,9 +42,9 @@ from services.routing.domain import (
     decide_bot,
     select_queue,
 )
-from services.routing.knowledge import KnowledgeBase, answerable
+from services.routing.kb.articles import KnowledgeBase, answerable
 from services.routing.store import RoutingStore
-from services.routing.triage import Triage, TriageModel, default_model, normalise
+from services.routing.triage.model import Triage, TriageModel, default_model, normalise
 
 log = logging.getLogger(__name__)
 COMMAND_RETRIES = 10

@@ -19,7 +19,7 @@ from services.routing.care_api import care_router
 from services.routing.dispatch import Dispatch, Dispatcher, DispatchSettings
 from services.routing.domain import Agent, RoutingCase, RoutingPolicy, TenantQueue
 from services.routing.handlers import register_subscribers
-from services.routing.knowledge import (
+from services.routing.kb.articles import (
     Article,
     E5Embedder,
     KnowledgeBase,

@@ -24,7 +24,7 @@ from services.routing.care import ProactiveCare
 from services.routing.domain import Agent, QueueDef, Route, RoutingCase, RoutingPolicy
 from services.routing.escalation import escalate
 from services.routing.handlers import COMMAND_RETRIES, Router
-from services.routing.knowledge import KnowledgeBase
+from services.routing.kb.articles import KnowledgeBase
 from services.routing.sla import TimerKind
 from services.routing.sla_store import SlaStore, StoredTimer
 from services.routing.store import RoutingStore

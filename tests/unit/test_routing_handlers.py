@@ -13,7 +13,6 @@ from contracts import events
 from contracts.events import Priority, Traveller
 from runtime.clock import FakeClock
 from runtime.store import Repository
-from services.routing.corrections import training_rows
 from services.routing.domain import (
     Agent,
     CaseStatus,
@@ -23,7 +22,7 @@ from services.routing.domain import (
     TenantQueue,
 )
 from services.routing.handlers import Router
-from services.routing.knowledge import (
+from services.routing.kb.articles import (
     Article,
     E5Embedder,
     KnowledgeBase,
@@ -31,6 +30,7 @@ from services.routing.knowledge import (
     load_threshold,
 )
 from services.routing.store import AGENTS, ARTICLES, CASES, POLICIES, QUEUES, RoutingStore
+from services.routing.tools.corrections import training_rows
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
 

@@ -20,7 +20,7 @@ from runtime.clock import FakeClock, epoch_ms
 from runtime.store import Repository
 from services.routing.api import case_view
 from services.routing.domain import Agent, Presence, RoutingCase, RoutingPolicy, TenantQueue
-from services.routing.knowledge import E5Embedder, KnowledgeBase
+from services.routing.kb.articles import E5Embedder, KnowledgeBase
 from services.routing.scheduler import SlaScheduler, SlaSettings
 from services.routing.sla import PriorityTerms, SlaPolicy, Targets, TimerKind
 from services.routing.sla_router import SlaRouter, register_sla_subscribers

@@ -1,6 +1,6 @@
 """Export agents' corrections in the triage trainer's format (``data/routing/corrections.jsonl``).
 
-``python -m services.routing.corrections`` (``make export-corrections``) reads
+``python -m services.routing.tools.corrections`` (``make export-corrections``) reads
 every tenant's corrections from routing's store (``MONGO_URL``,
 ``TRIPCARE_NAMESPACE``) and appends the ones the file does not hold yet; then
 ``make train-routing`` learns from them. Managers can download their own
@@ -29,7 +29,7 @@ from runtime.store import mongo_client
 from services.routing.domain import Correction
 from services.routing.store import CORRECTIONS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_OUT = ROOT / "data" / "routing" / "corrections.jsonl"
 TRAINED_LANGUAGES = frozenset({"en", "zh-Hans", "zh-Hant", "ja"})
 HELD_OUT_EVERY = 5

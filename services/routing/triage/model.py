@@ -41,15 +41,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy import sparse
 
 from contracts.taxonomy import Category
-from services.routing import triage_rubric
-from services.routing.triage_lang import Lang, detect_language, has_language, warm_up
-from services.routing.triage_ngrams import NgramScorer
-from services.routing.triage_text import normalise
+from services.routing.triage import rubric as triage_rubric
+from services.routing.triage.language import Lang, detect_language, has_language, warm_up
+from services.routing.triage.ngrams import NgramScorer
+from services.routing.triage.text import normalise
 
 __all__ = ["Lang", "Triage", "TriageModel", "default_model", "detect_language", "normalise"]
 
 MODEL_VERSION = "triage-v2"
-MODEL_DIR = Path(__file__).resolve().parent / "model"
+MODEL_DIR = Path(__file__).resolve().parents[1] / "model"
 DEFAULT_ARTIFACT = MODEL_DIR / f"{MODEL_VERSION}.joblib"
 
 Urgency = Literal["critical", "high", "normal", "low"]

@@ -1,0 +1,1 @@
+"""The knowledge base: articles, their embeddings and the bot's answers."""
