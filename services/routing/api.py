@@ -39,7 +39,7 @@ from services.routing.domain import (
 )
 from services.routing.handlers import NotClassified, Router
 from services.routing.kb.articles import Article, KnowledgeBase, Translation
-from services.routing.tools.corrections import training_rows
+from services.routing.triage.corrections import training_rows
 
 A = TypeVar("A", bound=Aggregate)
 Language = Literal["zh-Hans", "zh-Hant", "en", "ja"]

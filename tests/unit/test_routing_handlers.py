@@ -30,7 +30,7 @@ from services.routing.kb.articles import (
     load_threshold,
 )
 from services.routing.store import AGENTS, ARTICLES, CASES, POLICIES, QUEUES, RoutingStore
-from services.routing.tools.corrections import training_rows
+from services.routing.triage.corrections import training_rows
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
 

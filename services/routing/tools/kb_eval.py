@@ -158,8 +158,6 @@ def _pct(value: float) -> str:
 
 
 def report(outcomes: list[Outcome], threshold: float, timings: dict[str, list[float]]) -> str:
-    calib = [o for o in outcomes if o.row["split"] == "calib"]
-    test = [o for o in outcomes if o.row["split"] == "test"]
     lines = [
         "# Knowledge-base bot — calibration and evaluation",
         "",
@@ -172,6 +170,18 @@ def report(outcomes: list[Outcome], threshold: float, timings: dict[str, list[fl
         "- an answer counts as correct only if it is the labelled article; answering a question "
         "labelled with no article counts as wrong",
         "",
+        *_precision_lines(outcomes, threshold),
+        *_mistake_lines(outcomes, threshold),
+        *_cost_lines(timings, len(outcomes)),
+    ]
+    return "\n".join(lines)
+
+
+def _precision_lines(outcomes: list[Outcome], threshold: float) -> list[str]:
+    """Precision and coverage per split, per language and at thresholds near the chosen one."""
+    calib = [o for o in outcomes if o.row["split"] == "calib"]
+    test = [o for o in outcomes if o.row["split"] == "test"]
+    lines = [
         "## Precision and coverage",
         "",
         "| split | questions | with an article | answered | correct | precision | coverage |",
@@ -209,10 +219,16 @@ def report(outcomes: list[Outcome], threshold: float, timings: dict[str, list[fl
         t = round(threshold + step * 0.01, 4)
         s = score(test, t)
         lines.append(f"| {t:.4f} | {s.answered} | {_pct(s.precision)} | {_pct(s.coverage)} |")
+    return lines
+
+
+def _mistake_lines(outcomes: list[Outcome], threshold: float) -> list[str]:
+    """Why the bot stayed out before searching, and the answers it got wrong."""
     refusals = Counter(
         (o.refusal or "").split(":")[0].split(" (")[0] for o in outcomes if o.refusal
     )
-    lines += [
+    wrong = [o for o in outcomes if o.answered(threshold) and not o.correct(threshold)]
+    return [
         "",
         "## Why the bot stayed out before searching (all splits)",
         "",
@@ -222,28 +238,33 @@ def report(outcomes: list[Outcome], threshold: float, timings: dict[str, list[fl
         "",
         "## Wrong answers at the threshold (all splits)",
         "",
+        *(
+            [
+                f"- `{o.row['text']}` ({o.row['split']}): answered "
+                f"{o.match.article_id if o.match else ''} "
+                f"at {o.score:.3f}, labelled {o.row['article']}"
+                for o in wrong
+            ]
+            or ["None."]
+        ),
     ]
-    wrong = [o for o in outcomes if o.answered(threshold) and not o.correct(threshold)]
-    lines += [
-        f"- `{o.row['text']}` ({o.row['split']}): answered {o.match.article_id if o.match else ''} "
-        f"at {o.score:.3f}, labelled {o.row['article']}"
-        for o in wrong
-    ] or ["None."]
+
+
+def _cost_lines(timings: dict[str, list[float]], questions: int) -> list[str]:
     embed = timings.get("embed_ms", [0.0])
     triage = timings["triage_ms"]
-    lines += [
+    return [
         "",
         "## Cost (this machine, one process)",
         "",
         f"- embedding the seeded articles at start-up: {timings['seed_s'][0]:.2f} s",
         f"- embedding one contact: median {statistics.median(embed):.1f} ms, "
         f"p95 {_p95(embed):.1f} ms (only contacts that pass the refusal rules: "
-        f"{len(embed)} of {len(outcomes)})",
+        f"{len(embed)} of {questions})",
         f"- triage of one contact: median {statistics.median(triage):.1f} ms, "
         f"p95 {_p95(triage):.1f} ms",
         "",
     ]
-    return "\n".join(lines)
 
 
 def _p95(values: list[float]) -> float:

@@ -46,9 +46,9 @@ from services.routing.tools.triage_data import (
 )
 from services.routing.triage import rubric as triage_rubric
 from services.routing.triage.calibration import fit_platt, fit_temperature
+from services.routing.triage.category_urgency import CATEGORY_URGENCY
 from services.routing.triage.language import detect_language, has_language
 from services.routing.triage.model import (
-    CATEGORY_URGENCY,
     DEFAULT_ARTIFACT,
     FIELDS,
     MODEL_DIR,

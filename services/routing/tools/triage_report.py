@@ -125,7 +125,6 @@ def show(report: Report, out: TextIO = sys.stdout) -> None:
 
 
 def write(path: Path, report: Report, meta: dict[str, Any]) -> None:
-    real = report.real
     lines = [
         "# Routing triage model — evaluation",
         "",
@@ -142,6 +141,18 @@ def write(path: Path, report: Report, meta: dict[str, Any]) -> None:
         "| --- | --- | --- |",
         *(f"| {n} | {v} | {'met' if ok else 'NOT met'} |" for n, v, ok in report.acceptance()),
         "",
+        *_real_lines(report),
+        *_corrections_lines(report.corrections),
+        *_fresh_lines(report.fresh),
+        *_template_lines(report.templates),
+        *_speed_lines(),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _real_lines(report: Report) -> list[str]:
+    real = report.real
+    return [
         "## Real text, by language and by source",
         "",
         f"{real.n} messages labelled by hand with category, urgency and sentiment by the "
@@ -177,35 +188,38 @@ def write(path: Path, report: Report, meta: dict[str, Any]) -> None:
         *category_matrix(real),
         "",
     ]
-    lines += _corrections_lines(report.corrections)
-    if report.fresh:
-        lines += [
-            "## Fresh check",
-            "",
-            "Hand-written messages kept aside while the model was built and scored once, "
-            "at the end:",
-            "",
-            *table(report.fresh),
-            "",
-        ]
-    lines += [
+
+
+def _fresh_lines(fresh: list[Slice]) -> list[str]:
+    if not fresh:
+        return []
+    return [
+        "## Fresh check",
+        "",
+        "Hand-written messages kept aside while the model was built and scored once, at the end:",
+        "",
+        *table(fresh),
+        "",
+    ]
+
+
+def _template_lines(templates: list[Slice]) -> list[str]:
+    return [
         "## Templates and public sets (held-out split)",
         "",
         "Text composed from the project's templates (and CLINC150/Bitext), held out by "
         "template: how the model does on the kind of text it was mostly trained on. "
         "It says little about real travellers; the tables above do.",
         "",
-        *table(report.templates),
+        *table(templates),
         "",
-        *calibration_by_slice(report.templates),
+        *calibration_by_slice(templates),
         "",
         "Urgency confusion matrix (templates and public sets):",
         "",
-        *urgency_matrix(report.templates[0]),
+        *urgency_matrix(templates[0]),
         "",
-        *_speed_lines(),
     ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _model_lines(meta: dict[str, Any]) -> list[str]:

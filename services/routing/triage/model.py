@@ -42,6 +42,7 @@ from scipy import sparse
 
 from contracts.taxonomy import Category
 from services.routing.triage import rubric as triage_rubric
+from services.routing.triage.category_urgency import CATEGORY_URGENCY
 from services.routing.triage.language import Lang, detect_language, has_language, warm_up
 from services.routing.triage.ngrams import NgramScorer
 from services.routing.triage.text import normalise
@@ -58,12 +59,6 @@ FIELDS = ("category", "urgency", "sentiment")
 URGENCIES: tuple[str, ...] = get_args(Urgency)
 SENTIMENTS: tuple[str, ...] = get_args(Sentiment)
 JUNK = {"category": "other", "urgency": "low", "sentiment": "neutral"}
-CATEGORY_URGENCY = {
-    "service_complaint": ("high", ("normal", "low")),
-    "other": ("low", ("normal",)),
-}
-"""Urgency the rubric gives a category, and the model's urgencies it replaces: a complaint
-about the service itself is high; greetings, thanks and information (other) are low."""
 
 
 class CategoryScore(BaseModel):
