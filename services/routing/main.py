@@ -13,9 +13,8 @@ from runtime.cache import TenantMemo
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from runtime.store import Document
-from services.routing import api, care_store, sla_api, sla_store, store
+from services.routing import api, care_store, sla_store, store
 from services.routing.care import SupplierEventIn, build_care, register_care_subscribers
-from services.routing.care_api import care_router
 from services.routing.dispatch import Dispatch, Dispatcher, DispatchSettings
 from services.routing.domain import Agent, RoutingCase, RoutingPolicy, TenantQueue
 from services.routing.handlers import register_subscribers
@@ -26,7 +25,6 @@ from services.routing.kb.articles import (
     load_seed,
     load_threshold,
 )
-from services.routing.partners_api import partners_router
 from services.routing.scheduler import SlaScheduler, SlaSettings
 from services.routing.sla_router import SlaRouter, register_sla_subscribers
 
@@ -68,26 +66,21 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
         await sla_store.ensure_indexes(db)
         await router.start()
 
-    return create_app(
+    app = create_app(
         runtime,
         title="TripCare routing",
         description="Reads every ticket (language, category, urgency, sentiment), answers "
         "standard questions from the knowledge base, otherwise picks the queue, the agent, the "
         "priority and the SLA deadlines, and explains each decision. Staff endpoints take "
         "`Authorization: Bearer <token>`.",
-        routers=[
-            api.router(router, kb, articles, runtime.clock),
-            care_router(care),
-            partners_router(care),
-            sla_api.router(
-                runtime.repository(sla_store.SLA_POLICIES, sla_store.TenantSlaPolicy),
-                runtime.clock,
-                memo,
-            ),
-        ],
+        routers=api.ROUTERS,
         ensure_indexes=start_up,
         schemas=[SupplierEventIn],
     )
+    app.state.routing, app.state.kb, app.state.articles = router, kb, articles
+    app.state.care, app.state.memo = care, memo
+    app.state.sla_policies = runtime.repository(sla_store.SLA_POLICIES, sla_store.TenantSlaPolicy)
+    return app
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from contracts import events
 from contracts.events import Priority, SlaClock, Traveller
 from runtime.clock import FakeClock, epoch_ms
 from runtime.store import Repository
-from services.routing.api import case_view
+from services.routing.api.cases import case_view
 from services.routing.domain import Agent, Presence, RoutingCase, RoutingPolicy, TenantQueue
 from services.routing.kb.articles import E5Embedder, KnowledgeBase
 from services.routing.scheduler import SlaScheduler, SlaSettings
