@@ -103,16 +103,16 @@ chaos-short: install ## the chaos suite in under 3 minutes: 10 s store outage, n
 train-routing: install ## rebuild the template corpus and the real-text pools, train and calibrate the triage model, write docs/routing-eval.md
 	$(PY) data/routing/build_corpus.py
 	$(PY) data/routing/build_real.py
-	$(PY) -m services.routing.train --fresh
+	$(PY) -m services.routing.tools.train --fresh
 
 eval-routing: install ## the committed triage model on the hand-labelled real-text set first, then on the templates' held-out split
-	$(PY) -m services.routing.train --eval
+	$(PY) -m services.routing.tools.train --eval
 
 calibrate-kb: install ## calibrate the knowledge-base bot's threshold, write docs/routing-kb-eval.md
-	$(PY) -m services.routing.kb_eval
+	$(PY) -m services.routing.tools.kb_eval
 
 export-corrections: install ## append agents' stored corrections to data/routing/corrections.jsonl
-	$(PY) -m services.routing.corrections
+	$(PY) -m services.routing.tools.corrections
 
 clean: down ## stop everything and delete local data
 	rm -rf .data

@@ -35,10 +35,10 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.routing.triage import DEFAULT_ARTIFACT, TriageModel, normalise  # noqa: E402
-from services.routing.triage_data import load_pools  # noqa: E402
-from services.routing.triage_lang import warm_up  # noqa: E402
-from services.routing.triage_rubric import situations  # noqa: E402
+from services.routing.tools.triage_data import load_pools  # noqa: E402
+from services.routing.triage.language import warm_up  # noqa: E402
+from services.routing.triage.model import DEFAULT_ARTIFACT, TriageModel, normalise  # noqa: E402
+from services.routing.triage.rubric import situations  # noqa: E402
 
 RESULT = ROOT / "bench" / "results" / "triage.json"
 

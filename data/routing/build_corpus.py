@@ -34,20 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contracts.taxonomy import CATEGORIES
+from services.routing.triage.category_urgency import TEMPLATE_URGENCY, TRAVELLING_NOW
 
 HERE = Path(__file__).resolve().parent
 LANGS = ("en", "zh-Hans", "zh-Hant", "ja")
-# Categories where "I fly in two hours" makes the case critical; an invoice question
-# does not become critical because the traveller is at the airport.
-TRAVEL_NOW = {
-    "booking_failure",
-    "change_rebook",
-    "flight_disruption",
-    "hotel_issue",
-    "ground_transport",
-    "baggage",
-    "approval",
-}
 URGENCY = {"C": "critical", "H": "high", "N": "normal", "L": "low"}
 URGENCY_RANK = {"low": 0, "normal": 1, "high": 2, "critical": 3}
 SENTIMENT = {"-": "negative", "0": "neutral", "+": "positive"}
@@ -59,13 +49,6 @@ TRAIN_PER_CELL = 300
 TEST_PER_CELL = 55
 PUBLIC_PER_CATEGORY = 130
 PUBLIC_TEST_SHARE = 0.2
-# The urgency rubric (docs/routing.md) decides some labels by category: a question about
-# the travel policy is information (low) unless something raises it, and a complaint
-# about the service itself is high. Older templates carry "normal" for both.
-RUBRIC_BASE_URGENCY = {
-    ("policy_question", "normal"): "low",
-    ("service_complaint", "normal"): "high",
-}
 
 
 @dataclass(frozen=True)
@@ -380,7 +363,7 @@ def urgency_modifier(category: str, urgency: str, r: float) -> tuple[str | None,
     """The urgency sentence to add (if any) for a draw ``r``, and the urgency it leaves."""
     if urgency == "critical":
         return None, urgency
-    p_crit = 0.2 if category in TRAVEL_NOW else 0.0
+    p_crit = 0.2 if category in TRAVELLING_NOW else 0.0
     if r < p_crit:
         return "@crit", "critical"
     if r < p_crit + 0.2:
@@ -464,7 +447,7 @@ def parse_cores(lang: str, category: str, lines: list[str]) -> list[Core]:
         if len(code) != 2 or code[0] not in URGENCY or code[1] not in SENTIMENT:
             raise ValueError(f"{lang}/{category}: bad label code in {line!r}")
         urgency = URGENCY[code[0]]
-        urgency = RUBRIC_BASE_URGENCY.get((category, urgency), urgency)
+        urgency = TEMPLATE_URGENCY.get((category, urgency), urgency)
         cores.append(Core(text, urgency, SENTIMENT[code[1]], f"{lang}/{category}/{i:02d}"))
     return cores
 

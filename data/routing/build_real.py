@@ -47,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 REAL = HERE / "real"
 sys.path.insert(0, str(HERE.parents[1]))
 
-from services.routing.triage_data import overlap_key, read_handwritten, read_rows  # noqa: E402
+from services.routing.tools.triage_data import overlap_key, read_handwritten, read_rows  # noqa: E402
 
 SEED = 20250214
 EVAL_SHARE = 0.12  # of dialogues, reserved for hand labelling: in no pool

@@ -31,9 +31,9 @@ sys.path.insert(0, str(HERE))
 
 import build_real  # noqa: E402
 
-from services.routing.corrections import merge  # noqa: E402
-from services.routing.triage import TriageModel  # noqa: E402
-from services.routing.triage_data import CORRECTIONS  # noqa: E402
+from services.routing.tools.corrections import merge  # noqa: E402
+from services.routing.tools.triage_data import CORRECTIONS  # noqa: E402
+from services.routing.triage.model import TriageModel  # noqa: E402
 
 SEED = 20250301
 HELD_OUT_EVERY = 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from contracts.events import CategoryConfidence
 from services.routing.domain.triage_view import TriageView
-from services.routing.triage import Triage, TriageModel, default_model
+from services.routing.triage.model import Triage, TriageModel, default_model
 
 
 def triage_view(triage: Triage) -> TriageView:

@@ -14,7 +14,7 @@ from runtime.clock import Clock
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings
 from runtime.store import Document
-from services.routing import api, sla_api, store, subscribers
+from services.routing import api, store, subscribers
 from services.routing.assignment.dispatch import Dispatch, Dispatcher
 from services.routing.assignment.domain.agents import Agent
 from services.routing.assignment.domain.policy import RoutingPolicy
@@ -27,17 +27,15 @@ from services.routing.care.domain.suppliers import SupplierReport, SupplierSetti
 from services.routing.care.domain.trips import Trip
 from services.routing.care.partners import PartnerSecrets
 from services.routing.care.service import ProactiveCare, SupplierEventIn
-from services.routing.care_api import care_router
 from services.routing.config import RoutingSettings
 from services.routing.domain.case import RoutingCase
-from services.routing.knowledge import (
+from services.routing.kb.articles import (
     Article,
     E5Embedder,
     KnowledgeBase,
     load_seed,
     load_threshold,
 )
-from services.routing.partners_api import partners_router
 from services.routing.service import Router
 from services.routing.sla import store as sla_store
 from services.routing.sla.scheduler import SlaScheduler
@@ -111,26 +109,21 @@ def bootstrap(shared: Settings | None = None) -> FastAPI:
         await sla_store.ensure_indexes(db)
         await router.start()
 
-    return create_app(
+    app = create_app(
         runtime,
         title="TripCare routing",
         description="Reads every ticket (language, category, urgency, sentiment), answers "
         "standard questions from the knowledge base, otherwise picks the queue, the agent, the "
         "priority and the SLA deadlines, and explains each decision. Staff endpoints take "
         "`Authorization: Bearer <token>`.",
-        routers=[
-            api.router(router, kb, articles, runtime.clock),
-            care_router(care),
-            partners_router(care),
-            sla_api.router(
-                runtime.repository(sla_store.SLA_POLICIES, sla_store.TenantSlaPolicy),
-                runtime.clock,
-                memo,
-            ),
-        ],
+        routers=api.ROUTERS,
         ensure_indexes=start_up,
         schemas=[SupplierEventIn],
     )
+    app.state.routing, app.state.kb, app.state.articles = router, kb, articles
+    app.state.care, app.state.memo = care, memo
+    app.state.sla_policies = runtime.repository(sla_store.SLA_POLICIES, sla_store.TenantSlaPolicy)
+    return app
 
 
 if __name__ == "__main__":

@@ -35,12 +35,12 @@ from services.routing.domain.priority import adjust_priority
 from services.routing.domain.route import Route
 from services.routing.domain.status import CaseStatus
 from services.routing.domain.triage_view import TriageView
+from services.routing.kb.articles import KnowledgeBase, answerable
 from services.routing.kb.domain import bot_refusal, decide_bot, reading_language
-from services.routing.knowledge import KnowledgeBase, answerable
 from services.routing.sla.service import Desks, SlaClocks
 from services.routing.sla.store import StoredTimer
 from services.routing.store import COMMAND_RETRIES, RoutingStore
-from services.routing.triage import TriageModel, normalise
+from services.routing.triage.model import TriageModel, normalise
 
 WAITING_ON_TRAVELLER = "waiting_on_traveller"
 WAITING_ON_SUPPLIER = "waiting_on_supplier"

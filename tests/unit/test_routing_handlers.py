@@ -16,10 +16,9 @@ from runtime.store import Repository
 from services.routing.assignment.domain.agents import Agent, Presence
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import TenantQueue
-from services.routing.corrections import training_rows
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.status import CaseStatus
-from services.routing.knowledge import (
+from services.routing.kb.articles import (
     Article,
     E5Embedder,
     KnowledgeBase,
@@ -28,6 +27,7 @@ from services.routing.knowledge import (
 )
 from services.routing.service import Router
 from services.routing.store import AGENTS, ARTICLES, CASES, POLICIES, QUEUES, RoutingStore
+from services.routing.tools.corrections import training_rows
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
 

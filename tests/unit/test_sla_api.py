@@ -21,7 +21,7 @@ from runtime.clock import FakeClock
 from runtime.signing import Signer
 from runtime.store import Repository
 from runtime.web import install_error_handlers
-from services.routing import sla_api
+from services.routing.api import sla_policies
 from services.routing.sla.domain import DEFAULT_SLA
 from services.routing.sla.store import SLA_POLICIES, SlaStore, TenantSlaPolicy
 from tests.factories import T0
@@ -74,7 +74,8 @@ async def site() -> AsyncIterator[Site]:
     policies = Repository(db, SLA_POLICIES, TenantSlaPolicy, RecordingOutbox(), clock)  # type: ignore[arg-type]
     app = FastAPI()
     app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=clock)
-    app.include_router(sla_api.router(policies, clock, memo))
+    app.state.sla_policies, app.state.memo = policies, memo
+    app.include_router(sla_policies.router)
     install_error_handlers(app)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://routing") as http:

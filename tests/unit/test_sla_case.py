@@ -18,12 +18,12 @@ from contracts import events
 from contracts.events import Priority, SlaClock, Traveller
 from runtime.clock import FakeClock, epoch_ms
 from runtime.store import Repository
-from services.routing.api import case_view
+from services.routing.api.cases import case_view
 from services.routing.assignment.domain.agents import Agent, Presence
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import TenantQueue
 from services.routing.domain.case import RoutingCase
-from services.routing.knowledge import E5Embedder, KnowledgeBase
+from services.routing.kb.articles import E5Embedder, KnowledgeBase
 from services.routing.main import build_router as SlaRouter
 from services.routing.sla.domain import PriorityTerms, SlaPolicy, Targets, TimerKind
 from services.routing.sla.scheduler import SlaScheduler, SlaSettings

@@ -20,8 +20,8 @@ from runtime.auth import Principal, Role, issue_token
 from runtime.signing import Signer
 from runtime.web import install_error_handlers
 from runtime.webhook_signature import HEADER
+from services.routing.api import incidents, suppliers, trips
 from services.routing.care.store import NONCES, SUPPLIER_REPORTS, UNKNOWN_EVENTS
-from services.routing.care_api import care_router
 from tests.factories import T0
 from tests.unit.test_supplier_care import Care, signed
 
@@ -38,7 +38,9 @@ async def desk() -> AsyncIterator[tuple[Care, httpx.AsyncClient]]:
     care = Care()
     app = FastAPI()
     app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=care.clock)
-    app.include_router(care_router(care.care))
+    app.state.care = care.care
+    for router in (suppliers.router, trips.router, incidents.router):
+        app.include_router(router)
     install_error_handlers(app)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://routing") as http:

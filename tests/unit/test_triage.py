@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from services.routing import classify
+from services.routing.tools import classify
 from services.routing.assignment.domain.queues import DEFAULT_TRIAGE_THRESHOLD
-from services.routing.triage import (
+from services.routing.triage.model import (
     DEFAULT_ARTIFACT,
     MODEL_VERSION,
     TriageModel,
@@ -18,7 +18,7 @@ from services.routing.triage import (
     detect_language,
     normalise,
 )
-from services.routing.triage_rubric import situations
+from services.routing.triage.rubric import situations
 
 
 @pytest.fixture(scope="module")

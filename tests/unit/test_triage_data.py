@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from services.routing.triage_data import (
+from services.routing.tools.triage_data import (
     HANDWRITTEN,
     LANGS,
     REAL,

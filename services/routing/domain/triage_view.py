@@ -11,7 +11,7 @@ UNSURE_CATEGORY = "other"
 
 
 class TriageView(BaseModel):
-    """The classifier's answer as routing keeps it (``services.routing.triage.Triage``)."""
+    """The classifier's answer as routing keeps it (``services.routing.triage.model.Triage``)."""
 
     model_config = ConfigDict(frozen=True)
 

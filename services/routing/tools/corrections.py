@@ -1,62 +1,33 @@
 """Export agents' corrections in the triage trainer's format (``data/routing/corrections.jsonl``).
 
-``python -m services.routing.corrections`` (``make export-corrections``) reads
+``python -m services.routing.tools.corrections`` (``make export-corrections``) reads
 every tenant's corrections from routing's store (``MONGO_URL``,
 ``TRIPCARE_NAMESPACE``) and appends the ones the file does not hold yet; then
 ``make train-routing`` learns from them. Managers can download their own
 tenant's rows from ``GET /v1/corrections``.
 
-Rows keep what the trainer needs and no more: personal data (e-mail
-addresses, phone, ID and passport numbers) is masked, and a fifth of the
-tickets (by a hash of the ticket id, so always the same fifth) is held out as
-``test`` to measure whether the corrections help.
+The rows themselves (masked, a fifth held out) are
+``services.routing.triage.corrections``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from runtime.logging import mask_pii
 from runtime.settings import Settings
 from runtime.store import mongo_client
 from services.routing.domain.corrections import Correction
 from services.routing.store import CORRECTIONS
+from services.routing.triage.corrections import training_rows
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_OUT = ROOT / "data" / "routing" / "corrections.jsonl"
-TRAINED_LANGUAGES = frozenset({"en", "zh-Hans", "zh-Hant", "ja"})
-HELD_OUT_EVERY = 5
-
-
-def split_for(ticket_id: str) -> str:
-    digest = hashlib.sha256(ticket_id.encode()).digest()
-    return "test" if digest[0] % HELD_OUT_EVERY == 0 else "train"
-
-
-def training_row(correction: Correction) -> dict[str, str] | None:
-    """The trainer's row for a correction; None when the trainer cannot use it."""
-    if correction.language not in TRAINED_LANGUAGES:
-        return None
-    return {
-        "text": mask_pii(correction.text),
-        "lang": correction.language,
-        "category": correction.category,
-        "urgency": correction.urgency,
-        "sentiment": correction.sentiment,
-        "source": f"agent-correction:{correction.kind}",
-        "split": split_for(correction.ticket_id),
-    }
-
-
-def training_rows(corrections: Iterable[Correction]) -> list[dict[str, str]]:
-    return [row for row in map(training_row, corrections) if row is not None]
 
 
 def merge(path: Path, rows: Iterable[dict[str, str]]) -> int:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from services.routing.triage_text import pattern
+from services.routing.triage.text import pattern
 
 _N = r"(?:0+|an?|one|two|three|four|five|few|couple of)"
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from sklearn.metrics import f1_score
 
 from contracts.taxonomy import CATEGORIES
-from services.routing.triage import URGENCIES, Triage, TriageModel
-from services.routing.triage_calibration import Band, ece, precision_above, reliability
-from services.routing.triage_data import Row, source_kind
-from services.routing.triage_lang import has_language
+from services.routing.tools.triage_data import Row, source_kind
+from services.routing.triage.calibration import Band, ece, precision_above, reliability
+from services.routing.triage.language import has_language
+from services.routing.triage.model import URGENCIES, Triage, TriageModel
 
 FIELDS = ("lang", "category", "urgency", "sentiment")
 ACCEPTANCE = {

@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from contracts.taxonomy import CATEGORIES
-from services.routing.triage import SENTIMENTS, URGENCIES, normalise
+from services.routing.triage.model import SENTIMENTS, URGENCIES, normalise
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / "data" / "routing"
 CORPUS = DATA / "corpus.jsonl"
 REAL = DATA / "real"

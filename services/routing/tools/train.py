@@ -1,6 +1,6 @@
 """Train the triage model, calibrate it on real held-out text, evaluate it on real text.
 
-``python -m services.routing.train`` (``make train-routing``) fits TF-IDF character
+``python -m services.routing.tools.train`` (``make train-routing``) fits TF-IDF character
 n-grams plus the urgency rubric's situations and one linear SVM per field on the
 ``train`` pool (templates, mapped real text, hand-written messages, agents'
 corrections — see ``triage_data``), fits each field's temperature and the language
@@ -11,7 +11,7 @@ to ``docs/routing-eval.md``. Seeded and deterministic: the same data gives the s
 model. To show what agents' corrections are worth, the same training is run once
 without them and both are scored on the real set.
 
-``python -m services.routing.train --eval`` (``make eval-routing``) re-measures the
+``python -m services.routing.tools.train --eval`` (``make eval-routing``) re-measures the
 committed artifact and prints the real-text numbers first; it exits 1 when an
 acceptance bar of issue #16 is not met.
 """
@@ -34,19 +34,8 @@ from numpy.typing import NDArray
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
-from services.routing import triage_report, triage_rubric
-from services.routing.triage import (
-    CATEGORY_URGENCY,
-    DEFAULT_ARTIFACT,
-    FIELDS,
-    MODEL_DIR,
-    MODEL_VERSION,
-    TriageModel,
-    model_input,
-    normalise,
-)
-from services.routing.triage_calibration import fit_platt, fit_temperature
-from services.routing.triage_data import (
+from services.routing.tools import triage_report
+from services.routing.tools.triage_data import (
     CORPUS,
     CORRECTIONS,
     REAL,
@@ -55,9 +44,21 @@ from services.routing.triage_data import (
     load_pools,
     source_kind,
 )
-from services.routing.triage_lang import detect_language, has_language
+from services.routing.triage import rubric as triage_rubric
+from services.routing.triage.calibration import fit_platt, fit_temperature
+from services.routing.triage.category_urgency import CATEGORY_URGENCY
+from services.routing.triage.language import detect_language, has_language
+from services.routing.triage.model import (
+    DEFAULT_ARTIFACT,
+    FIELDS,
+    MODEL_DIR,
+    MODEL_VERSION,
+    TriageModel,
+    model_input,
+    normalise,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 REPORT = ROOT / "docs" / "routing-eval.md"
 METADATA = MODEL_DIR / f"{MODEL_VERSION}.json"
 

@@ -16,13 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Priority
 from runtime.auth import ManagerScope, StaffScope
-from runtime.cache import TenantMemo
-from runtime.clock import Clock
 from runtime.errors import StrictJsonRoute
-from runtime.store import Repository
-from services.routing.api import put
+from services.routing.api.deps import ClockDep, MemoDep, SlaPoliciesDep
+from services.routing.api.writes import put
 from services.routing.sla.domain import DEFAULT_SLA, PriorityTerms, SlaPolicy
 from services.routing.sla.store import TenantSlaPolicy
+
+router = APIRouter(prefix="/v1", tags=["sla"], route_class=StrictJsonRoute)
 
 
 class SlaPolicyIn(BaseModel):
@@ -59,35 +59,34 @@ def view(stored: TenantSlaPolicy | None) -> SlaPolicyView:
     )
 
 
-def router(
-    policies: Repository[TenantSlaPolicy], clock: Clock, memo: TenantMemo | None = None
-) -> APIRouter:
-    api = APIRouter(prefix="/v1", tags=["sla"], route_class=StrictJsonRoute)
+@router.get("/sla-policies")
+async def get_sla_policies(scope: StaffScope, policies: SlaPoliciesDep) -> SlaPolicyView:
+    """The tenant's SLA terms per priority (targets in seconds, calendar, warning share)."""
+    return view(await policies.get(scope.tenant, scope.tenant))
 
-    @api.get("/sla-policies")
-    async def get_sla_policies(scope: StaffScope) -> SlaPolicyView:
-        """The tenant's SLA terms per priority (targets in seconds, calendar, warning share)."""
-        return view(await policies.get(scope.tenant, scope.tenant))
 
-    @api.put("/sla-policies")
-    async def put_sla_policies(body: SlaPolicyIn, scope: ManagerScope) -> SlaPolicyView:
-        """Set the terms of the priorities given; the others keep the default."""
-        policy = SlaPolicy(priorities={**DEFAULT_SLA.priorities, **body.priorities})
+@router.put("/sla-policies")
+async def put_sla_policies(
+    body: SlaPolicyIn,
+    scope: ManagerScope,
+    policies: SlaPoliciesDep,
+    clock: ClockDep,
+    memo: MemoDep,
+) -> SlaPolicyView:
+    """Set the terms of the priorities given; the others keep the default."""
+    policy = SlaPolicy(priorities={**DEFAULT_SLA.priorities, **body.priorities})
 
-        def change(stored: TenantSlaPolicy) -> None:
-            stored.policy = policy
-            stored.updated_by = scope.actor
-            stored.updated_at = clock.now()
+    def change(stored: TenantSlaPolicy) -> None:
+        stored.policy = policy
+        stored.updated_by = scope.actor
+        stored.updated_at = clock.now()
 
-        stored, _ = await put(
-            policies,
-            scope.tenant,
-            scope.tenant,
-            lambda: TenantSlaPolicy(id=scope.tenant, tenant_id=scope.tenant),
-            change,
-        )
-        if memo is not None:
-            memo.forget(scope.tenant)
-        return view(stored)
-
-    return api
+    stored, _ = await put(
+        policies,
+        scope.tenant,
+        scope.tenant,
+        lambda: TenantSlaPolicy(id=scope.tenant, tenant_id=scope.tenant),
+        change,
+    )
+    memo.forget(scope.tenant)
+    return view(stored)

@@ -41,15 +41,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy import sparse
 
 from contracts.taxonomy import Category
-from services.routing import triage_rubric
-from services.routing.triage_lang import Lang, detect_language, has_language, warm_up
-from services.routing.triage_ngrams import NgramScorer
-from services.routing.triage_text import normalise
+from services.routing.triage import rubric as triage_rubric
+from services.routing.triage.category_urgency import CATEGORY_URGENCY
+from services.routing.triage.language import Lang, detect_language, has_language, warm_up
+from services.routing.triage.ngrams import NgramScorer
+from services.routing.triage.text import normalise
 
 __all__ = ["Lang", "Triage", "TriageModel", "default_model", "detect_language", "normalise"]
 
 MODEL_VERSION = "triage-v2"
-MODEL_DIR = Path(__file__).resolve().parent / "model"
+MODEL_DIR = Path(__file__).resolve().parents[1] / "model"
 DEFAULT_ARTIFACT = MODEL_DIR / f"{MODEL_VERSION}.joblib"
 
 Urgency = Literal["critical", "high", "normal", "low"]
@@ -58,12 +59,6 @@ FIELDS = ("category", "urgency", "sentiment")
 URGENCIES: tuple[str, ...] = get_args(Urgency)
 SENTIMENTS: tuple[str, ...] = get_args(Sentiment)
 JUNK = {"category": "other", "urgency": "low", "sentiment": "neutral"}
-CATEGORY_URGENCY = {
-    "service_complaint": ("high", ("normal", "low")),
-    "other": ("low", ("normal",)),
-}
-"""Urgency the rubric gives a category, and the model's urgencies it replaces: a complaint
-about the service itself is high; greetings, thanks and information (other) are low."""
 
 
 class CategoryScore(BaseModel):

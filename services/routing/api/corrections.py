@@ -1,0 +1,29 @@
+"""The corrections agents made, as the triage trainer's JSON lines (for the tenant's managers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import orjson
+from fastapi import APIRouter, Response
+
+from runtime.auth import ManagerScope
+from runtime.errors import StrictJsonRoute
+from services.routing.api.deps import StoreDep
+from services.routing.triage.corrections import training_rows
+
+router = APIRouter(prefix="/v1", tags=["learning"], route_class=StrictJsonRoute)
+
+
+@router.get(
+    "/corrections",
+    response_class=Response,
+    responses={200: {"content": {"application/x-ndjson": {}}}},
+)
+async def export_corrections(
+    scope: ManagerScope, store: StoreDep, since: datetime | None = None
+) -> Response:
+    """The tenant's corrections as the triage trainer's JSON lines (personal data masked)."""
+    rows = training_rows(await store.corrections(scope.tenant, since))
+    body = b"".join(orjson.dumps(row) + b"\n" for row in rows)
+    return Response(body, media_type="application/x-ndjson")

@@ -1,0 +1,109 @@
+"""A tenant's view of disruptions: its own affected travellers and clustered tickets only;
+other tenants' incidents are 404."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from contracts.events import NextStep, Priority
+from runtime.auth import ManagerScope, StaffScope
+from runtime.errors import StrictJsonRoute
+from runtime.store import NotFound
+from services.routing.api.deps import CareDep
+from services.routing.care.domain.incidents import TenantIncident
+
+router = APIRouter(prefix="/v1", tags=["incidents"], route_class=StrictJsonRoute)
+
+
+class AffectedView(BaseModel):
+    booking_id: str
+    traveller_id: str
+    reference: str
+    departs_at: datetime
+    priority: Priority
+    notified_revision: int
+
+
+class IncidentView(BaseModel):
+    id: str
+    kind: str
+    resource: str
+    reference: str
+    service_date: date
+    summary: str
+    next_step: NextStep
+    details: dict[str, str]
+    revision: int
+    affected: int
+    linked_tickets: list[str]
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    closed_by: str | None
+    travellers: list[AffectedView] | None = None
+
+
+def incident_view(incident: TenantIncident) -> IncidentView:
+    return IncidentView(
+        id=incident.incident_id,
+        kind=incident.kind,
+        resource=incident.resource,
+        reference=incident.reference,
+        service_date=incident.service_date,
+        summary=incident.summary,
+        next_step=incident.next_step,
+        details=incident.details,
+        revision=incident.revision,
+        affected=incident.affected,
+        linked_tickets=incident.linked_tickets,
+        opened_at=incident.opened_at,
+        updated_at=incident.updated_at,
+        closed_at=incident.closed_at,
+        closed_by=incident.closed_by,
+    )
+
+
+@router.get("/incidents")
+async def list_incidents(
+    scope: StaffScope, care: CareDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[IncidentView]:
+    """This tenant's incidents, most recently changed first."""
+    return [incident_view(i) for i in await care.store.incidents_of(scope.tenant, limit)]
+
+
+@router.get("/incidents/{incident_id}")
+async def get_incident(incident_id: str, scope: StaffScope, care: CareDep) -> IncidentView:
+    """One incident as this tenant sees it, with its affected travellers."""
+    incident = await care.store.incidents.get(
+        scope.tenant, TenantIncident.key(incident_id, scope.tenant)
+    )
+    if incident is None:
+        raise NotFound(incident_id)
+    view = incident_view(incident)
+    view.travellers = [
+        AffectedView(
+            booking_id=a.booking_id,
+            traveller_id=a.traveller.id,
+            reference=a.reference,
+            departs_at=a.departs_at,
+            priority=a.priority,
+            notified_revision=a.notified_revision,
+        )
+        for a in await care.store.affected_of(scope.tenant, incident_id)
+    ]
+    return view
+
+
+@router.post("/incidents/{incident_id}/close")
+async def close_incident(incident_id: str, scope: ManagerScope, care: CareDep) -> IncidentView:
+    """Close this tenant's incident (managers): later contacts are no longer clustered."""
+    closed = await care.store.incidents.change(
+        scope.tenant,
+        TenantIncident.key(incident_id, scope.tenant),
+        lambda incident: incident.close(scope.actor, care.clock.now()),
+    )
+    return incident_view(closed)

@@ -1,0 +1,70 @@
+"""The tenant's routing policy: VIP status and travellers, managers, the bot, assignment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.text import Line
+from runtime.auth import AdminScope, StaffScope
+from runtime.errors import StrictJsonRoute
+from services.routing.api.deps import StoreDep
+from services.routing.api.models import NAME
+from services.routing.api.writes import put
+from services.routing.assignment.domain.policy import AssignmentMode, RoutingPolicy
+from services.routing.assignment.domain.queues import DEFAULT_TRIAGE_THRESHOLD
+
+router = APIRouter(prefix="/v1", tags=["policy"], route_class=StrictJsonRoute)
+
+
+class PolicyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    vip: bool = False
+    vip_travellers: list[Annotated[Line, Field(max_length=260)]] = Field(
+        default_factory=list, max_length=10_000
+    )
+    account_manager: str | None = Field(default=None, max_length=128, pattern=NAME)
+    support_manager: str | None = Field(default=None, max_length=128, pattern=NAME)
+    bot_enabled: bool = True
+    assignment: AssignmentMode = Field(
+        default=AssignmentMode.LEAST_LOADED,
+        description="How a ticket picks among free agents: least_loaded or round_robin.",
+    )
+    triage_threshold: float = Field(
+        default=DEFAULT_TRIAGE_THRESHOLD,
+        ge=0.0,
+        le=1.0,
+        description="Below this category confidence a ticket goes to the triage queue "
+        "(needs a human look) instead of a team.",
+    )
+
+
+class PolicyView(PolicyIn):
+    model_config = ConfigDict(from_attributes=True)
+
+
+@router.get("/policy")
+async def get_policy(scope: StaffScope, store: StoreDep) -> PolicyView:
+    return PolicyView.model_validate(await store.policy(scope.tenant))
+
+
+@router.put("/policy")
+async def put_policy(body: PolicyIn, scope: AdminScope, store: StoreDep) -> PolicyView:
+    """VIP status, VIP travellers and their account manager, appeals' manager, the bot."""
+
+    def change(policy: RoutingPolicy) -> None:
+        for name, value in body.model_dump().items():
+            setattr(policy, name, value)
+
+    policy, _ = await put(
+        store.policies,
+        scope.tenant,
+        scope.tenant,
+        lambda: RoutingPolicy.default(scope.tenant),
+        change,
+    )
+    store.memo.forget(scope.tenant)
+    return PolicyView.model_validate(policy)

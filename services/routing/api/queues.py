@@ -1,0 +1,96 @@
+"""Queues: the tenant's own and the default ones it has not redefined."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.taxonomy import CATEGORIES, Category
+from contracts.text import Line
+from runtime.auth import ManagerScope, StaffScope
+from runtime.errors import StrictJsonRoute, invalid
+from services.routing.api.deps import StoreDep
+from services.routing.api.models import CREATED, NAME
+from services.routing.api.writes import delete, put
+from services.routing.assignment.domain.queues import RESERVED_QUEUES, TenantQueue
+
+router = APIRouter(prefix="/v1", tags=["queues"], route_class=StrictJsonRoute)
+
+
+class QueueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Line = Field(min_length=1, max_length=200)
+    categories: list[Category] = Field(
+        default_factory=list, max_length=len(CATEGORIES), description="None: a catch-all desk."
+    )
+    expert_only: bool = False
+
+
+class QueueView(BaseModel):
+    id: str
+    name: str
+    categories: list[str]
+    expert_only: bool
+    source: Literal["tenant", "default"]
+
+
+@router.get("/queues")
+async def list_queues(scope: StaffScope, store: StoreDep) -> list[QueueView]:
+    """The tenant's queues, then the default ones it has not redefined, in lookup order."""
+    own = {q.queue_id for q in await store.tenant_queues(scope.tenant)}
+    return [
+        QueueView(
+            id=q.id,
+            name=q.name,
+            categories=list(q.categories),
+            expert_only=q.expert_only,
+            source="tenant" if q.id in own else "default",
+        )
+        for q in (await store.catalogue(scope.tenant)).values()
+    ]
+
+
+@router.put("/queues/{queue_id}", responses=CREATED)
+async def put_queue(
+    queue_id: Annotated[str, Path(pattern=NAME)],
+    body: QueueIn,
+    scope: ManagerScope,
+    response: Response,
+    store: StoreDep,
+) -> QueueView:
+    """Define a queue, or redefine a default one, for this tenant."""
+    if queue_id in RESERVED_QUEUES and body.categories:
+        raise invalid(f"{queue_id} is a catch-all desk", ("body", "categories"))
+
+    def change(queue: TenantQueue) -> None:
+        queue.name = body.name
+        queue.categories = list(body.categories)
+        queue.expert_only = body.expert_only
+
+    key = TenantQueue.key(scope.tenant, queue_id)
+    queue, new = await put(
+        store.queues,
+        scope.tenant,
+        key,
+        lambda: TenantQueue(id=key, tenant_id=scope.tenant, queue_id=queue_id, name=body.name),
+        change,
+    )
+    store.memo.forget(scope.tenant)
+    response.status_code = status.HTTP_201_CREATED if new else status.HTTP_200_OK
+    return QueueView(
+        id=queue.queue_id,
+        name=queue.name,
+        categories=queue.categories,
+        expert_only=queue.expert_only,
+        source="tenant",
+    )
+
+
+@router.delete("/queues/{queue_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_queue(queue_id: str, scope: ManagerScope, store: StoreDep) -> None:
+    """Drop the tenant's definition; a default queue of that id takes over again."""
+    await delete(store.queues, scope.tenant, TenantQueue.key(scope.tenant, queue_id))
+    store.memo.forget(scope.tenant)

@@ -1,0 +1,115 @@
+"""Supplier partners' events: the signed ingress, and the kinds TripCare did not understand.
+
+- ``POST /v1/suppliers/{partner}/events``: a partner pushes one status event,
+  signed over the raw body (``X-TripCare-Signature``, docs/suppliers.md).
+- ``GET /v1/suppliers/unknown-events``: kinds TripCare did not understand (the platform
+  operator's admins).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from runtime.auth import AdminScope
+from runtime.errors import StrictJsonRoute
+from runtime.web import schema_ref
+from runtime.webhook_signature import HEADER
+from services.routing.api.deps import CareDep
+from services.routing.api.models import PARTNER
+from services.routing.care.domain.incidents import incident_id_for
+from services.routing.care.domain.suppliers import KINDS, normalise_kind
+from services.routing.care.domain.trips import normal_reference
+from services.routing.care.service import Ingress, Refused, SupplierEventIn
+
+router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
+
+
+class UnknownEventView(BaseModel):
+    """A partner's event of a kind TripCare does not map yet."""
+
+    id: str
+    partner: str
+    kind: str
+    reference: str
+    service_date: str
+    details: dict[str, str]
+    event_id: str | None
+    received_at: datetime
+
+
+@router.post(
+    "/suppliers/{partner}/events",
+    tags=["partners"],
+    status_code=202,
+    responses={
+        200: {"description": "A re-send of an event already accepted: nothing changes."},
+        401: {"description": "Unknown partner, missing, forged or stale signature."},
+        409: {"description": "This exact signature was used before (a replay)."},
+        422: {"description": "The body is not a supplier event."},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": schema_ref(SupplierEventIn)}},
+        }
+    },
+)
+async def supplier_event(
+    partner: Annotated[str, Path(pattern=PARTNER)],
+    request: Request,
+    care: CareDep,
+    signature: Annotated[
+        str | None,
+        Header(alias=HEADER, description="t=<unix seconds>,v1=<hex HMAC-SHA256>"),
+    ] = None,
+) -> JSONResponse:
+    """One status event of a partner airline, hotel, rail or car supplier.
+
+    The body (JSON: ``event_id``, ``kind``, ``reference``, ``service_date``,
+    ``details``) is signed with one of the partner's active secrets over
+    ``"<t>." + raw body``; the timestamp must be within 5 minutes. Unknown
+    kinds are accepted and reported, never refused.
+    """
+    body = await request.body()
+    try:
+        outcome, report = await care.receive_signed(partner, body, signature)
+    except Refused as refused:
+        return JSONResponse({"detail": refused.detail}, status_code=refused.status)
+    kind = normalise_kind(report.kind)
+    answer: dict[str, Any] = {
+        "outcome": outcome.value,
+        "event_id": report.event_id,
+        "kind": kind,
+        "known_kind": kind is not None,
+    }
+    if kind is not None:
+        answer["incident_id"] = incident_id_for(
+            KINDS[kind].resource, normal_reference(report.reference), report.service_date
+        )
+    return JSONResponse(answer, status_code=202 if outcome is Ingress.ACCEPTED else 200)
+
+
+@router.get(
+    "/suppliers/unknown-events",
+    tags=["suppliers"],
+    responses={403: {"description": "Not an admin of the platform operator's tenant."}},
+)
+async def unknown_events(
+    scope: AdminScope, care: CareDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[UnknownEventView]:
+    """Supplier events of kinds TripCare does not know yet, newest first (to map them).
+
+    Partners serve every tenant, so their events belong to none: this list is for the
+    admins of the platform operator's tenant (``TRIPCARE_SUPPLIER_OPERATOR_TENANT``).
+    """
+    if scope.tenant != care.settings.operator_tenant:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "partners' unknown events are for the platform operator"
+        )
+    found = await care.store.unknown_events(limit)
+    return [UnknownEventView.model_validate({**doc, "id": doc["_id"]}) for doc in found]
