@@ -65,3 +65,48 @@ async def test_stop_finishes_the_clear_in_flight() -> None:
         ("bulk", {}, []),  # so the published ids are pulled, whatever the version
         ("update_many", {"_id": {"$in": ["t1"]}, **EMPTIED}, ["$unset"]),
     ]
+
+
+class RecordingCollection:
+    """Records the documents and versions each bulk clear names; every clear matches."""
+
+    def __init__(self) -> None:
+        self.clears: list[list[tuple[str, int]]] = []
+
+    async def bulk_write(self, requests: list[Any], ordered: bool = True) -> Any:
+        self.clears.append([(r._filter["_id"], r._filter["version"]) for r in requests])
+        return SimpleNamespace(matched_count=len(requests))
+
+
+def message(n: int) -> OutboxMessage:
+    return OutboxMessage(message_id=f"m{n}", correlation_id="t", routing_key="x.y", body="{}")
+
+
+async def test_a_later_write_makes_an_earlier_commits_clear_unnecessary() -> None:
+    """The later write left the confirmed messages out, so only what it kept is cleared."""
+    things = RecordingCollection()
+    published: list[str] = []
+
+    async def publish(sent: OutboxMessage) -> None:
+        published.append(sent.message_id)
+
+    relay = OutboxRelay(
+        {"things": things},  # type: ignore[arg-type]
+        ["things"],
+        publish,
+        FakeClock(T0),
+        sweep_interval_s=3600,
+        clear_delay_s=0.1,
+    )
+    relay.start()
+    relay.committed("things", "a", 1, [message(1)])
+    relay.committed("things", "b", 1, [message(2)])
+    await asyncio.sleep(0.01)
+    assert relay.confirmed("m1")
+    relay.committed("things", "a", 2, [])  # a's next write, nothing new and m1 left out
+    relay.committed("things", "b", 2, [message(3)])  # b's next write raised m3
+    await asyncio.sleep(0.5)
+    await relay.stop()
+
+    assert published == ["m1", "m2", "m3"]
+    assert things.clears == [[("b", 2)]]
