@@ -1,11 +1,15 @@
 """The outbox relay: publishes committed events with publisher confirms.
 
-Fast path: the repository hands every commit to ``committed`` and a worker
-publishes it at once; the published outboxes are then cleared in batches, one
-bulk write per collection for whatever the workers finished meanwhile.
-Safety net: a sweeper republishes any outbox older than ``grace`` (process
-died after commit or before the clear, broker was down). Either path may
-publish a message twice; consumers are idempotent on the message id.
+Events live in their aggregate's document (``outbox``, with ``pending_ms`` while it is
+not empty), written with the state change that raised them. Fast path: the
+repository hands every commit to ``committed`` and a worker publishes it at once.
+Clearing is lazy: the next write of the aggregate drops what the broker confirmed
+(``confirmed``), and whatever was published and not written again within
+``clear_delay_s`` is cleared in one bulk write per collection. Safety net: a
+sweeper republishes any outbox older than ``grace`` (process died after commit or
+before the clear, broker was down), found through the sparse index on
+``pending_ms``. Either path may publish a message twice; consumers are idempotent
+on the message id.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -27,13 +32,30 @@ log = logging.getLogger(__name__)
 
 Publish = Callable[[OutboxMessage], Awaitable[None]]
 Commit = tuple[str, str, int, Sequence[OutboxMessage]]
-Published = tuple[str, str, int, list[str]]
 CLEAR_BATCH = 500
+CLEAR_DELAY_S = 0.2
+"""How long a published outbox waits for its aggregate's next write to clear it for free."""
 REMEMBERED = 100_000
 """Message ids this process has published, kept to skip publishing them again."""
-CLEARED = {"$set": {"outbox": []}, "$unset": {"pending_ms": ""}, "$inc": {"version": 1}}
+CLEARED = {"$set": {"outbox": []}, "$unset": {"pending_ms": ""}}
 """The update that empties a published outbox; with ``{_id, version}`` it only hits the
-version that was published, and bumps it so a stale copy cannot write the events back."""
+version that was published (all of whose messages were). It leaves the version alone, so
+a handler of this process that loaded the aggregate meanwhile is not made to start over:
+its write drops the confirmed messages itself."""
+EMPTIED = {"outbox": {"$size": 0}, "pending_ms": {"$exists": True}}
+"""Documents whose outbox a ``$pull`` emptied (nx-27017 cannot match ``outbox: []``)."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """A commit whose whole outbox the broker confirmed, waiting for its clear."""
+
+    collection: str
+    doc_id: str
+    version: int
+    message_ids: list[str]
+    due: float
+    """Loop time from which the clear may go out."""
 
 
 class OutboxRelay:
@@ -48,7 +70,10 @@ class OutboxRelay:
         grace_s: float = 2.0,
         sweep_batch: int = 200,
         workers: int = 1,
+        clear_delay_s: float = CLEAR_DELAY_S,
     ) -> None:
+        """``clear_delay_s`` is kept under a quarter of ``grace_s``, so the sweeper does not
+        find outboxes that are only waiting for their clear."""
         self._db = db
         self._collections = tuple(collections)
         self._publish = publish
@@ -57,8 +82,10 @@ class OutboxRelay:
         self._grace = timedelta(seconds=grace_s)
         self._sweep_batch = sweep_batch
         self._workers = workers
+        self._clear_delay_s = max(0.0, min(clear_delay_s, grace_s / 4))
         self._queue: asyncio.Queue[Commit] = asyncio.Queue()
-        self._published: list[Published] = []
+        self._published: dict[tuple[str, str], Published] = {}
+        """The newest published commit of each document, oldest first."""
         self._done: dict[str, None] = {}
         self._in_flight: dict[str, asyncio.Future[None]] = {}
         self._to_clear = asyncio.Event()
@@ -69,7 +96,19 @@ class OutboxRelay:
     def committed(
         self, collection: str, doc_id: str, version: int, messages: Sequence[OutboxMessage]
     ) -> None:
-        self._queue.put_nowait((collection, doc_id, version, messages))
+        """A write of this process committed: publish its outbox. The write replaced the
+        document without the messages confirmed before it, so an older commit's clear is
+        not needed any more (what the write kept is in ``messages`` and cleared with it)."""
+        waiting = self._published.get((collection, doc_id))
+        if waiting is not None and waiting.version < version:
+            del self._published[(collection, doc_id)]
+        if messages:
+            self._queue.put_nowait((collection, doc_id, version, messages))
+
+    def confirmed(self, message_id: str) -> bool:
+        """Whether the broker confirmed this message to this process (the repository leaves
+        such messages out of the aggregate's next write)."""
+        return message_id in self._done
 
     def start(self) -> None:
         """Several workers: one commit at a time waits a publisher-confirm and a store round
@@ -104,14 +143,24 @@ class OutboxRelay:
             collection, doc_id, version, messages = await self._queue.get()
             try:
                 await asyncio.gather(*(self._publish_once(message) for message in messages))
-                self._published.append(
-                    (collection, doc_id, version, [m.message_id for m in messages])
-                )
-                self._to_clear.set()
+                self._add_published(collection, doc_id, version, messages)
             except Exception as exc:
                 log.warning("outbox publish deferred to sweeper: %r", exc)
             finally:
                 self._queue.task_done()
+
+    def _add_published(
+        self, collection: str, doc_id: str, version: int, messages: Sequence[OutboxMessage]
+    ) -> None:
+        key = (collection, doc_id)
+        waiting = self._published.get(key)
+        if waiting is not None and waiting.version >= version:
+            return
+        self._published.pop(key, None)
+        due = asyncio.get_running_loop().time() + self._clear_delay_s
+        ids = [m.message_id for m in messages]
+        self._published[key] = Published(collection, doc_id, version, ids, due)
+        self._to_clear.set()
 
     async def _publish_once(self, message: OutboxMessage) -> None:
         """Publish a message once per process, however many commits hand it over.
@@ -139,65 +188,68 @@ class OutboxRelay:
         if len(self._done) > REMEMBERED:
             del self._done[next(iter(self._done))]
 
-    async def _relay(
-        self, collection: str, doc_id: str, version: int, messages: Sequence[OutboxMessage]
-    ) -> None:
-        await asyncio.gather(*(self._publish_once(message) for message in messages))
-        await self._mark_published(collection, doc_id, version, [m.message_id for m in messages])
-
     async def _clear_forever(self) -> None:
         while True:
             await self._to_clear.wait()
+            await asyncio.sleep(self._clear_delay_s)
             try:
                 await self._clear()
             except Exception as exc:
                 log.warning("outbox clear deferred to sweeper: %r", exc)
 
     async def _clear(self, *, drain: bool = False) -> None:
-        """Clear what was published (one batch, or everything with ``drain``)."""
+        """Clear what is due (everything with ``drain``), in batches."""
         async with self._clearing:
-            await self._clear_batch()
-            while drain and self._published:
-                await self._clear_batch()
+            while batch := self._take(drain):
+                await self._clear_batch(batch)
 
-    async def _clear_batch(self) -> None:
-        """One bulk write per collection.
-
-        A version that moved (the aggregate was saved again meanwhile) makes the
-        batch match fewer documents; then each is cleared on its own, by message id.
-        """
+    def _take(self, drain: bool) -> list[Published]:
         self._to_clear.clear()
-        batch, self._published = self._published[:CLEAR_BATCH], self._published[CLEAR_BATCH:]
+        now = asyncio.get_running_loop().time()
+        batch: list[Published] = []
+        for item in self._published.values():
+            if len(batch) == CLEAR_BATCH or (item.due > now and not drain):
+                break
+            batch.append(item)
+        for item in batch:
+            del self._published[(item.collection, item.doc_id)]
         if self._published:
             self._to_clear.set()
+        return batch
+
+    async def _clear_batch(self, batch: Sequence[Published]) -> None:
         by_collection: dict[str, list[Published]] = {}
         for item in batch:
-            by_collection.setdefault(item[0], []).append(item)
+            by_collection.setdefault(item.collection, []).append(item)
         for collection, items in by_collection.items():
-            result = await self._db[collection].bulk_write(
-                [
-                    UpdateOne({"_id": doc_id, "version": version}, CLEARED)
-                    for _, doc_id, version, _ in items
-                ],
-                ordered=False,
-            )
-            if result.matched_count < len(items):
-                for item in items:
-                    await self._mark_published(*item)
+            await self._clear_collection(collection, items)
 
-    async def _mark_published(
-        self, collection: str, doc_id: str, version: int, message_ids: list[str]
-    ) -> None:
+    async def _clear_collection(self, collection: str, items: Sequence[Published]) -> None:
+        """One bulk write of version-bound clears. A version that moved (the aggregate was
+        written again meanwhile, here or elsewhere) makes it match fewer documents; then
+        the published ids are pulled from each, whatever its version (one more bulk write),
+        and outboxes that this emptied lose their ``pending_ms``."""
         col = self._db[collection]
-        cleared = await col.update_one({"_id": doc_id, "version": version}, CLEARED)
-        if cleared.matched_count == 0:
-            await col.update_one(
-                {"_id": doc_id},
-                {
-                    "$pull": {"outbox": {"message_id": {"$in": message_ids}}},
-                    "$inc": {"version": 1},
-                },
-            )
+        result = await col.bulk_write(
+            [UpdateOne({"_id": item.doc_id, "version": item.version}, CLEARED) for item in items],
+            ordered=False,
+        )
+        if result.matched_count == len(items):
+            return
+        await col.bulk_write(
+            [
+                UpdateOne(
+                    {"_id": item.doc_id},
+                    {"$pull": {"outbox": {"message_id": {"$in": item.message_ids}}}},
+                )
+                for item in items
+            ],
+            ordered=False,
+        )
+        await col.update_many(
+            {"_id": {"$in": [item.doc_id for item in items]}, **EMPTIED},
+            {"$unset": {"pending_ms": ""}},
+        )
 
     async def _sweep_forever(self) -> None:
         while True:
@@ -208,7 +260,8 @@ class OutboxRelay:
                 log.warning("outbox sweep failed: %r", exc)
 
     async def sweep(self) -> int:
-        """Publish every outbox older than the grace period; returns how many messages."""
+        """Publish every outbox older than the grace period and clear what was published;
+        returns how many messages."""
         cutoff = epoch_ms(self._clock.now() - self._grace)
         published = 0
         for name in self._collections:
@@ -218,8 +271,16 @@ class OutboxRelay:
                 .sort("pending_ms", 1)
                 .limit(self._sweep_batch)
             )
-            async for doc in cursor:
-                messages = [OutboxMessage.model_validate(m) for m in doc.get("outbox", [])]
-                await self._relay(name, doc["_id"], doc["version"], messages)
-                published += len(messages)
+            docs = await cursor.to_list()
+            cleared: list[Published] = []
+            try:
+                for doc in docs:
+                    messages = [OutboxMessage.model_validate(m) for m in doc.get("outbox", [])]
+                    await asyncio.gather(*(self._publish_once(m) for m in messages))
+                    ids = [m.message_id for m in messages]
+                    cleared.append(Published(name, doc["_id"], doc["version"], ids, 0.0))
+                    published += len(messages)
+            finally:
+                if cleared:
+                    await self._clear_collection(name, cleared)
         return published

@@ -2,7 +2,8 @@
 
 Every write is one document: insert for a new aggregate, otherwise
 ``replace_one({_id, version})`` (optimistic concurrency). Events raised by the
-aggregate become envelopes in its embedded outbox in that same write. Loads and
+aggregate become envelopes in its embedded outbox in that same write, which also
+leaves out the messages the relay has confirmed meanwhile (their clear). Loads and
 writes that run at the same time share store commands (group commit,
 ``runtime/store_batches.py``); each caller still gets its own operation's outcome.
 """
@@ -43,9 +44,18 @@ class NotFound(Exception):
 
 
 class OutboxSink(Protocol):
+    """Where commits go (the relay). Told of every commit, even one with an empty outbox:
+    the relay then knows an older commit's clear is not needed any more. A sink that also
+    has ``confirmed(message_id) -> bool`` (``OutboxRelay``) gets confirmed messages left out
+    of the aggregate's next write, which clears them for free."""
+
     def committed(
         self, collection: str, doc_id: str, version: int, messages: Sequence[OutboxMessage]
     ) -> None: ...
+
+
+def _never(message_id: str) -> bool:
+    return False
 
 
 class AggregateLocks:
@@ -112,6 +122,7 @@ class Repository(Generic[A]):
         self._batches = batches or BatchedCollection(self.collection)
         self.model = model
         self._outbox = outbox
+        self._confirmed: Callable[[str], bool] = getattr(outbox, "confirmed", _never)
         self._clock = clock
         self._locks = AggregateLocks()
 
@@ -211,6 +222,8 @@ class Repository(Generic[A]):
     def _stamp(self, aggregate: A, cause: Envelope[Any] | None) -> None:
         if cause is not None:
             aggregate.mark_processed(cause.message_id)
+        if aggregate.outbox:
+            aggregate.outbox = [m for m in aggregate.outbox if not self._confirmed(m.message_id)]
         for event in aggregate.take_events():
             aggregate.outbox.append(self._envelope(aggregate, event, cause))
 
@@ -246,7 +259,6 @@ class Repository(Generic[A]):
 
     def _committed(self, aggregate: A, doc: Document) -> None:
         aggregate._write_tokens = doc[WRITE_TOKENS]
-        if aggregate.outbox:
-            self._outbox.committed(
-                self.collection.name, aggregate.id, aggregate.version, list(aggregate.outbox)
-            )
+        self._outbox.committed(
+            self.collection.name, aggregate.id, aggregate.version, list(aggregate.outbox)
+        )

@@ -10,7 +10,7 @@ from typing import Any
 import aio_pika
 import pytest
 from prometheus_client import CollectorRegistry
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 
 from contracts import events
 from contracts.topology import Topology
@@ -19,7 +19,7 @@ from runtime.bus import Bus
 from runtime.clock import SystemClock
 from runtime.outbox import OutboxRelay
 from runtime.settings import Settings
-from runtime.store import Document, Repository
+from runtime.store import Document, Repository, mongo_client
 from runtime.telemetry import setup_tracing
 from tests.factories import T0, TRAVELLER
 
@@ -215,3 +215,73 @@ async def test_a_message_handed_over_by_two_commits_is_published_once(
     doc = await db["things"].find_one({"_id": "t1"})
     assert doc is not None
     assert doc["outbox"] == []
+
+
+class Updates(monitoring.CommandListener):
+    """Counts the update commands sent (the relay's clears are updates)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.count += event.command_name == "update"
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        return None
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        return None
+
+
+async def until_confirmed(relay: OutboxRelay, message_id: str) -> None:
+    for _ in range(1000):
+        if relay.confirmed(message_id):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{message_id} not confirmed in 10 s")
+
+
+async def test_the_next_write_leaves_out_what_the_broker_confirmed(
+    mongo_url: str, namespace: str
+) -> None:
+    """A state change and its events are one write, and so is their clear: the aggregate's
+    next write drops what was confirmed, and the relay sends no clear of its own for it."""
+    updates = Updates()
+    client: AsyncMongoClient[Document] = mongo_client(mongo_url, [updates])
+    db = client[f"{namespace}_outbox"]
+    published: list[str] = []
+
+    async def publish(message: OutboxMessage) -> None:
+        published.append(message.message_id)
+
+    relay = OutboxRelay(db, ["things"], publish, SystemClock(), grace_s=60, clear_delay_s=5)
+    relay.start()
+    things: Repository[Thing] = Repository(db, "things", Thing, relay, SystemClock())
+    thing = Thing(id="t1", tenant_id="acme")
+    thing.happen()
+    await things.add(thing)
+    first = thing.outbox[0].message_id
+    await until_confirmed(relay, first)
+
+    loaded = await things.get("acme", "t1")
+    assert loaded is not None
+    loaded.happen()
+    await things.save(loaded)
+    (second,) = [m.message_id for m in loaded.outbox]
+    stored = await db["things"].find_one({"_id": "t1"})
+    assert stored is not None
+    assert [m["message_id"] for m in stored["outbox"]] == [second] != [first]
+    await until_confirmed(relay, second)
+
+    latest = await things.get("acme", "t1")
+    assert latest is not None
+    await things.save(latest)  # a change that raises nothing
+    await relay.stop()
+
+    stored = await db["things"].find_one({"_id": "t1"})
+    assert stored is not None
+    assert stored["outbox"] == []
+    assert "pending_ms" not in stored
+    assert published == [first, second]
+    assert updates.count == 2  # the two saves; no clear
+    await client.close()

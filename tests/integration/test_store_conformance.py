@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 from pydantic import TypeAdapter
-from pymongo import AsyncMongoClient, InsertOne, ReplaceOne
+from pymongo import AsyncMongoClient, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from contracts.text import Instant
@@ -102,6 +102,54 @@ async def test_range_query_on_epoch_ms_sorted_and_limited(col) -> None:  # type:
         async for d in col.find({"pending_ms": {"$lt": 10_000}}).sort("pending_ms", 1).limit(3)
     ]
     assert found == ["d4", "d3", "d2"]
+
+
+async def test_the_sweeps_range_query_is_served_by_the_sparse_index(col) -> None:  # type: ignore[no-untyped-def]
+    """After a restart the relay finds pending outboxes by ``pending_ms`` alone: a document
+    without one is not in the sparse index, so the sweep reads only what is pending."""
+    await col.create_index("pending_ms", sparse=True)
+    await col.insert_many([{"_id": f"d{n}"} for n in range(20)] + [{"_id": "p", "pending_ms": 5}])
+    query = col.find({"pending_ms": {"$lt": 10}}).sort("pending_ms", 1).limit(200)
+    plan = str(await query.explain())
+    assert "IXSCAN" in plan or "USING INDEX" in plan  # MongoDB, SecantusDB / nx-27017
+    assert [d["_id"] async for d in col.find({"pending_ms": {"$lt": 10}})] == ["p"]
+
+
+async def test_bulk_pull_by_id_then_unset_where_the_outbox_emptied(col) -> None:  # type: ignore[no-untyped-def]
+    """The relay's clear when a version moved. nx-27017 matches neither ``outbox: []``
+    (an error) nor ``outbox.message_id`` (silently nothing), so it filters by ``_id`` and
+    finds emptied outboxes with ``$size``."""
+    await col.insert_many(
+        [
+            {"_id": "a", "version": 2, "outbox": [{"message_id": "m1"}], "pending_ms": 1},
+            {
+                "_id": "b",
+                "version": 2,
+                "outbox": [{"message_id": "m2"}, {"message_id": "m3"}],
+                "pending_ms": 1,
+            },
+            {"_id": "c", "version": 2, "outbox": [], "pending_ms": 1},
+        ]
+    )
+    pulled = await col.bulk_write(
+        [
+            UpdateOne({"_id": "a"}, {"$pull": {"outbox": {"message_id": {"$in": ["m1"]}}}}),
+            UpdateOne({"_id": "b"}, {"$pull": {"outbox": {"message_id": {"$in": ["m2"]}}}}),
+        ],
+        ordered=False,
+    )
+    unset = await col.update_many(
+        {"_id": {"$in": ["a", "b"]}, "outbox": {"$size": 0}, "pending_ms": {"$exists": True}},
+        {"$unset": {"pending_ms": ""}},
+    )
+    docs = {d["_id"]: d async for d in col.find({})}
+    assert (pulled.matched_count, unset.matched_count) == (2, 1)
+    assert docs["a"]["outbox"] == []
+    assert "pending_ms" not in docs["a"]
+    assert docs["b"]["outbox"] == [{"message_id": "m3"}]
+    assert docs["b"]["pending_ms"] == 1
+    assert docs["a"]["version"] == docs["b"]["version"] == 2
+    assert "pending_ms" in docs["c"]  # not named, not touched
 
 
 async def test_scoped_queries_on_sub_document_fields(col) -> None:  # type: ignore[no-untyped-def]
