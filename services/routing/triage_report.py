@@ -188,6 +188,30 @@ def write(path: Path, report: Report, meta: dict[str, Any]) -> None:
         "",
     ]
     lines += _corrections_lines(report.corrections)
+    lines += _held_out_lines(report)
+    lines += [
+        "## Templates and public sets (held-out split)",
+        "",
+        "Text composed from the project's templates (and CLINC150/Bitext), held out by "
+        "template: how the model does on the kind of text it was mostly trained on. "
+        "It says little about real travellers; the tables above do.",
+        "",
+        *table(report.templates),
+        "",
+        *calibration_by_slice(report.templates),
+        "",
+        "Urgency confusion matrix (templates and public sets):",
+        "",
+        *urgency_matrix(report.templates[0]),
+        "",
+        *_speed_lines(),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _held_out_lines(report: Report) -> list[str]:
+    """The fresh check and the holdout: hand-written sets scored only as a whole."""
+    lines: list[str] = []
     if report.fresh:
         lines += [
             "## Fresh check",
@@ -207,24 +231,7 @@ def write(path: Path, report: Report, meta: dict[str, Any]) -> None:
             *table(report.holdout),
             "",
         ]
-    lines += [
-        "## Templates and public sets (held-out split)",
-        "",
-        "Text composed from the project's templates (and CLINC150/Bitext), held out by "
-        "template: how the model does on the kind of text it was mostly trained on. "
-        "It says little about real travellers; the tables above do.",
-        "",
-        *table(report.templates),
-        "",
-        *calibration_by_slice(report.templates),
-        "",
-        "Urgency confusion matrix (templates and public sets):",
-        "",
-        *urgency_matrix(report.templates[0]),
-        "",
-        *_speed_lines(),
-    ]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return lines
 
 
 def _model_lines(meta: dict[str, Any]) -> list[str]:
