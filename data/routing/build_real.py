@@ -345,7 +345,7 @@ def held_out_keys() -> set[str]:
     """Normalised texts of every evaluation and fresh row: never in a pool."""
     keys = {overlap_key(r["text"]) for r in read_rows(REAL / "eval")}
     for row in read_handwritten(REAL / "handwritten"):
-        if row["pool"] in ("eval", "fresh"):
+        if row["pool"] in ("eval", "fresh", "holdout"):
             keys.add(overlap_key(row["text"]))
     return keys
 

@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from services.routing.tools import classify
 from services.routing.assignment.domain.queues import DEFAULT_TRIAGE_THRESHOLD
+from services.routing.tools import classify
 from services.routing.triage.model import (
     DEFAULT_ARTIFACT,
     MODEL_VERSION,

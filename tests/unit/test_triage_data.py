@@ -24,7 +24,7 @@ def pools() -> Pools:
 
 
 def test_no_evaluation_text_normalised_appears_in_training_or_calibration(pools: Pools) -> None:
-    held_out = {overlap_key(r["text"]) for r in (*pools.eval, *pools.fresh)}
+    held_out = {overlap_key(r["text"]) for r in (*pools.eval, *pools.fresh, *pools.holdout)}
     learnt = {overlap_key(r["text"]) for r in pools.train}
     calibrated = {overlap_key(r["text"]) for r in pools.calib}
     assert not held_out & learnt
@@ -53,7 +53,7 @@ def test_every_evaluation_row_was_labelled_by_hand_and_names_its_source(pools: P
 
 def test_hand_written_messages_are_marked_as_such_in_every_pool() -> None:
     rows = read_handwritten(REAL / "handwritten")
-    assert {r["pool"] for r in rows} == {"train", "calib", "eval", "fresh"}
+    assert {r["pool"] for r in rows} == {"train", "calib", "eval", "fresh", "holdout"}
     assert all(r["source"] == HANDWRITTEN for r in rows)
 
 

@@ -9,7 +9,9 @@ Four pools of labelled text, never overlapping (compared on ``overlap_key``):
   ``calib`` and hand-written ``calib`` messages);
 * ``eval`` — the hand-labelled real-text evaluation set (``data/routing/real/eval/``
   and hand-written ``eval`` messages): measured, never trained or calibrated on;
-* ``fresh`` — hand-written messages looked at only once, at the end, as a last check.
+* ``fresh`` — hand-written messages looked at only once, at the end, as a last check;
+* ``holdout`` — a second set of hand-written messages, written before the second tuning
+  pass and only ever scored as a whole (never read message by message while tuning).
 
 A training or calibration row whose normalised text equals an evaluation or fresh
 row's is dropped when the pools are assembled, whatever file it came from (the
@@ -102,6 +104,7 @@ class Pools:
     calib: list[Row] = field(default_factory=list)
     eval: list[Row] = field(default_factory=list)
     fresh: list[Row] = field(default_factory=list)
+    holdout: list[Row] = field(default_factory=list)
     templates_test: list[Row] = field(default_factory=list)
     """The template corpus' own held-out split: reported apart from real text, always."""
     corrections_test: list[Row] = field(default_factory=list)
@@ -139,10 +142,11 @@ def load_pools(
     pools = Pools(
         eval=[*read_rows(real / "eval"), *(r for r in hand if r["pool"] == "eval")],
         fresh=[r for r in hand if r["pool"] == "fresh"],
+        holdout=[r for r in hand if r["pool"] == "holdout"],
         templates_test=[r for r in templates if r.get("split") == "test"],
         corrections_test=[r for r in fixes if r.get("split") == "test"],
     )
-    held_out = {overlap_key(r["text"]) for r in (*pools.eval, *pools.fresh)}
+    held_out = {overlap_key(r["text"]) for r in (*pools.eval, *pools.fresh, *pools.holdout)}
     calib = [r for r in (*mapped, *hand) if r.get("pool") == "calib"]
     train = [
         *(r for r in templates if r.get("split", "train") == "train"),

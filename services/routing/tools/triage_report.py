@@ -50,6 +50,7 @@ class Report:
     real_by_source: list[Slice]
     templates: list[Slice]
     fresh: list[Slice] = field(default_factory=list)
+    holdout: list[Slice] = field(default_factory=list)
     corrections: CorrectionsEffect | None = None
 
     def acceptance(self) -> list[tuple[str, str, bool]]:
@@ -76,6 +77,12 @@ def measure(model: TriageModel, pools: Pools, *, fresh: bool = False) -> Report:
         report.fresh = [
             score("fresh check (all)", pools.fresh, answers),
             *slices("fresh", pools.fresh, answers, lambda r: r["lang"]),
+        ]
+    if fresh and pools.holdout:
+        answers = predict(model, pools.holdout)
+        report.holdout = [
+            score("holdout (all)", pools.holdout, answers),
+            *slices("holdout", pools.holdout, answers, lambda r: r["lang"]),
         ]
     return report
 
@@ -117,6 +124,9 @@ def show(report: Report, out: TextIO = sys.stdout) -> None:
     if report.fresh:
         print("\n## Fresh check (hand-written, looked at once)\n", file=out)
         print("\n".join(table(report.fresh)), file=out)
+    if report.holdout:
+        print("\n## Holdout (hand-written, scored only as a whole)\n", file=out)
+        print("\n".join(table(report.holdout)), file=out)
     print("\n## Templates and public sets: held-out split (not real traveller text)\n", file=out)
     print("\n".join(table(report.templates)), file=out)
 
@@ -143,7 +153,7 @@ def write(path: Path, report: Report, meta: dict[str, Any]) -> None:
         "",
         *_real_lines(report),
         *_corrections_lines(report.corrections),
-        *_fresh_lines(report.fresh),
+        *_held_out_lines(report),
         *_template_lines(report.templates),
         *_speed_lines(),
     ]
@@ -190,19 +200,6 @@ def _real_lines(report: Report) -> list[str]:
     ]
 
 
-def _fresh_lines(fresh: list[Slice]) -> list[str]:
-    if not fresh:
-        return []
-    return [
-        "## Fresh check",
-        "",
-        "Hand-written messages kept aside while the model was built and scored once, at the end:",
-        "",
-        *table(fresh),
-        "",
-    ]
-
-
 def _template_lines(templates: list[Slice]) -> list[str]:
     return [
         "## Templates and public sets (held-out split)",
@@ -220,6 +217,31 @@ def _template_lines(templates: list[Slice]) -> list[str]:
         *urgency_matrix(templates[0]),
         "",
     ]
+
+
+def _held_out_lines(report: Report) -> list[str]:
+    """The fresh check and the holdout: hand-written sets scored only as a whole."""
+    lines: list[str] = []
+    if report.fresh:
+        lines += [
+            "## Fresh check",
+            "",
+            "Hand-written messages kept aside while the model was built and scored once, "
+            "at the end:",
+            "",
+            *table(report.fresh),
+            "",
+        ]
+    if report.holdout:
+        lines += [
+            "Holdout: a second set of hand-written messages (15 per language, one per "
+            "category), written before the second tuning pass and only ever scored as a "
+            "whole, never read message by message while tuning:",
+            "",
+            *table(report.holdout),
+            "",
+        ]
+    return lines
 
 
 def _model_lines(meta: dict[str, Any]) -> list[str]:

@@ -258,8 +258,11 @@ class TriageModel:
             raised = "critical" if p["critical"] > p["high"] else "high"
             return raised, p[raised], True
         implied = CATEGORY_URGENCY.get(label["category"])
-        if implied and urgency in implied[1]:
-            return implied[0], max(p[implied[0]], self.category_rules[label["category"]]), True
+        if implied and urgency in (implied[0], *implied[1]):
+            # The rule's precision is how often the category's urgency is right, whether
+            # the head already gave it or the rule set it.
+            stated = max(p[implied[0]], self.category_rules[label["category"]])
+            return implied[0], stated, urgency != implied[0]
         return urgency, confidence, False
 
 
