@@ -120,5 +120,71 @@ async def test_messages_for_one_aggregate_in_one_process_take_turns_instead_of_c
 
     stored = await repo.get("acme", ticket.id)
     assert stored is not None
-    assert stored.version == 11
+    assert len(stored.processed) == 10
+    assert [e.kind for e in stored.timeline].count("note") == 10
+    # the first alone, the nine that queued behind it in one load and one write (#20)
+    assert stored.version == 3
     assert len(repo._locks) == 0
+    assert not repo._queued
+
+
+async def test_a_failing_message_in_a_combined_turn_fails_alone() -> None:
+    repo, _ = tickets()
+    ticket = new_ticket()
+    await repo.add(ticket)
+    opened = events.TicketOpened(
+        ticket_id=ticket.id,
+        channel=events.Channel.EMAIL,
+        traveller=TRAVELLER,
+        text="x",
+        opened_at=T0,
+    )
+
+    def refuse(t: Ticket) -> None:
+        t.note(text="half", agent="agent-7", now=T0)
+        raise IllegalTransition(t.status, "refused")
+
+    def note(t: Ticket) -> None:
+        t.note(text="n", agent="agent-7", now=T0)
+
+    outcomes = await asyncio.gather(
+        repo.apply(envelope(opened), ticket.id, note),
+        repo.apply(envelope(opened), ticket.id, note),
+        repo.apply(envelope(opened), ticket.id, refuse),
+        repo.apply(envelope(opened), ticket.id, note),
+        return_exceptions=True,
+    )
+
+    assert [type(o).__name__ for o in outcomes] == [
+        "Ticket",
+        "Ticket",
+        "IllegalTransition",
+        "Ticket",
+    ]
+    stored = await repo.get("acme", ticket.id)
+    assert stored is not None
+    assert [e.details.get("text") for e in stored.timeline if e.kind == "note"] == ["n"] * 3
+    assert len(stored.processed) == 3
+
+
+async def test_a_redelivery_queued_with_its_first_delivery_is_applied_once() -> None:
+    repo, _ = tickets()
+    ticket = new_ticket()
+    await repo.add(ticket)
+    opened = events.TicketOpened(
+        ticket_id=ticket.id,
+        channel=events.Channel.EMAIL,
+        traveller=TRAVELLER,
+        text="x",
+        opened_at=T0,
+    )
+    first, second = envelope(opened), envelope(opened)
+
+    def note(t: Ticket) -> None:
+        t.note(text="n", agent="agent-7", now=T0)
+
+    await asyncio.gather(*(repo.apply(e, ticket.id, note) for e in (first, second, first, second)))
+
+    stored = await repo.get("acme", ticket.id)
+    assert stored is not None
+    assert [e.kind for e in stored.timeline].count("note") == 2
