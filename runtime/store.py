@@ -14,7 +14,6 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from pymongo import AsyncMongoClient, monitoring
@@ -88,23 +87,6 @@ class AggregateLocks:
         return len(self._locks)
 
 
-@dataclass(eq=False)
-class _Queued(Generic[A]):
-    """A consumed message waiting its turn at its aggregate (``Repository.apply``/``upsert``)."""
-
-    envelope: Envelope[Any]
-    change: Callable[[A], None]
-    create: Callable[[], A] | None
-    """Set for an upsert: the aggregate this message creates if it is the first."""
-    done: asyncio.Future[A] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
-
-
-class _ChangeFailed(Exception):
-    """A change raised in a combined run: nothing was written, each message runs alone."""
-
-
 def mongo_client(
     url: str, listeners: Sequence[monitoring.CommandListener] = ()
 ) -> AsyncMongoClient[Document]:
@@ -143,7 +125,6 @@ class Repository(Generic[A]):
         self._confirmed: Callable[[str], bool] = getattr(outbox, "confirmed", _never)
         self._clock = clock
         self._locks = AggregateLocks()
-        self._queued: dict[tuple[str, str], list[_Queued[A]]] = {}
 
     async def get(self, tenant_id: str, aggregate_id: str) -> A | None:
         doc = await self._batches.load(tenant_id, aggregate_id)
@@ -174,9 +155,14 @@ class Repository(Generic[A]):
         self, envelope: Envelope[Any], aggregate_id: str, change: Callable[[A], None]
     ) -> A:
         """Apply a consumed message to an aggregate exactly once (keyed on its message id)."""
-        return await self._in_turn(
-            envelope.tenant_id, aggregate_id, _Queued(envelope, change, None)
-        )
+        async with self._locks.hold(aggregate_id):
+            aggregate = await self.get(envelope.tenant_id, aggregate_id)
+            if aggregate is None:
+                raise NotFound(f"{self.collection.name}/{aggregate_id}")
+            if not aggregate.has_processed(envelope.message_id):
+                change(aggregate)
+                await self.save(aggregate, envelope)
+            return aggregate
 
     async def change(
         self, tenant_id: str, aggregate_id: str, command: Callable[[A], None], retries: int = 10
@@ -217,8 +203,6 @@ class Repository(Generic[A]):
         and says whether it did.
         """
         tenant = tenant_id or envelope.tenant_id
-        if restore is None:
-            return await self._in_turn(tenant, aggregate_id, _Queued(envelope, change, create))
         async with self._locks.hold(aggregate_id):
             aggregate = await self.get(tenant, aggregate_id)
             if aggregate is None and restore is not None and await restore():
@@ -234,74 +218,6 @@ class Repository(Generic[A]):
                 change(aggregate)
                 await self.save(aggregate, envelope)
             return aggregate
-
-    async def _in_turn(self, tenant_id: str, aggregate_id: str, item: _Queued[A]) -> A:
-        """Messages for one aggregate take turns (``AggregateLocks``); those that queued up
-        meanwhile are applied together, in arrival order, in one load and one write (#20).
-
-        Each message is still marked processed and its events get it as their cause, so
-        redeliveries and idempotency are as before. If a change raises, nothing is
-        written and each message runs alone, so only its own message sees the error.
-        """
-        key = (tenant_id, aggregate_id)
-        self._queued.setdefault(key, []).append(item)
-        async with self._locks.hold(aggregate_id):
-            if not item.done.done():
-                queued = self._queued.pop(key, [])
-                batch = [q for q in queued if (q.create is None) == (item.create is None)]
-                if rest := [q for q in queued if q not in batch]:
-                    self._queued[key] = rest
-                try:
-                    await self._run(tenant_id, aggregate_id, batch)
-                finally:  # cancelled: what this run did not answer waits for its own turn
-                    if left := [q for q in batch if q is not item and not q.done.done()]:
-                        self._queued.setdefault(key, [])[:0] = left
-        return item.done.result()
-
-    async def _run(self, tenant_id: str, aggregate_id: str, batch: list[_Queued[A]]) -> None:
-        try:
-            aggregate = await self._apply_all(tenant_id, aggregate_id, batch)
-        except _ChangeFailed as failed:
-            if len(batch) == 1:
-                batch[0].done.set_exception(failed.__cause__ or failed)
-                return
-            for alone in batch:
-                await self._run(tenant_id, aggregate_id, [alone])
-            return
-        except Exception as exc:
-            for queued in batch:
-                queued.done.set_exception(exc)
-            return
-        for queued in batch:
-            queued.done.set_result(aggregate)
-
-    async def _apply_all(self, tenant_id: str, aggregate_id: str, batch: list[_Queued[A]]) -> A:
-        """Load once, apply every change not applied before, write once."""
-        aggregate = await self.get(tenant_id, aggregate_id)
-        fresh = aggregate is None
-        if aggregate is None:
-            create = batch[0].create
-            if create is None:
-                raise NotFound(f"{self.collection.name}/{aggregate_id}")
-            aggregate = create()
-        changed = False
-        for queued in batch:
-            if aggregate.has_processed(queued.envelope.message_id):
-                continue
-            try:
-                queued.change(aggregate)
-            except Exception as exc:
-                raise _ChangeFailed() from exc
-            self._stamp(aggregate, queued.envelope)
-            changed = True
-        if fresh:
-            try:
-                await self.add(aggregate)
-            except AlreadyExists as exc:
-                raise ConcurrencyError(aggregate_id) from exc
-        elif changed:
-            await self.save(aggregate)
-        return aggregate
 
     def _stamp(self, aggregate: A, cause: Envelope[Any] | None) -> None:
         if cause is not None:
