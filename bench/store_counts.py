@@ -18,7 +18,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 ENV = {"TRIPCARE_STORE_COMMAND_METRICS": "1"}
 Snapshot = dict[str, dict[str, float]]
-"""Per service: ``command:<name>`` → count, ``batches:<collection>:<kind>`` → number of
+"""Per service: ``command:<name>`` → count, ``collection:<collection>.<name>`` → count,
+``batches:<collection>:<kind>`` → number of
 batches and ``ops:<collection>:<kind>`` → operations they carried."""
 
 
@@ -29,6 +30,8 @@ def parse(text: str) -> dict[str, float]:
             labels = sample.labels
             if sample.name == "store_commands_total":
                 counts[f"command:{labels['command']}"] += sample.value
+            elif sample.name == "store_collection_commands_total":
+                counts[f"collection:{labels['collection']}.{labels['command']}"] += sample.value
             elif sample.name == "store_batch_size_count":
                 counts[f"batches:{labels['collection']}:{labels['kind']}"] += sample.value
             elif sample.name == "store_batch_size_sum":
@@ -54,6 +57,7 @@ def per_contact(before: Snapshot, after: Snapshot, contacts: int) -> dict[str, A
     if contacts <= 0:
         return {}
     commands: dict[str, dict[str, float]] = {}
+    by_collection: dict[str, dict[str, float]] = {}
     batches: dict[str, dict[str, dict[str, float]]] = {}
     for service, now in after.items():
         then = before.get(service, {})
@@ -64,6 +68,11 @@ def per_contact(before: Snapshot, after: Snapshot, contacts: int) -> dict[str, A
             if key.startswith("command:") and value > 0
         }
         commands[service] = {"total": round(sum(by_command.values()), 2), **by_command}
+        by_collection[service] = {
+            key.split(":", 1)[1]: round(value / contacts, 2)
+            for key, value in sorted(delta.items())
+            if key.startswith("collection:") and value > 0
+        }
         batches[service] = {
             key.split(":", 1)[1]: {
                 "batches": value,
@@ -73,7 +82,12 @@ def per_contact(before: Snapshot, after: Snapshot, contacts: int) -> dict[str, A
             if key.startswith("batches:") and value > 0
         }
     total = round(sum(c["total"] for c in commands.values()), 2)
-    return {"commands_per_contact": commands, "total": total, "batches": batches}
+    return {
+        "commands_per_contact": commands,
+        "total": total,
+        "by_collection": by_collection,
+        "batches": batches,
+    }
 
 
 def markdown(store: dict[str, Any], contacts: int) -> list[str]:

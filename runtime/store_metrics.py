@@ -2,9 +2,11 @@
 
 ``store_batch_size`` shows the group commit at work (``runtime/store_batches.py``):
 how many loads or writes each command carried, per collection.
-``store_commands_total`` counts every command the driver sends. It takes a PyMongo
-command listener, so it is off unless ``TRIPCARE_STORE_COMMAND_METRICS`` is set (the
-load bench sets it to report store commands per contact).
+``store_commands_total`` counts every command the driver sends, and
+``store_collection_commands_total`` the same by collection (which lookups a contact
+costs, #20). They take a PyMongo command listener, so they are off unless
+``TRIPCARE_STORE_COMMAND_METRICS`` is set (the load bench sets it to report store
+commands per contact).
 """
 
 from __future__ import annotations
@@ -43,9 +45,22 @@ class CommandCounter(monitoring.CommandListener):
             ["database", "command"],
             registry=registry,
         )
+        self._by_collection = Counter(
+            "store_collection_commands",
+            "Commands sent to the store, by the collection they name",
+            ["database", "collection", "command"],
+            registry=registry,
+        )
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self._counter.labels(database=event.database_name, command=event.command_name).inc()
+        name = event.command_name
+        self._counter.labels(database=event.database_name, command=name).inc()
+        collection = event.command.get(name)
+        self._by_collection.labels(
+            database=event.database_name,
+            collection=collection if isinstance(collection, str) else "",
+            command=name,
+        ).inc()
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         """Only starts are counted."""

@@ -27,6 +27,7 @@ from services.routing.assignment.domain.agents import Assignment, choose_agent
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import Rule, select_queue
 from services.routing.assignment.slots import AgentSlots
+from services.routing.care.domain.trips import Itinerary
 from services.routing.care.service import ProactiveCare
 from services.routing.classifier import triage_view, warm_model
 from services.routing.domain.case import RoutingCase
@@ -103,12 +104,12 @@ class Router:
         if case.routable:
             now = self.clock.now()
             policy = await self.store.policy(case.tenant_id)
-            departs_in = (
-                await self.care.departs_in(case.tenant_id, opened.traveller.id)
+            trips = (  # one read of the bookings: urgency now, the SLA clocks' calendar below
+                await self.care.itinerary(case.tenant_id, opened.traveller.id)
                 if self.care
-                else None
+                else Itinerary()
             )
-            priority, note = self._priority(case, policy, departs_in)
+            priority, note = self._priority(case, policy, trips.departs_in)
             articles = await self.kb.articles_for(case.tenant_id)
             refusal = bot_refusal(
                 triage,
@@ -131,7 +132,8 @@ class Router:
                 case.priority = priority
                 case.answer_by_bot(decision, self.threshold, now)
             else:
-                route = await self._route(case, policy, priority, note, bot_why=decision.why)
+                on_trip = trips.on_trip if self.care else None
+                route = await self._route(case, policy, priority, note, decision.why, on_trip)
                 await self.slots.reserve(case, route.assignment)
                 case.route(route, opened.opened_at, now)
         if self.care:  # before the case commits: a redelivery after a crash still links it
@@ -302,7 +304,7 @@ class Router:
 
     async def _commit(self, case: RoutingCase, envelope: Envelope[Any], fresh: bool) -> None:
         """Save the case with its events; its SLA timers are written before, pruned after."""
-        gone = await self.clocks.schedule(case) if self.clocks else []
+        gone = await self.clocks.schedule(case, fresh) if self.clocks else []
         if fresh:
             try:
                 await self.store.cases.add(case, envelope)
@@ -329,8 +331,9 @@ class Router:
         policy: RoutingPolicy,
         priority: Priority,
         note: str,
-        *,
         bot_why: str | None,
+        on_trip: bool | None = None,
+        *,
         appeal: AppealLevel | None = None,
     ) -> Route:
         case.know_managers(policy)
@@ -358,7 +361,7 @@ class Router:
         route = Route(queue, rule, assignment, priority, note, bot_why)
         if self.clocks is None:
             return route
-        sla, on_trip = await self.clocks.terms(case)
+        sla, on_trip = await self.clocks.terms(case, on_trip)
         return replace(route, sla=sla, on_trip=on_trip)
 
     async def _reroute(self, case: RoutingCase, corrected: TriageView) -> Route:

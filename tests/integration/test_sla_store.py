@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -83,6 +84,26 @@ async def test_timers_are_written_once_and_moved_and_pruned_with_the_case(sla: S
     await sla.prune(await sla.schedule(ticket))
     left = sorted([d["_id"] async for d in sla.timers.find({})])
     assert left == ["acme:TC-1:supplier:breach", "acme:TC-1:supplier:warn"]
+
+
+async def test_a_fresh_case_writes_its_timers_without_reading_any(
+    sla: SlaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket = case(1)
+    reads: list[object] = []
+    find = sla.timers.find
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(args)
+        return find(*args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(sla.timers, "find", counted)
+        assert await sla.schedule(ticket, fresh=True) == []
+    assert reads == []
+    stored = {d["_id"]: d async for d in sla.timers.find({})}
+    assert len(stored) == 4
+    assert await sla.schedule(ticket) == []
 
 
 async def test_two_owners_never_lease_the_same_timer(sla: SlaStore) -> None:

@@ -43,3 +43,17 @@ def test_commands_and_batches_are_counted_per_contact_between_two_snapshots() ->
 def test_nothing_is_divided_by_zero_contacts() -> None:
     assert per_contact({}, {"intake": {"command:find": 3.0}}, contacts=0) == {}
     assert markdown({}, 0) == []
+
+
+def test_commands_are_also_counted_per_collection() -> None:
+    registry = CollectorRegistry()
+    counter = Counter(
+        "store_collection_commands", "c", ["database", "collection", "command"], registry=registry
+    )
+    counter.labels(database="tripcare_intake", collection="ticket_keys", command="find").inc(6)
+    after = {"intake": parse(generate_latest(registry).decode())}
+
+    store = per_contact({}, after, contacts=3)
+
+    assert store["by_collection"] == {"intake": {"ticket_keys.find": 2.0}}
+    assert store["commands_per_contact"] == {"intake": {"total": 0}}

@@ -401,6 +401,49 @@ async def test_ticket_events_on_the_bus_reach_the_tenants_open_consoles() -> Non
     await stream.aclose()
 
 
+async def test_only_an_open_console_makes_an_event_intake_consumes_read_its_ticket() -> None:
+    bus = Bus(
+        Settings(service="intake", namespace="unit"),
+        Topology("unit"),
+        registry=CollectorRegistry(),
+        tracer_provider=setup_tracing("intake"),
+    )
+    checked: list[str] = []
+
+    async def applied(tenant: str, ticket_id: str, message_id: str) -> bool:
+        checked.append(ticket_id)
+        return True
+
+    @bus.subscriber(events.TicketOpened)
+    async def consumed(body: dict[str, object]) -> None:
+        """Intake's own work queue for the event (nothing to do here)."""
+
+    feed = LiveFeed()
+    subscribe_feed(bus, feed, applied)
+    opened = events.TicketOpened(
+        ticket_id="TC-1",
+        channel=events.Channel.IN_APP,
+        traveller=contact().traveller,
+        text="hi",
+        priority=events.Priority.NORMAL,
+        conversation_key="k",
+        opened_at=T0,
+    )
+    body = envelope(opened).model_dump_json().encode()
+    async with TestRabbitBroker(bus.broker) as broker:
+        await broker.publish(body, exchange=bus.events_exchange, routing_key="ticket.opened")
+        await asyncio.sleep(0.05)
+        assert checked == []
+
+        stream = feed.stream("acme", keepalive_s=5, max_s=5)
+        assert await anext(stream) == "retry: 1000\n\n"
+        waiting = asyncio.ensure_future(anext(stream))
+        await broker.publish(body, exchange=bus.events_exchange, routing_key="ticket.opened")
+        assert "TC-1" in await waiting
+        assert checked == ["TC-1"]
+        await stream.aclose()
+
+
 # ------------------------------------------------------------------ dashboard
 
 

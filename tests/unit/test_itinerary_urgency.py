@@ -3,8 +3,10 @@ than a week ahead, and a contact naming a disrupted flight joins its incident.""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+import pytest
 
 from contracts import events
 from contracts.events import BookingReference, Channel, ReferenceKind, Traveller
@@ -14,6 +16,8 @@ from services.routing.care.domain.suppliers import SupplierReport, SupplierSetti
 from services.routing.care.domain.trips import Trip
 from services.routing.care.service import ProactiveCare
 from services.routing.care.store import AFFECTED, DISRUPTIONS, INCIDENTS, TRIPS, CareStore
+from services.routing.sla.service import SlaClocks
+from services.routing.sla.store import SlaStore
 from tests.factories import T0, envelope
 from tests.unit.test_routing_handlers import Desk, desk, seed  # noqa: F401 (fixtures)
 
@@ -105,3 +109,30 @@ async def test_a_traveller_between_departure_and_the_end_of_the_trip_is_on_a_tri
     assert not await care.on_trip("acme", "back-home")
     assert not await care.on_trip("acme", "nobody")
     assert not await care.on_trip("acme", None)
+
+
+async def test_a_new_ticket_reads_the_travellers_bookings_once(
+    desk: Desk,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    care = with_care(desk)
+    desk.router.clocks = SlaClocks(
+        SlaStore(desk.db),  # type: ignore[arg-type]
+        desk.store,
+        desk.router.slots,
+        desk.clock,
+        care=care,
+    )
+    await book(care, "flying", -timedelta(hours=1), lasts=timedelta(hours=12))
+    reads: list[str] = []
+    trips_of = care.store.trips_of
+
+    async def counted(tenant_id: str, traveller_id: str, now: datetime) -> list[Trip]:
+        reads.append(traveller_id)
+        return await trips_of(tenant_id, traveller_id, now)
+
+    monkeypatch.setattr(care.store, "trips_of", counted)
+    ticket = await desk.open(TEXT, traveller=Traveller(id="flying", language="en"))
+
+    assert reads == ["flying"]
+    assert (await desk.case(ticket)).sla.on_trip

@@ -40,13 +40,7 @@ from services.routing.care.domain.suppliers import (
     SupplierSettings,
     normalise_kind,
 )
-from services.routing.care.domain.trips import (
-    Trip,
-    TripSegment,
-    next_departure,
-    normal_reference,
-    travelling,
-)
+from services.routing.care.domain.trips import Itinerary, Trip, TripSegment, normal_reference
 from services.routing.care.partners import PartnerSecrets
 from services.routing.care.store import (
     CareStore,
@@ -168,20 +162,21 @@ class ProactiveCare:
             lambda trip: trip.cancel(cancelled),
         )
 
+    async def itinerary(self, tenant_id: str, traveller_id: str | None) -> Itinerary:
+        """The traveller's next departure and whether they travel now: one read of their
+        bookings for both (routing used to read them once for each, #20)."""
+        if traveller_id is None:
+            return Itinerary()
+        now = self.clock.now()
+        return Itinerary.of(await self.store.trips_of(tenant_id, traveller_id, now), now)
+
     async def departs_in(self, tenant_id: str, traveller_id: str | None) -> timedelta | None:
         """Time to the traveller's next departure, from the itinerary (urgency, issue #8)."""
-        if traveller_id is None:
-            return None
-        now = self.clock.now()
-        departure = next_departure(await self.store.trips_of(tenant_id, traveller_id, now), now)
-        return None if departure is None else departure - now
+        return (await self.itinerary(tenant_id, traveller_id)).departs_in
 
     async def on_trip(self, tenant_id: str, traveller_id: str | None) -> bool:
         """Whether the traveller is travelling now: their SLA clocks then run 24/7 (#7)."""
-        if traveller_id is None:
-            return False
-        now = self.clock.now()
-        return travelling(await self.store.trips_of(tenant_id, traveller_id, now), now)
+        return (await self.itinerary(tenant_id, traveller_id)).on_trip
 
     # ------------------------------------------------------------------ supplier events
 

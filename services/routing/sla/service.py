@@ -60,16 +60,19 @@ class SlaClocks:
 
     # ------------------------------------------------------------------ around a case
 
-    async def terms(self, case: RoutingCase) -> tuple[SlaPolicy, bool]:
+    async def terms(self, case: RoutingCase, on_trip: bool | None = None) -> tuple[SlaPolicy, bool]:
         """The tenant's SLA policy, and whether the traveller is travelling now (the clocks
-        then count 24/7): what a new run of the case's clocks starts on."""
-        traveller = case.traveller.id if case.traveller else None
-        on_trip = await self.care.on_trip(case.tenant_id, traveller) if self.care else False
+        then count 24/7): what a new run of the case's clocks starts on. ``on_trip`` is
+        given by a caller that has read the traveller's itinerary already."""
+        if on_trip is None:
+            traveller = case.traveller.id if case.traveller else None
+            on_trip = await self.care.on_trip(case.tenant_id, traveller) if self.care else False
         return await self.sla.policy(case.tenant_id), on_trip
 
-    async def schedule(self, case: RoutingCase) -> list[str]:
-        """Write the timers the case needs, before its commit; returns those to ``prune``."""
-        return await self.sla.schedule(case)
+    async def schedule(self, case: RoutingCase, fresh: bool = False) -> list[str]:
+        """Write the timers the case needs, before its commit; returns those to ``prune``.
+        A ``fresh`` case (its first commit) has none stored to read."""
+        return await self.sla.schedule(case, fresh)
 
     async def prune(self, gone: list[str]) -> None:
         """Delete, after the commit, the timers the committed case no longer needs."""

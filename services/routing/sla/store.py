@@ -106,10 +106,15 @@ class SlaStore:
         cursor = self.timers.find({"tenant_id": case.tenant_id, "ticket_id": case.id})
         return {doc["_id"]: StoredTimer.model_validate(doc) async for doc in cursor}
 
-    async def schedule(self, case: RoutingCase) -> list[str]:
+    async def schedule(self, case: RoutingCase, fresh: bool = False) -> list[str]:
         """Write the timers the case needs that are missing or moved (before its commit), in
-        one bulk write; returns the stored ones it no longer needs, for ``prune`` after it."""
-        stored = await self._stored(case)
+        one bulk write; returns the stored ones it no longer needs, for ``prune`` after it.
+
+        A ``fresh`` case (not stored yet) has no timers to read (#20): all it needs are
+        written. Only a crash between this write and the case's could have left one,
+        and such a timer finds the case not owing it when it fires and is pruned then.
+        """
+        stored = {} if fresh else await self._stored(case)
         expected = expected_timers(case)
         moved = [
             UpdateOne({"_id": key}, {"$set": _fields(timer)}, upsert=True)

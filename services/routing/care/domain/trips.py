@@ -9,6 +9,7 @@ booking with one ``$in`` query on ``keys``. Dates are the segment's local date
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
@@ -160,3 +161,18 @@ def next_departure(trips: list[Trip], now: datetime) -> datetime | None:
     """The traveller's next departure over all their bookings (issue #8: urgency)."""
     found = [d for t in trips if (d := t.next_departure(now)) is not None]
     return min(found, default=None)
+
+
+@dataclass(frozen=True)
+class Itinerary:
+    """What routing asks of a traveller's bookings when a ticket opens, from one read."""
+
+    departs_in: timedelta | None = None
+    """Time to the next departure (urgency, issue #8)."""
+    on_trip: bool = False
+    """Travelling now: SLA clocks then run 24/7 (#7)."""
+
+    @classmethod
+    def of(cls, trips: list[Trip], now: datetime) -> Itinerary:
+        departure = next_departure(trips, now)
+        return cls(None if departure is None else departure - now, travelling(trips, now))
