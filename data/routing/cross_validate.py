@@ -27,7 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from services.routing import train  # noqa: E402
+from services.routing.tools import train  # noqa: E402
 from services.routing.tools.triage_data import REAL, Row, load_pools, overlap_key  # noqa: E402
 from services.routing.tools.triage_eval import predict  # noqa: E402
 from services.routing.triage.model import TriageModel  # noqa: E402
