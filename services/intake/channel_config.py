@@ -8,11 +8,14 @@ never answered. The platform is told the callback URL
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -25,6 +28,9 @@ CHANNEL_CONFIGS = "channel_configs"
 ImChannel = Literal["wechat", "wecom", "dingtalk"]
 SEALED = ("token", "encoding_aes_key", "app_secret")
 ChannelName = Annotated[ImChannel, Path(description="wechat, wecom or dingtalk")]
+
+
+_AES_KEY = re.compile(r"[A-Za-z0-9+/]{43}")
 
 
 class ChannelConfigIn(BaseModel):
@@ -45,6 +51,20 @@ class ChannelConfigIn(BaseModel):
     encoding_aes_key: SecretStr = Field(
         min_length=43, max_length=43, description="EncodingAESKey (43 characters)."
     )
+
+    @field_validator("encoding_aes_key")
+    @classmethod
+    def _aes_key_is_base64(cls, key: SecretStr) -> SecretStr:
+        """43 base64 characters that decode to an AES-256 key, as the platforms issue them."""
+        value = key.get_secret_value()
+        if not _AES_KEY.fullmatch(value):
+            raise ValueError("EncodingAESKey must be 43 base64 characters (A-Z, a-z, 0-9, +, /)")
+        try:
+            base64.b64decode(value + "=", validate=True)
+        except binascii.Error as exc:
+            raise ValueError("EncodingAESKey is not valid base64") from exc
+        return key
+
     receiver_id: str = Field(
         min_length=1,
         max_length=128,

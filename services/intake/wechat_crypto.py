@@ -54,6 +54,15 @@ def fresh(timestamp: str, now_s: float) -> None:
         raise CallbackRefused("timestamp out of range")
 
 
+def _wechat(keys: ChannelKeys) -> WeChatCrypto:
+    return WeChatCrypto(keys.token, keys.encoding_aes_key, keys.receiver_id)
+
+
+def _wecom(keys: ChannelKeys) -> WeComCrypto:
+    """Built inside the guard: a stored key that is not base64 fails there, as a refusal."""
+    return WeComCrypto(keys.token, keys.encoding_aes_key, keys.receiver_id)
+
+
 def _guarded(call: object) -> str:
     """Run a wechatpy call; any of its failures (signature, id, padding) is a refusal."""
     assert callable(call)
@@ -88,13 +97,14 @@ def wechat_check(keys: ChannelKeys, signature: str, timestamp: str, nonce: str) 
 def wechat_decrypt(
     keys: ChannelKeys, body: bytes, msg_signature: str, timestamp: str, nonce: str
 ) -> str:
-    crypto = WeChatCrypto(keys.token, keys.encoding_aes_key, keys.receiver_id)
     envelope = {"Encrypt": encrypted_field(body)}
-    return _guarded(lambda: crypto.decrypt_message(envelope, msg_signature, timestamp, nonce))
+    return _guarded(
+        lambda: _wechat(keys).decrypt_message(envelope, msg_signature, timestamp, nonce)
+    )
 
 
 def wechat_encrypt(keys: ChannelKeys, reply_xml: str, nonce: str, timestamp: str) -> str:
-    crypto = WeChatCrypto(keys.token, keys.encoding_aes_key, keys.receiver_id)
+    crypto = _wechat(keys)
     return str(crypto.encrypt_message(reply_xml, nonce, timestamp))
 
 
@@ -105,20 +115,18 @@ def wecom_verify_url(
     keys: ChannelKeys, msg_signature: str, timestamp: str, nonce: str, echostr: str
 ) -> str:
     """The decrypted echostr, which WeCom expects back as it is."""
-    crypto = WeComCrypto(keys.token, keys.encoding_aes_key, keys.receiver_id)
-    return _guarded(lambda: crypto.check_signature(msg_signature, timestamp, nonce, echostr))
+    return _guarded(lambda: _wecom(keys).check_signature(msg_signature, timestamp, nonce, echostr))
 
 
 def wecom_decrypt(
     keys: ChannelKeys, body: bytes, msg_signature: str, timestamp: str, nonce: str
 ) -> str:
-    crypto = WeComCrypto(keys.token, keys.encoding_aes_key, keys.receiver_id)
     envelope = {"Encrypt": encrypted_field(body)}
-    return _guarded(lambda: crypto.decrypt_message(envelope, msg_signature, timestamp, nonce))
+    return _guarded(lambda: _wecom(keys).decrypt_message(envelope, msg_signature, timestamp, nonce))
 
 
 def wecom_encrypt(keys: ChannelKeys, reply_xml: str, nonce: str, timestamp: str) -> str:
-    crypto = WeComCrypto(keys.token, keys.encoding_aes_key, keys.receiver_id)
+    crypto = _wecom(keys)
     return str(crypto.encrypt_message(reply_xml, nonce, timestamp))
 
 
