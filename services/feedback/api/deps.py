@@ -4,37 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from runtime.app_state import from_state
 from runtime.staff_pages import StaffPages
 from services.feedback.incidents_reader import IncidentsReader
 from services.feedback.pages.traveller import Pages
 from services.feedback.service import Feedback
 
-
-def get_feedback(request: Request) -> Feedback:
-    feedback: Feedback = request.app.state.feedback
-    return feedback
-
-
-def get_pages(request: Request) -> Pages:
-    pages: Pages = request.app.state.pages
-    return pages
-
-
-def get_staff_pages(request: Request) -> StaffPages:
-    staff_pages: StaffPages = request.app.state.staff_pages
-    return staff_pages
-
-
-def get_incidents(request: Request) -> IncidentsReader:
-    incidents: IncidentsReader = request.app.state.incidents
-    return incidents
-
-
-FeedbackDep = Annotated[Feedback, Depends(get_feedback)]
-PagesDep = Annotated[Pages, Depends(get_pages)]
+FeedbackDep = Annotated[Feedback, Depends(from_state("feedback"))]
+PagesDep = Annotated[Pages, Depends(from_state("pages"))]
 """The traveller pages (survey and appeal forms, notices)."""
-StaffPagesDep = Annotated[StaffPages, Depends(get_staff_pages)]
+StaffPagesDep = Annotated[StaffPages, Depends(from_state("staff_pages"))]
 """The dashboard's page set (and through it the staff session)."""
-IncidentsDep = Annotated[IncidentsReader, Depends(get_incidents)]
+IncidentsDep = Annotated[IncidentsReader, Depends(from_state("incidents"))]
