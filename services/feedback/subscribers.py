@@ -3,21 +3,20 @@ appeal outcomes.
 
 One typed subscriber per event, each thin: envelope in, a use case of
 ``Feedback`` (``service.py``) called. ``main.bootstrap`` puts that ``Feedback``
-in FastStream's context as ``feedback``.
+in the broker's context as ``feedback`` (``runtime.context.Provided``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from faststream import Context
-
 from contracts import events
 from contracts.envelope import Envelope, Event
 from runtime.bus import Bus, Handler
+from runtime.context import Provided
 from services.feedback.service import Feedback
 
-FeedbackContext = Annotated[Feedback, Context("feedback")]
+FeedbackContext = Annotated[Feedback, Provided("feedback")]
 
 
 async def ticket_opened(envelope: Envelope[events.TicketOpened], feedback: FeedbackContext) -> None:
