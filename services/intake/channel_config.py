@@ -8,8 +8,6 @@ never answered. The platform is told the callback URL
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from datetime import datetime
 from typing import Annotated, Literal
@@ -56,13 +54,8 @@ class ChannelConfigIn(BaseModel):
     @classmethod
     def _aes_key_is_base64(cls, key: SecretStr) -> SecretStr:
         """43 base64 characters that decode to an AES-256 key, as the platforms issue them."""
-        value = key.get_secret_value()
-        if not _AES_KEY.fullmatch(value):
+        if not _AES_KEY.fullmatch(key.get_secret_value()):
             raise ValueError("EncodingAESKey must be 43 base64 characters (A-Z, a-z, 0-9, +, /)")
-        try:
-            base64.b64decode(value + "=", validate=True)
-        except binascii.Error as exc:
-            raise ValueError("EncodingAESKey is not valid base64") from exc
         return key
 
     receiver_id: str = Field(
