@@ -6,7 +6,7 @@ import re
 from typing import Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from contracts.mail import DEFAULT_MAIL_DOMAIN
 from runtime.signing import KID_PATTERN, MIN_SECRET_BYTES
@@ -177,3 +177,27 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
+
+
+class ServiceSettings(Settings):
+    """A service's own settings beside the shared ones, each read only by its alias.
+
+    Code may pass a setting by its field name; the environment names it only by its
+    alias (``TRIPCARE_NOTIFY_CONCURRENCY``), never also by prefix and field name
+    (``TRIPCARE_CONCURRENCY``), which a configuration shared by the four services may
+    hold for another one.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TRIPCARE_", extra="ignore", validate_by_name=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        env_settings.config = {**env_settings.config, "validate_by_name": False}
+        return init_settings, env_settings, dotenv_settings, file_secret_settings

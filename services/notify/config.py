@@ -12,11 +12,10 @@ from datetime import timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from contracts.events import ReplyChannel
 from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames
-from runtime.settings import Settings
+from runtime.settings import ServiceSettings
 from services.notify.domain.rate_limit import RateLimit
 from services.notify.domain.recipients import Directory
 from services.notify.domain.retry import RetryPolicy
@@ -45,9 +44,7 @@ class SmsProvider(BaseModel):
     timeout_s: float = Field(default=10.0, gt=0)
 
 
-class NotifySettings(Settings):
-    model_config = SettingsConfigDict(env_prefix="TRIPCARE_", extra="ignore", validate_by_name=True)
-
+class NotifySettings(ServiceSettings):
     service: str = "notify"
 
     gateways: dict[ReplyChannel, Gateway] = Field(
@@ -146,22 +143,6 @@ class NotifySettings(Settings):
         validation_alias="TRIPCARE_NOTIFY_TEAM_NAMES",
         description='Queue id → {"en": "booking team", "zh-Hans": …}; over the defaults.',
     )
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Code may pass a setting by its field name; the environment names it only by its
-        alias (``TRIPCARE_NOTIFY_CONCURRENCY``), never also ``TRIPCARE_CONCURRENCY``, which a
-        configuration shared by the four services may hold for another one.
-        """
-        env_settings.config = {**env_settings.config, "validate_by_name": False}
-        return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     @property
     def teams(self) -> TeamNames:

@@ -12,17 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from runtime.settings import Settings
+from runtime.settings import ServiceSettings, Settings
 from services.routing.assignment.dispatch import DispatchSettings
 from services.routing.care.domain.suppliers import Partner, SupplierSettings
 from services.routing.sla.scheduler import SlaSettings
 
 
-class RoutingSettings(Settings):
-    model_config = SettingsConfigDict(env_prefix="TRIPCARE_", extra="ignore", validate_by_name=True)
-
+class RoutingSettings(ServiceSettings):
     service: str = "routing"
 
     sla_poll_interval_s: float | None = Field(
@@ -56,21 +53,6 @@ class RoutingSettings(Settings):
         validation_alias="TRIPCARE_SUPPLIER_OPERATOR_TENANT",
         description="The platform operator's own tenant (``tripcare``).",
     )
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """The environment names routing's own settings only by their alias
-        (``TRIPCARE_SLA_BATCH``), never by field name (``TRIPCARE_SLA_BATCH`` happens to be
-        both, but ``TRIPCARE_SUPPLIER_PARTNERS`` must not also be read as a shared setting)."""
-        env_settings.config = {**env_settings.config, "validate_by_name": False}
-        return init_settings, env_settings, dotenv_settings, file_secret_settings
 
     @classmethod
     def of(cls, shared: Settings | None) -> RoutingSettings:
