@@ -88,8 +88,8 @@ class Settings(BaseSettings):
         ge=0,
         le=1000,
         description="How long a consumed message's load or write waits to share one store "
-        "command with others, in collections that allow it (intake's tickets, feedback's facts "
-        "and pulses); a request someone waits on never waits; 0 turns it off.",
+        "command with others, in collections that allow it (intake's tickets, routing's cases, "
+        "feedback's facts and pulses); a request someone waits on never waits; 0 turns it off.",
     )
     store_command_metrics: bool = Field(
         default=False,
