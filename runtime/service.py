@@ -89,12 +89,16 @@ class ServiceRuntime:
         self._batch_sizes = BatchSizes(self.registry)
         self._batches: dict[str, BatchedCollection] = {}
 
-    def repository(self, collection: str, model: type[A]) -> Repository[A]:
-        """Every repository of one collection shares its loads' and writes' batches."""
+    def repository(self, collection: str, model: type[A], *, linger: bool = False) -> Repository[A]:
+        """Every repository of one collection shares its loads' and writes' batches. With
+        ``linger``, a batch of consumed messages' operations (``Repository.apply``,
+        ``upsert``) waits ``consumer_linger_ms`` for company: for collections no
+        acknowledgement waits on."""
         batches = self._batches.get(collection)
         if batches is None:
+            linger_s = self.settings.consumer_linger_ms / 1000 if linger else 0.0
             batches = self._batches[collection] = BatchedCollection(
-                self.db[collection], observers=self._batch_sizes.observer
+                self.db[collection], observers=self._batch_sizes.observer, linger_s=linger_s
             )
         return Repository(self.db, collection, model, self.relay, self.clock, batches=batches)
 

@@ -83,6 +83,14 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a process serves a tenant's configuration from memory.",
     )
+    consumer_linger_ms: float = Field(
+        default=20.0,
+        ge=0,
+        le=1000,
+        description="How long a consumed message's load or write waits to share one store "
+        "command with others, in collections that allow it (intake's tickets, routing's cases, "
+        "feedback's facts and pulses); a request someone waits on never waits; 0 turns it off.",
+    )
     store_command_metrics: bool = Field(
         default=False,
         description="Count store commands in /metrics (store_commands_total); costs a "

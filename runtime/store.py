@@ -126,42 +126,48 @@ class Repository(Generic[A]):
         self._clock = clock
         self._locks = AggregateLocks()
 
-    async def get(self, tenant_id: str, aggregate_id: str) -> A | None:
-        doc = await self._batches.load(tenant_id, aggregate_id)
+    async def get(self, tenant_id: str, aggregate_id: str, *, patient: bool = False) -> A | None:
+        """``patient``: a consumed message's load, which may wait for company (group commit)."""
+        doc = await self._batches.load(tenant_id, aggregate_id, patient=patient)
         return None if doc is None else self.model.model_validate(doc)
 
-    async def add(self, aggregate: A, cause: Envelope[Any] | None = None) -> None:
+    async def add(
+        self, aggregate: A, cause: Envelope[Any] | None = None, *, patient: bool = False
+    ) -> None:
         """Insert a new aggregate; raises ``AlreadyExists`` if its id was taken."""
         self._stamp(aggregate, cause)
         aggregate.version = 1
         doc = self._document(aggregate)
         try:
-            await self._batches.insert(doc)
+            await self._batches.insert(doc, patient=patient)
         except DuplicateKeyError as exc:
             raise AlreadyExists(aggregate.id) from exc
         self._committed(aggregate, doc)
 
-    async def save(self, aggregate: A, cause: Envelope[Any] | None = None) -> None:
+    async def save(
+        self, aggregate: A, cause: Envelope[Any] | None = None, *, patient: bool = False
+    ) -> None:
         """Replace the stored aggregate if nobody changed it since it was loaded."""
         self._stamp(aggregate, cause)
         expected = aggregate.version
         aggregate.version = expected + 1
         doc = self._document(aggregate)
-        if not await self._batches.replace(doc, expected):
+        if not await self._batches.replace(doc, expected, patient=patient):
             raise ConcurrencyError(f"{self.collection.name}/{aggregate.id}@{expected}")
         self._committed(aggregate, doc)
 
     async def apply(
         self, envelope: Envelope[Any], aggregate_id: str, change: Callable[[A], None]
     ) -> A:
-        """Apply a consumed message to an aggregate exactly once (keyed on its message id)."""
+        """Apply a consumed message to an aggregate exactly once (keyed on its message id);
+        its load and write are patient."""
         async with self._locks.hold(aggregate_id):
-            aggregate = await self.get(envelope.tenant_id, aggregate_id)
+            aggregate = await self.get(envelope.tenant_id, aggregate_id, patient=True)
             if aggregate is None:
                 raise NotFound(f"{self.collection.name}/{aggregate_id}")
             if not aggregate.has_processed(envelope.message_id):
                 change(aggregate)
-                await self.save(aggregate, envelope)
+                await self.save(aggregate, envelope, patient=True)
             return aggregate
 
     async def change(
@@ -204,19 +210,19 @@ class Repository(Generic[A]):
         """
         tenant = tenant_id or envelope.tenant_id
         async with self._locks.hold(aggregate_id):
-            aggregate = await self.get(tenant, aggregate_id)
+            aggregate = await self.get(tenant, aggregate_id, patient=True)
             if aggregate is None and restore is not None and await restore():
                 aggregate = await self.get(tenant, aggregate_id)
             if aggregate is None:
                 aggregate = create()
                 change(aggregate)
                 try:
-                    await self.add(aggregate, envelope)
+                    await self.add(aggregate, envelope, patient=True)
                 except AlreadyExists as exc:
                     raise ConcurrencyError(aggregate_id) from exc
             elif not aggregate.has_processed(envelope.message_id):
                 change(aggregate)
-                await self.save(aggregate, envelope)
+                await self.save(aggregate, envelope, patient=True)
             return aggregate
 
     def _stamp(self, aggregate: A, cause: Envelope[Any] | None) -> None:

@@ -74,7 +74,9 @@ class BatchedCollection:
         *,
         cap: int = DEFAULT_CAP,
         observers: Observers | None = None,
+        linger_s: float = 0.0,
     ) -> None:
+        """``linger_s``: how long each batch waits for company (``GroupCommit``)."""
         self.collection = collection
         name = collection.name
         self._loads: GroupCommit[Load, Document | None] = GroupCommit(
@@ -82,6 +84,7 @@ class BatchedCollection:
             cap=cap,
             observe=observers(name, "load") if observers else None,
             name=f"{name}-loads",
+            linger_s=linger_s,
         )
         self._writes: GroupCommit[Write, bool] = GroupCommit(
             self._write_batch,
@@ -89,21 +92,22 @@ class BatchedCollection:
             cap=cap,
             observe=observers(name, "write") if observers else None,
             name=f"{name}-writes",
+            linger_s=linger_s,
         )
 
-    async def load(self, tenant_id: str, doc_id: str) -> Document | None:
-        """As ``find_one({_id, tenant_id})``."""
-        return await self._loads.submit(Load(tenant_id, doc_id))
+    async def load(self, tenant_id: str, doc_id: str, *, patient: bool = False) -> Document | None:
+        """As ``find_one({_id, tenant_id})``; ``patient``: may linger (``GroupCommit``)."""
+        return await self._loads.submit(Load(tenant_id, doc_id), patient=patient)
 
-    async def insert(self, doc: Document) -> None:
+    async def insert(self, doc: Document, *, patient: bool = False) -> None:
         """As ``insert_one``: ``DuplicateKeyError`` if the id is taken. Stamps ``doc``."""
         stamp(doc)
-        await self._writes.submit(Write(doc, None))
+        await self._writes.submit(Write(doc, None), patient=patient)
 
-    async def replace(self, doc: Document, expected: int) -> bool:
+    async def replace(self, doc: Document, expected: int, *, patient: bool = False) -> bool:
         """As ``replace_one({_id, version: expected}, doc)``: whether it matched. Stamps ``doc``."""
         stamp(doc)
-        return await self._writes.submit(Write(doc, expected))
+        return await self._writes.submit(Write(doc, expected), patient=patient)
 
     async def _load_batch(self, batch: list[Pending[Load, Document | None]]) -> None:
         ids = list(dict.fromkeys(p.request.doc_id for p in batch))

@@ -26,9 +26,9 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(config, outbox_collections=[store.SURVEYS, store.APPEALS])
     feedback = Feedback(
         surveys=runtime.repository(store.SURVEYS, Survey),
-        facts=runtime.repository(store.FACTS, TicketFacts),
+        facts=runtime.repository(store.FACTS, TicketFacts, linger=True),
         appeals=runtime.repository(store.APPEALS, Appeal),
-        pulses=runtime.repository(store.PULSES, TravellerPulse),
+        pulses=runtime.repository(store.PULSES, TravellerPulse, linger=True),
         clock=runtime.clock,
         signer=runtime.link_signer,
         public_url=config.base_url,

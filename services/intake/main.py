@@ -39,7 +39,7 @@ DESCRIPTION = (
 def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
     runtime = ServiceRuntime(settings, outbox_collections=[store.TICKETS])
-    tickets = store.TicketStore(runtime.repository(store.TICKETS, Ticket))
+    tickets = store.TicketStore(runtime.repository(store.TICKETS, Ticket, linger=True))
     files = AttachmentStore(runtime.db, runtime.clock)
     intake = Intake(
         tickets,

@@ -81,7 +81,7 @@ def bootstrap(shared: Settings | None = None) -> FastAPI:
     memo = TenantMemo(settings.config_cache_s)
     routing_store = store.RoutingStore(
         runtime.db,
-        cases=runtime.repository(store.CASES, RoutingCase),
+        cases=runtime.repository(store.CASES, RoutingCase, linger=True),
         agents=runtime.repository(store.AGENTS, Agent),
         queues=runtime.repository(store.QUEUES, TenantQueue),
         policies=runtime.repository(store.POLICIES, RoutingPolicy),

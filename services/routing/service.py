@@ -294,8 +294,9 @@ class Router:
     async def _load(
         self, envelope: Envelope[Any], ticket_id: str
     ) -> tuple[RoutingCase | None, bool]:
-        """The case (a blank one if this event came first), or None if already applied."""
-        case = await self.store.cases.get(envelope.tenant_id, ticket_id)
+        """The case (a blank one if this event came first), or None if already applied; a
+        consumed message's load, so patient (``runtime/group_commit.py``)."""
+        case = await self.store.cases.get(envelope.tenant_id, ticket_id, patient=True)
         if case is None:
             return RoutingCase.blank(envelope.tenant_id, ticket_id), True
         if case.has_processed(envelope.message_id):
@@ -307,11 +308,11 @@ class Router:
         gone = await self.clocks.schedule(case, fresh) if self.clocks else []
         if fresh:
             try:
-                await self.store.cases.add(case, envelope)
+                await self.store.cases.add(case, envelope, patient=True)
             except AlreadyExists as exc:  # another event created it meanwhile: start again
                 raise ConcurrencyError(case.id) from exc
         else:
-            await self.store.cases.save(case, envelope)
+            await self.store.cases.save(case, envelope, patient=True)
         if self.clocks:
             await self.clocks.prune(gone)
 

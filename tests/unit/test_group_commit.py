@@ -124,3 +124,61 @@ async def test_a_request_whose_waiter_gave_up_before_the_flush_is_not_sent() -> 
     with pytest.raises(asyncio.CancelledError):
         await abandoned
     assert recorder.batches == [[1], [3]]
+
+
+async def test_patient_requests_spread_over_a_few_milliseconds_share_one_flush() -> None:
+    recorder = Recorder()
+    group: GroupCommit[int, int] = GroupCommit(recorder.flush, linger_s=0.05)
+
+    async def later(n: int, after_s: float) -> int:
+        await asyncio.sleep(after_s)
+        return await group.submit(n, patient=True)
+
+    answers = await asyncio.gather(later(1, 0), later(2, 0.01), later(3, 0.02))
+
+    assert recorder.batches == [[1, 2, 3]]
+    assert answers == [2, 4, 6]
+
+
+async def test_an_impatient_request_ends_the_linger_and_takes_the_patient_ones_along() -> None:
+    recorder = Recorder()
+    group: GroupCommit[int, int] = GroupCommit(recorder.flush, linger_s=60)
+    patient = asyncio.create_task(group.submit(1, patient=True))
+    await asyncio.sleep(0.01)
+    assert recorder.batches == []  # still lingering
+
+    answer = await asyncio.wait_for(group.submit(2), 1)
+
+    assert (answer, await patient) == (4, 2)
+    assert recorder.batches == [[1, 2]]
+
+
+async def test_an_impatient_request_alone_never_lingers() -> None:
+    recorder = Recorder()
+    group: GroupCommit[int, int] = GroupCommit(recorder.flush, linger_s=60)
+
+    assert await asyncio.wait_for(group.submit(1), 1) == 2
+
+
+async def test_a_linger_does_not_hold_a_batch_that_is_full() -> None:
+    recorder = Recorder()
+    group: GroupCommit[int, int] = GroupCommit(recorder.flush, cap=2, linger_s=60)
+    requests = [asyncio.create_task(group.submit(n, patient=True)) for n in range(2)]
+
+    assert await asyncio.wait_for(asyncio.gather(*requests), 1) == [0, 2]
+    assert recorder.batches == [[0, 1]]
+
+
+async def test_requests_lingering_when_the_flusher_is_cancelled_are_cancelled_too() -> None:
+    recorder = Recorder()
+    group: GroupCommit[int, int] = GroupCommit(recorder.flush, linger_s=60)
+    waiter = asyncio.create_task(group.submit(1, patient=True))
+    await asyncio.sleep(0.01)
+
+    for task in asyncio.all_tasks():
+        if task.get_name() == "group-commit":
+            task.cancel()
+
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert recorder.batches == []
