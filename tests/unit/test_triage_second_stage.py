@@ -62,6 +62,14 @@ def with_head(artifact: dict[str, Any], says: str | None, below: float = 0.6) ->
     return TriageModel({**artifact, "second_stage": head})
 
 
+def test_the_committed_artifact_has_a_second_stage_within_the_cross_validated_range() -> None:
+    stage = TriageModel.load(DEFAULT_ARTIFACT).second_stage
+    assert stage is not None
+    assert 0.4 <= stage.below <= 0.7
+    assert stage.dimensions == DIMENSIONS
+    assert stage.temperature > 0
+
+
 def test_an_unsure_text_goes_through_the_second_stage(artifact: dict[str, Any]) -> None:
     model, embed = with_head(artifact, "baggage"), Embedder()
     assert model.first_read(UNSURE).category_confidence < 0.6
