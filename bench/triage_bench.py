@@ -31,6 +31,7 @@ import argparse  # noqa: E402 - the thread limits must be set before numpy is im
 import json  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
@@ -66,6 +67,17 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def commit() -> str:
+    """The checked-out commit, ``-dirty`` when tracked files differ from it."""
+
+    def git(*args: str) -> str:
+        run = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT)
+        return run.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return git("rev-parse", "--short", "HEAD") + ("-dirty" if dirty else "")
 
 
 def load_average() -> str:
@@ -161,6 +173,7 @@ def main() -> None:
         "measured_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "machine": f"{os.cpu_count()} cores ({cpu_model()}), pinned to 1 core, "
         f"OMP/OpenBLAS/MKL threads 1, Python {platform.python_version()}",
+        "commit": commit(),
         "load_average": f"{load_before} before, {load_average()} after",
         "model": model.version,
         "artifact_mb": round(DEFAULT_ARTIFACT.stat().st_size / 1e6, 1),
@@ -215,7 +228,8 @@ def record(path: Path, result: dict[str, object]) -> None:
         f"## Routing triage model ({result['model']}), {result['measured_at']}",
         "",
         f"- command: `{result['command']}`",
-        f"- machine: {result['machine']}; load average {result['load_average']}",
+        f"- machine: {result['machine']}; commit `{result['commit']}`; "
+        f"load average {result['load_average']}",
         f"- input: {result['texts']:,} messages drawn from the real-text evaluation set and the "
         f"templates' held-out split (mean {result['mean_chars']} characters); artifact "
         f"{result['artifact_mb']} MB, loaded in {result['load_s']} s",
