@@ -1,7 +1,7 @@
 """Speed of the routing triage model on one core: first stage and a contact's whole triage.
 
-``python bench/triage_bench.py [--record docs/benchmarks.md]`` classifies messages of the
-real-text evaluation set and of the templates' held-out split (half each):
+``python bench/triage_bench.py [--record docs/benchmarks.md] [--below 0.6]`` classifies
+messages of the real-text evaluation set and of the templates' held-out split (half each):
 
 * **first stage**: texts/s of the model alone (n-grams, rubric situations, the linear
   heads), one text at a time and in batches;
@@ -34,6 +34,7 @@ import random  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
+from dataclasses import replace  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -148,6 +149,9 @@ def main() -> None:
     parser.add_argument(
         "--second-n", type=int, default=3000, help="real texts for the second-stage measure"
     )
+    parser.add_argument(
+        "--below", type=float, help="measure another second-stage threshold than the artifact's"
+    )
     parser.add_argument("--record", type=Path, help="append the result to this Markdown file")
     args = parser.parse_args()
 
@@ -159,6 +163,8 @@ def main() -> None:
     load_before = load_average()
     started = time.perf_counter()
     model = TriageModel.load(DEFAULT_ARTIFACT)
+    if args.below is not None and model.second_stage is not None:
+        model.second_stage = replace(model.second_stage, below=args.below)
     warm_up()
     load_s = time.perf_counter() - started
     for text in pool[:300]:
