@@ -217,6 +217,7 @@ class TriageModel:
         return self.decide(read, embed(text) if embed and self.needs_embedding(read) else None)
 
     def classify_batch(self, texts: Sequence[str], embed: Embed | None = None) -> list[Triage]:
+        """``classify`` of each text (the single-text path is the fast one)."""
         return [self.classify(text, embed) for text in texts]
 
     def first_read(self, text: str) -> FirstRead:
@@ -236,16 +237,15 @@ class TriageModel:
     def decide(self, read: FirstRead, embedding: NDArray[np.float32] | None = None) -> Triage:
         """The answer: the second stage's category when it was asked and given an
         embedding of its size, then the junk rule and the urgency rules."""
-        probs = read.probabilities
-        second = self.second_stage
-        used = (
+        probs, used, second = read.probabilities, False, self.second_stage
+        if (
             second is not None
             and embedding is not None
             and np.size(embedding) == second.dimensions
             and self.needs_embedding(read)
-        )
-        if used and second is not None and embedding is not None:
+        ):
             probs = {**probs, "category": second.combine(probs["category"], embedding)}
+            used = True
         return self._triage(read.text, read.situations, probs, second_stage=used)
 
     def scored(self, normalised: str, situations: frozenset[str]) -> dict[str, NDArray[np.float64]]:
