@@ -16,8 +16,9 @@ Each fold is also scored with the e5 second stage (``services.routing.tools.trai
 trained on the fold's training rows): category accuracy of the first stage alone and of
 first + second stage for each threshold in ``--below`` (the texts whose first-stage
 category confidence is under it take the second stage), per language, with the share
-of texts that took it. This is where the shipped threshold is chosen, on training data,
-never on the evaluation set.
+of texts that took it; then urgency and sentiment over the whole path (both e5 heads —
+category and sentiment — then the rules), at the first ``--c``. This is where the shipped
+threshold is chosen, on training data, never on the evaluation set.
 
 Run: ``python data/routing/cross_validate.py [--without-section] [--below 0.4 0.5 0.6]
 [--c 10]`` (five trainings, a few minutes on one core; e5 embeddings are cached in
@@ -118,6 +119,7 @@ def score_fold(
             counts[key]["n"] += 1
             counts[key]["first"] += out.category == row["category"]
             counts[key]["urgency"] += out.urgency == row["urgency"]
+            counts[key]["sentiment"] += out.sentiment == row["sentiment"]
     for c in args.c:
         head = train_second.fit_head(rows, cache, c) | {"below": 1.01}
         stage = SecondStage.from_artifact(head, model.heads["category"].classes)
@@ -131,11 +133,18 @@ def score_fold(
                 counts[key][f"cat {c} {below}"] += (both if took else out.category) == row[
                     "category"
                 ]
-        for below in args.below if c == args.c[0] else ():
+        if c != args.c[0]:
+            continue
+        sentiment = train_second.fit_head(rows, cache, c, "sentiment") | {"below": 1.0}
+        stage_s = SecondStage.from_artifact(sentiment, model.heads["sentiment"].classes)
+        assert stage_s is not None
+        model.second_fields = {"sentiment": stage_s}
+        for below in args.below:  # the whole path: both heads, then the rules
             model.second_stage = replace(stage, below=below)
             for row, out in zip(test, predict(model, test, cache.one), strict=True):
                 for key in ("all", row["lang"]):
                     counts[key][f"urgency {below}"] += out.urgency == row["urgency"]
+                    counts[key][f"sentiment {below}"] += out.sentiment == row["sentiment"]
 
 
 def show(counts: dict[str, Counter[str]], thresholds: list[float], cs: list[float]) -> None:
@@ -150,11 +159,12 @@ def show(counts: dict[str, Counter[str]], thresholds: list[float], cs: list[floa
             cells = " | ".join(f"{n_[f'cat {c} {b}'] / n:.3f} ({took[b]:.0%})" for b in thresholds)
             print(f"| {key} | {n} | {n_['urgency'] / n:.3f} | {n_['first'] / n:.3f} | {cells} |")
     print("\n(in brackets: the share of texts that took the second stage)\n")
-    print("| slice | urgency: first stage | " + heads + " |")
-    print("| --- | --: |" + " --: |" * len(thresholds))
-    for key, n_ in sorted(counts.items()):
-        cells = " | ".join(f"{n_[f'urgency {b}'] / n_['n']:.3f}" for b in thresholds)
-        print(f"| {key} | {n_['urgency'] / n_['n']:.3f} | {cells} |")
+    for field in ("urgency", "sentiment"):
+        print(f"\n| slice | {field}: first stage | " + heads + " |")
+        print("| --- | --: |" + " --: |" * len(thresholds))
+        for key, n_ in sorted(counts.items()):
+            cells = " | ".join(f"{n_[f'{field} {b}'] / n_['n']:.3f}" for b in thresholds)
+            print(f"| {key} | {n_[field] / n_['n']:.3f} | {cells} |")
 
 
 if __name__ == "__main__":

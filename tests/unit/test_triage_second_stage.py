@@ -45,20 +45,30 @@ def artifact() -> dict[str, Any]:
     return loaded
 
 
-def with_head(artifact: dict[str, Any], says: str | None, below: float = 0.6) -> TriageModel:
-    """The committed first stage with an e5 head that always answers ``says`` (None: none)."""
-    if says is None:
-        return TriageModel({k: v for k, v in artifact.items() if k != "second_stage"})
-    classes = list(artifact["heads"]["category"]["classes"])
+def always(classes: list[str], says: str) -> dict[str, Any]:
+    """A logistic-regression head that answers ``says`` whatever the embedding."""
     intercept = np.full(len(classes), -20.0, dtype=np.float32)
     intercept[classes.index(says)] = 20.0
-    head = {
+    return {
         "classes": classes,
         "coef": np.zeros((len(classes), DIMENSIONS), dtype=np.float32),
         "intercept": intercept,
-        "below": below,
         "temperature": 1.0,
     }
+
+
+def with_head(
+    artifact: dict[str, Any], says: str | None, below: float = 0.6, sentiment: str | None = None
+) -> TriageModel:
+    """The committed first stage with an e5 head that always answers ``says`` (None: none),
+    and a sentiment head that always answers ``sentiment`` (None: none)."""
+    if says is None:
+        return TriageModel({k: v for k, v in artifact.items() if k != "second_stage"})
+    head = always(list(artifact["heads"]["category"]["classes"]), says) | {"below": below}
+    if sentiment is not None:
+        head["fields"] = {
+            "sentiment": always(list(artifact["heads"]["sentiment"]["classes"]), sentiment)
+        }
     return TriageModel({**artifact, "second_stage": head})
 
 
@@ -80,6 +90,23 @@ def test_an_unsure_text_goes_through_the_second_stage(artifact: dict[str, Any]) 
     assert triage.second_stage
     assert triage.category == "baggage"
     assert triage.top_categories[0].category == "baggage"
+
+
+def test_the_sentiment_head_reads_only_what_the_category_stage_reads(
+    artifact: dict[str, Any],
+) -> None:
+    """Sentiment's e5 head is averaged in for the texts already embedded for the
+    category, never on its own: no contact pays for an embedding for its sentiment."""
+    model, embed = with_head(artifact, "baggage", sentiment="positive"), Embedder()
+    alone = with_head(artifact, None)
+
+    unsure = model.classify(UNSURE, embed)
+    assert unsure.second_stage
+    assert unsure.sentiment == "positive"
+    assert unsure.sentiment_confidence >= 0.5
+
+    assert model.classify(CONFIDENT, embed) == alone.classify(CONFIDENT)
+    assert embed.texts == [UNSURE]
 
 
 def test_a_confident_text_does_not(artifact: dict[str, Any]) -> None:

@@ -60,7 +60,7 @@ class CaseView(BaseModel):
     )
     second_stage: bool = Field(
         default=False,
-        description="The category was read by the e5 second stage too (the first was unsure).",
+        description="The e5 second stage read it too (the first stage was unsure of its category).",
     )
     rule: str | None
     reason: str | None

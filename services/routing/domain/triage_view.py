@@ -27,7 +27,7 @@ class TriageView(BaseModel):
     language_confidence: float | None = None
     """None on case files written before triage-v2."""
     second_stage: bool = False
-    """The category was read by the e5 second stage too: the first stage was unsure."""
+    """The e5 second stage read it too (category and sentiment): the first was unsure."""
 
     def probability(self, category: str) -> float:
         """The category's probability if it is among the top ones, else 0."""

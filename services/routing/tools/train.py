@@ -210,6 +210,26 @@ def data_files(args: argparse.Namespace) -> list[Path]:
     return [*files, args.corrections] if args.corrections.exists() else files
 
 
+def second_stage_metadata(head: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "embedding": EMBEDDING_MODEL,
+        "trained_on": head["rows"],
+        "weights": train_second.WEIGHTS,
+        "C": head["C"],
+        "below": head["below"],
+        "temperature": round(head["temperature"], 4),
+        "calibrated_on": head["calibrated_on"],
+        "fields": {
+            name: {
+                "trained_on": field["rows"],
+                "temperature": round(field["temperature"], 4),
+                "calibrated_on": field["calibrated_on"],
+            }
+            for name, field in head["fields"].items()
+        },
+    }
+
+
 def train(args: argparse.Namespace) -> int:
     pools = load_pools(args.corpus, args.real, args.corrections)
     cache = E5Cache()
@@ -245,15 +265,7 @@ def train(args: argparse.Namespace) -> int:
         "weights": WEIGHTS,
         "calibration_hand_share": CALIB_HAND_SHARE,
         "temperatures": {k: round(v["temperature"], 4) for k, v in artifact["heads"].items()},
-        "second_stage": {
-            "embedding": EMBEDDING_MODEL,
-            "trained_on": artifact["second_stage"]["rows"],
-            "weights": train_second.WEIGHTS,
-            "C": artifact["second_stage"]["C"],
-            "below": artifact["second_stage"]["below"],
-            "temperature": round(artifact["second_stage"]["temperature"], 4),
-            "calibrated_on": artifact["second_stage"]["calibrated_on"],
-        },
+        "second_stage": second_stage_metadata(artifact["second_stage"]),
         "language_map": artifact["language"],
         "rules": RULES,
         "seed": SEED,

@@ -325,7 +325,14 @@ def _second_stage_meta(meta: dict[str, Any]) -> list[str]:
         f"training messages, for texts whose first-stage category confidence is below "
         f"{second['below']:g}; the two stages' category probabilities averaged, temperature "
         f"{second['temperature']} fitted on the {second['calibrated_on']} calibration messages "
-        "that take it"
+        "that take it",
+        *(
+            f"- second stage, {name} (for the same texts): a logistic regression on "
+            f"{head['trained_on']:,} hand-labelled training messages, averaged with the first "
+            f"stage, temperature {head['temperature']} fitted on {head['calibrated_on']} "
+            "hand-labelled calibration messages"
+            for name, head in second.get("fields", {}).items()
+        ),
     ]
 
 

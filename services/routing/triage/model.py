@@ -26,7 +26,8 @@ Two rules sit on top, from the rubric (docs/routing.md):
 
 A **second stage** (``second_stage``) reads the texts whose category the first stage is
 unsure of: the caller's E5 embedding of the text (``Embed``) through a logistic
-regression, averaged with the first stage and recalibrated. It runs only between the
+regression per field (category; sentiment when the artifact has its head), averaged
+with the first stage and recalibrated. It runs only between the
 first stage and the rules: junk never reaches it, and the urgency rules apply to its
 answer as to the first stage's. ``first_read`` / ``needs_embedding`` / ``decide`` let an
 async caller compute the embedding off the event loop; ``classify`` does it all in one
@@ -106,7 +107,8 @@ class Triage(BaseModel):
     floored: bool = False
     """The urgency was raised by the rubric's rules for critical situations."""
     second_stage: bool = False
-    """The category was read by both stages (the first was unsure; e5 was asked)."""
+    """The e5 second stage read the text too (the first stage was unsure of its category):
+    category and sentiment are both stages' average."""
     model_version: str = MODEL_VERSION
 
 
@@ -195,9 +197,15 @@ class TriageModel:
         language = artifact.get("language", {})
         self.language_map = (float(language.get("a", 1.0)), float(language.get("b", 0.0)))
         self.metadata: dict[str, Any] = dict(artifact.get("metadata", {}))
-        self.second_stage = SecondStage.from_artifact(
-            artifact.get("second_stage"), self.heads["category"].classes
-        )
+        entry = artifact.get("second_stage") or {}
+        self.second_stage = SecondStage.from_artifact(entry, self.heads["category"].classes)
+        self.second_fields: dict[str, SecondStage] = {}
+        """Other fields' e5 heads (sentiment), averaged in for the same texts: when the
+        category's second stage reads a text, never on their own (no other embedding)."""
+        for name, head in entry.get("fields", {}).items() if self.second_stage else ():
+            stage = SecondStage.from_artifact(head | {"below": 1.0}, self.heads[name].classes)
+            if stage is not None:
+                self.second_fields[name] = stage
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_ARTIFACT) -> TriageModel:
@@ -245,6 +253,8 @@ class TriageModel:
             and self.needs_embedding(read)
         ):
             probs = {**probs, "category": second.combine(probs["category"], embedding)}
+            for name, stage in self.second_fields.items():
+                probs[name] = stage.combine(probs[name], embedding)
             used = True
         return self._triage(read.text, read.situations, probs, second_stage=used)
 
