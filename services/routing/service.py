@@ -29,7 +29,7 @@ from services.routing.assignment.domain.queues import Rule, select_queue
 from services.routing.assignment.slots import AgentSlots
 from services.routing.care.domain.trips import Itinerary
 from services.routing.care.service import ProactiveCare
-from services.routing.classifier import triage_view, warm_model
+from services.routing.classifier import classify, triage_view, warm_model
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.corrections import corrected_category, correction_for
 from services.routing.domain.priority import adjust_priority
@@ -99,7 +99,8 @@ class Router:
         case, fresh = await self._load(envelope, opened.ticket_id)
         if case is None:
             return
-        triage = triage_view(self.model.classify(RoutingCase.contact_text(opened)))
+        answer, query = await classify(self.model, self.kb.embed_query, case.contact_text(opened))
+        triage = triage_view(answer)
         case.take_opening(opened, triage)
         if case.routable:
             now = self.clock.now()
@@ -121,7 +122,7 @@ class Router:
             )
             match = None
             if refusal is None:
-                match = await self.kb.best_match(case.text, articles, triage.category)
+                match = await self.kb.best_match(case.text, articles, triage.category, query)
             decision = decide_bot(
                 refusal,
                 match,

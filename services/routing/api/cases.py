@@ -58,6 +58,10 @@ class CaseView(BaseModel):
     needs_human_look: bool = Field(
         default=False, description="In the triage queue: the classifier was unsure of it."
     )
+    second_stage: bool = Field(
+        default=False,
+        description="The e5 second stage read it too (the first stage was unsure of its category).",
+    )
     rule: str | None
     reason: str | None
     bot: BotAnswer | None
@@ -94,6 +98,7 @@ def case_view(case: RoutingCase) -> CaseView:
             "sentiment_confidence": triage.sentiment_confidence,
             "top_categories": triage.top_categories,
             "needs_human_look": case.queue == TRIAGE_QUEUE,
+            "second_stage": triage.second_stage,
         }
     )
 

@@ -26,6 +26,8 @@ class TriageView(BaseModel):
     urgency_confidence: float | None = None
     language_confidence: float | None = None
     """None on case files written before triage-v2."""
+    second_stage: bool = False
+    """The e5 second stage read it too (category and sentiment): the first was unsure."""
 
     def probability(self, category: str) -> float:
         """The category's probability if it is among the top ones, else 0."""

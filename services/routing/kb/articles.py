@@ -190,13 +190,18 @@ class KnowledgeBase:
         ]
 
     async def best_match(
-        self, text: str, articles: Sequence[Article], category: str
+        self,
+        text: str,
+        articles: Sequence[Article],
+        category: str,
+        query: NDArray[np.float32] | None = None,
     ) -> KbMatch | None:
-        """The article of this category most similar to the contact, if any article has it."""
+        """The article of this category most similar to the contact, if any article has it
+        (``query``: the contact's embedding when triage already computed it)."""
         candidates = [a for a in articles if category in a.categories]
         if not candidates:
             return None
-        found = best_of(await self.embed_query(text), candidates)
+        found = best_of(query if query is not None else await self.embed_query(text), candidates)
         return found[0] if found else None
 
     async def search(self, tenant_id: str, text: str, limit: int) -> list[KbMatch]:

@@ -20,7 +20,7 @@ from contracts.taxonomy import CATEGORIES
 from services.routing.tools.triage_data import Row, source_kind
 from services.routing.triage.calibration import Band, ece, precision_above, reliability
 from services.routing.triage.language import has_language
-from services.routing.triage.model import URGENCIES, Triage, TriageModel
+from services.routing.triage.model import URGENCIES, Embed, Triage, TriageModel
 
 FIELDS = ("lang", "category", "urgency", "sentiment")
 ACCEPTANCE = {
@@ -54,11 +54,9 @@ class Slice:
     category_confusion: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
-def predict(model: TriageModel, rows: Sequence[Row], batch: int = 512) -> list[Triage]:
-    out: list[Triage] = []
-    for start in range(0, len(rows), batch):
-        out += model.classify_batch([r["text"] for r in rows[start : start + batch]])
-    return out
+def predict(model: TriageModel, rows: Sequence[Row], embed: Embed | None = None) -> list[Triage]:
+    """The model's answers; ``embed`` (text → E5 embedding) enables its second stage."""
+    return model.classify_batch([r["text"] for r in rows], embed)
 
 
 def _confidence(triage: Triage, name: str) -> float:

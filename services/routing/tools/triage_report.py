@@ -29,7 +29,7 @@ from services.routing.tools.triage_eval import (
     table,
     urgency_matrix,
 )
-from services.routing.triage.model import MODEL_VERSION, TriageModel
+from services.routing.triage.model import MODEL_VERSION, Embed, TriageModel
 
 ROOT = Path(__file__).resolve().parents[3]
 SPEED = ROOT / "bench" / "results" / "triage.json"
@@ -52,6 +52,10 @@ class Report:
     fresh: list[Slice] = field(default_factory=list)
     holdout: list[Slice] = field(default_factory=list)
     corrections: CorrectionsEffect | None = None
+    first_stage: list[Slice] = field(default_factory=list)
+    """The real-text set scored by the first stage alone (all, then by language)."""
+    second_stage_share: float = 0.0
+    """Share of the real-text set whose category the second stage read."""
 
     def acceptance(self) -> list[tuple[str, str, bool]]:
         return acceptance(self.real, self.real_by_lang)
@@ -60,9 +64,12 @@ class Report:
         return all(ok for _, _, ok in self.acceptance())
 
 
-def measure(model: TriageModel, pools: Pools, *, fresh: bool = False) -> Report:
-    predicted = predict(model, pools.eval)
-    templates = predict(model, pools.templates_test)
+def measure(
+    model: TriageModel, pools: Pools, *, fresh: bool = False, embed: Embed | None = None
+) -> Report:
+    """Every pool that is not trained on; ``embed`` enables the model's second stage."""
+    predicted = predict(model, pools.eval, embed)
+    templates = predict(model, pools.templates_test, embed)
     report = Report(
         real=score("real text (all)", pools.eval, predicted),
         real_by_lang=slices("real", pools.eval, predicted, lambda r: r["lang"]),
@@ -72,14 +79,21 @@ def measure(model: TriageModel, pools: Pools, *, fresh: bool = False) -> Report:
             *slices("held-out split", pools.templates_test, templates, _template_slice),
         ],
     )
+    if embed is not None and model.second_stage is not None:
+        alone = predict(model, pools.eval)
+        report.first_stage = [
+            score("real text (all)", pools.eval, alone),
+            *slices("real", pools.eval, alone, lambda r: r["lang"]),
+        ]
+        report.second_stage_share = sum(t.second_stage for t in predicted) / len(predicted)
     if fresh and pools.fresh:
-        answers = predict(model, pools.fresh)
+        answers = predict(model, pools.fresh, embed)
         report.fresh = [
             score("fresh check (all)", pools.fresh, answers),
             *slices("fresh", pools.fresh, answers, lambda r: r["lang"]),
         ]
     if fresh and pools.holdout:
-        answers = predict(model, pools.holdout)
+        answers = predict(model, pools.holdout, embed)
         report.holdout = [
             score("holdout (all)", pools.holdout, answers),
             *slices("holdout", pools.holdout, answers, lambda r: r["lang"]),
@@ -92,19 +106,44 @@ def _template_slice(row: Row) -> str:
     return f"{kind} {row['lang']}" if kind == "templates" else f"{kind} (CLINC150, Bitext)"
 
 
-def corrections_effect(before: TriageModel, after: TriageModel, pools: Pools) -> CorrectionsEffect:
+def corrections_effect(
+    before: TriageModel, after: TriageModel, pools: Pools, embed: Embed | None = None
+) -> CorrectionsEffect:
     """The real-text evaluation set (and held-out corrections) scored without and with them."""
+    real = pools.eval
     effect = CorrectionsEffect(
         rows=sum(1 for r in pools.train if source_kind(r) == "corrections"),
         held_out=len(pools.corrections_test),
-        before={"real text": score("real text", pools.eval, predict(before, pools.eval))},
-        after={"real text": score("real text", pools.eval, predict(after, pools.eval))},
+        before={"real text": score("real text", real, predict(before, real, embed))},
+        after={"real text": score("real text", real, predict(after, real, embed))},
     )
     if pools.corrections_test:
         rows = pools.corrections_test
-        effect.before["held-out corrections"] = score("corrections", rows, predict(before, rows))
-        effect.after["held-out corrections"] = score("corrections", rows, predict(after, rows))
+        effect.before["held-out corrections"] = score(
+            "corrections", rows, predict(before, rows, embed)
+        )
+        effect.after["held-out corrections"] = score(
+            "corrections", rows, predict(after, rows, embed)
+        )
     return effect
+
+
+def second_stage_lines(report: Report) -> list[str]:
+    """Real-text category accuracy of the first stage alone and with the second stage."""
+    if not report.first_stage:
+        return []
+    both = {s.name: s for s in (report.real, *report.real_by_lang)}
+    lines = [
+        "| slice | n | category acc, first stage alone | category acc, with second stage |",
+        "| --- | --: | --: | --: |",
+    ]
+    for alone in report.first_stage:
+        lines.append(
+            f"| {alone.name} | {alone.n} | {alone.fields['category'].accuracy:.3f} "
+            f"| {both[alone.name].fields['category'].accuracy:.3f} |"
+        )
+    share = f"{report.second_stage_share:.1%} of the real-text messages took the second stage."
+    return [*lines, "", share]
 
 
 # ---------------------------------------------------------------- printing
@@ -116,6 +155,9 @@ def show(report: Report, out: TextIO = sys.stdout) -> None:
         print(f"{'ok   ' if ok else 'BELOW'} {name}: {value}", file=out)
     print("\n## Real text, by language and by source\n", file=out)
     print("\n".join(table([report.real, *report.real_by_lang, *report.real_by_source])), file=out)
+    if report.first_stage:
+        print("\n## Second stage (e5) on real text\n", file=out)
+        print("\n".join(second_stage_lines(report)), file=out)
     print("\n## Calibration on real text\n", file=out)
     print("\n".join(calibration_table(report.real)), file=out)
     print("\n".join(calibration_by_slice(report.real_by_lang)), file=out)
@@ -174,6 +216,19 @@ def _real_lines(report: Report) -> list[str]:
         "",
         "Language is scored on messages that have words (a bare number or link has none).",
         "",
+        *(
+            [
+                "### Second stage (e5)",
+                "",
+                "The texts whose first-stage category confidence is below the threshold are "
+                "read by the e5 head too; category accuracy without and with it:",
+                "",
+                *second_stage_lines(report),
+                "",
+            ]
+            if report.first_stage
+            else []
+        ),
         "### Urgency confusion matrix (real text)",
         "",
         *urgency_matrix(real),
@@ -251,11 +306,33 @@ def _model_lines(meta: dict[str, Any]) -> list[str]:
         "the urgency rubric's situations, one linear SVM per field; softmax temperatures "
         f"fitted on real held-out text ({meta['temperatures']}); trained in "
         f"{meta['training_seconds']:.0f} s; artifact {meta['artifact_bytes'] / 1e6:.1f} MB",
+        *_second_stage_meta(meta),
         f"- pools: train {pools['train']:,}, calibration {pools['calib']:,}, evaluation "
         f"{pools['eval']:,}, fresh {pools['fresh']:,}; {pools['dropped_as_evaluation_text']} "
         "training or calibration rows dropped because an evaluation message has their text",
         f"- scikit-learn {meta['sklearn']}, seed {meta['seed']}, data sha256 "
         f"`{meta['data_sha256'][:16]}…`",
+    ]
+
+
+def _second_stage_meta(meta: dict[str, Any]) -> list[str]:
+    second = meta.get("second_stage")
+    if not second:
+        return []
+    return [
+        f"- second stage: `{second['embedding']}` query embeddings, a logistic regression "
+        f"(C {second['C']:g}) on {second['trained_on']:,} real, hand-written and corrected "
+        f"training messages, for texts whose first-stage category confidence is below "
+        f"{second['below']:g}; the two stages' category probabilities averaged, temperature "
+        f"{second['temperature']} fitted on the {second['calibrated_on']} calibration messages "
+        "that take it",
+        *(
+            f"- second stage, {name} (for the same texts): a logistic regression on "
+            f"{head['trained_on']:,} hand-labelled training messages, averaged with the first "
+            f"stage, temperature {head['temperature']} fitted on {head['calibrated_on']} "
+            "hand-labelled calibration messages"
+            for name, head in second.get("fields", {}).items()
+        ),
     ]
 
 

@@ -23,6 +23,16 @@ Two rules sit on top, from the rubric (docs/routing.md):
   critical is never scored below ``high``;
 * a message with no words (empty, digits, punctuation, a bare link) is ``other``,
   ``low``, ``neutral`` at the low ``junk_confidence``, so it goes to a human look.
+
+A **second stage** (``second_stage``) reads the texts whose category the first stage is
+unsure of: the caller's E5 embedding of the text (``Embed``) through a logistic
+regression per field (category; sentiment when the artifact has its head), averaged
+with the first stage and recalibrated. It runs only between the
+first stage and the rules: junk never reaches it, and the urgency rules apply to its
+answer as to the first stage's. ``first_read`` / ``needs_embedding`` / ``decide`` let an
+async caller compute the embedding off the event loop; ``classify`` does it all in one
+call. Without a second stage in the artifact, or without an embedder, the answer is the
+first stage's.
 """
 
 from __future__ import annotations
@@ -45,9 +55,19 @@ from services.routing.triage import rubric as triage_rubric
 from services.routing.triage.category_urgency import CATEGORY_URGENCY
 from services.routing.triage.language import Lang, detect_language, has_language, warm_up
 from services.routing.triage.ngrams import NgramScorer
+from services.routing.triage.second_stage import Embed, SecondStage
 from services.routing.triage.text import normalise
 
-__all__ = ["Lang", "Triage", "TriageModel", "default_model", "detect_language", "normalise"]
+__all__ = [
+    "Embed",
+    "FirstRead",
+    "Lang",
+    "Triage",
+    "TriageModel",
+    "default_model",
+    "detect_language",
+    "normalise",
+]
 
 MODEL_VERSION = "triage-v2"
 MODEL_DIR = Path(__file__).resolve().parents[1] / "model"
@@ -86,7 +106,25 @@ class Triage(BaseModel):
     """The rubric situations read in the text (``triage_rubric.FEATURES``), for audit."""
     floored: bool = False
     """The urgency was raised by the rubric's rules for critical situations."""
+    second_stage: bool = False
+    """The e5 second stage read the text too (the first stage was unsure of its category):
+    category and sentiment are both stages' average."""
     model_version: str = MODEL_VERSION
+
+
+@dataclass(frozen=True)
+class FirstRead:
+    """The first stage's reading of one text, before any second stage and the rules."""
+
+    text: str
+    situations: frozenset[str]
+    probabilities: dict[str, NDArray[np.float64]]
+    worded: bool
+    """The text has words (else the junk rule answers)."""
+
+    @property
+    def category_confidence(self) -> float:
+        return float(np.max(self.probabilities["category"]))
 
 
 @dataclass(frozen=True)
@@ -159,6 +197,15 @@ class TriageModel:
         language = artifact.get("language", {})
         self.language_map = (float(language.get("a", 1.0)), float(language.get("b", 0.0)))
         self.metadata: dict[str, Any] = dict(artifact.get("metadata", {}))
+        entry = artifact.get("second_stage") or {}
+        self.second_stage = SecondStage.from_artifact(entry, self.heads["category"].classes)
+        self.second_fields: dict[str, SecondStage] = {}
+        """Other fields' e5 heads (sentiment), averaged in for the same texts: when the
+        category's second stage reads a text, never on their own (no other embedding)."""
+        for name, head in entry.get("fields", {}).items() if self.second_stage else ():
+            stage = SecondStage.from_artifact(head | {"below": 1.0}, self.heads[name].classes)
+            if stage is not None:
+                self.second_fields[name] = stage
 
     @classmethod
     def load(cls, path: Path | str = DEFAULT_ARTIFACT) -> TriageModel:
@@ -172,16 +219,44 @@ class TriageModel:
         features, _ = self.features(normalised)
         return {name: head.probabilities(features) for name, head in self.heads.items()}
 
-    def classify(self, text: str) -> Triage:
-        return self.classify_batch([text])[0]
+    def classify(self, text: str, embed: Embed | None = None) -> Triage:
+        """One text's triage; ``embed`` (text → E5 query embedding) enables the second stage."""
+        read = self.first_read(text)
+        return self.decide(read, embed(text) if embed and self.needs_embedding(read) else None)
 
-    def classify_batch(self, texts: Sequence[str]) -> list[Triage]:
-        out = []
-        for text in texts:
-            normalised = normalise(text)
-            found = triage_rubric.situations(normalised)
-            out.append(self._triage(text, found, self.scored(normalised, found)))
-        return out
+    def classify_batch(self, texts: Sequence[str], embed: Embed | None = None) -> list[Triage]:
+        """``classify`` of each text (the single-text path is the fast one)."""
+        return [self.classify(text, embed) for text in texts]
+
+    def first_read(self, text: str) -> FirstRead:
+        normalised = normalise(text)
+        found = triage_rubric.situations(normalised)
+        return FirstRead(text, found, self.scored(normalised, found), has_language(text))
+
+    def needs_embedding(self, read: FirstRead) -> bool:
+        """Whether the second stage would read this text: the model has one, the text has
+        words (junk is the junk rule's) and the first stage is unsure of its category."""
+        return (
+            self.second_stage is not None
+            and read.worded
+            and self.second_stage.wants(read.category_confidence)
+        )
+
+    def decide(self, read: FirstRead, embedding: NDArray[np.float32] | None = None) -> Triage:
+        """The answer: the second stage's category when it was asked and given an
+        embedding of its size, then the junk rule and the urgency rules."""
+        probs, used, second = read.probabilities, False, self.second_stage
+        if (
+            second is not None
+            and embedding is not None
+            and np.size(embedding) == second.dimensions
+            and self.needs_embedding(read)
+        ):
+            probs = {**probs, "category": second.combine(probs["category"], embedding)}
+            for name, stage in self.second_fields.items():
+                probs[name] = stage.combine(probs[name], embedding)
+            used = True
+        return self._triage(read.text, read.situations, probs, second_stage=used)
 
     def scored(self, normalised: str, situations: frozenset[str]) -> dict[str, NDArray[np.float64]]:
         """Per field, the calibrated probabilities of one text (the fast single-text path)."""
@@ -202,7 +277,12 @@ class TriageModel:
         return lang, 1.0 / (1.0 + math.exp(-(a * raw + b)))
 
     def _triage(
-        self, text: str, situations: frozenset[str], probs: dict[str, NDArray[np.float64]]
+        self,
+        text: str,
+        situations: frozenset[str],
+        probs: dict[str, NDArray[np.float64]],
+        *,
+        second_stage: bool = False,
     ) -> Triage:
         lang, lang_confidence = self.language(text)
         label = {f: self.heads[f].classes[int(np.argmax(p))] for f, p in probs.items()}
@@ -233,6 +313,7 @@ class TriageModel:
             top_categories=top,
             situations=tuple(sorted(situations)),
             floored=floored,
+            second_stage=second_stage,
             model_version=self.version,
         )
 
