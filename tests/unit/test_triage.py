@@ -88,6 +88,7 @@ def test_junk_is_other_at_a_confidence_that_asks_for_a_human_look(
         "班機取消了 我人在桃園機場 明天早上要開會 今天還有別班嗎",
         "NH920便が欠航になり、羽田空港で足止めされています。",
         "driver never showed up at arrivals, it's 1am and his phone is off",
+        "my uber from the airport never showed and its 2am, what do i do",
         "到酒店前台说查不到我的预订，都快十二点了",
         "they refused to board me at the gate, no other flight tonight",
         "同僚がホテルで倒れて救急車で運ばれました",

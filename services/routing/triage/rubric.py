@@ -32,6 +32,8 @@ from numpy.typing import NDArray
 from services.routing.triage.text import pattern
 
 _N = r"(?:0+|an?|one|two|three|four|five|few|couple of)"
+_RIDE = r"uber|lyft|grab|didi"
+"""Ride-hailing services travellers name instead of a driver or a car."""
 
 
 _any = pattern
@@ -44,10 +46,12 @@ ON_THE_ROAD = _any(
     r"\btrapped\b|\bnowhere to (?:stay|sleep|go)\b|\bdenied boarding\b|\brefused to (?:board|let)",
     r"\b(?:refused|denied|rejected) (?:boarding|at the gate|at check[ -]?in|to board)",
     r"\bmissed (?:my|the|our) (?:connect\w*|flight|train|transfer)\b|\bmiss (?:the|my) connection",
-    r"\b(?:driver|pick ?-?up|transfer|chauffeur|taxi|cab|car|shuttle)\b[^.!?]{0,30}"
+    r"\b(?:driver|pick ?-?up|transfer|chauffeur|taxi|cab|car|shuttle|" + _RIDE + r")\b[^.!?]{0,30}"
     r"\b(?:never|didn'?t|did not|hasn'?t|has not|isn'?t|is not|not) "
     r"(?:show\w*|come|came|arrive\w*|here|there|turn\w* up)|\bdriver is nowhere\b",
-    r"\bwhere(?:'s| is) (?:my|the|our) (?:pick ?-?up|driver|car|taxi|cab|transfer|ride)\b",
+    r"\bwhere(?:'s| is) (?:my|the|our) (?:pick ?-?up|driver|car|taxi|cab|transfer|ride|"
+    + _RIDE
+    + r")\b",
     r"\bbroke(?:n)? down\b|\bon the (?:hard )?shoulder\b",
     r"\b(?:lost|stolen)\b[^.!?]{0,12}\bmy passport\b",
     r"\bmy passport\b[^.!?]{0,20}\b(?:was |got |has been )(?:stolen|lost)",
@@ -80,7 +84,7 @@ BLOCKED = _any(
     r" (?:left|tonight|today|available)\b|\b(?:everything|all) (?:nearby |around )?(?:is )?full\b",
     r"\b(?:can'?t|cannot|couldn'?t|don'?t|doesn'?t) (?:find|have|see) (?:my|the|our|any) "
     r"(?:booking|reservation|room)|\bno (?:record|booking|reservation)\b|\bgave (?:away )?my room",
-    r"\b(?:driver|pick ?-?up|transfer|chauffeur|car|taxi|cab|shuttle)\b[^.!?]{0,30}"
+    r"\b(?:driver|pick ?-?up|transfer|chauffeur|car|taxi|cab|shuttle|" + _RIDE + r")\b[^.!?]{0,30}"
     r"\b(?:never|didn'?t|did not|hasn'?t|has not|isn'?t|is not|not) "
     r"(?:show\w*|come|came|arrive\w*|here|there|turn\w* up)",
     r"\bnowhere to be (?:seen|found)\b|\bbroke(?:n)? down\b|\bon the (?:hard )?shoulder\b",
