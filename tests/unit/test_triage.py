@@ -66,7 +66,18 @@ def test_a_language_outside_the_four_is_other(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "1234567890", "https://tripcare.example.com/b/88213", "???!!!", "。。。"]
+    "text",
+    [
+        "",
+        "   ",
+        "1234567890",
+        "https://tripcare.example.com/b/88213",
+        "???!!!",
+        "。。。",
+        "asdfgh",
+        "lkjlkj lkjlkj",
+        "zxcvbnm qwrtp",
+    ],
 )
 def test_junk_is_other_at_a_confidence_that_asks_for_a_human_look(
     model: TriageModel, text: str
@@ -75,6 +86,21 @@ def test_junk_is_other_at_a_confidence_that_asks_for_a_human_look(
     assert (triage.category, triage.urgency, triage.sentiment) == ("other", "low", "neutral")
     assert triage.category_confidence < DEFAULT_TRIAGE_THRESHOLD
     assert triage.lang == "other"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello?",
+        "refund pls",
+        "my bag",
+        "booking 5MVSGB not found",
+        "Wo ist mein Koffer?",
+        "去迪拜的路上把我的高尔夫球包弄丢了，报告编号DXBEK22013",
+    ],
+)
+def test_short_or_coded_messages_in_a_language_are_not_junk(model: TriageModel, text: str) -> None:
+    assert not model.junk(text)
 
 
 # ---------------------------------------------------------------- urgency rubric

@@ -33,7 +33,12 @@ Lang = Literal["zh-Hans", "zh-Hant", "en", "ja", "other"]
 _T2S = opencc.OpenCC("t2s.json")
 _S2T = opencc.OpenCC("s2t.json")
 
-_LINK = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[\w.-]+\.(?:com|net|org|cn|jp|tw|hk)\S*")
+_LINK = re.compile(
+    r"(?:https?://|www\.)[!-~]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+    r"|[A-Za-z0-9.-]+\.(?:com|net|org|cn|jp|tw|hk)\b[!-~]*"
+)
+"""Links, e-mail addresses and bare domains: ASCII only, so a Chinese or Japanese sentence
+written against an address (``邮箱是amy.wong@acme.com``) is not taken for part of it."""
 _LETTER = re.compile(r"[^\W\d_]")
 _KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30ff\uff66-\uff9f]")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")

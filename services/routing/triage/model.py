@@ -53,7 +53,8 @@ from scipy import sparse
 from contracts.taxonomy import Category
 from services.routing.triage import rubric as triage_rubric
 from services.routing.triage.category_urgency import CATEGORY_URGENCY
-from services.routing.triage.language import Lang, detect_language, has_language, warm_up
+from services.routing.triage.junk import is_junk
+from services.routing.triage.language import Lang, detect_language, warm_up
 from services.routing.triage.ngrams import NgramScorer
 from services.routing.triage.second_stage import Embed, SecondStage
 from services.routing.triage.text import normalise
@@ -120,7 +121,7 @@ class FirstRead:
     situations: frozenset[str]
     probabilities: dict[str, NDArray[np.float64]]
     worded: bool
-    """The text has words (else the junk rule answers)."""
+    """The text carries language (else the junk rule answers: ``junk.py``)."""
 
     @property
     def category_confidence(self) -> float:
@@ -231,7 +232,7 @@ class TriageModel:
     def first_read(self, text: str) -> FirstRead:
         normalised = normalise(text)
         found = triage_rubric.situations(normalised)
-        return FirstRead(text, found, self.scored(normalised, found), has_language(text))
+        return FirstRead(text, found, self.scored(normalised, found), not self.junk(text))
 
     def needs_embedding(self, read: FirstRead) -> bool:
         """Whether the second stage would read this text: the model has one, the text has
@@ -241,6 +242,10 @@ class TriageModel:
             and read.worded
             and self.second_stage.wants(read.category_confidence)
         )
+
+    def junk(self, text: str) -> bool:
+        """No language in it: no letters, or keyboard mash (``junk.py``)."""
+        return is_junk(text, self.vectorizer.vocabulary_)
 
     def decide(self, read: FirstRead, embedding: NDArray[np.float32] | None = None) -> Triage:
         """The answer: the second stage's category when it was asked and given an
@@ -256,7 +261,7 @@ class TriageModel:
             for name, stage in self.second_fields.items():
                 probs[name] = stage.combine(probs[name], embedding)
             used = True
-        return self._triage(read.text, read.situations, probs, second_stage=used)
+        return self._triage(read, probs, second_stage=used)
 
     def scored(self, normalised: str, situations: frozenset[str]) -> dict[str, NDArray[np.float64]]:
         """Per field, the calibrated probabilities of one text (the fast single-text path)."""
@@ -278,12 +283,12 @@ class TriageModel:
 
     def _triage(
         self,
-        text: str,
-        situations: frozenset[str],
+        read: FirstRead,
         probs: dict[str, NDArray[np.float64]],
         *,
         second_stage: bool = False,
     ) -> Triage:
+        text, situations = read.text, read.situations
         lang, lang_confidence = self.language(text)
         label = {f: self.heads[f].classes[int(np.argmax(p))] for f, p in probs.items()}
         confidence = {f: float(np.max(p)) for f, p in probs.items()}
@@ -294,9 +299,10 @@ class TriageModel:
             for k in np.argsort(-probs["category"])[:3]
             for p in (probs["category"][k],)
         ]
-        if not has_language(text):
+        if not read.worded:
             label, confidence = dict(JUNK), dict.fromkeys(FIELDS, self.junk_confidence)
             top = [CategoryScore(category="other", probability=self.junk_confidence)]
+            lang, lang_confidence = "other", 0.0
         else:
             label["urgency"], confidence["urgency"], floored = self._urgency(
                 label, confidence["urgency"], probs["urgency"], situations
