@@ -1,5 +1,6 @@
 """Calibration of the triage model's confidences, and how to measure it. Pure numpy.
 
+* ``softmax``: scores to probabilities, over the last axis (one text or a batch).
 * ``fit_temperature``: the one number that scales a head's scores so that the
   softmax's log-loss on held-out text is lowest (temperature scaling, Guo et al.
   2017); it changes confidences, never which class wins.
@@ -22,6 +23,13 @@ from numpy.typing import NDArray
 ECE_BINS = 10
 BANDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0001)
 """Confidence bands of the confidence-vs-accuracy table."""
+
+
+def softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    out: NDArray[np.float64] = exp / exp.sum(axis=-1, keepdims=True)
+    return out
 
 
 def log_loss(

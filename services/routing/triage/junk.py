@@ -16,7 +16,6 @@ import re
 from collections.abc import Container
 
 from services.routing.triage.language import has_language, words_of
-from services.routing.triage.text import normalise
 
 KNOWN_SHARE = 0.3
 """Below this share of known letter trigrams, Latin-letter text is keyboard mash."""
@@ -25,14 +24,15 @@ _WORD = re.compile(r"[a-z]{2,}")
 _NOT_LATIN = re.compile(r"[^\x00-\x7f]")
 
 
-def is_junk(text: str, known: Container[str]) -> bool:
-    """Whether the text carries no language: no letters, or Latin keyboard mash."""
-    return not has_language(text) or is_mash(text, known)
+def is_junk(text: str, normalised: str, known: Container[str]) -> bool:
+    """Whether the text carries no language: no letters, or Latin keyboard mash.
+    ``normalised`` is the text as the model reads it (``text.normalise``)."""
+    return not has_language(text) or is_mash(normalised, known)
 
 
-def is_mash(text: str, known: Container[str]) -> bool:
+def is_mash(normalised: str, known: Container[str]) -> bool:
     """Latin letters only, and few of their trigrams are in ``known`` (the n-gram vocabulary)."""
-    folded = normalise(words_of(text))
+    folded = words_of(normalised)
     if _NOT_LATIN.search(folded):
         return False
     words = _WORD.findall(folded)

@@ -52,6 +52,7 @@ from scipy import sparse
 
 from contracts.taxonomy import Category
 from services.routing.triage import rubric as triage_rubric
+from services.routing.triage.calibration import softmax
 from services.routing.triage.category_urgency import CATEGORY_URGENCY
 from services.routing.triage.junk import is_junk
 from services.routing.triage.language import Lang, detect_language, warm_up
@@ -139,11 +140,7 @@ class Head:
 
     def probabilities(self, features: Any) -> NDArray[np.float64]:
         scores = np.asarray(features @ self.weights, dtype=np.float64) + self.bias
-        scores *= self.temperature
-        scores -= scores.max(axis=1, keepdims=True)
-        exp = np.exp(scores)
-        out: NDArray[np.float64] = exp / exp.sum(axis=1, keepdims=True)
-        return out
+        return softmax(scores * self.temperature)
 
 
 def model_input(
@@ -232,7 +229,8 @@ class TriageModel:
     def first_read(self, text: str) -> FirstRead:
         normalised = normalise(text)
         found = triage_rubric.situations(normalised)
-        return FirstRead(text, found, self.scored(normalised, found), not self.junk(text))
+        worded = not is_junk(text, normalised, self.vectorizer.vocabulary_)
+        return FirstRead(text, found, self.scored(normalised, found), worded)
 
     def needs_embedding(self, read: FirstRead) -> bool:
         """Whether the second stage would read this text: the model has one, the text has
@@ -245,7 +243,7 @@ class TriageModel:
 
     def junk(self, text: str) -> bool:
         """No language in it: no letters, or keyboard mash (``junk.py``)."""
-        return is_junk(text, self.vectorizer.vocabulary_)
+        return is_junk(text, normalise(text), self.vectorizer.vocabulary_)
 
     def decide(self, read: FirstRead, embedding: NDArray[np.float32] | None = None) -> Triage:
         """The answer: the second stage's category when it was asked and given an
@@ -266,12 +264,10 @@ class TriageModel:
     def scored(self, normalised: str, situations: frozenset[str]) -> dict[str, NDArray[np.float64]]:
         """Per field, the calibrated probabilities of one text (the fast single-text path)."""
         scores = self.scorer.scores(normalised, situations)
-        out = {}
-        for name, head in self.heads.items():
-            logits = scores[self.slices[name]] * head.temperature
-            exp = np.exp(logits - logits.max())
-            out[name] = exp / exp.sum()
-        return out
+        return {
+            name: softmax(scores[self.slices[name]] * head.temperature)
+            for name, head in self.heads.items()
+        }
 
     def language(self, text: str) -> tuple[Lang, float]:
         """The detected language with its calibrated confidence."""

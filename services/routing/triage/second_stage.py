@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from services.routing.triage.calibration import softmax
+
 Embed = Callable[[str], NDArray[np.float32]]
 """One text → its L2-normalised E5 query embedding."""
 
@@ -87,10 +89,3 @@ class SecondStage:
 def average(first: NDArray[np.float64], e5: NDArray[np.float64]) -> NDArray[np.float64]:
     """The stages' probabilities averaged (floored, so a log is always defined)."""
     return np.maximum((first + e5) / 2.0, FLOOR)
-
-
-def softmax(scores: NDArray[np.float64]) -> NDArray[np.float64]:
-    shifted = scores - scores.max(axis=-1, keepdims=True)
-    exp = np.exp(shifted)
-    out: NDArray[np.float64] = exp / exp.sum(axis=-1, keepdims=True)
-    return out
