@@ -108,11 +108,12 @@ class Settings(BaseSettings):
         description="Relay backlog above which contact requests are refused (503).",
     )
     ingress_max_ack_lag_s: float = Field(
-        default=5.0,
+        default=2.0,
         ge=0,
-        description="Contact → acknowledgement lag (median of the last 5 s) above which contact "
-        "requests are refused (503); above the slowest healthy channel's delivery time (an "
-        "e-mail relay, an SMS gateway), so only a backlog trips it; 0 turns the check off.",
+        description="Target for the wait from a contact to notify taking up its acknowledgement "
+        "(median of the last 2 s; the channel's own delivery time is not in it): above it, a "
+        "share of contact requests that grows with the excess is refused (503), below it the "
+        "share shrinks back to none; 0 turns the check off.",
     )
     graceful_timeout_s: float = 15.0
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger requests get 413.")

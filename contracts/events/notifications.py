@@ -37,6 +37,11 @@ class NotificationDelivered(Event):
         default_factory=list,
         description="Preferred channels passed over before this one (first delivery only).",
     )
+    taken_up_at: datetime | None = Field(
+        default=None,
+        description="When notify took the notice up: the wait in its queue ends here, the "
+        "channel's own delivery time starts (absent from older senders).",
+    )
 
 
 class NotificationFailed(Event):

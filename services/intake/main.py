@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from prometheus_client import Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
-from runtime.admission import Admission, LagWindow
+from runtime.admission import Admission, LagWindow, Shedder
 from runtime.idempotency import IdempotentRequests
 from runtime.ratelimit import RateLimiter
 from runtime.secret_box import SecretBox
@@ -101,20 +101,27 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
 def admission(
     runtime: ServiceRuntime, settings: IntakeSettings, acknowledgements: LagWindow
 ) -> Admission:
-    """Ingress admission: in-flight requests, the outbox's backlog and, when set, the
-    contact → acknowledgement lag (exported as a gauge) bound what intake takes in."""
+    """Ingress admission: in-flight requests, the outbox's backlog and, when set, a share
+    steered by the contact → acknowledgement lag (both exported as gauges) bound what
+    intake takes in."""
     Gauge(
         "acknowledgement_lag_seconds",
-        "Median contact → acknowledgement lag of the last 5 s",
+        "Median wait of the last 2 s from a contact to notify taking up its acknowledgement",
         registry=runtime.registry,
     ).set_function(acknowledgements.median)
+    target = settings.ingress_max_ack_lag_s
+    shedder = Shedder(acknowledgements.median, target) if target else None
+    Gauge(
+        "admission_shed_share",
+        "Share of contact requests refused for the acknowledgement lag",
+        registry=runtime.registry,
+    ).set_function(lambda: shedder.share if shedder else 0.0)
     return Admission(
         settings.ingress_max_in_flight,
         registry=runtime.registry,
         backlog=lambda: runtime.relay.backlog,
         max_backlog=settings.ingress_max_outbox_backlog,
-        lag=acknowledgements.median if settings.ingress_max_ack_lag_s else None,
-        max_lag_s=settings.ingress_max_ack_lag_s,
+        shedder=shedder,
     )
 
 

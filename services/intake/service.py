@@ -282,8 +282,8 @@ class TicketEvents:
             and delivered.template == events.ACKNOWLEDGEMENT_TEMPLATE
             and ticket.acknowledged_at is not None
         ):
-            lag = delivered.delivered_at - ticket.acknowledged_at
-            self.acknowledgements.observe(lag.total_seconds())
+            taken_up = delivered.taken_up_at or delivered.delivered_at
+            self.acknowledgements.observe((taken_up - ticket.acknowledged_at).total_seconds())
 
 
 class FilesRefused(ValueError):

@@ -7,7 +7,7 @@ from contextlib import ExitStack
 import pytest
 from prometheus_client import CollectorRegistry
 
-from runtime.admission import Admission, AtCapacity, LagWindow, Reason
+from runtime.admission import Admission, AtCapacity, LagWindow, Reason, Shedder
 
 
 def refused(registry: CollectorRegistry, reason: Reason) -> float:
@@ -57,28 +57,79 @@ def test_refuses_while_the_outbox_backlog_is_over_its_limit() -> None:
     assert refused(registry, Reason.IN_FLIGHT) == 0
 
 
-def test_refuses_while_acknowledgements_lag_and_admits_once_the_lag_is_forgotten() -> None:
-    registry, now = CollectorRegistry(), [0.0]
-    window = LagWindow(window_s=5.0, least=3, monotonic=lambda: now[0])
-    admission = Admission(64, registry=registry, lag=window.median, max_lag_s=2.0)
-    for lag in (2.5, 3.0):
+def test_refuses_the_share_its_shedder_steers_and_names_the_lag() -> None:
+    registry = CollectorRegistry()
+    shedder = Shedder(lambda: 3.0, target_s=1.0, most=0.75, monotonic=lambda: 0.0)
+    admission = Admission(64, registry=registry, shedder=shedder)
+    reasons = []
+    for _ in range(100):
+        try:
+            with admission.admit():
+                reasons.append("admitted")
+        except AtCapacity as refusal:
+            reasons.append(refusal.reason.value)
+    assert reasons.count("admitted") == 25
+    assert reasons.count(Reason.ACKNOWLEDGEMENT_LAG.value) == 75
+    assert shedder.share == 0.75  # 0.1 × 2 + 1.0 × 3 targets at the first look, capped
+    assert refused(registry, Reason.ACKNOWLEDGEMENT_LAG) == 75
+    assert admission.in_flight == 0
+
+
+def steered(lags: list[float], target_s: float = 1.0) -> list[float]:
+    """The shedder's share after each look, one look per interval at each lag in turn."""
+    now, lag = [0.0], [0.0]
+    shedder = Shedder(lambda: lag[0], target_s, interval_s=0.5, monotonic=lambda: now[0])
+    shares = []
+    for value in lags:
+        lag[0] = value
+        shedder.refuse()
+        shares.append(round(shedder.share, 3))
+        now[0] += 0.5
+    return shares
+
+
+def test_nothing_is_shed_while_the_lag_stays_under_its_target_even_as_it_rises() -> None:
+    assert steered([0.0, 0.05, 0.3, 0.9, 0.4, 0.2, 0.95]) == [0.0] * 7
+
+
+def test_the_share_grows_while_the_lag_is_over_its_target() -> None:
+    # a jump over the target: 0.1 × 0.5 + 1.0 × 1.0 = 1.05 targets, capped at 0.95
+    assert steered([0.5, 1.5]) == [0.0, 0.95]
+    # a creep: 0.1 × 0.1 + 1.0 × 0.2, then 0.1 × 0.2 + 1.0 × 0.1, then 0.1 × 0.2 per look
+    assert steered([0.9, 1.1, 1.2, 1.2, 1.2]) == [0.0, 0.21, 0.33, 0.35, 0.37]
+
+
+def test_the_share_falls_back_to_none_once_the_backlog_has_gone() -> None:
+    shares = steered([2.0, 2.5, 1.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    assert max(shares) > 0.5
+    assert shares[-1] == 0.0
+
+
+def test_refusals_are_spread_evenly_over_the_requests() -> None:
+    shedder = Shedder(lambda: 1.5, target_s=1.0, most=0.75, monotonic=lambda: 0.0)
+    pattern = ["refused" if shedder.refuse() else "passed" for _ in range(12)]
+    assert pattern == ["refused", "refused", "refused", "passed"] * 3
+
+
+def test_a_shedder_needs_a_positive_target() -> None:
+    with pytest.raises(ValueError, match="positive"):
+        Shedder(lambda: 0.0, target_s=0.0)
+
+
+def test_one_slow_acknowledgement_among_timely_ones_does_not_move_the_median() -> None:
+    window = LagWindow(window_s=2.0, least=3, monotonic=lambda: 0.0)
+    for lag in (0.05, 0.04, 95.0, 0.06):  # one delivery waited behind a retry
         window.observe(lag)
-    with admission.admit():  # two observations are not yet a trend
-        pass
+    assert window.median() < 0.1
+
+
+def test_the_window_reads_nothing_from_too_few_or_forgotten_observations() -> None:
+    now = [0.0]
+    window = LagWindow(window_s=2.0, least=3, monotonic=lambda: now[0])
+    window.observe(3.0)
+    window.observe(2.5)
+    assert window.median() == 0.0  # two observations are not yet a trend
     window.observe(2.2)
-    with pytest.raises(AtCapacity) as refusal, admission.admit():
-        pytest.fail("admitted while acknowledgements were late")
-    assert refusal.value.reason is Reason.ACKNOWLEDGEMENT_LAG
-    assert refused(registry, Reason.ACKNOWLEDGEMENT_LAG) == 1
-    now[0] = 5.1
-    with admission.admit():
-        assert window.median() == 0.0
-
-
-def test_one_slow_acknowledgement_among_timely_ones_does_not_close_the_door() -> None:
-    window = LagWindow(window_s=5.0, least=3, monotonic=lambda: 0.0)
-    admission = Admission(64, registry=CollectorRegistry(), lag=window.median, max_lag_s=2.0)
-    for lag in (0.05, 0.04, 95.0, 0.06):  # one traveller's channel failed over after retries
-        window.observe(lag)
-    with admission.admit():
-        assert window.median() < 2.0
+    assert window.median() == 2.5
+    now[0] = 2.1
+    assert window.median() == 0.0

@@ -246,3 +246,13 @@ def test_the_documented_test_vector_holds() -> None:
     assert header == (
         "t=1795600000,v1=6140c934588139bc4ad729189ab319282ee3938a167308d85f8f17ba05672c71"
     )
+
+
+def test_a_receipt_tells_when_notify_took_the_notice_up_apart_from_when_it_arrived() -> None:
+    delivery = pending("m1", T0)
+    sent = T0 + timedelta(seconds=7)  # a slow mail relay, not a wait in notify's queue
+    delivery.claim(sent, LEASE)
+    delivery.succeed(sent)
+    (receipt,) = delivery.take_events()
+    assert isinstance(receipt, events.NotificationDelivered)
+    assert (receipt.taken_up_at, receipt.delivered_at) == (T0, sent)

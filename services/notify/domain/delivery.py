@@ -206,6 +206,7 @@ class Delivery(Aggregate):
                     source_message_id=source,
                     delivered_at=now,
                     skipped=self.skipped if notification_id == self.id else [],
+                    taken_up_at=self.created_at,
                 )
             )
 
