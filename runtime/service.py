@@ -7,6 +7,7 @@ in-flight handlers finish, drain the relay, close the store.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -115,10 +116,11 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         self.started = False
+        grace = self.settings.graceful_timeout_s
         for worker in self.workers:
-            await worker.stop(self.settings.graceful_timeout_s)
-        await self.bus.stop()
-        await self.relay.stop()
+            await worker.stop(grace)
+        await _within(self.bus.stop(), grace, "stop consuming")
+        await _within(self.relay.stop(), grace, "drain the outbox")
         await self.client.close()
         log.info("%s stopped", self.settings.service)
 
@@ -129,6 +131,16 @@ class ServiceRuntime:
         except Exception:
             store = False
         return {"started": self.started, "store": store, "broker": await self.bus.is_connected()}
+
+
+async def _within(step: Awaitable[None], seconds: float, what: str) -> None:
+    """A broker that stopped answering must not keep a stopping process alive: what it
+    left unacknowledged the broker delivers again, and what it left in the outbox the next
+    process's sweeper publishes."""
+    try:
+        await asyncio.wait_for(step, seconds)
+    except TimeoutError:
+        log.error("gave up waiting to %s after %.0f s", what, seconds)
 
 
 def create_app(

@@ -201,13 +201,26 @@ class Stack:
             self.start(service)
 
     def stop(self, service: str) -> int:
+        """SIGTERM, and its exit code; one that will not stop in 30 s is killed, then raised."""
         process = self.processes.pop(service)
         process.terminate()
-        return process.wait(30)
+        try:
+            return process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+            raise
 
     def stop_all(self) -> None:
+        """Every service stops (or is killed) before any failure to stop is raised."""
+        stuck = []
         for service in list(self.processes):
-            self.stop(service)
+            try:
+                self.stop(service)
+            except subprocess.TimeoutExpired:
+                stuck.append(service)
+        if stuck:
+            raise RuntimeError(f"killed after 30 s of SIGTERM: {', '.join(stuck)}")
 
 
 @pytest.fixture
