@@ -4,16 +4,20 @@ Starts its own stack in a fresh namespace (its own nx-27017 unless MONGO_URL is 
 RabbitMQ from AMQP_URL), plays channel gateways against intake on 127.0.0.1 and taps
 ``notification.delivered`` on the bus. Phases, each bounded in count and time:
 
-1. ceiling: a raw aio-pika hop (consume → publish with confirm → ack) and raw single
-   inserts with PyMongo async — what this machine can do without TripCare;
-2. step search (``--steps``, ``--step-s`` each): the highest rate whose p99 ack stays
+1. step search (``--steps``, ``--step-s`` each): the highest rate whose p99 ack stays
    under ``--p99-limit-ms`` with nothing lost; stops at the first failing step;
-3. fixed rate (``--rate``/s for ``--duration`` s): p50/p95/p99 ack latency, lost,
+2. fixed rate (``--rate``/s for ``--duration`` s): p50/p95/p99 ack latency, lost,
    duplicated, CPU ms per contact per service;
    every phase waits for the queues to drain, so no backlog leaks into the next;
-4. profile (``--profile``): py-spy on every service and nx-27017 at a modest
+3. profile (``--profile``): py-spy on every service and nx-27017 at a modest
    ``--profile-rate`` for ``--profile-s`` (``bench/results/profile-<process>.txt``);
-5. soak (``--soak-s``): RSS of each service before and after;
+4. soak (``--soak-s``): RSS of each service before and after;
+5. ceiling, with the services idle: a raw aio-pika hop (consume → publish with confirm
+   → ack) and raw single inserts with PyMongo async — what this machine can do without
+   TripCare. Last, because ~37,000 messages through a quorum queue and ~18,000 inserts
+   leave the broker and the store compacting for a while after, which the steps that
+   came after them measured (40/s failed at p99 851 ms after a 10 s ceiling and passed
+   at 274 ms after a 1 s one, docs/benchmarks.md);
 6. peer (``--peer``): once TripCare's stack is down, django-helpdesk alone
    (``bench/peer/run.py``) and the ratio of TripCare's sustained rate to its best rate.
 
@@ -394,7 +398,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     tap: Tap | None = None
     started = time.monotonic()
     try:
-        result |= await ceilings(stack, amqp_url, args)
         await asyncio.to_thread(stack.start_all)
         result["services_not_started"] = stack.missing
         tap = Tap(amqp_url, stack.topology)
@@ -414,6 +417,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await profile_phase(pipeline, args, result)
             if args.soak_s > 0:
                 result["soak"] = await soak_phase(pipeline, args)
+        result |= await ceilings(stack, amqp_url, args)
         result["queue_depths_at_end"] = await queue_depths(
             amqp_url, stack.topology, tuple(stack.missing)
         )
