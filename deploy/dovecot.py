@@ -90,7 +90,16 @@ def start(root: Path, port: int, users: Mapping[str, str]) -> int:
             root=root, port=port, internal=internal, mail_user=mail_user, mail_group=mail_user
         )
     )
-    subprocess.run([BINARY, "-c", str(root / "dovecot.conf")], check=True)
+    # The daemon keeps the descriptors it was started with: given ours, `make up | tee` would
+    # wait for it to exit. Its own start-up messages go to a file beside its configuration.
+    with (root / "dovecot.out").open("ab") as out:
+        subprocess.run(
+            [BINARY, "-c", str(root / "dovecot.conf")],
+            check=True,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+        )
     pid_file = root / "run" / "master.pid"
     deadline = time.monotonic() + 15
     while not pid_file.exists() and time.monotonic() < deadline:
