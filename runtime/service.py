@@ -120,7 +120,7 @@ class ServiceRuntime:
         for worker in self.workers:
             await worker.stop(grace)
         await _within(self.bus.stop(), grace, "stop consuming")
-        await _within(self.relay.stop(), grace, "drain the outbox")
+        await self.relay.stop()
         await self.client.close()
         log.info("%s stopped", self.settings.service)
 
@@ -135,8 +135,8 @@ class ServiceRuntime:
 
 async def _within(step: Awaitable[None], seconds: float, what: str) -> None:
     """A broker that stopped answering must not keep a stopping process alive: what it
-    left unacknowledged the broker delivers again, and what it left in the outbox the next
-    process's sweeper publishes."""
+    left unacknowledged the broker delivers again. (The relay bounds its own drain, and what
+    it leaves in the outbox the next process's sweeper publishes.)"""
     try:
         await asyncio.wait_for(step, seconds)
     except TimeoutError:

@@ -9,7 +9,7 @@ from runtime.settings import Settings
 
 
 class Unanswering:
-    """A bus or relay whose broker stopped answering: stopping it never returns."""
+    """A bus whose broker stopped answering: stopping it never returns."""
 
     def __init__(self) -> None:
         self.asked = False
@@ -19,15 +19,25 @@ class Unanswering:
         await asyncio.Event().wait()
 
 
+class Relay:
+    """The outbox relay, which bounds its own drain (``OutboxRelay.stop``)."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+
 async def test_a_broker_that_stopped_answering_does_not_keep_a_stopping_service_alive() -> None:
     runtime = ServiceRuntime(
         Settings(service="intake", namespace="unit", graceful_timeout_s=0.2),
         outbox_collections=(),
     )
-    bus, relay = Unanswering(), Unanswering()
+    bus, relay = Unanswering(), Relay()
     runtime.bus, runtime.relay = bus, relay  # type: ignore[assignment]
 
     await asyncio.wait_for(runtime.stop(), 5)  # returns after its grace, or fails here
 
     assert bus.asked
-    assert relay.asked  # the outbox is still offered its drain
+    assert relay.stopped  # the outbox is still offered its drain
