@@ -9,6 +9,7 @@ check and the increment happen without an ``await`` between them.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections import deque
@@ -121,7 +122,7 @@ class Shedder:
         self.most = most
         self.share = 0.0
         self._monotonic = monotonic
-        self._looked_at: float | None = None
+        self._looked_at = -math.inf
         self._last_lag = 0.0
         self._passes = 0.0
 
@@ -138,7 +139,7 @@ class Shedder:
 
     def _steer(self) -> None:
         now = self._monotonic()
-        if self._looked_at is not None and now - self._looked_at < self.interval_s:
+        if now - self._looked_at < self.interval_s:
             return
         self._looked_at = now
         lag = self.lag()
