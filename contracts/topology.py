@@ -18,7 +18,6 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
         events.ChannelMessageReceived,
         events.TicketRouted,
         events.TicketBotAnswered,
-        events.NotificationDelivered,
         events.NotificationFailed,
         events.SurveySent,
         events.FeedbackReceived,
@@ -74,6 +73,11 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
         events.SlaClockStopped,
     ),
 }
+
+# Events published for whoever listens, which no service is owed: with no listener bound
+# they are dropped, not parked in the unrouted queue. Delivery receipts are notify's log
+# (``GET /v1/notifications``), read by the ticket view; nobody must consume them (#20).
+ANNOUNCED: tuple[type[Event], ...] = (events.NotificationDelivered,)
 
 # Which events each service publishes (documentation and the AsyncAPI export).
 PUBLICATIONS: dict[str, tuple[type[Event], ...]] = {
@@ -138,6 +142,18 @@ class Topology:
     @property
     def unrouted_queue(self) -> str:
         return f"{self.namespace}.unrouted"
+
+    @property
+    def announced_exchange(self) -> str:
+        """Fanout bound to the events exchange for each announced event: it routes them, so
+        the alternate exchange does not park them, and it holds no queue of its own."""
+        return f"{self.namespace}.announced"
+
+    @property
+    def admission_exchange(self) -> str:
+        """Fanout of notify's acknowledgement-lag reports to every intake replica: signals,
+        not events (no envelope, no tenant, not kept; one lost is replaced 0.5 s later)."""
+        return f"{self.namespace}.admission"
 
     def queue(self, service: str, event: type[Event]) -> str:
         return f"{self.namespace}.{service}.{event.schema_name}"

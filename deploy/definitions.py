@@ -15,7 +15,7 @@ import json
 import sys
 from typing import Any
 
-from contracts.topology import SUBSCRIPTIONS, Topology
+from contracts.topology import ANNOUNCED, SUBSCRIPTIONS, Topology
 from runtime.bus import UNROUTED_KEPT
 from runtime.settings import Settings
 
@@ -34,9 +34,20 @@ def definitions(namespace: str = "tripcare", delivery_limit: int | None = None) 
         ),
         _exchange(topology.dead_letter_exchange, "direct", {}),
         _exchange(topology.unrouted_exchange, "fanout", {}),
+        _exchange(topology.announced_exchange, "fanout", {}),
+        _exchange(topology.admission_exchange, "fanout", {}),
     ]
     queues = [_queue(topology.unrouted_queue, {"x-max-length": UNROUTED_KEPT})]
     bindings = [_binding(topology.unrouted_exchange, topology.unrouted_queue, "")]
+    for event in ANNOUNCED:
+        bindings.append(
+            _binding(
+                topology.events_exchange,
+                topology.announced_exchange,
+                event.schema_name,
+                destination_type="exchange",
+            )
+        )
     for service, subscribed in SUBSCRIPTIONS.items():
         for event in subscribed:
             name = topology.queue(service, event)
@@ -110,12 +121,14 @@ def _queue(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _binding(source: str, queue: str, routing_key: str) -> dict[str, Any]:
+def _binding(
+    source: str, destination: str, routing_key: str, *, destination_type: str = "queue"
+) -> dict[str, Any]:
     return {
         "source": source,
         "vhost": VHOST,
-        "destination": queue,
-        "destination_type": "queue",
+        "destination": destination,
+        "destination_type": destination_type,
         "routing_key": routing_key,
         "arguments": {},
     }

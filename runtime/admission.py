@@ -160,8 +160,8 @@ class LagWindow:
     16 s (p50) for their acknowledgement in notify's and routing's queues. The
     queues' ready counts do not show it either, since each consumer holds up to
     its prefetch unacked. The lag itself does: contact opened → notify takes up
-    its acknowledgement, as intake learns from the acknowledgement's receipt
-    (the channel's own delivery time is left out: a slow e-mail relay is no
+    its acknowledgement, as notify reports it (``runtime.lag_reports``; the
+    channel's own delivery time is left out: a slow e-mail relay is no
     backlog). The median, not the worst: one delivery that waited behind a
     retry is slow alone, not the desk. With fewer than ``least`` recent
     observations the window reads 0, so shedding stops once the backlog has gone.

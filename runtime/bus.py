@@ -3,7 +3,10 @@
 - Every consumed event has its own durable quorum queue with a dead-letter
   exchange, ``x-delivery-limit`` and at-least-once dead-lettering.
 - Messages are persistent and published with confirms; the events exchange has
-  an alternate exchange so an unbound routing key is kept, not dropped.
+  an alternate exchange so an unbound routing key is kept, not dropped, except
+  for announced events (``contracts.topology.ANNOUNCED``), which no service is
+  owed: they are routed to an exchange with no queue, and dropped there when
+  no listener has bound them.
 - Consumers ack after the state is committed; a malformed message is
   dead-lettered at once; a failing handler is requeued with back-off until the
   delivery limit dead-letters it; while the store is unreachable the message is
@@ -38,7 +41,7 @@ from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
 from contracts.envelope import Event
-from contracts.topology import Topology
+from contracts.topology import ANNOUNCED, Topology
 from runtime.aggregate import OutboxMessage
 from runtime.settings import Settings
 from runtime.store import ConcurrencyError
@@ -134,6 +137,7 @@ class Bus:
             arguments={"alternate-exchange": topology.unrouted_exchange},
         )
         self._subscribed: list[type[Event]] = []
+        self._announced = frozenset(event.schema_name for event in ANNOUNCED)
 
     @property
     def subscribed(self) -> tuple[type[Event], ...]:
@@ -186,7 +190,12 @@ class Bus:
         unrouted = await self.broker.declare_exchange(
             RabbitExchange(topology.unrouted_exchange, type=ExchangeType.FANOUT, durable=True)
         )
-        await self.broker.declare_exchange(self.events_exchange)
+        events_exchange = await self.broker.declare_exchange(self.events_exchange)
+        announced = await self.broker.declare_exchange(
+            RabbitExchange(topology.announced_exchange, type=ExchangeType.FANOUT, durable=True)
+        )
+        for event in ANNOUNCED:
+            await announced.bind(events_exchange, routing_key=event.schema_name)
         parked = await self.broker.declare_queue(
             RabbitQueue(
                 topology.unrouted_queue,
@@ -207,7 +216,10 @@ class Bus:
             await dlq.bind(dlx, routing_key=topology.queue(self.service, event))
 
     async def publish(self, message: OutboxMessage) -> None:
-        """Publish one outbox message, persistent, and wait for the broker's confirm."""
+        """Publish one outbox message, persistent, and wait for the broker's confirm.
+
+        Mandatory, so a message no queue took fails the publish, except an announced
+        one: that nobody listens to a receipt is no failure."""
         token = (
             attach(context_from(message.traceparent, message.tracestate))
             if message.traceparent
@@ -219,7 +231,7 @@ class Bus:
                 exchange=self.events_exchange,
                 routing_key=message.routing_key,
                 persist=True,
-                mandatory=True,
+                mandatory=message.routing_key not in self._announced,
                 message_id=message.message_id,
                 correlation_id=message.correlation_id,
                 content_type="application/json",

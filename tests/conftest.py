@@ -163,6 +163,8 @@ class Stack:
             **STACK_KEYS_ENV,
         }
         self.ports = {name: local.free_port() for name in local.SERVICES}
+        self.env["TRIPCARE_NOTIFY_URL"] = self.url("notify")
+        self.env["TRIPCARE_CONSOLE_ROUTING_URL"] = self.url("routing")
         self.logs = logs
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 

@@ -1,7 +1,8 @@
 """Everything intake reads from its environment: the runtime's settings and its own.
 
 Its own keep their ``TRIPCARE_*`` names (threading windows, routing's address for the
-console, attachment limits, the mailbox scan); the rest are ``runtime.settings.Settings``.
+console, notify's for the ticket view's deliveries, attachment limits, the mailbox scan);
+the rest are ``runtime.settings.Settings``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ class IntakeSettings(Settings):
     )
     console_routing_url: str = Field(
         default="http://127.0.0.1:8002", description="Routing's API, read by the agent console."
+    )
+    notify_url: str = Field(
+        default="http://127.0.0.1:8003",
+        description="Notify's API: the ticket view merges its delivery log.",
     )
     attachment_max_mb: float = Field(default=10, gt=0, description="Largest file kept.")
     attachments_max_total_mb: float = Field(

@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.admission import Admission, LagWindow, Shedder
 from runtime.idempotency import IdempotentRequests
+from runtime.lag_reports import hear_lag_reports
 from runtime.ratelimit import RateLimiter
 from runtime.secret_box import SecretBox
 from runtime.service import ServiceRuntime, create_app, serve
@@ -25,6 +26,8 @@ from services.intake.domain import Ticket
 from services.intake.live_feed import LiveFeed, subscribe_feed
 from services.intake.mailbox import Mailboxes
 from services.intake.mailbox_reader import MailboxReader
+from services.intake.notify_reader import TIMEOUT_S as NOTIFY_TIMEOUT_S
+from services.intake.notify_reader import NotifyReader
 from services.intake.pages import console, tracking
 from services.intake.routing_reader import RoutingReader
 from services.intake.service import Intake
@@ -55,8 +58,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     mailboxes = Mailboxes(runtime.db, runtime.clock, box)
     runtime.workers.append(AttachmentSweeper(files, settings.attachment_sweep_grace))
     runtime.workers.append(MailboxReader(mailboxes, intake, settings.mailbox_scan_s))
-    acknowledgements = LagWindow()
-    subscribers.register(runtime.bus, intake, acknowledgements)
+    subscribers.register(runtime.bus, intake)
     desk = incidents.IncidentDesk(intake)
     subscribers.register_incidents(runtime.bus, desk)
     feed = LiveFeed()
@@ -89,21 +91,22 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     app.state.intake, app.state.idempotency, app.state.incident_desk = intake, idempotency, desk
     app.state.keys = store.GatewayKeys(runtime.db, runtime.clock)
     app.state.limiter = RateLimiter()
-    app.state.admission = admission(runtime, settings, acknowledgements)
+    app.state.admission = admission(runtime, settings)
     app.state.mailboxes = mailboxes
     app.state.channel_configs = ChannelConfigs(runtime.db, runtime.clock, box)
     app.state.gateway_token_ttl_s = settings.gateway_token_ttl_s
     routing = RoutingReader(settings.console_routing_url)
-    app.state.console = console.Console(intake, session, feed, routing, desk)
+    app.state.notify = NotifyReader(settings.notify_url, NOTIFY_TIMEOUT_S)
+    app.state.console = console.Console(intake, session, feed, routing, desk, app.state.notify)
     return app
 
 
-def admission(
-    runtime: ServiceRuntime, settings: IntakeSettings, acknowledgements: LagWindow
-) -> Admission:
+def admission(runtime: ServiceRuntime, settings: IntakeSettings) -> Admission:
     """Ingress admission: in-flight requests, the outbox's backlog and, when set, a share
-    steered by the contact → acknowledgement lag (both exported as gauges) bound what
-    intake takes in."""
+    steered by the contact → acknowledgement lag notify reports (both exported as gauges)
+    bound what intake takes in."""
+    acknowledgements = LagWindow()
+    hear_lag_reports(runtime.bus, acknowledgements)
     Gauge(
         "acknowledgement_lag_seconds",
         "Median wait of the last 2 s from a contact to notify taking up its acknowledgement",

@@ -13,7 +13,6 @@ from contracts.envelope import Envelope
 from contracts.events import Attachment
 from contracts.mail import DEFAULT_MAIL_DOMAIN
 from contracts.references import extract_references
-from runtime.admission import LagWindow
 from runtime.clock import Clock
 from runtime.signing import Signer
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
@@ -252,12 +251,11 @@ class Intake:
 
 class TicketEvents:
     """Other services' events applied to their ticket, each message once (the repository's
-    inbox); ``acknowledgements`` learns each contact → acknowledgement lag (admission)."""
+    inbox)."""
 
-    def __init__(self, intake: Intake, acknowledgements: LagWindow | None = None) -> None:
+    def __init__(self, intake: Intake) -> None:
         self.intake = intake
         self.tickets = intake.tickets.repo
-        self.acknowledgements = acknowledgements
 
     async def apply(self, envelope: Envelope[Any], ticket_id: str, change: Change) -> Ticket:
         return await self.tickets.apply(envelope, ticket_id, change)
@@ -267,23 +265,6 @@ class TicketEvents:
         await self.apply(
             envelope, filed.ticket_id, lambda t: t.appeal(filed, now=self.intake.clock.now())
         )
-
-    async def notification_delivered(
-        self, envelope: Envelope[events.NotificationDelivered]
-    ) -> None:
-        delivered = envelope.payload
-        if not delivered.ticket_id:
-            return
-        ticket = await self.apply(
-            envelope, delivered.ticket_id, lambda t: t.record_notification(delivered)
-        )
-        if (
-            self.acknowledgements is not None
-            and delivered.template == events.ACKNOWLEDGEMENT_TEMPLATE
-            and ticket.acknowledged_at is not None
-        ):
-            taken_up = delivered.taken_up_at or delivered.delivered_at
-            self.acknowledgements.observe((taken_up - ticket.acknowledged_at).total_seconds())
 
 
 class FilesRefused(ValueError):

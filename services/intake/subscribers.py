@@ -10,7 +10,6 @@ from typing import Annotated
 
 from contracts import events
 from contracts.envelope import Envelope
-from runtime.admission import LagWindow
 from runtime.bus import Bus
 from runtime.context import Provided
 from services.intake.incidents import IncidentDesk
@@ -41,12 +40,6 @@ async def ticket_bot_answered(
 ) -> None:
     answered = envelope.payload
     await tickets.apply(envelope, answered.ticket_id, lambda t: t.bot_answer(answered))
-
-
-async def notification_delivered(
-    envelope: Envelope[events.NotificationDelivered], tickets: EventsDep
-) -> None:
-    await tickets.notification_delivered(envelope)
 
 
 async def notification_failed(
@@ -100,18 +93,18 @@ async def incident_linked(envelope: Envelope[events.IncidentLinked], desk: DeskD
     await desk.incident_linked(envelope)
 
 
-def register(bus: Bus, intake: Intake, acknowledgements: LagWindow | None = None) -> None:
+def register(bus: Bus, intake: Intake) -> None:
     """Subscribe intake to contacts and to what other services do to tickets.
 
-    ``acknowledgements`` learns each contact → acknowledgement lag (intake's admission).
+    Not to delivery receipts: notify keeps them, and the ticket view reads its log
+    (``services.intake.notify_reader``).
     """
     bus.broker.context.set_global("intake", intake)
-    bus.broker.context.set_global("ticket_events", TicketEvents(intake, acknowledgements))
+    bus.broker.context.set_global("ticket_events", TicketEvents(intake))
     bus.subscriber(events.ContactReceived)(contact_received)
     bus.subscriber(events.ChannelMessageReceived)(channel_message)
     bus.subscriber(events.TicketRouted)(ticket_routed)
     bus.subscriber(events.TicketBotAnswered)(ticket_bot_answered)
-    bus.subscriber(events.NotificationDelivered)(notification_delivered)
     bus.subscriber(events.NotificationFailed)(notification_failed)
     bus.subscriber(events.SurveySent)(survey_sent)
     bus.subscriber(events.FeedbackReceived)(feedback_received)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from runtime.lag_reports import LagReporter
 from runtime.service import ServiceRuntime, create_app, serve
 from services.notify import store, subscribers
 from services.notify.api import ROUTERS
@@ -33,9 +34,9 @@ def bootstrap(settings: NotifySettings | None = None) -> FastAPI:
         on_pending=dispatcher.due,
         phone_region=settings.region_of,
     )
-    runtime.bus.broker.context.set_global("notifier", notifier)
-    subscribers.register(runtime.bus)
-    runtime.workers.append(dispatcher)
+    lags = LagReporter(runtime.bus, runtime.clock)
+    subscribers.register(runtime.bus, notifier, lags)
+    runtime.workers.extend([dispatcher, lags])
     app = create_app(
         runtime,
         title="TripCare notify",

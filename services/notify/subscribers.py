@@ -1,7 +1,7 @@
 """Notify's bus entrypoints: one typed subscriber per event, each handing it to a use case.
 
-The ``Notifier`` comes from the broker's context, which ``main.bootstrap`` sets
-(``bus.broker.context.set_global("notifier", …)``; ``runtime.context.Provided``).
+The ``Notifier`` and the ``LagReporter`` come from the broker's context, which
+``register`` sets for the bus it subscribes (``runtime.context.Provided``).
 """
 
 from __future__ import annotations
@@ -12,14 +12,18 @@ from contracts import events
 from contracts.envelope import Envelope
 from runtime.bus import Bus
 from runtime.context import Provided
+from runtime.lag_reports import LagReporter
 from services.notify.service import Notifier
 
 NotifierDep = Annotated[Notifier, Provided("notifier")]
+LagsDep = Annotated[LagReporter, Provided("acknowledgement_lags")]
 
 
 async def ticket_acknowledged(
-    envelope: Envelope[events.TicketAcknowledged], notifier: NotifierDep
+    envelope: Envelope[events.TicketAcknowledged], notifier: NotifierDep, lags: LagsDep
 ) -> None:
+    """Taken up now: how long it waited is intake's admission signal (``runtime.lag_reports``)."""
+    lags.taken_up(envelope.payload.acknowledged_at)
     await notifier.notify(envelope)
 
 
@@ -73,8 +77,10 @@ async def notification_failed(
     await notifier.fall_back(envelope)
 
 
-def register(bus: Bus) -> None:
+def register(bus: Bus, notifier: Notifier, lags: LagReporter) -> None:
     """Subscribe notify to every event it tells people of, and to its own failures."""
+    bus.broker.context.set_global("notifier", notifier)
+    bus.broker.context.set_global("acknowledgement_lags", lags)
     bus.subscriber(events.TicketAcknowledged)(ticket_acknowledged)
     bus.subscriber(events.TicketRouted)(ticket_routed)
     bus.subscriber(events.TicketBotAnswered)(ticket_bot_answered)

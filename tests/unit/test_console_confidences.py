@@ -24,6 +24,7 @@ from services.intake.service import Intake
 from services.intake.store import TicketStore
 from tests.factories import T0, contact
 from tests.fakes import FakeDatabase, RecordingOutbox
+from tests.unit.test_consoles import Deliveries
 
 SIGNER = Signer("console-confidence-secret-0123456789")
 CASE = {
@@ -64,7 +65,7 @@ async def page() -> AsyncIterator[str]:
     app = FastAPI()
     app.include_router(session.router())
     app.state.console = console.Console(
-        intake, session, LiveFeed(), UnsureRouting(), IncidentDesk(intake)
+        intake, session, LiveFeed(), UnsureRouting(), IncidentDesk(intake), Deliveries([])
     )
     app.include_router(console.router)
     agent = Principal(id="a-1", role=Role.AGENT, tenants=["acme"])

@@ -44,9 +44,11 @@ from services.feedback.pages.dashboard import BadFilter, window
 from services.feedback.pages.dashboard_view import Tile, queue_depths
 from services.feedback.service import Feedback
 from services.intake.domain import Ticket, TicketStatus
+from services.intake.domain.deliveries import Delivered
 from services.intake.domain.sla_clock import ClockState, clock_of, state_at
 from services.intake.incidents import IncidentDesk
 from services.intake.live_feed import LiveFeed, subscribe_feed
+from services.intake.notify_reader import NotifyReader
 from services.intake.pages import console, tracking
 from services.intake.routing_reader import CaseInfo, RoutingReader
 from services.intake.service import Intake
@@ -166,12 +168,26 @@ class NoRouting(RoutingReader):
         return CaseInfo()
 
 
+class Deliveries(NotifyReader):
+    """Notify answers with these delivered notices, or not at all (None)."""
+
+    def __init__(self, found: list[Delivered] | None = None) -> None:
+        super().__init__("http://notify.invalid")
+        self.found = found
+        self.asked: list[tuple[str, str]] = []
+
+    async def delivered(self, token: str, tenant: str, ticket_id: str) -> list[Delivered] | None:
+        self.asked.append((tenant, ticket_id))
+        return self.found
+
+
 @dataclass
 class Desk:
     http: httpx.AsyncClient
     intake: Intake
     ticket_id: str
     token: str
+    console: console.Console
 
     async def ticket(self) -> Ticket:
         return await self.intake.get("acme", self.ticket_id)
@@ -191,14 +207,15 @@ async def desk() -> AsyncIterator[Desk]:
     app = FastAPI()
     app.include_router(session.router())
     app.state.intake = intake
-    app.state.console = console.Console(
-        intake, session, LiveFeed(), NoRouting(), IncidentDesk(intake)
+    pages = console.Console(
+        intake, session, LiveFeed(), NoRouting(), IncidentDesk(intake), Deliveries()
     )
+    app.state.console = pages
     app.include_router(console.router)
     app.include_router(tracking.router)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
-        yield Desk(http, intake, ticket.id, staff_token())
+        yield Desk(http, intake, ticket.id, staff_token(), pages)
 
 
 async def test_without_a_session_the_console_sends_you_to_sign_in(desk: Desk) -> None:
@@ -240,6 +257,28 @@ async def test_the_queue_lists_the_ticket_and_an_agent_replies_from_a_form(desk:
         f"/console/tickets/{desk.ticket_id}?done=reply",
     )
     assert (await desk.ticket()).timeline[-1].kind == "replied"
+
+
+async def test_the_ticket_page_shows_notifys_delivered_notices_or_says_it_cannot(
+    desk: Desk,
+) -> None:
+    desk.http.cookies.set(COOKIE, desk.token)
+    pages = desk.console
+    notice = Delivered(
+        recipient="trav-42",
+        channel="wecom",
+        template="ticket_acknowledged",
+        language="zh-Hans",
+        delivered_at=T0 + timedelta(seconds=2),
+    )
+    pages.notify = Deliveries([notice])
+    shown = await desk.http.get(f"/console/tickets/{desk.ticket_id}?lang=en")
+    assert "ticket_acknowledged delivered via wecom" in shown.text
+    assert pages.notify.asked == [("acme", desk.ticket_id)]
+    pages.notify = Deliveries(None)
+    down = await desk.http.get(f"/console/tickets/{desk.ticket_id}?lang=en")
+    assert down.status_code == 200
+    assert "Notify did not answer" in down.text
 
 
 async def test_routed_tickets_carry_urgency_and_sort_by_their_running_deadline(

@@ -7,17 +7,19 @@ and what each handler commits.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from faststream.rabbit import TestRabbitBroker
 from prometheus_client import CollectorRegistry
 
 from contracts import events
+from contracts.admission import AcknowledgementLags
 from contracts.topology import SUBSCRIPTIONS, Topology
 from runtime.admission import LagWindow
 from runtime.bus import Bus
 from runtime.clock import FakeClock
+from runtime.lag_reports import LagReporter, admission_exchange, hear_lag_reports
 from runtime.settings import Settings
 from runtime.signing import Signer
 from runtime.store import Repository
@@ -58,6 +60,16 @@ def body(payload: events.Event, message_id: str = "m-1") -> bytes:
     return envelope(payload, message_id=message_id).model_dump_json().encode()
 
 
+def acknowledgement(ticket_id: str, acknowledged_at: datetime) -> events.TicketAcknowledged:
+    return events.TicketAcknowledged(
+        ticket_id=ticket_id,
+        channel=events.Channel.IN_APP,
+        traveller=TRAVELLER,
+        tracking_url="https://t/x",
+        acknowledged_at=acknowledged_at,
+    )
+
+
 async def test_a_contact_on_the_bus_opens_one_ticket_however_often_it_is_delivered() -> None:
     bus, outbox = make_bus("intake"), RecordingOutbox()
     tickets = repository(Ticket, outbox)
@@ -79,60 +91,51 @@ async def test_a_contact_on_the_bus_opens_one_ticket_however_often_it_is_deliver
     assert outbox.routing_keys == ["ticket.opened", "ticket.acknowledged"]
 
 
-async def test_each_delivered_acknowledgement_tells_intake_how_long_it_waited_for_notify() -> None:
-    bus, outbox = make_bus("intake"), RecordingOutbox()
-    tickets = repository(Ticket, outbox)
-    window = LagWindow(least=1)
-    intake_subscribers(
-        bus, Intake(TicketStore(tickets), FakeClock(T0), Signer("s" * 32), "http://intake"), window
-    )
-    ticket_id = ticket_id_for("acme", thread_key_for(contact()))
-
-    def delivered(
-        template: str, after: timedelta, taken_up_after: timedelta | None
-    ) -> events.NotificationDelivered:
-        return events.NotificationDelivered(
-            notification_id=f"n-{template}",
-            ticket_id=ticket_id,
-            recipient="trav-42",
-            channel="email",
-            template=template,
-            language="zh-Hans",
-            source_message_id="m",
-            delivered_at=T0 + after,
-            taken_up_at=None if taken_up_after is None else T0 + taken_up_after,
-        )
+async def test_notify_reports_how_long_each_acknowledgement_waited_until_it_took_it_up() -> None:
+    bus, clock = make_bus("notify"), FakeClock(T0 + timedelta(seconds=0.4))
+    lags = LagReporter(bus, clock, reporter="notify-1")
+    notifier = Notifier(repository(Delivery, RecordingOutbox()), Renderer(), clock)
+    notify_subscribers.register(bus, notifier, lags)
 
     async with TestRabbitBroker(bus.broker) as broker:
         await broker.publish(
-            body(contact()), exchange=bus.events_exchange, routing_key="contact.received"
+            body(acknowledgement("TC-1", acknowledged_at=T0), "ack-1"),
+            exchange=bus.events_exchange,
+            routing_key="ticket.acknowledged",
         )
-        for template, after, taken_up_after, message_id in (
-            ("ticket_routed", timedelta(seconds=9), None, "d-1"),
-            # notify took it up 0.4 s after the contact; the mail relay took 2.6 s more
-            (events.ACKNOWLEDGEMENT_TEMPLATE, timedelta(seconds=3), timedelta(seconds=0.4), "d-2"),
-        ):
+
+    report = lags.report()
+    assert report is not None
+    assert (report.reporter, report.lags_s) == ("notify-1", [0.4])
+    assert lags.report() is None, "each report carries what came after the last one"
+
+
+async def test_every_intake_replica_hears_the_lag_reports_and_ignores_garbage() -> None:
+    windows = [LagWindow(least=1), LagWindow(least=1)]
+    buses = [make_bus("intake"), make_bus("intake")]
+    for bus, window in zip(buses, windows, strict=True):
+        hear_lag_reports(bus, window)
+    report = AcknowledgementLags(reporter="notify-1", lags_s=[0.2, 0.4, 3.0], reported_at=T0)
+
+    for bus in buses:
+        async with TestRabbitBroker(bus.broker) as broker:
             await broker.publish(
-                body(delivered(template, after, taken_up_after), message_id),
-                exchange=bus.events_exchange,
-                routing_key="notification.delivered",
+                b'{"reporter": "x", "lags_s": []}', exchange=admission_exchange(bus)
+            )
+            await broker.publish(
+                report.model_dump_json().encode(), exchange=admission_exchange(bus)
             )
 
-    assert window.median() == 0.4
+    assert [w.median() for w in windows] == [0.4, 0.4]
 
 
 async def test_a_redelivered_event_is_delivered_to_the_inbox_once() -> None:
     bus, outbox = make_bus("notify"), RecordingOutbox()
     deliveries = repository(Delivery, outbox)
-    bus.broker.context.set_global("notifier", Notifier(deliveries, Renderer(), FakeClock(T0)))
-    notify_subscribers.register(bus)
-    acknowledged = events.TicketAcknowledged(
-        ticket_id="TC-1",
-        channel=events.Channel.IN_APP,
-        traveller=TRAVELLER,
-        tracking_url="https://t/x",
-        acknowledged_at=T0,
+    notify_subscribers.register(
+        bus, Notifier(deliveries, Renderer(), FakeClock(T0)), LagReporter(bus, FakeClock(T0))
     )
+    acknowledged = acknowledgement("TC-1", acknowledged_at=T0)
 
     async with TestRabbitBroker(bus.broker) as broker:
         for _ in range(3):

@@ -17,6 +17,7 @@ from contracts.languages import LANGUAGES
 from contracts.teams import DEFAULT_TEAM_NAMES, team_name
 from contracts.topology import SUBSCRIPTIONS
 from runtime.clock import FakeClock
+from runtime.lag_reports import LagReporter
 from services.notify import subscribers
 from services.notify.domain.delivery import Delivery, delivery_id
 from services.notify.domain.notice import Notice
@@ -342,8 +343,7 @@ async def test_appeal_and_sla_events_on_the_bus_become_deliveries_once() -> None
     bus, outbox = make_bus("notify"), RecordingOutbox()
     deliveries = repository(Delivery, outbox)
     notifier = Notifier(deliveries, Renderer(), FakeClock(T0), directory=MANAGERS)
-    bus.broker.context.set_global("notifier", notifier)
-    subscribers.register(bus)
+    subscribers.register(bus, notifier, LagReporter(bus, FakeClock(T0)))
 
     async with TestRabbitBroker(bus.broker) as broker:
         for event, message_id in ((filed(), "ap-1"), (breached(), "br-1"), (breached(), "br-1")):

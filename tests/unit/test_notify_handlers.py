@@ -11,6 +11,7 @@ from contracts import events
 from contracts.envelope import Envelope, Event
 from contracts.events import ReplyChannel, Traveller
 from runtime.clock import FakeClock
+from runtime.lag_reports import LagReporter
 from services.notify import subscribers
 from services.notify.domain.delivery import Delivery, DeliveryStatus, delivery_id
 from services.notify.domain.outcome import Outcome
@@ -42,8 +43,7 @@ async def test_a_push_delivery_is_created_once_and_falls_back_once() -> None:
         available=frozenset({ReplyChannel.WECOM, ReplyChannel.SMS}),
         on_pending=lambda _: wakes.append(None),
     )
-    bus.broker.context.set_global("notifier", notifier)
-    subscribers.register(bus)
+    subscribers.register(bus, notifier, LagReporter(bus, FakeClock(T0)))
     acknowledged = events.TicketAcknowledged(
         ticket_id="TC-1",
         channel=events.Channel.WEB_CHAT,

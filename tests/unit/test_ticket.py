@@ -285,26 +285,3 @@ def test_replies_go_back_to_the_channel_the_traveller_used_unless_they_chose_one
     )
     assert by_wechat.traveller.preferred_channel is events.ReplyChannel.WECHAT
     assert chosen.traveller.preferred_channel is events.ReplyChannel.EMAIL
-
-
-def test_a_skipped_channel_and_its_fallback_are_on_the_timeline() -> None:
-    ticket = opened_ticket()
-    ticket.record_notification(
-        events.NotificationDelivered(
-            notification_id="N-1",
-            ticket_id=ticket.id,
-            recipient=TRAVELLER.id,
-            channel="in_app",
-            template="ticket_acknowledged",
-            language="en",
-            source_message_id="m-1",
-            delivered_at=T0 + timedelta(seconds=1),
-            skipped=[events.SkippedChannel(channel="wecom", reason="no wecom gateway configured")],
-        )
-    )
-    entry = ticket.timeline[-1]
-    assert entry.summary == (
-        "ticket_acknowledged delivered via in_app "
-        "(wecom skipped: no wecom gateway configured; fell back to in_app)"
-    )
-    assert entry.details["skipped"] == "wecom skipped: no wecom gateway configured"

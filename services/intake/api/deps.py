@@ -19,6 +19,7 @@ from runtime.ratelimit import RateLimiter
 from services.intake.channel_config import ChannelConfigs
 from services.intake.incidents import IncidentDesk
 from services.intake.mailbox import Mailboxes
+from services.intake.notify_reader import NotifyReader
 from services.intake.service import Intake
 from services.intake.store import GatewayKey, GatewayKeys
 
@@ -29,6 +30,7 @@ AdmissionDep = Annotated[Admission, Depends(from_state("admission"))]
 MailboxesDep = Annotated[Mailboxes, Depends(from_state("mailboxes"))]
 ChannelConfigsDep = Annotated[ChannelConfigs, Depends(from_state("channel_configs"))]
 IncidentDeskDep = Annotated[IncidentDesk, Depends(from_state("incident_desk"))]
+NotifyDep = Annotated[NotifyReader, Depends(from_state("notify"))]
 
 
 async def gateway(

@@ -175,10 +175,16 @@ class TicketView(BaseModel):
     resolved_at: datetime | None
     resolution_code: str | None
     merged_into: str | None
-    timeline: list[TimelineEntry]
+    timeline: list[TimelineEntry] = Field(
+        description="The ticket's steps and, merged in, each notice notify delivered for it."
+    )
     origin: str = "contact"
     incident_id: str | None = None
     attachments: list[AttachmentView] = Field(default_factory=list)
+    deliveries_unavailable: bool = Field(
+        default=False,
+        description="Notify did not answer in time: the timeline lacks its delivered notices.",
+    )
 
     @model_validator(mode="after")
     def _downloads(self) -> Self:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query
 
-from runtime.auth import StaffScope
+from runtime.auth import StaffScope, bearer_token
 from runtime.errors import StrictJsonRoute, invalid
-from services.intake.api.deps import IntakeDep
+from services.intake.api.deps import IntakeDep, NotifyDep
 from services.intake.api.models import PAGE_MAX, TicketPage, TicketSummary, TicketView
 from services.intake.domain import TicketStatus
+from services.intake.domain.deliveries import with_deliveries
 from services.intake.store import InvalidCursor, TicketFilter, encode_cursor
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"], route_class=StrictJsonRoute)
@@ -48,6 +49,16 @@ async def list_tickets(
 
 
 @router.get("/{ticket_id}")
-async def get_ticket(ticket_id: str, scope: StaffScope, intake: IntakeDep) -> TicketView:
-    """The whole ticket with its timeline."""
-    return TicketView.model_validate(await intake.get(scope.tenant, ticket_id))
+async def get_ticket(
+    ticket_id: str,
+    scope: StaffScope,
+    intake: IntakeDep,
+    notify: NotifyDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> TicketView:
+    """The whole ticket with its timeline, notify's delivered notices merged in."""
+    view = TicketView.model_validate(await intake.get(scope.tenant, ticket_id))
+    delivered = await notify.delivered(bearer_token(authorization), scope.tenant, ticket_id)
+    if delivered is None:
+        return view.model_copy(update={"deliveries_unavailable": True})
+    return view.model_copy(update={"timeline": with_deliveries(view.timeline, delivered)})

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from contracts import events
 from services.intake.domain import sla
+from services.intake.domain.deliveries import skipped
 from services.intake.domain.status import TicketStatus
 
 if TYPE_CHECKING:
@@ -118,21 +119,6 @@ def record_appeal_decision(ticket: Ticket, decided: events.AppealResolved) -> No
     )
 
 
-def record_notification(ticket: Ticket, delivered: events.NotificationDelivered) -> None:
-    passed_over = skipped(delivered.skipped)
-    ticket._log(
-        delivered.delivered_at,
-        "notified",
-        "notify",
-        f"{delivered.template} delivered via {delivered.channel}"
-        + (f" ({passed_over}; fell back to {delivered.channel})" if passed_over else ""),
-        service="notify",
-        recipient=delivered.recipient,
-        language=delivered.language,
-        **({"skipped": passed_over} if passed_over else {}),
-    )
-
-
 def record_notification_failure(ticket: Ticket, failed: events.NotificationFailed) -> None:
     passed_over = skipped(failed.skipped)
     ticket._log(
@@ -168,8 +154,3 @@ def record_feedback(ticket: Ticket, received: events.FeedbackReceived) -> None:
         service="feedback",
         **scores,
     )
-
-
-def skipped(channels: list[events.SkippedChannel]) -> str:
-    """``wecom skipped: no wecom gateway configured``: channels notify could not use."""
-    return "; ".join(f"{c.channel} skipped: {c.reason}" for c in channels)

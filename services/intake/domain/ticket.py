@@ -314,9 +314,6 @@ class Ticket(TicketRecord):
     def record_appeal_decision(self, decided: events.AppealResolved) -> None:
         reactions.record_appeal_decision(self, decided)
 
-    def record_notification(self, delivered: events.NotificationDelivered) -> None:
-        reactions.record_notification(self, delivered)
-
     def record_notification_failure(self, failed: events.NotificationFailed) -> None:
         reactions.record_notification_failure(self, failed)
 

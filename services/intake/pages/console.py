@@ -8,6 +8,7 @@ the same domain methods as the JSON API, on the latest version of the ticket.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +34,11 @@ from services.intake.api.models import NoteIn, ReplyIn, ResolveIn, TransferIn, W
 from services.intake.attachments import IncomingFile
 from services.intake.console_store import open_tickets
 from services.intake.domain import IllegalTransition, Ticket
+from services.intake.domain.deliveries import with_deliveries
 from services.intake.domain.sla_clock import RunningClock, clock_of, deadline_ms
 from services.intake.incidents import BulkReplyIn, IncidentDesk
 from services.intake.live_feed import LiveFeed
+from services.intake.notify_reader import NotifyReader
 from services.intake.routing_reader import RoutingReader
 from services.intake.service import Intake, reply_with_files
 
@@ -133,12 +136,14 @@ class Console:
         feed: LiveFeed,
         routing: RoutingReader,
         desk: IncidentDesk,
+        notify: NotifyReader,
     ) -> None:
         self.intake = intake
         self.session = session
         self.feed = feed
         self.routing = routing
         self.desk = desk
+        self.notify = notify
         self.pages = StaffPages(session, TEMPLATES, TEMPLATES / "console" / "messages.json")
 
     def page(
@@ -175,13 +180,12 @@ class Console:
     ) -> HTMLResponse:
         language = ticket.language or ticket.traveller.language or "en"
         incident_id = ticket.incident_id
-        info = await self.routing.case_info(
-            request.cookies.get(COOKIE, ""),
-            ticket.id,
-            ticket.text,
-            language,
-            incident_id,
-            ticket.traveller.id,
+        token = request.cookies.get(COOKIE, "")
+        info, delivered = await asyncio.gather(
+            self.routing.case_info(
+                token, ticket.id, ticket.text, language, incident_id, ticket.traveller.id
+            ),
+            self.notify.delivered(token, scope.tenant, ticket.id),
         )
         return self.page(
             request,
@@ -189,6 +193,8 @@ class Console:
             "ticket",
             code,
             ticket=ticket,
+            timeline=with_deliveries(ticket.timeline, delivered or []),
+            deliveries_unavailable=delivered is None,
             clock=clock_of(ticket, self.intake.clock.now()),
             info=info,
             reply_language=language,

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query
 
 from runtime.auth import StaffScope
 from runtime.errors import StrictJsonRoute
+from runtime.store import Repository
 from services.notify.api.deps import NotifierDep
 from services.notify.api.models import DeliveryView, find
+from services.notify.domain.delivery import Delivery
 
 router = APIRouter(prefix="/v1", tags=["notifications"], route_class=StrictJsonRoute)
 
@@ -20,7 +22,25 @@ async def delivery_log(
     ticket_id: Annotated[str, Query(min_length=1, max_length=64)],
     notifier: NotifierDep,
 ) -> list[DeliveryView]:
-    """Every delivery for one ticket, oldest first: status, attempts, channel, times."""
-    return await find(
+    """Every delivery for one ticket, oldest first: status, attempts, channel, times. A notice
+    that went out inside a digest has the digest's ``delivered_at``."""
+    found = await find(
         notifier.deliveries, {"tenant_id": scope.tenant, "ticket_id": ticket_id}, sort=1
     )
+    return await with_digest_times(notifier.deliveries, scope.tenant, found)
+
+
+async def with_digest_times(
+    deliveries: Repository[Delivery], tenant_id: str, found: list[DeliveryView]
+) -> list[DeliveryView]:
+    leaders = {v.digested_into for v in found if v.digested_into and v.delivered_at is None}
+    if not leaders:
+        return found
+    sent = deliveries.collection.find({"_id": {"$in": sorted(leaders)}, "tenant_id": tenant_id})
+    when = {d["_id"]: Delivery.model_validate(d).delivered_at async for d in sent}
+    return [
+        v.model_copy(update={"delivered_at": when.get(v.digested_into)})
+        if v.digested_into and v.delivered_at is None
+        else v
+        for v in found
+    ]

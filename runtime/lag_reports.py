@@ -1,0 +1,118 @@
+"""The acknowledgement lag, measured where notify takes acknowledgements up and heard by intake.
+
+Intake sheds contacts while the desk behind it falls behind (``runtime.admission``).
+It used to learn the lag from each acknowledgement's delivery receipt, which cost it
+a consumed message and a ticket write per notice (~9 % of the stack's CPU per
+contact, #20) and reached it late, behind its own queue, when it was busiest. Now
+each notify replica measures the wait as it takes an acknowledgement up and, twice a
+second, publishes what it saw (``contracts.admission.AcknowledgementLags``) on a
+fanout that every intake replica hears through its own private queue. Signals, not
+events: not persistent, not kept, a lost one replaced by the next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from datetime import datetime
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.rabbit import ExchangeType, RabbitExchange, RabbitQueue
+from pydantic import ValidationError
+
+from contracts.admission import MAX_LAGS, AcknowledgementLags
+from runtime.admission import LagWindow
+from runtime.bus import Bus
+from runtime.clock import Clock
+
+log = logging.getLogger(__name__)
+
+REPORT_INTERVAL_S = 0.5
+
+
+def admission_exchange(bus: Bus) -> RabbitExchange:
+    return RabbitExchange(bus.topology.admission_exchange, type=ExchangeType.FANOUT, durable=True)
+
+
+class LagReporter:
+    """Notify's side: lags observed since the last report, published every ``interval_s``."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        clock: Clock,
+        *,
+        interval_s: float = REPORT_INTERVAL_S,
+        reporter: str | None = None,
+    ) -> None:
+        self.bus = bus
+        self.clock = clock
+        self.interval_s = interval_s
+        self.reporter = reporter or f"{socket.gethostname()}:{os.getpid()}"
+        self._lags: list[float] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def taken_up(self, acknowledged_at: datetime) -> None:
+        """An acknowledgement committed at ``acknowledged_at`` is being taken up now."""
+        if len(self._lags) < MAX_LAGS:
+            self._lags.append(max(0.0, (self.clock.now() - acknowledged_at).total_seconds()))
+
+    def report(self) -> AcknowledgementLags | None:
+        """What was seen since the last report (None if nothing), and start afresh."""
+        if not self._lags:
+            return None
+        lags, self._lags = self._lags, []
+        return AcknowledgementLags(
+            reporter=self.reporter, lags_s=lags, reported_at=self.clock.now()
+        )
+
+    async def publish(self) -> None:
+        report = self.report()
+        if report is not None:
+            await self.bus.broker.publish(
+                report.model_dump_json().encode(),
+                exchange=admission_exchange(self.bus),
+                content_type="application/json",
+                persist=False,
+                mandatory=False,
+            )
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="acknowledgement-lag-reports")
+
+    async def stop(self, timeout_s: float) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval_s)
+            try:
+                await self.publish()
+            except Exception as exc:  # the next report carries on; the lags of this one are lost
+                log.warning("acknowledgement lag report not published: %r", exc)
+
+
+def hear_lag_reports(bus: Bus, window: LagWindow) -> None:
+    """Intake's side: this replica's private queue on the admission fanout feeds ``window``."""
+    queue = RabbitQueue(
+        f"{bus.topology.admission_exchange}.{bus.service}.{uuid.uuid4().hex[:12]}",
+        exclusive=True,
+        auto_delete=True,
+        durable=False,
+    )
+
+    @bus.broker.subscriber(queue, admission_exchange(bus), ack_policy=AckPolicy.ACK_FIRST)
+    async def acknowledgement_lags(body: dict[str, Any]) -> None:
+        try:
+            report = AcknowledgementLags.model_validate(body)
+        except ValidationError as exc:
+            log.warning("acknowledgement lag report ignored: %s", exc)
+            return
+        for lag_s in report.lags_s:
+            window.observe(lag_s)

@@ -1,0 +1,53 @@
+"""The ticket view's read of notify's delivery log: what it keeps, and when it does without."""
+
+from __future__ import annotations
+
+import httpx
+
+from services.intake.notify_reader import NotifyReader
+
+LOG = [
+    {
+        "status": "delivered",
+        "recipient": "trav-42",
+        "channel": "email",
+        "template": "ticket_acknowledged",
+        "language": "en",
+        "delivered_at": "2026-12-05T10:00:01Z",
+        "skipped": [],
+        "subject": "kept inside notify's answer, not needed here",
+    },
+    {"status": "failed", "recipient": "trav-42", "channel": "sms", "template": "x"},
+    {"status": "delivered", "recipient": "trav-42"},
+    "not a delivery",
+]
+
+
+def reader(answer: httpx.Response | Exception, seen: list[httpx.Request]) -> NotifyReader:
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return NotifyReader("http://notify", transport=httpx.MockTransport(handle))
+
+
+async def test_only_well_formed_delivered_notices_are_kept_and_asked_for_as_the_caller() -> None:
+    seen: list[httpx.Request] = []
+    found = await reader(httpx.Response(200, json=LOG), seen).delivered("tok", "acme", "TC-1")
+    assert [(d.channel, d.template) for d in found or []] == [("email", "ticket_acknowledged")]
+    request = seen[0]
+    assert (request.url.path, request.url.params["ticket_id"]) == ("/v1/notifications", "TC-1")
+    assert request.headers["Authorization"] == "Bearer tok"
+    assert request.headers["X-Tenant-Id"] == "acme"
+
+
+async def test_no_usable_answer_is_none_not_an_empty_log() -> None:
+    for answer in (
+        httpx.Response(503),
+        httpx.Response(200, text="<html>"),
+        httpx.Response(200, json={"detail": "odd"}),
+        httpx.ConnectError("refused"),
+    ):
+        assert await reader(answer, []).delivered("tok", "acme", "TC-1") is None, answer
