@@ -498,6 +498,7 @@ def test_the_dashboard_window_defaults_to_the_apis_and_refuses_nonsense() -> Non
         ("2026-13-01", None),
         ("2026-11-20", "2026-11-01"),
         ("2025-01-01", "2026-11-01"),
+        (None, "0001-01-01"),
     ):
         with pytest.raises(BadFilter):
             window(start_at, end_at, T0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import HTTPException, Query, status
@@ -34,13 +34,22 @@ def tenant_of(scope: Scope, tenant: str | None) -> str:
 def window(
     start: datetime | None, end: datetime | None, now: datetime
 ) -> tuple[datetime, datetime]:
-    end = end or now + timedelta(seconds=1)
-    start = start or end - DEFAULT_WINDOW
+    """``[from, to)``; a time without an offset is UTC, and a default that would fall
+    before year 1 is refused, not a 500 (``to=0001-01-01T00:00:01Z`` came from the fuzzer)."""
+    end = _utc(end) if end else now + timedelta(seconds=1)
+    try:
+        start = _utc(start) if start else end - DEFAULT_WINDOW
+    except OverflowError as exc:
+        raise invalid("'to' is too early for the default 30 days", ("query", "to")) from exc
     if start >= end:
         raise invalid("'from' must be before 'to'", ("query", "from"))
     if end - start > MAX_WINDOW:
         raise invalid("at most 400 days at once", ("query", "from"))
     return start, end
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def dimensions(by: str | None) -> list[str]:

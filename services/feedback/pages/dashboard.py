@@ -60,7 +60,7 @@ def window(start: str | None, end: str | None, now: datetime) -> tuple[datetime,
             if start
             else until - DEFAULT_WINDOW
         )
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # not a date, or 30 days before year 1
         raise BadFilter("date") from exc
     if since >= until or until - since > MAX_WINDOW:
         raise BadFilter("window")
