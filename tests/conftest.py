@@ -81,6 +81,8 @@ async def delete_namespace(amqp_url: str, name: str) -> None:
         topology.events_exchange,
         topology.dead_letter_exchange,
         topology.unrouted_exchange,
+        topology.announced_exchange,
+        topology.admission_exchange,
     ):
         await channel.exchange_delete(exchange)
     await connection.close()
