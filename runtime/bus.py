@@ -196,6 +196,11 @@ class Bus:
         )
         for event in ANNOUNCED:
             await announced.bind(events_exchange, routing_key=event.schema_name)
+        # Notify's lag reports (runtime.lag_reports) are published here whether or not an
+        # intake listens yet; publishing to a missing exchange would close the channel.
+        await self.broker.declare_exchange(
+            RabbitExchange(topology.admission_exchange, type=ExchangeType.FANOUT, durable=True)
+        )
         parked = await self.broker.declare_queue(
             RabbitQueue(
                 topology.unrouted_queue,
