@@ -12,12 +12,18 @@ records the message as processed, so the list they reload already shows it. That
 wait reads the ticket, so it is only taken for a tenant with a console open: with
 none, an event is dropped here at once (it used to cost intake three store reads per
 new ticket, #20).
+
+Even dropped, three events a contact cost a replica ~1 ms of CPU and the broker a
+delivery each (docs/benchmarks.md, #20), so the queue is bound to ``ticket.#`` only
+while a console is connected to this replica (``FeedBinding``): bound as a console
+connects, unbound by the next look after the last one has gone.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncGenerator, Awaitable, Callable
@@ -28,6 +34,8 @@ from faststream.rabbit import RabbitQueue
 
 from runtime.bus import Bus
 
+log = logging.getLogger(__name__)
+
 KEEPALIVE_S = 15.0
 STREAM_MAX_S = 300.0
 """A stream ends after this and the browser reconnects: no request outlives a deploy by much."""
@@ -35,7 +43,11 @@ BACKLOG = 100
 APPLIED_WAIT_S = 5.0
 """How long an event intake consumes is held back waiting for intake's own commit of it."""
 APPLIED_POLL_S = 0.1
+RECONCILE_S = 10.0
+"""How often the binding is set to what the consoles need (and restored after a reconnect)."""
+TICKET_EVENTS = "ticket.#"
 Applied = Callable[[str, str, str], Awaitable[bool]]
+Listening = Callable[[], Awaitable[None]]
 
 
 class LiveFeed:
@@ -43,10 +55,16 @@ class LiveFeed:
 
     def __init__(self) -> None:
         self._listeners: dict[str, set[asyncio.Queue[dict[str, str]]]] = defaultdict(set)
+        self.on_listen: Listening | None = None
+        """Called as a console connects: the feed's queue must take ticket events now."""
 
     def listening(self, tenant_id: str) -> bool:
         """Whether any console of the tenant is connected to this process."""
         return bool(self._listeners.get(tenant_id))
+
+    def anyone(self) -> bool:
+        """Whether any console at all is connected to this process."""
+        return any(self._listeners.values())
 
     def publish(self, tenant_id: str, item: dict[str, str]) -> None:
         for listener in self._listeners.get(tenant_id, ()):
@@ -59,6 +77,8 @@ class LiveFeed:
         """Event-stream lines: a ``ticket`` event per bus event, comments to keep alive."""
         listener: asyncio.Queue[dict[str, str]] = asyncio.Queue()
         self._listeners[tenant_id].add(listener)
+        if self.on_listen is not None:
+            await self.on_listen()
         loop = asyncio.get_running_loop()
         ends = loop.time() + max_s
         try:
@@ -74,8 +94,54 @@ class LiveFeed:
             self._listeners[tenant_id].discard(listener)
 
 
-def subscribe_feed(bus: Bus, feed: LiveFeed, applied: Applied) -> None:
-    """Bind this process's private queue to every ticket event and feed what arrives.
+class FeedBinding:
+    """Keeps the feed's queue bound to ticket events while a console listens here, and
+    unbound otherwise (a worker: ``start`` after the bus, ``stop`` before it)."""
+
+    def __init__(
+        self, bus: Bus, queue: RabbitQueue, feed: LiveFeed, every_s: float = RECONCILE_S
+    ) -> None:
+        self.bus = bus
+        self.queue = queue
+        self.feed = feed
+        self.every_s = every_s
+        self._task: asyncio.Task[None] | None = None
+
+    async def listening(self) -> None:
+        """A console connected: bind now (idempotent), so it misses nothing from here on."""
+        try:
+            await self.bind(True)
+        except Exception as exc:  # the console still opens; the next look binds
+            log.warning("console feed not bound: %r", exc)
+
+    async def bind(self, wanted: bool) -> None:
+        queue = await self.bus.broker.declare_queue(self.queue)
+        exchange = await self.bus.broker.declare_exchange(self.bus.events_exchange)
+        if wanted:
+            await queue.bind(exchange, routing_key=TICKET_EVENTS)
+        else:
+            await queue.unbind(exchange, routing_key=TICKET_EVENTS)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="console-feed-binding")
+
+    async def stop(self, timeout_s: float) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.every_s)
+            try:
+                await self.bind(self.feed.anyone())
+            except Exception as exc:
+                log.warning("console feed binding not set: %r", exc)
+
+
+def subscribe_feed(bus: Bus, feed: LiveFeed, applied: Applied) -> FeedBinding:
+    """This process's private queue for every ticket event, fed to the consoles; the
+    returned worker keeps it bound only while a console is connected.
 
     ``applied(tenant, ticket_id, message_id)`` says whether the ticket has
     taken in a message intake consumes.
@@ -97,7 +163,7 @@ def subscribe_feed(bus: Bus, feed: LiveFeed, applied: Applied) -> None:
         exclusive=True,
         auto_delete=True,
         durable=False,
-        routing_key="ticket.#",
+        routing_key=TICKET_EVENTS,
     )
 
     @bus.broker.subscriber(queue, bus.events_exchange, ack_policy=AckPolicy.ACK_FIRST)
@@ -116,3 +182,7 @@ def subscribe_feed(bus: Bus, feed: LiveFeed, applied: Applied) -> None:
         task = asyncio.create_task(when_applied(tenant, ticket_id, message_id, item))
         pending.add(task)
         task.add_done_callback(pending.discard)
+
+    binding = FeedBinding(bus, queue, feed)
+    feed.on_listen = binding.listening
+    return binding

@@ -62,7 +62,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     desk = incidents.IncidentDesk(intake)
     subscribers.register_incidents(runtime.bus, desk)
     feed = LiveFeed()
-    subscribe_feed(runtime.bus, feed, console_store.applied(tickets))
+    runtime.workers.append(subscribe_feed(runtime.bus, feed, console_store.applied(tickets)))
     session = StaffSession(
         runtime.staff_signer,
         runtime.clock,
