@@ -70,8 +70,13 @@ def _line(value: str) -> str:
     return value
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A time without an offset read as UTC (nx-27017 hands back naive ones); others as they are."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _instant(value: datetime) -> datetime:
-    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    moment = as_utc(value)
     if not EARLIEST <= moment < LATEST:
         raise ValueError("must fall between 2000-01-01 and 2100-01-01")
     return moment

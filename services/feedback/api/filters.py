@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import HTTPException, Query, status
 
+from contracts.text import as_utc
 from runtime.auth import Scope
 from runtime.errors import invalid
 from services.feedback.domain.metrics import DIMENSIONS
@@ -36,9 +37,9 @@ def window(
 ) -> tuple[datetime, datetime]:
     """``[from, to)``; a time without an offset is UTC, and a default that would fall
     before year 1 is refused, not a 500 (``to=0001-01-01T00:00:01Z`` came from the fuzzer)."""
-    end = _utc(end) if end else now + timedelta(seconds=1)
+    end = as_utc(end) if end else now + timedelta(seconds=1)
     try:
-        start = _utc(start) if start else end - DEFAULT_WINDOW
+        start = as_utc(start) if start else end - DEFAULT_WINDOW
     except OverflowError as exc:
         raise invalid("'to' is too early for the default 30 days", ("query", "to")) from exc
     if start >= end:
@@ -46,10 +47,6 @@ def window(
     if end - start > MAX_WINDOW:
         raise invalid("at most 400 days at once", ("query", "from"))
     return start, end
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def dimensions(by: str | None) -> list[str]:

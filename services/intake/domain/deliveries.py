@@ -9,11 +9,12 @@ agent reads a ticket far less often than notices go out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import SkippedChannel
+from contracts.text import as_utc
 from services.intake.domain.records import TimelineEntry
 
 
@@ -58,8 +59,4 @@ def with_deliveries(
     """The ticket's own steps and each delivered notice, oldest first (a tie keeps the
     ticket's step first: the acknowledgement before its delivery)."""
     steps = [*timeline, *(delivered_step(d) for d in delivered)]
-    return sorted(steps, key=lambda step: _aware(step.at))
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return sorted(steps, key=lambda step: as_utc(step.at))
