@@ -101,11 +101,16 @@ def intake_replica(db: FakeDatabase, clock: FakeClock) -> FastAPI:
     return app
 
 
-async def notify_app(clock: FakeClock) -> FastAPI:
+async def notify_app(
+    clock: FakeClock,
+    ticket_id: str = "TC-1",
+    people: tuple[events.Traveller, ...] = (TRAVELLER, events.Traveller(id="team:disruption")),
+) -> FastAPI:
+    """Notify's API over a store holding the ticket's acknowledgement to each of ``people``."""
     notifier = Notifier(repository(Delivery, RecordingOutbox()), Renderer(), clock)
-    for person in (TRAVELLER, events.Traveller(id="team:disruption")):
+    for person in people:
         acknowledged = events.TicketAcknowledged(
-            ticket_id="TC-1",
+            ticket_id=ticket_id,
             channel=events.Channel.IN_APP,
             traveller=person,
             tracking_url="https://track/x",

@@ -3,44 +3,15 @@ read from notify's own API as the caller; without notify, the ticket all the sam
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from contracts import events
 from runtime.clock import FakeClock
-from runtime.web import install_error_handlers
 from services.intake.notify_reader import NotifyReader
-from services.notify.api import ROUTERS as NOTIFY_ROUTERS
-from services.notify.domain.delivery import Delivery
-from services.notify.render import Renderer
-from services.notify.service import Notifier
-from tests.factories import T0, TRAVELLER, contact, envelope
-from tests.fakes import FakeDatabase, RecordingOutbox
-from tests.unit.test_gateway_keys import STAFF, client, intake_replica, staff
-from tests.unit.test_handlers import repository
-
-
-async def notify_for(ticket_id: str, clock: FakeClock) -> FastAPI:
-    """Notify's API over a store holding the ticket's acknowledgement, delivered in-app."""
-    notifier = Notifier(repository(Delivery, RecordingOutbox()), Renderer(), clock)
-    acknowledged = events.TicketAcknowledged(
-        ticket_id=ticket_id,
-        channel=events.Channel.IN_APP,
-        traveller=TRAVELLER,
-        tracking_url="https://track/x",
-        acknowledged_at=T0,
-    )
-    await notifier.notify(envelope(acknowledged))
-    app = FastAPI()
-    app.state.runtime = SimpleNamespace(staff_signer=STAFF, clock=clock)
-    app.state.notifier = notifier
-    for router in NOTIFY_ROUTERS:
-        app.include_router(router)
-    install_error_handlers(app)
-    return app
+from tests.factories import T0, TRAVELLER, contact
+from tests.fakes import FakeDatabase
+from tests.unit.test_gateway_keys import client, intake_replica, notify_app, staff
 
 
 @pytest.fixture
@@ -63,7 +34,7 @@ async def test_the_view_merges_the_notices_notify_delivered_for_the_ticket(
     intake: tuple[FastAPI, str, FakeClock],
 ) -> None:
     app, ticket_id, clock = intake
-    notify = await notify_for(ticket_id, clock)
+    notify = await notify_app(clock, ticket_id, (TRAVELLER,))
     app.state.notify = NotifyReader("http://notify", transport=httpx.ASGITransport(app=notify))
     body = await view(app, ticket_id)
     timeline = body["timeline"]
