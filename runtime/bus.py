@@ -136,6 +136,10 @@ class Bus:
             durable=True,
             arguments={"alternate-exchange": topology.unrouted_exchange},
         )
+        self.admission_exchange = RabbitExchange(
+            topology.admission_exchange, type=ExchangeType.FANOUT, durable=True
+        )
+        """Notify's acknowledgement-lag reports to every intake (``runtime.lag_reports``)."""
         self._subscribed: list[type[Event]] = []
         self._announced = frozenset(event.schema_name for event in ANNOUNCED)
 
@@ -198,9 +202,7 @@ class Bus:
             await announced.bind(events_exchange, routing_key=event.schema_name)
         # Notify's lag reports (runtime.lag_reports) are published here whether or not an
         # intake listens yet; publishing to a missing exchange would close the channel.
-        await self.broker.declare_exchange(
-            RabbitExchange(topology.admission_exchange, type=ExchangeType.FANOUT, durable=True)
-        )
+        await self.broker.declare_exchange(self.admission_exchange)
         parked = await self.broker.declare_queue(
             RabbitQueue(
                 topology.unrouted_queue,

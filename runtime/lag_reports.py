@@ -12,7 +12,6 @@ events: not persistent, not kept, a lost one replaced by the next.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
@@ -21,24 +20,21 @@ from datetime import datetime
 from typing import Any
 
 from faststream import AckPolicy
-from faststream.rabbit import ExchangeType, RabbitExchange, RabbitQueue
+from faststream.rabbit import RabbitQueue
 from pydantic import ValidationError
 
 from contracts.admission import MAX_LAGS, AcknowledgementLags
 from runtime.admission import LagWindow
 from runtime.bus import Bus
 from runtime.clock import Clock
+from runtime.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
 REPORT_INTERVAL_S = 0.5
 
 
-def admission_exchange(bus: Bus) -> RabbitExchange:
-    return RabbitExchange(bus.topology.admission_exchange, type=ExchangeType.FANOUT, durable=True)
-
-
-class LagReporter:
+class LagReporter(Periodic):
     """Notify's side: lags observed since the last report, published every ``interval_s``."""
 
     def __init__(
@@ -49,12 +45,16 @@ class LagReporter:
         interval_s: float = REPORT_INTERVAL_S,
         reporter: str | None = None,
     ) -> None:
+        super().__init__(
+            "acknowledgement-lag-reports",
+            interval_s,
+            self.publish,
+            failure="acknowledgement lag report not published (its lags are lost)",
+        )
         self.bus = bus
         self.clock = clock
-        self.interval_s = interval_s
         self.reporter = reporter or f"{socket.gethostname()}:{os.getpid()}"
         self._lags: list[float] = []
-        self._task: asyncio.Task[None] | None = None
 
     def taken_up(self, acknowledged_at: datetime) -> None:
         """An acknowledgement committed at ``acknowledged_at`` is being taken up now."""
@@ -75,27 +75,11 @@ class LagReporter:
         if report is not None:
             await self.bus.broker.publish(
                 report.model_dump_json().encode(),
-                exchange=admission_exchange(self.bus),
+                exchange=self.bus.admission_exchange,
                 content_type="application/json",
                 persist=False,
                 mandatory=False,
             )
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="acknowledgement-lag-reports")
-
-    async def stop(self, timeout_s: float) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval_s)
-            try:
-                await self.publish()
-            except Exception as exc:  # the next report carries on; the lags of this one are lost
-                log.warning("acknowledgement lag report not published: %r", exc)
 
 
 def hear_lag_reports(bus: Bus, window: LagWindow) -> None:
@@ -107,7 +91,7 @@ def hear_lag_reports(bus: Bus, window: LagWindow) -> None:
         durable=False,
     )
 
-    @bus.broker.subscriber(queue, admission_exchange(bus), ack_policy=AckPolicy.ACK_FIRST)
+    @bus.broker.subscriber(queue, bus.admission_exchange, ack_policy=AckPolicy.ACK_FIRST)
     async def acknowledgement_lags(body: dict[str, Any]) -> None:
         try:
             report = AcknowledgementLags.model_validate(body)

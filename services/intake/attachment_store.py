@@ -14,7 +14,6 @@ collection, which works the same on MongoDB.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -29,6 +28,7 @@ from pymongo.errors import OperationFailure
 
 from contracts.events import Attachment
 from runtime.clock import Clock, epoch_ms
+from runtime.periodic import Periodic
 from runtime.store import Document
 from services.intake.attachments import Checked
 
@@ -148,27 +148,19 @@ class AttachmentStore:
         return settled
 
 
-class AttachmentSweeper:
+class AttachmentSweeper(Periodic):
     """A background loop of intake: settles what a crashed writer left pending."""
 
     def __init__(self, store: AttachmentStore, grace: timedelta, interval_s: float = 60.0) -> None:
+        super().__init__(
+            "attachment-sweeper",
+            interval_s,
+            self.sweep,
+            failure="attachment sweep failed",
+            at_once=True,
+        )
         self.store = store
         self.grace = grace
-        self.interval_s = interval_s
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="attachment-sweeper")
-
-    async def stop(self, timeout_s: float) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.store.sweep(self.grace)
-            except Exception as exc:
-                log.warning("attachment sweep failed: %r", exc)
-            await asyncio.sleep(self.interval_s)
+    async def sweep(self) -> None:
+        await self.store.sweep(self.grace)

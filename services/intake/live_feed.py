@@ -33,6 +33,7 @@ from faststream import AckPolicy
 from faststream.rabbit import RabbitQueue
 
 from runtime.bus import Bus
+from runtime.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -94,18 +95,22 @@ class LiveFeed:
             self._listeners[tenant_id].discard(listener)
 
 
-class FeedBinding:
+class FeedBinding(Periodic):
     """Keeps the feed's queue bound to ticket events while a console listens here, and
     unbound otherwise (a worker: ``start`` after the bus, ``stop`` before it)."""
 
     def __init__(
         self, bus: Bus, queue: RabbitQueue, feed: LiveFeed, every_s: float = RECONCILE_S
     ) -> None:
+        super().__init__(
+            "console-feed-binding",
+            every_s,
+            self.reconcile,
+            failure="console feed binding not set",
+        )
         self.bus = bus
         self.queue = queue
         self.feed = feed
-        self.every_s = every_s
-        self._task: asyncio.Task[None] | None = None
 
     async def listening(self) -> None:
         """A console connected: bind now (idempotent), so it misses nothing from here on."""
@@ -122,21 +127,9 @@ class FeedBinding:
         else:
             await queue.unbind(exchange, routing_key=TICKET_EVENTS)
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="console-feed-binding")
-
-    async def stop(self, timeout_s: float) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.every_s)
-            try:
-                await self.bind(self.feed.anyone())
-            except Exception as exc:
-                log.warning("console feed binding not set: %r", exc)
+    async def reconcile(self) -> None:
+        """What the consoles need now (and after a reconnect, whatever FastStream restored)."""
+        await self.bind(self.feed.anyone())
 
 
 def subscribe_feed(bus: Bus, feed: LiveFeed, applied: Applied) -> FeedBinding:

@@ -45,7 +45,7 @@ async def test_the_feed_takes_ticket_events_only_while_a_console_listens(
     binding = subscribe_feed(bus, feed, applied)
     await bus.start()
     try:
-        await binding.bind(feed.anyone())  # what the worker's first look does: nobody listens
+        await binding.reconcile()  # the worker's first look: nobody listens
         assert await parked_after_publishing(bus, channel, "TC-1") == 1, "unbound: unrouted"
 
         stream = feed.stream("acme", keepalive_s=5, max_s=10)
@@ -56,7 +56,7 @@ async def test_the_feed_takes_ticket_events_only_while_a_console_listens(
         assert "TC-2" in await asyncio.wait_for(waiting, 5)
         await stream.aclose()
 
-        await binding.bind(feed.anyone())
+        await binding.reconcile()
         assert await parked_after_publishing(bus, channel, "TC-3") == 1
     finally:
         await bus.stop()

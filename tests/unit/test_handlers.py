@@ -19,7 +19,7 @@ from contracts.topology import SUBSCRIPTIONS, Topology
 from runtime.admission import LagWindow
 from runtime.bus import Bus
 from runtime.clock import FakeClock
-from runtime.lag_reports import LagReporter, admission_exchange, hear_lag_reports
+from runtime.lag_reports import LagReporter, hear_lag_reports
 from runtime.settings import Settings
 from runtime.signing import Signer
 from runtime.store import Repository
@@ -120,11 +120,9 @@ async def test_every_intake_replica_hears_the_lag_reports_and_ignores_garbage() 
     for bus in buses:
         async with TestRabbitBroker(bus.broker) as broker:
             await broker.publish(
-                b'{"reporter": "x", "lags_s": []}', exchange=admission_exchange(bus)
+                b'{"reporter": "x", "lags_s": []}', exchange=bus.admission_exchange
             )
-            await broker.publish(
-                report.model_dump_json().encode(), exchange=admission_exchange(bus)
-            )
+            await broker.publish(report.model_dump_json().encode(), exchange=bus.admission_exchange)
 
     assert [w.median() for w in windows] == [0.4, 0.4]
 
