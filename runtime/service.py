@@ -90,6 +90,15 @@ class ServiceRuntime:
         self._batch_sizes = BatchSizes(self.registry)
         self._batches: dict[str, BatchedCollection] = {}
 
+    @property
+    def consumer_linger_s(self) -> float:
+        """How long a consumed message's store operation may wait to share a command."""
+        return self.settings.consumer_linger_ms / 1000
+
+    def batch_observer(self, collection: str, kind: str) -> Callable[[float], None]:
+        """Records each shared command's size in ``store_batch_size``."""
+        return self._batch_sizes.observer(collection, kind)
+
     def repository(self, collection: str, model: type[A], *, linger: bool = False) -> Repository[A]:
         """Every repository of one collection shares its loads' and writes' batches. With
         ``linger``, a batch of consumed messages' operations (``Repository.apply``,
@@ -97,7 +106,7 @@ class ServiceRuntime:
         acknowledgement waits on."""
         batches = self._batches.get(collection)
         if batches is None:
-            linger_s = self.settings.consumer_linger_ms / 1000 if linger else 0.0
+            linger_s = self.consumer_linger_s if linger else 0.0
             batches = self._batches[collection] = BatchedCollection(
                 self.db[collection], observers=self._batch_sizes.observer, linger_s=linger_s
             )

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import InsertOne, ReplaceOne, UpdateOne
+from pymongo import DeleteMany, InsertOne, ReplaceOne, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from runtime.aggregate import OutboxMessage
@@ -161,7 +161,9 @@ class FakeCollection:
         return _Result(matched)
 
     async def bulk_write(
-        self, requests: list[InsertOne[Doc] | ReplaceOne[Doc] | UpdateOne], ordered: bool = True
+        self,
+        requests: list[InsertOne[Doc] | ReplaceOne[Doc] | UpdateOne | DeleteMany],
+        ordered: bool = True,
     ) -> _Result:
         """One request after another; unordered, a failed one does not stop the rest."""
         self.bulk_writes.append(len(requests))
@@ -178,9 +180,14 @@ class FakeCollection:
             raise BulkWriteError(details)
         return _Result(matched)
 
-    async def _one_request(self, request: InsertOne[Doc] | ReplaceOne[Doc] | UpdateOne) -> int:
+    async def _one_request(
+        self, request: InsertOne[Doc] | ReplaceOne[Doc] | UpdateOne | DeleteMany
+    ) -> int:
         if isinstance(request, InsertOne):
             await self.insert_one(dict(request._doc))
+            return 0
+        if isinstance(request, DeleteMany):
+            await self.delete_many(dict(request._filter))
             return 0
         query, doc = dict(request._filter), dict(request._doc)  # type: ignore[arg-type]
         if isinstance(request, ReplaceOne):

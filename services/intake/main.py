@@ -39,12 +39,14 @@ DESCRIPTION = (
 )
 
 
-def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
-    settings = settings or IntakeSettings()
-    runtime = ServiceRuntime(settings, outbox_collections=[store.TICKETS])
-    tickets = store.TicketStore(runtime.repository(store.TICKETS, Ticket, linger=True))
-    files = AttachmentStore(runtime.db, runtime.clock)
-    intake = Intake(
+def build_intake(
+    runtime: ServiceRuntime, settings: IntakeSettings, files: AttachmentStore
+) -> Intake:
+    """The use cases on intake's tickets and attachments."""
+    tickets = store.TicketStore(
+        runtime.repository(store.TICKETS, Ticket, linger=True), runtime.batch_observer
+    )
+    return Intake(
         tickets,
         runtime.clock,
         runtime.link_signer,
@@ -54,6 +56,14 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         files,
         settings.attachments,
     )
+
+
+def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
+    settings = settings or IntakeSettings()
+    runtime = ServiceRuntime(settings, outbox_collections=[store.TICKETS])
+    files = AttachmentStore(runtime.db, runtime.clock)
+    intake = build_intake(runtime, settings, files)
+    tickets = intake.tickets
     box = SecretBox(settings.secrets_box_key())
     mailboxes = Mailboxes(runtime.db, runtime.clock, box)
     runtime.workers.append(AttachmentSweeper(files, settings.attachment_sweep_grace))
@@ -89,7 +99,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         schemas=list(JSON_PAYLOADS.values()),
     )
     app.state.intake, app.state.idempotency, app.state.incident_desk = intake, idempotency, desk
-    app.state.keys = store.GatewayKeys(runtime.db, runtime.clock)
+    app.state.keys = store.GatewayKeys(runtime.db, runtime.clock, runtime.batch_observer)
     app.state.limiter = RateLimiter()
     app.state.admission = admission(runtime, settings)
     app.state.mailboxes = mailboxes

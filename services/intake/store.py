@@ -21,7 +21,9 @@ from contracts.events import Channel
 from contracts.text import Instant
 from runtime.clock import Clock
 from runtime.gateway_auth import GatewayScope
+from runtime.shared_commands import SharedFind, SharedWrites
 from runtime.store import Document, Repository
+from runtime.store_batches import Observers
 from services.intake.domain import Ticket, TicketStatus
 
 TICKETS = "tickets"
@@ -143,12 +145,21 @@ class TicketStore:
     nx-27017 a query on an array field scans every ticket, so every per-contact
     lookup here is an ``_id`` read instead. Keys are written before the ticket,
     so they never miss a stored ticket; a key whose ticket write failed is a
-    harmless hint that the candidates' own state overrules.
+    harmless hint that the candidates' own state overrules. Contacts arriving at
+    once share their keys' reads and writes (``runtime/shared_commands.py``, #20).
     """
 
-    def __init__(self, repository: Repository[Ticket]) -> None:
+    def __init__(self, repository: Repository[Ticket], observers: Observers | None = None) -> None:
         self.repo = repository
         self.keys: AsyncCollection[Document] = repository.collection.database[TICKET_KEYS]
+        self._key_reads: SharedFind[tuple[str, ...]] = SharedFind(
+            self.keys,
+            query=lambda wanted: {"_id": {"$in": sorted({k for keys in wanted for k in keys})}},
+            matches=lambda keys, doc: doc["_id"] in keys,
+            name="reads",
+            observers=observers,
+        )
+        self._key_writes = SharedWrites(self.keys, name="writes", observers=observers)
 
     async def candidates(
         self,
@@ -160,13 +171,13 @@ class TicketStore:
         named: Sequence[str] = (),
     ) -> Candidates:
         """One read of the keys, one of the tickets they (and ``named``) lead to."""
-        wanted = [
+        wanted = (
             contact_key(contact_id),
             conversation_key(tenant_id, thread_key),
             *(reference_key(tenant_id, traveller_id, r) for r in references),
-        ]
+        )
         ids: set[str] = set(named)
-        async for doc in self.keys.find({"_id": {"$in": wanted}}):
+        for doc in await self._key_reads.find(wanted):
             newest = sorted(doc.get("tickets", []), reverse=True)[:NEWEST_PER_KEY]
             ids.update(member.split("|", 1)[1] for member in newest)
         found: list[Ticket] = []
@@ -184,14 +195,12 @@ class TicketStore:
     async def index(self, ticket: Ticket, known: set[tuple[str, str]] | None = None) -> None:
         """Write the ticket's lookup keys (those not in ``known``); idempotent, one round trip."""
         entries = key_entries(ticket) - (known or set())
-        if entries:
-            await self.keys.bulk_write(
-                [
-                    UpdateOne({"_id": key}, {"$addToSet": {"tickets": member}}, upsert=True)
-                    for key, member in sorted(entries)
-                ],
-                ordered=False,
-            )
+        await self._key_writes.write(
+            [
+                UpdateOne({"_id": key}, {"$addToSet": {"tickets": member}}, upsert=True)
+                for key, member in sorted(entries)
+            ]
+        )
 
     async def index_history(self) -> int:
         """Key every stored ticket once: tickets written before ``ticket_keys`` existed."""
@@ -259,11 +268,21 @@ def hash_key(key: str) -> str:
 
 class GatewayKeys:
     """Keys are read from the store on every request, not cached: a key revoked through
-    one replica is refused by every replica at once (one read by ``_id`` per request)."""
+    one replica is refused by every replica at once. Requests arriving together share
+    one read by ``_id`` (``SharedFind`` reads after they arrived, so this still holds)."""
 
-    def __init__(self, db: AsyncDatabase[Document], clock: Clock) -> None:
+    def __init__(
+        self, db: AsyncDatabase[Document], clock: Clock, observers: Observers | None = None
+    ) -> None:
         self.collection = db[API_KEYS]
         self.clock = clock
+        self._reads: SharedFind[str] = SharedFind(
+            self.collection,
+            query=lambda ids: {"_id": ids[0]} if len(ids) == 1 else {"_id": {"$in": sorted(ids)}},
+            matches=lambda key_hash, doc: doc["_id"] == key_hash,
+            name="reads",
+            observers=observers,
+        )
 
     async def create(
         self,
@@ -292,8 +311,8 @@ class GatewayKeys:
 
     async def resolve(self, key: str) -> GatewayKey | None:
         """The live (not revoked) key record."""
-        doc = await self.collection.find_one({"_id": hash_key(key)})
-        record = GatewayKey.model_validate(doc) if doc else None
+        found = await self._reads.find(hash_key(key))
+        record = GatewayKey.model_validate(found[0]) if found else None
         return record if record and record.revoked_at is None else None
 
     async def of_tenant(self, tenant_id: str) -> list[GatewayKey]:

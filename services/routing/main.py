@@ -90,7 +90,9 @@ def bootstrap(shared: Settings | None = None) -> FastAPI:
     articles = runtime.repository(store.ARTICLES, Article)
     kb = KnowledgeBase(articles.collection, E5Embedder(), load_seed(), memo)
     care = build_care(runtime, settings.suppliers)
-    slas = sla_store.SlaStore(runtime.db, memo)
+    slas = sla_store.SlaStore(
+        runtime.db, memo, linger_s=runtime.consumer_linger_s, observers=runtime.batch_observer
+    )
     router = build_router(
         routing_store, slas, kb, runtime.clock, threshold=load_threshold(), care=care
     )

@@ -306,7 +306,7 @@ class Router:
 
     async def _commit(self, case: RoutingCase, envelope: Envelope[Any], fresh: bool) -> None:
         """Save the case with its events; its SLA timers are written before, pruned after."""
-        gone = await self.clocks.schedule(case, fresh) if self.clocks else []
+        gone = await self.clocks.schedule(case, fresh, patient=True) if self.clocks else []
         if fresh:
             try:
                 await self.store.cases.add(case, envelope, patient=True)
@@ -315,7 +315,7 @@ class Router:
         else:
             await self.store.cases.save(case, envelope, patient=True)
         if self.clocks:
-            await self.clocks.prune(gone)
+            await self.clocks.prune(gone, patient=True)
 
     def _priority(
         self, case: RoutingCase, policy: RoutingPolicy, departs_in: timedelta | None = None

@@ -69,14 +69,17 @@ class SlaClocks:
             on_trip = await self.care.on_trip(case.tenant_id, traveller) if self.care else False
         return await self.sla.policy(case.tenant_id), on_trip
 
-    async def schedule(self, case: RoutingCase, fresh: bool = False) -> list[str]:
+    async def schedule(
+        self, case: RoutingCase, fresh: bool = False, *, patient: bool = False
+    ) -> list[str]:
         """Write the timers the case needs, before its commit; returns those to ``prune``.
-        A ``fresh`` case (its first commit) has none stored to read."""
-        return await self.sla.schedule(case, fresh)
+        A ``fresh`` case (its first commit) has none stored to read. ``patient``: a
+        consumed message's, which may wait a moment to share the store command."""
+        return await self.sla.schedule(case, fresh, patient=patient)
 
-    async def prune(self, gone: list[str]) -> None:
+    async def prune(self, gone: list[str], *, patient: bool = False) -> None:
         """Delete, after the commit, the timers the committed case no longer needs."""
-        await self.sla.prune(gone)
+        await self.sla.prune(gone, patient=patient)
 
     # ------------------------------------------------------------------ timers
 

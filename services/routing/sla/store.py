@@ -16,14 +16,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from pymongo import UpdateOne
+from pymongo import DeleteMany, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.events import SlaClock
 from runtime.aggregate import Aggregate
 from runtime.cache import TenantMemo
+from runtime.shared_commands import SharedFind, SharedWrites
 from runtime.store import Document
+from runtime.store_batches import Observers
 from services.routing.domain.case import RoutingCase
 from services.routing.sla.domain import DEFAULT_SLA, SlaPolicy, TimerKind
 
@@ -85,13 +87,49 @@ def expected_timers(case: RoutingCase) -> dict[str, StoredTimer]:
     return timers
 
 
-class SlaStore:
-    """Policies and timers; every query is tenant-scoped except the scheduler's due scan."""
+def possible_ids(tickets: list[tuple[str, str]]) -> list[str]:
+    """Every timer id these (tenant, ticket) pairs could have: a read by ``_id``, which
+    every store answers from its primary index."""
+    return [
+        StoredTimer.key(tenant_id, ticket_id, clock, kind)
+        for tenant_id, ticket_id in tickets
+        for clock in SlaClock
+        for kind in TimerKind
+    ]
 
-    def __init__(self, db: AsyncDatabase[Document], memo: TenantMemo | None = None) -> None:
+
+def _of_ticket(ticket: tuple[str, str], doc: Document) -> bool:
+    return (doc.get("tenant_id"), doc.get("ticket_id")) == ticket
+
+
+class SlaStore:
+    """Policies and timers; every query is tenant-scoped except the scheduler's due scan.
+
+    Cases' timer reads and writes are shared by the handlers running at once
+    (``runtime/shared_commands.py``): one command for a batch of cases (#20)."""
+
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        memo: TenantMemo | None = None,
+        *,
+        linger_s: float = 0.0,
+        observers: Observers | None = None,
+    ) -> None:
         self.policies: AsyncCollection[Document] = db[SLA_POLICIES]
         self.timers: AsyncCollection[Document] = db[TIMERS]
         self.memo = memo or TenantMemo(ttl_s=0)
+        self._reads: SharedFind[tuple[str, str]] = SharedFind(
+            self.timers,
+            query=lambda tickets: {"_id": {"$in": possible_ids(tickets)}},
+            matches=_of_ticket,
+            name="reads",
+            linger_s=linger_s,
+            observers=observers,
+        )
+        self._writes = SharedWrites(
+            self.timers, name="writes", linger_s=linger_s, observers=observers
+        )
 
     async def policy(self, tenant_id: str) -> SlaPolicy:
         async def load() -> SlaPolicy:
@@ -102,19 +140,22 @@ class SlaStore:
 
     # ------------------------------------------------------------ keeping timers in step
 
-    async def _stored(self, case: RoutingCase) -> dict[str, StoredTimer]:
-        cursor = self.timers.find({"tenant_id": case.tenant_id, "ticket_id": case.id})
-        return {doc["_id"]: StoredTimer.model_validate(doc) async for doc in cursor}
+    async def _stored(self, case: RoutingCase, patient: bool) -> dict[str, StoredTimer]:
+        found = await self._reads.find((case.tenant_id, case.id), patient=patient)
+        return {doc["_id"]: StoredTimer.model_validate(doc) for doc in found}
 
-    async def schedule(self, case: RoutingCase, fresh: bool = False) -> list[str]:
+    async def schedule(
+        self, case: RoutingCase, fresh: bool = False, *, patient: bool = False
+    ) -> list[str]:
         """Write the timers the case needs that are missing or moved (before its commit), in
         one bulk write; returns the stored ones it no longer needs, for ``prune`` after it.
 
         A ``fresh`` case (not stored yet) has no timers to read (#20): all it needs are
         written. Only a crash between this write and the case's could have left one,
         and such a timer finds the case not owing it when it fires and is pruned then.
+        ``patient``: a consumed message's, which may wait a moment to share the command.
         """
-        stored = {} if fresh else await self._stored(case)
+        stored = {} if fresh else await self._stored(case, patient)
         expected = expected_timers(case)
         moved = [
             UpdateOne({"_id": key}, {"$set": _fields(timer)}, upsert=True)
@@ -122,14 +163,16 @@ class SlaStore:
             if (known := stored.get(key)) is None
             or (known.due_ms, known.generation) != (timer.due_ms, timer.generation)
         ]
-        if moved:
-            await self.timers.bulk_write(moved, ordered=False)
+        await self._writes.write(moved, key=f"{case.tenant_id}:{case.id}", patient=patient)
         return [key for key in stored if key not in expected]
 
-    async def prune(self, gone: list[str]) -> None:
-        """Delete the timers the committed case no longer needs."""
+    async def prune(self, gone: list[str], *, patient: bool = False) -> None:
+        """Delete the timers the committed case (one case) no longer needs."""
         if gone:
-            await self.timers.delete_many({"_id": {"$in": gone}})
+            case_key = gone[0].rsplit(":", 2)[0]  # never in one command with the case's writes
+            await self._writes.write(
+                [DeleteMany({"_id": {"$in": gone}})], key=case_key, patient=patient
+            )
 
     async def sync(self, case: RoutingCase) -> None:
         await self.prune(await self.schedule(case))
