@@ -37,6 +37,9 @@ OUTBOX_COLLECTIONS = (DISRUPTIONS, INCIDENTS, AFFECTED, SUPPLIER_REPORTS)
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     await db[TRIPS].create_index([("keys", 1), ("status", 1)])
     await db[TRIPS].create_index([("tenant_id", 1), ("traveller.id", 1), ("ends_ms", 1)])
+    # nx-27017 answers a traveller's trips (every contact's itinerary) only from a
+    # single-field index: 0.7 ms instead of 31 ms at 20,000 trips (docs/architecture.md).
+    await db[TRIPS].create_index("traveller.id")
     await db[DISRUPTIONS].create_index([("reference", 1), ("open_until_ms", 1)])
     await db[INCIDENTS].create_index([("tenant_id", 1), ("updated_at", -1)])
     await db[AFFECTED].create_index([("tenant_id", 1), ("incident_id", 1)])
