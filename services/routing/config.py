@@ -43,6 +43,11 @@ class RoutingSettings(ServiceSettings):
         validation_alias="TRIPCARE_DISPATCH_SWEEP_S",
         description="Every tenant with a free online agent is looked at this often (5).",
     )
+    dispatch_gather_s: float | None = Field(
+        default=None,
+        validation_alias="TRIPCARE_DISPATCH_GATHER_S",
+        description="A wake-up waits this long for others to share one look (0.05).",
+    )
     supplier_partners: dict[str, Partner] | None = Field(
         default=None,
         validation_alias="TRIPCARE_SUPPLIER_PARTNERS",

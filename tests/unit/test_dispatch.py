@@ -10,7 +10,7 @@ from datetime import timedelta
 from contracts import events
 from contracts.events import Priority
 from runtime.clock import FakeClock
-from services.routing.assignment.dispatch import Dispatch
+from services.routing.assignment.dispatch import Dispatch, Dispatcher, DispatchSettings
 from services.routing.assignment.domain.agents import Agent, Presence
 from services.routing.assignment.domain.dispatch_rules import Waiting, next_handout
 from services.routing.assignment.domain.policy import AssignmentMode
@@ -197,3 +197,34 @@ async def test_two_replicas_racing_for_one_free_slot_hand_out_one_ticket() -> No
         cases = [await desk.case(f"TC-{n}") for n in range(4)]
         assert [c.assignee for c in cases].count("agent-1") == 1
         assert await desk.holder("TC-0") == ["agent-1"]
+
+
+class CountingDispatch(Dispatch):
+    def __init__(self) -> None:
+        self.looks: list[str] = []
+
+    async def tenant(self, tenant_id: str) -> int:
+        self.looks.append(tenant_id)
+        return 0
+
+    async def tenants_with_room(self) -> set[str]:
+        return set()
+
+
+async def test_wake_ups_of_a_busy_moment_share_one_look_at_the_tenant() -> None:
+    dispatch = CountingDispatch()
+    dispatcher = Dispatcher(dispatch, DispatchSettings(sweep_s=60, gather_s=0.05))
+    dispatcher.start()
+    try:
+        for _ in range(5):  # five cases routed to queues within a few milliseconds
+            dispatcher.wake("acme")
+            await asyncio.sleep(0.005)
+        dispatcher.wake("globex")
+        await asyncio.sleep(0.1)
+        assert sorted(dispatch.looks) == ["acme", "globex"]
+
+        dispatcher.wake("acme")  # a later one is looked at again
+        await asyncio.sleep(0.1)
+        assert dispatch.looks.count("acme") == 2
+    finally:
+        await dispatcher.stop()

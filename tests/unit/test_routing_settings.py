@@ -15,6 +15,7 @@ def test_own_settings_are_read_under_their_names(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("TRIPCARE_SLA_POLL_INTERVAL_S", "0.25")
     monkeypatch.setenv("TRIPCARE_SLA_LEASE_S", "5")
     monkeypatch.setenv("TRIPCARE_DISPATCH_SWEEP_S", "2")
+    monkeypatch.setenv("TRIPCARE_DISPATCH_GATHER_S", "0")
     monkeypatch.setenv("TRIPCARE_SUPPLIER_PARTNERS", '{"ca": {"secrets": ["new", "old"]}}')
     monkeypatch.setenv("TRIPCARE_SUPPLIER_OPERATOR_TENANT", "ops")
 
@@ -22,7 +23,7 @@ def test_own_settings_are_read_under_their_names(monkeypatch: pytest.MonkeyPatch
 
     assert (settings.sla.poll_interval_s, settings.sla.lease_s) == (0.25, 5.0)
     assert (settings.sla.batch, settings.sla.concurrency) == (200, 16)
-    assert settings.dispatch.sweep_s == 2.0
+    assert (settings.dispatch.sweep_s, settings.dispatch.gather_s) == (2.0, 0.0)
     assert settings.suppliers.partners["ca"].secrets == ["new", "old"]
     assert settings.suppliers.operator_tenant == "ops"
 

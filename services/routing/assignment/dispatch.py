@@ -58,6 +58,13 @@ class DispatchSettings(BaseModel):
     sweep_s: float = Field(
         default=5.0, gt=0, description="Every tenant with a free online agent is looked at."
     )
+    gather_s: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="A wake-up waits this long, so the wake-ups of the next moments share one "
+        "look (every case routed to a queue wakes its tenant: one read of its agents each).",
+    )
 
 
 def waiting_of(doc: Document) -> Waiting:
@@ -156,7 +163,9 @@ class Dispatcher:
 
     def __init__(self, dispatch: Dispatch, settings: DispatchSettings | None = None) -> None:
         self.dispatch = dispatch
-        self.sweep_s = (settings or DispatchSettings()).sweep_s
+        settings = settings or DispatchSettings()
+        self.sweep_s = settings.sweep_s
+        self.gather_s = settings.gather_s
         self._todo: dict[str, None] = {}
         self._wakeup = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
@@ -182,6 +191,8 @@ class Dispatcher:
         while True:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), max(0.0, next_sweep - loop.time()))
+            if self._todo and self.gather_s:
+                await asyncio.sleep(self.gather_s)  # later wake-ups join this look
             self._wakeup.clear()
             if loop.time() >= next_sweep:
                 next_sweep = loop.time() + self.sweep_s
