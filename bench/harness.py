@@ -156,12 +156,20 @@ async def queue_depths(
 # ------------------------------------------------------------------ bus tap
 
 
+def epoch_s(stamp: str | None) -> float:
+    """An event's ISO time as epoch seconds (0 when absent)."""
+    return datetime.fromisoformat(stamp).timestamp() if stamp else 0.0
+
+
 @dataclass
 class Delivery:
     message_id: str
     arrived: float
+    """When the tap's own loop read it (monotonic): late when the bench itself is starved."""
     ticket_id: str = ""
     notification_id: str = ""
+    delivered_at: float = 0.0
+    """When notify handed it to the traveller's channel (epoch seconds, the event's own)."""
 
 
 @dataclass
@@ -197,6 +205,7 @@ class Tap:
                     arrived,
                     payload.get("ticket_id") or "",
                     payload.get("notification_id", ""),
+                    epoch_s(payload.get("delivered_at")),
                 )
             )
         if payload.get("ticket_id"):
@@ -205,6 +214,11 @@ class Tap:
     def first(self, traveller: str, template: str = ACK) -> float | None:
         deliveries = self.seen.get((traveller, template))
         return deliveries[0].arrived if deliveries else None
+
+    def delivered(self, traveller: str, template: str = ACK) -> float | None:
+        """When notify delivered the first one (epoch seconds), as its event says."""
+        deliveries = self.seen.get((traveller, template))
+        return deliveries[0].delivered_at if deliveries else None
 
     def count(self, traveller: str, template: str = ACK) -> int:
         return len(self.seen.get((traveller, template), ()))
@@ -249,6 +263,8 @@ class Contact:
     traveller: str
     kind: str
     sent: float = 0.0
+    sent_wall: float = 0.0
+    """``sent`` on the wall clock, to compare with the acknowledgement's ``delivered_at``."""
     status: int = 0
     outcome: str = ""
     ticket_id: str = ""
@@ -314,7 +330,7 @@ async def post_contact(
 
     A 503 or 429 is retried after its ``Retry-After`` (at most 2 s), anything else after 0.5 s.
     """
-    contact.sent = time.monotonic()
+    contact.sent, contact.sent_wall = time.monotonic(), time.time()
     deadline = contact.sent + retry_for_s
     while True:
         contact.attempts += 1
