@@ -24,6 +24,34 @@ class Reason(StrEnum):
     IN_FLIGHT = "in_flight"
     OUTBOX_BACKLOG = "outbox_backlog"
     ACKNOWLEDGEMENT_LAG = "acknowledgement_lag"
+    REQUEST_AGE = "request_age"
+
+
+MAX_PLAUSIBLE_AGE_S = 3600.0
+
+
+def request_age(header: str | None, now_s: float) -> float | None:
+    """How long ago the proxy in front received the request, from its ``X-Request-Start``
+    (``t=<epoch>`` or a bare number, in seconds, milliseconds or microseconds, as NGINX,
+    Heroku and others write it); ``None`` when absent, unreadable or implausible (in the
+    future beyond a second of clock skew, or older than an hour)."""
+    if not header:
+        return None
+    raw = header.strip().removeprefix("t=")
+    try:
+        stamp = float(raw)
+    except ValueError:
+        return None
+    if not math.isfinite(stamp) or stamp <= 0:
+        return None
+    if stamp > 1e14:
+        stamp /= 1e6
+    elif stamp > 1e11:
+        stamp /= 1e3
+    age = now_s - stamp
+    if age < -1.0 or age > MAX_PLAUSIBLE_AGE_S:
+        return None
+    return max(age, 0.0)
 
 
 class AtCapacity(Exception):
@@ -35,10 +63,26 @@ class AtCapacity(Exception):
         self.retry_after_s = retry_after_s
 
 
+class Door:
+    """The age requests arrive with (``request_age``), and the share refused for it.
+
+    The requests a process has not read yet wait in its sockets, where neither the
+    in-flight count nor the acknowledgement lag sees them: at 50 contacts/s on two
+    cores intake answered in under a second once it read a request, while contacts
+    waited seconds for their acknowledgement (docs/benchmarks.md). A proxy in front
+    stamps when it received each request; the median age of the last 2 s steers a
+    ``Shedder`` like the acknowledgement lag does."""
+
+    def __init__(self, target_s: float, window: LagWindow | None = None) -> None:
+        self.window = window or LagWindow()
+        self.shedder = Shedder(self.window.median, target_s)
+
+
 class Admission:
     """At most ``max_in_flight`` callers inside ``admit()``; none while ``backlog()`` is over
     ``max_backlog`` (the broker is not keeping up with what is already committed); and the
-    share ``shedder`` decides while the services after this one are not keeping up."""
+    shares ``shedder`` and ``door`` decide while the services after this one, or this one's
+    own door, are not keeping up."""
 
     def __init__(
         self,
@@ -48,12 +92,14 @@ class Admission:
         backlog: Callable[[], int] | None = None,
         max_backlog: int = 0,
         shedder: Shedder | None = None,
+        door: Door | None = None,
         retry_after_s: int = 1,
     ) -> None:
         self.max_in_flight = max_in_flight
         self.backlog = backlog
         self.max_backlog = max_backlog
         self.shedder = shedder
+        self.door = door
         self.retry_after_s = retry_after_s
         self.in_flight = 0
         self._refused = Counter(
@@ -70,11 +116,16 @@ class Admission:
             return Reason.OUTBOX_BACKLOG
         if self.shedder is not None and self.shedder.refuse():
             return Reason.ACKNOWLEDGEMENT_LAG
+        if self.door is not None and self.door.shedder.refuse():
+            return Reason.REQUEST_AGE
         return None
 
     @contextmanager
-    def admit(self) -> Iterator[None]:
-        """Hold one slot for the block, or raise ``AtCapacity`` before it runs."""
+    def admit(self, age_s: float | None = None) -> Iterator[None]:
+        """Hold one slot for the block, or raise ``AtCapacity`` before it runs; ``age_s``:
+        how long the request waited before this process read it, if a proxy said."""
+        if age_s is not None and self.door is not None:
+            self.door.window.observe(age_s)
         reason = self._refusal()
         if reason is not None:
             self._refused.labels(reason.value).inc()

@@ -115,6 +115,15 @@ class Settings(BaseSettings):
         "share of contact requests that grows with the excess is refused (503), below it the "
         "share shrinks back to none; 0 turns the check off.",
     )
+    ingress_max_request_age_s: float = Field(
+        default=0.0,
+        ge=0,
+        description="Target for how long contact requests wait before intake reads them, from "
+        "the X-Request-Start a proxy in front stamps (median of the last 2 s): above it, a "
+        "share of contact requests that grows with the excess is refused (503). 0 (the "
+        "default) ignores the header: turn it on only behind a proxy that sets it, with its "
+        "clock in step with intake's.",
+    )
     graceful_timeout_s: float = 15.0
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger requests get 413.")
     log_level: str = "INFO"

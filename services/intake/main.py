@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from prometheus_client import Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
-from runtime.admission import Admission, LagWindow, Shedder
+from runtime.admission import Admission, Door, LagWindow, Shedder
 from runtime.idempotency import IdempotentRequests
 from runtime.lag_reports import hear_lag_reports
 from runtime.ratelimit import RateLimiter
@@ -112,9 +112,9 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
 
 
 def admission(runtime: ServiceRuntime, settings: IntakeSettings) -> Admission:
-    """Ingress admission: in-flight requests, the outbox's backlog and, when set, a share
-    steered by the contact → acknowledgement lag notify reports (both exported as gauges)
-    bound what intake takes in."""
+    """Ingress admission: in-flight requests, the outbox's backlog and, when set, shares
+    steered by the contact → acknowledgement lag notify reports and by the requests' age
+    at the door (exported as gauges) bound what intake takes in."""
     acknowledgements = LagWindow()
     hear_lag_reports(runtime.bus, acknowledgements)
     Gauge(
@@ -129,12 +129,19 @@ def admission(runtime: ServiceRuntime, settings: IntakeSettings) -> Admission:
         "Share of contact requests refused for the acknowledgement lag",
         registry=runtime.registry,
     ).set_function(lambda: shedder.share if shedder else 0.0)
+    door = Door(settings.ingress_max_request_age_s) if settings.ingress_max_request_age_s else None
+    Gauge(
+        "request_age_seconds",
+        "Median wait of the last 2 s before intake read a contact request (X-Request-Start)",
+        registry=runtime.registry,
+    ).set_function(door.window.median if door else lambda: 0.0)
     return Admission(
         settings.ingress_max_in_flight,
         registry=runtime.registry,
         backlog=lambda: runtime.relay.backlog,
         max_backlog=settings.ingress_max_outbox_backlog,
         shedder=shedder,
+        door=door,
     )
 
 

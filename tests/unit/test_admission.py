@@ -7,7 +7,15 @@ from contextlib import ExitStack
 import pytest
 from prometheus_client import CollectorRegistry
 
-from runtime.admission import Admission, AtCapacity, LagWindow, Reason, Shedder
+from runtime.admission import (
+    Admission,
+    AtCapacity,
+    Door,
+    LagWindow,
+    Reason,
+    Shedder,
+    request_age,
+)
 
 
 def refused(registry: CollectorRegistry, reason: Reason) -> float:
@@ -133,3 +141,59 @@ def test_the_window_reads_nothing_from_too_few_or_forgotten_observations() -> No
     assert window.median() == 2.5
     now[0] = 2.1
     assert window.median() == 0.0
+
+
+NOW = 1_796_000_000.0
+
+
+@pytest.mark.parametrize(
+    ("header", "age"),
+    [
+        (f"t={NOW - 0.25}", 0.25),  # NGINX: seconds with a fraction
+        (f"{int((NOW - 2) * 1000)}", 2.0),  # Heroku: milliseconds
+        (f"t={int((NOW - 3) * 1_000_000)}", 3.0),  # microseconds
+        (f"t={NOW + 0.5}", 0.0),  # a proxy's clock a little ahead reads as no wait
+        (None, None),
+        ("", None),
+        ("t=soon", None),
+        ("t=nan", None),
+        ("t=inf", None),
+        ("t=-5", None),
+        ("t=1", None),  # 1970: older than an hour, not a wait
+        (f"t={NOW + 30}", None),  # from the future beyond clock skew
+    ],
+)
+def test_the_age_a_proxy_stamps_is_read_in_any_common_unit_and_nonsense_is_ignored(
+    header: str | None, age: float | None
+) -> None:
+    read = request_age(header, NOW)
+    assert read == (None if age is None else pytest.approx(age, abs=1e-3))
+
+
+def test_requests_that_waited_at_the_door_are_shed_and_named_for_it() -> None:
+    registry = CollectorRegistry()
+    now = [0.0]
+    door = Door(0.5, LagWindow(monotonic=lambda: now[0]))
+    door.shedder._monotonic = lambda: now[0]
+    admission = Admission(64, registry=registry, door=door)
+    answers = []
+    for n in range(100):
+        now[0] = n * 0.02  # 50 requests a second, each 4 s old
+        try:
+            with admission.admit(age_s=4.0):
+                answers.append("admitted")
+        except AtCapacity as refusal:
+            answers.append(refusal.reason.value)
+
+    assert answers[:3] == ["admitted"] * 3  # the window needs three ages to read any
+    assert answers.count(Reason.REQUEST_AGE.value) > 50
+    assert refused(registry, Reason.REQUEST_AGE) == answers.count(Reason.REQUEST_AGE.value)
+
+
+def test_requests_without_an_age_are_never_shed_for_it() -> None:
+    door = Door(0.5, LagWindow(monotonic=lambda: 0.0))
+    admission = Admission(64, registry=CollectorRegistry(), door=door)
+    for _ in range(20):
+        with admission.admit():
+            pass
+    assert door.shedder.share == 0.0

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import HTTPException
+from fastapi import HTTPException, Request
 from fastapi import status as http
 from fastapi.responses import JSONResponse
 
-from runtime.admission import Admission, AtCapacity
+from runtime.admission import Admission, AtCapacity, request_age
 from runtime.errors import invalid
 from runtime.idempotency import IdempotencyConflict, IdempotentRequests
 
@@ -36,12 +37,16 @@ async def once(
 
 
 async def admitted(
-    admission: Admission, produce: Callable[[], Awaitable[JSONResponse]]
+    admission: Admission,
+    produce: Callable[[], Awaitable[JSONResponse]],
+    request: Request | None = None,
 ) -> JSONResponse:
     """Shed load with 503 + Retry-After before anything is written, rather than queue
-    requests here until the gateway times out; 429 is the key's own rate, this the desk's."""
+    requests here until the gateway times out; 429 is the key's own rate, this the desk's.
+    ``request``: its ``X-Request-Start`` tells how long it waited before intake read it."""
+    age = request_age(request.headers.get("x-request-start"), time.time()) if request else None
     try:
-        with admission.admit():
+        with admission.admit(age):
             return await produce()
     except AtCapacity as exc:
         raise HTTPException(

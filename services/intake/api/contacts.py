@@ -73,6 +73,7 @@ def allowed(key: GatewayKey, channel: Channel) -> None:
 )
 async def post_contact(
     contact: ContactIn,
+    request: Request,
     key: Gateway,
     intake: IntakeDep,
     idempotency: IdempotencyDep,
@@ -101,6 +102,7 @@ async def post_contact(
             fingerprint("contacts", contact.model_dump_json()),
             lambda: accept(intake, key.tenant_id, received),
         ),
+        request,
     )
 
 
@@ -142,4 +144,5 @@ async def post_channel_contact(
             fingerprint("channel", channel.value, body),
             lambda: accept(intake, key.tenant_id, contact, files),
         ),
+        request,
     )
