@@ -13,7 +13,7 @@ import math
 import statistics
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 
@@ -63,26 +63,18 @@ class AtCapacity(Exception):
         self.retry_after_s = retry_after_s
 
 
-class Door:
-    """The age requests arrive with (``request_age``), and the share refused for it.
-
-    The requests a process has not read yet wait in its sockets, where neither the
-    in-flight count nor the acknowledgement lag sees them: at 50 contacts/s on two
-    cores intake answered in under a second once it read a request, while contacts
-    waited seconds for their acknowledgement (docs/benchmarks.md). A proxy in front
-    stamps when it received each request; the median age of the last 2 s steers a
-    ``Shedder`` like the acknowledgement lag does."""
-
-    def __init__(self, target_s: float, window: LagWindow | None = None) -> None:
-        self.window = window or LagWindow()
-        self.shedder = Shedder(self.window.median, target_s)
-
-
 class Admission:
     """At most ``max_in_flight`` callers inside ``admit()``; none while ``backlog()`` is over
-    ``max_backlog`` (the broker is not keeping up with what is already committed); and the
-    shares ``shedder`` and ``door`` decide while the services after this one, or this one's
-    own door, are not keeping up."""
+    ``max_backlog`` (the broker is not keeping up with what is already committed); and, in
+    turn, the share each of ``shedders`` steers, named by its reason: the services after
+    this one not keeping up (the acknowledgement lag), or this one's own door.
+
+    ``ages`` hears how long each request waited before this process read it
+    (``request_age``). Requests a process has not read yet wait in its sockets, where
+    neither the in-flight count nor the acknowledgement lag sees them: at 50 contacts/s on
+    two cores intake answered in under a second once it read a request, while contacts
+    waited seconds for their acknowledgement (docs/benchmarks.md); a shedder on these
+    ages refuses for that wait."""
 
     def __init__(
         self,
@@ -91,15 +83,15 @@ class Admission:
         registry: CollectorRegistry,
         backlog: Callable[[], int] | None = None,
         max_backlog: int = 0,
-        shedder: Shedder | None = None,
-        door: Door | None = None,
+        shedders: Mapping[Reason, Shedder] | None = None,
+        ages: LagWindow | None = None,
         retry_after_s: int = 1,
     ) -> None:
         self.max_in_flight = max_in_flight
         self.backlog = backlog
         self.max_backlog = max_backlog
-        self.shedder = shedder
-        self.door = door
+        self.shedders = dict(shedders or {})
+        self.ages = ages
         self.retry_after_s = retry_after_s
         self.in_flight = 0
         self._refused = Counter(
@@ -114,18 +106,17 @@ class Admission:
             return Reason.IN_FLIGHT
         if self.backlog is not None and self.backlog() > self.max_backlog:
             return Reason.OUTBOX_BACKLOG
-        if self.shedder is not None and self.shedder.refuse():
-            return Reason.ACKNOWLEDGEMENT_LAG
-        if self.door is not None and self.door.shedder.refuse():
-            return Reason.REQUEST_AGE
+        for reason, shedder in self.shedders.items():
+            if shedder.refuse():
+                return reason
         return None
 
     @contextmanager
     def admit(self, age_s: float | None = None) -> Iterator[None]:
         """Hold one slot for the block, or raise ``AtCapacity`` before it runs; ``age_s``:
         how long the request waited before this process read it, if a proxy said."""
-        if age_s is not None and self.door is not None:
-            self.door.window.observe(age_s)
+        if age_s is not None and self.ages is not None:
+            self.ages.observe(age_s)
         reason = self._refusal()
         if reason is not None:
             self._refused.labels(reason.value).inc()

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from prometheus_client import Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
-from runtime.admission import Admission, Door, LagWindow, Shedder
+from runtime.admission import Admission, LagWindow, Reason, Shedder
 from runtime.idempotency import IdempotentRequests
 from runtime.lag_reports import hear_lag_reports
 from runtime.ratelimit import RateLimiter
@@ -123,25 +123,28 @@ def admission(runtime: ServiceRuntime, settings: IntakeSettings) -> Admission:
         registry=runtime.registry,
     ).set_function(acknowledgements.median)
     target = settings.ingress_max_ack_lag_s
-    shedder = Shedder(acknowledgements.median, target) if target else None
+    lag_shedder = Shedder(acknowledgements.median, target) if target else None
     Gauge(
         "admission_shed_share",
         "Share of contact requests refused for the acknowledgement lag",
         registry=runtime.registry,
-    ).set_function(lambda: shedder.share if shedder else 0.0)
-    door = Door(settings.ingress_max_request_age_s) if settings.ingress_max_request_age_s else None
+    ).set_function(lambda: lag_shedder.share if lag_shedder else 0.0)
+    ages = LagWindow() if settings.ingress_max_request_age_s else None
     Gauge(
         "request_age_seconds",
         "Median wait of the last 2 s before intake read a contact request (X-Request-Start)",
         registry=runtime.registry,
-    ).set_function(door.window.median if door else lambda: 0.0)
+    ).set_function(ages.median if ages else lambda: 0.0)
+    shedders = {Reason.ACKNOWLEDGEMENT_LAG: lag_shedder} if lag_shedder else {}
+    if ages is not None:
+        shedders[Reason.REQUEST_AGE] = Shedder(ages.median, settings.ingress_max_request_age_s)
     return Admission(
         settings.ingress_max_in_flight,
         registry=runtime.registry,
         backlog=lambda: runtime.relay.backlog,
         max_backlog=settings.ingress_max_outbox_backlog,
-        shedder=shedder,
-        door=door,
+        shedders=shedders,
+        ages=ages,
     )
 
 

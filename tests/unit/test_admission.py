@@ -10,7 +10,6 @@ from prometheus_client import CollectorRegistry
 from runtime.admission import (
     Admission,
     AtCapacity,
-    Door,
     LagWindow,
     Reason,
     Shedder,
@@ -68,7 +67,7 @@ def test_refuses_while_the_outbox_backlog_is_over_its_limit() -> None:
 def test_refuses_the_share_its_shedder_steers_and_names_the_lag() -> None:
     registry = CollectorRegistry()
     shedder = Shedder(lambda: 3.0, target_s=1.0, most=0.75, monotonic=lambda: 0.0)
-    admission = Admission(64, registry=registry, shedder=shedder)
+    admission = Admission(64, registry=registry, shedders={Reason.ACKNOWLEDGEMENT_LAG: shedder})
     reasons = []
     for _ in range(100):
         try:
@@ -173,9 +172,9 @@ def test_the_age_a_proxy_stamps_is_read_in_any_common_unit_and_nonsense_is_ignor
 def test_requests_that_waited_at_the_door_are_shed_and_named_for_it() -> None:
     registry = CollectorRegistry()
     now = [0.0]
-    door = Door(0.5, LagWindow(monotonic=lambda: now[0]))
-    door.shedder._monotonic = lambda: now[0]
-    admission = Admission(64, registry=registry, door=door)
+    ages = LagWindow(monotonic=lambda: now[0])
+    shedder = Shedder(ages.median, 0.5, monotonic=lambda: now[0])
+    admission = Admission(64, registry=registry, shedders={Reason.REQUEST_AGE: shedder}, ages=ages)
     answers = []
     for n in range(100):
         now[0] = n * 0.02  # 50 requests a second, each 4 s old
@@ -191,9 +190,12 @@ def test_requests_that_waited_at_the_door_are_shed_and_named_for_it() -> None:
 
 
 def test_requests_without_an_age_are_never_shed_for_it() -> None:
-    door = Door(0.5, LagWindow(monotonic=lambda: 0.0))
-    admission = Admission(64, registry=CollectorRegistry(), door=door)
+    ages = LagWindow(monotonic=lambda: 0.0)
+    shedder = Shedder(ages.median, 0.5)
+    admission = Admission(
+        64, registry=CollectorRegistry(), shedders={Reason.REQUEST_AGE: shedder}, ages=ages
+    )
     for _ in range(20):
         with admission.admit():
             pass
-    assert door.shedder.share == 0.0
+    assert shedder.share == 0.0

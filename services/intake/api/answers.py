@@ -39,12 +39,12 @@ async def once(
 async def admitted(
     admission: Admission,
     produce: Callable[[], Awaitable[JSONResponse]],
-    request: Request | None = None,
+    request: Request,
 ) -> JSONResponse:
     """Shed load with 503 + Retry-After before anything is written, rather than queue
     requests here until the gateway times out; 429 is the key's own rate, this the desk's.
     ``request``: its ``X-Request-Start`` tells how long it waited before intake read it."""
-    age = request_age(request.headers.get("x-request-start"), time.time()) if request else None
+    age = request_age(request.headers.get("x-request-start"), time.time())
     try:
         with admission.admit(age):
             return await produce()
