@@ -6,6 +6,7 @@ The API runs in-process over the in-memory store, so saturation is exact and fas
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from contracts.events import ContactReceived
-from runtime.admission import Admission
+from runtime.admission import Admission, LagWindow, Reason, Shedder
 from runtime.clock import FakeClock
 from runtime.idempotency import IdempotentRequests
 from runtime.ratelimit import RateLimiter
@@ -161,3 +162,36 @@ async def test_a_request_in_flight_holds_its_slot_until_it_has_answered(
     assert (await first).status_code == 201
     assert ingress.admission.in_flight == 0
     assert (await ingress.contact()).json()["outcome"] == "duplicate"
+
+
+async def test_requests_that_waited_long_at_the_door_are_refused_by_the_age_a_proxy_stamped(
+    ingress: Ingress,
+) -> None:
+    now = [0.0]
+    ages = LagWindow(monotonic=lambda: now[0])
+    ingress.admission.ages = ages
+    ingress.admission.shedders = {
+        Reason.REQUEST_AGE: Shedder(ages.median, 0.5, monotonic=lambda: now[0])
+    }
+    for garbage in ("soon", "t=nan", "t=" + "9" * 400, "t=\u2603".encode()):
+        answer = await ingress.http.post(
+            "/v1/contacts", json=CONTACT, headers={**ingress.gateway, "X-Request-Start": garbage}
+        )
+        assert answer.status_code < 300, answer.text
+    assert ages.median() == 0.0  # unreadable stamps are not ages
+    stale = {"X-Request-Start": f"t={time.time() - 10:.3f}"}
+    for n in range(3):  # the window reads nothing until it has three ages
+        assert (await ingress.contact(**stale, **{"Idempotency-Key": f"k{n}"})).status_code < 300
+    now[0] += 0.5
+    before = ingress.written()
+
+    refused = await ingress.contact(**stale, **{"Idempotency-Key": "late"})
+
+    assert ages.median() == pytest.approx(10, abs=1)
+    assert refused.status_code == 503
+    assert refused.json() == AT_CAPACITY
+    assert refused.headers["Retry-After"] == "1"
+    assert ingress.written() == before
+    assert (
+        ingress.registry.get_sample_value("admission_refused_total", {"reason": "request_age"}) == 1
+    )
