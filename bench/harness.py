@@ -265,6 +265,8 @@ class Contact:
     sent: float = 0.0
     sent_wall: float = 0.0
     """``sent`` on the wall clock, to compare with the acknowledgement's ``delivered_at``."""
+    answered_wall: float = 0.0
+    """When intake's answer came back (wall clock)."""
     status: int = 0
     outcome: str = ""
     ticket_id: str = ""
@@ -338,7 +340,7 @@ async def post_contact(
         try:
             stamped = {**key, "X-Request-Start": f"t={time.time():.6f}"}  # as a proxy would
             response = await http.post(f"{url}/v1/contacts", json=contact.body, headers=stamped)
-            contact.status = response.status_code
+            contact.status, contact.answered_wall = response.status_code, time.time()
             if response.status_code < 300:
                 answer = response.json()
                 contact.outcome, contact.ticket_id = answer["outcome"], answer["ticket_id"]

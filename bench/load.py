@@ -28,7 +28,8 @@ traveller's channel, on the same machine's clock. Until 2026-12-06 it ran to the
 moment the bench's tap read the receipt, which adds notify's relay and the bench's own
 event loop: at 50/s on two cores the tap read receipts 8–20 s after their delivery,
 while intake answered in 0.2–0.6 s and notify had nothing pending (docs/benchmarks.md).
-That clock is still reported, as ``tap_ack_ms``.
+That clock is still reported, as ``tap_ack_ms``. ``ack_split_ms`` splits the
+acknowledgement's time at intake's HTTP answer: the answer itself, then the rest to delivery.
 
 Writes ``bench/results/latest.json`` (+ ``history/<timestamp>.json``) and, with
 ``--record``, appends a section to ``docs/benchmarks.md``.
@@ -197,7 +198,20 @@ async def measure(tap: Tap, contacts: list[Contact], ack_deadline_s: float) -> d
         ),
         "ack_ms": {k: round(v, 1) for k, v in percentiles(latencies).items()},
         "tap_ack_ms": {k: round(v, 1) for k, v in percentiles(at_tap).items()},
+        "ack_split_ms": ack_split(tap, acked),
         "offered_per_s": offered(contacts),
+    }
+
+
+def ack_split(tap: Tap, acked: list[Contact]) -> dict[str, dict[str, float]]:
+    """Where the acknowledgement's time went: intake's answer, then the rest to delivery."""
+    legs = {
+        "answer": [c.answered_wall - c.sent_wall for c in acked],
+        "after_answer": [(tap.delivered(c.traveller) or 0) - c.answered_wall for c in acked],
+    }
+    return {
+        leg: {q: round(v * 1000, 1) for q, v in percentiles(values).items() if q in ("p50", "p99")}
+        for leg, values in legs.items()
     }
 
 
@@ -479,6 +493,10 @@ def write(result: dict[str, Any], record: Path | None) -> None:
         f"| ack latency p99 | {f['ack_ms']['p99']:.0f} ms | ≤ 300 ms |",
         f"| the same p50 / p99 as the bench's tap read it | {f['tap_ack_ms']['p50']:.0f} / "
         f"{f['tap_ack_ms']['p99']:.0f} ms | |",
+        f"| of which intake's answer p50 / p99 | {f['ack_split_ms']['answer']['p50']:.0f} / "
+        f"{f['ack_split_ms']['answer']['p99']:.0f} ms | |",
+        f"| then to delivery p50 / p99 | {f['ack_split_ms']['after_answer']['p50']:.0f} / "
+        f"{f['ack_split_ms']['after_answer']['p99']:.0f} ms | |",
         f"| offered rate (sent by the bench) | {f['offered_per_s']}/s | |",
         f"| lost / duplicated (all phases) | {result['lost']} / {result['duplicated']} | 0 / 0 |",
         f"| sustained rate (p99 ack < {result['p99_limit_ms']:.0f} ms) "
@@ -493,12 +511,14 @@ def write(result: dict[str, Any], record: Path | None) -> None:
         "Ack latency: contact sent → acknowledgement delivered (notify's `delivered_at`); "
         "at the tap: → the bench's tap reading the receipt.",
         "",
-        "| step rate | offered | sent | accepted | p50 | p99 | p99 at the tap | lost | dup |",
-        "| --: | --: | --: | --: | --: | --: | --: | --: | --: |",
+        "| step rate | offered | sent | accepted | p50 | p99 | answer p99 | p99 at the tap "
+        "| lost | dup |",
+        "| --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |",
         *(
             f"| {s['rate']}/s | {s['offered_per_s']}/s | {s['sent']} | {s['accepted']} "
             f"| {s['ack_ms']['p50']:.0f} ms | {s['ack_ms']['p99']:.0f} ms "
-            f"| {s['tap_ack_ms']['p99']:.0f} ms | {s['lost']} | {s['duplicated']} |"
+            f"| {s['ack_split_ms']['answer']['p99']:.0f} ms | {s['tap_ack_ms']['p99']:.0f} ms "
+            f"| {s['lost']} | {s['duplicated']} |"
             for s in result["steps"]
         ),
         "",
