@@ -25,6 +25,7 @@ from runtime.aggregate import Aggregate
 from runtime.bus import Bus
 from runtime.clock import Clock, SystemClock
 from runtime.headers import SecurityHeaders
+from runtime.heap import settle
 from runtime.logging import setup_logging
 from runtime.ops import instrument_http, ops_router
 from runtime.outbox import OutboxRelay
@@ -169,6 +170,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await runtime.start(ensure_indexes)
+        settle(settings.gc_young_threshold)
         try:
             yield
         finally:

@@ -91,6 +91,13 @@ class Settings(BaseSettings):
         "command with others, in collections that allow it (intake's tickets, routing's cases, "
         "feedback's facts and pulses); a request someone waits on never waits; 0 turns it off.",
     )
+    gc_young_threshold: int = Field(
+        default=10_000,
+        ge=0,
+        description="Allocations between collections of the garbage collector's young "
+        "generation, set once the service is up, when what start-up built is frozen out of "
+        "the collector (runtime/heap.py); 0 leaves the collector as CPython sets it.",
+    )
     store_command_metrics: bool = Field(
         default=False,
         description="Count store commands in /metrics (store_commands_total); costs a "
