@@ -48,6 +48,14 @@ class RoutingSettings(ServiceSettings):
         validation_alias="TRIPCARE_DISPATCH_GATHER_S",
         description="A wake-up waits this long for others to share one look (0.05).",
     )
+    kb_embed_nice: int = Field(
+        default=10,
+        ge=0,
+        le=19,
+        validation_alias="TRIPCARE_KB_EMBED_NICE",
+        description="How many steps below routing's own CPU priority its embeddings run "
+        "(the bot's article search, triage's second stage); 0: the same.",
+    )
     supplier_partners: dict[str, Partner] | None = Field(
         default=None,
         validation_alias="TRIPCARE_SUPPLIER_PARTNERS",

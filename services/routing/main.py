@@ -33,6 +33,7 @@ from services.routing.kb.articles import (
     Article,
     E5Embedder,
     KnowledgeBase,
+    embedding_thread,
     load_seed,
     load_threshold,
 )
@@ -88,7 +89,13 @@ def bootstrap(shared: Settings | None = None) -> FastAPI:
         memo=memo,
     )
     articles = runtime.repository(store.ARTICLES, Article)
-    kb = KnowledgeBase(articles.collection, E5Embedder(), load_seed(), memo)
+    kb = KnowledgeBase(
+        articles.collection,
+        E5Embedder(),
+        load_seed(),
+        memo,
+        thread=embedding_thread(settings.kb_embed_nice),
+    )
     care = build_care(runtime, settings.suppliers)
     slas = sla_store.SlaStore(
         runtime.db, memo, linger_s=runtime.consumer_linger_s, observers=runtime.batch_observer

