@@ -3,7 +3,6 @@ find the disruptions still open, and only those."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -25,6 +24,7 @@ from services.routing.care.store import (
     ensure_indexes,
 )
 from tests.fakes import RecordingOutbox
+from tests.integration.scratch import scratch_database
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
@@ -32,10 +32,8 @@ NOW = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def db(mongo: AsyncMongoClient[Document]) -> AsyncIterator[AsyncDatabase[Document]]:
-    database = mongo[f"care_{uuid.uuid4().hex[:10]}"]
-    await ensure_indexes(database)
-    yield database
-    await mongo.drop_database(database.name)
+    async with scratch_database(mongo, "care", ensure_indexes) as database:
+        yield database
 
 
 def care_store(db: AsyncDatabase[Document]) -> CareStore:

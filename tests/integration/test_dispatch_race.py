@@ -9,7 +9,6 @@ store's versioned writes keep them apart.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +26,7 @@ from services.routing.assignment.domain.queues import TenantQueue
 from services.routing.domain.case import RoutingCase
 from services.routing.store import AGENTS, CASES, POLICIES, QUEUES, RoutingStore, ensure_indexes
 from tests.fakes import RecordingOutbox
+from tests.integration.scratch import scratch_database
 from tests.integration.test_sla_store import case
 
 pytestmark = pytest.mark.integration
@@ -35,10 +35,8 @@ NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def db(mongo: AsyncMongoClient[Document]) -> AsyncIterator[AsyncDatabase[Document]]:
-    database = mongo[f"dispatch_{uuid.uuid4().hex[:10]}"]
-    await ensure_indexes(database)
-    yield database
-    await mongo.drop_database(database.name)
+    async with scratch_database(mongo, "dispatch", ensure_indexes) as database:
+        yield database
 
 
 def replica(db: AsyncDatabase[Document]) -> RoutingStore:

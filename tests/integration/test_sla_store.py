@@ -5,7 +5,6 @@ exclusive leases between two owners, conditional deletes, release."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,6 +23,7 @@ from services.routing.domain.route import Route
 from services.routing.domain.triage_view import TriageView
 from services.routing.sla.domain import PriorityTerms, SlaPolicy, Targets
 from services.routing.sla.store import SlaStore, ensure_indexes
+from tests.integration.scratch import scratch_database
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
@@ -35,10 +35,8 @@ TERMS = PriorityTerms(
 
 @pytest.fixture
 async def sla(mongo: AsyncMongoClient[Document]) -> AsyncIterator[SlaStore]:
-    db = mongo[f"sla_{uuid.uuid4().hex[:10]}"]
-    await ensure_indexes(db)
-    yield SlaStore(db)
-    await mongo.drop_database(db.name)
+    async with scratch_database(mongo, "sla", ensure_indexes) as db:
+        yield SlaStore(db)
 
 
 def case(n: int, start: datetime = NOW) -> RoutingCase:

@@ -6,7 +6,6 @@ suite pins the subset the code uses, so the same tests pass on a real MongoDB.
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -16,6 +15,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from contracts.text import Instant
 from runtime.store import Document
+from tests.integration.scratch import scratch_database
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
@@ -23,9 +23,8 @@ NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def col(mongo: AsyncMongoClient[Document]):  # type: ignore[no-untyped-def]
-    db = mongo[f"conf_{uuid.uuid4().hex[:10]}"]
-    yield db["docs"]
-    await mongo.drop_database(db.name)
+    async with scratch_database(mongo, "conf") as db:
+        yield db["docs"]
 
 
 async def test_insert_refuses_a_taken_id_with_code_11000(col) -> None:  # type: ignore[no-untyped-def]
