@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import random
 import signal
 import sys
@@ -110,6 +111,7 @@ class BenchStack(Stack):
         if self.store is not None:
             self.store.terminate()
             self.store.wait(10)
+            shutil.rmtree(self.workdir / "nx", ignore_errors=True)  # ~36 MB a run; logs stay
 
 
 def cpu_s(pid: int) -> float:
