@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -16,6 +16,19 @@ DEV_STAFF_KEYS = {"dev-staff": "dev-only-staff-key-not-for-production-0001"}
 DEV_LINK_KEYS = {"dev-links": "dev-only-link-key-not-for-production-00001"}
 DEV_SECRETS_KEY = "ZGV2LW9ubHktc2VjcmV0cy1rZXktbm90LWZvci1wcm8="
 """Public values, so ``make up`` and the tests need no configuration; production refuses them."""
+
+
+def consumer_linger(default_ms: float) -> Any:
+    """``consumer_linger_ms`` with a service's own default: a service whose consumed
+    messages nobody waits on (routing's cases, feedback's facts) lingers longer (#20)."""
+    return Field(
+        default=default_ms,
+        ge=0,
+        le=1000,
+        description="How long a consumed message's load or write waits to share one store "
+        "command with others, in collections that allow it (intake's tickets, routing's cases, "
+        "feedback's facts and pulses); a request someone waits on never waits; 0 turns it off.",
+    )
 
 
 class Settings(BaseSettings):
@@ -83,14 +96,7 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a process serves a tenant's configuration from memory.",
     )
-    consumer_linger_ms: float = Field(
-        default=20.0,
-        ge=0,
-        le=1000,
-        description="How long a consumed message's load or write waits to share one store "
-        "command with others, in collections that allow it (intake's tickets, routing's cases, "
-        "feedback's facts and pulses); a request someone waits on never waits; 0 turns it off.",
-    )
+    consumer_linger_ms: float = consumer_linger(20.0)
     gc_young_threshold: int = Field(
         default=10_000,
         ge=0,

@@ -12,7 +12,7 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from runtime.settings import Settings
+from runtime.settings import Settings, consumer_linger
 from services.feedback.domain.surveys import SURVEY_TTL
 
 
@@ -20,6 +20,7 @@ class FeedbackSettings(Settings):
     model_config = SettingsConfigDict(env_prefix="TRIPCARE_", extra="ignore", populate_by_name=True)
 
     service: str = "feedback"
+    consumer_linger_ms: float = consumer_linger(200.0)
     nps_cadence_days: float = Field(
         default=90,
         ge=0,

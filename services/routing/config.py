@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import Field
 
-from runtime.settings import ServiceSettings, Settings
+from runtime.settings import ServiceSettings, Settings, consumer_linger
 from services.routing.assignment.dispatch import DispatchSettings
 from services.routing.care.domain.suppliers import Partner, SupplierSettings
 from services.routing.sla.scheduler import SlaSettings
@@ -21,6 +21,7 @@ from services.routing.sla.scheduler import SlaSettings
 
 class RoutingSettings(ServiceSettings):
     service: str = "routing"
+    consumer_linger_ms: float = consumer_linger(100.0)
 
     sla_poll_interval_s: float | None = Field(
         default=None,
