@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from contracts.events import ReplyChannel
 from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames
-from runtime.settings import ServiceSettings
+from runtime.settings import ServiceSettings, consumer_linger
 from services.notify.domain.rate_limit import RateLimit
 from services.notify.domain.recipients import Directory
 from services.notify.domain.retry import RetryPolicy
@@ -46,6 +46,7 @@ class SmsProvider(BaseModel):
 
 class NotifySettings(ServiceSettings):
     service: str = "notify"
+    consumer_linger_ms: float = consumer_linger(100.0)
 
     gateways: dict[ReplyChannel, Gateway] = Field(
         default_factory=dict,

@@ -20,7 +20,7 @@ from services.notify.service import Notifier
 def bootstrap(settings: NotifySettings | None = None) -> FastAPI:
     settings = settings or NotifySettings()
     runtime = ServiceRuntime(settings, outbox_collections=[store.DELIVERIES])
-    deliveries = runtime.repository(store.DELIVERIES, Delivery)
+    deliveries = runtime.repository(store.DELIVERIES, Delivery, linger=True)
     renderer = Renderer(team_names=settings.teams)
     channels = Channels(settings, runtime.clock, mail_domain=settings.mail_domain)
     sms.install(channels, settings.sms)

@@ -44,8 +44,12 @@ class Notifier:
         self._on_pending = on_pending
         self._phone_region = phone_region
 
-    async def notify(self, envelope: Envelope[Any]) -> list[Delivery]:
-        """One delivery per person the event concerns; a redelivered event adds none."""
+    async def notify(self, envelope: Envelope[Any], *, patient: bool = True) -> list[Delivery]:
+        """One delivery per person the event concerns; a redelivered event adds none.
+
+        ``patient``: the deliveries' insert may wait ``consumer_linger_ms`` to share one
+        store command with others; the acknowledgement, which a traveller and intake's
+        admission wait on, does not (it takes the waiting ones along)."""
         added = []
         region = self._phone_region(envelope.tenant_id)
         for notice in notices_for(envelope.payload, envelope.tenant_id, self.directory):
@@ -59,7 +63,7 @@ class Notifier:
                 now=self.clock.now(),
                 skipped=route.skipped,
             )
-            if await self._add(delivery, envelope):
+            if await self._add(delivery, envelope, patient=patient):
                 added.append(delivery)
         return added
 
@@ -67,13 +71,13 @@ class Notifier:
         """A channel gave up: the same message goes to the next channel of the route."""
         failed = await self.deliveries.get(envelope.tenant_id, envelope.payload.notification_id)
         following = failed.next_delivery(self.clock.now()) if failed else None
-        if following is None or not await self._add(following, envelope):
+        if following is None or not await self._add(following, envelope, patient=True):
             return None
         return following
 
-    async def _add(self, delivery: Delivery, cause: Envelope[Any]) -> bool:
+    async def _add(self, delivery: Delivery, cause: Envelope[Any], *, patient: bool) -> bool:
         try:
-            await self.deliveries.add(delivery, cause)
+            await self.deliveries.add(delivery, cause, patient=patient)
         except AlreadyExists:
             return False
         if delivery.status is DeliveryStatus.PENDING:

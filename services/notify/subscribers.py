@@ -24,7 +24,7 @@ async def ticket_acknowledged(
 ) -> None:
     """Taken up now: how long it waited is intake's admission signal (``runtime.lag_reports``)."""
     lags.taken_up(envelope.payload.acknowledged_at)
-    await notifier.notify(envelope)
+    await notifier.notify(envelope, patient=False)
 
 
 async def ticket_routed(envelope: Envelope[events.TicketRouted], notifier: NotifierDep) -> None:

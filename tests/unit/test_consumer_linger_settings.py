@@ -1,7 +1,7 @@
 """How long a consumed message's store operation waits for company is one setting,
 ``TRIPCARE_CONSUMER_LINGER_MS``, whose default is each service's own: short where an
 HTTP request may join the batch (intake), longer where nobody waits on the consumer
-(routing's cases, feedback's facts)."""
+(routing's cases, notify's notices but the acknowledgement, feedback's facts)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from runtime.settings import Settings
 from services.feedback.config import FeedbackSettings
+from services.notify.config import NotifySettings
 from services.routing.config import RoutingSettings
 
 
@@ -17,6 +18,7 @@ def test_each_service_has_its_own_default() -> None:
     assert Settings().consumer_linger_ms == 20
     assert RoutingSettings().consumer_linger_ms == 100
     assert FeedbackSettings().consumer_linger_ms == 200
+    assert NotifySettings().consumer_linger_ms == 100
 
 
 def test_the_environment_sets_it_for_every_service(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,9 @@ channel hands over to the next one once, however often its failure is delivered.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from faststream.rabbit import TestRabbitBroker
 
 from contracts import events
@@ -12,6 +15,7 @@ from contracts.envelope import Envelope, Event
 from contracts.events import ReplyChannel, Traveller
 from runtime.clock import FakeClock
 from runtime.lag_reports import LagReporter
+from runtime.store import Repository
 from services.notify import subscribers
 from services.notify.domain.delivery import Delivery, DeliveryStatus, delivery_id
 from services.notify.domain.outcome import Outcome
@@ -19,7 +23,7 @@ from services.notify.domain.retry import RetryPolicy
 from services.notify.render import Renderer
 from services.notify.service import Notifier
 from tests.factories import T0
-from tests.fakes import RecordingOutbox
+from tests.fakes import FakeDatabase, RecordingOutbox
 from tests.unit.test_handlers import body, make_bus, repository
 
 TRAVELLER = Traveller(
@@ -79,3 +83,52 @@ async def test_a_push_delivery_is_created_once_and_falls_back_once() -> None:
     assert sms is not None
     assert (sms.fallback_of, sms.address, sms.status) == (wecom_id, "+8613800000000", "pending")
     assert len(wakes) == 2
+
+
+class PatienceSpy(Repository[Delivery]):
+    """Notes whether each delivery's insert may wait for company (``patient``)."""
+
+    def __init__(self, outbox: RecordingOutbox) -> None:
+        super().__init__(FakeDatabase(), "docs", Delivery, outbox, FakeClock(T0))  # type: ignore[arg-type]
+        self.inserts: list[tuple[str, bool]] = []
+
+    async def add(
+        self, aggregate: Delivery, cause: Envelope[Any] | None = None, *, patient: bool = False
+    ) -> None:
+        self.inserts.append((aggregate.template, patient))
+        await super().add(aggregate, cause, patient=patient)
+
+
+async def test_only_the_acknowledgement_is_inserted_at_once() -> None:
+    """The traveller and intake's admission wait on the acknowledgement; a routed notice
+    may wait ``consumer_linger_ms`` to share the store command with others."""
+    bus = make_bus("notify")
+    deliveries = PatienceSpy(RecordingOutbox())
+    notifier = Notifier(deliveries, Renderer(), FakeClock(T0))
+    subscribers.register(bus, notifier, LagReporter(bus, FakeClock(T0)))
+    traveller = Traveller(id="trav-2", language="en")
+    acknowledged = events.TicketAcknowledged(
+        ticket_id="TC-1",
+        channel=events.Channel.IN_APP,
+        traveller=traveller,
+        tracking_url="https://t/x",
+        acknowledged_at=T0,
+    )
+    routed = events.TicketRouted(
+        ticket_id="TC-1",
+        traveller=traveller,
+        queue="general",
+        priority=events.Priority.NORMAL,
+        first_response_due=T0 + timedelta(minutes=30),
+        resolution_due=T0 + timedelta(hours=24),
+        reason="default",
+        routed_at=T0,
+    )
+
+    async with TestRabbitBroker(bus.broker) as broker:
+        for event, message_id in ((acknowledged, "ack-1"), (routed, "routed-1")):
+            await broker.publish(
+                body(event, message_id), exchange=bus.events_exchange, routing_key=event.schema_name
+            )
+
+    assert deliveries.inserts == [("ticket_acknowledged", False), ("ticket_routed", True)]
