@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import random
+import shutil
 import signal
 import sys
 import tempfile
