@@ -66,6 +66,8 @@ def build_care(runtime: ServiceRuntime, settings: SupplierSettings) -> Proactive
         disruptions=runtime.repository(care_store.DISRUPTIONS, Disruption),
         incidents=runtime.repository(care_store.INCIDENTS, TenantIncident),
         affected=runtime.repository(care_store.AFFECTED, AffectedTraveller),
+        linger_s=runtime.consumer_linger_s,
+        observers=runtime.batch_observer,
     )
     reports = runtime.repository(care_store.SUPPLIER_REPORTS, SupplierReport)
     partners = PartnerSecrets(
@@ -115,6 +117,7 @@ def bootstrap(shared: Settings | None = None) -> FastAPI:
     async def start_up(db: AsyncDatabase[Document]) -> None:
         await store.ensure_indexes(db)
         await care_store.ensure_indexes(db)
+        await care.store.index_history(runtime.clock.now())
         await sla_store.ensure_indexes(db)
         await router.start()
 

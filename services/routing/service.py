@@ -27,8 +27,7 @@ from services.routing.assignment.domain.agents import Assignment, choose_agent
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import Rule, select_queue
 from services.routing.assignment.slots import AgentSlots
-from services.routing.care.domain.trips import Itinerary
-from services.routing.care.service import ProactiveCare
+from services.routing.care.service import CareView, ProactiveCare
 from services.routing.classifier import classify, triage_view, warm_model
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.corrections import corrected_category, correction_for
@@ -102,14 +101,17 @@ class Router:
         answer, query = await classify(self.model, self.kb.embed_query, case.contact_text(opened))
         triage = triage_view(answer)
         case.take_opening(opened, triage)
+        care = (  # one read: urgency, the SLA clocks' calendar and the incident it joins
+            await self.care.about(
+                case.tenant_id, opened.traveller.id, opened.references, patient=True
+            )
+            if self.care
+            else CareView()
+        )
         if case.routable:
             now = self.clock.now()
             policy = await self.store.policy(case.tenant_id)
-            trips = (  # one read of the bookings: urgency now, the SLA clocks' calendar below
-                await self.care.itinerary(case.tenant_id, opened.traveller.id)
-                if self.care
-                else Itinerary()
-            )
+            trips = care.itinerary
             priority, note = self._priority(case, policy, trips.departs_in)
             articles = await self.kb.articles_for(case.tenant_id)
             refusal = bot_refusal(
@@ -138,7 +140,7 @@ class Router:
                 await self.slots.reserve(case, route.assignment)
                 case.route(route, opened.opened_at, now)
         if self.care:  # before the case commits: a redelivery after a crash still links it
-            await self.care.cluster(envelope)
+            await self.care.cluster(envelope, care)
         await self._commit(case, envelope, fresh)
         if case.waiting_for_agent:  # an agent may have freed a slot while it was routed
             self.wake_dispatch(case.tenant_id)

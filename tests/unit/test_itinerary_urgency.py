@@ -3,7 +3,7 @@ than a week ahead, and a contact naming a disrupted flight joins its incident.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -124,14 +124,16 @@ async def test_a_new_ticket_reads_the_travellers_bookings_once(
         care=care,
     )
     await book(care, "flying", -timedelta(hours=1), lasts=timedelta(hours=12))
-    reads: list[str] = []
-    trips_of = care.store.trips_of
+    reads: list[str | None] = []
+    care_of = care.store.care_of
 
-    async def counted(tenant_id: str, traveller_id: str, now: datetime) -> list[Trip]:
+    async def counted(
+        tenant_id: str, traveller_id: str | None, *args: Any, **kwargs: Any
+    ) -> tuple[list[Trip], list[Disruption]]:
         reads.append(traveller_id)
-        return await trips_of(tenant_id, traveller_id, now)
+        return await care_of(tenant_id, traveller_id, *args, **kwargs)
 
-    monkeypatch.setattr(care.store, "trips_of", counted)
+    monkeypatch.setattr(care.store, "care_of", counted)
     ticket = await desk.open(TEXT, traveller=Traveller(id="flying", language="en"))
 
     assert reads == ["flying"]

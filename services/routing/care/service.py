@@ -13,6 +13,8 @@ import asyncio
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
@@ -27,6 +29,7 @@ from runtime import webhook_signature
 from runtime.clock import Clock
 from runtime.errors import validation_detail
 from runtime.store import AlreadyExists, Repository
+from services.routing.care.domain.care_keys import disruption_entries, trip_entries
 from services.routing.care.domain.incidents import (
     AffectedTraveller,
     Candidate,
@@ -50,6 +53,15 @@ from services.routing.care.store import (
 log = logging.getLogger(__name__)
 FAN_OUT_CONCURRENCY = 16
 CLUSTERED_REFERENCES = frozenset({ReferenceKind.FLIGHT, ReferenceKind.TRAIN})
+
+
+@dataclass(frozen=True)
+class CareView:
+    """What one read of a new ticket's care keys says (``ProactiveCare.about``)."""
+
+    itinerary: Itinerary = field(default_factory=Itinerary)
+    trips: list[Trip] = field(default_factory=list)
+    disruptions: list[Disruption] = field(default_factory=list)
 
 
 class SupplierEventIn(BaseModel):
@@ -146,6 +158,9 @@ class ProactiveCare:
 
     async def booking_upserted(self, envelope: Envelope[events.BookingUpserted]) -> None:
         booking = envelope.payload
+        planned = Trip.blank(envelope.tenant_id, booking)
+        planned.upsert(booking)
+        await self.store.index(trip_entries(planned))  # its care key before the trip
         await self.store.trips.upsert(
             envelope,
             Trip.key(envelope.tenant_id, booking.booking_id),
@@ -162,13 +177,29 @@ class ProactiveCare:
             lambda trip: trip.cancel(cancelled),
         )
 
-    async def itinerary(self, tenant_id: str, traveller_id: str | None) -> Itinerary:
-        """The traveller's next departure and whether they travel now: one read of their
-        bookings for both (routing used to read them once for each, #20)."""
-        if traveller_id is None:
-            return Itinerary()
+    async def about(
+        self,
+        tenant_id: str,
+        traveller_id: str | None,
+        references: Iterable[events.BookingReference] = (),
+        *,
+        patient: bool = False,
+    ) -> CareView:
+        """The traveller's live bookings and the open disruptions of the flights and trains
+        named, from one read of their care keys (#20); ``patient``: a consumed message's
+        read, which may wait for other cases' company."""
+        named = sorted(
+            {normal_reference(r.value) for r in references if r.kind in CLUSTERED_REFERENCES}
+        )
         now = self.clock.now()
-        return Itinerary.of(await self.store.trips_of(tenant_id, traveller_id, now), now)
+        trips, disruptions = await self.store.care_of(
+            tenant_id, traveller_id, named, now, patient=patient
+        )
+        return CareView(Itinerary.of(trips, now), trips, disruptions)
+
+    async def itinerary(self, tenant_id: str, traveller_id: str | None) -> Itinerary:
+        """The traveller's next departure and whether they travel now, from one read."""
+        return (await self.about(tenant_id, traveller_id)).itinerary
 
     async def departs_in(self, tenant_id: str, traveller_id: str | None) -> timedelta | None:
         """Time to the traveller's next departure, from the itinerary (urgency, issue #8)."""
@@ -200,6 +231,7 @@ class ProactiveCare:
                 },
             )
             return
+        await self.store.index(disruption_entries(Disruption.blank(status, kind)))
         await self.store.disruptions.upsert(
             envelope,
             Disruption.blank(status, kind).id,
@@ -283,23 +315,24 @@ class ProactiveCare:
 
     # ------------------------------------------------------------------ clustering
 
-    async def cluster(self, envelope: Envelope[events.TicketOpened]) -> str | None:
+    async def cluster(
+        self, envelope: Envelope[events.TicketOpened], care: CareView | None = None
+    ) -> str | None:
         """Link a traveller's new ticket to the open incident about the flight or train it
-        names; returns the incident id. Proactive tickets are linked at birth."""
+        names; returns the incident id. Proactive tickets are linked at birth. ``care``:
+        what ``about`` already read for this ticket."""
         opened = envelope.payload
         if opened.proactive or opened.incident_id:
             return opened.incident_id
-        references = sorted(
-            {normal_reference(r.value) for r in opened.references if r.kind in CLUSTERED_REFERENCES}
-        )
-        if not references:
-            return None
-        now = self.clock.now()
-        open_ones = await self.store.open_disruptions(references, now)
-        if not open_ones:
+        if not any(r.kind in CLUSTERED_REFERENCES for r in opened.references):
             return None
         tenant_id = envelope.tenant_id
-        own = await self.store.trips_of(tenant_id, opened.traveller.id, now)
+        if care is None:
+            care = await self.about(tenant_id, opened.traveller.id, opened.references)
+        open_ones, own = care.disruptions, care.trips
+        if not open_ones:
+            return None
+        now = self.clock.now()
         chosen = choose_incident(
             [
                 Candidate(

@@ -8,15 +8,27 @@ belongs to no tenant. Everything they return is written back per tenant.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from runtime.clock import epoch_ms
+from runtime.shared_commands import SharedFind, SharedWrites
 from runtime.store import Document, Repository
+from runtime.store_batches import Observers
+from services.routing.care.domain.care_keys import (
+    Entry,
+    disruption_entries,
+    live,
+    reference_key,
+    traveller_key,
+    trip_entries,
+)
 from services.routing.care.domain.incidents import AffectedTraveller, Disruption, TenantIncident
 from services.routing.care.domain.suppliers import SUPPLIER_SCOPE
 from services.routing.care.domain.trips import Trip, TripStatus, segment_key
@@ -29,6 +41,9 @@ SUPPLIER_REPORTS = "supplier_reports"
 UNKNOWN_EVENTS = "supplier_unknown_events"
 NONCES = "supplier_nonces"
 PARTNERS = "supplier_partners"
+CARE_KEYS = "care_keys"
+KEYED_MARK = "meta|keyed"
+"""Present once every trip and disruption stored before care keys existed has its keys."""
 NONCE_KEEP = timedelta(minutes=15)
 """Longer than the replay window, so a replay is caught for as long as it could verify."""
 OUTBOX_COLLECTIONS = (DISRUPTIONS, INCIDENTS, AFFECTED, SUPPLIER_REPORTS)
@@ -37,12 +52,11 @@ OUTBOX_COLLECTIONS = (DISRUPTIONS, INCIDENTS, AFFECTED, SUPPLIER_REPORTS)
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     await db[TRIPS].create_index([("keys", 1), ("status", 1)])
     await db[TRIPS].create_index([("tenant_id", 1), ("traveller.id", 1), ("ends_ms", 1)])
-    # nx-27017 answers a traveller's trips (every contact's itinerary) only from a
+    # nx-27017 answers a traveller's trips (the staff API's view of them) only from a
     # single-field index: 0.7 ms instead of 31 ms at 20,000 trips (docs/architecture.md).
+    # A new ticket's lookups (its traveller's trips, the open disruptions it names) go by
+    # ``care_keys`` instead: one ``_id`` read shared by the cases routed together.
     await db[TRIPS].create_index("traveller.id")
-    await db[DISRUPTIONS].create_index([("reference", 1), ("open_until_ms", 1)])
-    # Likewise the open disruptions a contact names: 0.7 ms instead of 4.8 ms at 5,000.
-    await db[DISRUPTIONS].create_index("reference")
     await db[INCIDENTS].create_index([("tenant_id", 1), ("updated_at", -1)])
     await db[AFFECTED].create_index([("tenant_id", 1), ("incident_id", 1)])
     await db[UNKNOWN_EVENTS].create_index("received_at")
@@ -62,12 +76,92 @@ class CareStore:
         disruptions: Repository[Disruption],
         incidents: Repository[TenantIncident],
         affected: Repository[AffectedTraveller],
+        linger_s: float = 0.0,
+        observers: Observers | None = None,
     ) -> None:
+        """``linger_s``: how long a patient care lookup waits to share its reads."""
         self.db = db
         self.trips = trips
         self.disruptions = disruptions
         self.incidents = incidents
         self.affected = affected
+        self.keys = db[CARE_KEYS]
+        self._key_reads = _by_ids(self.keys, "reads", linger_s, observers)
+        self._key_writes = SharedWrites(self.keys, name="writes", observers=observers)
+        self._trip_reads = _by_ids(trips.collection, "by-id", linger_s, observers)
+        self._disruption_reads = _by_ids(disruptions.collection, "by-id", linger_s, observers)
+
+    # ------------------------------------------------------------------ care keys
+
+    async def index(self, entries: Iterable[Entry]) -> None:
+        """Add members to their keys (idempotent), before the documents they lead to."""
+        await self._key_writes.write(
+            [
+                UpdateOne({"_id": key}, {"$addToSet": {"members": member}}, upsert=True)
+                for key, member in sorted(set(entries))
+            ]
+        )
+
+    async def care_of(
+        self,
+        tenant_id: str,
+        traveller_id: str | None,
+        references: Sequence[str],
+        now: datetime,
+        *,
+        patient: bool = False,
+    ) -> tuple[list[Trip], list[Disruption]]:
+        """The traveller's bookings not over yet and the open disruptions of these
+        references: one read of their keys, then of the documents they list, if any."""
+        mine = traveller_key(tenant_id, traveller_id) if traveller_id else None
+        wanted = tuple(sorted({*([mine] if mine else []), *map(reference_key, references)}))
+        if not wanted:
+            return [], []
+        members = {
+            doc["_id"]: doc.get("members", [])
+            for doc in await self._key_reads.find(wanted, patient=patient)
+        }
+        now_ms = epoch_ms(now)
+        trip_ids = tuple(live(members.get(mine, []), now_ms)) if mine else ()
+        disruption_ids = tuple(
+            sorted({i for r in references for i in live(members.get(reference_key(r), []), now_ms)})
+        )
+        trips = [
+            trip
+            for trip in map(Trip.model_validate, await self._found(self._trip_reads, trip_ids))
+            if (trip.tenant_id, trip.traveller.id) == (tenant_id, traveller_id)
+            and trip.ends_ms >= now_ms
+        ]
+        found = await self._found(self._disruption_reads, disruption_ids)
+        disruptions = [
+            d
+            for d in map(Disruption.model_validate, found)
+            if d.tenant_id == SUPPLIER_SCOPE
+            and d.reference in references
+            and d.open_until_ms >= now_ms
+        ]
+        return trips, disruptions
+
+    @staticmethod
+    async def _found(reads: SharedFind[tuple[str, ...]], ids: tuple[str, ...]) -> list[Document]:
+        return sorted(await reads.find(ids), key=lambda doc: str(doc["_id"])) if ids else []
+
+    async def index_history(self, now: datetime) -> int:
+        """Key the live trips and disruptions stored before care keys existed, once."""
+        if await self.keys.find_one({"_id": KEYED_MARK}) is not None:
+            return 0
+        entries: list[Entry] = []
+        since = epoch_ms(now)
+        async for doc in self.trips.collection.find({"ends_ms": {"$gte": since}}):
+            entries += trip_entries(Trip.model_validate(doc))
+        async for doc in self.disruptions.collection.find({"open_until_ms": {"$gte": since}}):
+            entries += disruption_entries(Disruption.model_validate(doc))
+        for start in range(0, len(entries), HISTORY_BATCH):
+            await self.index(entries[start : start + HISTORY_BATCH])
+        await self.keys.update_one({"_id": KEYED_MARK}, {"$set": {"members": []}}, upsert=True)
+        return len(entries)
+
+    # ------------------------------------------------------------------ queries
 
     async def trips_on(self, resource: str, reference: str, day: Any) -> list[Trip]:
         """Every active booking, of every tenant, holding this segment on this date."""
@@ -98,19 +192,6 @@ class CareStore:
             }
         )
         return [Trip.model_validate(doc) async for doc in cursor]
-
-    async def open_disruptions(self, references: Sequence[str], now: datetime) -> list[Disruption]:
-        """A contact usually names one reference: asked by equality, the read uses an index
-        on nx-27017, where ``$in`` scans every disruption ever kept (docs/architecture.md)."""
-        names: Any = references[0] if len(references) == 1 else {"$in": list(references)}
-        cursor = self.disruptions.collection.find(
-            {
-                "tenant_id": SUPPLIER_SCOPE,
-                "reference": names,
-                "open_until_ms": {"$gte": epoch_ms(now)},
-            }
-        )
-        return [Disruption.model_validate(doc) async for doc in cursor]
 
     async def incidents_of(self, tenant_id: str, limit: int) -> list[TenantIncident]:
         cursor = (
@@ -143,3 +224,23 @@ class CareStore:
             await self.db[NONCES].insert_one({"_id": nonce, "created_at": now})
         except DuplicateKeyError as exc:
             raise Replayed(nonce) from exc
+
+
+HISTORY_BATCH = 500
+
+
+def _by_ids(
+    collection: AsyncCollection[Document],
+    name: str,
+    linger_s: float,
+    observers: Observers | None,
+) -> SharedFind[tuple[str, ...]]:
+    """Callers asking for documents by ``_id`` share one ``$in`` read."""
+    return SharedFind(
+        collection,
+        query=lambda wanted: {"_id": {"$in": sorted({i for ids in wanted for i in ids})}},
+        matches=lambda ids, doc: doc["_id"] in ids,
+        name=name,
+        linger_s=linger_s,
+        observers=observers,
+    )

@@ -164,8 +164,7 @@ class Disruption(Aggregate):
         self.kind, self.details, self.partner = kind, dict(status.details), status.partner
         self.opened_at = self.opened_at or now
         self.updated_at = now
-        end_of_day = datetime.combine(self.service_date, datetime.min.time(), tzinfo=now.tzinfo)
-        self.open_until_ms = epoch_ms(end_of_day + timedelta(days=1) + OPEN_AFTER_SERVICE)
+        self.open_until_ms = open_until_ms(self.service_date)
         if why is not None:
             self.revision += 1
             self.told = after
@@ -190,6 +189,13 @@ class Disruption(Aggregate):
             summary=summary_of(self.kind, self.reference, self.service_date, self.details),
             reported_at=self.updated_at or self.opened_at or datetime.min.replace(tzinfo=UTC),
         )
+
+
+def open_until_ms(service_date: date) -> int:
+    """When a disruption of this service date stops taking contacts: the end of that day
+    (UTC) plus ``OPEN_AFTER_SERVICE``; known before any report is applied (care keys)."""
+    end_of_day = datetime.combine(service_date, datetime.min.time(), tzinfo=UTC)
+    return epoch_ms(end_of_day + timedelta(days=1) + OPEN_AFTER_SERVICE)
 
 
 class TenantIncident(Aggregate):

@@ -1,0 +1,59 @@
+"""The keys a new ticket's care lookups go by (#20): one read by ``_id`` answers both a
+traveller's bookings and the open disruptions of the flights and trains they name.
+
+nx-27017 answers a query on any field but ``_id`` one caller at a time (``$in`` and
+``$or`` on another field scan the collection), so beside trips and disruptions routing
+keeps one document per traveller and per reference, listing the bookings or disruptions
+that may concern it as members ``"<until, 13 digits>|<id>"``. A member is added before
+every write of its document, with what that write stores, and is never changed: a trip
+whose end moves gets a second member. A reader keeps the members not over yet, fetches
+those documents by ``_id`` and checks each against the filter it stands for, so a stale
+member costs a read, never a wrong answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from services.routing.care.domain.incidents import Disruption, open_until_ms
+from services.routing.care.domain.trips import Trip
+
+UNTIL_DIGITS = 13
+Entry = tuple[str, str]
+"""A key's ``_id`` and one member to add to it."""
+
+
+def traveller_key(tenant_id: str, traveller_id: str) -> str:
+    return f"traveller|{tenant_id}|{traveller_id}"
+
+
+def reference_key(reference: str) -> str:
+    return f"reference|{reference}"
+
+
+def member(until_ms: int, document_id: str) -> str:
+    return f"{max(until_ms, 0):0{UNTIL_DIGITS}d}|{document_id}"
+
+
+def live(members: Iterable[str], now_ms: int) -> list[str]:
+    """The ids of the members not over at ``now_ms``, each once, sorted."""
+    ids = set()
+    for entry in members:
+        until, _, document_id = entry.partition("|")
+        if until.isdigit() and int(until) >= now_ms and document_id:
+            ids.add(document_id)
+    return sorted(ids)
+
+
+def trip_entries(trip: Trip) -> list[Entry]:
+    """A booking with no segment never ends after now: nobody's itinerary needs it."""
+    if trip.ends_ms <= 0:
+        return []
+    return [(traveller_key(trip.tenant_id, trip.traveller.id), member(trip.ends_ms, trip.id))]
+
+
+def disruption_entries(disruption: Disruption) -> list[Entry]:
+    """Its close follows from its service date alone, so a report's write is keyed before
+    the report is applied."""
+    until = open_until_ms(disruption.service_date)
+    return [(reference_key(disruption.reference), member(until, disruption.id))]
