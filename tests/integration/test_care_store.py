@@ -15,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from contracts.events import Channel, Traveller
 from runtime.clock import FakeClock, epoch_ms
 from runtime.store import Document, Repository
+from services.routing.care import store as care_store_module
 from services.routing.care.domain.care_keys import disruption_entries, trip_entries
 from services.routing.care.domain.incidents import AffectedTraveller, Disruption, TenantIncident
 from services.routing.care.domain.suppliers import SUPPLIER_SCOPE
@@ -182,8 +183,9 @@ async def test_cases_looking_at_once_share_one_read_of_the_keys(
 
 
 async def test_what_was_stored_before_care_keys_is_keyed_once_at_start(
-    db: AsyncDatabase[Document],
+    db: AsyncDatabase[Document], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(care_store_module, "HISTORY_BATCH", 1)  # a write per entry
     await keep(
         db,
         None,

@@ -8,7 +8,7 @@ belongs to no tenant. Everything they return is written back per tenant.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -147,19 +147,27 @@ class CareStore:
         return sorted(await reads.find(ids), key=lambda doc: str(doc["_id"])) if ids else []
 
     async def index_history(self, now: datetime) -> int:
-        """Key the live trips and disruptions stored before care keys existed, once."""
+        """Key the live trips and disruptions stored before care keys existed, once, a
+        batch at a time (a deployment may hold millions of bookings)."""
         if await self.keys.find_one({"_id": KEYED_MARK}) is not None:
             return 0
-        entries: list[Entry] = []
-        since = epoch_ms(now)
-        async for doc in self.trips.collection.find({"ends_ms": {"$gte": since}}):
-            entries += trip_entries(Trip.model_validate(doc))
-        async for doc in self.disruptions.collection.find({"open_until_ms": {"$gte": since}}):
-            entries += disruption_entries(Disruption.model_validate(doc))
-        for start in range(0, len(entries), HISTORY_BATCH):
-            await self.index(entries[start : start + HISTORY_BATCH])
+        keyed, batch = 0, []
+        async for entry in self._stored_entries(epoch_ms(now)):
+            batch.append(entry)
+            if len(batch) >= HISTORY_BATCH:
+                await self.index(batch)
+                keyed, batch = keyed + len(batch), []
+        await self.index(batch)
         await self.keys.update_one({"_id": KEYED_MARK}, {"$set": {"members": []}}, upsert=True)
-        return len(entries)
+        return keyed + len(batch)
+
+    async def _stored_entries(self, since_ms: int) -> AsyncIterator[Entry]:
+        async for doc in self.trips.collection.find({"ends_ms": {"$gte": since_ms}}):
+            for entry in trip_entries(Trip.model_validate(doc)):
+                yield entry
+        async for doc in self.disruptions.collection.find({"open_until_ms": {"$gte": since_ms}}):
+            for entry in disruption_entries(Disruption.model_validate(doc)):
+                yield entry
 
     # ------------------------------------------------------------------ queries
 
