@@ -20,7 +20,7 @@ class FeedbackSettings(Settings):
     model_config = SettingsConfigDict(env_prefix="TRIPCARE_", extra="ignore", populate_by_name=True)
 
     service: str = "feedback"
-    consumer_linger_ms: float = consumer_linger(200.0)
+    consumer_linger_ms: float = consumer_linger(100.0)
     nps_cadence_days: float = Field(
         default=90,
         ge=0,

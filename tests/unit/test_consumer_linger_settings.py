@@ -17,7 +17,7 @@ from services.routing.config import RoutingSettings
 def test_each_service_has_its_own_default() -> None:
     assert Settings().consumer_linger_ms == 20
     assert RoutingSettings().consumer_linger_ms == 100
-    assert FeedbackSettings().consumer_linger_ms == 200
+    assert FeedbackSettings().consumer_linger_ms == 100
     assert NotifySettings().consumer_linger_ms == 100
 
 
