@@ -9,7 +9,8 @@ case. Here callers of one lookup queue up and one command answers them all:
   (``query``); each caller gets the documents its own request ``matches``, as if
   it had sent its own filter. A read starts after the requests it answers were
   queued, so it sees every write that finished before them (a revoked key is
-  refused at once, as with a read of its own).
+  refused at once, as with a read of its own). ``shared_by_ids`` is the common case:
+  each caller asks for some ``_id``s (intake's ticket keys, routing's care keys).
 - ``SharedWrites``: one unordered ``bulk_write`` for writes whose order does not
   matter (upserts by ``_id`` with ``$set`` or ``$addToSet``, deletes by ``_id``).
   Requests with the same ``key`` never share a command. A caller whose writes
@@ -76,6 +77,24 @@ class SharedFind(Generic[K]):
                     mine.append(copy.deepcopy(doc) if id(doc) in given else doc)
                     given.add(id(doc))
             pending.resolve(mine)
+
+
+def shared_by_ids(
+    collection: AsyncCollection[Document],
+    *,
+    name: str,
+    linger_s: float = 0.0,
+    observers: Observers | None = None,
+) -> SharedFind[tuple[str, ...]]:
+    """Callers each asking for the documents of some ``_id``s share one ``$in`` read."""
+    return SharedFind(
+        collection,
+        query=lambda wanted: {"_id": {"$in": sorted({i for ids in wanted for i in ids})}},
+        matches=lambda ids, doc: doc["_id"] in ids,
+        name=name,
+        linger_s=linger_s,
+        observers=observers,
+    )
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,7 +21,7 @@ from contracts.events import Channel
 from contracts.text import Instant
 from runtime.clock import Clock
 from runtime.gateway_auth import GatewayScope
-from runtime.shared_commands import SharedFind, SharedWrites
+from runtime.shared_commands import SharedFind, SharedWrites, shared_by_ids
 from runtime.store import Document, Repository
 from runtime.store_batches import Observers
 from services.intake.domain import Ticket, TicketStatus
@@ -152,13 +152,7 @@ class TicketStore:
     def __init__(self, repository: Repository[Ticket], observers: Observers | None = None) -> None:
         self.repo = repository
         self.keys: AsyncCollection[Document] = repository.collection.database[TICKET_KEYS]
-        self._key_reads: SharedFind[tuple[str, ...]] = SharedFind(
-            self.keys,
-            query=lambda wanted: {"_id": {"$in": sorted({k for keys in wanted for k in keys})}},
-            matches=lambda keys, doc: doc["_id"] in keys,
-            name="reads",
-            observers=observers,
-        )
+        self._key_reads = shared_by_ids(self.keys, name="reads", observers=observers)
         self._key_writes = SharedWrites(self.keys, name="writes", observers=observers)
 
     async def candidates(

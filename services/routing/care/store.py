@@ -13,12 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import UpdateOne
-from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from runtime.clock import epoch_ms
-from runtime.shared_commands import SharedFind, SharedWrites
+from runtime.shared_commands import SharedFind, SharedWrites, shared_by_ids
 from runtime.store import Document, Repository
 from runtime.store_batches import Observers
 from services.routing.care.domain.care_keys import (
@@ -44,6 +43,7 @@ PARTNERS = "supplier_partners"
 CARE_KEYS = "care_keys"
 KEYED_MARK = "meta|keyed"
 """Present once every trip and disruption stored before care keys existed has its keys."""
+HISTORY_BATCH = 500
 NONCE_KEEP = timedelta(minutes=15)
 """Longer than the replay window, so a replay is caught for as long as it could verify."""
 OUTBOX_COLLECTIONS = (DISRUPTIONS, INCIDENTS, AFFECTED, SUPPLIER_REPORTS)
@@ -86,10 +86,14 @@ class CareStore:
         self.incidents = incidents
         self.affected = affected
         self.keys = db[CARE_KEYS]
-        self._key_reads = _by_ids(self.keys, "reads", linger_s, observers)
+        self._key_reads = shared_by_ids(
+            self.keys, name="reads", linger_s=linger_s, observers=observers
+        )
         self._key_writes = SharedWrites(self.keys, name="writes", observers=observers)
-        self._trip_reads = _by_ids(trips.collection, "by-id", linger_s, observers)
-        self._disruption_reads = _by_ids(disruptions.collection, "by-id", linger_s, observers)
+        self._trip_reads = shared_by_ids(trips.collection, name="by-id", observers=observers)
+        self._disruption_reads = shared_by_ids(
+            disruptions.collection, name="by-id", observers=observers
+        )
 
     # ------------------------------------------------------------------ care keys
 
@@ -232,23 +236,3 @@ class CareStore:
             await self.db[NONCES].insert_one({"_id": nonce, "created_at": now})
         except DuplicateKeyError as exc:
             raise Replayed(nonce) from exc
-
-
-HISTORY_BATCH = 500
-
-
-def _by_ids(
-    collection: AsyncCollection[Document],
-    name: str,
-    linger_s: float,
-    observers: Observers | None,
-) -> SharedFind[tuple[str, ...]]:
-    """Callers asking for documents by ``_id`` share one ``$in`` read."""
-    return SharedFind(
-        collection,
-        query=lambda wanted: {"_id": {"$in": sorted({i for ids in wanted for i in ids})}},
-        matches=lambda ids, doc: doc["_id"] in ids,
-        name=name,
-        linger_s=linger_s,
-        observers=observers,
-    )
