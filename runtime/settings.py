@@ -20,14 +20,16 @@ DEV_SECRETS_KEY = "ZGV2LW9ubHktc2VjcmV0cy1rZXktbm90LWZvci1wcm8="
 
 def consumer_linger(default_ms: float) -> Any:
     """``consumer_linger_ms`` with a service's own default: a service whose consumed
-    messages nobody waits on (routing's cases, feedback's facts) lingers longer (#20)."""
+    messages nobody waits on (routing, notify but its acknowledgements, feedback) lingers
+    longer (#20)."""
     return Field(
         default=default_ms,
         ge=0,
         le=1000,
         description="How long a consumed message's load or write waits to share one store "
         "command with others, in collections that allow it (intake's tickets, routing's cases, "
-        "feedback's facts and pulses); a request someone waits on never waits; 0 turns it off.",
+        "care lookups and SLA timers, notify's deliveries but acknowledgements, feedback's "
+        "facts and pulses); a request someone waits on never waits; 0 turns it off.",
     )
 
 

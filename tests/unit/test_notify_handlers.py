@@ -5,7 +5,6 @@ channel hands over to the next one once, however often its failure is delivered.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from faststream.rabbit import TestRabbitBroker
@@ -24,7 +23,8 @@ from services.notify.render import Renderer
 from services.notify.service import Notifier
 from tests.factories import T0
 from tests.fakes import FakeDatabase, RecordingOutbox
-from tests.unit.test_handlers import body, make_bus, repository
+from tests.unit.test_handlers import acknowledgement, body, make_bus, repository
+from tests.unit.test_notify import routed
 
 TRAVELLER = Traveller(
     id="trav-1",
@@ -106,27 +106,9 @@ async def test_only_the_acknowledgement_is_inserted_at_once() -> None:
     deliveries = PatienceSpy(RecordingOutbox())
     notifier = Notifier(deliveries, Renderer(), FakeClock(T0))
     subscribers.register(bus, notifier, LagReporter(bus, FakeClock(T0)))
-    traveller = Traveller(id="trav-2", language="en")
-    acknowledged = events.TicketAcknowledged(
-        ticket_id="TC-1",
-        channel=events.Channel.IN_APP,
-        traveller=traveller,
-        tracking_url="https://t/x",
-        acknowledged_at=T0,
-    )
-    routed = events.TicketRouted(
-        ticket_id="TC-1",
-        traveller=traveller,
-        queue="general",
-        priority=events.Priority.NORMAL,
-        first_response_due=T0 + timedelta(minutes=30),
-        resolution_due=T0 + timedelta(hours=24),
-        reason="default",
-        routed_at=T0,
-    )
 
     async with TestRabbitBroker(bus.broker) as broker:
-        for event, message_id in ((acknowledged, "ack-1"), (routed, "routed-1")):
+        for event, message_id in ((acknowledgement("TC-1", T0), "ack-1"), (routed(), "routed-1")):
             await broker.publish(
                 body(event, message_id), exchange=bus.events_exchange, routing_key=event.schema_name
             )

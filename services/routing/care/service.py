@@ -231,10 +231,11 @@ class ProactiveCare:
                 },
             )
             return
-        await self.store.index(disruption_entries(Disruption.blank(status, kind)))
+        first = Disruption.blank(status, kind)
+        await self.store.index(disruption_entries(first))  # its care key before the write
         await self.store.disruptions.upsert(
             envelope,
-            Disruption.blank(status, kind).id,
+            first.id,
             lambda: Disruption.blank(status, kind),
             lambda d: d.report(status, kind, self.clock.now()),
             tenant_id=SUPPLIER_SCOPE,
