@@ -31,7 +31,7 @@ def test_the_environment_sets_it_for_every_service(monkeypatch: pytest.MonkeyPat
     ]
 
 
-@pytest.mark.parametrize("value", ["-1", "1001", "soon"])
+@pytest.mark.parametrize("value", ["-1", "1001", "soon", "nan", "inf", ""])
 def test_a_linger_out_of_bounds_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     monkeypatch.setenv("TRIPCARE_CONSUMER_LINGER_MS", value)
 
