@@ -4,7 +4,9 @@ Every intake process binds its own exclusive, auto-deleted queue to ``ticket.#``
 so each replica sees every ticket event (the work queues are competing
 consumers, which would show each event to one replica only). The queue holds
 no state worth keeping: a console that misses an event reloads its list on the
-next one, and on reconnect.
+next one, on reconnect, and quietly every 15 s (``static/console.js``). A console is
+registered and the queue bound before its stream's response starts, so the reload
+the browser makes on ``open`` never precedes the binding.
 
 An event intake itself consumes (``ticket.routed``…) reaches this queue and
 intake's work queue at the same time; consoles are told only once the ticket
@@ -49,13 +51,14 @@ RECONCILE_S = 10.0
 TICKET_EVENTS = "ticket.#"
 Applied = Callable[[str, str, str], Awaitable[bool]]
 Listening = Callable[[], Awaitable[None]]
+Listener = asyncio.Queue[dict[str, str]]
 
 
 class LiveFeed:
     """Per-tenant fan-out to the event streams of connected consoles."""
 
     def __init__(self) -> None:
-        self._listeners: dict[str, set[asyncio.Queue[dict[str, str]]]] = defaultdict(set)
+        self._listeners: dict[str, set[Listener]] = defaultdict(set)
         self.on_listen: Listening | None = None
         """Called as a console connects: the feed's queue must take ticket events now."""
 
@@ -72,14 +75,27 @@ class LiveFeed:
             if listener.qsize() < BACKLOG:
                 listener.put_nowait(item)
 
-    async def stream(
-        self, tenant_id: str, keepalive_s: float = KEEPALIVE_S, max_s: float = STREAM_MAX_S
-    ) -> AsyncGenerator[str, None]:
-        """Event-stream lines: a ``ticket`` event per bus event, comments to keep alive."""
-        listener: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+    async def listen(self, tenant_id: str) -> Listener:
+        """Register a console and bind the feed's queue before its response starts: the
+        browser's ``open`` (and the list reload it triggers) then comes after the binding,
+        so no event between that reload and the stream's start is lost."""
+        listener: Listener = asyncio.Queue()
         self._listeners[tenant_id].add(listener)
         if self.on_listen is not None:
             await self.on_listen()
+        return listener
+
+    def leave(self, tenant_id: str, listener: Listener) -> None:
+        self._listeners[tenant_id].discard(listener)
+
+    async def stream(
+        self,
+        tenant_id: str,
+        listener: Listener,
+        keepalive_s: float = KEEPALIVE_S,
+        max_s: float = STREAM_MAX_S,
+    ) -> AsyncGenerator[str, None]:
+        """Event-stream lines: a ``ticket`` event per bus event, comments to keep alive."""
         loop = asyncio.get_running_loop()
         ends = loop.time() + max_s
         try:
@@ -92,7 +108,7 @@ class LiveFeed:
                     continue
                 yield f"event: ticket\ndata: {json.dumps(item)}\n\n"
         finally:
-            self._listeners[tenant_id].discard(listener)
+            self.leave(tenant_id, listener)
 
 
 class FeedBinding(Periodic):

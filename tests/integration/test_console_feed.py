@@ -48,11 +48,11 @@ async def test_the_feed_takes_ticket_events_only_while_a_console_listens(
         await binding.reconcile()  # the worker's first look: nobody listens
         assert await parked_after_publishing(bus, channel, "TC-1") == 1, "unbound: unrouted"
 
-        stream = feed.stream("acme", keepalive_s=5, max_s=10)
+        listener = await feed.listen("acme")  # bound before the response starts
+        assert await parked_after_publishing(bus, channel, "TC-2") == 0
+        stream = feed.stream("acme", listener, keepalive_s=5, max_s=10)
         assert await anext(stream) == "retry: 1000\n\n"
         waiting = asyncio.ensure_future(anext(stream))
-        await asyncio.sleep(0.1)  # the stream is connected and bound before it waits
-        assert await parked_after_publishing(bus, channel, "TC-2") == 0
         assert "TC-2" in await asyncio.wait_for(waiting, 5)
         await stream.aclose()
 

@@ -414,7 +414,7 @@ async def test_ticket_events_on_the_bus_reach_the_tenants_open_consoles() -> Non
         return False
 
     subscribe_feed(bus, feed, never_applied)
-    stream = feed.stream("acme", keepalive_s=0.05, max_s=5)
+    stream = feed.stream("acme", await feed.listen("acme"), keepalive_s=0.05, max_s=5)
     assert await anext(stream) == "retry: 1000\n\n"
     waiting = asyncio.ensure_future(anext(stream))
     await asyncio.sleep(0)
@@ -438,6 +438,26 @@ async def test_ticket_events_on_the_bus_reach_the_tenants_open_consoles() -> Non
     )
     assert await anext(stream) == ": keepalive\n\n"
     await stream.aclose()
+
+
+async def test_a_console_hears_events_from_the_moment_its_stream_is_accepted() -> None:
+    """The listener is registered and the feed bound before the response starts, so an event
+    sent between the browser's ``open`` (its list reload) and the first line is kept."""
+    feed = LiveFeed()
+    bound: list[str] = []
+
+    async def bind() -> None:
+        bound.append("acme")
+
+    feed.on_listen = bind
+    listener = await feed.listen("acme")
+    assert bound == ["acme"]
+    feed.publish("acme", {"kind": "ticket.routed", "ticket_id": "TC-1"})
+    stream = feed.stream("acme", listener, keepalive_s=5, max_s=5)
+    assert await anext(stream) == "retry: 1000\n\n"
+    assert "TC-1" in await anext(stream)
+    await stream.aclose()
+    assert not feed.listening("acme")
 
 
 async def test_only_an_open_console_makes_an_event_intake_consumes_read_its_ticket() -> None:
@@ -474,7 +494,7 @@ async def test_only_an_open_console_makes_an_event_intake_consumes_read_its_tick
         await asyncio.sleep(0.05)
         assert checked == []
 
-        stream = feed.stream("acme", keepalive_s=5, max_s=5)
+        stream = feed.stream("acme", await feed.listen("acme"), keepalive_s=5, max_s=5)
         assert await anext(stream) == "retry: 1000\n\n"
         waiting = asyncio.ensure_future(anext(stream))
         await broker.publish(body, exchange=bus.events_exchange, routing_key="ticket.opened")

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
+from starlette.background import BackgroundTask
 
 from contracts.events import Attachment
 from runtime.auth import Scope
@@ -255,10 +256,12 @@ async def events(request: Request, console: ConsoleDep) -> Response:
     scope = console.session.scope(request)
     if scope is None:
         return Response(status_code=401)
+    listener = await console.feed.listen(scope.tenant)
     return StreamingResponse(
-        console.feed.stream(scope.tenant),
+        console.feed.stream(scope.tenant, listener),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        background=BackgroundTask(console.feed.leave, scope.tenant, listener),
     )
 
 

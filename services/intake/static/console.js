@@ -38,7 +38,11 @@
     });
   }
 
-  function refreshQueues() {
+  // Events say when to reload; a quiet reload now and then also catches one that was in flight
+  // while the stream connected, or sent while the feed's queue could not be bound.
+  const SAFETY_RELOAD_MS = 15000;
+
+  function refreshQueues(announce) {
     const box = document.getElementById("queues");
     if (!box) return;
     fetch(box.dataset.live, { credentials: "same-origin" })
@@ -47,7 +51,7 @@
         box.innerHTML = html;
         tick();
         const status = document.getElementById("live-status");
-        if (status) status.textContent = words.new_ticket;
+        if (status && announce) status.textContent = words.new_ticket;
       })
       .catch(function () { /* the next event or reconnect refreshes again */ });
   }
@@ -55,9 +59,10 @@
   function listen() {
     if (!window.EventSource || !document.getElementById("queues")) return;
     const source = new EventSource("/console/events");
-    source.addEventListener("ticket", refreshQueues);
-    source.addEventListener("open", function () { body.dataset.live = "on"; refreshQueues(); });
+    source.addEventListener("ticket", function () { refreshQueues(true); });
+    source.addEventListener("open", function () { body.dataset.live = "on"; refreshQueues(true); });
     source.addEventListener("error", function () { body.dataset.live = "off"; });
+    setInterval(function () { refreshQueues(false); }, SAFETY_RELOAD_MS);
   }
 
   document.addEventListener("click", function (event) {
