@@ -25,6 +25,7 @@ from services.routing.care.domain.incidents import AffectedTraveller, Disruption
 from services.routing.care.domain.partners import PartnerRegistration
 from services.routing.care.domain.suppliers import SupplierReport, SupplierSettings
 from services.routing.care.domain.trips import Trip
+from services.routing.care.key_pruner import KeyPruner
 from services.routing.care.partners import PartnerSecrets
 from services.routing.care.service import ProactiveCare, SupplierEventIn
 from services.routing.config import RoutingSettings
@@ -59,7 +60,7 @@ def build_router(
 
 
 def build_care(runtime: ServiceRuntime, settings: SupplierSettings) -> ProactiveCare:
-    """Proactive care's repositories on routing's database."""
+    """Proactive care's repositories on routing's database, and the pruner of its keys."""
     care = care_store.CareStore(
         runtime.db,
         trips=runtime.repository(care_store.TRIPS, Trip),
@@ -73,6 +74,7 @@ def build_care(runtime: ServiceRuntime, settings: SupplierSettings) -> Proactive
     partners = PartnerSecrets(
         runtime.repository(care_store.PARTNERS, PartnerRegistration), settings
     )
+    runtime.workers.append(KeyPruner(care, runtime.clock))
     return ProactiveCare(care, reports, runtime.clock, settings, partners)
 
 

@@ -204,3 +204,60 @@ async def test_what_was_stored_before_care_keys_is_keyed_once_at_start(
         ["bk-1"],
         ["CA1501"],
     )
+
+
+async def test_members_over_for_a_day_are_pruned_and_an_empty_key_goes(
+    db: AsyncDatabase[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(care_store_module, "PRUNE_BATCH", 1)  # a write per step
+    store = care_store(db)
+    await keep(
+        db,
+        store,
+        trip("acme", "bk-1", "ann", timedelta(days=1)),
+        trip("acme", "bk-2", "ann", -timedelta(days=3)),
+        trip("acme", "bk-3", "bob", -timedelta(days=2)),
+        trip("acme", "bk-4", "cho", -timedelta(hours=2)),  # over, but within the grace
+    )
+    await db[CARE_KEYS].update_one(
+        {"_id": "traveller|acme|ann"}, {"$addToSet": {"members": "garbage"}}
+    )
+    await store.index_history(NOW)  # the marker has no members and stays
+
+    assert await store.prune_keys(NOW) == 3  # bk-2, bk-3 and the garbage
+    keys = {doc["_id"]: doc["members"] async for doc in db[CARE_KEYS].find({})}
+    assert keys == {
+        "traveller|acme|ann": [member(NOW + timedelta(days=1), "bk-1")],
+        "traveller|acme|cho": [member(NOW - timedelta(hours=2), "bk-4")],
+        care_store_module.KEYED_MARK: [],
+    }
+    assert [t.booking_id for t in (await store.care_of("acme", "ann", (), NOW))[0]] == ["bk-1"]
+    assert await store.prune_keys(NOW) == 0
+
+
+async def test_a_key_given_a_member_while_it_is_pruned_is_kept(
+    db: AsyncDatabase[Document],
+) -> None:
+    """The delete of an emptied key holds only while it is empty: a booking keyed between
+    the prune's read and its write is not lost."""
+    store = care_store(db)
+    await keep(db, store, trip("acme", "bk-1", "ann", -timedelta(days=3)))
+    fresh = trip("acme", "bk-2", "ann", timedelta(days=1))
+    prune = store.keys.bulk_write
+    raced: list[str] = []
+
+    async def racing_prune(*args: object, **kwargs: object) -> object:
+        if not raced:  # the booking service keys bk-2 just before the prune writes
+            raced.append(fresh.id)
+            await keep(db, care_store(db), fresh)
+        return await prune(*args, **kwargs)  # type: ignore[arg-type]
+
+    store.keys.bulk_write = racing_prune  # type: ignore[method-assign]
+    assert await store.prune_keys(NOW) == 1
+    assert raced == [fresh.id]
+    found, _ = await store.care_of("acme", "ann", (), NOW)
+    assert [t.booking_id for t in found] == ["bk-2"]
+
+
+def member(until: datetime, booking_id: str) -> str:
+    return f"{epoch_ms(until):013d}|{Trip.key('acme', booking_id)}"

@@ -11,6 +11,7 @@ from services.routing.care.domain.care_keys import (
     disruption_entries,
     live,
     member,
+    over,
     trip_entries,
 )
 from services.routing.care.domain.incidents import Disruption, open_until_ms
@@ -38,6 +39,22 @@ def test_a_reader_keeps_each_live_id_once_and_drops_what_is_over_or_unreadable()
     ]
 
     assert live(members, NOON) == ["ends-now", "later"]
+
+
+def test_what_the_pruner_takes_out_is_exactly_what_no_reader_would_keep() -> None:
+    members = [
+        member(NOON - 1, "over"),
+        member(NOON, "ends-now"),
+        member(NOON + 1, "later"),
+        "garbage",
+        "12|",
+        "|no-until",
+    ]
+
+    assert over(members, NOON) == [member(NOON - 1, "over"), "garbage", "12|", "|no-until"]
+    assert sorted(live([m for m in members if m not in over(members, NOON)], NOON)) == sorted(
+        live(members, NOON)
+    )
 
 
 def test_a_booking_is_keyed_under_its_tenants_traveller_until_it_ends() -> None:

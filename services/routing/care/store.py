@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import UpdateOne
+from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -24,6 +24,7 @@ from services.routing.care.domain.care_keys import (
     Entry,
     disruption_entries,
     live,
+    over,
     reference_key,
     traveller_key,
     trip_entries,
@@ -44,6 +45,9 @@ CARE_KEYS = "care_keys"
 KEYED_MARK = "meta|keyed"
 """Present once every trip and disruption stored before care keys existed has its keys."""
 HISTORY_BATCH = 500
+KEY_GRACE = timedelta(days=1)
+"""How long past its end a member is kept: readers drop it at once, this is for clock skew."""
+PRUNE_BATCH = 500
 NONCE_KEEP = timedelta(minutes=15)
 """Longer than the replay window, so a replay is caught for as long as it could verify."""
 OUTBOX_COLLECTIONS = (DISRUPTIONS, INCIDENTS, AFFECTED, SUPPLIER_REPORTS)
@@ -164,6 +168,28 @@ class CareStore:
         await self.index(batch)
         await self.keys.update_one({"_id": KEYED_MARK}, {"$set": {"members": []}}, upsert=True)
         return keyed + len(batch)
+
+    async def prune_keys(self, now: datetime) -> int:
+        """Take out of every key the members over for ``KEY_GRACE``; a key left with none
+        goes. Safe beside writers: ``$pullAll`` removes only those exact members, and a key
+        is deleted only while it has none (one added meanwhile keeps it). Returns how many
+        members went."""
+        before_ms, pruned = epoch_ms(now - KEY_GRACE), 0
+        pending: list[UpdateOne | DeleteOne] = []
+        async for doc in self.keys.find({}).sort("_id", 1):
+            members = doc.get("members", [])
+            gone = over(members, before_ms) if doc["_id"] != KEYED_MARK else []
+            if gone:
+                pruned += len(gone)
+                pending.append(UpdateOne({"_id": doc["_id"]}, {"$pullAll": {"members": gone}}))
+                if len(gone) == len(members):
+                    pending.append(DeleteOne({"_id": doc["_id"], "members": {"$size": 0}}))
+            if len(pending) >= PRUNE_BATCH:
+                await self.keys.bulk_write(pending, ordered=True)
+                pending = []
+        if pending:
+            await self.keys.bulk_write(pending, ordered=True)
+        return pruned
 
     async def _stored_entries(self, since_ms: int) -> AsyncIterator[Entry]:
         async for doc in self.trips.collection.find({"ends_ms": {"$gte": since_ms}}):

@@ -8,7 +8,8 @@ that may concern it as members ``"<until, 13 digits>|<id>"``. A member is added 
 every write of its document, with what that write stores, and is never changed: a trip
 whose end moves gets a second member. A reader keeps the members not over yet, fetches
 those documents by ``_id`` and checks each against the filter it stands for, so a stale
-member costs a read, never a wrong answer.
+member costs a read, never a wrong answer. Members a day over are pruned now and then
+(``care.key_pruner``), so a traveller's key does not list every booking they ever had.
 """
 
 from __future__ import annotations
@@ -43,6 +44,17 @@ def live(members: Iterable[str], now_ms: int) -> list[str]:
         if until.isdigit() and int(until) >= now_ms and document_id:
             ids.add(document_id)
     return sorted(ids)
+
+
+def over(members: Iterable[str], before_ms: int) -> list[str]:
+    """The members that ended before ``before_ms``, and any malformed one: ``live`` keeps
+    neither, so no reader misses them once they are gone."""
+    gone = []
+    for entry in members:
+        until, _, document_id = entry.partition("|")
+        if not (until.isdigit() and document_id) or int(until) < before_ms:
+            gone.append(entry)
+    return gone
 
 
 def trip_entries(trip: Trip) -> list[Entry]:
