@@ -36,25 +36,22 @@ def member(until_ms: int, document_id: str) -> str:
     return f"{max(until_ms, 0):0{UNTIL_DIGITS}d}|{document_id}"
 
 
+def parse(entry: str) -> tuple[int, str] | None:
+    """A member's end and id; None for a malformed one, which no reader keeps."""
+    until, _, document_id = entry.partition("|")
+    return (int(until), document_id) if until.isdigit() and document_id else None
+
+
 def live(members: Iterable[str], now_ms: int) -> list[str]:
     """The ids of the members not over at ``now_ms``, each once, sorted."""
-    ids = set()
-    for entry in members:
-        until, _, document_id = entry.partition("|")
-        if until.isdigit() and int(until) >= now_ms and document_id:
-            ids.add(document_id)
-    return sorted(ids)
+    parsed = (parse(entry) for entry in members)
+    return sorted({p[1] for p in parsed if p is not None and p[0] >= now_ms})
 
 
 def over(members: Iterable[str], before_ms: int) -> list[str]:
     """The members that ended before ``before_ms``, and any malformed one: ``live`` keeps
     neither, so no reader misses them once they are gone."""
-    gone = []
-    for entry in members:
-        until, _, document_id = entry.partition("|")
-        if not (until.isdigit() and document_id) or int(until) < before_ms:
-            gone.append(entry)
-    return gone
+    return [m for m in members if (p := parse(m)) is None or p[0] < before_ms]
 
 
 def trip_entries(trip: Trip) -> list[Entry]:
