@@ -261,6 +261,7 @@ async def events(request: Request, console: ConsoleDep) -> Response:
         console.feed.stream(scope.tenant, listener),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        # the stream's own ``finally`` leaves too; this covers a client gone before its first line
         background=BackgroundTask(console.feed.leave, scope.tenant, listener),
     )
 
