@@ -15,7 +15,8 @@ case. Here callers of one lookup queue up and one command answers them all:
   matter (upserts by ``_id`` with ``$set`` or ``$addToSet``, deletes by ``_id``).
   Requests with the same ``key`` never share a command. A caller whose writes
   failed gets a ``BulkWriteError`` holding only its own errors, indexed as in its
-  own list; the others succeed.
+  own list; the others succeed. Each caller learns which of its upserts created a
+  document (intake claims a new ticket's keys this way, #20).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class SharedWrites:
         observers: Observers | None = None,
     ) -> None:
         self.collection = collection
-        self._group: GroupCommit[_Writes, None] = GroupCommit(
+        self._group: GroupCommit[_Writes, frozenset[int]] = GroupCommit(
             self._flush,
             key=lambda writes: writes.key,
             name=f"{collection.name}-{name}",
@@ -123,28 +124,34 @@ class SharedWrites:
 
     async def write(
         self, operations: Sequence[OrderFree], *, key: Hashable = None, patient: bool = False
-    ) -> None:
-        """Apply ``operations`` (unordered); ``key``: requests sharing it go one at a time."""
-        if operations:
-            await self._group.submit(
-                _Writes(key if key is not None else object(), operations), patient=patient
-            )
+    ) -> frozenset[int]:
+        """Apply ``operations`` (unordered); ``key``: requests sharing it go one at a time.
 
-    async def _flush(self, batch: list[Pending[_Writes, None]]) -> None:
+        Returns the indices (in ``operations``) of the upserts that inserted a document."""
+        if not operations:
+            return frozenset()
+        return await self._group.submit(
+            _Writes(key if key is not None else object(), operations), patient=patient
+        )
+
+    async def _flush(self, batch: list[Pending[_Writes, frozenset[int]]]) -> None:
         operations = [op for pending in batch for op in pending.request.operations]
         try:
-            await self.collection.bulk_write(operations, ordered=False)
+            result = await self.collection.bulk_write(operations, ordered=False)
         except BulkWriteError as exc:
             if exc.details.get("writeConcernErrors"):
                 raise
-            _settle_each(batch, exc.details.get("writeErrors", []))
+            upserted = {u["index"] for u in exc.details.get("upserted", [])}
+            _settle_each(batch, exc.details.get("writeErrors", []), upserted)
             return
-        for pending in batch:
-            pending.resolve(None)
+        _settle_each(batch, [], set(result.upserted_ids or {}))
 
 
-def _settle_each(batch: list[Pending[_Writes, None]], errors: list[Document]) -> None:
-    """Each caller gets the errors of its own operations, by their index in its own list."""
+def _settle_each(
+    batch: list[Pending[_Writes, frozenset[int]]], errors: list[Document], upserted: set[int]
+) -> None:
+    """Each caller gets the errors of its own operations, or else the indices of its own
+    upserts that inserted, by their index in its own list."""
     start = 0
     for pending in batch:
         end = start + len(pending.request.operations)
@@ -156,5 +163,5 @@ def _settle_each(batch: list[Pending[_Writes, None]], errors: list[Document]) ->
         if own:
             pending.fail(BulkWriteError({"writeErrors": own, "writeConcernErrors": []}))
         else:
-            pending.resolve(None)
+            pending.resolve(frozenset(i - start for i in upserted if start <= i < end))
         start = end

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import random
 import re
 from collections.abc import Sequence
@@ -31,6 +32,8 @@ Doc = dict[str, Any]
 class _Result:
     matched_count: int
     deleted_count: int = 0
+    upserted_id: Any = None
+    upserted_ids: dict[int, Any] = dataclasses.field(default_factory=dict)
 
 
 def _get(doc: Doc, path: str) -> Any:
@@ -145,7 +148,8 @@ class FakeCollection:
         return _Result(1)
 
     async def update_one(self, query: Doc, update: Doc, upsert: bool = False) -> _Result:
-        """``$set`` and ``$addToSet``; an upsert takes its ``_id`` from an equality filter."""
+        """``$set``, ``$setOnInsert`` and ``$addToSet``; an upsert takes its ``_id`` from an
+        equality filter."""
         await self._yield()
         current = next((d for d in self.docs.values() if matches(d, query)), None)
         matched = int(current is not None)
@@ -153,12 +157,13 @@ class FakeCollection:
             if not upsert:
                 return _Result(0)
             current = self.docs[query["_id"]] = {"_id": query["_id"]}
+            current.update(copy.deepcopy(update.get("$setOnInsert", {})))
         current.update(copy.deepcopy(update.get("$set", {})))
         for field, value in update.get("$addToSet", {}).items():
             members = current.setdefault(field, [])
             if value not in members:
                 members.append(value)
-        return _Result(matched)
+        return _Result(matched, upserted_id=None if matched else query["_id"])
 
     async def bulk_write(
         self,
@@ -167,32 +172,41 @@ class FakeCollection:
     ) -> _Result:
         """One request after another; unordered, a failed one does not stop the rest."""
         self.bulk_writes.append(len(requests))
-        matched, errors = 0, []
+        matched, errors, upserted = 0, [], {}
         for index, request in enumerate(requests):
             try:
-                matched += await self._one_request(request)
+                result = await self._one_request(request)
             except DuplicateKeyError as exc:
                 errors.append({"index": index, "code": exc.code, "errmsg": str(exc)})
                 if ordered:
                     break
+                continue
+            matched += result.matched_count
+            if result.upserted_id is not None:
+                upserted[index] = result.upserted_id
         if errors:
-            details = {"writeErrors": errors, "writeConcernErrors": [], "nMatched": matched}
+            details = {
+                "writeErrors": errors,
+                "writeConcernErrors": [],
+                "nMatched": matched,
+                "upserted": [{"index": i, "_id": key} for i, key in upserted.items()],
+            }
             raise BulkWriteError(details)
-        return _Result(matched)
+        return _Result(matched, upserted_ids=upserted)
 
     async def _one_request(
         self, request: InsertOne[Doc] | ReplaceOne[Doc] | UpdateOne | DeleteMany
-    ) -> int:
+    ) -> _Result:
         if isinstance(request, InsertOne):
             await self.insert_one(dict(request._doc))
-            return 0
+            return _Result(0)
         if isinstance(request, DeleteMany):
             await self.delete_many(dict(request._filter))
-            return 0
+            return _Result(0)
         query, doc = dict(request._filter), dict(request._doc)  # type: ignore[arg-type]
         if isinstance(request, ReplaceOne):
-            return (await self.replace_one(query, doc)).matched_count
-        return (await self.update_one(query, doc, bool(request._upsert))).matched_count
+            return await self.replace_one(query, doc)
+        return await self.update_one(query, doc, bool(request._upsert))
 
     async def update_many(self, query: Doc, update: Doc) -> _Result:
         await self._yield()

@@ -123,9 +123,9 @@ class Intake:
         contact_id: str,
         cause: Envelope[events.ContactReceived] | Envelope[events.ChannelMessageReceived] | None,
     ) -> tuple[Ticket, Outcome]:
-        for _ in range(RACE_RETRIES):
+        for attempt in range(RACE_RETRIES):
             try:
-                return await self._receive(tenant_id, contact, contact_id, cause)
+                return await self._receive(tenant_id, contact, contact_id, cause, attempt == 0)
             except (AlreadyExists, ConcurrencyError):
                 continue
         raise ConcurrencyError(f"contact {contact_id}: too many concurrent writers")
@@ -136,10 +136,22 @@ class Intake:
         contact: events.ContactReceived,
         contact_id: str,
         cause: Envelope[events.ContactReceived] | Envelope[events.ChannelMessageReceived] | None,
+        first_try: bool = True,
     ) -> tuple[Ticket, Outcome]:
+        """Thread the contact into the ticket its keys lead to, or open one.
+
+        A first try claims the keys of the ticket it would open: when every key is new,
+        no stored ticket shares one, so it opens without reading (#20). A contact that
+        names tickets, or a retry after a race, reads the keys first.
+        """
         now = self.clock.now()
         thread_key = thread_key_for(contact)
         named = named_tickets(contact, self.mail_domain)
+        if first_try and not named:
+            fresh = self._opened(tenant_id, contact, contact_id, thread_key, 1, now)
+            if await self.tickets.claim(fresh):
+                await self.tickets.repo.add(fresh, cause)
+                return fresh, Outcome.OPENED
         found = await self.tickets.candidates(
             tenant_id,
             contact_id,
@@ -166,10 +178,25 @@ class Intake:
         if latest is not None and latest.accepts_follow_up(now, self.policy.reopen_window):
             raise ConcurrencyError(f"{latest.id} was opened meanwhile: thread into it instead")
         generation = (latest.generation if latest else 0) + 1
+        ticket = self._opened(tenant_id, contact, contact_id, thread_key, generation, now)
+        await self.tickets.index(ticket)
+        await self.tickets.repo.add(ticket, cause)
+        return ticket, Outcome.OPENED
+
+    def _opened(
+        self,
+        tenant_id: str,
+        contact: events.ContactReceived,
+        contact_id: str,
+        thread_key: str,
+        generation: int,
+        now: datetime,
+    ) -> Ticket:
+        """The ticket this contact opens as its conversation's ``generation``-th."""
         language = (
             contact.language_hint or contact.traveller.language or guess_language(contact.text)
         )
-        ticket = Ticket.open(
+        return Ticket.open(
             tenant_id,
             contact,
             contact_id=contact_id,
@@ -180,9 +207,6 @@ class Intake:
             ),
             now=now,
         )
-        await self.tickets.index(ticket)
-        await self.tickets.repo.add(ticket, cause)
-        return ticket, Outcome.OPENED
 
     def _named_thread(
         self,

@@ -186,6 +186,23 @@ class TicketStore:
         """Whether a ticket holds this contact already (a redelivery): one ``_id`` read."""
         return await self.keys.find_one({"_id": contact_key(contact_id)}) is not None
 
+    async def claim(self, ticket: Ticket) -> bool:
+        """Create the lookup keys of a ticket about to open, touching none that exists.
+
+        True if every key was new: no stored ticket holds one (keys are written before
+        their ticket), so the contact opens this ticket without a read (#20). A key that
+        existed is left as it was; one created for a ticket that then does not open is
+        a harmless hint, like any key whose ticket write failed.
+        """
+        entries = sorted(key_entries(ticket))
+        created = await self._key_writes.write(
+            [
+                UpdateOne({"_id": key}, {"$setOnInsert": {"tickets": [member]}}, upsert=True)
+                for key, member in entries
+            ]
+        )
+        return len(created) == len(entries)
+
     async def index(self, ticket: Ticket, known: set[tuple[str, str]] | None = None) -> None:
         """Write the ticket's lookup keys (those not in ``known``); idempotent, one round trip."""
         entries = key_entries(ticket) - (known or set())

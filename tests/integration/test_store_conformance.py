@@ -195,6 +195,26 @@ async def test_unordered_bulk_insert_reports_a_duplicate_by_index_and_writes_the
     assert sorted([d["_id"] async for d in col.find({})]) == ["a", "b", "c"]
 
 
+async def test_unordered_upserts_say_which_created_a_document_and_set_only_on_insert(col) -> None:  # type: ignore[no-untyped-def]
+    """Intake claims a new ticket's keys this way: a key that exists keeps what it held."""
+    await col.insert_one({"_id": "b", "tickets": ["old"]})
+
+    result = await col.bulk_write(
+        [
+            UpdateOne({"_id": key}, {"$setOnInsert": {"tickets": ["new"]}}, upsert=True)
+            for key in ("a", "b", "c", "a")
+        ],
+        ordered=False,
+    )
+
+    assert sorted(result.upserted_ids) == [0, 2]
+    assert {d["_id"]: d["tickets"] async for d in col.find({})} == {
+        "a": ["new"],
+        "b": ["old"],
+        "c": ["new"],
+    }
+
+
 async def test_a_batched_load_by_ids_and_tenants(col) -> None:  # type: ignore[no-untyped-def]
     await col.insert_many(
         [

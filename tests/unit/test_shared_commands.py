@@ -31,10 +31,17 @@ class Counted(FakeCollection):
             for i, request in enumerate(requests)
             if str(request._filter.get("_id")) in self.failing
         ]
-        if refused:
-            self.bulk_writes.append(len(requests))
-            raise BulkWriteError({"writeErrors": refused, "writeConcernErrors": []})
-        return await super().bulk_write(requests, ordered)
+        if not refused:
+            return await super().bulk_write(requests, ordered)
+        self.bulk_writes.append(len(requests))
+        upserted = []
+        for index, request in enumerate(requests):  # unordered: the others are written
+            if index not in {error["index"] for error in refused}:
+                result = await self._one_request(request)
+                if result.upserted_id is not None:
+                    upserted.append({"index": index, "_id": result.upserted_id})
+        details = {"writeErrors": refused, "writeConcernErrors": [], "upserted": upserted}
+        raise BulkWriteError(details)
 
 
 def travellers_trips(collection: Counted) -> SharedFind[tuple[str, str]]:
@@ -111,6 +118,23 @@ async def test_concurrent_writes_share_one_bulk_write() -> None:
     assert sum(timers.bulk_writes) == 10
 
 
+async def test_each_caller_learns_which_of_its_upserts_created_a_document() -> None:
+    keys = Counted()
+    keys.docs["t1:b"] = {"_id": "t1:b", "n": 0}
+    shared = SharedWrites(keys, name="writes")  # type: ignore[arg-type]
+
+    first = asyncio.ensure_future(shared.write([upsert("t0:a")]))
+    await asyncio.sleep(0)  # the first goes out alone; the next two share a command
+    created = await asyncio.gather(
+        shared.write([upsert("t1:a"), upsert("t1:b")]),
+        shared.write([upsert("t2:a"), upsert("t1:a")]),
+    )
+
+    assert await first == frozenset({0})
+    assert created == [frozenset({0}), frozenset({0})]  # t1:a: the first of the two made it
+    assert keys.bulk_writes == [1, 4]
+
+
 async def test_writes_with_one_key_never_share_a_command() -> None:
     timers = Counted()
     shared = SharedWrites(timers, name="writes")  # type: ignore[arg-type]
@@ -140,8 +164,8 @@ async def test_a_refused_write_fails_its_own_caller_only_with_its_own_index() ->
     )
     await first
 
-    assert results[0] is None
-    assert results[2] is None
+    assert results[0] == frozenset({0})
+    assert results[2] == frozenset({0})
     refused = results[1]
     assert isinstance(refused, BulkWriteError)
     assert [e["index"] for e in refused.details["writeErrors"]] == [1]

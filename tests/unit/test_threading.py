@@ -33,6 +33,21 @@ def tickets_in(db: FakeDatabase) -> list[dict[str, Any]]:
     return list(db["tickets"].docs.values())
 
 
+def record_finds(db: FakeDatabase) -> list[dict[str, Any]]:
+    """Every query intake sends to its tickets and their keys from now on."""
+    queries: list[dict[str, Any]] = []
+    for name in ("tickets", "ticket_keys"):
+        collection = db[name]
+        find = collection.find
+
+        def recording(query: dict[str, Any], *args: Any, find: Any = find) -> Any:
+            queries.append(query)
+            return find(query, *args)
+
+        collection.find = recording  # type: ignore[method-assign,assignment]
+    return queries
+
+
 async def test_messages_of_one_chat_session_make_one_ticket_with_repeat_contacts() -> None:
     desk, clock, db = intake()
     first, _ = await desk.receive_contact("acme", contact(conversation_key="s1"))
@@ -171,16 +186,7 @@ async def test_every_lookup_a_contact_makes_is_keyed_by_id() -> None:
     desk, clock, db = intake()
     flight = [BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501")]
     await desk.receive_contact("acme", contact(conversation_key="s1", references=flight))
-    queries: list[dict[str, Any]] = []
-    for name in ("tickets", "ticket_keys"):
-        collection = db[name]
-        find = collection.find
-
-        def recording(query: dict[str, Any], *args: Any, find: Any = find) -> Any:
-            queries.append(query)
-            return find(query, *args)
-
-        collection.find = recording  # type: ignore[method-assign,assignment]
+    queries = record_finds(db)
     clock.advance(timedelta(minutes=1))
 
     await desk.receive_contact(
@@ -189,6 +195,39 @@ async def test_every_lookup_a_contact_makes_is_keyed_by_id() -> None:
 
     assert queries
     assert all("_id" in query for query in queries)
+
+
+async def test_a_contact_whose_keys_are_all_new_opens_its_ticket_without_a_read() -> None:
+    desk, _, db = intake()
+    flight = [BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501")]
+    queries = record_finds(db)
+
+    ticket, outcome = await desk.receive_contact(
+        "acme", contact(conversation_key="s1", references=flight)
+    )
+
+    assert outcome is Outcome.OPENED
+    assert queries == []
+    member = f"000001|{ticket.id}"
+    assert [doc["tickets"] for doc in db["ticket_keys"].docs.values()] == [[member]] * 3
+
+
+async def test_a_claim_that_meets_a_known_key_reads_and_threads_as_before() -> None:
+    desk, clock, db = intake()
+    first, _ = await desk.receive_contact("acme", contact(conversation_key="s1"))
+    queries = record_finds(db)
+    clock.advance(timedelta(minutes=1))
+
+    second, outcome = await desk.receive_contact(
+        "acme", contact(conversation_key="s1", channel_message_id="m2")
+    )
+
+    assert (outcome, second.id) == (Outcome.FOLLOWED_UP, first.id)
+    assert queries
+    again, outcome = await desk.receive_contact(
+        "acme", contact(conversation_key="s1", channel_message_id="m2")
+    )
+    assert (outcome, again.id) == (Outcome.DUPLICATE, first.id)
 
 
 async def test_a_key_whose_ticket_was_never_written_is_ignored() -> None:
