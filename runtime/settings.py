@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     outbox_grace_s: float = Field(
         default=2.0, description="Age after which the sweeper publishes what the fast path has not."
     )
+    gateway_key_cache_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long an intake replica trusts a gateway key it read: a key revoked "
+        "through another replica is refused within this (0: read the key on every request).",
+    )
     config_cache_s: float = Field(
         default=2.0,
         ge=0,

@@ -99,7 +99,9 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         schemas=list(JSON_PAYLOADS.values()),
     )
     app.state.intake, app.state.idempotency, app.state.incident_desk = intake, idempotency, desk
-    app.state.keys = store.GatewayKeys(runtime.db, runtime.clock, runtime.batch_observer)
+    app.state.keys = store.GatewayKeys(
+        runtime.db, runtime.clock, runtime.batch_observer, cache_s=settings.gateway_key_cache_s
+    )
     app.state.limiter = RateLimiter()
     app.state.admission = admission(runtime, settings)
     app.state.mailboxes = mailboxes

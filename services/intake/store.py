@@ -6,7 +6,8 @@ import base64
 import hashlib
 import re
 import secrets
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -278,15 +279,30 @@ def hash_key(key: str) -> str:
 
 
 class GatewayKeys:
-    """Keys are read from the store on every request, not cached: a key revoked through
-    one replica is refused by every replica at once. Requests arriving together share
-    one read by ``_id`` (``SharedFind`` reads after they arrived, so this still holds)."""
+    """A replica trusts a key it read for ``cache_s``: a key revoked through this replica
+    is refused at once, through another within ``cache_s`` (#20: the read was one of a
+    new contact's four store round trips). With ``cache_s`` 0 every request reads the
+    key. Only live keys are remembered, so unknown keys cost a read each and no memory.
+    Requests arriving together share one read by ``_id`` (``SharedFind`` reads after they
+    arrived, so a read sees every revocation written before it)."""
 
     def __init__(
-        self, db: AsyncDatabase[Document], clock: Clock, observers: Observers | None = None
+        self,
+        db: AsyncDatabase[Document],
+        clock: Clock,
+        observers: Observers | None = None,
+        *,
+        cache_s: float = 0.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.collection = db[API_KEYS]
         self.clock = clock
+        self.cache_s = cache_s
+        self._monotonic = monotonic
+        self._live: dict[str, tuple[float, GatewayKey]] = {}
+        """Key hash → (trusted until, the live record)."""
+        self._revoked: set[str] = set()
+        """Keys revoked through this replica: refused even by a read that began before."""
         self._reads: SharedFind[str] = SharedFind(
             self.collection,
             query=lambda ids: {"_id": ids[0]} if len(ids) == 1 else {"_id": {"$in": sorted(ids)}},
@@ -322,9 +338,18 @@ class GatewayKeys:
 
     async def resolve(self, key: str) -> GatewayKey | None:
         """The live (not revoked) key record."""
-        found = await self._reads.find(hash_key(key))
+        key_hash = hash_key(key)
+        remembered = self._live.get(key_hash)
+        if remembered is not None and remembered[0] > self._monotonic():
+            return remembered[1]
+        found = await self._reads.find(key_hash)
         record = GatewayKey.model_validate(found[0]) if found else None
-        return record if record and record.revoked_at is None else None
+        if record is None or record.revoked_at is not None or key_hash in self._revoked:
+            self._live.pop(key_hash, None)
+            return None
+        if self.cache_s > 0:
+            self._live[key_hash] = (self._monotonic() + self.cache_s, record)
+        return record
 
     async def of_tenant(self, tenant_id: str) -> list[GatewayKey]:
         """Every key of the tenant, revoked ones included, oldest first (a handful per tenant)."""
@@ -342,4 +367,6 @@ class GatewayKeys:
             {"_id": record.id, "tenant_id": tenant_id, "revoked_at": None},
             {"$set": {"revoked_at": now, "revoked_by": by}},
         )
+        self._revoked.add(record.id)
+        self._live.pop(record.id, None)
         return record.model_copy(update={"revoked_at": now, "revoked_by": by})

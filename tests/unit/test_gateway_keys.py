@@ -1,6 +1,7 @@
 """Gateway keys: scoped, listed and revoked by admins; a revoked key is refused at once by
-every intake replica; an ``inbox:read`` key trades itself for a gateway token that reads
-travellers' inboxes at notify and opens nothing else.
+the intake replica that revoked it and by every other within ``gateway_key_cache_s``; an
+``inbox:read`` key trades itself for a gateway token that reads travellers' inboxes at
+notify and opens nothing else.
 
 Two intake replicas share one in-memory store; notify runs beside them with the same
 staff keys, as the services do.
@@ -8,6 +9,7 @@ staff keys, as the services do.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -40,6 +42,7 @@ from tests.factories import T0, TRAVELLER, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
 from tests.unit.test_handlers import repository
 
+KEY_CACHE_S = 1.0
 STAFF = Signer({"s1": "gateway-keys-test-staff-key-0123456789"})
 LINKS = Signer({"l1": "gateway-keys-test-link-key-01234567890"})
 CONTACT = {
@@ -65,6 +68,7 @@ class Desk:
     notify: httpx.AsyncClient
     db: FakeDatabase
     clock: FakeClock
+    ticks: Ticks
 
     async def create(self, *scopes: str, tenant: str = "acme") -> dict[str, Any]:
         body: dict[str, Any] = {"name": "app-gateway"}
@@ -85,10 +89,20 @@ class Desk:
         )
 
 
-def intake_replica(db: FakeDatabase, clock: FakeClock) -> FastAPI:
+class Ticks:
+    """The replicas' monotonic clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def intake_replica(db: FakeDatabase, clock: FakeClock, ticks: Ticks | None = None) -> FastAPI:
     repo = Repository(db, TICKETS, Ticket, RecordingOutbox(), clock)  # type: ignore[arg-type]
     intake = Intake(TicketStore(repo), clock, LINKS, "http://intake")
-    keys = GatewayKeys(db, clock)  # type: ignore[arg-type]
+    keys = GatewayKeys(db, clock, cache_s=KEY_CACHE_S, monotonic=ticks or Ticks())  # type: ignore[arg-type]
     admission = Admission(64, registry=CollectorRegistry(), backlog=lambda: 0, max_backlog=10)
     app = FastAPI()
     app.state.runtime = SimpleNamespace(staff_signer=STAFF, clock=clock)
@@ -126,16 +140,29 @@ async def notify_app(
     return app
 
 
+def count_finds(collection: Any) -> list[dict[str, Any]]:
+    """The queries sent to ``collection`` from now on."""
+    queries: list[dict[str, Any]] = []
+    find = collection.find
+
+    def recording(query: dict[str, Any], *args: Any) -> Any:
+        queries.append(query)
+        return find(query, *args)
+
+    collection.find = recording
+    return queries
+
+
 def client(app: FastAPI) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
 
 @pytest.fixture
 async def desk() -> AsyncIterator[Desk]:
-    db, clock = FakeDatabase(), FakeClock(T0)
-    a, b = client(intake_replica(db, clock)), client(intake_replica(db, clock))
+    db, clock, ticks = FakeDatabase(), FakeClock(T0), Ticks()
+    a, b = client(intake_replica(db, clock, ticks)), client(intake_replica(db, clock, ticks))
     notify = client(await notify_app(clock))
-    yield Desk((a, b), notify, db, clock)
+    yield Desk((a, b), notify, db, clock, ticks)
     for http in (a, b, notify):
         await http.aclose()
 
@@ -161,11 +188,13 @@ async def test_admins_list_keys_without_the_key_itself(desk: Desk) -> None:
     assert created["key"] not in str(stored)
 
 
-async def test_a_revoked_key_is_refused_at_once_by_every_replica(desk: Desk) -> None:
+async def test_a_revoked_key_is_refused_at_once_by_its_replica_and_within_the_cache_by_all(
+    desk: Desk,
+) -> None:
     created = await desk.create("contacts:write", "inbox:read")
     key = created["key"]
     assert (await desk.contact(key, replica=1)).status_code == 201
-    assert (await desk.trade(key, replica=1)).status_code == 200
+    assert (await desk.trade(key, replica=0)).status_code == 200
 
     revoked = await desk.replicas[0].delete(f"/v1/admin/api-keys/{created['id']}", headers=staff())
 
@@ -174,12 +203,33 @@ async def test_a_revoked_key_is_refused_at_once_by_every_replica(desk: Desk) -> 
         T0.isoformat().replace("+00:00", "Z"),
         "admin-1",
     )
+    assert (await desk.contact(key, replica=0)).status_code == 401
+    assert (await desk.trade(key, replica=0)).status_code == 401
+    desk.ticks.now += KEY_CACHE_S
     assert (await desk.contact(key, replica=1)).status_code == 401
     assert (await desk.trade(key, replica=1)).status_code == 401
     again = await desk.replicas[1].delete(f"/v1/admin/api-keys/{created['id']}", headers=staff())
     assert (again.status_code, again.json()) == (200, revoked.json())
     (listed,) = (await desk.replicas[1].get("/v1/admin/api-keys", headers=staff())).json()
     assert listed["revoked_at"] is not None
+
+
+async def test_a_replica_reads_a_live_key_once_per_cache_period_and_an_unknown_key_each_time(
+    desk: Desk,
+) -> None:
+    key = (await desk.create())["key"]
+    reads = count_finds(desk.db[API_KEYS])
+
+    for _ in range(3):  # the same contact again: 200, a duplicate
+        assert (await desk.contact(key, replica=1)).status_code in {200, 201}
+        desk.ticks.now += KEY_CACHE_S / 4
+    assert len(reads) == 1
+    desk.ticks.now += KEY_CACHE_S
+    assert (await desk.contact(key, replica=1)).status_code == 200
+    assert len(reads) == 2
+    for _ in range(2):
+        assert (await desk.contact("tck_unknown", replica=1)).status_code == 401
+    assert len(reads) == 4
 
 
 async def test_only_the_tenants_admins_see_and_revoke_its_keys(desk: Desk) -> None:
@@ -273,3 +323,26 @@ async def test_a_token_signed_with_a_link_key_is_no_gateway_token(desk: Desk) ->
         scopes=["inbox:read"],
     )
     assert (await desk.notify.get("/v1/inbox/trav-42", headers=bearer(forged))).status_code == 401
+
+
+async def test_a_read_in_flight_when_its_replica_revokes_the_key_does_not_bring_it_back() -> None:
+    db, clock = FakeDatabase(), FakeClock(T0)
+    keys = GatewayKeys(db, clock, cache_s=60)  # type: ignore[arg-type]
+    key, record = await keys.create(
+        tenant_id="acme", name="gateway", channels=[], rate_per_s=5, by="admin-1"
+    )
+    before_revocation = dict(db[API_KEYS].docs[record.id])
+    answer = asyncio.Event()
+
+    async def slow_read(key_hash: str, *, patient: bool = False) -> list[dict[str, Any]]:
+        await answer.wait()
+        return [before_revocation]
+
+    keys._reads.find = slow_read  # type: ignore[method-assign]
+    resolving = asyncio.ensure_future(keys.resolve(key))
+    await asyncio.sleep(0)
+    await keys.revoke("acme", record.key_id, by="admin-1")
+    answer.set()
+
+    assert await resolving is None
+    assert await keys.resolve(key) is None
