@@ -235,6 +235,20 @@ async def test_members_over_for_a_day_are_pruned_and_an_empty_key_goes(
     assert await store.prune_keys(NOW) == 0
 
 
+async def test_a_key_an_interrupted_prune_left_empty_goes_at_the_next(
+    db: AsyncDatabase[Document],
+) -> None:
+    store = care_store(db)
+    await keep(db, store, trip("acme", "bk-1", "ann", timedelta(days=1)))
+    await db[CARE_KEYS].insert_one({"_id": "traveller|acme|gone", "members": []})
+    await store.index_history(NOW)
+
+    assert await store.prune_keys(NOW) == 0
+
+    keys = sorted([doc["_id"] async for doc in db[CARE_KEYS].find({})])
+    assert keys == sorted(["traveller|acme|ann", care_store_module.KEYED_MARK])
+
+
 async def test_a_key_given_a_member_while_it_is_pruned_is_kept(
     db: AsyncDatabase[Document],
 ) -> None:

@@ -171,9 +171,9 @@ class CareStore:
 
     async def prune_keys(self, now: datetime) -> int:
         """Take out of every key the members over for ``KEY_GRACE``; a key left with none
-        goes. Safe beside writers: ``$pullAll`` removes only those exact members, and a key
-        is deleted only while it has none (one added meanwhile keeps it). Returns how many
-        members went."""
+        goes, as does one an interrupted prune left empty. Safe beside writers: ``$pullAll``
+        removes only those exact members, and a key is deleted only while it has none (one
+        added meanwhile keeps it). Returns how many members went."""
         before_ms, pruned = epoch_ms(now - KEY_GRACE), 0
         pending: list[UpdateOne | DeleteOne] = []
         async for doc in self.keys.find({}).sort("_id", 1):
@@ -182,8 +182,8 @@ class CareStore:
             if gone:
                 pruned += len(gone)
                 pending.append(UpdateOne({"_id": doc["_id"]}, {"$pullAll": {"members": gone}}))
-                if len(gone) == len(members):
-                    pending.append(DeleteOne({"_id": doc["_id"], "members": {"$size": 0}}))
+            if len(gone) == len(members) and doc["_id"] != KEYED_MARK:
+                pending.append(DeleteOne({"_id": doc["_id"], "members": {"$size": 0}}))
             if len(pending) >= PRUNE_BATCH:
                 await self.keys.bulk_write(pending, ordered=True)
                 pending = []
