@@ -551,7 +551,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0, help="contacts/s of the fixed run")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of the fixed run")
     parser.add_argument(
-        "--steps", type=float, nargs="*", default=[10, 20, 30, 40, 50, 60, 75, 100, 150, 200]
+        "--steps",
+        type=float,
+        nargs="*",
+        default=[10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 135, 150, 175, 200],
+        help="rising rates; 10/s apart where the peer and the 1.5x target lie (#20)",
     )
     parser.add_argument("--step-s", type=float, default=20.0)
     parser.add_argument("--p99-limit-ms", type=float, default=1000.0)
