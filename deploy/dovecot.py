@@ -102,9 +102,20 @@ def start(root: Path, port: int, users: Mapping[str, str]) -> int:
         )
     pid_file = root / "run" / "master.pid"
     deadline = time.monotonic() + 15
-    while not pid_file.exists() and time.monotonic() < deadline:
+    while (pid := written_pid(pid_file)) is None:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Dovecot wrote no pid to {pid_file}: see {root / 'dovecot.out'}")
         time.sleep(0.1)
-    return int(pid_file.read_text().strip())
+    return pid
+
+
+def written_pid(pid_file: Path) -> int | None:
+    """The pid in ``pid_file`` once it is there in full: Dovecot creates the file before it
+    writes the number, and a read in between found it empty (a CI failure)."""
+    try:
+        return int(pid_file.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def stop(root: Path) -> None:
