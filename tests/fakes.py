@@ -116,6 +116,8 @@ class FakeCollection:
         self.database = database
         self.bulk_writes: list[int] = []
         """The size of every ``bulk_write``."""
+        self.finds: list[Doc] = []
+        """The filter of every ``find``."""
 
     async def _yield(self) -> None:
         for _ in range(self.chaos.randint(0, 3) if self.chaos else 1):
@@ -125,6 +127,7 @@ class FakeCollection:
         self, query: Doc, projection: Doc | None = None, limit: int = 0, batch_size: int = 0
     ) -> FakeCursor:
         """Whole documents: a projection only trims what the caller reads anyway."""
+        self.finds.append(query)
         found = [copy.deepcopy(d) for d in self.docs.values() if matches(d, query)]
         return FakeCursor(found[:limit] if limit else found, self)
 

@@ -17,13 +17,8 @@ from tests.fakes import FakeCollection, FakeCursor
 class Counted(FakeCollection):
     def __init__(self) -> None:
         super().__init__("trips")
-        self.queries: list[dict[str, Any]] = []
         self.failing: set[str] = set()
         """Ids whose write the store refuses."""
-
-    def find(self, query: dict[str, Any], *args: Any, **kwargs: Any) -> FakeCursor:
-        self.queries.append(query)
-        return super().find(query, *args, **kwargs)
 
     async def bulk_write(self, requests: list[Any], ordered: bool = True) -> Any:
         refused = [
@@ -76,7 +71,7 @@ async def test_concurrent_finds_share_one_command_and_each_gets_only_its_own() -
     assert [d["_id"] for d in bob] == ["2"]
     assert [d["_id"] for d in globex_ann] == ["3"]
     assert nobody == []
-    assert len(trips.queries) <= 2  # the first goes out alone, the rest wait and share one
+    assert len(trips.finds) <= 2  # the first goes out alone, the rest wait and share one
 
 
 async def test_two_callers_asking_the_same_get_documents_of_their_own() -> None:
@@ -209,4 +204,4 @@ async def test_patient_callers_may_wait_for_company(linger_s: float) -> None:
 
     await asyncio.gather(shared.find("ann", patient=True), later("bob"))
 
-    assert len(trips.queries) == (1 if linger_s else 2)
+    assert len(trips.finds) == (1 if linger_s else 2)

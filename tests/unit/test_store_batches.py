@@ -15,7 +15,7 @@ from runtime.clock import FakeClock
 from runtime.store import AlreadyExists, ConcurrencyError, Repository
 from runtime.store_batches import TOKENS_KEPT
 from tests.factories import T0, TRAVELLER
-from tests.fakes import FakeCollection, FakeCursor, FakeDatabase, RecordingOutbox
+from tests.fakes import FakeCollection, FakeDatabase, RecordingOutbox
 
 NONE = type(None)
 
@@ -47,18 +47,14 @@ class Desk:
             self.outbox,
             FakeClock(T0),
         )
-        self.finds: list[dict[str, Any]] = []
-        original = self.things.find
-
-        def counted(query: dict[str, Any], *args: Any, **kwargs: Any) -> FakeCursor:
-            self.finds.append(query)
-            return original(query, *args, **kwargs)
-
-        self.things.find = counted  # type: ignore[method-assign]
 
     @property
     def things(self) -> FakeCollection:
         return self.db["things"]
+
+    @property
+    def finds(self) -> list[dict[str, Any]]:
+        return self.things.finds
 
     async def stored(self, *ids: str, tenant: str = "acme") -> list[Thing]:
         found = await asyncio.gather(*(self.repo.get(tenant, i) for i in ids))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -33,19 +34,10 @@ def tickets_in(db: FakeDatabase) -> list[dict[str, Any]]:
     return list(db["tickets"].docs.values())
 
 
-def record_finds(db: FakeDatabase) -> list[dict[str, Any]]:
-    """Every query intake sends to its tickets and their keys from now on."""
-    queries: list[dict[str, Any]] = []
-    for name in ("tickets", "ticket_keys"):
-        collection = db[name]
-        find = collection.find
-
-        def recording(query: dict[str, Any], *args: Any, find: Any = find) -> Any:
-            queries.append(query)
-            return find(query, *args)
-
-        collection.find = recording  # type: ignore[method-assign,assignment]
-    return queries
+def finds_from_now(db: FakeDatabase) -> Callable[[], list[dict[str, Any]]]:
+    """The queries intake sends to its tickets and their keys after this call."""
+    already = {name: len(db[name].finds) for name in ("tickets", "ticket_keys")}
+    return lambda: [q for name, n in already.items() for q in db[name].finds[n:]]
 
 
 async def test_messages_of_one_chat_session_make_one_ticket_with_repeat_contacts() -> None:
@@ -186,28 +178,28 @@ async def test_every_lookup_a_contact_makes_is_keyed_by_id() -> None:
     desk, clock, db = intake()
     flight = [BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501")]
     await desk.receive_contact("acme", contact(conversation_key="s1", references=flight))
-    queries = record_finds(db)
+    queries = finds_from_now(db)
     clock.advance(timedelta(minutes=1))
 
     await desk.receive_contact(
         "acme", contact(conversation_key="s2", channel_message_id="m2", references=flight)
     )
 
-    assert queries
-    assert all("_id" in query for query in queries)
+    assert queries()
+    assert all("_id" in query for query in queries())
 
 
 async def test_a_contact_whose_keys_are_all_new_opens_its_ticket_without_a_read() -> None:
     desk, _, db = intake()
     flight = [BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501")]
-    queries = record_finds(db)
+    queries = finds_from_now(db)
 
     ticket, outcome = await desk.receive_contact(
         "acme", contact(conversation_key="s1", references=flight)
     )
 
     assert outcome is Outcome.OPENED
-    assert queries == []
+    assert queries() == []
     member = f"000001|{ticket.id}"
     assert [doc["tickets"] for doc in db["ticket_keys"].docs.values()] == [[member]] * 3
 
@@ -215,7 +207,7 @@ async def test_a_contact_whose_keys_are_all_new_opens_its_ticket_without_a_read(
 async def test_a_claim_that_meets_a_known_key_reads_and_threads_as_before() -> None:
     desk, clock, db = intake()
     first, _ = await desk.receive_contact("acme", contact(conversation_key="s1"))
-    queries = record_finds(db)
+    queries = finds_from_now(db)
     clock.advance(timedelta(minutes=1))
 
     second, outcome = await desk.receive_contact(
@@ -223,7 +215,7 @@ async def test_a_claim_that_meets_a_known_key_reads_and_threads_as_before() -> N
     )
 
     assert (outcome, second.id) == (Outcome.FOLLOWED_UP, first.id)
-    assert queries
+    assert queries()
     again, outcome = await desk.receive_contact(
         "acme", contact(conversation_key="s1", channel_message_id="m2")
     )
