@@ -177,12 +177,14 @@ class CareStore:
         before_ms, pruned = epoch_ms(now - KEY_GRACE), 0
         pending: list[UpdateOne | DeleteOne] = []
         async for doc in self.keys.find({}).sort("_id", 1):
+            if doc["_id"] == KEYED_MARK:
+                continue
             members = doc.get("members", [])
-            gone = over(members, before_ms) if doc["_id"] != KEYED_MARK else []
+            gone = over(members, before_ms)
             if gone:
                 pruned += len(gone)
                 pending.append(UpdateOne({"_id": doc["_id"]}, {"$pullAll": {"members": gone}}))
-            if len(gone) == len(members) and doc["_id"] != KEYED_MARK:
+            if len(gone) == len(members):
                 pending.append(DeleteOne({"_id": doc["_id"], "members": {"$size": 0}}))
             if len(pending) >= PRUNE_BATCH:
                 await self.keys.bulk_write(pending, ordered=True)
