@@ -96,8 +96,10 @@ class Settings(BaseSettings):
     gateway_key_cache_s: float = Field(
         default=1.0,
         ge=0,
+        le=300,
         description="How long an intake replica trusts a gateway key it read: a key revoked "
-        "through another replica is refused within this (0: read the key on every request).",
+        "through another replica is refused within this (0: read the key on every request; "
+        "at most a gateway token's default lifetime, so a revocation always takes hold).",
     )
     config_cache_s: float = Field(
         default=2.0,

@@ -20,6 +20,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
 
 from contracts import events
 from runtime.admission import Admission
@@ -27,6 +28,7 @@ from runtime.auth import Principal, Role, issue_token
 from runtime.clock import FakeClock
 from runtime.idempotency import IdempotentRequests
 from runtime.ratelimit import RateLimiter
+from runtime.settings import Settings
 from runtime.signing import Signer
 from runtime.store import Repository
 from runtime.web import install_error_handlers
@@ -334,3 +336,22 @@ async def test_a_read_in_flight_when_its_replica_revokes_the_key_does_not_bring_
 
     assert await resolving is None
     assert await keys.resolve(key) is None
+
+
+@pytest.mark.parametrize("value", ["-1", "301", "soon", "nan", "inf", ""])
+def test_a_key_cache_period_out_of_bounds_is_refused(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("TRIPCARE_GATEWAY_KEY_CACHE_S", value)
+
+    with pytest.raises(ValidationError, match="gateway_key_cache_s"):
+        Settings()
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("0", 0.0), ("2.5", 2.5), ("300", 300.0)])
+def test_a_key_cache_period_within_bounds_is_taken(
+    monkeypatch: pytest.MonkeyPatch, value: str, seconds: float
+) -> None:
+    monkeypatch.setenv("TRIPCARE_GATEWAY_KEY_CACHE_S", value)
+
+    assert Settings().gateway_key_cache_s == seconds
