@@ -2,11 +2,12 @@
 
 ``python bench/consumer_overhead.py [--messages 3000] [--runs 3]`` fills a fresh quorum
 queue on RabbitMQ (``AMQP_URL``) with envelopes, then consumes them all with a handler
-that only parses the envelope, six ways: raw aio-pika (parse, ack), a plain FastStream
-subscriber, and FastStream with each of the middlewares ``runtime/bus.py`` installs
-(the consumer policy, OpenTelemetry with the always-off sampler the services run with
-when no exporter is set, Prometheus), then with all three. CPU time of this process
-from the first delivery to the last, per message; the median of the runs.
+that only parses the envelope, seven ways: raw aio-pika (parse, ack), a plain FastStream
+subscriber, and FastStream with each of the middlewares ``runtime/bus.py`` may install
+(the consumer policy, OpenTelemetry, Prometheus), then with all three as the services
+run when spans are exported, and with the carried trace in OpenTelemetry's place as
+they run when nothing is (``runtime.telemetry.records_spans``). CPU time of this
+process from the first delivery to the last, per message; the median of the runs.
 
 It bounds what batching deliveries at the consumer could save: the difference between
 the full stack and raw aio-pika, times the messages a contact causes (8 consumed).
@@ -43,7 +44,7 @@ from subscriber_context import message  # noqa: E402
 
 from contracts import events  # noqa: E402
 from contracts.envelope import Envelope  # noqa: E402
-from runtime.bus import ConsumerPolicy  # noqa: E402
+from runtime.bus import CarriedTraceConsumer, ConsumerPolicy  # noqa: E402
 
 URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 QUORUM: FieldTable = {"x-queue-type": "quorum"}
@@ -53,6 +54,7 @@ MIDDLEWARES: dict[str, Middleware] = {
     "otel": lambda: RabbitTelemetryMiddleware(
         tracer_provider=TracerProvider(sampler=ParentBased(ALWAYS_OFF))
     ),
+    "carried": lambda: CarriedTraceConsumer,
     "prometheus": lambda: RabbitPrometheusMiddleware(
         registry=CollectorRegistry(), app_name="bench"
     ),
@@ -63,7 +65,8 @@ VARIANTS: dict[str, tuple[str, ...] | None] = {
     "+ consumer policy": ("policy",),
     "+ OpenTelemetry": ("otel",),
     "+ Prometheus": ("prometheus",),
-    "+ all three (the services)": ("policy", "otel", "prometheus"),
+    "+ all three (spans exported)": ("policy", "otel", "prometheus"),
+    "+ policy, carried trace, Prometheus": ("policy", "carried", "prometheus"),
 }
 
 

@@ -45,7 +45,7 @@ from contracts.topology import ANNOUNCED, Topology
 from runtime.aggregate import OutboxMessage
 from runtime.settings import Settings
 from runtime.store import ConcurrencyError
-from runtime.telemetry import attach, context_from, detach
+from runtime.telemetry import attach, carried, context_from, detach, records_spans
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +98,22 @@ class _ConsumerPolicy(BaseMiddleware):
                 raise
 
 
+class CarriedTraceConsumer(BaseMiddleware):
+    """Each message is handled in the trace its ``traceparent`` header names, when the
+    OpenTelemetry middleware is left out (``records_spans``): logs and the events it
+    raises keep the trace id, and no span is built."""
+
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        headers = msg.headers
+        token = attach(carried(headers.get("traceparent"), headers.get("tracestate")))
+        try:
+            return await call_next(msg)
+        finally:
+            detach(token)
+
+
 def _redelivery_backoff(msg: StreamMessage[Any]) -> float:
     """Exponential back-off before a requeue, from the quorum queue's delivery count."""
     count = int(msg.headers.get("x-delivery-count", 0) or 0)
@@ -118,6 +134,12 @@ class Bus:
         self.settings = settings
         self.topology = topology
         self.service = settings.service
+        self._recorded = records_spans(tracer_provider)
+        tracing = (
+            RabbitTelemetryMiddleware(tracer_provider=tracer_provider)
+            if self._recorded
+            else CarriedTraceConsumer
+        )
         self.broker = RabbitBroker(
             settings.amqp_url,
             default_channel=Channel(prefetch_count=settings.prefetch, on_return_raises=True),
@@ -126,7 +148,7 @@ class Bus:
             log_level=logging.DEBUG,
             middlewares=(
                 ConsumerPolicy(settings.store_retry_budget_s),
-                RabbitTelemetryMiddleware(tracer_provider=tracer_provider),
+                tracing,
                 RabbitPrometheusMiddleware(registry=registry, app_name=f"tripcare_{self.service}"),
             ),
         )
@@ -226,10 +248,12 @@ class Bus:
         """Publish one outbox message, persistent, and wait for the broker's confirm.
 
         Mandatory, so a message no queue took fails the publish, except an announced
-        one: that nobody listens to a receipt is no failure."""
+        one: that nobody listens to a receipt is no failure. The trace it was raised in
+        goes in its headers: through the OpenTelemetry middleware's publishing span when
+        spans are recorded, else as they were stored."""
         token = (
             attach(context_from(message.traceparent, message.tracestate))
-            if message.traceparent
+            if self._recorded and message.traceparent
             else None
         )
         try:
@@ -243,6 +267,7 @@ class Bus:
                 correlation_id=message.correlation_id,
                 content_type="application/json",
                 message_type=message.routing_key,
+                headers=None if self._recorded else _trace_headers(message),
             )
         finally:
             if token is not None:
@@ -253,3 +278,10 @@ class Bus:
             return bool(await self.broker.ping(timeout=2.0))
         except Exception:
             return False
+
+
+def _trace_headers(message: OutboxMessage) -> dict[str, Any] | None:
+    """The trace the message was raised in, for ``CarriedTraceConsumer`` on the other side."""
+    found = {"traceparent": message.traceparent, "tracestate": message.tracestate}
+    kept = {k: v for k, v in found.items() if v}
+    return kept or None

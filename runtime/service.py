@@ -34,7 +34,7 @@ from runtime.signing import Signer
 from runtime.store import Document, Repository, mongo_client
 from runtime.store_batches import BatchedCollection
 from runtime.store_metrics import BatchSizes, CommandCounter
-from runtime.telemetry import setup_tracing
+from runtime.telemetry import CarriedTrace, records_spans, setup_tracing
 from runtime.web import BodySizeLimit, install_error_handlers, publish_schemas
 
 log = logging.getLogger(__name__)
@@ -186,9 +186,12 @@ def create_app(
     instrument_http(app, runtime.registry)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=larger_bodies)
     app.add_middleware(SecurityHeaders, hsts=not settings.development)
-    FastAPIInstrumentor.instrument_app(
-        app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz,metrics"
-    )
+    if records_spans(runtime.tracer_provider):
+        FastAPIInstrumentor.instrument_app(
+            app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz,metrics"
+        )
+    else:
+        app.add_middleware(CarriedTrace)
     return app
 
 

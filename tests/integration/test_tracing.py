@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
 
@@ -22,10 +23,13 @@ from tests.polling import until
 pytestmark = pytest.mark.integration
 
 
+@pytest.mark.parametrize("recorded", [False, True], ids=["nothing-exported", "spans-recorded"])
 async def test_the_consumer_span_joins_the_trace_the_event_was_raised_in(
-    settings: Settings, mongo: AsyncMongoClient[Document], namespace: str
+    settings: Settings, mongo: AsyncMongoClient[Document], namespace: str, recorded: bool
 ) -> None:
-    provider = setup_tracing("itest")
+    """Through the OpenTelemetry middleware when spans are recorded, else through the trace
+    headers the bus sets itself."""
+    provider = TracerProvider() if recorded else setup_tracing("itest")
     bus = Bus(settings, Topology(namespace), registry=CollectorRegistry(), tracer_provider=provider)
     consumed: list[tuple[int, str | None]] = []
 
