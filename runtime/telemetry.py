@@ -105,11 +105,12 @@ def trace_ids() -> tuple[str, str] | None:
     return format(span.trace_id, "032x"), format(span.span_id, "016x")
 
 
-def carried(traceparent: str | None, tracestate: str | None = None) -> Context:
+def carried(traceparent: object, tracestate: object = None) -> Context:
     """A context in the trace a message or request names, as a new span of it, or in a new
-    trace when it names none (or a malformed one): what the instrumentations would give,
-    without recording anything."""
-    parent = trace.get_current_span(context_from(traceparent, tracestate)).get_span_context()
+    trace when it names none (or a malformed one, or a header that is not text): what the
+    instrumentations would give, without recording anything."""
+    named = context_from(*(v if isinstance(v, str) else None for v in (traceparent, tracestate)))
+    parent = trace.get_current_span(named).get_span_context()
     if parent.is_valid:
         span = SpanContext(
             parent.trace_id,
