@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import logging
 import os
-import statistics
 import sys
 import time
 import uuid
@@ -36,6 +35,7 @@ from faststream.middlewares import AckPolicy  # noqa: E402
 from faststream.rabbit import Channel, QueueType, RabbitBroker, RabbitQueue  # noqa: E402
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware  # noqa: E402
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware  # noqa: E402
+from medians import print_medians  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased  # noqa: E402
 from pamqp.common import FieldTable  # noqa: E402
@@ -155,12 +155,7 @@ async def main(count: int, runs: int) -> None:
             finally:
                 await delete_queue(name)
             results[variant].append(spent / count * 1e6)
-    print(f"load average {os.getloadavg()[0]:.1f}; {count} messages x {runs} runs")
-    for variant, per_message in results.items():
-        print(
-            f"{variant:>28}: median {statistics.median(per_message):.0f} µs CPU per message "
-            f"(runs {', '.join(f'{r:.0f}' for r in per_message)})"
-        )
+    print_medians(results, "message", f"{count} messages")
 
 
 if __name__ == "__main__":

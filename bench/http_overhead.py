@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -23,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
+from medians import print_medians  # noqa: E402
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
 
@@ -64,13 +64,7 @@ async def main(count: int, runs: int) -> None:
     for _ in range(runs):
         for variant in VARIANTS:
             results[variant].append(await per_request(variant, count) * 1e6)
-    print(f"{count} requests x {runs} runs")
-    for variant, spent in results.items():
-        runs_text = ", ".join(f"{value:.0f}" for value in spent)
-        print(
-            f"{variant:>32}: median {statistics.median(spent):.0f} µs CPU per request "
-            f"(runs {runs_text})"
-        )
+    print_medians(results, "request", f"{count} requests")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import sys
 import time
 import uuid
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from faststream import Context  # noqa: E402
 from faststream.rabbit import RabbitBroker, RabbitQueue  # noqa: E402
+from medians import print_medians  # noqa: E402
 
 from contracts import events  # noqa: E402
 from contracts.envelope import Envelope  # noqa: E402
@@ -123,12 +123,7 @@ async def main(count: int, runs: int) -> None:
     for _ in range(runs):
         for name, wire in WIRINGS.items():
             results[name].append(await cpu_per_message(wire, count))
-    print(f"load average {os.getloadavg()[0]:.1f}; {count} messages × {runs} runs")
-    for name, runs_us in results.items():
-        print(
-            f"{name:>8}: median {statistics.median(runs_us):.0f} µs CPU per message "
-            f"(runs {', '.join(f'{r:.0f}' for r in runs_us)})"
-        )
+    print_medians(results, "message", f"{count} messages")
 
 
 if __name__ == "__main__":
