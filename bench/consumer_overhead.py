@@ -37,7 +37,6 @@ from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware  # noqa: E
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware  # noqa: E402
 from medians import print_medians  # noqa: E402
 from opentelemetry.sdk.trace import TracerProvider  # noqa: E402
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased  # noqa: E402
 from pamqp.common import FieldTable  # noqa: E402
 from prometheus_client import CollectorRegistry  # noqa: E402
 from subscriber_context import message  # noqa: E402
@@ -45,15 +44,14 @@ from subscriber_context import message  # noqa: E402
 from contracts import events  # noqa: E402
 from contracts.envelope import Envelope  # noqa: E402
 from runtime.bus import CarriedTraceConsumer, ConsumerPolicy  # noqa: E402
+from runtime.telemetry import UNREAD  # noqa: E402
 
 URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 QUORUM: FieldTable = {"x-queue-type": "quorum"}
 Middleware = Callable[[], Any]
 MIDDLEWARES: dict[str, Middleware] = {
     "policy": lambda: ConsumerPolicy(30.0),
-    "otel": lambda: RabbitTelemetryMiddleware(
-        tracer_provider=TracerProvider(sampler=ParentBased(ALWAYS_OFF))
-    ),
+    "otel": lambda: RabbitTelemetryMiddleware(tracer_provider=TracerProvider(sampler=UNREAD)),
     "carried": lambda: CarriedTraceConsumer,
     "prometheus": lambda: RabbitPrometheusMiddleware(
         registry=CollectorRegistry(), app_name="bench"

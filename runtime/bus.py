@@ -45,7 +45,14 @@ from contracts.topology import ANNOUNCED, Topology
 from runtime.aggregate import OutboxMessage
 from runtime.settings import Settings
 from runtime.store import ConcurrencyError
-from runtime.telemetry import attach, carried, context_from, detach, records_spans
+from runtime.telemetry import (
+    attach,
+    carried,
+    context_from,
+    detach,
+    records_spans,
+    trace_headers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -256,6 +263,9 @@ class Bus:
             if self._recorded and message.traceparent
             else None
         )
+        carried_headers: dict[str, Any] = (
+            {} if self._recorded else trace_headers(message.traceparent, message.tracestate)
+        )
         try:
             await self.broker.publish(
                 message.body.encode(),
@@ -267,7 +277,7 @@ class Bus:
                 correlation_id=message.correlation_id,
                 content_type="application/json",
                 message_type=message.routing_key,
-                headers=None if self._recorded else _trace_headers(message),
+                headers=carried_headers or None,
             )
         finally:
             if token is not None:
@@ -278,10 +288,3 @@ class Bus:
             return bool(await self.broker.ping(timeout=2.0))
         except Exception:
             return False
-
-
-def _trace_headers(message: OutboxMessage) -> dict[str, Any] | None:
-    """The trace the message was raised in, for ``CarriedTraceConsumer`` on the other side."""
-    found = {"traceparent": message.traceparent, "tracestate": message.tracestate}
-    kept = {k: v for k, v in found.items() if v}
-    return kept or None

@@ -22,7 +22,7 @@ import httpx
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 
-from runtime.telemetry import current_trace_context
+from runtime.telemetry import current_trace_context, trace_headers
 
 DEFAULT_TIMEOUT_S = 2.0
 _tracer = trace.get_tracer(__name__)
@@ -46,7 +46,7 @@ class ReaderSession:
             span.set_attribute("server.address", self.http.base_url.host)
             try:
                 response = await self.http.get(
-                    path, params=params or None, headers=_trace_headers()
+                    path, params=params or None, headers=trace_headers(*current_trace_context())
                 )
             except httpx.HTTPError as exc:
                 raise Unavailable(f"{self.service}: {exc!r}") from exc
@@ -90,9 +90,3 @@ class ServiceReader:
             transport=self.transport,
         ) as http:
             yield ReaderSession(http, self.service)
-
-
-def _trace_headers() -> dict[str, str]:
-    traceparent, tracestate = current_trace_context()
-    found = {"traceparent": traceparent, "tracestate": tracestate}
-    return {name: value for name, value in found.items() if value}

@@ -85,9 +85,14 @@ def current_trace_context() -> tuple[str | None, str | None]:
     return carrier.get("traceparent"), carrier.get("tracestate")
 
 
+def trace_headers(traceparent: str | None, tracestate: str | None) -> dict[str, str]:
+    """The W3C trace headers (HTTP or AMQP) for a trace context; empty values left out."""
+    found = {"traceparent": traceparent, "tracestate": tracestate}
+    return {name: value for name, value in found.items() if value}
+
+
 def context_from(traceparent: str | None, tracestate: str | None) -> Context:
-    carrier = {k: v for k, v in (("traceparent", traceparent), ("tracestate", tracestate)) if v}
-    return _propagator.extract(carrier)
+    return _propagator.extract(trace_headers(traceparent, tracestate))
 
 
 def attach(ctx: Context) -> Any:
