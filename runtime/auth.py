@@ -65,7 +65,8 @@ def issue_token(signer: Signer, principal: Principal, ttl: timedelta) -> str:
     )
 
 
-def _unauthorized(detail: str) -> HTTPException:
+def unauthorized(detail: str) -> HTTPException:
+    """A 401 asking for a bearer token; ``detail`` says what was wrong with the one sent."""
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
     )
@@ -74,7 +75,7 @@ def _unauthorized(detail: str) -> HTTPException:
 def bearer_token(authorization: str | None) -> str:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorized("a bearer token is required")
+        raise unauthorized("a bearer token is required")
     return token.strip()
 
 
@@ -88,7 +89,7 @@ def current_principal(
         claims = runtime.staff_signer.verify(token, purpose=PURPOSE, now=runtime.clock.now())
         return Principal(id=claims.sub, role=Role(claims.role), tenants=claims.tenants)
     except (TokenError, ValueError) as exc:
-        raise _unauthorized(f"invalid token: {exc}") from exc
+        raise unauthorized(f"invalid token: {exc}") from exc
 
 
 def current_scope(

@@ -20,9 +20,9 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request, status
 from pydantic import BaseModel
 
-from runtime.auth import Scope, bearer_token, current_principal, current_scope
+from runtime.auth import Scope, bearer_token, current_principal, current_scope, unauthorized
 from runtime.clock import Clock
-from runtime.signing import Signer, TokenError
+from runtime.signing import Signer, TokenError, TokenWrongPurpose
 
 PURPOSE = "gateway"
 
@@ -65,7 +65,12 @@ def issue_gateway_token(
 
 
 def staff_or_gateway(needed: GatewayScope) -> object:
-    """A dependency admitting any staff member, or a gateway token carrying ``needed``."""
+    """A dependency admitting any staff member, or a gateway token carrying ``needed``.
+
+    Only a token of another audience is tried as a staff token: a gateway token that is
+    expired (or otherwise bad) is refused with its own reason, so the gateway knows to
+    fetch a new one rather than read "wrong purpose".
+    """
 
     def check(
         request: Request,
@@ -81,9 +86,11 @@ def staff_or_gateway(needed: GatewayScope) -> object:
         token = bearer_token(authorization)
         try:
             claims = runtime.staff_signer.verify(token, purpose=PURPOSE, now=runtime.clock.now())
-        except TokenError:
+        except TokenWrongPurpose:
             scope: Scope = current_scope(current_principal(request, authorization), tenant)
             return Caller(tenant=scope.tenant, actor=scope.actor, gateway=False)
+        except TokenError as exc:
+            raise unauthorized(f"invalid token: {exc}") from exc
         if needed.value not in claims.scopes:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs the {needed.value} scope")
         if tenant is not None and tenant != claims.tenant:

@@ -8,7 +8,10 @@ audience (``aud``) is the token's purpose (``staff``, ``gateway``, ``track``,
 tokens and travellers' links are signed by different rings (``runtime/settings.py``).
 
 Whatever a caller sends — truncated, forged, not ASCII, a header that is not
-JSON — ends in ``TokenError``, never in another exception.
+JSON — ends in ``TokenError``, never in another exception. Two kinds say more:
+``TokenWrongPurpose`` (a genuine token made for another audience, so a caller
+accepting several purposes tries the next one) and ``TokenExpired`` (a genuine
+token whose time is up, so its holder fetches a new one).
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ class TokenError(Exception):
 
 class TokenExpired(TokenError):
     """The token was genuine but its time is up."""
+
+
+class TokenWrongPurpose(TokenError):
+    """The token was made for another audience (``aud``) than the one asked for."""
 
 
 class TokenClaims(BaseModel):
@@ -105,7 +112,7 @@ class Signer:
             )
             claims = TokenClaims.model_validate({**payload, "purpose": purpose})
         except jwt.InvalidAudienceError as exc:
-            raise TokenError("wrong purpose") from exc
+            raise TokenWrongPurpose("wrong purpose") from exc
         except jwt.InvalidSignatureError as exc:
             raise TokenError("invalid signature") from exc
         except (jwt.InvalidTokenError, ValidationError, ValueError, TypeError) as exc:

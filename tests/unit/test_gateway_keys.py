@@ -296,12 +296,28 @@ async def test_a_gateway_token_opens_nothing_else(desk: Desk) -> None:
     assert [r.status_code for r in refused] == [403, 403, 401, 401, 401, 401]
 
 
-async def test_a_gateway_token_expires(desk: Desk) -> None:
+async def test_an_expired_gateway_token_is_told_it_expired_so_the_gateway_fetches_a_new_one(
+    desk: Desk,
+) -> None:
     gateway = bearer(
         (await desk.trade((await desk.create("inbox:read"))["key"])).json()["access_token"]
     )
     desk.clock.advance(timedelta(seconds=301))
-    assert (await desk.notify.get("/v1/inbox/trav-42", headers=gateway)).status_code == 401
+    refused = await desk.notify.get("/v1/inbox/trav-42", headers=gateway)
+    assert (refused.status_code, refused.json()["detail"]) == (401, "invalid token: expired")
+
+
+async def test_an_expired_staff_token_is_told_it_expired_at_the_inbox_too(desk: Desk) -> None:
+    agent = STAFF.sign(
+        subject="agent-1",
+        tenant="acme",
+        role="agent",
+        purpose="staff",
+        expires_at=desk.clock.now() + timedelta(minutes=5),
+    )
+    desk.clock.advance(timedelta(minutes=5, seconds=1))
+    refused = await desk.notify.get("/v1/inbox/trav-42", headers=bearer(agent))
+    assert (refused.status_code, refused.json()["detail"]) == (401, "invalid token: expired")
 
 
 async def test_a_token_signed_with_a_link_key_is_no_gateway_token(desk: Desk) -> None:

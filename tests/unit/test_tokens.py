@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from runtime import webhook_signature
 from runtime.settings import DEV_LINK_KEYS, DEV_SECRETS_KEY, DEV_STAFF_KEYS, Settings
-from runtime.signing import Signer, TokenError, TokenExpired
+from runtime.signing import Signer, TokenError, TokenExpired, TokenWrongPurpose
 from services.intake.config import IntakeSettings
 from tests.factories import T0
 
@@ -90,7 +90,7 @@ def test_alg_none_and_other_algorithms_are_refused() -> None:
 
 def test_a_token_for_one_purpose_opens_no_other_and_expires() -> None:
     signer = Signer(NEW)
-    with pytest.raises(TokenError, match="wrong purpose"):
+    with pytest.raises(TokenWrongPurpose, match="wrong purpose"):
         signer.verify(staff_token(signer, "track"), purpose="staff", now=T0)
     with pytest.raises(TokenExpired):
         signer.verify(staff_token(signer), purpose="staff", now=LATER + timedelta(seconds=1))
