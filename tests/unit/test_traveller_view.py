@@ -12,6 +12,7 @@ from contracts.teams import DEFAULT_TEAM_NAMES
 from services.intake.pages.tracking_view import WORDS, handled_by, steps
 from tests.factories import T0
 from tests.unit.test_ticket import opened_ticket, routed
+from tests.unit.test_ticket_bot_answer import bot_answered
 
 
 @pytest.mark.parametrize(
@@ -47,6 +48,52 @@ def test_an_agent_on_it_is_a_member_of_our_team_and_their_words_are_quoted() -> 
     assert handled_by(ticket, WORDS("zh-Hans"), "zh-Hans") == "我们的客服专员"
     replied = steps(ticket, WORDS("zh-Hans"), "zh-Hans")[-1]
     assert (replied.summary, replied.message) == ("客服已回复", "已为您改签至CA1503")
+
+
+@pytest.mark.parametrize(
+    ("language", "resolver"),
+    [
+        ("en", "A member of our team"),
+        ("zh-Hans", "我们的客服专员"),
+        ("zh-Hant", "我們的客服專員"),
+        ("ja", "担当スタッフ"),
+    ],
+)
+def test_a_bot_answered_ticket_an_agent_resolved_or_closed_is_not_being_routed(
+    language: str, resolver: str
+) -> None:
+    resolved = opened_ticket()
+    resolved.bot_answer(bot_answered(resolved))
+    resolved.resolve(code="answered", message="done", agent="agent-7", now=T0 + timedelta(hours=1))
+    closed = opened_ticket()
+    closed.bot_answer(bot_answered(closed))
+    closed.close(by="agent-7", now=T0 + timedelta(hours=1))
+
+    for ticket in (resolved, closed):
+        assert handled_by(ticket, WORDS(language), language) == resolver
+
+
+@pytest.mark.parametrize(
+    ("language", "assistant"),
+    [
+        ("en", "Our help centre"),
+        ("zh-Hans", "我们的帮助中心"),
+        ("zh-Hant", "我們的說明中心"),
+        ("ja", "ヘルプセンター"),
+    ],
+)
+def test_a_ticket_the_bot_answered_says_the_help_centre_answered_it(
+    language: str, assistant: str
+) -> None:
+    ticket = opened_ticket()
+    ticket.bot_answer(bot_answered(ticket))
+
+    assert handled_by(ticket, WORDS(language), language) == assistant
+
+
+def test_a_ticket_not_routed_yet_is_still_finding_its_team() -> None:
+    ticket = opened_ticket()
+    assert handled_by(ticket, WORDS("en"), "en") == "Finding the right team"
 
 
 def test_a_tenants_own_queue_reads_as_the_support_team_never_its_id() -> None:

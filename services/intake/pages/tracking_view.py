@@ -3,8 +3,9 @@ page and its JSON. Pure.
 
 Behind the signed link (no login) a traveller sees the status, who is on it (a
 person, never named, or their team by its name in the traveller's language —
-``contracts.teams`` — never a queue id), when to expect an answer, the steps of
-their ticket summarised in their language and the words sent to them. Internal
+``contracts.teams`` — never a queue id; the help centre for the bot's answer),
+when to expect an answer, the steps of their ticket summarised in their language
+and the words sent to them. Internal
 notes, routing's reasons (agent ids, loads, "no qualified agent available"), SLA
 alarms, staff notices and every entry's details stay inside. A step kind is shown
 only if it is listed here: a new kind is hidden until someone decides it is for
@@ -64,7 +65,10 @@ class TrackingView(BaseModel):
     language: str = Field(description="The language of every text below.")
     status: TicketStatus
     status_text: str = Field(description="The status in words.")
-    handled_by: str = Field(description="Who is on it: a member of our team, or the team.")
+    handled_by: str = Field(
+        description="Who is on it, or who answered or resolved it: our help centre, "
+        "a member of our team, or the team."
+    )
     agent_assigned: bool = Field(description="A person (never named here) is working on it.")
     expected_answer_by: datetime | None = Field(
         description="When to expect the next answer; null once answered or closed."
@@ -93,11 +97,17 @@ def steps(ticket: Ticket, words: Mapping[str, str], language: str) -> list[Track
 
 
 def handled_by(ticket: Ticket, words: Mapping[str, str], language: str) -> str:
-    """Who is on it: a person (not named), their team, or "finding the right team"."""
+    """Who is on it: the help centre that answered, a person (not named), their team, or
+    "finding the right team" — never the latter for a resolved or closed ticket, which
+    only staff resolve or close (a bot-answered ticket has no team or assignee)."""
+    if ticket.status is TicketStatus.BOT_ANSWERED:
+        return words["help_centre"]
     if ticket.assignee:
         return words["an_agent"]
     if ticket.queue:
         return words["our_team"].format(team=team_name(ticket.queue, language))
+    if ticket.status in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        return words["an_agent"]
     return words["being_routed"]
 
 
