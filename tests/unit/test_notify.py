@@ -364,3 +364,39 @@ def test_a_reroute_that_only_raises_urgency_tells_the_traveller_nothing_new() ->
         routed_at=T0,
     )
     assert [n.template for n in notices_for(raised, "acme", Directory())] == []
+
+
+def escalated(*, queue: str = "expert", due_in: timedelta = timedelta(0)) -> events.TicketRouted:
+    """Routing's re-publish at an SLA breach: the clocks keep their (passed) deadlines."""
+    breached_at = T0 + timedelta(minutes=5, seconds=1)
+    return events.TicketRouted(
+        ticket_id="TC-1",
+        traveller=TRAVELLER,
+        queue=queue,
+        assignee="expert-1",
+        priority=Priority.CRITICAL,
+        first_response_due=T0 + timedelta(minutes=5) + due_in,
+        resolution_due=T0 + timedelta(hours=4),
+        reason="SLA first_response breached: escalated to expert_team",
+        rule="sla-escalated",
+        routed_at=breached_at,
+    )
+
+
+def test_an_escalation_at_a_breach_repeats_no_promise_whose_deadline_has_passed() -> None:
+    notices = notices_for(escalated(), "acme", NO_STAFF)
+
+    assert [n.role for n in notices if n.role is Role.TRAVELLER] == []
+    assert [n.template for n in notices] == ["ticket_assigned"], "staff are still told"
+
+
+def test_a_routing_that_promises_a_deadline_still_ahead_is_told_with_that_deadline() -> None:
+    rerouted = escalated(queue="disruption", due_in=timedelta(minutes=30))
+    rerouted = rerouted.model_copy(
+        update={"traveller": TRAVELLER.model_copy(update={"language": "zh-Hans"})}
+    )
+
+    (told,) = [n for n in notices_for(rerouted, "acme", NO_STAFF) if n.role is Role.TRAVELLER]
+    body = Renderer().render(told).body
+    assert "2026-11-25 02:35 UTC" in body
+    assert "航班异常处理团队" in body

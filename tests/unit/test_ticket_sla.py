@@ -12,6 +12,7 @@ from runtime.clock import FakeClock
 from runtime.signing import Signer
 from services.intake.domain import Ticket, TicketStatus
 from services.intake.domain.sla import due_text
+from services.intake.pages.tracking_view import tracking_view
 from services.intake.service import Intake
 from services.intake.store import TicketStore
 from services.intake.subscribers import register as register_subscribers
@@ -128,6 +129,25 @@ def test_a_routing_decision_older_than_the_escalation_does_not_undo_it() -> None
 
     ticket.apply_routing(routed(ticket, at_minutes=30))
     assert (ticket.priority, ticket.queue) == (Priority.HIGH, "general"), "a newer one applies"
+
+
+def test_routings_re_publish_at_a_breach_is_an_escalation_step_not_a_second_routing() -> None:
+    ticket = routed_ticket()
+    ticket.escalate_on_breach(breach(ticket))
+    escalation = routed(ticket, at_minutes=16).model_copy(
+        update={"queue": "expert", "priority": Priority.CRITICAL, "rule": "sla-escalated"}
+    )
+
+    ticket.apply_routing(escalation)
+
+    assert (ticket.queue, ticket.priority) == ("expert", Priority.CRITICAL)
+    assert kinds(ticket).count("routed") == 1
+    assert (ticket.timeline[-1].kind, ticket.timeline[-1].summary) == (
+        "escalated",
+        "Escalated to expert (critical)",
+    )
+    tracked = tracking_view(ticket, "en").timeline
+    assert [step.kind for step in tracked].count("routed") == 1, "the traveller sees it once"
 
 
 def test_an_older_breach_or_one_after_resolution_is_only_logged() -> None:

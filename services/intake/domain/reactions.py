@@ -30,11 +30,12 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
     ticket.urgency = routed.urgency or ticket.urgency
     ticket.first_response_due = routed.first_response_due
     ticket.resolution_due = routed.resolution_due
+    kind, summary = sla.routing_step(routed)
     ticket._log(
         routed.routed_at,
-        "routed",
+        kind,
         "routing",
-        f"Routed to {routed.queue} ({routed.priority.value})",
+        summary,
         service="routing",
         queue=routed.queue,
         reason=routed.reason,

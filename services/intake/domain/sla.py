@@ -24,6 +24,8 @@ LEVEL_NAMES = {
     EscalationLevel.MANAGEMENT: "management",
 }
 SEVERITY = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.CRITICAL: 3}
+ESCALATION_RULE = "sla-escalated"
+"""``TicketRouted.rule`` of routing's re-publish at a breach (docs/sla.md)."""
 
 
 def higher(current: Priority, proposed: Priority) -> Priority:
@@ -53,3 +55,16 @@ def breach_summary(breached: events.SlaBreached) -> str:
     if breached.priority != breached.previous_priority:
         summary += f", priority raised to {breached.priority.value}"
     return summary
+
+
+def routing_step(routed: events.TicketRouted) -> tuple[str, str]:
+    """The timeline kind and summary of a routing decision, e.g. "Routed to expert (critical)".
+
+    Routing's re-publish at a breach is an ``escalated`` step (desk-only, beside the
+    ``sla_breached`` one that says why), not a second "Routed to" the traveller's
+    tracker would show again.
+    """
+    kind, verb = (
+        ("escalated", "Escalated") if routed.rule == ESCALATION_RULE else ("routed", "Routed")
+    )
+    return kind, f"{verb} to {routed.queue} ({routed.priority.value})"

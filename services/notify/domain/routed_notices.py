@@ -16,15 +16,29 @@ AGENT_ONLY_REROUTES = frozenset({"dispatched"})
 """A waiting ticket pushed to an agent with room: the traveller already knows its team."""
 
 
+def tells_traveller(event: events.TicketRouted) -> bool:
+    """Whether the traveller hears of this routing: which team has it and by when to expect
+    an answer.
+
+    Not when a proactive notice already said what happens next, nor for a push that only
+    names the agent or a re-route that only tightens deadlines; and never with a promise
+    whose deadline has already passed — an SLA escalation (rule ``sla-escalated``) keeps
+    the breached deadline, so the traveller is not told again, at the breach, to expect
+    an answer by the moment that just went by.
+    """
+    if event.proactive or event.rule in QUIET_REROUTES | AGENT_ONLY_REROUTES:
+        return False
+    return event.first_response_due > event.routed_at
+
+
 def routed_notices(
     event: events.TicketRouted, tenant_id: str, directory: Directory
 ) -> list[Notice]:
     due = when(event.first_response_due)
     values = {"ticket_id": event.ticket_id, "queue": event.queue, "due": due}
     quiet = event.rule in QUIET_REROUTES
-    # a proactive notice already said what happens next; a push only names the agent
-    told = quiet or event.proactive or event.rule in AGENT_ONLY_REROUTES
-    notices = [] if told else [Notice(event.ticket_id, event.traveller, ROUTED, values)]
+    told = tells_traveller(event)
+    notices = [Notice(event.ticket_id, event.traveller, ROUTED, values)] if told else []
     staff_values = {
         **values,
         "priority": event.priority.value,
