@@ -46,10 +46,12 @@ class ChannelKeys:
 
 
 def fresh(timestamp: str, now_s: float) -> None:
-    try:
-        sent = float(timestamp) / (1000 if len(timestamp) >= 13 else 1)
-    except ValueError as exc:
-        raise CallbackRefused("timestamp") from exc
+    """The one freshness rule of every callback, URL checks included: a signed but replayed
+    (or forged-clock) request is refused. Platforms send epoch seconds (DingTalk milliseconds)
+    as plain digits; anything else (``-5``, ``1e3``, ``nan``, 5,000 digits) is no timestamp."""
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 16):
+        raise CallbackRefused("timestamp is not epoch seconds or milliseconds")
+    sent = int(timestamp) / (1000 if len(timestamp) >= 13 else 1)
     if abs(now_s - sent) > MAX_CLOCK_SKEW_S:
         raise CallbackRefused("timestamp out of range")
 
@@ -89,8 +91,12 @@ def encrypted_field(xml: str | bytes) -> str:
 # --- WeChat Official Account ---------------------------------------------------------
 
 
-def wechat_check(keys: ChannelKeys, signature: str, timestamp: str, nonce: str) -> None:
-    """URL verification and plain-mode messages: the signature over token, timestamp, nonce."""
+def wechat_check(
+    keys: ChannelKeys, signature: str, timestamp: str, nonce: str, now_s: float
+) -> None:
+    """URL verification and every message: a fresh timestamp and the signature over token,
+    timestamp, nonce (safe mode's ``msg_signature`` is ``wechat_decrypt``'s on top)."""
+    fresh(timestamp, now_s)
     _guarded(lambda: check_signature(keys.token, signature, timestamp, nonce))
 
 
@@ -112,15 +118,17 @@ def wechat_encrypt(keys: ChannelKeys, reply_xml: str, nonce: str, timestamp: str
 
 
 def wecom_verify_url(
-    keys: ChannelKeys, msg_signature: str, timestamp: str, nonce: str, echostr: str
+    keys: ChannelKeys, msg_signature: str, timestamp: str, nonce: str, echostr: str, now_s: float
 ) -> str:
-    """The decrypted echostr, which WeCom expects back as it is."""
+    """The decrypted echostr, which WeCom expects back as it is, for a fresh timestamp only."""
+    fresh(timestamp, now_s)
     return _guarded(lambda: _wecom(keys).check_signature(msg_signature, timestamp, nonce, echostr))
 
 
 def wecom_decrypt(
-    keys: ChannelKeys, body: bytes, msg_signature: str, timestamp: str, nonce: str
+    keys: ChannelKeys, body: bytes, msg_signature: str, timestamp: str, nonce: str, now_s: float
 ) -> str:
+    fresh(timestamp, now_s)
     envelope = {"Encrypt": encrypted_field(body)}
     return _guarded(lambda: _wecom(keys).decrypt_message(envelope, msg_signature, timestamp, nonce))
 
@@ -144,9 +152,11 @@ def _aes_key(keys: ChannelKeys) -> bytes:
 
 
 def dingtalk_decrypt(
-    keys: ChannelKeys, encrypted: str, signature: str, timestamp: str, nonce: str
+    keys: ChannelKeys, encrypted: str, signature: str, timestamp: str, nonce: str, now_s: float
 ) -> str:
-    """An event subscription's ``{"encrypt": …}``: checked and decrypted (JSON text)."""
+    """An event subscription's ``{"encrypt": …}`` (``check_url`` too): checked, timestamp
+    included, and decrypted (JSON text)."""
+    fresh(timestamp, now_s)
     if not hmac.compare_digest(_get_signature(keys.token, timestamp, nonce, encrypted), signature):
         raise CallbackRefused("signature")
     prp = WeChatPrp(_aes_key(keys))

@@ -124,6 +124,12 @@ async def test_wechat_verifies_the_url_with_the_tenants_token(platform: Platform
 
     assert (good.status_code, good.text) == (200, "echo-4711")
     assert forged.status_code == 403
+    for stale in ("1000", "abc", str(int(time.time()) + 3600)):
+        replayed = await platform.http.get(
+            platform.url("wechat"),
+            params={**query, "timestamp": stale, "signature": plain_signature(TOKEN, stale, nonce)},
+        )
+        assert replayed.status_code == 403, stale
 
 
 async def test_an_encrypted_wechat_message_opens_a_ticket_and_gets_an_encrypted_reply(
@@ -199,6 +205,17 @@ async def test_wecom_checks_the_url_and_sends_encrypted_messages(platform: Platf
         },
     )
     assert (check.status_code, check.text) == (200, "echo-0042")
+    for stale in ("1000", "abc"):
+        replayed = await platform.http.get(
+            platform.url("wecom"),
+            params={
+                "msg_signature": _get_signature(TOKEN, stale, nonce, echostr),
+                "timestamp": stale,
+                "nonce": nonce,
+                "echostr": echostr,
+            },
+        )
+        assert replayed.status_code == 403, stale
 
     crypto = WeComCrypto(TOKEN, platform.key, "ww-corp-0042")
     plain = (

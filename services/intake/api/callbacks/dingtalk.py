@@ -29,7 +29,6 @@ from services.intake.wechat_crypto import (
     dingtalk_decrypt,
     dingtalk_encrypt,
     dingtalk_robot_check,
-    fresh,
 )
 
 router = APIRouter(
@@ -58,8 +57,8 @@ async def subscribed_event(
 ) -> JSONResponse:
     """An event of the subscription: a message becomes a contact; the answer is ``success``,
     encrypted (which is also how ``check_url`` is answered)."""
-    fresh(timestamp, intake.clock.now().timestamp())
-    plain = dingtalk_decrypt(keys, encrypted, signature, timestamp, nonce)
+    now_s = intake.clock.now().timestamp()
+    plain = dingtalk_decrypt(keys, encrypted, signature, timestamp, nonce, now_s)
     event = orjson.loads(plain) if plain.strip().startswith("{") else {}
     if isinstance(event, dict) and "msgtype" in event:
         await take(intake, tenant, from_dingtalk(event, intake.clock.now()))

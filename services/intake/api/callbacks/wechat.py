@@ -25,7 +25,6 @@ from services.intake.channels import PayloadError
 from services.intake.channels.im import from_wechat
 from services.intake.wechat_crypto import (
     CallbackRefused,
-    fresh,
     wechat_check,
     wechat_decrypt,
     wechat_encrypt,
@@ -43,12 +42,13 @@ async def wechat_url(
     timestamp: Param,
     nonce: Param,
     echostr: EchoStr,
+    intake: IntakeDep,
     configs: ChannelConfigsDep,
 ) -> PlainTextResponse:
-    """WeChat's server-address check: the echostr back when the signature holds."""
+    """WeChat's server-address check: the echostr back when signature and timestamp hold."""
     _, keys = await configured(configs, tenant, "wechat")
     try:
-        wechat_check(keys, signature, timestamp, nonce)
+        wechat_check(keys, signature, timestamp, nonce, intake.clock.now().timestamp())
     except CallbackRefused as exc:
         raise refused(exc) from exc
     return PlainTextResponse(echostr)
@@ -70,8 +70,7 @@ async def wechat_message(
     doc, keys = await configured(configs, tenant, "wechat")
     body = await request.body()
     try:
-        wechat_check(keys, signature, timestamp, nonce)
-        fresh(timestamp, intake.clock.now().timestamp())
+        wechat_check(keys, signature, timestamp, nonce, intake.clock.now().timestamp())
         aes = encrypt_type == "aes"
         xml = (
             wechat_decrypt(keys, body, msg_signature or "", timestamp, nonce).encode()

@@ -22,7 +22,6 @@ from services.intake.channels import PayloadError
 from services.intake.channels.im import from_wecom_xml
 from services.intake.wechat_crypto import (
     CallbackRefused,
-    fresh,
     wecom_decrypt,
     wecom_encrypt,
     wecom_verify_url,
@@ -40,12 +39,16 @@ async def wecom_url(
     timestamp: Param,
     nonce: Param,
     echostr: EchoStr,
+    intake: IntakeDep,
     configs: ChannelConfigsDep,
 ) -> PlainTextResponse:
-    """WeCom's URL check: the decrypted echostr when signature and key hold."""
+    """WeCom's URL check: the decrypted echostr when signature, key and timestamp hold."""
     _, keys = await configured(configs, tenant, "wecom")
+    now_s = intake.clock.now().timestamp()
     try:
-        return PlainTextResponse(wecom_verify_url(keys, msg_signature, timestamp, nonce, echostr))
+        return PlainTextResponse(
+            wecom_verify_url(keys, msg_signature, timestamp, nonce, echostr, now_s)
+        )
     except CallbackRefused as exc:
         raise refused(exc) from exc
 
@@ -63,8 +66,8 @@ async def wecom_message(
     """A member's message to the tenant's WeCom app (always encrypted)."""
     doc, keys = await configured(configs, tenant, "wecom")
     try:
-        fresh(timestamp, intake.clock.now().timestamp())
-        xml = wecom_decrypt(keys, await request.body(), msg_signature, timestamp, nonce)
+        now_s = intake.clock.now().timestamp()
+        xml = wecom_decrypt(keys, await request.body(), msg_signature, timestamp, nonce, now_s)
     except CallbackRefused as exc:
         raise refused(exc) from exc
     try:
