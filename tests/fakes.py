@@ -142,10 +142,12 @@ class FakeCollection:
             raise DuplicateKeyError("E11000 duplicate key", 11000)
         self.docs[doc["_id"]] = copy.deepcopy(doc)
 
-    async def replace_one(self, query: Doc, doc: Doc) -> _Result:
+    async def replace_one(self, query: Doc, doc: Doc, upsert: bool = False) -> _Result:
         await self._yield()
         current = next((d for d in self.docs.values() if matches(d, query)), None)
         if current is None:
+            if upsert:
+                self.docs[doc["_id"]] = copy.deepcopy(doc)
             return _Result(0)
         self.docs[current["_id"]] = {**copy.deepcopy(doc), "_id": current["_id"]}
         return _Result(1)

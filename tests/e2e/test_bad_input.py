@@ -287,7 +287,24 @@ CHANNELS: list[tuple[str, str, bytes, list[Any], str]] = [
         ["body", "Message-ID"],
         "malformed",
     ),
+    (
+        "Message-ID of words",
+        "email",
+        email().replace(b"<edge@mail.example>", b"not a message id"),
+        ["body", "Message-ID"],
+        "malformed",
+    ),
     ("1,000 multiparts", "email", nested_email(1_000), ["body"], "multipart"),
+    (
+        "25 sections",
+        "email",
+        email(
+            content_type='multipart/mixed; boundary="b"',
+            body=b"--b\r\nContent-Type: text/plain\r\n\r\npart\r\n" * 25 + b"--b--\r\n",
+        ),
+        ["body"],
+        "more than 20 multipart sections",
+    ),
     (
         "8-bit From",
         "email",

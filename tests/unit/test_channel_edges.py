@@ -174,6 +174,20 @@ def nested(depth: int) -> bytes:
     return raw + b"Content-Type: text/plain\r\n\r\nhi\r\n"
 
 
+def attached(depth: int) -> bytes:
+    """A mail attached to a mail attached to a mail…, ``depth`` times."""
+    head = b"Message-ID: <m4@mail.example>\r\nFrom: li@mail.example\r\n"
+    return head + b"Content-Type: message/rfc822\r\n\r\n" * depth + b"\r\nhi\r\n"
+
+
+def sections(count: int) -> bytes:
+    """One multipart/mixed of ``count`` text parts: the first is the text, the rest files."""
+    parts = b"".join(
+        f"--b\r\nContent-Type: text/plain\r\n\r\npart {n}\r\n".encode() for n in range(count)
+    )
+    return email(content_type='multipart/mixed; boundary="b"', body=parts + b"--b--\r\n")
+
+
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
@@ -184,7 +198,14 @@ def nested(depth: int) -> bytes:
         ),
         (email().replace(b"<m1@mail.example>", b"<"), "Message-ID", "malformed"),
         (email().replace(b"<m1@mail.example>", b"<a@"), "Message-ID", "malformed"),
+        (email().replace(b"<m1@mail.example>", b"not a message id"), "Message-ID", "malformed"),
+        (email().replace(b"<m1@mail.example>", b"<a@b> <c@d>"), "Message-ID", "malformed"),
+        (email().replace(b"<m1@mail.example>", b"m1@mail.example"), "Message-ID", "malformed"),
         (nested(1_000), "body", "multipart sections"),
+        (sections(21), "body", "more than 20 multipart sections"),
+        (sections(25), "body", "more than 20 multipart sections"),
+        (sections(100_000), "body", "more than 20 multipart sections"),
+        (attached(1_000), "body", "more than 20 multipart sections"),
         (email().replace(b"Li Lei", "李雷".encode("gbk")), "From", "does not decode"),
         (
             email(
@@ -202,6 +223,12 @@ def test_email_at_its_edges(body: bytes, field: str, message: str) -> None:
     error = refused(Channel.EMAIL, body)
 
     assert (error.field, message in error.message) == (field, True), error
+
+
+def test_an_email_of_twenty_sections_is_taken_with_its_first_part_as_the_text() -> None:
+    contact = normalise(Channel.EMAIL, sections(20), NOW)
+
+    assert (contact.channel_message_id, contact.text) == ("<m1@mail.example>", "part 0")
 
 
 def test_an_email_from_header_in_utf8_or_rfc2047_is_decoded() -> None:

@@ -15,6 +15,7 @@ from services.intake.channels.checks import (
     content,
     filename,
     header,
+    message_id_of,
     parse_email,
 )
 from services.intake.channels.payloads import contact
@@ -66,9 +67,7 @@ def _email_text(message: EmailMessage) -> str:
 def from_email(body: bytes, now: datetime) -> ContactReceived:
     """An RFC 5322 message; the thread is the first of References, else In-Reply-To."""
     message = parse_email(body)
-    message_id = header(message, "Message-ID")
-    if not message_id:
-        raise PayloadError("Message-ID", "missing")
+    message_id = message_id_of(message)
     name, address = parseaddr(header(message, "From"))
     if "@" not in address:
         raise PayloadError("From", "no sender address")
