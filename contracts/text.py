@@ -9,7 +9,8 @@ letter on the bus), so nothing of the kind is ever stored:
 - text holds something visible: whitespace, control and format characters alone are
   not a message, a name or an id (an optional field is left out, not sent blank);
 - language tags look like BCP 47 tags, e-mail addresses like addresses, phone
-  numbers like phone numbers;
+  numbers like phone numbers, links like absolute http(s) URLs (a ``javascript:``
+  or ``data:`` link is no file a gateway keeps, and a console would make it clickable);
 - instants are time-zone aware (a naive one is taken as UTC) and fall in
   [2000, 2100): a year 9999 or a negative epoch is a gateway's bug, not a contact.
 
@@ -22,6 +23,7 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field
 
@@ -70,6 +72,24 @@ def _line(value: str) -> str:
     return value
 
 
+def is_web_url(value: str) -> bool:
+    """Whether ``value`` is an absolute http or https URL with a host, without spaces: the
+    only links TripCare keeps, and the only ones a page may render as ``href``."""
+    if any(char.isspace() for char in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # a broken IPv6 literal, say
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+def _web_url(value: str) -> str:
+    if not is_web_url(value):
+        raise ValueError("must be an absolute http:// or https:// URL")
+    return value
+
+
 def as_utc(moment: datetime) -> datetime:
     """A time without an offset read as UTC (nx-27017 hands back naive ones); others as they are."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -87,6 +107,7 @@ TEXT_PATTERN = (
     r"[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
 )
 LINE_PATTERN = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+WEB_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+([/?#]\S*)?$"
 """The rules as JSON Schema patterns, for the published schemas (and schema-driven clients);
 the validators above enforce them with messages that say what is wrong."""
 
@@ -94,6 +115,13 @@ Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern":
 """Free text (a message, a reason): tabs and line breaks allowed, something visible required."""
 Line = Annotated[str, AfterValidator(_line), Field(json_schema_extra={"pattern": LINE_PATTERN})]
 """A one-line value (a name, an id): no control characters, something visible required."""
+WebUrl = Annotated[
+    str,
+    AfterValidator(_line),
+    AfterValidator(_web_url),
+    Field(json_schema_extra={"pattern": WEB_URL_PATTERN}),
+]
+"""A link to a file elsewhere (a gateway's copy, a signed link): absolute http(s) only."""
 LanguageTag = Annotated[str, Field(max_length=35, pattern=LANGUAGE_TAG)]
 """zh-Hans, en, ja-JP…: a BCP 47 tag (or its underscore spelling)."""
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL)]

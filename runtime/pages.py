@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from contracts.languages import FALLBACK_LANGUAGE, LANGUAGES, supported_language
+from contracts.text import is_web_url
 from runtime.headers import csp_nonce
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -103,6 +104,7 @@ def template_environment(*roots: Path) -> Environment:
         autoescape=select_autoescape(["html"]),
     )
     env.globals["csp_nonce"] = csp_nonce
+    env.tests["web_url"] = is_web_url  # `{% if link is web_url %}`: the only kind made an href
     return env
 
 

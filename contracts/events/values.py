@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.text import Email, LanguageTag, Line, Phone
+from contracts.text import Email, LanguageTag, Line, Phone, WebUrl
 
 
 class Channel(StrEnum):
@@ -124,7 +124,9 @@ class Attachment(BaseModel):
     name: Line = Field(min_length=1, max_length=255)
     content_type: str = Field(max_length=127, pattern=r"^[\w.+-]+/[\w.+-]+$")
     size: int = Field(ge=0, le=25 * 1024 * 1024)
-    url: Line | None = Field(default=None, max_length=2_048)
+    url: WebUrl | None = Field(
+        default=None, max_length=2_048, description="An absolute http:// or https:// URL."
+    )
     id: str | None = Field(default=None, max_length=64, description="Intake's stored file.")
 
 

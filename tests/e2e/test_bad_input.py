@@ -115,6 +115,23 @@ CONTACTS: list[tuple[str, bytes, list[Any], str]] = [
         "at most 35",
     ),
     (
+        "javascript: link",
+        orjson.dumps(
+            contact(
+                attachments=[
+                    {
+                        "name": "a.pdf",
+                        "content_type": "application/pdf",
+                        "size": 1,
+                        "url": "javascript:alert(document.cookie)",
+                    }
+                ]
+            )
+        ),
+        ["body", "attachments", 0, "url"],
+        "must be an absolute http:// or https:// URL",
+    ),
+    (
         "100,000 unknown keys",
         orjson.dumps({**contact(), **{f"k{i}": i for i in range(100_000)}}),
         ["body"],
@@ -271,6 +288,18 @@ CHANNELS: list[tuple[str, str, bytes, list[Any], str]] = [
         WECHAT.replace(b"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", b"o" * 300),
         ["body", "FromUserName"],
         "at most",
+    ),
+    (
+        "javascript: link",
+        "in_app",
+        payload(
+            "in_app.json",
+            attachments=[
+                {"name": "a.pdf", "content_type": "a/b", "size": 1, "url": "javascript:x"}
+            ],
+        ),
+        ["body", "attachments", "0", "url"],
+        "must be an absolute http:// or https:// URL",
     ),
     ("DOCTYPE", "wechat", b'<!DOCTYPE xml SYSTEM "x.dtd">' + WECHAT, ["body"], "DTD"),
     (

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from contracts import events
 from contracts.events import Channel
 from services.intake.channels import PayloadError, normalise
+from tests import factories
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -41,6 +42,17 @@ def refused(channel: Channel, body: bytes) -> PayloadError:
 
 
 LONG = "x" * 1_000
+LINKED = {"name": "a.pdf", "content_type": "application/pdf", "size": 1}
+NOT_WEB_LINKS = [
+    "javascript:alert(document.cookie)",
+    "JavaScript://cdn.example.com/%0aalert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "file:///etc/passwd",
+    "//cdn.example.com/a.pdf",
+    "https:///a.pdf",
+    "https://cdn.example.com/a b.pdf",
+]
+"""Links a console must never make clickable, or that point nowhere a gateway keeps files."""
 
 
 @pytest.mark.parametrize(
@@ -58,6 +70,15 @@ LONG = "x" * 1_000
             fixture("in_app.json", attachments=[{"name": LONG, "content_type": "a/b", "size": 1}]),
             "attachments.0.name",
             "at most 255",
+        ),
+        *(
+            (
+                Channel.IN_APP,
+                fixture("in_app.json", attachments=[{**LINKED, "url": url}]),
+                "attachments.0.url",
+                "must be an absolute http:// or https:// URL",
+            )
+            for url in NOT_WEB_LINKS
         ),
         (
             Channel.WECOM,
@@ -270,6 +291,22 @@ def test_a_nul_in_an_id_is_refused() -> None:
     error = refused(Channel.IN_APP, fixture("in_app.json", user_id="trav\x0042"))
 
     assert (error.field, "NUL" in error.message) == ("user_id", True)
+
+
+def test_a_linked_file_keeps_its_absolute_http_or_https_url() -> None:
+    links = ["https://cdn.example.com/a.pdf?sig=1#p2", "HTTP://files.example:8080/a.pdf"]
+    attachments = [{**LINKED, "url": url} for url in links]
+
+    contact = normalise(Channel.IN_APP, fixture("in_app.json", attachments=attachments), NOW)
+
+    assert [a.url for a in contact.attachments] == links
+
+
+@pytest.mark.parametrize("url", NOT_WEB_LINKS)
+def test_a_contact_on_the_bus_with_a_link_that_is_not_http_is_refused(url: str) -> None:
+    """The contract itself refuses it, so a gateway on the bus gets a dead letter, not a ticket."""
+    with pytest.raises(ValidationError, match=r"attachments\.0\.url\n.*must be an absolute http"):
+        factories.contact(attachments=[{**LINKED, "url": url}])
 
 
 def test_a_blank_optional_field_of_a_web_form_counts_as_left_out() -> None:

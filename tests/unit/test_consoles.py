@@ -43,7 +43,7 @@ from services.feedback.pages import dashboard
 from services.feedback.pages.dashboard import BadFilter, window
 from services.feedback.pages.dashboard_view import Tile, queue_depths
 from services.feedback.service import Feedback
-from services.intake.domain import Ticket, TicketStatus
+from services.intake.domain import Ticket, TicketAttachment, TicketStatus
 from services.intake.domain.deliveries import Delivered
 from services.intake.domain.sla_clock import ClockState, clock_of, state_at
 from services.intake.incidents import IncidentDesk
@@ -279,6 +279,35 @@ async def test_the_ticket_page_shows_notifys_delivered_notices_or_says_it_cannot
     down = await desk.http.get(f"/console/tickets/{desk.ticket_id}?lang=en")
     assert down.status_code == 200
     assert "Notify did not answer" in down.text
+
+
+async def test_a_linked_file_is_clickable_only_when_its_url_is_http_or_https(desk: Desk) -> None:
+    """Links stored before the contract refused other schemes still never become an href."""
+    desk.http.cookies.set(COOKIE, desk.token)
+    links = {"bp.pdf": "https://cdn.example.com/bp.pdf", "old.pdf": "javascript:alert(1)"}
+
+    def linked(ticket: Ticket) -> None:
+        ticket.attachments.extend(
+            TicketAttachment(
+                name=name,
+                content_type="application/pdf",
+                size=1,
+                url=url,
+                source="traveller",
+                by="trav-42",
+                added_at=T0,
+            )
+            for name, url in links.items()
+        )
+
+    await desk.intake.act("acme", desk.ticket_id, linked)
+    page = await desk.http.get(f"/console/tickets/{desk.ticket_id}?lang=en")
+
+    assert (
+        '<a href="https://cdn.example.com/bp.pdf" rel="noopener noreferrer nofollow">' in page.text
+    )
+    assert "javascript:" not in page.text
+    assert "<span>old.pdf</span>" in page.text
 
 
 async def test_routed_tickets_carry_urgency_and_sort_by_their_running_deadline(
