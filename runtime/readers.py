@@ -8,6 +8,11 @@ answers garbage, the page still renders without it. So ``ReaderSession.get``
 answers None for any status but 200 and raises ``Unavailable`` when there is
 no usable answer at all; a reader catches that once per page and shows less.
 
+A write that depends on what another service knows (a transfer's queue or
+agent) must tell "there is no such thing" from "no answer": ``ReaderSession.lookup``
+answers None only for a 404 and raises ``Unavailable`` for any other status, and
+the write is refused rather than made on a guess.
+
 Each request is a client span, a child of the handler's, and carries the W3C
 ``traceparent``/``tracestate``, so the other service's spans join the same trace.
 """
@@ -41,6 +46,19 @@ class ReaderSession:
 
     async def get(self, path: str, **params: str | int) -> Any:
         """The JSON of a 200 answer; None for any other status."""
+        response = await self._send(path, params)
+        return self._json(path, response) if response.status_code == 200 else None
+
+    async def lookup(self, path: str, **params: str | int) -> Any:
+        """The JSON of a 200 answer, None for a 404; any other status is ``Unavailable``."""
+        response = await self._send(path, params)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise Unavailable(f"{self.service} answered {path} with {response.status_code}")
+        return self._json(path, response)
+
+    async def _send(self, path: str, params: dict[str, str | int]) -> httpx.Response:
         with _tracer.start_as_current_span(f"GET {self.service}", kind=SpanKind.CLIENT) as span:
             span.set_attribute("http.request.method", "GET")
             span.set_attribute("server.address", self.http.base_url.host)
@@ -51,12 +69,13 @@ class ReaderSession:
             except httpx.HTTPError as exc:
                 raise Unavailable(f"{self.service}: {exc!r}") from exc
             span.set_attribute("http.response.status_code", response.status_code)
-            if response.status_code != 200:
-                return None
-            try:
-                return response.json()
-            except ValueError as exc:
-                raise Unavailable(f"{self.service} answered {path} with no JSON") from exc
+            return response
+
+    def _json(self, path: str, response: httpx.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise Unavailable(f"{self.service} answered {path} with no JSON") from exc
 
 
 class ServiceReader:

@@ -27,7 +27,8 @@ class IntakeSettings(Settings):
         default=72, gt=0, description="Same traveller + booking reference within this threads."
     )
     console_routing_url: str = Field(
-        default="http://127.0.0.1:8002", description="Routing's API, read by the agent console."
+        default="http://127.0.0.1:8002",
+        description="Routing's API: the console's case file, and transfers' queues and agents.",
     )
     notify_url: str = Field(
         default="http://127.0.0.1:8003",

@@ -107,9 +107,11 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     app.state.mailboxes = mailboxes
     app.state.channel_configs = ChannelConfigs(runtime.db, runtime.clock, box)
     app.state.gateway_token_ttl_s = settings.gateway_token_ttl_s
-    routing = RoutingReader(settings.console_routing_url)
+    app.state.routing = RoutingReader(settings.console_routing_url)
     app.state.notify = NotifyReader(settings.notify_url, NOTIFY_TIMEOUT_S)
-    app.state.console = console.Console(intake, session, feed, routing, desk, app.state.notify)
+    app.state.console = console.Console(
+        intake, session, feed, app.state.routing, desk, app.state.notify
+    )
     return app
 
 

@@ -1,10 +1,12 @@
-"""What the agent console shows from routing: the case file and suggested knowledge-base answers.
+"""What intake reads from routing: the console's case file and suggested answers, and
+whether a transfer's queue or agent exists.
 
 Read-only, over routing's public API with the signed-in person's own token, so
 routing enforces tenant and role exactly as for any API call (``runtime.readers``:
-traced, short timeout). The console
-degrades to "no suggestions" when routing is slow or down: a ticket must still
-be workable without the AI.
+traced, short timeout). The console degrades to "no suggestions" when routing is
+slow or down: a ticket must still be workable without the AI. A transfer does not
+degrade: routing owns queues and agents, so when it does not answer in time the
+transfer is refused (503 + Retry-After, nothing written) rather than made on a guess.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from typing import Any
 from urllib.parse import quote
 
 from runtime.readers import ReaderSession, ServiceReader, Unavailable
+from services.intake.domain.transfers import KnownTargets
 
 log = logging.getLogger(__name__)
 SUGGESTIONS = 3
+RETRY_AFTER_S = 5
+"""A transfer refused because routing did not answer: when to try again."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,24 @@ class RoutingReader(ServiceReader):
             queues=[q["id"] for q in queues or []],
             incident=incident,
             next_segment=(itinerary or [None])[0],
+        )
+
+    async def transfer_targets(
+        self, token: str, tenant: str, queue: str | None, assignee: str | None
+    ) -> KnownTargets:
+        """What routing knows of a transfer's queue and agent; ``Unavailable`` passes on
+        when it gives neither a yes nor a no (down, too slow, any answer but 200 or 404).
+        """
+        async with self.session(token, **{"X-Tenant-Id": tenant}) as routing:
+            queues, agent = await asyncio.gather(
+                routing.lookup("/v1/queues") if queue is not None else _none(),
+                routing.lookup(f"/v1/agents/{quote(assignee, safe='')}")
+                if assignee is not None
+                else _none(),
+            )
+        return KnownTargets(
+            queues=[q["id"] for q in queues or []] if queue is not None else None,
+            agent_registered=agent is not None if assignee is not None else None,
         )
 
 

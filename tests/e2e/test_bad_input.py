@@ -533,6 +533,38 @@ async def test_a_422_raised_by_hand_has_the_documented_shape(tenant: Tenant) -> 
     assert_refused(cursor, ["query", "cursor"], "cursor")
 
 
+async def test_a_transfer_to_a_queue_or_agent_routing_does_not_know_writes_nothing(
+    tenant: Tenant,
+) -> None:
+    created = await tenant.http.post(
+        tenant.url("intake", "/v1/contacts"), json=contact(), headers=tenant.gateway
+    )
+    ticket_url = tenant.url("intake", f"/v1/tickets/{created.json()['ticket_id']}")
+    registered = await tenant.http.put(
+        tenant.url("routing", "/v1/agents/agent-9"),
+        json={"languages": ["en"]},
+        headers=tenant.manager,
+    )
+    assert registered.status_code in (200, 201), registered.text
+
+    async def transfer(body: dict[str, str]) -> httpx.Response:
+        return await tenant.http.post(f"{ticket_url}/transfer", json=body, headers=tenant.agent)
+
+    queue = await transfer({"queue": "no-such-queue", "reason": "test"})
+    agent = await transfer({"assignee": "nobody-at-all"})
+    timeline = (await tenant.http.get(ticket_url, headers=tenant.agent)).json()["timeline"]
+
+    assert_refused(queue, ["body", "queue"], "not a queue of this tenant")
+    assert_refused(agent, ["body", "assignee"], "not a registered agent")
+    assert "transferred" not in [e["kind"] for e in timeline]
+    moved = await transfer({"queue": "finance", "assignee": "agent-9"})
+    assert (moved.status_code, moved.json()["queue"], moved.json()["assignee"]) == (
+        200,
+        "finance",
+        "agent-9",
+    )
+
+
 # ------------------------------------------------------------------ leaks
 
 

@@ -105,7 +105,6 @@ async def test_agent_actions_walk_the_lifecycle_and_illegal_ones_answer_409(desk
         ("notes", {"text": "airline hotline busy"}, "assigned"),
         ("wait", {"on": "supplier"}, "waiting_on_supplier"),
         ("resume", None, "assigned"),
-        ("transfer", {"queue": "disruption", "reason": "cancellation"}, "routed"),
         (
             "resolve",
             {"resolution_code": "rebooked", "message": "CA1503 tomorrow 08:00"},
@@ -124,6 +123,20 @@ async def test_agent_actions_walk_the_lifecycle_and_illegal_ones_answer_409(desk
     timeline = [e["kind"] for e in closed.json()["timeline"]]
     assert timeline[:3] == ["received", "acknowledged", "replied"]
     assert "note" in timeline
+
+
+async def test_without_routing_to_confirm_the_queue_a_transfer_is_503_and_writes_nothing(
+    desk: Desk,
+) -> None:
+    """Routing is not running for this module (a transfer routing confirms: test_bad_input)."""
+    ticket_id = await desk.open()
+    before = await desk.http.get(f"{desk.base}/tickets/{ticket_id}", headers=desk.agent)
+
+    refused = await desk.act(ticket_id, "transfer", {"queue": "disruption"})
+
+    assert (refused.status_code, refused.headers["retry-after"]) == (503, "5")
+    after = await desk.http.get(f"{desk.base}/tickets/{ticket_id}", headers=desk.agent)
+    assert after.json() == before.json()
 
 
 async def test_a_follow_up_threads_into_the_open_ticket(desk: Desk) -> None:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from faststream.rabbit import TestRabbitBroker
+from httpx import MockTransport
 from prometheus_client import CollectorRegistry
 from starlette.requests import Request
 
@@ -55,6 +56,7 @@ from services.intake.service import Intake
 from services.intake.store import TicketStore
 from tests.factories import T0, contact, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
+from tests.unit.test_agent_actions import Routing
 
 SIGNER = Signer("console-test-secret-0123456789abcdef")
 ROOT = Path(__file__).resolve().parents[2]
@@ -359,6 +361,32 @@ async def test_a_refused_action_says_why_and_changes_nothing(
         before.status,
         len(before.timeline),
     )
+
+
+@pytest.mark.parametrize(
+    ("down", "form", "code", "shown"),
+    [
+        (False, {"queue": "no-such-queue"}, 422, "&#39;no-such-queue&#39; is not a queue"),
+        (False, {"assignee": "nobody-at-all"}, 422, "not a registered agent"),
+        (True, {"queue": "disruption"}, 503, "routing did not answer in time"),
+    ],
+)
+async def test_the_transfer_form_asks_routing_and_says_what_it_refused(
+    desk: Desk, down: bool, form: dict[str, str], code: int, shown: str
+) -> None:
+    routing = Routing(down=down)
+    desk.console.routing = RoutingReader("http://routing", transport=MockTransport(routing.answer))
+    desk.http.cookies.set(COOKIE, desk.token)
+    before = await desk.ticket()
+    answer = await desk.http.post(f"/console/tickets/{desk.ticket_id}/transfer?lang=en", data=form)
+    assert answer.status_code == code
+    assert shown in answer.text
+    assert (await desk.ticket()).version == before.version
+    assert routing.seen[0].headers["authorization"] == f"Bearer {desk.token}"
+    moved = await desk.http.post(
+        f"/console/tickets/{desk.ticket_id}/transfer", data={"queue": "finance"}
+    )
+    assert moved.status_code == (503 if down else 303)
 
 
 async def test_staff_of_several_tenants_pick_one_and_it_is_remembered(desk: Desk) -> None:

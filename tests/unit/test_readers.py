@@ -64,6 +64,17 @@ async def test_any_answer_but_200_reads_as_nothing(status: int) -> None:
         assert await routing.get("/v1/queues") is None
 
 
+async def test_a_lookup_tells_not_found_from_no_answer() -> None:
+    async with answering(200, b'{"id": "a"}').session("t") as routing:
+        assert await routing.lookup("/v1/agents/a") == {"id": "a"}
+    async with answering(404).session("t") as routing:
+        assert await routing.lookup("/v1/agents/b") is None
+    for status in (401, 500, 503):
+        with pytest.raises(Unavailable, match=str(status)):
+            async with answering(status).session("t") as routing:
+                await routing.lookup("/v1/agents/a")
+
+
 @pytest.mark.parametrize(
     "reader",
     [

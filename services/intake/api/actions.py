@@ -5,22 +5,23 @@ reopen, close, merge. Each answers the whole ticket; 409 when its status forbids
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from fastapi import status as http
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from contracts.events import Attachment
-from runtime.auth import Scope, StaffScope
+from runtime.auth import Scope, StaffScope, bearer_token
 from runtime.errors import StrictJsonRoute, invalid
 from runtime.idempotency import IdempotentRequests, fingerprint
+from runtime.readers import Unavailable
 from services.intake.api.answers import Produce, once
-from services.intake.api.deps import IdempotencyDep, IdempotencyKey, IntakeDep
+from services.intake.api.deps import IdempotencyDep, IdempotencyKey, IntakeDep, RoutingDep
 from services.intake.api.files import uploaded_files
 from services.intake.api.models import (
     REPLY_BODY,
@@ -35,7 +36,9 @@ from services.intake.api.models import (
 )
 from services.intake.attachments import IncomingFile
 from services.intake.domain import IllegalTransition, Ticket
+from services.intake.routing_reader import RETRY_AFTER_S
 from services.intake.service import FilesRefused, Intake, reply_with_files
+from services.intake.transfers import Transfer, TransferRefused, transfer_ticket
 
 router = APIRouter(
     prefix="/v1/tickets",
@@ -64,9 +67,25 @@ class Actor:
         change: Callable[[Ticket], None],
         name: str,
     ) -> JSONResponse:
+        """``change`` on the latest version of the ticket."""
+        tenant = self.scope.tenant
+        return await self.write(
+            ticket_id, key, body, lambda: self.intake.act(tenant, ticket_id, change), name
+        )
+
+    async def write(
+        self,
+        ticket_id: str,
+        key: str | None,
+        body: BaseModel | None,
+        use_case: Callable[[], Awaitable[Ticket]],
+        name: str,
+    ) -> JSONResponse:
+        """The use case once per key, answering the whole ticket (409 if illegal)."""
+
         async def produce() -> tuple[int, Any]:
             try:
-                ticket = await self.intake.act(self.scope.tenant, ticket_id, change)
+                ticket = await use_case()
             except IllegalTransition as exc:
                 raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
             return http.HTTP_200_OK, TicketView.model_validate(ticket).model_dump(mode="json")
@@ -126,7 +145,7 @@ async def reply(
         try:
             ticket = await reply_with_files(intake, scope.tenant, ticket_id, change, files)
         except FilesRefused as exc:
-            raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+            raise invalid(str(exc), ("body", "files")) from exc
         except IllegalTransition as exc:
             raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
         return http.HTTP_200_OK, TicketView.model_validate(ticket).model_dump(mode="json")
@@ -148,23 +167,42 @@ async def note(
     )
 
 
-@router.post("/{ticket_id}/transfer", response_model=TicketView)
+@router.post(
+    "/{ticket_id}/transfer",
+    response_model=TicketView,
+    responses={503: {"description": "Routing did not answer: nothing was changed, retry."}},
+)
 async def transfer(
-    ticket_id: str, body: TransferIn, agent: ActorDep, key: IdempotencyKey = None
+    ticket_id: str,
+    body: TransferIn,
+    agent: ActorDep,
+    routing: RoutingDep,
+    key: IdempotencyKey = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> JSONResponse:
-    """Move the ticket to another queue or agent (routing learns from it)."""
-    if not (body.queue or body.assignee):
-        raise invalid("give a queue or an assignee", ("body",))
-    by, now = agent.scope.actor, agent.intake.clock.now()
-    return await agent.act(
-        ticket_id,
-        key,
-        body,
-        lambda t: t.transfer(
-            queue=body.queue, assignee=body.assignee, reason=body.reason, by=by, now=now
-        ),
-        "transfer",
-    )
+    """Move the ticket to another queue or agent routing knows (routing learns from it).
+
+    A queue or agent routing does not know is a 422 naming the field; when routing does
+    not answer in time, 503 + Retry-After. Either way nothing is written.
+    """
+    move = Transfer(body.queue, body.assignee, body.reason, agent.scope.actor)
+    token, tenant = bearer_token(authorization), agent.scope.tenant
+
+    async def use_case() -> Ticket:
+        try:
+            return await transfer_ticket(agent.intake, routing, token, tenant, ticket_id, move)
+        except TransferRefused as exc:
+            raise RequestValidationError(
+                [{"loc": ("body", f), "msg": why, "type": "value_error"} for f, why in exc.problems]
+            ) from exc
+        except Unavailable as exc:
+            raise HTTPException(
+                http.HTTP_503_SERVICE_UNAVAILABLE,
+                f"routing did not answer: nothing was changed, retry after {RETRY_AFTER_S} s",
+                headers={"Retry-After": str(RETRY_AFTER_S)},
+            ) from exc
+
+    return await agent.write(ticket_id, key, body, use_case, "transfer")
 
 
 @router.post("/{ticket_id}/wait", response_model=TicketView)

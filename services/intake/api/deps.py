@@ -20,6 +20,7 @@ from services.intake.channel_config import ChannelConfigs
 from services.intake.incidents import IncidentDesk
 from services.intake.mailbox import Mailboxes
 from services.intake.notify_reader import NotifyReader
+from services.intake.routing_reader import RoutingReader
 from services.intake.service import Intake
 from services.intake.store import GatewayKey, GatewayKeys
 
@@ -31,6 +32,7 @@ MailboxesDep = Annotated[Mailboxes, Depends(from_state("mailboxes"))]
 ChannelConfigsDep = Annotated[ChannelConfigs, Depends(from_state("channel_configs"))]
 IncidentDeskDep = Annotated[IncidentDesk, Depends(from_state("incident_desk"))]
 NotifyDep = Annotated[NotifyReader, Depends(from_state("notify"))]
+RoutingDep = Annotated[RoutingReader, Depends(from_state("routing"))]
 
 
 async def gateway(

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from contracts.events import Attachment, BookingReference, Channel, Priority, Traveller
 from contracts.text import LanguageTag, Line, Text
@@ -122,10 +123,18 @@ class NoteIn(BaseModel):
 
 
 class TransferIn(BaseModel):
+    """To one of routing's queues (``GET /v1/queues``), a registered agent, or both."""
+
     model_config = ConfigDict(extra="forbid")
     queue: Line | None = Field(default=None, min_length=1, max_length=64, examples=["disruption"])
     assignee: Line | None = Field(default=None, min_length=1, max_length=128)
     reason: Text | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _a_target(self) -> Self:
+        if not (self.queue or self.assignee):
+            raise PydanticCustomError("value_error", "give a queue or an assignee")
+        return self
 
 
 class WaitIn(BaseModel):

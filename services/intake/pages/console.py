@@ -27,6 +27,7 @@ from runtime.pages import (
     reader_language,
     serve_static,
 )
+from runtime.readers import Unavailable
 from runtime.staff_pages import StaffPages
 from runtime.staff_session import COOKIE, StaffSession
 from runtime.store import NotFound
@@ -42,6 +43,7 @@ from services.intake.live_feed import LiveFeed
 from services.intake.notify_reader import NotifyReader
 from services.intake.routing_reader import RoutingReader
 from services.intake.service import Intake, reply_with_files
+from services.intake.transfers import Transfer, TransferRefused, transfer_ticket
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "templates"
@@ -112,12 +114,6 @@ def _change(
         return lambda t: t.reply(message=body.message, agent=actor, now=now)
     if isinstance(body, NoteIn):
         return lambda t: t.note(text=body.text, agent=actor, now=now)
-    if isinstance(body, TransferIn):
-        if not (body.queue or body.assignee):
-            raise ValueError("queue")
-        return lambda t: t.transfer(
-            queue=body.queue, assignee=body.assignee, reason=body.reason, by=actor, now=now
-        )
     if isinstance(body, WaitIn):
         return lambda t: t.wait(on=body.on, by=actor, now=now)
     if isinstance(body, ResolveIn):
@@ -212,12 +208,17 @@ class Console:
         action: str,
         form: dict[str, str],
         files: Sequence[IncomingFile],
+        token: str,
     ) -> None:
-        """The action on the latest version of the ticket (raises what the form shows)."""
+        """The action on the latest version of the ticket (raises what the form shows);
+        a transfer asks routing first, as the signed-in person (``token``), like the API."""
         body = _body(action, form)
         if isinstance(body, ReplyIn) and files:
             reply = _reply_with(body, scope.actor, self.intake)
             await reply_with_files(self.intake, scope.tenant, ticket_id, reply, files)
+        elif isinstance(body, TransferIn):
+            move = Transfer(body.queue, body.assignee, body.reason, scope.actor)
+            await transfer_ticket(self.intake, self.routing, token, scope.tenant, ticket_id, move)
         else:
             change = _change(action, body, scope.actor, self.intake)
             await self.intake.act(scope.tenant, ticket_id, change)
@@ -295,10 +296,14 @@ async def act(ticket_id: str, action: str, request: Request, console: ConsoleDep
     except NotFound:
         return console.missing(request, scope, ticket_id)
     try:
-        await console.run(scope, ticket_id, action, form, files)
+        await console.run(scope, ticket_id, action, form, files, request.cookies.get(COOKIE, ""))
+    except TransferRefused as exc:
+        return await console.ticket_page(request, scope, ticket, 422, f"{t['error_illegal']} {exc}")
     except (ValidationError, ValueError) as exc:
         error = f"{t['error_invalid']} ({_invalid_fields(exc)})"
         return await console.ticket_page(request, scope, ticket, 422, error)
+    except Unavailable:
+        return await console.ticket_page(request, scope, ticket, 503, t["error_routing_down"])
     except IllegalTransition as exc:
         error = f"{t['error_illegal']} {exc}"
         return await console.ticket_page(request, scope, ticket, 409, error)
@@ -309,7 +314,7 @@ async def act(ticket_id: str, action: str, request: Request, console: ConsoleDep
 
 def _invalid_fields(exc: ValueError) -> str:
     if isinstance(exc, ValidationError):
-        return ", ".join(str(e["loc"][-1]) for e in exc.errors())
+        return ", ".join(str(e["loc"][-1]) if e["loc"] else e["msg"] for e in exc.errors())
     return str(exc)
 
 

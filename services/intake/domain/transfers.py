@@ -1,0 +1,33 @@
+"""Where a ticket may be transferred: to a queue or an agent routing knows.
+
+Pure. Routing owns queues and agents; the caller reads what routing knows of the
+targets (``routing_reader``) and this says, per field, what is wrong with them, so
+a transfer to a typo never strands a ticket in a queue nobody works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class KnownTargets:
+    """What routing answered about a transfer's targets (None: that target was not named)."""
+
+    queues: Sequence[str] | None = None
+    """The tenant's queue ids."""
+    agent_registered: bool | None = None
+
+
+def unknown_targets(
+    queue: str | None, assignee: str | None, known: KnownTargets
+) -> list[tuple[str, str]]:
+    """Each named target routing does not know, as (field, what is wrong); empty when both are."""
+    problems = []
+    if queue is not None and queue not in (known.queues or ()):
+        choices = ", ".join(known.queues or ()) or "none"
+        problems.append(("queue", f"'{queue}' is not a queue of this tenant (queues: {choices})"))
+    if assignee is not None and not known.agent_registered:
+        problems.append(("assignee", f"'{assignee}' is not a registered agent of this tenant"))
+    return problems

@@ -1,0 +1,150 @@
+"""Agent actions over intake's API: what is refused is a 4xx naming the field, and writes nothing.
+
+Intake over the in-memory store; routing, which owns queues and agents, is an
+``httpx.MockTransport`` answering as routing's API does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from runtime.clock import FakeClock
+from services.intake.domain import Ticket
+from services.intake.routing_reader import RoutingReader
+from tests.factories import T0, contact
+from tests.fakes import FakeDatabase
+from tests.unit.test_gateway_keys import client, intake_replica, staff
+
+QUEUES = ["booking", "disruption", "finance", "general", "triage"]
+AGENTS = {"agent-9"}
+
+
+@dataclass
+class Routing:
+    """Routing's queues and agents API; ``down`` answers nothing at all."""
+
+    down: bool = False
+    seen: list[httpx.Request] = field(default_factory=list)
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        if self.down:
+            raise httpx.ConnectTimeout("routing is slow", request=request)
+        path = request.url.path
+        if path == "/v1/queues":
+            return httpx.Response(200, json=[{"id": q, "name": q} for q in QUEUES])
+        agent = path.removeprefix("/v1/agents/")
+        if agent in AGENTS:
+            return httpx.Response(200, json={"agent_id": agent})
+        return httpx.Response(404, json={"detail": "not found"})
+
+
+@dataclass
+class Desk:
+    http: httpx.AsyncClient
+    app: FastAPI
+    routing: Routing
+    ticket_id: str
+    agent: dict[str, str] = field(default_factory=staff)
+
+    async def ticket(self) -> Ticket:
+        found: Ticket = await self.app.state.intake.get("acme", self.ticket_id)
+        return found
+
+    async def transfer(self, body: dict[str, Any]) -> httpx.Response:
+        return await self.http.post(
+            f"/v1/tickets/{self.ticket_id}/transfer", json=body, headers=self.agent
+        )
+
+
+@pytest.fixture
+async def desk() -> AsyncIterator[Desk]:
+    app = intake_replica(FakeDatabase(), FakeClock(T0))
+    routing = Routing()
+    transport = httpx.MockTransport(routing.answer)
+    app.state.routing = RoutingReader("http://routing", transport=transport)
+    ticket, _ = await app.state.intake.receive_contact("acme", contact())
+    async with client(app) as http:
+        yield Desk(http, app, routing, ticket.id)
+
+
+def unchanged(before: Ticket, after: Ticket) -> bool:
+    """Same version, same story, and no transfer waiting in the outbox to be published."""
+    return (after.version, after.queue, after.assignee, len(after.timeline)) == (
+        before.version,
+        before.queue,
+        before.assignee,
+        len(before.timeline),
+    ) and all(m.routing_key != "ticket.transferred" for m in after.outbox)
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "message"),
+    [
+        ({"queue": "no-such-queue", "reason": "test"}, "queue", "not a queue of this tenant"),
+        ({"assignee": "nobody-at-all"}, "assignee", "not a registered agent"),
+        ({"queue": "disruption", "assignee": "nobody-at-all"}, "assignee", "not a registered"),
+    ],
+)
+async def test_a_transfer_to_a_queue_or_agent_routing_does_not_know_is_refused(
+    desk: Desk, body: dict[str, Any], loc: str, message: str
+) -> None:
+    before = await desk.ticket()
+    answer = await desk.transfer(body)
+    assert answer.status_code == 422, answer.text
+    (problem,) = answer.json()["detail"]
+    assert problem["loc"] == ["body", loc]
+    assert message in problem["msg"]
+    assert unchanged(before, await desk.ticket())
+
+
+async def test_an_unknown_queue_is_answered_with_the_tenants_queues(desk: Desk) -> None:
+    answer = await desk.transfer({"queue": "no-such-queue"})
+    assert "booking, disruption, finance, general, triage" in answer.json()["detail"][0]["msg"]
+
+
+async def test_a_transfer_routing_confirms_moves_the_ticket_asked_as_the_agent(
+    desk: Desk,
+) -> None:
+    to_queue = await desk.transfer({"queue": "disruption", "reason": "cancellation"})
+    assert (to_queue.status_code, to_queue.json()["queue"]) == (200, "disruption")
+    to_agent = await desk.transfer({"assignee": "agent-9"})
+    assert (to_agent.json()["status"], to_agent.json()["assignee"]) == ("assigned", "agent-9")
+    asked = desk.routing.seen[0]
+    assert asked.headers["authorization"] == desk.agent["Authorization"]
+    assert asked.headers["x-tenant-id"] == "acme"
+
+
+async def test_when_routing_does_not_answer_the_transfer_is_refused_for_a_retry(
+    desk: Desk,
+) -> None:
+    desk.routing.down = True
+    before = await desk.ticket()
+    answer = await desk.transfer({"queue": "disruption"})
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "5"
+    assert "nothing was changed" in answer.json()["detail"]
+    assert unchanged(before, await desk.ticket())
+
+
+async def test_routing_is_not_asked_about_a_ticket_of_another_tenant(desk: Desk) -> None:
+    answer = await desk.http.post(
+        f"/v1/tickets/{desk.ticket_id}/transfer",
+        json={"queue": "disruption"},
+        headers=staff(tenant="globex"),
+    )
+    assert answer.status_code == 404
+    assert desk.routing.seen == []
+
+
+async def test_a_transfer_naming_neither_queue_nor_agent_is_refused(desk: Desk) -> None:
+    answer = await desk.transfer({"reason": "wrong desk"})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["msg"] == "give a queue or an assignee"
+    assert desk.routing.seen == []
