@@ -7,6 +7,7 @@ the reason and leaves the ticket exactly as it was.
 from __future__ import annotations
 
 import asyncio
+import html
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -361,6 +362,39 @@ async def test_a_refused_action_says_why_and_changes_nothing(
         before.status,
         len(before.timeline),
     )
+
+
+@pytest.mark.parametrize(
+    ("action", "form", "shown"),
+    [
+        ("note", {"text": "x" * 30_000}, "text: too long (at most 20000 characters)"),
+        (
+            "wait",
+            {"on": "godot"},
+            "on: not one of the allowed values: 'traveller' or 'supplier'",
+        ),
+        ("resolve", {"message": "done"}, "resolution_code: missing"),
+        ("transfer", {"reason": "wrong desk"}, "give a queue or an assignee"),
+    ],
+)
+async def test_a_refused_form_says_what_is_wrong_with_each_field(
+    desk: Desk, action: str, form: dict[str, str], shown: str
+) -> None:
+    desk.http.cookies.set(COOKIE, desk.token)
+    answer = await desk.http.post(f"/console/tickets/{desk.ticket_id}/{action}?lang=en", data=form)
+    assert answer.status_code == 422
+    assert f"Nothing was changed: {shown}" in html.unescape(answer.text)
+    assert "please fill in" not in answer.text
+
+
+async def test_a_blank_bulk_reply_says_the_message_is_missing(desk: Desk) -> None:
+    desk.http.cookies.set(COOKIE, desk.token)
+    await desk.intake.act("acme", desk.ticket_id, lambda t: setattr(t, "incident_id", "INC-1"))
+    blank = await desk.http.post(
+        "/console/incidents/INC-1/reply?lang=ja", data={"ticket_id": desk.ticket_id, "message": " "}
+    )
+    assert blank.status_code == 422
+    assert "変更されていません： message: 未入力です" in blank.text
 
 
 @pytest.mark.parametrize(

@@ -41,9 +41,10 @@ from services.intake.domain.sla_clock import RunningClock, clock_of, deadline_ms
 from services.intake.incidents import BulkReplyIn, IncidentDesk
 from services.intake.live_feed import LiveFeed
 from services.intake.notify_reader import NotifyReader
+from services.intake.pages.form_errors import form_problems
 from services.intake.routing_reader import RoutingReader
 from services.intake.service import Intake, reply_with_files
-from services.intake.transfers import Transfer, TransferRefused, transfer_ticket
+from services.intake.transfers import Transfer, transfer_ticket
 
 ROOT = Path(__file__).parents[1]
 TEMPLATES = ROOT / "templates"
@@ -297,25 +298,20 @@ async def act(ticket_id: str, action: str, request: Request, console: ConsoleDep
         return console.missing(request, scope, ticket_id)
     try:
         await console.run(scope, ticket_id, action, form, files, request.cookies.get(COOKIE, ""))
-    except TransferRefused as exc:
-        return await console.ticket_page(request, scope, ticket, 422, f"{t['error_illegal']} {exc}")
-    except (ValidationError, ValueError) as exc:
-        error = f"{t['error_invalid']} ({_invalid_fields(exc)})"
+    except ValidationError as exc:
+        error = f"{t['error_unchanged']} {form_problems(exc, t)}"
+        return await console.ticket_page(request, scope, ticket, 422, error)
+    except ValueError as exc:
+        error = f"{t['error_unchanged']} {exc}"
         return await console.ticket_page(request, scope, ticket, 422, error)
     except Unavailable:
         return await console.ticket_page(request, scope, ticket, 503, t["error_routing_down"])
     except IllegalTransition as exc:
-        error = f"{t['error_illegal']} {exc}"
+        error = f"{t['error_unchanged']} {exc}"
         return await console.ticket_page(request, scope, ticket, 409, error)
     return Response(
         status_code=303, headers={"Location": f"/console/tickets/{ticket_id}?done={action}"}
     )
-
-
-def _invalid_fields(exc: ValueError) -> str:
-    if isinstance(exc, ValidationError):
-        return ", ".join(str(e["loc"][-1]) if e["loc"] else e["msg"] for e in exc.errors())
-    return str(exc)
 
 
 @router.get("/tickets/{ticket_id}/attachments/{file_id}")
@@ -352,8 +348,8 @@ async def bulk_reply(incident_id: str, request: Request, console: ConsoleDep) ->
     try:
         body = BulkReplyIn.model_validate({"message": form.get("message", "").strip()})
         done = await console.desk.reply_all(scope.tenant, incident_id, body.message, scope.actor)
-    except ValidationError:
-        error = f"{t['error_invalid']} (message)"
+    except ValidationError as exc:
+        error = f"{t['error_unchanged']} {form_problems(exc, t)}"
         return await console.ticket_page(request, scope, ticket, 422, error)
     except NotFound:
         return console.missing(request, scope, incident_id)
