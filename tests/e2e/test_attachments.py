@@ -178,6 +178,13 @@ async def test_a_refused_file_refuses_the_reply_and_writes_nothing(
     )
     assert answer.status_code == 422
     assert "tool.exe: type not accepted" in answer.text
+    empty = await tenant.http.post(
+        f"{tenant.base}/tickets/{ticket_id}/reply",
+        data={"message": "See attached"},
+        files=[("files", ("empty.pdf", b"", "application/pdf"))],
+        headers=tenant.agent,
+    )
+    assert (empty.status_code, empty.json()["detail"][0]["msg"]) == (422, "empty.pdf: empty")
 
     closed = await tenant.http.post(
         f"{tenant.base}/tickets/{ticket_id}/close", headers=tenant.agent
@@ -193,6 +200,7 @@ async def test_a_refused_file_refuses_the_reply_and_writes_nothing(
 
     ticket = await tenant.ticket(ticket_id)
     assert ticket["attachments"] == []
+    assert "replied" not in [e["kind"] for e in ticket["timeline"]]
     db = mongo[f"{tenant.stack.env['TRIPCARE_NAMESPACE']}_intake"]
     assert await db["attachments"].find({"tenant_id": tenant.name}).to_list() == []
 

@@ -148,3 +148,24 @@ async def test_a_transfer_naming_neither_queue_nor_agent_is_refused(desk: Desk) 
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["msg"] == "give a queue or an assignee"
     assert desk.routing.seen == []
+
+
+async def test_an_empty_file_refuses_the_reply_naming_the_file_and_writes_nothing(
+    desk: Desk,
+) -> None:
+    before = await desk.ticket()
+    answer = await desk.http.post(
+        f"/v1/tickets/{desk.ticket_id}/reply",
+        data={"message": "x"},
+        files=[("files", ("empty.pdf", b"", "application/pdf"))],
+        headers=desk.agent,
+    )
+    assert answer.status_code == 422, answer.text
+    (problem,) = answer.json()["detail"]
+    assert (problem["loc"], problem["msg"]) == (["body", "files"], "empty.pdf: empty")
+    after = await desk.ticket()
+    assert (after.version, after.status, after.first_response_at) == (
+        before.version,
+        before.status,
+        None,
+    )

@@ -364,6 +364,25 @@ async def test_a_refused_action_says_why_and_changes_nothing(
     )
 
 
+async def test_an_empty_file_refuses_the_reply_form_but_a_blank_file_input_does_not(
+    desk: Desk,
+) -> None:
+    desk.http.cookies.set(COOKIE, desk.token)
+    url = f"/console/tickets/{desk.ticket_id}/reply?lang=en"
+    before = await desk.ticket()
+    empty = await desk.http.post(
+        url, data={"message": "see attached"}, files=[("files", ("empty.pdf", b"", "text/plain"))]
+    )
+    assert empty.status_code == 422
+    assert "Nothing was changed: empty.pdf: empty" in empty.text
+    assert (await desk.ticket()).version == before.version
+    no_file_chosen = await desk.http.post(
+        url, data={"message": "no file"}, files=[("files", ("", b"", "application/octet-stream"))]
+    )
+    assert no_file_chosen.status_code == 303
+    assert (await desk.ticket()).timeline[-1].kind == "replied"
+
+
 @pytest.mark.parametrize(
     ("action", "form", "shown"),
     [

@@ -14,13 +14,14 @@ from services.intake.attachments import IncomingFile, safe_filename
 
 
 async def uploaded_files(form: FormData, field: str = "files") -> list[IncomingFile]:
-    """The files of a multipart form (empty file inputs are skipped)."""
+    """The files of a multipart form. A file input left blank (no file name) is skipped; a
+    named file is taken even when empty, so the checks refuse it rather than drop it unsaid.
+    """
     found: list[IncomingFile] = []
     for value in form.getlist(field):
         if isinstance(value, UploadFile) and value.filename:
             content = await value.read()
-            if content:
-                found.append(IncomingFile(value.filename, value.content_type or "", content))
+            found.append(IncomingFile(value.filename, value.content_type or "", content))
     return found
 
 
