@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from contracts.envelope import Event
 from contracts.events.values import Channel, Traveller
@@ -30,13 +30,38 @@ class SupplierStatusChanged(Event):
     )
 
 
+SEGMENT_KINDS = ("flight", "hotel", "train", "car")
+"""What a booking's segment may be; a supplier event names one of these resources."""
+
+
+def _segment_kind(value: str) -> str:
+    kind = value.lower()
+    if kind not in SEGMENT_KINDS:
+        raise ValueError(f"must be one of {', '.join(SEGMENT_KINDS)}")
+    return kind
+
+
 class BookingSegment(BaseModel):
+    """One leg of a booking. An unknown kind or an end before the start is refused (a 422
+    over HTTP, a dead letter on the bus): dropped silently, the traveller would never hear
+    of a disruption on it."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    kind: Line = Field(max_length=32, description="flight, hotel, train, car")
+    kind: Annotated[Line, AfterValidator(_segment_kind)] = Field(
+        max_length=32, description="flight, hotel, train or car (any case; kept lower-case)."
+    )
     reference: Line = Field(max_length=64)
     starts_at: Instant
     ends_at: Instant | None = None
+
+    @field_validator("ends_at")
+    @classmethod
+    def _ends_after_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        starts_at = info.data.get("starts_at")
+        if value is not None and starts_at is not None and value < starts_at:
+            raise ValueError("must not be before starts_at")
+        return value
 
 
 class BookingUpserted(Event):

@@ -480,7 +480,25 @@ async def test_a_tenants_admin_does_not_see_partners_unknown_events(tenant: Tena
     [
         ({"updated_at": 0}, ["body", "updated_at"]),
         ({"updated_at": "9999-12-31T00:00:00Z"}, ["body", "updated_at"]),
+        ({"updated_at": "2099-01-01T00:00:00Z"}, ["body", "updated_at"]),
         ({"traveller": {"id": "   "}}, ["body", "traveller", "id"]),
+        (
+            {"segments": [{"kind": "rocket", "reference": "X1", "starts_at": "2026-12-20T08:00Z"}]},
+            ["body", "segments", 0, "kind"],
+        ),
+        (
+            {
+                "segments": [
+                    {
+                        "kind": "hotel",
+                        "reference": "H-88",
+                        "starts_at": "2026-12-20T14:00Z",
+                        "ends_at": "2026-12-10T12:00Z",
+                    }
+                ]
+            },
+            ["body", "segments", 0, "ends_at"],
+        ),
     ],
 )
 async def test_a_bad_booking_is_refused_and_stores_nothing(

@@ -10,6 +10,7 @@ from typing import Any
 import bson
 import orjson
 import pytest
+from pydantic import ValidationError
 
 from contracts import events
 from contracts.envelope import Envelope, Event
@@ -178,6 +179,77 @@ async def test_a_re_signed_resend_is_a_duplicate() -> None:
     outcome, _ = await desk.care.receive_signed("ca", body(), later)
     assert outcome is Ingress.DUPLICATE
     assert len(desk.published("supplier.status")) == 1
+
+
+# ---------------------------------------------------------------- bookings on the bus
+
+
+def booking_message(segment: dict[str, str], updated_at: str = "2026-11-25T02:00:00Z") -> bytes:
+    payload = {
+        "booking_id": "bk-1",
+        "traveller": {"id": "trav-1"},
+        "channel": "in_app",
+        "segments": [segment],
+        "updated_at": updated_at,
+    }
+    return orjson.dumps(
+        {
+            "message_id": "m-1",
+            "correlation_id": "bk-1",
+            "tenant_id": "acme",
+            "occurred_at": "2026-11-25T02:00:00Z",
+            "schema_name": "booking.upserted",
+            "schema_version": 1,
+            "payload": payload,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("segment", "field"),
+    [
+        ({"kind": "rocket", "reference": "X1", "starts_at": "2026-12-20T08:00:00Z"}, "kind"),
+        (
+            {
+                "kind": "hotel",
+                "reference": "H-88",
+                "starts_at": "2026-12-20T14:00:00Z",
+                "ends_at": "2026-12-10T12:00:00Z",
+            },
+            "ends_at",
+        ),
+    ],
+)
+def test_a_malformed_booking_on_the_bus_fails_validation_so_it_is_dead_lettered(
+    segment: dict[str, str], field: str
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Envelope[events.BookingUpserted].model_validate_json(booking_message(segment))
+
+    [error] = refused.value.errors()
+    assert error["loc"] == ("payload", "segments", 0, field)
+
+
+async def test_a_booking_dated_ahead_of_the_clock_is_refused_and_cannot_lock_the_booking() -> None:
+    desk = Care()
+    segment = events.BookingSegment(kind="Flight", reference="CA1501", starts_at=T0)
+    ahead = events.BookingUpserted(
+        booking_id="bk-1",
+        traveller=Traveller(id="trav-1"),
+        channel=Channel.IN_APP,
+        segments=[segment],
+        updated_at=T0 + timedelta(minutes=6),
+    )
+    cancelled = events.BookingCancelled(booking_id="bk-1", cancelled_at=T0 + timedelta(days=1))
+
+    with pytest.raises(ValidationError, match="updated_at"):
+        await desk.care.booking_upserted(envelope(ahead))
+    with pytest.raises(ValidationError, match="cancelled_at"):
+        await desk.care.booking_cancelled(envelope(cancelled))
+    await desk.care.booking_upserted(envelope(ahead.model_copy(update={"updated_at": T0})))
+
+    [trip] = desk.db[TRIPS].docs.values()
+    assert (trip["status"], trip["segments"][0]["resource"]) == ("active", "flight")
 
 
 # ---------------------------------------------------------------- correlation

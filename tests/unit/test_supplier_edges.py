@@ -1,9 +1,12 @@
-"""The signed supplier ingress at its edges, and who may read partners' unknown events.
+"""The signed supplier ingress at its edges, who may read partners' unknown events, and
+bookings over HTTP that cannot be right.
 
 A validly signed body that is not a supplier event used to make the error answer
 itself fail (a 500): now it is a 422 in the documented shape, and nothing is
 written. Partners serve every tenant, so their unknown events are for the
-platform operator's admins only.
+platform operator's admins only. A booking with a segment of an unknown kind (it
+was dropped), one ending before it starts, or an ``updated_at`` far ahead (every
+later update was ignored) is a 422 naming the field, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -20,8 +24,8 @@ from runtime.auth import Principal, Role, issue_token
 from runtime.signing import Signer
 from runtime.web import install_error_handlers
 from runtime.webhook_signature import HEADER
-from services.routing.api import incidents, suppliers, trips
-from services.routing.care.store import NONCES, SUPPLIER_REPORTS, UNKNOWN_EVENTS
+from services.routing.api import bookings, incidents, suppliers, trips
+from services.routing.care.store import NONCES, SUPPLIER_REPORTS, TRIPS, UNKNOWN_EVENTS
 from tests.factories import T0
 from tests.unit.test_supplier_care import Care, signed
 
@@ -39,7 +43,7 @@ async def desk() -> AsyncIterator[tuple[Care, httpx.AsyncClient]]:
     app = FastAPI()
     app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=care.clock)
     app.state.care = care.care
-    for router in (suppliers.router, trips.router, incidents.router):
+    for router in (suppliers.router, trips.router, incidents.router, bookings.router):
         app.include_router(router)
     install_error_handlers(app)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -114,3 +118,79 @@ async def test_unknown_events_are_listed_for_the_platform_operators_admins_only(
     assert tenant_admin.status_code == 403
     assert operator.status_code == 200
     assert [(e["id"], e["kind"]) for e in operator.json()] == [("m1", "ash_cloud")]
+
+
+def booking(*segments: dict[str, str], **fields: str) -> dict[str, Any]:
+    return {
+        "traveller": {"id": "trav-b1", "language": "en"},
+        "channel": "in_app",
+        "segments": list(segments) or [FLIGHT],
+        **fields,
+    }
+
+
+FLIGHT = {"kind": "flight", "reference": "CA1501", "starts_at": "2026-12-20T08:00:00Z"}
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "message"),
+    [
+        (
+            booking({"kind": "rocket", "reference": "X1", "starts_at": "2026-12-20T08:00:00Z"}),
+            ["body", "segments", 0, "kind"],
+            "must be one of flight, hotel, train, car",
+        ),
+        (
+            booking(
+                FLIGHT,
+                {
+                    "kind": "hotel",
+                    "reference": "H-88",
+                    "starts_at": "2026-12-20T14:00:00Z",
+                    "ends_at": "2026-12-10T12:00:00Z",
+                },
+            ),
+            ["body", "segments", 1, "ends_at"],
+            "must not be before starts_at",
+        ),
+        (
+            booking(updated_at="2099-01-01T00:00:00Z"),
+            ["body", "updated_at"],
+            "must not be more than 5 minutes ahead of routing's clock",
+        ),
+    ],
+)
+async def test_a_malformed_booking_is_a_422_naming_the_field_and_stores_nothing(
+    desk: tuple[Care, httpx.AsyncClient], body: dict[str, Any], loc: list[Any], message: str
+) -> None:
+    care, http = desk
+
+    answer = await http.put("/v1/bookings/BK-1", json=body, headers=admin_of("acme"))
+
+    assert answer.status_code == 422, answer.text
+    [item] = answer.json()["detail"]
+    assert item["loc"] == loc
+    assert message in item["msg"]
+    assert not care.db[TRIPS].docs
+    assert care.outbox.messages == []
+
+
+async def test_a_booking_dated_within_the_clock_skew_is_taken_and_later_updates_apply(
+    desk: tuple[Care, httpx.AsyncClient],
+) -> None:
+    care, http = desk
+    url, admin = "/v1/bookings/BK-1", admin_of("acme")
+    hotel = {
+        "kind": "HOTEL",
+        "reference": "H-88",
+        "starts_at": "2026-12-20T14:00:00Z",
+        "ends_at": "2026-12-20T14:00:00Z",
+    }
+    ahead = (T0 + timedelta(minutes=5)).isoformat()
+
+    first = await http.put(url, json=booking(FLIGHT, updated_at=ahead), headers=admin)
+    care.clock.advance(timedelta(minutes=10))
+    second = await http.put(url, json=booking(hotel), headers=admin)
+
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert [s["resource"] for s in second.json()["segments"]] == ["hotel"]

@@ -10,14 +10,14 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import BookingSegment, Channel, Traveller
 from contracts.text import Instant
 from runtime.auth import AdminScope, StaffScope
-from runtime.errors import StrictJsonRoute
+from runtime.errors import StrictJsonRoute, body_invalid
 from runtime.store import NotFound
 from services.routing.api.deps import CareDep
 from services.routing.care.domain.trips import Trip
@@ -36,7 +36,9 @@ class BookingIn(BaseModel):
     channel: Channel = Field(description="Where the traveller is reached about this trip.")
     segments: list[BookingSegment] = Field(max_length=50)
     updated_at: Instant | None = Field(
-        default=None, description="The booking system's version time; default: now."
+        default=None,
+        description="The booking system's version time, at most 5 minutes ahead of routing's "
+        "clock; default: now.",
     )
 
 
@@ -67,7 +69,9 @@ async def put_booking(
     care: CareDep,
 ) -> BookingView:
     """Create or replace a booking (the booking system's HTTP path; the bus carries
-    ``booking.upserted``). An older ``updated_at`` than the stored one changes nothing."""
+    ``booking.upserted``). An older ``updated_at`` than the stored one changes nothing; one
+    more than 5 minutes ahead of routing's clock, a segment of an unknown kind or ending
+    before it starts is a 422 and nothing is written."""
     booking = events.BookingUpserted(
         booking_id=booking_id,
         traveller=body.traveller,
@@ -77,7 +81,10 @@ async def put_booking(
     )
     key = Trip.key(scope.tenant, booking_id)
     new = await care.store.trips.get(scope.tenant, key) is None
-    await care.booking_upserted(_envelope(scope.tenant, booking, booking.updated_at))
+    try:
+        await care.booking_upserted(_envelope(scope.tenant, booking, booking.updated_at))
+    except ValidationError as exc:
+        raise body_invalid(exc) from exc
     response.status_code = status.HTTP_201_CREATED if new else status.HTTP_200_OK
     return await load(care, scope.tenant, booking_id)
 

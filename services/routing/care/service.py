@@ -43,7 +43,13 @@ from services.routing.care.domain.suppliers import (
     SupplierSettings,
     normalise_kind,
 )
-from services.routing.care.domain.trips import Itinerary, Trip, TripSegment, normal_reference
+from services.routing.care.domain.trips import (
+    Itinerary,
+    Trip,
+    TripSegment,
+    check_version,
+    normal_reference,
+)
 from services.routing.care.partners import PartnerSecrets
 from services.routing.care.store import (
     CareStore,
@@ -157,7 +163,10 @@ class ProactiveCare:
     # ------------------------------------------------------------------ trips read model
 
     async def booking_upserted(self, envelope: Envelope[events.BookingUpserted]) -> None:
+        """Apply the booking system's latest state (HTTP or bus); one dated ahead of our clock
+        is refused before anything is written (``check_version``)."""
         booking = envelope.payload
+        check_version(booking, self.clock.now())
         planned = Trip.blank(envelope.tenant_id, booking)
         planned.upsert(booking)
         await self.store.index(trip_entries(planned))  # its care key before the trip
@@ -170,6 +179,7 @@ class ProactiveCare:
 
     async def booking_cancelled(self, envelope: Envelope[events.BookingCancelled]) -> None:
         cancelled = envelope.payload
+        check_version(cancelled, self.clock.now())
         await self.store.trips.upsert(
             envelope,
             Trip.key(envelope.tenant_id, cancelled.booking_id),
