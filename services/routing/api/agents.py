@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from contracts.languages import LANGUAGES
 from contracts.taxonomy import CATEGORIES, Category
@@ -29,9 +29,13 @@ class AgentIn(BaseModel):
         default_factory=list, max_length=len(CATEGORIES), description="Skills."
     )
     languages: list[Language] = Field(min_length=1, max_length=len(LANGUAGES))
-    capacity: int = Field(default=5, ge=0, le=100, description="Open tickets at once.")
-    expert: bool = Field(default=False, description="May take the expert and complaint queues.")
-    senior: bool = Field(default=False, description="Takes first SLA escalations (docs/sla.md).")
+    capacity: StrictInt = Field(default=5, ge=0, le=100, description="Open tickets at once.")
+    expert: StrictBool = Field(
+        default=False, description="May take the expert and complaint queues."
+    )
+    senior: StrictBool = Field(
+        default=False, description="Takes first SLA escalations (docs/sla.md)."
+    )
     manager: str | None = Field(
         default=None,
         max_length=128,

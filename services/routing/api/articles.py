@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from contracts.languages import LANGUAGES
 from contracts.taxonomy import CATEGORIES, Category
@@ -26,7 +26,7 @@ class ArticleIn(BaseModel):
 
     categories: list[Category] = Field(min_length=1, max_length=len(CATEGORIES))
     translations: dict[Language, Translation] = Field(min_length=1, max_length=len(LANGUAGES))
-    active: bool = Field(default=True, description="False hides it (a global one too).")
+    active: StrictBool = Field(default=True, description="False hides it (a global one too).")
 
     @field_validator("translations")
     @classmethod

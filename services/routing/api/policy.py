@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat
 
 from contracts.text import Line
 from runtime.auth import AdminScope, StaffScope
@@ -22,18 +22,18 @@ router = APIRouter(prefix="/v1", tags=["policy"], route_class=StrictJsonRoute)
 class PolicyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    vip: bool = False
+    vip: StrictBool = False
     vip_travellers: list[Annotated[Line, Field(max_length=260)]] = Field(
         default_factory=list, max_length=10_000
     )
     account_manager: str | None = Field(default=None, max_length=128, pattern=NAME)
     support_manager: str | None = Field(default=None, max_length=128, pattern=NAME)
-    bot_enabled: bool = True
+    bot_enabled: StrictBool = True
     assignment: AssignmentMode = Field(
         default=AssignmentMode.LEAST_LOADED,
         description="How a ticket picks among free agents: least_loaded or round_robin.",
     )
-    triage_threshold: float = Field(
+    triage_threshold: StrictFloat = Field(
         default=DEFAULT_TRIAGE_THRESHOLD,
         ge=0.0,
         le=1.0,

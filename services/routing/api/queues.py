@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from contracts.taxonomy import CATEGORIES, Category
 from contracts.text import Line
@@ -26,7 +26,7 @@ class QueueIn(BaseModel):
     categories: list[Category] = Field(
         default_factory=list, max_length=len(CATEGORIES), description="None: a catch-all desk."
     )
-    expert_only: bool = False
+    expert_only: StrictBool = False
 
 
 class QueueView(BaseModel):

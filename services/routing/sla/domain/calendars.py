@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
     field_serializer,
     field_validator,
     model_validator,
@@ -35,7 +36,7 @@ class BusinessHours(BaseModel):
     time_zone: str = Field(
         default="UTC", max_length=64, description="IANA name, e.g. Asia/Shanghai."
     )
-    days: tuple[Annotated[int, Field(ge=1, le=7)], ...] = Field(
+    days: tuple[Annotated[StrictInt, Field(ge=1, le=7)], ...] = Field(
         default=(1, 2, 3, 4, 5), min_length=1, max_length=7, description="ISO weekdays, 1 = Monday."
     )
     opens: time = time(9)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
 from contracts.events import Priority, SlaClock
 from services.routing.sla.domain.calendars import ALWAYS, Calendar
@@ -19,10 +19,10 @@ class Targets(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    first_response_s: int = Field(gt=0, le=MAX_TARGET_S)
-    next_response_s: int = Field(gt=0, le=MAX_TARGET_S)
-    resolution_s: int = Field(gt=0, le=MAX_TARGET_S)
-    supplier_s: int = Field(
+    first_response_s: StrictInt = Field(gt=0, le=MAX_TARGET_S)
+    next_response_s: StrictInt = Field(gt=0, le=MAX_TARGET_S)
+    resolution_s: StrictInt = Field(gt=0, le=MAX_TARGET_S)
+    supplier_s: StrictInt = Field(
         gt=0, le=MAX_TARGET_S, description="How long a supplier may keep us waiting."
     )
 
@@ -60,7 +60,7 @@ class PriorityTerms(BaseModel):
     reopened: Targets | None = Field(default=None, description="Default: ``targets``.")
     appeal: Targets | None = Field(default=None, description="Default: ``reopened``.")
     calendar: Calendar = ALWAYS
-    warn_share: float = Field(default=0.8, gt=0.0, lt=1.0)
+    warn_share: StrictFloat = Field(default=0.8, gt=0.0, lt=1.0)
 
     @model_validator(mode="after")
     def targets_fit_the_calendar(self) -> PriorityTerms:

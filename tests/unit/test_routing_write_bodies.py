@@ -1,0 +1,142 @@
+"""Routing's write bodies take JSON's own types: nothing is coerced.
+
+FastAPI validates a body's parsed JSON in pydantic's lax mode, which turned ``true``
+into a threshold of 1.0, ``"0.7"`` into 0.7 and ``"yes"`` into a VIP. Every boolean
+and number of a body routing writes is strict (``StrictBool``, ``StrictInt``,
+``StrictFloat``; a whole number is still a valid float), so the wrong type is a 422
+naming the field, like an out-of-range value, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import httpx
+import pytest
+from annotated_types import BaseMetadata
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
+
+from runtime.auth import Principal, Role, issue_token
+from services.routing.main import bootstrap
+from tests.unit.test_error_answers import all_routes
+
+TARGETS = {
+    "first_response_s": 900,
+    "next_response_s": 1800,
+    "resolution_s": 14_400,
+    "supplier_s": 7200,
+}
+ARTICLE = {
+    "categories": ["baggage"],
+    "translations": {"en": {"title": "Lost bag", "questions": ["bag lost"], "answer": "Ask."}},
+}
+
+
+@pytest.fixture(scope="module")
+def app() -> FastAPI:
+    """Routing as bootstrap builds it: a refused body never reaches a handler or a store."""
+    return bootstrap()
+
+
+@pytest.fixture
+async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    principal = Principal(id="ops-1", role=Role.ADMIN, tenants=["acme"])
+    token = issue_token(app.state.runtime.staff_signer, principal, timedelta(hours=1))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://routing",
+        headers={"Authorization": f"Bearer {token}"},
+    ) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "loc"),
+    [
+        ("/v1/policy", {"triage_threshold": True}, ["triage_threshold"]),
+        ("/v1/policy", {"triage_threshold": "0.7"}, ["triage_threshold"]),
+        ("/v1/policy", {"vip": "yes"}, ["vip"]),
+        ("/v1/policy", {"bot_enabled": 0}, ["bot_enabled"]),
+        ("/v1/agents/a-1", {"languages": ["en"], "capacity": "5"}, ["capacity"]),
+        ("/v1/agents/a-1", {"languages": ["en"], "expert": "true"}, ["expert"]),
+        ("/v1/agents/a-1", {"languages": ["en"], "senior": 1}, ["senior"]),
+        ("/v1/queues/q-1", {"name": "Desk", "expert_only": "false"}, ["expert_only"]),
+        ("/v1/kb/articles/bag", {**ARTICLE, "active": "no"}, ["active"]),
+        (
+            "/v1/sla-policies",
+            {"priorities": {"high": {"targets": {**TARGETS, "resolution_s": "14400"}}}},
+            ["priorities", "high", "targets", "resolution_s"],
+        ),
+        (
+            "/v1/sla-policies",
+            {"priorities": {"high": {"targets": TARGETS, "warn_share": "0.75"}}},
+            ["priorities", "high", "warn_share"],
+        ),
+        (
+            "/v1/sla-policies",
+            {
+                "priorities": {
+                    "high": {
+                        "targets": TARGETS,
+                        "calendar": {"business_hours": {"days": [1, True]}},
+                    }
+                }
+            },
+            ["priorities", "high", "calendar", "business_hours", "days", 1],
+        ),
+    ],
+)
+async def test_a_value_of_the_wrong_json_type_is_a_422_naming_the_field(
+    http: httpx.AsyncClient, path: str, body: dict[str, Any], loc: list[Any]
+) -> None:
+    answer = await http.put(path, json=body)
+
+    assert answer.status_code == 422, answer.text
+    [item] = answer.json()["detail"]
+    assert item["loc"] == ["body", *loc]
+    assert item["msg"].startswith("Input should be a valid")
+
+
+def lax(annotation: Any, where: str, strict: bool, seen: set[type]) -> Iterator[str]:
+    """Where a boolean or number in ``annotation`` would be coerced from another type."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        base, *metadata = get_args(annotation)
+        yield from lax(base, where, strict or _strict(metadata), seen)
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        for name, field in annotation.model_fields.items():
+            yield from lax(field.annotation, f"{where}.{name}", _strict(field.metadata), seen)
+    elif annotation in (bool, int, float):
+        if not strict:
+            yield where
+    elif origin in (Union, UnionType):
+        for arg in get_args(annotation):
+            yield from lax(arg, where, strict, seen)
+    else:
+        for arg in get_args(annotation):
+            yield from lax(arg, f"{where}[]", False, seen)
+
+
+def _strict(metadata: list[Any]) -> bool:
+    return any(isinstance(m, BaseMetadata) and getattr(m, "strict", False) for m in metadata)
+
+
+def test_every_boolean_and_number_routing_is_written_is_strict(app: FastAPI) -> None:
+    bodies = [
+        (route.path, route.body_field.field_info.annotation)
+        for route in all_routes(app.router.routes)
+        if isinstance(route, APIRoute) and route.body_field is not None
+    ]
+
+    assert len(bodies) >= 6
+    seen: set[type] = set()
+    assert [where for path, body in bodies for where in lax(body, path, False, seen)] == []
