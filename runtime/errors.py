@@ -10,7 +10,11 @@ echoes the input.
 JSON bodies are parsed by orjson, which refuses what ``json.loads`` lets through:
 ``NaN``/``Infinity`` and numbers that overflow to them, lone surrogates, bytes
 that are not UTF-8, and nesting deeper than 1,024. NUL characters (``\\u0000``)
-are refused in any JSON body: no text TripCare stores may hold one.
+are refused in any JSON body: no text TripCare stores may hold one. A key given
+twice counts once, with its last value. A declared body is parsed so by
+``StrictJsonRoute``; a handler that reads its body itself (a signed webhook, a
+reply that may be a form) uses ``parse_body`` or ``strict_json`` and
+``json_invalid``, so every invalid body gets the same 422.
 """
 
 from __future__ import annotations
@@ -19,14 +23,14 @@ import json
 import re
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.status import HTTP_422_UNPROCESSABLE_CONTENT
 
@@ -41,6 +45,7 @@ and FastAPI's error lists alone."""
 NO_BODY = frozenset({204, 304})
 
 Loc = Sequence[str | int]
+M = TypeVar("M", bound=BaseModel)
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 """``\\u0000`` preceded by an even number of backslashes: a NUL, not the text ``\\u0000``."""
 
@@ -66,7 +71,8 @@ def error_item(error: Mapping[str, Any], prefix: Loc = ()) -> dict[str, Any]:
     message = str(error.get("msg") or "invalid")
     context = error.get("ctx")
     if error.get("type") == "json_invalid" and isinstance(context, Mapping):
-        message = f"{message}: {context.get('error')}"
+        reason = str(context.get("error"))
+        message = message if reason in message else f"{message}: {reason}"
     return {
         "loc": [_loc_part(part) for part in loc],
         "msg": printable(message, MAX_MESSAGE),
@@ -161,6 +167,30 @@ def strict_json(body: bytes) -> Any:
     data = orjson.loads(body)
     _check_objects(data, body)
     return data
+
+
+def json_invalid(exc: json.JSONDecodeError) -> dict[str, Any]:
+    """The one error of a body that is not JSON, as FastAPI words it for a declared body:
+    the byte position in ``loc``, the parser's reason once in ``msg``."""
+    return {
+        "type": "json_invalid",
+        "loc": ("body", exc.pos),
+        "msg": "JSON decode error",
+        "ctx": {"error": exc.msg},
+    }
+
+
+def parse_body(model: type[M], body: bytes) -> M:
+    """A body a handler reads itself, parsed by ``strict_json`` and checked by ``model``:
+    refused with the same ``RequestValidationError`` as a declared body."""
+    try:
+        data = strict_json(body)
+    except json.JSONDecodeError as exc:
+        raise RequestValidationError([json_invalid(exc)]) from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise body_invalid(exc) from exc
 
 
 class StrictJsonRequest(Request):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from email.parser import BytesParser
 from typing import Any
 
 from contracts.events import Attachment, Channel, ContactReceived
+from runtime.errors import strict_json
 
 MB = 1024 * 1024
 OFFICE = {
@@ -191,11 +193,9 @@ def files_of_channel(channel: Channel, body: bytes) -> list[IncomingFile]:
         return files_of_email(body)
     if channel is not Channel.IN_APP:
         return []
-    import orjson
-
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        data = strict_json(body)
+    except json.JSONDecodeError:
         return []
     return files_of_json(data) if isinstance(data, dict) else []
 

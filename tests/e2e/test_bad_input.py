@@ -440,7 +440,12 @@ SUPPLIER_BODIES: list[tuple[str, bytes, list[Any]]] = [
     (
         "1e400",
         b'{"kind": 1e400, "reference": "CA1", "service_date": "2026-12-24"}',
-        ["body", "kind"],
+        ["body", 9],
+    ),
+    (
+        "NaN",
+        b'{"kind": "flight_delayed", "reference": "ZZ9", "service_date": "2026-12-20", "x": NaN}',
+        ["body", 82],
     ),
 ]
 

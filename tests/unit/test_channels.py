@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -128,7 +129,6 @@ def test_a_web_form_keeps_the_chosen_category_and_order_number() -> None:
     [
         (Channel.PHONE, b'{"call_id": "c1", "caller_number": "+1555"}', "transcript"),
         (Channel.WEB_CHAT, b"[1, 2]", "body"),
-        (Channel.IN_APP, b"{not json", "body"),
         (Channel.WECHAT, b"<xml><MsgType>text</MsgType></xml>", "Content"),
         (Channel.WECHAT, b"<!DOCTYPE x [<!ENTITY a 'b'>]><xml>&a;</xml>", "body"),
         (Channel.WECHAT, b"<xml><MsgType>shortvideo</MsgType></xml>", "MsgType"),
@@ -142,6 +142,12 @@ def test_a_bad_payload_names_the_wrong_field(channel: Channel, body: bytes, fiel
     with pytest.raises(PayloadError) as caught:
         normalise(channel, body, NOW)
     assert caught.value.field == field
+
+
+def test_a_payload_that_is_not_json_is_refused_by_the_one_strict_parser() -> None:
+    with pytest.raises(json.JSONDecodeError) as caught:
+        normalise(Channel.IN_APP, b"{not json", NOW)
+    assert caught.value.pos == 1
 
 
 @pytest.mark.parametrize(

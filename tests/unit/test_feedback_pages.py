@@ -182,7 +182,7 @@ async def test_a_bad_json_rating_behind_a_good_link_is_a_422(
         survey_url(site), content=raw, headers={"content-type": "application/json"}
     )
 
-    assert (bad.status_code, bad.json()["detail"][0]["loc"]) == (422, loc)
+    assert (bad.status_code, bad.json()["detail"][0]["loc"][: len(loc)]) == (422, loc)
     assert site.outbox.messages == []
 
 

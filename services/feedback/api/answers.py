@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from fastapi import Request, status
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from runtime.errors import parse_body
 from runtime.pages import is_form, wants_html
 from runtime.signing import TokenExpired
 from services.feedback.domain.language import page_language
@@ -24,25 +24,9 @@ M = TypeVar("M", bound=BaseModel)
 HTML_OR_JSON: dict[str, Any] = {"content": {"text/html": {}, "application/json": {}}}
 
 
-def _body_error(exc: ValidationError) -> RequestValidationError:
-    """The same 422 FastAPI gives for a declared body (``loc`` starts with ``body``)."""
-    return RequestValidationError(
-        [{**error, "loc": ("body", *error["loc"])} for error in exc.errors(include_url=False)]
-    )
-
-
 async def parsed(model: type[M], request: Request) -> M:
     """A JSON body checked before anything else, as FastAPI does for a declared body."""
-    try:
-        raw = await request.json()
-    except ValueError as exc:
-        raise RequestValidationError(
-            [{"type": "json_invalid", "loc": ("body",), "msg": "invalid JSON", "input": None}]
-        ) from exc
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise _body_error(exc) from exc
+    return parse_body(model, await request.body())
 
 
 def form_value(form: Any, name: str) -> str | None:

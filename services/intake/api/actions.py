@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from contracts.events import Attachment
 from runtime.auth import Scope, StaffScope, bearer_token
-from runtime.errors import StrictJsonRoute, invalid
+from runtime.errors import StrictJsonRoute, body_invalid, invalid, parse_body
 from runtime.idempotency import IdempotentRequests, fingerprint
 from runtime.readers import Unavailable
 from services.intake.api.answers import Produce, once
@@ -107,17 +107,15 @@ ActorDep = Annotated[Actor, Depends(actor)]
 
 async def reply_body(request: Request) -> tuple[ReplyIn, list[IncomingFile]]:
     """A reply as JSON, or as a multipart form with files; 422 names what is wrong."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return parse_body(ReplyIn, await request.body()), []
+    form = await request.form()
+    message = form.get("message")
     try:
-        if request.headers.get("content-type", "").startswith("multipart/form-data"):
-            form = await request.form()
-            message = form.get("message")
-            body = ReplyIn.model_validate({"message": message if isinstance(message, str) else ""})
-            return body, await uploaded_files(form)
-        return ReplyIn.model_validate_json(await request.body()), []
+        body = ReplyIn.model_validate({"message": message if isinstance(message, str) else ""})
     except ValidationError as exc:
-        raise RequestValidationError(
-            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
-        ) from exc
+        raise body_invalid(exc) from exc
+    return body, await uploaded_files(form)
 
 
 @router.post("/{ticket_id}/reply", response_model=TicketView, openapi_extra=REPLY_BODY)

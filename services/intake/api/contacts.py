@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -12,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from contracts import events
 from contracts.events import Channel
-from runtime.errors import StrictJsonRoute, unprocessable, validation_detail
+from runtime.errors import StrictJsonRoute, json_invalid, unprocessable, validation_detail
 from runtime.gateway_auth import GatewayScope
 from runtime.idempotency import fingerprint
 from services.intake.api.answers import admitted, once
@@ -130,6 +131,8 @@ async def post_channel_contact(
             raise PayloadError("body", f"longer than {CHANNEL_BODY_MAX:,} bytes")
         contact = normalise(channel, body, intake.clock.now())
         files = files_of_channel(channel, body)
+    except json.JSONDecodeError as exc:
+        return unprocessable(validation_detail([json_invalid(exc)]))
     except PayloadError as exc:
         loc = ("body", *exc.field.split("."))
         return unprocessable(

@@ -1,8 +1,10 @@
 """Each channel's own payload, normalised into one ``ContactReceived`` (InboundContact).
 
 Pure functions: the gateway's body goes in, a validated contact comes out, or
-``PayloadError`` says which field is wrong. One module per channel family
-(``phone``, ``chat``, ``im``, ``web_form``, ``email``); this one dispatches.
+``PayloadError`` says which field is wrong; a JSON body that does not parse raises the
+strict parser's ``json.JSONDecodeError``, answered as every service answers it. One
+module per channel family (``phone``, ``chat``, ``im``, ``web_form``, ``email``); this one
+dispatches.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.events import Channel, ContactReceived
+from runtime.errors import strict_json
 from services.intake.channels.chat import from_in_app, from_web_chat
 from services.intake.channels.checks import PayloadError
 from services.intake.channels.email import from_email
@@ -39,12 +42,7 @@ def normalise(channel: Channel, body: bytes, now: datetime) -> ContactReceived:
         return from_email(body, now)
     if channel is Channel.WECHAT:
         return from_wechat(body, now)
-    import orjson
-
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise PayloadError("body", f"not JSON: {exc}") from exc
+    data = strict_json(body)
     if not isinstance(data, dict):
         raise PayloadError("body", "expected a JSON object")
     return JSON_CHANNELS[channel](data, now)

@@ -19,7 +19,8 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import events
 from contracts.envelope import Envelope
@@ -27,7 +28,7 @@ from contracts.events import ReferenceKind
 from contracts.text import EARLIEST, LATEST, Instant, Line, Text
 from runtime import webhook_signature
 from runtime.clock import Clock
-from runtime.errors import validation_detail
+from runtime.errors import parse_body, validation_detail
 from runtime.store import AlreadyExists, Repository
 from services.routing.care.domain.care_keys import disruption_entries, trip_entries
 from services.routing.care.domain.incidents import (
@@ -134,9 +135,9 @@ class ProactiveCare:
         except webhook_signature.SignatureError as exc:
             raise Refused(401, str(exc)) from exc
         try:
-            event = SupplierEventIn.model_validate_json(body)
-        except ValidationError as exc:
-            raise Refused(422, validation_detail(exc.errors(), prefix=("body",))) from exc
+            event = parse_body(SupplierEventIn, body)  # strictly, once the signature verified
+        except RequestValidationError as exc:
+            raise Refused(422, validation_detail(exc.errors())) from exc
         nonce = hashlib.sha256(f"{partner}\x1f{signature}".encode()).hexdigest()
         try:
             await self.store.use_nonce(nonce, now)

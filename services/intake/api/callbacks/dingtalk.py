@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, HTTPException, Request
 from fastapi import status as http
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from runtime.errors import StrictJsonRoute
+from runtime.errors import StrictJsonRoute, json_invalid, strict_json
 from services.intake.api.callbacks.common import (
     SUCCESS,
     OptionalParam,
@@ -38,9 +39,9 @@ router = APIRouter(
 
 def json_object(body: bytes) -> dict[str, Any]:
     try:
-        data: Any = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, "not JSON") from exc
+        data: Any = strict_json(body)
+    except json.JSONDecodeError as exc:
+        raise RequestValidationError([json_invalid(exc)]) from exc
     if not isinstance(data, dict):
         raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, "expected a JSON object")
     return data
@@ -59,7 +60,7 @@ async def subscribed_event(
     encrypted (which is also how ``check_url`` is answered)."""
     now_s = intake.clock.now().timestamp()
     plain = dingtalk_decrypt(keys, encrypted, signature, timestamp, nonce, now_s)
-    event = orjson.loads(plain) if plain.strip().startswith("{") else {}
+    event = strict_json(plain.encode()) if plain.strip().startswith("{") else {}
     if isinstance(event, dict) and "msgtype" in event:
         await take(intake, tenant, from_dingtalk(event, intake.clock.now()))
     return JSONResponse(dingtalk_encrypt(keys, SUCCESS, secrets.token_hex(8), timestamp))
