@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from contracts.text import Email, LanguageTag, Line, Phone, WebUrl
 
@@ -123,7 +123,7 @@ class Attachment(BaseModel):
 
     name: Line = Field(min_length=1, max_length=255)
     content_type: str = Field(max_length=127, pattern=r"^[\w.+-]+/[\w.+-]+$")
-    size: int = Field(ge=0, le=25 * 1024 * 1024)
+    size: StrictInt = Field(ge=0, le=25 * 1024 * 1024)
     url: WebUrl | None = Field(
         default=None, max_length=2_048, description="An absolute http:// or https:// URL."
     )

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, field_validator
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -66,7 +66,7 @@ class ChannelConfigIn(BaseModel):
     app_secret: SecretStr | None = Field(
         default=None, max_length=256, description="DingTalk: the AppSecret robots sign with."
     )
-    passive_reply: bool = Field(
+    passive_reply: StrictBool = Field(
         default=True,
         description="Answer each message at once in the callback's response (the "
         "acknowledgement); turn off when a gateway already sends customer-service messages.",

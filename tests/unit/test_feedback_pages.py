@@ -173,6 +173,9 @@ async def test_the_link_is_checked_before_the_body_is_read(
         (b'{"csat": 3, "comment": "\\ud800"}', ["body"]),
         (b'{"csat": 3, "comment": "ok\\u0000"}', ["body"]),
         (b'{"csat": 3, "comment": " \\t "}', ["body", "comment"]),
+        (b'{"csat": "5"}', ["body", "csat"]),
+        (b'{"csat": true}', ["body", "csat"]),
+        (b'{"csat": 4, "nps": "9"}', ["body", "nps"]),
     ],
 )
 async def test_a_bad_json_rating_behind_a_good_link_is_a_422(

@@ -34,6 +34,14 @@ def form_value(form: Any, name: str) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
+def form_number(text: str) -> int | str | None:
+    """A form field's digits as the number a JSON body would hold (anything else stays text,
+    which the model refuses): a form has only text, JSON has types."""
+    if text.isascii() and text.isdigit() and len(text) <= 6:
+        return int(text)
+    return text or None
+
+
 def body_doc(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema()
     return {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from contracts.events import AppealLevel
 from contracts.text import Text
@@ -30,10 +30,14 @@ class SurveyView(BaseModel):
 
 
 class RatingIn(BaseModel):
+    """A JSON rating: numbers are numbers (``"5"`` is a 422); the HTML form is read apart."""
+
     model_config = ConfigDict(extra="forbid")
 
-    csat: int = Field(ge=1, le=5, description="1 (very unhappy) to 5 (very happy).")
-    nps: int | None = Field(default=None, ge=0, le=10, description="Only when the survey asks.")
+    csat: StrictInt = Field(ge=1, le=5, description="1 (very unhappy) to 5 (very happy).")
+    nps: StrictInt | None = Field(
+        default=None, ge=0, le=10, description="Only when the survey asks."
+    )
     comment: Text | None = Field(default=None, max_length=5_000)
 
 

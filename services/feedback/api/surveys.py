@@ -17,6 +17,7 @@ from services.feedback.api.answers import (
     HTML_OR_JSON,
     bad_link,
     body_doc,
+    form_number,
     form_value,
     html,
     notice,
@@ -119,7 +120,9 @@ async def rate(token: str, request: Request, feedback: FeedbackDep, pages: Pages
         data = await request.form()
         values = {k: form_value(data, k) or "" for k in ("csat", "nps", "comment")}
         try:
-            rating = RatingIn.model_validate({k: v or None for k, v in values.items()})
+            rating = RatingIn.model_validate(
+                {k: form_number(v) if k != "comment" else v or None for k, v in values.items()}
+            )
         except ValidationError as exc:
             words = pages.words(survey.language)
             fields = sorted({str(e["loc"][0]) for e in exc.errors()})

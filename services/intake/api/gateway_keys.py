@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Request
 from fastapi import status as http
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from contracts.events import Channel
 from contracts.text import Line
@@ -45,7 +45,7 @@ class ApiKeyIn(BaseModel):
         description="`contacts:write` posts contacts; `inbox:read` gets gateway tokens for "
         "travellers' in-app inboxes (notify).",
     )
-    rate_per_s: float = Field(default=50.0, gt=0, le=10_000)
+    rate_per_s: StrictFloat = Field(default=50.0, gt=0, le=10_000)
 
 
 class ApiKeyView(BaseModel):

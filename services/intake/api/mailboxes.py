@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path
 from fastapi import status as http
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, StrictFloat, StrictInt
 
 from contracts.text import Instant
 from runtime.auth import AdminScope
@@ -37,12 +37,14 @@ class MailboxIn(BaseModel):
     )
 
     host: str = Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.-]+$")
-    port: int = Field(default=993, ge=1, le=65535)
-    tls: bool = Field(default=True, description="IMAP over TLS (993); false: plain (143, local).")
+    port: StrictInt = Field(default=993, ge=1, le=65535)
+    tls: StrictBool = Field(
+        default=True, description="IMAP over TLS (993); false: plain (143, local)."
+    )
     username: str = Field(min_length=1, max_length=320)
     password: SecretStr = Field(min_length=1, max_length=1024)
     folder: str = Field(default="INBOX", min_length=1, max_length=200)
-    poll_interval_s: float = Field(
+    poll_interval_s: StrictFloat = Field(
         default=60, ge=1, le=1800, description="Longest wait; IDLE servers wake it at once."
     )
 
