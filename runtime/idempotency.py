@@ -2,7 +2,9 @@
 
 A retried request (same key, same body) gets the stored status and body; the
 same key with a different body is refused (422); a retry that overlaps the
-first attempt is told to come back (409). Answers are kept for a day.
+first attempt is told to come back (409). Answers are kept for a day, in the
+``idempotency`` collection of each service's own database. ``once`` is how a
+handler answers through it, in every service.
 """
 
 from __future__ import annotations
@@ -10,12 +12,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends, Header, HTTPException
+from fastapi import status as http
+from fastapi.responses import JSONResponse
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from runtime.app_state import from_state
+from runtime.auth import Scope
 from runtime.clock import Clock
+from runtime.errors import invalid
 from runtime.store import Document
 
 COLLECTION = "idempotency"
@@ -23,6 +31,8 @@ KEEP = timedelta(days=1)
 IN_FLIGHT = timedelta(seconds=30)
 
 Answer = tuple[int, Any]
+Produce = Callable[[], Awaitable[Answer]]
+"""A write and its answer (status, JSON body)."""
 
 
 class IdempotencyConflict(Exception):
@@ -88,3 +98,38 @@ class IdempotentRequests:
             },
         )
         return status, body
+
+
+IdempotencyDep = Annotated[IdempotentRequests, Depends(from_state("idempotency"))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=256,
+        description="Retries with the same key get the first answer.",
+    ),
+]
+
+
+def of_staff(scope: Scope) -> str:
+    """A staff member's keys are their own, in each tenant they act for."""
+    return f"{scope.tenant}:{scope.actor}"
+
+
+async def once(
+    idempotency: IdempotentRequests, scope: str, key: str | None, request: str, produce: Produce
+) -> JSONResponse:
+    """Run ``produce``; with a key, a retry gets the first answer (a different request: 422)."""
+    try:
+        if key is None:
+            code, body = await produce()
+        else:
+            code, body = await idempotency.run(
+                scope=scope, key=key, request=request, produce=produce
+            )
+    except IdempotencyConflict as exc:
+        if exc.status == http.HTTP_422_UNPROCESSABLE_CONTENT:
+            raise invalid(exc.detail, ("header", "Idempotency-Key")) from exc
+        raise HTTPException(exc.status, exc.detail) from exc
+    return JSONResponse(body, status_code=code)

@@ -26,6 +26,7 @@ from runtime.bus import Bus
 from runtime.clock import Clock, SystemClock
 from runtime.headers import SecurityHeaders
 from runtime.heap import settle
+from runtime.idempotency import IdempotentRequests
 from runtime.logging import setup_logging
 from runtime.ops import instrument_http, ops_router
 from runtime.outbox import OutboxRelay
@@ -86,6 +87,8 @@ class ServiceRuntime:
         Gauge(
             "outbox_backlog", "Commits waiting for the relay's fast path", registry=self.registry
         ).set_function(lambda: self.relay.backlog)
+        self.idempotency = IdempotentRequests(self.db, self.clock)
+        """First answers to writes carrying ``Idempotency-Key``, in this service's database."""
         self.workers: list[Worker] = []
         self.started = False
         self._batch_sizes = BatchSizes(self.registry)
@@ -116,6 +119,7 @@ class ServiceRuntime:
     async def start(self, ensure_indexes: IndexSetup) -> None:
         for name in self.outbox_collections:
             await self.db[name].create_index("pending_ms", sparse=True)
+        await self.idempotency.ensure_indexes()
         await ensure_indexes(self.db)
         await self.bus.start()
         self.relay.start()
@@ -177,7 +181,7 @@ def create_app(
             await runtime.stop()
 
     app = FastAPI(title=title, description=description, lifespan=lifespan, version="0.1.0")
-    app.state.runtime = runtime
+    app.state.runtime, app.state.idempotency = runtime, runtime.idempotency
     app.include_router(ops_router(runtime.registry, runtime.readiness))
     for router in routers:
         app.include_router(router)

@@ -9,7 +9,6 @@ from prometheus_client import Gauge
 from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.admission import Admission, LagWindow, Reason, Shedder
-from runtime.idempotency import IdempotentRequests
 from runtime.lag_reports import hear_lag_reports
 from runtime.ratelimit import RateLimiter
 from runtime.secret_box import SecretBox
@@ -80,12 +79,10 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         home="/console",
         secure=not settings.development,
     )
-    idempotency = IdempotentRequests(runtime.db, runtime.clock)
 
     async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
         await store.ensure_indexes(db)
         await incidents.ensure_indexes(db)
-        await idempotency.ensure_indexes()
         await files.ensure_indexes()
         await tickets.index_history()
 
@@ -98,7 +95,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         larger_bodies=upload_limits(settings.attachments, settings.max_body_bytes),
         schemas=list(JSON_PAYLOADS.values()),
     )
-    app.state.intake, app.state.idempotency, app.state.incident_desk = intake, idempotency, desk
+    app.state.intake, app.state.incident_desk = intake, desk
     app.state.keys = store.GatewayKeys(
         runtime.db, runtime.clock, runtime.batch_observer, cache_s=settings.gateway_key_cache_s
     )

@@ -18,10 +18,17 @@ from pydantic import BaseModel, ValidationError
 from contracts.events import Attachment
 from runtime.auth import Scope, StaffScope, bearer_token
 from runtime.errors import StrictJsonRoute, body_invalid, invalid, parse_body
-from runtime.idempotency import IdempotentRequests, fingerprint
+from runtime.idempotency import (
+    IdempotencyDep,
+    IdempotencyKey,
+    IdempotentRequests,
+    Produce,
+    fingerprint,
+    of_staff,
+    once,
+)
 from runtime.readers import Unavailable
-from services.intake.api.answers import Produce, once
-from services.intake.api.deps import IdempotencyDep, IdempotencyKey, IntakeDep, RoutingDep
+from services.intake.api.deps import IntakeDep, RoutingDep
 from services.intake.api.files import uploaded_files
 from services.intake.api.models import (
     REPLY_BODY,
@@ -94,8 +101,7 @@ class Actor:
         return await self.run(key, request, produce)
 
     async def run(self, key: str | None, request: str, produce: Produce) -> JSONResponse:
-        scope = f"{self.scope.tenant}:{self.scope.actor}"
-        return await once(self.idempotency, scope, key, request, produce)
+        return await once(self.idempotency, of_staff(self.scope), key, request, produce)
 
 
 async def actor(scope: StaffScope, intake: IntakeDep, idempotency: IdempotencyDep) -> Actor:

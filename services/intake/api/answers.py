@@ -1,39 +1,15 @@
-"""How intake's writes answer: once per Idempotency-Key, and 503 before writing when saturated."""
+"""How intake's writes answer: 503 before writing when saturated."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi import status as http
 from fastapi.responses import JSONResponse
 
 from runtime.admission import Admission, AtCapacity, request_age
-from runtime.errors import invalid
-from runtime.idempotency import IdempotencyConflict, IdempotentRequests
-
-Produce = Callable[[], Awaitable[tuple[int, Any]]]
-"""A write and its answer (status, JSON body)."""
-
-
-async def once(
-    idempotency: IdempotentRequests, scope: str, key: str | None, request: str, produce: Produce
-) -> JSONResponse:
-    """Run ``produce``; with a key, a retry gets the first answer (a different request: 422)."""
-    try:
-        if key is None:
-            code, body = await produce()
-        else:
-            code, body = await idempotency.run(
-                scope=scope, key=key, request=request, produce=produce
-            )
-    except IdempotencyConflict as exc:
-        if exc.status == http.HTTP_422_UNPROCESSABLE_CONTENT:
-            raise invalid(exc.detail, ("header", "Idempotency-Key")) from exc
-        raise HTTPException(exc.status, exc.detail) from exc
-    return JSONResponse(body, status_code=code)
 
 
 async def admitted(

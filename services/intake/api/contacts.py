@@ -15,15 +15,9 @@ from contracts import events
 from contracts.events import Channel
 from runtime.errors import StrictJsonRoute, json_invalid, unprocessable, validation_detail
 from runtime.gateway_auth import GatewayScope
-from runtime.idempotency import fingerprint
-from services.intake.api.answers import admitted, once
-from services.intake.api.deps import (
-    AdmissionDep,
-    Gateway,
-    IdempotencyDep,
-    IdempotencyKey,
-    IntakeDep,
-)
+from runtime.idempotency import IdempotencyDep, IdempotencyKey, fingerprint, once
+from services.intake.api.answers import admitted
+from services.intake.api.deps import AdmissionDep, Gateway, IntakeDep
 from services.intake.api.models import (
     AT_CAPACITY,
     CHANNEL_BODIES,

@@ -14,7 +14,6 @@ from fastapi import status as http
 
 from runtime.admission import Admission
 from runtime.app_state import from_state
-from runtime.idempotency import IdempotentRequests
 from runtime.ratelimit import RateLimiter
 from services.intake.channel_config import ChannelConfigs
 from services.intake.incidents import IncidentDesk
@@ -26,7 +25,6 @@ from services.intake.store import GatewayKey, GatewayKeys
 
 IntakeDep = Annotated[Intake, Depends(from_state("intake"))]
 KeysDep = Annotated[GatewayKeys, Depends(from_state("keys"))]
-IdempotencyDep = Annotated[IdempotentRequests, Depends(from_state("idempotency"))]
 AdmissionDep = Annotated[Admission, Depends(from_state("admission"))]
 MailboxesDep = Annotated[Mailboxes, Depends(from_state("mailboxes"))]
 ChannelConfigsDep = Annotated[ChannelConfigs, Depends(from_state("channel_configs"))]
@@ -55,12 +53,3 @@ async def gateway(
 
 
 Gateway = Annotated[GatewayKey, Depends(gateway)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=256,
-        description="Retries with the same key get the first answer.",
-    ),
-]
