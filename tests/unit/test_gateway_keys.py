@@ -177,6 +177,20 @@ async def test_admins_list_keys_without_the_key_itself(desk: Desk) -> None:
     assert created["key"] not in str(stored)
 
 
+async def test_a_retried_key_creation_gets_the_first_key_and_no_second_one(desk: Desk) -> None:
+    url, retry = "/v1/admin/api-keys", {**staff(), "Idempotency-Key": "key-1"}
+    first = await desk.replicas[0].post(url, json={"name": "app-gateway"}, headers=retry)
+    again = await desk.replicas[1].post(url, json={"name": "app-gateway"}, headers=retry)
+    other = await desk.replicas[0].post(url, json={"name": "other"}, headers=retry)
+
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert other.status_code == 422
+    assert other.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+    listed = (await desk.replicas[1].get(url, headers=staff())).json()
+    assert [k["id"] for k in listed] == [first.json()["id"]]
+
+
 async def test_a_revoked_key_is_refused_at_once_by_its_replica_and_within_the_cache_by_all(
     desk: Desk,
 ) -> None:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Request
 from fastapi import status as http
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from contracts.events import Channel
@@ -21,6 +22,7 @@ from contracts.text import Line
 from runtime.auth import AdminScope
 from runtime.errors import StrictJsonRoute
 from runtime.gateway_auth import GatewayScope, issue_gateway_token
+from runtime.idempotency import Answer, IdempotencyDep, IdempotencyKey, fingerprint, of_staff, once
 from services.intake.api.deps import KeysDep
 from services.intake.store import KEY_ID_LENGTH, GatewayKey
 
@@ -84,18 +86,36 @@ class GatewayToken(BaseModel):
 router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
 
 
-@router.post("/admin/api-keys", tags=["admin"], status_code=http.HTTP_201_CREATED)
-async def create_api_key(body: ApiKeyIn, scope: AdminScope, keys: KeysDep) -> ApiKeyCreated:
-    """A gateway key for the caller's tenant; the key is shown once."""
-    key, record = await keys.create(
-        tenant_id=scope.tenant,
-        name=body.name,
-        channels=body.channels,
-        scopes=sorted(set(body.scopes)),
-        rate_per_s=body.rate_per_s,
-        by=scope.actor,
-    )
-    return ApiKeyCreated(key=key, **ApiKeyView.of(record).model_dump())
+@router.post(
+    "/admin/api-keys",
+    tags=["admin"],
+    status_code=http.HTTP_201_CREATED,
+    response_model=ApiKeyCreated,
+)
+async def create_api_key(
+    body: ApiKeyIn,
+    scope: AdminScope,
+    keys: KeysDep,
+    idempotency: IdempotencyDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A gateway key for the caller's tenant; the key is shown once (and to a retry with
+    the same ``Idempotency-Key``, rather than a second key)."""
+
+    async def produce() -> Answer:
+        key, record = await keys.create(
+            tenant_id=scope.tenant,
+            name=body.name,
+            channels=body.channels,
+            scopes=sorted(set(body.scopes)),
+            rate_per_s=body.rate_per_s,
+            by=scope.actor,
+        )
+        created = ApiKeyCreated(key=key, **ApiKeyView.of(record).model_dump())
+        return http.HTTP_201_CREATED, created.model_dump(mode="json")
+
+    request = fingerprint("api-key", body.model_dump_json())
+    return await once(idempotency, of_staff(scope), idempotency_key, request, produce)
 
 
 @router.get("/admin/api-keys", tags=["admin"])

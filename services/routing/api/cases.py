@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import CategoryConfidence, EscalationLevel, Priority, SlaClock
 from contracts.taxonomy import Category
 from runtime.auth import StaffScope
 from runtime.errors import StrictJsonRoute
+from runtime.idempotency import Answer, IdempotencyDep, IdempotencyKey, fingerprint, of_staff, once
 from runtime.store import NotFound
 from services.routing.api.deps import RoutingDep, StoreDep
 from services.routing.assignment.domain.queues import TRIAGE_QUEUE
@@ -112,14 +114,25 @@ async def get_case(ticket_id: str, scope: StaffScope, store: StoreDep) -> CaseVi
     return case_view(case)
 
 
-@router.post("/cases/{ticket_id}/category")
+@router.post("/cases/{ticket_id}/category", response_model=CaseView)
 async def recategorise(
-    ticket_id: str, body: CategoryIn, scope: StaffScope, routing: RoutingDep
-) -> CaseView:
+    ticket_id: str,
+    body: CategoryIn,
+    scope: StaffScope,
+    routing: RoutingDep,
+    idempotency: IdempotencyDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     """Set the right category: kept to retrain the classifier; an open case moves to the
-    category's queue (its agent stays if the queue does not change)."""
-    try:
-        case = await routing.recategorise(scope.tenant, ticket_id, body.category, scope.actor)
-    except NotClassified as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, "not classified yet") from exc
-    return case_view(case)
+    category's queue (its agent stays if the queue does not change). A retry with the same
+    ``Idempotency-Key`` gets the first answer and keeps no second correction."""
+
+    async def produce() -> Answer:
+        try:
+            case = await routing.recategorise(scope.tenant, ticket_id, body.category, scope.actor)
+        except NotClassified as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, "not classified yet") from exc
+        return status.HTTP_200_OK, case_view(case).model_dump(mode="json")
+
+    request = fingerprint("category", ticket_id, body.model_dump_json())
+    return await once(idempotency, of_staff(scope), key, request, produce)

@@ -7,11 +7,13 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from contracts.events import NextStep, Priority
 from runtime.auth import ManagerScope, StaffScope
 from runtime.errors import StrictJsonRoute
+from runtime.idempotency import Answer, IdempotencyDep, IdempotencyKey, fingerprint, of_staff, once
 from runtime.store import NotFound
 from services.routing.api.deps import CareDep
 from services.routing.care.domain.incidents import TenantIncident
@@ -98,12 +100,23 @@ async def get_incident(incident_id: str, scope: StaffScope, care: CareDep) -> In
     return view
 
 
-@router.post("/incidents/{incident_id}/close")
-async def close_incident(incident_id: str, scope: ManagerScope, care: CareDep) -> IncidentView:
+@router.post("/incidents/{incident_id}/close", response_model=IncidentView)
+async def close_incident(
+    incident_id: str,
+    scope: ManagerScope,
+    care: CareDep,
+    idempotency: IdempotencyDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     """Close this tenant's incident (managers): later contacts are no longer clustered."""
-    closed = await care.store.incidents.change(
-        scope.tenant,
-        TenantIncident.key(incident_id, scope.tenant),
-        lambda incident: incident.close(scope.actor, care.clock.now()),
-    )
-    return incident_view(closed)
+
+    async def produce() -> Answer:
+        closed = await care.store.incidents.change(
+            scope.tenant,
+            TenantIncident.key(incident_id, scope.tenant),
+            lambda incident: incident.close(scope.actor, care.clock.now()),
+        )
+        return 200, incident_view(closed).model_dump(mode="json")
+
+    request = fingerprint("close-incident", incident_id)
+    return await once(idempotency, of_staff(scope), key, request, produce)

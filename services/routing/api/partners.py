@@ -10,11 +10,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from runtime.auth import AdminScope
 from runtime.errors import StrictJsonRoute
-from runtime.store import AlreadyExists, ConcurrencyError, NotFound
+from runtime.idempotency import Answer, IdempotencyDep, IdempotencyKey, of_staff, once
+from runtime.idempotency import fingerprint as request_hash
+from runtime.store import AlreadyExists, ConcurrencyError, NotFound, Repository
 from services.routing.api.deps import CareDep, RegistrationsDep
 from services.routing.api.models import PARTNER
 from services.routing.api.writes import WRITE_RETRIES
@@ -100,19 +103,10 @@ async def get_partner(
     return view(care, partner, await registrations.get(SUPPLIER_SCOPE, partner))
 
 
-@router.post(
-    "/partners/{partner}/secrets",
-    status_code=status.HTTP_201_CREATED,
-    responses={409: {"description": "Two secrets are active: revoke one first."}},
-)
-async def add_secret(
-    partner: Annotated[str, Path(pattern=PARTNER)],
-    scope: AdminScope,
-    care: CareDep,
-    registrations: RegistrationsDep,
+async def new_secret(
+    care: ProactiveCare, registrations: Repository[PartnerRegistration], partner: str, by: str
 ) -> SecretCreated:
-    """A new secret for the partner, active at once on every replica (at most two)."""
-    by = operator(care, scope)
+    """Store a new secret (409: two are active), retrying a write another replica raced."""
     value = secrets.token_urlsafe(32)
     secret_id = "s-" + secrets.token_hex(4)
     for _ in range(WRITE_RETRIES):
@@ -138,6 +132,32 @@ async def add_secret(
             **added.model_dump(),  # the one time the secret itself is shown
         )
     raise ConcurrencyError(partner)
+
+
+@router.post(
+    "/partners/{partner}/secrets",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SecretCreated,
+    responses={409: {"description": "Two secrets are active: revoke one first."}},
+)
+async def add_secret(
+    partner: Annotated[str, Path(pattern=PARTNER)],
+    scope: AdminScope,
+    care: CareDep,
+    registrations: RegistrationsDep,
+    idempotency: IdempotencyDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """A new secret for the partner, active at once on every replica (at most two). A retry
+    with the same ``Idempotency-Key`` gets the same secret back, not a second one."""
+    by = operator(care, scope)
+
+    async def produce() -> Answer:
+        created = await new_secret(care, registrations, partner, by)
+        return status.HTTP_201_CREATED, created.model_dump(mode="json")
+
+    request = request_hash("partner-secret", partner)
+    return await once(idempotency, of_staff(scope), key, request, produce)
 
 
 @router.delete("/partners/{partner}/secrets/{secret_id}", status_code=status.HTTP_204_NO_CONTENT)
