@@ -19,7 +19,7 @@ from runtime.aggregate import Aggregate
 from services.routing.assignment.domain.agents import Assignment
 from services.routing.assignment.domain.escalation import Escalation
 from services.routing.assignment.domain.policy import RoutingPolicy
-from services.routing.assignment.domain.queues import GENERAL_QUEUE, Rule
+from services.routing.assignment.domain.queues import Rule
 from services.routing.domain.priority import (
     RAISED,
     UrgencySignals,
@@ -29,7 +29,7 @@ from services.routing.domain.priority import (
     rank,
     triage_priority,
 )
-from services.routing.domain.route import Route
+from services.routing.domain.route import Route, routed_event
 from services.routing.domain.status import REOPENED_AFTER_BOT, BotAnswer, CaseStatus
 from services.routing.domain.triage_view import TriageView
 from services.routing.kb.domain import BotDecision
@@ -350,7 +350,6 @@ class RoutingCase(Aggregate):
             self.raise_event(run.stopped_event(self.id, self.priority, category))
 
     def _publish(self, reason: str, now: datetime) -> None:
-        assert self.traveller is not None
         assert self.clock_started_at is not None
         self.first_response_due = (
             self.sla.due(SlaClock.FIRST_RESPONSE)
@@ -361,34 +360,7 @@ class RoutingCase(Aggregate):
             self.sla.due(SlaClock.RESOLUTION) or self.resolution_due or self.clock_started_at
         )
         self.reason = reason
-        triage = self.triage
-        self.raise_event(
-            events.TicketRouted(
-                ticket_id=self.id,
-                traveller=self.traveller,
-                queue=self.queue or GENERAL_QUEUE,
-                assignee=self.assignee,
-                category=triage.category if triage else None,
-                priority=self.priority,
-                first_response_due=self.first_response_due,
-                resolution_due=self.resolution_due,
-                reason=reason,
-                routed_at=now,
-                language=triage.language if triage else None,
-                urgency=triage.urgency if triage else None,
-                sentiment=triage.sentiment if triage else None,
-                top_categories=triage.top_categories if triage else [],
-                category_confidence=triage.category_confidence if triage else None,
-                urgency_confidence=triage.urgency_confidence if triage else None,
-                sentiment_confidence=triage.sentiment_confidence if triage else None,
-                language_confidence=triage.language_confidence if triage else None,
-                rule=self.rule.value if self.rule else None,
-                bot_decision=self.bot_decision,
-                proactive=self.proactive,
-                account_manager=self.managers[0],
-                support_manager=self.managers[1],
-            )
-        )
+        self.raise_event(routed_event(self, now))
 
     def _score(self) -> None:
         """Whether the SLA targets were met, once both ends of a clock are known."""

@@ -4,12 +4,18 @@ how it reads on the ticket's timeline. Pure."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
+from contracts import events
 from contracts.events import Priority
 from services.routing.assignment.domain.agents import Assignment
-from services.routing.assignment.domain.queues import QueueDef, Rule
+from services.routing.assignment.domain.queues import GENERAL_QUEUE, QueueDef, Rule
 from services.routing.domain.triage_view import TriageView
 from services.routing.sla.domain import DEFAULT_SLA, SlaPolicy
+
+if TYPE_CHECKING:
+    from services.routing.domain.case import RoutingCase
 
 
 @dataclass(frozen=True)
@@ -42,3 +48,36 @@ class Route:
         if self.bot_why:
             parts.append(f"bot: {self.bot_why}")
         return "; ".join(parts)
+
+
+def routed_event(case: RoutingCase, now: datetime) -> events.TicketRouted:
+    """The case's current decision as ``ticket.routed``, with what the classifier read."""
+    triage = case.triage
+    assert case.traveller is not None
+    assert case.first_response_due is not None
+    assert case.resolution_due is not None
+    return events.TicketRouted(
+        ticket_id=case.id,
+        traveller=case.traveller,
+        queue=case.queue or GENERAL_QUEUE,
+        assignee=case.assignee,
+        category=triage.category if triage else None,
+        priority=case.priority,
+        first_response_due=case.first_response_due,
+        resolution_due=case.resolution_due,
+        reason=case.reason or "",
+        routed_at=now,
+        language=triage.language if triage else None,
+        urgency=triage.urgency if triage else None,
+        sentiment=triage.sentiment if triage else None,
+        top_categories=triage.top_categories if triage else [],
+        category_confidence=triage.category_confidence if triage else None,
+        urgency_confidence=triage.urgency_confidence if triage else None,
+        sentiment_confidence=triage.sentiment_confidence if triage else None,
+        language_confidence=triage.language_confidence if triage else None,
+        rule=case.rule.value if case.rule else None,
+        bot_decision=case.bot_decision,
+        proactive=case.proactive,
+        account_manager=case.managers[0],
+        support_manager=case.managers[1],
+    )
