@@ -159,7 +159,7 @@ class Router:
         """To a human, raised; appeals to the expert desk (the second to the support manager)."""
         reopened = envelope.payload
         case, fresh = await self._load(envelope, reopened.ticket_id)
-        if case is None:
+        if case is None or case.superseded(reopened.reopened_at):
             return
         case.traveller = reopened.traveller
         policy = await self.store.policy(case.tenant_id)
@@ -208,7 +208,7 @@ class Router:
 
     async def ticket_resolved(self, envelope: Envelope[events.TicketResolved]) -> None:
         case, fresh = await self._load(envelope, envelope.payload.ticket_id)
-        if case is None:
+        if case is None or case.superseded(envelope.payload.resolved_at):
             return
         await self.slots.release(case)
         case.resolve(envelope.payload)

@@ -222,6 +222,83 @@ async def test_a_redelivered_ticket_is_routed_once_and_takes_one_slot(desk: Desk
     assert await desk.held("finance-en") == ["TC-R"]
 
 
+def lifecycle(ticket: str, step: str, seconds: float) -> events.Event:
+    """Intake's resolve, reopen or close of ``ticket``, ``seconds`` after T0."""
+    at = T0 + timedelta(seconds=seconds)
+    if step == "resolve":
+        return events.TicketResolved(
+            ticket_id=ticket,
+            channel=events.Channel.IN_APP,
+            traveller=EN,
+            resolution_code="fixed",
+            message="done",
+            resolved_by="finance-en",
+            opened_at=T0,
+            first_response_at=T0,
+            resolved_at=at,
+            resolution_count=1,
+        )
+    if step == "reopen":
+        return events.TicketReopened(
+            ticket_id=ticket,
+            traveller=EN,
+            reason="not fixed",
+            priority=Priority.HIGH,
+            reopened_at=at,
+        )
+    return events.TicketStatusChanged(
+        ticket_id=ticket, from_status="reopened", to_status="closed", by="finance-en", changed_at=at
+    )
+
+
+async def deliver(desk: Desk, *steps: events.Event) -> None:
+    """Hand each event to its consumer, in the order given (the bus's, not intake's)."""
+    for step in steps:
+        if isinstance(step, events.TicketResolved):
+            await desk.router.ticket_resolved(envelope(step))
+        elif isinstance(step, events.TicketReopened):
+            await desk.router.ticket_reopened(envelope(step))
+        else:
+            assert isinstance(step, events.TicketStatusChanged)
+            await desk.router.ticket_status_changed(envelope(step))
+
+
+async def test_a_reopen_overtaken_by_the_close_after_it_leaves_the_case_closed(desk: Desk) -> None:
+    await desk.policy(bot_enabled=False)
+    await desk.agent("finance-en")
+    ticket = await desk.open("Where is my reimbursement? I submitted it three weeks ago")
+    resolve, reopen = lifecycle(ticket, "resolve", 60), lifecycle(ticket, "reopen", 61)
+    close = lifecycle(ticket, "close", 61.5)
+
+    await deliver(desk, resolve, close, reopen)
+
+    case = await desk.case(ticket)
+    assert case.status is CaseStatus.CLOSED
+    assert (case.assignee, case.sla.timers()) == (None, [])
+    assert len(desk.published("ticket.routed")) == 1, "no routing after the close"
+    assert await desk.held("finance-en") == []
+
+
+async def test_a_resolve_overtaken_by_the_reopen_after_it_leaves_the_case_open(desk: Desk) -> None:
+    await desk.policy(bot_enabled=False)
+    await desk.agent("finance-en")
+    ticket = await desk.open("Where is my reimbursement? I submitted it three weeks ago")
+    resolve, reopen = lifecycle(ticket, "resolve", 60), lifecycle(ticket, "reopen", 61)
+
+    await deliver(desk, reopen, resolve)
+
+    case = await desk.case(ticket)
+    assert (case.status, case.assignee) == (CaseStatus.OPEN, "finance-en")
+    assert case.sla.timers() != []
+    assert await desk.held("finance-en") == [ticket]
+
+    await deliver(desk, lifecycle(ticket, "close", 62))  # the close, in its place
+
+    case = await desk.case(ticket)
+    assert (case.status, case.sla.timers()) == (CaseStatus.CLOSED, [])
+    assert await desk.held("finance-en") == []
+
+
 async def test_vips_go_to_their_account_manager_and_a_vip_tenant_is_more_urgent(desk: Desk) -> None:
     await desk.policy(
         vip=True, vip_travellers=["trav-vip"], account_manager="am", bot_enabled=False

@@ -64,6 +64,8 @@ class RoutingCase(Aggregate):
     resolution_due: datetime | None = None
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
+    lifecycle_at: datetime | None = None
+    """When intake resolved, reopened or closed the ticket, as last applied here (``superseded``)."""
     first_response_met: bool | None = None
     resolution_met: bool | None = None
     sla: CaseSla = Field(default_factory=CaseSla)
@@ -210,6 +212,17 @@ class RoutingCase(Aggregate):
         self.rule = Rule.URGENCY_RAISED
         self._publish(f"priority raised to {adjusted.value}: {', '.join(reasons)}", now)
 
+    def superseded(self, at: datetime) -> bool:
+        """Whether intake's resolve or reopen at ``at`` is older than what the case applied.
+
+        They travel on separate queues, so one can overtake another: a closed case stays
+        closed (intake never reopens a closed ticket, so the event came before the close),
+        and a resolve or reopen older than the last one applied changes nothing.
+        """
+        return self.status is CaseStatus.CLOSED or (
+            self.lifecycle_at is not None and at < self.lifecycle_at
+        )
+
     def reopened_priority(self, reopened: events.TicketReopened) -> Priority:
         """One level above what it was, or intake's raised priority if that is higher."""
         return highest(RAISED[self.priority], reopened.priority)
@@ -224,6 +237,7 @@ class RoutingCase(Aggregate):
             self.human_only = REOPENED_AFTER_BOT if self.bot else "reopened: a person answers"
         self.resolved_at = None
         self.resolution_met = None
+        self.lifecycle_at = reopened.reopened_at
         tier = Tier.APPEAL if reopened.appeal_level else Tier.REOPENED
         why = f"reopened ({reopened.reason}); "
         self.route(route, reopened.reopened_at, now, why=why, tier=tier)
@@ -247,6 +261,7 @@ class RoutingCase(Aggregate):
         self.opened_at = self.opened_at or resolved.opened_at
         self.first_response_at = resolved.first_response_at
         self.resolved_at = resolved.resolved_at
+        self.lifecycle_at = resolved.resolved_at
         self.assignee = None
         self._score()
         self._clocks_stopped(self.sla.responded(resolved.first_response_at))
@@ -256,6 +271,7 @@ class RoutingCase(Aggregate):
         self.status = CaseStatus.CLOSED
         self.assignee = None
         self.resolved_at = self.resolved_at or changed.changed_at
+        self.lifecycle_at = changed.changed_at
         self._clocks_stopped(self.sla.stop_all(changed.changed_at))
 
     # ------------------------------------------------------------ SLA clocks (docs/sla.md)
