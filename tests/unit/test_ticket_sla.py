@@ -163,6 +163,25 @@ def test_an_older_breach_or_one_after_resolution_is_only_logged() -> None:
     assert kinds(ticket).count("sla_breached") == 3
 
 
+def test_a_closed_ticket_stays_where_it_was_whatever_routing_decides_late() -> None:
+    ticket = routed_ticket()
+    ticket.close(by="agent-7", now=T0 + timedelta(minutes=2))
+    ticket.take_events()
+    before = (ticket.status, ticket.priority, ticket.queue, ticket.assignee)
+
+    ticket.apply_routing(routed(ticket, at_minutes=3, assignee="agent-9"))
+    ticket.escalate_on_breach(breach(ticket, 18, queue="expert", priority=Priority.CRITICAL))
+    escalation = routed(ticket, at_minutes=18).model_copy(
+        update={"queue": "expert", "priority": Priority.CRITICAL, "rule": "sla-escalated"}
+    )
+    ticket.apply_routing(escalation)
+
+    assert (ticket.status, ticket.priority, ticket.queue, ticket.assignee) == before
+    assert kinds(ticket)[-4:] == ["status", "routing_ignored", "sla_breached", "routing_ignored"]
+    assert ticket.timeline[-1].summary == "Routing to expert (critical) ignored: closed"
+    assert ticket.take_events() == []
+
+
 async def test_sla_events_on_the_bus_reach_the_timeline_once_however_often_delivered() -> None:
     bus, outbox = make_bus("intake"), RecordingOutbox()
     tickets = repository(Ticket, outbox)

@@ -18,11 +18,17 @@ if TYPE_CHECKING:
 
 
 def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
-    """Take routing's decision; a late decision for a closed-out ticket is only logged.
+    """Take routing's decision; a late decision for a closed ticket is only logged.
 
-    A decision older than the last SLA escalation (it arrived late, on its
-    own queue) does not move the ticket back to its old queue and priority.
+    Closed is final: the decision (routing took it before it heard of the close)
+    leaves queue, priority and assignee alone and is no "Routed to" step. A decision
+    older than the last SLA escalation (it arrived late, on its own queue) does not
+    move the ticket back to its old queue and priority.
     """
+    if ticket.status is TicketStatus.CLOSED:
+        summary = f"Routing to {routed.queue} ({routed.priority.value}) ignored: closed"
+        ticket._log(routed.routed_at, "routing_ignored", "routing", summary, service="routing")
+        return
     if ticket.escalated_at is None or routed.routed_at >= ticket.escalated_at:
         ticket.priority = routed.priority
         ticket._place(routed.queue, routed.assignee)
