@@ -65,7 +65,7 @@ class RoutingCase(Aggregate):
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
     lifecycle_at: datetime | None = None
-    """When intake resolved, reopened or closed the ticket, as last applied here (``superseded``)."""
+    """When intake last resolved, reopened or closed the ticket, as applied (``superseded``)."""
     first_response_met: bool | None = None
     resolution_met: bool | None = None
     sla: CaseSla = Field(default_factory=CaseSla)
