@@ -247,30 +247,37 @@ class Intake:
         return await self.tickets.repo.change(tenant_id, ticket_id, action)
 
     async def merge(self, tenant_id: str, duplicate_id: str, into_id: str, by: str) -> Ticket:
-        """Fold a duplicate into another ticket; safe to repeat after a crash half-way.
+        """Fold a duplicate into another ticket: of two crossing merges, exactly one wins.
 
-        The target absorbs first, then the duplicate closes: a retry finds the
-        target already holding it and only finishes the second step.
+        Both tickets are written, each against the version the checks read, the smaller
+        id first: two merges crossing (Q into R, R into Q) meet at the same first write,
+        and the loser starts over, having written nothing, to be refused by what the
+        winner wrote (409). Safe to repeat after a crash half-way: a retry finds one
+        step done and writes the other.
         """
+        for _ in range(RACE_RETRIES):
+            try:
+                return await self._merge(tenant_id, duplicate_id, into_id, by)
+            except ConcurrencyError:
+                continue
+        raise ConcurrencyError(f"merge of {duplicate_id}: too many concurrent writers")
+
+    async def _merge(self, tenant_id: str, duplicate_id: str, into_id: str, by: str) -> Ticket:
         duplicate = await self.get(tenant_id, duplicate_id)
-        if duplicate.merged_into == into_id:
-            return duplicate
         target = await self.get(tenant_id, into_id)
-        duplicate.model_copy(deep=True).merge_into(target, by=by, now=self.clock.now())
-        merged = target.model_copy(deep=True)
-        merged.absorb(duplicate, by=by, now=self.clock.now())
-        await self.tickets.index(merged, known=key_entries(target))
-
-        def absorb(ticket: Ticket) -> None:
-            if duplicate.id not in ticket.absorbed:
-                ticket.absorb(duplicate, by=by, now=self.clock.now())
-
-        def close_duplicate(ticket: Ticket) -> None:
-            if ticket.merged_into is None:
-                ticket.merge_into(target, by=by, now=self.clock.now())
-
-        await self.tickets.repo.change(tenant_id, into_id, absorb)
-        return await self.tickets.repo.change(tenant_id, duplicate_id, close_duplicate)
+        now = self.clock.now()
+        closed, survivor = duplicate.model_copy(deep=True), target.model_copy(deep=True)
+        writes: list[Ticket] = []
+        if duplicate.merged_into != into_id:
+            closed.merge_into(target, by=by, now=now)
+            writes.append(closed)
+        if duplicate_id not in target.absorbed:
+            survivor.absorb(duplicate, by=by, now=now)
+            writes.append(survivor)
+            await self.tickets.index(survivor, known=key_entries(target))
+        for ticket in sorted(writes, key=lambda t: t.id):
+            await self.tickets.repo.save(ticket)
+        return closed
 
 
 class TicketEvents:

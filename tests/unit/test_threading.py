@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,7 @@ from contracts.events import BookingReference, ReferenceKind
 from runtime.clock import FakeClock
 from runtime.signing import Signer
 from runtime.store import Repository
-from services.intake.domain import Ticket, TicketStatus
+from services.intake.domain import IllegalTransition, Ticket, TicketStatus
 from services.intake.service import Intake, Outcome
 from services.intake.store import TicketStore
 from tests.factories import T0, contact
@@ -246,3 +247,61 @@ async def test_tickets_stored_before_the_keys_existed_are_keyed_once_at_start() 
         "acme", contact(conversation_key="s1", channel_message_id="m2")
     )
     assert (outcome, again.id) == (Outcome.FOLLOWED_UP, ticket.id)
+
+
+async def two_tickets(desk: Intake) -> tuple[str, str]:
+    """Two live tickets of two travellers, each in its own conversation."""
+    q, _ = await desk.receive_contact(
+        "acme", contact(conversation_key="chat-q", traveller=events.Traveller(id="trav-q"))
+    )
+    r, _ = await desk.receive_contact(
+        "acme",
+        contact(
+            conversation_key="chat-r",
+            channel_message_id="m-r",
+            traveller=events.Traveller(id="trav-r"),
+        ),
+    )
+    return q.id, r.id
+
+
+async def test_merging_one_way_then_back_is_refused_and_leaves_the_survivor_live() -> None:
+    desk, _, _ = intake()
+    q, r = await two_tickets(desk)
+
+    merged = await desk.merge("acme", q, r, "agent-7")
+
+    with pytest.raises(IllegalTransition, match="cannot be merged"):
+        await desk.merge("acme", r, q, "agent-7")
+    survivor = await desk.get("acme", r)
+    assert (merged.status, merged.merged_into) == (TicketStatus.CLOSED, r)
+    assert (survivor.status, survivor.merged_into, survivor.absorbed) == (
+        TicketStatus.ACKNOWLEDGED,
+        None,
+        [q],
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+async def test_of_two_crossing_merges_exactly_one_wins_and_one_ticket_stays_live(
+    seed: int,
+) -> None:
+    """Q into R and R into Q at the same moment, with random yields inside every store
+    call: one merge answers, the other is refused (409) having written nothing."""
+    desk, _, db = intake(random.Random(seed))
+    q, r = await two_tickets(desk)
+
+    outcomes = await asyncio.gather(
+        desk.merge("acme", q, r, "agent-7"),
+        desk.merge("acme", r, q, "agent-8"),
+        return_exceptions=True,
+    )
+
+    refused = [o for o in outcomes if isinstance(o, IllegalTransition)]
+    merged = [o for o in outcomes if isinstance(o, Ticket)]
+    assert (len(merged), len(refused)) == (1, 1)
+    live = [t for t in tickets_in(db) if t["status"] != TicketStatus.CLOSED]
+    assert [(t["_id"], t["absorbed"]) for t in live] == [(merged[0].merged_into, [merged[0].id])]
+    assert [e["actor"] for t in tickets_in(db) for e in t["timeline"] if e["kind"] == "merged"] == [
+        merged[0].timeline[-1].actor
+    ] * 2

@@ -258,8 +258,15 @@ class Ticket(TicketRecord):
         self._change_status(TicketStatus.CLOSED, by=by, now=now)
 
     def merge_into(self, target: Ticket, *, by: str, now: datetime) -> None:
-        """Fold this duplicate into ``target``: it closes and points there."""
-        if target.id == self.id or target.status is TicketStatus.CLOSED:
+        """Fold this duplicate into ``target``: it closes and points there.
+
+        Not into a ticket it absorbed: that one is (being) merged into this one.
+        """
+        if (
+            target.id == self.id
+            or target.status is TicketStatus.CLOSED
+            or target.id in self.absorbed
+        ):
             raise IllegalTransition(self.status, f"be merged into {target.id}")
         self._change_status(TicketStatus.CLOSED, by=by, now=now)
         self.merged_into = target.id
