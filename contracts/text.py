@@ -111,9 +111,14 @@ WEB_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+([/?#]\S*)?$"
 """The rules as JSON Schema patterns, for the published schemas (and schema-driven clients);
 the validators above enforce them with messages that say what is wrong."""
 
-Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})]
+TEXT_RULE, TEXT_SCHEMA = AfterValidator(_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})
+LINE_RULE, LINE_SCHEMA = AfterValidator(_line), Field(json_schema_extra={"pattern": LINE_PATTERN})
+"""``Text`` and ``Line`` in parts: an optional field's length goes before the rule
+(``Annotated[str, Field(max_length=64), LINE_RULE, LINE_SCHEMA] | None``), or pydantic
+checks it after the rule and calls characters "items"."""
+Text = Annotated[str, TEXT_RULE, TEXT_SCHEMA]
 """Free text (a message, a reason): tabs and line breaks allowed, something visible required."""
-Line = Annotated[str, AfterValidator(_line), Field(json_schema_extra={"pattern": LINE_PATTERN})]
+Line = Annotated[str, LINE_RULE, LINE_SCHEMA]
 """A one-line value (a name, an id): no control characters, something visible required."""
 WebUrl = Annotated[
     str,

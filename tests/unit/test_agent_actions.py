@@ -169,3 +169,38 @@ async def test_an_empty_file_refuses_the_reply_naming_the_file_and_writes_nothin
         before.status,
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"queue": "<img src=x onerror=alert(1)>"},
+            "not a queue of this tenant (queues: booking, disruption, finance, general, triage)",
+        ),
+        ({"assignee": "<img src=x onerror=alert(1)>"}, "not a registered agent of this tenant"),
+        ({"queue": "q" * 120}, "String should have at most 64 characters"),
+        ({"assignee": "a" * 200}, "String should have at most 128 characters"),
+    ],
+)
+async def test_a_refused_transfer_says_what_is_wrong_without_echoing_the_input(
+    desk: Desk, body: dict[str, Any], message: str
+) -> None:
+    answer = await desk.transfer(body)
+
+    assert answer.status_code == 422, answer.text
+    (problem,) = answer.json()["detail"]
+    assert problem["msg"] == message
+
+
+async def test_a_ticket_merged_into_itself_is_refused_for_that_reason(desk: Desk) -> None:
+    before = await desk.ticket()
+    answer = await desk.http.post(
+        f"/v1/tickets/{desk.ticket_id}/merge", json={"into": desk.ticket_id}, headers=desk.agent
+    )
+
+    assert (answer.status_code, answer.json()["detail"]) == (
+        409,
+        "a ticket cannot be merged into itself",
+    )
+    assert unchanged(before, await desk.ticket())

@@ -350,3 +350,12 @@ def test_what_the_booking_system_and_partners_put_on_the_bus_is_bounded_too(
 
     with pytest.raises(ValidationError):
         model.model_validate(fields)
+
+
+def test_a_refused_list_item_is_named_by_its_index_as_a_number() -> None:
+    """``loc`` as in every other 422: ``["body", "attachments", 0, "url"]``, not ``"0"``."""
+    attachments = [{**LINKED, "url": NOT_WEB_LINKS[0]}]
+
+    error = refused(Channel.IN_APP, fixture("in_app.json", attachments=attachments))
+
+    assert (error.loc, error.field) == (("attachments", 0, "url"), "attachments.0.url")

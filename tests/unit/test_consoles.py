@@ -419,7 +419,7 @@ async def test_a_blank_bulk_reply_says_the_message_is_missing(desk: Desk) -> Non
 @pytest.mark.parametrize(
     ("down", "form", "code", "shown"),
     [
-        (False, {"queue": "no-such-queue"}, 422, "&#39;no-such-queue&#39; is not a queue"),
+        (False, {"queue": "no-such-queue"}, 422, "not a queue of this tenant"),
         (False, {"assignee": "nobody-at-all"}, 422, "not a registered agent"),
         (True, {"queue": "disruption"}, 503, "routing did not answer in time"),
     ],

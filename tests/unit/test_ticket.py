@@ -285,3 +285,15 @@ def test_replies_go_back_to_the_channel_the_traveller_used_unless_they_chose_one
     )
     assert by_wechat.traveller.preferred_channel is events.ReplyChannel.WECHAT
     assert chosen.traveller.preferred_channel is events.ReplyChannel.EMAIL
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (TicketStatus.ASSIGNED, "an assigned ticket cannot resume (it is not waiting)"),
+        (TicketStatus.ACKNOWLEDGED, "an acknowledged ticket cannot resume (it is not waiting)"),
+        (TicketStatus.ROUTED, "a routed ticket cannot resume (it is not waiting)"),
+    ],
+)
+def test_a_refusal_names_the_status_with_its_article(status: TicketStatus, message: str) -> None:
+    assert str(IllegalTransition(status, "resume (it is not waiting)")) == message

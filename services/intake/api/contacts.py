@@ -128,7 +128,7 @@ async def post_channel_contact(
     except json.JSONDecodeError as exc:
         return unprocessable(validation_detail([json_invalid(exc)]))
     except PayloadError as exc:
-        loc = ("body", *exc.field.split("."))
+        loc = ("body", *exc.loc)
         return unprocessable(
             validation_detail([{"loc": loc, "msg": exc.message, "type": "payload"}])
         )

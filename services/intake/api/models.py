@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from contracts.events import Attachment, BookingReference, Channel, Priority, Traveller
-from contracts.text import LanguageTag, Line, Text
+from contracts.text import LINE_RULE, LINE_SCHEMA, TEXT_RULE, TEXT_SCHEMA, LanguageTag, Line, Text
 from runtime.web import TENANT_PATTERN, schema_ref
 from services.intake.attachments import MAX_FILES
 from services.intake.channels import JSON_PAYLOADS
@@ -126,9 +126,13 @@ class TransferIn(BaseModel):
     """To one of routing's queues (``GET /v1/queues``), a registered agent, or both."""
 
     model_config = ConfigDict(extra="forbid")
-    queue: Line | None = Field(default=None, min_length=1, max_length=64, examples=["disruption"])
-    assignee: Line | None = Field(default=None, min_length=1, max_length=128)
-    reason: Text | None = Field(default=None, max_length=500)
+    queue: Annotated[str, Field(min_length=1, max_length=64), LINE_RULE, LINE_SCHEMA] | None = (
+        Field(default=None, examples=["disruption"])
+    )
+    assignee: Annotated[str, Field(min_length=1, max_length=128), LINE_RULE, LINE_SCHEMA] | None = (
+        None
+    )
+    reason: Annotated[str, Field(max_length=500), TEXT_RULE, TEXT_SCHEMA] | None = None
 
     @model_validator(mode="after")
     def _a_target(self) -> Self:

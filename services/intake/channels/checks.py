@@ -29,11 +29,13 @@ _MALFORMED = (HeaderParseError, MessageError, IndexError, ValueError, TypeError,
 
 
 class PayloadError(ValueError):
-    """The payload is not what the channel sends; ``field`` names the culprit."""
+    """The payload is not what the channel sends; ``loc`` names the culprit as a 422's
+    ``loc`` does (a list index stays a number), ``field`` is the same dotted."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
+    def __init__(self, field: str | tuple[str | int, ...], message: str) -> None:
+        self.loc = (field,) if isinstance(field, str) else field
+        self.field = ".".join(str(part) for part in self.loc)
+        super().__init__(f"{self.field}: {message}")
         self.message = message
 
 

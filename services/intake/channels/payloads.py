@@ -158,8 +158,7 @@ def validated(model: type[_Payload], data: Any) -> Any:
         return model.model_validate(data)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "body"
-        raise PayloadError(field, error["msg"]) from exc
+        raise PayloadError(tuple(error["loc"]) or "body", error["msg"]) from exc
 
 
 def contact(**fields: Any) -> ContactReceived:
@@ -173,4 +172,4 @@ def contact(**fields: Any) -> ContactReceived:
         return ContactReceived(**fields)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise PayloadError(".".join(str(p) for p in error["loc"]), error["msg"]) from exc
+        raise PayloadError(tuple(error["loc"]), error["msg"]) from exc

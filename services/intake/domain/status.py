@@ -45,7 +45,21 @@ REOPEN_PRIORITY = {
 }
 
 
+def with_article(word: str) -> str:
+    """ "an assigned", "a routed": statuses are English words, read in messages."""
+    return f"{'an' if word[:1].lower() in set('aeiou') else 'a'} {word}"
+
+
 class IllegalTransition(Exception):
     def __init__(self, current: TicketStatus, wanted: str) -> None:
-        super().__init__(f"a {current.value} ticket cannot {wanted}")
+        super().__init__(f"{with_article(current.value)} ticket cannot {wanted}")
+        self.current = current
+
+
+class IllegalMerge(IllegalTransition):
+    """A merge its two tickets forbid whatever their status (into itself, into one it
+    absorbed): refused like any illegal move (409), with the reason that applies."""
+
+    def __init__(self, current: TicketStatus, reason: str) -> None:
+        Exception.__init__(self, reason)
         self.current = current

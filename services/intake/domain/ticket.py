@@ -19,7 +19,13 @@ from services.intake.domain.identity import (
     ticket_id_for,
 )
 from services.intake.domain.records import MAX_TEXT_KEPT
-from services.intake.domain.status import ANSWERABLE, WAITING, IllegalTransition, TicketStatus
+from services.intake.domain.status import (
+    ANSWERABLE,
+    WAITING,
+    IllegalMerge,
+    IllegalTransition,
+    TicketStatus,
+)
 from services.intake.domain.ticket_record import TicketRecord
 
 
@@ -262,11 +268,13 @@ class Ticket(TicketRecord):
 
         Not into a ticket it absorbed: that one is (being) merged into this one.
         """
-        if (
-            target.id == self.id
-            or target.status is TicketStatus.CLOSED
-            or target.id in self.absorbed
-        ):
+        if target.id == self.id:
+            raise IllegalMerge(self.status, "a ticket cannot be merged into itself")
+        if target.id in self.absorbed:
+            raise IllegalMerge(
+                self.status, f"a ticket cannot be merged into {target.id}, which was merged into it"
+            )
+        if target.status is TicketStatus.CLOSED:
             raise IllegalTransition(self.status, f"be merged into {target.id}")
         self._change_status(TicketStatus.CLOSED, by=by, now=now)
         self.merged_into = target.id

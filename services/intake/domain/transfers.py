@@ -23,11 +23,14 @@ class KnownTargets:
 def unknown_targets(
     queue: str | None, assignee: str | None, known: KnownTargets
 ) -> list[tuple[str, str]]:
-    """Each named target routing does not know, as (field, what is wrong); empty when both are."""
+    """Each named target routing does not know, as (field, what is wrong); empty when both are.
+
+    What is wrong never repeats the target: the caller's input is not echoed back.
+    """
     problems = []
     if queue is not None and queue not in (known.queues or ()):
         choices = ", ".join(known.queues or ()) or "none"
-        problems.append(("queue", f"'{queue}' is not a queue of this tenant (queues: {choices})"))
+        problems.append(("queue", f"not a queue of this tenant (queues: {choices})"))
     if assignee is not None and not known.agent_registered:
-        problems.append(("assignee", f"'{assignee}' is not a registered agent of this tenant"))
+        problems.append(("assignee", "not a registered agent of this tenant"))
     return problems
