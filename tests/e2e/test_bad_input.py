@@ -298,7 +298,7 @@ CHANNELS: list[tuple[str, str, bytes, list[Any], str]] = [
                 {"name": "a.pdf", "content_type": "a/b", "size": 1, "url": "javascript:x"}
             ],
         ),
-        ["body", "attachments", "0", "url"],
+        ["body", "attachments", 0, "url"],
         "must be an absolute http:// or https:// URL",
     ),
     ("DOCTYPE", "wechat", b'<!DOCTYPE xml SYSTEM "x.dtd">' + WECHAT, ["body"], "DTD"),
@@ -359,7 +359,7 @@ CHANNELS: list[tuple[str, str, bytes, list[Any], str]] = [
         "file name",
         "email",
         with_attachment("f" * 1_000 + ".pdf"),
-        ["body", "attachments", "0", "name"],
+        ["body", "attachments", 0, "name"],
         "at most 255",
     ),
 ]
