@@ -5,17 +5,20 @@ Every consumer loads the case, takes its decisions in ``domain`` (after the I/O
 they need: tenant policy, queues, agents, articles), reserves the chosen agent
 (``assignment.slots``) and then commits the case with its events. A conflict
 anywhere retries the whole message; reservations are idempotent per ticket, so a
-retry finds the agent it already holds. The SLA clocks are a collaborator
-(``sla.service.SlaClocks``): the router asks it for the tenant's SLA terms when it
-routes, and has it write the case's timers before each commit and prune them after.
+retry finds the agent it already holds. An event too late for the case (closed, or
+resolved or reopened since: ``RoutingCase.superseded``) is only logged. The SLA clocks
+are a collaborator (``sla.service.SlaClocks``): the router asks it for the tenant's SLA
+terms when it routes, and has it write the case's timers before each commit and prune
+them after.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from contracts import events
@@ -33,7 +36,7 @@ from services.routing.domain.case import RoutingCase
 from services.routing.domain.corrections import corrected_category, correction_for
 from services.routing.domain.priority import adjust_priority
 from services.routing.domain.route import Route
-from services.routing.domain.status import CaseStatus
+from services.routing.domain.status import WAITING, WAITING_ON_SUPPLIER, CaseStatus
 from services.routing.domain.triage_view import TriageView
 from services.routing.kb.articles import KnowledgeBase, answerable
 from services.routing.kb.domain import bot_refusal, decide_bot, reading_language
@@ -42,11 +45,7 @@ from services.routing.sla.store import StoredTimer
 from services.routing.store import COMMAND_RETRIES, RoutingStore
 from services.routing.triage.model import TriageModel, normalise
 
-WAITING_ON_TRAVELLER = "waiting_on_traveller"
-WAITING_ON_SUPPLIER = "waiting_on_supplier"
-WAITING = frozenset({WAITING_ON_TRAVELLER, WAITING_ON_SUPPLIER})
-"""Intake's waiting statuses (``services.intake.domain.WAITING``), as ``ticket.status_changed``
-names them."""
+log = logging.getLogger(__name__)
 
 
 class NotClassified(Exception):
@@ -95,7 +94,7 @@ class Router:
     async def ticket_opened(self, envelope: Envelope[events.TicketOpened]) -> None:
         """Classify; answer from the knowledge base when allowed and sure, else route."""
         opened = envelope.payload
-        case, fresh = await self._load(envelope, opened.ticket_id)
+        case, fresh = await self._load(envelope)
         if case is None:
             return
         answer, query = await classify(self.model, self.kb.embed_query, case.contact_text(opened))
@@ -147,7 +146,7 @@ class Router:
 
     async def ticket_followed_up(self, envelope: Envelope[events.TicketFollowedUp]) -> None:
         followed = envelope.payload
-        case, fresh = await self._load(envelope, followed.ticket_id)
+        case, fresh = await self._load(envelope, followed.received_at)
         if case is None:
             return
         policy = await self.store.policy(case.tenant_id)
@@ -158,8 +157,8 @@ class Router:
     async def ticket_reopened(self, envelope: Envelope[events.TicketReopened]) -> None:
         """To a human, raised; appeals to the expert desk (the second to the support manager)."""
         reopened = envelope.payload
-        case, fresh = await self._load(envelope, reopened.ticket_id)
-        if case is None or case.superseded(reopened.reopened_at):
+        case, fresh = await self._load(envelope, reopened.reopened_at)
+        if case is None:
             return
         case.traveller = reopened.traveller
         policy = await self.store.policy(case.tenant_id)
@@ -179,7 +178,7 @@ class Router:
     async def ticket_transferred(self, envelope: Envelope[events.TicketTransferred]) -> None:
         """Follow the agent's move, and learn from it when it says the category was wrong."""
         moved = envelope.payload
-        case, fresh = await self._load(envelope, moved.ticket_id)
+        case, fresh = await self._load(envelope, moved.transferred_at)
         if case is None:
             return
         if case.triage is not None:
@@ -207,8 +206,8 @@ class Router:
         await self._commit(case, envelope, fresh)
 
     async def ticket_resolved(self, envelope: Envelope[events.TicketResolved]) -> None:
-        case, fresh = await self._load(envelope, envelope.payload.ticket_id)
-        if case is None or case.superseded(envelope.payload.resolved_at):
+        case, fresh = await self._load(envelope, envelope.payload.resolved_at)
+        if case is None:
             return
         await self.slots.release(case)
         case.resolve(envelope.payload)
@@ -216,7 +215,7 @@ class Router:
 
     async def ticket_replied(self, envelope: Envelope[events.TicketReplied]) -> None:
         """An agent answered: first or next response stops."""
-        case, fresh = await self._load(envelope, envelope.payload.ticket_id)
+        case, fresh = await self._load(envelope, envelope.payload.replied_at)
         if case is None:
             return
         case.respond(envelope.payload)
@@ -230,7 +229,7 @@ class Router:
         closes = changed.to_status == "closed"
         if not (closes or waits or resumes):
             return
-        case, fresh = await self._load(envelope, changed.ticket_id)
+        case, fresh = await self._load(envelope, changed.changed_at)
         if case is None:
             return
         if closes:
@@ -295,14 +294,19 @@ class Router:
     # ------------------------------------------------------------------ steps
 
     async def _load(
-        self, envelope: Envelope[Any], ticket_id: str
+        self, envelope: Envelope[Any], at: datetime | None = None
     ) -> tuple[RoutingCase | None, bool]:
-        """The case (a blank one if this event came first), or None if already applied; a
-        consumed message's load, so patient (``runtime/group_commit.py``)."""
+        """The event's case (a blank one if this event came first), or None if already applied
+        or if intake's event at ``at`` is superseded (``RoutingCase.superseded``: only logged);
+        a consumed message's load, so patient (``runtime/group_commit.py``)."""
+        ticket_id: str = envelope.payload.ticket_id
         case = await self.store.cases.get(envelope.tenant_id, ticket_id, patient=True)
         if case is None:
             return RoutingCase.blank(envelope.tenant_id, ticket_id), True
         if case.has_processed(envelope.message_id):
+            return None, False
+        if at is not None and case.superseded(at):
+            log.info("%s of %s ignored: the case moved on", envelope.schema_name, case.id)
             return None, False
         return case, False
 

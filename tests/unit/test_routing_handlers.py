@@ -223,8 +223,25 @@ async def test_a_redelivered_ticket_is_routed_once_and_takes_one_slot(desk: Desk
 
 
 def lifecycle(ticket: str, step: str, seconds: float) -> events.Event:
-    """Intake's resolve, reopen or close of ``ticket``, ``seconds`` after T0."""
+    """Intake's resolve, reopen, close, transfer (to finance-2), supplier wait or resume of
+    ``ticket``, ``seconds`` after T0."""
     at = T0 + timedelta(seconds=seconds)
+    if step == "transfer":
+        return events.TicketTransferred(
+            ticket_id=ticket,
+            from_queue="finance",
+            to_queue="finance",
+            from_assignee="finance-en",
+            to_assignee="finance-2",
+            by="finance-en",
+            transferred_at=at,
+        )
+    if step in ("wait", "resume"):
+        waiting = "waiting_on_supplier"
+        before, after = ("assigned", waiting) if step == "wait" else (waiting, "assigned")
+        return events.TicketStatusChanged(
+            ticket_id=ticket, from_status=before, to_status=after, by="finance-en", changed_at=at
+        )
     if step == "resolve":
         return events.TicketResolved(
             ticket_id=ticket,
@@ -258,6 +275,8 @@ async def deliver(desk: Desk, *steps: events.Event) -> None:
             await desk.router.ticket_resolved(envelope(step))
         elif isinstance(step, events.TicketReopened):
             await desk.router.ticket_reopened(envelope(step))
+        elif isinstance(step, events.TicketTransferred):
+            await desk.router.ticket_transferred(envelope(step))
         else:
             assert isinstance(step, events.TicketStatusChanged)
             await desk.router.ticket_status_changed(envelope(step))
@@ -297,6 +316,62 @@ async def test_a_resolve_overtaken_by_the_reopen_after_it_leaves_the_case_open(d
     case = await desk.case(ticket)
     assert (case.status, case.sla.timers()) == (CaseStatus.CLOSED, [])
     assert await desk.held("finance-en") == []
+
+
+@pytest.mark.parametrize("close_first", [False, True], ids=["in order", "close first"])
+async def test_a_transfer_then_the_close_leave_no_slot_held_whichever_arrives_first(
+    desk: Desk, close_first: bool
+) -> None:
+    await desk.policy(bot_enabled=False)
+    await desk.agent("finance-en")
+    await desk.agent("finance-2", categories=["change_rebook"])
+    ticket = await desk.open("Where is my reimbursement? I submitted it three weeks ago")
+    transfer, close = lifecycle(ticket, "transfer", 60), lifecycle(ticket, "close", 61)
+
+    await deliver(desk, *((close, transfer) if close_first else (transfer, close)))
+
+    case = await desk.case(ticket)
+    assert case.status is CaseStatus.CLOSED
+    assert (case.assignee, case.sla.timers()) == (None, [])
+    assert len(desk.published("ticket.routed")) == 1, "no routing after the open"
+    assert await desk.held("finance-en") == await desk.held("finance-2") == []
+
+
+async def test_a_wait_and_resume_overtaken_by_the_close_leave_the_clocks_stopped(
+    desk: Desk,
+) -> None:
+    await desk.policy(bot_enabled=False)
+    await desk.agent("finance-en")
+    ticket = await desk.open("Where is my reimbursement? I submitted it three weeks ago")
+    wait, resume = lifecycle(ticket, "wait", 60), lifecycle(ticket, "resume", 90)
+    await deliver(desk, lifecycle(ticket, "close", 120))
+    stopped_by_the_close = desk.published("sla.stopped")
+
+    await deliver(desk, wait)
+    assert (await desk.case(ticket)).sla.timers() == [], "no supplier chase on a closed case"
+    await deliver(desk, resume)
+
+    case = await desk.case(ticket)
+    assert (case.status, case.sla.timers()) == (CaseStatus.CLOSED, [])
+    assert desk.published("sla.stopped") == stopped_by_the_close
+    assert len(desk.published("ticket.routed")) == 1
+
+
+async def test_a_transfer_overtaken_by_a_later_reopen_leaves_the_reopened_route(
+    desk: Desk,
+) -> None:
+    await desk.policy(bot_enabled=False)
+    await desk.agent("finance-en")
+    await desk.agent("finance-2", categories=["change_rebook"])
+    ticket = await desk.open("Where is my reimbursement? I submitted it three weeks ago")
+    transfer, resolve = lifecycle(ticket, "transfer", 59), lifecycle(ticket, "resolve", 60)
+
+    await deliver(desk, resolve, lifecycle(ticket, "reopen", 61), transfer)
+
+    case = await desk.case(ticket)
+    assert (case.status, case.assignee) == (CaseStatus.OPEN, "finance-en")
+    assert await desk.held("finance-en") == [ticket]
+    assert await desk.held("finance-2") == []
 
 
 async def test_vips_go_to_their_account_manager_and_a_vip_tenant_is_more_urgent(desk: Desk) -> None:

@@ -213,11 +213,13 @@ class RoutingCase(Aggregate):
         self._publish(f"priority raised to {adjusted.value}: {', '.join(reasons)}", now)
 
     def superseded(self, at: datetime) -> bool:
-        """Whether intake's resolve or reopen at ``at`` is older than what the case applied.
+        """Whether intake's ticket event at ``at`` comes too late to change the case.
 
-        They travel on separate queues, so one can overtake another: a closed case stays
-        closed (intake never reopens a closed ticket, so the event came before the close),
-        and a resolve or reopen older than the last one applied changes nothing.
+        Ticket events travel on separate queues, so one can overtake another: a closed case
+        stays closed (closed is final in intake, so the event came before the close), and an
+        event older than the last resolve or reopen applied belongs to a run that is over. A
+        late transfer, wait, resume, reply or follow-up would otherwise hold an agent's slot
+        or run clocks that nobody stops.
         """
         return self.status is CaseStatus.CLOSED or (
             self.lifecycle_at is not None and at < self.lifecycle_at

@@ -9,6 +9,12 @@ from pydantic import BaseModel
 
 REOPENED_AFTER_BOT = "the bot's answer did not help: a person answers"
 
+WAITING_ON_TRAVELLER = "waiting_on_traveller"
+WAITING_ON_SUPPLIER = "waiting_on_supplier"
+WAITING = frozenset({WAITING_ON_TRAVELLER, WAITING_ON_SUPPLIER})
+"""Intake's waiting statuses (``services.intake.domain.WAITING``), as ``ticket.status_changed``
+names them."""
+
 
 class CaseStatus(StrEnum):
     PENDING = "pending"
