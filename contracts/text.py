@@ -3,8 +3,8 @@
 The rules, refused with a message naming the field (a 422 at the HTTP edge, a dead
 letter on the bus), so nothing of the kind is ever stored:
 
-- no NUL and no other control characters; free text (``Text``) may hold tabs and
-  line breaks, one-line values (``Line``) may not;
+- no NUL and no other control characters; free text (``free_text``) may hold tabs and
+  line breaks, one-line values (``one_line``) may not;
 - no lone surrogates: they cannot be encoded as UTF-8, so no store could keep them;
 - text holds something visible: whitespace, control and format characters alone are
   not a message, a name or an id (an optional field is left out, not sent blank);
@@ -14,18 +14,23 @@ letter on the bus), so nothing of the kind is ever stored:
 - instants are time-zone aware (a naive one is taken as UTC) and fall in
   [2000, 2100): a year 9999 or a negative epoch is a gateway's bug, not a contact.
 
-Lengths stay with each field (``Field(max_length=…)``): they are part of the schema.
+Every string has a length, part of its schema; ``one_line``, ``free_text``, ``web_url`` and
+``secret`` bind it to the rules so that a too-long value is refused in characters.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, Field
+from annotated_types import GroupedMetadata
+from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic_core import PydanticKnownError
 
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -111,22 +116,61 @@ WEB_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+([/?#]\S*)?$"
 """The rules as JSON Schema patterns, for the published schemas (and schema-driven clients);
 the validators above enforce them with messages that say what is wrong."""
 
-TEXT_RULE, TEXT_SCHEMA = AfterValidator(_text), Field(json_schema_extra={"pattern": TEXT_PATTERN})
-LINE_RULE, LINE_SCHEMA = AfterValidator(_line), Field(json_schema_extra={"pattern": LINE_PATTERN})
-"""``Text`` and ``Line`` in parts: an optional field's length goes before the rule
-(``Annotated[str, Field(max_length=64), LINE_RULE, LINE_SCHEMA] | None``), or pydantic
-checks it after the rule and calls characters "items"."""
-Text = Annotated[str, TEXT_RULE, TEXT_SCHEMA]
-"""Free text (a message, a reason): tabs and line breaks allowed, something visible required."""
-Line = Annotated[str, LINE_RULE, LINE_SCHEMA]
-"""A one-line value (a name, an id): no control characters, something visible required."""
-WebUrl = Annotated[
-    str,
-    AfterValidator(_line),
-    AfterValidator(_web_url),
-    Field(json_schema_extra={"pattern": WEB_URL_PATTERN}),
-]
-"""A link to a file elsewhere (a gateway's copy, a signed link): absolute http(s) only."""
+
+@dataclass(frozen=True)
+class _Bounded(GroupedMetadata):
+    """A length, then rules, then the published pattern: pydantic checks a length given
+    after a validator as a sequence's ("at most 64 items"), so the length comes first."""
+
+    parts: tuple[object, ...]
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self.parts)
+
+
+def _bounded(min_length: int | None, max_length: int, pattern: str, *rules: object) -> _Bounded:
+    length = Field(min_length=min_length, max_length=max_length)
+    return _Bounded((length, *rules, Field(json_schema_extra={"pattern": pattern})))
+
+
+def free_text(*, max_length: int, min_length: int | None = None) -> _Bounded:
+    """Free text (a message, a reason): ``Annotated[str, free_text(max_length=500)]``.
+    Tabs and line breaks allowed, something visible required."""
+    return _bounded(min_length, max_length, TEXT_PATTERN, AfterValidator(_text))
+
+
+def one_line(*, max_length: int, min_length: int | None = None) -> _Bounded:
+    """A one-line value (a name, an id): ``Annotated[str, one_line(max_length=64)]``.
+    No control characters, something visible required."""
+    return _bounded(min_length, max_length, LINE_PATTERN, AfterValidator(_line))
+
+
+def web_url(*, max_length: int) -> _Bounded:
+    """A link to a file elsewhere (a gateway's copy, a signed link): absolute http(s) only."""
+    return _bounded(
+        None, max_length, WEB_URL_PATTERN, AfterValidator(_line), AfterValidator(_web_url)
+    )
+
+
+def _text_length(min_length: int | None, max_length: int) -> Callable[[object], object]:
+    def check(value: object) -> object:
+        if isinstance(value, str) and min_length is not None and len(value) < min_length:
+            raise PydanticKnownError("string_too_short", {"min_length": min_length})
+        if isinstance(value, str) and len(value) > max_length:
+            raise PydanticKnownError("string_too_long", {"max_length": max_length})
+        return value
+
+    return check
+
+
+def secret(*, max_length: int, min_length: int | None = None) -> _Bounded:
+    """A password or key: ``Annotated[SecretStr, secret(max_length=64)]``. pydantic counts a
+    ``SecretStr`` as a sequence ("items"), so the text is measured before it is wrapped; the
+    ``Field`` publishes the same bounds."""
+    length = Field(min_length=min_length, max_length=max_length)
+    return _Bounded((BeforeValidator(_text_length(min_length, max_length)), length))
+
+
 LanguageTag = Annotated[str, Field(max_length=35, pattern=LANGUAGE_TAG)]
 """zh-Hans, en, ja-JP…: a BCP 47 tag (or its underscore spelling)."""
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL)]

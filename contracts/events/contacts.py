@@ -9,7 +9,7 @@ from pydantic import Field
 
 from contracts.envelope import Event
 from contracts.events.values import Attachment, BookingReference, Channel, Traveller
-from contracts.text import Instant, LanguageTag, Line, Text
+from contracts.text import Instant, LanguageTag, free_text, one_line
 
 
 class ContactReceived(Event):
@@ -18,25 +18,23 @@ class ContactReceived(Event):
     schema_name: ClassVar[str] = "contact.received"
 
     channel: Channel
-    channel_message_id: Line = Field(
-        min_length=1, max_length=256, description="The gateway's id; redeliveries repeat it."
+    channel_message_id: Annotated[str, one_line(min_length=1, max_length=256)] = Field(
+        description="The gateway's id; redeliveries repeat it."
     )
     traveller: Traveller
-    text: Text = Field(min_length=1, max_length=20_000)
-    subject: Line | None = Field(default=None, max_length=500)
-    conversation_key: Line | None = Field(
-        default=None,
-        max_length=256,
-        description="Email thread root, chat session, call id…: follow-ups share it.",
+    text: Annotated[str, free_text(min_length=1, max_length=20_000)]
+    subject: Annotated[str, one_line(max_length=500)] | None = None
+    conversation_key: Annotated[str, one_line(max_length=256)] | None = Field(
+        default=None, description="Email thread root, chat session, call id…: follow-ups share it."
     )
     language_hint: LanguageTag | None = None
     references: list[BookingReference] = Field(default_factory=list, max_length=20)
     attachments: list[Attachment] = Field(default_factory=list, max_length=10)
-    category_hint: Line | None = Field(
-        default=None, max_length=64, description="A category the traveller chose (web form)."
+    category_hint: Annotated[str, one_line(max_length=64)] | None = Field(
+        default=None, description="A category the traveller chose (web form)."
     )
     metadata: dict[
-        Annotated[Line, Field(max_length=64)], Annotated[Line, Field(max_length=2_000)]
+        Annotated[str, one_line(max_length=64)], Annotated[str, one_line(max_length=2_000)]
     ] = Field(
         default_factory=dict,
         max_length=20,

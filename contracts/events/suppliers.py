@@ -9,24 +9,26 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from contracts.envelope import Event
 from contracts.events.values import Channel, Traveller
-from contracts.text import EARLIEST, LATEST, Instant, Line, Text
+from contracts.text import EARLIEST, LATEST, Instant, free_text, one_line
 
 
 class SupplierStatusChanged(Event):
     schema_name: ClassVar[str] = "supplier.status"
 
-    partner: Line = Field(max_length=64)
-    kind: Line = Field(
-        max_length=64, description="flight_cancelled, flight_delayed, hotel_overbooked, …"
+    partner: Annotated[str, one_line(max_length=64)]
+    kind: Annotated[str, one_line(max_length=64)] = Field(
+        description="flight_cancelled, flight_delayed, hotel_overbooked, …"
     )
-    reference: Line = Field(max_length=64, description="Flight number, hotel id, train number…")
+    reference: Annotated[str, one_line(max_length=64)] = Field(
+        description="Flight number, hotel id, train number…"
+    )
     service_date: date = Field(ge=EARLIEST.date(), lt=LATEST.date())
-    details: dict[Annotated[Line, Field(max_length=64)], Annotated[Text, Field(max_length=500)]] = (
-        Field(default_factory=dict, max_length=50)
-    )
+    details: dict[
+        Annotated[str, one_line(max_length=64)], Annotated[str, free_text(max_length=500)]
+    ] = Field(default_factory=dict, max_length=50)
     reported_at: Instant
-    event_id: Line | None = Field(
-        default=None, max_length=128, description="The partner's id: a re-sent event repeats it."
+    event_id: Annotated[str, one_line(max_length=128)] | None = Field(
+        default=None, description="The partner's id: a re-sent event repeats it."
     )
 
 
@@ -48,10 +50,10 @@ class BookingSegment(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    kind: Annotated[Line, AfterValidator(_segment_kind)] = Field(
-        max_length=32, description="flight, hotel, train or car (any case; kept lower-case)."
+    kind: Annotated[str, one_line(max_length=32), AfterValidator(_segment_kind)] = Field(
+        description="flight, hotel, train or car (any case; kept lower-case)."
     )
-    reference: Line = Field(max_length=64)
+    reference: Annotated[str, one_line(max_length=64)]
     starts_at: Instant
     ends_at: Instant | None = None
 
@@ -67,7 +69,7 @@ class BookingSegment(BaseModel):
 class BookingUpserted(Event):
     schema_name: ClassVar[str] = "booking.upserted"
 
-    booking_id: Line = Field(max_length=128)
+    booking_id: Annotated[str, one_line(max_length=128)]
     traveller: Traveller
     channel: Channel
     segments: list[BookingSegment] = Field(max_length=100)
@@ -79,5 +81,5 @@ class BookingCancelled(Event):
 
     schema_name: ClassVar[str] = "booking.cancelled"
 
-    booking_id: Line = Field(max_length=128)
+    booking_id: Annotated[str, one_line(max_length=128)]
     cancelled_at: Instant

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from contracts.text import Email, LanguageTag, Line, Phone, WebUrl
+from contracts.text import Email, LanguageTag, Phone, one_line, web_url
 
 
 class Channel(StrEnum):
@@ -57,10 +58,10 @@ class Traveller(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    id: Line = Field(
-        min_length=1, max_length=260, description="Up to 260: `email:` and a 254-long address."
+    id: Annotated[str, one_line(min_length=1, max_length=260)] = Field(
+        description="Up to 260: `email:` and a 254-long address."
     )
-    name: Line | None = Field(default=None, max_length=200)
+    name: Annotated[str, one_line(max_length=200)] | None = None
     language: LanguageTag | None = Field(
         default=None, description="Preferred language tag: zh-Hans, zh-Hant, en, ja."
     )
@@ -78,8 +79,8 @@ class Traveller(BaseModel):
         pattern=r"^[A-Za-z]{2}$",
         description="ISO 3166 region (CN, HK, JP…) of a phone number without a country code.",
     )
-    im_user_id: Line | None = Field(
-        default=None, max_length=128, description="User id on WeChat, WeCom or DingTalk."
+    im_user_id: Annotated[str, one_line(max_length=128)] | None = Field(
+        default=None, description="User id on WeChat, WeCom or DingTalk."
     )
     preferred_channel: ReplyChannel | None = Field(
         default=None, description="Where to tell them first; default: the contact's channel."
@@ -108,7 +109,7 @@ class BookingReference(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     kind: ReferenceKind
-    value: Line = Field(min_length=1, max_length=64)
+    value: Annotated[str, one_line(min_length=1, max_length=64)]
 
 
 class Attachment(BaseModel):
@@ -121,11 +122,11 @@ class Attachment(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    name: Line = Field(min_length=1, max_length=255)
+    name: Annotated[str, one_line(min_length=1, max_length=255)]
     content_type: str = Field(max_length=127, pattern=r"^[\w.+-]+/[\w.+-]+$")
     size: StrictInt = Field(ge=0, le=25 * 1024 * 1024)
-    url: WebUrl | None = Field(
-        default=None, max_length=2_048, description="An absolute http:// or https:// URL."
+    url: Annotated[str, web_url(max_length=2_048)] | None = Field(
+        default=None, description="An absolute http:// or https:// URL."
     )
     id: str | None = Field(default=None, max_length=64, description="Intake's stored file.")
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, field_
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from contracts.text import secret
 from runtime.clock import Clock
 from runtime.secret_box import SecretBox
 from runtime.store import Document
@@ -45,9 +46,11 @@ class ChannelConfigIn(BaseModel):
         },
     )
 
-    token: SecretStr = Field(min_length=3, max_length=64, description="The callback Token.")
-    encoding_aes_key: SecretStr = Field(
-        min_length=43, max_length=43, description="EncodingAESKey (43 characters)."
+    token: Annotated[SecretStr, secret(min_length=3, max_length=64)] = Field(
+        description="The callback Token."
+    )
+    encoding_aes_key: Annotated[SecretStr, secret(min_length=43, max_length=43)] = Field(
+        description="EncodingAESKey (43 characters)."
     )
 
     @field_validator("encoding_aes_key")
@@ -63,8 +66,8 @@ class ChannelConfigIn(BaseModel):
         max_length=128,
         description="WeChat: the AppID; WeCom: the CorpID; DingTalk: the AppKey (or suite key).",
     )
-    app_secret: SecretStr | None = Field(
-        default=None, max_length=256, description="DingTalk: the AppSecret robots sign with."
+    app_secret: Annotated[SecretStr, secret(max_length=256)] | None = Field(
+        default=None, description="DingTalk: the AppSecret robots sign with."
     )
     passive_reply: StrictBool = Field(
         default=True,

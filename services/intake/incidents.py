@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import events
 from contracts.envelope import Envelope
-from contracts.text import Text
+from contracts.text import free_text
 from runtime.store import AlreadyExists, ConcurrencyError, Document, NotFound
 from services.intake.domain import (
     ANSWERABLE,
@@ -109,7 +111,7 @@ class IncidentDesk:
 class BulkReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: Text = Field(min_length=1, max_length=5_000)
+    message: Annotated[str, free_text(min_length=1, max_length=5_000)]
 
 
 class SkippedTicket(BaseModel):

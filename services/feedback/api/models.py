@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from contracts.events import AppealLevel
-from contracts.text import Text
+from contracts.text import free_text
 from services.feedback.domain.appeals import AppealStatus
 from services.feedback.domain.metrics import MetricsReport
 
@@ -38,13 +39,15 @@ class RatingIn(BaseModel):
     nps: StrictInt | None = Field(
         default=None, ge=0, le=10, description="Only when the survey asks."
     )
-    comment: Text | None = Field(default=None, max_length=5_000)
+    comment: Annotated[str, free_text(max_length=5_000)] | None = None
 
 
 class AppealIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Text = Field(min_length=1, max_length=5_000, examples=["改签后的航班仍然延误，未解决"])
+    reason: Annotated[str, free_text(min_length=1, max_length=5_000)] = Field(
+        examples=["改签后的航班仍然延误，未解决"]
+    )
 
 
 class AppealView(BaseModel):

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from contracts.events import Channel
-from contracts.text import Line
+from contracts.text import one_line
 from runtime.auth import AdminScope
 from runtime.errors import StrictJsonRoute
 from runtime.gateway_auth import GatewayScope, issue_gateway_token
@@ -36,7 +36,7 @@ UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
 
 class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: Line = Field(min_length=1, max_length=100, examples=["app-gateway"])
+    name: Annotated[str, one_line(min_length=1, max_length=100)] = Field(examples=["app-gateway"])
     channels: list[Channel] = Field(
         default_factory=list, max_length=len(Channel), description="Empty: every channel."
     )

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from contracts.events import Attachment, BookingReference, Channel, Priority, Traveller
-from contracts.text import LINE_RULE, LINE_SCHEMA, TEXT_RULE, TEXT_SCHEMA, LanguageTag, Line, Text
+from contracts.text import LanguageTag, free_text, one_line
 from runtime.web import TENANT_PATTERN, schema_ref
 from services.intake.attachments import MAX_FILES
 from services.intake.channels import JSON_PAYLOADS
@@ -85,22 +85,19 @@ class ContactIn(BaseModel):
         description="Must match the key's tenant if given.",
     )
     channel: Channel
-    channel_message_id: Line | None = Field(
-        default=None,
-        min_length=1,
-        max_length=256,
-        description="The gateway's message id; without one, Idempotency-Key is used.",
+    channel_message_id: Annotated[str, one_line(min_length=1, max_length=256)] | None = Field(
+        default=None, description="The gateway's message id; without one, Idempotency-Key is used."
     )
     traveller: Traveller
-    text: Text = Field(min_length=1, max_length=20_000)
-    subject: Line | None = Field(default=None, max_length=500)
-    conversation_key: Line | None = Field(default=None, max_length=256)
+    text: Annotated[str, free_text(min_length=1, max_length=20_000)]
+    subject: Annotated[str, one_line(max_length=500)] | None = None
+    conversation_key: Annotated[str, one_line(max_length=256)] | None = None
     language_hint: LanguageTag | None = None
     references: list[BookingReference] = Field(
         default_factory=list, max_length=20, description="Found in the text when left empty."
     )
     attachments: list[Attachment] = Field(default_factory=list, max_length=10)
-    category_hint: Line | None = Field(default=None, max_length=64)
+    category_hint: Annotated[str, one_line(max_length=64)] | None = None
 
 
 class ContactAccepted(BaseModel):
@@ -112,27 +109,27 @@ class ContactAccepted(BaseModel):
 
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    message: Text = Field(
-        min_length=1, max_length=20_000, examples=["已为您改签至CA1503，请查收。"]
+    message: Annotated[str, free_text(min_length=1, max_length=20_000)] = Field(
+        examples=["已为您改签至CA1503，请查收。"]
     )
 
 
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    text: Text = Field(min_length=1, max_length=20_000, examples=["Called the airline, waiting."])
+    text: Annotated[str, free_text(min_length=1, max_length=20_000)] = Field(
+        examples=["Called the airline, waiting."]
+    )
 
 
 class TransferIn(BaseModel):
     """To one of routing's queues (``GET /v1/queues``), a registered agent, or both."""
 
     model_config = ConfigDict(extra="forbid")
-    queue: Annotated[str, Field(min_length=1, max_length=64), LINE_RULE, LINE_SCHEMA] | None = (
-        Field(default=None, examples=["disruption"])
+    queue: Annotated[str, one_line(min_length=1, max_length=64)] | None = Field(
+        default=None, examples=["disruption"]
     )
-    assignee: Annotated[str, Field(min_length=1, max_length=128), LINE_RULE, LINE_SCHEMA] | None = (
-        None
-    )
-    reason: Annotated[str, Field(max_length=500), TEXT_RULE, TEXT_SCHEMA] | None = None
+    assignee: Annotated[str, one_line(min_length=1, max_length=128)] | None = None
+    reason: Annotated[str, free_text(max_length=500)] | None = None
 
     @model_validator(mode="after")
     def _a_target(self) -> Self:
@@ -148,18 +145,26 @@ class WaitIn(BaseModel):
 
 class ResolveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    resolution_code: Line = Field(min_length=1, max_length=64, examples=["rebooked"])
-    message: Text = Field(min_length=1, max_length=20_000, examples=["已为您改签至CA1503"])
+    resolution_code: Annotated[str, one_line(min_length=1, max_length=64)] = Field(
+        examples=["rebooked"]
+    )
+    message: Annotated[str, free_text(min_length=1, max_length=20_000)] = Field(
+        examples=["已为您改签至CA1503"]
+    )
 
 
 class ReopenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: Text = Field(min_length=1, max_length=500, examples=["that did not help"])
+    reason: Annotated[str, free_text(min_length=1, max_length=500)] = Field(
+        examples=["that did not help"]
+    )
 
 
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    into: Line = Field(min_length=1, max_length=64, description="The ticket that stays open.")
+    into: Annotated[str, one_line(min_length=1, max_length=64)] = Field(
+        description="The ticket that stays open."
+    )
 
 
 class TicketView(BaseModel):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from contracts.events import Attachment, Channel, ContactReceived
 from contracts.references import extract_references
-from contracts.text import LATEST, Email, LanguageTag, Line, Phone, Text
+from contracts.text import LATEST, Email, LanguageTag, Phone, free_text, one_line
 from services.intake.channels.checks import PayloadError
 
 EPOCH_S_MAX = int(LATEST.timestamp())
@@ -39,103 +39,103 @@ class _Payload(BaseModel):
 class PhonePayload(_Payload):
     """An IVR call with its speech-to-text transcript."""
 
-    call_id: Line = Field(min_length=1, max_length=128)
+    call_id: Annotated[str, one_line(min_length=1, max_length=128)]
     caller_number: Phone
-    transcript: Text = Field(min_length=1, max_length=20_000)
-    ivr_path: list[Annotated[Line, Field(max_length=64)]] = Field(
+    transcript: Annotated[str, free_text(min_length=1, max_length=20_000)]
+    ivr_path: list[Annotated[str, one_line(max_length=64)]] = Field(
         default_factory=list, max_length=20
     )
     language: LanguageTag | None = None
-    traveller_id: Line | None = Field(
-        default=None, max_length=128, description="Set when the IVR identified them."
+    traveller_id: Annotated[str, one_line(max_length=128)] | None = Field(
+        default=None, description="Set when the IVR identified them."
     )
     started_at: datetime | None = None
 
 
 class ChatVisitor(_Payload):
-    id: Line = Field(min_length=1, max_length=128)
-    name: Line | None = Field(default=None, max_length=200)
+    id: Annotated[str, one_line(min_length=1, max_length=128)]
+    name: Annotated[str, one_line(max_length=200)] | None = None
     language: LanguageTag | None = None
 
 
 class WebChatPayload(_Payload):
-    session_id: Line = Field(min_length=1, max_length=128)
-    message_id: Line = Field(min_length=1, max_length=128)
+    session_id: Annotated[str, one_line(min_length=1, max_length=128)]
+    message_id: Annotated[str, one_line(min_length=1, max_length=128)]
     visitor: ChatVisitor
-    text: Text = Field(min_length=1, max_length=20_000)
-    device: Line | None = Field(default=None, max_length=200)
+    text: Annotated[str, free_text(min_length=1, max_length=20_000)]
+    device: Annotated[str, one_line(max_length=200)] | None = None
     sent_at: datetime | None = None
 
 
 class InAppPayload(_Payload):
-    message_id: Line = Field(min_length=1, max_length=128)
-    user_id: Line = Field(min_length=1, max_length=128)
-    user_name: Line | None = Field(default=None, max_length=200)
+    message_id: Annotated[str, one_line(min_length=1, max_length=128)]
+    user_id: Annotated[str, one_line(min_length=1, max_length=128)]
+    user_name: Annotated[str, one_line(max_length=200)] | None = None
     language: LanguageTag | None = None
-    session_id: Line | None = Field(default=None, max_length=256)
-    text: Text = Field(min_length=1, max_length=20_000)
-    device: Line | None = Field(default=None, max_length=200)
-    app_version: Line | None = Field(default=None, max_length=64)
+    session_id: Annotated[str, one_line(max_length=256)] | None = None
+    text: Annotated[str, free_text(min_length=1, max_length=20_000)]
+    device: Annotated[str, one_line(max_length=200)] | None = None
+    app_version: Annotated[str, one_line(max_length=64)] | None = None
     attachments: list[Attachment] = Field(default_factory=list, max_length=10)
     sent_at: datetime | None = None
 
 
 class WeComText(_Payload):
-    content: Text = Field(min_length=1, max_length=20_000)
+    content: Annotated[str, free_text(min_length=1, max_length=20_000)]
 
 
 class WeComPayload(_Payload):
     """WeCom customer service (微信客服) message, as ``sync_msg`` returns it."""
 
-    msgid: Line = Field(min_length=1, max_length=256)
-    open_kfid: Line = Field(max_length=128)
-    external_userid: Line = Field(min_length=1, max_length=128)
+    msgid: Annotated[str, one_line(min_length=1, max_length=256)]
+    open_kfid: Annotated[str, one_line(max_length=128)]
+    external_userid: Annotated[str, one_line(min_length=1, max_length=128)]
     send_time: int = Field(ge=0, le=EPOCH_S_MAX, description="Epoch seconds.")
-    msgtype: Line = Field(max_length=32)
+    msgtype: Annotated[str, one_line(max_length=32)]
     text: WeComText
 
 
 class DingTalkText(_Payload):
-    content: Text = Field(min_length=1, max_length=20_000)
+    content: Annotated[str, free_text(min_length=1, max_length=20_000)]
 
 
 class DingTalkPayload(_Payload):
     """DingTalk robot callback (机器人接收消息)."""
 
-    msgId: Line = Field(min_length=1, max_length=256)
-    conversationId: Line = Field(min_length=1, max_length=256)
-    senderId: Line = Field(min_length=1, max_length=128)
-    senderNick: Line | None = Field(default=None, max_length=200)
-    senderStaffId: Line | None = Field(default=None, max_length=128)
+    msgId: Annotated[str, one_line(min_length=1, max_length=256)]
+    conversationId: Annotated[str, one_line(min_length=1, max_length=256)]
+    senderId: Annotated[str, one_line(min_length=1, max_length=128)]
+    senderNick: Annotated[str, one_line(max_length=200)] | None = None
+    senderStaffId: Annotated[str, one_line(max_length=128)] | None = None
     createAt: int = Field(ge=0, le=EPOCH_S_MAX * 1000, description="Epoch milliseconds.")
-    msgtype: Line = Field(max_length=32)
+    msgtype: Annotated[str, one_line(max_length=32)]
     text: DingTalkText
 
 
 class WeChatPayload(_Payload):
     """The fields of a WeChat official account (公众号) message XML."""
 
-    ToUserName: Line = Field(max_length=128)
-    FromUserName: Line = Field(max_length=128)
+    ToUserName: Annotated[str, one_line(max_length=128)]
+    FromUserName: Annotated[str, one_line(max_length=128)]
     CreateTime: str = Field(max_length=12, description="Epoch seconds.")
-    MsgType: Line = Field(max_length=32)
-    MsgId: Line = Field(max_length=64)
-    Content: Text | None = Field(default=None, max_length=20_000)
-    MediaId: Line | None = Field(default=None, max_length=255)
-    PicUrl: Line | None = Field(default=None, max_length=2_048)
-    Recognition: Text | None = Field(default=None, max_length=20_000)
+    MsgType: Annotated[str, one_line(max_length=32)]
+    MsgId: Annotated[str, one_line(max_length=64)]
+    Content: Annotated[str, free_text(max_length=20_000)] | None = None
+    MediaId: Annotated[str, one_line(max_length=255)] | None = None
+    PicUrl: Annotated[str, one_line(max_length=2_048)] | None = None
+    Recognition: Annotated[str, free_text(max_length=20_000)] | None = None
 
 
 class WebFormPayload(_Payload):
-    submission_id: Line = Field(min_length=1, max_length=128)
-    name: Line | None = Field(default=None, max_length=200)
+    submission_id: Annotated[str, one_line(min_length=1, max_length=128)]
+    name: Annotated[str, one_line(max_length=200)] | None = None
     email: Email | None = None
     phone: Phone | None = None
-    traveller_id: Line | None = Field(default=None, max_length=128)
-    order_number: Line | None = Field(default=None, max_length=64)
-    category: Line | None = Field(default=None, max_length=64)
-    subject: Line | None = Field(default=None, max_length=500)
-    message: Text = Field(min_length=1, max_length=20_000)
+    traveller_id: Annotated[str, one_line(max_length=128)] | None = None
+    order_number: Annotated[str, one_line(max_length=64)] | None = None
+    category: Annotated[str, one_line(max_length=64)] | None = None
+    subject: Annotated[str, one_line(max_length=500)] | None = None
+    message: Annotated[str, free_text(min_length=1, max_length=20_000)]
     language: LanguageTag | None = None
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from contracts.languages import LANGUAGES
 from contracts.taxonomy import CATEGORIES, Category
-from contracts.text import Line
+from contracts.text import one_line
 from runtime.auth import RANK, ManagerScope, Role, StaffScope
 from runtime.errors import StrictJsonRoute
 from runtime.store import NotFound
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1", tags=["agents"], route_class=StrictJsonRoute)
 class AgentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Line | None = Field(default=None, max_length=200)
+    name: Annotated[str, one_line(max_length=200)] | None = None
     categories: list[Category] = Field(
         default_factory=list, max_length=len(CATEGORIES), description="Skills."
     )

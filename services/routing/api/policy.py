@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat
 
-from contracts.text import Line
+from contracts.text import one_line
 from runtime.auth import AdminScope, StaffScope
 from runtime.errors import StrictJsonRoute
 from services.routing.api.deps import StoreDep
@@ -23,7 +23,7 @@ class PolicyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     vip: StrictBool = False
-    vip_travellers: list[Annotated[Line, Field(max_length=260)]] = Field(
+    vip_travellers: list[Annotated[str, one_line(max_length=260)]] = Field(
         default_factory=list, max_length=10_000
     )
     account_manager: str | None = Field(default=None, max_length=128, pattern=NAME)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from contracts.taxonomy import CATEGORIES, Category
-from contracts.text import Line
+from contracts.text import one_line
 from runtime.auth import ManagerScope, StaffScope
 from runtime.errors import StrictJsonRoute, invalid
 from services.routing.api.deps import StoreDep
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["queues"], route_class=StrictJsonRoute)
 class QueueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Line = Field(min_length=1, max_length=200)
+    name: Annotated[str, one_line(min_length=1, max_length=200)]
     categories: list[Category] = Field(
         default_factory=list, max_length=len(CATEGORIES), description="None: a catch-all desk."
     )

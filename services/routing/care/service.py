@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import ReferenceKind
-from contracts.text import EARLIEST, LATEST, Instant, Line, Text
+from contracts.text import EARLIEST, LATEST, Instant, free_text, one_line
 from runtime import webhook_signature
 from runtime.clock import Clock
 from runtime.errors import parse_body, validation_detail
@@ -76,15 +76,19 @@ class SupplierEventIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    event_id: Line | None = Field(
-        default=None, min_length=1, max_length=128, description="Re-sends repeat it."
+    event_id: Annotated[str, one_line(min_length=1, max_length=128)] | None = Field(
+        default=None, description="Re-sends repeat it."
     )
-    kind: Line = Field(min_length=1, max_length=64, description="flight_cancelled, …")
-    reference: Line = Field(min_length=1, max_length=64, description="CA1501, a hotel id, …")
+    kind: Annotated[str, one_line(min_length=1, max_length=64)] = Field(
+        description="flight_cancelled, …"
+    )
+    reference: Annotated[str, one_line(min_length=1, max_length=64)] = Field(
+        description="CA1501, a hotel id, …"
+    )
     service_date: date = Field(ge=EARLIEST.date(), lt=LATEST.date())
-    details: dict[Annotated[Line, Field(max_length=64)], Annotated[Text, Field(max_length=500)]] = (
-        Field(default_factory=dict, max_length=50)
-    )
+    details: dict[
+        Annotated[str, one_line(max_length=64)], Annotated[str, free_text(max_length=500)]
+    ] = Field(default_factory=dict, max_length=50)
     reported_at: Instant | None = None
 
 

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.collection import AsyncCollection
 
-from contracts.text import Line, Text
+from contracts.text import free_text, one_line
 from runtime.aggregate import Aggregate
 from runtime.cache import TenantMemo
 from runtime.store import Document
@@ -45,11 +45,13 @@ GLOBAL_TENANT = "*"
 class Translation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: Line = Field(min_length=1, max_length=200)
-    questions: list[Annotated[Text, Field(max_length=1_000)]] = Field(
+    title: Annotated[str, one_line(min_length=1, max_length=200)]
+    questions: list[Annotated[str, free_text(max_length=1_000)]] = Field(
         default_factory=list, max_length=20, description="How travellers ask it; what is matched."
     )
-    answer: Text = Field(min_length=1, max_length=5_000, description="Sent to the traveller.")
+    answer: Annotated[str, free_text(min_length=1, max_length=5_000)] = Field(
+        description="Sent to the traveller."
+    )
 
 
 class Article(Aggregate):
