@@ -13,8 +13,8 @@ that are not UTF-8, and nesting deeper than 1,024. NUL characters (``\\u0000``)
 are refused in any JSON body: no text TripCare stores may hold one. A key given
 twice counts once, with its last value. A declared body is parsed so by
 ``StrictJsonRoute``; a handler that reads its body itself (a signed webhook, a
-reply that may be a form) uses ``parse_body`` or ``strict_json`` and
-``json_invalid``, so every invalid body gets the same 422.
+reply that may be a form) uses ``parse_body`` (a model) or ``parse_json`` (any JSON),
+so every invalid body gets the same 422.
 """
 
 from __future__ import annotations
@@ -180,13 +180,19 @@ def json_invalid(exc: json.JSONDecodeError) -> dict[str, Any]:
     }
 
 
-def parse_body(model: type[M], body: bytes) -> M:
-    """A body a handler reads itself, parsed by ``strict_json`` and checked by ``model``:
-    refused with the same ``RequestValidationError`` as a declared body."""
+def parse_json(body: bytes) -> Any:
+    """A body a handler reads itself, parsed by ``strict_json``: not JSON is the same
+    ``RequestValidationError`` as for a declared body."""
     try:
-        data = strict_json(body)
+        return strict_json(body)
     except json.JSONDecodeError as exc:
         raise RequestValidationError([json_invalid(exc)]) from exc
+
+
+def parse_body(model: type[M], body: bytes) -> M:
+    """A body a handler reads itself, parsed by ``parse_json`` and checked by ``model``:
+    refused with the same ``RequestValidationError`` as a declared body."""
+    data = parse_json(body)
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi import status as http
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from runtime.errors import StrictJsonRoute, json_invalid, strict_json
+from runtime.errors import StrictJsonRoute, parse_json, strict_json
 from services.intake.api.callbacks.common import (
     SUCCESS,
     OptionalParam,
@@ -38,10 +36,7 @@ router = APIRouter(
 
 
 def json_object(body: bytes) -> dict[str, Any]:
-    try:
-        data: Any = strict_json(body)
-    except json.JSONDecodeError as exc:
-        raise RequestValidationError([json_invalid(exc)]) from exc
+    data: Any = parse_json(body)
     if not isinstance(data, dict):
         raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, "expected a JSON object")
     return data
