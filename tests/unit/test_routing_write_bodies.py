@@ -11,15 +11,14 @@ naming the field, like an out-of-range value, and nothing is written;
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from runtime.auth import Principal, Role, issue_token
 from services.routing.main import bootstrap
+from tests.unit.test_strict_types import admin_of
 
 TARGETS = {
     "first_response_s": 900,
@@ -41,14 +40,7 @@ def app() -> FastAPI:
 
 @pytest.fixture
 async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    principal = Principal(id="ops-1", role=Role.ADMIN, tenants=["acme"])
-    token = issue_token(app.state.runtime.staff_signer, principal, timedelta(hours=1))
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url="http://routing",
-        headers={"Authorization": f"Bearer {token}"},
-    ) as client:
+    async with admin_of(app) as client:
         yield client
 
 

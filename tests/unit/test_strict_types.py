@@ -10,6 +10,7 @@ type is a 422 naming the field, like an out-of-range value, and nothing is writt
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -89,16 +90,23 @@ def intake_app() -> FastAPI:
     return intake()
 
 
-@pytest.fixture
-async def admin(intake_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+@asynccontextmanager
+async def admin_of(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of ``app`` signed in as acme's admin, answers kept even for a 5xx."""
     principal = Principal(id="ops-1", role=Role.ADMIN, tenants=["acme"])
-    token = issue_token(intake_app.state.runtime.staff_signer, principal, timedelta(hours=1))
-    transport = httpx.ASGITransport(app=intake_app, raise_app_exceptions=False)
+    token = issue_token(app.state.runtime.staff_signer, principal, timedelta(hours=1))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(
         transport=transport,
-        base_url="http://intake",
+        base_url="http://service",
         headers={"Authorization": f"Bearer {token}"},
     ) as client:
+        yield client
+
+
+@pytest.fixture
+async def admin(intake_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with admin_of(intake_app) as client:
         yield client
 
 
