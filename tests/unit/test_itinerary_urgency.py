@@ -10,32 +10,21 @@ import pytest
 
 from contracts import events
 from contracts.events import BookingReference, Channel, ReferenceKind, Traveller
-from runtime.store import Repository
-from services.routing.care.domain.incidents import AffectedTraveller, Disruption, TenantIncident
-from services.routing.care.domain.suppliers import SupplierReport, SupplierSettings
+from services.routing.care.domain.incidents import Disruption
+from services.routing.care.domain.suppliers import SupplierSettings
 from services.routing.care.domain.trips import Trip
 from services.routing.care.service import ProactiveCare
-from services.routing.care.store import AFFECTED, DISRUPTIONS, INCIDENTS, TRIPS, CareStore
 from services.routing.sla.service import SlaClocks
 from services.routing.sla.store import SlaStore
 from tests.factories import T0, envelope
 from tests.unit.test_routing_handlers import Desk, desk, seed  # noqa: F401 (fixtures)
+from tests.unit.test_supplier_care import proactive_care
 
 TEXT = "Please change my hotel booking to another hotel near the office"
 
 
 def with_care(desk: Desk) -> ProactiveCare:  # noqa: F811
-    def repo(name: str, model: type[Any]) -> Repository[Any]:
-        return Repository(desk.db, name, model, desk.outbox, desk.clock)  # type: ignore[arg-type]
-
-    store = CareStore(
-        desk.db,  # type: ignore[arg-type]
-        trips=repo(TRIPS, Trip),
-        disruptions=repo(DISRUPTIONS, Disruption),
-        incidents=repo(INCIDENTS, TenantIncident),
-        affected=repo(AFFECTED, AffectedTraveller),
-    )
-    care = ProactiveCare(store, repo("reports", SupplierReport), desk.clock, SupplierSettings())
+    care = proactive_care(desk.db, desk.outbox, desk.clock, SupplierSettings())
     desk.router.care = care
     return care
 

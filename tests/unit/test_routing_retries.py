@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from types import SimpleNamespace
-from typing import Any
 
 import httpx
 import pytest
@@ -16,36 +15,14 @@ from fastapi import FastAPI
 from runtime.auth import Principal, Role, issue_token
 from runtime.idempotency import IdempotentRequests
 from runtime.signing import Signer
-from runtime.store import Repository
 from runtime.web import install_error_handlers
 from services.routing.api import cases, partners
-from services.routing.care.domain.incidents import AffectedTraveller, Disruption, TenantIncident
-from services.routing.care.domain.partners import PartnerRegistration
-from services.routing.care.domain.suppliers import SupplierReport, SupplierSettings
-from services.routing.care.domain.trips import Trip
-from services.routing.care.partners import PartnerSecrets
-from services.routing.care.service import ProactiveCare
-from services.routing.care.store import AFFECTED, DISRUPTIONS, INCIDENTS, PARTNERS, TRIPS, CareStore
+from services.routing.care.domain.suppliers import SupplierSettings
 from tests.unit.test_routing_handlers import Desk, desk, seed  # noqa: F401 (fixtures)
+from tests.unit.test_supplier_care import proactive_care
 
 STAFF = Signer({"s1": "routing-retries-test-staff-key-0123456789"})
 OPERATOR = "tripcare"
-
-
-def care_of(desk: Desk) -> ProactiveCare:  # noqa: F811
-    def repo(name: str, model: type[Any]) -> Repository[Any]:
-        return Repository(desk.db, name, model, desk.outbox, desk.clock)  # type: ignore[arg-type]
-
-    store = CareStore(
-        desk.db,  # type: ignore[arg-type]
-        trips=repo(TRIPS, Trip),
-        disruptions=repo(DISRUPTIONS, Disruption),
-        incidents=repo(INCIDENTS, TenantIncident),
-        affected=repo(AFFECTED, AffectedTraveller),
-    )
-    settings = SupplierSettings(operator_tenant=OPERATOR)
-    secrets = PartnerSecrets(repo(PARTNERS, PartnerRegistration), settings)
-    return ProactiveCare(store, repo("reports", SupplierReport), desk.clock, settings, secrets)
 
 
 @pytest.fixture
@@ -53,7 +30,9 @@ async def http(desk: Desk) -> AsyncIterator[httpx.AsyncClient]:  # noqa: F811
     """Routing's partner and case endpoints, for an admin of the operator and of acme."""
     app = FastAPI()
     app.state.runtime = SimpleNamespace(staff_signer=STAFF, clock=desk.clock)
-    app.state.routing, app.state.care = desk.router, care_of(desk)
+    settings = SupplierSettings(operator_tenant=OPERATOR)
+    care = proactive_care(desk.db, desk.outbox, desk.clock, settings, partners=True)
+    app.state.routing, app.state.care = desk.router, care
     app.state.idempotency = IdempotentRequests(desk.db, desk.clock)  # type: ignore[arg-type]
     for router in (partners.router, cases.router):
         app.include_router(router)

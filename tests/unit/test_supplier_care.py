@@ -19,14 +19,17 @@ from runtime import webhook_signature
 from runtime.clock import FakeClock
 from runtime.store import Repository
 from services.routing.care.domain.incidents import AffectedTraveller, Disruption, TenantIncident
+from services.routing.care.domain.partners import PartnerRegistration
 from services.routing.care.domain.suppliers import SupplierReport, SupplierSettings
 from services.routing.care.domain.trips import Trip
+from services.routing.care.partners import PartnerSecrets
 from services.routing.care.service import Ingress, ProactiveCare, Refused
 from services.routing.care.store import (
     AFFECTED,
     DISRUPTIONS,
     INCIDENTS,
     NONCES,
+    PARTNERS,
     SUPPLIER_REPORTS,
     TRIPS,
     UNKNOWN_EVENTS,
@@ -40,28 +43,40 @@ DAY = date(2026, 11, 26)
 BY_NAME = {e.schema_name: e for e in events.ALL_EVENTS}
 
 
+def proactive_care(
+    db: FakeDatabase,
+    outbox: RecordingOutbox,
+    clock: FakeClock,
+    settings: SupplierSettings,
+    *,
+    partners: bool = False,
+) -> ProactiveCare:
+    """Proactive care on in-memory stores, as the care tests (and routing's) build it;
+    ``partners``: with the registered partners' secrets (``/v1/partners``)."""
+
+    def repo(name: str, model: type[Any]) -> Repository[Any]:
+        return Repository(db, name, model, outbox, clock)  # type: ignore[arg-type]
+
+    store = CareStore(
+        db,  # type: ignore[arg-type]
+        trips=repo(TRIPS, Trip),
+        disruptions=repo(DISRUPTIONS, Disruption),
+        incidents=repo(INCIDENTS, TenantIncident),
+        affected=repo(AFFECTED, AffectedTraveller),
+    )
+    secrets = PartnerSecrets(repo(PARTNERS, PartnerRegistration), settings) if partners else None
+    return ProactiveCare(store, repo(SUPPLIER_REPORTS, SupplierReport), clock, settings, secrets)
+
+
 class Care:
     def __init__(self) -> None:
         self.db = FakeDatabase()
         self.outbox = RecordingOutbox()
         self.clock = FakeClock(T0)
-
-        def repo(name: str, model: type[Any]) -> Repository[Any]:
-            return Repository(self.db, name, model, self.outbox, self.clock)  # type: ignore[arg-type]
-
-        store = CareStore(
-            self.db,  # type: ignore[arg-type]
-            trips=repo(TRIPS, Trip),
-            disruptions=repo(DISRUPTIONS, Disruption),
-            incidents=repo(INCIDENTS, TenantIncident),
-            affected=repo(AFFECTED, AffectedTraveller),
-        )
         settings = SupplierSettings.model_validate(
             {"partners": {"ca": {"secrets": [SECRET, OLD_SECRET]}}}
         )
-        self.care = ProactiveCare(
-            store, repo(SUPPLIER_REPORTS, SupplierReport), self.clock, settings
-        )
+        self.care = proactive_care(self.db, self.outbox, self.clock, settings)
 
     def published(self, schema: str) -> list[Envelope[Any]]:
         """Outbox messages of one schema, once each (nothing clears the fake's outboxes)."""
