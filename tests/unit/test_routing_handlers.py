@@ -186,19 +186,7 @@ async def test_assignment_respects_skills_capacity_presence_and_tenant(desk: Des
     assert await desk.held("finance-en") == [first]
     assert await desk.held("globex-finance", tenant="globex") == []
 
-    resolved = events.TicketResolved(
-        ticket_id=first,
-        channel=events.Channel.IN_APP,
-        traveller=EN,
-        resolution_code="fixed",
-        message="done",
-        resolved_by="finance-en",
-        opened_at=T0,
-        first_response_at=T0,
-        resolved_at=T0 + timedelta(hours=1),
-        resolution_count=1,
-    )
-    await desk.router.ticket_resolved(envelope(resolved))
+    await deliver(desk, lifecycle(first, "resolve", 3600))
     third = await desk.open(question)
     assert desk.last("ticket.routed", third)["assignee"] == "finance-en"
     assert await desk.held("finance-en") == [third]
