@@ -12,7 +12,10 @@ letter on the bus), so nothing of the kind is ever stored:
   numbers like phone numbers, links like absolute http(s) URLs (a ``javascript:``
   or ``data:`` link is no file a gateway keeps, and a console would make it clickable);
 - instants are time-zone aware (a naive one is taken as UTC) and fall in
-  [2000, 2100): a year 9999 or a negative epoch is a gateway's bug, not a contact.
+  [2000, 2100): a year 9999 or a negative epoch is a gateway's bug, not a contact;
+- instants, days and times of day are ISO text (``Instant``, ``Day``, ``TimeOfDay``):
+  pydantic's lax mode would read a number as a Unix time or as seconds, so
+  ``"opens": 9`` would mean 00:00:09.
 
 Every string has a length, part of its schema; ``one_line``, ``free_text``, ``web_url`` and
 ``secret`` bind it to the rules so that a too-long value is refused in characters.
@@ -24,8 +27,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from annotated_types import GroupedMetadata
@@ -175,5 +178,23 @@ LanguageTag = Annotated[str, Field(max_length=35, pattern=LANGUAGE_TAG)]
 """zh-Hans, en, ja-JP…: a BCP 47 tag (or its underscore spelling)."""
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL)]
 Phone = Annotated[str, Field(min_length=3, max_length=32, pattern=PHONE)]
-Instant = Annotated[datetime, AfterValidator(_instant)]
+
+
+class WrittenAsText(BeforeValidator):
+    """Refuses a JSON number where a date or time is expected, as the wrong type."""
+
+    def __init__(self, error: Literal["datetime_type", "date_type", "time_type"]) -> None:
+        def check(value: object) -> object:
+            if isinstance(value, int | float):
+                raise PydanticKnownError(error)
+            return value
+
+        super().__init__(check)
+
+
+Instant = Annotated[datetime, WrittenAsText("datetime_type"), AfterValidator(_instant)]
 """A point in time in [2000, 2100), time-zone aware (naive means UTC)."""
+Day = Annotated[date, WrittenAsText("date_type")]
+"""A calendar date, ``2026-12-24``."""
+TimeOfDay = Annotated[time, WrittenAsText("time_type")]
+"""A local time of day, ``09:00``."""

@@ -26,6 +26,8 @@ TARGETS = {
     "resolution_s": 14_400,
     "supplier_s": 7200,
 }
+HOURS = {"opens": 9, "closes": "18:00"}
+"""Nine o'clock as a number, which lax mode reads as 00:00:09."""
 ARTICLE = {
     "categories": ["baggage"],
     "translations": {"en": {"title": "Lost bag", "questions": ["bag lost"], "answer": "Ask."}},
@@ -77,6 +79,23 @@ async def http(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
                 }
             },
             ["priorities", "high", "calendar", "business_hours", "days", 1],
+        ),
+        (
+            "/v1/sla-policies",
+            {"priorities": {"high": {"targets": TARGETS, "calendar": {"business_hours": HOURS}}}},
+            ["priorities", "high", "calendar", "business_hours", "opens"],
+        ),
+        (
+            "/v1/sla-policies",
+            {
+                "priorities": {
+                    "high": {
+                        "targets": TARGETS,
+                        "calendar": {"business_hours": {"holidays": [20_000]}},
+                    }
+                }
+            },
+            ["priorities", "high", "calendar", "business_hours", "holidays", 0],
         ),
     ],
 )

@@ -3,15 +3,17 @@
 FastAPI validates a body's parsed JSON in pydantic's lax mode, which would turn
 ``"yes"`` into ``true``, ``"993"`` into a port and ``true`` into a rate of 1.0. Every
 boolean and number of a body any service takes is strict (``StrictBool``,
-``StrictInt``, ``StrictFloat``; a whole number is still a valid float), so the wrong
-type is a 422 naming the field, like an out-of-range value, and nothing is written.
+``StrictInt``, ``StrictFloat``; a whole number is still a valid float), and every
+instant, date and time of day is ISO text (``Instant``, ``Day``, ``TimeOfDay``: lax mode
+reads a number as a Unix time or as seconds), so the wrong type is a 422 naming the
+field, like an out-of-range value, and nothing is written.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -22,6 +24,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from contracts.text import WrittenAsText
 from runtime.auth import Principal, Role, issue_token
 from services.feedback.api.models import AppealIn, RatingIn
 from services.feedback.main import bootstrap as feedback
@@ -39,7 +42,8 @@ WECHAT = {
 
 
 def lax(annotation: Any, where: str, strict: bool, seen: set[type]) -> Iterator[str]:
-    """Where a boolean or number in ``annotation`` would be coerced from another type."""
+    """Where a boolean, number, instant, date or time in ``annotation`` would be coerced
+    from another type."""
     origin = get_origin(annotation)
     if origin is Annotated:
         base, *metadata = get_args(annotation)
@@ -50,7 +54,7 @@ def lax(annotation: Any, where: str, strict: bool, seen: set[type]) -> Iterator[
         seen.add(annotation)
         for name, field in annotation.model_fields.items():
             yield from lax(field.annotation, f"{where}.{name}", _strict(field.metadata), seen)
-    elif annotation in (bool, int, float):
+    elif annotation in (bool, int, float, datetime, date, time):
         if not strict:
             yield where
     elif origin in (Union, UnionType):
@@ -62,7 +66,11 @@ def lax(annotation: Any, where: str, strict: bool, seen: set[type]) -> Iterator[
 
 
 def _strict(metadata: list[Any]) -> bool:
-    return any(isinstance(m, BaseMetadata) and getattr(m, "strict", False) for m in metadata)
+    return any(
+        isinstance(m, WrittenAsText)
+        or (isinstance(m, BaseMetadata) and getattr(m, "strict", False))
+        for m in metadata
+    )
 
 
 @pytest.mark.parametrize("bootstrap", [intake, routing, notify, feedback])

@@ -122,7 +122,7 @@ async def test_unknown_events_are_listed_for_the_platform_operators_admins_only(
     assert [(e["id"], e["kind"]) for e in operator.json()] == [("m1", "ash_cloud")]
 
 
-def booking(*segments: dict[str, str], **fields: str) -> dict[str, Any]:
+def booking(*segments: dict[str, Any], **fields: str) -> dict[str, Any]:
     return {
         "traveller": {"id": "trav-b1", "language": "en"},
         "channel": "in_app",
@@ -154,6 +154,11 @@ FLIGHT = {"kind": "flight", "reference": "CA1501", "starts_at": "2026-12-20T08:0
             ),
             ["body", "segments", 1, "ends_at"],
             "must not be before starts_at",
+        ),
+        (
+            booking({**FLIGHT, "starts_at": 1_797_000_000}),
+            ["body", "segments", 0, "starts_at"],
+            "Input should be a valid datetime",
         ),
         (
             booking(updated_at="2099-01-01T00:00:00Z"),

@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from contracts.text import Day, TimeOfDay
+
 MAX_CALENDAR_DAYS = 3 * 366
 """How far a deadline may be looked for: holidays are capped at a year's worth of days."""
 
@@ -39,9 +41,9 @@ class BusinessHours(BaseModel):
     days: tuple[Annotated[StrictInt, Field(ge=1, le=7)], ...] = Field(
         default=(1, 2, 3, 4, 5), min_length=1, max_length=7, description="ISO weekdays, 1 = Monday."
     )
-    opens: time = time(9)
-    closes: time = time(18)
-    holidays: tuple[date, ...] = Field(default=(), max_length=366)
+    opens: TimeOfDay = time(9)
+    closes: TimeOfDay = time(18)
+    holidays: tuple[Day, ...] = Field(default=(), max_length=366)
 
     @field_serializer("opens", "closes")
     def _time_text(self, value: time) -> str:
