@@ -15,13 +15,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from typing import Any
 
 from contracts.events import Attachment, Channel, ContactReceived
 from runtime.errors import strict_json
+from services.intake.channels.checks import MAIL_POLICY
 
 MB = 1024 * 1024
 OFFICE = {
@@ -150,7 +150,7 @@ def check(files: Sequence[IncomingFile], limits: AttachmentPolicy) -> list[Check
 
 def files_of_email(raw: bytes) -> list[IncomingFile]:
     """The attachments of an RFC 5322 message, decoded."""
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+    message = BytesParser(policy=MAIL_POLICY).parsebytes(raw)
     assert isinstance(message, EmailMessage)
     found: list[IncomingFile] = []
     for part in message.iter_attachments():

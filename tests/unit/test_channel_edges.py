@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from contracts import events
 from contracts.events import Channel
+from services.intake.attachments import files_of_email
 from services.intake.channels import PayloadError, normalise
 from tests import factories
 
@@ -359,3 +360,48 @@ def test_a_refused_list_item_is_named_by_its_index_as_a_number() -> None:
     error = refused(Channel.IN_APP, fixture("in_app.json", attachments=attachments))
 
     assert (error.loc, error.field) == (("attachments", 0, "url"), "attachments.0.url")
+
+
+def _word(text: str, label: str, codec: str) -> str:
+    return f"=?{label}?B?{base64.b64encode(text.encode(codec)).decode()}?="
+
+
+@pytest.mark.parametrize(
+    ("label", "codec", "subject", "text"),
+    [
+        ("Shift_JIS", "cp932", "㈱トラベル 領収書①", "①②の領収書を再発行してください"),
+        ("gb2312", "gbk", "发票抬头：北京喆镕科技", "请开发票，抬头北京喆镕科技，谢谢"),
+        ("big5", "big5hkscs", "退款", "我想退款，唔該晒，啲錢幾時到？"),
+        ("windows-31j", "cp932", "ホテル満室", "至急対応をお願いします"),
+        ("x-gbk", "gbk", "退款", "我要退款"),
+    ],
+)
+def test_legacy_cjk_labels_are_read_as_their_supersets_as_mail_clients_read_them(
+    label: str, codec: str, subject: str, text: str
+) -> None:
+    body = email(
+        f"Subject: {_word(subject, label, codec)}",
+        body=text.encode(codec),
+        content_type=f"text/plain; charset={label}",
+    ).replace(b"Li Lei", _word("山田太郎", label, codec).encode())
+
+    contact = normalise(Channel.EMAIL, body, NOW)
+
+    assert (contact.subject, contact.text, contact.traveller.name) == (subject, text, "山田太郎")
+
+
+def test_an_attachment_name_in_a_legacy_cjk_label_is_read_as_its_superset() -> None:
+    name = "㈱トラベル領収書.pdf".encode("cp932").hex("%").upper()
+    body = (
+        b"Message-ID: <m5@mail.example>\r\nFrom: li@mail.example\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+        b"Content-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n"
+        b"Content-Type: application/pdf\r\n"
+        + f"Content-Disposition: attachment; filename*=shift_jis''%{name}\r\n\r\n".encode()
+        + b"%PDF\r\n--b--\r\n"
+    )
+
+    assert [file.name for file in files_of_email(body)] == ["㈱トラベル領収書.pdf"]
+    assert [a.name for a in normalise(Channel.EMAIL, body, NOW).attachments] == [
+        "㈱トラベル領収書.pdf"
+    ]

@@ -9,12 +9,12 @@ end.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from email.errors import HeaderParseError, InvalidHeaderDefect, MessageError
 from email.feedparser import BytesFeedParser
 from email.message import EmailMessage, Message, MIMEPart
-from email.policy import Policy
-from email.policy import default as default_policy
+from email.policy import EmailPolicy, Policy
 
 from contracts.text import EARLIEST
 
@@ -74,6 +74,74 @@ def epoch_digits(text: str, field: str) -> int:
 # ----------------------------------------------------------------- e-mail
 
 
+_WIDER_CHARSETS = {
+    **dict.fromkeys(
+        [
+            "gb2312",
+            "gbk",
+            "x-gbk",
+            "cp936",
+            "ms936",
+            "windows-936",
+            "euc-cn",
+            "csgb2312",
+            "gb_2312-80",
+            "chinese",
+        ],
+        "gb18030",
+    ),
+    **dict.fromkeys(
+        [
+            "shift_jis",
+            "shift-jis",
+            "sjis",
+            "x-sjis",
+            "csshiftjis",
+            "ms_kanji",
+            "windows-31j",
+            "ms932",
+        ],
+        "cp932",
+    ),
+    **dict.fromkeys(["big5", "csbig5", "cn-big5", "x-x-big5", "big5-hkscs"], "big5hkscs"),
+}
+"""Legacy CJK charset labels, read as the supersets mail clients and browsers read them
+(the WHATWG Encoding Standard): mailers label GBK text GB2312, Windows mail Shift_JIS with
+CP932's ①, ㈱ and NEC characters, Hong Kong mail Big5 with HKSCS characters. Read by the
+label's own narrow codec, a subject naming "㈱トラベル" or "喆" did not decode at all."""
+_CHARSET_LABEL = re.compile(r"(=\?)([^?*\s]+)|(\*=\s*\"?)([^'\"\s;]+)(?=')")
+"""The charset of an RFC 2047 encoded word (``=?gb2312?B?…?=``) or of an RFC 2231
+parameter value (``filename*=gb2312''…``)."""
+
+
+def wider_charset(label: str) -> str:
+    """The codec to read text labelled ``label`` with: its superset, or the label itself."""
+    return _WIDER_CHARSETS.get(label.strip().lower(), label)
+
+
+def _wider_labels(value: str) -> str:
+    def wider(found: re.Match[str]) -> str:
+        if found.group(1):
+            return found.group(1) + wider_charset(found.group(2))
+        return found.group(3) + wider_charset(found.group(4))
+
+    return _CHARSET_LABEL.sub(wider, value)
+
+
+class _MailPolicy(EmailPolicy):
+    """The standard library's RFC 5322 policy, reading legacy CJK labels as their supersets."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        if "=?" in value or "*=" in value:
+            value = _wider_labels(value)
+        parsed: str = super().header_fetch_parse(name, value)
+        return parsed
+
+
+MAIL_POLICY = _MailPolicy()
+"""How every inbound e-mail is parsed: the default policy, with ``wider_charset``."""
+
+
 class _Sections:
     """The parser's message factory, counting as it goes: the 21st section stops the parse,
     so thousands of parts or nesting without end cost no more than that."""
@@ -81,7 +149,7 @@ class _Sections:
     def __init__(self) -> None:
         self.made = 0
 
-    def __call__(self, policy: Policy = default_policy) -> EmailMessage:
+    def __call__(self, policy: Policy = MAIL_POLICY) -> EmailMessage:
         self.made += 1
         if self.made > MAX_MULTIPART + 1:  # the message itself, then its sections
             raise PayloadError("body", f"more than {MAX_MULTIPART} multipart sections")
@@ -90,7 +158,7 @@ class _Sections:
 
 def parse_email(body: bytes) -> EmailMessage:
     sections = _Sections()
-    parser = BytesFeedParser(sections, policy=default_policy)
+    parser = BytesFeedParser(sections, policy=MAIL_POLICY)
     sections.made = 0  # the parser made one to learn the factory's signature
     parser.feed(body)
     message = parser.close()
@@ -134,8 +202,13 @@ def all_headers(message: Message, name: str) -> list[str]:
 
 
 def content(part: MIMEPart) -> str:
-    """A text part's content; an unknown charset is refused by name."""
+    """A text part's content (a legacy CJK charset read as its superset); an unknown charset
+    is refused by name."""
+    charset = part.get_content_charset()
     try:
+        if charset and (wider := wider_charset(charset)) != charset:
+            payload = part.get_payload(decode=True)
+            return payload.decode(wider, errors="replace") if isinstance(payload, bytes) else ""
         return str(part.get_content())
     except LookupError as exc:
         raise PayloadError("body", f"unknown charset {part.get_content_charset()!r}") from exc
