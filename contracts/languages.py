@@ -5,6 +5,8 @@ Shared vocabulary: notify picks templates and feedback picks pages by it.
 
 from __future__ import annotations
 
+import re
+
 LANGUAGES = ("zh-Hans", "zh-Hant", "en", "ja")
 FALLBACK_LANGUAGE = "en"
 
@@ -31,3 +33,17 @@ def supported_language(tag: str | None) -> str | None:
         if candidate in _ALIASES:
             return _ALIASES[candidate]
     return None
+
+
+# Japan's own simplified forms (shinjitai) and kokuji: written in Japanese, in neither
+# Simplified nor Traditional Chinese. A data table.
+JAPANESE_ONLY_HAN = frozenset(
+    "亜悪圧囲隠栄営駅円応桜穏価拡覚楽陥勧歓観関気帰犠拠挙駆経継軽険圏検験県顕広済剤雑"
+    "賛歯児実釈収従渋縦処焼奨乗浄剰畳譲図酔摂専戦銭繊荘捜挿巣総騒増蔵臓続対帯滝択沢単"
+    "団弾遅庁聴鉄転伝稲闘徳読悩脳廃拝売発髪抜浜払仏変辺弁豊毎満黙訳薬様頼覧竜両緑涙霊"
+    "齢歴労録枠込畑峠働匂戻徴鉱縄亀"
+)
+# Words that are Japanese in kanji and not Chinese usage. A data table.
+JAPANESE_WORDS = re.compile(r"予約|出張|宿泊|欠航|運休|領収|払戻|振替|御中|依頼|発券|搭乗")
+"""Kanji that say a text is Japanese, not Chinese ("領収書再発行依頼", "搭乗便欠航"): intake's
+guess of the acknowledgement's language and routing's triage read them alike."""

@@ -178,6 +178,11 @@ def test_booking_references_are_found_in_free_text(
         ("フライトが欠航になりました", "ja"),
         ("My flight was cancelled", "en"),
         ("invoice 验真失败", "zh-Hans"),
+        ("領収書再発行依頼", "ja"),
+        ("搭乗便欠航", "ja"),
+        ("请问从新大阪駅到酒店怎么走，我已经等了一个小时了，出租车也打不到", "zh-Hans"),
+        ("I'm stuck at 浦东机场, flight cancelled", "en"),
+        ("booking一直pending怎么办", "zh-Hans"),
     ],
 )
 def test_the_acknowledgement_language_is_guessed_from_the_script(text: str, language: str) -> None:

@@ -28,6 +28,8 @@ from typing import Literal
 import opencc
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
+from contracts.languages import JAPANESE_ONLY_HAN, JAPANESE_WORDS
+
 Lang = Literal["zh-Hans", "zh-Hant", "en", "ja", "other"]
 
 _T2S = opencc.OpenCC("t2s.json")
@@ -48,17 +50,7 @@ _OTHER_SCRIPTS = re.compile(
     r"[\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f\u1100-\u11ff"
     r"\uac00-\ud7af]"
 )
-# Japan's own simplified forms (shinjitai) and kokuji: written in Japanese, in neither
-# Simplified nor Traditional Chinese. A data table.
-_JAPANESE_ONLY_HAN = frozenset(
-    "亜悪圧囲隠栄営駅円応桜穏価拡覚楽陥勧歓観関気帰犠拠挙駆経継軽険圏検験県顕広済剤雑"
-    "賛歯児実釈収従渋縦処焼奨乗浄剰畳譲図酔摂専戦銭繊荘捜挿巣総騒増蔵臓続対帯滝択沢単"
-    "団弾遅庁聴鉄転伝稲闘徳読悩脳廃拝売発髪抜浜払仏変辺弁豊毎満黙訳薬様頼覧竜両緑涙霊"
-    "齢歴労録枠込畑峠働匂戻徴鉱縄亀"
-)
-# Words that are Japanese in kanji and not Chinese usage (strong), or rarely Chinese
-# (weak). Data tables.
-_JAPANESE_WORDS = re.compile(r"予約|出張|宿泊|欠航|運休|領収|払戻|振替|御中|依頼|発券|搭乗")
+# Kanji words rarely Chinese usage: weak evidence (the strong: contracts.languages). Data.
 _JAPANESE_WORDS_WEAK = re.compile(r"新幹線|精算|手配|至急|請求書|到着|送迎|確認済")
 _CANTONESE = re.compile(r"[唔咗嘅喺冇啲嗰咁噉囉嘢哋佢乜㗎喎睇嚟搵攞瞓]")
 _OTHER_LATIN = (
@@ -125,8 +117,8 @@ def japanese_kanji(text: str, han: int, kana: int) -> float:
     Diluted in long texts, so a Chinese message quoting one Japanese shop name stays
     Chinese.
     """
-    only = sum(ch in _JAPANESE_ONLY_HAN for ch in text)
-    words = len(_JAPANESE_WORDS.findall(text))
+    only = sum(ch in JAPANESE_ONLY_HAN for ch in text)
+    words = len(JAPANESE_WORDS.findall(text))
     weak = len(_JAPANESE_WORDS_WEAK.findall(text))
     raw = 0.45 * only + 0.45 * words + 0.25 * weak + 0.2 * kana
     return min(1.0, raw * min(1.0, 10 / max(han, 1)))
