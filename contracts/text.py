@@ -110,6 +110,36 @@ def _instant(value: datetime) -> datetime:
     return moment
 
 
+_EMBEDDINGS = frozenset("\u202a\u202b\u202d\u202e")
+_ISOLATES = frozenset("\u2066\u2067\u2068")
+_POP_EMBEDDING, _POP_ISOLATE = "\u202c", "\u2069"
+_OPENERS = _EMBEDDINGS | _ISOLATES
+
+
+def bidi_closed(value: object) -> object:
+    """Text with every right-to-left (or left-to-right) override, embedding or isolate it
+    opens closed at its end; anything else as it is.
+
+    Pages and mails put what people wrote next to what we write: a name ending in U+202E
+    (RIGHT-TO-LEFT OVERRIDE) turned the rest of the line around, the console's e-mail
+    address and channel after it, or the acknowledgement's words and tracking link. Closed,
+    the override reaches no further than the value itself. Used as the templates' finalize.
+    """
+    if not isinstance(value, str) or _OPENERS.isdisjoint(value):
+        return value
+    opened: list[str] = []
+    for char in value:
+        if char in _EMBEDDINGS:
+            opened.append(_POP_EMBEDDING)
+        elif char in _ISOLATES:
+            opened.append(_POP_ISOLATE)
+        elif char == _POP_EMBEDDING and opened and opened[-1] == _POP_EMBEDDING:
+            opened.pop()
+        elif char == _POP_ISOLATE and _POP_ISOLATE in opened:
+            del opened[len(opened) - 1 - opened[::-1].index(_POP_ISOLATE) :]
+    return value + "".join(reversed(opened))
+
+
 TEXT_PATTERN = (
     r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F]"
     r"[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"

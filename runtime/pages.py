@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from contracts.languages import FALLBACK_LANGUAGE, LANGUAGES, supported_language
-from contracts.text import is_web_url
+from contracts.text import bidi_closed, is_web_url
 from runtime.headers import csp_nonce
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -102,6 +102,7 @@ def template_environment(*roots: Path) -> Environment:
         loader=FileSystemLoader([str(root) for root in roots]),
         undefined=StrictUndefined,
         autoescape=select_autoescape(["html"]),
+        finalize=bidi_closed,
     )
     env.globals["csp_nonce"] = csp_nonce
     env.tests["web_url"] = is_web_url  # `{% if link is web_url %}`: the only kind made an href

@@ -21,6 +21,7 @@ from jinja2 import (
 
 from contracts.languages import FALLBACK_LANGUAGE
 from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames, team_name
+from contracts.text import bidi_closed
 from services.notify.domain.notice import Notice, Rendered
 from services.notify.domain.templates import DIGEST
 
@@ -35,6 +36,7 @@ class Renderer:
             undefined=StrictUndefined,
             autoescape=select_autoescape(default=False),
             keep_trailing_newline=False,
+            finalize=bidi_closed,
         )
 
     def render(self, notice: Notice) -> Rendered:

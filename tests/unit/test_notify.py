@@ -400,3 +400,14 @@ def test_a_routing_that_promises_a_deadline_still_ahead_is_told_with_that_deadli
     body = Renderer().render(told).body
     assert "2026-11-25 02:35 UTC" in body
     assert "航班异常处理团队" in body
+
+
+def test_a_right_to_left_override_in_a_name_stops_at_the_name() -> None:
+    """A name ending in U+202E turned the acknowledgement's words and link around."""
+    event = acknowledged("en").model_copy(
+        update={"traveller": Traveller(id="trav-1", name="Eve \u202eKCAJ", language="en")}
+    )
+
+    body = Renderer().render(only(notices_for(event, "acme", NO_STAFF))).body
+
+    assert "Eve \u202eKCAJ\u202c, we received your message" in body

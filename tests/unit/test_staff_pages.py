@@ -13,7 +13,7 @@ from starlette.requests import Request
 
 from runtime.auth import Principal, Role, Scope
 from runtime.clock import FakeClock
-from runtime.pages import LANGUAGE_COOKIE, WordTable
+from runtime.pages import LANGUAGE_COOKIE, WordTable, template_environment
 from runtime.signing import Signer
 from runtime.staff_pages import BAR_WORDS, StaffPages
 from runtime.staff_session import TENANT_COOKIE, StaffSession
@@ -87,3 +87,20 @@ def test_a_picked_language_and_tenant_are_remembered_and_nothing_else(pages: Sta
         request_with(), "page.html", 403, scope=scope_in("acme"), me="m", tenant="acme"
     )
     assert (plain.status_code, plain.headers.getlist("set-cookie")) == (403, [])
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Eve \u202eKCAJ", "Eve \u202eKCAJ\u202c"),
+        ("\u2067x\u2069 \u202bab\u202c", "\u2067x\u2069 \u202bab\u202c"),
+        ("\u202b\u2067x", "\u202b\u2067x\u2069\u202c"),
+        ("plain <b>", "plain &lt;b&gt;"),
+    ],
+)
+def test_what_people_wrote_opens_no_bidi_override_beyond_itself(text: str, shown: str) -> None:
+    """A value's unclosed override or isolate is closed where the value ends, so the page's
+    own words after it (an address, a channel, a status) keep their direction."""
+    page = template_environment(Path(".")).from_string("{{ name }} (email) · web_form")
+
+    assert page.render(name=text) == f"{shown} (email) · web_form"
