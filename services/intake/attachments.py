@@ -38,6 +38,8 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"GIF89a", "image/gif"),
 )
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"*/:<>?\\|;]+')
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+"""Zero-width and bidi formatting characters: "invoice\u202efdp.exe" reads "invoiceexe.pdf"."""
 MAX_NAME = 120
 
 
@@ -82,10 +84,11 @@ class Checked:
 
 
 def safe_filename(name: str | None) -> str:
-    """A name without directories, control or shell-special characters, at most 120 long,
-    keeping its extension and any script (行程单.pdf stays 行程单.pdf).
+    """A name without directories, control, shell-special, zero-width or bidi formatting
+    characters, at most 120 long, keeping its extension and any script (行程单.pdf stays
+    行程单.pdf).
     """
-    base = re.split(r"[/\\]", unicodedata.normalize("NFC", name or ""))[-1]
+    base = re.split(r"[/\\]", _INVISIBLE.sub("", unicodedata.normalize("NFC", name or "")))[-1]
     cleaned = " ".join(_UNSAFE.sub("_", base).split()).lstrip(".").strip("_ ")
     if not cleaned:
         return "attachment"
