@@ -55,6 +55,32 @@ def test_an_html_only_email_is_read_as_text_and_starts_its_own_thread() -> None:
     assert guess_language(contact.text) == "ja"
 
 
+OUTLOOK_HTML = (
+    "<html><head><meta charset=utf-8><title>RE: 改签</title><style><!--\n"
+    "/* Font Definitions */ @font-face {font-family:DengXian; panose-1:2 1 6 0 3 1 1 1 1 1;}\n"
+    "p.MsoNormal {margin:0cm; font-size:10.5pt; font-family:DengXian;}\n"
+    '--></style><script>var pixel = "x";</script></head><body><p class=MsoNormal>您好，</p>'
+    "<p class=MsoNormal>我的航班MU5101被取消了，请帮我改签，谢谢！<br></p></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    "html", [OUTLOOK_HTML, OUTLOOK_HTML.replace("</head>", "")], ids=["head", "open-head"]
+)
+def test_an_html_mail_is_read_without_its_styles_and_scripts(html: str) -> None:
+    """Outlook's HTML opens with font definitions, which were read as the message: an
+    English-looking text, so a Chinese traveller was acknowledged in English."""
+    raw = (
+        b"Message-ID: <h1@mail.example>\r\nFrom: wf@mail.example\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n" + html.encode()
+    )
+
+    contact = normalise(Channel.EMAIL, raw, NOW)
+
+    assert contact.text == "您好，\n我的航班MU5101被取消了，请帮我改签，谢谢！"
+    assert guess_language(contact.text) == "zh-Hans"
+
+
 def test_a_phone_call_carries_transcript_caller_and_ivr_path() -> None:
     contact = normalise(Channel.PHONE, load("phone.json"), NOW)
 

@@ -21,18 +21,32 @@ from services.intake.channels.checks import (
 from services.intake.channels.payloads import contact
 from services.intake.domain.mail_threading import thread_headers
 
+_UNREAD = frozenset({"head", "style", "script", "title", "template"})
+"""Elements whose content no reader sees: Outlook's and Foxmail's HTML mail opens with a
+``<style>`` of font definitions, which became the ticket's text (and its language)."""
+
 
 class _TextOfHtml(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.parts: list[str] = []
+        self._unread: list[str] = []
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if not self._unread:
+            self.parts.append(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("br", "p", "div"):
+        if tag == "body":  # a <head> left open ends here
+            self._unread.clear()
+        elif tag in _UNREAD:
+            self._unread.append(tag)
+        elif tag in ("br", "p", "div"):
             self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._unread:
+            del self._unread[self._unread.index(tag) :]
 
 
 _QUOTE_HEADER = re.compile(
