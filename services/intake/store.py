@@ -58,12 +58,21 @@ def encode_cursor(ticket: Ticket) -> str:
     return base64.urlsafe_b64encode(orjson.dumps([ticket.opened_us, ticket.id])).decode()
 
 
+INT64_MAX = 2**63 - 1
+
+
 def decode_cursor(cursor: str) -> tuple[int, str]:
+    """The position ``encode_cursor`` wrote; anything else (a forged number the store
+    cannot hold, a float, an id that is not text) is an ``InvalidCursor``, not a query."""
     try:
         opened_us, ticket_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return int(opened_us), str(ticket_id)
     except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
         raise InvalidCursor("invalid cursor") from exc
+    if type(opened_us) is not int or not 0 <= opened_us <= INT64_MAX:
+        raise InvalidCursor("invalid cursor")
+    if not isinstance(ticket_id, str):
+        raise InvalidCursor("invalid cursor")
+    return opened_us, ticket_id
 
 
 def contact_key(contact_id: str) -> str:
