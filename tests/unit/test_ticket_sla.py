@@ -150,6 +150,23 @@ def test_routings_re_publish_at_a_breach_is_an_escalation_step_not_a_second_rout
     assert [step.kind for step in tracked].count("routed") == 1, "the traveller sees it once"
 
 
+def test_a_category_set_within_the_same_queue_is_a_desk_step_not_a_second_routing() -> None:
+    ticket = routed_ticket()
+    in_place = routed(ticket, at_minutes=40).model_copy(
+        update={"category": "invoice", "rule": "recategorised-in-place"}
+    )
+
+    ticket.apply_routing(in_place)
+
+    assert (ticket.queue, ticket.category) == ("general", "invoice")
+    assert (ticket.timeline[-1].kind, ticket.timeline[-1].summary) == (
+        "recategorised",
+        "Category set to invoice, stays in general",
+    )
+    tracked = tracking_view(ticket, "en").timeline
+    assert [step.kind for step in tracked].count("routed") == 1, "the traveller sees it once"
+
+
 def test_an_older_breach_or_one_after_resolution_is_only_logged() -> None:
     ticket = routed_ticket()
     ticket.escalate_on_breach(breach(ticket, 40, queue="management", priority=Priority.CRITICAL))

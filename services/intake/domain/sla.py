@@ -26,6 +26,8 @@ LEVEL_NAMES = {
 SEVERITY = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.CRITICAL: 3}
 ESCALATION_RULE = "sla-escalated"
 """``TicketRouted.rule`` of routing's re-publish at a breach (docs/sla.md)."""
+IN_PLACE_RULE = "recategorised-in-place"
+"""``TicketRouted.rule`` of a category an agent set that keeps the queue and agent."""
 
 
 def higher(current: Priority, proposed: Priority) -> Priority:
@@ -62,8 +64,11 @@ def routing_step(routed: events.TicketRouted) -> tuple[str, str]:
 
     Routing's re-publish at a breach is an ``escalated`` step (desk-only, beside the
     ``sla_breached`` one that says why), not a second "Routed to" the traveller's
-    tracker would show again.
+    tracker would show again; so is a category set within the same queue, a
+    ``recategorised`` step ("Category set to invoice, stays in finance").
     """
+    if routed.rule == IN_PLACE_RULE:
+        return "recategorised", f"Category set to {routed.category}, stays in {routed.queue}"
     kind, verb = (
         ("escalated", "Escalated") if routed.rule == ESCALATION_RULE else ("routed", "Routed")
     )

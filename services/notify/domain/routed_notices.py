@@ -10,8 +10,9 @@ from services.notify.domain.notice import Notice, traveller_name, when
 from services.notify.domain.recipients import Directory, Role
 from services.notify.domain.templates import ASSIGNED, ESCALATED, ROUTED
 
-QUIET_REROUTES = frozenset({"urgency-raised"})
-"""Re-routes that keep the team and agent: only tighter deadlines, nothing to tell anew."""
+QUIET_REROUTES = frozenset({"urgency-raised", "recategorised-in-place"})
+"""Re-routes that keep the team and agent (tighter deadlines, a category set within the
+same queue, or set again): nothing to tell anew."""
 AGENT_ONLY_REROUTES = frozenset({"dispatched"})
 """A waiting ticket pushed to an agent with room: the traveller already knows its team."""
 

@@ -76,6 +76,9 @@ class Rule(StrEnum):
     CATEGORY = "category"
     LOW_CONFIDENCE = "low-confidence"
     RECATEGORISED = "recategorised"
+    RECATEGORISED_IN_PLACE = "recategorised-in-place"
+    """An agent set the category and the case stays in its queue with its agent: only the
+    category (and so the timeline's) changed, nobody is told of a move that did not happen."""
     URGENCY_RAISED = "urgency-raised"
     SLA_ESCALATED = "sla-escalated"
     DISPATCHED = "dispatched"
