@@ -73,8 +73,12 @@ class StaffSession:
             return None
         return Scope(principal=principal, tenant=wanted)
 
-    def login_redirect(self, request: Request) -> RedirectResponse:
-        target = quote(str(request.url.path), safe="/")
+    def login_redirect(self, request: Request, back: str | None = None) -> RedirectResponse:
+        """To sign-in, then back to this page; a form post (a session that ran out while the
+        form was open) comes back to ``back``, the page it was posted from, else home: its
+        own path answers no GET."""
+        path = request.url.path if request.method in ("GET", "HEAD") else back or self.home
+        target = quote(path, safe="/")
         return RedirectResponse(f"{LOGIN_PATH}?next={target}", status_code=303)
 
     def _page(self, request: Request, code: int = 200, error: str | None = None) -> HTMLResponse:

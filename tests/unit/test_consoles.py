@@ -230,6 +230,18 @@ async def test_without_a_session_the_console_sends_you_to_sign_in(desk: Desk) ->
     assert (await desk.http.get("/console/events")).status_code == 401
 
 
+async def test_a_form_posted_after_the_session_ran_out_signs_in_back_to_its_page(
+    desk: Desk,
+) -> None:
+    """The form's own path answers no GET: sign-in must come back to the ticket, not a 405."""
+    ticket = f"/console/tickets/{desk.ticket_id}"
+    sent = await desk.http.post(f"{ticket}/reply", data={"message": "on it"})
+    assert (sent.status_code, sent.headers["location"]) == (303, f"/console/login?next={ticket}")
+    bulk = await desk.http.post("/console/incidents/INC-1/reply", data={"message": "on it"})
+    assert bulk.headers["location"] == "/console/login?next=/console"
+    assert (await desk.ticket()).timeline[-1].kind != "replied"
+
+
 async def test_sign_in_refuses_a_bad_token_and_dev_login_when_it_is_off(desk: Desk) -> None:
     forged = await desk.http.post("/console/login", data={"token": "not-a-token"})
     assert (forged.status_code, "not valid" in forged.text) == (401, True)

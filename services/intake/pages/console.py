@@ -285,7 +285,7 @@ async def act(ticket_id: str, action: str, request: Request, console: ConsoleDep
     """One agent action from a form; errors re-show the ticket with the reason, unchanged."""
     scope = console.session.scope(request)
     if scope is None:
-        return console.session.login_redirect(request)
+        return console.session.login_redirect(request, back=f"/console/tickets/{ticket_id}")
     if action not in ACTIONS:
         return console.missing(request, scope, ticket_id)
     submitted = await request.form()
