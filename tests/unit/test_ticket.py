@@ -148,6 +148,38 @@ def test_transfer_to_a_queue_unassigns_and_tells_routing() -> None:
     assert (ticket.status, ticket.assignee, ticket.queue) == (TicketStatus.ROUTED, None, "finance")
 
 
+def test_a_waiting_ticket_transferred_stays_waiting_as_routings_clocks_do() -> None:
+    """Routing paused the clocks on the wait and resumes them on a status change only: a
+    transfer that left the wait silently would leave a routed ticket whose clocks never run."""
+    ticket = opened_ticket()
+    ticket.reply(message="Asking the hotel", agent="agent-7", now=T0)
+    ticket.wait(on="supplier", by="agent-7", now=T0 + timedelta(minutes=1))
+    ticket.take_events()
+
+    ticket.transfer(queue="finance", assignee=None, reason=None, by="agent-7", now=T0)
+    ticket.transfer(queue=None, assignee="agent-9", reason=None, by="agent-7", now=T0)
+
+    assert (ticket.status, ticket.queue, ticket.assignee) == (
+        TicketStatus.WAITING_ON_SUPPLIER,
+        "finance",
+        "agent-9",
+    )
+    assert [type(e) for e in ticket.take_events()] == [events.TicketTransferred] * 2
+    ticket.resume(by="agent-9", now=T0 + timedelta(minutes=3))
+    assert ticket.status is TicketStatus.ASSIGNED
+
+
+def test_a_ticket_transferred_to_a_queue_while_waiting_resumes_to_that_queue() -> None:
+    ticket = opened_ticket()
+    ticket.reply(message="Which date?", agent="agent-7", now=T0)
+    ticket.wait(on="traveller", by="agent-7", now=T0 + timedelta(minutes=1))
+    ticket.transfer(queue="booking", assignee=None, reason=None, by="agent-7", now=T0)
+
+    ticket.resume(by="agent-7", now=T0 + timedelta(minutes=2))
+
+    assert (ticket.status, ticket.assignee) == (TicketStatus.ROUTED, None)
+
+
 def test_resolving_records_first_response_and_raises_resolved() -> None:
     ticket = opened_ticket()
     ticket.take_events()

@@ -190,8 +190,12 @@ class Ticket(TicketRecord):
     def transfer(
         self, *, queue: str | None, assignee: str | None, reason: str | None, by: str, now: datetime
     ) -> None:
+        """To another queue or agent. A waiting ticket stays waiting (like routing's own moves,
+        ``_place``): the wait is what paused routing's SLA clocks, and only a status change
+        (resume) tells routing it is over."""
         target = TicketStatus.ASSIGNED if assignee else TicketStatus.ROUTED
-        self._move(target, f"be transferred (it is {self.status.value})")
+        if self.status not in WAITING:
+            self._move(target, f"be transferred (it is {self.status.value})")
         event = events.TicketTransferred(
             ticket_id=self.id,
             from_queue=self.queue,
@@ -223,9 +227,12 @@ class Ticket(TicketRecord):
         self._change_status(target, by=by, now=now)
 
     def resume(self, *, by: str, now: datetime) -> None:
+        """Back to work: to its agent, or to its queue when it has none (transferred there
+        while waiting)."""
         if self.status not in WAITING:
             raise IllegalTransition(self.status, "resume (it is not waiting)")
-        self._change_status(TicketStatus.ASSIGNED, by=by, now=now)
+        target = TicketStatus.ASSIGNED if self.assignee else TicketStatus.ROUTED
+        self._change_status(target, by=by, now=now)
 
     def resolve(self, *, code: str, message: str, agent: str, now: datetime) -> None:
         self._move(TicketStatus.RESOLVED, "be resolved")
