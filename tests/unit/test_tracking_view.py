@@ -77,3 +77,18 @@ def test_no_answer_is_expected_once_the_ticket_is_answered() -> None:
     view = tracking_view(ticket, "en")
 
     assert (view.expected_answer_by, view.can_say_not_helped) == (None, True)
+
+
+def test_a_merged_duplicate_tells_its_traveller_where_the_request_continues() -> None:
+    """Without the step, the duplicate read "closed" with no reason; the surviving ticket's
+    "absorbed" step (perhaps another traveller's ticket id) stays inside."""
+    duplicate = opened_ticket()
+    survivor = opened_ticket(channel_message_id="app-msg-2", conversation_key="second")
+    duplicate.merge_into(survivor, by="agent-7", now=T0 + timedelta(minutes=3))
+    survivor.absorb(duplicate, by="agent-7", now=T0 + timedelta(minutes=3))
+
+    (step,) = [s for s in tracking_view(duplicate, "zh-Hans").timeline if s.kind == "merged"]
+    assert step.summary == f"已并入工单 {survivor.id}，我们将在该工单继续处理"
+    english = tracking_view(duplicate, "en").timeline[-1]
+    assert english.summary == f"Joined with your request {survivor.id}: we continue there"
+    assert [s.kind for s in tracking_view(survivor, "en").timeline].count("merged") == 0

@@ -285,7 +285,7 @@ class Ticket(TicketRecord):
             raise IllegalTransition(self.status, f"be merged into {target.id}")
         self._change_status(TicketStatus.CLOSED, by=by, now=now)
         self.merged_into = target.id
-        self._log(now, "merged", by, f"Merged into {target.id}")
+        self._log(now, "merged", by, f"Merged into {target.id}", into=target.id)
         self.raise_event(
             events.TicketMerged(ticket_id=self.id, into_ticket_id=target.id, by=by, merged_at=now)
         )

@@ -79,14 +79,29 @@ class TrackingView(BaseModel):
     timeline: list[TrackingStep]
 
 
-def visible(timeline: list[TimelineEntry]) -> list[TimelineEntry]:
-    return [entry for entry in timeline if entry.kind in SHOWN]
+def merged_into(ticket: Ticket, entry: TimelineEntry) -> str | None:
+    """The request this one was merged into, on its own ``merged`` step (not on the
+    other side's "absorbed" one, which names a ticket of perhaps another traveller)."""
+    if entry.kind != "merged" or ticket.merged_into is None:
+        return None
+    named = entry.details.get("into") or entry.summary.removeprefix("Merged into ")
+    return ticket.merged_into if named == ticket.merged_into else None
+
+
+def visible(ticket: Ticket) -> list[TimelineEntry]:
+    return [e for e in ticket.timeline if e.kind in SHOWN or merged_into(ticket, e) is not None]
 
 
 def steps(ticket: Ticket, words: Mapping[str, str], language: str) -> list[TrackingStep]:
-    """Every step the traveller may see, summarised in ``language``."""
+    """Every step the traveller may see, summarised in ``language``; a duplicate's merge
+    says where their request continues (it reads "closed" otherwise, unexplained)."""
     shown = []
-    for entry in visible(ticket.timeline):
+    for entry in visible(ticket):
+        into = merged_into(ticket, entry)
+        if into is not None:
+            summary = words["kind_merged_into"].format(ticket=into)
+            shown.append(TrackingStep(at=entry.at, kind=entry.kind, summary=summary))
+            continue
         summary = words[f"kind_{entry.kind}"]
         queue = entry.details.get("queue")
         if entry.kind == "routed" and queue:
