@@ -54,3 +54,8 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    for client in ("httpx", "httpcore"):
+        # their INFO line is each request's URL, whose query may be a traveller's words
+        # (the console's knowledge-base search): URL-encoded, "li.lei%40corp.example" and
+        # "%2B86+138…" slip past mask_pii
+        logging.getLogger(client).setLevel(logging.WARNING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from contracts.envelope import Envelope
 from contracts.export import envelope_schema, schema_file
 from contracts.topology import SUBSCRIPTIONS, Topology
 from runtime.aggregate import Aggregate
-from runtime.logging import mask_pii
+from runtime.logging import mask_pii, setup_logging
 from runtime.signing import Signer, TokenError, TokenExpired
 from tests.factories import T0, contact, envelope
 
@@ -63,6 +64,27 @@ def test_a_link_signed_for_one_purpose_does_not_open_another() -> None:
 )
 def test_personal_data_is_masked_in_logs(text: str, hidden: str) -> None:
     assert hidden not in mask_pii(text)
+
+
+def test_http_client_request_lines_carrying_travellers_words_stay_out_of_the_logs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        setup_logging("intake")
+        logging.getLogger("httpx").info(
+            "HTTP Request: GET http://routing/v1/kb/search?q=call+%2B86+138+1234+5678"
+            "+or+li.lei%40corp.example"
+        )
+        logging.getLogger("httpx").warning("routing answered 503")
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    logged = capsys.readouterr().err
+    assert "corp.example" not in logged
+    assert "138+1234" not in logged
+    assert "routing answered 503" in logged
 
 
 def test_consumers_ignore_unknown_fields_in_envelope_and_payload() -> None:
