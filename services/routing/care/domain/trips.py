@@ -39,6 +39,16 @@ def segment_key(resource: str, reference: str, day: date) -> str:
     return f"{resource}:{normal_reference(reference)}:{day.isoformat()}"
 
 
+def local_days(resource: str, starts_at: datetime, ends_at: datetime | None) -> list[date]:
+    """The dates a supplier event names a segment by, in the offsets the times carry: its
+    day, or each night of a hotel stay."""
+    first = starts_at.date()
+    if resource != "hotel" or ends_at is None:
+        return [first]
+    nights = max(1, min((ends_at.date() - first).days, MAX_NIGHTS))
+    return [first + timedelta(days=n) for n in range(nights)]
+
+
 class TripSegment(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -46,18 +56,28 @@ class TripSegment(BaseModel):
     reference: str
     starts_at: datetime
     ends_at: datetime | None = None
+    service_days: list[IsoDate] = Field(default_factory=list)
+    """``local_days`` as the booking system sent the times: the store hands instants back
+    in UTC, where a 07:30+08:00 departure falls on the day before its own."""
+
+    @classmethod
+    def of(cls, segment: events.BookingSegment) -> TripSegment:
+        return cls(
+            resource=segment.kind,
+            reference=normal_reference(segment.reference),
+            starts_at=segment.starts_at,
+            ends_at=segment.ends_at,
+            service_days=local_days(segment.kind, segment.starts_at, segment.ends_at),
+        )
 
     @property
     def service_date(self) -> date:
-        return self.starts_at.date()
+        return self.days()[0]
 
     def days(self) -> list[date]:
-        """The dates a supplier event names for this segment: each night of a hotel stay."""
-        first = self.starts_at.date()
-        if self.resource != "hotel" or self.ends_at is None:
-            return [first]
-        nights = max(1, min((self.ends_at.date() - first).days, MAX_NIGHTS))
-        return [first + timedelta(days=n) for n in range(nights)]
+        """The dates a supplier event names for this segment: each night of a hotel stay
+        (read from the times when stored before ``service_days`` was kept)."""
+        return self.service_days or local_days(self.resource, self.starts_at, self.ends_at)
 
     def index_keys(self) -> list[str]:
         return [segment_key(self.resource, self.reference, day) for day in self.days()]
@@ -132,15 +152,7 @@ class Trip(Aggregate):
             return
         self.traveller = booking.traveller
         self.channel = booking.channel
-        self.segments = [
-            TripSegment(
-                resource=s.kind,
-                reference=normal_reference(s.reference),
-                starts_at=s.starts_at,
-                ends_at=s.ends_at,
-            )
-            for s in booking.segments
-        ]
+        self.segments = [TripSegment.of(s) for s in booking.segments]
         self.keys = sorted({key for s in self.segments for key in s.index_keys()})
         self.starts_ms = sorted(epoch_ms(s.starts_at) for s in self.segments)
         self.ends_ms = max((epoch_ms(s.ends_at or s.starts_at) for s in self.segments), default=0)
