@@ -127,6 +127,9 @@ class Disruption(Aggregate):
     opened_at: datetime | None = None
     updated_at: datetime | None = None
     open_until_ms: int = 0
+    reported_at: datetime | None = None
+    """When the partner observed the state this holds: a report observed earlier,
+    arriving late, is out of date."""
 
     @classmethod
     def blank(cls, status: events.SupplierStatusChanged, kind: str) -> Disruption:
@@ -150,13 +153,20 @@ class Disruption(Aggregate):
         """Take one report: a new revision if it is material, else only an update.
 
         A partner re-sending the same event (same ``event_id``) changes nothing
-        but the report count; identical content under a new id neither.
+        but the report count; identical content under a new id neither. A report
+        observed before the one this holds (delivered out of order) is history, not
+        news: travellers told "cancelled" must not hear "delayed 45 min" after it.
         """
         self.reports += 1
         if status.event_id is not None:
             if status.event_id in self.event_ids:
                 return
             self.event_ids = [*self.event_ids, status.event_id][-EVENT_IDS_KEPT:]
+        observed = min(status.reported_at, now)  # a clock ahead must not lock the disruption
+        if self.reported_at is not None and observed < self.reported_at:
+            self.history.append(f"{now.isoformat()} out of date: reported {observed.isoformat()}")
+            return
+        self.reported_at = observed
         if self.opened_at is not None and (kind, status.details) == (self.kind, self.details):
             return
         after = Snapshot(kind=kind, details=status.details)
