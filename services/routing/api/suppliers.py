@@ -88,8 +88,9 @@ async def supplier_event(
         "known_kind": kind is not None,
     }
     if kind is not None:
+        resource = KINDS[kind].resource
         answer["incident_id"] = incident_id_for(
-            KINDS[kind].resource, normal_reference(report.reference), report.service_date
+            resource, normal_reference(report.reference, resource), report.service_date
         )
     return JSONResponse(answer, status_code=202 if outcome is Ingress.ACCEPTED else 200)
 

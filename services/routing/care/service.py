@@ -59,7 +59,8 @@ from services.routing.care.store import (
 
 log = logging.getLogger(__name__)
 FAN_OUT_CONCURRENCY = 16
-CLUSTERED_REFERENCES = frozenset({ReferenceKind.FLIGHT, ReferenceKind.TRAIN})
+CLUSTERED_REFERENCES = {ReferenceKind.FLIGHT: "flight", ReferenceKind.TRAIN: "train"}
+"""The references a contact is clustered by, and the resource each names."""
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,11 @@ class ProactiveCare:
         named, from one read of their care keys (#20); ``patient``: a consumed message's
         read, which may wait for other cases' company."""
         named = sorted(
-            {normal_reference(r.value) for r in references if r.kind in CLUSTERED_REFERENCES}
+            {
+                normal_reference(r.value, CLUSTERED_REFERENCES[r.kind])
+                for r in references
+                if r.kind in CLUSTERED_REFERENCES
+            }
         )
         now = self.clock.now()
         trips, disruptions = await self.store.care_of(

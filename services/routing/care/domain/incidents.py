@@ -134,7 +134,7 @@ class Disruption(Aggregate):
     @classmethod
     def blank(cls, status: events.SupplierStatusChanged, kind: str) -> Disruption:
         resource = KINDS[kind].resource
-        reference = normal_reference(status.reference)
+        reference = normal_reference(status.reference, resource)
         return cls(
             id=incident_id_for(resource, reference, status.service_date),
             tenant_id=SUPPLIER_SCOPE,

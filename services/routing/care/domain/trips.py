@@ -9,6 +9,7 @@ booking with one ``$in`` query on ``keys``. Dates are the segment's local date
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
@@ -30,13 +31,22 @@ MAX_NIGHTS = 60
 """A longer stay is indexed for its first 60 nights only (keeps the document small)."""
 
 
-def normal_reference(reference: str) -> str:
-    """``ca 1501`` and ``CA1501`` are the same flight."""
-    return "".join(reference.split()).upper()
+FLIGHT_NUMBER = re.compile(r"([A-Z]{2,3}|[A-Z][0-9]|[0-9][A-Z])-?0*([0-9]{1,4}[A-Z]?)")
+"""An airline designator (IATA or ICAO) and a number of up to four digits, which booking
+systems often pad with zeros: ``CA0981`` is ``CA981``."""
+
+
+def normal_reference(reference: str, resource: str | None = None) -> str:
+    """``ca 1501`` and ``CA1501`` are the same flight, and so are ``CA 0981``, ``CA-981``
+    and ``CA981``; any other reference (a hotel's id) keeps its zeros."""
+    compact = "".join(reference.split()).upper()
+    if resource == "flight" and (flight := FLIGHT_NUMBER.fullmatch(compact)):
+        return flight[1] + flight[2]
+    return compact
 
 
 def segment_key(resource: str, reference: str, day: date) -> str:
-    return f"{resource}:{normal_reference(reference)}:{day.isoformat()}"
+    return f"{resource}:{normal_reference(reference, resource)}:{day.isoformat()}"
 
 
 def local_days(resource: str, starts_at: datetime, ends_at: datetime | None) -> list[date]:
@@ -64,7 +74,7 @@ class TripSegment(BaseModel):
     def of(cls, segment: events.BookingSegment) -> TripSegment:
         return cls(
             resource=segment.kind,
-            reference=normal_reference(segment.reference),
+            reference=normal_reference(segment.reference, segment.kind),
             starts_at=segment.starts_at,
             ends_at=segment.ends_at,
             service_days=local_days(segment.kind, segment.starts_at, segment.ends_at),
