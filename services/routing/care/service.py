@@ -37,6 +37,7 @@ from services.routing.care.domain.incidents import (
     Disruption,
     TenantIncident,
     choose_incident,
+    over,
 )
 from services.routing.care.domain.suppliers import (
     SUPPLIER_SCOPE,
@@ -263,8 +264,16 @@ class ProactiveCare:
 
     async def disruption_revised(self, envelope: Envelope[events.DisruptionRevised]) -> None:
         """Find every affected booking of every tenant; per tenant, refresh its incident view
-        and ask intake to tell each traveller (once per revision)."""
+        and ask intake to tell each traveller (once per revision). A disruption long over
+        (``over``: two days past its date) tells nobody."""
         revised = envelope.payload
+        if over(revised.service_date, self.clock.now()):
+            log.info(
+                "disruption %s of %s is over: nobody told",
+                revised.incident_id,
+                revised.service_date,
+            )
+            return
         disruption = await self.store.disruptions.get(SUPPLIER_SCOPE, revised.incident_id)
         open_until_ms = disruption.open_until_ms if disruption else 0
         trips = await self.store.trips_on(revised.resource, revised.reference, revised.service_date)

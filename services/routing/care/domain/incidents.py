@@ -208,6 +208,12 @@ def open_until_ms(service_date: date) -> int:
     return epoch_ms(end_of_day + timedelta(days=1) + OPEN_AFTER_SERVICE)
 
 
+def over(service_date: date, now: datetime) -> bool:
+    """A disruption past its open window: its travellers have long travelled (or not), so a
+    notice now ("an agent is rebooking you") is wrong, and a critical ticket a false alarm."""
+    return epoch_ms(now) > open_until_ms(service_date)
+
+
 class TenantIncident(Aggregate):
     """One tenant's view of a disruption: same incident id, only its own travellers."""
 
