@@ -72,6 +72,8 @@ class Desk:
         channel: Channel = Channel.EMAIL,
         references: tuple[BookingReference, ...] = (),
         priority: Priority = Priority.NORMAL,
+        *,
+        proactive: bool = False,
     ) -> None:
         self.opened_at[ticket], self.travellers[ticket] = at(minute), who
         self.emit(
@@ -83,6 +85,7 @@ class Desk:
                 language=who.language,
                 priority=priority,
                 references=list(references),
+                proactive=proactive,
                 opened_at=at(minute),
             )
         )

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from contracts.envelope import Envelope
-from contracts.events import Channel, Priority, TicketStatusChanged
+from contracts.events import BookingReference, Channel, Priority, ReferenceKind, TicketStatusChanged
 from services.feedback.domain.facts import TicketFacts, day_key, hour_key, week_key
 from services.feedback.domain.metrics import compute_metrics
 from services.feedback.domain.repeat_contacts import repeat_flags
@@ -127,6 +127,18 @@ def test_a_merged_duplicate_is_not_a_ticket_but_its_contact_counts() -> None:
 
     assert (metrics.tickets, metrics.merged) == (1, 1)
     assert (metrics.contacts, metrics.repeat_contacts) == (2, 1)
+
+
+def test_proactive_tickets_are_not_contacts_so_a_disruption_makes_no_repeats() -> None:
+    desk = Desk()
+    flight = (BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501"),)
+    for n, who in enumerate("ABC"):
+        desk.opened(f"P{n}", 0, traveller(who), Channel.IN_APP, flight, proactive=True)
+    desk.followed_up("P0", 30)
+    metrics = metrics_of(desk)
+
+    assert metrics.tickets == 3
+    assert (metrics.contacts, metrics.repeat_contacts) == (1, 0)
 
 
 def test_a_ticket_closed_without_resolution_is_neither_resolved_nor_open() -> None:

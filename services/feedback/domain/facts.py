@@ -236,7 +236,8 @@ class TicketFacts(Aggregate):
         self.category_hint = event.category_hint
         self.opened_priority = event.priority
         self._set_opened(event.opened_at)
-        self._contact(event.opened_at, event.channel)
+        if not event.proactive:  # TripCare wrote first: the traveller made no contact
+            self._contact(event.opened_at, event.channel)
 
     def _routed(self, event: events.TicketRouted) -> None:
         self._know(event.traveller, event.routed_at)
