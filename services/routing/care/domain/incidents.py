@@ -152,16 +152,17 @@ class Disruption(Aggregate):
     def report(self, status: events.SupplierStatusChanged, kind: str, now: datetime) -> None:
         """Take one report: a new revision if it is material, else only an update.
 
-        A partner re-sending the same event (same ``event_id``) changes nothing
-        but the report count; identical content under a new id neither. A report
+        A partner re-sending the same event (same partner and ``event_id``) changes
+        nothing but the report count; identical content under a new id neither. A report
         observed before the one this holds (delivered out of order) is history, not
         news: travellers told "cancelled" must not hear "delayed 45 min" after it.
         """
         self.reports += 1
         if status.event_id is not None:
-            if status.event_id in self.event_ids:
+            seen = f"{status.partner}:{status.event_id}"  # each partner numbers its own
+            if seen in self.event_ids:
                 return
-            self.event_ids = [*self.event_ids, status.event_id][-EVENT_IDS_KEPT:]
+            self.event_ids = [*self.event_ids, seen][-EVENT_IDS_KEPT:]
         observed = min(status.reported_at, now)  # a clock ahead must not lock the disruption
         if self.reported_at is not None and observed < self.reported_at:
             self.history.append(f"{now.isoformat()} out of date: reported {observed.isoformat()}")
