@@ -293,7 +293,8 @@ class ProactiveCare:
         )
         now = self.clock.now()
         for tenant_id, affected in by_tenant.items():
-            await self._refresh_view(envelope, tenant_id, len(affected), open_until_ms, now)
+            travellers = len({trip.traveller.id for trip, _ in affected})  # not bookings
+            await self._refresh_view(envelope, tenant_id, travellers, open_until_ms, now)
 
     async def _refresh_view(
         self,
