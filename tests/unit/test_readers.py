@@ -91,6 +91,13 @@ async def test_no_usable_answer_is_unavailable_not_an_error(reader: ServiceReade
             await routing.get("/v1/queues")
 
 
+async def test_the_dashboard_leaves_out_incidents_the_desk_closed() -> None:
+    closed = {**INCIDENT, "id": "INC-2", "closed_at": "2026-11-25T02:00:00Z"}
+    body = httpx.Response(200, json=[closed, {**INCIDENT, "closed_at": None}]).content
+    up = IncidentsReader("http://routing.test", transport=answering(200, body).transport)
+    assert [i.id for i in await up.open_incidents("t", "acme") or []] == ["INC-1"]
+
+
 async def test_the_dashboard_reads_open_incidents_or_says_routing_cannot() -> None:
     body = httpx.Response(200, json=[INCIDENT]).content
     up = IncidentsReader("http://routing.test", transport=answering(200, body).transport)
