@@ -147,6 +147,23 @@ def test_material_change_rules() -> None:
     assert material_change(gate, Snapshot(kind="flight_schedule_change", details={"gate": "B7"}))
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "news"),
+    [
+        ("2026-11-26T13:30:00", "2026-11-26T15:30:00Z", True),
+        ("2026-11-26T13:30:00Z", "2026-11-26T13:45:00", False),
+        ("2026-11-26T21:30:00+08:00", "2026-11-26T13:30:00", False),
+    ],
+)
+def test_a_new_departure_without_an_offset_reads_as_utc(
+    before: str, after: str, news: bool
+) -> None:
+    """It used to raise comparing with one that had an offset: the report was never taken."""
+    told = Snapshot(kind="flight_delayed", details={"new_departure": before})
+    now = Snapshot(kind="flight_delayed", details={"new_departure": after})
+    assert (material_change(told, now) is not None) is news
+
+
 def test_a_delay_growing_from_1_to_4_hours_notifies_once_per_material_change() -> None:
     disruption = Disruption.blank(status("flight_delayed"), "flight_delayed")
     told = []

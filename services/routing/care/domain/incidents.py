@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import events
 from contracts.events import Channel, NextStep, Priority, Traveller
+from contracts.text import as_utc
 from runtime.aggregate import Aggregate
 from runtime.clock import epoch_ms
 from services.routing.care.domain.suppliers import KINDS, SUPPLIER_SCOPE
@@ -54,8 +55,10 @@ def _minutes(value: str | None) -> int | None:
 
 
 def _moment(value: str | None) -> datetime | None:
+    """A partner's time; one without an offset reads as UTC, as every instant does: compared
+    with one that has an offset, it raised, and the report was never taken."""
     try:
-        return datetime.fromisoformat(value) if value else None
+        return as_utc(datetime.fromisoformat(value)) if value else None
     except ValueError:
         return None
 
