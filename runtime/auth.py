@@ -19,9 +19,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, HTTPException, Request, status
 from pydantic import BaseModel, ValidationError
+from pydantic_settings.exceptions import SettingsError
 
 from runtime.clock import SystemClock
-from runtime.settings import Settings
+from runtime.settings import Settings, configuration_error
 from runtime.signing import Signer, TokenError
 
 PURPOSE = "staff"
@@ -133,8 +134,8 @@ def main() -> None:
     principal = Principal(id=args.sub, role=Role(args.role), tenants=args.tenant)
     try:
         settings = Settings()
-    except ValidationError as exc:
-        parser.exit(2, f"refused: {'; '.join(str(e['msg']) for e in exc.errors())}\n")
+    except (ValidationError, SettingsError) as exc:
+        parser.exit(2, f"refused: {configuration_error(Settings, exc)}\n")
     signer = Signer(settings.staff_ring())
     print(issue_token(signer, principal, timedelta(hours=args.ttl_hours)))
 

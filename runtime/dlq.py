@@ -30,7 +30,7 @@ import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
 from contracts.topology import Topology
-from runtime.settings import Settings
+from runtime.settings import Settings, from_environment
 
 BROKER_HEADERS = frozenset({"x-death", "x-delivery-count"})
 """Set by the broker on dead-lettering and redelivery; a replay starts afresh without them."""
@@ -156,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     replay_cmd.add_argument("--namespace", default=None, help="default: TRIPCARE_NAMESPACE")
     args = parser.parse_args(argv)
 
-    settings = Settings()
+    settings = from_environment(Settings)
     namespace = args.namespace or settings.namespace
     report = asyncio.run(
         replay(

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from cryptography.fernet import Fernet
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
+from pymongo.errors import InvalidURI
+from pymongo.uri_parser import parse_uri
 
 from contracts.mail import DEFAULT_MAIL_DOMAIN
 from runtime.signing import KID_PATTERN, MIN_SECRET_BYTES
 
 Environment = Literal["development", "production"]
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEV_STAFF_KEYS = {"dev-staff": "dev-only-staff-key-not-for-production-0001"}
 DEV_LINK_KEYS = {"dev-links": "dev-only-link-key-not-for-production-00001"}
 DEV_SECRETS_KEY = "ZGV2LW9ubHktc2VjcmV0cy1rZXktbm90LWZvci1wcm8="
@@ -87,11 +100,13 @@ class Settings(BaseSettings):
     prefetch: int = Field(default=100, ge=1, description="Unacked messages per consumer channel.")
     delivery_limit: int = Field(default=5, ge=1, description="Redeliveries before dead-lettering.")
     store_retry_budget_s: float = Field(
-        default=120.0, description="How long a consumer waits for an unreachable store."
+        default=120.0, ge=0, description="How long a consumer waits for an unreachable store."
     )
-    outbox_sweep_interval_s: float = 1.0
+    outbox_sweep_interval_s: float = Field(default=1.0, gt=0)
     outbox_grace_s: float = Field(
-        default=2.0, description="Age after which the sweeper publishes what the fast path has not."
+        default=2.0,
+        ge=0,
+        description="Age after which the sweeper publishes what the fast path has not.",
     )
     gateway_key_cache_s: float = Field(
         default=1.0,
@@ -147,7 +162,7 @@ class Settings(BaseSettings):
         "default) ignores the header: turn it on only behind a proxy that sets it, with its "
         "clock in step with intake's.",
     )
-    graceful_timeout_s: float = 15.0
+    graceful_timeout_s: float = Field(default=15.0, ge=0)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger requests get 413.")
     log_level: str = "INFO"
     otel_console: bool = Field(default=False, description="Print spans to stdout (debugging).")
@@ -159,6 +174,44 @@ class Settings(BaseSettings):
     dev_login: bool = Field(
         default=False, description="Consoles offer a sign-in minting any staff token (local only)."
     )
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _amqp_url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+            raise ValueError("must be an amqp:// or amqps:// URL naming the broker's host")
+        return url
+
+    @field_validator("mongo_url")
+    @classmethod
+    def _mongo_url(cls, url: str) -> str:
+        if url.startswith("mongodb+srv://"):
+            return url  # parsing it would look up DNS; the driver says what is wrong at start
+        try:
+            parse_uri(url)
+        except (InvalidURI, ValueError) as exc:
+            raise ValueError(f"not a MongoDB connection string ({exc})") from None
+        return url
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, level: str) -> str:
+        if level.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level.upper()
+
+    @field_validator("secrets_key")
+    @classmethod
+    def _fernet_key(cls, key: SecretStr | None) -> SecretStr | None:
+        if key is not None:
+            try:
+                Fernet(key.get_secret_value().encode())
+            except ValueError:
+                raise ValueError(
+                    "must be a Fernet key (32 url-safe base64-encoded bytes)"
+                ) from None
+        return key
 
     @field_validator("staff_keys", "link_keys")
     @classmethod
@@ -242,3 +295,58 @@ class ServiceSettings(Settings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         env_settings.config = {**env_settings.config, "validate_by_name": False}
         return init_settings, env_settings, dotenv_settings, file_secret_settings
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def from_environment(cls: type[S]) -> S:
+    """The settings a process starts with. A missing or bad value ends the process with one
+    line per problem naming its environment variable, and no traceback: the values are
+    never repeated (they may be keys, or URLs with passwords)."""
+    try:
+        return cls()
+    except (ValidationError, SettingsError) as exc:
+        raise SystemExit(configuration_error(cls, exc)) from None
+
+
+def configuration_error(cls: type[BaseSettings], exc: ValidationError | SettingsError) -> str:
+    """What is wrong with the environment, by variable name, without the values."""
+    if isinstance(exc, SettingsError):
+        found = re.search(r'field "([^"]+)"', str(exc))
+        name = variable(cls, found.group(1)) if found else "a setting"
+        problems = [f"{name}: not valid JSON"]
+    else:
+        problems = [
+            _problem(cls, error["loc"], str(error["msg"]))
+            for error in exc.errors(include_url=False, include_input=False, include_context=False)
+        ]
+    lines = "\n".join(f"  {problem}" for problem in problems)
+    return f"invalid configuration, the service does not start:\n{lines}"
+
+
+def _problem(cls: type[BaseSettings], loc: tuple[int | str, ...], message: str) -> str:
+    message = message.removeprefix("Value error, ")
+    if not loc:
+        return message  # a rule across settings: its message names the variables
+    name = variable(cls, str(loc[0]))
+    inner = "".join(f"[{part!r}]" if isinstance(part, int) else f".{part}" for part in loc[1:])
+    return f"{name}{inner}: {message}"
+
+
+def variable(cls: type[BaseSettings], name: str) -> str:
+    """The environment variable a field (named by its name or its alias) is read from."""
+    for field_name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        aliases = (
+            [alias]
+            if isinstance(alias, str)
+            else alias.choices
+            if isinstance(alias, AliasChoices)
+            else []
+        )
+        if name == field_name or name in aliases:
+            if aliases:
+                return str(aliases[0])
+            break
+    return f"{cls.model_config.get('env_prefix', '')}{name}".upper()

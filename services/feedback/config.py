@@ -63,7 +63,10 @@ class FeedbackSettings(Settings):
     def _keeps_what_is_still_live(self) -> Self:
         """Archiving must not take a ticket that can still be rated or appealed."""
         if self.retention < max(self.appeal_window, SURVEY_TTL):
-            raise ValueError("retention_days must exceed the appeal window and the survey TTL")
+            raise ValueError(
+                "TRIPCARE_FEEDBACK_RETENTION_DAYS must exceed TRIPCARE_FEEDBACK_APPEAL_WINDOW_DAYS "
+                "and the survey link's lifetime"
+            )
         return self
 
     @property

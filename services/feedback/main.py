@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from runtime.service import ServiceRuntime, create_app, serve
-from runtime.settings import Settings
+from runtime.settings import Settings, from_environment
 from runtime.staff_session import StaffSession
 from services.feedback import api, store, subscribers
 from services.feedback.archiver import Archiver
@@ -60,4 +60,4 @@ def bootstrap(settings: Settings | None = None) -> FastAPI:
 
 
 if __name__ == "__main__":
-    serve("services.feedback.main:bootstrap", FeedbackSettings())
+    serve("services.feedback.main:bootstrap", from_environment(FeedbackSettings))

@@ -13,6 +13,7 @@ from runtime.lag_reports import hear_lag_reports
 from runtime.ratelimit import RateLimiter
 from runtime.secret_box import SecretBox
 from runtime.service import ServiceRuntime, create_app, serve
+from runtime.settings import from_environment
 from runtime.staff_session import StaffSession
 from runtime.store import Document
 from services.intake import api, console_store, incidents, store, subscribers
@@ -163,4 +164,4 @@ def upload_limits(policy: AttachmentPolicy, base: int) -> list[tuple[re.Pattern[
 
 
 if __name__ == "__main__":
-    serve("services.intake.main:bootstrap", IntakeSettings())
+    serve("services.intake.main:bootstrap", from_environment(IntakeSettings))

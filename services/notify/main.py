@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from runtime.lag_reports import LagReporter
 from runtime.service import ServiceRuntime, create_app, serve
+from runtime.settings import from_environment
 from services.notify import store, subscribers
 from services.notify.api import ROUTERS
 from services.notify.channels import sms
@@ -50,4 +51,4 @@ def bootstrap(settings: NotifySettings | None = None) -> FastAPI:
 
 
 if __name__ == "__main__":
-    serve("services.notify.main:bootstrap", NotifySettings())
+    serve("services.notify.main:bootstrap", from_environment(NotifySettings))

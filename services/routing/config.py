@@ -9,9 +9,9 @@ take (``SlaSettings``, ``DispatchSettings``, ``SupplierSettings``), which ``sla`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
-from pydantic import Field
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from runtime.settings import ServiceSettings, Settings, consumer_linger
 from services.routing.assignment.dispatch import DispatchSettings
@@ -67,6 +67,24 @@ class RoutingSettings(ServiceSettings):
         validation_alias="TRIPCARE_SUPPLIER_OPERATOR_TENANT",
         description="The platform operator's own tenant (``tripcare``).",
     )
+
+    @model_validator(mode="after")
+    def _parameters_valid(self) -> Self:
+        """The workers' parameter objects are built from these at start-up: check them now,
+        so a bad ``TRIPCARE_SLA_*`` or ``TRIPCARE_DISPATCH_*`` names its variable."""
+        parameters: dict[str, type[BaseModel]] = {
+            "sla_": SlaSettings,
+            "dispatch_": DispatchSettings,
+            "supplier_": SupplierSettings,
+        }
+        for prefix, model in parameters.items():
+            try:
+                model.model_validate(self._given(prefix))
+            except ValidationError as exc:
+                error = exc.errors(include_url=False, include_input=False)[0]
+                field = str(error["loc"][0]).upper() if error["loc"] else "*"
+                raise ValueError(f"TRIPCARE_{prefix.upper()}{field}: {error['msg']}") from None
+        return self
 
     @classmethod
     def of(cls, shared: Settings | None) -> RoutingSettings:

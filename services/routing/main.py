@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from runtime.cache import TenantMemo
 from runtime.clock import Clock
 from runtime.service import ServiceRuntime, create_app, serve
-from runtime.settings import Settings
+from runtime.settings import Settings, from_environment
 from runtime.store import Document
 from services.routing import api, store, subscribers
 from services.routing.assignment.dispatch import Dispatch, Dispatcher
@@ -141,4 +141,4 @@ def bootstrap(shared: Settings | None = None) -> FastAPI:
 
 
 if __name__ == "__main__":
-    serve("services.routing.main:bootstrap", RoutingSettings())
+    serve("services.routing.main:bootstrap", from_environment(RoutingSettings))

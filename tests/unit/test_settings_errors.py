@@ -1,0 +1,88 @@
+"""A bad environment stops a service at start-up with a message an operator can act on:
+every problem by its variable's name, no traceback, and no value repeated (keys, passwords)."""
+
+from __future__ import annotations
+
+import pytest
+
+from runtime.settings import Settings, from_environment
+from services.feedback.config import FeedbackSettings
+from services.intake.config import IntakeSettings
+from services.notify.config import NotifySettings
+from services.routing.config import RoutingSettings
+
+
+def refusal(cls: type[Settings]) -> str:
+    with pytest.raises(SystemExit) as stopped:
+        from_environment(cls)
+    message = stopped.value.code
+    assert isinstance(message, str), "SystemExit with a message: printed, exit status 1"
+    return message
+
+
+def test_each_bad_variable_is_named_and_no_value_is_repeated(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRIPCARE_PREFETCH", "0")
+    monkeypatch.setenv("TRIPCARE_STAFF_KEYS", '{"k1": "a-short-but-secret-value"}')
+    monkeypatch.setenv("AMQP_URL", "rabbit.internal:5672")
+
+    message = refusal(IntakeSettings)
+
+    assert "TRIPCARE_PREFETCH: Input should be greater than or equal to 1" in message
+    assert "TRIPCARE_STAFF_KEYS: key 'k1' is shorter than 32 bytes" in message
+    assert "AMQP_URL: must be an amqp:// or amqps:// URL" in message
+    assert "a-short-but-secret-value" not in message
+    assert "input_value" not in message
+
+
+def test_a_rule_across_variables_names_them_without_the_configuration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRIPCARE_ENV", "production")
+    monkeypatch.setenv("MONGO_URL", "mongodb://app:s3cret-store-password@db:27017/")
+
+    message = refusal(NotifySettings)
+
+    assert "TRIPCARE_ENV=production: set TRIPCARE_STAFF_KEYS, not the dev key" in message
+    assert "s3cret-store-password" not in message
+
+
+def test_a_ring_that_is_not_json_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIPCARE_LINK_KEYS", "links-secret-not-json")
+
+    message = refusal(Settings)
+
+    assert "TRIPCARE_LINK_KEYS: not valid JSON" in message
+    assert "links-secret-not-json" not in message
+
+
+@pytest.mark.parametrize(
+    ("cls", "variable", "value", "expected"),
+    [
+        (NotifySettings, "TRIPCARE_NOTIFY_SMTP_PORT", "smtp", "TRIPCARE_NOTIFY_SMTP_PORT: "),
+        (RoutingSettings, "TRIPCARE_SLA_POLL_INTERVAL_S", "5", "TRIPCARE_SLA_POLL_INTERVAL_S: "),
+        (RoutingSettings, "TRIPCARE_DISPATCH_SWEEP_S", "0", "TRIPCARE_DISPATCH_SWEEP_S: "),
+        (Settings, "TRIPCARE_LOG_LEVEL", "LOUD", "TRIPCARE_LOG_LEVEL: must be one of"),
+        (Settings, "TRIPCARE_SECRETS_KEY", "not-fernet", "TRIPCARE_SECRETS_KEY: must be a Fernet"),
+        (Settings, "MONGO_URL", "mongodb://[::1", "MONGO_URL: not a MongoDB connection string"),
+        (Settings, "TRIPCARE_OUTBOX_SWEEP_INTERVAL_S", "0", "TRIPCARE_OUTBOX_SWEEP_INTERVAL_S: "),
+        (Settings, "TRIPCARE_STORE_RETRY_BUDGET_S", "-1", "TRIPCARE_STORE_RETRY_BUDGET_S: "),
+        (FeedbackSettings, "TRIPCARE_FEEDBACK_RETENTION_DAYS", "1", "TRIPCARE_FEEDBACK_RETENTION"),
+    ],
+)
+def test_values_checked_at_start_up_not_later(
+    monkeypatch: pytest.MonkeyPatch, cls: type[Settings], variable: str, value: str, expected: str
+) -> None:
+    """Routing's SLA and dispatch parameters, the log level and the secrets key used to be
+    read only while the app was built (a traceback from uvicorn, or a field name)."""
+    monkeypatch.setenv(variable, value)
+
+    assert expected in refusal(cls)
+
+
+def test_a_good_environment_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIPCARE_LOG_LEVEL", "debug")
+    monkeypatch.setenv("MONGO_URL", "mongodb://a:1,b:2/?replicaSet=rs0&w=majority")
+
+    assert from_environment(RoutingSettings).log_level == "DEBUG"
