@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Annotated, Any
@@ -10,10 +11,17 @@ from fastapi import FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
+from pymongo.errors import ConnectionFailure
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.errors import MAX_MESSAGE, install_validation_handlers, printable
 from runtime.store import NotFound
+
+log = logging.getLogger(__name__)
+
+STORE_RETRY_AFTER_S = 5
+"""What a request that found the store unreachable tells its caller to wait: about a
+replica-set election (docs/operations.md, "Store failover")."""
 
 TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -39,6 +47,19 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
         return problem(404, "not found", str(exc))
+
+    @app.exception_handler(ConnectionFailure)
+    async def store_unreachable(request: Request, exc: ConnectionFailure) -> JSONResponse:
+        """The store is down or electing: a 503 the caller retries, not a 500 and a
+        traceback per request (the request wrote nothing it would not write again)."""
+        log.warning("store unreachable, answered 503: %s %s", request.method, type(exc).__name__)
+        answer = problem(
+            503,
+            "service unavailable",
+            f"the store is unreachable: retry after {STORE_RETRY_AFTER_S} s",
+        )
+        answer.headers["Retry-After"] = str(STORE_RETRY_AFTER_S)
+        return answer
 
 
 def publish_schemas(app: FastAPI, models: Sequence[type[BaseModel]]) -> None:
