@@ -7,8 +7,9 @@
   for announced events (``contracts.topology.ANNOUNCED``), which no service is
   owed: they are routed to an exchange with no queue, and dropped there when
   no listener has bound them.
-- Consumers ack after the state is committed; a malformed message is
-  dead-lettered at once; a failing handler is requeued with back-off until the
+- Consumers ack after the state is committed; a malformed message (not JSON, or not
+  the event's schema) is dead-lettered at once, logged by its fields, never its
+  values; a failing handler is requeued with back-off until the
   delivery limit dead-letters it; while the store is unreachable the message is
   held and retried, not burned through the delivery limit.
 """
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -88,7 +90,12 @@ class _ConsumerPolicy(BaseMiddleware):
             try:
                 return await call_next(msg)
             except ValidationError as exc:
-                log.error("malformed message %s dead-lettered: %s", msg.message_id, exc)
+                log.error("malformed message %s dead-lettered: %s", msg.message_id, problems(exc))
+                raise RejectMessage() from exc
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                log.error(
+                    "malformed message %s dead-lettered: its body is not JSON", msg.message_id
+                )
                 raise RejectMessage() from exc
             except ConcurrencyError:
                 conflicts += 1
@@ -103,6 +110,16 @@ class _ConsumerPolicy(BaseMiddleware):
             except Exception:
                 await asyncio.sleep(_redelivery_backoff(msg))
                 raise
+
+
+def problems(exc: ValidationError, most: int = 10) -> str:
+    """What is wrong with a message, field by field, without the values: a payload holds a
+    traveller's words and contact details, which the log must not."""
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    named = "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in errors[:most]
+    )
+    return named + (f"; and {len(errors) - most} more" if len(errors) > most else "")
 
 
 class CarriedTraceConsumer(BaseMiddleware):
