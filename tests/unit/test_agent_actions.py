@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from runtime.clock import FakeClock
 from services.intake.domain import Ticket
 from services.intake.routing_reader import RoutingReader
-from tests.factories import T0, contact
+from tests.factories import T0, TRAVELLER, contact
 from tests.fakes import FakeDatabase
 from tests.unit.test_gateway_keys import client, intake_replica, staff
 
@@ -204,3 +204,32 @@ async def test_a_ticket_merged_into_itself_is_refused_for_that_reason(desk: Desk
         "a ticket cannot be merged into itself",
     )
     assert unchanged(before, await desk.ticket())
+
+
+async def test_a_retried_merge_with_its_idempotency_key_is_answered_as_the_first_one(
+    desk: Desk,
+) -> None:
+    other, third = [
+        (await desk.app.state.intake.receive_contact("acme", contact(**someone)))[0]
+        for someone in (
+            {
+                "channel_message_id": "app-msg-2",
+                "traveller": TRAVELLER.model_copy(update={"id": "t-2"}),
+            },
+            {
+                "channel_message_id": "app-msg-3",
+                "traveller": TRAVELLER.model_copy(update={"id": "t-3"}),
+            },
+        )
+    ]
+    url, retry = f"/v1/tickets/{desk.ticket_id}/merge", {**desk.agent, "Idempotency-Key": "m-1"}
+
+    first = await desk.http.post(url, json={"into": other.id}, headers=retry)
+    again = await desk.http.post(url, json={"into": other.id}, headers=retry)
+    elsewhere = await desk.http.post(url, json={"into": third.id}, headers=retry)
+
+    assert first.status_code == again.status_code == 200, first.text
+    assert first.json() == again.json()
+    assert first.json()["merged_into"] == other.id
+    assert elsewhere.status_code == 422
+    assert elsewhere.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]

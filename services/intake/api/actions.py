@@ -258,10 +258,11 @@ async def close(ticket_id: str, agent: ActorDep, key: IdempotencyKey = None) -> 
 
 
 @router.post("/{ticket_id}/merge", response_model=TicketView)
-async def merge(ticket_id: str, body: MergeIn, scope: StaffScope, intake: IntakeDep) -> TicketView:
+async def merge(
+    ticket_id: str, body: MergeIn, agent: ActorDep, key: IdempotencyKey = None
+) -> JSONResponse:
     """Close this duplicate into ``into``; its conversations follow."""
-    try:
-        merged = await intake.merge(scope.tenant, ticket_id, body.into, scope.actor)
-    except IllegalTransition as exc:
-        raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
-    return TicketView.model_validate(merged)
+    tenant, by = agent.scope.tenant, agent.scope.actor
+    return await agent.write(
+        ticket_id, key, body, lambda: agent.intake.merge(tenant, ticket_id, body.into, by), "merge"
+    )
