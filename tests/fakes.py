@@ -2,7 +2,7 @@
 
 Only what the code uses is implemented, with MongoDB's semantics: unique
 ``_id``, conditional replace, and ``find`` with equality, ``$in``, ``$ne``,
-``$gte``/``$lt``/``$lte``, ``$regex``, ``$or``/``$and``, dotted paths, sort and limit;
+``$gt``/``$gte``/``$lt``/``$lte``, ``$regex``, ``$or``/``$and``, dotted paths, sort and limit;
 ``$set`` and ``$addToSet`` updates (one, many, upsert) and deletes; ``bulk_write`` of
 inserts, replaces and updates, unordered (a ``BulkWriteError`` lists the failed ones).
 Each call yields to the event loop (a random number of times when a ``Random``
@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
+import operator
 import random
 import re
 from collections.abc import Sequence
@@ -47,6 +48,9 @@ def _values(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+_ORDER = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
+
+
 def _test(value: Any, condition: Any) -> bool:
     if not isinstance(condition, dict) or not any(k.startswith("$") for k in condition):
         return condition in _values(value) or value == condition
@@ -55,11 +59,7 @@ def _test(value: Any, condition: Any) -> bool:
             return False
         if op == "$ne" and (arg in _values(value) or value == arg):
             return False
-        if op == "$gte" and not (value is not None and value >= arg):
-            return False
-        if op == "$lt" and not (value is not None and value < arg):
-            return False
-        if op == "$lte" and not (value is not None and value <= arg):
+        if op in _ORDER and not (value is not None and _ORDER[op](value, arg)):
             return False
         if op == "$regex":
             flags = re.I if "i" in condition.get("$options", "") else 0

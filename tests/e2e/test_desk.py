@@ -131,7 +131,7 @@ async def test_a_breach_keeps_the_only_expert_on_the_ticket_and_tells_them_and_t
                 params={"ticket_id": ticket_id},
                 headers=tenant.staff,
             )
-            sent = {(d["recipient"], d["template"]) for d in log.json()}
+            sent = {(d["recipient"], d["template"]) for d in log.json()["items"]}
             wanted = {("expert-1", "sla_breached"), ("sm-1", "sla_breached_management")}
             return sent if wanted <= sent else None
 

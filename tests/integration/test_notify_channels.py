@@ -178,7 +178,7 @@ class Notify:
             "/v1/notifications", params={"ticket_id": ticket_id}, headers=ACME
         )
         assert answer.status_code == 200, answer.text
-        return list(answer.json())
+        return list(answer.json()["items"])
 
     async def bus_events(self, routing_key: str) -> list[dict[str, Any]]:
         """Every notification.* event published so far with this routing key."""

@@ -64,7 +64,7 @@ async def settled(http: httpx.AsyncClient, stack: Stack, ticket_id: str, n: int)
             headers=headers,
         )
         ticket = await http.get(f"{stack.url('intake')}/v1/tickets/{ticket_id}", headers=headers)
-        sent = Counter(item["template"] for item in log.json())
+        sent = Counter(item["template"] for item in log.json()["items"])
         notified = [e for e in ticket.json()["timeline"] if e["kind"] == "notified"]
         if ticket.json()["status"] == "routed" and len(sent) == 2 and len(notified) >= 2:
             return sent

@@ -105,7 +105,7 @@ async def test_a_staff_token_reads_the_inbox_and_marks_a_message_read(site: Site
     assert [m["template"] for m in inbox.json()] == ["ticket_acknowledged"]
     assert read.status_code == 200
     assert read.json()["read_at"] is not None
-    assert [d["id"] for d in log.json()] == [site.message_id]
+    assert [d["id"] for d in log.json()["items"]] == [site.message_id]
 
 
 async def test_another_tenants_inbox_is_empty_and_its_messages_are_404(site: Site) -> None:
@@ -116,7 +116,7 @@ async def test_another_tenants_inbox_is_empty_and_its_messages_are_404(site: Sit
 
     assert (inbox.status_code, inbox.json()) == (200, [])
     assert read.status_code == 404
-    assert log.json() == []
+    assert log.json() == {"items": [], "next_cursor": None}
     assert await read_at(site) is None
 
 
@@ -143,3 +143,46 @@ async def test_a_ticket_id_is_required_for_the_delivery_log(site: Site) -> None:
 
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["loc"] == ["query", "ticket_id"]
+
+
+async def test_the_delivery_log_pages_oldest_first_to_the_newest_notice(site: Site) -> None:
+    for n in range(104):  # 105 notices in all, many at the same instant: ties go by id
+        if n % 40 == 0:
+            site.notifier.clock.advance(timedelta(seconds=1))  # type: ignore[attr-defined]
+        replied = events.TicketReplied(
+            ticket_id="TC-1",
+            channel=events.Channel.IN_APP,
+            traveller=TRAVELLER,
+            message=f"answer {n}",
+            author="agent-7",
+            first_response=n == 0,
+            replied_at=T0,
+        )
+        await site.notifier.notify(envelope(replied))
+    url, ticket = "/v1/notifications", {"ticket_id": "TC-1"}
+
+    first = await site.http.get(url, params=ticket, headers=ACME)
+    rest = await site.http.get(
+        url, params={**ticket, "cursor": first.json()["next_cursor"]}, headers=ACME
+    )
+    small = await site.http.get(url, params={**ticket, "limit": 2}, headers=ACME)
+
+    assert first.status_code == rest.status_code == 200, first.text
+    assert len(first.json()["items"]) == 100
+    assert rest.json()["next_cursor"] is None
+    read = [d["id"] for d in first.json()["items"] + rest.json()["items"]]
+    stored = site.notifier.deliveries.collection.docs.values()  # type: ignore[attr-defined]
+    every = sorted((d["created_at"], d["_id"]) for d in stored)
+    assert read == [i for _, i in every]
+    assert read[0] == site.message_id
+    assert (len(small.json()["items"]), bool(small.json()["next_cursor"])) == (2, True)
+
+
+@pytest.mark.parametrize("cursor", ["nope", "WzEsMl0=", "WyJ4IiwiTi0xIl0="])
+async def test_a_delivery_log_cursor_that_does_not_decode_is_422(site: Site, cursor: str) -> None:
+    answer = await site.http.get(
+        "/v1/notifications", params={"ticket_id": "TC-1", "cursor": cursor}, headers=ACME
+    )
+
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["query", "cursor"]

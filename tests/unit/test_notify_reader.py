@@ -51,3 +51,33 @@ async def test_no_usable_answer_is_none_not_an_empty_log() -> None:
         httpx.ConnectError("refused"),
     ):
         assert await reader(answer, []).delivered("tok", "acme", "TC-1") is None, answer
+
+
+async def test_the_log_is_read_page_after_page_to_its_newest_notice() -> None:
+    seen: list[httpx.Request] = []
+
+    def notice(n: int) -> dict[str, object]:
+        return {**LOG[0], "template": f"notice_{n}", "delivered_at": f"2026-12-05T10:{n:02d}:00Z"}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.params.get("cursor") == "page-2":
+            return httpx.Response(200, json={"items": [notice(2)], "next_cursor": None})
+        return httpx.Response(200, json={"items": [notice(0), notice(1)], "next_cursor": "page-2"})
+
+    notify = NotifyReader("http://notify", transport=httpx.MockTransport(handle))
+    found = await notify.delivered("tok", "acme", "TC-1")
+
+    assert [d.template for d in found or []] == ["notice_0", "notice_1", "notice_2"]
+    assert [r.url.params.get("cursor") for r in seen] == [None, "page-2"]
+    assert all(r.url.params["ticket_id"] == "TC-1" for r in seen)
+
+
+async def test_a_page_that_fails_half_way_is_no_answer_not_a_log_cut_short() -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("cursor"):
+            return httpx.Response(503)
+        return httpx.Response(200, json={"items": LOG[:1], "next_cursor": "page-2"})
+
+    notify = NotifyReader("http://notify", transport=httpx.MockTransport(handle))
+    assert await notify.delivered("tok", "acme", "TC-1") is None

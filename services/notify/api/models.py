@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
+from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import SkippedChannel
+from contracts.text import as_utc
 from runtime.store import Repository
 from services.notify.domain.delivery import Attempt, Delivery, DeliveryStatus
 from services.notify.domain.recipients import Role
@@ -51,3 +55,55 @@ async def find(
     """The first page of deliveries matching ``query``, by creation time (1 oldest first)."""
     cursor = deliveries.collection.find(query).sort("created_at", sort).limit(PAGE)
     return [DeliveryView.model_validate(Delivery.model_validate(d)) async for d in cursor]
+
+
+class DeliveryPage(BaseModel):
+    """One page of a ticket's delivery log, oldest first, like intake's ticket list."""
+
+    items: list[DeliveryView]
+    next_cursor: str | None = Field(
+        description="Pass as ``cursor`` for the next page; null on the last one."
+    )
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def encode_cursor(view: DeliveryView) -> str:
+    """The position after ``view``: its creation time (as the store keeps it) and id."""
+    position = [as_utc(view.created_at).isoformat(), view.id]
+    return base64.urlsafe_b64encode(orjson.dumps(position)).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    """The position ``encode_cursor`` wrote; anything else is an ``InvalidCursor``."""
+    try:
+        created_at, delivery_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(created_at, str) or not isinstance(delivery_id, str):
+            raise InvalidCursor("invalid cursor")
+        return as_utc(datetime.fromisoformat(created_at)), delivery_id
+    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+        raise InvalidCursor("invalid cursor") from exc
+
+
+async def find_page(
+    deliveries: Repository[Delivery], query: dict[str, Any], cursor: str | None, limit: int
+) -> DeliveryPage:
+    """``limit`` deliveries matching ``query``, oldest first (ties by id), after ``cursor``."""
+    if cursor:
+        created_at, delivery_id = decode_cursor(cursor)
+        after = [
+            {"created_at": {"$gt": created_at}},
+            {"created_at": created_at, "_id": {"$gt": delivery_id}},
+        ]
+        query = {"$and": [query, {"$or": after}]}
+    found = deliveries.collection.find(query).sort([("created_at", 1), ("_id", 1)])
+    views = [
+        DeliveryView.model_validate(Delivery.model_validate(d))
+        async for d in found.limit(limit + 1)
+    ]
+    page = views[:limit]
+    return DeliveryPage(
+        items=page, next_cursor=encode_cursor(page[-1]) if len(views) > limit else None
+    )

@@ -1,4 +1,4 @@
-"""The delivery log: every delivery for one ticket, for staff of its tenant."""
+"""The delivery log: every delivery for one ticket, for staff of its tenant, a page at a time."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from runtime.auth import StaffScope
-from runtime.errors import StrictJsonRoute
+from runtime.errors import StrictJsonRoute, invalid
 from runtime.store import Repository
 from services.notify.api.deps import NotifierDep
-from services.notify.api.models import DeliveryView, find
+from services.notify.api.models import PAGE, DeliveryPage, DeliveryView, InvalidCursor, find_page
 from services.notify.domain.delivery import Delivery
 
 router = APIRouter(prefix="/v1", tags=["notifications"], route_class=StrictJsonRoute)
@@ -21,13 +21,19 @@ async def delivery_log(
     scope: StaffScope,
     ticket_id: Annotated[str, Query(min_length=1, max_length=64)],
     notifier: NotifierDep,
-) -> list[DeliveryView]:
-    """Every delivery for one ticket, oldest first: status, attempts, channel, times. A notice
-    that went out inside a digest has the digest's ``delivered_at``."""
-    found = await find(
-        notifier.deliveries, {"tenant_id": scope.tenant, "ticket_id": ticket_id}, sort=1
-    )
-    return await with_digest_times(notifier.deliveries, scope.tenant, found)
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE)] = PAGE,
+) -> DeliveryPage:
+    """The ticket's deliveries, oldest first, a page at a time (``next_cursor`` continues
+    it): status, attempts, channel, times. A notice that went out inside a digest has the
+    digest's ``delivered_at``."""
+    where = {"tenant_id": scope.tenant, "ticket_id": ticket_id}
+    try:
+        page = await find_page(notifier.deliveries, where, cursor, limit)
+    except InvalidCursor as exc:
+        raise invalid(str(exc), ("query", "cursor")) from exc
+    items = await with_digest_times(notifier.deliveries, scope.tenant, page.items)
+    return page.model_copy(update={"items": items})
 
 
 async def with_digest_times(
