@@ -46,6 +46,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
         events.TicketRouted,
         events.TicketBotAnswered,
         events.TicketReplied,
+        events.TicketTransferred,  # an agent named by a transfer is told it is theirs
         events.TicketResolved,
         events.SurveySent,
         events.DisruptionNotice,

@@ -72,7 +72,8 @@ class TicketReplied(Event):
 
 
 class TicketTransferred(Event):
-    """An agent moved the ticket; routing learns from it as a correction."""
+    """An agent moved the ticket; routing learns from it as a correction, and notify tells
+    the agent it was transferred to (not a queue: nobody holds it yet)."""
 
     schema_name: ClassVar[str] = "ticket.transferred"
 
@@ -84,6 +85,12 @@ class TicketTransferred(Event):
     by: str
     reason: str | None = None
     transferred_at: datetime
+    priority: Priority | None = Field(
+        default=None, description="The ticket's priority, for the notice to ``to_assignee``."
+    )
+    traveller: Traveller | None = Field(
+        default=None, description="Who wrote in, for the notice to ``to_assignee``."
+    )
 
 
 class TicketStatusChanged(Event):

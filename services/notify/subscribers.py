@@ -41,6 +41,12 @@ async def ticket_replied(envelope: Envelope[events.TicketReplied], notifier: Not
     await notifier.notify(envelope)
 
 
+async def ticket_transferred(
+    envelope: Envelope[events.TicketTransferred], notifier: NotifierDep
+) -> None:
+    await notifier.notify(envelope)
+
+
 async def ticket_resolved(envelope: Envelope[events.TicketResolved], notifier: NotifierDep) -> None:
     await notifier.notify(envelope)
 
@@ -85,6 +91,7 @@ def register(bus: Bus, notifier: Notifier, lags: LagReporter) -> None:
     bus.subscriber(events.TicketRouted)(ticket_routed)
     bus.subscriber(events.TicketBotAnswered)(ticket_bot_answered)
     bus.subscriber(events.TicketReplied)(ticket_replied)
+    bus.subscriber(events.TicketTransferred)(ticket_transferred)
     bus.subscriber(events.TicketResolved)(ticket_resolved)
     bus.subscriber(events.SurveySent)(survey_sent)
     bus.subscriber(events.AppealFiled)(appeal_filed)

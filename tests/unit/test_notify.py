@@ -428,3 +428,68 @@ def test_a_right_to_left_override_in_a_name_stops_at_the_name() -> None:
     body = Renderer().render(only(notices_for(event, "acme", NO_STAFF))).body
 
     assert "Eve \u202eKCAJ\u202c, we received your message" in body
+
+
+def transferred(**changes: object) -> events.TicketTransferred:
+    values: dict[str, object] = {
+        "ticket_id": "TC-1",
+        "from_queue": "general",
+        "to_queue": "finance",
+        "from_assignee": "agent-7",
+        "to_assignee": "agent-9",
+        "by": "agent-7",
+        "reason": "invoice question",
+        "transferred_at": T0,
+        "priority": Priority.HIGH,
+        "traveller": TRAVELLER.model_copy(update={"name": "Li Lei"}),
+    }
+    return events.TicketTransferred.model_validate({**values, **changes})
+
+
+def test_the_agent_a_transfer_names_is_told_it_is_theirs_as_for_an_assignment() -> None:
+    directory = Directory(agents={"agent-9": Traveller(id="agent-9", language="en")})
+
+    notice = only(notices_for(transferred(), "acme", directory))
+    rendered = Renderer().render(notice)
+
+    assert (notice.role, notice.recipient.id, notice.template) == (
+        Role.AGENT,
+        "agent-9",
+        "ticket_transferred",
+    )
+    assert rendered.subject == "[high] Ticket TC-1 was transferred to you"
+    assert "agent-7 transferred ticket TC-1 from Li Lei to you in the finance queue" in (
+        rendered.body
+    )
+    assert "invoice question" in rendered.body
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"to_assignee": None},  # to a queue: dispatch's assignment tells its agent
+        {"to_assignee": "agent-7", "by": "agent-7", "from_assignee": None},  # took it
+        {"to_assignee": "agent-9", "from_assignee": "agent-9"},  # already theirs
+    ],
+    ids=["queue", "themselves", "unchanged"],
+)
+def test_no_agent_is_told_of_a_transfer_that_hands_nobody_a_ticket(
+    changes: dict[str, object],
+) -> None:
+    assert notices_for(transferred(**changes), "acme", NO_STAFF) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_an_older_transfer_without_priority_or_traveller_still_tells_the_agent(
+    language: str,
+) -> None:
+    older = transferred().model_dump(mode="json", exclude={"priority", "traveller", "reason"})
+    directory = Directory(agents={"agent-9": Traveller(id="agent-9", language=language)})
+
+    notice = only(notices_for(events.TicketTransferred.model_validate(older), "acme", directory))
+    rendered = Renderer().render(notice)
+
+    assert rendered.language == language
+    assert "TC-1" in rendered.subject
+    assert "[" not in rendered.subject
+    assert "None" not in rendered.body

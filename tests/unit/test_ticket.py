@@ -145,6 +145,9 @@ def test_transfer_to_a_queue_unassigns_and_tells_routing() -> None:
     (moved,) = ticket.take_events()
     assert isinstance(moved, events.TicketTransferred)
     assert (moved.from_assignee, moved.to_queue) == ("agent-7", "finance")
+    assert (moved.priority, moved.traveller) == (ticket.priority, ticket.traveller), (
+        "notify tells the agent a transfer names of whose ticket, how urgent"
+    )
     assert (ticket.status, ticket.assignee, ticket.queue) == (TicketStatus.ROUTED, None, "finance")
 
 

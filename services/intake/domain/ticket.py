@@ -205,6 +205,8 @@ class Ticket(TicketRecord):
             by=by,
             reason=reason,
             transferred_at=now,
+            priority=self.priority,
+            traveller=self.traveller,
         )
         self.queue = event.to_queue
         self.assignee = assignee

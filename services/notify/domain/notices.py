@@ -1,8 +1,8 @@
 """Who hears of an event, and with which template: one notice per person told.
 
 The traveller (and their booker) hear of their ticket's steps, appeals and
-disruptions here; staff hear of assignments and escalations
-(``routed_notices``) and of SLA warnings and breaches (``sla_notices``).
+disruptions here; staff hear of assignments, transfers and
+escalations (``routed_notices``) and of SLA warnings and breaches (``sla_notices``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from contracts import events
 from contracts.envelope import Event
 from services.notify.domain.notice import Notice, traveller_name, when
 from services.notify.domain.recipients import Directory, Role
-from services.notify.domain.routed_notices import routed_notices
+from services.notify.domain.routed_notices import routed_notices, transferred_notices
 from services.notify.domain.sla_notices import sla_breached_notices, sla_warning_notices
 from services.notify.domain.templates import (
     ACKNOWLEDGED,
@@ -31,6 +31,8 @@ def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Noti
     match event:
         case events.TicketRouted():
             return routed_notices(event, tenant_id, directory)
+        case events.TicketTransferred():
+            return transferred_notices(event, directory)
         case events.SlaWarning():
             return sla_warning_notices(event, tenant_id, directory)
         case events.SlaBreached():

@@ -1,5 +1,6 @@
 """Who hears that a ticket was routed: the traveller (which team has it), the agent it was
-assigned to, and — for a critical ticket — the managers routing's policy names.
+assigned to, and — for a critical ticket — the managers routing's policy names; and who
+hears that an agent transferred a ticket: the agent it now belongs to.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from contracts import events
 from contracts.events import Priority, Traveller
 from services.notify.domain.notice import Notice, traveller_name, when
 from services.notify.domain.recipients import Directory, Role
-from services.notify.domain.templates import ASSIGNED, ESCALATED, ROUTED
+from services.notify.domain.templates import ASSIGNED, ESCALATED, ROUTED, TRANSFERRED
 
 QUIET_REROUTES = frozenset({"urgency-raised", "recategorised-in-place"})
 """Re-routes that keep the team and agent (tighter deadlines, a category set within the
@@ -73,3 +74,23 @@ def _alerted(
         (Role.SUPPORT_MANAGER, staff.support_manager),
     ]
     return [(role, person) for role, person in configured if person is not None]
+
+
+def transferred_notices(event: events.TicketTransferred, directory: Directory) -> list[Notice]:
+    """The agent a transfer names is told the ticket is theirs, as routing's assignments are;
+    not an agent who took it themselves or already held it, and nobody for a transfer to a
+    queue (dispatch's assignment from the queue tells its agent). An older event without
+    priority or traveller still tells them, without those."""
+    agent = event.to_assignee
+    if agent is None or agent in (event.by, event.from_assignee):
+        return []
+    traveller = event.traveller
+    values = {
+        "ticket_id": event.ticket_id,
+        "traveller": (traveller.name or traveller.id) if traveller else "",
+        "priority": event.priority.value if event.priority else "",
+        "queue": event.to_queue or "",
+        "by": event.by,
+        "reason": event.reason or "",
+    }
+    return [Notice(event.ticket_id, directory.agent(agent), TRANSFERRED, values, Role.AGENT)]

@@ -12,6 +12,7 @@ RESOLVED = "ticket_resolved"
 RESOLVED_FOR_BOOKER = "ticket_resolved_booker"
 SURVEY = "survey"
 ASSIGNED = "ticket_assigned"
+TRANSFERRED = "ticket_transferred"
 ESCALATED = "ticket_escalated"
 APPEAL_FILED = "appeal_filed"
 APPEAL_RESOLVED = "appeal_resolved"
@@ -31,6 +32,7 @@ TEMPLATE_NAMES = (
     RESOLVED_FOR_BOOKER,
     SURVEY,
     ASSIGNED,
+    TRANSFERRED,
     ESCALATED,
     DIGEST,
     APPEAL_FILED,
