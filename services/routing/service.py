@@ -1,16 +1,14 @@
 """Routing's use cases: read every new ticket, answer it from the knowledge base or hand it
 to a queue and an agent, and keep the case file in step with what agents do.
 
-Every consumer loads the case, takes its decisions in ``domain`` (after the I/O
-they need: tenant policy, queues, agents, articles), reserves the chosen agent
-(``assignment.slots``) and then commits the case with its events. A conflict
-anywhere retries the whole message; reservations are idempotent per ticket, so a
-retry finds the agent it already holds. An event too late for the case (closed, or
-resolved or reopened since: ``RoutingCase.superseded``) is only logged. The SLA clocks
-are a collaborator (``sla.service.SlaClocks``): the router asks it for the tenant's SLA
-terms when it routes, and has it write the case's timers before each commit and prune
-them after.
-"""
+Every consumer loads the case, takes its decisions in ``domain`` (after the I/O they need:
+tenant policy, queues, agents, articles), reserves the chosen agent (``assignment.slots``)
+and then commits the case with its events. A conflict anywhere retries the whole message;
+reservations are idempotent per ticket, so a retry finds the agent it already holds. An
+event too late for the case (closed, or resolved or reopened since:
+``RoutingCase.superseded``) is only logged. The SLA clocks are a collaborator
+(``sla.service.SlaClocks``): the router asks it for the tenant's SLA terms when it routes,
+and has it write the case's timers before each commit and prune them after."""
 
 from __future__ import annotations
 
@@ -43,6 +41,7 @@ from services.routing.kb.domain import bot_refusal, decide_bot, reading_language
 from services.routing.sla.service import Desks, SlaClocks
 from services.routing.sla.store import StoredTimer
 from services.routing.store import COMMAND_RETRIES, RoutingStore
+from services.routing.takeover import take_over_from_bot
 from services.routing.triage.model import TriageModel, normalise
 
 log = logging.getLogger(__name__)
@@ -214,10 +213,11 @@ class Router:
         await self._commit(case, envelope, fresh)
 
     async def ticket_replied(self, envelope: Envelope[events.TicketReplied]) -> None:
-        """An agent answered: first or next response stops."""
+        """An agent answered: first or next response stops; a bot-answered case is theirs."""
         case, fresh = await self._load(envelope, envelope.payload.replied_at)
         if case is None:
             return
+        await take_over_from_bot(self, case, envelope.payload)
         case.respond(envelope.payload)
         await self._commit(case, envelope, fresh)
 

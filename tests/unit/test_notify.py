@@ -493,3 +493,11 @@ def test_an_older_transfer_without_priority_or_traveller_still_tells_the_agent(
     assert "TC-1" in rendered.subject
     assert "[" not in rendered.subject
     assert "None" not in rendered.body
+
+
+def test_a_bot_answered_ticket_taken_over_by_a_reply_tells_nobody_anew() -> None:
+    """The traveller has the agent's answer and the agent replied themselves: routing's
+    re-publish (rule taken-over) only brings the queue and deadlines to intake."""
+    event = routed(assignee="agent-7").model_copy(update={"rule": "taken-over"})
+
+    assert notices_for(event, "acme", NO_STAFF) == []

@@ -4,13 +4,13 @@ inside the service (real triage model and embeddings, no broker, no database).""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from contracts import events
-from contracts.events import Priority, Traveller
+from contracts.events import Priority, SlaClock, Traveller
 from runtime.clock import FakeClock
 from runtime.store import Repository
 from services.routing.assignment.domain.agents import Agent, Presence
@@ -507,3 +507,43 @@ async def test_a_confident_contact_is_not_embedded_for_triage(seed: list[Article
     assert case.triage is not None
     assert not case.triage.second_stage
     assert embedder.texts == []
+
+
+def reply_to(ticket: str, author: str, at: timedelta) -> events.TicketReplied:
+    return events.TicketReplied(
+        ticket_id=ticket,
+        channel=events.Channel.IN_APP,
+        traveller=EN,
+        message="I reset it for you",
+        author=author,
+        first_response=False,
+        replied_at=T0 + at,
+    )
+
+
+async def test_an_agents_reply_to_a_bot_answered_case_makes_it_theirs(desk: Desk) -> None:
+    """Intake makes the replying agent the assignee; routing follows: the case opens in its
+    family queue with them (a slot held), a resolution clock from the reply, the bot never
+    answers it again, and the re-publish (rule taken-over) names the agent."""
+    await desk.agent("agent-7", categories=["account_access"], capacity=1)
+    ticket = await desk.open("How do I reset my password?")
+    assert (await desk.case(ticket)).status is CaseStatus.BOT_ANSWERED
+
+    await desk.router.ticket_replied(envelope(reply_to(ticket, "agent-7", timedelta(minutes=5))))
+
+    case = await desk.case(ticket)
+    assert (case.status, case.queue, case.assignee) == (CaseStatus.OPEN, "accounts", "agent-7")
+    assert case.human_only == "a person took over from the bot's answer"
+    assert await desk.held("agent-7") == [ticket]
+    assert case.sla.running(SlaClock.RESOLUTION) is not None
+    assert case.sla.running(SlaClock.FIRST_RESPONSE) is None, "the bot answered first"
+    routed = desk.last("ticket.routed", ticket)
+    assert (routed["rule"], routed["assignee"], routed["queue"]) == (
+        "taken-over",
+        "agent-7",
+        "accounts",
+    )
+    assert datetime.fromisoformat(routed["resolution_due"]) > T0 + timedelta(minutes=5)
+
+    await desk.router.ticket_replied(envelope(reply_to(ticket, "agent-7", timedelta(minutes=9))))
+    assert len(desk.published("ticket.routed")) == 1, "a next reply is only a response"

@@ -9,6 +9,7 @@ import pytest
 from contracts import events
 from contracts.events import Priority
 from services.intake.domain import IllegalTransition, Ticket, TicketStatus
+from services.intake.pages.tracking_view import WORDS, tracking_view
 from tests.factories import T0, TRAVELLER
 from tests.unit.test_ticket import opened_ticket
 
@@ -71,3 +72,63 @@ def test_an_open_ticket_cannot_be_marked_as_not_helped() -> None:
     ticket = opened_ticket()
     with pytest.raises(IllegalTransition):
         ticket.reopen(reason="that did not help", by=TRAVELLER.id, now=T0)
+
+
+def taken_over(ticket: Ticket, agent: str, at: timedelta) -> events.TicketRouted:
+    """Routing's re-publish once it followed the agent's reply (rule ``taken-over``)."""
+    return events.TicketRouted(
+        ticket_id=ticket.id,
+        traveller=TRAVELLER,
+        queue="accounts",
+        assignee=agent,
+        category="account_access",
+        priority=Priority.NORMAL,
+        first_response_due=T0 + at,
+        resolution_due=T0 + at + timedelta(hours=24),
+        reason=f"taken over from the bot by {agent}",
+        routed_at=T0 + at,
+        rule="taken-over",
+    )
+
+
+def test_an_agent_answering_a_bot_answered_ticket_takes_it_over() -> None:
+    """As Zendesk makes the replying agent the assignee: status, assignee and the tracking
+    page agree that a person has it; transfer and wait are then allowed."""
+    ticket = opened_ticket(text="忘记密码了，怎么重置？")
+    ticket.bot_answer(bot_answered(ticket))
+    ticket.take_events()
+
+    ticket.reply(message="I reset it for you", agent="agent-7", now=T0 + timedelta(minutes=5))
+
+    (replied,) = ticket.take_events()
+    assert isinstance(replied, events.TicketReplied)
+    assert replied.first_response is False, "the bot's answer was the first response"
+    assert (ticket.status, ticket.assignee) == (TicketStatus.ASSIGNED, "agent-7")
+    assert ticket.first_response_at == T0 + timedelta(seconds=2)
+    view = tracking_view(ticket, "en")
+    assert (view.handled_by, view.agent_assigned, view.can_say_not_helped) == (
+        WORDS("en")["an_agent"],
+        True,
+        False,
+    )
+
+    ticket.apply_routing(taken_over(ticket, "agent-7", timedelta(minutes=5)))
+    assert (ticket.status, ticket.assignee, ticket.queue) == (
+        TicketStatus.ASSIGNED,
+        "agent-7",
+        "accounts",
+    )
+    assert ticket.resolution_due == T0 + timedelta(minutes=5, hours=24)
+    step = ticket.timeline[-1]
+    assert (step.kind, step.summary) == (
+        "taken_over",
+        "Taken over from the bot by agent-7 in accounts (normal)",
+    )
+    assert "taken_over" not in {s.kind for s in tracking_view(ticket, "en").timeline}
+
+    ticket.wait(on="traveller", by="agent-7", now=T0 + timedelta(minutes=6))
+    ticket.resume(by="agent-7", now=T0 + timedelta(minutes=7))
+    ticket.transfer(
+        queue=None, assignee="agent-9", reason=None, by="agent-7", now=T0 + timedelta(minutes=8)
+    )
+    assert (ticket.status, ticket.assignee) == (TicketStatus.ASSIGNED, "agent-9")

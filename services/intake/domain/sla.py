@@ -28,6 +28,8 @@ ESCALATION_RULE = "sla-escalated"
 """``TicketRouted.rule`` of routing's re-publish at a breach (docs/sla.md)."""
 IN_PLACE_RULE = "recategorised-in-place"
 """``TicketRouted.rule`` of a category an agent set that keeps the queue and agent."""
+TAKEN_OVER_RULE = "taken-over"
+"""``TicketRouted.rule`` of a bot-answered ticket an agent's reply took over."""
 
 
 def higher(current: Priority, proposed: Priority) -> Priority:
@@ -65,10 +67,15 @@ def routing_step(routed: events.TicketRouted) -> tuple[str, str]:
     Routing's re-publish at a breach is an ``escalated`` step (desk-only, beside the
     ``sla_breached`` one that says why), not a second "Routed to" the traveller's
     tracker would show again; so is a category set within the same queue, a
-    ``recategorised`` step ("Category set to invoice, stays in finance").
+    ``recategorised`` step ("Category set to invoice, stays in finance"), and the queue
+    of a bot-answered ticket an agent's reply took over, a ``taken_over`` step (the
+    traveller already has the agent's answer).
     """
     if routed.rule == IN_PLACE_RULE:
         return "recategorised", f"Category set to {routed.category}, stays in {routed.queue}"
+    if routed.rule == TAKEN_OVER_RULE:
+        summary = f"Taken over from the bot by {routed.assignee} in {routed.queue}"
+        return "taken_over", f"{summary} ({routed.priority.value})"
     kind, verb = (
         ("escalated", "Escalated") if routed.rule == ESCALATION_RULE else ("routed", "Routed")
     )

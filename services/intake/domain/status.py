@@ -26,7 +26,7 @@ TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     S.NEW: frozenset({S.ACKNOWLEDGED}),
     S.ACKNOWLEDGED: frozenset({S.ROUTED, S.BOT_ANSWERED, S.ASSIGNED, S.RESOLVED, S.CLOSED}),
     S.ROUTED: frozenset({S.ROUTED, S.ASSIGNED, S.BOT_ANSWERED, S.RESOLVED, S.CLOSED}),
-    S.BOT_ANSWERED: frozenset({S.RESOLVED, S.REOPENED, S.CLOSED}),
+    S.BOT_ANSWERED: frozenset({S.ASSIGNED, S.RESOLVED, S.REOPENED, S.CLOSED}),
     S.ASSIGNED: frozenset({S.ROUTED, S.ASSIGNED, *WAITING, S.RESOLVED, S.CLOSED}),
     S.WAITING_ON_TRAVELLER: frozenset({S.ASSIGNED, S.ROUTED, S.RESOLVED, S.CLOSED}),
     S.WAITING_ON_SUPPLIER: frozenset({S.ASSIGNED, S.ROUTED, S.RESOLVED, S.CLOSED}),
@@ -37,6 +37,8 @@ TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
 """Allowed moves; anything else is an ``IllegalTransition`` (HTTP 409) and changes nothing."""
 
 ANSWERABLE = frozenset({S.ACKNOWLEDGED, S.ROUTED, S.BOT_ANSWERED, S.ASSIGNED, *WAITING, S.REOPENED})
+TAKEN_BY_REPLY = frozenset({S.ACKNOWLEDGED, S.ROUTED, S.BOT_ANSWERED, S.REOPENED})
+"""Statuses an agent's reply moves to assigned, the ticket theirs if nobody holds it."""
 REOPEN_PRIORITY = {
     Priority.LOW: Priority.NORMAL,
     Priority.NORMAL: Priority.HIGH,

@@ -21,6 +21,7 @@ from services.intake.domain.identity import (
 from services.intake.domain.records import MAX_TEXT_KEPT
 from services.intake.domain.status import (
     ANSWERABLE,
+    TAKEN_BY_REPLY,
     WAITING,
     IllegalMerge,
     IllegalTransition,
@@ -151,14 +152,17 @@ class Ticket(TicketRecord):
     ) -> None:
         """An agent answers the traveller on their channel; the first answer stops FRT.
 
-        ``attachments`` are stored files with the traveller's signed links.
+        Answering a ticket nobody holds takes it over (as Zendesk makes the replying agent
+        the assignee): a bot-answered one too, which a person now works (routing follows
+        on ``ticket.replied``). ``attachments`` are stored files with the traveller's
+        signed links.
         """
         if self.status not in ANSWERABLE:
             raise IllegalTransition(self.status, "be replied to")
         first = self.first_response_at is None
         if first:
             self.first_response_at = now
-        if self.status in (TicketStatus.ROUTED, TicketStatus.ACKNOWLEDGED, TicketStatus.REOPENED):
+        if self.status in TAKEN_BY_REPLY:
             self.assignee = self.assignee or agent
             self._move(TicketStatus.ASSIGNED, "be replied to")
         self.last_activity_at = now

@@ -30,7 +30,7 @@ from services.routing.domain.priority import (
     triage_priority,
 )
 from services.routing.domain.route import Route, routed_event
-from services.routing.domain.status import REOPENED_AFTER_BOT, BotAnswer, CaseStatus
+from services.routing.domain.status import REOPENED_AFTER_BOT, TAKEN_OVER, BotAnswer, CaseStatus
 from services.routing.domain.triage_view import TriageView
 from services.routing.kb.domain import BotDecision
 from services.routing.sla.domain import CaseSla, ClockRun, Tier, TimerKind
@@ -243,6 +243,13 @@ class RoutingCase(Aggregate):
         tier = Tier.APPEAL if reopened.appeal_level else Tier.REOPENED
         why = f"reopened ({reopened.reason}); "
         self.route(route, reopened.reopened_at, now, why=why, tier=tier)
+
+    def take_over(self, replied: events.TicketReplied, route: Route, now: datetime) -> None:
+        """A person answered the bot-answered ticket: it is theirs (``route`` names them), with
+        a resolution clock from their reply; the bot never answers it again."""
+        self.human_only = self.human_only or TAKEN_OVER
+        why = f"taken over from the bot by {replied.author}; "
+        self.route(route, replied.replied_at, now, why=why)
 
     def recategorise(self, category: str, route: Route, *, by: str, now: datetime) -> None:
         """An agent set the category; the route was decided by it."""

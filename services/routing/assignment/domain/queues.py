@@ -83,6 +83,8 @@ class Rule(StrEnum):
     SLA_ESCALATED = "sla-escalated"
     DISPATCHED = "dispatched"
     """A waiting case pushed to an agent who freed capacity (``assignment.dispatch``)."""
+    TAKEN_OVER = "taken-over"
+    """A bot-answered case an agent answered: theirs, in its family queue (``takeover``)."""
 
 
 def select_queue(

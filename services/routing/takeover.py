@@ -1,0 +1,47 @@
+"""A person's reply to a bot-answered ticket takes it over (as Zendesk makes the replying
+agent the assignee when there is none): intake moves the ticket to ``assigned`` with them
+as its assignee, and routing follows on ``ticket.replied``.
+
+The case opens in its family queue (``select_queue`` on what the classifier read) with the
+replying agent, who holds a slot even beyond capacity (a person decided, as for a transfer);
+its SLA clocks run from the reply: the resolution clock only, the bot's answer having been
+the first response. The re-publish of ``ticket.routed`` (rule ``taken-over``) tells intake
+the queue and deadlines and tells nobody anything (``services.notify``: the traveller has
+the agent's answer, the agent knows). The bot never answers the ticket again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from contracts import events
+from services.routing.assignment.domain.agents import Assignment
+from services.routing.assignment.domain.queues import Rule, select_queue
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.route import Route
+from services.routing.domain.status import CaseStatus
+
+if TYPE_CHECKING:
+    from services.routing.service import Router
+
+
+async def take_over_from_bot(
+    router: Router, case: RoutingCase, replied: events.TicketReplied
+) -> None:
+    """Hand a bot-answered ``case`` to the agent who replied (the caller commits it); any
+    other case is left as it is."""
+    if case.status is not CaseStatus.BOT_ANSWERED:
+        return
+    policy = await router.store.policy(case.tenant_id)
+    case.know_managers(policy)
+    queues = await router.store.catalogue(case.tenant_id)
+    queue, _ = select_queue(case.triage, case.priority, queues, threshold=policy.triage_threshold)
+    agent = replied.author
+    mine = Assignment(agent, f"{agent} answered the traveller: the ticket is theirs")
+    route = Route(queue, Rule.TAKEN_OVER, mine, case.priority, "", None)
+    if router.clocks is not None:
+        sla, on_trip = await router.clocks.terms(case, None)
+        route = replace(route, sla=sla, on_trip=on_trip)
+    await router.slots.hold(case.tenant_id, agent, case.id)
+    case.take_over(replied, route, router.clock.now())
