@@ -10,6 +10,11 @@ sweeper republishes any outbox older than ``grace`` (process died after commit o
 before the clear, broker was down), found through the sparse index on
 ``pending_ms``. Either path may publish a message twice; consumers are idempotent
 on the message id.
+
+The backlog (gauge ``outbox_backlog``, intake's admission) is what waits for either
+path: commits queued for the fast path, plus the outboxes the sweeper found overdue.
+A publish that fails hands its commit to the sweeper at once, so while the broker is
+down the fast path's queue stays empty and only the overdue count shows the outage.
 """
 
 from __future__ import annotations
@@ -92,6 +97,9 @@ class OutboxRelay:
         self._clearing = asyncio.Lock()
         """One clear at a time, so ``stop`` waits for the one in flight instead of cutting it."""
         self._tasks: list[asyncio.Task[None]] = []
+        self._overdue: dict[str, int] = {}
+        """Per collection, the outboxes older than the grace its last sweep found and has
+        not cleared yet."""
 
     def committed(
         self, collection: str, doc_id: str, version: int, messages: Sequence[OutboxMessage]
@@ -136,7 +144,15 @@ class OutboxRelay:
 
     @property
     def backlog(self) -> int:
-        return self._queue.qsize()
+        """Commits queued for the fast path plus the outboxes overdue at the last sweep
+        (less those it published since): what waits for the broker."""
+        return self._queue.qsize() + self.overdue
+
+    @property
+    def overdue(self) -> int:
+        """Outboxes the fast path did not publish within the grace (a publish failed, the
+        broker is down, or a process died), as of the sweeper's last pass."""
+        return sum(self._overdue.values())
 
     async def _work(self) -> None:
         while True:
@@ -261,26 +277,46 @@ class OutboxRelay:
 
     async def sweep(self) -> int:
         """Publish every outbox older than the grace period and clear what was published;
-        returns how many messages."""
+        returns how many messages. Every collection's overdue outboxes are read (and
+        counted) before any is published, so a pass the broker fails still tells the
+        whole backlog."""
         cutoff = epoch_ms(self._clock.now() - self._grace)
+        found = [(name, await self._find_overdue(name, cutoff)) for name in self._collections]
         published = 0
-        for name in self._collections:
-            cursor = (
-                self._db[name]
-                .find({"pending_ms": {"$lt": cutoff}}, {"outbox": 1, "version": 1})
-                .sort("pending_ms", 1)
-                .limit(self._sweep_batch)
-            )
-            docs = await cursor.to_list()
-            cleared: list[Published] = []
-            try:
-                for doc in docs:
-                    messages = [OutboxMessage.model_validate(m) for m in doc.get("outbox", [])]
-                    await asyncio.gather(*(self._publish_once(m) for m in messages))
-                    ids = [m.message_id for m in messages]
-                    cleared.append(Published(name, doc["_id"], doc["version"], ids, 0.0))
-                    published += len(messages)
-            finally:
-                if cleared:
-                    await self._clear_collection(name, cleared)
+        for name, docs in found:
+            published += await self._republish(name, docs)
+        return published
+
+    async def _find_overdue(self, name: str, cutoff: int) -> list[dict[str, Any]]:
+        """The oldest batch of overdue outboxes; counts them all only when a whole batch is
+        overdue (one count query), else the batch is the count."""
+        overdue = {"pending_ms": {"$lt": cutoff}}
+        cursor = (
+            self._db[name]
+            .find(overdue, {"outbox": 1, "version": 1})
+            .sort("pending_ms", 1)
+            .limit(self._sweep_batch)
+        )
+        docs = await cursor.to_list()
+        self._overdue[name] = (
+            len(docs)
+            if len(docs) < self._sweep_batch
+            else await self._db[name].count_documents(overdue)
+        )
+        return docs
+
+    async def _republish(self, name: str, docs: Sequence[dict[str, Any]]) -> int:
+        published = 0
+        cleared: list[Published] = []
+        try:
+            for doc in docs:
+                messages = [OutboxMessage.model_validate(m) for m in doc.get("outbox", [])]
+                await asyncio.gather(*(self._publish_once(m) for m in messages))
+                ids = [m.message_id for m in messages]
+                cleared.append(Published(name, doc["_id"], doc["version"], ids, 0.0))
+                published += len(messages)
+        finally:
+            if cleared:
+                await self._clear_collection(name, cleared)
+                self._overdue[name] -= len(cleared)
         return published

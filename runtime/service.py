@@ -86,8 +86,16 @@ class ServiceRuntime:
             workers=settings.outbox_workers,
         )
         Gauge(
-            "outbox_backlog", "Commits waiting for the relay's fast path", registry=self.registry
+            "outbox_backlog",
+            "Commits waiting for the broker: queued for the relay's fast path, or overdue "
+            "in the outbox at the sweeper's last pass",
+            registry=self.registry,
         ).set_function(lambda: self.relay.backlog)
+        Gauge(
+            "outbox_overdue",
+            "Outboxes older than the grace at the sweeper's last pass (the broker is down)",
+            registry=self.registry,
+        ).set_function(lambda: self.relay.overdue)
         self.idempotency = IdempotentRequests(self.db, self.clock)
         """First answers to writes carrying ``Idempotency-Key``, in this service's database."""
         self.workers: list[Worker] = []

@@ -143,7 +143,8 @@ class Settings(BaseSettings):
     ingress_max_outbox_backlog: int = Field(
         default=1000,
         ge=0,
-        description="Relay backlog above which contact requests are refused (503).",
+        description="Outbox backlog (commits queued for the relay or overdue in the "
+        "outbox: the broker is slow or down) above which contact requests are refused (503).",
     )
     ingress_max_ack_lag_s: float = Field(
         default=2.0,

@@ -99,6 +99,9 @@ class FakeCursor:
     def __aiter__(self) -> FakeCursor:
         return self
 
+    async def to_list(self) -> list[Doc]:
+        return [doc async for doc in self]
+
     async def __anext__(self) -> Doc:
         await self._collection._yield()
         if not self._docs:
@@ -118,6 +121,8 @@ class FakeCollection:
         """The size of every ``bulk_write``."""
         self.finds: list[Doc] = []
         """The filter of every ``find``."""
+        self.counts: list[Doc] = []
+        """The filter of every ``count_documents``."""
 
     async def _yield(self) -> None:
         for _ in range(self.chaos.randint(0, 3) if self.chaos else 1):
@@ -130,6 +135,11 @@ class FakeCollection:
         self.finds.append(query)
         found = [copy.deepcopy(d) for d in self.docs.values() if matches(d, query)]
         return FakeCursor(found[:limit] if limit else found, self)
+
+    async def count_documents(self, query: Doc) -> int:
+        await self._yield()
+        self.counts.append(query)
+        return sum(matches(d, query) for d in self.docs.values())
 
     async def find_one(self, query: Doc) -> Doc | None:
         await self._yield()
@@ -153,8 +163,8 @@ class FakeCollection:
         return _Result(1)
 
     async def update_one(self, query: Doc, update: Doc, upsert: bool = False) -> _Result:
-        """``$set``, ``$setOnInsert`` and ``$addToSet``; an upsert takes its ``_id`` from an
-        equality filter."""
+        """``$set``, ``$unset``, ``$setOnInsert`` and ``$addToSet``; an upsert takes its
+        ``_id`` from an equality filter."""
         await self._yield()
         current = next((d for d in self.docs.values() if matches(d, query)), None)
         matched = int(current is not None)
@@ -164,6 +174,8 @@ class FakeCollection:
             current = self.docs[query["_id"]] = {"_id": query["_id"]}
             current.update(copy.deepcopy(update.get("$setOnInsert", {})))
         current.update(copy.deepcopy(update.get("$set", {})))
+        for field in update.get("$unset", {}):
+            current.pop(field, None)
         for field, value in update.get("$addToSet", {}).items():
             members = current.setdefault(field, [])
             if value not in members:

@@ -154,6 +154,43 @@ async def test_a_publish_that_fails_leaves_the_event_in_the_outbox(
     assert uuid.UUID(doc["outbox"][0]["message_id"])
 
 
+async def test_the_backlog_counts_what_waits_in_the_outbox_until_the_broker_is_back(
+    mongo: AsyncMongoClient[Document], namespace: str
+) -> None:
+    """The fast path gives a failed publish to the sweeper at once: the backlog is the
+    sweeper's count of overdue outboxes (a count query when a whole batch is overdue)."""
+    db = mongo[f"{namespace}_outbox"]
+    broker = {"up": False}
+
+    async def publish(message: OutboxMessage) -> None:
+        if not broker["up"]:
+            raise ConnectionError("broker unreachable")
+
+    relay = OutboxRelay(
+        db, ["things"], publish, SystemClock(), sweep_interval_s=0.2, grace_s=0.5, sweep_batch=2
+    )
+    relay.start()
+    things = Repository(db, "things", Thing, relay, SystemClock())
+    for n in range(3):
+        thing = Thing(id=f"t{n}", tenant_id="acme")
+        thing.happen()
+        await things.add(thing)
+    assert await until_backlog(relay, 3)
+
+    broker["up"] = True
+    assert await until_backlog(relay, 0)
+    await relay.stop()
+    assert [d["outbox"] async for d in db["things"].find({})] == [[], [], []]
+
+
+async def until_backlog(relay: OutboxRelay, expected: int, timeout_s: float = 10) -> bool:
+    for _ in range(int(timeout_s / 0.05)):
+        if relay.backlog == expected:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 async def test_commits_published_together_are_cleared_in_one_batch_even_if_one_moved_on(
     mongo: AsyncMongoClient[Document], namespace: str
 ) -> None:

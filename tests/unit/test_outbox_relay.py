@@ -8,13 +8,21 @@ meanwhile kept its published events until the next process's sweeper sent them a
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from runtime.aggregate import OutboxMessage
+import pytest
+from prometheus_client import CollectorRegistry
+
+from contracts import events
+from runtime.admission import Admission, AtCapacity, Reason
+from runtime.aggregate import Aggregate, OutboxMessage
 from runtime.clock import FakeClock
 from runtime.outbox import EMPTIED, OutboxRelay
-from tests.factories import T0
+from runtime.store import OutboxSink, Repository
+from tests.factories import T0, TRAVELLER
+from tests.fakes import FakeDatabase, RecordingOutbox
 
 MESSAGE = OutboxMessage(message_id="m1", correlation_id="t1", routing_key="x.y", body="{}")
 
@@ -110,3 +118,103 @@ async def test_a_later_write_makes_an_earlier_commits_clear_unnecessary() -> Non
 
     assert published == ["m1", "m2", "m3"]
     assert things.clears == [[("b", 2)]]
+
+
+class Thing(Aggregate):
+    def happen(self) -> None:
+        self.raise_event(
+            events.TicketOpened(
+                ticket_id=self.id,
+                channel=events.Channel.EMAIL,
+                traveller=TRAVELLER,
+                text="x",
+                opened_at=T0,
+            )
+        )
+
+
+class Broker:
+    """A broker whose connections can be cut: every publish then fails at once."""
+
+    def __init__(self) -> None:
+        self.up = False
+        self.published: list[str] = []
+
+    async def publish(self, sent: OutboxMessage) -> None:
+        if not self.up:
+            raise ConnectionError("broker unreachable")
+        self.published.append(sent.message_id)
+
+
+async def commit(db: FakeDatabase, outbox: OutboxSink, clock: FakeClock, name: str) -> None:
+    thing = Thing(id=name, tenant_id="acme")
+    thing.happen()
+    await Repository(db, "things", Thing, outbox, clock).add(thing)  # type: ignore[arg-type]
+
+
+async def test_the_backlog_shows_what_waits_in_the_outbox_while_the_broker_is_down() -> None:
+    """The fast path hands a failed publish to the sweeper at once, so its queue stays empty;
+    the sweeper's count of overdue outboxes is what shows the outage, and what turns
+    contacts away at intake's door (``TRIPCARE_INGRESS_MAX_OUTBOX_BACKLOG``)."""
+    db, clock, broker = FakeDatabase(), FakeClock(T0), Broker()
+    relay = OutboxRelay(
+        db,  # type: ignore[arg-type]
+        ["things", "others"],
+        broker.publish,
+        clock,
+        sweep_interval_s=3600,
+        grace_s=2.0,
+    )
+    admission = Admission(
+        64, registry=CollectorRegistry(), backlog=lambda: relay.backlog, max_backlog=2
+    )
+    relay.start()
+    for name in ("a", "b", "c"):
+        await commit(db, relay, clock, name)
+    await asyncio.sleep(0.05)  # the fast path tried and gave up
+    assert relay.backlog == 0  # not overdue yet: the sweeper would publish it in time
+
+    clock.advance(timedelta(seconds=3))
+    with pytest.raises(ConnectionError):
+        await relay.sweep()
+    assert (relay.backlog, relay.overdue) == (3, 3)
+    with pytest.raises(AtCapacity) as refused, admission.admit():
+        pass
+    assert refused.value.reason is Reason.OUTBOX_BACKLOG
+
+    broker.up = True
+    assert await relay.sweep() == 3
+    assert (relay.backlog, relay.overdue) == (0, 0)
+    assert len(broker.published) == 3
+    assert all("pending_ms" not in doc for doc in db["things"].docs.values())
+    with admission.admit():
+        pass
+    await relay.stop()
+
+
+async def test_the_sweeper_counts_the_overdue_only_when_a_whole_batch_is() -> None:
+    """One count query a pass, and only when the batch read does not tell the number."""
+    db, clock, broker = FakeDatabase(), FakeClock(T0), Broker()
+    relay = OutboxRelay(
+        db,  # type: ignore[arg-type]
+        ["things"],
+        broker.publish,
+        clock,
+        sweep_interval_s=3600,
+        sweep_batch=2,
+    )
+    for name in ("a", "b", "c"):
+        await commit(db, RecordingOutbox(), clock, name)  # by a process that died since
+    clock.advance(timedelta(seconds=3))
+
+    with pytest.raises(ConnectionError):
+        await relay.sweep()
+    assert relay.backlog == 3
+    assert len(db["things"].counts) == 1
+
+    broker.up = True
+    assert await relay.sweep() == 2  # a batch
+    assert relay.backlog == 1
+    assert await relay.sweep() == 1
+    assert relay.backlog == 0
+    assert len(db["things"].counts) == 2
