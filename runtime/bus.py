@@ -57,6 +57,10 @@ from runtime.telemetry import (
 )
 
 log = logging.getLogger(__name__)
+BROKER_LOG = logging.getLogger(f"{__name__}.broker")
+"""FastStream's own lines (a handler's failure, with its traceback and the message's queue
+and id), through the service's JSON handler instead of FastStream's coloured text on
+stdout; its per-message ``Received``/``Processed`` lines are DEBUG."""
 
 Handler = Callable[..., Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
@@ -170,6 +174,7 @@ class Bus:
             graceful_timeout=settings.graceful_timeout_s,
             reconnect_interval=1.0,
             log_level=logging.DEBUG,
+            logger=BROKER_LOG,
             middlewares=(
                 ConsumerPolicy(settings.store_retry_budget_s),
                 tracing,

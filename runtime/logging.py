@@ -1,4 +1,10 @@
-"""Structured JSON logs carrying trace ids, with personal data masked."""
+"""Structured JSON logs carrying trace ids, with personal data masked.
+
+Every line a service writes is one JSON object, tracebacks included (as ``exc``), so a
+log shipper reads it whole: the libraries that bring handlers of their own (uvicorn's
+plain text, FastStream's coloured text) are routed through the root's JSON handler, and
+Python's warnings with them.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +32,19 @@ def mask_pii(text: str) -> str:
     return _PASSPORT.sub(r"\1******", text)
 
 
+ROUTED = (
+    "uvicorn",
+    "uvicorn.error",
+    "uvicorn.access",
+    "faststream",
+    "faststream.access",
+    "faststream.access.rabbit",
+)
+"""Loggers their library gives a text handler of its own: their records go to the root's."""
+MESSAGE_FIELDS = ("exchange", "queue", "message_id")
+"""The message a consumer's line is about (FastStream's log context), kept as fields."""
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -37,13 +56,18 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "service": self.service,
             "logger": record.name,
-            "msg": mask_pii(record.getMessage()),
+            "msg": mask_pii(record.getMessage().rstrip()),
         }
         ids = trace_ids()
         if ids:
             entry["trace_id"], entry["span_id"] = ids
+        for field in MESSAGE_FIELDS:
+            if value := record.__dict__.get(field):
+                entry[field] = str(value)
         if record.exc_info:
             entry["exc"] = mask_pii(self.formatException(record.exc_info))
+        if record.stack_info:
+            entry["stack"] = mask_pii(record.stack_info)
         return orjson.dumps(entry).decode()
 
 
@@ -53,6 +77,11 @@ def setup_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    for name in ROUTED:
+        routed = logging.getLogger(name)
+        routed.handlers.clear()
+        routed.propagate = True
+    logging.captureWarnings(True)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     for client in ("httpx", "httpcore"):
         # their INFO line is each request's URL, whose query may be a traveller's words

@@ -214,15 +214,20 @@ def create_app(
 
 
 def serve(app_path: str, settings: Settings, **kwargs: Any) -> None:
-    """Run one service with uvicorn (uvloop, no access log on the hot path)."""
+    """Run one service with uvicorn (uvloop, no access log on the hot path). Uvicorn's own
+    logging configuration is left out (``log_config=None``): its lines, tracebacks of
+    requests that failed included, go out through ``runtime.logging`` as JSON, set up here
+    already so that a failure to load the app is a JSON line too."""
     import uvicorn
 
+    setup_logging(settings.service, settings.log_level)
     uvicorn.run(
         app_path,
         factory=True,
         host=settings.host,
         port=settings.port,
         loop="uvloop",
+        log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.graceful_timeout_s),
         **kwargs,

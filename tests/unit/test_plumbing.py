@@ -81,6 +81,7 @@ def test_http_client_request_lines_carrying_travellers_words_stay_out_of_the_log
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+        logging.captureWarnings(False)
     logged = capsys.readouterr().err
     assert "corp.example" not in logged
     assert "138+1234" not in logged
