@@ -251,15 +251,18 @@ class Desk:
         target: float,
         priority: Priority = Priority.NORMAL,
         category: str | None = "other",
+        void: bool = False,
     ) -> None:
-        """Routing's ``sla.stopped``; met when it stopped within ``target`` minutes."""
+        """Routing's ``sla.stopped``; met when it stopped within ``target`` minutes, unless
+        ``void`` (closed unanswered); without ``void`` as an older event, with no verdict."""
         self.emit(
             events.SlaClockStopped(
                 ticket_id=ticket,
                 clock=clock,
                 priority=priority,
                 category=category,
-                met=stopped - started <= target,
+                met=not void and stopped - started <= target,
+                verdict=events.SlaVerdict.VOID if void else None,
                 target_seconds=int(target * 60),
                 elapsed_seconds=int((stopped - started) * 60),
                 started_at=at(started),
@@ -400,6 +403,7 @@ EXPECTED: dict[str, Any] = {
         "next_response": {"part": 0, "of": 1, "rate": 0.0},
         "resolution": {"part": 4, "of": 4, "rate": 1.0},
         "supplier": {"part": 0, "of": 0, "rate": None},
+        "void": 0,
         "breaches": 4,
         "breached_tickets": 3,
     },

@@ -42,6 +42,7 @@ from contracts.events.sla import (
     SlaBreached,
     SlaClock,
     SlaClockStopped,
+    SlaVerdict,
     SlaWarning,
 )
 from contracts.events.suppliers import (
@@ -142,6 +143,7 @@ __all__ = [
     "SlaBreached",
     "SlaClock",
     "SlaClockStopped",
+    "SlaVerdict",
     "SlaWarning",
     "SupplierStatusChanged",
     "SurveySent",

@@ -21,6 +21,16 @@ class SlaClock(StrEnum):
     SUPPLIER = "supplier"
 
 
+class SlaVerdict(StrEnum):
+    """How a clock ended (docs/sla.md#verdicts)."""
+
+    MET = "met"
+    MISSED = "missed"
+    VOID = "void"
+    """Stopped by a close or merge before anyone answered: neither met nor missed, left out
+    of attainment and counted apart."""
+
+
 class EscalationLevel(StrEnum):
     """Who a breached ticket goes to next, in order."""
 
@@ -75,7 +85,7 @@ class SlaBreached(Event):
 
 
 class SlaClockStopped(Event):
-    """A clock reached its end (responded, resolved): whether the target was met.
+    """A clock reached its end (responded, resolved, closed): whether the target was met.
 
     Feedback's SLA attainment is built from these alone.
     """
@@ -86,7 +96,12 @@ class SlaClockStopped(Event):
     clock: SlaClock
     priority: Priority
     category: str | None = None
-    met: bool
+    met: bool = Field(description="False for a void clock (see ``verdict``).")
+    verdict: SlaVerdict | None = Field(
+        default=None,
+        description="met, missed, or void: stopped by a close or merge before anyone answered, "
+        "neither met nor missed. Absent (older events): met or missed as ``met`` says.",
+    )
     target_seconds: int = Field(ge=0)
     elapsed_seconds: int = Field(
         ge=0, description="Counted by the policy's calendar, minus pauses."

@@ -107,6 +107,21 @@ def test_only_routings_verdicts_count_not_the_deadlines_feedback_saw() -> None:
     assert metrics_of(desk).sla.first_response.rate == 1.0
 
 
+def test_a_clock_closed_unanswered_is_void_left_out_of_attainment_and_counted_apart() -> None:
+    desk = one_ticket()
+    desk.opened("T2", 0, traveller("B"))
+    desk.clock_stopped("T1", FR, 0, 5, target=30)  # an older event: no verdict, met
+    desk.clock_stopped("T1", RES, 0, 50, target=60)
+    desk.clock_stopped("T2", FR, 0, 2, target=30, void=True)  # closed before anyone answered
+    desk.clock_stopped("T2", RES, 0, 2, target=60, void=True)
+    sla = metrics_of(desk).sla
+
+    assert sla.attainment.model_dump() == {"part": 2, "of": 2, "rate": 1.0}
+    assert sla.first_response.model_dump() == {"part": 1, "of": 1, "rate": 1.0}
+    assert sla.void == 2
+    assert "sla_void" in metrics_csv(metrics_of(desk)).splitlines()[0].split(",")
+
+
 def test_critical_in_10_minutes_counts_from_opening_at_the_first_routings_priority() -> None:
     desk = Desk()
     # Opened normal, routed critical 3 minutes later, resolved 9 minutes after routing: late.

@@ -1,7 +1,9 @@
 """SLA attainment and breaches in feedback's read model, built from routing's SLA events. Pure.
 
 Routing owns the clocks (issue #7): ``sla.stopped`` says whether a clock met
-its target, ``sla.breached`` that one ran out and the ticket was escalated.
+its target, missed it, or is void (closed or merged before anyone answered:
+no verdict, left out of attainment, counted apart), ``sla.breached`` that one
+ran out and the ticket was escalated.
 Feedback keeps both on the ticket's facts, keyed on what the events carry, so
 any order and any number of deliveries give the same facts, and counts them
 per slice (priority and category are the clock's own, see docs/feedback.md).
@@ -16,7 +18,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from contracts import events
-from contracts.events import EscalationLevel, Priority, SlaClock
+from contracts.events import EscalationLevel, Priority, SlaClock, SlaVerdict
 
 DESK_CLOCKS = (SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE, SlaClock.RESOLUTION)
 """The clocks the desk answers for; the supplier clock measures a partner and is kept apart."""
@@ -39,12 +41,14 @@ class Share(BaseModel):
 
 
 class ClockFact(BaseModel):
-    """One clock that stopped: met or not, at the priority and category it ran under."""
+    """One clock that stopped: met, missed or void, at the priority and category it ran
+    under."""
 
     clock: SlaClock
     priority: Priority
     category: str | None
     met: bool
+    verdict: SlaVerdict | None = None
     target_seconds: int
     elapsed_seconds: int
     started_at: datetime
@@ -53,6 +57,11 @@ class ClockFact(BaseModel):
     @classmethod
     def of(cls, event: events.SlaClockStopped) -> ClockFact:
         return cls.model_validate(event.model_dump(include=set(cls.model_fields)))
+
+    @property
+    def void(self) -> bool:
+        """No verdict: an older event (no ``verdict``) is met or missed as ``met`` says."""
+        return self.verdict is SlaVerdict.VOID
 
     @property
     def key(self) -> tuple[str, datetime]:
@@ -99,12 +108,16 @@ def merge_breach(known: Sequence[BreachFact], breached: events.SlaBreached) -> l
 
 class Sla(BaseModel):
     attainment: Share
-    """Desk clocks (first response, next response, resolution) met ÷ stopped."""
+    """Desk clocks (first response, next response, resolution) met ÷ stopped, void ones
+    left out."""
     first_response: Share
     next_response: Share
     resolution: Share
     supplier: Share
     """Waits on a supplier that stayed within their target: the partner's SLA, not the desk's."""
+    void: int = 0
+    """Desk clocks stopped by a close or merge before anyone answered: no verdict, so not in
+    attainment, but counted so that closing tickets unanswered shows."""
     breaches: int
     """Escalations after a clock ran out (one clock may escalate level after level)."""
     breached_tickets: int
@@ -117,10 +130,14 @@ class SlaTally:
     def __init__(self) -> None:
         self.met: Counter[SlaClock] = Counter()
         self.stopped: Counter[SlaClock] = Counter()
+        self.void: Counter[SlaClock] = Counter()
         self.breaches = 0
         self.breached_tickets: set[str] = set()
 
     def clock(self, fact: ClockFact) -> None:
+        if fact.void:
+            self.void[fact.clock] += 1
+            return
         self.stopped[fact.clock] += 1
         self.met[fact.clock] += fact.met
 
@@ -140,6 +157,7 @@ class SlaTally:
             next_response=share(SlaClock.NEXT_RESPONSE),
             resolution=share(SlaClock.RESOLUTION),
             supplier=share(SlaClock.SUPPLIER),
+            void=sum(self.void[c] for c in DESK_CLOCKS),
             breaches=self.breaches,
             breached_tickets=len(self.breached_tickets),
         )

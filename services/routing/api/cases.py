@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from contracts.events import CategoryConfidence, EscalationLevel, Priority, SlaClock
+from contracts.events import CategoryConfidence, EscalationLevel, Priority, SlaClock, SlaVerdict
 from contracts.taxonomy import Category
 from runtime.auth import StaffScope
 from runtime.errors import StrictJsonRoute
@@ -36,6 +36,9 @@ class ClockView(BaseModel):
     paused: bool
     stopped_at: datetime | None
     met: bool | None
+    verdict: SlaVerdict | None = Field(
+        default=None, description="met, missed, or void (closed unanswered: docs/sla.md#verdicts)."
+    )
     warned: bool
     breached: bool
 

@@ -273,15 +273,14 @@ class RoutingCase(Aggregate):
         self.lifecycle_at = resolved.resolved_at
         self.assignee = None
         self._score()
-        self._clocks_stopped(self.sla.responded(resolved.first_response_at))
-        self._clocks_stopped(self.sla.stop_all(resolved.resolved_at))
+        self._clocks_stopped(self.sla.resolved(resolved.first_response_at, resolved.resolved_at))
 
     def close(self, changed: events.TicketStatusChanged) -> None:
         self.status = CaseStatus.CLOSED
         self.assignee = None
         self.resolved_at = self.resolved_at or changed.changed_at
         self.lifecycle_at = changed.changed_at
-        self._clocks_stopped(self.sla.stop_all(changed.changed_at))
+        self._clocks_stopped(self.sla.closed(changed.changed_at))
 
     # ------------------------------------------------------------ SLA clocks (docs/sla.md)
 
@@ -365,7 +364,7 @@ class RoutingCase(Aggregate):
         return self.status is CaseStatus.OPEN and self.sla.pending(clock, kind, generation, now)
 
     def _clocks_stopped(self, runs: Sequence[ClockRun]) -> None:
-        """Publish each clock that ended, met or not: feedback's SLA attainment."""
+        """Publish each clock that ended, met, missed or void: feedback's SLA attainment."""
         category = self.triage.category if self.triage else None
         for run in runs:
             if run.clock is SlaClock.FIRST_RESPONSE:

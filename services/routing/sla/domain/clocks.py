@@ -19,11 +19,12 @@ from typing import NamedTuple
 from pydantic import BaseModel, Field
 
 from contracts import events
-from contracts.events import Priority, SlaClock
+from contracts.events import Priority, SlaClock, SlaVerdict
 from services.routing.sla.domain.calendars import ALWAYS, Calendar, Pause, deadline, elapsed
 from services.routing.sla.domain.policies import DEFAULT_SLA, SlaPolicy, Tier, calendar_for
 
 CUSTOMER_CLOCKS = (SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE, SlaClock.RESOLUTION)
+RESPONSE_CLOCKS = (SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE)
 
 
 class TimerKind(StrEnum):
@@ -41,7 +42,7 @@ class Timer(NamedTuple):
 
 
 class ClockRun(BaseModel):
-    """One run of one clock: started, maybe paused, stopped once with met true or false."""
+    """One run of one clock: started, maybe paused, stopped once: met, missed or void."""
 
     clock: SlaClock
     generation: int = Field(description="Distinguishes this run's timers from an earlier run's.")
@@ -52,6 +53,9 @@ class ClockRun(BaseModel):
     pauses: list[Pause] = Field(default_factory=list)
     stopped_at: datetime | None = None
     met: bool | None = None
+    """None while running, and for a void run."""
+    void: bool = False
+    """Stopped by a close or merge before anyone answered: neither met nor missed."""
     elapsed_s: float | None = Field(default=None, description="Counted time, once stopped.")
     warned: bool = False
     breached: bool = False
@@ -89,26 +93,38 @@ class ClockRun(BaseModel):
     def elapsed(self, now: datetime) -> float:
         return elapsed(self.started_at, self.stopped_at or now, self.calendar, self.pauses)
 
-    def stop(self, now: datetime) -> None:
-        """End the run; met if the counted time stayed within the target (a breach never is)."""
+    def stop(self, now: datetime, *, void: bool = False) -> None:
+        """End the run; met if the counted time stayed within the target (a breach never is).
+
+        ``void``: nobody answered before a close or merge ended it, so there is no verdict,
+        unless its deadline had already passed (a breach stays missed)."""
         self.resume(now)
         self.stopped_at = max(now, self.started_at)
         self.elapsed_s = self.elapsed(self.stopped_at)
-        self.met = not self.breached and self.elapsed_s <= self.target_s
+        self.void = void and not self.breached
+        self.met = None if self.void else not self.breached and self.elapsed_s <= self.target_s
         self.refresh()
+
+    @property
+    def verdict(self) -> SlaVerdict | None:
+        if not self.stopped:
+            return None
+        if self.void:
+            return SlaVerdict.VOID
+        return SlaVerdict.MET if self.met else SlaVerdict.MISSED
 
     def stopped_event(
         self, ticket_id: str, priority: Priority, category: str | None
     ) -> events.SlaClockStopped:
         """This run, once stopped, as feedback's SLA attainment reads it."""
         assert self.stopped_at is not None
-        assert self.met is not None
         return events.SlaClockStopped(
             ticket_id=ticket_id,
             clock=self.clock,
             priority=priority,
             category=category,
-            met=self.met,
+            met=self.met is True,
+            verdict=self.verdict,
             target_seconds=self.target_s,
             elapsed_seconds=round(self.elapsed_s or 0.0),
             started_at=self.started_at,
@@ -179,7 +195,32 @@ class CaseSla(BaseModel):
 
     def responded(self, at: datetime) -> list[ClockRun]:
         """An agent answered: first and next response stop."""
-        return self._stop((SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE), at)
+        return self._stop(RESPONSE_CLOCKS, at)
+
+    def resolved(self, first_response_at: datetime, at: datetime) -> list[ClockRun]:
+        """Resolved at ``at``: everything stops. The resolution message reaches the traveller,
+        so it answers a response clock still running, unless the ticket's first response came
+        within that clock's run; a reply from before the run (the first run's, on a reopened
+        ticket) answers nothing in it."""
+        stopped = []
+        for clock in RESPONSE_CLOCKS:
+            if run := self.running(clock):
+                run.stop(first_response_at if first_response_at >= run.started_at else at)
+                stopped.append(run)
+        return stopped + self.stop_all(at)
+
+    def closed(self, at: datetime) -> list[ClockRun]:
+        """Closed or merged at ``at``: everything stops. A response clock still running was
+        never answered, so it is void, and so is the run's resolution when the first
+        response was never given (nobody answered the ticket at all); docs/sla.md#verdicts."""
+        unanswered = self.running(SlaClock.FIRST_RESPONSE) is not None
+        void = [*RESPONSE_CLOCKS, *((SlaClock.RESOLUTION,) if unanswered else ())]
+        stopped = []
+        for clock in void:
+            if run := self.running(clock):
+                run.stop(at, void=True)
+                stopped.append(run)
+        return stopped + self.stop_all(at)
 
     def traveller_wrote(self, priority: Priority, at: datetime) -> None:
         """Once the first response is out, the traveller's next message starts next response."""
