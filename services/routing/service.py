@@ -24,7 +24,7 @@ from contracts.envelope import Envelope
 from contracts.events import AppealLevel, Priority
 from runtime.clock import Clock
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
-from services.routing.assignment.domain.agents import Assignment, choose_agent
+from services.routing.assignment.domain.agents import Assignment
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import Rule, select_queue
 from services.routing.assignment.slots import AgentSlots
@@ -33,11 +33,11 @@ from services.routing.classifier import classify, triage_view, warm_model
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.corrections import corrected_category, correction_for
 from services.routing.domain.priority import adjust_priority
-from services.routing.domain.route import Route
+from services.routing.domain.route import Route, assign, handled_in
 from services.routing.domain.status import WAITING, WAITING_ON_SUPPLIER, CaseStatus
 from services.routing.domain.triage_view import TriageView
 from services.routing.kb.articles import KnowledgeBase, answerable
-from services.routing.kb.domain import bot_refusal, decide_bot, reading_language
+from services.routing.kb.domain import bot_refusal, decide_bot
 from services.routing.sla.service import Desks, SlaClocks
 from services.routing.sla.store import StoredTimer
 from services.routing.store import COMMAND_RETRIES, RoutingStore
@@ -180,6 +180,7 @@ class Router:
         case, fresh = await self._load(envelope, moved.transferred_at)
         if case is None:
             return
+        category = None
         if case.triage is not None:
             queues = await self.store.catalogue(case.tenant_id)
             category = corrected_category(
@@ -201,7 +202,7 @@ class Router:
             await self.slots.release(case)
             if moved.to_assignee is not None:
                 await self.slots.hold(case.tenant_id, moved.to_assignee, case.id)
-        case.transfer(moved)
+        case.transfer(moved, category)
         await self._commit(case, envelope, fresh)
 
     async def ticket_resolved(self, envelope: Envelope[events.TicketResolved]) -> None:
@@ -275,10 +276,7 @@ class Router:
             )
             try:
                 if case.status is CaseStatus.OPEN and case.queue is not None:
-                    corrected = case.triage.model_copy(
-                        update={"category": category, "category_confidence": 1.0}
-                    )
-                    route = await self._reroute(case, corrected)
+                    route = await self._reroute(case, case.triage.corrected(category))
                     correction = correction.model_copy(update={"to_queue": route.queue.id})
                     await self.slots.reserve(case, route.assignment)
                     case.recategorise(category, route, by=by, now=self.clock.now())
@@ -347,25 +345,19 @@ class Router:
         case.know_managers(policy)
         queues = await self.store.catalogue(case.tenant_id)
         queue, rule = select_queue(
-            case.triage, priority, queues, appeal=appeal, threshold=policy.triage_threshold
+            case.triage,
+            priority,
+            queues,
+            appeal=appeal,
+            threshold=policy.triage_threshold,
+            last_queue=handled_in(case)[0],
         )
         if appeal is AppealLevel.SUPPORT_MANAGER and policy.support_manager:
             manager = policy.support_manager
             assignment = Assignment(manager, f"{manager}: the support manager reviews it")
         else:
-            traveller = case.traveller.id if case.traveller else None
-            assignment = choose_agent(
-                await self.store.agents_of(case.tenant_id),
-                tenant_id=case.tenant_id,
-                ticket_id=case.id,
-                queue=queue,
-                category=case.triage.category if case.triage else None,
-                language=reading_language(case.triage, case.traveller),
-                account_manager=policy.account_manager_for(traveller)
-                if rule is Rule.CATEGORY
-                else None,
-                mode=policy.assignment,
-            )
+            agents = await self.store.agents_of(case.tenant_id)
+            assignment = assign(agents, case, policy, queue, rule)
         route = Route(queue, rule, assignment, priority, note, bot_why)
         if self.clocks is None:
             return route

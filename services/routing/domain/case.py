@@ -54,6 +54,8 @@ class RoutingCase(Aggregate):
     proactive: bool = False
     queue: str | None = None
     assignee: str | None = None
+    last_assignee: str | None = None
+    """Who had the case when it was last resolved: a reopen goes back to them (``handled_in``)."""
     rule: Rule | None = None
     reason: str | None = None
     bot: BotAnswer | None = None
@@ -254,15 +256,16 @@ class RoutingCase(Aggregate):
     def recategorise(self, category: str, route: Route, *, by: str, now: datetime) -> None:
         """An agent set the category; the route was decided by it."""
         assert self.triage is not None
-        self.triage = self.triage.model_copy(
-            update={"category": category, "category_confidence": 1.0}
-        )
+        self.triage = self.triage.corrected(category)
         self.route(route, self.clock_started_at or now, now, why=f"re-categorised by {by}; ")
 
-    def transfer(self, transferred: events.TicketTransferred) -> None:
-        """An agent moved the ticket: keep the case file in step with intake."""
+    def transfer(self, transferred: events.TicketTransferred, category: str | None) -> None:
+        """An agent moved the ticket: keep the case file in step with intake. It takes the
+        ``category`` a move to another family implies, so the queue's agents qualify for it."""
         self.queue = transferred.to_queue
         self.assignee = transferred.to_assignee
+        if category is not None and self.triage is not None:
+            self.triage = self.triage.corrected(category)
 
     def resolve(self, resolved: events.TicketResolved) -> None:
         self.status = CaseStatus.RESOLVED
@@ -271,6 +274,7 @@ class RoutingCase(Aggregate):
         self.first_response_at = resolved.first_response_at
         self.resolved_at = resolved.resolved_at
         self.lifecycle_at = resolved.resolved_at
+        self.last_assignee = self.assignee or resolved.resolved_by
         self.assignee = None
         self._score()
         self._clocks_stopped(self.sla.resolved(resolved.first_response_at, resolved.resolved_at))

@@ -3,15 +3,19 @@ how it reads on the ticket's timeline. Pure."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from contracts import events
 from contracts.events import Priority
-from services.routing.assignment.domain.agents import Assignment
+from services.routing.assignment.domain.agents import Agent, Assignment, choose_agent
+from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import GENERAL_QUEUE, QueueDef, Rule
+from services.routing.domain.status import CaseStatus
 from services.routing.domain.triage_view import TriageView
+from services.routing.kb.domain import reading_language
 from services.routing.sla.domain import DEFAULT_SLA, SlaPolicy
 
 if TYPE_CHECKING:
@@ -48,6 +52,34 @@ class Route:
         if self.bot_why:
             parts.append(f"bot: {self.bot_why}")
         return "; ".join(parts)
+
+
+def handled_in(case: RoutingCase) -> tuple[str | None, str | None]:
+    """Where a reopen goes back to: the queue and agent that last had the resolved case (a
+    transfer's queue, not its category's); nothing for a bot answer."""
+    if case.status is not CaseStatus.RESOLVED:
+        return None, None
+    return case.queue, case.last_assignee
+
+
+def assign(
+    agents: Sequence[Agent], case: RoutingCase, policy: RoutingPolicy, queue: QueueDef, rule: Rule
+) -> Assignment:
+    """The agent for a case routed to ``queue`` by ``rule`` (``choose_agent``): a VIP's
+    account manager by category; a reopened case's last agent (``handled_in``)
+    when it went back to its last queue."""
+    traveller = case.traveller.id if case.traveller else None
+    return choose_agent(
+        agents,
+        tenant_id=case.tenant_id,
+        ticket_id=case.id,
+        queue=queue,
+        category=case.triage.category if case.triage else None,
+        language=reading_language(case.triage, case.traveller),
+        account_manager=policy.account_manager_for(traveller) if rule is Rule.CATEGORY else None,
+        mode=policy.assignment,
+        previous=handled_in(case)[1] if rule is Rule.REOPENED else None,
+    )
 
 
 def routed_event(case: RoutingCase, now: datetime) -> events.TicketRouted:

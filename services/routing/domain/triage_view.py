@@ -29,6 +29,10 @@ class TriageView(BaseModel):
     second_stage: bool = False
     """The e5 second stage read it too (category and sentiment): the first was unsure."""
 
+    def corrected(self, category: str) -> TriageView:
+        """The category a person set (or chose the family of, by a transfer)."""
+        return self.model_copy(update={"category": category, "category_confidence": 1.0})
+
     def probability(self, category: str) -> float:
         """The category's probability if it is among the top ones, else 0."""
         return next((c.confidence for c in self.top_categories if c.category == category), 0.0)

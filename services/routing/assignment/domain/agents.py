@@ -107,9 +107,14 @@ def choose_agent(
     language: str | None,
     account_manager: str | None = None,
     mode: AssignmentMode = AssignmentMode.LEAST_LOADED,
+    previous: str | None = None,
 ) -> Assignment:
     """The least-loaded (or, round robin, the longest-waiting) qualified agent of this
     tenant who is online with a free slot.
+
+    A reopened ticket goes back to ``previous``, the agent who last had it, when they are
+    online with a free slot (and an expert, for an expert-only queue): they know the case,
+    whatever their skills. Otherwise it is chosen as any other.
 
     Load is the share of capacity in use; ties go to the fewest tickets, then to
     whoever has waited longest since their last assignment. An agent who
@@ -121,6 +126,9 @@ def choose_agent(
     holder = next((a for a in own if a.holds(ticket_id)), None)
     if holder is not None:
         return Assignment(holder.agent_id, f"{holder.agent_id} already holds it", holder)
+    back, skipped = _back_to(own, previous, queue)
+    if back is not None:
+        return back
     if account_manager is not None:
         manager = next((a for a in own if a.agent_id == account_manager), None)
         why = "not registered" if manager is None else manager.unavailable()
@@ -129,9 +137,7 @@ def choose_agent(
         if manager is not None and why is None:
             note = f"{manager.agent_id}: the VIP's account manager"
             return Assignment(manager.agent_id, note, manager)
-        skipped = f"account manager {account_manager} {why}; "
-    else:
-        skipped = ""
+        skipped += f"account manager {account_manager} {why}; "
     refusals = {a.agent_id: a.unqualified(queue, category, language) for a in own}
     qualified = [a for a in own if refusals[a.agent_id] is None]
     if not qualified:
@@ -146,6 +152,21 @@ def choose_agent(
         f"({best.load}/{best.capacity})",
         best,
     )
+
+
+def _back_to(
+    agents: Sequence[Agent], previous: str | None, queue: QueueDef
+) -> tuple[Assignment | None, str]:
+    """The agent who last had a reopened ticket, if they may take it now, else why not."""
+    if previous is None:
+        return None, ""
+    agent = next((a for a in agents if a.agent_id == previous), None)
+    why = "not registered" if agent is None else agent.unavailable()
+    if agent is not None and why is None and queue.expert_only and not agent.expert:
+        why = "not an expert"
+    if agent is None or why is not None:
+        return None, f"last agent {previous} {why}; "
+    return Assignment(agent.agent_id, f"{agent.agent_id}: back to the agent who had it", agent), ""
 
 
 def pick_agent(able: Sequence[Agent], mode: AssignmentMode) -> Agent:

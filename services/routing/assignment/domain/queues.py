@@ -85,6 +85,9 @@ class Rule(StrEnum):
     """A waiting case pushed to an agent who freed capacity (``assignment.dispatch``)."""
     TAKEN_OVER = "taken-over"
     """A bot-answered case an agent answered: theirs, in its family queue (``takeover``)."""
+    REOPENED = "reopened"
+    """A reopened ticket back in the queue that last handled it (wherever a transfer put it),
+    with its last agent when they are free to take it."""
 
 
 def select_queue(
@@ -94,8 +97,11 @@ def select_queue(
     *,
     appeal: AppealLevel | None = None,
     threshold: float = DEFAULT_TRIAGE_THRESHOLD,
+    last_queue: str | None = None,
 ) -> tuple[QueueDef, Rule]:
-    """Appeals and critical cases to the expert desk; otherwise the category's family queue.
+    """Appeals and critical cases to the expert desk; a reopened ticket back to
+    ``last_queue``, the queue that last handled it (if the tenant still has it); otherwise
+    the category's family queue.
 
     A complaint goes to the complaints queue (experts only); a case whose category the
     classifier is less sure of than the tenant's ``threshold`` goes to the triage queue
@@ -105,6 +111,8 @@ def select_queue(
         return queues[EXPERT_QUEUE], Rule.APPEAL
     if priority is Priority.CRITICAL:
         return queues[EXPERT_QUEUE], Rule.CRITICAL
+    if last_queue is not None and last_queue in queues:
+        return queues[last_queue], Rule.REOPENED
     if triage is None:
         return queues[TRIAGE_QUEUE], Rule.LOW_CONFIDENCE
     if triage.category != COMPLAINT and triage.category_confidence < threshold:
