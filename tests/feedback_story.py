@@ -27,6 +27,8 @@ from tests.factories import T0
 FLIGHT = BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501")
 HOTEL = BookingReference(kind=ReferenceKind.HOTEL_CONFIRMATION, value="HB12345")
 PNR = BookingReference(kind=ReferenceKind.PNR, value="ABC123")
+A_PNR = BookingReference(kind=ReferenceKind.PNR, value="XKQ7PZ")
+"""A's booking on CA1501: E, A's assistant, writes about it too."""
 FR, NR, RES = SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE, SlaClock.RESOLUTION
 HIGH, CRITICAL, EXPERT = Priority.HIGH, Priority.CRITICAL, EscalationLevel.EXPERT_TEAM
 START, END = T0, T0 + timedelta(days=1)
@@ -302,7 +304,7 @@ def a_day_at_the_desk(tenant: str = "acme", prefix: str = "m") -> Desk:
     desk = Desk(tenant, prefix)
     a, b, d = traveller("A"), traveller("B", "zh-Hans"), traveller("D", "ja")
     # A: answered in 10 min, resolved in an hour, rated 5 / NPS 10: first-contact resolution.
-    desk.opened("TA", 0, a, references=(FLIGHT,))
+    desk.opened("TA", 0, a, references=(FLIGHT, A_PNR))
     desk.routed("TA", 1, category="flight_disruption")
     desk.replied("TA", 10)
     desk.resolved("TA", 60, first=10)
@@ -355,8 +357,8 @@ def a_day_at_the_desk(tenant: str = "acme", prefix: str = "m") -> Desk:
     desk.routed("TD", 421, category="baggage", priority=Priority.HIGH)
     desk.clock_stopped("TD", FR, 360, 361, target=30, category="baggage")
     desk.breached("TD", NR, 451, previous=HIGH, priority=CRITICAL, category="baggage")
-    # E: someone else writes about A's flight (a repeat by booking); merged into A.
-    desk.opened("TE", 480, traveller("E"), references=(FLIGHT,))
+    # E, A's assistant, writes about A's booking (its PNR: a repeat by booking); merged into A.
+    desk.opened("TE", 480, traveller("E"), references=(FLIGHT, A_PNR))
     desk.merged("TE", "TA", 510)
     desk.clock_stopped("TE", FR, 480, 510, target=20)  # a merged duplicate's clock: not counted
     # F: nobody answers within 30 minutes: escalated to a senior agent, then the experts; open.

@@ -14,10 +14,21 @@ from contracts.envelope import Envelope
 from contracts.events import BookingReference, Channel, Priority, ReferenceKind, TicketStatusChanged
 from services.feedback.domain.facts import TicketFacts, day_key, hour_key, week_key
 from services.feedback.domain.metrics import compute_metrics
-from services.feedback.domain.repeat_contacts import repeat_flags
+from services.feedback.domain.repeat_contacts import booking_keys, repeat_flags
 from services.feedback.domain.trends import category_trends
 from tests.factories import T0
-from tests.feedback_story import END, EXPECTED, NOW, START, Desk, a_day_at_the_desk, traveller
+from tests.feedback_story import (
+    END,
+    EXPECTED,
+    FLIGHT,
+    HOTEL,
+    NOW,
+    PNR,
+    START,
+    Desk,
+    a_day_at_the_desk,
+    traveller,
+)
 
 
 def fold(envelopes: Iterable[Envelope[Any]]) -> dict[str, TicketFacts]:
@@ -192,13 +203,28 @@ def test_nps_is_promoters_minus_detractors() -> None:
 def test_repeat_contacts_match_traveller_or_booking_within_72_hours() -> None:
     hour = timedelta(hours=1)
     contacts = [
-        (T0, "a", ["CA1501"]),
+        (T0, "a", ["XKQ7PZ"]),
         (T0 + 1 * hour, "b", []),
-        (T0 + 2 * hour, "c", ["CA1501"]),  # same booking, other traveller
+        (T0 + 2 * hour, "c", ["XKQ7PZ"]),  # same booking (its PNR), other traveller: a booker
         (T0 + 80 * hour, "b", []),  # same traveller, but 79 h later
         (T0 + 81 * hour, "b", []),  # and again an hour later
     ]
     assert repeat_flags(contacts) == [False, False, True, False, True]
+
+
+def test_travellers_on_the_same_flight_are_not_repeat_contacts() -> None:
+    """A cancelled flight: fifteen travellers on CA1501 write in; one of them writes twice."""
+    desk = Desk()
+    for n in range(15):
+        desk.opened(f"T{n}", n, traveller(f"P{n}"), references=(FLIGHT,))
+    desk.opened("T15", 30, traveller("P3"), Channel.PHONE, references=(FLIGHT,))
+    train = BookingReference(kind=ReferenceKind.TRAIN, value="G1234")
+    desk.opened("T16", 40, traveller("Q"), references=(train,))
+    desk.opened("T17", 41, traveller("R"), references=(train,))  # a train number is shared too
+    metrics = metrics_of(desk)
+
+    assert (metrics.contacts, metrics.repeat_contacts) == (18, 1)
+    assert booking_keys([FLIGHT, PNR, HOTEL]) == ["ABC123", "HB12345"]
 
 
 def test_category_trends_compare_with_the_previous_period() -> None:

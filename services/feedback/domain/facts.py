@@ -22,6 +22,7 @@ from contracts.events import BookingReference, Channel, Priority, Traveller
 from contracts.languages import supported_language
 from runtime.aggregate import Aggregate
 from runtime.clock import epoch_ms
+from services.feedback.domain.repeat_contacts import booking_keys
 from services.feedback.domain.sla import BreachFact, ClockFact, merge_breach, merge_clock
 from services.feedback.domain.surveys import resolution_of_survey
 
@@ -101,6 +102,9 @@ class TicketFacts(Aggregate):
     channel: Channel | None = None
     language: str | None = None
     references: list[str] = Field(default_factory=list)
+    booking_references: list[str] = Field(default_factory=list)
+    """The references that name one booking (``repeat_contacts.booking_keys``): what makes
+    another traveller's contact a repeat. Facts written before it have none (traveller only)."""
     supplier: str | None = None
     category: str | None = None
     category_hint: str | None = None
@@ -232,6 +236,7 @@ class TicketFacts(Aggregate):
             or self.language
         )
         self.references = sorted({r.value for r in event.references})
+        self.booking_references = booking_keys(event.references)
         self.supplier = supplier_of(event.references)
         self.category_hint = event.category_hint
         self.opened_priority = event.priority

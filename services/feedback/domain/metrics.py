@@ -313,7 +313,10 @@ def _add_contacts(
     ]
     contacts.sort(key=lambda c: (c[0], c[1], c[3].channel))
     flags = repeat_flags(
-        [(at, f.traveller.id if f.traveller else f.id, f.references) for at, _, f, _ in contacts]
+        [
+            (at, f.traveller.id if f.traveller else f.id, f.booking_references)
+            for at, _, f, _ in contacts
+        ]
     )
     for (at, _, fact, contact), repeat in zip(contacts, flags, strict=True):
         if start <= at < end:

@@ -1,11 +1,23 @@
-"""A repeat contact: the same traveller, or a shared booking, again within 72 hours."""
+"""A repeat contact: the same traveller, or the same booking, again within 72 hours."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+from contracts.events import BookingReference, ReferenceKind
+
 REPEAT_WINDOW = timedelta(hours=72)
+BOOKING_KINDS = frozenset(
+    {ReferenceKind.PNR, ReferenceKind.ORDER, ReferenceKind.HOTEL_CONFIRMATION}
+)
+"""References that name one booking. A flight or train number does not: every traveller on
+CA1501 shares it, and in a cancelled-flight incident nearly all of them write in."""
+
+
+def booking_keys(references: Iterable[BookingReference]) -> list[str]:
+    """The references of a contact that name a booking (``BOOKING_KINDS``), sorted."""
+    return sorted({r.value for r in references if r.kind in BOOKING_KINDS})
 
 
 def repeat_flags(
@@ -13,8 +25,9 @@ def repeat_flags(
 ) -> list[bool]:
     """For each (time, traveller, booking references) in time order: a repeat contact?
 
-    A contact repeats one by the same traveller, or about a shared booking,
-    within ``window`` before it — whatever the channel or ticket.
+    A contact repeats one by the same traveller, or about the same booking (a PNR, an
+    order, a hotel confirmation: ``booking_keys``, never a flight number), within
+    ``window`` before it — whatever the channel or ticket.
     """
     last_by_key: dict[str, datetime] = {}
     flags: list[bool] = []
