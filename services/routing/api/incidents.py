@@ -100,7 +100,11 @@ async def get_incident(incident_id: str, scope: StaffScope, care: CareDep) -> In
     return view
 
 
-@router.post("/incidents/{incident_id}/close", response_model=IncidentView)
+@router.post(
+    "/incidents/{incident_id}/close",
+    response_model=IncidentView,
+    responses={404: {"description": "No such incident in your tenant."}},
+)
 async def close_incident(
     incident_id: str,
     scope: ManagerScope,
@@ -111,11 +115,14 @@ async def close_incident(
     """Close this tenant's incident (managers): later contacts are no longer clustered."""
 
     async def produce() -> Answer:
-        closed = await care.store.incidents.change(
-            scope.tenant,
-            TenantIncident.key(incident_id, scope.tenant),
-            lambda incident: incident.close(scope.actor, care.clock.now()),
-        )
+        try:
+            closed = await care.store.incidents.change(
+                scope.tenant,
+                TenantIncident.key(incident_id, scope.tenant),
+                lambda incident: incident.close(scope.actor, care.clock.now()),
+            )
+        except NotFound as exc:  # by the id the caller used, not the tenant's storage key
+            raise NotFound(incident_id) from exc
         return 200, incident_view(closed).model_dump(mode="json")
 
     request = fingerprint("close-incident", incident_id)
