@@ -27,6 +27,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
         events.SlaBreached,
         events.ProactiveContactRequested,
         events.IncidentLinked,
+        events.IncidentResolved,
     ),
     "routing": (
         events.TicketOpened,
@@ -106,6 +107,7 @@ PUBLICATIONS: dict[str, tuple[type[Event], ...]] = {
         events.IncidentUpdated,
         events.ProactiveContactRequested,
         events.IncidentLinked,
+        events.IncidentResolved,
     ),
     "notify": (events.NotificationDelivered, events.NotificationFailed),
     "feedback": (

@@ -122,3 +122,17 @@ class IncidentLinked(Event):
     ticket_id: str
     reference: str
     linked_at: datetime
+
+
+class IncidentResolved(Event):
+    """A tenant's desk closed its incident resolving the tickets linked to it (the problem
+    ticket of a help desk): intake resolves each one still open with ``message``, which
+    the traveller hears once, on their channel, like any resolution. Once per incident."""
+
+    schema_name: ClassVar[str] = "incident.resolved"
+
+    incident_id: str
+    resolution_code: str = Field(description="Recorded on every ticket it resolves.")
+    message: str = Field(description="What each traveller is told (the resolution's text).")
+    resolved_by: str
+    resolved_at: datetime

@@ -5,10 +5,14 @@
 - ``incident.linked`` (routing) marks a traveller's own ticket as part of an incident.
 - ``POST /v1/incidents/{id}/reply`` answers every open ticket of the incident in
   the agent's tenant at once: one ``ticket.replied`` per ticket.
+- ``incident.resolved`` (routing: a manager closed the incident resolving its tickets)
+  resolves every ticket of it still open in that tenant: one ``ticket.resolved`` each,
+  which notify tells the traveller like any resolution.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict
@@ -30,6 +34,8 @@ from services.intake.store import TICKETS
 
 MAX_LINKED = 5_000
 """Tickets one bulk reply may reach (a full wide-body flight, twice over)."""
+RESOLVE_CONCURRENCY = 16
+"""Tickets one incident's resolution writes at once (like routing's fan-out)."""
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
@@ -69,6 +75,21 @@ class IncidentDesk:
         await self.tickets.apply(
             envelope, envelope.payload.ticket_id, lambda t: t.link_incident(envelope.payload)
         )
+
+    async def incident_resolved(self, envelope: Envelope[events.IncidentResolved]) -> None:
+        """Resolve every ticket of the incident still open in its tenant, each once: a
+        redelivery finds the ones done marked with this message and leaves them."""
+        resolved, now = envelope.payload, self.intake.clock.now()
+        tickets = await self.linked(envelope.tenant_id, resolved.incident_id)
+        gate = asyncio.Semaphore(RESOLVE_CONCURRENCY)
+
+        async def resolve(ticket_id: str) -> None:
+            async with gate:
+                await self.tickets.apply(
+                    envelope, ticket_id, lambda t: t.resolve_with_incident(resolved, now=now)
+                )
+
+        await asyncio.gather(*(resolve(t.id) for t in tickets if t.status in ANSWERABLE))
 
     async def linked(self, tenant_id: str, incident_id: str) -> list[Ticket]:
         cursor = (

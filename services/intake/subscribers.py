@@ -93,6 +93,10 @@ async def incident_linked(envelope: Envelope[events.IncidentLinked], desk: DeskD
     await desk.incident_linked(envelope)
 
 
+async def incident_resolved(envelope: Envelope[events.IncidentResolved], desk: DeskDep) -> None:
+    await desk.incident_resolved(envelope)
+
+
 def register(bus: Bus, intake: Intake) -> None:
     """Subscribe intake to contacts and to what other services do to tickets.
 
@@ -115,7 +119,9 @@ def register(bus: Bus, intake: Intake) -> None:
 
 
 def register_incidents(bus: Bus, desk: IncidentDesk) -> None:
-    """Subscribe intake to routing's proactive care: proactive contacts and incident links."""
+    """Subscribe intake to routing's proactive care: proactive contacts, incident links and
+    incidents closed resolving their tickets."""
     bus.broker.context.set_global("incident_desk", desk)
     bus.subscriber(events.ProactiveContactRequested)(proactive_contact)
     bus.subscriber(events.IncidentLinked)(incident_linked)
+    bus.subscriber(events.IncidentResolved)(incident_resolved)

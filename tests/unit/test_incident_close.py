@@ -15,7 +15,7 @@ from runtime.idempotency import IdempotentRequests
 from runtime.signing import Signer
 from runtime.web import install_error_handlers
 from services.routing.api import incidents
-from tests.unit.test_supplier_care import Care
+from tests.unit.test_supplier_care import Care, body, run_disruption
 
 SIGNER = Signer("routing-incident-close-test-secret-0123")
 
@@ -50,3 +50,78 @@ async def test_closing_an_unknown_incident_is_a_404_naming_the_id_the_caller_use
     assert "INC-NOPE" in answer.json()["detail"]
     assert "@" not in answer.text
     assert "acme" not in answer.text
+
+
+async def opened_incident(care: Care, tenant: str = "acme") -> str:
+    """A cancellation of CA1501 with one of ``tenant``'s travellers on it: its incident id."""
+    await care.book(tenant, 1)
+    await run_disruption(care, body(kind="flight_cancelled"))
+    [incident] = await care.care.store.incidents_of(tenant, 10)
+    return incident.incident_id
+
+
+async def test_closing_with_resolve_linked_asks_intake_once_to_resolve_the_tenants_tickets(
+    desk: tuple[Care, httpx.AsyncClient],
+) -> None:
+    care, http = desk
+    incident_id = await opened_incident(care)
+    await care.book("globex", 1)  # the same disruption's other tenant is not closed
+    url, manager = f"/v1/incidents/{incident_id}/close", manager_of("acme")
+    close = {"resolve_linked": True, "message": "CA1501 flies again at 14:30."}
+
+    first = await http.post(url, json=close, headers={**manager, "Idempotency-Key": "k-1"})
+    retried = await http.post(url, json=close, headers={**manager, "Idempotency-Key": "k-1"})
+    again = await http.post(url, json=close, headers=manager)
+
+    assert (first.status_code, retried.status_code, again.status_code) == (200, 200, 200)
+    assert first.json() == retried.json()
+    assert first.json()["resolution_message"] == "CA1501 flies again at 14:30."
+    [resolved] = care.published("incident.resolved")
+    assert resolved.tenant_id == "acme"
+    assert (resolved.payload.incident_id, resolved.payload.resolved_by) == (incident_id, "mgr-1")
+    assert resolved.payload.resolution_code == "incident_resolved"
+
+
+async def test_an_incident_closed_without_resolving_may_be_closed_again_resolving(
+    desk: tuple[Care, httpx.AsyncClient],
+) -> None:
+    care, http = desk
+    incident_id = await opened_incident(care)
+    url, manager = f"/v1/incidents/{incident_id}/close", manager_of("acme")
+
+    plain = await http.post(url, headers=manager)
+    assert plain.json()["resolution_message"] is None
+    assert care.published("incident.resolved") == []
+    resolving = await http.post(
+        url,
+        json={"resolve_linked": True, "message": "Done.", "resolution_code": "rebooked"},
+        headers=manager,
+    )
+
+    assert resolving.status_code == 200, resolving.text
+    assert resolving.json()["closed_at"] == plain.json()["closed_at"]
+    assert [r.payload.resolution_code for r in care.published("incident.resolved")] == ["rebooked"]
+
+
+@pytest.mark.parametrize(
+    "close",
+    [
+        {"resolve_linked": True},
+        {"message": "Sent to nobody?"},
+        {"resolve_linked": True, "message": "   "},
+    ],
+)
+async def test_a_resolution_without_its_message_or_a_message_without_it_is_a_422(
+    desk: tuple[Care, httpx.AsyncClient], close: dict[str, object]
+) -> None:
+    care, http = desk
+    incident_id = await opened_incident(care)
+
+    answer = await http.post(
+        f"/v1/incidents/{incident_id}/close", json=close, headers=manager_of("acme")
+    )
+
+    assert answer.status_code == 422, answer.text
+    [incident] = await care.care.store.incidents_of("acme", 10)
+    assert incident.closed_at is None
+    assert care.published("incident.resolved") == []

@@ -8,13 +8,12 @@ import pytest
 
 from contracts import events
 from contracts.events import Channel, NextStep, Priority, Traveller
+from services.routing.care.domain.clustering import Candidate, choose_incident
 from services.routing.care.domain.incidents import (
     AffectedTraveller,
-    Candidate,
     Disruption,
     Snapshot,
     TenantIncident,
-    choose_incident,
     incident_id_for,
     material_change,
     proactive_priority,

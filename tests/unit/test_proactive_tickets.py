@@ -9,6 +9,7 @@ import pytest
 from faststream.rabbit import TestRabbitBroker
 
 from contracts import events
+from contracts.envelope import Envelope
 from contracts.events import Channel, NextStep, Priority, ReferenceKind, Traveller
 from runtime.clock import FakeClock
 from runtime.signing import Signer
@@ -139,3 +140,62 @@ def test_a_proactive_ticket_is_not_told_its_routing_again() -> None:
     )
     notices = notices_for(routed, "acme", Directory())
     assert [n.role for n in notices] == [Role.AGENT]
+
+
+def incident_resolved(by: str = "mgr-1") -> events.IncidentResolved:
+    return events.IncidentResolved(
+        incident_id="INC-1",
+        resolution_code="incident_resolved",
+        message="CA1501 flies again at 14:30.",
+        resolved_by=by,
+        resolved_at=T0,
+    )
+
+
+async def test_an_incident_closed_resolving_resolves_each_open_ticket_of_its_tenant_once() -> None:
+    desk = Desk()
+    proactive = await desk.desk.proactive_contact(envelope(request()))
+    done = await desk.desk.proactive_contact(envelope(request(traveller=Traveller(id="trav-8"))))
+    own, _ = await desk.intake.receive_contact("acme", contact(channel_message_id="app-1"))
+    linked = events.IncidentLinked(
+        incident_id="INC-1", ticket_id=own.id, reference="CA1501", linked_at=T0
+    )
+    await desk.desk.incident_linked(envelope(linked))
+    elsewhere = await desk.desk.proactive_contact(envelope(request(), tenant="globex"))
+    await desk.intake.act(
+        "acme", done.id, lambda t: t.resolve(code="rebooked", message="ok", agent="a", now=T0)
+    )
+    already = len(desk.sent("ticket.resolved"))
+    bus = make_bus("intake")
+    register_incident_subscribers(bus, desk.desk)
+    async with TestRabbitBroker(bus.broker) as broker:
+        for _ in range(2):  # a redelivery
+            await broker.publish(
+                envelope(incident_resolved(), message_id="close-1").model_dump_json().encode(),
+                exchange=bus.events_exchange,
+                routing_key="incident.resolved",
+            )
+
+    async def status(tenant: str, ticket_id: str) -> tuple[TicketStatus, str | None]:
+        ticket = await desk.repo.get(tenant, ticket_id)
+        assert ticket is not None
+        return ticket.status, ticket.resolution_code
+
+    resolved = (TicketStatus.RESOLVED, "incident_resolved")
+    assert await status("acme", proactive.id) == resolved
+    assert await status("acme", own.id) == resolved
+    assert await status("acme", done.id) == (TicketStatus.RESOLVED, "rebooked")
+    assert await status("globex", elsewhere.id) == (TicketStatus.ACKNOWLEDGED, None)
+    told = [
+        Envelope[events.TicketResolved].model_validate_json(m.body).payload
+        for m in {m.message_id: m for m in desk.outbox.messages}.values()
+        if m.routing_key == "ticket.resolved"
+    ]
+    assert len(told) == already + 2
+    mine = next(t for t in told if t.ticket_id == proactive.id)
+    assert (mine.message, mine.resolved_by, mine.traveller.language) == (
+        "CA1501 flies again at 14:30.",
+        "mgr-1",
+        "ja",
+    )
+    assert mine.channel is Channel.IN_APP

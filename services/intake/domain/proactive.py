@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from contracts import events
 from contracts.events import BookingReference, ReferenceKind
 from services.intake.domain.identity import answered_where_they_wrote, ticket_id_for
-from services.intake.domain.status import TicketStatus
+from services.intake.domain.status import TRANSITIONS, TicketStatus
 
 if TYPE_CHECKING:
     from services.intake.domain.ticket import Ticket
@@ -102,6 +102,27 @@ def link_incident(ticket: Ticket, linked: events.IncidentLinked) -> None:
         "routing",
         f"Linked to incident {linked.incident_id} ({linked.reference})",
         service="routing",
+    )
+
+
+def resolve_with_incident(
+    ticket: Ticket, resolved: events.IncidentResolved, *, now: datetime
+) -> None:
+    """The desk closed the incident resolving its tickets: this one too, if it is still open
+    (one already resolved or closed is left alone, so nobody hears twice)."""
+    if TicketStatus.RESOLVED not in TRANSITIONS[ticket.status]:
+        return
+    ticket._log(
+        now,
+        "incident_resolved",
+        resolved.resolved_by,
+        f"Incident {resolved.incident_id} closed, resolving its tickets",
+    )
+    ticket.resolve(
+        code=resolved.resolution_code,
+        message=resolved.message,
+        agent=resolved.resolved_by,
+        now=now,
     )
 
 

@@ -327,6 +327,9 @@ class Ticket(TicketRecord):
     def link_incident(self, linked: events.IncidentLinked) -> None:
         proactive.link_incident(self, linked)
 
+    def resolve_with_incident(self, resolved: events.IncidentResolved, *, now: datetime) -> None:
+        proactive.resolve_with_incident(self, resolved, now=now)
+
     def apply_routing(self, routed: events.TicketRouted) -> None:
         reactions.apply_routing(self, routed)
 

@@ -8,15 +8,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from contracts.events import NextStep, Priority
+from contracts.text import free_text, one_line
 from runtime.auth import ManagerScope, StaffScope
 from runtime.errors import StrictJsonRoute
 from runtime.idempotency import Answer, IdempotencyDep, IdempotencyKey, fingerprint, of_staff, once
 from runtime.store import NotFound
 from services.routing.api.deps import CareDep
-from services.routing.care.domain.incidents import TenantIncident
+from services.routing.care.domain.incidents import Resolution, TenantIncident
 
 router = APIRouter(prefix="/v1", tags=["incidents"], route_class=StrictJsonRoute)
 
@@ -46,7 +47,39 @@ class IncidentView(BaseModel):
     updated_at: datetime
     closed_at: datetime | None
     closed_by: str | None
+    resolution_message: str | None = Field(
+        default=None, description="Closed resolving its linked tickets: what travellers were told."
+    )
     travellers: list[AffectedView] | None = None
+
+
+class CloseIn(BaseModel):
+    """Optional: without a body, closing only stops clustering."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    resolve_linked: StrictBool = Field(
+        default=False,
+        description="Also resolve every ticket of the incident still open in your tenant "
+        "(proactive and clustered), each traveller told `message` on their channel, once.",
+    )
+    message: Annotated[str, free_text(min_length=1, max_length=5_000)] | None = Field(
+        default=None, examples=["CA1501 flies again: your new booking is CA1503 at 14:30."]
+    )
+    resolution_code: Annotated[str, one_line(min_length=1, max_length=64)] = "incident_resolved"
+
+    @model_validator(mode="after")
+    def _message_with_resolution(self) -> CloseIn:
+        if self.resolve_linked and self.message is None:
+            raise ValueError("resolve_linked needs the message travellers are told")
+        if self.message is not None and not self.resolve_linked:
+            raise ValueError("a message is sent only when resolving: set resolve_linked")
+        return self
+
+    def resolution(self) -> Resolution | None:
+        if not self.resolve_linked or self.message is None:
+            return None
+        return Resolution(code=self.resolution_code, message=self.message)
 
 
 def incident_view(incident: TenantIncident) -> IncidentView:
@@ -66,6 +99,7 @@ def incident_view(incident: TenantIncident) -> IncidentView:
         updated_at=incident.updated_at,
         closed_at=incident.closed_at,
         closed_by=incident.closed_by,
+        resolution_message=incident.resolution.message if incident.resolution else None,
     )
 
 
@@ -110,20 +144,27 @@ async def close_incident(
     scope: ManagerScope,
     care: CareDep,
     idempotency: IdempotencyDep,
+    body: CloseIn | None = None,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Close this tenant's incident (managers): later contacts are no longer clustered."""
+    """Close this tenant's incident (managers): later contacts are no longer clustered.
+
+    With ``resolve_linked`` and a ``message``, every ticket of it still open in this
+    tenant is resolved too (by intake, within seconds), each traveller told the message
+    once, on their channel; tickets already resolved or closed are left as they are.
+    """
+    resolve = body.resolution() if body else None
 
     async def produce() -> Answer:
         try:
             closed = await care.store.incidents.change(
                 scope.tenant,
                 TenantIncident.key(incident_id, scope.tenant),
-                lambda incident: incident.close(scope.actor, care.clock.now()),
+                lambda incident: incident.close(scope.actor, care.clock.now(), resolve),
             )
         except NotFound as exc:  # by the id the caller used, not the tenant's storage key
             raise NotFound(incident_id) from exc
         return 200, incident_view(closed).model_dump(mode="json")
 
-    request = fingerprint("close-incident", incident_id)
+    request = fingerprint("close-incident", incident_id, (body or CloseIn()).model_dump_json())
     return await once(idempotency, of_staff(scope), key, request, produce)

@@ -31,12 +31,11 @@ from runtime.clock import Clock
 from runtime.errors import parse_body, validation_detail
 from runtime.store import AlreadyExists, Repository
 from services.routing.care.domain.care_keys import disruption_entries, trip_entries
+from services.routing.care.domain.clustering import Candidate, choose_incident
 from services.routing.care.domain.incidents import (
     AffectedTraveller,
-    Candidate,
     Disruption,
     TenantIncident,
-    choose_incident,
     over,
 )
 from services.routing.care.domain.suppliers import (

@@ -218,6 +218,15 @@ def over(service_date: date, now: datetime) -> bool:
     return epoch_ms(now) > open_until_ms(service_date)
 
 
+class Resolution(BaseModel):
+    """What closing an incident told the travellers whose tickets it resolved."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    message: str
+
+
 class TenantIncident(Aggregate):
     """One tenant's view of a disruption: same incident id, only its own travellers."""
 
@@ -237,6 +246,8 @@ class TenantIncident(Aggregate):
     open_until_ms: int = 0
     closed_at: datetime | None = None
     closed_by: str | None = None
+    resolution: Resolution | None = None
+    """How the desk resolved the tickets linked to it, when it did (once)."""
 
     @staticmethod
     def key(incident_id: str, tenant_id: str) -> str:
@@ -299,12 +310,29 @@ class TenantIncident(Aggregate):
         )
         return True
 
-    def close(self, by: str, now: datetime) -> None:
-        """The tenant's desk is done with it: new contacts are no longer clustered here."""
-        if self.closed_at is not None:
+    def close(self, by: str, now: datetime, resolve: Resolution | None = None) -> None:
+        """The tenant's desk is done with it: new contacts are no longer clustered here.
+
+        ``resolve``: also resolve every ticket linked to it still open (intake does,
+        on ``incident.resolved``), each traveller told ``resolve.message``. Once per
+        incident: closing again, with or without it, changes nothing; an incident
+        closed without it may be closed again with it.
+        """
+        if self.closed_at is None:
+            self.closed_at, self.closed_by, self.updated_at = now, by, now
+            self._updated(False, now)
+        if resolve is None or self.resolution is not None:
             return
-        self.closed_at, self.closed_by, self.updated_at = now, by, now
-        self._updated(False, now)
+        self.resolution, self.updated_at = resolve, now
+        self.raise_event(
+            events.IncidentResolved(
+                incident_id=self.incident_id,
+                resolution_code=resolve.code,
+                message=resolve.message,
+                resolved_by=by,
+                resolved_at=now,
+            )
+        )
 
     def _updated(self, material: bool, now: datetime) -> None:
         self.raise_event(
@@ -363,34 +391,3 @@ class AffectedTraveller(Aggregate):
                 requested_at=now,
             )
         )
-
-
-class Candidate(BaseModel):
-    """An open disruption a contact might be about."""
-
-    model_config = ConfigDict(frozen=True)
-
-    incident_id: str
-    key: str
-    reference: str
-    service_date: IsoDate
-
-
-CLUSTER_DAYS = 2
-
-
-def choose_incident(
-    candidates: list[Candidate], traveller_keys: set[str], today: date
-) -> Candidate | None:
-    """The incident a contact naming these references belongs to.
-
-    The traveller's own booking on that flight/train decides first; otherwise
-    the disruption whose date is nearest today, within two days.
-    """
-    own = [c for c in candidates if c.key in traveller_keys]
-    if own:
-        return min(own, key=lambda c: abs((c.service_date - today).days))
-    near = [c for c in candidates if abs((c.service_date - today).days) <= CLUSTER_DAYS]
-    return min(
-        near, key=lambda c: (abs((c.service_date - today).days), c.incident_id), default=None
-    )
