@@ -86,6 +86,12 @@ class ProactiveContactRequested(Event):
     reference: str
     service_date: date
     departs_at: datetime = Field(description="Start of the affected segment (itinerary).")
+    departs_utc_offset_min: int | None = Field(
+        default=None,
+        ge=-18 * 60,
+        le=18 * 60,
+        description="The offset the booking gave the segment's start (its local time).",
+    )
     priority: Priority = Field(description="critical when the segment starts within 6 h.")
     next_step: NextStep
     details: dict[str, str] = Field(default_factory=dict)
@@ -107,6 +113,13 @@ class DisruptionNotice(Event):
     reference: str
     service_date: date
     departs_at: datetime
+    departs_utc_offset_min: int | None = Field(
+        default=None,
+        ge=-18 * 60,
+        le=18 * 60,
+        description="The segment's local offset: times the partner sent without one are shown "
+        "in it.",
+    )
     next_step: NextStep
     details: dict[str, str] = Field(default_factory=dict)
     tracking_url: str

@@ -143,6 +143,7 @@ def tell_disruption(
             reference=request.reference,
             service_date=request.service_date,
             departs_at=request.departs_at,
+            departs_utc_offset_min=request.departs_utc_offset_min,
             next_step=request.next_step,
             details=request.details,
             tracking_url=tracking_url,

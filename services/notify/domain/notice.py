@@ -29,15 +29,15 @@ class Notice:
 
     @property
     def language(self) -> str:
-        """Their preference, else the language of the contact, else English."""
-        for tag in (
-            self.recipient.language,
-            self.detected_language,
-            self.recipient.detected_language,
-        ):
-            if language := supported_language(tag):
-                return language
-        return FALLBACK_LANGUAGE
+        return language_of(self.recipient, self.detected_language)
+
+
+def language_of(recipient: Traveller, detected_language: str | None = None) -> str:
+    """Their preference, else the language of the contact, else English."""
+    for tag in (recipient.language, detected_language, recipient.detected_language):
+        if language := supported_language(tag):
+            return language
+    return FALLBACK_LANGUAGE
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,12 @@ escalations (``routed_notices``) and of SLA warnings and breaches (``sla_notices
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+
 from contracts import events
 from contracts.envelope import Event
-from services.notify.domain.notice import Notice, traveller_name, when
+from services.notify.domain.local_time import local_text, partner_time
+from services.notify.domain.notice import Notice, language_of, traveller_name
 from services.notify.domain.recipients import Directory, Role
 from services.notify.domain.routed_notices import routed_notices, transferred_notices
 from services.notify.domain.sla_notices import sla_breached_notices, sla_warning_notices
@@ -141,16 +144,21 @@ def _appeal_resolved(event: events.AppealResolved) -> list[Notice]:
 
 
 def _disruption(event: events.DisruptionNotice) -> list[Notice]:
+    """Times in the place's own offset and the traveller's language (``local_time``)."""
+    language, offset = language_of(event.traveller), event.departs_utc_offset_min
+    departs = event.departs_at.astimezone(timezone(timedelta(minutes=offset or 0)))
     values = {
         "ticket_id": event.ticket_id,
         "name": event.traveller.name or "",
         "kind": event.kind,
         "reference": event.reference,
         "service_date": event.service_date.isoformat(),
-        "departs": when(event.departs_at),
+        "departs": local_text(departs, language),
         "delay": event.details.get("delay_minutes", ""),
         "gate": event.details.get("gate", ""),
-        "new_departure": event.details.get("new_departure", ""),
+        "terminal": event.details.get("terminal", ""),
+        "diverted_to": event.details.get("diverted_to", ""),
+        "new_departure": partner_time(event.details.get("new_departure", ""), language, offset),
         "next_step": event.next_step.value,
         "link": event.tracking_url,
     }

@@ -333,6 +333,7 @@ class ProactiveCare:
                 channel=trip.channel,
                 reference=revised.reference,
                 departs_at=seg.starts_at,
+                departs_utc_offset_min=seg.utc_offset_min,
             )
 
         await self.store.affected.upsert(

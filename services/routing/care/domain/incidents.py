@@ -358,6 +358,7 @@ class AffectedTraveller(Aggregate):
     channel: Channel
     reference: str
     departs_at: datetime
+    departs_utc_offset_min: int | None = None
     notified_revision: int = 0
     priority: Priority = Priority.HIGH
 
@@ -384,6 +385,7 @@ class AffectedTraveller(Aggregate):
                 reference=revised.reference,
                 service_date=revised.service_date,
                 departs_at=self.departs_at,
+                departs_utc_offset_min=self.departs_utc_offset_min,
                 priority=self.priority,
                 next_step=revised.next_step,
                 details=revised.details,

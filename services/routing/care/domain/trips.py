@@ -59,6 +59,11 @@ def local_days(resource: str, starts_at: datetime, ends_at: datetime | None) -> 
     return [first + timedelta(days=n) for n in range(nights)]
 
 
+def offset_minutes(moment: datetime) -> int | None:
+    offset = moment.utcoffset()
+    return None if offset is None else int(offset.total_seconds() // 60)
+
+
 class TripSegment(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -69,6 +74,9 @@ class TripSegment(BaseModel):
     service_days: list[IsoDate] = Field(default_factory=list)
     """``local_days`` as the booking system sent the times: the store hands instants back
     in UTC, where a 07:30+08:00 departure falls on the day before its own."""
+    utc_offset_min: int | None = None
+    """The offset ``starts_at`` was sent with (the place's local time), for the same reason:
+    notices show times as the traveller's ticket does. None: stored before it was kept."""
 
     @classmethod
     def of(cls, segment: events.BookingSegment) -> TripSegment:
@@ -78,6 +86,7 @@ class TripSegment(BaseModel):
             starts_at=segment.starts_at,
             ends_at=segment.ends_at,
             service_days=local_days(segment.kind, segment.starts_at, segment.ends_at),
+            utc_offset_min=offset_minutes(segment.starts_at),
         )
 
     @property
