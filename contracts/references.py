@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from contracts.airlines import AIRLINES, NOT_IN_LOWER_CASE
 from contracts.events import BookingReference, ReferenceKind
 
 _REFERENCE_PATTERNS: tuple[tuple[ReferenceKind, re.Pattern[str]], ...] = (
@@ -45,6 +46,23 @@ _REFERENCE_PATTERNS: tuple[tuple[ReferenceKind, re.Pattern[str]], ...] = (
     ),
 )
 _IATA_NOT_AIRLINES = {"ID", "NO", "TO", "ON", "AT", "IN", "OR", "PM", "AM"}
+_LOWER_CASE_FLIGHT = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]|[0-9][A-Za-z])[\s-]?(\d{1,4})(?![A-Za-z0-9])"
+)
+"""``ca1501``, ``qs 123``, ``Ca-981``: an airline's designator (``contracts.airlines``) and
+1 to 4 digits, in any case; upper-case ones are the pattern above's."""
+
+
+def _lower_case_flights(text: str) -> list[str]:
+    found = []
+    for match in _LOWER_CASE_FLIGHT.finditer(text):
+        designator, number = match.group(1), match.group(2)
+        if designator.isupper() or designator.isdigit():
+            continue  # upper case: the general pattern decides
+        code = designator.upper()
+        if code in AIRLINES and code not in NOT_IN_LOWER_CASE:
+            found.append(code + number)
+    return found
 
 
 def extract_references(text: str) -> list[BookingReference]:
@@ -60,4 +78,8 @@ def extract_references(text: str) -> list[BookingReference]:
                 continue
             taken.add(value)
             found.append(BookingReference(kind=kind, value=value))
+    for value in _lower_case_flights(text):
+        if value not in taken:
+            taken.add(value)
+            found.append(BookingReference(kind=ReferenceKind.FLIGHT, value=value))
     return found[:20]
