@@ -404,13 +404,26 @@ def test_an_escalation_at_a_breach_repeats_no_promise_whose_deadline_has_passed(
     notices = notices_for(escalated(), "acme", NO_STAFF)
 
     assert [n.role for n in notices if n.role is Role.TRAVELLER] == []
-    assert [n.template for n in notices] == ["ticket_assigned"], "staff are still told"
+    assert [n.template for n in notices] == [], "sla.breached tells the holder, by name"
+
+
+def test_an_escalation_after_the_first_answer_tells_the_traveller_nothing() -> None:
+    """A resolution (or supplier) breach keeps the first-response deadline of a reply already
+    given, still ahead when the answer came early: the traveller was told "now with our senior
+    specialist team, expect an answer by" that time, and the expert who kept the ticket a
+    second "assigned to you" beside sla.breached's "it stays with you"."""
+    after_answer = escalated(due_in=timedelta(minutes=30))
+
+    assert notices_for(after_answer, "acme", NO_STAFF) == []
 
 
 def test_a_routing_that_promises_a_deadline_still_ahead_is_told_with_that_deadline() -> None:
     rerouted = escalated(queue="disruption", due_in=timedelta(minutes=30))
     rerouted = rerouted.model_copy(
-        update={"traveller": TRAVELLER.model_copy(update={"language": "zh-Hans"})}
+        update={
+            "traveller": TRAVELLER.model_copy(update={"language": "zh-Hans"}),
+            "rule": "reopened",
+        }
     )
 
     (told,) = [n for n in notices_for(rerouted, "acme", NO_STAFF) if n.role is Role.TRAVELLER]

@@ -17,6 +17,9 @@ same queue, or set again), or that follow a person (a bot-answered ticket an age
 took over: the traveller has the answer, the agent knows): nothing to tell anew."""
 AGENT_ONLY_REROUTES = frozenset({"dispatched"})
 """A waiting ticket pushed to an agent with room: the traveller already knows its team."""
+ESCALATED_AT_BREACH = "sla-escalated"
+"""Routing's re-publish at an SLA breach: ``sla.breached`` tells the holder (kept or new),
+the previous holder and the managers; the traveller is not told of the escalation."""
 
 
 def tells_traveller(event: events.TicketRouted) -> bool:
@@ -25,11 +28,14 @@ def tells_traveller(event: events.TicketRouted) -> bool:
 
     Not when a proactive notice already said what happens next, nor for a push that only
     names the agent or a re-route that only tightens deadlines; and never with a promise
-    whose deadline has already passed — an SLA escalation (rule ``sla-escalated``) keeps
-    the breached deadline, so the traveller is not told again, at the breach, to expect
-    an answer by the moment that just went by.
+    whose deadline has already passed. Never for an SLA escalation (rule ``sla-escalated``):
+    it keeps the clocks' deadlines, so its ``first_response_due`` is the one just breached,
+    or, when the breach is another clock's (resolution, next response, supplier), the
+    deadline of a first response already given: "expect an answer by" either is wrong.
     """
     if event.proactive or event.rule in QUIET_REROUTES | AGENT_ONLY_REROUTES:
+        return False
+    if event.rule == ESCALATED_AT_BREACH:
         return False
     return event.first_response_due > event.routed_at
 
@@ -48,7 +54,7 @@ def routed_notices(
         "traveller": traveller_name(event),
         "reason": event.reason,
     }
-    if event.assignee and not quiet:
+    if event.assignee and not quiet and event.rule != ESCALATED_AT_BREACH:
         agent = directory.agent(event.assignee)
         notices.append(Notice(event.ticket_id, agent, ASSIGNED, staff_values, Role.AGENT))
     if event.priority is Priority.CRITICAL:
