@@ -432,6 +432,14 @@ def test_a_routing_that_promises_a_deadline_still_ahead_is_told_with_that_deadli
     assert "航班异常处理团队" in body
 
 
+def test_deadlines_a_wait_moved_tell_nobody_not_even_a_critical_tickets_managers() -> None:
+    moved = escalated(due_in=timedelta(hours=2)).model_copy(
+        update={"rule": "sla-resumed", "account_manager": "am-1", "support_manager": "sm-1"}
+    )
+
+    assert notices_for(moved, "acme", NO_STAFF) == []
+
+
 def test_a_right_to_left_override_in_a_name_stops_at_the_name() -> None:
     """A name ending in U+202E turned the acknowledgement's words and link around."""
     event = acknowledged("en").model_copy(

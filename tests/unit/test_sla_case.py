@@ -21,7 +21,7 @@ from runtime.store import Repository
 from services.routing.api.cases import case_view
 from services.routing.assignment.domain.agents import Agent, Presence
 from services.routing.assignment.domain.policy import RoutingPolicy
-from services.routing.assignment.domain.queues import TenantQueue
+from services.routing.assignment.domain.queues import Rule, TenantQueue
 from services.routing.domain.case import RoutingCase
 from services.routing.kb.articles import E5Embedder, KnowledgeBase
 from services.routing.main import build_router as SlaRouter
@@ -224,6 +224,42 @@ async def test_waiting_on_the_traveller_pauses_and_their_answer_resumes(desk: Sl
     assert desk.timer(SlaClock.FIRST_RESPONSE, TimerKind.BREACH).due == T0 + timedelta(
         hours=1, minutes=1
     )
+
+
+async def test_the_end_of_a_wait_takes_the_later_deadlines_to_the_case_and_intake(
+    desk: SlaDesk,
+) -> None:
+    """The case's dues and intake's (console clock, queue order, the traveller's tracking
+    page) kept the deadlines from before the wait; only the clocks moved."""
+    await desk.open()
+    await desk.router.ticket_replied(envelope(desk.reply()))
+    desk.clock.advance(timedelta(minutes=2))
+    await desk.status("waiting_on_traveller")
+    desk.clock.advance(timedelta(hours=3))
+    resumed = envelope(
+        events.TicketStatusChanged(
+            ticket_id="TC-1",
+            from_status="waiting_on_traveller",
+            to_status="assigned",
+            by="trav-1",
+            changed_at=desk.clock.now(),
+        )
+    )
+    await desk.router.ticket_status_changed(resumed)
+    await desk.router.ticket_status_changed(resumed)  # redelivered
+
+    later = T0 + timedelta(hours=3, minutes=10)
+    case = await desk.case()
+    assert (case.resolution_due, case.sla.due(SlaClock.RESOLUTION)) == (later, later)
+    assert (case.rule, case.reason) == (Rule.CATEGORY, desk.published("ticket.routed")[0]["reason"])
+    opened, moved = desk.published("ticket.routed")
+    assert (moved["rule"], at(moved["resolution_due"])) == ("sla-resumed", later)
+    assert at(moved["first_response_due"]) == at(opened["first_response_due"]), "answered"
+    assert (moved["queue"], moved["assignee"]) == (opened["queue"], opened["assignee"])
+
+    await desk.status("waiting_on_traveller")
+    await desk.status("assigned", frm="waiting_on_traveller", by="trav-1")
+    assert len(desk.published("ticket.routed")) == 2, "a wait of no time moves nothing"
 
 
 async def test_a_warning_tells_the_assignee_once(desk: SlaDesk) -> None:

@@ -167,6 +167,32 @@ def test_a_category_set_within_the_same_queue_is_a_desk_step_not_a_second_routin
     assert [step.kind for step in tracked].count("routed") == 1, "the traveller sees it once"
 
 
+def test_deadlines_a_wait_moved_reach_the_console_and_tracking_page_and_nothing_else() -> None:
+    """The ticket kept the resolution deadline from before the wait: its console clock went
+    red and the traveller's page promised an answer by a time routing no longer held."""
+    ticket = routed_ticket()
+    ticket.transfer(queue="finance", assignee=None, reason=None, by="agent-7", now=T0)
+    moved = routed(ticket, at_minutes=200).model_copy(
+        update={
+            "rule": "sla-resumed",
+            "resolution_due": T0 + timedelta(hours=7),
+            "priority": Priority.NORMAL,
+        }
+    )
+
+    ticket.apply_routing(moved)
+
+    assert ticket.resolution_due == T0 + timedelta(hours=7)
+    assert (ticket.queue, ticket.priority) == ("finance", Priority.HIGH), "only the deadlines"
+    assert (ticket.timeline[-1].kind, ticket.timeline[-1].summary) == (
+        "sla_resumed",
+        "SLA clocks resumed: resolution due 09:00 UTC",
+    )
+    tracked = tracking_view(ticket, "en")
+    assert "sla_resumed" not in [step.kind for step in tracked.timeline], "desk-only"
+    assert [step.kind for step in tracked.timeline].count("routed") == 1
+
+
 def test_an_older_breach_or_one_after_resolution_is_only_logged() -> None:
     ticket = routed_ticket()
     ticket.escalate_on_breach(breach(ticket, 40, queue="management", priority=Priority.CRITICAL))

@@ -29,6 +29,9 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
         summary = f"Routing to {routed.queue} ({routed.priority.value}) ignored: closed"
         ticket._log(routed.routed_at, "routing_ignored", "routing", summary, service="routing")
         return
+    if routed.rule == sla.RESUMED_RULE:
+        resume_deadlines(ticket, routed)
+        return
     if ticket.escalated_at is None or routed.routed_at >= ticket.escalated_at:
         ticket.priority = routed.priority
         ticket._place(routed.queue, routed.assignee)
@@ -45,6 +48,22 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
         service="routing",
         queue=routed.queue,
         reason=routed.reason,
+        first_response_due=routed.first_response_due.isoformat(),
+        resolution_due=routed.resolution_due.isoformat(),
+    )
+
+
+def resume_deadlines(ticket: Ticket, routed: events.TicketRouted) -> None:
+    """A wait ended and routing moved the deadlines by it: only they change (queue, priority
+    and assignee may have moved since in intake), as a desk-only ``sla_resumed`` step."""
+    ticket.first_response_due = routed.first_response_due
+    ticket.resolution_due = routed.resolution_due
+    ticket._log(
+        routed.routed_at,
+        "sla_resumed",
+        "routing",
+        sla.resumed_summary(routed),
+        service="routing",
         first_response_due=routed.first_response_due.isoformat(),
         resolution_due=routed.resolution_due.isoformat(),
     )

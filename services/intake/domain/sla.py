@@ -30,6 +30,8 @@ IN_PLACE_RULE = "recategorised-in-place"
 """``TicketRouted.rule`` of a category an agent set that keeps the queue and agent."""
 TAKEN_OVER_RULE = "taken-over"
 """``TicketRouted.rule`` of a bot-answered ticket an agent's reply took over."""
+RESUMED_RULE = "sla-resumed"
+"""``TicketRouted.rule`` of routing's deadlines moved by a wait that ended: nothing else."""
 
 
 def higher(current: Priority, proposed: Priority) -> Priority:
@@ -59,6 +61,11 @@ def breach_summary(breached: events.SlaBreached) -> str:
     if breached.priority != breached.previous_priority:
         summary += f", priority raised to {breached.priority.value}"
     return summary
+
+
+def resumed_summary(routed: events.TicketRouted) -> str:
+    """E.g. "SLA clocks resumed: resolution due 2026-12-08 09:00 UTC"."""
+    return f"SLA clocks resumed: resolution due {due_text(routed.resolution_due, routed.routed_at)}"
 
 
 def routing_step(routed: events.TicketRouted) -> tuple[str, str]:

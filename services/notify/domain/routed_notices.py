@@ -17,6 +17,8 @@ same queue, or set again), or that follow a person (a bot-answered ticket an age
 took over: the traveller has the answer, the agent knows): nothing to tell anew."""
 AGENT_ONLY_REROUTES = frozenset({"dispatched"})
 """A waiting ticket pushed to an agent with room: the traveller already knows its team."""
+SILENT_REROUTES = frozenset({"sla-resumed"})
+"""Only the deadlines moved (a wait ended): intake's copy of them changes, nobody is told."""
 ESCALATED_AT_BREACH = "sla-escalated"
 """Routing's re-publish at an SLA breach: ``sla.breached`` tells the holder (kept or new),
 the previous holder and the managers; the traveller is not told of the escalation."""
@@ -43,6 +45,8 @@ def tells_traveller(event: events.TicketRouted) -> bool:
 def routed_notices(
     event: events.TicketRouted, tenant_id: str, directory: Directory
 ) -> list[Notice]:
+    if event.rule in SILENT_REROUTES:
+        return []
     due = when(event.first_response_due)
     values = {"ticket_id": event.ticket_id, "queue": event.queue, "due": due}
     quiet = event.rule in QUIET_REROUTES

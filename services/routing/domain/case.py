@@ -29,7 +29,7 @@ from services.routing.domain.priority import (
     rank,
     triage_priority,
 )
-from services.routing.domain.route import Route, routed_event
+from services.routing.domain.route import Route, deadlines_moved, routed_event
 from services.routing.domain.status import REOPENED_AFTER_BOT, TAKEN_OVER, BotAnswer, CaseStatus
 from services.routing.domain.triage_view import TriageView
 from services.routing.kb.domain import BotDecision
@@ -299,6 +299,7 @@ class RoutingCase(Aggregate):
 
     def end_wait(self, changed: events.TicketStatusChanged) -> None:
         self._clocks_stopped(self.sla.resume(changed.changed_at))
+        deadlines_moved(self, changed.changed_at)  # later by the pause: intake is told
 
     def warn(self, clock: SlaClock, now: datetime) -> None:
         """A clock used its warning share: tell whoever holds the ticket.

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from contracts import events
-from contracts.events import Priority
+from contracts.events import Priority, SlaClock
 from services.routing.assignment.domain.agents import Agent, Assignment, choose_agent
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import GENERAL_QUEUE, QueueDef, Rule
@@ -113,3 +113,24 @@ def routed_event(case: RoutingCase, now: datetime) -> events.TicketRouted:
         account_manager=case.managers[0],
         support_manager=case.managers[1],
     )
+
+
+def deadlines_moved(case: RoutingCase, at: datetime) -> None:
+    """A wait ended at ``at``: the running clocks' deadlines moved by the pause. The case's
+    dues follow, and ``ticket.routed`` with rule ``sla-resumed`` takes them to intake (the
+    console's clock and queue order, the traveller's tracking page), which otherwise kept the
+    deadlines from before the wait; notify tells nobody. The case's rule and reason stay."""
+    if case.status is not CaseStatus.OPEN or case.queue is None or case.traveller is None:
+        return
+    first = case.sla.due(SlaClock.FIRST_RESPONSE) or case.first_response_due
+    resolution = case.sla.due(SlaClock.RESOLUTION) or case.resolution_due
+    if first is None or resolution is None:
+        return
+    if (first, resolution) == (case.first_response_due, case.resolution_due):
+        return
+    case.first_response_due, case.resolution_due = first, resolution
+    reason = f"SLA clocks resumed after the wait: resolution due {resolution.isoformat()}"
+    event = routed_event(case, at).model_copy(
+        update={"rule": Rule.SLA_RESUMED.value, "reason": reason}
+    )
+    case.raise_event(event)

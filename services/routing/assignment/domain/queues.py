@@ -81,6 +81,8 @@ class Rule(StrEnum):
     category (and so the timeline's) changed, nobody is told of a move that did not happen."""
     URGENCY_RAISED = "urgency-raised"
     SLA_ESCALATED = "sla-escalated"
+    SLA_RESUMED = "sla-resumed"
+    """A wait ended and moved the running deadlines: only intake's copy of them changes."""
     DISPATCHED = "dispatched"
     """A waiting case pushed to an agent who freed capacity (``assignment.dispatch``)."""
     TAKEN_OVER = "taken-over"
