@@ -254,6 +254,30 @@ def test_an_owner_who_keeps_a_breached_ticket_and_their_manager_are_told_by_name
     assert "held by agent-5" in manager.body
 
 
+@pytest.mark.parametrize(
+    ("language", "stays"),
+    [
+        ("en", "stays critical"),
+        ("zh-Hans", "仍为 critical"),
+        ("zh-Hant", "仍為 critical"),
+        ("ja", "critical のまま"),
+    ],
+)
+def test_a_breach_of_a_ticket_already_critical_raises_no_priority(
+    language: str, stays: str
+) -> None:
+    """The second breach of a critical ticket read "priority raised from critical to
+    critical" to the holder, the one it was taken from and the managers."""
+    again = breached(manager="lead-1").model_copy(update={"previous_priority": Priority.CRITICAL})
+
+    for notice in notices_for(again, "acme", MANAGERS):
+        body = RENDERER.render(in_language(notice, language)).body
+        assert stays in body, (notice.template, body)
+        assert "critical to critical" not in body
+        assert "critical 提升" not in body
+        assert "critical から" not in body
+
+
 def test_unnamed_managers_are_the_tenants_own_and_nobody_is_told_twice() -> None:
     notices = notices_for(breached(assignee="sm-1", manager="sm-1"), "acme", MANAGERS)
 
