@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
@@ -17,6 +17,8 @@ from services.routing.api.deps import RoutingDep, StoreDep
 from services.routing.api.models import CREATED, NAME, Language
 from services.routing.api.writes import delete, put
 from services.routing.assignment.domain.agents import Agent, Presence
+from services.routing.domain.status import CaseStatus
+from services.routing.store import RoutingStore
 
 router = APIRouter(prefix="/v1", tags=["agents"], route_class=StrictJsonRoute)
 
@@ -137,7 +139,33 @@ async def put_presence(
     return agent_view(agent)
 
 
-@router.delete("/agents/{agent_id}", status_code=status.HTTP_204_NO_CONTENT)
+HELD: dict[int | str, dict[str, Any]] = {
+    status.HTTP_409_CONFLICT: {"description": "They still hold open tickets."}
+}
+
+
+async def open_tickets(store: RoutingStore, agent: Agent) -> list[str]:
+    """The tickets the agent holds whose case is open and names them (a slot left over from a
+    lost write holds nothing)."""
+    held = []
+    for ticket_id in agent.tickets:
+        case = await store.cases.get(agent.tenant_id, ticket_id)
+        if case is not None and case.status is CaseStatus.OPEN and case.assignee == agent.agent_id:
+            held.append(ticket_id)
+    return held
+
+
+@router.delete("/agents/{agent_id}", status_code=status.HTTP_204_NO_CONTENT, responses=HELD)
 async def delete_agent(agent_id: str, scope: ManagerScope, store: StoreDep) -> None:
-    """No new tickets for them here; the tickets they hold stay theirs in intake."""
+    """No new tickets for them here. Refused while they hold open tickets: nothing would hand
+    those on (they stayed assigned to nobody who exists, never dispatched again); transfer
+    them first, or set the agent offline."""
+    agent = await store.agents.get(scope.tenant, Agent.key(scope.tenant, agent_id))
+    if agent is not None and (held := await open_tickets(store, agent)):
+        shown = ", ".join(held[:5]) + (", …" if len(held) > 5 else "")
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"{agent_id} holds {len(held)} open ticket(s) ({shown}): transfer them first, "
+            "or set the agent offline",
+        )
     await delete(store.agents, scope.tenant, Agent.key(scope.tenant, agent_id))
