@@ -44,6 +44,9 @@ MAX_NAME = 120
 
 
 MAX_FILES = 10
+FILE_CHANNELS = frozenset({Channel.EMAIL, Channel.IN_APP})
+"""Channels whose own payload carries the files' bytes (an e-mail's parts, an in-app message's
+base64): their bodies may be as large as the files allow (``upload_body_max``)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,12 @@ class AttachmentPolicy:
     max_file_bytes: int = 10 * MB
     max_total_bytes: int = 25 * MB
     max_files: int = MAX_FILES
+
+
+def upload_body_max(policy: AttachmentPolicy, base: int) -> int:
+    """The largest body that may carry a message's files: the usual limit plus the files'
+    total, base64 or MIME encoded (a third larger)."""
+    return base + policy.max_total_bytes * 4 // 3 + 64 * 1024
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from runtime.staff_session import StaffSession
 from runtime.store import Document
 from services.intake import api, console_store, incidents, store, subscribers
 from services.intake.attachment_store import AttachmentStore, AttachmentSweeper
-from services.intake.attachments import AttachmentPolicy
+from services.intake.attachments import FILE_CHANNELS, AttachmentPolicy, upload_body_max
 from services.intake.channel_config import ChannelConfigs
 from services.intake.channels import JSON_PAYLOADS
 from services.intake.config import IntakeSettings
@@ -154,9 +154,10 @@ def upload_limits(policy: AttachmentPolicy, base: int) -> list[tuple[re.Pattern[
     """E-mail, in-app contacts and replies may carry files: their bodies may hold the files'
     total, base64 or MIME encoded (a third larger), on top of the usual limit.
     """
-    size = base + policy.max_total_bytes * 4 // 3 + 64 * 1024
+    size = upload_body_max(policy, base)
+    channels = "|".join(sorted(channel.value for channel in FILE_CHANNELS))
     paths = (
-        r"/v1/channels/(email|in_app)/contacts$",
+        rf"/v1/channels/({channels})/contacts$",
         r"/v1/tickets/[^/]+/reply$",
         r"/console/tickets/[^/]+/reply$",
     )

@@ -6,14 +6,17 @@ The API runs in-process over the in-memory store, so saturation is exact and fas
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import AsyncIterator
 from contextlib import nullcontext
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
@@ -195,3 +198,45 @@ async def test_requests_that_waited_long_at_the_door_are_refused_by_the_age_a_pr
     assert (
         ingress.registry.get_sample_value("admission_refused_total", {"reason": "request_age"}) == 1
     )
+
+
+async def test_an_email_or_in_app_message_with_files_may_be_larger_than_other_payloads(
+    ingress: Ingress,
+) -> None:
+    """Their files travel in the body: a phone photo made a mail over 1,000,000 bytes, which
+    was refused whole (422) though the body limit let it in and the file was within 10 MB."""
+    mail = EmailMessage()
+    mail["From"], mail["To"] = "wang.fang@corp.example", "support@acme.example"
+    mail["Subject"], mail["Message-ID"] = "Taxi receipt", "<photo-1@corp.example>"
+    mail.set_content("The photo of my taxi receipt, please reimburse it.")
+    mail.add_attachment(b"\xff\xd8\xff\xe0" + bytes(900_000), maintype="image", subtype="jpeg")
+    in_app = {
+        "message_id": "app-photo-1",
+        "user_id": "trav-1",
+        "text": "My receipt",
+        "attachments": [
+            {
+                "name": "receipt.jpg",
+                "content_type": "image/jpeg",
+                "size": 900_004,
+                "content": base64.b64encode(b"\xff\xd8\xff\xe0" + bytes(900_000)).decode(),
+            }
+        ],
+    }
+    padded_chat = orjson.dumps({"session_id": "s", "message_id": "m", "text": "x" * 1_000_001})
+
+    answers = [
+        await ingress.http.post(
+            f"/v1/channels/{channel}/contacts",
+            content=body,
+            headers={**ingress.gateway, "content-type": kind},
+        )
+        for channel, body, kind in [
+            ("email", bytes(mail), "message/rfc822"),
+            ("in_app", orjson.dumps(in_app), "application/json"),
+            ("web_chat", padded_chat, "application/json"),
+        ]
+    ]
+
+    assert [a.status_code for a in answers] == [201, 201, 422]
+    assert answers[2].json()["detail"][0]["msg"] == "longer than 1,000,000 bytes"

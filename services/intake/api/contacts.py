@@ -25,7 +25,7 @@ from services.intake.api.models import (
     ContactAccepted,
     ContactIn,
 )
-from services.intake.attachments import IncomingFile, files_of_channel
+from services.intake.attachments import FILE_CHANNELS, IncomingFile, files_of_channel
 from services.intake.channels import PayloadError, normalise
 from services.intake.service import Intake, Outcome
 from services.intake.store import GatewayKey
@@ -121,7 +121,7 @@ async def post_channel_contact(
     allowed(key, channel)
     body = await request.body()
     try:
-        if len(body) > CHANNEL_BODY_MAX:
+        if len(body) > CHANNEL_BODY_MAX and channel not in FILE_CHANNELS:
             raise PayloadError("body", f"longer than {CHANNEL_BODY_MAX:,} bytes")
         contact = normalise(channel, body, intake.clock.now())
         files = files_of_channel(channel, body)

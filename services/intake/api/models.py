@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 from contracts.events import Attachment, BookingReference, Channel, Priority, Traveller
 from contracts.text import LanguageTag, free_text, one_line
 from runtime.web import TENANT_PATTERN, schema_ref
-from services.intake.attachments import MAX_FILES
+from services.intake.attachments import MAX_FILES, MB, AttachmentPolicy, upload_body_max
 from services.intake.channels import JSON_PAYLOADS
 from services.intake.domain import ContactRecord, TicketStatus, TimelineEntry
 from services.intake.service import Outcome
@@ -45,14 +45,17 @@ def attachment_views(ticket_id: str, attachments: Sequence[object]) -> list[Atta
 
 PAGE_MAX = 100
 CHANNEL_BODY_MAX = 1_000_000
-"""As on the bus (``channel.message``)."""
+"""As on the bus (``channel.message``), for channels whose payload carries no files' bytes."""
+FILES_BODY_MAX = upload_body_max(AttachmentPolicy(), 2 * MB)
+"""An e-mail's or in-app message's body with its files, at the default limits (``main``'s
+``upload_limits`` applies the configured ones)."""
 CHANNEL_BODIES: dict[str, Any] = {
     "required": True,
     "description": "The channel's own payload: RFC 5322 for email, XML for wechat, JSON for "
     "the others (see docs/api.md for samples).",
     "content": {
         "application/json": {"schema": {"anyOf": [schema_ref(m) for m in JSON_PAYLOADS.values()]}},
-        "message/rfc822": {"schema": {"type": "string", "maxLength": CHANNEL_BODY_MAX}},
+        "message/rfc822": {"schema": {"type": "string", "maxLength": FILES_BODY_MAX}},
         "text/xml": {"schema": {"type": "string", "maxLength": CHANNEL_BODY_MAX}},
     },
 }
