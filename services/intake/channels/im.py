@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -78,15 +79,28 @@ def from_wecom(body: dict[str, Any], now: datetime) -> ContactReceived:
     )
 
 
+DINGTALK_GROUP = "2"
+"""``conversationType`` of a group chat: everyone in it shares its ``conversationId``."""
+
+
 def from_dingtalk(body: dict[str, Any], now: datetime) -> ContactReceived:
+    """A robot's message. In a group chat each member's messages are their own conversation:
+    two travellers asking the robot in one group are two tickets, each acknowledged."""
     message: DingTalkPayload = validated(DingTalkPayload, body)
     sender = message.senderStaffId or message.senderId
+    conversation = message.conversationId
+    metadata: dict[str, str] = {}
+    if message.conversationType == DINGTALK_GROUP:
+        member = f"{conversation}:{sender}"
+        conversation = member if len(member) <= 256 else hashlib.sha256(member.encode()).hexdigest()
+        metadata["group"] = message.conversationTitle or message.conversationId
     return contact(
         channel=Channel.DINGTALK,
         channel_message_id=message.msgId,
-        conversation_key=message.conversationId,
+        conversation_key=conversation,
         traveller={"id": f"dingtalk:{sender}", "name": message.senderNick, "im_user_id": sender},
         text=message.text.content.strip(),
+        metadata=metadata,
         received_at=from_epoch(message.createAt, now, "createAt", per_second=1000),
     )
 

@@ -110,6 +110,10 @@ class DingTalkPayload(_Payload):
     createAt: int = Field(ge=0, le=EPOCH_S_MAX * 1000, description="Epoch milliseconds.")
     msgtype: Annotated[str, one_line(max_length=32)]
     text: DingTalkText
+    conversationType: Annotated[str, one_line(max_length=8)] | None = Field(
+        default=None, description='"1" a one-to-one chat with the robot, "2" a group chat.'
+    )
+    conversationTitle: Annotated[str, one_line(max_length=200)] | None = None
 
 
 class WeChatPayload(_Payload):

@@ -1,0 +1,69 @@
+"""Group chats: everyone in a DingTalk group shares its ``conversationId``, yet each member
+asking the robot is their own traveller with their own ticket."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+
+from contracts.events import Channel
+from runtime.clock import FakeClock
+from runtime.signing import Signer
+from runtime.store import Repository
+from services.intake.channels import normalise
+from services.intake.domain import Ticket
+from services.intake.service import Intake, Outcome
+from services.intake.store import TicketStore
+from tests.fakes import FakeDatabase, RecordingOutbox
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def dingtalk(msg_id: str, staff_id: str, text: str, conversation_type: str) -> bytes:
+    body = orjson.loads((FIXTURES / "dingtalk.json").read_bytes())
+    body.update(
+        msgId=msg_id,
+        senderStaffId=staff_id,
+        senderId=f"$:LWCP_v1:${staff_id}",
+        conversationType=conversation_type,
+        conversationTitle="差旅报销群",
+        text={"content": text},
+    )
+    return orjson.dumps(body)
+
+
+async def test_two_members_of_a_dingtalk_group_get_a_ticket_and_a_thread_each() -> None:
+    clock = FakeClock(NOW)
+    repo: Repository[Ticket] = Repository(
+        FakeDatabase(),  # type: ignore[arg-type]
+        "tickets",
+        Ticket,
+        RecordingOutbox(),
+        clock,
+    )
+    intake = Intake(TicketStore(repo), clock, Signer("s" * 32), "http://intake")
+
+    async def receive(body: bytes) -> tuple[Ticket, Outcome]:
+        return await intake.receive_contact("acme", normalise(Channel.DINGTALK, body, NOW))
+
+    zhang, opened = await receive(dingtalk("m1", "staff-zhang", "发票抬头错了，订单 778812", "2"))
+    li, li_opened = await receive(dingtalk("m2", "staff-li", "航班 CA1234 取消了，要改签", "2"))
+    zhang_again, again = await receive(dingtalk("m3", "staff-zhang", "发票还没重开吗？", "2"))
+
+    assert (opened, li_opened, again) == (Outcome.OPENED, Outcome.OPENED, Outcome.FOLLOWED_UP)
+    assert li.id != zhang.id
+    assert li.traveller.id == "dingtalk:staff-li"
+    assert zhang_again.id == zhang.id
+    assert normalise(Channel.DINGTALK, dingtalk("m4", "s", "x", "2"), NOW).metadata == {
+        "group": "差旅报销群"
+    }
+
+
+def test_a_one_to_one_chat_with_the_robot_is_one_conversation_as_before() -> None:
+    contact = normalise(Channel.DINGTALK, dingtalk("m1", "staff-zhang", "你好", "1"), NOW)
+
+    assert contact.conversation_key == "cidCq1m2MNsQ+1y4cJQZMp0Gw=="
+    assert contact.metadata == {}
