@@ -127,6 +127,37 @@ def test_a_wechat_xml_message_becomes_a_contact_of_its_openid() -> None:
     assert contact.metadata == {"official_account": "gh_3f1a2b7c9d01"}
 
 
+WECHAT_TEXT = "<MsgType><![CDATA[text]]></MsgType>"
+
+
+@pytest.mark.parametrize(
+    ("fields", "text"),
+    [
+        (
+            "<MsgType>location</MsgType><Location_X>31.1443</Location_X>"
+            "<Location_Y>121.8083</Location_Y><Scale>15</Scale><Label>浦东国际机场T2</Label>",
+            "[location] 浦东国际机场T2 (31.1443, 121.8083)",
+        ),
+        ("<MsgType>video</MsgType><MediaId>v1</MediaId><ThumbMediaId>t</ThumbMediaId>", "[video]"),
+        ("<MsgType>shortvideo</MsgType><MediaId>v1</MediaId>", "[video]"),
+        (
+            "<MsgType>link</MsgType><Title>酒店确认函</Title><Url>https://h.example/c/88</Url>",
+            "[link] 酒店确认函 https://h.example/c/88",
+        ),
+        ("<MsgType>file</MsgType><Title>行程单.pdf</Title>", "[file] 行程单.pdf"),
+    ],
+)
+def test_a_wechat_location_video_link_or_file_is_a_message_too(fields: str, text: str) -> None:
+    """They were refused as unsupported, which the callback answered ``success``: the
+    traveller's message was dropped without a ticket, a reply or a trace."""
+    body = load("wechat_text.xml").decode().replace(WECHAT_TEXT, fields)
+
+    contact = normalise(Channel.WECHAT, body.encode(), NOW)
+
+    assert contact.text == text
+    assert contact.traveller.id == "wechat:oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+
+
 def test_wecom_and_dingtalk_callbacks() -> None:
     wecom = normalise(Channel.WECOM, load("wecom.json"), NOW)
     dingtalk = normalise(Channel.DINGTALK, load("dingtalk.json"), NOW)
@@ -157,7 +188,7 @@ def test_a_web_form_keeps_the_chosen_category_and_order_number() -> None:
         (Channel.WEB_CHAT, b"[1, 2]", "body"),
         (Channel.WECHAT, b"<xml><MsgType>text</MsgType></xml>", "Content"),
         (Channel.WECHAT, b"<!DOCTYPE x [<!ENTITY a 'b'>]><xml>&a;</xml>", "body"),
-        (Channel.WECHAT, b"<xml><MsgType>shortvideo</MsgType></xml>", "MsgType"),
+        (Channel.WECHAT, b"<xml><MsgType>miniprogrampage</MsgType></xml>", "MsgType"),
         (Channel.WEB_FORM, b'{"submission_id": "f1", "message": "hi"}', "email"),
         (Channel.EMAIL, b"From: a@b.c\r\nSubject: x\r\n\r\nhello", "Message-ID"),
         (Channel.EMAIL, b"Message-ID: <x@y>\r\nFrom: nobody\r\n\r\nhello", "From"),

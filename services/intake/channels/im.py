@@ -19,8 +19,32 @@ from services.intake.channels.payloads import (
     validated,
 )
 
-_WECHAT_TEXT = {"text": "", "image": "[image]", "voice": "[voice message]"}
-"""The message types taken, with the text of one that carries none."""
+_WECHAT_TEXT = {
+    "text": "",
+    "image": "[image]",
+    "voice": "[voice message]",
+    "video": "[video]",
+    "shortvideo": "[video]",
+    "location": "[location]",
+    "link": "[link]",
+    "file": "[file]",
+}
+"""The message types taken, with the text of one that carries none: a stranded traveller's
+location or the video of a broken suitcase is a message to answer, not an event to drop."""
+
+
+def _wechat_text(message: WeChatPayload) -> str:
+    """What the traveller sent, in words: theirs, the voice's transcript, or what it is."""
+    kind = message.MsgType
+    if kind == "text":
+        return message.Content or ""
+    if kind == "voice" and message.Recognition:
+        return message.Recognition
+    if kind == "location" and message.Location_X and message.Location_Y:
+        where = f"{message.Location_X}, {message.Location_Y}"
+        return f"[location] {message.Label} ({where})" if message.Label else f"[location] {where}"
+    details = [d for d in (message.Title, message.Url) if d] if kind in ("link", "file") else []
+    return " ".join([_WECHAT_TEXT[kind], *details])
 
 
 def from_wechat(body: bytes, now: datetime) -> ContactReceived:
@@ -49,7 +73,7 @@ def from_wechat(body: bytes, now: datetime) -> ContactReceived:
                 "url": message.PicUrl,
             }
         )
-    text = {"text": message.Content, "voice": message.Recognition}.get(kind) or _WECHAT_TEXT[kind]
+    text = _wechat_text(message)
     openid = message.FromUserName
     return contact(
         channel=Channel.WECHAT,

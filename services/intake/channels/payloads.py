@@ -128,6 +128,11 @@ class WeChatPayload(_Payload):
     MediaId: Annotated[str, one_line(max_length=255)] | None = None
     PicUrl: Annotated[str, one_line(max_length=2_048)] | None = None
     Recognition: Annotated[str, free_text(max_length=20_000)] | None = None
+    Location_X: Annotated[str, one_line(max_length=32)] | None = None
+    Location_Y: Annotated[str, one_line(max_length=32)] | None = None
+    Label: Annotated[str, one_line(max_length=500)] | None = None
+    Title: Annotated[str, one_line(max_length=500)] | None = None
+    Url: Annotated[str, one_line(max_length=2_048)] | None = None
 
 
 class WebFormPayload(_Payload):
