@@ -70,3 +70,16 @@ def test_staff_notices_name_no_ticket_so_a_colleagues_reply_never_joins_it() -> 
     assert mail["Message-ID"] == "<N-aaaaaaaaaaaaaaaaaaaa@mail.tripcare.test>"
     assert mail["In-Reply-To"] is None
     assert mail["Subject"] == "Assigned to you"
+
+
+def test_automatic_mails_say_so_and_an_agents_words_do_not() -> None:
+    """Without Auto-Submitted, a traveller's out-of-office answered the acknowledgement or the
+    routing notice, and that answer (threaded by our Message-ID) reopened a resolved ticket."""
+    ack = compose(ACK, SENDER, DOMAIN)
+    routed = compose(replace(ACK, template="ticket_routed", answers=None), SENDER, DOMAIN)
+    reply = compose(replace(ACK, template="ticket_replied", answers=None), SENDER, DOMAIN)
+
+    assert (ack["Auto-Submitted"], ack["X-Auto-Response-Suppress"]) == ("auto-replied", "All")
+    assert routed["Auto-Submitted"] == "auto-generated"
+    assert (reply["Auto-Submitted"], reply["X-Auto-Response-Suppress"]) == (None, None)
+    assert all(mail["Date"] for mail in (ack, routed, reply))

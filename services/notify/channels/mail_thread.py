@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from email.message import EmailMessage
+from email.utils import formatdate
 
 import httpx
 
@@ -19,9 +20,11 @@ from contracts.events import Attachment
 from contracts.mail import anchor_message_id, tagged_subject, ticket_message_id
 from services.notify.channels.sender import Outgoing
 from services.notify.domain.recipients import Role
-from services.notify.domain.templates import ACKNOWLEDGED
+from services.notify.domain.templates import ACKNOWLEDGED, APPEAL_RESOLVED, REPLIED, RESOLVED
 
 TRAVELLER_ROLES = frozenset({Role.TRAVELLER.value, Role.BOOKER.value})
+WRITTEN_BY_PEOPLE = frozenset({REPLIED, RESOLVED, APPEAL_RESOLVED})
+"""Mails carrying an agent's own words; every other one TripCare writes by itself."""
 
 
 class FetchFailed(Exception):
@@ -49,6 +52,13 @@ def compose(message: Outgoing, sender: str, domain: str) -> EmailMessage:
         if parent:
             mail["In-Reply-To"] = parent
             mail["References"] = parent
+    mail["Date"] = formatdate(usegmt=True)
+    if message.template not in WRITTEN_BY_PEOPLE:
+        # RFC 3834: no out-of-office or vacation responder answers it (Exchange reads the
+        # second), so a traveller away does not reopen their ticket by a reply to our notice
+        automatic = "auto-replied" if message.template == ACKNOWLEDGED else "auto-generated"
+        mail["Auto-Submitted"] = automatic
+        mail["X-Auto-Response-Suppress"] = "All"
     mail["Content-Language"] = message.language
     mail["X-TripCare-Delivery-Id"] = message.delivery_id
     mail.set_content(message.body)
