@@ -31,6 +31,15 @@ _WECHAT_TEXT = {
 }
 """The message types taken, with the text of one that carries none: a stranded traveller's
 location or the video of a broken suitcase is a message to answer, not an event to drop."""
+EVENT = "event"
+"""``MsgType`` of a platform event (subscribe, menu click, entering a chat): nobody wrote."""
+
+
+class NotAMessage(PayloadError):
+    """A platform event, not a person's message: no ticket, nothing dropped, nothing to log."""
+
+    def __init__(self) -> None:
+        super().__init__("MsgType", "an event, not a message")
 
 
 def _wechat_text(message: WeChatPayload) -> str:
@@ -57,8 +66,10 @@ def from_wechat(body: bytes, now: datetime) -> ContactReceived:
     kind = fields.get("MsgType")
     if not kind:
         raise PayloadError("MsgType", "missing")
+    if kind == EVENT:
+        raise NotAMessage()
     if kind not in _WECHAT_TEXT:
-        raise PayloadError("MsgType", f"unsupported message type {kind!r}")
+        raise PayloadError("MsgType", f"unsupported message type {kind[:32]!r}")
     needed = {"text": "Content", "image": "MediaId"}.get(kind)
     if needed and not fields.get(needed):
         raise PayloadError(needed, "missing")
@@ -142,8 +153,11 @@ def from_wecom_xml(xml: str, now: datetime) -> ContactReceived:
             raise PayloadError(name, "missing")
         return value
 
-    if field("MsgType") != "text":
-        raise PayloadError("MsgType", "only text messages open tickets")
+    kind = field("MsgType")
+    if kind == EVENT:
+        raise NotAMessage()
+    if kind != "text":
+        raise PayloadError("MsgType", f"unsupported message type {kind[:32]!r}")
     user = field("FromUserName")
     return ContactReceived(
         channel=Channel.WECOM,

@@ -3,6 +3,8 @@ once, and the passive reply's words."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import HTTPException, Query
@@ -12,6 +14,8 @@ from contracts.events import ContactReceived
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from runtime.store import Document
 from services.intake.channel_config import ChannelConfigs
+from services.intake.channels import PayloadError
+from services.intake.channels.im import NotAMessage
 from services.intake.domain import Ticket
 from services.intake.service import Intake, Outcome
 from services.intake.wechat_crypto import CallbackRefused, ChannelKeys
@@ -29,6 +33,7 @@ PASSIVE_TEXT = {
     ),
 }
 """The passive reply: the acknowledgement of a new ticket, or the follow-up's confirmation."""
+log = logging.getLogger(__name__)
 SUCCESS = "success"
 Param = Annotated[str, Query(max_length=128)]
 """A signature, timestamp or nonce: short by protocol."""
@@ -60,6 +65,22 @@ async def configured(
 
 def refused(exc: CallbackRefused) -> HTTPException:
     return HTTPException(http.HTTP_403_FORBIDDEN, f"callback refused: {exc}")
+
+
+def message_of(
+    channel: str, tenant: str, parse: Callable[[], ContactReceived]
+) -> ContactReceived | None:
+    """The callback's contact, or None when there is none to take. The platform is answered
+    as for any message either way (else it retries, then warns the account), but a message
+    that is dropped (a blank text, an unsupported type, XML that does not read) is logged
+    with what it was and why, never its content, so operators see it; an event is not."""
+    try:
+        return parse()
+    except NotAMessage:
+        return None
+    except PayloadError as exc:
+        log.warning("%s callback of tenant %s: message dropped (%s)", channel, tenant, exc)
+        return None
 
 
 async def take(intake: Intake, tenant: str, contact: ContactReceived) -> tuple[Ticket, Outcome]:

@@ -16,12 +16,12 @@ from services.intake.api.callbacks.common import (
     OptionalParam,
     Param,
     configured,
+    message_of,
     refused,
     reply_text,
     take,
 )
 from services.intake.api.deps import ChannelConfigsDep, IntakeDep
-from services.intake.channels import PayloadError
 from services.intake.channels.im import from_wechat
 from services.intake.wechat_crypto import (
     CallbackRefused,
@@ -79,10 +79,9 @@ async def wechat_message(
         )
     except CallbackRefused as exc:
         raise refused(exc) from exc
-    try:
-        contact = from_wechat(xml, intake.clock.now())
-    except PayloadError:
-        return PlainTextResponse(SUCCESS)  # events (subscribe, menu) open no ticket
+    contact = message_of("wechat", tenant, lambda: from_wechat(xml, intake.clock.now()))
+    if contact is None:
+        return PlainTextResponse(SUCCESS)
     ticket, outcome = await take(intake, tenant, contact)
     if not doc["passive_reply"]:
         return PlainTextResponse(SUCCESS)

@@ -13,12 +13,12 @@ from services.intake.api.callbacks.common import (
     EchoStr,
     Param,
     configured,
+    message_of,
     refused,
     reply_text,
     take,
 )
 from services.intake.api.deps import ChannelConfigsDep, IntakeDep
-from services.intake.channels import PayloadError
 from services.intake.channels.im import from_wecom_xml
 from services.intake.wechat_crypto import (
     CallbackRefused,
@@ -70,10 +70,9 @@ async def wecom_message(
         xml = wecom_decrypt(keys, await request.body(), msg_signature, timestamp, nonce, now_s)
     except CallbackRefused as exc:
         raise refused(exc) from exc
-    try:
-        contact = from_wecom_xml(xml, intake.clock.now())
-    except PayloadError:
-        return PlainTextResponse("")  # events open no ticket
+    contact = message_of("wecom", tenant, lambda: from_wecom_xml(xml, intake.clock.now()))
+    if contact is None:
+        return PlainTextResponse("")
     ticket, outcome = await take(intake, tenant, contact)
     if not doc["passive_reply"]:
         return PlainTextResponse("")
