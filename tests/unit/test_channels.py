@@ -99,9 +99,10 @@ def test_a_phone_call_carries_transcript_caller_and_ivr_path() -> None:
 def test_web_chat_threads_by_session() -> None:
     contact = normalise(Channel.WEB_CHAT, load("web_chat.json"), NOW)
 
-    assert (contact.conversation_key, contact.channel_message_id) == ("chat-s-5521", "chat-m-99017")
+    assert contact.conversation_key == "chat-s-5521:trav-1088"
+    assert contact.channel_message_id == "chat-m-99017"
     assert contact.traveller.name == "Emma Clark"
-    assert contact.metadata == {"device": "Chrome 142 / macOS"}
+    assert contact.metadata == {"device": "Chrome 142 / macOS", "session_id": "chat-s-5521"}
     assert ref(ReferenceKind.HOTEL_CONFIRMATION, "HX55120") in contact.references
 
 

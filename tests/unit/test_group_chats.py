@@ -1,5 +1,6 @@
 """Group chats: everyone in a DingTalk group shares its ``conversationId``, yet each member
-asking the robot is their own traveller with their own ticket."""
+asking the robot is their own traveller with their own ticket; so is a second visitor in
+one web chat session."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def dingtalk(msg_id: str, staff_id: str, text: str, conversation_type: str) -> b
     return orjson.dumps(body)
 
 
-async def test_two_members_of_a_dingtalk_group_get_a_ticket_and_a_thread_each() -> None:
+def intake_on_fakes() -> Intake:
     clock = FakeClock(NOW)
     repo: Repository[Ticket] = Repository(
         FakeDatabase(),  # type: ignore[arg-type]
@@ -44,7 +45,11 @@ async def test_two_members_of_a_dingtalk_group_get_a_ticket_and_a_thread_each() 
         RecordingOutbox(),
         clock,
     )
-    intake = Intake(TicketStore(repo), clock, Signer("s" * 32), "http://intake")
+    return Intake(TicketStore(repo), clock, Signer("s" * 32), "http://intake")
+
+
+async def test_two_members_of_a_dingtalk_group_get_a_ticket_and_a_thread_each() -> None:
+    intake = intake_on_fakes()
 
     async def receive(body: bytes) -> tuple[Ticket, Outcome]:
         return await intake.receive_contact("acme", normalise(Channel.DINGTALK, body, NOW))
@@ -67,3 +72,33 @@ def test_a_one_to_one_chat_with_the_robot_is_one_conversation_as_before() -> Non
 
     assert contact.conversation_key == "cidCq1m2MNsQ+1y4cJQZMp0Gw=="
     assert contact.metadata == {}
+
+
+def web_chat(message_id: str, visitor: str, text: str, session: str = "chat-s-5521") -> bytes:
+    body = orjson.loads((FIXTURES / "web_chat.json").read_bytes())
+    body.update(session_id=session, message_id=message_id, visitor={"id": visitor}, text=text)
+    return orjson.dumps(body)
+
+
+async def test_a_second_visitor_in_a_web_chat_session_gets_a_ticket_of_their_own() -> None:
+    """They joined the first visitor's ticket: never acknowledged, answered to the other."""
+    intake = intake_on_fakes()
+
+    async def receive(body: bytes) -> tuple[Ticket, Outcome]:
+        return await intake.receive_contact("acme", normalise(Channel.WEB_CHAT, body, NOW))
+
+    emma, opened = await receive(web_chat("c1", "trav-1088", "Hotel HX55120 is overbooked"))
+    other, other_opened = await receive(web_chat("c2", "visitor-77", "My train was cancelled"))
+    emma_again, again = await receive(web_chat("c3", "trav-1088", "Still no room"))
+
+    assert (opened, other_opened, again) == (Outcome.OPENED, Outcome.OPENED, Outcome.FOLLOWED_UP)
+    assert other.id != emma.id
+    assert other.traveller.id == "visitor-77"
+    assert emma_again.id == emma.id
+
+
+def test_a_long_session_and_visitor_id_still_make_a_conversation_key() -> None:
+    contact = normalise(Channel.WEB_CHAT, web_chat("c1", "v" * 128, "hi", session="s" * 128), NOW)
+
+    assert contact.conversation_key is not None
+    assert len(contact.conversation_key) == 64

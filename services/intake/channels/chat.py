@@ -7,15 +7,25 @@ from typing import Any
 
 from contracts.events import Channel, ContactReceived
 from services.intake.channels.checks import sent_at
-from services.intake.channels.payloads import InAppPayload, WebChatPayload, contact, validated
+from services.intake.channels.payloads import (
+    InAppPayload,
+    WebChatPayload,
+    contact,
+    member_conversation,
+    validated,
+)
 
 
 def from_web_chat(body: dict[str, Any], now: datetime) -> ContactReceived:
+    """A widget's message. The conversation is the session's and the visitor's: a second
+    visitor writing in a session (a shared or handed-on browser, a widget reusing its
+    session) is another traveller with their own ticket and acknowledgement."""
     chat: WebChatPayload = validated(WebChatPayload, body)
+    extras = {"device": chat.device, "session_id": chat.session_id}
     return contact(
         channel=Channel.WEB_CHAT,
         channel_message_id=chat.message_id,
-        conversation_key=chat.session_id,
+        conversation_key=member_conversation(chat.session_id, chat.visitor.id),
         traveller={
             "id": chat.visitor.id,
             "name": chat.visitor.name,
@@ -23,7 +33,7 @@ def from_web_chat(body: dict[str, Any], now: datetime) -> ContactReceived:
         },
         text=chat.text,
         language_hint=chat.visitor.language,
-        metadata={k: v for k, v in {"device": chat.device}.items() if v},
+        metadata={k: v for k, v in extras.items() if v},
         received_at=sent_at(chat.sent_at, now, "sent_at") if chat.sent_at else now,
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -16,6 +15,7 @@ from services.intake.channels.payloads import (
     WeChatPayload,
     WeComPayload,
     contact,
+    member_conversation,
     validated,
 )
 
@@ -126,8 +126,7 @@ def from_dingtalk(body: dict[str, Any], now: datetime) -> ContactReceived:
     conversation = message.conversationId
     metadata: dict[str, str] = {}
     if message.conversationType == DINGTALK_GROUP:
-        member = f"{conversation}:{sender}"
-        conversation = member if len(member) <= 256 else hashlib.sha256(member.encode()).hexdigest()
+        conversation = member_conversation(conversation, sender)
         metadata["group"] = message.conversationTitle or message.conversationId
     return contact(
         channel=Channel.DINGTALK,

@@ -4,6 +4,7 @@ steps every normaliser ends with: validate the payload, validate the contact.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -168,6 +169,14 @@ def validated(model: type[_Payload], data: Any) -> Any:
     except ValidationError as exc:
         error = exc.errors()[0]
         raise PayloadError(tuple(error["loc"]) or "body", error["msg"]) from exc
+
+
+def member_conversation(conversation: str, member: str) -> str:
+    """One person's conversation in a place several share (a DingTalk group, a web chat
+    session a second visitor writes in): the place and the person, hashed when longer than a
+    conversation key may be."""
+    key = f"{conversation}:{member}"
+    return key if len(key) <= 256 else hashlib.sha256(key.encode()).hexdigest()
 
 
 def contact(**fields: Any) -> ContactReceived:
