@@ -28,6 +28,7 @@ from services.intake.attachments import (
 from services.intake.channels import normalise
 from services.intake.channels.language import guess_language
 from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
+from services.intake.domain.identity import same_caller
 from services.intake.domain.mail_threading import NamedTicket, named_tickets, sender_may_thread
 from services.intake.store import Candidates, TicketStore, key_entries
 
@@ -103,6 +104,7 @@ class Intake:
         are discarded, and a failure's are left to the sweeper.
         """
         contact_id = contact_id_for(tenant_id, contact.channel, contact.channel_message_id)
+        contact = same_caller(contact)
         if not contact.references:
             found = extract_references(f"{contact.subject or ''} {contact.text}")
             contact = contact.model_copy(update={"references": found})

@@ -88,8 +88,9 @@ def test_a_phone_call_carries_transcript_caller_and_ivr_path() -> None:
         "ivr-20261125-0312-88a1",
         "ivr-20261125-0312-88a1",
     )
-    assert contact.traveller.id == "phone:+86 138 0013 8000"
-    assert contact.traveller.phone == "+86 138 0013 8000"
+    assert contact.traveller.id == "phone:+8613800138000"
+    assert contact.traveller.phone == "+8613800138000"
+    assert contact.metadata["caller_number"] == "+86 138 0013 8000"
     assert contact.metadata["ivr_path"] == "zh > flights > disruption"
     assert contact.language_hint == "zh-Hans"
     assert contact.received_at == datetime(2026, 11, 25, 3, 12, 44, tzinfo=UTC)

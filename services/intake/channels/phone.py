@@ -6,20 +6,23 @@ from datetime import datetime
 from typing import Any
 
 from contracts.events import Channel, ContactReceived
+from contracts.phones import PHONE_ID, e164, phone_key
 from services.intake.channels.checks import sent_at
 from services.intake.channels.payloads import PhonePayload, contact, validated
 
 
 def from_phone(body: dict[str, Any], now: datetime) -> ContactReceived:
+    """A call; a caller the IVR did not identify is ``phone:`` their number in E.164 (else its
+    digits), so ``+86 138 0013 8000`` and ``+8613800138000`` are the same traveller."""
     call: PhonePayload = validated(PhonePayload, body)
     return contact(
         channel=Channel.PHONE,
         channel_message_id=call.call_id,
         conversation_key=call.call_id,
         traveller={
-            "id": call.traveller_id or f"phone:{call.caller_number}",
+            "id": call.traveller_id or PHONE_ID + phone_key(call.caller_number),
             "language": call.language,
-            "phone": call.caller_number,
+            "phone": e164(call.caller_number, None) or call.caller_number,
         },
         text=call.transcript,
         language_hint=call.language,

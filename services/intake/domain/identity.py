@@ -7,6 +7,7 @@ import hashlib
 
 from contracts import events
 from contracts.events import REPLY_CHANNEL_OF, Channel, Traveller
+from contracts.phones import phone_traveller_id
 
 
 def contact_id_for(tenant_id: str, channel: Channel, channel_message_id: str) -> str:
@@ -37,3 +38,13 @@ def answered_where_they_wrote(traveller: Traveller, channel: Channel) -> Travell
     if traveller.preferred_channel is not None or traveller.fallback_channels:
         return traveller
     return traveller.model_copy(update={"preferred_channel": REPLY_CHANNEL_OF[channel]})
+
+
+def same_caller(contact: events.ContactReceived) -> events.ContactReceived:
+    """The contact with a ``phone:`` traveller id in one form (E.164, else digits), however
+    its gateway wrote the number: one caller is one traveller, on every call and channel."""
+    traveller = contact.traveller
+    canonical = phone_traveller_id(traveller.id)
+    if canonical == traveller.id:
+        return contact
+    return contact.model_copy(update={"traveller": traveller.model_copy(update={"id": canonical})})

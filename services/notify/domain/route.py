@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, ConfigDict
 
 from contracts.events import REPLY_CHANNEL_OF, Channel, ReplyChannel, SkippedChannel, Traveller
-from services.notify.domain.phones import e164
+from contracts.phones import e164
 
 IN_APP = ReplyChannel.IN_APP
 
@@ -23,7 +23,7 @@ def valid_email(address: str) -> bool:
 
 def address_for(person: Traveller, channel: ReplyChannel, region: str | None = None) -> str | None:
     """The person's address on a channel, or None if we cannot reach them there. A phone
-    number is E.164, read in ``region`` when it has no country code (``phones.e164``)."""
+    number is E.164, read in ``region`` when it has no country code (``contracts.phones.e164``)."""
     match channel:
         case ReplyChannel.EMAIL:
             return person.email

@@ -1,0 +1,88 @@
+"""One caller, one traveller: the number in a ``phone:`` traveller id is E.164 where it reads
+as an international number, else its digits, however the IVR or gateway wrote it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+
+from contracts.events import Channel, Traveller
+from contracts.phones import phone_key
+from runtime.clock import FakeClock
+from runtime.signing import Signer
+from runtime.store import Repository
+from services.intake.channels import normalise
+from services.intake.domain import Ticket
+from services.intake.service import Intake, Outcome
+from services.intake.store import TicketStore
+from tests import factories
+from tests.fakes import FakeDatabase, RecordingOutbox
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [
+        ("+86 138 0013 8000", "+8613800138000"),
+        ("+86-138-0013-8000", "+8613800138000"),
+        ("+8613800138000", "+8613800138000"),
+        ("0086 138 0013 8000", "+8613800138000"),
+        ("+44 (20) 7946.0958", "+442079460958"),
+        ("138 0013 8000", "13800138000"),  # national: its country is not known here
+        ("+999 123", "+999123"),  # no valid number: its digits, the + kept
+    ],
+)
+def test_a_number_is_one_key_however_it_is_written(written: str, key: str) -> None:
+    assert phone_key(written) == key
+
+
+def call(call_id: str, number: str, transcript: str) -> bytes:
+    body = {"call_id": call_id, "caller_number": number, "transcript": transcript}
+    return orjson.dumps({**body, "ivr_path": ["zh", "flights"]})
+
+
+def intake_on_fakes() -> Intake:
+    clock = FakeClock(NOW)
+    repo: Repository[Ticket] = Repository(
+        FakeDatabase(),  # type: ignore[arg-type]
+        "tickets",
+        Ticket,
+        RecordingOutbox(),
+        clock,
+    )
+    return Intake(TicketStore(repo), clock, Signer("s" * 32), "http://intake")
+
+
+async def test_two_calls_from_one_number_written_two_ways_are_one_traveller() -> None:
+    """They were two travellers: the second call about the same flight opened a second
+    ticket instead of joining the first."""
+    intake = intake_on_fakes()
+    first = normalise(Channel.PHONE, call("c1", "+86 138 0013 8000", "MU5137 取消了"), NOW)
+    second = normalise(Channel.PHONE, call("c2", "+8613800138000", "MU5137 还没改签"), NOW)
+
+    ticket, opened = await intake.receive_contact("acme", first)
+    again, followed = await intake.receive_contact("acme", second)
+
+    assert first.traveller.id == second.traveller.id == "phone:+8613800138000"
+    assert (opened, followed) == (Outcome.OPENED, Outcome.FOLLOWED_UP)
+    assert again.id == ticket.id
+
+
+async def test_a_gateways_ready_contact_with_a_phone_id_is_the_same_caller() -> None:
+    intake = intake_on_fakes()
+    ready = factories.contact(
+        channel=Channel.PHONE,
+        channel_message_id="call-9",
+        traveller=Traveller(id="phone:0086 138-0013-8000"),
+        received_at=NOW,
+    )
+    other = factories.contact(traveller=Traveller(id="trav-42"), received_at=NOW)
+
+    ticket, _ = await intake.receive_contact("acme", ready)
+    kept, _ = await intake.receive_contact("acme", other)
+
+    assert ticket.traveller.id == "phone:+8613800138000"
+    assert kept.traveller.id == "trav-42"
