@@ -86,3 +86,12 @@ async def test_a_gateways_ready_contact_with_a_phone_id_is_the_same_caller() -> 
 
     assert ticket.traveller.id == "phone:+8613800138000"
     assert kept.traveller.id == "trav-42"
+
+
+def test_a_call_without_an_ivr_path_is_taken() -> None:
+    """``ivr_path`` is optional, yet a call without one was 422 (a blank ``ivr_path``)."""
+    body = {"call_id": "c1", "caller_number": "+8613800138000", "transcript": "航班取消了"}
+
+    contact = normalise(Channel.PHONE, orjson.dumps(body), NOW)
+
+    assert contact.metadata == {"caller_number": "+8613800138000"}

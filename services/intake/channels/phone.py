@@ -26,6 +26,9 @@ def from_phone(body: dict[str, Any], now: datetime) -> ContactReceived:
         },
         text=call.transcript,
         language_hint=call.language,
-        metadata={"caller_number": call.caller_number, "ivr_path": " > ".join(call.ivr_path)},
+        metadata={
+            "caller_number": call.caller_number,
+            **({"ivr_path": " > ".join(call.ivr_path)} if call.ivr_path else {}),
+        },
         received_at=sent_at(call.started_at, now, "started_at") if call.started_at else now,
     )
