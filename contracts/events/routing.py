@@ -57,6 +57,10 @@ class TicketRouted(Event):
     bot_decision: str | None = Field(
         default=None, description="Why the knowledge-base bot did not answer this time."
     )
+    quiet: bool = Field(
+        default=False,
+        description="Opened by list or bulk mail: the traveller is not told (RFC 3834).",
+    )
     proactive: bool = Field(
         default=False, description="A proactive ticket: its notice already told the traveller."
     )

@@ -32,6 +32,11 @@ class TicketOpened(Event):
     references: list[BookingReference] = Field(default_factory=list)
     category_hint: str | None = None
     proactive: bool = Field(default=False, description="Opened by TripCare, not the traveller.")
+    quiet: bool = Field(
+        default=False,
+        description="Opened by list or bulk mail: no automatic answer goes back to it (RFC "
+        "3834): no acknowledgement, routing notice or bot answer.",
+    )
     opened_at: datetime
     incident_id: str | None = Field(
         default=None, description="The supplier disruption a proactive ticket was opened for."

@@ -21,7 +21,7 @@ from contracts.events import Channel
 from services.intake.attachments import files_of_email
 from services.intake.channels import PayloadError, normalise
 from services.intake.mailbox import MailboxConfig, Mailboxes
-from services.intake.service import Intake
+from services.intake.service import Intake, NotTaken
 
 log = logging.getLogger(__name__)
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
@@ -155,7 +155,10 @@ class MailboxReader:
             contact = normalise(Channel.EMAIL, raw, self.intake.clock.now())
         except PayloadError as exc:
             return str(exc)
-        await self.intake.receive_contact(config.tenant_id, contact, files=files_of_email(raw))
+        try:
+            await self.intake.receive_contact(config.tenant_id, contact, files=files_of_email(raw))
+        except NotTaken as exc:
+            return str(exc)
         return "taken"
 
     async def _wait(self, client: aioimaplib.IMAP4, config: MailboxConfig) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +29,7 @@ from services.intake.attachments import (
 from services.intake.channels import normalise
 from services.intake.channels.language import guess_language
 from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
+from services.intake.domain.automatic import NEVER_A_TICKET, automatic_kind
 from services.intake.domain.identity import same_caller
 from services.intake.domain.mail_threading import NamedTicket, named_tickets, sender_may_thread
 from services.intake.store import Candidates, TicketStore, key_entries
@@ -38,6 +40,7 @@ FILE_PURPOSE = "file"
 Change = Callable[[Ticket], None]
 """What an event does to its ticket (a ``Ticket`` method applied to the payload)."""
 RACE_RETRIES = 10
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,13 @@ class Outcome(StrEnum):
     OPENED = "opened"
     FOLLOWED_UP = "followed_up"
     DUPLICATE = "duplicate"
+    RECORDED = "recorded"
+    """A bounce or auto-reply, on its ticket's timeline for staff: no follow-up, no answer."""
+
+
+class NotTaken(ValueError):
+    """A bounce or auto-reply that names no ticket taking it: nothing is written, nobody
+    is answered (``domain.automatic``); its taker logs and counts it."""
 
 
 class Intake:
@@ -149,6 +159,8 @@ class Intake:
         now = self.clock.now()
         thread_key = thread_key_for(contact)
         named = named_tickets(contact, self.mail_domain)
+        if automatic_kind(contact) in NEVER_A_TICKET:
+            return await self._record_automatic(tenant_id, contact, contact_id, named, cause)
         if first_try and not named:
             fresh = self._opened(tenant_id, contact, contact_id, thread_key, 1, now)
             if await self.tickets.claim(fresh):
@@ -184,6 +196,39 @@ class Intake:
         await self.tickets.index(ticket)
         await self.tickets.repo.add(ticket, cause)
         return ticket, Outcome.OPENED
+
+    async def _record_automatic(
+        self,
+        tenant_id: str,
+        contact: events.ContactReceived,
+        contact_id: str,
+        named: list[NamedTicket],
+        cause: Envelope[events.ContactReceived] | Envelope[events.ChannelMessageReceived] | None,
+    ) -> tuple[Ticket, Outcome]:
+        """A bounce or auto-reply: on the timeline of the ticket it names (or of its open
+        conversation), never a new ticket, a reopening or an answer (RFC 3834)."""
+        now = self.clock.now()
+        kind = automatic_kind(contact)
+        found = await self.tickets.candidates(
+            tenant_id,
+            contact_id,
+            thread_key_for(contact),
+            contact.traveller.id,
+            [],
+            [n.ticket_id for n in named],
+        )
+        known = found.knowing_contact()
+        if known is not None:
+            return known, Outcome.DUPLICATE
+        thread = self._named_thread(found, named, contact, now) or found.open_thread()
+        if thread is None or kind is None:
+            log.info("%s of tenant %s names no ticket: not taken", kind, tenant_id)
+            raise NotTaken(f"{kind} naming no ticket of this tenant: not taken")
+        keyed = key_entries(thread)
+        thread.record_automatic(contact, contact_id, kind.value, now)
+        await self.tickets.index(thread, known=keyed)
+        await self.tickets.repo.save(thread, cause)
+        return thread, Outcome.RECORDED
 
     def _opened(
         self,

@@ -6,6 +6,7 @@ The use cases come from the broker's context (``runtime.context.Provided``), whi
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Annotated
 
 from contracts import events
@@ -13,7 +14,7 @@ from contracts.envelope import Envelope
 from runtime.bus import Bus
 from runtime.context import Provided
 from services.intake.incidents import IncidentDesk
-from services.intake.service import Intake, TicketEvents
+from services.intake.service import Intake, NotTaken, TicketEvents
 
 IntakeDep = Annotated[Intake, Provided("intake")]
 EventsDep = Annotated[TicketEvents, Provided("ticket_events")]
@@ -21,13 +22,15 @@ DeskDep = Annotated[IncidentDesk, Provided("incident_desk")]
 
 
 async def contact_received(envelope: Envelope[events.ContactReceived], intake: IntakeDep) -> None:
-    await intake.receive_contact(envelope.tenant_id, envelope.payload, envelope)
+    with suppress(NotTaken):  # a bounce or auto-reply naming no ticket: logged by intake
+        await intake.receive_contact(envelope.tenant_id, envelope.payload, envelope)
 
 
 async def channel_message(
     envelope: Envelope[events.ChannelMessageReceived], intake: IntakeDep
 ) -> None:
-    await intake.receive_channel_message(envelope)
+    with suppress(NotTaken):
+        await intake.receive_channel_message(envelope)
 
 
 async def ticket_routed(envelope: Envelope[events.TicketRouted], tickets: EventsDep) -> None:

@@ -34,7 +34,7 @@ from services.routing.domain.case import RoutingCase
 from services.routing.domain.corrections import corrected_category, correction_for
 from services.routing.domain.priority import adjust_priority
 from services.routing.domain.route import Route, assign, handled_in
-from services.routing.domain.status import WAITING, WAITING_ON_SUPPLIER, CaseStatus
+from services.routing.domain.status import QUIET, WAITING, WAITING_ON_SUPPLIER, CaseStatus
 from services.routing.domain.triage_view import TriageView
 from services.routing.kb.articles import KnowledgeBase, answerable
 from services.routing.kb.domain import bot_refusal, decide_bot
@@ -116,7 +116,7 @@ class Router:
                 triage,
                 priority,
                 bot_enabled=policy.bot_enabled,
-                human_only=case.human_only,
+                human_only=case.human_only or (QUIET if case.quiet else None),
                 names_booking=case.names_booking,
                 answerable=answerable(articles),
             )

@@ -23,14 +23,19 @@ from services.intake.api.models import (
     CHANNEL_BODIES,
     CHANNEL_BODY_MAX,
     ContactAccepted,
+    ContactIgnored,
     ContactIn,
 )
 from services.intake.attachments import FILE_CHANNELS, IncomingFile, files_of_channel
 from services.intake.channels import PayloadError, normalise
-from services.intake.service import Intake, Outcome
+from services.intake.service import Intake, NotTaken, Outcome
 from services.intake.store import GatewayKey
 
 router = APIRouter(prefix="/v1", tags=["gateways"], route_class=StrictJsonRoute)
+IGNORED: dict[str, Any] = {
+    "model": ContactIgnored,
+    "description": "A bounce or auto-reply that names no ticket: not taken, not answered.",
+}
 
 
 async def accept(
@@ -39,7 +44,11 @@ async def accept(
     contact: events.ContactReceived,
     files: Sequence[IncomingFile] = (),
 ) -> tuple[int, Any]:
-    ticket, outcome = await intake.receive_contact(tenant, contact, files=files)
+    try:
+        ticket, outcome = await intake.receive_contact(tenant, contact, files=files)
+    except NotTaken as exc:
+        ignored = ContactIgnored(reason=str(exc))
+        return http.HTTP_202_ACCEPTED, ignored.model_dump(mode="json")
     answer = ContactAccepted(
         ticket_id=ticket.id,
         status=ticket.status,
@@ -63,6 +72,7 @@ def allowed(key: GatewayKey, channel: Channel) -> None:
     response_model=ContactAccepted,
     responses={
         200: {"description": "A duplicate or a follow-up of an existing ticket."},
+        202: IGNORED,
         503: AT_CAPACITY,
     },
 )
@@ -105,7 +115,7 @@ async def post_contact(
     "/channels/{channel}/contacts",
     status_code=http.HTTP_201_CREATED,
     response_model=ContactAccepted,
-    responses={503: AT_CAPACITY},
+    responses={202: IGNORED, 503: AT_CAPACITY},
     openapi_extra={"requestBody": CHANNEL_BODIES},
 )
 async def post_channel_contact(

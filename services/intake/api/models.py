@@ -110,6 +110,13 @@ class ContactAccepted(BaseModel):
     tracking_url: str
 
 
+class ContactIgnored(BaseModel):
+    """A bounce or auto-reply naming no ticket: nothing written, nobody answered (202)."""
+
+    outcome: Literal["ignored"] = "ignored"
+    reason: str
+
+
 class ReplyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     message: Annotated[str, free_text(min_length=1, max_length=20_000)] = Field(

@@ -9,6 +9,7 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from contracts.events import Channel, ContactReceived
+from services.intake.channels.automatic import kind_of, returned_headers
 from services.intake.channels.checks import (
     PayloadError,
     all_headers,
@@ -19,6 +20,7 @@ from services.intake.channels.checks import (
     parse_email,
 )
 from services.intake.channels.payloads import contact
+from services.intake.domain.automatic import AUTOMATIC, Automatic
 from services.intake.domain.mail_threading import thread_headers
 
 _UNREAD = frozenset({"head", "style", "script", "title", "template"})
@@ -101,7 +103,7 @@ def from_email(body: bytes, now: datetime) -> ContactReceived:
     if not text:
         raise PayloadError("body", "the e-mail has no text")
     cc = [addr for _, addr in getaddresses(all_headers(message, "Cc"))][:20]
-    metadata = thread_headers(header(message, "In-Reply-To"), " ".join(references))
+    metadata = _threading(message, references)
     if cc:
         metadata["cc"] = ", ".join(cc)
     return contact(
@@ -115,3 +117,18 @@ def from_email(body: bytes, now: datetime) -> ContactReceived:
         metadata=metadata,
         received_at=now,
     )
+
+
+def _threading(message: EmailMessage, references: list[str]) -> dict[str, str]:
+    """The headers to thread on, and what kind of automatic mail this is (if it is one). A
+    bounce threads on the mail it returns: our notice, whose Message-ID names the ticket."""
+    in_reply_to = header(message, "In-Reply-To")
+    kind = kind_of(message)
+    if kind is Automatic.BOUNCE:
+        returned_id, returned_references = returned_headers(message)
+        in_reply_to = returned_id or in_reply_to
+        references = [*references, *returned_references.split()]
+    metadata = thread_headers(in_reply_to, " ".join(references))
+    if kind is not None:
+        metadata[AUTOMATIC] = kind.value
+    return metadata

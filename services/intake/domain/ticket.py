@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from contracts import events
 from contracts.events import Channel
 from services.intake.domain import proactive, reactions, reopening
+from services.intake.domain.automatic import answered_automatically
 from services.intake.domain.identity import (
     answered_where_they_wrote,
     thread_key_for,
@@ -68,6 +69,7 @@ class Ticket(TicketRecord):
             opened_at=now,
             opened_us=int(now.timestamp() * 1_000_000),
             last_activity_at=now,
+            quiet=not answered_automatically(contact),
         )
         ticket._remember(contact, contact_id)
         ticket._log(
@@ -84,9 +86,14 @@ class Ticket(TicketRecord):
     def _acknowledge(
         self, contact: events.ContactReceived, tracking_url: str, now: datetime
     ) -> None:
-        """The traveller hears from us at once: the acknowledgement with their tracking link."""
+        """The traveller hears from us at once: the acknowledgement with their tracking link;
+        list or bulk mail is not answered (RFC 3834), the ticket is taken all the same."""
         self._move(TicketStatus.ACKNOWLEDGED, "be acknowledged")
         self.acknowledged_at = now
+        if self.quiet:
+            summary = "Not acknowledged: list or bulk mail is never answered automatically"
+            self._log(now, "acknowledged", "intake", summary)
+            return
         self._log(now, "acknowledged", "intake", "Acknowledgement sent to traveller")
         self.raise_event(
             events.TicketAcknowledged(
@@ -141,6 +148,22 @@ class Ticket(TicketRecord):
             self.reopen(reason="traveller wrote again", by=contact.traveller.id, now=now)
         elif self.status is TicketStatus.WAITING_ON_TRAVELLER:
             self._change_status(TicketStatus.ASSIGNED, by=contact.traveller.id, now=now)
+
+    def record_automatic(
+        self, contact: events.ContactReceived, contact_id: str, kind: str, now: datetime
+    ) -> None:
+        """A bounce of one of our notices, or an auto-reply to one: on the timeline for staff,
+        nothing else. It is no follow-up: it never reopens, and nobody is told (RFC 3834)."""
+        self._remember(contact, contact_id)
+        what = "Delivery failure report" if kind == "bounce" else "Automatic reply"
+        self._log(
+            now,
+            kind,
+            contact.traveller.id,
+            f"{what} received on {contact.channel.value}: not answered",
+            channel_message_id=contact.channel_message_id,
+            text=contact.text[:500],
+        )
 
     def reply(
         self,

@@ -64,6 +64,9 @@ class TicketRecord(Aggregate):
     timeline: list[TimelineEntry] = Field(default_factory=list)
     attachments: list[TicketAttachment] = Field(default_factory=list)
     origin: str = Field(default="contact", description="contact, or proactive (a disruption).")
+    quiet: bool = Field(
+        default=False, description="Opened by list or bulk mail: nothing automatic answers it."
+    )
     incident_id: str | None = None
     incident_revision: int = 0
 
@@ -81,6 +84,7 @@ class TicketRecord(Aggregate):
                 references=self.references,
                 category_hint=self.category_hint,
                 proactive=self.origin == "proactive",
+                quiet=self.quiet,
                 opened_at=now,
                 incident_id=self.incident_id,
             )

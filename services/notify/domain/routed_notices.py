@@ -28,14 +28,15 @@ def tells_traveller(event: events.TicketRouted) -> bool:
     """Whether the traveller hears of this routing: which team has it and by when to expect
     an answer.
 
-    Not when a proactive notice already said what happens next, nor for a push that only
+    Not when a proactive notice already said what happens next, nor to list or bulk mail
+    (``quiet``: RFC 3834), nor for a push that only
     names the agent or a re-route that only tightens deadlines; and never with a promise
     whose deadline has already passed. Never for an SLA escalation (rule ``sla-escalated``):
     it keeps the clocks' deadlines, so its ``first_response_due`` is the one just breached,
     or, when the breach is another clock's (resolution, next response, supplier), the
     deadline of a first response already given: "expect an answer by" either is wrong.
     """
-    if event.proactive or event.rule in QUIET_REROUTES | AGENT_ONLY_REROUTES:
+    if event.proactive or event.quiet or event.rule in QUIET_REROUTES | AGENT_ONLY_REROUTES:
         return False
     if event.rule == ESCALATED_AT_BREACH:
         return False

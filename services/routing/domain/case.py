@@ -52,6 +52,7 @@ class RoutingCase(Aggregate):
     human_only: str | None = None
     """Set once the bot must never answer this ticket again, with the reason."""
     proactive: bool = False
+    quiet: bool = False  # list or bulk mail: no routing notice, no bot answer (RFC 3834)
     queue: str | None = None
     assignee: str | None = None
     last_assignee: str | None = None
@@ -98,7 +99,7 @@ class RoutingCase(Aggregate):
         self.channel = opened.channel
         self.text = self.contact_text(opened)
         self.names_booking = bool(opened.references)
-        self.proactive = opened.proactive
+        self.proactive, self.quiet = opened.proactive, opened.quiet
         self.opened_at = opened.opened_at
         self.triage = triage
         self.base_priority = triage_priority(triage.urgency, opened.priority)

@@ -110,6 +110,7 @@ def routed_event(case: RoutingCase, now: datetime) -> events.TicketRouted:
         rule=case.rule.value if case.rule else None,
         bot_decision=case.bot_decision,
         proactive=case.proactive,
+        quiet=case.quiet,
         account_manager=case.managers[0],
         support_manager=case.managers[1],
     )

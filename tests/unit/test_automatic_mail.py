@@ -1,0 +1,178 @@
+"""Mail no person wrote (RFC 3834): a bounce is never a ticket, an auto-reply never reopens or
+opens one, list or bulk mail is never answered automatically; the same rule for every way
+mail arrives (the e-mail normaliser is shared by the HTTP endpoint, the bus and IMAP)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import orjson
+import pytest
+
+from contracts import events
+from contracts.events import Channel, Priority
+from contracts.mail import anchor_message_id, ticket_message_id
+from services.intake.channels import normalise
+from services.intake.domain.status import TicketStatus
+from services.intake.service import NotTaken, Outcome
+from services.notify.domain.routed_notices import tells_traveller
+from services.routing.domain.case import RoutingCase
+from tests.factories import T0
+from tests.unit.test_mail_threading import DOMAIN, desk, mail, receive
+from tests.unit.test_routing import opened, route, triage
+
+ACK = anchor_message_id("TC-UNKNOWN", DOMAIN)
+T1 = T0 + timedelta(minutes=30)
+
+
+def bounce(returned_id: str, *, references: str = "") -> bytes:
+    """An RFC 3464 delivery status notification returning one of our mails, as Postfix
+    writes it."""
+    returned_references = f"References: {references}\r\n" if references else ""
+    return (
+        "From: MAILER-DAEMON@mx.acme.example (Mail Delivery System)\r\n"
+        "To: support@tripcare.test\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "Message-ID: <bounce-1@mx.acme.example>\r\n"
+        "Auto-Submitted: auto-replied\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="R"\r\n'
+        "\r\n--R\r\nContent-Type: text/plain\r\n\r\n"
+        "This is the mail system. Your message could not be delivered.\r\n"
+        "\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.acme.example\r\n\r\n"
+        "Final-Recipient: rfc822; li.lei@acme.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "\r\n--R\r\nContent-Type: message/rfc822\r\n\r\n"
+        "From: support@tripcare.test\r\n"
+        f"Message-ID: {returned_id}\r\n{returned_references}"
+        "Subject: [TC-X] We received your request\r\n\r\nWe received your request.\r\n"
+        "\r\n--R--\r\n"
+    ).encode()
+
+
+def auto_reply(message_id: str, answers: str, **headers: str) -> bytes:
+    raw = mail(
+        message_id,
+        subject="Automatic reply: We received your request",
+        in_reply_to=answers,
+        references=answers,
+        text="I am out of the office until Monday.",
+    )
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    return extra.encode() + raw
+
+
+def events_of(outbox: object, key: str) -> list[dict[str, object]]:
+    unique = {m.message_id: m for m in outbox.messages if m.routing_key == key}  # type: ignore[attr-defined]
+    return [orjson.loads(m.body)["payload"] for m in unique.values()]
+
+
+async def test_a_bounce_of_our_notice_is_recorded_on_its_ticket_and_answers_nothing() -> None:
+    intake, clock, outbox = desk()
+    ticket, _ = await receive(intake, mail("<first@acme.example>"))
+    clock.advance(timedelta(minutes=5))
+    notice = ticket_message_id(ticket.id, "d-7", DOMAIN)
+    anchor = anchor_message_id(ticket.id, DOMAIN)
+    opened_before = len(events_of(outbox, "ticket.opened"))
+
+    kept, outcome = await receive(intake, bounce(notice, references=anchor))
+
+    assert outcome is Outcome.RECORDED
+    assert kept.id == ticket.id
+    assert kept.timeline[-1].kind == "bounce"
+    assert kept.repeat_contacts == 0
+    assert len(events_of(outbox, "ticket.opened")) == opened_before
+    assert len(events_of(outbox, "ticket.acknowledged")) == 1
+    assert events_of(outbox, "ticket.followed_up") == []
+
+
+async def test_a_bounce_naming_no_ticket_is_not_taken() -> None:
+    intake, _, outbox = desk()
+
+    with pytest.raises(NotTaken, match="bounce"):
+        await receive(intake, bounce("<someone-else@elsewhere.example>"))
+
+    assert outbox.messages == []
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Auto-Submitted": "auto-replied"},
+        {"Precedence": "auto_reply"},
+        {"X-Autoreply": "yes"},
+        {"X-Autorespond": "yes"},
+        {"X-Auto-Response-Suppress": "All"},
+    ],
+    ids=lambda headers: next(iter(headers)),
+)
+async def test_an_auto_reply_never_reopens_a_resolved_ticket(headers: dict[str, str]) -> None:
+    intake, clock, outbox = desk()
+    ticket, _ = await receive(intake, mail("<first@acme.example>"))
+    await intake.act(
+        "acme", ticket.id, lambda t: t.resolve(code="done", message="Rebooked", agent="a", now=T1)
+    )
+    clock.advance(timedelta(hours=1))
+
+    kept, outcome = await receive(
+        intake, auto_reply("<ooo@acme.example>", anchor_message_id(ticket.id, DOMAIN), **headers)
+    )
+
+    assert outcome is Outcome.RECORDED
+    assert kept.status is TicketStatus.RESOLVED
+    assert kept.timeline[-1].kind == "auto_reply"
+    assert events_of(outbox, "ticket.reopened") == []
+    assert events_of(outbox, "ticket.followed_up") == []
+
+
+async def test_an_auto_reply_naming_no_ticket_opens_none() -> None:
+    intake, _, outbox = desk()
+    raw = auto_reply("<ooo@acme.example>", "<x@elsewhere.example>", **{"Auto-Submitted": "auto"})
+
+    with pytest.raises(NotTaken, match="auto_reply"):
+        await receive(intake, raw)
+
+    assert outbox.messages == []
+
+
+async def test_auto_submitted_no_is_a_persons_mail() -> None:
+    intake, _, _ = desk()
+
+    _, outcome = await receive(intake, b"Auto-Submitted: no\r\n" + mail("<p@acme.example>"))
+
+    assert outcome is Outcome.OPENED
+
+
+@pytest.mark.parametrize(
+    "header", [b"List-Id: <travel.acme.example>", b"Precedence: bulk", b"Precedence: list"]
+)
+async def test_list_or_bulk_mail_opens_a_ticket_nobody_answers_automatically(
+    header: bytes,
+) -> None:
+    intake, _, outbox = desk()
+
+    ticket, outcome = await receive(intake, header + b"\r\n" + mail("<list@acme.example>"))
+
+    assert outcome is Outcome.OPENED
+    assert events_of(outbox, "ticket.acknowledged") == []
+    (opened,) = events_of(outbox, "ticket.opened")
+    assert opened["quiet"] is True
+    assert ticket.timeline[-1].summary.startswith("Not acknowledged")
+
+
+def test_list_mails_routing_is_not_told_to_the_traveller() -> None:
+    case = RoutingCase.blank("acme", "TC-1")
+    case.take_opening(opened().model_copy(update={"quiet": True}), triage())
+    case.route(route(Priority.NORMAL, bot_why=None), T0, now=T0)
+
+    (decision,) = case.take_events()
+    assert isinstance(decision, events.TicketRouted)
+    assert decision.quiet is True
+    assert tells_traveller(decision) is False
+
+
+def test_the_bounce_threads_on_the_mail_it_returns() -> None:
+    contact = normalise(Channel.EMAIL, bounce(ACK), T1)
+
+    assert contact.metadata["automatic"] == "bounce"
+    assert contact.metadata["in_reply_to"] == ACK
