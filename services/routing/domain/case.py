@@ -20,6 +20,7 @@ from services.routing.assignment.domain.agents import Assignment
 from services.routing.assignment.domain.escalation import Escalation
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import Rule
+from services.routing.domain import clock_events
 from services.routing.domain.priority import (
     RAISED,
     UrgencySignals,
@@ -313,19 +314,7 @@ class RoutingCase(Aggregate):
         run.warned = True
         if run.deadline <= now:
             return
-        self.raise_event(
-            events.SlaWarning(
-                ticket_id=self.id,
-                clock=clock,
-                priority=self.priority,
-                category=self.triage.category if self.triage else None,
-                queue=self.queue,
-                assignee=self.assignee,
-                deadline=run.deadline,
-                target_seconds=run.target_s,
-                warned_at=now,
-            )
-        )
+        self.raise_event(clock_events.warning(self, run, now))
 
     def breach(self, clock: SlaClock, step: Escalation, now: datetime) -> None:
         """A clock passed its deadline: one level up the ladder, one priority level up.
@@ -342,22 +331,7 @@ class RoutingCase(Aggregate):
         self.assignee = step.assignment.assignee
         self.rule = Rule.SLA_ESCALATED
         self.raise_event(
-            events.SlaBreached(
-                ticket_id=self.id,
-                clock=clock,
-                priority=self.priority,
-                previous_priority=previous_priority,
-                category=self.triage.category if self.triage else None,
-                queue=self.queue,
-                assignee=self.assignee,
-                previous_assignee=previous_assignee,
-                level=step.level,
-                account_manager=step.account_manager,
-                support_manager=step.support_manager,
-                manager=step.manager,
-                deadline=run.deadline,
-                breached_at=now,
-            )
+            clock_events.breached(self, run, step, (previous_priority, previous_assignee), now)
         )
         self._publish(
             f"SLA {clock.value} breached: escalated to {step.level.value} "

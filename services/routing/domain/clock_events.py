@@ -1,0 +1,60 @@
+"""The SLA events a case raises when a clock warns or breaches, with what the case holds
+at that moment. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from contracts import events
+from contracts.events import Priority
+from services.routing.assignment.domain.escalation import Escalation
+from services.routing.sla.domain import ClockRun
+
+if TYPE_CHECKING:
+    from services.routing.domain.case import RoutingCase
+
+
+def warning(case: RoutingCase, run: ClockRun, now: datetime) -> events.SlaWarning:
+    """``sla.warning``: the clock used its warning share; whoever holds the ticket hears."""
+    assert run.deadline is not None
+    return events.SlaWarning(
+        ticket_id=case.id,
+        clock=run.clock,
+        priority=case.priority,
+        category=case.triage.category if case.triage else None,
+        queue=case.queue,
+        assignee=case.assignee,
+        deadline=run.deadline,
+        target_seconds=run.target_s,
+        warned_at=now,
+    )
+
+
+def breached(
+    case: RoutingCase,
+    run: ClockRun,
+    step: Escalation,
+    before: tuple[Priority, str | None],
+    now: datetime,
+) -> events.SlaBreached:
+    """``sla.breached``: the case already escalated by ``step``; ``before`` is the priority
+    and assignee it had."""
+    assert run.deadline is not None
+    previous_priority, previous_assignee = before
+    return events.SlaBreached(
+        ticket_id=case.id,
+        clock=run.clock,
+        priority=case.priority,
+        previous_priority=previous_priority,
+        category=case.triage.category if case.triage else None,
+        queue=case.queue,
+        assignee=case.assignee,
+        previous_assignee=previous_assignee,
+        level=step.level,
+        account_manager=step.account_manager,
+        support_manager=step.support_manager,
+        manager=step.manager,
+        deadline=run.deadline,
+        breached_at=now,
+    )
