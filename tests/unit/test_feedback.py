@@ -280,6 +280,29 @@ def test_the_appeals_outcome_goes_on_the_timeline() -> None:
     assert decided.timeline[-1].summary == "Appeal 1 decided: refunded"
 
 
+def test_the_travellers_comment_reaches_the_ticket_with_the_rating() -> None:
+    rated = ticket()
+    rated.record_feedback(
+        events.FeedbackReceived(
+            survey_id="S-x-1",
+            ticket_id="x",
+            csat=2,
+            comment="改签后还是延误了，客服也没回电话",
+            received_at=T0 + timedelta(hours=2),
+        )
+    )
+    rated.record_feedback(
+        events.FeedbackReceived(
+            survey_id="S-x-2", ticket_id="x", csat=5, received_at=T0 + timedelta(hours=3)
+        )
+    )
+
+    with_comment, without = rated.timeline[-2:]
+    assert with_comment.summary == "Traveller rated: CSAT 2"
+    assert with_comment.details == {"csat": "2", "text": "改签后还是延误了，客服也没回电话"}
+    assert without.details == {"csat": "5"}
+
+
 def test_appealable_carries_what_the_appeal_needs() -> None:
     grounds = next_appeal(resolved_facts(), [], now=T0 + timedelta(hours=1), window=WINDOW)
     assert grounds == Appealable(1, traveller("A"), 1)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from contracts import events
 from services.intake.domain import sla
 from services.intake.domain.deliveries import skipped
+from services.intake.domain.records import MAX_TEXT_KEPT
 from services.intake.domain.status import TicketStatus
 
 if TYPE_CHECKING:
@@ -166,12 +167,15 @@ def record_survey(ticket: Ticket, sent: events.SurveySent) -> None:
 
 
 def record_feedback(ticket: Ticket, received: events.FeedbackReceived) -> None:
+    """The rating, and the traveller's comment as their words (``text``, which the console
+    quotes under the entry, as for a contact), so staff read both on the ticket."""
     scores = {
         name: str(value)
         for name, value in (("csat", received.csat), ("nps", received.nps))
         if value is not None
     }
     summary = ", ".join(f"{k.upper()} {v}" for k, v in scores.items()) or "Feedback"
+    comment = {"text": received.comment[:MAX_TEXT_KEPT]} if received.comment else {}
     ticket._log(
         received.received_at,
         "rated",
@@ -179,4 +183,5 @@ def record_feedback(ticket: Ticket, received: events.FeedbackReceived) -> None:
         f"Traveller rated: {summary}",
         service="feedback",
         **scores,
+        **comment,
     )
