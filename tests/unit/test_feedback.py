@@ -17,7 +17,13 @@ from services.feedback.domain.appeals import (
 )
 from services.feedback.domain.facts import TicketFacts
 from services.feedback.domain.language import page_language
-from services.feedback.domain.surveys import SURVEY_TTL, Survey, SurveyClosed, survey_id_for
+from services.feedback.domain.surveys import (
+    SURVEY_TTL,
+    NpsNotAsked,
+    Survey,
+    SurveyClosed,
+    survey_id_for,
+)
 from services.feedback.domain.traveller_pulse import TravellerPulse
 from services.intake.domain import Ticket, TicketStatus
 from tests.factories import T0, TRAVELLER, contact
@@ -66,6 +72,18 @@ def test_an_expired_survey_refuses_answers() -> None:
     survey = Survey.send("acme", resolved(), url="https://s/x", now=T0)
     with pytest.raises(SurveyClosed, match="expired"):
         survey.answer(csat=5, comment=None, now=T0 + SURVEY_TTL + timedelta(seconds=1))
+
+
+def test_a_survey_that_did_not_ask_for_nps_refuses_a_score() -> None:
+    survey = Survey.send("acme", resolved(), url="https://s/x", now=T0, ask_nps=False)
+    survey.take_events()
+
+    with pytest.raises(NpsNotAsked):
+        survey.answer(csat=2, nps=0, comment=None, now=T0 + timedelta(hours=1))
+
+    assert (survey.answered_at, survey.take_events()) == (None, [])
+    survey.answer(csat=2, comment=None, now=T0 + timedelta(hours=1))
+    assert survey.csat == 2
 
 
 def test_nps_is_asked_on_a_cadence_per_traveller() -> None:

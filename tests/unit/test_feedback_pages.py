@@ -144,6 +144,24 @@ async def test_a_wrong_form_is_shown_again_with_the_error_and_what_was_typed(sit
     assert site.outbox.messages == []
 
 
+async def test_nps_is_taken_only_when_the_survey_asks_for_it(site: Site) -> None:
+    survey = await site.feedback.surveys.get("acme", "S-TC-1-1")
+    assert survey is not None
+    survey.ask_nps = False
+    await site.feedback.surveys.save(survey)
+    site.outbox.messages.clear()
+
+    sneaked = await site.http.post(survey_url(site), json={"csat": 2, "nps": 0})
+    assert (sneaked.status_code, sneaked.json()["detail"][0]["loc"]) == (422, ["body", "nps"])
+    assert site.outbox.messages == []
+
+    form = await site.http.post(survey_url(site), data={"csat": "2", "nps": "0"}, headers=BROWSER)
+    assert form.status_code == 200, "the form did not show the question: its score is not read"
+    rated = await site.feedback.surveys.get("acme", "S-TC-1-1")
+    assert rated is not None
+    assert (rated.csat, rated.nps) == (2, None)
+
+
 async def test_a_wrong_json_body_gets_fastapis_422(site: Site) -> None:
     bad = await site.http.post(survey_url(site), json={"csat": 9})
     assert (bad.status_code, bad.json()["detail"][0]["loc"]) == (422, ["body", "csat"])

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
 from runtime.auth import StaffScope
-from runtime.errors import StrictJsonRoute
+from runtime.errors import StrictJsonRoute, invalid
 from runtime.pages import is_form, wants_html
 from runtime.signing import TokenError
 from runtime.store import NotFound
@@ -25,7 +25,7 @@ from services.feedback.api.answers import (
 )
 from services.feedback.api.deps import FeedbackDep, PagesDep
 from services.feedback.api.models import RatingIn, SurveyView
-from services.feedback.domain.surveys import Survey, SurveyClosed
+from services.feedback.domain.surveys import NpsNotAsked, Survey, SurveyClosed
 from services.feedback.pages.traveller import Pages
 
 router = APIRouter(prefix="/v1/surveys", route_class=StrictJsonRoute)
@@ -118,7 +118,8 @@ async def rate(token: str, request: Request, feedback: FeedbackDep, pages: Pages
     rating = None if form else await parsed(RatingIn, request)
     if rating is None:
         data = await request.form()
-        values = {k: form_value(data, k) or "" for k in ("csat", "nps", "comment")}
+        shown = ("csat", "nps", "comment") if survey.ask_nps else ("csat", "comment")
+        values = {k: form_value(data, k) or "" for k in shown}
         try:
             rating = RatingIn.model_validate(
                 {k: form_number(v) if k != "comment" else v or None for k, v in values.items()}
@@ -134,6 +135,8 @@ async def rate(token: str, request: Request, feedback: FeedbackDep, pages: Pages
         survey = await feedback.answer(
             token, csat=rating.csat, nps=rating.nps, comment=rating.comment
         )
+    except NpsNotAsked as exc:
+        raise invalid(str(exc), ("body", "nps")) from exc
     except SurveyClosed as closed:
         code = status.HTTP_409_CONFLICT if closed.code == "answered" else status.HTTP_410_GONE
         if form:

@@ -32,6 +32,10 @@ def resolution_of_survey(survey_id: str) -> int | None:
     return int(number) if number.isdigit() else None
 
 
+class NpsNotAsked(ValueError):
+    """A score for the NPS question of a survey that did not ask it (the traveller is not due)."""
+
+
 class Survey(Aggregate):
     ticket_id: str
     traveller: Traveller
@@ -86,6 +90,8 @@ class Survey(Aggregate):
             raise SurveyClosed("answered", "this survey has already been answered")
         if now > self.expires_at:
             raise SurveyClosed("expired", "this survey has expired")
+        if nps is not None and not self.ask_nps:
+            raise NpsNotAsked("this survey does not ask for NPS")
         self.csat = csat
         self.nps = nps
         self.comment = comment
