@@ -69,7 +69,7 @@ async def test_rating_2_appeal_reopen_expert_resolves_rating_5(stack: Stack) -> 
         assert reopened["priority"] in ("high", "critical")
         assert reopened["status"] in ("reopened", "routed")
         appeal_entry = next(e for e in reopened["timeline"] if e["kind"] == "appealed")
-        assert appeal_entry["details"]["reason"] == "酒店仍然没有我的预订"
+        assert appeal_entry["details"]["text"] == "酒店仍然没有我的预订"
 
         again = await http.post(
             f"{intake}/tickets/{ticket_id}/resolve",

@@ -325,6 +325,44 @@ async def test_a_linked_file_is_clickable_only_when_its_url_is_http_or_https(des
     assert "<span>old.pdf</span>" in page.text
 
 
+async def test_the_ticket_page_quotes_the_travellers_comment_and_whole_appeal(desk: Desk) -> None:
+    desk.http.cookies.set(COOKIE, desk.token)
+    reason = "The hotel was booked for the wrong nights. " * 6 + "I was also charged twice."
+    traveller = (await desk.ticket()).traveller
+
+    def rated_and_appealed(ticket: Ticket) -> None:
+        ticket.resolve(code="rebooked", message="done", agent="agent-7", now=T0)
+        ticket.record_feedback(
+            events.FeedbackReceived(
+                survey_id="S-1",
+                ticket_id=ticket.id,
+                csat=1,
+                comment="Nobody called me back <b>at all</b>",
+                received_at=T0 + timedelta(minutes=5),
+            )
+        )
+        ticket.appeal(
+            events.AppealFiled(
+                appeal_id="A-1",
+                ticket_id=ticket.id,
+                traveller=traveller,
+                reason=reason,
+                appeal_number=1,
+                level=events.AppealLevel.EXPERT,
+                appealed_resolution=1,
+                via="survey",
+                filed_at=T0 + timedelta(minutes=6),
+            ),
+            now=T0 + timedelta(minutes=6),
+        )
+
+    await desk.intake.act("acme", desk.ticket_id, rated_and_appealed)
+    page = await desk.http.get(f"/console/tickets/{desk.ticket_id}?lang=en")
+
+    assert "<q>Nobody called me back &lt;b&gt;at all&lt;/b&gt;</q>" in page.text
+    assert f"<q>{reason}</q>" in page.text
+
+
 async def test_routed_tickets_carry_urgency_and_sort_by_their_running_deadline(
     desk: Desk,
 ) -> None:

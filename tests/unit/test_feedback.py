@@ -257,6 +257,19 @@ def test_an_appeal_reopens_a_resolved_ticket_with_raised_priority_for_its_review
     assert [e.kind for e in appealed.timeline][-2:] == ["appealed", "reopened"]
 
 
+def test_the_reviewer_reads_the_whole_appeal_on_the_ticket() -> None:
+    """The summary is one line; the traveller's words are kept whole (``text``, which the
+    console quotes), not cut where the detail that matters often comes last."""
+    appealed = ticket()
+    appealed.resolve(code="rebooked", message="ok", agent="agent-7", now=T0)
+    reason = "酒店订错了日期。" * 40 + "另外我被重复扣款两次，每次4800元。"
+    appealed.appeal(filed().model_copy(update={"reason": reason}), now=T0 + timedelta(hours=1))
+
+    entry = next(e for e in appealed.timeline if e.kind == "appealed")
+    assert len(entry.summary) < len(reason)
+    assert entry.details["text"] == reason
+
+
 def test_an_appeal_of_a_ticket_a_follow_up_reopened_still_escalates_it() -> None:
     appealed = ticket()
     appealed.resolve(code="rebooked", message="ok", agent="agent-7", now=T0)

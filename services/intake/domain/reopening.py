@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from contracts import events
+from services.intake.domain.records import MAX_TEXT_KEPT
 from services.intake.domain.status import REOPEN_PRIORITY, TicketStatus
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def appeal(ticket: Ticket, filed: events.AppealFiled, *, now: datetime) -> None:
         f"Appeal {filed.appeal_number} filed ({filed.level.value}): {filed.reason[:200]}",
         service="feedback",
         appeal_id=filed.appeal_id,
-        reason=filed.reason[:500],
+        text=filed.reason[:MAX_TEXT_KEPT],
     )
     reason = f"appeal: {filed.reason[:200]}"
     if ticket.status in (TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED):
