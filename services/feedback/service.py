@@ -88,8 +88,11 @@ class Feedback:
             pulse = await self.pulses.get(
                 tenant, TravellerPulse.id_for(tenant, resolved.traveller.id)
             )
+            # The link also opens the appeal page, so it lives as long as the appeal window;
+            # the survey itself still closes after SURVEY_TTL (``Survey.expires_at``).
+            link_ttl = max(SURVEY_TTL, self.settings.appeal_window)
             token = self.signer.sign(
-                subject=survey_id, tenant=tenant, purpose="survey", expires_at=now + SURVEY_TTL
+                subject=survey_id, tenant=tenant, purpose="survey", expires_at=now + link_ttl
             )
             survey = Survey.send(
                 tenant,

@@ -260,6 +260,35 @@ async def test_an_appeal_from_the_survey_link_over_json(site: Site) -> None:
     assert (again.status_code, again.json()["code"]) == (409, "pending")
 
 
+async def test_the_survey_link_still_opens_the_appeal_page_after_the_survey_closes(
+    site: Site,
+) -> None:
+    """The thank-you page and the answered survey offer the appeal through the survey link:
+    it must work for the whole appeal window (30 days), not only the survey's 14."""
+    desk = Desk()
+    desk.opened("TC-2", 0, traveller("Li", "zh-Hans"))
+    desk.resolved("TC-2", 30)
+    facts = TicketFacts.blank("acme", "TC-2")
+    for envelope in desk.envelopes:
+        facts.apply(envelope.payload)
+    await site.feedback.facts.add(facts)
+    await site.feedback.send_survey(desk.envelopes[-1])
+    survey = await site.feedback.surveys.get("acme", "S-TC-2-1")
+    assert survey is not None
+    path = survey.url.removeprefix("https://care.example")
+
+    site.clock.advance(timedelta(days=20))
+
+    closed = await site.http.post(path, json={"csat": 2})
+    assert closed.status_code == 410, "the survey itself still closes after 14 days"
+    appeal = path.replace("/v1/surveys/", "/v1/appeals/")
+    state = await site.http.get(appeal)
+    assert (state.status_code, state.json()["can_appeal"]) == (200, True)
+    site.clock.advance(timedelta(days=11))
+    late = await site.http.get(appeal)
+    assert late.status_code in (409, 410)
+
+
 def test_every_language_has_every_message_and_renders_every_page() -> None:
     pages = Pages()
     keys = set(pages.catalogs["en"])
