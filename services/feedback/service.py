@@ -31,7 +31,7 @@ from services.feedback.domain.appeals import (
 )
 from services.feedback.domain.facts import TicketFacts
 from services.feedback.domain.metrics import MetricsReport, compute_metrics
-from services.feedback.domain.repeat_contacts import REPEAT_WINDOW
+from services.feedback.domain.repeat_contacts import looked_back_from
 from services.feedback.domain.surveys import SURVEY_TTL, Survey, survey_id_for
 from services.feedback.domain.traveller_pulse import TravellerPulse
 
@@ -230,7 +230,7 @@ class Feedback:
         query = {
             "tenant_id": tenant_id,
             "opened_ms": {"$lt": epoch_ms(end)},
-            "last_contact_ms": {"$gte": epoch_ms(start - REPEAT_WINDOW)},
+            "last_contact_ms": {"$gte": epoch_ms(looked_back_from(start))},
         }
         found: dict[str, TicketFacts] = {}
         for name in (store.archive_of(store.FACTS), store.FACTS):

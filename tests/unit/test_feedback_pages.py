@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -287,6 +287,17 @@ async def test_the_survey_link_still_opens_the_appeal_page_after_the_survey_clos
     site.clock.advance(timedelta(days=11))
     late = await site.http.get(appeal)
     assert late.status_code in (409, 410)
+
+
+@pytest.mark.parametrize("day", [1, 2, 3])
+async def test_a_window_in_the_first_days_of_year_1_counts_nothing_and_does_not_fail(
+    site: Site, day: int
+) -> None:
+    """Metrics, the CSV and the dashboard read contacts 72 h before ``from``: that must not
+    run off the calendar (``from=0001-01-01`` was a 500 on all three)."""
+    start = datetime(1, 1, day, tzinfo=UTC)
+    report = await site.feedback.metrics("acme", start, start + timedelta(days=1))
+    assert (report.tickets, report.contacts) == (0, 0)
 
 
 def test_every_language_has_every_message_and_renders_every_page() -> None:

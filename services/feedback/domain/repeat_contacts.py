@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from contracts.events import BookingReference, ReferenceKind
 
@@ -13,6 +13,14 @@ BOOKING_KINDS = frozenset(
 )
 """References that name one booking. A flight or train number does not: every traveller on
 CA1501 shares it, and in a cancelled-flight incident nearly all of them write in."""
+
+
+def looked_back_from(start: datetime) -> datetime:
+    """The earliest contact the repeat rate of a window opening at ``start`` reads: the
+    repeat window before it, but never before year 1 (``from=0001-01-02`` is a valid
+    query, and ``start - REPEAT_WINDOW`` would overflow)."""
+    earliest = datetime.min.replace(tzinfo=UTC)
+    return start - REPEAT_WINDOW if start - earliest > REPEAT_WINDOW else earliest
 
 
 def booking_keys(references: Iterable[BookingReference]) -> list[str]:
