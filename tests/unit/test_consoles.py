@@ -700,6 +700,31 @@ def test_queue_depth_counts_open_tickets_and_the_oldest_wait() -> None:
     ]
 
 
+def test_queue_depth_leaves_out_tickets_whose_bot_answer_stands() -> None:
+    def answered(
+        ticket_id: str, *, reopened: bool = False, taken_over: bool = False
+    ) -> TicketFacts:
+        found = TicketFacts.blank("acme", ticket_id)
+        found.opened_at = T0 - timedelta(hours=5)
+        found.bot_answered_at = T0 - timedelta(hours=5)
+        if reopened:
+            found.reopens = [T0 - timedelta(hours=1)]
+            found.queue, found.placed_at = "accounts", T0 - timedelta(hours=1)
+        if taken_over:
+            found.queue, found.assignee = "accounts", "agent-7"
+            found.placed_at = T0 - timedelta(hours=2)
+        return found
+
+    facts = [
+        answered("a"),
+        answered("b"),
+        answered("c", reopened=True),
+        answered("d", taken_over=True),
+    ]
+    depths = queue_depths(facts, T0)
+    assert [(d.queue, d.open) for d in depths] == [("accounts", 2)]
+
+
 def test_tiles_show_units_the_way_people_read_them() -> None:
     assert Tile("fcr", "x", 0.5, "share").shown == "50.0%"
     assert Tile("frt", "x", 90.0, "seconds").shown == "1.5 min"

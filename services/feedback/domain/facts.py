@@ -322,6 +322,15 @@ class TicketFacts(Aggregate):
         return latest.at
 
     @property
+    def bot_answer_stands(self) -> bool:
+        """The bot's answer is the last word: nobody reopened the ticket since ("that did not
+        help", a follow-up) and no person took it over (routed to a queue after it)."""
+        at = self.bot_answered_at
+        if at is None or any(reopened >= at for reopened in self.reopens):
+            return False
+        return self.placed_at is None or self.placed_at < at
+
+    @property
     def initial_priority(self) -> Priority | None:
         return self.first_routed_priority or self.opened_priority
 

@@ -102,13 +102,17 @@ def trends(report: MetricsReport) -> dict[str, list[Any]]:
 
 
 def queue_depths(facts: list[TicketFacts], now: datetime) -> list[QueueDepth]:
-    """Open tickets per queue and how long the oldest has waited, deepest first."""
+    """Open tickets per queue and how long the oldest has waited, deepest first.
+
+    A ticket whose bot answer stands waits for nobody: it is in no queue (it showed as
+    queue "-", its "oldest waiting" growing for as long as the answer was good).
+    """
     oldest: dict[str, datetime] = {}
     counts: dict[str, int] = {}
     for fact in facts:
         if fact.opened_at is None or fact.merged_into or fact.closed_at is not None:
             continue
-        if fact.resolved_at is not None:
+        if fact.resolved_at is not None or fact.bot_answer_stands:
             continue
         queue = fact.queue or "-"
         counts[queue] = counts.get(queue, 0) + 1
