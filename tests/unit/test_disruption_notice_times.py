@@ -118,3 +118,15 @@ async def test_the_segments_local_offset_reaches_the_proactive_contact() -> None
     [told] = [m for m in intake.outbox.messages if m.routing_key == "ticket.disruption_notice"]
     sent = Envelope[events.DisruptionNotice].model_validate_json(told.body).payload
     assert sent.departs_utc_offset_min == 480
+
+
+@pytest.mark.parametrize(
+    ("delay", "expected"), [("1", "delayed by 1 minute."), ("45", "delayed by 45 minutes.")]
+)
+def test_a_delay_of_one_minute_reads_in_the_singular(delay: str, expected: str) -> None:
+    """ "is delayed by 1 minutes" in English; the other languages count with 分/分钟."""
+    delayed = notice("en", delay_minutes=delay).model_copy(update={"kind": "flight_delayed"})
+    train = delayed.model_copy(update={"kind": "train_delayed"})
+
+    assert expected in rendered(delayed)
+    assert expected in rendered(train)

@@ -383,3 +383,13 @@ async def test_appeal_and_sla_events_on_the_bus_become_deliveries_once() -> None
         assert delivery.status == "delivered"
     # traveller; the new and the previous holder; 2 managers
     assert outbox.routing_keys.count("notification.delivered") == 5
+
+
+def test_a_warning_one_minute_ahead_reads_one_minute_not_one_minutes() -> None:
+    """The English warning read "1 minutes from now"; ja/zh count with 分/分钟 alone."""
+    close = warning().model_copy(update={"deadline": T0 + timedelta(seconds=50)})
+    (notice,) = notices_for(close, "acme", MANAGERS)
+
+    assert "1 minute from now" in RENDERER.render(in_language(notice, "en")).body
+    assert "残り 1 分" in RENDERER.render(notice).body
+    assert "还剩 1 分钟" in RENDERER.render(in_language(notice, "zh-Hans")).body
