@@ -29,6 +29,12 @@ class TicketRouted(Event):
     assignee: str | None = None
     category: str | None = None
     priority: Priority
+    previous_priority: Priority | None = Field(
+        default=None,
+        description="The priority the ticket's previous ``ticket.routed`` carried while open: "
+        "none at its first routing and at a reopen (and on older events). Notify alerts the "
+        "managers of a critical ticket only when it was not critical already.",
+    )
     first_response_due: datetime
     resolution_due: datetime
     reason: str = Field(description="Why this queue and priority: shown on the timeline.")
@@ -66,11 +72,13 @@ class TicketRouted(Event):
     )
     account_manager: str | None = Field(
         default=None,
-        description="The tenant's account manager (routing's policy): alerted of critical tickets.",
+        description="The tenant's account manager (routing's policy): alerted when a ticket "
+        "becomes critical.",
     )
     support_manager: str | None = Field(
         default=None,
-        description="The tenant's support manager (routing's policy): alerted of critical tickets.",
+        description="The tenant's support manager (routing's policy): alerted when a ticket "
+        "becomes critical.",
     )
 
 

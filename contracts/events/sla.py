@@ -70,10 +70,14 @@ class SlaBreached(Event):
     previous_assignee: str | None = None
     level: EscalationLevel
     account_manager: str | None = Field(
-        default=None, description="The tenant's account manager, told at the management level."
+        default=None,
+        description="The tenant's account manager, told at the management level and when the "
+        "breach made the ticket critical.",
     )
     support_manager: str | None = Field(
-        default=None, description="The tenant's support manager, told at the management level."
+        default=None,
+        description="The tenant's support manager, told at the management level and when the "
+        "breach made the ticket critical.",
     )
     manager: str | None = Field(
         default=None,

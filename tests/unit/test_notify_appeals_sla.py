@@ -222,11 +222,11 @@ def test_a_breach_tells_the_new_assignee_and_at_management_level_the_named_manag
 
 
 def test_a_breach_below_management_level_tells_the_holder_and_the_previous_one() -> None:
-    notices = notices_for(
-        breached(EscalationLevel.EXPERT_TEAM, assignee=None, account_manager="am-1"),
-        "acme",
-        MANAGERS,
-    )
+    """The tenant's managers only when the breach made the ticket critical
+    (``test_manager_alerts``)."""
+    below = breached(EscalationLevel.EXPERT_TEAM, assignee=None, account_manager="am-1")
+    below = below.model_copy(update={"priority": Priority.HIGH})
+    notices = notices_for(below, "acme", MANAGERS)
 
     assert told(notices) == [
         (Role.TEAM, "team:expert", "sla_breached"),
@@ -244,6 +244,9 @@ def test_an_owner_who_keeps_a_breached_ticket_and_their_manager_are_told_by_name
     assert told(notices) == [
         (Role.AGENT, "agent-5", "sla_breached"),
         (Role.MANAGER, "lead-1", "sla_breached_management"),
+        # it became critical: the tenant's managers too (here its configured ones)
+        (Role.ACCOUNT_MANAGER, "am-1", "sla_breached_management"),
+        (Role.SUPPORT_MANAGER, "sm-1", "sla_breached_management"),
     ]
     owner = RENDERER.render(notices[0]).body
     assert "It stays with you" in owner

@@ -1,5 +1,5 @@
 """Who hears that a ticket was routed: the traveller (which team has it), the agent it was
-assigned to, and — for a critical ticket — the managers routing's policy names; and who
+assigned to, and — when it becomes critical — the managers routing's policy names; and who
 hears that an agent transferred a ticket: the agent it now belongs to.
 """
 
@@ -43,6 +43,19 @@ def tells_traveller(event: events.TicketRouted) -> bool:
     return event.first_response_due > event.routed_at
 
 
+def alerts_managers(event: events.TicketRouted) -> bool:
+    """Whether the managers hear of this routing: once, when the ticket becomes critical.
+
+    Not when its previous ``ticket.routed`` was critical already (a push of a waiting
+    ticket to an agent, a re-categorisation), nor at an SLA escalation: ``sla.breached``
+    tells them of the breach, and of the ticket becoming critical by it, in one notice. A
+    first routing, a reopen and an older event without ``previous_priority`` alert them.
+    """
+    if event.priority is not Priority.CRITICAL or event.rule == ESCALATED_AT_BREACH:
+        return False
+    return event.previous_priority is not Priority.CRITICAL
+
+
 def routed_notices(
     event: events.TicketRouted, tenant_id: str, directory: Directory
 ) -> list[Notice]:
@@ -62,7 +75,7 @@ def routed_notices(
     if event.assignee and not quiet and event.rule != ESCALATED_AT_BREACH:
         agent = directory.agent(event.assignee)
         notices.append(Notice(event.ticket_id, agent, ASSIGNED, staff_values, Role.AGENT))
-    if event.priority is Priority.CRITICAL:
+    if alerts_managers(event):
         for role, person in _alerted(event, tenant_id, directory):
             if all(n.recipient.id != person.id for n in notices):
                 notices.append(Notice(event.ticket_id, person, ESCALATED, staff_values, role))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from contracts import events
-from contracts.events import EscalationLevel, Traveller
+from contracts.events import EscalationLevel, Priority, Traveller
 from services.notify.domain.notice import Notice, when
 from services.notify.domain.recipients import Directory, Role
 from services.notify.domain.templates import (
@@ -57,8 +57,9 @@ def sla_breached_notices(
     event: events.SlaBreached, tenant_id: str, directory: Directory
 ) -> list[Notice]:
     """The holder (kept or new), the previous holder when it changed hands, the holder's
-    manager; at the management level also the managers the event names (else the tenant's
-    configured ones). Each person is told once, by name, not only a team's inbox.
+    manager; at the management level, and when the breach made the ticket critical, also
+    the managers the event names (else the tenant's configured ones): the escalation's
+    ``ticket.routed`` does not alert them again. Each person is told once, by name.
     """
     kept = event.assignee is not None and event.assignee == event.previous_assignee
     values = {
@@ -79,7 +80,10 @@ def sla_breached_notices(
     managers: list[tuple[Role, Traveller | None]] = []
     if event.manager:
         managers.append((Role.MANAGER, directory.manager(tenant_id, event.manager)))
-    if event.level is EscalationLevel.MANAGEMENT:
+    made_critical = (
+        event.priority is Priority.CRITICAL and event.previous_priority is not event.priority
+    )
+    if event.level is EscalationLevel.MANAGEMENT or made_critical:
         configured = directory.staff(tenant_id)
         for role, named, fallback in (
             (Role.ACCOUNT_MANAGER, event.account_manager, configured.account_manager),

@@ -78,6 +78,9 @@ class RoutingCase(Aggregate):
     managers: tuple[str | None, str | None] = (None, None)
     """The tenant's account and support manager as its policy named them when last read:
     ``ticket.routed`` carries them, so notify alerts them of critical tickets."""
+    published_priority: Priority | None = None
+    """The priority the last ``ticket.routed`` of this open run carried (its next one's
+    ``previous_priority``): None before the first, and again once resolved or closed."""
 
     @classmethod
     def blank(cls, tenant_id: str, ticket_id: str) -> RoutingCase:
@@ -277,13 +280,13 @@ class RoutingCase(Aggregate):
         self.resolved_at = resolved.resolved_at
         self.lifecycle_at = resolved.resolved_at
         self.last_assignee = self.assignee or resolved.resolved_by
-        self.assignee = None
+        self.assignee = self.published_priority = None
         self._score()
         self._clocks_stopped(self.sla.resolved(resolved.first_response_at, resolved.resolved_at))
 
     def close(self, changed: events.TicketStatusChanged) -> None:
         self.status = CaseStatus.CLOSED
-        self.assignee = None
+        self.assignee = self.published_priority = None
         self.resolved_at = self.resolved_at or changed.changed_at
         self.lifecycle_at = changed.changed_at
         self._clocks_stopped(self.sla.closed(changed.changed_at))
@@ -365,6 +368,7 @@ class RoutingCase(Aggregate):
         )
         self.reason = reason
         self.raise_event(routed_event(self, now))
+        self.published_priority = self.priority
 
     def _score(self) -> None:
         """Whether the SLA targets were met, once both ends of a clock are known."""

@@ -39,9 +39,16 @@ def breached(
     now: datetime,
 ) -> events.SlaBreached:
     """``sla.breached``: the case already escalated by ``step``; ``before`` is the priority
-    and assignee it had."""
+    and assignee it had.
+
+    The tenant's managers are named at the management level (the step's), and also when the
+    breach made the ticket critical (the policy's, as ``ticket.routed`` names them): the
+    breach notice is their one alert of it, the escalation's ``ticket.routed`` alerts nobody.
+    """
     assert run.deadline is not None
     previous_priority, previous_assignee = before
+    made_critical = case.priority is Priority.CRITICAL and previous_priority is not case.priority
+    account, support = case.managers if made_critical else (None, None)
     return events.SlaBreached(
         ticket_id=case.id,
         clock=run.clock,
@@ -52,8 +59,8 @@ def breached(
         assignee=case.assignee,
         previous_assignee=previous_assignee,
         level=step.level,
-        account_manager=step.account_manager,
-        support_manager=step.support_manager,
+        account_manager=step.account_manager or account,
+        support_manager=step.support_manager or support,
         manager=step.manager,
         deadline=run.deadline,
         breached_at=now,

@@ -95,6 +95,7 @@ def routed_event(case: RoutingCase, now: datetime) -> events.TicketRouted:
         assignee=case.assignee,
         category=triage.category if triage else None,
         priority=case.priority,
+        previous_priority=case.published_priority,
         first_response_due=case.first_response_due,
         resolution_due=case.resolution_due,
         reason=case.reason or "",
