@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -114,6 +115,15 @@ _EMBEDDINGS = frozenset("\u202a\u202b\u202d\u202e")
 _ISOLATES = frozenset("\u2066\u2067\u2068")
 _POP_EMBEDDING, _POP_ISOLATE = "\u202c", "\u2069"
 _OPENERS = _EMBEDDINGS | _ISOLATES
+
+
+def _time_zone(value: str) -> str:
+    """An IANA zone name the tz database knows (``Asia/Tokyo``); a typo is refused, not UTC."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}: an IANA name such as Asia/Tokyo") from exc
+    return value
 
 
 def bidi_closed(value: object) -> object:
@@ -207,6 +217,10 @@ def secret(*, max_length: int, min_length: int | None = None) -> _Bounded:
 LanguageTag = Annotated[str, Field(max_length=35, pattern=LANGUAGE_TAG)]
 """zh-Hans, en, ja-JP…: a BCP 47 tag (or its underscore spelling)."""
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL)]
+TimeZoneName = Annotated[
+    str, Field(max_length=64, examples=["Asia/Tokyo"]), AfterValidator(_time_zone)
+]
+"""An IANA time zone (``Asia/Tokyo``, ``Europe/Berlin``, ``UTC``)."""
 Phone = Annotated[str, Field(min_length=3, max_length=32, pattern=PHONE)]
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.envelope import Event
 from contracts.events.values import Channel, Priority, Traveller
+from contracts.text import TimeZoneName
 
 
 class CategoryConfidence(BaseModel):
@@ -38,6 +39,12 @@ class TicketRouted(Event):
     first_response_due: datetime
     resolution_due: datetime
     reason: str = Field(description="Why this queue and priority: shown on the timeline.")
+    time_zone: TimeZoneName | None = Field(
+        default=None,
+        description="The tenant's business time zone (the IANA zone of its SLA calendar for "
+        "this priority): notices show times in it to whoever has no zone of their own. None "
+        "for a calendar without one (24/7) and on older events: UTC.",
+    )
     routed_at: datetime
     language: str | None = Field(default=None, description="Language detected in the contact.")
     urgency: str | None = Field(default=None, description="Urgency the classifier read.")

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from contracts.envelope import Event
 from contracts.events.values import Priority
+from contracts.text import TimeZoneName
 
 
 class SlaClock(StrEnum):
@@ -53,6 +54,12 @@ class SlaWarning(Event):
     deadline: datetime
     target_seconds: int = Field(ge=0, description="The target in calendar-counted seconds.")
     warned_at: datetime
+    time_zone: TimeZoneName | None = Field(
+        default=None,
+        description="The tenant's business time zone (the IANA zone of its SLA calendar for "
+        "this priority): notices show times in it to whoever has no zone of their own. None "
+        "for a calendar without one (24/7) and on older events: UTC.",
+    )
 
 
 class SlaBreached(Event):
@@ -86,6 +93,12 @@ class SlaBreached(Event):
     )
     deadline: datetime
     breached_at: datetime
+    time_zone: TimeZoneName | None = Field(
+        default=None,
+        description="The tenant's business time zone (the IANA zone of its SLA calendar for "
+        "this priority): notices show times in it to whoever has no zone of their own. None "
+        "for a calendar without one (24/7) and on older events: UTC.",
+    )
 
 
 class SlaClockStopped(Event):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from contracts.text import Email, LanguageTag, Phone, one_line, web_url
+from contracts.text import Email, LanguageTag, Phone, TimeZoneName, one_line, web_url
 
 
 class Channel(StrEnum):
@@ -67,6 +67,11 @@ class Traveller(BaseModel):
     )
     detected_language: LanguageTag | None = Field(
         default=None, description="Language detected in the contact; used when none is preferred."
+    )
+    time_zone: TimeZoneName | None = Field(
+        default=None,
+        description="Their own IANA time zone (Asia/Tokyo): notices show times in it, else in "
+        "the tenant's business time zone.",
     )
     email: Email | None = None
     phone: Phone | None = Field(

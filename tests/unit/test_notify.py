@@ -113,7 +113,7 @@ def test_a_missing_translation_falls_back_to_english(tmp_path: Path) -> None:
 
 def test_routing_notice_tells_the_expected_answer_time() -> None:
     notice = only(notices_for(routed(), "acme", NO_STAFF))
-    assert "2026-11-25 02:30 UTC" in Renderer().render(notice).body
+    assert "2026年11月25日 02:30（UTC）" in Renderer().render(notice).body
 
 
 def test_the_assigned_agent_and_on_critical_tickets_the_managers_are_told() -> None:
@@ -428,7 +428,7 @@ def test_a_routing_that_promises_a_deadline_still_ahead_is_told_with_that_deadli
 
     (told,) = [n for n in notices_for(rerouted, "acme", NO_STAFF) if n.role is Role.TRAVELLER]
     body = Renderer().render(told).body
-    assert "2026-11-25 02:35 UTC" in body
+    assert "2026年11月25日 02:35（UTC）" in body
     assert "航班异常处理团队" in body
 
 

@@ -167,7 +167,7 @@ def test_an_sla_warning_goes_to_the_assignee_in_their_language() -> None:
     assert told([notice]) == [(Role.AGENT, "agent-7", "sla_warning")]
     assert rendered.language == "ja"
     assert "残り 7 分" in rendered.body
-    assert "2026-11-25 02:06 UTC" in rendered.body
+    assert "2026年11月25日 02:06（UTC）" in rendered.body
 
 
 def test_staff_without_a_known_language_get_english_and_the_inbox() -> None:

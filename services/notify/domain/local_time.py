@@ -1,5 +1,10 @@
 """Times a traveller reads in a notice: in the place's own offset and their language.
 
+A deadline (``by when to expect an answer``, an SLA deadline) is shown in the reader's own
+time zone when it is known (``Traveller.time_zone``, a staff entry's), else in the
+tenant's business time zone (its SLA calendar's, which routing carries on the event),
+else in UTC — always with its offset, so a traveller abroad is never misled (``zoned``).
+
 A partner's ``new_departure`` is shown in the offset it was sent with (the airport's
 local time, as on a boarding pass); one sent without an offset is read as UTC, as routing
 reads it, and shown in the segment's local offset when the booking gave one. Never the
@@ -9,6 +14,10 @@ raw ISO string, unless it is not a time at all.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from contracts.events import Traveller
+from services.notify.domain.notice import language_of
 
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 HAN_DATES = frozenset({"ja", "zh-Hans", "zh-Hant"})
@@ -47,3 +56,20 @@ def partner_time(value: str, language: str, local_offset_min: int | None = None)
         if local_offset_min is not None:
             moment = moment.astimezone(timezone(timedelta(minutes=local_offset_min)))
     return local_text(moment, language)
+
+
+def zoned(moment: datetime, *zones: str | None) -> datetime:
+    """``moment`` in the first of ``zones`` the tz database knows, else in UTC."""
+    for name in zones:
+        if name:
+            try:
+                return moment.astimezone(ZoneInfo(name))
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return moment.astimezone(UTC)
+
+
+def deadline_text(moment: datetime, reader: Traveller, business_zone: str | None) -> str:
+    """A deadline as ``reader`` reads it: their zone, else the business's, else UTC, in their
+    language (``local_text``)."""
+    return local_text(zoned(moment, reader.time_zone, business_zone), language_of(reader))

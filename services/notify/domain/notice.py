@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from contracts import events
 from contracts.events import Channel, Traveller
@@ -45,11 +44,6 @@ class Rendered:
     language: str
     subject: str
     body: str
-
-
-def when(moment: datetime) -> str:
-    """A time as every template shows it."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def traveller_name(event: events.TicketRouted | events.TicketResolved) -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from contracts import events
 from contracts.events import Priority, Traveller
-from services.notify.domain.notice import Notice, traveller_name, when
+from services.notify.domain.local_time import deadline_text
+from services.notify.domain.notice import Notice, traveller_name
 from services.notify.domain.recipients import Directory, Role
 from services.notify.domain.templates import ASSIGNED, ESCALATED, ROUTED, TRANSFERRED
 
@@ -61,11 +62,11 @@ def routed_notices(
 ) -> list[Notice]:
     if event.rule in SILENT_REROUTES:
         return []
-    due = when(event.first_response_due)
-    values = {"ticket_id": event.ticket_id, "queue": event.queue, "due": due}
+    values = {"ticket_id": event.ticket_id, "queue": event.queue}
     quiet = event.rule in QUIET_REROUTES
-    told = tells_traveller(event)
-    notices = [Notice(event.ticket_id, event.traveller, ROUTED, values)] if told else []
+    notices = []
+    if tells_traveller(event):
+        notices.append(_notice(event, event.traveller, ROUTED, values, Role.TRAVELLER))
     staff_values = {
         **values,
         "priority": event.priority.value,
@@ -74,12 +75,25 @@ def routed_notices(
     }
     if event.assignee and not quiet and event.rule != ESCALATED_AT_BREACH:
         agent = directory.agent(event.assignee)
-        notices.append(Notice(event.ticket_id, agent, ASSIGNED, staff_values, Role.AGENT))
+        notices.append(_notice(event, agent, ASSIGNED, staff_values, Role.AGENT))
     if alerts_managers(event):
         for role, person in _alerted(event, tenant_id, directory):
             if all(n.recipient.id != person.id for n in notices):
-                notices.append(Notice(event.ticket_id, person, ESCALATED, staff_values, role))
+                notices.append(_notice(event, person, ESCALATED, staff_values, role))
     return notices
+
+
+def _notice(
+    event: events.TicketRouted,
+    person: Traveller,
+    template: str,
+    values: dict[str, str],
+    role: Role,
+) -> Notice:
+    """``due``, the first-response deadline, in the person's own time zone, else the
+    tenant's business zone the event carries, else UTC (``local_time.deadline_text``)."""
+    due = deadline_text(event.first_response_due, person, event.time_zone)
+    return Notice(event.ticket_id, person, template, {**values, "due": due}, role)
 
 
 def _alerted(

@@ -8,7 +8,8 @@ import math
 
 from contracts import events
 from contracts.events import EscalationLevel, Priority, Traveller
-from services.notify.domain.notice import Notice, when
+from services.notify.domain.local_time import deadline_text
+from services.notify.domain.notice import Notice
 from services.notify.domain.recipients import Directory, Role
 from services.notify.domain.templates import (
     SLA_BREACHED,
@@ -36,9 +37,20 @@ def _sla_values(event: events.SlaWarning | events.SlaBreached) -> dict[str, str]
         "clock": event.clock.value,
         "priority": event.priority.value,
         "queue": event.queue or "",
-        "deadline": when(event.deadline),
         "assigned": "yes" if event.assignee else "",
     }
+
+
+def _notice(
+    event: events.SlaWarning | events.SlaBreached,
+    person: Traveller,
+    template: str,
+    values: dict[str, str],
+    role: Role,
+) -> Notice:
+    """The deadline in the person's own time zone, else the business's, else UTC."""
+    deadline = deadline_text(event.deadline, person, event.time_zone)
+    return Notice(event.ticket_id, person, template, {**values, "deadline": deadline}, role)
 
 
 def sla_warning_notices(
@@ -50,7 +62,7 @@ def sla_warning_notices(
     left = math.ceil((event.deadline - event.warned_at).total_seconds() / 60)
     values = {**_sla_values(event), "minutes_left": str(max(0, left))}
     person, role = holder
-    return [Notice(event.ticket_id, person, SLA_WARNING, values, role)]
+    return [_notice(event, person, SLA_WARNING, values, role)]
 
 
 def sla_breached_notices(
@@ -73,10 +85,10 @@ def sla_breached_notices(
     notices = []
     if holder := _holder(event, tenant_id, directory):
         person, role = holder
-        notices.append(Notice(event.ticket_id, person, SLA_BREACHED, values, role))
+        notices.append(_notice(event, person, SLA_BREACHED, values, role))
     if event.previous_assignee and not kept:
         previous = directory.agent(event.previous_assignee)
-        notices.append(Notice(event.ticket_id, previous, SLA_HANDED_OVER, values, Role.AGENT))
+        notices.append(_notice(event, previous, SLA_HANDED_OVER, values, Role.AGENT))
     managers: list[tuple[Role, Traveller | None]] = []
     if event.manager:
         managers.append((Role.MANAGER, directory.manager(tenant_id, event.manager)))
@@ -92,7 +104,5 @@ def sla_breached_notices(
             managers.append((role, directory.manager(tenant_id, named) if named else fallback))
     for role, manager in managers:
         if manager is not None and all(n.recipient.id != manager.id for n in notices):
-            notices.append(
-                Notice(event.ticket_id, manager, SLA_BREACHED_FOR_MANAGEMENT, values, role)
-            )
+            notices.append(_notice(event, manager, SLA_BREACHED_FOR_MANAGEMENT, values, role))
     return notices

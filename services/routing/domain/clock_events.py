@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from contracts import events
 from contracts.events import Priority
 from services.routing.assignment.domain.escalation import Escalation
+from services.routing.domain.route import business_zone
 from services.routing.sla.domain import ClockRun
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ def warning(case: RoutingCase, run: ClockRun, now: datetime) -> events.SlaWarnin
         deadline=run.deadline,
         target_seconds=run.target_s,
         warned_at=now,
+        time_zone=business_zone(case),
     )
 
 
@@ -64,4 +66,5 @@ def breached(
         manager=step.manager,
         deadline=run.deadline,
         breached_at=now,
+        time_zone=business_zone(case),
     )

@@ -82,6 +82,13 @@ def assign(
     )
 
 
+def business_zone(case: RoutingCase) -> str | None:
+    """The tenant's business time zone for the case: its SLA calendar's for the priority
+    (kept even while a trip counts the clocks 24/7); None for a 24/7 calendar."""
+    hours = case.sla.policy.terms(case.priority).calendar.business_hours
+    return hours.time_zone if hours else None
+
+
 def routed_event(case: RoutingCase, now: datetime) -> events.TicketRouted:
     """The case's current decision as ``ticket.routed``, with what the classifier read."""
     triage = case.triage
@@ -98,6 +105,7 @@ def routed_event(case: RoutingCase, now: datetime) -> events.TicketRouted:
         previous_priority=case.published_priority,
         first_response_due=case.first_response_due,
         resolution_due=case.resolution_due,
+        time_zone=business_zone(case),
         reason=case.reason or "",
         routed_at=now,
         language=triage.language if triage else None,
