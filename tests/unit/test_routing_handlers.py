@@ -134,6 +134,27 @@ async def test_a_password_question_gets_the_articles_answer_in_the_travellers_la
     assert (await desk.case(asked_in_chinese)).status is CaseStatus.BOT_ANSWERED
 
 
+async def test_another_services_password_is_left_to_a_person_not_answered_with_ours(
+    desk: Desk,
+) -> None:
+    """A bank card's PIN, a mailbox's or the home Wi-Fi's password read like "I forgot my
+    password" (0.94-0.96 against a 0.94 threshold) but are as close to the article's near
+    misses: the bot answered them with the travel portal's reset steps."""
+    zh = Traveller(id="trav-2", language="zh-Hans")
+    asked = [
+        await desk.open("银行卡密码忘了怎么办", traveller=zh),
+        await desk.open("邮箱密码忘记了", traveller=zh),
+        await desk.open("I forgot my home Wi-Fi password"),
+    ]
+    ours = await desk.open("忘记密码了，怎么重置？", traveller=zh)
+
+    assert [p["ticket_id"] for p in desk.published("ticket.bot_answered")] == [ours]
+    for ticket in asked:
+        decision = desk.last("ticket.routed", ticket)["bot_decision"]
+        assert "password-reset" in decision
+        assert "does not answer" in decision
+
+
 async def test_a_critical_case_goes_to_the_expert_desk_and_never_to_the_bot(desk: Desk) -> None:
     ticket = await desk.open(
         "I forgot my password and my flight boards in 30 minutes, I'm at the airport"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -277,6 +278,17 @@ def test_the_bot_answers_only_above_the_threshold_in_a_language_it_has() -> None
     assert not decide_bot(None, MATCH, threshold=0.9, languages=["ja"]).answer
     assert decide_bot(None, MATCH, threshold=0.9, languages=["ja", "en-GB"]).language == "en"
     assert not decide_bot(None, None, threshold=0.9, languages=["en"]).answer
+
+
+def test_the_bot_stays_out_when_a_near_miss_is_about_as_close_as_the_article() -> None:
+    near = replace(MATCH, near_miss=0.96)  # within the margin of 0.97
+    decision = decide_bot(None, near, threshold=0.94, languages=["en"])
+    assert (decision.answer, decision.why) == (
+        False,
+        "best article password-reset scored 0.970, but a question it does not answer scored 0.960",
+    )
+    assert decide_bot(None, replace(MATCH, near_miss=0.9), threshold=0.94, languages=["en"]).answer
+    assert not MATCH.too_near_a_miss()  # no near misses written
 
 
 @given(

@@ -110,6 +110,7 @@ async def put_article(
         article.translations = draft.translations
         article.active = draft.active
         article.vectors = draft.vectors
+        article.near_miss_vectors = draft.near_miss_vectors
         article.embedding_model = draft.embedding_model
         article.updated_by = scope.actor
         article.updated_at = clock.now()

@@ -8,7 +8,9 @@ global article's id replaces it for that tenant, and an inactive one hides it.
 Similarity is question to question: the titles and sample questions of every
 language are embedded as E5 queries, and so is the contact; an article scores
 the best cosine over its vectors, so a Japanese contact finds an article
-through its Japanese questions or any other language's.
+through its Japanese questions or any other language's. Its near misses (questions
+that read alike but it does not answer) are embedded with them; the closest one's
+cosine goes with the match, and the bot stays out when it is about as high.
 """
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ class Translation(BaseModel):
     questions: list[Annotated[str, free_text(max_length=1_000)]] = Field(
         default_factory=list, max_length=20, description="How travellers ask it; what is matched."
     )
+    near_misses: list[Annotated[str, free_text(max_length=1_000)]] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Questions that read alike but this article does not answer (another "
+        "service's password, a shop's refund): a contact at least as close to one of these as "
+        "to the sample questions is left to a person.",
+    )
     answer: Annotated[str, free_text(min_length=1, max_length=5_000)] = Field(
         description="Sent to the traveller."
     )
@@ -62,6 +71,7 @@ class Article(Aggregate):
     translations: dict[str, Translation]
     active: bool = True
     vectors: list[list[float]] = Field(default_factory=list, repr=False)
+    near_miss_vectors: list[list[float]] = Field(default_factory=list, repr=False)
     embedding_model: str | None = None
     updated_by: str | None = None
     updated_at: datetime | None = None
@@ -78,6 +88,13 @@ class Article(Aggregate):
             for text in (self.translations[language].title, *self.translations[language].questions)
         ]
 
+    def near_miss_texts(self) -> list[str]:
+        return [
+            q
+            for language in sorted(self.translations)
+            for q in self.translations[language].near_misses
+        ]
+
     def answers(self) -> dict[str, tuple[str, str]]:
         return {
             language: (t.title, t.answer)
@@ -85,8 +102,17 @@ class Article(Aggregate):
             if language in ANSWER_LANGUAGES
         }
 
-    def matched(self, score: float) -> KbMatch:
-        return KbMatch(self.article_id, frozenset(self.categories), score, self.answers())
+    def matched(self, query: NDArray[np.float32]) -> KbMatch:
+        """How similar the query is to the article and to its closest near miss."""
+        score = float(np.max(np.asarray(self.vectors, dtype=np.float32) @ query))
+        near_miss = (
+            float(np.max(np.asarray(self.near_miss_vectors, dtype=np.float32) @ query))
+            if self.near_miss_vectors
+            else None
+        )
+        return KbMatch(
+            self.article_id, frozenset(self.categories), score, self.answers(), near_miss
+        )
 
 
 class Embedder(Protocol):
@@ -145,11 +171,7 @@ def load_threshold(path: Path = THRESHOLD_FILE) -> float:
 
 def best_of(query: NDArray[np.float32], articles: Sequence[Article]) -> list[KbMatch]:
     """Articles by similarity to the query vector, best first."""
-    scored = [
-        a.matched(float(np.max(np.asarray(a.vectors, dtype=np.float32) @ query)))
-        for a in articles
-        if a.vectors
-    ]
+    scored = [a.matched(query) for a in articles if a.vectors]
     return sorted(scored, key=lambda m: -m.score)
 
 
@@ -177,8 +199,11 @@ class KnowledgeBase:
                 await self.embed(article)
 
     async def embed(self, article: Article) -> None:
-        vectors = await self._embedded(article.texts())
-        article.vectors = vectors.round(5).tolist()
+        """Its sample questions and near misses, in one call."""
+        texts = article.texts()
+        vectors = (await self._embedded([*texts, *article.near_miss_texts()])).round(5)
+        article.vectors = vectors[: len(texts)].tolist()
+        article.near_miss_vectors = vectors[len(texts) :].tolist()
         article.embedding_model = EMBEDDING_MODEL
 
     async def embed_query(self, text: str) -> NDArray[np.float32]:
