@@ -293,8 +293,10 @@ class Intake:
         """Run an agent action on the latest version of the ticket (409 if illegal)."""
         return await self.tickets.repo.change(tenant_id, ticket_id, action)
 
-    async def merge(self, tenant_id: str, duplicate_id: str, into_id: str, by: str) -> Ticket:
-        """Fold a duplicate into another ticket: of two crossing merges, exactly one wins.
+    async def merge(
+        self, tenant_id: str, duplicate_id: str, into_id: str, by: str, role: str | None = None
+    ) -> Ticket:
+        """Fold a duplicate into another ticket (``role``: the person's, ``merge_into``).
 
         Both tickets are written, each against the version the checks read, the smaller
         id first: two merges crossing (Q into R, R into Q) meet at the same first write,
@@ -304,19 +306,21 @@ class Intake:
         """
         for _ in range(RACE_RETRIES):
             try:
-                return await self._merge(tenant_id, duplicate_id, into_id, by)
+                return await self._merge(tenant_id, duplicate_id, into_id, by, role)
             except ConcurrencyError:
                 continue
         raise ConcurrencyError(f"merge of {duplicate_id}: too many concurrent writers")
 
-    async def _merge(self, tenant_id: str, duplicate_id: str, into_id: str, by: str) -> Ticket:
+    async def _merge(
+        self, tenant_id: str, duplicate_id: str, into_id: str, by: str, role: str | None
+    ) -> Ticket:
         duplicate = await self.get(tenant_id, duplicate_id)
         target = await self.get(tenant_id, into_id)
         now = self.clock.now()
         closed, survivor = duplicate.model_copy(deep=True), target.model_copy(deep=True)
         writes: list[Ticket] = []
         if duplicate.merged_into != into_id:
-            closed.merge_into(target, by=by, now=now)
+            closed.merge_into(target, by=by, now=now, role=role)
             writes.append(closed)
         if duplicate_id not in target.absorbed:
             survivor.absorb(duplicate, by=by, now=now)

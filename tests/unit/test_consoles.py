@@ -363,6 +363,36 @@ async def test_the_ticket_page_quotes_the_travellers_comment_and_whole_appeal(de
     assert f"<q>{reason}</q>" in page.text
 
 
+async def test_the_console_refuses_the_appealed_agent_deciding_the_appeal(desk: Desk) -> None:
+    desk.http.cookies.set(COOKIE, desk.token)  # agent-7, whose resolution was appealed
+    traveller = (await desk.ticket()).traveller
+
+    def appealed(ticket: Ticket) -> None:
+        ticket.resolve(code="rebooked", message="done", agent="agent-7", now=T0)
+        filed = events.AppealFiled(
+            appeal_id="A-1",
+            ticket_id=ticket.id,
+            traveller=traveller,
+            reason="charged twice",
+            appeal_number=1,
+            level=events.AppealLevel.EXPERT,
+            appealed_resolution=1,
+            via="survey",
+            filed_at=T0,
+        )
+        ticket.appeal(filed, now=T0)
+
+    await desk.intake.act("acme", desk.ticket_id, appealed)
+    before = await desk.ticket()
+    form = {"resolution_code": "refunded", "message": "refunded"}
+
+    answer = await desk.http.post(f"/console/tickets/{desk.ticket_id}/resolve?lang=en", data=form)
+
+    assert answer.status_code == 403
+    assert "you made the resolution it appeals" in answer.text
+    assert (await desk.ticket()).version == before.version
+
+
 async def test_routed_tickets_carry_urgency_and_sort_by_their_running_deadline(
     desk: Desk,
 ) -> None:

@@ -42,7 +42,7 @@ from services.intake.api.models import (
     WaitIn,
 )
 from services.intake.attachments import IncomingFile
-from services.intake.domain import IllegalTransition, Ticket
+from services.intake.domain import Decider, IllegalTransition, NotTheReviewer, Ticket
 from services.intake.routing_reader import RETRY_AFTER_S
 from services.intake.service import FilesRefused, Intake, reply_with_files
 from services.intake.transfers import Transfer, TransferRefused, transfer_ticket
@@ -56,6 +56,12 @@ router = APIRouter(
         409: {"description": "Not allowed in the ticket's status."},
     },
 )
+REVIEW_ONLY: dict[int | str, dict[str, Any]] = {
+    403: {
+        "description": "An appeal of the ticket is under review and you are not its reviewer "
+        "(docs/feedback.md#who-decides-an-appeal); nothing was changed."
+    }
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,19 @@ class Actor:
     scope: Scope
     intake: Intake
     idempotency: IdempotentRequests
+
+    @property
+    def decider(self) -> Decider:
+        return Decider(self.scope.actor, self.scope.principal.role.value)
+
+    def deciding(self, change: Callable[[Ticket], None], wanted: str) -> Callable[[Ticket], None]:
+        """``change`` (a resolve or close) only if the caller may decide a pending appeal."""
+
+        def decide(ticket: Ticket) -> None:
+            ticket.check_decider(self.decider, wanted)
+            change(ticket)
+
+        return decide
 
     async def act(
         self,
@@ -95,6 +114,8 @@ class Actor:
                 ticket = await use_case()
             except IllegalTransition as exc:
                 raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
+            except NotTheReviewer as exc:
+                raise HTTPException(http.HTTP_403_FORBIDDEN, str(exc)) from exc
             return http.HTTP_200_OK, TicketView.model_validate(ticket).model_dump(mode="json")
 
         request = fingerprint(name, ticket_id, body.model_dump_json() if body else "")
@@ -226,19 +247,19 @@ async def resume(ticket_id: str, agent: ActorDep, key: IdempotencyKey = None) ->
     return await agent.act(ticket_id, key, None, lambda t: t.resume(by=by, now=now), "resume")
 
 
-@router.post("/{ticket_id}/resolve", response_model=TicketView)
+@router.post("/{ticket_id}/resolve", response_model=TicketView, responses=REVIEW_ONLY)
 async def resolve(
     ticket_id: str, body: ResolveIn, agent: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
-    """Resolve with a resolution code; the message goes to the traveller, then a survey."""
+    """Resolve with a resolution code; the message goes to the traveller, then a survey.
+
+    While an appeal is under review only its reviewers may (403 otherwise)."""
     by, now = agent.scope.actor, agent.intake.clock.now()
-    return await agent.act(
-        ticket_id,
-        key,
-        body,
-        lambda t: t.resolve(code=body.resolution_code, message=body.message, agent=by, now=now),
-        "resolve",
-    )
+
+    def change(t: Ticket) -> None:
+        t.resolve(code=body.resolution_code, message=body.message, agent=by, now=now)
+
+    return await agent.act(ticket_id, key, body, agent.deciding(change, "resolve"), "resolve")
 
 
 @router.post("/{ticket_id}/reopen", response_model=TicketView)
@@ -251,18 +272,28 @@ async def reopen(
     )
 
 
-@router.post("/{ticket_id}/close", response_model=TicketView)
+@router.post("/{ticket_id}/close", response_model=TicketView, responses=REVIEW_ONLY)
 async def close(ticket_id: str, agent: ActorDep, key: IdempotencyKey = None) -> JSONResponse:
+    """Close for good. While an appeal is under review only its reviewers may (403 otherwise)."""
     by, now = agent.scope.actor, agent.intake.clock.now()
-    return await agent.act(ticket_id, key, None, lambda t: t.close(by=by, now=now), "close")
+
+    def change(t: Ticket) -> None:
+        t.close(by=by, now=now)
+
+    return await agent.act(ticket_id, key, None, agent.deciding(change, "close"), "close")
 
 
-@router.post("/{ticket_id}/merge", response_model=TicketView)
+@router.post("/{ticket_id}/merge", response_model=TicketView, responses=REVIEW_ONLY)
 async def merge(
     ticket_id: str, body: MergeIn, agent: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
-    """Close this duplicate into ``into``; its conversations follow."""
-    tenant, by = agent.scope.tenant, agent.scope.actor
+    """Close this duplicate into ``into``; its conversations follow. A duplicate under
+    appeal only by the appeal's reviewers (403 otherwise)."""
+    tenant, by, role = agent.scope.tenant, agent.decider.id, agent.decider.role
     return await agent.write(
-        ticket_id, key, body, lambda: agent.intake.merge(tenant, ticket_id, body.into, by), "merge"
+        ticket_id,
+        key,
+        body,
+        lambda: agent.intake.merge(tenant, ticket_id, body.into, by, role),
+        "merge",
     )

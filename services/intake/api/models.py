@@ -14,7 +14,7 @@ from contracts.text import LanguageTag, free_text, one_line
 from runtime.web import TENANT_PATTERN, schema_ref
 from services.intake.attachments import MAX_FILES, MB, AttachmentPolicy, upload_body_max
 from services.intake.channels import JSON_PAYLOADS
-from services.intake.domain import ContactRecord, TicketStatus, TimelineEntry
+from services.intake.domain import ContactRecord, PendingAppeal, TicketStatus, TimelineEntry
 from services.intake.service import Outcome
 
 
@@ -203,6 +203,11 @@ class TicketView(BaseModel):
     resolved_at: datetime | None
     resolution_code: str | None
     merged_into: str | None
+    pending_appeal: PendingAppeal | None = Field(
+        default=None,
+        description="The appeal under review: only its reviewers may resolve or close "
+        "(docs/feedback.md#who-decides-an-appeal).",
+    )
     timeline: list[TimelineEntry] = Field(
         description="The ticket's steps and, merged in, each notice notify delivered for it."
     )

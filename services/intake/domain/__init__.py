@@ -2,6 +2,7 @@
 passed in. The names the rest of intake (and other code) import are re-exported here.
 """
 
+from services.intake.domain.appeal_review import Decider, NotTheReviewer, PendingAppeal
 from services.intake.domain.identity import contact_id_for, thread_key_for, ticket_id_for
 from services.intake.domain.proactive import PROACTIVE_REFERENCE_KINDS, proactive_thread_key
 from services.intake.domain.records import (
@@ -28,7 +29,10 @@ __all__ = [
     "TRANSITIONS",
     "WAITING",
     "ContactRecord",
+    "Decider",
     "IllegalTransition",
+    "NotTheReviewer",
+    "PendingAppeal",
     "Ticket",
     "TicketAttachment",
     "TicketStatus",

@@ -109,8 +109,13 @@ def resolve_with_incident(
     ticket: Ticket, resolved: events.IncidentResolved, *, now: datetime
 ) -> None:
     """The desk closed the incident resolving its tickets: this one too, if it is still open
-    (one already resolved or closed is left alone, so nobody hears twice)."""
+    (one already resolved or closed is left alone, so nobody hears twice). One under appeal
+    is left to the appeal's reviewer (``appeal_review``): the step is only logged."""
     if TicketStatus.RESOLVED not in TRANSITIONS[ticket.status]:
+        return
+    if ticket.pending_appeal is not None:
+        summary = f"Incident {resolved.incident_id} closed; left open: its appeal is under review"
+        ticket._log(now, "incident_resolved", resolved.resolved_by, summary)
         return
     ticket._log(
         now,

@@ -136,6 +136,10 @@ def escalate_on_breach(ticket: Ticket, breached: events.SlaBreached) -> None:
 
 
 def record_appeal_decision(ticket: Ticket, decided: events.AppealResolved) -> None:
+    """On the timeline; the appeal is no longer pending (the decision usually cleared it)."""
+    pending = ticket.pending_appeal
+    if pending is not None and pending.appeal_id == decided.appeal_id:
+        ticket.pending_appeal = None
     ticket._log(
         decided.decided_at,
         "appeal_decided",

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from contracts import events
+from services.intake.domain.appeal_review import PendingAppeal
 from services.intake.domain.records import MAX_TEXT_KEPT
 from services.intake.domain.status import REOPEN_PRIORITY, TicketStatus
 
@@ -41,11 +42,27 @@ def appeal(ticket: Ticket, filed: events.AppealFiled, *, now: datetime) -> None:
         text=filed.reason[:MAX_TEXT_KEPT],
     )
     reason = f"appeal: {filed.reason[:200]}"
+    if ticket.status is not TicketStatus.CLOSED:
+        ticket.pending_appeal = PendingAppeal(
+            appeal_id=filed.appeal_id,
+            number=filed.appeal_number,
+            level=filed.level,
+            appealed_by=last_resolver(ticket),
+            filed_at=filed.filed_at,
+        )
     if ticket.status in (TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED):
         reopen(ticket, reason=reason, by=filed.traveller.id, now=now, appeal=filed)
     elif ticket.status is not TicketStatus.CLOSED:
         summary = f"Escalated while open: {reason}"
         escalate(ticket, summary, reason=reason, by=filed.traveller.id, now=now, appeal=filed)
+
+
+def last_resolver(ticket: Ticket) -> str | None:
+    """Who made the resolution that stands: the last ``resolved`` step (None for the bot's
+    answer, which no person gave)."""
+    if ticket.status is TicketStatus.BOT_ANSWERED:
+        return None
+    return next((e.actor for e in reversed(ticket.timeline) if e.kind == "resolved"), None)
 
 
 def escalate(

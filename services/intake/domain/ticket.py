@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from contracts import events
 from contracts.events import Channel
 from services.intake.domain import proactive, reactions, reopening
+from services.intake.domain.appeal_review import Decider, check_decider
 from services.intake.domain.automatic import answered_automatically
 from services.intake.domain.identity import (
     answered_where_they_wrote,
@@ -263,8 +264,15 @@ class Ticket(TicketRecord):
         target = TicketStatus.ASSIGNED if self.assignee else TicketStatus.ROUTED
         self._change_status(target, by=by, now=now)
 
+    def check_decider(self, decider: Decider, wanted: str) -> None:
+        """Refuse (``NotTheReviewer``) a resolve or close that would decide an appeal the
+        caller may not decide (``appeal_review``); call it before the change."""
+        check_decider(self.pending_appeal, decider, wanted)
+
     def resolve(self, *, code: str, message: str, agent: str, now: datetime) -> None:
+        """Resolved; a pending appeal is decided by it (feedback takes it as the outcome)."""
         self._move(TicketStatus.RESOLVED, "be resolved")
+        self.pending_appeal = None
         self.resolved_at = now
         self.resolution_code = code
         self.resolution_count += 1
@@ -297,13 +305,20 @@ class Ticket(TicketRecord):
         reopening.appeal(self, filed, now=now)
 
     def close(self, *, by: str, now: datetime) -> None:
+        """Closed for good; a pending appeal is decided by it (as ``closed``)."""
         self._change_status(TicketStatus.CLOSED, by=by, now=now)
+        self.pending_appeal = None
 
-    def merge_into(self, target: Ticket, *, by: str, now: datetime) -> None:
+    def merge_into(
+        self, target: Ticket, *, by: str, now: datetime, role: str | None = None
+    ) -> None:
         """Fold this duplicate into ``target``: it closes and points there.
 
-        Not into a ticket it absorbed: that one is (being) merged into this one.
+        Not into a ticket it absorbed: that one is (being) merged into this one. Given the
+        person's ``role``, one under appeal only by the appeal's reviewers (``appeal_review``).
         """
+        if role is not None:
+            self.check_decider(Decider(by, role), "merge")
         if target.id == self.id:
             raise IllegalMerge(self.status, "a ticket cannot be merged into itself")
         if target.id in self.absorbed:
@@ -313,6 +328,7 @@ class Ticket(TicketRecord):
         if target.status is TicketStatus.CLOSED:
             raise IllegalTransition(self.status, f"be merged into {target.id}")
         self._change_status(TicketStatus.CLOSED, by=by, now=now)
+        self.pending_appeal = None
         self.merged_into = target.id
         self._log(now, "merged", by, f"Merged into {target.id}", into=target.id)
         self.raise_event(

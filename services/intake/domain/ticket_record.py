@@ -14,6 +14,7 @@ from pydantic import Field
 from contracts import events
 from contracts.events import BookingReference, Channel, Priority, Traveller
 from runtime.aggregate import Aggregate
+from services.intake.domain.appeal_review import PendingAppeal
 from services.intake.domain.records import (
     MAX_TEXT_KEPT,
     ContactRecord,
@@ -59,6 +60,9 @@ class TicketRecord(Aggregate):
     resolved_at: datetime | None = None
     resolution_code: str | None = None
     resolution_count: int = 0
+    pending_appeal: PendingAppeal | None = Field(
+        default=None, description="The appeal under review: only its reviewers may decide it."
+    )
     merged_into: str | None = None
     absorbed: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)

@@ -35,7 +35,7 @@ from services.intake.api.files import download, uploaded_files
 from services.intake.api.models import NoteIn, ReplyIn, ResolveIn, TransferIn, WaitIn
 from services.intake.attachments import IncomingFile
 from services.intake.console_store import open_tickets
-from services.intake.domain import IllegalTransition, Ticket
+from services.intake.domain import Decider, IllegalTransition, NotTheReviewer, Ticket
 from services.intake.domain.deliveries import with_deliveries
 from services.intake.domain.sla_clock import RunningClock, clock_of, deadline_ms
 from services.intake.incidents import BulkReplyIn, IncidentDesk
@@ -108,9 +108,9 @@ def _reply_with(
 
 
 def _change(
-    action: str, body: BaseModel | None, actor: str, intake: Intake
+    action: str, body: BaseModel | None, scope: Scope, intake: Intake
 ) -> Callable[[Ticket], None]:
-    now = intake.clock.now()
+    now, actor = intake.clock.now(), scope.actor
     if isinstance(body, ReplyIn):
         return lambda t: t.reply(message=body.message, agent=actor, now=now)
     if isinstance(body, NoteIn):
@@ -118,9 +118,13 @@ def _change(
     if isinstance(body, WaitIn):
         return lambda t: t.wait(on=body.on, by=actor, now=now)
     if isinstance(body, ResolveIn):
-        return lambda t: t.resolve(
-            code=body.resolution_code, message=body.message, agent=actor, now=now
-        )
+        decider = Decider(actor, scope.principal.role.value)
+
+        def resolve(t: Ticket) -> None:
+            t.check_decider(decider, "resolve")  # an appeal is decided by its reviewers
+            t.resolve(code=body.resolution_code, message=body.message, agent=actor, now=now)
+
+        return resolve
     return lambda t: t.resume(by=actor, now=now)
 
 
@@ -221,7 +225,7 @@ class Console:
             move = Transfer(body.queue, body.assignee, body.reason, scope.actor)
             await transfer_ticket(self.intake, self.routing, token, scope.tenant, ticket_id, move)
         else:
-            change = _change(action, body, scope.actor, self.intake)
+            change = _change(action, body, scope, self.intake)
             await self.intake.act(scope.tenant, ticket_id, change)
 
 
@@ -309,6 +313,9 @@ async def act(ticket_id: str, action: str, request: Request, console: ConsoleDep
     except IllegalTransition as exc:
         error = f"{t['error_unchanged']} {exc}"
         return await console.ticket_page(request, scope, ticket, 409, error)
+    except NotTheReviewer as exc:
+        error = f"{t['error_unchanged']} {exc}"
+        return await console.ticket_page(request, scope, ticket, 403, error)
     return Response(
         status_code=303, headers={"Location": f"/console/tickets/{ticket_id}?done={action}"}
     )
