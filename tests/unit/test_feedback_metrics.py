@@ -73,6 +73,23 @@ def test_ratings_count_for_the_agent_whose_resolution_was_rated() -> None:
     assert groups["unassigned"].tickets == 2
 
 
+def test_appeals_count_against_the_agent_whose_resolution_was_appealed() -> None:
+    """TB: agent-7 resolved it, the traveller appealed, expert-1 decided the appeal. The
+    appeal is agent-7's; expert-1 resolved a ticket and was appealed against by nobody."""
+    report = metrics_of(a_day_at_the_desk(), by=["agent"])
+    groups = {g.key["agent"]: g.metrics.appeals for g in report.groups}
+
+    assert (groups["agent-7"].tickets, groups["agent-7"].filed) == (1, 1)
+    assert groups["agent-7"].decided == 1
+    assert (groups["expert-1"].tickets, groups["expert-1"].filed, groups["expert-1"].rate) == (
+        0,
+        0,
+        0.0,
+    )
+    assert report.appeals.tickets == sum(a.tickets for a in groups.values()) == 1
+    assert report.appeals == metrics_of(a_day_at_the_desk()).appeals
+
+
 def test_slices_by_channel_supplier_category_language_and_queue() -> None:
     desk = a_day_at_the_desk()
     by_channel = {g.key["channel"]: g.metrics for g in metrics_of(desk, by=["channel"]).groups}

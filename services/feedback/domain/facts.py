@@ -84,6 +84,9 @@ class RatingFact(BaseModel):
 class AppealFact(BaseModel):
     appeal_id: str
     number: int
+    resolution: int | None = None
+    """The appealed resolution's number: its resolver is whom the appeal counts against
+    (None in facts written before it was kept: the last resolver)."""
     filed_at: datetime | None = None
     outcome: str | None = None
     decided_at: datetime | None = None
@@ -183,7 +186,12 @@ class TicketFacts(Aggregate):
 
     def _appeal_filed(self, event: events.AppealFiled) -> None:
         self._know(event.traveller, event.filed_at)
-        self._appeal(event.appeal_id, event.appeal_number, filed_at=event.filed_at)
+        self._appeal(
+            event.appeal_id,
+            event.appeal_number,
+            resolution=event.appealed_resolution,
+            filed_at=event.filed_at,
+        )
 
     def _appeal_resolved(self, event: events.AppealResolved) -> None:
         self._know(event.traveller, event.decided_at)

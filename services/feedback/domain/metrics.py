@@ -14,7 +14,13 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field
 
 from contracts.events import Channel, Priority
-from services.feedback.domain.facts import Buckets, ContactFact, RatingFact, TicketFacts
+from services.feedback.domain.facts import (
+    AppealFact,
+    Buckets,
+    ContactFact,
+    RatingFact,
+    TicketFacts,
+)
 from services.feedback.domain.repeat_contacts import repeat_flags
 from services.feedback.domain.sla import Share, Sla, SlaTally
 
@@ -161,18 +167,17 @@ class _Accumulator:
         if fact.bot_answered_at is not None:
             self.bot += 1
             self.bot_reopened += any(at >= fact.bot_answered_at for at in fact.reopens)
-        self._appeals(fact)
         if fact.initial_priority is Priority.CRITICAL:
             self._critical(fact.opened_at, resolved_at, now)
 
-    def _appeals(self, fact: TicketFacts) -> None:
-        if fact.resolutions:
-            self.ever_resolved += 1
-        if fact.appeals:
+    def appeals(self, resolved: bool, appeals: Sequence[AppealFact]) -> None:
+        """A ticket (resolved at least once, or not) and the appeals it had."""
+        self.ever_resolved += resolved
+        if appeals:
             self.appealed += 1
-            self.appeals_filed += len(fact.appeals)
-            self.appeals_second += sum(a.number == 2 for a in fact.appeals)
-            self.appeals_decided += sum(a.decided_at is not None for a in fact.appeals)
+            self.appeals_filed += len(appeals)
+            self.appeals_second += sum(a.number == 2 for a in appeals)
+            self.appeals_decided += sum(a.decided_at is not None for a in appeals)
 
     def _critical(self, opened_at: datetime, resolved_at: datetime | None, now: datetime) -> None:
         """A critical ticket counts once it is resolved or its 10 minutes are up."""
@@ -283,15 +288,37 @@ def _add_sla(
             acc.sla.breach(fact.id)
 
 
+def _add_appeals(
+    fact: TicketFacts, by: Sequence[str], add: Callable[[tuple[str, ...]], list[_Accumulator]]
+) -> None:
+    """Overall, once per ticket. By agent, an appeal counts against the resolver of the
+    resolution it appealed (as a rating does), and a ticket is "resolved" for each agent who
+    resolved it: the reviewer who decided the appeal is not charged with it."""
+    if "agent" not in by:
+        for acc in add(_slice(fact, by)):
+            acc.appeals(bool(fact.resolutions), fact.appeals)
+        return
+    add(_slice(fact, by))[0].appeals(bool(fact.resolutions), fact.appeals)  # overall
+    resolvers = {r.by for r in fact.resolutions}
+    against = {a.appeal_id: fact.resolver_of(a.resolution) or "unassigned" for a in fact.appeals}
+    for agent in sorted(resolvers | set(against.values())):
+        theirs = [a for a in fact.appeals if against[a.appeal_id] == agent]
+        for acc in add(_slice(fact, by, agent=agent))[1:]:
+            acc.appeals(agent in resolvers, theirs)
+
+
 def _add_ticket(
     fact: TicketFacts,
     by: Sequence[str],
     now: datetime,
     add: Callable[[tuple[str, ...]], list[_Accumulator]],
 ) -> None:
-    """A ticket opened in the window: its own counts, its ratings (by resolver), its clocks."""
+    """A ticket opened in the window: its own counts, its ratings and appeals (by resolver),
+    its clocks."""
     for acc in add(_slice(fact, by)):
         acc.ticket(fact, now)
+    if not fact.merged_into:
+        _add_appeals(fact, by, add)
     for rating in fact.ratings:
         agent = fact.resolver_of(rating.resolution)
         for acc in add(_slice(fact, by, agent=agent)):
