@@ -19,7 +19,7 @@ from contracts.envelope import Envelope
 from contracts.events import Traveller
 from runtime.clock import Clock, epoch_ms
 from runtime.signing import Signer, TokenError, TokenExpired
-from runtime.store import AlreadyExists, Document, NotFound, Repository
+from runtime.store import AlreadyExists, ConcurrencyError, Document, NotFound, Repository
 from services.feedback import store
 from services.feedback.config import FeedbackSettings
 from services.feedback.domain.appeals import (
@@ -168,32 +168,31 @@ class Feedback:
         return AppealCheck(outcome, appeals, traveller)
 
     async def file_appeal(self, target: AppealTarget, reason: str) -> Appeal:
-        """File the appeal; the same appeal submitted again returns the first."""
-        check = await self.check_appeal(target)
-        if isinstance(check.outcome, AppealRefused):
-            resubmitted = next(
-                (a for a in check.appeals if a.status is AppealStatus.FILED and a.reason == reason),
-                None,
+        """File the appeal; the same appeal submitted again returns the first.
+
+        The id is deterministic (``A-<ticket>-<n>``), so of two submissions racing the
+        store's unique id lets exactly one in; the other checks again against the one
+        that won: the same reason gets that appeal (a double click), another reason is
+        refused as pending (409), as it would be a moment later.
+        """
+        for _ in range(2):
+            check = await self.check_appeal(target)
+            if isinstance(check.outcome, AppealRefused):
+                return _resubmitted(check.outcome, check.appeals, reason)
+            appeal = Appeal.file(
+                target.tenant_id,
+                target.ticket_id,
+                check.outcome,
+                reason=reason,
+                via=target.via,
+                now=self.clock.now(),
             )
-            if resubmitted is not None:
-                return resubmitted
-            raise check.outcome
-        appeal = Appeal.file(
-            target.tenant_id,
-            target.ticket_id,
-            check.outcome,
-            reason=reason,
-            via=target.via,
-            now=self.clock.now(),
-        )
-        try:
-            await self.appeals.add(appeal)
-        except AlreadyExists:
-            existing = await self.appeals.get(target.tenant_id, appeal.id)
-            if existing is None:
-                raise
-            return existing
-        return appeal
+            try:
+                await self.appeals.add(appeal)
+            except AlreadyExists:
+                continue  # lost the race: judged against the appeal that won
+            return appeal
+        raise ConcurrencyError(f"appeal of {target.ticket_id}: too many concurrent writers")
 
     async def decide_appeals(
         self, envelope: Envelope[Any], ticket_id: str, decide: Callable[[Appeal], None]
@@ -287,3 +286,12 @@ class Feedback:
             await db[name].insert_one(doc)
         await db[store.archive_of(name)].delete_one({"_id": doc_id})
         return True
+
+
+def _resubmitted(refused: AppealRefused, appeals: list[Appeal], reason: str) -> Appeal:
+    """The pending appeal with the same reason (submitted twice), else the refusal."""
+    same = (a for a in appeals if a.status is AppealStatus.FILED and a.reason == reason)
+    resubmitted = next(same, None)
+    if resubmitted is None:
+        raise refused
+    return resubmitted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -258,6 +259,37 @@ async def test_an_appeal_from_the_survey_link_over_json(site: Site) -> None:
     assert (filed.json()["via"], filed.json()["number"]) == ("survey", 1)
     again = await site.http.post(url, json={"reason": "other words"})
     assert (again.status_code, again.json()["code"]) == (409, "pending")
+
+
+async def test_of_two_racing_appeals_with_different_reasons_one_wins_the_other_is_409(
+    site: Site,
+) -> None:
+    url = f"/v1/appeals/{site.token('S-TC-1-1', 'survey')}"
+
+    answers = await asyncio.gather(
+        site.http.post(url, json={"reason": "charged twice"}),
+        site.http.post(url, json={"reason": "the hotel never had my booking"}),
+    )
+
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    (won,) = [a for a in answers if a.status_code == 201]
+    (lost,) = [a for a in answers if a.status_code == 409]
+    assert lost.json()["code"] == "pending"
+    stored = await site.feedback.appeals.get("acme", "A-TC-1-1")
+    assert stored is not None
+    assert stored.reason == won.json()["reason"]
+    assert site.outbox.routing_keys == ["appeal.filed"]
+
+
+async def test_two_racing_submissions_of_the_same_appeal_both_get_it(site: Site) -> None:
+    url = f"/v1/appeals/{site.token('S-TC-1-1', 'survey')}"
+
+    answers = await asyncio.gather(
+        *(site.http.post(url, json={"reason": "charged twice"}) for _ in range(2))
+    )
+
+    assert [a.status_code for a in answers] == [201, 201]
+    assert site.outbox.routing_keys == ["appeal.filed"]
 
 
 async def test_the_survey_link_still_opens_the_appeal_page_after_the_survey_closes(
