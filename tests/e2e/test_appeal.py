@@ -27,9 +27,12 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 async def test_rating_2_appeal_reopen_expert_resolves_rating_5(stack: Stack) -> None:
     intake, feedback = f"{stack.url('intake')}/v1", f"{stack.url('feedback')}/v1"
     async with httpx.AsyncClient(timeout=15) as http:
+        gateway = await stack.api_key(http, scopes=["contacts:write", "inbox:read"])
+        traded = await http.post(f"{intake}/gateway/token", headers=gateway)
+        app = {"Authorization": f"Bearer {traded.json()['access_token']}"}
         created = await http.post(
             f"{intake}/contacts",
-            headers=await stack.api_key(http),
+            headers=gateway,
             json={
                 "channel": "in_app",
                 "channel_message_id": "appeal-1",
@@ -58,12 +61,23 @@ async def test_rating_2_appeal_reopen_expert_resolves_rating_5(stack: Stack) -> 
         assert resolved.status_code == 200, resolved.text
 
         async def survey(number: int) -> dict[str, Any] | None:
+            """What staff see of it: its state and rating, not the traveller's link."""
             listed = await http.get(f"{feedback}/surveys?ticket_id={ticket_id}", headers=AGENT)
             return next((s for s in listed.json() if s["id"].endswith(f"-{number}")), None)
 
+        async def survey_link(number: int) -> str | None:
+            """The traveller's link, as their app reads it from the inbox (oldest first)."""
+            inbox = await http.get(f"{stack.url('notify')}/v1/inbox/trav-9", headers=app)
+            links = [
+                item["link"]
+                for item in reversed(inbox.json())
+                if item["template"] == "survey" and item["ticket_id"] == ticket_id
+            ]
+            return links[number - 1] if len(links) >= number else None
+
         first = await until(lambda: survey(1))
-        assert first["ask_nps"] is True
-        await rate_2_and_appeal(http, first["url"])
+        assert (first["ask_nps"], first["state"], "url" in first) == (True, "sent", False)
+        await rate_2_and_appeal(http, await until(lambda: survey_link(1)))
 
         reopened = await until(lambda: timeline_has("appealed", "reopened"))
         assert reopened["priority"] in ("high", "critical")
@@ -80,7 +94,8 @@ async def test_rating_2_appeal_reopen_expert_resolves_rating_5(stack: Stack) -> 
 
         second = await until(lambda: survey(2))
         assert second["ask_nps"] is False, "NPS is asked on a cadence, not on every survey"
-        rated = await http.post(second["url"], json={"csat": 5, "comment": "专家处理得很好"})
+        second_link = await until(lambda: survey_link(2))
+        rated = await http.post(second_link, json={"csat": 5, "comment": "专家处理得很好"})
         assert rated.status_code == 200, rated.text
 
         async def decided() -> list[dict[str, Any]] | None:

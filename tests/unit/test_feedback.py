@@ -86,6 +86,14 @@ def test_a_survey_that_did_not_ask_for_nps_refuses_a_score() -> None:
     assert survey.csat == 2
 
 
+def test_a_survey_is_sent_then_answered_or_expired() -> None:
+    survey = Survey.send("acme", resolved(), url="https://s", now=T0)
+    assert survey.state(T0 + timedelta(days=14)) == "sent"
+    assert survey.state(T0 + timedelta(days=14, seconds=1)) == "expired"
+    survey.answer(csat=5, comment=None, now=T0 + timedelta(days=1))
+    assert survey.state(T0 + timedelta(days=30)) == "answered"
+
+
 def test_nps_is_asked_on_a_cadence_per_traveller() -> None:
     pulse = TravellerPulse.blank("acme", "trav-42")
     cadence = timedelta(days=90)

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 
 from contracts.events import AppealLevel
 from contracts.languages import LANGUAGES
+from runtime.auth import Principal, Role, issue_token
 from runtime.clock import FakeClock
 from runtime.pages import wants_html
 from runtime.signing import Signer
@@ -78,6 +80,7 @@ async def site() -> AsyncIterator[Site]:
     outbox.messages.clear()
     app = FastAPI()
     app.state.feedback, app.state.pages = feedback, Pages()
+    app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=clock)
     for router in api.ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
@@ -215,6 +218,32 @@ async def test_expired_and_forged_links_answer_clearly(site: Site) -> None:
     assert (await site.http.get(expired)).status_code == 410
     forged = await site.http.post("/v1/surveys/forged.token", data={"csat": "3"})
     assert (forged.status_code, "Link not found" in forged.text) == (404, True)
+
+
+async def test_staff_see_a_surveys_state_and_rating_but_not_the_travellers_link(
+    site: Site,
+) -> None:
+    principal = Principal(id="agent-7", role=Role.AGENT, tenants=["acme"])
+    agent = {"Authorization": f"Bearer {issue_token(SIGNER, principal, timedelta(days=3650))}"}
+
+    async def listed() -> dict[str, Any]:
+        found = await site.http.get("/v1/surveys?ticket_id=TC-1", headers=agent)
+        assert found.status_code == 200, found.text
+        (survey,) = found.json()
+        return dict(survey)
+
+    sent = await listed()
+    assert sent["state"] == "sent"
+    assert "url" not in sent
+    assert "appeal_url" not in sent
+    assert "/v1/" not in str(sent)
+
+    rated = await site.http.post(survey_url(site), json={"csat": 4, "comment": "ok"})
+    assert rated.status_code == 200
+    answered = await listed()
+    assert (answered["state"], answered["csat"], answered["comment"]) == ("answered", 4, "ok")
+    site.clock.advance(timedelta(days=15))
+    assert (await listed())["state"] == "answered", "an answered survey stays answered"
 
 
 async def test_an_appeal_from_the_tracking_link_is_filed_once(site: Site) -> None:

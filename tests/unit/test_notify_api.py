@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from contracts import events
 from runtime.auth import Principal, Role, issue_token
 from runtime.clock import FakeClock
+from runtime.gateway_auth import GatewayScope, issue_gateway_token
 from runtime.signing import Signer
 from runtime.web import install_error_handlers
 from services.notify.api import ROUTERS
@@ -186,3 +187,66 @@ async def test_a_delivery_log_cursor_that_does_not_decode_is_422(site: Site, cur
 
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["query", "cursor"]
+
+
+SURVEY_LINK = "https://care.example/v1/surveys/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJTIn0.c2lnbmF0dXJl"
+TRACKING_LINK = "https://care.example/v1/track/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJUQyJ9.c2ln-_"
+
+
+async def survey_and_acknowledgement(site: Site) -> None:
+    """The traveller's in-app acknowledgement and survey, each with its signed link."""
+    for event in (
+        events.TicketAcknowledged(
+            ticket_id="TC-9",
+            channel=events.Channel.IN_APP,
+            traveller=TRAVELLER,
+            tracking_url=TRACKING_LINK,
+            acknowledged_at=T0,
+        ),
+        events.SurveySent(
+            survey_id="S-TC-9-1",
+            ticket_id="TC-9",
+            traveller=TRAVELLER,
+            survey_url=SURVEY_LINK,
+            sent_at=T0,
+        ),
+    ):
+        await site.notifier.notify(envelope(event))
+
+
+def gateway(tenant: str = "acme") -> dict[str, str]:
+    signed = issue_gateway_token(
+        SIGNER,
+        FakeClock(T0),
+        key_id="key-1",
+        tenant=tenant,
+        scopes=[GatewayScope.INBOX_READ],
+        ttl=timedelta(minutes=5),
+    )
+    return {"Authorization": f"Bearer {signed}"}
+
+
+async def test_staff_never_read_the_travellers_signed_links(site: Site) -> None:
+    await survey_and_acknowledgement(site)
+
+    inbox = (await site.http.get(f"/v1/inbox/{TRAVELLER.id}", headers=ACME)).json()
+    log = (await site.http.get("/v1/notifications?ticket_id=TC-9", headers=ACME)).json()
+    read = await site.http.post(f"/v1/inbox/{TRAVELLER.id}/{inbox[0]['id']}/read", headers=ACME)
+
+    shown = [*inbox, *log["items"], read.json()]
+    assert {m["template"] for m in shown} >= {"survey", "ticket_acknowledged"}
+    for message in shown:
+        assert "eyJ" not in f"{message['link']} {message['body']} {message['subject']}"
+    links = {m["template"]: m["link"] for m in log["items"]}
+    assert links["survey"] == "https://care.example/v1/surveys/[redacted]"
+    assert links["ticket_acknowledged"] == "https://care.example/v1/track/[redacted]"
+
+
+async def test_the_travellers_app_reads_its_inbox_with_the_links(site: Site) -> None:
+    await survey_and_acknowledgement(site)
+
+    inbox = (await site.http.get(f"/v1/inbox/{TRAVELLER.id}", headers=gateway())).json()
+
+    links = {m["template"]: m["link"] for m in inbox if m["ticket_id"] == "TC-9"}
+    assert links == {"survey": SURVEY_LINK, "ticket_acknowledged": TRACKING_LINK}
+    assert SURVEY_LINK in next(m["body"] for m in inbox if m["template"] == "survey")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -28,6 +28,30 @@ class SurveyView(BaseModel):
     comment: str | None
     answered_at: datetime | None
     appeal_url: str
+
+
+class StaffSurveyView(BaseModel):
+    """A survey as staff see it: whether it was answered and what it said, never its link.
+
+    The link is the traveller's credential (it rates the ticket and opens the appeal
+    page): an agent who had it could rate their own work or appeal in the traveller's name.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    ticket_id: str
+    state: Literal["sent", "answered", "expired"] = Field(
+        description="sent (open), answered, or expired unanswered."
+    )
+    sent_at: datetime
+    expires_at: datetime
+    language: str
+    ask_nps: bool
+    csat: int | None
+    nps: int | None
+    comment: str | None
+    answered_at: datetime | None
 
 
 class RatingIn(BaseModel):

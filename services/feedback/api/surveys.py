@@ -24,7 +24,7 @@ from services.feedback.api.answers import (
     parsed,
 )
 from services.feedback.api.deps import FeedbackDep, PagesDep
-from services.feedback.api.models import RatingIn, SurveyView
+from services.feedback.api.models import RatingIn, StaffSurveyView, SurveyView
 from services.feedback.domain.surveys import NpsNotAsked, Survey, SurveyClosed
 from services.feedback.pages.traveller import Pages
 
@@ -158,11 +158,12 @@ async def surveys_of_ticket(
     scope: StaffScope,
     ticket_id: Annotated[str, Query(min_length=1, max_length=64)],
     feedback: FeedbackDep,
-) -> list[SurveyView]:
-    """Surveys sent for one ticket (for agents)."""
+) -> list[StaffSurveyView]:
+    """Surveys sent for one ticket (for agents): sent, answered or expired, and the rating;
+    not the traveller's signed link, with which staff could rate their own ticket."""
     cursor = feedback.surveys.collection.find({"tenant_id": scope.tenant, "ticket_id": ticket_id})
-    found = [Survey.model_validate(doc) async for doc in cursor]
-    public = feedback.public_url
+    found = sorted([Survey.model_validate(doc) async for doc in cursor], key=lambda s: s.id)
+    now = feedback.clock.now()
     return [
-        survey_view(public, s, s.url.rsplit("/", 1)[-1]) for s in sorted(found, key=lambda s: s.id)
+        StaffSurveyView.model_validate({**s.model_dump(), "state": s.state(now)}) for s in found
     ]

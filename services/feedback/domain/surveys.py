@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from contracts import events
 from contracts.events import Traveller
@@ -34,6 +35,9 @@ def resolution_of_survey(survey_id: str) -> int | None:
 
 class NpsNotAsked(ValueError):
     """A score for the NPS question of a survey that did not ask it (the traveller is not due)."""
+
+
+SurveyState = Literal["sent", "answered", "expired"]
 
 
 class Survey(Aggregate):
@@ -82,6 +86,12 @@ class Survey(Aggregate):
             )
         )
         return survey
+
+    def state(self, now: datetime) -> SurveyState:
+        """Answered, expired unanswered, or sent and still open."""
+        if self.answered_at is not None:
+            return "answered"
+        return "expired" if now > self.expires_at else "sent"
 
     def answer(
         self, *, csat: int, comment: str | None, now: datetime, nps: int | None = None

@@ -17,7 +17,7 @@ from runtime.errors import StrictJsonRoute
 from runtime.gateway_auth import Caller, InboxReader
 from runtime.store import NotFound
 from services.notify.api.deps import NotifierDep
-from services.notify.api.models import DeliveryView, find
+from services.notify.api.models import DeliveryView, find, for_staff
 from services.notify.domain.route import IN_APP
 
 TEAM_INBOX = "team:"
@@ -35,13 +35,17 @@ def readable(caller: Caller, person: str) -> None:
 
 @router.get("/inbox/{traveller_id}", tags=["gateways"], responses=GATEWAY_REFUSED)
 async def inbox(traveller_id: str, scope: InboxReader, notifier: NotifierDep) -> list[DeliveryView]:
-    """A person's in-app messages (traveller, or staff: ``team:<queue>``), newest first."""
+    """A person's in-app messages (traveller, or staff: ``team:<queue>``), newest first.
+
+    The in-app gateway gets them whole; staff get them without the traveller's signed
+    tracking, survey and appeal links (``[redacted]``)."""
     readable(scope, traveller_id)
-    return await find(
+    found = await find(
         notifier.deliveries,
         {"tenant_id": scope.tenant, "recipient": traveller_id, "channel": IN_APP},
         sort=-1,
     )
+    return found if scope.gateway else [for_staff(view) for view in found]
 
 
 @router.post(
@@ -59,4 +63,5 @@ async def mark_read(
     read = await deliveries.change(
         scope.tenant, notification_id, lambda d: d.mark_read(notifier.clock.now())
     )
-    return DeliveryView.model_validate(read)
+    view = DeliveryView.model_validate(read)
+    return view if scope.gateway else for_staff(view)

@@ -14,6 +14,7 @@ from contracts.text import as_utc
 from runtime.store import Repository
 from services.notify.domain.delivery import Attempt, Delivery, DeliveryStatus
 from services.notify.domain.recipients import Role
+from services.notify.domain.traveller_links import redact
 
 PAGE = 100
 
@@ -47,6 +48,17 @@ class DeliveryView(BaseModel):
     delivered_at: datetime | None
     failed_at: datetime | None
     read_at: datetime | None
+
+
+def for_staff(view: DeliveryView) -> DeliveryView:
+    """The delivery without the traveller's signed links (``traveller_links``)."""
+    return view.model_copy(
+        update={
+            "subject": redact(view.subject),
+            "body": redact(view.body),
+            "link": redact(view.link) if view.link else None,
+        }
+    )
 
 
 async def find(

@@ -10,7 +10,14 @@ from runtime.auth import StaffScope
 from runtime.errors import StrictJsonRoute, invalid
 from runtime.store import Repository
 from services.notify.api.deps import NotifierDep
-from services.notify.api.models import PAGE, DeliveryPage, DeliveryView, InvalidCursor, find_page
+from services.notify.api.models import (
+    PAGE,
+    DeliveryPage,
+    DeliveryView,
+    InvalidCursor,
+    find_page,
+    for_staff,
+)
 from services.notify.domain.delivery import Delivery
 
 router = APIRouter(prefix="/v1", tags=["notifications"], route_class=StrictJsonRoute)
@@ -26,14 +33,14 @@ async def delivery_log(
 ) -> DeliveryPage:
     """The ticket's deliveries, oldest first, a page at a time (``next_cursor`` continues
     it): status, attempts, channel, times. A notice that went out inside a digest has the
-    digest's ``delivered_at``."""
+    digest's ``delivered_at``. The traveller's signed links are ``[redacted]``."""
     where = {"tenant_id": scope.tenant, "ticket_id": ticket_id}
     try:
         page = await find_page(notifier.deliveries, where, cursor, limit)
     except InvalidCursor as exc:
         raise invalid(str(exc), ("query", "cursor")) from exc
     items = await with_digest_times(notifier.deliveries, scope.tenant, page.items)
-    return page.model_copy(update={"items": items})
+    return page.model_copy(update={"items": [for_staff(item) for item in items]})
 
 
 async def with_digest_times(
