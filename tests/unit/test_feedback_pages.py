@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
+import csv
+import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,6 +32,7 @@ from services.feedback.domain.surveys import Survey
 from services.feedback.domain.traveller_pulse import TravellerPulse
 from services.feedback.pages.traveller import Pages
 from services.feedback.service import Feedback
+from services.feedback.store import FACTS
 from tests.factories import T0
 from tests.fakes import FakeDatabase, RecordingOutbox
 from tests.feedback_story import Desk, traveller
@@ -57,7 +61,7 @@ async def site() -> AsyncIterator[Site]:
 
     feedback = Feedback(
         surveys=repository("surveys", Survey),
-        facts=repository("facts", TicketFacts),
+        facts=repository(FACTS, TicketFacts),
         appeals=repository("appeals", Appeal),
         pulses=repository("pulses", TravellerPulse),
         clock=clock,
@@ -244,6 +248,28 @@ async def test_staff_see_a_surveys_state_and_rating_but_not_the_travellers_link(
     assert (answered["state"], answered["csat"], answered["comment"]) == ("answered", 4, "ok")
     site.clock.advance(timedelta(days=15))
     assert (await listed())["state"] == "answered", "an answered survey stays answered"
+
+
+async def test_the_csv_for_excel_starts_with_a_bom_the_plain_one_does_not(site: Site) -> None:
+    desk = Desk()
+    desk.opened("TC-2", 0, traveller("Wang", "zh-Hans"))
+    desk.resolved("TC-2", 20, by="王芳")
+    facts = TicketFacts.blank("acme", "TC-2")
+    for envelope in desk.envelopes:
+        facts.apply(envelope.payload)
+    await site.feedback.facts.add(facts)
+    principal = Principal(id="mgr-1", role=Role.MANAGER, tenants=["acme"])
+    manager = {"Authorization": f"Bearer {issue_token(SIGNER, principal, timedelta(days=3650))}"}
+
+    plain = await site.http.get("/v1/reports/acme.csv?by=agent", headers=manager)
+    excel = await site.http.get("/v1/reports/acme.csv?by=agent&bom=true", headers=manager)
+
+    assert (plain.status_code, excel.status_code) == (200, 200)
+    assert plain.content.startswith(b"agent,tickets,")
+    assert excel.content == codecs.BOM_UTF8 + plain.content
+    assert excel.headers["content-type"] == plain.headers["content-type"]
+    rows = csv.DictReader(io.StringIO(excel.content.decode("utf-8-sig")))
+    assert "王芳" in [row["agent"] for row in rows]
 
 
 async def test_an_appeal_from_the_tracking_link_is_filed_once(site: Site) -> None:

@@ -6,7 +6,7 @@ import asyncio
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
 from runtime.auth import ManagerScope
@@ -35,13 +35,20 @@ async def report_csv(
     start: From = None,
     end: To = None,
     by: By = "day",
+    bom: Annotated[
+        bool,
+        Query(
+            description="true: start with the UTF-8 byte order mark, so Excel reads "
+            "Chinese or Japanese agent ids, categories and comments as UTF-8."
+        ),
+    ] = False,
 ) -> Response:
-    """The metrics as CSV, one row per slice (default: per day)."""
+    """The metrics as CSV, one row per slice (default: per day); ``bom=true`` for Excel."""
     tenant = tenant_of(scope, tenant_id)
     start, end = window(start, end, feedback.clock.now())
     computed = await feedback.metrics(tenant, start, end, dimensions(by))
     return Response(
-        metrics_csv(computed),
+        metrics_csv(computed, bom=bom),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{tenant}.csv"'},
     )

@@ -37,9 +37,15 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def metrics_csv(report: MetricsReport) -> str:
+EXCEL_BOM = "\ufeff"
+"""The UTF-8 byte order mark: Excel reads a CSV without it in the machine's legacy code page
+(王芳 comes out as mojibake); with it, as UTF-8. Other readers may show it as a stray
+character in the first header, so it is asked for (``?bom=true``), not the default."""
+
+
+def metrics_csv(report: MetricsReport, *, bom: bool = False) -> str:
     """One row per group (or one for the whole window when not sliced); text cells are
-    neutralised against CSV injection (``safe_cell``)."""
+    neutralised against CSV injection (``safe_cell``); ``bom``: Excel's variant."""
     rows = (
         [{**group.key, **metrics_row(group.metrics)} for group in report.groups]
         if report.by
@@ -47,6 +53,8 @@ def metrics_csv(report: MetricsReport) -> str:
     )
     columns = [*report.by, *metrics_row(report).keys()]
     out = io.StringIO()
+    if bom:
+        out.write(EXCEL_BOM)
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows({key: safe_cell(value) for key, value in row.items()} for row in rows)
