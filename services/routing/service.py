@@ -41,7 +41,7 @@ from services.routing.kb.domain import bot_refusal, decide_bot
 from services.routing.sla.service import Desks, SlaClocks
 from services.routing.sla.store import StoredTimer
 from services.routing.store import COMMAND_RETRIES, RoutingStore
-from services.routing.takeover import take_over_from_bot
+from services.routing.takeover import give_back_lost, take_over_from_bot
 from services.routing.triage.model import TriageModel, normalise
 
 log = logging.getLogger(__name__)
@@ -218,9 +218,13 @@ class Router:
         case, fresh = await self._load(envelope, envelope.payload.replied_at)
         if case is None:
             return
-        await take_over_from_bot(self, case, envelope.payload)
+        taker = await take_over_from_bot(self, case, envelope.payload)
         case.respond(envelope.payload)
-        await self._commit(case, envelope, fresh)
+        try:
+            await self._commit(case, envelope, fresh)
+        except ConcurrencyError:
+            await give_back_lost(self, case, taker)
+            raise
 
     async def ticket_status_changed(self, envelope: Envelope[events.TicketStatusChanged]) -> None:
         """Closing gives the agent the slot back; waiting pauses the customer clocks (and on a

@@ -8,6 +8,10 @@ its SLA clocks run from the reply: the resolution clock only, the bot's answer h
 the first response. The re-publish of ``ticket.routed`` (rule ``taken-over``) tells intake
 the queue and deadlines and tells nobody anything (``services.notify``: the traveller has
 the agent's answer, the agent knows). The bot never answers the ticket again.
+
+The slot is held before the case commits, as every assignment is; when two people answer
+at once, the reply whose commit loses finds the case taken over on its retry and gives its
+slot back (``give_back_lost``), else its author held a slot for a ticket someone else has.
 """
 
 from __future__ import annotations
@@ -28,11 +32,11 @@ if TYPE_CHECKING:
 
 async def take_over_from_bot(
     router: Router, case: RoutingCase, replied: events.TicketReplied
-) -> None:
-    """Hand a bot-answered ``case`` to the agent who replied (the caller commits it); any
-    other case is left as it is."""
+) -> str | None:
+    """Hand a bot-answered ``case`` to the agent who replied (the caller commits it) and
+    return them, whose slot is now held; any other case is left as it is (None)."""
     if case.status is not CaseStatus.BOT_ANSWERED:
-        return
+        return None
     policy = await router.store.policy(case.tenant_id)
     case.know_managers(policy)
     queues = await router.store.catalogue(case.tenant_id)
@@ -45,3 +49,15 @@ async def take_over_from_bot(
         route = replace(route, sla=sla, on_trip=on_trip)
     await router.slots.hold(case.tenant_id, agent, case.id)
     case.take_over(replied, route, router.clock.now())
+    return agent
+
+
+async def give_back_lost(router: Router, case: RoutingCase, agent: str | None) -> None:
+    """The case's commit lost a race (another reply took it over first): the slot held for
+    ``agent`` is free again, unless the winner gave the case to the same agent."""
+    if agent is None:
+        return
+    current = await router.store.cases.get(case.tenant_id, case.id)
+    if current is not None and current.assignee == agent:
+        return
+    await router.slots.give_back(case.tenant_id, agent, case.id)

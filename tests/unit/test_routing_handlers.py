@@ -12,7 +12,7 @@ import pytest
 from contracts import events
 from contracts.events import Priority, SlaClock, Traveller
 from runtime.clock import FakeClock
-from runtime.store import Repository
+from runtime.store import ConcurrencyError, Repository
 from services.routing.assignment.domain.agents import Agent, Presence
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import TenantQueue
@@ -568,3 +568,33 @@ async def test_an_agents_reply_to_a_bot_answered_case_makes_it_theirs(desk: Desk
 
     await desk.router.ticket_replied(envelope(reply_to(ticket, "agent-7", timedelta(minutes=9))))
     assert len(desk.published("ticket.routed")) == 1, "a next reply is only a response"
+
+
+async def test_of_two_agents_answering_a_bot_answered_case_at_once_the_loser_holds_no_slot(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both replies find the case bot-answered and hold their author's slot; the one whose
+    commit loses is retried, finds the case taken over and gives its slot back (it kept it,
+    holding a slot of agent-8 for agent-7's ticket for good)."""
+    await desk.agent("agent-7", categories=["account_access"])
+    await desk.agent("agent-8", categories=["account_access"])
+    ticket = await desk.open("How do I reset my password?")
+    save = desk.store.cases.save
+    overtaken = False
+
+    async def overtaken_once(case: RoutingCase, *args: Any, **kwargs: Any) -> None:
+        nonlocal overtaken
+        if not overtaken:  # agent-7's reply commits while agent-8's is about to
+            overtaken = True
+            first = envelope(reply_to(ticket, "agent-7", timedelta(minutes=5)))
+            await desk.router.ticket_replied(first)
+        await save(case, *args, **kwargs)
+
+    monkeypatch.setattr(desk.store.cases, "save", overtaken_once)
+    second = envelope(reply_to(ticket, "agent-8", timedelta(minutes=5)))
+    with pytest.raises(ConcurrencyError):
+        await desk.router.ticket_replied(second)
+    await desk.router.ticket_replied(second)  # the bus's retry
+
+    assert (await desk.case(ticket)).assignee == "agent-7"
+    assert (await desk.held("agent-7"), await desk.held("agent-8")) == ([ticket], [])
