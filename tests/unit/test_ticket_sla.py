@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from faststream.rabbit import TestRabbitBroker
 
 from contracts import events
@@ -163,6 +164,30 @@ def test_a_category_set_within_the_same_queue_is_a_desk_step_not_a_second_routin
         "recategorised",
         "Category set to invoice, stays in general",
     )
+    tracked = tracking_view(ticket, "en").timeline
+    assert [step.kind for step in tracked].count("routed") == 1, "the traveller sees it once"
+
+
+@pytest.mark.parametrize(
+    ("rule", "kind", "summary"),
+    [
+        ("dispatched", "assigned", "Assigned to agent-9 in general (high)"),
+        ("urgency-raised", "priority_raised", "Priority raised to high in general"),
+    ],
+)
+def test_a_push_to_an_agent_or_a_raised_priority_is_a_desk_step_not_a_second_routing(
+    rule: str, kind: str, summary: str
+) -> None:
+    """The traveller's page read "Passed to the General desk" twice when a waiting ticket
+    was pushed to an agent who came online (or a repeat contact raised it), though
+    nothing moved and notify told them nothing."""
+    ticket = routed_ticket()
+    again = routed(ticket, at_minutes=40, assignee="agent-9").model_copy(update={"rule": rule})
+
+    ticket.apply_routing(again)
+
+    assert (ticket.timeline[-1].kind, ticket.timeline[-1].summary) == (kind, summary)
+    assert ticket.assignee == "agent-9"
     tracked = tracking_view(ticket, "en").timeline
     assert [step.kind for step in tracked].count("routed") == 1, "the traveller sees it once"
 

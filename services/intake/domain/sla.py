@@ -32,6 +32,10 @@ TAKEN_OVER_RULE = "taken-over"
 """``TicketRouted.rule`` of a bot-answered ticket an agent's reply took over."""
 RESUMED_RULE = "sla-resumed"
 """``TicketRouted.rule`` of routing's deadlines moved by a wait that ended: nothing else."""
+DISPATCHED_RULE = "dispatched"
+"""``TicketRouted.rule`` of a case waiting in its queue pushed to an agent who had room."""
+URGENCY_RULE = "urgency-raised"
+"""``TicketRouted.rule`` of a repeat contact raising an open case's priority in place."""
 
 
 def higher(current: Priority, proposed: Priority) -> Priority:
@@ -76,8 +80,15 @@ def routing_step(routed: events.TicketRouted) -> tuple[str, str]:
     tracker would show again; so is a category set within the same queue, a
     ``recategorised`` step ("Category set to invoice, stays in finance"), and the queue
     of a bot-answered ticket an agent's reply took over, a ``taken_over`` step (the
-    traveller already has the agent's answer).
+    traveller already has the agent's answer). A waiting case pushed to an agent is an
+    ``assigned`` step and a priority a repeat contact raised a ``priority_raised`` one: the
+    queue is the one already shown, and notify tells the traveller neither.
     """
+    if routed.rule == DISPATCHED_RULE:
+        summary = f"Assigned to {routed.assignee} in {routed.queue}"
+        return "assigned", f"{summary} ({routed.priority.value})"
+    if routed.rule == URGENCY_RULE:
+        return "priority_raised", f"Priority raised to {routed.priority.value} in {routed.queue}"
     if routed.rule == IN_PLACE_RULE:
         return "recategorised", f"Category set to {routed.category}, stays in {routed.queue}"
     if routed.rule == TAKEN_OVER_RULE:
