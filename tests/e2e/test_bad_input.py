@@ -612,16 +612,20 @@ async def test_the_tracking_json_carries_only_what_the_traveller_may_see(tenant:
     assert set(tracked) == {
         "ticket_id",
         "language",
+        "time_zone",
         "status",
         "status_text",
         "handled_by",
         "agent_assigned",
         "expected_answer_by",
+        "expected_answer_by_text",
         "can_say_not_helped",
         "timeline",
     }
     assert "routed" in [step["kind"] for step in tracked["timeline"]]
-    assert all(set(step) == {"at", "kind", "summary", "message"} for step in tracked["timeline"])
+    assert all(
+        set(step) == {"at", "at_text", "kind", "summary", "message"} for step in tracked["timeline"]
+    )
     shown = orjson.dumps(tracked).decode()
     assert reason not in shown
     assert "VIP" not in shown

@@ -48,3 +48,11 @@ def same_caller(contact: events.ContactReceived) -> events.ContactReceived:
     if canonical == traveller.id:
         return contact
     return contact.model_copy(update={"traveller": traveller.model_copy(update={"id": canonical})})
+
+
+def with_own_zone(traveller: Traveller, writing: Traveller) -> Traveller:
+    """The ticket's traveller with the time zone a later contact of theirs gave (they may
+    have flown on): their own zone is the one their notices and tracking page show."""
+    if writing.time_zone is None or writing.time_zone == traveller.time_zone:
+        return traveller
+    return traveller.model_copy(update={"time_zone": writing.time_zone})

@@ -40,6 +40,7 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
     ticket.urgency = routed.urgency or ticket.urgency
     ticket.first_response_due = routed.first_response_due
     ticket.resolution_due = routed.resolution_due
+    ticket.business_time_zone = routed.time_zone
     kind, summary = sla.routing_step(routed)
     ticket._log(
         routed.routed_at,
@@ -59,6 +60,7 @@ def resume_deadlines(ticket: Ticket, routed: events.TicketRouted) -> None:
     and assignee may have moved since in intake), as a desk-only ``sla_resumed`` step."""
     ticket.first_response_due = routed.first_response_due
     ticket.resolution_due = routed.resolution_due
+    ticket.business_time_zone = routed.time_zone
     ticket._log(
         routed.routed_at,
         "sla_resumed",

@@ -19,6 +19,7 @@ from services.intake.domain.identity import (
     answered_where_they_wrote,
     thread_key_for,
     ticket_id_for,
+    with_own_zone,
 )
 from services.intake.domain.records import MAX_TEXT_KEPT
 from services.intake.domain.status import (
@@ -120,6 +121,7 @@ class Ticket(TicketRecord):
     def follow_up(self, contact: events.ContactReceived, contact_id: str, now: datetime) -> None:
         """The traveller wrote again: a repeat contact; it reopens a resolved ticket."""
         self._remember(contact, contact_id)
+        self.traveller = with_own_zone(self.traveller, contact.traveller)
         self.repeat_contacts += 1
         key = thread_key_for(contact)
         if key not in self.conversation_keys:

@@ -54,6 +54,12 @@ class TicketRecord(Aggregate):
     first_response_at: datetime | None = None
     first_response_due: datetime | None = None
     resolution_due: datetime | None = None
+    business_time_zone: str | None = Field(
+        default=None,
+        description="The tenant's business time zone routing gave with the deadlines (its SLA "
+        "calendar's for the priority, ``time_zone`` on ticket.routed): the tracking page shows "
+        "times in it to a traveller without a zone of their own. None: UTC.",
+    )
     escalated_at: datetime | None = Field(
         default=None, description="Last SLA escalation applied: older routing decisions yield."
     )

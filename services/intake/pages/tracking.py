@@ -42,6 +42,7 @@ def page(
             timeline=view.timeline,
             handled_by=view.handled_by,
             expected=view.expected_answer_by,
+            expected_text=view.expected_answer_by_text,
             reopenable=view.can_say_not_helped,
         )
     return HTMLResponse(

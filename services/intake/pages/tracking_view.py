@@ -5,7 +5,10 @@ Behind the signed link (no login) a traveller sees the status, who is on it (a
 person, never named, or their team by its name in the traveller's language —
 ``contracts.teams`` — never a queue id; the help centre for the bot's answer),
 when to expect an answer, the steps of their ticket summarised in their language
-and the words sent to them. Internal
+and the words sent to them. Times are ISO instants (UTC) for machines and, beside them,
+text in the traveller's own time zone, else the tenant's business zone, else UTC, with
+the offset — the rule and format notify's notices use (``contracts.local_time``), so the
+page and the notices read one clock. Internal
 notes, routing's reasons (agent ids, loads, "no qualified agent available"), SLA
 alarms, staff notices and every entry's details stay inside. A step kind is shown
 only if it is listed here: a new kind is hidden until someone decides it is for
@@ -20,6 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from contracts.local_time import local_text, zone_name, zoned
 from contracts.teams import team_name
 from runtime.pages import WordTable
 from services.intake.domain import Ticket, TicketStatus, TimelineEntry
@@ -52,7 +56,11 @@ REOPENABLE = frozenset({TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED})
 
 
 class TrackingStep(BaseModel):
-    at: datetime
+    at: datetime = Field(description="The instant (UTC).")
+    at_text: str = Field(
+        description="``at`` as the traveller reads it: in ``time_zone``, with its offset, in "
+        "their language (``7 Dec 2026, 10:00 (UTC+09:00)``)."
+    )
     kind: str
     summary: str = Field(description="In the traveller's language.")
     message: str | None = Field(default=None, description="What we wrote to them, if anything.")
@@ -63,6 +71,11 @@ class TrackingView(BaseModel):
 
     ticket_id: str
     language: str = Field(description="The language of every text below.")
+    time_zone: str = Field(
+        description="The IANA zone every ``…_text`` time below is in: the traveller's own, "
+        "else the tenant's business zone (its SLA calendar's), else UTC.",
+        examples=["Asia/Tokyo"],
+    )
     status: TicketStatus
     status_text: str = Field(description="The status in words.")
     handled_by: str = Field(
@@ -71,7 +84,12 @@ class TrackingView(BaseModel):
     )
     agent_assigned: bool = Field(description="A person (never named here) is working on it.")
     expected_answer_by: datetime | None = Field(
-        description="When to expect the next answer; null once answered or closed."
+        description="When to expect the next answer (an instant, UTC); null once answered "
+        "or closed."
+    )
+    expected_answer_by_text: str | None = Field(
+        description="``expected_answer_by`` as the traveller reads it: in ``time_zone``, with "
+        "its offset, in their language (``2026年12月7日 10:00（UTC+09:00）``)."
     )
     can_say_not_helped: bool = Field(
         description='"That did not help" (POST …/not-helped) reopens it now.'
@@ -92,22 +110,35 @@ def visible(ticket: Ticket) -> list[TimelineEntry]:
     return [e for e in ticket.timeline if e.kind in SHOWN or merged_into(ticket, e) is not None]
 
 
-def steps(ticket: Ticket, words: Mapping[str, str], language: str) -> list[TrackingStep]:
-    """Every step the traveller may see, summarised in ``language``; a duplicate's merge
-    says where their request continues (it reads "closed" otherwise, unexplained)."""
+def time_zone(ticket: Ticket) -> str:
+    """The zone the traveller reads times in: their own, else the business's, else UTC."""
+    return zone_name(ticket.traveller.time_zone, ticket.business_time_zone)
+
+
+def read_at(moment: datetime, zone: str, language: str) -> str:
+    return local_text(zoned(moment, zone), language)
+
+
+def steps(ticket: Ticket, words: Mapping[str, str], language: str, zone: str) -> list[TrackingStep]:
+    """Every step the traveller may see, summarised in ``language``, its time in ``zone``; a
+    duplicate's merge says where their request continues (it reads "closed" otherwise,
+    unexplained)."""
     shown = []
     for entry in visible(ticket):
+        at, at_text = entry.at, read_at(entry.at, zone, language)
         into = merged_into(ticket, entry)
         if into is not None:
             summary = words["kind_merged_into"].format(ticket=into)
-            shown.append(TrackingStep(at=entry.at, kind=entry.kind, summary=summary))
+            shown.append(TrackingStep(at=at, at_text=at_text, kind=entry.kind, summary=summary))
             continue
         summary = words[f"kind_{entry.kind}"]
         queue = entry.details.get("queue")
         if entry.kind == "routed" and queue:
             summary = words["kind_routed_to"].format(team=team_name(queue, language))
         message = entry.details.get("message") if entry.kind in QUOTED else None
-        shown.append(TrackingStep(at=entry.at, kind=entry.kind, summary=summary, message=message))
+        shown.append(
+            TrackingStep(at=at, at_text=at_text, kind=entry.kind, summary=summary, message=message)
+        )
     return shown
 
 
@@ -135,15 +166,17 @@ def expected_answer(ticket: Ticket) -> datetime | None:
 
 
 def tracking_view(ticket: Ticket, language: str) -> TrackingView:
-    words = WORDS(language)
+    words, zone, expected = WORDS(language), time_zone(ticket), expected_answer(ticket)
     return TrackingView(
         ticket_id=ticket.id,
         language=language,
+        time_zone=zone,
         status=ticket.status,
         status_text=words[f"status_{ticket.status.value}"],
         handled_by=handled_by(ticket, words, language),
         agent_assigned=ticket.assignee is not None,
-        expected_answer_by=expected_answer(ticket),
+        expected_answer_by=expected,
+        expected_answer_by_text=read_at(expected, zone, language) if expected else None,
         can_say_not_helped=ticket.status in REOPENABLE,
-        timeline=steps(ticket, words, language),
+        timeline=steps(ticket, words, language, zone),
     )

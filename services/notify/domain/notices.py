@@ -11,7 +11,8 @@ from datetime import timedelta, timezone
 
 from contracts import events
 from contracts.envelope import Event
-from services.notify.domain.local_time import local_text, partner_time
+from contracts.local_time import local_text
+from services.notify.domain.local_time import partner_time
 from services.notify.domain.notice import Notice, language_of, traveller_name
 from services.notify.domain.recipients import Directory, Role
 from services.notify.domain.routed_notices import routed_notices, transferred_notices

@@ -1,0 +1,71 @@
+"""Times a traveller reads: in their own time zone, else the tenant's business time zone,
+else UTC — always with the offset, in their language. Shared by notify (deadlines in
+notices) and intake (the tracking page), so a traveller reads one clock everywhere.
+
+The rule (``zoned``): the reader's own IANA zone when known (``Traveller.time_zone``),
+else the tenant's business zone (the zone of its SLA calendar for the ticket's priority,
+which routing carries as ``time_zone`` on ``ticket.routed`` and the SLA events), else UTC.
+A zone is never guessed from a phone's region or the language.
+
+The format (``local_text``): ``26 Nov 2026, 14:30 (UTC+09:00)`` in English,
+``2026年11月26日 14:30（UTC+09:00）`` in Japanese and Chinese; ``(UTC)`` for UTC itself.
+Pure.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from contracts.text import as_utc
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+HAN_DATES = frozenset({"ja", "zh-Hans", "zh-Hant"})
+
+
+def zone_of(moment: datetime) -> str:
+    """``UTC+08:00``, ``UTC-05:30``, or ``UTC``."""
+    offset = moment.utcoffset() or timedelta(0)
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign, minutes = ("+", minutes) if minutes > 0 else ("-", -minutes)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def local_text(moment: datetime, language: str) -> str:
+    """``26 Nov 2026, 14:30 (UTC+08:00)``; ``2026年11月26日 14:30（UTC+08:00）`` in Japanese
+    and Chinese. ``moment`` keeps the offset it is to be shown in."""
+    clock = f"{moment.hour:02d}:{moment.minute:02d}"
+    if language in HAN_DATES:
+        return f"{moment.year}年{moment.month}月{moment.day}日 {clock}（{zone_of(moment)}）"
+    month = MONTHS_EN[moment.month - 1]
+    return f"{moment.day} {month} {moment.year}, {clock} ({zone_of(moment)})"
+
+
+def zone_name(*zones: str | None) -> str:
+    """The first of ``zones`` the tz database knows (a stored name it no longer knows is
+    passed over), else ``UTC``."""
+    for name in zones:
+        if name:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+            return name
+    return "UTC"
+
+
+def zoned(moment: datetime, *zones: str | None) -> datetime:
+    """``moment`` in the first of ``zones`` the tz database knows, else in UTC (a naive
+    ``moment``, as the store hands some back, is read as UTC)."""
+    name = zone_name(*zones)
+    return as_utc(moment).astimezone(UTC if name == "UTC" else ZoneInfo(name))
+
+
+def reader_time(
+    moment: datetime, language: str, own_zone: str | None, business_zone: str | None
+) -> str:
+    """``moment`` as a traveller reads it: in ``own_zone``, else ``business_zone``, else UTC,
+    in ``language`` (``local_text``)."""
+    return local_text(zoned(moment, own_zone, business_zone), language)
