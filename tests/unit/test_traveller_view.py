@@ -32,7 +32,7 @@ def test_the_team_and_every_step_read_in_the_travellers_language(
     words = WORDS(language)
 
     assert handled_by(ticket, words, language) == team
-    shown = steps(ticket, words, language)
+    shown = steps(ticket, words, language, "UTC")
     assert [s.kind for s in shown] == ["received", "acknowledged", "routed"]
     assert shown[-1].summary == routed_summary
     for step in shown:
@@ -46,7 +46,7 @@ def test_an_agent_on_it_is_a_member_of_our_team_and_their_words_are_quoted() -> 
     ticket.reply(message="已为您改签至CA1503", agent="agent-7", now=T0 + timedelta(minutes=5))
 
     assert handled_by(ticket, WORDS("zh-Hans"), "zh-Hans") == "我们的客服专员"
-    replied = steps(ticket, WORDS("zh-Hans"), "zh-Hans")[-1]
+    replied = steps(ticket, WORDS("zh-Hans"), "zh-Hans", "UTC")[-1]
     assert (replied.summary, replied.message) == ("客服已回复", "已为您改签至CA1503")
 
 
@@ -100,7 +100,7 @@ def test_a_tenants_own_queue_reads_as_the_support_team_never_its_id() -> None:
     ticket = opened_ticket()
     ticket.apply_routing(routed(ticket).model_copy(update={"queue": "vip_desk_7"}))
     for language in LANGUAGES:
-        shown = steps(ticket, WORDS(language), language)
+        shown = steps(ticket, WORDS(language), language, "UTC")
         assert "vip_desk_7" not in shown[-1].summary
         assert "vip_desk_7" not in handled_by(ticket, WORDS(language), language)
 
@@ -109,7 +109,7 @@ def test_a_step_logged_before_queues_were_recorded_still_reads_well() -> None:
     ticket = opened_ticket()
     ticket.apply_routing(routed(ticket))
     ticket.timeline[-1].details.pop("queue")
-    assert steps(ticket, WORDS("ja"), "ja")[-1].summary == "担当チームに回付しました"
+    assert steps(ticket, WORDS("ja"), "ja", "UTC")[-1].summary == "担当チームに回付しました"
 
 
 def test_every_default_team_has_its_name_in_every_language() -> None:
