@@ -280,12 +280,12 @@ class Router:
             )
             try:
                 if case.status is CaseStatus.OPEN and case.queue is not None:
-                    route = await self._reroute(case, case.triage.corrected(category))
+                    route = await self._reroute(case, case.triage.corrected(category, by))
                     correction = correction.model_copy(update={"to_queue": route.queue.id})
                     await self.slots.reserve(case, route.assignment)
                     case.recategorise(category, route, by=by, now=self.clock.now())
                 else:
-                    case.triage = case.triage.model_copy(update={"category": category})
+                    case.triage = case.triage.corrected(category, by)
                 await self.store.cases.save(case)
             except ConcurrencyError:
                 continue

@@ -440,6 +440,15 @@ def test_deadlines_a_wait_moved_tell_nobody_not_even_a_critical_tickets_managers
     assert notices_for(moved, "acme", NO_STAFF) == []
 
 
+def test_the_category_a_transfer_set_tells_nobody() -> None:
+    """``ticket.transferred`` told its agent; the category it implies is news to nobody."""
+    category_set = escalated(due_in=timedelta(hours=2)).model_copy(
+        update={"rule": "transferred", "previous_priority": Priority.HIGH}
+    )
+
+    assert notices_for(category_set, "acme", NO_STAFF) == []
+
+
 def test_a_right_to_left_override_in_a_name_stops_at_the_name() -> None:
     """A name ending in U+202E turned the acknowledgement's words and link around."""
     event = acknowledged("en").model_copy(

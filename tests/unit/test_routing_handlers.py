@@ -435,6 +435,62 @@ async def test_a_transfer_to_another_family_is_kept_as_a_correction(desk: Desk) 
     assert (await desk.case(ticket)).queue == "finance"
 
 
+async def test_a_transfer_to_another_family_tells_intake_the_category_it_set(desk: Desk) -> None:
+    """Routing's case took the category a transfer implied, but intake's ticket kept the
+    classifier's, and routing's reason read "category reimbursement 1.00 (account_access
+    1.00)": a confidence nobody computed beside the one that was overruled."""
+    await desk.policy(bot_enabled=False)
+    await desk.agent("booking-en", categories=["change_rebook", "cancel_refund"])
+    ticket = await desk.open(
+        "I need to change my flight to Shanghai from Friday to Saturday, call me on +8613812345678"
+    )
+    first = desk.last("ticket.routed", ticket)
+    at = T0 + timedelta(minutes=5)
+    moved = events.TicketTransferred(
+        ticket_id=ticket,
+        from_queue="booking",
+        to_queue="finance",
+        from_assignee="booking-en",
+        to_assignee=None,
+        by="booking-en",
+        transferred_at=at,
+    )
+    await desk.router.ticket_transferred(envelope(moved))
+
+    routed = desk.last("ticket.routed", ticket)
+    category = (await desk.case(ticket)).triage.category  # type: ignore[union-attr]
+    assert category in ("invoice", "reimbursement", "billing")
+    assert (routed["rule"], routed["category"], routed["queue"], routed["assignee"]) == (
+        "transferred",
+        category,
+        "finance",
+        None,
+    )
+    assert routed["reason"] == (
+        f"transferred to finance by booking-en; category {category} (set by transfer)"
+    )
+    assert datetime.fromisoformat(routed["routed_at"]) == at, "as of the transfer"
+    assert (routed["first_response_due"], routed["resolution_due"]) == (
+        first["first_response_due"],
+        first["resolution_due"],
+    )
+
+    await desk.router.recategorise("acme", ticket, "invoice", by="agent-7")
+    assert "category invoice (set by agent-7);" in desk.last("ticket.routed", ticket)["reason"]
+
+
+async def test_a_transfer_within_the_family_publishes_nothing(desk: Desk) -> None:
+    await desk.policy(bot_enabled=False)
+    await desk.agent("finance-en")
+    await desk.agent("finance-2")
+    ticket = await desk.open("Where is my reimbursement? I submitted it three weeks ago")
+
+    await deliver(desk, lifecycle(ticket, "transfer", 60))
+
+    assert len(desk.published("ticket.routed")) == 1
+    assert (await desk.case(ticket)).assignee == "finance-2"
+
+
 async def test_recategorising_moves_an_open_case_to_the_categorys_queue(desk: Desk) -> None:
     await desk.policy(bot_enabled=False)
     await desk.agent("finance-en")

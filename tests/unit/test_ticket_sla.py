@@ -218,6 +218,34 @@ def test_deadlines_a_wait_moved_reach_the_console_and_tracking_page_and_nothing_
     assert [step.kind for step in tracked.timeline].count("routed") == 1
 
 
+def test_the_category_a_transfer_set_reaches_the_ticket_and_nothing_else_moves() -> None:
+    """A transfer to another family set routing's category; the ticket kept the classifier's."""
+    ticket = routed_ticket()
+    ticket.transfer(queue="finance", assignee=None, reason=None, by="agent-7", now=T0)
+    ticket.transfer(queue="finance", assignee="fin-2", reason=None, by="agent-7", now=T0)
+    category_set = routed(ticket, at_minutes=20).model_copy(
+        update={
+            "rule": "transferred",
+            "queue": "finance",
+            "category": "reimbursement",
+            "priority": Priority.NORMAL,
+            "resolution_due": T0 + timedelta(hours=9),
+        }
+    )
+
+    ticket.apply_routing(category_set)
+
+    assert ticket.category == "reimbursement"
+    assert (ticket.queue, ticket.assignee, ticket.priority) == ("finance", "fin-2", Priority.HIGH)
+    assert ticket.resolution_due == T0 + timedelta(hours=4)
+    assert (ticket.timeline[-1].kind, ticket.timeline[-1].summary) == (
+        "recategorised",
+        "Category set to reimbursement by the transfer to finance",
+    )
+    tracked = tracking_view(ticket, "en")
+    assert [step.kind for step in tracked.timeline].count("routed") == 1, "desk-only"
+
+
 def test_an_older_breach_or_one_after_resolution_is_only_logged() -> None:
     ticket = routed_ticket()
     ticket.escalate_on_breach(breach(ticket, 40, queue="management", priority=Priority.CRITICAL))

@@ -33,6 +33,9 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
     if routed.rule == sla.RESUMED_RULE:
         resume_deadlines(ticket, routed)
         return
+    if routed.rule == sla.TRANSFERRED_RULE:
+        take_transfer_category(ticket, routed)
+        return
     if ticket.escalated_at is None or routed.routed_at >= ticket.escalated_at:
         ticket.priority = routed.priority
         ticket._place(routed.queue, routed.assignee)
@@ -69,6 +72,22 @@ def resume_deadlines(ticket: Ticket, routed: events.TicketRouted) -> None:
         service="routing",
         first_response_due=routed.first_response_due.isoformat(),
         resolution_due=routed.resolution_due.isoformat(),
+    )
+
+
+def take_transfer_category(ticket: Ticket, routed: events.TicketRouted) -> None:
+    """A transfer to another family set the category it implies in routing: the ticket takes
+    it, as a desk-only ``recategorised`` step. Queue, agent, priority and deadlines are the
+    transfer's and may have moved since (a later transfer): they stay."""
+    ticket.category = routed.category or ticket.category
+    ticket._log(
+        routed.routed_at,
+        "recategorised",
+        "routing",
+        f"Category set to {routed.category} by the transfer to {routed.assignee or routed.queue}",
+        service="routing",
+        queue=routed.queue,
+        reason=routed.reason,
     )
 
 

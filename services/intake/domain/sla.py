@@ -36,6 +36,9 @@ DISPATCHED_RULE = "dispatched"
 """``TicketRouted.rule`` of a case waiting in its queue pushed to an agent who had room."""
 URGENCY_RULE = "urgency-raised"
 """``TicketRouted.rule`` of a repeat contact raising an open case's priority in place."""
+TRANSFERRED_RULE = "transferred"
+"""``TicketRouted.rule`` of the category an agent's transfer to another family implies: the
+category alone changes (the transfer already placed the ticket)."""
 
 
 def higher(current: Priority, proposed: Priority) -> Priority:

@@ -18,8 +18,10 @@ same queue, or set again), or that follow a person (a bot-answered ticket an age
 took over: the traveller has the answer, the agent knows): nothing to tell anew."""
 AGENT_ONLY_REROUTES = frozenset({"dispatched"})
 """A waiting ticket pushed to an agent with room: the traveller already knows its team."""
-SILENT_REROUTES = frozenset({"sla-resumed"})
-"""Only the deadlines moved (a wait ended): intake's copy of them changes, nobody is told."""
+SILENT_REROUTES = frozenset({"sla-resumed", "transferred"})
+"""Only the deadlines moved (a wait ended), or the category a transfer to another family
+implies was set (``ticket.transferred`` told its agent): intake's copy changes, nobody is
+told."""
 ESCALATED_AT_BREACH = "sla-escalated"
 """Routing's re-publish at an SLA breach: ``sla.breached`` tells the holder (kept or new),
 the previous holder and the managers; the traveller is not told of the escalation."""

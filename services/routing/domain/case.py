@@ -261,16 +261,22 @@ class RoutingCase(Aggregate):
     def recategorise(self, category: str, route: Route, *, by: str, now: datetime) -> None:
         """An agent set the category; the route was decided by it."""
         assert self.triage is not None
-        self.triage = self.triage.corrected(category)
+        self.triage = self.triage.corrected(category, by)
         self.route(route, self.clock_started_at or now, now, why=f"re-categorised by {by}; ")
 
     def transfer(self, transferred: events.TicketTransferred, category: str | None) -> None:
         """An agent moved the ticket: keep the case file in step with intake. It takes the
-        ``category`` a move to another family implies, so the queue's agents qualify for it."""
+        ``category`` a move to another family implies, so the queue's agents qualify for it,
+        and an open case tells intake so (rule ``transferred``: the category alone)."""
         self.queue = transferred.to_queue
         self.assignee = transferred.to_assignee
-        if category is not None and self.triage is not None:
-            self.triage = self.triage.corrected(category)
+        if category is None or self.triage is None:
+            return
+        self.triage = self.triage.corrected(category, "transfer")
+        if self.status is CaseStatus.OPEN:
+            self.rule = Rule.TRANSFERRED
+            moved = f"transferred to {transferred.to_assignee or self.queue} by {transferred.by}"
+            self._publish(f"{moved}; category {self.triage.summary()}", transferred.transferred_at)
 
     def resolve(self, resolved: events.TicketResolved) -> None:
         self.status = CaseStatus.RESOLVED

@@ -79,6 +79,9 @@ class Rule(StrEnum):
     RECATEGORISED_IN_PLACE = "recategorised-in-place"
     """An agent set the category and the case stays in its queue with its agent: only the
     category (and so the timeline's) changed, nobody is told of a move that did not happen."""
+    TRANSFERRED = "transferred"
+    """An agent's transfer to a queue of another family set the category it implies: intake
+    takes the category alone (the transfer placed the ticket), and nobody is told."""
     URGENCY_RAISED = "urgency-raised"
     SLA_ESCALATED = "sla-escalated"
     SLA_RESUMED = "sla-resumed"
