@@ -66,6 +66,13 @@ class TicketReplied(Event):
     traveller: Traveller
     message: str
     author: str
+    assignee: str | None = Field(
+        default=None,
+        description="Who holds the ticket after this reply, as intake decided: the first "
+        "reply to a ticket nobody held (a bot-answered one too) makes its author the "
+        "assignee, a later one leaves it. Routing's takeover of a bot-answered case follows "
+        "it, whichever reply reaches routing first. None on older events: the author.",
+    )
     language: str | None = None
     first_response: bool
     replied_at: datetime

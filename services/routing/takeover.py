@@ -3,7 +3,9 @@ agent the assignee when there is none): intake moves the ticket to ``assigned`` 
 as its assignee, and routing follows on ``ticket.replied``.
 
 The case opens in its family queue (``select_queue`` on what the classifier read) with the
-replying agent, who holds a slot even beyond capacity (a person decided, as for a transfer);
+agent intake made its assignee (``TicketReplied.assignee``: the author of the first reply
+intake took, whichever reply reaches routing first; the author on older events), who holds
+a slot even beyond capacity (a person decided, as for a transfer);
 its SLA clocks run from the reply: the resolution clock only, the bot's answer having been
 the first response. The re-publish of ``ticket.routed`` (rule ``taken-over``) tells intake
 the queue and deadlines and tells nobody anything (``services.notify``: the traveller has
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 async def take_over_from_bot(
     router: Router, case: RoutingCase, replied: events.TicketReplied
 ) -> str | None:
-    """Hand a bot-answered ``case`` to the agent who replied (the caller commits it) and
+    """Hand a bot-answered ``case`` to the agent intake gave it to (the caller commits it) and
     return them, whose slot is now held; any other case is left as it is (None)."""
     if case.status is not CaseStatus.BOT_ANSWERED:
         return None
@@ -41,8 +43,8 @@ async def take_over_from_bot(
     case.know_managers(policy)
     queues = await router.store.catalogue(case.tenant_id)
     queue, _ = select_queue(case.triage, case.priority, queues, threshold=policy.triage_threshold)
-    agent = replied.author
-    mine = Assignment(agent, f"{agent} answered the traveller: the ticket is theirs")
+    agent = replied.assignee or replied.author
+    mine = Assignment(agent, holder_note(agent, replied.author))
     route = Route(queue, Rule.TAKEN_OVER, mine, case.priority, "", None)
     if router.clocks is not None:
         sla, on_trip = await router.clocks.terms(case, None)
@@ -50,6 +52,13 @@ async def take_over_from_bot(
     await router.slots.hold(case.tenant_id, agent, case.id)
     case.take_over(replied, route, router.clock.now())
     return agent
+
+
+def holder_note(agent: str, author: str) -> str:
+    """Why ``agent`` has the case: their reply took it, or intake gave it to them before."""
+    if agent == author:
+        return f"{agent} answered the traveller: the ticket is theirs"
+    return f"{agent} holds it in intake (their reply came first, or it was theirs already)"
 
 
 async def give_back_lost(router: Router, case: RoutingCase, agent: str | None) -> None:

@@ -586,13 +586,16 @@ async def test_a_confident_contact_is_not_embedded_for_triage(seed: list[Article
     assert embedder.texts == []
 
 
-def reply_to(ticket: str, author: str, at: timedelta) -> events.TicketReplied:
+def reply_to(
+    ticket: str, author: str, at: timedelta, assignee: str | None = None
+) -> events.TicketReplied:
     return events.TicketReplied(
         ticket_id=ticket,
         channel=events.Channel.IN_APP,
         traveller=EN,
         message="I reset it for you",
         author=author,
+        assignee=assignee,
         first_response=False,
         replied_at=T0 + at,
     )
@@ -654,3 +657,40 @@ async def test_of_two_agents_answering_a_bot_answered_case_at_once_the_loser_hol
 
     assert (await desk.case(ticket)).assignee == "agent-7"
     assert (await desk.held("agent-7"), await desk.held("agent-8")) == ([ticket], [])
+
+
+@pytest.mark.parametrize("concurrent", [False, True], ids=["overtaken", "at once"])
+async def test_a_takeover_goes_to_the_assignee_intake_chose_whichever_reply_comes_first(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, concurrent: bool
+) -> None:
+    """agent-7 answered first, so intake made them the assignee; agent-8's later reply
+    reached routing first (or committed first) and routing gave the case to agent-8, the
+    reply's author, while intake's ticket was agent-7's."""
+    await desk.agent("agent-7", categories=["account_access"])
+    await desk.agent("agent-8", categories=["account_access"])
+    ticket = await desk.open("How do I reset my password?")
+    first = envelope(reply_to(ticket, "agent-7", timedelta(minutes=5), assignee="agent-7"))
+    second = envelope(reply_to(ticket, "agent-8", timedelta(minutes=6), assignee="agent-7"))
+    if concurrent:
+        save, overtaken = desk.store.cases.save, False
+
+        async def overtaken_once(case: RoutingCase, *args: Any, **kwargs: Any) -> None:
+            nonlocal overtaken
+            if not overtaken:  # agent-8's reply commits while agent-7's is about to
+                overtaken = True
+                await desk.router.ticket_replied(second)
+            await save(case, *args, **kwargs)
+
+        monkeypatch.setattr(desk.store.cases, "save", overtaken_once)
+        with pytest.raises(ConcurrencyError):
+            await desk.router.ticket_replied(first)
+        await desk.router.ticket_replied(first)  # the bus's retry
+    else:
+        await desk.router.ticket_replied(second)
+        await desk.router.ticket_replied(first)
+
+    assert (await desk.case(ticket)).assignee == "agent-7"
+    assert (await desk.held("agent-7"), await desk.held("agent-8")) == ([ticket], [])
+    routed = desk.last("ticket.routed", ticket)
+    assert (routed["rule"], routed["assignee"]) == ("taken-over", "agent-7")
+    assert "agent-7 holds it in intake" in routed["reason"]

@@ -91,6 +91,23 @@ def taken_over(ticket: Ticket, agent: str, at: timedelta) -> events.TicketRouted
     )
 
 
+def test_each_reply_says_who_holds_the_ticket_so_routing_follows_the_first() -> None:
+    """agent-8 answered a second after agent-7 took the bot-answered ticket over: both replies
+    name agent-7, the assignee, so routing's takeover picks agent-7 whichever comes first."""
+    ticket = opened_ticket(text="忘记密码了，怎么重置？")
+    ticket.bot_answer(bot_answered(ticket))
+    ticket.take_events()
+
+    ticket.reply(message="I reset it for you", agent="agent-7", now=T0 + timedelta(minutes=5))
+    ticket.reply(message="Done on my side too", agent="agent-8", now=T0 + timedelta(minutes=6))
+
+    replies = ticket.take_events()
+    assert [(r.author, r.assignee) for r in replies if isinstance(r, events.TicketReplied)] == [
+        ("agent-7", "agent-7"),
+        ("agent-8", "agent-7"),
+    ]
+
+
 def test_an_agent_answering_a_bot_answered_ticket_takes_it_over() -> None:
     """As Zendesk makes the replying agent the assignee: status, assignee and the tracking
     page agree that a person has it; transfer and wait are then allowed."""

@@ -204,6 +204,7 @@ class Ticket(TicketRecord):
                 traveller=self.traveller,
                 message=message,
                 author=agent,
+                assignee=self.assignee,
                 language=self.language,
                 first_response=first,
                 replied_at=now,
