@@ -21,6 +21,7 @@ from typing import Any
 
 from contracts.events import Attachment, Channel, ContactReceived
 from runtime.errors import strict_json
+from services.intake.channels.automatic import attached_parts, part_bytes
 from services.intake.channels.checks import MAIL_POLICY
 
 MB = 1024 * 1024
@@ -161,17 +162,17 @@ def check(files: Sequence[IncomingFile], limits: AttachmentPolicy) -> list[Check
 
 
 def files_of_email(raw: bytes) -> list[IncomingFile]:
-    """The attachments of an RFC 5322 message, decoded."""
+    """The attachments of an RFC 5322 message, decoded (an attached mail as its bytes; a
+    bounce's report parts are none: ``attached_parts``)."""
     message = BytesParser(policy=MAIL_POLICY).parsebytes(raw)
     assert isinstance(message, EmailMessage)
     found: list[IncomingFile] = []
-    for part in message.iter_attachments():
-        payload = part.get_payload(decode=True)
+    for part in attached_parts(message):
         found.append(
             IncomingFile(
                 name=part.get_filename() or "attachment",
                 content_type=part.get_content_type(),
-                content=payload if isinstance(payload, bytes) else b"",
+                content=part_bytes(part),
             )
         )
     return found

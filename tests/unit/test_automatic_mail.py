@@ -5,6 +5,7 @@ mail arrives (the e-mail normaliser is shared by the HTTP endpoint, the bus and 
 from __future__ import annotations
 
 from datetime import timedelta
+from email.message import EmailMessage
 
 import orjson
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from contracts import events
 from contracts.events import Channel, Priority
 from contracts.mail import anchor_message_id, ticket_message_id
+from services.intake.attachments import files_of_email
 from services.intake.channels import normalise
 from services.intake.domain.status import TicketStatus
 from services.intake.service import NotTaken, Outcome
@@ -84,6 +86,40 @@ async def test_a_bounce_of_our_notice_is_recorded_on_its_ticket_and_answers_noth
     assert len(events_of(outbox, "ticket.opened")) == opened_before
     assert len(events_of(outbox, "ticket.acknowledged")) == 1
     assert events_of(outbox, "ticket.followed_up") == []
+
+
+async def test_a_bounces_report_parts_are_no_attachments_on_its_ticket() -> None:
+    """The delivery status and the returned mail showed as "Attachment not kept: attachment
+    (message/delivery-status, 0 B)": neither empty nor a file anyone attached."""
+    intake, _, _ = desk()
+    ticket, _ = await receive(intake, mail("<first@acme.example>"))
+    raw = bounce(ticket_message_id(ticket.id, "d-7", DOMAIN))
+
+    kept, _ = await receive(intake, raw)
+
+    assert kept.attachments == []
+    assert "attachment_refused" not in [entry.kind for entry in kept.timeline]
+    assert files_of_email(raw) == []
+
+
+def test_an_attached_mail_a_person_forwards_is_listed_with_its_size() -> None:
+    forwarded = EmailMessage()
+    forwarded["From"] = "Li Lei <li.lei@acme.example>"
+    forwarded["Subject"] = "Help with my trip"
+    forwarded["Message-ID"] = "<fwd-1@acme.example>"
+    forwarded.set_content("Please see the airline's mail below.")
+    airline = EmailMessage()
+    airline["Subject"] = "Your flight CA1503 is cancelled"
+    airline.set_content("We are sorry: flight CA1503 on 12 December is cancelled.")
+    forwarded.add_attachment(airline)
+    raw = forwarded.as_bytes()
+
+    (listed,) = normalise(Channel.EMAIL, raw, T0).attachments
+    (file,) = files_of_email(raw)
+
+    assert listed.content_type == file.content_type == "message/rfc822"
+    assert listed.size == len(file.content) > 50
+    assert b"CA1503 on 12 December" in file.content
 
 
 async def test_a_bounce_naming_no_ticket_is_not_taken() -> None:

@@ -14,6 +14,14 @@ _DAEMONS = frozenset({"mailer-daemon", "postmaster"})
 _REPORTS = frozenset({"delivery-status", "disposition-notification"})
 _BULK = frozenset({"bulk", "list", "junk"})
 _RETURNED = frozenset({"message/rfc822", "text/rfc822-headers", "message/global-headers"})
+_REPORT_PARTS = _RETURNED | {
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "message/disposition-notification",
+    "message/global-disposition-notification",
+    "message/global",
+}
+"""A bounce's machine parts (RFC 3464, 6533): the status and the returned mail or headers."""
 
 
 def _value(message: Message, name: str) -> str:
@@ -41,6 +49,34 @@ def kind_of(message: Message) -> Automatic | None:
     if precedence in _BULK or message.get("List-Id") is not None:
         return Automatic.BULK
     return None
+
+
+def attached_parts(message: EmailMessage) -> list[EmailMessage]:
+    """A mail's attachments. A bounce's report parts (the delivery status, the returned mail
+    or its headers) are the report, read for threading, not files the sender attached: on the
+    ticket they read "Attachment not kept: attachment (message/delivery-status, 0 B)"."""
+    bounce = kind_of(message) is Automatic.BOUNCE
+    return [
+        part
+        for part in message.iter_attachments()
+        if isinstance(part, EmailMessage)
+        and not (bounce and part.get_content_type() in _REPORT_PARTS)
+    ]
+
+
+def part_bytes(part: Message) -> bytes:
+    """A part's content, decoded; an attached message (``message/*``, which
+    ``get_payload(decode=True)`` answers None for) as its bytes."""
+    payload = part.get_payload(decode=True)
+    if isinstance(payload, bytes):
+        return payload
+    inner = part.get_payload()
+    try:
+        if isinstance(inner, list):
+            return b"".join(m.as_bytes() for m in inner if isinstance(m, Message))
+        return str(inner or "").encode("utf-8", "replace")
+    except (ValueError, TypeError, LookupError, UnicodeError):
+        return b""
 
 
 def returned_headers(message: EmailMessage) -> tuple[str, str]:

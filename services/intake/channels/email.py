@@ -9,7 +9,12 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from contracts.events import Channel, ContactReceived
-from services.intake.channels.automatic import kind_of, returned_headers
+from services.intake.channels.automatic import (
+    attached_parts,
+    kind_of,
+    part_bytes,
+    returned_headers,
+)
 from services.intake.channels.checks import (
     PayloadError,
     all_headers,
@@ -93,10 +98,9 @@ def from_email(body: bytes, now: datetime) -> ContactReceived:
         {
             "name": filename(part) or "attachment",
             "content_type": part.get_content_type(),
-            "size": len(part.get_payload(decode=True) or b""),
+            "size": len(part_bytes(part)),
         }
-        for part in message.iter_attachments()
-        if isinstance(part, EmailMessage)
+        for part in attached_parts(message)
     ][:10]
     subject = header(message, "Subject")
     text = _email_text(message) or subject
