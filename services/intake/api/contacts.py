@@ -36,6 +36,11 @@ IGNORED: dict[str, Any] = {
     "model": ContactIgnored,
     "description": "A bounce or auto-reply that names no ticket: not taken, not answered.",
 }
+FOLLOWED: dict[str, Any] = {
+    "model": ContactAccepted,
+    "description": "A duplicate, a follow-up of an open ticket, or an automatic mail recorded "
+    "on its ticket (`outcome`).",
+}
 
 
 async def accept(
@@ -71,7 +76,7 @@ def allowed(key: GatewayKey, channel: Channel) -> None:
     status_code=http.HTTP_201_CREATED,
     response_model=ContactAccepted,
     responses={
-        200: {"description": "A duplicate or a follow-up of an existing ticket."},
+        200: FOLLOWED,
         202: IGNORED,
         503: AT_CAPACITY,
     },
@@ -115,7 +120,7 @@ async def post_contact(
     "/channels/{channel}/contacts",
     status_code=http.HTTP_201_CREATED,
     response_model=ContactAccepted,
-    responses={202: IGNORED, 503: AT_CAPACITY},
+    responses={200: FOLLOWED, 202: IGNORED, 503: AT_CAPACITY},
     openapi_extra={"requestBody": CHANNEL_BODIES},
 )
 async def post_channel_contact(

@@ -20,6 +20,7 @@ from runtime.auth import AdminScope, StaffScope
 from runtime.errors import StrictJsonRoute, body_invalid
 from runtime.store import NotFound
 from services.routing.api.deps import CareDep
+from services.routing.api.models import CREATED
 from services.routing.care.domain.trips import Trip
 from services.routing.care.service import ProactiveCare
 
@@ -60,7 +61,7 @@ def booking_view(trip: Trip) -> BookingView:
     )
 
 
-@router.put("/bookings/{booking_id}")
+@router.put("/bookings/{booking_id}", responses=CREATED)
 async def put_booking(
     booking_id: Annotated[str, Path(pattern=BOOKING)],
     body: BookingIn,
