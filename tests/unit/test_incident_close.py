@@ -3,39 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
-from types import SimpleNamespace
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from runtime.auth import Principal, Role, issue_token
-from runtime.idempotency import IdempotentRequests
-from runtime.signing import Signer
-from runtime.web import install_error_handlers
+from runtime.auth import Role
 from services.routing.api import incidents
 from tests.unit.test_supplier_care import Care, body, run_disruption
-
-SIGNER = Signer("routing-incident-close-test-secret-0123")
+from tests.unit.test_supplier_edges import care_desk, staff_of
 
 
 def manager_of(tenant: str) -> dict[str, str]:
-    principal = Principal(id="mgr-1", role=Role.MANAGER, tenants=[tenant])
-    return {"Authorization": f"Bearer {issue_token(SIGNER, principal, timedelta(hours=1))}"}
+    return staff_of(tenant, Role.MANAGER, "mgr-1")
 
 
 @pytest.fixture
 async def desk() -> AsyncIterator[tuple[Care, httpx.AsyncClient]]:
     care = Care()
-    app = FastAPI()
-    app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=care.clock)
-    app.state.care = care.care
-    app.state.idempotency = IdempotentRequests(care.db, care.clock)  # type: ignore[arg-type]
-    app.include_router(incidents.router)
-    install_error_handlers(app)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://routing") as http:
+    async with care_desk(care, incidents.router) as http:
         yield care, http
 
 

@@ -12,15 +12,17 @@ later update was ignored) is a 422 naming the field, and nothing is stored.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from runtime.auth import Principal, Role, issue_token
+from runtime.idempotency import IdempotentRequests
 from runtime.signing import Signer
 from runtime.web import install_error_handlers
 from runtime.webhook_signature import HEADER
@@ -32,22 +34,35 @@ from tests.unit.test_supplier_care import Care, signed
 SIGNER = Signer("routing-care-api-test-secret-0123456789")
 
 
-def admin_of(tenant: str) -> dict[str, str]:
-    principal = Principal(id="ops-1", role=Role.ADMIN, tenants=[tenant])
+def staff_of(tenant: str, role: Role = Role.ADMIN, sub: str = "ops-1") -> dict[str, str]:
+    principal = Principal(id=sub, role=role, tenants=[tenant])
     return {"Authorization": f"Bearer {issue_token(SIGNER, principal, timedelta(hours=1))}"}
+
+
+def admin_of(tenant: str) -> dict[str, str]:
+    return staff_of(tenant)
+
+
+@asynccontextmanager
+async def care_desk(care: Care, *routers: APIRouter) -> AsyncIterator[httpx.AsyncClient]:
+    """Routing's care ``routers`` on ``care``'s in-memory stores, staff signed by SIGNER."""
+    app = FastAPI()
+    app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=care.clock)
+    app.state.care = care.care
+    app.state.idempotency = IdempotentRequests(care.db, care.clock)  # type: ignore[arg-type]
+    for router in routers:
+        app.include_router(router)
+    install_error_handlers(app)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://routing") as http:
+        yield http
 
 
 @pytest.fixture
 async def desk() -> AsyncIterator[tuple[Care, httpx.AsyncClient]]:
     care = Care()
-    app = FastAPI()
-    app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=care.clock)
-    app.state.care = care.care
-    for router in (suppliers.router, trips.router, incidents.router, bookings.router):
-        app.include_router(router)
-    install_error_handlers(app)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://routing") as http:
+    routers = (suppliers.router, trips.router, incidents.router, bookings.router)
+    async with care_desk(care, *routers) as http:
         yield care, http
 
 
