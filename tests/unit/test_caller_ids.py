@@ -10,15 +10,10 @@ import pytest
 
 from contracts.events import Channel, Traveller
 from contracts.phones import phone_key
-from runtime.clock import FakeClock
-from runtime.signing import Signer
-from runtime.store import Repository
 from services.intake.channels import normalise
-from services.intake.domain import Ticket
-from services.intake.service import Intake, Outcome
-from services.intake.store import TicketStore
+from services.intake.service import Outcome
 from tests import factories
-from tests.fakes import FakeDatabase, RecordingOutbox
+from tests.unit.test_threading import intake as intake_on_fakes
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -44,22 +39,10 @@ def call(call_id: str, number: str, transcript: str) -> bytes:
     return orjson.dumps({**body, "ivr_path": ["zh", "flights"]})
 
 
-def intake_on_fakes() -> Intake:
-    clock = FakeClock(NOW)
-    repo: Repository[Ticket] = Repository(
-        FakeDatabase(),  # type: ignore[arg-type]
-        "tickets",
-        Ticket,
-        RecordingOutbox(),
-        clock,
-    )
-    return Intake(TicketStore(repo), clock, Signer("s" * 32), "http://intake")
-
-
 async def test_two_calls_from_one_number_written_two_ways_are_one_traveller() -> None:
     """They were two travellers: the second call about the same flight opened a second
     ticket instead of joining the first."""
-    intake = intake_on_fakes()
+    intake = intake_on_fakes(at=NOW)[0]
     first = normalise(Channel.PHONE, call("c1", "+86 138 0013 8000", "MU5137 取消了"), NOW)
     second = normalise(Channel.PHONE, call("c2", "+8613800138000", "MU5137 还没改签"), NOW)
 
@@ -72,7 +55,7 @@ async def test_two_calls_from_one_number_written_two_ways_are_one_traveller() ->
 
 
 async def test_a_gateways_ready_contact_with_a_phone_id_is_the_same_caller() -> None:
-    intake = intake_on_fakes()
+    intake = intake_on_fakes(at=NOW)[0]
     ready = factories.contact(
         channel=Channel.PHONE,
         channel_message_id="call-9",

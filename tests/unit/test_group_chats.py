@@ -10,14 +10,10 @@ from pathlib import Path
 import orjson
 
 from contracts.events import Channel
-from runtime.clock import FakeClock
-from runtime.signing import Signer
-from runtime.store import Repository
 from services.intake.channels import normalise
 from services.intake.domain import Ticket
-from services.intake.service import Intake, Outcome
-from services.intake.store import TicketStore
-from tests.fakes import FakeDatabase, RecordingOutbox
+from services.intake.service import Outcome
+from tests.unit.test_threading import intake as intake_on_fakes
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -36,20 +32,8 @@ def dingtalk(msg_id: str, staff_id: str, text: str, conversation_type: str) -> b
     return orjson.dumps(body)
 
 
-def intake_on_fakes() -> Intake:
-    clock = FakeClock(NOW)
-    repo: Repository[Ticket] = Repository(
-        FakeDatabase(),  # type: ignore[arg-type]
-        "tickets",
-        Ticket,
-        RecordingOutbox(),
-        clock,
-    )
-    return Intake(TicketStore(repo), clock, Signer("s" * 32), "http://intake")
-
-
 async def test_two_members_of_a_dingtalk_group_get_a_ticket_and_a_thread_each() -> None:
-    intake = intake_on_fakes()
+    intake = intake_on_fakes(at=NOW)[0]
 
     async def receive(body: bytes) -> tuple[Ticket, Outcome]:
         return await intake.receive_contact("acme", normalise(Channel.DINGTALK, body, NOW))
@@ -82,7 +66,7 @@ def web_chat(message_id: str, visitor: str, text: str, session: str = "chat-s-55
 
 async def test_a_second_visitor_in_a_web_chat_session_gets_a_ticket_of_their_own() -> None:
     """They joined the first visitor's ticket: never acknowledged, answered to the other."""
-    intake = intake_on_fakes()
+    intake = intake_on_fakes(at=NOW)[0]
 
     async def receive(body: bytes) -> tuple[Ticket, Outcome]:
         return await intake.receive_contact("acme", normalise(Channel.WEB_CHAT, body, NOW))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,8 +24,11 @@ from tests.factories import T0, contact
 from tests.fakes import FakeDatabase, RecordingOutbox
 
 
-def intake(chaos: random.Random | None = None) -> tuple[Intake, FakeClock, FakeDatabase]:
-    clock = FakeClock(T0)
+def intake(
+    chaos: random.Random | None = None, at: datetime = T0
+) -> tuple[Intake, FakeClock, FakeDatabase]:
+    """Intake on the in-memory fakes, its clock at ``at``."""
+    clock = FakeClock(at)
     db = FakeDatabase(chaos)
     repo: Repository[Ticket] = Repository(db, "tickets", Ticket, RecordingOutbox(), clock)  # type: ignore[arg-type]
     return Intake(TicketStore(repo), clock, Signer("s" * 32), "http://intake"), clock, db
