@@ -23,6 +23,7 @@ from services.intake.domain import Decider, NotTheReviewer, Ticket, TicketStatus
 from tests.factories import T0, contact
 from tests.fakes import FakeDatabase
 from tests.unit.test_gateway_keys import STAFF, client, intake_replica
+from tests.unit.test_ticket import opened_ticket
 
 LEVELS = {1: events.AppealLevel.EXPERT, 2: events.AppealLevel.SUPPORT_MANAGER}
 
@@ -161,15 +162,7 @@ async def test_a_duplicate_under_appeal_is_not_merged_away_by_an_agent(desk: Des
 
 
 def test_the_appeal_is_no_longer_pending_once_feedback_says_it_was_decided() -> None:
-    ticket = Ticket.open(
-        "acme",
-        contact(),
-        contact_id="c-1",
-        generation=1,
-        language="zh-Hans",
-        tracking_url="http://t/track",
-        now=T0,
-    )
+    ticket = opened_ticket()
     ticket.resolve(code="rebooked", message="done", agent="agent-7", now=T0)
     filed = appeal_filed(ticket, 1)
     ticket.appeal(filed, now=T0)
@@ -196,15 +189,7 @@ def test_the_appeal_is_no_longer_pending_once_feedback_says_it_was_decided() -> 
 
 
 def test_an_incident_closing_leaves_a_ticket_under_appeal_to_its_reviewer() -> None:
-    ticket = Ticket.open(
-        "acme",
-        contact(),
-        contact_id="c-1",
-        generation=1,
-        language="zh-Hans",
-        tracking_url="http://t/track",
-        now=T0,
-    )
+    ticket = opened_ticket()
     ticket.resolve(code="rebooked", message="done", agent="agent-7", now=T0)
     ticket.appeal(appeal_filed(ticket, 1), now=T0)
 
