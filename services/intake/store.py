@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import re
 import secrets
@@ -12,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
@@ -20,6 +18,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts.events import Channel
 from contracts.text import Instant
+from runtime import paging
 from runtime.clock import Clock
 from runtime.gateway_auth import GatewayScope
 from runtime.shared_commands import SharedFind, SharedWrites, shared_by_ids
@@ -50,29 +49,23 @@ class TicketFilter:
     text: str | None = None
 
 
-class InvalidCursor(ValueError):
-    pass
-
-
 def encode_cursor(ticket: Ticket) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([ticket.opened_us, ticket.id])).decode()
+    return paging.encode_cursor(ticket.opened_us, ticket.id)
 
 
 INT64_MAX = 2**63 - 1
 
 
+def _opened_us(key: object) -> int:
+    """A forged number the store cannot hold, or a float, is no position."""
+    if type(key) is not int or not 0 <= key <= INT64_MAX:
+        raise ValueError("not a position")
+    return key
+
+
 def decode_cursor(cursor: str) -> tuple[int, str]:
-    """The position ``encode_cursor`` wrote; anything else (a forged number the store
-    cannot hold, a float, an id that is not text) is an ``InvalidCursor``, not a query."""
-    try:
-        opened_us, ticket_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
-        raise InvalidCursor("invalid cursor") from exc
-    if type(opened_us) is not int or not 0 <= opened_us <= INT64_MAX:
-        raise InvalidCursor("invalid cursor")
-    if not isinstance(ticket_id, str):
-        raise InvalidCursor("invalid cursor")
-    return opened_us, ticket_id
+    """The position ``encode_cursor`` wrote; anything else is an ``InvalidCursor``."""
+    return paging.decode_cursor(cursor, _opened_us)
 
 
 def contact_key(contact_id: str) -> str:
@@ -247,11 +240,7 @@ class TicketStore:
             query["$or"] = [{"text": pattern}, {"subject": pattern}, {"_id": where.text}]
         if cursor:
             opened_us, ticket_id = decode_cursor(cursor)
-            after = [
-                {"opened_us": {"$lt": opened_us}},
-                {"opened_us": opened_us, "_id": {"$lt": ticket_id}},
-            ]
-            query = {"$and": [query, {"$or": after}]}
+            query = paging.after(query, "opened_us", opened_us, ticket_id, descending=True)
         found = self.repo.collection.find(query).sort([("opened_us", -1), ("_id", -1)]).limit(limit)
         return [Ticket.model_validate(doc) async for doc in found]
 

@@ -11,8 +11,9 @@ import base64
 import orjson
 import pytest
 
+from runtime.paging import InvalidCursor
 from services.intake.domain import Ticket
-from services.intake.store import InvalidCursor, decode_cursor, encode_cursor
+from services.intake.store import decode_cursor, encode_cursor
 from tests.factories import T0, contact
 
 

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Header, Query
 
 from runtime.auth import StaffScope, bearer_token
 from runtime.errors import StrictJsonRoute, invalid
+from runtime.paging import InvalidCursor
 from services.intake.api.deps import IntakeDep, NotifyDep
 from services.intake.api.models import PAGE_MAX, TicketPage, TicketSummary, TicketView
 from services.intake.domain import TicketStatus
 from services.intake.domain.deliveries import with_deliveries
-from services.intake.store import InvalidCursor, TicketFilter, encode_cursor
+from services.intake.store import TicketFilter, encode_cursor
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"], route_class=StrictJsonRoute)
 

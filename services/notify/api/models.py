@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from typing import Any
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import SkippedChannel
 from contracts.text import as_utc
+from runtime import paging
 from runtime.store import Repository
 from services.notify.domain.delivery import Attempt, Delivery, DeliveryStatus
 from services.notify.domain.recipients import Role
@@ -78,25 +77,20 @@ class DeliveryPage(BaseModel):
     )
 
 
-class InvalidCursor(ValueError):
-    pass
-
-
 def encode_cursor(view: DeliveryView) -> str:
     """The position after ``view``: its creation time (as the store keeps it) and id."""
-    position = [as_utc(view.created_at).isoformat(), view.id]
-    return base64.urlsafe_b64encode(orjson.dumps(position)).decode()
+    return paging.encode_cursor(as_utc(view.created_at).isoformat(), view.id)
+
+
+def _created_at(key: object) -> datetime:
+    if not isinstance(key, str):
+        raise TypeError("not a position")
+    return as_utc(datetime.fromisoformat(key))
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, str]:
     """The position ``encode_cursor`` wrote; anything else is an ``InvalidCursor``."""
-    try:
-        created_at, delivery_id = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(created_at, str) or not isinstance(delivery_id, str):
-            raise InvalidCursor("invalid cursor")
-        return as_utc(datetime.fromisoformat(created_at)), delivery_id
-    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
-        raise InvalidCursor("invalid cursor") from exc
+    return paging.decode_cursor(cursor, _created_at)
 
 
 async def find_page(
@@ -105,11 +99,7 @@ async def find_page(
     """``limit`` deliveries matching ``query``, oldest first (ties by id), after ``cursor``."""
     if cursor:
         created_at, delivery_id = decode_cursor(cursor)
-        after = [
-            {"created_at": {"$gt": created_at}},
-            {"created_at": created_at, "_id": {"$gt": delivery_id}},
-        ]
-        query = {"$and": [query, {"$or": after}]}
+        query = paging.after(query, "created_at", created_at, delivery_id, descending=False)
     found = deliveries.collection.find(query).sort([("created_at", 1), ("_id", 1)])
     views = [
         DeliveryView.model_validate(Delivery.model_validate(d))

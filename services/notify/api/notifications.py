@@ -8,13 +8,13 @@ from fastapi import APIRouter, Query
 
 from runtime.auth import StaffScope
 from runtime.errors import StrictJsonRoute, invalid
+from runtime.paging import InvalidCursor
 from runtime.store import Repository
 from services.notify.api.deps import NotifierDep
 from services.notify.api.models import (
     PAGE,
     DeliveryPage,
     DeliveryView,
-    InvalidCursor,
     find_page,
     for_staff,
 )
