@@ -13,12 +13,13 @@ from services.feedback.domain.appeals import AppealStatus
 from services.feedback.domain.metrics import MetricsReport
 
 
-class SurveyView(BaseModel):
+class _SurveyFacts(BaseModel):
+    """What a survey asked and what it was answered: the part every view shows."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: str
     ticket_id: str
-    url: str
     sent_at: datetime
     expires_at: datetime
     language: str
@@ -27,31 +28,25 @@ class SurveyView(BaseModel):
     nps: int | None
     comment: str | None
     answered_at: datetime | None
+
+
+class SurveyView(_SurveyFacts):
+    """The traveller's survey, with the links it is answered and appealed by."""
+
+    url: str
     appeal_url: str
 
 
-class StaffSurveyView(BaseModel):
+class StaffSurveyView(_SurveyFacts):
     """A survey as staff see it: whether it was answered and what it said, never its link.
 
     The link is the traveller's credential (it rates the ticket and opens the appeal
     page): an agent who had it could rate their own work or appeal in the traveller's name.
     """
 
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    ticket_id: str
     state: Literal["sent", "answered", "expired"] = Field(
         description="sent (open), answered, or expired unanswered."
     )
-    sent_at: datetime
-    expires_at: datetime
-    language: str
-    ask_nps: bool
-    csat: int | None
-    nps: int | None
-    comment: str | None
-    answered_at: datetime | None
 
 
 class RatingIn(BaseModel):
