@@ -190,7 +190,8 @@ def store_command(kind: str, port: int, data_dir: Path, log_file: Path) -> list[
     binaries = Path(sys.executable).parent
     if kind == "nx":
         return [
-            str(binaries / "nx-27017"),
+            sys.executable,
+            str(Path(__file__).with_name("nx_store.py")),
             *("--data-dir", str(data_dir), "--port", str(port)),
             *("--log-file", str(log_file), "--pid-file", str(data_dir / "nx.pid")),
         ]
