@@ -47,3 +47,10 @@ JAPANESE_ONLY_HAN = frozenset(
 JAPANESE_WORDS = re.compile(r"予約|出張|宿泊|欠航|運休|領収|払戻|振替|御中|依頼|発券|搭乗")
 """Kanji that say a text is Japanese, not Chinese ("領収書再発行依頼", "搭乗便欠航"): intake's
 guess of the acknowledgement's language and routing's triage read them alike."""
+LINKS = re.compile(
+    r"(?:https?://|www\.)[!-~]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
+    r"|[A-Za-z0-9.-]+\.(?:com|net|org|cn|jp|tw|hk)\b[!-~]*"
+)
+"""Links, e-mail addresses and bare domains: no language of their own. ASCII only, so a
+Chinese or Japanese sentence written against an address (``邮箱是amy.wong@acme.com``) is not
+taken for part of it. Routing's triage and intake's guess of a follow-up remove them alike."""

@@ -28,19 +28,13 @@ from typing import Literal
 import opencc
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-from contracts.languages import JAPANESE_ONLY_HAN, JAPANESE_WORDS
+from contracts.languages import JAPANESE_ONLY_HAN, JAPANESE_WORDS, LINKS
 
 Lang = Literal["zh-Hans", "zh-Hant", "en", "ja", "other"]
 
 _T2S = opencc.OpenCC("t2s.json")
 _S2T = opencc.OpenCC("s2t.json")
 
-_LINK = re.compile(
-    r"(?:https?://|www\.)[!-~]+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"
-    r"|[A-Za-z0-9.-]+\.(?:com|net|org|cn|jp|tw|hk)\b[!-~]*"
-)
-"""Links, e-mail addresses and bare domains: ASCII only, so a Chinese or Japanese sentence
-written against an address (``邮箱是amy.wong@acme.com``) is not taken for part of it."""
 _LETTER = re.compile(r"[^\W\d_]")
 _KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30ff\uff66-\uff9f]")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -85,7 +79,7 @@ def warm_up() -> None:
 
 def words_of(text: str) -> str:
     """The text without links, e-mail addresses and booking codes: what carries language."""
-    return _LINK.sub(" ", text)
+    return LINKS.sub(" ", text)
 
 
 def has_language(text: str) -> bool:
