@@ -27,7 +27,7 @@ from services.intake.attachments import (
     with_stored,
 )
 from services.intake.channels import normalise
-from services.intake.channels.language import guess_language
+from services.intake.channels.language import guess_language, written_in
 from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
 from services.intake.domain.automatic import NEVER_A_TICKET, automatic_kind
 from services.intake.domain.identity import same_caller
@@ -184,7 +184,7 @@ class Intake:
         )
         if thread is not None and thread.accepts_follow_up(now, self.policy.reopen_window):
             keyed = key_entries(thread)
-            thread.follow_up(contact, contact_id, now)
+            thread.follow_up(contact, contact_id, now, written_in(contact))
             await self.tickets.index(thread, known=keyed)
             await self.tickets.repo.save(thread, cause)
             return thread, Outcome.FOLLOWED_UP

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from contracts import events
 from contracts.events import Channel
-from services.intake.domain import proactive, reactions, reopening
+from services.intake.domain import language, proactive, reactions, reopening
 from services.intake.domain.appeal_review import Decider, check_decider
 from services.intake.domain.automatic import answered_automatically
 from services.intake.domain.identity import (
@@ -118,18 +118,19 @@ class Ticket(TicketRecord):
             return self.resolved_at is not None and now - self.resolved_at <= reopen_window
         return True
 
-    def follow_up(self, contact: events.ContactReceived, contact_id: str, now: datetime) -> None:
-        """The traveller wrote again: a repeat contact; it reopens a resolved ticket."""
+    def follow_up(
+        self,
+        contact: events.ContactReceived,
+        contact_id: str,
+        now: datetime,
+        written_in: Sequence[str] = (),
+    ) -> None:
+        """The traveller wrote again: a repeat contact; it reopens a resolved ticket, and when
+        surely written in another language (``written_in``) the ticket speaks it (``language``)."""
         self._remember(contact, contact_id)
         self.traveller = with_own_zone(self.traveller, contact.traveller)
         self.repeat_contacts += 1
-        key = thread_key_for(contact)
-        if key not in self.conversation_keys:
-            self.conversation_keys.append(key)
-        for reference in contact.references:
-            if reference not in self.references:
-                self.references.append(reference)
-        self.reference_values = sorted({r.value for r in self.references})
+        self._join(contact)
         self._log(
             now,
             "follow_up",
@@ -137,6 +138,7 @@ class Ticket(TicketRecord):
             f"Follow-up on {contact.channel.value} (repeat contact {self.repeat_contacts})",
             channel_message_id=contact.channel_message_id,
         )
+        language.follow_language(self, contact.traveller, written_in, now)
         self.raise_event(
             events.TicketFollowedUp(
                 ticket_id=self.id,

@@ -15,6 +15,7 @@ from contracts import events
 from contracts.events import BookingReference, Channel, Priority, Traveller
 from runtime.aggregate import Aggregate
 from services.intake.domain.appeal_review import PendingAppeal
+from services.intake.domain.identity import thread_key_for
 from services.intake.domain.records import (
     MAX_TEXT_KEPT,
     ContactRecord,
@@ -144,6 +145,16 @@ class TicketRecord(Aggregate):
                 received_at=contact.received_at,
             )
         )
+
+    def _join(self, contact: events.ContactReceived) -> None:
+        """Take a follow-up's conversation and booking references into the ticket."""
+        key = thread_key_for(contact)
+        if key not in self.conversation_keys:
+            self.conversation_keys.append(key)
+        for reference in contact.references:
+            if reference not in self.references:
+                self.references.append(reference)
+        self.reference_values = sorted({r.value for r in self.references})
 
     def _change_status(self, to: TicketStatus, *, by: str, now: datetime) -> None:
         before = self.status
