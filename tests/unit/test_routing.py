@@ -240,3 +240,29 @@ def test_being_chased_raises_an_open_case_from_the_second_repeat_contact() -> No
     assert raised.first_response_due == T0 + timedelta(minutes=15)
     follow_up(3)
     assert case.take_events() == []
+
+
+def test_a_follow_up_brings_the_travellers_latest_language_to_the_next_routing() -> None:
+    case = routed_case(Priority.NORMAL)
+    guessed = events.Traveller(id="trav-42", detected_language="en")
+    case.traveller = guessed
+    switched = guessed.model_copy(update={"detected_language": "ja"})
+
+    def follow_up(count: int, traveller: events.Traveller) -> None:
+        followed = events.TicketFollowedUp(
+            ticket_id="TC-1",
+            channel=events.Channel.EMAIL,
+            traveller=traveller,
+            text="明日の便を変更したいのですが、午後の便に空席はありますか。",
+            repeat_contacts=count,
+            received_at=T0,
+        )
+        case.follow_up(followed, vip=None, now=T0 + timedelta(minutes=count))
+
+    follow_up(2, switched)
+    follow_up(1, guessed)  # an older follow-up, redelivered late
+
+    assert case.traveller == switched
+    (raised,) = case.take_events()
+    assert isinstance(raised, events.TicketRouted)
+    assert raised.traveller.detected_language == "ja"

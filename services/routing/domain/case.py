@@ -205,8 +205,13 @@ class RoutingCase(Aggregate):
         self._publish(why + route.explain(self.triage), now)
 
     def follow_up(self, followed: events.TicketFollowedUp, vip: str | None, now: datetime) -> None:
-        """Count the repeat contact; an open case chased often enough goes up a level."""
-        self.traveller = self.traveller or followed.traveller
+        """Count the repeat contact; an open case chased often enough goes up a level.
+
+        The traveller as intake knows them after their latest follow-up (its count is the
+        newest seen) is who routing's next notices go to: their language may have changed.
+        """
+        if self.traveller is None or followed.repeat_contacts >= self.repeat_contacts:
+            self.traveller = followed.traveller
         self.repeat_contacts = max(self.repeat_contacts, followed.repeat_contacts)
         if self.status is not CaseStatus.OPEN or self.queue is None:
             return
