@@ -345,3 +345,25 @@ def test_the_travellers_comment_reaches_the_ticket_with_the_rating() -> None:
 def test_appealable_carries_what_the_appeal_needs() -> None:
     grounds = next_appeal(resolved_facts(), [], now=T0 + timedelta(hours=1), window=WINDOW)
     assert grounds == Appealable(1, traveller("A"), 1)
+
+
+def test_the_facts_keep_the_traveller_as_they_last_wrote_in_any_order() -> None:
+    guessed = events.Traveller(id="t-1", detected_language="en")
+    switched = guessed.model_copy(update={"detected_language": "ja"})
+    opened = events.TicketOpened(
+        ticket_id="T1", channel=events.Channel.EMAIL, traveller=guessed, text="Hi", opened_at=T0
+    )
+    followed = events.TicketFollowedUp(
+        ticket_id="T1",
+        channel=events.Channel.EMAIL,
+        traveller=switched,
+        text="明日の便を変更したいのですが、午後の便に空席はありますか。",
+        repeat_contacts=1,
+        received_at=T0 + timedelta(minutes=5),
+    )
+    for order in ([opened, followed], [followed, opened]):
+        facts = TicketFacts.blank("acme", "T1")
+        for event in order:
+            facts.apply(event)
+        assert facts.traveller == switched
+        assert page_language(facts.traveller) == "ja"

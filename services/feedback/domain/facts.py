@@ -102,6 +102,9 @@ class TicketFacts(Aggregate):
     """What the metrics need to know about one ticket, merged from its events in any order."""
 
     traveller: Traveller | None = None
+    traveller_at: datetime | None = None
+    """When the traveller kept last wrote (opening or follow-up): the newest wins, in any
+    order, so appeals speak the language they last wrote in."""
     channel: Channel | None = None
     language: str | None = None
     references: list[str] = Field(default_factory=list)
@@ -150,7 +153,7 @@ class TicketFacts(Aggregate):
             merge(self, event)
 
     def _followed_up(self, event: events.TicketFollowedUp) -> None:
-        self._know(event.traveller, event.received_at)
+        self._wrote(event.traveller, event.received_at)
         self._contact(event.received_at, event.channel)
 
     def _replied(self, event: events.TicketReplied) -> None:
@@ -235,8 +238,7 @@ class TicketFacts(Aggregate):
         )
 
     def _opened(self, event: events.TicketOpened) -> None:
-        self._know(event.traveller, event.opened_at)
-        self.traveller = event.traveller
+        self._wrote(event.traveller, event.opened_at)
         self.channel = event.channel
         self.language = (
             supported_language(event.language)
@@ -308,6 +310,12 @@ class TicketFacts(Aggregate):
 
     def _know(self, traveller: Traveller, at: datetime) -> None:
         self.traveller = self.traveller or traveller
+        self._touch(at)
+
+    def _wrote(self, traveller: Traveller, at: datetime) -> None:
+        """The traveller as intake knew them when they wrote: kept unless they wrote later."""
+        if self.traveller_at is None or at >= self.traveller_at:
+            self.traveller, self.traveller_at = traveller, at
         self._touch(at)
 
     def _touch(self, at: datetime) -> None:
