@@ -147,6 +147,27 @@ async def test_a_follow_up_threads_into_the_open_ticket(desk: Desk) -> None:
     assert follow.json()["ticket_id"] == ticket_id
 
 
+async def test_a_long_follow_up_in_another_language_moves_the_ticket_a_short_one_not(
+    desk: Desk,
+) -> None:
+    first = await desk.contact(
+        "m1", conversation_key="chat-2", traveller={"id": "trav-2"}, text="Hi"
+    )
+    ticket_id, tracking = first.json()["ticket_id"], first.json()["tracking_url"]
+    japanese = "明日の便を変更したいのですが、午後の便に空席はありますか。"
+    for message_id, text in (("m2", japanese), ("m3", "ok")):
+        answer = await desk.contact(
+            message_id, conversation_key="chat-2", traveller={"id": "trav-2"}, text=text
+        )
+        assert answer.json()["outcome"] == "followed_up", answer.text
+
+    ticket = (await desk.http.get(f"{desk.base}/tickets/{ticket_id}", headers=desk.agent)).json()
+    assert (ticket["language"], ticket["traveller"]["detected_language"]) == ("ja", "ja")
+    changes = [e for e in ticket["timeline"] if e["kind"] == "language"]
+    assert [c["details"] for c in changes] == [{"from": "en", "to": "ja", "by": "guess"}]
+    assert (await desk.http.get(tracking)).json()["language"] == "ja"
+
+
 async def test_merging_a_duplicate_closes_it_into_the_other(desk: Desk) -> None:
     keep = await desk.open("m1", conversation_key="chat-a")
     duplicate = await desk.open("m2", conversation_key="chat-b", traveller={"id": "trav-2"})
