@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_settings.exceptions import SettingsError
 
 from runtime.clock import SystemClock
+from runtime.error_docs import answers
 from runtime.settings import Settings, configuration_error
 from runtime.signing import Signer, TokenError
 
@@ -80,6 +81,7 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
+@answers({401: "No bearer token, or one that is invalid, expired or not a staff token."})
 def current_principal(
     request: Request,
     authorization: Annotated[str | None, Header(description="Bearer <staff token>")] = None,
@@ -93,6 +95,12 @@ def current_principal(
         raise unauthorized(f"invalid token: {exc}") from exc
 
 
+@answers(
+    {
+        400: "The token has several tenants and `X-Tenant-Id` names none.",
+        403: "`X-Tenant-Id` names a tenant not in the token.",
+    }
+)
 def current_scope(
     principal: Annotated[Principal, Depends(current_principal)],
     tenant: Annotated[
@@ -111,6 +119,7 @@ def current_scope(
 def at_least(role: Role) -> object:
     """A dependency refusing callers below ``role`` (403)."""
 
+    @answers({403: f"A role below {role.value}."})
     def check(scope: Annotated[Scope, Depends(current_scope)]) -> Scope:
         if RANK[scope.principal.role] < RANK[role]:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs the {role.value} role")

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from runtime.auth import Scope, bearer_token, current_principal, current_scope, unauthorized
 from runtime.clock import Clock
+from runtime.error_docs import answers
 from runtime.signing import Signer, TokenError, TokenWrongPurpose
 
 PURPOSE = "gateway"
@@ -72,6 +73,13 @@ def staff_or_gateway(needed: GatewayScope) -> object:
     fetch a new one rather than read "wrong purpose".
     """
 
+    @answers(
+        {
+            400: "A staff token has several tenants and `X-Tenant-Id` names none.",
+            401: "No bearer token, or one that is invalid or expired.",
+            403: f"A gateway token without `{needed.value}`, or a tenant not in the token.",
+        }
+    )
     def check(
         request: Request,
         authorization: Annotated[

@@ -24,6 +24,7 @@ from contracts.topology import Topology
 from runtime.aggregate import Aggregate
 from runtime.bus import Bus
 from runtime.clock import Clock, SystemClock
+from runtime.error_docs import declare_errors
 from runtime.headers import SecurityHeaders
 from runtime.heap import settle
 from runtime.idempotency import IdempotentRequests
@@ -201,6 +202,7 @@ def create_app(
         app.include_router(router)
     install_error_handlers(app)
     publish_schemas(app, schemas)
+    declare_errors(app, [route for router in routers for route in router.routes])
     instrument_http(app, runtime.registry)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=larger_bodies)
     app.add_middleware(SecurityHeaders, hsts=not settings.development)

@@ -14,6 +14,7 @@ from fastapi import status as http
 
 from runtime.admission import Admission
 from runtime.app_state import from_state
+from runtime.error_docs import answers
 from runtime.ratelimit import RateLimiter
 from services.intake.channel_config import ChannelConfigs
 from services.intake.incidents import IncidentDesk
@@ -33,6 +34,13 @@ NotifyDep = Annotated[NotifyReader, Depends(from_state("notify"))]
 RoutingDep = Annotated[RoutingReader, Depends(from_state("routing"))]
 
 
+@answers(
+    {
+        401: "No `X-Api-Key`, or an unknown or revoked one.",
+        403: "The key may not do this (its scopes, channels or tenant).",
+        429: "The key's own rate is spent: retry after `Retry-After` seconds.",
+    }
+)
 async def gateway(
     keys: KeysDep,
     limiter: Annotated[RateLimiter, Depends(from_state("limiter"))],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import HTTPException, Query
 from fastapi import status as http
@@ -39,6 +39,11 @@ Param = Annotated[str, Query(max_length=128)]
 """A signature, timestamp or nonce: short by protocol."""
 OptionalParam = Annotated[str | None, Query(max_length=128)]
 EchoStr = Annotated[str, Query(max_length=1_024)]
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "The platform's signature or timestamp does not hold: nothing taken."},
+    404: {"description": "The tenant has not configured this channel."},
+}
+"""Every callback's refusals (``configured``, ``refused``), declared on its router."""
 
 
 def passive_text(ticket: Ticket, outcome: Outcome, link: str) -> str:

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from runtime.errors import StrictJsonRoute, parse_json, strict_json
 from services.intake.api.callbacks.common import (
+    REFUSALS,
     SUCCESS,
     OptionalParam,
     configured,
@@ -31,7 +32,10 @@ from services.intake.wechat_crypto import (
 )
 
 router = APIRouter(
-    prefix="/v1/callbacks/dingtalk", tags=["channel callbacks"], route_class=StrictJsonRoute
+    prefix="/v1/callbacks/dingtalk",
+    tags=["channel callbacks"],
+    route_class=StrictJsonRoute,
+    responses=REFUSALS,
 )
 
 

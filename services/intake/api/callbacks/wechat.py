@@ -11,6 +11,7 @@ from wechatpy.replies import TextReply
 
 from runtime.errors import StrictJsonRoute
 from services.intake.api.callbacks.common import (
+    REFUSALS,
     SUCCESS,
     EchoStr,
     OptionalParam,
@@ -31,7 +32,10 @@ from services.intake.wechat_crypto import (
 )
 
 router = APIRouter(
-    prefix="/v1/callbacks/wechat", tags=["channel callbacks"], route_class=StrictJsonRoute
+    prefix="/v1/callbacks/wechat",
+    tags=["channel callbacks"],
+    route_class=StrictJsonRoute,
+    responses=REFUSALS,
 )
 
 

@@ -10,6 +10,7 @@ from wechatpy.replies import TextReply
 
 from runtime.errors import StrictJsonRoute
 from services.intake.api.callbacks.common import (
+    REFUSALS,
     EchoStr,
     Param,
     configured,
@@ -28,7 +29,10 @@ from services.intake.wechat_crypto import (
 )
 
 router = APIRouter(
-    prefix="/v1/callbacks/wecom", tags=["channel callbacks"], route_class=StrictJsonRoute
+    prefix="/v1/callbacks/wecom",
+    tags=["channel callbacks"],
+    route_class=StrictJsonRoute,
+    responses=REFUSALS,
 )
 
 
