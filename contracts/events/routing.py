@@ -72,7 +72,8 @@ class TicketRouted(Event):
     )
     quiet: bool = Field(
         default=False,
-        description="Opened by list or bulk mail: the traveller is not told (RFC 3834).",
+        description="Opened by list or bulk mail, or by mail whose sender asked for no "
+        "automatic answer (X-Auto-Response-Suppress): the traveller is not told (RFC 3834).",
     )
     proactive: bool = Field(
         default=False, description="A proactive ticket: its notice already told the traveller."

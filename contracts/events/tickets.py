@@ -34,8 +34,9 @@ class TicketOpened(Event):
     proactive: bool = Field(default=False, description="Opened by TripCare, not the traveller.")
     quiet: bool = Field(
         default=False,
-        description="Opened by list or bulk mail: no automatic answer goes back to it (RFC "
-        "3834): no acknowledgement, routing notice or bot answer.",
+        description="Opened by list or bulk mail, or by mail whose sender asked for no "
+        "automatic answer (X-Auto-Response-Suppress): no automatic answer goes back to it "
+        "(RFC 3834): no acknowledgement, routing notice or bot answer.",
     )
     opened_at: datetime
     incident_id: str | None = Field(

@@ -138,7 +138,7 @@ async def test_a_bounce_naming_no_ticket_is_not_taken() -> None:
         {"Precedence": "auto_reply"},
         {"X-Autoreply": "yes"},
         {"X-Autorespond": "yes"},
-        {"X-Auto-Response-Suppress": "All"},
+        {"Auto-Submitted": "auto-replied", "X-Auto-Response-Suppress": "All"},
     ],
     ids=lambda headers: next(iter(headers)),
 )
@@ -194,6 +194,64 @@ async def test_list_or_bulk_mail_opens_a_ticket_nobody_answers_automatically(
     (opened,) = events_of(outbox, "ticket.opened")
     assert opened["quiet"] is True
     assert ticket.timeline[-1].summary.startswith("Not acknowledged")
+
+
+@pytest.mark.parametrize("value", ["All", "OOF, AutoReply", "-1"])
+async def test_a_person_asking_for_no_auto_reply_opens_a_ticket_nobody_answers_automatically(
+    value: str,
+) -> None:
+    """Outlook and Exchange put X-Auto-Response-Suppress on mail a person wrote: it asks
+    for no automatic answer, it does not make the mail automatic."""
+    intake, _, outbox = desk()
+    raw = f"X-Auto-Response-Suppress: {value}\r\n".encode() + mail("<p@acme.example>")
+
+    ticket, outcome = await receive(intake, raw)
+
+    assert outcome is Outcome.OPENED
+    assert events_of(outbox, "ticket.acknowledged") == []
+    (opened,) = events_of(outbox, "ticket.opened")
+    assert opened["quiet"] is True
+    assert ticket.timeline[-1].summary == (
+        "Not acknowledged: the sender asked for no automatic answer (X-Auto-Response-Suppress)"
+    )
+    contact = normalise(Channel.EMAIL, raw, T0)
+    assert "automatic" not in contact.metadata
+    assert contact.metadata["auto_response_suppress"] == value
+
+
+async def test_a_person_asking_for_no_auto_reply_reopens_their_resolved_ticket() -> None:
+    intake, clock, outbox = desk()
+    ticket, _ = await receive(intake, mail("<first@acme.example>"))
+    await intake.act(
+        "acme", ticket.id, lambda t: t.resolve(code="done", message="Rebooked", agent="a", now=T1)
+    )
+    clock.advance(timedelta(hours=1))
+    anchor = anchor_message_id(ticket.id, DOMAIN)
+    raw = b"X-Auto-Response-Suppress: All\r\n" + mail(
+        "<again@acme.example>", in_reply_to=anchor, references=anchor, text="Still no refund."
+    )
+
+    kept, outcome = await receive(intake, raw)
+
+    assert outcome is Outcome.FOLLOWED_UP
+    assert kept.id == ticket.id
+    assert kept.status is TicketStatus.REOPENED
+    assert kept.repeat_contacts == 1
+    assert len(events_of(outbox, "ticket.reopened")) == 1
+
+
+@pytest.mark.parametrize("value", ["DR, RN", "None"])
+async def test_suppressing_only_receipts_is_acknowledged_as_usual(value: str) -> None:
+    """Delivery and read receipts (DR, NDR, RN, NRN) are not answers: the sender still hears
+    from us."""
+    intake, _, outbox = desk()
+    raw = f"X-Auto-Response-Suppress: {value}\r\n".encode() + mail("<p@acme.example>")
+
+    _, outcome = await receive(intake, raw)
+
+    assert outcome is Outcome.OPENED
+    assert len(events_of(outbox, "ticket.acknowledged")) == 1
+    assert "auto_response_suppress" not in normalise(Channel.EMAIL, raw, T0).metadata
 
 
 def test_list_mails_routing_is_not_told_to_the_traveller() -> None:

@@ -1,5 +1,6 @@
 """Which mail no person wrote, read from its headers: bounces, auto-replies, list or bulk
-mail (what intake does with each: ``services.intake.domain.automatic``). Pure.
+mail; and which asks for no automatic answer (what intake does with each:
+``services.intake.domain.automatic``). Pure.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from services.intake.domain.automatic import Automatic
 _DAEMONS = frozenset({"mailer-daemon", "postmaster"})
 _REPORTS = frozenset({"delivery-status", "disposition-notification"})
 _BULK = frozenset({"bulk", "list", "junk"})
+_RECEIPTS_ONLY = frozenset({"none", "dr", "ndr", "rn", "nrn"})
+"""X-Auto-Response-Suppress values (MS-OXCMAIL 2.2.3.2.14) that leave automatic answers
+allowed: none, or only delivery and read receipts."""
 _RETURNED = frozenset({"message/rfc822", "text/rfc822-headers", "message/global-headers"})
 _REPORT_PARTS = _RETURNED | {
     "message/delivery-status",
@@ -43,12 +47,23 @@ def kind_of(message: Message) -> Automatic | None:
         (submitted and submitted != "no")
         or precedence == "auto_reply"
         or any(message.get(name) is not None for name in ("X-Autoreply", "X-Autorespond"))
-        or message.get("X-Auto-Response-Suppress") is not None
     ):
         return Automatic.AUTO_REPLY
     if precedence in _BULK or message.get("List-Id") is not None:
         return Automatic.BULK
     return None
+
+
+def auto_response_suppressed(message: Message) -> str | None:
+    """The sender's X-Auto-Response-Suppress when it asks for no automatic answer (``All``,
+    ``OOF``, ``AutoReply``, or a value we cannot read); None when absent or when it only
+    suppresses receipts. Outlook and Exchange put it on mail a person wrote: it asks not to
+    be answered automatically, it does not make the mail automatic."""
+    if message.get("X-Auto-Response-Suppress") is None:
+        return None
+    value = _raw(message, "X-Auto-Response-Suppress")
+    tokens = {token.strip().lower() for token in value.split(",")}
+    return None if tokens <= _RECEIPTS_ONLY else value[:200] or "?"
 
 
 def attached_parts(message: EmailMessage) -> list[EmailMessage]:

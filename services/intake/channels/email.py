@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from contracts.events import Channel, ContactReceived
 from services.intake.channels.automatic import (
     attached_parts,
+    auto_response_suppressed,
     kind_of,
     part_bytes,
     returned_headers,
@@ -25,7 +26,7 @@ from services.intake.channels.checks import (
     parse_email,
 )
 from services.intake.channels.payloads import contact
-from services.intake.domain.automatic import AUTOMATIC, Automatic
+from services.intake.domain.automatic import AUTO_RESPONSE_SUPPRESS, AUTOMATIC, Automatic
 from services.intake.domain.mail_threading import thread_headers
 
 _UNREAD = frozenset({"head", "style", "script", "title", "template"})
@@ -124,8 +125,9 @@ def from_email(body: bytes, now: datetime) -> ContactReceived:
 
 
 def _threading(message: EmailMessage, references: list[str]) -> dict[str, str]:
-    """The headers to thread on, and what kind of automatic mail this is (if it is one). A
-    bounce threads on the mail it returns: our notice, whose Message-ID names the ticket."""
+    """The headers to thread on, what kind of automatic mail this is (if it is one) and
+    whether its sender asked for no automatic answer. A bounce threads on the mail it
+    returns: our notice, whose Message-ID names the ticket."""
     in_reply_to = header(message, "In-Reply-To")
     kind = kind_of(message)
     if kind is Automatic.BOUNCE:
@@ -135,4 +137,7 @@ def _threading(message: EmailMessage, references: list[str]) -> dict[str, str]:
     metadata = thread_headers(in_reply_to, " ".join(references))
     if kind is not None:
         metadata[AUTOMATIC] = kind.value
+    suppress = auto_response_suppressed(message)
+    if suppress is not None:
+        metadata[AUTO_RESPONSE_SUPPRESS] = suppress
     return metadata

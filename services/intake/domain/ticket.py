@@ -14,7 +14,7 @@ from contracts import events
 from contracts.events import Channel
 from services.intake.domain import language, proactive, reactions, reopening
 from services.intake.domain.appeal_review import Decider, check_decider
-from services.intake.domain.automatic import answered_automatically
+from services.intake.domain.automatic import unanswered_because
 from services.intake.domain.identity import (
     answered_where_they_wrote,
     thread_key_for,
@@ -71,7 +71,7 @@ class Ticket(TicketRecord):
             opened_at=now,
             opened_us=int(now.timestamp() * 1_000_000),
             last_activity_at=now,
-            quiet=not answered_automatically(contact),
+            quiet=unanswered_because(contact) is not None,
         )
         ticket._remember(contact, contact_id)
         ticket._log(
@@ -89,12 +89,13 @@ class Ticket(TicketRecord):
         self, contact: events.ContactReceived, tracking_url: str, now: datetime
     ) -> None:
         """The traveller hears from us at once: the acknowledgement with their tracking link;
-        list or bulk mail is not answered (RFC 3834), the ticket is taken all the same."""
+        list or bulk mail, or mail whose sender asked for no automatic answer, is not
+        answered (RFC 3834), the ticket is taken all the same."""
         self._move(TicketStatus.ACKNOWLEDGED, "be acknowledged")
         self.acknowledged_at = now
-        if self.quiet:
-            summary = "Not acknowledged: list or bulk mail is never answered automatically"
-            self._log(now, "acknowledged", "intake", summary)
+        unanswered = unanswered_because(contact)
+        if unanswered is not None:
+            self._log(now, "acknowledged", "intake", f"Not acknowledged: {unanswered}")
             return
         self._log(now, "acknowledged", "intake", "Acknowledgement sent to traveller")
         self.raise_event(

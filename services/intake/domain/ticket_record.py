@@ -76,7 +76,9 @@ class TicketRecord(Aggregate):
     attachments: list[TicketAttachment] = Field(default_factory=list)
     origin: str = Field(default="contact", description="contact, or proactive (a disruption).")
     quiet: bool = Field(
-        default=False, description="Opened by list or bulk mail: nothing automatic answers it."
+        default=False,
+        description="Opened by list or bulk mail, or by mail whose sender asked for no "
+        "automatic answer (X-Auto-Response-Suppress): nothing automatic answers it.",
     )
     incident_id: str | None = None
     incident_revision: int = 0

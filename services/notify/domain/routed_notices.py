@@ -32,8 +32,8 @@ def tells_traveller(event: events.TicketRouted) -> bool:
     an answer.
 
     Not when a proactive notice already said what happens next, nor to list or bulk mail
-    (``quiet``: RFC 3834), nor for a push that only
-    names the agent or a re-route that only tightens deadlines; and never with a promise
+    or a sender who asked for no automatic answer (``quiet``: RFC 3834), nor for a push that
+    only names the agent or a re-route that only tightens deadlines; and never with a promise
     whose deadline has already passed. Never for an SLA escalation (rule ``sla-escalated``):
     it keeps the clocks' deadlines, so its ``first_response_due`` is the one just breached,
     or, when the breach is another clock's (resolution, next response, supplier), the

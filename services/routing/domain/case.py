@@ -53,7 +53,8 @@ class RoutingCase(Aggregate):
     human_only: str | None = None
     """Set once the bot must never answer this ticket again, with the reason."""
     proactive: bool = False
-    quiet: bool = False  # list or bulk mail: no routing notice, no bot answer (RFC 3834)
+    quiet: bool = False
+    """List or bulk mail, or no automatic answer asked: no routing notice, no bot answer."""
     queue: str | None = None
     assignee: str | None = None
     last_assignee: str | None = None

@@ -9,7 +9,10 @@ from pydantic import BaseModel
 
 REOPENED_AFTER_BOT = "the bot's answer did not help: a person answers"
 TAKEN_OVER = "a person took over from the bot's answer"
-QUIET = "list or bulk mail: never answered automatically (RFC 3834)"
+QUIET = (
+    "list or bulk mail, or its sender asked for no automatic answer: never answered "
+    "automatically (RFC 3834)"
+)
 
 WAITING_ON_TRAVELLER = "waiting_on_traveller"
 WAITING_ON_SUPPLIER = "waiting_on_supplier"
