@@ -56,6 +56,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
         events.SlaWarning,
         events.SlaBreached,
         events.NotificationFailed,  # its own: a failed channel hands over to the next one
+        events.NotificationBounced,  # a mail it sent came back: that delivery failed
     ),
     "feedback": (
         events.TicketOpened,
@@ -95,6 +96,7 @@ PUBLICATIONS: dict[str, tuple[type[Event], ...]] = {
         events.TicketResolved,
         events.TicketReopened,
         events.DisruptionNotice,
+        events.NotificationBounced,
     ),
     "routing": (
         events.TicketRouted,

@@ -29,6 +29,7 @@ from contracts.events.incidents import (
 )
 from contracts.events.notifications import (
     ACKNOWLEDGEMENT_TEMPLATE,
+    NotificationBounced,
     NotificationDelivered,
     NotificationFailed,
     SkippedChannel,
@@ -91,6 +92,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     TicketReopened,
     NotificationDelivered,
     NotificationFailed,
+    NotificationBounced,
     SurveySent,
     FeedbackReceived,
     AppealFiled,
@@ -136,6 +138,7 @@ __all__ = [
     "IncidentResolved",
     "IncidentUpdated",
     "NextStep",
+    "NotificationBounced",
     "NotificationDelivered",
     "NotificationFailed",
     "Priority",

@@ -193,7 +193,7 @@ class Dispatcher:
         try:
             if sender is None:
                 raise SendFailed(f"no {delivery.channel} channel configured", Outcome.PERMANENT)
-            await sender.send(Outgoing.of(delivery))
+            message_id = await sender.send(Outgoing.of(delivery))
         except SendFailed as failed:
             delivery.attempt_failed(
                 self.clock.now(), failed.error, failed.outcome, self.policy, self.jitter()
@@ -207,7 +207,7 @@ class Dispatcher:
                 failed.error,
             )
         else:
-            delivery.succeed(self.clock.now())
+            delivery.succeed(self.clock.now(), message_id)
         await self._save(delivery)
 
     async def _save(self, delivery: Delivery) -> bool:

@@ -1,4 +1,5 @@
-"""Notify's use cases: turn events into deliveries, and fall back when a channel fails.
+"""Notify's use cases: turn events into deliveries, fall back when a channel fails, and fail
+the delivery whose mail came back.
 
 Consumers only write: each event becomes one delivery document per recipient
 (keyed on event id, recipient and channel, so a redelivered event adds
@@ -17,6 +18,7 @@ from contracts.envelope import Envelope
 from contracts.events import ReplyChannel
 from runtime.clock import Clock
 from runtime.store import AlreadyExists, Repository
+from services.notify.domain.bounces import bounce_error, bounced_delivery
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.notices import notices_for
 from services.notify.domain.recipients import Directory
@@ -74,6 +76,26 @@ class Notifier:
         if following is None or not await self._add(following, envelope, patient=True):
             return None
         return following
+
+    async def bounced(self, envelope: Envelope[events.NotificationBounced]) -> Delivery | None:
+        """A mail came back: the e-mail delivery sent with its Message-ID fails, once, and its
+        ``notification.failed`` hands over to the next channel; a bounce naming none of our
+        deliveries changes nothing."""
+        bounce = envelope.payload
+        query = {
+            "tenant_id": envelope.tenant_id,
+            "message_id": bounce.message_id,
+            "channel": ReplyChannel.EMAIL.value,
+        }
+        cursor = self.deliveries.collection.find(query).limit(10)
+        sent = [Delivery.model_validate(doc) async for doc in cursor]
+        named = bounced_delivery(sent, bounce.recipient)
+        if named is None:
+            return None
+        error = bounce_error(bounce)
+        return await self.deliveries.apply(
+            envelope, named.id, lambda delivery: delivery.bounce(bounce.bounced_at, error)
+        )
 
     async def _add(self, delivery: Delivery, cause: Envelope[Any], *, patient: bool) -> bool:
         try:

@@ -25,3 +25,4 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     # On nx-27017 the scan reads this one: a finished delivery has no ``due_ms``, so the
     # range holds only what is pending or in flight (1.4 ms instead of 15.3 ms at 10,000).
     await deliveries.create_index("due_ms")
+    await deliveries.create_index("message_id")  # a bounce names the e-mail it returns

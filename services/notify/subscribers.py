@@ -83,8 +83,15 @@ async def notification_failed(
     await notifier.fall_back(envelope)
 
 
+async def notification_bounced(
+    envelope: Envelope[events.NotificationBounced], notifier: NotifierDep
+) -> None:
+    await notifier.bounced(envelope)
+
+
 def register(bus: Bus, notifier: Notifier, lags: LagReporter) -> None:
-    """Subscribe notify to every event it tells people of, and to its own failures."""
+    """Subscribe notify to every event it tells people of, to its own failures and to the
+    bounces of its mail."""
     bus.broker.context.set_global("notifier", notifier)
     bus.broker.context.set_global("acknowledgement_lags", lags)
     bus.subscriber(events.TicketAcknowledged)(ticket_acknowledged)
@@ -100,3 +107,4 @@ def register(bus: Bus, notifier: Notifier, lags: LagReporter) -> None:
     bus.subscriber(events.SlaBreached)(sla_breached)
     bus.subscriber(events.DisruptionNotice)(disruption_notice)
     bus.subscriber(events.NotificationFailed)(notification_failed)
+    bus.subscriber(events.NotificationBounced)(notification_bounced)

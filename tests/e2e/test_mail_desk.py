@@ -1,6 +1,7 @@
 """The mail desk end to end: a tenant's IMAP mailbox (a real Dovecot), the four services,
 notify's mail caught by an SMTP sink. A reply to the acknowledgement joins its ticket, and
-the PDFs travellers mail and agents attach reach the other side.
+the PDFs travellers mail and agents attach reach the other side; a bounce of a notice fails
+its delivery in notify's log.
 """
 
 from __future__ import annotations
@@ -212,3 +213,74 @@ async def test_a_reply_to_the_acknowledgement_joins_its_ticket_and_pdfs_travel_b
 
     status = (await http.get(f"{intake}/admin/mailboxes", headers=admin)).json()
     assert (status[0]["received"], status[0]["rejected"], status[0]["last_error"]) == (2, 0, None)
+
+
+def delivery_status_notification(returned: EmailMessage) -> bytes:
+    """The recipient's server refuses the mail the relay took (RFC 3464, as Postfix writes it)."""
+    return (
+        "From: MAILER-DAEMON@mx.corp.example (Mail Delivery System)\r\n"
+        "To: support@acme-travel.test\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: <{uuid.uuid4().hex}@mx.corp.example>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="R"\r\n'
+        "\r\n--R\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.corp.example\r\n\r\n"
+        "Final-Recipient: rfc822; li.lei@corp.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n"
+        "\r\n--R\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+        f"From: {returned['From']}\r\nMessage-ID: {returned['Message-ID']}\r\n"
+        f"References: {returned['References'] or ''}\r\nSubject: notice\r\n"
+        "\r\n--R--\r\n"
+    ).encode()
+
+
+async def test_a_bounce_of_the_acknowledgement_fails_its_delivery_in_notifys_log(
+    mail_stack: Stack, sink: tuple[Sink, int], http: httpx.AsyncClient
+) -> None:
+    """The bounce comes in like any mail (here by the gateway endpoint): intake records it on
+    the ticket, notify's log says the acknowledgement's mail failed, the next channel of the
+    traveller's route (the in-app inbox) takes it over, and the ticket shows why."""
+    intake = f"{mail_stack.url('intake')}/v1"
+    agent = Stack.token("agent-7")
+    gateway = {**await mail_stack.api_key(http), "content-type": "message/rfc822"}
+    original = f"<{uuid.uuid4().hex}@corp.example>"
+    raw = traveller_mail(original, "Hotel invoice", "Please send the invoice for my stay.")
+    opened = await http.post(f"{intake}/channels/email/contacts", content=raw, headers=gateway)
+    assert opened.status_code == 201, opened.text
+    ticket_id = opened.json()["ticket_id"]
+
+    async def acknowledgement() -> EmailMessage | None:
+        acks = [m for m in sink[0].to("li.lei@corp.example") if m["In-Reply-To"] == original]
+        return acks[0] if acks else None
+
+    ack = await until(acknowledgement)
+    bounce = delivery_status_notification(ack)
+    recorded = await http.post(f"{intake}/channels/email/contacts", content=bounce, headers=gateway)
+    assert (recorded.status_code, recorded.json()["outcome"]) == (200, "recorded"), recorded.text
+
+    async def failed() -> dict[str, Any] | None:
+        log = await http.get(
+            f"{mail_stack.url('notify')}/v1/notifications",
+            params={"ticket_id": ticket_id},
+            headers=agent,
+        )
+        mails = [d for d in log.json()["items"] if d["message_id"] == ack["Message-ID"]]
+        return mails[0] if mails and mails[0]["status"] == "failed" else None
+
+    delivery = await until(failed)
+    assert delivery["error"] == "bounced: 5.1.1 smtp; 550 5.1.1 User unknown"
+
+    async def told() -> list[str] | None:
+        ticket = (await http.get(f"{intake}/tickets/{ticket_id}", headers=agent)).json()
+        steps = [f"{entry['kind']}: {entry['summary']}" for entry in ticket["timeline"]]
+        fell_back = "notified: ticket_acknowledged delivered via in_app"
+        return steps if any(step.startswith(fell_back) for step in steps) else None
+
+    steps = await until(told)
+    for kind in ("bounce: Delivery failure report", "notification_failed: ticket_acknowledged"):
+        assert any(step.startswith(kind) for step in steps), steps
+    assert not any(
+        step.startswith("notified: ticket_acknowledged delivered via email") for step in steps
+    )

@@ -397,6 +397,54 @@ async def test_permanent_refusals_are_not_retried(
     assert (inbox["channel"], mail_inbox["channel"]) == ("in_app", "in_app")
 
 
+async def test_a_bounced_mail_fails_its_delivery_once_and_the_next_channel_takes_over(
+    start_notify: StartNotify, gateway: GatewayStub, mailbox: tuple[Mailbox, int]
+) -> None:
+    """The relay took the acknowledgement, then the recipient's server bounced it: intake's
+    ``notification.bounced`` names the mail by the Message-ID notify kept."""
+    traveller = person(
+        "trav-6",
+        email="li.lei@acme.example",
+        preferred_channel="email",
+        im_user_id="wx-6",
+        fallback_channels=["wecom"],
+    )
+    async with start_notify() as notify:
+        await notify.publish(acknowledged("TC-BOUNCE", traveller))
+        (sent,) = await until(lambda: _delivered(notify, "TC-BOUNCE"))
+        (mail,) = mailbox[0].messages
+        assert sent["message_id"] == mail["Message-ID"] == "<TC-BOUNCE@tripcare.mail>"
+
+        bounce = envelope(
+            events.NotificationBounced(
+                ticket_id="TC-BOUNCE",
+                message_id=mail["Message-ID"],
+                recipient="li.lei@acme.example",
+                status="5.1.1",
+                diagnostic="smtp; 550 5.1.1 User unknown",
+                bounced_at=T0,
+            )
+        )
+        for _ in range(2):
+            await notify.publish(bounce)
+
+        async def fell_back() -> list[dict[str, Any]] | None:
+            log = await notify.log("TC-BOUNCE")
+            return log if len(log) == 2 and log[1]["status"] == "delivered" else None
+
+        email_entry, wecom_entry = await until(fell_back)
+        await asyncio.sleep(0.5)  # nothing more arrives
+        failed = await notify.bus_events("notification.failed")
+
+    assert (email_entry["status"], email_entry["error"]) == (
+        "failed",
+        "bounced: 5.1.1 smtp; 550 5.1.1 User unknown",
+    )
+    assert (wecom_entry["channel"], wecom_entry["fallback_of"]) == ("wecom", email_entry["id"])
+    assert [f["notification_id"] for f in failed] == [email_entry["id"]]
+    assert len(gateway.to("/wecom")) == 1
+
+
 async def test_a_duplicated_event_sends_nothing_twice(
     start_notify: StartNotify, gateway: GatewayStub
 ) -> None:

@@ -5,11 +5,19 @@ mail; and which asks for no automatic answer (what intake does with each:
 
 from __future__ import annotations
 
+import re
 from email.message import EmailMessage, Message
 from email.parser import HeaderParser
 from email.utils import parseaddr
 
 from services.intake.domain.automatic import Automatic
+from services.intake.domain.bounces import (
+    DSN_ACTION,
+    DSN_DIAGNOSTIC,
+    DSN_RECIPIENT,
+    DSN_STATUS,
+    REPORT_TYPE,
+)
 
 _DAEMONS = frozenset({"mailer-daemon", "postmaster"})
 _REPORTS = frozenset({"delivery-status", "disposition-notification"})
@@ -26,6 +34,8 @@ _REPORT_PARTS = _RETURNED | {
     "message/global",
 }
 """A bounce's machine parts (RFC 3464, 6533): the status and the returned mail or headers."""
+_STATUS_PARTS = frozenset({"message/delivery-status", "message/global-delivery-status"})
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _value(message: Message, name: str) -> str:
@@ -112,3 +122,41 @@ def _raw(message: Message, name: str) -> str:
         return str(message.get(name) or "").strip()
     except (ValueError, TypeError, IndexError, AttributeError):
         return ""
+
+
+def delivery_report(message: Message) -> dict[str, str]:
+    """What a bounce reports, as contact metadata: its report type, and of its first failed
+    recipient (else its first) the action, status, diagnostic and address. Empty when it
+    carries no readable delivery status (a MAILER-DAEMON's plain text)."""
+    report: dict[str, str] = {}
+    if message.get_content_type() == "multipart/report":
+        report[REPORT_TYPE] = _line(str(message.get_param("report-type") or ""), 64)
+    recipients = [block for part in message.walk() for block in _recipient_blocks(part)]
+    failed = [block for block in recipients if _value(block, "Action") == "failed"]
+    for chosen in (failed or recipients)[:1]:
+        report[DSN_ACTION] = _line(_value(chosen, "Action"), 32)
+        report[DSN_STATUS] = _line(_raw(chosen, "Status").split(" ")[0], 32)
+        report[DSN_DIAGNOSTIC] = _line(_raw(chosen, "Diagnostic-Code"), 1_000)
+        recipient = _raw(chosen, "Final-Recipient") or _raw(chosen, "Original-Recipient")
+        report[DSN_RECIPIENT] = _line(recipient.rpartition(";")[2], 320)
+    return {key: value for key, value in report.items() if value}
+
+
+def _recipient_blocks(part: Message) -> list[Message]:
+    """The per-recipient field groups of a delivery status part (those naming a recipient or
+    an action, not the per-message one); the parser splits ``message/delivery-status``
+    itself, the UTF-8 ``message/global-delivery-status`` is split here."""
+    if part.get_content_type() not in _STATUS_PARTS:
+        return []
+    payload = part.get_payload()
+    if part.get_content_type() == "message/delivery-status" and isinstance(payload, list):
+        blocks = [block for block in payload if isinstance(block, Message)]
+    else:
+        text = part_bytes(part).decode("utf-8", "replace").replace("\r\n", "\n")
+        blocks = [HeaderParser().parsestr(group) for group in text.split("\n\n")]
+    return [b for b in blocks if _raw(b, "Action") or _raw(b, "Final-Recipient")]
+
+
+def _line(value: str, limit: int) -> str:
+    """One line within ``limit``: unfolded, without control characters."""
+    return " ".join(_UNPRINTABLE.sub(" ", value).split())[:limit].strip()

@@ -12,6 +12,7 @@ from contracts.events import Channel, ContactReceived
 from services.intake.channels.automatic import (
     attached_parts,
     auto_response_suppressed,
+    delivery_report,
     kind_of,
     part_bytes,
     returned_headers,
@@ -127,14 +128,16 @@ def from_email(body: bytes, now: datetime) -> ContactReceived:
 def _threading(message: EmailMessage, references: list[str]) -> dict[str, str]:
     """The headers to thread on, what kind of automatic mail this is (if it is one) and
     whether its sender asked for no automatic answer. A bounce threads on the mail it
-    returns: our notice, whose Message-ID names the ticket."""
+    returns (our notice, whose Message-ID names the ticket) and keeps its delivery report."""
     in_reply_to = header(message, "In-Reply-To")
     kind = kind_of(message)
+    report: dict[str, str] = {}
     if kind is Automatic.BOUNCE:
         returned_id, returned_references = returned_headers(message)
         in_reply_to = returned_id or in_reply_to
         references = [*references, *returned_references.split()]
-    metadata = thread_headers(in_reply_to, " ".join(references))
+        report = delivery_report(message)
+    metadata = thread_headers(in_reply_to, " ".join(references)) | report
     if kind is not None:
         metadata[AUTOMATIC] = kind.value
     suppress = auto_response_suppressed(message)

@@ -40,6 +40,9 @@ class DeliveryView(BaseModel):
         default_factory=list, description="Wanted channels passed over before this one, and why."
     )
     error: str | None
+    message_id: str | None = Field(
+        default=None, description="An e-mail's Message-ID as sent: a bounce names it."
+    )
     fallback_of: str | None
     digested_into: str | None
     created_at: datetime

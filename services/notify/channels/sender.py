@@ -62,4 +62,7 @@ class SendFailed(Exception):
 
 
 class Sender(Protocol):
-    async def send(self, message: Outgoing) -> None: ...
+    async def send(self, message: Outgoing) -> str | None:
+        """Hand the message to the channel; an e-mail answers its Message-ID, which the
+        delivery keeps so a bounce can name it."""
+        ...

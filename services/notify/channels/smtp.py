@@ -29,7 +29,8 @@ class SmtpSender:
         self._mail_domain = mail_domain
         self._files = files
 
-    async def send(self, message: Outgoing) -> None:
+    async def send(self, message: Outgoing) -> str:
+        """Send the mail; its Message-ID, for the delivery to keep (a bounce names it)."""
         if not valid_email(message.address):
             raise SendFailed("invalid e-mail address", Outcome.PERMANENT)
         settings = self._settings
@@ -66,3 +67,4 @@ class SmtpSender:
             raise SendFailed(f"SMTP {exc.code}: {exc.message}", smtp_outcome(exc.code)) from exc
         except (aiosmtplib.SMTPException, OSError) as exc:  # connection refused, lost, timed out
             raise SendFailed(f"{type(exc).__name__}: {exc}", Outcome.TEMPORARY) from exc
+        return str(mail["Message-ID"])

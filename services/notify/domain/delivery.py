@@ -2,7 +2,8 @@
 
 A delivery is created per (event, recipient, channel) — so a redelivered event
 maps to the same document — and raises ``notification.delivered`` or
-``notification.failed``; a failed one hands over to the next channel of its route.
+``notification.failed``; a failed one hands over to the next channel of its route. An
+e-mail keeps the Message-ID it went out with: a bounce names it and fails the delivery.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ class Delivery(Aggregate):
     digest: list[DigestItem] = Field(default_factory=list)
     digested_into: str | None = None
     error: str | None = None
+    message_id: str | None = Field(
+        default=None, description="The e-mail's Message-ID as sent: a bounce names it."
+    )
     created_at: datetime
     due_ms: int | None = None
     next_attempt_at: datetime | None = None
@@ -145,6 +149,8 @@ class Delivery(Aggregate):
             created_at=now,
             due_ms=epoch_ms(now),
             failed_at=None,
+            delivered_at=None,
+            message_id=None,
         )
         delivery = Delivery.model_validate(data)
         delivery._deliver_if_inbox(now)
@@ -187,10 +193,12 @@ class Delivery(Aggregate):
         self.due_ms = None
         self.next_attempt_at = None
 
-    def succeed(self, now: datetime) -> None:
+    def succeed(self, now: datetime, message_id: str | None = None) -> None:
+        """The channel took it (``message_id``: the e-mail's, as sent)."""
         self._finish_attempt(now, Outcome.DELIVERED, None)
         self.status = DeliveryStatus.DELIVERED
         self.delivered_at = now
+        self.message_id = message_id
         self.due_ms = None
         delivered = [(self.id, self.ticket_id, self.template, self.source_message_id)]
         delivered += [(i.id, i.ticket_id, i.template, i.source_message_id) for i in self.digest]
@@ -221,6 +229,16 @@ class Delivery(Aggregate):
             self.due_ms = epoch_ms(retry_at)
             self.next_attempt_at = retry_at
             return
+        self._give_up(now, error)
+
+    def bounce(self, now: datetime, error: str) -> None:
+        """The mail came back undelivered after the server took it: failed as if its channel
+        had given up, so the next channel takes over. Only a delivered one: a second bounce,
+        or one for a delivery that has not gone out, changes nothing."""
+        if self.status is DeliveryStatus.DELIVERED:
+            self._give_up(now, error)
+
+    def _give_up(self, now: datetime, error: str) -> None:
         self.status = DeliveryStatus.FAILED
         self.failed_at = now
         self.error = error
