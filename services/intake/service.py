@@ -161,11 +161,10 @@ class Intake:
         named = named_tickets(contact, self.mail_domain)
         if automatic_kind(contact) in NEVER_A_TICKET:
             return await self._record_automatic(tenant_id, contact, contact_id, named, cause)
-        if first_try and not named:
+        if first_try and not named and await self.tickets.claim(tenant_id, contact, contact_id):
             fresh = self._opened(tenant_id, contact, contact_id, thread_key, 1, now)
-            if await self.tickets.claim(fresh):
-                await self.tickets.repo.add(fresh, cause)
-                return fresh, Outcome.OPENED
+            await self.tickets.repo.add(fresh, cause)
+            return fresh, Outcome.OPENED
         found = await self.tickets.candidates(
             tenant_id,
             contact_id,

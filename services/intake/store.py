@@ -16,6 +16,7 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from contracts import events
 from contracts.events import Channel
 from contracts.text import Instant
 from runtime import paging
@@ -24,7 +25,7 @@ from runtime.gateway_auth import GatewayScope
 from runtime.shared_commands import SharedFind, SharedWrites, shared_by_ids
 from runtime.store import Document, Repository
 from runtime.store_batches import Observers
-from services.intake.domain import Ticket, TicketStatus
+from services.intake.domain import Ticket, TicketStatus, thread_key_for, ticket_id_for
 
 TICKETS = "tickets"
 TICKET_KEYS = "ticket_keys"
@@ -80,18 +81,40 @@ def reference_key(tenant_id: str, traveller_id: str, reference: str) -> str:
     return f"r|{tenant_id}|{traveller_id}|{reference}"
 
 
+def key_member(generation: int, ticket_id: str) -> str:
+    """What a lookup key holds of a ticket; members sort by generation."""
+    return f"{generation:06d}|{ticket_id}"
+
+
 def key_entries(ticket: Ticket) -> set[tuple[str, str]]:
     """The lookup keys that lead to this ticket, each with the member it adds there.
 
     Members sort by generation, so the newest tickets of a conversation come first.
     """
-    member = f"{ticket.generation:06d}|{ticket.id}"
+    member = key_member(ticket.generation, ticket.id)
     return {
         *((contact_key(c), member) for c in ticket.contact_ids),
         *((conversation_key(ticket.tenant_id, k), member) for k in ticket.conversation_keys),
         *(
             (reference_key(ticket.tenant_id, ticket.traveller.id, r), member)
             for r in ticket.reference_values
+        ),
+    }
+
+
+def opening_key_entries(
+    tenant_id: str, contact: events.ContactReceived, contact_id: str
+) -> set[tuple[str, str]]:
+    """The ``key_entries`` of the first ticket this contact would open, read off the
+    contact: a claim that meets a known key then opens nothing, so nothing is built."""
+    thread_key = thread_key_for(contact)
+    member = key_member(1, ticket_id_for(tenant_id, thread_key, 1))
+    return {
+        (contact_key(contact_id), member),
+        (conversation_key(tenant_id, thread_key), member),
+        *(
+            (reference_key(tenant_id, contact.traveller.id, r.value), member)
+            for r in contact.references
         ),
     }
 
@@ -189,15 +212,16 @@ class TicketStore:
         """Whether a ticket holds this contact already (a redelivery): one ``_id`` read."""
         return await self.keys.find_one({"_id": contact_key(contact_id)}) is not None
 
-    async def claim(self, ticket: Ticket) -> bool:
-        """Create the lookup keys of a ticket about to open, touching none that exists.
+    async def claim(self, tenant_id: str, contact: events.ContactReceived, contact_id: str) -> bool:
+        """Create the lookup keys of the first ticket this contact would open
+        (``opening_key_entries``), touching none that exists.
 
         True if every key was new: no stored ticket holds one (keys are written before
         their ticket), so the contact opens this ticket without a read (#20). A key that
         existed is left as it was; one created for a ticket that then does not open is
         a harmless hint, like any key whose ticket write failed.
         """
-        entries = sorted(key_entries(ticket))
+        entries = sorted(opening_key_entries(tenant_id, contact, contact_id))
         created = await self._key_writes.write(
             [
                 UpdateOne({"_id": key}, {"$setOnInsert": {"tickets": [member]}}, upsert=True)

@@ -19,7 +19,7 @@ from runtime.signing import Signer
 from runtime.store import Repository
 from services.intake.domain import IllegalTransition, Ticket, TicketStatus
 from services.intake.service import Intake, Outcome
-from services.intake.store import TicketStore
+from services.intake.store import TicketStore, key_entries, opening_key_entries
 from tests.factories import T0, contact
 from tests.fakes import FakeDatabase, RecordingOutbox
 
@@ -224,6 +224,43 @@ async def test_a_claim_that_meets_a_known_key_reads_and_threads_as_before() -> N
         "acme", contact(conversation_key="s1", channel_message_id="m2")
     )
     assert (outcome, again.id) == (Outcome.DUPLICATE, first.id)
+
+
+async def test_a_follow_up_builds_no_ticket_it_would_not_open(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first try claims the keys of the ticket it would open without building it:
+    a follow-up meets a known key and threads, so no ticket is built for nothing."""
+    desk, clock, _ = intake()
+    await desk.receive_contact("acme", contact(conversation_key="s1"))
+    built: list[str] = []
+    open_ticket = Ticket.open
+
+    def counting_open(*args: Any, **kwargs: Any) -> Ticket:
+        ticket = open_ticket(*args, **kwargs)
+        built.append(ticket.id)
+        return ticket
+
+    monkeypatch.setattr(Ticket, "open", counting_open)
+    clock.advance(timedelta(minutes=1))
+
+    _, outcome = await desk.receive_contact(
+        "acme", contact(conversation_key="s1", channel_message_id="m2")
+    )
+
+    assert outcome is Outcome.FOLLOWED_UP
+    assert built == []
+
+
+async def test_the_keys_claimed_are_the_keys_of_the_ticket_that_opens() -> None:
+    desk, _, _ = intake()
+    flights = [BookingReference(kind=ReferenceKind.FLIGHT, value=v) for v in ("CA1501", "MU5101")]
+    first = contact(conversation_key="s1", references=flights)
+
+    ticket, _ = await desk.receive_contact("acme", first)
+
+    contact_id = ticket.contact_ids[0]
+    assert opening_key_entries("acme", first, contact_id) == key_entries(ticket)
 
 
 async def test_a_key_whose_ticket_was_never_written_is_ignored() -> None:
