@@ -3,8 +3,9 @@
 A retried request (same key, same body) gets the stored status and body; the
 same key with a different body is refused (422); a retry that overlaps the
 first attempt is told to come back (409). Answers are kept for a day, in the
-``idempotency`` collection of each service's own database. ``once`` is how a
-handler answers through it, in every service.
+``idempotency`` collection of the service's own database; only a service whose
+endpoints take the key keeps one (``ServiceRuntime(idempotent_writes=True)``).
+``once`` is how such a handler answers through it.
 """
 
 from __future__ import annotations

@@ -57,8 +57,15 @@ class ServiceRuntime:
     """The connections and background tasks one service process owns."""
 
     def __init__(
-        self, settings: Settings, *, outbox_collections: Sequence[str], clock: Clock | None = None
+        self,
+        settings: Settings,
+        *,
+        outbox_collections: Sequence[str],
+        clock: Clock | None = None,
+        idempotent_writes: bool = False,
     ) -> None:
+        """``idempotent_writes``: the service has endpoints that take ``Idempotency-Key``,
+        so it keeps their first answers (and creates that collection's index at start)."""
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
         self.topology = Topology(settings.namespace)
@@ -97,7 +104,7 @@ class ServiceRuntime:
             "Outboxes older than the grace at the sweeper's last pass (the broker is down)",
             registry=self.registry,
         ).set_function(lambda: self.relay.overdue)
-        self.idempotency = IdempotentRequests(self.db, self.clock)
+        self.idempotency = IdempotentRequests(self.db, self.clock) if idempotent_writes else None
         """First answers to writes carrying ``Idempotency-Key``, in this service's database."""
         self.workers: list[Worker] = []
         self.started = False
@@ -129,7 +136,8 @@ class ServiceRuntime:
     async def start(self, ensure_indexes: IndexSetup) -> None:
         for name in self.outbox_collections:
             await self.db[name].create_index("pending_ms", sparse=True)
-        await self.idempotency.ensure_indexes()
+        if self.idempotency is not None:
+            await self.idempotency.ensure_indexes()
         await ensure_indexes(self.db)
         await self.bus.start()
         self.relay.start()
@@ -196,7 +204,9 @@ def create_app(
             await runtime.stop()
 
     app = FastAPI(title=title, description=description, lifespan=lifespan, version="0.1.0")
-    app.state.runtime, app.state.idempotency = runtime, runtime.idempotency
+    app.state.runtime = runtime
+    if runtime.idempotency is not None:
+        app.state.idempotency = runtime.idempotency
     app.include_router(ops_router(runtime.registry, runtime.readiness))
     for router in routers:
         app.include_router(router)

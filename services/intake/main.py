@@ -60,7 +60,7 @@ def build_intake(
 
 def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
-    runtime = ServiceRuntime(settings, outbox_collections=[store.TICKETS])
+    runtime = ServiceRuntime(settings, outbox_collections=[store.TICKETS], idempotent_writes=True)
     files = AttachmentStore(runtime.db, runtime.clock)
     intake = build_intake(runtime, settings, files)
     tickets = intake.tickets

@@ -80,9 +80,8 @@ def build_care(runtime: ServiceRuntime, settings: SupplierSettings) -> Proactive
 
 def bootstrap(shared: Settings | None = None) -> FastAPI:
     settings = RoutingSettings.of(shared)
-    runtime = ServiceRuntime(
-        settings, outbox_collections=[store.CASES, *care_store.OUTBOX_COLLECTIONS]
-    )
+    outboxes = [store.CASES, *care_store.OUTBOX_COLLECTIONS]
+    runtime = ServiceRuntime(settings, outbox_collections=outboxes, idempotent_writes=True)
     memo = TenantMemo(settings.config_cache_s)
     routing_store = store.RoutingStore(
         runtime.db,
