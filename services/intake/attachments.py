@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
-from email.parser import BytesParser
 from typing import Any
 
 from contracts.events import Attachment, Channel, ContactReceived
-from runtime.errors import strict_json
+from services.intake.channels import json_object, normalise
 from services.intake.channels.automatic import attached_parts, part_bytes
-from services.intake.channels.checks import MAIL_POLICY
+from services.intake.channels.chat import from_in_app
+from services.intake.channels.checks import parse_email
+from services.intake.channels.email import from_email
 
 MB = 1024 * 1024
 OFFICE = {
@@ -161,11 +162,9 @@ def check(files: Sequence[IncomingFile], limits: AttachmentPolicy) -> list[Check
     return checked
 
 
-def files_of_email(raw: bytes) -> list[IncomingFile]:
-    """The attachments of an RFC 5322 message, decoded (an attached mail as its bytes; a
-    bounce's report parts are none: ``attached_parts``)."""
-    message = BytesParser(policy=MAIL_POLICY).parsebytes(raw)
-    assert isinstance(message, EmailMessage)
+def files_of_email(message: EmailMessage) -> list[IncomingFile]:
+    """The attachments of an RFC 5322 message (``parse_email``), decoded (an attached mail
+    as its bytes; a bounce's report parts are none: ``attached_parts``)."""
     found: list[IncomingFile] = []
     for part in attached_parts(message):
         found.append(
@@ -198,19 +197,20 @@ def files_of_json(body: dict[str, Any]) -> list[IncomingFile]:
     return found
 
 
-def files_of_channel(channel: Channel, body: bytes) -> list[IncomingFile]:
-    """The files in a channel's own payload: an e-mail's parts, an in-app message's inline
-    ones. Other channels' gateways link their files (``url``) or send none.
+def read_payload(
+    channel: Channel, body: bytes, now: datetime
+) -> tuple[ContactReceived, list[IncomingFile]]:
+    """A channel's own payload, parsed once: its contact (``normalise``) and the files it
+    carries, an e-mail's parts or an in-app message's inline ones. Other channels'
+    gateways link their files (``url``) or send none.
     """
     if channel is Channel.EMAIL:
-        return files_of_email(body)
-    if channel is not Channel.IN_APP:
-        return []
-    try:
-        data = strict_json(body)
-    except json.JSONDecodeError:
-        return []
-    return files_of_json(data) if isinstance(data, dict) else []
+        message = parse_email(body)
+        return from_email(message, now), files_of_email(message)
+    if channel is Channel.IN_APP:
+        data = json_object(body)
+        return from_in_app(data, now), files_of_json(data)
+    return normalise(channel, body, now), []
 
 
 def with_stored(contact: ContactReceived, stored: Sequence[Attachment]) -> list[Attachment]:

@@ -18,8 +18,8 @@ from typing import Any
 import aioimaplib
 
 from contracts.events import Channel
-from services.intake.attachments import files_of_email
-from services.intake.channels import PayloadError, normalise
+from services.intake.attachments import read_payload
+from services.intake.channels import PayloadError
 from services.intake.mailbox import MailboxConfig, Mailboxes
 from services.intake.service import Intake, NotTaken
 
@@ -152,11 +152,11 @@ class MailboxReader:
         """One mail into a contact: "taken", or why it was skipped."""
         raw = with_message_id(raw)
         try:
-            contact = normalise(Channel.EMAIL, raw, self.intake.clock.now())
+            contact, files = read_payload(Channel.EMAIL, raw, self.intake.clock.now())
         except PayloadError as exc:
             return str(exc)
         try:
-            await self.intake.receive_contact(config.tenant_id, contact, files=files_of_email(raw))
+            await self.intake.receive_contact(config.tenant_id, contact, files=files)
         except NotTaken as exc:
             return str(exc)
         return "taken"

@@ -23,10 +23,9 @@ from services.intake.attachments import (
     Checked,
     IncomingFile,
     check,
-    files_of_channel,
+    read_payload,
     with_stored,
 )
-from services.intake.channels import normalise
 from services.intake.channels.language import guess_language, written_in
 from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
 from services.intake.domain.automatic import NEVER_A_TICKET, automatic_kind
@@ -277,9 +276,7 @@ class Intake:
     ) -> tuple[Ticket, Outcome]:
         """A gateway's raw payload from the bus: normalised, its files taken, then received."""
         payload = envelope.payload
-        body = payload.body.encode()
-        contact = normalise(payload.channel, body, payload.received_at)
-        files = files_of_channel(payload.channel, body)
+        contact, files = read_payload(payload.channel, payload.body.encode(), payload.received_at)
         return await self.receive_contact(envelope.tenant_id, contact, envelope, files)
 
     async def get(self, tenant_id: str, ticket_id: str) -> Ticket:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
+from email.feedparser import FeedParser
+from typing import Any
+
+import orjson
 import pytest
 
+from contracts import events
+from contracts.events import Channel
 from services.intake.attachments import (
     MB,
     AttachmentPolicy,
@@ -12,6 +20,8 @@ from services.intake.attachments import (
     safe_filename,
     sniffed_type,
 )
+from tests.factories import T0, envelope
+from tests.unit.test_threading import intake
 
 PDF = b"%PDF-1.7\n..."
 
@@ -89,3 +99,73 @@ def test_limits_refuse_a_file_with_a_reason_and_keep_the_others() -> None:
 def test_an_empty_file_is_refused() -> None:
     (checked,) = check([IncomingFile("x.pdf", "application/pdf", b"")], AttachmentPolicy())
     assert checked.reason == "empty"
+
+
+MAIL_WITH_PDF = (
+    b"Message-ID: <m1@mail.example>\r\nFrom: li@mail.example\r\nSubject: receipt\r\n"
+    b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+    b"Content-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n"
+    b"Content-Type: application/pdf\r\n"
+    b'Content-Disposition: attachment; filename="receipt.pdf"\r\n\r\n' + PDF + b"\r\n--b--\r\n"
+)
+IN_APP_WITH_PDF = orjson.dumps(
+    {
+        "message_id": "app-1",
+        "user_id": "trav-42",
+        "session_id": "s1",
+        "text": "receipt attached",
+        "attachments": [
+            {
+                "name": "receipt.pdf",
+                "content_type": "application/pdf",
+                "size": len(PDF),
+                "content": base64.b64encode(PDF).decode(),
+            }
+        ],
+    }
+)
+
+
+def parses_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each JSON document and each e-mail read from now on, by what read it."""
+    parses: list[str] = []
+    loads, close = orjson.loads, FeedParser.close
+
+    def counted_loads(data: bytes | str) -> Any:
+        parses.append("json")
+        return loads(data)
+
+    def counted_close(parser: FeedParser) -> Any:
+        parses.append("mail")
+        return close(parser)
+
+    monkeypatch.setattr(orjson, "loads", counted_loads)
+    monkeypatch.setattr(FeedParser, "close", counted_close)
+    return parses
+
+
+@pytest.mark.parametrize(
+    ("channel", "body", "read"),
+    [(Channel.IN_APP, IN_APP_WITH_PDF, "json"), (Channel.EMAIL, MAIL_WITH_PDF, "mail")],
+)
+async def test_a_native_payload_is_read_once_for_its_contact_and_its_files(
+    monkeypatch: pytest.MonkeyPatch, channel: Channel, body: bytes, read: str
+) -> None:
+    desk, _, _ = intake()
+    taken: list[tuple[events.ContactReceived, Sequence[IncomingFile]]] = []
+
+    async def receive(
+        tenant: str, contact: events.ContactReceived, cause: Any, files: Sequence[IncomingFile]
+    ) -> Any:
+        taken.append((contact, files))
+
+    monkeypatch.setattr(desk, "receive_contact", receive)
+    parses = parses_counted(monkeypatch)
+    message = events.ChannelMessageReceived(channel=channel, body=body.decode(), received_at=T0)
+
+    await desk.receive_channel_message(envelope(message))
+
+    assert parses == [read]
+    ((contact, files),) = taken
+    assert [f.content for f in files] == [PDF]
+    assert [a.name for a in contact.attachments] == ["receipt.pdf"]

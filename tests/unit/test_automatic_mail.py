@@ -15,6 +15,7 @@ from contracts.events import Channel, Priority
 from contracts.mail import anchor_message_id, ticket_message_id
 from services.intake.attachments import files_of_email
 from services.intake.channels import normalise
+from services.intake.channels.checks import parse_email
 from services.intake.domain.status import TicketStatus
 from services.intake.service import NotTaken, Outcome
 from services.notify.domain.routed_notices import tells_traveller
@@ -99,7 +100,7 @@ async def test_a_bounces_report_parts_are_no_attachments_on_its_ticket() -> None
 
     assert kept.attachments == []
     assert "attachment_refused" not in [entry.kind for entry in kept.timeline]
-    assert files_of_email(raw) == []
+    assert files_of_email(parse_email(raw)) == []
 
 
 def test_an_attached_mail_a_person_forwards_is_listed_with_its_size() -> None:
@@ -115,7 +116,7 @@ def test_an_attached_mail_a_person_forwards_is_listed_with_its_size() -> None:
     raw = forwarded.as_bytes()
 
     (listed,) = normalise(Channel.EMAIL, raw, T0).attachments
-    (file,) = files_of_email(raw)
+    (file,) = files_of_email(parse_email(raw))
 
     assert listed.content_type == file.content_type == "message/rfc822"
     assert listed.size == len(file.content) > 50

@@ -20,6 +20,7 @@ from contracts import events
 from contracts.events import Channel
 from services.intake.attachments import files_of_email
 from services.intake.channels import PayloadError, normalise
+from services.intake.channels.checks import parse_email
 from tests import factories
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "channels"
@@ -401,7 +402,7 @@ def test_an_attachment_name_in_a_legacy_cjk_label_is_read_as_its_superset() -> N
         + b"%PDF\r\n--b--\r\n"
     )
 
-    assert [file.name for file in files_of_email(body)] == ["㈱トラベル領収書.pdf"]
+    assert [file.name for file in files_of_email(parse_email(body))] == ["㈱トラベル領収書.pdf"]
     assert [a.name for a in normalise(Channel.EMAIL, body, NOW).attachments] == [
         "㈱トラベル領収書.pdf"
     ]

@@ -26,8 +26,8 @@ from services.intake.api.models import (
     ContactIgnored,
     ContactIn,
 )
-from services.intake.attachments import FILE_CHANNELS, IncomingFile, files_of_channel
-from services.intake.channels import PayloadError, normalise
+from services.intake.attachments import FILE_CHANNELS, IncomingFile, read_payload
+from services.intake.channels import PayloadError
 from services.intake.service import Intake, NotTaken, Outcome
 from services.intake.store import GatewayKey
 
@@ -138,8 +138,7 @@ async def post_channel_contact(
     try:
         if len(body) > CHANNEL_BODY_MAX and channel not in FILE_CHANNELS:
             raise PayloadError("body", f"longer than {CHANNEL_BODY_MAX:,} bytes")
-        contact = normalise(channel, body, intake.clock.now())
-        files = files_of_channel(channel, body)
+        contact, files = read_payload(channel, body, intake.clock.now())
     except json.JSONDecodeError as exc:
         return unprocessable(validation_detail([json_invalid(exc)]))
     except PayloadError as exc:

@@ -16,14 +16,14 @@ from typing import Any
 from contracts.events import Channel, ContactReceived
 from runtime.errors import strict_json
 from services.intake.channels.chat import from_in_app, from_web_chat
-from services.intake.channels.checks import PayloadError
+from services.intake.channels.checks import PayloadError, parse_email
 from services.intake.channels.email import from_email
 from services.intake.channels.im import from_dingtalk, from_wechat, from_wecom
 from services.intake.channels.payloads import JSON_PAYLOADS
 from services.intake.channels.phone import from_phone
 from services.intake.channels.web_form import from_web_form
 
-__all__ = ["JSON_CHANNELS", "JSON_PAYLOADS", "PayloadError", "normalise"]
+__all__ = ["JSON_CHANNELS", "JSON_PAYLOADS", "PayloadError", "json_object", "normalise"]
 
 JsonNormaliser = Callable[[dict[str, Any], datetime], ContactReceived]
 JSON_CHANNELS: dict[Channel, JsonNormaliser] = {
@@ -36,13 +36,18 @@ JSON_CHANNELS: dict[Channel, JsonNormaliser] = {
 }
 
 
-def normalise(channel: Channel, body: bytes, now: datetime) -> ContactReceived:
-    """Any channel's payload as its gateway sent it, into one ``ContactReceived``."""
-    if channel is Channel.EMAIL:
-        return from_email(body, now)
-    if channel is Channel.WECHAT:
-        return from_wechat(body, now)
+def json_object(body: bytes) -> dict[str, Any]:
+    """A JSON channel's payload, parsed by the strict parser."""
     data = strict_json(body)
     if not isinstance(data, dict):
         raise PayloadError("body", "expected a JSON object")
-    return JSON_CHANNELS[channel](data, now)
+    return data
+
+
+def normalise(channel: Channel, body: bytes, now: datetime) -> ContactReceived:
+    """Any channel's payload as its gateway sent it, into one ``ContactReceived``."""
+    if channel is Channel.EMAIL:
+        return from_email(parse_email(body), now)
+    if channel is Channel.WECHAT:
+        return from_wechat(body, now)
+    return JSON_CHANNELS[channel](json_object(body), now)

@@ -24,7 +24,6 @@ from services.intake.channels.checks import (
     filename,
     header,
     message_id_of,
-    parse_email,
 )
 from services.intake.channels.payloads import contact
 from services.intake.domain.automatic import AUTO_RESPONSE_SUPPRESS, AUTOMATIC, Automatic
@@ -87,9 +86,9 @@ def _email_text(message: EmailMessage) -> str:
     return strip_quoted_reply(text)
 
 
-def from_email(body: bytes, now: datetime) -> ContactReceived:
-    """An RFC 5322 message; the thread is the first of References, else In-Reply-To."""
-    message = parse_email(body)
+def from_email(message: EmailMessage, now: datetime) -> ContactReceived:
+    """An RFC 5322 message (``parse_email``); the thread is the first of References, else
+    In-Reply-To."""
     message_id = message_id_of(message)
     name, address = parseaddr(header(message, "From"))
     if "@" not in address:
