@@ -149,3 +149,38 @@ def test_an_agent_answering_a_bot_answered_ticket_takes_it_over() -> None:
         queue=None, assignee="agent-9", reason=None, by="agent-7", now=T0 + timedelta(minutes=8)
     )
     assert (ticket.status, ticket.assignee) == (TicketStatus.ASSIGNED, "agent-9")
+
+
+def test_a_bot_answered_ticket_transferred_to_an_agent_takes_the_category_routing_set() -> None:
+    """Routing publishes the category a transfer to another family implies for a
+    bot-answered case too (rule ``transferred``): the ticket takes it, nothing else moves."""
+    ticket = opened_ticket(text="忘记密码了，怎么重置？")
+    ticket.bot_answer(bot_answered(ticket))
+    at = T0 + timedelta(minutes=5)
+    ticket.transfer(queue="finance", assignee="fin-2", reason=None, by="agent-7", now=at)
+    answered_at = T0 + timedelta(seconds=2)
+
+    ticket.apply_routing(
+        events.TicketRouted(
+            ticket_id=ticket.id,
+            traveller=TRAVELLER,
+            queue="finance",
+            assignee="fin-2",
+            category="reimbursement",
+            priority=Priority.NORMAL,
+            first_response_due=answered_at,
+            resolution_due=answered_at,
+            reason="transferred to fin-2 by agent-7; category reimbursement (set by transfer)",
+            rule="transferred",
+            routed_at=at,
+        )
+    )
+
+    assert ticket.category == "reimbursement"
+    assert (ticket.status, ticket.queue, ticket.assignee) == (
+        TicketStatus.ASSIGNED,
+        "finance",
+        "fin-2",
+    )
+    assert ticket.resolution_due is None
+    assert ticket.timeline[-1].summary == "Category set to reimbursement by the transfer to fin-2"

@@ -273,13 +273,14 @@ class RoutingCase(Aggregate):
     def transfer(self, transferred: events.TicketTransferred, category: str | None) -> None:
         """An agent moved the ticket: keep the case file in step with intake. It takes the
         ``category`` a move to another family implies, so the queue's agents qualify for it,
-        and an open case tells intake so (rule ``transferred``: the category alone)."""
+        and an open or bot-answered case tells intake so (rule ``transferred``: the category
+        alone)."""
         self.queue = transferred.to_queue
         self.assignee = transferred.to_assignee
         if category is None or self.triage is None:
             return
         self.triage = self.triage.corrected(category, "transfer")
-        if self.status is CaseStatus.OPEN:
+        if self.status in (CaseStatus.OPEN, CaseStatus.BOT_ANSWERED):
             self.rule = Rule.TRANSFERRED
             moved = f"transferred to {transferred.to_assignee or self.queue} by {transferred.by}"
             self._publish(f"{moved}; category {self.triage.summary()}", transferred.transferred_at)
@@ -369,15 +370,14 @@ class RoutingCase(Aggregate):
             self.raise_event(run.stopped_event(self.id, self.priority, category))
 
     def _publish(self, reason: str, now: datetime) -> None:
-        assert self.clock_started_at is not None
+        """``ticket.routed`` with the clocks' deadlines. A bot-answered case's clocks never
+        ran (its transfer publishes only the category): its deadlines are the bot's answer."""
+        start = self.clock_started_at or self.first_response_at
+        assert start is not None
         self.first_response_due = (
-            self.sla.due(SlaClock.FIRST_RESPONSE)
-            or self.first_response_due
-            or self.clock_started_at
+            self.sla.due(SlaClock.FIRST_RESPONSE) or self.first_response_due or start
         )
-        self.resolution_due = (
-            self.sla.due(SlaClock.RESOLUTION) or self.resolution_due or self.clock_started_at
-        )
+        self.resolution_due = self.sla.due(SlaClock.RESOLUTION) or self.resolution_due or start
         self.reason = reason
         self.raise_event(routed_event(self, now))
         self.published_priority = self.priority
