@@ -42,6 +42,9 @@ class CaseInfo:
     sentiment: str | None = None
     confidences: dict[str, tuple[str, float]] = field(default_factory=dict)
     """Field → (what the classifier read, its calibrated probability), for every field."""
+    set_category: tuple[str, str] | None = None
+    """(category, who set it: a staff member or ``transfer``) when a person set it instead
+    of the classifier: no reading, so no confidence."""
     needs_human_look: bool = False
     """Routing left it in the triage queue: the classifier was unsure of its category."""
     rule: str | None = None
@@ -86,6 +89,7 @@ class RoutingReader(ServiceReader):
             urgency=case.get("urgency"),
             sentiment=case.get("sentiment"),
             confidences=confidences(case),
+            set_category=set_category(case),
             needs_human_look=bool(case.get("needs_human_look")),
             rule=case.get("rule"),
             reason=case.get("reason"),
@@ -148,6 +152,14 @@ def confidences(case: dict[str, Any]) -> dict[str, tuple[str, float]]:
         if isinstance(value, str) and isinstance(confidence, int | float):
             found[name] = (value, float(confidence))
     return found
+
+
+def set_category(case: dict[str, Any]) -> tuple[str, str] | None:
+    """The category a person set and who, if one did (routing's ``category_set_by``)."""
+    category, by = case.get("category"), case.get("category_set_by")
+    if isinstance(category, str) and isinstance(by, str):
+        return category, by
+    return None
 
 
 async def _none() -> None:

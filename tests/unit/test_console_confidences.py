@@ -4,7 +4,9 @@ needs a human look says so."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -57,6 +59,13 @@ class UnsureRouting(RoutingReader):
 
 @pytest.fixture
 async def page() -> AsyncIterator[str]:
+    async with ticket_page(UnsureRouting()) as text:
+        yield text
+
+
+@asynccontextmanager
+async def ticket_page(routing: RoutingReader) -> AsyncIterator[str]:
+    """A ticket's console page, as an agent of its tenant sees it with ``routing``'s answers."""
     clock = FakeClock(T0)
     repo = Repository(FakeDatabase(), "tickets", Ticket, RecordingOutbox(), clock)  # type: ignore[arg-type]
     intake = Intake(TicketStore(repo), clock, SIGNER, "http://intake")
@@ -65,7 +74,7 @@ async def page() -> AsyncIterator[str]:
     app = FastAPI()
     app.include_router(session.router())
     app.state.console = console.Console(
-        intake, session, LiveFeed(), UnsureRouting(), IncidentDesk(intake), Deliveries([])
+        intake, session, LiveFeed(), routing, IncidentDesk(intake), Deliveries([])
     )
     app.include_router(console.router)
     agent = Principal(id="a-1", role=Role.AGENT, tenants=["acme"])
@@ -97,3 +106,30 @@ async def test_the_ticket_page_shows_every_confidence_and_the_human_look(page: s
         "Needs a human look",
     ):
         assert shown in page
+
+
+def routing_answering(case: dict[str, Any]) -> RoutingReader:
+    """Routing's API as the console reads it: this case file, and nothing else it asks for."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/v1/cases/"):
+            return httpx.Response(200, json=case)
+        return httpx.Response(200, json=[])
+
+    return RoutingReader("http://routing", transport=httpx.MockTransport(answer))
+
+
+@pytest.mark.parametrize(
+    ("set_by", "shown"), [("agent-7", "set by agent-7"), ("transfer", "set by a transfer")]
+)
+async def test_a_category_a_person_set_shows_who_set_it_not_a_confidence(
+    set_by: str, shown: str
+) -> None:
+    """Routing's case file said 1.0 for a category an agent or a transfer set, and the console
+    showed it as the classifier's 100 %."""
+    case = {**CASE, "category": "reimbursement", "category_confidence": None}
+
+    async with ticket_page(routing_answering({**case, "category_set_by": set_by})) as text:
+        assert f"Category: reimbursement · {shown}" in text
+        assert "100%" not in text
+        assert "critical · 96%" in text, "the classifier's other readings stay"

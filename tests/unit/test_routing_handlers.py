@@ -13,6 +13,7 @@ from contracts import events
 from contracts.events import Priority, SlaClock, Traveller
 from runtime.clock import FakeClock
 from runtime.store import ConcurrencyError, Repository
+from services.routing.api.cases import case_view
 from services.routing.assignment.domain.agents import Agent, Presence
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import TenantQueue
@@ -530,6 +531,26 @@ async def test_a_transfer_within_the_family_publishes_nothing(desk: Desk) -> Non
 
     assert len(desk.published("ticket.routed")) == 1
     assert (await desk.case(ticket)).assignee == "finance-2"
+
+
+async def test_the_case_file_says_who_set_a_category_and_no_confidence_for_it(
+    desk: Desk,
+) -> None:
+    """A category a person set showed as ``category_confidence`` 1.0: a number nobody computed,
+    which the console printed as the classifier's 100 %."""
+    await desk.policy(bot_enabled=False)
+    ticket = await desk.open("I want to change my flight date to next Monday")
+    read = case_view(await desk.case(ticket))
+    assert read.category_set_by is None
+    assert read.category_confidence is not None
+
+    set_by_agent = case_view(
+        await desk.router.recategorise("acme", ticket, "reimbursement", by="agent-7")
+    )
+
+    assert (set_by_agent.category, set_by_agent.category_set_by) == ("reimbursement", "agent-7")
+    assert set_by_agent.category_confidence is None
+    assert set_by_agent.urgency_confidence == read.urgency_confidence, "still the classifier's"
 
 
 async def test_recategorising_moves_an_open_case_to_the_categorys_queue(desk: Desk) -> None:

@@ -52,7 +52,16 @@ class CaseView(BaseModel):
     queue: str | None
     assignee: str | None
     category: str | None = None
-    category_confidence: float | None = None
+    category_confidence: float | None = Field(
+        default=None,
+        description="The classifier's calibrated probability of ``category``; null when a "
+        "person set the category (``category_set_by``): nobody computed one.",
+    )
+    category_set_by: str | None = Field(
+        default=None,
+        description="Who set ``category`` instead of the classifier: the staff member who "
+        "re-categorised the case, or ``transfer`` (a transfer to another family chose it).",
+    )
     language: str | None = None
     language_confidence: float | None = None
     urgency: str | None = None
@@ -94,7 +103,8 @@ def case_view(case: RoutingCase) -> CaseView:
     return view.model_copy(
         update={
             "category": triage.category,
-            "category_confidence": triage.category_confidence,
+            "category_confidence": None if triage.set_by else triage.category_confidence,
+            "category_set_by": triage.set_by,
             "language": triage.language,
             "language_confidence": triage.language_confidence,
             "urgency": triage.urgency,
