@@ -68,7 +68,12 @@ SENT = ("delivered", "digested")
 
 
 def _delivered(item: Any) -> Delivered | None:
-    if not isinstance(item, dict) or item.get("status") not in SENT:
+    """A delivered notice; also a failed one that had been delivered (a mail that bounced
+    after the server took it), whose failure intake's own timeline records after it."""
+    if not isinstance(item, dict):
+        return None
+    bounced = item.get("status") == "failed" and item.get("delivered_at") is not None
+    if item.get("status") not in SENT and not bounced:
         return None
     try:
         return Delivered.model_validate(item)

@@ -81,3 +81,11 @@ async def test_a_page_that_fails_half_way_is_no_answer_not_a_log_cut_short() -> 
 
     notify = NotifyReader("http://notify", transport=httpx.MockTransport(handle))
     assert await notify.delivered("tok", "acme", "TC-1") is None
+
+
+async def test_a_mail_that_bounced_after_its_delivery_still_shows_its_delivery() -> None:
+    """A bounce fails a delivery the mail server had taken: the ticket keeps the step at
+    ``delivered_at`` and adds the failure after it, rather than losing what happened."""
+    bounced = {**LOG[0], "status": "failed", "error": "bounced: 5.1.1 smtp; 550 User unknown"}
+    found = await reader(httpx.Response(200, json=[bounced]), []).delivered("tok", "acme", "TC-1")
+    assert [(d.channel, d.template) for d in found or []] == [("email", "ticket_acknowledged")]
