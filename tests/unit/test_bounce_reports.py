@@ -66,6 +66,7 @@ async def test_a_bounce_of_our_notice_tells_notify_which_mail_came_back_and_why(
     kept, outcome = await receive(intake, report(notice))
 
     assert (outcome, kept.id, kept.timeline[-1].kind) == (Outcome.RECORDED, ticket_id, "bounce")
+    assert kept.timeline[-1].summary == "Delivery failure report received on email: not answered"
     (bounced,) = events_of(outbox, "notification.bounced")
     assert bounced["ticket_id"] == ticket_id
     assert bounced["message_id"] == notice
@@ -91,6 +92,10 @@ async def test_a_delay_report_or_a_read_receipt_is_recorded_but_is_no_failure() 
     read, _ = await receive(intake, receipt)
 
     assert [entry.kind for entry in read.timeline[-2:]] == ["bounce", "bounce"]
+    assert [entry.summary for entry in read.timeline[-2:]] == [
+        "Delivery delay report received on email: not answered",
+        "Read receipt received on email: not answered",
+    ]
     assert events_of(outbox, "notification.bounced") == []
 
 

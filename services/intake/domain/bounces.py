@@ -53,6 +53,18 @@ def bounce_notice(
     )
 
 
+def report_title(contact: events.ContactReceived) -> str:
+    """What the staff timeline calls a report: only a failure reads as one (a delay report
+    told "failure" sends staff after a mail that will still arrive)."""
+    metadata = contact.metadata
+    if metadata.get(REPORT_TYPE) == "disposition-notification":
+        return "Read receipt"
+    action = metadata.get(DSN_ACTION, "failed").lower()
+    if action == "delayed":
+        return "Delivery delay report"
+    return "Delivery failure report" if action == "failed" else "Delivery status report"
+
+
 def _kept(value: str | None, limit: int) -> str | None:
     """A metadata value within the event's bound (a gateway's contact may carry longer)."""
     return (value or "")[:limit].strip() or None

@@ -15,7 +15,7 @@ from contracts.events import Channel
 from services.intake.domain import language, proactive, reactions, reopening
 from services.intake.domain.appeal_review import Decider, check_decider
 from services.intake.domain.automatic import unanswered_because
-from services.intake.domain.bounces import bounce_notice
+from services.intake.domain.bounces import bounce_notice, report_title
 from services.intake.domain.identity import (
     answered_where_they_wrote,
     thread_key_for,
@@ -162,7 +162,7 @@ class Ticket(TicketRecord):
         """A bounce of one of our notices, or an auto-reply to one: on the timeline for staff;
         no follow-up, no reopening, nobody answered (RFC 3834). Notify hears of a bounce."""
         self._remember(contact, contact_id)
-        what = "Delivery failure report" if kind == "bounce" else "Automatic reply"
+        what = report_title(contact) if kind == "bounce" else "Automatic reply"
         summary = f"{what} received on {contact.channel.value}: not answered"
         who, said = contact.traveller.id, contact.text[:500]
         self._log(now, kind, who, summary, channel_message_id=contact.channel_message_id, text=said)
