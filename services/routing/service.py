@@ -41,7 +41,7 @@ from services.routing.kb.domain import bot_refusal, decide_bot
 from services.routing.sla.service import Desks, SlaClocks
 from services.routing.sla.store import StoredTimer
 from services.routing.store import COMMAND_RETRIES, RoutingStore
-from services.routing.takeover import give_back_lost, take_over_from_bot
+from services.routing.takeover import give_back_lost, take_over_from_bot, transfer_takeover
 from services.routing.triage.model import TriageModel, normalise
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,8 @@ class Router:
         await self._commit(case, envelope, fresh)
 
     async def ticket_transferred(self, envelope: Envelope[events.TicketTransferred]) -> None:
-        """Follow the agent's move, and learn from it when it says the category was wrong."""
+        """Follow the agent's move (a bot-answered case's is a takeover: ``takeover``), and
+        learn from it when it says the category was wrong."""
         moved = envelope.payload
         case, fresh = await self._load(envelope, moved.transferred_at)
         if case is None:
@@ -198,12 +199,15 @@ class Router:
                         to_queue=moved.to_queue,
                     )
                 )
+        takeover = await transfer_takeover(self, case, moved)
         if moved.to_assignee != case.assignee:
             await self.slots.release(case)
             if moved.to_assignee is not None:
                 await self.slots.hold(case.tenant_id, moved.to_assignee, case.id)
-        case.transfer(moved, category)
+        case.transfer(moved, category, takeover)
         await self._commit(case, envelope, fresh)
+        if case.waiting_for_agent:  # moved to a queue: an agent there may have room
+            self.wake_dispatch(case.tenant_id)
 
     async def ticket_resolved(self, envelope: Envelope[events.TicketResolved]) -> None:
         case, fresh = await self._load(envelope, envelope.payload.resolved_at)

@@ -1,6 +1,7 @@
 """A person's reply to a bot-answered ticket takes it over (as Zendesk makes the replying
 agent the assignee when there is none): intake moves the ticket to ``assigned`` with them
-as its assignee, and routing follows on ``ticket.replied``.
+as its assignee, and routing follows on ``ticket.replied``. So does an agent's transfer of
+it (``transfer_takeover``), to the queue and agent the transfer named.
 
 The case opens in its family queue (``select_queue`` on what the classifier read) with the
 agent intake made its assignee (``TicketReplied.assignee``: the author of the first reply
@@ -39,19 +40,45 @@ async def take_over_from_bot(
     return them, whose slot is now held; any other case is left as it is (None)."""
     if case.status is not CaseStatus.BOT_ANSWERED:
         return None
-    policy = await router.store.policy(case.tenant_id)
-    case.know_managers(policy)
-    queues = await router.store.catalogue(case.tenant_id)
-    queue, _ = select_queue(case.triage, case.priority, queues, threshold=policy.triage_threshold)
     agent = replied.assignee or replied.author
     mine = Assignment(agent, holder_note(agent, replied.author))
-    route = Route(queue, Rule.TAKEN_OVER, mine, case.priority, "", None)
-    if router.clocks is not None:
-        sla, on_trip = await router.clocks.terms(case, None)
-        route = replace(route, sla=sla, on_trip=on_trip)
+    route = await _takeover_route(router, case, None, mine)
     await router.slots.hold(case.tenant_id, agent, case.id)
     case.take_over(replied, route, router.clock.now())
     return agent
+
+
+async def transfer_takeover(
+    router: Router, case: RoutingCase, moved: events.TicketTransferred
+) -> Route | None:
+    """Where an agent's transfer takes a bot-answered ``case`` (``RoutingCase.transfer``): the
+    queue and agent it named (the caller holds the agent's slot, as for any transfer), or the
+    family queue when it named an agent alone (intake's ticket had no queue); None for any
+    other case, whose transfer leaves its route and clocks as they are."""
+    if case.status is not CaseStatus.BOT_ANSWERED:
+        return None
+    agent = moved.to_assignee
+    note = f"{agent}: {moved.by} transferred it to them" if agent else "left in queue"
+    return await _takeover_route(router, case, moved.to_queue, Assignment(agent, note))
+
+
+async def _takeover_route(
+    router: Router, case: RoutingCase, queue_id: str | None, assignment: Assignment
+) -> Route:
+    """Rule ``taken-over`` to ``queue_id`` (else the family queue, ``select_queue``), at the
+    case's priority, on the tenant's SLA terms for the clocks the takeover starts."""
+    policy = await router.store.policy(case.tenant_id)
+    case.know_managers(policy)
+    queues = await router.store.catalogue(case.tenant_id)
+    queue = queues.get(queue_id or "")
+    if queue is None:
+        threshold = policy.triage_threshold
+        queue, _ = select_queue(case.triage, case.priority, queues, threshold=threshold)
+    route = Route(queue, Rule.TAKEN_OVER, assignment, case.priority, "", None)
+    if router.clocks is None:
+        return route
+    sla, on_trip = await router.clocks.terms(case, None)
+    return replace(route, sla=sla, on_trip=on_trip)
 
 
 def holder_note(agent: str, author: str) -> str:

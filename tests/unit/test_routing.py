@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from contracts import events
-from contracts.events import CategoryConfidence, Priority
+from contracts.events import CategoryConfidence, Priority, SlaClock
 from services.routing.assignment.domain.agents import Assignment
 from services.routing.assignment.domain.queues import DEFAULT_QUEUES, Rule
 from services.routing.domain.case import RoutingCase
@@ -266,3 +266,89 @@ def test_a_follow_up_brings_the_travellers_latest_language_to_the_next_routing()
     (raised,) = case.take_events()
     assert isinstance(raised, events.TicketRouted)
     assert raised.traveller.detected_language == "ja"
+
+
+def transferred(
+    to_queue: str | None, to_assignee: str | None, at: timedelta
+) -> events.TicketTransferred:
+    return events.TicketTransferred(
+        ticket_id="TC-1",
+        from_queue=None,
+        to_queue=to_queue,
+        from_assignee=None,
+        to_assignee=to_assignee,
+        by="agent-7",
+        transferred_at=T0 + at,
+    )
+
+
+def bot_answered_case() -> RoutingCase:
+    case = RoutingCase.blank("acme", "TC-1")
+    case.take_opening(opened(), triage())
+    case.answer_by_bot(bot_decision(), threshold=0.938, now=T0)
+    case.take_events()
+    return case
+
+
+def takeover_route(queue: str, assignee: str | None) -> Route:
+    note = f"{assignee}: agent-7 transferred it to them" if assignee else "left in queue"
+    return Route(
+        QUEUES[queue], Rule.TAKEN_OVER, Assignment(assignee, note), Priority.NORMAL, "", None
+    )
+
+
+def test_a_transfer_of_a_bot_answered_case_is_a_person_taking_it_over_from_the_move() -> None:
+    """As a reply takes it over (``take_over``): open in the transfer's queue with its agent,
+    never the bot's again, a resolution clock from the move (the bot's answer was the first
+    response), and ``ticket.routed`` (rule taken-over) with the category the move implies."""
+    case = bot_answered_case()
+    moved = transferred("booking", "booking-2", timedelta(minutes=5))
+
+    case.transfer(moved, "change_rebook", takeover_route("booking", "booking-2"))
+
+    assert (case.status, case.queue, case.assignee) == (CaseStatus.OPEN, "booking", "booking-2")
+    assert case.human_only == "a person took over from the bot's answer"
+    resolution = case.sla.running(SlaClock.RESOLUTION)
+    assert resolution is not None
+    assert resolution.started_at == moved.transferred_at
+    assert case.sla.running(SlaClock.FIRST_RESPONSE) is None, "the bot answered first"
+    assert case.first_response_at == T0
+    (routed,) = case.take_events()
+    assert isinstance(routed, events.TicketRouted)
+    assert (routed.rule, routed.queue, routed.assignee, routed.category) == (
+        "taken-over",
+        "booking",
+        "booking-2",
+        "change_rebook",
+    )
+    assert routed.routed_at == moved.transferred_at
+    assert routed.resolution_due == moved.transferred_at + timedelta(hours=24)
+    assert routed.bot_decision == case.human_only
+    assert routed.reason.startswith("transferred to booking-2 by agent-7: taken over from the bot;")
+
+
+def test_a_bot_answered_case_transferred_to_a_queue_waits_there_for_an_agent() -> None:
+    case = bot_answered_case()
+
+    case.transfer(
+        transferred("finance", None, timedelta(minutes=5)), None, takeover_route("finance", None)
+    )
+
+    assert case.waiting_for_agent
+    assert case.queue == "finance"
+    (routed,) = case.take_events()
+    assert isinstance(routed, events.TicketRouted)
+    assert (routed.rule, routed.assignee, routed.category) == ("taken-over", None, "invoice")
+
+
+def test_a_transfer_of_an_open_case_keeps_its_clocks_and_tells_only_the_category() -> None:
+    case = routed_case(Priority.NORMAL)
+    due = case.resolution_due
+
+    case.transfer(transferred("booking", None, timedelta(minutes=5)), "change_rebook")
+
+    assert (case.status, case.queue, case.assignee) == (CaseStatus.OPEN, "booking", None)
+    assert case.clock_started_at == T0
+    (routed,) = case.take_events()
+    assert isinstance(routed, events.TicketRouted)
+    assert (routed.rule, routed.resolution_due) == ("transferred", due)

@@ -480,47 +480,6 @@ async def test_a_transfer_to_another_family_tells_intake_the_category_it_set(des
     assert "category invoice (set by agent-7);" in desk.last("ticket.routed", ticket)["reason"]
 
 
-async def test_a_transfer_of_a_bot_answered_case_tells_intake_the_category_it_set(
-    desk: Desk,
-) -> None:
-    """The bot answered; an agent moved the ticket to finance's agent (intake: bot_answered to
-    assigned). Routing's case took the category the move implies but only an open case
-    published it, so intake's ticket kept the classifier's category."""
-    await desk.agent("finance-en")
-    ticket = await desk.open("How do I reset my password?")
-    answered = desk.last("ticket.bot_answered", ticket)
-    at = T0 + timedelta(minutes=5)
-    moved = events.TicketTransferred(
-        ticket_id=ticket,
-        from_queue=None,
-        to_queue="finance",
-        from_assignee=None,
-        to_assignee="finance-en",
-        by="agent-7",
-        transferred_at=at,
-    )
-    await desk.router.ticket_transferred(envelope(moved))
-
-    case = await desk.case(ticket)
-    assert case.triage is not None
-    category = case.triage.category
-    assert category in ("invoice", "reimbursement", "billing")
-    routed = desk.last("ticket.routed", ticket)
-    assert (routed["rule"], routed["category"], routed["queue"], routed["assignee"]) == (
-        "transferred",
-        category,
-        "finance",
-        "finance-en",
-    )
-    assert routed["reason"] == (
-        f"transferred to finance-en by agent-7; category {category} (set by transfer)"
-    )
-    assert datetime.fromisoformat(routed["routed_at"]) == at
-    assert routed["first_response_due"] == routed["resolution_due"] == answered["answered_at"]
-    assert case.status is CaseStatus.BOT_ANSWERED, "a person's reply takes it over"
-    assert await desk.held("finance-en") == [ticket]
-
-
 async def test_a_transfer_within_the_family_publishes_nothing(desk: Desk) -> None:
     await desk.policy(bot_enabled=False)
     await desk.agent("finance-en")

@@ -151,14 +151,14 @@ def test_an_agent_answering_a_bot_answered_ticket_takes_it_over() -> None:
     assert (ticket.status, ticket.assignee) == (TicketStatus.ASSIGNED, "agent-9")
 
 
-def test_a_bot_answered_ticket_transferred_to_an_agent_takes_the_category_routing_set() -> None:
-    """Routing publishes the category a transfer to another family implies for a
-    bot-answered case too (rule ``transferred``): the ticket takes it, nothing else moves."""
+def test_a_bot_answered_ticket_transferred_to_an_agent_takes_routings_takeover() -> None:
+    """Routing takes the transfer of a bot-answered case as a person taking it over (rule
+    ``taken-over``): the ticket takes the category the move implies and a resolution deadline
+    from the move, and stays where the transfer put it."""
     ticket = opened_ticket(text="忘记密码了，怎么重置？")
     ticket.bot_answer(bot_answered(ticket))
     at = T0 + timedelta(minutes=5)
     ticket.transfer(queue="finance", assignee="fin-2", reason=None, by="agent-7", now=at)
-    answered_at = T0 + timedelta(seconds=2)
 
     ticket.apply_routing(
         events.TicketRouted(
@@ -168,10 +168,10 @@ def test_a_bot_answered_ticket_transferred_to_an_agent_takes_the_category_routin
             assignee="fin-2",
             category="reimbursement",
             priority=Priority.NORMAL,
-            first_response_due=answered_at,
-            resolution_due=answered_at,
-            reason="transferred to fin-2 by agent-7; category reimbursement (set by transfer)",
-            rule="transferred",
+            first_response_due=at,
+            resolution_due=at + timedelta(hours=24),
+            reason="transferred to fin-2 by agent-7: taken over from the bot; …",
+            rule="taken-over",
             routed_at=at,
         )
     )
@@ -182,5 +182,9 @@ def test_a_bot_answered_ticket_transferred_to_an_agent_takes_the_category_routin
         "finance",
         "fin-2",
     )
-    assert ticket.resolution_due is None
-    assert ticket.timeline[-1].summary == "Category set to reimbursement by the transfer to fin-2"
+    assert ticket.resolution_due == at + timedelta(hours=24)
+    step = ticket.timeline[-1]
+    assert (step.kind, step.summary) == (
+        "taken_over",
+        "Taken over from the bot by fin-2 in finance (normal)",
+    )

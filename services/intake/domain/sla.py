@@ -29,7 +29,7 @@ ESCALATION_RULE = "sla-escalated"
 IN_PLACE_RULE = "recategorised-in-place"
 """``TicketRouted.rule`` of a category an agent set that keeps the queue and agent."""
 TAKEN_OVER_RULE = "taken-over"
-"""``TicketRouted.rule`` of a bot-answered ticket an agent's reply took over."""
+"""``TicketRouted.rule`` of a bot-answered ticket an agent's reply or transfer took over."""
 RESUMED_RULE = "sla-resumed"
 """``TicketRouted.rule`` of routing's deadlines moved by a wait that ended: nothing else."""
 DISPATCHED_RULE = "dispatched"
@@ -82,10 +82,10 @@ def routing_step(routed: events.TicketRouted) -> tuple[str, str]:
     ``sla_breached`` one that says why), not a second "Routed to" the traveller's
     tracker would show again; so is a category set within the same queue, a
     ``recategorised`` step ("Category set to invoice, stays in finance"), and the queue
-    of a bot-answered ticket an agent's reply took over, a ``taken_over`` step (the
-    traveller already has the agent's answer). A waiting case pushed to an agent is an
-    ``assigned`` step and a priority a repeat contact raised a ``priority_raised`` one: the
-    queue is the one already shown, and notify tells the traveller neither.
+    of a bot-answered ticket an agent's reply or transfer took over, a ``taken_over`` step
+    (the traveller has the bot's or the agent's answer). A waiting case pushed to an agent
+    is an ``assigned`` step and a priority a repeat contact raised a ``priority_raised``
+    one: the queue is the one already shown, and notify tells the traveller neither.
     """
     if routed.rule == DISPATCHED_RULE:
         summary = f"Assigned to {routed.assignee} in {routed.queue}"

@@ -15,7 +15,7 @@ from services.notify.domain.templates import ASSIGNED, ESCALATED, ROUTED, TRANSF
 QUIET_REROUTES = frozenset({"urgency-raised", "recategorised-in-place", "taken-over"})
 """Re-routes that keep the team and agent (tighter deadlines, a category set within the
 same queue, or set again), or that follow a person (a bot-answered ticket an agent's reply
-took over: the traveller has the answer, the agent knows): nothing to tell anew."""
+or transfer took over: the traveller has an answer, the agent knows): nothing to tell anew."""
 AGENT_ONLY_REROUTES = frozenset({"dispatched"})
 """A waiting ticket pushed to an agent with room: the traveller already knows its team."""
 SILENT_REROUTES = frozenset({"sla-resumed", "transferred"})

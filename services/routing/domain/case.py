@@ -270,20 +270,29 @@ class RoutingCase(Aggregate):
         self.triage = self.triage.corrected(category, by)
         self.route(route, self.clock_started_at or now, now, why=f"re-categorised by {by}; ")
 
-    def transfer(self, transferred: events.TicketTransferred, category: str | None) -> None:
-        """An agent moved the ticket: keep the case file in step with intake. It takes the
-        ``category`` a move to another family implies, so the queue's agents qualify for it,
-        and an open or bot-answered case tells intake so (rule ``transferred``: the category
-        alone)."""
+    def transfer(
+        self,
+        transferred: events.TicketTransferred,
+        category: str | None,
+        takeover: Route | None = None,
+    ) -> None:
+        """An agent moved the ticket: it takes the ``category`` a move to another family
+        implies, so the queue's agents qualify for it. A bot-answered case is a person's, as
+        by a reply (``take_over``): open on ``takeover``, the transfer's queue and agent, a
+        resolution clock from the move; an open case tells intake the category alone."""
         self.queue = transferred.to_queue
         self.assignee = transferred.to_assignee
-        if category is None or self.triage is None:
-            return
-        self.triage = self.triage.corrected(category, "transfer")
-        if self.status in (CaseStatus.OPEN, CaseStatus.BOT_ANSWERED):
+        if category is not None and self.triage is not None:
+            self.triage = self.triage.corrected(category, "transfer")
+        moved = f"transferred to {transferred.to_assignee or self.queue} by {transferred.by}"
+        at = transferred.transferred_at
+        if self.status is CaseStatus.BOT_ANSWERED:
+            assert takeover is not None
+            self.human_only = self.human_only or TAKEN_OVER
+            self.route(takeover, at, at, why=f"{moved}: taken over from the bot; ")
+        elif self.status is CaseStatus.OPEN and category is not None and self.triage is not None:
             self.rule = Rule.TRANSFERRED
-            moved = f"transferred to {transferred.to_assignee or self.queue} by {transferred.by}"
-            self._publish(f"{moved}; category {self.triage.summary()}", transferred.transferred_at)
+            self._publish(f"{moved}; category {self.triage.summary()}", at)
 
     def resolve(self, resolved: events.TicketResolved) -> None:
         self.status = CaseStatus.RESOLVED
@@ -370,9 +379,9 @@ class RoutingCase(Aggregate):
             self.raise_event(run.stopped_event(self.id, self.priority, category))
 
     def _publish(self, reason: str, now: datetime) -> None:
-        """``ticket.routed`` with the clocks' deadlines. A bot-answered case's clocks never
-        ran (its transfer publishes only the category): its deadlines are the bot's answer."""
-        start = self.clock_started_at or self.first_response_at
+        """``ticket.routed`` with the clocks' deadlines; with no first-response clock (the
+        bot's answer was the response) the first response was due when the clocks started."""
+        start = self.clock_started_at
         assert start is not None
         self.first_response_due = (
             self.sla.due(SlaClock.FIRST_RESPONSE) or self.first_response_due or start

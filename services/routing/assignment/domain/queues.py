@@ -89,7 +89,8 @@ class Rule(StrEnum):
     DISPATCHED = "dispatched"
     """A waiting case pushed to an agent who freed capacity (``assignment.dispatch``)."""
     TAKEN_OVER = "taken-over"
-    """A bot-answered case an agent answered: theirs, in its family queue (``takeover``)."""
+    """A bot-answered case an agent answered (theirs, in its family queue) or transferred (in
+    the transfer's queue, with its agent): a person has it (``takeover``)."""
     REOPENED = "reopened"
     """A reopened ticket back in the queue that last handled it (wherever a transfer put it),
     with its last agent when they are free to take it."""
