@@ -33,6 +33,7 @@ import kubernetes_validate
 import yaml
 
 from deploy import definitions
+from runtime.auth import STAFF_TOKEN
 
 DEPLOY = Path(__file__).resolve().parent
 OVERLAYS = ("dev", "prod")
@@ -142,7 +143,7 @@ class Operation:
     path: str
     public: bool
     staff: bool
-    """Takes a staff bearer token (an ``authorization`` header)."""
+    """Takes a staff bearer token (its security requirement names the staff token)."""
 
     def __str__(self) -> str:
         return f"{self.method.upper()} {self.path} ({self.service})"
@@ -154,18 +155,16 @@ def operations(folder: Path = OPENAPI) -> list[Operation]:
         document = json.loads((folder / f"{service}.json").read_text())
         for path, methods in document["paths"].items():
             for method, operation in methods.items():
-                headers = {
-                    p["name"].lower()
-                    for p in operation.get("parameters", [])
-                    if p["in"] == "header"
-                }
                 found.append(
                     Operation(
                         service,
                         method,
                         path,
                         public=bool(PUBLIC_TAGS & set(operation.get("tags", []))),
-                        staff="authorization" in headers,
+                        staff=any(
+                            STAFF_TOKEN.name in requirement
+                            for requirement in operation.get("security", [])
+                        ),
                     )
                 )
     return found

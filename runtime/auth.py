@@ -22,11 +22,21 @@ from pydantic import BaseModel, ValidationError
 from pydantic_settings.exceptions import SettingsError
 
 from runtime.clock import SystemClock
-from runtime.error_docs import answers
+from runtime.error_docs import Credential, answers
 from runtime.settings import Settings, configuration_error
 from runtime.signing import Signer, TokenError
 
 PURPOSE = "staff"
+STAFF_TOKEN = Credential(
+    "staffToken",
+    {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A staff member's signed token (role, tenants): "
+        "`python -m runtime.auth --sub agent-7 --role agent --tenant acme`.",
+    },
+)
 
 
 class Role(StrEnum):
@@ -81,10 +91,13 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-@answers({401: "No bearer token, or one that is invalid, expired or not a staff token."})
+@answers(
+    {401: "No bearer token, or one that is invalid, expired or not a staff token."},
+    credentials=[STAFF_TOKEN],
+)
 def current_principal(
     request: Request,
-    authorization: Annotated[str | None, Header(description="Bearer <staff token>")] = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
     token = bearer_token(authorization)
     runtime = request.app.state.runtime

@@ -11,6 +11,11 @@ depends on, so each is derived from that when the app is assembled (``declare_er
 - ``Idempotency-Key``: 409 (the first request with that key still running) and 422;
 - every route: 503 with ``Retry-After`` (the store unreachable, ``install_error_handlers``).
 
+The same dependencies say how a caller authenticates: one registered with ``answers(...,
+credentials=...)`` puts those security schemes in ``components.securitySchemes`` and, as
+alternatives, in the operation's ``security``, so Swagger UI offers to authorize and a
+generated client knows what to send; a route depending on none is public and declares none.
+
 What a route declares itself (a 409's reason, a 410) is kept as it is. Every error answer
 then carries a schema its real body matches: ``HTTPValidationError`` for 422 (the shape
 ``runtime.errors`` guarantees), ``HTTPError`` for the rest (``{"detail": "..."}`` of an
@@ -21,6 +26,8 @@ a page's HTML answer is a string.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import product
 from typing import Any, TypeVar
 
 from fastapi import FastAPI
@@ -63,14 +70,27 @@ STORE_DOWN = "The store is unreachable: retry after `Retry-After` seconds; nothi
 IDEMPOTENCY_HEADER = "idempotency-key"
 BODY_METHODS = frozenset({"post", "put", "patch"})
 
+
+@dataclass(frozen=True)
+class Credential:
+    """A way to authenticate: an OpenAPI security scheme, by its name and definition."""
+
+    name: str
+    scheme: Document = field(compare=False, hash=False)
+
+
 _DEPENDENCY_ERRORS: dict[Callable[..., Any], dict[int, str]] = {}
+_DEPENDENCY_CREDENTIALS: dict[Callable[..., Any], tuple[Credential, ...]] = {}
 
 
-def answers(errors: Mapping[int, str]) -> Callable[[F], F]:
-    """Register the error answers (status: why) a dependency gives, for every route using it."""
+def answers(errors: Mapping[int, str], credentials: Sequence[Credential] = ()) -> Callable[[F], F]:
+    """Register the error answers (status: why) a dependency gives, for every route using it,
+    and the credentials it checks (any one of them lets the caller in)."""
 
     def register(dependency: F) -> F:
         _DEPENDENCY_ERRORS[dependency] = dict(errors)
+        if credentials:
+            _DEPENDENCY_CREDENTIALS[dependency] = tuple(credentials)
         return dependency
 
     return register
@@ -108,6 +128,22 @@ def route_errors(route: APIRoute, method: str, operation: Mapping[str, Any]) -> 
     return errors
 
 
+def route_credentials(route: APIRoute) -> list[tuple[Credential, ...]]:
+    """What a caller of ``route`` may send: each tuple one alternative, all of its credentials
+    together (one from every authenticating dependency); none for a public route."""
+    checked = {
+        _DEPENDENCY_CREDENTIALS[call]
+        for call in _dependencies(route.dependant)
+        if call in _DEPENDENCY_CREDENTIALS
+    }
+    if not checked:
+        return []
+    return [
+        tuple(dict.fromkeys(choice))
+        for choice in product(*sorted(checked, key=lambda c: [x.name for x in c]))
+    ]
+
+
 def _schema_for(status: str, media_type: str) -> Document:
     if media_type != "application/json":
         return {"type": "string"}
@@ -129,6 +165,19 @@ def declare(operation: Document, errors: Mapping[str, str]) -> None:
             body.setdefault("schema", _schema_for(status, media_type))
         if status in RETRIED:
             response.setdefault("headers", RETRY_AFTER)
+
+
+def secure(
+    operation: Document, components: Document, alternatives: Sequence[tuple[Credential, ...]]
+) -> None:
+    """Declare on ``operation`` what its caller sends, and each credential's scheme."""
+    if not alternatives:
+        return
+    operation["security"] = [{c.name: [] for c in choice} for choice in alternatives]
+    schemes = components.setdefault("securitySchemes", {})
+    for choice in alternatives:
+        for credential in choice:
+            schemes.setdefault(credential.name, credential.scheme)
 
 
 def _operations(
@@ -153,9 +202,11 @@ def declare_errors(app: FastAPI, routes: Sequence[BaseRoute]) -> None:
         fresh = app.openapi_schema is None
         document = build()
         if fresh:
+            components = document.setdefault("components", {})
             for route, method, operation in _operations(document, routes):
                 declare(operation, route_errors(route, method, operation))
-            schemas = document.setdefault("components", {}).setdefault("schemas", {})
+                secure(operation, components, route_credentials(route))
+            schemas = components.setdefault("schemas", {})
             schemas.setdefault("HTTPError", HTTP_ERROR)
             schemas.setdefault("HTTPValidationError", validation_error_response_definition)
             schemas.setdefault("ValidationError", validation_error_definition)

@@ -20,12 +20,29 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request, status
 from pydantic import BaseModel
 
-from runtime.auth import Scope, bearer_token, current_principal, current_scope, unauthorized
+from runtime.auth import (
+    STAFF_TOKEN,
+    Scope,
+    bearer_token,
+    current_principal,
+    current_scope,
+    unauthorized,
+)
 from runtime.clock import Clock
-from runtime.error_docs import answers
+from runtime.error_docs import Credential, answers
 from runtime.signing import Signer, TokenError, TokenWrongPurpose
 
 PURPOSE = "gateway"
+GATEWAY_TOKEN = Credential(
+    "gatewayToken",
+    {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A channel gateway's short-lived token: `POST /v1/gateway/token` at "
+        "intake, with an API key of the scope the token is for.",
+    },
+)
 
 
 class GatewayScope(StrEnum):
@@ -78,13 +95,12 @@ def staff_or_gateway(needed: GatewayScope) -> object:
             400: "A staff token has several tenants and `X-Tenant-Id` names none.",
             401: "No bearer token, or one that is invalid or expired.",
             403: f"A gateway token without `{needed.value}`, or a tenant not in the token.",
-        }
+        },
+        credentials=[STAFF_TOKEN, GATEWAY_TOKEN],
     )
     def check(
         request: Request,
-        authorization: Annotated[
-            str | None, Header(description="Bearer <staff token or gateway token>")
-        ] = None,
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
         tenant: Annotated[
             str | None,
             Header(alias="X-Tenant-Id", description="Staff tokens of several tenants only."),

@@ -65,9 +65,7 @@ def expected(method: str, operation: Document) -> set[str]:
     """What docs/api.md says such an operation may answer besides success."""
     wanted = {"503"}
     sent = headers(operation)
-    if "authorization" in sent:
-        wanted |= {"401", "403"}
-    if "x-api-key" in sent:
+    if operation.get("security"):
         wanted |= {"401", "403"}
     if any(p["in"] == "path" for p in operation.get("parameters", [])):
         wanted |= {"404", "422"}

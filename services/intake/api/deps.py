@@ -14,7 +14,7 @@ from fastapi import status as http
 
 from runtime.admission import Admission
 from runtime.app_state import from_state
-from runtime.error_docs import answers
+from runtime.error_docs import Credential, answers
 from runtime.ratelimit import RateLimiter
 from services.intake.channel_config import ChannelConfigs
 from services.intake.incidents import IncidentDesk
@@ -32,24 +32,40 @@ ChannelConfigsDep = Annotated[ChannelConfigs, Depends(from_state("channel_config
 IncidentDeskDep = Annotated[IncidentDesk, Depends(from_state("incident_desk"))]
 NotifyDep = Annotated[NotifyReader, Depends(from_state("notify"))]
 RoutingDep = Annotated[RoutingReader, Depends(from_state("routing"))]
+API_KEY = Credential(
+    "gatewayKey",
+    {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Api-Key",
+        "description": "A channel gateway's API key (`tck_…`): `POST /v1/admin/api-keys`.",
+    },
+)
+
+
+@answers({401: "No `X-Api-Key`, or an unknown or revoked one."}, credentials=[API_KEY])
+async def gateway_key(
+    keys: KeysDep,
+    x_api_key: Annotated[str | None, Header(alias="X-Api-Key", include_in_schema=False)] = None,
+) -> GatewayKey:
+    """The calling gateway, by its API key (``X-Api-Key``)."""
+    record = await keys.resolve(x_api_key) if x_api_key else None
+    if record is None:
+        raise HTTPException(http.HTTP_401_UNAUTHORIZED, "a valid X-Api-Key is required")
+    return record
 
 
 @answers(
     {
-        401: "No `X-Api-Key`, or an unknown or revoked one.",
         403: "The key may not do this (its scopes, channels or tenant).",
         429: "The key's own rate is spent: retry after `Retry-After` seconds.",
     }
 )
 async def gateway(
-    keys: KeysDep,
+    record: Annotated[GatewayKey, Depends(gateway_key)],
     limiter: Annotated[RateLimiter, Depends(from_state("limiter"))],
-    x_api_key: Annotated[str | None, Header(alias="X-Api-Key")] = None,
 ) -> GatewayKey:
-    """The calling gateway, by its API key; rate-limited per key (429 + Retry-After)."""
-    record = await keys.resolve(x_api_key) if x_api_key else None
-    if record is None:
-        raise HTTPException(http.HTTP_401_UNAUTHORIZED, "a valid X-Api-Key is required")
+    """The calling gateway, rate-limited per key (429 + Retry-After)."""
     wait = limiter.acquire(record.id, record.rate_per_s, time.monotonic())
     if wait:
         raise HTTPException(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi import status as http
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
@@ -23,7 +23,7 @@ from runtime.auth import AdminScope
 from runtime.errors import StrictJsonRoute
 from runtime.gateway_auth import GatewayScope, issue_gateway_token
 from runtime.idempotency import Answer, IdempotencyDep, IdempotencyKey, fingerprint, of_staff, once
-from services.intake.api.deps import KeysDep
+from services.intake.api.deps import KeysDep, gateway_key
 from services.intake.store import KEY_ID_LENGTH, GatewayKey
 
 KeyId = Annotated[
@@ -144,14 +144,9 @@ async def revoke_api_key(key_id: KeyId, scope: AdminScope, keys: KeysDep) -> Api
     responses={**UNAUTHORIZED, 403: {"description": "The key lacks the inbox:read scope."}},
 )
 async def gateway_token(
-    request: Request,
-    keys: KeysDep,
-    x_api_key: Annotated[str | None, Header(alias="X-Api-Key")] = None,
+    request: Request, record: Annotated[GatewayKey, Depends(gateway_key)]
 ) -> GatewayToken:
     """Trade an `inbox:read` key for a short-lived gateway token (notify's inbox)."""
-    record = await keys.resolve(x_api_key) if x_api_key else None
-    if record is None:
-        raise HTTPException(http.HTTP_401_UNAUTHORIZED, "a valid X-Api-Key is required")
     if GatewayScope.INBOX_READ not in record.scopes:
         raise HTTPException(http.HTTP_403_FORBIDDEN, "this key lacks the inbox:read scope")
     scopes = [GatewayScope.INBOX_READ]
