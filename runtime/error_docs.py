@@ -5,7 +5,9 @@ will get. Handlers rarely say so themselves; what gives those answers is what a 
 depends on, so each is derived from that when the app is assembled (``declare_errors``):
 
 - a dependency registered with ``answers`` (staff token, gateway token or key): its own;
-- a path parameter: 404 (an unknown id, another tenant's, or a path that routes nowhere);
+- a path parameter: 404 (an unknown id, another tenant's, or a path that routes nowhere),
+  unless the route answers a list: its path then filters (a traveller's inbox), and what
+  matches nothing is an empty list; such a route that looks its path up declares its 404;
 - a request body, declared or read by the handler (a POST, PUT or PATCH): 413
   (``BodySizeLimit``) and 422; any parameter: 422;
 - ``Idempotency-Key``: 409 (the first request with that key still running) and 422;
@@ -28,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_origin
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -103,6 +105,11 @@ def _dependencies(dependant: Dependant) -> Iterator[Callable[..., Any]]:
         yield from _dependencies(sub)
 
 
+def _answers_a_list(route: APIRoute) -> bool:
+    origin = get_origin(route.response_model)
+    return isinstance(origin, type) and issubclass(origin, Sequence)
+
+
 def route_errors(route: APIRoute, method: str, operation: Mapping[str, Any]) -> dict[str, str]:
     """The error answers (status: why) of one operation, from what its route depends on."""
     errors: dict[str, str] = {}
@@ -115,7 +122,7 @@ def route_errors(route: APIRoute, method: str, operation: Mapping[str, Any]) -> 
         for status, why in _DEPENDENCY_ERRORS.get(call, {}).items():
             add(status, why)
     parameters = operation.get("parameters", [])
-    if any(p.get("in") == "path" for p in parameters):
+    if any(p.get("in") == "path" for p in parameters) and not _answers_a_list(route):
         add(404, NOT_FOUND)
     takes_body = "requestBody" in operation or method in BODY_METHODS
     if takes_body:

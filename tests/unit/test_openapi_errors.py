@@ -61,6 +61,11 @@ def headers(operation: Document) -> set[str]:
     return {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}
 
 
+def answers_a_list(operation: Document) -> bool:
+    success = operation["responses"].get("200", {}).get("content", {})
+    return bool(success.get("application/json", {}).get("schema", {}).get("type") == "array")
+
+
 def expected(method: str, operation: Document) -> set[str]:
     """What docs/api.md says such an operation may answer besides success."""
     wanted = {"503"}
@@ -68,7 +73,7 @@ def expected(method: str, operation: Document) -> set[str]:
     if operation.get("security"):
         wanted |= {"401", "403"}
     if any(p["in"] == "path" for p in operation.get("parameters", [])):
-        wanted |= {"404", "422"}
+        wanted |= {"422"} if answers_a_list(operation) else {"404", "422"}
     if "requestBody" in operation or method.lower() in BODY_METHODS:
         wanted |= {"413", "422"}
     if "idempotency-key" in sent:
@@ -135,6 +140,40 @@ def test_what_a_route_declares_itself_is_kept(documents: dict[str, Document]) ->
     assert survey["409"]["description"] == "Already answered."
     assert events["responses"]["401"]["description"].startswith("Unknown partner")
     assert "HTTPValidationError" in str(close["422"]["content"])
+
+
+def test_a_route_answering_a_list_filters_by_its_path_and_declares_no_404(
+    documents: dict[str, Document],
+) -> None:
+    inbox = documents["notify"]["paths"]["/v1/inbox/{traveller_id}"]
+    itinerary = documents["routing"]["paths"]["/v1/travellers/{traveller_id}/itinerary"]
+    read = documents["notify"]["paths"]["/v1/inbox/{traveller_id}/{notification_id}/read"]
+
+    assert "404" not in inbox["get"]["responses"]
+    assert "404" not in itinerary["get"]["responses"]
+    assert "404" in read["post"]["responses"]
+
+
+def test_a_list_route_that_does_look_its_path_up_keeps_the_404_it_declares() -> None:
+    api = APIRouter()
+
+    @api.get("/partners/{partner}/secrets", responses={404: {"description": "No such partner."}})
+    async def secrets(partner: str) -> list[str]:
+        raise NotFound(partner)
+
+    @api.get("/travellers/{traveller}/trips")
+    async def trips(traveller: str) -> list[str]:
+        return []
+
+    app = FastAPI()
+    app.include_router(api)
+    declare_errors(app, api.routes)
+    paths = app.openapi()["paths"]
+
+    assert paths["/partners/{partner}/secrets"]["get"]["responses"]["404"]["description"] == (
+        "No such partner."
+    )
+    assert "404" not in paths["/travellers/{traveller}/trips"]["get"]["responses"]
 
 
 def declared(document: Document, path: str, method: str, answer: httpx.Response) -> None:
