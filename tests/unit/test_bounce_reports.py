@@ -11,7 +11,7 @@ import pytest
 from contracts.events import Channel, ContactReceived, Traveller
 from contracts.mail import anchor_message_id, ticket_message_id
 from services.intake.channels import normalise
-from services.intake.domain.bounces import bounce_notice
+from services.intake.domain.bounces import bounce_notice, report_title
 from services.intake.service import Intake, Outcome
 from tests.factories import T0
 from tests.fakes import RecordingOutbox
@@ -166,3 +166,50 @@ def test_the_anchor_is_a_notice_too() -> None:
 
     assert bounced is not None
     assert bounced.message_id == anchor
+
+
+FAILURE, DELAY, STATUS = (
+    "Delivery failure report",
+    "Delivery delay report",
+    "Delivery status report",
+)
+
+
+@pytest.mark.parametrize(
+    ("report_type", "action", "title", "told"),
+    [
+        (None, None, FAILURE, True),
+        ("delivery-status", "failed", FAILURE, True),
+        ("delivery-status", "Failed", FAILURE, True),
+        (None, "failed", FAILURE, True),
+        ("delivery-status", "delayed", DELAY, False),
+        (None, "Delayed", DELAY, False),
+        ("delivery-status", "delivered", STATUS, False),
+        ("delivery-status", "relayed", STATUS, False),
+        ("disposition-notification", None, "Read receipt", False),
+        ("disposition-notification", "failed", "Read receipt", False),
+        ("feedback-report", "failed", FAILURE, False),
+        ("feedback-report", "delayed", DELAY, False),
+    ],
+)
+def test_the_timeline_and_notify_read_the_same_report(
+    report_type: str | None, action: str | None, title: str, told: bool
+) -> None:
+    """The timeline's wording and whether notify hears of a failure, per report type and
+    action: only a delivery status report (or a bare MAILER-DAEMON text) of a failure is."""
+    read = {"report_type": report_type, "dsn_action": action}
+    contact = ContactReceived(
+        channel=Channel.EMAIL,
+        channel_message_id="<r@mx.example>",
+        traveller=Traveller(id="email:mailer-daemon@mx.example"),
+        text="report",
+        metadata={
+            "automatic": "bounce",
+            "in_reply_to": "<TC-X.N-1@mail.tripcare.test>",
+            **{key: value for key, value in read.items() if value is not None},
+        },
+        received_at=T0,
+    )
+
+    assert report_title(contact) == title
+    assert (bounce_notice(contact, "TC-X", T0) is not None) is told

@@ -11,7 +11,10 @@ no readable report (a MAILER-DAEMON's plain text) is a failure with no status to
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from contracts import events
 from services.intake.domain.automatic import Automatic, automatic_kind
@@ -27,6 +30,43 @@ first) the action, status, diagnostic and address (RFC 3464 section 2.3)."""
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,996}>")
 
 
+class ReportKind(StrEnum):
+    """What a report tells, as the staff timeline words it."""
+
+    FAILURE = "Delivery failure report"
+    DELAY = "Delivery delay report"
+    STATUS = "Delivery status report"
+    READ_RECEIPT = "Read receipt"
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a bounce's report says: its kind, and whether it is a delivery status report
+    (RFC 3464; one with no report type, a MAILER-DAEMON's plain text, is read as one)."""
+
+    kind: ReportKind
+    delivery_status: bool
+
+    @property
+    def failed_delivery(self) -> bool:
+        """Only this is told to notify: a delay or another report's failure fails nothing."""
+        return self.delivery_status and self.kind is ReportKind.FAILURE
+
+
+def read_report(metadata: Mapping[str, str]) -> Report:
+    """The report a bounce's metadata holds; one with no action (a MAILER-DAEMON's plain
+    text) is a failure."""
+    report_type = metadata.get(REPORT_TYPE)
+    action = metadata.get(DSN_ACTION, "failed").lower()
+    if report_type == "disposition-notification":
+        kind = ReportKind.READ_RECEIPT
+    elif action == "delayed":
+        kind = ReportKind.DELAY
+    else:
+        kind = ReportKind.FAILURE if action == "failed" else ReportKind.STATUS
+    return Report(kind, report_type in (None, "delivery-status"))
+
+
 def bounce_notice(
     contact: events.ContactReceived, ticket_id: str, now: datetime
 ) -> events.NotificationBounced | None:
@@ -36,9 +76,7 @@ def bounce_notice(
     metadata = contact.metadata
     if automatic_kind(contact) is not Automatic.BOUNCE:
         return None
-    if metadata.get(REPORT_TYPE, "delivery-status") != "delivery-status":
-        return None
-    if metadata.get(DSN_ACTION, "failed").lower() != "failed":
+    if not read_report(metadata).failed_delivery:
         return None
     returned = _MESSAGE_ID.search(metadata.get(IN_REPLY_TO, ""))
     if returned is None:
@@ -56,13 +94,7 @@ def bounce_notice(
 def report_title(contact: events.ContactReceived) -> str:
     """What the staff timeline calls a report: only a failure reads as one (a delay report
     told "failure" sends staff after a mail that will still arrive)."""
-    metadata = contact.metadata
-    if metadata.get(REPORT_TYPE) == "disposition-notification":
-        return "Read receipt"
-    action = metadata.get(DSN_ACTION, "failed").lower()
-    if action == "delayed":
-        return "Delivery delay report"
-    return "Delivery failure report" if action == "failed" else "Delivery status report"
+    return read_report(contact.metadata).kind.value
 
 
 def _kept(value: str | None, limit: int) -> str | None:
