@@ -213,3 +213,14 @@ def test_the_timeline_and_notify_read_the_same_report(
 
     assert report_title(contact) == title
     assert (bounce_notice(contact, "TC-X", T0) is not None) is told
+
+
+async def test_a_report_type_in_capitals_is_the_same_report() -> None:
+    """MIME parameter tokens are case-insensitive (RFC 2045 section 5.1): a mailer writing
+    ``Delivery-Status`` sends a bounce like any other."""
+    intake, outbox, _ticket_id, notice = await opened_notice()
+
+    await receive(intake, report(notice, report_type="Delivery-Status"))
+
+    (bounced,) = events_of(outbox, "notification.bounced")
+    assert bounced["message_id"] == notice

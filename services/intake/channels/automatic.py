@@ -45,11 +45,16 @@ def _value(message: Message, name: str) -> str:
         return "?"  # present but unreadable: present
 
 
+def _report_type(message: Message) -> str:
+    """A multipart/report's type; a MIME token, so in any case (RFC 2045 section 5.1)."""
+    return str(message.get_param("report-type") or "").lower()
+
+
 def kind_of(message: Message) -> Automatic | None:
     """What kind of automatic mail this is, by its headers; None for a person's mail."""
     sender = parseaddr(_value(message, "From"))[1].split("@")[0]
     report = message.get_content_type() == "multipart/report"
-    if sender in _DAEMONS or (report and message.get_param("report-type") in _REPORTS):
+    if sender in _DAEMONS or (report and _report_type(message) in _REPORTS):
         return Automatic.BOUNCE
     submitted = _value(message, "Auto-Submitted")
     precedence = _value(message, "Precedence")
@@ -130,7 +135,7 @@ def delivery_report(message: Message) -> dict[str, str]:
     carries no readable delivery status (a MAILER-DAEMON's plain text)."""
     report: dict[str, str] = {}
     if message.get_content_type() == "multipart/report":
-        report[REPORT_TYPE] = _line(str(message.get_param("report-type") or ""), 64)
+        report[REPORT_TYPE] = _line(_report_type(message), 64)
     recipients = [block for part in message.walk() for block in _recipient_blocks(part)]
     failed = [block for block in recipients if _value(block, "Action") == "failed"]
     for chosen in (failed or recipients)[:1]:
