@@ -200,12 +200,9 @@ class Router:
                     )
                 )
         takeover = await transfer_takeover(self, case, moved)
-        if moved.to_assignee != case.assignee:
-            await self.slots.release(case)
-            if moved.to_assignee is not None:
-                await self.slots.hold(case.tenant_id, moved.to_assignee, case.id)
+        taker = await self.slots.move(case, moved.to_assignee)
         case.transfer(moved, category, takeover)
-        await self._commit(case, envelope, fresh)
+        await self._commit(case, envelope, fresh, taker=taker)
         if case.waiting_for_agent:  # moved to a queue: an agent there may have room
             self.wake_dispatch(case.tenant_id)
 
@@ -224,11 +221,7 @@ class Router:
             return
         taker = await take_over_from_bot(self, case, envelope.payload)
         case.respond(envelope.payload)
-        try:
-            await self._commit(case, envelope, fresh)
-        except ConcurrencyError:
-            await give_back_lost(self, case, taker)
-            raise
+        await self._commit(case, envelope, fresh, taker=taker)
 
     async def ticket_status_changed(self, envelope: Envelope[events.TicketStatusChanged]) -> None:
         """Closing gives the agent the slot back; waiting pauses the customer clocks (and on a
@@ -316,16 +309,21 @@ class Router:
             return None, False
         return case, False
 
-    async def _commit(self, case: RoutingCase, envelope: Envelope[Any], fresh: bool) -> None:
-        """Save the case with its events; its SLA timers are written before, pruned after."""
+    async def _commit(
+        self, case: RoutingCase, envelope: Envelope[Any], fresh: bool, *, taker: str | None = None
+    ) -> None:
+        """Save the case with its events; its SLA timers are written before, pruned after. A
+        commit that loses its race gives back the slot held for ``taker`` (``give_back_lost``):
+        the retry may find the case superseded or someone else's and hold nothing."""
         gone = await self.clocks.schedule(case, fresh, patient=True) if self.clocks else []
-        if fresh:
-            try:
+        try:
+            if fresh:
                 await self.store.cases.add(case, envelope, patient=True)
-            except AlreadyExists as exc:  # another event created it meanwhile: start again
-                raise ConcurrencyError(case.id) from exc
-        else:
-            await self.store.cases.save(case, envelope, patient=True)
+            else:
+                await self.store.cases.save(case, envelope, patient=True)
+        except (AlreadyExists, ConcurrencyError) as exc:  # (or created meanwhile) start again
+            await give_back_lost(self, case, taker)
+            raise ConcurrencyError(case.id) from exc
         if self.clocks:
             await self.clocks.prune(gone, patient=True)
 

@@ -89,8 +89,9 @@ def holder_note(agent: str, author: str) -> str:
 
 
 async def give_back_lost(router: Router, case: RoutingCase, agent: str | None) -> None:
-    """The case's commit lost a race (another reply took it over first): the slot held for
-    ``agent`` is free again, unless the winner gave the case to the same agent."""
+    """The case's commit lost a race (another reply took it over first, or a resolve came
+    before a transfer): the slot held for ``agent`` is free again, unless the winner gave
+    the case to the same agent. A retry that still applies holds it again."""
     if agent is None:
         return
     current = await router.store.cases.get(case.tenant_id, case.id)

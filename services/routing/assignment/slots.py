@@ -49,6 +49,17 @@ class AgentSlots:
         except NotFound:
             log.info("transfer to %s, who is not a registered agent of %s", agent_id, tenant_id)
 
+    async def move(self, case: RoutingCase, to_assignee: str | None) -> str | None:
+        """A transfer: the case's agent gets their slot back and ``to_assignee`` holds one;
+        returns who was newly held (a commit that loses its race gives it back)."""
+        if to_assignee == case.assignee:
+            return None
+        await self.release(case)
+        if to_assignee is None:
+            return None
+        await self.hold(case.tenant_id, to_assignee, case.id)
+        return to_assignee
+
     async def release(self, case: RoutingCase) -> None:
         """The case's agent gets its slot back."""
         if case.assignee is None:
