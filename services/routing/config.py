@@ -49,6 +49,16 @@ class RoutingSettings(ServiceSettings):
         validation_alias="TRIPCARE_DISPATCH_GATHER_S",
         description="A wake-up waits this long for others to share one look (0.05).",
     )
+    dispatch_slot_grace_s: float | None = Field(
+        default=None,
+        validation_alias="TRIPCARE_DISPATCH_SLOT_GRACE_S",
+        description="A slot no case gives its agent is given back once this old (120).",
+    )
+    dispatch_slot_checks: int | None = Field(
+        default=None,
+        validation_alias="TRIPCARE_DISPATCH_SLOT_CHECKS",
+        description="Held tickets each dispatch sweep checks against their cases (200).",
+    )
     kb_embed_nice: int = Field(
         default=10,
         ge=0,

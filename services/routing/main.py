@@ -15,10 +15,11 @@ from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import Settings, from_environment
 from runtime.store import Document
 from services.routing import api, store, subscribers
-from services.routing.assignment.dispatch import Dispatch, Dispatcher
+from services.routing.assignment.dispatch import Dispatch, Dispatcher, DispatchSettings
 from services.routing.assignment.domain.agents import Agent
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import TenantQueue
+from services.routing.assignment.reconcile import SlotReconciler
 from services.routing.assignment.slots import AgentSlots
 from services.routing.care import store as care_store
 from services.routing.care.domain.incidents import AffectedTraveller, Disruption, TenantIncident
@@ -78,6 +79,16 @@ def build_care(runtime: ServiceRuntime, settings: SupplierSettings) -> Proactive
     return ProactiveCare(care, reports, runtime.clock, settings, partners)
 
 
+def build_dispatcher(
+    routing: store.RoutingStore, clock: Clock, settings: DispatchSettings
+) -> Dispatcher:
+    """Push assignment, whose sweep also gives back the slots no case gives their agent."""
+    reconciler = SlotReconciler(
+        routing, clock, grace_s=settings.slot_grace_s, checks=settings.slot_checks
+    )
+    return Dispatcher(Dispatch(routing, clock), settings, reconciler)
+
+
 def bootstrap(shared: Settings | None = None) -> FastAPI:
     settings = RoutingSettings.of(shared)
     outboxes = [store.CASES, *care_store.OUTBOX_COLLECTIONS]
@@ -108,7 +119,7 @@ def bootstrap(shared: Settings | None = None) -> FastAPI:
     )
     subscribers.register(runtime.bus, router)
     subscribers.register_care(runtime.bus, care)
-    dispatcher = Dispatcher(Dispatch(routing_store, runtime.clock), settings.dispatch)
+    dispatcher = build_dispatcher(routing_store, runtime.clock, settings.dispatch)
     router.wake_dispatch = dispatcher.wake
     runtime.workers.append(dispatcher)
     runtime.workers.append(

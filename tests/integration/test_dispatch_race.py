@@ -1,6 +1,7 @@
 """Push assignment against whatever MONGO_URL serves (nx-27017 by default): replicas racing
 to hand waiting tickets to the same agents never exceed an agent's capacity, never give one
-ticket to two agents, and leave every agent's slots matching the cases they hold (#18).
+ticket to two agents, and leave every agent's slots matching the cases they hold (#18);
+their sweeps give back the slots no case gives an agent, and the room is handed out again.
 
 Each claimer has its own repositories (as two routing processes would), so only the
 store's versioned writes keep them apart.
@@ -23,7 +24,9 @@ from services.routing.assignment.dispatch import Dispatch
 from services.routing.assignment.domain.agents import Agent, Presence
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import TenantQueue
+from services.routing.assignment.reconcile import SlotReconciler
 from services.routing.domain.case import RoutingCase
+from services.routing.domain.status import CaseStatus
 from services.routing.store import AGENTS, CASES, POLICIES, QUEUES, RoutingStore, ensure_indexes
 from tests.fakes import RecordingOutbox
 from tests.integration.scratch import scratch_database
@@ -112,3 +115,37 @@ async def test_racing_replicas_fill_every_free_slot_once_and_no_ticket_twice(
     left = [c["_id"] async for c in store.cases.collection.find({"assignee": None})]
     assert len(left) == 3
     assert all(int(t.split("-")[1]) % 3 != 0 for t in left), "high priority went first"
+
+
+async def test_racing_sweeps_give_back_orphaned_slots_and_the_room_is_handed_out_again(
+    db: AsyncDatabase[Document],
+) -> None:
+    """A resolve that never gave the slot back, a case older code gave someone else, a slot
+    taken by a process that died before its case existed: two replicas' sweeps (one held
+    ticket a sweep, so paging runs too) give those back, never a slot an open case names,
+    and dispatch fills the room with the tickets still waiting."""
+    capacities = {"agent-1": 2, "agent-2": 2}
+    await seed(replica(db), tickets=7, capacities=capacities)
+    assert await Dispatch(replica(db), FakeClock(NOW)).tenant("acme") == 4
+    store = replica(db)
+    agents = {a.agent_id: a for a in await store.agents_of("acme")}
+    resolved, reassigned = agents["agent-1"].tickets[0], agents["agent-2"].tickets[0]
+    await store.cases.collection.update_one(
+        {"_id": resolved}, {"$set": {"status": CaseStatus.RESOLVED.value, "assignee": None}}
+    )
+    await store.cases.collection.update_one({"_id": reassigned}, {"$set": {"assignee": "agent-9"}})
+    await store.agents.change("acme", Agent.key("acme", "agent-2"), lambda a: a.take("TC-X", NOW))
+
+    later = FakeClock(NOW + timedelta(minutes=3))
+    sweeps = [SlotReconciler(replica(db), later, grace_s=120, checks=1) for _ in range(2)]
+    given = [await asyncio.gather(*(s.sweep() for s in sweeps)) for _ in range(4)]
+    assert sum(map(sum, given)) == 3
+    assert await Dispatch(replica(db), later).tenant("acme") == 2
+
+    store = replica(db)
+    for agent in await store.agents_of("acme"):
+        assert len(agent.tickets) == capacities[agent.agent_id]
+        query = {"assignee": agent.agent_id, "status": CaseStatus.OPEN.value}
+        owned = [c["_id"] async for c in store.cases.collection.find(query)]
+        assert sorted(owned) == sorted(agent.tickets), agent.agent_id
+    assert resolved not in [t for a in await store.agents_of("acme") for t in a.tickets]

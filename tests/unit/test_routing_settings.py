@@ -16,6 +16,8 @@ def test_own_settings_are_read_under_their_names(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("TRIPCARE_SLA_LEASE_S", "5")
     monkeypatch.setenv("TRIPCARE_DISPATCH_SWEEP_S", "2")
     monkeypatch.setenv("TRIPCARE_DISPATCH_GATHER_S", "0")
+    monkeypatch.setenv("TRIPCARE_DISPATCH_SLOT_GRACE_S", "300")
+    monkeypatch.setenv("TRIPCARE_DISPATCH_SLOT_CHECKS", "50")
     monkeypatch.setenv("TRIPCARE_SUPPLIER_PARTNERS", '{"ca": {"secrets": ["new", "old"]}}')
     monkeypatch.setenv("TRIPCARE_SUPPLIER_OPERATOR_TENANT", "ops")
 
@@ -24,6 +26,7 @@ def test_own_settings_are_read_under_their_names(monkeypatch: pytest.MonkeyPatch
     assert (settings.sla.poll_interval_s, settings.sla.lease_s) == (0.25, 5.0)
     assert (settings.sla.batch, settings.sla.concurrency) == (200, 16)
     assert (settings.dispatch.sweep_s, settings.dispatch.gather_s) == (2.0, 0.0)
+    assert (settings.dispatch.slot_grace_s, settings.dispatch.slot_checks) == (300.0, 50)
     assert settings.suppliers.partners["ca"].secrets == ["new", "old"]
     assert settings.suppliers.operator_tenant == "ops"
 
@@ -32,6 +35,7 @@ def test_unset_settings_take_the_workers_defaults() -> None:
     settings = RoutingSettings()
 
     assert (settings.sla.poll_interval_s, settings.dispatch.sweep_s) == (0.5, 5.0)
+    assert (settings.dispatch.slot_grace_s, settings.dispatch.slot_checks) == (120.0, 200)
     assert (settings.suppliers.partners, settings.suppliers.operator_tenant) == ({}, "tripcare")
 
 

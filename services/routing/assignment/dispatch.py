@@ -6,7 +6,9 @@ capacity. Each of those calls ``Dispatcher.wake(tenant)``; the dispatcher then
 hands out the tenant's waiting cases, most urgent first
 (``dispatch_rules.next_handout``), until nobody free can take any. A sweep every
 ``TRIPCARE_DISPATCH_SWEEP_S`` does the same for every tenant with a free online
-agent, so a wake-up lost to a crash, or made on another replica, costs seconds.
+agent, so a wake-up lost to a crash, or made on another replica, costs seconds; before
+it, the sweep gives back a bounded page of slots no case gives their agent
+(``reconcile.SlotReconciler``), so a slot a dead process left behind costs minutes.
 
 Safe across replicas without locks: the agent's slot is claimed first with a
 versioned write of the agent document (two replicas claiming the last slot:
@@ -29,6 +31,7 @@ from runtime.clock import Clock
 from runtime.store import ConcurrencyError, Document, NotFound
 from services.routing.assignment.domain.agents import Agent, Assignment, Presence
 from services.routing.assignment.domain.dispatch_rules import Handout, Waiting, next_handout
+from services.routing.assignment.reconcile import SlotReconciler
 from services.routing.domain.status import CaseStatus
 from services.routing.kb.domain import ANSWER_LANGUAGES, answer_language
 from services.routing.store import RoutingStore
@@ -64,6 +67,18 @@ class DispatchSettings(BaseModel):
         le=1,
         description="A wake-up waits this long, so the wake-ups of the next moments share one "
         "look (every case routed to a queue wakes its tenant: one read of its agents each).",
+    )
+    slot_grace_s: float = Field(
+        default=120.0,
+        ge=10,
+        description="A held ticket whose case does not give the agent its slot is given back "
+        "once its claim is this old: the slot is written before the case, whose commit comes "
+        "within this.",
+    )
+    slot_checks: int = Field(
+        default=200,
+        ge=1,
+        description="Held tickets each sweep checks against their cases (agents in turn).",
     )
 
 
@@ -161,11 +176,17 @@ class Dispatch:
 class Dispatcher:
     """The background worker: serves wake-ups at once, sweeps every ``sweep_s``."""
 
-    def __init__(self, dispatch: Dispatch, settings: DispatchSettings | None = None) -> None:
+    def __init__(
+        self,
+        dispatch: Dispatch,
+        settings: DispatchSettings | None = None,
+        reconciler: SlotReconciler | None = None,
+    ) -> None:
         self.dispatch = dispatch
         settings = settings or DispatchSettings()
         self.sweep_s = settings.sweep_s
         self.gather_s = settings.gather_s
+        self.reconciler = reconciler
         self._todo: dict[str, None] = {}
         self._wakeup = asyncio.Event()
         self._loop: asyncio.Task[None] | None = None
@@ -196,12 +217,21 @@ class Dispatcher:
             self._wakeup.clear()
             if loop.time() >= next_sweep:
                 next_sweep = loop.time() + self.sweep_s
-                try:
-                    for tenant_id in await self.dispatch.tenants_with_room():
-                        self._todo[tenant_id] = None
-                except Exception as exc:
-                    log.warning("dispatch sweep failed: %r", exc)
+                await self._sweep()
             await self._serve()
+
+    async def _sweep(self) -> None:
+        """Give back orphaned slots, then look at every tenant with a free online agent."""
+        try:
+            if self.reconciler is not None:
+                await self.reconciler.sweep()
+        except Exception as exc:
+            log.warning("orphan-slot sweep failed: %r", exc)
+        try:
+            for tenant_id in await self.dispatch.tenants_with_room():
+                self._todo[tenant_id] = None
+        except Exception as exc:
+            log.warning("dispatch sweep failed: %r", exc)
 
     async def _serve(self) -> None:
         while self._todo:

@@ -2,8 +2,10 @@
 document before the case names them, and gives it back when it leaves them.
 
 A conflict retries the caller's whole message or command; reservations are
-idempotent per ticket, so a retry finds the slot it already holds. Whenever a
-slot frees up, ``wake`` tells push assignment (``assignment.dispatch.Dispatcher.wake``).
+idempotent per ticket, so a retry finds the slot it already holds (and claims it
+again: the claim's time keeps the orphan sweep, ``assignment.reconcile``, off a slot
+whose case commit is on its way). Whenever a slot frees up, ``wake`` tells push
+assignment (``assignment.dispatch.Dispatcher.wake``).
 """
 
 from __future__ import annotations
@@ -28,13 +30,15 @@ class AgentSlots:
         """Tells push assignment an agent of this tenant may have room (``Router`` sets it)."""
 
     async def reserve(self, case: RoutingCase, assignment: Assignment) -> None:
-        """Take a slot of the chosen agent before the case names them (versioned write)."""
+        """Take a slot of the chosen agent before the case names them (versioned write). A slot
+        held already is claimed again unless the case names them: the claim's time keeps the
+        orphan sweep off it until the case commits (``assignment.reconcile``)."""
         if case.assignee is not None and case.assignee != assignment.assignee:
             await self.release(case)
         agent = assignment.agent
         if agent is None:
             return
-        if not agent.holds(case.id):
+        if not agent.holds(case.id) or case.assignee != agent.agent_id:
             agent.take(case.id, self.clock.now())
             await self.store.agents.save(agent)
 

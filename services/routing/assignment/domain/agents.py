@@ -25,7 +25,9 @@ class Agent(Aggregate):
 
     ``tickets`` is the reservation that enforces capacity: an assignment is a
     versioned write of this document before the case is saved, so two
-    consumers cannot both take an agent's last free slot.
+    consumers cannot both take an agent's last free slot. ``held_since`` says when each
+    was last claimed, so a slot whose case commit never came is told from one whose
+    commit is on its way (``orphans``).
     """
 
     agent_id: str
@@ -40,6 +42,8 @@ class Agent(Aggregate):
     """Their team lead: told when a ticket they hold breaches (else the support manager)."""
     presence: Presence = Presence.OFFLINE
     tickets: list[str] = Field(default_factory=list)
+    held_since: dict[str, datetime] = Field(default_factory=dict)
+    """When each held ticket was last claimed (ticket ids are intake's ``TC-…``: safe keys)."""
     last_assigned_at: datetime | None = None
 
     @staticmethod
@@ -76,14 +80,22 @@ class Agent(Aggregate):
         return None
 
     def take(self, ticket_id: str, now: datetime) -> None:
-        """Hold the ticket (idempotent). Transfers use it beyond capacity: an agent decided."""
+        """Hold the ticket (idempotent; a claim again renews its time). Transfers use it beyond
+        capacity: an agent decided."""
         if ticket_id not in self.tickets:
             self.tickets.append(ticket_id)
             self.last_assigned_at = now
+        self.held_since[ticket_id] = now
 
     def release(self, ticket_id: str) -> None:
         if ticket_id in self.tickets:
             self.tickets.remove(ticket_id)
+        self.held_since.pop(ticket_id, None)
+
+    def claimed_at(self, ticket_id: str) -> datetime | None:
+        """When the held ticket was last claimed; older code kept no time, but took every slot
+        no later than its last assignment (None: long ago)."""
+        return self.held_since.get(ticket_id) or self.last_assigned_at
 
 
 @dataclass(frozen=True)
