@@ -71,8 +71,9 @@ class TicketReplied(Event):
         default=None,
         description="Who holds the ticket after this reply, as intake decided: the first "
         "reply to a ticket nobody held (a bot-answered one too) makes its author the "
-        "assignee, a later one leaves it. Routing's takeover of a bot-answered case follows "
-        "it, whichever reply reaches routing first. None on older events: the author.",
+        "assignee, a later one leaves it. Routing follows it, whichever reply reaches routing "
+        "first: it takes over a bot-answered case (None on older events: the author), and "
+        "gives a case waiting in its queue to it (None: the case waits on).",
     )
     language: str | None = None
     first_response: bool

@@ -41,7 +41,7 @@ from services.routing.kb.domain import bot_refusal, decide_bot
 from services.routing.sla.service import Desks, SlaClocks
 from services.routing.sla.store import StoredTimer
 from services.routing.store import COMMAND_RETRIES, RoutingStore
-from services.routing.takeover import give_back_lost, take_over_from_bot, transfer_takeover
+from services.routing.takeover import give_back_lost, reply_takes, transfer_takeover
 from services.routing.triage.model import TriageModel, normalise
 
 log = logging.getLogger(__name__)
@@ -215,11 +215,11 @@ class Router:
         await self._commit(case, envelope, fresh)
 
     async def ticket_replied(self, envelope: Envelope[events.TicketReplied]) -> None:
-        """An agent answered: first or next response stops; a bot-answered case is theirs."""
+        """A person answered: first or next response stops; a case nobody held is theirs."""
         case, fresh = await self._load(envelope, envelope.payload.replied_at)
         if case is None:
             return
-        taker = await take_over_from_bot(self, case, envelope.payload)
+        taker = await reply_takes(self, case, envelope.payload)
         case.respond(envelope.payload)
         await self._commit(case, envelope, fresh, taker=taker)
 

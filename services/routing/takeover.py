@@ -12,9 +12,15 @@ the first response. The re-publish of ``ticket.routed`` (rule ``taken-over``) te
 the queue and deadlines and tells nobody anything (``services.notify``: the traveller has
 the agent's answer, the agent knows). The bot never answers the ticket again.
 
+A reply to an open case nobody holds (waiting in its queue) makes it theirs there, as intake
+made them its assignee (``reply_takes``, ``route.claim_by_reply``): their slot held beyond
+capacity, queue and clocks as they were, no ``ticket.routed`` (intake placed the ticket), and
+push assignment no longer hands it to someone else.
+
 The slot is held before the case commits, as every assignment is; when two people answer
-at once, the reply whose commit loses finds the case taken over on its retry and gives its
-slot back (``give_back_lost``), else its author held a slot for a ticket someone else has.
+at once (or dispatch hands the waiting case out meanwhile), the reply whose commit loses finds
+the case someone else's on its retry and gives its slot back (``give_back_lost``), else its
+author held a slot for a ticket someone else has.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from contracts import events
 from services.routing.assignment.domain.agents import Assignment
 from services.routing.assignment.domain.queues import Rule, select_queue
 from services.routing.domain.case import RoutingCase
-from services.routing.domain.route import Route
+from services.routing.domain.route import Route, claim_by_reply
 from services.routing.domain.status import CaseStatus
 
 if TYPE_CHECKING:
@@ -46,6 +52,20 @@ async def take_over_from_bot(
     await router.slots.hold(case.tenant_id, agent, case.id)
     case.take_over(replied, route, router.clock.now())
     return agent
+
+
+async def reply_takes(
+    router: Router, case: RoutingCase, replied: events.TicketReplied
+) -> str | None:
+    """Who a person's reply makes the case's holder, their slot now held even beyond capacity
+    (the caller commits): a bot-answered case is taken over (``take_over_from_bot``), an open
+    one waiting in its queue is theirs there (``claim_by_reply``); None for any other case."""
+    if case.status is CaseStatus.BOT_ANSWERED:
+        return await take_over_from_bot(router, case, replied)
+    holder = claim_by_reply(case, replied)
+    if holder is not None:
+        await router.slots.hold(case.tenant_id, holder, case.id)
+    return holder
 
 
 async def transfer_takeover(

@@ -185,6 +185,45 @@ async def test_a_freed_agent_receives_the_waiting_ticket_within_seconds(desk: St
         assert len(routed_notices) == 1, "the push does not tell the traveller again"
 
 
+async def test_an_agents_reply_to_a_waiting_ticket_keeps_it_theirs_when_another_comes_online(
+    desk: Stack,
+) -> None:
+    """QA's repro: agent-7 answered a ticket waiting in its queue (intake: "assigned
+    agent-7"), routing kept it waiting with nobody, and push assignment gave it to agent-8
+    the moment they came online ("Assigned to agent-8" on the timeline)."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        tenant = Tenant(desk, http)
+        await tenant.setup()
+        await tenant.agent("agent-7", capacity=1, presence="away")
+        ticket_id = await tenant.contact(1)
+        await tenant.routed(ticket_id, None)
+
+        agent_7 = Stack.token("agent-7", tenants=(tenant.id,))
+        replied = await http.post(
+            f"{desk.url('intake')}/v1/tickets/{ticket_id}/reply",
+            json={"message": "Looking into the duplicate charge now."},
+            headers=agent_7,
+        )
+        assert replied.status_code == 200, replied.text
+        assert (await tenant.ticket(ticket_id))["assignee"] == "agent-7"
+
+        async def held() -> dict[str, Any] | None:
+            url = f"{desk.url('routing')}/v1/cases/{ticket_id}"
+            case = (await http.get(url, headers=tenant.staff)).json()
+            return case if case["assignee"] == "agent-7" else None
+
+        await until(held, timeout_s=10)
+        url = f"{desk.url('routing')}/v1/agents/agent-7"
+        assert (await http.get(url, headers=tenant.staff)).json()["tickets"] == [ticket_id]
+
+        await tenant.agent("agent-8", capacity=2, presence="online")
+        second = await tenant.contact(2)
+        await tenant.routed(second, "agent-8")  # dispatch and routing have looked since
+        ticket = await tenant.ticket(ticket_id)
+        assert ticket["assignee"] == "agent-7"
+        assert not any("agent-8" in step["summary"] for step in ticket["timeline"])
+
+
 async def supplier_event(
     http: httpx.AsyncClient, stack: Stack, secret: str, event_id: str, day: str
 ) -> httpx.Response:

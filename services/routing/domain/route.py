@@ -144,3 +144,19 @@ def deadlines_moved(case: RoutingCase, at: datetime) -> None:
         update={"rule": Rule.SLA_RESUMED.value, "reason": reason}
     )
     case.raise_event(event)
+
+
+def claim_by_reply(case: RoutingCase, replied: events.TicketReplied) -> str | None:
+    """A person's reply to an open case nobody holds (``waiting_for_agent``) makes it the
+    holder's intake named (``TicketReplied.assignee``: the reply's author, or whoever answered
+    first), as intake's ticket is theirs: returned, for the caller to hold their slot before
+    the case commits, and dispatch no longer hands it out. Queue, priority and clocks stay, and
+    intake placed the ticket itself: no ``ticket.routed``. None, the case as it was, when
+    someone holds it (they keep it, as in intake) or intake gave it to nobody (a reply to a
+    waiting ticket, or an older event that does not say)."""
+    holder = replied.assignee
+    if holder is None or not case.waiting_for_agent:
+        return None
+    case.assignee = holder
+    case.reason = f"{case.reason}; {holder} holds it: {replied.author} answered while it waited"
+    return holder
