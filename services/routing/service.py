@@ -127,7 +127,7 @@ class Router:
                 refusal,
                 match,
                 threshold=self.threshold,
-                languages=(opened.traveller.language, triage.language),
+                languages=((case.traveller or opened.traveller).language, triage.language),
             )
             if decision.answer:
                 case.priority = priority

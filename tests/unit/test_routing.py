@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from contracts import events
 from contracts.events import CategoryConfidence, Priority, SlaClock
 from services.routing.assignment.domain.agents import Assignment
@@ -266,6 +268,36 @@ def test_a_follow_up_brings_the_travellers_latest_language_to_the_next_routing()
     (raised,) = case.take_events()
     assert isinstance(raised, events.TicketRouted)
     assert raised.traveller.detected_language == "ja"
+
+
+@pytest.mark.parametrize("follow_up_first", [False, True], ids=["in order", "overtaken"])
+def test_a_language_change_in_a_quick_follow_up_outlives_the_opening_whichever_comes_first(
+    follow_up_first: bool,
+) -> None:
+    case = RoutingCase.blank("acme", "TC-1")
+    in_japanese = opened().model_copy(
+        update={"traveller": events.Traveller(id="trav-lg", detected_language="ja")}
+    )
+    in_english = events.TicketFollowedUp(
+        ticket_id="TC-1",
+        channel=events.Channel.IN_APP,
+        traveller=events.Traveller(id="trav-lg", language="en", detected_language="ja"),
+        text="Sorry, please answer in English.",
+        repeat_contacts=1,
+        received_at=T0 + timedelta(seconds=20),
+    )
+    steps = [
+        lambda: case.take_opening(in_japanese, triage()),
+        lambda: case.follow_up(in_english, vip=None, now=T0 + timedelta(seconds=21)),
+    ]
+    for step in reversed(steps) if follow_up_first else steps:
+        step()
+    case.route(route(Priority.NORMAL), T0, T0 + timedelta(seconds=22))
+
+    assert case.traveller == in_english.traveller
+    (routed,) = case.take_events()
+    assert isinstance(routed, events.TicketRouted)
+    assert routed.traveller.language == "en"
 
 
 def transferred(

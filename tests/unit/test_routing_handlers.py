@@ -135,6 +135,28 @@ async def test_a_password_question_gets_the_articles_answer_in_the_travellers_la
     assert (await desk.case(asked_in_chinese)).status is CaseStatus.BOT_ANSWERED
 
 
+async def test_a_follow_up_overtaking_its_opening_sets_the_language_of_the_answer(
+    desk: Desk,
+) -> None:
+    """Asked in English seconds after a Japanese message: intake's follow-up may reach
+    routing before the opening, whose traveller is the older one."""
+    japanese = Traveller(id="trav-lg", detected_language="ja")
+    switched = events.TicketFollowedUp(
+        ticket_id="TC-1",
+        channel=events.Channel.IN_APP,
+        traveller=japanese.model_copy(update={"language": "en"}),
+        text="Sorry, please answer in English.",
+        repeat_contacts=1,
+        received_at=T0 + timedelta(seconds=20),
+    )
+    await desk.router.ticket_followed_up(envelope(switched))
+
+    ticket = await desk.open("パスワードを忘れました。リセット方法を教えてください。", japanese)
+
+    answer = desk.last("ticket.bot_answered", ticket)
+    assert (answer["language"], answer["traveller"]["language"]) == ("en", "en")
+
+
 async def test_another_services_password_is_left_to_a_person_not_answered_with_ours(
     desk: Desk,
 ) -> None:

@@ -99,8 +99,8 @@ class RoutingCase(Aggregate):
         return self.status is CaseStatus.PENDING and self.resolved_at is None
 
     def take_opening(self, opened: events.TicketOpened, triage: TriageView) -> None:
-        """Remember the contact and what the classifier read; decisions come separately."""
-        self.traveller = opened.traveller
+        """Keep the contact, the classifier's reading and any later event's traveller."""
+        self.traveller = self.traveller or opened.traveller  # an overtaking follow-up's
         self.channel = opened.channel
         self.text = self.contact_text(opened)
         self.names_booking = bool(opened.references)
