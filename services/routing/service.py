@@ -32,7 +32,7 @@ from services.routing.care.service import CareView, ProactiveCare
 from services.routing.classifier import classify, triage_view, warm_model
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.corrections import corrected_category, correction_for
-from services.routing.domain.priority import adjust_priority
+from services.routing.domain.priority import opening_priority
 from services.routing.domain.route import Route, assign, handled_in
 from services.routing.domain.status import QUIET, WAITING, WAITING_ON_SUPPLIER, CaseStatus
 from services.routing.domain.triage_view import TriageView
@@ -331,11 +331,8 @@ class Router:
         self, case: RoutingCase, policy: RoutingPolicy, departs_in: timedelta | None = None
     ) -> tuple[Priority, str]:
         traveller = case.traveller.id if case.traveller else None
-        priority, reasons = adjust_priority(
-            case.base_priority, case.signals(policy.vip_reason(traveller), departs_in)
-        )
-        note = f"classifier {case.base_priority.value}"
-        return priority, note + (f", raised: {', '.join(reasons)}" if reasons else "")
+        signals = case.signals(policy.vip_reason(traveller), departs_in)
+        return opening_priority(case.base_priority, signals, proactive=case.proactive)
 
     async def _route(
         self,

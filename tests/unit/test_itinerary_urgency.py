@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from contracts import events
+from contracts.envelope import Envelope
 from contracts.events import BookingReference, Channel, ReferenceKind, Traveller
+from services.intake.domain import Ticket
 from services.routing.care.domain.incidents import Disruption
 from services.routing.care.domain.suppliers import SupplierSettings
 from services.routing.care.domain.trips import Trip
@@ -127,3 +129,60 @@ async def test_a_new_ticket_reads_the_travellers_bookings_once(
 
     assert reads == ["flying"]
     assert (await desk.case(ticket)).sla.on_trip
+
+
+async def proactive_opening(desk: Desk, care: ProactiveCare) -> events.TicketOpened:  # noqa: F811
+    """What intake opens for the proactive contact care requested (after the bus's hops)."""
+    for message in [m for m in desk.outbox.messages if m.routing_key == "disruption.revised"]:
+        await care.disruption_revised(
+            Envelope[events.DisruptionRevised].model_validate_json(message.body)
+        )
+    [request] = desk.published("proactive.contact")
+    contact = events.ProactiveContactRequested.model_validate(request)
+    ticket = Ticket.open_proactive("acme", contact, tracking_url="http://t", now=T0)
+    [opened] = [e for e in ticket.take_events() if isinstance(e, events.TicketOpened)]
+    return opened
+
+
+@pytest.mark.parametrize(
+    ("departs_in", "priority"),
+    [
+        (timedelta(hours=5, minutes=59), "critical"),
+        (timedelta(hours=6, minutes=1), "high"),
+        (timedelta(hours=6, minutes=42), "high"),
+        (timedelta(hours=30), "high"),
+    ],
+)
+async def test_a_proactive_ticket_is_critical_only_within_6_hours_of_departure(
+    desk: Desk,  # noqa: F811
+    departs_in: timedelta,
+    priority: str,
+) -> None:
+    """docs/suppliers.md: the itinerary decides, and neither the text TripCare wrote ("car
+    did not show up", which reads critical) nor a departure within 24 h makes it critical."""
+    care = with_care(desk)
+    booking = events.BookingUpserted(
+        booking_id="bk-car",
+        traveller=Traveller(id="trav-car", language="en"),
+        channel=Channel.IN_APP,
+        segments=[
+            events.BookingSegment(kind="car", reference="HZ-PVG-88", starts_at=T0 + departs_in)
+        ],
+        updated_at=T0,
+    )
+    await care.booking_upserted(envelope(booking))
+    no_show = events.SupplierStatusChanged(
+        partner="hertz",
+        kind="car_no_show",
+        reference="HZ-PVG-88",
+        service_date=(T0 + departs_in).date(),
+        reported_at=T0,
+    )
+    await care.supplier_status(envelope(no_show, tenant="_suppliers"))
+    opened = await proactive_opening(desk, care)
+    assert opened.priority.value == priority, "the incident's priority for the traveller"
+
+    await desk.router.ticket_opened(envelope(opened))
+
+    routed = desk.last("ticket.routed", opened.ticket_id)
+    assert routed["priority"] == priority, routed["reason"]

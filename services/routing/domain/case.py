@@ -107,7 +107,7 @@ class RoutingCase(Aggregate):
         self.proactive, self.quiet = opened.proactive, opened.quiet
         self.opened_at = opened.opened_at
         self.triage = triage
-        self.base_priority = triage_priority(triage.urgency, opened.priority)
+        self.base_priority = triage_priority(triage.urgency, opened.priority, self.proactive)
         self._score()
 
     @property

@@ -39,13 +39,18 @@ NEGATIVE_SENTIMENT_CONFIDENCE = 0.6
 DEPARTURE_SOON = timedelta(hours=24)
 
 
-def triage_priority(urgency: str | None, floor: Priority) -> Priority:
-    """The classifier's urgency as a priority.
+def triage_priority(urgency: str | None, floor: Priority, proactive: bool = False) -> Priority:
+    """The classifier's urgency as a priority; a proactive ticket's is the itinerary's.
 
     Intake sends ``normal`` for every contact, which is a default, not a
-    judgement: only a priority above it (a proactive contact) is a floor, so a
-    contact that says "no rush" can still be ``low``.
+    judgement: only a priority above it is a floor, so a contact that says
+    "no rush" can still be ``low``. A proactive ticket carries its incident's
+    priority for the traveller (critical within 6 h of departure, else high:
+    docs/suppliers.md); its text is TripCare's summary, and "car did not show
+    up" reads critical however far away the pick-up is.
     """
+    if proactive:
+        return floor
     priority = URGENCY_PRIORITY.get(urgency or "", Priority.NORMAL)
     if rank(floor) > rank(Priority.NORMAL):
         return highest(priority, floor)
@@ -96,3 +101,18 @@ def adjust_priority(base: Priority, signals: UrgencySignals) -> tuple[Priority, 
     for _ in reasons:
         priority = min(RAISED[priority], cap, key=rank)
     return priority, reasons
+
+
+def opening_priority(
+    base: Priority, signals: UrgencySignals, *, proactive: bool
+) -> tuple[Priority, str]:
+    """A new ticket's priority, and the note its routing reason shows.
+
+    A proactive ticket's base already counts its departure and is high or
+    critical, which signals never raise (they stop at high): it keeps it.
+    """
+    if proactive:
+        return base, f"itinerary {base.value}"
+    priority, reasons = adjust_priority(base, signals)
+    note = f"classifier {base.value}"
+    return priority, note + (f", raised: {', '.join(reasons)}" if reasons else "")
