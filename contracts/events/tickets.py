@@ -117,6 +117,12 @@ class TicketStatusChanged(Event):
     to_status: str
     by: str
     changed_at: datetime
+    priority: Priority | None = Field(
+        default=None,
+        description="The ticket's priority after the move. A close's is final (intake applies "
+        "no routing decision after it): routing's case file takes it, so the two agree when "
+        "a reopen reaches routing only after the close. None on older events.",
+    )
 
 
 class TicketMerged(Event):

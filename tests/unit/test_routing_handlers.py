@@ -330,6 +330,26 @@ async def test_a_reopen_overtaken_by_the_close_after_it_leaves_the_case_closed(d
     assert await desk.held("finance-en") == []
 
 
+async def test_a_closed_case_keeps_intakes_final_priority_whichever_order_arrives(
+    desk: Desk,
+) -> None:
+    """Resolve, reopen (raised by intake), close: the reopen may reach routing after the
+    close and is then only logged, so the close brings the priority intake ended on."""
+    await desk.policy(bot_enabled=False)
+    await desk.agent("finance-en")
+    ticket = await desk.open("Where is my reimbursement? I submitted it three weeks ago")
+    resolve, reopen = lifecycle(ticket, "resolve", 60), lifecycle(ticket, "reopen", 61)
+    close = lifecycle(ticket, "close", 61.5)
+    assert isinstance(close, events.TicketStatusChanged)
+    close = close.model_copy(update={"priority": Priority.HIGH})  # the reopen's raise
+
+    await deliver(desk, resolve, close, reopen)
+
+    case = await desk.case(ticket)
+    assert (case.status, case.priority) == (CaseStatus.CLOSED, Priority.HIGH)
+    assert len(desk.published("ticket.routed")) == 1, "still no routing after the close"
+
+
 async def test_a_resolve_overtaken_by_the_reopen_after_it_leaves_the_case_open(desk: Desk) -> None:
     await desk.policy(bot_enabled=False)
     await desk.agent("finance-en")

@@ -284,6 +284,21 @@ def test_merging_closes_the_duplicate_and_hands_its_conversations_over() -> None
         keeper.merge_into(keeper, by="agent-7", now=T0)
 
 
+def test_the_close_carries_the_tickets_final_priority() -> None:
+    """Closed is final (no routing decision applies after it): routing's case file takes
+    this priority, even when the reopen that raised it reaches routing after the close."""
+    ticket = opened_ticket()
+    ticket.apply_routing(routed(ticket))
+    ticket.resolve(code="answered", message="done", agent="a", now=T0 + timedelta(hours=1))
+    ticket.reopen(reason="not fixed", by="trav-42", now=T0 + timedelta(hours=2))
+    ticket.take_events()
+    ticket.close(by="agent-7", now=T0 + timedelta(hours=2, seconds=1))
+
+    (closed,) = ticket.take_events()
+    assert isinstance(closed, events.TicketStatusChanged)
+    assert (closed.to_status, closed.priority) == ("closed", Priority.CRITICAL)
+
+
 def test_a_late_routing_decision_does_not_reopen_a_resolved_ticket() -> None:
     ticket = opened_ticket()
     ticket.resolve(code="answered", message="done", agent="a", now=T0)

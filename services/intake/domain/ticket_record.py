@@ -170,6 +170,7 @@ class TicketRecord(Aggregate):
                 to_status=to.value,
                 by=by,
                 changed_at=now,
+                priority=self.priority,
             )
         )
 

@@ -243,10 +243,7 @@ class RoutingCase(Aggregate):
         return highest(RAISED[self.priority], reopened.priority)
 
     def reopen(self, reopened: events.TicketReopened, route: Route, now: datetime) -> None:
-        """Back to a human with raised priority and fresh targets from the reopen time.
-
-        A reopened ticket is never answered by the bot again.
-        """
+        """Back to a human (never the bot again), raised, with fresh targets from the reopen."""
         self.traveller = reopened.traveller
         if self.human_only is None:
             self.human_only = REOPENED_AFTER_BOT if self.bot else "reopened: a person answers"
@@ -312,6 +309,7 @@ class RoutingCase(Aggregate):
         self.resolved_at = self.resolved_at or changed.changed_at
         self.lifecycle_at = changed.changed_at
         self._clocks_stopped(self.sla.closed(changed.changed_at))
+        self.priority = changed.priority or self.priority  # intake's: final, as the close is
 
     # ------------------------------------------------------------ SLA clocks (docs/sla.md)
 
