@@ -66,7 +66,7 @@ class UrgencySignals:
     negative_sentiment: bool = False
     repeat_contacts: int = 0
     departs_in: timedelta | None = None
-    """Time to the traveller's next departure: issue #8 fills it from the trips read model."""
+    """Time to the traveller's next departure, from the trips read model (issue #8)."""
 
     def reasons(self) -> list[str]:
         found = [self.vip] if self.vip else []
