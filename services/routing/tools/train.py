@@ -90,6 +90,9 @@ CALIB_HAND_SHARE = 0.6
 set): they stand for the hard traffic (stranded travellers, sarcasm, several issues at
 once) that the mapped dialogue turns lack, so they are not outweighed by their number."""
 RULES = {"critical_floor": 0.25, "junk_confidence": 0.4}
+CRITICAL_PRECISION = 0.9
+"""How often a critical answer of the head's alone must be right for it to stand (it pages
+a manager on a 5-minute SLA): as often as ≥ 0.9 confidences must be, by the report's bar."""
 HAND_LABELLED_ONLY = frozenset({"sentiment"})
 """Fields whose mapped labels are defaults, not annotation: calibrated on hand labels."""
 
@@ -150,8 +153,20 @@ def calibrate(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, Any]:
     right = np.asarray([lang == r["lang"] for (lang, _), r in zip(detected, worded, strict=True)])
     a, b = fit_platt(raw, right)
     artifact["language"] = {"a": a, "b": b}
-    critical = [r["urgency"] == "critical" for r in rows if "critical" in situations_of(r)]
-    artifact["rules"]["critical_rule"] = precision(critical)
+    return calibrate_rules(artifact, rows)
+
+
+def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, Any]:
+    """Each rubric rule's number measured on held-out real text (``triage/rules.py``):
+    the critical situations' precision, the confidence a critical reading of the head's
+    needs, each category's implied urgency's precision."""
+    rules = artifact["rules"]
+    found = [situations_of(r) for r in rows]
+    rules["critical_rule"] = precision(
+        [r["urgency"] == "critical" for r, s in zip(rows, found, strict=True) if "critical" in s]
+    )
+    head = head_critical_answers(TriageModel(artifact), rows, found)
+    rules["critical_confidence"] = critical_confidence([c for c, _ in head], [r for _, r in head])
     categories = TriageModel(artifact).classify_batch([r["text"] for r in rows])
     for name, (implied, _) in CATEGORY_URGENCY.items():
         hits = [
@@ -159,8 +174,37 @@ def calibrate(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, Any]:
             for r, t in zip(rows, categories, strict=True)
             if t.category == name and "critical" not in t.situations
         ]
-        artifact["rules"][f"{name}_rule"] = precision(hits)
+        rules[f"{name}_rule"] = precision(hits)
     return artifact
+
+
+def head_critical_answers(
+    model: TriageModel, rows: Sequence[Row], found: Sequence[frozenset[str]]
+) -> list[tuple[float, bool]]:
+    """(confidence, right) of each critical answer the head gives with no critical
+    situation read (the rule's answers are the rule's)."""
+    scores = model.probabilities([normalise(r["text"]) for r in rows])["urgency"]
+    classes = model.heads["urgency"].classes
+    answers = []
+    for row, situations, row_scores in zip(rows, found, scores, strict=True):
+        p = dict(zip(classes, map(float, row_scores), strict=True))
+        if "critical" not in situations and model.rules.head_critical(p):
+            answers.append((p["critical"], row["urgency"] == "critical"))
+    return answers
+
+
+def critical_confidence(
+    confidences: Sequence[float], right: Sequence[bool], target: float = CRITICAL_PRECISION
+) -> float:
+    """The lowest confidence from which the head's critical answers were right at least
+    ``target`` of the time, halfway to the answer below it (not on a sample); 1.0 (never
+    critical on the head's word alone) when no such confidence exists."""
+    ranked = sorted(zip(confidences, right, strict=True))
+    for i, (confidence, _) in enumerate(ranked):
+        kept = [hit for _, hit in ranked[i:]]
+        if sum(kept) >= target * len(kept):
+            return (ranked[i - 1][0] + confidence) / 2 if i else confidence
+    return 1.0
 
 
 def precision(hits: Sequence[bool]) -> float:
@@ -267,7 +311,7 @@ def train(args: argparse.Namespace) -> int:
         "temperatures": {k: round(v["temperature"], 4) for k, v in artifact["heads"].items()},
         "second_stage": second_stage_metadata(artifact["second_stage"]),
         "language_map": artifact["language"],
-        "rules": RULES,
+        "rules": rounded(artifact["rules"]),
         "seed": SEED,
         "sklearn": sklearn.__version__,
         "training_seconds": round(seconds, 1),
@@ -293,10 +337,35 @@ def evaluate_committed(args: argparse.Namespace) -> int:
     return 0 if report.accepted() else 1
 
 
+def recalibrate_rules(args: argparse.Namespace) -> int:
+    """After a change to the rubric's rules, their numbers measured again on the
+    calibration pool with the committed heads kept (training does the same)."""
+    pools = load_pools(args.corpus, args.real, args.corrections)
+    artifact = calibrate_rules(joblib.load(args.artifact), pools.calib)
+    joblib.dump(artifact, args.artifact, compress=("zlib", 6))
+    meta = json.loads(args.metadata.read_text())
+    meta |= {
+        "artifact_bytes": args.artifact.stat().st_size,
+        "artifact_sha256": sha256(args.artifact),
+        "rules": rounded(artifact["rules"]),
+        "rules_calibrated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    args.metadata.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    print(f"rules recalibrated on {len(pools.calib)} calibration rows: {meta['rules']}")
+    return 0
+
+
+def rounded(rules: dict[str, float]) -> dict[str, float]:
+    return {name: round(value, 4) for name, value in rules.items()}
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train or evaluate the routing triage model.")
     parser.add_argument("--eval", action="store_true", help="evaluate the committed artifact")
     parser.add_argument("--fresh", action="store_true", help="also score the fresh check")
+    parser.add_argument(
+        "--rules", action="store_true", help="recalibrate the committed artifact's rules only"
+    )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--real", type=Path, default=REAL)
     parser.add_argument("--corrections", type=Path, default=CORRECTIONS)
@@ -304,6 +373,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--metadata", type=Path, default=METADATA)
     parser.add_argument("--report", type=Path, default=REPORT)
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.rules:
+        return recalibrate_rules(args)
     return evaluate_committed(args) if args.eval else train(args)
 
 

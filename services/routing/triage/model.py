@@ -14,13 +14,14 @@ confidence of 0.9 means about nine in ten right on real messages. Language comes
 from ``triage_lang`` (scripts, opencc, lingua) and its confidence through a
 logistic map fitted on the same pool.
 
-Two rules sit on top, from the rubric (docs/routing.md):
+The rubric's rules sit on top (``rules.py``, docs/routing.md):
 
 * a message that describes being blocked on the road now or within hours, a
   departure within a day cancelled or badly delayed, or a safety or health emergency
   is ``critical`` (with the rule's precision on the calibration pool as confidence,
-  unless the model is surer); one the model finds at least ``critical_floor`` likely
-  critical is never scored below ``high``;
+  unless the model is surer); a critical reading of the head's alone needs its
+  calibrated ``critical_confidence``, else it is ``high``; one the model finds at
+  least ``critical_floor`` likely critical is never scored below ``high``;
 * a message with no words (empty, digits, punctuation, a bare link) is ``other``,
   ``low``, ``neutral`` at the low ``junk_confidence``, so it goes to a human look.
 
@@ -53,10 +54,10 @@ from scipy import sparse
 from contracts.taxonomy import Category
 from services.routing.triage import rubric as triage_rubric
 from services.routing.triage.calibration import softmax
-from services.routing.triage.category_urgency import CATEGORY_URGENCY
 from services.routing.triage.junk import is_junk
 from services.routing.triage.language import Lang, detect_language, warm_up
 from services.routing.triage.ngrams import NgramScorer
+from services.routing.triage.rules import Rules
 from services.routing.triage.second_stage import Embed, SecondStage
 from services.routing.triage.text import normalise
 
@@ -81,6 +82,7 @@ FIELDS = ("category", "urgency", "sentiment")
 URGENCIES: tuple[str, ...] = get_args(Urgency)
 SENTIMENTS: tuple[str, ...] = get_args(Sentiment)
 JUNK = {"category": "other", "urgency": "low", "sentiment": "neutral"}
+"""Situations that make a message a complaint or a problem whatever else it says."""
 
 
 class CategoryScore(BaseModel):
@@ -183,15 +185,8 @@ class TriageModel:
             triage_rubric.FEATURES,
             self.rubric_scale,
         )
-        rules = artifact.get("rules", {})
-        self.critical_floor = float(rules.get("critical_floor", 0.25))
-        self.junk_confidence = float(rules.get("junk_confidence", 0.4))
-        self.critical_rule = float(rules.get("critical_rule", 0.9))
-        """How often the rubric's critical situations were critical on the calibration pool."""
-        self.category_rules = {
-            name: float(rules.get(f"{name}_rule", 0.5)) for name in CATEGORY_URGENCY
-        }
-        """How often each category's implied urgency was right on the calibration pool."""
+        self.rules = Rules.from_artifact(artifact.get("rules", {}))
+        """The rubric's rules and their calibrated numbers (``rules.py``)."""
         language = artifact.get("language", {})
         self.language_map = (float(language.get("a", 1.0)), float(language.get("b", 0.0)))
         self.metadata: dict[str, Any] = dict(artifact.get("metadata", {}))
@@ -296,12 +291,12 @@ class TriageModel:
             for p in (probs["category"][k],)
         ]
         if not read.worded:
-            label, confidence = dict(JUNK), dict.fromkeys(FIELDS, self.junk_confidence)
-            top = [CategoryScore(category="other", probability=self.junk_confidence)]
+            label, confidence = dict(JUNK), dict.fromkeys(FIELDS, self.rules.junk_confidence)
+            top = [CategoryScore(category="other", probability=self.rules.junk_confidence)]
             lang, lang_confidence = "other", 0.0
         else:
-            label["urgency"], confidence["urgency"], floored = self._urgency(
-                label, confidence["urgency"], probs["urgency"], situations
+            label["urgency"], confidence["urgency"], floored = self.rules.urgency(
+                label, confidence["urgency"], self._named(probs)["urgency"], situations
             )
         return Triage(
             lang=lang,
@@ -319,34 +314,11 @@ class TriageModel:
             model_version=self.version,
         )
 
-    def _urgency(
-        self,
-        label: dict[str, str],
-        confidence: float,
-        probs: NDArray[np.float64],
-        situations: frozenset[str],
-    ) -> tuple[str, float, bool]:
-        """The rubric's rules over the model's urgency: (urgency, confidence, changed).
-
-        Critical situations are critical; nothing likely critical is below high; a
-        complaint about the service is high and other (greetings, thanks, information)
-        low, as the rubric defines them — each rule's confidence is its precision on
-        the calibration pool, unless the model is surer.
-        """
-        urgency = label["urgency"]
-        p = dict(zip(self.heads["urgency"].classes, map(float, probs), strict=True))
-        if "critical" in situations:
-            return "critical", max(p["critical"], self.critical_rule), urgency != "critical"
-        if urgency in ("normal", "low") and p["critical"] >= self.critical_floor:
-            raised = "critical" if p["critical"] > p["high"] else "high"
-            return raised, p[raised], True
-        implied = CATEGORY_URGENCY.get(label["category"])
-        if implied and urgency in (implied[0], *implied[1]):
-            # The rule's precision is how often the category's urgency is right, whether
-            # the head already gave it or the rule set it.
-            stated = max(p[implied[0]], self.category_rules[label["category"]])
-            return implied[0], stated, urgency != implied[0]
-        return urgency, confidence, False
+    def _named(self, probs: dict[str, NDArray[np.float64]]) -> dict[str, dict[str, float]]:
+        return {
+            f: dict(zip(self.heads[f].classes, map(float, p), strict=True))
+            for f, p in probs.items()
+        }
 
 
 def _unit(value: float) -> float:
