@@ -21,6 +21,71 @@ def model() -> TriageModel:
     return default_model()
 
 
+CLOSINGS = [
+    "谢谢！没有问题了，再见！",  # CrossWOZ
+    "好的，沒有問題了，再見！",  # the hand-labelled evaluation set: other, low, neutral
+    "Thanks, no problem at all. Bye!",
+    "All good now, no more questions. Have a nice day!",
+    "ok no issues, thank you, goodbye",
+    "好的没问题了，谢谢，拜拜",
+    "嗯嗯，没有别的问题了，谢谢你，再见～",
+    "沒問題了，謝謝你，掰掰！",
+    "好喔 沒有其他問題了 謝謝 再見",
+    "問題ありません。ありがとうございました、失礼します。",
+    "大丈夫です、特に問題ないです。ありがとうございました！",
+]
+
+
+@pytest.mark.parametrize("text", CLOSINGS)
+def test_a_closing_without_a_request_is_other_low_and_not_negative(
+    model: TriageModel, text: str
+) -> None:
+    triage = model.classify(text)
+    assert (triage.category, triage.urgency) == ("other", "low"), triage
+    assert triage.sentiment != "negative", triage
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks, but my problem is still not solved.",
+        "谢谢，不过我的问题还是没有解决",
+        "謝謝 但是問題到現在還是沒處理",
+        "ありがとうございます。でも問題はまだ解決していません。",
+    ],
+)
+def test_thanks_followed_by_a_problem_is_not_a_closing(text: str) -> None:
+    assert "closing" not in situations(normalise(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "太好啦，你给我的推荐都非常好，非常感谢哦",  # CrossWOZ
+        "This is great, your recommendations were all spot on. Thanks so much!",
+        "太棒了，你推荐的都特别合适，真的非常感谢！",
+        "太好了，你推薦的都超棒，非常感謝喔！",
+        "最高です！おすすめしてもらったところ全部よかったです。本当にありがとうございます！",
+    ],
+)
+def test_warm_thanks_and_praise_are_never_negative(model: TriageModel, text: str) -> None:
+    """Positive or neutral is the model's call (docs/routing.md: warm thanks beyond a
+    formula are positive); "太", "非常" and "都" are no complaint next to thanks."""
+    triage = model.classify(text)
+    assert triage.sentiment != "negative", triage
+    assert (triage.category, triage.urgency) == ("other", "low"), triage
+
+
+def test_the_crosswoz_praise_qa_saw_read_as_negative_is_positive(model: TriageModel) -> None:
+    assert model.classify("太好啦，你给我的推荐都非常好，非常感谢哦").sentiment == "positive"
+
+
+def test_sarcastic_thanks_stay_a_negative_complaint(model: TriageModel) -> None:
+    triage = model.classify("Thanks for nothing. Third time I write and nobody answers.")
+    assert (triage.category, triage.sentiment) == ("service_complaint", "negative")
+    assert triage.urgency in ("high", "critical")
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -159,7 +159,7 @@ def calibrate(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, Any]:
 def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, Any]:
     """Each rubric rule's number measured on held-out real text (``triage/rules.py``):
     the critical situations' precision, the confidence a critical reading of the head's
-    needs, each category's implied urgency's precision."""
+    needs, the closings' precision, each category's implied urgency's precision."""
     rules = artifact["rules"]
     found = [situations_of(r) for r in rows]
     rules["critical_rule"] = precision(
@@ -167,6 +167,13 @@ def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, 
     )
     head = head_critical_answers(TriageModel(artifact), rows, found)
     rules["critical_confidence"] = critical_confidence([c for c, _ in head], [r for _, r in head])
+    rules["closing_rule"] = precision(
+        [
+            (r["category"], r["urgency"], r["sentiment"]) == ("other", "low", "neutral")
+            for r, s in zip(rows, found, strict=True)
+            if "closing" in s
+        ]
+    )
     categories = TriageModel(artifact).classify_batch([r["text"] for r in rows])
     for name, (implied, _) in CATEGORY_URGENCY.items():
         hits = [

@@ -22,6 +22,8 @@ The rubric's rules sit on top (``rules.py``, docs/routing.md):
   unless the model is surer); a critical reading of the head's alone needs its
   calibrated ``critical_confidence``, else it is ``high``; one the model finds at
   least ``critical_floor`` likely critical is never scored below ``high``;
+* a closing (thanks, farewells, "no more questions", nothing asked) is ``other``,
+  ``low``, ``neutral``; a negated problem is no complaint, thanks are not negative;
 * a message with no words (empty, digits, punctuation, a bare link) is ``other``,
   ``low``, ``neutral`` at the low ``junk_confidence``, so it goes to a human look.
 
@@ -57,7 +59,7 @@ from services.routing.triage.calibration import softmax
 from services.routing.triage.junk import is_junk
 from services.routing.triage.language import Lang, detect_language, warm_up
 from services.routing.triage.ngrams import NgramScorer
-from services.routing.triage.rules import Rules
+from services.routing.triage.rules import Rules, rule_out
 from services.routing.triage.second_stage import Embed, SecondStage
 from services.routing.triage.text import normalise
 
@@ -294,9 +296,14 @@ class TriageModel:
             label, confidence = dict(JUNK), dict.fromkeys(FIELDS, self.rules.junk_confidence)
             top = [CategoryScore(category="other", probability=self.rules.junk_confidence)]
             lang, lang_confidence = "other", 0.0
+        elif "closing" in situations:
+            label, confidence = self.rules.closing(self._named(probs))
+            top = [CategoryScore(category="other", probability=_unit(confidence["category"]))]
         else:
+            named = self._named(probs)
+            rule_out(label, confidence, named, situations)
             label["urgency"], confidence["urgency"], floored = self.rules.urgency(
-                label, confidence["urgency"], self._named(probs)["urgency"], situations
+                label, confidence["urgency"], named["urgency"], situations
             )
         return Triage(
             lang=lang,

@@ -18,6 +18,10 @@ through the same Simplified patterns. The situations are features of the model
 * "at the airport" alone is only "now": an after-the-fact report ("the staff at the
   airport were rude yesterday") is not blocked, so it is not critical.
 
+Three readings serve the rules only (``READINGS`` and ``closing``, not model features):
+thanks, a negated problem ("no problem", 没有问题, 問題ありません) and a closing — thanks
+or a farewell with nothing else asked.
+
 The patterns are data tables (one per situation and language family).
 """
 
@@ -230,6 +234,51 @@ URGENT = _any(
     r"至急|急ぎ|すぐ|早急|大至急|助けて|お願いします！",
 )
 
+THANKS = _any(
+    r"\bthanks?\b|\bthank you\b|\bthx\b|\bappreciated?\b|\bcheers\b",
+    r"谢|感激|感恩",
+    r"ありがと|感謝|助かりました|お世話になりました",
+)
+"""Gratitude, formulaic or warm."""
+
+NO_PROBLEM = _any(
+    r"\bno (?:more |further |other )?(?:problems?|issues?|questions?)\b|\bnot a problem\b",
+    r"没(?:有)?(?:什么|啥|别的|其他|其它)?问题|不是问题",
+    r"問題(?:は|も)?(?:ありません|ない|なし|ございません)",
+)
+"""A problem word negated: "no problem", not a problem reported."""
+
+PLEASANTRIES = _any(
+    r"\b(?:thanks?|thank you|thx|cheers|ty)(?: (?:you|so much|very much|a lot|again|"
+    r"for (?:all |everything|your help|the help|your time|helping)(?: today)?))*\b",
+    r"\b(?:that(?:'?s| is|'?ll be| will be) (?:all|it|everything)(?: for now)?|nothing else|"
+    r"i'?m (?:good|all set)|no (?:more |further |other )?(?:problems?|issues?|questions?)"
+    r"(?: at all)?|not a problem)\b",
+    r"\b(?:ok(?:ay)?|alright|all right|sure|great|perfect|got it|fine|yes|no|nope|all good)"
+    r"(?: now| then)?\b",
+    r"\b(?:good ?bye|bye(?: now)?|see you|take care|have a (?:good|nice|great) "
+    r"(?:day|one|evening|night|weekend))\b",
+    r"(?:非常|太|真的|多)?(?:谢谢|感谢|多谢|谢)(?:你|您|你们|啦|了|哈|啊|哦|喔)*",
+    r"好的|好吧|好喔|好哦|好|嗯|恩|行|ok|知道了|明白了|清楚了|了解|收到|可以了",
+    r"再见|拜拜|掰掰|没(?:有)?(?:什么|啥|别的|其他|其它)?(?:问题)?了?|不用了|就这些|就这样|"
+    r"我的问题问完了",
+    r"(?:どうも|本当に)?ありがと(?:う(?:ございま(?:す|した))?)?|了解(?:です|しました)|"
+    r"(?:わか|分か)りました|大丈夫です|以上(?:です|になります)|それだけです|失礼します|"
+    r"お世話になりました|さようなら|特に|問題(?:は|も)?(?:ありません|ないです|ない|なし)",
+)
+"""What a closing message says: thanks, acknowledgements, farewells, "nothing else"."""
+
+_FILLER = re.compile(r"[\W_啊呀哈啦了的哦喔呢吧嘛～]+")
+
+
+def closing(normalised: str) -> bool:
+    """Thanks or a farewell and nothing else: once the pleasantries are taken out, no
+    request, question or problem is left (a closing is other and low, never a complaint)."""
+    if not (THANKS.search(normalised) or PLEASANTRIES.search(normalised)):
+        return False
+    return not _FILLER.sub("", PLEASANTRIES.sub(" ", normalised))
+
+
 SITUATIONS: dict[str, re.Pattern[str]] = {
     "blocked": BLOCKED,
     "disrupted": DISRUPTED,
@@ -256,6 +305,10 @@ FEATURES: tuple[str, ...] = (
 )
 """The model's rubric features: each situation, and the combinations the rubric names."""
 
+READINGS: dict[str, re.Pattern[str]] = {"thanks": THANKS, "no_problem": NO_PROBLEM}
+"""Read for the rules on top of the model (with ``closing``), not model features: the
+committed heads were trained without them."""
+
 
 def situations(normalised: str) -> frozenset[str]:
     """The rubric situations a normalised message describes (see ``FEATURES``)."""
@@ -278,6 +331,9 @@ def situations(normalised: str) -> frozenset[str]:
         found.add("critical")
     if "info" in found and not found & {"blocked", "charged", "repeat", "escalate", "urgent"}:
         found.add("info_only")
+    found |= {name for name, pattern in READINGS.items() if pattern.search(normalised)}
+    if closing(normalised):
+        found.add("closing")
     return frozenset(found)
 
 

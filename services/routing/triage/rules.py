@@ -13,8 +13,15 @@ from typing import Any
 
 from services.routing.triage.category_urgency import CATEGORY_URGENCY
 
+URGENCIES = ("critical", "high", "normal", "low")
+CLOSING = {"category": "other", "urgency": "low", "sentiment": "neutral"}
 CRITICAL_CONFIDENCE = 0.5
 """For an artifact calibrated before the rule: a critical reading must be the likelier."""
+COMPLAINT_EVIDENCE = frozenset({"escalate", "repeat", "blocked", "charged"})
+"""Situations that make a message a complaint or a problem whatever else it says."""
+RAISING = COMPLAINT_EVIDENCE | {"urgent", "now", "soon"}
+"""Situations that keep a category's rule from lowering the head's ``high``: a problem, or
+a deadline today ("please handle this today" is high, docs/routing.md)."""
 
 Probabilities = dict[str, float]
 """One field's calibrated probability per class."""
@@ -29,6 +36,8 @@ class Rules:
     critical_confidence: float = CRITICAL_CONFIDENCE
     """The head's confidence a critical reading needs without a critical situation: from
     there up, its critical answers on the calibration pool were mostly right."""
+    closing_rule: float = 0.5
+    """How often a closing was other, low and neutral on the calibration pool."""
     category_rules: dict[str, float] = field(default_factory=dict)
     """How often each category's implied urgency was right on the calibration pool."""
 
@@ -41,6 +50,7 @@ class Rules:
                 "junk_confidence",
                 "critical_rule",
                 "critical_confidence",
+                "closing_rule",
             )
             if name in rules
         }
@@ -54,6 +64,12 @@ class Rules:
             return True
         return p["critical"] >= self.critical_floor and p["critical"] > p["high"]
 
+    def closing(self, probs: dict[str, Probabilities]) -> tuple[dict[str, str], dict[str, float]]:
+        """Thanks and farewells, nothing asked: other, low, neutral, however the n-grams
+        read them ("没有问题了，再见" is no complaint)."""
+        label = dict(CLOSING)
+        return label, {f: max(probs[f][label[f]], self.closing_rule) for f in label}
+
     def urgency(
         self, label: dict[str, str], confidence: float, p: Probabilities, situations: frozenset[str]
     ) -> tuple[str, float, bool]:
@@ -62,7 +78,7 @@ class Rules:
         Critical situations are critical; a critical reading of the head's alone needs
         ``critical_confidence`` (else high); nothing likely critical is below high; a
         complaint about the service is high and other (greetings, thanks, information)
-        low.
+        low unless the text names what raises it.
         """
         urgency = label["urgency"]
         if "critical" in situations:
@@ -74,9 +90,41 @@ class Rules:
             raised = "critical" if p["critical"] > p["high"] else "high"
             return raised, p[raised], True
         implied = CATEGORY_URGENCY.get(label["category"])
-        if implied and urgency in (implied[0], *implied[1]):
-            # The rule's precision is how often the category's urgency is right, whether the
-            # head already gave it or the rule set it.
-            stated = max(p[implied[0]], self.category_rules.get(label["category"], 0.5))
-            return implied[0], stated, urgency != implied[0]
-        return urgency, confidence, False
+        if not implied or urgency not in (implied[0], *implied[1]):
+            return urgency, confidence, False
+        lowering = URGENCIES.index(urgency) < URGENCIES.index(implied[0])
+        if urgency == "high" and lowering and situations & RAISING:
+            return urgency, confidence, False
+        # The rule's precision is how often the category's urgency is right, whether the
+        # head already gave it or the rule set it.
+        stated = max(p[implied[0]], self.category_rules.get(label["category"], 0.5))
+        return implied[0], stated, urgency != implied[0] and not lowering
+
+
+def rule_out(
+    label: dict[str, str],
+    confidence: dict[str, float],
+    probs: dict[str, Probabilities],
+    situations: frozenset[str],
+) -> None:
+    """A negated problem ("no problem", 没有问题) is no complaint, and thanks with nothing
+    to act on (``other``) are not negative — unless the message complains or reports a
+    problem too. Thanks closing an angry request stay the request's (in place).
+
+    The answer left is the next likeliest, at its probability given that the ruled-out
+    one is not the answer."""
+    if situations & COMPLAINT_EVIDENCE:
+        return
+    if label["category"] == "service_complaint" and "no_problem" in situations:
+        _next_likeliest("category", label, confidence, probs)
+    if label["sentiment"] == "negative" and "thanks" in situations and label["category"] == "other":
+        _next_likeliest("sentiment", label, confidence, probs)
+
+
+def _next_likeliest(
+    name: str, label: dict[str, str], confidence: dict[str, float], probs: dict[str, Probabilities]
+) -> None:
+    p = dict(probs[name])
+    rest = 1.0 - p.pop(label[name])
+    label[name] = max(p, key=lambda k: p[k])
+    confidence[name] = p[label[name]] / rest if rest > 0 else 0.0
