@@ -269,12 +269,15 @@ PLEASANTRIES = _any(
 """What a closing message says: thanks, acknowledgements, farewells, "nothing else"."""
 
 _FILLER = re.compile(r"[\W_啊呀哈啦了的哦喔呢吧嘛～]+")
+CLOSING_LENGTH = 120
+"""Longer than this, a message says more than pleasantries (the longest closing in the
+labelled real-text pools has 41 characters): not taken apart (65 → 26 µs a contact)."""
 
 
 def closing(normalised: str) -> bool:
     """Thanks or a farewell and nothing else: once the pleasantries are taken out, no
     request, question or problem is left (a closing is other and low, never a complaint)."""
-    if not (THANKS.search(normalised) or PLEASANTRIES.search(normalised)):
+    if len(normalised) > CLOSING_LENGTH or not PLEASANTRIES.search(normalised):
         return False
     return not _FILLER.sub("", PLEASANTRIES.sub(" ", normalised))
 
