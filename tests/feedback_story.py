@@ -194,6 +194,17 @@ class Desk:
             )
         )
 
+    def closed(self, ticket: str, minute: float, from_status: str = "resolved") -> None:
+        self.emit(
+            events.TicketStatusChanged(
+                ticket_id=ticket,
+                from_status=from_status,
+                to_status="closed",
+                by="agent-7",
+                changed_at=at(minute),
+            )
+        )
+
     def merged(self, ticket: str, into: str, minute: float) -> None:
         self.emit(
             events.TicketMerged(

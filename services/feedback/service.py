@@ -78,9 +78,20 @@ class Feedback:
 
     # ----------------------------------------------------------------- surveys
 
-    async def send_survey(self, envelope: Envelope[events.TicketResolved]) -> None:
-        """One survey per resolution; NPS only when the traveller's cadence says so."""
+    async def send_survey(
+        self, envelope: Envelope[events.TicketResolved], facts: TicketFacts
+    ) -> None:
+        """One survey per resolution that still stands; NPS only when the traveller's cadence
+        says so.
+
+        ``facts``: the ticket's, with this resolution merged. A reopen or close merged before
+        it means no survey; one merged after the reopen's handler looked for surveys but
+        before this one was stored is caught by looking at the facts again once it is
+        stored (``withdraw_undone_surveys``); any later one withdraws it itself.
+        """
         resolved, tenant = envelope.payload, envelope.tenant_id
+        if facts.resolution_undone(resolved.resolution_count):
+            return
         now = self.clock.now()
         survey_id = survey_id_for(resolved.ticket_id, resolved.resolution_count)
         survey = await self.surveys.get(tenant, survey_id)
@@ -113,6 +124,23 @@ class Feedback:
                 lambda: TravellerPulse.blank(tenant, resolved.traveller.id),
                 lambda pulse: pulse.asked(sent_at),
             )
+        latest = await self.facts.get(tenant, resolved.ticket_id)
+        if latest is not None:
+            await self.withdraw_undone_surveys(latest)
+
+    async def withdraw_undone_surveys(self, facts: TicketFacts) -> None:
+        """Withdraw the open surveys whose resolution no longer stands (the facts say so)."""
+        if not any(facts.resolution_undone(r.number) for r in facts.resolutions):
+            return
+        now = self.clock.now()
+        for survey in await self.surveys_of(facts.tenant_id, facts.id):
+            if survey.state(now) == "sent" and facts.resolution_undone(survey.resolution_count):
+                await self.surveys.change(survey.tenant_id, survey.id, lambda s: s.withdraw(now))
+
+    async def surveys_of(self, tenant_id: str, ticket_id: str) -> list[Survey]:
+        cursor = self.surveys.collection.find({"tenant_id": tenant_id, "ticket_id": ticket_id})
+        found = [Survey.model_validate(doc) async for doc in cursor]
+        return sorted(found, key=lambda survey: survey.id)
 
     async def survey_for(self, token: str) -> Survey:
         """The survey a signed link points at (raises ``TokenError`` for a bad link)."""
@@ -204,12 +232,12 @@ class Feedback:
 
     # ------------------------------------------------------------------- facts
 
-    async def record(self, envelope: Envelope[Any], ticket_id: str) -> None:
+    async def record(self, envelope: Envelope[Any], ticket_id: str) -> TicketFacts:
         """Merge an event into the ticket's facts (bringing them back from the archive; a
-        ticket's opening has nothing archived to bring back)."""
+        ticket's opening has nothing archived to bring back); the facts as merged."""
         tenant = envelope.tenant_id
         opening = isinstance(envelope.payload, events.TicketOpened)
-        await self.facts.upsert(
+        return await self.facts.upsert(
             envelope,
             ticket_id,
             lambda: TicketFacts.blank(tenant, ticket_id),

@@ -54,7 +54,8 @@ async def ticket_transferred(
 async def ticket_reopened(
     envelope: Envelope[events.TicketReopened], feedback: FeedbackContext
 ) -> None:
-    await feedback.record(envelope, envelope.payload.ticket_id)
+    facts = await feedback.record(envelope, envelope.payload.ticket_id)
+    await feedback.withdraw_undone_surveys(facts)
 
 
 async def feedback_received(
@@ -77,8 +78,8 @@ async def ticket_resolved(
     envelope: Envelope[events.TicketResolved], feedback: FeedbackContext
 ) -> None:
     resolved = envelope.payload
-    await feedback.record(envelope, resolved.ticket_id)
-    await feedback.send_survey(envelope)
+    facts = await feedback.record(envelope, resolved.ticket_id)
+    await feedback.send_survey(envelope, facts)
     await feedback.decide_appeals(
         envelope, resolved.ticket_id, lambda a: a.decide_by_resolution(resolved)
     )
@@ -88,8 +89,9 @@ async def status_changed(
     envelope: Envelope[events.TicketStatusChanged], feedback: FeedbackContext
 ) -> None:
     changed = envelope.payload
-    await feedback.record(envelope, changed.ticket_id)
+    facts = await feedback.record(envelope, changed.ticket_id)
     if changed.to_status == "closed":
+        await feedback.withdraw_undone_surveys(facts)
         await feedback.decide_appeals(
             envelope,
             changed.ticket_id,

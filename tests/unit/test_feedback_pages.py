@@ -250,6 +250,30 @@ async def test_staff_see_a_surveys_state_and_rating_but_not_the_travellers_link(
     assert (await listed())["state"] == "answered", "an answered survey stays answered"
 
 
+async def test_a_withdrawn_survey_refuses_ratings_saying_why_and_staff_see_it_withdrawn(
+    site: Site,
+) -> None:
+    desk = Desk()
+    desk.opened("TC-1", 0, traveller("Li", "zh-Hans"))
+    desk.reopened("TC-1", 45)
+    facts = await site.feedback.record(desk.envelopes[-1], "TC-1")
+    await site.feedback.withdraw_undone_surveys(facts)
+
+    page = await site.http.get(survey_url(site), headers=BROWSER)
+    assert (page.status_code, "这份问卷已撤回" in page.text) == (410, True)
+    assert "<form" not in page.text
+    form = await site.http.post(survey_url(site), data={"csat": "5"}, headers=BROWSER)
+    assert (form.status_code, "这份问卷已撤回" in form.text) == (410, True)
+    rated = await site.http.post(survey_url(site), json={"csat": 5})
+    assert rated.status_code == 410
+    assert "withdrawn" in rated.json()["detail"]
+    assert "feedback.received" not in site.outbox.routing_keys
+    principal = Principal(id="agent-7", role=Role.AGENT, tenants=["acme"])
+    agent = {"Authorization": f"Bearer {issue_token(SIGNER, principal, timedelta(days=3650))}"}
+    (listed,) = (await site.http.get("/v1/surveys?ticket_id=TC-1", headers=agent)).json()
+    assert (listed["state"], listed["withdrawn_at"] is not None) == ("withdrawn", True)
+
+
 async def test_the_csv_for_excel_starts_with_a_bom_the_plain_one_does_not(site: Site) -> None:
     desk = Desk()
     desk.opened("TC-2", 0, traveller("Wang", "zh-Hans"))
@@ -359,7 +383,7 @@ async def test_the_survey_link_still_opens_the_appeal_page_after_the_survey_clos
     for envelope in desk.envelopes:
         facts.apply(envelope.payload)
     await site.feedback.facts.add(facts)
-    await site.feedback.send_survey(desk.envelopes[-1])
+    await site.feedback.send_survey(desk.envelopes[-1], facts)
     survey = await site.feedback.surveys.get("acme", "S-TC-2-1")
     assert survey is not None
     path = survey.url.removeprefix("https://care.example")

@@ -136,7 +136,9 @@ def test_what_a_route_declares_itself_is_kept(documents: dict[str, Document]) ->
     events = documents["routing"]["paths"]["/v1/suppliers/{partner}/events"]["post"]
 
     assert close["409"]["description"] == "Not allowed in the ticket's status."
-    assert survey["410"]["description"] == "The link or the survey has expired."
+    assert survey["410"]["description"] == (
+        "The link or the survey has expired, or it was withdrawn."
+    )
     assert survey["409"]["description"] == "Already answered."
     assert events["responses"]["401"]["description"].startswith("Unknown partner")
     assert "HTTPValidationError" in str(close["422"]["content"])

@@ -28,6 +28,8 @@ class _SurveyFacts(BaseModel):
     nps: int | None
     comment: str | None
     answered_at: datetime | None
+    withdrawn_at: datetime | None
+    """Set when the resolution it asks about no longer stands: it takes no rating."""
 
 
 class SurveyView(_SurveyFacts):
@@ -44,8 +46,9 @@ class StaffSurveyView(_SurveyFacts):
     page): an agent who had it could rate their own work or appeal in the traveller's name.
     """
 
-    state: Literal["sent", "answered", "expired"] = Field(
-        description="sent (open), answered, or expired unanswered."
+    state: Literal["sent", "answered", "expired", "withdrawn"] = Field(
+        description="sent (open), answered, expired unanswered, or withdrawn unanswered "
+        "(the ticket was reopened or closed unresolved after the resolution it asks about)."
     )
 
 

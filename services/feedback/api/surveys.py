@@ -65,7 +65,11 @@ def survey_page(
     "/{token}",
     tags=["travellers"],
     response_model=SurveyView,
-    responses={200: HTML_OR_JSON, 404: {}, 410: {"description": "The link has expired."}},
+    responses={
+        200: HTML_OR_JSON,
+        404: {},
+        410: {"description": "The link has expired, or the survey was withdrawn (browsers)."},
+    },
 )
 async def get_survey(
     token: str, request: Request, feedback: FeedbackDep, pages: PagesDep
@@ -87,6 +91,8 @@ async def get_survey(
             href=f"{public}/v1/appeals/{token}",
             label=pages.words(survey.language)["appeal_link"],
         )
+    if survey.withdrawn_at is not None:
+        return notice(pages, survey.language, "withdrawn", status.HTTP_410_GONE)
     if feedback.clock.now() > survey.expires_at:
         return notice(pages, survey.language, "expired", status.HTTP_410_GONE)
     return survey_page(pages, public, request, survey, token)
@@ -100,7 +106,7 @@ async def get_survey(
     responses={
         200: HTML_OR_JSON,
         409: {"description": "Already answered."},
-        410: {"description": "The link or the survey has expired."},
+        410: {"description": "The link or the survey has expired, or it was withdrawn."},
         422: {"description": "Invalid rating (the form is shown again with the errors)."},
     },
 )
@@ -159,10 +165,9 @@ async def surveys_of_ticket(
     ticket_id: Annotated[str, Query(min_length=1, max_length=64)],
     feedback: FeedbackDep,
 ) -> list[StaffSurveyView]:
-    """Surveys sent for one ticket (for agents): sent, answered or expired, and the rating;
-    not the traveller's signed link, with which staff could rate their own ticket."""
-    cursor = feedback.surveys.collection.find({"tenant_id": scope.tenant, "ticket_id": ticket_id})
-    found = sorted([Survey.model_validate(doc) async for doc in cursor], key=lambda s: s.id)
+    """Surveys sent for one ticket (for agents): sent, answered, expired or withdrawn, and the
+    rating; not the traveller's signed link, with which staff could rate their own ticket."""
+    found = await feedback.surveys_of(scope.tenant, ticket_id)
     now = feedback.clock.now()
     return [
         StaffSurveyView.model_validate({**s.model_dump(), "state": s.state(now)}) for s in found

@@ -132,6 +132,8 @@ class TicketFacts(Aggregate):
     resolutions: list[ResolutionFact] = Field(default_factory=list)
     reopens: list[datetime] = Field(default_factory=list)
     closed_at: datetime | None = None
+    closed_from: str | None = None
+    """The status the ticket was closed from (None in facts written before it was kept)."""
     merged_into: str | None = None
     ratings: list[RatingFact] = Field(default_factory=list)
     appeals: list[AppealFact] = Field(default_factory=list)
@@ -174,6 +176,7 @@ class TicketFacts(Aggregate):
         self._touch(event.changed_at)
         if event.to_status == "closed":
             self.closed_at = _earliest(self.closed_at, event.changed_at)
+            self.closed_from = event.from_status
         elif event.to_status == "bot_answered":
             self.bot_answered_at = _earliest(self.bot_answered_at, event.changed_at)
 
@@ -336,6 +339,19 @@ class TicketFacts(Aggregate):
         if self.reopens and self.reopens[-1] >= latest.at:
             return None
         return latest.at
+
+    def resolution_undone(self, number: int) -> bool:
+        """Resolution ``number`` no longer stands: resolved again, reopened or closed unresolved
+        since. Any one of those events is enough, so the answer holds in any order."""
+        if any(r.number > number for r in self.resolutions):
+            return True
+        at = next((r.at for r in self.resolutions if r.number == number), None)
+        if at is None:
+            return False
+        undone_at = list(self.reopens)
+        if self.closed_at is not None and self.closed_from not in (None, "resolved"):
+            undone_at.append(self.closed_at)
+        return any(when >= at for when in undone_at)
 
     @property
     def bot_answer_stands(self) -> bool:

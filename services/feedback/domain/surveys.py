@@ -1,4 +1,5 @@
-"""Surveys: one per resolution, answered once with CSAT (and NPS when asked) before it expires."""
+"""Surveys: one per resolution, answered once with CSAT (and NPS when asked) before it expires
+or is withdrawn (the resolution it asks about no longer stands)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ SURVEY_TTL = timedelta(days=14)
 
 
 class SurveyClosed(Exception):
-    """The survey was answered already or has expired."""
+    """The survey was answered already, has expired or was withdrawn."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -37,7 +38,7 @@ class NpsNotAsked(ValueError):
     """A score for the NPS question of a survey that did not ask it (the traveller is not due)."""
 
 
-SurveyState = Literal["sent", "answered", "expired"]
+SurveyState = Literal["sent", "answered", "expired", "withdrawn"]
 
 
 class Survey(Aggregate):
@@ -53,6 +54,7 @@ class Survey(Aggregate):
     nps: int | None = None
     comment: str | None = None
     answered_at: datetime | None = None
+    withdrawn_at: datetime | None = None
 
     @classmethod
     def send(
@@ -88,9 +90,11 @@ class Survey(Aggregate):
         return survey
 
     def state(self, now: datetime) -> SurveyState:
-        """Answered, expired unanswered, or sent and still open."""
+        """Answered, withdrawn or expired unanswered, or sent and still open."""
         if self.answered_at is not None:
             return "answered"
+        if self.withdrawn_at is not None:
+            return "withdrawn"
         return "expired" if now > self.expires_at else "sent"
 
     def answer(
@@ -98,6 +102,12 @@ class Survey(Aggregate):
     ) -> None:
         if self.answered_at is not None:
             raise SurveyClosed("answered", "this survey has already been answered")
+        if self.withdrawn_at is not None:
+            raise SurveyClosed(
+                "withdrawn",
+                "this survey was withdrawn: the ticket was reopened or closed unresolved "
+                "after the resolution it asked about",
+            )
         if now > self.expires_at:
             raise SurveyClosed("expired", "this survey has expired")
         if nps is not None and not self.ask_nps:
@@ -116,3 +126,9 @@ class Survey(Aggregate):
                 received_at=now,
             )
         )
+
+    def withdraw(self, now: datetime) -> None:
+        """Its resolution no longer stands, so it takes no rating; a rating already given
+        stays (it rated that resolution, and the metrics count it there)."""
+        if self.answered_at is None and self.withdrawn_at is None:
+            self.withdrawn_at = now
