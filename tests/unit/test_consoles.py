@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import html
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -35,6 +37,7 @@ from runtime.signing import Signer
 from runtime.staff_session import COOKIE, StaffSession
 from runtime.store import Repository
 from runtime.telemetry import setup_tracing
+from services.feedback import api as feedback_api
 from services.feedback.config import FeedbackSettings
 from services.feedback.domain.appeals import Appeal
 from services.feedback.domain.facts import TicketFacts
@@ -57,7 +60,10 @@ from services.intake.service import Intake
 from services.intake.store import TicketStore
 from tests.factories import T0, contact, envelope
 from tests.fakes import FakeDatabase, RecordingOutbox
+from tests.feedback_story import NOW as STORY_NOW
+from tests.feedback_story import a_day_at_the_desk
 from tests.unit.test_agent_actions import Routing
+from tests.unit.test_feedback_metrics import fold
 
 SIGNER = Signer("console-test-secret-0123456789abcdef")
 ROOT = Path(__file__).resolve().parents[2]
@@ -817,6 +823,56 @@ async def test_the_dashboard_is_for_managers_and_says_which_filter_is_wrong(
     assert shown.status_code == 200
     assert 'data-metric="tickets" data-value="0"' in shown.text
     assert "ルーティングに接続できない" in shown.text
+
+
+class StoryDesk(Feedback):
+    """The day at the desk (``tests.feedback_story``): tickets still open with breached
+    clocks (TD, TF) beside decided ones, met and missed (TB's next response)."""
+
+    async def facts_between(self, tenant_id: str, start: Any, end: Any) -> list[TicketFacts]:
+        return list(fold(a_day_at_the_desk().envelopes).values())
+
+
+async def test_every_dashboard_tile_is_the_number_the_metrics_api_answers() -> None:
+    db, clock = FakeDatabase(), FakeClock(STORY_NOW)
+
+    def repository(name: str, model: type[Any]) -> Repository[Any]:
+        return Repository(db, name, model, RecordingOutbox(), clock)  # type: ignore[arg-type]
+
+    feedback = StoryDesk(
+        surveys=repository("surveys", Survey),
+        facts=repository("facts", TicketFacts),
+        appeals=repository("appeals", Appeal),
+        pulses=repository("pulses", TravellerPulse),
+        clock=clock,
+        signer=SIGNER,
+        public_url="http://feedback",
+        settings=FeedbackSettings(),
+    )
+    app = FastAPI()
+    app.state.feedback, app.state.incidents = feedback, NoIncidents()
+    app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=clock)
+    app.state.staff_pages = dashboard.staff_pages(
+        StaffSession(SIGNER, clock, dev_login=False, home="/dashboard")
+    )
+    app.include_router(dashboard.router)
+    app.include_router(feedback_api.metrics.router)
+    token = staff_token(Role.MANAGER)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://feedback") as http:
+        api = await http.get("/v1/metrics", headers={"Authorization": f"Bearer {token}"})
+        http.cookies.set(COOKIE, token)
+        page = await http.get("/dashboard?lang=en")
+
+    assert (api.status_code, page.status_code) == (200, 200)
+    shown = dict(re.findall(r'data-metric="([^"]+)" data-value="([^"]*)"', page.text))
+    answered = api.json()
+    for path, value in shown.items():
+        expected = answered
+        for key in path.split("."):
+            expected = expected[key]
+        assert value == ("" if expected is None else str(expected)), path
+    assert shown["sla.breaches"] == str(answered["sla"]["breaches"]) == "4"
 
 
 async def test_the_console_serves_its_own_static_files_and_nothing_else(desk: Desk) -> None:
