@@ -1,7 +1,10 @@
 """Booking references in free text: order numbers, PNRs, hotel confirmations, trains, flights.
 
 Intake attaches them to every contact; routing's offline KB evaluation reads the same way, so the
-rule lives here, in the shared vocabulary, once.
+rule lives here, in the shared vocabulary, once. The text is read in ASCII width first
+(``contracts.text.fold_width``): Chinese and Japanese IMEs type ``ＭＵ５１３８`` or ``CA１５０１``,
+and a reference is kept as ``MU5138``, the form bookings and suppliers' events name it by.
+Digits are ASCII ones only: a Unicode digit class would take Arabic-Indic ones as well.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import re
 
 from contracts.airlines import AIRLINES, NOT_IN_LOWER_CASE
 from contracts.events import BookingReference, ReferenceKind
+from contracts.text import fold_width
 
 _REFERENCE_PATTERNS: tuple[tuple[ReferenceKind, re.Pattern[str]], ...] = (
     (
@@ -38,16 +42,16 @@ _REFERENCE_PATTERNS: tuple[tuple[ReferenceKind, re.Pattern[str]], ...] = (
     ),
     (
         ReferenceKind.TRAIN,
-        re.compile(r"(?<![A-Z0-9])([GDCZTK]\d{1,4})(?:次|号列车|號列車)"),
+        re.compile(r"(?<![A-Z0-9])([GDCZTK][0-9]{1,4})(?:次|号列车|號列車)"),
     ),
     (
         ReferenceKind.FLIGHT,
-        re.compile(r"(?<![A-Z0-9])((?:[A-Z]{2}|[A-Z]\d|\d[A-Z])\s?\d{2,4})(?![0-9])"),
+        re.compile(r"(?<![A-Z0-9])((?:[A-Z]{2}|[A-Z][0-9]|[0-9][A-Z])\s?[0-9]{2,4})(?![0-9])"),
     ),
 )
 _IATA_NOT_AIRLINES = {"ID", "NO", "TO", "ON", "AT", "IN", "OR", "PM", "AM"}
 _LOWER_CASE_FLIGHT = re.compile(
-    r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]|[0-9][A-Za-z])[\s-]?(\d{1,4})(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]|[0-9][A-Za-z])[\s-]?([0-9]{1,4})(?![A-Za-z0-9])"
 )
 """``ca1501``, ``qs 123``, ``Ca-981``: an airline's designator (``contracts.airlines``) and
 1 to 4 digits, in any case; upper-case ones are the pattern above's."""
@@ -67,6 +71,7 @@ def _lower_case_flights(text: str) -> list[str]:
 
 def extract_references(text: str) -> list[BookingReference]:
     """Order numbers, PNRs, hotel confirmations, train and flight numbers in free text."""
+    text = fold_width(text)
     found: list[BookingReference] = []
     taken: set[str] = set()
     for kind, pattern in _REFERENCE_PATTERNS:

@@ -182,6 +182,12 @@ def free_text(*, max_length: int, min_length: int | None = None) -> _Bounded:
     return _bounded(min_length, max_length, TEXT_PATTERN, AfterValidator(_text))
 
 
+def fold_width(value: str) -> str:
+    """NFKC: what an IME types full-width (``ＣＡ１５０１``, ``：``) in its ASCII form, so a
+    booking reference is one value however it was typed."""
+    return unicodedata.normalize("NFKC", value)
+
+
 def one_line(*, max_length: int, min_length: int | None = None) -> _Bounded:
     """A one-line value (a name, an id): ``Annotated[str, one_line(max_length=64)]``.
     No control characters, something visible required."""

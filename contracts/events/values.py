@@ -5,9 +5,17 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
-from contracts.text import Email, LanguageTag, Phone, TimeZoneName, one_line, web_url
+from contracts.text import (
+    Email,
+    LanguageTag,
+    Phone,
+    TimeZoneName,
+    fold_width,
+    one_line,
+    web_url,
+)
 
 
 class Channel(StrEnum):
@@ -114,7 +122,9 @@ class BookingReference(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     kind: ReferenceKind
-    value: Annotated[str, one_line(min_length=1, max_length=64)]
+    value: Annotated[str, one_line(min_length=1, max_length=64), AfterValidator(fold_width)] = (
+        Field(description="Kept in ASCII width: ``ＣＡ１５０１`` is ``CA1501``.")
+    )
 
 
 class Attachment(BaseModel):

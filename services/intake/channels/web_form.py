@@ -7,6 +7,7 @@ from typing import Any
 
 from contracts.events import BookingReference, Channel, ContactReceived, ReferenceKind
 from contracts.references import extract_references
+from contracts.text import fold_width
 from services.intake.channels.checks import PayloadError
 from services.intake.channels.payloads import WebFormPayload, contact, validated
 
@@ -14,10 +15,9 @@ from services.intake.channels.payloads import WebFormPayload, contact, validated
 def from_web_form(body: dict[str, Any], now: datetime) -> ContactReceived:
     form: WebFormPayload = validated(WebFormPayload, body)
     references = extract_references(" ".join([form.subject or "", form.message]))
-    if form.order_number and form.order_number.upper() not in {r.value for r in references}:
-        references.insert(
-            0, BookingReference(kind=ReferenceKind.ORDER, value=form.order_number.upper())
-        )
+    order = fold_width(form.order_number).upper() if form.order_number else None
+    if order and order not in {r.value for r in references}:
+        references.insert(0, BookingReference(kind=ReferenceKind.ORDER, value=order))
     who = form.traveller_id or (f"email:{form.email.lower()}" if form.email else None)
     if who is None:
         raise PayloadError("email", "a web form needs an e-mail address or a traveller id")
