@@ -5,13 +5,19 @@ token whose tenant scopes every read. The inbox also takes a gateway token with
 the ``inbox:read`` scope, which the in-app gateway gets from intake for its API
 key (``runtime.gateway_auth``; docs/notify.md, "The inbox API"): it reads
 travellers' inboxes of its tenant, not a team's, and nothing else.
+
+A person's id is the rest of the path (``{traveller_id:path}``), percent-encoded by the
+caller: ids come from customers' systems, and any intake accepts (``a/b``, ``旅客/../42``)
+has an inbox here. Starlette matches the decoded path, so a one-segment parameter
+turned ``a%2Fb`` away with a 404. Mark-read is told apart by its two last segments
+(``…/{notification_id}/read``) and by its method.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Path, status
 
 from runtime.errors import StrictJsonRoute
 from runtime.gateway_auth import Caller, InboxReader
@@ -25,6 +31,11 @@ GATEWAY_REFUSED: dict[int | str, dict[str, Any]] = {
     403: {"description": "A tenant not in the token, or a gateway asking for a team's inbox."}
 }
 
+PersonId = Annotated[
+    str, Path(min_length=1, max_length=260, description="Percent-encoded: `a%2Fb` is `a/b`.")
+]
+"""A traveller's id as intake takes it (``contracts.events.Traveller.id``), or staff's."""
+
 router = APIRouter(prefix="/v1", tags=["notifications"], route_class=StrictJsonRoute)
 
 
@@ -33,8 +44,10 @@ def readable(caller: Caller, person: str) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a gateway reads travellers' inboxes")
 
 
-@router.get("/inbox/{traveller_id}", tags=["gateways"], responses=GATEWAY_REFUSED)
-async def inbox(traveller_id: str, scope: InboxReader, notifier: NotifierDep) -> list[DeliveryView]:
+@router.get("/inbox/{traveller_id:path}", tags=["gateways"], responses=GATEWAY_REFUSED)
+async def inbox(
+    traveller_id: PersonId, scope: InboxReader, notifier: NotifierDep
+) -> list[DeliveryView]:
     """A person's in-app messages (traveller, or staff: ``team:<queue>``), newest first.
 
     The in-app gateway gets them whole; staff get them without the traveller's signed
@@ -49,10 +62,12 @@ async def inbox(traveller_id: str, scope: InboxReader, notifier: NotifierDep) ->
 
 
 @router.post(
-    "/inbox/{traveller_id}/{notification_id}/read", tags=["gateways"], responses=GATEWAY_REFUSED
+    "/inbox/{traveller_id:path}/{notification_id}/read",
+    tags=["gateways"],
+    responses=GATEWAY_REFUSED,
 )
 async def mark_read(
-    traveller_id: str, notification_id: str, scope: InboxReader, notifier: NotifierDep
+    traveller_id: PersonId, notification_id: str, scope: InboxReader, notifier: NotifierDep
 ) -> DeliveryView:
     """Another tenant's message, or one of another person, is 404 and stays unread."""
     readable(scope, traveller_id)

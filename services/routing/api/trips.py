@@ -58,14 +58,19 @@ async def trips_on(
     ]
 
 
-@router.get("/travellers/{traveller_id}/itinerary")
+@router.get("/travellers/{traveller_id:path}/itinerary")
 async def itinerary(
     scope: StaffScope,
-    traveller_id: Annotated[str, Path(min_length=1, max_length=128)],
+    traveller_id: Annotated[
+        str, Path(min_length=1, max_length=260, description="Percent-encoded: `a%2Fb` is `a/b`.")
+    ],
     care: CareDep,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[SegmentView]:
-    """The traveller's segments not yet over, soonest first (the console's trip context)."""
+    """The traveller's segments not yet over, soonest first (the console's trip context).
+
+    The id is the path up to ``/itinerary`` and as long as intake takes one: a customer's
+    ``a/b`` comes percent-encoded, and Starlette matches the decoded path."""
     now = care.clock.now()
     trips = await care.store.trips_of(scope.tenant, traveller_id, now)
     ahead = sorted(
