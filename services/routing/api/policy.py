@@ -53,10 +53,14 @@ async def get_policy(scope: StaffScope, store: StoreDep) -> PolicyView:
 
 @router.put("/policy")
 async def put_policy(body: PolicyIn, scope: AdminScope, store: StoreDep) -> PolicyView:
-    """VIP status, VIP travellers and their account manager, appeals' manager, the bot."""
+    """VIP status, VIP travellers and their account manager, appeals' manager, the bot.
+
+    Only the fields sent change (docs/api.md shows one-field PUTs such as
+    ``{"bot_enabled": false}``); the others keep their stored value, or the default on a
+    first PUT. An explicit null clears a manager."""
 
     def change(policy: RoutingPolicy) -> None:
-        for name, value in body.model_dump().items():
+        for name, value in body.model_dump(exclude_unset=True).items():
             setattr(policy, name, value)
 
     policy, _ = await put(
