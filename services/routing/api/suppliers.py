@@ -21,8 +21,8 @@ from runtime.web import schema_ref
 from runtime.webhook_signature import HEADER
 from services.routing.api.deps import CareDep
 from services.routing.api.models import PARTNER
-from services.routing.care.domain.incidents import incident_id_for
-from services.routing.care.domain.suppliers import KINDS, normalise_kind
+from services.routing.care.domain.incidents import incident_id_for, over
+from services.routing.care.domain.suppliers import KINDS, SupplierReport, normalise_kind
 from services.routing.care.domain.trips import normal_reference
 from services.routing.care.service import Ingress, Refused, SupplierEventIn
 
@@ -47,6 +47,11 @@ class UnknownEventView(BaseModel):
     tags=["partners"],
     status_code=202,
     responses={
+        202: {
+            "description": "Accepted: `outcome`, `event_id`, `kind`, `known_kind`, "
+            "`incident_id` (null when the event opens no incident: an unknown kind, a service "
+            "date over) and `reason` (why it is null; docs/suppliers.md)."
+        },
         200: {"description": "A re-send of an event already accepted: nothing changes."},
         401: {"description": "Unknown partner, missing, forged or stale signature."},
         409: {"description": "This exact signature was used before (a replay)."},
@@ -86,13 +91,29 @@ async def supplier_event(
         "event_id": report.event_id,
         "kind": kind,
         "known_kind": kind is not None,
+        **incident_answer(kind, report, care.clock.now()),
     }
-    if kind is not None:
-        resource = KINDS[kind].resource
-        answer["incident_id"] = incident_id_for(
-            resource, normal_reference(report.reference, resource), report.service_date
-        )
     return JSONResponse(answer, status_code=202 if outcome is Ingress.ACCEPTED else 200)
+
+
+def incident_answer(kind: str | None, report: SupplierReport, now: datetime) -> dict[str, Any]:
+    """``incident_id`` only when the event can open one, else null and the ``reason``: an
+    unknown kind, or a service date over (``over``), tells nobody and opens nothing, and an
+    id named then was a 404 at every tenant's ``GET /v1/incidents/{id}``."""
+    if kind is None:
+        return {"incident_id": None, "reason": "unknown kind: kept for the operator, no incident"}
+    if over(report.service_date, now):
+        return {
+            "incident_id": None,
+            "reason": f"service date {report.service_date.isoformat()} is over (incidents stay "
+            "open two days after it): nobody is told, no incident opens",
+        }
+    resource = KINDS[kind].resource
+    reference = normal_reference(report.reference, resource)
+    return {
+        "incident_id": incident_id_for(resource, reference, report.service_date),
+        "reason": None,
+    }
 
 
 @router.get(
