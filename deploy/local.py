@@ -319,6 +319,10 @@ def up() -> None:
         "AMQP_URL": amqp_url,
         "MONGO_URL": mongo_url,
         "TRIPCARE_DEV_LOGIN": os.environ.get("TRIPCARE_DEV_LOGIN", "1"),
+        # The README's demo mailbox is the local Dovecot on 127.0.0.1.
+        "TRIPCARE_MAILBOX_ALLOW_PRIVATE_HOSTS": os.environ.get(
+            "TRIPCARE_MAILBOX_ALLOW_PRIVATE_HOSTS", "true"
+        ),
         # One demo airline partner, so the README's signed supplier event works locally.
         "TRIPCARE_SUPPLIER_PARTNERS": os.environ.get(
             "TRIPCARE_SUPPLIER_PARTNERS", '{"demo-air": {"secrets": ["local-partner-secret"]}}'

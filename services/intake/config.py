@@ -1,8 +1,8 @@
 """Everything intake reads from its environment: the runtime's settings and its own.
 
 Its own keep their ``TRIPCARE_*`` names (threading windows, routing's address for the
-console, notify's for the ticket view's deliveries, attachment limits, the mailbox scan);
-the rest are ``runtime.settings.Settings``.
+console, notify's for the ticket view's deliveries, attachment limits, the mailbox scan and
+hosts); the rest are ``runtime.settings.Settings``.
 """
 
 from __future__ import annotations
@@ -40,6 +40,11 @@ class IntakeSettings(Settings):
     )
     mailbox_scan_s: float = Field(
         default=5, gt=0, description="How soon a new or changed mailbox is picked up."
+    )
+    mailbox_allow_private_hosts: bool = Field(
+        default=False,
+        description="Let mailboxes be on internal addresses (loopback, private, link-local…): "
+        "only for an IMAP server of the deployment's own network, as in `make up`.",
     )
     attachment_sweep_grace_s: float = Field(
         default=600, gt=0, description="Age at which a file no ticket took is settled."

@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from runtime.clock import Clock, epoch_ms
 from runtime.secret_box import SecretBox
 from runtime.store import Document
+from services.intake.domain.hosts import literal_address, refused_address
 
 MAILBOXES = "mailboxes"
 
@@ -53,10 +54,27 @@ def mailbox_id(tenant_id: str, name: str) -> str:
 class Mailboxes:
     """The mailbox documents: settings, reading position and lease."""
 
-    def __init__(self, db: AsyncDatabase[Document], clock: Clock, box: SecretBox) -> None:
+    def __init__(
+        self,
+        db: AsyncDatabase[Document],
+        clock: Clock,
+        box: SecretBox,
+        *,
+        allow_private_hosts: bool = False,
+    ) -> None:
         self.collection: AsyncCollection[Document] = db[MAILBOXES]
         self.clock = clock
         self.box = box
+        self.allow_private_hosts = allow_private_hosts
+        """Whether a mailbox may be on an internal address (``domain.hosts``)."""
+
+    def refused_host(self, host: str) -> str | None:
+        """Why a host written as an IP address may not be read (a name is checked when
+        connecting, by what it resolves to)."""
+        address = literal_address(host)
+        if address is None:
+            return None
+        return refused_address(address, allow_private=self.allow_private_hosts)
 
     async def put(self, tenant_id: str, name: str, settings: dict[str, Any]) -> Document:
         """Create or change a mailbox; the reader restarts on it. Reading goes on where it was

@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import logging
 import re
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -20,6 +21,7 @@ import aioimaplib
 from contracts.events import Channel
 from services.intake.attachments import read_payload
 from services.intake.channels import PayloadError
+from services.intake.domain.hosts import refused_address
 from services.intake.mailbox import MailboxConfig, Mailboxes
 from services.intake.service import Intake, NotTaken
 
@@ -37,9 +39,25 @@ def with_message_id(raw: bytes) -> bytes:
     return f"Message-ID: <{digest}@mailbox.tripcare>\r\n".encode() + raw
 
 
+async def check_host(host: str, port: int, *, allow_private: bool) -> None:
+    """Refuse a host any of whose addresses is internal (``domain.hosts``): a name is
+    checked by what it resolves to now, as the admin's ``PUT`` could only check an address.
+    """
+    if allow_private:
+        return
+    found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    for *_, address in found:
+        reason = refused_address(str(address[0]), allow_private=False)
+        if reason is not None:
+            raise ConnectionError(f"{host} is not allowed: it resolves to {reason}")
+
+
 @asynccontextmanager
-async def imap_session(config: MailboxConfig) -> AsyncIterator[aioimaplib.IMAP4]:
+async def imap_session(
+    config: MailboxConfig, *, allow_private_hosts: bool
+) -> AsyncIterator[aioimaplib.IMAP4]:
     """Connected, logged in and with the folder selected; logged out after."""
+    await check_host(config.host, config.port, allow_private=allow_private_hosts)
     kind = aioimaplib.IMAP4_SSL if config.tls else aioimaplib.IMAP4
     client = kind(host=config.host, port=config.port, timeout=30)
     await client.wait_hello_from_server()
@@ -106,7 +124,8 @@ class MailboxReader:
         try:
             while await self.mailboxes.hold(config, self.owner):
                 try:
-                    async with imap_session(config) as client:
+                    allowed = self.mailboxes.allow_private_hosts
+                    async with imap_session(config, allow_private_hosts=allowed) as client:
                         while await self.mailboxes.hold(config, self.owner):
                             await self.read_new(client, config)
                             await self._wait(client, config)

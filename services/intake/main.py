@@ -65,7 +65,9 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     intake = build_intake(runtime, settings, files)
     tickets = intake.tickets
     box = SecretBox(settings.secrets_box_key())
-    mailboxes = Mailboxes(runtime.db, runtime.clock, box)
+    mailboxes = Mailboxes(
+        runtime.db, runtime.clock, box, allow_private_hosts=settings.mailbox_allow_private_hosts
+    )
     runtime.workers.append(AttachmentSweeper(files, settings.attachment_sweep_grace))
     runtime.workers.append(MailboxReader(mailboxes, intake, settings.mailbox_scan_s))
     subscribers.register(runtime.bus, intake)

@@ -68,6 +68,7 @@ def mail_stack(
         {
             "TRIPCARE_NOTIFY_SMTP_PORT": str(sink[1]),
             "TRIPCARE_MAILBOX_SCAN_S": "0.5",
+            "TRIPCARE_MAILBOX_ALLOW_PRIVATE_HOSTS": "true",  # the test's Dovecot: 127.0.0.1
             "TRIPCARE_MAIL_DOMAIN": "mail.acme-travel.test",
         }
     )

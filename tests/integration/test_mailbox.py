@@ -56,7 +56,9 @@ class Desk:
         self.intake = Intake(
             TicketStore(repo), clock, Signer("s" * 32), "http://i", files=AttachmentStore(db, clock)
         )
-        self.mailboxes = Mailboxes(db, clock, SecretBox(DEV_SECRETS_KEY))
+        self.mailboxes = Mailboxes(
+            db, clock, SecretBox(DEV_SECRETS_KEY), allow_private_hosts=True
+        )  # the test's Dovecot listens on 127.0.0.1
 
     def reader(self) -> MailboxReader:
         return MailboxReader(self.mailboxes, self.intake, scan_interval_s=0.2)

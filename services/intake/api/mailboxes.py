@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, Strict
 
 from contracts.text import Instant, secret
 from runtime.auth import AdminScope
-from runtime.errors import StrictJsonRoute
+from runtime.errors import StrictJsonRoute, invalid
 from services.intake.api.deps import MailboxesDep
 
 MailboxName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", examples=["support"])]
@@ -78,7 +78,10 @@ router = APIRouter(prefix="/v1/admin/mailboxes", tags=["admin"], route_class=Str
 async def put_mailbox(
     name: MailboxName, body: MailboxIn, scope: AdminScope, mailboxes: MailboxesDep
 ) -> MailboxView:
-    """Read this mailbox for the caller's tenant (create or change)."""
+    """Read this mailbox for the caller's tenant (create or change); a host on an internal
+    address is refused unless the deployment allows it."""
+    if (reason := mailboxes.refused_host(body.host)) is not None:
+        raise invalid(f"not allowed: {reason}", ("body", "host"))
     settings = body.model_dump()
     settings["password"] = body.password.get_secret_value()
     return MailboxView.of(await mailboxes.put(scope.tenant, name, settings))
