@@ -385,3 +385,18 @@ def test_a_key_cache_period_within_bounds_is_taken(
     monkeypatch.setenv("TRIPCARE_GATEWAY_KEY_CACHE_S", value)
 
     assert Settings().gateway_key_cache_s == seconds
+
+
+async def test_a_token_traded_before_its_key_was_revoked_reads_inboxes_until_it_expires(
+    desk: Desk,
+) -> None:
+    """The bound docs/api.md states: notify learns of no revocation, so the token's
+    lifetime is how long a revoked key's gateway can still read."""
+    created = await desk.create("inbox:read")
+    gateway = bearer((await desk.trade(created["key"])).json()["access_token"])
+    await desk.replicas[0].delete(f"/v1/admin/api-keys/{created['id']}", headers=staff())
+
+    desk.clock.advance(timedelta(seconds=299))
+    assert (await desk.notify.get("/v1/inbox/trav-42", headers=gateway)).status_code == 200
+    desk.clock.advance(timedelta(seconds=2))
+    assert (await desk.notify.get("/v1/inbox/trav-42", headers=gateway)).status_code == 401
