@@ -122,7 +122,7 @@ def _time_zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r}: an IANA name such as Asia/Tokyo") from exc
+        raise ValueError("unknown time zone: an IANA name such as Asia/Tokyo") from exc
     return value
 
 

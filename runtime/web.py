@@ -23,6 +23,9 @@ STORE_RETRY_AFTER_S = 5
 """What a request that found the store unreachable tells its caller to wait: about a
 replica-set election (docs/operations.md, "Store failover")."""
 
+MAX_ECHO = 64
+"""A 404 names the id it did not find (from the path), cut to this: enough for any id
+TripCare makes, not an echo of whatever was sent."""
 TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 TenantId = Annotated[
@@ -46,7 +49,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
-        return problem(404, "not found", str(exc))
+        return problem(404, "not found", printable(str(exc), MAX_ECHO))
 
     @app.exception_handler(ConnectionFailure)
     async def store_unreachable(request: Request, exc: ConnectionFailure) -> JSONResponse:

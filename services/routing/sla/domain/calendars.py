@@ -67,7 +67,7 @@ class BusinessHours(BaseModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise ValueError("unknown time zone: an IANA name such as Asia/Tokyo") from exc
         return value
 
     @field_validator("days")
