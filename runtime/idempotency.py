@@ -108,7 +108,8 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=256,
-        description="Retries with the same key get the first answer.",
+        pattern=r"\S",
+        description="Retries with the same key get the first answer (not blank).",
     ),
 ]
 

@@ -191,6 +191,20 @@ async def test_a_retried_key_creation_gets_the_first_key_and_no_second_one(desk:
     assert [k["id"] for k in listed] == [first.json()["id"]]
 
 
+@pytest.mark.parametrize("value", ["", " ", "\t "])
+async def test_an_empty_or_blank_idempotency_key_is_refused_like_any_bad_key(
+    desk: Desk, value: str
+) -> None:
+    key = (await desk.create("contacts:write"))["key"]
+    headers = {"X-Api-Key": key, "Idempotency-Key": value}
+
+    answer = await desk.replicas[0].post("/v1/contacts", json=CONTACT, headers=headers)
+
+    assert answer.status_code == 422
+    assert [e["loc"] for e in answer.json()["detail"]] == [["header", "Idempotency-Key"]]
+    assert desk.db["tickets"].docs == {}
+
+
 async def test_a_revoked_key_is_refused_at_once_by_its_replica_and_within_the_cache_by_all(
     desk: Desk,
 ) -> None:
