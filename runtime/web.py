@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from pymongo.errors import ConnectionFailure
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.errors import MAX_MESSAGE, install_validation_handlers, printable
@@ -46,6 +47,10 @@ def problem(status: int, title: str, detail: str) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     install_validation_handlers(app)
+
+    @app.exception_handler(BodyTooLarge)
+    async def body_too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return too_large(exc)
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:
@@ -91,14 +96,23 @@ def schema_ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(StarletteHTTPException):
+    """A body that streamed past the limit. An HTTPException, as FastAPI's body parser
+    re-raises those and answers any other error of reading the body with a 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the limit is {limit} bytes")
+
+
+def too_large(exc: BodyTooLarge) -> JSONResponse:
+    return problem(413, "payload too large", str(exc.detail))
 
 
 class BodySizeLimit:
     """Refuse request bodies over ``max_bytes`` with 413, counting what actually arrives.
 
-    Content-Length is checked up front; chunked bodies are counted as they stream.
+    Content-Length is checked up front; chunked bodies are counted as they stream, and
+    the ``BodyTooLarge`` raised inside the app is answered by ``install_error_handlers``.
     """
 
     def __init__(
@@ -122,7 +136,7 @@ class BodySizeLimit:
         limit = self._limit(scope.get("path", ""))
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._refuse(scope, receive, send, limit)
+            await too_large(BodyTooLarge(limit))(scope, receive, send)
             return
         seen = 0
 
@@ -131,14 +145,7 @@ class BodySizeLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise BodyTooLarge
+                raise BodyTooLarge(limit)
             return message
 
-        try:
-            await self.app(scope, counting, send)
-        except BodyTooLarge:
-            await self._refuse(scope, receive, send, limit)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = problem(413, "payload too large", f"the limit is {limit} bytes")
-        await response(scope, receive, send)
+        await self.app(scope, counting, send)
