@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, HTTPException, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from contracts.taxonomy import CATEGORIES, Category
 from contracts.text import one_line
 from runtime.auth import ManagerScope, StaffScope
 from runtime.errors import StrictJsonRoute, invalid
+from runtime.store import NotFound
 from services.routing.api.deps import StoreDep
 from services.routing.api.models import CREATED, NAME
 from services.routing.api.writes import delete, put
-from services.routing.assignment.domain.queues import RESERVED_QUEUES, TenantQueue
+from services.routing.assignment.domain.queues import (
+    DEFAULT_QUEUE_IDS,
+    RESERVED_QUEUES,
+    TenantQueue,
+)
 
 router = APIRouter(prefix="/v1", tags=["queues"], route_class=StrictJsonRoute)
 
@@ -89,8 +94,21 @@ async def put_queue(
     )
 
 
-@router.delete("/queues/{queue_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/queues/{queue_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={409: {"description": "A default queue the tenant has not redefined."}},
+)
 async def delete_queue(queue_id: str, scope: ManagerScope, store: StoreDep) -> None:
-    """Drop the tenant's definition; a default queue of that id takes over again."""
-    await delete(store.queues, scope.tenant, TenantQueue.key(scope.tenant, queue_id))
+    """Drop the tenant's definition; a default queue of that id takes over again. A default
+    queue itself stays: rules and transfers count on it; redefine it instead."""
+    try:
+        await delete(store.queues, scope.tenant, TenantQueue.key(scope.tenant, queue_id))
+    except NotFound:
+        if queue_id in DEFAULT_QUEUE_IDS:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"{queue_id} is a default queue: it cannot be deleted, only redefined (PUT)",
+            ) from None
+        raise
     store.memo.forget(scope.tenant)

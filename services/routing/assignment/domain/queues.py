@@ -58,6 +58,8 @@ DEFAULT_QUEUES: tuple[QueueDef, ...] = (
     QueueDef(id=TRIAGE_QUEUE, name="Triage: needs a human look"),
 )
 
+DEFAULT_QUEUE_IDS = frozenset(q.id for q in DEFAULT_QUEUES)
+
 
 def catalogue(tenant_queues: Iterable[QueueDef]) -> dict[str, QueueDef]:
     """The tenant's queues, then the defaults they do not redefine (lookup order matters)."""
