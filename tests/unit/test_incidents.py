@@ -19,7 +19,7 @@ from services.routing.care.domain.incidents import (
     proactive_priority,
 )
 from services.routing.care.domain.suppliers import normalise_kind
-from services.routing.care.domain.trips import Trip, next_departure, segment_key
+from services.routing.care.domain.trips import MAX_NIGHTS, Trip, next_departure, segment_key
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.priority import adjust_priority
 from tests.factories import T0
@@ -78,6 +78,25 @@ def test_a_trip_indexes_flights_by_date_and_hotel_stays_by_night() -> None:
         "SH-PUDONG-01"
     ]
     assert trip.affected("hotel", "SH-PUDONG-01", date(2026, 11, 28)) == []
+
+
+def test_a_hotel_stay_is_indexed_for_its_first_60_nights_only() -> None:
+    """The cap docs/suppliers.md states: an event about a later night finds no one."""
+    trip = Trip.blank("acme", booking())
+    first = T0 + timedelta(days=1)
+    stay = events.BookingSegment(
+        kind="hotel",
+        reference="SERVICED-APT-7",
+        starts_at=first,
+        ends_at=first + timedelta(days=90),
+    )
+    trip.upsert(booking(stay))
+    night_one = trip.keys[0]
+
+    assert len(trip.keys) == MAX_NIGHTS == 60
+    last, after = (date.fromisoformat(night_one[-10:]) + timedelta(days=n) for n in (59, 60))
+    assert trip.affected("hotel", "SERVICED-APT-7", last)
+    assert trip.affected("hotel", "SERVICED-APT-7", after) == []
 
 
 def test_a_late_older_booking_update_and_a_cancellation_are_respected() -> None:

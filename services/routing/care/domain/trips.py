@@ -2,9 +2,9 @@
 
 Built from the booking system's ``booking.upserted`` / ``booking.cancelled``.
 Pure: no I/O. Each segment is indexed by keys ``<resource>:<REFERENCE>:<date>``
-(a hotel stay by one key per night), so a supplier event finds every affected
-booking with one ``$in`` query on ``keys``. Dates are the segment's local date
-(the offset the booking system sent), which is how airlines and hotels name them.
+(a hotel stay by one key per night, its first ``MAX_NIGHTS``), so a supplier event
+finds every affected booking with one ``$in`` query on ``keys``. Dates are the segment's
+local date (the offset the booking system sent), which is how airlines and hotels name them.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ refused: every real update after it would look older and be ignored (the booking
 IsoDate = Annotated[date, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
 """A date stored as ``YYYY-MM-DD``: BSON has datetimes only, and strings sort the same."""
 MAX_NIGHTS = 60
-"""A longer stay is indexed for its first 60 nights only (keeps the document small)."""
+"""A longer stay is indexed for its first 60 nights only: a booking may hold 100 segments,
+and a key per night of each keeps its document and index bounded (6,000 keys). A supplier
+event about a later night finds no one (docs/suppliers.md)."""
 
 
 FLIGHT_NUMBER = re.compile(r"([A-Z]{2,3}|[A-Z][0-9]|[0-9][A-Z])-?0*([0-9]{1,4}[A-Z]?)")
