@@ -5,6 +5,8 @@ rule lives here, in the shared vocabulary, once. The text is read in ASCII width
 (``contracts.text.fold_width``): Chinese and Japanese IMEs type ``ＭＵ５１３８`` or ``CA１５０１``,
 and a reference is kept as ``MU5138``, the form bookings and suppliers' events name it by.
 Digits are ASCII ones only: a Unicode digit class would take Arabic-Indic ones as well.
+A flight number ends where its digits do and no Latin letter follows (``AB12CD`` is a PNR,
+not flight AB12), while ``MU5138便`` or ``CA981号`` are flights: Chinese and Japanese run on.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ _REFERENCE_PATTERNS: tuple[tuple[ReferenceKind, re.Pattern[str]], ...] = (
     ),
     (
         ReferenceKind.FLIGHT,
-        re.compile(r"(?<![A-Z0-9])((?:[A-Z]{2}|[A-Z][0-9]|[0-9][A-Z])\s?[0-9]{2,4})(?![0-9])"),
+        re.compile(
+            r"(?<![A-Z0-9])((?:[A-Z]{2}|[A-Z][0-9]|[0-9][A-Z])\s?[0-9]{2,4})(?![0-9A-Za-z])"
+        ),
     ),
 )
 _IATA_NOT_AIRLINES = {"ID", "NO", "TO", "ON", "AT", "IN", "OR", "PM", "AM"}

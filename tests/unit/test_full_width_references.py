@@ -73,3 +73,9 @@ async def test_a_full_width_contact_is_linked_to_the_flights_incident() -> None:
     refs = [v for k, v in found("ＣＡ１５０１便が欠航になりました") if k is FLIGHT]
 
     assert await desk.care.cluster(opened("TC-9", "acme", *refs)) == told.payload.incident_id
+
+
+@pytest.mark.parametrize("text", ["予約番号：AB12CD", "PNR AB12CD", "my pnr is XY34ZT please"])
+def test_a_pnr_is_not_read_as_a_flight_too(text: str) -> None:
+    """Six letters and digits are a PNR (or nothing): their first four are no flight number."""
+    assert ReferenceKind.FLIGHT not in {r.kind for r in extract_references(text)}
