@@ -59,3 +59,9 @@ async def test_a_zero_padded_booking_hears_of_the_airlines_event_and_contacts_cl
     [told] = desk.published("proactive.contact")
     assert (told.payload.traveller.id, told.payload.reference) == ("trav-1", "CA981")
     assert await desk.care.cluster(opened("TC-1", "acme", "CA0981")) == told.payload.incident_id
+
+
+def test_a_reference_typed_full_width_is_the_same_booking() -> None:
+    """A booking system or a partner fed by an IME sends ``ＣＡ０９８１``: it is CA981's."""
+    assert normal_reference("ＣＡ　０９８１", "flight") == "CA981"
+    assert normal_reference("ＨＴＬ－００７", "hotel") == "HTL-007"

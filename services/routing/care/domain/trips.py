@@ -19,6 +19,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from contracts import events
 from contracts.events import Channel, Traveller
+from contracts.text import fold_width
 from runtime.aggregate import Aggregate
 from runtime.clock import epoch_ms
 
@@ -40,8 +41,9 @@ systems often pad with zeros: ``CA0981`` is ``CA981``."""
 
 def normal_reference(reference: str, resource: str | None = None) -> str:
     """``ca 1501`` and ``CA1501`` are the same flight, and so are ``CA 0981``, ``CA-981``
-    and ``CA981``; any other reference (a hotel's id) keeps its zeros."""
-    compact = "".join(reference.split()).upper()
+    and ``CA981``, and ``ＣＡ９８１`` as an IME types it; any other reference (a hotel's id)
+    keeps its zeros."""
+    compact = "".join(fold_width(reference).split()).upper()
     if resource == "flight" and (flight := FLIGHT_NUMBER.fullmatch(compact)):
         return flight[1] + flight[2]
     return compact
