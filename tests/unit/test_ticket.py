@@ -347,3 +347,28 @@ def test_replies_go_back_to_the_channel_the_traveller_used_unless_they_chose_one
 )
 def test_a_refusal_names_the_status_with_its_article(status: TicketStatus, message: str) -> None:
     assert str(IllegalTransition(status, "resume (it is not waiting)")) == message
+
+
+def test_a_routing_decision_older_than_the_reply_that_took_the_ticket_keeps_its_agent() -> None:
+    """Routing decided before anyone answered, and its decision came after agent-7's reply
+    had taken the ticket (events travel on their own queues): it names no agent because it
+    could not know of one, so the ticket stays agent-7's (routing follows the reply too)."""
+    ticket = opened_ticket()
+    ticket.reply(message="On it", agent="agent-7", now=T0 + timedelta(minutes=3))
+
+    ticket.apply_routing(routed(ticket, at_minutes=1))
+
+    assert (ticket.status, ticket.assignee, ticket.queue) == (
+        TicketStatus.ASSIGNED,
+        "agent-7",
+        "general",
+    )
+
+
+def test_a_routing_decision_after_the_reply_places_the_ticket_as_it_says() -> None:
+    ticket = opened_ticket()
+    ticket.reply(message="On it", agent="agent-7", now=T0 + timedelta(minutes=3))
+
+    ticket.apply_routing(routed(ticket, at_minutes=5))
+
+    assert (ticket.status, ticket.assignee) == (TicketStatus.ROUTED, None)

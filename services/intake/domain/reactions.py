@@ -24,7 +24,8 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
     Closed is final: the decision (routing took it before it heard of the close)
     leaves queue, priority and assignee alone and is no "Routed to" step. A decision
     older than the last SLA escalation (it arrived late, on its own queue) does not
-    move the ticket back to its old queue and priority.
+    move the ticket back to its old queue and priority, and one older than the reply that
+    took the ticket does not take it from the replying agent.
     """
     if ticket.status is TicketStatus.CLOSED:
         summary = f"Routing to {routed.queue} ({routed.priority.value}) ignored: closed"
@@ -38,7 +39,7 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
         return
     if ticket.escalated_at is None or routed.routed_at >= ticket.escalated_at:
         ticket.priority = routed.priority
-        ticket._place(routed.queue, routed.assignee)
+        ticket._place(routed.queue, routed.assignee or held_by_reply(ticket, routed))
     ticket.category = routed.category or ticket.category
     ticket.urgency = routed.urgency or ticket.urgency
     ticket.first_response_due = routed.first_response_due
@@ -56,6 +57,16 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
         first_response_due=routed.first_response_due.isoformat(),
         resolution_due=routed.resolution_due.isoformat(),
     )
+
+
+def held_by_reply(ticket: Ticket, routed: events.TicketRouted) -> str | None:
+    """The agent whose reply took the ticket after routing decided: a decision made before
+    anyone answered names nobody because it could not know of them, and routing follows the
+    reply too (docs/routing.md, "A reply takes it first")."""
+    answered = ticket.first_response_at
+    if answered is not None and routed.routed_at < answered:
+        return ticket.assignee
+    return None
 
 
 def resume_deadlines(ticket: Ticket, routed: events.TicketRouted) -> None:
