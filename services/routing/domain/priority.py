@@ -115,4 +115,8 @@ def opening_priority(
         return base, f"itinerary {base.value}"
     priority, reasons = adjust_priority(base, signals)
     note = f"classifier {base.value}"
-    return priority, note + (f", raised: {', '.join(reasons)}" if reasons else "")
+    if not reasons:
+        return priority, note
+    if priority is base:  # already at high or above: named, not called a raise
+        return priority, f"{note} ({', '.join(reasons)}: signals stop at high)"
+    return priority, f"{note}, raised: {', '.join(reasons)}"
