@@ -92,4 +92,6 @@ async def test_a_tenant_queue_is_deleted_and_an_unknown_one_is_404(
 
     assert (await http.delete("/v1/queues/vip")).status_code == 204
     assert "vip" not in await sources(http)
-    assert (await http.delete("/v1/queues/vip")).status_code == 404
+    gone = await http.delete("/v1/queues/vip")
+    assert gone.status_code == 404
+    assert gone.json()["detail"] == "vip"  # as the caller named it, not the stored "acme:vip"

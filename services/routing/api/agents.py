@@ -168,4 +168,4 @@ async def delete_agent(agent_id: str, scope: ManagerScope, store: StoreDep) -> N
             f"{agent_id} holds {len(held)} open ticket(s) ({shown}): transfer them first, "
             "or set the agent offline",
         )
-    await delete(store.agents, scope.tenant, Agent.key(scope.tenant, agent_id))
+    await delete(store.agents, scope.tenant, Agent.key(scope.tenant, agent_id), named=agent_id)

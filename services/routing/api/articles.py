@@ -126,7 +126,7 @@ async def delete_article(
     article_id: str, scope: ManagerScope, kb: KnowledgeBaseDep, articles: ArticlesDep
 ) -> None:
     """Delete the tenant's article (a global one of that id shows again)."""
-    await delete(articles, scope.tenant, Article.key(scope.tenant, article_id))
+    await delete(articles, scope.tenant, Article.key(scope.tenant, article_id), named=article_id)
     kb.memo.forget(scope.tenant)
 
 

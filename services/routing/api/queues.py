@@ -103,7 +103,9 @@ async def delete_queue(queue_id: str, scope: ManagerScope, store: StoreDep) -> N
     """Drop the tenant's definition; a default queue of that id takes over again. A default
     queue itself stays: rules and transfers count on it; redefine it instead."""
     try:
-        await delete(store.queues, scope.tenant, TenantQueue.key(scope.tenant, queue_id))
+        await delete(
+            store.queues, scope.tenant, TenantQueue.key(scope.tenant, queue_id), named=queue_id
+        )
     except NotFound:
         if queue_id in DEFAULT_QUEUE_IDS:
             raise HTTPException(

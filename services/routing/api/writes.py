@@ -36,7 +36,8 @@ async def put(
     raise ConcurrencyError(key)
 
 
-async def delete(repo: Repository[A], tenant_id: str, key: str) -> None:
+async def delete(repo: Repository[A], tenant_id: str, key: str, *, named: str) -> None:
+    """Delete ``key``; a 404 names it as the caller did (``named``), not by its stored key."""
     result = await repo.collection.delete_one({"_id": key, "tenant_id": tenant_id})
     if result.deleted_count == 0:
-        raise NotFound(key)
+        raise NotFound(named)
