@@ -545,6 +545,9 @@ async def test_staff_of_several_tenants_pick_one_and_it_is_remembered(desk: Desk
 async def test_an_unknown_ticket_or_action_is_404(desk: Desk) -> None:
     desk.http.cookies.set(COOKIE, desk.token)
     assert (await desk.http.get("/console/tickets/TC-NOPE")).status_code == 404
+    long_id = await desk.http.get("/console/tickets/TC-" + "X" * 5_000)
+    assert long_id.status_code == 404
+    assert "X" * 100 not in long_id.text  # the page names the id, not 5,000 characters of it
     assert (await desk.http.post(f"/console/tickets/{desk.ticket_id}/delete")).status_code == 404
 
 

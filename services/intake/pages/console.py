@@ -22,7 +22,7 @@ from starlette.background import BackgroundTask
 from contracts.events import Attachment
 from runtime.auth import Scope
 from runtime.clock import epoch_ms
-from runtime.errors import StrictJsonRoute
+from runtime.errors import StrictJsonRoute, printable
 from runtime.pages import (
     reader_language,
     serve_static,
@@ -31,6 +31,7 @@ from runtime.readers import Unavailable
 from runtime.staff_pages import StaffPages
 from runtime.staff_session import COOKIE, StaffSession
 from runtime.store import NotFound
+from runtime.web import MAX_ECHO
 from services.intake.api.files import download, uploaded_files
 from services.intake.api.models import NoteIn, ReplyIn, ResolveIn, TransferIn, WaitIn
 from services.intake.attachments import IncomingFile
@@ -166,7 +167,8 @@ class Console:
         )
 
     def missing(self, request: Request, scope: Scope, ticket_id: str) -> HTMLResponse:
-        return self.page(request, scope, "missing", 404, ticket_id=ticket_id)
+        """The not-found page names the id as asked, cut as every error answer cuts it."""
+        return self.page(request, scope, "missing", 404, ticket_id=printable(ticket_id, MAX_ECHO))
 
     async def lists(self, scope: Scope) -> list[Queue]:
         tickets = await open_tickets(self.intake.tickets, scope.tenant)
