@@ -7,24 +7,20 @@ segment, so ``GET /v1/inbox/a%2Fb`` was a 404 while the acknowledgement had been
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from types import SimpleNamespace
 from urllib.parse import quote
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from contracts import events
 from runtime.clock import FakeClock
-from runtime.web import install_error_handlers
-from services.notify.api import ROUTERS
 from services.notify.domain.delivery import Delivery
 from services.notify.render import Renderer
 from services.notify.service import Notifier
 from tests.factories import T0, envelope
 from tests.fakes import RecordingOutbox
 from tests.unit.test_handlers import repository
-from tests.unit.test_notify_api import ACME, SIGNER, gateway
+from tests.unit.test_notify_api import ACME, gateway, notify_app
 
 IDS = ["a/b", "旅客/../42", "x/N-1/read", "crm:7/", "/lead", "a b?c#d%e", "email:li@example.cn"]
 
@@ -33,13 +29,7 @@ IDS = ["a/b", "旅客/../42", "x/N-1/read", "crm:7/", "/lead", "a b?c#d%e", "ema
 async def notify() -> AsyncIterator[tuple[httpx.AsyncClient, Notifier]]:
     clock = FakeClock(T0)
     notifier = Notifier(repository(Delivery, RecordingOutbox()), Renderer(), clock)
-    app = FastAPI()
-    app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=clock)
-    app.state.notifier = notifier
-    for router in ROUTERS:
-        app.include_router(router)
-    install_error_handlers(app)
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=notify_app(notifier, clock))
     async with httpx.AsyncClient(transport=transport, base_url="http://notify") as http:
         yield http, notifier
 

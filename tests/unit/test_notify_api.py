@@ -57,15 +57,20 @@ async def site() -> AsyncIterator[Site]:
         acknowledged_at=T0,
     )
     (delivery,) = await notifier.notify(envelope(acknowledged))
+    transport = httpx.ASGITransport(app=notify_app(notifier, clock))
+    async with httpx.AsyncClient(transport=transport, base_url="http://notify") as http:
+        yield Site(http, notifier, delivery.id)
+
+
+def notify_app(notifier: Notifier, clock: FakeClock) -> FastAPI:
+    """Notify's HTTP API over ``notifier``, staff tokens signed by ``SIGNER``."""
     app = FastAPI()
     app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=clock)
     app.state.notifier = notifier
     for router in ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://notify") as http:
-        yield Site(http, notifier, delivery.id)
+    return app
 
 
 async def read_at(site: Site, tenant: str = "acme") -> object:
