@@ -20,6 +20,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
         events.TicketBotAnswered,
         events.NotificationFailed,
         events.SurveySent,
+        events.SurveyWithdrawn,
         events.FeedbackReceived,
         events.AppealFiled,
         events.AppealResolved,
@@ -50,6 +51,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
         events.TicketTransferred,  # an agent named by a transfer is told it is theirs
         events.TicketResolved,
         events.SurveySent,
+        events.SurveyWithdrawn,  # marks the survey's inbox item withdrawn; sends nothing
         events.DisruptionNotice,
         events.AppealFiled,
         events.AppealResolved,
@@ -114,6 +116,7 @@ PUBLICATIONS: dict[str, tuple[type[Event], ...]] = {
     "notify": (events.NotificationDelivered, events.NotificationFailed),
     "feedback": (
         events.SurveySent,
+        events.SurveyWithdrawn,
         events.FeedbackReceived,
         events.AppealFiled,
         events.AppealResolved,

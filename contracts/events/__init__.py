@@ -16,6 +16,8 @@ from contracts.events.feedback import (
     AppealResolved,
     FeedbackReceived,
     SurveySent,
+    SurveyWithdrawalReason,
+    SurveyWithdrawn,
 )
 from contracts.events.incidents import (
     DisruptionNotice,
@@ -94,6 +96,7 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     NotificationFailed,
     NotificationBounced,
     SurveySent,
+    SurveyWithdrawn,
     FeedbackReceived,
     AppealFiled,
     AppealResolved,
@@ -153,6 +156,8 @@ __all__ = [
     "SlaWarning",
     "SupplierStatusChanged",
     "SurveySent",
+    "SurveyWithdrawalReason",
+    "SurveyWithdrawn",
     "TicketAcknowledged",
     "TicketBotAnswered",
     "TicketFollowedUp",

@@ -21,6 +21,26 @@ class SurveySent(Event):
     sent_at: datetime
 
 
+SurveyWithdrawalReason = Literal["reopened", "resolved_again", "closed_unresolved"]
+"""What undid the resolution a survey asked about (``TicketFacts.resolution_undone``)."""
+
+
+class SurveyWithdrawn(Event):
+    """A survey sent for a resolution that no longer stands: its link takes no rating, and
+    notify and intake show it withdrawn. Nothing is sent to the traveller."""
+
+    schema_name: ClassVar[str] = "survey.withdrawn"
+
+    survey_id: str
+    ticket_id: str
+    traveller: Traveller
+    reason: SurveyWithdrawalReason = Field(
+        description="reopened; resolved_again (a later resolution, its reopen not yet seen); "
+        "closed_unresolved (closed from a status other than resolved)."
+    )
+    withdrawn_at: datetime
+
+
 class FeedbackReceived(Event):
     schema_name: ClassVar[str] = "feedback.received"
 

@@ -129,13 +129,23 @@ class Feedback:
             await self.withdraw_undone_surveys(latest)
 
     async def withdraw_undone_surveys(self, facts: TicketFacts) -> None:
-        """Withdraw the open surveys whose resolution no longer stands (the facts say so)."""
+        """Withdraw the open surveys whose resolution no longer stands (the facts say so);
+        each announces it once (``survey.withdrawn``, through its outbox)."""
         if not any(facts.resolution_undone(r.number) for r in facts.resolutions):
             return
         now = self.clock.now()
         for survey in await self.surveys_of(facts.tenant_id, facts.id):
-            if survey.state(now) == "sent" and facts.resolution_undone(survey.resolution_count):
-                await self.surveys.change(survey.tenant_id, survey.id, lambda s: s.withdraw(now))
+            reason = facts.undoing_of(survey.resolution_count)
+            if survey.state(now) == "sent" and reason is not None:
+                await self._withdraw(survey, reason, now)
+
+    async def _withdraw(
+        self, survey: Survey, reason: events.SurveyWithdrawalReason, now: datetime
+    ) -> None:
+        """Withdraw it (an answer that won the race keeps it answered)."""
+        await self.surveys.change(
+            survey.tenant_id, survey.id, lambda current: current.withdraw(now, reason)
+        )
 
     async def surveys_of(self, tenant_id: str, ticket_id: str) -> list[Survey]:
         cursor = self.surveys.collection.find({"tenant_id": tenant_id, "ticket_id": ticket_id})

@@ -60,6 +60,11 @@ async def survey_sent(envelope: Envelope[events.SurveySent], tickets: EventsDep)
     await tickets.apply(envelope, sent.ticket_id, lambda t: t.record_survey(sent))
 
 
+async def survey_withdrawn(envelope: Envelope[events.SurveyWithdrawn], tickets: EventsDep) -> None:
+    withdrawn = envelope.payload
+    await tickets.apply(envelope, withdrawn.ticket_id, lambda t: t.record_survey(withdrawn))
+
+
 async def feedback_received(
     envelope: Envelope[events.FeedbackReceived], tickets: EventsDep
 ) -> None:
@@ -114,6 +119,7 @@ def register(bus: Bus, intake: Intake) -> None:
     bus.subscriber(events.TicketBotAnswered)(ticket_bot_answered)
     bus.subscriber(events.NotificationFailed)(notification_failed)
     bus.subscriber(events.SurveySent)(survey_sent)
+    bus.subscriber(events.SurveyWithdrawn)(survey_withdrawn)
     bus.subscriber(events.FeedbackReceived)(feedback_received)
     bus.subscriber(events.AppealFiled)(appeal_filed)
     bus.subscriber(events.AppealResolved)(appeal_resolved)

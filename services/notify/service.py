@@ -11,18 +11,22 @@ consumer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import ReplyChannel
 from runtime.clock import Clock
-from runtime.store import AlreadyExists, Repository
+from runtime.store import AlreadyExists, Document, Repository
+from services.notify import store
 from services.notify.domain.bounces import bounce_error, bounced_delivery
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.notices import notices_for
 from services.notify.domain.recipients import Directory
-from services.notify.domain.route import plan_route
+from services.notify.domain.route import IN_APP, plan_route
 from services.notify.render import Renderer
 
 
@@ -97,6 +101,29 @@ class Notifier:
             envelope, named.id, lambda delivery: delivery.bounce(bounce.bounced_at, error)
         )
 
+    async def survey_withdrawn(self, envelope: Envelope[events.SurveyWithdrawn]) -> None:
+        """Mark the survey's inbox items withdrawn; nobody is sent anything.
+
+        ``survey.sent`` travels on its own queue and may come later: the withdrawal is kept
+        first (``store.WITHDRAWN_SURVEYS``) and a survey's inbox item, once stored, looks
+        for it (``_add``), so of the two handlers at least one sees the other.
+        """
+        withdrawn = envelope.payload
+        key = store.withdrawn_survey_key(envelope.tenant_id, withdrawn.survey_id)
+        record = {"tenant_id": envelope.tenant_id, "withdrawn_at": withdrawn.withdrawn_at}
+        await self._withdrawn_surveys.update_one(
+            {"_id": key}, {"$setOnInsert": record}, upsert=True
+        )
+        query = {
+            "tenant_id": envelope.tenant_id,
+            "ticket_id": withdrawn.ticket_id,
+            "survey_id": withdrawn.survey_id,
+            "channel": IN_APP.value,
+        }
+        async for doc in self.deliveries.collection.find(query).limit(10):
+            if doc.get("withdrawn_at") is None:
+                await self._withdraw(Delivery.model_validate(doc), withdrawn.withdrawn_at)
+
     async def _add(self, delivery: Delivery, cause: Envelope[Any], *, patient: bool) -> bool:
         try:
             await self.deliveries.add(delivery, cause, patient=patient)
@@ -104,4 +131,18 @@ class Notifier:
             return False
         if delivery.status is DeliveryStatus.PENDING:
             self._on_pending(delivery)
+        if delivery.survey_id is not None and delivery.channel is IN_APP:
+            key = store.withdrawn_survey_key(delivery.tenant_id, delivery.survey_id)
+            found = await self._withdrawn_surveys.find_one({"_id": key})
+            if found is not None:
+                await self._withdraw(delivery, found["withdrawn_at"])
         return True
+
+    async def _withdraw(self, delivery: Delivery, at: datetime) -> None:
+        await self.deliveries.change(
+            delivery.tenant_id, delivery.id, lambda current: current.withdraw(at)
+        )
+
+    @property
+    def _withdrawn_surveys(self) -> AsyncCollection[Document]:
+        return self.deliveries.collection.database[store.WITHDRAWN_SURVEYS]

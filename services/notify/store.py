@@ -7,6 +7,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 from runtime.store import Document
 
 DELIVERIES = "deliveries"
+WITHDRAWN_SURVEYS = "withdrawn_surveys"
+"""The surveys ``survey.withdrawn`` named, kept for a ``survey.sent`` that comes after it."""
+
+
+def withdrawn_survey_key(tenant_id: str, survey_id: str) -> str:
+    return f"{tenant_id}/{survey_id}"
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
@@ -26,3 +32,4 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     # range holds only what is pending or in flight (1.4 ms instead of 15.3 ms at 10,000).
     await deliveries.create_index("due_ms")
     await deliveries.create_index("message_id")  # a bounce names the e-mail it returns
+    await deliveries.create_index("survey_id")  # a withdrawn survey names its inbox items

@@ -55,6 +55,12 @@ async def survey_sent(envelope: Envelope[events.SurveySent], notifier: NotifierD
     await notifier.notify(envelope)
 
 
+async def survey_withdrawn(
+    envelope: Envelope[events.SurveyWithdrawn], notifier: NotifierDep
+) -> None:
+    await notifier.survey_withdrawn(envelope)
+
+
 async def appeal_filed(envelope: Envelope[events.AppealFiled], notifier: NotifierDep) -> None:
     await notifier.notify(envelope)
 
@@ -101,6 +107,7 @@ def register(bus: Bus, notifier: Notifier, lags: LagReporter) -> None:
     bus.subscriber(events.TicketTransferred)(ticket_transferred)
     bus.subscriber(events.TicketResolved)(ticket_resolved)
     bus.subscriber(events.SurveySent)(survey_sent)
+    bus.subscriber(events.SurveyWithdrawn)(survey_withdrawn)
     bus.subscriber(events.AppealFiled)(appeal_filed)
     bus.subscriber(events.AppealResolved)(appeal_resolved)
     bus.subscriber(events.SlaWarning)(sla_warning)

@@ -59,3 +59,49 @@ async def test_resolved_reopened_resolved_again_leaves_one_open_survey(stack: St
 
         answers = [(await http.post(link, json={"csat": 5})) for link in await until(survey_links)]
         assert sorted(a.status_code for a in answers) == [200] + [410] * (len(answers) - 1)
+
+
+async def test_a_reopen_after_the_survey_marks_it_withdrawn_in_the_inbox_and_on_the_timeline(
+    stack: Stack,
+) -> None:
+    """Through the real broker: feedback's ``survey.withdrawn`` reaches notify (the inbox
+    item shows ``withdrawn_at``, nothing new is offered) and intake (the timeline says why)."""
+    intake = stack.url("intake")
+    async with httpx.AsyncClient(timeout=10) as http:
+        gateway = await stack.api_key(http, scopes=["contacts:write", "inbox:read"])
+        traded = await http.post(f"{intake}/v1/gateway/token", headers=gateway)
+        app = {"Authorization": f"Bearer {traded.json()['access_token']}"}
+        contact = {
+            "channel": "in_app",
+            "channel_message_id": "app-msg-2002",
+            "traveller": {"id": "trav-78", "name": "Sato Ken", "language": "en"},
+            "text": "Please add a late checkout to hotel booking HB67890",
+        }
+        created = await http.post(f"{intake}/v1/contacts", json=contact, headers=gateway)
+        assert created.status_code == 201, created.text
+        ticket = f"{intake}/v1/tickets/{created.json()['ticket_id']}"
+        resolve = {"resolution_code": "answered", "message": "Done."}
+        assert (await http.post(f"{ticket}/resolve", headers=AGENT, json=resolve)).is_success
+
+        async def surveys() -> list[dict[str, object]] | None:
+            inbox = await http.get(f"{stack.url('notify')}/v1/inbox/trav-78", headers=app)
+            found = [i for i in inbox.json() if i["template"] == "survey"]
+            return found or None
+
+        (offered,) = await until(surveys)
+        assert offered["withdrawn_at"] is None
+        reopened = await http.post(f"{ticket}/reopen", headers=AGENT, json={"reason": "no"})
+        assert reopened.status_code == 200, reopened.text
+
+        async def withdrawn() -> list[dict[str, object]] | None:
+            found = await surveys()
+            return found if found and found[0]["withdrawn_at"] else None
+
+        assert [item["id"] for item in await until(withdrawn)] == [offered["id"]]
+
+        async def timeline_entry() -> dict[str, str] | None:
+            entries = (await http.get(ticket, headers=AGENT)).json()["timeline"]
+            return next((e for e in entries if e["kind"] == "survey_withdrawn"), None)
+
+        entry = await until(timeline_entry)
+        assert entry["summary"] == "Survey withdrawn: the ticket was reopened"

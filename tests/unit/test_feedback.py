@@ -367,3 +367,39 @@ def test_the_facts_keep_the_traveller_as_they_last_wrote_in_any_order() -> None:
             facts.apply(event)
         assert facts.traveller == switched
         assert page_language(facts.traveller) == "ja"
+
+
+@pytest.mark.parametrize(
+    ("reason", "summary"),
+    [
+        ("reopened", "Survey withdrawn: the ticket was reopened"),
+        ("resolved_again", "Survey withdrawn: the ticket was resolved again"),
+        ("closed_unresolved", "Survey withdrawn: the ticket was closed unresolved"),
+    ],
+)
+def test_the_timeline_records_a_withdrawn_survey_with_its_reason(
+    reason: events.SurveyWithdrawalReason, summary: str
+) -> None:
+    surveyed = ticket()
+    surveyed.record_survey(
+        events.SurveySent(
+            survey_id="S-x-1",
+            ticket_id="x",
+            traveller=TRAVELLER,
+            survey_url="https://s/x",
+            sent_at=T0 + timedelta(hours=2),
+        )
+    )
+    surveyed.record_survey(
+        events.SurveyWithdrawn(
+            survey_id="S-x-1",
+            ticket_id="x",
+            traveller=TRAVELLER,
+            reason=reason,
+            withdrawn_at=T0 + timedelta(hours=3),
+        )
+    )
+
+    sent, withdrawn = surveyed.timeline[-2:]
+    assert (sent.kind, withdrawn.kind) == ("survey_sent", "survey_withdrawn")
+    assert (withdrawn.summary, withdrawn.service) == (summary, "feedback")

@@ -95,12 +95,12 @@ def test_a_later_resolution_undoes_an_earlier_one_before_the_reopen_arrives() ->
 def test_a_withdrawn_survey_refuses_a_rating_and_says_why() -> None:
     desk = story("resolved")
     survey = Survey.send("acme", desk.envelopes[-1].payload, url="https://s", now=T0)
-    survey.withdraw(T0 + timedelta(minutes=5))
+    survey.withdraw(T0 + timedelta(minutes=5), "reopened")
     assert survey.state(T0 + timedelta(minutes=6)) == "withdrawn"
     with pytest.raises(SurveyClosed, match="reopened") as refused:
         survey.answer(csat=5, comment=None, now=T0 + timedelta(minutes=6))
     assert refused.value.code == "withdrawn"
-    survey.withdraw(T0 + timedelta(days=20))
+    survey.withdraw(T0 + timedelta(days=20), "reopened")
     assert survey.state(T0 + timedelta(days=20)) == "withdrawn", "not expired: withdrawn"
 
 
@@ -108,7 +108,7 @@ def test_an_answered_survey_keeps_its_rating_when_the_ticket_reopens() -> None:
     desk = story("resolved")
     survey = Survey.send("acme", desk.envelopes[-1].payload, url="https://s", now=T0)
     survey.answer(csat=2, comment="no", now=T0 + timedelta(minutes=2))
-    survey.withdraw(T0 + timedelta(minutes=5))
+    survey.withdraw(T0 + timedelta(minutes=5), "reopened")
     assert (survey.state(T0 + timedelta(minutes=6)), survey.csat) == ("answered", 2)
 
 

@@ -341,17 +341,19 @@ class TicketFacts(Aggregate):
         return latest.at
 
     def resolution_undone(self, number: int) -> bool:
-        """Resolution ``number`` no longer stands: resolved again, reopened or closed unresolved
-        since. Any one of those events is enough, so the answer holds in any order."""
-        if any(r.number > number for r in self.resolutions):
-            return True
+        return self.undoing_of(number) is not None
+
+    def undoing_of(self, number: int) -> events.SurveyWithdrawalReason | None:
+        """What undid resolution ``number`` (None while it stands): a reopen since it, else a
+        close from a status other than resolved, else a later resolution (its reopen not yet
+        here). Any one of those events is enough, so the answer holds in any order."""
         at = next((r.at for r in self.resolutions if r.number == number), None)
-        if at is None:
-            return False
-        undone_at = list(self.reopens)
-        if self.closed_at is not None and self.closed_from not in (None, "resolved"):
-            undone_at.append(self.closed_at)
-        return any(when >= at for when in undone_at)
+        if at is not None and any(when >= at for when in self.reopens):
+            return "reopened"
+        closed = self.closed_at if self.closed_from not in (None, "resolved") else None
+        if at is not None and closed is not None and closed >= at:
+            return "closed_unresolved"
+        return "resolved_again" if any(r.number > number for r in self.resolutions) else None
 
     @property
     def bot_answer_stands(self) -> bool:

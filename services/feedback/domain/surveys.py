@@ -127,8 +127,18 @@ class Survey(Aggregate):
             )
         )
 
-    def withdraw(self, now: datetime) -> None:
+    def withdraw(self, now: datetime, reason: events.SurveyWithdrawalReason) -> None:
         """Its resolution no longer stands, so it takes no rating; a rating already given
-        stays (it rated that resolution, and the metrics count it there)."""
+        stays (it rated that resolution, and the metrics count it there). Announced once,
+        when it is withdrawn, so notify and intake stop showing it open."""
         if self.answered_at is None and self.withdrawn_at is None:
             self.withdrawn_at = now
+            self.raise_event(
+                events.SurveyWithdrawn(
+                    survey_id=self.id,
+                    ticket_id=self.ticket_id,
+                    traveller=self.traveller,
+                    reason=reason,
+                    withdrawn_at=now,
+                )
+            )

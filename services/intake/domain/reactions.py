@@ -196,10 +196,21 @@ def record_notification_failure(ticket: Ticket, failed: events.NotificationFaile
     )
 
 
-def record_survey(ticket: Ticket, sent: events.SurveySent) -> None:
-    ticket._log(
-        sent.sent_at, "survey_sent", "feedback", "Satisfaction survey sent", service="feedback"
-    )
+WITHDRAWAL_REASONS: dict[events.SurveyWithdrawalReason, str] = {
+    "reopened": "the ticket was reopened",
+    "resolved_again": "the ticket was resolved again",
+    "closed_unresolved": "the ticket was closed unresolved",
+}
+
+
+def record_survey(ticket: Ticket, survey: events.SurveySent | events.SurveyWithdrawn) -> None:
+    """A survey sent, or withdrawn because the resolution it asked about no longer stands."""
+    if isinstance(survey, events.SurveySent):
+        summary = "Satisfaction survey sent"
+        ticket._log(survey.sent_at, "survey_sent", "feedback", summary, service="feedback")
+        return
+    summary = f"Survey withdrawn: {WITHDRAWAL_REASONS[survey.reason]}"
+    ticket._log(survey.withdrawn_at, "survey_withdrawn", "feedback", summary, service="feedback")
 
 
 def record_feedback(ticket: Ticket, received: events.FeedbackReceived) -> None:

@@ -391,8 +391,8 @@ class Ticket(TicketRecord):
     def record_notification_failure(self, failed: events.NotificationFailed) -> None:
         reactions.record_notification_failure(self, failed)
 
-    def record_survey(self, sent: events.SurveySent) -> None:
-        reactions.record_survey(self, sent)
+    def record_survey(self, survey: events.SurveySent | events.SurveyWithdrawn) -> None:
+        reactions.record_survey(self, survey)
 
     def record_feedback(self, received: events.FeedbackReceived) -> None:
         reactions.record_feedback(self, received)

@@ -44,6 +44,7 @@ SHOWN = frozenset(
         "resolved",
         "reopened",
         "survey_sent",
+        "survey_withdrawn",
         "rated",
         "appealed",
         "appeal_decided",

@@ -50,6 +50,11 @@ class DeliveryView(BaseModel):
     delivered_at: datetime | None
     failed_at: datetime | None
     read_at: datetime | None
+    withdrawn_at: datetime | None = Field(
+        default=None,
+        description="When what the message offers (a survey) was withdrawn: show it as "
+        "withdrawn, not as something to act on (its link answers 410).",
+    )
 
 
 def for_staff(view: DeliveryView) -> DeliveryView:

@@ -91,6 +91,11 @@ class Delivery(Aggregate):
     delivered_at: datetime | None = None
     failed_at: datetime | None = None
     read_at: datetime | None = None
+    survey_id: str | None = Field(default=None, description="The survey the message offers.")
+    withdrawn_at: datetime | None = Field(
+        default=None,
+        description="When what it offers (a survey) was withdrawn: no longer actionable.",
+    )
 
     @classmethod
     def create(
@@ -127,6 +132,7 @@ class Delivery(Aggregate):
             source_message_id=source_message_id,
             created_at=now,
             due_ms=epoch_ms(now),
+            survey_id=notice.survey_id,
         )
         delivery._deliver_if_inbox(now)
         return delivery
@@ -271,6 +277,12 @@ class Delivery(Aggregate):
     def mark_read(self, now: datetime) -> None:
         if self.read_at is None:
             self.read_at = now
+
+    def withdraw(self, now: datetime) -> None:
+        """What it offers was withdrawn (``survey.withdrawn``): it stays in the inbox, marked,
+        and nothing is sent; the first withdrawal's time stays."""
+        if self.withdrawn_at is None:
+            self.withdrawn_at = now
 
     def _finish_attempt(self, now: datetime, outcome: Outcome, error: str | None) -> None:
         current = self.history[-1]

@@ -25,6 +25,8 @@ class Notice:
     answers: str | None = None
     """The traveller's e-mail (Message-ID) this notice answers: the one that opened the ticket."""
     attachments: tuple[events.Attachment, ...] = ()
+    survey_id: str | None = None
+    """The survey the notice offers: a ``survey.withdrawn`` naming it withdraws its message."""
 
     @property
     def language(self) -> str:

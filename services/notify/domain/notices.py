@@ -57,7 +57,9 @@ def _traveller_notices(event: Event) -> list[Notice]:
             return _resolved(event)
         case events.SurveySent():
             values = {"ticket_id": event.ticket_id, "link": event.survey_url}
-            return [Notice(event.ticket_id, event.traveller, SURVEY, values)]
+            return [
+                Notice(event.ticket_id, event.traveller, SURVEY, values, survey_id=event.survey_id)
+            ]
         case events.AppealFiled():
             return _appeal_filed(event)
         case events.AppealResolved():
