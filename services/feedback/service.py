@@ -117,12 +117,12 @@ class Feedback:
             except AlreadyExists:
                 survey = await self.surveys.get(tenant, survey_id)
         if survey is not None and survey.ask_nps:
-            sent_at = survey.sent_at
+            asked = survey
             await self.pulses.upsert(
                 envelope,
                 TravellerPulse.id_for(tenant, resolved.traveller.id),
                 lambda: TravellerPulse.blank(tenant, resolved.traveller.id),
-                lambda pulse: pulse.asked(sent_at),
+                lambda pulse: pulse.asked(asked.id, asked.sent_at),
             )
         latest = await self.facts.get(tenant, resolved.ticket_id)
         if latest is not None:
@@ -142,10 +142,31 @@ class Feedback:
     async def _withdraw(
         self, survey: Survey, reason: events.SurveyWithdrawalReason, now: datetime
     ) -> None:
-        """Withdraw it (an answer that won the race keeps it answered)."""
-        await self.surveys.change(
+        """Withdraw it (an answer that won the race keeps it answered); an NPS ask withdrawn
+        unanswered no longer counts for the traveller's cadence."""
+        withdrawn = await self.surveys.change(
             survey.tenant_id, survey.id, lambda current: current.withdraw(now, reason)
         )
+        if withdrawn.ask_nps and withdrawn.state(now) == "withdrawn":
+            await self._forget_nps_ask(withdrawn)
+
+    async def _forget_nps_ask(self, survey: Survey) -> None:
+        """Mark the ask withdrawn on the traveller's pulse, creating it if the ask's own
+        record has not been written yet (it then leaves the withdrawal standing)."""
+        tenant, traveller_id = survey.tenant_id, survey.traveller.id
+        pulse_id = TravellerPulse.id_for(tenant, traveller_id)
+        for _ in range(2):
+            with suppress(NotFound):
+                await self.pulses.change(
+                    tenant, pulse_id, lambda pulse: pulse.withdrawn(survey.id, survey.sent_at)
+                )
+                return
+            blank = TravellerPulse.blank(tenant, traveller_id)
+            blank.withdrawn(survey.id, survey.sent_at)
+            with suppress(AlreadyExists):
+                await self.pulses.add(blank)
+                return
+        raise ConcurrencyError(f"pulse {pulse_id}: created and removed concurrently")
 
     async def surveys_of(self, tenant_id: str, ticket_id: str) -> list[Survey]:
         cursor = self.surveys.collection.find({"tenant_id": tenant_id, "ticket_id": ticket_id})

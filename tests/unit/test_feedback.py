@@ -98,11 +98,11 @@ def test_nps_is_asked_on_a_cadence_per_traveller() -> None:
     pulse = TravellerPulse.blank("acme", "trav-42")
     cadence = timedelta(days=90)
     assert pulse.nps_due(T0, cadence)
-    pulse.asked(T0)
+    pulse.asked("S-TC-2-1", T0)
     assert not pulse.nps_due(T0 + timedelta(days=89), cadence)
     assert pulse.nps_due(T0 + timedelta(days=90), cadence)
-    pulse.asked(T0 - timedelta(days=1))
-    assert pulse.last_nps_asked_at == T0, "a late redelivery does not move the clock back"
+    pulse.asked("S-TC-1-1", T0 - timedelta(days=1))
+    assert pulse.last_asked_at == T0, "a late redelivery does not move the clock back"
 
 
 @pytest.mark.parametrize(
