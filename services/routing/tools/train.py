@@ -64,6 +64,7 @@ from services.routing.triage.model import (
     model_input,
     normalise,
 )
+from services.routing.triage.rules import warm_thanks
 
 ROOT = Path(__file__).resolve().parents[3]
 REPORT = ROOT / "docs" / "routing-eval.md"
@@ -159,7 +160,8 @@ def calibrate(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, Any]:
 def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, Any]:
     """Each rubric rule's number measured on held-out real text (``triage/rules.py``):
     the critical situations' precision, the confidence a critical reading of the head's
-    needs, the closings' precision, each category's implied urgency's precision."""
+    needs, the closings' precision, warm thanks' precision (positive), each category's
+    implied urgency's precision."""
     rules = artifact["rules"]
     found = [situations_of(r) for r in rows]
     rules["critical_rule"] = precision(
@@ -172,6 +174,13 @@ def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, 
             (r["category"], r["urgency"], r["sentiment"]) == ("other", "low", "neutral")
             for r, s in zip(rows, found, strict=True)
             if "closing" in s
+        ]
+    )
+    rules["praise_rule"] = precision(  # on hand labels: a mapped row's sentiment is a default
+        [
+            r["sentiment"] == "positive"
+            for r, s in zip(rows, found, strict=True)
+            if warm_thanks(s) and r.get("labels") == "hand"
         ]
     )
     categories = TriageModel(artifact).classify_batch([r["text"] for r in rows])

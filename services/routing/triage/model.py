@@ -24,6 +24,8 @@ The rubric's rules sit on top (``rules.py``, docs/routing.md):
   least ``critical_floor`` likely critical is never scored below ``high``;
 * a closing (thanks, farewells, "no more questions", nothing asked) is ``other``,
   ``low``, ``neutral``; a negated problem is no complaint, thanks are not negative;
+* thanks with praise ("warm thanks") are ``positive`` and no ``service_complaint``,
+  unless the message complains, repeats itself or reports being blocked or charged;
 * a message with no words (empty, digits, punctuation, a bare link) is ``other``,
   ``low``, ``neutral`` at the low ``junk_confidence``, so it goes to a human look.
 
@@ -301,6 +303,7 @@ class TriageModel:
             top = [CategoryScore(category="other", probability=_unit(confidence["category"]))]
         else:
             named = self._named(probs)
+            self.rules.warm_thanks(label, confidence, named, situations)
             rule_out(label, confidence, named, situations)
             label["urgency"], confidence["urgency"], floored = self.rules.urgency(
                 label, confidence["urgency"], named["urgency"], situations

@@ -18,9 +18,10 @@ through the same Simplified patterns. The situations are features of the model
 * "at the airport" alone is only "now": an after-the-fact report ("the staff at the
   airport were rude yesterday") is not blocked, so it is not critical.
 
-Three readings serve the rules only (``READINGS`` and ``closing``, not model features):
-thanks, a negated problem ("no problem", 没有问题, 問題ありません) and a closing — thanks
-or a farewell with nothing else asked.
+Four readings serve the rules only (``READINGS``, ``closing`` and ``warm_thanks``, not
+model features): thanks, a negated problem ("no problem", 没有问题, 問題ありません), a
+closing — thanks or a farewell with nothing else asked — and warm thanks: thanks with
+praise, no turn to something else.
 
 The patterns are data tables (one per situation and language family).
 """
@@ -241,6 +242,29 @@ THANKS = _any(
 )
 """Gratitude, formulaic or warm."""
 
+PRAISE = _any(
+    r"(?<!not )(?<!n't )\b(?:brilliant|excellent|amazing|fantastic|wonderful|superb|outstanding|"
+    r"awesome|incredible|exceptional|terrific|first[- ]class|top[- ]notch)\b",
+    r"(?<!not )(?<!n't )\b(?:so|very|really|super|incredibly|extremely) (?:helpful|kind|quick|"
+    r"fast|efficient|professional|friendly|patient|responsive)\b",
+    r"\b(?:great|good|nice) (?:job|work|service|support)\b|\babove and beyond\b|\blife ?saver\b",
+    r"\bsaved (?:my|our|the) (?:trip|day|life|holiday|weekend)\b|\b(?:kudos|hats off|well done)\b",
+    r"(?:服务|态度|客服|你们|处理|安排)[^。，,!！?？]{0,4}(?:太|很|真|超|特别|非常)好|(?<!不)(?<!没)(?<!不是)(?<!不够)(?:很|太|真|超|好|非常|特别)(?:棒|赞|给力|专业|贴心|耐心|周到|高效|靠谱|满意)",
+    r"点(?:个|一个)?赞|大大的赞|帮了(?:大|很大的)?忙|多亏|效率(?:真|好|超|很|太)?高",
+    r"(?:处理|办|回复|解决|改|安排)得(?:很|超|特别|非常|真|好|太)?(?:快|及时|好|漂亮|周到)",
+    r"素晴らし|すばらし|最高(?:で(?:す|した)|！|!)|(?:本当に|大変|とても)助か|丁寧な?(?:ご)?対応",
+    r"迅速な?(?:ご)?対応|迅速に|親切|感動|さすが|おかげ(?:さま)?で",
+)
+"""Praise of the service or a person (not negated); a bare "great!" or "太好了" at the
+outcome is formulaic (neutral on the calibration pool), not praise."""
+
+CONTRAST = _any(
+    r"\bbut\b|\bhowever\b|\bthough\b|\bexcept\b",
+    r"但(?:是)?|可是|不过|只是|就是(?:还|没)",
+    r"でも|けど|しかし|ですが|ましたが|が、",
+)
+"""A turn in the message: what follows reports something else."""
+
 NO_PROBLEM = _any(
     r"\bno (?:more |further |other )?(?:problems?|issues?|questions?)\b|\bnot a problem\b",
     r"没(?:有)?(?:什么|啥|别的|其他|其它)?问题|不是问题",
@@ -313,6 +337,12 @@ READINGS: dict[str, re.Pattern[str]] = {"thanks": THANKS, "no_problem": NO_PROBL
 committed heads were trained without them."""
 
 
+def warm_thanks(normalised: str, found: set[str]) -> bool:
+    """Thanks with praise, and no turn to something else ("…, but my bag is still
+    missing"): warm thanks beyond a formula, positive by the rubric (docs/routing.md)."""
+    return "thanks" in found and bool(PRAISE.search(normalised)) and not CONTRAST.search(normalised)
+
+
 def situations(normalised: str) -> frozenset[str]:
     """The rubric situations a normalised message describes (see ``FEATURES``)."""
     found = {name for name, pattern in SITUATIONS.items() if pattern.search(normalised)}
@@ -335,6 +365,8 @@ def situations(normalised: str) -> frozenset[str]:
     if "info" in found and not found & {"blocked", "charged", "repeat", "escalate", "urgent"}:
         found.add("info_only")
     found |= {name for name, pattern in READINGS.items() if pattern.search(normalised)}
+    if warm_thanks(normalised, found):
+        found.add("warm_thanks")
     if closing(normalised):
         found.add("closing")
     return frozenset(found)

@@ -38,6 +38,8 @@ class Rules:
     there up, its critical answers on the calibration pool were mostly right."""
     closing_rule: float = 0.5
     """How often a closing was other, low and neutral on the calibration pool."""
+    praise_rule: float = 0.5
+    """How often warm thanks (``warm_thanks``) were positive on the calibration pool."""
     category_rules: dict[str, float] = field(default_factory=dict)
     """How often each category's implied urgency was right on the calibration pool."""
 
@@ -51,6 +53,7 @@ class Rules:
                 "critical_rule",
                 "critical_confidence",
                 "closing_rule",
+                "praise_rule",
             )
             if name in rules
         }
@@ -69,6 +72,24 @@ class Rules:
         read them ("没有问题了，再见" is no complaint)."""
         label = dict(CLOSING)
         return label, {f: max(probs[f][label[f]], self.closing_rule) for f in label}
+
+    def warm_thanks(
+        self,
+        label: dict[str, str],
+        confidence: dict[str, float],
+        probs: dict[str, Probabilities],
+        situations: frozenset[str],
+    ) -> None:
+        """Thanks with praise are positive, and praise of the service is no complaint about
+        it, however the n-grams read the words around them ("your agent was brilliant"):
+        unless the message complains, repeats itself, or is blocked, charged or critical.
+        The sentiment states the rule's precision unless the model is surer (in place)."""
+        if not warm_thanks(situations):
+            return
+        if label["category"] == "service_complaint":
+            _next_likeliest("category", label, confidence, probs)
+        label["sentiment"] = "positive"
+        confidence["sentiment"] = max(probs["sentiment"]["positive"], self.praise_rule)
 
     def urgency(
         self, label: dict[str, str], confidence: float, p: Probabilities, situations: frozenset[str]
@@ -99,6 +120,12 @@ class Rules:
         # head already gave it or the rule set it.
         stated = max(p[implied[0]], self.category_rules.get(label["category"], 0.5))
         return implied[0], stated, urgency != implied[0] and not lowering
+
+
+def warm_thanks(situations: frozenset[str]) -> bool:
+    """Thanks with praise (``rubric.warm_thanks``) in a message that neither complains,
+    repeats itself, nor reports being blocked, charged or in a critical situation."""
+    return "warm_thanks" in situations and not situations & (COMPLAINT_EVIDENCE | {"critical"})
 
 
 def rule_out(
