@@ -119,6 +119,7 @@ class Router:
                 human_only=case.human_only or (QUIET if case.quiet else None),
                 names_booking=case.names_booking,
                 answerable=answerable(articles),
+                proactive=case.proactive,
             )
             match = None
             if refusal is None:

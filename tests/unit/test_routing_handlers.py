@@ -194,6 +194,27 @@ async def test_a_critical_case_goes_to_the_expert_desk_and_never_to_the_bot(desk
     assert "no qualified agent available" in routed["reason"]
 
 
+async def test_a_proactive_ticket_read_critical_is_refused_for_its_itinerary_priority(
+    desk: Desk,
+) -> None:
+    """TripCare's summary reads critical to the classifier; the ticket routes at the
+    itinerary's high, and the bot's reason says so, not "critical"."""
+    ticket = await desk.open(
+        "Your driver did not show up for the pick-up at Narita. An agent is rebooking a car.",
+        proactive=True,
+        priority=Priority.HIGH,
+        incident_id="inc-1",
+    )
+
+    assert desk.published("ticket.bot_answered") == []
+    routed = desk.last("ticket.routed", ticket)
+    assert routed["priority"] == "high"
+    assert (await desk.case(ticket)).triage.urgency == "critical"  # type: ignore[union-attr]
+    assert routed["bot_decision"] == (
+        "a supplier incident's ticket (itinerary high): an agent acts on it"
+    )
+
+
 async def test_did_not_help_reopens_to_a_person_with_raised_priority(desk: Desk) -> None:
     ticket = await desk.open("How do I reset my password?")
     assert desk.last("ticket.bot_answered", ticket)["article_id"] == "password-reset"

@@ -268,6 +268,19 @@ def test_the_bot_stays_out_of_what_a_person_must_handle() -> None:
     assert refusal(triage(), human_only="reopened") == "reopened"
 
 
+def test_a_proactive_tickets_refusal_names_the_priority_it_routes_with() -> None:
+    """Its priority is the itinerary's: the classifier's critical reading of TripCare's
+    summary is not why the bot stays out, and the bot never answers it."""
+    critical_text = triage(urgency="critical")
+    assert refusal(critical_text, Priority.HIGH, proactive=True) == (
+        "a supplier incident's ticket (itinerary high): an agent acts on it"
+    )
+    assert refusal(triage(), Priority.HIGH, proactive=True) == (
+        "a supplier incident's ticket (itinerary high): an agent acts on it"
+    )
+    assert refusal(triage(), Priority.CRITICAL, proactive=True) == "critical: never auto-answered"
+
+
 def test_the_bot_answers_only_above_the_threshold_in_a_language_it_has() -> None:
     assert decide_bot(None, MATCH, threshold=0.94, languages=["en"]).answer
     low = decide_bot(None, MATCH, threshold=0.98, languages=["en"])

@@ -69,10 +69,12 @@ def bot_refusal(
     human_only: str | None,
     names_booking: bool,
     answerable: frozenset[str],
+    proactive: bool = False,
 ) -> str | None:
     """Why the bot must leave this case to a human, or None if it may look for an answer.
 
-    Checked before any embedding is computed, so most cases cost nothing.
+    Checked before any embedding is computed, so most cases cost nothing. ``priority`` is
+    the one the case routes with (``priority_refusal``).
     """
     if not bot_enabled:
         return "the bot is off for this tenant"
@@ -80,8 +82,9 @@ def bot_refusal(
         return human_only
     if triage is None:
         return "not classified"
-    if priority is Priority.CRITICAL or triage.urgency == "critical":
-        return "critical: never auto-answered"
+    routed = priority_refusal(triage, priority, proactive=proactive)
+    if routed:
+        return routed
     if triage.category == COMPLAINT or triage.probability(COMPLAINT) >= COMPLAINT_SUSPICION:
         return "complaint: never auto-answered"
     if triage.sentiment == "negative":
@@ -92,6 +95,17 @@ def bot_refusal(
         return f"category unsure ({triage.category_confidence:.2f})"
     if names_booking and triage.category in ACTION_CATEGORIES:
         return "names a booking to change or cancel: an agent acts on it"
+    return None
+
+
+def priority_refusal(triage: TriageView, priority: Priority, *, proactive: bool) -> str | None:
+    """Critical keeps the bot out; so does a proactive ticket, whose priority is its
+    itinerary's (its text is TripCare's summary, which the classifier may read critical)
+    and which the bot never answers (docs/suppliers.md): the reason names that priority."""
+    if priority is Priority.CRITICAL or (triage.urgency == "critical" and not proactive):
+        return "critical: never auto-answered"
+    if proactive:
+        return f"a supplier incident's ticket (itinerary {priority.value}): an agent acts on it"
     return None
 
 
