@@ -4,7 +4,8 @@ to a queue and an agent, and keep the case file in step with what agents do.
 Every consumer loads the case, takes its decisions in ``domain`` (after the I/O they need:
 tenant policy, queues, agents, articles), reserves the chosen agent (``assignment.slots``)
 and then commits the case with its events. A conflict anywhere retries the whole message;
-reservations are idempotent per ticket, so a retry finds the agent it already holds. An
+a slot reserved for a commit that does not land is given back at once (``AgentSlots.claim``,
+unless the stored case gives it that agent), and the retry reserves again. An
 event too late for the case (closed, or resolved or reopened since:
 ``RoutingCase.superseded``) is only logged. The SLA clocks are a collaborator
 (``sla.service.SlaClocks``): the router asks it for the tenant's SLA terms when it routes,
@@ -19,6 +20,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import AppealLevel, Priority
@@ -28,20 +32,20 @@ from services.routing.assignment.domain.agents import Assignment
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import Rule, select_queue
 from services.routing.assignment.slots import AgentSlots
+from services.routing.bot import bot_decision
 from services.routing.care.service import CareView, ProactiveCare
 from services.routing.classifier import classify, triage_view, warm_model
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.corrections import corrected_category, correction_for
 from services.routing.domain.priority import opening_priority
 from services.routing.domain.route import Route, assign, handled_in
-from services.routing.domain.status import QUIET, WAITING, WAITING_ON_SUPPLIER, CaseStatus
+from services.routing.domain.status import WAITING, WAITING_ON_SUPPLIER, CaseStatus
 from services.routing.domain.triage_view import TriageView
-from services.routing.kb.articles import KnowledgeBase, answerable
-from services.routing.kb.domain import bot_refusal, decide_bot
+from services.routing.kb.articles import KnowledgeBase
 from services.routing.sla.service import Desks, SlaClocks
 from services.routing.sla.store import StoredTimer
 from services.routing.store import COMMAND_RETRIES, RoutingStore
-from services.routing.takeover import give_back_lost, reply_takes, transfer_takeover
+from services.routing.takeover import reply_takes, transfer_takeover
 from services.routing.triage.model import TriageModel, normalise
 
 log = logging.getLogger(__name__)
@@ -106,43 +110,38 @@ class Router:
             if self.care
             else CareView()
         )
-        if case.routable:
-            now = self.clock.now()
-            policy = await self.store.policy(case.tenant_id)
-            trips = care.itinerary
-            priority, note = self._priority(case, policy, trips.departs_in)
-            articles = await self.kb.articles_for(case.tenant_id)
-            refusal = bot_refusal(
-                triage,
-                priority,
-                bot_enabled=policy.bot_enabled,
-                human_only=case.human_only or (QUIET if case.quiet else None),
-                names_booking=case.names_booking,
-                answerable=answerable(articles),
-                proactive=case.proactive,
-            )
-            match = None
-            if refusal is None:
-                match = await self.kb.best_match(case.text, articles, triage.category, query)
-            decision = decide_bot(
-                refusal,
-                match,
-                threshold=self.threshold,
-                languages=((case.traveller or opened.traveller).language, triage.language),
-            )
-            if decision.answer:
-                case.priority = priority
-                case.answer_by_bot(decision, self.threshold, now)
-            else:
-                on_trip = trips.on_trip if self.care else None
-                route = await self._route(case, policy, priority, note, decision.why, on_trip)
-                await self.slots.reserve(case, route.assignment)
-                case.route(route, opened.opened_at, now)
-        if self.care:  # before the case commits: a redelivery after a crash still links it
-            await self.care.cluster(envelope, care)
-        await self._commit(case, envelope, fresh)
+        async with self.slots.claim(case) as claim:  # a commit that does not land frees it
+            if case.routable:
+                claim.taken = await self._answer_or_route(case, opened, triage, query, care)
+            if self.care:  # before the case commits: a redelivery after a crash still links it
+                await self.care.cluster(envelope, care)
+            await self._commit(case, envelope, fresh)
         if case.waiting_for_agent:  # an agent may have freed a slot while it was routed
             self.wake_dispatch(case.tenant_id)
+
+    async def _answer_or_route(
+        self,
+        case: RoutingCase,
+        opened: events.TicketOpened,
+        triage: TriageView,
+        query: NDArray[np.float32] | None,
+        care: CareView,
+    ) -> str | None:
+        """The bot's answer when allowed and sure, else a route; returns whose slot it took."""
+        now = self.clock.now()
+        policy = await self.store.policy(case.tenant_id)
+        trips = care.itinerary
+        priority, note = self._priority(case, policy, trips.departs_in)
+        decision = await bot_decision(self, case, opened, triage, priority, policy, query)
+        if decision.answer:
+            case.priority = priority
+            case.answer_by_bot(decision, self.threshold, now)
+            return None
+        on_trip = trips.on_trip if self.care else None
+        route = await self._route(case, policy, priority, note, decision.why, on_trip)
+        taken = await self.slots.reserve(case, route.assignment)
+        case.route(route, opened.opened_at, now)
+        return taken
 
     async def ticket_followed_up(self, envelope: Envelope[events.TicketFollowedUp]) -> None:
         followed = envelope.payload
@@ -171,9 +170,10 @@ class Router:
             bot_why=None,
             appeal=reopened.appeal_level,
         )
-        await self.slots.reserve(case, route.assignment)
-        case.reopen(reopened, route, self.clock.now())
-        await self._commit(case, envelope, fresh)
+        async with self.slots.claim(case) as claim:
+            claim.taken = await self.slots.reserve(case, route.assignment)
+            case.reopen(reopened, route, self.clock.now())
+            await self._commit(case, envelope, fresh)
 
     async def ticket_transferred(self, envelope: Envelope[events.TicketTransferred]) -> None:
         """Follow the agent's move (a bot-answered case's is a takeover: ``takeover``), and
@@ -201,9 +201,10 @@ class Router:
                     )
                 )
         takeover = await transfer_takeover(self, case, moved)
-        taker = await self.slots.move(case, moved.to_assignee)
-        case.transfer(moved, category, takeover)
-        await self._commit(case, envelope, fresh, taker=taker)
+        async with self.slots.claim(case) as claim:
+            claim.taken = await self.slots.move(case, moved.to_assignee)
+            case.transfer(moved, category, takeover)
+            await self._commit(case, envelope, fresh)
         if case.waiting_for_agent:  # moved to a queue: an agent there may have room
             self.wake_dispatch(case.tenant_id)
 
@@ -220,9 +221,10 @@ class Router:
         case, fresh = await self._load(envelope, envelope.payload.replied_at)
         if case is None:
             return
-        taker = await reply_takes(self, case, envelope.payload)
-        case.respond(envelope.payload)
-        await self._commit(case, envelope, fresh, taker=taker)
+        async with self.slots.claim(case) as claim:
+            claim.taken = await reply_takes(self, case, envelope.payload)
+            case.respond(envelope.payload)
+            await self._commit(case, envelope, fresh)
 
     async def ticket_status_changed(self, envelope: Envelope[events.TicketStatusChanged]) -> None:
         """Closing gives the agent the slot back; waiting pauses the customer clocks (and on a
@@ -310,20 +312,17 @@ class Router:
             return None, False
         return case, False
 
-    async def _commit(
-        self, case: RoutingCase, envelope: Envelope[Any], fresh: bool, *, taker: str | None = None
-    ) -> None:
+    async def _commit(self, case: RoutingCase, envelope: Envelope[Any], fresh: bool) -> None:
         """Save the case with its events; its SLA timers are written before, pruned after. A
-        commit that loses its race gives back the slot held for ``taker`` (``give_back_lost``):
-        the retry may find the case superseded or someone else's and hold nothing."""
+        commit that loses its race raises ``ConcurrencyError`` (the caller's ``claim`` gives
+        back the slot it took: the retry may find the case superseded or someone else's)."""
         gone = await self.clocks.schedule(case, fresh, patient=True) if self.clocks else []
         try:
             if fresh:
                 await self.store.cases.add(case, envelope, patient=True)
             else:
                 await self.store.cases.save(case, envelope, patient=True)
-        except (AlreadyExists, ConcurrencyError) as exc:  # (or created meanwhile) start again
-            await give_back_lost(self, case, taker)
+        except AlreadyExists as exc:  # another event created it meanwhile: start again
             raise ConcurrencyError(case.id) from exc
         if self.clocks:
             await self.clocks.prune(gone, patient=True)

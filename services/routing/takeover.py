@@ -18,9 +18,9 @@ capacity, queue and clocks as they were, no ``ticket.routed`` (intake placed the
 push assignment no longer hands it to someone else.
 
 The slot is held before the case commits, as every assignment is; when two people answer
-at once (or dispatch hands the waiting case out meanwhile), the reply whose commit loses finds
-the case someone else's on its retry and gives its slot back (``give_back_lost``), else its
-author held a slot for a ticket someone else has.
+at once (or dispatch hands the waiting case out meanwhile), the reply whose commit loses gives
+its slot back at once (``AgentSlots.claim``) and its retry finds the case someone else's, else
+its author held a slot for a ticket someone else has.
 """
 
 from __future__ import annotations
@@ -106,15 +106,3 @@ def holder_note(agent: str, author: str) -> str:
     if agent == author:
         return f"{agent} answered the traveller: the ticket is theirs"
     return f"{agent} holds it in intake (their reply came first, or it was theirs already)"
-
-
-async def give_back_lost(router: Router, case: RoutingCase, agent: str | None) -> None:
-    """The case's commit lost a race (another reply took it over first, or a resolve came
-    before a transfer): the slot held for ``agent`` is free again, unless the winner gave
-    the case to the same agent. A retry that still applies holds it again."""
-    if agent is None:
-        return
-    current = await router.store.cases.get(case.tenant_id, case.id)
-    if current is not None and current.assignee == agent:
-        return
-    await router.slots.give_back(case.tenant_id, agent, case.id)

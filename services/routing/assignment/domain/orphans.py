@@ -43,13 +43,18 @@ class Orphan:
     why: str
 
 
+def gives_slot(case: CaseHolder | None, agent_id: str) -> bool:
+    """Whether the case (None: there is none) gives ``agent_id`` its slot."""
+    return case is not None and case.status in HOLDING and case.assignee == agent_id
+
+
 def orphans(agent: Agent, cases: Mapping[str, CaseHolder], cutoff: datetime) -> list[Orphan]:
     """The tickets ``agent`` holds, claimed no later than ``cutoff`` (now less the grace),
     whose case (``cases``, by ticket id; missing: none) does not give them the slot."""
     found = []
     for ticket_id in agent.tickets:
         case = cases.get(ticket_id)
-        if case is not None and case.status in HOLDING and case.assignee == agent.agent_id:
+        if gives_slot(case, agent.agent_id):
             continue
         claimed = agent.claimed_at(ticket_id)
         if claimed is None or claimed <= cutoff:

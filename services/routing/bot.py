@@ -1,0 +1,54 @@
+"""Whether the bot answers an opening: the tenant's rules and the case's refusals
+(``kb.domain.bot_refusal``), then the knowledge base's best article against the threshold
+(``kb.domain.decide_bot``). The router routes what the bot does not answer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from contracts import events
+from contracts.events import Priority
+from services.routing.assignment.domain.policy import RoutingPolicy
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.status import QUIET
+from services.routing.domain.triage_view import TriageView
+from services.routing.kb.articles import answerable
+from services.routing.kb.domain import BotDecision, bot_refusal, decide_bot
+
+if TYPE_CHECKING:
+    from services.routing.service import Router
+
+
+async def bot_decision(
+    router: Router,
+    case: RoutingCase,
+    opened: events.TicketOpened,
+    triage: TriageView,
+    priority: Priority,
+    policy: RoutingPolicy,
+    query: NDArray[np.float32] | None,
+) -> BotDecision:
+    """The bot's decision on ``case``'s opening; ``query`` is the contact's embedding, when
+    triage made one (the search reuses it)."""
+    articles = await router.kb.articles_for(case.tenant_id)
+    refusal = bot_refusal(
+        triage,
+        priority,
+        bot_enabled=policy.bot_enabled,
+        human_only=case.human_only or (QUIET if case.quiet else None),
+        names_booking=case.names_booking,
+        answerable=answerable(articles),
+        proactive=case.proactive,
+    )
+    match = None
+    if refusal is None:
+        match = await router.kb.best_match(case.text, articles, triage.category, query)
+    return decide_bot(
+        refusal,
+        match,
+        threshold=router.threshold,
+        languages=((case.traveller or opened.traveller).language, triage.language),
+    )

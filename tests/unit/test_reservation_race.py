@@ -1,0 +1,180 @@
+"""An opening or a reopen reserves its agent's slot before the case commits; when that
+commit does not land (a lost race, an error) the slot is given back at once, not by the
+sweep 120 s later, and a slot a committed case gives its agent is never freed
+(docs/routing.md, "Agents"): the handler level, on in-memory stores."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from contracts import events
+from runtime.store import ConcurrencyError
+from services.routing.domain.case import RoutingCase
+from services.routing.domain.status import CaseStatus
+from services.routing.kb.articles import Article
+from tests.factories import T0, envelope
+from tests.slots import assert_slots_match
+from tests.unit.test_routing_handlers import (  # noqa: F401  (fixture)
+    EN,
+    Desk,
+    deliver,
+    lifecycle,
+    seed,
+)
+
+REIMBURSEMENT = "Where is my reimbursement? I submitted it three weeks ago"
+Write = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+async def desk(seed: list[Article]) -> Desk:  # noqa: F811
+    """finance-en takes the reimbursement question; booking-en takes rebooking."""
+    desk = Desk(seed)
+    await desk.router.start()
+    await desk.policy(bot_enabled=False)
+    await desk.agent("finance-en")
+    await desk.agent("booking-en", categories=["change_rebook"])
+    return desk
+
+
+def opening(ticket: str = "TC-9") -> events.TicketOpened:
+    return events.TicketOpened(
+        ticket_id=ticket,
+        channel=events.Channel.IN_APP,
+        traveller=EN,
+        text=REIMBURSEMENT,
+        opened_at=T0,
+    )
+
+
+def overtake(
+    monkeypatch: pytest.MonkeyPatch, desk: Desk, method: str, first: Callable[[], Awaitable[Any]]
+) -> None:
+    """The store's ``method`` (add or save) of cases runs ``first`` once, before its own
+    write: another writer commits while this one is about to."""
+    write: Write = getattr(desk.store.cases, method)
+    overtaken = False
+
+    async def overtaken_once(case: RoutingCase, *args: Any, **kwargs: Any) -> None:
+        nonlocal overtaken
+        if not overtaken:
+            overtaken = True
+            await first()
+        await write(case, *args, **kwargs)
+
+    monkeypatch.setattr(desk.store.cases, method, overtaken_once)
+
+
+async def test_an_opening_that_loses_its_commit_to_a_follow_up_gives_the_slot_back_at_once(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The follow-up creates the (pending) case first: the opening's insert fails, and the
+    slot it reserved for finance-en is free before the bus retries it."""
+    followed = events.TicketFollowedUp(
+        ticket_id="TC-9",
+        channel=events.Channel.IN_APP,
+        traveller=EN,
+        text="Any news?",
+        repeat_contacts=1,
+        received_at=T0,
+    )
+    overtake(monkeypatch, desk, "add", lambda: desk.router.ticket_followed_up(envelope(followed)))
+    opened = envelope(opening())
+
+    with pytest.raises(ConcurrencyError):
+        await desk.router.ticket_opened(opened)
+    assert await desk.held("finance-en") == []
+    await assert_slots_match(desk.store)
+
+    await desk.router.ticket_opened(opened)  # the bus's retry
+    assert (await desk.case("TC-9")).assignee == "finance-en"
+    assert await desk.held("finance-en") == ["TC-9"]
+    await assert_slots_match(desk.store)
+
+
+async def test_an_opening_whose_commit_fails_gives_the_slot_back_at_once(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not a conflict: the store is unreachable when the case commits."""
+
+    async def unreachable(*_: Any, **__: Any) -> None:
+        raise ConnectionError("store unreachable")
+
+    monkeypatch.setattr(desk.store.cases, "add", unreachable)
+    with pytest.raises(ConnectionError):
+        await desk.router.ticket_opened(envelope(opening()))
+
+    assert await desk.held("finance-en") == []
+    await assert_slots_match(desk.store)
+
+
+async def test_a_redelivered_opening_that_loses_to_the_first_keeps_the_first_ones_slot(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both deliveries found no case and reserved finance-en; the first commits while the
+    redelivery is about to, whose lost insert leaves the committed case's slot alone."""
+    opened = envelope(opening(), message_id="m-1")
+    add = desk.store.cases.add
+
+    async def first_delivery() -> None:
+        monkeypatch.setattr(desk.store.cases, "add", add)
+        await desk.router.ticket_opened(opened)
+
+    overtake(monkeypatch, desk, "add", first_delivery)
+    with pytest.raises(ConcurrencyError):
+        await desk.router.ticket_opened(opened)
+    assert await desk.held("finance-en") == ["TC-9"]
+
+    await desk.router.ticket_opened(opened)  # the bus's retry: already applied
+    assert (await desk.case("TC-9")).assignee == "finance-en"
+    assert await desk.held("finance-en") == ["TC-9"]
+    await assert_slots_match(desk.store)
+
+
+async def test_a_reopen_that_loses_its_commit_to_the_close_gives_the_slot_back_at_once(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reopen goes back to finance-en (slot reserved), then the close after it commits
+    first: its retry finds the case closed and stops, so the slot is free at once."""
+    ticket = await desk.open(REIMBURSEMENT)
+    await deliver(desk, lifecycle(ticket, "resolve", 60))
+    close = lifecycle(ticket, "close", 61.5)
+    overtake(monkeypatch, desk, "save", lambda: deliver(desk, close))
+    reopened = envelope(lifecycle(ticket, "reopen", 61))
+
+    with pytest.raises(ConcurrencyError):
+        await desk.router.ticket_reopened(reopened)
+    assert await desk.held("finance-en") == []
+    await desk.router.ticket_reopened(reopened)  # the bus's retry: superseded
+
+    assert (await desk.case(ticket)).status is CaseStatus.CLOSED
+    assert await desk.held("finance-en") == []
+    await assert_slots_match(desk.store)
+
+
+async def test_a_reopen_that_loses_its_commit_to_a_follow_up_holds_the_slot_on_its_retry(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lost race the retry wins: the slot given back is held again, once."""
+    ticket = await desk.open(REIMBURSEMENT)
+    await deliver(desk, lifecycle(ticket, "resolve", 60))
+
+    async def follow_up() -> None:
+        other = await desk.case(ticket)
+        other.repeat_contacts += 1
+        await desk.store.cases.save(other)
+
+    overtake(monkeypatch, desk, "save", follow_up)
+    reopened = envelope(lifecycle(ticket, "reopen", 61))
+    with pytest.raises(ConcurrencyError):
+        await desk.router.ticket_reopened(reopened)
+    assert await desk.held("finance-en") == []
+    await desk.router.ticket_reopened(reopened)
+
+    case = await desk.case(ticket)
+    assert (case.status, case.assignee) == (CaseStatus.OPEN, "finance-en")
+    assert await desk.held("finance-en") == [ticket]
+    await assert_slots_match(desk.store)
