@@ -279,14 +279,15 @@ class Router:
                 at=self.clock.now(),
             )
             try:
-                if case.status is CaseStatus.OPEN and case.queue is not None:
-                    route = await self._reroute(case, case.triage.corrected(category, by))
-                    correction = correction.model_copy(update={"to_queue": route.queue.id})
-                    await self.slots.reserve(case, route.assignment)
-                    case.recategorise(category, route, by=by, now=self.clock.now())
-                else:
-                    case.triage = case.triage.corrected(category, by)
-                await self.store.cases.save(case)
+                async with self.slots.claim(case) as claim:  # a lost save frees the slot
+                    if case.status is CaseStatus.OPEN and case.queue is not None:
+                        route = await self._reroute(case, case.triage.corrected(category, by))
+                        correction = correction.model_copy(update={"to_queue": route.queue.id})
+                        claim.taken = await self.slots.reserve(case, route.assignment)
+                        case.recategorise(category, route, by=by, now=self.clock.now())
+                    else:
+                        case.triage = case.triage.corrected(category, by)
+                    await self.store.cases.save(case)
             except ConcurrencyError:
                 continue
             await self.store.add_correction(correction)

@@ -1,7 +1,7 @@
-"""An opening or a reopen reserves its agent's slot before the case commits; when that
-commit does not land (a lost race, an error) the slot is given back at once, not by the
-sweep 120 s later, and a slot a committed case gives its agent is never freed
-(docs/routing.md, "Agents"): the handler level, on in-memory stores."""
+"""An opening, a reopen or a re-categorisation reserves its agent's slot before the case
+commits; when that commit does not land (a lost race, an error) the slot is given back at
+once, not by the sweep 120 s later, and a slot a committed case gives its agent is never
+freed (docs/routing.md, "Agents"): the handler level, on in-memory stores."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from contracts import events
 from runtime.store import ConcurrencyError
+from services.routing.assignment.domain.agents import Agent, Presence
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.status import CaseStatus
 from services.routing.kb.articles import Article
@@ -48,6 +49,16 @@ def opening(ticket: str = "TC-9") -> events.TicketOpened:
         text=REIMBURSEMENT,
         opened_at=T0,
     )
+
+
+async def waiting_in_queue(desk: Desk) -> str:
+    """A reimbursement question nobody could take (finance-en away): it waits in finance."""
+    await desk.store.agents.change(
+        "acme", Agent.key("acme", "finance-en"), lambda a: setattr(a, "presence", Presence.AWAY)
+    )
+    ticket = await desk.open(REIMBURSEMENT)
+    assert (await desk.case(ticket)).assignee is None
+    return ticket
 
 
 def overtake(
@@ -177,4 +188,38 @@ async def test_a_reopen_that_loses_its_commit_to_a_follow_up_holds_the_slot_on_i
     case = await desk.case(ticket)
     assert (case.status, case.assignee) == (CaseStatus.OPEN, "finance-en")
     assert await desk.held("finance-en") == [ticket]
+    await assert_slots_match(desk.store)
+
+
+async def test_a_recategorisation_overtaken_by_the_resolve_holds_no_slot(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Waiting in finance, re-routed to booking-en (slot reserved), then the resolve commits
+    first: the retry finds the case resolved and only corrects its category."""
+    ticket = await waiting_in_queue(desk)
+    overtake(monkeypatch, desk, "save", lambda: deliver(desk, lifecycle(ticket, "resolve", 60)))
+
+    await desk.router.recategorise("acme", ticket, "change_rebook", by="agent-7")
+
+    assert (await desk.case(ticket)).status is CaseStatus.RESOLVED
+    assert (await desk.held("finance-en"), await desk.held("booking-en")) == ([], [])
+    await assert_slots_match(desk.store)
+
+
+async def test_a_recategorisation_that_never_commits_holds_no_slot(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every attempt reserved booking-en and every commit lost: the command gives up and
+    booking-en holds nothing for a case still waiting in finance."""
+    ticket = await waiting_in_queue(desk)
+
+    async def always_overtaken(*_: Any, **__: Any) -> None:
+        raise ConcurrencyError(ticket)
+
+    monkeypatch.setattr(desk.store.cases, "save", always_overtaken)
+    with pytest.raises(ConcurrencyError):
+        await desk.router.recategorise("acme", ticket, "change_rebook", by="agent-7")
+
+    assert (await desk.case(ticket)).assignee is None
+    assert await desk.held("booking-en") == []
     await assert_slots_match(desk.store)
