@@ -89,16 +89,12 @@ class SlaClocks:
 
         ``desks`` shares the tenants' agents, queues and policy across a scheduler batch
         (any conflict reads them again). An escalation reserves its agent before the case
-        commits; if the commit loses a race, that reservation is given back unless the
-        winner named the same agent.
+        commits; if the commit does not land, the slots are settled at once as the stored
+        case gives them (``AgentSlots.claim``).
         """
         desks = {} if desks is None else desks
-        taken: str | None = None
         for _ in range(COMMAND_RETRIES):
             case = await self.store.cases.get(timer.tenant_id, timer.ticket_id)
-            if taken is not None and (case is None or case.assignee != taken):
-                await self.slots.give_back(timer.tenant_id, taken, timer.ticket_id)
-            taken = None
             if case is None:
                 await self.sla.timers.delete_one({"_id": timer.id})
                 return False
@@ -107,11 +103,12 @@ class SlaClocks:
                 await self.sla.sync(case)
                 return False
             try:  # the agent reserved, then the case: a conflict on either starts over
-                if timer.kind is TimerKind.WARN:
-                    case.warn(timer.clock, now)
-                else:
-                    taken = await self._escalate(case, timer, now, desks)
-                await self.store.cases.save(case)
+                async with self.slots.claim(case) as claim:
+                    if timer.kind is TimerKind.WARN:
+                        case.warn(timer.clock, now)
+                    else:
+                        claim.taken = await self._escalate(case, timer, now, desks)
+                    await self.store.cases.save(case)
             except ConcurrencyError:
                 desks.pop(timer.tenant_id, None)
                 continue
@@ -132,9 +129,9 @@ class SlaClocks:
         case.know_managers(desk.policy)
         language = reading_language(case.triage, case.traveller)
         step = escalate(case, desk.agents, desk.queues, desk.policy, language)
-        await self.slots.reserve(case, step.assignment)
+        taken = await self.slots.reserve(case, step.assignment)
         case.breach(timer.clock, step, now)
         log.info(
             "ticket %s: SLA %s breached, escalated to %s", case.id, timer.clock, step.level.value
         )
-        return step.assignment.agent.agent_id if step.assignment.agent else None
+        return taken
