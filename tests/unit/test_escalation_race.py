@@ -1,6 +1,6 @@
-"""An SLA escalation reserves its new agent's slot before the case commits; when no
-attempt's commit lands that slot is given back at once (docs/routing.md, "Agents"): on
-in-memory stores."""
+"""An SLA escalation reserves its new agent's slot (releasing the case's agent's) before the
+case commits; when no attempt's commit lands the slots stay as the stored case gives them
+(docs/sla.md, docs/routing.md "Agents"): on in-memory stores."""
 
 from __future__ import annotations
 
@@ -12,19 +12,20 @@ import pytest
 from contracts.events import SlaClock
 from runtime.store import ConcurrencyError
 from services.routing.sla.domain import TimerKind
+from tests.slots import assert_slots_match
 from tests.unit.test_sla_case import SlaDesk, desk  # noqa: F401  (fixture)
 
 
 @pytest.mark.parametrize(
     "failure", [ConcurrencyError("TC-1"), ConnectionError("store unreachable")], ids=str
 )
-async def test_an_escalation_that_never_commits_holds_no_slot_for_it(
+async def test_an_escalation_that_never_commits_leaves_the_owner_their_slot(
     desk: SlaDesk,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
     failure: Exception,
 ) -> None:
-    """Every attempt reserved senior-1 and lost its commit (the last retry's conflict, or an
-    error): senior-1 holds nothing for a case that still names agent-1."""
+    """Every attempt moved the slot from agent-1 to senior-1 and lost its commit (the last
+    retry's conflict, or an error): the case still names agent-1, who holds it."""
     await desk.open()
     assert await desk.holder() == ["agent-1"]
 
@@ -37,4 +38,5 @@ async def test_an_escalation_that_never_commits_holds_no_slot_for_it(
         await desk.router.fire(desk.timer(SlaClock.FIRST_RESPONSE, TimerKind.BREACH))
 
     assert (await desk.case()).assignee == "agent-1"
-    assert "senior-1" not in await desk.holder()
+    assert await desk.holder() == ["agent-1"]
+    await assert_slots_match(desk.store)

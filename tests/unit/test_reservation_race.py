@@ -223,3 +223,47 @@ async def test_a_recategorisation_that_never_commits_holds_no_slot(
     assert (await desk.case(ticket)).assignee is None
     assert await desk.held("booking-en") == []
     await assert_slots_match(desk.store)
+
+
+async def test_a_transfer_that_never_commits_leaves_the_case_agent_their_slot(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The transfer's move released finance-en before a commit that fails: finance-en, whom
+    the stored case still names, holds it again."""
+    ticket = await desk.open(REIMBURSEMENT)
+    await desk.agent("finance-2")
+
+    async def unreachable(*_: Any, **__: Any) -> None:
+        raise ConnectionError("store unreachable")
+
+    monkeypatch.setattr(desk.store.cases, "save", unreachable)
+    with pytest.raises(ConnectionError):
+        await desk.router.ticket_transferred(envelope(lifecycle(ticket, "transfer", 60)))
+
+    assert (await desk.held("finance-en"), await desk.held("finance-2")) == ([ticket], [])
+    await assert_slots_match(desk.store)
+
+
+async def test_a_transfer_that_loses_its_commit_leaves_the_slots_as_the_case_says_meanwhile(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the lost commit and the bus's retry the stored case still names finance-en:
+    they hold it, finance-2 does not; the retry then moves it."""
+    ticket = await desk.open(REIMBURSEMENT)
+    await desk.agent("finance-2")
+
+    async def follow_up() -> None:
+        other = await desk.case(ticket)
+        other.repeat_contacts += 1
+        await desk.store.cases.save(other)
+
+    overtake(monkeypatch, desk, "save", follow_up)
+    moved = envelope(lifecycle(ticket, "transfer", 60))
+    with pytest.raises(ConcurrencyError):
+        await desk.router.ticket_transferred(moved)
+    assert (await desk.held("finance-en"), await desk.held("finance-2")) == ([ticket], [])
+    await assert_slots_match(desk.store)
+
+    await desk.router.ticket_transferred(moved)
+    assert (await desk.held("finance-en"), await desk.held("finance-2")) == ([], [ticket])
+    await assert_slots_match(desk.store)

@@ -10,7 +10,9 @@ assignment (``assignment.dispatch.Dispatcher.wake``).
 An attempt that reserves runs inside ``claim``: when its case commit does not land (a lost
 race, an error) the slot it took is given back at once unless the stored case, as the
 winner left it, gives that agent the ticket; the sweep would only free it after its grace,
-and the agent looked full meanwhile.
+and the agent looked full meanwhile. The agent a move or a re-route takes the case from
+gets their slot back only once the commit lands, so a failed one leaves it where the stored
+case says it is.
 """
 
 from __future__ import annotations
@@ -32,10 +34,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Claim:
-    """One attempt's reservation before its case commit: whose slot it took, if anyone's."""
+    """One attempt's slots around its case commit: whose it took, if anyone's, and who held
+    the case when it began (released only once the commit lands)."""
 
     tenant_id: str
     ticket_id: str
+    before: str | None
     taken: str | None = None
 
 
@@ -49,18 +53,24 @@ class AgentSlots:
     @asynccontextmanager
     async def claim(self, case: RoutingCase) -> AsyncIterator[Claim]:
         """Around one attempt's reservation (the caller sets ``Claim.taken``) and its case
-        commit: if anything in it raises, the slot taken is settled (``settle``) first."""
-        claim = Claim(case.tenant_id, case.id)
+        commit: if anything in it raises, the slot taken is settled (``settle``); once it
+        commits, the agent the case named before gets their slot back if it names another.
+        That agent keeps it until then, so a commit that does not land never frees a slot
+        the stored case gives them."""
+        claim = Claim(case.tenant_id, case.id, case.assignee)
         try:
             yield claim
         except Exception:
             await self.settle(claim)
             raise
+        if claim.before is not None and claim.before != case.assignee:
+            await self.give_back(claim.tenant_id, claim.before, claim.ticket_id)
 
     async def settle(self, claim: Claim) -> None:
-        """A failed attempt's slot given back, unless the stored case gives it its agent (a
-        redelivery that lost to the committed first delivery keeps that one's slot); a retry
-        that still applies takes it again. A failure here is left to the sweep."""
+        """A failed attempt's slot given back, unless the stored case (as the winner left it)
+        gives it its agent: a redelivered opening that lost to its committed first delivery
+        keeps that one's slot. A retry that still applies reserves again; a failure here is
+        left to the sweep."""
         if claim.taken is None:
             return
         try:
@@ -75,9 +85,8 @@ class AgentSlots:
         """Take a slot of the chosen agent before the case names them (versioned write). A slot
         held already is claimed again unless the case names them: the claim's time keeps the
         orphan sweep off it until the case commits (``assignment.reconcile``). Returns whose
-        slot was claimed (``Claim.taken``), None when nobody's was."""
-        if case.assignee is not None and case.assignee != assignment.assignee:
-            await self.release(case)
+        slot was claimed (``Claim.taken``), None when nobody's was. The case's agent, if
+        another, gets theirs back once the case commits (``claim``)."""
         agent = assignment.agent
         if agent is None:
             return None
@@ -99,12 +108,10 @@ class AgentSlots:
             log.info("transfer to %s, who is not a registered agent of %s", agent_id, tenant_id)
 
     async def move(self, case: RoutingCase, to_assignee: str | None) -> str | None:
-        """A transfer: the case's agent gets their slot back and ``to_assignee`` holds one;
-        returns who was newly held (a commit that loses its race gives it back)."""
-        if to_assignee == case.assignee:
-            return None
-        await self.release(case)
-        if to_assignee is None:
+        """A transfer: ``to_assignee`` holds a slot, and the case's agent gets theirs back
+        once the case commits (``claim``); returns who was newly held (a commit that does not
+        land gives it back)."""
+        if to_assignee == case.assignee or to_assignee is None:
             return None
         await self.hold(case.tenant_id, to_assignee, case.id)
         return to_assignee
@@ -121,7 +128,8 @@ class AgentSlots:
             self.wake(case.tenant_id)
 
     async def give_back(self, tenant_id: str, agent_id: str, ticket_id: str) -> None:
-        """A slot reserved for a commit that did not land is free again."""
+        """The agent's slot for the ticket is free again (a reservation whose commit did not
+        land, or the case's previous agent once it committed)."""
         try:
             await self.store.agents.change(
                 tenant_id, Agent.key(tenant_id, agent_id), lambda agent: agent.release(ticket_id)
