@@ -46,7 +46,11 @@ class TicketRouted(Event):
         "for a calendar without one (24/7) and on older events: UTC.",
     )
     routed_at: datetime
-    language: str | None = Field(default=None, description="Language detected in the contact.")
+    language: str | None = Field(
+        default=None,
+        description="Language detected in the contact; a proactive ticket's (TripCare wrote "
+        "its text) is its traveller's stated one, else en, with no ``language_confidence``.",
+    )
     urgency: str | None = Field(default=None, description="Urgency the classifier read.")
     sentiment: str | None = Field(default=None, description="negative, neutral or positive.")
     top_categories: list[CategoryConfidence] = Field(

@@ -13,6 +13,7 @@ from contracts import events
 from contracts.events import Priority
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.domain.case import RoutingCase
+from services.routing.domain.route import case_language
 from services.routing.domain.status import QUIET
 from services.routing.domain.triage_view import TriageView
 from services.routing.kb.articles import answerable
@@ -50,5 +51,5 @@ async def bot_decision(
         refusal,
         match,
         threshold=router.threshold,
-        languages=((case.traveller or opened.traveller).language, triage.language),
+        languages=((case.traveller or opened.traveller).language, case_language(case)[0]),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -208,6 +209,31 @@ async def everyone_told(desk: Desk) -> bool:
     return True
 
 
+async def read_in_their_own_languages(desk: Desk, feedback: str) -> None:
+    """A proactive ticket's text is TripCare's English summary: once routed, its case and
+    feedback's by-language slice are in the traveller's stated language, not English."""
+    manager = Stack.token("mgr-acme", "manager")
+
+    async def routed_languages() -> dict[str, int] | None:
+        got = await desk.http.get(
+            f"{feedback}/v1/metrics", params={"by": "queue,language"}, headers=manager
+        )
+        groups = got.json()["groups"]
+        if any(g["key"]["queue"] == "unrouted" for g in groups):
+            return None
+        counts: Counter[str] = Counter()
+        for group in groups:
+            counts[group["key"]["language"]] += group["metrics"]["tickets"]
+        return dict(counts) if counts.total() == TENANTS["acme"] else None
+
+    assert await until(routed_languages, 60) == {"zh-Hans": 8, "zh-Hant": 8, "en": 7, "ja": 7}
+    [zht] = await notices(desk, "acme", 1)
+    case = await desk.http.get(
+        f"{desk.routing}/v1/cases/{zht['ticket_id']}", headers=desk.agents["acme"]
+    )
+    assert (case.json()["language"], case.json()["language_confidence"]) == ("zh-Hant", None)
+
+
 async def follow_up_contacts(desk: Desk, stack: Stack) -> dict[str, list[str]]:
     """Colleagues of the travellers write in about the flight: 12 at acme, 8 at globex."""
     contacts: dict[str, list[str]] = {t: [] for t in TENANTS}
@@ -302,6 +328,7 @@ async def test_a_cancelled_flight_with_50_travellers_in_two_tenants(
         assert "CA1501" in ja["body"]
         assert "欠航" in ja["body"]
         assert await notices(desk, "globex", 0, as_tenant="acme") == []
+        await read_in_their_own_languages(desk, stack.url("feedback"))
 
         for secret, skew in ((SECRET, 1), (OLD_SECRET, 2)):  # delivered three times in all
             raw, headers = signed_post(event, secret, skew)

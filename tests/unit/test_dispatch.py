@@ -10,7 +10,12 @@ from datetime import timedelta
 from contracts import events
 from contracts.events import Priority
 from runtime.clock import FakeClock
-from services.routing.assignment.dispatch import Dispatch, Dispatcher, DispatchSettings
+from services.routing.assignment.dispatch import (
+    Dispatch,
+    Dispatcher,
+    DispatchSettings,
+    waiting_of,
+)
 from services.routing.assignment.domain.agents import Agent, Presence
 from services.routing.assignment.domain.dispatch_rules import Waiting, next_handout
 from services.routing.assignment.domain.policy import AssignmentMode
@@ -65,6 +70,19 @@ def test_the_most_urgent_goes_first_priority_then_sla_deadline() -> None:
     assert handout is not None
     assert (handout.waiting.ticket_id, handout.agent.agent_id) == ("high-sooner", "a-1")
     assert "most urgent waiting (high)" in handout.note
+
+
+def test_a_waiting_proactive_case_needs_an_agent_reading_its_travellers_language() -> None:
+    """Its text is TripCare's English summary: the traveller's stated language is the one."""
+    doc = {
+        "_id": "TC-9",
+        "queue": "disruption",
+        "priority": "high",
+        "triage": {"language": "en", "category": "flight_disruption"},
+        "traveller": {"id": "trav-9", "language": "zh-Hant"},
+    }
+    assert waiting_of({**doc, "proactive": True}).language == "zh-Hant"
+    assert waiting_of(doc).language == "en", "the traveller's own text: as written"
 
 
 def test_a_case_no_free_agent_may_take_is_passed_for_the_next() -> None:

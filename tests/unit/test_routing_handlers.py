@@ -257,6 +257,38 @@ async def test_assignment_respects_skills_capacity_presence_and_tenant(desk: Des
     assert await desk.held("finance-en") == [third]
 
 
+async def test_a_proactive_ticket_goes_to_an_agent_reading_its_travellers_language(
+    desk: Desk,
+) -> None:
+    """Its text is TripCare's English summary, not the traveller's: the case, the agent and
+    ``ticket.routed`` (feedback's language) follow the language the traveller stated; their
+    own English contact is still read as written, and a traveller who stated none gets
+    English."""
+    await desk.policy(bot_enabled=False)
+    for agent_id, language in (("en-only", "en"), ("zht-only", "zh-Hant")):
+        skills = {"categories": ["flight_disruption"], "languages": [language], "capacity": 5}
+        await desk.agent(agent_id, **skills)
+    zht = Traveller(id="trav-zht", language="zh-Hant")
+    summary = "flight cancelled: CI100 on 2026-11-27"
+    flight = [events.BookingReference(kind=events.ReferenceKind.FLIGHT, value="CI100")]
+    proactive = {"proactive": True, "priority": Priority.HIGH, "references": flight}
+
+    told = await desk.open(summary, zht, language="zh-Hant", **proactive)
+    wrote = await desk.open("My flight CI100 was cancelled, please rebook me.", zht)
+    unstated = await desk.open(summary, Traveller(id="trav-none"), **proactive)
+
+    case = await desk.case(told)
+    assert (case.assignee, case_view(case).language) == ("zht-only", "zh-Hant")
+    assert case_view(case).language_confidence is None, "stated, not a guess"
+    assert case.triage is not None
+    assert case.triage.language == "en", "what triage read of the text, kept for corrections"
+    routed = desk.last("ticket.routed", told)
+    assert (routed["assignee"], routed["language"]) == ("zht-only", "zh-Hant")
+    assert desk.last("ticket.routed", wrote)["language"] == "en"
+    assert desk.last("ticket.routed", unstated)["language"] == "en"
+    assert (await desk.case(unstated)).assignee == "en-only"
+
+
 async def test_a_redelivered_ticket_is_routed_once_and_takes_one_slot(desk: Desk) -> None:
     await desk.policy(bot_enabled=False)
     await desk.agent("finance-en")

@@ -15,7 +15,13 @@ from services.routing.assignment.domain.queues import QueueDef, Rule, catalogue,
 from services.routing.domain.corrections import corrected_category
 from services.routing.domain.priority import UrgencySignals, adjust_priority, triage_priority
 from services.routing.domain.triage_view import TriageView
-from services.routing.kb.domain import KbMatch, answer_language, bot_refusal, decide_bot
+from services.routing.kb.domain import (
+    KbMatch,
+    answer_language,
+    bot_refusal,
+    decide_bot,
+    reading_language,
+)
 from tests.factories import T0
 
 QUEUES = catalogue([])
@@ -235,6 +241,31 @@ def test_a_vips_account_manager_is_preferred_when_available() -> None:
     )
     assert choice.assignee == "a"
     assert choice.note.startswith("account manager am away; a: least loaded of 1 qualified")
+
+
+@pytest.mark.parametrize(
+    ("read", "stated", "detected", "expected"),
+    [
+        ("en", "zh-Hant", None, "zh-Hant"),
+        ("en", "zh-TW", "en", "zh-Hant"),
+        ("en", None, "ja", "ja"),
+        ("en", None, None, "en"),
+        ("zh-Hans", "fr", None, "en"),
+    ],
+)
+def test_a_proactive_ticket_is_read_in_its_travellers_language_not_its_summarys(
+    read: str, stated: str | None, detected: str | None, expected: str
+) -> None:
+    """TripCare wrote its text (an English summary): the traveller's stated language, else
+    the one they have written in since, else English."""
+    assert reading_language(read, stated, detected, proactive=True) == expected
+
+
+def test_a_travellers_own_text_is_read_in_the_language_it_is_written_in() -> None:
+    assert reading_language("en", "zh-Hant", None) == "en"
+    assert reading_language("zh-Hans", None, None) == "zh-Hans"
+    assert reading_language("other", "ja-JP", None) == "ja"
+    assert reading_language("other", None, "ja") is None
 
 
 # ------------------------------------------------------------------ the bot

@@ -18,6 +18,7 @@ from runtime.store import NotFound
 from services.routing.api.deps import RoutingDep, StoreDep
 from services.routing.assignment.domain.queues import TRIAGE_QUEUE
 from services.routing.domain.case import RoutingCase
+from services.routing.domain.route import case_language
 from services.routing.domain.status import BotAnswer, CaseStatus
 from services.routing.service import NotClassified
 
@@ -100,13 +101,14 @@ def case_view(case: RoutingCase) -> CaseView:
     triage = case.triage
     if triage is None:
         return view
+    language, language_confidence = case_language(case)
     return view.model_copy(
         update={
             "category": triage.category,
             "category_confidence": None if triage.set_by else triage.category_confidence,
             "category_set_by": triage.set_by,
-            "language": triage.language,
-            "language_confidence": triage.language_confidence,
+            "language": language,
+            "language_confidence": language_confidence,
             "urgency": triage.urgency,
             "urgency_confidence": triage.urgency_confidence,
             "sentiment": triage.sentiment,

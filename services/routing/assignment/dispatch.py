@@ -33,7 +33,7 @@ from services.routing.assignment.domain.agents import Agent, Assignment, Presenc
 from services.routing.assignment.domain.dispatch_rules import Handout, Waiting, next_handout
 from services.routing.assignment.reconcile import SlotReconciler
 from services.routing.domain.status import CaseStatus
-from services.routing.kb.domain import ANSWER_LANGUAGES, answer_language
+from services.routing.kb.domain import reading_language
 from services.routing.store import RoutingStore
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ WAITING_FIELDS = {
     "opened_at": 1,
     "triage": 1,
     "traveller": 1,
+    "proactive": 1,
 }
 MAX_WAITING_READ = 2_000
 """Waiting cases read per look; the most urgent of a larger backlog may wait one more look."""
@@ -86,8 +87,12 @@ def waiting_of(doc: Document) -> Waiting:
     """A case's projection (``WAITING_FIELDS``) as dispatch reads it."""
     triage: dict[str, Any] = doc.get("triage") or {}
     traveller: dict[str, Any] = doc.get("traveller") or {}
-    read = triage.get("language")
-    language = read if read in ANSWER_LANGUAGES else answer_language(traveller.get("language"))
+    language = reading_language(
+        triage.get("language"),
+        traveller.get("language"),
+        traveller.get("detected_language"),
+        proactive=bool(doc.get("proactive")),
+    )
     answered = doc.get("first_response_at") is not None
     return Waiting(
         ticket_id=doc["_id"],

@@ -75,11 +75,33 @@ def assign(
         ticket_id=case.id,
         queue=queue,
         category=case.triage.category if case.triage else None,
-        language=reading_language(case.triage, case.traveller),
+        language=desk_language(case),
         account_manager=policy.account_manager_for(traveller) if rule is Rule.CATEGORY else None,
         mode=policy.assignment,
         previous=handled_in(case)[1] if rule is Rule.REOPENED else None,
     )
+
+
+def desk_language(case: RoutingCase) -> str | None:
+    """The language an agent must read on the case (``reading_language``)."""
+    traveller = case.traveller
+    return reading_language(
+        case.triage.language if case.triage else None,
+        traveller.language if traveller else None,
+        traveller.detected_language if traveller else None,
+        proactive=case.proactive,
+    )
+
+
+def case_language(case: RoutingCase) -> tuple[str | None, float | None]:
+    """The case's language and how sure triage is of it, as the case file and
+    ``ticket.routed`` (feedback's by-language) show it: what triage read of the traveller's
+    text; for a proactive ticket, whose text TripCare wrote, the desk's (no guess: no
+    confidence)."""
+    if case.proactive:
+        return desk_language(case), None
+    triage = case.triage
+    return (triage.language, triage.language_confidence) if triage else (None, None)
 
 
 def business_zone(case: RoutingCase) -> str | None:
@@ -92,6 +114,7 @@ def business_zone(case: RoutingCase) -> str | None:
 def routed_event(case: RoutingCase, now: datetime) -> events.TicketRouted:
     """The case's current decision as ``ticket.routed``, with what the classifier read."""
     triage = case.triage
+    language, language_confidence = case_language(case)
     assert case.traveller is not None
     assert case.first_response_due is not None
     assert case.resolution_due is not None
@@ -108,14 +131,14 @@ def routed_event(case: RoutingCase, now: datetime) -> events.TicketRouted:
         time_zone=business_zone(case),
         reason=case.reason or "",
         routed_at=now,
-        language=triage.language if triage else None,
+        language=language,
         urgency=triage.urgency if triage else None,
         sentiment=triage.sentiment if triage else None,
         top_categories=triage.top_categories if triage else [],
         category_confidence=triage.category_confidence if triage else None,
         urgency_confidence=triage.urgency_confidence if triage else None,
         sentiment_confidence=triage.sentiment_confidence if triage else None,
-        language_confidence=triage.language_confidence if triage else None,
+        language_confidence=language_confidence,
         rule=case.rule.value if case.rule else None,
         bot_decision=case.bot_decision,
         proactive=case.proactive,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from contracts.events import Priority, Traveller
+from contracts.events import Priority
+from contracts.languages import FALLBACK_LANGUAGE
 from services.routing.domain.triage_view import COMPLAINT, TriageView
 
 ANSWER_LANGUAGES = ("zh-Hans", "zh-Hant", "en", "ja")
@@ -54,11 +55,18 @@ def answer_language(tag: str | None) -> str | None:
     return None
 
 
-def reading_language(triage: TriageView | None, traveller: Traveller | None) -> str | None:
-    """The language an agent must read: the contact's, else the traveller's preference."""
-    if triage is not None and triage.language in ANSWER_LANGUAGES:
-        return triage.language
-    return answer_language(traveller.language if traveller else None)
+def reading_language(
+    read: str | None, stated: str | None, detected: str | None = None, *, proactive: bool = False
+) -> str | None:
+    """The language an agent must read: the contact's (what triage ``read``), else the
+    traveller's ``stated`` preference. A proactive ticket's text is TripCare's own summary,
+    not the traveller's, so what triage read of it says nothing of them: their stated
+    language, else the one ``detected`` in what they wrote since, else English."""
+    if proactive:
+        return answer_language(stated) or answer_language(detected) or FALLBACK_LANGUAGE
+    if read in ANSWER_LANGUAGES:
+        return read
+    return answer_language(stated)
 
 
 def bot_refusal(

@@ -22,7 +22,7 @@ from services.routing.assignment.domain.queues import QueueDef
 from services.routing.assignment.slots import AgentSlots
 from services.routing.care.service import ProactiveCare
 from services.routing.domain.case import RoutingCase
-from services.routing.kb.domain import reading_language
+from services.routing.domain.route import desk_language
 from services.routing.sla.domain import SlaPolicy, TimerKind
 from services.routing.sla.store import SlaStore, StoredTimer
 from services.routing.store import COMMAND_RETRIES, RoutingStore
@@ -127,7 +127,7 @@ class SlaClocks:
                 await self.store.policy(case.tenant_id),
             )
         case.know_managers(desk.policy)
-        language = reading_language(case.triage, case.traveller)
+        language = desk_language(case)
         step = escalate(case, desk.agents, desk.queues, desk.policy, language)
         taken = await self.slots.reserve(case, step.assignment)
         case.breach(timer.clock, step, now)
