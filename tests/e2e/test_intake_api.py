@@ -170,14 +170,20 @@ async def test_a_long_follow_up_in_another_language_moves_the_ticket_a_short_one
 
 async def test_merging_a_duplicate_closes_it_into_the_other(desk: Desk) -> None:
     keep = await desk.open("m1", conversation_key="chat-a")
-    duplicate = await desk.open("m2", conversation_key="chat-b", traveller={"id": "trav-2"})
+    duplicate = await desk.open("m2", conversation_key="chat-b", text="Where is my invoice?")
+    stranger = await desk.open("m4", conversation_key="chat-c", traveller={"id": "trav-2"})
 
     merged = await desk.act(duplicate, "merge", {"into": keep})
     again = await desk.act(duplicate, "merge", {"into": keep})
-    follow = await desk.contact("m3", conversation_key="chat-b", traveller={"id": "trav-2"})
+    refused = await desk.act(stranger, "merge", {"into": keep})
+    follow = await desk.contact("m3", conversation_key="chat-b", text="Any news?")
 
     assert (merged.json()["status"], merged.json()["merged_into"]) == ("closed", keep)
     assert again.status_code == 200
+    assert (refused.status_code, refused.json()["detail"]) == (
+        409,
+        f"a ticket cannot be merged into {keep}, which is another traveller's (trav-1, not trav-2)",
+    )
     assert follow.json()["ticket_id"] == keep
 
 

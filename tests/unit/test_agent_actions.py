@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from runtime.clock import FakeClock
 from services.intake.domain import Ticket
 from services.intake.routing_reader import RoutingReader
-from tests.factories import T0, TRAVELLER, contact
+from tests.factories import T0, contact
 from tests.fakes import FakeDatabase
 from tests.unit.test_gateway_keys import client, intake_replica, staff
 
@@ -212,14 +212,8 @@ async def test_a_retried_merge_with_its_idempotency_key_is_answered_as_the_first
     other, third = [
         (await desk.app.state.intake.receive_contact("acme", contact(**someone)))[0]
         for someone in (
-            {
-                "channel_message_id": "app-msg-2",
-                "traveller": TRAVELLER.model_copy(update={"id": "t-2"}),
-            },
-            {
-                "channel_message_id": "app-msg-3",
-                "traveller": TRAVELLER.model_copy(update={"id": "t-3"}),
-            },
+            {"channel_message_id": "app-msg-2", "conversation_key": "c-2", "text": "Invoice?"},
+            {"channel_message_id": "app-msg-3", "conversation_key": "c-3", "text": "Visa letter?"},
         )
     ]
     url, retry = f"/v1/tickets/{desk.ticket_id}/merge", {**desk.agent, "Idempotency-Key": "m-1"}

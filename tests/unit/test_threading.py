@@ -290,7 +290,7 @@ async def test_tickets_stored_before_the_keys_existed_are_keyed_once_at_start() 
 
 
 async def two_tickets(desk: Intake) -> tuple[str, str]:
-    """Two live tickets of two travellers, each in its own conversation."""
+    """Two live tickets of one traveller, each in its own conversation and matter."""
     q, _ = await desk.receive_contact(
         "acme", contact(conversation_key="chat-q", traveller=events.Traveller(id="trav-q"))
     )
@@ -299,7 +299,8 @@ async def two_tickets(desk: Intake) -> tuple[str, str]:
         contact(
             conversation_key="chat-r",
             channel_message_id="m-r",
-            traveller=events.Traveller(id="trav-r"),
+            traveller=events.Traveller(id="trav-q"),
+            text="My hotel invoice is missing",
         ),
     )
     return q.id, r.id

@@ -284,6 +284,24 @@ def test_merging_closes_the_duplicate_and_hands_its_conversations_over() -> None
         keeper.merge_into(keeper, by="agent-7", now=T0)
 
 
+def test_a_ticket_is_not_merged_into_another_travellers_ticket() -> None:
+    """A ticket has one traveller: merged into another's, the duplicate's traveller would
+    write on into a ticket whose answers reach only the other traveller."""
+    keeper = opened_ticket(traveller=TRAVELLER.model_copy(update={"id": "trav-b"}))
+    duplicate = opened_ticket(channel_message_id="other", conversation_key="s2")
+    duplicate.take_events()
+
+    with pytest.raises(IllegalTransition) as refused:
+        duplicate.merge_into(keeper, by="agent-7", now=T0)
+
+    assert str(refused.value) == (
+        f"a ticket cannot be merged into {keeper.id}, which is another traveller's "
+        f"(trav-b, not {TRAVELLER.id})"
+    )
+    assert (duplicate.status, duplicate.merged_into) == (TicketStatus.ACKNOWLEDGED, None)
+    assert duplicate.take_events() == []
+
+
 def test_the_close_carries_the_tickets_final_priority() -> None:
     """Closed is final (no routing decision applies after it): routing's case file takes
     this priority, even when the reopen that raised it reaches routing after the close."""

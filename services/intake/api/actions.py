@@ -287,8 +287,9 @@ async def close(ticket_id: str, agent: ActorDep, key: IdempotencyKey = None) -> 
 async def merge(
     ticket_id: str, body: MergeIn, agent: ActorDep, key: IdempotencyKey = None
 ) -> JSONResponse:
-    """Close this duplicate into ``into``; its conversations follow. A duplicate under
-    appeal only by the appeal's reviewers (403 otherwise)."""
+    """Close this duplicate into ``into``, a ticket of the same traveller (409 otherwise);
+    its conversations follow. A duplicate under appeal only by the appeal's reviewers
+    (403 otherwise)."""
     tenant, by, role = agent.scope.tenant, agent.decider.id, agent.decider.role
     return await agent.write(
         ticket_id,

@@ -22,12 +22,12 @@ from services.intake.domain.identity import (
     ticket_id_for,
     with_own_zone,
 )
+from services.intake.domain.merging import check_merge
 from services.intake.domain.records import MAX_TEXT_KEPT
 from services.intake.domain.status import (
     ANSWERABLE,
     TAKEN_BY_REPLY,
     WAITING,
-    IllegalMerge,
     IllegalTransition,
     TicketStatus,
 )
@@ -316,19 +316,13 @@ class Ticket(TicketRecord):
     def merge_into(
         self, target: Ticket, *, by: str, now: datetime, role: str | None = None
     ) -> None:
-        """Fold this duplicate into ``target``: it closes and points there.
-
-        Not into a ticket it absorbed: that one is (being) merged into this one. Given the
-        person's ``role``, one under appeal only by the appeal's reviewers (``appeal_review``).
+        """Fold this duplicate into ``target``, a ticket it may join (``merging``): it
+        closes and points there. Given the person's ``role``, one under appeal only by
+        the appeal's reviewers (``appeal_review``).
         """
         if role is not None:
             self.check_decider(Decider(by, role), "merge")
-        if target.id == self.id:
-            raise IllegalMerge(self.status, "a ticket cannot be merged into itself")
-        if target.id in self.absorbed:
-            raise IllegalMerge(
-                self.status, f"a ticket cannot be merged into {target.id}, which was merged into it"
-            )
+        check_merge(self, target)
         if target.status is TicketStatus.CLOSED:
             raise IllegalTransition(self.status, f"be merged into {target.id}")
         self._change_status(TicketStatus.CLOSED, by=by, now=now)
