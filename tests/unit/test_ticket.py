@@ -302,6 +302,20 @@ def test_a_ticket_is_not_merged_into_another_travellers_ticket() -> None:
     assert duplicate.take_events() == []
 
 
+def test_a_merge_into_a_closed_ticket_is_refused_for_that_reason() -> None:
+    """The target being closed is the reason, not the duplicate's own status."""
+    keeper = opened_ticket()
+    keeper.close(by="agent-7", now=T0)
+    duplicate = opened_ticket(channel_message_id="other", conversation_key="s2")
+    duplicate.apply_routing(routed(duplicate))
+
+    with pytest.raises(IllegalTransition) as refused:
+        duplicate.merge_into(keeper, by="agent-7", now=T0)
+
+    assert str(refused.value) == f"a ticket cannot be merged into {keeper.id}, which is closed"
+    assert (duplicate.status, duplicate.merged_into) == (TicketStatus.ROUTED, None)
+
+
 def test_the_close_carries_the_tickets_final_priority() -> None:
     """Closed is final (no routing decision applies after it): routing's case file takes
     this priority, even when the reopen that raised it reaches routing after the close."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from services.intake.domain.status import IllegalMerge
+from services.intake.domain.status import IllegalMerge, TicketStatus
 
 if TYPE_CHECKING:
     from services.intake.domain.ticket import Ticket
@@ -13,9 +13,10 @@ if TYPE_CHECKING:
 
 def check_merge(duplicate: Ticket, target: Ticket) -> None:
     """Refuse (409) a merge into itself, into a ticket it absorbed (that one is, or is
-    being, merged into this one), or into another traveller's: a ticket answers one
+    being, merged into this one), into another traveller's (a ticket answers one
     traveller, so the duplicate's would write on into a ticket whose answers reach only
-    the other."""
+    the other), or into a closed one: each named as the reason, whatever the
+    duplicate's own status."""
     if target.id == duplicate.id:
         raise IllegalMerge(duplicate.status, "a ticket cannot be merged into itself")
     if target.id in duplicate.absorbed:
@@ -28,4 +29,8 @@ def check_merge(duplicate: Ticket, target: Ticket) -> None:
             duplicate.status,
             f"a ticket cannot be merged into {target.id}, which is another traveller's "
             f"({target.traveller.id}, not {duplicate.traveller.id})",
+        )
+    if target.status is TicketStatus.CLOSED:
+        raise IllegalMerge(
+            duplicate.status, f"a ticket cannot be merged into {target.id}, which is closed"
         )

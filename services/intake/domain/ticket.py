@@ -323,8 +323,6 @@ class Ticket(TicketRecord):
         if role is not None:
             self.check_decider(Decider(by, role), "merge")
         check_merge(self, target)
-        if target.status is TicketStatus.CLOSED:
-            raise IllegalTransition(self.status, f"be merged into {target.id}")
         self._change_status(TicketStatus.CLOSED, by=by, now=now)
         self.pending_appeal = None
         self.merged_into = target.id
