@@ -71,7 +71,10 @@ class Traveller(BaseModel):
     )
     name: Annotated[str, one_line(max_length=200)] | None = None
     language: LanguageTag | None = Field(
-        default=None, description="Preferred language tag: zh-Hans, zh-Hant, en, ja."
+        default=None,
+        description="Preferred language, a BCP 47 tag: served when it maps onto zh-Hans, "
+        "zh-Hant, en or ja (ja-JP → ja, zh-TW → zh-Hant); another (fr) is kept as the "
+        "preference, and the ticket speaks what the contact is written in.",
     )
     detected_language: LanguageTag | None = Field(
         default=None, description="Language detected in the contact; used when none is preferred."

@@ -30,6 +30,7 @@ from services.intake.channels.language import guess_language, written_in
 from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
 from services.intake.domain.automatic import NEVER_A_TICKET, automatic_kind
 from services.intake.domain.identity import same_caller
+from services.intake.domain.language import opening_language
 from services.intake.domain.mail_threading import NamedTicket, named_tickets, sender_may_thread
 from services.intake.store import Candidates, TicketStore, key_entries
 
@@ -238,8 +239,8 @@ class Intake:
         now: datetime,
     ) -> Ticket:
         """The ticket this contact opens as its conversation's ``generation``-th."""
-        language = (
-            contact.language_hint or contact.traveller.language or guess_language(contact.text)
+        language = opening_language(
+            contact.language_hint, contact.traveller.language, contact.text, guess_language
         )
         return Ticket.open(
             tenant_id,

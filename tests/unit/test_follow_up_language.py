@@ -12,6 +12,7 @@ from contracts.events import Traveller
 from services.intake.channels.language import confident_languages, written_in
 from services.intake.domain.language import language_after_follow_up
 from tests.factories import T0, contact
+from tests.unit.test_threading import intake
 from tests.unit.test_ticket import opened_ticket
 
 GUESSED = Traveller(id="t-1", detected_language="en")
@@ -137,3 +138,31 @@ def test_a_stated_language_is_kept_against_a_confident_guess() -> None:
     ticket.follow_up(later, "c2", T0 + LATER, written_in(later))
 
     assert (ticket.language, ticket.traveller.language) == ("zh-Hans", "zh-Hans")
+
+
+@pytest.mark.parametrize(
+    ("preferred", "hint", "text", "served"),
+    [
+        ("fr", None, "My flight to Paris was cancelled", "en"),
+        ("fr", None, "我的航班被取消了，需要改签", "zh-Hans"),
+        ("klingon", None, "My flight to Paris was cancelled", "en"),
+        ("ja-JP", None, "My flight to Paris was cancelled", "ja"),
+        ("zh-TW", None, "My flight to Paris was cancelled", "zh-Hant"),
+        ("en-GB", None, "我的航班被取消了", "en"),
+        ("fr", "zh-HK", "My flight to Paris was cancelled", "zh-Hant"),
+        (None, "fr", "航班が欠航になりました", "ja"),
+    ],
+)
+async def test_a_ticket_serves_a_supported_language_and_keeps_the_stated_preference(
+    preferred: str | None, hint: str | None, text: str, served: str
+) -> None:
+    """A real-world tag maps onto the language it names (ja-JP → ja); one TripCare does not
+    speak (fr) stays the traveller's preference, and the ticket speaks what they wrote."""
+    desk, _, _ = intake()
+    traveller = Traveller(id="t-1", language=preferred)
+
+    ticket, _ = await desk.receive_contact(
+        "acme", contact(traveller=traveller, language_hint=hint, text=text)
+    )
+
+    assert (ticket.language, ticket.traveller.language) == (served, preferred)

@@ -125,6 +125,19 @@ async def test_a_linked_contact_carries_the_incident_and_bulk_reply_answers_the_
         await desk.desk.reply_all("globex", "INC-1", "x", "agent-9")
 
 
+@pytest.mark.parametrize(("preferred", "served"), [("ja-JP", "ja"), ("fr", None), (None, None)])
+def test_a_proactive_ticket_speaks_a_supported_language_or_none(
+    preferred: str | None, served: str | None
+) -> None:
+    """A booking's tag maps onto a language TripCare speaks; one it does not (fr) stays the
+    traveller's preference and leaves the ticket's language to notify's fallback."""
+    traveller = AIKO.model_copy(update={"language": preferred})
+
+    ticket = Ticket.open_proactive("acme", request(traveller=traveller), tracking_url="t", now=T0)
+
+    assert (ticket.language, ticket.traveller.language) == (served, preferred)
+
+
 def test_a_proactive_ticket_is_not_told_its_routing_again() -> None:
     routed = events.TicketRouted(
         ticket_id="TC-1",

@@ -9,13 +9,26 @@ over a guess. Pure: intake's channel code says which languages a message is sure
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from contracts.events import Traveller
 from contracts.languages import supported_language
 from services.intake.domain.ticket_record import TicketRecord
+
+
+def opening_language(
+    hint: str | None, preferred: str | None, text: str, guess: Callable[[str], str]
+) -> str:
+    """The language a new ticket speaks: one TripCare speaks, whatever tag the gateway sent.
+
+    The gateway's hint, else the traveller's preference, each mapped onto ``LANGUAGES``
+    (``ja-JP`` → ``ja``); a tag naming none of them (``fr``) stays on the traveller as
+    their preference but serves nothing, and the ticket speaks what they wrote in
+    (``guess``), as its acknowledgement does.
+    """
+    return supported_language(hint) or supported_language(preferred) or guess(text)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from contracts import events
 from contracts.events import BookingReference, ReferenceKind
+from contracts.languages import supported_language
 from services.intake.domain.identity import answered_where_they_wrote, ticket_id_for
 from services.intake.domain.status import TRANSITIONS, TicketStatus
 
@@ -48,7 +49,7 @@ def open_ticket(
         traveller=traveller,
         subject=request.summary,
         text=request.summary,
-        language=traveller.language,
+        language=supported_language(traveller.language),
         priority=request.priority,
         thread_key=thread_key,
         conversation_keys=[thread_key],
