@@ -542,6 +542,23 @@ async def test_staff_of_several_tenants_pick_one_and_it_is_remembered(desk: Desk
     assert (await desk.http.get("/console?tenant=initech")).status_code == 303
 
 
+@pytest.mark.parametrize("query", ["status=banana", "cursor=zzz", "queue=finance&status=routed"])
+async def test_the_queues_page_refuses_a_filter_it_does_not_apply(desk: Desk, query: str) -> None:
+    """The queues page lists every open queue as it is: a filter or cursor it would ignore
+    is refused on a console page (422) naming it, not answered with the unfiltered lists."""
+    desk.http.cookies.set(COOKIE, desk.token)
+
+    page = await desk.http.get(f"/console?{query}&lang=en")
+
+    assert page.status_code == 422
+    assert "/console/static/console.css" in page.text
+    assert desk.ticket_id not in page.text
+    for name in (pair.split("=")[0] for pair in query.split("&")):
+        assert f"<code>{name}</code>" in page.text
+    assert "GET /v1/tickets" in page.text
+    assert (await desk.http.get("/console?lang=en&tenant=acme")).status_code == 200
+
+
 async def test_an_unknown_ticket_or_action_is_404(desk: Desk) -> None:
     desk.http.cookies.set(COOKIE, desk.token)
     assert (await desk.http.get("/console/tickets/TC-NOPE")).status_code == 404

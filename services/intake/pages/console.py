@@ -237,6 +237,9 @@ async def get_console(request: Request) -> Console:
 
 
 ConsoleDep = Annotated[Console, Depends(get_console)]
+QUEUES_READ = frozenset({"lang", "tenant"})
+"""The queues page's only parameters: any other (``status``, ``cursor``…) would be a
+filter it silently ignores, so it is refused (422) instead of answering every queue."""
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=StrictJsonRoute)
 
 
@@ -246,6 +249,10 @@ async def queues(request: Request, console: ConsoleDep) -> Response:
     scope = console.session.scope(request)
     if scope is None:
         return console.session.login_redirect(request)
+    unread = sorted({name for name in request.query_params if name not in QUEUES_READ})
+    if unread:
+        names = [printable(name, 64) for name in unread[:10]]
+        return console.page(request, scope, "refused", 422, names=names)
     return console.page(request, scope, "queues", queues=await console.lists(scope))
 
 
