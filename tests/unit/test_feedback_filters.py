@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from services.feedback.api.filters import window
+from services.feedback.api.filters import From, To, window
 
 NOW = datetime(2026, 12, 5, 12, tzinfo=UTC)
 
@@ -37,3 +39,25 @@ def test_an_impossible_window_is_refused_as_a_bad_query(
     with pytest.raises(RequestValidationError) as refused:
         window(start, end, NOW)
     assert refused.value.errors()[0]["loc"][0] == "query"
+
+
+@pytest.mark.parametrize("value", ["1700000000", "1700000000.5", "20261201", "-5"])
+async def test_a_number_is_not_a_date_of_the_window(value: str) -> None:
+    """Epoch seconds parse as a date in 2023 (or 1970) and were refused as "at most 400
+    days at once": the reason is that a number is not a date, as for any other bad date."""
+    app = FastAPI()
+
+    @app.get("/window")
+    async def read(start: From = None, end: To = None) -> str:
+        return "ok"
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://feedback") as http:
+        for name in ("from", "to"):
+            answer = await http.get("/window", params={name: value})
+            assert answer.status_code == 422, answer.text
+            (problem,) = answer.json()["detail"]
+            assert problem["loc"] == ["query", name]
+            assert problem["msg"].startswith("Input should be a valid datetime or date, not")
+        dated = await http.get("/window", params={"from": "2026-12-01", "to": "2026-12-02"})
+        assert dated.status_code == 200
