@@ -30,7 +30,7 @@ from contracts.events import SlaClock as Target
 from contracts.topology import Topology
 from runtime.auth import Principal, Role, issue_token
 from runtime.bus import Bus
-from runtime.clock import FakeClock
+from runtime.clock import FakeClock, epoch_ms
 from runtime.pages import WordTable, reader_language
 from runtime.settings import Settings
 from runtime.signing import Signer
@@ -50,7 +50,7 @@ from services.feedback.pages.dashboard_view import Tile, queue_depths
 from services.feedback.service import Feedback
 from services.intake.domain import Ticket, TicketAttachment, TicketStatus
 from services.intake.domain.deliveries import Delivered
-from services.intake.domain.sla_clock import ClockState, clock_of, state_at
+from services.intake.domain.sla_clock import ClockState, clock_of, deadline_ms, state_at
 from services.intake.incidents import IncidentDesk
 from services.intake.live_feed import LiveFeed, subscribe_feed
 from services.intake.notify_reader import NotifyReader
@@ -115,6 +115,29 @@ def test_first_response_runs_until_answered_then_resolution_and_waiting_pauses()
     assert paused.state is ClockState.PAUSED
     ticket.status = TicketStatus.RESOLVED
     assert clock_of(ticket, T0) is None
+
+
+def test_a_reopen_runs_a_new_first_response_clock_from_the_reopen() -> None:
+    """The reply from before the reopen answers nothing in the new run (docs/sla.md): the
+    console showed the resolution deadline, timed from the ticket's opening."""
+    ticket = routed_ticket()
+    ticket.reply(message="done", agent="agent-7", now=T0 + timedelta(minutes=5))
+    ticket.resolve(code="rebooked", message="done", agent="agent-7", now=T0 + timedelta(hours=1))
+    reopened_at = T0 + timedelta(hours=2)
+    ticket.reopen(reason="that did not help", by=ticket.traveller.id, now=reopened_at)
+    ticket.first_response_due = reopened_at + timedelta(minutes=20)
+    ticket.resolution_due = reopened_at + timedelta(hours=4)
+
+    clock = clock_of(ticket, reopened_at + timedelta(minutes=16))
+
+    assert clock is not None
+    assert (clock.target, clock.state, clock.remaining_s) == (
+        Target.FIRST_RESPONSE,
+        ClockState.AMBER,
+        240,
+    )
+    assert clock.started_ms == epoch_ms(reopened_at)
+    assert deadline_ms(ticket) == epoch_ms(reopened_at + timedelta(minutes=20))
 
 
 # ------------------------------------------------------------------ words and languages

@@ -92,3 +92,57 @@ def test_a_merged_duplicate_tells_its_traveller_where_the_request_continues() ->
     english = tracking_view(duplicate, "en").timeline[-1]
     assert english.summary == f"Joined with your request {survivor.id}: we continue there"
     assert [s.kind for s in tracking_view(survivor, "en").timeline].count("merged") == 0
+
+
+def rerouted(ticket: Ticket, at: timedelta) -> events.TicketRouted:
+    """Routing's decision on a reopen: a new run, its first response due 30 min on."""
+    return events.TicketRouted(
+        ticket_id=ticket.id,
+        traveller=TRAVELLER,
+        queue="disruption",
+        priority=Priority.CRITICAL,
+        first_response_due=T0 + at + timedelta(minutes=30),
+        resolution_due=T0 + at + timedelta(hours=4),
+        reason="reopened (that did not help)",
+        routed_at=T0 + at,
+    )
+
+
+def test_a_reopened_ticket_expects_its_new_runs_first_response_as_the_notice_says() -> None:
+    """A reopen starts a new first-response clock (routing's run, docs/sla.md): the answer
+    given before it answers nothing in it. The page used to show the resolution deadline
+    while the routed notice promised the first response."""
+    ticket = a_worked_ticket()
+    ticket.resolve(code="rebooked", message="done", agent="agent-3", now=T0 + timedelta(hours=1))
+    ticket.reopen(reason="that did not help", by=TRAVELLER.id, now=T0 + timedelta(hours=2))
+    assert tracking_view(ticket, "en").expected_answer_by is None, "the earlier run's is no due"
+    ticket.apply_routing(rerouted(ticket, timedelta(hours=2)))
+
+    view = tracking_view(ticket, "en")
+
+    assert view.expected_answer_by == T0 + timedelta(hours=2, minutes=30)
+    ticket.reply(message="on it", agent="agent-3", now=T0 + timedelta(hours=2, minutes=5))
+    assert tracking_view(ticket, "en").expected_answer_by == T0 + timedelta(hours=6)
+
+
+def test_not_helped_on_the_bots_answer_expects_a_persons_first_response() -> None:
+    ticket = opened_ticket()
+    ticket.bot_answer(
+        events.TicketBotAnswered(
+            ticket_id=ticket.id,
+            channel=ticket.channel,
+            traveller=TRAVELLER,
+            article_id="password-reset",
+            title="重置登录密码",
+            answer="重置密码：在App或网页端登录页点击“忘记密码”…",
+            language="zh-Hans",
+            confidence=0.976,
+            threshold=0.938,
+            reason="bot answered",
+            answered_at=T0 + timedelta(seconds=2),
+        )
+    )
+    ticket.reopen(reason="that did not help", by=TRAVELLER.id, now=T0 + timedelta(minutes=5))
+    ticket.apply_routing(rerouted(ticket, timedelta(minutes=5)))
+
+    assert tracking_view(ticket, "en").expected_answer_by == T0 + timedelta(minutes=35)

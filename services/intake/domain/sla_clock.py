@@ -1,6 +1,10 @@
 """The SLA clock an agent sees on a ticket: which deadline runs, how much is left, what colour.
 
-Pure: ``now`` is passed in. The console's script applies the same thresholds
+Which deadline runs is also what the traveller's tracking page expects an answer by
+(``running_due``): first response until the current run's first answer, then resolution.
+A reopen (a follow-up, "that did not help", an appeal) starts a new run in routing with
+its own first-response clock (docs/sla.md), so an answer from before it answers nothing
+in it. Pure: ``now`` is passed in. The console's script applies the same thresholds
 (``static/console.js``) to advance the clock between page loads from the
 server's ``now``; both must change together.
 """
@@ -20,6 +24,8 @@ AMBER_SHARE = 0.25
 """The clock turns amber when a quarter or less of its window is left."""
 
 STOPPED = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED, TicketStatus.BOT_ANSWERED})
+RESPONSES = frozenset({"replied", "resolved", "bot_answered"})
+"""Timeline steps that answer the traveller: each is a first response if none came yet."""
 
 
 class ClockState(StrEnum):
@@ -48,17 +54,45 @@ def state_at(now_ms: int, started_ms: int, due_ms: int) -> ClockState:
     return ClockState.AMBER if (due_ms - now_ms) <= AMBER_SHARE * window else ClockState.OK
 
 
-def clock_of(ticket: Ticket, now: datetime) -> RunningClock | None:
-    """The running clock: first response until answered, then resolution; none when stopped."""
-    if ticket.status in STOPPED:
-        return None
-    if ticket.first_response_at is None and ticket.first_response_due is not None:
-        target, due = SlaClock.FIRST_RESPONSE, ticket.first_response_due
+def last_reopen(ticket: Ticket) -> datetime | None:
+    """When the ticket was last reopened (or escalated by an appeal while open): the start
+    of routing's current run of clocks; None if it never was."""
+    return next((e.at for e in reversed(ticket.timeline) if e.kind == "reopened"), None)
+
+
+def run_started_at(ticket: Ticket) -> datetime:
+    return last_reopen(ticket) or ticket.opened_at
+
+
+def answered_in_run(ticket: Ticket) -> bool:
+    """Whether the current run's first response was given (``first_response_at`` is the
+    ticket's first ever, from perhaps an earlier run)."""
+    reopened = last_reopen(ticket)
+    if ticket.first_response_at is None or reopened is None:
+        return ticket.first_response_at is not None
+    return any(e.kind in RESPONSES and e.at >= reopened for e in ticket.timeline)
+
+
+def running_due(ticket: Ticket) -> tuple[SlaClock, datetime] | None:
+    """The deadline that runs, whatever the status: the run's first response until it is
+    given, then resolution; none before routing gave the run's deadlines (a deadline from
+    before the run is the earlier run's, until routing's decision on the reopen arrives)."""
+    if not answered_in_run(ticket) and ticket.first_response_due is not None:
+        running = SlaClock.FIRST_RESPONSE, ticket.first_response_due
     elif ticket.resolution_due is not None:
-        target, due = SlaClock.RESOLUTION, ticket.resolution_due
+        running = SlaClock.RESOLUTION, ticket.resolution_due
     else:
         return None
-    started, due_ms, now_ms = epoch_ms(ticket.opened_at), epoch_ms(due), epoch_ms(now)
+    return running if running[1] >= run_started_at(ticket) else None
+
+
+def clock_of(ticket: Ticket, now: datetime) -> RunningClock | None:
+    """The running clock, from the run's start; none when stopped."""
+    running = None if ticket.status in STOPPED else running_due(ticket)
+    if running is None:
+        return None
+    target, due = running
+    started, due_ms, now_ms = epoch_ms(run_started_at(ticket)), epoch_ms(due), epoch_ms(now)
     state = ClockState.PAUSED if ticket.status in WAITING else state_at(now_ms, started, due_ms)
     return RunningClock(
         target=target,
@@ -71,8 +105,5 @@ def clock_of(ticket: Ticket, now: datetime) -> RunningClock | None:
 
 def deadline_ms(ticket: Ticket) -> int:
     """Sort key of a queue: the running deadline first, tickets without one last."""
-    if ticket.first_response_at is None and ticket.first_response_due is not None:
-        return epoch_ms(ticket.first_response_due)
-    if ticket.resolution_due is not None:
-        return epoch_ms(ticket.resolution_due)
-    return 2**62
+    running = running_due(ticket)
+    return epoch_ms(running[1]) if running else 2**62

@@ -27,6 +27,7 @@ from contracts.local_time import local_text, zone_name, zoned
 from contracts.teams import team_name
 from runtime.pages import WordTable
 from services.intake.domain import Ticket, TicketStatus, TimelineEntry
+from services.intake.domain.sla_clock import running_due
 
 WORDS = WordTable(Path(__file__).parents[1] / "templates" / "tracking" / "messages.json")
 """The tracking page's words: the page and the JSON say the same."""
@@ -159,11 +160,12 @@ def handled_by(ticket: Ticket, words: Mapping[str, str], language: str) -> str:
 
 
 def expected_answer(ticket: Ticket) -> datetime | None:
+    """The deadline of the clock that runs, as the console's (``running_due``): after a
+    reopen, the new run's first response, which the routed notice promised too."""
     if ticket.status in REOPENABLE | {TicketStatus.CLOSED}:
         return None
-    if ticket.first_response_at is None:
-        return ticket.first_response_due
-    return ticket.resolution_due
+    running = running_due(ticket)
+    return running[1] if running else None
 
 
 def tracking_view(ticket: Ticket, language: str) -> TrackingView:
