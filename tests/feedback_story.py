@@ -294,14 +294,17 @@ class Desk:
         priority: Priority = Priority.HIGH,
         category: str | None = "other",
         deadline: float | None = None,
+        clock_priority: Priority | None = None,
     ) -> None:
-        """Routing's ``sla.breached``: the clock ran out at ``deadline`` (default: ``minute``)."""
+        """Routing's ``sla.breached``: the clock ran out at ``deadline`` (default: ``minute``);
+        without ``clock_priority`` as an older event."""
         self.emit(
             events.SlaBreached(
                 ticket_id=ticket,
                 clock=clock,
                 priority=priority,
                 previous_priority=previous,
+                clock_priority=clock_priority,
                 category=category,
                 level=level,
                 deadline=at(minute if deadline is None else deadline),

@@ -71,6 +71,12 @@ class SlaBreached(Event):
     clock: SlaClock
     priority: Priority = Field(description="The priority after the breach raised it.")
     previous_priority: Priority
+    clock_priority: Priority | None = Field(
+        default=None,
+        description="The priority the clock ran under, whose target it missed: an earlier "
+        "breach raised the ticket's but not its running clocks', so it may be below "
+        "``previous_priority``. None on older events: ``previous_priority``.",
+    )
     category: str | None = None
     queue: str | None = Field(default=None, description="The queue the ticket escalated to.")
     assignee: str | None = Field(default=None, description="Who holds it after escalation.")
@@ -111,7 +117,10 @@ class SlaClockStopped(Event):
 
     ticket_id: str
     clock: SlaClock
-    priority: Priority
+    priority: Priority = Field(
+        description="The priority the clock ran under (whose targets it had), not the "
+        "ticket's when it stopped: a breach raises the ticket's but not its running clocks'."
+    )
     category: str | None = None
     met: bool = Field(description="False for a void clock (see ``verdict``).")
     verdict: SlaVerdict | None = Field(

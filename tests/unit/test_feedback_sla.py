@@ -87,6 +87,19 @@ def test_a_clock_escalating_level_after_level_is_two_breaches_of_one_ticket() ->
     assert sla.attainment.of == 0, "a breach is not a stop: the clock is decided when it stops"
 
 
+def test_a_breach_counts_at_the_priority_its_clock_ran_under() -> None:
+    """The resolution clock of a ticket an earlier breach raised still ran on normal's
+    targets: its breach is normal's, as its stop is, not high's (the ticket's before it)."""
+    desk = one_ticket()
+    desk.breached("T1", FR, 30)
+    desk.breached("T1", RES, 60, previous=HIGH, priority=CRITICAL, clock_priority=Priority.NORMAL)
+    desk.breached("T1", NR, 90, previous=CRITICAL, priority=CRITICAL)  # an older event
+
+    report = metrics_of(desk, by=["priority"])
+    breaches = {g.key["priority"]: g.metrics.sla.breaches for g in report.groups}
+    assert breaches == {"normal": 2, "critical": 1}
+
+
 def test_the_supplier_clock_is_reported_apart_from_the_desks_attainment() -> None:
     desk = one_ticket()
     desk.clock_stopped("T1", SlaClock.SUPPLIER, 0, 600, target=240)

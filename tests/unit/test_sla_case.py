@@ -335,6 +335,37 @@ async def test_breaches_climb_the_ladder_with_raised_priority(desk: SlaDesk) -> 
     assert await desk.holder() == ["expert-1"], "management is told; the owner keeps it"
 
 
+async def test_a_clock_counts_at_the_priority_it_ran_under_not_the_one_a_breach_raised(
+    desk: SlaDesk,
+) -> None:
+    """A breach raises the ticket, not its running clocks (docs/sla.md): their stops and
+    later breaches used to carry the raised priority, so feedback counted a normal ticket's
+    missed first response under high."""
+    await desk.open()
+    desk.clock.advance(timedelta(minutes=1))
+    await desk.router.fire(desk.timer(SlaClock.FIRST_RESPONSE, TimerKind.BREACH))
+    await desk.router.ticket_replied(envelope(desk.reply()))
+    desk.clock.advance(timedelta(minutes=9))
+    await desk.router.fire(desk.timer(SlaClock.RESOLUTION, TimerKind.BREACH))
+
+    (stopped,) = desk.published("sla.stopped")
+    assert (stopped["clock"], stopped["verdict"], stopped["priority"]) == (
+        "first_response",
+        "missed",
+        "normal",
+    )
+    assert [
+        (b["clock_priority"], b["previous_priority"], b["priority"])
+        for b in desk.published("sla.breached")
+    ] == [
+        ("normal", "normal", "high"),
+        ("normal", "high", "critical"),
+    ]
+    await desk.status("closed")
+    resolution = desk.published("sla.stopped")[-1]
+    assert (resolution["clock"], resolution["priority"]) == ("resolution", "normal")
+
+
 async def test_the_only_expert_keeps_a_breached_ticket_and_their_slot(desk: SlaDesk) -> None:
     """Issue #18: the tenant's only expert held a critical ticket; the breach escalated it
     "to the expert team", passed the expert over and left it with nobody."""

@@ -312,6 +312,24 @@ def test_a_raised_priority_keeps_the_start_and_takes_the_new_targets() -> None:
     assert sla.due(SlaClock.RESOLUTION) == T + timedelta(hours=1)
 
 
+def test_a_run_reports_the_priority_whose_targets_it_ran_on() -> None:
+    """A raise that retargets a run (a follow-up) is its priority; a new run starts on its
+    own; the stopped event says it, whatever the case's priority is by then."""
+    sla = CaseSla()
+    sla.start_run(DEFAULT_SLA, Priority.NORMAL, Tier.NEW, T, respond=True)
+    assert {r.priority for r in sla.clocks.values()} == {Priority.NORMAL}
+    sla.retarget(Priority.HIGH)
+    (first,) = sla.responded(T + timedelta(minutes=3))
+    sla.traveller_wrote(Priority.CRITICAL, T + timedelta(minutes=4))
+
+    stopped = first.stopped_event("TC-1", "invoice", case_priority=Priority.CRITICAL)
+    assert stopped.priority is Priority.HIGH
+    assert sla.clocks[SlaClock.NEXT_RESPONSE].priority is Priority.CRITICAL
+    assert sla.clocks[SlaClock.RESOLUTION].priority is Priority.HIGH
+    stored_before, _ = run()
+    assert stored_before.ran_under(Priority.LOW) is Priority.LOW, "the case's stands in"
+
+
 def test_a_traveller_on_a_trip_is_served_around_the_clock() -> None:
     saturday = local(3, 12)
     home = CaseSla()

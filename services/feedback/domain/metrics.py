@@ -278,12 +278,13 @@ def _add_sla(
     add: Callable[[tuple[str, ...]], list[_Accumulator]],
 ) -> None:
     """Each stopped clock counts at its own priority and category, each breach at the
-    priority whose target it missed."""
+    priority its clock ran under (whose target it missed): one clock's stop and breach fall
+    in one slice."""
     for clock in fact.sla_clocks:
         for acc in add(_slice(fact, by, priority=clock.priority, category=clock.category)):
             acc.sla.clock(clock)
     for breach in fact.sla_breaches:
-        key = _slice(fact, by, priority=breach.previous_priority, category=breach.category)
+        key = _slice(fact, by, priority=breach.ran_under, category=breach.category)
         for acc in add(key):
             acc.sla.breach(fact.id)
 

@@ -70,12 +70,15 @@ class ClockFact(BaseModel):
 
 
 class BreachFact(BaseModel):
-    """One escalation after a clock ran out; it missed the target of ``previous_priority``."""
+    """One escalation after a clock ran out; it missed the target of the priority it ran
+    under (``ran_under``)."""
 
     clock: SlaClock
     level: EscalationLevel
     priority: Priority
     previous_priority: Priority
+    clock_priority: Priority | None = None
+    """The clock's own; None on older events and facts."""
     category: str | None
     deadline: datetime
     breached_at: datetime
@@ -83,6 +86,11 @@ class BreachFact(BaseModel):
     @classmethod
     def of(cls, event: events.SlaBreached) -> BreachFact:
         return cls.model_validate(event.model_dump(include=set(cls.model_fields)))
+
+    @property
+    def ran_under(self) -> Priority:
+        """The clock's priority; an older event's ``previous_priority`` stands in for it."""
+        return self.clock_priority or self.previous_priority
 
     @property
     def key(self) -> tuple[str, datetime, str]:

@@ -374,7 +374,7 @@ class RoutingCase(Aggregate):
                 self.first_response_met = run.met
             elif run.clock is SlaClock.RESOLUTION:
                 self.resolution_met = run.met
-            self.raise_event(run.stopped_event(self.id, self.priority, category))
+            self.raise_event(run.stopped_event(self.id, category, case_priority=self.priority))
 
     def _publish(self, reason: str, now: datetime) -> None:
         """``ticket.routed`` with the clocks' deadlines; with no first-response clock (the

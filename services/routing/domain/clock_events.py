@@ -41,7 +41,8 @@ def breached(
     now: datetime,
 ) -> events.SlaBreached:
     """``sla.breached``: the case already escalated by ``step``; ``before`` is the priority
-    and assignee it had.
+    and assignee it had. The clock missed the targets of the priority it ran under, which an
+    earlier breach left below the case's (``clock_priority``).
 
     The tenant's managers are named at the management level (the step's), and also when the
     breach made the ticket critical (the policy's, as ``ticket.routed`` names them): the
@@ -56,6 +57,7 @@ def breached(
         clock=run.clock,
         priority=case.priority,
         previous_priority=previous_priority,
+        clock_priority=run.ran_under(previous_priority),
         category=case.triage.category if case.triage else None,
         queue=case.queue,
         assignee=case.assignee,

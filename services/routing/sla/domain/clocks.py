@@ -47,6 +47,12 @@ class ClockRun(BaseModel):
     clock: SlaClock
     generation: int = Field(description="Distinguishes this run's timers from an earlier run's.")
     target_s: int
+    priority: Priority | None = Field(
+        default=None,
+        description="The priority whose targets it runs on (its start's, or that of a raise "
+        "that retargeted it; a breach does not): what it counts at. None: stored before runs "
+        "kept it.",
+    )
     warn_share: float
     calendar: Calendar = ALWAYS
     started_at: datetime
@@ -113,15 +119,21 @@ class ClockRun(BaseModel):
             return SlaVerdict.VOID
         return SlaVerdict.MET if self.met else SlaVerdict.MISSED
 
+    def ran_under(self, case_priority: Priority) -> Priority:
+        """The priority this run counts at (docs/sla.md): its own; a run stored before runs
+        kept theirs takes the case's, as its events did then."""
+        return self.priority or case_priority
+
     def stopped_event(
-        self, ticket_id: str, priority: Priority, category: str | None
+        self, ticket_id: str, category: str | None, *, case_priority: Priority
     ) -> events.SlaClockStopped:
-        """This run, once stopped, as feedback's SLA attainment reads it."""
+        """This run, once stopped, as feedback's SLA attainment reads it: at the priority it
+        ran under, not the case's now (a breach raised that, not the run's targets)."""
         assert self.stopped_at is not None
         return events.SlaClockStopped(
             ticket_id=ticket_id,
             clock=self.clock,
-            priority=priority,
+            priority=self.ran_under(case_priority),
             category=category,
             met=self.met is True,
             verdict=self.verdict,
@@ -131,8 +143,11 @@ class ClockRun(BaseModel):
             stopped_at=self.stopped_at,
         )
 
-    def retarget(self, target_s: int, warn_share: float, calendar: Calendar) -> None:
-        self.target_s, self.warn_share, self.calendar = target_s, warn_share, calendar
+    def retarget(
+        self, priority: Priority, target_s: int, warn_share: float, calendar: Calendar
+    ) -> None:
+        self.priority, self.target_s = priority, target_s
+        self.warn_share, self.calendar = warn_share, calendar
         self.refresh()
 
     def timers(self) -> list[Timer]:
@@ -188,6 +203,7 @@ class CaseSla(BaseModel):
         for run in self.clocks.values():
             if not run.stopped:
                 run.retarget(
+                    priority,
                     targets.of(run.clock),
                     terms.warn_share,
                     calendar_for(terms, on_trip=self.on_trip),
@@ -273,6 +289,7 @@ class CaseSla(BaseModel):
             clock=clock,
             generation=self.generation,
             target_s=terms.for_tier(self.tier).of(clock),
+            priority=priority,
             warn_share=terms.warn_share,
             calendar=calendar_for(terms, on_trip=self.on_trip),
             started_at=at,
