@@ -21,6 +21,7 @@ from tests.factories import T0, envelope
 from tests.fakes import RecordingOutbox
 from tests.unit.test_handlers import repository
 from tests.unit.test_notify_api import ACME, gateway, notify_app
+from tests.unit.test_notify_appeals_sla import warning
 
 IDS = ["a/b", "旅客/../42", "x/N-1/read", "crm:7/", "/lead", "a b?c#d%e", "email:li@example.cn"]
 
@@ -78,8 +79,15 @@ async def test_ids_sharing_a_prefix_are_different_inboxes(
     assert crossed.status_code == 404
 
 
-async def test_a_team_inbox_behind_a_slash_is_still_not_the_gateways(
+async def test_an_id_shaped_like_a_teams_is_a_travellers_inbox_and_the_teams_stays_hidden(
     notify: tuple[httpx.AsyncClient, Notifier],
 ) -> None:
-    http, _ = notify
-    assert (await http.get("/v1/inbox/team%3Adisruption", headers=gateway())).status_code == 403
+    """Who reads a message is told by its role, not the id's shape (test_inbox_staff_messages)."""
+    http, notifier = notify
+    await notifier.notify(envelope(warning(assignee=None, queue="disruption")))
+    own = await acknowledge(notifier, "team:disruption", "TC-1")
+
+    shown = await http.get("/v1/inbox/team%3Adisruption", headers=gateway())
+
+    assert (shown.status_code, [m["id"] for m in shown.json()]) == (200, [own])
+    assert len((await http.get("/v1/inbox/team%3Adisruption", headers=ACME)).json()) == 2

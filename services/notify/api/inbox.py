@@ -3,8 +3,10 @@
 Staff authenticate like on every other service (``runtime.auth``): a bearer
 token whose tenant scopes every read. The inbox also takes a gateway token with
 the ``inbox:read`` scope, which the in-app gateway gets from intake for its API
-key (``runtime.gateway_auth``; docs/notify.md, "The inbox API"): it reads
-travellers' inboxes of its tenant, not a team's, and nothing else.
+key (``runtime.gateway_auth``; docs/notify.md, "The inbox API"): it reads the messages
+of its tenant's travellers and bookers (``APP_ROLES``), never staff's, and nothing else.
+Which messages is told by each message's recipient role, not by the id: an id refused by
+its shape (``team:…``) still let the app read a manager's or an agent's inbox.
 
 A person's id is the rest of the path (``{traveller_id:path}``), percent-encoded by the
 caller: ids come from customers' systems, and any intake accepts (``a/b``, ``旅客/../42``)
@@ -15,21 +17,18 @@ turned ``a%2Fb`` away with a 404. Mark-read is told apart by its two last segmen
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, status
+from fastapi import APIRouter, Path
 
 from runtime.errors import StrictJsonRoute
 from runtime.gateway_auth import Caller, InboxReader
 from runtime.store import NotFound
 from services.notify.api.deps import NotifierDep
 from services.notify.api.models import DeliveryView, find, for_staff
+from services.notify.domain.delivery import Delivery
+from services.notify.domain.recipients import APP_ROLES
 from services.notify.domain.route import IN_APP
-
-TEAM_INBOX = "team:"
-GATEWAY_REFUSED: dict[int | str, dict[str, Any]] = {
-    403: {"description": "A tenant not in the token, or a gateway asking for a team's inbox."}
-}
 
 PersonId = Annotated[
     str, Path(min_length=1, max_length=260, description="Percent-encoded: `a%2Fb` is `a/b`.")
@@ -39,41 +38,42 @@ PersonId = Annotated[
 router = APIRouter(prefix="/v1", tags=["notifications"], route_class=StrictJsonRoute)
 
 
-def readable(caller: Caller, person: str) -> None:
-    if caller.gateway and person.startswith(TEAM_INBOX):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "a gateway reads travellers' inboxes")
+def inbox_query(caller: Caller, person: str) -> dict[str, object]:
+    """The person's in-app messages the caller may read: a gateway only the traveller's side."""
+    query: dict[str, object] = {"tenant_id": caller.tenant, "recipient": person, "channel": IN_APP}
+    if caller.gateway:
+        query["role"] = {"$in": sorted(role.value for role in APP_ROLES)}
+    return query
 
 
-@router.get("/inbox/{traveller_id:path}", tags=["gateways"], responses=GATEWAY_REFUSED)
+def readable(caller: Caller, person: str, delivery: Delivery | None) -> bool:
+    """``delivery`` is in ``person``'s inbox and the caller may read it (``inbox_query``)."""
+    if delivery is None or delivery.recipient != person or delivery.channel != IN_APP:
+        return False
+    return not caller.gateway or delivery.role in APP_ROLES
+
+
+@router.get("/inbox/{traveller_id:path}", tags=["gateways"])
 async def inbox(
     traveller_id: PersonId, scope: InboxReader, notifier: NotifierDep
 ) -> list[DeliveryView]:
     """A person's in-app messages (traveller, or staff: ``team:<queue>``), newest first.
 
-    The in-app gateway gets them whole; staff get them without the traveller's signed
-    tracking, survey and appeal links (``[redacted]``)."""
-    readable(scope, traveller_id)
-    found = await find(
-        notifier.deliveries,
-        {"tenant_id": scope.tenant, "recipient": traveller_id, "channel": IN_APP},
-        sort=-1,
-    )
+    The in-app gateway gets the traveller's and booker's messages whole, and a staff
+    member's as none (``[]``); staff get them without the traveller's signed tracking,
+    survey and appeal links (``[redacted]``)."""
+    found = await find(notifier.deliveries, inbox_query(scope, traveller_id), sort=-1)
     return found if scope.gateway else [for_staff(view) for view in found]
 
 
-@router.post(
-    "/inbox/{traveller_id:path}/{notification_id}/read",
-    tags=["gateways"],
-    responses=GATEWAY_REFUSED,
-)
+@router.post("/inbox/{traveller_id:path}/{notification_id}/read", tags=["gateways"])
 async def mark_read(
     traveller_id: PersonId, notification_id: str, scope: InboxReader, notifier: NotifierDep
 ) -> DeliveryView:
-    """Another tenant's message, or one of another person, is 404 and stays unread."""
-    readable(scope, traveller_id)
+    """Another tenant's message, one of another person, or a staff message asked for by a
+    gateway is 404 and stays unread."""
     deliveries = notifier.deliveries
-    delivery = await deliveries.get(scope.tenant, notification_id)
-    if delivery is None or delivery.recipient != traveller_id or delivery.channel != IN_APP:
+    if not readable(scope, traveller_id, await deliveries.get(scope.tenant, notification_id)):
         raise NotFound(notification_id)
     read = await deliveries.change(
         scope.tenant, notification_id, lambda d: d.mark_read(notifier.clock.now())

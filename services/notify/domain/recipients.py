@@ -19,6 +19,11 @@ class Role(StrEnum):
     TEAM = "team"  # a queue's team, when a ticket has no assignee
 
 
+APP_ROLES = frozenset({Role.TRAVELLER, Role.BOOKER})
+"""Whose messages the traveller-facing app (a gateway token) reads: the traveller's side.
+Told by the message's role, never by the id's shape: a traveller's id may equal an agent's."""
+
+
 class TenantStaff(BaseModel):
     """The people of one tenant's account who hear of escalations."""
 
