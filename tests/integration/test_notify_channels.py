@@ -20,6 +20,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
+from functools import partial
 from typing import Any
 
 import aio_pika
@@ -518,10 +519,40 @@ async def test_a_storm_of_updates_becomes_one_digest(
 
     first, digest = gateway.to("/wecom")
     assert "We have your request" in first.payload["subject"]
-    assert digest.payload["subject"] == "4 updates on your requests"
+    assert digest.payload["subject"] == "4 updates on your request"
     assert digest.payload["body"].count("TC-STORM is now with our support team") == 4
     assert [d["status"] for d in log].count("digested") == 3, "each at the digest's time"
     assert {a["notification_id"] for a in announced} == {d["id"] for d in log}
+
+
+async def test_two_tickets_updates_go_out_as_one_mail_per_ticket_each_in_its_thread(
+    start_notify: StartNotify, mailbox: tuple[Mailbox, int]
+) -> None:
+    """One address, two tickets, within the rate window: TC-B's updates never ride in (or
+    thread to) TC-A's mail; they follow at the next slot, threaded to TC-B."""
+    traveller = person("trav-8", email="aiko@acme.example", preferred_channel="email")
+    first, second = "TC-AAAAAAAAAAAA", "TC-BBBBBBBBBBBB"
+    async with start_notify(rate_limit=1, rate_window_s=1.0) as notify:
+        await notify.publish(acknowledged(first, traveller))
+        await until(lambda: _delivered(notify, first))
+        for ticket_id in (first, second, second):
+            await notify.publish(routed(ticket_id, traveller))
+
+        async def both_told(ticket_id: str) -> list[dict[str, Any]] | None:
+            log = await notify.log(ticket_id)
+            return delivered(log) if len(log) == 2 else None
+
+        for ticket_id in (first, second):
+            await until(partial(both_told, ticket_id))
+
+    _, *later = mailbox[0].messages  # the acknowledgement, then one mail per ticket
+    assert len(later) == 2
+    threads = {str(m["Subject"]).strip(): m["In-Reply-To"] for m in later}  # a folded header
+    assert threads == {
+        f"Your request {first} is with our support team [{first}]": f"<{first}@tripcare.mail>",
+        f"2 updates on your request [{second}]": f"<{second}@tripcare.mail>",
+    }
+    assert first not in str(next(m for m in later if second in m["Subject"]).get_content())
 
 
 async def _at_least(count: int, probe: Awaitable[list[Any]]) -> list[Any] | None:

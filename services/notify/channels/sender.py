@@ -36,10 +36,12 @@ class Outgoing:
 
     @classmethod
     def of(cls, delivery: Delivery) -> Outgoing:
+        """A digest of several tickets names none of them (``Delivery.thread_ticket_id``)."""
+        ticket_id = delivery.thread_ticket_id
         return cls(
             delivery_id=delivery.id,
             tenant_id=delivery.tenant_id,
-            ticket_id=delivery.ticket_id,
+            ticket_id=ticket_id,
             recipient=delivery.recipient,
             role=delivery.role,
             channel=delivery.channel,
@@ -48,7 +50,7 @@ class Outgoing:
             template=delivery.template,
             subject=delivery.subject,
             body=delivery.body,
-            link=delivery.link,
+            link=delivery.link if ticket_id == delivery.ticket_id else None,
             answers=delivery.answers,
             attachments=tuple(delivery.attachments),
         )

@@ -137,6 +137,14 @@ class Delivery(Aggregate):
         delivery._deliver_if_inbox(now)
         return delivery
 
+    @property
+    def thread_ticket_id(self) -> str | None:
+        """The one ticket its message is about: none for a digest spanning several (staff's,
+        ``digest.joins``), which a channel must not thread to, or link to, its first ticket."""
+        if any(item.ticket_id != self.ticket_id for item in self.digest):
+            return None
+        return self.ticket_id
+
     def next_delivery(self, now: datetime) -> Delivery | None:
         """After this one failed: the same message on the next channel of the route."""
         if self.status is not DeliveryStatus.FAILED or not self.route:

@@ -1,5 +1,6 @@
 """What goes out now for one recipient on one channel: retries alone, first attempts within
-the rate limit — and all first attempts due together as one digest.
+the rate limit — and the first attempts due together as one digest: one ticket's for the
+traveller's side, whose messages are threaded to their ticket; any tickets' for staff.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.rate_limit import RateLimit
+from services.notify.domain.recipients import APP_ROLES
 
 
 @dataclass(frozen=True)
@@ -27,8 +29,8 @@ class Plan:
 
 def plan(group: Sequence[Delivery], now: datetime, limit: RateLimit) -> Plan:
     """Retries (and digests handed over from a failed channel) go alone; first attempts share
-    the rate limit, and all that are due when a slot opens go out together as one message:
-    a storm of updates becomes one digest.
+    the rate limit, and those due when a slot opens go out together as one message: a storm
+    of updates becomes one digest (``joins``); another ticket's wait for the next slot.
 
     ``group`` is the recent deliveries of one recipient on one channel, in any state:
     notices already folded into a leader (before a crash) are only marked as such.
@@ -48,10 +50,21 @@ def plan(group: Sequence[Delivery], now: datetime, limit: RateLimit) -> Plan:
     slot = limit.next_slot(sent, now)
     if slot > now:
         return Plan(repairs, alone, deferred=fresh, until=slot)
-    return Plan(repairs, alone, leader=fresh[0], members=fresh[1:])
+    leader = fresh[0]
+    return Plan(repairs, alone, leader=leader, members=[d for d in fresh[1:] if joins(leader, d)])
+
+
+def joins(leader: Delivery, notice: Delivery) -> bool:
+    """Whether ``notice`` may go out in ``leader``'s digest. A traveller's or booker's message
+    is threaded to its ticket (the mail's ``[TC-…]`` tag and In-Reply-To, the webhook's
+    ``ticket_id`` and link), so it carries that ticket's notices only: a reply about another
+    ticket must not join this one. Staff mail names no ticket: their alerts across tickets
+    stay one message, each item naming its ticket."""
+    return leader.role not in APP_ROLES or notice.ticket_id == leader.ticket_id
 
 
 def digest_values(leader: Delivery, members: Sequence[Delivery]) -> dict[str, Any]:
     """What the digest template shows: every folded notice, oldest first."""
-    entries = [{"subject": d.subject, "body": d.body} for d in (leader, *members)]
-    return {"count": len(entries), "items": entries}
+    folded = (leader, *members)
+    entries = [{"subject": d.subject, "body": d.body} for d in folded]
+    return {"count": len(entries), "items": entries, "tickets": len({d.ticket_id for d in folded})}
