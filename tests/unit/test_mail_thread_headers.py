@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from contracts.events import ReplyChannel
+import pytest
+
+from contracts.events import ReplyChannel, Traveller
 from services.notify.channels.mail_thread import compose
 from services.notify.channels.sender import Outgoing
+from services.notify.domain.notice import Notice
+from services.notify.domain.templates import ACKNOWLEDGED
+from services.notify.render import Renderer
 
 DOMAIN = "mail.tripcare.test"
 SENDER = "Support <support@tripcare.example>"
@@ -83,3 +88,17 @@ def test_automatic_mails_say_so_and_an_agents_words_do_not() -> None:
     assert routed["Auto-Submitted"] == "auto-generated"
     assert (reply["Auto-Submitted"], reply["X-Auto-Response-Suppress"]) == (None, None)
     assert all(mail["Date"] for mail in (ack, routed, reply))
+
+
+@pytest.mark.parametrize("language", ["en", "ja", "zh-Hans", "zh-Hant"])
+def test_the_acknowledgements_subject_names_its_ticket_once_in_the_tag(language: str) -> None:
+    """It read "We have your request (TC-…) [TC-…]": the template named the ticket and the
+    mail's thread tag named it again. The tag stays (intake threads replies by it)."""
+    values = {"ticket_id": "TC-ABCDEFGHIJKL", "name": "Aiko", "link": "https://t/x"}
+    traveller = Traveller(id="trav-1", language=language)
+    rendered = Renderer().render(Notice("TC-ABCDEFGHIJKL", traveller, ACKNOWLEDGED, values))
+
+    subject = compose(replace(ACK, subject=rendered.subject), SENDER, DOMAIN)["Subject"]
+
+    assert subject.count("TC-ABCDEFGHIJKL") == 1
+    assert subject.endswith("[TC-ABCDEFGHIJKL]")
