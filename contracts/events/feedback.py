@@ -82,3 +82,9 @@ class AppealResolved(Event):
     message: str | None = None
     decided_by: str
     decided_at: datetime
+    resolution_count: int | None = Field(
+        default=None,
+        ge=1,
+        description="The resolution that decided it (its ticket.resolved, which tells the "
+        "traveller); none when a close or merge did.",
+    )

@@ -164,6 +164,15 @@ class TicketResolved(Event):
     first_response_at: datetime
     resolved_at: datetime
     resolution_count: int = Field(ge=1, description="1 for the first resolution, 2 after a reopen…")
+    appeal_id: str | None = Field(
+        default=None,
+        description="Set when this resolution decides the appeal under review: the traveller "
+        "hears of it as the appeal's outcome.",
+    )
+    appeal_number: int | None = Field(default=None, ge=1, le=2)
+    appeal_level: AppealLevel | None = Field(
+        default=None, description="Who reviewed the appeal: expert or support_manager."
+    )
 
 
 class TicketReopened(Event):

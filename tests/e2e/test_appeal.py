@@ -124,8 +124,29 @@ async def test_rating_2_appeal_reopen_expert_resolves_rating_5(stack: Stack) -> 
         )
         rated_entries = [e["summary"] for e in final["timeline"] if e["kind"] == "rated"]
         assert rated_entries == ["Traveller rated: CSAT 2", "Traveller rated: CSAT 5"]
+        await the_outcome_is_told_once(
+            http, f"{stack.url('notify')}/v1/inbox/trav-9", app, ticket_id
+        )
 
         await reports_include_it(http, feedback, final["opened_at"][:7])
+
+
+async def the_outcome_is_told_once(
+    http: httpx.AsyncClient, inbox: str, app: dict[str, str], ticket_id: str
+) -> None:
+    """The expert's resolution decided the appeal: the traveller reads "the outcome of your
+    appeal" with its message, not also a second "your request is resolved"."""
+
+    async def outcome_told() -> list[dict[str, Any]] | None:
+        answer = await http.get(inbox, headers=app)
+        mine = [m for m in answer.json() if m["ticket_id"] == ticket_id]
+        return mine if any(m["template"] == "appeal_resolved" for m in mine) else None
+
+    told = await until(outcome_told)
+    templates = [m["template"] for m in told]
+    assert (templates.count("ticket_resolved"), templates.count("appeal_resolved")) == (1, 1)
+    outcome = next(m for m in told if m["template"] == "appeal_resolved")
+    assert "已为您全额退款并另订酒店" in outcome["body"]
 
 
 async def rate_2_and_appeal(http: httpx.AsyncClient, survey_url: str) -> None:

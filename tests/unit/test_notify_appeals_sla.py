@@ -56,7 +56,25 @@ def filed(level: AppealLevel = AppealLevel.EXPERT, number: int = 1) -> events.Ap
     )
 
 
-def decided(outcome: str, message: str | None = None) -> events.AppealResolved:
+def decided(outcome: str, message: str | None = None) -> events.Event:
+    """The event that tells the traveller an appeal's outcome: feedback's for a close or a
+    merge, else the resolution that decided it (test_appeal_outcome_notice)."""
+    if outcome not in ("closed", "merged"):
+        return events.TicketResolved(
+            ticket_id="TC-1",
+            channel=events.Channel.IN_APP,
+            traveller=TRAVELLER,
+            resolution_code=outcome,
+            message=message or "Done.",
+            resolved_by="expert-1",
+            opened_at=T0,
+            first_response_at=T0,
+            resolved_at=T0,
+            resolution_count=2,
+            appeal_id="AP-1",
+            appeal_number=1,
+            appeal_level=AppealLevel.EXPERT,
+        )
     return events.AppealResolved(
         appeal_id="AP-1",
         ticket_id="TC-1",

@@ -98,13 +98,21 @@ class Appeal(Aggregate):
                 resolved.message,
                 resolved.resolved_by,
                 resolved.resolved_at,
+                resolution=resolved.resolution_count,
             )
 
     def decide_by_closure(self, outcome: str, by: str, at: datetime) -> None:
         """The ticket was closed or merged before anyone resolved the appeal."""
         self._decide(outcome, None, by, at)
 
-    def _decide(self, outcome: str, message: str | None, by: str, at: datetime) -> None:
+    def _decide(
+        self,
+        outcome: str,
+        message: str | None,
+        by: str,
+        at: datetime,
+        resolution: int | None = None,
+    ) -> None:
         if self.status is AppealStatus.DECIDED:
             return
         self.status = AppealStatus.DECIDED
@@ -125,6 +133,7 @@ class Appeal(Aggregate):
                 message=message,
                 decided_by=by,
                 decided_at=at,
+                resolution_count=resolution,
             )
         )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -52,6 +53,18 @@ class Decider:
 class NotTheReviewer(Exception):
     """Resolving or closing this ticket would decide an appeal the caller may not decide
     (HTTP 403); nothing is changed."""
+
+
+def decided_appeal(pending: PendingAppeal | None) -> dict[str, Any]:
+    """What ``ticket.resolved`` says of the appeal it decides (none: no fields), so notify
+    tells the traveller the appeal's outcome in place of a plain resolution."""
+    if pending is None:
+        return {}
+    return {
+        "appeal_id": pending.appeal_id,
+        "appeal_number": pending.number,
+        "appeal_level": pending.level,
+    }
 
 
 def check_decider(appeal: PendingAppeal | None, decider: Decider, wanted: str) -> None:

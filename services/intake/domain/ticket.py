@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from contracts import events
 from contracts.events import Channel
 from services.intake.domain import language, proactive, reactions, reopening
-from services.intake.domain.appeal_review import Decider, check_decider
+from services.intake.domain.appeal_review import Decider, check_decider, decided_appeal
 from services.intake.domain.automatic import unanswered_because
 from services.intake.domain.bounces import bounce_notice, report_title
 from services.intake.domain.identity import (
@@ -276,7 +276,7 @@ class Ticket(TicketRecord):
     def resolve(self, *, code: str, message: str, agent: str, now: datetime) -> None:
         """Resolved; a pending appeal is decided by it (feedback takes it as the outcome)."""
         self._move(TicketStatus.RESOLVED, "be resolved")
-        self.pending_appeal = None
+        decided, self.pending_appeal = self.pending_appeal, None
         self.resolved_at = now
         self.resolution_code = code
         self.resolution_count += 1
@@ -296,6 +296,7 @@ class Ticket(TicketRecord):
                 first_response_at=self.first_response_at,
                 resolved_at=now,
                 resolution_count=self.resolution_count,
+                **decided_appeal(decided),
             )
         )
 

@@ -29,6 +29,11 @@ from services.notify.domain.templates import (
     SURVEY,
 )
 
+RESOLVED_AGAIN = "resolved"
+"""The outcome ``appeal_resolved`` reads as "resolved again" (anything but closed or merged)."""
+DECIDED_WITHOUT_RESOLUTION = frozenset({"closed", "merged"})
+"""Feedback's outcomes of an appeal decided by closing or merging its ticket."""
+
 
 def notices_for(event: Event, tenant_id: str, directory: Directory) -> list[Notice]:
     """Everyone an event calls for telling, each with their own template."""
@@ -117,8 +122,14 @@ def _replied(event: events.TicketReplied) -> list[Notice]:
 
 
 def _resolved(event: events.TicketResolved) -> list[Notice]:
+    """A resolution deciding an appeal tells the traveller the appeal's outcome: one notice
+    (``appeal.resolved`` is then told by nobody), on the ticket's channel as any resolution."""
     values = {"ticket_id": event.ticket_id, "message": event.message}
-    notices = [Notice(event.ticket_id, event.traveller, RESOLVED, values, origin=event.channel)]
+    template, told = RESOLVED, values
+    if event.appeal_level is not None:
+        template = APPEAL_RESOLVED
+        told = {**values, "level": event.appeal_level.value, "outcome": RESOLVED_AGAIN}
+    notices = [Notice(event.ticket_id, event.traveller, template, told, origin=event.channel)]
     if booker := event.traveller.booker:
         for_booker = {**values, "traveller": traveller_name(event)}
         notices.append(
@@ -137,6 +148,10 @@ def _appeal_filed(event: events.AppealFiled) -> list[Notice]:
 
 
 def _appeal_resolved(event: events.AppealResolved) -> list[Notice]:
+    """Only an appeal a close or merge decided: the resolution that decides one tells it
+    (``_resolved``). An older event without ``resolution_count`` shows which by its outcome."""
+    if event.resolution_count is not None or event.outcome not in DECIDED_WITHOUT_RESOLUTION:
+        return []
     values = {
         "ticket_id": event.ticket_id,
         "level": event.level.value,
