@@ -212,9 +212,9 @@ class Router:
         case, fresh = await self._load(envelope, envelope.payload.resolved_at)
         if case is None:
             return
-        await self.slots.release(case)
-        case.resolve(envelope.payload)
-        await self._commit(case, envelope, fresh)
+        async with self.slots.claim(case):  # the agent's slot is free once it commits
+            case.resolve(envelope.payload)
+            await self._commit(case, envelope, fresh)
 
     async def ticket_replied(self, envelope: Envelope[events.TicketReplied]) -> None:
         """A person answered: first or next response stops; a case nobody held is theirs."""
@@ -237,15 +237,15 @@ class Router:
         case, fresh = await self._load(envelope, changed.changed_at)
         if case is None:
             return
-        if closes:
-            await self.slots.release(case)
-            case.close(changed)
-        else:
-            if resumes:
-                case.end_wait(changed)
-            if waits:
-                case.wait_on(changed, supplier=changed.to_status == WAITING_ON_SUPPLIER)
-        await self._commit(case, envelope, fresh)
+        async with self.slots.claim(case):  # a close frees the agent's slot once it commits
+            if closes:
+                case.close(changed)
+            else:
+                if resumes:
+                    case.end_wait(changed)
+                if waits:
+                    case.wait_on(changed, supplier=changed.to_status == WAITING_ON_SUPPLIER)
+            await self._commit(case, envelope, fresh)
 
     # ------------------------------------------------------------------ SLA timers
 

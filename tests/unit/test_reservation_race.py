@@ -1,7 +1,8 @@
 """An opening, a reopen or a re-categorisation reserves its agent's slot before the case
 commits; when that commit does not land (a lost race, an error) the slot is given back at
 once, not by the sweep 120 s later, and a slot a committed case gives its agent is never
-freed (docs/routing.md, "Agents"): the handler level, on in-memory stores."""
+freed (docs/routing.md, "Agents"); a resolve, close or transfer frees its agent's slot only
+once it commits: the handler level, on in-memory stores."""
 
 from __future__ import annotations
 
@@ -266,4 +267,50 @@ async def test_a_transfer_that_loses_its_commit_leaves_the_slots_as_the_case_say
 
     await desk.router.ticket_transferred(moved)
     assert (await desk.held("finance-en"), await desk.held("finance-2")) == ([], [ticket])
+    await assert_slots_match(desk.store)
+
+
+@pytest.mark.parametrize("step", ["resolve", "close"])
+async def test_a_resolve_or_close_that_never_commits_leaves_the_agent_their_slot(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """The stored case is still open with finance-en: they hold it, so a later reopen or
+    handout counts it once, not beyond their capacity."""
+    ticket = await desk.open(REIMBURSEMENT)
+
+    async def unreachable(*_: Any, **__: Any) -> None:
+        raise ConnectionError("store unreachable")
+
+    monkeypatch.setattr(desk.store.cases, "save", unreachable)
+    with pytest.raises(ConnectionError):
+        await deliver(desk, lifecycle(ticket, step, 60))
+
+    case = await desk.case(ticket)
+    assert (case.status, case.assignee) == (CaseStatus.OPEN, "finance-en")
+    assert await desk.held("finance-en") == [ticket]
+    await assert_slots_match(desk.store)
+
+
+@pytest.mark.parametrize("step", ["resolve", "close"])
+async def test_a_resolve_or_close_that_loses_its_commit_frees_the_slot_once_its_retry_lands(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """A follow-up commits first: finance-en keeps the slot the stored case gives them until
+    the bus's retry resolves (or closes) it."""
+    ticket = await desk.open(REIMBURSEMENT)
+
+    async def follow_up() -> None:
+        other = await desk.case(ticket)
+        other.repeat_contacts += 1
+        await desk.store.cases.save(other)
+
+    overtake(monkeypatch, desk, "save", follow_up)
+    with pytest.raises(ConcurrencyError):
+        await deliver(desk, lifecycle(ticket, step, 60))
+    assert await desk.held("finance-en") == [ticket]
+    await assert_slots_match(desk.store)
+
+    await deliver(desk, lifecycle(ticket, step, 60))
+    assert (await desk.case(ticket)).status is not CaseStatus.OPEN
+    assert await desk.held("finance-en") == []
     await assert_slots_match(desk.store)

@@ -10,9 +10,9 @@ assignment (``assignment.dispatch.Dispatcher.wake``).
 An attempt that reserves runs inside ``claim``: when its case commit does not land (a lost
 race, an error) the slot it took is given back at once unless the stored case, as the
 winner left it, gives that agent the ticket; the sweep would only free it after its grace,
-and the agent looked full meanwhile. The agent a move or a re-route takes the case from
-gets their slot back only once the commit lands, so a failed one leaves it where the stored
-case says it is.
+and the agent looked full meanwhile. The agent a move, a re-route, a resolve or a close takes
+the case from gets their slot back only once the commit lands, so a failed one leaves it
+where the stored case says it is.
 """
 
 from __future__ import annotations
@@ -54,16 +54,18 @@ class AgentSlots:
     async def claim(self, case: RoutingCase) -> AsyncIterator[Claim]:
         """Around one attempt's reservation (the caller sets ``Claim.taken``) and its case
         commit: if anything in it raises, the slot taken is settled (``settle``); once it
-        commits, the agent the case named before gets their slot back if it names another.
-        That agent keeps it until then, so a commit that does not land never frees a slot
-        the stored case gives them."""
+        commits, the agent the case named before gets their slot back if the committed case
+        no longer gives it them (it names another, or is resolved or closed). That agent
+        keeps it until then, so a commit that does not land never frees a slot the stored
+        case gives them."""
         claim = Claim(case.tenant_id, case.id, case.assignee)
         try:
             yield claim
         except Exception:
             await self.settle(claim)
             raise
-        if claim.before is not None and claim.before != case.assignee:
+        committed = CaseHolder(case.status, case.assignee)
+        if claim.before is not None and not gives_slot(committed, claim.before):
             await self.give_back(claim.tenant_id, claim.before, claim.ticket_id)
 
     async def settle(self, claim: Claim) -> None:
@@ -115,17 +117,6 @@ class AgentSlots:
             return None
         await self.hold(case.tenant_id, to_assignee, case.id)
         return to_assignee
-
-    async def release(self, case: RoutingCase) -> None:
-        """The case's agent gets its slot back."""
-        if case.assignee is None:
-            return
-        key = Agent.key(case.tenant_id, case.assignee)
-        agent = await self.store.agents.get(case.tenant_id, key)
-        if agent is not None and agent.holds(case.id):
-            agent.release(case.id)
-            await self.store.agents.save(agent)
-            self.wake(case.tenant_id)
 
     async def give_back(self, tenant_id: str, agent_id: str, ticket_id: str) -> None:
         """The agent's slot for the ticket is free again (a reservation whose commit did not
