@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import random
 from datetime import timedelta
+from typing import Any
+
+import pytest
 
 from contracts import events
 from contracts.events import Priority
@@ -20,8 +23,10 @@ from services.routing.assignment.domain.agents import Agent, Presence
 from services.routing.assignment.domain.dispatch_rules import Waiting, next_handout
 from services.routing.assignment.domain.policy import AssignmentMode
 from services.routing.assignment.domain.queues import DEFAULT_QUEUES, catalogue
+from services.routing.domain.case import RoutingCase
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase
+from tests.slots import assert_slots_match
 from tests.unit.test_sla_case import EN, SlaDesk
 
 QUEUES = catalogue(DEFAULT_QUEUES)
@@ -215,6 +220,59 @@ async def test_two_replicas_racing_for_one_free_slot_hand_out_one_ticket() -> No
         cases = [await desk.case(f"TC-{n}") for n in range(4)]
         assert [c.assignee for c in cases].count("agent-1") == 1
         assert await desk.holder("TC-0") == ["agent-1"]
+
+
+async def waiting_for_agent_1() -> SlaDesk:
+    """TC-1 waits in finance while agent-1 is away; then agent-1 comes online with room."""
+    desk = await one_agent_desk()
+    await desk.store.agents.change(
+        "acme", Agent.key("acme", "agent-1"), lambda a: setattr(a, "presence", Presence.AWAY)
+    )
+    await desk.open("TC-1")
+    await desk.store.agents.change(
+        "acme", Agent.key("acme", "agent-1"), lambda a: setattr(a, "presence", Presence.ONLINE)
+    )
+    return desk
+
+
+async def test_a_handout_whose_case_commit_fails_gives_the_slot_back_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Not a lost race: the store is unreachable when the case is handed. agent-1 holds
+    nothing for a case still waiting, so the next look can hand it again."""
+    desk = await waiting_for_agent_1()
+
+    async def unreachable(*_: Any, **__: Any) -> None:
+        raise ConnectionError("store unreachable")
+
+    monkeypatch.setattr(desk.store.cases, "save", unreachable)
+    with pytest.raises(ConnectionError):
+        await Dispatch(desk.store, desk.clock).tenant("acme")
+
+    assert (await desk.case("TC-1")).waiting_for_agent
+    assert await desk.holder("TC-1") == []
+    await assert_slots_match(desk.store)
+    monkeypatch.undo()
+    assert await Dispatch(desk.store, desk.clock).tenant("acme") == 1
+    assert await desk.holder("TC-1") == ["agent-1"]
+    await assert_slots_match(desk.store)
+
+
+async def test_a_handout_that_raises_before_its_commit_gives_the_slot_back_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Any exception between the slot's write and the case's, not only a store's."""
+    desk = await waiting_for_agent_1()
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(RoutingCase, "hand_to", broken)
+    with pytest.raises(RuntimeError):
+        await Dispatch(desk.store, desk.clock).tenant("acme")
+
+    assert await desk.holder("TC-1") == []
+    await assert_slots_match(desk.store)
 
 
 class CountingDispatch(Dispatch):

@@ -14,7 +14,9 @@ Safe across replicas without locks: the agent's slot is claimed first with a
 versioned write of the agent document (two replicas claiming the last slot:
 one write wins, the other reloads and finds the agent full), then the case is
 assigned with a versioned write of the case (two agents claiming one case: one
-wins, the loser gives its slot back and looks again).
+wins, the loser gives its slot back and looks again). Both run inside
+``AgentSlots.claim``, as every reservation does, so a case commit failing for any other
+reason gives the slot back too.
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Priority
 from runtime.clock import Clock
-from runtime.store import ConcurrencyError, Document, NotFound
-from services.routing.assignment.domain.agents import Agent, Assignment, Presence
+from runtime.store import ConcurrencyError, Document
+from services.routing.assignment.domain.agents import Assignment, Presence
 from services.routing.assignment.domain.dispatch_rules import Handout, Waiting, next_handout
 from services.routing.assignment.reconcile import SlotReconciler
+from services.routing.assignment.slots import AgentSlots
 from services.routing.domain.status import CaseStatus
 from services.routing.kb.domain import reading_language
 from services.routing.store import RoutingStore
@@ -112,6 +115,9 @@ class Dispatch:
         self.store = store
         self.clock = clock
         self.retries = retries
+        self.slots = AgentSlots(store, clock)
+        """Its own: a slot it gives back wakes nobody, as this look goes on anyway (and a
+        store that keeps failing must not wake it into a loop)."""
 
     async def waiting(self, tenant_id: str) -> list[Waiting]:
         query = {"tenant_id": tenant_id, "status": CaseStatus.OPEN.value, "assignee": None}
@@ -137,34 +143,23 @@ class Dispatch:
         return handed
 
     async def _hand(self, tenant_id: str, handout: Handout) -> bool:
-        """Claim the agent's slot, then the case; False when a race was lost (look again)."""
+        """Claim the agent's slot, then the case; False when a race was lost (look again).
+        A case commit that does not land, for any reason, gives the slot back at once unless
+        the stored case gives it that agent (``AgentSlots.claim``)."""
         agent, ticket_id = handout.agent, handout.waiting.ticket_id
-        agent.take(ticket_id, self.clock.now())
-        try:
-            await self.store.agents.save(agent)
-        except ConcurrencyError:
+        case = await self.store.cases.get(tenant_id, ticket_id)
+        if case is None or not case.waiting_for_agent:
             return False
+        assignment = Assignment(agent.agent_id, handout.note, agent)
         try:
-            case = await self.store.cases.get(tenant_id, ticket_id)
-            if case is None or not case.waiting_for_agent:
-                raise ConcurrencyError(ticket_id)
-            case.hand_to(Assignment(agent.agent_id, handout.note, agent), self.clock.now())
-            await self.store.cases.save(case)
+            async with self.slots.claim(case) as claim:
+                claim.taken = await self.slots.reserve(case, assignment)
+                case.hand_to(assignment, self.clock.now())
+                await self.store.cases.save(case)
         except ConcurrencyError:
-            await self._give_back(tenant_id, agent.agent_id, ticket_id)
             return False
         log.info("ticket %s pushed to %s", ticket_id, agent.agent_id)
         return True
-
-    async def _give_back(self, tenant_id: str, agent_id: str, ticket_id: str) -> None:
-        """The case went elsewhere meanwhile: the slot claimed for it is free again."""
-        case = await self.store.cases.get(tenant_id, ticket_id)
-        if case is not None and case.assignee == agent_id:
-            return
-        with suppress(NotFound):
-            await self.store.agents.change(
-                tenant_id, Agent.key(tenant_id, agent_id), lambda a: a.release(ticket_id)
-            )
 
     async def tenants_with_room(self) -> set[str]:
         """Tenants with an online agent below capacity (the sweep's worklist)."""
