@@ -27,10 +27,10 @@ from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import AppealLevel, Priority
 from runtime.clock import Clock
-from runtime.store import AlreadyExists, ConcurrencyError, NotFound
+from runtime.store import AlreadyExists, ConcurrencyError
 from services.routing.assignment.domain.agents import Assignment
 from services.routing.assignment.domain.policy import RoutingPolicy
-from services.routing.assignment.domain.queues import Rule, select_queue
+from services.routing.assignment.domain.queues import select_queue
 from services.routing.assignment.slots import AgentSlots
 from services.routing.bot import bot_decision
 from services.routing.care.service import CareView, ProactiveCare
@@ -38,21 +38,18 @@ from services.routing.classifier import classify, triage_view, warm_model
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.corrections import corrected_category, correction_for
 from services.routing.domain.priority import opening_priority
-from services.routing.domain.route import Route, assign, handled_in
-from services.routing.domain.status import WAITING, WAITING_ON_SUPPLIER, CaseStatus
+from services.routing.domain.route import Recategorised, Route, assign, handled_in
+from services.routing.domain.status import WAITING, WAITING_ON_SUPPLIER
 from services.routing.domain.triage_view import TriageView
 from services.routing.kb.articles import KnowledgeBase
+from services.routing.recategorise import recategorise
 from services.routing.sla.service import Desks, SlaClocks
 from services.routing.sla.store import StoredTimer
-from services.routing.store import COMMAND_RETRIES, RoutingStore
+from services.routing.store import RoutingStore
 from services.routing.takeover import reply_takes, transfer_takeover
 from services.routing.triage.model import TriageModel, normalise
 
 log = logging.getLogger(__name__)
-
-
-class NotClassified(Exception):
-    """The case has no classification yet: nothing to correct."""
 
 
 class Router:
@@ -138,7 +135,7 @@ class Router:
             case.answer_by_bot(decision, self.threshold, now)
             return None
         on_trip = trips.on_trip if self.care else None
-        route = await self._route(case, policy, priority, note, decision.why, on_trip)
+        route = await self.route(case, policy, priority, note, decision.why, on_trip)
         taken = await self.slots.reserve(case, route.assignment)
         case.route(route, opened.opened_at, now)
         return taken
@@ -162,7 +159,7 @@ class Router:
         case.traveller = reopened.traveller
         policy = await self.store.policy(case.tenant_id)
         priority = case.reopened_priority(reopened)
-        route = await self._route(
+        route = await self.route(
             case,
             policy,
             priority,
@@ -258,41 +255,12 @@ class Router:
     # ------------------------------------------------------------------ commands (HTTP)
 
     async def recategorise(
-        self, tenant_id: str, ticket_id: str, category: str, by: str
+        self, tenant_id: str, ticket_id: str, category: str, by: str, *, keep_agent: bool = False
     ) -> RoutingCase:
-        """An agent sets the right category: kept as a correction; an open case is re-routed.
-
-        The assignee stays when the category's queue is the case's queue.
-        """
-        for _ in range(COMMAND_RETRIES):
-            case = await self.store.cases.get(tenant_id, ticket_id)
-            if case is None:
-                raise NotFound(ticket_id)
-            if case.triage is None:
-                raise NotClassified(ticket_id)
-            correction = correction_for(
-                case,
-                category,
-                f"{ticket_id}:{by}:{category}",
-                kind="recategorised",
-                by=by,
-                at=self.clock.now(),
-            )
-            try:
-                async with self.slots.claim(case) as claim:  # a lost save frees the slot
-                    if case.status is CaseStatus.OPEN and case.queue is not None:
-                        route = await self._reroute(case, case.triage.corrected(category, by))
-                        correction = correction.model_copy(update={"to_queue": route.queue.id})
-                        claim.taken = await self.slots.reserve(case, route.assignment)
-                        case.recategorise(category, route, by=by, now=self.clock.now())
-                    else:
-                        case.triage = case.triage.corrected(category, by)
-                    await self.store.cases.save(case)
-            except ConcurrencyError:
-                continue
-            await self.store.add_correction(correction)
-            return case
-        raise ConcurrencyError(f"case {ticket_id}: {COMMAND_RETRIES} conflicts")
+        """An agent sets the right category: kept as a correction; an open case is re-routed
+        (``recategorise``: who keeps a held case)."""
+        moved = Recategorised(by, keep_agent)
+        return await recategorise(self, tenant_id, ticket_id, moved, category)
 
     # ------------------------------------------------------------------ steps
 
@@ -335,7 +303,7 @@ class Router:
         signals = case.signals(policy.vip_reason(traveller), departs_in)
         return opening_priority(case.base_priority, signals, proactive=case.proactive)
 
-    async def _route(
+    async def route(
         self,
         case: RoutingCase,
         policy: RoutingPolicy,
@@ -345,7 +313,9 @@ class Router:
         on_trip: bool | None = None,
         *,
         appeal: AppealLevel | None = None,
+        moved: Recategorised | None = None,
     ) -> Route:
+        """Queue, agent and SLA terms for the case (``moved``: a re-categorisation's)."""
         case.know_managers(policy)
         queues = await self.store.catalogue(case.tenant_id)
         queue, rule = select_queue(
@@ -361,33 +331,12 @@ class Router:
             assignment = Assignment(manager, f"{manager}: the support manager reviews it")
         else:
             agents = await self.store.agents_of(case.tenant_id)
-            assignment = assign(agents, case, policy, queue, rule)
+            assignment = assign(agents, case, policy, queue, rule, moved)
         route = Route(queue, rule, assignment, priority, note, bot_why)
         if self.clocks is None:
             return route
         sla, on_trip = await self.clocks.terms(case, on_trip)
         return replace(route, sla=sla, on_trip=on_trip)
-
-    async def _reroute(self, case: RoutingCase, corrected: TriageView) -> Route:
-        """The route after a re-categorisation: the new family queue, or the same one."""
-        queues = await self.store.catalogue(case.tenant_id)
-        policy = await self.store.policy(case.tenant_id)
-        queue, _ = select_queue(corrected, case.priority, queues, threshold=policy.triage_threshold)
-        if case.rule in (Rule.APPEAL, Rule.CRITICAL) or queue.id == case.queue:
-            kept = queues.get(case.queue or "", queue)
-            assignment = Assignment(case.assignee, f"assignee kept ({case.assignee or 'none'})")
-            rule = Rule.RECATEGORISED_IN_PLACE
-            return Route(kept, rule, assignment, case.priority, "", case.bot_decision)
-        route = await self._route(
-            case.model_copy(update={"triage": corrected}),
-            policy,
-            case.priority,
-            "",
-            bot_why=case.bot_decision,
-        )
-        return Route(
-            route.queue, Rule.RECATEGORISED, route.assignment, case.priority, "", case.bot_decision
-        )
 
     def _probabilities(self, text: str) -> dict[str, float]:
         """Every category's probability for the text (the triage keeps only the top three)."""

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from contracts.events import CategoryConfidence, EscalationLevel, Priority, SlaClock, SlaVerdict
 from contracts.taxonomy import Category
@@ -20,7 +20,7 @@ from services.routing.assignment.domain.queues import TRIAGE_QUEUE
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.route import case_language
 from services.routing.domain.status import BotAnswer, CaseStatus
-from services.routing.service import NotClassified
+from services.routing.recategorise import NotClassified
 
 router = APIRouter(prefix="/v1", tags=["cases"], route_class=StrictJsonRoute)
 
@@ -93,6 +93,11 @@ class CaseView(BaseModel):
 class CategoryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     category: Category
+    keep_agent: StrictBool = Field(
+        default=False,
+        description="The case's agent keeps it even when the category moves it to a queue "
+        "they are not skilled for (by default it then goes to a qualified agent, or waits).",
+    )
 
 
 def case_view(case: RoutingCase) -> CaseView:
@@ -139,12 +144,15 @@ async def recategorise(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Set the right category: kept to retrain the classifier; an open case moves to the
-    category's queue (its agent stays if the queue does not change). A retry with the same
-    ``Idempotency-Key`` gets the first answer and keeps no second correction."""
+    category's queue (its agent stays if the queue does not change, if they are skilled for
+    the new one, or with ``keep_agent``). A retry with the same ``Idempotency-Key`` gets the
+    first answer and keeps no second correction."""
 
     async def produce() -> Answer:
         try:
-            case = await routing.recategorise(scope.tenant, ticket_id, body.category, scope.actor)
+            case = await routing.recategorise(
+                scope.tenant, ticket_id, body.category, scope.actor, keep_agent=body.keep_agent
+            )
         except NotClassified as exc:
             raise HTTPException(status.HTTP_409_CONFLICT, "not classified yet") from exc
         return status.HTTP_200_OK, case_view(case).model_dump(mode="json")

@@ -4,7 +4,7 @@ how it reads on the ticket's timeline. Pure."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -62,12 +62,29 @@ def handled_in(case: RoutingCase) -> tuple[str | None, str | None]:
     return case.queue, case.last_assignee
 
 
+@dataclass(frozen=True)
+class Recategorised:
+    """A re-categorisation moving the case to another family's queue: who set the category,
+    and whether they asked that the case's agent keep it whatever their skills."""
+
+    by: str
+    keep_agent: bool = False
+
+
 def assign(
-    agents: Sequence[Agent], case: RoutingCase, policy: RoutingPolicy, queue: QueueDef, rule: Rule
+    agents: Sequence[Agent],
+    case: RoutingCase,
+    policy: RoutingPolicy,
+    queue: QueueDef,
+    rule: Rule,
+    moved: Recategorised | None = None,
 ) -> Assignment:
     """The agent for a case routed to ``queue`` by ``rule`` (``choose_agent``): a VIP's
     account manager by category; a reopened case's last agent (``handled_in``)
-    when it went back to its last queue."""
+    when it went back to its last queue; a held case ``moved`` by a re-categorisation
+    stays with its agent only as ``reassign`` says."""
+    if moved is not None and case.assignee is not None:
+        return reassign(agents, case, policy, queue, rule, moved)
     traveller = case.traveller.id if case.traveller else None
     return choose_agent(
         agents,
@@ -80,6 +97,37 @@ def assign(
         mode=policy.assignment,
         previous=handled_in(case)[1] if rule is Rule.REOPENED else None,
     )
+
+
+def reassign(
+    agents: Sequence[Agent],
+    case: RoutingCase,
+    policy: RoutingPolicy,
+    queue: QueueDef,
+    rule: Rule,
+    moved: Recategorised,
+) -> Assignment:
+    """A held case re-categorised into another family's ``queue``: its agent keeps it when
+    asked to, when skilled for it (load and presence aside: they hold it already) or when
+    they are no registered agent (a manager's reply took it: no skills to check, and they
+    hand it on with a transfer). Otherwise it is routed as any case, among the others; the
+    caller gives the agent's slot back once it commits."""
+    holder = case.assignee
+    assert holder is not None
+    if moved.keep_agent:
+        return Assignment(holder, f"{holder} keeps it, as {moved.by} asked")
+    agent = next(
+        (a for a in agents if a.tenant_id == case.tenant_id and a.agent_id == holder), None
+    )
+    if agent is None:
+        return Assignment(holder, f"{holder} keeps it (not a registered agent)")
+    category = case.triage.category if case.triage else None
+    why = agent.unskilled(queue, category, desk_language(case))
+    if why is None:
+        return Assignment(holder, f"{holder} keeps it: qualified for {queue.id}")
+    others = [a for a in agents if a.agent_id != holder]
+    chosen = assign(others, case, policy, queue, rule)
+    return replace(chosen, note=f"{holder} not qualified for {queue.id} ({why}); {chosen.note}")
 
 
 def desk_language(case: RoutingCase) -> str | None:

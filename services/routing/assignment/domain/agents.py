@@ -69,8 +69,11 @@ class Agent(Aggregate):
         self, queue: QueueDef, category: str | None, language: str | None
     ) -> str | None:
         """Why this agent may not take this case, if they may not."""
-        if why := self.unavailable():
-            return why
+        return self.unavailable() or self.unskilled(queue, category, language)
+
+    def unskilled(self, queue: QueueDef, category: str | None, language: str | None) -> str | None:
+        """Why this agent may not work this case whatever their load and presence (a case
+        they hold already), if they may not."""
         if queue.expert_only and not self.expert:
             return "not an expert"
         if language and language not in self.languages:
