@@ -23,8 +23,10 @@ from services.routing.assignment.domain.agents import Agent, Presence
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import Rule, TenantQueue
 from services.routing.domain.case import RoutingCase
+from services.routing.domain.route import Recategorised
 from services.routing.kb.articles import E5Embedder, KnowledgeBase
 from services.routing.main import build_router as SlaRouter
+from services.routing.recategorise import recategorise
 from services.routing.sla.domain import PriorityTerms, SlaPolicy, Targets, TimerKind
 from services.routing.sla.scheduler import SlaScheduler, SlaSettings
 from services.routing.sla.store import SLA_POLICIES, TIMERS, SlaStore, StoredTimer, TenantSlaPolicy
@@ -364,6 +366,28 @@ async def test_a_clock_counts_at_the_priority_it_ran_under_not_the_one_a_breach_
     await desk.status("closed")
     resolution = desk.published("sla.stopped")[-1]
     assert (resolution["clock"], resolution["priority"]) == ("resolution", "normal")
+
+
+async def test_re_categorising_after_a_breach_leaves_the_running_clocks_their_targets(
+    desk: SlaDesk,
+) -> None:
+    """A breach raises the ticket, not its running clocks; re-categorising it afterwards
+    re-routes at the same (raised) priority, so the clocks keep the targets they ran on
+    (else the resolution clock took high's target and could breach at once)."""
+    await desk.open()
+    desk.clock.advance(timedelta(minutes=1))
+    await desk.router.fire(desk.timer(SlaClock.FIRST_RESPONSE, TimerKind.BREACH))
+    before = (await desk.case()).sla.clocks[SlaClock.RESOLUTION]
+    assert ((await desk.case()).priority, before.priority) == (Priority.HIGH, Priority.NORMAL)
+
+    await recategorise(desk.router, "acme", "TC-1", Recategorised(by="agent-1"), "cancel_refund")
+
+    after = (await desk.case()).sla.clocks[SlaClock.RESOLUTION]
+    assert (after.priority, after.target_s, after.deadline) == (
+        before.priority,
+        before.target_s,
+        before.deadline,
+    )
 
 
 async def test_the_only_expert_keeps_a_breached_ticket_and_their_slot(desk: SlaDesk) -> None:

@@ -186,7 +186,9 @@ class RoutingCase(Aggregate):
         tier: Tier = Tier.NEW,
     ) -> None:
         """Hand the case to a queue (and an agent, if one is free) with SLA clocks from
-        ``clock_start``: fresh ones when it is a new start, else retargeted to the priority."""
+        ``clock_start``: fresh ones when it is a new start, else retargeted if the priority
+        changes (a breach raises the case, not its clocks: a re-route keeps their targets)."""
+        changed = route.priority != self.priority
         self.status = CaseStatus.OPEN
         self.priority = route.priority
         self.queue = route.queue.id
@@ -200,7 +202,7 @@ class RoutingCase(Aggregate):
             )
             self._clocks_stopped(stopped)
             self.escalation = None
-        else:
+        elif changed:
             self.sla.retarget(self.priority)
         self.clock_started_at = clock_start
         self._publish(why + route.explain(self.triage), now)
