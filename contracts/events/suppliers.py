@@ -2,14 +2,62 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
 from contracts.envelope import Event
 from contracts.events.values import Channel, Traveller
-from contracts.text import EARLIEST, LATEST, Instant, free_text, one_line
+from contracts.text import EARLIEST, LATEST, TEXT_PATTERN, Instant, free_text, one_line
+
+_NOT_SCALAR = {dict: "an object", list: "an array", type(None): "null"}
+
+
+def detail_text(value: object) -> object:
+    """A partner's detail as the text TripCare keeps (docs/suppliers.md): partner systems
+    send numbers and booleans, and ``90`` must read as ``90`` (never ``90.0``), so
+    ``delay_minutes`` stays a whole number of minutes whatever JSON type carried it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return f"{Decimal(repr(value + 0.0)).normalize():f}"  # repr: shortest digits; -0 is 0
+    if (what := _NOT_SCALAR.get(type(value))) is not None:
+        raise ValueError(f"must be a string, a number or a boolean, not {what}")
+    return value
+
+
+DetailValue = Annotated[
+    str,
+    free_text(max_length=500),  # first: a length after a validator counts items (contracts.text)
+    BeforeValidator(detail_text),  # wraps the string's checks, so runs before them
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": 500, "pattern": TEXT_PATTERN},
+                {"type": "number"},
+                {"type": "boolean"},
+            ]
+        }
+    ),
+]
+"""One detail's value: a string, or a number or boolean kept as its text (``detail_text``)."""
+Details = dict[Annotated[str, one_line(max_length=64)], DetailValue]
 
 
 class SupplierStatusChanged(Event):
@@ -23,9 +71,12 @@ class SupplierStatusChanged(Event):
         description="Flight number, hotel id, train number…"
     )
     service_date: date = Field(ge=EARLIEST.date(), lt=LATEST.date())
-    details: dict[
-        Annotated[str, one_line(max_length=64)], Annotated[str, free_text(max_length=500)]
-    ] = Field(default_factory=dict, max_length=50)
+    details: Details = Field(
+        default_factory=dict,
+        max_length=50,
+        description="delay_minutes, new_departure, gate, terminal, new_date, diverted_to, … "
+        "(docs/suppliers.md); numbers and booleans are kept as text.",
+    )
     reported_at: Instant
     event_id: Annotated[str, one_line(max_length=128)] | None = Field(
         default=None, description="The partner's id: a re-sent event repeats it."

@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import ReferenceKind
-from contracts.text import EARLIEST, LATEST, Instant, free_text, one_line
+from contracts.events.suppliers import Details
+from contracts.text import EARLIEST, LATEST, Instant, one_line
 from runtime import webhook_signature
 from runtime.clock import Clock
 from runtime.errors import parse_body, validation_detail
@@ -87,9 +88,12 @@ class SupplierEventIn(BaseModel):
         description="CA1501, a hotel id, …"
     )
     service_date: date = Field(ge=EARLIEST.date(), lt=LATEST.date())
-    details: dict[
-        Annotated[str, one_line(max_length=64)], Annotated[str, free_text(max_length=500)]
-    ] = Field(default_factory=dict, max_length=50)
+    details: Details = Field(
+        default_factory=dict,
+        max_length=50,
+        description="delay_minutes, new_departure, gate, terminal, new_date, diverted_to, … "
+        "(docs/suppliers.md); numbers and booleans are kept as text (90, true).",
+    )
     reported_at: Instant | None = None
 
 
