@@ -10,7 +10,8 @@ depends on, so each is derived from that when the app is assembled (``declare_er
   matches nothing is an empty list; such a route that looks its path up declares its 404;
 - a request body, declared or read by the handler (a POST, PUT or PATCH): 413
   (``BodySizeLimit``) and 422; any parameter: 422;
-- ``Idempotency-Key``: 409 (the first request with that key still running) and 422;
+- ``Idempotency-Key``: 409 with ``Retry-After`` (the first request with that key still
+  running) and 422;
 - every route: 503 with ``Retry-After`` (the store unreachable, ``install_error_handlers``).
 
 The same dependencies say how a caller authenticates: one registered with ``answers(...,
@@ -67,7 +68,10 @@ RETRIED = frozenset({"429", "503"})
 NOT_FOUND = "Nothing found at this path: an unknown id, or another tenant's."
 TOO_LARGE = "The body is over the size limit (`TRIPCARE_MAX_BODY_BYTES`); nothing was read."
 INVALID = "Validation Error"
-STILL_RUNNING = "The first request with this `Idempotency-Key` is still running."
+STILL_RUNNING = (
+    "The first request with this `Idempotency-Key` is still running: retry after `Retry-After` "
+    "seconds for its answer."
+)
 STORE_DOWN = "The store is unreachable: retry after `Retry-After` seconds; nothing was written."
 IDEMPOTENCY_HEADER = "idempotency-key"
 BODY_METHODS = frozenset({"post", "put", "patch"})
@@ -170,7 +174,7 @@ def declare(operation: Document, errors: Mapping[str, str]) -> None:
         response["content"] = content
         for media_type, body in content.items():
             body.setdefault("schema", _schema_for(status, media_type))
-        if status in RETRIED:
+        if status in RETRIED or (status == "409" and STILL_RUNNING in errors.get(status, "")):
             response.setdefault("headers", RETRY_AFTER)
 
 

@@ -1,9 +1,11 @@
 """The first answer to a POST carrying ``Idempotency-Key`` is stored and replayed.
 
 A retried request (same key, same body) gets the stored status and body; the
-same key with a different body is refused (422); a retry that overlaps the
-first attempt is told to come back (409). Answers are kept for a day, in the
-``idempotency`` collection of the service's own database; only a service whose
+same key with a different body is refused (422); a retry that arrives while the
+first is still being written is told to come back (409 with ``Retry-After``), and one
+that arrives after it gets the stored answer: ten retries at once may see one 201 and
+nine 409s, or ten 201s if the first was written before they came. Answers are kept for
+a day, in the ``idempotency`` collection of the service's own database; only a service whose
 endpoints take the key keeps one (``ServiceRuntime(idempotent_writes=True)``).
 ``once`` is how such a handler answers through it.
 """
@@ -30,6 +32,10 @@ from runtime.store import Document
 COLLECTION = "idempotency"
 KEEP = timedelta(days=1)
 IN_FLIGHT = timedelta(seconds=30)
+"""A pending first attempt older than this is taken as crashed: a retry runs again."""
+RETRY_AFTER_S = 1
+"""What a retry overlapping the first attempt is told to wait: a write takes milliseconds."""
+IN_PROGRESS = "request in progress, retry shortly"
 
 Answer = tuple[int, Any]
 Produce = Callable[[], Awaitable[Answer]]
@@ -74,7 +80,7 @@ class IdempotentRequests:
         except DuplicateKeyError:
             stored = await self.collection.find_one({"_id": doc_id})
             if stored is None:
-                raise IdempotencyConflict(409, "request in progress, retry shortly") from None
+                raise IdempotencyConflict(409, IN_PROGRESS) from None
             if stored["request"] != request:
                 raise IdempotencyConflict(
                     422, "Idempotency-Key was already used for a different request"
@@ -82,7 +88,7 @@ class IdempotentRequests:
             if stored["state"] == "done":
                 return int(stored["status"]), stored["body"]
             if now - stored["created_at"] < IN_FLIGHT:
-                raise IdempotencyConflict(409, "request in progress, retry shortly") from None
+                raise IdempotencyConflict(409, IN_PROGRESS) from None
         try:
             status, body = await produce()
         except BaseException:
@@ -133,5 +139,8 @@ async def once(
     except IdempotencyConflict as exc:
         if exc.status == http.HTTP_422_UNPROCESSABLE_CONTENT:
             raise invalid(exc.detail, ("header", "Idempotency-Key")) from exc
-        raise HTTPException(exc.status, exc.detail) from exc
+        retry = (
+            {"Retry-After": str(RETRY_AFTER_S)} if exc.status == http.HTTP_409_CONFLICT else None
+        )
+        raise HTTPException(exc.status, exc.detail, headers=retry) from exc
     return JSONResponse(body, status_code=code)
