@@ -316,6 +316,38 @@ def test_a_merge_into_a_closed_ticket_is_refused_for_that_reason() -> None:
     assert (duplicate.status, duplicate.merged_into) == (TicketStatus.ROUTED, None)
 
 
+def test_merging_a_closed_duplicate_says_the_duplicate_is_closed() -> None:
+    """It said "a closed ticket cannot become closed": true, but not what the agent did."""
+    keeper = opened_ticket()
+    duplicate = opened_ticket(channel_message_id="other", conversation_key="s2")
+    duplicate.close(by="agent-7", now=T0)
+    duplicate.take_events()
+
+    with pytest.raises(IllegalTransition) as refused:
+        duplicate.merge_into(keeper, by="agent-7", now=T0)
+
+    assert str(refused.value) == f"{duplicate.id} is closed and cannot be merged"
+    assert (duplicate.status, duplicate.merged_into) == (TicketStatus.CLOSED, None)
+    assert duplicate.take_events() == []
+
+
+def test_merging_a_duplicate_merged_elsewhere_names_where_it_went() -> None:
+    first = opened_ticket()
+    second = opened_ticket(channel_message_id="second", conversation_key="s3")
+    duplicate = opened_ticket(channel_message_id="other", conversation_key="s2")
+    duplicate.merge_into(first, by="agent-7", now=T0)
+    duplicate.take_events()
+
+    with pytest.raises(IllegalTransition) as refused:
+        duplicate.merge_into(second, by="agent-7", now=T0)
+
+    assert str(refused.value) == (
+        f"{duplicate.id} is closed (merged into {first.id}) and cannot be merged"
+    )
+    assert duplicate.merged_into == first.id
+    assert duplicate.take_events() == []
+
+
 def test_the_close_carries_the_tickets_final_priority() -> None:
     """Closed is final (no routing decision applies after it): routing's case file takes
     this priority, even when the reopen that raised it reaches routing after the close."""

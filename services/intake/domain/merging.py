@@ -16,7 +16,9 @@ def check_merge(duplicate: Ticket, target: Ticket) -> None:
     being, merged into this one), into another traveller's (a ticket answers one
     traveller, so the duplicate's would write on into a ticket whose answers reach only
     the other), or into a closed one: each named as the reason, whatever the
-    duplicate's own status."""
+    duplicate's own status. Then a duplicate already closed (or merged elsewhere) is
+    named as closed: "a closed ticket cannot become closed" was true, but not what the
+    agent tried."""
     if target.id == duplicate.id:
         raise IllegalMerge(duplicate.status, "a ticket cannot be merged into itself")
     if target.id in duplicate.absorbed:
@@ -34,3 +36,6 @@ def check_merge(duplicate: Ticket, target: Ticket) -> None:
         raise IllegalMerge(
             duplicate.status, f"a ticket cannot be merged into {target.id}, which is closed"
         )
+    if duplicate.status is TicketStatus.CLOSED:
+        went = f" (merged into {duplicate.merged_into})" if duplicate.merged_into else ""
+        raise IllegalMerge(duplicate.status, f"{duplicate.id} is closed{went} and cannot be merged")
