@@ -11,6 +11,7 @@ from contracts import events
 from contracts.events import Traveller
 from services.intake.channels.language import confident_languages, written_in
 from services.intake.domain.language import language_after_follow_up
+from services.notify.domain.notice import language_of
 from tests.factories import T0, contact
 from tests.unit.test_threading import intake
 from tests.unit.test_ticket import opened_ticket
@@ -166,3 +167,30 @@ async def test_a_ticket_serves_a_supported_language_and_keeps_the_stated_prefere
     )
 
     assert (ticket.language, ticket.traveller.language) == (served, preferred)
+
+
+@pytest.mark.parametrize(
+    ("preferred", "hint", "text", "served"),
+    [
+        ("en", "ja", "My flight to Osaka was cancelled, please rebook me", "en"),
+        ("zh-Hant", "en-US", "我的航班被取消了，需要改签", "zh-Hant"),
+        ("ja-JP", "zh-CN", "航班が欠航になりました", "ja"),
+        ("fr", "ja", "My flight to Osaka was cancelled, please rebook me", "ja"),
+        (None, "ja", "My flight to Osaka was cancelled, please rebook me", "ja"),
+    ],
+)
+async def test_the_travellers_stated_language_beats_the_gateways_hint(
+    preferred: str | None, hint: str, text: str, served: str
+) -> None:
+    """The profile's language is the traveller's own choice; the hint is the device's or the
+    IVR's reading of one message (docs/api.md). The ticket used to speak the hint while
+    notify's acknowledgement spoke the preference: they now agree."""
+    desk, _, _ = intake()
+    traveller = Traveller(id="t-1", language=preferred)
+
+    ticket, _ = await desk.receive_contact(
+        "acme", contact(traveller=traveller, language_hint=hint, text=text)
+    )
+
+    assert ticket.language == served
+    assert language_of(ticket.traveller, ticket.language) == served

@@ -23,12 +23,14 @@ def opening_language(
 ) -> str:
     """The language a new ticket speaks: one TripCare speaks, whatever tag the gateway sent.
 
-    The gateway's hint, else the traveller's preference, each mapped onto ``LANGUAGES``
-    (``ja-JP`` → ``ja``); a tag naming none of them (``fr``) stays on the traveller as
-    their preference but serves nothing, and the ticket speaks what they wrote in
+    The traveller's preference, else the gateway's hint, each mapped onto ``LANGUAGES``
+    (``ja-JP`` → ``ja``): the preference is the traveller's own choice, the hint only the
+    device's or the IVR's reading of one message (docs/api.md), and notify's notices
+    follow the preference too. A tag naming none of them (``fr``) stays on the traveller
+    as their preference but serves nothing, and the ticket speaks what they wrote in
     (``guess``), as its acknowledgement does.
     """
-    return supported_language(hint) or supported_language(preferred) or guess(text)
+    return supported_language(preferred) or supported_language(hint) or guess(text)
 
 
 @dataclass(frozen=True)
