@@ -18,10 +18,10 @@ through the same Simplified patterns. The situations are features of the model
 * "at the airport" alone is only "now": an after-the-fact report ("the staff at the
   airport were rude yesterday") is not blocked, so it is not critical.
 
-Four readings serve the rules only (``READINGS``, ``closing`` and ``warm_thanks``, not
-model features): thanks, a negated problem ("no problem", 没有问题, 問題ありません), a
-closing — thanks or a farewell with nothing else asked — and warm thanks: thanks with
-praise, no turn to something else.
+The readings that serve the rules only (thanks, a negated problem, a closing, warm
+thanks) are in ``readings.py``. An urgent word inside a deed the message thanks for
+("thanks for moving my train so quickly", 马上帮我改好了, すぐに対応していただき) is praise
+of its speed, not urgency: the ``urgent`` situation is read outside such deeds.
 
 The patterns are data tables (one per situation and language family).
 """
@@ -34,6 +34,13 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from services.routing.triage.readings import (
+    NO_PROBLEM,
+    THANKED_DEED,
+    THANKS,
+    closing,
+    warm_thanks,
+)
 from services.routing.triage.text import pattern
 
 _N = r"(?:0+|an?|one|two|three|four|five|few|couple of)"
@@ -235,77 +242,6 @@ URGENT = _any(
     r"至急|急ぎ|すぐ|早急|大至急|助けて|お願いします！",
 )
 
-THANKS = _any(
-    r"\bthanks?\b|\bthank you\b|\bthx\b|\bappreciated?\b|\bcheers\b",
-    r"谢|感激|感恩",
-    r"ありがと|感謝|助かりました|お世話になりました",
-)
-"""Gratitude, formulaic or warm."""
-
-PRAISE = _any(
-    r"(?<!not )(?<!n't )\b(?:brilliant|excellent|amazing|fantastic|wonderful|superb|outstanding|"
-    r"awesome|incredible|exceptional|terrific|first[- ]class|top[- ]notch)\b",
-    r"(?<!not )(?<!n't )\b(?:so|very|really|super|incredibly|extremely) (?:helpful|kind|quick|"
-    r"fast|efficient|professional|friendly|patient|responsive)\b",
-    r"\b(?:great|good|nice) (?:job|work|service|support)\b|\babove and beyond\b|\blife ?saver\b",
-    r"\bsaved (?:my|our|the) (?:trip|day|life|holiday|weekend)\b|\b(?:kudos|hats off|well done)\b",
-    r"(?:服务|态度|客服|你们|处理|安排)[^。，,!！?？]{0,4}(?:太|很|真|超|特别|非常)好|(?<!不)(?<!没)(?<!不是)(?<!不够)(?:很|太|真|超|好|非常|特别)(?:棒|赞|给力|专业|贴心|耐心|周到|高效|靠谱|满意)",
-    r"点(?:个|一个)?赞|大大的赞|帮了(?:大|很大的)?忙|多亏|效率(?:真|好|超|很|太)?高",
-    r"(?:处理|办|回复|解决|改|安排)得(?:很|超|特别|非常|真|好|太)?(?:快|及时|好|漂亮|周到)",
-    r"素晴らし|すばらし|最高(?:で(?:す|した)|！|!)|(?:本当に|大変|とても)助か|丁寧な?(?:ご)?対応",
-    r"迅速な?(?:ご)?対応|迅速に|親切|感動|さすが|おかげ(?:さま)?で",
-)
-"""Praise of the service or a person (not negated); a bare "great!" or "太好了" at the
-outcome is formulaic (neutral on the calibration pool), not praise."""
-
-CONTRAST = _any(
-    r"\bbut\b|\bhowever\b|\bthough\b|\bexcept\b",
-    r"但(?:是)?|可是|不过|只是|就是(?:还|没)",
-    r"でも|けど|しかし|ですが|ましたが|が、",
-)
-"""A turn in the message: what follows reports something else."""
-
-NO_PROBLEM = _any(
-    r"\bno (?:more |further |other )?(?:problems?|issues?|questions?)\b|\bnot a problem\b",
-    r"没(?:有)?(?:什么|啥|别的|其他|其它)?问题|不是问题",
-    r"問題(?:は|も)?(?:ありません|ない|なし|ございません)",
-)
-"""A problem word negated: "no problem", not a problem reported."""
-
-PLEASANTRIES = _any(
-    r"\b(?:thanks?|thank you|thx|cheers|ty)(?: (?:you|so much|very much|a lot|again|"
-    r"for (?:all |everything|your help|the help|your time|helping)(?: today)?))*\b",
-    r"\b(?:that(?:'?s| is|'?ll be| will be) (?:all|it|everything)(?: for now)?|nothing else|"
-    r"i'?m (?:good|all set)|no (?:more |further |other )?(?:problems?|issues?|questions?)"
-    r"(?: at all)?|not a problem)\b",
-    r"\b(?:ok(?:ay)?|alright|all right|sure|great|perfect|got it|fine|yes|no|nope|all good)"
-    r"(?: now| then)?\b",
-    r"\b(?:good ?bye|bye(?: now)?|see you|take care|have a (?:good|nice|great) "
-    r"(?:day|one|evening|night|weekend))\b",
-    r"(?:非常|太|真的|多)?(?:谢谢|感谢|多谢|谢)(?:你|您|你们|啦|了|哈|啊|哦|喔)*",
-    r"好的|好吧|好喔|好哦|好|嗯|恩|行|ok|知道了|明白了|清楚了|了解|收到|可以了",
-    r"再见|拜拜|掰掰|没(?:有)?(?:什么|啥|别的|其他|其它)?(?:问题)?了?|不用了|就这些|就这样|"
-    r"我的问题问完了",
-    r"(?:どうも|本当に)?ありがと(?:う(?:ございま(?:す|した))?)?|了解(?:です|しました)|"
-    r"(?:わか|分か)りました|大丈夫です|以上(?:です|になります)|それだけです|失礼します|"
-    r"お世話になりました|さようなら|特に|問題(?:は|も)?(?:ありません|ないです|ない|なし)",
-)
-"""What a closing message says: thanks, acknowledgements, farewells, "nothing else"."""
-
-_FILLER = re.compile(r"[\W_啊呀哈啦了的哦喔呢吧嘛～]+")
-CLOSING_LENGTH = 120
-"""Longer than this, a message says more than pleasantries (the longest closing in the
-labelled real-text pools has 41 characters): not taken apart (65 → 26 µs a contact)."""
-
-
-def closing(normalised: str) -> bool:
-    """Thanks or a farewell and nothing else: once the pleasantries are taken out, no
-    request, question or problem is left (a closing is other and low, never a complaint)."""
-    if len(normalised) > CLOSING_LENGTH or not PLEASANTRIES.search(normalised):
-        return False
-    return not _FILLER.sub("", PLEASANTRIES.sub(" ", normalised))
-
-
 SITUATIONS: dict[str, re.Pattern[str]] = {
     "blocked": BLOCKED,
     "disrupted": DISRUPTED,
@@ -337,15 +273,24 @@ READINGS: dict[str, re.Pattern[str]] = {"thanks": THANKS, "no_problem": NO_PROBL
 committed heads were trained without them."""
 
 
-def warm_thanks(normalised: str, found: set[str]) -> bool:
-    """Thanks with praise, and no turn to something else ("…, but my bag is still
-    missing"): warm thanks beyond a formula, positive by the rubric (docs/routing.md)."""
-    return "thanks" in found and bool(PRAISE.search(normalised)) and not CONTRAST.search(normalised)
+def asked_urgently(normalised: str) -> bool:
+    """An urgent word outside what the message thanks for: in past-tense gratitude ("thanks
+    for moving my train so quickly") speed is praise of a deed done, not urgency."""
+    if not THANKS.search(normalised):
+        return bool(URGENT.search(normalised))
+    return bool(URGENT.search(THANKED_DEED.sub(" ", normalised)))
+
+
+def _read(normalised: str) -> set[str]:
+    found = {name for name, pattern in SITUATIONS.items() if pattern.search(normalised)}
+    if "urgent" in found and not asked_urgently(normalised):
+        found.discard("urgent")
+    return found
 
 
 def situations(normalised: str) -> frozenset[str]:
     """The rubric situations a normalised message describes (see ``FEATURES``)."""
-    found = {name for name, pattern in SITUATIONS.items() if pattern.search(normalised)}
+    found = _read(normalised)
     if ON_THE_ROAD.search(normalised):
         found |= {"blocked", "on_the_road"}
     current = not ("after" in found and "now" not in found)

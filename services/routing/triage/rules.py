@@ -123,7 +123,7 @@ class Rules:
 
 
 def warm_thanks(situations: frozenset[str]) -> bool:
-    """Thanks with praise (``rubric.warm_thanks``) in a message that neither complains,
+    """Thanks with praise (``readings.warm_thanks``) in a message that neither complains,
     repeats itself, nor reports being blocked, charged or in a critical situation."""
     return "warm_thanks" in situations and not situations & (COMPLAINT_EVIDENCE | {"critical"})
 
