@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from services.routing.tools.train import critical_confidence
+from services.routing.tools.rule_calibration import critical_confidence
 from services.routing.triage.model import FirstRead, TriageModel, default_model, normalise
 from services.routing.triage.rubric import situations
 

@@ -11,6 +11,7 @@ import pytest
 from services.routing.tools.triage_data import CORPUS, CORRECTIONS, REAL, load_pools, overlap_key
 from services.routing.triage.model import TriageModel, default_model, normalise
 from services.routing.triage.rubric import situations
+from services.routing.triage.rules import Rules
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +68,70 @@ def test_the_sentences_here_are_in_no_pool() -> None:
         for r in pool
     }
     assert not {overlap_key(t) for t in THANKED_SPEED + ASKED_SPEED} & known
+
+
+REPORTED_OPEN = ["Thank you, the agent was very helpful, but my bag is still missing"]
+
+OPEN_PROBLEMS = [
+    "Thanks for the quick reply, but I still haven't received my refund.",
+    "谢谢，客服很耐心，但是我的行李还是没有到",
+    "謝謝你們的幫忙，可是退款仍然沒收到",
+    "ありがとうございます。担当の方は親切でしたが、荷物がまだ届いていません。",
+    "対応ありがとうございます。でも返金はまだされていません。",
+]
+"""Thanks, then a turn to a problem that is still open."""
+
+TURNS_TO_NOTHING_OPEN = [
+    "Thanks, but no need to call me back.",
+    "Thank you! I was worried, but everything is sorted now.",
+    "Thanks, but I still need to check with my manager.",
+    "谢谢，不过现在已经解决了",
+    "ありがとうございます。でももう大丈夫です。",
+]
+
+
+@pytest.mark.parametrize("text", REPORTED_OPEN + OPEN_PROBLEMS)
+def test_a_turn_to_a_problem_still_open_is_read(text: str) -> None:
+    found = situations(normalise(text))
+    assert "open_problem" in found
+    assert "closing" not in found
+
+
+@pytest.mark.parametrize("text", TURNS_TO_NOTHING_OPEN)
+def test_a_turn_to_nothing_open_is_no_open_problem(text: str) -> None:
+    assert "open_problem" not in situations(normalise(text))
+
+
+@pytest.mark.parametrize("text", REPORTED_OPEN + OPEN_PROBLEMS)
+def test_thanks_before_a_problem_still_open_are_negative_and_not_other(
+    model: TriageModel, text: str
+) -> None:
+    triage = model.classify(text)
+    assert triage.sentiment == "negative", triage
+    assert triage.category != "other", triage
+
+
+def test_an_open_problem_is_negative_at_the_rules_precision_and_not_other() -> None:
+    label = {"category": "other", "urgency": "low", "sentiment": "neutral"}
+    confidence = {"category": 0.5, "urgency": 0.9, "sentiment": 0.6}
+    probs = {
+        "category": {"other": 0.5, "baggage": 0.4, "billing": 0.1},
+        "urgency": {"critical": 0.0, "high": 0.05, "normal": 0.05, "low": 0.9},
+        "sentiment": {"negative": 0.3, "neutral": 0.6, "positive": 0.1},
+    }
+    Rules(open_problem_rule=0.7).open_problem(
+        label, confidence, probs, frozenset({"thanks", "open_problem"})
+    )
+    assert (label["category"], label["sentiment"]) == ("baggage", "negative")
+    assert confidence["category"] == pytest.approx(0.4 / 0.5)
+    assert confidence["sentiment"] == pytest.approx(0.7)
+
+
+def test_the_open_problems_here_are_in_no_pool() -> None:
+    pools = load_pools(CORPUS, REAL, CORRECTIONS)
+    known = {
+        overlap_key(r["text"])
+        for pool in (pools.train, pools.calib, pools.eval, pools.fresh, pools.holdout)
+        for r in pool
+    }
+    assert not {overlap_key(t) for t in OPEN_PROBLEMS + TURNS_TO_NOTHING_OPEN} & known

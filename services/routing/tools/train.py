@@ -42,6 +42,7 @@ from sklearn.svm import LinearSVC
 from services.routing.kb.articles import EMBEDDING_MODEL
 from services.routing.tools import train_second, triage_report
 from services.routing.tools.e5_cache import E5Cache
+from services.routing.tools.rule_calibration import calibrate_rules
 from services.routing.tools.triage_data import (
     CORPUS,
     CORRECTIONS,
@@ -51,9 +52,7 @@ from services.routing.tools.triage_data import (
     load_pools,
     source_kind,
 )
-from services.routing.triage import rubric as triage_rubric
 from services.routing.triage.calibration import fit_platt, fit_temperature
-from services.routing.triage.category_urgency import CATEGORY_URGENCY
 from services.routing.triage.language import detect_language, has_language
 from services.routing.triage.model import (
     DEFAULT_ARTIFACT,
@@ -64,7 +63,6 @@ from services.routing.triage.model import (
     model_input,
     normalise,
 )
-from services.routing.triage.rules import warm_thanks
 
 ROOT = Path(__file__).resolve().parents[3]
 REPORT = ROOT / "docs" / "routing-eval.md"
@@ -91,9 +89,6 @@ CALIB_HAND_SHARE = 0.6
 set): they stand for the hard traffic (stranded travellers, sarcasm, several issues at
 once) that the mapped dialogue turns lack, so they are not outweighed by their number."""
 RULES = {"critical_floor": 0.25, "junk_confidence": 0.4}
-CRITICAL_PRECISION = 0.9
-"""How often a critical answer of the head's alone must be right for it to stand (it pages
-a manager on a 5-minute SLA): as often as ≥ 0.9 confidences must be, by the report's bar."""
 HAND_LABELLED_ONLY = frozenset({"sentiment"})
 """Fields whose mapped labels are defaults, not annotation: calibrated on hand labels."""
 
@@ -157,77 +152,6 @@ def calibrate(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, Any]:
     return calibrate_rules(artifact, rows)
 
 
-def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, Any]:
-    """Each rubric rule's number measured on held-out real text (``triage/rules.py``):
-    the critical situations' precision, the confidence a critical reading of the head's
-    needs, the closings' precision, warm thanks' precision (positive), each category's
-    implied urgency's precision."""
-    rules = artifact["rules"]
-    found = [situations_of(r) for r in rows]
-    rules["critical_rule"] = precision(
-        [r["urgency"] == "critical" for r, s in zip(rows, found, strict=True) if "critical" in s]
-    )
-    head = head_critical_answers(TriageModel(artifact), rows, found)
-    rules["critical_confidence"] = critical_confidence([c for c, _ in head], [r for _, r in head])
-    rules["closing_rule"] = precision(
-        [
-            (r["category"], r["urgency"], r["sentiment"]) == ("other", "low", "neutral")
-            for r, s in zip(rows, found, strict=True)
-            if "closing" in s
-        ]
-    )
-    rules["praise_rule"] = precision(  # on hand labels: a mapped row's sentiment is a default
-        [
-            r["sentiment"] == "positive"
-            for r, s in zip(rows, found, strict=True)
-            if warm_thanks(s) and r.get("labels") == "hand"
-        ]
-    )
-    categories = TriageModel(artifact).classify_batch([r["text"] for r in rows])
-    for name, (implied, _) in CATEGORY_URGENCY.items():
-        hits = [
-            r["urgency"] == implied
-            for r, t in zip(rows, categories, strict=True)
-            if t.category == name and "critical" not in t.situations
-        ]
-        rules[f"{name}_rule"] = precision(hits)
-    return artifact
-
-
-def head_critical_answers(
-    model: TriageModel, rows: Sequence[Row], found: Sequence[frozenset[str]]
-) -> list[tuple[float, bool]]:
-    """(confidence, right) of each critical answer the head gives with no critical
-    situation read (the rule's answers are the rule's)."""
-    scores = model.probabilities([normalise(r["text"]) for r in rows])["urgency"]
-    classes = model.heads["urgency"].classes
-    answers = []
-    for row, situations, row_scores in zip(rows, found, scores, strict=True):
-        p = dict(zip(classes, map(float, row_scores), strict=True))
-        if "critical" not in situations and model.rules.head_critical(p):
-            answers.append((p["critical"], row["urgency"] == "critical"))
-    return answers
-
-
-def critical_confidence(
-    confidences: Sequence[float], right: Sequence[bool], target: float = CRITICAL_PRECISION
-) -> float:
-    """The lowest confidence from which the head's critical answers were right at least
-    ``target`` of the time, halfway to the answer below it (not on a sample); 1.0 (never
-    critical on the head's word alone) when no such confidence exists."""
-    ranked = sorted(zip(confidences, right, strict=True))
-    for i, (confidence, _) in enumerate(ranked):
-        kept = [hit for _, hit in ranked[i:]]
-        if sum(kept) >= target * len(kept):
-            return (ranked[i - 1][0] + confidence) / 2 if i else confidence
-    return 1.0
-
-
-def precision(hits: Sequence[bool]) -> float:
-    """Share of a rule's decisions that were right, with one prior hit and one miss."""
-    return (sum(hits) + 1) / (len(hits) + 2)
-
-
 def calibration_weights(rows: Sequence[Row]) -> NDArray[np.float64]:
     """Hand-written rows share ``CALIB_HAND_SHARE`` of the weight, the rest the remainder."""
     hand = np.asarray([source_kind(r) == "hand-written" for r in rows])
@@ -235,10 +159,6 @@ def calibration_weights(rows: Sequence[Row]) -> NDArray[np.float64]:
         return np.ones(len(rows))
     share = np.where(hand, CALIB_HAND_SHARE / hand.sum(), (1.0 - CALIB_HAND_SHARE) / (~hand).sum())
     return np.asarray(share * len(rows), dtype=np.float64)
-
-
-def situations_of(row: Row) -> frozenset[str]:
-    return triage_rubric.situations(normalise(row["text"]))
 
 
 def train_model(pools: Pools, cache: E5Cache) -> tuple[TriageModel, dict[str, Any], float]:

@@ -305,6 +305,7 @@ class TriageModel:
             named = self._named(probs)
             self.rules.warm_thanks(label, confidence, named, situations)
             rule_out(label, confidence, named, situations)
+            self.rules.open_problem(label, confidence, named, situations)
             label["urgency"], confidence["urgency"], floored = self.rules.urgency(
                 label, confidence["urgency"], named["urgency"], situations
             )

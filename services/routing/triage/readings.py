@@ -65,6 +65,18 @@ CONTRAST = _any(
 )
 """A turn in the message: what follows reports something else."""
 
+_STILL_OPEN_EN = r"(?:\bnot?\b|n't\b|\bmissing\b|\blost\b|\bnothing\b|\bwaiting\b|\bpending\b)"
+OPEN_PROBLEM = _any(
+    r"\b(?:but|however|though|except)\b[^.!?]{0,60}?"
+    rf"(?:\bstill\b[^.!?]{{0,20}}?{_STILL_OPEN_EN}|(?:\bnot?\b|n't\b)[^.!?]{{0,30}}\byet\b)",
+    r"(?:但|可是|不过)[^。！？!?]{0,20}?(?:还是|仍然|依然|仍|还|一直|到现在|至今)"
+    r"[^。！？!?，,]{0,4}?(?:没|未|不见)",
+    r"(?:でも|けど|しかし|ですが|ましたが|が、)[^。！？]{0,30}?(?:まだ|いまだに|未だに|依然)"
+    r"[^。！？]{0,20}?(?:ない|ません|ず)",
+)
+"""A turn, then a problem still open ("…, but my bag is still missing", 但是行李还是没有到,
+…でしたが、荷物がまだ届いていません): whatever the thanks before it, something is wrong."""
+
 NO_PROBLEM = _any(
     r"\bno (?:more |further |other )?(?:problems?|issues?|questions?)\b|\bnot a problem\b",
     r"没(?:有)?(?:什么|啥|别的|其他|其它)?问题|不是问题",

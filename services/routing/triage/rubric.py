@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 
 from services.routing.triage.readings import (
     NO_PROBLEM,
+    OPEN_PROBLEM,
     THANKED_DEED,
     THANKS,
     closing,
@@ -268,7 +269,11 @@ FEATURES: tuple[str, ...] = (
 )
 """The model's rubric features: each situation, and the combinations the rubric names."""
 
-READINGS: dict[str, re.Pattern[str]] = {"thanks": THANKS, "no_problem": NO_PROBLEM}
+READINGS: dict[str, re.Pattern[str]] = {
+    "thanks": THANKS,
+    "no_problem": NO_PROBLEM,
+    "open_problem": OPEN_PROBLEM,
+}
 """Read for the rules on top of the model (with ``closing``), not model features: the
 committed heads were trained without them."""
 
@@ -312,7 +317,7 @@ def situations(normalised: str) -> frozenset[str]:
     found |= {name for name, pattern in READINGS.items() if pattern.search(normalised)}
     if warm_thanks(normalised, found):
         found.add("warm_thanks")
-    if closing(normalised):
+    if "open_problem" not in found and closing(normalised):
         found.add("closing")
     return frozenset(found)
 

@@ -1,9 +1,9 @@
 """The rubric's rules over the model's answer (docs/routing.md, "Urgency rubric").
 
-Pure: the calibrated numbers come from the artifact (``train.py`` measures each rule on
-the calibration pool), the probabilities and situations from the model. Each rule that
-changes an answer states its confidence as its precision on that pool, unless the model
-is surer, or as the model's own probability of the answer it gives.
+Pure: the calibrated numbers come from the artifact (``tools/rule_calibration.py``
+measures each rule on the calibration pool), the probabilities and situations from the
+model. Each rule that changes an answer states its confidence as its precision on that
+pool, unless the model is surer, or as the model's own probability of the answer it gives.
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ class Rules:
     """How often a closing was other, low and neutral on the calibration pool."""
     praise_rule: float = 0.5
     """How often warm thanks (``warm_thanks``) were positive on the calibration pool."""
+    open_problem_rule: float = 0.5
+    """How often thanks turning to a problem still open (``open_problem``) were negative on
+    the calibration pool."""
     category_rules: dict[str, float] = field(default_factory=dict)
     """How often each category's implied urgency was right on the calibration pool."""
 
@@ -54,6 +57,7 @@ class Rules:
                 "critical_confidence",
                 "closing_rule",
                 "praise_rule",
+                "open_problem_rule",
             )
             if name in rules
         }
@@ -90,6 +94,26 @@ class Rules:
             _next_likeliest("category", label, confidence, probs)
         label["sentiment"] = "positive"
         confidence["sentiment"] = max(probs["sentiment"]["positive"], self.praise_rule)
+
+    def open_problem(
+        self,
+        label: dict[str, str],
+        confidence: dict[str, float],
+        probs: dict[str, Probabilities],
+        situations: frozenset[str],
+    ) -> None:
+        """Thanks that turn to a problem still open ("thank you, …, but my bag is still
+        missing") are negative and something to act on (not ``other``), however warm the
+        thanks: the writer turns against them. An open problem without thanks keeps the
+        model's sentiment (a plain report is neutral by the labels). The sentiment states
+        the rule's precision unless the model is surer (in place)."""
+        if not thanks_turning(situations):
+            return
+        if label["category"] == "other":
+            _next_likeliest("category", label, confidence, probs)
+        if label["sentiment"] != "negative":
+            label["sentiment"] = "negative"
+            confidence["sentiment"] = max(probs["sentiment"]["negative"], self.open_problem_rule)
 
     def urgency(
         self, label: dict[str, str], confidence: float, p: Probabilities, situations: frozenset[str]
@@ -128,6 +152,11 @@ def warm_thanks(situations: frozenset[str]) -> bool:
     return "warm_thanks" in situations and not situations & (COMPLAINT_EVIDENCE | {"critical"})
 
 
+def thanks_turning(situations: frozenset[str]) -> bool:
+    """Thanks in a message that turns to a problem still open (``readings.OPEN_PROBLEM``)."""
+    return {"thanks", "open_problem"} <= situations
+
+
 def rule_out(
     label: dict[str, str],
     confidence: dict[str, float],
@@ -140,7 +169,7 @@ def rule_out(
 
     The answer left is the next likeliest, at its probability given that the ruled-out
     one is not the answer."""
-    if situations & COMPLAINT_EVIDENCE:
+    if situations & (COMPLAINT_EVIDENCE | {"open_problem"}):
         return
     if label["category"] == "service_complaint" and "no_problem" in situations:
         _next_likeliest("category", label, confidence, probs)
