@@ -135,3 +135,43 @@ def test_the_open_problems_here_are_in_no_pool() -> None:
         for r in pool
     }
     assert not {overlap_key(t) for t in OPEN_PROBLEMS + TURNS_TO_NOTHING_OPEN} & known
+
+
+REPORTED_REPEAT = ["Thanks, brilliant service as always, third time I ask for my refund."]
+
+REPEAT_CONTACTS = [
+    "Thank you so much, this is the fourth time I have written about my invoice.",
+    "Thanks a lot, I have called three times about the hotel refund.",
+    "谢谢，服务真好，第三次问退款了",
+    "謝謝你們喔，這已經是第三次問同一張發票了",
+    "ありがとうございます、三回目の問い合わせですが返金はまだですか",
+    "いつも丁寧な対応ありがとうございます。何度も連絡していますが、領収書が届きません。",
+]
+"""Thanks around a contact made again: sarcasm or patience running out, never praise."""
+
+
+@pytest.mark.parametrize("text", REPORTED_REPEAT + REPEAT_CONTACTS)
+def test_thanks_in_a_repeat_contact_are_negative_and_not_other(
+    model: TriageModel, text: str
+) -> None:
+    triage = model.classify(text)
+    assert "open_problem" in triage.situations, triage
+    assert triage.sentiment == "negative", triage
+    assert triage.category != "other", triage
+
+
+@pytest.mark.parametrize(
+    "text", ["Thanks again for your help!", "再次感谢！", "またよろしくお願いします"]
+)
+def test_thanks_again_are_no_repeat_contact(text: str) -> None:
+    assert "open_problem" not in situations(normalise(text))
+
+
+def test_the_repeat_contacts_here_are_in_no_pool() -> None:
+    pools = load_pools(CORPUS, REAL, CORRECTIONS)
+    known = {
+        overlap_key(r["text"])
+        for pool in (pools.train, pools.calib, pools.eval, pools.fresh, pools.holdout)
+        for r in pool
+    }
+    assert not {overlap_key(t) for t in REPEAT_CONTACTS} & known

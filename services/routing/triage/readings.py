@@ -73,9 +73,16 @@ OPEN_PROBLEM = _any(
     r"[^。！？!?，,]{0,4}?(?:没|未|不见)",
     r"(?:でも|けど|しかし|ですが|ましたが|が、)[^。！？]{0,30}?(?:まだ|いまだに|未だに|依然)"
     r"[^。！？]{0,20}?(?:ない|ません|ず)",
+    # a contact made again: the problem was not solved the last time(s)
+    r"\b(?:second|third|fourth|fifth|0+(?:st|nd|rd|th)) time\b|\bhow many times\b",
+    r"\b(?:asked|called|written|wrote|emailed|contacted|chased)\b[^.!?]{0,30}"
+    r"\b(?:0+|two|three|four|five|several|many|multiple) times\b",
+    r"第[二三四五六0]次|好几次|几次了|多少遍|多少次|[两三四五0]遍了",
+    r"[二三四五0]回目|何度(?:も|目)|何回(?:も|目)",
 )
-"""A turn, then a problem still open ("…, but my bag is still missing", 但是行李还是没有到,
-…でしたが、荷物がまだ届いていません): whatever the thanks before it, something is wrong."""
+"""A problem still open: a turn to it ("…, but my bag is still missing", 但是行李还是没有到,
+…でしたが、荷物がまだ届いていません), or a contact made again ("third time I ask",
+第三次, 三回目): whatever the thanks around it, something is wrong."""
 
 NO_PROBLEM = _any(
     r"\bno (?:more |further |other )?(?:problems?|issues?|questions?)\b|\bnot a problem\b",

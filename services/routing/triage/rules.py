@@ -103,10 +103,11 @@ class Rules:
         situations: frozenset[str],
     ) -> None:
         """Thanks that turn to a problem still open ("thank you, …, but my bag is still
-        missing") are negative and something to act on (not ``other``), however warm the
-        thanks: the writer turns against them. An open problem without thanks keeps the
-        model's sentiment (a plain report is neutral by the labels). The sentiment states
-        the rule's precision unless the model is surer (in place)."""
+        missing") or come with a repeat contact ("third time I ask") are negative and
+        something to act on (not ``other``), however warm the thanks: the writer turns
+        against them. An open problem without thanks keeps the model's sentiment (a plain
+        report is neutral by the labels). The sentiment states the rule's precision unless
+        the model is surer (in place)."""
         if not thanks_turning(situations):
             return
         if label["category"] == "other":
@@ -153,7 +154,8 @@ def warm_thanks(situations: frozenset[str]) -> bool:
 
 
 def thanks_turning(situations: frozenset[str]) -> bool:
-    """Thanks in a message that turns to a problem still open (``readings.OPEN_PROBLEM``)."""
+    """Thanks in a message with a problem still open (``readings.OPEN_PROBLEM``): after a
+    turn, or a repeat contact."""
     return {"thanks", "open_problem"} <= situations
 
 
