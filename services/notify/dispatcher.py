@@ -25,6 +25,11 @@ from services.notify.render import Renderer
 
 log = logging.getLogger(__name__)
 
+
+class Superseded(Exception):
+    """The attempt's outcome came after another process had recovered or re-sent it."""
+
+
 GroupKey = tuple[str, str, str]
 """Tenant, recipient, channel: the unit of rate limiting, digesting and ordering."""
 
@@ -195,20 +200,39 @@ class Dispatcher:
                 raise SendFailed(f"no {delivery.channel} channel configured", Outcome.PERMANENT)
             message_id = await sender.send(Outgoing.of(delivery))
         except SendFailed as failed:
-            delivery.attempt_failed(
-                self.clock.now(), failed.error, failed.outcome, self.policy, self.jitter()
-            )
+            now, error, outcome = self.clock.now(), failed.error, failed.outcome
             log.info(
                 "delivery %s attempt %d on %s failed (%s): %s",
                 delivery.id,
                 delivery.attempts,
                 delivery.channel,
-                failed.outcome,
-                failed.error,
+                outcome,
+                error,
+            )
+            jitter = self.jitter()
+            await self._record(
+                delivery, lambda d: d.attempt_failed(now, error, outcome, self.policy, jitter)
             )
         else:
-            delivery.succeed(self.clock.now(), message_id)
-        await self._save(delivery)
+            now = self.clock.now()
+            await self._record(delivery, lambda d: d.succeed(now, message_id))
+
+    async def _record(self, delivery: Delivery, outcome: Callable[[Delivery], None]) -> None:
+        """Write the attempt's outcome. A withdrawal may have marked the delivery while it
+        was in flight: then the outcome goes onto the latest version (``change``), as long
+        as that attempt is still the one under way (else another process took over)."""
+        attempt = delivery.attempts
+        outcome(delivery)
+        if await self._save(delivery):
+            return
+
+        def record(current: Delivery) -> None:
+            if not current.in_flight(attempt):
+                raise Superseded(current.id)
+            outcome(current)
+
+        with suppress(Superseded):
+            await self.deliveries.change(delivery.tenant_id, delivery.id, record)
 
     async def _save(self, delivery: Delivery) -> bool:
         """False if another process changed it meanwhile: that process now owns the step."""

@@ -26,7 +26,7 @@ from services.notify.domain.bounces import bounce_error, bounced_delivery
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.notices import notices_for
 from services.notify.domain.recipients import Directory
-from services.notify.domain.route import IN_APP, plan_route
+from services.notify.domain.route import plan_route
 from services.notify.render import Renderer
 
 
@@ -102,11 +102,13 @@ class Notifier:
         )
 
     async def survey_withdrawn(self, envelope: Envelope[events.SurveyWithdrawn]) -> None:
-        """Mark the survey's inbox items withdrawn; nobody is sent anything.
+        """End the survey's unsent messages on every channel and mark the sent ones (the
+        inbox item stays, withdrawn); nobody is sent anything (``Delivery.withdraw``).
 
-        ``survey.sent`` travels on its own queue and may come later: the withdrawal is kept
-        first (``store.WITHDRAWN_SURVEYS``) and a survey's inbox item, once stored, looks
-        for it (``_add``), so of the two handlers at least one sees the other.
+        ``survey.sent`` travels on its own queue and may come later, and a failed channel
+        hands the survey to the next one later still: the withdrawal is kept first
+        (``store.WITHDRAWN_SURVEYS``) and a survey message, once stored, looks for it
+        (``_add``), so of the two handlers at least one sees the other.
         """
         withdrawn = envelope.payload
         key = store.withdrawn_survey_key(envelope.tenant_id, withdrawn.survey_id)
@@ -118,28 +120,30 @@ class Notifier:
             "tenant_id": envelope.tenant_id,
             "ticket_id": withdrawn.ticket_id,
             "survey_id": withdrawn.survey_id,
-            "channel": IN_APP.value,
         }
-        async for doc in self.deliveries.collection.find(query).limit(10):
+        async for doc in self.deliveries.collection.find(query).limit(20):
             if doc.get("withdrawn_at") is None:
                 await self._withdraw(Delivery.model_validate(doc), withdrawn.withdrawn_at)
 
     async def _add(self, delivery: Delivery, cause: Envelope[Any], *, patient: bool) -> bool:
+        """Store a new delivery; a survey's looks for its withdrawal before the dispatcher
+        is told of it."""
         try:
             await self.deliveries.add(delivery, cause, patient=patient)
         except AlreadyExists:
             return False
-        if delivery.status is DeliveryStatus.PENDING:
-            self._on_pending(delivery)
-        if delivery.survey_id is not None and delivery.channel is IN_APP:
+        if delivery.survey_id is not None:
             key = store.withdrawn_survey_key(delivery.tenant_id, delivery.survey_id)
             found = await self._withdrawn_surveys.find_one({"_id": key})
             if found is not None:
-                await self._withdraw(delivery, found["withdrawn_at"])
+                delivery = await self._withdraw(delivery, found["withdrawn_at"])
+        if delivery.status is DeliveryStatus.PENDING:
+            self._on_pending(delivery)
         return True
 
-    async def _withdraw(self, delivery: Delivery, at: datetime) -> None:
-        await self.deliveries.change(
+    async def _withdraw(self, delivery: Delivery, at: datetime) -> Delivery:
+        """Versioned (``change``): the dispatcher writes the same document when it claims."""
+        return await self.deliveries.change(
             delivery.tenant_id, delivery.id, lambda current: current.withdraw(at)
         )
 

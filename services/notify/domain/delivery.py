@@ -38,6 +38,7 @@ class DeliveryStatus(StrEnum):
     DELIVERED = "delivered"
     FAILED = "failed"  # every attempt on this channel failed; the next channel takes over
     DIGESTED = "digested"  # went out inside another delivery's digest
+    WITHDRAWN = "withdrawn"  # what it offers (a survey) was withdrawn before it went out
 
 
 class Attempt(BaseModel):
@@ -146,8 +147,9 @@ class Delivery(Aggregate):
         return self.ticket_id
 
     def next_delivery(self, now: datetime) -> Delivery | None:
-        """After this one failed: the same message on the next channel of the route."""
-        if self.status is not DeliveryStatus.FAILED or not self.route:
+        """After this one failed: the same message on the next channel of the route; none
+        for a withdrawn offer."""
+        if self.status is not DeliveryStatus.FAILED or not self.route or self._ends_withdrawn:
             return None
         first, *rest = self.route
         excluded = {"version", "processed", "outbox", "history", "error", "skipped"}
@@ -174,6 +176,10 @@ class Delivery(Aggregate):
         if self.channel is IN_APP:
             self.claim(now, timedelta(0))
             self.succeed(now)
+
+    def in_flight(self, attempt: int) -> bool:
+        """Whether attempt number ``attempt`` is still the one under way (no outcome yet)."""
+        return self.status is DeliveryStatus.SENDING and self.attempts == attempt
 
     def is_due(self, now: datetime) -> bool:
         return self.due_ms is not None and self.due_ms <= epoch_ms(now)
@@ -237,6 +243,9 @@ class Delivery(Aggregate):
     ) -> None:
         """Schedule a retry for a temporary failure; give up on a permanent one or the last."""
         self._finish_attempt(now, outcome, error)
+        if self._ends_withdrawn:
+            self._end_withdrawn()
+            return
         if outcome is Outcome.TEMPORARY and self.attempts < policy.max_attempts:
             retry_at = now + policy.delay(self.attempts, jitter)
             self.status = DeliveryStatus.PENDING
@@ -287,10 +296,26 @@ class Delivery(Aggregate):
             self.read_at = now
 
     def withdraw(self, now: datetime) -> None:
-        """What it offers was withdrawn (``survey.withdrawn``): it stays in the inbox, marked,
-        and nothing is sent; the first withdrawal's time stays."""
+        """What it offers was withdrawn (``survey.withdrawn``); the first withdrawal's time
+        stays. Not yet claimed (pending: first attempt, retry or rate-limit slot): it ends
+        ``withdrawn``, never sent. Claimed (sending): that attempt is under way and its
+        outcome stands; a failed one is neither retried nor handed to another channel.
+        Already out (the inbox, a sent message): it stays, marked."""
         if self.withdrawn_at is None:
             self.withdrawn_at = now
+        if self.status is DeliveryStatus.PENDING and self._ends_withdrawn:
+            self._end_withdrawn()
+
+    @property
+    def _ends_withdrawn(self) -> bool:
+        """A withdrawn offer's failed attempt ends it, unless others' notices ride in its
+        digest: those carry on with it (retried, handed on) rather than being lost."""
+        return self.withdrawn_at is not None and not self.digest
+
+    def _end_withdrawn(self) -> None:
+        self.status = DeliveryStatus.WITHDRAWN
+        self.due_ms = None
+        self.next_attempt_at = None
 
     def _finish_attempt(self, now: datetime, outcome: Outcome, error: str | None) -> None:
         current = self.history[-1]
