@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from runtime.lag_reports import LagReporter
+from runtime.periodic import Periodic
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import from_environment
 from services.notify import store, subscribers
@@ -37,7 +38,13 @@ def bootstrap(settings: NotifySettings | None = None) -> FastAPI:
     )
     lags = LagReporter(runtime.bus, runtime.clock)
     subscribers.register(runtime.bus, notifier, lags)
-    runtime.workers.extend([dispatcher, lags])
+    cleanup = Periodic(
+        "notify-withdrawn-surveys",
+        store.CLEANUP_EVERY.total_seconds(),
+        notifier.forget_withdrawn_surveys,
+        failure="withdrawn surveys not cleaned up",
+    )
+    runtime.workers.extend([dispatcher, lags, cleanup])
     app = create_app(
         runtime,
         title="TripCare notify",

@@ -125,6 +125,14 @@ class Notifier:
             if doc.get("withdrawn_at") is None:
                 await self._withdraw(Delivery.model_validate(doc), withdrawn.withdrawn_at)
 
+    async def forget_withdrawn_surveys(self) -> int:
+        """Drop the withdrawals older than ``store.WITHDRAWN_SURVEY_KEEP`` (one document each
+        would otherwise stay forever). An explicit delete, not a TTL index: nx-27017 purges
+        expired documents only when the collection is read, SecantusDB not on its own."""
+        cutoff = self.clock.now() - store.WITHDRAWN_SURVEY_KEEP
+        gone = await self._withdrawn_surveys.delete_many({"withdrawn_at": {"$lt": cutoff}})
+        return gone.deleted_count
+
     async def _add(self, delivery: Delivery, cause: Envelope[Any], *, patient: bool) -> bool:
         """Store a new delivery; a survey's looks for its withdrawal before the dispatcher
         is told of it."""

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.store import Document
 
 DELIVERIES = "deliveries"
 WITHDRAWN_SURVEYS = "withdrawn_surveys"
-"""The surveys ``survey.withdrawn`` named, kept for a ``survey.sent`` that comes after it."""
+"""The surveys ``survey.withdrawn`` named, kept for a ``survey.sent`` (or a fallback) that
+comes after it."""
+WITHDRAWN_SURVEY_KEEP = timedelta(days=14)
+"""How long a withdrawal is kept (``Notifier.forget_withdrawn_surveys``): a survey link's
+lifetime, after which no late message could offer a survey that still works."""
+CLEANUP_EVERY = timedelta(hours=1)
 
 
 def withdrawn_survey_key(tenant_id: str, survey_id: str) -> str:
@@ -32,4 +39,5 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     # range holds only what is pending or in flight (1.4 ms instead of 15.3 ms at 10,000).
     await deliveries.create_index("due_ms")
     await deliveries.create_index("message_id")  # a bounce names the e-mail it returns
-    await deliveries.create_index("survey_id")  # a withdrawn survey names its inbox items
+    await deliveries.create_index("survey_id")  # a withdrawn survey names its messages
+    await db[WITHDRAWN_SURVEYS].create_index("withdrawn_at")  # the hourly cleanup

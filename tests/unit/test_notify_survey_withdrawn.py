@@ -11,6 +11,7 @@ import httpx
 
 from contracts import events
 from runtime.clock import FakeClock
+from services.notify import store
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.notices import notices_for
 from services.notify.domain.recipients import Directory
@@ -93,3 +94,20 @@ async def test_a_withdrawal_that_arrives_before_its_survey_still_withdraws_it() 
 
     (item,) = (await inbox(notify)).values()
     assert (item["template"], item["withdrawn_at"]) == ("survey", "2026-11-25T02:05:00Z")
+
+
+async def test_withdrawals_are_kept_for_their_surveys_lifetime_then_forgotten() -> None:
+    """``withdrawn_surveys`` got one document per withdrawal forever; now the cleanup drops
+    those past ``WITHDRAWN_SURVEY_KEEP`` (a survey link's 14 days): no survey.sent or
+    fallback that late can still offer a survey that works."""
+    notify = notifier()
+    now = notify.clock.now()
+    for survey_id, days in (("S-old", 15), ("S-recent", 13)):
+        event = withdrawn(survey_id).model_copy(update={"withdrawn_at": now - timedelta(days)})
+        await notify.survey_withdrawn(envelope(event, message_id=survey_id))
+
+    assert await notify.forget_withdrawn_surveys() == 1
+    assert await notify.forget_withdrawn_surveys() == 0
+
+    kept = notify.deliveries.collection.database[store.WITHDRAWN_SURVEYS]
+    assert [doc["_id"] async for doc in kept.find({})] == ["acme/S-recent"]
