@@ -20,6 +20,7 @@ from services.notify.channels.sender import Outgoing, SendFailed
 from services.notify.config import NotifySettings
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.digest import digest_values, plan
+from services.notify.domain.notice import Rendered
 from services.notify.domain.outcome import Outcome
 from services.notify.render import Renderer
 
@@ -185,15 +186,14 @@ class Dispatcher:
 
     async def _attempt(self, delivery: Delivery, members: list[Delivery]) -> None:
         """Claim (one write), send, record the outcome (one write); members are folded in."""
+        own = Rendered(delivery.language, delivery.subject, delivery.body)
         if members:
-            digest = self.renderer.digest(delivery.language, digest_values(delivery, members))
-            delivery.fold(members, digest)
+            delivery.fold(members, self._digest(delivery, members))
         delivery.claim(self.clock.now(), self.lease)
         if not await self._save(delivery):
             return
-        for member in members:
-            member.fold_into(delivery.id)
-            await self._save(member)
+        if not await self._fold(delivery, members, own):
+            return
         sender = self.channels.senders.get(delivery.channel)
         try:
             if sender is None:
@@ -216,6 +216,26 @@ class Dispatcher:
         else:
             now = self.clock.now()
             await self._record(delivery, lambda d: d.succeed(now, message_id))
+
+    async def _fold(self, leader: Delivery, members: list[Delivery], own: Rendered) -> bool:
+        """Mark each member folded into the claimed leader. A member changed since it was
+        read (a withdrawn survey, or another process's step) is left out: the leader's
+        message is rendered again without it before anything is sent. False if the leader
+        itself changed meanwhile: its lease runs out and it is recovered."""
+        kept = []
+        for member in members:
+            member.fold_into(leader.id)
+            if await self._save(member):
+                kept.append(member)
+        if len(kept) == len(members):
+            return True
+        leader.fold([], own)  # its own text again, for the digest of the rest
+        if kept:
+            leader.fold(kept, self._digest(leader, kept))
+        return await self._save(leader)
+
+    def _digest(self, leader: Delivery, members: list[Delivery]) -> Rendered:
+        return self.renderer.digest(leader.language, digest_values(leader, members))
 
     async def _record(self, delivery: Delivery, outcome: Callable[[Delivery], None]) -> None:
         """Write the attempt's outcome. A withdrawal may have marked the delivery while it

@@ -195,8 +195,9 @@ class Delivery(Aggregate):
         self.next_attempt_at = None
 
     def fold(self, members: Sequence[Delivery], rendered: Rendered) -> None:
-        """Carry other notices to the same person in this delivery's (digest) message."""
-        self.digest.extend(
+        """Carry other notices to the same person in this delivery's (digest) message: these
+        ``members``, in ``rendered`` (folding again before sending replaces the list)."""
+        self.digest = list(
             DigestItem(
                 id=m.id,
                 ticket_id=m.ticket_id,
