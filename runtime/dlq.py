@@ -3,12 +3,18 @@
 ``python -m runtime.dlq replay --queue tripcare.routing.ticket.opened [--limit N] [--dry-run]``
 
 Messages are taken from ``<queue>.dlq`` and published back to the events
-exchange with the routing key they were first published with (from the
-broker's ``x-death`` header), keeping message id, correlation id and the
-application's headers (trace context included), so idempotent consumers
-recognise a message they already handled. ``--direct`` sends each message to
-``<queue>`` alone through the default exchange instead, so other services
-bound to the same routing key do not see it again.
+exchange with the routing key they were first published with, keeping message
+id, correlation id and the application's headers (trace context included), so
+idempotent consumers recognise a message they already handled. ``--direct``
+sends each message to ``<queue>`` alone through the default exchange instead,
+so other services bound to the same routing key do not see it again.
+
+The first key is kept in a header of our own (``ORIGINAL_KEY_HEADER``) across
+replays: after a ``--direct`` replay the broker's ``x-death`` names the queue,
+which the events exchange would route nowhere but to its alternate exchange
+(the unrouted queue), confirmed and unseen. So the exchange path takes only
+the event key the queue is bound to; any other message is refused and left in
+the DLQ, and the command exits non-zero.
 
 At-least-once: a message is acked in the DLQ only after the broker confirmed
 its republication, so a crash mid-replay duplicates at most, never loses.
@@ -22,19 +28,27 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractIncomingMessage
+from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
 
+from contracts.events import ALL_EVENTS
 from contracts.topology import Topology
 from runtime.settings import Settings, from_environment
 
 BROKER_HEADERS = frozenset({"x-death", "x-delivery-count"})
 """Set by the broker on dead-lettering and redelivery; a replay starts afresh without them."""
 BROKER_HEADER_PREFIXES = ("x-first-death-", "x-last-death-")
+ORIGINAL_KEY_HEADER = "x-original-routing-key"
+"""The routing key the message was first published with, set by the first replay."""
+EVENT_KEYS = frozenset(event.schema_name for event in ALL_EVENTS)
+
+
+class ReplayError(Exception):
+    """The replay cannot start; its message is the one line the operator reads."""
 
 
 @dataclass
@@ -46,23 +60,59 @@ class ReplayReport:
     dry_run: bool
     found: int = 0
     replayed: int = 0
+    refused: int = 0
     messages: list[dict[str, Any]] = field(default_factory=list)
 
 
-def original_routing_key(message: AbstractIncomingMessage, queue: str) -> str:
-    """The routing key the message had before ``queue`` dead-lettered it.
+def _text(value: Any) -> str | None:
+    """A header value as text: the broker's tables carry strings as ``str`` or ``bytes``."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace") or None
+    return value or None if isinstance(value, str) else None
 
-    Falls back to the queue name's last part (``<namespace>.<service>.<key>``)
-    for a message that carries no ``x-death`` entry for ``queue``.
+
+def bound_key(queue: str, namespace: str) -> str | None:
+    """The event key the work queue is bound with (``<namespace>.<service>.<key>``), or
+    None when the name is no event queue of the namespace."""
+    service, _, key = queue.removeprefix(f"{namespace}.").partition(".")
+    if not queue.startswith(f"{namespace}.") or not service or key not in EVENT_KEYS:
+        return None
+    return key
+
+
+def original_routing_key(headers: Mapping[str, Any], queue: str, namespace: str) -> str | None:
+    """The routing key the message was first published with.
+
+    Our header when an earlier replay set it; else the oldest ``x-death`` entry that
+    came through an exchange (one through the default exchange, a ``--direct`` replay,
+    names the queue); else the key the queue is bound to.
     """
-    deaths = message.headers.get("x-death")
-    if isinstance(deaths, list):
-        for death in deaths:
-            if isinstance(death, dict) and death.get("queue") == queue:
-                keys = death.get("routing-keys")
-                if isinstance(keys, list) and keys:
-                    return str(keys[0])
-    return queue.split(".", 2)[2]
+    if kept := _text(headers.get(ORIGINAL_KEY_HEADER)):
+        return kept
+    deaths = headers.get("x-death")
+    for death in reversed(deaths) if isinstance(deaths, list) else ():
+        if not isinstance(death, Mapping) or not _text(death.get("exchange")):
+            continue
+        keys = death.get("routing-keys")
+        if isinstance(keys, list) and keys and (key := _text(keys[0])):
+            return key
+    return bound_key(queue, namespace)
+
+
+def refusal(routing_key: str | None, queue: str, namespace: str) -> str | None:
+    """Why the events exchange would not deliver ``routing_key`` to ``queue``, or None."""
+    bound = bound_key(queue, namespace)
+    if bound is None:
+        return (
+            f"{queue} is no event queue of namespace {namespace} "
+            "(<namespace>.<service>.<event key>): replay it with --direct"
+        )
+    if routing_key != bound:
+        return (
+            f"routing key {routing_key!r} is not {bound!r}, the key {queue} is bound to: "
+            "the events exchange would not deliver it there; replay it with --direct"
+        )
+    return None
 
 
 def death_reason(message: AbstractIncomingMessage) -> str:
@@ -71,14 +121,19 @@ def death_reason(message: AbstractIncomingMessage) -> str:
     return str(reason) if reason is not None else "unknown"
 
 
-def replay_headers(message: AbstractIncomingMessage, dead_letter_queue: str) -> dict[str, Any]:
-    """The application's headers, without the broker's death bookkeeping, marked as replayed."""
+def replay_headers(
+    headers: Mapping[str, Any], dead_letter_queue: str, original_key: str | None
+) -> dict[str, Any]:
+    """The application's headers, without the broker's death bookkeeping, marked as replayed
+    and carrying the original routing key for the next replay."""
     kept = {
         name: value
-        for name, value in message.headers.items()
+        for name, value in headers.items()
         if name not in BROKER_HEADERS and not name.startswith(BROKER_HEADER_PREFIXES)
     }
     kept["x-replayed-from"] = dead_letter_queue
+    if original_key is not None:
+        kept[ORIGINAL_KEY_HEADER] = original_key
     return kept
 
 
@@ -86,64 +141,85 @@ async def replay(
     amqp_url: str,
     queue: str,
     *,
-    events_exchange: str,
+    topology: Topology,
     limit: int | None = None,
     dry_run: bool = False,
     direct: bool = False,
 ) -> ReplayReport:
     """Move up to ``limit`` messages from ``<queue>.dlq`` back to the bus."""
+    if not direct and bound_key(queue, topology.namespace) is None:
+        raise ReplayError(refusal(None, queue, topology.namespace))
     dead_letter_queue = f"{queue}.dlq"
     report = ReplayReport(queue=queue, dead_letter_queue=dead_letter_queue, dry_run=dry_run)
     connection = await aio_pika.connect(amqp_url)
     try:
-        channel = await connection.channel(publisher_confirms=True)
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         source = await channel.declare_queue(dead_letter_queue, passive=True)
         present = source.declaration_result.message_count or 0
         wanted = present if limit is None else min(limit, present)
         target = (
             channel.default_exchange
             if direct
-            else await channel.get_exchange(events_exchange, ensure=True)
+            else await channel.get_exchange(topology.events_exchange, ensure=True)
         )
         while report.found < wanted:
             message = await source.get(no_ack=False, fail=False)
             if message is None:
                 break
-            report.found += 1
-            routing_key = queue if direct else original_routing_key(message, queue)
-            report.messages.append(
-                {
-                    "message_id": message.message_id,
-                    "routing_key": routing_key,
-                    "reason": death_reason(message),
-                }
-            )
-            if dry_run:
-                continue  # held unacked: closing the channel returns it to the DLQ untouched
-            await target.publish(
-                aio_pika.Message(
-                    message.body,
-                    headers=replay_headers(message, dead_letter_queue),
-                    content_type=message.content_type,
-                    content_encoding=message.content_encoding,
-                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                    message_id=message.message_id,
-                    correlation_id=message.correlation_id,
-                    type=message.type,
-                    timestamp=message.timestamp,
-                ),
-                routing_key=routing_key,
-                mandatory=True,
-            )
-            await message.ack()
-            report.replayed += 1
+            await _replay_one(message, report, target, topology.namespace, direct=direct)
     finally:
         await connection.close()
     return report
 
 
+async def _replay_one(
+    message: AbstractIncomingMessage,
+    report: ReplayReport,
+    target: AbstractExchange,
+    namespace: str,
+    *,
+    direct: bool,
+) -> None:
+    """Republish one message and ack it once confirmed; a refused one (or any, in a dry run)
+    is held unacked, and closing the channel returns it to the DLQ untouched."""
+    original = original_routing_key(message.headers, report.queue, namespace)
+    routing_key = report.queue if direct else original
+    refused = None if direct else refusal(original, report.queue, namespace)
+    entry = {
+        "message_id": message.message_id,
+        "routing_key": routing_key,
+        "reason": death_reason(message),
+    }
+    report.found += 1
+    if refused is not None:
+        entry["refused"] = refused
+        report.refused += 1
+    report.messages.append(entry)
+    if report.dry_run or refused is not None or routing_key is None:
+        return
+    await target.publish(
+        aio_pika.Message(
+            message.body,
+            headers=replay_headers(message.headers, report.dead_letter_queue, original),
+            content_type=message.content_type,
+            content_encoding=message.content_encoding,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            message_id=message.message_id,
+            correlation_id=message.correlation_id,
+            type=message.type,
+            timestamp=message.timestamp,
+        ),
+        routing_key=routing_key,
+        mandatory=True,
+    )
+    await message.ack()
+    report.replayed += 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: print one JSON line per message and a summary; exit 0 on success."""
+    """Command line: print one JSON line per message and a summary; exit 0 when every
+    message found was replayed (or, in a dry run, would be), 1 when some were refused,
+    2 when the replay cannot start."""
     parser = argparse.ArgumentParser(prog="python -m runtime.dlq", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     replay_cmd = commands.add_parser("replay", help="move messages from <queue>.dlq back")
@@ -158,22 +234,29 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     settings = from_environment(Settings)
     namespace = args.namespace or settings.namespace
-    report = asyncio.run(
-        replay(
-            settings.amqp_url,
-            args.queue,
-            events_exchange=Topology(namespace).events_exchange,
-            limit=args.limit,
-            dry_run=args.dry_run,
-            direct=args.direct,
+    try:
+        report = asyncio.run(
+            replay(
+                settings.amqp_url,
+                args.queue,
+                topology=Topology(namespace),
+                limit=args.limit,
+                dry_run=args.dry_run,
+                direct=args.direct,
+            )
         )
-    )
+    except ReplayError as exc:
+        print(f"dlq: {exc}", file=sys.stderr)
+        return 2
     for message in report.messages:
         print(json.dumps(message))
     verb = "would replay" if report.dry_run else "replayed"
-    count = report.found if report.dry_run else report.replayed
-    print(f"{verb} {count} of {report.found} from {report.dead_letter_queue}", file=sys.stderr)
-    return 0
+    count = report.found - report.refused if report.dry_run else report.replayed
+    summary = f"{verb} {count} of {report.found} from {report.dead_letter_queue}"
+    if report.refused:
+        summary += f'; refused {report.refused}, left in the DLQ (see their "refused")'
+    print(summary, file=sys.stderr)
+    return 1 if report.refused else 0
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from contracts import events
 from contracts.envelope import Envelope
 from contracts.topology import Topology
 from runtime.bus import Bus
-from runtime.dlq import replay
+from runtime.dlq import ORIGINAL_KEY_HEADER, replay
 from runtime.settings import Settings
 from runtime.telemetry import setup_tracing
 from tests.factories import T0, TRAVELLER, envelope
@@ -110,18 +110,18 @@ async def test_replay_republishes_with_the_original_routing_key_id_and_headers(
     amqp_url: str, consumer: Consumer
 ) -> None:
     ids = await dead_letter(amqp_url, consumer, 3)
-    exchange = consumer.bus.topology.events_exchange
+    topology = consumer.bus.topology
 
-    dry = await replay(amqp_url, consumer.queue, events_exchange=exchange, dry_run=True)
+    dry = await replay(amqp_url, consumer.queue, topology=topology, dry_run=True)
     assert (dry.found, dry.replayed) == (3, 0)
     assert {m["routing_key"] for m in dry.messages} == {"ticket.opened"}
     assert {m["reason"] for m in dry.messages} == {"delivery_limit"}
     assert await depth(amqp_url, f"{consumer.queue}.dlq") == 3
 
     consumer.broken = False
-    first = await replay(amqp_url, consumer.queue, events_exchange=exchange, limit=2)
+    first = await replay(amqp_url, consumer.queue, topology=topology, limit=2)
     assert (first.found, first.replayed) == (2, 2)
-    rest = await replay(amqp_url, consumer.queue, events_exchange=exchange)
+    rest = await replay(amqp_url, consumer.queue, topology=topology)
     assert (rest.found, rest.replayed) == (1, 1)
 
     async def all_handled() -> bool:
@@ -137,7 +137,7 @@ async def test_replayed_message_keeps_its_headers_and_sheds_the_death_bookkeepin
 ) -> None:
     await dead_letter(amqp_url, consumer, 1)
     await consumer.bus.stop()  # nobody consumes: the replayed message stays in the queue
-    report = await replay(amqp_url, consumer.queue, events_exchange="", direct=True)
+    report = await replay(amqp_url, consumer.queue, topology=consumer.bus.topology, direct=True)
     assert report.replayed == 1
 
     connection = await aio_pika.connect(amqp_url)
@@ -148,8 +148,68 @@ async def test_replayed_message_keeps_its_headers_and_sheds_the_death_bookkeepin
     assert message.message_id == "msg-0"
     assert message.headers["traceparent"] == TRACEPARENT
     assert message.headers["x-replayed-from"] == f"{consumer.queue}.dlq"
+    assert message.headers[ORIGINAL_KEY_HEADER] == "ticket.opened"
     assert "x-death" not in message.headers
     assert not any(str(name).startswith("x-first-death-") for name in message.headers)
+
+
+async def test_a_replay_after_a_direct_one_that_failed_again_reaches_the_queue(
+    amqp_url: str, consumer: Consumer
+) -> None:
+    """The second death's ``x-death`` names the work queue (the default exchange's key):
+    the kept header puts the message back on ``ticket.opened``, not in the unrouted queue."""
+    await dead_letter(amqp_url, consumer, 1)
+    topology = consumer.bus.topology
+    dlq = f"{consumer.queue}.dlq"
+    first = await replay(amqp_url, consumer.queue, topology=topology, direct=True)
+    assert first.replayed == 1
+
+    async def dead_again() -> bool:
+        return await depth(amqp_url, dlq) == 1
+
+    await until(dead_again, timeout_s=30)
+    dry = await replay(amqp_url, consumer.queue, topology=topology, dry_run=True)
+    assert [m["routing_key"] for m in dry.messages] == ["ticket.opened"]
+
+    consumer.broken = False
+    second = await replay(amqp_url, consumer.queue, topology=topology)
+    assert (second.found, second.replayed, second.refused) == (1, 1, 0)
+
+    async def handled() -> bool:
+        return len(consumer.seen) == 1
+
+    await until(handled)
+    assert consumer.seen == [("msg-0", "TC-0")]
+    assert await depth(amqp_url, topology.unrouted_queue) == 0
+    assert await depth(amqp_url, dlq) == 0
+
+
+async def test_a_message_whose_key_the_queue_is_not_bound_to_is_refused_and_kept(
+    amqp_url: str, consumer: Consumer
+) -> None:
+    """Published to the events exchange it would reach other queues or the unrouted one,
+    never this queue: it stays in the DLQ and the replay says so."""
+    topology = consumer.bus.topology
+    dlq = f"{consumer.queue}.dlq"
+    connection = await aio_pika.connect(amqp_url)
+    channel = await connection.channel()
+    await channel.default_exchange.publish(
+        aio_pika.Message(
+            b"{}", message_id="odd-1", headers={ORIGINAL_KEY_HEADER: "ticket.resolved"}
+        ),
+        routing_key=dlq,
+    )
+    await connection.close()
+
+    async def parked() -> bool:
+        return await depth(amqp_url, dlq) == 1
+
+    await until(parked)
+    report = await replay(amqp_url, consumer.queue, topology=topology)
+    assert (report.found, report.replayed, report.refused) == (1, 0, 1)
+    assert "ticket.resolved" in report.messages[0]["refused"]
+    await until(parked)
+    assert await depth(amqp_url, topology.unrouted_queue) == 0
 
 
 async def test_the_command_line_replays_and_reports(
