@@ -74,7 +74,7 @@ deploy-check: install ## validate k8s overlays (K8s 1.32 + CRD schemas), compose
 deploy-definitions: install ## regenerate deploy/rabbitmq/definitions.json from contracts/topology.py
 	$(PY) -m deploy.definitions > deploy/rabbitmq/definitions.json
 
-dlq-replay: install ## replay a dead-letter queue: make dlq-replay QUEUE=tripcare.routing.ticket.opened [ARGS=--dry-run]
+dlq-replay: install ## replay a dead-letter queue: make dlq-replay QUEUE=tripcare.routing.ticket.opened[.dlq] [ARGS=--dry-run]
 	$(PY) -m runtime.dlq replay --queue $(QUEUE) $(ARGS)
 
 contracts: install ## write JSON Schemas, the AsyncAPI document and the OpenAPI documents to docs/

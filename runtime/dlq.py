@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractExchange, AbstractIncomingMessage
+from aio_pika.abc import AbstractConnection, AbstractExchange, AbstractIncomingMessage
 
 from contracts.events import ALL_EVENTS
 from contracts.topology import Topology
@@ -69,6 +69,11 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace") or None
     return value or None if isinstance(value, str) else None
+
+
+def work_queue(name: str) -> str:
+    """The work queue an operator named, by itself or by its DLQ (what ``list_queues`` shows)."""
+    return name.removesuffix(".dlq")
 
 
 def bound_key(queue: str, namespace: str) -> str | None:
@@ -146,16 +151,19 @@ async def replay(
     dry_run: bool = False,
     direct: bool = False,
 ) -> ReplayReport:
-    """Move up to ``limit`` messages from ``<queue>.dlq`` back to the bus."""
+    """Move up to ``limit`` messages from ``<queue>.dlq`` back to the bus (``queue`` may
+    name the DLQ itself)."""
+    queue = work_queue(queue)
     if not direct and bound_key(queue, topology.namespace) is None:
         raise ReplayError(refusal(None, queue, topology.namespace))
     dead_letter_queue = f"{queue}.dlq"
     report = ReplayReport(queue=queue, dead_letter_queue=dead_letter_queue, dry_run=dry_run)
-    connection = await aio_pika.connect(amqp_url)
+    connection = await _connect(amqp_url)
     try:
+        await _depth(connection, queue)
+        present = await _depth(connection, dead_letter_queue)
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         source = await channel.declare_queue(dead_letter_queue, passive=True)
-        present = source.declaration_result.message_count or 0
         wanted = present if limit is None else min(limit, present)
         target = (
             channel.default_exchange
@@ -170,6 +178,30 @@ async def replay(
     finally:
         await connection.close()
     return report
+
+
+async def _connect(amqp_url: str) -> AbstractConnection:
+    try:
+        return await aio_pika.connect(amqp_url)
+    except OSError as exc:  # aiormq's AMQPConnectionError is a ConnectionError
+        raise ReplayError(
+            f"cannot reach the broker AMQP_URL names ({type(exc).__name__})"
+        ) from None
+
+
+async def _depth(connection: AbstractConnection, queue: str) -> int:
+    """How many messages ``queue`` holds; a ``ReplayError`` when the broker has no such queue
+    (a passive declaration of a missing one closes its channel, so each gets its own)."""
+    channel = await connection.channel()
+    try:
+        declared = await channel.declare_queue(queue, passive=True)
+    except aio_pika.exceptions.ChannelNotFoundEntity:
+        raise ReplayError(
+            f"no queue {queue} on this broker: name a work queue "
+            "(<namespace>.<service>.<event key>) or its .dlq, as `rabbitmqctl list_queues` shows"
+        ) from None
+    await channel.close()
+    return declared.declaration_result.message_count or 0
 
 
 async def _replay_one(
@@ -223,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m runtime.dlq", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     replay_cmd = commands.add_parser("replay", help="move messages from <queue>.dlq back")
-    replay_cmd.add_argument("--queue", required=True, help="the work queue, not its .dlq")
+    replay_cmd.add_argument("--queue", required=True, help="the work queue or its .dlq")
     replay_cmd.add_argument("--limit", type=int, default=None, help="at most this many")
     replay_cmd.add_argument("--dry-run", action="store_true", help="list, change nothing")
     replay_cmd.add_argument(

@@ -235,3 +235,33 @@ async def test_the_command_line_replays_and_reports(
         return len(consumer.seen) == 2
 
     await until(both_handled)
+
+
+async def test_the_command_line_takes_the_dlq_name_and_refuses_unknown_queues_in_one_line(
+    amqp_url: str, namespace: str, consumer: Consumer
+) -> None:
+    """The runbook finds DLQs with ``list_queues | grep '\\.dlq'``: that name works too;
+    a queue the broker does not have is one line and a non-zero exit, no traceback."""
+    await dead_letter(amqp_url, consumer, 2)
+    env = {**os.environ, "AMQP_URL": amqp_url, "TRIPCARE_NAMESPACE": namespace}
+    command = [sys.executable, "-m", "runtime.dlq", "replay", "--dry-run", "--queue"]
+
+    def run(queue: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*command, queue, *extra], env=env, capture_output=True, text=True)
+
+    by_dlq = await asyncio.to_thread(run, f"{consumer.queue}.dlq")
+    assert by_dlq.returncode == 0, by_dlq.stderr
+    assert f"would replay 2 of 2 from {consumer.queue}.dlq" in by_dlq.stderr
+
+    for unknown in (
+        f"{namespace}.itest.ticket.resolved",
+        f"{namespace}.itest.ticket.resolved.dlq",
+        f"{namespace}.nothing",
+    ):
+        for extra in ((), ("--direct",)):
+            done = await asyncio.to_thread(run, unknown, *extra)
+            assert done.returncode != 0, (unknown, extra)
+            assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+            assert "Traceback" not in done.stderr
+            assert done.stdout == ""
+    assert await depth(amqp_url, f"{consumer.queue}.dlq") == 2

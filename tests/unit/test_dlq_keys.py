@@ -18,6 +18,7 @@ from runtime.dlq import (
     original_routing_key,
     refusal,
     replay_headers,
+    work_queue,
 )
 
 NS = "tripcare"
@@ -98,3 +99,8 @@ def test_the_exchange_path_takes_only_the_key_the_queue_is_bound_to() -> None:
     assert "ticket.resolved" in (refusal("ticket.resolved", QUEUE, NS) or "")
     assert "--direct" in (refusal(QUEUE, QUEUE, NS) or "")
     assert "--direct" in (refusal("ticket.opened", "tripcare.unrouted", NS) or "")
+
+
+@pytest.mark.parametrize("name", [QUEUE, f"{QUEUE}.dlq"])
+def test_the_work_queue_or_its_dead_letter_queue_name_both_mean_the_work_queue(name: str) -> None:
+    assert work_queue(name) == QUEUE
