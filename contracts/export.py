@@ -15,7 +15,12 @@ import yaml
 
 from contracts.envelope import Envelope, Event
 from contracts.events import ALL_EVENTS
-from contracts.topology import PUBLICATIONS, SUBSCRIPTIONS, Topology
+from contracts.topology import ANNOUNCED, PUBLICATIONS, SUBSCRIPTIONS, Topology
+
+_ANNOUNCED_NOTE = (
+    " Announced: published for outside subscribers, consumed by no TripCare service; bind a"
+    " queue of your own with this routing key. Unheard, it is dropped, not kept."
+)
 
 
 def schema_file(event: type[Event]) -> str:
@@ -44,7 +49,7 @@ def asyncapi(topology: Topology) -> dict[str, Any]:
         channels[key] = {
             "address": event.schema_name,
             "description": f"Routing key {event.schema_name} on the {topology.events_exchange} "
-            "topic exchange.",
+            "topic exchange." + (_ANNOUNCED_NOTE if event in ANNOUNCED else ""),
             "messages": {key: {"$ref": f"#/components/messages/{key}"}},
             "bindings": {
                 "amqp": {

@@ -82,7 +82,13 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
 # Events published for whoever listens, which no service is owed: with no listener bound
 # they are dropped, not parked in the unrouted queue. Delivery receipts are notify's log
 # (``GET /v1/notifications``), read by the ticket view; nobody must consume them (#20).
-ANNOUNCED: tuple[type[Event], ...] = (events.NotificationDelivered,)
+# A tenant's incident opened or changed is an integration event for outside subscribers
+# (a customer's travel-risk desk, a status page); routing's incidents API is the record.
+ANNOUNCED: tuple[type[Event], ...] = (
+    events.NotificationDelivered,
+    events.IncidentOpened,
+    events.IncidentUpdated,
+)
 
 # Which events each service publishes (documentation and the AsyncAPI export).
 PUBLICATIONS: dict[str, tuple[type[Event], ...]] = {

@@ -11,8 +11,8 @@ import pytest
 
 from contracts import events
 from contracts.envelope import Envelope
-from contracts.export import envelope_schema, schema_file
-from contracts.topology import SUBSCRIPTIONS, Topology
+from contracts.export import asyncapi, envelope_schema, schema_file
+from contracts.topology import ANNOUNCED, PUBLICATIONS, SUBSCRIPTIONS, Topology
 from runtime.aggregate import Aggregate
 from runtime.logging import mask_pii, setup_logging
 from runtime.signing import Signer, TokenError, TokenExpired
@@ -106,6 +106,26 @@ def test_every_event_has_a_unique_routing_key_and_every_subscription_a_queue() -
     assert len(queues) == len(set(queues))
     assert topology.queue("intake", events.TicketRouted) == "tripcare.intake.ticket.routed"
     assert topology.dead_letter_queue("intake", events.TicketRouted).endswith(".dlq")
+
+
+def test_every_published_event_has_a_subscriber_or_is_announced() -> None:
+    """The unrouted queue is the safety net for real mis-routing: an event published on
+    purpose must reach a service's queue or the announced exchange, never park there."""
+    consumed = {event for subscribed in SUBSCRIPTIONS.values() for event in subscribed}
+    unheard = [
+        f"{service}: {event.schema_name}"
+        for service, published in PUBLICATIONS.items()
+        for event in published
+        if event not in consumed and event not in ANNOUNCED
+    ]
+    assert unheard == []
+
+
+def test_announced_events_are_marked_for_outside_subscribers_in_the_asyncapi() -> None:
+    channels = asyncapi(Topology())["channels"]
+    for event in events.ALL_EVENTS:
+        description = channels[event.schema_name.replace(".", "_")]["description"]
+        assert ("Announced" in description) == (event in ANNOUNCED), event.schema_name
 
 
 def test_processed_marks_are_bounded() -> None:
