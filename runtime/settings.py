@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, Self, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
@@ -29,6 +29,9 @@ DEV_STAFF_KEYS = {"dev-staff": "dev-only-staff-key-not-for-production-0001"}
 DEV_LINK_KEYS = {"dev-links": "dev-only-link-key-not-for-production-00001"}
 DEV_SECRETS_KEY = "ZGV2LW9ubHktc2VjcmV0cy1rZXktbm90LWZvci1wcm8="
 """Public values, so ``make up`` and the tests need no configuration; production refuses them."""
+Port = Annotated[int, Field(ge=1, le=65535)]
+"""A TCP port to listen on or connect to: uvicorn given 0 or more than 65535 binds a random
+port while it logs the one it was given."""
 
 
 def consumer_linger(default_ms: float) -> Any:
@@ -71,7 +74,7 @@ class Settings(BaseSettings):
         description="Prefix of exchange, queue and database names.",
     )
     host: str = "127.0.0.1"
-    port: int = 8001
+    port: Port = 8001
     public_url: str = Field(default="", description="External base URL; defaults to host:port.")
     env: Environment = Field(
         default="development",
@@ -97,7 +100,12 @@ class Settings(BaseSettings):
         "(intake's mailboxes and channel keys); required in production, a public development "
         "key otherwise.",
     )
-    prefetch: int = Field(default=100, ge=1, description="Unacked messages per consumer channel.")
+    prefetch: int = Field(
+        default=100,
+        ge=1,
+        le=65535,
+        description="Unacked messages per consumer channel (AMQP's prefetch count is 16 bits).",
+    )
     delivery_limit: int = Field(default=5, ge=1, description="Redeliveries before dead-lettering.")
     store_retry_budget_s: float = Field(
         default=120.0, ge=0, description="How long a consumer waits for an unreachable store."
@@ -164,7 +172,9 @@ class Settings(BaseSettings):
         "clock in step with intake's.",
     )
     graceful_timeout_s: float = Field(default=15.0, ge=0)
-    max_body_bytes: int = Field(default=2 * 1024 * 1024, description="Larger requests get 413.")
+    max_body_bytes: int = Field(
+        default=2 * 1024 * 1024, ge=1, description="Larger requests get 413."
+    )
     log_level: str = "INFO"
     otel_console: bool = Field(default=False, description="Print spans to stdout (debugging).")
     mail_domain: str = Field(

@@ -12,14 +12,14 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from runtime.settings import Settings
+from runtime.settings import Port, Settings
 from services.intake.attachments import MB, AttachmentPolicy
 from services.intake.service import ThreadingPolicy
 
 
 class IntakeSettings(Settings):
     service: str = "intake"
-    port: int = 8001
+    port: Port = 8001
     reopen_window_h: float = Field(
         default=168, gt=0, description="A follow-up within this reopens a resolved ticket."
     )

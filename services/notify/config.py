@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from contracts.events import ReplyChannel
 from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames
-from runtime.settings import ServiceSettings, consumer_linger
+from runtime.settings import Port, ServiceSettings, consumer_linger
 from services.notify.domain.rate_limit import RateLimit
 from services.notify.domain.recipients import Directory
 from services.notify.domain.retry import RetryPolicy
@@ -58,7 +58,7 @@ class NotifySettings(ServiceSettings):
         validation_alias="TRIPCARE_NOTIFY_SMTP_HOST",
         description="Empty: no e-mail channel.",
     )
-    smtp_port: int = Field(default=8025, validation_alias="TRIPCARE_NOTIFY_SMTP_PORT")
+    smtp_port: Port = Field(default=8025, validation_alias="TRIPCARE_NOTIFY_SMTP_PORT")
     smtp_sender: str = Field(
         default="TripCare Support <support@tripcare.example>",
         validation_alias="TRIPCARE_NOTIFY_SMTP_SENDER",
@@ -70,7 +70,9 @@ class NotifySettings(ServiceSettings):
         default=None, validation_alias="TRIPCARE_NOTIFY_SMTP_PASSWORD"
     )
     smtp_starttls: bool = Field(default=False, validation_alias="TRIPCARE_NOTIFY_SMTP_STARTTLS")
-    smtp_timeout_s: float = Field(default=10.0, validation_alias="TRIPCARE_NOTIFY_SMTP_TIMEOUT_S")
+    smtp_timeout_s: float = Field(
+        default=10.0, gt=0, validation_alias="TRIPCARE_NOTIFY_SMTP_TIMEOUT_S"
+    )
     attachment_max_bytes: int = Field(
         default=20 * 1024 * 1024,
         ge=0,

@@ -81,6 +81,38 @@ def test_values_checked_at_start_up_not_later(
     assert expected in refusal(cls)
 
 
+@pytest.mark.parametrize(
+    ("cls", "variable", "value"),
+    [
+        (NotifySettings, "TRIPCARE_PORT", "99999"),
+        (NotifySettings, "TRIPCARE_PORT", "0"),
+        (IntakeSettings, "TRIPCARE_PORT", "65536"),
+        (RoutingSettings, "TRIPCARE_PORT", "-1"),
+        (FeedbackSettings, "TRIPCARE_PORT", "70000"),
+        (NotifySettings, "TRIPCARE_NOTIFY_SMTP_PORT", "0"),
+        (NotifySettings, "TRIPCARE_NOTIFY_SMTP_PORT", "65536"),
+        (NotifySettings, "TRIPCARE_NOTIFY_SMTP_TIMEOUT_S", "0"),
+        (Settings, "TRIPCARE_PREFETCH", "65536"),
+        (Settings, "TRIPCARE_MAX_BODY_BYTES", "0"),
+    ],
+)
+def test_numbers_out_of_range_are_refused(
+    monkeypatch: pytest.MonkeyPatch, cls: type[Settings], variable: str, value: str
+) -> None:
+    """A port uvicorn cannot bind (it listened on a random one and said the bad one), an
+    AMQP prefetch over the protocol's 16 bits, a body limit refusing every request."""
+    monkeypatch.setenv(variable, value)
+
+    assert f"{variable}: Input should be" in refusal(cls)
+
+
+@pytest.mark.parametrize("value", ["1", "65535"])
+def test_every_port_a_socket_can_have_is_taken(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("TRIPCARE_PORT", value)
+
+    assert from_environment(IntakeSettings).port == int(value)
+
+
 def test_a_good_environment_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIPCARE_LOG_LEVEL", "debug")
     monkeypatch.setenv("MONGO_URL", "mongodb://a:1,b:2/?replicaSet=rs0&w=majority")
