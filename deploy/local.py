@@ -14,7 +14,6 @@ import argparse
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -26,34 +25,16 @@ from urllib.error import URLError
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
-from deploy import dovecot
+from deploy import dovecot, processes
+from deploy.processes import free_port as free_port
+from deploy.processes import port_open, stop_pid, wait_for
+from deploy.stores import STORES as STORES
+from deploy.stores import start_store
+from deploy.stores import store_command as store_command
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 SERVICES = {"intake": 8001, "routing": 8002, "notify": 8003, "feedback": 8004}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=timeout):
-            return True
-    except OSError:
-        return False
-
-
-def wait_for(predicate: object, timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if callable(predicate) and predicate():
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"{what} not ready after {timeout_s:.0f}s")
 
 
 def amqp_answers(host: str, port: int, timeout_s: float = 5.0) -> bool:
@@ -181,43 +162,6 @@ def ensure_rabbitmq(amqp_url: str) -> bool:
     return True
 
 
-STORES = ("nx", "secantus")
-"""MongoDB wire-protocol servers from PyPI: nx-27017 (SQLite, the default) and SecantusDB
-(WiredTiger, a single-node replica set: sessions, retryable writes, change streams)."""
-
-
-def store_command(kind: str, port: int, data_dir: Path, log_file: Path) -> list[str]:
-    binaries = Path(sys.executable).parent
-    if kind == "nx":
-        return [
-            sys.executable,
-            str(Path(__file__).with_name("nx_store.py")),
-            *("--data-dir", str(data_dir), "--port", str(port)),
-            *("--log-file", str(log_file), "--pid-file", str(data_dir / "nx.pid")),
-        ]
-    if kind == "secantus":
-        return [
-            str(binaries / "secantusd-py"),
-            *("--host", "127.0.0.1", "--port", str(port), "--storage-path", str(data_dir)),
-            *("--cache-size", "256M", "--log-level", "WARNING"),
-        ]
-    raise ValueError(f"unknown store {kind!r}: one of {', '.join(STORES)}")
-
-
-def start_store(
-    port: int, data_dir: Path, log_file: Path, kind: str = "nx"
-) -> subprocess.Popen[bytes]:
-    """Start a store server (``STORES``) in the foreground of a child process."""
-    command = store_command(kind, port, data_dir, log_file)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    with log_file.open("ab") as log:  # nx-27017 writes its own (--log-file)
-        output = subprocess.DEVNULL if kind == "nx" else log
-        process = subprocess.Popen(command, stdout=output, stderr=output, start_new_session=True)
-    wait_for(lambda: port_open("127.0.0.1", port), 60, kind)
-    return process
-
-
 def start_smtp_sink(port: int, maildir: Path, log_file: Path) -> subprocess.Popen[bytes]:
     """aiosmtpd accepting any mail on 127.0.0.1 and keeping it in a maildir, to read locally."""
     maildir.parent.mkdir(parents=True, exist_ok=True)
@@ -266,34 +210,84 @@ def ready(port: int) -> bool:
         return False
 
 
-def stop_pid(pid: int, timeout_s: float = 20.0) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    os.kill(pid, signal.SIGKILL)
-
-
 def _pidfile(name: str) -> Path:
     return DATA / "pids" / f"{name}.pid"
 
 
+MARKERS = {
+    **{name: (f"services.{name}.main",) for name in SERVICES},
+    "store": ("nx_store.py", "secantusd"),
+    "smtp": ("aiosmtpd",),
+    "imap": ("dovecot",),
+}
+"""What the command line of each process ``make up`` records holds."""
+
+
+def _recorded(name: str) -> int | None:
+    """The pid recorded for ``name`` if that process still runs (no zombie, not a stranger
+    that took the pid since)."""
+    pid = _read_pid(_pidfile(name))
+    return pid if pid is not None and processes.runs(pid, MARKERS[name]) else None
+
+
 def _alive(name: str) -> bool:
-    path = _pidfile(name)
-    if not path.exists():
-        return False
-    try:
-        os.kill(int(path.read_text()), 0)
-    except (ProcessLookupError, ValueError):
-        return False
-    return True
+    return _recorded(name) is not None
+
+
+class StackError(RuntimeError):
+    """Why ``make up`` stops, in a line or two an operator acts on (no traceback)."""
+
+
+def _log(name: str) -> Path:
+    return DATA / "logs" / f"{name}.log"
+
+
+def _failure(name: str, what: str) -> StackError:
+    log = _log(name)
+    shown = log.relative_to(ROOT) if log.is_relative_to(ROOT) else log
+    lines = [f"{name} {what}: see {shown}", *(f"  {line}" for line in processes.tail(log))]
+    return StackError("\n".join(lines))
+
+
+def await_services(
+    services: Mapping[str, tuple[int, subprocess.Popen[bytes] | None]], timeout_s: float = 90.0
+) -> None:
+    """Wait for every service's /readyz; one that exits (``make up`` started it) or stops
+    (an earlier one did) ends the wait at once, naming its log."""
+    pending = dict(services)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        for name, (port, process) in list(pending.items()):
+            if process is not None and (status := process.poll()) is not None:
+                raise _failure(name, f"exited at start-up (status {status})")
+            if process is None and not _alive(name):
+                raise _failure(name, "stopped")
+            if ready(port):
+                del pending[name]
+        if not pending:
+            return
+        if time.monotonic() >= deadline:
+            raise _failure(next(iter(pending)), f"/readyz not ready after {timeout_s:g}s")
+        time.sleep(0.1)
+
+
+def _ensure_store(port: int) -> None:
+    """The local nx-27017 on ``port``: one an earlier ``make up`` started on another port
+    is an error (services would be pointed at a port nothing serves), not moved under them."""
+    if (pid := _recorded("store")) is not None:
+        running = processes.option(pid, "--port")
+        if running is not None and running != str(port):
+            raise StackError(
+                f"nx-27017 runs on port {running} (pid {pid}, from an earlier make up), "
+                f"not {port} (MONGO_PORT): run make down first to move it, "
+                f"or use MONGO_PORT={running}"
+            )
+        return
+    if port_open("127.0.0.1", port):
+        raise StackError(f"port {port} is taken: set MONGO_PORT or MONGO_URL")
+    store = start_store(port, DATA / "mongo", DATA / "logs" / "nx-27017.log")
+    _pidfile("store").write_text(str(store.pid))
+    print(f"started nx-27017 on {port} (data in .data/mongo)")
 
 
 def up() -> None:
@@ -303,12 +297,8 @@ def up() -> None:
     (DATA / "pids").mkdir(parents=True, exist_ok=True)
     if ensure_rabbitmq(amqp_url):
         print(f"started RabbitMQ (pid {started_broker()})")
-    if "MONGO_URL" not in os.environ and not _alive("store"):
-        if port_open("127.0.0.1", mongo_port):
-            raise RuntimeError(f"port {mongo_port} is taken: set MONGO_PORT or MONGO_URL")
-        store = start_store(mongo_port, DATA / "mongo", DATA / "logs" / "nx-27017.log")
-        _pidfile("store").write_text(str(store.pid))
-        print(f"started nx-27017 on {mongo_port} (data in .data/mongo)")
+    if "MONGO_URL" not in os.environ:
+        _ensure_store(mongo_port)
     smtp_port = int(os.environ.get("TRIPCARE_NOTIFY_SMTP_PORT", "8025"))
     if not _alive("smtp") and not port_open("127.0.0.1", smtp_port):
         sink = start_smtp_sink(smtp_port, DATA / "mail", DATA / "logs" / "smtp.log")
@@ -328,19 +318,22 @@ def up() -> None:
             "TRIPCARE_SUPPLIER_PARTNERS", '{"demo-air": {"secrets": ["local-partner-secret"]}}'
         ),
     }
-    for name, port in SERVICES.items():
-        if _alive(name):
-            continue
-        process = start_service(name, port, env, DATA / "logs" / f"{name}.log")
-        _pidfile(name).write_text(str(process.pid))
     started = time.monotonic()
-    for name, port in SERVICES.items():
-        wait_for(lambda port=port: ready(port), 90, f"{name} /readyz")  # type: ignore[misc]
+    await_services({name: (port, _start(name, port, env)) for name, port in SERVICES.items()})
     print(f"all four services ready in {time.monotonic() - started:.1f}s")
     for name, port in SERVICES.items():
         print(f"  {name:<9} http://127.0.0.1:{port}   (docs: /docs, logs: .data/logs/{name}.log)")
     print(f"  agent console http://127.0.0.1:{SERVICES['intake']}/console")
     print(f"  ops dashboard http://127.0.0.1:{SERVICES['feedback']}/dashboard")
+
+
+def _start(name: str, port: int, env: Mapping[str, str]) -> subprocess.Popen[bytes] | None:
+    """Start a service unless one an earlier ``make up`` started still runs (None then)."""
+    if _alive(name):
+        return None
+    process = start_service(name, port, env, _log(name))
+    _pidfile(name).write_text(str(process.pid))
+    return process
 
 
 DEMO_IMAP_USER = ("support", "support-demo")
@@ -363,11 +356,10 @@ def start_demo_mailbox() -> None:
 
 def down() -> None:
     for name in (*SERVICES, "smtp", "store"):
-        path = _pidfile(name)
-        if path.exists():
-            stop_pid(int(path.read_text()))
-            path.unlink()
+        if (pid := _recorded(name)) is not None:
+            stop_pid(pid)
             print(f"stopped {name}")
+        _pidfile(name).unlink(missing_ok=True)
     if _pidfile("imap").exists():
         dovecot.stop(DATA / "imap")
         _pidfile("imap").unlink()
@@ -383,7 +375,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("command", choices=["up", "down"])
     args = parser.parse_args()
-    up() if args.command == "up" else down()
+    try:
+        up() if args.command == "up" else down()
+    except (RuntimeError, TimeoutError) as exc:  # this module's own: the message says it all
+        raise SystemExit(f"make {args.command}: {exc}") from None
 
 
 if __name__ == "__main__":

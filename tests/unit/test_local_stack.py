@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from deploy import local
+from deploy import local, processes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,11 +49,8 @@ def detached(script: Path) -> int:
 
 
 def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    """Running: a stopped process nobody has reaped yet (a zombie) is not."""
+    return not processes.gone(pid)
 
 
 def test_a_broker_this_checkout_started_is_stopped_by_its_pid_alone(
