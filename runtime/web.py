@@ -59,8 +59,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ConnectionFailure)
     async def store_unreachable(request: Request, exc: ConnectionFailure) -> JSONResponse:
         """The store is down or electing: a 503 the caller retries, not a 500 and a
-        traceback per request (the request wrote nothing it would not write again)."""
-        log.warning("store unreachable, answered 503: %s %s", request.method, type(exc).__name__)
+        traceback per request (the request wrote nothing it would not write again). The
+        line names the route's template, never the path: a path may carry a link's token."""
+        route = getattr(request.scope.get("route"), "path", "an unrouted path")
+        log.warning(
+            "store unreachable, answered 503: %s %s (%s)",
+            request.method,
+            route,
+            type(exc).__name__,
+        )
         answer = problem(
             503,
             "service unavailable",

@@ -24,6 +24,10 @@ def app_whose_store_is_gone() -> FastAPI:
     async def tickets() -> None:
         raise ServerSelectionTimeoutError("127.0.0.1:27117: [Errno 111] Connection refused")
 
+    @api.post("/v1/track/{token}/not-helped")
+    async def not_helped(token: str) -> None:
+        raise ServerSelectionTimeoutError("127.0.0.1:27117: [Errno 111] Connection refused")
+
     app = FastAPI()
     app.include_router(api)
     install_error_handlers(app)
@@ -41,6 +45,21 @@ async def test_a_request_that_finds_the_store_gone_is_a_503_to_retry() -> None:
         "title": "service unavailable",
         "detail": "the store is unreachable: retry after 5 s",
     }
+
+
+async def test_the_503_is_logged_with_its_route_but_no_token(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The line said "answered 503: POST ServerSelectionTimeoutError": not which API."""
+    transport = httpx.ASGITransport(app=app_whose_store_is_gone(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+        answer = await client.post("/v1/track/tok-secret-1/not-helped?sig=sig-secret-2")
+
+    assert answer.status_code == 503
+    assert caplog.messages == [
+        "store unreachable, answered 503: POST /v1/track/{token}/not-helped "
+        "(ServerSelectionTimeoutError)"
+    ]
 
 
 def closed_port() -> int:
