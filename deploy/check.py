@@ -6,7 +6,8 @@
   (unknown fields fail); operator kinds against the CRD subsets vendored in
   ``deploy/schemas/crds``. Then the rules a schema cannot express: probes wired to
   ``/readyz`` and ``/healthz``, requests and limits, a shutdown budget longer than the
-  service's own, one PodDisruptionBudget and one ScaledObject per Deployment; and the public
+  service's own, one PodDisruptionBudget and one ScaledObject per Deployment, memory at
+  least what a service was measured to use (``MEMORY_FLOORS``); and the public
   Ingress: every operation the four OpenAPI documents (``docs/openapi``) tag ``travellers``,
   ``gateways``, ``channel callbacks`` or ``partners`` is routed to its own service by
   Kubernetes' matching rules (Exact, then the longest Prefix), its pods are open to the
@@ -50,6 +51,20 @@ PUBLIC_TAGS = frozenset({"travellers", "gateways", "channel callbacks", "partner
 """Operations called from outside the desk: travellers' links, gateways, the messaging
 platforms' callbacks, partners."""
 PUBLIC_LABEL = "tripcare.io/public"
+MI = 2**20
+MEMORY_FLOORS = {"routing": (700 * MI, 1024 * MI)}
+"""Memory request and limit floors per Deployment: routing's RSS measured 528–534 MB over a
+ten-minute soak and 647 MB after ~900 tickets (docs/operations.md, *Memory*)."""
+UNITS = {
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "k": 1e3,
+    "M": 1e6,
+    "G": 1e9,
+    "T": 1e12,
+}
 
 
 def render(overlay: str) -> list[dict[str, Any]]:
@@ -112,6 +127,7 @@ def policy_errors(docs: list[dict[str, Any]]) -> list[str]:
             errors.append(f"Deployment {name}: terminationGracePeriodSeconds <= {needed:g}")
         for container in pod["containers"]:
             errors += _container_errors(name, container)
+            errors += _memory_errors(name, container)
         if name not in scaled:
             errors.append(f"Deployment {name}: no ScaledObject")
         if name not in budgets:
@@ -133,6 +149,30 @@ def _container_errors(deployment: str, container: dict[str, Any]) -> list[str]:
     for bound in ("requests", "limits"):
         if not {"cpu", "memory"} <= set(resources.get(bound, {})):
             errors.append(f"Deployment {deployment}: cpu and memory {bound} needed")
+    return errors
+
+
+def quantity_bytes(quantity: str | int) -> float:
+    """A Kubernetes memory quantity (``768Mi``, ``1.5Gi``, ``700M``, ``512``) in bytes."""
+    match = re.fullmatch(r"([0-9.]+)([A-Za-z]*)", str(quantity))
+    if match is None or match[2] not in {"", *UNITS}:
+        raise ValueError(f"not a memory quantity: {quantity}")
+    return float(match[1]) * UNITS.get(match[2], 1)
+
+
+def _memory_errors(deployment: str, container: dict[str, Any]) -> list[str]:
+    """Requests and limits below what the service was measured to use (MEMORY_FLOORS)."""
+    if deployment not in MEMORY_FLOORS:
+        return []
+    errors = []
+    resources = container.get("resources", {})
+    for bound, floor in zip(("request", "limit"), MEMORY_FLOORS[deployment], strict=True):
+        value = resources.get(f"{bound}s", {}).get("memory", 0)
+        if quantity_bytes(value) < floor:
+            errors.append(
+                f"Deployment {deployment}: memory {bound} {value} below {floor / MI:g}Mi "
+                "(measured RSS, docs/operations.md)"
+            )
     return errors
 
 
