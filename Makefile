@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
 .DEFAULT_GOAL := help
-.PHONY: help install lock up down test test-unit test-integration test-e2e test-secantus test-browser fuzz lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions dlq-replay bench bench-peer soak chaos chaos-short
+.PHONY: help install lock up down test test-unit test-integration test-e2e test-secantus test-browser fuzz lint contracts clean train-routing eval-routing calibrate-kb export-corrections deploy-check deploy-definitions deploy-secrets dlq-replay bench bench-peer soak chaos chaos-short
 
 help: ## list targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -73,6 +73,10 @@ deploy-check: install ## validate k8s overlays (K8s 1.32 + CRD schemas), compose
 
 deploy-definitions: install ## regenerate deploy/rabbitmq/definitions.json from contracts/topology.py
 	$(PY) -m deploy.definitions > deploy/rabbitmq/definitions.json
+
+deploy-secrets: install ## create a cluster's Secrets with random values (current kubectl context): make deploy-secrets NAMESPACE=tripcare-dev
+	@test -n "$(NAMESPACE)" || { echo "NAMESPACE=<the overlay's namespace> needed" >&2; exit 2; }
+	$(PY) -m deploy.secrets --namespace $(NAMESPACE) | kubectl create -f -
 
 dlq-replay: install ## replay a dead-letter queue: make dlq-replay QUEUE=tripcare.routing.ticket.opened[.dlq] [ARGS=--dry-run]
 	$(PY) -m runtime.dlq replay --queue $(QUEUE) $(ARGS)

@@ -12,7 +12,8 @@
   ``gateways``, ``channel callbacks`` or ``partners`` is routed to its own service by
   Kubernetes' matching rules (Exact, then the longest Prefix), its pods are open to the
   ingress controller, and nothing else is routed that answers without a staff token (no
-  ``/metrics``, no ``/healthz``).
+  ``/metrics``, no ``/healthz``). No secret value in an overlay (``secret_errors``), and every
+  Secret referenced is one ``python -m deploy.secrets`` makes.
 - Compose: ``deploy/compose.yaml`` against the vendored compose-spec JSON Schema, and every
   file it mounts exists.
 - RabbitMQ definitions: each entry of ``deploy/rabbitmq/definitions.json`` is declared by the code.
@@ -33,7 +34,7 @@ import jsonschema
 import kubernetes_validate
 import yaml
 
-from deploy import definitions
+from deploy import definitions, secrets
 from runtime.auth import STAFF_TOKEN
 
 DEPLOY = Path(__file__).resolve().parent
@@ -55,6 +56,12 @@ MI = 2**20
 MEMORY_FLOORS = {"routing": (700 * MI, 1024 * MI)}
 """Memory request and limit floors per Deployment: routing's RSS measured 528–534 MB over a
 ten-minute soak and 647 MB after ~900 tickets (docs/operations.md, *Memory*)."""
+SECRET_KEYS = frozenset(
+    {"AMQP_URL", "MONGO_URL", "TRIPCARE_STAFF_KEYS", "TRIPCARE_LINK_KEYS", "TRIPCARE_SECRETS_KEY"}
+    | {"TRIPCARE_NOTIFY_SMTP_PASSWORD", "TRIPCARE_NOTIFY_GATEWAYS"}
+)
+"""Settings that hold a key or a password: only ever in a Secret made outside the repository."""
+URL_CREDENTIALS = re.compile(r"://[^/@\s:]+:[^/@\s]+@")
 UNITS = {
     "Ki": 2**10,
     "Mi": 2**20,
@@ -227,6 +234,51 @@ def routed_to(paths: list[dict[str, Any]], request_path: str) -> str | None:
     return best[2] if best else None
 
 
+def secret_errors(docs: list[dict[str, Any]]) -> list[str]:
+    """Secret values committed in an overlay: a Secret (a secretGenerator or a manifest), or
+    keys and credentials in a ConfigMap or a container's env. Anyone with the repository could
+    sign staff tokens for a cluster that runs as production with them."""
+    errors = []
+    for doc in docs:
+        name = doc["metadata"]["name"]
+        if doc["kind"] == "Secret":
+            errors.append(
+                f"Secret {name}: committed values; create it with python -m deploy.secrets "
+                "or the secret manager"
+            )
+        elif doc["kind"] == "ConfigMap":
+            for key, value in doc.get("data", {}).items():
+                if key in SECRET_KEYS or URL_CREDENTIALS.search(str(value)):
+                    errors.append(f"ConfigMap {name}: {key} is a secret")
+        elif doc["kind"] == "Deployment":
+            for container in doc["spec"]["template"]["spec"]["containers"]:
+                for env in container.get("env", []):
+                    literal = env.get("value")
+                    if literal is not None and (
+                        env["name"] in SECRET_KEYS or URL_CREDENTIALS.search(str(literal))
+                    ):
+                        errors.append(f"Deployment {name}: env {env['name']} holds credentials")
+    return errors
+
+
+def referenced_secrets(docs: list[dict[str, Any]]) -> set[str]:
+    """The Secrets the manifests read that are not the operators' own or the TLS certificate."""
+    found: set[str] = set()
+    for doc in docs:
+        if doc["kind"] == "Deployment":
+            pod = doc["spec"]["template"]["spec"]
+            for container in pod["containers"]:
+                found |= {
+                    e["secretRef"]["name"] for e in container.get("envFrom", []) if "secretRef" in e
+                }
+            found |= {v["secret"]["secretName"] for v in pod.get("volumes", []) if "secret" in v}
+        elif doc["kind"] == "TriggerAuthentication":
+            found |= {t["name"] for t in doc["spec"].get("secretTargetRef", [])}
+        elif doc["kind"] == "MongoDBCommunity":
+            found |= {u["passwordSecretRef"]["name"] for u in doc["spec"]["users"]}
+    return found
+
+
 def ingress_errors(docs: list[dict[str, Any]], folder: Path = OPENAPI) -> list[str]:
     """The public Ingress against the OpenAPI documents (see the module docstring)."""
     paths = [
@@ -259,7 +311,13 @@ def check_kubernetes() -> list[str]:
         for doc in docs:
             where = f"{overlay}: {doc['kind']}/{doc['metadata']['name']}"
             errors += [f"{where} {e}" for e in schema_errors(doc)]
-        errors += [f"{overlay}: {e}" for e in policy_errors(docs) + ingress_errors(docs)]
+        rules = policy_errors(docs) + ingress_errors(docs) + secret_errors(docs)
+        missing = referenced_secrets(docs) - set(secrets.NAMES)
+        rules += [
+            f"Secret {name}: referenced, but python -m deploy.secrets makes none"
+            for name in sorted(missing)
+        ]
+        errors += [f"{overlay}: {e}" for e in rules]
         print(f"k8s {overlay}: {len(docs)} manifests checked", file=sys.stderr)
     return errors
 
