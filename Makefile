@@ -71,8 +71,9 @@ lint: install ## ruff (with complexity limits), ruff format, mypy strict, import
 deploy-check: install ## validate k8s overlays (K8s 1.32 + CRD schemas), compose.yaml and RabbitMQ definitions offline
 	$(PY) -m deploy.check
 
-deploy-definitions: install ## regenerate deploy/rabbitmq/definitions.json from contracts/topology.py
+deploy-definitions: install ## regenerate deploy/rabbitmq/definitions.json (and the k8s base's copy) from contracts/topology.py
 	$(PY) -m deploy.definitions > deploy/rabbitmq/definitions.json
+	cp deploy/rabbitmq/definitions.json deploy/k8s/base/rabbitmq-definitions.json
 
 deploy-secrets: install ## create a cluster's Secrets with random values (current kubectl context): make deploy-secrets NAMESPACE=tripcare-dev
 	@test -n "$(NAMESPACE)" || { echo "NAMESPACE=<the overlay's namespace> needed" >&2; exit 2; }

@@ -13,7 +13,8 @@
   Kubernetes' matching rules (Exact, then the longest Prefix), its pods are open to the
   ingress controller, and nothing else is routed that answers without a staff token (no
   ``/metrics``, no ``/healthz``). No secret value in an overlay (``secret_errors``), and every
-  Secret referenced is one ``python -m deploy.secrets`` makes.
+  Secret referenced is one ``python -m deploy.secrets`` makes. The RabbitmqCluster loads the
+  topology and the user compose's broker loads (``deploy/broker_check.py``).
 - Compose: ``deploy/compose.yaml`` against the vendored compose-spec JSON Schema, and every
   file it mounts exists.
 - RabbitMQ definitions: each entry of ``deploy/rabbitmq/definitions.json`` is declared by the code.
@@ -35,6 +36,7 @@ import kubernetes_validate
 import yaml
 
 from deploy import definitions, secrets
+from deploy.broker_check import broker_errors
 from runtime.auth import STAFF_TOKEN
 
 DEPLOY = Path(__file__).resolve().parent
@@ -52,6 +54,8 @@ PUBLIC_TAGS = frozenset({"travellers", "gateways", "channel callbacks", "partner
 """Operations called from outside the desk: travellers' links, gateways, the messaging
 platforms' callbacks, partners."""
 PUBLIC_LABEL = "tripcare.io/public"
+SETTINGS = "tripcare-config"
+"""The services' ConfigMap (a generated name carries a hash suffix)."""
 MI = 2**20
 MEMORY_FLOORS = {"routing": (700 * MI, 1024 * MI)}
 """Memory request and limit floors per Deployment: routing's RSS measured 528–534 MB over a
@@ -118,7 +122,7 @@ def policy_errors(docs: list[dict[str, Any]]) -> list[str]:
     by_kind: dict[str, dict[str, dict[str, Any]]] = {}
     for doc in docs:
         by_kind.setdefault(doc["kind"], {})[doc["metadata"]["name"]] = doc
-    config = by_kind.get("ConfigMap", {})
+    config = {n: c for n, c in by_kind.get("ConfigMap", {}).items() if n.startswith(SETTINGS)}
     if any(c["data"].get("TRIPCARE_ENV") != "production" for c in config.values()):
         errors.append("ConfigMap: TRIPCARE_ENV must be production (development keys refused)")
     graceful = max(float(c["data"].get("TRIPCARE_GRACEFUL_TIMEOUT_S", 15)) for c in config.values())
@@ -312,6 +316,7 @@ def check_kubernetes() -> list[str]:
             where = f"{overlay}: {doc['kind']}/{doc['metadata']['name']}"
             errors += [f"{where} {e}" for e in schema_errors(doc)]
         rules = policy_errors(docs) + ingress_errors(docs) + secret_errors(docs)
+        rules += broker_errors(docs)
         missing = referenced_secrets(docs) - set(secrets.NAMES)
         rules += [
             f"Secret {name}: referenced, but python -m deploy.secrets makes none"

@@ -13,10 +13,13 @@ delete all of them, because the broker and store passwords must match across the
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import json
 import secrets
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -25,7 +28,10 @@ from cryptography.fernet import Fernet
 APP = "tripcare-app"
 BROKER_MANAGEMENT = "rabbitmq-management"
 STORE_PASSWORD = "tripcare-mongodb-password"
-NAMES = (APP, BROKER_MANAGEMENT, STORE_PASSWORD)
+BROKER_USERS = "tripcare-rabbitmq-users"
+"""``users.json``: RabbitMQ definitions of the user, loaded at boot beside the topology."""
+NAMES = (APP, BROKER_MANAGEMENT, STORE_PASSWORD, BROKER_USERS)
+COMPOSE_USERS = Path(__file__).resolve().parent / "rabbitmq" / "users.json"
 BROKER = "tripcare-rabbitmq"
 BROKER_USER = "tripcare"
 STORE = "tripcare-mongodb"
@@ -40,6 +46,24 @@ def _ring(purpose: str) -> str:
     """A one-key ring ``{kid: secret}``; the kid names the month, so a rotation adds a new one."""
     kid = f"{datetime.now(UTC):%Y-%m}-{purpose}"
     return json.dumps({kid: secrets.token_urlsafe(48)})
+
+
+def password_hash(password: str, salt: bytes | None = None) -> str:
+    """RabbitMQ's ``rabbit_password_hashing_sha256``: base64(salt + sha256(salt + password)),
+    a 4-byte salt; the Secret then holds no password in clear."""
+    salt = secrets.token_bytes(4) if salt is None else salt
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+def broker_users(password: str) -> str:
+    """Compose's users and permissions (deploy/rabbitmq/users.json) with this password.
+
+    The vhost is declared here too, so the permissions import even before the topology file."""
+    users = json.loads(COMPOSE_USERS.read_text())
+    for user in users["users"]:
+        user["password_hash"] = password_hash(password)
+    vhosts = sorted({p["vhost"] for p in users["permissions"]})
+    return json.dumps({"vhosts": [{"name": v} for v in vhosts], **users}, indent=2)
 
 
 def _secret(name: str, namespace: str, data: dict[str, str]) -> dict[str, Any]:
@@ -72,6 +96,7 @@ def generate(namespace: str) -> list[dict[str, Any]]:
             BROKER_MANAGEMENT, namespace, {"host": f"http://{BROKER_USER}:{broker}@{BROKER}:15672/"}
         ),
         _secret(STORE_PASSWORD, namespace, {"password": store}),
+        _secret(BROKER_USERS, namespace, {"users.json": broker_users(broker)}),
     ]
 
 
