@@ -13,6 +13,8 @@ from contextlib import suppress
 from datetime import timedelta
 from itertools import islice
 
+from prometheus_client import CollectorRegistry
+
 from runtime.clock import Clock, epoch_ms
 from runtime.store import ConcurrencyError, Repository
 from services.notify.channels.registry import Channels
@@ -22,6 +24,7 @@ from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.digest import digest_values, plan
 from services.notify.domain.notice import Rendered
 from services.notify.domain.outcome import Outcome
+from services.notify.metrics import INTERRUPTED, DeliveryMetrics
 from services.notify.render import Renderer
 
 log = logging.getLogger(__name__)
@@ -52,6 +55,7 @@ class Dispatcher:
         *,
         jitter: Callable[[], float] = random.random,
         batch: int = 500,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
         self.deliveries = deliveries
         self.channels = channels
@@ -68,6 +72,8 @@ class Dispatcher:
         self._busy: dict[GroupKey, asyncio.Task[None]] = {}
         self._todo: dict[GroupKey, None] = {}  # due at the last scan, not yet served (in order)
         self._loop: asyncio.Task[None] | None = None
+        self.metrics = metrics or DeliveryMetrics(CollectorRegistry())
+        self.metrics.watch(lambda: len(self._busy), lambda: len(self._todo))
 
     def wake(self) -> None:
         """Look for due work now rather than at the next poll."""
@@ -170,7 +176,8 @@ class Dispatcher:
         for delivery in group:
             if delivery.status is DeliveryStatus.SENDING and delivery.is_due(now):
                 delivery.recover(now, self.policy, self.jitter())
-                await self._save(delivery)
+                if await self._save(delivery):
+                    self._recorded(delivery, INTERRUPTED)
         todo = plan(group, now, self.rate)
         for member, leader_id in todo.repairs:
             member.fold_into(leader_id)
@@ -202,20 +209,37 @@ class Dispatcher:
         except SendFailed as failed:
             now, error, outcome = self.clock.now(), failed.error, failed.outcome
             log.info(
-                "delivery %s attempt %d on %s failed (%s): %s",
+                "delivery %s (ticket %s) attempt %d on %s failed (%s): %s",
                 delivery.id,
+                delivery.ticket_id,
                 delivery.attempts,
                 delivery.channel,
                 outcome,
                 error,
             )
             jitter = self.jitter()
-            await self._record(
+            recorded = await self._record(
                 delivery, lambda d: d.attempt_failed(now, error, outcome, self.policy, jitter)
             )
         else:
-            now = self.clock.now()
-            await self._record(delivery, lambda d: d.succeed(now, message_id))
+            now, outcome = self.clock.now(), Outcome.DELIVERED
+            recorded = await self._record(delivery, lambda d: d.succeed(now, message_id))
+        if recorded is not None:
+            self._recorded(recorded, outcome)
+
+    def _recorded(self, delivery: Delivery, outcome: str) -> None:
+        """Count a stored outcome; a delivery given up on its channel is logged at WARNING by
+        its ids alone: the channel's answer may name the person, and is in the delivery log."""
+        self.metrics.recorded(delivery, outcome)
+        if delivery.status is DeliveryStatus.FAILED:
+            log.warning(
+                "delivery %s (ticket %s) on %s failed for good after %d attempts (%s)",
+                delivery.id,
+                delivery.ticket_id,
+                delivery.channel,
+                delivery.attempts,
+                outcome,
+            )
 
     async def _fold(self, leader: Delivery, members: list[Delivery], own: Rendered) -> bool:
         """Mark each member folded into the claimed leader. A member changed since it was
@@ -237,22 +261,26 @@ class Dispatcher:
     def _digest(self, leader: Delivery, members: list[Delivery]) -> Rendered:
         return self.renderer.digest(leader.language, digest_values(leader, members))
 
-    async def _record(self, delivery: Delivery, outcome: Callable[[Delivery], None]) -> None:
+    async def _record(
+        self, delivery: Delivery, outcome: Callable[[Delivery], None]
+    ) -> Delivery | None:
         """Write the attempt's outcome. A withdrawal may have marked the delivery while it
         was in flight: then the outcome goes onto the latest version (``change``), as long
-        as that attempt is still the one under way (else another process took over)."""
+        as that attempt is still the one under way (else another process took over: None)."""
         attempt = delivery.attempts
         outcome(delivery)
         if await self._save(delivery):
-            return
+            return delivery
 
         def record(current: Delivery) -> None:
             if not current.in_flight(attempt):
                 raise Superseded(current.id)
             outcome(current)
 
-        with suppress(Superseded):
-            await self.deliveries.change(delivery.tenant_id, delivery.id, record)
+        try:
+            return await self.deliveries.change(delivery.tenant_id, delivery.id, record)
+        except Superseded:
+            return None
 
     async def _save(self, delivery: Delivery) -> bool:
         """False if another process changed it meanwhile: that process now owns the step."""

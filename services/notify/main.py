@@ -15,6 +15,7 @@ from services.notify.channels.registry import Channels
 from services.notify.config import NotifySettings
 from services.notify.dispatcher import Dispatcher
 from services.notify.domain.delivery import Delivery
+from services.notify.metrics import DeliveryMetrics
 from services.notify.render import Renderer
 from services.notify.service import Notifier
 
@@ -26,7 +27,14 @@ def bootstrap(settings: NotifySettings | None = None) -> FastAPI:
     renderer = Renderer(team_names=settings.teams)
     channels = Channels(settings, runtime.clock, mail_domain=settings.mail_domain)
     sms.install(channels, settings.sms)
-    dispatcher = Dispatcher(deliveries, channels, renderer, runtime.clock, settings)
+    dispatcher = Dispatcher(
+        deliveries,
+        channels,
+        renderer,
+        runtime.clock,
+        settings,
+        metrics=DeliveryMetrics(runtime.registry),
+    )
     notifier = Notifier(
         deliveries,
         renderer,
