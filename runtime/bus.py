@@ -11,7 +11,8 @@
   the event's schema) is dead-lettered at once, logged by its fields, never its
   values; a failing handler is requeued with back-off until the
   delivery limit dead-letters it; while the store is unreachable the message is
-  held and retried, not burned through the delivery limit.
+  held and retried, not burned through the delivery limit. Each message given up to the
+  dead-letter queue is counted in ``messages_dead_lettered_total`` (``DeadLetters``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from faststream.rabbit import (
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from opentelemetry.sdk.trace import TracerProvider
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, Counter
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
@@ -70,22 +71,80 @@ UNROUTED_KEPT = 100_000
 """Events nobody subscribes to are kept for inspection, the oldest dropped beyond this."""
 
 
+class DeadLetters:
+    """Counts the messages this service's consumers give up to a dead-letter queue, by work
+    queue and the reason the broker records in ``x-death``: ``rejected`` (malformed, at
+    once) or ``delivery_limit`` (the handler failed on the last delivery the queue allows).
+    Counted as the consumer gives a message up; the broker then moves it."""
+
+    def __init__(
+        self, registry: CollectorRegistry, delivery_limit: int, queue_of: Callable[[str], str]
+    ) -> None:
+        self.registry = registry
+        self.delivery_limit = delivery_limit
+        self.queue_of = queue_of
+        """The work queue a message with this routing key was consumed from."""
+        self._counter = Counter(
+            "messages_dead_lettered",
+            "Messages this service's consumers gave up to a dead-letter queue, by work queue "
+            "and reason (rejected: malformed; delivery_limit: the handler kept failing)",
+            ("queue", "reason"),
+            registry=registry,
+        )
+
+    def rejected(self, msg: StreamMessage[Any]) -> None:
+        self._counter.labels(self._queue(msg), "rejected").inc()
+
+    def failed(self, msg: StreamMessage[Any]) -> None:
+        """A handler failed: the nack dead-letters the message if the queue allows no more
+        deliveries (``x-delivery-count``: how many it had before this one)."""
+        if _delivered_before(msg) >= self.delivery_limit:
+            self._counter.labels(self._queue(msg), "delivery_limit").inc()
+
+    def _queue(self, msg: StreamMessage[Any]) -> str:
+        raw = msg.raw_message
+        if not raw.exchange:  # sent straight to the queue (``runtime.dlq replay --direct``)
+            return str(raw.routing_key)
+        return self.queue_of(str(raw.routing_key))
+
+
 class ConsumerPolicy:
     """Builds the per-message middleware that decides ack, retry and dead-lettering."""
 
-    def __init__(self, store_retry_budget_s: float) -> None:
+    def __init__(self, store_retry_budget_s: float, dead_letters: DeadLetters) -> None:
         self.store_retry_budget_s = store_retry_budget_s
+        self.dead_letters = dead_letters
 
     def __call__(self, msg: Any, /, *, context: Any) -> _ConsumerPolicy:
-        return _ConsumerPolicy(msg, context=context, budget_s=self.store_retry_budget_s)
+        return _ConsumerPolicy(
+            msg,
+            context=context,
+            budget_s=self.store_retry_budget_s,
+            dead_letters=self.dead_letters,
+        )
 
 
 class _ConsumerPolicy(BaseMiddleware):
-    def __init__(self, msg: Any, /, *, context: Any, budget_s: float) -> None:
+    def __init__(
+        self, msg: Any, /, *, context: Any, budget_s: float, dead_letters: DeadLetters
+    ) -> None:
         super().__init__(msg, context=context)
         self.budget_s = budget_s
+        self.dead_letters = dead_letters
 
     async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        try:
+            return await self._consume(call_next, msg)
+        except RejectMessage:
+            self.dead_letters.rejected(msg)
+            raise
+        except Exception:
+            self.dead_letters.failed(msg)
+            raise
+
+    async def _consume(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
         started = time.monotonic()
@@ -142,10 +201,14 @@ class CarriedTraceConsumer(BaseMiddleware):
             detach(token)
 
 
+def _delivered_before(msg: StreamMessage[Any]) -> int:
+    """Deliveries the message had before this one (the quorum queue's ``x-delivery-count``)."""
+    return int(msg.headers.get("x-delivery-count", 0) or 0)
+
+
 def _redelivery_backoff(msg: StreamMessage[Any]) -> float:
     """Exponential back-off before a requeue, from the quorum queue's delivery count."""
-    count = int(msg.headers.get("x-delivery-count", 0) or 0)
-    return float(min(5.0, 0.1 * 2**count))
+    return float(min(5.0, 0.1 * 2 ** _delivered_before(msg)))
 
 
 class Bus:
@@ -163,6 +226,12 @@ class Bus:
         self.topology = topology
         self.service = settings.service
         self._recorded = records_spans(tracer_provider)
+        self._queues: dict[str, str] = {}
+        self.dead_letters = DeadLetters(
+            registry,
+            settings.delivery_limit,
+            lambda key: self._queues.get(key, key),
+        )
         tracing = (
             RabbitTelemetryMiddleware(tracer_provider=tracer_provider)
             if self._recorded
@@ -176,7 +245,7 @@ class Bus:
             log_level=logging.DEBUG,
             logger=BROKER_LOG,
             middlewares=(
-                ConsumerPolicy(settings.store_retry_budget_s),
+                ConsumerPolicy(settings.store_retry_budget_s, self.dead_letters),
                 tracing,
                 RabbitPrometheusMiddleware(registry=registry, app_name=f"tripcare_{self.service}"),
             ),
@@ -217,6 +286,7 @@ class Bus:
     def subscriber(self, event: type[Event]) -> Callable[[H], H]:
         """Register a typed handler for one event on this service's queue for it."""
         self._subscribed.append(event)
+        self._queues[event.schema_name] = self.topology.queue(self.service, event)
         register = self.broker.subscriber(
             self.queue(event), self.events_exchange, ack_policy=AckPolicy.NACK_ON_ERROR
         )

@@ -70,6 +70,15 @@ async def publish(channel: aio_pika.abc.AbstractChannel, bus: Bus, body: bytes) 
     )
 
 
+def dead_lettered(bus: Bus, reason: str) -> float:
+    """``messages_dead_lettered_total`` on the bus's registry, for ticket.opened's queue."""
+    queue = bus.topology.queue("itest", events.TicketOpened)
+    sample = bus.dead_letters.registry.get_sample_value(
+        "messages_dead_lettered_total", {"queue": queue, "reason": reason}
+    )
+    return sample or 0.0
+
+
 async def dead_letters(
     channel: aio_pika.abc.AbstractChannel, bus: Bus, expected: int, timeout_s: float = 15
 ) -> list[bytes]:
@@ -98,6 +107,7 @@ async def test_a_malformed_message_is_dead_lettered_at_once_and_traffic_flows_on
     await publish(channel, bus, envelope(opened("TC-good")).model_dump_json().encode())
 
     assert await dead_letters(channel, bus, 1) == [malformed]
+    assert dead_lettered(bus, "rejected") == 1
 
     async def good_seen() -> bool:
         return seen == ["TC-good"]
@@ -115,6 +125,7 @@ async def test_a_handler_that_always_fails_is_dead_lettered_within_the_delivery_
         await publish(channel, bus, envelope(opened(f"TC-{n}")).model_dump_json().encode())
 
     assert await dead_letters(channel, bus, 1, timeout_s=20) == [poison]
+    assert dead_lettered(bus, "delivery_limit") == 1, "counted once, on its last delivery"
 
     async def all_five() -> bool:
         return len(seen) == 5

@@ -17,15 +17,21 @@ from prometheus_client import CollectorRegistry
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.topology import Topology
-from runtime.bus import Bus, ConsumerPolicy
+from runtime.bus import Bus, ConsumerPolicy, DeadLetters
 from runtime.settings import Settings
 from runtime.telemetry import setup_tracing
 from tests.factories import T0, TRAVELLER, envelope
 
 
+class Raw:
+    exchange = "tripcare.events"
+    routing_key = "ticket.opened"
+
+
 class Message:
     message_id = "m-poison"
     headers: ClassVar[dict[str, Any]] = {"x-delivery-count": 4}
+    raw_message = Raw()
 
 
 @pytest.mark.parametrize(
@@ -39,7 +45,8 @@ class Message:
 async def test_a_body_that_is_not_json_is_rejected_at_once(error: Exception) -> None:
     """It used to be requeued with back-off until the delivery limit dead-lettered it as
     ``delivery_limit``, which the runbook reads as 'the handler kept failing: replay it'."""
-    policy = ConsumerPolicy(store_retry_budget_s=120)(Message(), context=None)
+    dead_letters = DeadLetters(CollectorRegistry(), 5, lambda key: key)
+    policy = ConsumerPolicy(120, dead_letters)(Message(), context=None)
 
     async def decode(_: Any) -> None:
         raise error
