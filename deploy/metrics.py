@@ -15,11 +15,14 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import yaml
 from prometheus_client import CollectorRegistry
 
 OBSERVABILITY = Path(__file__).resolve().parent / "observability"
 DASHBOARDS = OBSERVABILITY / "grafana" / "dashboards"
+RULES = OBSERVABILITY / "alerts.yaml"
 
 Known = Mapping[str, frozenset[str]]
 """Metric (sample) name → the labels its series carry."""
@@ -134,3 +137,13 @@ def dashboard_queries(folder: Path = DASHBOARDS) -> list[tuple[str, str]]:
             for target in panel.get("targets", []):
                 found.append((f"{path.name}: {panel['title']}", str(target["expr"])))
     return found
+
+
+def rule_queries(path: Path = RULES) -> list[tuple[str, str]]:
+    """(where, expr) for every recording and alerting rule in a Prometheus rules file."""
+    document: dict[str, Any] = yaml.safe_load(path.read_text())
+    return [
+        (f"{path.name}: {rule.get('alert') or rule.get('record')}", str(rule["expr"]))
+        for group in document["groups"]
+        for rule in group["rules"]
+    ]

@@ -7,7 +7,13 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.errors import StrictJsonRoute
@@ -17,6 +23,13 @@ ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
 def ops_router(registry: CollectorRegistry, readiness: ReadinessCheck) -> APIRouter:
     router = APIRouter(tags=["ops"], route_class=StrictJsonRoute)
+    answers = Gauge(
+        "readiness_check",
+        "Each /readyz check at its last call, 1 passed or 0 failed (the kubelet's and "
+        "compose's probes call /readyz every few seconds)",
+        ("check",),
+        registry=registry,
+    )
 
     @router.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -27,6 +40,8 @@ def ops_router(registry: CollectorRegistry, readiness: ReadinessCheck) -> APIRou
     async def readyz() -> JSONResponse:
         """Store and broker reachable and consumers started (readiness)."""
         checks = await readiness()
+        for check, passed in checks.items():
+            answers.labels(check).set(int(passed))
         ready = all(checks.values())
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks},

@@ -21,6 +21,7 @@ from deploy.metrics import (
     exported,
     problems,
     references,
+    rule_queries,
 )
 from services.feedback import main as feedback_main
 from services.intake import main as intake_main
@@ -87,4 +88,9 @@ def test_the_code_exports_what_the_queries_rely_on(known: Known) -> None:
 
 @pytest.mark.parametrize(("where", "expr"), dashboard_queries(), ids=lambda v: str(v)[:60])
 def test_every_dashboard_panel_queries_what_exists(known: Known, where: str, expr: str) -> None:
+    assert problems(expr, known) == [], where
+
+
+@pytest.mark.parametrize(("where", "expr"), rule_queries(), ids=lambda v: str(v)[:60])
+def test_every_alert_rule_queries_what_exists(known: Known, where: str, expr: str) -> None:
     assert problems(expr, known) == [], where
