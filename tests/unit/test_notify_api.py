@@ -255,3 +255,34 @@ async def test_the_travellers_app_reads_its_inbox_with_the_links(site: Site) -> 
     links = {m["template"]: m["link"] for m in inbox if m["ticket_id"] == "TC-9"}
     assert links == {"survey": SURVEY_LINK, "ticket_acknowledged": TRACKING_LINK}
     assert SURVEY_LINK in next(m["body"] for m in inbox if m["template"] == "survey")
+
+
+FILE_LINK = "https://care.example/v1/files/eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJUQy05L2YxIn0.c2ln"
+
+
+async def test_staff_never_read_the_signed_link_of_a_file_sent_to_the_traveller(
+    site: Site,
+) -> None:
+    voucher = events.Attachment(
+        name="voucher.pdf", content_type="application/pdf", size=9, id="f1", url=FILE_LINK
+    )
+    replied = events.TicketReplied(
+        ticket_id="TC-9",
+        channel=events.Channel.IN_APP,
+        traveller=TRAVELLER,
+        message="your new voucher",
+        author="agent-7",
+        first_response=True,
+        replied_at=T0,
+        attachments=[voucher],
+    )
+    await site.notifier.notify(envelope(replied))
+
+    staff = (await site.http.get(f"/v1/inbox/{TRAVELLER.id}", headers=ACME)).json()
+    log = (await site.http.get("/v1/notifications?ticket_id=TC-9", headers=ACME)).json()
+    app = (await site.http.get(f"/v1/inbox/{TRAVELLER.id}", headers=gateway())).json()
+
+    for message in [*staff, *log["items"]]:
+        assert "eyJ" not in f"{message['link']} {message['body']} {message['subject']}"
+    assert "voucher.pdf: https://care.example/v1/files/[redacted]" in log["items"][0]["body"]
+    assert FILE_LINK in next(m["body"] for m in app if m["ticket_id"] == "TC-9")

@@ -61,7 +61,7 @@ async def inbox(
 
     The in-app gateway gets the traveller's and booker's messages whole, and a staff
     member's as none (``[]``); staff get them without the traveller's signed tracking,
-    survey and appeal links (``[redacted]``)."""
+    survey, appeal and file links (``[redacted]``)."""
     found = await find(notifier.deliveries, inbox_query(scope, traveller_id), sort=-1)
     return found if scope.gateway else [for_staff(view) for view in found]
 
