@@ -2,16 +2,15 @@
 
 Pure. A file is kept when its bytes match an allowed type (sniffed, not taken
 from the sender's word) and it is within the size limit; it gets a file name
-safe to show and to offer as a download. Everything else is refused with a
-reason; a refused file never refuses the message it came with.
+safe to show and to offer as a download, ending in its type's extension
+(``contracts.file_names``). Everything else is refused with a reason; a refused
+file never refuses the message it came with.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from contracts.events import Attachment, Channel, ContactReceived
+from contracts.file_names import plain_name, safe_filename, typed_name
 from services.intake.channels import json_object, normalise
 from services.intake.channels.automatic import attached_parts, part_bytes
 from services.intake.channels.chat import from_in_app
@@ -39,10 +39,6 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"GIF87a", "image/gif"),
     (b"GIF89a", "image/gif"),
 )
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f"*/:<>?\\|;]+')
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-"""Zero-width and bidi formatting characters: "invoice\u202efdp.exe" reads "invoiceexe.pdf"."""
-MAX_NAME = 120
 
 
 MAX_FILES = 10
@@ -94,21 +90,6 @@ class Checked:
         )
 
 
-def safe_filename(name: str | None) -> str:
-    """A name without directories, control, shell-special, zero-width or bidi formatting
-    characters, at most 120 long, keeping its extension and any script (行程单.pdf stays
-    行程单.pdf).
-    """
-    base = re.split(r"[/\\]", _INVISIBLE.sub("", unicodedata.normalize("NFC", name or "")))[-1]
-    cleaned = " ".join(_UNSAFE.sub("_", base).split()).lstrip(".").strip("_ ")
-    if not cleaned:
-        return "attachment"
-    stem, dot, extension = cleaned.rpartition(".")
-    if not dot or len(extension) > 10:
-        return cleaned[:MAX_NAME]
-    return f"{stem[: MAX_NAME - len(extension) - 1]}.{extension}"
-
-
 def _extension(name: str) -> str:
     _, dot, extension = name.rpartition(".")
     return f".{extension.lower()}" if dot else ""
@@ -138,12 +119,17 @@ def sniffed_type(content: bytes, name: str) -> str | None:
 
 
 def check(files: Sequence[IncomingFile], limits: AttachmentPolicy) -> list[Checked]:
-    """Each file kept or refused, in order; past the count or total limit, refused."""
+    """Each file kept or refused, in order; past the count or total limit, refused.
+
+    A file of an allowed type is named for it (``typed_name``: ``statement.hta`` holding a
+    PDF is ``statement.pdf``); one of no allowed type is listed under the (safe) name it
+    came with.
+    """
     checked: list[Checked] = []
     total = 0
     for file in files:
-        name = safe_filename(file.name)
-        found = sniffed_type(file.content, name)
+        plain = plain_name(file.name)
+        found = sniffed_type(file.content, plain)
         reason = None
         if len(checked) >= limits.max_files:
             reason = f"more than {limits.max_files} files"
@@ -157,6 +143,7 @@ def check(files: Sequence[IncomingFile], limits: AttachmentPolicy) -> list[Check
             reason = "type not accepted"
         if reason is None:
             total += len(file.content)
+        name = safe_filename(file.name) if found is None else typed_name(plain, found)
         claimed = (file.content_type or "application/octet-stream")[:127]
         checked.append(Checked(file, name, found or claimed, reason))
     return checked

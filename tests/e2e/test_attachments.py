@@ -164,6 +164,31 @@ async def test_an_agent_attaches_a_file_and_the_traveller_may_open_it(tenant: Te
     assert replied[-1]["details"]["files"] == "new-itinerary.pdf"
 
 
+async def test_a_file_named_as_a_program_is_kept_and_sent_under_its_types_name(
+    tenant: Tenant,
+) -> None:
+    opened = await tenant.mail(
+        mail_with(("statement.hta", "application/pdf", PDF), message_id="<hta@acme.example>")
+    )
+    ticket_id = opened["ticket_id"]
+
+    answer = await tenant.http.post(
+        f"{tenant.base}/tickets/{ticket_id}/reply",
+        data={"message": "Your voucher is attached."},
+        files=[("files", ("voucher.pdf.exe\u202e", PNG, "application/pdf"))],
+        headers=tenant.agent,
+    )
+
+    assert answer.status_code == 200, answer.text
+    mailed, replied = answer.json()["attachments"]
+    assert (mailed["name"], mailed["content_type"]) == ("statement.pdf", "application/pdf")
+    assert (replied["name"], replied["content_type"]) == ("voucher.png", "image/png")
+    for attachment, name in ((mailed, "statement.pdf"), (replied, "voucher.png")):
+        url = f"{tenant.stack.url('intake')}{attachment['download_url']}"
+        download = await tenant.http.get(url, headers=tenant.agent)
+        assert f'filename="{name}"' in download.headers["content-disposition"]
+
+
 async def test_a_refused_file_refuses_the_reply_and_writes_nothing(
     tenant: Tenant, mongo: AsyncMongoClient[Document]
 ) -> None:

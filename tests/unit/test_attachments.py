@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from email.feedparser import FeedParser
 from typing import Any
 
@@ -12,6 +12,8 @@ import pytest
 
 from contracts import events
 from contracts.events import Channel
+from services.intake.api.files import download
+from services.intake.attachment_store import StoredFile
 from services.intake.attachments import (
     MB,
     AttachmentPolicy,
@@ -41,6 +43,7 @@ PDF = b"%PDF-1.7\n..."
         ("", "attachment"),
         (None, "attachment"),
         ("a" * 300 + ".pdf", "a" * 116 + ".pdf"),
+        ("invoice.exe. . ", "invoice.exe"),
     ],
 )
 def test_file_names_are_safe_to_show_and_to_download(given: str | None, safe: str) -> None:
@@ -68,6 +71,51 @@ def test_the_type_is_read_from_the_bytes_not_the_senders_word(
     if name == "report.xlsx":
         expected = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert sniffed_type(content, name) == expected
+
+
+GIF = b"GIF89a\x01\x00\x01\x00"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "kept_as"),
+    [
+        ("statement.hta", PDF, ("statement.pdf", "application/pdf")),
+        ("photo.js", GIF, ("photo.gif", "image/gif")),
+        ("voucher.html", GIF, ("voucher.gif", "image/gif")),
+        ("invoice.pdf.exe", PDF, ("invoice.pdf", "application/pdf")),
+        ("invoice\u202efdp.exe", PDF, ("invoicefdp.pdf", "application/pdf")),
+        ("receipt.pdf.", PDF, ("receipt.pdf", "application/pdf")),
+        ("notes.txt.bat", b"CA1501 refund", ("notes.txt", "text/plain")),
+        ("行程单", PDF, ("行程单.pdf", "application/pdf")),
+    ],
+)
+def test_a_kept_file_is_named_for_the_type_its_bytes_are(
+    name: str, content: bytes, kept_as: tuple[str, str]
+) -> None:
+    (checked,) = check([IncomingFile(name, "application/pdf", content)], AttachmentPolicy())
+    assert checked.kept
+    assert (checked.name, checked.content_type) == kept_as
+    assert checked.metadata().name == kept_as[0]
+
+
+def test_a_refused_file_is_listed_under_the_name_it_came_with() -> None:
+    (checked,) = check(
+        [IncomingFile("invoice.pdf.exe", "application/pdf", b"MZ\x90\x00")], AttachmentPolicy()
+    )
+    assert (checked.reason, checked.name) == ("type not accepted", "invoice.pdf.exe")
+
+
+async def test_a_file_stored_under_another_types_name_is_downloaded_under_its_own() -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield PDF
+
+    stored = StoredFile("statement.hta", "application/pdf", len(PDF), chunks())
+
+    answer = download(stored)
+
+    assert answer.media_type == "application/pdf"
+    disposition = answer.headers["content-disposition"]
+    assert disposition == "attachment; filename=\"statement.pdf\"; filename*=UTF-8''statement.pdf"
 
 
 def test_limits_refuse_a_file_with_a_reason_and_keep_the_others() -> None:

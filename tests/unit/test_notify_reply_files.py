@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 import httpx
 import pytest
 
 from contracts import events
 from contracts.events import Attachment, Channel, ReplyChannel, Traveller
-from services.notify.channels.mail_thread import FetchFailed, FileFetcher
+from services.notify.channels.mail_thread import FetchFailed, FileFetcher, attach
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.notices import notices_for
 from services.notify.domain.recipients import Directory
@@ -78,3 +80,23 @@ async def test_files_are_fetched_within_the_budget_and_a_server_error_waits_for_
         broken = VOUCHER.model_copy(update={"url": "https://intake.example/v1/files/broken"})
         with pytest.raises(FetchFailed):
             await fetcher.fetch([broken])
+
+
+def test_a_file_is_mailed_under_a_name_of_its_own_type() -> None:
+    mail = EmailMessage()
+    mail.set_content("your voucher")
+    hta = VOUCHER.model_copy(update={"name": "voucher.hta"})
+    double = VOUCHER.model_copy(update={"name": "invoice.pdf.exe\u202e"})
+
+    attach(mail, [(hta, b"%PDF-1.4\n"), (double, b"%PDF-1.4\n")])
+
+    parts = [(p.get_filename(), p.get_content_type()) for p in mail.iter_attachments()]
+    assert parts == [("voucher.pdf", "application/pdf"), ("invoice.pdf", "application/pdf")]
+
+
+async def test_a_file_of_a_type_never_kept_stays_a_link() -> None:
+    async with httpx.AsyncClient(
+        transport=httpx.MockTransport(lambda _: httpx.Response(200, content=b"<html>"))
+    ) as client:
+        page = VOUCHER.model_copy(update={"name": "voucher.html", "content_type": "text/html"})
+        assert await FileFetcher(client, max_bytes=100).fetch([page]) == []

@@ -9,8 +9,9 @@ from urllib.parse import quote
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import FormData, UploadFile
 
+from contracts.file_names import typed_name
 from services.intake.attachment_store import StoredFile
-from services.intake.attachments import IncomingFile, safe_filename
+from services.intake.attachments import IncomingFile
 
 
 async def uploaded_files(form: FormData, field: str = "files") -> list[IncomingFile]:
@@ -26,7 +27,8 @@ async def uploaded_files(form: FormData, field: str = "files") -> list[IncomingF
 
 
 def download(stored: StoredFile) -> StreamingResponse:
-    name = safe_filename(stored.name)
+    """The file under a name of its sniffed type, also when it was stored under another."""
+    name = typed_name(stored.name, stored.content_type)
     fallback = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"
     return StreamingResponse(

@@ -17,6 +17,7 @@ from email.utils import formatdate
 import httpx
 
 from contracts.events import Attachment
+from contracts.file_names import TYPES, typed_name
 from contracts.mail import anchor_message_id, tagged_subject, ticket_message_id
 from services.notify.channels.sender import Outgoing
 from services.notify.domain.recipients import Role
@@ -65,9 +66,22 @@ def compose(message: Outgoing, sender: str, domain: str) -> EmailMessage:
     return mail
 
 
+def attach(mail: EmailMessage, files: Sequence[tuple[Attachment, bytes]]) -> None:
+    """Each file as a part of its type, named for it (``typed_name``): the traveller's mail
+    client opens what the bytes are, whatever name the file came with."""
+    for attachment, content in files:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        mail.add_attachment(
+            content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=typed_name(attachment.name, attachment.content_type),
+        )
+
+
 class FileFetcher:
     """Downloads the files of one mail from their signed links, up to ``max_bytes`` in all;
-    those past the budget (or gone) stay links in the body.
+    those past the budget (or gone), or of a type intake never keeps, stay links in the body.
     """
 
     def __init__(self, client: httpx.AsyncClient, max_bytes: int) -> None:
@@ -78,7 +92,11 @@ class FileFetcher:
         budget = self._max_bytes
         fetched: list[tuple[Attachment, bytes]] = []
         for attachment in attachments:
-            if not attachment.url or attachment.size > budget:
+            if (
+                not attachment.url
+                or attachment.size > budget
+                or attachment.content_type not in TYPES
+            ):
                 continue
             try:
                 response = await self._client.get(attachment.url, timeout=30.0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import aiosmtplib
 
 from contracts.mail import DEFAULT_MAIL_DOMAIN
-from services.notify.channels.mail_thread import FetchFailed, FileFetcher, compose
+from services.notify.channels.mail_thread import FetchFailed, FileFetcher, attach, compose
 from services.notify.channels.sender import Outgoing, SendFailed
 from services.notify.config import NotifySettings
 from services.notify.domain.outcome import Outcome, smtp_outcome
@@ -40,14 +40,7 @@ class SmtpSender:
                 files = await self._files.fetch(message.attachments)
             except FetchFailed as exc:
                 raise SendFailed(f"attachment: {exc}", Outcome.TEMPORARY) from exc
-            for attachment, content in files:
-                maintype, _, subtype = attachment.content_type.partition("/")
-                mail.add_attachment(
-                    content,
-                    maintype=maintype,
-                    subtype=subtype or "octet-stream",
-                    filename=attachment.name,
-                )
+            attach(mail, files)
         password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
         try:
             await aiosmtplib.send(
