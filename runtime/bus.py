@@ -21,7 +21,8 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from faststream import BaseMiddleware
@@ -206,6 +207,24 @@ def _delivered_before(msg: StreamMessage[Any]) -> int:
     return int(msg.headers.get("x-delivery-count", 0) or 0)
 
 
+CONNECTION_LOGGERS = ("aiormq.connection", "aio_pika.robust_connection")
+"""Their lines on a failed first connection: an ERROR without the broker's address, and a
+reconnection the failed start does not make."""
+
+
+@contextmanager
+def _silenced(names: tuple[str, ...]) -> Iterator[None]:
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 def _redelivery_backoff(msg: StreamMessage[Any]) -> float:
     """Exponential back-off before a requeue, from the quorum queue's delivery count."""
     return float(min(5.0, 0.1 * 2 ** _delivered_before(msg)))
@@ -298,10 +317,17 @@ class Bus:
         return decorate
 
     async def start(self) -> None:
-        """Connect, declare dead-letter and alternate routes, then start consuming."""
-        await self.broker.connect()
-        await self._declare_support_topology()
-        await self.broker.start()
+        """Connect, declare dead-letter and alternate routes, then start consuming. A start
+        that fails closes what it opened, so it can be tried again (``runtime.startup``,
+        whose line per failed attempt says what the client library's would)."""
+        try:
+            with _silenced(CONNECTION_LOGGERS):
+                await self.broker.connect()
+            await self._declare_support_topology()
+            await self.broker.start()
+        except BaseException:
+            await self.broker.stop()
+            raise
 
     async def stop(self) -> None:
         """Stop consuming; in-flight handlers get ``graceful_timeout`` to finish."""

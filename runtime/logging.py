@@ -3,7 +3,8 @@
 Every line a service writes is one JSON object, tracebacks included (as ``exc``), so a
 log shipper reads it whole: the libraries that bring handlers of their own (uvicorn's
 plain text, FastStream's coloured text) are routed through the root's JSON handler, and
-Python's warnings with them.
+Python's warnings with them. A message that is itself a traceback (Starlette hands uvicorn
+a failed start-up's that way) goes to ``exc`` too, its exception's line being the ``msg``.
 """
 
 from __future__ import annotations
@@ -45,19 +46,34 @@ MESSAGE_FIELDS = ("exchange", "queue", "message_id")
 """The message a consumer's line is about (FastStream's log context), kept as fields."""
 
 
+TRACEBACK = "Traceback (most recent call last):"
+
+
+def exception_line(traceback: str) -> str:
+    """The line naming the (last) exception of a formatted traceback: the first one after
+    its last frame that is not indented (a multi-line message's first line)."""
+    lines = traceback.splitlines()
+    frames = [n for n, line in enumerate(lines) if line.startswith("  File ")]
+    after = lines[frames[-1] + 1 :] if frames else lines[1:]
+    return next((line for line in after if line and not line[0].isspace()), lines[-1].strip())
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()
         self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage().rstrip()
         entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname,
             "service": self.service,
             "logger": record.name,
-            "msg": mask_pii(record.getMessage().rstrip()),
+            "msg": mask_pii(message),
         }
+        if message.startswith(TRACEBACK) and not record.exc_info:
+            entry["msg"], entry["exc"] = mask_pii(exception_line(message)), entry["msg"]
         ids = trace_ids()
         if ids:
             entry["trace_id"], entry["span_id"] = ids

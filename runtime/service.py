@@ -1,6 +1,7 @@
 """Assembles one service process: store, bus, outbox relay, FastAPI app and lifespan.
 
-Start-up order: indexes, broker topology and consumers, relay. Shutdown (on
+Start-up order: indexes, broker topology and consumers (each waited for while unreachable,
+``runtime.startup``), relay. Shutdown (on
 SIGTERM uvicorn first finishes in-flight HTTP requests): stop consuming and let
 in-flight handlers finish, drain the relay, close the store.
 """
@@ -19,6 +20,7 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CollectorRegistry, Gauge
 from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure
 
 from contracts.topology import Topology
 from runtime.aggregate import Aggregate
@@ -33,6 +35,7 @@ from runtime.ops import instrument_http, ops_router
 from runtime.outbox import OutboxRelay
 from runtime.settings import Settings
 from runtime.signing import Signer
+from runtime.startup import StartupRetry
 from runtime.store import Document, Repository, mongo_client
 from runtime.store_batches import BatchedCollection
 from runtime.store_metrics import BatchSizes, CommandCounter
@@ -134,17 +137,28 @@ class ServiceRuntime:
         return Repository(self.db, collection, model, self.relay, self.clock, batches=batches)
 
     async def start(self, ensure_indexes: IndexSetup) -> None:
-        for name in self.outbox_collections:
-            await self.db[name].create_index("pending_ms", sparse=True)
-        if self.idempotency is not None:
-            await self.idempotency.ensure_indexes()
-        await ensure_indexes(self.db)
-        await self.bus.start()
+        """Indexes, then the broker, each retried while unreachable within
+        ``startup_retry_s`` (``runtime.startup``); past it ``StartupFailed`` ends the start."""
+        retry = StartupRetry(self.settings.startup_retry_s)
+        await retry.run(
+            "store",
+            self.settings.mongo_url,
+            lambda: self._create_indexes(ensure_indexes),
+            (ConnectionFailure,),
+        )
+        await retry.run("broker", self.settings.amqp_url, self.bus.start, (OSError, TimeoutError))
         self.relay.start()
         for worker in self.workers:
             worker.start()
         self.started = True
         log.info("%s started", self.settings.service)
+
+    async def _create_indexes(self, ensure_indexes: IndexSetup) -> None:
+        for name in self.outbox_collections:
+            await self.db[name].create_index("pending_ms", sparse=True)
+        if self.idempotency is not None:
+            await self.idempotency.ensure_indexes()
+        await ensure_indexes(self.db)
 
     async def stop(self) -> None:
         self.started = False

@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     store_retry_budget_s: float = Field(
         default=120.0, ge=0, description="How long a consumer waits for an unreachable store."
     )
+    startup_retry_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="How long a starting process waits for an unreachable store or broker "
+        "before it exits (status 3); 0: at the first failure.",
+    )
     outbox_sweep_interval_s: float = Field(default=1.0, gt=0)
     outbox_grace_s: float = Field(
         default=2.0,

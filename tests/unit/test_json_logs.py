@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import traceback
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +22,7 @@ from fastapi import FastAPI
 
 from deploy import local
 from runtime import service
-from runtime.logging import ROUTED
+from runtime.logging import ROUTED, JsonFormatter
 from runtime.settings import Settings
 from runtime.web import install_error_handlers
 
@@ -106,3 +107,36 @@ async def test_uvicorn_lines_a_failed_requests_traceback_and_library_lines_are_j
     assert "RuntimeError: the handler failed" in failed["exc"]
     assert any("a library's warning" in msg for msg in said)
     assert "FastStream's own logger" in said
+
+
+def test_a_message_that_is_a_traceback_goes_to_exc_and_its_exception_line_is_the_msg() -> None:
+    """Starlette hands uvicorn a failed start-up's ``traceback.format_exc()`` as the
+    message: it landed whole in ``msg`` and no line said why the service did not start."""
+
+    def chained() -> str:
+        try:
+            try:
+                raise ConnectionRefusedError(111, "Connect call failed")
+            except OSError as exc:
+                cause = "broker unreachable at amqp://guest:***@h:5999/\nsecond line"
+                raise RuntimeError(cause) from exc
+        except RuntimeError:
+            return traceback.format_exc()
+
+    text = chained()
+    record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, text, None, None)
+
+    line = json.loads(JsonFormatter("itest").format(record))
+
+    assert line["msg"] == "RuntimeError: broker unreachable at amqp://guest:***@h:5999/"
+    assert line["exc"] == text.rstrip()
+    assert "ConnectionRefusedError" in line["exc"]
+
+
+def test_a_message_that_merely_mentions_a_traceback_stays_the_msg() -> None:
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "no Traceback here", None, None)
+
+    line = json.loads(JsonFormatter("itest").format(record))
+
+    assert line["msg"] == "no Traceback here"
+    assert "exc" not in line
