@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from faststream import BaseMiddleware
@@ -68,6 +69,10 @@ Handler = Callable[..., Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
 
 CONCURRENCY_RETRIES = 20
+PUBLISHED_HEADER = "x-published-ms"
+"""When the message was published (epoch milliseconds; AMQP's own timestamp is in whole
+seconds): a consumer tells the time it waited in its queue from the time its commit waited
+in an outbox before it (``runtime.lag_reports``)."""
 UNROUTED_KEPT = 100_000
 """Events nobody subscribes to are kept for inspection, the oldest dropped beyond this."""
 
@@ -174,6 +179,14 @@ class _ConsumerPolicy(BaseMiddleware):
             except Exception:
                 await asyncio.sleep(_redelivery_backoff(msg))
                 raise
+
+
+def published_at(stamp: object) -> datetime | None:
+    """The publication time ``Bus.publish`` stamped (its ``PUBLISHED_HEADER``), None on a
+    message without one (a publisher of before the stamp, a tool)."""
+    if not isinstance(stamp, int) or isinstance(stamp, bool):
+        return None
+    return datetime.fromtimestamp(stamp / 1000, UTC)
 
 
 def problems(exc: ValidationError, most: int = 10) -> str:
@@ -375,7 +388,8 @@ class Bus:
         Mandatory, so a message no queue took fails the publish, except an announced
         one: that nobody listens to a receipt is no failure. The trace it was raised in
         goes in its headers: through the OpenTelemetry middleware's publishing span when
-        spans are recorded, else as they were stored."""
+        spans are recorded, else as they were stored; so does the time of publication
+        (``PUBLISHED_HEADER``)."""
         token = (
             attach(context_from(message.traceparent, message.tracestate))
             if self._recorded and message.traceparent
@@ -384,6 +398,7 @@ class Bus:
         carried_headers: dict[str, Any] = (
             {} if self._recorded else trace_headers(message.traceparent, message.tracestate)
         )
+        carried_headers[PUBLISHED_HEADER] = int(time.time() * 1000)
         try:
             await self.broker.publish(
                 message.body.encode(),
@@ -395,7 +410,7 @@ class Bus:
                 correlation_id=message.correlation_id,
                 content_type="application/json",
                 message_type=message.routing_key,
-                headers=carried_headers or None,
+                headers=carried_headers,
             )
         finally:
             if token is not None:

@@ -33,3 +33,8 @@ class _Awaited(Context):
 def Provided(name: str) -> Any:
     """The object bootstrap set with ``broker.context.set_global(name, …)``."""
     return _Awaited(name)
+
+
+def Carried(header: str) -> Any:
+    """The header ``header`` of the message being handled, None on a message without it."""
+    return _Awaited(header, prefix="message.headers.", default=None)

@@ -4,10 +4,11 @@ Intake sheds contacts while the desk behind it falls behind (``runtime.admission
 It used to learn the lag from each acknowledgement's delivery receipt, which cost it
 a consumed message and a ticket write per notice (~9 % of the stack's CPU per
 contact, #20) and reached it late, behind its own queue, when it was busiest. Now
-each notify replica measures the wait as it takes an acknowledgement up and, twice a
+each notify replica measures the wait as it takes an acknowledgement up (from the later of
+its commit and its publication) and, twice a
 second, publishes what it saw (``contracts.admission.AcknowledgementLags``) on a
 fanout that every intake replica hears through its own private queue. Signals, not
-events: not persistent, not kept, a lost one replaced by the next.
+events: not persistent, not kept, a lost one replaced by the next, a late one not heard.
 """
 
 from __future__ import annotations
@@ -56,10 +57,16 @@ class LagReporter(Periodic):
         self.reporter = reporter or f"{socket.gethostname()}:{os.getpid()}"
         self._lags: list[float] = []
 
-    def taken_up(self, acknowledged_at: datetime) -> None:
-        """An acknowledgement committed at ``acknowledged_at`` is being taken up now."""
+    def taken_up(self, acknowledged_at: datetime, published_at: datetime | None = None) -> None:
+        """An acknowledgement committed at ``acknowledged_at`` and published at
+        ``published_at`` (``runtime.bus.published_at``) is being taken up now. Its wait
+        runs from the later of the two: what a commit waited in intake's outbox for the
+        broker (the sweeper republishing after a broker cut) is ``outbox_backlog``'s to
+        answer for, not notify's, and counted here too it held intake at its cap after
+        the desk was ready again."""
         if len(self._lags) < MAX_LAGS:
-            self._lags.append(max(0.0, (self.clock.now() - acknowledged_at).total_seconds()))
+            since = max(acknowledged_at, published_at or acknowledged_at)
+            self._lags.append(max(0.0, (self.clock.now() - since).total_seconds()))
 
     def report(self) -> AcknowledgementLags | None:
         """What was seen since the last report (None if nothing), and start afresh."""
@@ -82,8 +89,20 @@ class LagReporter(Periodic):
             )
 
 
-def hear_lag_reports(bus: Bus, window: LagWindow) -> None:
-    """Intake's side: this replica's private queue on the admission fanout feeds ``window``."""
+def hear(report: AcknowledgementLags, window: LagWindow, clock: Clock) -> bool:
+    """Feed ``report``'s lags to ``window`` unless it was made longer than the window ago
+    (it waited behind a busy intake's messages, or in the broker): what it tells is over,
+    and heard as fresh it kept intake shedding after notify had caught up. Whether heard."""
+    if (clock.now() - report.reported_at).total_seconds() > window.window_s:
+        return False
+    for lag_s in report.lags_s:
+        window.observe(lag_s)
+    return True
+
+
+def hear_lag_reports(bus: Bus, window: LagWindow, clock: Clock) -> None:
+    """Intake's side: this replica's private queue on the admission fanout feeds ``window``
+    (``hear``)."""
     queue = RabbitQueue(
         f"{bus.topology.admission_exchange}.{bus.service}.{uuid.uuid4().hex[:12]}",
         exclusive=True,
@@ -98,5 +117,4 @@ def hear_lag_reports(bus: Bus, window: LagWindow) -> None:
         except ValidationError as exc:
             log.warning("acknowledgement lag report ignored: %s", exc)
             return
-        for lag_s in report.lags_s:
-            window.observe(lag_s)
+        hear(report, window, clock)

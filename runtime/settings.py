@@ -164,7 +164,8 @@ class Settings(BaseSettings):
         default=2.0,
         ge=0,
         description="Target for the wait from a contact to notify taking up its acknowledgement "
-        "(median of the last 2 s; the channel's own delivery time is not in it): above it, a "
+        "(from its publication when it waited in the outbox; median of the last 2 s; the "
+        "channel's own delivery time is not in it): above it, a "
         "share of contact requests that grows with the excess is refused (503), below it the "
         "share shrinks back to none; 0 turns the check off.",
     )

@@ -120,7 +120,7 @@ def admission(runtime: ServiceRuntime, settings: IntakeSettings) -> Admission:
     steered by the contact → acknowledgement lag notify reports and by the requests' age
     at the door (exported as gauges) bound what intake takes in."""
     acknowledgements = LagWindow()
-    hear_lag_reports(runtime.bus, acknowledgements)
+    hear_lag_reports(runtime.bus, acknowledgements, runtime.clock)
     Gauge(
         "acknowledgement_lag_seconds",
         "Median wait of the last 2 s from a contact to notify taking up its acknowledgement",

@@ -10,20 +10,24 @@ from typing import Annotated
 
 from contracts import events
 from contracts.envelope import Envelope
-from runtime.bus import Bus
-from runtime.context import Provided
+from runtime.bus import PUBLISHED_HEADER, Bus, published_at
+from runtime.context import Carried, Provided
 from runtime.lag_reports import LagReporter
 from services.notify.service import Notifier
 
 NotifierDep = Annotated[Notifier, Provided("notifier")]
 LagsDep = Annotated[LagReporter, Provided("acknowledgement_lags")]
+PublishedDep = Annotated[object, Carried(PUBLISHED_HEADER)]
 
 
 async def ticket_acknowledged(
-    envelope: Envelope[events.TicketAcknowledged], notifier: NotifierDep, lags: LagsDep
+    envelope: Envelope[events.TicketAcknowledged],
+    notifier: NotifierDep,
+    lags: LagsDep,
+    published_ms: PublishedDep,
 ) -> None:
     """Taken up now: how long it waited is intake's admission signal (``runtime.lag_reports``)."""
-    lags.taken_up(envelope.payload.acknowledged_at)
+    lags.taken_up(envelope.payload.acknowledged_at, published_at(published_ms))
     await notifier.notify(envelope, patient=False)
 
 

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 from contracts.topology import Topology
 from runtime.admission import LagWindow
 from runtime.aggregate import OutboxMessage
-from runtime.bus import Bus
+from runtime.bus import PUBLISHED_HEADER, Bus
 from runtime.clock import FakeClock
 from runtime.lag_reports import LagReporter, hear_lag_reports
 from runtime.settings import Settings
@@ -66,13 +66,14 @@ async def test_reports_published_before_any_intake_listens_break_nothing(
     got = await listener.get(timeout=5, no_ack=True)
     await connection.close()
     assert got.message_id == "m-1", "the bus publishes as before after a report nobody heard"
+    assert isinstance((got.headers or {}).get(PUBLISHED_HEADER), int), "stamped when published"
 
 
 async def test_every_intake_replica_hears_every_report(bus_for: BusFor) -> None:
     windows = [LagWindow(least=1), LagWindow(least=1)]
     for window in windows:
         replica = bus_for("intake")
-        hear_lag_reports(replica, window)
+        hear_lag_reports(replica, window, FakeClock(T0 + timedelta(seconds=3)))
         await replica.start()
     notify = bus_for("notify")
     await notify.start()

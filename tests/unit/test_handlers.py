@@ -114,7 +114,7 @@ async def test_every_intake_replica_hears_the_lag_reports_and_ignores_garbage() 
     windows = [LagWindow(least=1), LagWindow(least=1)]
     buses = [make_bus("intake"), make_bus("intake")]
     for bus, window in zip(buses, windows, strict=True):
-        hear_lag_reports(bus, window)
+        hear_lag_reports(bus, window, FakeClock(T0))
     report = AcknowledgementLags(reporter="notify-1", lags_s=[0.2, 0.4, 3.0], reported_at=T0)
 
     for bus in buses:
