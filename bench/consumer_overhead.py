@@ -43,7 +43,8 @@ from subscriber_context import message  # noqa: E402
 
 from contracts import events  # noqa: E402
 from contracts.envelope import Envelope  # noqa: E402
-from runtime.bus import CarriedTraceConsumer, ConsumerPolicy  # noqa: E402
+from runtime.bus import CarriedTraceConsumer  # noqa: E402
+from runtime.consumer_policy import ConsumerPolicy  # noqa: E402
 from runtime.telemetry import UNREAD  # noqa: E402
 
 URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ValidationError
 
 from contracts import events
 from contracts.topology import Topology
-from runtime.bus import Bus, ConsumerPolicy, DeadLetters
+from runtime.bus import Bus
+from runtime.consumer_policy import ConsumerPolicy, DeadLetters
 from runtime.settings import Settings
 from runtime.telemetry import setup_tracing
 

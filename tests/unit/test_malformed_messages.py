@@ -17,7 +17,8 @@ from prometheus_client import CollectorRegistry
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.topology import Topology
-from runtime.bus import Bus, ConsumerPolicy, DeadLetters
+from runtime.bus import Bus
+from runtime.consumer_policy import ConsumerPolicy, DeadLetters
 from runtime.settings import Settings
 from runtime.telemetry import setup_tracing
 from tests.factories import T0, TRAVELLER, envelope

@@ -1,0 +1,151 @@
+"""The consumer policy every service's subscribers run under: ack after the commit, a
+malformed message dead-lettered at once (logged by its fields, never its values), a failing
+handler requeued with back-off until the queue's delivery limit dead-letters it, a message
+held (not burned through the delivery limit) while the store is unreachable, and each message
+given up counted in ``messages_dead_lettered_total`` (``DeadLetters``)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from faststream import BaseMiddleware
+from faststream.exceptions import RejectMessage
+from faststream.message import StreamMessage
+from prometheus_client import CollectorRegistry, Counter
+from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure
+
+from runtime.store import ConcurrencyError
+
+log = logging.getLogger(__name__)
+
+CONCURRENCY_RETRIES = 20
+
+
+class DeadLetters:
+    """Counts the messages this service's consumers give up to a dead-letter queue, by work
+    queue and the reason the broker records in ``x-death``: ``rejected`` (malformed, at
+    once) or ``delivery_limit`` (the handler failed on the last delivery the queue allows).
+    Counted as the consumer gives a message up; the broker then moves it."""
+
+    def __init__(
+        self, registry: CollectorRegistry, delivery_limit: int, queue_of: Callable[[str], str]
+    ) -> None:
+        self.registry = registry
+        self.delivery_limit = delivery_limit
+        self.queue_of = queue_of
+        """The work queue a message with this routing key was consumed from."""
+        self._counter = Counter(
+            "messages_dead_lettered",
+            "Messages this service's consumers gave up to a dead-letter queue, by work queue "
+            "and reason (rejected: malformed; delivery_limit: the handler kept failing)",
+            ("queue", "reason"),
+            registry=registry,
+        )
+
+    def rejected(self, msg: StreamMessage[Any]) -> None:
+        self._counter.labels(self._queue(msg), "rejected").inc()
+
+    def failed(self, msg: StreamMessage[Any]) -> None:
+        """A handler failed: the nack dead-letters the message if the queue allows no more
+        deliveries (``x-delivery-count``: how many it had before this one)."""
+        if _delivered_before(msg) >= self.delivery_limit:
+            self._counter.labels(self._queue(msg), "delivery_limit").inc()
+
+    def _queue(self, msg: StreamMessage[Any]) -> str:
+        raw = msg.raw_message
+        if not raw.exchange:  # sent straight to the queue (``runtime.dlq replay --direct``)
+            return str(raw.routing_key)
+        return self.queue_of(str(raw.routing_key))
+
+
+class ConsumerPolicy:
+    """Builds the per-message middleware that decides ack, retry and dead-lettering."""
+
+    def __init__(self, store_retry_budget_s: float, dead_letters: DeadLetters) -> None:
+        self.store_retry_budget_s = store_retry_budget_s
+        self.dead_letters = dead_letters
+
+    def __call__(self, msg: Any, /, *, context: Any) -> _ConsumerPolicy:
+        return _ConsumerPolicy(
+            msg,
+            context=context,
+            budget_s=self.store_retry_budget_s,
+            dead_letters=self.dead_letters,
+        )
+
+
+class _ConsumerPolicy(BaseMiddleware):
+    def __init__(
+        self, msg: Any, /, *, context: Any, budget_s: float, dead_letters: DeadLetters
+    ) -> None:
+        super().__init__(msg, context=context)
+        self.budget_s = budget_s
+        self.dead_letters = dead_letters
+
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        try:
+            return await self._consume(call_next, msg)
+        except RejectMessage:
+            self.dead_letters.rejected(msg)
+            raise
+        except Exception:
+            self.dead_letters.failed(msg)
+            raise
+
+    async def _consume(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        started = time.monotonic()
+        conflicts = 0
+        while True:
+            try:
+                return await call_next(msg)
+            except ValidationError as exc:
+                log.error("malformed message %s dead-lettered: %s", msg.message_id, problems(exc))
+                raise RejectMessage() from exc
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                log.error(
+                    "malformed message %s dead-lettered: its body is not JSON", msg.message_id
+                )
+                raise RejectMessage() from exc
+            except ConcurrencyError:
+                conflicts += 1
+                if conflicts > CONCURRENCY_RETRIES:
+                    raise
+            except ConnectionFailure as exc:
+                waited = time.monotonic() - started
+                if waited > self.budget_s:
+                    raise
+                log.warning("store unreachable, holding message %s: %r", msg.message_id, exc)
+                await asyncio.sleep(min(5.0, 0.5 + waited / 4))
+            except Exception:
+                await asyncio.sleep(_redelivery_backoff(msg))
+                raise
+
+
+def problems(exc: ValidationError, most: int = 10) -> str:
+    """What is wrong with a message, field by field, without the values: a payload holds a
+    traveller's words and contact details, which the log must not."""
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    named = "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in errors[:most]
+    )
+    return named + (f"; and {len(errors) - most} more" if len(errors) > most else "")
+
+
+def _delivered_before(msg: StreamMessage[Any]) -> int:
+    """Deliveries the message had before this one (the quorum queue's ``x-delivery-count``)."""
+    return int(msg.headers.get("x-delivery-count", 0) or 0)
+
+
+def _redelivery_backoff(msg: StreamMessage[Any]) -> float:
+    """Exponential back-off before a requeue, from the quorum queue's delivery count."""
+    return float(min(5.0, 0.1 * 2 ** _delivered_before(msg)))
