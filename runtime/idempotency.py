@@ -8,6 +8,10 @@ nine 409s, or ten 201s if the first was written before they came. Answers are ke
 a day, in the ``idempotency`` collection of the service's own database; only a service whose
 endpoints take the key keeps one (``ServiceRuntime(idempotent_writes=True)``).
 ``once`` is how such a handler answers through it.
+
+An answer that carries a secret (a new gateway key, a partner's secret) is never kept:
+the route says where its caller finds what was made instead (``secret_hint``), and a
+retry after the first is written gets 409 saying so; nothing is made twice.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ IN_FLIGHT = timedelta(seconds=30)
 RETRY_AFTER_S = 1
 """What a retry overlapping the first attempt is told to wait: a write takes milliseconds."""
 IN_PROGRESS = "request in progress, retry shortly"
+NOT_KEPT = "this answer held a secret and is not kept; "
 
 Answer = tuple[int, Any]
 Produce = Callable[[], Awaitable[Answer]]
@@ -68,9 +73,16 @@ class IdempotentRequests:
         )
 
     async def run(
-        self, *, scope: str, key: str, request: str, produce: Callable[[], Awaitable[Answer]]
+        self,
+        *,
+        scope: str,
+        key: str,
+        request: str,
+        produce: Callable[[], Awaitable[Answer]],
+        secret_hint: str | None = None,
     ) -> Answer:
-        """Answer once per (scope, key): ``scope`` is the caller, ``request`` the body's hash."""
+        """Answer once per (scope, key): ``scope`` is the caller, ``request`` the body's hash;
+        with ``secret_hint`` the answer is not kept and a later retry is told the hint."""
         doc_id = fingerprint(scope, key)
         now = self.clock.now()
         try:
@@ -86,7 +98,7 @@ class IdempotentRequests:
                     422, "Idempotency-Key was already used for a different request"
                 ) from None
             if stored["state"] == "done":
-                return int(stored["status"]), stored["body"]
+                return replay(stored)
             if now - stored["created_at"] < IN_FLIGHT:
                 raise IdempotencyConflict(409, IN_PROGRESS) from None
         try:
@@ -100,11 +112,19 @@ class IdempotentRequests:
                 "request": request,
                 "state": "done",
                 "status": status,
-                "body": body,
+                "body": None if secret_hint else body,
+                "withheld": secret_hint,
                 "created_at": now,
             },
         )
         return status, body
+
+
+def replay(stored: Document) -> Answer:
+    """The stored answer, or 409 where it held a secret (retrying will not bring it back)."""
+    if stored.get("withheld"):
+        raise IdempotencyConflict(http.HTTP_409_CONFLICT, NOT_KEPT + stored["withheld"])
+    return int(stored["status"]), stored["body"]
 
 
 IdempotencyDep = Annotated[IdempotentRequests, Depends(from_state("idempotency"))]
@@ -126,21 +146,25 @@ def of_staff(scope: Scope) -> str:
 
 
 async def once(
-    idempotency: IdempotentRequests, scope: str, key: str | None, request: str, produce: Produce
+    idempotency: IdempotentRequests,
+    scope: str,
+    key: str | None,
+    request: str,
+    produce: Produce,
+    secret_hint: str | None = None,
 ) -> JSONResponse:
-    """Run ``produce``; with a key, a retry gets the first answer (a different request: 422)."""
+    """Run ``produce``; with a key, a retry gets the first answer (a different request: 422;
+    an answer holding a secret, given ``secret_hint``: 409 with it, as none is kept)."""
     try:
         if key is None:
             code, body = await produce()
         else:
             code, body = await idempotency.run(
-                scope=scope, key=key, request=request, produce=produce
+                scope=scope, key=key, request=request, produce=produce, secret_hint=secret_hint
             )
     except IdempotencyConflict as exc:
         if exc.status == http.HTTP_422_UNPROCESSABLE_CONTENT:
             raise invalid(exc.detail, ("header", "Idempotency-Key")) from exc
-        retry = (
-            {"Retry-After": str(RETRY_AFTER_S)} if exc.status == http.HTTP_409_CONFLICT else None
-        )
+        retry = {"Retry-After": str(RETRY_AFTER_S)} if exc.detail == IN_PROGRESS else None
         raise HTTPException(exc.status, exc.detail, headers=retry) from exc
     return JSONResponse(body, status_code=code)

@@ -51,18 +51,22 @@ def keyed(key: str, tenant: str) -> dict[str, str]:
     return {"Idempotency-Key": key, "X-Tenant-Id": tenant}
 
 
-async def test_a_retried_secret_gets_the_first_secret_and_no_second_one(
+async def test_a_retried_secret_makes_no_second_secret_and_keeps_no_copy_of_the_first(
+    desk: Desk,  # noqa: F811
     http: httpx.AsyncClient,
 ) -> None:
     url = "/v1/partners/qa2-air/secrets"
     first = await http.post(url, headers=keyed("qa2-sec-1", OPERATOR))
     again = await http.post(url, headers=keyed("qa2-sec-1", OPERATOR))
-    third = await http.post(url, headers=keyed("qa2-sec-1", OPERATOR))
 
-    assert first.status_code == again.status_code == third.status_code == 201
-    assert first.json() == again.json() == third.json()
+    assert first.status_code == 201
+    assert again.status_code == 409
+    assert again.json()["detail"] == (
+        "this answer held a secret and is not kept; list the partner's secrets to find it"
+    )
     stored = (await http.get("/v1/partners/qa2-air", headers={"X-Tenant-Id": OPERATOR})).json()
     assert [s["id"] for s in stored["secrets"]] == [first.json()["id"]]
+    assert first.json()["secret"] not in str(desk.db["idempotency"].docs), "no second copy"
 
     other = await http.post("/v1/partners/qa2-rail/secrets", headers=keyed("qa2-sec-1", OPERATOR))
     assert other.status_code == 422

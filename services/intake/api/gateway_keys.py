@@ -91,6 +91,7 @@ router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
     tags=["admin"],
     status_code=http.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
+    responses={409: {"description": "A retry of a key already made: it is not kept."}},
 )
 async def create_api_key(
     body: ApiKeyIn,
@@ -99,8 +100,8 @@ async def create_api_key(
     idempotency: IdempotencyDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """A gateway key for the caller's tenant; the key is shown once (and to a retry with
-    the same ``Idempotency-Key``, rather than a second key)."""
+    """A gateway key for the caller's tenant; the key is shown once, and kept nowhere: a
+    retry with the same ``Idempotency-Key`` gets 409 and no second key."""
 
     async def produce() -> Answer:
         key, record = await keys.create(
@@ -115,7 +116,14 @@ async def create_api_key(
         return http.HTTP_201_CREATED, created.model_dump(mode="json")
 
     request = fingerprint("api-key", body.model_dump_json())
-    return await once(idempotency, of_staff(scope), idempotency_key, request, produce)
+    return await once(
+        idempotency,
+        of_staff(scope),
+        idempotency_key,
+        request,
+        produce,
+        secret_hint="list keys to find it",
+    )
 
 
 @router.get("/admin/api-keys", tags=["admin"])

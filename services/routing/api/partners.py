@@ -138,7 +138,9 @@ async def new_secret(
     "/partners/{partner}/secrets",
     status_code=status.HTTP_201_CREATED,
     response_model=SecretCreated,
-    responses={409: {"description": "Two secrets are active: revoke one first."}},
+    responses={
+        409: {"description": "Two secrets are active (revoke one first), or a retry of one made."}
+    },
 )
 async def add_secret(
     partner: Annotated[str, Path(pattern=PARTNER)],
@@ -149,7 +151,7 @@ async def add_secret(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """A new secret for the partner, active at once on every replica (at most two). A retry
-    with the same ``Idempotency-Key`` gets the same secret back, not a second one."""
+    with the same ``Idempotency-Key`` gets 409 and no second secret (the answer is not kept)."""
     by = operator(care, scope)
 
     async def produce() -> Answer:
@@ -157,7 +159,8 @@ async def add_secret(
         return status.HTTP_201_CREATED, created.model_dump(mode="json")
 
     request = request_hash("partner-secret", partner)
-    return await once(idempotency, of_staff(scope), key, request, produce)
+    hint = "list the partner's secrets to find it"
+    return await once(idempotency, of_staff(scope), key, request, produce, secret_hint=hint)
 
 
 @router.delete("/partners/{partner}/secrets/{secret_id}", status_code=status.HTTP_204_NO_CONTENT)
