@@ -32,6 +32,11 @@ def ticket_message_id(ticket_id: str | None, unique: str, domain: str) -> str:
     return f"<{local}@{domain}>"
 
 
+def is_message_id(value: str) -> bool:
+    """Whether ``value`` is one ``<left@right>`` Message-ID, fit for ``In-Reply-To``."""
+    return _MESSAGE_ID.fullmatch(value) is not None and value.isprintable()
+
+
 def tickets_named_by(header: str, domain: str) -> list[str]:
     """Ticket ids of our own Message-IDs in a header (``In-Reply-To``, ``References``), in order."""
     found: list[str] = []

@@ -4,7 +4,9 @@ The rules, refused with a message naming the field (a 422 at the HTTP edge, a de
 letter on the bus), so nothing of the kind is ever stored:
 
 - no NUL and no other control characters; free text (``free_text``) may hold tabs and
-  line breaks, one-line values (``one_line``) may not;
+  line breaks, one-line values (``one_line``) may not, nor any Unicode line break
+  (U+0085, U+2028, U+2029: Python's mail headers break lines at them too). A one-line
+  value read from a mail header is ``flattened`` instead (a break becomes a space);
 - no lone surrogates: they cannot be encoded as UTF-8, so no store could keep them;
 - text holds something visible: whitespace, control and format characters alone are
   not a message, a name or an id (an optional field is left out, not sent blank);
@@ -37,7 +39,10 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticKnownError
 
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+"""What ``str.splitlines`` and Python's e-mail headers break a line at."""
+_NOT_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp"})
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -59,7 +64,15 @@ def _refuse_control(value: str, pattern: re.Pattern[str]) -> None:
         raise ValueError("must not contain NUL characters")
     if "\ud800" <= char <= "\udfff":
         raise ValueError("must be valid Unicode text (it holds a lone surrogate)")
+    if char in _LINE_BREAKS:
+        raise ValueError(f"must be one line: no line breaks (U+{ord(char):04X})")
     raise ValueError(f"must not contain control characters (U+{ord(char):04X})")
+
+
+def flattened(value: str) -> str:
+    """``value`` on one line: each line break or other control character becomes a space.
+    For what a mail's headers name (a sender, a subject): worth keeping, not refusing."""
+    return _NOT_IN_LINE.sub(" ", value)
 
 
 def visible(value: str) -> bool:
@@ -154,7 +167,10 @@ TEXT_PATTERN = (
     r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F]"
     r"[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"
 )
-LINE_PATTERN = r"^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$"
+LINE_PATTERN = (
+    r"^[^\x00-\x1F\x7F-\x9F\u2028\u2029]*[^\s\x00-\x1F\x7F-\x9F\u2028\u2029]"
+    r"[^\x00-\x1F\x7F-\x9F\u2028\u2029]*$"
+)
 WEB_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#]+([/?#]\S*)?$"
 """The rules as JSON Schema patterns, for the published schemas (and schema-driven clients);
 the validators above enforce them with messages that say what is wrong."""
@@ -190,7 +206,7 @@ def fold_width(value: str) -> str:
 
 def one_line(*, max_length: int, min_length: int | None = None) -> _Bounded:
     """A one-line value (a name, an id): ``Annotated[str, one_line(max_length=64)]``.
-    No control characters, something visible required."""
+    No control characters nor line breaks, something visible required."""
     return _bounded(min_length, max_length, LINE_PATTERN, AfterValidator(_line))
 
 

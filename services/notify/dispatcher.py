@@ -201,11 +201,8 @@ class Dispatcher:
             return
         if not await self._fold(delivery, members, own):
             return
-        sender = self.channels.senders.get(delivery.channel)
         try:
-            if sender is None:
-                raise SendFailed(f"no {delivery.channel} channel configured", Outcome.PERMANENT)
-            message_id = await sender.send(Outgoing.of(delivery))
+            message_id = await self._send(delivery)
         except SendFailed as failed:
             now, error, outcome = self.clock.now(), failed.error, failed.outcome
             log.info(
@@ -226,6 +223,22 @@ class Dispatcher:
             recorded = await self._record(delivery, lambda d: d.succeed(now, message_id))
         if recorded is not None:
             self._recorded(recorded, outcome)
+
+    async def _send(self, delivery: Delivery) -> str | None:
+        """Hand the delivery to its channel. An error the channel did not expect (a mail that
+        cannot be composed, a bug) is permanent with its real text: the same message would
+        fail the same way, and left to run out the lease it failed five times as
+        "interrupted" before the next channel took over."""
+        sender = self.channels.senders.get(delivery.channel)
+        if sender is None:
+            raise SendFailed(f"no {delivery.channel} channel configured", Outcome.PERMANENT)
+        try:
+            return await sender.send(Outgoing.of(delivery))
+        except SendFailed:
+            raise
+        except Exception as exc:
+            log.exception("delivery %s on %s could not be sent", delivery.id, delivery.channel)
+            raise SendFailed(f"{type(exc).__name__}: {exc}", Outcome.PERMANENT) from exc
 
     def _recorded(self, delivery: Delivery, outcome: str) -> None:
         """Count a stored outcome; a delivery given up on its channel is logged at WARNING by

@@ -9,6 +9,7 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from contracts.events import Channel, ContactReceived
+from contracts.text import flattened
 from services.intake.channels.automatic import (
     attached_parts,
     auto_response_suppressed,
@@ -88,9 +89,11 @@ def _email_text(message: EmailMessage) -> str:
 
 def from_email(message: EmailMessage, now: datetime) -> ContactReceived:
     """An RFC 5322 message (``parse_email``); the thread is the first of References, else
-    In-Reply-To."""
+    In-Reply-To. A line break an encoded sender name or subject holds is taken as a space:
+    the mail is worth keeping, and no later header may break at it."""
     message_id = message_id_of(message)
     name, address = parseaddr(header(message, "From"))
+    name = flattened(name).strip()
     if "@" not in address:
         raise PayloadError("From", "no sender address")
     references = header(message, "References").split()
@@ -103,7 +106,7 @@ def from_email(message: EmailMessage, now: datetime) -> ContactReceived:
         }
         for part in attached_parts(message)
     ][:10]
-    subject = header(message, "Subject")
+    subject = flattened(header(message, "Subject")).strip()
     text = _email_text(message) or subject
     if not text:
         raise PayloadError("body", "the e-mail has no text")

@@ -6,6 +6,11 @@ later mail about the ticket answers the anchor. Subjects carry ``[TC-…]``. So 
 traveller's reply to any of them names the ticket, and their mail client shows
 one conversation. Staff notices name no ticket in their ids: a colleague
 replying to an assignment mail must not land in the ticket as the traveller.
+
+Every header value is put on one line (``flattened``): a subject rendered with a
+traveller's name holding U+2028 made ``EmailMessage`` raise, as it breaks lines there.
+The traveller's own Message-ID is answered only when it is one (``<left@right>``): a
+contact posted over the API may name its message ``kb-1``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import httpx
 
 from contracts.events import Attachment
 from contracts.file_names import TYPES, typed_name
-from contracts.mail import anchor_message_id, tagged_subject, ticket_message_id
+from contracts.mail import anchor_message_id, is_message_id, tagged_subject, ticket_message_id
+from contracts.text import flattened
 from services.notify.channels.sender import Outgoing
 from services.notify.domain.recipients import Role
 from services.notify.domain.templates import ACKNOWLEDGED, APPEAL_RESOLVED, REPLIED, RESOLVED
@@ -36,17 +42,18 @@ def compose(message: Outgoing, sender: str, domain: str) -> EmailMessage:
     """The plain-text mail with its Message-ID, thread headers and tagged subject."""
     mail = EmailMessage()
     mail["From"] = sender
-    mail["To"] = message.address
+    mail["To"] = flattened(message.address)
     ticket_id = message.ticket_id if message.role in TRAVELLER_ROLES else None
     if ticket_id is None:
-        mail["Subject"] = message.subject
+        mail["Subject"] = flattened(message.subject)
         mail["Message-ID"] = ticket_message_id(None, message.delivery_id, domain)
     else:
         anchor = anchor_message_id(ticket_id, domain)
-        mail["Subject"] = tagged_subject(message.subject, ticket_id)
+        mail["Subject"] = tagged_subject(flattened(message.subject), ticket_id)
         if message.template == ACKNOWLEDGED:
             mail["Message-ID"] = anchor
-            parent = message.answers
+            answers = message.answers
+            parent = answers if answers and is_message_id(answers) else None
         else:
             mail["Message-ID"] = ticket_message_id(ticket_id, message.delivery_id, domain)
             parent = anchor
@@ -60,7 +67,7 @@ def compose(message: Outgoing, sender: str, domain: str) -> EmailMessage:
         automatic = "auto-replied" if message.template == ACKNOWLEDGED else "auto-generated"
         mail["Auto-Submitted"] = automatic
         mail["X-Auto-Response-Suppress"] = "All"
-    mail["Content-Language"] = message.language
+    mail["Content-Language"] = flattened(message.language)
     mail["X-TripCare-Delivery-Id"] = message.delivery_id
     mail.set_content(message.body)
     return mail
