@@ -3,8 +3,9 @@
 Pages (consoles, dashboard, traveller pages) load scripts and stylesheets only
 from their own service and run no inline script. Their few inline ``<style>``
 blocks carry a nonce fresh for each response (``csp_nonce()`` in templates), so
-an injected style or script element does nothing. Responses that set their own
-policy keep it (the monthly report's inline SVG charts). HSTS is sent outside
+an injected style or script element does nothing; the OpenAPI page (``/docs``,
+``runtime.api_docs``) too. Responses that set their own policy keep it (the monthly
+report's inline SVG charts). HSTS is sent outside
 development, where the services sit behind HTTPS.
 """
 
@@ -29,8 +30,6 @@ DOCUMENT_POLICY = (
 """For a generated document without script or forms (inline SVG carries style attributes)."""
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=63072000; includeSubDomains"
-OWN_POLICY_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
-"""FastAPI's API explorer pages load their own inline script and CDN assets."""
 
 _nonce: ContextVar[str] = ContextVar("csp_nonce", default="")
 
@@ -48,7 +47,7 @@ class SecurityHeaders:
         self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OWN_POLICY_PATHS:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         nonce = secrets.token_urlsafe(16)

@@ -24,6 +24,7 @@ from pymongo.errors import ConnectionFailure
 
 from contracts.topology import Topology
 from runtime.aggregate import Aggregate
+from runtime.api_docs import api_docs_router, api_docs_served
 from runtime.bus import Bus
 from runtime.clock import Clock, SystemClock
 from runtime.error_docs import declare_errors
@@ -217,11 +218,20 @@ def create_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, lifespan=lifespan, version="0.1.0")
+    app = FastAPI(
+        title=title,
+        description=description,
+        lifespan=lifespan,
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.runtime = runtime
     if runtime.idempotency is not None:
         app.state.idempotency = runtime.idempotency
     app.include_router(ops_router(runtime.registry, runtime.readiness))
+    if api_docs_served(settings):
+        app.include_router(api_docs_router(title, app.openapi_url or "/openapi.json"))
     for router in routers:
         app.include_router(router)
     install_error_handlers(app)

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
         description="production refuses development keys and dev sign-in, and marks cookies "
         "Secure and pages HSTS; the images set it (deploy/Dockerfile).",
     )
+    api_docs: bool | None = Field(
+        default=None, description="Serve /docs (Swagger UI); unset: in development only."
+    )
     staff_keys: dict[str, SecretStr] = Field(
         default_factory=lambda: {k: SecretStr(v) for k, v in DEV_STAFF_KEYS.items()},
         min_length=1,
