@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated, Any, Literal, Self, TypeVar
 from urllib.parse import urlsplit
@@ -245,6 +246,20 @@ class Settings(BaseSettings):
         return ring
 
     @model_validator(mode="after")
+    def _public_keys_stay_local(self) -> Self:
+        """Development on its public keys listens on loopback only: anyone reaching the port
+        could mint admin tokens with them (a deployment that forgot ``TRIPCARE_ENV``)."""
+        if not self.development or loopback(self.host):
+            return self
+        development = {*DEV_STAFF_KEYS.values(), *DEV_LINK_KEYS.values()}
+        if {*self.staff_ring().values(), *self.link_ring().values()} & development:
+            raise ValueError(
+                f"TRIPCARE_HOST={self.host} is not loopback and the development keys are public: "
+                "set TRIPCARE_ENV=production with TRIPCARE_STAFF_KEYS and TRIPCARE_LINK_KEYS"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _production_guard(self) -> Self:
         """Outside development, refuse what only a local run may use: start-up fails."""
         if self.env == "development":
@@ -292,6 +307,15 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_url or f"http://{self.host}:{self.port}"
+
+
+def loopback(host: str) -> bool:
+    """Whether a listening address reaches this machine only (``localhost``, 127/8, ::1); a
+    name, or "" (every address), may be reached from outside."""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class ServiceSettings(Settings):

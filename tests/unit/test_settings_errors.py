@@ -118,3 +118,42 @@ def test_a_good_environment_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MONGO_URL", "mongodb://a:1,b:2/?replicaSet=rs0&w=majority")
 
     assert from_environment(RoutingSettings).log_level == "DEBUG"
+
+
+STAFF_KEYS = '{"s1": "an-operators-own-staff-key-0123456789"}'
+LINK_KEYS = '{"l1": "an-operators-own-link-key-01234567890"}'
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.5", "tripcare.internal", ""])
+def test_development_on_the_public_keys_will_not_listen_beyond_loopback(
+    monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    """The development keys are public: anyone reaching the port could mint admin tokens."""
+    monkeypatch.setenv("TRIPCARE_HOST", host)
+
+    message = refusal(IntakeSettings)
+
+    assert message.count("\n") == 1, "one line after the heading"
+    assert (
+        f"TRIPCARE_HOST={host} is not loopback and the development keys are public: set "
+        "TRIPCARE_ENV=production with TRIPCARE_STAFF_KEYS and TRIPCARE_LINK_KEYS" in message
+    )
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_development_listens_on_loopback_with_the_public_keys(
+    monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    monkeypatch.setenv("TRIPCARE_HOST", host)
+
+    assert from_environment(IntakeSettings).host == host
+
+
+def test_development_listens_beyond_loopback_on_keys_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRIPCARE_HOST", "0.0.0.0")
+    monkeypatch.setenv("TRIPCARE_STAFF_KEYS", STAFF_KEYS)
+    monkeypatch.setenv("TRIPCARE_LINK_KEYS", LINK_KEYS)
+
+    assert from_environment(IntakeSettings).host == "0.0.0.0"
