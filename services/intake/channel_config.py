@@ -24,6 +24,8 @@ from runtime.store import Document
 from services.intake.wechat_crypto import ChannelKeys
 
 CHANNEL_CONFIGS = "channel_configs"
+CALLBACK_NONCES = "callback_nonces"
+"""The callbacks' signatures of the last minutes, each bound to its body (``runtime.nonces``)."""
 ImChannel = Literal["wechat", "wecom", "dingtalk"]
 SEALED = ("token", "encoding_aes_key", "app_secret")
 ChannelName = Annotated[ImChannel, Path(description="wechat, wecom or dingtalk")]

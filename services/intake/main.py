@@ -10,6 +10,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.admission import Admission, LagWindow, Reason, Shedder
 from runtime.lag_reports import hear_lag_reports
+from runtime.nonces import NonceStore
 from runtime.ratelimit import RateLimiter
 from runtime.secret_box import SecretBox
 from runtime.service import ServiceRuntime, create_app, serve
@@ -19,7 +20,7 @@ from runtime.store import Document
 from services.intake import api, console_store, incidents, store, subscribers
 from services.intake.attachment_store import AttachmentStore, AttachmentSweeper
 from services.intake.attachments import FILE_CHANNELS, AttachmentPolicy, upload_body_max
-from services.intake.channel_config import ChannelConfigs
+from services.intake.channel_config import CALLBACK_NONCES, ChannelConfigs
 from services.intake.channels import JSON_PAYLOADS
 from services.intake.config import IntakeSettings
 from services.intake.domain import Ticket
@@ -82,11 +83,13 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         home="/console",
         secure=not settings.development,
     )
+    nonces = NonceStore(runtime.db[CALLBACK_NONCES])
 
     async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
         await store.ensure_indexes(db)
         await incidents.ensure_indexes(db)
         await files.ensure_indexes()
+        await nonces.ensure_index()
         await tickets.index_history()
 
     app = create_app(
@@ -106,6 +109,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
     app.state.admission = admission(runtime, settings)
     app.state.mailboxes = mailboxes
     app.state.channel_configs = ChannelConfigs(runtime.db, runtime.clock, box)
+    app.state.callback_nonces = nonces
     app.state.gateway_token_ttl_s = settings.gateway_token_ttl_s
     app.state.routing = RoutingReader(settings.console_routing_url)
     app.state.notify = NotifyReader(settings.notify_url, NOTIFY_TIMEOUT_S)

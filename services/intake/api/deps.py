@@ -15,6 +15,7 @@ from fastapi import status as http
 from runtime.admission import Admission
 from runtime.app_state import from_state
 from runtime.error_docs import Credential, answers
+from runtime.nonces import NonceStore
 from runtime.ratelimit import RateLimiter
 from services.intake.channel_config import ChannelConfigs
 from services.intake.incidents import IncidentDesk
@@ -29,6 +30,7 @@ KeysDep = Annotated[GatewayKeys, Depends(from_state("keys"))]
 AdmissionDep = Annotated[Admission, Depends(from_state("admission"))]
 MailboxesDep = Annotated[Mailboxes, Depends(from_state("mailboxes"))]
 ChannelConfigsDep = Annotated[ChannelConfigs, Depends(from_state("channel_configs"))]
+CallbackNoncesDep = Annotated[NonceStore, Depends(from_state("callback_nonces"))]
 IncidentDeskDep = Annotated[IncidentDesk, Depends(from_state("incident_desk"))]
 NotifyDep = Annotated[NotifyReader, Depends(from_state("notify"))]
 RoutingDep = Annotated[RoutingReader, Depends(from_state("routing"))]

@@ -30,6 +30,7 @@ from contracts.text import EARLIEST, LATEST, Instant, one_line
 from runtime import webhook_signature
 from runtime.clock import Clock
 from runtime.errors import parse_body, validation_detail
+from runtime.nonces import Replayed
 from runtime.store import AlreadyExists, Repository
 from services.routing.care.domain.care_keys import disruption_entries, trip_entries
 from services.routing.care.domain.clustering import Candidate, choose_incident
@@ -53,10 +54,7 @@ from services.routing.care.domain.trips import (
     normal_reference,
 )
 from services.routing.care.partners import PartnerSecrets
-from services.routing.care.store import (
-    CareStore,
-    Replayed,
-)
+from services.routing.care.store import CareStore
 
 log = logging.getLogger(__name__)
 FAN_OUT_CONCURRENCY = 16

@@ -17,6 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from runtime.clock import epoch_ms
+from runtime.nonces import NonceStore, Replayed, Use
 from runtime.shared_commands import SharedFind, SharedWrites, shared_by_ids
 from runtime.store import Document, Repository
 from runtime.store_batches import Observers
@@ -48,8 +49,6 @@ HISTORY_BATCH = 500
 KEY_GRACE = timedelta(days=1)
 """How long past its end a member is kept: readers drop it at once, this is for clock skew."""
 PRUNE_BATCH = 500
-NONCE_KEEP = timedelta(minutes=15)
-"""Longer than the replay window, so a replay is caught for as long as it could verify."""
 OUTBOX_COLLECTIONS = (DISRUPTIONS, INCIDENTS, AFFECTED, SUPPLIER_REPORTS)
 
 
@@ -64,11 +63,7 @@ async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     await db[INCIDENTS].create_index([("tenant_id", 1), ("updated_at", -1)])
     await db[AFFECTED].create_index([("tenant_id", 1), ("incident_id", 1)])
     await db[UNKNOWN_EVENTS].create_index("received_at")
-    await db[NONCES].create_index("created_at", expireAfterSeconds=int(NONCE_KEEP.total_seconds()))
-
-
-class Replayed(Exception):
-    """This exact signature was presented before."""
+    await NonceStore(db[NONCES]).ensure_index()
 
 
 class CareStore:
@@ -90,6 +85,7 @@ class CareStore:
         self.incidents = incidents
         self.affected = affected
         self.keys = db[CARE_KEYS]
+        self.nonces = NonceStore(db[NONCES])
         self._key_reads = shared_by_ids(
             self.keys, name="reads", linger_s=linger_s, observers=observers
         )
@@ -259,8 +255,7 @@ class CareStore:
         return [doc async for doc in cursor]
 
     async def use_nonce(self, nonce: str, now: datetime) -> None:
-        """Remember a signature; raises ``Replayed`` if it was seen before."""
-        try:
-            await self.db[NONCES].insert_one({"_id": nonce, "created_at": now})
-        except DuplicateKeyError as exc:
-            raise Replayed(nonce) from exc
+        """Remember a signature; raises ``Replayed`` if it was seen before (it covers the
+        body, so even the same body again is a replay)."""
+        if await self.nonces.use(nonce, now) is not Use.FIRST:
+            raise Replayed(nonce)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import HTTPException, Query
@@ -12,6 +13,7 @@ from fastapi import status as http
 
 from contracts.events import ContactReceived
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
+from runtime.nonces import NonceStore, Replayed
 from runtime.store import Document
 from services.intake.channel_config import ChannelConfigs
 from services.intake.channels import PayloadError
@@ -70,6 +72,18 @@ async def configured(
 
 def refused(exc: CallbackRefused) -> HTTPException:
     return HTTPException(http.HTTP_403_FORBIDDEN, f"callback refused: {exc}")
+
+
+async def once(
+    nonces: NonceStore, now: datetime, body: bytes, channel: str, tenant: str, *signed: str
+) -> None:
+    """Bind a signature that does not cover the body (WeChat's ``signature``, a DingTalk
+    robot's ``sign``) to the first body it came with, while its timestamp is fresh: the same
+    body again is the platform's retry (answered as the first time), another is refused."""
+    try:
+        await nonces.use(NonceStore.key(channel, tenant, *signed), now, body)
+    except Replayed as exc:
+        raise CallbackRefused("this signature came with another body") from exc
 
 
 def message_of(

@@ -15,11 +15,12 @@ from services.intake.api.callbacks.common import (
     SUCCESS,
     OptionalParam,
     configured,
+    once,
     refused,
     reply_text,
     take,
 )
-from services.intake.api.deps import ChannelConfigsDep, IntakeDep
+from services.intake.api.deps import CallbackNoncesDep, ChannelConfigsDep, IntakeDep
 from services.intake.channels import PayloadError
 from services.intake.channels.im import from_dingtalk
 from services.intake.service import Intake
@@ -71,6 +72,7 @@ async def dingtalk_message(
     request: Request,
     intake: IntakeDep,
     configs: ChannelConfigsDep,
+    nonces: CallbackNoncesDep,
     signature: OptionalParam = None,
     msg_signature: OptionalParam = None,
     timestamp: OptionalParam = None,
@@ -78,7 +80,8 @@ async def dingtalk_message(
 ) -> JSONResponse:
     """Event subscription (AES, ``check_url`` included) or a robot's signed callback."""
     doc, keys = await configured(configs, tenant, "dingtalk")
-    data = json_object(await request.body())
+    body = await request.body()
+    data = json_object(body)
     try:
         if "encrypt" in data:
             return await subscribed_event(
@@ -90,13 +93,11 @@ async def dingtalk_message(
                 timestamp or "",
                 nonce or "",
             )
-        dingtalk_robot_check(
-            keys,
-            request.headers.get("timestamp", ""),
-            request.headers.get("sign", ""),
-            intake.clock.now().timestamp(),
-        )
-        contact = from_dingtalk(data, intake.clock.now())
+        now = intake.clock.now()
+        stamp, sign = request.headers.get("timestamp", ""), request.headers.get("sign", "")
+        dingtalk_robot_check(keys, stamp, sign, now.timestamp())
+        contact = from_dingtalk(data, now)
+        await once(nonces, now, body, "dingtalk-robot", tenant, stamp, sign)
     except CallbackRefused as exc:
         raise refused(exc) from exc
     except PayloadError as exc:

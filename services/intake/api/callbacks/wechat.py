@@ -18,11 +18,12 @@ from services.intake.api.callbacks.common import (
     Param,
     configured,
     message_of,
+    once,
     refused,
     reply_text,
     take,
 )
-from services.intake.api.deps import ChannelConfigsDep, IntakeDep
+from services.intake.api.deps import CallbackNoncesDep, ChannelConfigsDep, IntakeDep
 from services.intake.channels.im import from_wechat
 from services.intake.wechat_crypto import (
     CallbackRefused,
@@ -67,14 +68,18 @@ async def wechat_message(
     nonce: Param,
     intake: IntakeDep,
     configs: ChannelConfigsDep,
+    nonces: CallbackNoncesDep,
     encrypt_type: Annotated[str, Query(max_length=16)] = "raw",
     msg_signature: OptionalParam = None,
 ) -> Response:
-    """A follower's message; plain or safe (AES) mode, as the account is set."""
+    """A follower's message; plain or safe (AES) mode, as the account is set. The query's
+    signature is bound to the body in either mode: ``encrypt_type`` is not signed."""
     doc, keys = await configured(configs, tenant, "wechat")
     body = await request.body()
+    now = intake.clock.now()
     try:
-        wechat_check(keys, signature, timestamp, nonce, intake.clock.now().timestamp())
+        wechat_check(keys, signature, timestamp, nonce, now.timestamp())
+        await once(nonces, now, body, "wechat", tenant, timestamp, nonce, signature)
         aes = encrypt_type == "aes"
         xml = (
             wechat_decrypt(keys, body, msg_signature or "", timestamp, nonce).encode()
