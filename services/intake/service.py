@@ -28,10 +28,10 @@ from services.intake.attachments import (
 )
 from services.intake.channels.language import guess_language, written_in
 from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
+from services.intake.domain import mail_threading as mail
 from services.intake.domain.automatic import NEVER_A_TICKET, automatic_kind
 from services.intake.domain.identity import same_caller
 from services.intake.domain.language import opening_language
-from services.intake.domain.mail_threading import NamedTicket, named_tickets, sender_may_thread
 from services.intake.store import Candidates, TicketStore, key_entries
 
 TRACKING_LINK_TTL = timedelta(days=90)
@@ -158,7 +158,7 @@ class Intake:
         """
         now = self.clock.now()
         thread_key = thread_key_for(contact)
-        named = named_tickets(contact, self.mail_domain)
+        named = mail.named_tickets(contact, self.mail_domain)
         if automatic_kind(contact) in NEVER_A_TICKET:
             return await self._record_automatic(tenant_id, contact, contact_id, named, cause)
         if first_try and not named and await self.tickets.claim(tenant_id, contact, contact_id):
@@ -176,6 +176,9 @@ class Intake:
         known = found.knowing_contact()
         if known is not None:
             return known, Outcome.DUPLICATE
+        if mail.outsider(contact, named, found):
+            alone = mail.own_conversation(contact)
+            return await self._receive(tenant_id, alone, contact_id, cause, first_try)
         thread = (
             self._named_thread(found, named, contact, now)
             or found.open_thread()
@@ -201,7 +204,7 @@ class Intake:
         tenant_id: str,
         contact: events.ContactReceived,
         contact_id: str,
-        named: list[NamedTicket],
+        named: list[mail.NamedTicket],
         cause: Envelope[events.ContactReceived] | Envelope[events.ChannelMessageReceived] | None,
     ) -> tuple[Ticket, Outcome]:
         """A bounce or auto-reply: on the timeline of the ticket it names (or of its open
@@ -257,16 +260,17 @@ class Intake:
     def _named_thread(
         self,
         found: Candidates,
-        named: list[NamedTicket],
+        named: list[mail.NamedTicket],
         contact: events.ContactReceived,
         now: datetime,
     ) -> Ticket | None:
         """The first ticket the contact names that is this tenant's and takes the follow-up."""
+        automatic = automatic_kind(contact) is not None
         for name in named:
             ticket = found.named(name.ticket_id)
             if (
                 ticket is not None
-                and sender_may_thread(name, ticket.traveller, contact.traveller)
+                and mail.sender_may_thread(name, ticket, contact.traveller, automatic)
                 and ticket.accepts_follow_up(now, self.policy.reopen_window)
             ):
                 return ticket

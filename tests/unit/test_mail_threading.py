@@ -1,4 +1,5 @@
-"""E-mail that threads: a reply to any mail we sent joins its ticket, in its own tenant only."""
+"""E-mail that threads: a reply to any mail we sent joins its ticket, in its own tenant only,
+and only from the ticket's own people (its traveller, their booker, the cc of its mails)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from email.message import EmailMessage
 
 import orjson
 
+from contracts import events
 from contracts.events import Channel
 from contracts.mail import anchor_message_id, ticket_message_id
 from runtime.clock import FakeClock
@@ -16,7 +18,7 @@ from services.intake.channels import normalise
 from services.intake.domain import Ticket
 from services.intake.service import Intake, Outcome
 from services.intake.store import TicketStore
-from tests.factories import T0
+from tests.factories import T0, contact
 from tests.fakes import FakeDatabase, RecordingOutbox
 
 DOMAIN = "mail.tripcare.test"
@@ -185,3 +187,83 @@ async def test_a_reply_after_the_ticket_closed_opens_a_new_one() -> None:
 
     assert outcome is Outcome.OPENED
     assert other.id != ticket.id
+
+
+async def test_a_strangers_reply_naming_a_ticket_opens_a_new_ticket() -> None:
+    """Our Message-IDs are made of the ticket id: knowing it must not write into the ticket."""
+    intake, _, _ = desk()
+    kays, _ = await receive(intake, mail("<kay-1@acme.example>", sender="kay@acme.example"))
+
+    mallorys, outcome = await receive(
+        intake,
+        mail(
+            "<m-1@evil.example>",
+            sender="mallory@evil.example",
+            in_reply_to=anchor_message_id(kays.id, DOMAIN),
+            references=f"<kay-1@acme.example> {anchor_message_id(kays.id, DOMAIN)}",
+            text="Please send the refund to my new account.",
+        ),
+    )
+
+    assert outcome is Outcome.OPENED
+    assert mallorys.id != kays.id
+    assert mallorys.traveller.email == "mallory@evil.example"
+    stored = await intake.tickets.repo.get("acme", kays.id)
+    assert stored is not None
+    assert stored.repeat_contacts == 0
+
+
+async def test_a_strangers_mail_in_the_travellers_conversation_opens_a_new_ticket() -> None:
+    intake, _, _ = desk()
+    kays, _ = await receive(intake, mail("<kay-1@acme.example>", sender="kay@acme.example"))
+
+    mallorys, outcome = await receive(
+        intake,
+        mail(
+            "<m-2@evil.example>", sender="mallory@evil.example", in_reply_to="<kay-1@acme.example>"
+        ),
+    )
+
+    assert outcome is Outcome.OPENED
+    assert mallorys.id != kays.id
+
+
+async def test_a_colleague_in_cc_of_the_tickets_mail_threads_by_message_id() -> None:
+    intake, _, _ = desk()
+    opening = EmailMessage()
+    opening["From"] = "Kay <kay@acme.example>"
+    opening["To"] = "support@acme.example"
+    opening["Cc"] = "Boss <Boss@Acme.example>"
+    opening["Subject"] = "Stuck in Frankfurt"
+    opening["Message-ID"] = "<kay-1@acme.example>"
+    opening.set_content("My connection is cancelled.")
+    kays, _ = await receive(intake, opening.as_bytes())
+
+    joined, outcome = await receive(
+        intake,
+        mail(
+            "<boss-1@acme.example>",
+            sender="boss@acme.example",
+            in_reply_to=anchor_message_id(kays.id, DOMAIN),
+        ),
+    )
+
+    assert (joined.id, outcome) == (kays.id, Outcome.FOLLOWED_UP)
+
+
+async def test_the_travellers_booker_threads_by_message_id() -> None:
+    intake, _, _ = desk()
+    booker = events.Traveller(id="arr-1", email="Arranger@acme.example")
+    traveller = events.Traveller(id="kay-42", email="kay@acme.example", booker=booker)
+    kays, _ = await intake.receive_contact("acme", contact(traveller=traveller))
+
+    joined, outcome = await receive(
+        intake,
+        mail(
+            "<arr-1@acme.example>",
+            sender="arranger@acme.example",
+            in_reply_to=ticket_message_id(kays.id, "N-0123456789abcdef0123", DOMAIN),
+        ),
+    )
+
+    assert (joined.id, outcome) == (kays.id, Outcome.FOLLOWED_UP)

@@ -16,6 +16,7 @@ from contracts.events import BookingReference, Channel, Priority, Traveller
 from runtime.aggregate import Aggregate
 from services.intake.domain.appeal_review import PendingAppeal
 from services.intake.domain.identity import thread_key_for
+from services.intake.domain.mail_threading import more_cc
 from services.intake.domain.records import (
     MAX_TEXT_KEPT,
     ContactRecord,
@@ -48,6 +49,10 @@ class TicketRecord(Aggregate):
     references: list[BookingReference] = Field(default_factory=list)
     reference_values: list[str] = Field(default_factory=list)
     repeat_contacts: int = 0
+    mail_cc: list[str] = Field(
+        default_factory=list,
+        description="The Cc of the mails taken into the ticket: they may answer its mail too.",
+    )
     opened_at: datetime
     opened_us: int = Field(description="Open time in microseconds: exact sort and cursor key.")
     last_activity_at: datetime
@@ -138,6 +143,7 @@ class TicketRecord(Aggregate):
             contact_id=contact_id,
         )
         self.contact_ids.append(contact_id)
+        self.mail_cc = more_cc(self.mail_cc, contact)
         self.contacts.append(
             ContactRecord(
                 contact_id=contact_id,
