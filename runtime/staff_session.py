@@ -4,6 +4,11 @@ The cookie holds the same signed token ``python -m runtime.auth`` issues, so
 role, tenants and expiry are checked exactly as for bearer calls. It is
 HttpOnly and SameSite=Strict: another site can neither read it nor make the
 browser send it with a forged form post; outside development it is also Secure.
+Signing in needs no cookie, so another site could post that form (login CSRF: the
+browser signed into the attacker's session); it is taken only from this site
+(``same_site``: ``Origin``, else ``Referer``), 403 otherwise. The sign-in page is the one
+page with ``Referrer-Policy: same-origin`` (not ``no-referrer``): under ``no-referrer`` a
+browser sends ``Origin: null`` even with its own form, and the page holds no token to leak.
 ``TRIPCARE_DEV_LOGIN`` adds a form that mints a token for any id, role and tenant —
 for local runs and browser tests only (refused outside development).
 """
@@ -14,9 +19,10 @@ import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import status as http
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from runtime.auth import PURPOSE, Principal, Role, Scope, issue_token
@@ -93,7 +99,7 @@ class StaffSession:
             error=error,
             roles=[role.value for role in Role],
         )
-        return HTMLResponse(body, status_code=code)
+        return HTMLResponse(body, status_code=code, headers={"Referrer-Policy": "same-origin"})
 
     def remember(self, response: Response, name: str, value: str) -> None:
         """A preference cookie (language, tenant), Secure like the session."""
@@ -119,7 +125,7 @@ class StaffSession:
         async def login_page(request: Request) -> HTMLResponse:
             return self._page(request)
 
-        @api.post(LOGIN_PATH)
+        @api.post(LOGIN_PATH, dependencies=[Depends(same_site)])
         async def login(
             request: Request,
             token: Annotated[str, Form()] = "",
@@ -152,6 +158,19 @@ class StaffSession:
             return response
 
         return api
+
+
+def same_site(request: Request) -> None:
+    """A form post's ``Origin`` (else ``Referer``) names this host (``Host``, or the proxy's
+    ``X-Forwarded-Host``), or the post is refused: a cross-site or opaque (``null``) one. A
+    post with neither is no browser's (browsers send ``Origin`` on every cross-site POST)."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if source is None:
+        return
+    forwarded = request.headers.get("x-forwarded-host", "").split(",")[0]
+    hosts = {request.headers.get("host", "").lower(), forwarded.strip().lower()} - {""}
+    if urlsplit(source).netloc.lower() not in hosts:
+        raise HTTPException(http.HTTP_403_FORBIDDEN, "cross-site form post refused")
 
 
 def _tenant_ok(tenant: str) -> bool:
