@@ -8,6 +8,11 @@ the acknowledgement, the first mail of the ticket's thread, has
 ``<TC-XXXXXXXXXXXX@<domain>>`` (the thread's anchor), and every later mail
 answers it (``In-Reply-To``/``References``). The domain is
 ``TRIPCARE_MAIL_DOMAIN``: only ids of that domain are ours.
+
+The anchor is guessable from the public ticket id; ``<unique>`` (the delivery id, a hash of
+a random event id) is not. Every mail also carries ``X-TripCare-Delivery-Id``, which a
+bounce returns with the mail's headers: so a bounce of the acknowledgement proves which
+mail it returns, and one naming only the anchor proves nothing (docs/notify.md, "Bounces").
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ SUBJECT_TAG = re.compile(rf"\[({TICKET_ID})\]")
 _MESSAGE_ID = re.compile(r"<([^<>\s@]+)@([^<>\s@]+)>")
 _OURS = re.compile(rf"^({TICKET_ID})(?:\.[A-Za-z0-9._-]+)?$")
 DEFAULT_MAIL_DOMAIN = "tripcare.mail"
+DELIVERY_HEADER = "X-TripCare-Delivery-Id"
 
 
 def anchor_message_id(ticket_id: str, domain: str) -> str:
@@ -30,6 +36,12 @@ def ticket_message_id(ticket_id: str | None, unique: str, domain: str) -> str:
     """A stable Message-ID for one mail (``unique``: its delivery id), naming its ticket."""
     local = f"{ticket_id}.{unique}" if ticket_id else unique
     return f"<{local}@{domain}>"
+
+
+def is_thread_anchor(message_id: str) -> bool:
+    """Whether ``message_id`` is a ticket's anchor, ``<TC-…@…>``: anyone can write it."""
+    match = _MESSAGE_ID.fullmatch(message_id.strip())
+    return match is not None and re.fullmatch(TICKET_ID, match.group(1)) is not None
 
 
 def is_message_id(value: str) -> bool:

@@ -74,6 +74,13 @@ class NotificationBounced(Event):
     message_id: Annotated[str, one_line(min_length=1, max_length=998)] = Field(
         description="The returned mail's Message-ID (our notice's): names the delivery."
     )
+    delivery_id: Annotated[str, one_line(max_length=64)] | None = Field(
+        default=None,
+        description=(
+            "The returned mail's X-TripCare-Delivery-Id, if the report returned its headers: "
+            "proves which mail came back when the Message-ID is a ticket's guessable thread id."
+        ),
+    )
     recipient: Annotated[str, one_line(max_length=320)] | None = Field(
         default=None, description="The address that refused it (Final-Recipient), if readable."
     )

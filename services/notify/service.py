@@ -84,7 +84,7 @@ class Notifier:
     async def bounced(self, envelope: Envelope[events.NotificationBounced]) -> Delivery | None:
         """A mail came back: the e-mail delivery sent with its Message-ID fails, once, and its
         ``notification.failed`` hands over to the next channel; a bounce naming none of our
-        deliveries changes nothing."""
+        deliveries, or not proving which it returns (``bounced_delivery``), changes nothing."""
         bounce = envelope.payload
         query = {
             "tenant_id": envelope.tenant_id,
@@ -93,7 +93,7 @@ class Notifier:
         }
         cursor = self.deliveries.collection.find(query).limit(10)
         sent = [Delivery.model_validate(doc) async for doc in cursor]
-        named = bounced_delivery(sent, bounce.recipient)
+        named = bounced_delivery(sent, bounce)
         if named is None:
             return None
         error = bounce_error(bounce)

@@ -232,6 +232,7 @@ def delivery_status_notification(returned: EmailMessage) -> bytes:
         "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n"
         "\r\n--R\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         f"From: {returned['From']}\r\nMessage-ID: {returned['Message-ID']}\r\n"
+        f"X-TripCare-Delivery-Id: {returned['X-TripCare-Delivery-Id']}\r\n"
         f"References: {returned['References'] or ''}\r\nSubject: notice\r\n"
         "\r\n--R--\r\n"
     ).encode()

@@ -402,7 +402,8 @@ async def test_a_bounced_mail_fails_its_delivery_once_and_the_next_channel_takes
     start_notify: StartNotify, gateway: GatewayStub, mailbox: tuple[Mailbox, int]
 ) -> None:
     """The relay took the acknowledgement, then the recipient's server bounced it: intake's
-    ``notification.bounced`` names the mail by the Message-ID notify kept."""
+    ``notification.bounced`` names the mail by the Message-ID notify kept and, the thread id
+    being guessable, by the delivery id the bounce returned."""
     traveller = person(
         "trav-6",
         email="li.lei@acme.example",
@@ -420,6 +421,7 @@ async def test_a_bounced_mail_fails_its_delivery_once_and_the_next_channel_takes
             events.NotificationBounced(
                 ticket_id="TC-BOUNCE",
                 message_id=mail["Message-ID"],
+                delivery_id=mail["X-TripCare-Delivery-Id"],
                 recipient="li.lei@acme.example",
                 status="5.1.1",
                 diagnostic="smtp; 550 5.1.1 User unknown",

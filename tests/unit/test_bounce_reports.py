@@ -28,9 +28,11 @@ def report(
     status: str = "5.1.1",
     report_type: str = "delivery-status",
     bounce_id: str = "<bounce-1@mx.acme.example>",
+    delivery_id: str | None = None,
 ) -> bytes:
     """A delivery status notification as Postfix writes it, its diagnostic folded."""
     folded = DIAGNOSTIC.replace(" Recipient", "\r\n    Recipient")
+    returned = f"X-TripCare-Delivery-Id: {delivery_id}\r\n" if delivery_id else ""
     return (
         "From: MAILER-DAEMON@mx.acme.example (Mail Delivery System)\r\n"
         "To: support@tripcare.test\r\n"
@@ -47,7 +49,7 @@ def report(
         f"Status: {status}\r\nDiagnostic-Code: {folded}\r\n"
         "\r\n--R\r\nContent-Type: text/rfc822-headers\r\n\r\n"
         "From: support@tripcare.test\r\n"
-        f"Message-ID: {returned_id}\r\n"
+        f"Message-ID: {returned_id}\r\n{returned}"
         "Subject: [TC-X] Your request is with our air team\r\n"
         "\r\n--R--\r\n"
     ).encode()
@@ -157,15 +159,29 @@ def test_a_bounce_told_by_a_gateway_is_cut_to_the_events_bounds() -> None:
     assert bounce_notice(contact.model_copy(update={"metadata": {}}), "TC-X", T0) is None
 
 
-def test_the_anchor_is_a_notice_too() -> None:
-    """The acknowledgement's Message-ID is the ticket's anchor: its bounce names it."""
+def test_the_anchor_is_a_notice_too_when_the_report_returns_its_delivery_id() -> None:
+    """The acknowledgement's Message-ID is the ticket's anchor, which anyone can write: its
+    bounce tells notify the delivery id the returned headers carry, which proves the mail."""
     anchor = anchor_message_id("TC-ABCDEFGHIJKL", DOMAIN)
-    contact = normalise(Channel.EMAIL, report(anchor), T0)
+    contact = normalise(Channel.EMAIL, report(anchor, delivery_id="N-0123456789abcdef0123"), T0)
 
     bounced = bounce_notice(contact, "TC-ABCDEFGHIJKL", T0)
 
     assert bounced is not None
-    assert bounced.message_id == anchor
+    assert (bounced.message_id, bounced.delivery_id) == (anchor, "N-0123456789abcdef0123")
+    assert report_title(contact) == "Delivery failure report"
+
+
+async def test_a_forged_bounce_naming_only_the_thread_id_is_unverified_and_told_to_nobody() -> None:
+    """The thread id comes from the public ticket id: a bounce naming only it (no mail of
+    ours returned) is kept for staff, and notify gives up no channel for it."""
+    intake, outbox, ticket_id, _ = await opened_notice()
+
+    kept, outcome = await receive(intake, report(anchor_message_id(ticket_id, DOMAIN)))
+
+    assert (outcome, kept.id, kept.timeline[-1].kind) == (Outcome.RECORDED, ticket_id, "bounce")
+    assert kept.timeline[-1].summary == "Unverified bounce report received on email: not answered"
+    assert events_of(outbox, "notification.bounced") == []
 
 
 FAILURE, DELAY, STATUS = (

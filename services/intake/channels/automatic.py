@@ -10,9 +10,11 @@ from email.message import EmailMessage, Message
 from email.parser import HeaderParser
 from email.utils import parseaddr
 
+from contracts.mail import DELIVERY_HEADER
 from services.intake.domain.automatic import Automatic
 from services.intake.domain.bounces import (
     DSN_ACTION,
+    DSN_DELIVERY_ID,
     DSN_DIAGNOSTIC,
     DSN_RECIPIENT,
     DSN_STATUS,
@@ -109,17 +111,20 @@ def part_bytes(part: Message) -> bytes:
         return b""
 
 
-def returned_headers(message: EmailMessage) -> tuple[str, str]:
+def returned_headers(message: EmailMessage) -> tuple[str, str, dict[str, str]]:
     """A bounce's returned mail: its Message-ID and References (our notice's, naming the
-    ticket), or blanks when the report does not carry it."""
+    ticket), or blanks when the report does not carry it; and its delivery id (which proves
+    the mail ours, ``domain.bounces``) as contact metadata."""
     for part in message.walk():
         if part.get_content_type() not in _RETURNED:
             continue
         payload = part.get_payload()
         first = payload[0] if isinstance(payload, list) and payload else None
         returned = first if isinstance(first, Message) else HeaderParser().parsestr(str(payload))
-        return _raw(returned, "Message-ID"), _raw(returned, "References")
-    return "", ""
+        delivery_id = _line(_raw(returned, DELIVERY_HEADER), 64)
+        proof = {DSN_DELIVERY_ID: delivery_id} if delivery_id else {}
+        return _raw(returned, "Message-ID"), _raw(returned, "References"), proof
+    return "", "", {}
 
 
 def _raw(message: Message, name: str) -> str:

@@ -135,10 +135,10 @@ def _threading(message: EmailMessage, references: list[str]) -> dict[str, str]:
     kind = kind_of(message)
     report: dict[str, str] = {}
     if kind is Automatic.BOUNCE:
-        returned_id, returned_references = returned_headers(message)
+        returned_id, returned_references, proof = returned_headers(message)
         in_reply_to = returned_id or in_reply_to
         references = [*references, *returned_references.split()]
-        report = delivery_report(message)
+        report = delivery_report(message) | proof
     metadata = thread_headers(in_reply_to, " ".join(references)) | report
     if kind is not None:
         metadata[AUTOMATIC] = kind.value

@@ -23,7 +23,13 @@ import httpx
 
 from contracts.events import Attachment
 from contracts.file_names import TYPES, typed_name
-from contracts.mail import anchor_message_id, is_message_id, tagged_subject, ticket_message_id
+from contracts.mail import (
+    DELIVERY_HEADER,
+    anchor_message_id,
+    is_message_id,
+    tagged_subject,
+    ticket_message_id,
+)
 from contracts.text import flattened
 from services.notify.channels.sender import Outgoing
 from services.notify.domain.recipients import Role
@@ -68,7 +74,7 @@ def compose(message: Outgoing, sender: str, domain: str) -> EmailMessage:
         mail["Auto-Submitted"] = automatic
         mail["X-Auto-Response-Suppress"] = "All"
     mail["Content-Language"] = flattened(message.language)
-    mail["X-TripCare-Delivery-Id"] = message.delivery_id
+    mail[DELIVERY_HEADER] = message.delivery_id  # a bounce returns it: docs/notify.md
     mail.set_content(message.body)
     return mail
 

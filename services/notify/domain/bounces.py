@@ -3,6 +3,12 @@
 Intake reads a bounce of one of our mails and publishes ``notification.bounced`` with the
 returned mail's Message-ID; notify kept the Message-ID each e-mail went out with
 (``Delivery.message_id``), so that id names the delivery to fail (docs/notify.md, "Bounces").
+
+A ticket's thread id (``<TC-…@…>``, the acknowledgement's) is guessable from the public
+ticket id, so a bounce only counts when it proves which mail it returns: the Message-ID
+names the delivery's own id (every later mail's does), or the report returned the mail's
+``X-TripCare-Delivery-Id``. Otherwise anyone who knows a ticket id could give up a
+traveller's e-mail with a forged bounce.
 """
 
 from __future__ import annotations
@@ -13,13 +19,26 @@ from contracts import events
 from services.notify.domain.delivery import Delivery
 
 
-def bounced_delivery(sent: Sequence[Delivery], recipient: str | None) -> Delivery | None:
-    """Of the deliveries sent with the bounce's Message-ID, the one to the address that refused
-    it. The acknowledgement to a traveller and their booker shares the ticket's anchor id, so
-    without an address only a lone delivery is named; otherwise none is."""
+def bounced_delivery(
+    sent: Sequence[Delivery], bounce: events.NotificationBounced
+) -> Delivery | None:
+    """Of the deliveries sent with the bounce's Message-ID, the one the returned headers name
+    and to the address that refused it (else a lone one), if the bounce proves it returns
+    that mail."""
+    recipient = bounce.recipient
+    if bounce.delivery_id:
+        sent = [d for d in sent if d.id == bounce.delivery_id]
     if recipient:
         sent = [d for d in sent if d.address.lower() == recipient.lower()]
-    return sent[0] if len(sent) == 1 else None
+    named = sent[0] if len(sent) == 1 else None
+    if named is None or not _proven(named, bounce):
+        return None
+    return named
+
+
+def _proven(named: Delivery, bounce: events.NotificationBounced) -> bool:
+    """The named delivery's id, unguessable, is in the Message-ID or the returned headers."""
+    return bounce.delivery_id == named.id or named.id in bounce.message_id
 
 
 def bounce_error(bounced: events.NotificationBounced) -> str:
