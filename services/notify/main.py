@@ -27,13 +27,14 @@ def bootstrap(settings: NotifySettings | None = None) -> FastAPI:
     renderer = Renderer(team_names=settings.teams)
     channels = Channels(settings, runtime.clock, mail_domain=settings.mail_domain)
     sms.install(channels, settings.sms)
+    metrics = DeliveryMetrics(runtime.registry)
     dispatcher = Dispatcher(
         deliveries,
         channels,
         renderer,
         runtime.clock,
         settings,
-        metrics=DeliveryMetrics(runtime.registry),
+        metrics=metrics,
     )
     notifier = Notifier(
         deliveries,
@@ -43,6 +44,7 @@ def bootstrap(settings: NotifySettings | None = None) -> FastAPI:
         available=channels.available,
         on_pending=dispatcher.due,
         phone_region=settings.region_of,
+        metrics=metrics,
     )
     lags = LagReporter(runtime.bus, runtime.clock)
     subscribers.register(runtime.bus, notifier, lags)

@@ -2,7 +2,8 @@
 
 Counted where the dispatcher stores an attempt's outcome, by where that left the delivery:
 sent, waiting for a retry, or failed for good on its channel (the next channel of its
-route, if any, takes over). The dispatcher's hand is read from its memory at scrape time,
+route, if any, takes over); and where a bounce fails a sent mail (``Notifier.bounced``),
+which the dispatcher never sees. The dispatcher's hand is read from its memory at scrape time,
 never from the store.
 """
 
@@ -16,6 +17,9 @@ from services.notify.domain.delivery import Delivery, DeliveryStatus
 
 INTERRUPTED = "interrupted"
 """The outcome of an attempt whose lease ran out (its process died) before it had one."""
+
+BOUNCED = "bounced"
+"""The outcome of a sent mail that came back undelivered (already counted as sent)."""
 
 
 class DeliveryMetrics:
@@ -37,7 +41,8 @@ class DeliveryMetrics:
         self._failed = Counter(
             "notify_deliveries_failed",
             "Deliveries given up on their channel, by the last attempt's outcome (permanent: "
-            "refused; temporary or interrupted: attempts used up); the next channel takes over",
+            "refused; temporary or interrupted: attempts used up; bounced: a sent mail came "
+            "back); the next channel takes over",
             ("channel", "outcome"),
             registry=registry,
         )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts import events
@@ -27,6 +28,7 @@ from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.notices import notices_for
 from services.notify.domain.recipients import Directory
 from services.notify.domain.route import plan_route
+from services.notify.metrics import BOUNCED, DeliveryMetrics
 from services.notify.render import Renderer
 
 
@@ -41,6 +43,7 @@ class Notifier:
         available: frozenset[ReplyChannel] = frozenset(),
         on_pending: Callable[[Delivery], None] = lambda _: None,
         phone_region: Callable[[str], str | None] = lambda _tenant: None,
+        metrics: DeliveryMetrics | None = None,
     ) -> None:
         self.deliveries = deliveries
         self.renderer = renderer
@@ -49,6 +52,7 @@ class Notifier:
         self.available = available
         self._on_pending = on_pending
         self._phone_region = phone_region
+        self._metrics = metrics or DeliveryMetrics(CollectorRegistry())
 
     async def notify(self, envelope: Envelope[Any], *, patient: bool = True) -> list[Delivery]:
         """One delivery per person the event concerns; a redelivered event adds none.
@@ -84,7 +88,9 @@ class Notifier:
     async def bounced(self, envelope: Envelope[events.NotificationBounced]) -> Delivery | None:
         """A mail came back: the e-mail delivery sent with its Message-ID fails, once, and its
         ``notification.failed`` hands over to the next channel; a bounce naming none of our
-        deliveries, or not proving which it returns (``bounced_delivery``), changes nothing."""
+        deliveries, or not proving which it returns (``bounced_delivery``), changes nothing.
+        Counted as a final failure (``bounced``) only when it fails the delivery: the
+        dispatcher, which counts the others, never sees it."""
         bounce = envelope.payload
         query = {
             "tenant_id": envelope.tenant_id,
@@ -97,9 +103,18 @@ class Notifier:
         if named is None:
             return None
         error = bounce_error(bounce)
-        return await self.deliveries.apply(
-            envelope, named.id, lambda delivery: delivery.bounce(bounce.bounced_at, error)
-        )
+        failed_now = False
+
+        def fail(delivery: Delivery) -> None:
+            nonlocal failed_now
+            before = delivery.status
+            delivery.bounce(bounce.bounced_at, error)
+            failed_now = delivery.status is not before
+
+        bounced = await self.deliveries.apply(envelope, named.id, fail)
+        if failed_now:
+            self._metrics.recorded(bounced, BOUNCED)
+        return bounced
 
     async def survey_withdrawn(self, envelope: Envelope[events.SurveyWithdrawn]) -> None:
         """End the survey's unsent messages on every channel and mark the sent ones (the

@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
+from contracts import events
 from contracts.events import ReplyChannel
 from runtime.clock import FakeClock
 from runtime.store import Repository
@@ -48,7 +49,10 @@ class Desk:
         self.gateway = Gateway()
         channels = Channels(NotifySettings(smtp_host=""), self.clock)
         channels.use(ReplyChannel.EMAIL, self.gateway)
-        self.notifier = Notifier(deliveries, Renderer(), self.clock, available=channels.available)
+        metrics = DeliveryMetrics(self.registry)
+        self.notifier = Notifier(
+            deliveries, Renderer(), self.clock, available=channels.available, metrics=metrics
+        )
         self.dispatcher = Dispatcher(
             deliveries,
             channels,
@@ -56,7 +60,7 @@ class Desk:
             self.clock,
             NotifySettings(smtp_host=""),
             jitter=lambda: 0.0,
-            metrics=DeliveryMetrics(self.registry),
+            metrics=metrics,
         )
 
     async def mail(self, message_id: str = "m-1") -> Delivery:
@@ -116,6 +120,27 @@ async def test_a_refused_mail_fails_at_once_as_permanent() -> None:
 
     assert desk.value("notify_deliveries_failed_total", **EMAIL, outcome="permanent") == 1
     assert desk.value("notify_delivery_retries_total", **EMAIL, outcome="permanent") == 0
+
+
+async def test_a_bounced_mail_counts_once_as_a_final_failure() -> None:
+    """The dispatcher never sees a bounce: it came back after the channel took the mail."""
+    desk = Desk()
+    delivery = await desk.mail()
+    await desk.dispatch()
+    assert LI.email is not None
+    bounce = events.NotificationBounced(
+        ticket_id="TC-9",
+        message_id=f"<{delivery.id}@mail.test>",
+        recipient=LI.email,
+        status="5.1.1",
+        bounced_at=desk.clock.now(),
+    )
+
+    for message_id in ("bounce-1", "bounce-1", "bounce-2"):
+        await desk.notifier.bounced(envelope(bounce, message_id=message_id))
+
+    assert desk.value("notify_deliveries_failed_total", **EMAIL, outcome="bounced") == 1
+    assert desk.value("notify_deliveries_sent_total", **EMAIL) == 1
 
 
 async def test_an_attempt_whose_process_died_counts_as_an_interrupted_retry() -> None:
