@@ -23,7 +23,8 @@ from pydantic_settings.exceptions import SettingsError
 
 from runtime.clock import SystemClock
 from runtime.error_docs import Credential, answers
-from runtime.settings import Settings, configuration_error
+from runtime.settings import Settings
+from runtime.settings_errors import configuration_error
 from runtime.signing import Signer, TokenError
 
 PURPOSE = "staff"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Literal, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
@@ -22,6 +22,7 @@ from pymongo.errors import InvalidURI
 from pymongo.uri_parser import parse_uri
 
 from contracts.mail import DEFAULT_MAIL_DOMAIN
+from runtime.settings_errors import configuration_error
 from runtime.signing import KID_PATTERN, MIN_SECRET_BYTES
 
 Environment = Literal["development", "production"]
@@ -59,6 +60,8 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(env_prefix="TRIPCARE_", extra="ignore")
+    keeps_credentials: ClassVar[bool] = False
+    """Whether the service seals credentials with ``TRIPCARE_SECRETS_KEY`` (intake)."""
 
     service: str = "intake"
     amqp_url: str = Field(
@@ -248,14 +251,19 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _public_keys_stay_local(self) -> Self:
         """Development on its public keys listens on loopback only: anyone reaching the port
-        could mint admin tokens with them (a deployment that forgot ``TRIPCARE_ENV``)."""
+        could mint admin tokens with them, or open the credentials a service seals (a
+        deployment that forgot ``TRIPCARE_ENV``)."""
         if not self.development or loopback(self.host):
             return self
-        development = {*DEV_STAFF_KEYS.values(), *DEV_LINK_KEYS.values()}
-        if {*self.staff_ring().values(), *self.link_ring().values()} & development:
+        keys = {*self.staff_ring().values(), *self.link_ring().values()}
+        names = "TRIPCARE_STAFF_KEYS and TRIPCARE_LINK_KEYS"
+        if self.keeps_credentials:
+            keys.add(self.secrets_box_key())
+            names = "TRIPCARE_STAFF_KEYS, TRIPCARE_LINK_KEYS and TRIPCARE_SECRETS_KEY"
+        if keys & {*DEV_STAFF_KEYS.values(), *DEV_LINK_KEYS.values(), DEV_SECRETS_KEY}:
             raise ValueError(
                 f"TRIPCARE_HOST={self.host} is not loopback and the development keys are public: "
-                "set TRIPCARE_ENV=production with TRIPCARE_STAFF_KEYS and TRIPCARE_LINK_KEYS"
+                f"set TRIPCARE_ENV=production with {names}"
             )
         return self
 
@@ -353,45 +361,3 @@ def from_environment(cls: type[S]) -> S:
         return cls()
     except (ValidationError, SettingsError) as exc:
         raise SystemExit(configuration_error(cls, exc)) from None
-
-
-def configuration_error(cls: type[BaseSettings], exc: ValidationError | SettingsError) -> str:
-    """What is wrong with the environment, by variable name, without the values."""
-    if isinstance(exc, SettingsError):
-        found = re.search(r'field "([^"]+)"', str(exc))
-        name = variable(cls, found.group(1)) if found else "a setting"
-        problems = [f"{name}: not valid JSON"]
-    else:
-        problems = [
-            _problem(cls, error["loc"], str(error["msg"]))
-            for error in exc.errors(include_url=False, include_input=False, include_context=False)
-        ]
-    lines = "\n".join(f"  {problem}" for problem in problems)
-    return f"invalid configuration, the service does not start:\n{lines}"
-
-
-def _problem(cls: type[BaseSettings], loc: tuple[int | str, ...], message: str) -> str:
-    message = message.removeprefix("Value error, ")
-    if not loc:
-        return message  # a rule across settings: its message names the variables
-    name = variable(cls, str(loc[0]))
-    inner = "".join(f"[{part!r}]" if isinstance(part, int) else f".{part}" for part in loc[1:])
-    return f"{name}{inner}: {message}"
-
-
-def variable(cls: type[BaseSettings], name: str) -> str:
-    """The environment variable a field (named by its name or its alias) is read from."""
-    for field_name, field in cls.model_fields.items():
-        alias = field.validation_alias
-        aliases = (
-            [alias]
-            if isinstance(alias, str)
-            else alias.choices
-            if isinstance(alias, AliasChoices)
-            else []
-        )
-        if name == field_name or name in aliases:
-            if aliases:
-                return str(aliases[0])
-            break
-    return f"{cls.model_config.get('env_prefix', '')}{name}".upper()

@@ -8,7 +8,7 @@ hosts); the rest are ``runtime.settings.Settings``.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Self
+from typing import ClassVar, Self
 
 from pydantic import Field, model_validator
 
@@ -18,6 +18,8 @@ from services.intake.service import ThreadingPolicy
 
 
 class IntakeSettings(Settings):
+    keeps_credentials: ClassVar[bool] = True
+
     service: str = "intake"
     port: Port = 8001
     reopen_window_h: float = Field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime.settings import Settings, from_environment
+from runtime.settings import DEV_SECRETS_KEY, Settings, from_environment
 from services.feedback.config import FeedbackSettings
 from services.intake.config import IntakeSettings
 from services.notify.config import NotifySettings
@@ -131,12 +131,39 @@ def test_development_on_the_public_keys_will_not_listen_beyond_loopback(
     """The development keys are public: anyone reaching the port could mint admin tokens."""
     monkeypatch.setenv("TRIPCARE_HOST", host)
 
-    message = refusal(IntakeSettings)
+    message = refusal(NotifySettings)
 
     assert message.count("\n") == 1, "one line after the heading"
     assert (
         f"TRIPCARE_HOST={host} is not loopback and the development keys are public: set "
         "TRIPCARE_ENV=production with TRIPCARE_STAFF_KEYS and TRIPCARE_LINK_KEYS" in message
+    )
+
+
+SECRETS_KEY = "YW4tb3BlcmF0b3JzLW93bi1zZWNyZXRzLWtleS0wMTI="
+OWN_KEYS = {"TRIPCARE_STAFF_KEYS": STAFF_KEYS, "TRIPCARE_LINK_KEYS": LINK_KEYS}
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [{}, OWN_KEYS, {**OWN_KEYS, "TRIPCARE_SECRETS_KEY": DEV_SECRETS_KEY}],
+    ids=["public-rings", "public-secrets-key-unset", "public-secrets-key-set"],
+)
+def test_intakes_public_secrets_key_will_not_listen_beyond_loopback_either(
+    monkeypatch: pytest.MonkeyPatch, keys: dict[str, str]
+) -> None:
+    """The development secrets key is public too: it opens the stored mailbox passwords."""
+    monkeypatch.setenv("TRIPCARE_HOST", "0.0.0.0")
+    for name, value in keys.items():
+        monkeypatch.setenv(name, value)
+
+    message = refusal(IntakeSettings)
+
+    assert message.count("\n") == 1, "one line after the heading"
+    assert (
+        "TRIPCARE_HOST=0.0.0.0 is not loopback and the development keys are public: set "
+        "TRIPCARE_ENV=production with TRIPCARE_STAFF_KEYS, TRIPCARE_LINK_KEYS and "
+        "TRIPCARE_SECRETS_KEY" in message
     )
 
 
@@ -156,4 +183,6 @@ def test_development_listens_beyond_loopback_on_keys_of_its_own(
     monkeypatch.setenv("TRIPCARE_STAFF_KEYS", STAFF_KEYS)
     monkeypatch.setenv("TRIPCARE_LINK_KEYS", LINK_KEYS)
 
+    assert from_environment(NotifySettings).host == "0.0.0.0", "notify keeps no credentials"
+    monkeypatch.setenv("TRIPCARE_SECRETS_KEY", SECRETS_KEY)
     assert from_environment(IntakeSettings).host == "0.0.0.0"

@@ -1,0 +1,53 @@
+"""What is wrong with a service's environment, told by variable name and never by value
+(they may be keys, or URLs with passwords): ``runtime.settings.from_environment`` ends the
+process with it, ``runtime.auth``'s command line prints it."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import AliasChoices, ValidationError
+from pydantic_settings import BaseSettings
+from pydantic_settings.exceptions import SettingsError
+
+
+def configuration_error(cls: type[BaseSettings], exc: ValidationError | SettingsError) -> str:
+    """What is wrong with the environment, by variable name, without the values."""
+    if isinstance(exc, SettingsError):
+        found = re.search(r'field "([^"]+)"', str(exc))
+        name = variable(cls, found.group(1)) if found else "a setting"
+        problems = [f"{name}: not valid JSON"]
+    else:
+        problems = [
+            _problem(cls, error["loc"], str(error["msg"]))
+            for error in exc.errors(include_url=False, include_input=False, include_context=False)
+        ]
+    lines = "\n".join(f"  {problem}" for problem in problems)
+    return f"invalid configuration, the service does not start:\n{lines}"
+
+
+def _problem(cls: type[BaseSettings], loc: tuple[int | str, ...], message: str) -> str:
+    message = message.removeprefix("Value error, ")
+    if not loc:
+        return message  # a rule across settings: its message names the variables
+    name = variable(cls, str(loc[0]))
+    inner = "".join(f"[{part!r}]" if isinstance(part, int) else f".{part}" for part in loc[1:])
+    return f"{name}{inner}: {message}"
+
+
+def variable(cls: type[BaseSettings], name: str) -> str:
+    """The environment variable a field (named by its name or its alias) is read from."""
+    for field_name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        aliases = (
+            [alias]
+            if isinstance(alias, str)
+            else alias.choices
+            if isinstance(alias, AliasChoices)
+            else []
+        )
+        if name == field_name or name in aliases:
+            if aliases:
+                return str(aliases[0])
+            break
+    return f"{cls.model_config.get('env_prefix', '')}{name}".upper()
