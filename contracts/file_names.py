@@ -46,6 +46,9 @@ _UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029"*/:<>?\\|;]+')
 _EXTENSION = re.compile(r"\.([A-Za-z0-9-]{1,20})$")
 _ENDS = "._ "
 """Windows drops trailing dots and spaces: ``invoice.exe.`` opens as ``invoice.exe``."""
+_DEVICE = re.compile(r"(CON|PRN|AUX|NUL|(COM|LPT)[0-9\u00b9\u00b2\u00b3]) *(\.|$)", re.I)
+"""A Windows device name as the base (``NUL.pdf``, ``con``, ``aux.tar.gz``): opened as the
+device whatever follows its first dot, so saving the file fails or writes nowhere."""
 
 
 def _visible(name: str) -> str:
@@ -57,12 +60,15 @@ def _visible(name: str) -> str:
 def safe_filename(name: str | None) -> str:
     """A name without directories, control, shell-special or format characters and
     without leading or trailing dots and spaces, at most 120 long, keeping its extension
-    and any script (行程单.pdf stays 行程单.pdf).
+    and any script (行程单.pdf stays 行程单.pdf); a Windows device name as its base gets
+    a ``_`` in front (``NUL.pdf`` → ``_NUL.pdf``).
     """
     base = re.split(r"[/\\]", _visible(unicodedata.normalize("NFC", name or "")))[-1]
     cleaned = " ".join(_UNSAFE.sub("_", base).split()).strip(_ENDS)
     if not cleaned:
         return FALLBACK
+    if _DEVICE.match(cleaned):
+        cleaned = f"_{cleaned}"
     stem, dot, extension = cleaned.rpartition(".")
     if not dot or len(extension) > 10:
         return cleaned[:MAX_NAME]

@@ -77,3 +77,33 @@ def test_run_or_render_extensions_at_the_end_are_dropped(given: str, plain: str)
 
 def test_no_kept_type_has_a_dangerous_extension() -> None:
     assert not {e.lstrip(".") for extensions in TYPES.values() for e in extensions} & DANGEROUS
+
+
+@pytest.mark.parametrize(
+    ("given", "content_type", "named"),
+    [
+        ("NUL.pdf", PDF, "_NUL.pdf"),
+        ("con", PDF, "_con.pdf"),
+        ("Aux.tar.gz", PDF, "_Aux.tar.gz.pdf"),
+        ("prn .pdf", PDF, "_prn .pdf"),
+        ("com1.jpg", JPEG, "_com1.jpg"),
+        ("LPT9.exe", PDF, "_LPT9.pdf"),
+        ("lpt\u00b9.pdf", PDF, "_lpt\u00b9.pdf"),
+        ("../nul.pdf", PDF, "_nul.pdf"),
+        ("con.exe.", PDF, "_con.pdf"),
+        ("con." + "a" * 300, PDF, "_con." + "a" * 111 + ".pdf"),
+    ],
+)
+def test_a_windows_device_name_is_not_the_base_name(
+    given: str, content_type: str, named: str
+) -> None:
+    """Windows opens ``NUL.pdf`` or ``con`` as a device, whatever the extension: saving the
+    attachment fails or writes nowhere."""
+    assert typed_name(given, content_type) == named
+
+
+@pytest.mark.parametrize(
+    "given", ["console.pdf", "com10.pdf", "lpt.pdf", "nullable.pdf", "my con.pdf", "com.pdf"]
+)
+def test_names_that_only_begin_like_a_device_stay(given: str) -> None:
+    assert plain_name(given) == given
