@@ -7,7 +7,8 @@
   ``deploy/schemas/crds``. Then the rules a schema cannot express: probes wired to
   ``/readyz`` and ``/healthz``, requests and limits, a shutdown budget longer than the
   service's own, one PodDisruptionBudget and one ScaledObject per Deployment, memory at
-  least what a service was measured to use (``MEMORY_FLOORS``); and the public
+  least what a service was measured to use (``MEMORY_FLOORS``), a startupProbe that outlasts
+  ``TRIPCARE_STARTUP_RETRY_S`` and the start (``deploy/startup_check.py``); and the public
   Ingress: every operation the four OpenAPI documents (``docs/openapi``) tag ``travellers``,
   ``gateways``, ``channel callbacks`` or ``partners`` is routed to its own service by
   Kubernetes' matching rules (Exact, then the longest Prefix), its pods are open to the
@@ -37,6 +38,7 @@ import yaml
 
 from deploy import definitions, secrets
 from deploy.broker_check import broker_errors
+from deploy.startup_check import SETTINGS, startup_errors
 from runtime.auth import STAFF_TOKEN
 
 DEPLOY = Path(__file__).resolve().parent
@@ -54,8 +56,6 @@ PUBLIC_TAGS = frozenset({"travellers", "gateways", "channel callbacks", "partner
 """Operations called from outside the desk: travellers' links, gateways, the messaging
 platforms' callbacks, partners."""
 PUBLIC_LABEL = "tripcare.io/public"
-SETTINGS = "tripcare-config"
-"""The services' ConfigMap (a generated name carries a hash suffix)."""
 MI = 2**20
 MEMORY_FLOORS = {"routing": (700 * MI, 1024 * MI)}
 """Memory request and limit floors per Deployment: routing's RSS measured 528–534 MB over a
@@ -316,7 +316,7 @@ def check_kubernetes() -> list[str]:
             where = f"{overlay}: {doc['kind']}/{doc['metadata']['name']}"
             errors += [f"{where} {e}" for e in schema_errors(doc)]
         rules = policy_errors(docs) + ingress_errors(docs) + secret_errors(docs)
-        rules += broker_errors(docs)
+        rules += broker_errors(docs) + startup_errors(docs)
         missing = referenced_secrets(docs) - set(secrets.NAMES)
         rules += [
             f"Secret {name}: referenced, but python -m deploy.secrets makes none"
