@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.routing.tools.triage_data import CORPUS, CORRECTIONS, REAL, load_pools, overlap_key
 from services.routing.triage.model import TriageModel, default_model, normalise
 from services.routing.triage.rubric import situations
 from services.routing.triage.rules import Rules, warm_thanks
+from tests.triage_pools import pooled
 
 
 @pytest.fixture(scope="module")
@@ -94,10 +94,4 @@ def test_warm_thanks_with_a_complaint_change_nothing() -> None:
 
 
 def test_the_sentences_here_are_in_no_pool() -> None:
-    pools = load_pools(CORPUS, REAL, CORRECTIONS)
-    known = {
-        overlap_key(r["text"])
-        for pool in (pools.train, pools.calib, pools.eval, pools.fresh, pools.holdout)
-        for r in pool
-    }
-    assert not {overlap_key(t) for t in WARM_THANKS[1:] + NOT_PRAISE} & known
+    assert not pooled(WARM_THANKS[1:] + NOT_PRAISE)

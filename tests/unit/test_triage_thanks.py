@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.routing.tools.triage_data import CORPUS, CORRECTIONS, REAL, load_pools, overlap_key
 from services.routing.triage.model import TriageModel, default_model, normalise
 from services.routing.triage.rubric import situations
 from services.routing.triage.rules import Rules
+from tests.triage_pools import pooled
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +61,7 @@ def test_thanks_for_a_quick_change_are_low(model: TriageModel, text: str) -> Non
 
 
 def test_the_sentences_here_are_in_no_pool() -> None:
-    pools = load_pools(CORPUS, REAL, CORRECTIONS)
-    known = {
-        overlap_key(r["text"])
-        for pool in (pools.train, pools.calib, pools.eval, pools.fresh, pools.holdout)
-        for r in pool
-    }
-    assert not {overlap_key(t) for t in THANKED_SPEED + ASKED_SPEED} & known
+    assert not pooled(THANKED_SPEED + ASKED_SPEED)
 
 
 REPORTED_OPEN = ["Thank you, the agent was very helpful, but my bag is still missing"]
@@ -128,13 +122,7 @@ def test_an_open_problem_is_negative_at_the_rules_precision_and_not_other() -> N
 
 
 def test_the_open_problems_here_are_in_no_pool() -> None:
-    pools = load_pools(CORPUS, REAL, CORRECTIONS)
-    known = {
-        overlap_key(r["text"])
-        for pool in (pools.train, pools.calib, pools.eval, pools.fresh, pools.holdout)
-        for r in pool
-    }
-    assert not {overlap_key(t) for t in OPEN_PROBLEMS + TURNS_TO_NOTHING_OPEN} & known
+    assert not pooled(OPEN_PROBLEMS + TURNS_TO_NOTHING_OPEN)
 
 
 REPORTED_REPEAT = ["Thanks, brilliant service as always, third time I ask for my refund."]
@@ -168,10 +156,4 @@ def test_thanks_again_are_no_repeat_contact(text: str) -> None:
 
 
 def test_the_repeat_contacts_here_are_in_no_pool() -> None:
-    pools = load_pools(CORPUS, REAL, CORRECTIONS)
-    known = {
-        overlap_key(r["text"])
-        for pool in (pools.train, pools.calib, pools.eval, pools.fresh, pools.holdout)
-        for r in pool
-    }
-    assert not {overlap_key(t) for t in REPEAT_CONTACTS} & known
+    assert not pooled(REPEAT_CONTACTS)
