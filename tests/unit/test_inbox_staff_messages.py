@@ -8,31 +8,17 @@ mark-read, and a traveller whose id equals an agent's sees only their own messag
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
 from contracts import events
 from contracts.envelope import Event
-from runtime.clock import FakeClock
 from services.notify.domain.delivery import Delivery
-from services.notify.render import Renderer
 from services.notify.service import Notifier
 from tests.factories import T0, envelope
-from tests.fakes import RecordingOutbox
-from tests.unit.test_handlers import repository
-from tests.unit.test_notify_api import ACME, gateway, notify_app
+from tests.unit.test_inbox_traveller_ids import notify  # noqa: F401  (fixture)
+from tests.unit.test_notify_api import ACME, gateway
 from tests.unit.test_notify_appeals_sla import breached, warning
-
-
-@pytest.fixture
-async def notify() -> AsyncIterator[tuple[httpx.AsyncClient, Notifier]]:
-    clock = FakeClock(T0)
-    notifier = Notifier(repository(Delivery, RecordingOutbox()), Renderer(), clock)
-    transport = httpx.ASGITransport(app=notify_app(notifier, clock))
-    async with httpx.AsyncClient(transport=transport, base_url="http://notify") as http:
-        yield http, notifier
 
 
 async def told(notifier: Notifier, event: Event, person: str) -> list[Delivery]:
@@ -51,7 +37,7 @@ def acknowledged(traveller: events.Traveller, ticket_id: str = "TC-2") -> events
 
 
 async def test_a_managers_inbox_reads_empty_to_the_gateway_and_its_messages_stay_unread(
-    notify: tuple[httpx.AsyncClient, Notifier],
+    notify: tuple[httpx.AsyncClient, Notifier],  # noqa: F811
 ) -> None:
     http, notifier = notify
     (breach,) = await told(notifier, breached(support_manager="mgr-1"), "mgr-1")
@@ -70,7 +56,8 @@ async def test_a_managers_inbox_reads_empty_to_the_gateway_and_its_messages_stay
 
 @pytest.mark.parametrize("person", ["agent-7", "team:disruption"])
 async def test_an_agents_or_teams_sla_warning_is_not_the_gateways(
-    notify: tuple[httpx.AsyncClient, Notifier], person: str
+    notify: tuple[httpx.AsyncClient, Notifier],  # noqa: F811
+    person: str,
 ) -> None:
     http, notifier = notify
     assignee = person if person.startswith("agent") else None
@@ -83,7 +70,7 @@ async def test_an_agents_or_teams_sla_warning_is_not_the_gateways(
 
 
 async def test_a_traveller_whose_id_is_an_agents_sees_only_their_own_messages(
-    notify: tuple[httpx.AsyncClient, Notifier],
+    notify: tuple[httpx.AsyncClient, Notifier],  # noqa: F811
 ) -> None:
     http, notifier = notify
     (staff_only,) = await told(notifier, warning(assignee="agent-7"), "agent-7")
@@ -99,7 +86,7 @@ async def test_a_traveller_whose_id_is_an_agents_sees_only_their_own_messages(
 
 
 async def test_a_bookers_message_is_read_by_the_app_like_a_travellers(
-    notify: tuple[httpx.AsyncClient, Notifier],
+    notify: tuple[httpx.AsyncClient, Notifier],  # noqa: F811
 ) -> None:
     """A booker is the traveller's side, not staff: their resolution notice is theirs."""
     http, notifier = notify
