@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import aio_pika
 import httpx
@@ -28,11 +29,18 @@ from pymongo import AsyncMongoClient
 
 from contracts.events import ALL_EVENTS
 from contracts.topology import SUBSCRIPTIONS, Topology
-from deploy import dovecot, local
+from deploy import check, dovecot, local
 from runtime.auth import Principal, Role, issue_token
 from runtime.settings import Settings
 from runtime.signing import Signer
 from runtime.store import Document, mongo_client
+
+
+@pytest.fixture(scope="module", params=check.OVERLAYS)
+def rendered(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
+    """A k8s overlay's manifests as ``kubectl kustomize`` renders them, once per test module
+    and overlay (``deploy.check.render``); a test that changes them changes a copy."""
+    return check.render(request.param)
 
 
 @pytest.fixture(scope="session")

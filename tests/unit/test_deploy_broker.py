@@ -18,11 +18,6 @@ from deploy import broker_check, check, secrets
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl kustomize")
 
 
-@pytest.fixture(scope="module", params=check.OVERLAYS)
-def rendered(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
-    return check.render(request.param)
-
-
 def cluster(docs: list[dict[str, Any]]) -> dict[str, Any]:
     (found,) = [d for d in docs if d["kind"] == "RabbitmqCluster"]
     return found

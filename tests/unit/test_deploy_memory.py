@@ -14,11 +14,6 @@ from deploy import check
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl kustomize")
 
 
-@pytest.fixture(scope="module", params=check.OVERLAYS)
-def rendered(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
-    return check.render(request.param)
-
-
 def resources(docs: list[dict[str, Any]], name: str) -> dict[str, Any]:
     (deployment,) = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == name]
     found: dict[str, Any] = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]

@@ -15,11 +15,6 @@ from deploy import check, secrets
 pytestmark = pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl kustomize")
 
 
-@pytest.fixture(scope="module", params=check.OVERLAYS)
-def rendered(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
-    return check.render(request.param)
-
-
 def deployment(docs: list[dict[str, Any]], name: str) -> dict[str, Any]:
     (found,) = [d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == name]
     return found
