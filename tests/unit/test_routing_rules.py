@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contracts.events import AppealLevel, CategoryConfidence, Priority
+from contracts.languages import supported_language
 from services.routing.assignment.domain.agents import Agent, Presence, choose_agent
 from services.routing.assignment.domain.queues import QueueDef, Rule, catalogue, select_queue
 from services.routing.domain.corrections import corrected_category
@@ -17,7 +18,6 @@ from services.routing.domain.priority import UrgencySignals, adjust_priority, tr
 from services.routing.domain.triage_view import TriageView
 from services.routing.kb.domain import (
     KbMatch,
-    answer_language,
     bot_refusal,
     decide_bot,
     reading_language,
@@ -357,15 +357,15 @@ def test_the_bot_never_answers_a_critical_or_complaint_case(
 
 
 def test_language_tags_map_to_the_articles_languages() -> None:
-    assert [answer_language(t) for t in ("zh-CN", "zh-TW", "zh-Hant-HK", "ja-JP", "en-GB")] == [
+    assert [supported_language(t) for t in ("zh-CN", "zh-TW", "zh-Hant-HK", "ja-JP", "en-GB")] == [
         "zh-Hans",
         "zh-Hant",
         "zh-Hant",
         "ja",
         "en",
     ]
-    assert answer_language("fr") is None
-    assert answer_language(None) is None
+    assert supported_language("fr") is None
+    assert supported_language(None) is None
 
 
 # ------------------------------------------------------------------ learning

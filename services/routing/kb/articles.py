@@ -30,11 +30,12 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 from pymongo.asynchronous.collection import AsyncCollection
 
+from contracts.languages import LANGUAGES
 from contracts.text import free_text, one_line
 from runtime.aggregate import Aggregate
 from runtime.cache import TenantMemo
 from runtime.store import Document
-from services.routing.kb.domain import ANSWER_LANGUAGES, KbMatch
+from services.routing.kb.domain import KbMatch
 
 SEED_DIR = Path(__file__).resolve().parents[1] / "kb_seed"
 THRESHOLD_FILE = Path(__file__).resolve().parents[1] / "model" / "kb-threshold.json"
@@ -99,7 +100,7 @@ class Article(Aggregate):
         return {
             language: (t.title, t.answer)
             for language, t in self.translations.items()
-            if language in ANSWER_LANGUAGES
+            if language in LANGUAGES
         }
 
     def matched(self, query: NDArray[np.float32]) -> KbMatch:

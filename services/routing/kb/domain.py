@@ -7,10 +7,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from contracts.events import Priority
-from contracts.languages import FALLBACK_LANGUAGE
+from contracts.languages import FALLBACK_LANGUAGE, LANGUAGES, supported_language
 from services.routing.domain.triage_view import COMPLAINT, TriageView
 
-ANSWER_LANGUAGES = ("zh-Hans", "zh-Hant", "en", "ja")
 COMPLAINT_SUSPICION = 0.2
 """A complaint this probable among the top categories already keeps the bot out."""
 BOT_CATEGORY_CONFIDENCE = 0.6
@@ -41,20 +40,6 @@ class KbMatch:
         return self.near_miss is not None and self.near_miss >= self.score - margin
 
 
-def answer_language(tag: str | None) -> str | None:
-    """A language tag (``zh-TW``, ``ja-JP``, ``en-GB``…) as one the articles are written in."""
-    if not tag:
-        return None
-    lowered = tag.lower()
-    if lowered.startswith("zh"):
-        traditional = any(m in lowered for m in ("hant", "tw", "hk", "mo"))
-        return "zh-Hant" if traditional else "zh-Hans"
-    for language in ("en", "ja"):
-        if lowered.split("-")[0] == language:
-            return language
-    return None
-
-
 def reading_language(
     read: str | None, stated: str | None, detected: str | None = None, *, proactive: bool = False
 ) -> str | None:
@@ -63,10 +48,10 @@ def reading_language(
     not the traveller's, so what triage read of it says nothing of them: their stated
     language, else the one ``detected`` in what they wrote since, else English."""
     if proactive:
-        return answer_language(stated) or answer_language(detected) or FALLBACK_LANGUAGE
-    if read in ANSWER_LANGUAGES:
+        return supported_language(stated) or supported_language(detected) or FALLBACK_LANGUAGE
+    if read in LANGUAGES:
         return read
-    return answer_language(stated)
+    return supported_language(stated)
 
 
 def bot_refusal(
@@ -156,7 +141,7 @@ def decide_bot(
             f"does not answer scored {match.near_miss:.3f}",
             match,
         )
-    wanted = [code for code in (answer_language(t) for t in languages) if code]
+    wanted = [code for code in (supported_language(t) for t in languages) if code]
     language = next((code for code in wanted if code in match.answers), None)
     if language is None:
         return BotDecision(False, f"article {match.article_id} is not written in {wanted}", match)
