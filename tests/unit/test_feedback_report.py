@@ -107,3 +107,23 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_stay_text() -> None:
 
     assert [r["channel"] for r in rows] == ["'" + text for text in hostile[: len(groups)]]
     assert rows[0]["tickets"] == str(groups[0].metrics.tickets)
+
+
+def test_a_category_a_traveller_typed_is_drawn_as_text_not_parsed_as_math() -> None:
+    """A web form's category hint is the traveller's text: matplotlib read ``$…$`` in a tick
+    label as mathtext, so ``$\\frac{$`` made the manager's monthly report a 500."""
+    desk = Desk()
+    hostile = ["$\\frac{$", "$x^2$ refund", "<script>alert(1)</script>"]
+    for n, hint in enumerate(hostile):
+        desk.opened(f"TX{n}", n, traveller(f"X{n}"))
+        opened = desk.envelopes[-1]
+        desk.envelopes[-1] = opened.model_copy(
+            update={"payload": opened.payload.model_copy(update={"category_hint": hint})}
+        )
+    month = date(2026, 11, 1)
+
+    html = render_monthly(build_monthly(fold(desk), tenant="acme", month=month, now=NOW), month)
+
+    assert "<!-- $x^2$ refund -->" in html, "the tick label is the text as typed"
+    assert "<!-- $\\frac{$ -->" in html
+    assert "<script>" not in html

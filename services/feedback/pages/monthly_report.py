@@ -90,7 +90,9 @@ def categories_chart(report: MonthlyReport) -> Markup:
     positions = range(len(trends))
     axes.barh([p + 0.2 for p in positions], [t.count for t in trends], 0.4, label="this month")
     axes.barh([p - 0.2 for p in positions], [t.previous for t in trends], 0.4, label="last month")
-    axes.set_yticks(list(positions), [t.category for t in trends])
+    # Categories may be a traveller's own words (a web form's hint): text, never mathtext,
+    # where "$…$" would be drawn as a formula or fail to parse.
+    axes.set_yticks(list(positions), [t.category for t in trends], parse_math=False)
     axes.set_title("Top complaint categories")
     if trends:
         axes.legend()
