@@ -12,7 +12,8 @@ import pytest
 
 from contracts.envelope import Envelope
 from contracts.events import BookingReference, Channel, Priority, ReferenceKind, TicketStatusChanged
-from services.feedback.domain.facts import TicketFacts, day_key, hour_key, week_key
+from services.feedback.domain.buckets import day_key, hour_key, week_key
+from services.feedback.domain.facts import TicketFacts
 from services.feedback.domain.metrics import compute_metrics
 from services.feedback.domain.repeat_contacts import booking_keys, repeat_flags
 from services.feedback.domain.trends import category_trends

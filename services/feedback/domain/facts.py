@@ -11,7 +11,7 @@ evaluate.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -22,22 +22,10 @@ from contracts.events import BookingReference, Channel, Priority, Traveller
 from contracts.languages import supported_language
 from runtime.aggregate import Aggregate
 from runtime.clock import epoch_ms
+from services.feedback.domain.buckets import Buckets
 from services.feedback.domain.repeat_contacts import booking_keys
 from services.feedback.domain.sla import BreachFact, ClockFact, merge_breach, merge_clock
 from services.feedback.domain.surveys import resolution_of_survey
-
-
-def hour_key(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
-
-
-def day_key(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%d")
-
-
-def week_key(at: datetime) -> str:
-    year, week, _ = at.astimezone(UTC).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def supplier_of(references: Iterable[BookingReference]) -> str | None:
@@ -46,16 +34,6 @@ def supplier_of(references: Iterable[BookingReference]) -> str | None:
         if reference.kind is events.ReferenceKind.FLIGHT and len(reference.value) > 2:
             return reference.value[:2]
     return None
-
-
-class Buckets(BaseModel):
-    hour: str
-    day: str
-    week: str
-
-    @classmethod
-    def of(cls, at: datetime) -> Buckets:
-        return cls(hour=hour_key(at), day=day_key(at), week=week_key(at))
 
 
 class ContactFact(BaseModel):

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field
 
 from contracts.events import Channel, Priority
+from services.feedback.domain.buckets import Buckets
 from services.feedback.domain.facts import (
     AppealFact,
-    Buckets,
     ContactFact,
     RatingFact,
     TicketFacts,
