@@ -103,6 +103,7 @@ class Desk:
         first_response_in: float = 30,
         resolution_in: float = 24 * 60,
         assignee: str | None = None,
+        language: str | None = None,
     ) -> None:
         self.emit(
             events.TicketRouted(
@@ -116,6 +117,7 @@ class Desk:
                 resolution_due=at(minute + resolution_in),
                 reason="test",
                 routed_at=at(minute),
+                language=language,
             )
         )
 

@@ -265,3 +265,24 @@ def test_metrics_of_nothing_are_empty_not_zero() -> None:
     assert metrics.first_contact_resolution_rate is None
     assert metrics.repeat_contact_rate is None
     assert metrics.sla.attainment.rate is None
+
+
+def test_routings_language_stands_whichever_of_opening_and_routing_arrives_first() -> None:
+    """``language`` is routing's detection, else intake's: a ``ticket.opened`` delivered after
+    ``ticket.routed`` put intake's back (a Japanese ticket under ``en``)."""
+    desk = Desk()
+    desk.opened("T1", 0, traveller("A", "en"))
+    desk.routed("T1", 1, language="ja")
+    desk.bot_answered("T1", 2)  # the bot answers in en: routing's detection still stands
+    opened, routed, answered = desk.envelopes
+
+    orders = [[opened, routed, answered], [routed, answered, opened], [answered, routed, opened]]
+    for order in orders:
+        (facts,) = fold(order).values()
+        assert facts.language == "ja", [e.schema_name for e in order]
+
+    unrouted = Desk()
+    unrouted.opened("T2", 0, traveller("B", "zh-Hans"))
+    unrouted.bot_answered("T2", 1)
+    first, bot = unrouted.envelopes
+    assert fold([bot, first])["T2"].language == fold([first, bot])["T2"].language == "zh-Hans"

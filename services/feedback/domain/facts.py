@@ -85,6 +85,8 @@ class TicketFacts(Aggregate):
     order, so appeals speak the language they last wrote in."""
     channel: Channel | None = None
     language: str | None = None
+    routed_language: str | None = None
+    """Routing's detection (the latest routing's): it outranks intake's, in any order."""
     references: list[str] = Field(default_factory=list)
     booking_references: list[str] = Field(default_factory=list)
     """The references that name one booking (``repeat_contacts.booking_keys``): what makes
@@ -222,7 +224,8 @@ class TicketFacts(Aggregate):
         self._wrote(event.traveller, event.opened_at)
         self.channel = event.channel
         self.language = (
-            supported_language(event.language)
+            self.routed_language
+            or supported_language(event.language)
             or supported_language(event.traveller.language)
             or self.language
         )
@@ -243,7 +246,8 @@ class TicketFacts(Aggregate):
         if self.last_routed_at is None or event.routed_at >= self.last_routed_at:
             self.last_routed_at = event.routed_at
             self.category = event.category or self.category
-            self.language = supported_language(event.language) or self.language
+            self.routed_language = supported_language(event.language) or self.routed_language
+            self.language = self.routed_language or self.language
         self._place(event.queue, event.assignee, event.routed_at)
 
     def _resolved(self, event: events.TicketResolved) -> None:
