@@ -127,3 +127,25 @@ def test_a_category_a_traveller_typed_is_drawn_as_text_not_parsed_as_math() -> N
     assert "<!-- $x^2$ refund -->" in html, "the tick label is the text as typed"
     assert "<!-- $\\frac{$ -->" in html
     assert "<script>" not in html
+
+
+def test_top_categories_are_those_with_tickets_not_those_with_only_a_follow_up() -> None:
+    """A follow-up in November to October's refund ticket made a November slice with no
+    ticket: "refund 0, −100 %" was listed as a top category, while visa, which fell to 0
+    just the same without a follow-up, was not."""
+    desk = Desk()
+    october = -40 * 24 * 60
+    for ticket, category in (("R0", "refund"), ("R1", "refund"), ("V0", "visa")):
+        desk.opened(ticket, october, traveller(ticket))
+        desk.routed(ticket, october + 1, category=category)
+    desk.followed_up("R0", 0)
+    desk.opened("H0", 0, traveller("H0"))
+    desk.routed("H0", 1, category="hotel_issue")
+    month = date(2026, 11, 1)
+
+    report = build_monthly(fold(desk), tenant="acme", month=month, now=NOW)
+
+    assert [(t.category, t.count, t.previous) for t in report.categories_month] == [
+        ("hotel_issue", 1, 0)
+    ]
+    assert report.current.contacts == 2, "the follow-up still counts as a contact"

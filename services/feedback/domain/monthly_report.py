@@ -62,7 +62,11 @@ class MonthlyReport(BaseModel):
 
 
 def _category_counts(report: MetricsReport) -> Counter[str]:
-    return Counter({group.key["category"]: group.metrics.tickets for group in report.groups})
+    """Tickets opened per category. A slice may hold only a follow-up to an older ticket
+    or an SLA clock of another category: no ticket, so no complaint category of the period."""
+    return Counter(
+        {g.key["category"]: g.metrics.tickets for g in report.groups if g.metrics.tickets}
+    )
 
 
 def _by_urgency(report: MetricsReport) -> list[Group]:
