@@ -149,3 +149,13 @@ def test_top_categories_are_those_with_tickets_not_those_with_only_a_follow_up()
         ("hotel_issue", 1, 0)
     ]
     assert report.current.contacts == 2, "the follow-up still counts as a contact"
+
+
+def test_the_report_says_its_month_days_and_weeks_are_utc() -> None:
+    """A manager reconciling by hand in Tokyo counts a ticket opened 1 Dec 08:30 JST in
+    December; the report counts it in November (UTC). The page must say which."""
+    month = date(2026, 11, 1)
+    html = render_monthly(build_monthly([], tenant="acme", month=month, now=NOW), month)
+
+    assert "2026-11-01 00:00 to 2026-12-01 00:00 UTC" in html
+    assert "days and weeks are UTC" in html

@@ -49,6 +49,10 @@ class Headline(BaseModel):
 class MonthlyReport(BaseModel):
     tenant: str
     month: str
+    start: datetime
+    end: datetime
+    """The month's bounds in UTC (``[start, end)``), which the page states: a manager in
+    another time zone reconciles against them."""
     generated_at: datetime
     current: MetricsReport
     previous: Metrics
@@ -101,6 +105,8 @@ def build_monthly(
     return MonthlyReport(
         tenant=tenant,
         month=month.strftime("%Y-%m"),
+        start=this_month,
+        end=next_month,
         generated_at=now,
         current=metrics(this_month, next_month),
         previous=metrics(last_month, this_month),
