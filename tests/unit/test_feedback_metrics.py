@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from contracts.envelope import Envelope
-from contracts.events import BookingReference, Channel, Priority, ReferenceKind, TicketStatusChanged
+from contracts.events import (
+    BookingReference,
+    Channel,
+    Priority,
+    ReferenceKind,
+    TicketStatusChanged,
+    TicketTransferred,
+)
 from services.feedback.domain.buckets import day_key, hour_key, week_key
 from services.feedback.domain.facts import TicketFacts
 from services.feedback.domain.metrics import compute_metrics
@@ -286,3 +293,30 @@ def test_routings_language_stands_whichever_of_opening_and_routing_arrives_first
     unrouted.bot_answered("T2", 1)
     first, bot = unrouted.envelopes
     assert fold([bot, first])["T2"].language == fold([first, bot])["T2"].language == "zh-Hans"
+
+
+def test_the_queue_is_the_latest_named_one_whichever_order_the_moves_arrive_in() -> None:
+    """A transfer to an agent only (no ``to_queue``) keeps the ticket's queue. Delivered
+    before the earlier transfer to q2, it made that one look stale: the queue stayed q1."""
+    desk = Desk()
+    desk.opened("T1", 0, traveller("A"))
+    desk.routed("T1", 1, queue="q1", assignee="agent-1")
+    moves = [("q2", None, 20), (None, "agent-3", 30)]
+    for to_queue, to_assignee, minute in moves:
+        desk.emit(
+            TicketTransferred(
+                ticket_id="T1",
+                traveller=desk.travellers["T1"],
+                from_queue=None,
+                to_queue=to_queue,
+                from_assignee=None,
+                to_assignee=to_assignee,
+                by="agent-9",
+                transferred_at=T0 + timedelta(minutes=minute),
+            )
+        )
+    opened, routed, to_q2, to_agent = desk.envelopes
+
+    for order in ([opened, routed, to_q2, to_agent], [to_agent, opened, routed, to_q2]):
+        facts = fold(order)["T1"]
+        assert (facts.queue, facts.assignee) == ("q2", "agent-3"), [e.schema_name for e in order]

@@ -105,6 +105,8 @@ class TicketFacts(Aggregate):
     assignee: str | None = None
     placed_at: datetime | None = None
     """When queue/assignee were last set (routing or a transfer): the later one wins."""
+    queued_at: datetime | None = None
+    """When ``queue`` was named: a move that names none (to an agent) keeps it, in any order."""
     first_response_at: datetime | None = None
     bot_answered_at: datetime | None = None
     contacts: list[ContactFact] = Field(default_factory=list)
@@ -271,8 +273,10 @@ class TicketFacts(Aggregate):
         self._touch(at)
         if self.placed_at is None or at >= self.placed_at:
             self.placed_at = at
-            self.queue = queue or self.queue
             self.assignee = assignee
+        named = self.queued_at or (self.placed_at if self.queue else None)  # older facts
+        if queue and (named is None or at >= named):
+            self.queue, self.queued_at = queue, at
 
     def _set_opened(self, at: datetime) -> None:
         self.opened_at = at
