@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
@@ -27,8 +26,11 @@ from services.intake.channels.checks import (
     message_id_of,
 )
 from services.intake.channels.payloads import contact
+from services.intake.channels.quotes import strip_quoted_reply
 from services.intake.domain.automatic import AUTO_RESPONSE_SUPPRESS, AUTOMATIC, Automatic
 from services.intake.domain.mail_threading import thread_headers
+
+__all__ = ["from_email", "strip_quoted_reply"]
 
 _UNREAD = frozenset({"head", "style", "script", "title", "template"})
 """Elements whose content no reader sees: Outlook's and Foxmail's HTML mail opens with a
@@ -56,23 +58,6 @@ class _TextOfHtml(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in self._unread:
             del self._unread[self._unread.index(tag) :]
-
-
-_QUOTE_HEADER = re.compile(
-    r"^(On .{4,200} wrote:|在.{2,100}写道[:：]?|於.{2,100}寫道[:：]?"
-    r"|-{2,}\s*Original Message\s*-{2,}|-{2,}\s*原始邮件\s*-{2,}"
-    r"|From: .+|发件人[:：].+|寄件者[:：].+)\s*$",
-    re.M,
-)
-
-
-def strip_quoted_reply(text: str) -> str:
-    """Keep what the traveller wrote, not the thread they replied to."""
-    cut = _QUOTE_HEADER.search(text)
-    if cut:
-        text = text[: cut.start()]
-    lines = [line for line in text.splitlines() if not line.lstrip().startswith(">")]
-    return "\n".join(lines).strip()
 
 
 def _email_text(message: EmailMessage) -> str:

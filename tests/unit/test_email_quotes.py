@@ -1,0 +1,82 @@
+"""Quoted reply history in the mail clients travellers write from: cut, so that an old
+thread's words neither become the ticket's message nor drive its triage, while nothing the
+traveller wrote is lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.intake.channels.email import strip_quoted_reply
+
+STRANDED = "Train cancelled, I'm stuck in Nagoya tonight."
+
+
+@pytest.mark.parametrize(
+    ("mail", "kept"),
+    [
+        (  # Outlook (Japanese): the header block starts with 差出人
+            "ありがとうございました。\n\n差出人: TripCare <support@tripcare.example>\n"
+            "送信日時: 2026年12月5日 10:00\n宛先: 山田\n件名: RE: 予約\n\n前回はひどい対応でした。",
+            "ありがとうございました。",
+        ),
+        (  # Outlook's plain-text part as Gmail and Apple Mail render it: bold labels
+            "Thanks so much, all sorted!\n\n*From:* TripCare <support@tripcare.example>\n"
+            "*Sent:* Friday, 4 December 2026 10:00\n*To:* Amy\n*Subject:* RE: complaint\n\n"
+            "This is terrible service.",
+            "Thanks so much, all sorted!",
+        ),
+        (  # Japanese Gmail: a date and a sender ending in a colon, no "wrote"
+            "至急、代わりの便を手配してください。\n\n"
+            "2026年12月6日(日) 10:00 TripCare <support@tripcare.example>:\n> 承知しました。",
+            "至急、代わりの便を手配してください。",
+        ),
+        (  # Gmail's attribution wrapped before the address
+            "Thanks, all fixed.\n\nOn Sat, Dec 5, 2026 at 10:00 AM TripCare Support <\n"
+            "support@tripcare.example> wrote:\n> We are sorry about the terrible service",
+            "Thanks, all fixed.",
+        ),
+        (  # Chinese Gmail's attribution wrapped the same way
+            "谢谢，问题已经解决了。\n\n在 2026年12月5日周六 10:00，TripCare\n"
+            "<support@tripcare.example> 写道：\n> 服务太差了",
+            "谢谢，问题已经解决了。",
+        ),
+        (  # Japanese Outlook's separator
+            "ありがとうございました。\n\n----- 元のメッセージ -----\n最悪の対応です。",
+            "ありがとうございました。",
+        ),
+    ],
+    ids=["ja-outlook", "bold-outlook", "ja-gmail", "wrapped-en", "wrapped-zh", "ja-separator"],
+)
+def test_quoted_history_of_more_mail_clients_is_cut(mail: str, kept: str) -> None:
+    assert strip_quoted_reply(mail) == kept
+
+
+@pytest.mark.parametrize(
+    "mail",
+    [
+        f"From: Nagoya to Tokyo.\n{STRANDED}",
+        f"From: Nagoya\nTo: Tokyo\nDate: 7 Dec\n{STRANDED}",
+        f"发件人：山田\n{STRANDED}",
+    ],
+    ids=["from-line", "itinerary", "sender-line"],
+)
+def test_a_line_that_only_looks_like_a_quote_header_cuts_nothing(mail: str) -> None:
+    """A "From:" line alone is no quoted mail's header block (which names its subject or
+    when it was sent): cut there, a stranded traveller's whole message was dropped and the
+    ticket read only the subject."""
+    assert STRANDED in strip_quoted_reply(mail)
+
+
+def test_a_forwarded_mail_keeps_what_it_forwards() -> None:
+    """The forwarded mail is what the traveller asks about ("see below")."""
+    mail = (
+        "Please see below, can you help?\n\n---------- Forwarded message ---------\n"
+        "From: Hotel Sakura <desk@hotel.example>\nDate: Sat, 5 Dec 2026\n"
+        "Subject: Your booking is cancelled\nTo: amy@acme.example\n\n"
+        "We regret that your booking for 7 December has been cancelled."
+    )
+
+    text = strip_quoted_reply(mail)
+
+    assert text.startswith("Please see below")
+    assert "your booking for 7 December has been cancelled" in text
