@@ -4,9 +4,15 @@ traveller wrote is lost."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from contracts.events import BookingReference, Channel, ReferenceKind
+from services.intake.channels import normalise
 from services.intake.channels.email import strip_quoted_reply
+
+NOW = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 
 STRANDED = "Train cancelled, I'm stuck in Nagoya tonight."
 
@@ -80,3 +86,50 @@ def test_a_forwarded_mail_keeps_what_it_forwards() -> None:
 
     assert text.startswith("Please see below")
     assert "your booking for 7 December has been cancelled" in text
+
+
+def ref(kind: ReferenceKind, value: str) -> BookingReference:
+    return BookingReference(kind=kind, value=value)
+
+
+def html_mail(html: str) -> bytes:
+    return (
+        b"Message-ID: <q1@mail.example>\r\nFrom: amy@mail.example\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n" + html.encode()
+    )
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<div dir="ltr">谢谢，已经解决了！</div><br><div class="gmail_quote"><div dir="ltr" '
+        'class="gmail_attr">在 2026年12月5日周六 10:00，TripCare &lt;support@tripcare.example&gt;'
+        ' 写道：<br></div><blockquote class="gmail_quote">服务太差了，我要投诉</blockquote></div>',
+        "<div>谢谢，已经解决了！</div><blockquote type=cite><div>服务太差了，我要投诉</div>"
+        "<div>第二行</div></blockquote>",
+    ],
+    ids=["gmail", "apple-mail"],
+)
+def test_an_html_only_reply_is_read_without_its_blockquoted_thread(html: str) -> None:
+    """HTML-only clients quote in ``<blockquote>``: read as text, the old complaint ran on
+    from the thanks on one line ("谢谢，已经解决了！服务太差了") and no cut found it."""
+    contact = normalise(Channel.EMAIL, html_mail(html), NOW)
+
+    assert contact.text == "谢谢，已经解决了！"
+
+
+def test_an_html_table_keeps_its_cells_apart() -> None:
+    """A pasted itinerary is a table: its cells ran together ("stuckFlightCA1501Date")."""
+    html = (
+        "<p>Check-in failed, the hotel has no booking</p><table><tr><td>Flight</td>"
+        "<td>CA1501</td></tr><tr><td>Hotel</td><td>Hilton</td></tr></table>"
+    )
+
+    contact = normalise(Channel.EMAIL, html_mail(html), NOW)
+
+    assert contact.text.split("\n") == [
+        "Check-in failed, the hotel has no booking",
+        "Flight CA1501",
+        "Hotel Hilton",
+    ]
+    assert ref(ReferenceKind.FLIGHT, "CA1501") in contact.references

@@ -37,27 +37,49 @@ _UNREAD = frozenset({"head", "style", "script", "title", "template"})
 ``<style>`` of font definitions, which became the ticket's text (and its language)."""
 
 
+_LINES = frozenset({"br", "p", "div", "tr", "li", "table", "blockquote", "h1", "h2", "h3", "h4"})
+"""Elements that start a line: a pasted itinerary's table rows ran together without them."""
+_CELLS = frozenset({"td", "th"})
+
+
 class _TextOfHtml(HTMLParser):
+    """An HTML body as the reader sees it. A ``<blockquote>`` (how HTML-only clients quote
+    the thread replied to) becomes "> " lines, cut as a plain-text reply's are."""
+
     def __init__(self) -> None:
         super().__init__()
         self.parts: list[str] = []
         self._unread: list[str] = []
+        self._quoted = 0
 
     def handle_data(self, data: str) -> None:
-        if not self._unread:
-            self.parts.append(data)
+        if self._unread:
+            return
+        if self._quoted:
+            data = data.replace("\n", "\n> ")
+        self.parts.append(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "body":  # a <head> left open ends here
             self._unread.clear()
         elif tag in _UNREAD:
             self._unread.append(tag)
-        elif tag in ("br", "p", "div"):
-            self.parts.append("\n")
+        elif tag in _CELLS:
+            self.parts.append(" ")
+        if tag == "blockquote":
+            self._quoted += 1
+        if tag in _LINES:
+            self._new_line()
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self._unread:
             del self._unread[self._unread.index(tag) :]
+        if tag == "blockquote" and self._quoted:
+            self._quoted -= 1
+            self._new_line()
+
+    def _new_line(self) -> None:
+        self.parts.append("\n> " if self._quoted else "\n")
 
 
 def _email_text(message: EmailMessage) -> str:
@@ -68,7 +90,8 @@ def _email_text(message: EmailMessage) -> str:
     if part.get_content_type() == "text/html":
         parser = _TextOfHtml()
         parser.feed(text)
-        text = "".join(parser.parts)
+        lines = (line.strip() for line in "".join(parser.parts).splitlines())
+        text = "\n".join(line for line in lines if line)
     return strip_quoted_reply(text)
 
 
