@@ -30,7 +30,7 @@ async def classify(
     query = None
     if model.needs_embedding(read):
         try:
-            query = await embed(text)
+            query = await embed(read.text)
         except Exception:
             log.warning("no e5 embedding; triage answers from its first stage", exc_info=True)
     return model.decide(read, query), query

@@ -63,7 +63,7 @@ from services.routing.triage.language import Lang, detect_language, warm_up
 from services.routing.triage.ngrams import NgramScorer
 from services.routing.triage.rules import Rules, rule_out
 from services.routing.triage.second_stage import Embed, SecondStage
-from services.routing.triage.text import normalise
+from services.routing.triage.text import message_of, normalise
 
 __all__ = [
     "Embed",
@@ -125,6 +125,7 @@ class FirstRead:
     """The first stage's reading of one text, before any second stage and the rules."""
 
     text: str
+    """What was read: the message without its signature (``text.message_of``)."""
     situations: frozenset[str]
     probabilities: dict[str, NDArray[np.float64]]
     worded: bool
@@ -219,13 +220,17 @@ class TriageModel:
     def classify(self, text: str, embed: Embed | None = None) -> Triage:
         """One text's triage; ``embed`` (text → E5 query embedding) enables the second stage."""
         read = self.first_read(text)
-        return self.decide(read, embed(text) if embed and self.needs_embedding(read) else None)
+        if embed is None or not self.needs_embedding(read):
+            return self.decide(read)
+        return self.decide(read, embed(read.text))
 
     def classify_batch(self, texts: Sequence[str], embed: Embed | None = None) -> list[Triage]:
         """``classify`` of each text (the single-text path is the fast one)."""
         return [self.classify(text, embed) for text in texts]
 
     def first_read(self, text: str) -> FirstRead:
+        """The first stage's reading of the message without its signature (``message_of``)."""
+        text = message_of(text)
         normalised = normalise(text)
         found = triage_rubric.situations(normalised)
         worded = not is_junk(text, normalised, self.vectorizer.vocabulary_)
