@@ -54,3 +54,17 @@ LINKS = re.compile(
 """Links, e-mail addresses and bare domains: no language of their own. ASCII only, so a
 Chinese or Japanese sentence written against an address (``邮箱是amy.wong@acme.com``) is not
 taken for part of it. Routing's triage and intake's guess of a follow-up remove them alike."""
+LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z'’]*(?![A-Za-z0-9])")
+"""A word of Latin letters; flight numbers and codes ("CA1501", "T2") are not words."""
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
+def latin_words(text: str) -> list[str]:
+    """The Latin words that speak English. Next to Chinese or Japanese, capitalised words
+    alone ("Hilton Tokyo Bay予約確認", "Marriott Pudong预订确认") name a hotel or a place and
+    speak none: counted, they outnumbered the kanji and the text read as English. Intake's
+    guess and routing's triage count alike."""
+    words = LATIN_WORD.findall(text)
+    if _CJK.search(text) and all(word[0].isupper() and word[1:].islower() for word in words):
+        return []
+    return words

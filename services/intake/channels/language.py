@@ -8,11 +8,16 @@ import re
 import opencc
 
 from contracts import events
-from contracts.languages import JAPANESE_ONLY_HAN, JAPANESE_WORDS, LINKS, supported_language
+from contracts.languages import (
+    JAPANESE_ONLY_HAN,
+    JAPANESE_WORDS,
+    LINKS,
+    latin_words,
+    supported_language,
+)
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z'’]*(?![A-Za-z0-9])")
 _to_simplified = opencc.OpenCC("t2s")
 _to_traditional = opencc.OpenCC("s2t")
 MIN_WORDS = 6
@@ -37,7 +42,7 @@ def guess_language(text: str) -> str:
     if _KANA.search(text):
         return "ja"
     han = "".join(_HAN.findall(text))
-    if not han or len(han) / 2 < len(_LATIN_WORD.findall(text)):
+    if not han or len(han) / 2 < len(latin_words(text)):
         return "en"
     japanese = sum(char in JAPANESE_ONLY_HAN for char in han) + len(JAPANESE_WORDS.findall(han))
     if japanese and japanese * 10 >= len(han):
@@ -59,7 +64,7 @@ def confident_languages(text: str) -> tuple[str, ...]:
     scripts could be either: ``("zh-Hans", "zh-Hant")``.
     """
     clean = LINKS.sub(" ", text)
-    latin = len(_LATIN_WORD.findall(clean))
+    latin = len(latin_words(clean))
     cjk = (len(_KANA.findall(clean)) + len(_HAN.findall(clean))) / 2
     words = latin + cjk
     if words < MIN_WORDS:

@@ -12,7 +12,9 @@ with a wider Latin detector to send French or Spanish to ``other``):
   alone; Cantonese-only characters (咗, 嘅, 冇 …) are Traditional writing;
 * **mixed** messages are tagged with the language that carries most of the words
   (a Han character counts half a word): "booking一直pending怎么办" is Chinese,
-  "I'm stuck at 浦东机场" English, and the confidence says how mixed it was. Replies
+  "I'm stuck at 浦东机场" English, and the confidence says how mixed it was; capitalised
+  words alone next to Chinese or Japanese are a name, no English ("Hilton Tokyo Bay予約確認"
+  is Japanese: ``contracts.languages.latin_words``). Replies
   still go out in the traveller's own language (routing prefers their profile's).
 
 A text with no letters once links, e-mail addresses and numbers are removed (digits,
@@ -28,7 +30,7 @@ from typing import Literal
 import opencc
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-from contracts.languages import JAPANESE_ONLY_HAN, JAPANESE_WORDS, LINKS
+from contracts.languages import JAPANESE_ONLY_HAN, JAPANESE_WORDS, LINKS, latin_words
 
 Lang = Literal["zh-Hans", "zh-Hant", "en", "ja", "other"]
 
@@ -38,8 +40,6 @@ _S2T = opencc.OpenCC("s2t.json")
 _LETTER = re.compile(r"[^\W\d_]")
 _KANA = re.compile(r"[\u3040-\u309f\u30a0-\u30ff\uff66-\uff9f]")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z'’]*(?![A-Za-z0-9])")
-"""A word of Latin letters; flight numbers and codes ("CA1501", "T2") are not words."""
 _OTHER_SCRIPTS = re.compile(
     r"[\u0400-\u04ff\u0590-\u05ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f\u1100-\u11ff"
     r"\uac00-\ud7af]"
@@ -129,7 +129,7 @@ def detect_language(text: str) -> tuple[Lang, float]:
         return "other", foreign / len(letters)
     kana = len(_KANA.findall(clean))
     han = len(_HAN.findall(clean))
-    latin = len(_LATIN_WORD.findall(clean))
+    latin = len(latin_words(clean))
     cjk_words = (han + kana) / 2
     if cjk_words == 0:
         return _latin(clean)
