@@ -52,8 +52,15 @@ _RIDE = r"uber|lyft|grab|didi"
 _any = pattern
 
 
+_STUCK = r"\b(?:i'?m|i am|we'?re|we are)(?: now| still| completely)? stuck *(?:[.!,;]|$)"
+"""Stuck, and the sentence ends: no form or step it is stuck on ("I am stuck.")."""
+_FLIGHT_CANCELLED = r"(?<![a-z把])[a-z]{2}0+(?:航班|班机)?(?:今天|今晚|今早|又)?被?取消(?:了|啦)"
+"""A flight number then its cancellation ("ca0今天取消了"), not one asked for ("把ca0取消")."""
+
+
 ON_THE_ROAD = _any(
     r"\bstranded\b",
+    _STUCK,
     r"\bstuck (?:at|in|on|here|there)\b"
     r"(?!\W*(?:processing|pending|review|approval|the approval|step|stage|status))",
     r"\btrapped\b|\bnowhere to (?:stay|sleep|go)\b|\bdenied boarding\b|\brefused to (?:board|let)",
@@ -138,6 +145,7 @@ DISRUPTED = _any(
     r"\b(?:delay|late)|\bdelayed indefinitely\b|\bkeep (?:pushing|delaying)\b|\btyphoon\b",
     r"(?:航班|班机|飞机|火车|高铁|动车|车次|flight)[^。！？!?]{0,10}(?:取消|停飞|延误|晚点|cancel|delay)",
     r"备降|停运|停驶|停飞|台风|延误|晚点|delay咗|delay了|(?:又|第[二三两0]次)(?:被)?取消",
+    _FLIGHT_CANCELLED,
     r"(?:港铁|地铁|捷运|火车|高铁|动车|巴士|大巴)[^。，,!?！？]{0,4}停",
     r"欠航|運休|運航停止|見合わせ|遅延|ダイバート|台風",
     r"(?:新幹線|電車|列車|特急|JR|バス|便)[^。！？]{0,10}止ま",
