@@ -133,3 +133,29 @@ def test_an_html_table_keeps_its_cells_apart() -> None:
         "Hotel Hilton",
     ]
     assert ref(ReferenceKind.FLIGHT, "CA1501") in contact.references
+
+
+OLD_THREAD = "\n".join(f"> line {n} of what we wrote about the booking" for n in range(40))
+
+
+@pytest.mark.parametrize(
+    ("mail", "kept"),
+    [
+        (
+            f"On Fri, 4 Dec 2026 at 10:00, TripCare <support@tripcare.example> wrote:\n"
+            f"{OLD_THREAD}\n\nStill stranded at Narita, nobody has called me back!",
+            "Still stranded at Narita, nobody has called me back!",
+        ),
+        (
+            "Hi,\n\n在 2026年12月4日 10:00，TripCare <support@tripcare.example> 写道：\n"
+            "> 请问是哪个航班？\n今晚的NH920\n> 您现在在哪里？\n还在成田机场，走不了",
+            "Hi,\n\n今晚的NH920\n还在成田机场，走不了",
+        ),
+    ],
+    ids=["below-the-quote", "between-the-quotes"],
+)
+def test_what_is_written_below_or_between_quoted_lines_is_kept(mail: str, kept: str) -> None:
+    """A reply written under the quote (or between its lines) was cut with it at the
+    attribution: the stranded traveller's message became empty and the ticket read only
+    the mail's subject."""
+    assert strip_quoted_reply(mail) == kept

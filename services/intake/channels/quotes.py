@@ -30,6 +30,7 @@ _SENDER = re.compile(r"[*\s]*(?:From|发件人|寄件者|寄件人|差出人)[*\
 _BLOCK_FIELD = re.compile(
     r"[*\s]*(?:Sent|Subject|发送时间|发送日期|主题|寄件日期|主旨|送信日時|件名)[*\s]*[:：]", re.I
 )
+_QUOTED = re.compile(r"\s*>")
 BLOCK_LINES = 5
 """How far below its sender line a header block names when it was sent or its subject."""
 
@@ -37,19 +38,43 @@ BLOCK_LINES = 5
 def strip_quoted_reply(text: str) -> str:
     """Keep what the traveller wrote, not the thread they replied to."""
     lines = text.splitlines()
-    kept = lines[: _quote_start(lines)]
-    return "\n".join(line for line in kept if not line.lstrip().startswith(">")).strip()
+    start, end = _quote(lines)
+    kept = lines[:start] + lines[end:]
+    return "\n".join(line for line in kept if not _QUOTED.match(line)).strip()
 
 
-def _quote_start(lines: list[str]) -> int:
-    """The index of the line the quoted thread starts at (``len(lines)`` when none does)."""
+def _quote(lines: list[str]) -> tuple[int, int]:
+    """The lines the quoted thread takes, as ``lines[start:end]`` (empty when none).
+
+    An attribution whose thread is quoted with "> " takes only its own lines: what stands
+    below or between the quoted lines is the traveller's (a reply written under the
+    quote), and the "> " lines go on their own. Any other start takes the rest.
+    """
     for index, line in enumerate(lines):
         if _FORWARDED.match(line):
-            return len(lines)
-        wrapped = f"{line} {lines[index + 1]}" if index + 1 < len(lines) else line
-        if _SEPARATOR.match(line) or _ATTRIBUTION.match(line) or _ATTRIBUTION.match(wrapped):
-            return index
+            break
+        header = _attribution(lines, index)
+        if header and _quoted_below(lines[index + header :]):
+            return index, index + header
+        if header or _SEPARATOR.match(line):
+            return index, len(lines)
         below = lines[index + 1 : index + 1 + BLOCK_LINES]
         if _SENDER.match(line) and any(_BLOCK_FIELD.match(field) for field in below):
-            return index
-    return len(lines)
+            return index, len(lines)
+    return len(lines), len(lines)
+
+
+def _attribution(lines: list[str], index: int) -> int:
+    """How many lines an attribution starting at ``index`` takes: 1, 2 (wrapped) or 0."""
+    if not lines[index].strip():
+        return 0
+    if _ATTRIBUTION.match(lines[index]):
+        return 1
+    if index + 1 < len(lines) and _ATTRIBUTION.match(f"{lines[index]} {lines[index + 1]}"):
+        return 2
+    return 0
+
+
+def _quoted_below(lines: list[str]) -> bool:
+    """Whether the first line with text below is a "> " quoted one."""
+    return next((bool(_QUOTED.match(line)) for line in lines if line.strip()), False)
