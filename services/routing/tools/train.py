@@ -268,6 +268,9 @@ def evaluate_committed(args: argparse.Namespace) -> int:
     cache = E5Cache()
     report = triage_report.measure(model, pools, fresh=args.fresh, embed=cache.one)
     cache.save()
+    if args.write_report:  # the rules changed after training: the report follows them
+        meta = json.loads(args.metadata.read_text())
+        triage_report.write(args.report, report, meta)
     print(f"{model.version}: real-text evaluation set first, then the templates' held-out split")
     triage_report.show(report)
     return 0 if report.accepted() else 1
@@ -299,6 +302,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Train or evaluate the routing triage model.")
     parser.add_argument("--eval", action="store_true", help="evaluate the committed artifact")
     parser.add_argument("--fresh", action="store_true", help="also score the fresh check")
+    parser.add_argument(
+        "--write-report",
+        action="store_true",
+        help="with --eval: rewrite the evaluation report for the committed artifact",
+    )
     parser.add_argument(
         "--rules", action="store_true", help="recalibrate the committed artifact's rules only"
     )
