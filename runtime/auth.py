@@ -1,8 +1,9 @@
 """Who is calling: agents, experts, managers and admins carry signed bearer tokens.
 
 A token names the person, their role and the tenants they work for. A request
-acts for one tenant: the only one in the token, or the one named in
-``X-Tenant-Id``. Resources of other tenants are simply not found (404).
+acts for one tenant of the token (``tenant_for``): the one its path or query
+names (feedback's reports and metrics), else the one named in ``X-Tenant-Id``,
+else the token's only one. Resources of other tenants are simply not found (404).
 
 Issue a token from the command line (signed with the first of ``TRIPCARE_STAFF_KEYS``;
 with ``TRIPCARE_ENV=production`` it refuses the development keys)::
@@ -17,7 +18,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, ValidationError
 from pydantic_settings.exceptions import SettingsError
 
@@ -26,6 +27,7 @@ from runtime.error_docs import Credential, answers
 from runtime.settings import Settings
 from runtime.settings_errors import configuration_error
 from runtime.signing import Signer, TokenError
+from runtime.web import TENANT_PATTERN
 
 PURPOSE = "staff"
 STAFF_TOKEN = Credential(
@@ -109,6 +111,30 @@ def current_principal(
         raise unauthorized(f"invalid token: {exc}") from exc
 
 
+def tenant_for(principal: Principal, header: str | None, named: str | None = None) -> str:
+    """The tenant a request acts for, the one rule of every service.
+
+    ``named`` is the tenant the path or query names: it is the request's subject, so a
+    token of several tenants needs no header there. A header that names another tenant
+    is refused rather than one of the two silently picked; a tenant not in the token is
+    403 whichever of the two names it.
+    """
+    for tenant in (named, header):
+        if tenant is not None and tenant not in principal.tenants:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed for this tenant")
+    if named is not None and header is not None and named != header:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            f"the request is for tenant {named} but X-Tenant-Id names {header}",
+        )
+    tenant = named or header
+    if tenant is None:
+        if len(principal.tenants) != 1:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "name the tenant in X-Tenant-Id")
+        tenant = principal.tenants[0]
+    return tenant
+
+
 @answers(
     {
         400: "The token has several tenants and `X-Tenant-Id` names none.",
@@ -121,13 +147,62 @@ def current_scope(
         str | None, Header(alias="X-Tenant-Id", description="Needed when the token has several.")
     ] = None,
 ) -> Scope:
-    if tenant is None:
-        if len(principal.tenants) != 1:
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, "name the tenant in X-Tenant-Id")
-        tenant = principal.tenants[0]
-    if tenant not in principal.tenants:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed for this tenant")
-    return Scope(principal=principal, tenant=tenant)
+    return Scope(principal=principal, tenant=tenant_for(principal, tenant))
+
+
+@answers(
+    {
+        400: "`X-Tenant-Id` names another tenant than the path.",
+        403: "The path or `X-Tenant-Id` names a tenant not in the token.",
+    }
+)
+def path_scope(
+    principal: Annotated[Principal, Depends(current_principal)],
+    tenant_id: Annotated[str, Path(pattern=TENANT_PATTERN)],
+    tenant: Annotated[
+        str | None,
+        Header(alias="X-Tenant-Id", description="Not needed: if sent, the path's tenant."),
+    ] = None,
+) -> Scope:
+    """For a route whose path names the tenant as ``{tenant_id}``."""
+    return Scope(principal=principal, tenant=tenant_for(principal, tenant, tenant_id))
+
+
+@answers(
+    {
+        400: "The token has several tenants and neither `tenant` nor `X-Tenant-Id` names one, "
+        "or the two name different tenants.",
+        403: "`tenant` or `X-Tenant-Id` names a tenant not in the token.",
+    }
+)
+def query_scope(
+    principal: Annotated[Principal, Depends(current_principal)],
+    named: Annotated[
+        str | None,
+        Query(
+            alias="tenant",
+            max_length=64,
+            pattern=TENANT_PATTERN,
+            description="One of the token's tenants; default: `X-Tenant-Id`, else its only one.",
+        ),
+    ] = None,
+    tenant: Annotated[
+        str | None,
+        Header(
+            alias="X-Tenant-Id",
+            description="Needed when the token has several and `tenant` is not given; "
+            "if both are, the same tenant.",
+        ),
+    ] = None,
+) -> Scope:
+    """For a route that takes the tenant as an optional ``?tenant=``."""
+    return Scope(principal=principal, tenant=tenant_for(principal, tenant, named))
+
+
+def ranked(scope: Scope, role: Role) -> Scope:
+    if RANK[scope.principal.role] < RANK[role]:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs the {role.value} role")
+    return scope
 
 
 def at_least(role: Role) -> object:
@@ -135,16 +210,28 @@ def at_least(role: Role) -> object:
 
     @answers({403: f"A role below {role.value}."})
     def check(scope: Annotated[Scope, Depends(current_scope)]) -> Scope:
-        if RANK[scope.principal.role] < RANK[role]:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs the {role.value} role")
-        return scope
+        return ranked(scope, role)
 
     return check
+
+
+@answers({403: "A role below manager."})
+def manager_of_path(scope: Annotated[Scope, Depends(path_scope)]) -> Scope:
+    return ranked(scope, Role.MANAGER)
+
+
+@answers({403: "A role below manager."})
+def manager_of_query(scope: Annotated[Scope, Depends(query_scope)]) -> Scope:
+    return ranked(scope, Role.MANAGER)
 
 
 StaffScope = Annotated[Scope, Depends(current_scope)]
 ManagerScope = Annotated[Scope, Depends(at_least(Role.MANAGER))]
 AdminScope = Annotated[Scope, Depends(at_least(Role.ADMIN))]
+ManagerOfPath = Annotated[Scope, Depends(manager_of_path)]
+"""A manager acting for the tenant the path names as ``{tenant_id}``."""
+ManagerOfQuery = Annotated[Scope, Depends(manager_of_query)]
+"""A manager acting for the tenant ``?tenant=`` names, else as for ``ManagerScope``."""
 
 
 def main() -> None:

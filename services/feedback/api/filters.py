@@ -1,4 +1,5 @@
-"""The managers' filters: which tenant, which window, which slices (metrics and reports)."""
+"""The managers' filters: which window, which slices (metrics and reports; the tenant is
+``runtime.auth``'s to resolve)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,11 @@ import re
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import HTTPException, Query, status
+from fastapi import Query
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from contracts.text import as_utc
-from runtime.auth import Scope
 from runtime.errors import invalid
 from services.feedback.domain.metrics import DIMENSIONS
 
@@ -43,12 +43,6 @@ By = Annotated[
         description=f"Comma-separated slices: {', '.join(DIMENSIONS)} (UTC buckets).",
     ),
 ]
-
-
-def tenant_of(scope: Scope, tenant: str | None) -> str:
-    if tenant is not None and tenant not in scope.principal.tenants:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "not allowed for this tenant")
-    return tenant or scope.tenant
 
 
 def window(

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-
-from runtime.auth import ManagerScope
+from runtime.auth import ManagerOfQuery
 from runtime.errors import StrictJsonRoute
-from runtime.web import TENANT_PATTERN
 from services.feedback.api.deps import FeedbackDep
-from services.feedback.api.filters import By, From, To, dimensions, tenant_of, window
+from services.feedback.api.filters import By, From, To, dimensions, window
 from services.feedback.api.models import MetricsView
 
 router = APIRouter(prefix="/v1/metrics", route_class=StrictJsonRoute)
@@ -18,18 +15,18 @@ router = APIRouter(prefix="/v1/metrics", route_class=StrictJsonRoute)
 
 @router.get("", tags=["managers"], response_model_by_alias=True)
 async def metrics(
-    scope: ManagerScope,
+    scope: ManagerOfQuery,
     feedback: FeedbackDep,
-    tenant: Annotated[str | None, Query(max_length=64, pattern=TENANT_PATTERN)] = None,
     start: From = None,
     end: To = None,
     by: By = None,
 ) -> MetricsView:
     """The desk's numbers for tickets opened in [from, to), overall and per slice.
 
-    For managers; ``tenant`` (default: the caller's) must be one of theirs.
+    For managers; ``tenant`` (default: ``X-Tenant-Id``, else the token's only one) must be
+    one of theirs.
     """
-    tenant = tenant_of(scope, tenant)
+    tenant = scope.tenant
     start, end = window(start, end, feedback.clock.now())
     computed = await feedback.metrics(tenant, start, end, dimensions(by))
     return MetricsView(tenant=tenant, start=start, end=end, **computed.model_dump())

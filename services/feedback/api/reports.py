@@ -9,12 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
-from runtime.auth import ManagerScope
+from runtime.auth import ManagerOfPath
 from runtime.errors import StrictJsonRoute
 from runtime.headers import CSP, DOCUMENT_POLICY
-from runtime.web import TENANT_PATTERN
 from services.feedback.api.deps import FeedbackDep
-from services.feedback.api.filters import By, From, To, dimensions, tenant_of, window
+from services.feedback.api.filters import By, From, To, dimensions, window
 from services.feedback.domain.metrics_csv import metrics_csv
 from services.feedback.domain.monthly_report import build_monthly, report_span
 from services.feedback.pages.monthly_report import render_monthly
@@ -29,8 +28,7 @@ router = APIRouter(prefix="/v1/reports", route_class=StrictJsonRoute)
     responses={200: {"content": {"text/csv": {}}}},
 )
 async def report_csv(
-    scope: ManagerScope,
-    tenant_id: Annotated[str, Path(pattern=TENANT_PATTERN)],
+    scope: ManagerOfPath,
     feedback: FeedbackDep,
     start: From = None,
     end: To = None,
@@ -44,7 +42,7 @@ async def report_csv(
     ] = False,
 ) -> Response:
     """The metrics as CSV, one row per slice (default: per day); ``bom=true`` for Excel."""
-    tenant = tenant_of(scope, tenant_id)
+    tenant = scope.tenant
     start, end = window(start, end, feedback.clock.now())
     computed = await feedback.metrics(tenant, start, end, dimensions(by))
     return Response(
@@ -60,13 +58,12 @@ async def report_csv(
     response_class=HTMLResponse,
 )
 async def report_monthly(
-    scope: ManagerScope,
-    tenant_id: Annotated[str, Path(pattern=TENANT_PATTERN)],
+    scope: ManagerOfPath,
     month: Annotated[str, Path(pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])],
     feedback: FeedbackDep,
 ) -> HTMLResponse:
     """The monthly report: key figures, charts of volume, FRT and CSAT, category trends."""
-    tenant = tenant_of(scope, tenant_id)
+    tenant = scope.tenant
     first = date(int(month[:4]), int(month[5:]), 1)
     start, end = report_span(first)
     facts = await feedback.facts_between(tenant, start, end)
