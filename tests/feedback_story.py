@@ -98,7 +98,7 @@ class Desk:
         minute: float,
         *,
         queue: str = "general",
-        category: str = "other",
+        category: str | None = "other",
         priority: Priority = Priority.NORMAL,
         first_response_in: float = 30,
         resolution_in: float = 24 * 60,

@@ -320,3 +320,52 @@ def test_the_queue_is_the_latest_named_one_whichever_order_the_moves_arrive_in()
     for order in ([opened, routed, to_q2, to_agent], [to_agent, opened, routed, to_q2]):
         facts = fold(order)["T1"]
         assert (facts.queue, facts.assignee) == ("q2", "agent-3"), [e.schema_name for e in order]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_category_is_the_latest_named_one_whichever_order_the_events_arrive_in(
+    seed: int,
+) -> None:
+    """A re-route that names no category keeps the ticket's. Delivered before an earlier
+    routing that named one, it made that one look stale: the category stayed the older one,
+    or none (by=category counted the ticket under the traveller's hint)."""
+    desk = Desk()
+    desk.opened("T1", 0, traveller("A"))
+    desk.routed("T1", 1, category="baggage")
+    desk.routed("T1", 10, category="refund")
+    desk.routed("T1", 20, category=None)
+    desk.opened("T2", 0, traveller("B"))
+    desk.routed("T2", 1, category=None)
+    desk.routed("T2", 5, category="visa")
+    desk.routed("T2", 9, category=None)
+    desk.opened("T3", 0, traveller("C"))
+    desk.routed("T3", 1, category="other")
+    desk.bot_answered("T3", 5)  # the bot's category is routing's too, named later
+    envelopes = desk.envelopes
+    shuffled = envelopes + envelopes[: seed % len(envelopes)]
+    random.Random(seed).shuffle(shuffled)
+
+    facts = fold(shuffled)
+
+    got = {ticket: f.category for ticket, f in facts.items()}
+    assert got == {"T1": "refund", "T2": "visa", "T3": "baggage"}, [
+        (e.payload.ticket_id, e.schema_name) for e in shuffled
+    ]
+
+
+def test_facts_stored_before_the_category_was_dated_keep_it_against_older_routings() -> None:
+    desk = Desk()
+    desk.opened("T1", 0, traveller("A"))
+    desk.routed("T1", 5, category="baggage")
+    desk.routed("T1", 30, category="visa")
+    desk.routed("T1", 40, category=None)
+    older, later, unnamed = desk.envelopes[1:]
+    stored = fold(desk.envelopes[:1])["T1"].model_dump()
+    stored.update(category="refund", last_routed_at=T0 + timedelta(minutes=10))
+    facts = TicketFacts.model_validate({k: v for k, v in stored.items() if k != "categorised_at"})
+
+    facts.apply(older.payload)
+    assert facts.category == "refund"
+    facts.apply(unnamed.payload)
+    facts.apply(later.payload)
+    assert facts.category == "visa"

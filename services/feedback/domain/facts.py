@@ -93,6 +93,9 @@ class TicketFacts(Aggregate):
     another traveller's contact a repeat. Facts written before it have none (traveller only)."""
     supplier: str | None = None
     category: str | None = None
+    """Routing's (a routing's or its bot's): the latest event that names one, in any order."""
+    categorised_at: datetime | None = None
+    """When ``category`` was named: a re-route that names none keeps it, in any order."""
     category_hint: str | None = None
     opened_at: datetime | None = None
     opened_ms: int | None = None
@@ -147,8 +150,8 @@ class TicketFacts(Aggregate):
     def _bot_answered(self, event: events.TicketBotAnswered) -> None:
         self._know(event.traveller, event.answered_at)
         self.first_response_at = _earliest(self.first_response_at, event.answered_at)
+        self._categorise(event.category, event.answered_at)
         self.bot_answered_at = _earliest(self.bot_answered_at, event.answered_at)
-        self.category = self.category or event.category
         self.language = self.language or supported_language(event.language)
 
     def _transferred(self, event: events.TicketTransferred) -> None:
@@ -242,12 +245,12 @@ class TicketFacts(Aggregate):
 
     def _routed(self, event: events.TicketRouted) -> None:
         self._know(event.traveller, event.routed_at)
+        self._categorise(event.category, event.routed_at)
         if self.first_routed_at is None or event.routed_at < self.first_routed_at:
             self.first_routed_at = event.routed_at
             self.first_routed_priority = event.priority
         if self.last_routed_at is None or event.routed_at >= self.last_routed_at:
             self.last_routed_at = event.routed_at
-            self.category = event.category or self.category
             self.routed_language = supported_language(event.language) or self.routed_language
             self.language = self.routed_language or self.language
         self._place(event.queue, event.assignee, event.routed_at)
@@ -277,6 +280,16 @@ class TicketFacts(Aggregate):
         named = self.queued_at or (self.placed_at if self.queue else None)  # older facts
         if queue and (named is None or at >= named):
             self.queue, self.queued_at = queue, at
+
+    def _categorise(self, category: str | None, at: datetime) -> None:
+        """Facts stored before ``categorised_at`` date their category by the latest event
+        that could have named it, on the first event they see (before it moves that)."""
+        named = self.categorised_at
+        if named is None and self.category:
+            named = max((t for t in (self.last_routed_at, self.bot_answered_at) if t), default=None)
+        if category and (named is None or at >= named):
+            self.category, named = category, at
+        self.categorised_at = named
 
     def _set_opened(self, at: datetime) -> None:
         self.opened_at = at
