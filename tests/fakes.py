@@ -102,6 +102,9 @@ class FakeCursor:
     async def to_list(self) -> list[Doc]:
         return [doc async for doc in self]
 
+    async def close(self) -> None:
+        self._docs = []
+
     async def __anext__(self) -> Doc:
         await self._collection._yield()
         if not self._docs:

@@ -104,15 +104,28 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 async def find_page(
     deliveries: Repository[Delivery], query: dict[str, Any], cursor: str | None, limit: int
 ) -> DeliveryPage:
-    """``limit`` deliveries matching ``query``, oldest first (ties by id), after ``cursor``."""
+    """``limit`` deliveries matching ``query``, oldest first (ties by id), after ``cursor``.
+
+    nx-27017 compares dates only to the second (it sorts them exactly): a ticket's notices
+    often share a second, so the store is asked from the start of the cursor's second and
+    what is not after the cursor is dropped here, or a page would repeat some and skip others.
+    """
+    position: tuple[datetime, str] | None = None
     if cursor:
-        created_at, delivery_id = decode_cursor(cursor)
-        query = paging.after(query, "created_at", created_at, delivery_id, descending=False)
+        position = decode_cursor(cursor)
+        since = {"created_at": {"$gte": position[0].replace(microsecond=0)}}
+        query = {"$and": [query, since]}
     found = deliveries.collection.find(query).sort([("created_at", 1), ("_id", 1)])
-    views = [
-        DeliveryView.model_validate(Delivery.model_validate(d))
-        async for d in found.limit(limit + 1)
-    ]
+    views: list[DeliveryView] = []
+    try:
+        async for doc in found:
+            view = DeliveryView.model_validate(Delivery.model_validate(doc))
+            if position is None or (as_utc(view.created_at), view.id) > position:
+                views.append(view)
+            if len(views) > limit:
+                break
+    finally:
+        await found.close()
     page = views[:limit]
     return DeliveryPage(
         items=page, next_cursor=encode_cursor(page[-1]) if len(views) > limit else None
