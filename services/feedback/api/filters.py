@@ -3,39 +3,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import BeforeValidator
-from pydantic_core import PydanticCustomError
 
 from contracts.text import as_utc
 from runtime.errors import invalid
+from runtime.query_times import QueryInstant
 from services.feedback.domain.metrics import DIMENSIONS
 
 DEFAULT_WINDOW = timedelta(days=30)
 MAX_WINDOW = timedelta(days=400)
 
-NUMBER = re.compile(r"\s*[-+]?\d+(?:\.\d*)?\s*")
-
-
-def not_a_number(value: object) -> object:
-    """Refuse epoch seconds, which pydantic reads as a date (``1700000000`` is 2023-11-14):
-    a window is dates, and a number would be refused later for a misleading reason."""
-    if isinstance(value, str) and NUMBER.fullmatch(value):
-        raise PydanticCustomError(
-            "datetime_from_date_parsing",
-            "Input should be a valid datetime or date, not a number: "
-            "2026-12-01 or 2026-12-01T09:00:00+09:00",
-        )
-    return value
-
-
-Dated = Annotated[datetime, BeforeValidator(not_a_number)]
-From = Annotated[Dated | None, Query(alias="from", description="Default: 30 days ago.")]
-To = Annotated[Dated | None, Query(alias="to", description="Default: now.")]
+From = Annotated[QueryInstant | None, Query(alias="from", description="Default: 30 days ago.")]
+To = Annotated[QueryInstant | None, Query(alias="to", description="Default: now.")]
 By = Annotated[
     str | None,
     Query(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from runtime.auth import ManagerScope
 from runtime.errors import StrictJsonRoute
+from runtime.query_times import QueryInstant
 from services.routing.api.deps import StoreDep
 from services.routing.triage.corrections import training_rows
 
@@ -21,7 +22,9 @@ router = APIRouter(prefix="/v1", tags=["learning"], route_class=StrictJsonRoute)
     responses={200: {"content": {"application/x-ndjson": {}}}},
 )
 async def export_corrections(
-    scope: ManagerScope, store: StoreDep, since: datetime | None = None
+    scope: ManagerScope,
+    store: StoreDep,
+    since: Annotated[QueryInstant | None, Query(description="A date or ISO time.")] = None,
 ) -> Response:
     """The tenant's corrections as the triage trainer's JSON lines (personal data masked)."""
     rows = training_rows(await store.corrections(scope.tenant, since))
