@@ -113,9 +113,33 @@ def body_invalid(exc: ValidationError) -> RequestValidationError:
     )
 
 
-async def _request_invalid(_: Request, exc: Exception) -> Response:
+NOT_JSON = "the body must be JSON, sent with Content-Type: application/json"
+
+
+def _sent_as_json(content_type: str | None) -> bool:
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    return mime == "application/json" or (
+        mime.startswith("application/") and mime.endswith("+json")
+    )
+
+
+def _json_expected(request: Request, detail: list[Any]) -> list[Any]:
+    """A declared JSON body sent as another type (``curl -d`` sends a form) is read by FastAPI
+    as bytes, refused as "Input should be a valid dictionary": say what to change instead."""
+    first = detail[0] if detail else None
+    if (
+        first is None
+        or first["loc"] != ["body"]
+        or first["type"] != "model_attributes_type"
+        or _sent_as_json(request.headers.get("content-type"))
+    ):
+        return detail
+    return [{**first, "msg": NOT_JSON}, *detail[1:]]
+
+
+async def _request_invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return unprocessable(validation_detail(exc.errors()))
+    return unprocessable(_json_expected(request, validation_detail(exc.errors())))
 
 
 async def _http_error(_: Request, exc: Exception) -> Response:

@@ -114,6 +114,37 @@ async def test_json_that_json_loads_lets_through_is_a_short_422(
 
 
 @pytest.mark.parametrize(
+    "headers",
+    [
+        {"content-type": "application/x-www-form-urlencoded"},  # what curl -d sends
+        {"content-type": "text/plain"},
+        {},
+    ],
+)
+async def test_json_sent_as_another_type_is_told_to_say_it_is_json(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    """FastAPI reads such a body as bytes and answered "Input should be a valid dictionary
+    or object to extract fields from", which did not say what to change."""
+    answer = await client.post("/sample", content=b'{"ratio": 0.5, "name": "a"}', headers=headers)
+
+    assert answer.status_code == 422, answer.text
+    assert_documented_shape(answer.json())
+    [item] = answer.json()["detail"]
+    assert item["loc"] == ["body"]
+    assert item["msg"] == "the body must be JSON, sent with Content-Type: application/json"
+
+
+async def test_a_json_body_that_is_no_object_keeps_its_own_reason(
+    client: httpx.AsyncClient,
+) -> None:
+    answer = await client.post("/sample", content=b"[]", headers=JSON)
+
+    [item] = answer.json()["detail"]
+    assert "valid dictionary" in item["msg"]
+
+
+@pytest.mark.parametrize(
     ("raw", "loc", "reason"),
     [
         (b"{", ["body", 1], "unexpected end of data"),
