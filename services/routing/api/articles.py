@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from contracts.languages import LANGUAGES
 from contracts.taxonomy import CATEGORIES, Category
+from contracts.text import visible
 from runtime.auth import ManagerScope, StaffScope
-from runtime.errors import StrictJsonRoute
+from runtime.errors import StrictJsonRoute, invalid
 from runtime.store import NotFound
 from services.routing.api.deps import ArticlesDep, ClockDep, KnowledgeBaseDep
 from services.routing.api.models import CREATED, NAME, Language
@@ -139,6 +140,8 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> list[SearchHit]:
     """Articles closest to a question, any category: for agents looking for an answer."""
+    if not visible(q):  # embedded, a blank question came back close to every article
+        raise invalid("must contain visible text, not only spaces", ("query", "q"))
     hits = await kb.search(scope.tenant, q, limit)
     return [
         SearchHit(
