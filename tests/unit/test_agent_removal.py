@@ -8,8 +8,9 @@ from fastapi import HTTPException
 
 from contracts import events
 from runtime.auth import Principal, Role, Scope
-from services.routing.api.agents import delete_agent
-from services.routing.assignment.domain.agents import Agent
+from runtime.store import NotFound
+from services.routing.api.agents import PresenceIn, delete_agent, put_presence
+from services.routing.assignment.domain.agents import Agent, Presence
 from tests.factories import envelope
 from tests.unit.test_sla_case import SlaDesk
 
@@ -63,3 +64,12 @@ async def test_once_their_tickets_are_resolved_or_their_slots_stale_the_agent_go
     await delete_agent("senior-1", MANAGER, desk.store)
 
     assert [a.agent_id for a in await desk.store.agents_of("acme")] == ["expert-1"]
+
+
+async def test_presence_of_an_unknown_agent_is_404_naming_the_id_sent(desk: SlaDesk) -> None:
+    """``PUT /v1/agents/nobody/presence`` answered 404 ``acme:nobody``, the store's key, where
+    every other agent endpoint names the id in the path."""
+    with pytest.raises(NotFound) as missing:
+        await put_presence("nobody", PresenceIn(presence=Presence.ONLINE), MANAGER, desk.router)
+
+    assert str(missing.value) == "nobody"

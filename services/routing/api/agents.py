@@ -132,9 +132,12 @@ async def put_presence(
     def change(agent: Agent) -> None:
         agent.presence = body.presence
 
-    agent = await routing.store.agents.change(
-        scope.tenant, Agent.key(scope.tenant, agent_id), change
-    )
+    try:
+        agent = await routing.store.agents.change(
+            scope.tenant, Agent.key(scope.tenant, agent_id), change
+        )
+    except NotFound as exc:
+        raise NotFound(agent_id) from exc  # the id sent, not the store's tenant:id key
     routing.wake_dispatch(scope.tenant)
     return agent_view(agent)
 
