@@ -172,6 +172,37 @@ async def test_an_empty_file_refuses_the_reply_naming_the_file_and_writes_nothin
 
 
 @pytest.mark.parametrize(
+    ("data", "files", "loc"),
+    [
+        (
+            {"message": "see attached"},
+            [("file", ("v.pdf", b"%PDF-1.4", "application/pdf"))],
+            "file",
+        ),
+        (
+            {"message": "x", "attachment": "v.pdf"},
+            [("files", ("", b"", "application/octet-stream"))],  # a file input left blank
+            "attachment",
+        ),
+    ],
+)
+async def test_a_multipart_reply_with_a_field_it_does_not_take_is_refused_naming_it(
+    desk: Desk, data: dict[str, str], files: list[Any], loc: str
+) -> None:
+    """``-F file=@voucher.pdf`` (not ``files``) posted the reply without the file, 200: the
+    agent believed the traveller had the voucher. A JSON reply's unknown field is a 422."""
+    before = await desk.ticket()
+    answer = await desk.http.post(
+        f"/v1/tickets/{desk.ticket_id}/reply", data=data, files=files, headers=desk.agent
+    )
+
+    assert answer.status_code == 422, answer.text
+    (problem,) = answer.json()["detail"]
+    assert (problem["loc"], problem["type"]) == (["body", loc], "extra_forbidden")
+    assert (await desk.ticket()).version == before.version
+
+
+@pytest.mark.parametrize(
     ("body", "message"),
     [
         (

@@ -56,6 +56,9 @@ router = APIRouter(
         409: {"description": "Not allowed in the ticket's status."},
     },
 )
+REPLY_FIELDS = frozenset({"message", "files"})
+"""What a multipart reply holds; any other field is refused as a JSON reply's would be."""
+EXTRA = "extra_forbidden"
 REVIEW_ONLY: dict[int | str, dict[str, Any]] = {
     403: {
         "description": "An appeal of the ticket is under review and you are not its reviewer "
@@ -137,6 +140,14 @@ async def reply_body(request: Request) -> tuple[ReplyIn, list[IncomingFile]]:
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         return parse_body(ReplyIn, await request.body()), []
     form = await request.form()
+    unknown = sorted(set(form.keys()) - REPLY_FIELDS)
+    if unknown:  # a file under another name would be dropped unsaid
+        raise RequestValidationError(
+            [
+                {"loc": ("body", name), "msg": "Extra inputs are not permitted", "type": EXTRA}
+                for name in unknown
+            ]
+        )
     message = form.get("message")
     try:
         body = ReplyIn.model_validate({"message": message if isinstance(message, str) else ""})

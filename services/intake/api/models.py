@@ -255,6 +255,7 @@ REPLY_BODY: dict[str, Any] = {
                 "schema": {
                     "type": "object",
                     "required": ["message"],
+                    "additionalProperties": False,
                     "properties": {
                         "message": {"type": "string", "maxLength": 20_000},
                         "files": {
