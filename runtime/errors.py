@@ -46,6 +46,8 @@ NO_BODY = frozenset({204, 304})
 
 Loc = Sequence[str | int]
 M = TypeVar("M", bound=BaseModel)
+_CLASS_NAMED = re.compile(r"or instance of \w+")
+"""Pydantic's wording for a model validated from Python data names the class."""
 _NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 """``\\u0000`` preceded by an even number of backslashes: a NUL, not the text ``\\u0000``."""
 
@@ -68,7 +70,9 @@ def _loc_part(part: object) -> str | int:
 def error_item(error: Mapping[str, Any], prefix: Loc = ()) -> dict[str, Any]:
     """One ``{loc, msg, type}`` from a pydantic/FastAPI error dict, input left out."""
     loc = [*prefix, *error.get("loc", ())][:MAX_LOC_PARTS]
-    message = str(error.get("msg") or "invalid")
+    message = _CLASS_NAMED.sub(
+        "or object to extract fields from", str(error.get("msg") or "invalid")
+    )
     context = error.get("ctx")
     if error.get("type") == "json_invalid" and isinstance(context, Mapping):
         reason = str(context.get("error"))

@@ -166,6 +166,24 @@ async def test_a_body_read_by_hand_is_refused_exactly_as_a_declared_one(
     assert item["msg"].count(reason) == 1, item
 
 
+async def test_a_body_that_is_no_object_never_names_a_class(client: httpx.AsyncClient) -> None:
+    """A body read by hand said "Input should be a valid dictionary or instance of Sample"
+    (``SupplierEventIn`` at the supplier webhook, ``RatingIn`` at the survey, ``ChatVisitor``
+    in a web chat payload): a class name is the code's, not the caller's vocabulary."""
+    declared = await client.post("/sample", content=b"[]", headers=JSON)
+    by_hand = await client.post("/sample/read-by-hand", content=b"[]")
+
+    [said] = declared.json()["detail"]
+    [item] = by_hand.json()["detail"]
+    assert item["loc"] == ["body"]
+    assert (
+        item["msg"]
+        == said["msg"]
+        == ("Input should be a valid dictionary or object to extract fields from")
+    )
+    assert "Sample" not in by_hand.text
+
+
 def test_a_json_error_worded_by_pydantic_reads_once() -> None:
     item = error_item(
         {
