@@ -75,6 +75,23 @@ async def test_a_retried_secret_makes_no_second_secret_and_keeps_no_copy_of_the_
     assert rail.status_code == 404, "the refused request created nothing"
 
 
+@pytest.mark.parametrize("registered", [False, True])
+async def test_revoking_a_secret_the_partner_does_not_have_is_404_naming_the_secret(
+    http: httpx.AsyncClient, registered: bool
+) -> None:
+    """A partner never registered over the API answered 404 naming the partner, which
+    ``GET /v1/partners`` lists (from the environment): the secret is what is missing."""
+    operator = {"X-Tenant-Id": OPERATOR}
+    if registered:
+        made = await http.post("/v1/partners/qa3-air/secrets", headers=operator)
+        assert made.status_code == 201, made.text
+
+    missing = await http.delete("/v1/partners/qa3-air/secrets/s-nope", headers=operator)
+
+    assert missing.status_code == 404, missing.text
+    assert missing.json()["detail"] == "s-nope"
+
+
 async def test_a_retried_recategorisation_is_answered_once_and_another_body_is_refused(
     desk: Desk,  # noqa: F811
     http: httpx.AsyncClient,

@@ -180,4 +180,7 @@ async def revoke_secret(
         except UnknownSecret as exc:
             raise NotFound(secret_id) from exc
 
-    await registrations.change(SUPPLIER_SCOPE, partner, revoke)
+    try:
+        await registrations.change(SUPPLIER_SCOPE, partner, revoke)
+    except NotFound as exc:  # never registered over the API: it has no such secret either
+        raise NotFound(secret_id) from exc
