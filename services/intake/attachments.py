@@ -185,15 +185,18 @@ def files_of_json(body: dict[str, Any]) -> list[IncomingFile]:
 
 
 def read_payload(
-    channel: Channel, body: bytes, now: datetime
+    channel: Channel, body: bytes, now: datetime, limits: AttachmentPolicy
 ) -> tuple[ContactReceived, list[IncomingFile]]:
     """A channel's own payload, parsed once: its contact (``normalise``) and the files it
     carries, an e-mail's parts or an in-app message's inline ones. Other channels'
-    gateways link their files (``url``) or send none.
+    gateways link their files (``url``) or send none. A mail of only files is taken
+    when ``limits`` keep one of them (``from_email``).
     """
     if channel is Channel.EMAIL:
         message = parse_email(body)
-        return from_email(message, now), files_of_email(message)
+        files = files_of_email(message)
+        kept = any(c.kept for c in check(files, limits))
+        return from_email(message, now, files_kept=kept), files
     if channel is Channel.IN_APP:
         data = json_object(body)
         return from_in_app(data, now), files_of_json(data)

@@ -171,7 +171,9 @@ class MailboxReader:
         """One mail into a contact: "taken", or why it was skipped."""
         raw = with_message_id(raw)
         try:
-            contact, files = read_payload(Channel.EMAIL, raw, self.intake.clock.now())
+            contact, files = read_payload(
+                Channel.EMAIL, raw, self.intake.clock.now(), self.intake.file_policy
+            )
         except PayloadError as exc:
             return str(exc)
         try:

@@ -280,8 +280,8 @@ class Intake:
         self, envelope: Envelope[events.ChannelMessageReceived]
     ) -> tuple[Ticket, Outcome]:
         """A gateway's raw payload from the bus: normalised, its files taken, then received."""
-        payload = envelope.payload
-        contact, files = read_payload(payload.channel, payload.body.encode(), payload.received_at)
+        raw, limits = envelope.payload, self.file_policy
+        contact, files = read_payload(raw.channel, raw.body.encode(), raw.received_at, limits)
         return await self.receive_contact(envelope.tenant_id, contact, envelope, files)
 
     async def get(self, tenant_id: str, ticket_id: str) -> Ticket:

@@ -109,6 +109,36 @@ async def test_a_file_of_a_type_not_accepted_is_listed_not_kept(tenant: Tenant) 
     assert any(e["kind"] == "attachment_refused" for e in ticket["timeline"])
 
 
+async def test_a_mail_of_only_a_file_opens_a_ticket_and_one_of_no_kept_file_is_422(
+    tenant: Tenant,
+) -> None:
+    """A boarding pass sent with no subject and no text is a contact to answer (docs/api.md,
+    e-mail row); a mail of only a program file is refused as one without text."""
+    message = EmailMessage()
+    message["From"] = "Li Lei <li.lei@acme.example>"
+    message["Message-ID"] = "<only-a-file@acme.example>"
+    message.add_attachment(PNG, maintype="image", subtype="png", filename="boarding.png")
+    opened = await tenant.mail(message.as_bytes())
+
+    assert opened["outcome"] == "opened"
+    ticket = await tenant.ticket(opened["ticket_id"])
+    assert (ticket["text"], ticket["status"]) == ("[Message with attachments only]", "acknowledged")
+    (kept,) = ticket["attachments"]
+    assert (kept["name"], kept["refused"]) == ("boarding.png", False)
+
+    del message["Message-ID"]
+    message["Message-ID"] = "<only-a-program@acme.example>"
+    message.clear_content()
+    message.add_attachment(b"MZ\x90\x00" * 30, maintype="application", subtype="x-msdownload")
+    refused = await tenant.http.post(
+        f"{tenant.base}/channels/email/contacts",
+        content=message.as_bytes(),
+        headers={**tenant.gateway, "content-type": "message/rfc822"},
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"][0]["msg"] == "the e-mail has no text"
+
+
 async def test_an_in_app_gateway_sends_a_photo_inline(tenant: Tenant) -> None:
     body = {
         "message_id": "app-1",

@@ -138,7 +138,7 @@ async def post_channel_contact(
     try:
         if len(body) > CHANNEL_BODY_MAX and channel not in FILE_CHANNELS:
             raise PayloadError("body", f"longer than {CHANNEL_BODY_MAX:,} bytes")
-        contact, files = read_payload(channel, body, intake.clock.now())
+        contact, files = read_payload(channel, body, intake.clock.now(), intake.file_policy)
     except json.JSONDecodeError as exc:
         return unprocessable(validation_detail([json_invalid(exc)]))
     except PayloadError as exc:

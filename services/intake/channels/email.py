@@ -8,6 +8,7 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 
 from contracts.events import Channel, ContactReceived
+from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from contracts.text import flattened
 from services.intake.channels.automatic import (
     attached_parts,
@@ -30,7 +31,17 @@ from services.intake.channels.quotes import strip_quoted_reply
 from services.intake.domain.automatic import AUTO_RESPONSE_SUPPRESS, AUTOMATIC, Automatic
 from services.intake.domain.mail_threading import thread_headers
 
-__all__ = ["from_email", "strip_quoted_reply"]
+__all__ = ["ATTACHMENTS_ONLY", "from_email", "strip_quoted_reply"]
+
+ATTACHMENTS_ONLY = {
+    "en": "[Message with attachments only]",
+    "zh-Hans": "[此邮件只有附件]",
+    "zh-Hant": "[此郵件只有附件]",
+    "ja": "[メッセージは添付のみ]",
+}
+"""The text of a mail of only files (a boarding pass, a screenshot of an error): a contact
+to answer, not to refuse. Few words, so a follow-up of one never moves a ticket's language
+(``channels.language.MIN_WORDS``); routing's triage reads each as ``other``."""
 
 _UNREAD = frozenset({"head", "style", "script", "title", "template"})
 """Elements whose content no reader sees: Outlook's and Foxmail's HTML mail opens with a
@@ -95,10 +106,23 @@ def _email_text(message: EmailMessage) -> str:
     return strip_quoted_reply(text)
 
 
-def from_email(message: EmailMessage, now: datetime) -> ContactReceived:
+def _attachments_only(message: EmailMessage) -> str:
+    """``ATTACHMENTS_ONLY`` in the mail's ``Content-Language`` (RFC 3282, the sender's
+    client's setting: all a mail says of its writer's language) if TripCare speaks it."""
+    try:
+        tag = header(message, "Content-Language").split(",")[0]
+    except PayloadError:
+        tag = ""
+    return ATTACHMENTS_ONLY[supported_language(tag) or FALLBACK_LANGUAGE]
+
+
+def from_email(
+    message: EmailMessage, now: datetime, *, files_kept: bool = False
+) -> ContactReceived:
     """An RFC 5322 message (``parse_email``); the thread is the first of References, else
     In-Reply-To. A line break an encoded sender name or subject holds is taken as a space:
-    the mail is worth keeping, and no later header may break at it."""
+    the mail is worth keeping, and no later header may break at it. Without text or
+    subject it is taken only when it has a file intake keeps (``files_kept``)."""
     message_id = message_id_of(message)
     name, address = parseaddr(header(message, "From"))
     name = flattened(name).strip()
@@ -115,7 +139,7 @@ def from_email(message: EmailMessage, now: datetime) -> ContactReceived:
         for part in attached_parts(message)
     ][:10]
     subject = flattened(header(message, "Subject")).strip()
-    text = _email_text(message) or subject
+    text = _email_text(message) or subject or (_attachments_only(message) if files_kept else "")
     if not text:
         raise PayloadError("body", "the e-mail has no text")
     cc = [addr for _, addr in getaddresses(all_headers(message, "Cc"))][:20]
