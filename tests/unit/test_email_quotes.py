@@ -5,6 +5,7 @@ traveller wrote is lost."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.message import EmailMessage
 
 import pytest
 
@@ -159,3 +160,92 @@ def test_what_is_written_below_or_between_quoted_lines_is_kept(mail: str, kept: 
     attribution: the stranded traveller's message became empty and the ticket read only
     the mail's subject."""
     assert strip_quoted_reply(mail) == kept
+
+
+OUTLOOK_FORWARD = (
+    "Please help, what do I do now?\n\n"
+    "From: Hotel Sakura <desk@hotel.example>\nSent: Saturday, December 5, 2026 10:00\n"
+    "To: amy@acme.example\nSubject: Your booking is cancelled\n\n"
+    "We regret that your booking for 7 December has been cancelled."
+)
+
+
+def mail_with_subject(subject: str, text: str, subtype: str = "plain") -> bytes:
+    message = EmailMessage()
+    message["From"] = "Amy <amy@acme.example>"
+    message["Message-ID"] = "<fw1@acme.example>"
+    message["Subject"] = subject
+    message.set_content(text, subtype=subtype)
+    return message.as_bytes()
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "FW: Your booking is cancelled",
+        "Fwd: Your booking is cancelled",
+        "fw：Your booking is cancelled",
+        "FWD : Your booking is cancelled",
+        "[EXTERNAL] FW: RE: Your booking is cancelled",
+        "[Fwd: Your booking is cancelled]",
+        "转发: 您的预订已取消",
+        "轉寄：您的預訂已取消",
+        "転送: ご予約のキャンセル",
+    ],
+)
+def test_an_outlook_forward_keeps_what_it_forwards(subject: str) -> None:
+    """Outlook forwards with no "Forwarded message" line, only the forwarded mail's header
+    block: cut like a reply's, the hotel's cancellation the traveller asks about was lost."""
+    contact = normalise(Channel.EMAIL, mail_with_subject(subject, OUTLOOK_FORWARD), NOW)
+
+    assert contact.text == OUTLOOK_FORWARD
+
+
+@pytest.mark.parametrize(
+    "subject", ["RE: Your booking is cancelled", "回复: 您的预订", "Your booking FW: cancelled"]
+)
+def test_a_reply_with_the_same_header_block_is_still_cut(subject: str) -> None:
+    contact = normalise(Channel.EMAIL, mail_with_subject(subject, OUTLOOK_FORWARD), NOW)
+
+    assert contact.text == "Please help, what do I do now?"
+
+
+HTML_FORWARD = (
+    "<div>See below.</div><div><b>From:</b> Hotel Sakura &lt;desk@hotel.example&gt;<br>"
+    "<b>Sent:</b> Saturday, December 5, 2026 10:00<br><b>Subject:</b> RE: Booking</div>"
+    "<div>Your booking is cancelled.</div><hr><div><b>From:</b> Amy &lt;amy@acme.example&gt;"
+    "<br><b>Sent:</b> Friday, December 4, 2026 09:00<br><b>Subject:</b> Booking</div>"
+    "<div>Can I check in late?</div>"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "subtype", "kept"),
+    [
+        (  # an older Outlook's "Original Message" separator starts the forward
+            "See below.\n\n-----Original Message-----\n"
+            "From: Hotel Sakura <desk@hotel.example>\nSent: Saturday, December 5, 2026 10:00\n"
+            "Subject: RE: Booking\n\nYour booking is cancelled.\n\n"
+            "From: Amy <amy@acme.example>\nSent: Friday, December 4, 2026 09:00\n"
+            "Subject: Booking\n\nCan I check in late?",
+            "plain",
+            "See below.\n\n-----Original Message-----\n"
+            "From: Hotel Sakura <desk@hotel.example>\nSent: Saturday, December 5, 2026 10:00\n"
+            "Subject: RE: Booking\n\nYour booking is cancelled.",
+        ),
+        (  # Outlook's HTML: no blank line ends the header block
+            HTML_FORWARD,
+            "html",
+            "See below.\nFrom: Hotel Sakura <desk@hotel.example>\n"
+            "Sent: Saturday, December 5, 2026 10:00\nSubject: RE: Booking\n"
+            "Your booking is cancelled.",
+        ),
+    ],
+    ids=["separator", "html"],
+)
+def test_a_forwarded_mails_own_quoted_history_is_cut(body: str, subtype: str, kept: str) -> None:
+    """The forwarded mail is kept, not the thread it replied to: that is history as in any
+    reply, and a long forwarded thread would pass the contact's 20,000 characters."""
+    contact = normalise(Channel.EMAIL, mail_with_subject("FW: RE: Booking", body, subtype), NOW)
+
+    assert contact.text == kept

@@ -93,7 +93,7 @@ class _TextOfHtml(HTMLParser):
         self.parts.append("\n> " if self._quoted else "\n")
 
 
-def _email_text(message: EmailMessage) -> str:
+def _email_text(message: EmailMessage, subject: str) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
@@ -103,7 +103,7 @@ def _email_text(message: EmailMessage) -> str:
         parser.feed(text)
         lines = (line.strip() for line in "".join(parser.parts).splitlines())
         text = "\n".join(line for line in lines if line)
-    return strip_quoted_reply(text)
+    return strip_quoted_reply(text, subject)
 
 
 def _attachments_only(message: EmailMessage) -> str:
@@ -139,7 +139,11 @@ def from_email(
         for part in attached_parts(message)
     ][:10]
     subject = flattened(header(message, "Subject")).strip()
-    text = _email_text(message) or subject or (_attachments_only(message) if files_kept else "")
+    text = (
+        _email_text(message, subject)
+        or subject
+        or (_attachments_only(message) if files_kept else "")
+    )
     if not text:
         raise PayloadError("body", "the e-mail has no text")
     cc = [addr for _, addr in getaddresses(all_headers(message, "Cc"))][:20]
