@@ -54,7 +54,10 @@ class UnknownEventView(BaseModel):
         },
         200: {"description": "A re-send of an event already accepted: nothing changes."},
         401: {"description": "Unknown partner, missing, forged or stale signature."},
-        409: {"description": "This exact signature was used before (a replay)."},
+        409: {
+            "description": "This exact signature was used before (a replay), or the "
+            "`event_id` was already used for another event."
+        },
         422: {"description": "The body is not a supplier event."},
     },
     openapi_extra={

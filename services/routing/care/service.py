@@ -45,6 +45,7 @@ from services.routing.care.domain.suppliers import (
     SupplierReport,
     SupplierSettings,
     normalise_kind,
+    reused_id,
 )
 from services.routing.care.domain.trips import (
     Itinerary,
@@ -145,11 +146,6 @@ class ProactiveCare:
             event = parse_body(SupplierEventIn, body)  # strictly, once the signature verified
         except RequestValidationError as exc:
             raise Refused(422, validation_detail(exc.errors())) from exc
-        nonce = hashlib.sha256(f"{partner}\x1f{signature}".encode()).hexdigest()
-        try:
-            await self.store.use_nonce(nonce, now)
-        except Replayed as exc:
-            raise Refused(409, "replayed: this signature was already used") from exc
         status = events.SupplierStatusChanged(
             partner=partner,
             kind=event.kind,
@@ -161,10 +157,19 @@ class ProactiveCare:
         )
         event_id = event.event_id or hashlib.sha256(body).hexdigest()[:32]
         report = SupplierReport.receive(status, event_id)
+        if refused := reused_id(await self.reports.get(SUPPLIER_SCOPE, report.id), report):
+            raise Refused(409, refused)  # before the nonce: nothing is written for it
+        nonce = hashlib.sha256(f"{partner}\x1f{signature}".encode()).hexdigest()
+        try:
+            await self.store.use_nonce(nonce, now)
+        except Replayed as exc:
+            raise Refused(409, "replayed: this signature was already used") from exc
         try:
             await self.reports.add(report)
         except AlreadyExists:
             stored = await self.reports.get(SUPPLIER_SCOPE, report.id)
+            if refused := reused_id(stored, report):  # the two were sent at once
+                raise Refused(409, refused) from None
             return Ingress.DUPLICATE, stored or report
         return Ingress.ACCEPTED, report
 

@@ -7,6 +7,8 @@ kind — an unknown kind is stored and reported, never a crash (docs/suppliers.m
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contracts import events
 from contracts.events import NextStep
 from runtime.aggregate import Aggregate
-from services.routing.care.domain.trips import IsoDate
+from services.routing.care.domain.trips import IsoDate, normal_reference
 
 SUPPLIER_SCOPE = "_suppliers"
 """The tenant id of supplier events and disruptions: they belong to no customer, and no
@@ -110,6 +112,8 @@ class SupplierReport(Aggregate):
     reference: str
     service_date: IsoDate
     received_at: datetime
+    content: str | None = None
+    """``event_content`` of the event; None on a report stored before it was kept."""
 
     @staticmethod
     def key(partner: str, event_id: str) -> str:
@@ -127,6 +131,35 @@ class SupplierReport(Aggregate):
             reference=status.reference,
             service_date=status.service_date,
             received_at=status.reported_at,
+            content=event_content(status),
         )
         report.raise_event(status.model_copy(update={"event_id": event_id}))
         return report
+
+
+def reused_id(known: SupplierReport | None, report: SupplierReport) -> str | None:
+    """Why ``report`` is refused when ``known`` holds its id yet is another event (answered
+    as a duplicate, it would be lost); None for a new id or the same event again. A report
+    kept before its content was counts as the same."""
+    if known is None or known.content is None or known.content == report.content:
+        return None
+    return (
+        f"event_id {known.event_id!r} was already used for another event ({known.kind} "
+        f"{known.reference} on {known.service_date.isoformat()}): send it with its own event_id"
+    )
+
+
+def event_content(status: events.SupplierStatusChanged) -> str:
+    """A digest of what the event says, as routing reads it: the kind in TripCare's
+    vocabulary, the reference normalised (``ca 1501`` is ``CA1501``), the date and the details
+    as text (``90`` is ``"90"``), in any key order. ``reported_at`` is left out: a partner's
+    retry may stamp it anew, and it defaults to when routing received the event."""
+    kind = normalise_kind(status.kind)
+    resource = KINDS[kind].resource if kind else None
+    said = [
+        kind or status.kind.strip().lower(),
+        normal_reference(status.reference, resource),
+        status.service_date.isoformat(),
+        sorted(status.details.items()),
+    ]
+    return hashlib.sha256(json.dumps(said, ensure_ascii=False).encode()).hexdigest()
