@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi import status as http
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from runtime.errors import StrictJsonRoute
 from runtime.pages import reader_language, wants_html
 from runtime.signing import TokenError
 from services.intake.api.deps import IntakeDep
 from services.intake.domain import IllegalTransition, Ticket
-from services.intake.pages.tracking_view import TrackingView, tracking_view
+from services.intake.pages.tracking_view import (
+    WORDS,
+    TrackingView,
+    not_helped_refusal,
+    tracking_view,
+)
 from services.intake.service import Intake
 
 router = APIRouter(prefix="/v1/track", tags=["travellers"], route_class=StrictJsonRoute)
@@ -26,10 +31,12 @@ def tracked(intake: Intake, token: str) -> tuple[str, str]:
     return claims.tenant, claims.sub
 
 
+def reader_language_of(ticket: Ticket, request: Request) -> str:
+    return reader_language(request, ticket.traveller.language or ticket.language)
+
+
 def view_for(ticket: Ticket, request: Request) -> TrackingView:
-    return tracking_view(
-        ticket, reader_language(request, ticket.traveller.language or ticket.language)
-    )
+    return tracking_view(ticket, reader_language_of(ticket, request))
 
 
 @router.get("/{token}", response_model=TrackingView)
@@ -48,9 +55,17 @@ async def track(token: str, request: Request, intake: IntakeDep) -> TrackingView
 
 @router.post(
     "/{token}/not-helped",
-    responses={409: {"description": "Nothing to reopen: the ticket is open or closed."}},
+    response_model=TrackingView,
+    responses={
+        409: {
+            "description": "Nothing to reopen: `reason` `with_our_team` (not answered yet) or "
+            "`closed`; `detail` says so to the traveller, in their language."
+        }
+    },
 )
-async def not_helped(token: str, request: Request, intake: IntakeDep) -> TrackingView:
+async def not_helped(
+    token: str, request: Request, intake: IntakeDep
+) -> TrackingView | JSONResponse:
     """ "That did not help": the answer (the bot's or an agent's) did not solve it.
 
     The ticket reopens at once, with raised priority, and routing hands it to
@@ -64,6 +79,9 @@ async def not_helped(token: str, request: Request, intake: IntakeDep) -> Trackin
             ticket_id,
             lambda t: t.reopen(reason="that did not help", by=t.traveller.id, now=now),
         )
-    except IllegalTransition as exc:
-        raise HTTPException(http.HTTP_409_CONFLICT, str(exc)) from exc
+    except IllegalTransition:
+        ticket = await intake.get(tenant, ticket_id)
+        reason = not_helped_refusal(ticket)
+        words = WORDS(reader_language_of(ticket, request))[f"refused_{reason}"]
+        return JSONResponse({"detail": words, "reason": reason}, http.HTTP_409_CONFLICT)
     return view_for(ticket, request)

@@ -18,7 +18,7 @@ from runtime.pages import reader_language, render, template_environment
 from runtime.signing import TokenError
 from services.intake.api.deps import IntakeDep
 from services.intake.domain import IllegalTransition, Ticket
-from services.intake.pages.tracking_view import WORDS, tracking_view
+from services.intake.pages.tracking_view import WORDS, not_helped_refusal, tracking_view
 from services.intake.service import Intake
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
@@ -66,7 +66,7 @@ def tracking(
     code: int = 200,
     *,
     reopened: bool = False,
-    refused: bool = False,
+    refused: str | None = None,
 ) -> HTMLResponse:
     return page(request, "track", code, ticket, token=token, reopened=reopened, refused=refused)
 
@@ -98,5 +98,5 @@ async def not_helped(token: str, request: Request, intake: IntakeDep) -> Respons
             lambda t: t.reopen(reason="that did not help", by=t.traveller.id, now=now),
         )
     except IllegalTransition:
-        return tracking(request, token, ticket, 409, refused=True)
+        return tracking(request, token, ticket, 409, refused=not_helped_refusal(ticket))
     return tracking(request, token, ticket, reopened=True)

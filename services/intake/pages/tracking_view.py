@@ -183,3 +183,10 @@ def tracking_view(ticket: Ticket, language: str) -> TrackingView:
         can_say_not_helped=ticket.status in REOPENABLE,
         timeline=steps(ticket, words, language, zone),
     )
+
+
+def not_helped_refusal(ticket: Ticket) -> str:
+    """Why "that did not help" cannot reopen the ticket, as the key of the traveller's words
+    (``refused_<reason>``), never the state machine's "a routed ticket cannot be reopened":
+    only an answer reopens, so a ticket not closed is still with the team."""
+    return "closed" if ticket.status is TicketStatus.CLOSED else "with_our_team"
