@@ -261,7 +261,8 @@ class TicketStore:
                 query[field] = value
         if where.text:
             pattern = {"$regex": re.escape(where.text), "$options": "i"}
-            query["$or"] = [{"text": pattern}, {"subject": pattern}, {"_id": where.text}]
+            ticket_id = where.text.upper()  # ids are upper case (``TC-`` + base32)
+            query["$or"] = [{"text": pattern}, {"subject": pattern}, {"_id": ticket_id}]
         if cursor:
             opened_us, ticket_id = decode_cursor(cursor)
             query = paging.after(query, "opened_us", opened_us, ticket_id, descending=True)
