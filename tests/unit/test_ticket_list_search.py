@@ -1,7 +1,9 @@
 """The staff's ticket list, ``GET /v1/tickets``: its search and its filters.
 
 ``?q=`` found a booking reference typed in lower case (``ca1501``) but not a ticket id
-(``tc-…``): ids are upper case (``TC-`` + base32) and were matched exactly.
+(``tc-…``): ids are upper case (``TC-`` + base32) and were matched exactly. And an empty
+``status=`` (a browser's form sends its empty fields) was a 422 while an empty ``queue=``,
+``assignee=`` or ``category=`` was ignored: now an empty filter is no filter, whichever.
 """
 
 from __future__ import annotations
@@ -78,6 +80,19 @@ async def test_a_booking_reference_is_found_in_any_case(desk: Desk) -> None:
     flight, _ = desk.ids
     assert await desk.found(q="CA1501") == [flight]
     assert await desk.found(q="ca1501") == [flight]
+
+
+@pytest.mark.parametrize("field", ["status", "queue", "assignee", "category", "q"])
+async def test_an_empty_filter_is_no_filter(desk: Desk, field: str) -> None:
+    everything = await desk.found()
+    assert len(everything) == 2
+
+    assert await desk.found(**{field: ""}) == everything
+
+
+async def test_every_filter_empty_at_once_as_a_form_sends_them(desk: Desk) -> None:
+    blank = dict.fromkeys(["status", "queue", "assignee", "category", "q", "cursor"], "")
+    assert len(await desk.found(**blank)) == 2
 
 
 async def test_an_unknown_status_is_still_a_422_naming_it(desk: Desk) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
+from pydantic import BeforeValidator
 
 from runtime.auth import StaffScope, bearer_token
 from runtime.errors import StrictJsonRoute, invalid
@@ -18,11 +19,20 @@ from services.intake.store import TicketFilter, encode_cursor
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"], route_class=StrictJsonRoute)
 
 
+def _blank_is_none(value: object) -> object:
+    """A browser's form sends its empty fields: an empty filter is no filter, as for the
+    text filters (an unknown status is still a 422)."""
+    return None if value == "" else value
+
+
+StatusFilter = Annotated[TicketStatus | None, BeforeValidator(_blank_is_none)]
+
+
 @router.get("")
 async def list_tickets(
     scope: StaffScope,
     intake: IntakeDep,
-    status: TicketStatus | None = None,
+    status: StatusFilter = None,
     queue: Annotated[str | None, Query(max_length=64)] = None,
     assignee: Annotated[str | None, Query(max_length=128)] = None,
     category: Annotated[str | None, Query(max_length=64)] = None,
@@ -30,7 +40,10 @@ async def list_tickets(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 25,
 ) -> TicketPage:
-    """Tickets of the caller's tenant, newest first, a page at a time."""
+    """Tickets of the caller's tenant, newest first, a page at a time.
+
+    An empty filter (``status=``, as a form sends it) is no filter; an unknown status is a 422.
+    """
     where = TicketFilter(
         status=status.value if status else None,
         queue=queue,
