@@ -24,6 +24,7 @@ from services.intake.channels.automatic import attached_parts, part_bytes
 from services.intake.channels.chat import from_in_app
 from services.intake.channels.checks import parse_email
 from services.intake.channels.email import from_email
+from services.intake.channels.long_mail import FULL_TEXT_NAME
 
 MB = 1024 * 1024
 OFFICE = {
@@ -149,6 +150,15 @@ def check(files: Sequence[IncomingFile], limits: AttachmentPolicy) -> list[Check
     return checked
 
 
+def room_left(checked: Sequence[Checked], limits: AttachmentPolicy) -> int:
+    """The bytes one more file may have after ``checked`` and still be kept: none past
+    the count, else what the per-file and total limits leave."""
+    if len(checked) >= limits.max_files:
+        return 0
+    total = sum(len(c.file.content) for c in checked if c.kept)
+    return max(min(limits.max_file_bytes, limits.max_total_bytes - total), 0)
+
+
 def files_of_email(message: EmailMessage) -> list[IncomingFile]:
     """The attachments of an RFC 5322 message (``parse_email``), decoded (an attached mail
     as its bytes; a bounce's report parts are none: ``attached_parts``)."""
@@ -190,13 +200,19 @@ def read_payload(
     """A channel's own payload, parsed once: its contact (``normalise``) and the files it
     carries, an e-mail's parts or an in-app message's inline ones. Other channels'
     gateways link their files (``url``) or send none. A mail of only files is taken
-    when ``limits`` keep one of them (``from_email``).
+    when ``limits`` keep one of them (``from_email``); a mail too long for a contact's
+    text brings its full text as one more file, ``message.txt``, after its own, in the
+    room they leave (``long_mail``).
     """
     if channel is Channel.EMAIL:
         message = parse_email(body)
         files = files_of_email(message)
-        kept = any(c.kept for c in check(files, limits))
-        return from_email(message, now, files_kept=kept), files
+        checked = check(files, limits)
+        kept, room = any(c.kept for c in checked), room_left(checked, limits)
+        contact, full_text = from_email(message, now, files_kept=kept, text_room=room)
+        if full_text is not None:
+            files.append(IncomingFile(FULL_TEXT_NAME, "text/plain", full_text))
+        return contact, files
     if channel is Channel.IN_APP:
         data = json_object(body)
         return from_in_app(data, now), files_of_json(data)

@@ -139,6 +139,49 @@ async def test_a_mail_of_only_a_file_opens_a_ticket_and_one_of_no_kept_file_is_4
     assert refused.json()["detail"][0]["msg"] == "the e-mail has no text"
 
 
+async def test_a_mail_too_long_for_a_contact_opens_with_its_full_text_as_message_txt(
+    tenant: Tenant,
+) -> None:
+    """A pasted itinerary over 20,000 characters is shortened, not refused (docs/api.md,
+    e-mail row); its full text is on the ticket as message.txt. A normalised contact that
+    long is still a gateway's mistake: 422."""
+    itinerary = "".join(
+        f"Day {n}: CA1501 PEK 08:00 -> SHA 10:15, hotel, meeting.\n" for n in range(800)
+    )
+    message = EmailMessage()
+    message["From"] = "Li Lei <li.lei@acme.example>"
+    message["Subject"] = "My itinerary"
+    message["Message-ID"] = "<long@acme.example>"
+    message.set_content(itinerary)
+    opened = await tenant.mail(message.as_bytes())
+
+    assert opened["outcome"] == "opened"
+    ticket = await tenant.ticket(opened["ticket_id"])
+    assert itinerary.startswith(ticket["text"])
+    (full,) = ticket["attachments"]
+    assert (full["name"], full["content_type"], full["refused"]) == (
+        "message.txt",
+        "text/plain",
+        False,
+    )
+    url = f"{tenant.stack.url('intake')}{full['download_url']}"
+    download = await tenant.http.get(url, headers=tenant.agent)
+    assert download.status_code == 200
+    assert download.content.decode() == itinerary.rstrip("\n")
+
+    contact = {
+        "channel": "web_chat",
+        "channel_message_id": "too-long",
+        "traveller": {"id": "trav-1"},
+        "text": itinerary,
+    }
+    refused = await tenant.http.post(
+        f"{tenant.base}/contacts", json=contact, headers=tenant.gateway
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"][0]["loc"] == ["body", "text"]
+
+
 async def test_an_in_app_gateway_sends_a_photo_inline(tenant: Tenant) -> None:
     body = {
         "message_id": "app-1",

@@ -45,9 +45,10 @@ def json_object(body: bytes) -> dict[str, Any]:
 
 
 def normalise(channel: Channel, body: bytes, now: datetime) -> ContactReceived:
-    """Any channel's payload as its gateway sent it, into one ``ContactReceived``."""
+    """Any channel's payload as its gateway sent it, into one ``ContactReceived`` (a mail
+    without its files: ``attachments.read_payload`` reads both)."""
     if channel is Channel.EMAIL:
-        return from_email(parse_email(body), now)
+        return from_email(parse_email(body), now)[0]
     if channel is Channel.WECHAT:
         return from_wechat(body, now)
     return JSON_CHANNELS[channel](json_object(body), now)

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 from contracts.events import Channel, ContactReceived
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
+from contracts.references import extract_references
 from contracts.text import flattened
 from services.intake.channels.automatic import (
     attached_parts,
@@ -26,6 +27,7 @@ from services.intake.channels.checks import (
     header,
     message_id_of,
 )
+from services.intake.channels.long_mail import FULL_TEXT_NAME, fitted
 from services.intake.channels.payloads import contact
 from services.intake.channels.quotes import strip_quoted_reply
 from services.intake.domain.automatic import AUTO_RESPONSE_SUPPRESS, AUTOMATIC, Automatic
@@ -106,23 +108,26 @@ def _email_text(message: EmailMessage, subject: str) -> str:
     return strip_quoted_reply(text, subject)
 
 
-def _attachments_only(message: EmailMessage) -> str:
-    """``ATTACHMENTS_ONLY`` in the mail's ``Content-Language`` (RFC 3282, the sender's
-    client's setting: all a mail says of its writer's language) if TripCare speaks it."""
+def _language(message: EmailMessage) -> str:
+    """The mail's ``Content-Language`` (RFC 3282, the sender's client's setting: all a mail
+    says of its writer's language) if TripCare speaks it, else English: the language of
+    what intake writes into its text (``ATTACHMENTS_ONLY``, ``long_mail.SHORTENED``)."""
     try:
         tag = header(message, "Content-Language").split(",")[0]
     except PayloadError:
         tag = ""
-    return ATTACHMENTS_ONLY[supported_language(tag) or FALLBACK_LANGUAGE]
+    return supported_language(tag) or FALLBACK_LANGUAGE
 
 
 def from_email(
-    message: EmailMessage, now: datetime, *, files_kept: bool = False
-) -> ContactReceived:
+    message: EmailMessage, now: datetime, *, files_kept: bool = False, text_room: int = 0
+) -> tuple[ContactReceived, bytes | None]:
     """An RFC 5322 message (``parse_email``); the thread is the first of References, else
     In-Reply-To. A line break an encoded sender name or subject holds is taken as a space:
     the mail is worth keeping, and no later header may break at it. Without text or
-    subject it is taken only when it has a file intake keeps (``files_kept``)."""
+    subject it is taken only when it has a file intake keeps (``files_kept``). A text
+    over a contact's is shortened (``long_mail``): with it come the bytes of its full text
+    as ``message.txt``, as many as ``text_room`` (the attachment limits' room) allows."""
     message_id = message_id_of(message)
     name, address = parseaddr(header(message, "From"))
     name = flattened(name).strip()
@@ -142,25 +147,31 @@ def from_email(
     text = (
         _email_text(message, subject)
         or subject
-        or (_attachments_only(message) if files_kept else "")
+        or (ATTACHMENTS_ONLY[_language(message)] if files_kept else "")
     )
     if not text:
         raise PayloadError("body", "the e-mail has no text")
+    long = fitted(text, _language(message), text_room)
+    if long.attachment is not None:
+        size = len(long.attachment)
+        attachments.append({"name": FULL_TEXT_NAME, "content_type": "text/plain", "size": size})
     cc = [addr for _, addr in getaddresses(all_headers(message, "Cc"))][:20]
     metadata = _threading(message, references)
     if cc:
         metadata["cc"] = ", ".join(cc)
-    return contact(
+    found = contact(
         channel=Channel.EMAIL,
         channel_message_id=message_id,
         conversation_key=thread_root or message_id,
         traveller={"id": f"email:{address.lower()}", "name": name or None, "email": address},
         subject=subject or None,
-        text=text,
+        text=long.text,
+        references=extract_references(f"{subject} {text}"),  # the tail's too
         attachments=attachments,
         metadata=metadata,
         received_at=now,
     )
+    return found, long.attachment
 
 
 def _threading(message: EmailMessage, references: list[str]) -> dict[str, str]:
