@@ -216,7 +216,10 @@ async def test_the_mailbox_reader_takes_a_long_mail() -> None:
     (status,) = await mailboxes.list("acme")
     assert (status["received"], status.get("rejected", 0)) == (1, 0)
     (ticket,) = db["tickets"].docs.values()
-    assert text.startswith(ticket["text"])  # the first MAX_TEXT_KEPT characters, as any text
+    marker = SHORTENED["zh-Hans"][Kept.WHOLE]
+    assert len(ticket["text"]) <= TEXT_MAX
+    assert ticket["text"].endswith(marker)  # the shortened text is kept whole
+    assert text.startswith(ticket["text"].removesuffix(marker).rstrip())
     assert [a["name"] for a in ticket["attachments"]] == [FULL_TEXT_NAME]
     assert "ticket.acknowledged" in {m.routing_key for m in outbox.messages}
 

@@ -8,7 +8,10 @@ from pydantic import BaseModel, Field
 
 from contracts.events import Channel
 
-MAX_TEXT_KEPT = 4_000
+MAX_TEXT_KEPT = 20_000
+"""A ticket keeps a contact's text whole: this is the contract's own cap
+(``ContactReceived.text``), so what an agent reads was never cut silently. Routing
+classifies the first 4,000 characters (its own ``MAX_TEXT_KEPT``)."""
 
 
 class TimelineEntry(BaseModel):
