@@ -272,6 +272,19 @@ def test_waiting_on_a_supplier_runs_the_supplier_clock_until_the_wait_ends() -> 
     assert sla.due(SlaClock.RESOLUTION) == T + timedelta(hours=1, minutes=30)
 
 
+def test_a_message_while_waiting_on_a_supplier_starts_next_response_paused() -> None:
+    """The traveller chasing a ticket that waits on the airline: the next response clock
+    starts, but waits with the other customer clocks (it used to run and breach mid-wait)."""
+    sla = opened_sla()
+    sla.responded(T + timedelta(minutes=2))
+    sla.wait(True, Priority.HIGH, T + timedelta(minutes=10))
+    sla.traveller_wrote(Priority.HIGH, T + timedelta(minutes=20))
+    assert sla.due(SlaClock.NEXT_RESPONSE) is None
+    assert [t.clock for t in sla.timers()] == [SlaClock.SUPPLIER, SlaClock.SUPPLIER]
+    sla.resume(T + timedelta(minutes=40))
+    assert sla.due(SlaClock.NEXT_RESPONSE) == T + timedelta(minutes=50)
+
+
 def test_resolving_stops_every_running_clock_once() -> None:
     sla = opened_sla()
     stopped = sla.stop_all(T + timedelta(minutes=50))

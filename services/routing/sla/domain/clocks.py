@@ -239,12 +239,17 @@ class CaseSla(BaseModel):
         return stopped + self.stop_all(at)
 
     def traveller_wrote(self, priority: Priority, at: datetime) -> None:
-        """Once the first response is out, the traveller's next message starts next response."""
+        """Once the first response is out, the traveller's next message starts next response.
+        While the ticket waits (on a supplier: intake keeps the wait) it starts paused, as the
+        other customer clocks are, and runs when the wait ends (docs/sla.md#clocks)."""
         if self.running(SlaClock.FIRST_RESPONSE) or self.running(SlaClock.NEXT_RESPONSE):
             return
         if SlaClock.RESOLUTION not in self.clocks:
             return
         self._start(SlaClock.NEXT_RESPONSE, priority, at)
+        resolution = self.running(SlaClock.RESOLUTION)
+        if resolution is not None and resolution.paused:
+            self.clocks[SlaClock.NEXT_RESPONSE].pause(at, resolution.pauses[-1].reason)
 
     def wait(self, on_supplier: bool, priority: Priority, at: datetime) -> list[ClockRun]:
         """Customer clocks pause; waiting on a supplier starts the supplier chase."""
