@@ -237,11 +237,10 @@ class Router:
         async with self.slots.claim(case):  # a close frees the agent's slot once it commits
             if closes:
                 case.close(changed)
+            elif waits:  # from another wait too: the clocks stay paused, nothing is re-published
+                case.wait_on(changed, supplier=changed.to_status == WAITING_ON_SUPPLIER)
             else:
-                if resumes:
-                    case.end_wait(changed)
-                if waits:
-                    case.wait_on(changed, supplier=changed.to_status == WAITING_ON_SUPPLIER)
+                case.end_wait(changed)
             await self._commit(case, envelope, fresh)
 
     # ------------------------------------------------------------------ SLA timers

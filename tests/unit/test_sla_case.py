@@ -264,6 +264,31 @@ async def test_the_end_of_a_wait_takes_the_later_deadlines_to_the_case_and_intak
     assert len(desk.published("ticket.routed")) == 2, "a wait of no time moves nothing"
 
 
+async def test_a_move_from_one_wait_to_another_resumes_nothing_and_tells_nobody(
+    desk: SlaDesk,
+) -> None:
+    """The airline answered and the agent now waits on the traveller: the clocks stay paused,
+    so no ``sla-resumed`` (it put "SLA clocks resumed" on the timeline of a waiting ticket);
+    the supplier chase ends; the later end of the wait moves the deadlines."""
+    await desk.open()
+    await desk.router.ticket_replied(envelope(desk.reply()))
+    desk.clock.advance(timedelta(minutes=2))
+    await desk.status("waiting_on_supplier")
+    desk.clock.advance(timedelta(hours=1))
+    await desk.status("waiting_on_traveller", frm="waiting_on_supplier")
+
+    assert len(desk.published("ticket.routed")) == 1
+    (chase,) = desk.published("sla.stopped")[1:]
+    assert chase["clock"] == "supplier"
+    case = await desk.case()
+    assert case.sla.due(SlaClock.RESOLUTION) is None
+
+    desk.clock.advance(timedelta(hours=2))
+    await desk.status("assigned", frm="waiting_on_traveller", by="trav-1")
+    later = T0 + timedelta(hours=3, minutes=10)
+    assert at(desk.published("ticket.routed")[-1]["resolution_due"]) == later
+
+
 async def test_a_warning_tells_the_assignee_once(desk: SlaDesk) -> None:
     await desk.open()
     warn = desk.timer(SlaClock.FIRST_RESPONSE, TimerKind.WARN)

@@ -252,10 +252,12 @@ class CaseSla(BaseModel):
             self.clocks[SlaClock.NEXT_RESPONSE].pause(at, resolution.pauses[-1].reason)
 
     def wait(self, on_supplier: bool, priority: Priority, at: datetime) -> list[ClockRun]:
-        """Customer clocks pause; waiting on a supplier starts the supplier chase."""
+        """Customer clocks pause; waiting on a supplier starts the supplier chase. From another
+        wait, they stay paused (a new pause with this wait's reason)."""
         reason = "waiting on supplier" if on_supplier else "waiting on traveller"
         for clock in CUSTOMER_CLOCKS:
             if run := self.running(clock):
+                run.resume(at)
                 run.pause(at, reason)
         stopped = [] if on_supplier else self._stop((SlaClock.SUPPLIER,), at)
         if on_supplier and not self.running(SlaClock.SUPPLIER):
