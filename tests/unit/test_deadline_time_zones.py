@@ -18,7 +18,7 @@ from contracts.events import Priority, SlaClock, Traveller
 from services.notify.domain.notices import notices_for
 from services.notify.domain.recipients import Directory, Role
 from services.notify.render import Renderer
-from services.routing.sla.domain import BusinessHours, Calendar, PriorityTerms, SlaPolicy
+from services.routing.sla.domain import BusinessHours, Calendar, PriorityTerms, SlaPolicy, TimerKind
 from services.routing.sla.store import SLA_POLICIES, TenantSlaPolicy
 from tests.factories import T0
 from tests.unit.test_notify import routed
@@ -112,3 +112,30 @@ async def test_routing_carries_the_sla_calendars_zone_on_its_events() -> None:
 
     (event,) = desk.published("ticket.routed")
     assert event["time_zone"] == TOKYO
+
+
+async def test_after_a_breach_raised_the_priority_deadlines_keep_their_clocks_zone() -> None:
+    """Normal runs on Tokyo business hours, high around the clock: a breach raises the
+    ticket to high while its clocks still count on normal's calendar (docs/sla.md), so the
+    breach and the re-route name Tokyo, not UTC (high's calendar has no zone)."""
+    desk = SlaDesk()
+    await desk.setup()
+    tokyo = Calendar(business_hours=BusinessHours(time_zone=TOKYO, days=(1, 2, 3, 4, 5, 6, 7)))
+    terms = dict.fromkeys(Priority, TERMS) | {
+        Priority.NORMAL: PriorityTerms(targets=TERMS.targets, calendar=tokyo, warn_share=0.5)
+    }
+    stored = TenantSlaPolicy(id="acme", tenant_id="acme", policy=SlaPolicy(priorities=terms))
+    await desk.db[SLA_POLICIES].replace_one(
+        {"_id": "acme"}, stored.model_dump(by_alias=True), upsert=True
+    )
+    await desk.open()
+    (opened,) = desk.published("ticket.routed")
+    assert (opened["priority"], opened["time_zone"]) == ("normal", TOKYO)
+    desk.clock.advance(timedelta(days=2))
+    await desk.router.fire(desk.timer(SlaClock.FIRST_RESPONSE, TimerKind.BREACH))
+
+    (breach,) = desk.published("sla.breached")
+    assert (breach["priority"], breach["clock_priority"]) == ("high", "normal")
+    assert breach["time_zone"] == TOKYO
+    rerouted = desk.published("ticket.routed")[-1]
+    assert (rerouted["priority"], rerouted["time_zone"]) == ("high", TOKYO)

@@ -29,7 +29,7 @@ def warning(case: RoutingCase, run: ClockRun, now: datetime) -> events.SlaWarnin
         deadline=run.deadline,
         target_seconds=run.target_s,
         warned_at=now,
-        time_zone=business_zone(case),
+        time_zone=business_zone(case, run.ran_under(case.priority)),
     )
 
 
@@ -68,5 +68,5 @@ def breached(
         manager=step.manager,
         deadline=run.deadline,
         breached_at=now,
-        time_zone=business_zone(case),
+        time_zone=business_zone(case, run.ran_under(previous_priority)),
     )

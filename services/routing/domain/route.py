@@ -152,11 +152,22 @@ def case_language(case: RoutingCase) -> tuple[str | None, float | None]:
     return (triage.language, triage.language_confidence) if triage else (None, None)
 
 
-def business_zone(case: RoutingCase) -> str | None:
-    """The tenant's business time zone for the case: its SLA calendar's for the priority
-    (kept even while a trip counts the clocks 24/7); None for a 24/7 calendar."""
-    hours = case.sla.policy.terms(case.priority).calendar.business_hours
+def business_zone(case: RoutingCase, priority: Priority | None = None) -> str | None:
+    """The tenant's business time zone for deadlines counted at ``priority`` (default: the
+    one the case's deadlines run under): its SLA calendar's (kept even while a trip counts
+    the clocks 24/7); None for a 24/7 calendar."""
+    terms = case.sla.policy.terms(priority or deadlines_priority(case))
+    hours = terms.calendar.business_hours
     return hours.time_zone if hours else None
+
+
+def deadlines_priority(case: RoutingCase) -> Priority:
+    """The priority the case's shown deadlines count at: their runs' own. A breach raises
+    the ticket's priority, not the calendar of the clocks already running (docs/sla.md)."""
+    for clock in (SlaClock.RESOLUTION, SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE):
+        if run := case.sla.running(clock):
+            return run.ran_under(case.priority)
+    return case.priority
 
 
 def routed_event(case: RoutingCase, now: datetime) -> events.TicketRouted:
