@@ -369,3 +369,32 @@ def test_facts_stored_before_the_category_was_dated_keep_it_against_older_routin
     facts.apply(unnamed.payload)
     facts.apply(later.payload)
     assert facts.category == "visa"
+
+
+def test_facts_stored_before_the_queue_was_dated_take_a_later_named_queue_late() -> None:
+    """Facts stored before ``queued_at`` date their queue by their latest placement, on the
+    first event they see: a move to an agent only must not make a later-delivered, earlier
+    transfer to q2 look older than q1."""
+    desk = Desk()
+    desk.opened("T1", 0, traveller("A"))
+    for to_queue, to_assignee, minute in [(None, "agent-3", 40), ("q2", None, 30)]:
+        desk.emit(
+            TicketTransferred(
+                ticket_id="T1",
+                traveller=desk.travellers["T1"],
+                from_queue=None,
+                to_queue=to_queue,
+                from_assignee=None,
+                to_assignee=to_assignee,
+                by="agent-9",
+                transferred_at=T0 + timedelta(minutes=minute),
+            )
+        )
+    to_agent, to_q2 = desk.envelopes[1:]
+    stored = fold(desk.envelopes[:1])["T1"].model_dump()
+    stored.update(queue="q1", placed_at=T0 + timedelta(minutes=20))
+    facts = TicketFacts.model_validate({k: v for k, v in stored.items() if k != "queued_at"})
+
+    facts.apply(to_agent.payload)
+    facts.apply(to_q2.payload)
+    assert (facts.queue, facts.assignee) == ("q2", "agent-3")

@@ -274,12 +274,13 @@ class TicketFacts(Aggregate):
 
     def _place(self, queue: str | None, assignee: str | None, at: datetime) -> None:
         self._touch(at)
+        named = self.queued_at or (self.placed_at if self.queue else None)  # older: _categorise
         if self.placed_at is None or at >= self.placed_at:
             self.placed_at = at
             self.assignee = assignee
-        named = self.queued_at or (self.placed_at if self.queue else None)  # older facts
         if queue and (named is None or at >= named):
-            self.queue, self.queued_at = queue, at
+            self.queue, named = queue, at
+        self.queued_at = named
 
     def _categorise(self, category: str | None, at: datetime) -> None:
         """Facts stored before ``categorised_at`` date their category by the latest event
