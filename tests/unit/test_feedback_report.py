@@ -124,8 +124,8 @@ def test_a_category_a_traveller_typed_is_drawn_as_text_not_parsed_as_math() -> N
 
     html = render_monthly(build_monthly(fold(desk), tenant="acme", month=month, now=NOW), month)
 
-    assert "<!-- $x^2$ refund -->" in html, "the tick label is the text as typed"
-    assert "<!-- $\\frac{$ -->" in html
+    assert ">$x^2$ refund</text>" in html, "the tick label is the text as typed"
+    assert ">$\\frac{$</text>" in html
     assert "<script>" not in html
 
 
@@ -159,3 +159,22 @@ def test_the_report_says_its_month_days_and_weeks_are_utc() -> None:
 
     assert "2026-11-01 00:00 to 2026-12-01 00:00 UTC" in html
     assert "days and weeks are UTC" in html
+
+
+def test_chinese_and_japanese_labels_reach_the_chart_as_text_not_missing_glyphs() -> None:
+    """The charts drew each label's glyphs as paths from matplotlib's own font, which has no
+    Chinese or Japanese: a category hint like 行李延误 came out as empty boxes. Labels stay
+    text, drawn by the reader's browser with its fonts."""
+    desk = Desk()
+    for n, hint in enumerate(["行李延误", "手荷物の遅延"]):
+        desk.opened(f"TC{n}", n, traveller(f"C{n}"))
+        opened = desk.envelopes[-1]
+        desk.envelopes[-1] = opened.model_copy(
+            update={"payload": opened.payload.model_copy(update={"category_hint": hint})}
+        )
+    month = date(2026, 11, 1)
+
+    html = render_monthly(build_monthly(fold(desk), tenant="acme", month=month, now=NOW), month)
+
+    assert ">行李延误</text>" in html
+    assert ">手荷物の遅延</text>" in html
