@@ -130,3 +130,19 @@ def test_a_delay_of_one_minute_reads_in_the_singular(delay: str, expected: str) 
 
     assert expected in rendered(delayed)
     assert expected in rendered(train)
+
+
+@pytest.mark.parametrize(
+    ("sent", "offset", "shown"),
+    [
+        ("0001-01-01T00:00:00", -300, "1 Jan 1, 00:00 (UTC)"),  # .NET's DateTime.MinValue
+        ("9999-12-31T23:30:00", 480, "31 Dec 9999, 23:30 (UTC)"),
+    ],
+)
+def test_a_departure_at_the_edge_of_the_calendar_is_shown_not_a_crash(
+    sent: str, offset: int, shown: str
+) -> None:
+    """A partner's "no time" sentinel, moved into the segment's offset, fell off the
+    calendar: notify raised OverflowError on every delivery and the traveller never heard."""
+    assert partner_time(sent, "en", local_offset_min=offset) == shown
+    assert f"New departure: {shown}" in rendered(notice("en", offset=offset, new_departure=sent))

@@ -8,12 +8,14 @@ the format are shared with intake's tracking page (``contracts.local_time``).
 
 A partner's ``new_departure`` is shown in the offset it was sent with (the airport's
 local time, as on a boarding pass); one sent without an offset is read as UTC, as routing
-reads it, and shown in the segment's local offset when the booking gave one. Never the
-raw ISO string, unless it is not a time at all.
+reads it, and shown in the segment's local offset when the booking gave one (in UTC when
+that offset would take it off the calendar: a partner's ``0001-01-01T00:00:00`` "no time"
+sentinel). Never the raw ISO string, unless it is not a time at all.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta, timezone
 
 from contracts.events import Traveller
@@ -32,7 +34,8 @@ def partner_time(value: str, language: str, local_offset_min: int | None = None)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
         if local_offset_min is not None:
-            moment = moment.astimezone(timezone(timedelta(minutes=local_offset_min)))
+            with suppress(OverflowError):  # a sentinel (0001-01-01) off the calendar: UTC
+                moment = moment.astimezone(timezone(timedelta(minutes=local_offset_min)))
     return local_text(moment, language)
 
 
