@@ -14,6 +14,7 @@ import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -158,19 +159,21 @@ class ProactiveCare:
         event_id = event.event_id or hashlib.sha256(body).hexdigest()[:32]
         report = SupplierReport.receive(status, event_id)
         if refused := reused_id(await self.reports.get(SUPPLIER_SCOPE, report.id), report):
-            raise Refused(409, refused)  # before the nonce: nothing is written for it
+            raise Refused(409, refused)  # nothing is written for it
         nonce = hashlib.sha256(f"{partner}\x1f{signature}".encode()).hexdigest()
-        try:
-            await self.store.use_nonce(nonce, now)
-        except Replayed as exc:
-            raise Refused(409, "replayed: this signature was already used") from exc
         try:
             await self.reports.add(report)
         except AlreadyExists:
             stored = await self.reports.get(SUPPLIER_SCOPE, report.id)
             if refused := reused_id(stored, report):  # the two were sent at once
                 raise Refused(409, refused) from None
+            try:  # the nonce after the report: a retry of a request that kept none is taken
+                await self.store.use_nonce(nonce, now)
+            except Replayed as exc:
+                raise Refused(409, "replayed: this signature was already used") from exc
             return Ingress.DUPLICATE, stored or report
+        with suppress(Replayed):  # kept: a twin sent at once already used the signature
+            await self.store.use_nonce(nonce, now)
         return Ingress.ACCEPTED, report
 
     # ------------------------------------------------------------------ trips read model
@@ -274,11 +277,8 @@ class ProactiveCare:
         (``over``: two days past its date) tells nobody."""
         revised = envelope.payload
         if over(revised.service_date, self.clock.now()):
-            log.info(
-                "disruption %s of %s is over: nobody told",
-                revised.incident_id,
-                revised.service_date,
-            )
+            over_since = (revised.incident_id, revised.service_date)
+            log.info("disruption %s of %s is over: nobody told", *over_since)
             return
         disruption = await self.store.disruptions.get(SUPPLIER_SCOPE, revised.incident_id)
         open_until_ms = disruption.open_until_ms if disruption else 0
