@@ -105,7 +105,12 @@ class BookingSegment(BaseModel):
         description="flight, hotel, train or car (any case; kept lower-case)."
     )
     reference: Annotated[str, one_line(max_length=64)]
-    starts_at: Instant
+    starts_at: Instant = Field(
+        description="With the place's own offset, as on the ticket (07:30+08:00): partners "
+        "name a segment by its local date, read from this. Sent in UTC (23:30Z the day "
+        "before), a morning flight east of Greenwich is filed under the wrong date and its "
+        "disruption tells nobody."
+    )
     ends_at: Instant | None = None
 
     @field_validator("ends_at")
