@@ -6,28 +6,16 @@ neither text nor a file intake keeps is refused as before (docs/api.md)."""
 from __future__ import annotations
 
 from email.message import EmailMessage
-from typing import Any
 
 import pytest
 
 from contracts.events import Channel
-from runtime.clock import FakeClock
-from runtime.secret_box import SecretBox
-from runtime.settings import DEV_SECRETS_KEY
-from runtime.signing import Signer
-from runtime.store import Repository
 from services.intake.attachments import AttachmentPolicy, read_payload
 from services.intake.channels import PayloadError
 from services.intake.channels.email import ATTACHMENTS_ONLY
 from services.intake.channels.language import confident_languages, guess_language
-from services.intake.domain import Ticket
-from services.intake.mailbox import Mailboxes
-from services.intake.mailbox_reader import MailboxReader
-from services.intake.service import Intake
-from services.intake.store import TicketStore
 from tests.factories import T0
-from tests.fakes import FakeDatabase, RecordingOutbox
-from tests.unit.test_mailbox_reader import Folder
+from tests.unit.test_mailbox_reader import Folder, mail_desk
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 EXE = b"MZ\x90\x00" + b"\x00" * 100
@@ -95,35 +83,22 @@ def test_a_mail_with_neither_text_nor_a_file_intake_keeps_is_refused(
 
 
 async def test_the_mailbox_reader_takes_a_mail_of_only_a_file_and_skips_one_of_none_kept() -> None:
-    clock, db, outbox = FakeClock(T0), FakeDatabase(), RecordingOutbox()
-    repo: Repository[Ticket] = Repository(db, "tickets", Ticket, outbox, clock)  # type: ignore[arg-type]
-    intake = Intake(TicketStore(repo), clock, Signer("s" * 32), "http://intake")
-    mailboxes = Mailboxes(db, clock, SecretBox(DEV_SECRETS_KEY))  # type: ignore[arg-type]
-    settings: dict[str, Any] = {
-        "host": "imap.corp.example",
-        "port": 993,
-        "tls": True,
-        "username": "support",
-        "password": "secret",
-        "folder": "INBOX",
-        "poll_interval_s": 60,
-    }
-    config = mailboxes.config(await mailboxes.put("acme", "support", settings))
+    desk = await mail_desk()
     folder = Folder(
         only_files(("error.png", PNG), language="ja-JP", uid="1"),
         only_files(("setup.exe", EXE), uid="2"),
     )
 
-    await MailboxReader(mailboxes, intake).read_new(folder, config)  # type: ignore[arg-type]
+    await desk.read(folder)
 
-    (status,) = await mailboxes.list("acme")
+    status = await desk.status()
     assert (status["received"], status["rejected"]) == (1, 1)
     assert status["last_skipped"] == "UID 2: body: the e-mail has no text"
-    (ticket,) = db["tickets"].docs.values()
+    (ticket,) = desk.db["tickets"].docs.values()
     assert (ticket["text"], ticket["language"], ticket["status"]) == (
         "[メッセージは添付のみ]",
         "ja",
         "acknowledged",
     )
     assert [a["name"] for a in ticket["attachments"]] == ["error.png"]
-    assert "ticket.acknowledged" in {m.routing_key for m in outbox.messages}
+    assert "ticket.acknowledged" in {m.routing_key for m in desk.outbox.messages}

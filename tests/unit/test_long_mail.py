@@ -6,29 +6,17 @@ channel and the mailbox reader alike (both read it with ``read_payload``; docs/a
 from __future__ import annotations
 
 from email.message import EmailMessage
-from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from contracts.events import Channel
-from runtime.clock import FakeClock
-from runtime.secret_box import SecretBox
-from runtime.settings import DEV_SECRETS_KEY
-from runtime.signing import Signer
-from runtime.store import Repository
 from services.intake.attachments import MB, AttachmentPolicy, check, read_payload
 from services.intake.channels.long_mail import FULL_TEXT_NAME, SHORTENED, TEXT_MAX, Kept, fitted
-from services.intake.domain import Ticket
-from services.intake.mailbox import Mailboxes
-from services.intake.mailbox_reader import MailboxReader
-from services.intake.service import Intake
-from services.intake.store import TicketStore
 from services.routing.triage.model import default_model
 from tests import factories
 from tests.factories import T0
-from tests.fakes import FakeDatabase, RecordingOutbox
-from tests.unit.test_mailbox_reader import Folder
+from tests.unit.test_mailbox_reader import Folder, mail_desk
 
 LIMITS = AttachmentPolicy()
 ROOM = 10 * MB
@@ -193,35 +181,20 @@ def test_the_shortened_text_is_triaged_as_what_the_traveller_wrote() -> None:
 
 
 async def test_the_mailbox_reader_takes_a_long_mail() -> None:
-    clock, db, outbox = FakeClock(T0), FakeDatabase(), RecordingOutbox()
-    repo: Repository[Ticket] = Repository(db, "tickets", Ticket, outbox, clock)  # type: ignore[arg-type]
-    intake = Intake(TicketStore(repo), clock, Signer("s" * 32), "http://intake")
-    mailboxes = Mailboxes(db, clock, SecretBox(DEV_SECRETS_KEY))  # type: ignore[arg-type]
-    settings: dict[str, Any] = {
-        "host": "imap.corp.example",
-        "port": 993,
-        "tls": True,
-        "username": "support",
-        "password": "secret",
-        "folder": "INBOX",
-        "poll_interval_s": 60,
-    }
-    config = mailboxes.config(await mailboxes.put("acme", "support", settings))
+    desk = await mail_desk()
     text = (CJK + "。") * (TEXT_MAX // len(CJK) + 50)
 
-    await MailboxReader(mailboxes, intake).read_new(
-        Folder(long_mail(text, language="zh-CN")), config
-    )  # type: ignore[arg-type]
+    await desk.read(Folder(long_mail(text, language="zh-CN")))
 
-    (status,) = await mailboxes.list("acme")
+    status = await desk.status()
     assert (status["received"], status.get("rejected", 0)) == (1, 0)
-    (ticket,) = db["tickets"].docs.values()
+    (ticket,) = desk.db["tickets"].docs.values()
     marker = SHORTENED["zh-Hans"][Kept.WHOLE]
     assert len(ticket["text"]) <= TEXT_MAX
     assert ticket["text"].endswith(marker)  # the shortened text is kept whole
     assert text.startswith(ticket["text"].removesuffix(marker).rstrip())
     assert [a["name"] for a in ticket["attachments"]] == [FULL_TEXT_NAME]
-    assert "ticket.acknowledged" in {m.routing_key for m in outbox.messages}
+    assert "ticket.acknowledged" in {m.routing_key for m in desk.outbox.messages}
 
 
 def test_the_cap_is_the_contracts() -> None:

@@ -3,6 +3,7 @@ endpoint would refuse is skipped with its reason, counted, and reading goes on p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from aioimaplib import Response
@@ -13,7 +14,7 @@ from runtime.settings import DEV_SECRETS_KEY
 from runtime.signing import Signer
 from runtime.store import Repository
 from services.intake.domain import Ticket
-from services.intake.mailbox import Mailboxes
+from services.intake.mailbox import MailboxConfig, Mailboxes
 from services.intake.mailbox_reader import MailboxReader
 from services.intake.service import Intake
 from services.intake.store import TicketStore
@@ -41,9 +42,27 @@ class Folder:
         return Response("OK", [b"FETCH", bytearray(self.mails[int(uid) - 1]), b")"])
 
 
-async def test_mail_the_gateway_would_refuse_is_skipped_and_counted_and_reading_goes_on() -> None:
-    clock, db = FakeClock(T0), FakeDatabase()
-    repo: Repository[Ticket] = Repository(db, "tickets", Ticket, RecordingOutbox(), clock)  # type: ignore[arg-type]
+@dataclass
+class MailDesk:
+    """Intake's mailbox reader on one in-memory database, with one mailbox of acme's."""
+
+    db: FakeDatabase
+    outbox: RecordingOutbox
+    mailboxes: Mailboxes
+    reader: MailboxReader
+    config: MailboxConfig
+
+    async def read(self, folder: Folder) -> int:
+        return await self.reader.read_new(folder, self.config)  # type: ignore[arg-type]
+
+    async def status(self) -> dict[str, Any]:
+        (status,) = await self.mailboxes.list("acme")
+        return status
+
+
+async def mail_desk() -> MailDesk:
+    clock, db, outbox = FakeClock(T0), FakeDatabase(), RecordingOutbox()
+    repo: Repository[Ticket] = Repository(db, "tickets", Ticket, outbox, clock)  # type: ignore[arg-type]
     intake = Intake(TicketStore(repo), clock, Signer("s" * 32), "http://intake")
     mailboxes = Mailboxes(db, clock, SecretBox(DEV_SECRETS_KEY))  # type: ignore[arg-type]
     settings: dict[str, Any] = {
@@ -56,6 +75,11 @@ async def test_mail_the_gateway_would_refuse_is_skipped_and_counted_and_reading_
         "poll_interval_s": 60,
     }
     config = mailboxes.config(await mailboxes.put("acme", "support", settings))
+    return MailDesk(db, outbox, mailboxes, MailboxReader(mailboxes, intake), config)
+
+
+async def test_mail_the_gateway_would_refuse_is_skipped_and_counted_and_reading_goes_on() -> None:
+    desk = await mail_desk()
     folder = Folder(
         b"Message-ID: not a message id\r\n" + HEAD + b"\r\nhelp",
         b"Message-ID: <parts@corp.example>\r\n"
@@ -65,10 +89,10 @@ async def test_mail_the_gateway_would_refuse_is_skipped_and_counted_and_reading_
         b"Message-ID: <fine@corp.example>\r\n" + HEAD + b"\r\nand a good one",
     )
 
-    taken = await MailboxReader(mailboxes, intake).read_new(folder, config)  # type: ignore[arg-type]
+    taken = await desk.read(folder)
 
-    (status,) = await mailboxes.list("acme")
+    status = await desk.status()
     assert taken == 3
     assert (status["last_uid"], status["received"], status["rejected"]) == (3, 1, 2)
     assert status["last_skipped"] == "UID 2: body: more than 20 multipart sections"
-    assert [t["text"] for t in db["tickets"].docs.values()] == ["and a good one"]
+    assert [t["text"] for t in desk.db["tickets"].docs.values()] == ["and a good one"]
