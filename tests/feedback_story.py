@@ -207,6 +207,22 @@ class Desk:
             )
         )
 
+    def transferred(
+        self, ticket: str, minute: float, to_queue: str | None, to_assignee: str | None
+    ) -> None:
+        self.emit(
+            events.TicketTransferred(
+                ticket_id=ticket,
+                traveller=self.travellers[ticket],
+                from_queue=None,
+                to_queue=to_queue,
+                from_assignee=None,
+                to_assignee=to_assignee,
+                by="agent-9",
+                transferred_at=at(minute),
+            )
+        )
+
     def merged(self, ticket: str, into: str, minute: float) -> None:
         self.emit(
             events.TicketMerged(

@@ -17,7 +17,6 @@ from contracts.events import (
     Priority,
     ReferenceKind,
     TicketStatusChanged,
-    TicketTransferred,
 )
 from services.feedback.domain.buckets import day_key, hour_key, week_key
 from services.feedback.domain.facts import TicketFacts
@@ -303,18 +302,7 @@ def test_the_queue_is_the_latest_named_one_whichever_order_the_moves_arrive_in()
     desk.routed("T1", 1, queue="q1", assignee="agent-1")
     moves = [("q2", None, 20), (None, "agent-3", 30)]
     for to_queue, to_assignee, minute in moves:
-        desk.emit(
-            TicketTransferred(
-                ticket_id="T1",
-                traveller=desk.travellers["T1"],
-                from_queue=None,
-                to_queue=to_queue,
-                from_assignee=None,
-                to_assignee=to_assignee,
-                by="agent-9",
-                transferred_at=T0 + timedelta(minutes=minute),
-            )
-        )
+        desk.transferred("T1", minute, to_queue, to_assignee)
     opened, routed, to_q2, to_agent = desk.envelopes
 
     for order in ([opened, routed, to_q2, to_agent], [to_agent, opened, routed, to_q2]):
@@ -378,18 +366,7 @@ def test_facts_stored_before_the_queue_was_dated_take_a_later_named_queue_late()
     desk = Desk()
     desk.opened("T1", 0, traveller("A"))
     for to_queue, to_assignee, minute in [(None, "agent-3", 40), ("q2", None, 30)]:
-        desk.emit(
-            TicketTransferred(
-                ticket_id="T1",
-                traveller=desk.travellers["T1"],
-                from_queue=None,
-                to_queue=to_queue,
-                from_assignee=None,
-                to_assignee=to_assignee,
-                by="agent-9",
-                transferred_at=T0 + timedelta(minutes=minute),
-            )
-        )
+        desk.transferred("T1", minute, to_queue, to_assignee)
     to_agent, to_q2 = desk.envelopes[1:]
     stored = fold(desk.envelopes[:1])["T1"].model_dump()
     stored.update(queue="q1", placed_at=T0 + timedelta(minutes=20))
