@@ -158,14 +158,12 @@ class ProactiveCare:
         )
         event_id = event.event_id or hashlib.sha256(body).hexdigest()[:32]
         report = SupplierReport.receive(status, event_id)
-        if refused := reused_id(await self.reports.get(SUPPLIER_SCOPE, report.id), report):
-            raise Refused(409, refused)  # nothing is written for it
         nonce = hashlib.sha256(f"{partner}\x1f{signature}".encode()).hexdigest()
         try:
             await self.reports.add(report)
         except AlreadyExists:
             stored = await self.reports.get(SUPPLIER_SCOPE, report.id)
-            if refused := reused_id(stored, report):  # the two were sent at once
+            if refused := reused_id(stored, report):  # before the nonce: nothing is written
                 raise Refused(409, refused) from None
             try:  # the nonce after the report: a retry of a request that kept none is taken
                 await self.store.use_nonce(nonce, now)
