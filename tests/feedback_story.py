@@ -20,9 +20,18 @@ from contracts.events import (
     ReferenceKind,
     SlaClock,
 )
-from services.feedback.domain.appeals import appeal_id_for
-from services.feedback.domain.surveys import survey_id_for
+from runtime.clock import FakeClock
+from runtime.signing import Signer
+from runtime.store import Repository
+from services.feedback.config import FeedbackSettings
+from services.feedback.domain.appeals import Appeal, appeal_id_for
+from services.feedback.domain.facts import TicketFacts
+from services.feedback.domain.surveys import Survey, survey_id_for
+from services.feedback.domain.traveller_pulse import TravellerPulse
+from services.feedback.service import Feedback
+from services.feedback.store import FACTS
 from tests.factories import T0
+from tests.fakes import FakeDatabase, RecordingOutbox
 
 FLIGHT = BookingReference(kind=ReferenceKind.FLIGHT, value="CA1501")
 HOTEL = BookingReference(kind=ReferenceKind.HOTEL_CONFIRMATION, value="HB12345")
@@ -444,3 +453,27 @@ EXPECTED: dict[str, Any] = {
     "appeals": {"filed": 1, "second": 0, "decided": 1, "tickets": 1, "rate": 0.3333},
     "critical_resolved_in_10m": {"part": 1, "of": 1, "rate": 1.0},
 }
+
+
+def in_memory_feedback(
+    db: FakeDatabase,
+    outbox: RecordingOutbox,
+    clock: FakeClock,
+    signer: Signer,
+    public_url: str = "https://care.example",
+) -> Feedback:
+    """Feedback's service over the in-memory store, as its API and page tests run it."""
+
+    def repository(name: str, model: type[Any]) -> Repository[Any]:
+        return Repository(db, name, model, outbox, clock)  # type: ignore[arg-type]
+
+    return Feedback(
+        surveys=repository("surveys", Survey),
+        facts=repository(FACTS, TicketFacts),
+        appeals=repository("appeals", Appeal),
+        pulses=repository("pulses", TravellerPulse),
+        clock=clock,
+        signer=signer,
+        public_url=public_url,
+        settings=FeedbackSettings(),
+    )

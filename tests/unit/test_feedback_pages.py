@@ -22,20 +22,15 @@ from runtime.auth import Principal, Role, issue_token
 from runtime.clock import FakeClock
 from runtime.pages import wants_html
 from runtime.signing import Signer
-from runtime.store import Repository
 from runtime.web import install_error_handlers
 from services.feedback import api
-from services.feedback.config import FeedbackSettings
-from services.feedback.domain.appeals import Appeal
 from services.feedback.domain.facts import TicketFacts
 from services.feedback.domain.surveys import Survey
-from services.feedback.domain.traveller_pulse import TravellerPulse
 from services.feedback.pages.traveller import Pages
 from services.feedback.service import Feedback
-from services.feedback.store import FACTS
 from tests.factories import T0
 from tests.fakes import FakeDatabase, RecordingOutbox
-from tests.feedback_story import Desk, traveller
+from tests.feedback_story import Desk, in_memory_feedback, traveller
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 SIGNER = Signer("pages-test-secret-0123456789abcdef")
@@ -56,19 +51,7 @@ class Site:
 async def site() -> AsyncIterator[Site]:
     db, outbox, clock = FakeDatabase(), RecordingOutbox(), FakeClock(T0)
 
-    def repository(name: str, model: type[Any]) -> Repository[Any]:
-        return Repository(db, name, model, outbox, clock)  # type: ignore[arg-type]
-
-    feedback = Feedback(
-        surveys=repository("surveys", Survey),
-        facts=repository(FACTS, TicketFacts),
-        appeals=repository("appeals", Appeal),
-        pulses=repository("pulses", TravellerPulse),
-        clock=clock,
-        signer=SIGNER,
-        public_url="https://care.example",
-        settings=FeedbackSettings(),
-    )
+    feedback = in_memory_feedback(db, outbox, clock, SIGNER)
     desk = Desk()
     desk.opened("TC-1", 0, traveller("Li", "zh-Hans"))
     desk.resolved("TC-1", 30)

@@ -15,18 +15,12 @@ import pytest
 from contracts.envelope import Envelope
 from runtime.clock import FakeClock
 from runtime.signing import Signer
-from runtime.store import Repository
 from services.feedback import subscribers
-from services.feedback.config import FeedbackSettings
-from services.feedback.domain.appeals import Appeal
 from services.feedback.domain.facts import TicketFacts
 from services.feedback.domain.surveys import Survey, SurveyClosed, survey_id_for
-from services.feedback.domain.traveller_pulse import TravellerPulse
-from services.feedback.service import Feedback
-from services.feedback.store import FACTS
 from tests.factories import T0
 from tests.fakes import FakeDatabase, RecordingOutbox
-from tests.feedback_story import Desk, traveller
+from tests.feedback_story import Desk, in_memory_feedback, traveller
 
 # ------------------------------------------------------------------ the rule (pure)
 
@@ -121,18 +115,8 @@ class Handlers:
     def __init__(self) -> None:
         db, self.outbox, self.clock = FakeDatabase(), RecordingOutbox(), FakeClock(T0)
 
-        def repository(name: str, model: type[Any]) -> Repository[Any]:
-            return Repository(db, name, model, self.outbox, self.clock)  # type: ignore[arg-type]
-
-        self.feedback = Feedback(
-            surveys=repository("surveys", Survey),
-            facts=repository(FACTS, TicketFacts),
-            appeals=repository("appeals", Appeal),
-            pulses=repository("pulses", TravellerPulse),
-            clock=self.clock,
-            signer=Signer("withdrawal-test-secret-0123456789"),
-            public_url="https://care.example",
-            settings=FeedbackSettings(),
+        self.feedback = in_memory_feedback(
+            db, self.outbox, self.clock, Signer("withdrawal-test-secret-0123456789")
         )
 
     async def deliver(self, *envelopes: Envelope[Any]) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from types import SimpleNamespace
-from typing import Any
 
 import httpx
 import pytest
@@ -16,18 +15,11 @@ from fastapi import FastAPI, HTTPException
 from runtime.auth import Principal, Role, issue_token, tenant_for
 from runtime.clock import FakeClock
 from runtime.signing import Signer
-from runtime.store import Repository
 from runtime.web import install_error_handlers
 from services.feedback import api
-from services.feedback.config import FeedbackSettings
-from services.feedback.domain.appeals import Appeal
-from services.feedback.domain.facts import TicketFacts
-from services.feedback.domain.surveys import Survey
-from services.feedback.domain.traveller_pulse import TravellerPulse
-from services.feedback.service import Feedback
-from services.feedback.store import FACTS
 from tests.factories import T0
 from tests.fakes import FakeDatabase, RecordingOutbox
+from tests.feedback_story import in_memory_feedback
 
 SIGNER = Signer("tenant-named-test-secret-0123456789ab")
 BOTH = Principal(id="mgr-1", role=Role.MANAGER, tenants=["globex", "acme"])
@@ -43,21 +35,8 @@ def bearer(principal: Principal, tenant: str | None = None) -> dict[str, str]:
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     db, outbox, clock = FakeDatabase(), RecordingOutbox(), FakeClock(T0)
-
-    def repository(name: str, model: type[Any]) -> Repository[Any]:
-        return Repository(db, name, model, outbox, clock)  # type: ignore[arg-type]
-
     app = FastAPI()
-    app.state.feedback = Feedback(
-        surveys=repository("surveys", Survey),
-        facts=repository(FACTS, TicketFacts),
-        appeals=repository("appeals", Appeal),
-        pulses=repository("pulses", TravellerPulse),
-        clock=clock,
-        signer=SIGNER,
-        public_url="https://care.example",
-        settings=FeedbackSettings(),
-    )
+    app.state.feedback = in_memory_feedback(db, outbox, clock, SIGNER)
     app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=clock)
     for router in api.ROUTERS:
         app.include_router(router)
