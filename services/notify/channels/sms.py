@@ -18,10 +18,8 @@ from contracts.events import ReplyChannel
 from services.notify.channels.registry import Channels
 from services.notify.channels.sender import Outgoing, SendFailed
 from services.notify.config import SmsProvider
+from services.notify.domain.fit import fitted
 from services.notify.domain.outcome import Outcome, http_outcome
-
-MAX_BODY = 1_600
-"""Twilio's limit for one message (it splits it into segments itself)."""
 
 
 class TwilioSms:
@@ -36,7 +34,8 @@ class TwilioSms:
 
     async def send(self, message: Outgoing) -> None:
         provider = self._provider
-        form = {"To": message.address, "From": provider.sender, "Body": message.body[:MAX_BODY]}
+        body = fitted(message.body, message.channel, message.link)  # Twilio's 1,600: domain.fit
+        form = {"To": message.address, "From": provider.sender, "Body": body}
         try:
             response = await self._client.post(
                 self.endpoint,

@@ -1,6 +1,7 @@
 """The gateway webhook channel: signed JSON POSTed to a channel gateway (SMS, WeChat, WeCom,
 DingTalk, web chat); the gateway's HTTP answer decides delivered, retry or final
-(``domain.outcome.http_outcome``).
+(``domain.outcome.http_outcome``). The body is cut to what the channel's platform takes
+(``domain.fit``): a gateway hands it on as it is.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from runtime import webhook_signature
 from runtime.clock import Clock
 from services.notify.channels.sender import Outgoing, SendFailed
 from services.notify.config import Gateway
+from services.notify.domain.fit import fitted
 from services.notify.domain.outcome import Outcome, http_outcome
 
 
@@ -35,7 +37,7 @@ class WebhookSender:
                 "language": message.language,
                 "template": message.template,
                 "subject": message.subject,
-                "body": message.body,
+                "body": fitted(message.body, message.channel, message.link),
                 "link": message.link,
             }
         )
