@@ -7,6 +7,7 @@ escalations (``routed_notices``) and of SLA warnings and breaches (``sla_notices
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta, timezone
 
 from contracts import events
@@ -32,6 +33,8 @@ from services.notify.domain.templates import (
 RESOLVED_AGAIN = "resolved"
 """The outcome ``appeal_resolved`` reads as "resolved again" (anything but closed or merged)."""
 DECIDED_WITHOUT_RESOLUTION = frozenset({"closed", "merged"})
+MINUTES = re.compile(r"[0-9]+(\.[0-9]+)?")
+"""A delay a notice can tell in any language: a number of minutes in ASCII digits."""
 """Feedback's outcomes of an appeal decided by closing or merging its ticket."""
 
 
@@ -172,7 +175,7 @@ def _disruption(event: events.DisruptionNotice) -> list[Notice]:
         "reference": event.reference,
         "service_date": event.service_date.isoformat(),
         "departs": local_text(departs, language),
-        "delay": event.details.get("delay_minutes", ""),
+        "delay": _minutes(event.details.get("delay_minutes", "")),
         "gate": event.details.get("gate", ""),
         "terminal": event.details.get("terminal", ""),
         "diverted_to": event.details.get("diverted_to", ""),
@@ -181,3 +184,13 @@ def _disruption(event: events.DisruptionNotice) -> list[Notice]:
         "link": event.tracking_url,
     }
     return [Notice(event.ticket_id, event.traveller, DISRUPTION, values, origin=event.channel)]
+
+
+def _minutes(delay: str) -> str:
+    """A partner's delay as the notice tells it: a positive number of minutes (``90``,
+    ``1.5``), else '' and the notice says "is delayed" without one. ``nan``, ``TBD`` or
+    ``about 90`` read "delayed by nan minutes" or, in Chinese, "延误约about 90分钟"."""
+    value = delay.strip()
+    if not MINUTES.fullmatch(value) or not value.strip("0."):
+        return ""
+    return value
