@@ -14,7 +14,7 @@ Pure.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from contracts.text import as_utc
@@ -33,14 +33,20 @@ def zone_of(moment: datetime) -> str:
     return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def local_date(day: date, language: str) -> str:
+    """``26 Nov 2026``; ``2026年11月26日`` in Japanese and Chinese."""
+    if language in HAN_DATES:
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+
+
 def local_text(moment: datetime, language: str) -> str:
     """``26 Nov 2026, 14:30 (UTC+08:00)``; ``2026年11月26日 14:30（UTC+08:00）`` in Japanese
     and Chinese. ``moment`` keeps the offset it is to be shown in."""
     clock = f"{moment.hour:02d}:{moment.minute:02d}"
     if language in HAN_DATES:
-        return f"{moment.year}年{moment.month}月{moment.day}日 {clock}（{zone_of(moment)}）"
-    month = MONTHS_EN[moment.month - 1]
-    return f"{moment.day} {month} {moment.year}, {clock} ({zone_of(moment)})"
+        return f"{local_date(moment, language)} {clock}（{zone_of(moment)}）"
+    return f"{local_date(moment, language)}, {clock} ({zone_of(moment)})"
 
 
 def zone_name(*zones: str | None) -> str:
