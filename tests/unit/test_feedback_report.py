@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from services.feedback.domain.facts import TicketFacts
 from services.feedback.domain.metrics import compute_metrics
-from services.feedback.domain.metrics_csv import metrics_csv
+from services.feedback.domain.metrics_csv import metrics_csv, safe_cell
 from services.feedback.domain.monthly_report import add_months, build_monthly, report_span
 from services.feedback.pages.monthly_report import render_monthly
 from tests.factories import T0
@@ -107,6 +107,31 @@ def test_csv_cells_a_spreadsheet_would_run_as_formulas_stay_text() -> None:
 
     assert [r["channel"] for r in rows] == ["'" + text for text in hostile[: len(groups)]]
     assert rows[0]["tickets"] == str(groups[0].metrics.tickets)
+
+
+def test_formulas_behind_blanks_full_width_signs_or_a_semicolon_stay_text() -> None:
+    """Excel runs ``＝1+1`` (full-width) and `` =1+1`` as formulas too, and in a locale whose
+    list separator is ``;`` (de, fr) each ``;`` starts a cell of its own (OWASP)."""
+    hidden = ["＝1+1", "＋1", "－2+3", "＠SUM(A1)", " =1+1", "\t =1+1", "\u3000=1+1", "\r\n=1"]
+    assert [safe_cell(text) for text in hidden] == ["'" + text for text in hidden]
+    assert safe_cell("Li;=HYPERLINK(1)") == "Li;'=HYPERLINK(1)"
+    assert safe_cell("a; ＋1;\tb;c") == "a;' ＋1;'\tb;c", "every cell a ; starts"
+    assert safe_cell("=1;-2") == "'=1;'-2"
+    harmless = ["王芳", " 5 stars", "a-b", "x@y", "", "1;2", "\ncmd"]
+    assert [safe_cell(text) for text in harmless] == harmless, "other text kept exactly"
+    assert (safe_cell(-5), safe_cell(-0.5), safe_cell(None)) == (-5, -0.5, None)
+
+
+def test_a_semicolon_cell_in_the_csv_is_neutralised() -> None:
+    report = compute_metrics(
+        fold(a_day_at_the_desk()), start=START, end=END, now=NOW, by=["channel"]
+    )
+    group = report.groups[0].model_copy(update={"key": {"channel": "x;＝cmd"}})
+
+    text = metrics_csv(report.model_copy(update={"groups": [group]}))
+
+    (row,) = csv.DictReader(io.StringIO(text))
+    assert row["channel"] == "x;'＝cmd"
 
 
 def test_a_category_a_traveller_typed_is_drawn_as_text_not_parsed_as_math() -> None:

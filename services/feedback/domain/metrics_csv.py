@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,16 +26,34 @@ def metrics_row(metrics: Metrics) -> dict[str, Any]:
     return row
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""A spreadsheet runs a cell starting so as a formula (CSV injection)."""
+FORMULA_SIGNS = ("=", "+", "-", "@")
+"""A spreadsheet runs a cell whose first non-blank character is one of these as a formula
+(CSV injection), their full-width forms (``＝``) included."""
+
+CONTROL_STARTS = ("\t", "\r")
+"""A cell starting with a tab or carriage return is run too (OWASP's list)."""
+
+LOCALE_SEPARATOR = ";"
+"""Excel in a locale whose list separator is ``;`` (de, fr) opens the file splitting there,
+so each ``;`` starts a cell of its own, whatever the file's commas and quotes say."""
+
+
+def _runs_as_formula(text: str) -> bool:
+    """NFKC folds ``＝＋－＠`` to their ASCII forms for the check only; blanks before the sign
+    do not stop a spreadsheet running it."""
+    if text.startswith(CONTROL_STARTS):
+        return True
+    return unicodedata.normalize("NFKC", text).lstrip().startswith(FORMULA_SIGNS)
 
 
 def safe_cell(value: Any) -> Any:
-    """Free text that a spreadsheet would run as a formula, quoted to stay text; numbers as
-    they are (a negative number is a number)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Free text that a spreadsheet would run as a formula, with a ``'`` before it (and before
+    each such part a ``;`` starts) to stay text, the text otherwise exactly as it was; numbers
+    as they are (a negative number is a number)."""
+    if not isinstance(value, str):
+        return value
+    parts = value.split(LOCALE_SEPARATOR)
+    return LOCALE_SEPARATOR.join("'" + part if _runs_as_formula(part) else part for part in parts)
 
 
 EXCEL_BOM = "\ufeff"
