@@ -41,7 +41,7 @@ from runtime.store import Document, Repository, mongo_client
 from runtime.store_batches import BatchedCollection
 from runtime.store_metrics import BatchSizes, CommandCounter
 from runtime.telemetry import CarriedTrace, records_spans, setup_tracing
-from runtime.web import BodySizeLimit, install_error_handlers, publish_schemas
+from runtime.web import BodySizeLimit, TrailingSlash, install_error_handlers, publish_schemas
 
 log = logging.getLogger(__name__)
 A = TypeVar("A", bound=Aggregate)
@@ -225,6 +225,7 @@ def create_app(
         version="0.1.0",
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,
     )
     app.state.runtime = runtime
     if runtime.idempotency is not None:
@@ -240,6 +241,7 @@ def create_app(
     instrument_http(app, runtime.registry)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, larger=larger_bodies)
     app.add_middleware(SecurityHeaders, hsts=not settings.development)
+    app.add_middleware(TrailingSlash)
     if records_spans(runtime.tracer_provider):
         FastAPIInstrumentor.instrument_app(
             app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz,metrics"
