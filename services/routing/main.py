@@ -26,9 +26,10 @@ from services.routing.care.domain.incidents import AffectedTraveller, Disruption
 from services.routing.care.domain.partners import PartnerRegistration
 from services.routing.care.domain.suppliers import SupplierReport, SupplierSettings
 from services.routing.care.domain.trips import Trip
+from services.routing.care.ingress import SupplierEventIn
 from services.routing.care.key_pruner import KeyPruner
 from services.routing.care.partners import PartnerSecrets
-from services.routing.care.service import ProactiveCare, SupplierEventIn
+from services.routing.care.service import ProactiveCare
 from services.routing.config import RoutingSettings
 from services.routing.domain.case import RoutingCase
 from services.routing.kb.articles import (

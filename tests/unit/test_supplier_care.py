@@ -22,8 +22,9 @@ from services.routing.care.domain.incidents import AffectedTraveller, Disruption
 from services.routing.care.domain.partners import PartnerRegistration
 from services.routing.care.domain.suppliers import SupplierReport, SupplierSettings
 from services.routing.care.domain.trips import Trip
+from services.routing.care.ingress import Ingress, Refused
 from services.routing.care.partners import PartnerSecrets
-from services.routing.care.service import Ingress, ProactiveCare, Refused
+from services.routing.care.service import ProactiveCare
 from services.routing.care.store import (
     AFFECTED,
     DISRUPTIONS,

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from services.routing.care.domain.suppliers import SupplierReport
-from services.routing.care.service import Ingress, Refused
+from services.routing.care.ingress import Ingress, Refused
 from services.routing.care.store import NONCES, SUPPLIER_REPORTS
 from tests.unit.test_supplier_care import Care, body, signed
 

@@ -24,7 +24,7 @@ from services.routing.api.models import PARTNER
 from services.routing.care.domain.incidents import incident_id_for, over
 from services.routing.care.domain.suppliers import KINDS, SupplierReport, normalise_kind
 from services.routing.care.domain.trips import normal_reference
-from services.routing.care.service import Ingress, Refused, SupplierEventIn
+from services.routing.care.ingress import Ingress, Refused, SupplierEventIn
 
 router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
 

@@ -3,36 +3,24 @@ affected traveller, and contacts clustered into open incidents (docs/suppliers.m
 
 The chain, one committed step per hop (each idempotent on the message id):
 
-    HTTP or bus ─▶ supplier.status ─▶ Disruption ─disruption.revised─▶ per tenant:
+    HTTP (``ingress``) or bus ─▶ supplier.status ─▶ Disruption ─disruption.revised─▶ per tenant:
     TenantIncident (incident.opened/updated) + AffectedTraveller ─proactive.contact─▶ intake
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
-from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
-from typing import Annotated, Any
-
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field
+from datetime import UTC, datetime, timedelta
 
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import ReferenceKind
-from contracts.events.suppliers import Details
-from contracts.text import EARLIEST, LATEST, Instant, one_line
-from runtime import webhook_signature
 from runtime.clock import Clock
-from runtime.errors import parse_body, validation_detail
-from runtime.nonces import Replayed
-from runtime.store import AlreadyExists, Repository
+from runtime.store import Repository
 from services.routing.care.domain.care_keys import disruption_entries, trip_entries
 from services.routing.care.domain.clustering import Candidate, choose_incident
 from services.routing.care.domain.incidents import (
@@ -46,7 +34,6 @@ from services.routing.care.domain.suppliers import (
     SupplierReport,
     SupplierSettings,
     normalise_kind,
-    reused_id,
 )
 from services.routing.care.domain.trips import (
     Itinerary,
@@ -55,6 +42,7 @@ from services.routing.care.domain.trips import (
     check_version,
     normal_reference,
 )
+from services.routing.care.ingress import Ingress, SupplierIngress
 from services.routing.care.partners import PartnerSecrets
 from services.routing.care.store import CareStore
 
@@ -73,44 +61,6 @@ class CareView:
     disruptions: list[Disruption] = field(default_factory=list)
 
 
-class SupplierEventIn(BaseModel):
-    """What a partner POSTs (JSON); its signature covers these exact bytes."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    event_id: Annotated[str, one_line(min_length=1, max_length=128)] | None = Field(
-        default=None, description="Re-sends repeat it."
-    )
-    kind: Annotated[str, one_line(min_length=1, max_length=64)] = Field(
-        description="flight_cancelled, …"
-    )
-    reference: Annotated[str, one_line(min_length=1, max_length=64)] = Field(
-        description="CA1501, a hotel id, …"
-    )
-    service_date: date = Field(ge=EARLIEST.date(), lt=LATEST.date())
-    details: Details = Field(
-        default_factory=dict,
-        max_length=50,
-        description="delay_minutes, new_departure, gate, terminal, new_date, diverted_to, … "
-        "(docs/suppliers.md); numbers and booleans are kept as text (90, true).",
-    )
-    reported_at: Instant | None = None
-
-
-class Ingress(StrEnum):
-    ACCEPTED = "accepted"
-    DUPLICATE = "duplicate"
-
-
-class Refused(Exception):
-    """A supplier request refused before anything was written: HTTP status and why."""
-
-    def __init__(self, status: int, detail: Any) -> None:
-        super().__init__(str(detail))
-        self.status = status
-        self.detail = detail
-
-
 class ProactiveCare:
     def __init__(
         self,
@@ -125,54 +75,15 @@ class ProactiveCare:
         self.clock = clock
         self.settings = settings
         self.partners = partners or PartnerSecrets(None, settings)
+        self.ingress = SupplierIngress(store, reports, clock, self.partners)
 
     # ------------------------------------------------------------------ ingress (HTTP)
 
     async def receive_signed(
         self, partner: str, body: bytes, signature: str | None
     ) -> tuple[Ingress, SupplierReport]:
-        """Verify, de-duplicate and put one partner event on the bus; nothing is written for
-        a refused request (401 unsigned/forged/stale, 409 replayed, 422 invalid body)."""
-        now = self.clock.now()
-        try:
-            if signature:
-                webhook_signature.parse(signature)  # malformed: refused before any store read
-            secrets = await self.partners.active(partner)
-            if secrets is None:
-                raise Refused(401, "unknown partner")
-            webhook_signature.verify(signature, body, secrets, now)
-        except webhook_signature.SignatureError as exc:
-            raise Refused(401, str(exc)) from exc
-        try:
-            event = parse_body(SupplierEventIn, body)  # strictly, once the signature verified
-        except RequestValidationError as exc:
-            raise Refused(422, validation_detail(exc.errors())) from exc
-        status = events.SupplierStatusChanged(
-            partner=partner,
-            kind=event.kind,
-            reference=event.reference,
-            service_date=event.service_date,
-            details=event.details,
-            reported_at=event.reported_at or now,
-            event_id=event.event_id,
-        )
-        event_id = event.event_id or hashlib.sha256(body).hexdigest()[:32]
-        report = SupplierReport.receive(status, event_id)
-        nonce = hashlib.sha256(f"{partner}\x1f{signature}".encode()).hexdigest()
-        try:
-            await self.reports.add(report)
-        except AlreadyExists:
-            stored = await self.reports.get(SUPPLIER_SCOPE, report.id)
-            if refused := reused_id(stored, report):  # before the nonce: nothing is written
-                raise Refused(409, refused) from None
-            try:  # the nonce after the report: a retry of a request that kept none is taken
-                await self.store.use_nonce(nonce, now)
-            except Replayed as exc:
-                raise Refused(409, "replayed: this signature was already used") from exc
-            return Ingress.DUPLICATE, stored or report
-        with suppress(Replayed):  # kept: a twin sent at once already used the signature
-            await self.store.use_nonce(nonce, now)
-        return Ingress.ACCEPTED, report
+        """A partner's signed request (``SupplierIngress.receive_signed``)."""
+        return await self.ingress.receive_signed(partner, body, signature)
 
     # ------------------------------------------------------------------ trips read model
 
