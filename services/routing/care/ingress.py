@@ -22,7 +22,7 @@ from runtime.errors import parse_body, validation_detail
 from runtime.nonces import Replayed
 from runtime.store import AlreadyExists, Repository
 from services.routing.care.domain.suppliers import SUPPLIER_SCOPE, SupplierReport, reused_id
-from services.routing.care.partners import PartnerSecrets
+from services.routing.care.partners import PartnerSecrets, no_active_secret
 from services.routing.care.store import CareStore
 
 
@@ -84,7 +84,7 @@ class SupplierIngress:
         self, partner: str, body: bytes, signature: str | None
     ) -> tuple[Ingress, SupplierReport]:
         """Verify, de-duplicate and put one partner event on the bus; nothing is written for
-        a refused request (401 unsigned/forged/stale, 409 replayed, 422 invalid body)."""
+        a refused request (401 unsigned/forged/stale/no secret, 409 replayed, 422 invalid)."""
         now = self.clock.now()
         try:
             if signature:
@@ -92,6 +92,8 @@ class SupplierIngress:
             secrets = await self.partners.active(partner)
             if secrets is None:
                 raise Refused(401, "unknown partner")
+            if not secrets:  # every one revoked: no signature can match, so say why
+                raise Refused(401, no_active_secret(partner))
             webhook_signature.verify(signature, body, secrets, now)
         except webhook_signature.SignatureError as exc:
             raise Refused(401, str(exc)) from exc

@@ -8,6 +8,16 @@ from services.routing.care.domain.partners import PartnerRegistration
 from services.routing.care.domain.suppliers import SUPPLIER_SCOPE, SupplierSettings
 
 
+def no_active_secret(partner: str) -> str:
+    """The answer to a registered partner with no secret left: a mismatch would send it
+    looking for a fault in its own signing. It names only the partner in the path, so it
+    tells a forger nothing a signed request would not."""
+    return (
+        f"partner {partner!r} has no active signing secret: TripCare's operator must "
+        f"create one (POST /v1/partners/{partner}/secrets) before its events are accepted"
+    )
+
+
 class PartnerSecrets:
     """Where the ingress finds a partner's active secrets: the store, else the environment."""
 
