@@ -71,6 +71,12 @@ class IncidentUpdated(Event):
     updated_at: datetime
 
 
+ON_SCHEDULE = (
+    "The delay has cleared for this booking (delay_minutes 0, or a new_departure at its "
+    "booked departure): the traveller, told of the delay before, is told it departs as planned."
+)
+
+
 class ProactiveContactRequested(Event):
     """Routing asks intake to open (or update) a proactive ticket for one affected traveller."""
 
@@ -96,6 +102,7 @@ class ProactiveContactRequested(Event):
     next_step: NextStep
     details: dict[str, str] = Field(default_factory=dict)
     summary: str = Field(description="One line for the ticket's text and the agent.")
+    on_schedule: bool = Field(default=False, description=ON_SCHEDULE)
     requested_at: datetime
 
 
@@ -122,6 +129,7 @@ class DisruptionNotice(Event):
     )
     next_step: NextStep
     details: dict[str, str] = Field(default_factory=dict)
+    on_schedule: bool = Field(default=False, description=ON_SCHEDULE)
     tracking_url: str
     sent_at: datetime
 

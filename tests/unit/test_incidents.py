@@ -8,14 +8,13 @@ import pytest
 
 from contracts import events
 from contracts.events import Channel, NextStep, Priority, Traveller
+from services.routing.care.domain.changes import Snapshot, material_change
 from services.routing.care.domain.clustering import Candidate, choose_incident
 from services.routing.care.domain.incidents import (
     AffectedTraveller,
     Disruption,
-    Snapshot,
     TenantIncident,
     incident_id_for,
-    material_change,
     proactive_priority,
 )
 from services.routing.care.domain.suppliers import normalise_kind

@@ -18,7 +18,7 @@ import pytest
 from contracts.events import SupplierStatusChanged
 from runtime.webhook_signature import HEADER
 from services.routing.api import suppliers
-from services.routing.care.domain.incidents import Snapshot, material_change
+from services.routing.care.domain.changes import Snapshot, material_change
 from services.routing.care.store import NONCES, SUPPLIER_REPORTS
 from tests.unit.test_supplier_care import Care, signed
 from tests.unit.test_supplier_edges import care_desk

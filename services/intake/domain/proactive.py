@@ -152,6 +152,7 @@ def tell_disruption(
             departs_utc_offset_min=request.departs_utc_offset_min,
             next_step=request.next_step,
             details=request.details,
+            on_schedule=request.on_schedule,
             tracking_url=tracking_url,
             sent_at=now,
         )

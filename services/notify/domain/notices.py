@@ -182,6 +182,7 @@ def _disruption(event: events.DisruptionNotice) -> list[Notice]:
         "diverted_to": event.details.get("diverted_to", ""),
         "new_departure": partner_time(event.details.get("new_departure", ""), language, offset),
         "next_step": event.next_step.value,
+        "on_schedule": "yes" if event.on_schedule else "",
         "link": event.tracking_url,
     }
     return [Notice(event.ticket_id, event.traveller, DISRUPTION, values, origin=event.channel)]

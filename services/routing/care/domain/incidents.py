@@ -20,20 +20,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import events
 from contracts.events import Channel, NextStep, Priority, Traveller
-from contracts.text import as_utc
 from runtime.aggregate import Aggregate
 from runtime.clock import epoch_ms
+from services.routing.care.domain.changes import (
+    Snapshot,
+    back_on_schedule,
+    material_change,
+    summary_of,
+)
 from services.routing.care.domain.suppliers import KINDS, SUPPLIER_SCOPE
 from services.routing.care.domain.trips import IsoDate, normal_reference, segment_key
 
-DELAY_STEP_MIN = 60
-"""A delay (or a departure time) that moves by this much is news to the traveller."""
 CRITICAL_WITHIN = timedelta(hours=6)
 """A proactive ticket whose segment starts within this is critical, else high."""
 OPEN_AFTER_SERVICE = timedelta(days=2)
 """Contacts are clustered into an incident until two days after its service date."""
 EVENT_IDS_KEPT = 64
-MATERIAL_DETAILS = ("gate", "terminal", "new_departure", "new_date", "diverted_to")
+ON_TIME_UNTOLD = "on schedule, nobody told of a delay: nobody is told"
 
 
 def incident_id_for(resource: str, reference: str, service_date: date) -> str:
@@ -45,71 +48,6 @@ def incident_id_for(resource: str, reference: str, service_date: date) -> str:
 def proactive_priority(departs_at: datetime, now: datetime) -> Priority:
     """The itinerary decides: the segment starts within 6 h (or has started) → critical."""
     return Priority.CRITICAL if departs_at - now <= CRITICAL_WITHIN else Priority.HIGH
-
-
-def _minutes(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _moment(value: str | None) -> datetime | None:
-    """A partner's time; one without an offset reads as UTC, as every instant does: compared
-    with one that has an offset, it raised, and the report was never taken."""
-    try:
-        return as_utc(datetime.fromisoformat(value)) if value else None
-    except ValueError:
-        return None
-
-
-class Snapshot(BaseModel):
-    """What travellers were last told: the kind and the details that matter."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: str
-    details: dict[str, str] = Field(default_factory=dict)
-
-
-def material_change(before: Snapshot | None, after: Snapshot) -> str | None:
-    """Why ``after`` is news compared with what travellers were told, or None if it is not.
-
-    Material: the first report; another kind (delayed → cancelled); a delay or a
-    new departure time moved by ≥ 60 min; a new gate, terminal, date or diversion
-    airport. A delay growing 60 → 90 min is not; 60 → 120 is.
-    """
-    if before is None:
-        return "first report"
-    if before.kind != after.kind:
-        return f"{before.kind} → {after.kind}"
-    old_delay = _minutes(before.details.get("delay_minutes"))
-    new_delay = _minutes(after.details.get("delay_minutes"))
-    if new_delay is not None and abs(new_delay - (old_delay or 0)) >= DELAY_STEP_MIN:
-        return f"delay {old_delay or 0} → {new_delay} min"
-    old_dep = _moment(before.details.get("new_departure"))
-    new_dep = _moment(after.details.get("new_departure"))
-    if new_dep is not None and (
-        old_dep is None or abs(new_dep - old_dep) >= timedelta(minutes=DELAY_STEP_MIN)
-    ):
-        return f"departure now {new_dep.isoformat()}"
-    for name in MATERIAL_DETAILS:
-        value = after.details.get(name, "")
-        if name != "new_departure" and value and value != before.details.get(name, ""):
-            return f"{name} now {value}"
-    return None
-
-
-def summary_of(kind: str, reference: str, service_date: date, details: dict[str, str]) -> str:
-    """One line for the ticket and the agent: ``flight delayed: CA1501 on 2026-11-26 (+240 min)``"""
-    text = f"{KINDS[kind].label}: {reference} on {service_date.isoformat()}"
-    extras = []
-    if delay := details.get("delay_minutes"):
-        extras.append(f"+{delay} min")
-    for name in MATERIAL_DETAILS:
-        if value := details.get(name):
-            extras.append(f"{name.replace('_', ' ')} {value}")
-    return text + (f" ({', '.join(extras)})" if extras else "")
 
 
 class Disruption(Aggregate):
@@ -175,6 +113,9 @@ class Disruption(Aggregate):
             return
         after = Snapshot(kind=kind, details=status.details)
         why = material_change(self.told, after)
+        if why is None and self.told is None:  # a delay already over: no incident to open
+            self.history.append(f"{now.isoformat()} {ON_TIME_UNTOLD}")
+            return
         self.kind, self.details, self.partner = kind, dict(status.details), status.partner
         self.opened_at = self.opened_at or now
         self.updated_at = now
@@ -371,6 +312,9 @@ class AffectedTraveller(Aggregate):
         """Ask intake for the proactive ticket (or its update) if this revision is news."""
         if not revised.material or revised.revision <= self.notified_revision:
             return
+        on_schedule = back_on_schedule(revised.kind, revised.details, self.departs_at)
+        if on_schedule and not self.notified_revision:
+            return  # never told of the delay: its end is no news to them
         self.notified_revision = revised.revision
         self.priority = proactive_priority(self.departs_at, now)
         self.raise_event(
@@ -390,6 +334,7 @@ class AffectedTraveller(Aggregate):
                 next_step=revised.next_step,
                 details=revised.details,
                 summary=revised.summary,
+                on_schedule=on_schedule,
                 requested_at=now,
             )
         )
