@@ -256,7 +256,7 @@ class ProactiveCare:
             envelope,
             AffectedTraveller.key(revised.incident_id, tenant_id, trip.booking_id),
             create,
-            lambda affected: affected.tell(revised, self.clock.now()),
+            lambda affected: affected.tell(revised, self.clock.now(), seg),
             tenant_id=tenant_id,
         )
 

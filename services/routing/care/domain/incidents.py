@@ -29,7 +29,7 @@ from services.routing.care.domain.changes import (
     summary_of,
 )
 from services.routing.care.domain.suppliers import KINDS, SUPPLIER_SCOPE
-from services.routing.care.domain.trips import IsoDate, normal_reference, segment_key
+from services.routing.care.domain.trips import IsoDate, TripSegment, normal_reference, segment_key
 
 CRITICAL_WITHIN = timedelta(hours=6)
 """A proactive ticket whose segment starts within this is critical, else high."""
@@ -308,8 +308,16 @@ class AffectedTraveller(Aggregate):
         raw = f"{incident_id}\x1f{tenant_id}\x1f{booking_id}".encode()
         return "AFF-" + hashlib.sha256(raw).hexdigest()[:20]
 
-    def tell(self, revised: events.DisruptionRevised, now: datetime) -> None:
-        """Ask intake for the proactive ticket (or its update) if this revision is news."""
+    def tell(
+        self, revised: events.DisruptionRevised, now: datetime, segment: TripSegment | None = None
+    ) -> None:
+        """Ask intake for the proactive ticket (or its update) if this revision is news.
+
+        ``segment``: the booking's segment as it is now; the booking system may have moved
+        it since the first revision, and the notice, the urgency and whether the flight is
+        back on schedule are read against the booking as it is, not as it was."""
+        if segment is not None:
+            self.departs_at, self.departs_utc_offset_min = segment.starts_at, segment.utc_offset_min
         if not revised.material or revised.revision <= self.notified_revision:
             return
         on_schedule = back_on_schedule(revised.kind, revised.details, self.departs_at)
