@@ -148,3 +148,18 @@ def test_the_agents_summary_says_back_on_schedule() -> None:
     summary = summary_of("flight_delayed", "CA1501", DAY, {"delay_minutes": "0"})
 
     assert summary == "flight delayed: CA1501 on 2026-11-26 (back on schedule)"
+
+
+async def test_a_cancelled_flight_reinstated_on_time_is_told_back_on_schedule() -> None:
+    """The documented way to reinstate a cancelled flight: a delay event after it (a kind
+    change is material), here of 0 minutes; there is no reinstated kind (docs/suppliers.md)."""
+    desk = Care()
+    await desk.book("acme", 1)
+    cancelled = body(event_id="ev-1", kind="flight_cancelled", details={})
+    await run_disruption(desk, cancelled)
+    reinstated = body(event_id="ev-2", kind="flight_delayed", details={"delay_minutes": 0})
+    await run_disruption(desk, reinstated, at=1)
+
+    first, second = sorted(desk.published("proactive.contact"), key=lambda r: r.payload.revision)
+    assert (first.payload.kind, first.payload.on_schedule) == ("flight_cancelled", False)
+    assert (second.payload.kind, second.payload.on_schedule) == ("flight_delayed", True)
