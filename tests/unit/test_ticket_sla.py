@@ -306,3 +306,55 @@ async def test_sla_events_on_the_bus_reach_the_timeline_once_however_often_deliv
     assert kinds(stored).count("sla_breached") == 1
     assert (stored.priority, stored.queue) == (Priority.CRITICAL, "expert")
     assert outbox.routing_keys == []
+
+
+def dispatched(ticket: Ticket, queue: str, assignee: str, at_minutes: int) -> events.TicketRouted:
+    """Push assignment handing the case waiting in ``queue`` to ``assignee``."""
+    return routed(ticket, at_minutes=at_minutes).model_copy(
+        update={"rule": "dispatched", "queue": queue, "assignee": assignee}
+    )
+
+
+def test_a_push_decided_before_a_later_transfer_leaves_the_transfers_placement() -> None:
+    """Seen live: a transfer to accounts, then within a second to agent-chen in finance;
+    routing had already pushed the ticket waiting in accounts to exp-wu, and that
+    ``dispatched`` decision, arriving after the second transfer, put intake's ticket with
+    exp-wu in accounts for good while routing's case (which then took the transfer) said
+    agent-chen in finance. The same happens when an agent claims a waiting ticket (a
+    transfer to themselves) while push assignment hands it to someone else."""
+    ticket = routed_ticket()
+    ticket.transfer(queue="accounts", assignee=None, reason=None, by="lead", now=T0)
+    ticket.transfer(queue="finance", assignee="agent-chen", reason=None, by="lead", now=T0)
+
+    ticket.apply_routing(dispatched(ticket, "accounts", "exp-wu", at_minutes=20))
+
+    assert (ticket.queue, ticket.assignee) == ("finance", "agent-chen")
+    assert ticket.status is TicketStatus.ASSIGNED
+    assert (ticket.timeline[-1].kind, ticket.timeline[-1].summary) == (
+        "routing_ignored",
+        "Assignment to exp-wu in accounts ignored: the ticket moved to agent-chen in finance since",
+    )
+    assert "routing_ignored" not in [step.kind for step in tracking_view(ticket, "en").timeline]
+
+
+def test_a_push_decided_before_a_transfer_to_another_queue_leaves_it_waiting_there() -> None:
+    ticket = routed_ticket()
+    ticket.transfer(queue="accounts", assignee=None, reason=None, by="lead", now=T0)
+    ticket.transfer(queue="finance", assignee=None, reason=None, by="lead", now=T0)
+
+    ticket.apply_routing(dispatched(ticket, "accounts", "exp-wu", at_minutes=20))
+
+    assert (ticket.queue, ticket.assignee, ticket.status) == ("finance", None, TicketStatus.ROUTED)
+
+
+def test_a_push_of_the_ticket_waiting_in_its_queue_assigns_it() -> None:
+    ticket = routed_ticket()
+    ticket.transfer(queue="accounts", assignee=None, reason=None, by="lead", now=T0)
+
+    ticket.apply_routing(dispatched(ticket, "accounts", "exp-wu", at_minutes=20))
+
+    assert (ticket.queue, ticket.assignee) == ("accounts", "exp-wu")
+    assert (ticket.timeline[-1].kind, ticket.timeline[-1].summary) == (
+        "assigned",
+        "Assigned to exp-wu in accounts (high)",
+    )

@@ -25,7 +25,9 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
     leaves queue, priority and assignee alone and is no "Routed to" step. A decision
     older than the last SLA escalation (it arrived late, on its own queue) does not
     move the ticket back to its old queue and priority, and one older than the reply that
-    took the ticket does not take it from the replying agent.
+    took the ticket does not take it from the replying agent. A push of a case waiting in a
+    queue the ticket has left, or to another agent than the one holding it, was decided before
+    routing heard of the transfer that moved it (``stale_push``): it is only logged too.
     """
     if ticket.status is TicketStatus.CLOSED:
         summary = f"Routing to {routed.queue} ({routed.priority.value}) ignored: closed"
@@ -36,6 +38,14 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
         return
     if routed.rule == sla.TRANSFERRED_RULE:
         take_transfer_category(ticket, routed)
+        return
+    if stale_push(ticket, routed):
+        held = f"{ticket.assignee} in {ticket.queue}" if ticket.assignee else ticket.queue
+        summary = (
+            f"Assignment to {routed.assignee} in {routed.queue} ignored: "
+            f"the ticket moved to {held} since"
+        )
+        ticket._log(routed.routed_at, "routing_ignored", "routing", summary, service="routing")
         return
     if ticket.escalated_at is None or routed.routed_at >= ticket.escalated_at:
         ticket.priority = routed.priority
@@ -57,6 +67,22 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
         first_response_due=routed.first_response_due.isoformat(),
         resolution_due=routed.resolution_due.isoformat(),
     )
+
+
+def stale_push(ticket: Ticket, routed: events.TicketRouted) -> bool:
+    """Whether push assignment handed out the ticket as it was before an agent's transfer.
+
+    A push takes a case waiting in its queue with nobody on it; routing's own moves (a reopen,
+    an escalation, a re-categorisation) reach intake before the push that follows them. So a
+    push naming another queue than the ticket's, or another agent than the one holding it,
+    was decided before routing took a transfer intake had already made (a claim, a
+    reassignment within the second), which routing then applied over the push: taking it
+    would leave the ticket with an agent routing's case no longer names.
+    """
+    if routed.rule != sla.DISPATCHED_RULE:
+        return False
+    moved_queue = routed.queue != ticket.queue
+    return moved_queue or ticket.assignee not in (None, routed.assignee)
 
 
 def held_by_reply(ticket: Ticket, routed: events.TicketRouted) -> str | None:
