@@ -323,6 +323,20 @@ async def test_merging_one_way_then_back_is_refused_and_leaves_the_survivor_live
     )
 
 
+async def test_the_same_merge_again_answers_the_duplicate_and_writes_nothing() -> None:
+    """docs/api.md: a closed duplicate is 409, except for the merge that closed it, repeated
+    (a retry after a lost answer): that answers the duplicate as it is."""
+    desk, _, _ = intake()
+    q, r = await two_tickets(desk)
+    first = await desk.merge("acme", q, r, "agent-7")
+    survivor = await desk.get("acme", r)
+
+    again = await desk.merge("acme", q, r, "agent-7")
+
+    assert again.model_dump() == first.model_dump()
+    assert (await desk.get("acme", r)).model_dump() == survivor.model_dump()
+
+
 @pytest.mark.parametrize("seed", range(12))
 async def test_of_two_crossing_merges_exactly_one_wins_and_one_ticket_stays_live(
     seed: int,
