@@ -109,6 +109,72 @@ def test_a_night_shift_across_the_spring_dst_change_counts_real_time() -> None:
     assert night.counted(start, local(29, 6, month=3, zone=BERLIN)) == 3 * 3600
 
 
+NEW_YORK = ZoneInfo("America/New_York")
+"""Springs forward on Sunday 8 March 2026 (02:00 → 03:00), falls back on Sunday 1 November
+(02:00 → 01:00, so 01:00–02:00 runs twice)."""
+
+
+def nightly(opens: time, closes: time, zone: str = "America/New_York") -> Calendar:
+    return Calendar(
+        business_hours=BusinessHours(
+            time_zone=zone, days=(1, 2, 3, 4, 5, 6, 7), opens=opens, closes=closes
+        )
+    )
+
+
+def new_york(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=NEW_YORK)
+
+
+def test_a_window_opening_in_the_spring_gap_counts_what_the_wall_clock_shows_of_it() -> None:
+    # 02:30 does not exist on 8 March: the desk is open from 03:00 (the change) to 03:15,
+    # not from 03:30 (zoneinfo's fold 0 reading) to 03:15, minus a quarter of an hour.
+    desk = nightly(time(2, 30), time(3, 15))
+    assert desk.counted(new_york(8, 0), new_york(8, 12)) == 15 * 60
+    assert desk.counted(new_york(7, 0), new_york(9, 12)) == 3 * 45 * 60 - 30 * 60
+    assert deadline(new_york(8, 0), 10 * 60, desk, []) == new_york(8, 3, 10)
+
+
+def test_a_window_opening_in_the_spring_gap_runs_from_the_change() -> None:
+    desk = nightly(time(2, 30), time(5))
+    assert desk.counted(new_york(8, 0), new_york(8, 12)) == 2 * 3600
+    assert deadline(new_york(8, 0), 3600, desk, []) == new_york(8, 4)
+
+
+def test_a_window_wholly_inside_the_spring_gap_counts_nothing_that_day() -> None:
+    desk = nightly(time(2), time(2, 45))
+    assert desk.counted(new_york(8, 0), new_york(8, 12)) == 0
+    assert deadline(new_york(8, 0), 60, desk, []) == new_york(9, 2, 1)
+
+
+def test_a_window_closing_in_the_spring_gap_closes_at_the_change() -> None:
+    # 01:00–02:30: open 01:00 EST until the clock jumps to 03:00 EDT, one real hour.
+    assert nightly(time(1), time(2, 30)).counted(new_york(8, 0), new_york(8, 12)) == 3600
+    assert nightly(time(1), time(3)).counted(new_york(8, 0), new_york(8, 12)) == 3600
+
+
+def test_a_window_in_a_half_hour_gap_counts_from_the_change() -> None:
+    # Lord Howe Island skips 02:00–02:30 on Sunday 4 October 2026.
+    lord_howe = ZoneInfo("Australia/Lord_Howe")
+    desk = nightly(time(2, 15), time(2, 45), zone="Australia/Lord_Howe")
+    start = datetime(2026, 10, 4, 0, 0, tzinfo=lord_howe)
+    assert desk.counted(start, start + timedelta(hours=6)) == 15 * 60
+
+
+def test_the_repeated_autumn_hour_counts_as_the_real_time_it_takes() -> None:
+    # A window is the real time from its first opening to its first closing reading:
+    # 00:00–03:00 on 1 November covers both passes of 01:00–02:00 (four hours); 01:00–01:30
+    # is the first pass only; 01:30–02:00 runs from 01:30 EDT to 02:00 EST (an hour and a half).
+    day = (new_york(1, 0, month=11), new_york(1, 12, month=11))
+    assert nightly(time(0), time(3)).counted(*day) == 4 * 3600
+    assert nightly(time(1), time(1, 30)).counted(*day) == 30 * 60
+    assert nightly(time(1, 30), time(2)).counted(*day) == 90 * 60
+    # An hour from 01:00 EDT is 01:00 EST, the second pass (05:00 → 06:00 UTC).
+    assert deadline(day[0], 3600, nightly(time(1), time(3)), []) == datetime(
+        2026, 11, 1, 6, tzinfo=UTC
+    )
+
+
 def test_results_are_the_same_instant_whatever_zone_the_input_is_in() -> None:
     start = local(2, 17)
     assert deadline(start.astimezone(UTC), 7200, OFFICE, []) == deadline(start, 7200, OFFICE, [])

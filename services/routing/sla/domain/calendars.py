@@ -4,6 +4,7 @@ Pure: every instant is passed in."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
@@ -28,6 +29,31 @@ MAX_CALENDAR_DAYS = 3 * 366
 def utc(moment: datetime) -> datetime:
     """Arithmetic only in UTC: Python subtracts wall clocks when both sides share a zone."""
     return moment.astimezone(UTC)
+
+
+def wall_clock(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The instant (UTC) the wall clock first reads ``at`` on ``day`` (docs/sla.md#policies).
+
+    In the hour a fall-back repeats, its first pass (fold 0). A time a spring-forward skips
+    is the change itself, the first instant after it: fold 0 would read 02:30 in a 02:00–03:00
+    gap as 03:30, after a 03:15 that does exist, and the window would count less than nothing.
+    """
+    local = datetime.combine(day, at, zone)
+    moment = utc(local)
+    if moment.astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None):
+        return moment
+    # In the gap fold 1 reads the local time with the offset after the change (an instant
+    # before it) and fold 0 with the one before (after it): the change lies between.
+    before = math.floor(utc(local.replace(fold=1)).timestamp())
+    after = math.ceil(moment.timestamp())
+    offset_after = moment.astimezone(zone).utcoffset()
+    while after - before > 1:
+        middle = (before + after) // 2
+        if datetime.fromtimestamp(middle, zone).utcoffset() == offset_after:
+            after = middle
+        else:
+            before = middle
+    return datetime.fromtimestamp(after, UTC)
 
 
 class BusinessHours(BaseModel):
@@ -108,9 +134,9 @@ class Calendar(BaseModel):
         day = start.astimezone(zone).date()
         for _ in range(MAX_CALENDAR_DAYS):
             if day.isoweekday() in hours.days and day not in hours.holidays:
-                opens = utc(datetime.combine(day, hours.opens, zone))
-                closes = utc(datetime.combine(day, hours.closes, zone))
-                if closes > start:
+                opens = wall_clock(day, hours.opens, zone)
+                closes = wall_clock(day, hours.closes, zone)
+                if closes > start and closes > opens:
                     yield max(opens, start), closes
             day += timedelta(days=1)
         raise ValueError(f"no working time within {MAX_CALENDAR_DAYS} days")
