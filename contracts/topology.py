@@ -36,6 +36,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
         events.TicketReplied,  # first and next response stop SLA clocks (docs/sla.md)
         events.TicketTransferred,
         events.TicketStatusChanged,
+        events.TicketMerged,  # the duplicate's unanswered message waits on the survivor
         events.TicketResolved,
         events.TicketReopened,
         events.SupplierStatusChanged,

@@ -37,6 +37,7 @@ from services.routing.care.service import CareView, ProactiveCare
 from services.routing.classifier import classify, triage_view, warm_model
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.corrections import corrected_category, correction_for
+from services.routing.domain.merging import take_merged_wait
 from services.routing.domain.priority import opening_priority
 from services.routing.domain.route import Recategorised, Route, assign, handled_in
 from services.routing.domain.status import WAITING, WAITING_ON_SUPPLIER
@@ -242,6 +243,22 @@ class Router:
             else:
                 case.end_wait(changed)
             await self._commit(case, envelope, fresh)
+
+    async def ticket_merged(self, envelope: Envelope[events.TicketMerged]) -> None:
+        """The duplicate's unanswered message now waits on the ticket it went into: its
+        response clock goes on there (``take_merged_wait``); the duplicate's own close is
+        ``ticket.status_changed``."""
+        merged = envelope.payload
+        duplicate = await self.store.cases.get(envelope.tenant_id, merged.ticket_id, patient=True)
+        survivor = await self.store.cases.get(
+            envelope.tenant_id, merged.into_ticket_id, patient=True
+        )
+        if duplicate is None or survivor is None or survivor.has_processed(envelope.message_id):
+            return
+        if survivor.superseded(merged.merged_at):
+            return
+        if take_merged_wait(survivor, duplicate, merged.merged_at):
+            await self._commit(survivor, envelope, fresh=False)
 
     # ------------------------------------------------------------------ SLA timers
 

@@ -49,6 +49,10 @@ async def ticket_status_changed(
     await router.ticket_status_changed(envelope)
 
 
+async def ticket_merged(envelope: Envelope[events.TicketMerged], router: RouterDep) -> None:
+    await router.ticket_merged(envelope)
+
+
 async def ticket_replied(envelope: Envelope[events.TicketReplied], router: RouterDep) -> None:
     await router.ticket_replied(envelope)
 
@@ -78,6 +82,7 @@ def register(bus: Bus, router: Router) -> None:
     bus.subscriber(events.TicketTransferred)(ticket_transferred)
     bus.subscriber(events.TicketResolved)(ticket_resolved)
     bus.subscriber(events.TicketStatusChanged)(ticket_status_changed)
+    bus.subscriber(events.TicketMerged)(ticket_merged)
     bus.subscriber(events.TicketReplied)(ticket_replied)
 
 

@@ -251,6 +251,48 @@ class CaseSla(BaseModel):
         if resolution is not None and resolution.paused:
             self.clocks[SlaClock.NEXT_RESPONSE].pause(at, resolution.pauses[-1].reason)
 
+    def owed_at(self, at: datetime) -> ClockRun | None:
+        """The response a close or merge at ``at`` left owed: the earliest-started response
+        clock still running, or stopped by that close without an answer (void, or missed)."""
+        owed = [
+            run
+            for clock in RESPONSE_CLOCKS
+            if (run := self.clocks.get(clock)) is not None
+            and (not run.stopped or (run.stopped_at == at and run.met is not True))
+        ]
+        return min(owed, key=lambda run: run.started_at, default=None)
+
+    def carry(self, owed: ClockRun, at: datetime) -> bool:
+        """A merged duplicate's owed response becomes this case's next response at ``at``,
+        as the traveller was told (its start, target, calendar, pauses, and a warning or
+        breach already given), unless a response clock here is due no later. True if taken.
+        While this case waits it is paused with the others (docs/sla.md#merges)."""
+        resolution = self.running(SlaClock.RESOLUTION)
+        if resolution is None:
+            return False
+        carried = owed.model_copy(
+            deep=True,
+            update={
+                "clock": SlaClock.NEXT_RESPONSE,
+                "stopped_at": None,
+                "met": None,
+                "void": False,
+                "elapsed_s": None,
+            },
+        )
+        carried.resume(at)
+        due = due_if_running(carried, at)
+        mine = [run for clock in RESPONSE_CLOCKS if (run := self.running(clock)) is not None]
+        if any(due_if_running(run, at) <= due for run in mine):
+            return False
+        self.generation += 1
+        carried.generation = self.generation
+        self.clocks[SlaClock.NEXT_RESPONSE] = carried
+        if resolution.paused:
+            carried.pause(at, resolution.pauses[-1].reason)
+        carried.refresh()
+        return True
+
     def wait(self, on_supplier: bool, priority: Priority, at: datetime) -> list[ClockRun]:
         """Customer clocks pause; waiting on a supplier starts the supplier chase. From another
         wait, they stay paused (a new pause with this wait's reason)."""
@@ -311,3 +353,12 @@ class CaseSla(BaseModel):
                 run.stop(at)
                 stopped.append(run)
         return stopped
+
+
+def due_if_running(run: ClockRun, at: datetime) -> datetime:
+    """The run's deadline were it running from ``at`` on (a paused run's is None)."""
+    probe = run.model_copy(deep=True)
+    probe.resume(at)
+    probe.refresh()
+    assert probe.deadline is not None
+    return probe.deadline
