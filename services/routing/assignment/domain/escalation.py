@@ -6,7 +6,12 @@ ticket over to a named person who is free to take it, or — when nobody else is
 free — the owner keeps it and the rung watches: the expert rung moves it to the
 expert queue with its owner, the management rung tells management. Only a ticket
 nobody held goes to a manager by name (else to whoever is online, beyond
-capacity). The owner's slot is freed only when a named person takes over.
+capacity). The owner's slot is freed only when someone else takes over, or when the
+ticket goes back to its queue. Only people online are handed a breached ticket: an
+owner who is a registered agent away or offline holds it as nobody does, a manager
+registered away or offline is passed over, and with nobody online it waits in its queue
+for push assignment, the reason stated (a holder or manager not registered as an agent
+has no known presence and is taken as before).
 Everyone told of a breach is named on the event: the holder, the previous
 holder, and the holder's manager (their team lead, else the support manager).
 """
@@ -91,8 +96,8 @@ def _climb(
     policy: RoutingPolicy,
     language: str | None,
 ) -> Escalation:
-    owner = case.assignee
-    others = [a for a in agents if not a.holds(case.id) and a.agent_id != owner]
+    owner, absent = _working_owner(case, agents)
+    others = [a for a in agents if not a.holds(case.id) and a.agent_id != case.assignee]
     category = case.triage.category if case.triage else None
     for level in next_rungs(case.escalation):
         if level is EscalationLevel.SENIOR_AGENT:
@@ -123,21 +128,38 @@ def _climb(
             if owner is not None:
                 kept = Assignment(owner, f"expert team: no other expert free; {owner} keeps it")
                 return Escalation(level, EXPERT_QUEUE, kept)
-    return _management(case, agents, policy, language)
+    return _management(case, agents, policy, language, owner, absent)
+
+
+def _working_owner(case: Breached, agents: Sequence[Agent]) -> tuple[str | None, str]:
+    """Who holds the case and can work it now, and why the holder cannot: a registered
+    agent away or offline holds it as nobody does (a holder not registered, a manager
+    named by the policy, has no known presence and keeps it)."""
+    holder = next((a for a in agents if a.agent_id == case.assignee), None)
+    if holder is None or holder.presence is Presence.ONLINE:
+        return case.assignee, ""
+    return None, f"{holder.agent_id} {holder.presence.value}; "
 
 
 def _management(
-    case: Breached, agents: Sequence[Agent], policy: RoutingPolicy, language: str | None
+    case: Breached,
+    agents: Sequence[Agent],
+    policy: RoutingPolicy,
+    language: str | None,
+    owner: str | None,
+    absent: str,
 ) -> Escalation:
-    """Management is told; the owner keeps the ticket, else a manager takes it by name."""
-    owner = case.assignee
-    manager = policy.support_manager or policy.account_manager
+    """Management is told; the owner keeps the ticket, else a manager online takes it by
+    name, else whoever is online, else it waits in its queue (``absent``: why the holder
+    does not keep it)."""
+    manager, passed = _manager_online(policy, agents)
     if owner is not None:
         assignment = Assignment(owner, f"management told; {owner} keeps it")
     elif manager is not None:
-        assignment = Assignment(manager, f"{manager}: management")
+        assignment = Assignment(manager, f"{absent}{passed}{manager}: management")
     else:
-        assignment = _anyone_online(case, agents, language)
+        anyone = _anyone_online(case, agents, language)
+        assignment = Assignment(anyone.assignee, f"{absent}{passed}{anyone.note}", anyone.agent)
     return Escalation(
         EscalationLevel.MANAGEMENT,
         case.queue or EXPERT_QUEUE,
@@ -145,6 +167,22 @@ def _management(
         account_manager=policy.account_manager,
         support_manager=policy.support_manager,
     )
+
+
+def _manager_online(policy: RoutingPolicy, agents: Sequence[Agent]) -> tuple[str | None, str]:
+    """The support manager, else the account manager, unless registered as an agent who is
+    away or offline; and who was passed over, why."""
+    passed = ""
+    for role, name in (
+        ("support manager", policy.support_manager),
+        ("account manager", policy.account_manager),
+    ):
+        agent = next((a for a in agents if a.agent_id == name), None)
+        if name is not None and (agent is None or agent.presence is Presence.ONLINE):
+            return name, passed
+        if agent is not None:
+            passed += f"{role} {name} {agent.presence.value}; "
+    return None, passed
 
 
 def _anyone_online(case: Breached, agents: Sequence[Agent], language: str | None) -> Assignment:
@@ -158,7 +196,7 @@ def _anyone_online(case: Breached, agents: Sequence[Agent], language: str | None
         and (not language or language in a.languages)
     ]
     if not online:
-        return Assignment(None, "nobody online and no manager named: left with its team")
+        return Assignment(None, "nobody online and no manager online: waits in its queue")
     best = min(online, key=lambda a: (not a.expert, a.load / max(a.capacity, 1), a.agent_id))
     return Assignment(best.agent_id, f"{best.agent_id}: online, beyond capacity", best)
 
