@@ -99,7 +99,7 @@ async def test_a_new_departure_at_the_booked_time_is_back_on_schedule() -> None:
         {"new_departure": "2026-11-25T23:30:00Z"},  # 07:30 at the airport
     )
 
-    assert cleared.startswith("Back on schedule: CA1501 on 2026-11-26")
+    assert cleared.startswith("Back on schedule: CA1501 on 26 Nov 2026")
     assert "departs as planned at 26 Nov 2026, 07:30 (UTC+08:00)" in cleared
     assert "delayed" not in cleared
 
@@ -108,7 +108,7 @@ async def test_a_train_back_on_schedule_is_a_train() -> None:
     delayed, cleared = {"delay_minutes": 120}, {"delay_minutes": 0}
     _, cleared_text = await told("en", delayed, cleared, kind="train_delayed")
 
-    assert "Your train CA1501 on 2026-11-26 is back on schedule" in cleared_text
+    assert "Your train CA1501 on 26 Nov 2026 is back on schedule" in cleared_text
 
 
 @pytest.mark.parametrize(

@@ -98,7 +98,7 @@ async def test_a_bigger_delay_then_a_cancellation_each_say_only_what_they_say() 
     assert "delayed by 180 minutes. New departure: 26 Nov 2026, 18:30 (UTC+08:00)" in bigger
     assert "08:30" not in bigger
     assert "C12" not in bigger
-    assert cancelled == "Your flight CA1501 on 2026-11-26 has been cancelled."
+    assert cancelled == "Your flight CA1501 on 26 Nov 2026 has been cancelled."
 
 
 async def test_a_later_notice_reads_the_booking_as_it_is_now() -> None:

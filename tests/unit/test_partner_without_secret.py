@@ -11,7 +11,8 @@ import pytest
 from runtime.clock import FakeClock
 from services.routing.care.domain.partners import PartnerRegistration
 from services.routing.care.domain.suppliers import SUPPLIER_SCOPE, SupplierSettings
-from services.routing.care.service import ProactiveCare, Refused
+from services.routing.care.ingress import Refused
+from services.routing.care.service import ProactiveCare
 from services.routing.care.store import NONCES, PARTNERS, SUPPLIER_REPORTS
 from tests.factories import T0
 from tests.fakes import FakeDatabase, RecordingOutbox
