@@ -1,5 +1,6 @@
 """Back to a human with a raised priority: a follow-up on a closed-out answer, "did not
-help", an appeal. Pure; ``Ticket.reopen`` and ``Ticket.appeal`` call these.
+help", an appeal; and what does not reopen, closing words. Pure; ``Ticket.reopen``,
+``Ticket.appeal`` and ``Ticket.follow_up`` call these.
 """
 
 from __future__ import annotations
@@ -22,6 +23,26 @@ def reopen(
     """Back to a human with a raised priority (a follow-up, "did not help", an appeal)."""
     ticket._move(TicketStatus.REOPENED, "be reopened")
     escalate(ticket, f"Reopened: {reason}", reason=reason, by=by, now=now, appeal=appeal)
+
+
+def closing_words(
+    ticket: Ticket, contact: events.ContactReceived, contact_id: str, now: datetime
+) -> None:
+    """A "thanks" or "ok, got it" on an answered ticket (``closing``): on the timeline for
+    staff, and nothing more. No reopen, so the survey stays open and nobody is paged; no
+    ``ticket.followed_up``, so it counts as no repeat contact and keeps first-contact
+    resolution (docs/api.md, "Contacts")."""
+    ticket._remember(contact, contact_id)
+    ticket._join(contact)
+    summary = f"Closing words on {contact.channel.value}: the ticket stays {ticket.status.value}"
+    ticket._log(
+        now,
+        "closing_words",
+        contact.traveller.id,
+        summary,
+        channel_message_id=contact.channel_message_id,
+        text=contact.text[:MAX_TEXT_KEPT],
+    )
 
 
 def appeal(ticket: Ticket, filed: events.AppealFiled, *, now: datetime) -> None:

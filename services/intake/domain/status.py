@@ -39,6 +39,8 @@ TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
 ANSWERABLE = frozenset({S.ACKNOWLEDGED, S.ROUTED, S.BOT_ANSWERED, S.ASSIGNED, *WAITING, S.REOPENED})
 TAKEN_BY_REPLY = frozenset({S.ACKNOWLEDGED, S.ROUTED, S.BOT_ANSWERED, S.REOPENED})
 """Statuses an agent's reply moves to assigned, the ticket theirs if nobody holds it."""
+REOPENABLE = frozenset({S.RESOLVED, S.BOT_ANSWERED})
+"""Answered statuses a traveller's follow-up (or "did not help") reopens."""
 REOPEN_PRIORITY = {
     Priority.LOW: Priority.NORMAL,
     Priority.NORMAL: Priority.HIGH,

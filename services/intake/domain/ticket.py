@@ -16,6 +16,7 @@ from services.intake.domain import language, proactive, reactions, reopening
 from services.intake.domain.appeal_review import Decider, check_decider, decided_appeal
 from services.intake.domain.automatic import unanswered_because
 from services.intake.domain.bounces import bounce_notice, report_title
+from services.intake.domain.closing import is_closing
 from services.intake.domain.identity import (
     answered_where_they_wrote,
     thread_key_for,
@@ -26,6 +27,7 @@ from services.intake.domain.merging import check_merge
 from services.intake.domain.records import MAX_TEXT_KEPT
 from services.intake.domain.status import (
     ANSWERABLE,
+    REOPENABLE,
     TAKEN_BY_REPLY,
     WAITING,
     IllegalTransition,
@@ -128,7 +130,11 @@ class Ticket(TicketRecord):
         written_in: Sequence[str] = (),
     ) -> None:
         """The traveller wrote again: a repeat contact; it reopens a resolved ticket, and when
-        surely written in another language (``written_in``) the ticket speaks it (``language``)."""
+        surely written in another language (``written_in``) the ticket speaks it (``language``).
+        Closing words ("thanks", 收到) on a resolved ticket only go on its timeline."""
+        if self.status in REOPENABLE and is_closing(contact):
+            reopening.closing_words(self, contact, contact_id, now)
+            return
         self._remember(contact, contact_id)
         self.traveller = with_own_zone(self.traveller, contact.traveller)
         self.repeat_contacts += 1
@@ -151,7 +157,7 @@ class Ticket(TicketRecord):
                 received_at=now,
             )
         )
-        if self.status in (TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED):
+        if self.status in REOPENABLE:
             self.reopen(reason="traveller wrote again", by=contact.traveller.id, now=now)
         elif self.status is TicketStatus.WAITING_ON_TRAVELLER:
             self._change_status(TicketStatus.ASSIGNED, by=contact.traveller.id, now=now)

@@ -28,6 +28,7 @@ from contracts.teams import team_name
 from runtime.pages import WordTable
 from services.intake.domain import Ticket, TicketStatus, TimelineEntry
 from services.intake.domain.sla_clock import running_due
+from services.intake.domain.status import REOPENABLE
 
 WORDS = WordTable(Path(__file__).parents[1] / "templates" / "tracking" / "messages.json")
 """The tracking page's words: the page and the JSON say the same."""
@@ -54,7 +55,6 @@ SHOWN = frozenset(
 """Timeline steps a traveller sees (by kind); everything else stays inside."""
 QUOTED = frozenset({"replied", "resolved", "bot_answered"})
 """Steps that carry words written for the traveller (shown as written)."""
-REOPENABLE = frozenset({TicketStatus.RESOLVED, TicketStatus.BOT_ANSWERED})
 
 
 class TrackingStep(BaseModel):
