@@ -60,9 +60,17 @@ def tickets_named_by(header: str, domain: str) -> list[str]:
 
 
 def tagged_subject(subject: str, ticket_id: str) -> str:
-    """The subject with the ticket's ``[TC-…]`` tag, once."""
+    """The subject naming the ticket once, by its ``[TC-…]`` tag: the tag takes the place of
+    the text's own mention ("Your request TC-… is resolved", "title (TC-…)", "工单 TC-… 已解决"
+    become "… [TC-…] …"), or ends a subject that names it nowhere. The templates name the
+    ticket for the in-app inbox and IM, whose subjects carry no tag; a mail that added the
+    tag read "New reply on your request TC-… [TC-…]"."""
     tag = f"[{ticket_id}]"
-    return subject if tag in subject else f"{subject} {tag}".strip()
+    mention = re.compile(rf"[\[(（]?(?<![A-Z0-9-]){re.escape(ticket_id)}(?![A-Z0-9])[\])）]?")
+    if mention.search(subject) is None:
+        return f"{subject} {tag}".strip()
+    first, *rest = mention.split(subject)
+    return re.sub(" {2,}", " ", f"{first}{tag}{''.join(rest)}").strip()
 
 
 def subject_tags(subject: str | None) -> list[str]:

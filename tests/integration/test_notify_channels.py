@@ -551,7 +551,7 @@ async def test_two_tickets_updates_go_out_as_one_mail_per_ticket_each_in_its_thr
     assert len(later) == 2
     threads = {str(m["Subject"]).strip(): m["In-Reply-To"] for m in later}  # a folded header
     assert threads == {
-        f"Your request {first} is with our support team [{first}]": f"<{first}@tripcare.mail>",
+        f"Your request [{first}] is with our support team": f"<{first}@tripcare.mail>",
         f"2 updates on your request [{second}]": f"<{second}@tripcare.mail>",
     }
     assert first not in str(next(m for m in later if second in m["Subject"]).get_content())

@@ -10,7 +10,17 @@ from contracts.events import ReplyChannel, Traveller
 from services.notify.channels.mail_thread import compose
 from services.notify.channels.sender import Outgoing
 from services.notify.domain.notice import Notice
-from services.notify.domain.templates import ACKNOWLEDGED
+from services.notify.domain.templates import (
+    ACKNOWLEDGED,
+    APPEAL_FILED,
+    APPEAL_RESOLVED,
+    BOT_ANSWERED,
+    REPLIED,
+    RESOLVED,
+    RESOLVED_FOR_BOOKER,
+    ROUTED,
+    SURVEY,
+)
 from services.notify.render import Renderer
 
 DOMAIN = "mail.tripcare.test"
@@ -39,7 +49,7 @@ def test_the_acknowledgement_opens_the_thread_under_the_travellers_mail() -> Non
     assert mail["Message-ID"] == "<TC-ABCDEFGHIJKL@mail.tripcare.test>"
     assert mail["In-Reply-To"] == "<first@acme.example>"
     assert mail["References"] == "<first@acme.example>"
-    assert mail["Subject"] == "We received your request TC-ABCDEFGHIJKL [TC-ABCDEFGHIJKL]"
+    assert mail["Subject"] == "We received your request [TC-ABCDEFGHIJKL]"
 
 
 def test_later_mails_answer_the_acknowledgement_each_with_its_own_stable_id() -> None:
@@ -102,3 +112,52 @@ def test_the_acknowledgements_subject_names_its_ticket_once_in_the_tag(language:
 
     assert subject.count("TC-ABCDEFGHIJKL") == 1
     assert subject.endswith("[TC-ABCDEFGHIJKL]")
+
+
+VALUES = {
+    "ticket_id": "TC-ABCDEFGHIJKL",
+    "name": "Aiko",
+    "link": "https://t/x",
+    "team": "Air desk",
+    "due": "26 Nov 2026 10:00",
+    "message": "Done.",
+    "level": "expert",
+    "appeal_number": "1",
+    "outcome": "resolved",
+    "title": "Baggage allowance",
+    "answer": "23 kg.",
+    "traveller": "Li Lei",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ja", "zh-Hans", "zh-Hant"])
+@pytest.mark.parametrize(
+    "template",
+    [
+        ROUTED,
+        REPLIED,
+        RESOLVED,
+        RESOLVED_FOR_BOOKER,
+        SURVEY,
+        APPEAL_FILED,
+        APPEAL_RESOLVED,
+        BOT_ANSWERED,
+    ],
+)
+def test_every_travellers_mail_subject_names_its_ticket_once_by_the_tag(
+    template: str, language: str
+) -> None:
+    """QA saw "New reply on your request TC-… [TC-…]" on the routed, replied, resolved,
+    survey and appeal mails: the template names the ticket and the thread tag named it again.
+    The tag takes the text's mention's place (intake threads replies by it)."""
+    traveller = Traveller(id="trav-1", language=language)
+    rendered = Renderer().render(Notice("TC-ABCDEFGHIJKL", traveller, template, VALUES))
+    assert "TC-ABCDEFGHIJKL" in rendered.subject  # the in-app and IM subject names it
+    mail = replace(ACK, template=template, subject=rendered.subject, language=language)
+
+    subject = compose(mail, SENDER, DOMAIN)["Subject"]
+
+    assert subject.count("TC-ABCDEFGHIJKL") == 1, subject
+    assert "[TC-ABCDEFGHIJKL]" in subject
+    assert "([TC-" not in subject
+    assert "（[TC-" not in subject
