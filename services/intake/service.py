@@ -27,7 +27,7 @@ from services.intake.attachments import (
     with_stored,
 )
 from services.intake.channels.language import guess_language, written_in
-from services.intake.domain import Ticket, contact_id_for, thread_key_for, ticket_id_for
+from services.intake.domain import Ticket, contact_id_for, reopening, thread_key_for, ticket_id_for
 from services.intake.domain import mail_threading as mail
 from services.intake.domain.automatic import NEVER_A_TICKET, automatic_kind
 from services.intake.domain.identity import same_caller
@@ -107,11 +107,9 @@ class Intake:
     ) -> tuple[Ticket, Outcome]:
         """Open a ticket, or thread the contact into its conversation's ticket, exactly once.
 
-        Races (two deliveries of one message, two messages opening one
-        conversation) end in a unique-id or version conflict; the loser retries
-        and finds what the winner wrote. ``files`` (the payload's attachments)
-        are stored first and kept once the ticket refers to them; a duplicate's
-        are discarded, and a failure's are left to the sweeper.
+        Races (two deliveries of one message, two opening one conversation) end in a unique-id
+        or version conflict; the loser retries and finds what the winner wrote. ``files`` are
+        stored first, kept once the ticket refers to them; a duplicate's are discarded.
         """
         contact_id = contact_id_for(tenant_id, contact.channel, contact.channel_message_id)
         contact = same_caller(contact)
@@ -184,7 +182,9 @@ class Intake:
             or found.open_thread()
             or found.recent_by_reference(now - self.policy.reference_window)
         )
-        if thread is not None and thread.accepts_follow_up(now, self.policy.reopen_window):
+        if thread is None or not thread.accepts_follow_up(now, self.policy.reopen_window):
+            thread = reopening.thanked(found.latest_of_thread(), contact)  # no new ticket for it
+        if thread is not None:
             keyed = key_entries(thread)
             thread.follow_up(contact, contact_id, now, written_in(contact))
             await self.tickets.index(thread, known=keyed)

@@ -238,3 +238,30 @@ async def test_through_intake_a_thanks_is_taken_once_and_a_later_problem_reopens
         TicketStatus.REOPENED,
         1,
     )
+
+
+@pytest.mark.parametrize("closed", [False, True])
+async def test_a_thanks_after_the_reopen_window_or_on_a_closed_ticket_opens_no_new_ticket(
+    closed: bool,
+) -> None:
+    desk, clock, _ = intake()
+    first, _ = await desk.receive_contact("acme", contact(conversation_key="s1"))
+    resolve = lambda t: t.resolve(code="a", message="m", agent="x", now=T0)  # noqa: E731
+    await desk.act("acme", first.id, resolve)
+    if closed:
+        await desk.act("acme", first.id, lambda t: t.close(by="agent-7", now=T0))
+    clock.advance(timedelta(days=30))
+    thanks = contact(conversation_key="s1", channel_message_id="m2", text="Thanks again!")
+
+    kept, outcome = await desk.receive_contact("acme", thanks)
+    chased, opened = await desk.receive_contact(
+        "acme", contact(conversation_key="s1", channel_message_id="m3", text="Where is my refund")
+    )
+
+    assert (outcome, kept.id, kept.timeline[-1].kind) == (
+        Outcome.FOLLOWED_UP,
+        first.id,
+        "closing_words",
+    )
+    assert kept.status is (TicketStatus.CLOSED if closed else TicketStatus.RESOLVED)
+    assert (opened, chased.generation) == (Outcome.OPENED, 2)  # a new question: a new ticket

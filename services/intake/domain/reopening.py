@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 
 from contracts import events
 from services.intake.domain.appeal_review import PendingAppeal
+from services.intake.domain.closing import is_closing
 from services.intake.domain.records import MAX_TEXT_KEPT
-from services.intake.domain.status import REOPEN_PRIORITY, TicketStatus
+from services.intake.domain.status import ANSWERED, REOPEN_PRIORITY, TicketStatus
 
 if TYPE_CHECKING:
     from services.intake.domain.ticket import Ticket
@@ -23,6 +24,15 @@ def reopen(
     """Back to a human with a raised priority (a follow-up, "did not help", an appeal)."""
     ticket._move(TicketStatus.REOPENED, "be reopened")
     escalate(ticket, f"Reopened: {reason}", reason=reason, by=by, now=now, appeal=appeal)
+
+
+def thanked(ticket: Ticket | None, contact: events.ContactReceived) -> Ticket | None:
+    """The answered or closed ticket a late "thanks" belongs to, past the reopen window or
+    after closing: its timeline takes it, where a new ticket would acknowledge, queue and
+    page for a pleasantry (docs/api.md, "Closing words")."""
+    if ticket is not None and ticket.status in ANSWERED and is_closing(contact):
+        return ticket
+    return None
 
 
 def closing_words(

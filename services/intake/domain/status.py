@@ -41,6 +41,8 @@ TAKEN_BY_REPLY = frozenset({S.ACKNOWLEDGED, S.ROUTED, S.BOT_ANSWERED, S.REOPENED
 """Statuses an agent's reply moves to assigned, the ticket theirs if nobody holds it."""
 REOPENABLE = frozenset({S.RESOLVED, S.BOT_ANSWERED})
 """Answered statuses a traveller's follow-up (or "did not help") reopens."""
+ANSWERED = REOPENABLE | {S.CLOSED}
+"""Answered and done with: closing words go on the timeline (``reopening.thanked``)."""
 REOPEN_PRIORITY = {
     Priority.LOW: Priority.NORMAL,
     Priority.NORMAL: Priority.HIGH,

@@ -27,6 +27,7 @@ from services.intake.domain.merging import check_merge
 from services.intake.domain.records import MAX_TEXT_KEPT
 from services.intake.domain.status import (
     ANSWERABLE,
+    ANSWERED,
     REOPENABLE,
     TAKEN_BY_REPLY,
     WAITING,
@@ -132,7 +133,7 @@ class Ticket(TicketRecord):
         """The traveller wrote again: a repeat contact; it reopens a resolved ticket, and when
         surely written in another language (``written_in``) the ticket speaks it (``language``).
         Closing words ("thanks", 收到) on a resolved ticket only go on its timeline."""
-        if self.status in REOPENABLE and is_closing(contact):
+        if self.status in ANSWERED and is_closing(contact):
             reopening.closing_words(self, contact, contact_id, now)
             return
         self._remember(contact, contact_id)
