@@ -265,3 +265,26 @@ async def test_a_thanks_after_the_reopen_window_or_on_a_closed_ticket_opens_no_n
     )
     assert kept.status is (TicketStatus.CLOSED if closed else TicketStatus.RESOLVED)
     assert (opened, chased.generation) == (Outcome.OPENED, 2)  # a new question: a new ticket
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi",
+        "Hello!",
+        "Good morning",
+        "Dear team,",
+        "你好",
+        "您好！",
+        "大家好",
+        "こんにちは",
+        "はい",
+    ],
+)
+def test_a_greeting_alone_opens_a_conversation_it_does_not_close_one(text: str) -> None:
+    assert not closing_text(text)  # "你好" on WeChat comes before the question, not after
+
+
+@pytest.mark.parametrize("text", ["Hi, thanks!", "你好，谢谢", "はい、了解しました"])
+def test_a_greeting_with_thanks_is_closing_words(text: str) -> None:
+    assert closing_text(text)

@@ -57,8 +57,6 @@ ENGLISH = _phrases(
     r"problem solved|issue resolved|much better)(?: now)?",
     r"that(?:'?s| is) (?:great|perfect|all|it|helpful|everything|very helpful|good)|"
     r"that'?ll be all|nothing else|no (?:more|further|other) questions?|no problem|no worries",
-    r"hi|hello|hey|dear (?:team|support|all|sir|madam|sir or madam|colleagues)|team|"
-    r"good (?:morning|afternoon|evening)",
     r"(?:good ?)?bye(?: bye| now)?|see you|take care|have a (?:nice|good|great|lovely) "
     r"(?:day|one|evening|weekend|week|night|trip)|you too|(?:best |kind |warm )?regards|"
     r"best wishes|best|br|sincerely|yours sincerely",
@@ -75,7 +73,7 @@ CHINESE = _phrases(
     r"(?:没|沒)(?:有)?(?:什么|什麼|啥|别的|別的|其他|其它)?(?:问题|問題)|"
     r"(?:问题|問題)?(?:已(?:经|經)?)?解(?:决|決)",
     r"太好了|太棒了|收到|好的|好滴|好嘞|好|嗯|恩|行|可以|知道|明白|了解|清楚|没事|沒事|不用|搞定|完美|满意|滿意",
-    r"你好|您好|大家好|再见|再見|拜拜|掰掰|"
+    r"再见|再見|拜拜|掰掰|"
     r"祝(?:你们|你們|您|你)?(?:一切顺利|一切順利|生活愉快|工作顺利|工作順利|旅途愉快|周末愉快|週末愉快)",
 )
 """Chinese pleasantries, in both scripts. ``问题`` is one only with what closes it
@@ -89,9 +87,20 @@ JAPANESE = _phrases(
     r"(?:わか|分か)りました|確認(?:いた)?しました|大丈夫です|"
     r"問題(?:は|も)?(?:ありません|ないです|なし|ございません)|解決しました",
     r"以上です|失礼(?:いた)?します|(?:今後とも)?よろしくお願い(?:いた)?します|"
-    r"お疲れ様(?:です|でした)|はい|こんにちは|さようなら",
+    r"お疲れ様(?:です|でした)|さようなら",
 )
 """Japanese pleasantries."""
+
+GREETINGS = (
+    _phrases(
+        r"hi|hello|hey|dear (?:team|support|all|sir|madam|sir or madam|colleagues)|team|"
+        r"good (?:morning|afternoon|evening)",
+        words=True,
+    ),
+    _phrases(r"你好|您好|大家好|こんにちは|はい"),
+)
+"""Greetings (and Japanese "yes"): taken out with the pleasantries but closing nothing on
+their own, as "你好" or "Hi" alone opens a conversation: its question comes next."""
 
 EMOJI = frozenset("👍👌🙏🙇😊🙂😀😃😄😁☺❤💕💖🎉✨💯🥰😍🤝👏✅🌹💐")
 """Friendly emoji: a thumbs-up is an acknowledgement; any other emoji is left over."""
@@ -127,6 +136,8 @@ def closing_text(text: str, name: str | None = None) -> bool:
     if len(said) > MAX_CLOSING or "?" in said or "¿" in said:
         return False
     left = _without_name(_TICKET_TAG.sub(" ", said), name)
+    for greeting in GREETINGS:  # first: 你好 is no 好
+        left = greeting.sub(" ", left)
     found = False
     for pattern in (ENGLISH, JAPANESE, CHINESE):  # 了解しました before 了解
         left, count = pattern.subn(" ", left)
