@@ -3,14 +3,17 @@
 The body of each AMQP message is one JSON ``Envelope``; the payload is an
 ``Event`` from :mod:`contracts.events`. Consumers ignore unknown fields, so
 adding an optional field is compatible; anything else is a new schema version.
+An envelope whose ``schema_name``/``schema_version`` are not those of the event its
+consumer reads does not validate: a future version, or another event on the queue, is
+dead-lettered at once instead of being read as the version the consumer knows.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Event(BaseModel):
@@ -43,3 +46,16 @@ class Envelope(BaseModel, Generic[P]):
     traceparent: str | None = Field(default=None, description="W3C trace context.")
     tracestate: str | None = None
     payload: P
+
+    @model_validator(mode="after")
+    def _names_its_payload(self) -> Self:
+        payload = self.payload
+        if isinstance(payload, Event) and (self.schema_name, self.schema_version) != (
+            payload.schema_name,
+            payload.schema_version,
+        ):
+            raise ValueError(
+                f"schema {self.schema_name!r} version {self.schema_version} is not "
+                f"{payload.schema_name!r} version {payload.schema_version}, the event read here"
+            )
+        return self

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import aio_pika
+import orjson
 import pytest
 from prometheus_client import CollectorRegistry
 
@@ -94,10 +95,22 @@ async def dead_letters(
     return bodies
 
 
+def opened_as(**envelope_fields: object) -> bytes:
+    """A well-formed ticket.opened envelope with some of its envelope fields changed."""
+    body = envelope(opened("TC-odd")).model_dump(mode="json")
+    return orjson.dumps({**body, **envelope_fields})
+
+
 @pytest.mark.parametrize(
     "malformed",
-    [b"not json at all", b'{"message_id": "m1"}', b'{"payload": {"ticket_id": 5}}'],
-    ids=["not-json", "missing-fields", "wrong-types"],
+    [
+        b"not json at all",
+        b'{"message_id": "m1"}',
+        b'{"payload": {"ticket_id": 5}}',
+        opened_as(schema_version=2),
+        opened_as(schema_name="ticket.closed"),
+    ],
+    ids=["not-json", "missing-fields", "wrong-types", "future-version", "other-event"],
 )
 async def test_a_malformed_message_is_dead_lettered_at_once_and_traffic_flows_on(
     handled: tuple[Bus, list[str]], channel: aio_pika.abc.AbstractChannel, malformed: bytes
