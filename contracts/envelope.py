@@ -5,11 +5,14 @@ The body of each AMQP message is one JSON ``Envelope``; the payload is an
 adding an optional field is compatible; anything else is a new schema version.
 An envelope whose ``schema_name``/``schema_version`` are not those of the event its
 consumer reads does not validate: a future version, or another event on the queue, is
-dead-lettered at once instead of being read as the version the consumer knows.
+dead-lettered at once instead of being read as the version the consumer knows. Nor does
+one holding a time without its UTC offset: consumers compare every time with aware ones,
+so it could only fail on each delivery until the delivery limit gave it up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import ClassVar, Generic, Self, TypeVar
 
@@ -59,3 +62,22 @@ class Envelope(BaseModel, Generic[P]):
                 f"{payload.schema_name!r} version {payload.schema_version}, the event read here"
             )
         return self
+
+    @model_validator(mode="after")
+    def _times_have_zones(self) -> Self:
+        if naive := list(times_without_zone(self)):
+            raise ValueError(f"time without its UTC offset: {', '.join(naive)}")
+        return self
+
+
+def times_without_zone(value: object, path: str = "") -> Iterator[str]:
+    """Where ``value`` (a model, list or time) holds a time without its UTC offset."""
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            yield path
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from times_without_zone(getattr(value, name), f"{path}.{name}".lstrip("."))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from times_without_zone(item, f"{path}.{index}")

@@ -109,8 +109,18 @@ def opened_as(**envelope_fields: object) -> bytes:
         b'{"payload": {"ticket_id": 5}}',
         opened_as(schema_version=2),
         opened_as(schema_name="ticket.closed"),
+        opened_as(occurred_at="2026-11-25T02:00:00"),
+        opened_as(payload={**opened("TC-odd").model_dump(mode="json"), "opened_at": "2026-11-25"}),
     ],
-    ids=["not-json", "missing-fields", "wrong-types", "future-version", "other-event"],
+    ids=[
+        "not-json",
+        "missing-fields",
+        "wrong-types",
+        "future-version",
+        "other-event",
+        "time-without-zone",
+        "payload-time-without-zone",
+    ],
 )
 async def test_a_malformed_message_is_dead_lettered_at_once_and_traffic_flows_on(
     handled: tuple[Bus, list[str]], channel: aio_pika.abc.AbstractChannel, malformed: bytes
