@@ -40,7 +40,7 @@ from prometheus_client import CollectorRegistry
 from contracts.envelope import Event
 from contracts.topology import ANNOUNCED, Topology
 from runtime.aggregate import OutboxMessage
-from runtime.consumer_policy import ConsumerPolicy, DeadLetters
+from runtime.consumer_policy import ConsumerPolicy, DeadLetters, LoggedOnce
 from runtime.settings import Settings
 from runtime.telemetry import (
     attach,
@@ -53,9 +53,11 @@ from runtime.telemetry import (
 
 log = logging.getLogger(__name__)
 BROKER_LOG = logging.getLogger(f"{__name__}.broker")
-"""FastStream's own lines (a handler's failure, with its traceback and the message's queue
-and id), through the service's JSON handler instead of FastStream's coloured text on
-stdout; its per-message ``Received``/``Processed`` lines are DEBUG."""
+"""FastStream's own lines (a failure outside the consumer policy, with its traceback and the
+message's queue and id), through the service's JSON handler instead of FastStream's coloured
+text on stdout; its per-message ``Received``/``Processed`` lines are DEBUG. A handler's
+failure the policy logged is not repeated here (``LoggedOnce``)."""
+BROKER_LOG.addFilter(LoggedOnce())
 
 Handler = Callable[..., Awaitable[Any]]
 H = TypeVar("H", bound=Handler)

@@ -2,7 +2,9 @@
 malformed message dead-lettered at once (logged by its fields, never its values), a failing
 handler requeued with back-off until the queue's delivery limit dead-letters it, a message
 held (not burned through the delivery limit) while the store is unreachable, and each message
-given up counted in ``messages_dead_lettered_total`` (``DeadLetters``)."""
+given up counted in ``messages_dead_lettered_total`` (``DeadLetters``). A failing handler's
+traceback is logged once per message, on its first delivery; each redelivery is one line
+(``give_back``)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Any
 
 from faststream import BaseMiddleware
@@ -25,6 +28,18 @@ from runtime.store import ConcurrencyError
 log = logging.getLogger(__name__)
 
 CONCURRENCY_RETRIES = 20
+LOGGED = "_tripcare_logged"
+"""Marks a handler's exception the policy has logged (``LoggedOnce``)."""
+
+
+class LoggedOnce(logging.Filter):
+    """On FastStream's logger: drops its line (with the traceback) for a handler's failure
+    the consumer policy has already logged, so a poison message's traceback is not
+    repeated on every redelivery."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failure = record.exc_info[1] if record.exc_info else None
+        return not getattr(failure, LOGGED, False)
 
 
 class DeadLetters:
@@ -96,9 +111,37 @@ class _ConsumerPolicy(BaseMiddleware):
         except RejectMessage:
             self.dead_letters.rejected(msg)
             raise
-        except Exception:
+        except Exception as exc:
             self.dead_letters.failed(msg)
+            self.give_back(msg, exc)
             raise
+
+    def give_back(self, msg: StreamMessage[Any], exc: Exception) -> None:
+        """Log a failed delivery, which the nack requeues or, on the last one the queue allows,
+        dead-letters. FastStream's line with the traceback is kept for the first delivery
+        only (``LoggedOnce`` drops it for the redeliveries): each later one is one WARNING
+        line, the one that gives the message up one ERROR line saying so."""
+        before = _delivered_before(msg)
+        limit = self.dead_letters.delivery_limit
+        if before > 0:
+            with suppress(AttributeError):
+                setattr(exc, LOGGED, True)
+        failure = f"{type(exc).__name__}: {exc}"
+        if before >= limit:
+            log.error(
+                "message %s dead-lettered after %d deliveries: %s",
+                msg.message_id,
+                before + 1,
+                failure,
+            )
+        elif before > 0:
+            log.warning(
+                "message %s failed again on delivery %d of %d, requeued: %s",
+                msg.message_id,
+                before + 1,
+                limit + 1,
+                failure,
+            )
 
     async def _consume(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]

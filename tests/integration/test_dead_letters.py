@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 
 import aio_pika
@@ -61,11 +62,16 @@ async def channel(amqp_url: str) -> AsyncIterator[aio_pika.abc.AbstractChannel]:
     await connection.close()
 
 
-async def publish(channel: aio_pika.abc.AbstractChannel, bus: Bus, body: bytes) -> None:
+async def publish(
+    channel: aio_pika.abc.AbstractChannel, bus: Bus, body: bytes, message_id: str | None = None
+) -> None:
     exchange = await channel.get_exchange(bus.topology.events_exchange)
     await exchange.publish(
         aio_pika.Message(
-            body, delivery_mode=aio_pika.DeliveryMode.PERSISTENT, content_type="application/json"
+            body,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            content_type="application/json",
+            message_id=message_id,
         ),
         routing_key="ticket.opened",
     )
@@ -155,3 +161,32 @@ async def test_a_handler_that_always_fails_is_dead_lettered_within_the_delivery_
 
     await until(all_five)
     assert sorted(seen) == [f"TC-{n}" for n in range(5)]
+
+
+async def test_a_failing_handler_is_logged_with_its_traceback_once_not_on_every_delivery(
+    handled: tuple[Bus, list[str]],
+    channel: aio_pika.abc.AbstractChannel,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The first delivery's failure is logged with the handler's traceback; each redelivery
+    is one line, the last one saying the message was dead-lettered."""
+    bus, _ = handled
+    poison = envelope(opened("poison"), message_id="m-poison").model_dump_json().encode()
+    with caplog.at_level(logging.INFO):
+        await publish(channel, bus, poison, "m-poison")
+        assert await dead_letters(channel, bus, 1, timeout_s=20) == [poison]
+
+    about = [r for r in caplog.records if "m-poison" in r.getMessage()]
+    about += [r for r in caplog.records if getattr(r, "message_id", None) == "m-poison"]
+    assert len([r for r in about if r.exc_info]) == 1, [r.getMessage() for r in about]
+    retried = [r for r in about if r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in retried] == [
+        "message m-poison failed again on delivery 2 of 3, requeued: "
+        "RuntimeError: this handler always fails for poison"
+    ]
+    [gave_up] = [r for r in about if "dead-lettered" in r.getMessage()]
+    assert gave_up.levelno == logging.ERROR
+    assert gave_up.getMessage() == (
+        "message m-poison dead-lettered after 3 deliveries: "
+        "RuntimeError: this handler always fails for poison"
+    )
