@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import ClassVar, Generic, Self, TypeVar
+from functools import cache
+from typing import Any, ClassVar, Generic, Self, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -76,8 +77,23 @@ def times_without_zone(value: object, path: str = "") -> Iterator[str]:
         if value.utcoffset() is None:
             yield path
     elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
+        for name in _fields_with_times(type(value)):
             yield from times_without_zone(getattr(value, name), f"{path}.{name}".lstrip("."))
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             yield from times_without_zone(item, f"{path}.{index}")
+
+
+@cache
+def _fields_with_times(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``model`` whose type can hold a time: every envelope is checked, so
+    the walk skips the text and number fields once and for all."""
+    return tuple(n for n, f in model.model_fields.items() if _may_hold_time(f.annotation))
+
+
+def _may_hold_time(annotation: object) -> bool:
+    if annotation is Any or isinstance(annotation, TypeVar):
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, datetime | BaseModel):
+        return True
+    return any(_may_hold_time(arg) for arg in get_args(annotation))
