@@ -159,6 +159,9 @@ class _ConsumerPolicy(BaseMiddleware):
                     "malformed message %s dead-lettered: its body is not JSON", msg.message_id
                 )
                 raise RejectMessage() from exc
+            except OverflowError as exc:  # a time past the calendar's end: every try alike
+                log.error("message %s dead-lettered: a time out of range (%s)", msg.message_id, exc)
+                raise RejectMessage() from exc
             except ConcurrencyError:
                 conflicts += 1
                 if conflicts > CONCURRENCY_RETRIES:

@@ -58,6 +58,24 @@ async def test_a_body_that_is_not_json_is_rejected_at_once(error: Exception) -> 
     assert time.monotonic() - started < 0.5, "no redelivery back-off"
 
 
+async def test_a_time_out_of_the_calendars_range_is_rejected_at_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A deadline from a year-9999 contact overflows on every delivery alike: it went
+    through the whole back-off and delivery limit before the dead-letter queue took it."""
+    dead_letters = DeadLetters(CollectorRegistry(), 5, lambda key: key)
+    policy = ConsumerPolicy(120, dead_letters)(Message(), context=None)
+
+    async def deadline(_: Any) -> None:
+        raise OverflowError("date value out of range")
+
+    started = time.monotonic()
+    with pytest.raises(RejectMessage):
+        await policy.consume_scope(deadline, Message())  # type: ignore[arg-type]
+    assert time.monotonic() - started < 0.5, "no redelivery back-off"
+    assert "m-poison dead-lettered: a time out of range (date value out of range)" in caplog.text
+
+
 async def test_the_log_names_the_wrong_fields_not_the_payload(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
