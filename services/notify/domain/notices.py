@@ -179,6 +179,7 @@ def _disruption(event: events.DisruptionNotice) -> list[Notice]:
         "delay": _minutes(event.details.get("delay_minutes", "")),
         "gate": event.details.get("gate", ""),
         "terminal": event.details.get("terminal", ""),
+        "platform": event.details.get("platform", ""),
         "diverted_to": event.details.get("diverted_to", ""),
         "new_departure": partner_time(event.details.get("new_departure", ""), language, offset),
         "next_step": event.next_step.value,

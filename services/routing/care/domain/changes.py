@@ -12,7 +12,7 @@ from services.routing.care.domain.suppliers import KINDS
 
 DELAY_STEP_MIN = 60
 """A delay (or a departure time) that moves by this much is news to the traveller."""
-MATERIAL_DETAILS = ("gate", "terminal", "new_departure", "new_date", "diverted_to")
+MATERIAL_DETAILS = ("gate", "terminal", "platform", "new_departure", "new_date", "diverted_to")
 DELAYS = frozenset({"flight_delayed", "train_delayed"})
 """The kinds whose delay can clear: the flight or train is then back on schedule."""
 
@@ -66,7 +66,7 @@ def material_change(before: Snapshot | None, after: Snapshot) -> str | None:
     Material: the first report, unless it is of a delay already cleared (nobody heard of
     the delay, so nobody hears of its end); another kind (delayed → cancelled); a delay
     cleared or back after clearing, however small; a delay or a new departure time moved
-    by ≥ 60 min; a new gate, terminal, date or diversion airport. A delay growing 60 → 90
+    by ≥ 60 min; a new gate, terminal, platform, date or diversion airport. A delay growing 60 → 90
     min is not; 60 → 120 is.
     """
     if before is None:

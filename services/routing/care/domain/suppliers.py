@@ -43,6 +43,9 @@ KINDS: dict[str, KindInfo] = {
     ),
     "train_delayed": KindInfo("train", NextStep.OPTIONS, "train delayed"),
     "train_cancelled": KindInfo("train", NextStep.REBOOKING, "train cancelled"),
+    "train_schedule_change": KindInfo(
+        "train", NextStep.OPTIONS, "train platform or schedule change"
+    ),
     "car_no_show": KindInfo("car", NextStep.REBOOKING, "car did not show up"),
 }
 
@@ -63,6 +66,9 @@ ALIASES: dict[str, str] = {
     "hotel_no_reservation": "hotel_reservation_not_found",
     "train_delay": "train_delayed",
     "train_cancellation": "train_cancelled",
+    "platform_change": "train_schedule_change",
+    "train_platform_change": "train_schedule_change",
+    "train_time_change": "train_schedule_change",
     "car_noshow": "car_no_show",
     "no_show": "car_no_show",
 }
