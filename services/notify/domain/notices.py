@@ -8,7 +8,7 @@ escalations (``routed_notices``) and of SLA warnings and breaches (``sla_notices
 from __future__ import annotations
 
 import re
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 
 from contracts import events
 from contracts.envelope import Event
@@ -181,12 +181,22 @@ def _disruption(event: events.DisruptionNotice) -> list[Notice]:
         "terminal": event.details.get("terminal", ""),
         "platform": event.details.get("platform", ""),
         "diverted_to": event.details.get("diverted_to", ""),
+        "new_date": _day(event.details.get("new_date", ""), language),
         "new_departure": partner_time(event.details.get("new_departure", ""), language, offset),
         "next_step": event.next_step.value,
         "on_schedule": "yes" if event.on_schedule else "",
         "link": event.tracking_url,
     }
     return [Notice(event.ticket_id, event.traveller, DISRUPTION, values, origin=event.channel)]
+
+
+def _day(value: str, language: str) -> str:
+    """A partner's ``new_date`` as the language writes dates (``28 Nov 2026``, 2026年11月28日);
+    one that is not a date is shown as sent."""
+    try:
+        return local_date(date.fromisoformat(value.strip()), language)
+    except ValueError:
+        return value
 
 
 def _minutes(delay: str) -> str:

@@ -41,6 +41,8 @@ KINDS: dict[str, KindInfo] = {
     "hotel_reservation_not_found": KindInfo(
         "hotel", NextStep.REBOOKING, "hotel reservation not found"
     ),
+    "hotel_cancelled": KindInfo("hotel", NextStep.REBOOKING, "stay cancelled by the hotel"),
+    "hotel_date_change": KindInfo("hotel", NextStep.OPTIONS, "stay moved by the hotel"),
     "train_delayed": KindInfo("train", NextStep.OPTIONS, "train delayed"),
     "train_cancelled": KindInfo("train", NextStep.REBOOKING, "train cancelled"),
     "train_schedule_change": KindInfo(
@@ -64,6 +66,15 @@ ALIASES: dict[str, str] = {
     "hotel_overbooking": "hotel_overbooked",
     "reservation_not_found": "hotel_reservation_not_found",
     "hotel_no_reservation": "hotel_reservation_not_found",
+    "hotel_maintenance": "hotel_closed",
+    "hotel_closure": "hotel_closed",
+    "hotel_cancellation": "hotel_cancelled",
+    "stay_cancelled": "hotel_cancelled",
+    "reservation_cancelled": "hotel_cancelled",
+    "hotel_reservation_cancelled": "hotel_cancelled",
+    "check_in_date_change": "hotel_date_change",
+    "check_in_change": "hotel_date_change",
+    "hotel_dates_change": "hotel_date_change",
     "train_delay": "train_delayed",
     "train_cancellation": "train_cancelled",
     "platform_change": "train_schedule_change",
