@@ -217,23 +217,32 @@ def web_url(*, max_length: int) -> _Bounded:
     )
 
 
-def _text_length(min_length: int | None, max_length: int) -> Callable[[object], object]:
+def _secret_text(min_length: int | None, max_length: int) -> Callable[[object], object]:
     def check(value: object) -> object:
-        if isinstance(value, str) and min_length is not None and len(value) < min_length:
+        if not isinstance(value, str):
+            return value
+        if min_length is not None and len(value) < min_length:
             raise PydanticKnownError("string_too_short", {"min_length": min_length})
-        if isinstance(value, str) and len(value) > max_length:
+        if len(value) > max_length:
             raise PydanticKnownError("string_too_long", {"max_length": max_length})
-        return value
+        return _line(value)
 
     return check
 
 
 def secret(*, max_length: int, min_length: int | None = None) -> _Bounded:
-    """A password or key: ``Annotated[SecretStr, secret(max_length=64)]``. pydantic counts a
-    ``SecretStr`` as a sequence ("items"), so the text is measured before it is wrapped; the
-    ``Field`` publishes the same bounds."""
-    length = Field(min_length=min_length, max_length=max_length)
-    return _Bounded((BeforeValidator(_text_length(min_length, max_length)), length))
+    """A password or key: ``Annotated[SecretStr, secret(max_length=64)]``, one visible line
+    like ``one_line`` (spaces inside are the owner's): it goes out in protocol lines (IMAP's
+    ``LOGIN``) and signatures, where a line break is another command and a blank key none.
+    pydantic counts a ``SecretStr`` as a sequence ("items"), so the text is checked before it
+    is wrapped; the ``Field`` publishes the same bounds."""
+    return _Bounded(
+        (
+            BeforeValidator(_secret_text(min_length, max_length)),
+            Field(min_length=min_length, max_length=max_length),
+            Field(json_schema_extra={"pattern": LINE_PATTERN}),
+        )
+    )
 
 
 LanguageTag = Annotated[str, Field(max_length=35, pattern=LANGUAGE_TAG)]

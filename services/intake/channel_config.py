@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, field_
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts.text import secret
+from contracts.text import one_line, secret
 from runtime.clock import Clock
 from runtime.secret_box import SecretBox
 from runtime.store import Document
@@ -31,6 +31,7 @@ SEALED = ("token", "encoding_aes_key", "app_secret")
 ChannelName = Annotated[ImChannel, Path(description="wechat, wecom or dingtalk")]
 
 
+_AES_KEY_LENGTH = 43
 _AES_KEY = re.compile(r"[A-Za-z0-9+/]{43}")
 
 
@@ -51,21 +52,21 @@ class ChannelConfigIn(BaseModel):
     token: Annotated[SecretStr, secret(min_length=3, max_length=64)] = Field(
         description="The callback Token."
     )
-    encoding_aes_key: Annotated[SecretStr, secret(min_length=43, max_length=43)] = Field(
-        description="EncodingAESKey (43 characters)."
-    )
+    encoding_aes_key: Annotated[
+        SecretStr, secret(min_length=_AES_KEY_LENGTH, max_length=_AES_KEY_LENGTH)
+    ] = Field(description="EncodingAESKey (43 characters).")
 
-    @field_validator("encoding_aes_key")
+    @field_validator("encoding_aes_key", mode="before")
     @classmethod
-    def _aes_key_is_base64(cls, key: SecretStr) -> SecretStr:
-        """43 base64 characters that decode to an AES-256 key, as the platforms issue them."""
-        if not _AES_KEY.fullmatch(key.get_secret_value()):
+    def _aes_key_is_base64(cls, key: object) -> object:
+        """43 base64 characters that decode to an AES-256 key, as the platforms issue them:
+        checked before the text rules, so a key of 43 spaces is told what a key looks like
+        (one of another length is told its length)."""
+        if isinstance(key, str) and len(key) == _AES_KEY_LENGTH and not _AES_KEY.fullmatch(key):
             raise ValueError("EncodingAESKey must be 43 base64 characters (A-Z, a-z, 0-9, +, /)")
         return key
 
-    receiver_id: str = Field(
-        min_length=1,
-        max_length=128,
+    receiver_id: Annotated[str, one_line(min_length=1, max_length=128)] = Field(
         description="WeChat: the AppID; WeCom: the CorpID; DingTalk: the AppKey (or suite key).",
     )
     app_secret: Annotated[SecretStr, secret(max_length=256)] | None = Field(
