@@ -146,7 +146,12 @@ class Attachment(BaseModel):
     url: Annotated[str, web_url(max_length=2_048)] | None = Field(
         default=None, description="An absolute http:// or https:// URL."
     )
-    id: str | None = Field(default=None, max_length=64, description="Intake's stored file.")
+    id: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Intake's stored file: letters, digits, - and _ (it is a path segment).",
+    )
 
 
 class AppealLevel(StrEnum):
