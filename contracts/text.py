@@ -249,9 +249,13 @@ LanguageTag = Annotated[str, Field(max_length=35, pattern=LANGUAGE_TAG)]
 """zh-Hans, en, ja-JP…: a BCP 47 tag (or its underscore spelling)."""
 Email = Annotated[str, Field(max_length=254, pattern=EMAIL)]
 TimeZoneName = Annotated[
-    str, Field(max_length=64, examples=["Asia/Tokyo"]), AfterValidator(_time_zone)
+    str,
+    Field(max_length=64, examples=["Asia/Tokyo"]),
+    AfterValidator(_time_zone),
+    Field(json_schema_extra={"pattern": r"^[A-Za-z0-9_+/-]+$"}),
 ]
-"""An IANA time zone (``Asia/Tokyo``, ``Europe/Berlin``, ``UTC``)."""
+"""An IANA time zone (``Asia/Tokyo``, ``Europe/Berlin``, ``UTC``, ``Etc/GMT+8``); the published
+pattern is the names' alphabet, the validator asks the tz database."""
 Phone = Annotated[str, Field(min_length=3, max_length=32, pattern=PHONE)]
 
 
