@@ -21,6 +21,7 @@ import aioimaplib
 from contracts.events import Channel
 from services.intake.attachments import read_payload
 from services.intake.channels import PayloadError
+from services.intake.channels.imap_names import imap_mailbox
 from services.intake.domain.hosts import refused_address
 from services.intake.mailbox import MailboxConfig, Mailboxes
 from services.intake.service import Intake, NotTaken
@@ -139,7 +140,7 @@ class MailboxReader:
 
     async def read_new(self, client: aioimaplib.IMAP4, config: MailboxConfig) -> int:
         """Every mail after the last one taken, in UID order; returns how many were taken."""
-        selected = await client.select(config.folder)
+        selected = await client.select(imap_mailbox(config.folder))
         if selected.result != "OK":
             raise ConnectionError(f"select {config.folder}: {selected.lines[-1]!r}")
         found = _UIDVALIDITY.search(b" ".join(bytes(line) for line in selected.lines))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import imaplib
 import uuid
 from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
@@ -17,6 +18,7 @@ from runtime.settings import DEV_SECRETS_KEY
 from runtime.signing import Signer
 from runtime.store import Document, Repository
 from services.intake.attachment_store import AttachmentStore
+from services.intake.channels.imap_names import imap_mailbox
 from services.intake.domain import Ticket
 from services.intake.mailbox import Mailboxes
 from services.intake.mailbox_reader import MailboxReader
@@ -63,7 +65,9 @@ class Desk:
     def reader(self) -> MailboxReader:
         return MailboxReader(self.mailboxes, self.intake, scan_interval_s=0.2)
 
-    async def configure(self, server: ImapServer, poll_interval_s: float = 1) -> None:
+    async def configure(
+        self, server: ImapServer, poll_interval_s: float = 1, folder: str = "INBOX"
+    ) -> None:
         await self.mailboxes.put(
             "acme",
             "support",
@@ -73,7 +77,7 @@ class Desk:
                 "tls": False,
                 "username": server.username,
                 "password": server.password,
-                "folder": "INBOX",
+                "folder": folder,
                 "poll_interval_s": poll_interval_s,
             },
         )
@@ -177,3 +181,31 @@ async def test_a_refused_login_is_reported_on_the_mailbox(
         assert "login refused" in await until(reported)
     finally:
         await reader.stop(5)
+
+
+@pytest.mark.parametrize("folder", ["Support Desk", "客服 & 差旅"])
+async def test_a_folder_named_with_spaces_or_chinese_is_read(
+    mongo: AsyncMongoClient[Document], imap_server: ImapServer, folder: str
+) -> None:
+    """IMAP names a folder as a quoted string in modified UTF-7 (RFC 3501 5.1.3): sent bare,
+    "Support Desk" was two arguments and 客服 not ASCII, so neither folder was ever read."""
+    wire = imap_mailbox(folder)
+    with imaplib.IMAP4(imap_server.host, imap_server.port) as client:
+        client.login(imap_server.username, imap_server.password)
+        assert client.create(wire)[0] == "OK"
+    imap_server.append(mail("<desk@corp.example>", text="in the shared folder"), folder=wire)
+    desk = Desk(mongo)
+    await desk.configure(imap_server, folder=folder)
+    reader = desk.reader()
+    reader.start()
+    try:
+
+        async def one_read() -> dict[str, Any] | None:
+            status = await desk.status()
+            return status if status.get("last_uid") == 1 else None
+
+        status = await until(one_read)
+    finally:
+        await reader.stop(5)
+    assert status["last_error"] is None
+    assert [t["text"] for t in await desk.tickets()] == ["in the shared folder"]
