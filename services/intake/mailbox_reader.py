@@ -11,6 +11,7 @@ import hashlib
 import logging
 import re
 import socket
+import ssl
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -40,27 +41,64 @@ def with_message_id(raw: bytes) -> bytes:
     return f"Message-ID: <{digest}@mailbox.tripcare>\r\n".encode() + raw
 
 
-async def check_host(host: str, port: int, *, allow_private: bool) -> None:
-    """Refuse a host any of whose addresses is internal (``domain.hosts``): a name is
-    checked by what it resolves to now, as the admin's ``PUT`` could only check an address.
-    """
+async def checked_address(host: str, port: int, *, allow_private: bool) -> str:
+    """The address to connect to: ``host`` resolved once and refused if any of its addresses
+    is internal (``domain.hosts``; a name is checked by what it resolves to now, as the
+    admin's ``PUT`` could only check an address). The connection goes to the address that was
+    checked, not to the name resolved again: a name answering anew (DNS rebinding, a zero
+    TTL) would lead past the check to the metadata service or the store."""
     if allow_private:
-        return
+        return host
     found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     for *_, address in found:
         reason = refused_address(str(address[0]), allow_private=False)
         if reason is not None:
             raise ConnectionError(f"{host} is not allowed: it resolves to {reason}")
+    if not found:
+        raise ConnectionError(f"{host} resolves to no address")
+    return str(found[0][4][0])
+
+
+class PinnedImap(aioimaplib.IMAP4_SSL):  # type: ignore[misc]  # aioimaplib is untyped
+    """IMAP over TLS to a checked address, the certificate verified against the host's name
+    (``server_hostname``), not against the address."""
+
+    def __init__(self, address: str, name: str, port: int, timeout: float) -> None:
+        self.server_name = name  # create_client, called by __init__, reads it
+        super().__init__(host=address, port=port, timeout=timeout)
+
+    def create_client(
+        self,
+        host: str,
+        port: int,
+        loop: asyncio.AbstractEventLoop | None,
+        conn_lost_cb: Any = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        running = loop or asyncio.get_running_loop()
+        context = ssl_context or ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+        self.protocol = aioimaplib.IMAP4ClientProtocol(running, conn_lost_cb)
+        self._client_task = running.create_task(
+            running.create_connection(
+                lambda: self.protocol, host, port, ssl=context, server_hostname=self.server_name
+            )
+        )
+
+
+def imap_client(config: MailboxConfig, address: str) -> aioimaplib.IMAP4:
+    if config.tls:
+        return PinnedImap(address, config.host, config.port, timeout=30)
+    return aioimaplib.IMAP4(host=address, port=config.port, timeout=30)
 
 
 @asynccontextmanager
 async def imap_session(
     config: MailboxConfig, *, allow_private_hosts: bool
 ) -> AsyncIterator[aioimaplib.IMAP4]:
-    """Connected, logged in and with the folder selected; logged out after."""
-    await check_host(config.host, config.port, allow_private=allow_private_hosts)
-    kind = aioimaplib.IMAP4_SSL if config.tls else aioimaplib.IMAP4
-    client = kind(host=config.host, port=config.port, timeout=30)
+    """Connected (to the address checked), logged in and with the folder selected; logged
+    out after."""
+    address = await checked_address(config.host, config.port, allow_private=allow_private_hosts)
+    client = imap_client(config, address)
     await client.wait_hello_from_server()
     try:
         login = await client.login(config.username, config.password)

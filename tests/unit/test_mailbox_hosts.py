@@ -5,6 +5,8 @@ unless ``TRIPCARE_MAILBOX_ALLOW_PRIVATE_HOSTS`` allows them (a local IMAP server
 
 from __future__ import annotations
 
+import asyncio
+import socket
 from typing import Any
 
 import pytest
@@ -117,3 +119,52 @@ async def test_a_name_that_resolves_to_an_internal_address_is_not_connected_to()
 
 def test_internal_hosts_are_refused_unless_the_setting_allows_them() -> None:
     assert IntakeSettings(service="intake").mailbox_allow_private_hosts is False
+
+
+async def test_a_name_answering_anew_with_an_internal_address_is_not_connected_to(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """DNS rebinding: the name resolved to a public address when checked and to loopback when
+    the IMAP client resolved it again to connect. Intake connects to the address it checked."""
+    reached: list[str] = []
+
+    async def greet(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        reached.append("loopback")
+        writer.close()
+
+    server = await asyncio.start_server(greet, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    loop = asyncio.get_running_loop()
+    answers = iter(["93.184.216.34"])
+    connect = loop.create_connection
+
+    async def rebinding(host: str, port: int, **_: Any) -> list[Any]:
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    async def only_loopback_answers(*args: Any, **kwargs: Any) -> Any:
+        if args[1] == "93.184.216.34":
+            raise ConnectionRefusedError("public address: refused in the test")
+        return await connect(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "getaddrinfo", rebinding)
+    monkeypatch.setattr(loop, "create_connection", only_loopback_answers)
+    _, mailboxes = desk()
+    config = mailboxes.config(
+        await mailboxes.put(
+            "acme",
+            "support",
+            {
+                **MAILBOX,
+                "port": port,
+                "host": "rebind.example",
+                "folder": "INBOX",
+                "poll_interval_s": 60.0,
+            },
+        )
+    )
+    async with server, asyncio.timeout(5):
+        with pytest.raises(OSError, match="public address"):
+            async with imap_session(config, allow_private_hosts=False):
+                pass
+    assert reached == []
