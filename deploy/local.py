@@ -318,6 +318,7 @@ def up() -> None:
             "TRIPCARE_SUPPLIER_PARTNERS", '{"demo-air": {"secrets": ["local-partner-secret"]}}'
         ),
     }
+    _ensure_ports_free()
     started = time.monotonic()
     await_services({name: (port, _start(name, port, env)) for name, port in SERVICES.items()})
     print(f"all four services ready in {time.monotonic() - started:.1f}s")
@@ -325,6 +326,18 @@ def up() -> None:
         print(f"  {name:<9} http://127.0.0.1:{port}   (docs: /docs, logs: .data/logs/{name}.log)")
     print(f"  agent console http://127.0.0.1:{SERVICES['intake']}/console")
     print(f"  ops dashboard http://127.0.0.1:{SERVICES['feedback']}/dashboard")
+
+
+def _ensure_ports_free() -> None:
+    """Before starting anything: a service's port held by a process ``make up`` did not
+    start is an error naming it. The service would connect, start its consumers and only
+    then fail to bind, its log's last lines showing its shutdown instead of the cause."""
+    for name, port in SERVICES.items():
+        if not _alive(name) and port_open("127.0.0.1", port):
+            raise StackError(
+                f"port {port} of {name} is taken by a process make up did not start: "
+                f"stop it (`ss -ltnp 'sport = :{port}'` names it)"
+            )
 
 
 def _start(name: str, port: int, env: Mapping[str, str]) -> subprocess.Popen[bytes] | None:

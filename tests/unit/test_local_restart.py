@@ -5,6 +5,7 @@ asked for, ends ``make up`` at once with one line naming what and where its log 
 from __future__ import annotations
 
 import contextlib
+import socket
 import subprocess
 import sys
 import time
@@ -147,4 +148,28 @@ def test_make_up_prints_one_line_and_exits_1(monkeypatch: pytest.MonkeyPatch) ->
 
     assert stopped.value.code == (
         "make up: notify exited at start-up (status 3): see .data/logs/notify.log"
+    )
+
+
+def test_a_service_port_held_by_a_stranger_stops_make_up_before_anything_starts(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A foreign server on 8004: feedback connected, started its consumers, then failed to
+    bind, and make up showed the last lines of its shutdown, not why."""
+    monkeypatch.setattr(local, "ensure_rabbitmq", lambda url: False)
+    monkeypatch.setattr(local, "start_demo_mailbox", lambda: None)
+    monkeypatch.setenv("MONGO_URL", "mongodb://127.0.0.1:1/")
+    monkeypatch.setattr(local, "start_service", pytest.fail)
+    with socket.socket() as stranger:
+        stranger.bind(("127.0.0.1", 0))
+        stranger.listen()
+        port = stranger.getsockname()[1]
+        monkeypatch.setattr(local, "SERVICES", {"feedback": port})
+        monkeypatch.setattr(local, "_alive", lambda name: name == "smtp")
+
+        with pytest.raises(local.StackError) as failed:
+            local.up()
+
+    assert str(failed.value).startswith(
+        f"port {port} of feedback is taken by a process make up did not start"
     )
