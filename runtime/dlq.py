@@ -154,13 +154,14 @@ async def replay(
     """Move up to ``limit`` messages from ``<queue>.dlq`` back to the bus (``queue`` may
     name the DLQ itself)."""
     queue = work_queue(queue)
-    if not direct and bound_key(queue, topology.namespace) is None:
-        raise ReplayError(refusal(None, queue, topology.namespace))
     dead_letter_queue = f"{queue}.dlq"
     report = ReplayReport(queue=queue, dead_letter_queue=dead_letter_queue, dry_run=dry_run)
     connection = await _connect(amqp_url)
     try:
+        # the broker first: a typo is "no queue", not a name to replay with --direct
         await _depth(connection, queue)
+        if not direct and bound_key(queue, topology.namespace) is None:
+            raise ReplayError(refusal(None, queue, topology.namespace))
         present = await _depth(connection, dead_letter_queue)
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         source = await channel.declare_queue(dead_letter_queue, passive=True)

@@ -241,7 +241,9 @@ async def test_the_command_line_takes_the_dlq_name_and_refuses_unknown_queues_in
     amqp_url: str, namespace: str, consumer: Consumer
 ) -> None:
     """The runbook finds DLQs with ``list_queues | grep '\\.dlq'``: that name works too;
-    a queue the broker does not have is one line and a non-zero exit, no traceback."""
+    a queue the broker does not have is one line saying so and a non-zero exit, no
+    traceback (a typo of the event key was told to "replay it with --direct", a queue that
+    does not exist either)."""
     await dead_letter(amqp_url, consumer, 2)
     env = {**os.environ, "AMQP_URL": amqp_url, "TRIPCARE_NAMESPACE": namespace}
     command = [sys.executable, "-m", "runtime.dlq", "replay", "--dry-run", "--queue"]
@@ -257,11 +259,13 @@ async def test_the_command_line_takes_the_dlq_name_and_refuses_unknown_queues_in
         f"{namespace}.itest.ticket.resolved",
         f"{namespace}.itest.ticket.resolved.dlq",
         f"{namespace}.nothing",
+        f"{consumer.queue}d",
     ):
         for extra in ((), ("--direct",)):
             done = await asyncio.to_thread(run, unknown, *extra)
-            assert done.returncode != 0, (unknown, extra)
+            assert done.returncode == 2, (unknown, extra)
             assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+            assert f"no queue {unknown.removesuffix('.dlq')} on this broker" in done.stderr
             assert "Traceback" not in done.stderr
             assert done.stdout == ""
     assert await depth(amqp_url, f"{consumer.queue}.dlq") == 2
