@@ -22,6 +22,7 @@ ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
 
 
 def ops_router(registry: CollectorRegistry, readiness: ReadinessCheck) -> APIRouter:
+    """The probes answer HEAD as GET: uptime checkers and load balancers probe with it."""
     router = APIRouter(tags=["ops"], route_class=StrictJsonRoute)
     answers = Gauge(
         "readiness_check",
@@ -32,11 +33,13 @@ def ops_router(registry: CollectorRegistry, readiness: ReadinessCheck) -> APIRou
     )
 
     @router.get("/healthz")
+    @router.head("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
         """The process is alive (liveness)."""
         return {"status": "ok"}
 
     @router.get("/readyz")
+    @router.head("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
         """Store and broker reachable and consumers started (readiness)."""
         checks = await readiness()
@@ -49,6 +52,7 @@ def ops_router(registry: CollectorRegistry, readiness: ReadinessCheck) -> APIRou
         )
 
     @router.get("/metrics")
+    @router.head("/metrics", include_in_schema=False)
     async def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
