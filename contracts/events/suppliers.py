@@ -59,6 +59,32 @@ DetailValue = Annotated[
 """One detail's value: a string, or a number or boolean kept as its text (``detail_text``)."""
 Details = dict[Annotated[str, one_line(max_length=64)], DetailValue]
 
+MAX_SPAN_NIGHTS = 31
+"""The most nights one event may name (``last_service_date``): a month holds a typhoon, a
+weekend's power cut or a renovation; a longer closure is reported month by month, so one
+event's fan-out stays one bounded query (a key per night) within the nights a stay is
+indexed for (``MAX_NIGHTS``, 60)."""
+LAST_SERVICE_DATE = (
+    "A hotel's last night of the span the event affects (``YYYY-MM-DD``, inclusive), from "
+    "``service_date`` on; absent (or equal to ``service_date``): that night alone. At most "
+    f"{MAX_SPAN_NIGHTS} nights; a flight, train or car names one date, so a span is refused."
+)
+SpanEnd = Annotated[date, Field(ge=EARLIEST.date(), lt=LATEST.date())]
+
+
+def span_end(last: date | None, info: ValidationInfo) -> date | None:
+    """``last_service_date`` checked against ``service_date``: not before it, at most
+    ``MAX_SPAN_NIGHTS`` nights in all; the same date is no span (None), so that event reads
+    exactly as one sent without it (its de-duplication digest included)."""
+    first = info.data.get("service_date")
+    if last is None or first is None:
+        return last
+    if last < first:
+        raise ValueError("must not be before service_date")
+    if (last - first).days >= MAX_SPAN_NIGHTS:
+        raise ValueError(f"must be within {MAX_SPAN_NIGHTS} nights of service_date (inclusive)")
+    return None if last == first else last
+
 
 class SupplierStatusChanged(Event):
     schema_name: ClassVar[str] = "supplier.status"
@@ -71,6 +97,7 @@ class SupplierStatusChanged(Event):
         description="Flight number, hotel id, train number…"
     )
     service_date: date = Field(ge=EARLIEST.date(), lt=LATEST.date())
+    last_service_date: SpanEnd | None = Field(default=None, description=LAST_SERVICE_DATE)
     details: Details = Field(
         default_factory=dict,
         max_length=50,
@@ -81,6 +108,8 @@ class SupplierStatusChanged(Event):
     event_id: Annotated[str, one_line(max_length=128)] | None = Field(
         default=None, description="The partner's id: a re-sent event repeats it."
     )
+
+    _span = field_validator("last_service_date")(span_end)
 
 
 SEGMENT_KINDS = ("flight", "hotel", "train", "car")

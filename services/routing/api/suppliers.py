@@ -37,6 +37,7 @@ class UnknownEventView(BaseModel):
     kind: str
     reference: str
     service_date: str
+    last_service_date: str | None = None
     details: dict[str, str]
     event_id: str | None
     received_at: datetime
@@ -58,7 +59,10 @@ class UnknownEventView(BaseModel):
             "description": "This exact signature was used before (a replay), or the "
             "`event_id` was already used for another event."
         },
-        422: {"description": "The body is not a supplier event."},
+        422: {
+            "description": "The body is not a supplier event (a `last_service_date` before "
+            "`service_date`, over 31 nights, or on a flight, train or car included)."
+        },
     },
     openapi_extra={
         "requestBody": {
@@ -78,9 +82,9 @@ async def supplier_event(
 ) -> JSONResponse:
     """One status event of a partner airline, hotel, rail or car supplier.
 
-    The body (JSON: ``event_id``, ``kind``, ``reference``, ``service_date``,
-    ``details``) is signed with one of the partner's active secrets over
-    ``"<t>." + raw body``; the timestamp must be within 5 minutes. Unknown
+    The body (JSON: ``event_id``, ``kind``, ``reference``, ``service_date``, a hotel's
+    optional ``last_service_date``, ``details``) is signed with one of the partner's active
+    secrets over ``"<t>." + raw body``; the timestamp must be within 5 minutes. Unknown
     kinds are accepted and reported, never refused.
     """
     body = await request.body()

@@ -11,17 +11,22 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from contracts import events
-from contracts.events.suppliers import Details
+from contracts.events.suppliers import LAST_SERVICE_DATE, Details, SpanEnd, span_end
 from contracts.text import EARLIEST, LATEST, Instant, one_line
 from runtime import webhook_signature
 from runtime.clock import Clock
-from runtime.errors import parse_body, validation_detail
+from runtime.errors import body_invalid, parse_body, validation_detail
 from runtime.nonces import Replayed
 from runtime.store import AlreadyExists, Repository
-from services.routing.care.domain.suppliers import SUPPLIER_SCOPE, SupplierReport, reused_id
+from services.routing.care.domain.suppliers import (
+    SUPPLIER_SCOPE,
+    SupplierReport,
+    check_span,
+    reused_id,
+)
 from services.routing.care.partners import PartnerSecrets, no_active_secret
 from services.routing.care.store import CareStore
 
@@ -41,6 +46,9 @@ class SupplierEventIn(BaseModel):
         description="CA1501, a hotel id, …"
     )
     service_date: date = Field(ge=EARLIEST.date(), lt=LATEST.date())
+    last_service_date: SpanEnd | None = Field(
+        default=None, description=LAST_SERVICE_DATE, examples=["2026-11-28"]
+    )
     details: Details = Field(
         default_factory=dict,
         max_length=50,
@@ -48,6 +56,8 @@ class SupplierEventIn(BaseModel):
         "(docs/suppliers.md); numbers and booleans are kept as text (90, true).",
     )
     reported_at: Instant | None = None
+
+    _span = field_validator("last_service_date")(span_end)
 
 
 class Ingress(StrEnum):
@@ -101,11 +111,16 @@ class SupplierIngress:
             event = parse_body(SupplierEventIn, body)  # strictly, once the signature verified
         except RequestValidationError as exc:
             raise Refused(422, validation_detail(exc.errors())) from exc
+        try:
+            check_span(event.kind, event.last_service_date)
+        except ValidationError as exc:
+            raise Refused(422, validation_detail(body_invalid(exc).errors())) from exc
         status = events.SupplierStatusChanged(
             partner=partner,
             kind=event.kind,
             reference=event.reference,
             service_date=event.service_date,
+            last_service_date=event.last_service_date,
             details=event.details,
             reported_at=event.reported_at or now,
             event_id=event.event_id,

@@ -33,6 +33,7 @@ from services.routing.care.domain.suppliers import (
     SUPPLIER_SCOPE,
     SupplierReport,
     SupplierSettings,
+    check_span,
     normalise_kind,
 )
 from services.routing.care.domain.trips import (
@@ -154,6 +155,7 @@ class ProactiveCare:
         """Every report of a disruption lands on its one ``Disruption``; unknown kinds are
         kept for the report and acknowledged (a partner's new kind never blocks the queue)."""
         status = envelope.payload
+        check_span(status.kind, status.last_service_date)  # a dead letter, as over HTTP
         kind = normalise_kind(status.kind)
         if kind is None:
             log.warning("supplier %s sent unknown kind %r", status.partner, status.kind)
@@ -164,6 +166,8 @@ class ProactiveCare:
                     "kind": status.kind,
                     "reference": status.reference,
                     "service_date": status.service_date.isoformat(),
+                    "last_service_date": status.last_service_date
+                    and status.last_service_date.isoformat(),
                     "details": status.details,
                     "event_id": status.event_id,
                     "received_at": self.clock.now(),

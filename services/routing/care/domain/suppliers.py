@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from contracts import events
 from contracts.events import NextStep
@@ -93,6 +94,30 @@ def normalise_kind(kind: str) -> str | None:
     return word if word in KINDS else None
 
 
+SPANNED = frozenset({"hotel"})
+"""The resources an event may name a span of nights of (``last_service_date``): a flight or
+a train has one departure date, a car one pick-up."""
+
+
+def check_span(kind: str, last_service_date: date | None) -> None:
+    """Refuse a span on a kind that names one date, as a validation error naming the field:
+    a 422 over HTTP, a dead letter on the bus, nothing written. Read as that one date, a
+    partner's "flight cancelled 26th to 28th" would silently tell only the 26th. An unknown
+    kind's span is kept as sent, with the event, for the operator."""
+    known = normalise_kind(kind)
+    if last_service_date is None or known is None or KINDS[known].resource in SPANNED:
+        return
+    error = PydanticCustomError(
+        "span_not_allowed",
+        "a {resource} event names one service_date: send one event per date",
+        {"resource": KINDS[known].resource},
+    )
+    detail = InitErrorDetails(
+        type=error, loc=("last_service_date",), input=last_service_date.isoformat()
+    )
+    raise ValidationError.from_exception_data("SupplierEventIn", [detail])
+
+
 class Partner(BaseModel):
     """One supplier allowed to push events; two secrets are active while it rotates."""
 
@@ -128,6 +153,7 @@ class SupplierReport(Aggregate):
     known: bool
     reference: str
     service_date: IsoDate
+    last_service_date: IsoDate | None = None
     received_at: datetime
     content: str | None = None
     """``event_content`` of the event; None on a report stored before it was kept."""
@@ -147,6 +173,7 @@ class SupplierReport(Aggregate):
             known=normalise_kind(status.kind) is not None,
             reference=status.reference,
             service_date=status.service_date,
+            last_service_date=status.last_service_date,
             received_at=status.reported_at,
             content=event_content(status),
         )
@@ -160,17 +187,22 @@ def reused_id(known: SupplierReport | None, report: SupplierReport) -> str | Non
     kept before its content was counts as the same."""
     if known is None or known.content is None or known.content == report.content:
         return None
+    dates = known.service_date.isoformat()
+    if known.last_service_date is not None:
+        dates += f" to {known.last_service_date.isoformat()}"
     return (
         f"event_id {known.event_id!r} was already used for another event ({known.kind} "
-        f"{known.reference} on {known.service_date.isoformat()}): send it with its own event_id"
+        f"{known.reference} on {dates}): send it with its own event_id"
     )
 
 
 def event_content(status: events.SupplierStatusChanged) -> str:
     """A digest of what the event says, as routing reads it: the kind in TripCare's
     vocabulary, the reference normalised (``ca 1501`` is ``CA1501``), the date and the details
-    as text (``90`` is ``"90"``), in any key order. ``reported_at`` is left out: a partner's
-    retry may stamp it anew, and it defaults to when routing received the event."""
+    as text (``90`` is ``"90"``), in any key order, and a span's last night (only when there
+    is one: an event without it keeps the digest it had before spans). ``reported_at`` is
+    left out: a partner's retry may stamp it anew, and it defaults to when routing received
+    the event."""
     kind = normalise_kind(status.kind)
     resource = KINDS[kind].resource if kind else None
     said = [
@@ -179,4 +211,6 @@ def event_content(status: events.SupplierStatusChanged) -> str:
         status.service_date.isoformat(),
         sorted(status.details.items()),
     ]
+    if status.last_service_date is not None:
+        said.append(status.last_service_date.isoformat())
     return hashlib.sha256(json.dumps(said, ensure_ascii=False).encode()).hexdigest()
