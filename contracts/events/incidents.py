@@ -21,6 +21,12 @@ class NextStep(StrEnum):
     """Nothing is needed; the traveller may ask for alternatives."""
 
 
+SPAN = (
+    "A hotel's last night of the span affected, inclusive; absent: service_date alone "
+    "(docs/suppliers.md)."
+)
+
+
 class DisruptionRevised(Event):
     """Routing's record of one supplier disruption changed (all tenants; scope ``_suppliers``).
 
@@ -35,6 +41,7 @@ class DisruptionRevised(Event):
     resource: str = Field(description="flight, hotel, train or car")
     reference: str
     service_date: date
+    last_service_date: date | None = Field(default=None, description=SPAN)
     revision: int = Field(ge=1, description="Counts material changes; travellers hear of each.")
     material: bool = Field(description="False: details changed, nobody is told again.")
     next_step: NextStep

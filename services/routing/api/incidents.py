@@ -37,6 +37,9 @@ class IncidentView(BaseModel):
     resource: str
     reference: str
     service_date: date
+    last_service_date: date | None = Field(
+        default=None, description="A hotel's last night of the span affected; null: one night."
+    )
     summary: str
     next_step: NextStep
     details: dict[str, str]
@@ -89,6 +92,7 @@ def incident_view(incident: TenantIncident) -> IncidentView:
         resource=incident.resource,
         reference=incident.reference,
         service_date=incident.service_date,
+        last_service_date=incident.last_service_date,
         summary=incident.summary,
         next_step=incident.next_step,
         details=incident.details,

@@ -109,10 +109,11 @@ def incident_answer(kind: str | None, report: SupplierReport, now: datetime) -> 
     id named then was a 404 at every tenant's ``GET /v1/incidents/{id}``."""
     if kind is None:
         return {"incident_id": None, "reason": "unknown kind: kept for the operator, no incident"}
-    if over(report.service_date, now):
+    last = report.last_service_date or report.service_date
+    if over(last, now):
         return {
             "incident_id": None,
-            "reason": f"service date {report.service_date.isoformat()} is over (incidents stay "
+            "reason": f"service date {last.isoformat()} is over (incidents stay "
             "open two days after it): nobody is told, no incident opens",
         }
     resource = KINDS[kind].resource

@@ -187,18 +187,18 @@ class ProactiveCare:
     async def disruption_revised(self, envelope: Envelope[events.DisruptionRevised]) -> None:
         """Find every affected booking of every tenant; per tenant, refresh its incident view
         and ask intake to tell each traveller (once per revision). A disruption long over
-        (``over``: two days past its date) tells nobody."""
+        (``over``: two days past its date, a span's last night) tells nobody."""
         revised = envelope.payload
-        if over(revised.service_date, self.clock.now()):
-            over_since = (revised.incident_id, revised.service_date)
-            log.info("disruption %s of %s is over: nobody told", *over_since)
+        first, last = revised.service_date, revised.last_service_date
+        if over(last or first, self.clock.now()):
+            log.info("disruption %s of %s is over: nobody told", revised.incident_id, last or first)
             return
         disruption = await self.store.disruptions.get(SUPPLIER_SCOPE, revised.incident_id)
         open_until_ms = disruption.open_until_ms if disruption else 0
-        trips = await self.store.trips_on(revised.resource, revised.reference, revised.service_date)
+        trips = await self.store.trips_on(revised.resource, revised.reference, first, last)
         by_tenant: dict[str, list[tuple[Trip, TripSegment]]] = defaultdict(list)
-        for trip in trips:
-            segments = trip.affected(revised.resource, revised.reference, revised.service_date)
+        for trip in trips:  # one per booking, however many of its nights the span holds
+            segments = trip.affected(revised.resource, revised.reference, first, last)
             if segments:
                 by_tenant[trip.tenant_id].append((trip, segments[0]))
         gate = asyncio.Semaphore(FAN_OUT_CONCURRENCY)

@@ -9,8 +9,7 @@ belongs to no tenant. Everything they return is written back per tenant.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
 from pymongo import DeleteOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
@@ -32,7 +31,7 @@ from services.routing.care.domain.care_keys import (
 )
 from services.routing.care.domain.incidents import AffectedTraveller, Disruption, TenantIncident
 from services.routing.care.domain.suppliers import SUPPLIER_SCOPE
-from services.routing.care.domain.trips import Trip, TripStatus, segment_key
+from services.routing.care.domain.trips import Trip, TripStatus, nights, segment_key
 
 TRIPS = "trips"
 DISRUPTIONS = "disruptions"
@@ -199,11 +198,14 @@ class CareStore:
 
     # ------------------------------------------------------------------ queries
 
-    async def trips_on(self, resource: str, reference: str, day: Any) -> list[Trip]:
-        """Every active booking, of every tenant, holding this segment on this date."""
-        key = segment_key(resource, reference, day)
+    async def trips_on(
+        self, resource: str, reference: str, day: date, last: date | None = None
+    ) -> list[Trip]:
+        """Every active booking, of every tenant, holding this segment on this date (or on
+        any night from it to ``last``): one query, a key per night."""
+        keys = [segment_key(resource, reference, night) for night in nights(day, last)]
         cursor = self.trips.collection.find(
-            {"keys": {"$in": [key]}, "status": TripStatus.ACTIVE}
+            {"keys": {"$in": keys}, "status": TripStatus.ACTIVE}
         ).sort("_id", 1)
         return [Trip.model_validate(doc) async for doc in cursor]
 

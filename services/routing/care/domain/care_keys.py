@@ -62,7 +62,7 @@ def trip_entries(trip: Trip) -> list[Entry]:
 
 
 def disruption_entries(disruption: Disruption) -> list[Entry]:
-    """Its close follows from its service date alone, so a report's write is keyed before
-    the report is applied."""
-    until = open_until_ms(disruption.service_date)
+    """Its close follows from its dates alone (a span's last night), so a report's write is
+    keyed before the report is applied."""
+    until = open_until_ms(disruption.last_night)
     return [(reference_key(disruption.reference), member(until, disruption.id))]

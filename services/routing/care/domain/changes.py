@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.text import as_utc
 from services.routing.care.domain.suppliers import KINDS
+from services.routing.care.domain.trips import IsoDate
 
 DELAY_STEP_MIN = 60
 """A delay (or a departure time) that moves by this much is news to the traveller."""
@@ -40,6 +41,8 @@ class Snapshot(BaseModel):
 
     kind: str
     details: dict[str, str] = Field(default_factory=dict)
+    last_service_date: IsoDate | None = None
+    """A span's last night; None: one night (or a snapshot kept before spans)."""
 
 
 def delay_cleared(snapshot: Snapshot) -> bool:
@@ -66,13 +69,17 @@ def material_change(before: Snapshot | None, after: Snapshot) -> str | None:
     Material: the first report, unless it is of a delay already cleared (nobody heard of
     the delay, so nobody hears of its end); another kind (delayed → cancelled); a delay
     cleared or back after clearing, however small; a delay or a new departure time moved
-    by ≥ 60 min; a new gate, terminal, platform, date or diversion airport. A delay growing 60 → 90
+    by ≥ 60 min; a new gate, terminal, platform, date or diversion airport; a span of nights
+    longer or shorter (the guests it holds are not those it held). A delay growing 60 → 90
     min is not; 60 → 120 is.
     """
     if before is None:
         return None if delay_cleared(after) else "first report"
     if before.kind != after.kind:
         return f"{before.kind} → {after.kind}"
+    if before.last_service_date != after.last_service_date:
+        last = after.last_service_date
+        return f"last night now {last.isoformat()}" if last else "one night now"
     if delay_cleared(before) != delay_cleared(after):
         return "back on schedule" if delay_cleared(after) else "delayed again"
     old_delay = _minutes(before.details.get("delay_minutes"))
@@ -92,9 +99,18 @@ def material_change(before: Snapshot | None, after: Snapshot) -> str | None:
     return None
 
 
-def summary_of(kind: str, reference: str, service_date: date, details: dict[str, str]) -> str:
-    """One line for the ticket and the agent: ``flight delayed: CA1501 on 2026-11-26 (+240 min)``"""
+def summary_of(
+    kind: str,
+    reference: str,
+    service_date: date,
+    details: dict[str, str],
+    last_service_date: date | None = None,
+) -> str:
+    """One line for the ticket and the agent: ``flight delayed: CA1501 on 2026-11-26 (+240
+    min)``, ``hotel closed: SHA-HILTON-01 on 2026-11-26 to 2026-11-28``"""
     text = f"{KINDS[kind].label}: {reference} on {service_date.isoformat()}"
+    if last_service_date is not None:
+        text += f" to {last_service_date.isoformat()}"
     extras = []
     if delay := details.get("delay_minutes"):
         cleared = delay_cleared(Snapshot(kind=kind, details=details))

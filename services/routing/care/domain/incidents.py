@@ -56,6 +56,9 @@ class Disruption(Aggregate):
     resource: str
     reference: str
     service_date: IsoDate
+    last_service_date: IsoDate | None = None
+    """The last night of a span the latest report names; None: ``service_date`` alone. A
+    disruption is keyed by its first night, so a revised span is a revision of it."""
     partner: str
     kind: str
     details: dict[str, str] = Field(default_factory=dict)
@@ -82,6 +85,7 @@ class Disruption(Aggregate):
             resource=resource,
             reference=reference,
             service_date=status.service_date,
+            last_service_date=status.last_service_date,
             partner=status.partner,
             kind=kind,
         )
@@ -89,6 +93,11 @@ class Disruption(Aggregate):
     @property
     def key(self) -> str:
         return segment_key(self.resource, self.reference, self.service_date)
+
+    @property
+    def last_night(self) -> date:
+        """The last date it names: its open window runs from there."""
+        return self.last_service_date or self.service_date
 
     def report(self, status: events.SupplierStatusChanged, kind: str, now: datetime) -> None:
         """Take one report: a new revision if it is material, else only an update.
@@ -109,17 +118,21 @@ class Disruption(Aggregate):
             self.history.append(f"{now.isoformat()} out of date: reported {observed.isoformat()}")
             return
         self.reported_at = observed
-        if self.opened_at is not None and (kind, status.details) == (self.kind, self.details):
+        said = (kind, status.details, status.last_service_date)
+        if self.opened_at is not None and said == (self.kind, self.details, self.last_service_date):
             return
-        after = Snapshot(kind=kind, details=status.details)
+        after = Snapshot(
+            kind=kind, details=status.details, last_service_date=status.last_service_date
+        )
         why = material_change(self.told, after)
         if why is None and self.told is None:  # a delay already over: no incident to open
             self.history.append(f"{now.isoformat()} {ON_TIME_UNTOLD}")
             return
         self.kind, self.details, self.partner = kind, dict(status.details), status.partner
+        self.last_service_date = status.last_service_date
         self.opened_at = self.opened_at or now
         self.updated_at = now
-        self.open_until_ms = open_until_ms(self.service_date)
+        self.open_until_ms = open_until_ms(self.last_night)
         if why is not None:
             self.revision += 1
             self.told = after
@@ -137,18 +150,22 @@ class Disruption(Aggregate):
             resource=self.resource,
             reference=self.reference,
             service_date=self.service_date,
+            last_service_date=self.last_service_date,
             revision=max(self.revision, 1),
             material=material,
             next_step=KINDS[self.kind].next_step,
             details=self.details,
-            summary=summary_of(self.kind, self.reference, self.service_date, self.details),
+            summary=summary_of(
+                self.kind, self.reference, self.service_date, self.details, self.last_service_date
+            ),
             reported_at=self.updated_at or self.opened_at or datetime.min.replace(tzinfo=UTC),
         )
 
 
 def open_until_ms(service_date: date) -> int:
-    """When a disruption of this service date stops taking contacts: the end of that day
-    (UTC) plus ``OPEN_AFTER_SERVICE``; known before any report is applied (care keys)."""
+    """When a disruption of this service date (a span's last night) stops taking contacts:
+    the end of that day (UTC) plus ``OPEN_AFTER_SERVICE``; known before any report is
+    applied (care keys)."""
     end_of_day = datetime.combine(service_date, datetime.min.time(), tzinfo=UTC)
     return epoch_ms(end_of_day + timedelta(days=1) + OPEN_AFTER_SERVICE)
 
@@ -175,6 +192,7 @@ class TenantIncident(Aggregate):
     resource: str
     reference: str
     service_date: IsoDate
+    last_service_date: IsoDate | None = None
     kind: str
     summary: str
     next_step: NextStep
@@ -205,6 +223,7 @@ class TenantIncident(Aggregate):
             resource=revised.resource,
             reference=revised.reference,
             service_date=revised.service_date,
+            last_service_date=revised.last_service_date,
             kind=revised.kind,
             summary=revised.summary,
             next_step=revised.next_step,
@@ -228,7 +247,7 @@ class TenantIncident(Aggregate):
     def revise(self, revised: events.DisruptionRevised, affected: int, now: datetime) -> None:
         """The disruption changed (or this is its first revision): refresh the view."""
         self.kind, self.summary, self.details = revised.kind, revised.summary, revised.details
-        self.next_step = revised.next_step
+        self.next_step, self.last_service_date = revised.next_step, revised.last_service_date
         self.revision = max(self.revision, revised.revision)
         self.affected = max(self.affected, affected)
         self.updated_at = now

@@ -63,6 +63,13 @@ def local_days(resource: str, starts_at: datetime, ends_at: datetime | None) -> 
     return [first + timedelta(days=n) for n in range(nights)]
 
 
+def nights(first: date, last: date | None) -> list[date]:
+    """The dates a supplier event names: ``first`` alone, or each night of a span from
+    ``first`` to ``last``, inclusive (``last_service_date``, bounded by the contract)."""
+    count = 1 if last is None else max(1, (last - first).days + 1)
+    return [first + timedelta(days=n) for n in range(count)]
+
+
 def offset_minutes(moment: datetime) -> int | None:
     offset = moment.utcoffset()
     return None if offset is None else int(offset.total_seconds() // 60)
@@ -188,12 +195,15 @@ class Trip(Aggregate):
         self.status = TripStatus.CANCELLED
         self.updated_at = cancelled.cancelled_at
 
-    def affected(self, resource: str, reference: str, day: date) -> list[TripSegment]:
-        """This trip's segments a supplier event about ``reference`` on ``day`` hits."""
+    def affected(
+        self, resource: str, reference: str, day: date, last: date | None = None
+    ) -> list[TripSegment]:
+        """This trip's segments a supplier event about ``reference`` on ``day`` (or each
+        night from ``day`` to ``last``) hits: a stay holding any night of the span."""
         if self.status != TripStatus.ACTIVE:
             return []
-        wanted = segment_key(resource, reference, day)
-        return [s for s in self.segments if wanted in s.index_keys()]
+        wanted = {segment_key(resource, reference, night) for night in nights(day, last)}
+        return [s for s in self.segments if wanted.intersection(s.index_keys())]
 
     def next_departure(self, now: datetime) -> datetime | None:
         """The start of the traveller's next segment of this trip, if any is ahead."""
