@@ -40,6 +40,22 @@ def local_date(day: date, language: str) -> str:
     return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
 
 
+def local_span(first: date, last: date | None, language: str) -> str:
+    """A span of nights as the language writes it, each date as ``local_date`` does: ``the
+    nights of 26 Nov 2026 to 28 Nov 2026``, ``2026年11月26日至2026年11月28日共3晚``,
+    ``2026年11月26日から2026年11月28日までの3泊``; one night (``last`` None or ``first``) is
+    ``local_date`` alone."""
+    if last is None or last <= first:
+        return local_date(first, language)
+    count = (last - first).days + 1
+    start, end = local_date(first, language), local_date(last, language)
+    if language == "ja":
+        return f"{start}から{end}までの{count}泊"
+    if language in HAN_DATES:
+        return f"{start}至{end}共{count}晚"
+    return f"the nights of {start} to {end}"
+
+
 def local_text(moment: datetime, language: str) -> str:
     """``26 Nov 2026, 14:30 (UTC+08:00)``; ``2026年11月26日 14:30（UTC+08:00）`` in Japanese
     and Chinese. ``moment`` keeps the offset it is to be shown in."""

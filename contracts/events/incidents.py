@@ -98,6 +98,7 @@ class ProactiveContactRequested(Event):
     resource: str
     reference: str
     service_date: date
+    last_service_date: date | None = Field(default=None, description=SPAN)
     departs_at: datetime = Field(description="Start of the affected segment (itinerary).")
     departs_utc_offset_min: int | None = Field(
         default=None,
@@ -126,6 +127,9 @@ class DisruptionNotice(Event):
     kind: str
     reference: str
     service_date: date
+    last_service_date: date | None = Field(
+        default=None, description=SPAN + " The notice names the span."
+    )
     departs_at: datetime
     departs_utc_offset_min: int | None = Field(
         default=None,

@@ -148,6 +148,7 @@ def tell_disruption(
             kind=request.kind,
             reference=request.reference,
             service_date=request.service_date,
+            last_service_date=request.last_service_date,
             departs_at=request.departs_at,
             departs_utc_offset_min=request.departs_utc_offset_min,
             next_step=request.next_step,

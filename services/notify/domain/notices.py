@@ -12,7 +12,7 @@ from datetime import date, timedelta, timezone
 
 from contracts import events
 from contracts.envelope import Event
-from contracts.local_time import local_date, local_text
+from contracts.local_time import local_date, local_span, local_text
 from services.notify.domain.local_time import partner_time
 from services.notify.domain.notice import Notice, language_of, traveller_name
 from services.notify.domain.recipients import Directory, Role
@@ -166,7 +166,7 @@ def _appeal_resolved(event: events.AppealResolved) -> list[Notice]:
 
 def _disruption(event: events.DisruptionNotice) -> list[Notice]:
     """Times in the place's own offset and the traveller's language (``local_time``), the
-    travel date as that language writes dates."""
+    travel date (a hotel's span of nights) as that language writes dates."""
     language, offset = language_of(event.traveller), event.departs_utc_offset_min
     departs = event.departs_at.astimezone(timezone(timedelta(minutes=offset or 0)))
     values = {
@@ -174,7 +174,7 @@ def _disruption(event: events.DisruptionNotice) -> list[Notice]:
         "name": event.traveller.name or "",
         "kind": event.kind,
         "reference": event.reference,
-        "service_date": local_date(event.service_date, language),
+        "service_date": local_span(event.service_date, event.last_service_date, language),
         "departs": local_text(departs, language),
         "delay": _minutes(event.details.get("delay_minutes", "")),
         "gate": event.details.get("gate", ""),

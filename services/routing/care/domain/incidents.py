@@ -355,6 +355,7 @@ class AffectedTraveller(Aggregate):
                 resource=revised.resource,
                 reference=revised.reference,
                 service_date=revised.service_date,
+                last_service_date=revised.last_service_date,
                 departs_at=self.departs_at,
                 departs_utc_offset_min=self.departs_utc_offset_min,
                 priority=self.priority,
