@@ -7,7 +7,8 @@ mid-stay), not the one arriving the next day nor the one who left the day before
 tenant apart, in the guest's language and with no flight or departure in it; a re-send is a
 duplicate, a reused event_id another event is refused, the hotel cancelling the stay is a new
 revision on the same ticket. A platform change reaches the train's traveller; bad stays and
-an unknown kind are answered as such."""
+an unknown kind are answered as such. A closure of several nights is one event and one
+incident: each guest staying any of its nights hears once, the span in their language."""
 
 from __future__ import annotations
 
@@ -223,3 +224,70 @@ async def test_a_hotel_chain_and_a_rail_operator(partner_stack: Stack) -> None:
 
         for booking in ("g-arriving", "g-gone"):
             assert await notices(http, notify, "acme", f"trav-{booking}") == []
+
+
+CLOSURE_GUESTS = {  # booking: traveller's language, check-in and check-out (days from today)
+    "c-through": ("zh-Hans", -1, 4),
+    "c-last-night": ("ja", 2, 3),
+    "c-after": ("en", 3, 5),
+}
+
+
+async def test_a_closure_of_several_nights_is_one_incident_and_one_notice_per_guest(
+    partner_stack: Stack,
+) -> None:
+    """A typhoon closes the hotel tonight and the next two nights: one event, one incident;
+    each guest staying any of those nights is told once, the span in their language; the
+    closure extended by a night is a revision that reaches the guest arriving then."""
+    routing, notify = partner_stack.url("routing"), partner_stack.url("notify")
+    today = datetime.now(CHINA).replace(second=0, microsecond=0)
+    night = [(today + timedelta(days=n)).date().isoformat() for n in range(4)]
+    async with httpx.AsyncClient(timeout=30) as http:
+        desk = Desk(http, routing, notify)
+        hotel = await register(http, routing, "hilton")
+        for booking, (language, check_in, check_out) in CLOSURE_GUESTS.items():
+            traveller = {"id": f"trav-{booking}", "language": language}
+            segments = [stay(today, check_in, check_out)]
+            put = await book(
+                http,
+                routing,
+                "acme",
+                booking,
+                traveller=traveller,
+                channel="in_app",
+                segments=segments,
+            )
+            assert put == 201, booking
+
+        typhoon = {"event_id": "hilton-t1", "kind": "hotel_closure", "reference": "SHA-HILTON-01"}
+        flight = {**typhoon, "event_id": "x", "kind": "flight_cancelled"}
+        refused = await hotel.send(
+            {**flight, "service_date": night[0], "last_service_date": night[1]}
+        )
+        assert refused.status_code == 422, refused.text
+        sent = await hotel.send(
+            {**typhoon, "service_date": night[0], "last_service_date": night[2]}
+        )
+        assert sent.status_code == 202, sent.text
+        incident_id = sent.json()["incident_id"]
+
+        view = await until(lambda: desk.told(incident_id, "acme", 2), 60)
+        assert sorted(t["booking_id"] for t in view["travellers"]) == ["c-last-night", "c-through"]
+        assert view["last_service_date"] == night[2]
+        [through] = await until(lambda: desk.notices("acme", "trav-c-through"), 60)
+        assert "共3晚入住的酒店（SHA-HILTON-01）暂停营业" in through
+        assert f"日至{night[2][:4]}年" in through
+        assert "までの3泊" in "".join(
+            await until(lambda: desk.notices("acme", "trav-c-last-night"), 60)
+        )
+
+        longer = {
+            **typhoon,
+            "event_id": "hilton-t2",
+            "service_date": night[0],
+            "last_service_date": night[3],
+        }
+        assert (await hotel.send(longer)).json()["incident_id"] == incident_id
+        [after] = await until(lambda: desk.notices("acme", "trav-c-after"), 60)
+        assert "the nights of" in after
+        assert len(await until(lambda: desk.notices("acme", "trav-c-through", 2), 60)) == 2
