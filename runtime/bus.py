@@ -59,6 +59,21 @@ text on stdout; its per-message ``Received``/``Processed`` lines are DEBUG. A ha
 failure the policy logged is not repeated here (``LoggedOnce``)."""
 BROKER_LOG.addFilter(LoggedOnce())
 
+
+class ReconnectNoise(logging.Filter):
+    """aio_pika logs ``Callback … error: ChannelInvalidStateError`` at ERROR on every broker
+    reconnect (a closed channel's callback, during a recovery that then succeeds): a WARNING
+    here, so an alert on ERROR lines fires on failures, not on routine reconnects."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if record.levelno == logging.ERROR and args[1:2] == ("ChannelInvalidStateError",):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+logging.getLogger("aio_pika.tools").addFilter(ReconnectNoise())
+
 Handler = Callable[..., Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
 
