@@ -88,7 +88,19 @@ async def test_internal_addresses_are_taken_where_the_setting_allows_them() -> N
 
 
 @pytest.mark.parametrize(
-    "address", ["fe80::1", "::1", "fc00::1", "fd12:3456::1", "::", "ff02::1", "::ffff:127.0.0.1"]
+    "address",
+    [
+        "fe80::1",
+        "::1",
+        "fc00::1",
+        "fd12:3456::1",
+        "::",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254, the metadata service
+        "2001:0:4136:e378:8000:63bf:f5ff:fffe",  # Teredo of 10.0.0.1
+    ],
 )
 def test_internal_ipv6_addresses_are_refused(address: str) -> None:
     assert refused_address(address, allow_private=False) is not None

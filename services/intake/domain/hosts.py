@@ -20,8 +20,8 @@ def refused_address(address: str, *, allow_private: bool) -> str | None:
     if allow_private:
         return None
     ip: IPAddress = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):  # an IPv4 address inside: judged as itself
+        ip = ip.ipv4_mapped or ip.sixtofour or ip
     kinds = {
         "link-local": ip.is_link_local,
         "loopback": ip.is_loopback,
