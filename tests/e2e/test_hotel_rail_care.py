@@ -13,10 +13,8 @@ incident: each guest staying any of its nights hears once, the span in their lan
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,16 +30,6 @@ CHINA = timezone(timedelta(hours=8))
 OPERATOR = Stack.token("ops", "admin", ("tripcare",))
 ADMINS = {t: Stack.token(f"admin-{t}", "admin", (t,)) for t in ("acme", "globex")}
 AGENTS = {t: Stack.token(f"agent-{t}", tenants=(t,)) for t in ("acme", "globex")}
-
-
-@pytest.fixture
-def partner_stack(amqp_url: str, mongo_url: str, namespace: str, tmp_path: Path) -> Iterator[Stack]:
-    running = Stack(amqp_url, mongo_url, namespace, tmp_path)
-    running.start_all()
-    try:
-        yield running
-    finally:
-        running.stop_all()
 
 
 def at(day: datetime, days: int, clock: str) -> str:
@@ -185,8 +173,8 @@ async def guests_staying_tonight_are_told(desk: Desk, incident_id: str) -> None:
     assert await notices(desk.http, desk.notify, "acme", "trav-g-other") == []
 
 
-async def test_a_hotel_chain_and_a_rail_operator(partner_stack: Stack) -> None:
-    routing, notify = partner_stack.url("routing"), partner_stack.url("notify")
+async def test_a_hotel_chain_and_a_rail_operator(stack: Stack) -> None:
+    routing, notify = stack.url("routing"), stack.url("notify")
     today = datetime.now(CHINA).replace(second=0, microsecond=0)
     async with httpx.AsyncClient(timeout=30) as http:
         desk = Desk(http, routing, notify)
@@ -234,12 +222,12 @@ CLOSURE_GUESTS = {  # booking: traveller's language, check-in and check-out (day
 
 
 async def test_a_closure_of_several_nights_is_one_incident_and_one_notice_per_guest(
-    partner_stack: Stack,
+    stack: Stack,
 ) -> None:
     """A typhoon closes the hotel tonight and the next two nights: one event, one incident;
     each guest staying any of those nights is told once, the span in their language; the
     closure extended by a night is a revision that reaches the guest arriving then."""
-    routing, notify = partner_stack.url("routing"), partner_stack.url("notify")
+    routing, notify = stack.url("routing"), stack.url("notify")
     today = datetime.now(CHINA).replace(second=0, microsecond=0)
     night = [(today + timedelta(days=n)).date().isoformat() for n in range(4)]
     async with httpx.AsyncClient(timeout=30) as http:
