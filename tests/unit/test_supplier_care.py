@@ -79,6 +79,11 @@ class Care:
         )
         self.care = proactive_care(self.db, self.outbox, self.clock, settings)
 
+    def wrote_nothing(self) -> bool:
+        """No report, no nonce and nothing on the bus: a refused request is never half-written."""
+        reports, nonces = self.db[SUPPLIER_REPORTS].docs, self.db[NONCES].docs
+        return not reports and not nonces and self.outbox.messages == []
+
     def published(self, schema: str) -> list[Envelope[Any]]:
         """Outbox messages of one schema, once each (nothing clears the fake's outboxes)."""
         model = BY_NAME[schema]
@@ -172,9 +177,7 @@ async def test_refused_requests_write_nothing(case: str, status: int) -> None:
     with pytest.raises(Refused) as refused:
         await desk.care.receive_signed(partner, raw, header)
     assert refused.value.status == status
-    assert not desk.db[SUPPLIER_REPORTS].docs
-    assert not desk.db[NONCES].docs
-    assert desk.outbox.messages == []
+    assert desk.wrote_nothing()
 
 
 async def test_a_replayed_signature_is_refused() -> None:

@@ -19,7 +19,6 @@ from contracts.events import SupplierStatusChanged
 from runtime.webhook_signature import HEADER
 from services.routing.api import suppliers
 from services.routing.care.domain.changes import Snapshot, material_change
-from services.routing.care.store import NONCES, SUPPLIER_REPORTS
 from tests.unit.test_supplier_care import Care, signed
 from tests.unit.test_supplier_edges import care_desk
 
@@ -102,9 +101,7 @@ async def test_a_nested_or_null_detail_is_a_422_naming_the_key_and_writes_nothin
     [item] = answer.json()["detail"]
     assert item["loc"] == ["body", "details", "delay_minutes"]
     assert f"a string, a number or a boolean, not {what}" in item["msg"]
-    assert not care.db[SUPPLIER_REPORTS].docs
-    assert not care.db[NONCES].docs
-    assert care.outbox.messages == []
+    assert care.wrote_nothing()
 
 
 async def test_the_signature_covers_the_raw_number_not_its_text(

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from contracts import events
 from runtime.webhook_signature import HEADER
 from services.routing.api import incidents, suppliers
-from services.routing.care.store import NONCES, SUPPLIER_REPORTS
 from tests.factories import T0, envelope
 from tests.unit.test_supplier_care import Care, body, signed
 from tests.unit.test_supplier_edges import care_desk
@@ -59,9 +58,7 @@ async def test_a_span_that_is_no_span_of_nights_is_a_422_naming_the_field(
     [problem] = answer.json()["detail"]
     assert problem["loc"][:2] == ["body", "last_service_date"]
     assert says in problem["msg"]
-    assert not care.db[SUPPLIER_REPORTS].docs
-    assert not care.db[NONCES].docs
-    assert care.outbox.messages == []
+    assert care.wrote_nothing()
 
 
 async def test_thirty_one_nights_are_taken_and_go_on_the_bus(
