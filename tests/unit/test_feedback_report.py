@@ -134,20 +134,23 @@ def test_a_semicolon_cell_in_the_csv_is_neutralised() -> None:
     assert row["channel"] == "x;'＝cmd"
 
 
-def test_a_category_a_traveller_typed_is_drawn_as_text_not_parsed_as_math() -> None:
-    """A web form's category hint is the traveller's text: matplotlib read ``$…$`` in a tick
-    label as mathtext, so ``$\\frac{$`` made the manager's monthly report a 500."""
+def monthly_with_hints(hints: list[str]) -> str:
+    """November's report over one ticket per category hint, as a web form's traveller typed it."""
     desk = Desk()
-    hostile = ["$\\frac{$", "$x^2$ refund", "<script>alert(1)</script>"]
-    for n, hint in enumerate(hostile):
-        desk.opened(f"TX{n}", n, traveller(f"X{n}"))
+    for n, hint in enumerate(hints):
+        desk.opened(f"TH{n}", n, traveller(f"H{n}"))
         opened = desk.envelopes[-1]
         desk.envelopes[-1] = opened.model_copy(
             update={"payload": opened.payload.model_copy(update={"category_hint": hint})}
         )
     month = date(2026, 11, 1)
+    return render_monthly(build_monthly(fold(desk), tenant="acme", month=month, now=NOW), month)
 
-    html = render_monthly(build_monthly(fold(desk), tenant="acme", month=month, now=NOW), month)
+
+def test_a_category_a_traveller_typed_is_drawn_as_text_not_parsed_as_math() -> None:
+    """A web form's category hint is the traveller's text: matplotlib read ``$…$`` in a tick
+    label as mathtext, so ``$\\frac{$`` made the manager's monthly report a 500."""
+    html = monthly_with_hints(["$\\frac{$", "$x^2$ refund", "<script>alert(1)</script>"])
 
     assert ">$x^2$ refund</text>" in html, "the tick label is the text as typed"
     assert ">$\\frac{$</text>" in html
@@ -190,16 +193,7 @@ def test_chinese_and_japanese_labels_reach_the_chart_as_text_not_missing_glyphs(
     """The charts drew each label's glyphs as paths from matplotlib's own font, which has no
     Chinese or Japanese: a category hint like 行李延误 came out as empty boxes. Labels stay
     text, drawn by the reader's browser with its fonts."""
-    desk = Desk()
-    for n, hint in enumerate(["行李延误", "手荷物の遅延"]):
-        desk.opened(f"TC{n}", n, traveller(f"C{n}"))
-        opened = desk.envelopes[-1]
-        desk.envelopes[-1] = opened.model_copy(
-            update={"payload": opened.payload.model_copy(update={"category_hint": hint})}
-        )
-    month = date(2026, 11, 1)
-
-    html = render_monthly(build_monthly(fold(desk), tenant="acme", month=month, now=NOW), month)
+    html = monthly_with_hints(["行李延误", "手荷物の遅延"])
 
     assert ">行李延误</text>" in html
     assert ">手荷物の遅延</text>" in html
