@@ -16,6 +16,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import DuplicateKeyError
 
 from contracts import events
 from contracts.envelope import Envelope
@@ -76,6 +77,37 @@ class Notifier:
             if await self._add(delivery, envelope, patient=patient):
                 added.append(delivery)
         return added
+
+    async def disruption_notice(
+        self, envelope: Envelope[events.DisruptionNotice]
+    ) -> list[Delivery]:
+        """Tell the traveller of a disruption's revision, unless they were told a newer one:
+        the bus keeps no order, and an older notice delivered late or again would tell them a
+        state already past ("delayed 45 min" after "cancelled"). The same revision again
+        goes through, and its deliveries' ids make it add nothing."""
+        if not await self._newest_revision(envelope.tenant_id, envelope.payload):
+            return []
+        return await self.notify(envelope)
+
+    async def _newest_revision(self, tenant_id: str, notice: events.DisruptionNotice) -> bool:
+        """Record ``notice``'s revision as the ticket's latest unless a newer one is; False if
+        it is. The comparison is the write's own filter, so no read can go stale between them
+        (two notices taken at the very same moment may still both go out)."""
+        key = store.disruption_key(tenant_id, notice.ticket_id)
+        revisions = self.deliveries.collection.database[store.DISRUPTION_REVISIONS]
+        held = {"tenant_id": tenant_id, "revision": notice.revision, "told_at": self.clock.now()}
+        for _ in range(2):  # a first insert racing ours: its revision decides on the retry
+            moved = await revisions.update_one(
+                {"_id": key, "revision": {"$lte": notice.revision}}, {"$set": held}
+            )
+            if moved.matched_count:
+                return True
+            try:
+                await revisions.insert_one({"_id": key, **held})
+            except DuplicateKeyError:
+                continue
+            return True
+        return False
 
     async def fall_back(self, envelope: Envelope[events.NotificationFailed]) -> Delivery | None:
         """A channel gave up: the same message goes to the next channel of the route."""

@@ -12,6 +12,9 @@ DELIVERIES = "deliveries"
 WITHDRAWN_SURVEYS = "withdrawn_surveys"
 """The surveys ``survey.withdrawn`` named, kept for a ``survey.sent`` (or a fallback) that
 comes after it."""
+DISRUPTION_REVISIONS = "disruption_revisions"
+"""The latest revision of a disruption each proactive ticket's traveller was told of: a
+notice of an older one, delivered late or again, tells nothing."""
 WITHDRAWN_SURVEY_KEEP = timedelta(days=14)
 """How long a withdrawal is kept (``Notifier.forget_withdrawn_surveys``): a survey link's
 lifetime, after which no late message could offer a survey that still works."""
@@ -20,6 +23,10 @@ CLEANUP_EVERY = timedelta(hours=1)
 
 def withdrawn_survey_key(tenant_id: str, survey_id: str) -> str:
     return f"{tenant_id}/{survey_id}"
+
+
+def disruption_key(tenant_id: str, ticket_id: str) -> str:
+    return f"{tenant_id}/{ticket_id}"
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:

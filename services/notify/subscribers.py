@@ -84,7 +84,7 @@ async def sla_breached(envelope: Envelope[events.SlaBreached], notifier: Notifie
 async def disruption_notice(
     envelope: Envelope[events.DisruptionNotice], notifier: NotifierDep
 ) -> None:
-    await notifier.notify(envelope)
+    await notifier.disruption_notice(envelope)
 
 
 async def notification_failed(

@@ -187,13 +187,19 @@ class ProactiveCare:
     async def disruption_revised(self, envelope: Envelope[events.DisruptionRevised]) -> None:
         """Find every affected booking of every tenant; per tenant, refresh its incident view
         and ask intake to tell each traveller (once per revision). A disruption long over
-        (``over``: two days past its date, a span's last night) tells nobody."""
+        (``over``: two days past its date, a span's last night) tells nobody, nor does a
+        revision the disruption has moved past (delivered late or again): the newer one's
+        fan-out tells everyone it holds, and a guest only the older one held (a night a
+        shorter span dropped) must not hear the older state."""
         revised = envelope.payload
         first, last = revised.service_date, revised.last_service_date
         if over(last or first, self.clock.now()):
             log.info("disruption %s of %s is over: nobody told", revised.incident_id, last or first)
             return
         disruption = await self.store.disruptions.get(SUPPLIER_SCOPE, revised.incident_id)
+        if disruption is not None and revised.revision < disruption.revision:
+            log.info("disruption %s revision %d is stale", revised.incident_id, revised.revision)
+            return
         open_until_ms = disruption.open_until_ms if disruption else 0
         trips = await self.store.trips_on(revised.resource, revised.reference, first, last)
         by_tenant: dict[str, list[tuple[Trip, TripSegment]]] = defaultdict(list)

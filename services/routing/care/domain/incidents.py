@@ -198,6 +198,10 @@ class TenantIncident(Aggregate):
     next_step: NextStep
     details: dict[str, str] = Field(default_factory=dict)
     revision: int = 0
+    revised_at: datetime | None = None
+    """The ``reported_at`` of the revision it holds: with ``revision``, what orders the
+    revisions (and the updates within one) the bus may deliver in any order. None: a view
+    stored before it was kept."""
     affected: int = 0
     linked_tickets: list[str] = Field(default_factory=list)
     opened_at: datetime
@@ -228,6 +232,8 @@ class TenantIncident(Aggregate):
             summary=revised.summary,
             next_step=revised.next_step,
             details=revised.details,
+            revision=revised.revision,
+            revised_at=revised.reported_at,
             opened_at=now,
             updated_at=now,
             open_until_ms=open_until_ms,
@@ -245,13 +251,24 @@ class TenantIncident(Aggregate):
         return incident
 
     def revise(self, revised: events.DisruptionRevised, affected: int, now: datetime) -> None:
-        """The disruption changed (or this is its first revision): refresh the view."""
+        """The disruption changed (or this is its first revision): refresh the view.
+
+        One older than the view holds (a lower revision, or an earlier update of the same
+        one), delivered late or again, changes nothing: the view never goes back."""
+        if self.older(revised):
+            return
         self.kind, self.summary, self.details = revised.kind, revised.summary, revised.details
         self.next_step, self.last_service_date = revised.next_step, revised.last_service_date
-        self.revision = max(self.revision, revised.revision)
+        self.revision, self.revised_at = revised.revision, revised.reported_at
         self.affected = max(self.affected, affected)
         self.updated_at = now
         self._updated(revised.material, now)
+
+    def older(self, revised: events.DisruptionRevised) -> bool:
+        """Whether ``revised`` is behind the revision the view holds (the same one is not)."""
+        if revised.revision != self.revision or self.revised_at is None:
+            return revised.revision < self.revision
+        return revised.reported_at < self.revised_at
 
     def link(self, ticket_id: str, now: datetime) -> bool:
         """Cluster a traveller's contact into this incident; False if it already is, or if
