@@ -80,9 +80,14 @@ def open_ticket(
 def disruption_changed(
     ticket: Ticket, request: events.ProactiveContactRequested, *, tracking_url: str, now: datetime
 ) -> None:
-    """A material change of the disruption: the traveller hears again, once per revision."""
+    """A material change of the disruption: the traveller hears again, once per revision.
+
+    The subject agents read becomes the latest revision's summary (a delay that became a
+    cancellation reads "cancelled"); the ticket's text stays what it opened with, and the
+    timeline keeps each revision as it was told."""
     if request.revision <= ticket.incident_revision:
         return
+    ticket.subject = request.summary
     ticket._log(
         now,
         "disruption_changed",
