@@ -59,6 +59,7 @@ class IncidentOpened(Event):
     kind: str
     reference: str
     service_date: date
+    last_service_date: date | None = Field(default=None, description=SPAN)
     affected: int = Field(ge=0, description="This tenant's affected booking segments.")
     opened_at: datetime
 
@@ -70,6 +71,9 @@ class IncidentUpdated(Event):
 
     incident_id: str
     kind: str
+    last_service_date: date | None = Field(
+        default=None, description=SPAN + " The span as it stands: a revision may change it."
+    )
     revision: int = Field(ge=1)
     material: bool
     affected: int = Field(ge=0)

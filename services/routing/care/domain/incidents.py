@@ -244,6 +244,7 @@ class TenantIncident(Aggregate):
                 kind=incident.kind,
                 reference=incident.reference,
                 service_date=incident.service_date,
+                last_service_date=incident.last_service_date,
                 affected=0,
                 opened_at=now,
             )
@@ -316,6 +317,7 @@ class TenantIncident(Aggregate):
             events.IncidentUpdated(
                 incident_id=self.incident_id,
                 kind=self.kind,
+                last_service_date=self.last_service_date,
                 revision=max(self.revision, 1),
                 material=material,
                 affected=self.affected,
