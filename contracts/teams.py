@@ -27,7 +27,7 @@ SUPPORT_TEAM: Mapping[str, str] = {
 DEFAULT_TEAM_NAMES: TeamNames = {
     "booking": {
         "zh-Hans": "预订与改签团队",
-        "zh-Hant": "預訂與改簽團隊",
+        "zh-Hant": "預訂與變更團隊",
         "en": "booking and changes team",
         "ja": "予約・変更チーム",
     },
@@ -39,19 +39,19 @@ DEFAULT_TEAM_NAMES: TeamNames = {
     },
     "hotel_ground": {
         "zh-Hans": "酒店与地面交通团队",
-        "zh-Hant": "酒店與地面交通團隊",
+        "zh-Hant": "飯店與地面交通團隊",
         "en": "hotel and ground transport team",
         "ja": "ホテル・地上交通チーム",
     },
     "finance": {
         "zh-Hans": "发票与报销团队",
-        "zh-Hant": "發票與報銷團隊",
+        "zh-Hant": "發票與報帳團隊",
         "en": "invoices and expenses team",
         "ja": "請求書・経費精算チーム",
     },
     "accounts": {
         "zh-Hans": "账户与审批团队",
-        "zh-Hant": "帳戶與審批團隊",
+        "zh-Hant": "帳戶與簽核團隊",
         "en": "accounts and approvals team",
         "ja": "アカウント・承認チーム",
     },

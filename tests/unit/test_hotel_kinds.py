@@ -80,8 +80,8 @@ def hotel(language: str, kind: str, **details: str) -> events.DisruptionNotice:
         ),
         (
             "zh-Hant",
-            "您2026年11月26日入住的酒店（SHA-HILTON-01）已取消您的住宿。",
-            "您2026年11月26日入住的酒店（SHA-HILTON-01）已將您的住宿改至2026年11月28日。",
+            "您2026年11月26日入住的飯店（SHA-HILTON-01）已取消您的住宿。",
+            "您2026年11月26日入住的飯店（SHA-HILTON-01）已將您的住宿改至2026年11月28日。",
         ),
         (
             "ja",

@@ -59,7 +59,7 @@ def closed(language: str, last: date | None = LAST) -> events.DisruptionNotice:
         ("en", "Your hotel (SHA-HILTON-01) for the nights of 26 Nov 2026 to 28 Nov 2026 is closed"),
         ("ja", "2026年11月26日から2026年11月28日までの3泊 ご宿泊のホテル（SHA-HILTON-01）が休業"),
         ("zh-Hans", "您2026年11月26日至2026年11月28日共3晚入住的酒店（SHA-HILTON-01）暂停营业"),
-        ("zh-Hant", "您2026年11月26日至2026年11月28日共3晚入住的酒店（SHA-HILTON-01）暫停營業"),
+        ("zh-Hant", "您2026年11月26日至2026年11月28日共3晚入住的飯店（SHA-HILTON-01）暫停營業"),
     ],
 )
 def test_the_notice_names_the_span_in_the_travellers_language(language: str, told: str) -> None:

@@ -54,7 +54,7 @@ def test_a_train_notice_has_no_airport_words(language: str, details: dict[str, s
     [
         ("en", ["New departure: 26 Nov 2026, 09:10", "Ticket barrier: A3", "Station: Hongqiao"]),
         ("zh-Hans", ["新的发车时间：2026年11月26日 09:10", "检票口：A3", "车站：Hongqiao"]),
-        ("zh-Hant", ["新的發車時間：2026年11月26日 09:10", "檢票口：A3", "車站：Hongqiao"]),
+        ("zh-Hant", ["新的發車時間：2026年11月26日 09:10", "剪票口：A3", "車站：Hongqiao"]),
         ("ja", ["新しい発車時刻：2026年11月26日 09:10", "改札口：A3", "駅：Hongqiao"]),
     ],
 )
