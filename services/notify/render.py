@@ -2,7 +2,9 @@
 
 Each template sets ``subject`` with ``{% set %}`` and renders the body. A
 missing translation falls back to English. A notice naming a ``queue`` also gets
-``team``: that queue's team as travellers should read it, in the template's language.
+``team``: that queue's team as travellers should read it, in the template's language; one
+naming a ``priority`` (``previous_priority``) also gets ``priority_name``
+(``previous_priority_name``): the priority as staff read it in that language.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from contracts.languages import FALLBACK_LANGUAGE
 from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames, team_name
 from contracts.text import bidi_closed
 from services.notify.domain.notice import Notice, Rendered
+from services.notify.domain.priorities import priority_text
 from services.notify.domain.templates import DIGEST
 
 TEMPLATES = Path(__file__).parent / "templates"
+PRIORITIES = ("priority", "previous_priority")
+"""Values holding a priority code, each shown by its ``<value>_name`` in the language."""
 
 
 class Renderer:
@@ -55,6 +60,9 @@ class Renderer:
         context = dict(values)
         if "queue" in context:
             context["team"] = team_name(context["queue"], language, self._team_names)
+        for key in PRIORITIES:
+            if key in context:
+                context[f"{key}_name"] = priority_text(context[key], language)
         module = template.make_module(context)
         return Rendered(
             language=language,

@@ -279,9 +279,9 @@ def test_an_owner_who_keeps_a_breached_ticket_and_their_manager_are_told_by_name
     ("language", "stays"),
     [
         ("en", "stays critical"),
-        ("zh-Hans", "仍为 critical"),
-        ("zh-Hant", "仍為 critical"),
-        ("ja", "critical のまま"),
+        ("zh-Hans", "仍为 紧急（critical）"),
+        ("zh-Hant", "仍為 緊急（critical）"),
+        ("ja", "緊急（critical） のまま"),
     ],
 )
 def test_a_breach_of_a_ticket_already_critical_raises_no_priority(
@@ -295,8 +295,8 @@ def test_a_breach_of_a_ticket_already_critical_raises_no_priority(
         body = RENDERER.render(in_language(notice, language)).body
         assert stays in body, (notice.template, body)
         assert "critical to critical" not in body
-        assert "critical 提升" not in body
-        assert "critical から" not in body
+        assert "（critical） 提升" not in body
+        assert "（critical） から" not in body
 
 
 def test_unnamed_managers_are_the_tenants_own_and_nobody_is_told_twice() -> None:
