@@ -1,5 +1,6 @@
 """The consumer policy every service's subscribers run under: ack after the commit, a
-malformed message dead-lettered at once (logged by its fields, never its values), a failing
+malformed message dead-lettered at once (logged by its fields, never its values), so is one
+a handler says can never apply (``CannotApply``, one WARNING line with its reason), a failing
 handler requeued with back-off until the queue's delivery limit dead-letters it, a message
 held (not burned through the delivery limit) while the store is unreachable, and each message
 given up counted in ``messages_dead_lettered_total`` (``DeadLetters``). A failing handler's
@@ -32,6 +33,15 @@ LOGGED = "_tripcare_logged"
 """Marks a handler's exception the policy has logged (``LoggedOnce``)."""
 
 
+class CannotApply(Exception):
+    """Raised by a handler for a message that names what this service will never have
+    (intake: a ticket it did not write, or another tenant's): no redelivery can make it
+    apply, so the policy dead-letters it at once as ``rejected`` with one WARNING line giving
+    this reason, instead of backing off through the delivery limit. Raise it only where
+    waiting cannot help; what may legitimately arrive later is retried (or built, by
+    whichever event comes first). ``runtime.dlq replay`` brings it back once it can apply."""
+
+
 class LoggedOnce(logging.Filter):
     """On FastStream's logger: drops its line (with the traceback) for a handler's failure
     the consumer policy has already logged, so a poison message's traceback is not
@@ -44,9 +54,9 @@ class LoggedOnce(logging.Filter):
 
 class DeadLetters:
     """Counts the messages this service's consumers give up to a dead-letter queue, by work
-    queue and the reason the broker records in ``x-death``: ``rejected`` (malformed, at
-    once) or ``delivery_limit`` (the handler failed on the last delivery the queue allows).
-    Counted as the consumer gives a message up; the broker then moves it."""
+    queue and the reason the broker records in ``x-death``: ``rejected`` (malformed, or
+    ``CannotApply``: at once) or ``delivery_limit`` (the handler failed on the last delivery
+    the queue allows). Counted as the consumer gives a message up; the broker then moves it."""
 
     def __init__(
         self, registry: CollectorRegistry, delivery_limit: int, queue_of: Callable[[str], str]
@@ -58,7 +68,8 @@ class DeadLetters:
         self._counter = Counter(
             "messages_dead_lettered",
             "Messages this service's consumers gave up to a dead-letter queue, by work queue "
-            "and reason (rejected: malformed; delivery_limit: the handler kept failing)",
+            "and reason (rejected: malformed or never applicable, at once; delivery_limit: "
+            "the handler kept failing)",
             ("queue", "reason"),
             registry=registry,
         )
@@ -151,16 +162,8 @@ class _ConsumerPolicy(BaseMiddleware):
         while True:
             try:
                 return await call_next(msg)
-            except ValidationError as exc:
-                log.error("malformed message %s dead-lettered: %s", msg.message_id, problems(exc))
-                raise RejectMessage() from exc
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                log.error(
-                    "malformed message %s dead-lettered: its body is not JSON", msg.message_id
-                )
-                raise RejectMessage() from exc
-            except OverflowError as exc:  # a time past the calendar's end: every try alike
-                log.error("message %s dead-lettered: a time out of range (%s)", msg.message_id, exc)
+            except NEVER_APPLIES as exc:
+                refused(msg, exc)
                 raise RejectMessage() from exc
             except ConcurrencyError:
                 conflicts += 1
@@ -175,6 +178,29 @@ class _ConsumerPolicy(BaseMiddleware):
             except Exception:
                 await asyncio.sleep(_redelivery_backoff(msg))
                 raise
+
+
+NEVER_APPLIES = (
+    ValidationError,
+    json.JSONDecodeError,
+    UnicodeDecodeError,
+    OverflowError,  # a time past the calendar's end: every try alike
+    CannotApply,
+)
+"""What fails every delivery alike: dead-lettered on the first (``rejected``)."""
+
+
+def refused(msg: StreamMessage[Any], exc: Exception) -> None:
+    """The one line of a message dead-lettered at once: ERROR for what its producer got
+    wrong, WARNING for what this service says can never apply (``CannotApply``)."""
+    if isinstance(exc, ValidationError):
+        log.error("malformed message %s dead-lettered: %s", msg.message_id, problems(exc))
+    elif isinstance(exc, json.JSONDecodeError | UnicodeDecodeError):
+        log.error("malformed message %s dead-lettered: its body is not JSON", msg.message_id)
+    elif isinstance(exc, OverflowError):
+        log.error("message %s dead-lettered: a time out of range (%s)", msg.message_id, exc)
+    else:
+        log.warning("message %s dead-lettered: %s", msg.message_id, exc)
 
 
 def problems(exc: ValidationError, most: int = 10) -> str:

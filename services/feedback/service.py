@@ -265,7 +265,9 @@ class Feedback:
 
     async def record(self, envelope: Envelope[Any], ticket_id: str) -> TicketFacts:
         """Merge an event into the ticket's facts (bringing them back from the archive; a
-        ticket's opening has nothing archived to bring back); the facts as merged."""
+        ticket's opening has nothing archived to bring back); the facts as merged. Whichever
+        event of a ticket comes first starts its facts: they arrive on separate queues in any
+        order, so an unknown ticket is never waited for nor refused."""
         tenant = envelope.tenant_id
         opening = isinstance(envelope.payload, events.TicketOpened)
         return await self.facts.upsert(

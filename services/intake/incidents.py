@@ -31,6 +31,7 @@ from services.intake.domain import (
 )
 from services.intake.service import Intake
 from services.intake.store import TICKETS
+from services.intake.ticket_events import apply_to_ticket
 
 MAX_LINKED = 5_000
 """Tickets one bulk reply may reach (a full wide-body flight, twice over)."""
@@ -72,8 +73,11 @@ class IncidentDesk:
         )
 
     async def incident_linked(self, envelope: Envelope[events.IncidentLinked]) -> None:
-        await self.tickets.apply(
-            envelope, envelope.payload.ticket_id, lambda t: t.link_incident(envelope.payload)
+        """Routing links a ticket it learnt of from intake's own event: one intake does not
+        have is dead-lettered at once (``apply_to_ticket``)."""
+        linked = envelope.payload
+        await apply_to_ticket(
+            self.tickets, envelope, linked.ticket_id, lambda t: t.link_incident(linked)
         )
 
     async def incident_resolved(self, envelope: Envelope[events.IncidentResolved]) -> None:

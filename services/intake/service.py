@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from contracts import events
 from contracts.envelope import Envelope
@@ -330,24 +329,6 @@ class Intake:
         for ticket in sorted(writes, key=lambda t: t.id):
             await self.tickets.repo.save(ticket)
         return closed
-
-
-class TicketEvents:
-    """Other services' events applied to their ticket, each message once (the repository's
-    inbox)."""
-
-    def __init__(self, intake: Intake) -> None:
-        self.intake = intake
-        self.tickets = intake.tickets.repo
-
-    async def apply(self, envelope: Envelope[Any], ticket_id: str, change: Change) -> Ticket:
-        return await self.tickets.apply(envelope, ticket_id, change)
-
-    async def appeal_filed(self, envelope: Envelope[events.AppealFiled]) -> None:
-        filed = envelope.payload
-        await self.apply(
-            envelope, filed.ticket_id, lambda t: t.appeal(filed, now=self.intake.clock.now())
-        )
 
 
 class FilesRefused(ValueError):

@@ -14,7 +14,8 @@ from contracts.envelope import Envelope
 from runtime.bus import Bus
 from runtime.context import Provided
 from services.intake.incidents import IncidentDesk
-from services.intake.service import Intake, NotTaken, TicketEvents
+from services.intake.service import Intake, NotTaken
+from services.intake.ticket_events import TicketEvents
 
 IntakeDep = Annotated[Intake, Provided("intake")]
 EventsDep = Annotated[TicketEvents, Provided("ticket_events")]

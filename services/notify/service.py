@@ -110,7 +110,9 @@ class Notifier:
         return False
 
     async def fall_back(self, envelope: Envelope[events.NotificationFailed]) -> Delivery | None:
-        """A channel gave up: the same message goes to the next channel of the route."""
+        """A channel gave up: the same message goes to the next channel of the route. Notify
+        raised the failure after writing the delivery, so one naming no delivery here never
+        will: it changes nothing and is not retried."""
         failed = await self.deliveries.get(envelope.tenant_id, envelope.payload.notification_id)
         following = failed.next_delivery(self.clock.now()) if failed else None
         if following is None or not await self._add(following, envelope, patient=True):

@@ -285,7 +285,9 @@ class Router:
     ) -> tuple[RoutingCase | None, bool]:
         """The event's case (a blank one if this event came first), or None if already applied
         or if intake's event at ``at`` is superseded (``RoutingCase.superseded``: only logged);
-        a consumed message's load, so patient (``runtime/group_commit.py``)."""
+        a consumed message's load, so patient (``runtime/group_commit.py``). An unknown ticket
+        is never refused: intake's events travel on separate queues, so ``ticket.followed_up``
+        may come before the ``ticket.opened`` that later fills the blank case."""
         ticket_id: str = envelope.payload.ticket_id
         case = await self.store.cases.get(envelope.tenant_id, ticket_id, patient=True)
         if case is None:

@@ -5,19 +5,30 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import aio_pika
 import orjson
 import pytest
 from prometheus_client import CollectorRegistry
+from pymongo import AsyncMongoClient
 
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.topology import Topology
 from runtime.bus import Bus
+from runtime.clock import FakeClock
+from runtime.dlq import ReplayReport, replay
 from runtime.settings import Settings
+from runtime.signing import Signer
+from runtime.store import Document, Repository
 from runtime.telemetry import setup_tracing
-from tests.factories import T0, TRAVELLER, envelope
+from services.intake.domain import Ticket, thread_key_for, ticket_id_for
+from services.intake.service import Intake
+from services.intake.store import TicketStore
+from services.intake.subscribers import register
+from tests.factories import T0, TRAVELLER, contact, envelope
+from tests.fakes import RecordingOutbox
 from tests.polling import until
 
 pytestmark = pytest.mark.integration
@@ -190,3 +201,75 @@ async def test_a_failing_handler_is_logged_with_its_traceback_once_not_on_every_
         "message m-poison dead-lettered after 3 deliveries: "
         "RuntimeError: this handler always fails for poison"
     )
+
+
+async def test_an_event_about_a_ticket_intake_does_not_have_is_rejected_at_once_and_replayable(
+    settings: Settings,
+    mongo: AsyncMongoClient[Document],
+    channel: aio_pika.abc.AbstractChannel,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Intake writes every ticket before anything about it is published, so a
+    ``ticket.routed`` naming one it does not have was waited for in vain, through the
+    back-off and every redelivery: it is dead-lettered on its first delivery as
+    ``rejected``, and ``dlq replay`` applies it once the ticket is there (a restored store)."""
+    tickets = Repository(
+        mongo[settings.namespace], "tickets", Ticket, RecordingOutbox(), FakeClock(T0)
+    )
+    intake = Intake(TicketStore(tickets), FakeClock(T0), Signer("s" * 32), "http://intake")
+    bus = Bus(
+        settings,
+        Topology(settings.namespace),
+        registry=CollectorRegistry(),
+        tracer_provider=setup_tracing("itest"),
+    )
+    register(bus, intake)
+    await bus.start()
+    try:
+        ticket_id = ticket_id_for("acme", thread_key_for(contact()))
+        stray = envelope(routed(ticket_id), message_id="m-stray").model_dump_json().encode()
+        exchange = await channel.get_exchange(bus.topology.events_exchange)
+        with caplog.at_level(logging.INFO):
+            await exchange.publish(
+                aio_pika.Message(stray, content_type="application/json", message_id="m-stray"),
+                routing_key="ticket.routed",
+            )
+            queue = bus.topology.queue("itest", events.TicketRouted)
+            dry = await until(lambda: _listed(settings.amqp_url, queue, bus.topology))
+        assert [(m["message_id"], m["reason"]) for m in dry.messages] == [("m-stray", "rejected")]
+        about = [r for r in caplog.records if ticket_id in r.getMessage()]
+        assert [r.levelno for r in about] == [logging.WARNING], [r.getMessage() for r in about]
+        labels = {"queue": queue, "reason": "rejected"}
+        registry = bus.dead_letters.registry
+        assert registry.get_sample_value("messages_dead_lettered_total", labels) == 1
+
+        await intake.receive_contact("acme", contact())
+        report = await replay(settings.amqp_url, queue, topology=bus.topology)
+        assert report.replayed == 1
+
+        async def routed_now() -> bool:
+            ticket = await tickets.get("acme", ticket_id)
+            return ticket is not None and ticket.queue == "general"
+
+        assert await until(routed_now)
+    finally:
+        await bus.stop()
+
+
+def routed(ticket_id: str) -> events.TicketRouted:
+    return events.TicketRouted(
+        ticket_id=ticket_id,
+        traveller=TRAVELLER,
+        queue="general",
+        priority=events.Priority.NORMAL,
+        first_response_due=T0 + timedelta(hours=1),
+        resolution_due=T0 + timedelta(hours=8),
+        reason="category general",
+        routed_at=T0,
+    )
+
+
+async def _listed(amqp_url: str, queue: str, topology: Topology) -> ReplayReport | None:
+    """The DLQ's dry run once it holds a message, else None (``until`` asks again)."""
+    dry = await replay(amqp_url, queue, topology=topology, dry_run=True)
+    return dry if dry.found else None
