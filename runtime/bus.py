@@ -8,8 +8,9 @@
   owed: they are routed to an exchange with no queue, and dropped there when
   no listener has bound them.
 - Consumers run under ``runtime.consumer_policy``: ack after the commit, malformed
-  messages dead-lettered at once, failing handlers requeued with back-off until the
-  delivery limit, messages held while the store is unreachable.
+  messages and bodies over ``max_message_bytes`` dead-lettered at once, failing handlers
+  requeued with back-off until the delivery limit, messages held while the store is
+  unreachable.
 """
 
 from __future__ import annotations
@@ -161,7 +162,9 @@ class Bus:
             log_level=logging.DEBUG,
             logger=BROKER_LOG,
             middlewares=(
-                ConsumerPolicy(settings.store_retry_budget_s, self.dead_letters),
+                ConsumerPolicy(
+                    settings.store_retry_budget_s, self.dead_letters, settings.max_message_bytes
+                ),
                 tracing,
                 RabbitPrometheusMiddleware(registry=registry, app_name=f"tripcare_{self.service}"),
             ),

@@ -3,7 +3,8 @@ malformed message dead-lettered at once (logged by its fields, never its values)
 a handler says can never apply (``CannotApply``, one WARNING line with its reason), a failing
 handler requeued with back-off until the queue's delivery limit dead-letters it, a message
 held (not burned through the delivery limit) while the store is unreachable, and each message
-given up counted in ``messages_dead_lettered_total`` (``DeadLetters``). A failing handler's
+given up counted in ``messages_dead_lettered_total`` (``DeadLetters``). A body over
+``max_message_bytes`` is dead-lettered at once without being parsed. A failing handler's
 traceback is logged once per message, on its first delivery; each redelivery is one line
 (``give_back``)."""
 
@@ -24,6 +25,7 @@ from prometheus_client import CollectorRegistry, Counter
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
+from runtime.settings import MAX_MESSAGE_BYTES
 from runtime.store import ConcurrencyError
 
 log = logging.getLogger(__name__)
@@ -93,31 +95,32 @@ class DeadLetters:
 class ConsumerPolicy:
     """Builds the per-message middleware that decides ack, retry and dead-lettering."""
 
-    def __init__(self, store_retry_budget_s: float, dead_letters: DeadLetters) -> None:
+    def __init__(
+        self,
+        store_retry_budget_s: float,
+        dead_letters: DeadLetters,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+    ) -> None:
         self.store_retry_budget_s = store_retry_budget_s
         self.dead_letters = dead_letters
+        self.max_message_bytes = max_message_bytes
 
     def __call__(self, msg: Any, /, *, context: Any) -> _ConsumerPolicy:
-        return _ConsumerPolicy(
-            msg,
-            context=context,
-            budget_s=self.store_retry_budget_s,
-            dead_letters=self.dead_letters,
-        )
+        return _ConsumerPolicy(msg, context=context, policy=self)
 
 
 class _ConsumerPolicy(BaseMiddleware):
-    def __init__(
-        self, msg: Any, /, *, context: Any, budget_s: float, dead_letters: DeadLetters
-    ) -> None:
+    def __init__(self, msg: Any, /, *, context: Any, policy: ConsumerPolicy) -> None:
         super().__init__(msg, context=context)
-        self.budget_s = budget_s
-        self.dead_letters = dead_letters
+        self.budget_s = policy.store_retry_budget_s
+        self.dead_letters = policy.dead_letters
+        self.max_message_bytes = policy.max_message_bytes
 
     async def consume_scope(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
         try:
+            self._refuse_oversized(msg)
             return await self._consume(call_next, msg)
         except RejectMessage:
             self.dead_letters.rejected(msg)
@@ -126,6 +129,21 @@ class _ConsumerPolicy(BaseMiddleware):
             self.dead_letters.failed(msg)
             self.give_back(msg, exc)
             raise
+
+    def _refuse_oversized(self, msg: StreamMessage[Any]) -> None:
+        """A body over the limit is rejected before anything parses it: reading a 20 MB body
+        as JSON and validating it holds the event loop for seconds and takes several times
+        its size in memory, for a message no valid producer sends."""
+        size = len(msg.body)
+        if size > self.max_message_bytes:
+            log.error(
+                "message %s dead-lettered unread: its body is %s bytes, over the limit of %s "
+                "(TRIPCARE_MAX_MESSAGE_BYTES)",
+                msg.message_id,
+                f"{size:,}",
+                f"{self.max_message_bytes:,}",
+            )
+            raise RejectMessage()
 
     def give_back(self, msg: StreamMessage[Any], exc: Exception) -> None:
         """Log a failed delivery, which the nack requeues or, on the last one the queue allows,

@@ -31,6 +31,8 @@ DEV_STAFF_KEYS = {"dev-staff": "dev-only-staff-key-not-for-production-0001"}
 DEV_LINK_KEYS = {"dev-links": "dev-only-link-key-not-for-production-00001"}
 DEV_SECRETS_KEY = "ZGV2LW9ubHktc2VjcmV0cy1rZXktbm90LWZvci1wcm8="
 """Public values, so ``make up`` and the tests need no configuration; production refuses them."""
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+"""``max_message_bytes``' default (``runtime.consumer_policy``)."""
 Port = Annotated[int, Field(ge=1, le=65535)]
 """A TCP port to listen on or connect to: uvicorn given 0 or more than 65535 binds a random
 port while it logs the one it was given."""
@@ -188,6 +190,14 @@ class Settings(BaseSettings):
     graceful_timeout_s: float = Field(default=15.0, ge=0)
     max_body_bytes: int = Field(
         default=2 * 1024 * 1024, ge=1, description="Larger requests get 413."
+    )
+    max_message_bytes: int = Field(
+        default=MAX_MESSAGE_BYTES,
+        ge=64 * 1024,
+        description="Largest bus message body a consumer reads; a larger one is dead-lettered "
+        "at once (rejected) without being parsed. The default is above the largest message "
+        "the contracts allow: a channel.message of 1,000,000 characters, 6 MB with every "
+        "one escaped as \\uXXXX.",
     )
     log_level: str = "INFO"
     otel_console: bool = Field(default=False, description="Print spans to stdout (debugging).")

@@ -273,3 +273,43 @@ async def _listed(amqp_url: str, queue: str, topology: Topology) -> ReplayReport
     """The DLQ's dry run once it holds a message, else None (``until`` asks again)."""
     dry = await replay(amqp_url, queue, topology=topology, dry_run=True)
     return dry if dry.found else None
+
+
+async def test_a_body_over_the_size_limit_is_dead_lettered_at_once_unparsed(
+    settings: Settings,
+    channel: aio_pika.abc.AbstractChannel,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A valid ``ticket.opened`` padded past ``TRIPCARE_MAX_MESSAGE_BYTES`` reaches no handler:
+    the broker records it ``rejected`` on its first delivery, and the next message flows."""
+    limit = 64 * 1024
+    bus = Bus(
+        settings.model_copy(update={"max_message_bytes": limit}),
+        Topology(settings.namespace),
+        registry=CollectorRegistry(),
+        tracer_provider=setup_tracing("itest"),
+    )
+    seen: list[str] = []
+
+    @bus.subscriber(events.TicketOpened)
+    async def on_opened(envelope: Envelope[events.TicketOpened]) -> None:
+        seen.append(envelope.payload.ticket_id)
+
+    big = opened("TC-big").model_copy(update={"text": "x" * (limit + 1)})
+    oversized = envelope(big).model_dump_json().encode()
+    await bus.start()
+    try:
+        with caplog.at_level(logging.INFO):
+            await publish(channel, bus, oversized, "m-big")
+            await publish(channel, bus, envelope(opened("TC-good")).model_dump_json().encode())
+            assert await dead_letters(channel, bus, 1) == [oversized]
+
+        async def good_seen() -> bool:
+            return seen == ["TC-good"]
+
+        assert await until(good_seen)
+        assert dead_lettered(bus, "rejected") == 1
+        [line] = [r.getMessage() for r in caplog.records if "m-big" in r.getMessage()]
+        assert f"its body is {len(oversized):,} bytes, over the limit of 65,536" in line
+    finally:
+        await bus.stop()

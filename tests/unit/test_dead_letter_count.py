@@ -32,6 +32,7 @@ class Message:
         self, delivered_before: int = 0, exchange: str = "tripcare.events", key: str = ""
     ) -> None:
         self.message_id = "m-1"
+        self.body = b"{}"
         self.headers: dict[str, Any] = {"x-delivery-count": delivered_before}
         self.raw_message = Raw(exchange, key or "ticket.opened")
 

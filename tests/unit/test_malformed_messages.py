@@ -31,6 +31,7 @@ class Raw:
 
 class Message:
     message_id = "m-poison"
+    body = b"{}"
     headers: ClassVar[dict[str, Any]] = {"x-delivery-count": 4}
     raw_message = Raw()
 
