@@ -11,6 +11,7 @@ from contracts import events
 from contracts.events import BookingReference, ReferenceKind
 from contracts.languages import supported_language
 from services.intake.domain.identity import answered_where_they_wrote, ticket_id_for
+from services.intake.domain.records import DisruptionState
 from services.intake.domain.status import TRANSITIONS, TicketStatus
 
 if TYPE_CHECKING:
@@ -141,6 +142,13 @@ def tell_disruption(
     ticket: Ticket, request: events.ProactiveContactRequested, tracking_url: str, now: datetime
 ) -> None:
     ticket.incident_revision = request.revision
+    ticket.disruption = DisruptionState(
+        kind=request.kind,
+        reference=request.reference,
+        service_date=request.service_date,
+        last_service_date=request.last_service_date,
+        on_schedule=request.on_schedule,
+    )
     ticket.last_activity_at = now
     ticket._log(now, "proactive_notice", "intake", f"Proactive notice {request.revision} sent")
     ticket.raise_event(

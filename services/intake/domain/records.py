@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PlainSerializer
 
 from contracts.events import Channel
 
@@ -12,6 +13,8 @@ MAX_TEXT_KEPT = 20_000
 """A ticket keeps a contact's text whole: this is the contract's own cap
 (``ContactReceived.text``), so what an agent reads was never cut silently. Routing
 classifies the first 4,000 characters (its own ``MAX_TEXT_KEPT``)."""
+IsoDate = Annotated[date, PlainSerializer(lambda d: d.isoformat(), return_type=str)]
+"""A date stored as ``YYYY-MM-DD``: BSON has datetimes only."""
 
 
 class TimelineEntry(BaseModel):
@@ -53,3 +56,14 @@ class TicketAttachment(BaseModel):
     @property
     def refused(self) -> bool:
         return self.id is None and self.url is None
+
+
+class DisruptionState(BaseModel):
+    """The disruption as its latest revision told the traveller: the tracking page says it in
+    their language (the revision's ``summary`` is one English line for agents)."""
+
+    kind: str
+    reference: str
+    service_date: IsoDate
+    last_service_date: IsoDate | None = None
+    on_schedule: bool = False

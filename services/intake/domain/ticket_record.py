@@ -20,6 +20,7 @@ from services.intake.domain.mail_threading import more_cc
 from services.intake.domain.records import (
     MAX_TEXT_KEPT,
     ContactRecord,
+    DisruptionState,
     TicketAttachment,
     TimelineEntry,
 )
@@ -87,6 +88,9 @@ class TicketRecord(Aggregate):
     )
     incident_id: str | None = None
     incident_revision: int = 0
+    disruption: DisruptionState | None = Field(
+        default=None, description="A proactive ticket's disruption as its latest revision said."
+    )
 
     def _announce_opening(self, now: datetime) -> None:
         self.raise_event(

@@ -39,6 +39,7 @@ def page(
     if ticket is not None:
         view = tracking_view(ticket, language)
         values.update(
+            subject=view.subject,
             timeline=view.timeline,
             handled_by=view.handled_by,
             expected=view.expected_answer_by,

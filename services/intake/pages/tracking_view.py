@@ -23,10 +23,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from contracts.local_time import local_text, zone_name, zoned
+from contracts.local_time import local_span, local_text, zone_name, zoned
 from contracts.teams import team_name
 from runtime.pages import WordTable
 from services.intake.domain import Ticket, TicketStatus, TimelineEntry
+from services.intake.domain.records import DisruptionState
 from services.intake.domain.sla_clock import running_due
 from services.intake.domain.status import REOPENABLE
 
@@ -55,6 +56,8 @@ SHOWN = frozenset(
 """Timeline steps a traveller sees (by kind); everything else stays inside."""
 QUOTED = frozenset({"replied", "resolved", "bot_answered"})
 """Steps that carry words written for the traveller (shown as written)."""
+FIRST_WORDS = 80
+"""A request without a subject is named by this many characters of its first line."""
 
 
 class TrackingStep(BaseModel):
@@ -73,6 +76,13 @@ class TrackingView(BaseModel):
 
     ticket_id: str
     language: str = Field(description="The language of every text below.")
+    subject: str | None = Field(
+        default=None,
+        description="What the request is about, so a traveller with several tells them apart: "
+        "its subject as they wrote it, else the first line of their first message (cut at 80 "
+        "characters); for a proactive ticket, the disruption as its latest revision told it, "
+        "in ``language``.",
+    )
     time_zone: str = Field(
         description="The IANA zone every ``…_text`` time below is in: the traveller's own, "
         "else the tenant's business zone (its SLA calendar's), else UTC.",
@@ -144,6 +154,30 @@ def steps(ticket: Ticket, words: Mapping[str, str], language: str, zone: str) ->
     return shown
 
 
+def subject(ticket: Ticket, words: Mapping[str, str], language: str) -> str | None:
+    """What names the request for its traveller. A proactive ticket's own subject is the
+    revision's summary for agents, in English: the page says the revision in their words."""
+    if ticket.origin == "proactive":
+        return disruption_text(ticket.disruption, words, language) if ticket.disruption else None
+    if ticket.subject:
+        return ticket.subject
+    first = next((line.strip() for line in ticket.text.splitlines() if line.strip()), "")
+    if len(first) > FIRST_WORDS:
+        return first[:FIRST_WORDS].rstrip() + "…"
+    return first or None
+
+
+def disruption_text(disruption: DisruptionState, words: Mapping[str, str], language: str) -> str:
+    """The disruption in the traveller's words, the dates as notify's notices write them."""
+    when = local_span(disruption.service_date, disruption.last_service_date, language)
+    key = f"disruption_{disruption.kind}"
+    if disruption.on_schedule:
+        key = "disruption_on_schedule"
+    elif key not in words:
+        key = "disruption_other"
+    return words[key].format(reference=disruption.reference, date=when)
+
+
 def handled_by(ticket: Ticket, words: Mapping[str, str], language: str) -> str:
     """Who is on it: the help centre that answered, a person (not named), their team, or
     "finding the right team" — never the latter for a resolved or closed ticket, which
@@ -173,6 +207,7 @@ def tracking_view(ticket: Ticket, language: str) -> TrackingView:
     return TrackingView(
         ticket_id=ticket.id,
         language=language,
+        subject=subject(ticket, words, language),
         time_zone=zone,
         status=ticket.status,
         status_text=words[f"status_{ticket.status.value}"],
