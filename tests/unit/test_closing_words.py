@@ -15,6 +15,7 @@ import pytest
 from contracts import events
 from services.intake.domain import Ticket, TicketStatus
 from services.intake.domain.closing import closing_text, is_closing
+from services.intake.pages.tracking_view import WORDS, tracking_view
 from services.intake.service import Outcome
 from tests.factories import T0, TRAVELLER, contact
 from tests.unit.test_threading import intake
@@ -288,3 +289,25 @@ def test_a_greeting_alone_opens_a_conversation_it_does_not_close_one(text: str) 
 @pytest.mark.parametrize("text", ["Hi, thanks!", "你好，谢谢", "はい、了解しました"])
 def test_a_greeting_with_thanks_is_closing_words(text: str) -> None:
     assert closing_text(text)
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hant", "ja", "en"])
+def test_the_travellers_closing_words_show_on_their_tracking_page_as_their_other_messages(
+    language: str,
+) -> None:
+    """They went on the timeline for staff only: the traveller's own "谢谢" vanished from
+    their page. It is listed as their other messages are (a step in their language, their
+    text not quoted back), and the state of the ticket stays as it was."""
+    ticket = resolved()
+    later = T0 + timedelta(days=1)
+    for number, said in enumerate(("谢谢", "ありがとうございました", "👍")):
+        thanks = contact(channel_message_id=f"chat-{number}", text=said, received_at=later)
+        ticket.follow_up(thanks, f"c{number}", later)
+
+    view = tracking_view(ticket, language)
+
+    shown = [step for step in view.timeline if step.kind == "closing_words"]
+    wrote_again = WORDS(language)["kind_follow_up"]
+    assert [(s.summary, s.message) for s in shown] == [(wrote_again, None)] * 3
+    assert view.status is TicketStatus.RESOLVED
+    assert "Closing words on" not in view.model_dump_json()

@@ -40,6 +40,7 @@ SHOWN = frozenset(
         "proactive",
         "disruption_changed",
         "follow_up",
+        "closing_words",
         "acknowledged",
         "routed",
         "bot_answered",
@@ -56,6 +57,9 @@ SHOWN = frozenset(
 """Timeline steps a traveller sees (by kind); everything else stays inside."""
 QUOTED = frozenset({"replied", "resolved", "bot_answered"})
 """Steps that carry words written for the traveller (shown as written)."""
+WORDED_AS = {"closing_words": "follow_up"}
+"""Steps a traveller reads in another kind's words: their "thanks" after the answer is a
+message of theirs like any later one (that it reopened nothing is ours to know)."""
 FIRST_WORDS = 80
 """A request without a subject is named by this many characters of its first line."""
 
@@ -143,7 +147,7 @@ def steps(ticket: Ticket, words: Mapping[str, str], language: str, zone: str) ->
             summary = words["kind_merged_into"].format(ticket=into)
             shown.append(TrackingStep(at=at, at_text=at_text, kind=entry.kind, summary=summary))
             continue
-        summary = words[f"kind_{entry.kind}"]
+        summary = words[f"kind_{WORDED_AS.get(entry.kind, entry.kind)}"]
         queue = entry.details.get("queue")
         if entry.kind == "routed" and queue:
             summary = words["kind_routed_to"].format(team=team_name(queue, language))
