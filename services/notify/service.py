@@ -16,7 +16,7 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError
+from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import events
 from contracts.envelope import Envelope
@@ -85,39 +85,35 @@ class Notifier:
         the bus keeps no order, and an older notice delivered late or again would tell them a
         state already past ("delayed 45 min" after "cancelled"). The same revision again
         goes through, and its deliveries' ids make it add nothing."""
-        if not await self._newest_revision(envelope.tenant_id, envelope.payload):
-            return []
-        return await self.notify(envelope)
-
-    async def _newest_revision(self, tenant_id: str, notice: events.DisruptionNotice) -> bool:
-        """Record ``notice``'s revision as the ticket's latest unless a newer one is; False if
-        it is. The comparison is the write's own filter, so no read can go stale between them
-        (two notices taken at the very same moment may still both go out)."""
-        key = store.disruption_key(tenant_id, notice.ticket_id)
-        revisions = self.deliveries.collection.database[store.DISRUPTION_REVISIONS]
-        held = {"tenant_id": tenant_id, "revision": notice.revision, "told_at": self.clock.now()}
-        for _ in range(2):  # a first insert racing ours: its revision decides on the retry
-            moved = await revisions.update_one(
-                {"_id": key, "revision": {"$lte": notice.revision}}, {"$set": held}
-            )
-            if moved.matched_count:
-                return True
-            try:
-                await revisions.insert_one({"_id": key, **held})
-            except DuplicateKeyError:
-                continue
-            return True
-        return False
+        notice, now = envelope.payload, self.clock.now()
+        newest = await store.record_disruption_revision(
+            self._database, envelope.tenant_id, notice.ticket_id, notice.revision, now
+        )
+        return await self.notify(envelope) if newest else []
 
     async def fall_back(self, envelope: Envelope[events.NotificationFailed]) -> Delivery | None:
-        """A channel gave up: the same message goes to the next channel of the route. Notify
-        raised the failure after writing the delivery, so one naming no delivery here never
-        will: it changes nothing and is not retried."""
+        """A channel gave up: the same message goes to the next channel of the route, unless
+        it tells a disruption's revision older than one the traveller was told since (the
+        next channel would tell them a state already past). Notify raised the failure after
+        writing the delivery, so one naming no delivery here never will: it changes nothing
+        and is not retried."""
         failed = await self.deliveries.get(envelope.tenant_id, envelope.payload.notification_id)
         following = failed.next_delivery(self.clock.now()) if failed else None
-        if following is None or not await self._add(following, envelope, patient=True):
+        if following is None or await self._outdated(following):
+            return None
+        if not await self._add(following, envelope, patient=True):
             return None
         return following
+
+    async def _outdated(self, delivery: Delivery) -> bool:
+        """A disruption notice a newer revision has overtaken. Only read: the revision told
+        is recorded when a notice is taken (``disruption_notice``), not by its fallbacks."""
+        if delivery.revision is None or delivery.ticket_id is None:
+            return False
+        newest = await store.disruption_revision(
+            self._database, delivery.tenant_id, delivery.ticket_id
+        )
+        return newest is not None and newest > delivery.revision
 
     async def bounced(self, envelope: Envelope[events.NotificationBounced]) -> Delivery | None:
         """A mail came back: the e-mail delivery sent with its Message-ID fails, once, and its
@@ -205,5 +201,9 @@ class Notifier:
         )
 
     @property
+    def _database(self) -> AsyncDatabase[Document]:
+        return self.deliveries.collection.database
+
+    @property
     def _withdrawn_surveys(self) -> AsyncCollection[Document]:
-        return self.deliveries.collection.database[store.WITHDRAWN_SURVEYS]
+        return self._database[store.WITHDRAWN_SURVEYS]

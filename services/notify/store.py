@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
 from runtime.store import Document
 
@@ -27,6 +28,36 @@ def withdrawn_survey_key(tenant_id: str, survey_id: str) -> str:
 
 def disruption_key(tenant_id: str, ticket_id: str) -> str:
     return f"{tenant_id}/{ticket_id}"
+
+
+async def record_disruption_revision(
+    db: AsyncDatabase[Document], tenant_id: str, ticket_id: str, revision: int, now: datetime
+) -> bool:
+    """Record ``revision`` as the ticket's latest told unless a newer one is; False if it is.
+    The comparison is the write's own filter, so no read can go stale between them (two
+    notices taken at the very same moment may still both go out)."""
+    revisions, key = db[DISRUPTION_REVISIONS], disruption_key(tenant_id, ticket_id)
+    held = {"tenant_id": tenant_id, "revision": revision, "told_at": now}
+    for _ in range(2):  # a first insert racing ours: its revision decides on the retry
+        moved = await revisions.update_one(
+            {"_id": key, "revision": {"$lte": revision}}, {"$set": held}
+        )
+        if moved.matched_count:
+            return True
+        try:
+            await revisions.insert_one({"_id": key, **held})
+        except DuplicateKeyError:
+            continue
+        return True
+    return False
+
+
+async def disruption_revision(
+    db: AsyncDatabase[Document], tenant_id: str, ticket_id: str
+) -> int | None:
+    """The latest revision the ticket's traveller was told of; None before any."""
+    held = await db[DISRUPTION_REVISIONS].find_one({"_id": disruption_key(tenant_id, ticket_id)})
+    return None if held is None else int(held["revision"])
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:

@@ -1,6 +1,7 @@
 """Notify against the real store: a disruption notice older than the one a traveller was
-told, delivered late or again, tells them nothing (the conditional write that decides it
-is store code, so it is checked where it runs)."""
+told, delivered late or again, or handed to the next channel after its own failed, tells
+them nothing (the conditional write and the read that decide it are store code, so they
+are checked where they run)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,15 @@ import pytest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from contracts import events
+from contracts.envelope import Envelope
+from contracts.events import Channel, ReplyChannel, Traveller
 from runtime.clock import FakeClock
 from runtime.store import Document, Repository
 from services.notify import store
-from services.notify.domain.delivery import Delivery
+from services.notify.domain.delivery import Delivery, delivery_id
+from services.notify.domain.outcome import Outcome
+from services.notify.domain.retry import RetryPolicy
 from services.notify.render import Renderer
 from services.notify.service import Notifier
 from tests.factories import T0, envelope
@@ -31,10 +37,12 @@ async def db(mongo: AsyncMongoClient[Document]) -> AsyncIterator[AsyncDatabase[D
         yield database
 
 
-def notifier(db: AsyncDatabase[Document]) -> Notifier:
+def notifier(db: AsyncDatabase[Document], outbox: RecordingOutbox | None = None) -> Notifier:
     clock = FakeClock(T0)
-    deliveries = Repository(db, store.DELIVERIES, Delivery, RecordingOutbox(), clock)  # type: ignore[arg-type]
-    return Notifier(deliveries, Renderer(), clock)
+    outbox = outbox or RecordingOutbox()
+    deliveries = Repository(db, store.DELIVERIES, Delivery, outbox, clock)  # type: ignore[arg-type]
+    available = frozenset({ReplyChannel.WECOM, ReplyChannel.SMS})
+    return Notifier(deliveries, Renderer(), clock, available=available)
 
 
 async def told(db: AsyncDatabase[Document]) -> list[str]:
@@ -66,3 +74,63 @@ async def test_two_first_notices_at_once_leave_the_newer_revision_recorded(
     [held] = await db[store.DISRUPTION_REVISIONS].find({}).to_list()
     assert held["revision"] == 2
     assert "n-2" in await told(db)
+
+
+REACHABLE = Traveller(
+    id="trav-7",
+    language="en",
+    im_user_id="wx-7",
+    phone="+8613800000007",
+    preferred_channel=ReplyChannel.WECOM,
+    fallback_channels=[ReplyChannel.SMS],
+)
+
+
+def on_wecom(revision: int, kind: str) -> events.DisruptionNotice:
+    return notice(revision, kind).model_copy(
+        update={"traveller": REACHABLE, "channel": Channel.WECOM}
+    )
+
+
+async def wecom_fails(
+    notify: Notifier, outbox: RecordingOutbox, message_id: str
+) -> Envelope[events.NotificationFailed]:
+    """The notice's WeCom message gives up for good: its ``notification.failed``."""
+    wecom = await notify.deliveries.get("acme", delivery_id(message_id, "trav-7", "wecom"))
+    assert wecom is not None
+    wecom.claim(T0, RetryPolicy().cap)
+    wecom.attempt_failed(T0, "HTTP 404", Outcome.PERMANENT, RetryPolicy(), 0.0)
+    await notify.deliveries.save(wecom)
+    return Envelope[events.NotificationFailed].model_validate_json(outbox.messages[-1].body)
+
+
+async def on_sms(db: AsyncDatabase[Document]) -> list[str]:
+    cursor = db[store.DELIVERIES].find({"ticket_id": "TC-7", "channel": "sms"})
+    return sorted([doc["source_message_id"] async for doc in cursor])
+
+
+async def test_an_older_notice_whose_channel_failed_goes_nowhere_after_a_newer_one(
+    db: AsyncDatabase[Document],
+) -> None:
+    """WeCom gave up on "delayed" after "cancelled" was recorded: the SMS would have told
+    the traveller the flight was only delayed. The newer notice still falls back."""
+    outbox = RecordingOutbox()
+    notify = notifier(db, outbox)
+    await notify.disruption_notice(envelope(on_wecom(1, "flight_delayed"), message_id="n-1"))
+    await notify.disruption_notice(envelope(on_wecom(2, "flight_cancelled"), message_id="n-2"))
+
+    assert await notify.fall_back(await wecom_fails(notify, outbox, "n-1")) is None
+    assert await on_sms(db) == []
+    assert await notify.fall_back(await wecom_fails(notify, outbox, "n-2")) is not None
+    assert await on_sms(db) == ["n-2"]
+
+
+async def test_a_notice_whose_channel_failed_falls_back_while_it_is_the_newest(
+    db: AsyncDatabase[Document],
+) -> None:
+    outbox = RecordingOutbox()
+    notify = notifier(db, outbox)
+    await notify.disruption_notice(envelope(on_wecom(1, "flight_delayed"), message_id="n-1"))
+
+    assert await notify.fall_back(await wecom_fails(notify, outbox, "n-1")) is not None
+    assert await on_sms(db) == ["n-1"]

@@ -93,6 +93,11 @@ class Delivery(Aggregate):
     failed_at: datetime | None = None
     read_at: datetime | None = None
     survey_id: str | None = Field(default=None, description="The survey the message offers.")
+    revision: int | None = Field(
+        default=None,
+        description="The disruption revision a disruption notice tells: its fallback goes "
+        "nowhere once a newer one was told (``Notifier.fall_back``).",
+    )
     withdrawn_at: datetime | None = Field(
         default=None,
         description="When what it offers (a survey) was withdrawn: no longer actionable.",
@@ -134,6 +139,7 @@ class Delivery(Aggregate):
             created_at=now,
             due_ms=epoch_ms(now),
             survey_id=notice.survey_id,
+            revision=notice.revision,
         )
         delivery._deliver_if_inbox(now)
         return delivery

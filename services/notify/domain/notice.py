@@ -27,6 +27,8 @@ class Notice:
     attachments: tuple[events.Attachment, ...] = ()
     survey_id: str | None = None
     """The survey the notice offers: a ``survey.withdrawn`` naming it withdraws its message."""
+    revision: int | None = None
+    """The disruption revision a disruption notice tells: a newer one told makes it stale."""
 
     @property
     def language(self) -> str:

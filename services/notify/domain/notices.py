@@ -8,6 +8,7 @@ escalations (``routed_notices``) and of SLA warnings and breaches (``sla_notices
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta, timezone
 
 from contracts import events
@@ -187,7 +188,8 @@ def _disruption(event: events.DisruptionNotice) -> list[Notice]:
         "on_schedule": "yes" if event.on_schedule else "",
         "link": event.tracking_url,
     }
-    return [Notice(event.ticket_id, event.traveller, DISRUPTION, values, origin=event.channel)]
+    told = Notice(event.ticket_id, event.traveller, DISRUPTION, values, origin=event.channel)
+    return [replace(told, revision=event.revision)]
 
 
 def _day(value: str, language: str) -> str:
