@@ -3,7 +3,8 @@
 QA saw "收到，謝謝你們！" in web chat reopen a ticket resolved after an appeal: its survey
 was withdrawn, it went back to the expert queue as critical and the account manager and
 support manager were paged again. The first text is QA's; the rest are written for these
-tests in the way travellers write in each language.
+tests in the way travellers write in each language. A Hong Kong traveller's "唔該晒！"
+(Cantonese thanks) reopened a resolved hotel ticket the same way in a later QA run.
 """
 
 from __future__ import annotations
@@ -31,6 +32,16 @@ CLOSINGS = {
         "問題解決了，非常感謝",
         "辛苦了，謝謝！",
         "收到👍",
+    ],
+    "zh-Hant (Hong Kong, Cantonese)": [
+        "唔該晒！",
+        "多謝晒，搞掂咗 👍",
+        "收到，唔該",
+        "OK，冇問題喇，多謝",
+        "明白晒，唔該你",
+        "好嘅，多謝你哋",
+        "得喇，唔該晒",
+        "唔該哂，拜拜",
     ],
     "zh-Hans": [
         "收到，谢谢",
@@ -88,6 +99,15 @@ PROBLEMS = {
         "沒收到",
         "好的，請再幫我確認一下",
         "謝謝，還有一個問題",
+    ],
+    "zh-Hant (Hong Kong, Cantonese)": [
+        "唔該晒，但係仲未收到退款",
+        "多謝，不過張發票仲係錯嘅",
+        "唔該幫我再查下",
+        "仲未搞掂",
+        "唔得喇，唔該",
+        "冇收到",
+        "多謝晒，酒店仲係話冇我嘅booking",
     ],
     "zh-Hans": [
         "谢谢，但是发票还是没收到",

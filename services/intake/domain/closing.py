@@ -65,6 +65,9 @@ ENGLISH = _phrases(
 """English pleasantries, as whole words (NFKC, case folded)."""
 
 CHINESE = _phrases(
+    r"(?:唔該|唔该|多謝|多谢)(?:晒|哂|曬)(?:你哋|你地|你|您)?|(?:唔該|唔该)(?:你哋|你地|你|您)?|"
+    r"(?:多謝|多谢)(?:你哋|你地)",
+    r"(?:收到|明白|了解|知道|清楚|搞掂|搞定)(?:晒|哂|曬)?咗?|冇(?:問題|问题|事)|得(?:喇|啦)",
     r"(?:非常|十分|万分|萬分|太|真的|真是|实在|實在|多|超级|超級)?"
     r"(?:感谢|感謝|谢谢|謝謝|多谢|多謝|谢|謝)"
     r"(?:你们|你們|您们|您們|你|您|大家|客服|各位)?"
@@ -76,8 +79,10 @@ CHINESE = _phrases(
     r"再见|再見|拜拜|掰掰|"
     r"祝(?:你们|你們|您|你)?(?:一切顺利|一切順利|生活愉快|工作顺利|工作順利|旅途愉快|周末愉快|週末愉快)",
 )
-"""Chinese pleasantries, in both scripts. ``问题`` is one only with what closes it
-(``没有问题``, ``问题解决了``); alone, it is a problem and is left over."""
+"""Chinese pleasantries, in both scripts, and Hong Kong's Cantonese ones (``唔該晒``,
+``多謝晒``, ``冇問題``, ``搞掂咗``) first, so ``多謝`` does not leave ``晒`` over. ``问题`` is
+one only with what closes it (``没有问题``, ``问题解决了``); alone, it is a problem and is
+left over. ``唔`` alone is Cantonese "not" and is left over (``唔得``)."""
 
 JAPANESE = _phrases(
     r"(?:どうも|本当に|ほんとうに|大変|誠に)?ありがと(?:う(?:ございま(?:す|した))?|ございます)?",
@@ -105,7 +110,7 @@ their own, as "你好" or "Hi" alone opens a conversation: its question comes ne
 EMOJI = frozenset("👍👌🙏🙇😊🙂😀😃😄😁☺❤💕💖🎉✨💯🥰😍🤝👏✅🌹💐")
 """Friendly emoji: a thumbs-up is an acknowledgement; any other emoji is left over."""
 _MODIFIERS = frozenset("\ufe0f\u200d") | {chr(c) for c in range(0x1F3FB, 0x1F400)}
-_CJK_FILLER = frozenset("啊呀哈啦哦喔噢哒嘿了的~")
+_CJK_FILLER = frozenset("啊呀哈啦喇哦喔噢哒嘿了的嘅~")
 """Particles that carry no request (``吗``, ``呢`` and ``吧`` do, and are left over)."""
 
 _SIGNATURE = re.compile(
