@@ -245,9 +245,32 @@ def secret(*, max_length: int, min_length: int | None = None) -> _Bounded:
     )
 
 
-LanguageTag = Annotated[str, Field(max_length=35, pattern=LANGUAGE_TAG)]
+def _shaped(pattern: str, words: str) -> Callable[[str], str]:
+    """A check of ``pattern`` whose refusal says ``words``: pydantic's own ("String should
+    match pattern '^[^\\s@…'") hands the caller a regular expression to decode."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if compiled.fullmatch(value) is None:
+            raise ValueError(words)
+        return value
+
+    return check
+
+
+LanguageTag = Annotated[
+    str,
+    Field(max_length=35),
+    AfterValidator(_shaped(LANGUAGE_TAG, "not a language tag: such as zh-Hans, en or ja-JP")),
+    Field(json_schema_extra={"pattern": LANGUAGE_TAG}),
+]
 """zh-Hans, en, ja-JP…: a BCP 47 tag (or its underscore spelling)."""
-Email = Annotated[str, Field(max_length=254, pattern=EMAIL)]
+Email = Annotated[
+    str,
+    Field(max_length=254),
+    AfterValidator(_shaped(EMAIL, "not an e-mail address: such as name@example.com")),
+    Field(json_schema_extra={"pattern": EMAIL}),
+]
 TimeZoneName = Annotated[
     str,
     Field(max_length=64, examples=["Asia/Tokyo"]),
@@ -256,7 +279,14 @@ TimeZoneName = Annotated[
 ]
 """An IANA time zone (``Asia/Tokyo``, ``Europe/Berlin``, ``UTC``, ``Etc/GMT+8``); the published
 pattern is the names' alphabet, the validator asks the tz database."""
-Phone = Annotated[str, Field(min_length=3, max_length=32, pattern=PHONE)]
+Phone = Annotated[
+    str,
+    Field(min_length=3, max_length=32),
+    AfterValidator(
+        _shaped(PHONE, "not a phone number: digits, spaces, dashes, such as +86 138 0013 8000")
+    ),
+    Field(json_schema_extra={"pattern": PHONE}),
+]
 
 
 class WrittenAsText(BeforeValidator):

@@ -64,7 +64,12 @@ NOT_WEB_LINKS = [
         (Channel.PHONE, fixture("phone.json", traveller_id="t" * 300), "traveller_id", "at most"),
         (Channel.PHONE, fixture("phone.json", language=LONG), "language", "at most 35"),
         (Channel.PHONE, fixture("phone.json", ivr_path=[LONG]), "ivr_path.0", "at most 64"),
-        (Channel.PHONE, fixture("phone.json", caller_number="call me"), "caller_number", "pattern"),
+        (
+            Channel.PHONE,
+            fixture("phone.json", caller_number="call me"),
+            "caller_number",
+            "not a phone number",
+        ),
         (Channel.WEB_CHAT, fixture("web_chat.json", visitor__name=LONG), "visitor.name", "at most"),
         (Channel.WEB_CHAT, fixture("web_chat.json", device=LONG), "device", "at most 200"),
         (Channel.IN_APP, fixture("in_app.json", user_name=LONG), "user_name", "at most 200"),
@@ -97,7 +102,12 @@ NOT_WEB_LINKS = [
             "senderStaffId",
             "at most",
         ),
-        (Channel.WEB_FORM, fixture("web_form.json", email="not-an-email"), "email", "pattern"),
+        (
+            Channel.WEB_FORM,
+            fixture("web_form.json", email="not-an-email"),
+            "email",
+            "not an e-mail address",
+        ),
         (Channel.WEB_FORM, fixture("web_form.json", message=" \t\n "), "message", "visible"),
     ],
 )

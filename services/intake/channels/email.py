@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
@@ -10,7 +11,7 @@ from html.parser import HTMLParser
 from contracts.events import Channel, ContactReceived
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from contracts.references import extract_references
-from contracts.text import flattened
+from contracts.text import EMAIL, flattened
 from services.intake.channels.automatic import (
     attached_parts,
     auto_response_suppressed,
@@ -133,6 +134,8 @@ def from_email(
     name = flattened(name).strip()
     if "@" not in address:
         raise PayloadError("From", "no sender address")
+    if re.fullmatch(EMAIL, address) is None:
+        raise PayloadError("From", "not an e-mail address: such as name@example.com")
     references = header(message, "References").split()
     thread_root = references[0] if references else header(message, "In-Reply-To")
     attachments = [
