@@ -26,7 +26,7 @@ from services.intake.attachments import (
     with_stored,
 )
 from services.intake.channels.language import guess_language, written_in
-from services.intake.domain import Ticket, contact_id_for, reopening, thread_key_for, ticket_id_for
+from services.intake.domain import Ticket, contact_id_of, reopening, thread_key_for, ticket_id_for
 from services.intake.domain import mail_threading as mail
 from services.intake.domain.automatic import NEVER_A_TICKET, automatic_kind
 from services.intake.domain.identity import same_caller
@@ -110,8 +110,8 @@ class Intake:
         or version conflict; the loser retries and finds what the winner wrote. ``files`` are
         stored first, kept once the ticket refers to them; a duplicate's are discarded.
         """
-        contact_id = contact_id_for(tenant_id, contact.channel, contact.channel_message_id)
         contact = same_caller(contact)
+        contact_id = contact_id_of(tenant_id, contact)
         if not contact.references:
             found = extract_references(f"{contact.subject or ''} {contact.text}")
             contact = contact.model_copy(update={"references": found})

@@ -3,7 +3,12 @@ passed in. The names the rest of intake (and other code) import are re-exported 
 """
 
 from services.intake.domain.appeal_review import Decider, NotTheReviewer, PendingAppeal
-from services.intake.domain.identity import contact_id_for, thread_key_for, ticket_id_for
+from services.intake.domain.identity import (
+    contact_id_for,
+    contact_id_of,
+    thread_key_for,
+    ticket_id_for,
+)
 from services.intake.domain.proactive import PROACTIVE_REFERENCE_KINDS, proactive_thread_key
 from services.intake.domain.records import (
     MAX_TEXT_KEPT,
@@ -38,6 +43,7 @@ __all__ = [
     "TicketStatus",
     "TimelineEntry",
     "contact_id_for",
+    "contact_id_of",
     "proactive_thread_key",
     "thread_key_for",
     "ticket_id_for",

@@ -10,10 +10,32 @@ from contracts.events import REPLY_CHANNEL_OF, Channel, Traveller
 from contracts.phones import phone_traveller_id
 
 
-def contact_id_for(tenant_id: str, channel: Channel, channel_message_id: str) -> str:
-    """The identity of one channel message: a redelivery has the same one."""
-    digest = hashlib.sha256(f"{tenant_id}\x1f{channel}\x1f{channel_message_id}".encode())
-    return digest.hexdigest()[:32]
+def contact_id_for(
+    tenant_id: str,
+    channel: Channel,
+    channel_message_id: str,
+    traveller_id: str = "",
+    conversation_key: str = "",
+) -> str:
+    """The identity of one channel message: a redelivery has the same one. It is one
+    person's message in one conversation: gateways number messages per session or per
+    user (a web chat widget's ``m1``, ``m2``), so another visitor's or another session's
+    ``m1`` is another message, never a duplicate answered with someone else's ticket."""
+    parts = [tenant_id, str(channel), channel_message_id]
+    if traveller_id or conversation_key:
+        parts += [traveller_id, conversation_key]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def contact_id_of(tenant_id: str, contact: events.ContactReceived) -> str:
+    """``contact_id_for`` the contact, its traveller as intake keeps them (``same_caller``)."""
+    return contact_id_for(
+        tenant_id,
+        contact.channel,
+        contact.channel_message_id,
+        contact.traveller.id,
+        contact.conversation_key or "",
+    )
 
 
 def ticket_id_for(tenant_id: str, thread_key: str, generation: int = 1) -> str:
