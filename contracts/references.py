@@ -17,6 +17,10 @@ from contracts.airlines import AIRLINES, NOT_IN_LOWER_CASE
 from contracts.events import BookingReference, ReferenceKind
 from contracts.text import fold_width
 
+_TRAIN_WORDS = "火车|火車|高铁|高鐵|动车|動車|列车|列車"
+"""A China Railway number (``G1234``, ``D3101``) is read as a train beside one of these or
+with ``次`` after it; alone it is left to the flight pattern, as ``G5`` and ``D8`` are airlines."""
+
 _REFERENCE_PATTERNS: tuple[tuple[ReferenceKind, re.Pattern[str]], ...] = (
     (
         ReferenceKind.ORDER,
@@ -45,6 +49,17 @@ _REFERENCE_PATTERNS: tuple[tuple[ReferenceKind, re.Pattern[str]], ...] = (
     (
         ReferenceKind.TRAIN,
         re.compile(r"(?<![A-Z0-9])([GDCZTK][0-9]{1,4})(?:次|号列车|號列車)"),
+    ),
+    (
+        ReferenceKind.TRAIN,
+        re.compile(
+            rf"(?:{_TRAIN_WORDS}|车次|車次|[Tt]rain)(?:票|\s*(?:no\.?|#))?\s*[:：]?\s*"
+            r"([GDCZTK][0-9]{1,4})(?![0-9A-Za-z])"
+        ),
+    ),
+    (
+        ReferenceKind.TRAIN,
+        re.compile(rf"(?<![A-Z0-9])([GDCZTK][0-9]{{1,4}})\s*(?:{_TRAIN_WORDS})"),
     ),
     (
         ReferenceKind.FLIGHT,
