@@ -16,7 +16,6 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
 from fastapi import APIRouter, FastAPI
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from prometheus_client import CollectorRegistry, Gauge
 from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
@@ -40,7 +39,7 @@ from runtime.startup import StartupRetry
 from runtime.store import Document, Repository, mongo_client
 from runtime.store_batches import BatchedCollection
 from runtime.store_metrics import BatchSizes, CommandCounter
-from runtime.telemetry import CarriedTrace, records_spans, setup_tracing
+from runtime.telemetry import CarriedTrace, instrument_requests, records_spans, setup_tracing
 from runtime.web import BodySizeLimit, TrailingSlash, install_error_handlers, publish_schemas
 
 log = logging.getLogger(__name__)
@@ -243,9 +242,7 @@ def create_app(
     app.add_middleware(SecurityHeaders, hsts=not settings.development)
     app.add_middleware(TrailingSlash)
     if records_spans(runtime.tracer_provider):
-        FastAPIInstrumentor.instrument_app(
-            app, tracer_provider=runtime.tracer_provider, excluded_urls="healthz,readyz,metrics"
-        )
+        instrument_requests(app, runtime.tracer_provider)
     else:
         app.add_middleware(CarriedTrace)
     return app

@@ -11,6 +11,9 @@ still flow through envelopes, message headers, HTTP headers and logs
 bench measured PyMongo's command listener alone at 3.6 % of routing's samples,
 the FastAPI instrumentation at ~240 µs per request and FastStream's at ~50 µs per
 consumed message (#20, docs/benchmarks.md).
+
+A recorded request span holds its route's template where the path was
+(``template_paths``): a traveller's link token is never exported.
 """
 
 from __future__ import annotations
@@ -18,16 +21,20 @@ from __future__ import annotations
 import importlib
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
+from fastapi import FastAPI
 from opentelemetry import context, trace
 from opentelemetry.context import Context
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
-from opentelemetry.trace import NonRecordingSpan, SpanContext
+from opentelemetry.trace import NonRecordingSpan, Span, SpanContext
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 _propagator = TraceContextTextMapPropagator()
@@ -150,3 +157,45 @@ class CarriedTrace:
 
 def _text(raw: bytes | None) -> str | None:
     return raw.decode("latin-1") if raw is not None else None
+
+
+PATH_ATTRIBUTES = ("http.target", "url.path")
+URL_ATTRIBUTES = ("http.url", "url.full")
+UNMATCHED = "unmatched"
+
+
+def instrument_requests(app: FastAPI, provider: TracerProvider) -> None:
+    """Record a span per request, its path and URL written with the route's template."""
+    FastAPIInstrumentor.instrument_app(
+        app,
+        tracer_provider=provider,
+        excluded_urls="healthz,readyz,metrics",
+        server_request_hook=template_paths,
+    )
+
+
+def template_paths(span: Span, scope: Scope) -> None:
+    """Overwrite the request's path in the span with its route's template (``unmatched`` for
+    none): a traveller's link carries its token in the path (``/v1/track/{token}``, survey,
+    appeal, file), and spans go to the collector, whose readers are staff."""
+    if not span.is_recording():
+        return
+    template = route_template(scope)
+    attributes = getattr(span, "attributes", None) or {}
+    for key in PATH_ATTRIBUTES:
+        if key in attributes:
+            span.set_attribute(key, template)
+    for key in URL_ATTRIBUTES:
+        if isinstance(url := attributes.get(key), str):
+            span.set_attribute(key, urlsplit(url)._replace(path=template).geturl())
+
+
+def route_template(scope: Scope) -> str:
+    """The template of the route the request's path matches, trailing slashes aside."""
+    path = scope.get("path", "")
+    plain = {**scope, "path": path.rstrip("/") or "/"}
+    for route in getattr(getattr(scope.get("app"), "router", None), "routes", ()):
+        match, _ = route.matches(plain)
+        if match is not Match.NONE:
+            return str(getattr(route, "path", UNMATCHED))
+    return UNMATCHED
