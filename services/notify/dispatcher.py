@@ -24,6 +24,7 @@ from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.digest import digest_values, plan
 from services.notify.domain.notice import Rendered
 from services.notify.domain.outcome import Outcome
+from services.notify.domain.traveller_links import redact
 from services.notify.metrics import INTERRUPTED, DeliveryMetrics
 from services.notify.render import Renderer
 
@@ -212,7 +213,7 @@ class Dispatcher:
                 delivery.attempts,
                 delivery.channel,
                 outcome,
-                error,
+                redact(error),
             )
             jitter = self.jitter()
             recorded = await self._record(

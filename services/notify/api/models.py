@@ -58,12 +58,19 @@ class DeliveryView(BaseModel):
 
 
 def for_staff(view: DeliveryView) -> DeliveryView:
-    """The delivery without the traveller's signed links (``traveller_links``)."""
+    """The delivery without the traveller's signed links (``traveller_links``), also where a
+    channel's refusal quoted the message (its errors)."""
+    history = [
+        attempt.model_copy(update={"error": redact(attempt.error)}) if attempt.error else attempt
+        for attempt in view.history
+    ]
     return view.model_copy(
         update={
             "subject": redact(view.subject),
             "body": redact(view.body),
             "link": redact(view.link) if view.link else None,
+            "error": redact(view.error) if view.error else None,
+            "history": history,
         }
     )
 
