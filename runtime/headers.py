@@ -7,6 +7,11 @@ an injected style or script element does nothing; the OpenAPI page (``/docs``,
 ``runtime.api_docs``) too. Responses that set their own policy keep it (the monthly
 report's inline SVG charts). HSTS is sent outside
 development, where the services sit behind HTTPS.
+
+Pages and JSON answers are ``Cache-Control: no-store`` unless they say otherwise: a
+traveller's page sits under the link that is their credential and shows their messages,
+and a staff page or answer holds travellers' data, so no browser cache (a shared device)
+or proxy keeps them. Scripts and stylesheets stay cacheable.
 """
 
 from __future__ import annotations
@@ -68,5 +73,8 @@ class SecurityHeaders:
         headers.setdefault("Referrer-Policy", "no-referrer")
         if self.hsts:
             headers.setdefault("Strict-Transport-Security", HSTS)
-        page = headers.get("content-type", "").startswith("text/html")
+        content_type = headers.get("content-type", "")
+        page = content_type.startswith("text/html")
         headers.setdefault(CSP, PAGE_POLICY.format(nonce=nonce) if page else API_POLICY)
+        if page or content_type.startswith("application/json"):
+            headers.setdefault("Cache-Control", "no-store")

@@ -177,6 +177,30 @@ async def test_pages_carry_a_nonce_csp_and_their_inline_styles_the_nonce(apps: A
     assert len(nonces) == len(pages)
 
 
+async def test_pages_and_json_are_kept_by_no_cache_static_files_are(apps: Apps) -> None:
+    """A traveller's page or its JSON holds their messages under a URL that is their
+    credential: no browser cache (a shared or kiosk device, back after "that did not help")
+    or proxy keeps it. The consoles' scripts and stylesheets stay cacheable."""
+    page = {"Accept": "text/html"}
+    intake, feedback = apps["intake"], apps["feedback"]
+    kept_by_none = [
+        await intake.get("/track/abc.x", headers=page),
+        await intake.get("/v1/track/abc.x"),
+        await feedback.get("/v1/surveys/abc.x", headers=page),
+        await feedback.get("/v1/appeals/abc.x"),
+        await intake.get("/console/login"),
+        await intake.get("/openapi.json"),
+    ]
+    for answer in kept_by_none:
+        assert (answer.url.path, answer.headers.get("cache-control")) == (
+            answer.url.path,
+            "no-store",
+        )
+    stylesheet = await intake.get("/console/static/console.css")
+    assert stylesheet.status_code == 200
+    assert "no-store" not in stylesheet.headers.get("cache-control", "")
+
+
 async def test_development_cookies_are_not_secure_so_http_localhost_works(apps: Apps) -> None:
     signed_in = await apps["intake"].post(
         "/console/login", data={"token": staff(Signer(DEV_STAFF_KEYS))}
