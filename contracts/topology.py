@@ -39,6 +39,7 @@ SUBSCRIPTIONS: dict[str, tuple[type[Event], ...]] = {
         events.TicketMerged,  # the duplicate's unanswered message waits on the survivor
         events.TicketResolved,
         events.TicketReopened,
+        events.DisruptionNotice,  # a later revision's priority raises a proactive ticket
         events.SupplierStatusChanged,
         events.BookingUpserted,
         events.BookingCancelled,

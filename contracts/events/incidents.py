@@ -145,6 +145,12 @@ class DisruptionNotice(Event):
     next_step: NextStep
     details: dict[str, str] = Field(default_factory=dict)
     on_schedule: bool = Field(default=False, description=ON_SCHEDULE)
+    priority: Priority | None = Field(
+        default=None,
+        description="A later revision's priority for the traveller (proactive.contact's): "
+        "routing raises the ticket to it, never lowers it. None on the notice the ticket "
+        "opened with (ticket.opened carries that one).",
+    )
     tracking_url: str
     sent_at: datetime
 

@@ -260,6 +260,18 @@ class Router:
         if take_merged_wait(survivor, duplicate, merged.merged_at):
             await self._commit(survivor, envelope, fresh=False)
 
+    async def disruption_noticed(self, envelope: Envelope[events.DisruptionNotice]) -> None:
+        """Intake told a proactive ticket's traveller of a later revision: a more severe one
+        raises the case in place, its clocks retargeted (``RoutingCase.revise_itinerary``).
+        The opening's own notice carries no priority and costs no read."""
+        notice = envelope.payload
+        if notice.priority is None:
+            return
+        case, fresh = await self._load(envelope, notice.sent_at)
+        if case is None or not case.revise_itinerary(notice, self.clock.now()):
+            return
+        await self._commit(case, envelope, fresh)
+
     # ------------------------------------------------------------------ SLA timers
 
     async def fire(self, timer: StoredTimer, desks: Desks | None = None) -> bool:

@@ -57,6 +57,12 @@ async def ticket_replied(envelope: Envelope[events.TicketReplied], router: Route
     await router.ticket_replied(envelope)
 
 
+async def disruption_noticed(
+    envelope: Envelope[events.DisruptionNotice], router: RouterDep
+) -> None:
+    await router.disruption_noticed(envelope)
+
+
 async def booking_upserted(envelope: Envelope[events.BookingUpserted], care: CareDep) -> None:
     await care.booking_upserted(envelope)
 
@@ -84,6 +90,7 @@ def register(bus: Bus, router: Router) -> None:
     bus.subscriber(events.TicketStatusChanged)(ticket_status_changed)
     bus.subscriber(events.TicketMerged)(ticket_merged)
     bus.subscriber(events.TicketReplied)(ticket_replied)
+    bus.subscriber(events.DisruptionNotice)(disruption_noticed)
 
 
 def register_care(bus: Bus, care: ProactiveCare) -> None:

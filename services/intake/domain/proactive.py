@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from contracts import events
-from contracts.events import BookingReference, ReferenceKind
+from contracts.events import BookingReference, Priority, ReferenceKind
 from contracts.languages import supported_language
 from services.intake.domain.identity import answered_where_they_wrote, ticket_id_for
 from services.intake.domain.records import DisruptionState
@@ -85,7 +85,8 @@ def disruption_changed(
 
     The subject agents read becomes the latest revision's summary (a delay that became a
     cancellation reads "cancelled"); the ticket's text stays what it opened with, and the
-    timeline keeps each revision as it was told."""
+    timeline keeps each revision as it was told. The notice carries the revision's priority
+    for the traveller: routing raises the ticket to it when it is higher (docs/suppliers.md)."""
     if request.revision <= ticket.incident_revision:
         return
     ticket.subject = request.summary
@@ -97,7 +98,7 @@ def disruption_changed(
         service="routing",
         revision=str(request.revision),
     )
-    tell_disruption(ticket, request, tracking_url, now)
+    tell_disruption(ticket, request, tracking_url, now, priority=request.priority)
 
 
 def link_incident(ticket: Ticket, linked: events.IncidentLinked) -> None:
@@ -139,8 +140,15 @@ def resolve_with_incident(
 
 
 def tell_disruption(
-    ticket: Ticket, request: events.ProactiveContactRequested, tracking_url: str, now: datetime
+    ticket: Ticket,
+    request: events.ProactiveContactRequested,
+    tracking_url: str,
+    now: datetime,
+    *,
+    priority: Priority | None = None,
 ) -> None:
+    """The notice notify delivers; ``priority``: a later revision's, which routing raises the
+    case to (the opening's is on ``ticket.opened``)."""
     ticket.incident_revision = request.revision
     ticket.disruption = DisruptionState(
         kind=request.kind,
@@ -167,6 +175,7 @@ def tell_disruption(
             next_step=request.next_step,
             details=request.details,
             on_schedule=request.on_schedule,
+            priority=priority,
             tracking_url=tracking_url,
             sent_at=now,
         )

@@ -20,14 +20,12 @@ from services.routing.assignment.domain.agents import Assignment
 from services.routing.assignment.domain.escalation import Escalation
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import Rule
-from services.routing.domain import clock_events
+from services.routing.domain import clock_events, raises
 from services.routing.domain.priority import (
     RAISED,
     UrgencySignals,
-    adjust_priority,
     highest,
     is_negative,
-    rank,
     triage_priority,
 )
 from services.routing.domain.route import Route, deadlines_moved, routed_event
@@ -82,6 +80,9 @@ class RoutingCase(Aggregate):
     published_priority: Priority | None = None
     """The priority the last ``ticket.routed`` of this open run carried (its next one's
     ``previous_priority``): None before the first, and again once resolved or closed."""
+    itinerary_priority: Priority | None = None
+    """The highest priority a later disruption revision gave the case before it opened (its
+    notice overtook ``ticket.opened``): the opening's floor (``revise_itinerary``)."""
 
     @classmethod
     def blank(cls, tenant_id: str, ticket_id: str) -> RoutingCase:
@@ -107,7 +108,8 @@ class RoutingCase(Aggregate):
         self.proactive, self.quiet = opened.proactive, opened.quiet
         self.opened_at = opened.opened_at
         self.triage = triage
-        self.base_priority = triage_priority(triage.urgency, opened.priority, self.proactive)
+        floor = highest(opened.priority, self.itinerary_priority or opened.priority)
+        self.base_priority = triage_priority(triage.urgency, floor, self.proactive)
         self._score()
 
     @property
@@ -208,24 +210,19 @@ class RoutingCase(Aggregate):
         self._publish(why + route.explain(self.triage), now)
 
     def follow_up(self, followed: events.TicketFollowedUp, vip: str | None, now: datetime) -> None:
-        """Count the repeat contact; an open case chased often enough goes up a level.
+        """A repeat contact; chased often enough, an open case goes up (``raises``)."""
+        raises.follow_up(self, followed, vip, now)
 
-        The traveller as intake knows them after their latest follow-up (its count is the
-        newest seen) is who routing's next notices go to: their language may have changed.
-        """
-        if self.traveller is None or followed.repeat_contacts >= self.repeat_contacts:
-            self.traveller = followed.traveller
-        self.repeat_contacts = max(self.repeat_contacts, followed.repeat_contacts)
-        if self.status is not CaseStatus.OPEN or self.queue is None:
-            return
-        self.sla.traveller_wrote(self.priority, followed.received_at)
-        adjusted, reasons = adjust_priority(self.base_priority, self.signals(vip))
-        if rank(adjusted) <= rank(self.priority):
-            return
-        self.priority = adjusted
-        self.sla.retarget(adjusted)
-        self.rule = Rule.URGENCY_RAISED
-        self._publish(f"priority raised to {adjusted.value}: {', '.join(reasons)}", now)
+    def revise_itinerary(self, notice: events.DisruptionNotice, now: datetime) -> bool:
+        """A later disruption revision; a more severe one raises the case (``raises``)."""
+        return raises.revise_itinerary(self, notice, now)
+
+    def raise_in_place(self, priority: Priority, why: str, now: datetime) -> None:
+        """Same queue and agent; the running clocks take its targets from their start
+        (docs/sla.md); ``ticket.routed`` tells intake."""
+        self.priority, self.rule = priority, Rule.URGENCY_RAISED
+        self.sla.retarget(priority)
+        self._publish(f"priority raised to {priority.value}: {why}", now)
 
     def superseded(self, at: datetime) -> bool:
         """Whether intake's ticket event at ``at`` comes too late to change the case.
