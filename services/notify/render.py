@@ -4,7 +4,9 @@ Each template sets ``subject`` with ``{% set %}`` and renders the body. A
 missing translation falls back to English. A notice naming a ``queue`` also gets
 ``team``: that queue's team as travellers should read it, in the template's language; one
 naming a ``priority`` (``previous_priority``) also gets ``priority_name``
-(``previous_priority_name``): the priority as staff read it in that language.
+(``previous_priority_name``): the priority as staff read it in that language. A notice
+telling staff of a routing has routing's ``reason`` written in its language
+(``domain/routing_reasons.py``); an agent's own reason for a transfer stays theirs.
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames, team_name
 from contracts.text import bidi_closed
 from services.notify.domain.notice import Notice, Rendered
 from services.notify.domain.priorities import priority_text
-from services.notify.domain.templates import DIGEST
+from services.notify.domain.routing_reasons import routing_reason_text
+from services.notify.domain.templates import ASSIGNED, DIGEST, ESCALATED
 
 TEMPLATES = Path(__file__).parent / "templates"
 PRIORITIES = ("priority", "previous_priority")
 """Values holding a priority code, each shown by its ``<value>_name`` in the language."""
+ROUTING_REASONS = frozenset({ASSIGNED, ESCALATED})
+"""Templates whose ``reason`` is routing's (``ticket.routed.reason``), not a person's words."""
 
 
 class Renderer:
@@ -63,6 +68,8 @@ class Renderer:
         for key in PRIORITIES:
             if key in context:
                 context[f"{key}_name"] = priority_text(context[key], language)
+        if name in ROUTING_REASONS and "reason" in context:
+            context["reason"] = routing_reason_text(context["reason"], language)
         module = template.make_module(context)
         return Rendered(
             language=language,

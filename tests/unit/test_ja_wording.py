@@ -3,9 +3,9 @@
 Chinese and Japanese share most characters, so a Chinese form copied into a Japanese text
 (订单 for 注文, 處理 for 処理, 航班 for 便) looks plausible and passes every check on the
 script. Every ja text a traveller or staff member can be sent or shown is scanned — notify's
-templates (their source, so every branch), the team names, the knowledge base's answers (the
-bot's reply), intake's replies, markers and tracking page, feedback's pages, and the dates and
-times notices write.
+templates (their source, so every branch), routing's reasons as staff notices write them, the
+team names, the knowledge base's answers (the bot's reply), intake's replies, markers and
+tracking page, feedback's pages, and the dates and times notices write.
 
 Two rules, each mechanical:
 
@@ -33,6 +33,8 @@ from contracts.teams import DEFAULT_TEAM_NAMES, SUPPORT_TEAM
 from services.intake.api.callbacks.common import PASSIVE_TEXT
 from services.intake.channels.email import ATTACHMENTS_ONLY
 from services.intake.channels.long_mail import SHORTENED
+from services.notify.domain.routing_reasons import LANGUAGES as REASON_LANGUAGES
+from services.notify.domain.routing_reasons import PHRASES as ROUTING_REASON_PHRASES
 from services.notify.render import TEMPLATES
 from services.routing.kb.articles import SEED_DIR
 
@@ -57,6 +59,8 @@ def _texts() -> Iterator[tuple[str, str]]:
     """(where, text) for every ja text TripCare can send or show a traveller or staff."""
     for path in sorted((TEMPLATES / LANGUAGE).glob("*.j2")):
         yield f"notify template {path.name}", path.read_text(encoding="utf-8")
+    column = 1 + REASON_LANGUAGES.index(LANGUAGE)
+    yield "routing reasons", "\n".join(phrase[column] for phrase in ROUTING_REASON_PHRASES)
     yield "generic team name", SUPPORT_TEAM[LANGUAGE]
     for queue, names in DEFAULT_TEAM_NAMES.items():
         yield f"team name of {queue}", names[LANGUAGE]
