@@ -21,7 +21,7 @@ from services.notify.channels.registry import Channels
 from services.notify.channels.sender import Outgoing, SendFailed
 from services.notify.config import NotifySettings
 from services.notify.domain.delivery import Delivery, DeliveryStatus
-from services.notify.domain.digest import digest_values, plan
+from services.notify.domain.digest import digest_language, digest_values, plan
 from services.notify.domain.notice import Rendered
 from services.notify.domain.outcome import Outcome
 from services.notify.domain.traveller_links import redact
@@ -273,7 +273,10 @@ class Dispatcher:
         return await self._save(leader)
 
     def _digest(self, leader: Delivery, members: list[Delivery]) -> Rendered:
-        return self.renderer.digest(leader.language, digest_values(leader, members))
+        """The digest in the recipient's language, each item rendered again in it."""
+        language = digest_language(leader, members)
+        items = [self.renderer.again(d, language) for d in (leader, *members)]
+        return self.renderer.digest(language, digest_values(leader, members, items))
 
     async def _record(
         self, delivery: Delivery, outcome: Callable[[Delivery], None]

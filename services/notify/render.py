@@ -20,12 +20,14 @@ from jinja2 import (
     FileSystemLoader,
     StrictUndefined,
     TemplateNotFound,
+    UndefinedError,
     select_autoescape,
 )
 
 from contracts.languages import FALLBACK_LANGUAGE
 from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames, team_name
 from contracts.text import bidi_closed
+from services.notify.domain.delivery import Delivery
 from services.notify.domain.notice import Notice, Rendered
 from services.notify.domain.priorities import priority_text
 from services.notify.domain.routing_reasons import routing_reason_text
@@ -51,6 +53,18 @@ class Renderer:
 
     def render(self, notice: Notice) -> Rendered:
         return self._render(notice.template, notice.language, notice.values)
+
+    def again(self, delivery: Delivery, language: str) -> Rendered:
+        """A stored notice in ``language`` (a digest's), from its template and values: what a
+        person wrote (an agent's reply) stays as written. One already in it, one stored
+        without its values, or whose values an updated template no longer fits, as stored."""
+        stored = Rendered(delivery.language, delivery.subject, delivery.body)
+        if delivery.language == language or not delivery.values:
+            return stored
+        try:
+            return self._render(delivery.template, language, delivery.values)
+        except UndefinedError:
+            return stored
 
     def digest(self, language: str, values: Mapping[str, Any]) -> Rendered:
         """One message standing for several notices to the same person."""

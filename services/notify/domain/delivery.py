@@ -72,6 +72,15 @@ class Delivery(Aggregate):
     language: str
     subject: str
     body: str
+    values: dict[str, str] = Field(
+        default_factory=dict,
+        description="The template's values: a digest renders the notice again in its language.",
+    )
+    reader_language: str | None = Field(
+        default=None,
+        description="The recipient's own language (``Notice.reader_language``): a digest's. "
+        "None on deliveries stored before it was kept.",
+    )
     link: str | None = None
     answers: str | None = Field(default=None, description="The traveller's Message-ID it answers.")
     attachments: list[events.Attachment] = Field(default_factory=list)
@@ -131,6 +140,8 @@ class Delivery(Aggregate):
             language=rendered.language,
             subject=rendered.subject,
             body=rendered.body,
+            values=dict(notice.values),
+            reader_language=notice.reader_language,
             link=notice.values.get("link"),
             answers=notice.answers,
             attachments=list(notice.attachments),
@@ -202,7 +213,8 @@ class Delivery(Aggregate):
 
     def fold(self, members: Sequence[Delivery], rendered: Rendered) -> None:
         """Carry other notices to the same person in this delivery's (digest) message: these
-        ``members``, in ``rendered`` (folding again before sending replaces the list)."""
+        ``members``, in ``rendered`` and its language (folding again before sending replaces
+        the list)."""
         self.digest = list(
             DigestItem(
                 id=m.id,
@@ -212,6 +224,7 @@ class Delivery(Aggregate):
             )
             for m in members
         )
+        self.language = rendered.language
         self.subject, self.body = rendered.subject, rendered.body
 
     def fold_into(self, leader_id: str) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from services.notify.domain.delivery import Delivery, DeliveryStatus
+from services.notify.domain.notice import Rendered
 from services.notify.domain.rate_limit import RateLimit
 from services.notify.domain.recipients import APP_ROLES
 
@@ -63,8 +64,21 @@ def joins(leader: Delivery, notice: Delivery) -> bool:
     return leader.role not in APP_ROLES or notice.ticket_id == leader.ticket_id
 
 
-def digest_values(leader: Delivery, members: Sequence[Delivery]) -> dict[str, Any]:
-    """What the digest template shows: every folded notice, oldest first."""
+def digest_language(leader: Delivery, members: Sequence[Delivery]) -> str:
+    """The recipient's own language, as the newest folded notice knows it (intake follows the
+    language of their latest message); the leader's for deliveries stored without it. Not the
+    first notice's: a reply an agent wrote in Chinese, told in Chinese, made a Japanese
+    traveller's digest Chinese when it came first."""
+    newest = max((leader, *members), key=lambda d: (d.created_at, d.id))
+    return newest.reader_language or leader.reader_language or leader.language
+
+
+def digest_values(
+    leader: Delivery, members: Sequence[Delivery], items: Sequence[Rendered] | None = None
+) -> dict[str, Any]:
+    """What the digest template shows: every folded notice, oldest first — ``items``, their
+    text in the digest's language, else as each was rendered."""
     folded = (leader, *members)
-    entries = [{"subject": d.subject, "body": d.body} for d in folded]
+    texts = items or [Rendered(d.language, d.subject, d.body) for d in folded]
+    entries = [{"subject": t.subject, "body": t.body} for t in texts]
     return {"count": len(entries), "items": entries, "tickets": len({d.ticket_id for d in folded})}

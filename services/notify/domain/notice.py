@@ -34,6 +34,17 @@ class Notice:
     def language(self) -> str:
         return language_of(self.recipient, self.detected_language)
 
+    @property
+    def reader_language(self) -> str:
+        """The recipient's own language — stated, else detected in their contact — whatever
+        this event's text is written in; else the notice's. A digest of several notices to
+        them speaks it (an agent's reply in Chinese is told in Chinese alone, not in a
+        Japanese traveller's digest)."""
+        for tag in (self.recipient.language, self.recipient.detected_language):
+            if language := supported_language(tag):
+                return language
+        return self.language
+
 
 def language_of(recipient: Traveller, detected_language: str | None = None) -> str:
     """Their preference, else the language of the contact, else English."""
