@@ -401,7 +401,8 @@ def a_day_at_the_desk(tenant: str = "acme", prefix: str = "m") -> Desk:
     # E, A's assistant, writes about A's booking (its PNR: a repeat by booking); merged into A.
     desk.opened("TE", 480, traveller("E"), references=(FLIGHT, A_PNR))
     desk.merged("TE", "TA", 510)
-    desk.clock_stopped("TE", FR, 480, 510, target=20)  # a merged duplicate's clock: not counted
+    # The merge stopped its first response unanswered within target: carried to A, not counted.
+    desk.clock_stopped("TE", FR, 480, 510, target=40, void=True)
     # F: nobody answers within 30 minutes: escalated to a senior agent, then the experts; open.
     desk.opened("TF", 540, traveller("F"))
     desk.routed("TF", 540, category="invoice")

@@ -22,7 +22,7 @@ from services.feedback.domain.facts import (
     TicketFacts,
 )
 from services.feedback.domain.repeat_contacts import repeat_flags
-from services.feedback.domain.sla import Share, Sla, SlaTally
+from services.feedback.domain.sla import Share, Sla, SlaTally, verdicts
 
 CRITICAL_TARGET = timedelta(minutes=10)
 
@@ -279,8 +279,8 @@ def _add_sla(
 ) -> None:
     """Each stopped clock counts at its own priority and category, each breach at the
     priority its clock ran under (whose target it missed): one clock's stop and breach fall
-    in one slice."""
-    for clock in fact.sla_clocks:
+    in one slice. A merged duplicate's breaches count as they happened (the merge closed it)."""
+    for clock in verdicts(fact.sla_clocks, fact.closed_at if fact.merged_into else None):
         for acc in add(_slice(fact, by, priority=clock.priority, category=clock.category)):
             acc.sla.clock(clock)
     for breach in fact.sla_breaches:
@@ -324,8 +324,7 @@ def _add_ticket(
         agent = fact.resolver_of(rating.resolution)
         for acc in add(_slice(fact, by, agent=agent)):
             acc.rating(rating)
-    if not fact.merged_into:
-        _add_sla(fact, by, add)
+    _add_sla(fact, by, add)
 
 
 def _add_contacts(

@@ -64,6 +64,10 @@ class ClockFact(BaseModel):
         return self.verdict is SlaVerdict.VOID
 
     @property
+    def missed(self) -> bool:
+        return not self.void and not self.met
+
+    @property
     def key(self) -> tuple[str, datetime]:
         """A clock runs once from a start: a second stop of the same run is the same fact."""
         return self.clock.value, self.started_at
@@ -112,6 +116,18 @@ def merge_breach(known: Sequence[BreachFact], breached: events.SlaBreached) -> l
     if any(b.key == fact.key for b in known):
         return list(known)
     return sorted([*known, fact], key=lambda b: (b.breached_at, *b.key))
+
+
+def verdicts(clocks: Sequence[ClockFact], merged_at: datetime | None) -> list[ClockFact]:
+    """The stops that judge this ticket. On a duplicate merged at ``merged_at``, what the
+    merge stopped within its target is no verdict: the traveller's unanswered message goes on
+    waiting on the ticket it joined (routing carries the clock there) and the resolution is
+    that ticket's. An answer given on the duplicate before the merge stands, on time or late,
+    and so does a clock that had already missed: a merge, like a close, cannot hide a late
+    answer."""
+    if merged_at is None:
+        return list(clocks)
+    return [c for c in clocks if c.stopped_at < merged_at or c.missed]
 
 
 class Sla(BaseModel):
