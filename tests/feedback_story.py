@@ -442,9 +442,9 @@ EXPECTED: dict[str, Any] = {
     "repeat_contact_rate": 0.5,
     "bot": {"answered": 1, "answer_rate": 0.2, "reopened": 1, "reopen_rate": 1.0},
     "sla": {
-        "attainment": {"part": 8, "of": 9, "rate": 0.8889},
-        "first_response": {"part": 4, "of": 4, "rate": 1.0},
-        "next_response": {"part": 0, "of": 1, "rate": 0.0},
+        "attainment": {"part": 8, "of": 11, "rate": 0.7273},
+        "first_response": {"part": 4, "of": 5, "rate": 0.8},
+        "next_response": {"part": 0, "of": 2, "rate": 0.0},
         "resolution": {"part": 4, "of": 4, "rate": 1.0},
         "supplier": {"part": 0, "of": 0, "rate": None},
         "void": 0,

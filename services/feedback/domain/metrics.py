@@ -277,16 +277,18 @@ def _add_sla(
     by: Sequence[str],
     add: Callable[[tuple[str, ...]], list[_Accumulator]],
 ) -> None:
-    """Each stopped clock counts at its own priority and category, each breach at the
-    priority its clock ran under (whose target it missed): one clock's stop and breach fall
-    in one slice. A merged duplicate's breaches count as they happened (the merge closed it)."""
-    for clock in verdicts(fact.sla_clocks, fact.closed_at if fact.merged_into else None):
+    """Each stopped clock counts at its own priority and category, and each breach with its
+    clock (``verdicts``): one clock's stop and breaches fall in one slice, and a breached
+    clock counts missed there, stopped or not. A merged duplicate's count as they happened."""
+    merged_at = fact.closed_at if fact.merged_into else None
+    clocks, breaches = verdicts(fact.sla_clocks, fact.sla_breaches, merged_at)
+    for clock in clocks:
         for acc in add(_slice(fact, by, priority=clock.priority, category=clock.category)):
             acc.sla.clock(clock)
-    for breach in fact.sla_breaches:
+    for breach, running in breaches:
         key = _slice(fact, by, priority=breach.ran_under, category=breach.category)
         for acc in add(key):
-            acc.sla.breach(fact.id)
+            acc.sla.breach(fact.id, breach.clock, running=running)
 
 
 def _add_appeals(

@@ -3,7 +3,8 @@
 Routing owns the clocks (issue #7): ``sla.stopped`` says whether a clock met
 its target, missed it, or is void (closed or merged before anyone answered:
 no verdict, left out of attainment, counted apart), ``sla.breached`` that one
-ran out and the ticket was escalated.
+ran out and the ticket was escalated — routing's verdict that the clock missed, so a
+breached clock counts missed even before it stops.
 Feedback keeps both on the ticket's facts, keyed on what the events carry, so
 any order and any number of deliveries give the same facts, and counts them
 per slice (priority and category are the clock's own, see docs/feedback.md).
@@ -118,16 +119,51 @@ def merge_breach(known: Sequence[BreachFact], breached: events.SlaBreached) -> l
     return sorted([*known, fact], key=lambda b: (b.breached_at, *b.key))
 
 
-def verdicts(clocks: Sequence[ClockFact], merged_at: datetime | None) -> list[ClockFact]:
-    """The stops that judge this ticket. On a duplicate merged at ``merged_at``, what the
-    merge stopped within its target is no verdict: the traveller's unanswered message goes on
-    waiting on the ticket it joined (routing carries the clock there) and the resolution is
-    that ticket's. An answer given on the duplicate before the merge stands, on time or late,
-    and so does a clock that had already missed: a merge, like a close, cannot hide a late
-    answer."""
-    if merged_at is None:
-        return list(clocks)
-    return [c for c in clocks if c.stopped_at < merged_at or c.missed]
+def _run_of(breach: BreachFact, clocks: Sequence[ClockFact]) -> ClockFact | None:
+    """The stopped run a breach belongs to: its clock, running when its deadline passed."""
+    return next(
+        (
+            c
+            for c in clocks
+            if c.clock is breach.clock and c.started_at <= breach.deadline <= c.stopped_at
+        ),
+        None,
+    )
+
+
+def verdicts(
+    clocks: Sequence[ClockFact], breaches: Sequence[BreachFact], merged_at: datetime | None
+) -> tuple[list[ClockFact], list[tuple[BreachFact, bool]]]:
+    """The stops that judge this ticket, and its breaches placed in their clock's slice, each
+    with whether it stands for its clock, missed, until that clock's stop arrives (the first
+    breach of a run not stopped yet: routing never calls a breached clock met).
+
+    A breach decides its clock, so attainment never counts met, void or not at all a clock
+    whose breach the same figures count, and a breach falls in its clock's priority and
+    category (an older event's ``previous_priority`` is the one an earlier level raised). On
+    a duplicate merged at ``merged_at``, what the merge stopped within its target is no
+    verdict: the traveller's unanswered message goes on waiting on the ticket it joined
+    (routing carries the clock there) and the resolution is that ticket's. An answer given
+    on the duplicate before the merge stands, on time or late, and so does a clock that had
+    already missed: a merge, like a close, cannot hide a late answer."""
+    breached: set[tuple[str, datetime]] = set()
+    first: dict[tuple[str, datetime], BreachFact] = {}
+    placed: list[tuple[BreachFact, bool]] = []
+    for breach in breaches:
+        run = _run_of(breach, clocks)
+        if run is not None:
+            breached.add(run.key)
+            where, opens = {"clock_priority": run.priority, "category": run.category}, False
+        else:
+            lead = first.setdefault((breach.clock.value, breach.deadline), breach)
+            where = {"clock_priority": lead.ran_under, "category": lead.category}
+            opens = lead is breach
+        placed.append((breach.model_copy(update=where), opens))
+    missed = {"met": False, "verdict": SlaVerdict.MISSED}
+    judged = [c.model_copy(update=missed) if c.key in breached else c for c in clocks]
+    if merged_at is not None:
+        judged = [c for c in judged if c.stopped_at < merged_at or c.missed]
+    return judged, placed
 
 
 class Sla(BaseModel):
@@ -165,9 +201,11 @@ class SlaTally:
         self.stopped[fact.clock] += 1
         self.met[fact.clock] += fact.met
 
-    def breach(self, ticket_id: str) -> None:
+    def breach(self, ticket_id: str, clock: SlaClock, *, running: bool) -> None:
+        """A breach; of a clock not stopped yet (``running``), also that clock, missed."""
         self.breaches += 1
         self.breached_tickets.add(ticket_id)
+        self.stopped[clock] += running
 
     def result(self) -> Sla:
         def share(*clocks: SlaClock) -> Share:
