@@ -2,10 +2,8 @@
 
 Chinese and Japanese share most characters, so a Chinese form copied into a Japanese text
 (订单 for 注文, 處理 for 処理, 航班 for 便) looks plausible and passes every check on the
-script. Every ja text a traveller or staff member can be sent or shown is scanned — notify's
-templates (their source, so every branch), routing's reasons as staff notices write them, the
-team names, the knowledge base's answers (the bot's reply), intake's replies, markers and
-tracking page, feedback's pages, and the dates and times notices write.
+script. Every ja text a traveller or staff member can be sent or shown is scanned (the
+sources are ``tests/wording_sources.py``'s, shared with the Traditional Chinese check).
 
 Two rules, each mechanical:
 
@@ -20,26 +18,13 @@ Two rules, each mechanical:
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-from contracts.local_time import local_date, local_span, local_text
-from contracts.teams import DEFAULT_TEAM_NAMES, SUPPORT_TEAM
-from services.intake.api.callbacks.common import PASSIVE_TEXT
-from services.intake.channels.email import ATTACHMENTS_ONLY
-from services.intake.channels.long_mail import SHORTENED
-from services.notify.domain.routing_reasons import LANGUAGES as REASON_LANGUAGES
-from services.notify.domain.routing_reasons import PHRASES as ROUTING_REASON_PHRASES
-from services.notify.render import TEMPLATES
-from services.routing.kb.articles import SEED_DIR
+from tests.wording_sources import SOURCES, texts
 
 LANGUAGE = "ja"
-ROOT = Path(__file__).resolve().parents[2]
 KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LEVEL_1 = range(0x889F, 0x9873)
 """JIS X 0208 level 1 kanji, as Shift_JIS (cp932) codes."""
@@ -55,41 +40,7 @@ CHINESE_WORDS = {
 }
 
 
-def _texts() -> Iterator[tuple[str, str]]:
-    """(where, text) for every ja text TripCare can send or show a traveller or staff."""
-    for path in sorted((TEMPLATES / LANGUAGE).glob("*.j2")):
-        yield f"notify template {path.name}", path.read_text(encoding="utf-8")
-    column = 1 + REASON_LANGUAGES.index(LANGUAGE)
-    yield "routing reasons", "\n".join(phrase[column] for phrase in ROUTING_REASON_PHRASES)
-    yield "generic team name", SUPPORT_TEAM[LANGUAGE]
-    for queue, names in DEFAULT_TEAM_NAMES.items():
-        yield f"team name of {queue}", names[LANGUAGE]
-    for path in sorted(SEED_DIR.glob("*.json")):
-        translation = json.loads(path.read_text(encoding="utf-8"))["translations"][LANGUAGE]
-        yield f"KB article {path.stem}", f"{translation['title']}\n{translation['answer']}"
-    yield "intake passive reply", "\n".join(PASSIVE_TEXT[LANGUAGE])
-    yield "intake attachments-only text", ATTACHMENTS_ONLY[LANGUAGE]
-    yield "intake shortened-mail marker", "\n".join(SHORTENED[LANGUAGE].values())
-    tracking = ROOT / "services/intake/templates/tracking/messages.json"
-    for key, text in json.loads(tracking.read_text(encoding="utf-8")).items():
-        yield f"tracking page {key}", text[LANGUAGE]
-    feedback = ROOT / f"services/feedback/templates/messages/{LANGUAGE}.json"
-    for key, text in json.loads(feedback.read_text(encoding="utf-8")).items():
-        yield f"feedback page {key}", text
-    day, moment = date(2026, 11, 26), datetime(2026, 11, 26, 5, 30, tzinfo=UTC)
-    yield (
-        "dates and times",
-        "\n".join(
-            (
-                local_date(day, LANGUAGE),
-                local_span(day, day + timedelta(days=2), LANGUAGE),
-                local_text(moment.astimezone(timezone(timedelta(hours=9))), LANGUAGE),
-            )
-        ),
-    )
-
-
-TEXTS = list(_texts())
+TEXTS = list(texts(LANGUAGE))
 
 
 def _outside_level_1(text: str) -> set[str]:
@@ -108,7 +59,7 @@ def _outside_level_1(text: str) -> set[str]:
 def test_the_scan_covers_every_source() -> None:
     """A source renamed or emptied must not make the scan pass on nothing."""
     sources = {where.split(" ")[0] for where, _ in TEXTS}
-    assert sources >= {"notify", "team", "KB", "intake", "tracking", "feedback", "dates"}
+    assert sources >= SOURCES
     assert len([w for w, _ in TEXTS if w.startswith("notify template")]) >= 18
 
 

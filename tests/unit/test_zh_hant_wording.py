@@ -3,10 +3,8 @@
 zh-Hant serves Taiwan and Hong Kong (``zh-TW``, ``zh-HK``, ``zh-MO`` all map to it). Converting
 simplified text to traditional characters keeps mainland words: notices told travellers in
 Taiwan of their 酒店 (a hostess bar there) and that the desk was 改簽-ing their flight. Every
-zh-Hant text a traveller or staff member can be sent is scanned — notify's templates (their
-source, so every branch), the team names notify and intake's tracking page share, the
-knowledge base's answers notify sends as the bot's reply, intake's replies and markers and
-the tracking page, feedback's survey and appeal pages.
+zh-Hant text a traveller or staff member can be sent or shown is scanned (the sources are
+``tests/wording_sources.py``'s, shared with the Japanese check).
 
 ``MAINLAND_TERMS`` lists words that read as mainland usage in Taiwan and have a form that
 reads right there and that Hong Kong readers understand too; each maps to that form. Not
@@ -18,21 +16,11 @@ and 取消 (both used in Taiwan), 投訴 (standard in Hong Kong, understood in T
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from contracts.teams import DEFAULT_TEAM_NAMES, SUPPORT_TEAM
-from services.intake.api.callbacks.common import PASSIVE_TEXT
-from services.intake.channels.email import ATTACHMENTS_ONLY
-from services.intake.channels.long_mail import SHORTENED
-from services.notify.render import TEMPLATES
-from services.routing.kb.articles import SEED_DIR
+from tests.wording_sources import SOURCES, texts
 
 LANGUAGE = "zh-Hant"
-ROOT = Path(__file__).resolve().parents[2]
 
 MAINLAND_TERMS = {
     "酒店": "飯店",
@@ -61,34 +49,13 @@ MAINLAND_TERMS = {
 }
 
 
-def _texts() -> Iterator[tuple[str, str]]:
-    """(where, text) for every zh-Hant text TripCare can send or show a traveller or staff."""
-    for path in sorted((TEMPLATES / LANGUAGE).glob("*.j2")):
-        yield f"notify template {path.name}", path.read_text(encoding="utf-8")
-    yield "generic team name", SUPPORT_TEAM[LANGUAGE]
-    for queue, names in DEFAULT_TEAM_NAMES.items():
-        yield f"team name of {queue}", names[LANGUAGE]
-    for path in sorted(SEED_DIR.glob("*.json")):
-        translation = json.loads(path.read_text(encoding="utf-8"))["translations"][LANGUAGE]
-        yield f"KB article {path.stem}", f"{translation['title']}\n{translation['answer']}"
-    yield "intake passive reply", "\n".join(PASSIVE_TEXT[LANGUAGE])
-    yield "intake attachments-only text", ATTACHMENTS_ONLY[LANGUAGE]
-    yield "intake shortened-mail marker", "\n".join(SHORTENED[LANGUAGE].values())
-    tracking = ROOT / "services/intake/templates/tracking/messages.json"
-    for key, text in json.loads(tracking.read_text(encoding="utf-8")).items():
-        yield f"tracking page {key}", text[LANGUAGE]
-    feedback = ROOT / f"services/feedback/templates/messages/{LANGUAGE}.json"
-    for key, text in json.loads(feedback.read_text(encoding="utf-8")).items():
-        yield f"feedback page {key}", text
-
-
-TEXTS = list(_texts())
+TEXTS = list(texts(LANGUAGE))
 
 
 def test_the_scan_covers_every_source() -> None:
     """A source renamed or emptied must not make the scan pass on nothing."""
     sources = {where.split(" ")[0] for where, _ in TEXTS}
-    assert sources >= {"notify", "team", "KB", "intake", "tracking", "feedback"}
+    assert sources >= SOURCES
     assert len([w for w, _ in TEXTS if w.startswith("notify template")]) >= 18
 
 
