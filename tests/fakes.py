@@ -3,7 +3,7 @@
 Only what the code uses is implemented, with MongoDB's semantics: unique
 ``_id``, conditional replace, and ``find`` with equality, ``$in``, ``$ne``,
 ``$gt``/``$gte``/``$lt``/``$lte``, ``$regex``, ``$or``/``$and``, dotted paths, sort and limit;
-``$set`` and ``$addToSet`` updates (one, many, upsert) and deletes; ``bulk_write`` of
+``$set``, ``$addToSet`` and ``$push`` updates (one, many, upsert) and deletes; ``bulk_write`` of
 inserts, replaces and updates, unordered (a ``BulkWriteError`` lists the failed ones).
 Each call yields to the event loop (a random number of times when a ``Random``
 is given) so concurrent tasks interleave as they would against a server.
@@ -166,8 +166,8 @@ class FakeCollection:
         return _Result(1)
 
     async def update_one(self, query: Doc, update: Doc, upsert: bool = False) -> _Result:
-        """``$set``, ``$unset``, ``$setOnInsert`` and ``$addToSet``; an upsert takes its
-        ``_id`` from an equality filter."""
+        """``$set``, ``$unset``, ``$setOnInsert``, ``$addToSet`` and ``$push`` (``$each``, a
+        negative ``$slice``); an upsert takes its ``_id`` from an equality filter."""
         await self._yield()
         current = next((d for d in self.docs.values() if matches(d, query)), None)
         matched = int(current is not None)
@@ -183,6 +183,9 @@ class FakeCollection:
             members = current.setdefault(field, [])
             if value not in members:
                 members.append(value)
+        for field, value in update.get("$push", {}).items():
+            kept = [*current.get(field, []), *copy.deepcopy(value["$each"])]
+            current[field] = kept[value["$slice"] :] if "$slice" in value else kept
         return _Result(matched, upserted_id=None if matched else query["_id"])
 
     async def bulk_write(

@@ -31,7 +31,8 @@ from services.intake.domain import mail_threading as mail
 from services.intake.domain.automatic import NEVER_A_TICKET, automatic_kind
 from services.intake.domain.identity import same_caller
 from services.intake.domain.language import opening_language
-from services.intake.store import Candidates, TicketStore, key_entries
+from services.intake.store import TicketStore
+from services.intake.ticket_keys import Candidates, key_entries
 
 TRACKING_LINK_TTL = timedelta(days=90)
 FILE_LINK_TTL = timedelta(days=90)
@@ -151,14 +152,17 @@ class Intake:
 
         A first try claims the keys of the ticket it would open: when every key is new,
         no stored ticket shares one, so it opens without reading (#20). A contact that
-        names tickets, or a retry after a race, reads the keys first.
+        names tickets, bare closing words (``bare_thanks``), or a retry after a race, reads
+        the keys first.
         """
         now = self.clock.now()
         thread_key = thread_key_for(contact)
         named = mail.named_tickets(contact, self.mail_domain)
         if automatic_kind(contact) in NEVER_A_TICKET:
             return await self._record_automatic(tenant_id, contact, contact_id, named, cause)
-        if first_try and not named and await self.tickets.claim(tenant_id, contact, contact_id):
+        bare = not named and reopening.bare_thanks(contact)  # read the traveller's tickets
+        claims = first_try and not named and not bare
+        if claims and await self.tickets.claim(tenant_id, contact, contact_id, now):
             fresh = self._opened(tenant_id, contact, contact_id, thread_key, 1, now)
             await self.tickets.repo.add(fresh, cause)
             return fresh, Outcome.OPENED
@@ -169,6 +173,7 @@ class Intake:
             contact.traveller.id,
             [r.value for r in contact.references],
             [n.ticket_id for n in named],
+            traveller=bare,
         )
         known = found.knowing_contact()
         if known is not None:
@@ -176,13 +181,7 @@ class Intake:
         if mail.outsider(contact, named, found):
             alone = mail.own_conversation(contact)
             return await self._receive(tenant_id, alone, contact_id, cause, first_try)
-        thread = (
-            self._named_thread(found, named, contact, now)
-            or found.open_thread()
-            or found.recent_by_reference(now - self.policy.reference_window)
-        )
-        if thread is None or not thread.accepts_follow_up(now, self.policy.reopen_window):
-            thread = reopening.thanked(found.latest_of_thread(), contact)  # no new ticket for it
+        thread = self._thread_of(found, named, contact, now, bare)
         if thread is not None:
             keyed = key_entries(thread)
             thread.follow_up(contact, contact_id, now, written_in(contact))
@@ -197,6 +196,26 @@ class Intake:
         await self.tickets.index(ticket)
         await self.tickets.repo.add(ticket, cause)
         return ticket, Outcome.OPENED
+
+    def _thread_of(
+        self,
+        found: Candidates,
+        named: list[mail.NamedTicket],
+        contact: events.ContactReceived,
+        now: datetime,
+        bare: bool,
+    ) -> Ticket | None:
+        """The ticket that takes the contact as a follow-up, or None: a new one opens."""
+        thread = (
+            self._named_thread(found, named, contact, now)
+            or found.open_thread()
+            or found.recent_by_reference(now - self.policy.reference_window)
+        )
+        if thread is None or not thread.accepts_follow_up(now, self.policy.reopen_window):
+            thread = reopening.thanked(found.latest_of_thread(), contact)  # no new ticket for it
+        if thread is None and bare:
+            thread = found.thanked_lately(now - self.policy.reopen_window)
+        return thread
 
     async def _record_automatic(
         self,

@@ -25,14 +25,24 @@ from runtime.gateway_auth import GatewayScope
 from runtime.shared_commands import SharedFind, SharedWrites, shared_by_ids
 from runtime.store import Document, Repository
 from runtime.store_batches import Observers
-from services.intake.domain import Ticket, TicketStatus, thread_key_for, ticket_id_for
+from services.intake.domain import Ticket
+from services.intake.ticket_keys import (
+    Candidates,
+    contact_key,
+    conversation_key,
+    key_entries,
+    key_write,
+    opening_key_entries,
+    opening_traveller_entry,
+    reference_key,
+    ticket_ids,
+    traveller_key,
+)
 
 TICKETS = "tickets"
 TICKET_KEYS = "ticket_keys"
 API_KEYS = "api_keys"
 INDEXED_MARK = "meta|indexed"
-NEWEST_PER_KEY = 10
-"""Tickets loaded per conversation or booking key: the newest by generation decide."""
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
@@ -69,100 +79,6 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
     return paging.decode_cursor(cursor, _opened_us)
 
 
-def contact_key(contact_id: str) -> str:
-    return f"c|{contact_id}"
-
-
-def conversation_key(tenant_id: str, key: str) -> str:
-    return f"k|{tenant_id}|{key}"
-
-
-def reference_key(tenant_id: str, traveller_id: str, reference: str) -> str:
-    return f"r|{tenant_id}|{traveller_id}|{reference}"
-
-
-def key_member(generation: int, ticket_id: str) -> str:
-    """What a lookup key holds of a ticket; members sort by generation."""
-    return f"{generation:06d}|{ticket_id}"
-
-
-def key_entries(ticket: Ticket) -> set[tuple[str, str]]:
-    """The lookup keys that lead to this ticket, each with the member it adds there.
-
-    Members sort by generation, so the newest tickets of a conversation come first.
-    """
-    member = key_member(ticket.generation, ticket.id)
-    return {
-        *((contact_key(c), member) for c in ticket.contact_ids),
-        *((conversation_key(ticket.tenant_id, k), member) for k in ticket.conversation_keys),
-        *(
-            (reference_key(ticket.tenant_id, ticket.traveller.id, r), member)
-            for r in ticket.reference_values
-        ),
-    }
-
-
-def opening_key_entries(
-    tenant_id: str, contact: events.ContactReceived, contact_id: str
-) -> set[tuple[str, str]]:
-    """The ``key_entries`` of the first ticket this contact would open, read off the
-    contact: a claim that meets a known key then opens nothing, so nothing is built."""
-    thread_key = thread_key_for(contact)
-    member = key_member(1, ticket_id_for(tenant_id, thread_key, 1))
-    return {
-        (contact_key(contact_id), member),
-        (conversation_key(tenant_id, thread_key), member),
-        *(
-            (reference_key(tenant_id, contact.traveller.id, r.value), member)
-            for r in contact.references
-        ),
-    }
-
-
-@dataclass(frozen=True)
-class Candidates:
-    """The tickets a new contact could belong to, found by key, not by scanning."""
-
-    contact_id: str
-    thread_key: str
-    traveller_id: str
-    references: frozenset[str]
-    tickets: tuple[Ticket, ...]
-
-    def knowing_contact(self) -> Ticket | None:
-        return next((t for t in self.tickets if t.knows_contact(self.contact_id)), None)
-
-    def named(self, ticket_id: str) -> Ticket | None:
-        """A ticket the contact names itself (e-mail headers, subject tag), if in this tenant."""
-        return next((t for t in self.tickets if t.id == ticket_id), None)
-
-    def open_thread(self) -> Ticket | None:
-        """The newest ticket of the conversation that is not closed."""
-        live = [
-            t
-            for t in self.tickets
-            if self.thread_key in t.conversation_keys and t.status is not TicketStatus.CLOSED
-        ]
-        return max(live, key=lambda t: t.generation, default=None)
-
-    def latest_of_thread(self) -> Ticket | None:
-        """The conversation's newest ticket, closed or not (its generation numbers the next)."""
-        own = [t for t in self.tickets if t.thread_key == self.thread_key]
-        return max(own, key=lambda t: t.generation, default=None)
-
-    def recent_by_reference(self, since: datetime) -> Ticket | None:
-        """The traveller's latest active ticket about one of these bookings."""
-        recent = [
-            t
-            for t in self.tickets
-            if t.traveller.id == self.traveller_id
-            and self.references.intersection(t.reference_values)
-            and t.status is not TicketStatus.CLOSED
-            and t.last_activity_at >= since
-        ]
-        return max(recent, key=lambda t: t.last_activity_at, default=None)
-
-
 class TicketStore:
     """The tickets repository plus the lookups intake's use cases need.
 
@@ -189,17 +105,20 @@ class TicketStore:
         traveller_id: str,
         references: Sequence[str],
         named: Sequence[str] = (),
+        *,
+        traveller: bool = False,
     ) -> Candidates:
-        """One read of the keys, one of the tickets they (and ``named``) lead to."""
+        """One read of the keys, one of the tickets they (and ``named``) lead to; with
+        ``traveller``, the traveller's newest tickets too, in the same two reads."""
         wanted = (
             contact_key(contact_id),
             conversation_key(tenant_id, thread_key),
             *(reference_key(tenant_id, traveller_id, r) for r in references),
+            *((traveller_key(tenant_id, traveller_id),) if traveller else ()),
         )
         ids: set[str] = set(named)
         for doc in await self._key_reads.find(wanted):
-            newest = sorted(doc.get("tickets", []), reverse=True)[:NEWEST_PER_KEY]
-            ids.update(member.split("|", 1)[1] for member in newest)
+            ids.update(ticket_ids(doc.get("tickets", [])))
         found: list[Ticket] = []
         if ids:
             cursor = self.repo.collection.find(
@@ -212,33 +131,35 @@ class TicketStore:
         """Whether a ticket holds this contact already (a redelivery): one ``_id`` read."""
         return await self.keys.find_one({"_id": contact_key(contact_id)}) is not None
 
-    async def claim(self, tenant_id: str, contact: events.ContactReceived, contact_id: str) -> bool:
+    async def claim(
+        self, tenant_id: str, contact: events.ContactReceived, contact_id: str, now: datetime
+    ) -> bool:
         """Create the lookup keys of the first ticket this contact would open
-        (``opening_key_entries``), touching none that exists.
+        (``opening_key_entries``), touching none that exists, and add it to its traveller's
+        key (``opening_traveller_entry``), all in one bulk write.
 
-        True if every key was new: no stored ticket holds one (keys are written before
-        their ticket), so the contact opens this ticket without a read (#20). A key that
-        existed is left as it was; one created for a ticket that then does not open is
-        a harmless hint, like any key whose ticket write failed.
+        True if every key but the traveller's was new: no stored ticket holds one (keys are
+        written before their ticket), so the contact opens this ticket without a read (#20).
+        A key that existed is left as it was; one created for a ticket that then does not
+        open is a harmless hint, like any key whose ticket write failed.
         """
         entries = sorted(opening_key_entries(tenant_id, contact, contact_id))
         created = await self._key_writes.write(
             [
-                UpdateOne({"_id": key}, {"$setOnInsert": {"tickets": [member]}}, upsert=True)
-                for key, member in entries
+                *(
+                    UpdateOne({"_id": key}, {"$setOnInsert": {"tickets": [member]}}, upsert=True)
+                    for key, member in entries
+                ),
+                key_write(*opening_traveller_entry(tenant_id, contact, now)),
             ]
         )
-        return len(created) == len(entries)
+        return created.issuperset(range(len(entries)))
 
     async def index(self, ticket: Ticket, known: set[tuple[str, str]] | None = None) -> None:
-        """Write the ticket's lookup keys (those not in ``known``); idempotent, one round trip."""
+        """Write the ticket's lookup keys (those not in ``known``) in one round trip; a repeat
+        adds nothing but a duplicate member to the traveller's key, read once (``ticket_ids``)."""
         entries = key_entries(ticket) - (known or set())
-        await self._key_writes.write(
-            [
-                UpdateOne({"_id": key}, {"$addToSet": {"tickets": member}}, upsert=True)
-                for key, member in sorted(entries)
-            ]
-        )
+        await self._key_writes.write([key_write(key, member) for key, member in sorted(entries)])
 
     async def index_history(self) -> int:
         """Key every stored ticket once: tickets written before ``ticket_keys`` existed."""

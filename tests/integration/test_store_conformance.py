@@ -215,6 +215,24 @@ async def test_unordered_upserts_say_which_created_a_document_and_set_only_on_in
     }
 
 
+async def test_an_upserted_push_keeps_the_last_members_in_a_bulk_write(col) -> None:  # type: ignore[no-untyped-def]
+    """A traveller's key in ``ticket_keys`` grows this way, cut to its last members, in
+    the same unordered write as the keys claimed with ``$setOnInsert``."""
+    push = lambda member: UpdateOne(  # noqa: E731
+        {"_id": "t"}, {"$push": {"tickets": {"$each": [member], "$slice": -3}}}, upsert=True
+    )
+
+    first = await col.bulk_write(
+        [UpdateOne({"_id": "c"}, {"$setOnInsert": {"tickets": ["x"]}}, upsert=True), push("1")],
+        ordered=False,
+    )
+    await col.bulk_write([push(m) for m in ("2", "3", "4")], ordered=False)
+    await col.bulk_write([push("5")], ordered=False)
+
+    assert sorted(first.upserted_ids) == [0, 1]
+    assert (await col.find_one({"_id": "t"}))["tickets"] == ["3", "4", "5"]
+
+
 async def test_a_batched_load_by_ids_and_tenants(col) -> None:  # type: ignore[no-untyped-def]
     await col.insert_many(
         [

@@ -19,7 +19,13 @@ from runtime.signing import Signer
 from runtime.store import Repository
 from services.intake.domain import IllegalTransition, Ticket, TicketStatus
 from services.intake.service import Intake, Outcome
-from services.intake.store import TicketStore, key_entries, opening_key_entries
+from services.intake.store import TicketStore
+from services.intake.ticket_keys import (
+    key_entries,
+    opening_key_entries,
+    opening_traveller_entry,
+    traveller_key,
+)
 from tests.factories import T0, contact
 from tests.fakes import FakeDatabase, RecordingOutbox
 
@@ -205,7 +211,11 @@ async def test_a_contact_whose_keys_are_all_new_opens_its_ticket_without_a_read(
     assert outcome is Outcome.OPENED
     assert queries() == []
     member = f"000001|{ticket.id}"
-    assert [doc["tickets"] for doc in db["ticket_keys"].docs.values()] == [[member]] * 3
+    keys = db["ticket_keys"].docs
+    by_traveller = keys.pop(traveller_key("acme", ticket.traveller.id))["tickets"]
+    assert [doc["tickets"] for doc in keys.values()] == [[member]] * 3
+    assert by_traveller == [f"{ticket.opened_us:017d}|{ticket.id}"]
+    assert db["ticket_keys"].bulk_writes == [4]  # one write: the 3 claimed, the traveller's
 
 
 async def test_a_claim_that_meets_a_known_key_reads_and_threads_as_before() -> None:
@@ -260,7 +270,11 @@ async def test_the_keys_claimed_are_the_keys_of_the_ticket_that_opens() -> None:
     ticket, _ = await desk.receive_contact("acme", first)
 
     contact_id = ticket.contact_ids[0]
-    assert opening_key_entries("acme", first, contact_id) == key_entries(ticket)
+    claimed = {
+        *opening_key_entries("acme", first, contact_id),
+        opening_traveller_entry("acme", first, T0),
+    }
+    assert claimed == key_entries(ticket)
 
 
 async def test_a_key_whose_ticket_was_never_written_is_ignored() -> None:

@@ -35,6 +35,25 @@ def thanked(ticket: Ticket | None, contact: events.ContactReceived) -> Ticket | 
     return None
 
 
+def bare_thanks(contact: events.ContactReceived) -> bool:
+    """Closing words with no thread of their own (no ``conversation_key``; intake checks
+    too that they name no ticket): they thank for the traveller's latest answer
+    (``answered_at``), where a ticket of their own would acknowledge and queue a
+    pleasantry (docs/api.md, "Closing words")."""
+    return contact.conversation_key is None and is_closing(contact)
+
+
+def answered_at(ticket: Ticket) -> datetime | None:
+    """When the answer that stands was given, for a ticket answered and done with
+    (``ANSWERED``): resolved, or closed after it, or answered by the bot. None for an open
+    ticket, one closed unanswered, or one merged into another (which took its thread)."""
+    if ticket.status not in ANSWERED or ticket.merged_into is not None:
+        return None
+    if ticket.status is TicketStatus.BOT_ANSWERED:
+        return ticket.last_activity_at
+    return ticket.resolved_at
+
+
 def closing_words(
     ticket: Ticket, contact: events.ContactReceived, contact_id: str, now: datetime
 ) -> None:
