@@ -127,23 +127,25 @@ def _sent_as_json(content_type: str | None) -> bool:
     )
 
 
-def _json_expected(request: Request, detail: list[Any]) -> list[Any]:
-    """A declared JSON body sent as another type (``curl -d`` sends a form) is read by FastAPI
-    as bytes, refused as "Input should be a valid dictionary": say what to change instead."""
+def _json_expected(content_type: str | None, detail: list[Any]) -> list[Any]:
+    """A JSON body sent as another type or none (``curl -d`` sends a form) was refused in
+    words that did not say what to change: a declared body, read by FastAPI as bytes, as
+    "Input should be a valid dictionary"; one a handler reads itself (a reply, which may be
+    multipart) as "JSON decode error: unexpected character". Both say so instead, at
+    ``["body"]``; a body sent as JSON keeps the parser's position and reason."""
     first = detail[0] if detail else None
-    if (
-        first is None
-        or first["loc"] != ["body"]
-        or first["type"] != "model_attributes_type"
-        or _sent_as_json(request.headers.get("content-type"))
-    ):
+    if first is None or _sent_as_json(content_type):
         return detail
-    return [{**first, "msg": NOT_JSON}, *detail[1:]]
+    declared = first["loc"] == ["body"] and first["type"] == "model_attributes_type"
+    if not declared and first["type"] != "json_invalid":
+        return detail
+    return [{**first, "loc": ["body"], "msg": NOT_JSON}, *detail[1:]]
 
 
 async def _request_invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return unprocessable(_json_expected(request, validation_detail(exc.errors())))
+    detail = validation_detail(exc.errors())
+    return unprocessable(_json_expected(request.headers.get("content-type"), detail))
 
 
 async def _http_error(_: Request, exc: Exception) -> Response:

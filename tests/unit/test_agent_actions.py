@@ -258,3 +258,85 @@ async def test_a_retried_merge_with_its_idempotency_key_is_answered_as_the_first
     assert first.json()["merged_into"] == other.id
     assert elsewhere.status_code == 422
     assert elsewhere.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+
+
+NOT_JSON = "the body must be JSON, sent with Content-Type: application/json"
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("reply", {"content-type": "application/x-www-form-urlencoded"}),  # curl -d message=…
+        ("reply", {}),  # no content type at all
+        ("reply", {"content-type": "text/plain"}),
+        ("notes", {"content-type": "application/x-www-form-urlencoded"}),
+        ("notes", {}),
+    ],
+)
+async def test_a_reply_sent_as_a_form_is_told_to_send_json_and_writes_nothing(
+    desk: Desk, path: str, headers: dict[str, str]
+) -> None:
+    """``curl -d message=…`` answered "JSON decode error: unexpected character" at the reply,
+    which reads its own body (it may be multipart), while a declared body said what to do."""
+    before = await desk.ticket()
+    answer = await desk.http.post(
+        f"/v1/tickets/{desk.ticket_id}/{path}",
+        content=b"message=%E5%B7%B2%E6%94%B9%E7%AD%BE",
+        headers={**desk.agent, **headers},
+    )
+
+    assert answer.status_code == 422, answer.text
+    (problem,) = answer.json()["detail"]
+    assert (problem["loc"], problem["msg"]) == (["body"], NOT_JSON)
+    assert (await desk.ticket()).version == before.version
+
+
+async def test_json_with_its_type_still_says_where_it_breaks(desk: Desk) -> None:
+    answer = await desk.http.post(
+        f"/v1/tickets/{desk.ticket_id}/reply",
+        content=b'{"message": "x"',
+        headers={**desk.agent, "content-type": "application/json"},
+    )
+
+    (problem,) = answer.json()["detail"]
+    assert (problem["loc"], problem["type"]) == (["body", 15], "json_invalid")
+    assert "unexpected end of data" in problem["msg"]
+
+
+async def test_a_multipart_reply_and_a_json_one_are_still_taken(desk: Desk) -> None:
+    form = await desk.http.post(
+        f"/v1/tickets/{desk.ticket_id}/reply",
+        data={"message": "on it"},
+        files=[("files", ("", b"", "application/octet-stream"))],  # a file input left blank
+        headers=desk.agent,
+    )
+    sent = await desk.http.post(
+        f"/v1/tickets/{desk.ticket_id}/reply", json={"message": "on it"}, headers=desk.agent
+    )
+
+    assert (form.status_code, sent.status_code) == (200, 200), (form.text, sent.text)
+
+
+@pytest.mark.parametrize(
+    ("headers", "msg"),
+    [
+        ({"content-type": "application/x-www-form-urlencoded"}, NOT_JSON),
+        ({}, NOT_JSON),
+        ({"content-type": "application/json"}, "JSON decode error: invalid literal"),
+    ],
+)
+async def test_a_json_channels_payload_that_is_no_json_says_so_by_its_type(
+    desk: Desk, headers: dict[str, str], msg: str
+) -> None:
+    created = await desk.http.post(
+        "/v1/admin/api-keys", json={"name": "app", "scopes": ["contacts:write"]}, headers=staff()
+    )
+    answer = await desk.http.post(
+        "/v1/channels/in_app/contacts",
+        content=b"text=hello&user=trav-42",
+        headers={"X-Api-Key": created.json()["key"], **headers},
+    )
+
+    assert answer.status_code == 422, answer.text
+    (problem,) = answer.json()["detail"]
+    assert (problem["loc"][0], problem["msg"][: len(msg)]) == ("body", msg)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.errors import (
     MAX_ERRORS,
+    NOT_JSON,
     StrictJsonRoute,
     error_item,
     install_validation_handlers,
@@ -157,13 +158,33 @@ async def test_a_body_read_by_hand_is_refused_exactly_as_a_declared_one(
     client: httpx.AsyncClient, raw: bytes, loc: list[Any], reason: str
 ) -> None:
     declared = await client.post("/sample", content=raw, headers=JSON)
-    by_hand = await client.post("/sample/read-by-hand", content=raw)
+    by_hand = await client.post("/sample/read-by-hand", content=raw, headers=JSON)
 
     assert declared.status_code == by_hand.status_code == 422
     assert by_hand.json() == declared.json()
     [item] = by_hand.json()["detail"]
     assert item["loc"] == loc
     assert item["msg"].count(reason) == 1, item
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"content-type": "application/x-www-form-urlencoded"}, {"content-type": "text/plain"}, {}],
+)
+async def test_a_body_read_by_hand_not_sent_as_json_is_told_to_be_json_as_a_declared_one(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> None:
+    """``curl -d ratio=0.5`` at a body read by hand (a reply, which may be multipart) said
+    "JSON decode error: unexpected character", where a declared body says what to change."""
+    declared = await client.post("/sample", content=b"ratio=0.5&name=a", headers=headers)
+    by_hand = await client.post(
+        "/sample/read-by-hand", content=b"ratio=0.5&name=a", headers=headers
+    )
+
+    assert declared.status_code == by_hand.status_code == 422
+    [said] = declared.json()["detail"]
+    [item] = by_hand.json()["detail"]
+    assert (item["loc"], item["msg"]) == (said["loc"], said["msg"]) == (["body"], NOT_JSON)
 
 
 async def test_a_body_that_is_no_object_never_names_a_class(client: httpx.AsyncClient) -> None:

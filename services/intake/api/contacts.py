@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi import status as http
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from contracts import events
@@ -139,8 +140,8 @@ async def post_channel_contact(
         if len(body) > CHANNEL_BODY_MAX and channel not in FILE_CHANNELS:
             raise PayloadError("body", f"longer than {CHANNEL_BODY_MAX:,} bytes")
         contact, files = read_payload(channel, body, intake.clock.now(), intake.file_policy)
-    except json.JSONDecodeError as exc:
-        return unprocessable(validation_detail([json_invalid(exc)]))
+    except json.JSONDecodeError as exc:  # worded as any body that is not JSON, by its type
+        raise RequestValidationError([json_invalid(exc)]) from exc
     except PayloadError as exc:
         loc = ("body", *exc.loc)
         return unprocessable(
