@@ -169,27 +169,60 @@ def test_a_category_set_within_the_same_queue_is_a_desk_step_not_a_second_routin
 
 
 @pytest.mark.parametrize(
-    ("rule", "kind", "summary"),
+    ("rule", "kind", "summary", "holder"),
     [
-        ("dispatched", "assigned", "Assigned to agent-9 in general (high)"),
-        ("urgency-raised", "priority_raised", "Priority raised to high in general"),
+        ("dispatched", "assigned", "Assigned to agent-9 in general (high)", "agent-9"),
+        ("urgency-raised", "priority_raised", "Priority raised to high in general", None),
     ],
 )
 def test_a_push_to_an_agent_or_a_raised_priority_is_a_desk_step_not_a_second_routing(
-    rule: str, kind: str, summary: str
+    rule: str, kind: str, summary: str, holder: str | None
 ) -> None:
     """The traveller's page read "Passed to the General desk" twice when a waiting ticket
     was pushed to an agent who came online (or a repeat contact raised it), though
-    nothing moved and notify told them nothing."""
+    nothing moved and notify told them nothing. A push assigns the ticket; a raise keeps
+    intake's holder whatever agent routing's case named (see the test below)."""
     ticket = routed_ticket()
     again = routed(ticket, at_minutes=40, assignee="agent-9").model_copy(update={"rule": rule})
 
     ticket.apply_routing(again)
 
     assert (ticket.timeline[-1].kind, ticket.timeline[-1].summary) == (kind, summary)
-    assert ticket.assignee == "agent-9"
+    assert ticket.assignee == holder
     tracked = tracking_view(ticket, "en").timeline
     assert [step.kind for step in tracked].count("routed") == 1, "the traveller sees it once"
+
+
+@pytest.mark.parametrize("decided_minutes", [20, 40], ids=["before-claim", "after-claim"])
+@pytest.mark.parametrize(
+    ("queue", "agent"), [("general", "agent-7"), ("finance", None)], ids=["claim", "transfer"]
+)
+def test_a_raise_keeps_the_queue_and_holder_a_claim_or_transfer_gave_the_ticket(
+    decided_minutes: int, queue: str, agent: str | None
+) -> None:
+    """An agent claimed the ticket (or moved it to finance) while routing raised it for a
+    repeat contact or a worse disruption revision; the raise named routing's older view (no
+    agent, general) and intake unassigned the agent. Routing hears of the transfer on its
+    own queue, maybe after it raised (so later than the claim too): a raise moves nothing."""
+    ticket = routed_ticket()
+    claimed_at = T0 + timedelta(minutes=30)
+    ticket.transfer(queue=queue, assignee=agent, reason=None, by="agent-7", now=claimed_at)
+    raised = routed(ticket, at_minutes=decided_minutes).model_copy(
+        update={
+            "rule": "urgency-raised",
+            "priority": Priority.CRITICAL,
+            "first_response_due": T0 + timedelta(minutes=5),
+            "resolution_due": T0 + timedelta(hours=2),
+        }
+    )
+
+    ticket.apply_routing(raised)
+
+    assert (ticket.queue, ticket.assignee) == (queue, agent)
+    assert ticket.status is (TicketStatus.ASSIGNED if agent else TicketStatus.ROUTED)
+    assert ticket.priority is Priority.CRITICAL
+    assert ticket.resolution_due == T0 + timedelta(hours=2)
+    assert "priority_raised" in kinds(ticket)
 
 
 def test_deadlines_a_wait_moved_reach_the_console_and_tracking_page_and_nothing_else() -> None:

@@ -27,7 +27,8 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
     move the ticket back to its old queue and priority, and one older than the reply that
     took the ticket does not take it from the replying agent. A push of a case waiting in a
     queue the ticket has left, or to another agent than the one holding it, was decided before
-    routing heard of the transfer that moved it (``stale_push``): it is only logged too.
+    routing heard of the transfer that moved it (``stale_push``): it is only logged too. A raise
+    in place changes priority and clocks, never queue or holder (``raised_in_place``).
     """
     if ticket.status is TicketStatus.CLOSED:
         summary = f"Routing to {routed.queue} ({routed.priority.value}) ignored: closed"
@@ -47,22 +48,25 @@ def apply_routing(ticket: Ticket, routed: events.TicketRouted) -> None:
         )
         ticket._log(routed.routed_at, "routing_ignored", "routing", summary, service="routing")
         return
+    in_place = raised_in_place(ticket, routed)
     if ticket.escalated_at is None or routed.routed_at >= ticket.escalated_at:
         ticket.priority = routed.priority
-        ticket._place(routed.queue, routed.assignee or held_by_reply(ticket, routed))
+        if not in_place:
+            ticket._place(routed.queue, routed.assignee or held_by_reply(ticket, routed))
     ticket.category = routed.category or ticket.category
     ticket.urgency = routed.urgency or ticket.urgency
     ticket.first_response_due = routed.first_response_due
     ticket.resolution_due = routed.resolution_due
     ticket.business_time_zone = routed.time_zone
-    kind, summary = sla.routing_step(routed)
+    step = routed.model_copy(update={"queue": ticket.queue}) if in_place else routed
+    kind, summary = sla.routing_step(step)
     ticket._log(
         routed.routed_at,
         kind,
         "routing",
         summary,
         service="routing",
-        queue=routed.queue,
+        queue=step.queue,
         reason=routed.reason,
         first_response_due=routed.first_response_due.isoformat(),
         resolution_due=routed.resolution_due.isoformat(),
@@ -83,6 +87,20 @@ def stale_push(ticket: Ticket, routed: events.TicketRouted) -> bool:
         return False
     moved_queue = routed.queue != ticket.queue
     return moved_queue or ticket.assignee not in (None, routed.assignee)
+
+
+def raised_in_place(ticket: Ticket, routed: events.TicketRouted) -> bool:
+    """Whether routing only raised the priority of a ticket intake has placed: its queue and
+    holder stay intake's (docs/routing.md, "A raise moves nothing").
+
+    Routing raises in place (a repeat contact, a worse disruption revision) with the queue and
+    agent its case names, and publishes every move of its own as a decision of its own. So a
+    raise naming another queue or holder than the ticket's was decided before routing heard
+    of intake's transfer or claim, which reaches it on another queue, possibly after the
+    raise (so no time tells them apart): taking the raise's would unassign that agent while
+    routing's case, once it applies the transfer, names them.
+    """
+    return routed.rule == sla.URGENCY_RULE and ticket.queue is not None
 
 
 def held_by_reply(ticket: Ticket, routed: events.TicketRouted) -> str | None:
