@@ -1,7 +1,8 @@
 """Intake's side of proactive care: proactive tickets, incident links and the bulk reply.
 
 - ``proactive.contact`` (routing) opens one ticket per affected traveller and
-  incident, or tells them of a material change on the ticket they have.
+  incident, or tells them of a material change on the ticket they have; a traveller
+  whose own open ticket names the disrupted flight or train is told on that one.
 - ``incident.linked`` (routing) marks a traveller's own ticket as part of an incident.
 - ``POST /v1/incidents/{id}/reply`` answers every open ticket of the incident in
   the agent's tenant at once: one ``ticket.replied`` per ticket.
@@ -13,7 +14,8 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Protocol
 
 from pydantic import BaseModel, ConfigDict
 from pymongo.asynchronous.database import AsyncDatabase
@@ -29,14 +31,40 @@ from services.intake.domain import (
     proactive_thread_key,
     ticket_id_for,
 )
+from services.intake.domain.proactive import (
+    PROACTIVE_REFERENCE_KINDS,
+    join_disruption,
+    joining_ticket,
+)
 from services.intake.service import Intake
-from services.intake.store import TICKETS
+from services.intake.store import NEWEST_PER_KEY, TICKETS, conversation_key, reference_key
 from services.intake.ticket_events import apply_to_ticket
+
+
+class Telling(Protocol):
+    """``Ticket.disruption_changed`` or ``join_disruption``: a revision told on a ticket that
+    exists (a proactive one, or the traveller's own it joined)."""
+
+    def __call__(
+        self,
+        ticket: Ticket,
+        request: events.ProactiveContactRequested,
+        /,
+        *,
+        tracking_url: str,
+        now: datetime,
+    ) -> None: ...
+
 
 MAX_LINKED = 5_000
 """Tickets one bulk reply may reach (a full wide-body flight, twice over)."""
 RESOLVE_CONCURRENCY = 16
 """Tickets one incident's resolution writes at once (like routing's fan-out)."""
+
+
+def newest(members: list[str]) -> list[str]:
+    """The ids of the newest tickets a threading key holds (``store.key_member``s)."""
+    return [member.split("|", 1)[1] for member in sorted(members, reverse=True)[:NEWEST_PER_KEY]]
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
@@ -51,26 +79,58 @@ class IncidentDesk:
     async def proactive_contact(
         self, envelope: Envelope[events.ProactiveContactRequested]
     ) -> Ticket:
-        """Open the traveller's proactive ticket, or tell them of the change on it (once)."""
+        """Open the traveller's proactive ticket, or tell them of the change on it (once); a
+        disruption of a flight or train their own open ticket names joins that ticket instead
+        (``joining_ticket``, docs/suppliers.md). One read of the threading keys finds either
+        (#20: opening a proactive ticket, or telling it a revision, costs what it did)."""
         tenant_id, request = envelope.tenant_id, envelope.payload
-        ticket_id = ticket_id_for(
-            tenant_id, proactive_thread_key(request.incident_id, request.traveller.id)
+        thread_key = proactive_thread_key(request.incident_id, request.traveller.id)
+        own_key, ticket_id = (
+            conversation_key(tenant_id, thread_key),
+            ticket_id_for(tenant_id, thread_key),
         )
-        tracking_url = self.intake.tracking_url(tenant_id, ticket_id)
+        named_key = reference_key(tenant_id, request.traveller.id, request.reference)
+        keyed = await self.intake.tickets.keyed(
+            (own_key, named_key) if request.resource in PROACTIVE_REFERENCE_KINDS else (own_key,)
+        )
         now = self.intake.clock.now()
-        if await self.tickets.get(tenant_id, ticket_id) is None:
-            ticket = Ticket.open_proactive(tenant_id, request, tracking_url=tracking_url, now=now)
-            await self.intake.tickets.index(ticket)
+        if ticket_id in newest(keyed.get(own_key, [])):
             try:
-                await self.tickets.add(ticket, envelope)
-                return ticket
-            except AlreadyExists as exc:  # a concurrent delivery opened it: apply to that one
-                raise ConcurrencyError(ticket_id) from exc
+                return await self._tell(envelope, ticket_id, Ticket.disruption_changed, now)
+            except NotFound:  # a key whose ticket write failed: the ticket opens below
+                pass
+        named = newest(keyed.get(named_key, []))
+        joined = joining_ticket(await self._load(tenant_id, named), request)
+        if joined is not None:
+            return await self._tell(envelope, joined.id, join_disruption, now)
+        tracking_url = self.intake.tracking_url(tenant_id, ticket_id)
+        ticket = Ticket.open_proactive(tenant_id, request, tracking_url=tracking_url, now=now)
+        await self.intake.tickets.index(ticket)
+        try:
+            await self.tickets.add(ticket, envelope)
+        except AlreadyExists as exc:  # a concurrent delivery opened it: apply to that one
+            raise ConcurrencyError(ticket_id) from exc
+        return ticket
+
+    async def _tell(
+        self,
+        envelope: Envelope[events.ProactiveContactRequested],
+        ticket_id: str,
+        tell: Telling,
+        now: datetime,
+    ) -> Ticket:
+        """Tell the disruption on a ticket that exists, once per message and revision."""
+        url = self.intake.tracking_url(envelope.tenant_id, ticket_id)
         return await self.tickets.apply(
-            envelope,
-            ticket_id,
-            lambda t: t.disruption_changed(request, tracking_url=tracking_url, now=now),
+            envelope, ticket_id, lambda t: tell(t, envelope.payload, tracking_url=url, now=now)
         )
+
+    async def _load(self, tenant_id: str, ticket_ids: list[str]) -> list[Ticket]:
+        """The tickets a key leads to (none read when it leads nowhere)."""
+        if not ticket_ids:
+            return []
+        query = {"_id": {"$in": sorted(ticket_ids)}, "tenant_id": tenant_id}
+        return [Ticket.model_validate(doc) async for doc in self.tickets.collection.find(query)]
 
     async def incident_linked(self, envelope: Envelope[events.IncidentLinked]) -> None:
         """Routing links a ticket it learnt of from intake's own event: one intake does not

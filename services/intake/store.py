@@ -127,6 +127,10 @@ class TicketStore:
             found = [Ticket.model_validate(doc) async for doc in cursor]
         return Candidates(contact_id, thread_key, traveller_id, frozenset(references), tuple(found))
 
+    async def keyed(self, keys: tuple[str, ...]) -> dict[str, list[str]]:
+        """The members (``key_member``) each of ``keys`` holds: one shared ``_id`` read."""
+        return {doc["_id"]: doc.get("tickets", []) for doc in await self._key_reads.find(keys)}
+
     async def knows(self, contact_id: str) -> bool:
         """Whether a ticket holds this contact already (a redelivery): one ``_id`` read."""
         return await self.keys.find_one({"_id": contact_key(contact_id)}) is not None

@@ -261,9 +261,11 @@ class Router:
             await self._commit(survivor, envelope, fresh=False)
 
     async def disruption_noticed(self, envelope: Envelope[events.DisruptionNotice]) -> None:
-        """Intake told a proactive ticket's traveller of a later revision: a more severe one
-        raises the case in place, its clocks retargeted (``RoutingCase.revise_itinerary``).
-        The opening's own notice carries no priority and costs no read."""
+        """Intake told a proactive ticket's traveller of a later revision, or joined the
+        disruption to the traveller's own ticket (every revision, docs/suppliers.md): a more
+        severe one raises the case in place, its clocks retargeted
+        (``RoutingCase.revise_itinerary``). A proactive opening's own notice carries no
+        priority and costs no read."""
         notice = envelope.payload
         if notice.priority is None:
             return

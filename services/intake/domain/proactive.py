@@ -4,11 +4,12 @@ tells them when the disruption changes. Pure; the ``Ticket`` methods of the same
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from contracts import events
-from contracts.events import BookingReference, Priority, ReferenceKind
+from contracts.events import BookingReference, Channel, Priority, ReferenceKind, Traveller
 from contracts.languages import supported_language
 from services.intake.domain.identity import answered_where_they_wrote, ticket_id_for
 from services.intake.domain.records import DisruptionState
@@ -101,6 +102,66 @@ def disruption_changed(
     tell_disruption(ticket, request, tracking_url, now, priority=request.priority)
 
 
+def joining_ticket(
+    tickets: Iterable[Ticket], request: events.ProactiveContactRequested
+) -> Ticket | None:
+    """The traveller's own ticket the disruption joins instead of opening a proactive one.
+
+    The one it joined already (told of an earlier revision) keeps it whatever its status, as a
+    proactive ticket does; else their most recently active open ticket (not resolved or
+    closed) naming the disrupted flight or train, unless it belongs to another incident. None:
+    a proactive ticket opens (docs/suppliers.md, "The traveller's own ticket")."""
+    theirs = [
+        t
+        for t in tickets
+        if t.traveller.id == request.traveller.id and request.reference in t.reference_values
+    ]
+    told = [t for t in theirs if t.incident_id == request.incident_id and t.incident_revision]
+    if told:
+        return max(told, key=lambda t: t.last_activity_at)
+    open_ones = [
+        t
+        for t in theirs
+        if t.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
+        and t.incident_id in (None, request.incident_id)
+    ]
+    return max(open_ones, key=lambda t: t.last_activity_at, default=None)
+
+
+def join_disruption(
+    ticket: Ticket, request: events.ProactiveContactRequested, *, tracking_url: str, now: datetime
+) -> None:
+    """The disruption joins the traveller's own ticket: linked to the incident as a proactive
+    ticket is, told on the timeline and to the traveller where a proactive notice would tell
+    them (the booking's channel, their own preference first), once per revision.
+
+    The notice carries the revision's priority, the first one's too (no ``ticket.opened``
+    carries it here): routing raises the open case to it in place when it ranks higher
+    (``revise_itinerary``). Subject and text stay the traveller's own."""
+    if request.revision <= ticket.incident_revision:
+        return
+    ticket.incident_id = request.incident_id
+    kind, summary = (
+        ("disruption_changed", f"Disruption changed: {request.summary}")
+        if ticket.incident_revision
+        else ("proactive", f"Disruption joined this ticket: {request.summary}")
+    )
+    ticket._log(
+        now,
+        kind,
+        "routing",
+        summary,
+        service="routing",
+        incident_id=request.incident_id,
+        booking_id=request.booking_id,
+        revision=str(request.revision),
+    )
+    told = answered_where_they_wrote(request.traveller, request.channel)
+    tell_disruption(
+        ticket, request, tracking_url, now, priority=request.priority, to=(request.channel, told)
+    )
+
+
 def link_incident(ticket: Ticket, linked: events.IncidentLinked) -> None:
     """Routing clustered this contact into an open incident (bulk replies reach it)."""
     ticket.incident_id = ticket.incident_id or linked.incident_id
@@ -146,9 +207,12 @@ def tell_disruption(
     now: datetime,
     *,
     priority: Priority | None = None,
+    to: tuple[Channel, Traveller] | None = None,
 ) -> None:
     """The notice notify delivers; ``priority``: a later revision's, which routing raises the
-    case to (the opening's is on ``ticket.opened``)."""
+    case to (the opening's is on ``ticket.opened``); ``to``: the channel and traveller it goes
+    to, when not the ticket's (a joined ticket's, docs/suppliers.md)."""
+    channel, traveller = to or (ticket.channel, ticket.traveller)
     ticket.incident_revision = request.revision
     ticket.disruption = DisruptionState(
         kind=request.kind,
@@ -164,8 +228,8 @@ def tell_disruption(
             ticket_id=ticket.id,
             incident_id=request.incident_id,
             revision=request.revision,
-            channel=ticket.channel,
-            traveller=ticket.traveller,
+            channel=channel,
+            traveller=traveller,
             kind=request.kind,
             reference=request.reference,
             service_date=request.service_date,

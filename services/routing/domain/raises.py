@@ -37,7 +37,8 @@ def follow_up(
 
 
 def revise_itinerary(case: RoutingCase, notice: events.DisruptionNotice, now: datetime) -> bool:
-    """A later revision of a proactive ticket's disruption; True if the case changed.
+    """A later revision of a proactive ticket's disruption, or any revision of one that
+    joined the traveller's own ticket; True if the case changed.
 
     More severe means what a ticket opened for that revision would get: the itinerary's
     priority (critical within 6 h of departure, else high: docs/suppliers.md) ranking
