@@ -101,6 +101,20 @@ def test_a_case_no_free_agent_may_take_is_passed_for_the_next() -> None:
     assert handout.waiting.ticket_id == "invoice", "not an expert, reads no Japanese"
 
 
+def test_a_case_left_in_a_deleted_queue_needs_its_categorys_skill() -> None:
+    """A tenant deleted its own ``invoices`` desk while a ticket waited there: the case still
+    names it, and it used to be read as the general desk (no skill asked), so push assignment
+    handed an invoice to an agent with no invoice skill. Its category's queue decides now."""
+    case = waiting("orphan", queue="invoices", category="invoice")
+    unskilled = agent("a-1").model_copy(update={"categories": ["flight_disruption"]})
+    assert next_handout([case], [unskilled], QUEUES, AssignmentMode.LEAST_LOADED) is None
+    handout = next_handout([case], [unskilled, agent("a-2")], QUEUES, AssignmentMode.LEAST_LOADED)
+    assert handout is not None
+    assert handout.agent.agent_id == "a-2"
+    complaint = waiting("gone", queue="vip-desk", category="service_complaint")
+    assert next_handout([complaint], [agent("a-3")], QUEUES, AssignmentMode.LEAST_LOADED) is None
+
+
 def test_nobody_free_or_nothing_they_may_take_hands_out_nothing() -> None:
     full = agent("a-1", load=2)
     away = agent("a-2").model_copy(update={"presence": Presence.AWAY})

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from contracts.events import Priority
 from services.routing.assignment.domain.agents import Agent, pick_agent
 from services.routing.assignment.domain.policy import AssignmentMode
-from services.routing.assignment.domain.queues import GENERAL_QUEUE, QueueDef
+from services.routing.assignment.domain.queues import QueueDef, standing_queue
 
 _URGENCY = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 _LAST = datetime.max.replace(tzinfo=UTC)
@@ -65,7 +65,7 @@ def next_handout(
     if not free:
         return None
     for case in sorted(waiting, key=urgency):
-        queue = queues.get(case.queue) or queues[GENERAL_QUEUE]
+        queue = standing_queue(case.queue, case.category, queues)
         able = [a for a in free if a.unqualified(queue, case.category, case.language) is None]
         if able:
             agent = pick_agent(able, mode)

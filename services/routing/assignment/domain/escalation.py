@@ -25,7 +25,7 @@ from typing import Protocol
 from contracts.events import EscalationLevel
 from services.routing.assignment.domain.agents import Agent, Assignment, Presence, choose_agent
 from services.routing.assignment.domain.policy import RoutingPolicy
-from services.routing.assignment.domain.queues import EXPERT_QUEUE, GENERAL_QUEUE, QueueDef
+from services.routing.assignment.domain.queues import EXPERT_QUEUE, QueueDef, standing_queue
 from services.routing.domain.triage_view import TriageView
 
 LADDER = (
@@ -101,7 +101,7 @@ def _climb(
     category = case.triage.category if case.triage else None
     for level in next_rungs(case.escalation):
         if level is EscalationLevel.SENIOR_AGENT:
-            queue = queues.get(case.queue or "", queues[GENERAL_QUEUE])
+            queue = standing_queue(case.queue, category, queues)
             senior = choose_agent(
                 [a for a in others if a.senior],
                 tenant_id=case.tenant_id,

@@ -136,6 +136,19 @@ def family_queue(category: str, queues: Mapping[str, QueueDef]) -> QueueDef | No
     return next((q for q in queues.values() if category in q.categories), None)
 
 
+def standing_queue(
+    queue_id: str | None, category: str | None, queues: Mapping[str, QueueDef]
+) -> QueueDef:
+    """The queue a case stands in, for who may take it. A queue the tenant has deleted
+    since (``DELETE /v1/queues/{id}``) is read as the category's family queue, its skill
+    and expert-only rule, not as the general desk, which asks no skill: an invoice left
+    in a deleted invoices desk went to whoever had room."""
+    if queue_id is not None and queue_id in queues:
+        return queues[queue_id]
+    family = family_queue(category, queues) if category is not None else None
+    return family or queues[GENERAL_QUEUE]
+
+
 class TenantQueue(Aggregate):
     """A queue a tenant defined or redefined (``/v1/queues``)."""
 
