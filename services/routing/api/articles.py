@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from contracts.languages import LANGUAGES
@@ -122,12 +122,29 @@ async def put_article(
     return article_view(article)
 
 
-@router.delete("/kb/articles/{article_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/kb/articles/{article_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={409: {"description": "A global article the tenant has not replaced."}},
+)
 async def delete_article(
     article_id: str, scope: ManagerScope, kb: KnowledgeBaseDep, articles: ArticlesDep
 ) -> None:
-    """Delete the tenant's article (a global one of that id shows again)."""
-    await delete(articles, scope.tenant, Article.key(scope.tenant, article_id), named=article_id)
+    """Delete the tenant's article (a global one of that id shows again). A global article
+    itself is everyone's: the answer says how to hide or replace it, not 404 for an article
+    the list shows."""
+    try:
+        await delete(
+            articles, scope.tenant, Article.key(scope.tenant, article_id), named=article_id
+        )
+    except NotFound:
+        if any(a.article_id == article_id for a in kb.seed):
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"{article_id} is a global article: it cannot be deleted, only hidden for your "
+                'tenant (PUT with "active": false) or replaced (PUT)',
+            ) from None
+        raise
     kb.memo.forget(scope.tenant)
 
 
