@@ -37,8 +37,9 @@ from services.intake.domain.proactive import (
     joining_ticket,
 )
 from services.intake.service import Intake
-from services.intake.store import NEWEST_PER_KEY, TICKETS, conversation_key, reference_key
+from services.intake.store import TICKETS
 from services.intake.ticket_events import apply_to_ticket
+from services.intake.ticket_keys import conversation_key, reference_key, ticket_ids
 
 
 class Telling(Protocol):
@@ -60,11 +61,6 @@ MAX_LINKED = 5_000
 """Tickets one bulk reply may reach (a full wide-body flight, twice over)."""
 RESOLVE_CONCURRENCY = 16
 """Tickets one incident's resolution writes at once (like routing's fan-out)."""
-
-
-def newest(members: list[str]) -> list[str]:
-    """The ids of the newest tickets a threading key holds (``store.key_member``s)."""
-    return [member.split("|", 1)[1] for member in sorted(members, reverse=True)[:NEWEST_PER_KEY]]
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
@@ -94,12 +90,12 @@ class IncidentDesk:
             (own_key, named_key) if request.resource in PROACTIVE_REFERENCE_KINDS else (own_key,)
         )
         now = self.intake.clock.now()
-        if ticket_id in newest(keyed.get(own_key, [])):
+        if ticket_id in ticket_ids(keyed.get(own_key, [])):
             try:
                 return await self._tell(envelope, ticket_id, Ticket.disruption_changed, now)
             except NotFound:  # a key whose ticket write failed: the ticket opens below
                 pass
-        named = newest(keyed.get(named_key, []))
+        named = ticket_ids(keyed.get(named_key, []))
         joined = joining_ticket(await self._load(tenant_id, named), request)
         if joined is not None:
             return await self._tell(envelope, joined.id, join_disruption, now)
