@@ -106,7 +106,7 @@ CONTACTS: list[tuple[str, bytes, list[Any], str]] = [
         "not an e-mail",
         orjson.dumps(contact(traveller={"id": "t", "email": "not-an-email"})),
         ["body", "traveller", "email"],
-        "pattern",
+        "not an e-mail address",
     ),
     (
         "1,000-character language",
@@ -259,7 +259,7 @@ CHANNELS: list[tuple[str, str, bytes, list[Any], str]] = [
         "web_form",
         payload("web_form.json", email="not-an-email"),
         ["body", "email"],
-        "pattern",
+        "not an e-mail address",
     ),
     (
         "CreateTime yesterday",
@@ -611,6 +611,7 @@ async def test_the_tracking_json_carries_only_what_the_traveller_may_see(tenant:
     reason = next(e["summary"] for e in ticket["timeline"] if e["kind"] == "routed")
     assert set(tracked) == {
         "ticket_id",
+        "subject",
         "language",
         "time_zone",
         "status",
