@@ -42,6 +42,7 @@ from contracts.events.routing import (
     TicketRouted,
 )
 from contracts.events.sla import (
+    CarriedClock,
     EscalationLevel,
     SlaBreached,
     SlaClock,
@@ -127,6 +128,7 @@ __all__ = [
     "BookingReference",
     "BookingSegment",
     "BookingUpserted",
+    "CarriedClock",
     "CategoryConfidence",
     "Channel",
     "ChannelMessageReceived",

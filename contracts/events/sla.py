@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from contracts.envelope import Event
 from contracts.events.values import Priority
@@ -38,6 +38,19 @@ class EscalationLevel(StrEnum):
     SENIOR_AGENT = "senior_agent"
     EXPERT_TEAM = "expert_team"
     MANAGEMENT = "management"
+
+
+class CarriedClock(BaseModel):
+    """Where a carried clock's wait began: a merged duplicate's response clock, which routing
+    carried to the ticket the duplicate joined (docs/sla.md#merges). One wait, two tickets'
+    events: this tells a reader they are the same wait."""
+
+    ticket_id: str = Field(description="The merged duplicate the wait began on.")
+    clock: SlaClock = Field(description="The duplicate's clock that was carried.")
+    missed: bool = Field(
+        description="It had already missed (breached) when the merge stopped it: the "
+        "duplicate's ``sla.stopped`` at the merge says ``missed`` and is the wait's verdict."
+    )
 
 
 class SlaWarning(Event):
@@ -99,6 +112,12 @@ class SlaBreached(Event):
     )
     deadline: datetime
     breached_at: datetime
+    carried_from: CarriedClock | None = Field(
+        default=None,
+        description="Set on a clock carried from a merged duplicate: the same wait as that "
+        "duplicate's clock, not a second one. None for a clock that began on this ticket, and "
+        "on older events.",
+    )
     time_zone: TimeZoneName | None = Field(
         default=None,
         description="The tenant's business time zone (the IANA zone of its SLA calendar for "
@@ -134,3 +153,9 @@ class SlaClockStopped(Event):
     )
     started_at: datetime
     stopped_at: datetime
+    carried_from: CarriedClock | None = Field(
+        default=None,
+        description="Set on a clock carried from a merged duplicate: the same wait as that "
+        "duplicate's clock, not a second one. None for a clock that began on this ticket, and "
+        "on older events.",
+    )

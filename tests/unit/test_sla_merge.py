@@ -10,8 +10,9 @@ import pytest
 from faststream.rabbit import TestRabbitBroker
 
 from contracts import events
-from contracts.events import SlaClock
-from services.routing.sla.domain import TimerKind
+from contracts.events import Priority, SlaClock
+from services.routing.sla.domain import CaseSla, TimerKind
+from services.routing.sla.domain.policies import DEFAULT_SLA, Tier
 from services.routing.sla.store import TIMERS, StoredTimer
 from services.routing.subscribers import register as register_sla_subscribers
 from tests.factories import T0, envelope
@@ -185,3 +186,58 @@ async def test_a_merge_redelivered_on_the_bus_carries_the_wait_once(desk: SlaDes
     carried = survivor.sla.running(SlaClock.NEXT_RESPONSE)
     assert carried is not None
     assert carried.generation == generation + 1 == survivor.sla.generation
+
+
+def _merged(duplicate_breached: bool) -> CaseSla:
+    """The survivor, answered, after a merge carried the duplicate's first response (started
+    at T0, target 1 min) at T0 + 90 s, breached there or not."""
+    duplicate, survivor = CaseSla(), CaseSla()
+    duplicate.start_run(DEFAULT_SLA, Priority.NORMAL, Tier.NEW, T0, respond=True)
+    survivor.start_run(DEFAULT_SLA, Priority.NORMAL, Tier.NEW, T0, respond=True)
+    survivor.responded(T0 + timedelta(seconds=5))
+    duplicate.clocks[SlaClock.FIRST_RESPONSE].breached = duplicate_breached  # as a breach marks
+    merged_at = T0 + timedelta(seconds=90)
+    duplicate.closed(merged_at)
+    owed = duplicate.owed_at(merged_at)
+    assert owed is not None
+    assert survivor.carry(owed, "TC-2", merged_at)
+    return survivor
+
+
+@pytest.mark.parametrize("breached", [True, False])
+def test_the_carried_clocks_stop_names_the_duplicates_wait_and_whether_it_had_missed(
+    breached: bool,
+) -> None:
+    """One wait on two tickets: the survivor's ``sla.stopped`` says it is the duplicate's,
+    and whether the duplicate's own stop at the merge already counted it missed."""
+    survivor = _merged(breached)
+    survivor.responded(T0 + timedelta(seconds=100))
+    run = survivor.clocks[SlaClock.NEXT_RESPONSE]
+    event = run.stopped_event("TC-1", "other", case_priority=Priority.NORMAL)
+
+    assert event.carried_from == events.CarriedClock(
+        ticket_id="TC-2", clock=SlaClock.FIRST_RESPONSE, missed=breached
+    )
+    own = survivor.clocks[SlaClock.FIRST_RESPONSE]
+    assert own.stopped_event("TC-1", "other", case_priority=Priority.NORMAL).carried_from is None
+
+
+async def test_a_carried_clocks_breach_on_the_survivor_names_the_duplicates_wait(
+    desk: SlaDesk,
+) -> None:
+    await desk.open("TC-1")
+    desk.clock.advance(timedelta(seconds=10))
+    await desk.router.ticket_replied(envelope(reply(desk, "TC-1")))
+    await desk.open("TC-2")
+    desk.clock.advance(timedelta(seconds=20))
+    await merge(desk, "TC-2", "TC-1", merged_first=True)
+    desk.clock.advance(timedelta(seconds=60))
+    await desk.router.fire(desk.timer(SlaClock.NEXT_RESPONSE, TimerKind.BREACH))
+
+    (breach,) = desk.published("sla.breached")
+    assert breach["ticket_id"] == "TC-1"
+    assert breach["carried_from"] == {
+        "ticket_id": "TC-2",
+        "clock": "first_response",
+        "missed": False,
+    }

@@ -68,5 +68,6 @@ def breached(
         manager=step.manager,
         deadline=run.deadline,
         breached_at=now,
+        carried_from=run.carried_from,
         time_zone=business_zone(case, run.ran_under(previous_priority)),
     )

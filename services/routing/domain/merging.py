@@ -19,4 +19,4 @@ def take_merged_wait(survivor: RoutingCase, duplicate: RoutingCase, merged_at: d
     if survivor.status is not CaseStatus.OPEN or survivor.queue is None:
         return False
     owed = duplicate.sla.owed_at(merged_at)
-    return owed is not None and survivor.sla.carry(owed, merged_at)
+    return owed is not None and survivor.sla.carry(owed, duplicate.id, merged_at)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 from pydantic import BaseModel, Field
 
 from contracts import events
-from contracts.events import Priority, SlaClock, SlaVerdict
+from contracts.events import CarriedClock, Priority, SlaClock, SlaVerdict
 from services.routing.sla.domain.calendars import ALWAYS, Calendar, Pause, deadline, elapsed
 from services.routing.sla.domain.policies import DEFAULT_SLA, SlaPolicy, Tier, calendar_for
 
@@ -67,6 +67,11 @@ class ClockRun(BaseModel):
     breached: bool = False
     deadline: datetime | None = Field(default=None, description="None while paused or stopped.")
     warn_at: datetime | None = None
+    carried_from: CarriedClock | None = Field(
+        default=None,
+        description="A merged duplicate's wait this run carries on (docs/sla.md#merges): its "
+        "events say so, so feedback counts the one wait once.",
+    )
 
     @property
     def stopped(self) -> bool:
@@ -141,6 +146,7 @@ class ClockRun(BaseModel):
             elapsed_seconds=round(self.elapsed_s or 0.0),
             started_at=self.started_at,
             stopped_at=self.stopped_at,
+            carried_from=self.carried_from,
         )
 
     def retarget(
@@ -262,11 +268,13 @@ class CaseSla(BaseModel):
         ]
         return min(owed, key=lambda run: run.started_at, default=None)
 
-    def carry(self, owed: ClockRun, at: datetime) -> bool:
+    def carry(self, owed: ClockRun, duplicate_id: str, at: datetime) -> bool:
         """A merged duplicate's owed response becomes this case's next response at ``at``,
         as the traveller was told (its start, target, calendar, pauses, and a warning or
         breach already given), unless a response clock here is due no later. True if taken.
-        While this case waits it is paused with the others (docs/sla.md#merges)."""
+        While this case waits it is paused with the others (docs/sla.md#merges). The run is
+        marked ``carried_from`` the duplicate (the latest one, when carried on again): one
+        wait, whose verdict is the duplicate's if it had already missed there."""
         resolution = self.running(SlaClock.RESOLUTION)
         if resolution is None:
             return False
@@ -278,6 +286,9 @@ class CaseSla(BaseModel):
                 "met": None,
                 "void": False,
                 "elapsed_s": None,
+                "carried_from": CarriedClock(
+                    ticket_id=duplicate_id, clock=owed.clock, missed=owed.breached
+                ),
             },
         )
         carried.resume(at)
