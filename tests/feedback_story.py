@@ -292,9 +292,11 @@ class Desk:
         priority: Priority = Priority.NORMAL,
         category: str | None = "other",
         void: bool = False,
+        carried_from: events.CarriedClock | None = None,
     ) -> None:
         """Routing's ``sla.stopped``; met when it stopped within ``target`` minutes, unless
-        ``void`` (closed unanswered); without ``void`` as an older event, with no verdict."""
+        ``void`` (closed unanswered); without ``void`` as an older event, with no verdict.
+        ``carried_from``: a merged duplicate's wait routing carried to this ticket."""
         self.emit(
             events.SlaClockStopped(
                 ticket_id=ticket,
@@ -307,6 +309,7 @@ class Desk:
                 elapsed_seconds=int((stopped - started) * 60),
                 started_at=at(started),
                 stopped_at=at(stopped),
+                carried_from=carried_from,
             )
         )
 

@@ -3,7 +3,8 @@ what the merge itself stopped, and its ticket numbers, are left to the ticket it
 
 from __future__ import annotations
 
-from tests.feedback_story import EXPERT, FR, HIGH, RES, Desk, traveller
+from contracts.events import CarriedClock
+from tests.feedback_story import EXPERT, FR, HIGH, NR, RES, Desk, traveller
 from tests.unit.test_feedback_metrics import metrics_of
 
 DAY = 24 * 60
@@ -89,3 +90,38 @@ def test_a_merged_duplicates_rating_counts_once_as_its_own_resolutions_verdict()
 
     assert metrics.csat.model_dump() == {"count": 2, "avg": 3.5, "satisfied_share": 0.5}
     assert (metrics.tickets, metrics.resolved, metrics.merged) == (1, 1, 1)
+
+
+def test_a_wait_that_breached_on_the_duplicate_and_was_answered_late_counts_one_miss() -> None:
+    """Routing carried TD's breached first response to TS, where it was answered late: one
+    wait, so one miss, TD's own at the merge; the carried clock's stop says it is that wait."""
+    desk = survivor()
+    desk.breached("TD", FR, 35)
+    desk.merged("TD", "TS", 40)
+    desk.clock_stopped("TD", FR, 5, 40, target=30)
+    desk.clock_stopped("TD", RES, 5, 40, target=DAY, void=True)
+    carried = CarriedClock(ticket_id="TD", clock=FR, missed=True)
+    desk.clock_stopped("TS", NR, 5, 55, target=30, carried_from=carried)
+    sla = metrics_of(desk).sla
+
+    assert sla.first_response.model_dump() == {"part": 1, "of": 2, "rate": 0.5}
+    assert sla.next_response.model_dump() == {"part": 0, "of": 0, "rate": None}
+    assert sla.attainment.model_dump() == {"part": 2, "of": 3, "rate": 0.6667}
+    assert (sla.breaches, sla.breached_tickets, sla.void) == (1, 1, 0)
+
+
+def test_a_wait_carried_within_its_target_is_judged_on_the_ticket_it_joined() -> None:
+    """The merge's stop on TD is void (no verdict there), so the carried clock is the wait's
+    one verdict, missed here when TS answered it late."""
+    desk = survivor()
+    desk.merged("TD", "TS", 20)
+    desk.clock_stopped("TD", FR, 5, 20, target=30, void=True)
+    desk.clock_stopped("TD", RES, 5, 20, target=DAY, void=True)
+    desk.breached("TS", NR, 35)
+    carried = CarriedClock(ticket_id="TD", clock=FR, missed=False)
+    desk.clock_stopped("TS", NR, 5, 50, target=30, carried_from=carried)
+    sla = metrics_of(desk).sla
+
+    assert sla.first_response.model_dump() == {"part": 1, "of": 1, "rate": 1.0}
+    assert sla.next_response.model_dump() == {"part": 0, "of": 1, "rate": 0.0}
+    assert (sla.breaches, sla.breached_tickets, sla.void) == (1, 1, 0)

@@ -5,6 +5,9 @@ its target, missed it, or is void (closed or merged before anyone answered:
 no verdict, left out of attainment, counted apart), ``sla.breached`` that one
 ran out and the ticket was escalated — routing's verdict that the clock missed, so a
 breached clock counts missed even before it stops.
+A wait routing carried from a merged duplicate to the ticket it joined (``carried_from``)
+is judged once: by the duplicate's stop at the merge if it had already missed there, else by
+the carried clock.
 Feedback keeps both on the ticket's facts, keyed on what the events carry, so
 any order and any number of deliveries give the same facts, and counts them
 per slice (priority and category are the clock's own, see docs/feedback.md).
@@ -19,7 +22,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from contracts import events
-from contracts.events import EscalationLevel, Priority, SlaClock, SlaVerdict
+from contracts.events import CarriedClock, EscalationLevel, Priority, SlaClock, SlaVerdict
 
 DESK_CLOCKS = (SlaClock.FIRST_RESPONSE, SlaClock.NEXT_RESPONSE, SlaClock.RESOLUTION)
 """The clocks the desk answers for; the supplier clock measures a partner and is kept apart."""
@@ -54,6 +57,8 @@ class ClockFact(BaseModel):
     elapsed_seconds: int
     started_at: datetime
     stopped_at: datetime
+    carried_from: CarriedClock | None = None
+    """A merged duplicate's wait, carried here by routing; None on older events and facts."""
 
     @classmethod
     def of(cls, event: events.SlaClockStopped) -> ClockFact:
@@ -67,6 +72,12 @@ class ClockFact(BaseModel):
     @property
     def missed(self) -> bool:
         return not self.void and not self.met
+
+    @property
+    def judged_on_duplicate(self) -> bool:
+        """A carried wait that had already missed on its duplicate: the duplicate's stop at
+        the merge (``missed``, and counted there) is its verdict, so this one is not a second."""
+        return self.carried_from is not None and self.carried_from.missed
 
     @property
     def key(self) -> tuple[str, datetime]:
@@ -145,7 +156,10 @@ def verdicts(
     verdict: the traveller's unanswered message goes on waiting on the ticket it joined
     (routing carries the clock there) and the resolution is that ticket's. An answer given
     on the duplicate before the merge stands, on time or late, and so does a clock that had
-    already missed: a merge, like a close, cannot hide a late answer."""
+    already missed: a merge, like a close, cannot hide a late answer. That missed clock is
+    then the carried wait's one verdict, and the clock routing carried it on as on the ticket
+    it joined is left out (``judged_on_duplicate``): one wait is one miss, not two."""
+    clocks = [c for c in clocks if not c.judged_on_duplicate]
     breached: set[tuple[str, datetime]] = set()
     first: dict[tuple[str, datetime], BreachFact] = {}
     placed: list[tuple[BreachFact, bool]] = []
