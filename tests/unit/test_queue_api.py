@@ -95,3 +95,46 @@ async def test_a_tenant_queue_is_deleted_and_an_unknown_one_is_404(
     gone = await http.delete("/v1/queues/vip")
     assert gone.status_code == 404
     assert gone.json()["detail"] == "vip"  # as the caller named it, not the stored "acme:vip"
+
+
+async def test_a_second_tenant_queue_claiming_a_category_is_refused_and_not_written(
+    http: httpx.AsyncClient,
+) -> None:
+    first = {"name": "Invoices", "categories": ["invoice"]}
+    assert (await http.put("/v1/queues/invoices", json=first)).status_code == 201
+    second = {"name": "Invoices again", "categories": ["billing", "invoice"]}
+
+    refused = await http.put("/v1/queues/invoices2", json=second)
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["detail"] == "category invoice is already taken by queue invoices"
+    assert "invoices2" not in await sources(http)
+
+
+async def test_an_update_that_would_make_two_queues_claim_a_category_is_refused(
+    http: httpx.AsyncClient,
+) -> None:
+    await http.put("/v1/queues/invoices", json={"name": "Invoices", "categories": ["invoice"]})
+    await http.put("/v1/queues/bills", json={"name": "Bills", "categories": ["billing"]})
+
+    refused = await http.put(
+        "/v1/queues/bills", json={"name": "Bills", "categories": ["billing", "invoice"]}
+    )
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["detail"] == "category invoice is already taken by queue invoices"
+    bills = {q["id"]: q for q in (await http.get("/v1/queues")).json()}["bills"]
+    assert bills["categories"] == ["billing"]
+
+
+async def test_a_tenant_queue_may_take_a_default_queues_category_and_keep_it(
+    http: httpx.AsyncClient,
+) -> None:
+    body = {"name": "Invoices", "categories": ["invoice"]}
+    assert (await http.put("/v1/queues/invoices", json=body)).status_code == 201
+    assert (await http.put("/v1/queues/invoices", json=body)).status_code == 200
+    # Redefining the default queue that also lists invoice is refused only while it keeps it.
+    finance = {"name": "Finance", "categories": ["reimbursement", "invoice"]}
+    assert (await http.put("/v1/queues/finance", json=finance)).status_code == 409
+    finance["categories"] = ["reimbursement"]
+    assert (await http.put("/v1/queues/finance", json=finance)).status_code == 201

@@ -19,6 +19,7 @@ from services.routing.assignment.domain.queues import (
     DEFAULT_QUEUE_IDS,
     RESERVED_QUEUES,
     TenantQueue,
+    category_holder,
 )
 
 router = APIRouter(prefix="/v1", tags=["queues"], route_class=StrictJsonRoute)
@@ -58,7 +59,13 @@ async def list_queues(scope: StaffScope, store: StoreDep) -> list[QueueView]:
     ]
 
 
-@router.put("/queues/{queue_id}", responses=CREATED)
+@router.put(
+    "/queues/{queue_id}",
+    responses={
+        **CREATED,
+        409: {"description": "Another of the tenant's queues already takes a category."},
+    },
+)
 async def put_queue(
     queue_id: Annotated[str, Path(pattern=NAME)],
     body: QueueIn,
@@ -69,6 +76,12 @@ async def put_queue(
     """Define a queue, or redefine a default one, for this tenant."""
     if queue_id in RESERVED_QUEUES and body.categories:
         raise invalid(f"{queue_id} is a catch-all desk", ("body", "categories"))
+    own = [q.definition() for q in await store.tenant_queues(scope.tenant)]
+    held = category_holder(own, queue_id, body.categories)
+    if held is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"category {held[0]} is already taken by queue {held[1]}"
+        )
 
     def change(queue: TenantQueue) -> None:
         queue.name = body.name

@@ -69,6 +69,23 @@ def catalogue(tenant_queues: Iterable[QueueDef]) -> dict[str, QueueDef]:
     return queues
 
 
+def category_holder(
+    tenant_queues: Iterable[QueueDef], queue_id: str, categories: Iterable[str]
+) -> tuple[str, str] | None:
+    """A category of ``categories`` another of the tenant's own queues already takes, and
+    that queue's id. Two tenant queues claiming one category would leave the tickets to
+    whichever is listed first; a tenant queue taking a default queue's category is how a
+    tenant customises routing, so the defaults are not counted."""
+    wanted = set(categories)
+    for queue in tenant_queues:
+        if queue.id == queue_id:
+            continue
+        for category in queue.categories:
+            if category in wanted:
+                return category, queue.id
+    return None
+
+
 class Rule(StrEnum):
     """Why a case went to its queue (``TicketRouted.rule``)."""
 
