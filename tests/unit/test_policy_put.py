@@ -1,7 +1,11 @@
 """``PUT /v1/policy`` changes the fields it is sent and keeps the others, as docs/api.md and
 docs/routing.md show it (``{"triage_threshold": 0.7}``, ``{"bot_enabled": false}``). It
 used to write every field, so turning the bot off also dropped the VIP travellers and the
-support manager; an explicit null still clears a manager."""
+support manager; an explicit null still clears a manager.
+
+An account manager who is no registered agent is accepted (they may be registered later,
+and notify alerts them by id either way) with a ``warnings`` entry naming them: VIP tickets
+cannot be pushed to them until they are (docs/routing.md)."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from runtime.auth import Principal, Role, issue_token
 from runtime.signing import Signer
 from runtime.web import install_error_handlers
 from services.routing.api import policy
+from services.routing.assignment.domain.agents import Agent
 from tests.unit.test_sla_case import SlaDesk
 
 SIGNER = Signer("routing-policy-test-secret-0123456789")
@@ -35,6 +40,9 @@ FULL = {
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     desk = SlaDesk()
+    await desk.store.agents.add(
+        Agent(id=Agent.key("acme", "am-1"), tenant_id="acme", agent_id="am-1", languages=["en"])
+    )
     app = FastAPI()
     app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=desk.clock)
     app.state.routing = desk.router
@@ -53,9 +61,10 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 async def put(http: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
     answer = await http.put("/v1/policy", json=body)
     assert answer.status_code == 200, answer.text
-    stored = await http.get("/v1/policy")
-    assert stored.json() == answer.json()
-    return dict(answer.json())
+    shown = dict(answer.json())
+    assert shown.pop("warnings") == []
+    assert (await http.get("/v1/policy")).json() == shown
+    return shown
 
 
 @pytest.mark.parametrize(
@@ -106,3 +115,32 @@ async def test_a_refused_field_changes_nothing(http: httpx.AsyncClient) -> None:
 
     assert refused.status_code == 422
     assert (await http.get("/v1/policy")).json() == FULL
+
+
+async def test_an_unknown_account_manager_is_kept_with_a_warning_naming_them(
+    http: httpx.AsyncClient,
+) -> None:
+    answer = await http.put("/v1/policy", json={"account_manager": "nobody-registered"})
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["account_manager"] == "nobody-registered"
+    assert answer.json()["warnings"] == [
+        {
+            "field": "account_manager",
+            "agent": "nobody-registered",
+            "message": "nobody-registered is not a registered agent (PUT /v1/agents/"
+            "nobody-registered): VIP travellers' tickets cannot be pushed to them until "
+            "they are",
+        }
+    ]
+    stored = (await http.get("/v1/policy")).json()
+    assert stored["account_manager"] == "nobody-registered"
+    assert "warnings" not in stored  # the GET view stays a PUT body: a round trip is accepted
+    assert (await http.put("/v1/policy", json=stored)).status_code == 200
+
+
+async def test_a_registered_account_manager_or_none_draws_no_warning(
+    http: httpx.AsyncClient,
+) -> None:
+    assert (await http.put("/v1/policy", json={"account_manager": "am-1"})).json()["warnings"] == []
+    assert (await http.put("/v1/policy", json={"account_manager": None})).json()["warnings"] == []

@@ -13,8 +13,10 @@ from runtime.errors import StrictJsonRoute
 from services.routing.api.deps import StoreDep
 from services.routing.api.models import NAME
 from services.routing.api.writes import put
+from services.routing.assignment.domain.agents import Agent
 from services.routing.assignment.domain.policy import AssignmentMode, RoutingPolicy
 from services.routing.assignment.domain.queues import DEFAULT_TRIAGE_THRESHOLD
+from services.routing.store import RoutingStore
 
 router = APIRouter(prefix="/v1", tags=["policy"], route_class=StrictJsonRoute)
 
@@ -42,8 +44,45 @@ class PolicyIn(BaseModel):
     )
 
 
+class PolicyWarning(BaseModel):
+    """A setting kept although it does not work yet (docs/routing.md, account manager)."""
+
+    field: str
+    agent: str
+    message: str
+
+
 class PolicyView(PolicyIn):
     model_config = ConfigDict(from_attributes=True)
+
+
+class PolicyPut(PolicyView):
+    """What a PUT stored, and what in it cannot work yet. Only the PUT answers warnings:
+    the GET view stays the PUT body, so a read-modify-write round trip is not refused for
+    an extra field."""
+
+    warnings: list[PolicyWarning] = Field(
+        default_factory=list,
+        description="Settings stored although they cannot work yet, such as an account "
+        "manager who is no registered agent.",
+    )
+
+
+async def unknown_agents(store: RoutingStore, policy: RoutingPolicy) -> list[PolicyWarning]:
+    """An account manager routing cannot assign to. Kept, not refused: they may be registered
+    after the policy is set (agents are a manager's, the policy an admin's), and notify
+    alerts the account manager by id whether or not they are an agent."""
+    name, tenant = policy.account_manager, policy.tenant_id
+    if name is None or await store.agents.get(tenant, Agent.key(tenant, name)) is not None:
+        return []
+    return [
+        PolicyWarning(
+            field="account_manager",
+            agent=name,
+            message=f"{name} is not a registered agent (PUT /v1/agents/{name}): VIP "
+            "travellers' tickets cannot be pushed to them until they are",
+        )
+    ]
 
 
 @router.get("/policy")
@@ -52,12 +91,13 @@ async def get_policy(scope: StaffScope, store: StoreDep) -> PolicyView:
 
 
 @router.put("/policy")
-async def put_policy(body: PolicyIn, scope: AdminScope, store: StoreDep) -> PolicyView:
+async def put_policy(body: PolicyIn, scope: AdminScope, store: StoreDep) -> PolicyPut:
     """VIP status, VIP travellers and their account manager, appeals' manager, the bot.
 
     Only the fields sent change (docs/api.md shows one-field PUTs such as
     ``{"bot_enabled": false}``); the others keep their stored value, or the default on a
-    first PUT. An explicit null clears a manager."""
+    first PUT. An explicit null clears a manager. An account manager who is no registered
+    agent is stored with a warning, not refused (``unknown_agents``)."""
 
     def change(policy: RoutingPolicy) -> None:
         for name, value in body.model_dump(exclude_unset=True).items():
@@ -71,4 +111,5 @@ async def put_policy(body: PolicyIn, scope: AdminScope, store: StoreDep) -> Poli
         change,
     )
     store.memo.forget(scope.tenant)
-    return PolicyView.model_validate(policy)
+    view = PolicyView.model_validate(policy).model_dump()
+    return PolicyPut(**view, warnings=await unknown_agents(store, policy))
