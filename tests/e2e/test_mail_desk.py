@@ -139,7 +139,7 @@ async def test_a_reply_to_the_acknowledgement_joins_its_ticket_and_pdfs_travel_b
         "poll_interval_s": 20,
     }
     created = await http.put(f"{intake}/admin/mailboxes/support", json=mailbox, headers=admin)
-    assert created.status_code == 200, created.text
+    assert created.status_code == 201, created.text
     assert "password" not in created.json()
 
     original = f"<{uuid.uuid4().hex}@corp.example>"

@@ -101,5 +101,5 @@ async def test_credentials_with_spaces_inside_are_taken() -> None:
             "/v1/admin/channels/wechat", json={**WECHAT, "token": "a b c"}, headers=staff()
         )
 
-    assert mailbox.status_code == 200, mailbox.text
+    assert mailbox.status_code == 201, mailbox.text
     assert channel.status_code == 200, channel.text

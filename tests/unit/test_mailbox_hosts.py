@@ -74,7 +74,7 @@ async def test_a_mailbox_at_a_public_address_or_a_name_is_taken(host: str) -> No
             "/v1/admin/mailboxes/support", json={**MAILBOX, "host": host}, headers=staff()
         )
 
-    assert answer.status_code == 200
+    assert answer.status_code == 201
 
 
 async def test_internal_addresses_are_taken_where_the_setting_allows_them() -> None:
@@ -84,7 +84,7 @@ async def test_internal_addresses_are_taken_where_the_setting_allows_them() -> N
             "/v1/admin/mailboxes/local", json={**MAILBOX, "host": "127.0.0.1"}, headers=staff()
         )
 
-    assert answer.status_code == 200
+    assert answer.status_code == 201
 
 
 @pytest.mark.parametrize(

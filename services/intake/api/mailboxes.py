@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Response
 from fastapi import status as http
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, StrictFloat, StrictInt
 
@@ -74,17 +74,25 @@ class MailboxView(BaseModel):
 router = APIRouter(prefix="/v1/admin/mailboxes", tags=["admin"], route_class=StrictJsonRoute)
 
 
-@router.put("/{name}")
+@router.put("/{name}", responses={http.HTTP_201_CREATED: {"description": "Created."}})
 async def put_mailbox(
-    name: MailboxName, body: MailboxIn, scope: AdminScope, mailboxes: MailboxesDep
+    name: MailboxName,
+    body: MailboxIn,
+    scope: AdminScope,
+    mailboxes: MailboxesDep,
+    response: Response,
 ) -> MailboxView:
     """Read this mailbox for the caller's tenant (create or change); a host on an internal
-    address is refused unless the deployment allows it."""
+    address is refused unless the deployment allows it. 201 when it creates the mailbox,
+    200 when it replaces one, as routing's queue and agent PUTs answer."""
     if (reason := mailboxes.refused_host(body.host)) is not None:
         raise invalid(f"not allowed: {reason}", ("body", "host"))
     settings = body.model_dump()
     settings["password"] = body.password.get_secret_value()
-    return MailboxView.of(await mailboxes.put(scope.tenant, name, settings))
+    doc = await mailboxes.put(scope.tenant, name, settings)
+    # The first revision is the one with no mailbox before it (a delete starts over).
+    response.status_code = http.HTTP_201_CREATED if doc["revision"] == 1 else http.HTTP_200_OK
+    return MailboxView.of(doc)
 
 
 @router.get("")
