@@ -110,6 +110,54 @@ async def test_a_signed_body_that_is_not_an_event_is_a_422_and_writes_nothing(
     assert care.wrote_nothing()
 
 
+@pytest.mark.parametrize(
+    ("raw", "content_type"),
+    [
+        (
+            b"kind=flight_delayed&reference=CA1&service_date=2026-11-26",
+            "application/x-www-form-urlencoded",
+        ),
+        (b"kind=flight_delayed", None),
+        (b"{not json", "text/plain"),
+    ],
+)
+async def test_a_signed_body_not_sent_as_json_is_told_to_be_json_and_writes_nothing(
+    desk: tuple[Care, httpx.AsyncClient], raw: bytes, content_type: str | None
+) -> None:
+    """As every other endpoint answers since the reply's fix (runtime.errors): the supplier
+    door built its own 422 and said "JSON decode error: unexpected character"."""
+    care, http = desk
+    headers = {HEADER: signed(raw)}
+    if content_type is not None:
+        headers["content-type"] = content_type
+
+    answer = await http.post("/v1/suppliers/ca/events", content=raw, headers=headers)
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"] == [
+        {
+            "loc": ["body"],
+            "msg": "the body must be JSON, sent with Content-Type: application/json",
+            "type": "json_invalid",
+        }
+    ]
+    assert care.wrote_nothing()
+
+
+async def test_a_bad_json_body_sent_as_json_keeps_the_parsers_position_and_reason(
+    desk: tuple[Care, httpx.AsyncClient],
+) -> None:
+    raw = b"{not json"
+    headers = {HEADER: signed(raw), "content-type": "application/json"}
+
+    answer = await desk[1].post("/v1/suppliers/ca/events", content=raw, headers=headers)
+
+    assert answer.status_code == 422, answer.text
+    (item,) = answer.json()["detail"]
+    assert item["loc"] == ["body", 1]
+    assert item["msg"].startswith("JSON decode error")
+
+
 async def test_unknown_events_are_listed_for_the_platform_operators_admins_only(
     desk: tuple[Care, httpx.AsyncClient],
 ) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -91,7 +92,7 @@ async def supplier_event(
     try:
         outcome, report = await care.receive_signed(partner, body, signature)
     except Refused as refused:
-        return JSONResponse({"detail": refused.detail}, status_code=refused.status)
+        return refusal(refused)
     kind = normalise_kind(report.kind)
     answer: dict[str, Any] = {
         "outcome": outcome.value,
@@ -101,6 +102,15 @@ async def supplier_event(
         **incident_answer(kind, report, care.clock.now()),
     }
     return JSONResponse(answer, status_code=202 if outcome is Ingress.ACCEPTED else 200)
+
+
+def refusal(refused: Refused) -> JSONResponse:
+    """The ingress's refusal; a 422 goes through the shared handler, which words a body not
+    sent as JSON as every endpoint does (answered here, a form post read "JSON decode
+    error")."""
+    if refused.status == status.HTTP_422_UNPROCESSABLE_CONTENT:
+        raise RequestValidationError(refused.detail) from refused
+    return JSONResponse({"detail": refused.detail}, status_code=refused.status)
 
 
 def incident_answer(kind: str | None, report: SupplierReport, now: datetime) -> dict[str, Any]:
