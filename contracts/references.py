@@ -7,11 +7,16 @@ and a reference is kept as ``MU5138``, the form bookings and suppliers' events n
 Digits are ASCII ones only: a Unicode digit class would take Arabic-Indic ones as well.
 A flight number ends where its digits do and no Latin letter follows (``AB12CD`` is a PNR,
 not flight AB12), while ``MU5138便`` or ``CA981号`` are flights: Chinese and Japanese run on.
+
+A reference is matched in one form (``canonical_reference``): routing's care finds bookings and
+disruptions by it, intake threads contacts and joins disruptions by it, and both keep the
+reference as it was written for people to read.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from contracts.airlines import AIRLINES, NOT_IN_LOWER_CASE
 from contracts.events import BookingReference, ReferenceKind
@@ -74,6 +79,35 @@ _LOWER_CASE_FLIGHT = re.compile(
 )
 """``ca1501``, ``qs 123``, ``Ca-981``: an airline's designator (``contracts.airlines``) and
 1 to 4 digits, in any case; upper-case ones are the pattern above's."""
+
+
+FLIGHT_NUMBER = re.compile(r"([A-Z]{2,3}|[A-Z][0-9]|[0-9][A-Z])-?0*([0-9]{1,4}[A-Z]?)")
+"""An airline designator (IATA or ICAO) and a number of up to four digits, which booking
+systems often pad with zeros: ``CA0981`` is ``CA981``."""
+MATCHED_KINDS = {ReferenceKind.FLIGHT: "flight", ReferenceKind.TRAIN: "train"}
+"""The references matched in their normal form, by the resource a booking names them as."""
+
+
+def normal_reference(reference: str, resource: str | None = None) -> str:
+    """``ca 1501`` and ``CA1501`` are the same flight, and so are ``CA 0981``, ``CA-981``
+    and ``CA981``, and ``ＣＡ９８１`` as an IME types it; any other reference (a hotel's id)
+    keeps its zeros."""
+    compact = "".join(fold_width(reference).split()).upper()
+    if resource == "flight" and (flight := FLIGHT_NUMBER.fullmatch(compact)):
+        return flight[1] + flight[2]
+    return compact
+
+
+def canonical_reference(reference: BookingReference) -> str:
+    """The form a reference is matched by: a flight's or a train's normal one (``NH0920`` is
+    ``NH920``), any other as written (an order number ``AB001234`` is no padded flight)."""
+    resource = MATCHED_KINDS.get(reference.kind)
+    return reference.value if resource is None else normal_reference(reference.value, resource)
+
+
+def canonical_references(references: Iterable[BookingReference]) -> list[str]:
+    """Each reference's ``canonical_reference`` once, sorted."""
+    return sorted({canonical_reference(r) for r in references})
 
 
 def _lower_case_flights(text: str) -> list[str]:

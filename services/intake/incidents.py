@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import events
 from contracts.envelope import Envelope
+from contracts.references import normal_reference
 from contracts.text import free_text
 from runtime.store import AlreadyExists, ConcurrencyError, Document, NotFound
 from services.intake.domain import (
@@ -85,7 +86,8 @@ class IncidentDesk:
             conversation_key(tenant_id, thread_key),
             ticket_id_for(tenant_id, thread_key),
         )
-        named_key = reference_key(tenant_id, request.traveller.id, request.reference)
+        reference = normal_reference(request.reference, request.resource)
+        named_key = reference_key(tenant_id, request.traveller.id, reference)
         keyed = await self.intake.tickets.keyed(
             (own_key, named_key) if request.resource in PROACTIVE_REFERENCE_KINDS else (own_key,)
         )

@@ -14,6 +14,7 @@ from datetime import datetime
 from pymongo import UpdateOne
 
 from contracts import events
+from contracts.references import canonical_references
 from services.intake.domain import Ticket, TicketStatus, reopening, thread_key_for, ticket_id_for
 
 NEWEST_PER_KEY = 10
@@ -33,6 +34,8 @@ def conversation_key(tenant_id: str, key: str) -> str:
 
 
 def reference_key(tenant_id: str, traveller_id: str, reference: str) -> str:
+    """A (traveller, booking) key: ``reference`` in its canonical form (``canonical_reference``),
+    so ``NH0920`` and ``NH920`` lead to one ticket. Tickets keyed before keep written ones."""
     return f"r|{tenant_id}|{traveller_id}|{reference}"
 
 
@@ -97,8 +100,8 @@ def opening_key_entries(
         (contact_key(contact_id), member),
         (conversation_key(tenant_id, thread_key), member),
         *(
-            (reference_key(tenant_id, contact.traveller.id, r.value), member)
-            for r in contact.references
+            (reference_key(tenant_id, contact.traveller.id, r), member)
+            for r in canonical_references(contact.references)
         ),
     }
 

@@ -11,7 +11,7 @@ import pytest
 
 from contracts import events
 from contracts.events import Channel, Traveller
-from services.routing.care.domain.trips import normal_reference
+from contracts.references import normal_reference
 from tests.factories import T0, envelope
 from tests.unit.test_supplier_care import Care, body, opened, run_disruption
 

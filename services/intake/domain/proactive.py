@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from contracts import events
 from contracts.events import BookingReference, Channel, Priority, ReferenceKind, Traveller
 from contracts.languages import supported_language
+from contracts.references import canonical_references, normal_reference
 from services.intake.domain.identity import answered_where_they_wrote, ticket_id_for
 from services.intake.domain.records import DisruptionState
 from services.intake.domain.status import TRANSITIONS, TicketStatus
@@ -56,7 +57,7 @@ def open_ticket(
         thread_key=thread_key,
         conversation_keys=[thread_key],
         references=references,
-        reference_values=sorted({r.value for r in references}),
+        reference_values=canonical_references(references),
         opened_at=now,
         opened_us=int(now.timestamp() * 1_000_000),
         last_activity_at=now,
@@ -109,12 +110,14 @@ def joining_ticket(
 
     The one it joined already (told of an earlier revision) keeps it whatever its status, as a
     proactive ticket does; else their most recently active open ticket (not resolved or
-    closed) naming the disrupted flight or train, unless it belongs to another incident. None:
-    a proactive ticket opens (docs/suppliers.md, "The traveller's own ticket")."""
+    closed) naming the disrupted flight or train (padded or not: ``canonical_reference``),
+    unless it belongs to another incident. None: a proactive ticket opens (docs/suppliers.md,
+    "The traveller's own ticket")."""
+    reference = normal_reference(request.reference, request.resource)
     theirs = [
         t
         for t in tickets
-        if t.traveller.id == request.traveller.id and request.reference in t.reference_values
+        if t.traveller.id == request.traveller.id and reference in t.reference_values
     ]
     told = [t for t in theirs if t.incident_id == request.incident_id and t.incident_revision]
     if told:

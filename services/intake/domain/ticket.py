@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from contracts import events
 from contracts.events import Channel
+from contracts.references import canonical_references
 from services.intake.domain import language, proactive, reactions, reopening
 from services.intake.domain.appeal_review import Decider, check_decider, decided_appeal
 from services.intake.domain.automatic import unanswered_because
@@ -71,7 +72,7 @@ class Ticket(TicketRecord):
             generation=generation,
             conversation_keys=[thread_key],
             references=list(contact.references),
-            reference_values=sorted({r.value for r in contact.references}),
+            reference_values=canonical_references(contact.references),
             opened_at=now,
             opened_us=int(now.timestamp() * 1_000_000),
             last_activity_at=now,

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from contracts import events
 from contracts.events import BookingReference, Channel, Priority, Traveller
+from contracts.references import canonical_references
 from runtime.aggregate import Aggregate
 from services.intake.domain.appeal_review import PendingAppeal
 from services.intake.domain.identity import thread_key_for
@@ -49,6 +50,9 @@ class TicketRecord(Aggregate):
     contacts: list[ContactRecord] = Field(default_factory=list)
     references: list[BookingReference] = Field(default_factory=list)
     reference_values: list[str] = Field(default_factory=list)
+    """The references in the form threading and disruptions match them by
+    (``canonical_reference``: ``NH0920`` is ``NH920``); ``references`` keep them as written.
+    A ticket stored before that keeps the written ones until a follow-up joins it."""
     repeat_contacts: int = 0
     mail_cc: list[str] = Field(
         default_factory=list,
@@ -166,7 +170,7 @@ class TicketRecord(Aggregate):
         for reference in contact.references:
             if reference not in self.references:
                 self.references.append(reference)
-        self.reference_values = sorted({r.value for r in self.references})
+        self.reference_values = canonical_references(self.references)
 
     def _change_status(self, to: TicketStatus, *, by: str, now: datetime) -> None:
         before = self.status

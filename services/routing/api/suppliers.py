@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from contracts.references import normal_reference
 from runtime.auth import AdminScope
 from runtime.errors import StrictJsonRoute
 from runtime.web import schema_ref
@@ -24,7 +25,6 @@ from services.routing.api.deps import CareDep
 from services.routing.api.models import PARTNER
 from services.routing.care.domain.incidents import incident_id_for, over
 from services.routing.care.domain.suppliers import KINDS, SupplierReport, normalise_kind
-from services.routing.care.domain.trips import normal_reference
 from services.routing.care.ingress import Ingress, Refused, SupplierEventIn
 
 router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from contracts import events
 from contracts.envelope import Envelope
-from contracts.events import ReferenceKind
+from contracts.references import MATCHED_KINDS, canonical_reference
 from runtime.clock import Clock
 from runtime.store import Repository
 from services.routing.care.domain.care_keys import disruption_entries, trip_entries
@@ -41,7 +41,6 @@ from services.routing.care.domain.trips import (
     Trip,
     TripSegment,
     check_version,
-    normal_reference,
 )
 from services.routing.care.ingress import Ingress, SupplierIngress
 from services.routing.care.partners import PartnerSecrets
@@ -49,7 +48,7 @@ from services.routing.care.store import CareStore
 
 log = logging.getLogger(__name__)
 FAN_OUT_CONCURRENCY = 16
-CLUSTERED_REFERENCES = {ReferenceKind.FLIGHT: "flight", ReferenceKind.TRAIN: "train"}
+CLUSTERED_REFERENCES = MATCHED_KINDS
 """The references a contact is clustered by, and the resource each names."""
 
 
@@ -125,11 +124,7 @@ class ProactiveCare:
         named, from one read of their care keys (#20); ``patient``: a consumed message's
         read, which may wait for other cases' company."""
         named = sorted(
-            {
-                normal_reference(r.value, CLUSTERED_REFERENCES[r.kind])
-                for r in references
-                if r.kind in CLUSTERED_REFERENCES
-            }
+            {canonical_reference(r) for r in references if r.kind in CLUSTERED_REFERENCES}
         )
         now = self.clock.now()
         trips, disruptions = await self.store.care_of(

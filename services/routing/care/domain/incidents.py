@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts import events
 from contracts.events import Channel, NextStep, Priority, Traveller
+from contracts.references import normal_reference
 from runtime.aggregate import Aggregate
 from runtime.clock import epoch_ms
 from services.routing.care.domain.changes import (
@@ -29,7 +30,7 @@ from services.routing.care.domain.changes import (
     summary_of,
 )
 from services.routing.care.domain.suppliers import KINDS, SUPPLIER_SCOPE
-from services.routing.care.domain.trips import IsoDate, TripSegment, normal_reference, segment_key
+from services.routing.care.domain.trips import IsoDate, TripSegment, segment_key
 
 CRITICAL_WITHIN = timedelta(hours=6)
 """A proactive ticket whose segment starts within this is critical, else high."""

@@ -17,8 +17,9 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from contracts import events
 from contracts.events import NextStep
+from contracts.references import normal_reference
 from runtime.aggregate import Aggregate
-from services.routing.care.domain.trips import IsoDate, normal_reference
+from services.routing.care.domain.trips import IsoDate
 
 SUPPLIER_SCOPE = "_suppliers"
 """The tenant id of supplier events and disruptions: they belong to no customer, and no

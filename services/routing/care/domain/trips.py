@@ -9,7 +9,6 @@ local date (the offset the booking system sent), which is how airlines and hotel
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
@@ -19,7 +18,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from contracts import events
 from contracts.events import Channel, Traveller
-from contracts.text import fold_width
+from contracts.references import normal_reference
 from runtime.aggregate import Aggregate
 from runtime.clock import epoch_ms
 
@@ -32,21 +31,6 @@ MAX_NIGHTS = 60
 """A longer stay is indexed for its first 60 nights only: a booking may hold 100 segments,
 and a key per night of each keeps its document and index bounded (6,000 keys). A supplier
 event about a later night finds no one (docs/suppliers.md)."""
-
-
-FLIGHT_NUMBER = re.compile(r"([A-Z]{2,3}|[A-Z][0-9]|[0-9][A-Z])-?0*([0-9]{1,4}[A-Z]?)")
-"""An airline designator (IATA or ICAO) and a number of up to four digits, which booking
-systems often pad with zeros: ``CA0981`` is ``CA981``."""
-
-
-def normal_reference(reference: str, resource: str | None = None) -> str:
-    """``ca 1501`` and ``CA1501`` are the same flight, and so are ``CA 0981``, ``CA-981``
-    and ``CA981``, and ``ＣＡ９８１`` as an IME types it; any other reference (a hotel's id)
-    keeps its zeros."""
-    compact = "".join(fold_width(reference).split()).upper()
-    if resource == "flight" and (flight := FLIGHT_NUMBER.fullmatch(compact)):
-        return flight[1] + flight[2]
-    return compact
 
 
 def segment_key(resource: str, reference: str, day: date) -> str:
