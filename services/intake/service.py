@@ -12,7 +12,7 @@ from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import Attachment
 from contracts.mail import DEFAULT_MAIL_DOMAIN
-from contracts.references import extract_references
+from contracts.references import canonical_references, extract_references
 from runtime.clock import Clock
 from runtime.signing import Signer
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
@@ -171,7 +171,7 @@ class Intake:
             contact_id,
             thread_key,
             contact.traveller.id,
-            [r.value for r in contact.references],
+            canonical_references(contact.references),
             [n.ticket_id for n in named],
             traveller=bare,
         )

@@ -109,7 +109,8 @@ class TicketStore:
         traveller: bool = False,
     ) -> Candidates:
         """One read of the keys, one of the tickets they (and ``named``) lead to; with
-        ``traveller``, the traveller's newest tickets too, in the same two reads."""
+        ``traveller``, the traveller's newest tickets too, in the same two reads.
+        ``references`` in their canonical form (``canonical_references``), as keys hold them."""
         wanted = (
             contact_key(contact_id),
             conversation_key(tenant_id, thread_key),

@@ -6,14 +6,18 @@ and the disruption join now match references in the form routing's care does
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from contracts.events import BookingReference, ReferenceKind
+from contracts.events import BookingReference, Channel, ReferenceKind
 from services.intake.domain import Ticket
 from services.intake.domain.proactive import joining_ticket
-from tests.factories import contact, envelope
+from services.intake.service import Outcome
+from tests.factories import T0, contact, envelope
 from tests.unit.test_disruption_joins import disruption, own_ticket, round_trips
 from tests.unit.test_proactive_tickets import Desk
+from tests.unit.test_threading import finds_from_now, intake
 
 
 def flight(value: str) -> list[BookingReference]:
@@ -57,3 +61,46 @@ def test_only_a_flight_number_loses_its_zeros() -> None:
     assert ticket.reference_values == ["G0012"]
     order = own_ticket(references=[BookingReference(kind=ReferenceKind.ORDER, value="AB001234")])
     assert order.reference_values == ["AB001234"]
+
+
+@pytest.mark.parametrize(("first", "then"), [("NH0920", "NH920"), ("NH920", "NH0920")])
+async def test_a_follow_up_naming_the_flight_padded_or_not_threads(first: str, then: str) -> None:
+    desk, clock, db = intake()
+    opened, _ = await desk.receive_contact("acme", contact(references=flight(first)))
+    clock.advance(timedelta(hours=5))
+    finds = finds_from_now(db)
+    by_phone = contact(
+        channel=Channel.PHONE,
+        channel_message_id="call-1",
+        conversation_key="call-1",
+        references=flight(then),
+        received_at=T0 + timedelta(hours=5),
+    )
+
+    joined, outcome = await desk.receive_contact("acme", by_phone)
+
+    assert (outcome, joined.id) == (Outcome.FOLLOWED_UP, opened.id)
+    assert len(finds()) == 2, "one read of the keys, one of the tickets (#20)"
+    assert [r.value for r in joined.references] == [first, then], "each as written"
+    assert joined.reference_values == ["NH920"]
+
+
+async def test_a_ticket_keyed_before_is_rekeyed_by_a_follow_up_in_its_own_conversation() -> None:
+    """No migration: a ticket stored with ``NH0920`` as written keeps that key until its
+    conversation's next message re-keys it (docs/api.md, threading by booking)."""
+    desk, clock, db = intake()
+    opened, _ = await desk.receive_contact(
+        "acme", contact(conversation_key="s1", references=flight("NH0920"))
+    )
+    db["tickets"].docs[opened.id]["reference_values"] = ["NH0920"]  # as stored before
+    keys = db["ticket_keys"].docs
+    new_key, old_key = (f"r|acme|{opened.traveller.id}|{r}" for r in ("NH920", "NH0920"))
+    keys[old_key] = {**keys.pop(new_key), "_id": old_key}
+    clock.advance(timedelta(minutes=5))
+
+    _, outcome = await desk.receive_contact(
+        "acme", contact(conversation_key="s1", channel_message_id="m2", text="Any news?")
+    )
+
+    assert outcome is Outcome.FOLLOWED_UP
+    assert [m.split("|", 1)[1] for m in keys[new_key]["tickets"]] == [opened.id]
