@@ -159,9 +159,10 @@ class FakeCollection:
         await self._yield()
         current = next((d for d in self.docs.values() if matches(d, query)), None)
         if current is None:
-            if upsert:
-                self.docs[doc["_id"]] = copy.deepcopy(doc)
-            return _Result(0)
+            if not upsert:
+                return _Result(0)
+            self.docs[doc["_id"]] = copy.deepcopy(doc)
+            return _Result(0, upserted_id=doc["_id"])
         self.docs[current["_id"]] = {**copy.deepcopy(doc), "_id": current["_id"]}
         return _Result(1)
 

@@ -97,7 +97,10 @@ class ChannelConfigs:
 
     async def put(
         self, tenant_id: str, channel: ImChannel, body: ChannelConfigIn, by: str
-    ) -> Document:
+    ) -> tuple[Document, bool]:
+        """Store the credentials; also says whether they were created (no configuration of
+        this platform before, a delete starts over) rather than replaced, read from the
+        upsert's own result so no second read can race another PUT."""
         doc: Document = {
             "_id": f"{tenant_id}|{channel}",
             "tenant_id": tenant_id,
@@ -110,8 +113,8 @@ class ChannelConfigs:
         for name in SEALED:
             secret = getattr(body, name)
             doc[name] = self.box.seal(secret.get_secret_value()) if secret else None
-        await self.collection.replace_one({"_id": doc["_id"]}, doc, upsert=True)
-        return doc
+        result = await self.collection.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+        return doc, result.upserted_id is not None
 
     async def get(self, tenant_id: str, channel: str) -> Document | None:
         return await self.collection.find_one({"_id": f"{tenant_id}|{channel}"})

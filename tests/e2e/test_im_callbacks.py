@@ -55,7 +55,7 @@ class Platform:
         answer = await self.http.put(
             f"{self.stack.url('intake')}/v1/admin/channels/{channel}", json=body, headers=self.admin
         )
-        assert answer.status_code == 200, answer.text
+        assert answer.status_code == 201, answer.text
         return dict(answer.json())
 
     async def tickets(self) -> list[dict[str, Any]]:

@@ -102,4 +102,4 @@ async def test_credentials_with_spaces_inside_are_taken() -> None:
         )
 
     assert mailbox.status_code == 201, mailbox.text
-    assert channel.status_code == 200, channel.text
+    assert channel.status_code == 201, channel.text

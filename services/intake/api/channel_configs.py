@@ -5,7 +5,7 @@ Token, AES key and app secret are write-only (stored sealed, never answered).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Response
 from fastapi import status as http
 
 from runtime.auth import AdminScope
@@ -16,12 +16,20 @@ from services.intake.channel_config import ChannelConfigIn, ChannelConfigView, C
 router = APIRouter(prefix="/v1/admin/channels", tags=["admin"], route_class=StrictJsonRoute)
 
 
-@router.put("/{channel}")
+@router.put("/{channel}", responses={http.HTTP_201_CREATED: {"description": "Created."}})
 async def put_channel(
-    channel: ChannelName, body: ChannelConfigIn, scope: AdminScope, configs: ChannelConfigsDep
+    channel: ChannelName,
+    body: ChannelConfigIn,
+    scope: AdminScope,
+    configs: ChannelConfigsDep,
+    response: Response,
 ) -> ChannelConfigView:
-    """Set (or rotate) the tenant's callback credentials on one platform."""
-    return view(await configs.put(scope.tenant, channel, body, scope.actor))
+    """Set (or rotate) the tenant's callback credentials on one platform. 201 when it creates
+    them, 200 when it replaces them, as the mailbox PUT and routing's queue and agent PUTs
+    answer."""
+    doc, created = await configs.put(scope.tenant, channel, body, scope.actor)
+    response.status_code = http.HTTP_201_CREATED if created else http.HTTP_200_OK
+    return view(doc)
 
 
 @router.get("")
