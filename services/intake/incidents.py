@@ -32,11 +32,7 @@ from services.intake.domain import (
     proactive_thread_key,
     ticket_id_for,
 )
-from services.intake.domain.proactive import (
-    PROACTIVE_REFERENCE_KINDS,
-    join_disruption,
-    joining_ticket,
-)
+from services.intake.domain.proactive import join_disruption, joining_ticket, matched_kind
 from services.intake.service import Intake
 from services.intake.store import TICKETS
 from services.intake.ticket_events import apply_to_ticket
@@ -89,7 +85,7 @@ class IncidentDesk:
         reference = normal_reference(request.reference, request.resource)
         named_key = reference_key(tenant_id, request.traveller.id, reference)
         keyed = await self.intake.tickets.keyed(
-            (own_key, named_key) if request.resource in PROACTIVE_REFERENCE_KINDS else (own_key,)
+            (own_key, named_key) if matched_kind(request.resource) is not None else (own_key,)
         )
         now = self.intake.clock.now()
         if ticket_id in ticket_ids(keyed.get(own_key, [])):

@@ -9,7 +9,7 @@ from services.intake.domain.identity import (
     thread_key_for,
     ticket_id_for,
 )
-from services.intake.domain.proactive import PROACTIVE_REFERENCE_KINDS, proactive_thread_key
+from services.intake.domain.proactive import proactive_thread_key
 from services.intake.domain.records import (
     MAX_TEXT_KEPT,
     ContactRecord,
@@ -29,7 +29,6 @@ from services.intake.domain.ticket import Ticket
 __all__ = [
     "ANSWERABLE",
     "MAX_TEXT_KEPT",
-    "PROACTIVE_REFERENCE_KINDS",
     "REOPEN_PRIORITY",
     "TRANSITIONS",
     "WAITING",

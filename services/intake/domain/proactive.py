@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from contracts import events
 from contracts.events import BookingReference, Channel, Priority, ReferenceKind, Traveller
 from contracts.languages import supported_language
-from contracts.references import canonical_references, normal_reference
+from contracts.references import MATCHED_KINDS, canonical_references, normal_reference
 from services.intake.domain.identity import answered_where_they_wrote, ticket_id_for
 from services.intake.domain.records import DisruptionState
 from services.intake.domain.status import TRANSITIONS, TicketStatus
@@ -19,7 +19,12 @@ from services.intake.domain.status import TRANSITIONS, TicketStatus
 if TYPE_CHECKING:
     from services.intake.domain.ticket import Ticket
 
-PROACTIVE_REFERENCE_KINDS = {"flight": ReferenceKind.FLIGHT, "train": ReferenceKind.TRAIN}
+
+def matched_kind(resource: str) -> ReferenceKind | None:
+    """The kind of reference a disruption of this resource names (a flight's, a train's), read
+    from the table routing clusters by (``contracts.references.MATCHED_KINDS``) so the two
+    services agree on it; None for a resource matched by no reference (a hotel)."""
+    return next((kind for kind, named in MATCHED_KINDS.items() if named == resource), None)
 
 
 def proactive_thread_key(incident_id: str, traveller_id: str) -> str:
@@ -43,7 +48,7 @@ def open_ticket(
     thread_key = proactive_thread_key(request.incident_id, request.traveller.id)
     traveller = answered_where_they_wrote(request.traveller, request.channel)
     references = [BookingReference(kind=ReferenceKind.ORDER, value=request.booking_id)]
-    if kind := PROACTIVE_REFERENCE_KINDS.get(request.resource):
+    if kind := matched_kind(request.resource):
         references.insert(0, BookingReference(kind=kind, value=request.reference))
     ticket = cls(
         id=ticket_id_for(tenant_id, thread_key),
