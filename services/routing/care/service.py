@@ -48,8 +48,6 @@ from services.routing.care.store import CareStore
 
 log = logging.getLogger(__name__)
 FAN_OUT_CONCURRENCY = 16
-CLUSTERED_REFERENCES = MATCHED_KINDS
-"""The references a contact is clustered by, and the resource each names."""
 
 
 @dataclass(frozen=True)
@@ -123,9 +121,7 @@ class ProactiveCare:
         """The traveller's live bookings and the open disruptions of the flights and trains
         named, from one read of their care keys (#20); ``patient``: a consumed message's
         read, which may wait for other cases' company."""
-        named = sorted(
-            {canonical_reference(r) for r in references if r.kind in CLUSTERED_REFERENCES}
-        )
+        named = sorted({canonical_reference(r) for r in references if r.kind in MATCHED_KINDS})
         now = self.clock.now()
         trips, disruptions = await self.store.care_of(
             tenant_id, traveller_id, named, now, patient=patient
@@ -276,7 +272,7 @@ class ProactiveCare:
         opened = envelope.payload
         if opened.proactive or opened.incident_id:
             return opened.incident_id
-        if not any(r.kind in CLUSTERED_REFERENCES for r in opened.references):
+        if not any(r.kind in MATCHED_KINDS for r in opened.references):
             return None
         tenant_id = envelope.tenant_id
         if care is None:
