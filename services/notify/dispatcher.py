@@ -17,9 +17,11 @@ from prometheus_client import CollectorRegistry
 
 from runtime.clock import Clock, epoch_ms
 from runtime.store import ConcurrencyError, Repository
+from services.notify import holders
 from services.notify.channels.registry import Channels
 from services.notify.channels.sender import Outgoing, SendFailed
 from services.notify.config import NotifySettings
+from services.notify.domain.assignment import overtaken, tells_assignment
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.digest import digest_language, digest_values, plan
 from services.notify.domain.notice import Rendered
@@ -179,7 +181,7 @@ class Dispatcher:
                 delivery.recover(now, self.policy, self.jitter())
                 if await self._save(delivery):
                     self._recorded(delivery, INTERRUPTED)
-        todo = plan(group, now, self.rate)
+        todo = plan(await self._current(group), now, self.rate)
         for member, leader_id in todo.repairs:
             member.fold_into(leader_id)
             await self._save(member)
@@ -191,6 +193,21 @@ class Dispatcher:
             await self._attempt(delivery, [])
         if todo.leader is not None:
             await self._attempt(todo.leader, todo.members)
+
+    async def _current(self, group: list[Delivery]) -> list[Delivery]:
+        """``group`` without the notices of assignments the ticket's newest holder overtook:
+        each ends ``overtaken``, never sent nor folded into a digest. Checked when it would
+        go out, as a notice waits for retries and rate-limit slots."""
+        told = {d.ticket_id for d in group if tells_assignment(d) and d.ticket_id}
+        if not told:
+            return group
+        database, tenant_id = self.deliveries.collection.database, group[0].tenant_id
+        held = await holders.current(database, tenant_id, told)
+        for delivery in group:
+            if delivery.ticket_id and overtaken(delivery, held.get(delivery.ticket_id)):
+                delivery.overtake()
+                await self._save(delivery)
+        return [d for d in group if d.status is not DeliveryStatus.OVERTAKEN]
 
     async def _attempt(self, delivery: Delivery, members: list[Delivery]) -> None:
         """Claim (one write), send, record the outcome (one write); members are folded in."""

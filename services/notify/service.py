@@ -23,7 +23,8 @@ from contracts.envelope import Envelope
 from contracts.events import ReplyChannel
 from runtime.clock import Clock
 from runtime.store import AlreadyExists, Document, Repository
-from services.notify import store
+from services.notify import holders, store
+from services.notify.domain.assignment import holder_after
 from services.notify.domain.bounces import bounce_error, bounced_delivery
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.notices import notices_for
@@ -60,7 +61,11 @@ class Notifier:
 
         ``patient``: the deliveries' insert may wait ``consumer_linger_ms`` to share one
         store command with others; the acknowledgement, which a traveller and intake's
-        admission wait on, does not (it takes the waiting ones along)."""
+        admission wait on, does not (it takes the waiting ones along). An event naming who
+        holds the ticket is kept first (``holders``): a notice of an older assignment still
+        waiting to go out is then overtaken (``Dispatcher``)."""
+        if (holder := holder_after(envelope.payload)) is not None:
+            await holders.record(self._database, envelope.tenant_id, holder)
         added = []
         region = self._phone_region(envelope.tenant_id)
         for notice in notices_for(envelope.payload, envelope.tenant_id, self.directory):

@@ -39,6 +39,7 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # every attempt on this channel failed; the next channel takes over
     DIGESTED = "digested"  # went out inside another delivery's digest
     WITHDRAWN = "withdrawn"  # what it offers (a survey) was withdrawn before it went out
+    OVERTAKEN = "overtaken"  # the assignment it tells was no longer current when due
 
 
 class Attempt(BaseModel):
@@ -325,6 +326,13 @@ class Delivery(Aggregate):
             self.withdrawn_at = now
         if self.status is DeliveryStatus.PENDING and self._ends_withdrawn:
             self._end_withdrawn()
+
+    def overtake(self) -> None:
+        """The assignment it tells ended before it went out (``domain.assignment``): never
+        sent, on this channel or another."""
+        self.status = DeliveryStatus.OVERTAKEN
+        self.due_ms = None
+        self.next_attempt_at = None
 
     @property
     def _ends_withdrawn(self) -> bool:

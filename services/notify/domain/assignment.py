@@ -1,0 +1,64 @@
+"""Whether a notice telling a person "this ticket is yours" is still true when it goes out.
+
+A ticket assigned to agent A and moved to B (or to a queue, or resolved) before A's push
+went out — it waited for a retry, a rate-limit slot or a digest — told A a ticket that was
+no longer theirs. Notify learns who holds each ticket from the events it already takes:
+every ``ticket.routed`` names the case's assignee (none: it waits in a queue), a
+``ticket.transferred`` the agent it went to (none: to a queue), and ``ticket.resolved``
+ends the assignment. The newest of these by its own time stands (the bus keeps no order),
+and a notice of an assignment is sent only while it names its recipient. Pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from contracts import events
+from contracts.envelope import Event
+from services.notify.domain.delivery import Delivery, DeliveryStatus
+from services.notify.domain.templates import ASSIGNED, TRANSFERRED
+
+ASSIGNMENT_TEMPLATES = frozenset({ASSIGNED, TRANSFERRED})
+"""Notices whose whole message is "this ticket is now yours"."""
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a ticket (``assignee`` None: nobody — a queue, or resolved) since ``at``."""
+
+    ticket_id: str
+    assignee: str | None
+    at: datetime
+
+
+def holder_after(event: Event) -> Holder | None:
+    """Who holds the ticket after ``event``; None for an event that does not say."""
+    match event:
+        case events.TicketRouted():
+            return Holder(event.ticket_id, event.assignee, event.routed_at)
+        case events.TicketTransferred():
+            return Holder(event.ticket_id, event.to_assignee, event.transferred_at)
+        case events.TicketResolved():
+            return Holder(event.ticket_id, None, event.resolved_at)
+    return None
+
+
+def tells_assignment(delivery: Delivery) -> bool:
+    """A pending notice of an assignment, alone: a digest carrying others' notices goes on
+    (they would be lost with it)."""
+    return (
+        delivery.template in ASSIGNMENT_TEMPLATES
+        and delivery.status is DeliveryStatus.PENDING
+        and not delivery.digest
+    )
+
+
+def overtaken(delivery: Delivery, holder: Holder | None) -> bool:
+    """Whether the assignment ``delivery`` tells was overtaken: the ticket's newest holder
+    notify knows of is not its recipient. A ticket notify knows no holder of yet keeps it."""
+    return (
+        tells_assignment(delivery)
+        and holder is not None
+        and holder.assignee != (delivery.recipient)
+    )

@@ -1,0 +1,53 @@
+"""Who holds each ticket, as the events notify takes tell it (``domain.assignment``): a
+notice of an assignment is sent only while it is still true.
+
+One document per ticket, the newest holder by the event's own time (integer epoch
+milliseconds: nx-27017 compares dates only to the second). Kept apart from ``store.py``'s
+collections; no index but ``_id`` is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from runtime.clock import epoch_ms
+from runtime.store import Document
+from services.notify.domain.assignment import Holder
+
+HOLDERS = "ticket_holders"
+
+
+def holder_key(tenant_id: str, ticket_id: str) -> str:
+    return f"{tenant_id}/{ticket_id}"
+
+
+async def record(db: AsyncDatabase[Document], tenant_id: str, holder: Holder) -> None:
+    """Keep ``holder`` unless a newer one is kept; the comparison is the write's own filter,
+    so an older event taken late (or again) changes nothing."""
+    holders, key = db[HOLDERS], holder_key(tenant_id, holder.ticket_id)
+    at_ms = epoch_ms(holder.at)
+    held = {"tenant_id": tenant_id, "assignee": holder.assignee, "at": holder.at, "at_ms": at_ms}
+    for _ in range(2):  # a first insert racing ours: the newer one wins on the retry
+        moved = await holders.update_one({"_id": key, "at_ms": {"$lte": at_ms}}, {"$set": held})
+        if moved.matched_count:
+            return
+        try:
+            await holders.insert_one({"_id": key, **held})
+        except DuplicateKeyError:
+            continue
+        return
+
+
+async def current(
+    db: AsyncDatabase[Document], tenant_id: str, ticket_ids: Iterable[str]
+) -> dict[str, Holder]:
+    """The newest holder kept of each of ``ticket_ids`` (a ticket with none is left out)."""
+    keys = [holder_key(tenant_id, ticket_id) for ticket_id in set(ticket_ids)]
+    found: dict[str, Holder] = {}
+    async for doc in db[HOLDERS].find({"_id": {"$in": keys}}):
+        ticket_id = str(doc["_id"]).removeprefix(f"{tenant_id}/")
+        found[ticket_id] = Holder(ticket_id, doc.get("assignee"), doc["at"])
+    return found
