@@ -16,6 +16,7 @@ from contracts.teams import DEFAULT_TEAM_NAMES, SUPPORT_TEAM
 from services.intake.api.callbacks.common import PASSIVE_TEXT
 from services.intake.channels.email import ATTACHMENTS_ONLY
 from services.intake.channels.long_mail import SHORTENED
+from services.notify.domain.fit import READ_ON
 from services.notify.domain.routing_reasons import LANGUAGES as REASON_LANGUAGES
 from services.notify.domain.routing_reasons import PHRASES as ROUTING_REASON_PHRASES
 from services.notify.render import TEMPLATES
@@ -30,6 +31,7 @@ def texts(language: str) -> Iterator[tuple[str, str]]:
     """(where, text) for every ``language`` text of the sources above."""
     for path in sorted((TEMPLATES / language).glob("*.j2")):
         yield f"notify template {path.name}", path.read_text(encoding="utf-8")
+    yield "notify cut reply's link", READ_ON[language]
     column = 1 + REASON_LANGUAGES.index(language)
     yield "routing reasons", "\n".join(phrase[column] for phrase in ROUTING_REASON_PHRASES)
     yield "generic team name", SUPPORT_TEAM[language]

@@ -24,8 +24,11 @@ from services.notify.config import NotifySettings
 from services.notify.domain.assignment import overtaken, tells_assignment
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.digest import digest_language, digest_values, plan
+from services.notify.domain.fit import cut
 from services.notify.domain.notice import Rendered
 from services.notify.domain.outcome import Outcome
+from services.notify.domain.recipients import APP_ROLES
+from services.notify.domain.templates import ACKNOWLEDGED, DISRUPTION
 from services.notify.domain.traveller_links import redact
 from services.notify.metrics import INTERRUPTED, DeliveryMetrics
 from services.notify.render import Renderer
@@ -214,6 +217,8 @@ class Dispatcher:
         own = Rendered(delivery.language, delivery.subject, delivery.body)
         if members:
             delivery.fold(members, self._digest(delivery, members))
+        if delivery.link is None and cut(delivery.body, delivery.channel):
+            delivery.link = await self._tracking_link(delivery)
         delivery.claim(self.clock.now(), self.lease)
         if not await self._save(delivery):
             return
@@ -241,6 +246,23 @@ class Dispatcher:
             recorded = await self._record(delivery, lambda d: d.succeed(now, message_id))
         if recorded is not None:
             self._recorded(recorded, outcome)
+
+    async def _tracking_link(self, delivery: Delivery) -> str | None:
+        """A traveller's message cut for its channel whose text names no link (an agent's
+        reply: ``ticket.replied`` carries none) ends with the link to the rest: their
+        tracking page, as the ticket's acknowledgement (or disruption notice) gave it. Kept
+        with the claim, so the log shows it and a retry does not look again."""
+        if delivery.role not in APP_ROLES or delivery.thread_ticket_id is None:
+            return None
+        query = {
+            "tenant_id": delivery.tenant_id,
+            "ticket_id": delivery.ticket_id,
+            "template": {"$in": [ACKNOWLEDGED, DISRUPTION]},
+        }
+        cursor = self.deliveries.collection.find(query).sort("created_at", -1).limit(1)
+        async for told in cursor:
+            return told.get("link") or None
+        return None
 
     async def _send(self, delivery: Delivery) -> str | None:
         """Hand the delivery to its channel. An error the channel did not expect (a mail that

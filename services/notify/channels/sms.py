@@ -34,7 +34,8 @@ class TwilioSms:
 
     async def send(self, message: Outgoing) -> None:
         provider = self._provider
-        body = fitted(message.body, message.channel, message.link)  # Twilio's 1,600: domain.fit
+        # Twilio's 1,600 (domain.fit), a cut reply ending with the link to the rest
+        body = fitted(message.body, message.channel, message.link, message.language)
         form = {"To": message.address, "From": provider.sender, "Body": body}
         try:
             response = await self._client.post(

@@ -37,7 +37,7 @@ class WebhookSender:
                 "language": message.language,
                 "template": message.template,
                 "subject": message.subject,
-                "body": fitted(message.body, message.channel, message.link),
+                "body": fitted(message.body, message.channel, message.link, message.language),
                 "link": message.link,
             }
         )

@@ -15,7 +15,9 @@ space or sentence mark near the limit (a Chinese or Japanese text has no spaces:
 its last 。，！？、), else between two glyphs, never inside one (an emoji sequence joined
 by U+200D, a flag, a letter and its combining accent). The message's link, when the cut
 would drop or break it, is kept whole on a line of its own after the ellipsis: it is where
-the rest can be read. Pure.
+the rest can be read. A message whose text holds no link (an agent's reply) is given its
+traveller's tracking page for the cut (``Dispatcher``), and ends "… full reply: <link>" in
+its language (``READ_ON``). Pure.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import unicodedata
 from collections.abc import Callable
 
 from contracts.events import ReplyChannel
+from contracts.languages import FALLBACK_LANGUAGE
 
 ELLIPSIS = "…"
 LOOK_BACK = 5
@@ -54,24 +57,49 @@ MEASURES: dict[ReplyChannel, tuple[int, Callable[[str], int]]] = {
     ReplyChannel.DINGTALK: (2_048, utf8_length),
 }
 """Each limited channel's limit and how it measures text (module docstring)."""
+READ_ON = {
+    "en": f"{ELLIPSIS} full reply: ",
+    "zh-Hans": f"{ELLIPSIS * 2}完整回复：",
+    "zh-Hant": f"{ELLIPSIS * 2}完整回覆：",
+    "ja": f"{ELLIPSIS * 2}返信の全文：",
+}
+"""How a cut message whose text named no link ends, before the link where the rest is."""
 
 
-def fitted(body: str, channel: ReplyChannel, link: str | None = None) -> str:
-    """``body`` as ``channel`` takes it: whole when it fits, else cut cleanly (module
-    docstring), with ``link`` whole after the ellipsis when the cut would lose it."""
+def cut(body: str, channel: ReplyChannel) -> bool:
+    """Whether ``channel`` takes ``body`` only cut."""
     if channel not in MEASURES:
+        return False
+    limit, measure = MEASURES[channel]
+    return measure(body) > limit
+
+
+def fitted(
+    body: str, channel: ReplyChannel, link: str | None = None, language: str = FALLBACK_LANGUAGE
+) -> str:
+    """``body`` as ``channel`` takes it: whole when it fits, else cut cleanly (module
+    docstring), with ``link`` whole after the ellipsis when the cut would lose it — after
+    "full reply:" in ``language`` when the text never named it."""
+    if not cut(body, channel):
         return body
     limit, measure = MEASURES[channel]
-    if measure(body) <= limit:
-        return body
-    tail = ELLIPSIS
-    if link and link in body and measure(f"{ELLIPSIS}\n{link}") < limit:
-        tail = f"{ELLIPSIS}\n{link}"
+    tail = _tail(body, link, language)
+    if measure(tail) >= limit:
+        tail = ELLIPSIS
     kept = _longest_prefix(body, limit - measure(tail), measure)
     if tail != ELLIPSIS and link is not None and link in kept:
         tail = ELLIPSIS
         kept = _longest_prefix(body, limit - measure(tail), measure)
     return _clean_end(kept) + tail
+
+
+def _tail(body: str, link: str | None, language: str) -> str:
+    """What follows the cut: the ellipsis, and the link to the rest when there is one."""
+    if not link:
+        return ELLIPSIS
+    if link in body:
+        return f"{ELLIPSIS}\n{link}"
+    return READ_ON.get(language, READ_ON[FALLBACK_LANGUAGE]) + link
 
 
 def _longest_prefix(body: str, budget: int, measure: Callable[[str], int]) -> str:
