@@ -88,11 +88,18 @@ class Notifier:
     ) -> list[Delivery]:
         """Tell the traveller of a disruption's revision, unless they were told a newer one:
         the bus keeps no order, and an older notice delivered late or again would tell them a
-        state already past ("delayed 45 min" after "cancelled"). The same revision again
-        goes through, and its deliveries' ids make it add nothing."""
+        state already past ("delayed 45 min" after "cancelled"). The record's write decides
+        one message per revision (``store.record_disruption_revision``); that message again
+        goes through, and its deliveries' ids make it add nothing. A newer revision recorded
+        between this record and the deliveries' write supersedes them (``_add``)."""
         notice, now = envelope.payload, self.clock.now()
         newest = await store.record_disruption_revision(
-            self._database, envelope.tenant_id, notice.ticket_id, notice.revision, now
+            self._database,
+            envelope.tenant_id,
+            notice.ticket_id,
+            notice.revision,
+            envelope.message_id,
+            now,
         )
         return await self.notify(envelope) if newest else []
 
@@ -104,21 +111,18 @@ class Notifier:
         and is not retried."""
         failed = await self.deliveries.get(envelope.tenant_id, envelope.payload.notification_id)
         following = failed.next_delivery(self.clock.now()) if failed else None
-        if following is None or await self._outdated(following):
+        if following is None or await self._overtaken(following):
             return None
         if not await self._add(following, envelope, patient=True):
             return None
         return following
 
-    async def _outdated(self, delivery: Delivery) -> bool:
+    async def _overtaken(self, delivery: Delivery) -> bool:
         """A disruption notice a newer revision has overtaken. Only read: the revision told
         is recorded when a notice is taken (``disruption_notice``), not by its fallbacks."""
-        if delivery.revision is None or delivery.ticket_id is None:
-            return False
-        newest = await store.disruption_revision(
-            self._database, delivery.tenant_id, delivery.ticket_id
+        return await store.overtaken(
+            self._database, delivery.tenant_id, delivery.ticket_id, delivery.revision
         )
-        return newest is not None and newest > delivery.revision
 
     async def bounced(self, envelope: Envelope[events.NotificationBounced]) -> Delivery | None:
         """A mail came back: the e-mail delivery sent with its Message-ID fails, once, and its
@@ -184,8 +188,9 @@ class Notifier:
         return gone.deleted_count
 
     async def _add(self, delivery: Delivery, cause: Envelope[Any], *, patient: bool) -> bool:
-        """Store a new delivery; a survey's looks for its withdrawal before the dispatcher
-        is told of it."""
+        """Store a new delivery; a survey's looks for its withdrawal, and a disruption
+        notice for a newer revision recorded while it was being written (the in-app one is
+        delivered by this write), before the dispatcher is told of it."""
         try:
             await self.deliveries.add(delivery, cause, patient=patient)
         except AlreadyExists:
@@ -195,6 +200,10 @@ class Notifier:
             found = await self._withdrawn_surveys.find_one({"_id": key})
             if found is not None:
                 delivery = await self._withdraw(delivery, found["withdrawn_at"])
+        if await self._overtaken(delivery):
+            delivery = await self.deliveries.change(
+                delivery.tenant_id, delivery.id, lambda current: current.supersede()
+            )
         if delivery.status is DeliveryStatus.PENDING:
             self._on_pending(delivery)
         return True

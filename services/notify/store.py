@@ -31,17 +31,30 @@ def disruption_key(tenant_id: str, ticket_id: str) -> str:
 
 
 async def record_disruption_revision(
-    db: AsyncDatabase[Document], tenant_id: str, ticket_id: str, revision: int, now: datetime
+    db: AsyncDatabase[Document],
+    tenant_id: str,
+    ticket_id: str,
+    revision: int,
+    message_id: str,
+    now: datetime,
 ) -> bool:
-    """Record ``revision`` as the ticket's latest told unless a newer one is; False if it is.
-    The comparison is the write's own filter, so no read can go stale between them (two
-    notices taken at the very same moment may still both go out)."""
+    """Record ``revision`` as the ticket's latest told unless a newer one is, or the same one
+    came in another message; False then. The comparison is the write's own filter, so one
+    write decides a single winner per (ticket, revision): two messages of one revision taken
+    at once tell it once. The winning message again (redelivered, or taken twice at once)
+    passes: its deliveries' ids make it add nothing, and a crash between this write and
+    them still lets its redelivery tell it. A record stored before ``message_id`` was kept
+    lets its revision's first message win."""
     revisions, key = db[DISRUPTION_REVISIONS], disruption_key(tenant_id, ticket_id)
-    held = {"tenant_id": tenant_id, "revision": revision, "told_at": now}
+    held = {"tenant_id": tenant_id, "revision": revision, "message_id": message_id, "told_at": now}
+    older_or_ours = {
+        "$or": [
+            {"revision": {"$lt": revision}},
+            {"revision": revision, "message_id": {"$in": [message_id, None]}},
+        ]
+    }
     for _ in range(2):  # a first insert racing ours: its revision decides on the retry
-        moved = await revisions.update_one(
-            {"_id": key, "revision": {"$lte": revision}}, {"$set": held}
-        )
+        moved = await revisions.update_one({"_id": key, **older_or_ours}, {"$set": held})
         if moved.matched_count:
             return True
         try:
@@ -58,6 +71,17 @@ async def disruption_revision(
     """The latest revision the ticket's traveller was told of; None before any."""
     held = await db[DISRUPTION_REVISIONS].find_one({"_id": disruption_key(tenant_id, ticket_id)})
     return None if held is None else int(held["revision"])
+
+
+async def overtaken(
+    db: AsyncDatabase[Document], tenant_id: str, ticket_id: str | None, revision: int | None
+) -> bool:
+    """Whether a newer revision than ``revision`` was recorded for the ticket since: a notice
+    of it would tell a state already past. Not a disruption notice (no revision): never."""
+    if revision is None or ticket_id is None:
+        return False
+    newest = await disruption_revision(db, tenant_id, ticket_id)
+    return newest is not None and newest > revision
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:

@@ -1,12 +1,14 @@
 """Notify against the real store: a disruption notice older than the one a traveller was
-told, delivered late or again, or handed to the next channel after its own failed, tells
-them nothing (the conditional write and the read that decide it are store code, so they
-are checked where they run)."""
+told, delivered late or again, taken at the same moment as a newer one, or handed to the
+next channel after its own failed, tells them nothing; two messages of one revision tell
+it once (the conditional write and the read that decide it are store code, so they are
+checked where they run)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -18,7 +20,7 @@ from contracts.events import Channel, ReplyChannel, Traveller
 from runtime.clock import FakeClock
 from runtime.store import Document, Repository
 from services.notify import store
-from services.notify.domain.delivery import Delivery, delivery_id
+from services.notify.domain.delivery import Delivery, DeliveryStatus, delivery_id
 from services.notify.domain.outcome import Outcome
 from services.notify.domain.retry import RetryPolicy
 from services.notify.render import Renderer
@@ -74,6 +76,79 @@ async def test_two_first_notices_at_once_leave_the_newer_revision_recorded(
     [held] = await db[store.DISRUPTION_REVISIONS].find({}).to_list()
     assert held["revision"] == 2
     assert "n-2" in await told(db)
+
+
+async def statuses(db: AsyncDatabase[Document]) -> dict[str, str]:
+    cursor = db[store.DELIVERIES].find({"ticket_id": "TC-7"})
+    return {doc["source_message_id"]: doc["status"] async for doc in cursor}
+
+
+async def test_two_messages_of_one_revision_taken_at_once_tell_it_once(
+    db: AsyncDatabase[Document],
+) -> None:
+    """Two consumers take revision 3 from two messages (intake published it twice) and the
+    winner's message again: the record's write lets one message through."""
+    notify = notifier(db)
+    await asyncio.gather(
+        notify.disruption_notice(envelope(notice(3, "flight_cancelled"), message_id="n-3a")),
+        notify.disruption_notice(envelope(notice(3, "flight_cancelled"), message_id="n-3b")),
+    )
+    [winner] = await told(db)
+    await asyncio.gather(
+        *(
+            notify.disruption_notice(envelope(notice(3, "flight_cancelled"), message_id=m))
+            for m in ("n-3a", "n-3b", winner)
+        )
+    )
+    assert await told(db) == [winner]
+
+
+async def test_a_record_kept_before_its_message_was_lets_that_revision_through_once(
+    db: AsyncDatabase[Document],
+) -> None:
+    """A record written before it kept its message: the revision's next message (the
+    redelivery the record may have been waiting for) wins it, another then does not."""
+    key = store.disruption_key("acme", "TC-7")
+    await db[store.DISRUPTION_REVISIONS].insert_one({"_id": key, "revision": 2, "told_at": T0})
+    notify = notifier(db)
+    await notify.disruption_notice(envelope(notice(2, "flight_cancelled"), message_id="n-2"))
+    await notify.disruption_notice(envelope(notice(2, "flight_cancelled"), message_id="n-2b"))
+
+    assert await told(db) == ["n-2"]
+
+
+async def test_an_older_revision_written_after_a_newer_one_is_superseded(
+    db: AsyncDatabase[Document], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Revision 2 is recorded, then its consumer stalls; revision 3 is recorded and told in
+    the meantime. Revision 2's inbox item, written after revision 3's, would read as the
+    newest ("delayed" after "cancelled"): it is marked superseded."""
+    newer_told, record = asyncio.Event(), store.record_disruption_revision
+
+    async def stalls_after_revision_2(
+        db: AsyncDatabase[Document], tenant: str, ticket: str, revision: int, *rest: str | datetime
+    ) -> bool:
+        taken = await record(db, tenant, ticket, revision, *rest)  # type: ignore[arg-type]
+        if revision == 2:
+            await newer_told.wait()
+        return taken
+
+    async def revision_3() -> None:
+        await asyncio.sleep(0.05)  # revision 2 is recorded first
+        await notify.disruption_notice(envelope(notice(3, "flight_cancelled"), message_id="n-3"))
+        newer_told.set()
+
+    monkeypatch.setattr(store, "record_disruption_revision", stalls_after_revision_2)
+    notify = notifier(db)
+    await asyncio.gather(
+        notify.disruption_notice(envelope(notice(2, "flight_delayed"), message_id="n-2")),
+        revision_3(),
+    )
+
+    assert await statuses(db) == {
+        "n-3": DeliveryStatus.DELIVERED.value,
+        "n-2": DeliveryStatus.SUPERSEDED.value,
+    }
 
 
 REACHABLE = Traveller(

@@ -40,6 +40,7 @@ class DeliveryStatus(StrEnum):
     DIGESTED = "digested"  # went out inside another delivery's digest
     WITHDRAWN = "withdrawn"  # what it offers (a survey) was withdrawn before it went out
     OVERTAKEN = "overtaken"  # the assignment it tells was no longer current when due
+    SUPERSEDED = "superseded"  # a newer revision of its disruption was told before it went out
 
 
 class Attempt(BaseModel):
@@ -105,8 +106,8 @@ class Delivery(Aggregate):
     survey_id: str | None = Field(default=None, description="The survey the message offers.")
     revision: int | None = Field(
         default=None,
-        description="The disruption revision a disruption notice tells: its fallback goes "
-        "nowhere once a newer one was told (``Notifier.fall_back``).",
+        description="The disruption revision a disruption notice tells: once a newer one "
+        "was told, it is neither sent, retried nor handed on (``supersede``).",
     )
     withdrawn_at: datetime | None = Field(
         default=None,
@@ -333,6 +334,18 @@ class Delivery(Aggregate):
         self.status = DeliveryStatus.OVERTAKEN
         self.due_ms = None
         self.next_attempt_at = None
+
+    def supersede(self) -> None:
+        """A newer revision of its disruption was told: not yet out (pending: first attempt,
+        retry, rate-limit slot), it ends ``superseded``, never sent; the inbox item stored
+        a moment after the newer one is marked so (the app shows it as past). An attempt
+        under way, a sent message, or a digest carrying others' notices stays as it is."""
+        unsent = self.status is DeliveryStatus.PENDING
+        in_inbox = self.channel is IN_APP and self.status is DeliveryStatus.DELIVERED
+        if (unsent or in_inbox) and not self.digest:
+            self.status = DeliveryStatus.SUPERSEDED
+            self.due_ms = None
+            self.next_attempt_at = None
 
     @property
     def _ends_withdrawn(self) -> bool:
