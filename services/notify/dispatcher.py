@@ -10,14 +10,14 @@ import logging
 import random
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import islice
 
 from prometheus_client import CollectorRegistry
 
 from runtime.clock import Clock, epoch_ms
 from runtime.store import ConcurrencyError, Repository
-from services.notify import holders
+from services.notify import holders, store
 from services.notify.channels.registry import Channels
 from services.notify.channels.sender import Outgoing, SendFailed
 from services.notify.config import NotifySettings
@@ -184,7 +184,9 @@ class Dispatcher:
                 delivery.recover(now, self.policy, self.jitter())
                 if await self._save(delivery):
                     self._recorded(delivery, INTERRUPTED)
-        todo = plan(await self._current(group), now, self.rate)
+        group = await self._current(group)
+        todo = plan(group, now, self.rate, await self._overtaken(group, now))
+        await self._supersede(todo.superseded)
         for member, leader_id in todo.repairs:
             member.fold_into(leader_id)
             await self._save(member)
@@ -211,6 +213,27 @@ class Dispatcher:
                 delivery.overtake()
                 await self._save(delivery)
         return [d for d in group if d.status is not DeliveryStatus.OVERTAKEN]
+
+    async def _overtaken(self, group: list[Delivery], now: datetime) -> set[str]:
+        """The due disruption notices a newer revision told since has overtaken: a first
+        attempt, a retry, one held for a rate-limit slot or a digest's member. Read just
+        before the claims; a revision recorded after it finds the attempt under way, which
+        goes out before the newer one (this process serves a recipient's channel in turn)."""
+        database = self.deliveries.collection.database
+        found = set()
+        for d in group:
+            if d.revision is None or d.status is not DeliveryStatus.PENDING or not d.is_due(now):
+                continue
+            if await store.overtaken(database, d.tenant_id, d.ticket_id, d.revision):
+                found.add(d.id)
+        return found
+
+    async def _supersede(self, overtaken: list[Delivery]) -> None:
+        """End them ``superseded``: never sent, no ``notification.failed``, no fallback."""
+        for delivery in overtaken:
+            delivery.supersede()
+            if await self._save(delivery):
+                log.info("delivery %s (ticket %s) superseded", delivery.id, delivery.ticket_id)
 
     async def _attempt(self, delivery: Delivery, members: list[Delivery]) -> None:
         """Claim (one write), send, record the outcome (one write); members are folded in."""

@@ -5,7 +5,7 @@ traveller's side, whose messages are threaded to their ticket; any tickets' for 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,33 +26,42 @@ class Plan:
     members: list[Delivery] = field(default_factory=list)
     deferred: list[Delivery] = field(default_factory=list)
     until: datetime | None = None
+    superseded: list[Delivery] = field(default_factory=list)
 
 
-def plan(group: Sequence[Delivery], now: datetime, limit: RateLimit) -> Plan:
+def plan(
+    group: Sequence[Delivery], now: datetime, limit: RateLimit, overtaken: Collection[str] = ()
+) -> Plan:
     """Retries (and digests handed over from a failed channel) go alone; first attempts share
     the rate limit, and those due when a slot opens go out together as one message: a storm
     of updates becomes one digest (``joins``); another ticket's wait for the next slot.
 
     ``group`` is the recent deliveries of one recipient on one channel, in any state:
     notices already folded into a leader (before a crash) are only marked as such.
+    ``overtaken``: the ids of disruption notices a newer revision has overtaken; due, they
+    are superseded instead of sent, whether a first attempt, a retry, a rate-limit slot or a
+    digest's member (one carrying others' notices goes on: they would be lost).
     """
     folded = {item.id: d.id for d in group for item in d.digest}
     due = [d for d in group if d.status is DeliveryStatus.PENDING and d.is_due(now)]
     repairs = [(d, folded[d.id]) for d in due if d.id in folded]
     due = [d for d in due if d.id not in folded]
+    superseded = [d for d in due if d.id in overtaken and not d.digest]
+    due = [d for d in due if d not in superseded]
     alone = [d for d in due if d.attempts or d.digest]
     fresh = sorted(
         (d for d in due if not (d.attempts or d.digest)), key=lambda d: (d.created_at, d.id)
     )
     if not fresh:
-        return Plan(repairs, alone)
+        return Plan(repairs, alone, superseded=superseded)
     sent = [d.delivered_at or now for d in group if d.status is DeliveryStatus.DELIVERED]
     sent += [now for d in group if d.status is DeliveryStatus.SENDING]
     slot = limit.next_slot(sent, now)
     if slot > now:
-        return Plan(repairs, alone, deferred=fresh, until=slot)
+        return Plan(repairs, alone, deferred=fresh, until=slot, superseded=superseded)
     leader = fresh[0]
-    return Plan(repairs, alone, leader=leader, members=[d for d in fresh[1:] if joins(leader, d)])
+    members = [d for d in fresh[1:] if joins(leader, d)]
+    return Plan(repairs, alone, leader=leader, members=members, superseded=superseded)
 
 
 def joins(leader: Delivery, notice: Delivery) -> bool:
