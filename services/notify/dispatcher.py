@@ -185,7 +185,7 @@ class Dispatcher:
                 if await self._save(delivery):
                     self._recorded(delivery, INTERRUPTED)
         group = await self._current(group)
-        todo = plan(group, now, self.rate, await self._overtaken(group, now))
+        todo = plan(group, now, self.rate, await self._revision_overtaken(group, now))
         await self._supersede(todo.superseded)
         for member, leader_id in todo.repairs:
             member.fold_into(leader_id)
@@ -214,7 +214,7 @@ class Dispatcher:
                 await self._save(delivery)
         return [d for d in group if d.status is not DeliveryStatus.OVERTAKEN]
 
-    async def _overtaken(self, group: list[Delivery], now: datetime) -> set[str]:
+    async def _revision_overtaken(self, group: list[Delivery], now: datetime) -> set[str]:
         """The due disruption notices a newer revision told since has overtaken: a first
         attempt, a retry, one held for a rate-limit slot or a digest's member. Read just
         before the claims; a revision recorded after it finds the attempt under way, which
@@ -224,7 +224,7 @@ class Dispatcher:
         for d in group:
             if d.revision is None or d.status is not DeliveryStatus.PENDING or not d.is_due(now):
                 continue
-            if await store.overtaken(database, d.tenant_id, d.ticket_id, d.revision):
+            if await store.revision_overtaken(database, d.tenant_id, d.ticket_id, d.revision):
                 found.add(d.id)
         return found
 

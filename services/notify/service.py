@@ -111,16 +111,16 @@ class Notifier:
         and is not retried."""
         failed = await self.deliveries.get(envelope.tenant_id, envelope.payload.notification_id)
         following = failed.next_delivery(self.clock.now()) if failed else None
-        if following is None or await self._overtaken(following):
+        if following is None or await self._revision_overtaken(following):
             return None
         if not await self._add(following, envelope, patient=True):
             return None
         return following
 
-    async def _overtaken(self, delivery: Delivery) -> bool:
+    async def _revision_overtaken(self, delivery: Delivery) -> bool:
         """A disruption notice a newer revision has overtaken. Only read: the revision told
         is recorded when a notice is taken (``disruption_notice``), not by its fallbacks."""
-        return await store.overtaken(
+        return await store.revision_overtaken(
             self._database, delivery.tenant_id, delivery.ticket_id, delivery.revision
         )
 
@@ -200,7 +200,7 @@ class Notifier:
             found = await self._withdrawn_surveys.find_one({"_id": key})
             if found is not None:
                 delivery = await self._withdraw(delivery, found["withdrawn_at"])
-        if await self._overtaken(delivery):
+        if await self._revision_overtaken(delivery):
             delivery = await self.deliveries.change(
                 delivery.tenant_id, delivery.id, lambda current: current.supersede()
             )

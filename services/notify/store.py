@@ -73,7 +73,7 @@ async def disruption_revision(
     return None if held is None else int(held["revision"])
 
 
-async def overtaken(
+async def revision_overtaken(
     db: AsyncDatabase[Document], tenant_id: str, ticket_id: str | None, revision: int | None
 ) -> bool:
     """Whether a newer revision than ``revision`` was recorded for the ticket since: a notice
