@@ -12,11 +12,11 @@ from contracts.events import Channel, NextStep, Priority, SlaClock, Traveller
 from services.intake.domain import Ticket
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.status import CaseStatus
-from services.routing.sla.domain import DEFAULT_SLA
+from services.routing.sla.domain import DEFAULT_SLA, TimerKind
 from tests.factories import T0, TRAVELLER, envelope
 from tests.unit.test_itinerary_urgency import with_care
 from tests.unit.test_routing import opened, route, triage
-from tests.unit.test_routing_handlers import Desk, desk, seed  # noqa: F401 (fixtures)
+from tests.unit.test_routing_handlers import Desk, desk, reply_to, seed  # noqa: F401 (fixtures)
 
 CRITICAL = DEFAULT_SLA.terms(Priority.CRITICAL).targets
 
@@ -68,10 +68,30 @@ def test_a_more_urgent_revision_raises_the_case_in_place_and_tightens_its_clocks
     assert raised.rule == "urgency-raised"
     assert (raised.queue, raised.assignee) == ("disruption", "agent-7"), "the agent keeps it"
     assert raised.reason == "priority raised to critical: flight_cancelled (revision 2)"
-    assert raised.first_response_due == T0 + timedelta(seconds=CRITICAL.first_response_s)
-    assert raised.resolution_due == T0 + timedelta(seconds=CRITICAL.resolution_s)
+    raised_at = T0 + timedelta(minutes=3)
+    assert raised.first_response_due == raised_at + timedelta(seconds=CRITICAL.first_response_s)
+    assert raised.resolution_due == raised_at + timedelta(seconds=CRITICAL.resolution_s)
     run = case.sla.running(SlaClock.RESOLUTION)
     assert run is not None
+    assert run.priority is Priority.CRITICAL
+
+
+def test_a_revision_after_hours_open_tightens_the_clocks_from_the_raise_not_at_once() -> None:
+    """Open 3 h at high (resolution 4 h), then cancelled near departure (critical, 1 h):
+    counted from the opening the hour was long gone and the raise breached at once."""
+    case = proactive_case(Priority.HIGH)
+    case.respond(reply_to("TC-1", "agent-7", timedelta(minutes=10)))
+    case.take_events()
+    later = T0 + timedelta(hours=3)
+
+    assert case.revise_itinerary(notice(Priority.CRITICAL, at=later), later)
+
+    (raised,) = case.take_events()
+    assert isinstance(raised, events.TicketRouted)
+    assert raised.resolution_due == later + timedelta(seconds=CRITICAL.resolution_s)
+    run = case.sla.running(SlaClock.RESOLUTION)
+    assert run is not None
+    assert not case.timer_due(SlaClock.RESOLUTION, TimerKind.BREACH, run.generation, later)
     assert run.priority is Priority.CRITICAL
 
 

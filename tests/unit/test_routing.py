@@ -239,7 +239,7 @@ def test_being_chased_raises_an_open_case_from_the_second_repeat_contact() -> No
     assert raised.priority is Priority.HIGH
     assert raised.rule == "urgency-raised"
     assert raised.reason == "priority raised to high: 2 repeat contacts"
-    assert raised.first_response_due == T0 + timedelta(minutes=15)
+    assert raised.first_response_due == T0 + timedelta(minutes=2 + 15), "from the raise"
     follow_up(3)
     assert case.take_events() == []
 

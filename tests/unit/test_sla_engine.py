@@ -383,12 +383,81 @@ def test_a_new_run_stops_what_was_still_running_and_gets_new_generations() -> No
     assert generations.isdisjoint(r.generation for r in sla.clocks.values())
 
 
-def test_a_raised_priority_keeps_the_start_and_takes_the_new_targets() -> None:
+def test_a_raised_priority_counts_its_targets_from_the_raise() -> None:
     sla = CaseSla()
     sla.start_run(DEFAULT_SLA, Priority.NORMAL, Tier.NEW, T, respond=True)
-    sla.retarget(Priority.CRITICAL)
-    assert sla.due(SlaClock.FIRST_RESPONSE) == T + timedelta(minutes=5)
-    assert sla.due(SlaClock.RESOLUTION) == T + timedelta(hours=1)
+    sla.retarget(Priority.CRITICAL, T + timedelta(minutes=2))
+    assert sla.due(SlaClock.FIRST_RESPONSE) == T + timedelta(minutes=7)
+    assert sla.due(SlaClock.RESOLUTION) == T + timedelta(hours=1, minutes=2)
+
+
+def test_a_raise_late_in_a_run_does_not_breach_at_once() -> None:
+    """Open two hours at normal (resolution 24 h), raised to critical (1 h): counted from the
+    start the hour had passed and the clock breached at the raise, for nothing anyone could
+    have done. From the raise it is due an hour later, warned at 80 % of that hour."""
+    sla = CaseSla()
+    sla.start_run(DEFAULT_SLA, Priority.NORMAL, Tier.NEW, T, respond=True)
+    sla.responded(T + timedelta(minutes=10))
+    raised = T + timedelta(hours=2)
+    sla.retarget(Priority.CRITICAL, raised)
+
+    assert sla.due(SlaClock.RESOLUTION) == raised + timedelta(hours=1)
+    assert not sla.pending(SlaClock.RESOLUTION, TimerKind.BREACH, 2, raised)
+    warn = next(t for t in sla.timers() if t.kind is TimerKind.WARN)
+    assert warn.due == raised + timedelta(minutes=48)
+    (run,) = sla.resolved(T + timedelta(minutes=10), raised + timedelta(minutes=50))
+    assert run.met is True
+    stopped = run.stopped_event("TC-1", None, case_priority=Priority.CRITICAL)
+    assert (stopped.target_seconds, stopped.elapsed_seconds) == (3 * 3600, 2 * 3600 + 50 * 60)
+
+
+def test_a_raise_never_moves_a_deadline_later() -> None:
+    """High (first response 15 min) raised to critical (5 min) at minute 14: still due at
+    minute 15, as the traveller was told, not 19."""
+    sla = CaseSla()
+    sla.start_run(DEFAULT_SLA, Priority.HIGH, Tier.NEW, T, respond=True)
+    sla.retarget(Priority.CRITICAL, T + timedelta(minutes=14))
+    assert sla.due(SlaClock.FIRST_RESPONSE) == T + timedelta(minutes=15)
+    assert sla.due(SlaClock.RESOLUTION) == T + timedelta(hours=1, minutes=14)
+
+
+def test_a_deadline_passed_before_the_raise_stays_where_it_was() -> None:
+    """Its breach was owed on the terms it ran under, which it keeps; the raise does not
+    move it to the raise."""
+    sla = CaseSla()
+    sla.start_run(DEFAULT_SLA, Priority.NORMAL, Tier.NEW, T, respond=True)
+    sla.retarget(Priority.HIGH, T + timedelta(hours=1))
+    assert sla.due(SlaClock.FIRST_RESPONSE) == T + timedelta(minutes=30)
+    assert sla.clocks[SlaClock.FIRST_RESPONSE].priority is Priority.NORMAL
+    assert sla.due(SlaClock.RESOLUTION) == T + timedelta(hours=5)
+
+
+def test_a_raise_during_a_wait_counts_from_the_wait_s_end() -> None:
+    """Waiting on the traveller nothing counts, before the raise or after it; two raises
+    each count from their own moment."""
+    sla = CaseSla()
+    sla.start_run(DEFAULT_SLA, Priority.LOW, Tier.NEW, T, respond=True)
+    sla.responded(T + timedelta(minutes=10))
+    sla.wait(False, Priority.LOW, T + timedelta(hours=1))
+    sla.retarget(Priority.HIGH, T + timedelta(hours=5))
+    assert sla.due(SlaClock.RESOLUTION) is None
+    sla.resume(T + timedelta(hours=6))
+    assert sla.due(SlaClock.RESOLUTION) == T + timedelta(hours=10)
+    sla.retarget(Priority.CRITICAL, T + timedelta(hours=7))
+    assert sla.due(SlaClock.RESOLUTION) == T + timedelta(hours=8)
+
+
+def test_a_raise_counts_on_business_hours_from_the_raise() -> None:
+    """Thursday 17:00 Shanghai, raised: the raised target's 2 h count from the raise in
+    office hours, 1 h that evening and 1 h on Friday morning."""
+    normal = PriorityTerms(targets=targets(600, 1200, 10 * 3600), calendar=OFFICE)
+    high = PriorityTerms(targets=targets(300, 600, 2 * 3600), calendar=OFFICE)
+    office = SlaPolicy(priorities={**dict.fromkeys(Priority, normal), Priority.HIGH: high})
+    sla = CaseSla()
+    sla.start_run(office, Priority.NORMAL, Tier.NEW, local(1, 10), respond=True)
+    sla.responded(local(1, 10, 5))
+    sla.retarget(Priority.HIGH, local(1, 17))
+    assert sla.due(SlaClock.RESOLUTION) == local(2, 10)
 
 
 def test_a_run_reports_the_priority_whose_targets_it_ran_on() -> None:
@@ -397,7 +466,7 @@ def test_a_run_reports_the_priority_whose_targets_it_ran_on() -> None:
     sla = CaseSla()
     sla.start_run(DEFAULT_SLA, Priority.NORMAL, Tier.NEW, T, respond=True)
     assert {r.priority for r in sla.clocks.values()} == {Priority.NORMAL}
-    sla.retarget(Priority.HIGH)
+    sla.retarget(Priority.HIGH, T + timedelta(minutes=1))
     (first,) = sla.responded(T + timedelta(minutes=3))
     sla.traveller_wrote(Priority.CRITICAL, T + timedelta(minutes=4))
 

@@ -205,7 +205,7 @@ class RoutingCase(Aggregate):
             self._clocks_stopped(stopped)
             self.escalation = None
         elif changed:
-            self.sla.retarget(self.priority)
+            self.sla.retarget(self.priority, now)
         self.clock_started_at = clock_start
         self._publish(why + route.explain(self.triage), now)
 
@@ -218,10 +218,10 @@ class RoutingCase(Aggregate):
         return raises.revise_itinerary(self, notice, now)
 
     def raise_in_place(self, priority: Priority, why: str, now: datetime) -> None:
-        """Same queue and agent; the running clocks take its targets from their start
-        (docs/sla.md); ``ticket.routed`` tells intake."""
+        """Same queue and agent; the running clocks take its targets from the raise, never
+        later than they were due (docs/sla.md); ``ticket.routed`` tells intake."""
         self.priority, self.rule = priority, Rule.URGENCY_RAISED
-        self.sla.retarget(priority)
+        self.sla.retarget(priority, now)
         self._publish(f"priority raised to {priority.value}: {why}", now)
 
     def superseded(self, at: datetime) -> bool:

@@ -72,6 +72,17 @@ class ClockRun(BaseModel):
         description="A merged duplicate's wait this run carries on (docs/sla.md#merges): its "
         "events say so, so feedback counts the one wait once.",
     )
+    raised_at: datetime | None = None
+    """When a priority change last retargeted it (``retarget``)."""
+    counted_before_s: float = 0.0
+    """Counted time before ``raised_at``, on the terms it had then."""
+    allowed_s: float | None = None
+    """Counted time it may take in all once retargeted (docs/sla.md); None: ``target_s``."""
+
+    @property
+    def allowed(self) -> float:
+        """Counted seconds from its start to its deadline."""
+        return self.target_s if self.allowed_s is None else self.allowed_s
 
     @property
     def stopped(self) -> bool:
@@ -86,10 +97,9 @@ class ClockRun(BaseModel):
         if self.stopped or self.paused:
             self.deadline = self.warn_at = None
             return
-        self.deadline = deadline(self.started_at, self.target_s, self.calendar, self.pauses)
-        self.warn_at = deadline(
-            self.started_at, self.target_s * self.warn_share, self.calendar, self.pauses
-        )
+        since, left = self.raised_at or self.started_at, self.allowed - self.counted_before_s
+        self.deadline = deadline(since, left, self.calendar, self.pauses)
+        self.warn_at = deadline(since, left * self.warn_share, self.calendar, self.pauses)
 
     def pause(self, now: datetime, reason: str) -> None:
         if not self.stopped and not self.paused:
@@ -102,7 +112,11 @@ class ClockRun(BaseModel):
             self.refresh()
 
     def elapsed(self, now: datetime) -> float:
-        return elapsed(self.started_at, self.stopped_at or now, self.calendar, self.pauses)
+        """Counted time to ``now``: since a retarget on its terms, before it as counted then."""
+        until = self.stopped_at or now
+        if self.raised_at is None or until < self.raised_at:
+            return elapsed(self.started_at, until, self.calendar, self.pauses)
+        return self.counted_before_s + elapsed(self.raised_at, until, self.calendar, self.pauses)
 
     def stop(self, now: datetime, *, void: bool = False) -> None:
         """End the run; met if the counted time stayed within the target (a breach never is).
@@ -113,7 +127,7 @@ class ClockRun(BaseModel):
         self.stopped_at = max(now, self.started_at)
         self.elapsed_s = self.elapsed(self.stopped_at)
         self.void = void and not self.breached
-        self.met = None if self.void else not self.breached and self.elapsed_s <= self.target_s
+        self.met = None if self.void else not self.breached and self.elapsed_s <= self.allowed
         self.refresh()
 
     @property
@@ -142,7 +156,7 @@ class ClockRun(BaseModel):
             category=category,
             met=self.met is True,
             verdict=self.verdict,
-            target_seconds=self.target_s,
+            target_seconds=round(self.allowed),
             elapsed_seconds=round(self.elapsed_s or 0.0),
             started_at=self.started_at,
             stopped_at=self.stopped_at,
@@ -150,10 +164,20 @@ class ClockRun(BaseModel):
         )
 
     def retarget(
-        self, priority: Priority, target_s: int, warn_share: float, calendar: Calendar
+        self, priority: Priority, target_s: int, warn_share: float, calendar: Calendar, at: datetime
     ) -> None:
+        """Take another priority's terms at ``at``, its target counted from then (from the
+        start it could have passed already and breach at once): the deadline only moves
+        earlier, never before ``at``, and warns at the warn share of the time left. A run past
+        its deadline keeps its terms: its breach was owed on them (docs/sla.md)."""
+        at = max(at, self.started_at)
+        used = self.elapsed(at)
+        if used >= self.allowed:
+            return
+        left = min(self.allowed - used, target_s)
         self.priority, self.target_s = priority, target_s
         self.warn_share, self.calendar = warn_share, calendar
+        self.raised_at, self.counted_before_s, self.allowed_s = at, used, used + left
         self.refresh()
 
     def timers(self) -> list[Timer]:
@@ -202,18 +226,13 @@ class CaseSla(BaseModel):
         self._start(SlaClock.RESOLUTION, priority, at)
         return stopped
 
-    def retarget(self, priority: Priority) -> None:
-        """The priority changed: running clocks keep their start and take its targets."""
+    def retarget(self, priority: Priority, at: datetime) -> None:
+        """The priority changed at ``at``: running clocks take its terms (``ClockRun.retarget``)."""
         terms = self.policy.terms(priority)
-        targets = terms.for_tier(self.tier)
+        targets, calendar = terms.for_tier(self.tier), calendar_for(terms, on_trip=self.on_trip)
         for run in self.clocks.values():
             if not run.stopped:
-                run.retarget(
-                    priority,
-                    targets.of(run.clock),
-                    terms.warn_share,
-                    calendar_for(terms, on_trip=self.on_trip),
-                )
+                run.retarget(priority, targets.of(run.clock), terms.warn_share, calendar, at)
 
     def responded(self, at: datetime) -> list[ClockRun]:
         """An agent answered: first and next response stop."""
