@@ -47,7 +47,7 @@ from services.routing.recategorise import recategorise
 from services.routing.sla.service import Desks, SlaClocks
 from services.routing.sla.store import StoredTimer
 from services.routing.store import RoutingStore
-from services.routing.takeover import reply_takes, transfer_takeover
+from services.routing.takeover import disruption_takeover, reply_takes, transfer_takeover
 from services.routing.triage.model import TriageModel, normalise
 
 log = logging.getLogger(__name__)
@@ -263,16 +263,24 @@ class Router:
     async def disruption_noticed(self, envelope: Envelope[events.DisruptionNotice]) -> None:
         """Intake told a proactive ticket's traveller of a later revision, or joined the
         disruption to the traveller's own ticket (every revision, docs/suppliers.md): a more
-        severe one raises the case in place, its clocks retargeted
-        (``RoutingCase.revise_itinerary``). A proactive opening's own notice carries no
-        priority and costs no read."""
+        severe one raises the case in place, its clocks retargeted, and one joining a case
+        the bot answered hands it to a person (``disruption_takeover``). A proactive
+        opening's own notice carries no priority and costs no read."""
         notice = envelope.payload
         if notice.priority is None:
             return
         case, fresh = await self._load(envelope, notice.sent_at)
-        if case is None or not case.revise_itinerary(notice, self.clock.now()):
+        if case is None:
             return
-        await self._commit(case, envelope, fresh)
+        takeover = await disruption_takeover(self, case, notice)
+        async with self.slots.claim(case) as claim:
+            if takeover is not None:
+                claim.taken = await self.slots.reserve(case, takeover.assignment)
+            if not case.revise_itinerary(notice, self.clock.now(), takeover):
+                return
+            await self._commit(case, envelope, fresh)
+        if case.waiting_for_agent:  # left in its queue: an agent there may have room
+            self.wake_dispatch(case.tenant_id)
 
     # ------------------------------------------------------------------ SLA timers
 

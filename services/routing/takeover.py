@@ -17,6 +17,11 @@ made them its assignee (``reply_takes``, ``route.claim_by_reply``): their slot h
 capacity, queue and clocks as they were, no ``ticket.routed`` (intake placed the ticket), and
 push assignment no longer hands it to someone else.
 
+A disruption that joins a bot-answered ticket at high or critical takes it from the bot too
+(``disruption_takeover``): no person has it yet, so it is routed as any case at the raised
+priority (the expert desk when critical, else its family queue; an agent with room, else it
+waits there for push assignment), with a first response owed on the disruption.
+
 The slot is held before the case commits, as every assignment is; when two people answer
 at once (or dispatch hands the waiting case out meanwhile), the reply whose commit loses gives
 its slot back at once (``AgentSlots.claim``) and its retry finds the case someone else's, else
@@ -32,8 +37,9 @@ from contracts import events
 from services.routing.assignment.domain.agents import Assignment
 from services.routing.assignment.domain.queues import Rule, select_queue
 from services.routing.domain.case import RoutingCase
+from services.routing.domain.raises import bot_handover
 from services.routing.domain.route import Route, claim_by_reply
-from services.routing.domain.status import CaseStatus
+from services.routing.domain.status import DISRUPTION_JOINED, CaseStatus
 
 if TYPE_CHECKING:
     from services.routing.service import Router
@@ -80,6 +86,21 @@ async def transfer_takeover(
     agent = moved.to_assignee
     note = f"{agent}: {moved.by} transferred it to them" if agent else "left in queue"
     return await _takeover_route(router, case, moved.to_queue, Assignment(agent, note))
+
+
+async def disruption_takeover(
+    router: Router, case: RoutingCase, notice: events.DisruptionNotice
+) -> Route | None:
+    """Where a disruption joining a bot-answered ``case`` at high or critical takes it
+    (``raises.bot_handover``): routed as any case at that priority, to an agent with room
+    (the caller reserves their slot); None for any other case or notice."""
+    priority = bot_handover(case, notice)
+    if priority is None:
+        return None
+    policy = await router.store.policy(case.tenant_id)
+    return await router.route(
+        case, policy, priority, f"itinerary {priority.value}", DISRUPTION_JOINED
+    )
 
 
 async def _takeover_route(

@@ -105,6 +105,17 @@ def test_a_phrase_notify_does_not_know_is_shown_as_it_is() -> None:
     assert routing_reason_text("rule vip; left in queue", "ja") == "rule vip；キューで待機"
 
 
+def test_a_raise_by_a_disruption_reads_in_japanese() -> None:
+    reason = (
+        "priority raised to critical: flight_cancelled (revision 2); "
+        "bot: a disruption joined the ticket: a person takes it from the bot"
+    )
+    assert routing_reason_text(reason, "ja") == (
+        "優先度を critical に引き上げ：flight_cancelled（第 2 報）；"
+        "ボット：運行障害がこのチケットに加わった：担当者がボットから引き継ぐ"
+    )
+
+
 def test_an_agents_transfer_reason_is_their_own_words() -> None:
     agent = Traveller(id="agent-7", language="zh-Hans")
     values = {"ticket_id": "TC-1", "traveller": "", "priority": "", "queue": "", "by": "a-2"}
@@ -141,11 +152,18 @@ REASON_BUILDERS = {
         "RoutingCase.take_over",
         "RoutingCase.recategorise",
         "RoutingCase.transfer",
+        "RoutingCase.raise_in_place",
     ),
+    "services/routing/domain/raises.py": ("hand_over", "revision"),
     "services/routing/domain/route.py": ("Route.explain", "reassign"),
     "services/routing/domain/priority.py": ("UrgencySignals.reasons", "opening_priority"),
     "services/routing/domain/triage_view.py": ("TriageView.summary",),
-    "services/routing/domain/status.py": ("REOPENED_AFTER_BOT", "TAKEN_OVER", "QUIET"),
+    "services/routing/domain/status.py": (
+        "REOPENED_AFTER_BOT",
+        "TAKEN_OVER",
+        "DISRUPTION_JOINED",
+        "QUIET",
+    ),
     "services/routing/assignment/domain/policy.py": ("RoutingPolicy.vip_reason",),
     "services/routing/assignment/domain/agents.py": (
         "Agent.unavailable",
@@ -154,7 +172,7 @@ REASON_BUILDERS = {
         "_back_to",
     ),
     "services/routing/assignment/domain/dispatch_rules.py": ("next_handout",),
-    "services/routing/takeover.py": ("transfer_takeover", "holder_note"),
+    "services/routing/takeover.py": ("transfer_takeover", "disruption_takeover", "holder_note"),
     "services/routing/service.py": ("Router.ticket_reopened", "Router.route"),
     "services/routing/recategorise.py": ("reroute",),
     "services/routing/kb/domain.py": ("bot_refusal", "priority_refusal", "decide_bot"),

@@ -188,3 +188,26 @@ def test_a_bot_answered_ticket_transferred_to_an_agent_takes_routings_takeover()
         "taken_over",
         "Taken over from the bot by fin-2 in finance (normal)",
     )
+
+
+def test_routing_taking_a_bot_answered_ticket_to_a_queue_makes_it_routed() -> None:
+    """A disruption joined the ticket (routing, ``disruption_takeover``): it waits in the
+    expert queue for a person, not on the traveller's view of the bot's answer."""
+    ticket = opened_ticket(text="忘记密码了，怎么重置？")
+    ticket.bot_answer(bot_answered(ticket))
+    ticket.take_events()
+    routed = taken_over(ticket, "agent-7", timedelta(minutes=20)).model_copy(
+        update={
+            "queue": "expert",
+            "assignee": None,
+            "priority": Priority.CRITICAL,
+            "rule": "critical",
+            "reason": "priority raised to critical: flight_cancelled (revision 1)",
+        }
+    )
+
+    ticket.apply_routing(routed)
+
+    assert (ticket.status, ticket.queue, ticket.assignee) == (TicketStatus.ROUTED, "expert", None)
+    assert ticket.priority is Priority.CRITICAL
+    assert ticket.timeline[-1].summary == "Routed to expert (critical)"

@@ -189,11 +189,14 @@ class TicketRecord(Aggregate):
         )
 
     def _place(self, queue: str | None, assignee: str | None) -> None:
-        """Where routing put the ticket; a waiting or closed-out ticket keeps its status."""
+        """Where routing put the ticket; a waiting or closed-out ticket keeps its status. A
+        bot-answered one routing put in a queue is routed: routing took it from the bot (a
+        disruption joined it), which an agent's transfer to a queue alone may not do."""
         self.queue = queue
         self.assignee = assignee
         target = TicketStatus.ASSIGNED if assignee else TicketStatus.ROUTED
-        if target in TRANSITIONS[self.status] and self.status not in WAITING:
+        from_bot = self.status is TicketStatus.BOT_ANSWERED
+        if (target in TRANSITIONS[self.status] or from_bot) and self.status not in WAITING:
             self.status = target
 
     def _move(self, to: TicketStatus, wanted: str) -> None:

@@ -79,6 +79,8 @@ PHRASES: tuple[tuple[str, str, str, str], ...] = (
     ("{count} repeat contacts", "重复联系 {count} 次", "重複聯絡 {count} 次",
      "再問い合わせ {count} 回"),
     ("departs within 24 h", "24 小时内出发", "24 小時內出發", "24 時間以内に出発"),
+    ("{kind} (revision {revision})", "{kind}（第 {revision} 次更新）",
+     "{kind}（第 {revision} 次更新）", "{kind}（第 {revision} 報）"),
     # Who has it (choose_agent, reassign, takeover, the appeal, dispatch).
     ("{agent} already holds it", "{agent} 已在处理", "{agent} 已在處理", "{agent} が担当済み"),
     ("{agent}: the VIP's account manager", "{agent}：该 VIP 的客户经理",
@@ -154,6 +156,9 @@ PHRASES: tuple[tuple[str, str, str, str], ...] = (
      "群發或大量郵件，或寄件人要求不自動回覆：絕不自動回答（RFC 3834）",
      "一斉送信・大量送信のメール、または送信者が自動応答を求めていない："
      "自動では回答しない（RFC 3834）"),
+    ("a disruption joined the ticket: a person takes it from the bot",
+     "行程中断已并入该工单：由人工从机器人手中接手", "行程中斷已併入該工單：由專人從機器人手中接手",
+     "運行障害がこのチケットに加わった：担当者がボットから引き継ぐ"),
     ("reopened: a person answers", "已重新打开：由人工回复", "已重新開啟：由專人回覆",
      "再オープン：担当者が回答"),
     ("critical: never auto-answered", "紧急：从不自动回答", "緊急：絕不自動回答",

@@ -186,10 +186,11 @@ class RoutingCase(Aggregate):
         *,
         why: str = "",
         tier: Tier = Tier.NEW,
+        respond: bool = False,
     ) -> None:
         """Hand the case to a queue (and an agent, if one is free) with SLA clocks from
-        ``clock_start``: fresh ones when it is a new start, else retargeted if the priority
-        changes (a breach raises the case, not its clocks: a re-route keeps their targets)."""
+        ``clock_start``: fresh ones when it is a new start (``respond``: a first response),
+        else retargeted if the priority changes (a breach raises the case, not its clocks)."""
         changed = route.priority != self.priority
         self.status = CaseStatus.OPEN
         self.priority = route.priority
@@ -198,7 +199,7 @@ class RoutingCase(Aggregate):
         self.rule = route.rule
         self.bot_decision = route.bot_why or self.human_only
         if clock_start != self.clock_started_at:
-            respond = tier is not Tier.NEW or self.first_response_at is None
+            respond = respond or tier is not Tier.NEW or self.first_response_at is None
             stopped = self.sla.start_run(
                 route.sla, self.priority, tier, clock_start, respond=respond, on_trip=route.on_trip
             )
@@ -213,9 +214,11 @@ class RoutingCase(Aggregate):
         """A repeat contact; chased often enough, an open case goes up (``raises``)."""
         raises.follow_up(self, followed, vip, now)
 
-    def revise_itinerary(self, notice: events.DisruptionNotice, now: datetime) -> bool:
-        """A later disruption revision; a more severe one raises the case (``raises``)."""
-        return raises.revise_itinerary(self, notice, now)
+    def revise_itinerary(
+        self, notice: events.DisruptionNotice, now: datetime, takeover: Route | None = None
+    ) -> bool:
+        """A later disruption revision raises the case, or hands it from the bot (``raises``)."""
+        return raises.revise_itinerary(self, notice, now, takeover)
 
     def raise_in_place(self, priority: Priority, why: str, now: datetime) -> None:
         """Same queue and agent; the running clocks take its targets from the raise, never

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 REOPENED_AFTER_BOT = "the bot's answer did not help: a person answers"
 TAKEN_OVER = "a person took over from the bot's answer"
+DISRUPTION_JOINED = "a disruption joined the ticket: a person takes it from the bot"
 QUIET = (
     "list or bulk mail, or its sender asked for no automatic answer: never answered "
     "automatically (RFC 3834)"
