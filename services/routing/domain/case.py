@@ -57,6 +57,8 @@ class RoutingCase(Aggregate):
     assignee: str | None = None
     last_assignee: str | None = None
     """Who had the case when it was last resolved: a reopen goes back to them (``handled_in``)."""
+    resolved_by: str | None = None
+    """Who made the last resolution: its appeal is never theirs to review (``assign``)."""
     rule: Rule | None = None
     reason: str | None = None
     bot: BotAnswer | None = None
@@ -301,6 +303,7 @@ class RoutingCase(Aggregate):
         self.resolved_at = resolved.resolved_at
         self.lifecycle_at = resolved.resolved_at
         self.last_assignee = self.assignee or resolved.resolved_by
+        self.resolved_by = resolved.resolved_by
         self.assignee = self.published_priority = None
         self._score()
         self._clocks_stopped(self.sla.resolved(resolved.first_response_at, resolved.resolved_at))

@@ -82,11 +82,16 @@ def assign(
     """The agent for a case routed to ``queue`` by ``rule`` (``choose_agent``): a VIP's
     account manager by category; a reopened case's last agent (``handled_in``)
     when it went back to its last queue; a held case ``moved`` by a re-categorisation
-    stays with its agent only as ``reassign`` says."""
+    stays with its agent only as ``reassign`` says; an appeal never goes to whoever made
+    the resolution it appeals, who may not decide it (docs/feedback.md)."""
     if moved is not None and case.assignee is not None:
         return reassign(agents, case, policy, queue, rule, moved)
+    passed = ""
+    if rule is Rule.APPEAL and case.resolved_by is not None:
+        agents = [a for a in agents if a.agent_id != case.resolved_by]
+        passed = f"{case.resolved_by} made the appealed resolution; "
     traveller = case.traveller.id if case.traveller else None
-    return choose_agent(
+    chosen = choose_agent(
         agents,
         tenant_id=case.tenant_id,
         ticket_id=case.id,
@@ -97,6 +102,7 @@ def assign(
         mode=policy.assignment,
         previous=handled_in(case)[1] if rule is Rule.REOPENED else None,
     )
+    return replace(chosen, note=passed + chosen.note) if passed else chosen
 
 
 def reassign(

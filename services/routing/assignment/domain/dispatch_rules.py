@@ -35,6 +35,8 @@ class Waiting:
     category: str | None
     language: str | None
     """The language the agent must read."""
+    excluded: str | None = None
+    """Who may not take it: the resolver of the resolution its appeal reviews."""
 
 
 def urgency(waiting: Waiting) -> tuple[int, datetime, datetime, str]:
@@ -66,7 +68,12 @@ def next_handout(
         return None
     for case in sorted(waiting, key=urgency):
         queue = standing_queue(case.queue, case.category, queues)
-        able = [a for a in free if a.unqualified(queue, case.category, case.language) is None]
+        able = [
+            a
+            for a in free
+            if a.agent_id != case.excluded
+            and a.unqualified(queue, case.category, case.language) is None
+        ]
         if able:
             agent = pick_agent(able, mode)
             how = "least loaded" if mode is AssignmentMode.LEAST_LOADED else "next in turn"
