@@ -49,13 +49,16 @@ def is_form(content_type: str | None) -> bool:
     return (content_type or "").split(";")[0].strip().lower() in FORM_TYPES
 
 
-def reader_language(request: Request, preferred: str | None = None) -> str:
-    """``?lang=``, the remembered choice, ``preferred`` (the traveller's), Accept-Language."""
-    chosen = (
-        supported_language(request.query_params.get("lang"))
-        or supported_language(request.cookies.get(LANGUAGE_COOKIE))
-        or supported_language(preferred)
-    )
+def reader_language(request: Request) -> str:
+    """A staff page's: ``?lang=``, the remembered choice, Accept-Language."""
+    remembered = supported_language(request.cookies.get(LANGUAGE_COOKIE))
+    return traveller_language(request, remembered)
+
+
+def traveller_language(request: Request, preferred: str | None) -> str:
+    """A traveller's page: ``?lang=``, ``preferred`` (theirs), Accept-Language. Never the
+    staff pages' cookie, which the host serving both would send with a traveller's link."""
+    chosen = supported_language(request.query_params.get("lang")) or supported_language(preferred)
     if chosen:
         return chosen
     ranked = sorted(

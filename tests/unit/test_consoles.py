@@ -31,7 +31,7 @@ from contracts.topology import Topology
 from runtime.auth import Principal, Role, issue_token
 from runtime.bus import Bus
 from runtime.clock import FakeClock, epoch_ms
-from runtime.pages import WordTable, reader_language
+from runtime.pages import WordTable, reader_language, traveller_language
 from runtime.settings import Settings
 from runtime.signing import Signer
 from runtime.staff_session import COOKIE, StaffSession
@@ -172,7 +172,10 @@ def request_with(query: str = "", headers: dict[str, str] | None = None) -> Requ
 def test_the_language_is_asked_for_then_remembered_then_the_travellers_then_the_browsers() -> None:
     assert reader_language(request_with("lang=ja")) == "ja"
     assert reader_language(request_with(headers={"cookie": "tripcare_lang=zh-Hant"})) == "zh-Hant"
-    assert reader_language(request_with(), "zh-Hans") == "zh-Hans"
+    assert traveller_language(request_with(), "zh-Hans") == "zh-Hans"
+    staff_cookie = request_with(headers={"cookie": "tripcare_lang=ja"})
+    assert traveller_language(staff_cookie, "zh-Hans") == "zh-Hans", "a staff member's pick"
+    assert traveller_language(request_with("lang=ja"), "zh-Hans") == "ja"
     assert reader_language(request_with(headers={"accept-language": "zh-TW,en;q=0.5"})) == (
         "zh-Hant"
     )

@@ -117,3 +117,20 @@ async def test_the_page_says_the_same_words(link: Link) -> None:
 
     assert page.status_code == 409
     assert WORDS("ja")["refused_with_our_team"] in page.text
+
+
+async def test_a_staff_language_cookie_does_not_change_the_travellers_page(link: Link) -> None:
+    """The console remembers a staff member's ``?lang=`` in ``tripcare_lang``, a cookie of
+    the host that also serves the tracking page: an agent opening the traveller's link read
+    it in their own language, not the one the traveller reads (docs/api.md)."""
+    cookie = {"cookie": "tripcare_lang=ja"}
+
+    answer = await link.http.get(
+        f"/v1/track/{link.token}", headers={"accept": "application/json", **cookie}
+    )
+    page = await link.http.get(f"/track/{link.token}", headers=cookie)
+
+    assert answer.json()["language"] == "zh-Hans"
+    assert '<html lang="zh-Hans"' in page.text
+    asked = await link.http.get(f"/v1/track/{link.token}?lang=ja", headers=cookie)
+    assert asked.json()["language"] == "ja", "?lang= still picks"

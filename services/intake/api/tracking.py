@@ -7,7 +7,7 @@ from fastapi import status as http
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from runtime.errors import StrictJsonRoute
-from runtime.pages import reader_language, wants_html
+from runtime.pages import traveller_language, wants_html
 from runtime.signing import TokenError
 from services.intake.api.deps import IntakeDep
 from services.intake.domain import IllegalTransition, Ticket
@@ -31,12 +31,12 @@ def tracked(intake: Intake, token: str) -> tuple[str, str]:
     return claims.tenant, claims.sub
 
 
-def reader_language_of(ticket: Ticket, request: Request) -> str:
-    return reader_language(request, ticket.traveller.language or ticket.language)
+def traveller_language_of(ticket: Ticket, request: Request) -> str:
+    return traveller_language(request, ticket.traveller.language or ticket.language)
 
 
 def view_for(ticket: Ticket, request: Request) -> TrackingView:
-    return tracking_view(ticket, reader_language_of(ticket, request))
+    return tracking_view(ticket, traveller_language_of(ticket, request))
 
 
 @router.get("/{token}", response_model=TrackingView)
@@ -82,6 +82,6 @@ async def not_helped(
     except IllegalTransition:
         ticket = await intake.get(tenant, ticket_id)
         reason = not_helped_refusal(ticket)
-        words = WORDS(reader_language_of(ticket, request))[f"refused_{reason}"]
+        words = WORDS(traveller_language_of(ticket, request))[f"refused_{reason}"]
         return JSONResponse({"detail": words, "reason": reason}, http.HTTP_409_CONFLICT)
     return view_for(ticket, request)

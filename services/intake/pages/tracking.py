@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from runtime.errors import StrictJsonRoute
-from runtime.pages import reader_language, render, template_environment
+from runtime.pages import render, template_environment, traveller_language
 from runtime.signing import TokenError
 from services.intake.api.deps import IntakeDep
 from services.intake.domain import IllegalTransition, Ticket
@@ -35,7 +35,7 @@ def page(
     request: Request, name: str, code: int, ticket: Ticket | None, **values: object
 ) -> HTMLResponse:
     preferred = ticket.traveller.language or ticket.language if ticket else None
-    language = reader_language(request, preferred)
+    language = traveller_language(request, preferred)
     if ticket is not None:
         view = tracking_view(ticket, language)
         values.update(
