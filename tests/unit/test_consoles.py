@@ -26,6 +26,7 @@ from prometheus_client import CollectorRegistry
 from starlette.requests import Request
 
 from contracts import events
+from contracts.events import Priority
 from contracts.events import SlaClock as Target
 from contracts.topology import Topology
 from runtime.auth import Principal, Role, issue_token
@@ -125,8 +126,20 @@ def test_a_reopen_runs_a_new_first_response_clock_from_the_reopen() -> None:
     ticket.resolve(code="rebooked", message="done", agent="agent-7", now=T0 + timedelta(hours=1))
     reopened_at = T0 + timedelta(hours=2)
     ticket.reopen(reason="that did not help", by=ticket.traveller.id, now=reopened_at)
-    ticket.first_response_due = reopened_at + timedelta(minutes=20)
-    ticket.resolution_due = reopened_at + timedelta(hours=4)
+    assert clock_of(ticket, reopened_at) is None, "the earlier run's deadlines are no clock"
+    ticket.apply_routing(
+        events.TicketRouted(
+            ticket_id=ticket.id,
+            traveller=ticket.traveller,
+            queue="disruption",
+            assignee="agent-7",
+            priority=Priority.HIGH,
+            first_response_due=reopened_at + timedelta(minutes=20),
+            resolution_due=reopened_at + timedelta(hours=4),
+            reason="reopened",
+            routed_at=reopened_at,
+        )
+    )
 
     clock = clock_of(ticket, reopened_at + timedelta(minutes=16))
 

@@ -125,6 +125,24 @@ def test_a_reopened_ticket_expects_its_new_runs_first_response_as_the_notice_say
     assert tracking_view(ticket, "en").expected_answer_by == T0 + timedelta(hours=6)
 
 
+def test_a_quick_reopen_does_not_promise_the_earlier_runs_first_response() -> None:
+    """Resolved and reopened within the first run's first-response window, the old deadline
+    is still ahead: it used to be shown as the new run's until routing's decision came
+    (the not-helped answer itself said "expect an answer by" the earlier run's time)."""
+    ticket = opened_ticket()
+    first = rerouted(ticket, timedelta(minutes=1))
+    ticket.apply_routing(
+        first.model_copy(update={"first_response_due": T0 + timedelta(minutes=15)})
+    )
+    ticket.resolve(code="rebooked", message="done", agent="agent-3", now=T0 + timedelta(minutes=3))
+    ticket.reopen(reason="that did not help", by=TRAVELLER.id, now=T0 + timedelta(minutes=5))
+
+    assert ticket.first_response_due == T0 + timedelta(minutes=15), "ahead of the reopen"
+    assert tracking_view(ticket, "en").expected_answer_by is None
+    ticket.apply_routing(rerouted(ticket, timedelta(minutes=5)))
+    assert tracking_view(ticket, "en").expected_answer_by == T0 + timedelta(minutes=35)
+
+
 def test_not_helped_on_the_bots_answer_expects_a_persons_first_response() -> None:
     ticket = opened_ticket()
     ticket.bot_answer(

@@ -73,17 +73,26 @@ def answered_in_run(ticket: Ticket) -> bool:
     return any(e.kind in RESPONSES and e.at >= reopened for e in ticket.timeline)
 
 
+def deadlines_in_run(ticket: Ticket) -> bool:
+    """Whether the ticket's deadlines are the current run's: routing brought some (a step
+    carrying them) since the last reopen. Until its decision on the reopen arrives they are
+    the earlier run's, which may still lie ahead (a quick "that did not help")."""
+    reopened = last_reopen(ticket)
+    return reopened is None or any(
+        e.at >= reopened and "first_response_due" in e.details for e in ticket.timeline
+    )
+
+
 def running_due(ticket: Ticket) -> tuple[SlaClock, datetime] | None:
     """The deadline that runs, whatever the status: the run's first response until it is
-    given, then resolution; none before routing gave the run's deadlines (a deadline from
-    before the run is the earlier run's, until routing's decision on the reopen arrives)."""
-    if not answered_in_run(ticket) and ticket.first_response_due is not None:
-        running = SlaClock.FIRST_RESPONSE, ticket.first_response_due
-    elif ticket.resolution_due is not None:
-        running = SlaClock.RESOLUTION, ticket.resolution_due
-    else:
+    given, then resolution; none before routing gave the run's deadlines."""
+    if not deadlines_in_run(ticket):
         return None
-    return running if running[1] >= run_started_at(ticket) else None
+    if not answered_in_run(ticket) and ticket.first_response_due is not None:
+        return SlaClock.FIRST_RESPONSE, ticket.first_response_due
+    if ticket.resolution_due is not None:
+        return SlaClock.RESOLUTION, ticket.resolution_due
+    return None
 
 
 def clock_of(ticket: Ticket, now: datetime) -> RunningClock | None:
