@@ -52,14 +52,23 @@ def amqp_answers(host: str, port: int, timeout_s: float = 5.0) -> bool:
         return False
 
 
+def _apt_install(package: str) -> bool:
+    """Install a Debian package as root, as a fresh machine's `make up` needs; False if apt
+    could not (no apt-get, not root, no mirror)."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        return False
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    installed = subprocess.run(["apt-get", "install", "-yq", package], env=env, check=False)
+    if installed.returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], env=env, check=False)
+        installed = subprocess.run(["apt-get", "install", "-yq", package], env=env, check=False)
+    return installed.returncode == 0
+
+
 def _start_local_rabbitmq(host: str, port: int) -> None:
     """Start the OS's RabbitMQ and record its pid: the only broker this checkout may stop."""
-    if shutil.which("rabbitmq-server") is None:
-        if os.geteuid() != 0:
-            raise RuntimeError("rabbitmq-server is not installed: apt-get install rabbitmq-server")
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-q"], check=True, env=env)
-        subprocess.run(["apt-get", "install", "-yq", "rabbitmq-server"], check=True, env=env)
+    if shutil.which("rabbitmq-server") is None and not _apt_install("rabbitmq-server"):
+        raise RuntimeError("rabbitmq-server is not installed: apt-get install rabbitmq-server")
     pid_file = Path(tempfile.gettempdir()) / f"tripcare-rabbitmq-{os.getpid()}.pid"
     if os.geteuid() == 0 and Path(DEBIAN_RABBITMQ).exists():
         # Debian's wrapper `su`s to rabbitmq, which resets the open-files limit to 1024; each
@@ -357,7 +366,7 @@ def start_demo_mailbox() -> None:
     port = int(os.environ.get("TRIPCARE_DEMO_IMAP_PORT", "8143"))
     if _alive("imap") or port_open("127.0.0.1", port):
         return
-    if not dovecot.available():
+    if not dovecot.available() and not (_apt_install("dovecot-imapd") and dovecot.available()):
         print("no dovecot: the README's mail demo needs `apt-get install dovecot-imapd`")
         return
     pid = dovecot.start(DATA / "imap", port, dict([DEMO_IMAP_USER]))

@@ -94,3 +94,28 @@ def test_nothing_in_the_local_runner_kills_by_name() -> None:
     source = (ROOT / "deploy" / "local.py").read_text()
     for broad in ("pkill", "killall", '"rabbitmqctl", "stop"'):
         assert broad not in source
+
+
+def test_a_fresh_machine_gets_the_demo_mailbox_dovecot_installed_as_root(
+    commands: list[list[str]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The README's mail demo needs a Dovecot: `make up` installs it as it installs RabbitMQ."""
+    monkeypatch.setattr(local.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(local.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(local, "_alive", lambda name: False)
+    monkeypatch.setattr(local, "port_open", lambda host, port: False)
+    monkeypatch.setattr(local.dovecot, "available", lambda: False)
+    local.start_demo_mailbox()
+    assert ["apt-get", "install", "-yq", "dovecot-imapd"] in commands
+
+
+def test_without_root_the_demo_mailbox_is_skipped_saying_how_to_get_it(
+    commands: list[list[str]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(local.os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(local, "_alive", lambda name: False)
+    monkeypatch.setattr(local, "port_open", lambda host, port: False)
+    monkeypatch.setattr(local.dovecot, "available", lambda: False)
+    local.start_demo_mailbox()
+    assert commands == []
+    assert "apt-get install dovecot-imapd" in capsys.readouterr().out
