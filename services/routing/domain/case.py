@@ -139,23 +139,13 @@ class RoutingCase(Aggregate):
 
     def answer_by_bot(self, decision: BotDecision, threshold: float, now: datetime) -> None:
         """Send the article's answer; the ticket waits as bot-answered."""
-        match, language = decision.match, decision.language
-        assert match is not None
-        assert language is not None
         assert self.traveller is not None
         assert self.channel is not None
-        title, answer = match.answers[language]
         self.status = CaseStatus.BOT_ANSWERED
         self.queue = None
         self.assignee = None
         self.rule = None
-        self.bot = BotAnswer(
-            article_id=match.article_id,
-            title=title,
-            language=language,
-            confidence=match.score,
-            answered_at=now,
-        )
+        self.bot, answer = BotAnswer.given(decision, now)
         self.bot_decision = decision.why
         self.first_response_at = now
         triage = self.triage
@@ -167,11 +157,11 @@ class RoutingCase(Aggregate):
                 ticket_id=self.id,
                 channel=self.channel,
                 traveller=self.traveller,
-                article_id=match.article_id,
-                title=title,
+                article_id=self.bot.article_id,
+                title=self.bot.title,
                 answer=answer,
-                language=language,
-                confidence=round(match.score, 4),
+                language=self.bot.language,
+                confidence=round(self.bot.confidence, 4),
                 threshold=threshold,
                 category=triage.category if triage else None,
                 top_categories=triage.top_categories if triage else [],

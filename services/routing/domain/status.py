@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from services.routing.kb.domain import BotDecision
+
 REOPENED_AFTER_BOT = "the bot's answer did not help: a person answers"
 TAKEN_OVER = "a person took over from the bot's answer"
 DISRUPTION_JOINED = "a disruption joined the ticket: a person takes it from the bot"
@@ -37,3 +39,19 @@ class BotAnswer(BaseModel):
     language: str
     confidence: float
     answered_at: datetime
+
+    @classmethod
+    def given(cls, decision: BotDecision, now: datetime) -> tuple[BotAnswer, str]:
+        """The answer a bot decision to answer gives, and its text in the answer's language."""
+        match, language = decision.match, decision.language
+        assert match is not None
+        assert language is not None
+        title, answer = match.answers[language]
+        given = cls(
+            article_id=match.article_id,
+            title=title,
+            language=language,
+            confidence=match.score,
+            answered_at=now,
+        )
+        return given, answer
