@@ -5,7 +5,9 @@ support manager; an explicit null still clears a manager.
 
 An account manager who is no registered agent is accepted (they may be registered later,
 and notify alerts them by id either way) with a ``warnings`` entry naming them: VIP tickets
-cannot be pushed to them until they are (docs/routing.md)."""
+cannot be pushed to them until they are (docs/routing.md). The GET computes the same
+warnings against the agents registered now, so an account manager deleted after the PUT is
+named there; a GET body PUT back is accepted, its ``warnings`` ignored."""
 
 from __future__ import annotations
 
@@ -38,8 +40,12 @@ FULL = {
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    desk = SlaDesk()
+def desk() -> SlaDesk:
+    return SlaDesk()
+
+
+@pytest.fixture
+async def http(desk: SlaDesk) -> AsyncIterator[httpx.AsyncClient]:
     await desk.store.agents.add(
         Agent(id=Agent.key("acme", "am-1"), tenant_id="acme", agent_id="am-1", languages=["en"])
     )
@@ -63,7 +69,16 @@ async def put(http: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
     assert answer.status_code == 200, answer.text
     shown = dict(answer.json())
     assert shown.pop("warnings") == []
-    assert (await http.get("/v1/policy")).json() == shown
+    assert await get(http) == shown
+    return shown
+
+
+async def get(http: httpx.AsyncClient) -> dict[str, Any]:
+    """The stored policy, without the warnings the GET computes (none here)."""
+    answer = await http.get("/v1/policy")
+    assert answer.status_code == 200, answer.text
+    shown = dict(answer.json())
+    assert shown.pop("warnings") == []
     return shown
 
 
@@ -97,7 +112,7 @@ async def test_an_explicit_null_clears_a_manager_and_nothing_else(
 async def test_a_first_put_fills_what_it_does_not_name_with_the_defaults(
     http: httpx.AsyncClient,
 ) -> None:
-    defaults = (await http.get("/v1/policy")).json()
+    defaults = await get(http)
 
     assert await put(http, {"bot_enabled": False}) == {**defaults, "bot_enabled": False}
 
@@ -114,7 +129,7 @@ async def test_a_refused_field_changes_nothing(http: httpx.AsyncClient) -> None:
     refused = await http.put("/v1/policy", json={"bot_enabled": True, "triage_threshold": 2})
 
     assert refused.status_code == 422
-    assert (await http.get("/v1/policy")).json() == FULL
+    assert await get(http) == FULL
 
 
 async def test_an_unknown_account_manager_is_kept_with_a_warning_naming_them(
@@ -135,8 +150,8 @@ async def test_an_unknown_account_manager_is_kept_with_a_warning_naming_them(
     ]
     stored = (await http.get("/v1/policy")).json()
     assert stored["account_manager"] == "nobody-registered"
-    assert "warnings" not in stored  # the GET view stays a PUT body: a round trip is accepted
-    assert (await http.put("/v1/policy", json=stored)).status_code == 200
+    assert stored["warnings"] == answer.json()["warnings"]
+    assert (await http.put("/v1/policy", json=stored)).status_code == 200  # a round trip
 
 
 async def test_a_registered_account_manager_or_none_draws_no_warning(
@@ -144,3 +159,18 @@ async def test_a_registered_account_manager_or_none_draws_no_warning(
 ) -> None:
     assert (await http.put("/v1/policy", json={"account_manager": "am-1"})).json()["warnings"] == []
     assert (await http.put("/v1/policy", json={"account_manager": None})).json()["warnings"] == []
+
+
+async def test_the_get_warns_of_an_account_manager_deleted_after_the_put(
+    http: httpx.AsyncClient, desk: SlaDesk
+) -> None:
+    assert (await http.put("/v1/policy", json={"account_manager": "am-1"})).json()["warnings"] == []
+
+    await desk.store.agents.collection.delete_one({"_id": Agent.key("acme", "am-1")})
+    shown = (await http.get("/v1/policy")).json()
+
+    assert shown["account_manager"] == "am-1"
+    assert [(w["field"], w["agent"]) for w in shown["warnings"]] == [("account_manager", "am-1")]
+    again = await http.put("/v1/policy", json=shown)  # a GET body PUT back: warnings ignored
+    assert again.status_code == 200, again.text
+    assert again.json()["warnings"] == shown["warnings"]

@@ -52,18 +52,25 @@ class PolicyWarning(BaseModel):
     message: str
 
 
+class PolicyBody(PolicyIn):
+    """A PUT's body: the policy's fields, and the ``warnings`` a GET answered, accepted and
+    ignored so that a read-modify-write round trip is not refused for them."""
+
+    warnings: list[PolicyWarning] | None = Field(
+        default=None, exclude=True, description="Read-only (what GET answers); ignored."
+    )
+
+
 class PolicyView(PolicyIn):
+    """The stored policy, and what in it cannot work now: the PUT's answer and the GET's,
+    both checked against the agents registered at that moment (an account manager deleted
+    after the PUT is warned of on the next GET)."""
+
     model_config = ConfigDict(from_attributes=True)
-
-
-class PolicyPut(PolicyView):
-    """What a PUT stored, and what in it cannot work yet. Only the PUT answers warnings:
-    the GET view stays the PUT body, so a read-modify-write round trip is not refused for
-    an extra field."""
 
     warnings: list[PolicyWarning] = Field(
         default_factory=list,
-        description="Settings stored although they cannot work yet, such as an account "
+        description="Settings stored although they cannot work now, such as an account "
         "manager who is no registered agent.",
     )
 
@@ -85,13 +92,20 @@ async def unknown_agents(store: RoutingStore, policy: RoutingPolicy) -> list[Pol
     ]
 
 
+async def view_of(store: RoutingStore, policy: RoutingPolicy) -> PolicyView:
+    """The policy with its warnings as of now: agents change after the policy is saved."""
+    view = PolicyView.model_validate(policy)
+    view.warnings = await unknown_agents(store, policy)
+    return view
+
+
 @router.get("/policy")
 async def get_policy(scope: StaffScope, store: StoreDep) -> PolicyView:
-    return PolicyView.model_validate(await store.policy(scope.tenant))
+    return await view_of(store, await store.policy(scope.tenant))
 
 
 @router.put("/policy")
-async def put_policy(body: PolicyIn, scope: AdminScope, store: StoreDep) -> PolicyPut:
+async def put_policy(body: PolicyBody, scope: AdminScope, store: StoreDep) -> PolicyView:
     """VIP status, VIP travellers and their account manager, appeals' manager, the bot.
 
     Only the fields sent change (docs/api.md shows one-field PUTs such as
@@ -111,5 +125,4 @@ async def put_policy(body: PolicyIn, scope: AdminScope, store: StoreDep) -> Poli
         change,
     )
     store.memo.forget(scope.tenant)
-    view = PolicyView.model_validate(policy).model_dump()
-    return PolicyPut(**view, warnings=await unknown_agents(store, policy))
+    return await view_of(store, policy)
