@@ -22,6 +22,9 @@ QUEUES = "queues"
 POLICIES = "policies"
 ARTICLES = "articles"
 CORRECTIONS = "corrections"
+QUEUE_CLAIMS = "queue_claims"
+"""One document per tenant: which of its own queues takes each category (category → queue),
+written conditionally on its version, so that two queue PUTs at once cannot both take one."""
 COMMAND_RETRIES = 10
 """Write conflicts a command (or a timer) retries before it gives up."""
 
@@ -68,6 +71,24 @@ class RoutingStore:
 
     async def catalogue(self, tenant_id: str) -> dict[str, QueueDef]:
         return catalogue(q.definition() for q in await self.tenant_queues(tenant_id))
+
+    async def category_claims(self, tenant_id: str) -> tuple[dict[str, str], int]:
+        """The tenant's category → queue claims and their version (0: none written yet)."""
+        doc = await self.db[QUEUE_CLAIMS].find_one({"_id": tenant_id, "tenant_id": tenant_id})
+        return ({}, 0) if doc is None else (dict(doc["holders"]), int(doc["version"]))
+
+    async def write_claims(self, tenant_id: str, holders: dict[str, str], version: int) -> bool:
+        """Replace the claims read at ``version``; False when another write came first."""
+        doc = {"_id": tenant_id, "tenant_id": tenant_id, "holders": holders, "version": version + 1}
+        claims = self.db[QUEUE_CLAIMS]
+        if version == 0:
+            try:
+                await claims.insert_one(doc)
+            except DuplicateKeyError:
+                return False
+            return True
+        replaced = await claims.replace_one({"_id": tenant_id, "version": version}, doc)
+        return replaced.matched_count == 1
 
     async def policy(self, tenant_id: str) -> RoutingPolicy:
         async def load() -> RoutingPolicy:

@@ -3,6 +3,8 @@ redefined, and deleting the redefinition brings the default back)."""
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from types import SimpleNamespace
@@ -32,8 +34,13 @@ HEADERS = {"Authorization": f"Bearer {issue_token(SIGNER, MANAGER, timedelta(hou
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    db, clock = FakeDatabase(), FakeClock(T0)
+def db() -> FakeDatabase:
+    return FakeDatabase()
+
+
+@pytest.fixture
+async def http(db: FakeDatabase) -> AsyncIterator[httpx.AsyncClient]:
+    clock = FakeClock(T0)
 
     def repo(name: str, model: type[Any]) -> Repository[Any]:
         return Repository(db, name, model, RecordingOutbox(), clock)  # type: ignore[arg-type]
@@ -138,3 +145,33 @@ async def test_a_tenant_queue_may_take_a_default_queues_category_and_keep_it(
     assert (await http.put("/v1/queues/finance", json=finance)).status_code == 409
     finance["categories"] = ["reimbursement"]
     assert (await http.put("/v1/queues/finance", json=finance)).status_code == 201
+
+
+@pytest.mark.parametrize("seed", range(20))
+async def test_two_concurrent_puts_naming_one_category_leave_it_to_one_queue(
+    seed: int, db: FakeDatabase, http: httpx.AsyncClient
+) -> None:
+    """Two managers at once: one PUT wins, the other is 409, and no two queues list it. The
+    store's calls yield a random number of times, so the two requests interleave."""
+    db.chaos = random.Random(seed)
+    for collection in db.values():
+        collection.chaos = db.chaos
+    bodies = {q: {"name": q, "categories": ["invoice"]} for q in ("invoices", "bills")}
+    puts = (http.put(f"/v1/queues/{q}", json=body) for q, body in bodies.items())
+
+    answers = await asyncio.gather(*puts)
+
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+    listing = (await http.get("/v1/queues")).json()
+    holders = [q["id"] for q in listing if q["source"] == "tenant" and "invoice" in q["categories"]]
+    assert len(holders) == 1, listing
+
+
+async def test_a_deleted_queue_lets_go_of_its_categories(http: httpx.AsyncClient) -> None:
+    body = {"name": "Invoices", "categories": ["invoice"]}
+    assert (await http.put("/v1/queues/invoices", json=body)).status_code == 201
+    assert (await http.put("/v1/queues/bills", json=body)).status_code == 409
+
+    assert (await http.delete("/v1/queues/invoices")).status_code == 204
+
+    assert (await http.put("/v1/queues/bills", json=body)).status_code == 201

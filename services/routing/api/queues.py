@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
@@ -11,16 +12,19 @@ from contracts.taxonomy import CATEGORIES, Category
 from contracts.text import one_line
 from runtime.auth import ManagerScope, StaffScope
 from runtime.errors import StrictJsonRoute, invalid
-from runtime.store import NotFound
+from runtime.store import ConcurrencyError, NotFound
 from services.routing.api.deps import StoreDep
 from services.routing.api.models import CREATED, NAME
-from services.routing.api.writes import delete, put
+from services.routing.api.writes import WRITE_RETRIES, delete, put
 from services.routing.assignment.domain.queues import (
     DEFAULT_QUEUE_IDS,
     RESERVED_QUEUES,
     TenantQueue,
     category_holder,
+    claim_holder,
+    claimed,
 )
+from services.routing.store import RoutingStore
 
 router = APIRouter(prefix="/v1", tags=["queues"], route_class=StrictJsonRoute)
 
@@ -76,17 +80,15 @@ async def put_queue(
     """Define a queue, or redefine a default one, for this tenant."""
     if queue_id in RESERVED_QUEUES and body.categories:
         raise invalid(f"{queue_id} is a catch-all desk", ("body", "categories"))
-    own = [q.definition() for q in await store.tenant_queues(scope.tenant)]
-    held = category_holder(own, queue_id, body.categories)
-    if held is not None:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"category {held[0]} is already taken by queue {held[1]}"
-        )
+    version = await claim(store, scope.tenant, queue_id, body.categories)
 
     def change(queue: TenantQueue) -> None:
+        if queue.claims_version > version:
+            return  # a later PUT of this queue claimed after this one: its definition stands
         queue.name = body.name
         queue.categories = list(body.categories)
         queue.expert_only = body.expert_only
+        queue.claims_version = version
 
     key = TenantQueue.key(scope.tenant, queue_id)
     queue, new = await put(
@@ -105,6 +107,25 @@ async def put_queue(
         expert_only=queue.expert_only,
         source="tenant",
     )
+
+
+async def claim(store: RoutingStore, tenant: str, queue_id: str, categories: Sequence[str]) -> int:
+    """Claim ``categories`` for ``queue_id`` in the tenant's claims, by a conditional write,
+    before the queue is written; the claims' new version. 409 when another of the tenant's
+    queues lists one (a queue written before the claims existed) or has claimed it."""
+    for _ in range(WRITE_RETRIES):
+        holders, version = await store.category_claims(tenant)
+        own = [q.definition() for q in await store.tenant_queues(tenant)]
+        held = category_holder(own, queue_id, categories) or claim_holder(
+            holders, queue_id, categories
+        )
+        if held is not None:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, f"category {held[0]} is already taken by queue {held[1]}"
+            )
+        if await store.write_claims(tenant, claimed(holders, queue_id, categories), version):
+            return version + 1
+    raise ConcurrencyError(f"queue claims of {tenant}")
 
 
 @router.delete(
@@ -126,4 +147,6 @@ async def delete_queue(queue_id: str, scope: ManagerScope, store: StoreDep) -> N
                 f"{queue_id} is a default queue: it cannot be deleted, only redefined (PUT)",
             ) from None
         raise
+    finally:  # its claims go with it, as do those of a PUT whose queue write never landed
+        await claim(store, scope.tenant, queue_id, [])
     store.memo.forget(scope.tenant)

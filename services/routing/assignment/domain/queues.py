@@ -86,6 +86,19 @@ def category_holder(
     return None
 
 
+def claim_holder(
+    holders: Mapping[str, str], queue_id: str, categories: Iterable[str]
+) -> tuple[str, str] | None:
+    """A category of ``categories`` the tenant's claims (category → queue) give to another
+    queue, and that queue: the claims are what keeps two PUTs at once from both taking it."""
+    return next(((c, holders[c]) for c in categories if holders.get(c, queue_id) != queue_id), None)
+
+
+def claimed(holders: Mapping[str, str], queue_id: str, categories: Iterable[str]) -> dict[str, str]:
+    """The claims once ``queue_id`` takes ``categories`` and lets go of the others it had."""
+    return {c: q for c, q in holders.items() if q != queue_id} | dict.fromkeys(categories, queue_id)
+
+
 class Rule(StrEnum):
     """Why a case went to its queue (``TicketRouted.rule``)."""
 
@@ -173,6 +186,9 @@ class TenantQueue(Aggregate):
     name: str
     categories: list[str] = Field(default_factory=list)
     expert_only: bool = False
+    claims_version: int = 0
+    """The version of the tenant's category claims this definition was written under: of
+    two PUTs of one queue, the later claim's definition is the one kept."""
 
     @staticmethod
     def key(tenant_id: str, queue_id: str) -> str:
