@@ -17,7 +17,12 @@ from services.routing.domain.route import case_language
 from services.routing.domain.status import QUIET
 from services.routing.domain.triage_view import TriageView
 from services.routing.kb.articles import answerable
-from services.routing.kb.domain import BotDecision, bot_refusal, decide_bot
+from services.routing.kb.domain import (
+    BotDecision,
+    bot_refusal,
+    decide_bot,
+    searched_categories,
+)
 from services.routing.triage.text import message_of
 
 if TYPE_CHECKING:
@@ -34,9 +39,11 @@ async def bot_decision(
     query: NDArray[np.float32] | None,
 ) -> BotDecision:
     """The bot's decision on ``case``'s opening; ``query`` is the contact's embedding, when
-    triage made one (the search reuses it). Without it the search embeds what triage read,
-    the message without its signature and disclaimer (``message_of``): the company's legal
-    words must neither pull nor push an answer."""
+    triage made one (the search reuses it). It searches the articles of every category the
+    classifier finds likely (``searched_categories``), not the top one's alone. Without
+    ``query`` the search embeds what triage read, the message without its signature and
+    disclaimer (``message_of``): the company's legal words must neither pull nor push an
+    answer."""
     articles = await router.kb.articles_for(case.tenant_id)
     refusal = bot_refusal(
         triage,
@@ -49,7 +56,9 @@ async def bot_decision(
     )
     match = None
     if refusal is None:
-        match = await router.kb.best_match(message_of(case.text), articles, triage.category, query)
+        match = await router.kb.best_match(
+            message_of(case.text), articles, searched_categories(triage), triage.category, query
+        )
     return decide_bot(
         refusal,
         match,

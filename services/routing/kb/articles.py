@@ -35,7 +35,7 @@ from contracts.text import free_text, one_line
 from runtime.aggregate import Aggregate
 from runtime.cache import TenantMemo
 from runtime.store import Document
-from services.routing.kb.domain import KbMatch
+from services.routing.kb.domain import KbMatch, best_first
 
 SEED_DIR = Path(__file__).resolve().parents[1] / "kb_seed"
 THRESHOLD_FILE = Path(__file__).resolve().parents[1] / "model" / "kb-threshold.json"
@@ -170,10 +170,11 @@ def load_threshold(path: Path = THRESHOLD_FILE) -> float:
     return float(json.loads(path.read_text(encoding="utf-8"))["threshold"])
 
 
-def best_of(query: NDArray[np.float32], articles: Sequence[Article]) -> list[KbMatch]:
-    """Articles by similarity to the query vector, best first."""
-    scored = [a.matched(query) for a in articles if a.vectors]
-    return sorted(scored, key=lambda m: -m.score)
+def best_of(
+    query: NDArray[np.float32], articles: Sequence[Article], category: str = ""
+) -> list[KbMatch]:
+    """Articles by similarity to the query vector, best first (``category``'s on a tie)."""
+    return best_first([a.matched(query) for a in articles if a.vectors], category)
 
 
 class KnowledgeBase:
@@ -237,15 +238,18 @@ class KnowledgeBase:
         self,
         text: str,
         articles: Sequence[Article],
+        categories: frozenset[str],
         category: str,
         query: NDArray[np.float32] | None = None,
     ) -> KbMatch | None:
-        """The article of this category most similar to the contact, if any article has it
-        (``query``: the contact's embedding when triage already computed it)."""
-        candidates = [a for a in articles if category in a.categories]
+        """The article of ``categories`` most similar to the contact, the contact's own
+        ``category`` first on a tie, if any article has one (``query``: the contact's
+        embedding when triage already computed it)."""
+        candidates = [a for a in articles if categories & set(a.categories)]
         if not candidates:
             return None
-        found = best_of(query if query is not None else await self.embed_query(text), candidates)
+        query = query if query is not None else await self.embed_query(text)
+        found = best_of(query, candidates, category)
         return found[0] if found else None
 
     async def search(self, tenant_id: str, text: str, limit: int) -> list[KbMatch]:

@@ -19,6 +19,11 @@ NEAR_MISS_MARGIN = 0.02
 """How much closer than its nearest near miss a contact must be to an article's sample
 questions: "银行卡密码忘了" sits 0.95 from "忘记密码怎么办" and as near "银行卡取款密码忘记了".
 Chosen with ``make calibrate-kb`` (its report sweeps it); the threshold is calibrated with it."""
+SEARCH_FLOOR = 0.05
+"""Besides its top category, the bot searches the articles of every category the classifier
+finds at least this likely: "If the hotel is over budget can I still book it?" is
+``hotel_issue`` 0.87 and ``policy_question`` 0.11, and only the policy article answers it.
+Chosen with ``make calibrate-kb``, the threshold calibrated with it (docs/routing.md)."""
 
 
 @dataclass(frozen=True)
@@ -82,13 +87,26 @@ def bot_refusal(
         return "complaint: never auto-answered"
     if triage.sentiment == "negative":
         return "negative sentiment: a person answers"
-    if triage.category not in answerable:
+    if not searched_categories(triage) & answerable:
         return f"no article covers {triage.category}"
     if triage.category_confidence < BOT_CATEGORY_CONFIDENCE:
         return f"category unsure ({triage.category_confidence:.2f})"
     if names_booking and triage.category in ACTION_CATEGORIES:
         return "names a booking to change or cancel: an agent acts on it"
     return None
+
+
+def searched_categories(triage: TriageView, floor: float = SEARCH_FLOOR) -> frozenset[str]:
+    """The categories whose articles the bot searches: the top one and every other the
+    classifier finds at least ``floor`` likely (a policy question that names a hotel)."""
+    likely = (c.category for c in triage.top_categories if c.confidence >= floor)
+    return frozenset({triage.category, *likely})
+
+
+def best_first(matches: Sequence[KbMatch], category: str) -> list[KbMatch]:
+    """Matches by similarity, best first; of equal scores, an article of the contact's
+    ``category`` first."""
+    return sorted(matches, key=lambda m: (-m.score, category not in m.categories))
 
 
 def priority_refusal(triage: TriageView, priority: Priority, *, proactive: bool) -> str | None:

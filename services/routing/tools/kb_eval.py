@@ -43,7 +43,7 @@ from services.routing.kb.articles import (
     best_of,
     load_seed,
 )
-from services.routing.kb.domain import NEAR_MISS_MARGIN, bot_refusal
+from services.routing.kb.domain import NEAR_MISS_MARGIN, bot_refusal, searched_categories
 from services.routing.tools.kb_report import (
     TARGET_PRECISION,
     Outcome,
@@ -104,7 +104,9 @@ async def evaluate(rows: list[dict[str, Any]]) -> tuple[list[Outcome], dict[str,
                 began = time.perf_counter()
                 query = await kb.embed_query(row["text"])
                 timings.setdefault("embed_ms", []).append((time.perf_counter() - began) * 1000)
-            found = best_of(query, [a for a in seed if view.category in a.categories])
+            searched = searched_categories(view)
+            candidates = [a for a in seed if searched & set(a.categories)]
+            found = best_of(query, candidates, view.category)
             match = found[0] if found else None
         outcomes.append(Outcome(row, refusal, match))
     return outcomes, timings
