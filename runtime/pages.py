@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import status as http
 from fastapi.responses import FileResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -123,6 +124,6 @@ def serve_static(api: APIRouter, root: Path, files: dict[str, tuple[str, str]]) 
     @api.get("/static/{name}")
     async def static(name: str) -> Response:
         if name not in files:
-            return Response(status_code=404)
+            raise HTTPException(http.HTTP_404_NOT_FOUND, "no such file")
         path, media_type = files[name]
         return FileResponse(root / path, media_type=media_type)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import status as http
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, ValidationError
 from starlette.background import BackgroundTask
@@ -256,12 +257,21 @@ async def queues(request: Request, console: ConsoleDep) -> Response:
     return console.page(request, scope, "queues", queues=await console.lists(scope))
 
 
+def signed_out() -> HTTPException:
+    """What the pages' scripts fetch without a session: a 401 that says so, not an empty one."""
+    return HTTPException(http.HTTP_401_UNAUTHORIZED, "sign in to the console first")
+
+
+def no_attachment() -> HTTPException:
+    return HTTPException(http.HTTP_404_NOT_FOUND, "no such attachment")
+
+
 @router.get("/queues")
 async def queue_fragment(request: Request, console: ConsoleDep) -> Response:
     """Just the lists: what the live update swaps in without a reload."""
     scope = console.session.scope(request)
     if scope is None:
-        return Response(status_code=401)
+        raise signed_out()
     return console.page(request, scope, "queue_lists", queues=await console.lists(scope))
 
 
@@ -270,7 +280,7 @@ async def events(request: Request, console: ConsoleDep) -> Response:
     """Server-sent events: a ``ticket`` event whenever one of the tenant's tickets changes."""
     scope = console.session.scope(request)
     if scope is None:
-        return Response(status_code=401)
+        raise signed_out()
     listener = await console.feed.listen(scope.tenant)
     return StreamingResponse(
         console.feed.stream(scope.tenant, listener),
@@ -341,12 +351,14 @@ async def attachment(
     intake = console.intake
     try:
         ticket = await intake.get(scope.tenant, ticket_id)
-    except NotFound:
-        return Response(status_code=404)
+    except NotFound as exc:
+        raise no_attachment() from exc
     stored = None
     if intake.files is not None and any(a.id == file_id for a in ticket.attachments):
         stored = await intake.files.open(scope.tenant, file_id)
-    return download(stored) if stored else Response(status_code=404)
+    if stored is None:
+        raise no_attachment()
+    return download(stored)
 
 
 @router.post("/incidents/{incident_id}/reply")
