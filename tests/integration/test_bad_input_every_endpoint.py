@@ -19,11 +19,13 @@ broker: their lifespans are not started, which a refused request never needs.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -32,6 +34,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from wechatpy.crypto import PrpCrypto, _get_signature
 
 from runtime import webhook_signature
 from runtime.auth import Principal, Role, issue_token
@@ -151,7 +154,19 @@ def settings(name: str, mongo_url: str) -> Settings:
 
 @pytest.fixture(params=list(SERVICES))
 async def service(request: pytest.FixtureRequest, mongo_url: str) -> AsyncIterator[Service]:
-    name = request.param
+    async with running(request.param, mongo_url) as started:
+        yield started
+
+
+@pytest.fixture
+async def intake_service(mongo_url: str) -> AsyncIterator[Service]:
+    async with running("intake", mongo_url) as started:
+        yield started
+
+
+@asynccontextmanager
+async def running(name: str, mongo_url: str) -> AsyncIterator[Service]:
+    """One service on a database of its own, an admin's headers (and intake's gateway key)."""
     app = SERVICES[name][0](settings(name, mongo_url))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url=ORIGIN, timeout=60) as http:
@@ -342,3 +357,46 @@ async def test_every_route_answers_bad_input_with_a_4xx_naming_it_and_writes_not
             service.failures.append(f"{case.method} {case.url[:80]} [{case.label}]: {wrong}")
 
     assert service.failures == [], "\n".join(service.failures[:80])
+
+
+# ---------------------------------------------------------------- found by hand
+
+DINGTALK = {
+    "token": "callback-token",
+    "encoding_aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "receiver_id": "ding-corp-1",
+}
+
+
+def dingtalk_event(plain: str, nonce: str) -> tuple[str, dict[str, str]]:
+    """A subscription event as DingTalk sends it: ``plain`` encrypted, the query signed."""
+    key = base64.b64decode(DINGTALK["encoding_aes_key"] + "=")
+    encrypted = PrpCrypto(key).encrypt(plain, DINGTALK["receiver_id"]).decode()
+    stamp = str(int(time.time()))
+    signature = _get_signature(DINGTALK["token"], stamp, nonce, encrypted)
+    query = f"signature={signature}&timestamp={stamp}&nonce={nonce}"
+    return query, {"encrypt": encrypted}
+
+
+@pytest.mark.parametrize(
+    "plain",
+    ['{"msgtype": "text", "text": {', '{"text": "a\\u0000"}', '{"a":' * 2_000 + "1" + "}" * 2_000],
+    ids=["cut short", "NUL", "too deep"],
+)
+async def test_a_signed_dingtalk_event_that_decrypts_to_no_json_is_a_422_naming_it(
+    intake_service: Service, plain: str
+) -> None:
+    """The decrypted event was parsed outside the handler's refusals: a 500."""
+    http, admin = intake_service.http, intake_service.headers
+    configured = await http.put("/v1/admin/channels/dingtalk", json=DINGTALK, headers=admin)
+    assert configured.status_code == 201, configured.text
+    before = await intake_service.counts()
+    query, body = dingtalk_event(plain, uuid.uuid4().hex[:8])
+
+    answer = await http.post(f"/v1/callbacks/dingtalk/{TENANT}?{query}", json=body)
+
+    assert answer.status_code == 422, answer.text
+    [item] = answer.json()["detail"]
+    assert item["loc"] == ["body", "encrypt"]
+    assert item["msg"].startswith("the decrypted event is not JSON")
+    assert await intake_service.counts() == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from typing import Any
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi import status as http
 from fastapi.responses import JSONResponse
 
-from runtime.errors import StrictJsonRoute, parse_json, strict_json
+from runtime.errors import StrictJsonRoute, invalid, parse_json, strict_json
 from services.intake.api.callbacks.common import (
     REFUSALS,
     SUCCESS,
@@ -47,6 +48,15 @@ def json_object(body: bytes) -> dict[str, Any]:
     return data
 
 
+def decrypted_json(plain: str) -> Any:
+    """The event inside ``encrypt``, parsed as strictly as a body: one that is no JSON is the
+    caller's error (422 at ``encrypt``), not a failure of the handler."""
+    try:
+        return strict_json(plain.encode())
+    except json.JSONDecodeError as exc:
+        raise invalid(f"the decrypted event is not JSON: {exc.msg}", ("body", "encrypt")) from exc
+
+
 async def subscribed_event(
     intake: Intake,
     tenant: str,
@@ -60,7 +70,7 @@ async def subscribed_event(
     encrypted (which is also how ``check_url`` is answered)."""
     now_s = intake.clock.now().timestamp()
     plain = dingtalk_decrypt(keys, encrypted, signature, timestamp, nonce, now_s)
-    event = strict_json(plain.encode()) if plain.strip().startswith("{") else {}
+    event = decrypted_json(plain) if plain.strip().startswith("{") else {}
     if isinstance(event, dict) and "msgtype" in event:
         await take(intake, tenant, from_dingtalk(event, intake.clock.now()))
     return JSONResponse(dingtalk_encrypt(keys, SUCCESS, secrets.token_hex(8), timestamp))
