@@ -214,6 +214,10 @@ def sample(schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) -> Any:
     if schema.get("default") is not None or depth > 8:
         return schema.get("default")
     kind = schema.get("type")
+    if kind == "array" and schema.get("minItems"):
+        return [sample(schema.get("items", {}), defs, depth + 1)] * schema["minItems"]
+    if kind == "object" and schema.get("minProperties"):
+        return {"normal": sample(schema.get("additionalProperties", {}), defs, depth + 1)}
     if kind == "object" or "properties" in schema:
         required = schema.get("required", [])
         props = schema.get("properties", {})
