@@ -28,7 +28,6 @@ from contracts.envelope import Envelope
 from contracts.events import AppealLevel, Priority
 from runtime.clock import Clock
 from runtime.store import AlreadyExists, ConcurrencyError
-from services.routing.assignment.domain.agents import Assignment
 from services.routing.assignment.domain.policy import RoutingPolicy
 from services.routing.assignment.domain.queues import select_queue
 from services.routing.assignment.slots import AgentSlots
@@ -39,7 +38,13 @@ from services.routing.domain.case import RoutingCase
 from services.routing.domain.corrections import corrected_category, correction_for
 from services.routing.domain.merging import take_merged_wait
 from services.routing.domain.priority import opening_priority
-from services.routing.domain.route import Recategorised, Route, assign, handled_in
+from services.routing.domain.route import (
+    Recategorised,
+    Route,
+    assign,
+    handled_in,
+    second_appeal_reviewer,
+)
 from services.routing.domain.status import WAITING, WAITING_ON_SUPPLIER
 from services.routing.domain.triage_view import TriageView
 from services.routing.kb.articles import KnowledgeBase
@@ -366,9 +371,11 @@ class Router:
             threshold=policy.triage_threshold,
             last_queue=handled_in(case)[0],
         )
-        if appeal is AppealLevel.SUPPORT_MANAGER and policy.support_manager:
-            manager = policy.support_manager
-            assignment = Assignment(manager, f"{manager}: the support manager reviews it")
+        reviewer = None
+        if appeal is AppealLevel.SUPPORT_MANAGER:
+            reviewer = second_appeal_reviewer(policy, case.resolved_by)
+        if reviewer is not None:
+            assignment = reviewer
         else:
             agents = await self.store.agents_of(case.tenant_id)
             assignment = assign(agents, case, policy, queue, rule, moved)

@@ -115,6 +115,11 @@ class RoutingCase(Aggregate):
         self._score()
 
     @property
+    def appealed_resolver(self) -> str | None:
+        """Who made the resolution this run appeals: never its reviewer (docs/feedback.md)."""
+        return self.resolved_by if self.sla.tier is Tier.APPEAL else None
+
+    @property
     def waiting_for_agent(self) -> bool:
         """Open in a queue with nobody on it: what dispatch hands out."""
         return self.status is CaseStatus.OPEN and self.queue is not None and self.assignee is None

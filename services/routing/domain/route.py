@@ -105,6 +105,21 @@ def assign(
     return replace(chosen, note=passed + chosen.note) if passed else chosen
 
 
+def second_appeal_reviewer(policy: RoutingPolicy, resolver: str | None) -> Assignment | None:
+    """Who reviews a second appeal: the policy's support manager; when they made the
+    resolution it appeals (nobody reviews their own decision), the account manager stands
+    in; None when neither can, and it is routed as a first appeal (``assign``)."""
+    manager, stand_in = policy.support_manager, policy.account_manager
+    if manager is None:
+        return None
+    if manager != resolver:
+        return Assignment(manager, f"{manager}: the support manager reviews it")
+    if stand_in is None or stand_in == resolver:
+        return None
+    passed = f"{manager} made the appealed resolution; "
+    return Assignment(stand_in, f"{passed}{stand_in}: the account manager reviews it")
+
+
 def reassign(
     agents: Sequence[Agent],
     case: RoutingCase,

@@ -46,6 +46,10 @@ class Breached(Protocol):
     escalation: EscalationLevel | None
     triage: TriageView | None
 
+    @property
+    def appealed_resolver(self) -> str | None:
+        """Who made the resolution an appeal reviews: passed over on every rung."""
+
 
 @dataclass(frozen=True)
 class Escalation:
@@ -97,7 +101,8 @@ def _climb(
     language: str | None,
 ) -> Escalation:
     owner, absent = _working_owner(case, agents)
-    others = [a for a in agents if not a.holds(case.id) and a.agent_id != case.assignee]
+    barred = (case.assignee, case.appealed_resolver)
+    others = [a for a in agents if not a.holds(case.id) and a.agent_id not in barred]
     category = case.triage.category if case.triage else None
     for level in next_rungs(case.escalation):
         if level is EscalationLevel.SENIOR_AGENT:
@@ -152,7 +157,7 @@ def _management(
     """Management is told; the owner keeps the ticket, else a manager online takes it by
     name, else whoever is online, else it waits in its queue (``absent``: why the holder
     does not keep it)."""
-    manager, passed = _manager_online(policy, agents)
+    manager, passed = _manager_online(policy, agents, case.appealed_resolver)
     if owner is not None:
         assignment = Assignment(owner, f"management told; {owner} keeps it")
     elif manager is not None:
@@ -169,14 +174,20 @@ def _management(
     )
 
 
-def _manager_online(policy: RoutingPolicy, agents: Sequence[Agent]) -> tuple[str | None, str]:
+def _manager_online(
+    policy: RoutingPolicy, agents: Sequence[Agent], resolver: str | None
+) -> tuple[str | None, str]:
     """The support manager, else the account manager, unless registered as an agent who is
-    away or offline; and who was passed over, why."""
+    away or offline, or the ``resolver`` whose resolution the appeal reviews; and who was
+    passed over, why."""
     passed = ""
     for role, name in (
         ("support manager", policy.support_manager),
         ("account manager", policy.account_manager),
     ):
+        if name is not None and name == resolver:
+            passed += f"{name} made the appealed resolution; "
+            continue
         agent = next((a for a in agents if a.agent_id == name), None)
         if name is not None and (agent is None or agent.presence is Presence.ONLINE):
             return name, passed
@@ -192,6 +203,7 @@ def _anyone_online(case: Breached, agents: Sequence[Agent], language: str | None
         a
         for a in agents
         if a.tenant_id == case.tenant_id
+        and a.agent_id != case.appealed_resolver
         and a.presence is Presence.ONLINE
         and (not language or language in a.languages)
     ]
