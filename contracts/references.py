@@ -73,6 +73,7 @@ _REFERENCE_PATTERNS: tuple[tuple[ReferenceKind, re.Pattern[str]], ...] = (
         ),
     ),
 )
+MIN_ORDER_DIGITS = 4
 _IATA_NOT_AIRLINES = {"ID", "NO", "TO", "ON", "AT", "IN", "OR", "PM", "AM"}
 _LOWER_CASE_FLIGHT = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z0-9]|[0-9][A-Za-z])[\s-]?([0-9]{1,4})(?![A-Za-z0-9])"
@@ -122,6 +123,14 @@ def _lower_case_flights(text: str) -> list[str]:
     return found
 
 
+def _order_number(value: str) -> bool:
+    """An order number is mostly a number (``ORD-77812345``, ``TW20261125``): a hotel's id
+    (``TYO-HILTON-01``) or a word (``order cancelled``) after "order" is none."""
+    digits = sum(c.isdigit() for c in value)
+    letters = sum(c.isalpha() for c in value)
+    return digits >= MIN_ORDER_DIGITS and letters <= digits
+
+
 def extract_references(text: str) -> list[BookingReference]:
     """Order numbers, PNRs, hotel confirmations, train and flight numbers in free text."""
     text = fold_width(text)
@@ -133,6 +142,8 @@ def extract_references(text: str) -> list[BookingReference]:
             if value in taken:
                 continue
             if kind is ReferenceKind.FLIGHT and value[:2] in _IATA_NOT_AIRLINES:
+                continue
+            if kind is ReferenceKind.ORDER and not _order_number(value):
                 continue
             taken.add(value)
             found.append(BookingReference(kind=kind, value=value))
