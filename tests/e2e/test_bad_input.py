@@ -419,7 +419,7 @@ async def test_a_business_hours_policy_is_stored_and_an_absurd_target_is_not(
     assert saved.status_code == 200, saved.text
     assert_refused(refused, ["body", "priorities", "high", "targets", "resolution_s"], "less than")
     high = read.json()["priorities"]["high"]
-    assert high["calendar"]["business_hours"]["opens"] == "09:00:00"
+    assert high["calendar"]["business_hours"]["opens"] == "09:00"
     assert high["targets"]["resolution_s"] == 14_400
 
 

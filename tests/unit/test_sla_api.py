@@ -229,10 +229,25 @@ async def test_a_new_policy_takes_effect_at_once_though_routing_remembers_polici
     assert (await sla.policy("acme")).terms(Priority.HIGH).warn_share == 0.75
 
 
+async def test_business_hours_given_with_seconds_keep_them(site: Site) -> None:
+    office = {"business_hours": {**OFFICE["business_hours"], "opens": "08:30:15"}}
+    response = await site.http.put(
+        "/v1/sla-policies",
+        json={"priorities": {"high": terms(calendar=office)}},
+        headers=MANAGER,
+    )
+
+    assert response.status_code == 200, response.text
+    read = await site.http.get("/v1/sla-policies", headers=AGENT)
+    hours = read.json()["priorities"]["high"]["calendar"]["business_hours"]
+    assert (hours["opens"], hours["closes"]) == ("08:30:15", "18:00")
+
+
 async def test_a_business_hours_calendar_in_the_documented_shape_can_be_stored(
     site: Site,
 ) -> None:
-    """docs/sla.md's shape: BSON has no time-of-day or date type, so these are kept as text."""
+    """docs/sla.md's shape: BSON has no time-of-day or date type, so these are kept as text,
+    in the form they were given (``09:00``, not ``09:00:00``)."""
     response = await site.http.put(
         "/v1/sla-policies", json={"priorities": {"high": terms()}}, headers=MANAGER
     )
@@ -240,7 +255,7 @@ async def test_a_business_hours_calendar_in_the_documented_shape_can_be_stored(
     assert response.status_code == 200, response.text
     [stored] = site.db[SLA_POLICIES].docs.values()
     hours = bson.decode(bson.encode(stored))["policy"]["priorities"]["high"]["calendar"]
-    assert hours["business_hours"]["opens"] == "09:00:00"
+    assert hours["business_hours"]["opens"] == "09:00"
     assert hours["business_hours"]["holidays"] == ["2026-10-01"]
     read = await site.http.get("/v1/sla-policies", headers=AGENT)
-    assert read.json()["priorities"]["high"]["calendar"]["business_hours"]["closes"] == "18:00:00"
+    assert read.json()["priorities"]["high"]["calendar"]["business_hours"]["closes"] == "18:00"

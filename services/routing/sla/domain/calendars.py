@@ -71,8 +71,10 @@ class BusinessHours(BaseModel):
 
     @field_serializer("opens", "closes")
     def _time_text(self, value: time) -> str:
-        """ISO text, also in the store: BSON has no time-of-day (nor date) type."""
-        return value.isoformat()
+        """ISO text, also in the store: BSON has no time-of-day (nor date) type. ``09:00``
+        as a manager writes it (``09:00:00`` read as a different answer), seconds only when
+        given."""
+        return value.isoformat("auto" if value.second or value.microsecond else "minutes")
 
     @field_serializer("holidays")
     def _dates_text(self, value: tuple[date, ...]) -> tuple[str, ...]:
