@@ -44,6 +44,7 @@ def page(
             handled_by=view.handled_by,
             expected=view.expected_answer_by,
             expected_text=view.expected_answer_by_text,
+            waiting_on_you=view.waiting_on_you,
             reopenable=view.can_say_not_helped,
         )
     return HTMLResponse(

@@ -101,11 +101,14 @@ class TrackingView(BaseModel):
     agent_assigned: bool = Field(description="A person (never named here) is working on it.")
     expected_answer_by: datetime | None = Field(
         description="When to expect the next answer (an instant, UTC); null once answered "
-        "or closed."
+        "or closed, and while it waits on the traveller."
     )
     expected_answer_by_text: str | None = Field(
         description="``expected_answer_by`` as the traveller reads it: in ``time_zone``, with "
         "its offset, in their language (``2026年12月7日 10:00（UTC+09:00）``)."
+    )
+    waiting_on_you: bool = Field(
+        description="It waits for the traveller's reply: no answer is due from us until then."
     )
     can_say_not_helped: bool = Field(
         description='"That did not help" (POST …/not-helped) reopens it now.'
@@ -199,8 +202,9 @@ def handled_by(ticket: Ticket, words: Mapping[str, str], language: str) -> str:
 
 def expected_answer(ticket: Ticket) -> datetime | None:
     """The deadline of the clock that runs, as the console's (``running_due``): after a
-    reopen, the new run's first response, which the routed notice promised too."""
-    if ticket.status in REOPENABLE | {TicketStatus.CLOSED}:
+    reopen, the new run's first response, which the routed notice promised too. None while
+    it waits on the traveller: the clocks are paused and the next move is theirs."""
+    if ticket.status in REOPENABLE | {TicketStatus.CLOSED, TicketStatus.WAITING_ON_TRAVELLER}:
         return None
     running = running_due(ticket)
     return running[1] if running else None
@@ -219,6 +223,7 @@ def tracking_view(ticket: Ticket, language: str) -> TrackingView:
         agent_assigned=ticket.assignee is not None,
         expected_answer_by=expected,
         expected_answer_by_text=read_at(expected, zone, language) if expected else None,
+        waiting_on_you=ticket.status is TicketStatus.WAITING_ON_TRAVELLER,
         can_say_not_helped=ticket.status in REOPENABLE,
         timeline=steps(ticket, words, language, zone),
     )
