@@ -24,6 +24,9 @@ SUPPORT_TEAM: Mapping[str, str] = {
     "ja": "サポートチーム",
 }
 
+EXPERT_QUEUE = "expert"
+"""Routing's expert desk, an appeal's reviewers: a traveller reads it by its team's name."""
+
 DEFAULT_TEAM_NAMES: TeamNames = {
     "booking": {
         "zh-Hans": "预订与改签团队",
@@ -61,7 +64,7 @@ DEFAULT_TEAM_NAMES: TeamNames = {
         "en": "customer relations team",
         "ja": "お客様相談チーム",
     },
-    "expert": {
+    EXPERT_QUEUE: {
         "zh-Hans": "专家团队",
         "zh-Hant": "專家團隊",
         "en": "senior specialist team",

@@ -67,7 +67,7 @@ def test_the_resolution_deciding_an_appeal_tells_the_traveller_its_outcome() -> 
         (Role.BOOKER, "booker-1", "ticket_resolved_booker"),
     ]
     assert traveller.origin is events.Channel.EMAIL
-    assert "expert team has reviewed your appeal" in rendered.body
+    assert "senior specialist team has reviewed your appeal" in rendered.body
     assert "resolved again" in rendered.body
     assert rendered.body.endswith("Refund approved.")
 

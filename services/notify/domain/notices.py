@@ -13,7 +13,9 @@ from datetime import date, timedelta, timezone
 
 from contracts import events
 from contracts.envelope import Event
+from contracts.events import AppealLevel
 from contracts.local_time import local_date, local_span, local_text
+from contracts.teams import EXPERT_QUEUE
 from services.notify.domain.local_time import partner_time
 from services.notify.domain.notice import Notice, language_of, traveller_name
 from services.notify.domain.recipients import Directory, Role
@@ -132,7 +134,7 @@ def _resolved(event: events.TicketResolved) -> list[Notice]:
     template, told = RESOLVED, values
     if event.appeal_level is not None:
         template = APPEAL_RESOLVED
-        told = {**values, "level": event.appeal_level.value, "outcome": RESOLVED_AGAIN}
+        told = {**values, **_reviewers(event.appeal_level), "outcome": RESOLVED_AGAIN}
     notices = [Notice(event.ticket_id, event.traveller, template, told, origin=event.channel)]
     if booker := event.traveller.booker:
         for_booker = {**values, "traveller": traveller_name(event)}
@@ -142,10 +144,16 @@ def _resolved(event: events.TicketResolved) -> list[Notice]:
     return notices
 
 
+def _reviewers(level: AppealLevel) -> dict[str, str]:
+    """Who reviews an appeal, for its notices: the expert desk is named as its team (the
+    renderer's ``team``), as the routed notice names it, never "our expert team"."""
+    return {"level": level.value, "queue": EXPERT_QUEUE}
+
+
 def _appeal_filed(event: events.AppealFiled) -> list[Notice]:
     values = {
         "ticket_id": event.ticket_id,
-        "level": event.level.value,
+        **_reviewers(event.level),
         "appeal_number": str(event.appeal_number),
     }
     return [Notice(event.ticket_id, event.traveller, APPEAL_FILED, values)]
@@ -158,7 +166,7 @@ def _appeal_resolved(event: events.AppealResolved) -> list[Notice]:
         return []
     values = {
         "ticket_id": event.ticket_id,
-        "level": event.level.value,
+        **_reviewers(event.level),
         "outcome": event.outcome,
         "message": event.message or "",
     }
