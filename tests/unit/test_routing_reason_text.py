@@ -155,7 +155,12 @@ REASON_BUILDERS = {
         "RoutingCase.raise_in_place",
     ),
     "services/routing/domain/raises.py": ("hand_over", "revision"),
-    "services/routing/domain/route.py": ("Route.explain", "reassign"),
+    "services/routing/domain/route.py": (
+        "Route.explain",
+        "reassign",
+        "assign",
+        "second_appeal_reviewer",
+    ),
     "services/routing/domain/priority.py": ("UrgencySignals.reasons", "opening_priority"),
     "services/routing/domain/triage_view.py": ("TriageView.summary",),
     "services/routing/domain/status.py": (
