@@ -372,11 +372,12 @@ DINGTALK = {
 }
 
 
-def dingtalk_event(plain: str, nonce: str) -> tuple[str, dict[str, str]]:
-    """A subscription event as DingTalk sends it: ``plain`` encrypted, the query signed."""
+def dingtalk_event(plain: str, nonce: str, stamp: str = "") -> tuple[str, dict[str, str]]:
+    """A subscription event as DingTalk sends it: ``plain`` encrypted, the query signed (at
+    ``stamp``, by default now)."""
     key = base64.b64decode(DINGTALK["encoding_aes_key"] + "=")
     encrypted = PrpCrypto(key).encrypt(plain, DINGTALK["receiver_id"]).decode()
-    stamp = str(int(time.time()))
+    stamp = stamp or str(int(time.time()))
     signature = _get_signature(DINGTALK["token"], stamp, nonce, encrypted)
     query = f"signature={signature}&timestamp={stamp}&nonce={nonce}"
     return query, {"encrypt": encrypted}

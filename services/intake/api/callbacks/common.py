@@ -77,9 +77,10 @@ def refused(exc: CallbackRefused) -> HTTPException:
 async def once(
     nonces: NonceStore, now: datetime, body: bytes, channel: str, tenant: str, *signed: str
 ) -> None:
-    """Bind a signature that does not cover the body (WeChat's ``signature``, a DingTalk
-    robot's ``sign``) to the first body it came with, while its timestamp is fresh: the same
-    body again is the platform's retry (answered as the first time), another is refused."""
+    """Bind a signature that does not cover the whole body (WeChat's ``signature``, a DingTalk
+    robot's ``sign``, a DingTalk event's, which covers only ``encrypt``) to the first body it
+    came with, while its timestamp is fresh: the same body again is the platform's retry
+    (answered as the first time), another is refused."""
     try:
         await nonces.use(NonceStore.key(channel, tenant, *signed), now, body)
     except Replayed as exc:

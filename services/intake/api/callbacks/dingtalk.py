@@ -11,6 +11,7 @@ from fastapi import status as http
 from fastapi.responses import JSONResponse
 
 from runtime.errors import StrictJsonRoute, invalid, parse_json, strict_json
+from runtime.nonces import NonceStore
 from services.intake.api.callbacks.common import (
     REFUSALS,
     SUCCESS,
@@ -59,20 +60,25 @@ def decrypted_json(plain: str) -> Any:
 
 async def subscribed_event(
     intake: Intake,
+    nonces: NonceStore,
     tenant: str,
     keys: ChannelKeys,
+    body: bytes,
     encrypted: str,
-    signature: str,
-    timestamp: str,
-    nonce: str,
+    signed: tuple[str, str, str],
 ) -> JSONResponse:
     """An event of the subscription: a message becomes a contact; the answer is ``success``,
-    encrypted (which is also how ``check_url`` is answered)."""
-    now_s = intake.clock.now().timestamp()
-    plain = dingtalk_decrypt(keys, encrypted, signature, timestamp, nonce, now_s)
+    encrypted (which is also how ``check_url`` is answered). ``signed`` is the query's
+    signature, timestamp and nonce: bound to this body, as every callback's signature is."""
+    signature, timestamp, nonce = signed
+    now = intake.clock.now()
+    plain = dingtalk_decrypt(keys, encrypted, signature, timestamp, nonce, now.timestamp())
     event = decrypted_json(plain) if plain.strip().startswith("{") else {}
-    if isinstance(event, dict) and "msgtype" in event:
-        await take(intake, tenant, from_dingtalk(event, intake.clock.now()))
+    message = isinstance(event, dict) and "msgtype" in event
+    contact = from_dingtalk(event, now) if message else None
+    await once(nonces, now, body, "dingtalk-event", tenant, timestamp, nonce, signature)
+    if contact is not None:
+        await take(intake, tenant, contact)
     return JSONResponse(dingtalk_encrypt(keys, SUCCESS, secrets.token_hex(8), timestamp))
 
 
@@ -94,15 +100,9 @@ async def dingtalk_message(
     data = json_object(body)
     try:
         if "encrypt" in data:
-            return await subscribed_event(
-                intake,
-                tenant,
-                keys,
-                str(data["encrypt"]),
-                signature or msg_signature or "",
-                timestamp or "",
-                nonce or "",
-            )
+            signed = (signature or msg_signature or "", timestamp or "", nonce or "")
+            encrypted = str(data["encrypt"])
+            return await subscribed_event(intake, nonces, tenant, keys, body, encrypted, signed)
         now = intake.clock.now()
         stamp, sign = request.headers.get("timestamp", ""), request.headers.get("sign", "")
         dingtalk_robot_check(keys, stamp, sign, now.timestamp())

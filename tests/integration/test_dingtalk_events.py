@@ -1,0 +1,82 @@
+"""A DingTalk subscription event, signed and captured once, must not be taken again.
+
+Its ``signature`` covers the ciphertext, and its timestamp must be within five minutes, as
+every callback's; within that window intake binds the signature to the first body it came
+with (``common.once``, as for WeChat plain mode and DingTalk robots): the same bytes again
+are the platform's retry, answered as the first time and writing nothing, another body under
+that signature is refused (403) and writes nothing, and so is an event outside the window.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.test_bad_input_every_endpoint import (
+    DINGTALK,
+    TENANT,
+    Service,
+    dingtalk_event,
+    running,
+)
+
+pytestmark = pytest.mark.integration
+
+MESSAGE = json.loads(
+    (Path(__file__).resolve().parents[1] / "fixtures" / "channels" / "dingtalk.json").read_text()
+)
+
+
+@pytest.fixture
+async def desk(mongo_url: str) -> AsyncIterator[Service]:
+    async with running("intake", mongo_url) as started:
+        configured = await started.http.put(
+            "/v1/admin/channels/dingtalk", json=DINGTALK, headers=started.headers
+        )
+        assert configured.status_code == 201, configured.text
+        yield started
+
+
+def event(stamp: str = "") -> tuple[str, dict[str, str]]:
+    """A robot message inside a subscription event, sent now (or at ``stamp``)."""
+    message: dict[str, Any] = {**MESSAGE, "createAt": int(time.time() * 1000)}
+    return dingtalk_event(json.dumps(message), uuid.uuid4().hex[:8], stamp)
+
+
+async def test_a_captured_event_replayed_is_answered_as_a_retry_and_writes_nothing(
+    desk: Service,
+) -> None:
+    query, body = event()
+    url = f"/v1/callbacks/dingtalk/{TENANT}?{query}"
+    first = await desk.http.post(url, json=body)
+    assert first.status_code == 200, first.text
+    taken = await desk.counts()
+
+    replayed = await desk.http.post(url, json=body)
+    padded = await desk.http.post(url, json={**body, "replayed": True})
+
+    assert replayed.status_code == 200, replayed.text
+    assert padded.status_code == 403, padded.text
+    assert padded.json()["detail"] == "callback refused: this signature came with another body"
+    assert await desk.counts() == taken
+    assert taken.get("callback_nonces") == 1
+
+
+async def test_an_event_outside_the_timestamp_window_is_refused_and_writes_nothing(
+    desk: Service,
+) -> None:
+    before = await desk.counts()
+    for minutes in (-6, 6):
+        query, body = event(str(int(time.time()) + minutes * 60))
+
+        answer = await desk.http.post(f"/v1/callbacks/dingtalk/{TENANT}?{query}", json=body)
+
+        assert answer.status_code == 403, answer.text
+        assert answer.json()["detail"] == "callback refused: timestamp out of range"
+    assert await desk.counts() == before
