@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from services.intake.wechat_crypto import dingtalk_robot_sign
 from tests.integration.test_bad_input_every_endpoint import (
     DINGTALK,
     TENANT,
@@ -80,3 +81,33 @@ async def test_an_event_outside_the_timestamp_window_is_refused_and_writes_nothi
         assert answer.status_code == 403, answer.text
         assert answer.json()["detail"] == "callback refused: timestamp out of range"
     assert await desk.counts() == before
+
+
+async def test_a_signed_event_or_robot_callback_that_does_not_validate_names_the_field(
+    desk: Service,
+) -> None:
+    """As every channel's 422: ``loc`` names the field, not only ``msg``."""
+    await desk.http.put(
+        "/v1/admin/channels/dingtalk",
+        json={**DINGTALK, "app_secret": "robot-secret"},
+        headers=desk.headers,
+    )
+    before = await desk.counts()
+    blank = {**MESSAGE, "createAt": int(time.time() * 1000), "text": {"content": " "}}
+    query, body = dingtalk_event(json.dumps(blank), uuid.uuid4().hex[:8])
+    stamp = str(int(time.time() * 1000))
+    headers = {"timestamp": stamp, "sign": dingtalk_robot_sign("robot-secret", stamp)}
+
+    in_event = await desk.http.post(f"/v1/callbacks/dingtalk/{TENANT}?{query}", json=body)
+    from_robot = await desk.http.post(
+        f"/v1/callbacks/dingtalk/{TENANT}", json=blank, headers=headers
+    )
+    not_object = await desk.http.post(f"/v1/callbacks/dingtalk/{TENANT}", json=[blank])
+
+    assert [a.status_code for a in (in_event, from_robot, not_object)] == [422, 422, 422]
+    assert [item["loc"] for item in in_event.json()["detail"]] == [
+        ["body", "encrypt", "text", "content"]
+    ]
+    assert [item["loc"] for item in from_robot.json()["detail"]] == [["body", "text", "content"]]
+    assert [item["loc"] for item in not_object.json()["detail"]] == [["body"]]
+    assert await desk.counts() == {**before, "channel_configs": 1}

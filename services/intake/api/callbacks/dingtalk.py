@@ -6,8 +6,7 @@ import json
 import secrets
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
-from fastapi import status as http
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from runtime.errors import StrictJsonRoute, invalid, parse_json, strict_json
@@ -45,7 +44,7 @@ router = APIRouter(
 def json_object(body: bytes) -> dict[str, Any]:
     data: Any = parse_json(body)
     if not isinstance(data, dict):
-        raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, "expected a JSON object")
+        raise invalid("expected a JSON object", ("body",))
     return data
 
 
@@ -75,7 +74,10 @@ async def subscribed_event(
     plain = dingtalk_decrypt(keys, encrypted, signature, timestamp, nonce, now.timestamp())
     event = decrypted_json(plain) if plain.strip().startswith("{") else {}
     message = isinstance(event, dict) and "msgtype" in event
-    contact = from_dingtalk(event, now) if message else None
+    try:
+        contact = from_dingtalk(event, now) if message else None
+    except PayloadError as exc:  # a field of the decrypted event: named inside ``encrypt``
+        raise PayloadError(("encrypt", *exc.loc), exc.message) from exc
     await once(nonces, now, body, "dingtalk-event", tenant, timestamp, nonce, signature)
     if contact is not None:
         await take(intake, tenant, contact)
@@ -110,8 +112,8 @@ async def dingtalk_message(
         await once(nonces, now, body, "dingtalk-robot", tenant, stamp, sign)
     except CallbackRefused as exc:
         raise refused(exc) from exc
-    except PayloadError as exc:
-        raise HTTPException(http.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    except PayloadError as exc:  # named in ``loc``, as every channel's 422
+        raise invalid(exc.message, ("body", *exc.loc), "payload") from exc
     ticket, outcome = await take(intake, tenant, contact)
     if not doc["passive_reply"]:
         return JSONResponse({})
