@@ -57,8 +57,23 @@ def passive_text(ticket: Ticket, outcome: Outcome, link: str) -> str:
     return opened.format(ticket=ticket.id, link=link)
 
 
-def reply_text(intake: Intake, tenant: str, ticket: Ticket, outcome: Outcome) -> str:
+def reply_text(
+    intake: Intake, tenant: str, ticket: Ticket, outcome: Outcome, contact: ContactReceived
+) -> str | None:
+    """The passive reply, or None for closing words on an answered ticket: they are only
+    noted for staff, and "added to your ticket" would answer a thank-you."""
+    if thanked(ticket, contact):
+        return None
     return passive_text(ticket, outcome, intake.tracking_url(tenant, ticket.id))
+
+
+def thanked(ticket: Ticket, contact: ContactReceived) -> bool:
+    """Whether the ticket took ``contact`` as closing words (a retry of it included)."""
+    return any(
+        entry.kind == "closing_words"
+        and entry.details.get("channel_message_id") == contact.channel_message_id
+        for entry in ticket.timeline
+    )
 
 
 async def configured(

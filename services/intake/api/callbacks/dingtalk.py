@@ -115,8 +115,7 @@ async def dingtalk_message(
     except PayloadError as exc:  # named in ``loc``, as every channel's 422
         raise invalid(exc.message, ("body", *exc.loc), "payload") from exc
     ticket, outcome = await take(intake, tenant, contact)
-    if not doc["passive_reply"]:
+    text = reply_text(intake, tenant, ticket, outcome, contact)
+    if not doc["passive_reply"] or text is None:
         return JSONResponse({})
-    return JSONResponse(
-        {"msgtype": "text", "text": {"content": reply_text(intake, tenant, ticket, outcome)}}
-    )
+    return JSONResponse({"msgtype": "text", "text": {"content": text}})

@@ -92,12 +92,13 @@ async def wechat_message(
     if contact is None:
         return PlainTextResponse(SUCCESS)
     ticket, outcome = await take(intake, tenant, contact)
-    if not doc["passive_reply"]:
+    text = reply_text(intake, tenant, ticket, outcome, contact)
+    if not doc["passive_reply"] or text is None:
         return PlainTextResponse(SUCCESS)
     reply = TextReply(
         source=contact.metadata["official_account"],
         target=contact.traveller.im_user_id,
-        content=reply_text(intake, tenant, ticket, outcome),
+        content=text,
     ).render()
     if aes:
         reply = wechat_encrypt(keys, reply, secrets.token_hex(8), timestamp)

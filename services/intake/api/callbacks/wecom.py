@@ -78,12 +78,13 @@ async def wecom_message(
     if contact is None:
         return PlainTextResponse("")
     ticket, outcome = await take(intake, tenant, contact)
-    if not doc["passive_reply"]:
+    text = reply_text(intake, tenant, ticket, outcome, contact)
+    if not doc["passive_reply"] or text is None:
         return PlainTextResponse("")
     reply = TextReply(
         source=contact.metadata["corp_id"],
         target=contact.traveller.im_user_id,
-        content=reply_text(intake, tenant, ticket, outcome),
+        content=text,
     ).render()
     encrypted = wecom_encrypt(keys, reply, secrets.token_hex(8), timestamp)
     return Response(encrypted, media_type="application/xml")
