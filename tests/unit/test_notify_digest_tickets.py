@@ -98,3 +98,36 @@ def test_a_travellers_digest_is_threaded_to_its_ticket_and_reads_as_one_request(
     assert mail["Subject"] == "2 updates on your request [TC-AAAAAAAAAAAA]"
     assert mail["In-Reply-To"] == "<TC-AAAAAAAAAAAA@mail.test>"
     assert Outgoing.of(a1).link == "https://t/TC-AAAAAAAAAAAA"
+
+
+def told(template: str, values: dict[str, str], n: int, role: Role = Role.TRAVELLER) -> Delivery:
+    person = Traveller(id="dingtalk:zw", language="zh-Hans") if role is Role.TRAVELLER else AGENT
+    notice_ = Notice("TC-K4KHMRPNQDCR", person, template, values, role)
+    rendered = Renderer().render(notice_)
+    at = T0 + timedelta(seconds=n)
+    return Delivery.create("acme", notice_, rendered, EMAIL, source_message_id=f"m{n}", now=at)
+
+
+def test_a_travellers_digest_lists_each_update_once_not_its_subject_again() -> None:
+    """Each notice's text already says what happened to which request ("我们已回复您的工单
+    TC-…：…"); led by its subject it read "您的工单 TC-… 有新回复：我们已回复您的工单 TC-…：",
+    the ticket named four times in two lines."""
+    ticket = {"ticket_id": "TC-K4KHMRPNQDCR"}
+    replied = told("ticket_replied", {**ticket, "message": "我们已加急处理您的退款。"}, 1)
+    resolved = told("ticket_resolved", {**ticket, "message": "退款已原路退回。"}, 2)
+
+    digest = Renderer().digest("zh-Hans", digest_values(replied, [resolved]))
+
+    assert digest.body == (
+        "自上次通知以来的更新：\n\n"
+        "- 我们已回复您的工单 TC-K4KHMRPNQDCR：\n\n我们已加急处理您的退款。\n"
+        "- 您的工单 TC-K4KHMRPNQDCR 已处理完毕：退款已原路退回。"
+    )
+
+
+def test_a_staff_digest_still_names_each_notice_by_its_subject() -> None:
+    a1, b1 = notice("TC-A", 1, Role.AGENT), notice("TC-B", 2, Role.AGENT)
+
+    digest = Renderer().digest("en", digest_values(a1, [b1]))
+
+    assert "- Your request TC-A is with us: update 1" in digest.body

@@ -86,8 +86,15 @@ def digest_values(
     leader: Delivery, members: Sequence[Delivery], items: Sequence[Rendered] | None = None
 ) -> dict[str, Any]:
     """What the digest template shows: every folded notice, oldest first — ``items``, their
-    text in the digest's language, else as each was rendered."""
+    text in the digest's language, else as each was rendered. A traveller's (``one_request``)
+    lists the texts alone: each already says what happened to their one request, so its
+    subject before it said it twice; staff items keep the subject naming their ticket."""
     folded = (leader, *members)
     texts = items or [Rendered(d.language, d.subject, d.body) for d in folded]
     entries = [{"subject": t.subject, "body": t.body} for t in texts]
-    return {"count": len(entries), "items": entries, "tickets": len({d.ticket_id for d in folded})}
+    return {
+        "count": len(entries),
+        "items": entries,
+        "tickets": len({d.ticket_id for d in folded}),
+        "one_request": leader.role in APP_ROLES,
+    }
