@@ -71,7 +71,7 @@ CHINESE = _phrases(
     r"(?:非常|十分|万分|萬分|太|真的|真是|实在|實在|多|超级|超級)?"
     r"(?:感谢|感謝|谢谢|謝謝|多谢|多謝|谢|謝)"
     r"(?:你们|你們|您们|您們|你|您|大家|客服|各位)?"
-    r"(?:的(?:帮助|幫助|帮忙|幫忙|协助|協助|耐心|处理|處理|回复|回覆|解答|服务|服務))?",
+    r"(?:的?(?:帮助|幫助|帮忙|幫忙|协助|協助|耐心|处理|處理|回复|回覆|解答|服务|服務))?",
     r"辛苦(?:你们|你們|您们|您們|你|您|大家)?(?:了|啦)",
     r"(?:没|沒)(?:有)?(?:什么|什麼|啥|别的|別的|其他|其它)?(?:问题|問題)|"
     r"(?:问题|問題)?(?:已(?:经|經)?)?解(?:决|決)",
@@ -114,11 +114,12 @@ _CJK_FILLER = frozenset("啊呀哈啦喇哦喔噢哒嘿了的嘅~")
 """Particles that carry no request (``吗``, ``呢`` and ``吧`` do, and are left over)."""
 
 _SIGNATURE = re.compile(
-    r"(?:--|—)[ \t]*$|(?:sent from my|get outlook for|发自我的|發自我的|从我的|從我的)"
+    r"(?:--|—)[ \t]*$|(?:sent from my|get outlook for|发自我的|發自我的|寄自我的|从我的|從我的)"
     r"|.{0,20}から送信$",
     re.IGNORECASE,
 )
-"""Where a mail's sign-off starts: the RFC 3676 delimiter or a phone's "Sent from my …"."""
+"""Where a mail's sign-off starts: the RFC 3676 delimiter or a phone's "Sent from my …"
+(Taiwan's iOS Mail writes "寄自我的 iPhone", the mainland's "发自我的iPhone")."""
 _REPLY_SUBJECT = re.compile(
     r"^\s*(?:\[[^\]]*\]\s*)*(?:re|aw|sv|antw|wg|回复|回覆|答复|答覆|返信)\s*[:：]", re.IGNORECASE
 )
