@@ -28,7 +28,6 @@ from services.notify.domain.fit import cut
 from services.notify.domain.notice import Rendered
 from services.notify.domain.outcome import Outcome
 from services.notify.domain.recipients import APP_ROLES
-from services.notify.domain.templates import ACKNOWLEDGED, DISRUPTION
 from services.notify.domain.traveller_links import redact
 from services.notify.metrics import INTERRUPTED, DeliveryMetrics
 from services.notify.render import Renderer
@@ -277,15 +276,9 @@ class Dispatcher:
         with the claim, so the log shows it and a retry does not look again."""
         if delivery.role not in APP_ROLES or delivery.thread_ticket_id is None:
             return None
-        query = {
-            "tenant_id": delivery.tenant_id,
-            "ticket_id": delivery.ticket_id,
-            "template": {"$in": [ACKNOWLEDGED, DISRUPTION]},
-        }
-        cursor = self.deliveries.collection.find(query).sort("created_at", -1).limit(1)
-        async for told in cursor:
-            return told.get("link") or None
-        return None
+        return await store.tracking_link(
+            self.deliveries.collection, delivery.tenant_id, delivery.ticket_id
+        )
 
     async def _send(self, delivery: Delivery) -> str | None:
         """Hand the delivery to its channel. An error the channel did not expect (a mail that

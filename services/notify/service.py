@@ -11,6 +11,7 @@ consumer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -27,9 +28,11 @@ from services.notify import holders, store
 from services.notify.domain.assignment import holder_after
 from services.notify.domain.bounces import bounce_error, bounced_delivery
 from services.notify.domain.delivery import Delivery, DeliveryStatus
+from services.notify.domain.notice import Notice
 from services.notify.domain.notices import notices_for
 from services.notify.domain.recipients import Directory
 from services.notify.domain.route import plan_route
+from services.notify.domain.templates import BOT_ANSWERED
 from services.notify.metrics import BOUNCED, DeliveryMetrics
 from services.notify.render import Renderer
 
@@ -68,7 +71,8 @@ class Notifier:
             await holders.record(self._database, envelope.tenant_id, holder)
         added = []
         region = self._phone_region(envelope.tenant_id)
-        for notice in notices_for(envelope.payload, envelope.tenant_id, self.directory):
+        for told in notices_for(envelope.payload, envelope.tenant_id, self.directory):
+            notice = await self._linked(told, envelope.tenant_id)
             route = plan_route(notice.recipient, notice.origin, self.available, region)
             delivery = Delivery.create(
                 envelope.tenant_id,
@@ -186,6 +190,14 @@ class Notifier:
         cutoff = self.clock.now() - store.WITHDRAWN_SURVEY_KEEP
         gone = await self._withdrawn_surveys.delete_many({"withdrawn_at": {"$lt": cutoff}})
         return gone.deleted_count
+
+    async def _linked(self, notice: Notice, tenant_id: str) -> Notice:
+        """The bot's answer sends the traveller to their tracking page ("That did not help"),
+        which ``ticket.bot_answered`` does not carry: the acknowledgement's link, when kept."""
+        if notice.template != BOT_ANSWERED:
+            return notice
+        link = await store.tracking_link(self.deliveries.collection, tenant_id, notice.ticket_id)
+        return replace(notice, values={**notice.values, "link": link}) if link else notice
 
     async def _add(self, delivery: Delivery, cause: Envelope[Any], *, patient: bool) -> bool:
         """Store a new delivery; a survey's looks for its withdrawal, and a disruption

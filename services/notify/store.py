@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from runtime.store import Document
+from services.notify.domain.templates import ACKNOWLEDGED, DISRUPTION
 
 DELIVERIES = "deliveries"
 WITHDRAWN_SURVEYS = "withdrawn_surveys"
@@ -82,6 +84,21 @@ async def revision_overtaken(
         return False
     newest = await disruption_revision(db, tenant_id, ticket_id)
     return newest is not None and newest > revision
+
+
+async def tracking_link(
+    deliveries: AsyncCollection[Document], tenant_id: str, ticket_id: str | None
+) -> str | None:
+    """The traveller's tracking link as the ticket's acknowledgement (or a proactive
+    ticket's disruption notice) carried it: events after them carry none."""
+    query = {
+        "tenant_id": tenant_id,
+        "ticket_id": ticket_id,
+        "template": {"$in": [ACKNOWLEDGED, DISRUPTION]},
+    }
+    async for told in deliveries.find(query).sort("created_at", -1).limit(1):
+        return told.get("link") or None
+    return None
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
