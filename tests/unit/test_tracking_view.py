@@ -164,3 +164,20 @@ def test_not_helped_on_the_bots_answer_expects_a_persons_first_response() -> Non
     ticket.apply_routing(rerouted(ticket, timedelta(minutes=5)))
 
     assert tracking_view(ticket, "en").expected_answer_by == T0 + timedelta(minutes=35)
+
+
+def test_a_deadline_already_passed_is_promised_no_more() -> None:
+    """A traveller reading "expect an answer by 17:59" at 18:10 was promised a time already
+    gone (notify never sends such a notice: docs/notify.md): the page says nothing of when
+    instead, until the next clock gives a time still ahead."""
+    ticket = a_worked_ticket()
+    ticket.resolve(code="rebooked", message="done", agent="agent-3", now=T0 + timedelta(hours=1))
+    ticket.reopen(reason="that did not help", by=TRAVELLER.id, now=T0 + timedelta(hours=2))
+    ticket.apply_routing(rerouted(ticket, timedelta(hours=2)))
+    due = T0 + timedelta(hours=2, minutes=30)
+
+    before = tracking_view(ticket, "zh-Hant", now=due - timedelta(minutes=1))
+    after = tracking_view(ticket, "zh-Hant", now=due + timedelta(seconds=1))
+
+    assert before.expected_answer_by == due
+    assert (after.expected_answer_by, after.expected_answer_by_text) == (None, None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi import status as http
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -35,8 +37,8 @@ def traveller_language_of(ticket: Ticket, request: Request) -> str:
     return traveller_language(request, ticket.traveller.language or ticket.language)
 
 
-def view_for(ticket: Ticket, request: Request) -> TrackingView:
-    return tracking_view(ticket, traveller_language_of(ticket, request))
+def view_for(ticket: Ticket, request: Request, now: datetime) -> TrackingView:
+    return tracking_view(ticket, traveller_language_of(ticket, request), now)
 
 
 @router.get("/{token}", response_model=TrackingView)
@@ -50,7 +52,7 @@ async def track(token: str, request: Request, intake: IntakeDep) -> TrackingView
     if wants_html(request.headers.get("accept")):
         return RedirectResponse(f"/track/{token}", status_code=http.HTTP_303_SEE_OTHER)
     tenant, ticket_id = tracked(intake, token)
-    return view_for(await intake.get(tenant, ticket_id), request)
+    return view_for(await intake.get(tenant, ticket_id), request, intake.clock.now())
 
 
 @router.post(
@@ -84,4 +86,4 @@ async def not_helped(
         reason = not_helped_refusal(ticket)
         words = WORDS(traveller_language_of(ticket, request))[f"refused_{reason}"]
         return JSONResponse({"detail": words, "reason": reason}, http.HTTP_409_CONFLICT)
-    return view_for(ticket, request)
+    return view_for(ticket, request, now)

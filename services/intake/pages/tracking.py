@@ -7,6 +7,7 @@ the only action is "that did not help", which reopens an answered ticket.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +33,17 @@ ENV = template_environment(TEMPLATES)
 
 
 def page(
-    request: Request, name: str, code: int, ticket: Ticket | None, **values: object
+    request: Request,
+    name: str,
+    code: int,
+    ticket: Ticket | None,
+    now: datetime | None = None,
+    **values: object,
 ) -> HTMLResponse:
     preferred = ticket.traveller.language or ticket.language if ticket else None
     language = traveller_language(request, preferred)
     if ticket is not None:
-        view = tracking_view(ticket, language)
+        view = tracking_view(ticket, language, now)
         values.update(
             subject=view.subject,
             timeline=view.timeline,
@@ -65,12 +71,14 @@ def tracking(
     request: Request,
     token: str,
     ticket: Ticket,
+    now: datetime,
     code: int = 200,
     *,
     reopened: bool = False,
     refused: str | None = None,
 ) -> HTMLResponse:
-    return page(request, "track", code, ticket, token=token, reopened=reopened, refused=refused)
+    values = {"token": token, "reopened": reopened, "refused": refused}
+    return page(request, "track", code, ticket, now, **values)
 
 
 @router.get("/{token}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
@@ -79,7 +87,7 @@ async def track_page(token: str, request: Request, intake: IntakeDep) -> Respons
     ticket = await load(intake, token)
     if ticket is None:
         return page(request, "unknown", 404, None)
-    return tracking(request, token, ticket)
+    return tracking(request, token, ticket, intake.clock.now())
 
 
 @router.post(
@@ -100,5 +108,5 @@ async def not_helped(token: str, request: Request, intake: IntakeDep) -> Respons
             lambda t: t.reopen(reason="that did not help", by=t.traveller.id, now=now),
         )
     except IllegalTransition:
-        return tracking(request, token, ticket, 409, refused=not_helped_refusal(ticket))
-    return tracking(request, token, ticket, reopened=True)
+        return tracking(request, token, ticket, now, 409, refused=not_helped_refusal(ticket))
+    return tracking(request, token, ticket, now, reopened=True)

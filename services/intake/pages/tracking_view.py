@@ -101,7 +101,7 @@ class TrackingView(BaseModel):
     agent_assigned: bool = Field(description="A person (never named here) is working on it.")
     expected_answer_by: datetime | None = Field(
         description="When to expect the next answer (an instant, UTC); null once answered "
-        "or closed, and while it waits on the traveller."
+        "or closed, while it waits on the traveller, and once that time has passed."
     )
     expected_answer_by_text: str | None = Field(
         description="``expected_answer_by`` as the traveller reads it: in ``time_zone``, with "
@@ -200,18 +200,22 @@ def handled_by(ticket: Ticket, words: Mapping[str, str], language: str) -> str:
     return words["being_routed"]
 
 
-def expected_answer(ticket: Ticket) -> datetime | None:
+def expected_answer(ticket: Ticket, now: datetime | None = None) -> datetime | None:
     """The deadline of the clock that runs, as the console's (``running_due``): after a
     reopen, the new run's first response, which the routed notice promised too. None while
-    it waits on the traveller: the clocks are paused and the next move is theirs."""
+    it waits on the traveller (the clocks are paused and the next move is theirs), nor one
+    already passed at ``now``: notify never promises such a time, nor does the page."""
     if ticket.status in REOPENABLE | {TicketStatus.CLOSED, TicketStatus.WAITING_ON_TRAVELLER}:
         return None
     running = running_due(ticket)
-    return running[1] if running else None
+    if running is None or (now is not None and running[1] <= now):
+        return None
+    return running[1]
 
 
-def tracking_view(ticket: Ticket, language: str) -> TrackingView:
-    words, zone, expected = WORDS(language), time_zone(ticket), expected_answer(ticket)
+def tracking_view(ticket: Ticket, language: str, now: datetime | None = None) -> TrackingView:
+    """What the traveller sees; ``now`` (the caller's clock) drops a deadline already passed."""
+    words, zone, expected = WORDS(language), time_zone(ticket), expected_answer(ticket, now)
     return TrackingView(
         ticket_id=ticket.id,
         language=language,
