@@ -47,9 +47,9 @@ class PolicyIn(BaseModel):
 class PolicyWarning(BaseModel):
     """A setting kept although it does not work yet (docs/routing.md, account manager)."""
 
-    field: str
-    agent: str
-    message: str
+    field: Annotated[str, one_line(max_length=64)]
+    agent: Annotated[str, one_line(max_length=128)]
+    message: Annotated[str, one_line(max_length=500)]
 
 
 class PolicyBody(PolicyIn):
@@ -57,7 +57,10 @@ class PolicyBody(PolicyIn):
     ignored so that a read-modify-write round trip is not refused for them."""
 
     warnings: list[PolicyWarning] | None = Field(
-        default=None, exclude=True, description="Read-only (what GET answers); ignored."
+        default=None,
+        exclude=True,
+        max_length=20,
+        description="Read-only (what GET answers); ignored.",
     )
 
 
