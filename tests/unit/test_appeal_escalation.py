@@ -10,10 +10,11 @@ import pytest
 
 from contracts import events
 from contracts.events import AppealLevel, Priority
-from services.routing.assignment.domain.agents import Presence
+from services.routing.assignment.dispatch import Dispatch
+from services.routing.assignment.domain.agents import Agent, Presence
 from tests.factories import envelope
 from tests.unit.test_sla_case import EN, SlaDesk
-from tests.unit.test_sla_escalation_presence import breach, presence
+from tests.unit.test_sla_escalation_presence import breach, presence, register
 
 
 @pytest.fixture
@@ -92,3 +93,24 @@ async def test_a_second_appeal_goes_to_the_support_manager_as_before(desk: SlaDe
     await resolve_then_appeal(desk, "expert-1", AppealLevel.SUPPORT_MANAGER)
 
     assert desk.published("ticket.routed")[-1]["assignee"] == "sm-1"
+
+
+async def test_an_appeal_left_waiting_by_a_breach_is_never_handed_to_the_resolver(
+    desk: SlaDesk,
+) -> None:
+    await resolve_then_appeal(desk, "expert-1", AppealLevel.EXPERT)
+    for agent_id in ("agent-1", "senior-1", "expert-1"):
+        await presence(desk, agent_id, Presence.OFFLINE)
+    for manager in ("sm-1", "am-1"):
+        await register(desk, manager, Presence.OFFLINE)
+    assert (await breach(desk))["assignee"] is None, "nobody online: it waits"
+    assert (await desk.case()).rule == "sla-escalated"
+
+    await presence(desk, "expert-1", Presence.ONLINE)
+    assert await Dispatch(desk.store, desk.clock).tenant("acme") == 0
+    assert await desk.holder() == []
+    expert = next(a for a in await desk.store.agents_of("acme") if a.agent_id == "expert-1")
+    other = expert.model_copy(update={"id": Agent.key("acme", "expert-2"), "agent_id": "expert-2"})
+    await desk.store.agents.add(other)
+    assert await Dispatch(desk.store, desk.clock).tenant("acme") == 1
+    assert await desk.holder() == ["expert-2"]

@@ -33,7 +33,6 @@ from runtime.clock import Clock
 from runtime.store import ConcurrencyError, Document
 from services.routing.assignment.domain.agents import Assignment, Presence
 from services.routing.assignment.domain.dispatch_rules import Handout, Waiting, next_handout
-from services.routing.assignment.domain.queues import Rule
 from services.routing.assignment.reconcile import SlotReconciler
 from services.routing.assignment.slots import AgentSlots
 from services.routing.domain.status import CaseStatus
@@ -51,8 +50,7 @@ WAITING_FIELDS = {
     "triage": 1,
     "traveller": 1,
     "proactive": 1,
-    "rule": 1,
-    "resolved_by": 1,
+    "appealed_resolver": 1,
 }
 MAX_WAITING_READ = 2_000
 """Waiting cases read per look; the most urgent of a larger backlog may wait one more look."""
@@ -108,7 +106,7 @@ def waiting_of(doc: Document) -> Waiting:
         opened_at=doc.get("opened_at"),
         category=triage.get("category"),
         language=language,
-        excluded=doc.get("resolved_by") if doc.get("rule") == Rule.APPEAL.value else None,
+        excluded=doc.get("appealed_resolver"),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from contracts import events
 from contracts.events import Channel, EscalationLevel, Priority, SlaClock, Traveller
@@ -114,10 +114,12 @@ class RoutingCase(Aggregate):
         self.base_priority = triage_priority(triage.urgency, floor, self.proactive)
         self._score()
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def appealed_resolver(self) -> str | None:
-        """Who made the resolution this run appeals: never its reviewer (docs/feedback.md)."""
-        return self.resolved_by if self.sla.tier is Tier.APPEAL else None
+        """Whom an open appeal run passes over (by tier: a breach rewrites ``rule``); stored."""
+        appeal = self.status is CaseStatus.OPEN and self.sla.tier is Tier.APPEAL
+        return self.resolved_by if appeal else None
 
     @property
     def waiting_for_agent(self) -> bool:

@@ -87,9 +87,10 @@ def assign(
     if moved is not None and case.assignee is not None:
         return reassign(agents, case, policy, queue, rule, moved)
     passed = ""
-    if rule is Rule.APPEAL and case.resolved_by is not None:
-        agents = [a for a in agents if a.agent_id != case.resolved_by]
-        passed = f"{case.resolved_by} made the appealed resolution; "
+    resolver = case.resolved_by if rule is Rule.APPEAL else case.appealed_resolver
+    if resolver is not None:
+        agents = [a for a in agents if a.agent_id != resolver]
+        passed = f"{resolver} made the appealed resolution; "
     traveller = case.traveller.id if case.traveller else None
     chosen = choose_agent(
         agents,
