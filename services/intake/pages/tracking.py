@@ -51,6 +51,7 @@ def page(
             expected=view.expected_answer_by,
             expected_text=view.expected_answer_by_text,
             waiting_on_you=view.waiting_on_you,
+            waiting_on_supplier=view.waiting_on_supplier,
             reopenable=view.can_say_not_helped,
         )
     return HTMLResponse(

@@ -29,7 +29,7 @@ from runtime.pages import WordTable
 from services.intake.domain import Ticket, TicketStatus, TimelineEntry
 from services.intake.domain.records import DisruptionState
 from services.intake.domain.sla_clock import running_due
-from services.intake.domain.status import REOPENABLE
+from services.intake.domain.status import REOPENABLE, WAITING
 
 WORDS = WordTable(Path(__file__).parents[1] / "templates" / "tracking" / "messages.json")
 """The tracking page's words: the page and the JSON say the same."""
@@ -101,7 +101,7 @@ class TrackingView(BaseModel):
     agent_assigned: bool = Field(description="A person (never named here) is working on it.")
     expected_answer_by: datetime | None = Field(
         description="When to expect the next answer (an instant, UTC); null once answered "
-        "or closed, while it waits on the traveller, and once that time has passed."
+        "or closed, while it waits on the traveller or a supplier, and once that time has passed."
     )
     expected_answer_by_text: str | None = Field(
         description="``expected_answer_by`` as the traveller reads it: in ``time_zone``, with "
@@ -109,6 +109,10 @@ class TrackingView(BaseModel):
     )
     waiting_on_you: bool = Field(
         description="It waits for the traveller's reply: no answer is due from us until then."
+    )
+    waiting_on_supplier: bool = Field(
+        description="Support waits on the airline, hotel or other supplier: the answer "
+        "clock is paused until they reply."
     )
     can_say_not_helped: bool = Field(
         description='"That did not help" (POST …/not-helped) reopens it now.'
@@ -203,9 +207,10 @@ def handled_by(ticket: Ticket, words: Mapping[str, str], language: str) -> str:
 def expected_answer(ticket: Ticket, now: datetime | None = None) -> datetime | None:
     """The deadline of the clock that runs, as the console's (``running_due``): after a
     reopen, the new run's first response, which the routed notice promised too. None while
-    it waits on the traveller (the clocks are paused and the next move is theirs), nor one
-    already passed at ``now``: notify never promises such a time, nor does the page."""
-    if ticket.status in REOPENABLE | {TicketStatus.CLOSED, TicketStatus.WAITING_ON_TRAVELLER}:
+    it waits (on the traveller, whose move it is, or on a supplier): the clocks are paused,
+    so their deadline is no time to expect; nor one already passed at ``now``: notify never
+    promises such a time, nor does the page."""
+    if ticket.status in REOPENABLE | WAITING | {TicketStatus.CLOSED}:
         return None
     running = running_due(ticket)
     if running is None or (now is not None and running[1] <= now):
@@ -228,6 +233,7 @@ def tracking_view(ticket: Ticket, language: str, now: datetime | None = None) ->
         expected_answer_by=expected,
         expected_answer_by_text=read_at(expected, zone, language) if expected else None,
         waiting_on_you=ticket.status is TicketStatus.WAITING_ON_TRAVELLER,
+        waiting_on_supplier=ticket.status is TicketStatus.WAITING_ON_SUPPLIER,
         can_say_not_helped=ticket.status in REOPENABLE,
         timeline=steps(ticket, words, language, zone),
     )
