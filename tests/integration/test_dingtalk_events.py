@@ -10,6 +10,7 @@ that signature is refused (403) and writes nothing, and so is an event outside t
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -111,3 +112,47 @@ async def test_a_signed_event_or_robot_callback_that_does_not_validate_names_the
     assert [item["loc"] for item in from_robot.json()["detail"]] == [["body", "text", "content"]]
     assert [item["loc"] for item in not_object.json()["detail"]] == [["body"]]
     assert await desk.counts() == {**before, "channel_configs": 1}
+
+
+PICTURE = {
+    "msgtype": "picture",
+    "content": {"downloadCode": "护照照片-code", "pictureDownloadCode": "护照照片-code"},
+}
+FILE = {"msgtype": "file", "content": {"downloadCode": "code", "fileName": "护照.pdf"}}
+
+
+@pytest.mark.parametrize("kind", [PICTURE, FILE], ids=["picture", "file"])
+async def test_a_signed_message_of_a_type_intake_cannot_read_is_acknowledged_and_dropped(
+    desk: Service, kind: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 422 makes DingTalk retry a message no retry makes readable: answered as WeChat and
+    WeCom answer one, it is logged with its type (never its content) and taken nowhere."""
+    await desk.http.put(
+        "/v1/admin/channels/dingtalk",
+        json={**DINGTALK, "app_secret": "robot-secret"},
+        headers=desk.headers,
+    )
+    before = await desk.counts()
+    message = {k: v for k, v in MESSAGE.items() if k != "text"}
+    message = {**message, **kind, "createAt": int(time.time() * 1000)}
+    query, body = dingtalk_event(json.dumps(message), uuid.uuid4().hex[:8])
+    stamp = str(int(time.time() * 1000))
+    headers = {"timestamp": stamp, "sign": dingtalk_robot_sign("robot-secret", stamp)}
+
+    in_event = await desk.http.post(f"/v1/callbacks/dingtalk/{TENANT}?{query}", json=body)
+    from_robot = await desk.http.post(
+        f"/v1/callbacks/dingtalk/{TENANT}", json=message, headers=headers
+    )
+
+    assert [in_event.status_code, from_robot.status_code] == [200, 200], from_robot.text
+    assert from_robot.json() == {}
+    after = await desk.counts()
+    assert after.get("tickets", 0) == before.get("tickets", 0)
+    assert after.get("callback_nonces") == before.get("callback_nonces", 0) + 2
+    dropped = [r for r in caplog.records if "message dropped" in r.getMessage()]
+    assert [r.levelno for r in dropped] == [logging.WARNING, logging.WARNING]
+    for record in dropped:
+        shown = record.getMessage()
+        assert "dingtalk callback of tenant" in shown
+        assert f"unsupported message type {kind['msgtype']!r}" in shown
+        assert "护照" not in shown

@@ -42,6 +42,15 @@ class NotAMessage(PayloadError):
         super().__init__("MsgType", "an event, not a message")
 
 
+class UnsupportedMessage(PayloadError):
+    """A person's message of a type intake does not read (a DingTalk picture or file): no
+    retry makes it readable, so the platform is answered as for any message and the drop is
+    logged, its type and never its content (``callbacks.common.dropped``)."""
+
+    def __init__(self, field: str, kind: str) -> None:
+        super().__init__(field, f"unsupported message type {kind[:32]!r}")
+
+
 def _wechat_text(message: WeChatPayload) -> str:
     """What the traveller sent, in words: theirs, the voice's transcript, or what it is."""
     kind = message.MsgType
@@ -120,7 +129,11 @@ DINGTALK_GROUP = "2"
 
 def from_dingtalk(body: dict[str, Any], now: datetime) -> ContactReceived:
     """A robot's message. In a group chat each member's messages are their own conversation:
-    two travellers asking the robot in one group are two tickets, each acknowledged."""
+    two travellers asking the robot in one group are two tickets, each acknowledged. Only
+    text is read: any other ``msgtype`` is an ``UnsupportedMessage``."""
+    kind = body.get("msgtype")
+    if isinstance(kind, str) and kind != "text":
+        raise UnsupportedMessage("msgtype", kind)
     message: DingTalkPayload = validated(DingTalkPayload, body)
     sender = message.senderStaffId or message.senderId
     conversation = message.conversationId

@@ -114,8 +114,14 @@ def message_of(
     except NotAMessage:
         return None
     except PayloadError as exc:
-        log.warning("%s callback of tenant %s: message dropped (%s)", channel, tenant, exc)
+        dropped(channel, tenant, exc)
         return None
+
+
+def dropped(channel: str, tenant: str, why: PayloadError) -> None:
+    """Leave a trace of a message answered but not taken: what it was and why, never its
+    content (the field and reason of ``why``)."""
+    log.warning("%s callback of tenant %s: message dropped (%s)", channel, tenant, why)
 
 
 async def take(intake: Intake, tenant: str, contact: ContactReceived) -> tuple[Ticket, Outcome]:

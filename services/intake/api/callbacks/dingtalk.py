@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from contracts.events import ContactReceived
 from runtime.errors import StrictJsonRoute, invalid, parse_json, strict_json
 from runtime.nonces import NonceStore
 from services.intake.api.callbacks.common import (
@@ -16,6 +18,7 @@ from services.intake.api.callbacks.common import (
     SUCCESS,
     OptionalParam,
     configured,
+    dropped,
     once,
     refused,
     reply_text,
@@ -23,7 +26,7 @@ from services.intake.api.callbacks.common import (
 )
 from services.intake.api.deps import CallbackNoncesDep, ChannelConfigsDep, IntakeDep
 from services.intake.channels import PayloadError
-from services.intake.channels.im import from_dingtalk
+from services.intake.channels.im import UnsupportedMessage, from_dingtalk
 from services.intake.service import Intake
 from services.intake.wechat_crypto import (
     CallbackRefused,
@@ -57,6 +60,17 @@ def decrypted_json(plain: str) -> Any:
         raise invalid(f"the decrypted event is not JSON: {exc.msg}", ("body", "encrypt")) from exc
 
 
+def readable(tenant: str, message: dict[str, Any], now: datetime) -> ContactReceived | None:
+    """The robot message's contact; None for a type intake does not read (a picture, a
+    file), answered as any message (a 422 makes DingTalk retry what no retry makes readable)
+    and logged. A message that does not validate otherwise stays a 422."""
+    try:
+        return from_dingtalk(message, now)
+    except UnsupportedMessage as exc:
+        dropped("dingtalk", tenant, exc)
+        return None
+
+
 async def subscribed_event(
     intake: Intake,
     nonces: NonceStore,
@@ -75,7 +89,7 @@ async def subscribed_event(
     event = decrypted_json(plain) if plain.strip().startswith("{") else {}
     message = isinstance(event, dict) and "msgtype" in event
     try:
-        contact = from_dingtalk(event, now) if message else None
+        contact = readable(tenant, event, now) if message else None
     except PayloadError as exc:  # a field of the decrypted event: named inside ``encrypt``
         raise PayloadError(("encrypt", *exc.loc), exc.message) from exc
     await once(nonces, now, body, "dingtalk-event", tenant, timestamp, nonce, signature)
@@ -108,12 +122,14 @@ async def dingtalk_message(
         now = intake.clock.now()
         stamp, sign = request.headers.get("timestamp", ""), request.headers.get("sign", "")
         dingtalk_robot_check(keys, stamp, sign, now.timestamp())
-        contact = from_dingtalk(data, now)
+        contact = readable(tenant, data, now)
         await once(nonces, now, body, "dingtalk-robot", tenant, stamp, sign)
     except CallbackRefused as exc:
         raise refused(exc) from exc
     except PayloadError as exc:  # named in ``loc``, as every channel's 422
         raise invalid(exc.message, ("body", *exc.loc), "payload") from exc
+    if contact is None:
+        return JSONResponse({})
     ticket, outcome = await take(intake, tenant, contact)
     text = reply_text(intake, tenant, ticket, outcome, contact)
     if not doc["passive_reply"] or text is None:
