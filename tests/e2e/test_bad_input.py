@@ -620,6 +620,8 @@ async def test_the_tracking_json_carries_only_what_the_traveller_may_see(tenant:
         "agent_assigned",
         "expected_answer_by",
         "expected_answer_by_text",
+        "waiting_on_you",
+        "waiting_on_supplier",
         "can_say_not_helped",
         "timeline",
     }
