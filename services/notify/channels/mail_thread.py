@@ -7,6 +7,10 @@ traveller's reply to any of them names the ticket, and their mail client shows
 one conversation. Staff notices name no ticket in their ids: a colleague
 replying to an assignment mail must not land in the ticket as the traveller.
 
+Every mail names its language (``Content-Language``), set after the body: ``set_content``
+drops the Content-* headers set before it, and none went out. Subjects and the body go as
+UTF-8 (RFC 2047 encoded-words in the header, folded by ``email.policy.SMTP``).
+
 Every header value is put on one line (``flattened``): a subject rendered with a
 traveller's name holding U+2028 made ``EmailMessage`` raise, as it breaks lines there.
 The traveller's own Message-ID is answered only when it is one (``<left@right>``): a
@@ -38,6 +42,8 @@ from services.notify.domain.templates import ACKNOWLEDGED, APPEAL_RESOLVED, REPL
 TRAVELLER_ROLES = frozenset({Role.TRAVELLER.value, Role.BOOKER.value})
 WRITTEN_BY_PEOPLE = frozenset({REPLIED, RESOLVED, APPEAL_RESOLVED})
 """Mails carrying an agent's own words; every other one TripCare writes by itself."""
+LANGUAGE_HEADER = "Content-Language"
+"""RFC 3282: the notice's language as its BCP 47 tag (en, zh-Hans, zh-Hant, ja)."""
 
 
 class FetchFailed(Exception):
@@ -73,15 +79,17 @@ def compose(message: Outgoing, sender: str, domain: str) -> EmailMessage:
         automatic = "auto-replied" if message.template == ACKNOWLEDGED else "auto-generated"
         mail["Auto-Submitted"] = automatic
         mail["X-Auto-Response-Suppress"] = "All"
-    mail["Content-Language"] = flattened(message.language)
     mail[DELIVERY_HEADER] = message.delivery_id  # a bounce returns it: docs/notify.md
-    mail.set_content(message.body)
+    mail.set_content(message.body)  # drops every Content-* header set before it
+    mail[LANGUAGE_HEADER] = flattened(message.language)
     return mail
 
 
 def attach(mail: EmailMessage, files: Sequence[tuple[Attachment, bytes]]) -> None:
     """Each file as a part of its type, named for it (``typed_name``): the traveller's mail
-    client opens what the bytes are, whatever name the file came with."""
+    client opens what the bytes are, whatever name the file came with. The first one moves
+    the Content-* headers into the text's part: the whole mail names its language again."""
+    language = mail[LANGUAGE_HEADER]
     for attachment, content in files:
         maintype, _, subtype = attachment.content_type.partition("/")
         mail.add_attachment(
@@ -90,6 +98,8 @@ def attach(mail: EmailMessage, files: Sequence[tuple[Attachment, bytes]]) -> Non
             subtype=subtype,
             filename=typed_name(attachment.name, attachment.content_type),
         )
+    if files and language and mail[LANGUAGE_HEADER] is None:
+        mail[LANGUAGE_HEADER] = language
 
 
 class FileFetcher:
