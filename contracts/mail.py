@@ -5,8 +5,9 @@ traveller replies, so a reply to any of our mails joins its ticket.
 
 Every mail about a ticket has the Message-ID ``<TC-XXXXXXXXXXXX.<unique>@<domain>>``;
 the acknowledgement, the first mail of the ticket's thread, has
-``<TC-XXXXXXXXXXXX@<domain>>`` (the thread's anchor), and every later mail
-answers it (``In-Reply-To``/``References``). The domain is
+``<TC-XXXXXXXXXXXX@<domain>>`` (the thread's anchor); a later mail answers the first one
+really sent (``In-Reply-To``/``References``; a proactive ticket has no acknowledgement,
+docs/notify.md "Threads: only what was sent"). The domain is
 ``TRIPCARE_MAIL_DOMAIN``: only ids of that domain are ours.
 
 The anchor is guessable from the public ticket id; ``<unique>`` (the delivery id, a hash of

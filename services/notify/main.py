@@ -25,7 +25,9 @@ def bootstrap(settings: NotifySettings | None = None) -> FastAPI:
     runtime = ServiceRuntime(settings, outbox_collections=[store.DELIVERIES])
     deliveries = runtime.repository(store.DELIVERIES, Delivery, linger=True)
     renderer = Renderer(team_names=settings.teams)
-    channels = Channels(settings, runtime.clock, mail_domain=settings.mail_domain)
+    channels = Channels(
+        settings, runtime.clock, mail_domain=settings.mail_domain, deliveries=deliveries.collection
+    )
     sms.install(channels, settings.sms)
     metrics = DeliveryMetrics(runtime.registry)
     dispatcher = Dispatcher(

@@ -101,6 +101,24 @@ async def tracking_link(
     return None
 
 
+async def mail_thread(
+    deliveries: AsyncCollection[Document], tenant_id: str, ticket_id: str, address: str
+) -> str | None:
+    """The Message-ID of the ticket's first mail delivered to ``address``, as sent: what a
+    later mail may answer. None before any (a bounced one never reached the mailbox)."""
+    delivered = {
+        "tenant_id": tenant_id,
+        "ticket_id": ticket_id,
+        "channel": "email",
+        "address": address,
+        "status": "delivered",
+        "message_id": {"$ne": None},
+    }
+    async for first in deliveries.find(delivered).sort("delivered_at", 1).limit(1):
+        return str(first["message_id"])
+    return None
+
+
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:
     deliveries = db[DELIVERIES]
     await deliveries.create_index(

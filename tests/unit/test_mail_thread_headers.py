@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from contracts.events import ReplyChannel, Traveller
-from services.notify.channels.mail_thread import compose
+from services.notify.channels.mail_thread import Thread, compose
 from services.notify.channels.sender import Outgoing
 from services.notify.domain.notice import Notice
 from services.notify.domain.templates import (
@@ -52,7 +52,9 @@ def test_the_acknowledgement_opens_the_thread_under_the_travellers_mail() -> Non
     assert mail["Subject"] == "We received your request [TC-ABCDEFGHIJKL]"
 
 
-def test_later_mails_answer_the_acknowledgement_each_with_its_own_stable_id() -> None:
+def test_later_mails_answer_the_first_mail_sent_each_with_its_own_stable_id() -> None:
+    """The first mail sent is the acknowledgement here; a proactive ticket's is its
+    disruption notice (``test_notify_mail_thread_root.py``)."""
     reply = replace(
         ACK,
         delivery_id="N-bbbbbbbbbbbbbbbbbbbb",
@@ -61,7 +63,7 @@ def test_later_mails_answer_the_acknowledgement_each_with_its_own_stable_id() ->
         answers=None,
     )
 
-    mail = compose(reply, SENDER, DOMAIN)
+    mail = compose(reply, SENDER, DOMAIN, Thread(root="<TC-ABCDEFGHIJKL@mail.tripcare.test>"))
 
     assert mail["Message-ID"] == "<TC-ABCDEFGHIJKL.N-bbbbbbbbbbbbbbbbbbbb@mail.tripcare.test>"
     assert mail["In-Reply-To"] == "<TC-ABCDEFGHIJKL@mail.tripcare.test>"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from contracts.events import ReplyChannel, Traveller
-from services.notify.channels.mail_thread import compose
+from services.notify.channels.mail_thread import Thread, compose
 from services.notify.channels.sender import Outgoing
 from services.notify.domain.delivery import Delivery
 from services.notify.domain.digest import digest_values, plan
@@ -93,7 +93,8 @@ def test_a_travellers_digest_is_threaded_to_its_ticket_and_reads_as_one_request(
     a1, a2 = notice("TC-AAAAAAAAAAAA", 1), notice("TC-AAAAAAAAAAAA", 2)
     a1.fold([a2], Renderer().digest("en", digest_values(a1, [a2])))
 
-    mail = compose(Outgoing.of(a1), "Support <s@t.example>", "mail.test")
+    sent = Thread(root="<TC-AAAAAAAAAAAA@mail.test>")  # the ticket's first mail, as sent
+    mail = compose(Outgoing.of(a1), "Support <s@t.example>", "mail.test", sent)
 
     assert mail["Subject"] == "2 updates on your request [TC-AAAAAAAAAAAA]"
     assert mail["In-Reply-To"] == "<TC-AAAAAAAAAAAA@mail.test>"

@@ -1,11 +1,14 @@
 """One e-mail thread per ticket, and the agent's files attached to the mail.
 
-The acknowledgement is the thread's first mail (``contracts.mail``'s anchor id)
-and answers the traveller's own e-mail when the ticket began as one; every
-later mail about the ticket answers the anchor. Subjects carry ``[TC-…]``. So a
-traveller's reply to any of them names the ticket, and their mail client shows
-one conversation. Staff notices name no ticket in their ids: a colleague
-replying to an assignment mail must not land in the ticket as the traveller.
+The acknowledgement has the ticket's anchor id (``contracts.mail``), every other mail its
+own. A mail answers only what the reader's mailbox really holds (``Thread``): the first mail
+of the ticket notify delivered to that address (its Message-ID as recorded); the first mail
+of a thread answers nothing, but the acknowledgement answers the traveller's own e-mail
+when the ticket began as one. A proactive ticket has no acknowledgement: its mails answered the
+anchor, which was never sent. Subjects carry ``[TC-…]``. So a traveller's reply to any of
+them names the ticket, and their mail client shows one conversation. Staff notices name no
+ticket in their ids: a colleague replying to an assignment mail must not land in the
+ticket as the traveller.
 
 Every mail names its language (``Content-Language``), set after the body: ``set_content``
 drops the Content-* headers set before it, and none went out. Subjects and the body go as
@@ -20,10 +23,12 @@ contact posted over the API may name its message ``kb-1``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 
 import httpx
+from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.events import Attachment
 from contracts.file_names import TYPES, typed_name
@@ -35,6 +40,8 @@ from contracts.mail import (
     ticket_message_id,
 )
 from contracts.text import flattened
+from runtime.store import Document
+from services.notify import store
 from services.notify.channels.sender import Outgoing
 from services.notify.domain.recipients import Role
 from services.notify.domain.templates import ACKNOWLEDGED, APPEAL_RESOLVED, REPLIED, RESOLVED
@@ -50,7 +57,32 @@ class FetchFailed(Exception):
     """An attachment could not be fetched now: the mail waits for a retry."""
 
 
-def compose(message: Outgoing, sender: str, domain: str) -> EmailMessage:
+@dataclass(frozen=True)
+class Thread:
+    """What the reader's mailbox already holds of the ticket."""
+
+    root: str | None = None
+    """The first mail of the ticket notify delivered to this address, as sent."""
+
+
+class MailThreads:
+    """Reads a traveller's thread from the delivery log (``store.mail_thread``)."""
+
+    def __init__(self, deliveries: AsyncCollection[Document]) -> None:
+        self._deliveries = deliveries
+
+    async def of(self, message: Outgoing) -> Thread:
+        if message.ticket_id is None or message.role not in TRAVELLER_ROLES:
+            return Thread()
+        root = await store.mail_thread(
+            self._deliveries, message.tenant_id, message.ticket_id, message.address
+        )
+        return Thread(root)
+
+
+def compose(
+    message: Outgoing, sender: str, domain: str, thread: Thread | None = None
+) -> EmailMessage:
     """The plain-text mail with its Message-ID, thread headers and tagged subject."""
     mail = EmailMessage()
     mail["From"] = sender
@@ -60,18 +92,15 @@ def compose(message: Outgoing, sender: str, domain: str) -> EmailMessage:
         mail["Subject"] = flattened(message.subject)
         mail["Message-ID"] = ticket_message_id(None, message.delivery_id, domain)
     else:
-        anchor = anchor_message_id(ticket_id, domain)
         mail["Subject"] = tagged_subject(flattened(message.subject), ticket_id)
         if message.template == ACKNOWLEDGED:
-            mail["Message-ID"] = anchor
-            answers = message.answers
-            parent = answers if answers and is_message_id(answers) else None
+            mail["Message-ID"] = anchor_message_id(ticket_id, domain)
         else:
             mail["Message-ID"] = ticket_message_id(ticket_id, message.delivery_id, domain)
-            parent = anchor
-        if parent:
-            mail["In-Reply-To"] = parent
-            mail["References"] = parent
+        parents = answered(thread or Thread(), message.answers, str(mail["Message-ID"]))
+        if parents:
+            mail["In-Reply-To"] = parents[-1]
+            mail["References"] = " ".join(parents)
     mail["Date"] = formatdate(usegmt=True)
     if message.template not in WRITTEN_BY_PEOPLE:
         # RFC 3834: no out-of-office or vacation responder answers it (Exchange reads the
@@ -83,6 +112,16 @@ def compose(message: Outgoing, sender: str, domain: str) -> EmailMessage:
     mail.set_content(message.body)  # drops every Content-* header set before it
     mail[LANGUAGE_HEADER] = flattened(message.language)
     return mail
+
+
+def answered(thread: Thread, answers: str | None, own: str) -> list[str]:
+    """The References of a traveller's mail, oldest first (the last is its In-Reply-To): the
+    e-mail it answers when it is a Message-ID (a contact posted over the API may name its
+    message ``kb-1``), then the thread's first mail unless this is it."""
+    parents = [answers] if answers and is_message_id(answers) else []
+    if thread.root and thread.root != own and thread.root not in parents:
+        parents.append(thread.root)
+    return parents
 
 
 def attach(mail: EmailMessage, files: Sequence[tuple[Attachment, bytes]]) -> None:

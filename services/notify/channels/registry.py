@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import httpx
+from pymongo.asynchronous.collection import AsyncCollection
 
 from contracts.events import ReplyChannel
 from contracts.mail import DEFAULT_MAIL_DOMAIN
 from runtime.clock import Clock
-from services.notify.channels.mail_thread import FileFetcher
+from runtime.store import Document
+from services.notify.channels.mail_thread import FileFetcher, MailThreads
 from services.notify.channels.sender import Sender
 from services.notify.channels.smtp import SmtpSender
 from services.notify.channels.webhook import WebhookSender
@@ -23,8 +25,13 @@ class Channels:
     """The configured adapters; a channel without one is not offered in any route."""
 
     def __init__(
-        self, settings: NotifySettings, clock: Clock, mail_domain: str = DEFAULT_MAIL_DOMAIN
+        self,
+        settings: NotifySettings,
+        clock: Clock,
+        mail_domain: str = DEFAULT_MAIL_DOMAIN,
+        deliveries: AsyncCollection[Document] | None = None,
     ) -> None:
+        """``deliveries``: the log a mail's thread is read from (``MailThreads``)."""
         self._client = httpx.AsyncClient(follow_redirects=False)
         self._senders: dict[ReplyChannel, Sender] = {
             channel: WebhookSender(gateway, self._client, clock)
@@ -33,7 +40,8 @@ class Channels:
         }
         if settings.smtp_host:
             files = FileFetcher(self._client, settings.attachment_max_bytes)
-            self._senders[ReplyChannel.EMAIL] = SmtpSender(settings, mail_domain, files)
+            threads = MailThreads(deliveries) if deliveries is not None else None
+            self._senders[ReplyChannel.EMAIL] = SmtpSender(settings, mail_domain, files, threads)
 
     @property
     def client(self) -> httpx.AsyncClient:

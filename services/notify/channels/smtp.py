@@ -7,7 +7,13 @@ from __future__ import annotations
 import aiosmtplib
 
 from contracts.mail import DEFAULT_MAIL_DOMAIN
-from services.notify.channels.mail_thread import FetchFailed, FileFetcher, attach, compose
+from services.notify.channels.mail_thread import (
+    FetchFailed,
+    FileFetcher,
+    MailThreads,
+    attach,
+    compose,
+)
 from services.notify.channels.sender import Outgoing, SendFailed
 from services.notify.config import NotifySettings
 from services.notify.domain.outcome import Outcome, smtp_outcome
@@ -24,17 +30,20 @@ class SmtpSender:
         settings: NotifySettings,
         mail_domain: str = DEFAULT_MAIL_DOMAIN,
         files: FileFetcher | None = None,
+        threads: MailThreads | None = None,
     ) -> None:
         self._settings = settings
         self._mail_domain = mail_domain
         self._files = files
+        self._threads = threads
 
     async def send(self, message: Outgoing) -> str:
         """Send the mail; its Message-ID, for the delivery to keep (a bounce names it)."""
         if not valid_email(message.address):
             raise SendFailed("invalid e-mail address", Outcome.PERMANENT)
         settings = self._settings
-        mail = compose(message, settings.smtp_sender, self._mail_domain)
+        thread = await self._threads.of(message) if self._threads is not None else None
+        mail = compose(message, settings.smtp_sender, self._mail_domain, thread)
         if message.attachments and self._files is not None:
             try:
                 files = await self._files.fetch(message.attachments)
