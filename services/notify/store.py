@@ -103,9 +103,11 @@ async def tracking_link(
 
 async def mail_thread(
     deliveries: AsyncCollection[Document], tenant_id: str, ticket_id: str, address: str
-) -> str | None:
-    """The Message-ID of the ticket's first mail delivered to ``address``, as sent: what a
-    later mail may answer. None before any (a bounced one never reached the mailbox)."""
+) -> tuple[str | None, str | None]:
+    """The Message-ID of the ticket's first mail delivered to ``address`` (None before any: a
+    bounced one never reached the mailbox), and the traveller's own e-mail the ticket's
+    acknowledgement answered (None when it began on another channel, or was never
+    acknowledged): what a later mail may answer."""
     delivered = {
         "tenant_id": tenant_id,
         "ticket_id": ticket_id,
@@ -114,9 +116,17 @@ async def mail_thread(
         "status": "delivered",
         "message_id": {"$ne": None},
     }
+    root = None
     async for first in deliveries.find(delivered).sort("delivered_at", 1).limit(1):
-        return str(first["message_id"])
-    return None
+        root = first["message_id"]
+    answered = {
+        "tenant_id": tenant_id,
+        "ticket_id": ticket_id,
+        "template": ACKNOWLEDGED,
+        "answers": {"$ne": None},
+    }
+    acknowledgement = await deliveries.find_one(answered)
+    return root, None if acknowledgement is None else acknowledgement["answers"]
 
 
 async def ensure_indexes(db: AsyncDatabase[Document]) -> None:

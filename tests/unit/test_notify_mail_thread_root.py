@@ -2,12 +2,14 @@
 
 A proactive ticket (opened by a supplier's disruption, no contact from the traveller) has no
 acknowledgement, yet its notices answered the acknowledgement's Message-ID: a thread root
-that was never sent. Now the first mail of a thread answers nothing, and every later one
-the first mail notify really delivered to that address, as its delivery log recorded it.
+that was never sent. Now the first mail of a thread answers nothing (or the traveller's
+own e-mail that opened the ticket), and every later one the first mail notify really
+delivered to that address, as its delivery log recorded it.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -33,6 +35,7 @@ from tests.unit.test_mail_thread_headers import ACK, DOMAIN, SENDER
 
 TICKET = "TC-ABCDEFGHIJKL"
 ANCHOR = f"<{TICKET}@{DOMAIN}>"
+THEIRS = "<CAF=first@mail.acme.example>"
 AIKO = Traveller(
     id="trav-1", name="Aiko", language="ja", email="aiko@acme.example", preferred_channel="email"
 )
@@ -147,8 +150,54 @@ async def test_later_mails_of_a_proactive_ticket_answer_its_first_mail_as_sent(
     assert stored["message_id"] == first, "the log keeps what was sent"
 
 
+async def test_a_ticket_opened_by_mail_keeps_one_conversation_under_the_travellers_mail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Their client shows one conversation: every mail references their own, the later ones
+    answering our acknowledgement, as sent."""
+    desk = Desk(monkeypatch)
+    ack = await desk.tell(acknowledged(THEIRS))
+
+    reply = await desk.tell(replied("We moved you to CA1503."))
+
+    assert (ack["Message-ID"], ack["In-Reply-To"], ack["References"]) == (ANCHOR, THEIRS, THEIRS)
+    assert reply["In-Reply-To"] == ANCHOR
+    assert reply["References"] == f"{THEIRS} {ANCHOR}"
+
+
+async def test_a_reply_whose_acknowledgement_was_never_mailed_answers_the_travellers_mail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The acknowledgement went to the in-app inbox (or was never sent): the agent's reply
+    by mail is the thread's first, under the traveller's own mail, never under our anchor."""
+    desk = Desk(monkeypatch)
+    await desk.notifier.notify(
+        envelope(
+            acknowledged(THEIRS).model_copy(
+                update={
+                    "traveller": AIKO.model_copy(update={"preferred_channel": ReplyChannel.IN_APP})
+                }
+            )
+        )
+    )
+
+    reply = await desk.tell(replied("We moved you to CA1503."))
+
+    assert (reply["In-Reply-To"], reply["References"]) == (THEIRS, THEIRS)
+
+
+def test_the_first_mail_of_a_thread_answers_only_the_travellers_own() -> None:
+    routed = replace(ACK, template="ticket_routed", answers=None)
+
+    assert compose(routed, SENDER, DOMAIN)["In-Reply-To"] is None
+    with_theirs = compose(routed, SENDER, DOMAIN, Thread(opened_by=THEIRS))
+    assert (with_theirs["In-Reply-To"], with_theirs["References"]) == (THEIRS, THEIRS)
+    api_contact = compose(routed, SENDER, DOMAIN, Thread(opened_by="kb-1"))
+    assert api_contact["In-Reply-To"] is None
+
+
 def test_a_mail_never_answers_itself() -> None:
     """The acknowledgement to a traveller and their booker share the anchor."""
-    mail = compose(ACK, SENDER, DOMAIN, Thread(root=ANCHOR))
+    mail = compose(ACK, SENDER, DOMAIN, Thread(root=ANCHOR, opened_by=THEIRS))
 
     assert (mail["In-Reply-To"], mail["References"]) == ("<first@acme.example>",) * 2

@@ -2,9 +2,9 @@
 
 The acknowledgement has the ticket's anchor id (``contracts.mail``), every other mail its
 own. A mail answers only what the reader's mailbox really holds (``Thread``): the first mail
-of the ticket notify delivered to that address (its Message-ID as recorded); the first mail
-of a thread answers nothing, but the acknowledgement answers the traveller's own e-mail
-when the ticket began as one. A proactive ticket has no acknowledgement: its mails answered the
+of the ticket notify delivered to that address (its Message-ID as recorded), under the
+traveller's own e-mail when the ticket began as one; the first mail of a thread answers
+that e-mail or nothing. A proactive ticket has no acknowledgement: its mails answered the
 anchor, which was never sent. Subjects carry ``[TC-…]``. So a traveller's reply to any of
 them names the ticket, and their mail client shows one conversation. Staff notices name no
 ticket in their ids: a colleague replying to an assignment mail must not land in the
@@ -63,6 +63,8 @@ class Thread:
 
     root: str | None = None
     """The first mail of the ticket notify delivered to this address, as sent."""
+    opened_by: str | None = None
+    """The traveller's own e-mail that opened the ticket (the acknowledgement answers it)."""
 
 
 class MailThreads:
@@ -74,10 +76,10 @@ class MailThreads:
     async def of(self, message: Outgoing) -> Thread:
         if message.ticket_id is None or message.role not in TRAVELLER_ROLES:
             return Thread()
-        root = await store.mail_thread(
+        root, opened_by = await store.mail_thread(
             self._deliveries, message.tenant_id, message.ticket_id, message.address
         )
-        return Thread(root)
+        return Thread(root, opened_by)
 
 
 def compose(
@@ -115,10 +117,11 @@ def compose(
 
 
 def answered(thread: Thread, answers: str | None, own: str) -> list[str]:
-    """The References of a traveller's mail, oldest first (the last is its In-Reply-To): the
-    e-mail it answers when it is a Message-ID (a contact posted over the API may name its
-    message ``kb-1``), then the thread's first mail unless this is it."""
-    parents = [answers] if answers and is_message_id(answers) else []
+    """The References of a traveller's mail, oldest first (the last is its In-Reply-To): their
+    own e-mail when it is a Message-ID (a contact posted over the API may name its message
+    ``kb-1``), then the thread's first mail unless this is it."""
+    theirs = answers or thread.opened_by
+    parents = [theirs] if theirs and is_message_id(theirs) else []
     if thread.root and thread.root != own and thread.root not in parents:
         parents.append(thread.root)
     return parents
