@@ -293,7 +293,9 @@ def test_an_attachment_with_an_overlong_name_is_refused_by_name() -> None:
 
 @pytest.mark.parametrize("text", ["   ", "\t\n", "\x01\x02\x03", "\u200b\u200b", "\x1b[31mred"])
 def test_text_of_only_spaces_or_control_characters_is_refused(text: str) -> None:
-    error = refused(Channel.IN_APP, fixture("in_app.json", text=text))
+    """Without a file: blank text with one is a message of only files
+    (test_attachment_only_contacts)."""
+    error = refused(Channel.IN_APP, fixture("in_app.json", text=text, attachments=[]))
 
     assert error.field == "text"
 

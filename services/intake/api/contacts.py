@@ -100,7 +100,8 @@ async def post_contact(
         raise HTTPException(http.HTTP_403_FORBIDDEN, "this key belongs to another tenant")
     allowed(key, contact.channel)
     received = events.ContactReceived(
-        **contact.model_dump(exclude={"tenant_id", "channel_message_id"}),
+        **contact.model_dump(exclude={"tenant_id", "channel_message_id", "text"}),
+        text=contact.stated_text(),
         channel_message_id=contact.channel_message_id or idempotency_key or uuid.uuid4().hex,
         received_at=intake.clock.now(),
     )

@@ -14,6 +14,7 @@ from contracts.text import LanguageTag, free_text, one_line
 from runtime.web import TENANT_PATTERN, schema_ref
 from services.intake.attachments import MAX_FILES, MB, AttachmentPolicy, upload_body_max
 from services.intake.channels import JSON_PAYLOADS
+from services.intake.channels.payloads import NO_TEXT_NOR_FILE, attachments_only
 from services.intake.domain import ContactRecord, PendingAppeal, TicketStatus, TimelineEntry
 from services.intake.service import Outcome
 
@@ -92,7 +93,9 @@ class ContactIn(BaseModel):
         default=None, description="The gateway's message id; without one, Idempotency-Key is used."
     )
     traveller: Traveller
-    text: Annotated[str, free_text(min_length=1, max_length=20_000)]
+    text: Annotated[str, free_text(min_length=1, max_length=20_000)] | None = Field(
+        default=None, description="Left out when the contact is only attachments."
+    )
     subject: Annotated[str, one_line(max_length=500)] | None = None
     conversation_key: Annotated[str, one_line(max_length=256)] | None = None
     language_hint: LanguageTag | None = None
@@ -101,6 +104,19 @@ class ContactIn(BaseModel):
     )
     attachments: list[Attachment] = Field(default_factory=list, max_length=10)
     category_hint: Annotated[str, one_line(max_length=64)] | None = None
+
+    @model_validator(mode="after")
+    def _text_or_a_file(self) -> Self:
+        if self.text is None and not self.attachments:
+            raise PydanticCustomError("value_error", NO_TEXT_NOR_FILE)
+        return self
+
+    def stated_text(self) -> str:
+        """The traveller's text, else what a contact of only files says (as a mail's), in
+        the language the ticket will speak: the stated one first, as ``opening_language``."""
+        if self.text is not None:
+            return self.text
+        return attachments_only(self.traveller.language, self.language_hint)
 
 
 class ContactAccepted(BaseModel):

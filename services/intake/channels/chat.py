@@ -6,10 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from contracts.events import Channel, ContactReceived
-from services.intake.channels.checks import sent_at
+from services.intake.channels.checks import PayloadError, sent_at
 from services.intake.channels.payloads import (
+    NO_TEXT_NOR_FILE,
     InAppPayload,
     WebChatPayload,
+    attachments_only,
     contact,
     member_conversation,
     validated,
@@ -39,14 +41,18 @@ def from_web_chat(body: dict[str, Any], now: datetime) -> ContactReceived:
 
 
 def from_in_app(body: dict[str, Any], now: datetime) -> ContactReceived:
+    """An app's message; one of only attachments (a photo of a departure board) is taken with
+    the text a mail of only files gets, one of neither is refused."""
     message: InAppPayload = validated(InAppPayload, body)
+    if message.text is None and not message.attachments:
+        raise PayloadError("text", NO_TEXT_NOR_FILE)
     extras = {"device": message.device, "app_version": message.app_version}
     return contact(
         channel=Channel.IN_APP,
         channel_message_id=message.message_id,
         conversation_key=message.session_id,
         traveller={"id": message.user_id, "name": message.user_name, "language": message.language},
-        text=message.text,
+        text=message.text or attachments_only(message.language),
         language_hint=message.language,
         attachments=message.attachments,
         metadata={k: v for k, v in extras.items() if v},

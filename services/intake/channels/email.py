@@ -29,22 +29,12 @@ from services.intake.channels.checks import (
     message_id_of,
 )
 from services.intake.channels.long_mail import FULL_TEXT_NAME, fitted
-from services.intake.channels.payloads import contact
+from services.intake.channels.payloads import ATTACHMENTS_ONLY, attachments_only, contact
 from services.intake.channels.quotes import strip_quoted_reply
 from services.intake.domain.automatic import AUTO_RESPONSE_SUPPRESS, AUTOMATIC, Automatic
 from services.intake.domain.mail_threading import thread_headers
 
 __all__ = ["ATTACHMENTS_ONLY", "from_email", "strip_quoted_reply"]
-
-ATTACHMENTS_ONLY = {
-    "en": "[Message with attachments only]",
-    "zh-Hans": "[此邮件只有附件]",
-    "zh-Hant": "[此郵件只有附件]",
-    "ja": "[メッセージは添付のみ]",
-}
-"""The text of a mail of only files (a boarding pass, a screenshot of an error): a contact
-to answer, not to refuse. Few words, so a follow-up of one never moves a ticket's language
-(``channels.language.MIN_WORDS``); routing's triage reads each as ``other``."""
 
 _UNREAD = frozenset({"head", "style", "script", "title", "template"})
 """Elements whose content no reader sees: Outlook's and Foxmail's HTML mail opens with a
@@ -150,7 +140,7 @@ def from_email(
     text = (
         _email_text(message, subject)
         or subject
-        or (ATTACHMENTS_ONLY[_language(message)] if files_kept else "")
+        or (attachments_only(_language(message)) if files_kept else "")
     )
     if not text:
         raise PayloadError("body", "the e-mail has no text")

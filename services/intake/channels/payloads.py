@@ -11,11 +11,30 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from contracts.events import Attachment, Channel, ContactReceived
+from contracts.languages import FALLBACK_LANGUAGE, supported_language
 from contracts.references import extract_references
 from contracts.text import LATEST, Email, LanguageTag, Phone, free_text, one_line
 from services.intake.channels.checks import PayloadError
 
 EPOCH_S_MAX = int(LATEST.timestamp())
+ATTACHMENTS_ONLY = {
+    "en": "[Message with attachments only]",
+    "zh-Hans": "[此邮件只有附件]",
+    "zh-Hant": "[此郵件只有附件]",
+    "ja": "[メッセージは添付のみ]",
+}
+"""The text of a contact of only files (a boarding pass, a photo of a departure board): a
+contact to answer, not to refuse, on every channel that carries files. Few words, so a
+follow-up of one never moves a ticket's language (``channels.language.MIN_WORDS``);
+routing's triage reads each as ``other``."""
+NO_TEXT_NOR_FILE = "a contact needs text or at least one attachment"
+
+
+def attachments_only(*languages: str | None) -> str:
+    """``ATTACHMENTS_ONLY`` in the first of ``languages`` (any tags) TripCare speaks, else
+    in English."""
+    spoken = (supported_language(tag) for tag in languages)
+    return ATTACHMENTS_ONLY[next((s for s in spoken if s), FALLBACK_LANGUAGE)]
 
 
 class _Payload(BaseModel):
@@ -74,7 +93,9 @@ class InAppPayload(_Payload):
     user_name: Annotated[str, one_line(max_length=200)] | None = None
     language: LanguageTag | None = None
     session_id: Annotated[str, one_line(max_length=256)] | None = None
-    text: Annotated[str, free_text(min_length=1, max_length=20_000)]
+    text: Annotated[str, free_text(min_length=1, max_length=20_000)] | None = Field(
+        default=None, description="Left out (or blank) when the message is only attachments."
+    )
     device: Annotated[str, one_line(max_length=200)] | None = None
     app_version: Annotated[str, one_line(max_length=64)] | None = None
     attachments: list[Attachment] = Field(default_factory=list, max_length=10)
