@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from annotated_types import GroupedMetadata
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 from pydantic_core import PydanticKnownError
 
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -219,13 +219,15 @@ def web_url(*, max_length: int) -> _Bounded:
 
 def _secret_text(min_length: int | None, max_length: int) -> Callable[[object], object]:
     def check(value: object) -> object:
-        if not isinstance(value, str):
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not isinstance(text, str):
             return value
-        if min_length is not None and len(value) < min_length:
+        if min_length is not None and len(text) < min_length:
             raise PydanticKnownError("string_too_short", {"min_length": min_length})
-        if len(value) > max_length:
+        if len(text) > max_length:
             raise PydanticKnownError("string_too_long", {"max_length": max_length})
-        return _line(value)
+        _line(text)
+        return value
 
     return check
 
@@ -235,7 +237,8 @@ def secret(*, max_length: int, min_length: int | None = None) -> _Bounded:
     like ``one_line`` (spaces inside are the owner's): it goes out in protocol lines (IMAP's
     ``LOGIN``) and signatures, where a line break is another command and a blank key none.
     pydantic counts a ``SecretStr`` as a sequence ("items"), so the text is checked before it
-    is wrapped; the ``Field`` publishes the same bounds."""
+    is wrapped (or unwrapped, when code hands one in); the ``Field`` publishes the same
+    bounds. Never bound a ``SecretStr`` with a bare ``Field(min_length=…)``."""
     return _Bounded(
         (
             BeforeValidator(_secret_text(min_length, max_length)),

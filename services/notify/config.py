@@ -9,12 +9,13 @@ environment variable, and code passes it by field name. Structured values
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from contracts.events import ReplyChannel
 from contracts.teams import DEFAULT_TEAM_NAMES, TeamNames
+from contracts.text import secret
 from runtime.settings import Port, ServiceSettings, consumer_linger
 from services.notify.domain.rate_limit import RateLimit
 from services.notify.domain.recipients import Directory
@@ -27,7 +28,7 @@ class Gateway(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     url: str = Field(pattern=r"^https?://")
-    secret: SecretStr = Field(min_length=16)
+    secret: Annotated[SecretStr, secret(min_length=16, max_length=1024)]
     timeout_s: float = Field(default=10.0, gt=0)
 
 
@@ -39,7 +40,9 @@ class SmsProvider(BaseModel):
     provider: Literal["twilio"] = "twilio"
     url: str = Field(default="https://api.twilio.com", pattern=r"^https?://")
     account: str = Field(min_length=1, description="Account SID: the path and the user name.")
-    token: SecretStr = Field(min_length=1, description="Auth token: the password.")
+    token: Annotated[SecretStr, secret(min_length=1, max_length=1024)] = Field(
+        description="Auth token: the password."
+    )
     sender: str = Field(min_length=1, description="From: an E.164 number or a sender id.")
     timeout_s: float = Field(default=10.0, gt=0)
 
