@@ -6,6 +6,7 @@ Shared vocabulary: notify picks templates and feedback picks pages by it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 LANGUAGES = ("zh-Hans", "zh-Hant", "en", "ja")
 FALLBACK_LANGUAGE = "en"
@@ -33,6 +34,27 @@ def supported_language(tag: str | None) -> str | None:
         if candidate in _ALIASES:
             return _ALIASES[candidate]
     return None
+
+
+def default_text(message: str | None, texts: Mapping[str, str]) -> str:
+    """What a reader whose language ``texts`` (written per language) lacks is told: the
+    one ``message`` given for them, else the English text (notify's fallback language,
+    the likeliest read), else the first written. Nothing written is a ValueError (a 422
+    at the HTTP edge)."""
+    if message is not None:
+        return message
+    if FALLBACK_LANGUAGE in texts:
+        return texts[FALLBACK_LANGUAGE]
+    for text in texts.values():
+        return text
+    raise ValueError("nothing to tell the travellers: give message, messages or both")
+
+
+def text_in(language: str | None, texts: Mapping[str, str], default: str) -> str:
+    """The text for a reader of ``language`` (any tag): the one written in it, else
+    ``default`` (``default_text``)."""
+    own = supported_language(language)
+    return texts.get(own, default) if own else default
 
 
 # Japan's own simplified forms (shinjitai) and kokuji: written in Japanese, in neither

@@ -38,6 +38,8 @@ from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 from pydantic_core import PydanticKnownError
 
+from contracts.languages import LANGUAGES
+
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
@@ -268,6 +270,24 @@ LanguageTag = Annotated[
     Field(json_schema_extra={"pattern": LANGUAGE_TAG}),
 ]
 """zh-Hans, en, ja-JP…: a BCP 47 tag (or its underscore spelling)."""
+
+
+def _language_key(value: str) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"{value!r} is not a language TripCare speaks: {', '.join(LANGUAGES)}")
+    return value
+
+
+LanguageKey = Annotated[
+    str, AfterValidator(_language_key), Field(json_schema_extra={"enum": list(LANGUAGES)})
+]
+"""One of ``LANGUAGES`` as spelt there (``zh-Hans``, not ``zh-CN`` nor ``zh``)."""
+MessagesByLanguage = Annotated[
+    dict[LanguageKey, Annotated[str, free_text(min_length=1, max_length=5_000)]],
+    Field(examples=[{"zh-Hans": "已为您改签至CA1503。", "en": "You are rebooked on CA1503."}]),
+]
+"""An agent's message written once per language TripCare speaks (``LANGUAGES``, as spelt
+there: a key ``fr`` or ``zh`` is refused naming it), each bounded as a single message."""
 Email = Annotated[
     str,
     Field(max_length=254),

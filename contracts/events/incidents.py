@@ -168,13 +168,22 @@ class IncidentLinked(Event):
 
 class IncidentResolved(Event):
     """A tenant's desk closed its incident resolving the tickets linked to it (the problem
-    ticket of a help desk): intake resolves each one still open with ``message``, which
-    the traveller hears once, on their channel, like any resolution. Once per incident."""
+    ticket of a help desk): intake resolves each one still open with the text of the
+    language the ticket speaks (``messages``), else ``message``, which the traveller hears
+    once, on their channel, like any resolution. Once per incident."""
 
     schema_name: ClassVar[str] = "incident.resolved"
 
     incident_id: str
     resolution_code: str = Field(description="Recorded on every ticket it resolves.")
-    message: str = Field(description="What each traveller is told (the resolution's text).")
+    message: str = Field(
+        description="What a traveller whose language `messages` lacks is told (the "
+        "resolution's text): the close's `message`, else its English text, else its first."
+    )
+    messages: dict[str, str] = Field(
+        default_factory=dict,
+        description="The resolution's text per language (zh-Hans, zh-Hant, en, ja): each "
+        "traveller is told the one of their ticket's language. Empty: `message` for all.",
+    )
     resolved_by: str
     resolved_at: datetime

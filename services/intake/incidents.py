@@ -5,7 +5,8 @@
   whose own open ticket names the disrupted flight or train is told on that one.
 - ``incident.linked`` (routing) marks a traveller's own ticket as part of an incident.
 - ``POST /v1/incidents/{id}/reply`` answers every open ticket of the incident in
-  the agent's tenant at once: one ``ticket.replied`` per ticket.
+  the agent's tenant at once, each in its traveller's language when the desk wrote
+  it: one ``ticket.replied`` per ticket.
 - ``incident.resolved`` (routing: a manager closed the incident resolving its tickets)
   resolves every ticket of it still open in that tenant: one ``ticket.resolved`` each,
   which notify tells the traveller like any resolution.
@@ -17,13 +18,14 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import events
 from contracts.envelope import Envelope
+from contracts.languages import default_text, text_in
 from contracts.references import normal_reference
-from contracts.text import free_text
+from contracts.text import MessagesByLanguage, free_text
 from runtime.store import AlreadyExists, ConcurrencyError, Document, NotFound
 from services.intake.domain import (
     ANSWERABLE,
@@ -32,6 +34,7 @@ from services.intake.domain import (
     proactive_thread_key,
     ticket_id_for,
 )
+from services.intake.domain.language import reader_language
 from services.intake.domain.proactive import join_disruption, joining_ticket, matched_kind
 from services.intake.service import Intake
 from services.intake.store import TICKETS
@@ -158,9 +161,10 @@ class IncidentDesk:
         return [Ticket.model_validate(doc) async for doc in cursor]
 
     async def reply_all(
-        self, tenant_id: str, incident_id: str, message: str, agent: str
+        self, tenant_id: str, incident_id: str, reply: BulkReplyIn, agent: str
     ) -> BulkReplied:
-        """Reply on every answerable ticket of the incident; the others are listed, untouched.
+        """Reply on every answerable ticket of the incident, each in the text of its
+        traveller's language (``BulkReplyIn.text_for``); the others are listed, untouched.
 
         Each ticket is its own write: a retry (same Idempotency-Key) replays the
         answer; without a key, a retry would answer again.
@@ -178,7 +182,11 @@ class IncidentDesk:
                 await self.tickets.change(
                     tenant_id,
                     ticket.id,
-                    lambda t: t.reply(message=message, agent=agent, now=self.intake.clock.now()),
+                    lambda t: t.reply(
+                        message=reply.text_for(reader_language(t)),
+                        agent=agent,
+                        now=self.intake.clock.now(),
+                    ),
                 )
             except IllegalTransition as exc:
                 skipped.append(SkippedTicket(ticket_id=ticket.id, status=exc.current.value))
@@ -188,9 +196,31 @@ class IncidentDesk:
 
 
 class BulkReplyIn(BaseModel):
+    """One text for everyone (`message`), one per language (`messages`), or both: a desk
+    answering travellers of several languages writes each once."""
+
     model_config = ConfigDict(extra="forbid")
 
-    message: Annotated[str, free_text(min_length=1, max_length=5_000)]
+    message: Annotated[str, free_text(min_length=1, max_length=5_000)] | None = Field(
+        default=None,
+        description="Sent to every traveller whose language `messages` does not hold.",
+        examples=["CA1501 is cancelled; we are rebooking you and will write again shortly."],
+    )
+    messages: MessagesByLanguage = Field(
+        default_factory=dict,
+        description="The reply per language (zh-Hans, zh-Hant, en, ja): each traveller is "
+        "sent the one of their language; one not written gets `message`, else the English "
+        "text, else the first written.",
+    )
+
+    @model_validator(mode="after")
+    def _something_to_send(self) -> BulkReplyIn:
+        default_text(self.message, self.messages)
+        return self
+
+    def text_for(self, language: str | None) -> str:
+        """What a traveller reading ``language`` is sent."""
+        return text_in(language, self.messages, default_text(self.message, self.messages))
 
 
 class SkippedTicket(BaseModel):

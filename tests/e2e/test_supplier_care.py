@@ -1,7 +1,8 @@
 """Issue #8's acceptance, through HTTP and the bus only: a cancelled flight with 50 booked
 travellers in two tenants → 1 incident, 50 proactive tickets, 50 notices, each tenant seeing
 only its own; the event three times changes nothing more; 20 follow-up contacts are linked,
-and one bulk reply answers a tenant's tickets of the incident."""
+and one bulk reply answers a tenant's tickets of the incident, each in its traveller's
+language."""
 
 from __future__ import annotations
 
@@ -266,18 +267,38 @@ async def all_linked(desk: Desk, tenant: str, tickets: list[str], incident_id: s
 
 
 async def bulk_reply(desk: Desk, incident_id: str, contacts: dict[str, list[str]]) -> None:
-    """globex answers its tickets of the incident at once; acme's are left alone."""
+    """globex answers its tickets of the incident at once, writing Chinese and Japanese
+    once each and English for the rest; acme's are left alone."""
     http, intake, agents = desk.http, desk.intake, desk.agents
+    texts = {"zh-Hans": "已为您改签至CA1503，详情随后发送。", "ja": "CA1503便に振り替えました。"}
+    fallback = "We have rebooked you on CA1503; details follow."
     replied = await http.post(
         f"{intake}/v1/incidents/{incident_id}/reply",
         headers=agents["globex"],
-        json={"message": "We have rebooked you on CA1503; details follow."},
+        json={"message": fallback, "messages": texts},
     )
     assert replied.status_code == 200, replied.text
     answer = replied.json()
     assert len(answer["replied"]) == TENANTS["globex"] + len(contacts["globex"])
     assert set(contacts["globex"]) <= set(answer["replied"])
     assert not set(contacts["acme"]) & set(answer["replied"])
+    told: Counter[str] = Counter()
+    for ticket_id in answer["replied"]:
+        got = await http.get(f"{intake}/v1/tickets/{ticket_id}", headers=agents["globex"])
+        view = got.json()
+        [text] = [e["details"]["message"] for e in view["timeline"] if e["kind"] == "replied"]
+        assert text == texts.get(view["language"], fallback), (view["language"], text)
+        told[text] += 1
+    assert told == {texts["zh-Hans"]: 5, texts["ja"]: 5, fallback: 10 + len(contacts["globex"])}
+    bad = await http.post(
+        f"{intake}/v1/incidents/{incident_id}/reply",
+        headers=agents["globex"],
+        json={"messages": {"fr": "Vous êtes réservé sur CA1503."}},
+    )
+    assert (bad.status_code, bad.json()["detail"][0]["loc"]) == (
+        422,
+        ["body", "messages", "fr", "[key]"],
+    )
     empty = await http.post(
         f"{intake}/v1/incidents/INC-NOTHING/reply",
         headers=agents["globex"],

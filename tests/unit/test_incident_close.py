@@ -110,3 +110,50 @@ async def test_a_resolution_without_its_message_or_a_message_without_it_is_a_422
     [incident] = await care.care.store.incidents_of("acme", 10)
     assert incident.closed_at is None
     assert care.published("incident.resolved") == []
+
+
+async def test_a_resolving_close_carries_each_languages_text_to_intake(
+    desk: tuple[Care, httpx.AsyncClient],
+) -> None:
+    """Written once per language: each traveller is told their own (intake picks it); the
+    message for languages not written is English here, as no ``message`` was given."""
+    care, http = desk
+    incident_id = await opened_incident(care)
+    texts = {"ja": "CA1503便に振り替えました。", "en": "You are rebooked on CA1503."}
+    close = {"resolve_linked": True, "messages": texts}
+
+    answer = await http.post(
+        f"/v1/incidents/{incident_id}/close", json=close, headers=manager_of("acme")
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["resolution_message"] == texts["en"]
+    assert answer.json()["resolution_messages"] == texts
+    [resolved] = care.published("incident.resolved")
+    assert (resolved.payload.message, resolved.payload.messages) == (texts["en"], texts)
+
+
+@pytest.mark.parametrize(
+    ("close", "loc"),
+    [
+        ({"resolve_linked": True, "messages": {"fr": "Oui"}}, ["body", "messages", "fr", "[key]"]),
+        ({"resolve_linked": True, "messages": {"ja": "x" * 5_001}}, ["body", "messages", "ja"]),
+        ({"resolve_linked": True, "messages": {}}, ["body"]),
+        ({"messages": {"en": "Sent to nobody?"}}, ["body"]),
+    ],
+)
+async def test_a_bad_language_or_texts_without_a_resolution_are_a_422_naming_them(
+    desk: tuple[Care, httpx.AsyncClient], close: dict[str, object], loc: list[str]
+) -> None:
+    care, http = desk
+    incident_id = await opened_incident(care)
+
+    answer = await http.post(
+        f"/v1/incidents/{incident_id}/close", json=close, headers=manager_of("acme")
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert [e["loc"] for e in answer.json()["detail"]] == [loc]
+    [incident] = await care.care.store.incidents_of("acme", 10)
+    assert incident.closed_at is None
+    assert care.published("incident.resolved") == []

@@ -15,7 +15,7 @@ from runtime.clock import FakeClock
 from runtime.signing import Signer
 from runtime.store import NotFound, Repository
 from services.intake.domain import Ticket, TicketStatus
-from services.intake.incidents import IncidentDesk
+from services.intake.incidents import BulkReplyIn, IncidentDesk
 from services.intake.service import Intake
 from services.intake.store import TicketStore
 from services.intake.subscribers import register_incidents as register_incident_subscribers
@@ -117,12 +117,14 @@ async def test_a_linked_contact_carries_the_incident_and_bulk_reply_answers_the_
     await desk.intake.act(
         "acme", other.id, lambda t: t.resolve(code="rebooked", message="ok", agent="a", now=T0)
     )
-    done = await desk.desk.reply_all("acme", "INC-1", "Rebooked on CA1503.", "agent-7")
+    done = await desk.desk.reply_all(
+        "acme", "INC-1", BulkReplyIn(message="Rebooked on CA1503."), "agent-7"
+    )
     assert sorted(done.replied) == sorted([proactive.id, own.id])
     assert [(s.ticket_id, s.status) for s in done.skipped] == [(other.id, "resolved")]
     assert len(desk.sent("ticket.replied")) == 2
     with pytest.raises(NotFound):
-        await desk.desk.reply_all("globex", "INC-1", "x", "agent-9")
+        await desk.desk.reply_all("globex", "INC-1", BulkReplyIn(message="x"), "agent-9")
 
 
 @pytest.mark.parametrize(("preferred", "served"), [("ja-JP", "ja"), ("fr", None), (None, None)])

@@ -28,10 +28,12 @@ async def bulk_reply(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Answer every open ticket of an incident — proactive ones and contacts clustered
-    into it — in your tenant only; closed or resolved ones are listed as skipped."""
+    into it — in your tenant only; closed or resolved ones are listed as skipped. Each
+    traveller is sent the text of their language (`messages`), else `message`, else the
+    English text, else the first written."""
 
     async def produce() -> tuple[int, object]:
-        done = await desk.reply_all(scope.tenant, incident_id, body.message, scope.actor)
+        done = await desk.reply_all(scope.tenant, incident_id, body, scope.actor)
         return 200, done.model_dump(mode="json")
 
     request = fingerprint("incident-reply", incident_id, body.model_dump_json())

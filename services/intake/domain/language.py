@@ -81,3 +81,14 @@ def follow_language(
     summary = f"Language {before} → {speaking.language} ({why})"
     details = {"from": before, "to": speaking.language, "by": by}
     ticket._log(now, "language", writer.id, summary, **details)
+
+
+def reader_language(ticket: TicketRecord) -> str | None:
+    """The language notify wraps a notice to this ticket's traveller in (its ``language_of``:
+    their stated preference, else the ticket's, else the one detected), so a text written
+    per language (an incident's bulk reply or resolution) matches the words around it;
+    None when it is none TripCare speaks (notify then falls back to English)."""
+    for tag in (ticket.traveller.language, ticket.language, ticket.traveller.detected_language):
+        if language := supported_language(tag):
+            return language
+    return None

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 
 from contracts import events
 from contracts.events import BookingReference, Channel, Priority, ReferenceKind, Traveller
-from contracts.languages import supported_language
+from contracts.languages import supported_language, text_in
 from contracts.references import MATCHED_KINDS, canonical_references, normal_reference
 from services.intake.domain.identity import answered_where_they_wrote, ticket_id_for
+from services.intake.domain.language import reader_language
 from services.intake.domain.records import DisruptionState
 from services.intake.domain.status import TRANSITIONS, TicketStatus
 
@@ -187,7 +188,8 @@ def resolve_with_incident(
 ) -> None:
     """The desk closed the incident resolving its tickets: this one too, if it is still open
     (one already resolved or closed is left alone, so nobody hears twice). One under appeal
-    is left to the appeal's reviewer (``appeal_review``): the step is only logged."""
+    is left to the appeal's reviewer (``appeal_review``): the step is only logged. The
+    traveller is told the resolution's text in their language, else its ``message``."""
     if TicketStatus.RESOLVED not in TRANSITIONS[ticket.status]:
         return
     if ticket.pending_appeal is not None:
@@ -202,7 +204,7 @@ def resolve_with_incident(
     )
     ticket.resolve(
         code=resolved.resolution_code,
-        message=resolved.message,
+        message=text_in(reader_language(ticket), resolved.messages, resolved.message),
         agent=resolved.resolved_by,
         now=now,
     )

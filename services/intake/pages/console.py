@@ -375,7 +375,7 @@ async def bulk_reply(incident_id: str, request: Request, console: ConsoleDep) ->
     t = console.pages.words(reader_language(request))
     try:
         body = BulkReplyIn.model_validate({"message": form.get("message", "").strip()})
-        done = await console.desk.reply_all(scope.tenant, incident_id, body.message, scope.actor)
+        done = await console.desk.reply_all(scope.tenant, incident_id, body, scope.actor)
     except ValidationError as exc:
         error = f"{t['error_unchanged']} {form_problems(exc, t)}"
         return await console.ticket_page(request, scope, ticket, 422, error)

@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from contracts.events import NextStep, Priority
-from contracts.text import free_text, one_line
+from contracts.languages import default_text
+from contracts.text import MessagesByLanguage, free_text, one_line
 from runtime.auth import ManagerScope, StaffScope
 from runtime.errors import StrictJsonRoute
 from runtime.idempotency import Answer, IdempotencyDep, IdempotencyKey, fingerprint, of_staff, once
@@ -51,7 +52,14 @@ class IncidentView(BaseModel):
     closed_at: datetime | None
     closed_by: str | None
     resolution_message: str | None = Field(
-        default=None, description="Closed resolving its linked tickets: what travellers were told."
+        default=None,
+        description="Closed resolving its linked tickets: what travellers were told whose "
+        "language `resolution_messages` lacks.",
+    )
+    resolution_messages: dict[str, str] = Field(
+        default_factory=dict,
+        description="Closed resolving its linked tickets: the text per language, each "
+        "traveller told the one of their language.",
     )
     travellers: list[AffectedView] | None = None
 
@@ -64,25 +72,38 @@ class CloseIn(BaseModel):
     resolve_linked: StrictBool = Field(
         default=False,
         description="Also resolve every ticket of the incident still open in your tenant "
-        "(proactive and clustered), each traveller told `message` on their channel, once.",
+        "(proactive and clustered), each traveller told the text of their language "
+        "(`messages`), else `message`, on their channel, once.",
     )
     message: Annotated[str, free_text(min_length=1, max_length=5_000)] | None = Field(
-        default=None, examples=["CA1501 flies again: your new booking is CA1503 at 14:30."]
+        default=None,
+        description="Told every traveller whose language `messages` does not hold.",
+        examples=["CA1501 flies again: your new booking is CA1503 at 14:30."],
+    )
+    messages: MessagesByLanguage = Field(
+        default_factory=dict,
+        description="The resolution per language (zh-Hans, zh-Hant, en, ja); a language not "
+        "written gets `message`, else the English text, else the first written.",
     )
     resolution_code: Annotated[str, one_line(min_length=1, max_length=64)] = "incident_resolved"
 
     @model_validator(mode="after")
     def _message_with_resolution(self) -> CloseIn:
-        if self.resolve_linked and self.message is None:
+        written = self.message is not None or bool(self.messages)
+        if self.resolve_linked and not written:
             raise ValueError("resolve_linked needs the message travellers are told")
-        if self.message is not None and not self.resolve_linked:
+        if written and not self.resolve_linked:
             raise ValueError("a message is sent only when resolving: set resolve_linked")
         return self
 
     def resolution(self) -> Resolution | None:
-        if not self.resolve_linked or self.message is None:
+        if not self.resolve_linked:
             return None
-        return Resolution(code=self.resolution_code, message=self.message)
+        return Resolution(
+            code=self.resolution_code,
+            message=default_text(self.message, self.messages),
+            messages=dict(self.messages),
+        )
 
 
 def incident_view(incident: TenantIncident) -> IncidentView:
@@ -104,6 +125,7 @@ def incident_view(incident: TenantIncident) -> IncidentView:
         closed_at=incident.closed_at,
         closed_by=incident.closed_by,
         resolution_message=incident.resolution.message if incident.resolution else None,
+        resolution_messages=incident.resolution.messages if incident.resolution else {},
     )
 
 
@@ -153,9 +175,10 @@ async def close_incident(
 ) -> JSONResponse:
     """Close this tenant's incident (managers): later contacts are no longer clustered.
 
-    With ``resolve_linked`` and a ``message``, every ticket of it still open in this
-    tenant is resolved too (by intake, within seconds), each traveller told the message
-    once, on their channel; tickets already resolved or closed are left as they are.
+    With ``resolve_linked`` and a ``message`` or ``messages``, every ticket of it still open
+    in this tenant is resolved too (by intake, within seconds), each traveller told the
+    text of their language (else ``message``) once, on their channel; tickets already
+    resolved or closed are left as they are.
     """
     resolve = body.resolution() if body else None
 

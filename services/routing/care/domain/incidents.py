@@ -184,6 +184,8 @@ class Resolution(BaseModel):
 
     code: str
     message: str
+    messages: dict[str, str] = Field(default_factory=dict)
+    """The text per language (each traveller told theirs); ``message`` for the others."""
 
 
 class TenantIncident(Aggregate):
@@ -293,9 +295,9 @@ class TenantIncident(Aggregate):
         """The tenant's desk is done with it: new contacts are no longer clustered here.
 
         ``resolve``: also resolve every ticket linked to it still open (intake does,
-        on ``incident.resolved``), each traveller told ``resolve.message``. Once per
-        incident: closing again, with or without it, changes nothing; an incident
-        closed without it may be closed again with it.
+        on ``incident.resolved``), each traveller told ``resolve``'s text of their
+        language, else its ``message``. Once per incident: closing again, with or without
+        it, changes nothing; an incident closed without it may be closed again with it.
         """
         if self.closed_at is None:
             self.closed_at, self.closed_by, self.updated_at = now, by, now
@@ -308,6 +310,7 @@ class TenantIncident(Aggregate):
                 incident_id=self.incident_id,
                 resolution_code=resolve.code,
                 message=resolve.message,
+                messages=dict(resolve.messages),
                 resolved_by=by,
                 resolved_at=now,
             )
