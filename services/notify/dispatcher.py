@@ -27,6 +27,7 @@ from services.notify.domain.digest import digest_language, digest_values, plan
 from services.notify.domain.fit import cut
 from services.notify.domain.notice import Rendered
 from services.notify.domain.outcome import Outcome
+from services.notify.domain.promises import promise_overtaken
 from services.notify.domain.recipients import APP_ROLES
 from services.notify.domain.traveller_links import redact
 from services.notify.metrics import INTERRUPTED, DeliveryMetrics
@@ -184,7 +185,8 @@ class Dispatcher:
                 if await self._save(delivery):
                     self._recorded(delivery, INTERRUPTED)
         group = await self._current(group)
-        todo = plan(group, now, self.rate, await self._revision_overtaken(group, now))
+        overtaken = await self._revision_overtaken(group, now) | promise_overtaken(group, now)
+        todo = plan(group, now, self.rate, overtaken)
         await self._supersede(todo.superseded)
         for member, leader_id in todo.repairs:
             member.fold_into(leader_id)
@@ -235,13 +237,18 @@ class Dispatcher:
                 log.info("delivery %s (ticket %s) superseded", delivery.id, delivery.ticket_id)
 
     async def _attempt(self, delivery: Delivery, members: list[Delivery]) -> None:
-        """Claim (one write), send, record the outcome (one write); members are folded in."""
+        """Claim (one write), send, record the outcome (one write); members are folded in.
+        A notice whose promised answer time has passed by now goes without it."""
+        now = self.clock.now()
+        for told in (delivery, *members):
+            if told.promise_lapsed(now):
+                told.drop_promise(self.renderer.restate)
         own = Rendered(delivery.language, delivery.subject, delivery.body)
         if members:
             delivery.fold(members, self._digest(delivery, members))
         if delivery.link is None and cut(delivery.body, delivery.channel):
             delivery.link = await self._tracking_link(delivery)
-        delivery.claim(self.clock.now(), self.lease)
+        delivery.claim(now, self.lease)
         if not await self._save(delivery):
             return
         if not await self._fold(delivery, members, own):

@@ -66,6 +66,11 @@ class Renderer:
         except UndefinedError:
             return stored
 
+    def restate(self, delivery: Delivery) -> Rendered:
+        """A stored notice rendered again, in its own language, from its values as they are now
+        (a routing notice without its passed answer time)."""
+        return self._render(delivery.template, delivery.language, delivery.values)
+
     def digest(self, language: str, values: Mapping[str, Any]) -> Rendered:
         """One message standing for several notices to the same person."""
         return self._render(DIGEST, language, values)

@@ -9,7 +9,7 @@ e-mail keeps the Message-ID it went out with: a bounce names it and fails the de
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -24,6 +24,9 @@ from services.notify.domain.outcome import Outcome
 from services.notify.domain.recipients import Role
 from services.notify.domain.retry import RetryPolicy
 from services.notify.domain.route import IN_APP, Hop
+
+PROMISE = "due"
+"""The value holding the answer time a notice promises; empty, its template goes without."""
 
 
 def delivery_id(source_message_id: str, recipient: str, channel: str) -> str:
@@ -40,7 +43,9 @@ class DeliveryStatus(StrEnum):
     DIGESTED = "digested"  # went out inside another delivery's digest
     WITHDRAWN = "withdrawn"  # what it offers (a survey) was withdrawn before it went out
     OVERTAKEN = "overtaken"  # the assignment it tells was no longer current when due
-    SUPERSEDED = "superseded"  # a newer revision of its disruption was told before it went out
+    SUPERSEDED = (
+        "superseded"  # a newer revision (routing) of its ticket was told before it went out
+    )
 
 
 class Attempt(BaseModel):
@@ -109,6 +114,11 @@ class Delivery(Aggregate):
         description="The disruption revision a disruption notice tells: once a newer one "
         "was told, it is neither sent, retried nor handed on (``supersede``).",
     )
+    promised_at: datetime | None = Field(
+        default=None,
+        description="The answer time its text promises (a routing notice's first-response "
+        "deadline): passed when it goes out, it goes without it (``drop_promise``).",
+    )
     withdrawn_at: datetime | None = Field(
         default=None,
         description="When what it offers (a survey) was withdrawn: no longer actionable.",
@@ -153,6 +163,7 @@ class Delivery(Aggregate):
             due_ms=epoch_ms(now),
             survey_id=notice.survey_id,
             revision=notice.revision,
+            promised_at=notice.promised_at,
         )
         delivery._deliver_if_inbox(now)
         return delivery
@@ -212,6 +223,20 @@ class Delivery(Aggregate):
         self.status = DeliveryStatus.SENDING
         self.due_ms = epoch_ms(now + lease)
         self.next_attempt_at = None
+
+    def promise_lapsed(self, now: datetime) -> bool:
+        """Whether its text promises an answer time that has passed. Not a digest already
+        folded: its text is the digest's."""
+        promised = self.promised_at is not None and self.promised_at <= now
+        return promised and bool(self.values.get(PROMISE)) and not self.digest
+
+    def drop_promise(self, render: Callable[[Delivery], Rendered]) -> None:
+        """Go out without the passed time: ``due`` emptied (a digest rendering it again in
+        another language leaves it out too), and its own text rendered again from that."""
+        self.values = {**self.values, PROMISE: ""}
+        rendered = render(self)
+        self.language = rendered.language
+        self.subject, self.body = rendered.subject, rendered.body
 
     def fold(self, members: Sequence[Delivery], rendered: Rendered) -> None:
         """Carry other notices to the same person in this delivery's (digest) message: these
@@ -336,7 +361,8 @@ class Delivery(Aggregate):
         self.next_attempt_at = None
 
     def supersede(self) -> None:
-        """A newer revision of its disruption was told: not yet out (pending: first attempt,
+        """A newer revision of its disruption was told, or a newer routing of its ticket
+        after the time it promised (``domain.promises``): not yet out (pending: first attempt,
         retry, rate-limit slot), it ends ``superseded``, never sent; the inbox item stored
         a moment after the newer one is marked so (the app shows it as past). An attempt
         under way, a sent message, or a digest carrying others' notices stays as it is."""

@@ -38,7 +38,8 @@ def plan(
 
     ``group`` is the recent deliveries of one recipient on one channel, in any state:
     notices already folded into a leader (before a crash) are only marked as such.
-    ``overtaken``: the ids of disruption notices a newer revision has overtaken; due, they
+    ``overtaken``: the ids of disruption notices a newer revision has overtaken, and of
+    routing notices past their promised time a newer routing followed; due, they
     are superseded instead of sent, whether a first attempt, a retry, a rate-limit slot or a
     digest's member (one carrying others' notices goes on: they would be lost).
     """

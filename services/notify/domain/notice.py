@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from contracts import events
 from contracts.events import Channel, Traveller
@@ -29,6 +30,8 @@ class Notice:
     """The survey the notice offers: a ``survey.withdrawn`` naming it withdraws its message."""
     revision: int | None = None
     """The disruption revision a disruption notice tells: a newer one told makes it stale."""
+    promised_at: datetime | None = None
+    """The answer time it promises (``due``): passed when it goes out, it goes without it."""
 
     @property
     def language(self) -> str:

@@ -5,6 +5,8 @@ hears that an agent transferred a ticket: the agent it now belongs to.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from contracts import events
 from contracts.events import Priority, Traveller
 from services.notify.domain.local_time import deadline_text
@@ -68,7 +70,8 @@ def routed_notices(
     quiet = event.rule in QUIET_REROUTES
     notices = []
     if tells_traveller(event):
-        notices.append(_notice(event, event.traveller, ROUTED, values, Role.TRAVELLER))
+        told = _notice(event, event.traveller, ROUTED, values, Role.TRAVELLER)
+        notices.append(replace(told, promised_at=event.first_response_due))
     staff_values = {
         **values,
         "priority": event.priority.value,
