@@ -44,7 +44,7 @@ def in_tokyo(traveller: Traveller = AIKO, **changes: object) -> events.TicketRou
 @pytest.mark.parametrize(
     ("language", "due"),
     [
-        ("ja", "2026年11月25日 11:30（UTC+09:00） までにご回答する予定です"),
+        ("ja", "2026年11月25日 11:30（UTC+09:00）までにご回答する予定です"),
         ("zh-Hans", "预计在 2026年11月25日 11:30（UTC+09:00） 前答复您"),
         ("zh-Hant", "預計於 2026年11月25日 11:30（UTC+09:00） 前回覆您"),
         ("en", "You can expect an answer by 25 Nov 2026, 11:30 (UTC+09:00)."),

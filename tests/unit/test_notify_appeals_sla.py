@@ -281,7 +281,7 @@ def test_an_owner_who_keeps_a_breached_ticket_and_their_manager_are_told_by_name
         ("en", "stays critical"),
         ("zh-Hans", "仍为 紧急（critical）"),
         ("zh-Hant", "仍為 緊急（critical）"),
-        ("ja", "緊急（critical） のまま"),
+        ("ja", "緊急（critical）のまま"),
     ],
 )
 def test_a_breach_of_a_ticket_already_critical_raises_no_priority(

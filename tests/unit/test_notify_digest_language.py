@@ -67,7 +67,7 @@ async def test_a_chinese_reply_in_a_japanese_travellers_digest_reads_as_japanese
 
     assert len(desk.gateway.sent) == 2
     assert digest.subject == "お問い合わせに 2 件の更新があります"
-    assert digest.body.count("チケット TC-9 について回答いたしました") == 2, digest.body
+    assert digest.body.count("チケット TC-9について回答いたしました") == 2, digest.body
     assert CHINESE_REPLY in digest.body, "the agent's words stay as written"
     assert "您的工单" not in digest.body, digest.body
     assert "我们已回复" not in digest.body, digest.body

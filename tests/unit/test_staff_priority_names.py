@@ -81,7 +81,7 @@ def test_a_staff_notice_names_the_priority_in_its_language(template: str, langua
 @pytest.mark.parametrize("template", [SLA_BREACHED, SLA_BREACHED_FOR_MANAGEMENT, SLA_HANDED_OVER])
 def test_a_raised_priority_names_both_priorities(template: str) -> None:
     assert "由 高（high） 提升为 紧急（critical）" in _read(template, "zh-Hans")
-    assert "高（high） から 緊急（critical） に引き上げ" in _read(template, "ja")
+    assert "高（high）から緊急（critical）に引き上げ" in _read(template, "ja")
 
 
 def test_english_staff_notices_keep_the_code() -> None:

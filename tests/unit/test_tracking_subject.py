@@ -91,12 +91,12 @@ async def test_a_proactive_ticket_shows_the_latest_revision_in_the_travellers_wo
         envelope(revision(2, "flight_cancelled", CANCELLED), message_id="m-2")
     )
 
-    assert tracking_view(ticket, "ja").subject == "2026年11月25日 の CA1501 便が欠航となりました"
+    assert tracking_view(ticket, "ja").subject == "2026年11月25日のCA1501便が欠航となりました"
     english = "Your flight CA1501 on 25 Nov 2026 has been cancelled"
     assert tracking_view(ticket, "en").subject == english
     async with pages(desk.intake) as http:
         page = await http.get(f"/track/{token(desk.intake, ticket.id)}")
-    assert "2026年11月25日 の CA1501 便が欠航となりました" in page.text
+    assert "2026年11月25日のCA1501便が欠航となりました" in page.text
     assert f"<dt>{WORDS('ja')['subject']}</dt>" in page.text
     for inside in ("flight cancelled:", "flight delayed:", "INC-1", "bk-7", "routing"):
         assert inside not in page.text, inside

@@ -49,8 +49,8 @@ SHORTENED: dict[str, dict[Kept, str]] = {
         Kept.NONE: "[郵件已截短：其餘內容無法作為附件保存]",
     },
     "ja": {
-        Kept.WHOLE: "[メッセージは短縮されました：全文は添付の message.txt にあります]",
-        Kept.PART: "[メッセージは短縮されました：添付の message.txt は本文の前半のみです"
+        Kept.WHOLE: "[メッセージは短縮されました：全文は添付の message.txtにあります]",
+        Kept.PART: "[メッセージは短縮されました：添付の message.txtは本文の前半のみです"
         "（添付サイズの上限）]",
         Kept.NONE: "[メッセージは短縮されました：残りの本文は添付できませんでした]",
     },

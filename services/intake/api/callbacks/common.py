@@ -31,7 +31,7 @@ PASSIVE_TEXT = {
     "zh-Hant": ("已收到您的訊息，工單號 {ticket}。查看進度：{link}", "已補充到您的工單 {ticket}。"),
     "ja": (
         "メッセージを受け付けました（チケット {ticket}）。進捗：{link}",
-        "チケット {ticket} に追加しました。",
+        "チケット {ticket}に追加しました。",
     ),
 }
 """The passive reply: the acknowledgement of a new ticket, or the follow-up's confirmation."""
