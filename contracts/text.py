@@ -284,7 +284,10 @@ LanguageKey = Annotated[
 """One of ``LANGUAGES`` as spelt there (``zh-Hans``, not ``zh-CN`` nor ``zh``)."""
 MessagesByLanguage = Annotated[
     dict[LanguageKey, Annotated[str, free_text(min_length=1, max_length=5_000)]],
-    Field(examples=[{"zh-Hans": "已为您改签至CA1503。", "en": "You are rebooked on CA1503."}]),
+    Field(
+        max_length=len(LANGUAGES),
+        examples=[{"zh-Hans": "已为您改签至CA1503。", "en": "You are rebooked on CA1503."}],
+    ),
 ]
 """An agent's message written once per language TripCare speaks (``LANGUAGES``, as spelt
 there: a key ``fr`` or ``zh`` is refused naming it), each bounded as a single message."""
