@@ -12,10 +12,16 @@ JSON — ends in ``TokenError``, never in another exception. Two kinds say more:
 ``TokenWrongPurpose`` (a genuine token made for another audience, so a caller
 accepting several purposes tries the next one) and ``TokenExpired`` (a genuine
 token whose time is up, so its holder fetches a new one).
+
+A link too short for a JWT (intake's ``/t/{code}``) carries a ``tag`` instead: an HMAC of
+its own bytes, truncated to ``TAG_BYTES``, from the same ring, so rotating or dropping a
+key does to tags what it does to tokens.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -28,6 +34,10 @@ ALGORITHM = "HS256"
 MIN_SECRET_BYTES = 32
 """HS256 keys shorter than the hash (RFC 7518 §3.2) are refused everywhere."""
 KID_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+TAG_BYTES = 9
+"""72 bits: guessing one tag takes 2^71 tries on average, each a request."""
+TAG_PREFIX = b"tripcare-tag\x1f"
+"""Keeps a tag's input apart from a JWT's (base64url text, never a control character)."""
 
 
 class TokenError(Exception):
@@ -121,6 +131,16 @@ class Signer:
             raise TokenExpired("expired")
         return claims
 
+    def tag(self, purpose: str, message: bytes) -> bytes:
+        """The signing key's tag of ``message`` for ``purpose``."""
+        return _tag(self._ring[self.signing_kid], purpose, message)
+
+    def tag_matches(self, purpose: str, message: bytes, tag: bytes) -> bool:
+        """Whether a key of the ring made ``tag`` (compared in constant time)."""
+        return any(
+            hmac.compare_digest(_tag(key, purpose, message), tag) for key in self._ring.values()
+        )
+
     def _key_of(self, token: str) -> bytes:
         try:
             header = jwt.get_unverified_header(token)
@@ -131,3 +151,8 @@ class Signer:
         if key is None:
             raise TokenError("unknown signing key")
         return key
+
+
+def _tag(key: bytes, purpose: str, message: bytes) -> bytes:
+    signed = TAG_PREFIX + purpose.encode() + b"\x1f" + message
+    return hmac.new(key, signed, hashlib.sha256).digest()[:TAG_BYTES]

@@ -96,7 +96,7 @@ def bootstrap(settings: IntakeSettings | None = None) -> FastAPI:
         runtime,
         title="TripCare intake",
         description=DESCRIPTION,
-        routers=[*api.ROUTERS, session.router(), console.router, tracking.router],
+        routers=[*api.ROUTERS, session.router(), console.router, *tracking.ROUTERS],
         ensure_indexes=ensure_indexes,
         larger_bodies=upload_limits(settings.attachments, settings.max_body_bytes),
         schemas=list(JSON_PAYLOADS.values()),

@@ -33,6 +33,7 @@ from services.intake.domain.identity import same_caller
 from services.intake.domain.language import opening_language
 from services.intake.store import TicketStore
 from services.intake.ticket_keys import Candidates, key_entries
+from services.intake.tracking_links import SHORT_PATH, short_code
 
 TRACKING_LINK_TTL = timedelta(days=90)
 FILE_LINK_TTL = timedelta(days=90)
@@ -88,13 +89,9 @@ class Intake:
         self.file_policy = file_policy or AttachmentPolicy()
 
     def tracking_url(self, tenant_id: str, ticket_id: str) -> str:
-        token = self.signer.sign(
-            subject=ticket_id,
-            tenant=tenant_id,
-            purpose="track",
-            expires_at=self.clock.now() + TRACKING_LINK_TTL,
-        )
-        return f"{self.public_url}/v1/track/{token}"
+        """The short link (``tracking_links``); no tenant in it: the id names one ticket."""
+        code = short_code(self.signer, ticket_id, self.clock.now() + TRACKING_LINK_TTL)
+        return f"{self.public_url}{SHORT_PATH}/{code}"
 
     async def receive_contact(
         self,

@@ -132,6 +132,12 @@ class TicketStore:
         """The members (``key_member``) each of ``keys`` holds: one shared ``_id`` read."""
         return {doc["_id"]: doc.get("tickets", []) for doc in await self._key_reads.find(keys)}
 
+    async def by_id(self, ticket_id: str) -> Ticket | None:
+        """The ticket of a short tracking link, which names no tenant: ticket ids are the
+        collection's ``_id``, unique across tenants (``ticket_id_for`` hashes the tenant in)."""
+        doc = await self.repo.collection.find_one({"_id": ticket_id})
+        return None if doc is None else Ticket.model_validate(doc)
+
     async def knows(self, contact_id: str) -> bool:
         """Whether a ticket holds this contact already (a redelivery): one ``_id`` read."""
         return await self.keys.find_one({"_id": contact_key(contact_id)}) is not None

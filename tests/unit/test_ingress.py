@@ -33,6 +33,7 @@ def test_the_public_surface_is_what_travellers_gateways_and_partners_call() -> N
     surface = {public(op) for op in check.operations() if op.public}
     assert {
         ("GET", "/track/{token}", "intake"),
+        ("GET", "/t/{code}", "intake"),
         ("GET", "/v1/track/{token}", "intake"),
         ("POST", "/v1/contacts", "intake"),
         ("POST", "/v1/channels/{channel}/contacts", "intake"),

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse, RedirectResponse
 
 from runtime.errors import StrictJsonRoute
 from runtime.pages import traveller_language, wants_html
-from runtime.signing import TokenError
 from services.intake.api.deps import IntakeDep
 from services.intake.domain import IllegalTransition, Ticket
 from services.intake.pages.tracking_view import (
@@ -20,17 +19,18 @@ from services.intake.pages.tracking_view import (
     tracking_view,
 )
 from services.intake.service import Intake
+from services.intake.tracking_links import tracked_ticket
 
 router = APIRouter(prefix="/v1/track", tags=["travellers"], route_class=StrictJsonRoute)
 
 
-def tracked(intake: Intake, token: str) -> tuple[str, str]:
-    """Tenant and ticket id of a tracking link; 404 for a forged or expired one."""
-    try:
-        claims = intake.signer.verify(token, purpose="track", now=intake.clock.now())
-    except TokenError as exc:
-        raise HTTPException(http.HTTP_404_NOT_FOUND, "unknown or expired link") from exc
-    return claims.tenant, claims.sub
+async def tracked(intake: Intake, token: str) -> Ticket:
+    """The ticket of a tracking link, long token or short code; 404 for a forged or expired
+    one, or one whose ticket is gone."""
+    ticket = await tracked_ticket(intake.tickets, intake.signer, token, intake.clock.now())
+    if ticket is None:
+        raise HTTPException(http.HTTP_404_NOT_FOUND, "unknown or expired link")
+    return ticket
 
 
 def traveller_language_of(ticket: Ticket, request: Request) -> str:
@@ -51,8 +51,7 @@ async def track(token: str, request: Request, intake: IntakeDep) -> TrackingView
     """
     if wants_html(request.headers.get("accept")):
         return RedirectResponse(f"/track/{token}", status_code=http.HTTP_303_SEE_OTHER)
-    tenant, ticket_id = tracked(intake, token)
-    return view_for(await intake.get(tenant, ticket_id), request, intake.clock.now())
+    return view_for(await tracked(intake, token), request, intake.clock.now())
 
 
 @router.post(
@@ -73,8 +72,8 @@ async def not_helped(
     The ticket reopens at once, with raised priority, and routing hands it to
     a person; the bot never answers it again.
     """
-    tenant, ticket_id = tracked(intake, token)
-    now = intake.clock.now()
+    found = await tracked(intake, token)
+    tenant, ticket_id, now = found.tenant_id, found.id, intake.clock.now()
     try:
         ticket = await intake.act(
             tenant,

@@ -2,7 +2,9 @@
 
 Plain HTML in the traveller's language, no JavaScript and no cookies, readable
 on a phone. It shows what ``tracking_view`` lets through, as the JSON form does;
-the only action is "that did not help", which reopens an answered ticket.
+the only action is "that did not help", which reopens an answered ticket. The short
+link (``/t/{code}``, what notices carry) serves it itself, with no redirect to the long
+one (``/track/{token}``, still served); either credential opens either path.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from runtime.errors import StrictJsonRoute
 from runtime.pages import render, template_environment, traveller_language
-from runtime.signing import TokenError
 from services.intake.api.deps import IntakeDep
 from services.intake.domain import IllegalTransition, Ticket
 from services.intake.pages.tracking_view import WORDS, not_helped_refusal, tracking_view
 from services.intake.service import Intake
+from services.intake.tracking_links import SHORT_PATH, tracked_ticket
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
 PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -28,7 +30,10 @@ PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-router = APIRouter(prefix="/track", tags=["travellers"], route_class=StrictJsonRoute)
+LONG_PATH = "/track"
+router = APIRouter(prefix=LONG_PATH, tags=["travellers"], route_class=StrictJsonRoute)
+short_router = APIRouter(prefix=SHORT_PATH, tags=["travellers"], route_class=StrictJsonRoute)
+ROUTERS = [router, short_router]
 ENV = template_environment(TEMPLATES)
 
 
@@ -61,16 +66,12 @@ def page(
 
 
 async def load(intake: Intake, token: str) -> Ticket | None:
-    try:
-        claims = intake.signer.verify(token, purpose="track", now=intake.clock.now())
-    except TokenError:
-        return None
-    return await intake.tickets.repo.get(claims.tenant, claims.sub)
+    return await tracked_ticket(intake.tickets, intake.signer, token, intake.clock.now())
 
 
 def tracking(
     request: Request,
-    token: str,
+    action: str,
     ticket: Ticket,
     now: datetime,
     code: int = 200,
@@ -78,30 +79,23 @@ def tracking(
     reopened: bool = False,
     refused: str | None = None,
 ) -> HTMLResponse:
-    values = {"token": token, "reopened": reopened, "refused": refused}
+    """``action``: where the page's form posts, under the path the link came by."""
+    values = {"action": action, "reopened": reopened, "refused": refused}
     return page(request, "track", code, ticket, now, **values)
 
 
-@router.get("/{token}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
-async def track_page(token: str, request: Request, intake: IntakeDep) -> Response:
-    """The tracking page a traveller's link opens (HTML)."""
+async def show(path: str, token: str, request: Request, intake: Intake) -> Response:
     ticket = await load(intake, token)
     if ticket is None:
         return page(request, "unknown", 404, None)
-    return tracking(request, token, ticket, intake.clock.now())
+    return tracking(request, f"{path}/{token}/not-helped", ticket, intake.clock.now())
 
 
-@router.post(
-    "/{token}/not-helped",
-    response_class=HTMLResponse,
-    responses={**PAGE_RESPONSES, 409: {"description": "Not answered yet: nothing to reopen."}},
-)
-async def not_helped(token: str, request: Request, intake: IntakeDep) -> Response:
-    """The form twin of ``POST /v1/track/{token}/not-helped``."""
+async def reopen(path: str, token: str, request: Request, intake: Intake) -> Response:
     ticket = await load(intake, token)
     if ticket is None:
         return page(request, "unknown", 404, None)
-    now = intake.clock.now()
+    action, now = f"{path}/{token}/not-helped", intake.clock.now()
     try:
         ticket = await intake.act(
             ticket.tenant_id,
@@ -109,5 +103,37 @@ async def not_helped(token: str, request: Request, intake: IntakeDep) -> Respons
             lambda t: t.reopen(reason="that did not help", by=t.traveller.id, now=now),
         )
     except IllegalTransition:
-        return tracking(request, token, ticket, now, 409, refused=not_helped_refusal(ticket))
-    return tracking(request, token, ticket, now, reopened=True)
+        return tracking(request, action, ticket, now, 409, refused=not_helped_refusal(ticket))
+    return tracking(request, action, ticket, now, reopened=True)
+
+
+NOT_HELPED_RESPONSES = {
+    **PAGE_RESPONSES,
+    409: {"description": "Not answered yet: nothing to reopen."},
+}
+
+
+@router.get("/{token}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
+async def track_page(token: str, request: Request, intake: IntakeDep) -> Response:
+    """The tracking page a traveller's long link opens (HTML)."""
+    return await show(LONG_PATH, token, request, intake)
+
+
+@router.post("/{token}/not-helped", response_class=HTMLResponse, responses=NOT_HELPED_RESPONSES)
+async def not_helped(token: str, request: Request, intake: IntakeDep) -> Response:
+    """The form twin of ``POST /v1/track/{token}/not-helped``."""
+    return await reopen(LONG_PATH, token, request, intake)
+
+
+@short_router.get("/{code}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
+async def short_page(code: str, request: Request, intake: IntakeDep) -> Response:
+    """The tracking page a traveller's short link opens (HTML): what notices send."""
+    return await show(SHORT_PATH, code, request, intake)
+
+
+@short_router.post(
+    "/{code}/not-helped", response_class=HTMLResponse, responses=NOT_HELPED_RESPONSES
+)
+async def short_not_helped_page(code: str, request: Request, intake: IntakeDep) -> Response:
+    """The form of the page the short link opens."""
+    return await reopen(SHORT_PATH, code, request, intake)

@@ -13,11 +13,13 @@ from __future__ import annotations
 import re
 
 REDACTED = "[redacted]"
-SIGNED_LINK = re.compile(r"(/v1/(?:track|surveys|appeals|files)/)[A-Za-z0-9_.~%-]+")
+SIGNED_LINK = re.compile(
+    r"(/v1/(?:track|surveys|appeals|files)/)[A-Za-z0-9_.~%-]+|(/t/)[0-9A-Za-z]{25}(?![0-9A-Za-z])"
+)
 """The path of intake's tracking page and file download and feedback's survey and appeal
-pages, token last."""
+pages, token last; and intake's short tracking link, ``/t/`` and its 25-character code."""
 
 
 def redact(text: str) -> str:
     """``text`` with every traveller's signed token replaced by ``[redacted]``."""
-    return SIGNED_LINK.sub(rf"\g<1>{REDACTED}", text)
+    return SIGNED_LINK.sub(lambda found: f"{found.group(1) or found.group(2)}{REDACTED}", text)
