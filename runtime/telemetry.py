@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -194,8 +195,25 @@ def route_template(scope: Scope) -> str:
     """The template of the route the request's path matches, trailing slashes aside."""
     path = scope.get("path", "")
     plain = {**scope, "path": path.rstrip("/") or "/"}
-    for route in getattr(getattr(scope.get("app"), "router", None), "routes", ()):
-        match, _ = route.matches(plain)
-        if match is not Match.NONE:
-            return str(getattr(route, "path", UNMATCHED))
-    return UNMATCHED
+    routes = getattr(getattr(scope.get("app"), "router", None), "routes", ())
+    return _template(routes, plain) or UNMATCHED
+
+
+def _template(routes: Iterable[Any], scope: Scope) -> str | None:
+    """FastAPI (0.163) keeps an included router whole, as one route holding the router and
+    its prefix (``original_router``, ``include_context.prefix``): look inside it."""
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is None:
+            match, _ = route.matches(scope)
+            if match is not Match.NONE:
+                return str(getattr(route, "path", UNMATCHED))
+            continue
+        prefix = getattr(getattr(route, "include_context", None), "prefix", "") or ""
+        path = scope["path"]
+        if not path.startswith(prefix):
+            continue
+        found = _template(included.routes, {**scope, "path": path[len(prefix) :] or "/"})
+        if found is not None:
+            return prefix + found
+    return None
