@@ -175,6 +175,8 @@ class FakeCollection:
         if current is None:
             if not upsert:
                 return _Result(0)
+            if query["_id"] in self.docs:  # as MongoDB: the upsert's insert meets the _id
+                raise DuplicateKeyError("E11000 duplicate key", 11000)
             current = self.docs[query["_id"]] = {"_id": query["_id"]}
             current.update(copy.deepcopy(update.get("$setOnInsert", {})))
         current.update(copy.deepcopy(update.get("$set", {})))

@@ -8,6 +8,7 @@ collections; no index but ``_id`` is read.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -25,20 +26,16 @@ def holder_key(tenant_id: str, ticket_id: str) -> str:
 
 
 async def record(db: AsyncDatabase[Document], tenant_id: str, holder: Holder) -> None:
-    """Keep ``holder`` unless a newer one is kept; the comparison is the write's own filter,
-    so an older event taken late (or again) changes nothing."""
+    """Keep ``holder`` unless a newer one is kept: one upsert whose filter is the comparison,
+    so an older event taken late (or again) changes nothing (its insert meets the newer
+    document's ``_id``). One command per routing event, on every contact's path."""
     holders, key = db[HOLDERS], holder_key(tenant_id, holder.ticket_id)
     at_ms = epoch_ms(holder.at)
     held = {"tenant_id": tenant_id, "assignee": holder.assignee, "at": holder.at, "at_ms": at_ms}
-    for _ in range(2):  # a first insert racing ours: the newer one wins on the retry
-        moved = await holders.update_one({"_id": key, "at_ms": {"$lte": at_ms}}, {"$set": held})
-        if moved.matched_count:
-            return
-        try:
-            await holders.insert_one({"_id": key, **held})
-        except DuplicateKeyError:
-            continue
-        return
+    with contextlib.suppress(DuplicateKeyError):  # a newer holder is kept: it stays
+        await holders.update_one(
+            {"_id": key, "at_ms": {"$lte": at_ms}}, {"$set": held}, upsert=True
+        )
 
 
 async def current(
