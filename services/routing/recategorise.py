@@ -1,12 +1,13 @@
 """An agent sets a case's category (``POST /v1/cases/{ticket_id}/category``): an exact
 correction, kept to retrain the classifier; an open case moves to the category's queue.
 
-Its agent stays when that queue is the one it is in (or it sits in an appeal's or a
-critical case's queue). Moved to another family's queue, a held case stays with its agent
-only when they are skilled for it, when the staff member asks that they keep it, or when
-they are no registered agent (``route.reassign``); otherwise it goes to a qualified agent
-or waits in that queue, and its agent's slot comes back once the case commits
-(``AgentSlots.claim``), as for a transfer (docs/routing.md, "Learning from agents").
+Its agent stays when that queue is the one it is in, when the case is an open appeal (by
+its SLA run's tier: a breach or a hand-out rewrites ``rule``) or when it sits in a critical
+case's queue. Moved to another family's queue, a held case stays with its agent only when
+they are skilled for it, when the staff member asks that they keep it, or when they are no
+registered agent (``route.reassign``); otherwise it goes to a qualified agent or waits in
+that queue, and its agent's slot comes back once the case commits (``AgentSlots.claim``),
+as for a transfer (docs/routing.md, "Learning from agents").
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from services.routing.domain.corrections import correction_for
 from services.routing.domain.route import Recategorised, Route
 from services.routing.domain.status import CaseStatus
 from services.routing.domain.triage_view import TriageView
+from services.routing.sla.domain import Tier
 from services.routing.store import COMMAND_RETRIES
 
 if TYPE_CHECKING:
@@ -70,7 +72,8 @@ async def reroute(
     queues = await router.store.catalogue(case.tenant_id)
     policy = await router.store.policy(case.tenant_id)
     queue, _ = select_queue(corrected, case.priority, queues, threshold=policy.triage_threshold)
-    if case.rule in (Rule.APPEAL, Rule.CRITICAL) or queue.id == case.queue:
+    appeal = case.sla.tier is Tier.APPEAL  # the open run's: a breach or a hand-out sets rule
+    if appeal or case.rule is Rule.CRITICAL or queue.id == case.queue:
         kept = queues.get(case.queue or "", queue)
         assignment = Assignment(case.assignee, f"assignee kept ({case.assignee or 'none'})")
         rule = Rule.RECATEGORISED_IN_PLACE
