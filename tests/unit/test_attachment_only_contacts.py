@@ -17,6 +17,7 @@ from contracts.events import Channel
 from services.intake.attachments import AttachmentPolicy, read_payload
 from services.intake.channels import PayloadError
 from services.intake.channels.email import ATTACHMENTS_ONLY
+from services.intake.channels.language import guess_language
 from tests.factories import T0
 from tests.unit.test_channel_edges import fixture
 from tests.unit.test_gateway_keys import CONTACT, Desk, desk, staff  # noqa: F401
@@ -142,3 +143,15 @@ async def test_the_in_app_channel_endpoint_takes_a_photo_and_refuses_nothing_at_
     assert photo.status_code == 201, photo.text
     assert empty.status_code == 422, empty.text
     assert [(e["loc"], e["msg"]) for e in empty.json()["detail"]] == [(["body", "text"], NEITHER)]
+
+
+@pytest.mark.parametrize("language", sorted(ATTACHMENTS_ONLY))
+def test_the_placeholder_names_no_channel_as_the_app_and_gateways_use_it_too(
+    language: str,
+) -> None:
+    """An in-app photo or an API contact is no mail: the text says "message" in every
+    language, and still tells Simplified from Traditional Chinese by its script."""
+    text = ATTACHMENTS_ONLY[language]
+
+    assert not any(word in text.casefold() for word in ("mail", "邮件", "郵件", "メール"))
+    assert guess_language(text) == language

@@ -19,8 +19,8 @@ from services.intake.channels.checks import PayloadError
 EPOCH_S_MAX = int(LATEST.timestamp())
 ATTACHMENTS_ONLY = {
     "en": "[Message with attachments only]",
-    "zh-Hans": "[此邮件只有附件]",
-    "zh-Hant": "[此郵件只有附件]",
+    "zh-Hans": "[此消息只有附件]",
+    "zh-Hant": "[此訊息只有附件]",
     "ja": "[メッセージは添付のみ]",
 }
 """The text of a contact of only files (a boarding pass, a photo of a departure board): a
