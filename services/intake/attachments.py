@@ -4,7 +4,7 @@ Pure. A file is kept when its bytes match an allowed type (sniffed, not taken
 from the sender's word) and it is within the size limit; it gets a file name
 safe to show and to offer as a download, ending in its type's extension
 (``contracts.file_names``). Everything else is refused with a reason; a refused
-file never refuses the message it came with.
+file refuses the message it came with only when it had no text and no file kept.
 """
 
 from __future__ import annotations
@@ -150,6 +150,14 @@ def check(files: Sequence[IncomingFile], limits: AttachmentPolicy) -> list[Check
     return checked
 
 
+def none_kept(checked: Sequence[Checked]) -> str:
+    """Each file and why it was refused when none of ``checked`` is kept, else "": a contact
+    of no text is refused for it (``payloads.no_file_kept``)."""
+    if any(c.kept for c in checked):
+        return ""
+    return ", ".join(f"{c.name} ({c.reason})" for c in checked)
+
+
 def room_left(checked: Sequence[Checked], limits: AttachmentPolicy) -> int:
     """The bytes one more file may have after ``checked`` and still be kept: none past
     the count, else what the per-file and total limits leave."""
@@ -199,23 +207,27 @@ def read_payload(
 ) -> tuple[ContactReceived, list[IncomingFile]]:
     """A channel's own payload, parsed once: its contact (``normalise``) and the files it
     carries, an e-mail's parts or an in-app message's inline ones. Other channels'
-    gateways link their files (``url``) or send none. A mail of only files is taken
-    when ``limits`` keep one of them (``from_email``); a mail too long for a contact's
-    text brings its full text as one more file, ``message.txt``, after its own, in the
-    room they leave (``long_mail``).
+    gateways link their files (``url``) or send none. A mail or an in-app message of
+    only files is taken when ``limits`` keep one of them (or it links one), else refused
+    naming them (``none_kept``); a mail too long for a contact's text brings its full text
+    as one more file, ``message.txt``, after its own, in the room they leave
+    (``long_mail``).
     """
     if channel is Channel.EMAIL:
         message = parse_email(body)
         files = files_of_email(message)
         checked = check(files, limits)
         kept, room = any(c.kept for c in checked), room_left(checked, limits)
-        contact, full_text = from_email(message, now, files_kept=kept, text_room=room)
+        contact, full_text = from_email(
+            message, now, files_kept=kept, files_refused=none_kept(checked), text_room=room
+        )
         if full_text is not None:
             files.append(IncomingFile(FULL_TEXT_NAME, "text/plain", full_text))
         return contact, files
     if channel is Channel.IN_APP:
         data = json_object(body)
-        return from_in_app(data, now), files_of_json(data)
+        files = files_of_json(data)
+        return from_in_app(data, now, none_kept(check(files, limits))), files
     return normalise(channel, body, now), []
 
 

@@ -113,7 +113,7 @@ async def test_a_mail_of_only_a_file_opens_a_ticket_and_one_of_no_kept_file_is_4
     tenant: Tenant,
 ) -> None:
     """A boarding pass sent with no subject and no text is a contact to answer (docs/api.md,
-    e-mail row); a mail of only a program file is refused as one without text."""
+    e-mail row); a mail of only a program file is refused, naming it and why."""
     message = EmailMessage()
     message["From"] = "Li Lei <li.lei@acme.example>"
     message["Message-ID"] = "<only-a-file@acme.example>"
@@ -136,7 +136,9 @@ async def test_a_mail_of_only_a_file_opens_a_ticket_and_one_of_no_kept_file_is_4
         headers={**tenant.gateway, "content-type": "message/rfc822"},
     )
     assert refused.status_code == 422, refused.text
-    assert refused.json()["detail"][0]["msg"] == "the e-mail has no text"
+    assert refused.json()["detail"][0]["msg"] == (
+        "no text, and no attachment kept: attachment (type not accepted)"
+    )
 
 
 async def test_a_mail_too_long_for_a_contact_opens_with_its_full_text_as_message_txt(

@@ -26,6 +26,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PHOTO = {"name": "board.png", "content_type": "image/png", "size": len(PNG)}
 LINKED = {**PHOTO, "url": "https://cdn.example.com/board.png"}
 NEITHER = "a contact needs text or at least one attachment"
+LIMITS = AttachmentPolicy()
 
 
 def in_app(**changes: Any) -> bytes:
@@ -155,3 +156,52 @@ def test_the_placeholder_names_no_channel_as_the_app_and_gateways_use_it_too(
 
     assert not any(word in text.casefold() for word in ("mail", "邮件", "郵件", "メール"))
     assert guess_language(text) == language
+
+
+EXE = b"MZ\x90\x00" + b"\x00" * 100
+
+
+def test_an_in_app_message_whose_only_files_are_all_refused_is_refused_naming_them() -> None:
+    """As a mail whose files were all refused: a ticket of no text and no file helps nobody."""
+    files = [
+        {**PHOTO, "name": "setup.exe", "content": base64.b64encode(EXE).decode()},
+        {**PHOTO, "content": ""},
+    ]
+
+    with pytest.raises(PayloadError) as refused:
+        read_payload(Channel.IN_APP, in_app(attachments=files), T0, LIMITS)
+
+    assert refused.value.field == "attachments"
+    assert refused.value.message == (
+        "no text, and no attachment kept: setup.exe (type not accepted), board.png (empty)"
+    )
+
+
+def test_an_in_app_message_with_text_or_a_link_keeps_its_refused_file_listed() -> None:
+    exe = {**PHOTO, "name": "setup.exe", "content": base64.b64encode(EXE).decode()}
+
+    with_text, _ = read_payload(Channel.IN_APP, in_app(text="hi", attachments=[exe]), T0, LIMITS)
+    with_link, _ = read_payload(Channel.IN_APP, in_app(attachments=[exe, LINKED]), T0, LIMITS)
+
+    assert with_text.text == "hi"
+    assert with_link.text == ATTACHMENTS_ONLY["zh-Hant"]
+
+
+async def test_the_in_app_endpoint_refuses_a_message_of_only_refused_files_writing_nothing(
+    desk: Desk,  # noqa: F811
+) -> None:
+    key = (await desk.create())["key"]
+    exe = {**PHOTO, "name": "setup.exe", "content": base64.b64encode(EXE).decode()}
+
+    answer = await desk.replicas[0].post(
+        "/v1/channels/in_app/contacts",
+        content=in_app(attachments=[exe]),
+        headers={"X-Api-Key": key},
+    )
+
+    assert answer.status_code == 422, answer.text
+    assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+        (["body", "attachments"], "no text, and no attachment kept: setup.exe (type not accepted)")
+    ]
+    listed = await desk.replicas[0].get("/v1/tickets", headers=staff())
+    assert listed.json()["items"] == []

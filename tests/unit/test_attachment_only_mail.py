@@ -69,15 +69,32 @@ def test_the_placeholder_is_in_the_mails_content_language_when_tripcare_speaks_i
 
 
 @pytest.mark.parametrize(
-    "files",
-    [(("setup.exe", EXE),), (("empty.pdf", b""),), (("big.png", PNG + b"\x00" * 2_000),)],
+    ("files", "why"),
+    [
+        ((("setup.exe", EXE),), "setup.exe (type not accepted)"),
+        (
+            (("empty.pdf", b""), ("setup.exe", EXE)),
+            "empty.pdf (empty), setup.exe (type not accepted)",
+        ),
+    ],
 )
-def test_a_mail_with_neither_text_nor_a_file_intake_keeps_is_refused(
-    files: tuple[tuple[str, bytes], ...],
+def test_a_mail_with_neither_text_nor_a_file_intake_keeps_is_refused_naming_them(
+    files: tuple[tuple[str, bytes], ...], why: str
 ) -> None:
-    limits = AttachmentPolicy(max_file_bytes=1_000)
+    """As an in-app message of only refused files: the 422 says which and why."""
     with pytest.raises(PayloadError) as refused:
-        read_payload(Channel.EMAIL, only_files(*files), T0, limits)
+        read_payload(Channel.EMAIL, only_files(*files), T0, LIMITS)
+
+    assert (refused.value.field, refused.value.message) == (
+        "body",
+        f"no text, and no attachment kept: {why}",
+    )
+
+
+def test_a_mail_with_neither_text_nor_any_file_is_refused_as_before() -> None:
+    raw = only_files()
+    with pytest.raises(PayloadError) as refused:
+        read_payload(Channel.EMAIL, raw, T0, LIMITS)
 
     assert (refused.value.field, refused.value.message) == ("body", "the e-mail has no text")
 
@@ -93,7 +110,9 @@ async def test_the_mailbox_reader_takes_a_mail_of_only_a_file_and_skips_one_of_n
 
     status = await desk.status()
     assert (status["received"], status["rejected"]) == (1, 1)
-    assert status["last_skipped"] == "UID 2: body: the e-mail has no text"
+    assert status["last_skipped"] == (
+        "UID 2: body: no text, and no attachment kept: setup.exe (type not accepted)"
+    )
     (ticket,) = desk.db["tickets"].docs.values()
     assert (ticket["text"], ticket["language"], ticket["status"]) == (
         "[メッセージは添付のみ]",

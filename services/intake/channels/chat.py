@@ -14,6 +14,7 @@ from services.intake.channels.payloads import (
     attachments_only,
     contact,
     member_conversation,
+    no_file_kept,
     validated,
 )
 
@@ -40,12 +41,17 @@ def from_web_chat(body: dict[str, Any], now: datetime) -> ContactReceived:
     )
 
 
-def from_in_app(body: dict[str, Any], now: datetime) -> ContactReceived:
+def from_in_app(body: dict[str, Any], now: datetime, files_refused: str = "") -> ContactReceived:
     """An app's message; one of only attachments (a photo of a departure board) is taken with
-    the text a mail of only files gets, one of neither is refused."""
+    the text a mail of only files gets, one of neither is refused, and so is one whose
+    inline files were all refused (``files_refused`` names them: ``attachments.none_kept``)
+    and that links none."""
     message: InAppPayload = validated(InAppPayload, body)
     if message.text is None and not message.attachments:
         raise PayloadError("text", NO_TEXT_NOR_FILE)
+    linked = any(a.url for a in message.attachments)
+    if message.text is None and files_refused and not linked:
+        raise PayloadError("attachments", no_file_kept(files_refused))
     extras = {"device": message.device, "app_version": message.app_version}
     return contact(
         channel=Channel.IN_APP,

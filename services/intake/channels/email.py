@@ -29,7 +29,12 @@ from services.intake.channels.checks import (
     message_id_of,
 )
 from services.intake.channels.long_mail import FULL_TEXT_NAME, fitted
-from services.intake.channels.payloads import ATTACHMENTS_ONLY, attachments_only, contact
+from services.intake.channels.payloads import (
+    ATTACHMENTS_ONLY,
+    attachments_only,
+    contact,
+    no_file_kept,
+)
 from services.intake.channels.quotes import strip_quoted_reply
 from services.intake.domain.automatic import AUTO_RESPONSE_SUPPRESS, AUTOMATIC, Automatic
 from services.intake.domain.mail_threading import thread_headers
@@ -111,14 +116,19 @@ def _language(message: EmailMessage) -> str:
 
 
 def from_email(
-    message: EmailMessage, now: datetime, *, files_kept: bool = False, text_room: int = 0
+    message: EmailMessage,
+    now: datetime,
+    *,
+    files_kept: bool = False,
+    files_refused: str = "",
+    text_room: int = 0,
 ) -> tuple[ContactReceived, bytes | None]:
     """An RFC 5322 message (``parse_email``); the thread is the first of References, else
     In-Reply-To. A line break an encoded sender name or subject holds is taken as a space:
-    the mail is worth keeping, and no later header may break at it. Without text or
-    subject it is taken only when it has a file intake keeps (``files_kept``). A text
-    over a contact's is shortened (``long_mail``): with it come the bytes of its full text
-    as ``message.txt``, as many as ``text_room`` (the attachment limits' room) allows."""
+    the mail is worth keeping, and no later header may break at it. Without text or subject
+    it is taken only with a file intake keeps (``files_kept``), else refused naming those
+    refused (``files_refused``). A text over a contact's is shortened (``long_mail``), its
+    full text's bytes as ``message.txt``, as many as ``text_room`` (the files' room) allows."""
     message_id = message_id_of(message)
     name, address = parseaddr(header(message, "From"))
     name = flattened(name).strip()
@@ -143,7 +153,7 @@ def from_email(
         or (attachments_only(_language(message)) if files_kept else "")
     )
     if not text:
-        raise PayloadError("body", "the e-mail has no text")
+        raise PayloadError("body", no_file_kept(files_refused) or "the e-mail has no text")
     long = fitted(text, _language(message), text_room)
     if long.attachment is not None:
         size = len(long.attachment)

@@ -30,6 +30,12 @@ routing's triage reads each as ``other``."""
 NO_TEXT_NOR_FILE = "a contact needs text or at least one attachment"
 
 
+def no_file_kept(refused: str) -> str:
+    """The 422 of a contact of no text whose every file was refused (``refused`` names each
+    and why; "" when none came): taken, it would be a ticket of nothing to read or open."""
+    return f"no text, and no attachment kept: {refused}" if refused else ""
+
+
 def attachments_only(*languages: str | None) -> str:
     """``ATTACHMENTS_ONLY`` in the first of ``languages`` (any tags) TripCare speaks, else
     in English."""
