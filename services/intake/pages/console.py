@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.background import BackgroundTask
 
 from contracts.events import Attachment
+from contracts.languages import LANGUAGES
 from runtime.auth import Scope
 from runtime.clock import epoch_ms
 from runtime.errors import StrictJsonRoute, printable
@@ -40,9 +41,10 @@ from services.intake.console_store import open_tickets
 from services.intake.domain import Decider, IllegalTransition, NotTheReviewer, Ticket
 from services.intake.domain.deliveries import with_deliveries
 from services.intake.domain.sla_clock import RunningClock, clock_of, deadline_ms
-from services.intake.incidents import BulkReplyIn, IncidentDesk
+from services.intake.incidents import IncidentDesk
 from services.intake.live_feed import LiveFeed
 from services.intake.notify_reader import NotifyReader
+from services.intake.pages.bulk_reply import bulk_reply_in
 from services.intake.pages.form_errors import form_problems
 from services.intake.routing_reader import RoutingReader
 from services.intake.service import Intake, reply_with_files
@@ -206,6 +208,7 @@ class Console:
             error=error,
             done=request.query_params.get("done"),
             incident_id=incident_id,
+            languages=LANGUAGES,
             bulk={k: request.query_params.get(k) for k in ("replied", "skipped")},
         )
 
@@ -374,7 +377,7 @@ async def bulk_reply(incident_id: str, request: Request, console: ConsoleDep) ->
         return console.missing(request, scope, form.get("ticket_id", ""))
     t = console.pages.words(reader_language(request))
     try:
-        body = BulkReplyIn.model_validate({"message": form.get("message", "").strip()})
+        body = bulk_reply_in(form)
         done = await console.desk.reply_all(scope.tenant, incident_id, body, scope.actor)
     except ValidationError as exc:
         error = f"{t['error_unchanged']} {form_problems(exc, t)}"
