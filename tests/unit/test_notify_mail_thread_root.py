@@ -22,7 +22,7 @@ from contracts.envelope import Event
 from contracts.events import Channel, NextStep, ReplyChannel, Traveller
 from runtime.clock import FakeClock
 from runtime.store import Repository
-from services.notify.channels.mail_thread import Thread, compose
+from services.notify.channels.mail_thread import MailThreads, Thread, compose
 from services.notify.channels.registry import Channels
 from services.notify.config import NotifySettings
 from services.notify.dispatcher import Dispatcher
@@ -201,3 +201,16 @@ def test_a_mail_never_answers_itself() -> None:
     mail = compose(ACK, SENDER, DOMAIN, Thread(root=ANCHOR, opened_by=THEIRS))
 
     assert (mail["In-Reply-To"], mail["References"]) == ("<first@acme.example>",) * 2
+
+
+async def test_an_acknowledgement_opens_its_thread_without_reading_the_log() -> None:
+    """Every e-mailed contact is acknowledged: the thread's first mail costs no store read."""
+
+    class Unread:
+        def find(self, *args: object, **kwargs: object) -> object:
+            raise AssertionError("the delivery log was read")
+
+        async def find_one(self, *args: object, **kwargs: object) -> object:
+            raise AssertionError("the delivery log was read")
+
+    assert await MailThreads(Unread()).of(ACK) == Thread()  # type: ignore[arg-type]

@@ -74,7 +74,11 @@ class MailThreads:
         self._deliveries = deliveries
 
     async def of(self, message: Outgoing) -> Thread:
+        """Nothing to read for an acknowledgement: it opens the thread, answering the
+        traveller's own mail it carries (``answers``), on every contact's path."""
         if message.ticket_id is None or message.role not in TRAVELLER_ROLES:
+            return Thread()
+        if message.template == ACKNOWLEDGED:
             return Thread()
         root, opened_by = await store.mail_thread(
             self._deliveries, message.tenant_id, message.ticket_id, message.address
