@@ -110,8 +110,11 @@ def only(notices: list[object]) -> object:
     return notice
 
 
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
 async def test_the_short_link_serves_the_tracking_page_and_its_form(site: Site) -> None:
-    page = await site.http.get(f"/t/{site.code}")
+    page = await site.http.get(f"/t/{site.code}", headers=BROWSER)
 
     assert page.status_code == 200
     assert site.ticket_id in page.text
@@ -121,11 +124,28 @@ async def test_the_short_link_serves_the_tracking_page_and_its_form(site: Site) 
         site.ticket_id,
         lambda t: t.resolve(code="rebooked", message="済", agent="agent-7", now=T0),
     )
-    answered = await site.http.get(f"/t/{site.code}")
+    answered = await site.http.get(f"/t/{site.code}", headers=BROWSER)
     assert f'action="/t/{site.code}/not-helped"' in answered.text
     reopened = await site.http.post(f"/t/{site.code}/not-helped")
     assert reopened.status_code == 200
     assert (await site.intake.get("acme", site.ticket_id)).status.value == "reopened"
+
+
+@pytest.mark.parametrize("accept", [None, "application/json", "*/*"])
+async def test_the_link_answers_json_to_an_api_client_as_the_long_one_did(
+    site: Site, accept: str | None
+) -> None:
+    """``tracking_url`` was ``/v1/track/{token}``: JSON unless a browser asks for the page.
+    A client that reads the link it was given keeps reading JSON."""
+    headers = {"accept": accept} if accept else {}
+    answer = await site.http.get(f"/t/{site.code}", headers=headers)
+
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/json")
+    assert answer.json()["ticket_id"] == site.ticket_id
+    forged = await site.http.get(f"/t/{site.code[:-3]}xyz", headers=headers)
+    assert forged.status_code == 404
+    assert forged.json()["detail"] == "unknown or expired link"
 
 
 async def test_the_json_api_takes_the_short_code_too(site: Site) -> None:
@@ -163,7 +183,7 @@ async def test_a_forged_code_gets_the_page_a_bad_token_gets(site: Site) -> None:
     bad_token = (await site.http.get("/track/not-a-token")).text
 
     for forged in forgeries(site.code, site.intake.tracking_url("acme", other[0].id)[-25:]):
-        page = await site.http.get(f"/t/{forged}")
+        page = await site.http.get(f"/t/{forged}", headers=BROWSER)
         assert (page.status_code, page.text) == (404, bad_token), forged
         assert (await site.http.post(f"/t/{forged}/not-helped")).status_code == 404
         assert (await site.http.get(f"/v1/track/{forged}")).status_code == 404

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from runtime.errors import StrictJsonRoute
-from runtime.pages import render, template_environment, traveller_language
+from runtime.pages import render, template_environment, traveller_language, wants_html
 from services.intake.api.deps import IntakeDep
 from services.intake.domain import IllegalTransition, Ticket
 from services.intake.pages.tracking_view import WORDS, not_helped_refusal, tracking_view
@@ -125,10 +125,38 @@ async def not_helped(token: str, request: Request, intake: IntakeDep) -> Respons
     return await reopen(LONG_PATH, token, request, intake)
 
 
-@short_router.get("/{code}", response_class=HTMLResponse, responses=PAGE_RESPONSES)
+SHORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/html": {},
+            "application/json": {"schema": {"$ref": "#/components/schemas/TrackingView"}},
+        },
+        "description": "The page to a browser; to an API client, the JSON view of "
+        "`GET /v1/track/{token}`.",
+    },
+    404: {
+        "content": {"text/html": {}, "application/json": {}},
+        "description": "An unknown, forged or expired link.",
+    },
+}
+
+
+@short_router.get("/{code}", response_class=HTMLResponse, responses=SHORT_RESPONSES)
 async def short_page(code: str, request: Request, intake: IntakeDep) -> Response:
-    """The tracking page a traveller's short link opens (HTML): what notices send."""
-    return await show(SHORT_PATH, code, request, intake)
+    """What ``tracking_url`` and the notices send. A browser gets the page; an API client
+    (no ``text/html`` preferred) the JSON view, as the long ``/v1/track/{token}`` link that
+    ``tracking_url`` was answers it."""
+    if wants_html(request.headers.get("accept")):
+        return await show(SHORT_PATH, code, request, intake)
+    ticket = await load(intake, code)
+    if ticket is None:
+        return JSONResponse({"detail": "unknown or expired link"}, status_code=404)
+    view = tracking_view(
+        ticket,
+        traveller_language(request, ticket.traveller.language or ticket.language),
+        intake.clock.now(),
+    )
+    return JSONResponse(view.model_dump(mode="json"))
 
 
 @short_router.post(
