@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from functools import partial
 from typing import Any
@@ -248,16 +248,19 @@ def acknowledged(ticket_id: str, traveller: Traveller) -> Envelope[events.Ticket
 
 
 def routed(ticket_id: str, traveller: Traveller) -> Envelope[events.TicketRouted]:
+    """Routed now, by the running notify's clock: a promise already passed would go out
+    without its time, or not at all behind a newer one (``domain.promises``)."""
+    now = datetime.now(UTC)
     return envelope(
         events.TicketRouted(
             ticket_id=ticket_id,
             traveller=traveller,
             queue="air",
             priority=Priority.HIGH,
-            first_response_due=T0 + timedelta(minutes=30),
-            resolution_due=T0 + timedelta(hours=8),
+            first_response_due=now + timedelta(minutes=30),
+            resolution_due=now + timedelta(hours=8),
             reason="flight cancelled",
-            routed_at=T0,
+            routed_at=now,
         )
     )
 

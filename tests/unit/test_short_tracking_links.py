@@ -146,6 +146,14 @@ async def test_the_link_answers_json_to_an_api_client_as_the_long_one_did(
     forged = await site.http.get(f"/t/{site.code[:-3]}xyz", headers=headers)
     assert forged.status_code == 404
     assert forged.json()["detail"] == "unknown or expired link"
+    await site.intake.act(
+        "acme",
+        site.ticket_id,
+        lambda t: t.resolve(code="rebooked", message="済", agent="agent-7", now=T0),
+    )
+    reopened = await site.http.post(f"/t/{site.code}/not-helped", headers=headers)
+    assert reopened.status_code == 200
+    assert reopened.json()["status"] == "reopened"
 
 
 async def test_the_json_api_takes_the_short_code_too(site: Site) -> None:

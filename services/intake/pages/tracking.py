@@ -17,7 +17,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from runtime.errors import StrictJsonRoute
-from runtime.pages import render, template_environment, traveller_language, wants_html
+from runtime.pages import is_form, render, template_environment, traveller_language, wants_html
+from services.intake.api import tracking as tracking_api
 from services.intake.api.deps import IntakeDep
 from services.intake.domain import IllegalTransition, Ticket
 from services.intake.pages.tracking_view import WORDS, not_helped_refusal, tracking_view
@@ -163,5 +164,11 @@ async def short_page(code: str, request: Request, intake: IntakeDep) -> Response
     "/{code}/not-helped", response_class=HTMLResponse, responses=NOT_HELPED_RESPONSES
 )
 async def short_not_helped_page(code: str, request: Request, intake: IntakeDep) -> Response:
-    """The form of the page the short link opens."""
-    return await reopen(SHORT_PATH, code, request, intake)
+    """The form of the page the short link opens; to an API client, the JSON answer of
+    ``POST /v1/track/{token}/not-helped``, as ``GET`` answers it JSON."""
+    if wants_html(request.headers.get("accept")) or is_form(request.headers.get("content-type")):
+        return await reopen(SHORT_PATH, code, request, intake)
+    answer = await tracking_api.not_helped(code, request, intake)
+    if isinstance(answer, Response):
+        return answer
+    return JSONResponse(answer.model_dump(mode="json"))
