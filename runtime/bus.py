@@ -16,11 +16,14 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from faststream import BaseMiddleware
 from faststream.message import StreamMessage
@@ -84,6 +87,18 @@ seconds): a consumer tells the time it waited in its queue from the time its com
 in an outbox before it (``runtime.lag_reports``)."""
 UNROUTED_KEPT = 100_000
 """Events nobody subscribes to are kept for inspection, the oldest dropped beyond this."""
+
+
+def named_connection_url(amqp_url: str, name: str) -> str:
+    """``amqp_url`` asking the broker to show the connection as ``name`` (aiormq sends the
+    URL's ``name`` as the client property ``connection_name``), so ``rabbitmqctl
+    list_connections pid client_properties`` and the management UI say whose it is; a name
+    the operator put in ``AMQP_URL`` is kept."""
+    parts = urlsplit(amqp_url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if any(key == "name" for key, _ in query):
+        return amqp_url
+    return urlunsplit(parts._replace(query=urlencode([*query, ("name", name)])))
 
 
 def published_at(stamp: object) -> datetime | None:
@@ -155,7 +170,10 @@ class Bus:
             else CarriedTraceConsumer
         )
         self.broker = RabbitBroker(
-            settings.amqp_url,
+            named_connection_url(
+                settings.amqp_url,
+                f"{topology.namespace}.{self.service}@{socket.gethostname()}:{os.getpid()}",
+            ),
             default_channel=Channel(prefetch_count=settings.prefetch, on_return_raises=True),
             graceful_timeout=settings.graceful_timeout_s,
             reconnect_interval=1.0,
