@@ -43,6 +43,7 @@ from prometheus_client import CollectorRegistry
 
 from contracts.envelope import Event
 from contracts.topology import ANNOUNCED, Topology
+from runtime import reconnect_logs
 from runtime.aggregate import OutboxMessage
 from runtime.consumer_policy import ConsumerPolicy, DeadLetters, LoggedOnce
 from runtime.settings import Settings
@@ -64,19 +65,7 @@ failure the policy logged is not repeated here (``LoggedOnce``)."""
 BROKER_LOG.addFilter(LoggedOnce())
 
 
-class ReconnectNoise(logging.Filter):
-    """aio_pika logs ``Callback … error: ChannelInvalidStateError`` at ERROR on every broker
-    reconnect (a closed channel's callback, during a recovery that then succeeds): a WARNING
-    here, so an alert on ERROR lines fires on failures, not on routine reconnects."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        args = record.args if isinstance(record.args, tuple) else ()
-        if record.levelno == logging.ERROR and args[1:2] == ("ChannelInvalidStateError",):
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
-        return True
-
-
-logging.getLogger("aio_pika.tools").addFilter(ReconnectNoise())
+reconnect_logs.install(BROKER_LOG)
 
 Handler = Callable[..., Awaitable[Any]]
 H = TypeVar("H", bound=Handler)
