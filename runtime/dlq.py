@@ -1,6 +1,7 @@
-"""Replay dead-lettered messages once their cause is fixed.
+"""Replay dead-lettered messages once their cause is fixed, or discard those that never apply.
 
 ``python -m runtime.dlq replay --queue tripcare.routing.ticket.opened [--limit N] [--dry-run]``
+``python -m runtime.dlq discard --queue … (--message-id ID … | --reason rejected) [--dry-run]``
 
 Messages are taken from ``<queue>.dlq`` and published back to the events
 exchange with the routing key they were first published with, keeping message
@@ -20,6 +21,11 @@ At-least-once: a message is acked in the DLQ only after the broker confirmed
 its republication, so a crash mid-replay duplicates at most, never loses.
 At most the number of messages present at the start are replayed, so a
 message that fails again and returns to the DLQ is not looped over.
+
+``discard`` deletes the named messages (or those of one death reason) from the DLQ
+for good: a ``rejected`` one would only be rejected again, and until it is gone
+``DeadLetteredMessagesWaiting`` fires. Every other message is held unacked while the
+DLQ is read and goes back to it untouched.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +68,19 @@ class ReplayReport:
     replayed: int = 0
     refused: int = 0
     messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class DiscardReport:
+    """What a discard did (or, in a dry run, would do): the messages it matched."""
+
+    dead_letter_queue: str
+    dry_run: bool
+    found: int = 0
+    discarded: int = 0
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    """Message ids named but not in the DLQ."""
 
 
 def _text(value: Any) -> str | None:
@@ -181,6 +200,42 @@ async def replay(
     return report
 
 
+async def discard(
+    amqp_url: str,
+    queue: str,
+    *,
+    message_ids: Collection[str] = (),
+    reason: str | None = None,
+    dry_run: bool = False,
+) -> DiscardReport:
+    """Delete from ``<queue>.dlq`` the messages with these ids, or with this death reason
+    (``queue`` may name the DLQ itself); the others stay."""
+    dead_letter_queue = f"{work_queue(queue)}.dlq"
+    report = DiscardReport(dead_letter_queue=dead_letter_queue, dry_run=dry_run)
+    connection = await _connect(amqp_url)
+    try:
+        present = await _depth(connection, dead_letter_queue)
+        channel = await connection.channel()
+        source = await channel.declare_queue(dead_letter_queue, passive=True)
+        seen: set[str] = set()
+        while report.found < present:
+            message = await source.get(no_ack=False, fail=False)
+            if message is None:
+                break
+            report.found += 1
+            entry = {"message_id": message.message_id, "reason": death_reason(message)}
+            seen.add(str(message.message_id))
+            if message.message_id in message_ids or entry["reason"] == reason:
+                report.messages.append(entry)
+                if not dry_run:
+                    await message.ack()
+                    report.discarded += 1
+    finally:
+        await connection.close()  # what was not acked goes back to the DLQ
+    report.missing = sorted(set(message_ids) - seen)
+    return report
+
+
 async def _connect(amqp_url: str) -> AbstractConnection:
     try:
         return await aio_pika.connect(amqp_url)
@@ -249,38 +304,54 @@ async def _replay_one(
     report.replayed += 1
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: print one JSON line per message and a summary; exit 0 when every
-    message found was replayed (or, in a dry run, would be), 1 when some were refused,
-    2 when the replay cannot start."""
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m runtime.dlq", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     replay_cmd = commands.add_parser("replay", help="move messages from <queue>.dlq back")
-    replay_cmd.add_argument("--queue", required=True, help="the work queue or its .dlq")
     replay_cmd.add_argument("--limit", type=int, default=None, help="at most this many")
-    replay_cmd.add_argument("--dry-run", action="store_true", help="list, change nothing")
     replay_cmd.add_argument(
         "--direct", action="store_true", help="to <queue> only, not the events exchange"
     )
-    replay_cmd.add_argument("--namespace", default=None, help="default: TRIPCARE_NAMESPACE")
-    args = parser.parse_args(argv)
+    discard_cmd = commands.add_parser("discard", help="delete messages from <queue>.dlq")
+    chosen = discard_cmd.add_mutually_exclusive_group(required=True)
+    chosen.add_argument(
+        "--message-id", action="append", default=[], help="this message (repeat for more)"
+    )
+    chosen.add_argument("--reason", help="every message of this death reason, e.g. rejected")
+    for command in (replay_cmd, discard_cmd):
+        command.add_argument("--queue", required=True, help="the work queue or its .dlq")
+        command.add_argument("--dry-run", action="store_true", help="list, change nothing")
+        command.add_argument("--namespace", default=None, help="default: TRIPCARE_NAMESPACE")
+    return parser
 
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: print one JSON line per message and a summary on stderr. Exit 0 when
+    every message found was replayed (or, in a dry run, would be) or every id named was
+    discarded, 1 when some were refused or not found, 2 when the command cannot start."""
+    args = _parser().parse_args(argv)
     settings = from_environment(Settings)
-    namespace = args.namespace or settings.namespace
     try:
-        report = asyncio.run(
-            replay(
-                settings.amqp_url,
-                args.queue,
-                topology=Topology(namespace),
-                limit=args.limit,
-                dry_run=args.dry_run,
-                direct=args.direct,
-            )
-        )
+        if args.command == "discard":
+            return _discard(settings, args)
+        return _replay(settings, args)
     except ReplayError as exc:
         print(f"dlq: {exc}", file=sys.stderr)
         return 2
+
+
+def _replay(settings: Settings, args: argparse.Namespace) -> int:
+    namespace = args.namespace or settings.namespace
+    report = asyncio.run(
+        replay(
+            settings.amqp_url,
+            args.queue,
+            topology=Topology(namespace),
+            limit=args.limit,
+            dry_run=args.dry_run,
+            direct=args.direct,
+        )
+    )
     for message in report.messages:
         print(json.dumps(message))
     verb = "would replay" if report.dry_run else "replayed"
@@ -290,6 +361,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary += f'; refused {report.refused}, left in the DLQ (see their "refused")'
     print(summary, file=sys.stderr)
     return 1 if report.refused else 0
+
+
+def _discard(settings: Settings, args: argparse.Namespace) -> int:
+    report = asyncio.run(
+        discard(
+            settings.amqp_url,
+            args.queue,
+            message_ids=frozenset(args.message_id),
+            reason=args.reason,
+            dry_run=args.dry_run,
+        )
+    )
+    for message in report.messages:
+        print(json.dumps(message))
+    verb = "would discard" if report.dry_run else "discarded"
+    count = len(report.messages) if report.dry_run else report.discarded
+    summary = f"{verb} {count} of {report.found} from {report.dead_letter_queue}"
+    if report.missing:
+        summary += f"; not found: {', '.join(report.missing)}"
+    print(summary, file=sys.stderr)
+    return 1 if report.missing else 0
 
 
 if __name__ == "__main__":
