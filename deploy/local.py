@@ -350,11 +350,15 @@ def _ensure_ports_free() -> None:
 
 
 def _start(name: str, port: int, env: Mapping[str, str]) -> subprocess.Popen[bytes] | None:
-    """Start a service unless one an earlier ``make up`` started still runs (None then)."""
+    """Start a service unless one an earlier ``make up`` started still runs (None then),
+    saying so: after a crash, ``make up`` again names what it brought back."""
     if _alive(name):
         return None
-    process = start_service(name, port, env, _log(name))
+    log = _log(name)
+    process = start_service(name, port, env, log)
     _pidfile(name).write_text(str(process.pid))
+    shown = log.relative_to(ROOT) if log.is_relative_to(ROOT) else log
+    print(f"started {name} (pid {process.pid}, log {shown})")
     return process
 
 

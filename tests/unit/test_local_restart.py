@@ -173,3 +173,25 @@ def test_a_service_port_held_by_a_stranger_stops_make_up_before_anything_starts(
     assert str(failed.value).startswith(
         f"port {port} of feedback is taken by a process make up did not start"
     )
+
+
+def test_make_up_again_names_each_service_it_restarts(
+    data: Path,
+    spawned: list[subprocess.Popen[bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """After a kill -9 the operator runs ``make up`` again: it says which service it started
+    (and its pid), not only that all four are ready, and nothing of those still running."""
+    running = spawn(spawned, "-m", "services.routing.main")
+    record(data, "routing", running.pid)
+
+    def start(name: str, port: int, env: object, log: Path) -> subprocess.Popen[bytes]:
+        return spawn(spawned, "-m", f"services.{name}.main")
+
+    monkeypatch.setattr(local, "start_service", start)
+    assert local._start("routing", 8002, {}) is None
+    restarted = local._start("notify", 8003, {})
+    assert restarted is not None
+    out = capsys.readouterr().out
+    assert out == f"started notify (pid {restarted.pid}, log .data/logs/notify.log)\n"
