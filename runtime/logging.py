@@ -42,6 +42,10 @@ ROUTED = (
     "faststream.access.rabbit",
 )
 """Loggers their library gives a text handler of its own: their records go to the root's."""
+DRIVERS = ("pymongo", "aiormq", "aio_pika")
+"""Their DEBUG lines print store documents and message bodies whole (travellers' names and
+words, tracking links), past ``mask_pii``, by the thousand a second: a DEBUG level for
+TripCare leaves them at INFO."""
 MESSAGE_FIELDS = ("exchange", "queue", "message_id")
 """The message a consumer's line is about (FastStream's log context), kept as fields."""
 
@@ -98,6 +102,8 @@ def setup_logging(service: str, level: str = "INFO") -> None:
         routed.handlers.clear()
         routed.propagate = True
     logging.captureWarnings(True)
+    for driver in DRIVERS:
+        logging.getLogger(driver).setLevel(max(logging.INFO, root.level))
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
     for client in ("httpx", "httpcore"):
         # their INFO line is each request's URL, whose query may be a traveller's words
