@@ -189,7 +189,7 @@ async def test_traveller_tracks_rates_2_appeals_and_the_expert_queue_gets_it(
     traveller = await browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = await traveller.new_page()
     await page.goto(created["tracking_url"])
-    assert page.url.startswith(f"{intake}/track/"), "the link opens the page, not JSON"
+    assert page.url.startswith(f"{intake}/t/"), "the short link opens the page, not JSON"
     await expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     await expect(page.locator(".status")).to_have_text("已解决")
     await expect(page.locator("ol")).to_contain_text("请联系酒店前台")
