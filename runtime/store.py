@@ -99,6 +99,22 @@ def mongo_client(
     )
 
 
+async def write_if(
+    collection: AsyncCollection[Document], key: str, condition: Document, fields: Document
+) -> bool:
+    """Set ``fields`` on document ``key`` if it meets ``condition`` or does not exist yet:
+    one upsert whose filter is the condition (a newest-wins record). False when the stored
+    document does not meet it (the upsert's insert meets its ``_id``). A first insert racing
+    ours fails the same way once: the retry lets the document it wrote decide."""
+    for _ in range(2):
+        try:
+            await collection.update_one({"_id": key, **condition}, {"$set": fields}, upsert=True)
+        except DuplicateKeyError:
+            continue
+        return True
+    return False
+
+
 def new_message_id() -> str:
     return uuid.uuid4().hex
 

@@ -2,47 +2,38 @@
 notice of an assignment is sent only while it is still true.
 
 One document per ticket, the newest holder by the event's own time (integer epoch
-milliseconds: nx-27017 compares dates only to the second). Kept apart from ``store.py``'s
-collections; no index but ``_id`` is read.
+milliseconds: nx-27017 compares dates only to the second). Its id is ``store.ticket_key``;
+no index but ``_id`` is read.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
 from runtime.clock import epoch_ms
-from runtime.store import Document
+from runtime.store import Document, write_if
 from services.notify.domain.assignment import Holder
+from services.notify.store import ticket_key
 
 HOLDERS = "ticket_holders"
 
 
-def holder_key(tenant_id: str, ticket_id: str) -> str:
-    return f"{tenant_id}/{ticket_id}"
-
-
 async def record(db: AsyncDatabase[Document], tenant_id: str, holder: Holder) -> None:
-    """Keep ``holder`` unless a newer one is kept: one upsert whose filter is the comparison,
-    so an older event taken late (or again) changes nothing (its insert meets the newer
-    document's ``_id``). One command per routing event, on every contact's path."""
-    holders, key = db[HOLDERS], holder_key(tenant_id, holder.ticket_id)
+    """Keep ``holder`` unless a newer one is kept (``write_if``): an older event taken late
+    (or again) changes nothing. One command per routing event, on every contact's path."""
     at_ms = epoch_ms(holder.at)
     held = {"tenant_id": tenant_id, "assignee": holder.assignee, "at": holder.at, "at_ms": at_ms}
-    with contextlib.suppress(DuplicateKeyError):  # a newer holder is kept: it stays
-        await holders.update_one(
-            {"_id": key, "at_ms": {"$lte": at_ms}}, {"$set": held}, upsert=True
-        )
+    key = ticket_key(tenant_id, holder.ticket_id)
+    await write_if(db[HOLDERS], key, {"at_ms": {"$lte": at_ms}}, held)
 
 
 async def current(
     db: AsyncDatabase[Document], tenant_id: str, ticket_ids: Iterable[str]
 ) -> dict[str, Holder]:
     """The newest holder kept of each of ``ticket_ids`` (a ticket with none is left out)."""
-    keys = [holder_key(tenant_id, ticket_id) for ticket_id in set(ticket_ids)]
+    keys = [ticket_key(tenant_id, ticket_id) for ticket_id in set(ticket_ids)]
     found: dict[str, Holder] = {}
     async for doc in db[HOLDERS].find({"_id": {"$in": keys}}):
         ticket_id = str(doc["_id"]).removeprefix(f"{tenant_id}/")

@@ -6,9 +6,8 @@ from datetime import datetime, timedelta
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
 
-from runtime.store import Document
+from runtime.store import Document, write_if
 from services.notify.domain.templates import ACKNOWLEDGED, DISRUPTION
 
 DELIVERIES = "deliveries"
@@ -28,7 +27,8 @@ def withdrawn_survey_key(tenant_id: str, survey_id: str) -> str:
     return f"{tenant_id}/{survey_id}"
 
 
-def disruption_key(tenant_id: str, ticket_id: str) -> str:
+def ticket_key(tenant_id: str, ticket_id: str) -> str:
+    """The id of a per-ticket record (a disruption's revision told, the ticket's holder)."""
     return f"{tenant_id}/{ticket_id}"
 
 
@@ -47,7 +47,6 @@ async def record_disruption_revision(
     passes: its deliveries' ids make it add nothing, and a crash between this write and
     them still lets its redelivery tell it. A record stored before ``message_id`` was kept
     lets its revision's first message win."""
-    revisions, key = db[DISRUPTION_REVISIONS], disruption_key(tenant_id, ticket_id)
     held = {"tenant_id": tenant_id, "revision": revision, "message_id": message_id, "told_at": now}
     older_or_ours = {
         "$or": [
@@ -55,23 +54,15 @@ async def record_disruption_revision(
             {"revision": revision, "message_id": {"$in": [message_id, None]}},
         ]
     }
-    for _ in range(2):  # a first insert racing ours: its revision decides on the retry
-        moved = await revisions.update_one({"_id": key, **older_or_ours}, {"$set": held})
-        if moved.matched_count:
-            return True
-        try:
-            await revisions.insert_one({"_id": key, **held})
-        except DuplicateKeyError:
-            continue
-        return True
-    return False
+    key = ticket_key(tenant_id, ticket_id)
+    return await write_if(db[DISRUPTION_REVISIONS], key, older_or_ours, held)
 
 
 async def disruption_revision(
     db: AsyncDatabase[Document], tenant_id: str, ticket_id: str
 ) -> int | None:
     """The latest revision the ticket's traveller was told of; None before any."""
-    held = await db[DISRUPTION_REVISIONS].find_one({"_id": disruption_key(tenant_id, ticket_id)})
+    held = await db[DISRUPTION_REVISIONS].find_one({"_id": ticket_key(tenant_id, ticket_id)})
     return None if held is None else int(held["revision"])
 
 

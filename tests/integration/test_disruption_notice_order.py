@@ -108,7 +108,7 @@ async def test_a_record_kept_before_its_message_was_lets_that_revision_through_o
 ) -> None:
     """A record written before it kept its message: the revision's next message (the
     redelivery the record may have been waiting for) wins it, another then does not."""
-    key = store.disruption_key("acme", "TC-7")
+    key = store.ticket_key("acme", "TC-7")
     await db[store.DISRUPTION_REVISIONS].insert_one({"_id": key, "revision": 2, "told_at": T0})
     notify = notifier(db)
     await notify.disruption_notice(envelope(notice(2, "flight_cancelled"), message_id="n-2"))
