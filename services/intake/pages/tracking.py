@@ -149,13 +149,8 @@ async def short_page(code: str, request: Request, intake: IntakeDep) -> Response
     ``tracking_url`` was answers it."""
     if wants_html(request.headers.get("accept")):
         return await show(SHORT_PATH, code, request, intake)
-    ticket = await load(intake, code)
-    if ticket is None:
-        return JSONResponse({"detail": "unknown or expired link"}, status_code=404)
-    view = tracking_view(
-        ticket,
-        traveller_language(request, ticket.traveller.language or ticket.language),
-        intake.clock.now(),
+    view = tracking_api.view_for(
+        await tracking_api.tracked(intake, code), request, intake.clock.now()
     )
     return JSONResponse(view.model_dump(mode="json"))
 
