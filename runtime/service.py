@@ -128,13 +128,18 @@ class ServiceRuntime:
         ``linger``, a batch of consumed messages' operations (``Repository.apply``,
         ``upsert``) waits ``consumer_linger_ms`` for company: for collections no
         acknowledgement waits on."""
+        batches = self.batched(collection, linger=linger)
+        return Repository(self.db, collection, model, self.relay, self.clock, batches=batches)
+
+    def batched(self, collection: str, *, linger: bool = False) -> BatchedCollection:
+        """The collection's shared batches (``repository``), for stores of plain documents."""
         batches = self._batches.get(collection)
         if batches is None:
             linger_s = self.consumer_linger_s if linger else 0.0
             batches = self._batches[collection] = BatchedCollection(
                 self.db[collection], observers=self._batch_sizes.observer, linger_s=linger_s
             )
-        return Repository(self.db, collection, model, self.relay, self.clock, batches=batches)
+        return batches
 
     async def start(self, ensure_indexes: IndexSetup) -> None:
         """Indexes, then the broker, each retried while unreachable within

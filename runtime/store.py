@@ -24,7 +24,7 @@ from pymongo.errors import DuplicateKeyError
 from contracts.envelope import Envelope, Event
 from runtime.aggregate import WRITE_TOKENS, Aggregate, OutboxMessage
 from runtime.clock import Clock, epoch_ms
-from runtime.store_batches import BatchedCollection
+from runtime.store_batches import BatchedCollection, WriteIf, conditional_upserts
 from runtime.telemetry import current_trace_context
 
 Document = dict[str, Any]
@@ -105,14 +105,10 @@ async def write_if(
     """Set ``fields`` on document ``key`` if it meets ``condition`` or does not exist yet:
     one upsert whose filter is the condition (a newest-wins record). False when the stored
     document does not meet it (the upsert's insert meets its ``_id``). A first insert racing
-    ours fails the same way once: the retry lets the document it wrote decide."""
-    for _ in range(2):
-        try:
-            await collection.update_one({"_id": key, **condition}, {"$set": fields}, upsert=True)
-        except DuplicateKeyError:
-            continue
-        return True
-    return False
+    ours fails the same way once: the retry lets the document it wrote decide. Many at
+    once: ``BatchedCollection.write_if``."""
+    written = await conditional_upserts(collection, [WriteIf(key, condition, fields)])
+    return written[0]
 
 
 def new_message_id() -> str:

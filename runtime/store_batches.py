@@ -5,7 +5,8 @@ Each waiter gets exactly what its own ``find_one``, ``insert_one`` or
 
 - loads become one ``find({_id: {$in}, tenant_id: {$in}})``; a waiter gets a document
   only if it is of the waiter's tenant, so a cross-tenant id is still not found;
-- inserts and replaces become one unordered ``bulk_write``, never two for one ``_id``.
+- inserts and replaces become one unordered ``bulk_write``, never two for one ``_id``;
+  so do newest-wins records (``write_if``), whose conditional upserts each report alone.
   An insert's write error comes back by its index (code 11000: ``DuplicateKeyError``).
   Replaces report only how many matched: if all or none did, that is every waiter's
   answer; otherwise the batch's documents are read back, and a replace matched if its
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo import InsertOne, ReplaceOne
+from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.errors import BulkWriteError, DuplicateKeyError, WriteError
@@ -42,6 +43,46 @@ Observers = Callable[[str, str], Callable[[float], None]]
 class Load:
     tenant_id: str
     doc_id: str
+
+
+@dataclass(frozen=True)
+class WriteIf:
+    """Set ``fields`` on document ``key`` if it meets ``condition`` or does not exist yet."""
+
+    key: str
+    condition: Document
+    fields: Document
+
+    def upsert(self) -> UpdateOne:
+        return UpdateOne({"_id": self.key, **self.condition}, {"$set": self.fields}, upsert=True)
+
+
+async def conditional_upserts(
+    collection: AsyncCollection[Document], writes: list[WriteIf]
+) -> list[bool]:
+    """Each write as one upsert whose filter is its condition, all in one unordered
+    ``bulk_write``: False where the stored document does not meet it (the upsert's insert
+    meets its ``_id``, error 11000). A first insert racing ours fails the same way once:
+    those are sent again, and the documents they raced decide."""
+    done = [False] * len(writes)
+    todo = list(range(len(writes)))
+    for _ in range(2):
+        try:
+            await collection.bulk_write([writes[i].upsert() for i in todo], ordered=False)
+            failed: set[int] = set()
+        except BulkWriteError as exc:
+            if exc.details.get("writeConcernErrors"):
+                raise
+            errors = exc.details["writeErrors"]
+            if any(error.get("code") != 11000 for error in errors):
+                raise
+            failed = {todo[error["index"]] for error in errors}
+        for index in todo:
+            done[index] = index not in failed
+        todo = sorted(failed)
+        if not todo:
+            break
+    return done
 
 
 @dataclass(frozen=True)
@@ -94,6 +135,14 @@ class BatchedCollection:
             name=f"{name}-writes",
             linger_s=linger_s,
         )
+        self._writes_if: GroupCommit[WriteIf, bool] = GroupCommit(
+            self._write_if_batch,
+            key=lambda write: write.key,
+            cap=cap,
+            observe=observers(name, "write_if") if observers else None,
+            name=f"{name}-writes-if",
+            linger_s=linger_s,
+        )
 
     async def load(self, tenant_id: str, doc_id: str, *, patient: bool = False) -> Document | None:
         """As ``find_one({_id, tenant_id})``; ``patient``: may linger (``GroupCommit``)."""
@@ -108,6 +157,18 @@ class BatchedCollection:
         """As ``replace_one({_id, version: expected}, doc)``: whether it matched. Stamps ``doc``."""
         stamp(doc)
         return await self._writes.submit(Write(doc, expected), patient=patient)
+
+    async def write_if(
+        self, key: str, condition: Document, fields: Document, *, patient: bool = False
+    ) -> bool:
+        """A newest-wins record (``runtime.store.write_if``), sharing one command with
+        others'; ``patient``: may linger (``GroupCommit``)."""
+        return await self._writes_if.submit(WriteIf(key, condition, fields), patient=patient)
+
+    async def _write_if_batch(self, batch: list[Pending[WriteIf, bool]]) -> None:
+        done = await conditional_upserts(self.collection, [p.request for p in batch])
+        for pending, written in zip(batch, done, strict=True):
+            pending.resolve(written)
 
     async def _load_batch(self, batch: list[Pending[Load, Document | None]]) -> None:
         ids = list(dict.fromkeys(p.request.doc_id for p in batch))

@@ -13,20 +13,24 @@ from collections.abc import Iterable
 from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.clock import epoch_ms
-from runtime.store import Document, write_if
+from runtime.store import Document
+from runtime.store_batches import BatchedCollection
 from services.notify.domain.assignment import Holder
 from services.notify.store import ticket_key
 
 HOLDERS = "ticket_holders"
 
 
-async def record(db: AsyncDatabase[Document], tenant_id: str, holder: Holder) -> None:
+async def record(
+    batches: BatchedCollection, tenant_id: str, holder: Holder, *, patient: bool = True
+) -> None:
     """Keep ``holder`` unless a newer one is kept (``write_if``): an older event taken late
-    (or again) changes nothing. One command per routing event, on every contact's path."""
+    (or again) changes nothing. On every contact's path, so the records of events taken
+    together share one command (``patient``: it may wait for company)."""
     at_ms = epoch_ms(holder.at)
     held = {"tenant_id": tenant_id, "assignee": holder.assignee, "at": holder.at, "at_ms": at_ms}
     key = ticket_key(tenant_id, holder.ticket_id)
-    await write_if(db[HOLDERS], key, {"at_ms": {"$lte": at_ms}}, held)
+    await batches.write_if(key, {"at_ms": {"$lte": at_ms}}, held, patient=patient)
 
 
 async def current(

@@ -8,7 +8,7 @@ from runtime.lag_reports import LagReporter
 from runtime.periodic import Periodic
 from runtime.service import ServiceRuntime, create_app, serve
 from runtime.settings import from_environment
-from services.notify import store, subscribers
+from services.notify import holders, store, subscribers
 from services.notify.api import ROUTERS
 from services.notify.channels import sms
 from services.notify.channels.registry import Channels
@@ -47,6 +47,7 @@ def bootstrap(settings: NotifySettings | None = None) -> FastAPI:
         on_pending=dispatcher.due,
         phone_region=settings.region_of,
         metrics=metrics,
+        holder_records=runtime.batched(holders.HOLDERS, linger=True),
     )
     lags = LagReporter(runtime.bus, runtime.clock)
     subscribers.register(runtime.bus, notifier, lags)

@@ -24,6 +24,7 @@ from contracts.envelope import Envelope
 from contracts.events import ReplyChannel
 from runtime.clock import Clock
 from runtime.store import AlreadyExists, Document, Repository
+from runtime.store_batches import BatchedCollection
 from services.notify import holders, store
 from services.notify.domain.assignment import holder_after
 from services.notify.domain.bounces import bounce_error, bounced_delivery
@@ -49,7 +50,9 @@ class Notifier:
         on_pending: Callable[[Delivery], None] = lambda _: None,
         phone_region: Callable[[str], str | None] = lambda _tenant: None,
         metrics: DeliveryMetrics | None = None,
+        holder_records: BatchedCollection | None = None,
     ) -> None:
+        """``holder_records``: ``holders.HOLDERS``' shared batches (by default its own)."""
         self.deliveries = deliveries
         self.renderer = renderer
         self.clock = clock
@@ -58,6 +61,7 @@ class Notifier:
         self._on_pending = on_pending
         self._phone_region = phone_region
         self._metrics = metrics or DeliveryMetrics(CollectorRegistry())
+        self._holders = holder_records or BatchedCollection(self._database[holders.HOLDERS])
 
     async def notify(self, envelope: Envelope[Any], *, patient: bool = True) -> list[Delivery]:
         """One delivery per person the event concerns; a redelivered event adds none.
@@ -68,7 +72,7 @@ class Notifier:
         holds the ticket is kept first (``holders``): a notice of an older assignment still
         waiting to go out is then overtaken (``Dispatcher``)."""
         if (holder := holder_after(envelope.payload)) is not None:
-            await holders.record(self._database, envelope.tenant_id, holder)
+            await holders.record(self._holders, envelope.tenant_id, holder, patient=patient)
         added = []
         region = self._phone_region(envelope.tenant_id)
         for told in notices_for(envelope.payload, envelope.tenant_id, self.directory):

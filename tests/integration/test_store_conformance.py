@@ -245,3 +245,22 @@ async def test_a_batched_load_by_ids_and_tenants(col) -> None:  # type: ignore[n
         {"_id": {"$in": ["a", "b", "c", "zz"]}, "tenant_id": {"$in": ["acme", "globex"]}}
     )
     assert sorted([d["_id"] async for d in found]) == ["a", "b"]
+
+
+async def test_unordered_conditional_upserts_refuse_an_older_value_by_index(col) -> None:  # type: ignore[no-untyped-def]
+    """Newest-wins records taken together (``BatchedCollection.write_if``): where the kept
+    document does not meet its filter, the upsert's insert fails on ``_id`` (11000) by its
+    index, and the others are written."""
+    await col.insert_one({"_id": "kept", "at_ms": 9})
+    requests = [
+        UpdateOne({"_id": "kept", "at_ms": {"$lte": 3}}, {"$set": {"at_ms": 3}}, upsert=True),
+        UpdateOne({"_id": "new", "at_ms": {"$lte": 4}}, {"$set": {"at_ms": 4}}, upsert=True),
+        UpdateOne({"_id": "kept2", "at_ms": {"$lte": 5}}, {"$set": {"at_ms": 5}}, upsert=True),
+    ]
+    await col.insert_one({"_id": "kept2", "at_ms": 1})
+    with pytest.raises(BulkWriteError) as caught:
+        await col.bulk_write(requests, ordered=False)
+    errors = caught.value.details["writeErrors"]
+    assert [(e["index"], e["code"]) for e in errors] == [(0, 11000)]
+    kept = {doc["_id"]: doc["at_ms"] async for doc in col.find({})}
+    assert kept == {"kept": 9, "new": 4, "kept2": 5}
