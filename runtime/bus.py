@@ -148,6 +148,7 @@ class Bus:
         self.service = settings.service
         self._recorded = records_spans(tracer_provider)
         self._queues: dict[str, str] = {}
+        self._lost = False
         self.dead_letters = DeadLetters(
             registry,
             settings.delivery_limit,
@@ -168,6 +169,8 @@ class Bus:
             reconnect_interval=1.0,
             log_level=logging.DEBUG,
             logger=BROKER_LOG,
+            on_close=(self._connection_lost,),
+            on_reconnected=(self._connection_restored,),
             middlewares=(
                 ConsumerPolicy(
                     settings.store_retry_budget_s, self.dead_letters, settings.max_message_bytes
@@ -230,6 +233,7 @@ class Bus:
         try:
             with _silenced(CONNECTION_LOGGERS):
                 await self.broker.connect()
+            self._lost = False  # a failed start's close said lost; this is a new connection
             await self._declare_support_topology()
             await self.broker.start()
         except BaseException:
@@ -310,7 +314,18 @@ class Bus:
             if token is not None:
                 detach(token)
 
+    def _connection_lost(self, _connection: object, _reason: BaseException | None) -> None:
+        self._lost = True
+
+    def _connection_restored(self, _connection: object) -> None:
+        self._lost = False
+
     async def is_connected(self) -> bool:
+        """False at once while the connection is known lost (closed and not yet restored
+        with its channels): a load balancer probing every second gets its 503 then, not
+        after the ping's 2 s. Otherwise the ping, which waits for a connection coming up."""
+        if self._lost:
+            return False
         try:
             return bool(await self.broker.ping(timeout=2.0))
         except Exception:
