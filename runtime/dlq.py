@@ -25,7 +25,7 @@ message that fails again and returns to the DLQ is not looped over.
 ``discard`` deletes the named messages (or those of one death reason) from the DLQ
 for good: a ``rejected`` one would only be rejected again, and until it is gone
 ``DeadLetteredMessagesWaiting`` fires. Every other message is held unacked while the
-DLQ is read and goes back to it untouched.
+DLQ is read and goes back to it untouched. Its dry run also shows each body, cut.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ BROKER_HEADER_PREFIXES = ("x-first-death-", "x-last-death-")
 ORIGINAL_KEY_HEADER = "x-original-routing-key"
 """The routing key the message was first published with, set by the first replay."""
 EVENT_KEYS = frozenset(event.schema_name for event in ALL_EVENTS)
+BODY_PREVIEW_CHARS = 500
+"""A dry-run discard shows this much of each body: enough to decide, never a whole dump."""
 
 
 class ReplayError(Exception):
@@ -88,6 +90,14 @@ def _text(value: Any) -> str | None:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace") or None
     return value or None if isinstance(value, str) else None
+
+
+def body_preview(body: bytes) -> str:
+    """The body as text (what is not UTF-8 replaced), cut at ``BODY_PREVIEW_CHARS``."""
+    text = body.decode("utf-8", "replace")
+    if len(text) <= BODY_PREVIEW_CHARS:
+        return text
+    return f"{text[:BODY_PREVIEW_CHARS]}… ({len(text)} characters)"
 
 
 def work_queue(name: str) -> str:
@@ -224,6 +234,7 @@ async def discard(
                 break
             report.found += 1
             entry = {"message_id": message.message_id, "reason": death_reason(message)}
+            entry |= {"body": body_preview(message.body)} if dry_run else {}
             seen.add(str(message.message_id))
             if message.message_id in message_ids or entry["reason"] == reason:
                 report.messages.append(entry)

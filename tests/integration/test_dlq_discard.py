@@ -86,6 +86,7 @@ async def test_discard_removes_the_named_messages_and_keeps_the_rest(
     dry = await discard(amqp_url, dlq, message_ids={"bad-1"}, dry_run=True)
     assert (dry.found, dry.discarded) == (3, 0)
     assert [m["message_id"] for m in dry.messages] == ["bad-1"]
+    assert dry.messages[0]["body"] == '{"not": "an envelope"}'
     assert await remaining(amqp_url, dlq) == ["bad-1", "bad-2", "ok-1"]
 
     done = await discard(amqp_url, queue, message_ids={"bad-1", "nowhere"})
@@ -120,6 +121,10 @@ async def test_the_command_line_discards_and_reports(
     assert [json.loads(line)["message_id"] for line in missing.stdout.splitlines()] == ["bad-1"]
     assert "discarded 1 of 2 from" in missing.stderr
     assert "not found: gone" in missing.stderr
+    looked = await asyncio.to_thread(run, "--reason", "delivery_limit", "--dry-run")
+    assert [json.loads(line) for line in looked.stdout.splitlines()] == [
+        {"message_id": "ok-1", "reason": "delivery_limit", "body": '{"not": "an envelope"}'}
+    ]
     neither = await asyncio.to_thread(run)
     assert neither.returncode == 2
     assert await remaining(amqp_url, dlq) == ["ok-1"]

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from runtime.dlq import (
+    BODY_PREVIEW_CHARS,
     ORIGINAL_KEY_HEADER,
+    body_preview,
     bound_key,
     original_routing_key,
     refusal,
@@ -104,3 +106,11 @@ def test_the_exchange_path_takes_only_the_key_the_queue_is_bound_to() -> None:
 @pytest.mark.parametrize("name", [QUEUE, f"{QUEUE}.dlq"])
 def test_the_work_queue_or_its_dead_letter_queue_name_both_mean_the_work_queue(name: str) -> None:
     assert work_queue(name) == QUEUE
+
+
+def test_a_dry_run_shows_a_bounded_body() -> None:
+    """The operator deciding on a discard reads the body; a large one is cut, and says so."""
+    assert body_preview('{"text": "航班"}'.encode()) == '{"text": "航班"}'
+    long = body_preview(("x" * 600).encode())
+    assert long == "x" * BODY_PREVIEW_CHARS + "… (600 characters)"
+    assert body_preview(b"\xff{}") == "\ufffd{}"
