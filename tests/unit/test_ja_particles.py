@@ -7,6 +7,9 @@ time or a code splits the phrase, as no Japanese writer would. Every ja template
 here, each branch's values in turn, and every other ja text a traveller or staff member is
 sent or shown (``tests/wording_sources.py``: routing's reasons, team names, the tracking
 page, the dates) is scanned as written, its placeholders standing for the values.
+
+Nor a space around a number inside a sentence ("残り5分", never "残り 5 分"), checked the same
+way, the other texts' number placeholders standing for numbers.
 """
 
 from __future__ import annotations
@@ -29,6 +32,24 @@ SPACE_BEFORE_PARTICLE = re.compile(
     r"\S[ \u3000](?:について|から|まで|より|への|の|に|は|を|が|へ|で|と)(?![A-Za-z0-9])"
 )
 """A space after a word (a date, a time, a code, a placeholder) and before a particle."""
+KANA_KANJI = r"[\u3005\u3040-\u30ff\u4e00-\u9fff]"
+SPACED_NUMBER = re.compile(
+    rf"{KANA_KANJI}[ \u3000]\d+(?:[.,]\d+)*(?![A-Za-z0-9_:\-])"
+    rf"|(?<![A-Za-z0-9_\-.:/+])\d+(?:[.,]\d+)*[ \u3000]{KANA_KANJI}"
+)
+"""A space between kana or kanji and a number standing alone ("残り 5 分", "5 件"): not one
+that is part of a code ("TC-9 は" is the particle rule's, "チケット TC-9" a style kept) nor the
+time after a date ("2026年12月8日 17:59")."""
+NUMBERS = {
+    "count": "3",
+    "revision": "2",
+    "n": "4",
+    "load": "3/5",
+    "score": "0.82",
+    "threshold": "0.75",
+    "near": "0.80",
+}
+"""What the other texts' number placeholders stand for when they are scanned for numbers."""
 MOMENT = datetime(2026, 12, 8, 8, 59, tzinfo=UTC).astimezone(timezone(timedelta(hours=9)))
 DISRUPTION_KINDS = (
     "flight_delayed",
@@ -151,3 +172,36 @@ def test_no_rendered_ja_notice_spaces_a_particle(where: str, values: dict[str, A
 def test_no_other_ja_text_spaces_a_particle(where: str, text: str) -> None:
     found = [m.group() for m in SPACE_BEFORE_PARTICLE.finditer(text)]
     assert not found, f"{where}: a space before a particle: {found}"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("残り 5 分です", ["り 5"]),
+        ("お問い合わせに 3 件の更新", ["に 3"]),
+        ("期限は 2026年12月8日 17:59（UTC+09:00）", ["は 2026"]),
+        ("スコア 0.82、しきい値 0.75 未満", ["ア 0.82", "値 0.75"]),
+        ("残り5分です", []),
+        ("2026年12月8日 17:59（UTC+09:00）までに", []),
+        ("チケット TC-20261208-0042 を", []),
+        ("CA1502 便に振り替えました", []),
+        ("SLA 超過", []),
+    ],
+)
+def test_the_rule_finds_a_space_by_a_number(text: str, found: list[str]) -> None:
+    assert [m.group() for m in SPACED_NUMBER.finditer(text)] == found
+
+
+@pytest.mark.parametrize(("where", "values"), VARIANTS, ids=[w for w, _ in VARIANTS])
+def test_no_rendered_ja_notice_spaces_a_number(where: str, values: dict[str, Any]) -> None:
+    rendered = _render(where.split("/")[0], {**values, "message": "ご確認ください。"})
+    for part in (rendered.subject, rendered.body):
+        found = SPACED_NUMBER.findall(part)
+        assert not found, f"{where}: a space by a number in {part!r}"
+
+
+@pytest.mark.parametrize(("where", "text"), OTHER_TEXTS, ids=[w for w, _ in OTHER_TEXTS])
+def test_no_other_ja_text_spaces_a_number(where: str, text: str) -> None:
+    numbered = re.sub(r"\{(\w+)\}", lambda m: NUMBERS.get(m[1], m[0]), text)
+    found = [m.group() for m in SPACED_NUMBER.finditer(numbered)]
+    assert not found, f"{where}: a space by a number: {found}"

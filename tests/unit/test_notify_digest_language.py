@@ -66,7 +66,7 @@ async def test_a_chinese_reply_in_a_japanese_travellers_digest_reads_as_japanese
     digest = desk.gateway.sent[-1]
 
     assert len(desk.gateway.sent) == 2
-    assert digest.subject == "お問い合わせに 2 件の更新があります"
+    assert digest.subject == "お問い合わせに2件の更新があります"
     assert digest.body.count("チケット TC-9について回答いたしました") == 2, digest.body
     assert CHINESE_REPLY in digest.body, "the agent's words stay as written"
     assert "您的工单" not in digest.body, digest.body
@@ -79,6 +79,6 @@ async def test_a_digest_led_by_a_chinese_reply_is_japanese_too() -> None:
     digest = desk.gateway.sent[-1]
     leader = await desk.stored(held[0].id)
 
-    assert digest.subject == "お問い合わせに 2 件の更新があります"
+    assert digest.subject == "お問い合わせに2件の更新があります"
     assert "您的工单" not in digest.body, digest.body
     assert leader.language == "ja", "notification.delivered names the language it went in"

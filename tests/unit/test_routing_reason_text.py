@@ -111,7 +111,7 @@ def test_a_raise_by_a_disruption_reads_in_japanese() -> None:
         "bot: a disruption joined the ticket: a person takes it from the bot"
     )
     assert routing_reason_text(reason, "ja") == (
-        "優先度を criticalに引き上げ：flight_cancelled（第 2 報）；"
+        "優先度を criticalに引き上げ：flight_cancelled（第2報）；"
         "ボット：運行障害がこのチケットに加わった：担当者がボットから引き継ぐ"
     )
 

@@ -69,7 +69,7 @@ async def test_each_platform_change_tells_the_train_s_travellers() -> None:
         ("en", "Your train G1234 on 26 Nov 2026 has a platform or schedule change (platform 7)."),
         ("zh-Hans", "您2026年11月26日的列车G1234站台或时刻有变更（站台 7）。"),
         ("zh-Hant", "您2026年11月26日的列車G1234月台或時刻有變更（月台 7）。"),
-        ("ja", "2026年11月26日の列車G1234ののりばまたは時刻が変更されました（のりば 7）。"),
+        ("ja", "2026年11月26日の列車G1234ののりばまたは時刻が変更されました（のりば：7）。"),
     ],
 )
 def test_the_notice_names_the_new_platform(language: str, said: str) -> None:
