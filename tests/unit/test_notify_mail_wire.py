@@ -7,13 +7,14 @@ import email
 import email.policy
 import re
 from dataclasses import replace
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 
 import pytest
 from aiosmtplib.email import flatten_message
 
 from contracts.events import Attachment, ReplyChannel
-from services.notify.channels.mail_thread import attach, compose
+from services.notify.channels.mail_thread import Thread, attach, compose
 from services.notify.channels.sender import Outgoing
 
 DOMAIN = "mail.tripcare.test"
@@ -82,7 +83,7 @@ def test_a_mail_with_files_names_its_language_on_the_whole_message() -> None:
     [
         (LONG_JA, True),
         ("ホテル Hilton Tokyo の予約（TC-ABCDEFGHIJKL）について、山田 太郎 様より", True),
-        ("您的请求 TC-ABCDEFGHIJKL 已解决", False),
+        ("工单 TC-ABCDEFGHIJKL 已解决", False),
         ("您的請求 TC-ABCDEFGHIJKL 已處理完畢，感謝您耐心等候我們的回覆與後續安排說明", True),
     ],
 )
@@ -99,12 +100,45 @@ def test_a_cjk_subject_is_folded_in_encoded_words_and_reads_back_exactly(
     assert folded is not None
     assert ("\r\n " in folded.group()) == long, "a long subject is folded"
     words = list(ENCODED_WORD.finditer(folded.group()))
-    # RFC 2047 says 75; CPython's folder writes up to 76 (docs/notify.md, "E-mail on the wire")
     assert words
-    assert all(len(w.group()) <= 76 for w in words)
+    assert all(len(w.group()) <= 75 for w in words)  # RFC 2047, 2: at most 75 characters
     assert {w.group(1).lower() for w in words} == {"utf-8"}
     back = read_back(raw)
     assert back["Subject"] == mail["Subject"]
     assert "[TC-ABCDEFGHIJKL]" in back["Subject"]
     assert back.get_content_charset() == "utf-8"
     assert back.get_content().replace("\r\n", "\n") == NOTICE.body
+
+
+SUBJECTS = [
+    LONG_JA[:cut] + tail
+    for cut in range(20, len(LONG_JA), 7)
+    for tail in ("", "（TC-ABCDEFGHIJKL）", " 山田 太郎 様", "，您的请求已处理完毕")
+]
+
+
+@pytest.mark.parametrize("eight_bit", [True, False])
+def test_no_encoded_word_is_longer_than_rfc_2047_allows(eight_bit: bool) -> None:
+    """RFC 2047, 2: an encoded-word is at most 75 characters; CPython's folder, left to its
+    78-character lines, writes 76. The subject, a display name written in Chinese or
+    Japanese, and the threading headers beside them, read back as set."""
+    thread = Thread(root=f"<{'r' * 70}@{DOMAIN}>")
+    sender = "途程出行客服中心・トリップケア・サポートデスク（東京） <support@tripcare.example>"
+    for subject in SUBJECTS:
+        notice = replace(NOTICE, subject=subject, template="ticket_resolved")
+        mail = compose(notice, sender, DOMAIN, thread)
+        raw = on_the_wire(mail, eight_bit=eight_bit)
+        head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+        words = [w.group() for w in ENCODED_WORD.finditer(head)]
+        assert words
+        assert max(map(len, words)) <= 75, subject
+        back = read_back(raw)
+        assert back["Subject"] == mail["Subject"]
+        # CPython's parser keeps the space between a display name's encoded-words, which
+        # RFC 2047, 6.2 says to drop (and mail clients do): decode_header drops it
+        from_line = re.search(r"^From: (.*?)(?=\r\n\S)", head, re.M | re.S)
+        assert from_line is not None
+        assert str(make_header(decode_header(from_line.group(1)))) == sender
+        assert back["References"] == thread.root
+        assert back["In-Reply-To"] == thread.root
+        assert back["Message-ID"] == mail["Message-ID"]

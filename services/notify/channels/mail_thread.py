@@ -12,7 +12,11 @@ ticket as the traveller.
 
 Every mail names its language (``Content-Language``), set after the body: ``set_content``
 drops the Content-* headers set before it, and none went out. Subjects and the body go as
-UTF-8 (RFC 2047 encoded-words in the header, folded by ``email.policy.SMTP``).
+UTF-8 (RFC 2047 encoded-words in the header, folded by ``email.policy.SMTP``). The
+subject and the addresses (a display name in Chinese or Japanese) fold in lines of 76
+(``EncodedWordsOf75``): CPython's folder fills its 78-character lines with encoded-words
+of 76, where RFC 2047 allows 75. The others, Message-ID and the threading headers among
+them, fold as they did.
 
 Every header value is put on one line (``flattened``): a subject rendered with a
 traveller's name holding U+2028 made ``EmailMessage`` raise, as it breaks lines there.
@@ -24,7 +28,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email import headerregistry
 from email.message import EmailMessage
+from email.policy import Policy, default
 from email.utils import formatdate
 
 import httpx
@@ -51,6 +57,38 @@ WRITTEN_BY_PEOPLE = frozenset({REPLIED, RESOLVED, APPEAL_RESOLVED})
 """Mails carrying an agent's own words; every other one TripCare writes by itself."""
 LANGUAGE_HEADER = "Content-Language"
 """RFC 3282: the notice's language as its BCP 47 tag (en, zh-Hans, zh-Hant, ja)."""
+
+WORD_LINE = 76
+"""A folded line of at most 76 holds an encoded-word of at most 75 after its space."""
+
+
+class EncodedWordsOf75:
+    """Folds its header in lines of ``WORD_LINE`` whatever the generator's policy says:
+    aiosmtplib flattens with its own ``email.policy.SMTP``, not the message's."""
+
+    def fold(self, *, policy: Policy) -> str:
+        capped = policy.clone(max_line_length=min(policy.max_line_length or WORD_LINE, WORD_LINE))
+        return super().fold(policy=capped)  # type: ignore[misc, no-any-return]  # BaseHeader's
+
+
+class SubjectHeader(EncodedWordsOf75, headerregistry.UnstructuredHeader):
+    """The subject, of encoded-words of 75 at most."""
+
+
+class AddressHeader(EncodedWordsOf75, headerregistry.AddressHeader):
+    """From and To: a display name, of encoded-words of 75 at most."""
+
+
+def _headers() -> headerregistry.HeaderRegistry:
+    """The default registry but for these; it mixes ``BaseHeader`` in, as into its own."""
+    registry = headerregistry.HeaderRegistry()
+    registry.map_to_type("subject", SubjectHeader)  # type: ignore[arg-type]
+    for name in ("from", "to"):
+        registry.map_to_type(name, AddressHeader)  # type: ignore[arg-type]
+    return registry
+
+
+MAIL_POLICY = default.clone(header_factory=_headers())
 
 
 class FetchFailed(Exception):
@@ -90,7 +128,7 @@ def compose(
     message: Outgoing, sender: str, domain: str, thread: Thread | None = None
 ) -> EmailMessage:
     """The plain-text mail with its Message-ID, thread headers and tagged subject."""
-    mail = EmailMessage()
+    mail = EmailMessage(policy=MAIL_POLICY)
     mail["From"] = sender
     mail["To"] = flattened(message.address)
     ticket_id = message.ticket_id if message.role in TRAVELLER_ROLES else None
