@@ -329,7 +329,14 @@ def up() -> None:
     }
     _ensure_ports_free()
     started = time.monotonic()
-    await_services({name: (port, _start(name, port, env)) for name, port in SERVICES.items()})
+    # notify signs a cut reply's tracking link when no acknowledgement gave it one: intake's
+    own = {"notify": {"TRIPCARE_PUBLIC_URL": f"http://127.0.0.1:{SERVICES['intake']}"}}
+    await_services(
+        {
+            name: (port, _start(name, port, {**env, **own.get(name, {})}))
+            for name, port in SERVICES.items()
+        }
+    )
     print(f"all four services ready in {time.monotonic() - started:.1f}s")
     for name, port in SERVICES.items():
         print(f"  {name:<9} http://127.0.0.1:{port}   (docs: /docs, logs: .data/logs/{name}.log)")

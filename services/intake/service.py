@@ -16,6 +16,7 @@ from contracts.references import canonical_references, extract_references
 from runtime.clock import Clock
 from runtime.signing import Signer
 from runtime.store import AlreadyExists, ConcurrencyError, NotFound
+from runtime.tracking_codes import short_link
 from services.intake.attachment_store import AttachmentStore
 from services.intake.attachments import (
     AttachmentPolicy,
@@ -33,9 +34,7 @@ from services.intake.domain.identity import same_caller
 from services.intake.domain.language import opening_language
 from services.intake.store import TicketStore
 from services.intake.ticket_keys import Candidates, key_entries
-from services.intake.tracking_links import SHORT_PATH, short_code
 
-TRACKING_LINK_TTL = timedelta(days=90)
 FILE_LINK_TTL = timedelta(days=90)
 FILE_PURPOSE = "file"
 Change = Callable[[Ticket], None]
@@ -89,9 +88,8 @@ class Intake:
         self.file_policy = file_policy or AttachmentPolicy()
 
     def tracking_url(self, tenant_id: str, ticket_id: str) -> str:
-        """The short link (``tracking_links``); no tenant in it: the id names one ticket."""
-        code = short_code(self.signer, ticket_id, self.clock.now() + TRACKING_LINK_TTL)
-        return f"{self.public_url}{SHORT_PATH}/{code}"
+        """The short link (``runtime.tracking_codes``)."""
+        return short_link(self.signer, self.public_url, ticket_id, self.clock.now())
 
     async def receive_contact(
         self,

@@ -16,7 +16,9 @@ from itertools import islice
 from prometheus_client import CollectorRegistry
 
 from runtime.clock import Clock, epoch_ms
+from runtime.signing import Signer
 from runtime.store import ConcurrencyError, Repository
+from runtime.tracking_codes import TICKET_ID, short_link
 from services.notify import holders, store
 from services.notify.channels.registry import Channels
 from services.notify.channels.sender import Outgoing, SendFailed
@@ -62,8 +64,11 @@ class Dispatcher:
         jitter: Callable[[], float] = random.random,
         batch: int = 500,
         metrics: DeliveryMetrics | None = None,
+        signer: Signer | None = None,
     ) -> None:
         self.deliveries = deliveries
+        self.links = (signer, settings.public_url) if signer and settings.public_url else None
+        """What mints a tracking link (the link key ring, intake's public address), if set."""
         self.channels = channels
         self.renderer = renderer
         self.clock = clock
@@ -279,13 +284,19 @@ class Dispatcher:
     async def _tracking_link(self, delivery: Delivery) -> str | None:
         """A traveller's message cut for its channel whose text names no link (an agent's
         reply: ``ticket.replied`` carries none) ends with the link to the rest: their
-        tracking page, as the ticket's acknowledgement (or disruption notice) gave it. Kept
-        with the claim, so the log shows it and a retry does not look again."""
+        tracking page, as the ticket's acknowledgement (or disruption notice) gave it, else
+        minted from the ticket id (stateless: ``runtime.tracking_codes``). Kept with the
+        claim, so the log shows it and a retry does not look again."""
         if delivery.role not in APP_ROLES or delivery.thread_ticket_id is None:
             return None
-        return await store.tracking_link(
+        stored = await store.tracking_link(
             self.deliveries.collection, delivery.tenant_id, delivery.ticket_id
         )
+        ticket_id = delivery.thread_ticket_id
+        if stored or self.links is None or not TICKET_ID.fullmatch(ticket_id):
+            return stored
+        signer, public_url = self.links
+        return short_link(signer, public_url, ticket_id, self.clock.now())
 
     async def _send(self, delivery: Delivery) -> str | None:
         """Hand the delivery to its channel. An error the channel did not expect (a mail that

@@ -37,6 +37,7 @@ def bootstrap(settings: NotifySettings | None = None) -> FastAPI:
         runtime.clock,
         settings,
         metrics=metrics,
+        signer=runtime.link_signer,
     )
     notifier = Notifier(
         deliveries,

@@ -20,7 +20,9 @@ from contracts import events
 from contracts.envelope import Event
 from contracts.events import ReplyChannel, Traveller
 from runtime.clock import FakeClock
+from runtime.signing import Signer
 from runtime.store import Repository
+from runtime.tracking_codes import ticket_of_code
 from services.notify.channels.registry import Channels
 from services.notify.channels.sender import Outgoing
 from services.notify.channels.sms import TwilioSms
@@ -167,7 +169,10 @@ def replied(message: str) -> events.TicketReplied:
 
 
 class Desk:
-    def __init__(self) -> None:
+    def __init__(
+        self, settings: NotifySettings | None = None, signer: Signer | None = None
+    ) -> None:
+        settings = settings or NotifySettings(smtp_host="")
         self.clock = FakeClock(T0)
         self.deliveries: Repository[Delivery] = Repository(
             FakeDatabase(),  # type: ignore[arg-type]
@@ -188,8 +193,9 @@ class Desk:
             channels,
             Renderer(),
             self.clock,
-            NotifySettings(smtp_host=""),
+            settings,
             jitter=lambda: 0.0,
+            signer=signer,
         )
 
     async def take(self, event: Event, message_id: str) -> list[Delivery]:
@@ -233,3 +239,45 @@ async def test_a_short_reply_names_no_link() -> None:
     told = desk.sent()[-1]
     assert (told["template"], told["link"]) == ("ticket_replied", None)
     assert told["body"] == "已为您改签至CA1503。" or "……完整回复" not in str(told["body"])
+
+
+# A ticket whose acknowledgement notify never stored: the link is minted from the event
+
+
+UNACKNOWLEDGED = "TC-ABCDEFGHJKLM"
+SIGNER = Signer({"links-2026": "the-deployments-link-key-0123456789abcdef"})
+PUBLIC = "https://care.example"
+
+
+async def test_a_cut_reply_of_a_ticket_never_acknowledged_ends_with_a_minted_link() -> None:
+    """No acknowledgement in the delivery log (none was sent, or it was purged): the link
+    is signed from the ticket id the event carries with the deployment's link keys, as
+    intake signs it, so it opens the traveller's tracking page without a lookup."""
+    desk = Desk(NotifySettings(smtp_host="", public_url=PUBLIC), SIGNER)
+    reply = replied(REPLY["zh-Hans"]).model_copy(update={"ticket_id": UNACKNOWLEDGED})
+    await desk.take(reply, "reply-1")
+
+    await desk.dispatch()
+    await desk.client.aclose()
+
+    told = desk.sent()[-1]
+    body = str(told["body"])
+    assert len(body.encode()) <= 2_048
+    link = str(told["link"])
+    assert body.endswith("……完整回复：" + link)
+    assert link.startswith(f"{PUBLIC}/t/")
+    assert ticket_of_code(SIGNER, link.rsplit("/", 1)[1], desk.clock.now()) == UNACKNOWLEDGED
+
+
+async def test_without_a_public_address_the_link_is_the_stored_one_or_none() -> None:
+    """Notify's own address is no page of intake's: unset, it mints nothing."""
+    desk = Desk(NotifySettings(smtp_host=""), SIGNER)
+    reply = replied(REPLY["zh-Hans"]).model_copy(update={"ticket_id": UNACKNOWLEDGED})
+    await desk.take(reply, "reply-1")
+
+    await desk.dispatch()
+    await desk.client.aclose()
+
+    told = desk.sent()[-1]
+    assert told["link"] is None
+    assert str(told["body"]).endswith("…")

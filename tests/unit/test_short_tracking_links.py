@@ -26,11 +26,12 @@ from runtime.clock import FakeClock
 from runtime.signing import Signer
 from runtime.store import Repository
 from runtime.telemetry import instrument_requests
+from runtime.tracking_codes import TRACKING_LINK_TTL
 from runtime.web import install_error_handlers
 from services.intake.api import tracking as tracking_api
 from services.intake.domain import Ticket
 from services.intake.pages import tracking as tracking_page
-from services.intake.service import TRACKING_LINK_TTL, Intake
+from services.intake.service import Intake
 from services.intake.store import TicketStore
 from services.notify.domain.fit import utf16_length
 from services.notify.domain.notices import notices_for

@@ -18,12 +18,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from runtime.errors import StrictJsonRoute
 from runtime.pages import is_form, render, template_environment, traveller_language, wants_html
+from runtime.tracking_codes import SHORT_PATH
 from services.intake.api import tracking as tracking_api
 from services.intake.api.deps import IntakeDep
 from services.intake.domain import IllegalTransition, Ticket
 from services.intake.pages.tracking_view import WORDS, not_helped_refusal, tracking_view
 from services.intake.service import Intake
-from services.intake.tracking_links import SHORT_PATH, tracked_ticket
+from services.intake.tracking_links import tracked_ticket
 
 TEMPLATES = Path(__file__).parents[1] / "templates"
 PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
