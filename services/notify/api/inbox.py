@@ -24,11 +24,14 @@ from fastapi import APIRouter, Path
 from runtime.errors import StrictJsonRoute
 from runtime.gateway_auth import Caller, InboxReader
 from runtime.store import NotFound
+from services.notify import holders
 from services.notify.api.deps import NotifierDep
 from services.notify.api.models import DeliveryView, find, for_staff
-from services.notify.domain.delivery import Delivery
+from services.notify.domain.assignment import in_inbox, past_in_inbox
+from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.recipients import APP_ROLES
 from services.notify.domain.route import IN_APP
+from services.notify.service import Notifier
 
 PersonId = Annotated[
     str, Path(min_length=1, max_length=260, description="Percent-encoded: `a%2Fb` is `a/b`.")
@@ -61,9 +64,11 @@ async def inbox(
 
     The in-app gateway gets the traveller's and booker's messages whole, and a staff
     member's as none (``[]``); staff get them without the traveller's signed tracking,
-    survey, appeal and file links (``[redacted]``)."""
+    survey, appeal and file links (``[redacted]``). An assignment ("assigned to you") whose
+    ticket has since gone to someone else, to a queue, or was resolved shows ``overtaken``."""
     found = await find(notifier.deliveries, inbox_query(scope, traveller_id), sort=-1)
-    return found if scope.gateway else [for_staff(view) for view in found]
+    views = await as_now(notifier, scope.tenant, found)
+    return views if scope.gateway else [for_staff(view) for view in views]
 
 
 @router.post("/inbox/{traveller_id:path}/{notification_id}/read", tags=["gateways"])
@@ -78,5 +83,21 @@ async def mark_read(
     read = await deliveries.change(
         scope.tenant, notification_id, lambda d: d.mark_read(notifier.clock.now())
     )
-    view = DeliveryView.model_validate(read)
+    (view,) = await as_now(notifier, scope.tenant, [read])
     return view if scope.gateway else for_staff(view)
+
+
+async def as_now(notifier: Notifier, tenant: str, found: list[Delivery]) -> list[DeliveryView]:
+    """The messages as the inbox shows them: an assignment whose ticket has since gone to
+    someone else, to a queue, or was resolved is ``overtaken`` (``past_in_inbox``). One read
+    of the tickets' holders, only for messages holding assignments; nothing is written."""
+    told = {d.ticket_id for d in found if d.ticket_id and in_inbox(d)}
+    database = notifier.deliveries.collection.database
+    held = await holders.current(database, tenant, told) if told else {}
+    views = []
+    for delivery in found:
+        view = DeliveryView.model_validate(delivery)
+        if delivery.ticket_id and past_in_inbox(delivery, held.get(delivery.ticket_id)):
+            view = view.model_copy(update={"status": DeliveryStatus.OVERTAKEN})
+        views.append(view)
+    return views

@@ -77,10 +77,10 @@ def for_staff(view: DeliveryView) -> DeliveryView:
 
 async def find(
     deliveries: Repository[Delivery], query: dict[str, object], sort: int
-) -> list[DeliveryView]:
+) -> list[Delivery]:
     """The first page of deliveries matching ``query``, by creation time (1 oldest first)."""
     cursor = deliveries.collection.find(query).sort("created_at", sort).limit(PAGE)
-    return [DeliveryView.model_validate(Delivery.model_validate(d)) async for d in cursor]
+    return [Delivery.model_validate(d) async for d in cursor]
 
 
 class DeliveryPage(BaseModel):

@@ -17,6 +17,7 @@ from datetime import datetime
 from contracts import events
 from contracts.envelope import Event
 from services.notify.domain.delivery import Delivery, DeliveryStatus
+from services.notify.domain.route import IN_APP
 from services.notify.domain.templates import ASSIGNED, TRANSFERRED
 
 ASSIGNMENT_TEMPLATES = frozenset({ASSIGNED, TRANSFERRED})
@@ -44,21 +45,41 @@ def holder_after(event: Event) -> Holder | None:
     return None
 
 
+def _bound_to_holder(delivery: Delivery) -> bool:
+    """A notice of an assignment, alone: a digest carrying others' notices goes on (they
+    would be lost with it)."""
+    return delivery.template in ASSIGNMENT_TEMPLATES and not delivery.digest
+
+
 def tells_assignment(delivery: Delivery) -> bool:
-    """A pending notice of an assignment, alone: a digest carrying others' notices goes on
-    (they would be lost with it)."""
-    return (
-        delivery.template in ASSIGNMENT_TEMPLATES
-        and delivery.status is DeliveryStatus.PENDING
-        and not delivery.digest
-    )
+    """A pending notice of an assignment, alone."""
+    return _bound_to_holder(delivery) and delivery.status is DeliveryStatus.PENDING
+
+
+def _not_held_by_recipient(delivery: Delivery, holder: Holder | None) -> bool:
+    """The ticket's newest holder notify knows of is not ``delivery``'s recipient. A ticket
+    notify knows no holder of yet keeps it."""
+    return holder is not None and holder.assignee != delivery.recipient
 
 
 def overtaken(delivery: Delivery, holder: Holder | None) -> bool:
-    """Whether the assignment ``delivery`` tells was overtaken: the ticket's newest holder
-    notify knows of is not its recipient. A ticket notify knows no holder of yet keeps it."""
+    """Whether the assignment ``delivery`` tells was overtaken before it went out."""
+    return tells_assignment(delivery) and _not_held_by_recipient(delivery, holder)
+
+
+def in_inbox(delivery: Delivery) -> bool:
+    """An assignment notice delivered to the in-app inbox: stored, never sent later, so only
+    the inbox view can tell it is past."""
     return (
-        tells_assignment(delivery)
-        and holder is not None
-        and holder.assignee != (delivery.recipient)
+        _bound_to_holder(delivery)
+        and delivery.channel is IN_APP
+        and delivery.status is DeliveryStatus.DELIVERED
     )
+
+
+def past_in_inbox(delivery: Delivery, holder: Holder | None) -> bool:
+    """Whether the inbox shows ``delivery`` ``overtaken``: an assignment delivered to the
+    inbox whose ticket is no longer its recipient's (an agent who lost the ticket must not
+    see "assigned to you" as current work). Computed when the inbox is read, not stored:
+    the ticket back with them makes it current again, as it does a pending notice."""
+    return in_inbox(delivery) and _not_held_by_recipient(delivery, holder)
