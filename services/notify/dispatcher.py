@@ -19,11 +19,10 @@ from runtime.clock import Clock, epoch_ms
 from runtime.signing import Signer
 from runtime.store import ConcurrencyError, Repository
 from runtime.tracking_codes import TICKET_ID, short_link
-from services.notify import holders, store
+from services.notify import store
 from services.notify.channels.registry import Channels
 from services.notify.channels.sender import Outgoing, SendFailed
 from services.notify.config import NotifySettings
-from services.notify.domain.assignment import overtaken, tells_assignment
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.digest import digest_language, digest_values, plan
 from services.notify.domain.fit import cut
@@ -33,6 +32,7 @@ from services.notify.domain.promises import promise_overtaken
 from services.notify.domain.recipients import APP_ROLES
 from services.notify.domain.traveller_links import redact
 from services.notify.metrics import INTERRUPTED, DeliveryMetrics
+from services.notify.rechecks import Rechecks
 from services.notify.render import Renderer
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,7 @@ class Dispatcher:
         self._todo: dict[GroupKey, None] = {}  # due at the last scan, not yet served (in order)
         self._loop: asyncio.Task[None] | None = None
         self.metrics = metrics or DeliveryMetrics(CollectorRegistry())
+        self._rechecks = Rechecks(deliveries, renderer, self._save, self._digest)
         self.metrics.watch(lambda: len(self._busy), lambda: len(self._todo))
 
     def wake(self) -> None:
@@ -189,7 +190,7 @@ class Dispatcher:
                 delivery.recover(now, self.policy, self.jitter())
                 if await self._save(delivery):
                     self._recorded(delivery, INTERRUPTED)
-        group = await self._current(group)
+        group = await self._rechecks.current(group, now)
         overtaken = await self._revision_overtaken(group, now) | promise_overtaken(group, now)
         todo = plan(group, now, self.rate, overtaken)
         await self._supersede(todo.superseded)
@@ -204,21 +205,6 @@ class Dispatcher:
             await self._attempt(delivery, [])
         if todo.leader is not None:
             await self._attempt(todo.leader, todo.members)
-
-    async def _current(self, group: list[Delivery]) -> list[Delivery]:
-        """``group`` without the notices of assignments the ticket's newest holder overtook:
-        each ends ``overtaken``, never sent nor folded into a digest. Checked when it would
-        go out, as a notice waits for retries and rate-limit slots."""
-        told = {d.ticket_id for d in group if tells_assignment(d) and d.ticket_id}
-        if not told:
-            return group
-        database, tenant_id = self.deliveries.collection.database, group[0].tenant_id
-        held = await holders.current(database, tenant_id, told)
-        for delivery in group:
-            if delivery.ticket_id and overtaken(delivery, held.get(delivery.ticket_id)):
-                delivery.overtake()
-                await self._save(delivery)
-        return [d for d in group if d.status is not DeliveryStatus.OVERTAKEN]
 
     async def _revision_overtaken(self, group: list[Delivery], now: datetime) -> set[str]:
         """The due disruption notices a newer revision told since has overtaken: a first

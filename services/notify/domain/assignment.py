@@ -45,33 +45,38 @@ def holder_after(event: Event) -> Holder | None:
     return None
 
 
-def _bound_to_holder(delivery: Delivery) -> bool:
+def _alone(delivery: Delivery) -> bool:
     """A notice of an assignment, alone: a digest carrying others' notices goes on (they
-    would be lost with it)."""
+    would be lost with it; ``retried_digest`` leaves its overtaken parts out)."""
     return delivery.template in ASSIGNMENT_TEMPLATES and not delivery.digest
 
 
 def tells_assignment(delivery: Delivery) -> bool:
     """A pending notice of an assignment, alone."""
-    return _bound_to_holder(delivery) and delivery.status is DeliveryStatus.PENDING
+    return _alone(delivery) and delivery.status is DeliveryStatus.PENDING
 
 
-def _not_held_by_recipient(delivery: Delivery, holder: Holder | None) -> bool:
-    """The ticket's newest holder notify knows of is not ``delivery``'s recipient. A ticket
+def no_longer_held(delivery: Delivery, holder: Holder | None) -> bool:
+    """Its own notice tells an assignment the ticket's newest holder notify knows of is not
+    its recipient (whatever its status; a digest's leader by its own notice). A ticket
     notify knows no holder of yet keeps it."""
-    return holder is not None and holder.assignee != delivery.recipient
+    return (
+        delivery.template in ASSIGNMENT_TEMPLATES
+        and holder is not None
+        and holder.assignee != delivery.recipient
+    )
 
 
 def overtaken(delivery: Delivery, holder: Holder | None) -> bool:
     """Whether the assignment ``delivery`` tells was overtaken before it went out."""
-    return tells_assignment(delivery) and _not_held_by_recipient(delivery, holder)
+    return tells_assignment(delivery) and no_longer_held(delivery, holder)
 
 
 def in_inbox(delivery: Delivery) -> bool:
     """An assignment notice delivered to the in-app inbox: stored, never sent later, so only
     the inbox view can tell it is past."""
     return (
-        _bound_to_holder(delivery)
+        _alone(delivery)
         and delivery.channel is IN_APP
         and delivery.status is DeliveryStatus.DELIVERED
     )
@@ -82,4 +87,11 @@ def past_in_inbox(delivery: Delivery, holder: Holder | None) -> bool:
     inbox whose ticket is no longer its recipient's (an agent who lost the ticket must not
     see "assigned to you" as current work). Computed when the inbox is read, not stored:
     the ticket back with them makes it current again, as it does a pending notice."""
-    return in_inbox(delivery) and _not_held_by_recipient(delivery, holder)
+    return in_inbox(delivery) and no_longer_held(delivery, holder)
+
+
+def assignment_tickets(leader: Delivery) -> set[str]:
+    """The tickets whose assignment a digest (its own notice and the ones it carries) tells."""
+    told = [(leader.ticket_id, leader.template)]
+    told += [(item.ticket_id, item.template) for item in leader.digest]
+    return {ticket for ticket, template in told if ticket and template in ASSIGNMENT_TEMPLATES}

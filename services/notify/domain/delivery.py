@@ -43,9 +43,7 @@ class DeliveryStatus(StrEnum):
     DIGESTED = "digested"  # went out inside another delivery's digest
     WITHDRAWN = "withdrawn"  # what it offers (a survey) was withdrawn before it went out
     OVERTAKEN = "overtaken"  # the assignment it tells was no longer current when due
-    SUPERSEDED = (
-        "superseded"  # a newer revision (routing) of its ticket was told before it went out
-    )
+    SUPERSEDED = "superseded"  # a newer revision (routing) of its ticket was told first
 
 
 class Attempt(BaseModel):
@@ -224,11 +222,11 @@ class Delivery(Aggregate):
         self.due_ms = epoch_ms(now + lease)
         self.next_attempt_at = None
 
-    def promise_lapsed(self, now: datetime) -> bool:
+    def promise_lapsed(self, now: datetime, *, own: bool = False) -> bool:
         """Whether its text promises an answer time that has passed. Not a digest already
-        folded: its text is the digest's."""
+        folded (its text is the digest's), unless ``own``: its own notice's, rendered again."""
         promised = self.promised_at is not None and self.promised_at <= now
-        return promised and bool(self.values.get(PROMISE)) and not self.digest
+        return promised and bool(self.values.get(PROMISE)) and (own or not self.digest)
 
     def drop_promise(self, render: Callable[[Delivery], Rendered]) -> None:
         """Go out without the passed time: ``due`` emptied (a digest rendering it again in
@@ -259,6 +257,12 @@ class Delivery(Aggregate):
         self.digested_into = leader_id
         self.due_ms = None
         self.next_attempt_at = None
+
+    def unfold(self, now: datetime) -> None:
+        """Out of a digest that will not go out (``retried_digest``): its own first attempt."""
+        self.status = DeliveryStatus.PENDING
+        self.digested_into = None
+        self.due_ms = epoch_ms(now)
 
     def succeed(self, now: datetime, message_id: str | None = None) -> None:
         """The channel took it (``message_id``: the e-mail's, as sent)."""
