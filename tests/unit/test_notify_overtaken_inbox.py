@@ -27,6 +27,7 @@ from tests.fakes import RecordingOutbox
 from tests.unit.test_handlers import repository
 from tests.unit.test_notify_api import ACME, notify_app
 from tests.unit.test_notify_overtaken_assignments import assigned, resolved
+from tests.unit.test_notify_sla_holder import warned
 
 SATO, KIM = Traveller(id="agent-7", language="en"), Traveller(id="agent-9", language="en")
 
@@ -96,3 +97,15 @@ async def test_a_ticket_back_with_the_agent_shows_their_assignment_current(desk:
     again = await desk.take(assigned(SATO.id, 4), "routed-3")
 
     assert await desk.inbox(SATO.id) == {sato.id: "delivered", again.id: "delivered"}
+
+
+async def test_the_inbox_shows_a_warning_about_a_ticket_moved_on_overtaken(
+    desk: Desk,
+) -> None:
+    await desk.take(assigned(SATO.id), "routed-1")
+    notice = await desk.take(warned(1), "sla-1")
+    assert (await desk.inbox(SATO.id))[notice.id] == "delivered"
+
+    await desk.take(assigned(KIM.id, 2), "routed-2")
+
+    assert (await desk.inbox(SATO.id))[notice.id] == "overtaken"

@@ -88,9 +88,10 @@ async def mark_read(
 
 
 async def as_now(notifier: Notifier, tenant: str, found: list[Delivery]) -> list[DeliveryView]:
-    """The messages as the inbox shows them: an assignment whose ticket has since gone to
-    someone else, to a queue, or was resolved is ``overtaken`` (``past_in_inbox``). One read
-    of the tickets' holders, only for messages holding assignments; nothing is written."""
+    """The messages as the inbox shows them: an assignment (or an SLA notice to the holder)
+    whose ticket has since gone to someone else, to a queue, or was resolved is
+    ``overtaken`` (``past_in_inbox``). One read of the tickets' holders, only for messages
+    holding such notices; nothing is written."""
     told = {d.ticket_id for d in found if d.ticket_id and in_inbox(d)}
     database = notifier.deliveries.collection.database
     held = await holders.current(database, tenant, told) if told else {}

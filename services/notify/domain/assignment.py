@@ -6,7 +6,9 @@ no longer theirs. Notify learns who holds each ticket from the events it already
 every ``ticket.routed`` names the case's assignee (none: it waits in a queue), a
 ``ticket.transferred`` the agent it went to (none: to a queue), and ``ticket.resolved``
 ends the assignment. The newest of these by its own time stands (the bus keeps no order),
-and a notice of an assignment is sent only while it names its recipient. Pure.
+and a notice of an assignment is sent only while it names its recipient. So is an SLA
+warning or breach notice to the agent holding the ticket: an old holder pressed about a
+ticket gone to someone else was told of work no longer theirs. Pure.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from datetime import datetime
 
 from contracts import events
 from contracts.envelope import Event
+from runtime.clock import epoch_ms
 from services.notify.domain.delivery import Delivery, DeliveryStatus
 from services.notify.domain.route import IN_APP
-from services.notify.domain.templates import ASSIGNED, TRANSFERRED
+from services.notify.domain.templates import ASSIGNED, SLA_BREACHED, SLA_WARNING, TRANSFERRED
 
 ASSIGNMENT_TEMPLATES = frozenset({ASSIGNED, TRANSFERRED})
 """Notices whose whole message is "this ticket is now yours"."""
+HOLDER_TEMPLATES = ASSIGNMENT_TEMPLATES | {SLA_WARNING, SLA_BREACHED}
+"""Notices that may hold only while their recipient holds the ticket."""
 
 
 @dataclass(frozen=True)
@@ -45,36 +50,50 @@ def holder_after(event: Event) -> Holder | None:
     return None
 
 
+def _held(delivery: Delivery) -> bool:
+    """A notice true only while its recipient holds the ticket: an assignment, or an SLA
+    notice to the agent holding it (``held_at``)."""
+    return delivery.template in ASSIGNMENT_TEMPLATES or delivery.held_at is not None
+
+
 def _alone(delivery: Delivery) -> bool:
-    """A notice of an assignment, alone: a digest carrying others' notices goes on (they
-    would be lost with it; ``retried_digest`` leaves its overtaken parts out)."""
-    return delivery.template in ASSIGNMENT_TEMPLATES and not delivery.digest
+    """A notice true only while its recipient holds the ticket, alone: a digest carrying
+    others' notices goes on (they would be lost with it; ``retried_digest`` leaves its
+    overtaken parts out)."""
+    return _held(delivery) and not delivery.digest
 
 
 def tells_assignment(delivery: Delivery) -> bool:
-    """A pending notice of an assignment, alone."""
+    """A pending notice that holds only while its recipient holds the ticket, alone."""
     return _alone(delivery) and delivery.status is DeliveryStatus.PENDING
 
 
 def no_longer_held(delivery: Delivery, holder: Holder | None) -> bool:
-    """Its own notice tells an assignment the ticket's newest holder notify knows of is not
-    its recipient (whatever its status; a digest's leader by its own notice). A ticket
-    notify knows no holder of yet keeps it."""
-    return (
-        delivery.template in ASSIGNMENT_TEMPLATES
-        and holder is not None
-        and holder.assignee != delivery.recipient
-    )
+    """Its own notice holds only while its recipient holds the ticket, and the ticket's
+    newest holder notify knows of is someone else (whatever its status; a digest's leader by
+    its own notice). A ticket notify knows no holder of yet keeps it.
+
+    An assignment's own event was kept as the holder first, so any other holder is newer.
+    An SLA notice's event names the holder as routing saw it: only a holder newer than that
+    makes it past. An older one is an assignment event notify has not taken yet (the
+    escalation's ``ticket.routed`` travels on its own queue), and a real warning withheld
+    costs more than a stale one sent."""
+    if not _held(delivery) or holder is None or holder.assignee == delivery.recipient:
+        return False
+    if delivery.held_at is None:
+        return True
+    return epoch_ms(holder.at) > epoch_ms(delivery.held_at)
 
 
 def overtaken(delivery: Delivery, holder: Holder | None) -> bool:
-    """Whether the assignment ``delivery`` tells was overtaken before it went out."""
+    """Whether the ticket ``delivery`` tells its recipient of as theirs moved on before it
+    went out."""
     return tells_assignment(delivery) and no_longer_held(delivery, holder)
 
 
 def in_inbox(delivery: Delivery) -> bool:
-    """An assignment notice delivered to the in-app inbox: stored, never sent later, so only
-    the inbox view can tell it is past."""
+    """A notice that holds only while its recipient holds the ticket, delivered to the in-app
+    inbox: stored, never sent later, so only the inbox view can tell it is past."""
     return (
         _alone(delivery)
         and delivery.channel is IN_APP
@@ -83,15 +102,17 @@ def in_inbox(delivery: Delivery) -> bool:
 
 
 def past_in_inbox(delivery: Delivery, holder: Holder | None) -> bool:
-    """Whether the inbox shows ``delivery`` ``overtaken``: an assignment delivered to the
-    inbox whose ticket is no longer its recipient's (an agent who lost the ticket must not
-    see "assigned to you" as current work). Computed when the inbox is read, not stored:
-    the ticket back with them makes it current again, as it does a pending notice."""
+    """Whether the inbox shows ``delivery`` ``overtaken``: an assignment (or an SLA notice to
+    the holder) delivered to the inbox whose ticket is no longer its recipient's (an agent
+    who lost the ticket must not see "assigned to you" as current work). Computed when the
+    inbox is read, not stored: the ticket back with them makes it current again, as it does
+    a pending notice."""
     return in_inbox(delivery) and no_longer_held(delivery, holder)
 
 
 def assignment_tickets(leader: Delivery) -> set[str]:
-    """The tickets whose assignment a digest (its own notice and the ones it carries) tells."""
+    """The tickets whose holder a digest's notices (its own and the ones it carries) may
+    depend on: a carried notice keeps its ``held_at`` on its own delivery, not on the item."""
     told = [(leader.ticket_id, leader.template)]
     told += [(item.ticket_id, item.template) for item in leader.digest]
-    return {ticket for ticket, template in told if ticket and template in ASSIGNMENT_TEMPLATES}
+    return {ticket for ticket, template in told if ticket and template in HOLDER_TEMPLATES}

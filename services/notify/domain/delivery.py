@@ -121,6 +121,9 @@ class Delivery(Aggregate):
         default=None,
         description="When what it offers (a survey) was withdrawn: no longer actionable.",
     )
+    held_at: datetime | None = Field(
+        default=None, description="When its event named its recipient the ticket's holder."
+    )
 
     @classmethod
     def create(
@@ -162,6 +165,7 @@ class Delivery(Aggregate):
             survey_id=notice.survey_id,
             revision=notice.revision,
             promised_at=notice.promised_at,
+            held_at=notice.held_at,
         )
         delivery._deliver_if_inbox(now)
         return delivery

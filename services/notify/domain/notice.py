@@ -32,6 +32,9 @@ class Notice:
     """The disruption revision a disruption notice tells: a newer one told makes it stale."""
     promised_at: datetime | None = None
     """The answer time it promises (``due``): passed when it goes out, it goes without it."""
+    held_at: datetime | None = None
+    """When its event named the recipient the ticket's holder (an SLA notice to the agent):
+    a newer holder, someone else, makes it past (``domain.assignment``)."""
 
     @property
     def language(self) -> str:

@@ -5,6 +5,7 @@ from, the holder's manager and, at the management level, the tenant's managers.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from contracts import events
 from contracts.events import EscalationLevel, Priority, Traveller
@@ -47,10 +48,29 @@ def _notice(
     template: str,
     values: dict[str, str],
     role: Role,
+    *,
+    held_at: datetime | None = None,
 ) -> Notice:
     """The deadline in the person's own time zone, else the business's, else UTC."""
     deadline = deadline_text(event.deadline, person, event.time_zone)
-    return Notice(event.ticket_id, person, template, {**values, "deadline": deadline}, role)
+    values = {**values, "deadline": deadline}
+    return Notice(event.ticket_id, person, template, values, role, held_at=held_at)
+
+
+def _to_holder(
+    event: events.SlaWarning | events.SlaBreached,
+    holder: tuple[Traveller, Role],
+    template: str,
+    values: dict[str, str],
+) -> Notice:
+    """The holder's notice; an agent's keeps the event's time, when the ticket was theirs: a
+    newer holder notify learns of before it goes out makes it past (``domain.assignment``).
+    A team or a manager holds no ticket."""
+    person, role = holder
+    at = event.warned_at if isinstance(event, events.SlaWarning) else event.breached_at
+    return _notice(
+        event, person, template, values, role, held_at=at if role is Role.AGENT else None
+    )
 
 
 def sla_warning_notices(
@@ -61,8 +81,7 @@ def sla_warning_notices(
         return []
     left = math.ceil((event.deadline - event.warned_at).total_seconds() / 60)
     values = {**_sla_values(event), "minutes_left": str(max(0, left))}
-    person, role = holder
-    return [_notice(event, person, SLA_WARNING, values, role)]
+    return [_to_holder(event, holder, SLA_WARNING, values)]
 
 
 def sla_breached_notices(
@@ -84,8 +103,7 @@ def sla_breached_notices(
     }
     notices = []
     if holder := _holder(event, tenant_id, directory):
-        person, role = holder
-        notices.append(_notice(event, person, SLA_BREACHED, values, role))
+        notices.append(_to_holder(event, holder, SLA_BREACHED, values))
     if event.previous_assignee and not kept:
         previous = directory.agent(event.previous_assignee)
         notices.append(_notice(event, previous, SLA_HANDED_OVER, values, Role.AGENT))
