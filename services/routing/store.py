@@ -12,7 +12,12 @@ from runtime.cache import TenantMemo
 from runtime.store import Document, Repository
 from services.routing.assignment.domain.agents import Agent
 from services.routing.assignment.domain.policy import RoutingPolicy
-from services.routing.assignment.domain.queues import QueueDef, TenantQueue, catalogue
+from services.routing.assignment.domain.queues import (
+    QueueClaims,
+    QueueDef,
+    TenantQueue,
+    catalogue,
+)
 from services.routing.domain.case import RoutingCase
 from services.routing.domain.corrections import Correction
 
@@ -24,7 +29,8 @@ ARTICLES = "articles"
 CORRECTIONS = "corrections"
 QUEUE_CLAIMS = "queue_claims"
 """One document per tenant: which of its own queues takes each category (category → queue),
-written conditionally on its version, so that two queue PUTs at once cannot both take one."""
+written conditionally on its version, so that two queue PUTs at once cannot both take one,
+with the definitions of the PUTs that claimed (``QueueClaims``)."""
 COMMAND_RETRIES = 10
 """Write conflicts a command (or a timer) retries before it gives up."""
 
@@ -72,22 +78,24 @@ class RoutingStore:
     async def catalogue(self, tenant_id: str) -> dict[str, QueueDef]:
         return catalogue(q.definition() for q in await self.tenant_queues(tenant_id))
 
-    async def category_claims(self, tenant_id: str) -> tuple[dict[str, str], int]:
-        """The tenant's category → queue claims and their version (0: none written yet)."""
+    async def category_claims(self, tenant_id: str) -> QueueClaims:
+        """The tenant's category → queue claims (version 0: none written yet)."""
         doc = await self.db[QUEUE_CLAIMS].find_one({"_id": tenant_id, "tenant_id": tenant_id})
-        return ({}, 0) if doc is None else (dict(doc["holders"]), int(doc["version"]))
+        return QueueClaims() if doc is None else QueueClaims.model_validate(doc)
 
-    async def write_claims(self, tenant_id: str, holders: dict[str, str], version: int) -> bool:
-        """Replace the claims read at ``version``; False when another write came first."""
-        doc = {"_id": tenant_id, "tenant_id": tenant_id, "holders": holders, "version": version + 1}
-        claims = self.db[QUEUE_CLAIMS]
-        if version == 0:
+    async def write_claims(self, tenant_id: str, claims: QueueClaims) -> bool:
+        """Write ``claims`` over the version before theirs; False when another write came first."""
+        doc = {"_id": tenant_id, "tenant_id": tenant_id, **claims.model_dump()}
+        collection = self.db[QUEUE_CLAIMS]
+        if claims.version == 1:
             try:
-                await claims.insert_one(doc)
+                await collection.insert_one(doc)
             except DuplicateKeyError:
                 return False
             return True
-        replaced = await claims.replace_one({"_id": tenant_id, "version": version}, doc)
+        replaced = await collection.replace_one(
+            {"_id": tenant_id, "version": claims.version - 1}, doc
+        )
         return replaced.matched_count == 1
 
     async def policy(self, tenant_id: str) -> RoutingPolicy:

@@ -175,3 +175,59 @@ async def test_a_deleted_queue_lets_go_of_its_categories(http: httpx.AsyncClient
     assert (await http.delete("/v1/queues/invoices")).status_code == 204
 
     assert (await http.put("/v1/queues/bills", json=body)).status_code == 201
+
+
+async def test_a_put_that_died_between_its_claim_and_its_queue_is_completed_by_the_next(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PUT that dies after its claim used to leave the category held by a queue nobody
+    could see, so no other queue could take it: the next claim writes that queue from the
+    definition the claim kept, and the category's holder is one the tenant sees and can
+    delete."""
+    written = queues.put
+
+    async def dies(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the replica died before the queue write")
+
+    monkeypatch.setattr(queues, "put", dies)
+    body = {"name": "Invoices", "categories": ["invoice"], "expert_only": True}
+    with pytest.raises(RuntimeError):
+        await http.put("/v1/queues/invoices", json=body)
+    monkeypatch.setattr(queues, "put", written)
+
+    refused = await http.put("/v1/queues/bills", json={"name": "Bills", "categories": ["invoice"]})
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["detail"] == "category invoice is already taken by queue invoices"
+    listing = {q["id"]: q for q in (await http.get("/v1/queues")).json()}
+    assert listing["invoices"] == {
+        "id": "invoices",
+        "name": "Invoices",
+        "categories": ["invoice"],
+        "expert_only": True,
+        "source": "tenant",
+    }
+    assert (await http.delete("/v1/queues/invoices")).status_code == 204
+    assert (await http.put("/v1/queues/bills", json=body)).status_code == 201
+
+
+async def test_a_retried_put_after_a_died_one_is_its_own_and_writes_the_queue_once(
+    http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = queues.put
+
+    async def dies(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the replica died before the queue write")
+
+    monkeypatch.setattr(queues, "put", dies)
+    body = {"name": "Invoices", "categories": ["invoice"]}
+    with pytest.raises(RuntimeError):
+        await http.put("/v1/queues/invoices", json=body)
+    monkeypatch.setattr(queues, "put", written)
+
+    retried = await http.put("/v1/queues/invoices", json={**body, "categories": ["billing"]})
+
+    assert retried.status_code == 201, retried.text
+    assert retried.json()["categories"] == ["billing"]
+    invoice = {"name": "Bills", "categories": ["invoice"]}
+    assert (await http.put("/v1/queues/bills", json=invoice)).status_code == 201

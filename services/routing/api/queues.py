@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
@@ -19,10 +18,10 @@ from services.routing.api.writes import WRITE_RETRIES, delete, put
 from services.routing.assignment.domain.queues import (
     DEFAULT_QUEUE_IDS,
     RESERVED_QUEUES,
+    PendingQueue,
     TenantQueue,
     category_holder,
     claim_holder,
-    claimed,
 )
 from services.routing.store import RoutingStore
 
@@ -80,25 +79,8 @@ async def put_queue(
     """Define a queue, or redefine a default one, for this tenant."""
     if queue_id in RESERVED_QUEUES and body.categories:
         raise invalid(f"{queue_id} is a catch-all desk", ("body", "categories"))
-    version = await claim(store, scope.tenant, queue_id, body.categories)
-
-    def change(queue: TenantQueue) -> None:
-        if queue.claims_version > version:
-            return  # a later PUT of this queue claimed after this one: its definition stands
-        queue.name = body.name
-        queue.categories = list(body.categories)
-        queue.expert_only = body.expert_only
-        queue.claims_version = version
-
-    key = TenantQueue.key(scope.tenant, queue_id)
-    queue, new = await put(
-        store.queues,
-        scope.tenant,
-        key,
-        lambda: TenantQueue(id=key, tenant_id=scope.tenant, queue_id=queue_id, name=body.name),
-        change,
-    )
-    store.memo.forget(scope.tenant)
+    version = await claim(store, scope.tenant, queue_id, body)
+    queue, new = await write_queue(store, scope.tenant, queue_id, pending(body, version))
     response.status_code = status.HTTP_201_CREATED if new else status.HTTP_200_OK
     return QueueView(
         id=queue.queue_id,
@@ -109,23 +91,54 @@ async def put_queue(
     )
 
 
-async def claim(store: RoutingStore, tenant: str, queue_id: str, categories: Sequence[str]) -> int:
-    """Claim ``categories`` for ``queue_id`` in the tenant's claims, by a conditional write,
-    before the queue is written; the claims' new version. 409 when another of the tenant's
-    queues lists one (a queue written before the claims existed) or has claimed it."""
+async def claim(store: RoutingStore, tenant: str, queue_id: str, body: QueueIn | None) -> int:
+    """Claim the categories of ``body`` (None: none) for ``queue_id`` in the tenant's claims,
+    by a conditional write, before the queue is written; the claims' new version. Another
+    queue's PUT that claimed and never wrote its queue (it died between the two) is written
+    first, from the definition its claim kept. 409 when another of the tenant's queues
+    lists one (a queue written before the claims existed) or has claimed it."""
+    categories = [] if body is None else list(body.categories)
     for _ in range(WRITE_RETRIES):
-        holders, version = await store.category_claims(tenant)
-        own = [q.definition() for q in await store.tenant_queues(tenant)]
-        held = category_holder(own, queue_id, categories) or claim_holder(
-            holders, queue_id, categories
-        )
+        claims = await store.category_claims(tenant)
+        own = await store.tenant_queues(tenant)
+        for other, unwritten in claims.unfinished(own, queue_id).items():
+            await write_queue(store, tenant, other, unwritten)
+        held = category_holder([q.definition() for q in own], queue_id, categories)
+        held = held or claim_holder(claims.holders, queue_id, categories)
         if held is not None:
             raise HTTPException(
                 status.HTTP_409_CONFLICT, f"category {held[0]} is already taken by queue {held[1]}"
             )
-        if await store.write_claims(tenant, claimed(holders, queue_id, categories), version):
-            return version + 1
+        definition = None if body is None else pending(body, claims.version + 1)
+        if await store.write_claims(tenant, claims.claim(queue_id, definition)):
+            return claims.version + 1
     raise ConcurrencyError(f"queue claims of {tenant}")
+
+
+def pending(body: QueueIn, version: int) -> PendingQueue:
+    return PendingQueue(
+        version=version,
+        name=body.name,
+        categories=list(body.categories),
+        expert_only=body.expert_only,
+    )
+
+
+async def write_queue(
+    store: RoutingStore, tenant: str, queue_id: str, definition: PendingQueue
+) -> tuple[TenantQueue, bool]:
+    """Write the queue a claim was made for; of two claims of one queue the later one's
+    definition stands. The queue and whether it was new."""
+    key = TenantQueue.key(tenant, queue_id)
+    written = await put(
+        store.queues,
+        tenant,
+        key,
+        lambda: TenantQueue(id=key, tenant_id=tenant, queue_id=queue_id, name=definition.name),
+        definition.write_to,
+    )
+    store.memo.forget(tenant)
+    return written
 
 
 @router.delete(
@@ -148,5 +161,5 @@ async def delete_queue(queue_id: str, scope: ManagerScope, store: StoreDep) -> N
             ) from None
         raise
     finally:  # its claims go with it, as do those of a PUT whose queue write never landed
-        await claim(store, scope.tenant, queue_id, [])
+        await claim(store, scope.tenant, queue_id, None)
     store.memo.forget(scope.tenant)

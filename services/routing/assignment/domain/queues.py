@@ -99,6 +99,56 @@ def claimed(holders: Mapping[str, str], queue_id: str, categories: Iterable[str]
     return {c: q for c, q in holders.items() if q != queue_id} | dict.fromkeys(categories, queue_id)
 
 
+class PendingQueue(BaseModel):
+    """The definition a queue PUT claimed its categories for, kept with the claim: if the
+    PUT dies before its queue write, the next claim writes the queue from it, so a claim
+    never outlives its request as a category held by a queue nobody can see."""
+
+    version: int
+    """The claims version the PUT's claim made, which its queue is written under."""
+    name: str
+    categories: list[str] = Field(default_factory=list)
+    expert_only: bool = False
+
+    def write_to(self, queue: TenantQueue) -> None:
+        """Set ``queue`` to this definition unless a later claim's definition is written."""
+        if queue.claims_version > self.version:
+            return
+        queue.name = self.name
+        queue.categories = list(self.categories)
+        queue.expert_only = self.expert_only
+        queue.claims_version = self.version
+
+
+class QueueClaims(BaseModel):
+    """A tenant's category → queue claims (``queue_claims``), the definitions of the PUTs
+    that made them, and the version their conditional writes go by (0: none written)."""
+
+    holders: dict[str, str] = Field(default_factory=dict)
+    pending: dict[str, PendingQueue] = Field(default_factory=dict)
+    version: int = 0
+
+    def unfinished(self, queues: Iterable[TenantQueue], queue_id: str) -> dict[str, PendingQueue]:
+        """The other queues whose PUT claimed but whose queue is not written under the claim
+        (missing, or older): those the claim of ``queue_id`` writes first."""
+        written = {q.queue_id: q.claims_version for q in queues}
+        return {
+            q: p
+            for q, p in self.pending.items()
+            if q != queue_id and written.get(q, -1) < p.version
+        }
+
+    def claim(self, queue_id: str, pending: PendingQueue | None) -> QueueClaims:
+        """The claims once ``queue_id`` takes the categories of ``pending`` (None: lets go of
+        its own), to be written after the other queues' unfinished PUTs were written."""
+        categories = pending.categories if pending is not None else []
+        return QueueClaims(
+            holders=claimed(self.holders, queue_id, categories),
+            pending={} if pending is None else {queue_id: pending},
+            version=self.version + 1,
+        )
+
+
 class Rule(StrEnum):
     """Why a case went to its queue (``TicketRouted.rule``)."""
 
