@@ -1,7 +1,8 @@
 """The first answer to a POST carrying ``Idempotency-Key`` is stored and replayed.
 
 A retried request (same key, same body) gets the stored status and body; the
-same key with a different body is refused (422); a retry that arrives while the
+same key with a different body is refused (422), though not a body that leaves a field
+added since at its default (``body_fingerprints``); a retry that arrives while the
 first is still being written is told to come back (409 with ``Retry-After``), and one
 that arrives after it gets the stored answer: ten retries at once may see one 201 and
 nine 409s, or ten 201s if the first was written before they came. Answers are kept for
@@ -17,13 +18,14 @@ retry after the first is written gets 409 saying so; nothing is made twice.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException
 from fastapi import status as http
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -62,6 +64,25 @@ def fingerprint(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+def body_fingerprints(
+    body: BaseModel, *parts: str, added: Collection[str]
+) -> tuple[str, tuple[str, ...]]:
+    """The fingerprint of ``parts`` and ``body``'s JSON, every default filled, and the one
+    code from before the fields ``added`` took of the same request: that code had no such
+    fields, so where ``body`` leaves them at their default it left them out. A retry across
+    that release is then the same request, not a 422 for another body."""
+    fields = type(body).model_fields
+    unused = {
+        name
+        for name in added
+        if getattr(body, name) == fields[name].get_default(call_default_factory=True)
+    }
+    request = fingerprint(*parts, body.model_dump_json())
+    if not unused:
+        return request, ()
+    return request, (fingerprint(*parts, body.model_dump_json(exclude=unused)),)
+
+
 class IdempotentRequests:
     def __init__(self, db: AsyncDatabase[Document], clock: Clock) -> None:
         self.collection = db[COLLECTION]
@@ -80,9 +101,11 @@ class IdempotentRequests:
         request: str,
         produce: Callable[[], Awaitable[Answer]],
         secret_hint: str | None = None,
+        older: Collection[str] = (),
     ) -> Answer:
-        """Answer once per (scope, key): ``scope`` is the caller, ``request`` the body's hash;
-        with ``secret_hint`` the answer is not kept and a later retry is told the hint."""
+        """Answer once per (scope, key): ``scope`` is the caller, ``request`` the body's hash
+        (``older``: the hashes earlier code took of the same request, also a match); with
+        ``secret_hint`` the answer is not kept and a later retry is told the hint."""
         doc_id = fingerprint(scope, key)
         now = self.clock.now()
         try:
@@ -93,7 +116,7 @@ class IdempotentRequests:
             stored = await self.collection.find_one({"_id": doc_id})
             if stored is None:
                 raise IdempotencyConflict(409, IN_PROGRESS) from None
-            if stored["request"] != request:
+            if stored["request"] != request and stored["request"] not in older:
                 raise IdempotencyConflict(
                     422, "Idempotency-Key was already used for a different request"
                 ) from None
@@ -152,15 +175,22 @@ async def once(
     request: str,
     produce: Produce,
     secret_hint: str | None = None,
+    older: Collection[str] = (),
 ) -> JSONResponse:
-    """Run ``produce``; with a key, a retry gets the first answer (a different request: 422;
-    an answer holding a secret, given ``secret_hint``: 409 with it, as none is kept)."""
+    """Run ``produce``; with a key, a retry gets the first answer (a different request: 422,
+    unless earlier code's hash of it, ``older``; an answer holding a secret, given
+    ``secret_hint``: 409 with it, as none is kept)."""
     try:
         if key is None:
             code, body = await produce()
         else:
             code, body = await idempotency.run(
-                scope=scope, key=key, request=request, produce=produce, secret_hint=secret_hint
+                scope=scope,
+                key=key,
+                request=request,
+                produce=produce,
+                secret_hint=secret_hint,
+                older=older,
             )
     except IdempotencyConflict as exc:
         if exc.status == http.HTTP_422_UNPROCESSABLE_CONTENT:

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from runtime.auth import Role
+from runtime.idempotency import fingerprint
 from services.routing.api import incidents
 from tests.unit.test_supplier_care import Care, body, run_disruption
 from tests.unit.test_supplier_edges import care_desk, staff_of
@@ -65,6 +66,34 @@ async def test_closing_with_resolve_linked_asks_intake_once_to_resolve_the_tenan
     assert resolved.tenant_id == "acme"
     assert (resolved.payload.incident_id, resolved.payload.resolved_by) == (incident_id, "mgr-1")
     assert resolved.payload.resolution_code == "incident_resolved"
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        '{"resolve_linked":true,"message":"%s","resolution_code":"incident_resolved"}',
+        '{"resolve_linked":true,"message":"%s","messages":{},"resolution_code":"incident_resolved"}',
+    ],
+    ids=["before", "since"],
+)
+async def test_a_close_retried_across_a_release_gets_the_first_answer(
+    desk: tuple[Care, httpx.AsyncClient], stored: str
+) -> None:
+    """A first attempt taken by code from before ``messages`` existed, or by code that
+    filled it in as ``{}``: the retry of the same body is the same request, not a 422."""
+    care, http = desk
+    incident_id = await opened_incident(care)
+    url, manager = f"/v1/incidents/{incident_id}/close", manager_of("acme")
+    close, key = {"resolve_linked": True, "message": "CA1501 flies again."}, "k-old"
+    first = await http.post(url, json=close, headers={**manager, "Idempotency-Key": key})
+    [record] = care.db["idempotency"].docs.values()
+    record["request"] = fingerprint("close-incident", incident_id, stored % close["message"])
+
+    retried = await http.post(url, json=close, headers={**manager, "Idempotency-Key": key})
+
+    assert retried.status_code == 200, retried.text
+    assert retried.json() == first.json()
+    assert len(care.published("incident.resolved")) == 1
 
 
 async def test_an_incident_closed_without_resolving_may_be_closed_again_resolving(

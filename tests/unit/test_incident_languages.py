@@ -16,6 +16,7 @@ from contracts import events
 from contracts.events import Traveller
 from contracts.languages import default_text, text_in
 from runtime.auth import Role
+from runtime.idempotency import fingerprint
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase
 from tests.unit.test_gateway_keys import client, intake_replica, staff
@@ -63,6 +64,7 @@ class Bulk:
     desk: Desk
     http: httpx.AsyncClient
     agent: dict[str, str]
+    db: FakeDatabase
 
     async def reply(self, body: dict[str, Any], key: str | None = None) -> httpx.Response:
         headers = {**self.agent, **({"Idempotency-Key": key} if key else {})}
@@ -83,13 +85,13 @@ def told(desk: Desk, schema: str) -> list[tuple[str, str]]:
 @pytest.fixture
 async def bulk() -> AsyncIterator[Bulk]:
     """Intake's API over one incident's proactive tickets, a traveller of each language."""
-    desk = Desk()
-    app = intake_replica(FakeDatabase(), desk.clock)
+    desk, db = Desk(), FakeDatabase()
+    app = intake_replica(db, desk.clock)
     app.state.intake, app.state.incident_desk = desk.intake, desk.desk
     for traveller in TRAVELLERS:
         await desk.desk.proactive_contact(envelope(request(traveller=traveller)))
     async with client(app) as http:
-        yield Bulk(desk, http, staff(Role.AGENT))
+        yield Bulk(desk, http, staff(Role.AGENT), db)
 
 
 async def test_a_bulk_reply_tells_each_traveller_the_text_of_their_language_once(
@@ -112,6 +114,27 @@ async def test_a_bulk_reply_tells_each_traveller_the_text_of_their_language_once
             ("trav-fr", FALLBACK),
         ]
     )
+
+
+@pytest.mark.parametrize(
+    "stored", ['{"message":"%s"}', '{"message":"%s","messages":{}}'], ids=["before", "since"]
+)
+async def test_a_bulk_reply_retried_across_a_release_gets_the_first_answer(
+    bulk: Bulk, stored: str
+) -> None:
+    """A first attempt taken by code from before ``messages`` existed, or by code that
+    filled it in as ``{}``: the retry of the same body is the same request, not a 422."""
+    first = await bulk.reply({"message": FALLBACK}, key="bulk-old")
+    [record] = bulk.db["idempotency"].docs.values()
+    record["request"] = fingerprint("incident-reply", "INC-1", stored % FALLBACK)
+
+    retried = await bulk.reply({"message": FALLBACK}, key="bulk-old")
+
+    assert retried.status_code == 200, retried.text
+    assert retried.json() == first.json()
+    assert len(bulk.told("ticket.replied")) == len(TRAVELLERS), "nobody is told twice"
+    other = await bulk.reply({"message": FALLBACK, "messages": TEXTS}, key="bulk-old")
+    assert other.status_code == 422, other.text
 
 
 async def test_a_bulk_reply_without_a_message_tells_the_unwritten_languages_english(

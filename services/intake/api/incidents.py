@@ -7,7 +7,13 @@ from fastapi.responses import JSONResponse
 
 from runtime.auth import StaffScope
 from runtime.errors import StrictJsonRoute
-from runtime.idempotency import IdempotencyDep, IdempotencyKey, fingerprint, of_staff, once
+from runtime.idempotency import (
+    IdempotencyDep,
+    IdempotencyKey,
+    body_fingerprints,
+    of_staff,
+    once,
+)
 from services.intake.api.deps import IncidentDeskDep
 from services.intake.incidents import BulkReplied, BulkReplyIn
 
@@ -36,5 +42,5 @@ async def bulk_reply(
         done = await desk.reply_all(scope.tenant, incident_id, body, scope.actor)
         return 200, done.model_dump(mode="json")
 
-    request = fingerprint("incident-reply", incident_id, body.model_dump_json())
-    return await once(idempotency, of_staff(scope), key, request, produce)
+    request, older = body_fingerprints(body, "incident-reply", incident_id, added=["messages"])
+    return await once(idempotency, of_staff(scope), key, request, produce, older=older)

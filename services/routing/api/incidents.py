@@ -15,7 +15,14 @@ from contracts.languages import default_text
 from contracts.text import MessagesByLanguage, free_text, one_line
 from runtime.auth import ManagerScope, StaffScope
 from runtime.errors import StrictJsonRoute
-from runtime.idempotency import Answer, IdempotencyDep, IdempotencyKey, fingerprint, of_staff, once
+from runtime.idempotency import (
+    Answer,
+    IdempotencyDep,
+    IdempotencyKey,
+    body_fingerprints,
+    of_staff,
+    once,
+)
 from runtime.store import NotFound
 from services.routing.api.deps import CareDep
 from services.routing.care.domain.incidents import Resolution, TenantIncident
@@ -193,5 +200,7 @@ async def close_incident(
             raise NotFound(incident_id) from exc
         return 200, incident_view(closed).model_dump(mode="json")
 
-    request = fingerprint("close-incident", incident_id, (body or CloseIn()).model_dump_json())
-    return await once(idempotency, of_staff(scope), key, request, produce)
+    request, older = body_fingerprints(
+        body or CloseIn(), "close-incident", incident_id, added=["messages"]
+    )
+    return await once(idempotency, of_staff(scope), key, request, produce, older=older)
