@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Annotated, Protocol
+from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, model_validator
 from pymongo.asynchronous.database import AsyncDatabase
 
 from contracts import events
 from contracts.envelope import Envelope
-from contracts.languages import default_text, text_in
+from contracts.language_texts import LanguageTexts
 from contracts.references import normal_reference
-from contracts.text import MessagesByLanguage, free_text
 from runtime.store import AlreadyExists, ConcurrencyError, Document, NotFound
 from services.intake.domain import (
     ANSWERABLE,
@@ -195,32 +194,14 @@ class IncidentDesk:
         return BulkReplied(incident_id=incident_id, replied=replied, skipped=skipped)
 
 
-class BulkReplyIn(BaseModel):
+class BulkReplyIn(LanguageTexts):
     """One text for everyone (`message`), one per language (`messages`), or both: a desk
     answering travellers of several languages writes each once."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    message: Annotated[str, free_text(min_length=1, max_length=5_000)] | None = Field(
-        default=None,
-        description="Sent to every traveller whose language `messages` does not hold.",
-        examples=["CA1501 is cancelled; we are rebooking you and will write again shortly."],
-    )
-    messages: MessagesByLanguage = Field(
-        default_factory=dict,
-        description="The reply per language (zh-Hans, zh-Hant, en, ja): each traveller is "
-        "sent the one of their language; one not written gets `message`, else the English "
-        "text, else the first written.",
-    )
-
     @model_validator(mode="after")
     def _something_to_send(self) -> BulkReplyIn:
-        default_text(self.message, self.messages)
+        self.default_text()
         return self
-
-    def text_for(self, language: str | None) -> str:
-        """What a traveller reading ``language`` is sent."""
-        return text_in(language, self.messages, default_text(self.message, self.messages))
 
 
 class SkippedTicket(BaseModel):

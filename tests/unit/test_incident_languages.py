@@ -14,9 +14,12 @@ import pytest
 
 from contracts import events
 from contracts.events import Traveller
+from contracts.language_texts import LanguageTexts
 from contracts.languages import default_text, text_in
 from runtime.auth import Role
 from runtime.idempotency import fingerprint
+from services.intake.incidents import BulkReplyIn
+from services.routing.api.incidents import CloseIn
 from tests.factories import T0, envelope
 from tests.fakes import FakeDatabase
 from tests.unit.test_gateway_keys import client, intake_replica, staff
@@ -197,4 +200,15 @@ async def test_a_resolving_close_tells_each_traveller_the_text_of_their_language
         "trav-hk": FALLBACK,
         "trav-zh": TEXTS["zh-Hans"],
         "trav-fr": FALLBACK,
+    }
+
+
+def test_the_bulk_reply_and_the_close_take_one_pair_of_text_fields() -> None:
+    """Each declared ``message`` and ``messages`` itself, free to drift apart in bounds,
+    rules or wording: both are the one contracts model now, and publish the pair alike."""
+    assert issubclass(BulkReplyIn, LanguageTexts)
+    assert issubclass(CloseIn, LanguageTexts)
+    reply, close = (m.model_json_schema()["properties"] for m in (BulkReplyIn, CloseIn))
+    assert {k: reply[k] for k in ("message", "messages")} == {
+        k: close[k] for k in ("message", "messages")
     }

@@ -8,11 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, Field, StrictBool, model_validator
 
 from contracts.events import NextStep, Priority
-from contracts.languages import default_text
-from contracts.text import MessagesByLanguage, free_text, one_line
+from contracts.language_texts import LanguageTexts
+from contracts.text import one_line
 from runtime.auth import ManagerScope, StaffScope
 from runtime.errors import StrictJsonRoute
 from runtime.idempotency import (
@@ -71,10 +71,10 @@ class IncidentView(BaseModel):
     travellers: list[AffectedView] | None = None
 
 
-class CloseIn(BaseModel):
-    """Optional: without a body, closing only stops clustering."""
-
-    model_config = ConfigDict(extra="forbid")
+class ResolvingFirst(BaseModel):
+    """``resolve_linked``, declared in a base of its own so that it stays the first of
+    ``CloseIn``'s fields: the body's JSON, which Idempotency-Key's stored fingerprints
+    were taken of, keeps its order."""
 
     resolve_linked: StrictBool = Field(
         default=False,
@@ -82,24 +82,18 @@ class CloseIn(BaseModel):
         "(proactive and clustered), each traveller told the text of their language "
         "(`messages`), else `message`, on their channel, once.",
     )
-    message: Annotated[str, free_text(min_length=1, max_length=5_000)] | None = Field(
-        default=None,
-        description="Told every traveller whose language `messages` does not hold.",
-        examples=["CA1501 flies again: your new booking is CA1503 at 14:30."],
-    )
-    messages: MessagesByLanguage = Field(
-        default_factory=dict,
-        description="The resolution per language (zh-Hans, zh-Hant, en, ja); a language not "
-        "written gets `message`, else the English text, else the first written.",
-    )
+
+
+class CloseIn(LanguageTexts, ResolvingFirst):
+    """Optional: without a body, closing only stops clustering."""
+
     resolution_code: Annotated[str, one_line(min_length=1, max_length=64)] = "incident_resolved"
 
     @model_validator(mode="after")
     def _message_with_resolution(self) -> CloseIn:
-        written = self.message is not None or bool(self.messages)
-        if self.resolve_linked and not written:
+        if self.resolve_linked and not self.written():
             raise ValueError("resolve_linked needs the message travellers are told")
-        if written and not self.resolve_linked:
+        if self.written() and not self.resolve_linked:
             raise ValueError("a message is sent only when resolving: set resolve_linked")
         return self
 
@@ -108,7 +102,7 @@ class CloseIn(BaseModel):
             return None
         return Resolution(
             code=self.resolution_code,
-            message=default_text(self.message, self.messages),
+            message=self.default_text(),
             messages=dict(self.messages),
         )
 
