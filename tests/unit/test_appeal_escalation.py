@@ -66,26 +66,64 @@ async def test_the_expert_rung_passes_over_the_resolver(desk: SlaDesk) -> None:
     assert await desk.holder() == []
 
 
+async def name_deputy(desk: SlaDesk, deputy: str) -> None:
+    """The policy's deputy support manager, as an admin's ``PUT /v1/policy`` sets it."""
+    policy = await desk.store.policies.get("acme", "acme")
+    assert policy is not None
+    policy.deputy_support_manager = deputy
+    await desk.store.policies.save(policy)
+    desk.store.memo.forget("acme")
+
+
 async def test_management_passes_over_a_support_manager_who_resolved_it(desk: SlaDesk) -> None:
+    await name_deputy(desk, "dm-1")
     await resolve_then_appeal(desk, "sm-1", AppealLevel.EXPERT)
     assert (await desk.case()).assignee == "expert-1"
     await presence(desk, "expert-1", Presence.OFFLINE)
 
     breached = await breach(desk)
 
-    assert (breached["level"], breached["assignee"]) == ("management", "am-1")
+    assert (breached["level"], breached["assignee"]) == ("management", "dm-1")
     assert "sm-1 made the appealed resolution" in ((await desk.case()).reason or "")
 
 
-async def test_a_second_appeal_of_the_support_managers_resolution_goes_to_another(
+async def test_management_hands_a_breached_appeal_to_no_account_manager(desk: SlaDesk) -> None:
+    """The account manager serves VIPs; their role may decide no appeal (intake refuses
+    them), so a breached appeal goes by name only to the managers named to decide one."""
+    await resolve_then_appeal(desk, "sm-1", AppealLevel.EXPERT)
+    await presence(desk, "expert-1", Presence.OFFLINE)
+
+    breached = await breach(desk)
+
+    assert breached["level"] == "management"
+    assert breached["assignee"] not in {"am-1", "sm-1"}
+    assert breached["account_manager"] == "am-1", "still told of the breach"
+
+
+async def test_a_second_appeal_of_the_support_managers_resolution_goes_to_their_deputy(
     desk: SlaDesk,
 ) -> None:
+    await name_deputy(desk, "dm-1")
     await resolve_then_appeal(desk, "expert-1", AppealLevel.EXPERT)
     await resolve_then_appeal(desk, "sm-1", AppealLevel.SUPPORT_MANAGER)
 
     routed = desk.published("ticket.routed")[-1]
-    assert (routed["rule"], routed["assignee"]) == ("appeal", "am-1")
+    assert (routed["rule"], routed["assignee"]) == ("appeal", "dm-1")
     assert "sm-1 made the appealed resolution" in routed["reason"]
+    assert "dm-1: the deputy support manager reviews it" in routed["reason"]
+
+
+async def test_a_second_appeal_of_the_support_managers_resolution_skips_the_account_manager(
+    desk: SlaDesk,
+) -> None:
+    """No deputy named: the expert desk as a first appeal, never the account manager, whose
+    role may not decide a second appeal (docs/feedback.md#who-decides-an-appeal)."""
+    await resolve_then_appeal(desk, "expert-1", AppealLevel.EXPERT)
+    await resolve_then_appeal(desk, "sm-1", AppealLevel.SUPPORT_MANAGER)
+
+    routed = desk.published("ticket.routed")[-1]
+    assert (routed["rule"], routed["queue"]) == ("appeal", "expert")
+    assert routed["assignee"] not in {"am-1", "sm-1"}
 
 
 async def test_a_second_appeal_goes_to_the_support_manager_as_before(desk: SlaDesk) -> None:

@@ -33,6 +33,7 @@ FULL = {
     "vip_travellers": ["trav-42", "email:li@example.cn"],
     "account_manager": "am-1",
     "support_manager": "mgr-1",
+    "deputy_support_manager": "mgr-3",
     "bot_enabled": False,
     "assignment": "round_robin",
     "triage_threshold": 0.7,
@@ -91,6 +92,7 @@ async def get(http: httpx.AsyncClient) -> dict[str, Any]:
         {"vip_travellers": ["trav-7"]},
         {"vip_travellers": []},
         {"support_manager": "mgr-2"},
+        {"deputy_support_manager": "admin-1"},
     ],
 )
 async def test_a_put_of_one_field_changes_that_field_and_keeps_the_others(

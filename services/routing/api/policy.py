@@ -29,7 +29,19 @@ class PolicyIn(BaseModel):
         default_factory=list, max_length=10_000
     )
     account_manager: str | None = Field(default=None, max_length=128, pattern=NAME)
-    support_manager: str | None = Field(default=None, max_length=128, pattern=NAME)
+    support_manager: str | None = Field(
+        default=None,
+        max_length=128,
+        pattern=NAME,
+        description="Reviews second appeals: a manager or admin, the roles that may decide one.",
+    )
+    deputy_support_manager: str | None = Field(
+        default=None,
+        max_length=128,
+        pattern=NAME,
+        description="Reviews a second appeal of the support manager's own resolution, and "
+        "takes a breached appeal the support manager cannot: a manager or admin too.",
+    )
     bot_enabled: StrictBool = True
     assignment: AssignmentMode = Field(
         default=AssignmentMode.LEAST_LOADED,

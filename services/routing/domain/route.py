@@ -107,18 +107,18 @@ def assign(
 
 
 def second_appeal_reviewer(policy: RoutingPolicy, resolver: str | None) -> Assignment | None:
-    """Who reviews a second appeal: the policy's support manager; when they made the
-    resolution it appeals (nobody reviews their own decision), the account manager stands
-    in; None when neither can, and it is routed as a first appeal (``assign``)."""
-    manager, stand_in = policy.support_manager, policy.account_manager
-    if manager is None:
-        return None
-    if manager != resolver:
+    """Who reviews a second appeal, which only a manager or admin may decide: the policy's
+    support manager; when they made the resolution it appeals (nobody reviews their own
+    decision), or none is named, their deputy. Never the account manager, whose role may
+    decide no appeal. None when neither can, and it is routed as a first appeal
+    (``assign``)."""
+    manager, deputy = policy.support_manager, policy.deputy_support_manager
+    if manager is not None and manager != resolver:
         return Assignment(manager, f"{manager}: the support manager reviews it")
-    if stand_in is None or stand_in == resolver:
+    if deputy is None or deputy == resolver:
         return None
-    passed = f"{manager} made the appealed resolution; "
-    return Assignment(stand_in, f"{passed}{stand_in}: the account manager reviews it")
+    passed = f"{manager} made the appealed resolution; " if manager is not None else ""
+    return Assignment(deputy, f"{passed}{deputy}: the deputy support manager reviews it")
 
 
 def reassign(

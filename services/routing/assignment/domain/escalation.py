@@ -1,5 +1,6 @@
 """Who a breached ticket goes to next: a senior agent of its queue, then the expert team,
-then management (the tenant's support manager and account manager). Pure.
+then management (the tenant's support manager and account manager; for an appeal, the
+support manager and their deputy). Pure.
 
 A breach never leaves a ticket with nobody (issue #18). A rung either hands the
 ticket over to a named person who is free to take it, or — when nobody else is
@@ -177,14 +178,11 @@ def _management(
 def _manager_online(
     policy: RoutingPolicy, agents: Sequence[Agent], resolver: str | None
 ) -> tuple[str | None, str]:
-    """The support manager, else the account manager, unless registered as an agent who is
-    away or offline, or the ``resolver`` whose resolution the appeal reviews; and who was
-    passed over, why."""
+    """The support manager, else the account manager (for an appeal, whose ``resolver`` is
+    named: its deputy, as the account manager may decide no appeal), unless registered as an
+    agent who is away or offline, or the ``resolver``; and who was passed over, why."""
     passed = ""
-    for role, name in (
-        ("support manager", policy.support_manager),
-        ("account manager", policy.account_manager),
-    ):
+    for role, name in policy.managers_for(appeal=resolver is not None):
         if name is not None and name == resolver:
             passed += f"{name} made the appealed resolution; "
             continue

@@ -29,7 +29,12 @@ class RoutingPolicy(Aggregate):
     account_manager: str | None = None
     """The tenant's dedicated account manager: preferred for its VIP travellers."""
     support_manager: str | None = None
-    """Reviews second appeals."""
+    """Reviews second appeals: a manager or admin, the roles that may decide one."""
+    deputy_support_manager: str | None = None
+    """Reviews a second appeal of the support manager's own resolution (nobody reviews their
+    own decision), and takes a breached appeal the support manager cannot: a manager or
+    admin too. Not the account manager, who serves VIPs and may hold a role that decides
+    no appeal (docs/feedback.md#who-decides-an-appeal)."""
     bot_enabled: bool = True
     assignment: AssignmentMode = AssignmentMode.LEAST_LOADED
     triage_threshold: float = Field(default=DEFAULT_TRIAGE_THRESHOLD, ge=0.0, le=1.0)
@@ -46,3 +51,17 @@ class RoutingPolicy(Aggregate):
 
     def account_manager_for(self, traveller_id: str | None) -> str | None:
         return self.account_manager if traveller_id in self.vip_travellers else None
+
+    def managers_for(self, appeal: bool) -> tuple[tuple[str, str | None], ...]:
+        """Who management hands a breached case by name, in order, with their title: for an
+        appeal, those named to decide one (support manager, their deputy); else the support
+        manager, then the account manager."""
+        if appeal:
+            return (
+                ("support manager", self.support_manager),
+                ("deputy support manager", self.deputy_support_manager),
+            )
+        return (
+            ("support manager", self.support_manager),
+            ("account manager", self.account_manager),
+        )
