@@ -18,7 +18,6 @@ from prometheus_client import CollectorRegistry
 from runtime.clock import Clock, epoch_ms
 from runtime.signing import Signer
 from runtime.store import ConcurrencyError, Repository
-from runtime.tracking_codes import TICKET_ID, short_link
 from services.notify import store
 from services.notify.channels.registry import Channels
 from services.notify.channels.sender import Outgoing, SendFailed
@@ -34,6 +33,7 @@ from services.notify.domain.traveller_links import redact
 from services.notify.metrics import INTERRUPTED, DeliveryMetrics
 from services.notify.rechecks import Rechecks
 from services.notify.render import Renderer
+from services.notify.tracking_links import TrackingLinks
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,8 @@ class Dispatcher:
         signer: Signer | None = None,
     ) -> None:
         self.deliveries = deliveries
-        self.links = (signer, settings.public_url) if signer and settings.public_url else None
-        """What mints a tracking link (the link key ring, intake's public address), if set."""
+        self.links = TrackingLinks(deliveries.collection, clock, signer, settings.public_url)
+        """A ticket's tracking link: stored, else minted (the link key ring, intake's address)."""
         self.channels = channels
         self.renderer = renderer
         self.clock = clock
@@ -271,18 +271,11 @@ class Dispatcher:
         """A traveller's message cut for its channel whose text names no link (an agent's
         reply: ``ticket.replied`` carries none) ends with the link to the rest: their
         tracking page, as the ticket's acknowledgement (or disruption notice) gave it, else
-        minted from the ticket id (stateless: ``runtime.tracking_codes``). Kept with the
+        minted from the ticket id (``tracking_links``, as the bot's answer's). Kept with the
         claim, so the log shows it and a retry does not look again."""
-        if delivery.role not in APP_ROLES or delivery.thread_ticket_id is None:
+        if delivery.role not in APP_ROLES:
             return None
-        stored = await store.tracking_link(
-            self.deliveries.collection, delivery.tenant_id, delivery.ticket_id
-        )
-        ticket_id = delivery.thread_ticket_id
-        if stored or self.links is None or not TICKET_ID.fullmatch(ticket_id):
-            return stored
-        signer, public_url = self.links
-        return short_link(signer, public_url, ticket_id, self.clock.now())
+        return await self.links.of(delivery.tenant_id, delivery.thread_ticket_id)
 
     async def _send(self, delivery: Delivery) -> str | None:
         """Hand the delivery to its channel. An error the channel did not expect (a mail that

@@ -49,6 +49,7 @@ def bootstrap(settings: NotifySettings | None = None) -> FastAPI:
         phone_region=settings.region_of,
         metrics=metrics,
         holder_records=runtime.batched(holders.HOLDERS, linger=True),
+        links=dispatcher.links,
     )
     lags = LagReporter(runtime.bus, runtime.clock)
     subscribers.register(runtime.bus, notifier, lags)

@@ -36,6 +36,7 @@ from services.notify.domain.route import plan_route
 from services.notify.domain.templates import BOT_ANSWERED
 from services.notify.metrics import BOUNCED, DeliveryMetrics
 from services.notify.render import Renderer
+from services.notify.tracking_links import TrackingLinks
 
 
 class Notifier:
@@ -51,8 +52,10 @@ class Notifier:
         phone_region: Callable[[str], str | None] = lambda _tenant: None,
         metrics: DeliveryMetrics | None = None,
         holder_records: BatchedCollection | None = None,
+        links: TrackingLinks | None = None,
     ) -> None:
-        """``holder_records``: ``holders.HOLDERS``' shared batches (by default its own)."""
+        """``holder_records``: ``holders.HOLDERS``' shared batches (by default its own);
+        ``links``: the dispatcher's (by default stored links only, none minted)."""
         self.deliveries = deliveries
         self.renderer = renderer
         self.clock = clock
@@ -62,6 +65,7 @@ class Notifier:
         self._phone_region = phone_region
         self._metrics = metrics or DeliveryMetrics(CollectorRegistry())
         self._holders = holder_records or BatchedCollection(self._database[holders.HOLDERS])
+        self.links = links or TrackingLinks(deliveries.collection, clock)
 
     async def notify(self, envelope: Envelope[Any], *, patient: bool = True) -> list[Delivery]:
         """One delivery per person the event concerns; a redelivered event adds none.
@@ -197,10 +201,11 @@ class Notifier:
 
     async def _linked(self, notice: Notice, tenant_id: str) -> Notice:
         """The bot's answer sends the traveller to their tracking page ("That did not help"),
-        which ``ticket.bot_answered`` does not carry: the acknowledgement's link, when kept."""
+        which ``ticket.bot_answered`` does not carry: the acknowledgement's link, else one
+        minted from the ticket id (``tracking_links``, as a cut reply's)."""
         if notice.template != BOT_ANSWERED:
             return notice
-        link = await store.tracking_link(self.deliveries.collection, tenant_id, notice.ticket_id)
+        link = await self.links.of(tenant_id, notice.ticket_id)
         return replace(notice, values={**notice.values, "link": link}) if link else notice
 
     async def _add(self, delivery: Delivery, cause: Envelope[Any], *, patient: bool) -> bool:

@@ -185,9 +185,6 @@ class Desk:
         self.client = httpx.AsyncClient(transport=httpx.MockTransport(self.recorder))
         channels = Channels(NotifySettings(smtp_host=""), self.clock)
         channels.use(ReplyChannel.WECOM, WebhookSender(gateway(), self.client, self.clock))
-        self.notifier = Notifier(
-            self.deliveries, Renderer(), self.clock, available=channels.available
-        )
         self.dispatcher = Dispatcher(
             self.deliveries,
             channels,
@@ -196,6 +193,13 @@ class Desk:
             settings,
             jitter=lambda: 0.0,
             signer=signer,
+        )
+        self.notifier = Notifier(
+            self.deliveries,
+            Renderer(),
+            self.clock,
+            available=channels.available,
+            links=self.dispatcher.links,
         )
 
     async def take(self, event: Event, message_id: str) -> list[Delivery]:
