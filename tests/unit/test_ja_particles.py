@@ -9,14 +9,17 @@ sent or shown (``tests/wording_sources.py``: routing's reasons, team names, the 
 page, the dates) is scanned as written, its placeholders standing for the values.
 
 Nor a space around a number inside a sentence ("残り5分", never "残り 5 分"), checked the same
-way, the other texts' number placeholders standing for numbers.
+way, the other texts' number placeholders standing for numbers; the staff console's ja
+messages too ("{replied}件に返信しました", never "{replied} 件").
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,8 +51,14 @@ NUMBERS = {
     "score": "0.82",
     "threshold": "0.75",
     "near": "0.80",
+    "replied": "3",
+    "skipped": "1",
+    "limit": "500",
+    "t": "5 min",
 }
-"""What the other texts' number placeholders stand for when they are scanned for numbers."""
+"""What the other texts' number placeholders stand for when they are scanned for numbers (the
+console's SLA clock writes its minutes "5 min" in every language)."""
+CONSOLE = Path(__file__).parents[2] / "services/intake/templates/console/messages.json"
 MOMENT = datetime(2026, 12, 8, 8, 59, tzinfo=UTC).astimezone(timezone(timedelta(hours=9)))
 DISRUPTION_KINDS = (
     "flight_delayed",
@@ -157,6 +166,10 @@ def test_the_rule_finds_a_space_before_a_particle(text: str, found: list[str]) -
 
 VARIANTS = list(_variants())
 OTHER_TEXTS = [(w, t) for w, t in texts(LANGUAGE) if not w.startswith("notify template")]
+CONSOLE_TEXTS = [
+    (f"console {key}", text[LANGUAGE])
+    for key, text in json.loads(CONSOLE.read_text(encoding="utf-8")).items()
+]
 
 
 @pytest.mark.parametrize(("where", "values"), VARIANTS, ids=[w for w, _ in VARIANTS])
@@ -186,6 +199,11 @@ def test_no_other_ja_text_spaces_a_particle(where: str, text: str) -> None:
         ("チケット TC-20261208-0042 を", []),
         ("CA1502 便に振り替えました", []),
         ("SLA 超過", []),
+        ("{replied} 件に返信", []),
+        ("3 件に返信しました。1 件はスキップ", ["3 件", "1 件"]),
+        ("各 10 MB まで", ["各 10"]),
+        ("残り5 min", []),
+        ("5 min 超過", []),
     ],
 )
 def test_the_rule_finds_a_space_by_a_number(text: str, found: list[str]) -> None:
@@ -200,7 +218,9 @@ def test_no_rendered_ja_notice_spaces_a_number(where: str, values: dict[str, Any
         assert not found, f"{where}: a space by a number in {part!r}"
 
 
-@pytest.mark.parametrize(("where", "text"), OTHER_TEXTS, ids=[w for w, _ in OTHER_TEXTS])
+@pytest.mark.parametrize(
+    ("where", "text"), OTHER_TEXTS + CONSOLE_TEXTS, ids=[w for w, _ in OTHER_TEXTS + CONSOLE_TEXTS]
+)
 def test_no_other_ja_text_spaces_a_number(where: str, text: str) -> None:
     numbered = re.sub(r"\{(\w+)\}", lambda m: NUMBERS.get(m[1], m[0]), text)
     found = [m.group() for m in SPACED_NUMBER.finditer(numbered)]
