@@ -26,20 +26,24 @@ _TRAIN_WORDS = "火车|火車|高铁|高鐵|动车|動車|列车|列車"
 """A China Railway number (``G1234``, ``D3101``) is read as a train beside one of these or
 with ``次`` after it; alone it is left to the flight pattern, as ``G5`` and ``D8`` are airlines."""
 
+_LABEL_GAP = r"\s*(?:[:：#]|是|为|為|は)?\s*"
+"""Between a label and its value: a colon or ``#``, or the copula or particle a sentence puts
+there (``订单号是…``, ``予約番号は…``)."""
+
 _REFERENCE_PATTERNS: tuple[tuple[ReferenceKind, re.Pattern[str]], ...] = (
     (
         ReferenceKind.ORDER,
         re.compile(
-            r"(?:订单号?|訂單(?:編號|号)?|注文番号|order\s*(?:no\.?|number|#)?)"
-            r"\s*[:：#]?\s*([A-Z0-9-]{6,24})",
+            r"(?:订单(?:号码?|编号)?|訂單(?:編號|號碼?|号)?|注文番号|order\s*(?:no\.?|number|#)?)"
+            rf"{_LABEL_GAP}([A-Z0-9-]{{6,24}})",
             re.I,
         ),
     ),
     (
         ReferenceKind.HOTEL_CONFIRMATION,
         re.compile(
-            r"(?:确认号|確認(?:號|番号)|confirmation\s*(?:no\.?|number|#)?)"
-            r"\s*[:：#]?\s*([A-Z0-9-]{5,20})",
+            r"(?:确认(?:号码?|码)|確認(?:號碼?|碼|番号)|confirmation\s*(?:no\.?|number|#)?)"
+            rf"{_LABEL_GAP}([A-Z0-9-]{{5,20}})",
             re.I,
         ),
     ),
@@ -47,7 +51,7 @@ _REFERENCE_PATTERNS: tuple[tuple[ReferenceKind, re.Pattern[str]], ...] = (
         ReferenceKind.PNR,
         re.compile(
             r"(?:PNR|预订编号|訂位代號|予約番号|booking\s*ref(?:erence)?)"
-            r"\s*[:：#]?\s*([A-Z0-9]{6})\b",
+            rf"{_LABEL_GAP}([A-Z0-9]{{6}})(?![A-Z0-9])",
             re.I,
         ),
     ),
