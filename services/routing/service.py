@@ -180,34 +180,35 @@ class Router:
 
     async def ticket_transferred(self, envelope: Envelope[events.TicketTransferred]) -> None:
         """Follow the agent's move (a bot-answered case's is a takeover: ``takeover``), and
-        learn from it when it says the category was wrong."""
+        learn from it when it says the category was wrong: once the move is committed, as a
+        commit that loses its race may be retried on a case that moved on and never apply."""
         moved = envelope.payload
         case, fresh = await self._load(envelope, moved.transferred_at)
         if case is None:
             return
-        category = None
+        category = correction = None
         if case.triage is not None:
             queues = await self.store.catalogue(case.tenant_id)
             category = corrected_category(
                 case.triage.category, moved.to_queue, queues, self._probabilities(case.text)
             )
             if category is not None:
-                await self.store.add_correction(
-                    correction_for(
-                        case,
-                        category,
-                        envelope.message_id,
-                        kind="transfer",
-                        by=moved.by,
-                        at=self.clock.now(),
-                        to_queue=moved.to_queue,
-                    )
+                correction = correction_for(
+                    case,
+                    category,
+                    envelope.message_id,
+                    kind="transfer",
+                    by=moved.by,
+                    at=self.clock.now(),
+                    to_queue=moved.to_queue,
                 )
         takeover = await transfer_takeover(self, case, moved)
         async with self.slots.claim(case) as claim:
             claim.taken = await self.slots.move(case, moved.to_assignee)
             case.transfer(moved, category, takeover)
             await self._commit(case, envelope, fresh)
+        if correction is not None:
+            await self.store.add_correction(correction)
         if case.waiting_for_agent:  # moved to a queue: an agent there may have room
             self.wake_dispatch(case.tenant_id)
 
