@@ -57,7 +57,9 @@ EMAIL = (
 PHONE = r"^\+?[0-9][0-9 ().\-]{1,30}[0-9]$"
 
 
-def _refuse_control(value: str, pattern: re.Pattern[str]) -> None:
+def _refuse_control(value: str, pattern: re.Pattern[str], *, line: bool) -> None:
+    """Refuse what ``pattern`` finds; a line break is named as one only in a one-line value
+    (``line``), as free text holds line breaks and refuses only the control characters."""
     bad = pattern.search(value)
     if bad is None:
         return
@@ -66,7 +68,7 @@ def _refuse_control(value: str, pattern: re.Pattern[str]) -> None:
         raise ValueError("must not contain NUL characters")
     if "\ud800" <= char <= "\udfff":
         raise ValueError("must be valid Unicode text (it holds a lone surrogate)")
-    if char in _LINE_BREAKS:
+    if line and char in _LINE_BREAKS:
         raise ValueError(f"must be one line: no line breaks (U+{ord(char):04X})")
     raise ValueError(f"must not contain control characters (U+{ord(char):04X})")
 
@@ -83,14 +85,14 @@ def visible(value: str) -> bool:
 
 
 def _text(value: str) -> str:
-    _refuse_control(value, _CONTROL_IN_TEXT)
+    _refuse_control(value, _CONTROL_IN_TEXT, line=False)
     if not visible(value):
         raise ValueError("must contain visible text, not only spaces or control characters")
     return value
 
 
 def _line(value: str) -> str:
-    _refuse_control(value, _CONTROL_IN_LINE)
+    _refuse_control(value, _CONTROL_IN_LINE, line=True)
     if not visible(value):
         raise ValueError("must contain visible characters, not only spaces")
     return value
