@@ -61,6 +61,31 @@ def survey_page(
     )
 
 
+def closed_status(state: str) -> int:
+    """409 for a survey already answered, 410 for one withdrawn or expired."""
+    return status.HTTP_409_CONFLICT if state == "answered" else status.HTTP_410_GONE
+
+
+async def form_rating(
+    pages: Pages, public: str, request: Request, survey: Survey, token: str
+) -> RatingIn | HTMLResponse:
+    """The rating a form posted, or the form again with its errors and what was typed."""
+    data = await request.form()
+    shown = ("csat", "nps", "comment") if survey.ask_nps else ("csat", "comment")
+    values = {k: form_value(data, k) or "" for k in shown}
+    try:
+        return RatingIn.model_validate(
+            {k: form_number(v) if k != "comment" else v or None for k, v in values.items()}
+        )
+    except ValidationError as exc:
+        words = pages.words(survey.language)
+        fields = sorted({str(e["loc"][0]) for e in exc.errors()})
+        errors = [words[f"error_{name}"] for name in fields]
+        return survey_page(
+            pages, public, request, survey, token, code=422, errors=errors, values=values
+        )
+
+
 @router.get(
     "/{token}",
     tags=["travellers"],
@@ -121,33 +146,25 @@ async def rate(token: str, request: Request, feedback: FeedbackDep, pages: Pages
         survey = await feedback.survey_for(token)
     except (TokenError, NotFound) as exc:
         return bad_link(pages, request, exc, "survey")
-    rating = None if form else await parsed(RatingIn, request)
-    if rating is None:
-        data = await request.form()
-        shown = ("csat", "nps", "comment") if survey.ask_nps else ("csat", "comment")
-        values = {k: form_value(data, k) or "" for k in shown}
-        try:
-            rating = RatingIn.model_validate(
-                {k: form_number(v) if k != "comment" else v or None for k, v in values.items()}
-            )
-        except ValidationError as exc:
-            words = pages.words(survey.language)
-            fields = sorted({str(e["loc"][0]) for e in exc.errors()})
-            errors = [words[f"error_{name}"] for name in fields]
-            return survey_page(
-                pages, public, request, survey, token, code=422, errors=errors, values=values
-            )
+    closed = survey.state(feedback.clock.now())
+    if form and closed != "sent":  # what was typed is moot: say why, not re-show the form
+        return notice(pages, survey.language, closed, closed_status(closed))
+    if form:
+        rating = await form_rating(pages, public, request, survey, token)
+        if isinstance(rating, HTMLResponse):
+            return rating
+    else:
+        rating = await parsed(RatingIn, request)
     try:
         survey = await feedback.answer(
             token, csat=rating.csat, nps=rating.nps, comment=rating.comment
         )
     except NpsNotAsked as exc:
         raise invalid(str(exc), ("body", "nps")) from exc
-    except SurveyClosed as closed:
-        code = status.HTTP_409_CONFLICT if closed.code == "answered" else status.HTTP_410_GONE
+    except SurveyClosed as shut:
         if form:
-            return notice(pages, survey.language, closed.code, code)
-        raise HTTPException(code, str(closed)) from closed
+            return notice(pages, survey.language, shut.code, closed_status(shut.code))
+        raise HTTPException(closed_status(shut.code), str(shut)) from shut
     if form:
         return html(
             pages,
