@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ from runtime.shared_commands import SharedFind, SharedWrites, shared_by_ids
 from runtime.store import Document, Repository
 from runtime.store_batches import Observers
 from services.intake.domain import Ticket
+from services.intake.domain.search import search_pattern
 from services.intake.ticket_keys import (
     Candidates,
     contact_key,
@@ -192,7 +192,7 @@ class TicketStore:
             if value := getattr(where, field):
                 query[field] = value
         if where.text:
-            pattern = {"$regex": re.escape(where.text), "$options": "i"}
+            pattern = {"$regex": search_pattern(where.text), "$options": "i"}
             ticket_id = where.text.upper()  # ids are upper case (``TC-`` + base32)
             query["$or"] = [{"text": pattern}, {"subject": pattern}, {"_id": ticket_id}]
         if cursor:

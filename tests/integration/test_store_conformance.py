@@ -15,6 +15,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from contracts.text import Instant
 from runtime.store import Document
+from services.intake.domain.search import search_pattern
 from tests.integration.scratch import scratch_database
 
 pytestmark = pytest.mark.integration
@@ -264,3 +265,13 @@ async def test_unordered_conditional_upserts_refuse_an_older_value_by_index(col)
     assert [(e["index"], e["code"]) for e in errors] == [(0, 11000)]
     kept = {doc["_id"]: doc["at_ms"] async for doc in col.find({})}
     assert kept == {"kept": 9, "new": 4, "kept2": 5}
+
+
+async def test_a_case_insensitive_regex_with_character_classes_of_han_and_full_width(col) -> None:  # type: ignore[no-untyped-def]
+    """The ticket search's pattern (``services/intake/domain/search.py``): ``[发發]票``."""
+    await col.insert_one({"_id": "a", "text": "請幫我重開發票"})
+    await col.insert_one({"_id": "b", "text": "我的航班ＣＡ１５０１取消了"})
+    await col.insert_one({"_id": "c", "text": "发货了吗"})
+    for words, found in (("发票", ["a"]), ("ca1501", ["b"]), ("发货", ["c"])):
+        query = {"text": {"$regex": search_pattern(words), "$options": "i"}}
+        assert [d["_id"] async for d in col.find(query).sort("_id", 1)] == found, words
