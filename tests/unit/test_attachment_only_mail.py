@@ -81,12 +81,13 @@ def test_the_placeholder_is_in_the_mails_content_language_when_tripcare_speaks_i
 def test_a_mail_with_neither_text_nor_a_file_intake_keeps_is_refused_naming_them(
     files: tuple[tuple[str, bytes], ...], why: str
 ) -> None:
-    """As an in-app message of only refused files: the 422 says which and why."""
+    """As an in-app message of only refused files: the 422 says which and why, at the
+    attachments (``["body", "attachments"]``), not at the mail's body it never blamed."""
     with pytest.raises(PayloadError) as refused:
         read_payload(Channel.EMAIL, only_files(*files), T0, LIMITS)
 
-    assert (refused.value.field, refused.value.message) == (
-        "body",
+    assert (refused.value.loc, refused.value.message) == (
+        ("attachments",),
         f"no text, and no attachment kept: {why}",
     )
 
@@ -111,7 +112,7 @@ async def test_the_mailbox_reader_takes_a_mail_of_only_a_file_and_skips_one_of_n
     status = await desk.status()
     assert (status["received"], status["rejected"]) == (1, 1)
     assert status["last_skipped"] == (
-        "UID 2: body: no text, and no attachment kept: setup.exe (type not accepted)"
+        "UID 2: attachments: no text, and no attachment kept: setup.exe (type not accepted)"
     )
     (ticket,) = desk.db["tickets"].docs.values()
     assert (ticket["text"], ticket["language"], ticket["status"]) == (

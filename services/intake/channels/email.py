@@ -115,6 +115,14 @@ def _language(message: EmailMessage) -> str:
     return supported_language(tag) or FALLBACK_LANGUAGE
 
 
+def _nothing_kept(files_refused: str) -> tuple[str, str]:
+    """Where a mail of no text is refused, and why: at its files when every one was refused,
+    else at its body."""
+    if files_refused:
+        return "attachments", no_file_kept(files_refused)
+    return "body", "the e-mail has no text"
+
+
 def from_email(
     message: EmailMessage,
     now: datetime,
@@ -152,8 +160,8 @@ def from_email(
         or subject
         or (attachments_only(_language(message)) if files_kept else "")
     )
-    if not text:
-        raise PayloadError("body", no_file_kept(files_refused) or "the e-mail has no text")
+    if not text:  # the files are what was refused, when any came (as in_app names them)
+        raise PayloadError(*_nothing_kept(files_refused))
     long = fitted(text, _language(message), text_room)
     if long.attachment is not None:
         size = len(long.attachment)
