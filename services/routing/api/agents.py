@@ -11,7 +11,7 @@ from contracts.languages import LANGUAGES
 from contracts.taxonomy import CATEGORIES, Category
 from contracts.text import one_line
 from runtime.auth import RANK, ManagerScope, Role, StaffScope
-from runtime.errors import StrictJsonRoute
+from runtime.errors import StrictJsonRoute, invalid
 from runtime.store import NotFound
 from services.routing.api.deps import RoutingDep, StoreDep
 from services.routing.api.models import CREATED, NAME, Language
@@ -31,7 +31,13 @@ class AgentIn(BaseModel):
         default_factory=list, max_length=len(CATEGORIES), description="Skills."
     )
     languages: list[Language] = Field(min_length=1, max_length=len(LANGUAGES))
-    capacity: StrictInt = Field(default=5, ge=0, le=100, description="Open tickets at once.")
+    capacity: StrictInt = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Open tickets at once; at least 1 (an agent is paused by presence "
+        "`away` or `offline`, not by a capacity of 0, which would never be assigned).",
+    )
     expert: StrictBool = Field(
         default=False, description="May take the expert and complaint queues."
     )
@@ -94,7 +100,16 @@ async def put_agent(
     response: Response,
     routing: RoutingDep,
 ) -> AgentView:
-    """Register an agent in this tenant or change their skills, capacity or presence."""
+    """Register an agent in this tenant or change their skills, capacity or presence.
+
+    Their ``manager`` may not be themselves (a 422 naming it): a breach would tell the
+    very person who let it lapse. Cycles of two or more are taken: a breach tells only
+    the holder's own manager, never a chain of them."""
+    if body.manager == agent_id:
+        raise invalid(
+            "an agent cannot be their own manager: name their team lead, or leave it out",
+            ("body", "manager"),
+        )
 
     def change(agent: Agent) -> None:
         agent.name = body.name
