@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from contracts.refusals import Reason, RefusedValue
+
 LANGUAGES = ("zh-Hans", "zh-Hant", "en", "ja")
 FALLBACK_LANGUAGE = "en"
 
@@ -47,7 +49,8 @@ def default_text(message: str | None, texts: Mapping[str, str]) -> str:
         return texts[FALLBACK_LANGUAGE]
     for text in texts.values():
         return text
-    raise ValueError("nothing to tell the travellers: give message, messages or both")
+    text = "nothing to tell the travellers: give message, messages or both"
+    raise RefusedValue(Reason("nothing_to_tell", text))
 
 
 def text_in(language: str | None, texts: Mapping[str, str], default: str) -> str:

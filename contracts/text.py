@@ -39,6 +39,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 from pydantic_core import PydanticKnownError
 
 from contracts.languages import LANGUAGES
+from contracts.refusals import Reason, RefusedValue
 
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
@@ -65,12 +66,16 @@ def _refuse_control(value: str, pattern: re.Pattern[str], *, line: bool) -> None
         return
     char = bad.group()
     if char == "\x00":
-        raise ValueError("must not contain NUL characters")
+        raise RefusedValue(Reason("text_nul", "must not contain NUL characters"))
     if "\ud800" <= char <= "\udfff":
-        raise ValueError("must be valid Unicode text (it holds a lone surrogate)")
+        text = "must be valid Unicode text (it holds a lone surrogate)"
+        raise RefusedValue(Reason("text_lone_surrogate", text))
+    code = f"U+{ord(char):04X}"
     if line and char in _LINE_BREAKS:
-        raise ValueError(f"must be one line: no line breaks (U+{ord(char):04X})")
-    raise ValueError(f"must not contain control characters (U+{ord(char):04X})")
+        text = f"must be one line: no line breaks ({code})"
+        raise RefusedValue(Reason("text_line_break", text, {"char": code}))
+    text = f"must not contain control characters ({code})"
+    raise RefusedValue(Reason("text_control_character", text, {"char": code}))
 
 
 def flattened(value: str) -> str:
@@ -87,14 +92,16 @@ def visible(value: str) -> bool:
 def _text(value: str) -> str:
     _refuse_control(value, _CONTROL_IN_TEXT, line=False)
     if not visible(value):
-        raise ValueError("must contain visible text, not only spaces or control characters")
+        text = "must contain visible text, not only spaces or control characters"
+        raise RefusedValue(Reason("text_not_visible", text))
     return value
 
 
 def _line(value: str) -> str:
     _refuse_control(value, _CONTROL_IN_LINE, line=True)
     if not visible(value):
-        raise ValueError("must contain visible characters, not only spaces")
+        text = "must contain visible characters, not only spaces"
+        raise RefusedValue(Reason("text_not_visible", text))
     return value
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from contracts.events import Attachment, Channel, ContactReceived
 from contracts.file_names import plain_name, safe_filename, typed_name
+from contracts.refusals import Reason
 from services.intake.channels import json_object, normalise
 from services.intake.channels.automatic import attached_parts, part_bytes
 from services.intake.channels.chat import from_in_app
@@ -79,7 +80,7 @@ class Checked:
     file: IncomingFile
     name: str
     content_type: str
-    reason: str | None = None
+    reason: Reason | None = None
 
     @property
     def kept(self) -> bool:
@@ -119,6 +120,26 @@ def sniffed_type(content: bytes, name: str) -> str | None:
     return None
 
 
+def _refusal(
+    file: IncomingFile, found: str | None, before: int, total: int, limits: AttachmentPolicy
+) -> Reason | None:
+    """Why ``file`` is refused (None: kept), after ``before`` files of ``total`` bytes."""
+    if before >= limits.max_files:
+        limit = limits.max_files
+        return Reason("file_too_many", f"more than {limit} files", {"limit": limit})
+    if not file.content:
+        return Reason("file_empty", "empty")
+    if len(file.content) > limits.max_file_bytes:
+        limit = limits.max_file_bytes // MB
+        return Reason("file_too_large", f"larger than {limit} MB", {"limit": limit})
+    if total + len(file.content) > limits.max_total_bytes:
+        limit = limits.max_total_bytes // MB
+        return Reason("files_too_large", f"more than {limit} MB in all", {"limit": limit})
+    if found is None:
+        return Reason("file_type_not_accepted", "type not accepted")
+    return None
+
+
 def check(files: Sequence[IncomingFile], limits: AttachmentPolicy) -> list[Checked]:
     """Each file kept or refused, in order; past the count or total limit, refused.
 
@@ -131,17 +152,7 @@ def check(files: Sequence[IncomingFile], limits: AttachmentPolicy) -> list[Check
     for file in files:
         plain = plain_name(file.name)
         found = sniffed_type(file.content, plain)
-        reason = None
-        if len(checked) >= limits.max_files:
-            reason = f"more than {limits.max_files} files"
-        elif not file.content:
-            reason = "empty"
-        elif len(file.content) > limits.max_file_bytes:
-            reason = f"larger than {limits.max_file_bytes // MB} MB"
-        elif total + len(file.content) > limits.max_total_bytes:
-            reason = f"more than {limits.max_total_bytes // MB} MB in all"
-        elif found is None:
-            reason = "type not accepted"
+        reason = _refusal(file, found, len(checked), total, limits)
         if reason is None:
             total += len(file.content)
         name = safe_filename(file.name) if found is None else typed_name(plain, found)

@@ -346,11 +346,13 @@ class Intake:
 
 
 class FilesRefused(ValueError):
-    """An agent's file was not accepted: nothing was written."""
+    """An agent's file was not accepted (``refused``, each with its ``reason``; none: this
+    intake stores no files): nothing was written."""
 
     def __init__(self, refused: Sequence[Checked]) -> None:
         reasons = "; ".join(f"{c.name}: {c.reason}" for c in refused)
         super().__init__(reasons or "files are not stored by this intake")
+        self.refused = list(refused)
 
 
 def file_link(intake: Intake, tenant_id: str, ticket_id: str, file_id: str) -> str:

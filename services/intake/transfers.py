@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from contracts.refusals import Reason
 from services.intake.domain import Ticket
 from services.intake.domain.transfers import unknown_targets
 from services.intake.routing_reader import RoutingReader
@@ -20,7 +21,7 @@ from services.intake.service import Intake
 class TransferRefused(ValueError):
     """A transfer named a queue or agent routing does not know: nothing was written."""
 
-    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, problems: Sequence[tuple[str, Reason]]) -> None:
         super().__init__("; ".join(f"{field}: {why}" for field, why in problems))
         self.problems = list(problems)
 

@@ -101,6 +101,7 @@ async def test_a_transfer_to_a_queue_or_agent_routing_does_not_know_is_refused(
     (problem,) = answer.json()["detail"]
     assert problem["loc"] == ["body", loc]
     assert message in problem["msg"]
+    assert problem["type"] == {"queue": "unknown_queue", "assignee": "unknown_agent"}[loc]
     assert unchanged(before, await desk.ticket())
 
 

@@ -229,7 +229,7 @@ async def transfer(
             return await transfer_ticket(agent.intake, routing, token, tenant, ticket_id, move)
         except TransferRefused as exc:
             raise RequestValidationError(
-                [{"loc": ("body", f), "msg": why, "type": "value_error"} for f, why in exc.problems]
+                [{"loc": ("body", f), "msg": why.text, "type": why.code} for f, why in exc.problems]
             ) from exc
         except Unavailable as exc:
             raise HTTPException(

@@ -160,7 +160,10 @@ class TransferIn(BaseModel):
     @model_validator(mode="after")
     def _a_target(self) -> Self:
         if not (self.queue or self.assignee):
-            raise PydanticCustomError("value_error", "give a queue or an assignee")
+            # ``code`` in ctx: the console's words for it (the API answers the text)
+            raise PydanticCustomError(
+                "value_error", "give a queue or an assignee", {"code": "no_transfer_target"}
+            )
         return self
 
 

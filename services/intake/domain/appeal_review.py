@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from contracts.events import AppealLevel
+from contracts.refusals import Reason
 
 REVIEWER_ROLES: dict[AppealLevel, frozenset[str]] = {
     AppealLevel.EXPERT: frozenset({"expert", "manager", "admin"}),
@@ -52,7 +53,11 @@ class Decider:
 
 class NotTheReviewer(Exception):
     """Resolving or closing this ticket would decide an appeal the caller may not decide
-    (HTTP 403); nothing is changed."""
+    (HTTP 403); nothing is changed. ``reason`` is its code for pages."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(reason.text)
+        self.reason = reason
 
 
 def decided_appeal(pending: PendingAppeal | None) -> dict[str, Any]:
@@ -72,10 +77,13 @@ def check_decider(appeal: PendingAppeal | None, decider: Decider, wanted: str) -
     if appeal is None:
         return
     what = f"appeal {appeal.number} of this ticket is under review"
+    params = {"number": appeal.number, "level": appeal.level.value}
     if appeal.appealed_by is not None and decider.id == appeal.appealed_by:
-        raise NotTheReviewer(
+        text = (
             f"{what}: you made the resolution it appeals, so you may not {wanted} it; "
             f"{REVIEWER_NAMES[appeal.level]} other than you decides it"
         )
+        raise NotTheReviewer(Reason("appeal_own_resolution", text, params))
     if decider.role not in REVIEWER_ROLES[appeal.level]:
-        raise NotTheReviewer(f"{what}: only {REVIEWER_NAMES[appeal.level]} may {wanted} it")
+        text = f"{what}: only {REVIEWER_NAMES[appeal.level]} may {wanted} it"
+        raise NotTheReviewer(Reason("appeal_reviewers_only", text, params))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from contracts.events import Priority
+from contracts.refusals import Reason
 
 
 class TicketStatus(StrEnum):
@@ -57,9 +58,13 @@ def with_article(word: str) -> str:
 
 
 class IllegalTransition(Exception):
+    """A move the ticket's status forbids; ``reason`` its code for pages (the status)."""
+
     def __init__(self, current: TicketStatus, wanted: str) -> None:
-        super().__init__(f"{with_article(current.value)} ticket cannot {wanted}")
+        text = f"{with_article(current.value)} ticket cannot {wanted}"
+        super().__init__(text)
         self.current = current
+        self.reason = Reason("illegal_transition", text, {"status": current.value})
 
 
 class IllegalMerge(IllegalTransition):
@@ -69,3 +74,4 @@ class IllegalMerge(IllegalTransition):
     def __init__(self, current: TicketStatus, reason: str) -> None:
         Exception.__init__(self, reason)
         self.current = current
+        self.reason = Reason("illegal_merge", reason)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from contracts.refusals import Reason
+
 
 @dataclass(frozen=True)
 class KnownTargets:
@@ -22,7 +24,7 @@ class KnownTargets:
 
 def unknown_targets(
     queue: str | None, assignee: str | None, known: KnownTargets
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, Reason]]:
     """Each named target routing does not know, as (field, what is wrong); empty when both are.
 
     What is wrong never repeats the target: the caller's input is not echoed back.
@@ -30,7 +32,9 @@ def unknown_targets(
     problems = []
     if queue is not None and queue not in (known.queues or ()):
         choices = ", ".join(known.queues or ()) or "none"
-        problems.append(("queue", f"not a queue of this tenant (queues: {choices})"))
+        text = f"not a queue of this tenant (queues: {choices})"
+        problems.append(("queue", Reason("unknown_queue", text, {"queues": choices})))
     if assignee is not None and not known.agent_registered:
-        problems.append(("assignee", "not a registered agent of this tenant"))
+        text = "not a registered agent of this tenant"
+        problems.append(("assignee", Reason("unknown_agent", text)))
     return problems

@@ -46,6 +46,7 @@ from services.intake.live_feed import LiveFeed
 from services.intake.notify_reader import NotifyReader
 from services.intake.pages.bulk_reply import bulk_reply_in
 from services.intake.pages.form_errors import form_problems
+from services.intake.pages.refusals import refusal_text
 from services.intake.routing_reader import RoutingReader
 from services.intake.service import Intake, reply_with_files
 from services.intake.transfers import Transfer, transfer_ticket
@@ -130,6 +131,16 @@ def _change(
 
         return resolve
     return lambda t: t.resume(by=actor, now=now)
+
+
+def _refused_status(exc: Exception) -> int:
+    """The API's status for the same refusal: 409 not in this status, 403 not the appeal's
+    reviewer, else 422 (a transfer's target, a file)."""
+    if isinstance(exc, IllegalTransition):
+        return http.HTTP_409_CONFLICT
+    if isinstance(exc, NotTheReviewer):
+        return http.HTTP_403_FORBIDDEN
+    return http.HTTP_422_UNPROCESSABLE_CONTENT
 
 
 class Console:
@@ -327,17 +338,11 @@ async def act(ticket_id: str, action: str, request: Request, console: ConsoleDep
     except ValidationError as exc:
         error = f"{t['error_unchanged']} {form_problems(exc, t)}"
         return await console.ticket_page(request, scope, ticket, 422, error)
-    except ValueError as exc:
-        error = f"{t['error_unchanged']} {exc}"
-        return await console.ticket_page(request, scope, ticket, 422, error)
     except Unavailable:
         return await console.ticket_page(request, scope, ticket, 503, t["error_routing_down"])
-    except IllegalTransition as exc:
-        error = f"{t['error_unchanged']} {exc}"
-        return await console.ticket_page(request, scope, ticket, 409, error)
-    except NotTheReviewer as exc:
-        error = f"{t['error_unchanged']} {exc}"
-        return await console.ticket_page(request, scope, ticket, 403, error)
+    except (ValueError, IllegalTransition, NotTheReviewer) as exc:
+        error = f"{t['error_unchanged']} {refusal_text(exc, t, action)}"
+        return await console.ticket_page(request, scope, ticket, _refused_status(exc), error)
     return Response(
         status_code=303, headers={"Location": f"/console/tickets/{ticket_id}?done={action}"}
     )
