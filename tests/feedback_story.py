@@ -113,6 +113,7 @@ class Desk:
         resolution_in: float = 24 * 60,
         assignee: str | None = None,
         language: str | None = None,
+        time_zone: str | None = None,
     ) -> None:
         self.emit(
             events.TicketRouted(
@@ -127,6 +128,7 @@ class Desk:
                 reason="test",
                 routed_at=at(minute),
                 language=language,
+                time_zone=time_zone,
             )
         )
 

@@ -137,3 +137,48 @@ async def test_sla_attainment_and_breaches_by_priority_in_metrics_csv_and_report
         assert wrong.status_code == 422
         [refused] = wrong.json()["detail"]
         assert (refused["loc"], "priority" in refused["msg"]) == (["query", "by"], True)
+
+
+async def test_a_shanghai_tenants_days_and_month_run_from_midnight_in_shanghai(
+    feedback_only: Stack, amqp_url: str, namespace: str
+) -> None:
+    """Its SLA calendar in Asia/Shanghai (``time_zone`` on ticket.routed), a ticket opened at
+    01:30 on 1 December in Shanghai (17:30 UTC on 30 November) is the 1st's in the CSV's
+    daily rows and December's in the monthly report, through the broker and the store."""
+    tenant = "ten" + uuid.uuid4().hex[:8]
+    manager = Stack.token("mgr-1", "manager", (tenant,))
+    t0 = datetime(2026, 11, 30, 17, 30, tzinfo=UTC)
+    who = events.Traveller(id="trav-1", language="zh-Hans")
+    opened = events.TicketOpened(
+        ticket_id="S1", channel=Channel.WECHAT, traveller=who, text="改签", opened_at=t0
+    )
+    routed = events.TicketRouted(
+        ticket_id="S1",
+        traveller=who,
+        queue="general",
+        category="flight_disruption",
+        priority=HIGH,
+        first_response_due=t0 + timedelta(minutes=15),
+        resolution_due=t0 + timedelta(hours=4),
+        reason="test",
+        routed_at=t0 + timedelta(minutes=1),
+        time_zone="Asia/Shanghai",
+    )
+    await publish(amqp_url, namespace, tenant, ("o-1", opened), ("r-1", routed))
+    base = f"{feedback_only.url('feedback')}/v1"
+    window = "from=2026-11-30T00:00:00%2B08:00&to=2026-12-03T00:00:00%2B08:00"
+    async with httpx.AsyncClient(timeout=10) as http:
+
+        async def routed_seen() -> bool:
+            response = await http.get(f"{base}/metrics?{window}&by=queue", headers=manager)
+            return [g["key"]["queue"] for g in response.json()["groups"]] == ["general"]
+
+        await until(routed_seen, 20)
+        exported = await http.get(f"{base}/reports/{tenant}.csv?{window}", headers=manager)
+        rows = list(csv.DictReader(io.StringIO(exported.text)))
+        assert [(r["day"], r["tickets"]) for r in rows] == [("2026-12-01", "1")]
+
+        report = await http.get(f"{base}/reports/{tenant}/2026-12.html", headers=manager)
+        assert "2026-12-01 00:00 to 2027-01-01 00:00 Asia/Shanghai (UTC+08:00)" in report.text
+        november = await http.get(f"{base}/reports/{tenant}/2026-11.html", headers=manager)
+        assert "Asia/Shanghai" in november.text

@@ -123,6 +123,28 @@ def test_time_buckets_are_utc_hour_day_and_iso_week_keys() -> None:
     assert [g.key["week"] for g in by_week.groups] == ["2026-W48"]
 
 
+def test_a_tickets_hour_day_and_week_are_cut_in_its_business_time_zone() -> None:
+    """A Shanghai desk's ticket opened at 01:30 on Monday 23 November, local time (17:30 UTC
+    on Sunday the 22nd), and its follow-up fall on the 23rd and in week 48 of its daily and
+    weekly figures, not on the UTC day and week before."""
+    desk = Desk(tenant="shanghai-travel")
+    desk.opened("T1", -(2 * 24 * 60 + 8 * 60 + 30), traveller("A", "zh-Hans"))
+    desk.routed("T1", -(2 * 24 * 60 + 8 * 60 + 29), time_zone="Asia/Shanghai")
+    desk.followed_up("T1", -(2 * 24 * 60 + 8 * 60))
+    desk.opened("T2", -(2 * 24 * 60 + 8 * 60 + 30), traveller("B"))
+    start, end = T0 - timedelta(days=3), T0
+    facts = list(fold(desk.envelopes).values())
+    by = ["hour", "day", "week"]
+    report = compute_metrics(facts, start=start, end=end, now=NOW, by=by)
+
+    keys = {tuple(g.key.values()): (g.metrics.tickets, g.metrics.contacts) for g in report.groups}
+    assert keys == {
+        ("2026-11-23T01", "2026-11-23", "2026-W48"): (1, 1),
+        ("2026-11-23T02", "2026-11-23", "2026-W48"): (0, 1),
+        ("2026-11-22T17", "2026-11-22", "2026-W47"): (1, 1),
+    }, "T2 was never routed under a calendar: UTC"
+
+
 def test_a_ticket_still_open_counts_as_open_with_no_resolution_time() -> None:
     desk = Desk()
     desk.opened("T1", 0, traveller("A"))

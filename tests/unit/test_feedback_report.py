@@ -47,7 +47,7 @@ def test_months_and_the_span_a_report_reads() -> None:
     assert add_months(date(2026, 11, 1), 2) == date(2027, 1, 1)
     assert add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
     start, end = report_span(date(2026, 11, 1))
-    assert (start.date(), end.date()) == (date(2026, 6, 1), date(2026, 12, 1))
+    assert (start.date(), end.date()) == (date(2026, 5, 31), date(2026, 12, 2)), "any zone"
 
 
 def test_the_monthly_report_draws_its_charts_and_names_the_quarters_trends() -> None:
@@ -81,6 +81,27 @@ def test_the_monthly_report_draws_its_charts_and_names_the_quarters_trends() -> 
     assert "hotel_issue</strong> complaints +15 % this quarter (23 vs 20" in html
     assert "<?xml" not in html
     assert "Support report · acme · 2026-11" in html
+
+
+def test_a_shanghai_desks_month_runs_from_midnight_in_shanghai() -> None:
+    """Opened at 01:30 on 1 December in Shanghai (17:30 UTC on 30 November), a ticket is
+    December's, on its first day; one at 07:00 on 1 December UTC (15:00 in Shanghai) too."""
+    desk = Desk(tenant="shanghai-travel")
+    for ticket, minute in (("S1", 5 * 24 * 60 + 15 * 60 + 30), ("S2", 6 * 24 * 60 + 5 * 60)):
+        desk.opened(ticket, minute, traveller(ticket, "zh-Hans"))
+        desk.routed(ticket, minute + 1, time_zone="Asia/Shanghai")
+    month = date(2026, 12, 1)
+    start, end = report_span(month)
+    facts = [f for f in fold(desk) if f.opened_at and start <= f.opened_at < end]
+
+    report = build_monthly(facts, tenant="shanghai-travel", month=month, now=NOW)
+
+    assert report.current.tickets == 2
+    assert [g.key["day"] for g in report.by_day.groups] == ["2026-12-01"]
+    assert report.time_zone == "Asia/Shanghai"
+    assert report.start.isoformat() == "2026-12-01T00:00:00+08:00"
+    html = render_monthly(report, month)
+    assert "2026-12-01 00:00 to 2027-01-01 00:00 Asia/Shanghai (UTC+08:00)" in html
 
 
 def test_an_empty_month_still_renders() -> None:
@@ -179,14 +200,25 @@ def test_top_categories_are_those_with_tickets_not_those_with_only_a_follow_up()
     assert report.current.contacts == 2, "the follow-up still counts as a contact"
 
 
-def test_the_report_says_its_month_days_and_weeks_are_utc() -> None:
-    """A manager reconciling by hand in Tokyo counts a ticket opened 1 Dec 08:30 JST in
-    December; the report counts it in November (UTC). The page must say which."""
+def test_the_report_says_where_its_month_days_and_weeks_are_cut() -> None:
+    """A tenant with no business hours (24/7 everywhere) has its month in UTC, and the page
+    says so: a manager reconciling by hand knows where the month was cut."""
     month = date(2026, 11, 1)
     html = render_monthly(build_monthly([], tenant="acme", month=month, now=NOW), month)
 
     assert "2026-11-01 00:00 to 2026-12-01 00:00 UTC" in html
-    assert "days and weeks are UTC" in html
+    assert "days and weeks are cut there too" in html
+
+
+def test_a_month_across_a_daylight_saving_change_names_both_offsets() -> None:
+    desk = Desk(tenant="us-office")
+    desk.opened("U1", 0, traveller("U1"))
+    desk.routed("U1", 1, time_zone="America/New_York")
+    month = date(2026, 11, 1)
+    report = build_monthly(fold(desk), tenant="us-office", month=month, now=NOW)
+    html = render_monthly(report, month)
+
+    assert "2026-11-01 00:00 to 2026-12-01 00:00 America/New_York (UTC-04:00 to UTC-05:00)" in html
 
 
 def test_chinese_and_japanese_labels_reach_the_chart_as_text_not_missing_glyphs() -> None:

@@ -22,7 +22,8 @@ By = Annotated[
     str | None,
     Query(
         max_length=200,
-        description=f"Comma-separated slices: {', '.join(DIMENSIONS)} (UTC buckets).",
+        description=f"Comma-separated slices: {', '.join(DIMENSIONS)} (hour, day and week "
+        "in each ticket's business time zone, else UTC).",
     ),
 ]
 

@@ -1,26 +1,34 @@
-"""Time-bucket keys of the metrics (UTC hour, day and ISO week), stored with the facts. Pure.
+"""Time-bucket keys of the metrics (hour, day and ISO week) in a ticket's business time zone.
+Pure.
 
-They are written with the facts instead of computed by the store (``$dateTrunc``), which
-the local store does not evaluate.
+A Shanghai desk's day runs from midnight in Shanghai: cut at UTC midnight, its daily figures
+put every ticket opened before 08:00 local on the day before. The keys are computed when the
+metrics are read (the store has no ``$dateTrunc``), from the instants the facts keep.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
 
-def hour_key(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
+def zone_of(name: str | None) -> tzinfo:
+    """The business zone routing named (an IANA name it validated), else UTC."""
+    return ZoneInfo(name) if name else UTC
 
 
-def day_key(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%d")
+def hour_key(at: datetime, zone: tzinfo = UTC) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%dT%H")
 
 
-def week_key(at: datetime) -> str:
-    year, week, _ = at.astimezone(UTC).isocalendar()
+def day_key(at: datetime, zone: tzinfo = UTC) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d")
+
+
+def week_key(at: datetime, zone: tzinfo = UTC) -> str:
+    year, week, _ = at.astimezone(zone).isocalendar()
     return f"{year}-W{week:02d}"
 
 
@@ -30,5 +38,5 @@ class Buckets(BaseModel):
     week: str
 
     @classmethod
-    def of(cls, at: datetime) -> Buckets:
-        return cls(hour=hour_key(at), day=day_key(at), week=week_key(at))
+    def of(cls, at: datetime, zone: tzinfo = UTC) -> Buckets:
+        return cls(hour=hour_key(at, zone), day=day_key(at, zone), week=week_key(at, zone))

@@ -3,9 +3,7 @@
 The facts are a read model built only from events: every merge is keyed on
 something the event carries (a resolution number, a survey id, a timestamp),
 so events may come in any order and any number of times and the facts come out
-the same — replaying the event history rebuilds them. Time-bucket keys are
-stored at write time instead of ``$dateTrunc``, which the local store does not
-evaluate.
+the same — replaying the event history rebuilds them.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ from contracts.events import BookingReference, Channel, Priority, Traveller
 from contracts.languages import supported_language
 from runtime.aggregate import Aggregate
 from runtime.clock import epoch_ms
-from services.feedback.domain.buckets import Buckets
 from services.feedback.domain.repeat_contacts import booking_keys
 from services.feedback.domain.sla import BreachFact, ClockFact, merge_breach, merge_clock
 from services.feedback.domain.surveys import resolution_of_survey
@@ -41,7 +38,6 @@ class ContactFact(BaseModel):
 
     at: datetime
     channel: Channel
-    buckets: Buckets
 
 
 class ResolutionFact(BaseModel):
@@ -99,11 +95,14 @@ class TicketFacts(Aggregate):
     category_hint: str | None = None
     opened_at: datetime | None = None
     opened_ms: int | None = None
-    buckets: Buckets | None = None
     opened_priority: Priority | None = None
     first_routed_at: datetime | None = None
     first_routed_priority: Priority | None = None
     last_routed_at: datetime | None = None
+    business_time_zone: str | None = None
+    """The zone of the SLA calendar the latest routing naming one ran under (``time_zone``):
+    the ticket's hours, days and weeks in the metrics are its desk's. None: UTC."""
+    zoned_at: datetime | None = None
     queue: str | None = None
     assignee: str | None = None
     placed_at: datetime | None = None
@@ -254,6 +253,8 @@ class TicketFacts(Aggregate):
             self.routed_language = supported_language(event.language) or self.routed_language
             self.language = self.routed_language or self.language
         self._place(event.queue, event.assignee, event.routed_at)
+        if event.time_zone and (self.zoned_at is None or event.routed_at >= self.zoned_at):
+            self.business_time_zone, self.zoned_at = event.time_zone, event.routed_at
 
     def _resolved(self, event: events.TicketResolved) -> None:
         self._know(event.traveller, event.resolved_at)
@@ -295,13 +296,12 @@ class TicketFacts(Aggregate):
     def _set_opened(self, at: datetime) -> None:
         self.opened_at = at
         self.opened_ms = epoch_ms(at)
-        self.buckets = Buckets.of(at)
         self._touch(at)
         self._refresh_last_contact()
 
     def _contact(self, at: datetime, channel: Channel) -> None:
         if all(c.at != at or c.channel != channel for c in self.contacts):
-            contact = ContactFact(at=at, channel=channel, buckets=Buckets.of(at))
+            contact = ContactFact(at=at, channel=channel)
             self.contacts = sorted([*self.contacts, contact], key=lambda c: (c.at, c.channel))
         self._refresh_last_contact()
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field
 
 from contracts.events import Channel, Priority
-from services.feedback.domain.buckets import Buckets
+from services.feedback.domain.buckets import Buckets, zone_of
 from services.feedback.domain.facts import (
     AppealFact,
     ContactFact,
@@ -118,7 +118,7 @@ DIMENSIONS = (
     "day",
     "week",
 )
-"""What ``by=`` may slice on; the time buckets are UTC."""
+"""What ``by=`` may slice on; the time buckets are in each ticket's business zone."""
 
 
 class Group(BaseModel):
@@ -245,18 +245,24 @@ class _Accumulator:
         )
 
 
+_TIMES = frozenset({"hour", "day", "week"})
+
+
 def _slice(
     fact: TicketFacts,
     by: Sequence[str],
     *,
-    buckets: Buckets | None = None,
+    at: datetime | None = None,
     channel: Channel | None = None,
     agent: str | None = None,
     priority: Priority | None = None,
     category: str | None = None,
 ) -> tuple[str, ...]:
-    """The slice a ticket (or one of its contacts, ratings or SLA clocks) falls in."""
-    when = buckets or fact.buckets
+    """The slice a ticket (or one of its contacts, ratings or SLA clocks) falls in: a contact
+    at its own time (``at``), the rest at the opening, in the ticket's business zone."""
+    moment = at or fact.opened_at
+    timed = not _TIMES.isdisjoint(by)
+    when = Buckets.of(moment, zone_of(fact.business_time_zone)) if moment and timed else None
     values = {
         "channel": (channel or fact.channel or "unknown"),
         "priority": priority or fact.initial_priority or "unknown",
@@ -349,7 +355,7 @@ def _add_contacts(
     )
     for (at, _, fact, contact), repeat in zip(contacts, flags, strict=True):
         if start <= at < end:
-            key = _slice(fact, by, buckets=contact.buckets, channel=contact.channel)
+            key = _slice(fact, by, at=contact.at, channel=contact.channel)
             for acc in add(key):
                 acc.contact(repeat)
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from pydantic import BaseModel
 
 from contracts.events import Priority
+from services.feedback.domain.buckets import zone_of
 from services.feedback.domain.facts import TicketFacts
 from services.feedback.domain.metrics import Group, Metrics, MetricsReport, compute_metrics
 from services.feedback.domain.trends import Trend, category_trends
@@ -28,15 +29,22 @@ def add_months(month: date, count: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def month_start(month: date) -> datetime:
-    return datetime(month.year, month.month, 1, tzinfo=UTC)
+def month_start(month: date, zone: tzinfo = UTC) -> datetime:
+    return datetime(month.year, month.month, 1, tzinfo=zone)
 
 
 def report_span(month: date) -> tuple[datetime, datetime]:
-    """The facts a monthly report reads: two quarters ending with the month (for trends)."""
-    return month_start(add_months(month, -2 * QUARTER_MONTHS + 1)), month_start(
-        add_months(month, 1)
-    )
+    """The facts a monthly report reads: two quarters ending with the month (for trends), a
+    day more on each side, so the months of any tenant's zone (UTC-12 to +14) are in it."""
+    first = month_start(add_months(month, -2 * QUARTER_MONTHS + 1))
+    return first - timedelta(days=1), month_start(add_months(month, 1)) + timedelta(days=1)
+
+
+def tenant_zone(facts: Iterable[TicketFacts]) -> str | None:
+    """The tenant's business zone: the one most of its tickets were routed under (its SLA
+    calendar's; a 24/7 priority names none), the first by name on a tie; None: UTC."""
+    named = Counter(f.business_time_zone for f in facts if f.business_time_zone)
+    return min(named, key=lambda name: (-named[name], name)) if named else None
 
 
 class Headline(BaseModel):
@@ -49,10 +57,12 @@ class Headline(BaseModel):
 class MonthlyReport(BaseModel):
     tenant: str
     month: str
+    time_zone: str
+    """The tenant's business zone (``tenant_zone``) or UTC: the month, its days and weeks."""
     start: datetime
     end: datetime
-    """The month's bounds in UTC (``[start, end)``), which the page states: a manager in
-    another time zone reconciles against them."""
+    """The month's bounds in ``time_zone`` (``[start, end)``), which the page states: a
+    manager reconciling by hand knows where the month was cut."""
     generated_at: datetime
     current: MetricsReport
     previous: Metrics
@@ -85,10 +95,12 @@ def build_monthly(
 ) -> MonthlyReport:
     """Everything the monthly report shows, from the facts of ``report_span(month)``."""
     known = list(facts)
-    this_month, next_month = month_start(month), month_start(add_months(month, 1))
-    last_month = month_start(add_months(month, -1))
-    quarter = month_start(add_months(month, -QUARTER_MONTHS + 1))
-    last_quarter = month_start(add_months(month, -2 * QUARTER_MONTHS + 1))
+    name = tenant_zone(known)
+    zone = zone_of(name)
+    this_month, next_month = month_start(month, zone), month_start(add_months(month, 1), zone)
+    last_month = month_start(add_months(month, -1), zone)
+    quarter = month_start(add_months(month, -QUARTER_MONTHS + 1), zone)
+    last_quarter = month_start(add_months(month, -2 * QUARTER_MONTHS + 1), zone)
 
     def metrics(start: datetime, end: datetime, by: Sequence[str] = ()) -> MetricsReport:
         return compute_metrics(known, start=start, end=end, now=now, by=by)
@@ -105,6 +117,7 @@ def build_monthly(
     return MonthlyReport(
         tenant=tenant,
         month=month.strftime("%Y-%m"),
+        time_zone=name or "UTC",
         start=this_month,
         end=next_month,
         generated_at=now,

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
+from contracts.local_time import zone_of as offset_of
 from services.feedback.domain.monthly_report import MonthlyReport, add_months, month_start
 from services.feedback.pages.traveller import TEMPLATES
 
@@ -108,6 +109,15 @@ def categories_chart(report: MonthlyReport) -> Markup:
     return _svg(figure)
 
 
+def zone_label(report: MonthlyReport) -> str:
+    """``Asia/Shanghai (UTC+08:00)``; both offsets where daylight saving moved it within the
+    month (``America/New_York (UTC-05:00 to UTC-04:00)``); ``UTC`` alone."""
+    if report.time_zone == "UTC":
+        return "UTC"
+    first, last = offset_of(report.start), offset_of(report.end)
+    return f"{report.time_zone} ({first if first == last else f'{first} to {last}'})"
+
+
 def render_monthly(report: MonthlyReport, month: date) -> str:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -116,6 +126,7 @@ def render_monthly(report: MonthlyReport, month: date) -> str:
     )
     return env.get_template("report.html").render(
         report=report,
+        zone=zone_label(report),
         charts={
             "volume": volume_chart(report, month),
             "frt": frt_chart(report, month),
