@@ -29,11 +29,15 @@ from services.feedback.domain.appeals import (
     AppealStatus,
     next_appeal,
 )
+from services.feedback.domain.buckets import tenant_zone
 from services.feedback.domain.facts import TicketFacts
 from services.feedback.domain.metrics import MetricsReport, compute_metrics
 from services.feedback.domain.repeat_contacts import looked_back_from
 from services.feedback.domain.surveys import SURVEY_TTL, Survey, survey_id_for
 from services.feedback.domain.traveller_pulse import TravellerPulse
+
+ZONE_SAMPLE = 200
+"""How many of a tenant's latest tickets name its business zone (``business_zone``)."""
 
 
 @dataclass(frozen=True)
@@ -298,6 +302,16 @@ class Feedback:
                 facts = TicketFacts.model_validate(doc)
                 found[facts.id] = facts
         return sorted(found.values(), key=lambda f: (f.opened_ms or 0, f.id))
+
+    async def business_zone(self, tenant_id: str) -> str | None:
+        """The tenant's business zone (``buckets.tenant_zone``) among its latest tickets: where
+        a date without an offset in a manager's window starts and ends. None: UTC. The latest
+        ``ZONE_SAMPLE`` along the (tenant, opened) index, zoned or not: a bounded read on every
+        report, even for a 24/7 tenant whose tickets name none."""
+        query = {"tenant_id": tenant_id}
+        found = self.facts.collection.find(query, {"business_time_zone": 1})
+        latest = found.sort("opened_ms", -1).limit(ZONE_SAMPLE)
+        return tenant_zone([doc.get("business_time_zone") async for doc in latest])
 
     async def metrics(
         self, tenant_id: str, start: datetime, end: datetime, by: list[str] | None = None

@@ -178,6 +178,10 @@ async def test_a_shanghai_tenants_days_and_month_run_from_midnight_in_shanghai(
         rows = list(csv.DictReader(io.StringIO(exported.text)))
         assert [(r["day"], r["tickets"]) for r in rows] == [("2026-12-01", "1")]
 
+        first = await http.get(f"{base}/metrics?from=2026-12-01&to=2026-12-02", headers=manager)
+        since = datetime.fromisoformat(first.json()["from"])
+        assert (first.json()["tickets"], since) == (1, datetime(2026, 11, 30, 16, tzinfo=UTC))
+
         report = await http.get(f"{base}/reports/{tenant}/2026-12.html", headers=manager)
         assert "2026-12-01 00:00 to 2027-01-01 00:00 Asia/Shanghai (UTC+08:00)" in report.text
         november = await http.get(f"{base}/reports/{tenant}/2026-11.html", headers=manager)

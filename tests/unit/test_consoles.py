@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -769,6 +770,11 @@ def test_the_dashboard_window_defaults_to_the_apis_and_refuses_nonsense() -> Non
         "2026-11-01T00:00:00+00:00",
         "2026-11-25T00:00:00+00:00",
     )
+    start, end = window("2026-12-01", "2026-12-01", T0, ZoneInfo("Asia/Shanghai"))
+    assert (start.isoformat(), end.isoformat()) == (
+        "2026-11-30T16:00:00+00:00",
+        "2026-12-01T16:00:00+00:00",
+    ), "a Shanghai tenant's 1 December runs from midnight in Shanghai"
     for start_at, end_at in (
         ("2026-13-01", None),
         ("2026-11-20", "2026-11-01"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -23,6 +24,19 @@ def test_a_time_without_an_offset_is_utc_beside_one_with_it() -> None:
     start, end = window(datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 12, 2), NOW)
     assert end == datetime(2026, 12, 2, tzinfo=UTC)
     assert start < end
+
+
+def test_a_date_or_time_without_an_offset_is_read_in_the_tenants_business_zone() -> None:
+    """A Shanghai manager's ``from=2026-12-01&to=2026-12-02`` is their 1 December, from
+    midnight in Shanghai (16:00 UTC the day before); a time with an offset stays itself."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    start, end = window(datetime(2026, 12, 1), datetime(2026, 12, 2), NOW, shanghai)
+    assert (start, end) == (
+        datetime(2026, 11, 30, 16, tzinfo=UTC),
+        datetime(2026, 12, 1, 16, tzinfo=UTC),
+    )
+    start, _ = window(datetime(2026, 12, 1, tzinfo=UTC), None, NOW, shanghai)
+    assert start == datetime(2026, 12, 1, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from contracts.events import (
     ReferenceKind,
     TicketStatusChanged,
 )
-from services.feedback.domain.buckets import day_key, hour_key, week_key
+from services.feedback.domain.buckets import day_key, hour_key, tenant_zone, week_key, zone_of
 from services.feedback.domain.facts import TicketFacts
 from services.feedback.domain.metrics import compute_metrics
 from services.feedback.domain.repeat_contacts import booking_keys, repeat_flags
@@ -143,6 +143,25 @@ def test_a_tickets_hour_day_and_week_are_cut_in_its_business_time_zone() -> None
         ("2026-11-23T02", "2026-11-23", "2026-W48"): (0, 1),
         ("2026-11-22T17", "2026-11-22", "2026-W47"): (1, 1),
     }, "T2 was never routed under a calendar: UTC"
+
+
+def test_the_tenants_zone_is_the_one_most_of_its_tickets_were_routed_under() -> None:
+    """A Shanghai company with a Tokyo office: Shanghai's calendar routes most tickets."""
+    zones = [None, "Asia/Tokyo", "Asia/Shanghai", "Asia/Shanghai", None]
+    assert tenant_zone(zones) == "Asia/Shanghai"
+    assert tenant_zone(["Asia/Tokyo", "Asia/Taipei"]) == "Asia/Taipei", "a tie: by name"
+    assert tenant_zone([None]) is None, "24/7 everywhere: UTC"
+
+
+def test_hours_are_the_wall_clocks_across_daylight_saving() -> None:
+    """New York falls back on 1 November 2026: 01:30 EDT and 01:30 EST share one hour row."""
+    new_york = zone_of("America/New_York")
+    first, second = (
+        datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+        datetime(2026, 11, 1, 6, 30, tzinfo=UTC),
+    )
+    assert hour_key(first, new_york) == hour_key(second, new_york) == "2026-11-01T01"
+    assert day_key(datetime(2026, 3, 8, 4, 59, tzinfo=UTC), new_york) == "2026-03-07"
 
 
 def test_a_ticket_still_open_counts_as_open_with_no_resolution_time() -> None:

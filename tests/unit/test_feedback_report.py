@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import date, timedelta
 
+from services.feedback.domain.buckets import tenant_zone
 from services.feedback.domain.facts import TicketFacts
 from services.feedback.domain.metrics import compute_metrics
 from services.feedback.domain.metrics_csv import metrics_csv, safe_cell
@@ -94,7 +95,8 @@ def test_a_shanghai_desks_month_runs_from_midnight_in_shanghai() -> None:
     start, end = report_span(month)
     facts = [f for f in fold(desk) if f.opened_at and start <= f.opened_at < end]
 
-    report = build_monthly(facts, tenant="shanghai-travel", month=month, now=NOW)
+    zone = tenant_zone(f.business_time_zone for f in fold(desk))
+    report = build_monthly(facts, tenant="shanghai-travel", month=month, now=NOW, time_zone=zone)
 
     assert report.current.tickets == 2
     assert [g.key["day"] for g in report.by_day.groups] == ["2026-12-01"]
@@ -215,7 +217,9 @@ def test_a_month_across_a_daylight_saving_change_names_both_offsets() -> None:
     desk.opened("U1", 0, traveller("U1"))
     desk.routed("U1", 1, time_zone="America/New_York")
     month = date(2026, 11, 1)
-    report = build_monthly(fold(desk), tenant="us-office", month=month, now=NOW)
+    report = build_monthly(
+        fold(desk), tenant="us-office", month=month, now=NOW, time_zone="America/New_York"
+    )
     html = render_monthly(report, month)
 
     assert "2026-11-01 00:00 to 2026-12-01 00:00 America/New_York (UTC-04:00 to UTC-05:00)" in html

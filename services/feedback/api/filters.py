@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Annotated
 
 from fastapi import Query
 
-from contracts.text import as_utc
 from runtime.errors import invalid
 from runtime.query_times import QueryInstant
 from services.feedback.domain.metrics import DIMENSIONS
@@ -29,13 +28,14 @@ By = Annotated[
 
 
 def window(
-    start: datetime | None, end: datetime | None, now: datetime
+    start: datetime | None, end: datetime | None, now: datetime, zone: tzinfo = UTC
 ) -> tuple[datetime, datetime]:
-    """``[from, to)``; a time without an offset is UTC, and a default that would fall
-    before year 1 is refused, not a 500 (``to=0001-01-01T00:00:01Z`` came from the fuzzer)."""
-    end = as_utc(end) if end else now + timedelta(seconds=1)
+    """``[from, to)``; a date or time without an offset is the tenant's business ``zone``'s (a
+    Shanghai manager's ``from=2026-12-01`` is midnight in Shanghai), and a default that would
+    fall before year 1 is refused, not a 500 (``to=0001-01-01T00:00:01Z``, the fuzzer's)."""
+    end = local(end, zone) if end else now + timedelta(seconds=1)
     try:
-        start = as_utc(start) if start else end - DEFAULT_WINDOW
+        start = local(start, zone) if start else end - DEFAULT_WINDOW
     except OverflowError as exc:
         raise invalid("'to' is too early for the default 30 days", ("query", "to")) from exc
     if start >= end:
@@ -43,6 +43,11 @@ def window(
     if end - start > MAX_WINDOW:
         raise invalid("at most 400 days at once", ("query", "from"))
     return start, end
+
+
+def local(moment: datetime, zone: tzinfo) -> datetime:
+    """A time without an offset in ``zone``, as an instant; others as they are."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
 
 
 def dimensions(by: str | None) -> list[str]:

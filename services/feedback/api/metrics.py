@@ -9,6 +9,7 @@ from runtime.errors import StrictJsonRoute
 from services.feedback.api.deps import FeedbackDep
 from services.feedback.api.filters import By, From, To, dimensions, window
 from services.feedback.api.models import MetricsView
+from services.feedback.domain.buckets import zone_of
 
 router = APIRouter(prefix="/v1/metrics", route_class=StrictJsonRoute)
 
@@ -27,6 +28,7 @@ async def metrics(
     one of theirs.
     """
     tenant = scope.tenant
-    start, end = window(start, end, feedback.clock.now())
+    zone = zone_of(await feedback.business_zone(tenant))
+    start, end = window(start, end, feedback.clock.now(), zone)
     computed = await feedback.metrics(tenant, start, end, dimensions(by))
     return MetricsView(tenant=tenant, start=start, end=end, **computed.model_dump())

@@ -14,6 +14,7 @@ from runtime.errors import StrictJsonRoute
 from runtime.headers import CSP, DOCUMENT_POLICY
 from services.feedback.api.deps import FeedbackDep
 from services.feedback.api.filters import By, From, To, dimensions, window
+from services.feedback.domain.buckets import zone_of
 from services.feedback.domain.metrics_csv import metrics_csv
 from services.feedback.domain.monthly_report import build_monthly, report_span
 from services.feedback.pages.monthly_report import render_monthly
@@ -43,7 +44,8 @@ async def report_csv(
 ) -> Response:
     """The metrics as CSV, one row per slice (default: per day); ``bom=true`` for Excel."""
     tenant = scope.tenant
-    start, end = window(start, end, feedback.clock.now())
+    zone = zone_of(await feedback.business_zone(tenant))
+    start, end = window(start, end, feedback.clock.now(), zone)
     computed = await feedback.metrics(tenant, start, end, dimensions(by))
     return Response(
         metrics_csv(computed, bom=bom),
@@ -67,10 +69,11 @@ async def report_monthly(
     first = date(int(month[:4]), int(month[5:]), 1)
     start, end = report_span(first)
     facts = await feedback.facts_between(tenant, start, end)
+    zone = await feedback.business_zone(tenant)
     now = feedback.clock.now()
 
     def render() -> str:
-        built = build_monthly(facts, tenant=tenant, month=first, now=now)
+        built = build_monthly(facts, tenant=tenant, month=first, now=now, time_zone=zone)
         return render_monthly(built, first)
 
     return HTMLResponse(await asyncio.to_thread(render), headers={CSP: DOCUMENT_POLICY})

@@ -8,6 +8,8 @@ metrics are read (the store has no ``$dateTrunc``), from the instants the facts 
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -17,6 +19,14 @@ from pydantic import BaseModel
 def zone_of(name: str | None) -> tzinfo:
     """The business zone routing named (an IANA name it validated), else UTC."""
     return ZoneInfo(name) if name else UTC
+
+
+def tenant_zone(zones: Iterable[str | None]) -> str | None:
+    """The tenant's business zone among its tickets' (``TicketFacts.business_time_zone``):
+    the one most were routed under (its SLA calendar's; a 24/7 priority names none), the
+    first by name on a tie; None: UTC."""
+    named = Counter(zone for zone in zones if zone)
+    return min(named, key=lambda name: (-named[name], name)) if named else None
 
 
 def hour_key(at: datetime, zone: tzinfo = UTC) -> str:

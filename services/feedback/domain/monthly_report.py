@@ -40,13 +40,6 @@ def report_span(month: date) -> tuple[datetime, datetime]:
     return first - timedelta(days=1), month_start(add_months(month, 1)) + timedelta(days=1)
 
 
-def tenant_zone(facts: Iterable[TicketFacts]) -> str | None:
-    """The tenant's business zone: the one most of its tickets were routed under (its SLA
-    calendar's; a 24/7 priority names none), the first by name on a tie; None: UTC."""
-    named = Counter(f.business_time_zone for f in facts if f.business_time_zone)
-    return min(named, key=lambda name: (-named[name], name)) if named else None
-
-
 class Headline(BaseModel):
     category: str
     change: float
@@ -58,7 +51,8 @@ class MonthlyReport(BaseModel):
     tenant: str
     month: str
     time_zone: str
-    """The tenant's business zone (``tenant_zone``) or UTC: the month, its days and weeks."""
+    """The tenant's business zone (``buckets.tenant_zone``) or UTC: the month, its days and
+    weeks."""
     start: datetime
     end: datetime
     """The month's bounds in ``time_zone`` (``[start, end)``), which the page states: a
@@ -91,12 +85,17 @@ def _by_urgency(report: MetricsReport) -> list[Group]:
 
 
 def build_monthly(
-    facts: Iterable[TicketFacts], *, tenant: str, month: date, now: datetime
+    facts: Iterable[TicketFacts],
+    *,
+    tenant: str,
+    month: date,
+    now: datetime,
+    time_zone: str | None = None,
 ) -> MonthlyReport:
-    """Everything the monthly report shows, from the facts of ``report_span(month)``."""
+    """Everything the monthly report shows, from the facts of ``report_span(month)``, its
+    month in the tenant's business ``time_zone`` (``buckets.tenant_zone``; None: UTC)."""
     known = list(facts)
-    name = tenant_zone(known)
-    zone = zone_of(name)
+    zone = zone_of(time_zone)
     this_month, next_month = month_start(month, zone), month_start(add_months(month, 1), zone)
     last_month = month_start(add_months(month, -1), zone)
     quarter = month_start(add_months(month, -QUARTER_MONTHS + 1), zone)
@@ -117,7 +116,7 @@ def build_monthly(
     return MonthlyReport(
         tenant=tenant,
         month=month.strftime("%Y-%m"),
-        time_zone=name or "UTC",
+        time_zone=time_zone or "UTC",
         start=this_month,
         end=next_month,
         generated_at=now,

@@ -10,7 +10,7 @@ language are the staff pages' (``runtime.staff_pages``).
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from runtime.pages import serve_static
 from runtime.staff_pages import StaffPages
 from runtime.staff_session import COOKIE, StaffSession
 from services.feedback.api.deps import FeedbackDep, IncidentsDep, StaffPagesDep
+from services.feedback.domain.buckets import zone_of
 from services.feedback.pages import dashboard_view as view
 
 ROOT = Path(__file__).parents[1]
@@ -47,19 +48,22 @@ class BadFilter(ValueError):
     """A filter the dashboard cannot apply; the page says which."""
 
 
-def window(start: str | None, end: str | None, now: datetime) -> tuple[datetime, datetime]:
-    """``[from 00:00, to + 1 day)`` in UTC; by default the API's window (30 days to now)."""
+def window(
+    start: str | None, end: str | None, now: datetime, zone: tzinfo = UTC
+) -> tuple[datetime, datetime]:
+    """``[from 00:00, to + 1 day)`` in the tenant's business ``zone`` (a Shanghai manager's
+    days run from midnight in Shanghai); by default the API's window (30 days to now)."""
     try:
         until = (
-            datetime.combine(date.fromisoformat(end), time(), UTC) + timedelta(days=1)
+            datetime.combine(date.fromisoformat(end) + timedelta(days=1), time(), zone)
             if end
             else now + timedelta(seconds=1)
-        )
+        ).astimezone(UTC)
         since = (
-            datetime.combine(date.fromisoformat(start), time(), UTC)
+            datetime.combine(date.fromisoformat(start), time(), zone)
             if start
             else until - DEFAULT_WINDOW
-        )
+        ).astimezone(UTC)
     except (ValueError, OverflowError) as exc:  # not a date, or 30 days before year 1
         raise BadFilter("date") from exc
     if since >= until or until - since > MAX_WINDOW:
@@ -85,8 +89,10 @@ async def dashboard(
     }
     if RANK[principal.role] < RANK[Role.MANAGER] or tenant not in principal.tenants:
         return pages.render(request, PAGE, 403, error="error_forbidden", **base)
+    zone_name = await feedback.business_zone(tenant)
+    zone = zone_of(zone_name)
     try:
-        start, end = window(params.get("from"), params.get("to"), feedback.clock.now())
+        start, end = window(params.get("from"), params.get("to"), feedback.clock.now(), zone)
     except BadFilter as exc:
         return pages.render(request, PAGE, 422, error=f"error_{exc}", **base)
     overall, channels, categories, days, facts, recent = await asyncio.gather(
@@ -109,8 +115,9 @@ async def dashboard(
         PAGE,
         200,
         error=None,
-        start=start,
-        end=end,
+        start=start.astimezone(zone),
+        end=end.astimezone(zone),
+        zone=zone_name or "UTC",
         tiles=view.tiles(overall),
         metrics=overall,
         depths=view.queue_depths(facts, now),
