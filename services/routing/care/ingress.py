@@ -19,7 +19,7 @@ from contracts.text import EARLIEST, LATEST, Instant, one_line
 from runtime import webhook_signature
 from runtime.clock import Clock
 from runtime.errors import body_invalid, parse_body, validation_detail
-from runtime.nonces import Replayed
+from runtime.nonces import NonceStore, Replayed
 from runtime.store import AlreadyExists, Repository
 from services.routing.care.domain.suppliers import (
     SUPPLIER_SCOPE,
@@ -58,6 +58,13 @@ class SupplierEventIn(BaseModel):
     reported_at: Instant | None = None
 
     _span = field_validator("last_service_date")(span_end)
+
+
+def replay_key(partner: str, signed_at: int, body: bytes) -> str:
+    """What a signature covers, as the replay check remembers it: the partner, the signed
+    timestamp and the body. The raw header was remembered, so the same signed request with
+    its MAC upper-cased, a space or a junk ``v1=`` added verified again as a new one."""
+    return NonceStore.key(partner, str(signed_at), hashlib.sha256(body).hexdigest())
 
 
 class Ingress(StrEnum):
@@ -104,7 +111,7 @@ class SupplierIngress:
                 raise Refused(401, "unknown partner")
             if not secrets:  # every one revoked: no signature can match, so say why
                 raise Refused(401, no_active_secret(partner))
-            webhook_signature.verify(signature, body, secrets, now)
+            signed_at = webhook_signature.verify(signature, body, secrets, now)
         except webhook_signature.SignatureError as exc:
             raise Refused(401, str(exc)) from exc
         try:
@@ -127,7 +134,7 @@ class SupplierIngress:
         )
         event_id = event.event_id or hashlib.sha256(body).hexdigest()[:32]
         report = SupplierReport.receive(status, event_id)
-        nonce = hashlib.sha256(f"{partner}\x1f{signature}".encode()).hexdigest()
+        nonce = replay_key(partner, signed_at, body)
         try:
             await self.reports.add(report)
         except AlreadyExists:
