@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from contracts import events
 from contracts.events import NextStep
 from contracts.references import normal_reference
+from contracts.text import secret
 from runtime.aggregate import Aggregate
 from services.routing.care.domain.trips import IsoDate
 
@@ -119,12 +122,30 @@ def check_span(kind: str, last_service_date: date | None) -> None:
     raise ValidationError.from_exception_data("SupplierEventIn", [detail])
 
 
+PARTNER_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+"""A supplier partner's name, as ``/v1/suppliers/{partner}/events`` names it."""
+
+
+def _partner_id(name: str) -> str:
+    if re.fullmatch(PARTNER_ID, name) is None:
+        raise ValueError(
+            f"partner {name!r} must be what the path names: lower-case letters, digits, "
+            "- and _, 64 at most"
+        )
+    return name
+
+
+PartnerId = Annotated[str, AfterValidator(_partner_id)]
+SigningSecret = Annotated[str, secret(min_length=1, max_length=1024)]
+"""A blank one signs for anyone: the HMAC of an empty key is anybody's to compute."""
+
+
 class Partner(BaseModel):
     """One supplier allowed to push events; two secrets are active while it rotates."""
 
     model_config = ConfigDict(frozen=True)
 
-    secrets: list[str] = Field(min_length=1, max_length=2)
+    secrets: list[SigningSecret] = Field(min_length=1, max_length=2)
     name: str | None = None
 
 
@@ -135,7 +156,7 @@ class SupplierSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    partners: dict[str, Partner] = Field(default_factory=dict)
+    partners: dict[PartnerId, Partner] = Field(default_factory=dict)
     operator_tenant: str = Field(
         default="tripcare",
         description="``TRIPCARE_SUPPLIER_OPERATOR_TENANT``: the platform operator's own tenant; "
