@@ -62,7 +62,8 @@ class UnknownEventView(BaseModel):
         },
         422: {
             "description": "The body is not a supplier event (a `last_service_date` before "
-            "`service_date`, over 31 nights, or on a flight, train or car included)."
+            "`service_date`, over 31 nights, or on a flight, train or car included; a "
+            "negative `details.delay_minutes`: send a flight_schedule_change)."
         },
     },
     openapi_extra={

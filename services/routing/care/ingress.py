@@ -24,6 +24,7 @@ from runtime.store import AlreadyExists, Repository
 from services.routing.care.domain.suppliers import (
     SUPPLIER_SCOPE,
     SupplierReport,
+    check_delay,
     check_span,
     reused_id,
 )
@@ -120,6 +121,7 @@ class SupplierIngress:
             raise Refused(422, validation_detail(exc.errors())) from exc
         try:
             check_span(event.kind, event.last_service_date)
+            check_delay(event.details)
         except ValidationError as exc:
             raise Refused(422, validation_detail(body_invalid(exc).errors())) from exc
         status = events.SupplierStatusChanged(

@@ -33,6 +33,7 @@ from services.routing.care.domain.suppliers import (
     SUPPLIER_SCOPE,
     SupplierReport,
     SupplierSettings,
+    check_delay,
     check_span,
     normalise_kind,
 )
@@ -147,6 +148,7 @@ class ProactiveCare:
         kept for the report and acknowledged (a partner's new kind never blocks the queue)."""
         status = envelope.payload
         check_span(status.kind, status.last_service_date)  # a dead letter, as over HTTP
+        check_delay(status.details)
         kind = normalise_kind(status.kind)
         if kind is None:
             log.warning("supplier %s sent unknown kind %r", status.partner, status.kind)

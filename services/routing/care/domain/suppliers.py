@@ -140,6 +140,26 @@ SigningSecret = Annotated[str, secret(min_length=1, max_length=1024)]
 """A blank one signs for anyone: the HMAC of an empty key is anybody's to compute."""
 
 
+def check_delay(details: dict[str, str]) -> None:
+    """Refuse a negative ``delay_minutes`` as a validation error naming the key (a 422 over
+    HTTP, a dead letter on the bus, nothing written): a flight leaving early taken as a delay
+    told every traveller "is delayed" (the notice tells only positive minutes)."""
+    value = details.get("delay_minutes", "")
+    try:
+        early = float(value) < 0
+    except ValueError:
+        return  # not a number: kept as sent, never compared (docs/suppliers.md)
+    if not early:
+        return
+    error = PydanticCustomError(
+        "delay_negative",
+        "must not be negative: a departure brought forward is a flight_schedule_change "
+        "(train_schedule_change) with its new_departure",
+    )
+    detail = InitErrorDetails(type=error, loc=("details", "delay_minutes"), input=value)
+    raise ValidationError.from_exception_data("SupplierEventIn", [detail])
+
+
 class Partner(BaseModel):
     """One supplier allowed to push events; two secrets are active while it rotates."""
 
