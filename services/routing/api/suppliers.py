@@ -18,14 +18,21 @@ from pydantic import BaseModel
 
 from contracts.references import normal_reference
 from runtime.auth import AdminScope
-from runtime.errors import StrictJsonRoute
+from runtime.errors import StrictJsonRoute, parse_body
 from runtime.web import schema_ref
 from runtime.webhook_signature import HEADER
 from services.routing.api.deps import CareDep
 from services.routing.api.models import PARTNER
+from services.routing.care.domain.changes import Snapshot, delay_cleared
 from services.routing.care.domain.incidents import incident_id_for, over
-from services.routing.care.domain.suppliers import KINDS, SupplierReport, normalise_kind
+from services.routing.care.domain.suppliers import (
+    KINDS,
+    SUPPLIER_SCOPE,
+    SupplierReport,
+    normalise_kind,
+)
 from services.routing.care.ingress import Ingress, Refused, SupplierEventIn
+from services.routing.care.service import ProactiveCare
 
 router = APIRouter(prefix="/v1", route_class=StrictJsonRoute)
 
@@ -52,7 +59,8 @@ class UnknownEventView(BaseModel):
         202: {
             "description": "Accepted: `outcome`, `event_id`, `kind`, `known_kind`, "
             "`incident_id` (null when the event opens no incident: an unknown kind, a service "
-            "date over) and `reason` (why it is null; docs/suppliers.md)."
+            "date over, a delay of 0 before any delay was told) and `reason` (why it is null; "
+            "docs/suppliers.md)."
         },
         200: {"description": "A re-send of an event already accepted: nothing changes."},
         401: {"description": "Unknown partner, missing, forged or stale signature."},
@@ -100,7 +108,7 @@ async def supplier_event(
         "event_id": report.event_id,
         "kind": kind,
         "known_kind": kind is not None,
-        **incident_answer(kind, report, care.clock.now()),
+        **incident_answer(kind, report, care.clock.now(), await untold(care, kind, report, body)),
     }
     return JSONResponse(answer, status_code=202 if outcome is Ingress.ACCEPTED else 200)
 
@@ -114,10 +122,33 @@ def refusal(refused: Refused) -> JSONResponse:
     return JSONResponse({"detail": refused.detail}, status_code=refused.status)
 
 
-def incident_answer(kind: str | None, report: SupplierReport, now: datetime) -> dict[str, Any]:
+def incident_of(kind: str, report: SupplierReport) -> str:
+    resource = KINDS[kind].resource
+    reference = normal_reference(report.reference, resource)
+    return incident_id_for(resource, reference, report.service_date)
+
+
+async def untold(
+    care: ProactiveCare, kind: str | None, report: SupplierReport, body: bytes
+) -> bool:
+    """A delay of 0 while nobody was told of a delay (as routing holds the disruption when
+    it answers): it opens no incident (``changes.material_change``)."""
+    if kind is None:
+        return False
+    details = parse_body(SupplierEventIn, body).details  # verified and parsed once already
+    if not delay_cleared(Snapshot(kind=kind, details=details)):
+        return False
+    held = await care.store.disruptions.get(SUPPLIER_SCOPE, incident_of(kind, report))
+    return held is None or held.told is None
+
+
+def incident_answer(
+    kind: str | None, report: SupplierReport, now: datetime, untold: bool = False
+) -> dict[str, Any]:
     """``incident_id`` only when the event can open one, else null and the ``reason``: an
-    unknown kind, or a service date over (``over``), tells nobody and opens nothing, and an
-    id named then was a 404 at every tenant's ``GET /v1/incidents/{id}``."""
+    unknown kind, a service date over (``over``) or a delay cleared before anyone was told
+    of it (``untold``) tells nobody and opens nothing, and an id named then was a 404 at
+    every tenant's ``GET /v1/incidents/{id}``."""
     if kind is None:
         return {"incident_id": None, "reason": "unknown kind: kept for the operator, no incident"}
     last = report.last_service_date or report.service_date
@@ -127,12 +158,13 @@ def incident_answer(kind: str | None, report: SupplierReport, now: datetime) -> 
             "reason": f"service date {last.isoformat()} is over (incidents stay "
             "open two days after it): nobody is told, no incident opens",
         }
-    resource = KINDS[kind].resource
-    reference = normal_reference(report.reference, resource)
-    return {
-        "incident_id": incident_id_for(resource, reference, report.service_date),
-        "reason": None,
-    }
+    if untold:
+        return {
+            "incident_id": None,
+            "reason": "a delay of 0 while nobody was told of a delay: nobody is told of its "
+            "end, no incident opens",
+        }
+    return {"incident_id": incident_of(kind, report), "reason": None}
 
 
 @router.get(
