@@ -27,11 +27,31 @@ _ALIASES = {
 }
 
 
+_SPOKEN_CHINESE = {"yue": "zh-Hant", "cmn": "zh-Hans"}
+"""Cantonese and Mandarin (``yue-Hant-HK``, ``cmn-Hant-TW``, the legacy ``zh-yue``) are
+read as written Chinese: in the script or place their tag names, else the script most of
+their readers read (Hong Kong's Traditional, the mainland's Simplified)."""
+_CHINESE_SCRIPTS = {
+    "hant": "zh-Hant",
+    "hk": "zh-Hant",
+    "mo": "zh-Hant",
+    "tw": "zh-Hant",
+    "hans": "zh-Hans",
+    "cn": "zh-Hans",
+    "sg": "zh-Hans",
+}
+
+
 def supported_language(tag: str | None) -> str | None:
     """Map a tag (``zh-TW``, ``ja-JP``, ``zh-Hant-HK``…) to one of ``LANGUAGES``, or None."""
     if not tag:
         return None
     parts = tag.strip().replace("_", "-").lower().split("-")
+    if parts[0] == "zh" and parts[1:2] and parts[1] in _SPOKEN_CHINESE:
+        parts = parts[1:]
+    if parts[0] in _SPOKEN_CHINESE:
+        scripts = (_CHINESE_SCRIPTS[p] for p in parts[1:] if p in _CHINESE_SCRIPTS)
+        return next(scripts, _SPOKEN_CHINESE[parts[0]])
     for candidate in ("-".join(parts[:2]), parts[0]):
         if candidate in _ALIASES:
             return _ALIASES[candidate]
