@@ -7,6 +7,11 @@ link and the main landmark; a page set extends it and fills its blocks
 ``tenant_pick``, ``body_attributes``, ``after_main``). The bar's words are in
 ``templates/staff.json``; the page set's own table comes on top of them.
 Sign-in itself is ``runtime.staff_session``.
+
+Staff pages answer ``Referrer-Policy: same-origin`` (every other page ``no-referrer``):
+their forms' posts are refused unless their ``Origin`` is this site's
+(``staff_session.same_site``), and under ``no-referrer`` a browser posts a page's own form
+as ``Origin: null``. Their addresses hold no credential, and no other origin is sent them.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from runtime.staff_session import TEMPLATES, TENANT_COOKIE, StaffSession
 
 BASE = "staff_base.html"
 BAR_WORDS = TEMPLATES / "staff.json"
+OWN_ORIGIN = {"Referrer-Policy": "same-origin"}
+"""So the page's own form posts carry its ``Origin`` (``same_site``)."""
 
 
 class StaffPages:
@@ -46,7 +53,7 @@ class StaffPages:
         ``scope``, a tenant picked with ``?tenant=``) is remembered in a cookie."""
         language = reader_language(request)
         body = render(self.env, name, self.words, language, home=self.session.home, **values)
-        response = HTMLResponse(body, status_code=code)
+        response = HTMLResponse(body, status_code=code, headers=OWN_ORIGIN)
         if request.query_params.get("lang") == language:
             self.session.remember(response, LANGUAGE_COOKIE, language)
         if scope is not None and request.query_params.get("tenant") == scope.tenant:

@@ -4,11 +4,14 @@ The cookie holds the same signed token ``python -m runtime.auth`` issues, so
 role, tenants and expiry are checked exactly as for bearer calls. It is
 HttpOnly and SameSite=Strict: another site can neither read it nor make the
 browser send it with a forged form post; outside development it is also Secure.
-Signing in needs no cookie, so another site could post that form (login CSRF: the
-browser signed into the attacker's session); it is taken only from this site
-(``same_site``: ``Origin``, else ``Referer``), 403 otherwise. The sign-in page is the one
-page with ``Referrer-Policy: same-origin`` (not ``no-referrer``): under ``no-referrer`` a
-browser sends ``Origin: null`` even with its own form, and the page holds no token to leak.
+SameSite is the registrable domain, not the origin: a page on another port of the host
+or on a sibling host (``evil.example.com`` beside ``console.example.com``) is the same
+site, and its forged post carries the cookie. So every staff form post (sign-in, sign-out,
+the console's actions) is taken only from this origin (``same_site``: ``Origin``, else
+``Referer``), 403 otherwise; sign-in needs no cookie at all (login CSRF: the browser
+signed into the attacker's session). Staff pages and the sign-in page answer
+``Referrer-Policy: same-origin`` (not ``no-referrer``): under ``no-referrer`` a browser
+sends ``Origin: null`` even with a page's own form, and they hold no token to leak.
 ``TRIPCARE_DEV_LOGIN`` adds a form that mints a token for any id, role and tenant —
 for local runs and browser tests only (refused outside development).
 """
@@ -149,7 +152,7 @@ class StaffSession:
             principal = Principal(id=sub.strip(), role=Role(role), tenants=[tenant])
             return self._signed_in(issue_token(self.signer, principal, SESSION_TTL), target)
 
-        @api.post("/console/logout")
+        @api.post("/console/logout", dependencies=[Depends(same_site)])
         async def logout() -> Response:
             response = RedirectResponse(LOGIN_PATH, status_code=303)
             response.delete_cookie(

@@ -636,6 +636,59 @@ async def test_a_bulk_reply_answers_the_incidents_open_tickets_or_refuses_blank(
     assert (await desk.ticket()).timeline[-1].kind == "replied"
 
 
+CROSS_ORIGIN = [
+    {"Origin": "http://intake:8004"},
+    {"Origin": "https://evil.intake"},
+    {"Origin": "null"},
+    {"Referer": "http://intake:9999/csrf.html"},
+]
+"""Posts a browser sends from another origin of the same site (another port, a sibling
+host) or from a sandboxed frame: the SameSite=Strict cookie goes with them."""
+
+
+@pytest.mark.parametrize("headers", CROSS_ORIGIN, ids=["port", "sibling", "opaque", "referer"])
+async def test_a_console_form_posted_from_another_origin_is_refused_and_changes_nothing(
+    desk: Desk, headers: dict[str, str]
+) -> None:
+    desk.http.cookies.set(COOKIE, desk.token)
+
+    def link(ticket: Ticket) -> None:
+        ticket.incident_id = "INC-1"
+
+    await desk.intake.act("acme", desk.ticket_id, link)
+    before = await desk.ticket()
+    ticket = f"/console/tickets/{desk.ticket_id}"
+    note = await desk.http.post(f"{ticket}/note", data={"text": "forged"}, headers=headers)
+    resolve = await desk.http.post(
+        f"{ticket}/resolve",
+        data={"resolution_code": "other", "message": "done"},
+        headers=headers,
+    )
+    bulk = await desk.http.post(
+        "/console/incidents/INC-1/reply",
+        data={"ticket_id": desk.ticket_id, "message": "forged"},
+        headers=headers,
+    )
+    logout = await desk.http.post("/console/logout", headers=headers)
+
+    assert [a.status_code for a in (note, resolve, bulk, logout)] == [403] * 4
+    assert COOKIE not in logout.headers.get("set-cookie", "")
+    assert (await desk.ticket()).version == before.version
+
+
+async def test_the_console_lets_its_own_forms_send_their_origin(desk: Desk) -> None:
+    """Under ``no-referrer`` a browser posts even a page's own form as ``Origin: null``."""
+    desk.http.cookies.set(COOKIE, desk.token)
+    page = await desk.http.get(f"/console/tickets/{desk.ticket_id}")
+    assert page.headers["referrer-policy"] == "same-origin"
+    own = {"Origin": "http://intake"}
+    sent = await desk.http.post(
+        f"/console/tickets/{desk.ticket_id}/note", data={"text": "mine"}, headers=own
+    )
+    assert sent.status_code == 303
+    assert (await desk.http.post("/console/logout", headers=own)).status_code == 303
+
+
 # ------------------------------------------------------------------ tracking page
 
 

@@ -1,7 +1,7 @@
 """Login CSRF: another site must not sign a browser into the attacker's session.
 
-The console's other forms are safe by the SameSite=Strict cookie, but the sign-in form needs
-no cookie, so it checks where the post came from: ``Origin`` (else ``Referer``) must be
+The sign-in form needs no cookie (the console's other forms, checked the same way, are in
+``test_consoles.py``), so it checks where the post came from: ``Origin`` (else ``Referer``) must be
 this site; a cross-site or opaque (``null``) one is 403 and sets no cookie. A post with
 neither is a client that is no browser (browsers send ``Origin`` on every POST). The sign-in
 page lets the browser send its origin (``Referrer-Policy: same-origin``).

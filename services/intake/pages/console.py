@@ -31,7 +31,7 @@ from runtime.pages import (
 )
 from runtime.readers import Unavailable
 from runtime.staff_pages import StaffPages
-from runtime.staff_session import COOKIE, StaffSession
+from runtime.staff_session import COOKIE, StaffSession, same_site
 from runtime.store import NotFound
 from runtime.web import MAX_ECHO
 from services.intake.api.files import download, uploaded_files
@@ -317,7 +317,7 @@ async def ticket_detail(ticket_id: str, request: Request, console: ConsoleDep) -
     return await console.ticket_page(request, scope, ticket)
 
 
-@router.post("/tickets/{ticket_id}/{action}")
+@router.post("/tickets/{ticket_id}/{action}", dependencies=[Depends(same_site)])
 async def act(ticket_id: str, action: str, request: Request, console: ConsoleDep) -> Response:
     """One agent action from a form; errors re-show the ticket with the reason, unchanged."""
     scope = console.session.scope(request)
@@ -369,7 +369,7 @@ async def attachment(
     return download(stored)
 
 
-@router.post("/incidents/{incident_id}/reply")
+@router.post("/incidents/{incident_id}/reply", dependencies=[Depends(same_site)])
 async def bulk_reply(incident_id: str, request: Request, console: ConsoleDep) -> Response:
     """One answer to every open ticket of a disruption; back to the ticket it was sent from."""
     scope = console.session.scope(request)
