@@ -51,6 +51,13 @@ class UnknownEventView(BaseModel):
     received_at: datetime
 
 
+NOT_AN_EVENT = (
+    "The body is not a supplier event (a `last_service_date` before `service_date`, over 31 "
+    "nights, or on a flight, train or car included; a negative `details.delay_minutes`: send "
+    "a flight_schedule_change; one over a week)."
+)
+
+
 @router.post(
     "/suppliers/{partner}/events",
     tags=["partners"],
@@ -68,11 +75,7 @@ class UnknownEventView(BaseModel):
             "description": "This exact signature was used before (a replay), or the "
             "`event_id` was already used for another event."
         },
-        422: {
-            "description": "The body is not a supplier event (a `last_service_date` before "
-            "`service_date`, over 31 nights, or on a flight, train or car included; a "
-            "negative `details.delay_minutes`: send a flight_schedule_change)."
-        },
+        422: {"description": NOT_AN_EVENT},
     },
     openapi_extra={
         "requestBody": {

@@ -140,22 +140,35 @@ SigningSecret = Annotated[str, secret(min_length=1, max_length=1024)]
 """A blank one signs for anyone: the HMAC of an empty key is anybody's to compute."""
 
 
+MAX_DELAY_MINUTES = 7 * 24 * 60
+"""The longest delay a partner may report (a week): beyond it (``10**30``, 400 digits) the
+number is a partner's bug, and it went straight into the summary and the notice."""
+
+
 def check_delay(details: dict[str, str]) -> None:
-    """Refuse a negative ``delay_minutes`` as a validation error naming the key (a 422 over
-    HTTP, a dead letter on the bus, nothing written): a flight leaving early taken as a delay
-    told every traveller "is delayed" (the notice tells only positive minutes)."""
+    """Refuse a negative ``delay_minutes``, or one beyond ``MAX_DELAY_MINUTES``, as a
+    validation error naming the key (a 422 over HTTP, a dead letter on the bus, nothing
+    written): a flight leaving early taken as a delay told every traveller "is delayed" (the
+    notice tells only positive minutes), and ``10**30`` was told as sent."""
     value = details.get("delay_minutes", "")
     try:
-        early = float(value) < 0
+        minutes = float(value)  # a 400-digit integer is inf, not an OverflowError
     except ValueError:
         return  # not a number: kept as sent, never compared (docs/suppliers.md)
-    if not early:
+    if minutes < 0:
+        error = PydanticCustomError(
+            "delay_negative",
+            "must not be negative: a departure brought forward is a flight_schedule_change "
+            "(train_schedule_change) with its new_departure",
+        )
+    elif minutes > MAX_DELAY_MINUTES:
+        error = PydanticCustomError(
+            "delay_too_long",
+            "must be at most {limit} minutes (7 days): a longer one is a cancellation",
+            {"limit": MAX_DELAY_MINUTES},
+        )
+    else:
         return
-    error = PydanticCustomError(
-        "delay_negative",
-        "must not be negative: a departure brought forward is a flight_schedule_change "
-        "(train_schedule_change) with its new_departure",
-    )
     detail = InitErrorDetails(type=error, loc=("details", "delay_minutes"), input=value)
     raise ValidationError.from_exception_data("SupplierEventIn", [detail])
 
