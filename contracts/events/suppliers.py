@@ -151,13 +151,18 @@ class BookingSegment(BaseModel):
         return value
 
 
+MAX_SEGMENTS = 100
+"""The most segments one booking holds, on the bus and over HTTP (``PUT /v1/bookings``): a
+long trip's flights, trains, stays and cars, with ``MAX_NIGHTS`` bounding a stay's keys."""
+
+
 class BookingUpserted(Event):
     schema_name: ClassVar[str] = "booking.upserted"
 
     booking_id: Annotated[str, one_line(max_length=128)]
     traveller: Traveller
     channel: Channel
-    segments: list[BookingSegment] = Field(max_length=100)
+    segments: list[BookingSegment] = Field(max_length=MAX_SEGMENTS)
     updated_at: Instant
 
 

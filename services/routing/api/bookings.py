@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from contracts import events
 from contracts.envelope import Envelope
 from contracts.events import BookingSegment, Channel, Traveller
+from contracts.events.suppliers import MAX_SEGMENTS
 from contracts.text import Instant
 from runtime.auth import AdminScope, StaffScope
 from runtime.errors import StrictJsonRoute, body_invalid
@@ -35,7 +36,7 @@ class BookingIn(BaseModel):
 
     traveller: Traveller
     channel: Channel = Field(description="Where the traveller is reached about this trip.")
-    segments: list[BookingSegment] = Field(max_length=50)
+    segments: list[BookingSegment] = Field(max_length=MAX_SEGMENTS)
     updated_at: Instant | None = Field(
         default=None,
         description="The booking system's version time, at most 5 minutes ahead of routing's "
