@@ -24,7 +24,7 @@ SETTINGS = SupplierSettings.model_validate({"partners": {"ca": {"secrets": [SECR
 async def registered(*, revoke_all: bool) -> tuple[ProactiveCare, FakeDatabase]:
     db, outbox = FakeDatabase(), RecordingOutbox()
     care = proactive_care(db, outbox, FakeClock(T0), SETTINGS, partners=True)
-    registration = PartnerRegistration.new("ca", SECRET, T0)
+    registration = PartnerRegistration.new("ca", [SECRET], T0)
     if revoke_all:
         registration.revoke("env-1", T0)
     await care.partners.registrations.add(registration)  # type: ignore[union-attr]

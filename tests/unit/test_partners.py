@@ -21,8 +21,8 @@ from tests.fakes import FakeDatabase, RecordingOutbox
 ENV = SupplierSettings.model_validate({"partners": {"ca": {"secrets": ["env-new", "env-old"]}}})
 
 
-def test_a_first_registration_keeps_the_environments_current_secret_and_takes_one_more() -> None:
-    registration = PartnerRegistration.new("ca", "env-new", T0)
+def test_a_first_registration_keeps_the_environments_one_secret_and_takes_one_more() -> None:
+    registration = PartnerRegistration.new("ca", ["env-new"], T0)
     registration.add_secret("s-1", "fresh", "ops", T0)
 
     assert registration.active == ["env-new", "fresh"]
@@ -35,7 +35,7 @@ def test_a_first_registration_keeps_the_environments_current_secret_and_takes_on
 
 
 def test_a_secret_is_shown_by_fingerprint_only() -> None:
-    registration = PartnerRegistration.new("ca", None, T0)
+    registration = PartnerRegistration.new("ca", [], T0)
     added = registration.add_secret("s-1", "fresh-secret", "ops", T0)
     assert added.fingerprint == fingerprint("fresh-secret") != "fresh-secret"
     assert "fresh-secret" not in repr(added)
@@ -52,12 +52,14 @@ async def test_the_store_is_authoritative_once_a_partner_is_registered() -> None
     secrets = PartnerSecrets(repo, ENV)
     assert await secrets.active("ca") == ["env-new", "env-old"]
     assert await secrets.active("nobody") is None
-    assert secrets.bootstrap("ca") == "env-new"
+    assert secrets.environment("ca") == ["env-new", "env-old"]
+    assert secrets.environment("nobody") == []
 
-    registration = PartnerRegistration.new("ca", secrets.bootstrap("ca"), T0)
+    registration = PartnerRegistration.new("ca", secrets.environment("ca"), T0)
+    registration.revoke("env-2", T0)
     registration.add_secret("s-1", "fresh", "ops", T0)
     await repo.add(registration)
-    assert await secrets.active("ca") == ["env-new", "fresh"], "env-old is retired"
+    assert await secrets.active("ca") == ["env-new", "fresh"], "env-old revoked"
 
     registration.revoke("env-1", T0)
     registration.revoke("s-1", T0)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import secrets
+from contextlib import suppress
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -114,13 +115,14 @@ async def new_secret(
         stored = await registrations.get(SUPPLIER_SCOPE, partner)
         fresh = stored is None
         registration = stored or PartnerRegistration.new(
-            partner, care.partners.bootstrap(partner), now
+            partner, care.partners.environment(partner), now
         )
         try:
             added = registration.add_secret(secret_id, value, by, now)
         except TooManySecrets as exc:
+            active = ", ".join(s.id for s in registration.secrets)
             raise HTTPException(
-                status.HTTP_409_CONFLICT, "two secrets are active: revoke one first"
+                status.HTTP_409_CONFLICT, f"two secrets are active ({active}): revoke one first"
             ) from exc
         try:
             await (registrations.add if fresh else registrations.save)(registration)
@@ -171,16 +173,26 @@ async def revoke_secret(
     care: CareDep,
     registrations: RegistrationsDep,
 ) -> None:
-    """Requests signed with it are refused from now on, on every replica."""
+    """Requests signed with it are refused from now on, on every replica. A partner only in
+    the environment is registered with its other environment secret (``env-1`` of
+    ``env-1``, ``env-2``): how the operator ends a rotation begun there."""
     operator(care, scope)
 
     def revoke(registration: PartnerRegistration) -> None:
-        try:
-            registration.revoke(secret_id, care.clock.now())
-        except UnknownSecret as exc:
-            raise NotFound(secret_id) from exc
+        registration.revoke(secret_id, care.clock.now())
 
     try:
-        await registrations.change(SUPPLIER_SCOPE, partner, revoke)
-    except NotFound as exc:  # never registered over the API: it has no such secret either
+        for _ in range(WRITE_RETRIES):
+            try:
+                await registrations.change(SUPPLIER_SCOPE, partner, revoke)
+                return
+            except NotFound:  # never registered: its environment secrets, less this one
+                environment = care.partners.environment(partner)
+                registration = PartnerRegistration.new(partner, environment, care.clock.now())
+                revoke(registration)
+            with suppress(AlreadyExists):  # registered meanwhile: revoke it there
+                await registrations.add(registration)
+                return
+    except UnknownSecret as exc:
         raise NotFound(secret_id) from exc
+    raise ConcurrencyError(partner)

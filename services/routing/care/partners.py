@@ -27,10 +27,10 @@ class PartnerSecrets:
         self.registrations = registrations
         self.settings = settings
 
-    def bootstrap(self, partner: str) -> str | None:
-        """The environment's current secret of this partner (the first listed), if any."""
+    def environment(self, partner: str) -> list[str]:
+        """Every secret the environment gives this partner (both, midway through a rotation)."""
         known = self.settings.partners.get(partner)
-        return known.secrets[0] if known else None
+        return list(known.secrets) if known else []
 
     async def active(self, partner: str) -> list[str] | None:
         """The secrets to verify against; None for a partner nobody registered."""

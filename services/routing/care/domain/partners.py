@@ -6,9 +6,10 @@ rotates without downtime: add a new one, switch, revoke the old one. A
 registration in the store is authoritative — even with no secret left (the
 partner is then refused); a partner never registered falls back to
 ``TRIPCARE_SUPPLIER_PARTNERS``, the bootstrap the environment provides. The
-first registration carries the environment's first (current) secret over as
-``env-1``, so moving a partner to the API changes nothing for it until it
-switches to the new secret and ``env-1`` is revoked.
+first registration carries every secret the environment gives the partner over
+(``env-1``, ``env-2`` midway through a rotation), so moving a partner to the API
+changes nothing for it until it switches to the new secret and the old one is
+revoked: carrying only the first cut off a partner still signing with the old.
 
 Secrets are kept as they are: verifying an HMAC needs the key itself, so a hash
 would not do. They are generated here (32 random bytes), shown once in the
@@ -20,6 +21,7 @@ routing's database can read them: protect it (and its backups) as a key store.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -58,11 +60,12 @@ class PartnerRegistration(Aggregate):
     updated_at: datetime | None = None
 
     @classmethod
-    def new(cls, partner: str, bootstrap: str | None, now: datetime) -> PartnerRegistration:
-        """A first registration, keeping the environment's current secret (if any) active."""
+    def new(cls, partner: str, environment: Sequence[str], now: datetime) -> PartnerRegistration:
+        """A first registration, keeping every secret the environment gives the partner
+        active as ``env-1``, ``env-2`` (at most two, as there): both of a rotation's overlap."""
         registration = cls(id=partner, tenant_id=SUPPLIER_SCOPE, partner=partner)
-        if bootstrap is not None:
-            registration.add_secret("env-1", bootstrap, "environment", now)
+        for n, secret in enumerate(environment, start=1):
+            registration.add_secret(f"env-{n}", secret, "environment", now)
         return registration
 
     def add_secret(self, secret_id: str, secret: str, by: str, now: datetime) -> PartnerSecret:
