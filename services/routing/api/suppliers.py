@@ -29,6 +29,7 @@ from services.routing.care.domain.suppliers import (
     KINDS,
     SUPPLIER_SCOPE,
     SupplierReport,
+    ignored_details,
     normalise_kind,
 )
 from services.routing.care.ingress import Ingress, Refused, SupplierEventIn
@@ -51,6 +52,13 @@ class UnknownEventView(BaseModel):
     received_at: datetime
 
 
+ACCEPTED = (
+    "Accepted: `outcome`, `event_id`, `kind`, `known_kind`, `warnings` "
+    "(details sent and not read: a hotel's or car's `delay_minutes`), "
+    "`incident_id` (null when the event opens no incident: an unknown kind, a service "
+    "date over, a delay of 0 before any delay was told) and `reason` (why it is null; "
+    "docs/suppliers.md)."
+)
 NOT_AN_EVENT = (
     "The body is not a supplier event (a `last_service_date` before `service_date`, over 31 "
     "nights, or on a flight, train or car included; a negative `details.delay_minutes`: send "
@@ -63,12 +71,7 @@ NOT_AN_EVENT = (
     tags=["partners"],
     status_code=202,
     responses={
-        202: {
-            "description": "Accepted: `outcome`, `event_id`, `kind`, `known_kind`, "
-            "`incident_id` (null when the event opens no incident: an unknown kind, a service "
-            "date over, a delay of 0 before any delay was told) and `reason` (why it is null; "
-            "docs/suppliers.md)."
-        },
+        202: {"description": ACCEPTED},
         200: {"description": "A re-send of an event already accepted: nothing changes."},
         401: {"description": "Unknown partner, missing, forged or stale signature."},
         409: {
@@ -106,12 +109,16 @@ async def supplier_event(
     except Refused as refused:
         return refusal(refused)
     kind = normalise_kind(report.kind)
+    details = parse_body(SupplierEventIn, body).details  # verified and parsed once already
     answer: dict[str, Any] = {
         "outcome": outcome.value,
         "event_id": report.event_id,
         "kind": kind,
         "known_kind": kind is not None,
-        **incident_answer(kind, report, care.clock.now(), await untold(care, kind, report, body)),
+        "warnings": ignored_details(kind, details),
+        **incident_answer(
+            kind, report, care.clock.now(), await untold(care, kind, report, details)
+        ),
     }
     return JSONResponse(answer, status_code=202 if outcome is Ingress.ACCEPTED else 200)
 
@@ -132,13 +139,12 @@ def incident_of(kind: str, report: SupplierReport) -> str:
 
 
 async def untold(
-    care: ProactiveCare, kind: str | None, report: SupplierReport, body: bytes
+    care: ProactiveCare, kind: str | None, report: SupplierReport, details: dict[str, str]
 ) -> bool:
     """A delay of 0 while nobody was told of a delay (as routing holds the disruption when
     it answers): it opens no incident (``changes.material_change``)."""
     if kind is None:
         return False
-    details = parse_body(SupplierEventIn, body).details  # verified and parsed once already
     if not delay_cleared(Snapshot(kind=kind, details=details)):
         return False
     held = await care.store.disruptions.get(SUPPLIER_SCOPE, incident_of(kind, report))

@@ -121,7 +121,7 @@ class SupplierIngress:
             raise Refused(422, validation_detail(exc.errors())) from exc
         try:
             check_span(event.kind, event.last_service_date)
-            check_delay(event.details)
+            check_delay(event.kind, event.details)
         except ValidationError as exc:
             raise Refused(422, validation_detail(body_invalid(exc).errors())) from exc
         status = events.SupplierStatusChanged(

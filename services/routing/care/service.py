@@ -35,6 +35,7 @@ from services.routing.care.domain.suppliers import (
     SupplierSettings,
     check_delay,
     check_span,
+    ignored_details,
     normalise_kind,
 )
 from services.routing.care.domain.trips import (
@@ -148,7 +149,7 @@ class ProactiveCare:
         kept for the report and acknowledged (a partner's new kind never blocks the queue)."""
         status = envelope.payload
         check_span(status.kind, status.last_service_date)  # a dead letter, as over HTTP
-        check_delay(status.details)
+        check_delay(status.kind, status.details)
         kind = normalise_kind(status.kind)
         if kind is None:
             log.warning("supplier %s sent unknown kind %r", status.partner, status.kind)
@@ -167,6 +168,8 @@ class ProactiveCare:
                 },
             )
             return
+        for warning in ignored_details(kind, status.details):  # the HTTP answer's warnings
+            log.warning("supplier %s: %s", status.partner, warning)
         first = Disruption.blank(status, kind)
         await self.store.index(disruption_entries(first))  # its care key before the write
         await self.store.disruptions.upsert(

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.text import as_utc
-from services.routing.care.domain.suppliers import KINDS
+from services.routing.care.domain.suppliers import KINDS, reads_delay
 from services.routing.care.domain.trips import IsoDate
 
 DELAY_STEP_MIN = 60
@@ -84,7 +84,11 @@ def material_change(before: Snapshot | None, after: Snapshot) -> str | None:
         return "back on schedule" if delay_cleared(after) else "delayed again"
     old_delay = _minutes(before.details.get("delay_minutes"))
     new_delay = _minutes(after.details.get("delay_minutes"))
-    if new_delay is not None and abs(new_delay - (old_delay or 0)) >= DELAY_STEP_MIN:
+    if (
+        reads_delay(after.kind)
+        and new_delay is not None
+        and abs(new_delay - (old_delay or 0)) >= DELAY_STEP_MIN
+    ):
         return f"delay {old_delay or 0} → {new_delay} min"
     old_dep = _moment(before.details.get("new_departure"))
     new_dep = _moment(after.details.get("new_departure"))
@@ -112,7 +116,7 @@ def summary_of(
     if last_service_date is not None:
         text += f" to {last_service_date.isoformat()}"
     extras = []
-    if delay := details.get("delay_minutes"):
+    if (delay := details.get("delay_minutes")) and reads_delay(kind):
         cleared = delay_cleared(Snapshot(kind=kind, details=details))
         extras.append("back on schedule" if cleared else f"+{delay} min")
     for name in MATERIAL_DETAILS:

@@ -140,16 +140,42 @@ SigningSecret = Annotated[str, secret(min_length=1, max_length=1024)]
 """A blank one signs for anyone: the HMAC of an empty key is anybody's to compute."""
 
 
+DELAYED = frozenset({"flight", "train"})
+"""The resources whose events' ``delay_minutes`` TripCare reads: a departure that can be late.
+A hotel's or a car's is kept for agents like any detail not read, told nobody, and warned of
+(``ignored_details``): it read "hotel overbooked: … (+30 min)"."""
+
+
+def reads_delay(kind: str | None) -> bool:
+    """Whether this kind's ``delay_minutes`` is read; an unknown kind's is checked as sent
+    (it may be a flight's kind not mapped yet), a known hotel's or car's is not."""
+    return kind is None or KINDS[kind].resource in DELAYED
+
+
+def ignored_details(kind: str | None, details: dict[str, str]) -> list[str]:
+    """What the partner's answer warns of: details sent and not read for this kind."""
+    if "delay_minutes" not in details or reads_delay(kind):
+        return []
+    resource = KINDS[kind].resource if kind else ""
+    return [
+        f"details.delay_minutes is read on flight and train events only: kept for agents on "
+        f"this {resource} event, told to nobody"
+    ]
+
+
 MAX_DELAY_MINUTES = 7 * 24 * 60
 """The longest delay a partner may report (a week): beyond it (``10**30``, 400 digits) the
 number is a partner's bug, and it went straight into the summary and the notice."""
 
 
-def check_delay(details: dict[str, str]) -> None:
+def check_delay(kind: str, details: dict[str, str]) -> None:
     """Refuse a negative ``delay_minutes``, or one beyond ``MAX_DELAY_MINUTES``, as a
     validation error naming the key (a 422 over HTTP, a dead letter on the bus, nothing
     written): a flight leaving early taken as a delay told every traveller "is delayed" (the
-    notice tells only positive minutes), and ``10**30`` was told as sent."""
+    notice tells only positive minutes), and ``10**30`` was told as sent. A hotel's or a
+    car's is not read (``reads_delay``), so not refused: that lost the overbooking."""
+    if not reads_delay(normalise_kind(kind)):
+        return
     value = details.get("delay_minutes", "")
     try:
         minutes = float(value)  # a 400-digit integer is inf, not an OverflowError
