@@ -89,13 +89,15 @@ async def test_a_bigger_delay_then_a_cancellation_each_say_only_what_they_say() 
     await trip.report(
         "flight_delayed", delay_minutes=60, new_departure="2026-11-26T08:30:00+08:00", gate="C12"
     )
-    await trip.report("flight_delayed", delay_minutes=180, new_departure="2026-11-26T10:30:00")
+    await trip.report(
+        "flight_delayed", delay_minutes=180, new_departure="2026-11-26T10:30:00+08:00"
+    )
     await trip.report("flight_cancelled", reason="crew")
 
     first, bigger, cancelled = await trip.notices()
 
     assert "delayed by 60 minutes. New departure: 26 Nov 2026, 08:30 (UTC+08:00)" in first
-    assert "delayed by 180 minutes. New departure: 26 Nov 2026, 18:30 (UTC+08:00)" in bigger
+    assert "delayed by 180 minutes. New departure: 26 Nov 2026, 10:30 (UTC+08:00)" in bigger
     assert "08:30" not in bigger
     assert "C12" not in bigger
     assert cancelled == "Your flight CA1501 on 26 Nov 2026 has been cancelled."

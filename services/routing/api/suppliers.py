@@ -62,7 +62,8 @@ ACCEPTED = (
 NOT_AN_EVENT = (
     "The body is not a supplier event (a `last_service_date` before `service_date`, over 31 "
     "nights, or on a flight, train or car included; a negative `details.delay_minutes`: send "
-    "a flight_schedule_change; one over a week)."
+    "a flight_schedule_change; one over a week; a `details.new_departure` without a UTC "
+    "offset)."
 )
 
 

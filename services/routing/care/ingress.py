@@ -25,6 +25,7 @@ from services.routing.care.domain.suppliers import (
     SUPPLIER_SCOPE,
     SupplierReport,
     check_delay,
+    check_departure,
     check_span,
     reused_id,
 )
@@ -122,6 +123,7 @@ class SupplierIngress:
         try:
             check_span(event.kind, event.last_service_date)
             check_delay(event.kind, event.details)
+            check_departure(event.details)
         except ValidationError as exc:
             raise Refused(422, validation_detail(body_invalid(exc).errors())) from exc
         status = events.SupplierStatusChanged(

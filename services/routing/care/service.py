@@ -34,6 +34,7 @@ from services.routing.care.domain.suppliers import (
     SupplierReport,
     SupplierSettings,
     check_delay,
+    check_departure,
     check_span,
     ignored_details,
     normalise_kind,
@@ -150,6 +151,7 @@ class ProactiveCare:
         status = envelope.payload
         check_span(status.kind, status.last_service_date)  # a dead letter, as over HTTP
         check_delay(status.kind, status.details)
+        check_departure(status.details)
         kind = normalise_kind(status.kind)
         if kind is None:
             log.warning("supplier %s sent unknown kind %r", status.partner, status.kind)

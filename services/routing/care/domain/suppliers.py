@@ -20,7 +20,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from contracts import events
 from contracts.events import NextStep
 from contracts.references import normal_reference
-from contracts.text import secret
+from contracts.text import EARLIEST, LATEST, secret
 from runtime.aggregate import Aggregate
 from services.routing.care.domain.trips import IsoDate
 
@@ -196,6 +196,30 @@ def check_delay(kind: str, details: dict[str, str]) -> None:
     else:
         return
     detail = InitErrorDetails(type=error, loc=("details", "delay_minutes"), input=value)
+    raise ValidationError.from_exception_data("SupplierEventIn", [detail])
+
+
+def check_departure(details: dict[str, str]) -> None:
+    """Refuse a ``new_departure`` date-time without a UTC offset as a validation error naming
+    the key (a 422 over HTTP, a dead letter on the bus, nothing written). Read as UTC, the
+    airport's local 14:30 was told in Shanghai as 22:30; TripCare knows no airport's time
+    zone, and a booking's fixed offset is an hour off across a daylight-saving change, so it
+    asks rather than guesses. Not a date-time (``TBD``), or a "no time" sentinel outside the
+    years an instant may be (``0001-01-01T00:00:00``), is kept as sent, never compared."""
+    value = details.get("new_departure", "")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return
+    if moment.tzinfo is not None or not EARLIEST.year <= moment.year < LATEST.year:
+        return
+    error = PydanticCustomError(
+        "departure_without_offset",
+        "has no UTC offset: send the airport's or station's local time with its offset "
+        "(2026-11-26T14:30:00+08:00) or UTC (2026-11-26T06:30:00Z); TripCare does not guess "
+        "the time zone",
+    )
+    detail = InitErrorDetails(type=error, loc=("details", "new_departure"), input=value)
     raise ValidationError.from_exception_data("SupplierEventIn", [detail])
 
 
