@@ -1,7 +1,8 @@
 """What intake reads from routing: the console's case file and suggested answers, and
 whether a transfer's queue or agent exists.
 
-Read-only, over routing's public API with the signed-in person's own token, so
+Read-only, over routing's public API with the signed-in person's own token and the
+ticket's tenant in ``X-Tenant-Id`` (needed when the person has several), so
 routing enforces tenant and role exactly as for any API call (``runtime.readers``:
 traced, short timeout). The console degrades to "no suggestions" when routing is
 slow or down: a ticket must still be workable without the AI. A transfer does not
@@ -63,14 +64,17 @@ class RoutingReader(ServiceReader):
     async def case_info(
         self,
         token: str,
+        tenant: str,
         ticket_id: str,
         text: str,
         language: str,
         incident_id: str | None = None,
         traveller_id: str | None = None,
     ) -> CaseInfo:
+        """Routing's reading of the ticket, asked for in the ticket's ``tenant``: a person
+        of several tenants is refused (400) when the call names none."""
         try:
-            async with self.session(token) as routing:
+            async with self.session(token, **{"X-Tenant-Id": tenant}) as routing:
                 case, hits, queues, incident, itinerary = await asyncio.gather(
                     routing.get(f"/v1/cases/{ticket_id}"),
                     routing.get("/v1/kb/search", q=text[:2000], language=language),

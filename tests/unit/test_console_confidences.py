@@ -64,8 +64,9 @@ async def page() -> AsyncIterator[str]:
 
 
 @asynccontextmanager
-async def ticket_page(routing: RoutingReader) -> AsyncIterator[str]:
-    """A ticket's console page, as an agent of its tenant sees it with ``routing``'s answers."""
+async def ticket_page(routing: RoutingReader, staff: Principal | None = None) -> AsyncIterator[str]:
+    """A ticket's console page, as ``staff`` (an agent of its tenant unless given) sees it
+    with ``routing``'s answers."""
     clock = FakeClock(T0)
     repo = Repository(FakeDatabase(), "tickets", Ticket, RecordingOutbox(), clock)  # type: ignore[arg-type]
     intake = Intake(TicketStore(repo), clock, SIGNER, "http://intake")
@@ -77,11 +78,12 @@ async def ticket_page(routing: RoutingReader) -> AsyncIterator[str]:
         intake, session, LiveFeed(), routing, IncidentDesk(intake), Deliveries([])
     )
     app.include_router(console.router)
-    agent = Principal(id="a-1", role=Role.AGENT, tenants=["acme"])
-    token = issue_token(SIGNER, agent, timedelta(1))
+    staff = staff or Principal(id="a-1", role=Role.AGENT, tenants=["acme"])
+    token = issue_token(SIGNER, staff, timedelta(1))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
         http.cookies.set(COOKIE, token)
+        http.cookies.set("tripcare_tenant", "acme")
         answer = await http.get(f"/console/tickets/{ticket.id}?lang=en")
         assert answer.status_code == 200
         yield answer.text
@@ -108,10 +110,13 @@ async def test_the_ticket_page_shows_every_confidence_and_the_human_look(page: s
         assert shown in page
 
 
-def routing_answering(case: dict[str, Any]) -> RoutingReader:
-    """Routing's API as the console reads it: this case file, and nothing else it asks for."""
+def routing_answering(case: dict[str, Any], tenants: int = 1) -> RoutingReader:
+    """Routing's API as the console reads it: this case file, and nothing else it asks for.
+    Like routing, it refuses (400) a token of several ``tenants`` that names none."""
 
     def answer(request: httpx.Request) -> httpx.Response:
+        if tenants > 1 and request.headers.get("X-Tenant-Id") != "acme":
+            return httpx.Response(400, json={"detail": "name the tenant in X-Tenant-Id"})
         if request.url.path.startswith("/v1/cases/"):
             return httpx.Response(200, json=case)
         return httpx.Response(200, json=[])
@@ -133,3 +138,13 @@ async def test_a_category_a_person_set_shows_who_set_it_not_a_confidence(
         assert f"Category: reimbursement · {shown}" in text
         assert "100%" not in text
         assert "critical · 96%" in text, "the classifier's other readings stay"
+
+
+async def test_staff_of_several_tenants_see_the_case_routing_keeps_for_the_tickets_tenant() -> None:
+    """The console asked routing for the case without ``X-Tenant-Id``: for a manager of
+    several tenants routing refused (400) and the case panel stayed empty."""
+    both = Principal(id="mgr-1", role=Role.MANAGER, tenants=["globex", "acme"])
+
+    async with ticket_page(routing_answering(CASE, tenants=2), both) as text:
+        assert "critical · 96%" in text
+        assert "Needs a human look" in text

@@ -208,6 +208,7 @@ class NoRouting(RoutingReader):
     async def case_info(
         self,
         token: str,
+        tenant: str,
         ticket_id: str,
         text: str,
         language: str,

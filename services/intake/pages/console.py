@@ -198,12 +198,12 @@ class Console:
     ) -> HTMLResponse:
         language = ticket.language or ticket.traveller.language or "en"
         incident_id = ticket.incident_id
-        token = request.cookies.get(COOKIE, "")
+        token, tenant = request.cookies.get(COOKIE, ""), ticket.tenant_id
         info, delivered = await asyncio.gather(
             self.routing.case_info(
-                token, ticket.id, ticket.text, language, incident_id, ticket.traveller.id
+                token, tenant, ticket.id, ticket.text, language, incident_id, ticket.traveller.id
             ),
-            self.notify.delivered(token, scope.tenant, ticket.id),
+            self.notify.delivered(token, tenant, ticket.id),
         )
         return self.page(
             request,
