@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, HTTPException, Path, status
 
 from runtime.errors import StrictJsonRoute
 from runtime.gateway_auth import Caller, InboxReader
@@ -29,7 +29,7 @@ from services.notify.api.deps import NotifierDep
 from services.notify.api.models import DeliveryView, find, for_staff
 from services.notify.domain.assignment import in_inbox, past_in_inbox
 from services.notify.domain.delivery import Delivery, DeliveryStatus
-from services.notify.domain.recipients import APP_ROLES
+from services.notify.domain.recipients import APP_ROLES, not_theirs_to_mark
 from services.notify.domain.route import IN_APP
 from services.notify.service import Notifier
 
@@ -49,9 +49,9 @@ def inbox_query(caller: Caller, person: str) -> dict[str, object]:
     return query
 
 
-def readable(caller: Caller, person: str, delivery: Delivery | None) -> bool:
+def readable(caller: Caller, person: str, delivery: Delivery) -> bool:
     """``delivery`` is in ``person``'s inbox and the caller may read it (``inbox_query``)."""
-    if delivery is None or delivery.recipient != person or delivery.channel != IN_APP:
+    if delivery.recipient != person or delivery.channel != IN_APP:
         return False
     return not caller.gateway or delivery.role in APP_ROLES
 
@@ -71,15 +71,30 @@ async def inbox(
     return views if scope.gateway else [for_staff(view) for view in views]
 
 
-@router.post("/inbox/{traveller_id:path}/{notification_id}/read", tags=["gateways"])
+@router.post(
+    "/inbox/{traveller_id:path}/{notification_id}/read",
+    tags=["gateways"],
+    responses={
+        403: {
+            "description": "A gateway token without `inbox:read`, or a tenant not in the "
+            "token; or a staff member's message marked by other staff: its recipient alone "
+            "marks it read."
+        }
+    },
+)
 async def mark_read(
     traveller_id: PersonId, notification_id: str, scope: InboxReader, notifier: NotifierDep
 ) -> DeliveryView:
     """Another tenant's message, one of another person, or a staff message asked for by a
-    gateway is 404 and stays unread."""
+    gateway is 404 and stays unread; a staff member's message marked by other staff is 403
+    (``not_theirs_to_mark``): its recipient alone marks it read."""
     deliveries = notifier.deliveries
-    if not readable(scope, traveller_id, await deliveries.get(scope.tenant, notification_id)):
+    delivery = await deliveries.get(scope.tenant, notification_id)
+    if delivery is None or not readable(scope, traveller_id, delivery):
         raise NotFound(notification_id)
+    refusal = not_theirs_to_mark(scope.actor, traveller_id, delivery.role)
+    if refusal is not None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, refusal)
     read = await deliveries.change(
         scope.tenant, notification_id, lambda d: d.mark_read(notifier.clock.now())
     )

@@ -22,6 +22,20 @@ class Role(StrEnum):
 APP_ROLES = frozenset({Role.TRAVELLER, Role.BOOKER})
 """Whose messages the traveller-facing app (a gateway token) reads: the traveller's side.
 Told by the message's role, never by the id's shape: a traveller's id may equal an agent's."""
+SHARED_ROLES = APP_ROLES | {Role.TEAM}
+"""Whose messages staff may mark read for their recipient: a team's inbox is shared by the
+queue's agents, and a traveller's messages are marked for them (by the app, or by staff)."""
+
+
+def not_theirs_to_mark(actor: str, recipient: str, role: Role) -> str | None:
+    """Why ``actor`` (staff) may not mark ``recipient``'s message read, or None if they may.
+
+    A staff member's own messages are theirs alone to mark: read by anyone else, the
+    breach notice a manager got about an agent could be marked read by that agent and
+    missed. Managers and admins may read another's inbox, not mark it."""
+    if role in SHARED_ROLES or actor == recipient:
+        return None
+    return f"only {recipient} marks their own messages read; {actor} may read them, not mark them"
 
 
 class TenantStaff(BaseModel):
