@@ -13,7 +13,7 @@ from services.routing.tools.triage_data import Row
 from services.routing.triage import rubric as triage_rubric
 from services.routing.triage.category_urgency import CATEGORY_URGENCY
 from services.routing.triage.model import TriageModel, normalise
-from services.routing.triage.rules import thanks_turning, warm_thanks
+from services.routing.triage.rules import reported_disruption, thanks_turning, warm_thanks
 
 CRITICAL_PRECISION = 0.9
 """How often a critical answer of the head's alone must be right for it to stand (it pages
@@ -24,7 +24,8 @@ def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, 
     """Each rubric rule's number measured on held-out real text (``triage/rules.py``):
     the critical situations' precision, the confidence a critical reading of the head's
     needs, the closings' precision, warm thanks' precision (positive), thanks turning to
-    a problem still open (negative), each category's implied urgency's precision."""
+    a problem still open (negative), a disruption with no time named (at least high), each
+    category's implied urgency's precision."""
     rules = artifact["rules"]
     found = [situations_of(r) for r in rows]
     rules["critical_rule"] = precision(
@@ -45,6 +46,13 @@ def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, 
     ]
     rules["praise_rule"] = sentiment_precision(rows, hand, warm_thanks, "positive")
     rules["open_problem_rule"] = sentiment_precision(rows, hand, thanks_turning, "negative")
+    rules["disruption_rule"] = precision(
+        [
+            r["urgency"] in ("critical", "high")
+            for r, s in zip(rows, found, strict=True)
+            if reported_disruption(s) and "critical" not in s
+        ]
+    )
     categories = TriageModel(artifact).classify_batch([r["text"] for r in rows])
     for name, (implied, _) in CATEGORY_URGENCY.items():
         hits = [

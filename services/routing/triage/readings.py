@@ -91,6 +91,14 @@ NO_PROBLEM = _any(
 )
 """A problem word negated: "no problem", not a problem reported."""
 
+REFUND = _any(
+    r"\brefund\w*|\bmoney back\b|\breimburse\w*",
+    r"退款|退钱|退费|退票|返还",
+    r"返金|払い戻し|払戻",
+)
+"""Money back asked for: a disruption it follows is over (the trip will not be made), and a
+slow refund is ``normal`` by the rubric."""
+
 PLEASANTRIES = _any(
     r"\b(?:thanks?|thank you|thx|cheers|ty)(?: (?:you|so much|very much|a lot|again|"
     r"for (?:all |everything|your help|the help|your time|helping)(?: today)?))*\b",

@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from services.routing.triage.readings import (
     NO_PROBLEM,
     OPEN_PROBLEM,
+    REFUND,
     THANKED_DEED,
     THANKS,
     closing,
@@ -281,6 +282,7 @@ READINGS: dict[str, re.Pattern[str]] = {
     "thanks": THANKS,
     "no_problem": NO_PROBLEM,
     "open_problem": OPEN_PROBLEM,
+    "refund": REFUND,
 }
 """Read for the rules on top of the model (with ``closing``), not model features: the
 committed heads were trained without them."""

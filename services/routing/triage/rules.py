@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.routing.triage.category_urgency import CATEGORY_URGENCY
+from services.routing.triage.category_urgency import CATEGORY_URGENCY, TRAVELLING_NOW
 
 URGENCIES = ("critical", "high", "normal", "low")
 CLOSING = {"category": "other", "urgency": "low", "sentiment": "neutral"}
@@ -43,6 +43,9 @@ class Rules:
     open_problem_rule: float = 0.5
     """How often thanks turning to a problem still open (``open_problem``) were negative on
     the calibration pool."""
+    disruption_rule: float = 0.5
+    """How often a carrier's disruption reported with no time named (``reported_disruption``)
+    was at least high on the calibration pool."""
     category_rules: dict[str, float] = field(default_factory=dict)
     """How often each category's implied urgency was right on the calibration pool."""
 
@@ -58,6 +61,7 @@ class Rules:
                 "closing_rule",
                 "praise_rule",
                 "open_problem_rule",
+                "disruption_rule",
             )
             if name in rules
         }
@@ -135,6 +139,9 @@ class Rules:
         if urgency in ("normal", "low") and p["critical"] >= self.critical_floor:
             raised = "critical" if p["critical"] > p["high"] else "high"
             return raised, p[raised], True
+        travelling = label["category"] in TRAVELLING_NOW
+        if urgency in ("normal", "low") and travelling and reported_disruption(situations):
+            return "high", max(p["high"], self.disruption_rule), True
         implied = CATEGORY_URGENCY.get(label["category"])
         if not implied or urgency not in (implied[0], *implied[1]):
             return urgency, confidence, False
@@ -145,6 +152,17 @@ class Rules:
         # head already gave it or the rule set it.
         stated = max(p[implied[0]], self.category_rules.get(label["category"], 0.5))
         return implied[0], stated, urgency != implied[0] and not lowering
+
+
+def reported_disruption(situations: frozenset[str]) -> bool:
+    """The carrier cancelled or delayed the trip ("航班取消了!!", "欠航", "flight canceled
+    wtf") and the message tells no time: not an after-the-fact report, no "no rush", no
+    refund asked (the trip is over: a slow refund is normal). The rubric makes a disruption
+    critical within a day and high later, so one with no day named is at least high, never
+    a normal queue's (the traveller may be at the gate)."""
+    current = "now" in situations or "after" not in situations
+    calm = situations & {"no_rush", "refund"}
+    return "disrupted" in situations and current and not calm
 
 
 def warm_thanks(situations: frozenset[str]) -> bool:
