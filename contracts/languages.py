@@ -89,7 +89,7 @@ JAPANESE_ONLY_HAN = frozenset(
     "齢歴労録枠込畑峠働匂戻徴鉱縄亀"
 )
 # Words that are Japanese in kanji and not Chinese usage. A data table.
-JAPANESE_WORDS = re.compile(r"予約|出張|宿泊|欠航|運休|領収|払戻|振替|御中|依頼|発券|搭乗")
+JAPANESE_WORDS = re.compile(r"予約|出張|宿泊|欠航|運休|領収|払戻|振替|御中|依頼|発券|搭乗|至急")
 """Kanji that say a text is Japanese, not Chinese ("領収書再発行依頼", "搭乗便欠航"): intake's
 guess of the acknowledgement's language and routing's triage read them alike."""
 LINKS = re.compile(

@@ -45,7 +45,7 @@ _OTHER_SCRIPTS = re.compile(
     r"\uac00-\ud7af]"
 )
 # Kanji words rarely Chinese usage: weak evidence (the strong: contracts.languages). Data.
-_JAPANESE_WORDS_WEAK = re.compile(r"新幹線|精算|手配|至急|請求書|到着|送迎|確認済")
+_JAPANESE_WORDS_WEAK = re.compile(r"新幹線|精算|手配|請求書|到着|送迎|確認済")
 _CANTONESE = re.compile(r"[唔咗嘅喺冇啲嗰咁噉囉嘢哋佢乜㗎喎睇嚟搵攞瞓]")
 _OTHER_LATIN = (
     Language.FRENCH,
