@@ -226,6 +226,7 @@ ESCALATE = _any(
     r"\bcomplain\w*|\bsupervisor\b|\bmanager\b|\bescalat\w*|\bunacceptable\b|\bridiculous\b",
     r"\bworst\b|\bterrible\b|\buseless\b|\bhopeless\b|\bjoke\b|\bdisappointed\b|\bdisgust\w*",
     r"\bthanks for nothing\b|\bnobody (?:cares|answers|calls|reads|replies)\b|\bon hold\b",
+    r"🙄|🙃|😒|\(棒\)|呵呵",
     r"投诉|客诉|主管|领导|经理|差评|太差|垃圾|失望|废|无语|服了|离谱|不指望",
     r"クレーム|苦情|責任者|上の人|最悪|ひどい|がっかり|使えない|二度と",
 )
