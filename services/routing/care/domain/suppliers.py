@@ -12,16 +12,17 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, NoReturn
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from contracts import events
 from contracts.events import NextStep
 from contracts.references import normal_reference
 from contracts.text import EARLIEST, LATEST, secret
 from runtime.aggregate import Aggregate
+from services.routing.care.domain.refusals import raise_invalid
 from services.routing.care.domain.trips import IsoDate
 
 SUPPLIER_SCOPE = "_suppliers"
@@ -116,10 +117,7 @@ def check_span(kind: str, last_service_date: date | None) -> None:
         "a {resource} event names one service_date: send one event per date",
         {"resource": KINDS[known].resource},
     )
-    detail = InitErrorDetails(
-        type=error, loc=("last_service_date",), input=last_service_date.isoformat()
-    )
-    raise ValidationError.from_exception_data("SupplierEventIn", [detail])
+    raise_invalid("SupplierEventIn", ("last_service_date",), last_service_date.isoformat(), error)
 
 
 PARTNER_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -163,6 +161,13 @@ def ignored_details(kind: str | None, details: dict[str, str]) -> list[str]:
     ]
 
 
+def refuse(key: str, value: str, error: PydanticCustomError) -> NoReturn:
+    """Refuse a supplier event for its ``details.<key>`` (``value`` as sent), as a validation
+    error naming the key: a 422 over HTTP, a dead letter on the bus, nothing written. Every
+    check of a detail ends here, so each names the key the same way."""
+    raise_invalid("SupplierEventIn", ("details", key), value, error)
+
+
 MAX_DELAY_MINUTES = 7 * 24 * 60
 """The longest delay a partner may report (a week): beyond it (``10**30``, 400 digits) the
 number is a partner's bug, and it went straight into the summary and the notice."""
@@ -195,8 +200,7 @@ def check_delay(kind: str, details: dict[str, str]) -> None:
         )
     else:
         return
-    detail = InitErrorDetails(type=error, loc=("details", "delay_minutes"), input=value)
-    raise ValidationError.from_exception_data("SupplierEventIn", [detail])
+    refuse("delay_minutes", value, error)
 
 
 def check_departure(details: dict[str, str]) -> None:
@@ -219,8 +223,7 @@ def check_departure(details: dict[str, str]) -> None:
         "(2026-11-26T14:30:00+08:00) or UTC (2026-11-26T06:30:00Z); TripCare does not guess "
         "the time zone",
     )
-    detail = InitErrorDetails(type=error, loc=("details", "new_departure"), input=value)
-    raise ValidationError.from_exception_data("SupplierEventIn", [detail])
+    refuse("new_departure", value, error)
 
 
 class Partner(BaseModel):

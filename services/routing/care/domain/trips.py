@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, ValidationError
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic_core import PydanticCustomError
 
 from contracts import events
 from contracts.events import Channel, Traveller
 from contracts.references import normal_reference
 from runtime.aggregate import Aggregate
 from runtime.clock import epoch_ms
+from services.routing.care.domain.refusals import raise_invalid
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far ahead of routing's clock a booking system's version time may be. A later one is
@@ -112,8 +113,7 @@ def check_version(event: events.BookingUpserted | events.BookingCancelled, now: 
         "must not be more than {minutes} minutes ahead of routing's clock",
         {"minutes": minutes},
     )
-    detail = InitErrorDetails(type=error, loc=(field,), input=moment.isoformat())
-    raise ValidationError.from_exception_data(type(event).__name__, [detail])
+    raise_invalid(type(event).__name__, (field,), moment.isoformat(), error)
 
 
 class TripStatus:
