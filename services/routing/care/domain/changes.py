@@ -27,7 +27,12 @@ def _minutes(value: str | None) -> int | None:
 
 def _moment(value: str | None) -> datetime | None:
     """A partner's time; one without an offset reads as UTC, as every instant does: compared
-    with one that has an offset, it raised, and the report was never taken."""
+    with one that has an offset, it raised, and the report was never taken.
+
+    Since d1bd187 the edge refuses a ``new_departure`` without an offset
+    (``suppliers.check_departure``), so that branch reads only a value stored before then (a
+    snapshot already told, details an incident kept), or a "no time" sentinel the edge keeps as
+    sent, outside the years an instant may be (``0001-01-01T00:00:00``)."""
     try:
         return as_utc(datetime.fromisoformat(value)) if value else None
     except ValueError:
