@@ -18,13 +18,10 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from contracts import events
-from runtime.webhook_signature import HEADER
 from services.routing.api import suppliers
 from services.routing.care.domain.changes import Snapshot, back_on_schedule, material_change
 from services.routing.care.domain.suppliers import check_departure
-from tests.factories import T0, envelope
-from tests.unit.test_supplier_care import Care, body, signed
+from tests.unit.test_supplier_care import Care, on_the_bus, post_details
 from tests.unit.test_supplier_edges import care_desk
 
 # London's clocks go forward at 01:00 UTC on 29 March 2026: 00:30 GMT, then 02:30 BST.
@@ -46,10 +43,8 @@ async def test_a_departure_without_an_offset_is_a_422_naming_the_key(
     desk: tuple[Care, httpx.AsyncClient], departure: str, kind: str
 ) -> None:
     care, http = desk
-    raw = body(kind=kind, details={"new_departure": departure})
-    headers = {HEADER: signed(raw), "content-type": "application/json"}
 
-    refused = await http.post("/v1/suppliers/ca/events", content=raw, headers=headers)
+    refused = await post_details(http, {"new_departure": departure}, kind=kind)
 
     assert refused.status_code == 422, refused.text
     [error] = refused.json()["detail"]
@@ -68,27 +63,17 @@ async def test_a_departure_with_an_offset_or_not_a_time_is_taken(
     """Not a date-time (``TBD``) is kept and never compared, as before; nor is a partner's
     "no time" sentinel (.NET's ``DateTime.MinValue``), outside the years an instant may be."""
     _, http = desk
-    raw = body(kind="flight_delayed", details={"new_departure": departure})
-    headers = {HEADER: signed(raw), "content-type": "application/json"}
 
-    taken = await http.post("/v1/suppliers/ca/events", content=raw, headers=headers)
+    taken = await post_details(http, {"new_departure": departure})
 
     assert taken.status_code == 202, taken.text
 
 
 async def test_a_departure_without_an_offset_on_the_bus_is_dead_lettered() -> None:
     care = Care()
-    status = events.SupplierStatusChanged(
-        partner="ca",
-        kind="flight_delayed",
-        reference="CA1501",
-        service_date=T0.date(),
-        details={"new_departure": "2026-11-26T14:30:00"},
-        reported_at=T0,
-    )
 
     with pytest.raises(ValidationError, match="new_departure"):
-        await care.care.supplier_status(envelope(status, tenant="_suppliers"))
+        await on_the_bus(care, {"new_departure": "2026-11-26T14:30:00"})
 
     assert care.outbox.messages == []
 

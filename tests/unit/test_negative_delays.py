@@ -17,11 +17,8 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from contracts import events
-from runtime.webhook_signature import HEADER
 from services.routing.api import suppliers
-from tests.factories import T0, envelope
-from tests.unit.test_supplier_care import Care, body, signed
+from tests.unit.test_supplier_care import Care, on_the_bus, post_details
 from tests.unit.test_supplier_edges import care_desk
 
 
@@ -37,10 +34,8 @@ async def test_a_negative_delay_is_a_422_naming_the_key_and_nothing_is_written(
     desk: tuple[Care, httpx.AsyncClient], delay: object
 ) -> None:
     care, http = desk
-    raw = body(kind="flight_delayed", details={"delay_minutes": delay})
-    headers = {HEADER: signed(raw), "content-type": "application/json"}
 
-    refused = await http.post("/v1/suppliers/ca/events", content=raw, headers=headers)
+    refused = await post_details(http, {"delay_minutes": delay})
 
     assert refused.status_code == 422, refused.text
     [error] = refused.json()["detail"]
@@ -54,26 +49,16 @@ async def test_a_delay_of_zero_or_more_or_not_a_number_is_taken(
     desk: tuple[Care, httpx.AsyncClient], delay: object
 ) -> None:
     _, http = desk
-    raw = body(kind="flight_delayed", details={"delay_minutes": delay})
-    headers = {HEADER: signed(raw), "content-type": "application/json"}
 
-    taken = await http.post("/v1/suppliers/ca/events", content=raw, headers=headers)
+    taken = await post_details(http, {"delay_minutes": delay})
 
     assert taken.status_code == 202, taken.text
 
 
 async def test_a_negative_delay_on_the_bus_is_dead_lettered() -> None:
     care = Care()
-    status = events.SupplierStatusChanged(
-        partner="ca",
-        kind="flight_delayed",
-        reference="CA1501",
-        service_date=T0.date(),
-        details={"delay_minutes": "-30"},
-        reported_at=T0,
-    )
 
     with pytest.raises(ValidationError, match="delay_minutes"):
-        await care.care.supplier_status(envelope(status, tenant="_suppliers"))
+        await on_the_bus(care, {"delay_minutes": "-30"})
 
     assert care.outbox.messages == []

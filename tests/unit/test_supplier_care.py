@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import bson
+import httpx
 import orjson
 import pytest
 from pydantic import ValidationError
@@ -123,6 +124,29 @@ def body(**overrides: Any) -> bytes:
 
 def signed(raw: bytes, secret: str = SECRET, at: int | None = None) -> str:
     return webhook_signature.sign(secret, at if at is not None else int(T0.timestamp()), raw)
+
+
+async def post_details(
+    http: httpx.AsyncClient, details: dict[str, Any], kind: str = "flight_delayed"
+) -> httpx.Response:
+    """Partner ca's event of ``kind`` with these ``details``, signed and posted to routing
+    (written by ``json``: orjson writes 64-bit integers only, and a test sends ``10**30``)."""
+    raw = json.dumps({**orjson.loads(body(kind=kind)), "details": details}).encode()
+    headers = {webhook_signature.HEADER: signed(raw), "content-type": "application/json"}
+    return await http.post("/v1/suppliers/ca/events", content=raw, headers=headers)
+
+
+async def on_the_bus(care: Care, details: dict[str, str], kind: str = "flight_delayed") -> None:
+    """Partner ca's event of ``kind`` with these ``details``, as the bus hands it to ``care``."""
+    status = events.SupplierStatusChanged(
+        partner="ca",
+        kind=kind,
+        reference="CA1501",
+        service_date=T0.date(),
+        details=details,
+        reported_at=T0,
+    )
+    await care.care.supplier_status(envelope(status, tenant="_suppliers"))
 
 
 # ---------------------------------------------------------------- signatures
