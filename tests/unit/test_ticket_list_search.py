@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from types import SimpleNamespace
@@ -45,13 +46,15 @@ class Desk:
         return [item["id"] for item in answer.json()["items"]]
 
 
-@pytest.fixture
-async def desk() -> AsyncIterator[Desk]:
+@asynccontextmanager
+async def ticket_desk(*texts: str) -> AsyncIterator[Desk]:
+    """Intake's ticket list on in-memory stores, with one acme ticket opened per text, a
+    minute apart (``Desk.ids`` in the texts' order)."""
     db, clock = FakeDatabase(), FakeClock(T0)
     repo = Repository(db, "tickets", Ticket, RecordingOutbox(), clock)  # type: ignore[arg-type]
     intake = Intake(TicketStore(repo), clock, SIGNER, "http://intake")
     ids = []
-    for n, text in enumerate(["我的航班CA1501被取消了", "Where is my refund for the hotel?"]):
+    for n, text in enumerate(texts):
         clock.advance(timedelta(minutes=1))
         ticket, _ = await intake.receive_contact(
             "acme", contact(channel_message_id=f"app-msg-{n}", text=text)
@@ -65,6 +68,12 @@ async def desk() -> AsyncIterator[Desk]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
         yield Desk(http, ids)
+
+
+@pytest.fixture
+async def desk() -> AsyncIterator[Desk]:
+    async with ticket_desk("我的航班CA1501被取消了", "Where is my refund for the hotel?") as desk:
+        yield desk
 
 
 async def test_a_ticket_id_is_found_in_any_case(desk: Desk) -> None:

@@ -6,24 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
-from types import SimpleNamespace
 
-import httpx
 import pytest
-from fastapi import FastAPI
 
-from runtime.clock import FakeClock
-from runtime.store import Repository
-from runtime.web import install_error_handlers
-from services.intake.api import tickets
-from services.intake.domain import Ticket
 from services.intake.domain.search import search_pattern
-from services.intake.service import Intake
-from services.intake.store import TicketStore
-from tests.factories import T0, contact
-from tests.fakes import FakeDatabase, RecordingOutbox
-from tests.unit.test_ticket_list_search import SIGNER, Desk
+from tests.unit.test_ticket_list_search import Desk, ticket_desk
 
 
 @pytest.mark.parametrize(
@@ -48,24 +35,8 @@ def test_search_words_still_match_only_themselves() -> None:
 
 @pytest.fixture
 async def desk() -> AsyncIterator[Desk]:
-    db, clock = FakeDatabase(), FakeClock(T0)
-    repo = Repository(db, "tickets", Ticket, RecordingOutbox(), clock)  # type: ignore[arg-type]
-    intake = Intake(TicketStore(repo), clock, SIGNER, "http://intake")
-    ids = []
-    for n, text in enumerate(["請幫我重開發票，抬頭錯了", "我的航班ＣＡ１５０１取消了"]):
-        clock.advance(timedelta(minutes=1))
-        ticket, _ = await intake.receive_contact(
-            "acme", contact(channel_message_id=f"app-msg-{n}", text=text)
-        )
-        ids.append(ticket.id)
-    app = FastAPI()
-    app.state.runtime = SimpleNamespace(staff_signer=SIGNER, clock=clock)
-    app.state.intake = intake
-    app.include_router(tickets.router)
-    install_error_handlers(app)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://intake") as http:
-        yield Desk(http, ids)
+    async with ticket_desk("請幫我重開發票，抬頭錯了", "我的航班ＣＡ１５０１取消了") as desk:
+        yield desk
 
 
 async def test_the_ticket_list_finds_the_other_script_and_full_width(desk: Desk) -> None:
