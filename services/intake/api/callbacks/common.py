@@ -129,3 +129,13 @@ async def take(intake: Intake, tenant: str, contact: ContactReceived) -> tuple[T
     if outcome is Outcome.DUPLICATE:  # the platform retried: answer as the first time
         outcome = Outcome.FOLLOWED_UP if ticket.repeat_contacts else Outcome.OPENED
     return ticket, outcome
+
+
+async def take_and_reply(
+    intake: Intake, tenant: str, doc: Document, contact: ContactReceived
+) -> str | None:
+    """Take ``contact``; the passive reply's words (``reply_text``), or None when the tenant's
+    channel sends none (``passive_reply`` off) or the contact is answered by none."""
+    ticket, outcome = await take(intake, tenant, contact)
+    text = reply_text(intake, tenant, ticket, outcome, contact)
+    return text if doc["passive_reply"] else None

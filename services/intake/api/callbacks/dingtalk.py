@@ -21,8 +21,8 @@ from services.intake.api.callbacks.common import (
     dropped,
     once,
     refused,
-    reply_text,
     take,
+    take_and_reply,
 )
 from services.intake.api.deps import CallbackNoncesDep, ChannelConfigsDep, IntakeDep
 from services.intake.channels import PayloadError
@@ -130,8 +130,7 @@ async def dingtalk_message(
         raise invalid(exc.message, ("body", *exc.loc), "payload") from exc
     if contact is None:
         return JSONResponse({})
-    ticket, outcome = await take(intake, tenant, contact)
-    text = reply_text(intake, tenant, ticket, outcome, contact)
-    if not doc["passive_reply"] or text is None:
+    text = await take_and_reply(intake, tenant, doc, contact)
+    if text is None:
         return JSONResponse({})
     return JSONResponse({"msgtype": "text", "text": {"content": text}})

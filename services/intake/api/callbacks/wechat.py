@@ -20,8 +20,7 @@ from services.intake.api.callbacks.common import (
     message_of,
     once,
     refused,
-    reply_text,
-    take,
+    take_and_reply,
 )
 from services.intake.api.deps import CallbackNoncesDep, ChannelConfigsDep, IntakeDep
 from services.intake.channels.im import from_wechat
@@ -91,9 +90,8 @@ async def wechat_message(
     contact = message_of("wechat", tenant, lambda: from_wechat(xml, intake.clock.now()))
     if contact is None:
         return PlainTextResponse(SUCCESS)
-    ticket, outcome = await take(intake, tenant, contact)
-    text = reply_text(intake, tenant, ticket, outcome, contact)
-    if not doc["passive_reply"] or text is None:
+    text = await take_and_reply(intake, tenant, doc, contact)
+    if text is None:
         return PlainTextResponse(SUCCESS)
     reply = TextReply(
         source=contact.metadata["official_account"],

@@ -16,8 +16,7 @@ from services.intake.api.callbacks.common import (
     configured,
     message_of,
     refused,
-    reply_text,
-    take,
+    take_and_reply,
 )
 from services.intake.api.deps import ChannelConfigsDep, IntakeDep
 from services.intake.channels.im import from_wecom_xml
@@ -77,9 +76,8 @@ async def wecom_message(
     contact = message_of("wecom", tenant, lambda: from_wecom_xml(xml, intake.clock.now()))
     if contact is None:
         return PlainTextResponse("")
-    ticket, outcome = await take(intake, tenant, contact)
-    text = reply_text(intake, tenant, ticket, outcome, contact)
-    if not doc["passive_reply"] or text is None:
+    text = await take_and_reply(intake, tenant, doc, contact)
+    if text is None:
         return PlainTextResponse("")
     reply = TextReply(
         source=contact.metadata["corp_id"],
