@@ -24,9 +24,7 @@ from runtime.store import AlreadyExists, Repository
 from services.routing.care.domain.suppliers import (
     SUPPLIER_SCOPE,
     SupplierReport,
-    check_delay,
-    check_departure,
-    check_span,
+    check_event,
     reused_id,
 )
 from services.routing.care.partners import PartnerSecrets, no_active_secret
@@ -121,9 +119,7 @@ class SupplierIngress:
         except RequestValidationError as exc:
             raise Refused(422, validation_detail(exc.errors())) from exc
         try:
-            check_span(event.kind, event.last_service_date)
-            check_delay(event.kind, event.details)
-            check_departure(event.details)
+            check_event(event.kind, event.last_service_date, event.details)
         except ValidationError as exc:
             raise Refused(422, validation_detail(body_invalid(exc).errors())) from exc
         status = events.SupplierStatusChanged(

@@ -33,9 +33,7 @@ from services.routing.care.domain.suppliers import (
     SUPPLIER_SCOPE,
     SupplierReport,
     SupplierSettings,
-    check_delay,
-    check_departure,
-    check_span,
+    check_event,
     ignored_details,
     normalise_kind,
 )
@@ -149,9 +147,7 @@ class ProactiveCare:
         """Every report of a disruption lands on its one ``Disruption``; unknown kinds are
         kept for the report and acknowledged (a partner's new kind never blocks the queue)."""
         status = envelope.payload
-        check_span(status.kind, status.last_service_date)  # a dead letter, as over HTTP
-        check_delay(status.kind, status.details)
-        check_departure(status.details)
+        check_event(status.kind, status.last_service_date, status.details)  # a dead letter
         kind = normalise_kind(status.kind)
         if kind is None:
             log.warning("supplier %s sent unknown kind %r", status.partner, status.kind)

@@ -226,6 +226,15 @@ def check_departure(details: dict[str, str]) -> None:
     refuse("new_departure", value, error)
 
 
+def check_event(kind: str, last_service_date: date | None, details: dict[str, str]) -> None:
+    """Every check of a supplier event beyond its model's (span, delay, departure, in that
+    order): the one call both edges make, over HTTP (``ingress``) and on the bus
+    (``service``), so a check added here holds on both."""
+    check_span(kind, last_service_date)
+    check_delay(kind, details)
+    check_departure(details)
+
+
 class Partner(BaseModel):
     """One supplier allowed to push events; two secrets are active while it rotates."""
 
