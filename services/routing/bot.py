@@ -23,6 +23,7 @@ from services.routing.kb.domain import (
     decide_bot,
     searched_categories,
 )
+from services.routing.triage.readings import personal_emergency
 from services.routing.triage.text import message_of
 
 if TYPE_CHECKING:
@@ -45,19 +46,21 @@ async def bot_decision(
     disclaimer (``message_of``): the company's legal words must neither pull nor push an
     answer."""
     articles = await router.kb.articles_for(case.tenant_id)
+    text = message_of(case.text)
     refusal = bot_refusal(
         triage,
         priority,
         bot_enabled=policy.bot_enabled,
         human_only=case.human_only or (QUIET if case.quiet else None),
         names_booking=case.names_booking,
+        personal=personal_emergency(text),
         answerable=answerable(articles),
         proactive=case.proactive,
     )
     match = None
     if refusal is None:
         match = await router.kb.best_match(
-            message_of(case.text), articles, searched_categories(triage), triage.category, query
+            text, articles, searched_categories(triage), triage.category, query
         )
     return decide_bot(
         refusal,

@@ -26,6 +26,7 @@ from services.routing.kb.articles import (
 )
 from services.routing.kb.domain import BotDecision, bot_refusal, decide_bot, searched_categories
 from services.routing.triage.model import default_model
+from services.routing.triage.readings import personal_emergency
 
 AIRLINE_CANCELLED = [
     "My flight was cancelled, how do I get a refund?",
@@ -56,6 +57,7 @@ async def decision(kb: KnowledgeBase, text: str) -> BotDecision:
         bot_enabled=True,
         human_only=None,
         names_booking=False,
+        personal=personal_emergency(text),
         answerable=answerable(seed),
     )
     match = None

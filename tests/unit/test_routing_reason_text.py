@@ -180,7 +180,12 @@ REASON_BUILDERS = {
     "services/routing/takeover.py": ("transfer_takeover", "disruption_takeover", "holder_note"),
     "services/routing/service.py": ("Router.ticket_reopened", "Router.route"),
     "services/routing/recategorise.py": ("reroute",),
-    "services/routing/kb/domain.py": ("bot_refusal", "priority_refusal", "decide_bot"),
+    "services/routing/kb/domain.py": (
+        "bot_refusal",
+        "priority_refusal",
+        "person_refusal",
+        "decide_bot",
+    ),
 }
 """Where routing writes the reasons of the routings notify tells staff of. Not an SLA
 escalation's (``RoutingCase.breach``, ``assignment/domain/escalation.py``): notify tells no

@@ -276,6 +276,7 @@ def refusal(view: TriageView, priority: Priority = Priority.NORMAL, **kw: object
         "bot_enabled": True,
         "human_only": None,
         "names_booking": False,
+        "personal": False,
         "answerable": ANSWERABLE,
         **kw,
     }
@@ -297,6 +298,15 @@ def test_the_bot_stays_out_of_what_a_person_must_handle() -> None:
     )
     assert refusal(triage(), bot_enabled=False) == "the bot is off for this tenant"
     assert refusal(triage(), human_only="reopened") == "reopened"
+
+
+def test_a_personal_emergency_is_left_to_a_person_however_plainly_it_asks() -> None:
+    """A bereaved or injured traveller asking how to cancel gets a person, not the article;
+    a critical case keeps its own reason (it routes to the expert desk)."""
+    assert refusal(triage("change_rebook"), personal=True) == (
+        "a personal emergency or bereavement: a person answers"
+    )
+    assert refusal(triage(urgency="critical"), personal=True) == "critical: never auto-answered"
 
 
 def test_a_proactive_tickets_refusal_names_the_priority_it_routes_with() -> None:

@@ -171,6 +171,8 @@ PHRASES: tuple[tuple[str, str, str, str], ...] = (
      "供应商事件的工单（依行程 {priority}）：由坐席处理",
      "供應商事件的工單（依行程 {priority}）：由客服人員處理",
      "サプライヤー障害のチケット（旅程による {priority}）：担当者が対応"),
+    ("a personal emergency or bereavement: a person answers", "个人紧急情况或丧亲：由人工回复",
+     "個人緊急狀況或喪親：由專人回覆", "個人的な緊急事態または身内の不幸：担当者が回答"),
     ("complaint: never auto-answered", "投诉：从不自动回答", "客訴：絕不自動回答",
      "苦情：自動では回答しない"),
     ("negative sentiment: a person answers", "负面情绪：由人工回复", "負面情緒：由專人回覆",

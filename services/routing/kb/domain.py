@@ -66,13 +66,16 @@ def bot_refusal(
     bot_enabled: bool,
     human_only: str | None,
     names_booking: bool,
+    personal: bool,
     answerable: frozenset[str],
     proactive: bool = False,
 ) -> str | None:
     """Why the bot must leave this case to a human, or None if it may look for an answer.
 
     Checked before any embedding is computed, so most cases cost nothing. ``priority`` is
-    the one the case routes with (``priority_refusal``).
+    the one the case routes with (``priority_refusal``). ``personal``: the text tells of a
+    personal emergency or a bereavement (``triage.readings.personal_emergency``), which an
+    article on how to cancel answers coldly, however plainly it asks.
     """
     if not bot_enabled:
         return "the bot is off for this tenant"
@@ -83,10 +86,9 @@ def bot_refusal(
     routed = priority_refusal(triage, priority, proactive=proactive)
     if routed:
         return routed
-    if triage.category == COMPLAINT or triage.probability(COMPLAINT) >= COMPLAINT_SUSPICION:
-        return "complaint: never auto-answered"
-    if triage.sentiment == "negative":
-        return "negative sentiment: a person answers"
+    felt = person_refusal(triage, personal=personal)
+    if felt:
+        return felt
     if not searched_categories(triage) & answerable:
         return f"no article covers {triage.category}"
     if triage.category_confidence < BOT_CATEGORY_CONFIDENCE:
@@ -117,6 +119,18 @@ def priority_refusal(triage: TriageView, priority: Priority, *, proactive: bool)
         return "critical: never auto-answered"
     if proactive:
         return f"a supplier incident's ticket (itinerary {priority.value}): an agent acts on it"
+    return None
+
+
+def person_refusal(triage: TriageView, *, personal: bool) -> str | None:
+    """What the traveller is going through asks for a person, whatever an article says: a
+    personal emergency or a bereavement, a complaint, or negative sentiment."""
+    if personal:
+        return "a personal emergency or bereavement: a person answers"
+    if triage.category == COMPLAINT or triage.probability(COMPLAINT) >= COMPLAINT_SUSPICION:
+        return "complaint: never auto-answered"
+    if triage.sentiment == "negative":
+        return "negative sentiment: a person answers"
     return None
 
 

@@ -53,6 +53,7 @@ from services.routing.tools.kb_report import (
     travel,
 )
 from services.routing.triage.model import default_model
+from services.routing.triage.readings import personal_emergency
 
 ROOT = Path(__file__).resolve().parents[3]
 QUESTIONS = ROOT / "data" / "routing" / "kb_questions.jsonl"
@@ -96,6 +97,7 @@ async def evaluate(rows: list[dict[str, Any]]) -> tuple[list[Outcome], dict[str,
             bot_enabled=True,
             human_only=None,
             names_booking=bool(extract_references(row["text"])),
+            personal=personal_emergency(row["text"]),
             answerable=covered,
         )
         match = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from services.routing.triage.text import normalise
 from services.routing.triage.text import pattern as _any
 
 THANKS = _any(
@@ -98,6 +99,50 @@ REFUND = _any(
 )
 """Money back asked for: a disruption it follows is over (the trip will not be made), and a
 slow refund is ``normal`` by the rubric."""
+
+_KIN = (
+    r"(?:father|mother|dad|mum|mom|parents?|wife|husband|son|daughter|brother|sister|"
+    r"grand(?:father|mother|ma|pa|parents?)|uncle|aunt|relative|partner|child|baby|colleague)"
+)
+PERSONAL = _any(
+    # en: a death, a person hurt or in hospital, a crime against the traveller
+    r"\bpass(?:ed|ing) away\b|\bbereave\w*|\bfuneral\b|\bcompassionate leave\b",
+    r"\bdeath in (?:my|the|our) family\b|\b(?:family|personal) emergenc(?:y|ies)\b",
+    rf"\b{_KIN}\b[^.!?]{{0,20}}\b(?:died|is dead|was killed|is dying)\b",
+    rf"\blost (?:my|our) {_KIN}\b(?!'s)",
+    r"\b(?:in|at|to) (?:the )?hospital\b(?! (?:visit|appointment|bill))|\bhospitali[sz]ed\b",
+    r"\bintensive care\b|\bemergency (?:surgery|operation|room)\b|\bheart attack\b",
+    r"\bmedical emergency\b|\b(?:critically|seriously) ill\b|\binjured\b|\bambulance\b",
+    r"\bpregnan\w*[^.!?]{0,30}\bcomplication|\bcomplications?\b[^.!?]{0,30}\bpregnan|\bmiscarr",
+    r"\bassault\w*|\bmugged\b|\brobbed\b|\braped\b|\bsexual(?:ly)? (?:assault|harass)\w*",
+    r"\bpassport\b[^.!?]{0,20}\bstolen\b|\bstolen\b[^.!?]{0,12}\bpassport\b",
+    # zh (Traditional folds into it: 過世, 喪假, 住院)
+    r"去世|过世|逝世|离世|病逝|病故|身故|辞世|仙逝|过身|丧事|丧假|丧礼|葬礼|奔丧|出殡|追悼|守灵",
+    r"(?:父亲|母亲|爸爸|妈妈|老人|爷爷|奶奶|外公|外婆|老公|老婆|丈夫|妻子|儿子|女儿|孩子|亲人|家人)"
+    r"[^。，,！？!?]{0,4}(?:死了|死咗|不在了|病危|病重)",
+    r"家里出(?:了)?事|家里有急事|家中(?:有)?变故|家庭变故",
+    r"住院|入院|急诊|抢救|病危|重症|监护室|晕倒|昏倒|昏迷|救护车|(?:进|送|住进|在)了?医院|受伤|骨折|流产|保胎",
+    r"(?:孕|妊娠)[^。，,！？!?]{0,6}(?:并发|出血)",
+    r"被(?:人)?打(?:了|伤|咗)|被殴打|袭击|被抢|抢劫|被偷|失窃|性侵|性骚扰|猥亵",
+    r"(?:护照|证件|钱包|行李|包|手机|财物)[^。，,！？!?]{0,6}被盗",
+    # ja
+    r"亡くな|他界|逝去|死去|急逝|永眠|葬儀|葬式|告別式|通夜|忌引|危篤|訃報|喪中|(?:身内|家族|親族)(?:の|に)不幸",
+    r"入院|救急|手術|怪我|けがを|ケガ|負傷|骨折|重体|重篤|集中治療|流産|切迫(?:流産|早産)",
+    r"妊娠[^。、！？]{0,8}(?:合併|トラブル|異常|出血)",
+    r"暴行|襲われ|強盗|ひったくり|スリに|痴漢|性被害",
+    r"(?:パスポート|旅券|財布|荷物|バッグ|かばん|鞄|スマホ|携帯)[^。、！？]{0,8}(?:盗ま|盗難)",
+)
+"""A personal emergency or a bereavement: a death in the family, a funeral (忌引), the
+traveller or a relative in hospital or hurt, a pregnancy's complication, an assault, a
+passport stolen (not an account: 账号被盗 is a password to reset). Not a dead phone, a
+deadline or 死机: no bare "dead" or 死 in it."""
+
+
+def personal_emergency(text: str) -> bool:
+    """What a traveller wrote tells of a personal emergency or a bereavement (``PERSONAL``),
+    however calmly it asks how to cancel: a person answers it, not an article."""
+    return bool(PERSONAL.search(normalise(text)))
+
 
 PLEASANTRIES = _any(
     r"\b(?:thanks?|thank you|thx|cheers|ty)(?: (?:you|so much|very much|a lot|again|"
