@@ -1,5 +1,6 @@
 """What the rules read besides the model's features: thanks, praise, a turn, a negated
-problem, a closing, a deed thanked for (docs/routing.md, "Urgency rubric").
+problem, a closing, a deed thanked for, a personal emergency (docs/routing.md, "Urgency
+rubric").
 
 Patterns over the model's normalised text, like ``rubric``'s situations, in the four
 languages; the committed heads were trained without them, so they serve the rules only
@@ -135,7 +136,8 @@ PERSONAL = _any(
 """A personal emergency or a bereavement: a death in the family, a funeral (忌引), the
 traveller or a relative in hospital or hurt, a pregnancy's complication, an assault, a
 passport stolen (not an account: 账号被盗 is a password to reset). Not a dead phone, a
-deadline or 死机: no bare "dead" or 死 in it."""
+deadline or 死机: no bare "dead" or 死 in it. At least ``high`` (``rules.Rules.urgency``),
+and the bot leaves it to a person (``kb.domain.bot_refusal``)."""
 
 
 def personal_emergency(text: str) -> bool:

@@ -19,9 +19,10 @@ through the same Simplified patterns. The situations are features of the model
   airport were rude yesterday") is not blocked, so it is not critical.
 
 The readings that serve the rules only (thanks, a negated problem, a closing, warm
-thanks) are in ``readings.py``. An urgent word inside a deed the message thanks for
-("thanks for moving my train so quickly", 马上帮我改好了, すぐに対応していただき) is praise
-of its speed, not urgency: the ``urgent`` situation is read outside such deeds.
+thanks, a personal emergency) are in ``readings.py``. An urgent word inside a deed the
+message thanks for ("thanks for moving my train so quickly", 马上帮我改好了,
+すぐに対応していただき) is praise of its speed, not urgency: the ``urgent`` situation is
+read outside such deeds.
 
 The patterns are data tables (one per situation and language family).
 """
@@ -37,6 +38,7 @@ from numpy.typing import NDArray
 from services.routing.triage.readings import (
     NO_PROBLEM,
     OPEN_PROBLEM,
+    PERSONAL,
     REFUND,
     THANKED_DEED,
     THANKS,
@@ -292,6 +294,7 @@ READINGS: dict[str, re.Pattern[str]] = {
     "no_problem": NO_PROBLEM,
     "open_problem": OPEN_PROBLEM,
     "refund": REFUND,
+    "personal": PERSONAL,
 }
 """Read for the rules on top of the model (with ``closing``), not model features: the
 committed heads were trained without them."""

@@ -19,9 +19,10 @@ CRITICAL_CONFIDENCE = 0.5
 """For an artifact calibrated before the rule: a critical reading must be the likelier."""
 COMPLAINT_EVIDENCE = frozenset({"escalate", "repeat", "blocked", "charged"})
 """Situations that make a message a complaint or a problem whatever else it says."""
-RAISING = COMPLAINT_EVIDENCE | {"urgent", "now", "soon"}
-"""Situations that keep a category's rule from lowering the head's ``high``: a problem, or
-a deadline today ("please handle this today" is high, docs/routing.md)."""
+RAISING = COMPLAINT_EVIDENCE | {"urgent", "now", "soon", "personal"}
+"""Situations that keep a category's rule from lowering the head's ``high``: a problem, a
+deadline today ("please handle this today" is high, docs/routing.md), or a personal
+emergency."""
 
 Probabilities = dict[str, float]
 """One field's calibrated probability per class."""
@@ -46,6 +47,9 @@ class Rules:
     disruption_rule: float = 0.5
     """How often a carrier's disruption reported with no time named (``reported_disruption``)
     was at least high on the calibration pool."""
+    personal_rule: float = 0.5
+    """How often a personal emergency or bereavement (``readings.PERSONAL``) not read
+    critical was at least high on the calibration pool."""
     category_rules: dict[str, float] = field(default_factory=dict)
     """How often each category's implied urgency was right on the calibration pool."""
 
@@ -62,6 +66,7 @@ class Rules:
                 "praise_rule",
                 "open_problem_rule",
                 "disruption_rule",
+                "personal_rule",
             )
             if name in rules
         }
@@ -126,9 +131,10 @@ class Rules:
         """The rubric's rules over the model's urgency: (urgency, confidence, raised).
 
         Critical situations are critical; a critical reading of the head's alone needs
-        ``critical_confidence`` (else high); nothing likely critical is below high; a
-        complaint about the service is high and other (greetings, thanks, information)
-        low unless the text names what raises it.
+        ``critical_confidence`` (else high); nothing likely critical is below high, nor a
+        personal emergency or bereavement (a person must answer soon, however calmly it
+        asks); a complaint about the service is high and other (greetings, thanks,
+        information) low unless the text names what raises it.
         """
         urgency = label["urgency"]
         if "critical" in situations:
@@ -139,6 +145,8 @@ class Rules:
         if urgency in ("normal", "low") and p["critical"] >= self.critical_floor:
             raised = "critical" if p["critical"] > p["high"] else "high"
             return raised, p[raised], True
+        if urgency in ("normal", "low") and "personal" in situations:
+            return "high", max(p["high"], self.personal_rule), True
         travelling = label["category"] in TRAVELLING_NOW
         if urgency in ("normal", "low") and travelling and reported_disruption(situations):
             return "high", max(p["high"], self.disruption_rule), True
