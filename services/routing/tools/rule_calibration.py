@@ -24,8 +24,8 @@ def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, 
     """Each rubric rule's number measured on held-out real text (``triage/rules.py``):
     the critical situations' precision, the confidence a critical reading of the head's
     needs, the closings' precision, warm thanks' precision (positive), thanks turning to
-    a problem still open (negative), a disruption with no time named and a personal
-    emergency (at least high), each category's implied urgency's precision."""
+    a problem still open (negative), a disruption with no time named, a bare cry for help
+    and a personal emergency (at least high), each category's implied urgency's precision."""
     rules = artifact["rules"]
     found = [situations_of(r) for r in rows]
     rules["critical_rule"] = precision(
@@ -58,6 +58,13 @@ def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, 
             r["urgency"] in ("critical", "high")
             for r, s in zip(rows, found, strict=True)
             if "personal" in s and "critical" not in s
+        ]
+    )
+    rules["cry_rule"] = precision(
+        [
+            r["urgency"] in ("critical", "high")
+            for r, s in zip(rows, found, strict=True)
+            if "cry" in s
         ]
     )
     categories = TriageModel(artifact).classify_batch([r["text"] for r in rows])

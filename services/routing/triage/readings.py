@@ -1,6 +1,6 @@
 """What the rules read besides the model's features: thanks, praise, a turn, a negated
-problem, a closing, a deed thanked for, a personal emergency (docs/routing.md, "Urgency
-rubric").
+problem, a closing, a bare cry for help, a deed thanked for, a personal emergency
+(docs/routing.md, "Urgency rubric").
 
 Patterns over the model's normalised text, like ``rubric``'s situations, in the four
 languages; the committed heads were trained without them, so they serve the rules only
@@ -184,3 +184,25 @@ def warm_thanks(normalised: str, found: set[str]) -> bool:
     """Thanks with praise, and no turn to something else ("…, but my bag is still
     missing"): warm thanks beyond a formula, positive by the rubric (docs/routing.md)."""
     return "thanks" in found and bool(PRAISE.search(normalised)) and not CONTRAST.search(normalised)
+
+
+CRIES = _any(
+    r"\b(?:help|sos|mayday|urgent)\b",
+    r"救命|救救|帮帮|求救|求助|急",
+    r"助けて|たすけて|タスケテ|緊急|至急",
+)
+"""A cry for help, in any of the four languages."""
+_CRY_FILLER = _any(
+    r"\b(?:please|pls|plz|me|us|i|we|need|someone|somebody|anyone|anybody|now)\b",
+    r"我们|我|请|快|谁来|来人|啊|呀|啦|吧|喇|呢|哦|喔",
+    r"ください|下さい|です|誰か|早く",
+)
+"""What a bare cry says besides it: whom to help, please, now."""
+
+
+def cry_for_help(normalised: str) -> bool:
+    """A cry for help and nothing else ("HELP!!!", 救命啊！, 助けてください): once the cry and
+    who is to help are taken out, nothing is left (no request, no thanks, no booking)."""
+    if len(normalised) > CLOSING_LENGTH or not CRIES.search(normalised):
+        return False
+    return not _FILLER.sub("", _CRY_FILLER.sub(" ", CRIES.sub(" ", normalised)))

@@ -19,8 +19,8 @@ through the same Simplified patterns. The situations are features of the model
   airport were rude yesterday") is not blocked, so it is not critical.
 
 The readings that serve the rules only (thanks, a negated problem, a closing, warm
-thanks, a personal emergency) are in ``readings.py``. An urgent word inside a deed the
-message thanks for ("thanks for moving my train so quickly", 马上帮我改好了,
+thanks, a bare cry for help, a personal emergency) are in ``readings.py``. An urgent word
+inside a deed the message thanks for ("thanks for moving my train so quickly", 马上帮我改好了,
 すぐに対応していただき) is praise of its speed, not urgency: the ``urgent`` situation is
 read outside such deeds.
 
@@ -43,6 +43,7 @@ from services.routing.triage.readings import (
     THANKED_DEED,
     THANKS,
     closing,
+    cry_for_help,
     warm_thanks,
 )
 from services.routing.triage.text import pattern
@@ -336,12 +337,20 @@ def situations(normalised: str) -> frozenset[str]:
         found.add("critical")
     if "info" in found and not found & {"blocked", "charged", "repeat", "escalate", "urgent"}:
         found.add("info_only")
-    found |= {name for name, pattern in READINGS.items() if pattern.search(normalised)}
-    if warm_thanks(normalised, found):
-        found.add("warm_thanks")
-    if "open_problem" not in found and closing(normalised):
-        found.add("closing")
-    return frozenset(found)
+    return frozenset(found | _readings(normalised, found))
+
+
+def _readings(normalised: str, found: set[str]) -> set[str]:
+    """What the rules read besides the features (``READINGS``, warm thanks, a closing, a
+    bare cry for help)."""
+    read = {name for name, pattern in READINGS.items() if pattern.search(normalised)}
+    if warm_thanks(normalised, found | read):
+        read.add("warm_thanks")
+    if "open_problem" not in read and closing(normalised):
+        read.add("closing")
+    if cry_for_help(normalised):
+        read.add("cry")
+    return read
 
 
 def matrix(found: Sequence[frozenset[str]]) -> NDArray[np.float32]:

@@ -50,6 +50,8 @@ class Rules:
     personal_rule: float = 0.5
     """How often a personal emergency or bereavement (``readings.PERSONAL``) not read
     critical was at least high on the calibration pool."""
+    cry_rule: float = 0.5
+    """How often a bare cry for help (``cry``) was at least high on the calibration pool."""
     category_rules: dict[str, float] = field(default_factory=dict)
     """How often each category's implied urgency was right on the calibration pool."""
 
@@ -67,6 +69,7 @@ class Rules:
                 "open_problem_rule",
                 "disruption_rule",
                 "personal_rule",
+                "cry_rule",
             )
             if name in rules
         }
@@ -135,6 +138,9 @@ class Rules:
         personal emergency or bereavement (a person must answer soon, however calmly it
         asks); a complaint about the service is high and other (greetings, thanks,
         information) low unless the text names what raises it.
+        ``critical_confidence`` (else high); nothing likely critical is below high; a
+        bare cry for help is at least high; a complaint about the service is high and other
+        (greetings, thanks, information) low unless the text names what raises it.
         """
         urgency = label["urgency"]
         if "critical" in situations:
@@ -147,6 +153,9 @@ class Rules:
             return raised, p[raised], True
         if urgency in ("normal", "low") and "personal" in situations:
             return "high", max(p["high"], self.personal_rule), True
+        if urgency in ("normal", "low") and "cry" in situations:
+            # A bare cry names no situation: an agent looks fast, nobody is paged.
+            return "high", max(p["high"], self.cry_rule), True
         travelling = label["category"] in TRAVELLING_NOW
         if urgency in ("normal", "low") and travelling and reported_disruption(situations):
             return "high", max(p["high"], self.disruption_rule), True
