@@ -13,7 +13,7 @@ short to tell (fewer than three trigrams), is never called junk here.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Collection, Container
 
 from services.routing.triage.language import has_language, words_of
 
@@ -24,10 +24,14 @@ _WORD = re.compile(r"[a-z]{2,}")
 _NOT_LATIN = re.compile(r"[^\x00-\x7f]")
 
 
-def is_junk(text: str, normalised: str, known: Container[str]) -> bool:
+def is_junk(
+    text: str, normalised: str, known: Container[str], situations: Collection[str] = ()
+) -> bool:
     """Whether the text carries no language: no letters, or Latin keyboard mash.
-    ``normalised`` is the text as the model reads it (``text.normalise``)."""
-    return not has_language(text) or is_mash(normalised, known)
+    ``normalised`` is the text as the model reads it (``text.normalise``). Text in which
+    the rubric reads a situation (``situations``) is no mash, however few of its trigrams
+    the vocabulary knows: "my flt cxld" is the trade's shorthand for a cancelled flight."""
+    return not has_language(text) or (not situations and is_mash(normalised, known))
 
 
 def is_mash(normalised: str, known: Container[str]) -> bool:

@@ -190,6 +190,7 @@ class TriageModel:
             triage_rubric.FEATURES,
             self.rubric_scale,
         )
+        self.rubric_features = frozenset(triage_rubric.FEATURES)
         self.rules = Rules.from_artifact(artifact.get("rules", {}))
         """The rubric's rules and their calibrated numbers (``rules.py``)."""
         language = artifact.get("language", {})
@@ -233,7 +234,8 @@ class TriageModel:
         text = message_of(text)
         normalised = normalise(text)
         found = triage_rubric.situations(normalised)
-        worded = not is_junk(text, normalised, self.vectorizer.vocabulary_)
+        features = found & self.rubric_features
+        worded = not is_junk(text, normalised, self.vectorizer.vocabulary_, features)
         return FirstRead(text, found, self.scored(normalised, found), worded)
 
     def needs_embedding(self, read: FirstRead) -> bool:

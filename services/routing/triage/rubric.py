@@ -58,6 +58,10 @@ _any = pattern
 
 _STUCK = r"\b(?:i'?m|i am|we'?re|we are)(?: now| still| completely)? stuck *(?:[.!,;]|$)"
 """Stuck, and the sentence ends: no form or step it is stuck on ("I am stuck.")."""
+_FLIGHT_NUMBER = r"(?:[a-z]{2}|[a-z]0|0[a-z])0+"
+"""A flight number as the model reads it (digits fold to 0): "ca0", "3u0"."""
+_CXL = r"(?:cxl|cnx|canx|cncl)"
+"""The travel trade's abbreviations of cancel: "flight cxl", "CA1501 cnx'd", "flt canxed"."""
 _FLIGHT_CANCELLED = (
     r"(?<![a-z把])(?:[a-z]{2}|[a-z]0|0[a-z])0+(?:航班|班机)? ?(?:今天|今晚|今早|又)?被?"
     r"(?:取消(?:了|啦|咗)|(?:cancell?ed|canceled|cxld|delayed|delay)(?:了|咗|到|左)|一直delay)"
@@ -148,12 +152,16 @@ BLOCKED = _any(
 DISRUPTED = _any(
     r"\b(?:flights?|trains?|bus(?:es)?|planes?|ferry|ferries)\b[^.!?]{0,40}\b(?:cancell?ed|canceled|grounded|diverted|suspended)",
     r"\b(?:cancell?ed|canceled)\b[^.!?]{0,12}\b(?:flights?|train)\b|\bdiverted\b|\bon the tarmac\b",
+    rf"\b(?:flights?|flts?|trains?|{_FLIGHT_NUMBER})\b[^.!?]{{0,20}}\b(?:{_CXL}(?:'?d|ed)\b|{_CXL}\b"
+    r"(?![^.!?]{0,12}\b(?:pls|please|plz)\b))",
+    rf"\b{_CXL}(?:'?d|ed)\b[^.!?]{{0,12}}\b(?:flights?|flts?|train)\b",
     r"\bmy (?:0+:0+ )?(?:flight |train )?to [a-z]+ (?:just )?"
     r"(?:got |was |has been |is )?cancell?ed\b",
     r"\bboarding (?:was |has been )?(?:stopped|suspended|halted)\b|\btechnical (?:issue|problem)\b",
     r"\bdelay\w*\b[^.!?]{0,20}\b0+ ?(?:hours?|hrs?)|\b0+ ?(?:hours?|hrs?)\b[^.!?]{0,10}"
     r"\b(?:delay|late)|\bdelayed indefinitely\b|\bkeep (?:pushing|delaying)\b|\btyphoon\b",
     r"(?:航班|班机|飞机|火车|高铁|动车|车次|flight)[^。！？!?]{0,10}(?:取消|停飞|延误|晚点|cancel|delay)",
+    rf"(?:航班|班机|便) ?{_CXL}",
     r"备降|停运|停驶|停飞|台风|延误|晚点|delay咗|delay了|delay左|(?:又|第[二三两0]次)(?:被)?取消",
     _FLIGHT_CANCELLED,
     r"(?:港铁|地铁|捷运|火车|高铁|动车|巴士|大巴)[^。，,!?！？]{0,4}停",
