@@ -25,7 +25,8 @@ def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, 
     the critical situations' precision, the confidence a critical reading of the head's
     needs, the closings' precision, warm thanks' precision (positive), thanks turning to
     a problem still open (negative), a disruption with no time named, a bare cry for help
-    and a personal emergency (at least high), each category's implied urgency's precision."""
+    and a personal emergency (at least high), an entry-document question (other), each
+    category's implied urgency's precision."""
     rules = artifact["rules"]
     found = [situations_of(r) for r in rows]
     rules["critical_rule"] = precision(
@@ -65,6 +66,13 @@ def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, 
             r["urgency"] in ("critical", "high")
             for r, s in zip(rows, found, strict=True)
             if "cry" in s
+        ]
+    )
+    rules["entry_document_rule"] = precision(
+        [
+            r["category"] == "other"
+            for r, s in zip(rows, found, strict=True)
+            if "entry_document" in s
         ]
     )
     categories = TriageModel(artifact).classify_batch([r["text"] for r in rows])

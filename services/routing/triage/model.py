@@ -310,6 +310,7 @@ class TriageModel:
             top = [CategoryScore(category="other", probability=_unit(confidence["category"]))]
         else:
             named = self._named(probs)
+            self.rules.entry_document(label, confidence, named, situations)
             self.rules.warm_thanks(label, confidence, named, situations)
             rule_out(label, confidence, named, situations)
             self.rules.open_problem(label, confidence, named, situations)

@@ -1,5 +1,6 @@
 """What the rules read besides the model's features: thanks, praise, a turn, a negated
-problem, a closing, a bare cry for help, a deed thanked for, a personal emergency
+problem, a closing, a bare cry for help, an entry-document question, a deed thanked for,
+a personal emergency
 (docs/routing.md, "Urgency rubric").
 
 Patterns over the model's normalised text, like ``rubric``'s situations, in the four
@@ -206,3 +207,28 @@ def cry_for_help(normalised: str) -> bool:
     if len(normalised) > CLOSING_LENGTH or not CRIES.search(normalised):
         return False
     return not _FILLER.sub("", _CRY_FILLER.sub(" ", CRIES.sub(" ", normalised)))
+
+
+ENTRY_DOCUMENTS = _any(
+    r"\bvisas?\b(?! ?(?:card|credit|debit|ending|gold|platinum))|\besta\b|\bschengen\b",
+    r"\b(?:entry|transit) (?:permit|requirements?|rules|documents?)\b",
+    r"\bpassport\b[^.!?]{0,30}\bvalid(?:ity)?\b|\bvalid passport\b",
+    r"签证|签注|台胞证|回乡证|通行证|入境(?:要求|条件|手续|材料|许可)",
+    r"ビザ|査証|入国(?:条件|手続|審査|に必要|要件)",
+)
+"""A visa or another document a border asks for (not a Visa card)."""
+_SERVICE_NAMED = _any(
+    r"\b(?:reimburs\w*|claim\w*|expens\w*|invoices?|receipts?|cards?|charg\w*|paid|pay\w*)\b",
+    r"\b(?:fraud\w*|declined|refund\w*|cancel\w*|change|rebook\w*|reschedul\w*)\b",
+    r"\b(?:travel|company|corporate|our) policy\b",
+    r"报销|报账|发票|收据|卡|扣款|付款|支付|垫付|先付|付了|退|取消|改签|改期|差标|差旅|公司规定",
+    r"精算|経費|領収|請求|カード|支払|返金|キャンセル|変更|規定|規程",
+)
+"""What a desk acts on besides the document: money claimed or paid, a booking to change,
+the travel policy."""
+
+
+def entry_document(normalised: str) -> bool:
+    """A visa or entry-document question with nothing TripCare books or pays for named
+    ("签证怎么办理", "ビザは必要ですか"): travel information, ``other`` (docs/routing.md)."""
+    return bool(ENTRY_DOCUMENTS.search(normalised)) and not _SERVICE_NAMED.search(normalised)

@@ -24,6 +24,14 @@ inside a deed the message thanks for ("thanks for moving my train so quickly", �
 すぐに対応していただき) is praise of its speed, not urgency: the ``urgent`` situation is
 read outside such deeds.
 
+Visa and entry-document questions ("Do I need a visa for Japan?", 签证怎么办理,
+ビザは必要ですか) are ``other``, not ``approval`` nor ``policy_question``: ``approval`` is the
+trip approval workflow and ``policy_question`` the company's travel policy, while a visa is
+the destination's rule, travel information not about a booking (docs/routing.md's
+categories; the evaluation set labels its visa questions ``other``, ``low``). A visa fee
+claimed, a Visa card, a flight to change or the travel policy named keep their category
+(``readings.entry_document``, ``rules.Rules.entry_document``).
+
 The patterns are data tables (one per situation and language family).
 """
 
@@ -44,6 +52,7 @@ from services.routing.triage.readings import (
     THANKS,
     closing,
     cry_for_help,
+    entry_document,
     warm_thanks,
 )
 from services.routing.triage.text import pattern
@@ -350,7 +359,7 @@ def situations(normalised: str) -> frozenset[str]:
 
 def _readings(normalised: str, found: set[str]) -> set[str]:
     """What the rules read besides the features (``READINGS``, warm thanks, a closing, a
-    bare cry for help)."""
+    bare cry for help, an entry-document question)."""
     read = {name for name, pattern in READINGS.items() if pattern.search(normalised)}
     if warm_thanks(normalised, found | read):
         read.add("warm_thanks")
@@ -358,6 +367,8 @@ def _readings(normalised: str, found: set[str]) -> set[str]:
         read.add("closing")
     if cry_for_help(normalised):
         read.add("cry")
+    if entry_document(normalised):
+        read.add("entry_document")
     return read
 
 

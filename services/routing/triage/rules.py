@@ -52,6 +52,9 @@ class Rules:
     critical was at least high on the calibration pool."""
     cry_rule: float = 0.5
     """How often a bare cry for help (``cry``) was at least high on the calibration pool."""
+    entry_document_rule: float = 0.5
+    """How often an entry-document question (``entry_document``) was ``other`` on the
+    calibration pool."""
     category_rules: dict[str, float] = field(default_factory=dict)
     """How often each category's implied urgency was right on the calibration pool."""
 
@@ -70,6 +73,7 @@ class Rules:
                 "disruption_rule",
                 "personal_rule",
                 "cry_rule",
+                "entry_document_rule",
             )
             if name in rules
         }
@@ -106,6 +110,24 @@ class Rules:
             _next_likeliest("category", label, confidence, probs)
         label["sentiment"] = "positive"
         confidence["sentiment"] = max(probs["sentiment"]["positive"], self.praise_rule)
+
+    def entry_document(
+        self,
+        label: dict[str, str],
+        confidence: dict[str, float],
+        probs: dict[str, Probabilities],
+        situations: frozenset[str],
+    ) -> None:
+        """A visa or entry-document question with nothing booked or paid named is ``other``
+        (travel information), however the n-grams read 办理 or 申請 (an approval flow's):
+        unless the message complains, reports a problem or is critical. The category states
+        the rule's precision unless the model is surer (in place)."""
+        if "entry_document" not in situations or situations & (
+            COMPLAINT_EVIDENCE | {"critical", "open_problem"}
+        ):
+            return
+        label["category"] = "other"
+        confidence["category"] = max(probs["category"]["other"], self.entry_document_rule)
 
     def open_problem(
         self,
