@@ -113,3 +113,35 @@ def latin_words(text: str) -> list[str]:
     if _CJK.search(text) and all(word[0].isupper() and word[1:].islower() for word in words):
         return []
     return words
+
+
+_MORA = r"(?:(?:[kgsztdnhbpmr]y|sh|ch|ts|j|[kgsztdnhbpmrwyf])?[aiueo]|n)"
+ROMAJI_WORD = re.compile(rf"(?:(?:k(?=k)|s(?=s)|t(?=t)|p(?=p)|c(?=ch))?{_MORA})+")
+"""A word made of Japanese syllables in Hepburn romanisation ("shucchou", "kippu"); many
+short English words are too ("go", "time", "name"), so it is never evidence alone."""
+ROMAJI_MARKER = re.compile(
+    r"desu|deshita|deshou|kudasai|onegai(?:shimasu|itashimasu)?|gozaimas(?:u|hita)|sumimasen"
+    r"|arigatou|wo|[a-z]*ma(?:su|shita|sen|shou)"
+)
+"""Romaji no English sentence says: the copula, polite verb endings, set phrases, the
+particle を. A data table."""
+ROMAJI_PARTICLES = frozenset({"ga", "no", "ni", "wa", "de", "mo"})
+ROMAJI_SHARE = 0.8
+"""Of a text's words, the share that must be Japanese syllables: English naming Osaka
+("I'm in Osaka and my hotel…") or a shop ("the Kudasai Sushi reservation") is far below."""
+
+
+def romaji(text: str) -> bool:
+    """Japanese written in Latin letters ("Hikouki ga kekkou ni narimashita"): no Chinese or
+    Japanese script, nearly every word Japanese syllables, and a romaji marker said (a
+    polite ending or set phrase, or two particles such as "ga" and "ni"). Intake's guess and
+    routing's triage read it alike."""
+    if _CJK.search(text):
+        return False
+    words = [w.lower() for w in LATIN_WORD.findall(text)]
+    if not words:
+        return False
+    syllables = sum(bool(ROMAJI_WORD.fullmatch(w)) for w in words)
+    markers = sum(bool(ROMAJI_MARKER.fullmatch(w)) for w in words)
+    particles = len(ROMAJI_PARTICLES.intersection(words))
+    return syllables >= ROMAJI_SHARE * len(words) and (markers >= 1 or particles >= 2)

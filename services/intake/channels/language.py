@@ -13,6 +13,7 @@ from contracts.languages import (
     JAPANESE_WORDS,
     LINKS,
     latin_words,
+    romaji,
     supported_language,
 )
 
@@ -37,11 +38,14 @@ def guess_language(text: str) -> str:
     kana, or kanji only Japanese writes (発, 収 … or 予約, 領収 …, not lost in a long
     Chinese text), mean Japanese; a Han character counts half a word, and the script
     with more words wins ("I'm stuck at 浦东机场" is English); Han characters that
-    Simplified conversion changes mean Traditional.
+    Simplified conversion changes mean Traditional; Japanese in Latin letters
+    (``romaji``) is Japanese.
     """
     if _KANA.search(text):
         return "ja"
     han = "".join(_HAN.findall(text))
+    if not han and romaji(text):
+        return "ja"
     if not han or len(han) / 2 < len(latin_words(text)):
         return "en"
     japanese = sum(char in JAPANESE_ONLY_HAN for char in han) + len(JAPANESE_WORDS.findall(han))
@@ -70,7 +74,7 @@ def confident_languages(text: str) -> tuple[str, ...]:
     if words < MIN_WORDS:
         return ()
     if latin >= MIN_SHARE * words:
-        return ("en",)
+        return ("ja",) if romaji(clean) else ("en",)
     if cjk < MIN_SHARE * words:
         return ()
     language = guess_language(clean)

@@ -14,8 +14,12 @@ with a wider Latin detector to send French or Spanish to ``other``):
   (a Han character counts half a word): "booking一直pending怎么办" is Chinese,
   "I'm stuck at 浦东机场" English, and the confidence says how mixed it was; capitalised
   words alone next to Chinese or Japanese are a name, no English ("Hilton Tokyo Bay予約確認"
-  is Japanese: ``contracts.languages.latin_words``). Replies
-  still go out in the traveller's own language (routing prefers their profile's).
+  is Japanese: ``contracts.languages.latin_words``);
+* **romaji** (Japanese in Latin letters, "hoteru no yoyaku wo henkou shitai desu") is
+  Japanese when nearly every word is Japanese syllables and a romaji marker is said
+  (``contracts.languages.romaji``, as intake guesses); English naming Osaka stays English.
+
+Replies still go out in the traveller's own language (routing prefers their profile's).
 
 A text with no letters once links, e-mail addresses and numbers are removed (digits,
 punctuation, a bare URL) has no language: ``other`` at confidence 0.
@@ -30,7 +34,14 @@ from typing import Literal
 import opencc
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
-from contracts.languages import JAPANESE_ONLY_HAN, JAPANESE_WORDS, LINKS, latin_words
+from contracts.languages import (
+    JAPANESE_ONLY_HAN,
+    JAPANESE_WORDS,
+    LINKS,
+    ROMAJI_WORD,
+    latin_words,
+    romaji,
+)
 
 Lang = Literal["zh-Hans", "zh-Hant", "en", "ja", "other"]
 
@@ -132,7 +143,7 @@ def detect_language(text: str) -> tuple[Lang, float]:
     latin = len(latin_words(clean))
     cjk_words = (han + kana) / 2
     if cjk_words == 0:
-        return _latin(clean)
+        return ("ja", _romaji_share(clean)) if romaji(clean) else _latin(clean)
     if latin > cjk_words:  # an English message quoting a name or a phrase
         lang, confidence = _latin(clean)
         return lang, confidence * latin / (latin + cjk_words)
@@ -144,6 +155,12 @@ def detect_language(text: str) -> tuple[Lang, float]:
         return "ja", 0.5 + 0.45 * evidence
     lang, script = chinese_script(clean)
     return lang, script * share * (1.0 - evidence / 2)
+
+
+def _romaji_share(text: str) -> float:
+    """How much of a romaji text is Japanese syllables: its raw confidence."""
+    words = latin_words(text)
+    return sum(bool(ROMAJI_WORD.fullmatch(w.lower())) for w in words) / max(len(words), 1)
 
 
 def _latin(text: str) -> tuple[Lang, float]:
