@@ -47,27 +47,13 @@ def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, 
     ]
     rules["praise_rule"] = sentiment_precision(rows, hand, warm_thanks, "positive")
     rules["open_problem_rule"] = sentiment_precision(rows, hand, thanks_turning, "negative")
-    rules["disruption_rule"] = precision(
-        [
-            r["urgency"] in ("critical", "high")
-            for r, s in zip(rows, found, strict=True)
-            if reported_disruption(s) and "critical" not in s
-        ]
+    rules["disruption_rule"] = at_least_high(
+        rows, found, lambda s: reported_disruption(s) and "critical" not in s
     )
-    rules["personal_rule"] = precision(
-        [
-            r["urgency"] in ("critical", "high")
-            for r, s in zip(rows, found, strict=True)
-            if "personal" in s and "critical" not in s
-        ]
+    rules["personal_rule"] = at_least_high(
+        rows, found, lambda s: "personal" in s and "critical" not in s
     )
-    rules["cry_rule"] = precision(
-        [
-            r["urgency"] in ("critical", "high")
-            for r, s in zip(rows, found, strict=True)
-            if "cry" in s
-        ]
-    )
+    rules["cry_rule"] = at_least_high(rows, found, lambda s: "cry" in s)
     rules["entry_document_rule"] = precision(
         [
             r["category"] == "other"
@@ -84,6 +70,17 @@ def calibrate_rules(artifact: dict[str, Any], rows: Sequence[Row]) -> dict[str, 
         ]
         rules[f"{name}_rule"] = precision(hits)
     return artifact
+
+
+def at_least_high(
+    rows: Sequence[Row],
+    found: Sequence[frozenset[str]],
+    reads: Callable[[frozenset[str]], bool],
+) -> float:
+    """How often a rule raising what ``reads`` to at least high was right."""
+    return precision(
+        [r["urgency"] in ("critical", "high") for r, s in zip(rows, found, strict=True) if reads(s)]
+    )
 
 
 def head_critical_answers(

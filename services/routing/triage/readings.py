@@ -1,7 +1,6 @@
 """What the rules read besides the model's features: thanks, praise, a turn, a negated
 problem, a closing, a bare cry for help, an entry-document question, a deed thanked for,
-a personal emergency
-(docs/routing.md, "Urgency rubric").
+a personal emergency (docs/routing.md, "Urgency rubric").
 
 Patterns over the model's normalised text, like ``rubric``'s situations, in the four
 languages; the committed heads were trained without them, so they serve the rules only
