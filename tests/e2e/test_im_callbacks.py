@@ -305,3 +305,29 @@ async def test_only_admins_set_channel_credentials(platform: Platform) -> None:
 
     assert answer.status_code == 403
     assert short.status_code == 422
+
+
+async def test_a_wecom_message_intake_cannot_take_is_answered_not_a_server_error(
+    platform: Platform,
+) -> None:
+    """A member's zero-width space passes WeCom and fails the contact's text rule: answered
+    as a dropped message (an empty 200), not a 500 that WeCom retries and counts."""
+    await platform.configure("wecom", "ww-corp-0042")
+    crypto = WeComCrypto(TOKEN, platform.key, "ww-corp-0042")
+    timestamp, nonce = str(int(time.time())), "n3"
+    plain = (
+        "<xml><ToUserName><![CDATA[ww-corp-0042]]></ToUserName>"
+        "<FromUserName><![CDATA[zhang.wei]]></FromUserName>"
+        f"<CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        "<Content><![CDATA[\u200b]]></Content><MsgId>9002</MsgId><AgentID>1000002</AgentID></xml>"
+    )
+    encrypted = xmltodict.parse(crypto.encrypt_message(plain, nonce, timestamp))["xml"]
+
+    answer = await platform.http.post(
+        platform.url("wecom"),
+        params={"msg_signature": encrypted["MsgSignature"], "timestamp": timestamp, "nonce": nonce},
+        content=f"<xml><Encrypt><![CDATA[{encrypted['Encrypt']}]]></Encrypt></xml>",
+    )
+
+    assert (answer.status_code, answer.text) == (200, "")
+    assert await platform.tickets() == []

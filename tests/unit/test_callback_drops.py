@@ -75,6 +75,30 @@ def test_a_dropped_wecom_message_is_logged_without_its_content(
     assert SECRET not in record.getMessage()
 
 
+@pytest.mark.parametrize(
+    ("fields", "msg_id", "why"),
+    [
+        ("<MsgType>text</MsgType><Content>\u200b</Content>", "m-1", "text: "),
+        ("<MsgType>text</MsgType><Content>a&#x7f;b</Content>", "m-1", "text: "),
+        ("<MsgType>text</MsgType><Content>hi</Content>", "9" * 300, "channel_message_id: "),
+    ],
+)
+def test_a_wecom_message_the_contract_refuses_is_dropped_not_a_server_error(
+    fields: str, msg_id: str, why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A member's zero-width space or a control character is a message intake cannot take:
+    dropped and logged as the other refusals, not a ValidationError (a 500 WeCom retries)."""
+    xml = wecom(fields).replace("<MsgId>m-1</MsgId>", f"<MsgId>{msg_id}</MsgId>")
+
+    with caplog.at_level(logging.INFO):
+        contact = message_of("wecom", "acme", lambda: from_wecom_xml(xml, NOW))
+
+    assert contact is None
+    [record] = caplog.records
+    assert "wecom callback of tenant acme: message dropped" in record.getMessage()
+    assert why in record.getMessage()
+
+
 def test_events_are_no_dropped_messages(caplog: pytest.LogCaptureFixture) -> None:
     subscribe = "<MsgType>event</MsgType><Event>subscribe</Event>"
     enter = "<MsgType>event</MsgType><Event>enter_agent</Event>"

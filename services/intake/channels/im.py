@@ -8,7 +8,7 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import ElementTree
 
-from contracts.events import Channel, ContactReceived, Traveller
+from contracts.events import Channel, ContactReceived
 from services.intake.channels.checks import PayloadError, epoch_digits, from_epoch
 from services.intake.channels.payloads import (
     DingTalkPayload,
@@ -171,11 +171,11 @@ def from_wecom_xml(xml: str, now: datetime) -> ContactReceived:
     if kind != "text":
         raise PayloadError("MsgType", f"unsupported message type {kind[:32]!r}")
     user = field("FromUserName")
-    return ContactReceived(
+    return contact(  # validated whole: what the contract refuses is dropped, not a 500
         channel=Channel.WECOM,
         channel_message_id=field("MsgId"),
         conversation_key=user,
-        traveller=Traveller(id=f"wecom:{user}", im_user_id=user),
+        traveller={"id": f"wecom:{user}", "im_user_id": user},
         text=field("Content")[:20_000],
         metadata={"corp_id": field("ToUserName"), "agent_id": root.findtext("AgentID") or ""},
         received_at=now,
