@@ -116,6 +116,15 @@ class TicketRecord(Aggregate):
             )
         )
 
+    def opened_by(self, contact: events.ContactReceived) -> bool:
+        """Whether ``contact`` is the message that opened this ticket (its first), so a
+        platform's retry of it is answered with the acknowledgement, whatever came since."""
+        first = self.contacts[0] if self.contacts else None
+        return first is not None and (first.channel, first.channel_message_id) == (
+            contact.channel,
+            contact.channel_message_id,
+        )
+
     def knows_contact(self, contact_id: str) -> bool:
         return contact_id in self.contact_ids
 

@@ -127,7 +127,7 @@ def dropped(channel: str, tenant: str, why: PayloadError) -> None:
 async def take(intake: Intake, tenant: str, contact: ContactReceived) -> tuple[Ticket, Outcome]:
     ticket, outcome = await intake.receive_contact(tenant, contact)
     if outcome is Outcome.DUPLICATE:  # the platform retried: answer as the first time
-        outcome = Outcome.FOLLOWED_UP if ticket.repeat_contacts else Outcome.OPENED
+        outcome = Outcome.OPENED if ticket.opened_by(contact) else Outcome.FOLLOWED_UP
     return ticket, outcome
 
 
