@@ -303,6 +303,13 @@ CHANNELS: list[tuple[str, str, bytes, list[Any], str]] = [
     ),
     ("DOCTYPE", "wechat", b'<!DOCTYPE xml SYSTEM "x.dtd">' + WECHAT, ["body"], "DTD"),
     (
+        "XML encoding x-klingon",
+        "wechat",
+        b'<?xml version="1.0" encoding="x-klingon"?>' + WECHAT.decode().encode("gb18030"),
+        ["body"],
+        "unknown encoding",
+    ),
+    (
         "unknown charset",
         "email",
         email(content_type="text/plain; charset=x-klingon"),

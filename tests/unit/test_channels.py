@@ -160,6 +160,43 @@ def test_a_wechat_location_video_link_or_file_is_a_message_too(fields: str, text
     assert contact.traveller.id == "wechat:oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
 
 
+@pytest.mark.parametrize(
+    ("label", "text", "codec"),
+    [
+        ("GBK", "报销单一直在审批中，能帮忙催一下吗", "gbk"),
+        ("gb2312", "朱镕基机场的航班喆取消了", "gb18030"),  # 镕 and 喆 are GBK, not GB2312
+        ("GBK", "报销单一直在审批中（UTF-8，标签是 GBK）", "utf-8"),
+        ("Shift_JIS", "フライトが欠航になりました①", "cp932"),
+        ("Big5", "我的航班被取消了，請幫我改簽", "big5"),
+    ],
+)
+def test_a_wechat_xml_declared_in_a_legacy_cjk_charset_is_read(
+    label: str, text: str, codec: str
+) -> None:
+    """expat reads no multi-byte charset but UTF-8 and UTF-16: a relay's ``encoding="GBK"``
+    was "multi-byte encodings are not supported", and the callback answered ``success`` to a
+    message it dropped. Read as mail is: the label's superset; UTF-8 bytes (the platform's own
+    encoding) whatever the label says."""
+    fixture = "报销单一直在审批中，已经一周了，能帮忙催一下吗"
+    xml = load("wechat_text.xml").decode().replace(fixture, text)
+    body = f'<?xml version="1.0" encoding="{label}"?>\n{xml}'.encode(codec)
+
+    contact = normalise(Channel.WECHAT, body, NOW)
+
+    assert contact.text == text
+
+
+def test_a_wechat_xml_of_an_unknown_or_wrong_charset_is_refused_naming_the_body() -> None:
+    xml = load("wechat_text.xml").decode()
+    unknown = f'<?xml version="1.0" encoding="x-klingon"?>{xml}'.encode("gb18030")
+    wrong = f'<?xml version="1.0" encoding="GBK"?>{xml}'.encode().replace(b"<Content>", b"\xff\xfe")
+
+    for body in (unknown, wrong):
+        with pytest.raises(PayloadError) as refused:
+            normalise(Channel.WECHAT, body, NOW)
+        assert refused.value.loc == ("body",)
+
+
 def test_wecom_and_dingtalk_callbacks() -> None:
     wecom = normalise(Channel.WECOM, load("wecom.json"), NOW)
     dingtalk = normalise(Channel.DINGTALK, load("dingtalk.json"), NOW)

@@ -119,6 +119,34 @@ def wider_charset(label: str) -> str:
     return _WIDER_CHARSETS.get(label.strip().lower(), label)
 
 
+_XML_ENCODING = re.compile(
+    rb"""\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']"""
+)
+_EXPAT_CHARSETS = frozenset(["utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii", "iso-8859-1"])
+
+
+def xml_text(body: bytes) -> bytes | str:
+    """An XML body as its parser can read it. expat reads no multi-byte charset but UTF-8 and
+    UTF-16 (a relay's ``encoding="GBK"`` is "multi-byte encodings are not supported", an
+    unknown label a ``LookupError``), so a body declaring another is decoded here: UTF-8
+    bytes as UTF-8 (the platforms' own encoding, whatever a relay's label says; GBK Chinese is
+    no valid UTF-8), else by the label's superset as mail is read (``wider_charset``)."""
+    found = _XML_ENCODING.match(body)
+    label = found.group(1).decode().lower() if found else "utf-8"
+    if label in _EXPAT_CHARSETS:
+        return body
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return body.decode(wider_charset(label))
+    except LookupError as exc:
+        raise PayloadError("body", "the XML declares an unknown encoding") from exc
+    except UnicodeDecodeError as exc:
+        raise PayloadError("body", f"the bytes are not the declared {label[:40]}") from exc
+
+
 def _wider_labels(value: str) -> str:
     def wider(found: re.Match[str]) -> str:
         if found.group(1):

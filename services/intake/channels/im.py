@@ -9,7 +9,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import ElementTree
 
 from contracts.events import Channel, ContactReceived
-from services.intake.channels.checks import PayloadError, epoch_digits, from_epoch
+from services.intake.channels.checks import PayloadError, epoch_digits, from_epoch, xml_text
 from services.intake.channels.payloads import (
     DingTalkPayload,
     WeChatPayload,
@@ -68,7 +68,7 @@ def _wechat_text(message: WeChatPayload) -> str:
 def from_wechat(body: bytes, now: datetime) -> ContactReceived:
     """WeChat official account (公众号) message XML; DTDs and entities are refused."""
     try:
-        root = ElementTree.fromstring(body, forbid_dtd=True)
+        root = ElementTree.fromstring(xml_text(body), forbid_dtd=True)
     except (ParseError, ValueError) as exc:
         raise PayloadError("body", f"not WeChat XML: {exc}") from exc
     fields = {child.tag: (child.text or "").strip() for child in root if isinstance(child.tag, str)}
