@@ -66,6 +66,17 @@ class ChannelConfigIn(BaseModel):
             raise ValueError("EncodingAESKey must be 43 base64 characters (A-Z, a-z, 0-9, +, /)")
         return key
 
+    @field_validator("token", "receiver_id", "app_secret", mode="before")
+    @classmethod
+    def _no_space_at_either_end(cls, value: object) -> object:
+        """Token, ids and secrets the platforms issue never start or end with a space: one
+        pasted with the space after it would be stored and fail every callback's signature
+        or receiver check (403), so it is refused when set. Spaces alone are told they hold
+        nothing (the text rules)."""
+        if isinstance(value, str) and value.strip() and value != value.strip():
+            raise ValueError("a space at either end: paste the value without it")
+        return value
+
     receiver_id: Annotated[str, one_line(min_length=1, max_length=128)] = Field(
         description="WeChat: the AppID; WeCom: the CorpID; DingTalk: the AppKey (or suite key).",
     )

@@ -44,6 +44,32 @@ def test_a_base64_encoding_aes_key_is_taken() -> None:
     assert config.encoding_aes_key.get_secret_value() == GOOD_KEY
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("token", "callback-token "),
+        ("token", " callback-token"),
+        ("receiver_id", "wx0123456789abcdef "),
+        ("receiver_id", "\u3000ww-corp-0042"),
+        ("app_secret", "robot-secret "),
+    ],
+)
+def test_a_pasted_credential_with_a_space_at_either_end_is_refused_when_set(
+    field: str, value: str
+) -> None:
+    """Copied from the platform's console with the space after it, it was stored as sent (201)
+    and every callback was then a 403: the token signs, the receiver id is checked inside the
+    ciphertext, and neither ever holds a space; so it is refused when set, naming the field."""
+    body = {"token": "tok", "encoding_aes_key": GOOD_KEY, "receiver_id": "wx1", field: value}
+
+    with pytest.raises(ValidationError) as refused:
+        ChannelConfigIn.model_validate(body)
+
+    [error] = refused.value.errors()
+    assert error["loc"] == (field,)
+    assert "space" in error["msg"]
+
+
 @pytest.mark.parametrize("key", ["!" * 43, "é" * 43, "a" * 43])
 def test_a_stored_key_that_is_no_aes_key_makes_callbacks_refusals(key: str) -> None:
     keys = ChannelKeys(token="tok", encoding_aes_key=key, receiver_id="wx1")
