@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from contracts.events import Channel, Traveller
-from contracts.phones import phone_key
+from contracts.phones import e164, phone_key
 from services.intake.channels import normalise
 from services.intake.service import Outcome
 from tests import factories
@@ -78,3 +78,25 @@ def test_a_call_without_an_ivr_path_is_taken() -> None:
     contact = normalise(Channel.PHONE, orjson.dumps(body), NOW)
 
     assert contact.metadata == {"caller_number": "+8613800138000"}
+
+
+@pytest.mark.parametrize("written", ["0086 138-0013-8000", "008613800138000", "+86 138 0013 8000"])
+def test_a_caller_written_with_the_international_prefix_is_reachable_by_sms_anywhere(
+    written: str,
+) -> None:
+    """The traveller's phone was the IVR's text as sent when it began ``00``: notify reads a
+    number without ``+`` in the tenant's region, where ``00`` is not always the international
+    prefix (Singapore, Hong Kong, Japan, the US), so a caller intake knew as +8613800138000
+    got no SMS. The phone is the E.164 number the traveller id names."""
+    contact = normalise(Channel.PHONE, call("c1", written, "MU5137 取消了"), NOW)
+
+    assert contact.traveller.phone == "+8613800138000"
+    assert e164(contact.traveller.phone, "SG") == "+8613800138000"
+    assert contact.metadata["caller_number"] == written
+
+
+def test_a_national_caller_keeps_the_number_as_written_for_the_tenants_region() -> None:
+    contact = normalise(Channel.PHONE, call("c1", "138 0013 8000", "MU5137 取消了"), NOW)
+
+    assert contact.traveller.phone == "138 0013 8000"
+    assert contact.traveller.id == "phone:13800138000"

@@ -13,7 +13,9 @@ from services.intake.channels.payloads import PhonePayload, contact, validated
 
 def from_phone(body: dict[str, Any], now: datetime) -> ContactReceived:
     """A call; a caller the IVR did not identify is ``phone:`` their number in E.164 (else its
-    digits), so ``+86 138 0013 8000`` and ``+8613800138000`` are the same traveller."""
+    digits), so ``+86 138 0013 8000`` and ``+8613800138000`` are the same traveller; their
+    phone is that E.164 number (``0086 …`` too, which notify would read in the tenant's
+    region), a national number as written."""
     call: PhonePayload = validated(PhonePayload, body)
     return contact(
         channel=Channel.PHONE,
@@ -22,7 +24,7 @@ def from_phone(body: dict[str, Any], now: datetime) -> ContactReceived:
         traveller={
             "id": call.traveller_id or PHONE_ID + phone_key(call.caller_number),
             "language": call.language,
-            "phone": e164(call.caller_number, None) or call.caller_number,
+            "phone": e164(phone_key(call.caller_number), None) or call.caller_number,
         },
         text=call.transcript,
         language_hint=call.language,
