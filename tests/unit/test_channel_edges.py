@@ -332,6 +332,21 @@ def test_a_blank_optional_field_of_a_web_form_counts_as_left_out() -> None:
     assert (contact.traveller.phone, contact.traveller.name, contact.subject) == (None, None, None)
 
 
+def test_a_web_form_address_typed_with_a_space_at_either_end_is_taken() -> None:
+    """A phone keyboard's autocomplete leaves a space after the address, and the traveller's
+    form was a 422 the provider's webhook could not fix: the space is no part of the address
+    or number (one inside still is refused)."""
+    body = fixture("web_form.json", email="Maria.Lopez@globex.example ", phone=" +1 415 555 0134\t")
+
+    contact = normalise(Channel.WEB_FORM, body, NOW)
+
+    assert contact.traveller.id == "email:maria.lopez@globex.example"
+    assert contact.traveller.email == "Maria.Lopez@globex.example"
+    assert contact.traveller.phone == "+1 415 555 0134"
+    with pytest.raises(PayloadError, match="email"):
+        normalise(Channel.WEB_FORM, fixture("web_form.json", email="maria lopez@x.example"), NOW)
+
+
 @pytest.mark.parametrize(
     ("event", "fields"),
     [

@@ -8,7 +8,14 @@ import hashlib
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from contracts.events import Attachment, Channel, ContactReceived
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
@@ -174,6 +181,13 @@ class WebFormPayload(_Payload):
     subject: Annotated[str, one_line(max_length=500)] | None = None
     message: Annotated[str, free_text(min_length=1, max_length=20_000)]
     language: LanguageTag | None = None
+
+    @field_validator("email", "phone", mode="before")
+    @classmethod
+    def _typed_without_surrounding_space(cls, value: Any) -> Any:
+        """What the traveller typed, without the space a phone keyboard's autocomplete leaves
+        after it: no part of the address or number, and a 422 no provider's retry fixes."""
+        return value.strip() if isinstance(value, str) else value
 
 
 JSON_PAYLOADS: dict[Channel, type[_Payload]] = {
