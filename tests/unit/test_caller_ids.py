@@ -100,3 +100,24 @@ def test_a_national_caller_keeps_the_number_as_written_for_the_tenants_region() 
 
     assert contact.traveller.phone == "138 0013 8000"
     assert contact.traveller.id == "phone:13800138000"
+
+
+@pytest.mark.parametrize("withheld", ["anonymous", "Unknown", "PRIVATE", "withheld", ""])
+def test_a_call_with_a_withheld_number_is_taken_as_its_own_caller(withheld: str) -> None:
+    """An IVR says a withheld caller ID (隐藏号码) as ``anonymous``, ``unknown`` or nothing: the
+    call was a 422 at caller_number, and a stranded traveller's transcript never reached the
+    desk. Taken, the caller is the call itself (no number to write back to, no SMS)."""
+    body = {"call_id": "ivr-77", "caller_number": withheld, "transcript": "我在浦东机场滞留了"}
+
+    contact = normalise(Channel.PHONE, orjson.dumps(body), NOW)
+
+    assert contact.traveller.id == "call:ivr-77"
+    assert contact.traveller.phone is None
+    assert contact.metadata == {"caller_number": "withheld"}
+
+
+def test_a_withheld_caller_the_ivr_identified_is_that_traveller() -> None:
+    body = {"call_id": "c1", "caller_number": "anonymous", "transcript": "改签"}
+    body["traveller_id"] = "t-9"
+
+    assert normalise(Channel.PHONE, orjson.dumps(body), NOW).traveller.id == "t-9"

@@ -35,6 +35,10 @@ contact to answer, not to refuse, on every channel that carries files. Few words
 follow-up of one never moves a ticket's language (``channels.language.MIN_WORDS``);
 routing's triage reads each as ``other``."""
 NO_TEXT_NOR_FILE = "a contact needs text or at least one attachment"
+WITHHELD_CALLER = frozenset(
+    ["anonymous", "unknown", "private", "withheld", "restricted", "unavailable"]
+)
+"""What IVRs send as the caller's number when the caller ID is withheld (隐藏号码)."""
 
 
 def no_file_kept(refused: str) -> str:
@@ -73,7 +77,11 @@ class PhonePayload(_Payload):
     """An IVR call with its speech-to-text transcript."""
 
     call_id: Annotated[str, one_line(min_length=1, max_length=128)]
-    caller_number: Phone
+    caller_number: Phone | None = Field(
+        default=None,
+        description="Left out, blank or a word for a withheld caller ID (anonymous, unknown, "
+        "private, withheld, restricted, unavailable): the call is then its own caller.",
+    )
     transcript: Annotated[str, free_text(min_length=1, max_length=20_000)]
     ivr_path: list[Annotated[str, one_line(max_length=64)]] = Field(
         default_factory=list, max_length=20
@@ -83,6 +91,14 @@ class PhonePayload(_Payload):
         default=None, description="Set when the IVR identified them."
     )
     started_at: datetime | None = None
+
+    @field_validator("caller_number", mode="before")
+    @classmethod
+    def _withheld_is_no_number(cls, value: Any) -> Any:
+        """An IVR's word for a withheld caller ID is no number, not a wrong one."""
+        if isinstance(value, str) and value.strip().lower() in WITHHELD_CALLER:
+            return None
+        return value
 
 
 class ChatVisitor(_Payload):
