@@ -19,8 +19,16 @@ import orjson
 
 from runtime.telemetry import trace_ids
 
-_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-_PHONE = re.compile(r"(?<![\w])(\+?\d[\d\s-]{6,}\d)(?![\w])")
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})"
+)
+"""An address's local part from its first character only: tried from every character of a
+long run of letters or digits, matching cost the square of the run's length."""
+_DIGIT_RUN = re.compile(r"(?<![\w])\+?\d[\d\s-]*")
+"""Where a phone number may start, taken whole: ``_phone`` finds the number in it."""
+_PHONE = re.compile(r"\+?\d[\d\s-]{6,}\d")
+_PHONE_END = re.compile(r"\d(?=[\s-])")
+_WORD = re.compile(r"\w")
 _CN_ID = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
 _PASSPORT = re.compile(r"\b([A-Z]{1,2})\d{6,8}\b")
 
@@ -29,8 +37,26 @@ def mask_pii(text: str) -> str:
     """Hide e-mail addresses, phone, Chinese ID and passport numbers."""
     text = _EMAIL.sub(r"\1***@\2", text)
     text = _CN_ID.sub(r"\1********\2", text)
-    text = _PHONE.sub(lambda m: "*" * (len(m.group(1)) - 4) + m.group(1)[-4:], text)
+    text = _DIGIT_RUN.sub(_phone, text)
     return _PASSPORT.sub(r"\1******", text)
+
+
+def _phone(run: re.Match[str]) -> str:
+    """A run of digits, spaces and dashes with its phone number masked: the longest part
+    from its start that ends in a digit with no letter or digit after it, if that is a
+    number's length. One pass over the run (a pattern that backtracks from every digit
+    after a space or dash cost the square of the run's length)."""
+    found = run.group()
+    end = len(found)
+    if found[-1].isdecimal() and _WORD.match(run.string, run.end()):
+        ends = [m.end() for m in _PHONE_END.finditer(found)]
+        end = ends[-1] if ends else 0
+    while end and not found[end - 1].isdecimal():
+        end -= 1
+    number = found[:end]
+    if not _PHONE.fullmatch(number):
+        return found
+    return "*" * (len(number) - 4) + number[-4:] + found[end:]
 
 
 ROUTED = (
