@@ -182,6 +182,8 @@ PHRASES: tuple[tuple[str, str, str, str], ...] = (
     ("names a booking to change or cancel: an agent acts on it",
      "提到要变更或取消的预订：由坐席处理", "提到要變更或取消的訂位：由客服人員處理",
      "変更・取消する予約を含む：担当者が対応"),
+    ("a carrier's disruption: an agent rebooks or refunds it", "承运方行程中断：由坐席改签或退款",
+     "承運方行程中斷：由客服人員改票或退款", "運送事業者の運行障害：担当者が振替・払い戻し"),
     ("no article matched", "没有匹配的文章", "沒有相符的文章", "一致する記事なし"),
     ("best article {article} scored {score}, under the {threshold} threshold",
      "最佳文章 {article} 得分 {score}，低于阈值 {threshold}",

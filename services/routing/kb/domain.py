@@ -15,6 +15,9 @@ COMPLAINT_SUSPICION = 0.2
 BOT_CATEGORY_CONFIDENCE = 0.6
 ACTION_CATEGORIES = frozenset({"change_rebook", "cancel_refund"})
 """Where a named booking means "do it for me", which an article cannot."""
+DISRUPTION = "flight_disruption"
+"""A carrier's disruption: its rebooking or refund is the airline's rules and an agent's
+work, never the traveller's own change or cancellation an action article explains."""
 NEAR_MISS_MARGIN = 0.02
 """How much closer than its nearest near miss a contact must be to an article's sample
 questions: "银行卡密码忘了" sits 0.95 from "忘记密码怎么办" and as near "银行卡取款密码忘记了".
@@ -89,20 +92,45 @@ def bot_refusal(
     felt = person_refusal(triage, personal=personal)
     if felt:
         return felt
-    if not searched_categories(triage) & answerable:
+    return search_refusal(triage, names_booking=names_booking, answerable=answerable)
+
+
+def search_refusal(
+    triage: TriageView, *, names_booking: bool, answerable: frozenset[str]
+) -> str | None:
+    """Why no article could answer: none covers a likely category, the category is unsure,
+    or the contact asks an agent to act (``searched_categories``)."""
+    if not likely_categories(triage) & answerable:
         return f"no article covers {triage.category}"
     if triage.category_confidence < BOT_CATEGORY_CONFIDENCE:
         return f"category unsure ({triage.category_confidence:.2f})"
     if names_booking and triage.category in ACTION_CATEGORIES:
         return "names a booking to change or cancel: an agent acts on it"
+    if not searched_categories(triage, names_booking=names_booking) & answerable:
+        if triage.category == DISRUPTION:
+            return "a carrier's disruption: an agent rebooks or refunds it"
+        return "names a booking to change or cancel: an agent acts on it"
     return None
 
 
-def searched_categories(triage: TriageView, floor: float = SEARCH_FLOOR) -> frozenset[str]:
-    """The categories whose articles the bot searches: the top one and every other the
-    classifier finds at least ``floor`` likely (a policy question that names a hotel)."""
+def likely_categories(triage: TriageView, floor: float = SEARCH_FLOOR) -> frozenset[str]:
+    """The top category and every other the classifier finds at least ``floor`` likely (a
+    policy question that names a hotel)."""
     likely = (c.category for c in triage.top_categories if c.confidence >= floor)
     return frozenset({triage.category, *likely})
+
+
+def searched_categories(
+    triage: TriageView, floor: float = SEARCH_FLOOR, *, names_booking: bool = False
+) -> frozenset[str]:
+    """The categories whose articles the bot searches: the likely ones, but not the action
+    articles (how to change or cancel) for a contact that names its booking or reports a
+    carrier's disruption: an agent acts on those, and the bot need not embed the contact
+    to find so."""
+    searched = likely_categories(triage, floor)
+    if names_booking or triage.category == DISRUPTION:
+        return searched - ACTION_CATEGORIES
+    return searched
 
 
 def best_first(matches: Sequence[KbMatch], category: str) -> list[KbMatch]:

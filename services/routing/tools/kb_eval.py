@@ -91,12 +91,13 @@ async def evaluate(rows: list[dict[str, Any]]) -> tuple[list[Outcome], dict[str,
         timings.setdefault("triage_ms", []).append((time.perf_counter() - began) * 1000)
         base = triage_priority(view.urgency, Priority.NORMAL)
         priority, _ = adjust_priority(base, UrgencySignals(negative_sentiment=is_negative(view)))
+        names_booking = bool(extract_references(row["text"]))
         refusal = bot_refusal(
             view,
             priority,
             bot_enabled=True,
             human_only=None,
-            names_booking=bool(extract_references(row["text"])),
+            names_booking=names_booking,
             personal=personal_emergency(row["text"]),
             answerable=covered,
         )
@@ -106,7 +107,7 @@ async def evaluate(rows: list[dict[str, Any]]) -> tuple[list[Outcome], dict[str,
                 began = time.perf_counter()
                 query = await kb.embed_query(row["text"])
                 timings.setdefault("embed_ms", []).append((time.perf_counter() - began) * 1000)
-            searched = searched_categories(view)
+            searched = searched_categories(view, names_booking=names_booking)
             candidates = [a for a in seed if searched & set(a.categories)]
             found = best_of(query, candidates, view.category)
             match = found[0] if found else None
