@@ -243,6 +243,19 @@ def _secret_text(min_length: int | None, max_length: int) -> Callable[[object], 
     return check
 
 
+def _no_edge_space(value: object) -> object:
+    if isinstance(value, str) and value.strip() and value != value.strip():
+        raise ValueError("a space at either end: paste the value without it")
+    return value
+
+
+ISSUED = BeforeValidator(_no_edge_space)
+"""A value a platform or server issued (a token, an AppID, a login name), one that is
+never spaced at either end: ``Annotated[str, one_line(max_length=128), ISSUED]``. Pasted
+with the space after it, it would be stored and fail every signature check or login, so it
+is refused when set; spaces alone are told they hold nothing (the text rules)."""
+
+
 def secret(*, max_length: int, min_length: int | None = None) -> _Bounded:
     """A password or key: ``Annotated[SecretStr, secret(max_length=64)]``, one visible line
     like ``one_line`` (spaces inside are the owner's): it goes out in protocol lines (IMAP's

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, field_
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from contracts.text import one_line, secret
+from contracts.text import ISSUED, one_line, secret
 from runtime.clock import Clock
 from runtime.secret_box import SecretBox
 from runtime.store import Document
@@ -49,7 +49,7 @@ class ChannelConfigIn(BaseModel):
         },
     )
 
-    token: Annotated[SecretStr, secret(min_length=3, max_length=64)] = Field(
+    token: Annotated[SecretStr, secret(min_length=3, max_length=64), ISSUED] = Field(
         description="The callback Token."
     )
     encoding_aes_key: Annotated[
@@ -66,21 +66,10 @@ class ChannelConfigIn(BaseModel):
             raise ValueError("EncodingAESKey must be 43 base64 characters (A-Z, a-z, 0-9, +, /)")
         return key
 
-    @field_validator("token", "receiver_id", "app_secret", mode="before")
-    @classmethod
-    def _no_space_at_either_end(cls, value: object) -> object:
-        """Token, ids and secrets the platforms issue never start or end with a space: one
-        pasted with the space after it would be stored and fail every callback's signature
-        or receiver check (403), so it is refused when set. Spaces alone are told they hold
-        nothing (the text rules)."""
-        if isinstance(value, str) and value.strip() and value != value.strip():
-            raise ValueError("a space at either end: paste the value without it")
-        return value
-
-    receiver_id: Annotated[str, one_line(min_length=1, max_length=128)] = Field(
+    receiver_id: Annotated[str, one_line(min_length=1, max_length=128), ISSUED] = Field(
         description="WeChat: the AppID; WeCom: the CorpID; DingTalk: the AppKey (or suite key).",
     )
-    app_secret: Annotated[SecretStr, secret(max_length=256)] | None = Field(
+    app_secret: Annotated[SecretStr, secret(max_length=256), ISSUED] | None = Field(
         default=None, description="DingTalk: the AppSecret robots sign with."
     )
     passive_reply: StrictBool = Field(

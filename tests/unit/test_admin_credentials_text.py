@@ -103,3 +103,19 @@ async def test_credentials_with_spaces_inside_are_taken() -> None:
 
     assert mailbox.status_code == 201, mailbox.text
     assert channel.status_code == 201, channel.text
+
+
+@pytest.mark.parametrize("value", [" support@acme-travel.example", "support@acme-travel.example "])
+async def test_a_mailbox_username_pasted_with_a_space_at_either_end_is_refused(value: str) -> None:
+    """The IMAP server compares the login name whole: stored with the space after it, the
+    mailbox failed every scan with nothing the admin saw but a login error in the logs."""
+    app, mailboxes = desk()
+    async with client(app) as http:
+        answer = await http.put(
+            "/v1/admin/mailboxes/support", json={**MAILBOX, "username": value}, headers=staff()
+        )
+
+    assert answer.status_code == 422, answer.text
+    assert [e["loc"] for e in answer.json()["detail"]] == [["body", "username"]]
+    assert "a space at either end" in answer.json()["detail"][0]["msg"]
+    assert await mailboxes.list("acme") == []

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Path, Response
 from fastapi import status as http
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, StrictFloat, StrictInt
 
-from contracts.text import Instant, one_line, secret
+from contracts.text import ISSUED, Instant, one_line, secret
 from runtime.auth import AdminScope
 from runtime.errors import StrictJsonRoute, invalid
 from services.intake.api.deps import MailboxesDep
@@ -41,7 +41,7 @@ class MailboxIn(BaseModel):
     tls: StrictBool = Field(
         default=True, description="IMAP over TLS (993); false: plain (143, local)."
     )
-    username: Annotated[str, one_line(min_length=1, max_length=320)]
+    username: Annotated[str, one_line(min_length=1, max_length=320), ISSUED]
     password: Annotated[SecretStr, secret(min_length=1, max_length=1024)]
     folder: Annotated[str, one_line(min_length=1, max_length=200)] = "INBOX"
     poll_interval_s: StrictFloat = Field(
