@@ -439,3 +439,23 @@ def test_every_language_has_every_message_and_renders_every_page() -> None:
 )
 def test_content_negotiation(accept: str | None, html: bool) -> None:
     assert wants_html(accept) is html
+
+
+async def test_the_appeal_receipt_tells_the_time_on_the_travellers_own_clock(site: Site) -> None:
+    """A Taipei traveller filing at 11:00 their time read "2026-11-25 03:00 UTC" on the
+    receipt: the time is theirs, in their language, with its offset, as notices show it."""
+    desk = Desk()
+    taipei = traveller("Chen", "zh-Hant").model_copy(update={"time_zone": "Asia/Taipei"})
+    desk.opened("TC-2", 0, taipei)
+    desk.resolved("TC-2", 30)
+    facts = TicketFacts.blank("acme", "TC-2")
+    for envelope in desk.envelopes:
+        facts.apply(envelope.payload)
+    await site.feedback.facts.add(facts)
+    url = f"/v1/appeals/{site.token('TC-2', 'track', timedelta(days=90))}"
+
+    filed = await site.http.post(url, data={"reason": "飯店仍未退款"}, headers=BROWSER)
+
+    assert (filed.status_code, "已收到您的申訴" in filed.text) == (200, True)
+    assert "2026年11月25日 11:00（UTC+08:00）" in filed.text
+    assert "03:00 UTC" not in filed.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
@@ -9,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
 from contracts.events import AppealLevel
+from contracts.local_time import reader_time
 from runtime.auth import StaffScope
 from runtime.errors import StrictJsonRoute
 from runtime.pages import is_form, wants_html
@@ -45,6 +47,19 @@ async def appeal_language(feedback: Feedback, request: Request, target: AppealTa
         facts = await feedback.facts.get(target.tenant_id, target.ticket_id)
         check_traveller = facts.traveller if facts else None
     return page_language(check_traveller, request.headers.get("accept-language"))
+
+
+async def reader_clock(
+    feedback: Feedback, target: AppealTarget, language: str, moment: datetime
+) -> str:
+    """``moment`` as the traveller reads it on a page, as notices and the tracking page show
+    times: in their own zone, else the desk's business zone, else UTC, with the offset."""
+    facts = await feedback.facts.get(target.tenant_id, target.ticket_id)
+    traveller = target.survey.traveller if target.survey else None
+    own = (traveller.time_zone if traveller else None) or (
+        facts.traveller.time_zone if facts and facts.traveller else None
+    )
+    return reader_time(moment, language, own, facts.business_time_zone if facts else None)
 
 
 def refused_page(pages: Pages, language: str, refused: Refusal) -> HTMLResponse:
@@ -160,7 +175,7 @@ async def file_appeal(
             "appeal_filed",
             language,
             appeal=appeal,
-            filed_at=appeal.filed_at.strftime("%Y-%m-%d %H:%M UTC"),
+            filed_at=await reader_clock(feedback, target, language, appeal.filed_at),
         )
     return JSONResponse(
         AppealView.model_validate(appeal).model_dump(mode="json"),
