@@ -433,3 +433,26 @@ def test_an_attachment_name_in_a_legacy_cjk_label_is_read_as_its_superset() -> N
     assert [a.name for a in normalise(Channel.EMAIL, body, NOW).attachments] == [
         "㈱トラベル領収書.pdf"
     ]
+
+
+@pytest.mark.parametrize(
+    ("date", "zone"),
+    [
+        ("Tue, 08 Dec 2026 09:10:00 +0800", "Etc/GMT-8"),  # Taipei: notices read UTC+08:00
+        ("Mon, 07 Dec 2026 20:10:00 -0500", "Etc/GMT+5"),
+        ("Tue, 08 Dec 2026 10:10:00 +0900", "Etc/GMT-9"),
+        ("Tue, 08 Dec 2026 01:10:00 +0000", None),  # a server's clock as often as London's
+        ("Tue, 08 Dec 2026 01:10:00 -0000", None),  # RFC 5322: the zone is not known
+        ("Tue, 08 Dec 2026 06:40:00 +0530", None),  # no fixed-offset zone in the tz database
+        ("Tue, 08 Dec 2026 06:40:00 +1500", None),
+        ("yesterday", None),
+        (None, None),
+    ],
+)
+def test_an_email_tells_the_writers_clock_by_its_date_offset(
+    date: str | None, zone: str | None
+) -> None:
+    """A Taipei traveller's mail said +0800 and every notice told her times in UTC."""
+    raw = email(f"Date: {date}") if date else email()
+
+    assert normalise(Channel.EMAIL, raw, NOW).traveller.time_zone == zone

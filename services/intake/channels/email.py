@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses, parseaddr, parsedate_tz
 from html.parser import HTMLParser
 
 from contracts.events import Channel, ContactReceived
@@ -174,7 +174,7 @@ def from_email(
         channel=Channel.EMAIL,
         channel_message_id=message_id,
         conversation_key=thread_root or message_id,
-        traveller={"id": f"email:{address.lower()}", "name": name or None, "email": address},
+        traveller=_writer(message, name, address),
         subject=subject or None,
         text=long.text,
         references=extract_references(f"{subject} {text}"),  # the tail's too
@@ -183,6 +183,31 @@ def from_email(
         received_at=now,
     )
     return found, long.attachment
+
+
+def _writer(message: EmailMessage, name: str, address: str) -> dict[str, str | None]:
+    """The traveller a mail names: its sender, and their clock's zone (``writers_zone``)."""
+    return {
+        "id": f"email:{address.lower()}",
+        "name": name or None,
+        "email": address,
+        "time_zone": writers_zone(header(message, "Date")),
+    }
+
+
+def writers_zone(date: str) -> str | None:
+    """The fixed-offset zone of the writer's clock in the mail's ``Date`` (``+0800`` is
+    ``Etc/GMT-8``: the tz database's signs are POSIX's, reversed), so notices and the
+    tracking page tell a Taipei traveller's times in UTC+08:00, not UTC. None for +0000 and
+    -0000 (a server's clock, or unknown: the tenant's business zone serves better), for an
+    offset of part of an hour or beyond the database's ``Etc`` zones (-12 to +14), and for
+    no date at all."""
+    parsed = parsedate_tz(date) if date else None
+    offset = parsed[9] if parsed else None
+    if not offset or offset % 3600:
+        return None
+    hours = offset // 3600
+    return f"Etc/GMT{-hours:+d}" if -12 <= hours <= 14 else None
 
 
 def _threading(message: EmailMessage, references: list[str]) -> dict[str, str]:
