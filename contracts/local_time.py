@@ -5,7 +5,8 @@ notices) and intake (the tracking page), so a traveller reads one clock everywhe
 The rule (``zoned``): the reader's own IANA zone when known (``Traveller.time_zone``),
 else the tenant's business zone (the zone of its SLA calendar for the ticket's priority,
 which routing carries as ``time_zone`` on ``ticket.routed`` and the SLA events), else UTC.
-A zone is never guessed from a phone's region or the language.
+A zone is never guessed from a phone's region or the language; a writer's clock offset (a
+mail's ``Date``, a chat's ``sent_at``) is their zone when they name none (``offset_zone``).
 
 The format (``local_text``): ``26 Nov 2026, 14:30 (UTC+09:00)`` in English,
 ``2026年11月26日 14:30（UTC+09:00）`` in Japanese and Chinese; ``(UTC)`` for UTC itself.
@@ -63,6 +64,18 @@ def local_text(moment: datetime, language: str) -> str:
     if language in HAN_DATES:
         return f"{local_date(moment, language)} {clock}（{zone_of(moment)}）"
     return f"{local_date(moment, language)}, {clock} ({zone_of(moment)})"
+
+
+def offset_zone(offset: timedelta | None) -> str | None:
+    """The tz database's fixed zone of a writer's clock offset (``+08:00`` is ``Etc/GMT-8``:
+    its signs are POSIX's, reversed), the zone their times are told in when they named none.
+    None for no offset or zero (a server's clock as often as London's: the business zone
+    serves better), for part of an hour (``+05:30`` has no fixed zone, and naming a city
+    would be a guess) and beyond the database's ``Etc`` zones (-12 to +14)."""
+    seconds = int(offset.total_seconds()) if offset else 0
+    if not seconds or seconds % 3600 or not -12 <= seconds // 3600 <= 14:
+        return None
+    return f"Etc/GMT{-(seconds // 3600):+d}"
 
 
 def zone_name(*zones: str | None) -> str:

@@ -456,3 +456,24 @@ def test_an_email_tells_the_writers_clock_by_its_date_offset(
     raw = email(f"Date: {date}") if date else email()
 
     assert normalise(Channel.EMAIL, raw, NOW).traveller.time_zone == zone
+
+
+@pytest.mark.parametrize(
+    ("channel", "file", "sent", "zone"),
+    [
+        # a Japanese traveller's app at Frankfurt at 02:00 local: notices read UTC+01:00
+        (Channel.IN_APP, "in_app.json", "2026-11-28T02:00:00+01:00", "Etc/GMT-1"),
+        (Channel.WEB_CHAT, "web_chat.json", "2026-11-28T19:40:00+08:00", "Etc/GMT-8"),
+        (Channel.IN_APP, "in_app.json", "2026-11-28T11:00:00Z", None),
+        (Channel.WEB_CHAT, "web_chat.json", "2026-11-28T11:00:00", None),
+        (Channel.WEB_CHAT, "web_chat.json", "2026-11-28T17:15:00+05:45", None),
+    ],
+)
+def test_a_chat_tells_the_writers_clock_by_its_sent_at_offset(
+    channel: Channel, file: str, sent: str, zone: str | None
+) -> None:
+    """An app or widget stamps sent_at with the device's offset, and every notice told the
+    traveller their times in UTC."""
+    contact = normalise(channel, fixture(file, sent_at=sent), NOW)
+
+    assert contact.traveller.time_zone == zone

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from contracts.events import Channel, ContactReceived
+from contracts.local_time import offset_zone
 from services.intake.channels.checks import PayloadError, sent_at
 from services.intake.channels.payloads import (
     NO_TEXT_NOR_FILE,
@@ -17,6 +18,12 @@ from services.intake.channels.payloads import (
     no_file_kept,
     validated,
 )
+
+
+def writers_zone(sent: datetime | None) -> str | None:
+    """The zone of the device's clock by ``sent_at``'s offset (``offset_zone``: none for
+    ``Z``, a naive time, or none sent), so the traveller reads times in it, not UTC."""
+    return offset_zone(sent.utcoffset()) if sent else None
 
 
 def from_web_chat(body: dict[str, Any], now: datetime) -> ContactReceived:
@@ -33,6 +40,7 @@ def from_web_chat(body: dict[str, Any], now: datetime) -> ContactReceived:
             "id": chat.visitor.id,
             "name": chat.visitor.name,
             "language": chat.visitor.language,
+            "time_zone": writers_zone(chat.sent_at),
         },
         text=chat.text,
         language_hint=chat.visitor.language,
@@ -57,7 +65,12 @@ def from_in_app(body: dict[str, Any], now: datetime, files_refused: str = "") ->
         channel=Channel.IN_APP,
         channel_message_id=message.message_id,
         conversation_key=message.session_id,
-        traveller={"id": message.user_id, "name": message.user_name, "language": message.language},
+        traveller={
+            "id": message.user_id,
+            "name": message.user_name,
+            "language": message.language,
+            "time_zone": writers_zone(message.sent_at),
+        },
         text=message.text or attachments_only(message.language),
         language_hint=message.language,
         attachments=message.attachments,

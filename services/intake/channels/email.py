@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr, parsedate_tz
 from html.parser import HTMLParser
 
 from contracts.events import Channel, ContactReceived
 from contracts.languages import FALLBACK_LANGUAGE, supported_language
+from contracts.local_time import offset_zone
 from contracts.references import extract_references
 from contracts.text import EMAIL, flattened
 from services.intake.channels.automatic import (
@@ -196,18 +197,13 @@ def _writer(message: EmailMessage, name: str, address: str) -> dict[str, str | N
 
 
 def writers_zone(date: str) -> str | None:
-    """The fixed-offset zone of the writer's clock in the mail's ``Date`` (``+0800`` is
-    ``Etc/GMT-8``: the tz database's signs are POSIX's, reversed), so notices and the
-    tracking page tell a Taipei traveller's times in UTC+08:00, not UTC. None for +0000 and
-    -0000 (a server's clock, or unknown: the tenant's business zone serves better), for an
-    offset of part of an hour or beyond the database's ``Etc`` zones (-12 to +14), and for
-    no date at all."""
+    """The zone of the writer's clock, by the offset of the mail's ``Date`` (``+0800`` is
+    ``Etc/GMT-8``: ``offset_zone``), so notices and the tracking page tell a Taipei
+    traveller's times in UTC+08:00, not UTC. None for -0000 (RFC 5322: not known), for what
+    ``offset_zone`` gives none, and for no date at all."""
     parsed = parsedate_tz(date) if date else None
     offset = parsed[9] if parsed else None
-    if not offset or offset % 3600:
-        return None
-    hours = offset // 3600
-    return f"Etc/GMT{-hours:+d}" if -12 <= hours <= 14 else None
+    return offset_zone(timedelta(seconds=offset)) if offset else None
 
 
 def _threading(message: EmailMessage, references: list[str]) -> dict[str, str]:
