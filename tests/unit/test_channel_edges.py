@@ -477,3 +477,25 @@ def test_a_chat_tells_the_writers_clock_by_its_sent_at_offset(
     contact = normalise(channel, fixture(file, sent_at=sent), NOW)
 
     assert contact.traveller.time_zone == zone
+
+
+@pytest.mark.parametrize(
+    ("content_language", "text", "hint"),
+    [
+        # Outlook in Taipei: characters both scripts share were read as Simplified
+        ("zh-TW", "HB778812 扣款", "zh-Hant"),
+        ("zh-Hant", "酒店扣款 HB778812", "zh-Hant"),
+        ("zh-TW", "HB778812 扣款两次", None),  # 两 is Simplified: the text says so
+        ("zh-TW", "飯店重複扣款", None),  # Traditional already: the guess reads it
+        ("en-US", "HB778812 扣款", None),  # an English laptop says nothing of the script
+        ("zh-CN", "HB778812 扣款", None),
+        (None, "HB778812 扣款", None),
+    ],
+)
+def test_a_chinese_mail_takes_its_script_from_content_language_when_its_text_cannot_tell(
+    content_language: str | None, text: str, hint: str | None
+) -> None:
+    headers = [f"Content-Language: {content_language}"] if content_language else []
+    raw = email(*headers, body=text.encode(), content_type="text/plain; charset=utf-8")
+
+    assert normalise(Channel.EMAIL, raw, NOW).language_hint == hint

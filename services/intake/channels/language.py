@@ -54,6 +54,13 @@ def guess_language(text: str) -> str:
     return "zh-Hant" if _to_simplified.convert(han) != han else "zh-Hans"
 
 
+def script_open(text: str) -> bool:
+    """Whether a Chinese text reads the same in both scripts, so only its writer's setting
+    can tell Traditional from Simplified (``guess_language`` then says zh-Hans)."""
+    han = "".join(_HAN.findall(text))
+    return guess_language(text) == "zh-Hans" and _to_traditional.convert(han) == han
+
+
 def written_in(contact: events.ContactReceived) -> tuple[str, ...]:
     """The languages a follow-up is surely written in, best first: the gateway's hint for the
     message, else what a long enough, unmixed text says (``confident_languages``)."""
