@@ -45,7 +45,12 @@ class TokenError(Exception):
 
 
 class TokenExpired(TokenError):
-    """The token was genuine but its time is up."""
+    """The token was genuine but its time is up. Its ``claims`` say whose it was, so an
+    expired link's page can still speak its reader's language (never grant anything)."""
+
+    def __init__(self, message: str, claims: TokenClaims | None = None) -> None:
+        super().__init__(message)
+        self.claims = claims
 
 
 class TokenWrongPurpose(TokenError):
@@ -128,7 +133,7 @@ class Signer:
         except (jwt.InvalidTokenError, ValidationError, ValueError, TypeError) as exc:
             raise TokenError("malformed token") from exc
         if claims.exp < now.timestamp():
-            raise TokenExpired("expired")
+            raise TokenExpired("expired", claims)
         return claims
 
     def tag(self, purpose: str, message: bytes) -> bytes:

@@ -31,6 +31,7 @@ from services.feedback.domain.appeals import (
 )
 from services.feedback.domain.buckets import tenant_zone
 from services.feedback.domain.facts import TicketFacts
+from services.feedback.domain.language import page_language
 from services.feedback.domain.metrics import MetricsReport, compute_metrics
 from services.feedback.domain.repeat_contacts import looked_back_from
 from services.feedback.domain.surveys import SURVEY_TTL, Survey, survey_id_for
@@ -184,6 +185,19 @@ class Feedback:
         if survey is None:
             raise NotFound(claims.sub)
         return survey
+
+    async def expired_link_language(self, exc: Exception) -> str | None:
+        """The language of the traveller a genuine, expired survey or tracking link was
+        made for (its survey's, else the ticket's traveller's), for the page saying it
+        expired; None for any other bad link."""
+        claims = exc.claims if isinstance(exc, TokenExpired) else None
+        if claims is None:
+            return None
+        if claims.purpose == "survey":
+            survey = await self.surveys.get(claims.tenant, claims.sub)
+            return survey.language if survey else None
+        facts = await self.facts.get(claims.tenant, claims.sub)
+        return page_language(facts.traveller) if facts and facts.traveller else None
 
     async def answer(
         self, token: str, *, csat: int, nps: int | None, comment: str | None

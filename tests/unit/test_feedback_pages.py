@@ -201,7 +201,7 @@ async def test_a_bad_json_rating_behind_a_good_link_is_a_422(
 async def test_expired_and_forged_links_answer_clearly(site: Site) -> None:
     expired = f"/v1/surveys/{site.token('S-TC-1-1', 'survey', timedelta(minutes=30))}"
     page = await site.http.get(expired, headers={**BROWSER, "Accept-Language": "ja"})
-    assert (page.status_code, "リンクの有効期限が切れています" in page.text) == (410, True)
+    assert (page.status_code, "链接已过期" in page.text) == (410, True), "as its survey spoke"
     assert (await site.http.get(expired)).status_code == 410
     forged = await site.http.post("/v1/surveys/forged.token", data={"csat": "3"})
     assert (forged.status_code, "Link not found" in forged.text) == (404, True)
@@ -459,3 +459,17 @@ async def test_the_appeal_receipt_tells_the_time_on_the_travellers_own_clock(sit
     assert (filed.status_code, "已收到您的申訴" in filed.text) == (200, True)
     assert "2026年11月25日 11:00（UTC+08:00）" in filed.text
     assert "03:00 UTC" not in filed.text
+
+
+async def test_an_expired_survey_link_says_so_in_the_travellers_language(site: Site) -> None:
+    """A traveller who wrote in Chinese opened their survey after it expired on a browser set
+    to English, and read "This link has expired": the genuine link names its survey, whose
+    traveller's language the page speaks, as the form did."""
+    expired = f"/v1/surveys/{site.token('S-TC-1-1', 'survey', timedelta(minutes=30))}"
+
+    page = await site.http.get(expired, headers={**BROWSER, "Accept-Language": "en-US"})
+    posted = await site.http.post(expired, data={"csat": "4"}, headers=BROWSER)
+
+    assert (page.status_code, "链接已过期" in page.text) == (410, True)
+    assert (posted.status_code, "链接已过期" in posted.text) == (410, True)
+    assert (await site.http.get(expired)).json() == {"detail": "this survey link has expired"}

@@ -19,6 +19,7 @@ from runtime.pages import is_form, wants_html
 from runtime.signing import TokenExpired
 from services.feedback.domain.language import page_language
 from services.feedback.pages.traveller import Pages
+from services.feedback.service import Feedback
 
 M = TypeVar("M", bound=BaseModel)
 HTML_OR_JSON: dict[str, Any] = {"content": {"text/html": {}, "application/json": {}}}
@@ -73,12 +74,17 @@ def notice(pages: Pages, language: str, key: str, code: int, **link: str) -> HTM
     )
 
 
-def bad_link(pages: Pages, request: Request, exc: Exception, what: str) -> Response:
-    """Expired links answer 410, forged or unknown ones 404 — as a page or as JSON."""
+async def bad_link(
+    pages: Pages, request: Request, exc: Exception, what: str, feedback: Feedback
+) -> Response:
+    """Expired links answer 410, forged or unknown ones 404 — as a page or as JSON. An
+    expired link's page speaks its traveller's language, else the browser's."""
     expired = isinstance(exc, TokenExpired)
     code = status.HTTP_410_GONE if expired else status.HTTP_404_NOT_FOUND
     if wants_html(request.headers.get("accept")) or is_form(request.headers.get("content-type")):
-        language = page_language(None, request.headers.get("accept-language"))
+        language = await feedback.expired_link_language(exc) or page_language(
+            None, request.headers.get("accept-language")
+        )
         return notice(pages, language, "expired" if expired else "unknown", code)
     detail = f"this {what} link has expired" if expired else f"unknown {what} link"
     return JSONResponse({"detail": detail}, status_code=code)

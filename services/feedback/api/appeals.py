@@ -112,7 +112,7 @@ async def get_appeal(
     try:
         target = await feedback.appeal_target(token)
     except (TokenError, NotFound) as exc:
-        return bad_link(pages, request, exc, "appeal")
+        return await bad_link(pages, request, exc, "appeal", feedback)
     state = await appeal_page(feedback, target)
     if not wants_html(request.headers.get("accept")):
         return JSONResponse(state.model_dump(mode="json"))
@@ -144,7 +144,7 @@ async def file_appeal(
     try:
         target = await feedback.appeal_target(token)
     except (TokenError, NotFound) as exc:
-        return bad_link(pages, request, exc, "appeal")
+        return await bad_link(pages, request, exc, "appeal", feedback)
     body = None if form else await parsed(AppealIn, request)
     language = await appeal_language(feedback, request, target)
     if body is None:

@@ -104,7 +104,7 @@ async def get_survey(
     try:
         survey = await feedback.survey_for(token)
     except (TokenError, NotFound) as exc:
-        return bad_link(pages, request, exc, "survey")
+        return await bad_link(pages, request, exc, "survey", feedback)
     if not wants_html(request.headers.get("accept")):
         return JSONResponse(survey_view(public, survey, token).model_dump(mode="json"))
     if survey.answered_at is not None:
@@ -145,7 +145,7 @@ async def rate(token: str, request: Request, feedback: FeedbackDep, pages: Pages
     try:
         survey = await feedback.survey_for(token)
     except (TokenError, NotFound) as exc:
-        return bad_link(pages, request, exc, "survey")
+        return await bad_link(pages, request, exc, "survey", feedback)
     closed = survey.state(feedback.clock.now())
     if form and closed != "sent":  # what was typed is moot: say why, not re-show the form
         return notice(pages, survey.language, closed, closed_status(closed))
