@@ -78,6 +78,24 @@ def _refuse_control(value: str, pattern: re.Pattern[str], *, line: bool) -> None
     raise RefusedValue(Reason("text_control_character", text, {"char": code}))
 
 
+_BREAKS = (re.compile(r"\n"), re.compile(r"[.!?…](?=\s)|[。！？；]"), re.compile(r"\s"))
+"""Where a clipped text may end, best first: a line end, a sentence end, a space."""
+
+
+def clipped(text: str, limit: int) -> str:
+    """``text`` whole within ``limit`` characters; else cut at its last line end, else
+    sentence end, else space in the last fifth before the limit (else at the limit) and
+    ended with "…", so a reader sees more was said and never half a word ("reset it t")."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 1]
+    low = len(head) * 4 // 5
+    for pattern in _BREAKS:
+        if ends := [m.end() for m in pattern.finditer(head, low)]:
+            return head[: ends[-1]].rstrip() + "…"
+    return head + "…"
+
+
 def flattened(value: str) -> str:
     """``value`` on one line: each line break or other control character becomes a space.
     For what a mail's headers name (a sender, a subject): worth keeping, not refusing."""

@@ -181,3 +181,41 @@ def test_a_deadline_already_passed_is_promised_no_more() -> None:
 
     assert before.expected_answer_by == due
     assert (after.expected_answer_by, after.expected_answer_by_text) == (None, None)
+
+
+def test_a_long_answer_on_the_page_ends_at_a_word_and_says_it_goes_on() -> None:
+    """The bot's password answer read "… please reset it t" on the tracking page: the
+    timeline kept its first 500 characters, cut mid-word, with no sign that more was sent."""
+    answer = "To reset your password, choose Forgot password on the sign-in page. " * 12
+    reply = "我们已联系酒店核实重复扣款，并会在三个工作日内退款。" * 30
+    ticket = opened_ticket()
+    ticket.bot_answer(
+        events.TicketBotAnswered(
+            ticket_id=ticket.id,
+            channel=ticket.channel,
+            traveller=TRAVELLER,
+            article_id="password-reset",
+            title="Reset your password",
+            answer=answer,
+            language="en",
+            confidence=0.976,
+            threshold=0.938,
+            reason="bot answered",
+            answered_at=T0 + timedelta(seconds=2),
+        )
+    )
+    ticket.reply(message=reply, agent="agent-3", now=T0 + timedelta(minutes=20))
+
+    shown = {s.kind: s.message for s in tracking_view(ticket, "en").timeline if s.message}
+
+    bot, agent = shown["bot_answered"], shown["replied"]
+    assert (bot.endswith("page.…"), answer.startswith(bot[:-1]), len(bot) <= 500) == (
+        True,
+        True,
+        True,
+    )
+    assert (agent.endswith("退款。…"), reply.startswith(agent[:-1]), len(agent) <= 500) == (
+        True,
+        True,
+        True,
+    )

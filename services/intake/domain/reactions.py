@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from contracts import events
+from contracts.text import clipped
 from services.intake.domain import sla
 from services.intake.domain.deliveries import skipped
 from services.intake.domain.records import MAX_TEXT_KEPT
@@ -167,7 +168,7 @@ def bot_answer(ticket: Ticket, answered: events.TicketBotAnswered) -> None:
         language=answered.language,
         confidence=f"{answered.confidence:.3f}",
         reason=answered.reason,
-        message=answered.answer[:500],
+        message=clipped(answered.answer, 500),
     )
 
 

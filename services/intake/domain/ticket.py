@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from contracts import events
 from contracts.events import Channel
 from contracts.references import canonical_references
+from contracts.text import clipped
 from services.intake.domain import language, proactive, reactions, reopening
 from services.intake.domain.appeal_review import Decider, check_decider, decided_appeal
 from services.intake.domain.automatic import unanswered_because
@@ -202,9 +203,8 @@ class Ticket(TicketRecord):
             self._move(TicketStatus.ASSIGNED, "be replied to")
         self.last_activity_at = now
         files = {"files": ", ".join(a.name for a in attachments)} if attachments else {}
-        self._log(
-            now, "replied", agent, "Agent replied to traveller", message=message[:500], **files
-        )
+        said = clipped(message, 500)
+        self._log(now, "replied", agent, "Agent replied to traveller", message=said, **files)
         self._attach(attachments, source="agent", by=agent, now=now)
         self.raise_event(
             events.TicketReplied(
