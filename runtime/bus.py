@@ -172,10 +172,12 @@ class Bus:
             on_close=(self._connection_lost,),
             on_reconnected=(self._connection_restored,),
             middlewares=(
+                # the trace outside the policy: its lines (a message held, failed again,
+                # dead-lettered) carry the trace id of the message they are about
+                tracing,
                 ConsumerPolicy(
                     settings.store_retry_budget_s, self.dead_letters, settings.max_message_bytes
                 ),
-                tracing,
                 RabbitPrometheusMiddleware(registry=registry, app_name=f"tripcare_{self.service}"),
             ),
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -25,6 +26,8 @@ from prometheus_client import CollectorRegistry, Counter
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
+from contracts.mail import TICKET_ID
+from runtime.logging import about
 from runtime.settings import MAX_MESSAGE_BYTES
 from runtime.store import ConcurrencyError
 
@@ -33,6 +36,10 @@ log = logging.getLogger(__name__)
 CONCURRENCY_RETRIES = 20
 LOGGED = "_tripcare_logged"
 """Marks a handler's exception the policy has logged (``LoggedOnce``)."""
+
+
+TICKET = re.compile(TICKET_ID)
+"""A message's correlation id that is a ticket's (others name a conversation)."""
 
 
 class CannotApply(Exception):
@@ -119,16 +126,19 @@ class _ConsumerPolicy(BaseMiddleware):
     async def consume_scope(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
-        try:
-            self._refuse_oversized(msg)
-            return await self._consume(call_next, msg)
-        except RejectMessage:
-            self.dead_letters.rejected(msg)
-            raise
-        except Exception as exc:
-            self.dead_letters.failed(msg)
-            self.give_back(msg, exc)
-            raise
+        correlation = getattr(msg, "correlation_id", None) or ""
+        ticket = correlation if TICKET.fullmatch(correlation) else None
+        with about(message_id=msg.message_id, ticket_id=ticket):
+            try:
+                self._refuse_oversized(msg)
+                return await self._consume(call_next, msg)
+            except RejectMessage:
+                self.dead_letters.rejected(msg)
+                raise
+            except Exception as exc:
+                self.dead_letters.failed(msg)
+                self.give_back(msg, exc)
+                raise
 
     def _refuse_oversized(self, msg: StreamMessage[Any]) -> None:
         """A body over the limit is rejected before anything parses it: reading a 20 MB body

@@ -12,6 +12,9 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,6 +77,21 @@ words, tracking links), past ``mask_pii``, by the thousand a second: a DEBUG lev
 TripCare leaves them at INFO."""
 MESSAGE_FIELDS = ("exchange", "queue", "message_id")
 """The message a consumer's line is about (FastStream's log context), kept as fields."""
+CONTEXT_FIELDS = ("message_id", "ticket_id")
+"""What a line written while handling one message or request is about (``about``)."""
+_about: ContextVar[dict[str, str]] = ContextVar("log_about", default={})  # noqa: B039
+
+
+@contextmanager
+def about(**fields: str | None) -> Iterator[None]:
+    """Every line written inside carries these fields (``CONTEXT_FIELDS``; ``None`` ones are
+    left out): a consumer's own lines name the message and the ticket it is about, as
+    FastStream's lines name the message."""
+    token = _about.set({**_about.get(), **{k: v for k, v in fields.items() if v}})
+    try:
+        yield
+    finally:
+        _about.reset(token)
 
 
 TRACEBACK = "Traceback (most recent call last):"
@@ -110,6 +128,8 @@ class JsonFormatter(logging.Formatter):
         for field in MESSAGE_FIELDS:
             if value := record.__dict__.get(field):
                 entry[field] = str(value)
+        for field, value in _about.get().items():
+            entry.setdefault(field, value)
         if record.exc_info:
             entry["exc"] = mask_pii(self.formatException(record.exc_info))
         if record.stack_info:
