@@ -43,6 +43,7 @@ from aio_pika.abc import AbstractConnection, AbstractExchange, AbstractIncomingM
 
 from contracts.events import ALL_EVENTS
 from contracts.topology import Topology
+from runtime.dlq_arguments import arguments
 from runtime.settings import Settings, from_environment
 
 BROKER_HEADERS = frozenset({"x-death", "x-delivery-count"})
@@ -315,32 +316,11 @@ async def _replay_one(
     report.replayed += 1
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m runtime.dlq", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    replay_cmd = commands.add_parser("replay", help="move messages from <queue>.dlq back")
-    replay_cmd.add_argument("--limit", type=int, default=None, help="at most this many")
-    replay_cmd.add_argument(
-        "--direct", action="store_true", help="to <queue> only, not the events exchange"
-    )
-    discard_cmd = commands.add_parser("discard", help="delete messages from <queue>.dlq")
-    chosen = discard_cmd.add_mutually_exclusive_group(required=True)
-    chosen.add_argument(
-        "--message-id", action="append", default=[], help="this message (repeat for more)"
-    )
-    chosen.add_argument("--reason", help="every message of this death reason, e.g. rejected")
-    for command in (replay_cmd, discard_cmd):
-        command.add_argument("--queue", required=True, help="the work queue or its .dlq")
-        command.add_argument("--dry-run", action="store_true", help="list, change nothing")
-        command.add_argument("--namespace", default=None, help="default: TRIPCARE_NAMESPACE")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: print one JSON line per message and a summary on stderr. Exit 0 when
     every message found was replayed (or, in a dry run, would be) or every id named was
     discarded, 1 when some were refused or not found, 2 when the command cannot start."""
-    args = _parser().parse_args(argv)
+    args = arguments(__doc__).parse_args(argv)
     settings = from_environment(Settings)
     try:
         if args.command == "discard":

@@ -17,6 +17,7 @@ from runtime.dlq import (
     ORIGINAL_KEY_HEADER,
     body_preview,
     bound_key,
+    main,
     original_routing_key,
     refusal,
     replay_headers,
@@ -114,3 +115,15 @@ def test_a_dry_run_shows_a_bounded_body() -> None:
     long = body_preview(("x" * 600).encode())
     assert long == "x" * BODY_PREVIEW_CHARS + "… (600 characters)"
     assert body_preview(b"\xff{}") == "\ufffd{}"
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "ten"])
+def test_a_limit_that_is_no_positive_count_is_refused_before_anything_is_touched(
+    limit: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--limit -1`` (or 0) replayed nothing and said "replayed 0 of 0 from <queue>.dlq",
+    exit 0, while the DLQ still held its messages: read at 03:00 as an empty DLQ."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["replay", "--queue", QUEUE, "--limit", limit])
+    assert stopped.value.code == 2
+    assert "--limit" in capsys.readouterr().err
