@@ -34,6 +34,7 @@ from runtime.logging import setup_logging
 from runtime.ops import instrument_http, ops_router
 from runtime.outbox import OutboxRelay
 from runtime.settings import Settings
+from runtime.settings_errors import source_variable
 from runtime.signing import Signer
 from runtime.startup import StartupRetry
 from runtime.store import Document, Repository, mongo_client
@@ -145,13 +146,21 @@ class ServiceRuntime:
         """Indexes, then the broker, each retried while unreachable within
         ``startup_retry_s`` (``runtime.startup``); past it ``StartupFailed`` ends the start."""
         retry = StartupRetry(self.settings.startup_retry_s)
+        settings = type(self.settings)
         await retry.run(
             "store",
             self.settings.mongo_url,
             lambda: self._create_indexes(ensure_indexes),
             (ConnectionFailure,),
+            source_variable(settings, "mongo_url"),
         )
-        await retry.run("broker", self.settings.amqp_url, self.bus.start, (OSError, TimeoutError))
+        await retry.run(
+            "broker",
+            self.settings.amqp_url,
+            self.bus.start,
+            (OSError, TimeoutError),
+            source_variable(settings, "amqp_url"),
+        )
         self.relay.start()
         for worker in self.workers:
             worker.start()

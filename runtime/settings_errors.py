@@ -4,7 +4,9 @@ process with it, ``runtime.auth``'s command line prints it."""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
 
 from pydantic import AliasChoices, ValidationError
 from pydantic_settings import BaseSettings
@@ -51,3 +53,18 @@ def variable(cls: type[BaseSettings], name: str) -> str:
                 return str(aliases[0])
             break
     return f"{cls.model_config.get('env_prefix', '')}{name}".upper()
+
+
+def source_variable(
+    cls: type[BaseSettings], field_name: str, environ: Mapping[str, str] = os.environ
+) -> str:
+    """The environment variable a field's value came from: the first of its aliases that is
+    set, as the settings read them (``TRIPCARE_AMQP_URL`` when ``AMQP_URL`` is not set), or
+    the one that would set it."""
+    alias = cls.model_fields[field_name].validation_alias
+    if isinstance(alias, AliasChoices):
+        present = {name.upper() for name in environ}
+        for choice in alias.choices:
+            if isinstance(choice, str) and choice.upper() in present:
+                return choice
+    return variable(cls, field_name)

@@ -71,10 +71,12 @@ class StartupRetry:
         url: str,
         step: Callable[[], Awaitable[T]],
         retried: tuple[type[BaseException], ...],
+        setting: str | None = None,
     ) -> T:
         """``step``'s answer, trying it again after a ``retried`` error while budget is left;
-        any other error is no outage and goes up at once."""
-        where = masked_url(url)
+        any other error is no outage and goes up at once. ``setting`` names the variable the
+        address came from, for the operator to check (``at amqp://nope (AMQP_URL)``)."""
+        where = f"{masked_url(url)} ({setting})" if setting else masked_url(url)
         pause = FIRST_PAUSE_S
         attempts = 0
         while True:
