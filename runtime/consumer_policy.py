@@ -29,6 +29,7 @@ from pymongo.errors import ConnectionFailure
 from contracts.mail import TICKET_ID
 from runtime.logging import about
 from runtime.settings import MAX_MESSAGE_BYTES
+from runtime.startup import failure
 from runtime.store import ConcurrencyError
 
 log = logging.getLogger(__name__)
@@ -201,7 +202,9 @@ class _ConsumerPolicy(BaseMiddleware):
                 waited = time.monotonic() - started
                 if waited > self.budget_s:
                     raise
-                log.warning("store unreachable, holding message %s: %r", msg.message_id, exc)
+                log.warning(
+                    "store unreachable, holding message %s: %s", msg.message_id, failure(exc)
+                )
                 await asyncio.sleep(min(5.0, 0.5 + waited / 4))
             except Exception:
                 await asyncio.sleep(_redelivery_backoff(msg))

@@ -32,6 +32,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from runtime.aggregate import OutboxMessage
 from runtime.clock import Clock, epoch_ms
+from runtime.startup import failure
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ class OutboxRelay:
                 await asyncio.gather(*(self._publish_once(message) for message in messages))
                 self._add_published(collection, doc_id, version, messages)
             except Exception as exc:
-                log.warning("outbox publish deferred to sweeper: %r", exc)
+                log.warning("outbox publish deferred to sweeper: %s", failure(exc))
             finally:
                 self._queue.task_done()
 
@@ -211,7 +212,7 @@ class OutboxRelay:
             try:
                 await self._clear()
             except Exception as exc:
-                log.warning("outbox clear deferred to sweeper: %r", exc)
+                log.warning("outbox clear deferred to sweeper: %s", failure(exc))
 
     async def _clear(self, *, drain: bool = False) -> None:
         """Clear what is due (everything with ``drain``), in batches."""
@@ -273,7 +274,7 @@ class OutboxRelay:
             try:
                 await self.sweep()
             except Exception as exc:
-                log.warning("outbox sweep failed: %r", exc)
+                log.warning("outbox sweep failed: %s", failure(exc))
 
     async def sweep(self) -> int:
         """Publish every outbox older than the grace period and clear what was published;

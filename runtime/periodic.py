@@ -11,6 +11,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from runtime.startup import failure
+
 log = logging.getLogger(__name__)
 
 
@@ -50,5 +52,5 @@ class Periodic:
             try:
                 await self.step()
             except Exception as exc:
-                log.warning("%s: %r", self.failure, exc)
+                log.warning("%s: %s", self.failure, failure(exc))
             await asyncio.sleep(self.interval_s)

@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from pymongo.errors import ConnectionFailure
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -25,6 +27,9 @@ REASON_CHARS = 200
 PYMONGO_TAIL = " (configured timeouts"
 """PyMongo's server-selection error goes on with its timeouts and whole topology: its head
 is why."""
+
+
+RUNBOOK = "docs/operations.md#store-failover-mongodb-primary-lost-or-election"
 
 
 class StartupFailed(Exception):
@@ -48,6 +53,15 @@ def reason(exc: BaseException) -> str:
     if len(text) > REASON_CHARS:
         text = text[:REASON_CHARS] + "…"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def failure(exc: BaseException) -> str:
+    """What a background step's or a held message's line says of its error: its head
+    (``reason``: never the driver's whole topology description), and for a store that is
+    unreachable that it is tried again by itself and where to look if it lasts."""
+    if isinstance(exc, ConnectionFailure):
+        return f"{reason(exc)} (store unreachable, tried again by itself; if it lasts: {RUNBOOK})"
+    return reason(exc)
 
 
 class StartupRetry:

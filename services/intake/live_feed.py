@@ -36,6 +36,7 @@ from faststream.rabbit import RabbitQueue
 
 from runtime.bus import Bus
 from runtime.periodic import Periodic
+from runtime.startup import failure
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +134,7 @@ class FeedBinding(Periodic):
         try:
             await self.bind(True)
         except Exception as exc:  # the console still opens; the next look binds
-            log.warning("console feed not bound: %r", exc)
+            log.warning("console feed not bound: %s", failure(exc))
 
     async def bind(self, wanted: bool) -> None:
         queue = await self.bus.broker.declare_queue(self.queue)

@@ -20,6 +20,7 @@ from typing import Any
 import aioimaplib
 
 from contracts.events import Channel
+from runtime.startup import failure
 from services.intake.attachments import read_payload
 from services.intake.channels import PayloadError
 from services.intake.channels.imap_names import imap_mailbox
@@ -143,7 +144,7 @@ class MailboxReader:
             try:
                 await self.scan()
             except Exception as exc:
-                log.warning("mailbox scan failed: %r", exc)
+                log.warning("mailbox scan failed: %s", failure(exc))
             await asyncio.sleep(self.scan_interval_s)
 
     async def scan(self) -> None:
@@ -169,7 +170,7 @@ class MailboxReader:
                             await self.read_new(client, config)
                             await self._wait(client, config)
                 except (OSError, ConnectionError, TimeoutError, aioimaplib.Abort) as exc:
-                    log.warning("mailbox %s: %r", config.id, exc)
+                    log.warning("mailbox %s: %s", config.id, failure(exc))
                     await self.mailboxes.record(config, last_error=f"{type(exc).__name__}: {exc}")
                     await asyncio.sleep(min(config.poll_interval_s, 30))
         finally:

@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 
 from runtime.clock import Clock, epoch_ms
 from runtime.signing import Signer
+from runtime.startup import failure
 from runtime.store import ConcurrencyError, Repository
 from services.notify import store
 from services.notify.channels.registry import Channels
@@ -130,7 +131,7 @@ class Dispatcher:
                 try:
                     await self.scan()
                 except Exception as exc:
-                    log.warning("notify dispatch scan failed: %r", exc)
+                    log.warning("notify dispatch scan failed: %s", failure(exc))
             self._fill()
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self.poll_interval_s)
@@ -169,7 +170,7 @@ class Dispatcher:
         if task.cancelled():
             return
         if (exc := task.exception()) is not None:
-            log.warning("notify dispatch for one recipient failed: %r", exc)
+            log.warning("notify dispatch for one recipient failed: %s", failure(exc))
             return  # the next poll tries again; waking now could spin on the same error
         if self.running:
             self._fill()

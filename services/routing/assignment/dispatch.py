@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.events import Priority
 from runtime.clock import Clock
+from runtime.startup import failure
 from runtime.store import ConcurrencyError, Document
 from services.routing.assignment.domain.agents import Assignment, Presence
 from services.routing.assignment.domain.dispatch_rules import Handout, Waiting, next_handout
@@ -228,12 +229,12 @@ class Dispatcher:
             if self.reconciler is not None:
                 await self.reconciler.sweep()
         except Exception as exc:
-            log.warning("orphan-slot sweep failed: %r", exc)
+            log.warning("orphan-slot sweep failed: %s", failure(exc))
         try:
             for tenant_id in await self.dispatch.tenants_with_room():
                 self._todo[tenant_id] = None
         except Exception as exc:
-            log.warning("dispatch sweep failed: %r", exc)
+            log.warning("dispatch sweep failed: %s", failure(exc))
 
     async def _serve(self) -> None:
         while self._todo:
@@ -242,4 +243,4 @@ class Dispatcher:
             try:
                 await self.dispatch.tenant(tenant_id)
             except Exception as exc:  # the next sweep tries again
-                log.warning("dispatch for %s failed: %r", tenant_id, exc)
+                log.warning("dispatch for %s failed: %s", tenant_id, failure(exc))

@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from runtime.clock import Clock
+from runtime.startup import failure
 from runtime.store import NotFound
 from services.routing.assignment.domain.agents import Agent, Assignment
 from services.routing.assignment.domain.orphans import CaseHolder, gives_slot
@@ -81,7 +82,9 @@ class AgentSlots:
             if not gives_slot(holder, claim.taken):
                 await self.give_back(claim.tenant_id, claim.taken, claim.ticket_id)
         except Exception as exc:
-            log.warning("slot of %s for %s not given back: %r", claim.ticket_id, claim.taken, exc)
+            log.warning(
+                "slot of %s for %s not given back: %s", claim.ticket_id, claim.taken, failure(exc)
+            )
 
     async def reserve(self, case: RoutingCase, assignment: Assignment) -> str | None:
         """Take a slot of the chosen agent before the case names them (versioned write). A slot

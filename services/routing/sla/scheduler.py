@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from pydantic import BaseModel, ConfigDict, Field
 
 from runtime.clock import Clock, epoch_ms
+from runtime.startup import failure
 from services.routing.sla.service import Desks
 from services.routing.sla.store import SlaStore, StoredTimer
 
@@ -92,7 +93,7 @@ class SlaScheduler:
         try:
             await self.sla.release(self.owner)
         except Exception as exc:
-            log.warning("SLA timer leases not released (they run out): %r", exc)
+            log.warning("SLA timer leases not released (they run out): %s", failure(exc))
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
@@ -102,7 +103,7 @@ class SlaScheduler:
                     continue
                 pause = await self._pause()
             except Exception as exc:
-                log.warning("SLA scheduler look failed: %r", exc)
+                log.warning("SLA scheduler look failed: %s", failure(exc))
                 pause = self.settings.poll_interval_s
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), pause)
@@ -124,7 +125,9 @@ class SlaScheduler:
                         done.append(timer)
                 except Exception as exc:
                     self._failed.inc()
-                    log.warning("SLA timer %s failed, retried after its lease: %r", timer.id, exc)
+                    log.warning(
+                        "SLA timer %s failed, retried after its lease: %s", timer.id, failure(exc)
+                    )
 
         await asyncio.gather(*(fire(timer) for timer in claimed))
         await self.sla.fired(done)  # one write for the batch; a crash before it only refires
