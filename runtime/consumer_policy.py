@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -26,8 +25,7 @@ from prometheus_client import CollectorRegistry, Counter
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
-from contracts.mail import TICKET_ID
-from runtime.logging import about
+from runtime.logging import about, ticket_field
 from runtime.settings import MAX_MESSAGE_BYTES
 from runtime.startup import failure
 from runtime.store import ConcurrencyError
@@ -37,10 +35,6 @@ log = logging.getLogger(__name__)
 CONCURRENCY_RETRIES = 20
 LOGGED = "_tripcare_logged"
 """Marks a handler's exception the policy has logged (``LoggedOnce``)."""
-
-
-TICKET = re.compile(TICKET_ID)
-"""A message's correlation id that is a ticket's (others name a conversation)."""
 
 
 class CannotApply(Exception):
@@ -127,8 +121,7 @@ class _ConsumerPolicy(BaseMiddleware):
     async def consume_scope(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
-        correlation = getattr(msg, "correlation_id", None) or ""
-        ticket = correlation if TICKET.fullmatch(correlation) else None
+        ticket = ticket_field(getattr(msg, "correlation_id", None))
         with about(message_id=msg.message_id, ticket_id=ticket):
             try:
                 self._refuse_oversized(msg)

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from contracts.mail import TICKET_ID
 from runtime.telemetry import trace_ids
 
 _EMAIL = re.compile(
@@ -82,6 +83,15 @@ CONTEXT_FIELDS = ("message_id", "ticket_id")
 _about: ContextVar[dict[str, str]] = ContextVar("log_about", default={})  # noqa: B039
 
 
+TICKET = re.compile(TICKET_ID)
+
+
+def ticket_field(value: object) -> str | None:
+    """``value`` when it is a ticket id (a message's correlation id, a route's
+    ``ticket_id``), for a line's ``ticket_id`` field; else None (a conversation's id, junk)."""
+    return value if isinstance(value, str) and TICKET.fullmatch(value) else None
+
+
 @contextmanager
 def about(**fields: str | None) -> Iterator[None]:
     """Every line written inside carries these fields (``CONTEXT_FIELDS``; ``None`` ones are
@@ -128,8 +138,9 @@ class JsonFormatter(logging.Formatter):
         for field in MESSAGE_FIELDS:
             if value := record.__dict__.get(field):
                 entry[field] = str(value)
-        for field, value in _about.get().items():
-            entry.setdefault(field, value)
+        for field in CONTEXT_FIELDS:
+            if value := record.__dict__.get(field) or _about.get().get(field):
+                entry.setdefault(field, str(value))
         if record.exc_info:
             entry["exc"] = mask_pii(self.formatException(record.exc_info))
         if record.stack_info:

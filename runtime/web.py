@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from runtime.errors import MAX_MESSAGE, install_validation_handlers, printable
+from runtime.logging import ticket_field
 from runtime.store import NotFound
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ def install_error_handlers(app: FastAPI) -> None:
             request.method,
             route,
             type(exc).__name__,
+            extra={"ticket_id": ticket_field(request.path_params.get("ticket_id"))},
         )
         answer = problem(
             503,

@@ -3,6 +3,7 @@ traceback in the log) and /readyz says so before the readiness probe gives up (3
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 
@@ -12,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 from pymongo.errors import ServerSelectionTimeoutError
 
 from runtime import service
+from runtime.logging import JsonFormatter
 from runtime.service import ServiceRuntime
 from runtime.settings import Settings
 from runtime.web import install_error_handlers
@@ -83,3 +85,28 @@ async def test_readiness_answers_store_false_within_its_timeout(
     assert time.monotonic() - started < 2.5
     assert checks == {"started": False, "store": False, "broker": False}
     await runtime.client.close()
+
+
+async def test_the_503_line_names_the_ticket_of_its_route(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An agent's reply that found the store gone was logged without the ticket it was for:
+    the line of ``/v1/tickets/{ticket_id}/…`` carries ``ticket_id`` as a field."""
+    api = APIRouter()
+
+    @api.post("/v1/tickets/{ticket_id}/reply")
+    async def reply(ticket_id: str) -> None:
+        raise ServerSelectionTimeoutError("127.0.0.1:27117: [Errno 111] Connection refused")
+
+    app = FastAPI()
+    app.include_router(api)
+    install_error_handlers(app)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://svc") as client:
+        answer = await client.post("/v1/tickets/TC-ABCDEFGHIJKL/reply")
+        junk = await client.post("/v1/tickets/not-a-ticket/reply")
+
+    assert (answer.status_code, junk.status_code) == (503, 503)
+    lines = [json.loads(JsonFormatter("intake").format(record)) for record in caplog.records]
+    assert lines[0]["ticket_id"] == "TC-ABCDEFGHIJKL"
+    assert "ticket_id" not in lines[1]
