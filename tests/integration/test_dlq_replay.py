@@ -269,3 +269,31 @@ async def test_the_command_line_takes_the_dlq_name_and_refuses_unknown_queues_in
             assert "Traceback" not in done.stderr
             assert done.stdout == ""
     assert await depth(amqp_url, f"{consumer.queue}.dlq") == 2
+
+
+async def test_replaying_messages_that_fail_again_ends_and_leaves_them_in_the_dlq(
+    amqp_url: str, consumer: Consumer
+) -> None:
+    """A replay before the fix: each message fails again and returns to the DLQ (a malformed
+    one at once, while the replay still runs); the replay takes only the messages present
+    at its start, so it ends, and nothing is lost."""
+    topology = consumer.bus.topology
+    connection = await aio_pika.connect(amqp_url)
+    channel = await connection.channel()
+    exchange = await channel.get_exchange(topology.events_exchange)
+    for n in range(20):
+        await exchange.publish(
+            aio_pika.Message(b'{"not": "an envelope"}', message_id=f"bad-{n}"),
+            routing_key="ticket.opened",
+        )
+    await connection.close()
+
+    async def all_dead() -> bool:
+        return await depth(amqp_url, f"{consumer.queue}.dlq") == 20
+
+    await until(all_dead, timeout_s=30)
+    for _ in range(3):
+        report = await asyncio.wait_for(replay(amqp_url, consumer.queue, topology=topology), 30)
+        assert (report.found, report.replayed) == (20, 20)
+        await until(all_dead, timeout_s=30)
+    assert consumer.seen == []
