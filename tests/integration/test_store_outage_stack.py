@@ -141,3 +141,52 @@ async def test_a_store_outage_is_answered_503_and_recovered_without_a_restart(
 
     stack.stop_all()
     warnings_read_well(stack)
+
+
+async def test_contacts_in_flight_as_the_store_dies_are_answered_and_none_is_lost(
+    store: Store, stack: Stack
+) -> None:
+    """Contacts sent while the store is killed under them: each is answered 201 or 503
+    (never a 500), a 201 is a ticket that gets routed once the store is back, and a 503
+    sent again is taken."""
+    intake = stack.url("intake")
+    async with httpx.AsyncClient(timeout=30) as http:
+        gateway = await stack.api_key(http, scopes=["contacts:write"])
+
+        async def send(n: int, at_once: bool = False) -> httpx.Response:
+            await asyncio.sleep(0 if at_once else n * 0.02)
+            return await http.post(
+                f"{intake}/v1/contacts", json=contact(f"race-{n}", f"trav-{n}"), headers=gateway
+            )
+
+        sending = asyncio.gather(*(send(n) for n in range(40)))
+        await asyncio.sleep(0.3)
+        store.kill()
+        answers = await sending
+        statuses = [a.status_code for a in answers]
+        assert set(statuses) <= {201, 503}, [a.text for a in answers]
+        assert 201 in statuses, "the store died before any contact was taken"
+        await asyncio.sleep(5)
+        store.start()
+
+        async def all_ready() -> bool:
+            answers = [await http.get(f"{stack.url(s)}/readyz") for s in local.SERVICES]
+            return all(answer.status_code == 200 for answer in answers)
+
+        await until(all_ready, 30)
+        tickets = []
+        for n, answer in enumerate(answers):
+            if answer.status_code == 503:
+                answer = await send(n, at_once=True)
+            assert answer.status_code in {200, 201}, answer.text
+            tickets.append(answer.json()["ticket_id"])
+        assert len(set(tickets)) == 40
+
+        async def all_routed() -> bool:
+            for ticket_id in tickets:
+                found = await http.get(f"{intake}/v1/tickets/{ticket_id}", headers=AGENT)
+                if found.json().get("status") != "routed":
+                    return False
+            return True
+
+        await until(all_routed, 90)
