@@ -45,6 +45,7 @@ from contracts.events import ALL_EVENTS
 from contracts.topology import Topology
 from runtime.dlq_arguments import arguments
 from runtime.settings import Settings, from_environment
+from runtime.startup import reason
 
 BROKER_HEADERS = frozenset({"x-death", "x-delivery-count"})
 """Set by the broker on dead-lettering and redelivery; a replay starts afresh without them."""
@@ -328,6 +329,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _replay(settings, args)
     except ReplayError as exc:
         print(f"dlq: {exc}", file=sys.stderr)
+        return 2
+    except aio_pika.exceptions.AMQPError as exc:  # what was not acked stays in the DLQ
+        print(f"dlq: the broker refused: {reason(exc)}", file=sys.stderr)
         return 2
 
 

@@ -297,3 +297,28 @@ async def test_replaying_messages_that_fail_again_ends_and_leaves_them_in_the_dl
         assert (report.found, report.replayed) == (20, 20)
         await until(all_dead, timeout_s=30)
     assert consumer.seen == []
+
+
+async def test_a_broker_refusal_is_one_line_not_a_traceback(amqp_url: str, namespace: str) -> None:
+    """A work queue and its DLQ whose namespace has no events exchange (deleted, or never
+    declared by a service) made even a dry run end in aiormq's traceback."""
+    queue = f"{namespace}.itest.ticket.opened"
+    connection = await aio_pika.connect(amqp_url)
+    channel = await connection.channel()
+    for name in (queue, f"{queue}.dlq"):
+        await channel.declare_queue(name, durable=True)
+    await connection.close()
+    env = {**os.environ, "AMQP_URL": amqp_url, "TRIPCARE_NAMESPACE": namespace}
+
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "runtime.dlq", "replay", "--queue", queue, "--dry-run"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert f"{namespace}.events" in done.stderr
