@@ -34,7 +34,7 @@ from runtime.logging import setup_logging
 from runtime.ops import instrument_http, ops_router
 from runtime.outbox import OutboxRelay
 from runtime.settings import Settings
-from runtime.settings_errors import source_variable
+from runtime.settings_errors import misspelt, source_variable
 from runtime.signing import Signer
 from runtime.startup import StartupRetry
 from runtime.store import Document, Repository, mongo_client
@@ -221,6 +221,8 @@ def create_app(
     """``schemas``: request-body models that routes read themselves and document by reference."""
     settings = runtime.settings
     setup_logging(settings.service, settings.log_level)
+    for line in misspelt(type(settings)):
+        log.warning(line)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

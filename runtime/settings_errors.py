@@ -4,6 +4,7 @@ process with it, ``runtime.auth``'s command line prints it."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Mapping
@@ -68,3 +69,39 @@ def source_variable(
             if isinstance(choice, str) and choice.upper() in present:
                 return choice
     return variable(cls, field_name)
+
+
+TYPO_CUTOFF = 0.85
+"""How like a setting's variable a ``TRIPCARE_*`` name must be to be taken for its typo
+(``difflib``'s ratio): one letter swapped, dropped or doubled in a name of 15 or more;
+no service's variable is that like another's (``tests/unit/test_misspelt_settings.py``)."""
+
+
+def environment_names(cls: type[BaseSettings]) -> set[str]:
+    """The names the environment gives each field by: its aliases, else prefix and name."""
+    prefix = str(cls.model_config.get("env_prefix", ""))
+    names: set[str] = set()
+    for field_name, field in cls.model_fields.items():
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.update(choice for choice in alias.choices if isinstance(choice, str))
+        elif isinstance(alias, str):
+            names.add(alias)
+        else:
+            names.add(f"{prefix}{field_name}".upper())
+    return names
+
+
+def misspelt(cls: type[BaseSettings], environ: Mapping[str, str] = os.environ) -> list[str]:
+    """A line for each ``TRIPCARE_*`` variable no setting reads whose name is nearly one a
+    setting reads (never its value)."""
+    known = sorted(environment_names(cls))
+    upper = {name.upper() for name in known}
+    lines = []
+    for name in sorted(environ):
+        if not name.upper().startswith("TRIPCARE_") or name.upper() in upper:
+            continue
+        close = difflib.get_close_matches(name.upper(), known, n=1, cutoff=TYPO_CUTOFF)
+        if close:
+            lines.append(f"{name} is ignored: no setting reads it. A typo of {close[0]}?")
+    return lines

@@ -9,10 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import AliasChoices
-from pydantic_settings import BaseSettings
-
 from runtime.settings import Settings
+from runtime.settings_errors import environment_names
 from services.feedback.config import FeedbackSettings
 from services.intake.config import IntakeSettings
 from services.notify.config import NotifySettings
@@ -27,19 +25,7 @@ SERVICES = {
 }
 
 
-def variables(settings: type[BaseSettings]) -> set[str]:
-    """The names the environment gives each field by."""
-    prefix = str(settings.model_config.get("env_prefix", ""))
-    names: set[str] = set()
-    for field, info in settings.model_fields.items():
-        alias = info.validation_alias
-        if isinstance(alias, AliasChoices):
-            names.update(choice for choice in alias.choices if isinstance(choice, str))
-        elif isinstance(alias, str):
-            names.add(alias)
-        else:
-            names.add(f"{prefix}{field}".upper())
-    return names
+variables = environment_names
 
 
 def documented(name: str, service: str) -> bool:
