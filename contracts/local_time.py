@@ -78,6 +78,15 @@ def offset_zone(offset: timedelta | None) -> str | None:
     return f"Etc/GMT{-(seconds // 3600):+d}"
 
 
+def same_clock(named: str, fixed: str, at: datetime) -> bool:
+    """Whether the fixed-offset zone ``fixed`` (``offset_zone``'s ``Etc/GMT-1``) reads the
+    same clock as the known zone ``named`` at ``at``: a writer's offset that only restates
+    their named zone, which (unlike the offset) knows its summer time."""
+    if not fixed.startswith("Etc/") or zone_name(named) != named or zone_name(fixed) != fixed:
+        return False
+    return zoned(at, named).utcoffset() == zoned(at, fixed).utcoffset()
+
+
 def zone_name(*zones: str | None) -> str:
     """The first of ``zones`` the tz database knows (a stored name it no longer knows is
     passed over), else ``UTC``."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import datetime
 
 from contracts import events
 from contracts.events import REPLY_CHANNEL_OF, Channel, Traveller
+from contracts.local_time import same_clock
 from contracts.phones import phone_traveller_id
 
 
@@ -72,9 +74,13 @@ def same_caller(contact: events.ContactReceived) -> events.ContactReceived:
     return contact.model_copy(update={"traveller": traveller.model_copy(update={"id": canonical})})
 
 
-def with_own_zone(traveller: Traveller, writing: Traveller) -> Traveller:
+def with_own_zone(traveller: Traveller, writing: Traveller, at: datetime) -> Traveller:
     """The ticket's traveller with the time zone a later contact of theirs gave (they may
-    have flown on): their own zone is the one their notices and tracking page show."""
+    have flown on): their own zone is the one their notices and tracking page show. A
+    clock offset that reads their named zone's clock ``at`` the contact keeps the name
+    (``same_clock``: Europe/Berlin knows summer time, ``Etc/GMT-1`` does not)."""
     if writing.time_zone is None or writing.time_zone == traveller.time_zone:
+        return traveller
+    if traveller.time_zone and same_clock(traveller.time_zone, writing.time_zone, at):
         return traveller
     return traveller.model_copy(update={"time_zone": writing.time_zone})

@@ -139,7 +139,7 @@ class Ticket(TicketRecord):
             reopening.closing_words(self, contact, contact_id, now)
             return
         self._remember(contact, contact_id)
-        self.traveller = with_own_zone(self.traveller, contact.traveller)
+        self.traveller = with_own_zone(self.traveller, contact.traveller, now)
         self.repeat_contacts += 1
         self._join(contact)
         self._log(
